@@ -1,0 +1,212 @@
+"""Settings: frozen dataclasses loaded from TOML, validated where they enter."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from .errors import MissingDataError, SettingsError
+
+DEFAULT_SETTINGS = "instellingen.toml"
+DEFAULT_CATEGORIES = "voorzieningen.toml"
+
+
+@dataclass(frozen=True)
+class Gemeente:
+    """The gemeente to analyse."""
+
+    code: str = "GM0106"
+    naam: str = "Assen"
+
+
+@dataclass(frozen=True)
+class DataSettings:
+    """Where the raw data lives."""
+
+    raw_dir: str = ""
+
+
+@dataclass(frozen=True)
+class NetworkSettings:
+    """How the walking network is built."""
+
+    walk_classes: tuple[str, ...] = ()
+    seam_tolerance_m: float = 1.0
+    node_precision_m: float = 0.01
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A walking profile: speed and what it avoids."""
+
+    name: str
+    label: str
+    speed_m_s: float
+    avoid_steps: bool = False
+
+
+@dataclass(frozen=True)
+class AccessibilitySettings:
+    """Norms for the accessibility step."""
+
+    norm_m: float = 800.0
+    count_radii_m: tuple[float, ...] = (400.0, 800.0)
+    max_snap_m: float = 500.0
+    categories: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RasterSettings:
+    """Accessibility surfaces."""
+
+    cell_m: float = 25.0
+    max_distance_m: float = 3000.0
+
+
+@dataclass(frozen=True)
+class Settings:
+    """All settings of one run."""
+
+    gemeente: Gemeente = field(default_factory=Gemeente)
+    data: DataSettings = field(default_factory=DataSettings)
+    netwerk: NetworkSettings = field(default_factory=NetworkSettings)
+    profielen: dict[str, Profile] = field(default_factory=dict)
+    bereikbaarheid: AccessibilitySettings = field(default_factory=AccessibilitySettings)
+    raster: RasterSettings = field(default_factory=RasterSettings)
+    source: str = "<standaard>"
+
+    def profile(self, name: str) -> Profile:
+        """Return the walking profile called ``name``."""
+        try:
+            return self.profielen[name]
+        except KeyError:
+            known = ", ".join(sorted(self.profielen))
+            raise SettingsError(
+                f"onbekend profiel {name!r}; kies uit: {known} (instellingen: {self.source})"
+            ) from None
+
+
+def _build(cls: type, table: dict[str, Any], where: str) -> Any:
+    """Build a frozen dataclass from a TOML table, refusing unknown keys."""
+    names = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = set(table) - set(names)
+    if unknown:
+        raise SettingsError(
+            f"{where}: onbekende sleutel(s) {sorted(unknown)}; toegestaan: {sorted(names)}"
+        )
+    kwargs: dict[str, Any] = {}
+    for key, value in table.items():
+        default = names[key].default
+        if isinstance(value, list):
+            value = tuple(value)
+        if isinstance(default, float) and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if default is not dataclasses.MISSING and not isinstance(value, type(default)):
+            raise SettingsError(
+                f"{where}.{key}: verwacht {type(default).__name__}, kreeg {value!r}"
+            )
+        kwargs[key] = value
+    return cls(**kwargs)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise MissingDataError(path, "geef een bestaand TOML-bestand op") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"{path}: geen geldige TOML ({exc}); controleer de regel") from exc
+
+
+def load_settings(path: str | Path | None = None) -> Settings:
+    """Load the settings from a TOML file, or the package defaults.
+
+    Parameters
+    ----------
+    path
+        A TOML file. Tables that it leaves out keep the package defaults.
+
+    Returns
+    -------
+    Settings
+        Frozen settings.
+    """
+    default_text = resources.files("woonzorg_geo.data").joinpath(DEFAULT_SETTINGS).read_text("utf-8")
+    table = tomllib.loads(default_text)
+    where = "<standaard>"
+    if path is not None:
+        where = str(path)
+        user = _read_toml(Path(path))
+        unknown = set(user) - set(table)
+        if unknown:
+            raise SettingsError(f"{where}: onbekende tabel(len) {sorted(unknown)}")
+        for key, value in user.items():
+            if key == "profielen":
+                table[key] = {**table[key], **value}
+            else:
+                table[key] = {**table[key], **value}
+    profiles = {
+        name: _build(Profile, {"name": name, **vals}, f"{where}:profielen.{name}")
+        for name, vals in table["profielen"].items()
+    }
+    for prof in profiles.values():
+        if prof.speed_m_s <= 0:
+            raise SettingsError(f"{where}:profielen.{prof.name}.speed_m_s moet > 0 zijn")
+    settings = Settings(
+        gemeente=_build(Gemeente, table["gemeente"], f"{where}:gemeente"),
+        data=_build(DataSettings, table["data"], f"{where}:data"),
+        netwerk=_build(NetworkSettings, table["netwerk"], f"{where}:netwerk"),
+        profielen=profiles,
+        bereikbaarheid=_build(AccessibilitySettings, table["bereikbaarheid"], f"{where}:bereikbaarheid"),
+        raster=_build(RasterSettings, table["raster"], f"{where}:raster"),
+        source=where,
+    )
+    return settings
+
+
+def find_raw_dir(settings: Settings | None = None, *, start: Path | None = None) -> Path:
+    """Locate the raw data folder.
+
+    Order: ``settings.data.raw_dir``, the ``WOONZORG_DATA`` environment variable, then the first
+    ``shared/geodata/raw`` found in the working folder, the package folder or their parents.
+
+    Raises
+    ------
+    MissingDataError
+        When no folder is found.
+    """
+    candidates: list[Path] = []
+    if settings is not None and settings.data.raw_dir:
+        candidates.append(Path(settings.data.raw_dir).expanduser())
+    env = os.environ.get("WOONZORG_DATA")
+    if env:
+        candidates.append(Path(env).expanduser())
+    if candidates:
+        for cand in candidates:
+            if cand.is_dir():
+                return cand.resolve()
+        raise MissingDataError(candidates[0], "zet WOONZORG_DATA of data.raw_dir op de map met ruwe data")
+    bases = [start or Path.cwd(), Path(__file__).resolve()]
+    for base in bases:
+        for parent in [base, *base.parents]:
+            cand = parent / "shared" / "geodata" / "raw"
+            if cand.is_dir():
+                return cand.resolve()
+    raise MissingDataError(
+        "../shared/geodata/raw",
+        "zet WOONZORG_DATA op de map met ruwe data, of gebruik --online om van PDOK/OSM te laden",
+    )
+
+
+def load_category_rules(path: str | Path | None = None) -> dict[str, Any]:
+    """Read the TOML that maps source tags to voorzieningen categories."""
+    if path is None:
+        text = resources.files("woonzorg_geo.data").joinpath(DEFAULT_CATEGORIES).read_text("utf-8")
+        return tomllib.loads(text)
+    return _read_toml(Path(path))

@@ -1,0 +1,238 @@
+"""OSM from OpenMapTiles vector tiles (Mapbox Vector Tile, z/x/y.pbf), decoded with GDAL's MVT driver."""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+from tqdm import tqdm
+
+from .. import RD_NEW
+from ..errors import DataFileError, MissingDataError
+
+log = logging.getLogger(__name__)
+
+WEB_MERCATOR = "EPSG:3857"
+_HALF = 20037508.342789244
+_TILE_RE = re.compile(r"(\d+)[/\\](\d+)[/\\](\d+)\.pbf$")
+
+#: Layers read by default and the columns kept from each.
+LAYER_COLUMNS: dict[str, tuple[str, ...]] = {
+    "transportation": ("class", "brunnel", "oneway", "service", "ramp"),
+    "transportation_name": ("class", "subclass", "name:latin", "network", "ref"),
+    "poi": ("class", "subclass", "name:latin", "rank"),
+    "housenumber": ("housenumber",),
+    "building": (),
+    "landuse": ("class",),
+    "water": ("class",),
+}
+
+
+@dataclass(frozen=True)
+class TileId:
+    """One XYZ tile."""
+
+    z: int
+    x: int
+    y: int
+
+    def bounds_3857(self) -> tuple[float, float, float, float]:
+        """Bounds of the tile in EPSG:3857 metres (xmin, ymin, xmax, ymax)."""
+        size = 2 * _HALF / 2**self.z
+        return (
+            -_HALF + self.x * size,
+            _HALF - (self.y + 1) * size,
+            -_HALF + (self.x + 1) * size,
+            _HALF - self.y * size,
+        )
+
+    def __str__(self) -> str:
+        return f"{self.z}/{self.x}/{self.y}"
+
+
+def lonlat_to_tile(lon: float, lat: float, z: int) -> tuple[int, int]:
+    """XYZ tile indices that contain a WGS84 point."""
+    n = 2**z
+    x = int((lon + 180.0) / 360.0 * n)
+    lat_r = math.radians(lat)
+    y = int((1.0 - math.asinh(math.tan(lat_r)) / math.pi) / 2.0 * n)
+    return x, y
+
+
+def list_tiles(
+    tile_dir: str | Path, *, zoom: int = 14, bbox_lonlat: tuple[float, float, float, float] | None = None
+) -> list[tuple[TileId, Path]]:
+    """List the tiles in ``tile_dir/{zoom}/{x}/{y}.pbf``, optionally only those touching a bbox."""
+    tile_dir = Path(tile_dir)
+    if not (tile_dir / str(zoom)).is_dir():
+        raise MissingDataError(
+            tile_dir / str(zoom), f"verwacht vector tiles als {tile_dir}/{zoom}/x/y.pbf"
+        )
+    tiles = []
+    for path in sorted((tile_dir / str(zoom)).glob("*/*.pbf")):
+        m = _TILE_RE.search(path.as_posix())
+        if m:
+            tiles.append((TileId(int(m[1]), int(m[2]), int(m[3])), path))
+    if bbox_lonlat is not None:
+        x0, y1 = lonlat_to_tile(bbox_lonlat[0], bbox_lonlat[1], zoom)
+        x1, y0 = lonlat_to_tile(bbox_lonlat[2], bbox_lonlat[3], zoom)
+        tiles = [(t, p) for t, p in tiles if x0 <= t.x <= x1 and y0 <= t.y <= y1]
+    if not tiles:
+        raise DataFileError(tile_dir, "geen vector tiles gevonden (in het gebied)", fix="controleer de map")
+    return tiles
+
+
+def _lines_only(geoms: np.ndarray) -> np.ndarray:
+    """Reduce geometries to (Multi)LineStrings; single-part multis become plain lines."""
+    out = np.empty(len(geoms), dtype=object)
+    for i, g in enumerate(geoms):
+        if g is None or g.is_empty:
+            out[i] = None
+            continue
+        parts = [p for p in shapely.get_parts(g) if p.geom_type == "LineString" and not p.is_empty]
+        if not parts:
+            out[i] = None
+        elif len(parts) == 1:
+            out[i] = parts[0]
+        else:
+            out[i] = shapely.MultiLineString(parts)
+    return out
+
+
+def _single_parts(geoms: np.ndarray) -> np.ndarray:
+    """Single-part MultiX become their one part (GDAL promotes some layers to Multi)."""
+    geoms = np.asarray(geoms, dtype=object).copy()
+    multi = np.isin(shapely.get_type_id(geoms), (4, 5, 6)) & (shapely.get_num_geometries(geoms) == 1)
+    if multi.any():
+        geoms[multi] = shapely.get_geometry(geoms[multi], 0)
+    return geoms
+
+
+def _read_layer(path: Path, layer: str) -> gpd.GeoDataFrame | None:
+    try:
+        layers = {name for name, _ in pyogrio.list_layers(path)}
+    except Exception as exc:
+        raise DataFileError(
+            path, f"vector tile is onleesbaar ({exc})", fix="vervang de tile door een geldig MVT-bestand"
+        ) from exc
+    if layer not in layers:
+        return None
+    try:
+        # METADATA_FILE='' : read every field present in the tile, not only those in metadata.json
+        gdf = pyogrio.read_dataframe(path, layer=layer, METADATA_FILE="", CLIP="YES")
+    except Exception as exc:
+        raise DataFileError(path, f"laag {layer} is onleesbaar ({exc})", field=layer) from exc
+    if gdf.crs is None:
+        gdf = gdf.set_crs(WEB_MERCATOR)
+    return gdf
+
+
+def _transportation(path: Path, tile: TileId) -> gpd.GeoDataFrame | None:
+    """Transportation lines of one tile with names joined from transportation_name."""
+    lines = _read_layer(path, "transportation")
+    if lines is None or lines.empty:
+        return None
+    geoms = _lines_only(lines.geometry.values)
+    keep = pd.notna(geoms)
+    lines = lines.loc[keep]
+    geoms = geoms[keep]
+    out = pd.DataFrame(index=range(len(lines)))
+    for col in LAYER_COLUMNS["transportation"]:
+        out[col] = lines[col].to_numpy() if col in lines else None
+    out["subclass"] = None
+    out["name"] = None
+    out["network"] = None
+    names = _read_layer(path, "transportation_name")
+    if names is not None and not names.empty:
+        key = shapely.to_wkb(_single_parts(names.geometry.values))
+        lookup = dict(zip(key, range(len(names)), strict=True))
+        idx = np.array([lookup.get(w, -1) for w in shapely.to_wkb(geoms)])
+        hit = idx >= 0
+        for src, dst in (("subclass", "subclass"), ("name:latin", "name"), ("network", "network")):
+            if src in names:
+                vals = names[src].to_numpy(dtype=object)
+                col = out[dst].to_numpy(dtype=object).copy()
+                col[hit] = vals[idx[hit]]
+                out[dst] = col
+    out["tile"] = str(tile)
+    return gpd.GeoDataFrame(out, geometry=list(geoms), crs=lines.crs)
+
+
+def _points(path: Path, tile: TileId, layer: str) -> gpd.GeoDataFrame | None:
+    gdf = _read_layer(path, layer)
+    if gdf is None or gdf.empty:
+        return None
+    cols = [c for c in LAYER_COLUMNS.get(layer, ()) if c in gdf]
+    out = gdf[cols].rename(columns={"name:latin": "name"})
+    out = gpd.GeoDataFrame(out, geometry=list(_single_parts(gdf.geometry.values)), crs=gdf.crs)
+    out["tile"] = str(tile)
+    return out
+
+
+def read_tiles(
+    tile_dir: str | Path,
+    *,
+    layers: Iterable[str] = ("transportation", "poi", "housenumber"),
+    zoom: int = 14,
+    bbox_lonlat: tuple[float, float, float, float] | None = None,
+    progress: bool = False,
+) -> dict[str, gpd.GeoDataFrame]:
+    """Decode OpenMapTiles vector tiles into GeoDataFrames in EPSG:28992.
+
+    Every feature is clipped to its own tile, so the tile buffer makes no duplicates; lines that
+    cross a tile edge come back as two parts (the network step heals the seams).
+
+    Parameters
+    ----------
+    tile_dir
+        Folder holding ``{zoom}/{x}/{y}.pbf``.
+    layers
+        Layers to read: ``transportation`` (with names and subclasses joined from
+        ``transportation_name``), ``poi``, ``housenumber``, ``building``, ``landuse``, ``water``.
+    zoom
+        Zoom level to read.
+    bbox_lonlat
+        Only tiles that touch this (lon_min, lat_min, lon_max, lat_max).
+    progress
+        Show a progress bar.
+
+    Returns
+    -------
+    dict of str to GeoDataFrame
+        One frame per layer, each with a ``tile`` column.
+    """
+    layers = tuple(layers)
+    unknown = set(layers) - set(LAYER_COLUMNS)
+    if unknown:
+        raise ValueError(f"onbekende laag/lagen {sorted(unknown)}; kies uit {sorted(LAYER_COLUMNS)}")
+    tiles = list_tiles(tile_dir, zoom=zoom, bbox_lonlat=bbox_lonlat)
+    parts: dict[str, list[gpd.GeoDataFrame]] = {layer: [] for layer in layers}
+    for tile, path in tqdm(tiles, desc="Vector tiles lezen", disable=not progress, unit="tile"):
+        for layer in layers:
+            frame = _transportation(path, tile) if layer == "transportation" else _points(path, tile, layer)
+            if frame is not None:
+                parts[layer].append(frame)
+    result: dict[str, gpd.GeoDataFrame] = {}
+    for layer, frames in parts.items():
+        if frames:
+            gdf = pd.concat(frames, ignore_index=True)
+            gdf = gpd.GeoDataFrame(gdf, geometry="geometry", crs=WEB_MERCATOR)
+        else:
+            gdf = gpd.GeoDataFrame({"tile": []}, geometry=[], crs=WEB_MERCATOR)
+        result[layer] = gdf.to_crs(RD_NEW)
+    log.info(
+        "%d tiles gelezen uit %s: %s",
+        len(tiles),
+        tile_dir,
+        ", ".join(f"{k} {len(v)}" for k, v in result.items()),
+    )
+    return result

@@ -1,0 +1,116 @@
+"""Checks where data enters: CRS, empty layers, columns, invalid geometries."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from pathlib import Path
+
+import geopandas as gpd
+import pyogrio
+import shapely
+
+from . import RD_NEW
+from .errors import DataFileError, MissingDataError, NoCrsError
+
+log = logging.getLogger(__name__)
+
+
+def require_file(path: str | Path, *, what: str) -> Path:
+    """Return ``path`` if it exists, else raise :class:`MissingDataError` saying what it is."""
+    path = Path(path)
+    if not path.exists():
+        raise MissingDataError(path, f"lever {what} aan op deze plek, of geef een ander pad op")
+    return path
+
+
+def read_vector(
+    path: str | Path,
+    *,
+    what: str,
+    layer: str | None = None,
+    columns: Iterable[str] = (),
+    to_crs: str | None = RD_NEW,
+) -> gpd.GeoDataFrame:
+    """Read a vector file with checks and clear errors.
+
+    Parameters
+    ----------
+    path
+        GeoJSON, GeoPackage or any format GDAL reads.
+    what
+        Dutch description of the dataset, used in messages.
+    layer
+        Layer name for multi-layer files.
+    columns
+        Columns that must be present.
+    to_crs
+        Reproject to this CRS (``None`` keeps the file's CRS).
+    """
+    path = require_file(path, what=what)
+    try:
+        gdf = pyogrio.read_dataframe(path, layer=layer)
+    except Exception as exc:  # GDAL raises many types
+        raise DataFileError(
+            path, f"kan {what} niet lezen ({exc})", fix="controleer of het een geldig GeoJSON/GPKG is"
+        ) from exc
+    return check_layer(gdf, path=path, what=what, columns=columns, to_crs=to_crs)
+
+
+def check_layer(
+    gdf: gpd.GeoDataFrame,
+    *,
+    path: str | Path,
+    what: str,
+    columns: Iterable[str] = (),
+    to_crs: str | None = RD_NEW,
+) -> gpd.GeoDataFrame:
+    """Validate a layer that has just been read; returns a repaired copy in ``to_crs``."""
+    if gdf.crs is None:
+        raise NoCrsError(
+            f"{path}: laag {what} heeft geen coördinatenstelsel (CRS). Oplossing: sla het bestand "
+            "op met een CRS, bijvoorbeeld EPSG:28992 of EPSG:4326"
+        )
+    if len(gdf) == 0:
+        raise DataFileError(path, f"laag {what} is leeg", fix="controleer het bestand of het filter")
+    missing = [c for c in columns if c not in gdf.columns]
+    if missing:
+        raise DataFileError(
+            path,
+            f"kolom(men) ontbreken in {what}",
+            field=", ".join(missing),
+            fix=f"voeg de kolom(men) toe; aanwezig zijn: {', '.join(map(str, gdf.columns))}",
+        )
+    gdf = repair_geometries(gdf, path=path, what=what)
+    if to_crs is not None and gdf.crs != to_crs:
+        gdf = gdf.to_crs(to_crs)
+    return gdf
+
+
+def repair_geometries(gdf: gpd.GeoDataFrame, *, path: str | Path, what: str) -> gpd.GeoDataFrame:
+    """Repair invalid geometries with ``make_valid``, warn with their count; drop empty ones."""
+    geoms = gdf.geometry.values
+    missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    invalid = ~missing & ~shapely.is_valid(geoms)
+    out = gdf
+    if invalid.any():
+        log.warning(
+            "%s: %d ongeldige geometrieën in %s gerepareerd (make_valid)", path, int(invalid.sum()), what
+        )
+        out = gdf.copy()
+        fixed = geoms.copy()
+        fixed[invalid] = shapely.make_valid(geoms[invalid])
+        out[out.geometry.name] = fixed
+    if missing.any():
+        log.warning("%s: %d lege geometrieën in %s overgeslagen", path, int(missing.sum()), what)
+        out = out.loc[~missing]
+    return out
+
+
+def ensure_crs(gdf: gpd.GeoDataFrame, *, name: str, crs: str = RD_NEW) -> gpd.GeoDataFrame:
+    """Raise if ``gdf`` has no CRS; return it in ``crs`` (a copy when reprojected)."""
+    if not isinstance(gdf, gpd.GeoDataFrame):
+        raise TypeError(f"{name!r} moet een GeoDataFrame zijn, kreeg {type(gdf).__name__}")
+    if gdf.crs is None:
+        raise NoCrsError(f"{name}: geen CRS; zet er een met .set_crs(...)")
+    return gdf if gdf.crs == crs else gdf.to_crs(crs)
