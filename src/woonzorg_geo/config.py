@@ -29,6 +29,19 @@ class DataSettings:
     """Where the raw data lives."""
 
     raw_dir: str = ""
+    gemeentegrens: str = ""
+    buurten: str = ""
+    wijken: str = ""
+    kerncijfers: str = ""
+    osm_tiles: str = ""
+    gtfs_stops: str = ""
+    treinstations: str = ""
+    huisartsen: str = ""
+    pc4: str = ""
+    huisartsen_adres: str = "adres"
+    huisartsen_postcode: str = "postcode"
+    huisartsen_plaats: str = "stad"
+    huisartsen_naam: str = "naam"
 
 
 @dataclass(frozen=True)
@@ -148,7 +161,8 @@ def load_settings(path: str | Path | None = None) -> Settings:
             raise SettingsError(f"{where}: onbekende tabel(len) {sorted(unknown)}")
         for key, value in user.items():
             if key == "profielen":
-                table[key] = {**table[key], **value}
+                for name, vals in value.items():
+                    table[key][name] = {**table[key].get(name, {}), **vals}
             else:
                 table[key] = {**table[key], **value}
     profiles = {

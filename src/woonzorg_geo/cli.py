@@ -1,0 +1,129 @@
+"""The command-line program ``woonzorg-geo`` (Dutch help texts and messages)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from . import __version__
+from .errors import WoonzorgError
+
+log = logging.getLogger("woonzorg_geo")
+
+
+def _setup_logging(verbose: int, quiet: bool) -> None:
+    level = logging.WARNING if quiet else (logging.DEBUG if verbose > 1 else logging.INFO)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+    root = logging.getLogger("woonzorg_geo")
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+
+
+def _settings(args: argparse.Namespace):  # noqa: ANN202
+    from .config import load_settings
+
+    return load_settings(args.instellingen)
+
+
+def _raw_dir(args: argparse.Namespace) -> Path | None:
+    return Path(args.data) if args.data else None
+
+
+def cmd_data(args: argparse.Namespace) -> int:
+    """Print the data inventory."""
+    from .datasets import load_offline
+    from .inventory import format_inventory, inventory
+
+    settings = _settings(args)
+    inputs = load_offline(settings, raw_dir=_raw_dir(args), progress=not args.stil)
+    print(format_inventory(inventory(inputs), gemeente=settings.gemeente.naam))
+    return 0
+
+
+def cmd_voorzieningen(args: argparse.Namespace) -> int:
+    """Write the voorzieningen layer."""
+    from .datasets import load_offline
+    from .io import write_gpkg
+    from .voorzieningen import count_inside
+
+    settings = _settings(args)
+    if args.online:
+        from .online import load_online
+
+        inputs = load_online(settings, categories_path=args.categorieen, progress=not args.stil)
+    else:
+        inputs = load_offline(
+            settings, raw_dir=_raw_dir(args), categories_path=args.categorieen, progress=not args.stil
+        )
+    out = Path(args.out)
+    if out.suffix.lower() != ".gpkg":
+        raise WoonzorgError(f"{out}: het uitvoerbestand moet op .gpkg eindigen")
+    write_gpkg(out, {"voorzieningen": inputs.voorzieningen})
+    counts = count_inside(inputs.voorzieningen, inputs.gemeente)
+    print(f"{len(inputs.voorzieningen)} voorzieningen geschreven naar {out} (laag 'voorzieningen')")
+    print(f"Binnen gemeente {settings.gemeente.naam}:")
+    for cat, n in counts.items():
+        print(f"  {cat}: {n}")
+    if inputs.huisartsen is not None:
+        from .sources.geocode import match_rate
+
+        rate = match_rate(inputs.huisartsen)
+        print(
+            f"Huisartsen op adres gegeocodeerd: {rate:.0%} "
+            f"({int((inputs.huisartsen['geocode_precisie'] == 'adres').sum())} van {len(inputs.huisartsen)})"
+        )
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="woonzorg-geo",
+        description=(
+            "Bereikbaarheid te voet, draagkracht en locaties voor wonen en zorg, per buurt en wijk. "
+            "Zonder opties: gemeente Assen uit de offline gegevens."
+        ),
+    )
+    parser.add_argument("--version", action="version", version=f"woonzorg-geo {__version__}")
+    parser.add_argument("--instellingen", metavar="TOML", help="instellingenbestand (standaard: ingebouwd)")
+    parser.add_argument("--data", metavar="MAP", help="map met de ruwe gegevens (standaard: ../shared/geodata/raw)")
+    parser.add_argument("-v", "--uitgebreid", dest="verbose", action="count", default=1,
+                        help="meer meldingen")
+    parser.add_argument("--stil", action="store_true", help="alleen waarschuwingen en fouten")
+    sub = parser.add_subparsers(dest="commando", metavar="COMMANDO")
+
+    p = sub.add_parser("data", help="overzicht van de gegevensbronnen (bron, datum, licentie, aantallen)")
+    p.set_defaults(func=cmd_data)
+
+    p = sub.add_parser("voorzieningen", help="voorzieningen per categorie naar een GeoPackage schrijven")
+    p.add_argument("--out", required=True, metavar="BESTAND.gpkg", help="uitvoerbestand (GeoPackage)")
+    p.add_argument("--categorieen", metavar="TOML", help="eigen indeling in categorieën (voorzieningen.toml)")
+    p.add_argument("--online", action="store_true", help="laden van PDOK en OpenStreetMap (internet nodig)")
+    p.set_defaults(func=cmd_voorzieningen)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the program; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 0
+    _setup_logging(args.verbose, args.stil)
+    try:
+        return int(args.func(args))
+    except WoonzorgError as exc:
+        print(f"Fout: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("Afgebroken.", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,190 @@
+"""The inputs of a run: the data catalogue, loading every source for one gemeente, and the inventory."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from . import RD_NEW, WGS84
+from .config import Settings, find_raw_dir, load_category_rules
+from .errors import DataFileError
+from .sources import cbs, geocode, gtfs
+from .sources.osm import OSMData, clip, from_tiles
+from .sources.tables import read_csv_checked
+from .voorzieningen import build_voorzieningen, parse_rules
+
+log = logging.getLogger(__name__)
+
+#: What is known about each offline dataset: Dutch description, source, date and licence.
+CATALOGUE: dict[str, dict[str, str]] = {
+    "gemeentegrens": {
+        "omschrijving": "Gemeentegrens",
+        "bron": "PDOK Bestuurlijke Gebieden (Kadaster)",
+        "datum": "2026-02",
+        "licentie": "CC0",
+    },
+    "buurten": {
+        "omschrijving": "CBS-buurten (gegeneraliseerd)",
+        "bron": "CBS / PDOK gebiedsindelingen via cartomap",
+        "datum": "2020",
+        "licentie": "CC BY 4.0",
+    },
+    "wijken": {
+        "omschrijving": "CBS-wijken (gegeneraliseerd)",
+        "bron": "CBS / PDOK gebiedsindelingen via cartomap",
+        "datum": "2024",
+        "licentie": "CC BY 4.0",
+    },
+    "kerncijfers": {
+        "omschrijving": "CBS Kerncijfers wijken en buurten",
+        "bron": "CBS StatLine 85984NED",
+        "datum": "2024",
+        "licentie": "CC BY 4.0",
+    },
+    "osm_tiles": {
+        "omschrijving": "OpenStreetMap (vector tiles, OpenMapTiles)",
+        "bron": "© OpenStreetMap contributors via tilemaker",
+        "datum": "2021-08",
+        "licentie": "ODbL 1.0",
+    },
+    "gtfs_stops": {
+        "omschrijving": "Bushaltes (GTFS stops.txt)",
+        "bron": "OVapi GTFS",
+        "datum": "2015-07",
+        "licentie": "open data (NDOV)",
+    },
+    "treinstations": {
+        "omschrijving": "Treinstations (CHB)",
+        "bron": "DOVA Centraal Haltebestand",
+        "datum": "2026-02",
+        "licentie": "open data",
+    },
+    "huisartsen": {
+        "omschrijving": "Huisartsenpraktijken (adressen)",
+        "bron": "ZorgKaart Nederland (scrape)",
+        "datum": "2026-03",
+        "licentie": "geen; alleen voor analyse",
+    },
+    "pc4": {
+        "omschrijving": "PC4-middelpunten",
+        "bron": "Postcodetabel (drikusroor)",
+        "datum": "ca. 2016",
+        "licentie": "MIT (herkomst onbekend)",
+    },
+}
+
+
+@dataclass
+class Inputs:
+    """All inputs of one run, in EPSG:28992."""
+
+    gemeente: gpd.GeoDataFrame
+    buurten: gpd.GeoDataFrame
+    wijken: gpd.GeoDataFrame
+    kerncijfers: pd.DataFrame
+    osm: OSMData
+    gtfs_stops: gpd.GeoDataFrame | None
+    stations: gpd.GeoDataFrame | None
+    huisartsen: gpd.GeoDataFrame | None
+    voorzieningen: gpd.GeoDataFrame
+    paths: dict[str, Path] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def resolve_paths(settings: Settings, *, raw_dir: Path | None = None) -> dict[str, Path]:
+    """The path of every catalogued dataset (relative entries are taken from ``raw_dir``)."""
+    base = raw_dir or find_raw_dir(settings)
+    paths = {}
+    for key in CATALOGUE:
+        value = getattr(settings.data, key)
+        if value:
+            p = Path(value).expanduser()
+            paths[key] = p if p.is_absolute() else base / p
+    return paths
+
+
+def _bbox_lonlat(area: gpd.GeoDataFrame, margin_m: float = 2000.0) -> tuple[float, float, float, float]:
+    box = area.to_crs(RD_NEW).union_all().buffer(margin_m).envelope
+    x0, y0, x1, y1 = gpd.GeoSeries([box], crs=RD_NEW).to_crs(WGS84).total_bounds
+    return (float(x0), float(y0), float(x1), float(y1))
+
+
+def geocode_huisartsen(
+    settings: Settings, path: Path, osm: OSMData, *, pc4_path: Path | None
+) -> gpd.GeoDataFrame:
+    """Read the GP address list, keep the gemeente's place name, geocode it offline."""
+    d = settings.data
+    table = read_csv_checked(path, what="huisartsenlijst", columns=[d.huisartsen_adres, d.huisartsen_naam])
+    if d.huisartsen_plaats and d.huisartsen_plaats in table:
+        table = table.loc[table[d.huisartsen_plaats].str.strip().str.lower() == settings.gemeente.naam.lower()]
+    pc4 = geocode.read_pc4_centroids(pc4_path) if pc4_path is not None and pc4_path.exists() else None
+    coder = geocode.OfflineGeocoder(osm, pc4=pc4)
+    out = geocode.geocode_table(
+        table,
+        geocode=coder.geocode_one,
+        address_col=d.huisartsen_adres,
+        postcode_col=d.huisartsen_postcode if d.huisartsen_postcode in table else None,
+        source=str(path),
+    )
+    return out.rename(columns={d.huisartsen_naam: "naam"}) if d.huisartsen_naam != "naam" else out
+
+
+def load_offline(
+    settings: Settings,
+    *,
+    raw_dir: Path | None = None,
+    categories_path: str | Path | None = None,
+    extra_osm_layers: tuple[str, ...] = (),
+    progress: bool = False,
+) -> Inputs:
+    """Load every input of a run from the local files named in the settings.
+
+    Optional sources (GTFS, CHB, GP list, PC4) that are not configured are skipped with a log line;
+    required ones (gemeentegrens, buurten, wijken, OSM tiles) raise when missing.
+    """
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    paths = resolve_paths(settings, raw_dir=raw_dir)
+    for key in ("gemeentegrens", "buurten", "wijken", "osm_tiles"):
+        if key not in paths:
+            raise DataFileError(settings.source, f"geen bestand ingesteld voor {key}", field=f"data.{key}")
+    code = settings.gemeente.code
+    gemeente = cbs.read_boundary(paths["gemeentegrens"])
+    gemeente.index = pd.Index([code], name="code")
+    gemeente["naam"] = settings.gemeente.naam
+    buurten = cbs.read_areas(paths["buurten"], level="buurt", gemeentecode=code)
+    wijken = cbs.read_areas(paths["wijken"], level="wijk", gemeentecode=code)
+    kern = pd.DataFrame()
+    if "kerncijfers" in paths:
+        kern = cbs.read_kerncijfers(paths["kerncijfers"], codes=[code, *wijken.index, *buurten.index])
+    timings["cbs"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    osm = from_tiles(
+        paths["osm_tiles"], bbox_lonlat=_bbox_lonlat(gemeente), extra_layers=extra_osm_layers,
+        progress=progress,
+    )
+    osm = clip(osm, gemeente, buffer_m=2000.0)
+    timings["osm"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    stops = gtfs.read_gtfs_stops(paths["gtfs_stops"]) if "gtfs_stops" in paths else None
+    stations = gtfs.read_chb_stations(paths["treinstations"]) if "treinstations" in paths else None
+    gps = None
+    if "huisartsen" in paths:
+        gps = geocode_huisartsen(settings, paths["huisartsen"], osm, pc4_path=paths.get("pc4"))
+    rules = parse_rules(load_category_rules(categories_path), source=str(categories_path or "standaard"))
+    vz = build_voorzieningen(
+        osm, rules=rules, gtfs_stops=stops, stations=stations, huisartsen=gps, area=gemeente
+    )
+    timings["voorzieningen"] = time.perf_counter() - t0
+    return Inputs(
+        gemeente=gemeente, buurten=buurten, wijken=wijken, kerncijfers=kern, osm=osm,
+        gtfs_stops=stops, stations=stations, huisartsen=gps, voorzieningen=vz, paths=paths,
+        timings=timings,
+    )

@@ -1,0 +1,95 @@
+"""The data inventory: per dataset its source, date, licence, CRS, feature count and what lies inside."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pandas as pd
+import pyogrio
+
+from .datasets import CATALOGUE, Inputs
+from .voorzieningen import count_inside
+
+log = logging.getLogger(__name__)
+
+
+def _file_crs_and_count(path: Path) -> tuple[str, int | None]:
+    if path.is_dir():
+        n = len(list(path.rglob("*.pbf"))) or len(list(path.glob("*.txt")))
+        return ("EPSG:3857 (tiles)" if any(path.rglob("*.pbf")) else "WGS84 (lat/lon)"), n
+    if path.suffix.lower() in (".geojson", ".gpkg", ".shp"):
+        try:
+            info = pyogrio.read_info(path)
+            return str(info["crs"] or "geen"), int(info["features"])
+        except Exception:  # noqa: BLE001 - the inventory reports, it does not fail
+            return "onleesbaar", None
+    return "WGS84 (lat/lon)", None
+
+
+def inventory(inputs: Inputs) -> pd.DataFrame:
+    """One row per dataset: description, source, date, licence, path, CRS, count, inside the gemeente."""
+    shape = inputs.gemeente.union_all()
+    inside: dict[str, str] = {
+        "gemeentegrens": f"{shape.area / 1e4:,.0f} ha",
+        "buurten": f"{len(inputs.buurten)} buurten",
+        "wijken": f"{len(inputs.wijken)} wijken",
+        "kerncijfers": (
+            f"{inputs.kerncijfers.index.isin(inputs.wijken.index).sum()} wijken, "
+            f"{inputs.kerncijfers.index.isin(inputs.buurten.index).sum()} buurten"
+        ),
+    }
+    osm = inputs.osm
+    inside["osm_tiles"] = (
+        f"{int(osm.lines.intersects(shape).sum())} lijnen, "
+        f"{int(osm.addresses.within(shape).sum())} adrespunten, {int(osm.pois.within(shape).sum())} POI's"
+    )
+    if inputs.gtfs_stops is not None:
+        stops = inputs.gtfs_stops.loc[inputs.gtfs_stops.within(shape)]
+        inside["gtfs_stops"] = f"{len(stops)} haltes in {stops['halte_groep'].nunique()} groepen"
+    if inputs.stations is not None:
+        st = inputs.stations.loc[inputs.stations.within(shape)]
+        inside["treinstations"] = f"{len(st)}: {', '.join(st['naam'])}"
+    if inputs.huisartsen is not None:
+        gp = inputs.huisartsen
+        n_adres = int((gp["geocode_precisie"] == "adres").sum())
+        inside["huisartsen"] = f"{len(gp)} praktijken, {n_adres} op adres gegeocodeerd"
+    rows = []
+    for key, meta in CATALOGUE.items():
+        path = inputs.paths.get(key)
+        if path is None:
+            continue
+        crs, count = _file_crs_and_count(path) if path.exists() else ("ontbreekt", None)
+        rows.append(
+            {
+                "dataset": key,
+                **meta,
+                "pad": str(path),
+                "crs": crs,
+                "aantal": count,
+                "in_gemeente": inside.get(key, ""),
+            }
+        )
+    frame = pd.DataFrame(rows).set_index("dataset")
+    counts = count_inside(inputs.voorzieningen, inputs.gemeente)
+    frame.attrs["voorzieningen"] = counts.to_dict()
+    return frame
+
+
+def format_inventory(frame: pd.DataFrame, *, gemeente: str) -> str:
+    """The inventory as readable Dutch text."""
+    lines = [f"Gegevens voor gemeente {gemeente}", ""]
+    for key, row in frame.iterrows():
+        lines.append(f"{row['omschrijving']} ({key})")
+        lines.append(f"  bron: {row['bron']}, {row['datum']}; licentie: {row['licentie']}")
+        count = "" if pd.isna(row["aantal"]) else f"; {int(row['aantal'])} objecten/bestanden"
+        lines.append(f"  bestand: {row['pad']}")
+        lines.append(f"  CRS: {row['crs']}{count}")
+        if row["in_gemeente"]:
+            lines.append(f"  in de gemeente: {row['in_gemeente']}")
+        lines.append("")
+    vz = frame.attrs.get("voorzieningen", {})
+    if vz:
+        lines.append("Voorzieningen binnen de gemeentegrens:")
+        lines.extend(f"  {k}: {v}" for k, v in vz.items())
+    return "\n".join(lines)

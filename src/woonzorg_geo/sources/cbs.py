@@ -1,0 +1,179 @@
+"""CBS areas (gemeente, wijken, buurten) and kerncijfers from local files."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from .. import RD_NEW, WGS84
+from ..errors import DataFileError
+from ..validate import check_layer, read_vector, require_file
+
+log = logging.getLogger(__name__)
+
+#: CBS marks secret or unknown values with large negative sentinels (e.g. -99999999, -99999997).
+CBS_MISSING_THRESHOLD = -99990000
+_CODE_RE = {
+    "buurt": re.compile(r"^BU\d{8}$"),
+    "wijk": re.compile(r"^WK\d{6}$"),
+    "gemeente": re.compile(r"^GM\d{4}$"),
+}
+
+
+def cbs_missing_to_nan(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return a copy with CBS's secret/missing sentinels and '.'/'' strings as NaN.
+
+    Numeric columns: every value at or below -99,990,000 becomes NaN. Text columns that are
+    numbers apart from CBS's '.' or '-' placeholders become numeric.
+    """
+    out = frame.copy()
+    for col in out.columns:
+        if col == getattr(out, "_geometry_column_name", None):
+            continue
+        series = out[col]
+        if series.dtype == object or pd.api.types.is_string_dtype(series):
+            stripped = series.replace({".": np.nan, "": np.nan, "-": np.nan, "x": np.nan})
+            numeric = pd.to_numeric(stripped, errors="coerce")
+            if numeric.notna().sum() == stripped.notna().sum() and stripped.notna().any():
+                series = numeric
+            else:
+                continue
+        if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
+            series = series.astype(float).mask(series <= CBS_MISSING_THRESHOLD)
+        out[col] = series
+    return out
+
+
+def wijkcode_of(buurtcode: str) -> str:
+    """The wijk code of a buurt code: ``BU01060504`` → ``WK010605``."""
+    if not _CODE_RE["buurt"].match(buurtcode):
+        raise ValueError(f"geen geldige buurtcode: {buurtcode!r} (verwacht BU + 8 cijfers)")
+    return "WK" + buurtcode[2:8]
+
+
+def gemeentecode_of(code: str) -> str:
+    """The gemeente code of a wijk or buurt code: ``WK010605`` → ``GM0106``."""
+    return "GM" + code[2:6]
+
+
+def read_areas(
+    path: str | Path,
+    *,
+    level: str,
+    code_field: str = "statcode",
+    name_field: str = "statnaam",
+    gemeentecode: str | None = None,
+    layer: str | None = None,
+) -> gpd.GeoDataFrame:
+    """Read CBS buurten or wijken from a local GeoJSON or GeoPackage.
+
+    Parameters
+    ----------
+    path
+        The file.
+    level
+        ``"buurt"`` or ``"wijk"``.
+    code_field, name_field
+        Fields with the CBS code and name (``statcode``/``statnaam`` in CBS gebiedsindelingen,
+        ``buurtcode``/``buurtnaam`` in the wijk- en buurtkaart).
+    gemeentecode
+        Keep only areas of this gemeente.
+
+    Returns
+    -------
+    GeoDataFrame
+        EPSG:28992, index ``code``; columns ``naam``, ``gemeentecode`` and, for buurten,
+        ``wijkcode``; other attributes kept with CBS missing values as NaN.
+    """
+    if level not in ("buurt", "wijk"):
+        raise ValueError(f"level moet 'buurt' of 'wijk' zijn, kreeg {level!r}")
+    gdf = read_vector(path, what=f"CBS-{level}en", layer=layer, columns=[code_field, name_field])
+    codes = gdf[code_field].astype(str).str.strip()
+    bad = ~codes.str.match(_CODE_RE[level])
+    if bad.any():
+        raise DataFileError(
+            path,
+            f"{int(bad.sum())} ongeldige {level}code(s), bijv. {codes[bad].iloc[0]!r}",
+            field=code_field,
+            fix=f"codes moeten de vorm {'BU01060504' if level == 'buurt' else 'WK010605'} hebben",
+        )
+    if codes.duplicated().any():
+        raise DataFileError(
+            path,
+            f"dubbele {level}codes: {sorted(codes[codes.duplicated()].unique())[:5]}",
+            field=code_field,
+            fix="elke code mag één keer voorkomen",
+        )
+    gdf = gdf.assign(code=codes.to_numpy(), naam=gdf[name_field].astype(str).to_numpy())
+    gdf["gemeentecode"] = gdf["code"].map(gemeentecode_of)
+    if level == "buurt":
+        gdf["wijkcode"] = gdf["code"].map(wijkcode_of)
+    if gemeentecode is not None:
+        gdf = gdf.loc[gdf["gemeentecode"] == gemeentecode]
+        if gdf.empty:
+            raise DataFileError(
+                path, f"geen {level}en van gemeente {gemeentecode}", field=code_field,
+                fix="controleer de gemeentecode in de instellingen",
+            )
+    drop = [c for c in (code_field, name_field) if c not in ("code", "naam")]
+    gdf = gdf.drop(columns=drop).set_index("code")
+    return cbs_missing_to_nan(gdf)
+
+
+def read_boundary(path: str | Path, *, crs: str = WGS84) -> gpd.GeoDataFrame:
+    """Read a gemeente boundary from GeoJSON: a FeatureCollection, a Feature or a bare geometry.
+
+    A bare geometry (as PDOK's WFS export of one gemeente) carries no CRS; ``crs`` says which
+    (GeoJSON's default, EPSG:4326).
+    """
+    path = require_file(path, what="de gemeentegrens (GeoJSON)")
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise DataFileError(path, f"geen geldige JSON ({exc})", fix="lever een GeoJSON-bestand aan") from exc
+    if doc.get("type") in ("Polygon", "MultiPolygon"):
+        geom = shapely.geometry.shape(doc)
+        gdf = gpd.GeoDataFrame({"naam": ["gemeente"]}, geometry=[geom], crs=crs)
+    elif doc.get("type") in ("Feature", "FeatureCollection"):
+        feats = doc["features"] if doc["type"] == "FeatureCollection" else [doc]
+        gdf = gpd.GeoDataFrame.from_features(feats, crs=crs)
+    else:
+        raise DataFileError(
+            path, f"onverwacht GeoJSON-type {doc.get('type')!r}", field="type",
+            fix="lever een (Multi)Polygon, Feature of FeatureCollection aan",
+        )
+    gdf = check_layer(gdf, path=path, what="gemeentegrens", to_crs=RD_NEW)
+    if not gdf.geom_type.isin(["Polygon", "MultiPolygon"]).all():
+        raise DataFileError(path, "gemeentegrens is geen vlak", field="geometry")
+    return gdf
+
+
+def read_kerncijfers(path: str | Path, *, codes: list[str] | None = None) -> pd.DataFrame:
+    """Read CBS kerncijfers (CSV with a ``code`` column, or JSON ``{code: {var: value}}``).
+
+    Returns a DataFrame indexed by CBS code with missing values as NaN.
+    """
+    path = require_file(path, what="CBS-kerncijfers")
+    if path.suffix.lower() == ".json":
+        try:
+            doc = json.loads(path.read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise DataFileError(path, f"geen geldige JSON ({exc})") from exc
+        if not isinstance(doc, dict):
+            raise DataFileError(path, "verwacht een object {code: {variabele: waarde}}")
+        frame = pd.DataFrame.from_dict(doc, orient="index")
+        frame.index.name = "code"
+    else:
+        from .tables import read_csv_checked
+
+        frame = read_csv_checked(path, what="CBS-kerncijfers", columns=["code"]).set_index("code")
+    if codes is not None:
+        frame = frame.loc[frame.index.intersection(codes)]
+    return cbs_missing_to_nan(frame)

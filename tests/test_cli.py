@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+import geopandas as gpd
+import pytest
+
+from woonzorg_geo.cli import main
+
+
+def test_help_is_dutch(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["--help"])
+    assert exc.value.code == 0
+    out = capsys.readouterr().out
+    assert "voorzieningen" in out and "gegevensbronnen" in out
+
+
+def test_no_command_prints_help(capsys):
+    assert main([]) == 0
+    assert "COMMANDO" in capsys.readouterr().out
+
+
+def test_missing_data_dir_is_a_clear_error(tmp_path, capsys):
+    out = tmp_path / "v.gpkg"
+    code = main(["--data", str(tmp_path / "geen"), "voorzieningen", "--out", str(out)])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "Fout:" in err and "bestaat niet" in err
+    assert not out.exists()
+
+
+def test_bad_settings_file_is_a_clear_error(tmp_path, capsys):
+    s = tmp_path / "s.toml"
+    s.write_text("[netwerk]\nloopklassen = []\n", encoding="utf-8")
+    assert main(["--instellingen", str(s), "data"]) == 2
+    assert "loopklassen" in capsys.readouterr().err
+
+
+@pytest.mark.realdata
+def test_voorzieningen_command_writes_layer(raw_dir, tmp_path, capsys):
+    out = tmp_path / "v.gpkg"
+    assert main(["--stil", "--data", str(raw_dir), "voorzieningen", "--out", str(out)]) == 0
+    vz = gpd.read_file(out, layer="voorzieningen")
+    assert vz.crs.to_epsg() == 28992
+    assert {"categorie", "naam", "bron"} <= set(vz.columns)
+    text = capsys.readouterr().out
+    assert "supermarkt:" in text and "Huisartsen op adres gegeocodeerd" in text
+    assert [p.name for p in tmp_path.iterdir()] == ["v.gpkg"]  # no temporary files left
+
+
+@pytest.mark.realdata
+def test_bad_output_extension_leaves_nothing(raw_dir, tmp_path):
+    out = tmp_path / "v.shp"
+    assert main(["--stil", "--data", str(raw_dir), "voorzieningen", "--out", str(out)]) == 2
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.realdata
+def test_data_inventory(raw_dir, capsys):
+    assert main(["--stil", "--data", str(raw_dir), "data"]) == 0
+    text = capsys.readouterr().out
+    assert "ODbL" in text and "CC BY 4.0" in text
+    assert "109 buurten" in text and "10 wijken" in text
