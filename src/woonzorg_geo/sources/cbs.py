@@ -20,6 +20,8 @@ log = logging.getLogger(__name__)
 
 #: CBS marks secret or unknown values with large negative sentinels (e.g. -99999999, -99999997).
 CBS_MISSING_THRESHOLD = -99990000
+#: Text placeholders CBS uses for unknown or secret values.
+CBS_MISSING_STRINGS = frozenset({".", "", "-", "x", "X"})
 _CODE_RE = {
     "buurt": re.compile(r"^BU\d{8}$"),
     "wijk": re.compile(r"^WK\d{6}$"),
@@ -27,27 +29,41 @@ _CODE_RE = {
 }
 
 
-def cbs_missing_to_nan(frame: pd.DataFrame) -> pd.DataFrame:
-    """Return a copy with CBS's secret/missing sentinels and '.'/'' strings as NaN.
+def cbs_missing_to_nan(frame: pd.DataFrame, columns: list[str] | None = None) -> pd.DataFrame:
+    """Return a copy with CBS's secret/missing values as NaN.
 
-    Numeric columns: every value at or below -99,990,000 becomes NaN. Text columns that are
-    numbers apart from CBS's '.' or '-' placeholders become numeric.
+    Numeric values at or below -99,990,000 (CBS's -99999999, -99999997, …) and the placeholders
+    in :data:`CBS_MISSING_STRINGS` become NaN. A text column whose other values are all numbers
+    (or numeric strings, as read from CSV) becomes numeric; other text columns keep their text.
+
+    Parameters
+    ----------
+    frame
+        The table (not modified).
+    columns
+        Columns to treat; default every column but the geometry.
     """
     out = frame.copy()
-    for col in out.columns:
-        if col == getattr(out, "_geometry_column_name", None):
-            continue
+    geom = getattr(out, "_geometry_column_name", None)
+    for col in columns if columns is not None else [c for c in out.columns if c != geom]:
         series = out[col]
-        if series.dtype == object or pd.api.types.is_string_dtype(series):
-            stripped = series.replace({".": np.nan, "": np.nan, "-": np.nan, "x": np.nan})
-            numeric = pd.to_numeric(stripped, errors="coerce")
-            if numeric.notna().sum() == stripped.notna().sum() and stripped.notna().any():
-                series = numeric
+        if pd.api.types.is_bool_dtype(series):
+            continue
+        if not pd.api.types.is_numeric_dtype(series):
+            values = series.astype(object)
+            placeholder = values.map(lambda v: isinstance(v, str) and v.strip() in CBS_MISSING_STRINGS)
+            values = values.mask(placeholder, None)
+            present = values.dropna()
+            numeric = pd.to_numeric(present, errors="coerce")
+            if len(present) and numeric.notna().all() and not present.map(lambda v: isinstance(v, bool)).any():
+                series = pd.to_numeric(values, errors="coerce")
+            elif len(present) == 0 and placeholder.any():
+                series = pd.Series(np.nan, index=values.index)
             else:
+                out[col] = values if placeholder.any() else series
                 continue
-        if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
-            series = series.astype(float).mask(series <= CBS_MISSING_THRESHOLD)
-        out[col] = series
+        series = series.astype(float)
+        out[col] = series.mask(series <= CBS_MISSING_THRESHOLD)
     return out
 
 

@@ -1,0 +1,368 @@
+"""Walking accessibility: network distance from every origin to the nearest voorziening per category.
+
+Destinations are inserted into the network as nodes (their snap leg an edge of its own), origins
+are placed on the segment they project onto, and one multi-source Dijkstra pass per category
+(``scipy.sparse.csgraph.dijkstra`` with ``min_only=True``) gives every node its distance to the
+nearest voorziening and which one it is. Counts within radii come from limited single-source
+passes. Unreachable means missing (NaN) plus a reason, never a sentinel number.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import dijkstra
+from scipy.spatial import cKDTree
+
+from .network import ProfileGraph
+from .validate import ensure_crs
+
+log = logging.getLogger(__name__)
+
+#: Composite categories: OV is a bus stop or a train station.
+COMPOSITES: dict[str, tuple[str, ...]] = {"ov": ("ov_halte", "treinstation")}
+REASON_FAR = "te ver van het looppad-netwerk"
+REASON_NONE = "geen voorziening van deze categorie bereikbaar"
+
+
+@dataclass(frozen=True)
+class Snap:
+    """Points projected onto network edges."""
+
+    edge: np.ndarray  # edge id (into WalkNetwork arrays)
+    t: np.ndarray  # position along the edge from u (0) to v (1)
+    dist: np.ndarray  # straight distance from the point to the network (m)
+    xy: np.ndarray  # the projected points
+
+
+def _point_segment(points: np.ndarray, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distance from points to segments a-b (row-wise) and the position t along each."""
+    ab = b - a
+    denom = np.einsum("ij,ij->i", ab, ab)
+    safe = np.where(denom > 0, denom, 1.0)
+    t = np.clip(np.einsum("ij,ij->i", points - a, ab) / safe, 0.0, 1.0)
+    t = np.where(denom > 0, t, 0.0)
+    proj = a + ab * t[:, None]
+    return np.hypot(*(points - proj).T), t
+
+
+def snap_to_edges(pg: ProfileGraph, points: np.ndarray) -> Snap:
+    """Project points (n × 2) onto the nearest usable edge of the profile graph.
+
+    Exact, via sample points every ``s`` metres along the edges: if the nearest sample lies at
+    ``d``, the nearest edge lies within ``d`` and has a sample within ``d + s/2``; the edges of
+    those samples are the candidates, and the exact point-segment distance picks among them
+    (lowest edge id on a tie).
+    """
+    net = pg.net
+    n = len(points)
+    if n == 0:
+        return Snap(np.zeros(0, np.int64), np.zeros(0), np.zeros(0), np.zeros((0, 2)))
+    tree, sample_edge = pg.sample_tree
+    d0, _ = tree.query(points, k=1)
+    lists = tree.query_ball_point(points, r=d0 + pg.sample_spacing_m / 2 + 1e-6)
+    lens = np.fromiter(map(len, lists), dtype=np.int64, count=n)
+    flat = np.fromiter(itertools.chain.from_iterable(lists), dtype=np.int64, count=int(lens.sum()))
+    owner = np.repeat(np.arange(n), lens)
+    cand = sample_edge[flat]
+    # unique (point, edge) pairs
+    key = np.unique(owner * (net.n_edges + 1) + cand)
+    owner, cand = key // (net.n_edges + 1), key % (net.n_edges + 1)
+    d, _ = _point_segment(points[owner], net.xy[net.u[cand]], net.xy[net.v[cand]])
+    order = np.lexsort((cand, d, owner))
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = owner[order][1:] != owner[order][:-1]
+    sel = order[first]
+    edge = np.empty(n, dtype=np.int64)
+    edge[owner[sel]] = cand[sel]
+    a = net.xy[net.u[edge]]
+    b = net.xy[net.v[edge]]
+    dist, t = _point_segment(points, a, b)
+    proj = a + (b - a) * t[:, None]
+    return Snap(edge=edge, t=t, dist=dist, xy=proj)
+
+
+@dataclass
+class RoutingGraph:
+    """A profile graph with the destinations inserted as nodes."""
+
+    pg: ProfileGraph
+    matrix: csr_matrix
+    n_nodes: int
+    dest_node: np.ndarray  # node id of each destination point (its P node)
+    dest_xy: np.ndarray  # the destination points
+    dest_snap: Snap
+    # per split edge: the t values and node chain [u, q1, ..., v]
+    splits: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+
+    def place(self, snap: Snap) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """For snapped origins: the two nodes around each and the distances along the edge to them."""
+        net = self.pg.net
+        length = net.length[snap.edge]
+        left = net.u[snap.edge].copy()
+        right = net.v[snap.edge].copy()
+        d_left = snap.t * length
+        d_right = (1.0 - snap.t) * length
+        if self.splits:
+            split_edges = np.fromiter(self.splits.keys(), dtype=np.int64)
+            hit = np.flatnonzero(np.isin(snap.edge, split_edges))
+            for i in hit:
+                ts, chain = self.splits[int(snap.edge[i])]
+                k = int(np.searchsorted(ts, snap.t[i], side="right")) - 1
+                k = min(max(k, 0), len(ts) - 2)
+                left[i], right[i] = chain[k], chain[k + 1]
+                d_left[i] = (snap.t[i] - ts[k]) * length[i]
+                d_right[i] = (ts[k + 1] - snap.t[i]) * length[i]
+        return left, right, d_left, d_right
+
+
+def build_routing_graph(pg: ProfileGraph, dest_xy: np.ndarray) -> RoutingGraph:
+    """Insert destination points into the profile graph.
+
+    Each destination gets a node of its own (P), joined by an edge of its snap length to its
+    projection (Q) on the nearest edge, which is split there.
+    """
+    net = pg.net
+    snap = snap_to_edges(pg, dest_xy) if len(dest_xy) else Snap(
+        np.zeros(0, int), np.zeros(0), np.zeros(0), np.zeros((0, 2))
+    )
+    n = net.n_nodes
+    mask = pg.edge_mask.copy()
+    new_u: list[int] = []
+    new_v: list[int] = []
+    new_w: list[float] = []
+    dest_node = np.arange(n, n + len(dest_xy))
+    next_id = n + len(dest_xy)
+    splits: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    for e in np.unique(snap.edge):
+        which = np.flatnonzero(snap.edge == e)
+        ts = snap.t[which]
+        order = np.argsort(ts, kind="stable")
+        uniq_t, inv = np.unique(ts[order], return_inverse=True)
+        chain = [int(net.u[e])]
+        t_chain = [0.0]
+        node_at_t = {}
+        for tv in uniq_t:
+            if tv <= 0.0:
+                node_at_t[tv] = int(net.u[e])
+            elif tv >= 1.0:
+                node_at_t[tv] = int(net.v[e])
+            else:
+                node_at_t[tv] = next_id
+                chain.append(next_id)
+                t_chain.append(float(tv))
+                next_id += 1
+        chain.append(int(net.v[e]))
+        t_chain.append(1.0)
+        length = float(net.length[e])
+        if len(chain) > 2:
+            mask[e] = False
+            for k in range(len(chain) - 1):
+                new_u.append(chain[k])
+                new_v.append(chain[k + 1])
+                new_w.append((t_chain[k + 1] - t_chain[k]) * length)
+            splits[int(e)] = (np.array(t_chain), np.array(chain))
+        for j, w in zip(which[order], inv, strict=True):
+            new_u.append(int(dest_node[j]))
+            new_v.append(node_at_t[uniq_t[w]])
+            new_w.append(float(snap.dist[j]))
+    u = np.r_[net.u[mask], np.array(new_u, dtype=np.int64)]
+    v = np.r_[net.v[mask], np.array(new_v, dtype=np.int64)]
+    w = np.r_[net.length[mask], np.array(new_w, dtype=float)]
+    matrix = csr_matrix((np.r_[w, w], (np.r_[u, v], np.r_[v, u])), shape=(next_id, next_id))
+    return RoutingGraph(pg=pg, matrix=matrix, n_nodes=next_id, dest_node=dest_node, dest_xy=dest_xy, dest_snap=snap,
+                        splits=splits)
+
+
+@dataclass
+class CategoryResult:
+    """Distances for one category on one profile."""
+
+    node_dist: np.ndarray  # per routing-graph node: distance to the nearest voorziening (inf if none)
+    node_source: np.ndarray  # per node: index (into the destinations) of the nearest, -1 if none
+    origin_dist: np.ndarray  # per origin (NaN if unreachable)
+    origin_nearest: np.ndarray  # per origin: destination id (object), None if unreachable
+    counts: dict[float, np.ndarray]  # radius -> number within radius per origin
+
+
+@dataclass
+class Accessibility:
+    """Accessibility of every origin on one profile."""
+
+    profile: str
+    routing: RoutingGraph
+    origin_snap: Snap
+    origin_far: np.ndarray
+    categories: dict[str, CategoryResult]
+    dest_ids: np.ndarray
+    dest_cat: np.ndarray
+
+
+def _node_to_dest(routing: RoutingGraph) -> np.ndarray:
+    lookup = np.full(routing.n_nodes, -1, dtype=np.int64)
+    lookup[routing.dest_node] = np.arange(len(routing.dest_node))
+    return lookup
+
+
+def compute_accessibility(
+    pg: ProfileGraph,
+    origins: gpd.GeoDataFrame,
+    destinations: gpd.GeoDataFrame,
+    *,
+    categories: Sequence[str],
+    radii_m: Sequence[float] = (400.0, 800.0),
+    max_snap_m: float = 500.0,
+    composites: Mapping[str, Sequence[str]] = COMPOSITES,
+) -> Accessibility:
+    """Network distance from every origin to the nearest destination of each category.
+
+    Parameters
+    ----------
+    pg
+        The profile graph (see :func:`.network.profile_graph`).
+    origins
+        Points (EPSG:28992), e.g. address points.
+    destinations
+        Voorzieningen with a ``categorie`` column; the index identifies them.
+    categories
+        Categories to compute; composites (``ov``) are added when their parts are listed.
+    radii_m
+        Count the voorzieningen within these network distances.
+    max_snap_m
+        Origins further than this from the network are unreachable.
+    """
+    origins = ensure_crs(origins, name="origins")
+    destinations = ensure_crs(destinations, name="destinations")
+    dest = destinations.loc[destinations["categorie"].isin(categories)]
+    dest_xy = shapely.get_coordinates(dest.geometry.to_numpy())
+    routing = build_routing_graph(pg, dest_xy)
+    origin_xy = shapely.get_coordinates(origins.geometry.to_numpy())
+    osnap = snap_to_edges(pg, origin_xy)
+    left, right, d_left, d_right = routing.place(osnap)
+    far = osnap.dist > max_snap_m
+    node_dest = _node_to_dest(routing)
+    dest_ids = dest.index.to_numpy()
+    dest_cat = dest["categorie"].to_numpy()
+    groups = {c: (c,) for c in categories}
+    for comp, parts in composites.items():
+        if all(p in categories for p in parts):
+            groups[comp] = tuple(parts)
+    results: dict[str, CategoryResult] = {}
+    max_r = max(radii_m) if radii_m else 0.0
+    for cat, parts in groups.items():
+        idx = np.flatnonzero(np.isin(dest_cat, parts))
+        n_o = len(origins)
+        if len(idx) == 0:
+            results[cat] = CategoryResult(
+                node_dist=np.full(routing.n_nodes, np.inf), node_source=np.full(routing.n_nodes, -1),
+                origin_dist=np.full(n_o, np.nan), origin_nearest=np.full(n_o, None, dtype=object),
+                counts={r: np.zeros(n_o, dtype=np.int32) for r in radii_m},
+            )
+            continue
+        dist, _, src = dijkstra(
+            routing.matrix, directed=False, indices=routing.dest_node[idx], min_only=True,
+            return_predecessors=True,
+        )
+        src_dest = np.where(src >= 0, node_dest[np.maximum(src, 0)], -1)
+        via_left = d_left + dist[left]
+        via_right = d_right + dist[right]
+        use_left = via_left <= via_right
+        od = osnap.dist + np.where(use_left, via_left, via_right)
+        nearest = np.where(use_left, src_dest[left], src_dest[right])
+        unreachable = ~np.isfinite(od) | far
+        od = np.where(unreachable, np.nan, od)
+        nearest_ids = np.full(n_o, None, dtype=object)
+        ok = ~unreachable & (nearest >= 0)
+        nearest_ids[ok] = dest_ids[nearest[ok]]
+        counts = _counts_within(
+            routing, idx, left, right, d_left, d_right, osnap.dist, radii_m, max_r, origin_xy
+        )
+        for r in counts:
+            counts[r][far] = 0
+        results[cat] = CategoryResult(dist, src_dest, od, nearest_ids, counts)
+    return Accessibility(
+        profile=pg.profile.name, routing=routing, origin_snap=osnap, origin_far=far,
+        categories=results, dest_ids=dest_ids, dest_cat=dest_cat,
+    )
+
+
+def _counts_within(
+    routing: RoutingGraph,
+    dest_idx: np.ndarray,
+    left: np.ndarray,
+    right: np.ndarray,
+    d_left: np.ndarray,
+    d_right: np.ndarray,
+    snap: np.ndarray,
+    radii: Sequence[float],
+    max_r: float,
+    origin_xy: np.ndarray,
+    *,
+    chunk: int = 64,
+) -> dict[float, np.ndarray]:
+    """Per origin, the number of destinations within each radius (limited Dijkstra per destination)."""
+    counts = {r: np.zeros(len(left), dtype=np.int32) for r in radii}
+    if max_r <= 0 or len(dest_idx) == 0:
+        return counts
+    # network distance >= straight distance: only origins within max_r as the crow flies can count
+    dest_xy = np.asarray(routing.dest_xy)[dest_idx]
+    tree = cKDTree(origin_xy)
+    for start in range(0, len(dest_idx), chunk):
+        rows = np.arange(start, min(start + chunk, len(dest_idx)))
+        nodes = routing.dest_node[dest_idx[rows]]
+        d = dijkstra(routing.matrix, directed=False, indices=nodes, limit=max_r)
+        cand = tree.query_ball_point(dest_xy[rows], r=max_r)
+        row_of = np.repeat(np.arange(len(rows)), [len(c) for c in cand])
+        o = np.concatenate([np.asarray(c, dtype=np.int64) for c in cand]) if len(row_of) else np.zeros(0, np.int64)
+        od = snap[o] + np.minimum(d_left[o] + d[row_of, left[o]], d_right[o] + d[row_of, right[o]])
+        for r in radii:
+            np.add.at(counts[r], o[od <= r], 1)
+    return counts
+
+
+def to_frame(
+    acc: Accessibility,
+    origins: gpd.GeoDataFrame,
+    *,
+    speed_m_s: float,
+    norm_m: float,
+    suffix: str = "",
+) -> pd.DataFrame:
+    """The accessibility of every origin as columns (index of ``origins`` kept).
+
+    Columns per category: ``afstand_<cat>_m``, ``tijd_<cat>_min``, ``dichtstbij_<cat>``,
+    ``n_<cat>_<r>m``, ``reden_<cat>`` (why missing); plus ``snap_m``, ``ov_en_supermarkt_800m``
+    and ``drie_a_800m`` (supermarkt, apotheek and huisarts within the norm). ``suffix`` is
+    appended to every column (for a second profile).
+    """
+    cols: dict[str, object] = {"snap_m": acc.origin_snap.dist}
+    for cat, res in acc.categories.items():
+        cols[f"afstand_{cat}_m"] = res.origin_dist
+        cols[f"tijd_{cat}_min"] = res.origin_dist / speed_m_s / 60.0
+        cols[f"dichtstbij_{cat}"] = res.origin_nearest
+        for r, c in res.counts.items():
+            cols[f"n_{cat}_{int(r)}m"] = c
+        reason = np.where(acc.origin_far, REASON_FAR, np.where(np.isnan(res.origin_dist), REASON_NONE, None))
+        cols[f"reden_{cat}"] = reason
+
+    def within(cat: str) -> np.ndarray:
+        d = acc.categories[cat].origin_dist if cat in acc.categories else np.full(len(origins), np.nan)
+        return np.nan_to_num(d, nan=np.inf) <= norm_m
+
+    n = int(norm_m)
+    if "ov" in acc.categories and "supermarkt" in acc.categories:
+        cols[f"ov_en_supermarkt_{n}m"] = within("ov") & within("supermarkt")
+    if all(c in acc.categories for c in ("supermarkt", "apotheek", "huisarts")):
+        cols[f"drie_a_{n}m"] = within("supermarkt") & within("apotheek") & within("huisarts")
+    frame = pd.DataFrame(cols, index=origins.index)
+    if suffix:
+        frame = frame.add_suffix(suffix)
+    return frame
