@@ -4,7 +4,7 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import Point
 
-from woonzorg_geo.io import atomic_dir, write_gpkg, write_text
+from woonzorg_geo.io import staged_dir, write_gpkg, write_text
 
 
 def test_failed_write_keeps_previous_file(tmp_path):
@@ -33,12 +33,18 @@ def test_gpkg_failure_leaves_no_file(tmp_path):
     assert gpd.read_file(target, layer="goed").crs.to_epsg() == 28992
 
 
-def test_atomic_dir_replaces_only_on_success(tmp_path):
+def test_staged_dir_publishes_only_on_success(tmp_path):
     out = tmp_path / "output"
-    with atomic_dir(out) as d:
+    out.mkdir()
+    (out / "eigen.txt").write_text("van de gebruiker")
+    with staged_dir(out) as d:
         (d / "a.txt").write_text("1")
-    with pytest.raises(RuntimeError), atomic_dir(out) as d:
+        (d / "sub").mkdir()
+        (d / "sub" / "c.txt").write_text("3")
+    with pytest.raises(RuntimeError), staged_dir(out) as d:
+        (d / "a.txt").write_text("nieuw")
         (d / "b.txt").write_text("2")
         raise RuntimeError("stuk")
-    assert sorted(p.name for p in out.iterdir()) == ["a.txt"]
-    assert [p.name for p in tmp_path.iterdir()] == ["output"]
+    assert sorted(p.name for p in out.iterdir()) == ["a.txt", "eigen.txt", "sub"]
+    assert (out / "a.txt").read_text() == "1"  # the failed run did not overwrite it
+    assert (out / "sub" / "c.txt").read_text() == "3"

@@ -79,6 +79,33 @@ def cmd_voorzieningen(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_analyse(args: argparse.Namespace) -> int:
+    """Run the whole chain and write the outputs."""
+    import time
+
+    from .pipeline import analyse, load_inputs, summary_text, write_outputs
+
+    settings = _settings(args)
+    if args.gemeente and args.gemeente.lower() not in (settings.gemeente.naam.lower(), settings.gemeente.code.lower()):
+        raise WoonzorgError(
+            f"gemeente {args.gemeente!r} komt niet overeen met de instellingen ({settings.gemeente.naam}, "
+            f"{settings.gemeente.code}); geef een instellingenbestand voor deze gemeente op met --instellingen"
+        )
+    t0 = time.perf_counter()
+    online = True if args.online else None
+    inputs = load_inputs(settings, raw_dir=_raw_dir(args), online=online, progress=not args.stil)
+    profiles = None if args.profiel in (None, "beide") else [args.profiel]
+    log.info("netwerk bouwen en bereikbaarheid berekenen")
+    result = analyse(settings, inputs=inputs, profiles=profiles)
+    log.info("uitvoer schrijven naar %s", args.out)
+    files = write_outputs(result, args.out, rasters=not args.geen_rasters)
+    print(summary_text(result.summary, wijken=result.wijken.drop(columns="geometry")))
+    print(f"{len(files)} bestanden geschreven in {args.out} ({time.perf_counter() - t0:.1f} s):")
+    for f in files:
+        print(f"  {f}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
     parser = argparse.ArgumentParser(
@@ -104,6 +131,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--categorieen", metavar="TOML", help="eigen indeling in categorieën (voorzieningen.toml)")
     p.add_argument("--online", action="store_true", help="laden van PDOK en OpenStreetMap (internet nodig)")
     p.set_defaults(func=cmd_voorzieningen)
+
+    p = sub.add_parser(
+        "analyse",
+        help="de hele keten: netwerk, bereikbaarheid per adres, per buurt en wijk, kaarten en samenvatting",
+    )
+    p.add_argument("--gemeente", help="naam of code van de gemeente (ter controle; standaard uit de instellingen)")
+    p.add_argument("--profiel", choices=["standaard", "senior", "beide"], default="beide",
+                   help="looptempo: standaard (4,8 km/u), senior (0,76 m/s, geen trappen) of beide (standaard)")
+    p.add_argument("--out", default="output", metavar="MAP", help="uitvoermap (standaard: output/)")
+    p.add_argument("--online", action="store_true", help="laden van PDOK en OpenStreetMap (internet nodig)")
+    p.add_argument("--geen-rasters", action="store_true", help="geen GeoTIFF-bereikbaarheidskaarten schrijven")
+    p.set_defaults(func=cmd_analyse)
     return parser
 
 

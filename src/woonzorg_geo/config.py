@@ -78,7 +78,7 @@ class RasterSettings:
     """Accessibility surfaces."""
 
     cell_m: float = 25.0
-    max_distance_m: float = 3000.0
+    max_snap_m: float = 150.0
 
 
 @dataclass(frozen=True)

@@ -67,22 +67,21 @@ def write_gpkg(target: str | Path, layers: dict[str, gpd.GeoDataFrame]) -> Path:
 
 
 @contextlib.contextmanager
-def atomic_dir(target: str | Path) -> Iterator[Path]:
-    """Yield a temporary folder; on success it replaces ``target`` as a whole.
+def staged_dir(target: str | Path) -> Iterator[Path]:
+    """Yield a staging folder; on success its files move into ``target``, replacing same names.
 
-    A failure leaves ``target`` (the previous run's output) untouched.
+    Files are only moved after the block has finished without error, so a failed run leaves
+    the previous output in ``target`` as it was. Other files in ``target`` are left alone.
     """
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    target.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".staging-", dir=target))
     try:
         yield tmp
-    except BaseException:
+        for path in sorted(tmp.rglob("*")):
+            if path.is_file():
+                dest = target / path.relative_to(tmp)
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(path, dest)
+    finally:
         shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    old = target.with_name(f".{target.name}.old")
-    shutil.rmtree(old, ignore_errors=True)
-    if target.exists():
-        os.replace(target, old)
-    os.replace(tmp, target)
-    shutil.rmtree(old, ignore_errors=True)

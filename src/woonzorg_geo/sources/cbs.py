@@ -138,6 +138,8 @@ def read_areas(
                 path, f"geen {level}en van gemeente {gemeentecode}", field=code_field,
                 fix="controleer de gemeentecode in de instellingen",
             )
+    # a 'FID' attribute clashes with the GeoPackage feature id: keep it under another name
+    gdf = gdf.rename(columns={c: f"bron_{c.lower()}" for c in gdf.columns if c.lower() == "fid"})
     drop = [c for c in (code_field, name_field) if c not in ("code", "naam")]
     gdf = gdf.drop(columns=drop).set_index("code")
     return cbs_missing_to_nan(gdf)

@@ -1,0 +1,146 @@
+"""Aggregation of address-level accessibility to CBS buurten and wijken."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from .validate import ensure_crs
+
+log = logging.getLogger(__name__)
+
+#: Categories whose mean and median distance are reported per area.
+DISTANCE_CATEGORIES = ("huisarts", "apotheek", "supermarkt", "ov")
+#: Categories whose share within the norm is reported per area (besides the combinations).
+SHARE_CATEGORIES = ("ov", "supermarkt", "huisarts", "apotheek")
+
+
+def assign_areas(
+    points: gpd.GeoDataFrame, buurten: gpd.GeoDataFrame, wijken: gpd.GeoDataFrame
+) -> tuple[pd.DataFrame, dict[str, int]]:
+    """The buurt and wijk of every point.
+
+    A point inside no buurt (the generalised boundaries are ~100 m coarse) goes to the nearest
+    one; that is counted. The wijk follows from the buurt code where the wijk exists, else from
+    the wijk polygon the point lies in (or the nearest).
+
+    Returns
+    -------
+    DataFrame, dict
+        Columns ``buurtcode``, ``wijkcode``, ``buiten_buurt`` (True if assigned to the nearest)
+        indexed like ``points``; and counts for the run summary.
+    """
+    points = ensure_crs(points, name="points")
+    buurten = ensure_crs(buurten, name="buurten")
+    wijken = ensure_crs(wijken, name="wijken")
+    pts = gpd.GeoDataFrame(geometry=points.geometry.to_numpy(), index=np.arange(len(points)), crs=points.crs)
+    inside = gpd.sjoin(pts, buurten[["geometry"]], how="left", predicate="within")
+    inside = inside[~inside.index.duplicated(keep="first")]
+    code = inside["code"].reindex(pts.index) if "code" in inside else inside["index_right"]
+    code = code.to_numpy(dtype=object)
+    missing = pd.isna(code)
+    if missing.any():
+        near = gpd.sjoin_nearest(pts.loc[missing], buurten[["geometry"]], how="left")
+        near = near[~near.index.duplicated(keep="first")]
+        col = "code" if "code" in near else "index_right"
+        code[missing] = near[col].to_numpy(dtype=object)
+    wijk = np.array([("WK" + c[2:8]) if isinstance(c, str) else None for c in code], dtype=object)
+    unknown = ~pd.Series(wijk).isin(wijken.index).to_numpy()
+    if unknown.any():
+        near = gpd.sjoin_nearest(pts.loc[unknown], wijken[["geometry"]], how="left")
+        near = near[~near.index.duplicated(keep="first")]
+        col = "code" if "code" in near else "index_right"
+        wijk[unknown] = near[col].to_numpy(dtype=object)
+    frame = pd.DataFrame(
+        {"buurtcode": code, "wijkcode": wijk, "buiten_buurt": missing}, index=points.index
+    )
+    stats = {"buiten_buurt": int(missing.sum()), "wijk_via_ligging": int(unknown.sum())}
+    if missing.any():
+        log.info("%d adressen lagen in geen buurt en zijn aan de dichtstbijzijnde toegekend", missing.sum())
+    return frame, stats
+
+
+def aggregate(
+    adressen: pd.DataFrame,
+    areas: gpd.GeoDataFrame,
+    *,
+    key: str,
+    norm_m: float,
+    suffixes: Sequence[str] = ("",),
+    inhabitants: pd.Series | None = None,
+    dwellings: pd.Series | None = None,
+) -> gpd.GeoDataFrame:
+    """Per area: number of addresses, shares within the norm, mean and median distances.
+
+    Parameters
+    ----------
+    adressen
+        Address-level accessibility with a ``key`` column (``buurtcode`` or ``wijkcode``).
+    areas
+        Buurten or wijken indexed by CBS code; returned with the figures added (a copy).
+    key
+        The column of ``adressen`` that holds the area code.
+    norm_m
+        The norm (800 m).
+    suffixes
+        Column suffix per profile (``""`` for the main profile, ``"_senior"``, …).
+    inhabitants, dwellings
+        CBS figures by code, added beside the address counts where present.
+
+    Returns
+    -------
+    GeoDataFrame
+        ``areas`` with ``n_adressen``, ``pct_<cat>_<norm>m``, ``pct_ov_en_supermarkt_<norm>m``,
+        ``pct_drie_a_<norm>m``, ``gem_afstand_<cat>_m``, ``med_afstand_<cat>_m`` and
+        ``n_onbereikbaar`` per profile suffix. Areas without addresses get NaN shares.
+    """
+    n = int(norm_m)
+    groups = adressen.groupby(key)
+    out = areas.copy()
+    out["n_adressen"] = groups.size().reindex(out.index).fillna(0).astype(int)
+    if inhabitants is not None:
+        out["inwoners_cbs"] = inhabitants.reindex(out.index)
+    if dwellings is not None:
+        out["woningen_cbs"] = dwellings.reindex(out.index)
+    for sfx in suffixes:
+        cols: dict[str, pd.Series] = {}
+        for cat in SHARE_CATEGORIES:
+            col = f"afstand_{cat}_m{sfx}"
+            if col in adressen:
+                within = adressen[col].fillna(np.inf) <= norm_m
+                cols[f"pct_{cat}_{n}m{sfx}"] = 100 * within.groupby(adressen[key]).mean()
+        for combo in (f"ov_en_supermarkt_{n}m", f"drie_a_{n}m"):
+            col = f"{combo}{sfx}"
+            if col in adressen:
+                cols[f"pct_{combo}{sfx}"] = 100 * adressen[col].astype(float).groupby(adressen[key]).mean()
+        for cat in DISTANCE_CATEGORIES:
+            col = f"afstand_{cat}_m{sfx}"
+            if col in adressen:
+                g = adressen[col].groupby(adressen[key])
+                cols[f"gem_afstand_{cat}_m{sfx}"] = g.mean()
+                cols[f"med_afstand_{cat}_m{sfx}"] = g.median()
+        dist_cols = [c for c in adressen.columns if c.startswith("afstand_") and c.endswith(f"_m{sfx}")]
+        if dist_cols:
+            cols[f"n_onbereikbaar{sfx}"] = adressen[dist_cols].isna().any(axis=1).groupby(adressen[key]).sum()
+        for name, series in cols.items():
+            out[name] = series.reindex(out.index)
+    return out
+
+
+def overall(adressen: pd.DataFrame, *, norm_m: float, suffix: str = "") -> dict[str, float]:
+    """Gemeente-wide shares within the norm (percent) and median distances (m)."""
+    n = int(norm_m)
+    res: dict[str, float] = {"n_adressen": float(len(adressen))}
+    for cat in SHARE_CATEGORIES:
+        col = f"afstand_{cat}_m{suffix}"
+        if col in adressen:
+            res[f"pct_{cat}_{n}m"] = float(100 * (adressen[col].fillna(np.inf) <= norm_m).mean())
+            res[f"med_afstand_{cat}_m"] = float(adressen[col].median())
+    for combo in (f"ov_en_supermarkt_{n}m", f"drie_a_{n}m"):
+        if f"{combo}{suffix}" in adressen:
+            res[f"pct_{combo}"] = float(100 * adressen[f"{combo}{suffix}"].mean())
+    return res

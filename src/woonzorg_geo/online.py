@@ -1,0 +1,95 @@
+"""Loading every input of a run from the online services: PDOK (CBS, Locatieserver) and OSM (Overpass)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from . import RD_NEW, WGS84
+from .config import Settings, find_raw_dir, load_category_rules
+from .datasets import Inputs, resolve_paths
+from .errors import MissingDataError
+from .sources import gtfs
+from .sources.geocode import geocode_table, locatieserver_geocoder
+from .sources.osm import clip
+from .sources.tables import read_csv_checked
+from .voorzieningen import build_voorzieningen, parse_rules
+
+log = logging.getLogger(__name__)
+
+
+def load_online(
+    settings: Settings,
+    *,
+    categories_path: str | Path | None = None,
+    year: int = 2024,
+    progress: bool = False,
+) -> Inputs:
+    """Load the gemeente's inputs from PDOK and OSM.
+
+    CBS gemeente, wijken and buurten (with their kerncijfers) come from the PDOK OGC API "CBS
+    wijken en buurten"; streets, paths, POIs and addresses from Overpass (via OSMnx). Local GTFS
+    stops, CHB stations and a GP list are used too when the settings point at files that exist;
+    the GP list is then geocoded with PDOK Locatieserver. Service URLs can be set with the
+    environment variables ``WOONZORG_PDOK_CBS_URL``, ``WOONZORG_PDOK_LOCATIESERVER_URL`` and
+    ``WOONZORG_OVERPASS_URL``.
+    """
+    from .sources.osm_raw import read_overpass
+    from .sources.pdok import fetch_cbs_areas
+
+    timings: dict[str, float] = {}
+    code = settings.gemeente.code
+    t0 = time.perf_counter()
+    log.info("CBS-gebieden van PDOK laden voor %s", code)
+    gemeente = fetch_cbs_areas("gemeente", gemeentecode=code, year=year)
+    wijken = fetch_cbs_areas("wijk", gemeentecode=code, year=year)
+    buurten = fetch_cbs_areas("buurt", gemeentecode=code, year=year)
+    kern = pd.concat(
+        [frame.drop(columns=frame.geometry.name) for frame in (gemeente, wijken, buurten)]
+    )
+    timings["cbs"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    log.info("OpenStreetMap via Overpass laden")
+    area = gemeente.to_crs(RD_NEW).union_all().buffer(2000.0)
+    import geopandas as gpd
+
+    area_wgs = gpd.GeoSeries([area], crs=RD_NEW).to_crs(WGS84).iloc[0]
+    rules_doc = load_category_rules(categories_path)
+    osm = read_overpass(area_wgs, category_rules=rules_doc)
+    osm = clip(osm, gemeente, buffer_m=2000.0)
+    timings["osm"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    try:
+        paths = resolve_paths(settings, raw_dir=find_raw_dir(settings))
+    except MissingDataError:
+        paths = {}
+    stops = gtfs.read_gtfs_stops(paths["gtfs_stops"]) if paths.get("gtfs_stops", Path("-")).exists() else None
+    stations = (
+        gtfs.read_chb_stations(paths["treinstations"]) if paths.get("treinstations", Path("-")).exists() else None
+    )
+    gps = None
+    if paths.get("huisartsen", Path("-")).exists():
+        d = settings.data
+        table = read_csv_checked(paths["huisartsen"], what="huisartsenlijst", columns=[d.huisartsen_adres])
+        if d.huisartsen_plaats in table:
+            table = table.loc[table[d.huisartsen_plaats].str.strip().str.lower() == settings.gemeente.naam.lower()]
+        gps = geocode_table(
+            table, geocode=locatieserver_geocoder(), address_col=d.huisartsen_adres,
+            postcode_col=d.huisartsen_postcode if d.huisartsen_postcode in table else None,
+            source=str(paths["huisartsen"]),
+        )
+        if d.huisartsen_naam != "naam":
+            gps = gps.rename(columns={d.huisartsen_naam: "naam"})
+    vz = build_voorzieningen(
+        osm, rules=parse_rules(rules_doc), gtfs_stops=stops, stations=stations, huisartsen=gps, area=gemeente
+    )
+    timings["voorzieningen"] = time.perf_counter() - t0
+    return Inputs(
+        gemeente=gemeente, buurten=buurten, wijken=wijken, kerncijfers=kern, osm=osm, gtfs_stops=stops,
+        stations=stations, huisartsen=gps, voorzieningen=vz, paths=paths, timings=timings,
+    )

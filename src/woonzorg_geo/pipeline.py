@@ -1,0 +1,285 @@
+"""The main job: sources → network → accessibility → aggregation → outputs, for one gemeente."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from .accessibility import Accessibility, compute_accessibility, to_frame
+from .aggregate import aggregate, assign_areas, overall
+from .config import Settings, find_raw_dir
+from .datasets import Inputs, load_offline
+from .errors import MissingDataError
+from .io import staged_dir
+from .network import ProfileGraph, WalkNetwork, build_network, profile_graph
+from .raster import compute_surfaces, service_areas, summarise_surface, write_geotiff
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Analysis:
+    """Everything one run computed (in memory), before it is written."""
+
+    settings: Settings
+    inputs: Inputs
+    network: WalkNetwork
+    graphs: dict[str, ProfileGraph]
+    access: dict[str, Accessibility]
+    adressen: gpd.GeoDataFrame
+    buurten: gpd.GeoDataFrame
+    wijken: gpd.GeoDataFrame
+    summary: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def main_profile(self) -> str:
+        return next(iter(self.access))
+
+    def suffix(self, profile: str) -> str:
+        """Column suffix of a profile: none for the main profile."""
+        return "" if profile == self.main_profile else f"_{profile}"
+
+
+def load_inputs(
+    settings: Settings, *, raw_dir: Path | None = None, online: bool | None = None, progress: bool = False
+) -> Inputs:
+    """Offline inputs when the raw data is there; online (PDOK, OSM) when asked or when it is not."""
+    if online is None:
+        try:
+            raw_dir = raw_dir or find_raw_dir(settings)
+            online = False
+        except MissingDataError:
+            log.warning("geen lokale gegevens gevonden: laden van PDOK en OpenStreetMap")
+            online = True
+    if online:
+        from .online import load_online
+
+        return load_online(settings, progress=progress)
+    return load_offline(settings, raw_dir=raw_dir, progress=progress)
+
+
+def analyse(
+    settings: Settings,
+    *,
+    inputs: Inputs,
+    profiles: Sequence[str] | None = None,
+) -> Analysis:
+    """Compute the accessibility of every address in the gemeente, per profile, and aggregate it.
+
+    Parameters
+    ----------
+    settings
+        Run settings.
+    inputs
+        Loaded inputs (see :func:`load_inputs`).
+    profiles
+        Profile names; the first is the main profile (unsuffixed columns). Default: all profiles in
+        the settings, ``standaard`` first.
+    """
+    timings: dict[str, float] = dict(inputs.timings)
+    profiles = list(profiles or settings.profielen)
+    for name in profiles:
+        settings.profile(name)  # raises on an unknown name
+    acc_s = settings.bereikbaarheid
+    t0 = time.perf_counter()
+    net = build_network(inputs.osm.lines, settings=settings.netwerk)
+    timings["netwerk"] = time.perf_counter() - t0
+
+    shape = inputs.gemeente.union_all()
+    addresses = inputs.osm.addresses
+    origins = addresses.loc[addresses.within(shape)]
+    log.info("%d adressen in de gemeente", len(origins))
+    graphs: dict[str, ProfileGraph] = {}
+    access: dict[str, Accessibility] = {}
+    frames = []
+    for i, name in enumerate(profiles):
+        profile = settings.profile(name)
+        t0 = time.perf_counter()
+        pg = profile_graph(net, profile)
+        acc = compute_accessibility(
+            pg, origins, inputs.voorzieningen, categories=acc_s.categories, radii_m=acc_s.count_radii_m,
+            max_snap_m=acc_s.max_snap_m,
+        )
+        graphs[name], access[name] = pg, acc
+        frames.append(
+            to_frame(acc, origins, speed_m_s=profile.speed_m_s, norm_m=acc_s.norm_m,
+                     suffix="" if i == 0 else f"_{name}")
+        )
+        timings[f"bereikbaarheid_{name}"] = time.perf_counter() - t0
+        log.info("bereikbaarheid %s: %.2f s", name, timings[f"bereikbaarheid_{name}"])
+
+    t0 = time.perf_counter()
+    areas, area_stats = assign_areas(origins, inputs.buurten, inputs.wijken)
+    keep = [c for c in ("housenumber", "street", "postcode") if c in origins and origins[c].notna().any()]
+    adressen = gpd.GeoDataFrame(
+        pd.concat([origins[keep].rename(columns={"housenumber": "huisnummer"}), areas, *frames], axis=1),
+        geometry=origins.geometry, crs=origins.crs,
+    )
+    suffixes = ["" if i == 0 else f"_{p}" for i, p in enumerate(profiles)]
+    kern = inputs.kerncijfers
+    inh = kern["AantalInwoners_5"] if "AantalInwoners_5" in kern else kern.get("aantalInwoners")
+    dw = kern["Woningvoorraad_35"] if "Woningvoorraad_35" in kern else kern.get("woningvoorraad")
+    buurten = aggregate(adressen, inputs.buurten, key="buurtcode", norm_m=acc_s.norm_m, suffixes=suffixes,
+                        inhabitants=inh, dwellings=dw)
+    wijken = aggregate(adressen, inputs.wijken, key="wijkcode", norm_m=acc_s.norm_m, suffixes=suffixes,
+                       inhabitants=inh, dwellings=dw)
+    timings["aggregatie"] = time.perf_counter() - t0
+
+    analysis = Analysis(settings, inputs, net, graphs, access, adressen, buurten, wijken)
+    analysis.summary = _summary(analysis, area_stats, timings)
+    return analysis
+
+
+def _summary(a: Analysis, area_stats: dict[str, int], timings: dict[str, float]) -> dict[str, Any]:
+    s = a.settings
+    prof: dict[str, Any] = {}
+    for name, acc in a.access.items():
+        pg = a.graphs[name]
+        snap = acc.origin_snap.dist
+        dsnap = acc.routing.dest_snap.dist
+        sizes = pg.islands.sizes
+        prof[name] = {
+            "snelheid_m_s": s.profile(name).speed_m_s,
+            "eilanden": int(pg.islands.n),
+            "grootste_deel_pct_lengte": float(100 * sizes["lengte_m"].iloc[0] / sizes["lengte_m"].sum()),
+            "kleinere_eilanden": [
+                {"knopen": int(r.knopen), "lengte_m": round(float(r.lengte_m), 1)}
+                for r in sizes.iloc[1:11].itertuples()
+            ],
+            "adressen_snap_m": _percentiles(snap),
+            "adressen_te_ver": int(acc.origin_far.sum()),
+            "voorzieningen_snap_m": _percentiles(dsnap),
+            "gemeente": overall(a.adressen, norm_m=s.bereikbaarheid.norm_m, suffix=a.suffix(name)),
+        }
+    return {
+        "gemeente": {"code": s.gemeente.code, "naam": s.gemeente.naam},
+        "instellingen": s.source,
+        "bronnen": a.inputs.osm.source,
+        "netwerk": {
+            "knopen": a.network.n_nodes,
+            "segmenten": a.network.n_edges,
+            "lengte_km": round(float(a.network.length.sum() / 1000), 1),
+            "naden_gedicht": a.network.seams_joined,
+            "trappen_segmenten": int(a.network.steps.sum()),
+        },
+        "adressen": int(len(a.adressen)),
+        "adressen_buiten_buurt_toegekend": area_stats["buiten_buurt"],
+        "voorzieningen": a.inputs.voorzieningen["categorie"].value_counts().to_dict(),
+        "profielen": prof,
+        "tijden_s": {k: round(v, 3) for k, v in timings.items()},
+    }
+
+
+def _percentiles(values: np.ndarray) -> dict[str, float]:
+    if not len(values):
+        return {}
+    q = np.percentile(values, [50, 90, 99, 100])
+    return {"mediaan": round(float(q[0]), 1), "p90": round(float(q[1]), 1), "p99": round(float(q[2]), 1),
+            "max": round(float(q[3]), 1)}
+
+
+def summary_text(summary: dict[str, Any], *, wijken: pd.DataFrame | None = None) -> str:
+    """The run summary as readable Dutch text."""
+    g = summary["gemeente"]
+    n = summary["netwerk"]
+    lines = [
+        f"Bereikbaarheid te voet — gemeente {g['naam']} ({g['code']})",
+        "",
+        f"Netwerk: {n['knopen']:,} knopen, {n['segmenten']:,} segmenten, {n['lengte_km']} km; "
+        f"{n['naden_gedicht']} tegelnaden gedicht; {n['trappen_segmenten']} segmenten met trappen.",
+        f"Adressen: {summary['adressen']:,} (waarvan {summary['adressen_buiten_buurt_toegekend']} buiten de "
+        "gegeneraliseerde buurtgrenzen, toegekend aan de dichtstbijzijnde buurt).",
+        "Voorzieningen: " + ", ".join(f"{k} {v}" for k, v in summary["voorzieningen"].items()),
+        "",
+    ]
+    for name, p in summary["profielen"].items():
+        o = p["gemeente"]
+        lines += [
+            f"Profiel {name} ({p['snelheid_m_s']} m/s):",
+            f"  eilanden in het netwerk: {p['eilanden']}; het grootste deel bevat "
+            f"{p['grootste_deel_pct_lengte']:.1f}% van de lengte",
+            f"  afstand adres → netwerk: mediaan {p['adressen_snap_m'].get('mediaan')} m, "
+            f"p99 {p['adressen_snap_m'].get('p99')} m; te ver (onbereikbaar): {p['adressen_te_ver']}",
+            f"  OV en supermarkt binnen 800 m: {o.get('pct_ov_en_supermarkt_800m', float('nan')):.1f}% van de adressen",
+            f"  supermarkt, apotheek en huisarts binnen 800 m: {o.get('pct_drie_a_800m', float('nan')):.1f}%",
+            f"  mediane afstand huisarts: {o.get('med_afstand_huisarts_m', float('nan')):.0f} m",
+            "",
+        ]
+    if wijken is not None:
+        cols = ["naam", "n_adressen", "pct_ov_en_supermarkt_800m", "pct_drie_a_800m", "med_afstand_huisarts_m"]
+        cols = [c for c in cols if c in wijken]
+        lines.append("Per wijk (hoofdprofiel):")
+        lines.append(wijken[cols].round(1).to_string())
+        lines.append("")
+    lines.append("Tijden (s): " + ", ".join(f"{k} {v}" for k, v in summary["tijden_s"].items()))
+    lines.append("Bronnen: © OpenStreetMap contributors (ODbL); CBS / PDOK (CC BY 4.0).")
+    return "\n".join(lines) + "\n"
+
+
+def write_outputs(a: Analysis, out_dir: str | Path, *, rasters: bool = True) -> list[Path]:
+    """Write the GeoPackage, CSVs, GeoTIFFs and the summary; all or nothing.
+
+    Everything is written into a staging folder first and moved into ``out_dir`` only when
+    every file is complete, so a failure leaves the previous output as it was.
+    """
+    s = a.settings
+    out_dir = Path(out_dir)
+    t0 = time.perf_counter()
+    with staged_dir(out_dir) as tmp:
+        layers: dict[str, gpd.GeoDataFrame] = {}
+        layers["adressen"] = a.adressen
+        layers["buurten"] = a.buurten
+        layers["wijken"] = a.wijken
+        vz = a.inputs.voorzieningen.copy()
+        main = a.access[a.main_profile]
+        snap = pd.Series(main.routing.dest_snap.dist, index=main.dest_ids)
+        vz["snap_m"] = snap.reindex(vz.index)
+        layers["voorzieningen"] = vz
+        edges = a.network.edges_gdf()
+        for name, pg in a.graphs.items():
+            edges[f"bruikbaar_{name}"] = pg.edge_mask
+        edges["eiland"] = a.graphs[a.main_profile].islands.label[a.network.u]
+        layers["netwerk"] = edges
+        areas = []
+        for name, acc in a.access.items():
+            surf = compute_surfaces(acc, a.inputs.gemeente, cell_m=s.raster.cell_m,
+                                    max_snap_m=s.raster.max_snap_m)
+            areas.append(service_areas(surf, acc, radius_m=s.bereikbaarheid.norm_m))
+            if rasters:
+                for cat, arr in surf.distance.items():
+                    write_geotiff(tmp / f"bereikbaarheid_{cat}_{name}.tif", arr, surf.grid,
+                                  description=f"loopafstand tot {cat} (m), profiel {name}")
+            a.summary["profielen"][name]["oppervlak"] = {
+                cat: summarise_surface(arr, norm_m=s.bereikbaarheid.norm_m) for cat, arr in surf.distance.items()
+            }
+        layers["servicegebieden"] = pd.concat(areas, ignore_index=True) if areas else gpd.GeoDataFrame()
+        for name, frame in layers.items():
+            frame.to_file(tmp / "woonzorg.gpkg", layer=name, driver="GPKG")
+        a.buurten.drop(columns="geometry").to_csv(tmp / "buurten.csv", encoding="utf-8")
+        a.wijken.drop(columns="geometry").to_csv(tmp / "wijken.csv", encoding="utf-8")
+        a.summary["tijden_s"]["schrijven"] = round(time.perf_counter() - t0, 3)
+        (tmp / "samenvatting.json").write_text(
+            json.dumps(a.summary, indent=2, ensure_ascii=False, default=_json_default), encoding="utf-8"
+        )
+        (tmp / "samenvatting.txt").write_text(
+            summary_text(a.summary, wijken=a.wijken.drop(columns="geometry")), encoding="utf-8"
+        )
+        files = sorted(p.relative_to(tmp) for p in tmp.rglob("*") if p.is_file())
+    return [out_dir / f for f in files]
+
+
+def _json_default(obj: object) -> object:
+    if isinstance(obj, (np.integer,)):
+        return int(obj)
+    if isinstance(obj, (np.floating,)):
+        return None if np.isnan(obj) else float(obj)
+    raise TypeError(type(obj).__name__)
