@@ -46,3 +46,22 @@ def assen_inputs(raw_dir, settings):
     from woonzorg_geo.datasets import load_offline
 
     return load_offline(settings, raw_dir=raw_dir)
+
+
+@pytest.fixture(scope="session")
+def assen_analysis(assen_inputs, settings):
+    """The accessibility analysis of Assen (both profiles), in memory."""
+    from woonzorg_geo.pipeline import analyse
+
+    return analyse(settings, inputs=assen_inputs)
+
+
+@pytest.fixture(scope="session")
+def assen_output(raw_dir, tmp_path_factory):
+    """A full `woonzorg-geo analyse` run on the real data, as a user starts it."""
+    from woonzorg_geo.cli import main
+
+    out = tmp_path_factory.mktemp("analyse") / "output"
+    code = main(["--stil", "--data", str(raw_dir), "analyse", "--out", str(out)])
+    assert code == 0
+    return out

@@ -1,0 +1,174 @@
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from shapely.geometry import LineString, Point
+
+from woonzorg_geo.accessibility import REASON_FAR, REASON_NONE, compute_accessibility, to_frame
+from woonzorg_geo.config import load_settings
+from woonzorg_geo.network import build_network, profile_graph
+
+RD = "EPSG:28992"
+S = load_settings()
+
+
+def _net(lines, subclasses=None):
+    gdf = gpd.GeoDataFrame({"class": "minor", "subclass": subclasses or [None] * len(lines), "name": None},
+                           geometry=lines, crs=RD)
+    return build_network(gdf, settings=S.netwerk)
+
+
+def _pts(xy, **cols):
+    return gpd.GeoDataFrame(cols, geometry=[Point(p) for p in xy], crs=RD)
+
+
+def _vz(xy, cats, ids=None):
+    return _pts(xy, categorie=cats).set_index(pd.Index(ids or [f"v{i}" for i in range(len(xy))], name="vz_id"))
+
+
+def _acc(net, origins, vz, cats=("supermarkt",), profile="standaard", **kw):
+    return compute_accessibility(profile_graph(net, S.profile(profile)), origins, vz, categories=list(cats), **kw)
+
+
+def test_hand_computed_distances_with_snap_legs():
+    net = _net([LineString([(0, 0), (1000, 0)])])  # one long segment, no vertices between
+    vz = _vz([(600, 10)], ["supermarkt"])
+    origins = _pts([(100, 5), (900, 0), (600, -3)])
+    acc = _acc(net, origins, vz)
+    d = acc.categories["supermarkt"].origin_dist
+    # same edge as the destination: straight along it, not round via the ends
+    assert d == pytest.approx([5 + 500 + 10, 300 + 10, 3 + 10])
+    assert list(acc.categories["supermarkt"].origin_nearest) == ["v0", "v0", "v0"]
+
+
+def test_ties_pick_one_of_the_tied():
+    net = _net([LineString([(0, 0), (1000, 0)])])
+    vz = _vz([(300, 0), (700, 0)], ["supermarkt", "supermarkt"], ids=["links", "rechts"])
+    acc = _acc(net, _pts([(500, 0)]), vz)
+    res = acc.categories["supermarkt"]
+    assert res.origin_dist[0] == pytest.approx(200.0)
+    assert res.origin_nearest[0] in ("links", "rechts")
+
+
+def test_dead_end_and_junction_routes():
+    # main street 0..400 along x; a dead-end spur up from (200,0) to (200,300)
+    net = _net([LineString([(0, 0), (200, 0), (400, 0)]), LineString([(200, 0), (200, 300)])])
+    vz = _vz([(0, 0), (400, 5)], ["apotheek", "apotheek"])
+    origins = _pts([(200, 300), (210, 150)])
+    acc = _acc(net, origins, vz, cats=("apotheek",))
+    res = acc.categories["apotheek"]
+    assert res.origin_dist[0] == pytest.approx(300 + 200)  # tie between both: 500 vs 505
+    assert res.origin_nearest[0] == "v0"
+    assert res.origin_dist[1] == pytest.approx(10 + 150 + 200)
+
+
+def test_counts_within_radii():
+    net = _net([LineString([(0, 0), (2000, 0)])])
+    vz = _vz([(100, 0), (350, 0), (700, 0), (1500, 0)], ["school"] * 4)
+    acc = _acc(net, _pts([(0, 0)]), vz, cats=("school",), radii_m=(400.0, 800.0))
+    res = acc.categories["school"]
+    assert res.counts[400.0][0] == 2 and res.counts[800.0][0] == 3
+
+
+def test_unreachable_is_missing_with_a_reason():
+    # a main part and a far island; an origin 600 m from any path is 'too far'
+    net = _net([LineString([(0, 0), (1000, 0)]), LineString([(5000, 0), (5010, 0)])])
+    vz = _vz([(500, 0)], ["huisarts"])
+    origins = _pts([(100, 0), (5005, 0), (300, 600)])
+    acc = _acc(net, origins, vz, cats=("huisarts", "apotheek"), max_snap_m=500.0)
+    frame = to_frame(acc, origins, speed_m_s=1.0, norm_m=800)
+    # the island origin is snapped to the main part (5005 -> 1000): 4005 m away
+    assert acc.origin_snap.dist[1] == pytest.approx(4005.0)
+    assert np.isnan(frame.loc[1, "afstand_huisarts_m"]) and frame.loc[1, "reden_huisarts"] == REASON_FAR
+    assert np.isnan(frame.loc[2, "afstand_huisarts_m"]) and frame.loc[2, "reden_huisarts"] == REASON_FAR
+    assert frame.loc[0, "afstand_huisarts_m"] == pytest.approx(400.0)
+    assert pd.isna(frame.loc[0, "reden_huisarts"])
+    assert frame["afstand_apotheek_m"].isna().all()  # no pharmacy at all
+    assert (frame.loc[[0], "reden_apotheek"] == REASON_NONE).all()
+    assert frame.loc[0, "tijd_huisarts_min"] == pytest.approx(400 / 60)
+
+
+def test_senior_avoids_steps():
+    # a short route over steps and a long detour
+    lines = [LineString([(0, 0), (100, 0)]), LineString([(100, 0), (200, 0)]),
+             LineString([(0, 0), (0, 100), (200, 100), (200, 0)])]
+    net = _net(lines, subclasses=[None, "steps", None])
+    vz = _vz([(200, 0)], ["supermarkt"])
+    origins = _pts([(0, 0)])
+    std = _acc(net, origins, vz).categories["supermarkt"].origin_dist[0]
+    sen = _acc(net, origins, vz, profile="senior").categories["supermarkt"].origin_dist[0]
+    assert std == pytest.approx(200.0)
+    assert sen == pytest.approx(400.0)
+
+
+def test_composite_ov_and_norm_flags():
+    net = _net([LineString([(0, 0), (3000, 0)])])
+    vz = _vz([(500, 0), (2000, 0), (700, 0), (900, 0), (100, 0)],
+             ["ov_halte", "treinstation", "supermarkt", "apotheek", "huisarts"])
+    origins = _pts([(0, 0), (1900, 0)])
+    cats = ("ov_halte", "treinstation", "supermarkt", "apotheek", "huisarts")
+    acc = _acc(net, origins, vz, cats=cats)
+    frame = to_frame(acc, origins, speed_m_s=1.0, norm_m=800)
+    assert frame["afstand_ov_m"].tolist() == pytest.approx([500.0, 100.0])
+    assert frame["dichtstbij_ov"].tolist() == ["v0", "v1"]
+    assert frame["ov_en_supermarkt_800m"].tolist() == [True, False]
+    assert frame["drie_a_800m"].tolist() == [False, False]  # apotheek at 900 m
+
+
+def test_index_kept_and_inputs_untouched():
+    net = _net([LineString([(0, 0), (100, 0)])])
+    origins = _pts([(10, 0), (90, 0)]).set_index(pd.Index(["a", "b"]))
+    vz = _vz([(50, 0)], ["supermarkt"])
+    before = origins.copy(), vz.copy()
+    acc = _acc(net, origins, vz)
+    frame = to_frame(acc, origins, speed_m_s=1.0, norm_m=800)
+    assert list(frame.index) == ["a", "b"]
+    pd.testing.assert_frame_equal(origins, before[0])
+    pd.testing.assert_frame_equal(vz, before[1])
+
+
+@pytest.fixture(scope="module")
+def assen_access(assen_inputs):
+    net = build_network(assen_inputs.osm.lines, settings=S.netwerk)
+    pg = profile_graph(net, S.profile("standaard"))
+    addr = assen_inputs.osm.addresses
+    origins = addr.loc[addr.within(assen_inputs.gemeente.union_all())]
+    acc = compute_accessibility(pg, origins, assen_inputs.voorzieningen, categories=S.bereikbaarheid.categories)
+    return acc, origins
+
+
+@pytest.mark.realdata
+def test_network_distance_at_least_straight_line(assen_access, assen_inputs):
+    from scipy.spatial import cKDTree
+
+    acc, origins = assen_access
+    xy = np.column_stack([origins.geometry.x, origins.geometry.y])
+    vz = assen_inputs.voorzieningen
+    for cat, res in acc.categories.items():
+        parts = ("ov_halte", "treinstation") if cat == "ov" else (cat,)
+        dest = vz.loc[vz["categorie"].isin(parts)]
+        dxy = np.column_stack([dest.geometry.x, dest.geometry.y])
+        straight, _ = cKDTree(dxy).query(xy)
+        ok = np.isfinite(res.origin_dist)
+        assert ok.mean() > 0.99, cat
+        assert (res.origin_dist[ok] >= straight[ok] - 1e-6).all(), cat
+
+
+@pytest.mark.realdata
+def test_agrees_with_networkx_multi_source_dijkstra(assen_access):
+    """Every node, every category: within 0.5 m of networkx (osmnx's routing engine)."""
+    import networkx as nx
+
+    acc, _ = assen_access
+    graph = nx.from_scipy_sparse_array(acc.routing.matrix)
+    for cat, res in acc.categories.items():
+        parts = ("ov_halte", "treinstation") if cat == "ov" else (cat,)
+        sources = acc.routing.dest_node[np.isin(acc.dest_cat, parts)]
+        ref = nx.multi_source_dijkstra_path_length(graph, set(sources.tolist()))
+        nodes = np.fromiter(ref.keys(), dtype=np.int64)
+        dist = np.fromiter(ref.values(), dtype=float)
+        assert np.abs(res.node_dist[nodes] - dist).max() < 0.5, cat
+        unreached = np.setdiff1d(np.arange(acc.routing.n_nodes), nodes)
+        assert np.isinf(res.node_dist[unreached]).all(), cat
