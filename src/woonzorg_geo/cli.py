@@ -95,8 +95,11 @@ def cmd_analyse(args: argparse.Namespace) -> int:
     online = True if args.online else None
     inputs = load_inputs(settings, raw_dir=_raw_dir(args), online=online, progress=not args.stil)
     profiles = None if args.profiel in (None, "beide") else [args.profiel]
+    from .overlays import read_indicator_table
+
+    extra = [(str(p), read_indicator_table(p)) for p in args.indicatoren or []]
     log.info("netwerk bouwen en bereikbaarheid berekenen")
-    result = analyse(settings, inputs=inputs, profiles=profiles)
+    result = analyse(settings, inputs=inputs, profiles=profiles, extra_tables=extra)
     log.info("uitvoer schrijven naar %s", args.out)
     files = write_outputs(result, args.out, rasters=not args.geen_rasters)
     print(summary_text(result.summary, wijken=result.wijken.drop(columns="geometry")))
@@ -142,6 +145,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="output", metavar="MAP", help="uitvoermap (standaard: output/)")
     p.add_argument("--online", action="store_true", help="laden van PDOK en OpenStreetMap (internet nodig)")
     p.add_argument("--geen-rasters", action="store_true", help="geen GeoTIFF-bereikbaarheidskaarten schrijven")
+    p.add_argument("--indicatoren", action="append", metavar="BESTAND",
+                   help="extra indicatorentabel (CSV of GeoPackage met kolom 'code' = CBS-code); mag vaker")
     p.set_defaults(func=cmd_analyse)
     return parser
 

@@ -82,6 +82,56 @@ class RasterSettings:
 
 
 @dataclass(frozen=True)
+class Indicator:
+    """One indicator of an overlay index, with its direction, weight and source."""
+
+    kolom: str
+    label: str = ""
+    richting: int = 1
+    gewicht: float = 1.0
+    bron: str = ""
+    reden: str = ""
+
+
+@dataclass(frozen=True)
+class OverlaySettings:
+    """Draaglast/draagkracht indices and the focus/veerkracht classes."""
+
+    wijkcijfers: str = ""
+    buurtsignalen: str = ""
+    feiten: str = ""
+    bron_rapport: str = ""
+    min_gewicht_aandeel: float = 0.5
+    balans_grenzen: tuple[float, ...] = (-1.0, -0.33, 0.33, 1.0)
+    balans_labels: tuple[str, ...] = ()
+    focus_draaglast_z: float = 0.5
+    gevoeligheid: float = 0.2
+    draaglast: tuple[Indicator, ...] = ()
+    draagkracht: tuple[Indicator, ...] = ()
+
+
+def _build_overlays(table: dict[str, Any], where: str) -> OverlaySettings:
+    flat = {k: v for k, v in table.items() if k not in ("draaglast", "draagkracht")}
+    base = _build(OverlaySettings, flat, where)
+    indicators = {}
+    for kind in ("draaglast", "draagkracht"):
+        items = []
+        for i, item in enumerate(table.get(kind, [])):
+            ind = _build(Indicator, item, f"{where}.{kind}[{i}]")
+            if ind.richting not in (1, -1):
+                raise SettingsError(f"{where}.{kind}[{i}].richting moet 1 of -1 zijn, kreeg {ind.richting}")
+            if ind.gewicht < 0:
+                raise SettingsError(f"{where}.{kind}[{i}].gewicht mag niet negatief zijn")
+            items.append(ind)
+        indicators[kind] = tuple(items)
+    if len(base.balans_labels) != len(base.balans_grenzen) + 1:
+        raise SettingsError(f"{where}: balans_labels moet één label meer hebben dan balans_grenzen")
+    if list(base.balans_grenzen) != sorted(base.balans_grenzen):
+        raise SettingsError(f"{where}: balans_grenzen moeten oplopen")
+    return dataclasses.replace(base, **indicators)
+
+
+@dataclass(frozen=True)
 class Settings:
     """All settings of one run."""
 
@@ -91,6 +141,7 @@ class Settings:
     profielen: dict[str, Profile] = field(default_factory=dict)
     bereikbaarheid: AccessibilitySettings = field(default_factory=AccessibilitySettings)
     raster: RasterSettings = field(default_factory=RasterSettings)
+    overlays: OverlaySettings = field(default_factory=OverlaySettings)
     source: str = "<standaard>"
 
     def profile(self, name: str) -> Profile:
@@ -107,6 +158,7 @@ class Settings:
 def _build(cls: type, table: dict[str, Any], where: str) -> Any:
     """Build a frozen dataclass from a TOML table, refusing unknown keys."""
     names = {f.name: f for f in dataclasses.fields(cls)}
+    table = dict(table)
     unknown = set(table) - set(names)
     if unknown:
         raise SettingsError(
@@ -119,6 +171,8 @@ def _build(cls: type, table: dict[str, Any], where: str) -> Any:
             value = tuple(value)
         if isinstance(default, float) and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
+        if isinstance(default, tuple) and value and isinstance(value[0], int) and not isinstance(value[0], bool):
+            value = tuple(float(v) for v in value) if all(isinstance(v, (int, float)) for v in value) else value
         if default is not dataclasses.MISSING and not isinstance(value, type(default)):
             raise SettingsError(
                 f"{where}.{key}: verwacht {type(default).__name__}, kreeg {value!r}"
@@ -179,6 +233,7 @@ def load_settings(path: str | Path | None = None) -> Settings:
         profielen=profiles,
         bereikbaarheid=_build(AccessibilitySettings, table["bereikbaarheid"], f"{where}:bereikbaarheid"),
         raster=_build(RasterSettings, table["raster"], f"{where}:raster"),
+        overlays=_build_overlays(table["overlays"], f"{where}:overlays"),
         source=where,
     )
     return settings

@@ -39,6 +39,7 @@ class Analysis:
     buurten: gpd.GeoDataFrame
     wijken: gpd.GeoDataFrame
     summary: dict[str, Any] = field(default_factory=dict)
+    overlay_report: dict[str, Any] = field(default_factory=dict)
 
     @property
     def main_profile(self) -> str:
@@ -72,6 +73,7 @@ def analyse(
     *,
     inputs: Inputs,
     profiles: Sequence[str] | None = None,
+    extra_tables: Sequence[tuple[str, pd.DataFrame]] = (),
 ) -> Analysis:
     """Compute the accessibility of every address in the gemeente, per profile, and aggregate it.
 
@@ -84,6 +86,8 @@ def analyse(
     profiles
         Profile names; the first is the main profile (unsuffixed columns). Default: all profiles in
         the settings, ``standaard`` first.
+    extra_tables
+        Further indicator tables for the overlays, as ``(name, table indexed by CBS code)``.
     """
     timings: dict[str, float] = dict(inputs.timings)
     profiles = list(profiles or settings.profielen)
@@ -134,7 +138,18 @@ def analyse(
                        inhabitants=inh, dwellings=dw)
     timings["aggregatie"] = time.perf_counter() - t0
 
-    analysis = Analysis(settings, inputs, net, graphs, access, adressen, buurten, wijken)
+    overlay_report: dict[str, Any] = {}
+    if settings.overlays.wijkcijfers:
+        from .overlays import build_overlays
+
+        t0 = time.perf_counter()
+        wijken, buurten, overlay_report = build_overlays(wijken, buurten, settings.overlays,
+                                                         extra_tables=extra_tables)
+        timings["overlays"] = time.perf_counter() - t0
+    else:
+        log.warning("geen wijkcijfers ingesteld (overlays.wijkcijfers): geen draagkracht/draaglast")
+    analysis = Analysis(settings, inputs, net, graphs, access, adressen, buurten, wijken,
+                        overlay_report=overlay_report)
     analysis.summary = _summary(analysis, area_stats, timings)
     return analysis
 
@@ -160,7 +175,19 @@ def _summary(a: Analysis, area_stats: dict[str, int], timings: dict[str, float])
             "voorzieningen_snap_m": _percentiles(dsnap),
             "gemeente": overall(a.adressen, norm_m=s.bereikbaarheid.norm_m, suffix=a.suffix(name)),
         }
+    overlay: dict[str, Any] = {}
+    if a.overlay_report:
+        sens = a.overlay_report["gevoeligheid"]
+        overlay = {
+            "koppeling": a.overlay_report["koppeling"],
+            "gevoeligheid_max_rangverschuiving": int(sens["max_rangverschuiving"].max()) if len(sens) else 0,
+            "gevoeligheid_varianten_met_verschuiving": int((sens["wijken_verschoven"] > 0).sum()),
+            "gevoeligheid_varianten": int(len(sens)),
+            "focus_buurten": a.buurten["focus"].value_counts().to_dict() if "focus" in a.buurten else {},
+            "veerkracht_buurten": a.buurten["veerkracht"].value_counts().to_dict() if "veerkracht" in a.buurten else {},
+        }
     return {
+        "overlays": overlay,
         "gemeente": {"code": s.gemeente.code, "naam": s.gemeente.naam},
         "instellingen": s.source,
         "bronnen": a.inputs.osm.source,
@@ -220,6 +247,16 @@ def summary_text(summary: dict[str, Any], *, wijken: pd.DataFrame | None = None)
         lines.append("Per wijk (hoofdprofiel):")
         lines.append(wijken[cols].round(1).to_string())
         lines.append("")
+        if "balans" in wijken:
+            lines.append("Draaglast, draagkracht en balans per wijk (z-scores binnen de gemeente):")
+            lines.append(wijken[["naam", "draaglast", "draagkracht", "balans", "balans_klasse"]].round(2).to_string())
+            o = summary.get("overlays", {})
+            lines.append(
+                f"Gevoeligheid (elk gewicht ±20%): grootste rangverschuiving {o.get('gevoeligheid_max_rangverschuiving')}"
+                f" plaats(en); {o.get('gevoeligheid_varianten_met_verschuiving')} van "
+                f"{o.get('gevoeligheid_varianten')} varianten veranderen de volgorde."
+            )
+            lines.append("")
     lines.append("Tijden (s): " + ", ".join(f"{k} {v}" for k, v in summary["tijden_s"].items()))
     lines.append("Bronnen: © OpenStreetMap contributors (ODbL); CBS / PDOK (CC BY 4.0).")
     return "\n".join(lines) + "\n"
@@ -264,6 +301,12 @@ def write_outputs(a: Analysis, out_dir: str | Path, *, rasters: bool = True) -> 
         layers["servicegebieden"] = pd.concat(areas, ignore_index=True) if areas else gpd.GeoDataFrame()
         for name, frame in layers.items():
             frame.to_file(tmp / "woonzorg.gpkg", layer=name, driver="GPKG")
+        if a.overlay_report:
+            from .report import read_facts, write_wijkprofielen
+
+            facts = read_facts(s.overlays.feiten) if s.overlays.feiten else None
+            write_wijkprofielen(tmp / "wijkprofielen", a.wijken, a.buurten, a.inputs.voorzieningen, s, facts=facts)
+            a.overlay_report["gevoeligheid"].to_csv(tmp / "gevoeligheid.csv", index=False, encoding="utf-8")
         a.buurten.drop(columns="geometry").to_csv(tmp / "buurten.csv", encoding="utf-8")
         a.wijken.drop(columns="geometry").to_csv(tmp / "wijken.csv", encoding="utf-8")
         a.summary["tijden_s"]["schrijven"] = round(time.perf_counter() - t0, 3)

@@ -63,3 +63,24 @@ def read_csv_checked(
             fix=f"voeg ze toe; gevonden kolommen: {', '.join(frame.columns)}.{hint}",
         )
     return frame
+
+
+_COMMA_NUMBER = r"^\s*-?\d+(?:,\d+)?\s*$"
+
+
+def decimal_comma_to_float(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text columns written with a Dutch decimal comma (``0,5``) become numbers (a copy).
+
+    A column converts only when every non-empty value is such a number and at least one has a
+    comma; other columns are left as they are.
+    """
+    out = frame.copy()
+    for col in out.columns:
+        series = out[col]
+        if pd.api.types.is_numeric_dtype(series):
+            continue
+        text = series.astype(str)
+        filled = text[series.notna() & (text.str.strip() != "")]
+        if len(filled) and filled.str.match(_COMMA_NUMBER).all() and filled.str.contains(",").any():
+            out[col] = pd.to_numeric(text.str.replace(",", ".", regex=False), errors="coerce")
+    return out

@@ -1,0 +1,206 @@
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from woonzorg_geo.config import Indicator, load_settings
+from woonzorg_geo.errors import DataFileError
+from woonzorg_geo.overlays import (
+    balance_label,
+    buurt_classes,
+    composite_index,
+    join_indicators,
+    read_signals,
+    sensitivity,
+    wijk_indices,
+    zscores,
+)
+
+S = load_settings().overlays
+
+
+def test_zscores_population_sd_and_missing():
+    z = zscores(pd.Series([1.0, 2.0, 3.0, np.nan]))
+    assert z.tolist()[:3] == pytest.approx([-1.2247449, 0.0, 1.2247449])
+    assert np.isnan(z.iloc[3])
+
+
+def test_composite_index_known_answer_and_direction():
+    table = pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": [10.0, 10.0, 40.0]}, index=["W1", "W2", "W3"])
+    inds = [Indicator("a", gewicht=1.0), Indicator("b", richting=-1, gewicht=3.0)]
+    res = composite_index(table, inds, min_weight_share=0.5)
+    za = np.array([-1.2247449, 0.0, 1.2247449])
+    zb = -np.array([-0.7071068, -0.7071068, 1.4142136])
+    assert res.value.tolist() == pytest.approx(((za + 3 * zb) / 4).tolist())
+
+
+def test_missing_values_are_left_out_not_zero():
+    table = pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": [10.0, np.nan, 40.0]}, index=["W1", "W2", "W3"])
+    inds = [Indicator("a", gewicht=1.0, label="A"), Indicator("b", gewicht=3.0, label="B")]
+    strict = composite_index(table, inds, min_weight_share=0.5)
+    assert np.isnan(strict.value["W2"])  # only 1/4 of the weight has data
+    assert strict.used_weight_share["W2"] == pytest.approx(0.25)
+    assert strict.missing["W2"] == "B" and strict.missing["W1"] == ""
+    lenient = composite_index(table, inds, min_weight_share=0.2)
+    assert lenient.value["W2"] == pytest.approx(0.0)  # z of a for W2, renormalised
+    # W1: z(b) among the two values present is -1 → (1*-1.2247 + 3*-1)/4
+    assert lenient.value["W1"] == pytest.approx((-1.2247449 - 3.0) / 4)
+
+
+def test_balance_labels():
+    lab = balance_label(pd.Series([-2.0, -0.5, 0.0, 0.5, 1.5, np.nan]), S)
+    assert lab.tolist() == ["sterk onder druk", "onder druk", "in evenwicht", "veerkrachtig",
+                            "sterk veerkrachtig", "onbekend"]
+
+
+def _wijken():
+    return pd.DataFrame({
+        "last": [10.0, 20.0, 30.0, 40.0],
+        "kracht": [5.0, 5.0, 6.0, 9.0],
+        "extra": [1.0, 2.0, 3.0, 4.0],
+    }, index=["WK010600", "WK010601", "WK010602", "WK010603"])
+
+
+def _settings(**kw):
+    base = replace(S, draaglast=(Indicator("last", label="last"),),
+                   draagkracht=(Indicator("kracht", label="kracht"),))
+    return replace(base, **kw)
+
+
+def test_wijk_indices_and_settings_change_the_result():
+    s = _settings()
+    out = wijk_indices(_wijken(), s)
+    assert (out["balans"] == out["draagkracht"] - out["draaglast"]).all()
+    assert out["balans"].idxmin() == "WK010602"
+    assert "last (+0.4 sd)" in out.loc["WK010602", "overlay_toelichting"]
+    other = wijk_indices(_wijken(), _settings(draaglast=(Indicator("last", richting=-1),)))
+    assert not np.allclose(other["balans"], out["balans"])
+    stricter = wijk_indices(_wijken(), _settings(balans_grenzen=(-0.1, 0.0, 0.1, 0.2)))
+    assert (stricter["balans_klasse"] != out["balans_klasse"]).any()
+
+
+def test_join_reports_mismatched_codes(caplog):
+    areas = pd.DataFrame({"naam": ["a", "b"]}, index=["WK010600", "WK010601"])
+    table = pd.DataFrame({"score": [1.0, 2.0]}, index=["WK010600", "WK010699x"])
+    with caplog.at_level(logging.WARNING):
+        out, rep = join_indicators(areas, table, source="aedes.csv", level="wijk")
+    assert rep == {"niet_in_gebieden": ["WK010699x"], "zonder_gegevens": ["WK010601"]}
+    assert "WK010699x" in caplog.text and "aedes.csv" in caplog.text
+    assert np.isnan(out.loc["WK010601", "score"]) and out.loc["WK010600", "score"] == 1.0
+    assert len(out) == 2
+
+
+def test_buurt_classes_rules_and_reasons():
+    buurten = pd.DataFrame({"naam": list("ABCDE"), "wijkcode": ["WK010600"] * 4 + ["WK010601"]},
+                           index=[f"BU0106000{i}" for i in range(4)] + ["BU01060100"])
+    signals = pd.DataFrame({
+        "buurtcode": ["BU01060000", "BU01060000", "BU01060001", "BU01060002", "BU01060003"],
+        "signaal": ["overlast_onveiligheid", "concentratie_kwetsbaar", "moeite_rondkomen", "lage_veerkracht",
+                    "afname_kwetsbaar"],
+        "toelichting": ["x", "y", "z", "v", "w"],
+    })
+    wijk = pd.DataFrame({"draaglast": [0.8, -1.0], "balans_klasse": ["onder druk", "sterk veerkrachtig"]},
+                        index=["WK010600", "WK010601"])
+    out = buurt_classes(buurten, signals, wijk, S)
+    assert out.loc["BU01060000", "focus"] == "hoog"
+    assert "overlast/onveiligheid samen met concentratie kwetsbaar" in out.loc["BU01060000", "focus_redenen"]
+    assert out.loc["BU01060001", "focus"] == "midden"
+    assert out.loc["BU01060002", "veerkracht"] == "laag"
+    assert out.loc["BU01060002", "focus"] == "midden"  # no own focus signal, but wijk draaglast 0.8 ≥ 0.5
+    assert out.loc["BU01060003", "veerkracht"] == "hoog"
+    assert out.loc["BU01060100", "focus"] == "laag" and out.loc["BU01060100", "veerkracht"] == "hoog"
+    assert out.loc["BU01060000", "signalen"] == "concentratie_kwetsbaar, overlast_onveiligheid"
+
+
+def test_sensitivity_detects_rank_changes():
+    # W2 leads W1 by a hair (0.1306 vs 0.1277); W1 owes its score to a, W2 to b: 20 % more
+    # weight on a, or 20 % less on b, swaps them
+    wijken = pd.DataFrame({"nul": [1.0, 1.0, 1.0], "a": [3.0, 0.0, 1.0], "b": [0.0, 2.9, 1.0]},
+                          index=["W1", "W2", "W3"])
+    s = replace(S, draaglast=(Indicator("nul"),), draagkracht=(Indicator("a"), Indicator("b")))
+    rep = sensitivity(wijken, s).set_index(["indicator", "factor"])
+    assert len(rep) == 2 * 3
+    assert rep.loc[("a", 1.2), "max_rangverschuiving"] == 1 and rep.loc[("a", 1.2), "wijken_verschoven"] == 2
+    assert rep.loc[("b", 0.8), "max_rangverschuiving"] == 1
+    assert rep.loc[("a", 0.8), "max_rangverschuiving"] == 0
+    assert rep.loc[("nul", 0.8), "max_rangverschuiving"] == 0
+    stable = pd.DataFrame({"last": [1.0, 5.0, 9.0], "kracht": [9.0, 5.0, 1.0]}, index=["W1", "W2", "W3"])
+    s2 = replace(S, draaglast=(Indicator("last"),), draagkracht=(Indicator("kracht"),))
+    assert sensitivity(stable, s2)["max_rangverschuiving"].max() == 0
+
+
+def test_unknown_signal_is_an_error(tmp_path):
+    p = tmp_path / "s.csv"
+    p.write_text("buurtcode,signaal,toelichting\nBU01060000,blij,x\n", encoding="utf-8")
+    with pytest.raises(DataFileError, match="blij") as exc:
+        read_signals(p)
+    assert exc.value.field == "signaal"
+
+
+def test_shipped_tables_read():
+    signals = read_signals(S.buurtsignalen)
+    assert len(signals) >= 30
+    from woonzorg_geo.overlays import read_wijkcijfers
+
+    w = read_wijkcijfers(S.wijkcijfers)
+    assert len(w) == 10
+    assert w.loc["WK010600", "wmo_totaal_per_1000"] == 17 + 40 + 49 + 2
+    assert np.isnan(w.loc["WK010603", "welzijn_trajecten"])  # empty in the report = missing
+
+
+@pytest.mark.realdata
+def test_assen_overlays(assen_analysis):
+    w, b = assen_analysis.wijken, assen_analysis.buurten
+    assert w[["draaglast", "draagkracht", "balans"]].notna().all().all()
+    assert set(w["balans_klasse"]) <= set(S.balans_labels)
+    assert b["focus"].notna().all() and b["veerkracht"].notna().all() and len(b) == 109
+    # the report: vulnerability concentrates in Lariks, Noorderpark and Centrum
+    top3 = w.sort_values("draaglast", ascending=False)["naam"].head(3).tolist()
+    assert "Lariks" in top3
+    assert b.loc["BU01060504", "focus"] == "hoog"  # Baggelhuizen Noord
+    assert "Baggelhuizen Noord" in w.loc["WK010605", "focus_buurten"]
+
+
+@pytest.mark.realdata
+def test_wijkprofielen_written(assen_output):
+    pages = sorted((assen_output / "wijkprofielen").glob("wijkprofiel_*.html"))
+    assert len(pages) == 10
+    text = (assen_output / "wijkprofielen" / "wijkprofiel_lariks.html").read_text(encoding="utf-8")
+    for needle in ("Wijkprofiel Lariks", "CBS Kerncijfers wijken en buurten 2024", "draaglast", "<svg",
+                   "Focus en veerkracht per buurt", "OpenStreetMap"):
+        assert needle in text
+    assert "<script" not in text and "http" not in text.split("<svg", 1)[0].split("</style>")[1]
+    sens = pd.read_csv(assen_output / "gevoeligheid.csv")
+    assert len(sens) == 2 * (len(S.draaglast) + len(S.draagkracht))
+
+
+def test_build_overlays_with_planner_table_reports_mismatches(tmp_path):
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from woonzorg_geo.overlays import build_overlays, read_indicator_table, read_wijkcijfers
+
+    codes = list(read_wijkcijfers(S.wijkcijfers).index)
+    wijken = gpd.GeoDataFrame(
+        {"naam": codes, "pct_drie_a_800m_senior": np.linspace(10, 90, len(codes)),
+         "pct_ov_en_supermarkt_800m_senior": np.linspace(90, 10, len(codes))},
+        index=pd.Index(codes, name="code"), geometry=[box(i, 0, i + 1, 1) for i in range(len(codes))],
+        crs="EPSG:28992")
+    buurten = gpd.GeoDataFrame({"naam": ["Baggelhuizen Noord"], "wijkcode": ["WK010605"]},
+                               index=pd.Index(["BU01060504"], name="code"), geometry=[box(5, 0, 6, 1)],
+                               crs="EPSG:28992")
+    p = tmp_path / "aedes.csv"
+    # Excel in Dutch: semicolons and a decimal comma
+    p.write_text("code;veerkracht_score\nWK010600;0,5\nWK019999;0,7\n", encoding="utf-8")
+    table = read_indicator_table(p)
+    s = replace(S, draagkracht=(*S.draagkracht, Indicator("veerkracht_score", label="Aedes")))
+    w, b, rep = build_overlays(wijken, buurten, s, extra_tables=[(str(p), table)])
+    assert rep["koppeling"][str(p)]["niet_in_gebieden"] == ["WK019999"]
+    assert "WK010601" in rep["koppeling"][str(p)]["zonder_gegevens"]
+    assert w.loc["WK010600", "veerkracht_score"] == 0.5
+    assert "Aedes" in w.loc["WK010601", "draagkracht_ontbrekend"]
+    assert b.loc["BU01060504", "focus"] == "hoog" and b.loc["BU01060504", "wijk_balans_klasse"]
