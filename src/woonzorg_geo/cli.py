@@ -109,6 +109,45 @@ def cmd_analyse(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_locaties(args: argparse.Namespace) -> int:
+    """Rank search areas for geclusterd wonen."""
+    from .pipeline import analyse, load_inputs, write_site_outputs
+    from .report import read_facts
+    from .sites import find_sites
+    from .validate import read_vector
+
+    settings = _settings(args)
+    if args.top < 1:
+        raise WoonzorgError(f"--top moet minstens 1 zijn, kreeg {args.top}")
+    parcels = read_vector(args.kavels, what="kavels/percelen") if args.kavels else None
+    inputs = load_inputs(settings, raw_dir=_raw_dir(args), online=True if args.online else None,
+                         progress=not args.stil, extra_osm_layers=("landuse", "water"))
+    profiles = list(dict.fromkeys(["standaard", settings.locaties.profiel]))
+    result = analyse(settings, inputs=inputs, profiles=profiles)
+    facts = read_facts(settings.overlays.feiten) if settings.overlays.feiten else None
+    sites = find_sites(result, settings=settings.locaties, parcels=parcels, facts=facts, top=args.top)
+    if sites.zoekgebieden.empty:
+        raise WoonzorgError("geen kandidaatlocaties gevonden: controleer de instellingen [locaties]")
+    files = write_site_outputs(sites, args.out, gemeente=settings.gemeente.naam)
+    maps = _write_site_map(sites, result, args)
+    print(f"Zoekgebieden voor geclusterd wonen in {settings.gemeente.naam} (seniortempo, top {args.top}):")
+    for _, row in sites.zoekgebieden.iterrows():
+        print(f"  {row['toelichting']}")
+    print(f"{len(sites.cells)} kandidaten beoordeeld; geschreven:")
+    for f in [*files, *maps]:
+        print(f"  {f}")
+    return 0
+
+
+def _write_site_map(sites, result, args: argparse.Namespace) -> list[Path]:  # noqa: ANN001
+    """The candidate-site map, when the map module is available."""
+    try:
+        from .maps import write_site_map
+    except ImportError:  # pragma: no cover - maps are part of the package
+        return []
+    return [write_site_map(sites, result, Path(args.kaarten), offline=True if args.offline else None)]
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
     parser = argparse.ArgumentParser(
@@ -148,6 +187,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--indicatoren", action="append", metavar="BESTAND",
                    help="extra indicatorentabel (CSV of GeoPackage met kolom 'code' = CBS-code); mag vaker")
     p.set_defaults(func=cmd_analyse)
+
+    p = sub.add_parser("locaties", help="zoekgebieden voor geclusterd wonen rangschikken, met toelichting")
+    p.add_argument("--top", type=int, default=20, help="aantal zoekgebieden (standaard 20)")
+    p.add_argument("--out", default="output", metavar="MAP", help="uitvoermap (standaard: output/)")
+    p.add_argument("--kavels", metavar="BESTAND.gpkg", help="eigen kavels/percelen als kandidaten in plaats van het raster")
+    p.add_argument("--kaarten", default="maps", metavar="MAP", help="map voor de kaart (standaard: maps/)")
+    p.add_argument("--offline", action="store_true", help="kaart zonder internet (geen achtergrondkaart, geen CDN)")
+    p.add_argument("--online", action="store_true", help="gegevens laden van PDOK en OpenStreetMap")
+    p.set_defaults(func=cmd_locaties)
     return parser
 
 

@@ -132,6 +132,60 @@ def _build_overlays(table: dict[str, Any], where: str) -> OverlaySettings:
 
 
 @dataclass(frozen=True)
+class Criterion:
+    """One scored criterion of the candidate sites: a piecewise-linear curve, a weight, a source."""
+
+    name: str
+    label: str = ""
+    punten: tuple[tuple[float, float], ...] = ()
+    gewicht: float = 1.0
+    bron: str = ""
+    reden: str = ""
+
+
+@dataclass(frozen=True)
+class SiteSettings:
+    """Candidate search areas for geclusterd wonen."""
+
+    cel_m: float = 100.0
+    bebouwd_min_adressen: int = 3
+    bebouwd_straal_m: float = 150.0
+    uitsluiten_landuse: tuple[str, ...] = ()
+    max_snap_m: float = 150.0
+    profiel: str = "senior"
+    zoekgebied_delta: float = 0.05
+    zoekgebied_max_cellen: int = 9
+    zorg_categorieen: tuple[str, ...] = ()
+    criteria: tuple[Criterion, ...] = ()
+
+
+def _build_sites(table: dict[str, Any], where: str) -> SiteSettings:
+    flat = {k: v for k, v in table.items() if k != "criteria"}
+    base = _build(SiteSettings, flat, where)
+    crits = []
+    for name, vals in table.get("criteria", {}).items():
+        w = f"{where}.criteria.{name}"
+        pts = vals.get("punten", [])
+        try:
+            pts_t = tuple((float(a), float(b)) for a, b in pts)
+        except (TypeError, ValueError):
+            raise SettingsError(f"{w}.punten: verwacht [[waarde, score], ...], kreeg {pts!r}") from None
+        if len(pts_t) < 2 or any(b1 <= a1 for (a1, _), (b1, _) in zip(pts_t, pts_t[1:])):
+            raise SettingsError(f"{w}.punten: minstens twee punten met oplopende waarden")
+        if any(not 0.0 <= sc <= 1.0 for _, sc in pts_t):
+            raise SettingsError(f"{w}.punten: scores moeten tussen 0 en 1 liggen")
+        crit = _build(Criterion, {**vals, "name": name, "punten": ()}, w)
+        if crit.gewicht < 0:
+            raise SettingsError(f"{w}.gewicht mag niet negatief zijn")
+        crits.append(dataclasses.replace(crit, punten=pts_t))
+    if not 0 <= base.zoekgebied_delta <= 1:
+        raise SettingsError(f"{where}.zoekgebied_delta moet tussen 0 en 1 liggen")
+    if base.zoekgebied_max_cellen < 1:
+        raise SettingsError(f"{where}.zoekgebied_max_cellen moet minstens 1 zijn")
+    return dataclasses.replace(base, criteria=tuple(crits))
+
+
+@dataclass(frozen=True)
 class Settings:
     """All settings of one run."""
 
@@ -142,6 +196,7 @@ class Settings:
     bereikbaarheid: AccessibilitySettings = field(default_factory=AccessibilitySettings)
     raster: RasterSettings = field(default_factory=RasterSettings)
     overlays: OverlaySettings = field(default_factory=OverlaySettings)
+    locaties: SiteSettings = field(default_factory=SiteSettings)
     source: str = "<standaard>"
 
     def profile(self, name: str) -> Profile:
@@ -217,6 +272,11 @@ def load_settings(path: str | Path | None = None) -> Settings:
             if key == "profielen":
                 for name, vals in value.items():
                     table[key][name] = {**table[key].get(name, {}), **vals}
+            elif key == "locaties" and "criteria" in value:
+                crit = dict(table[key].get("criteria", {}))
+                for name, vals in value["criteria"].items():
+                    crit[name] = {**crit.get(name, {}), **vals}
+                table[key] = {**table[key], **value, "criteria": crit}
             else:
                 table[key] = {**table[key], **value}
     profiles = {
@@ -234,6 +294,7 @@ def load_settings(path: str | Path | None = None) -> Settings:
         bereikbaarheid=_build(AccessibilitySettings, table["bereikbaarheid"], f"{where}:bereikbaarheid"),
         raster=_build(RasterSettings, table["raster"], f"{where}:raster"),
         overlays=_build_overlays(table["overlays"], f"{where}:overlays"),
+        locaties=_build_sites(table["locaties"], f"{where}:locaties"),
         source=where,
     )
     return settings

@@ -51,7 +51,12 @@ class Analysis:
 
 
 def load_inputs(
-    settings: Settings, *, raw_dir: Path | None = None, online: bool | None = None, progress: bool = False
+    settings: Settings,
+    *,
+    raw_dir: Path | None = None,
+    online: bool | None = None,
+    progress: bool = False,
+    extra_osm_layers: tuple[str, ...] = (),
 ) -> Inputs:
     """Offline inputs when the raw data is there; online (PDOK, OSM) when asked or when it is not."""
     if online is None:
@@ -65,7 +70,7 @@ def load_inputs(
         from .online import load_online
 
         return load_online(settings, progress=progress)
-    return load_offline(settings, raw_dir=raw_dir, progress=progress)
+    return load_offline(settings, raw_dir=raw_dir, progress=progress, extra_osm_layers=extra_osm_layers)
 
 
 def analyse(
@@ -326,3 +331,28 @@ def _json_default(obj: object) -> object:
     if isinstance(obj, (np.floating,)):
         return None if np.isnan(obj) else float(obj)
     raise TypeError(type(obj).__name__)
+
+
+def write_site_outputs(result: Any, out_dir: str | Path, *, gemeente: str) -> list[Path]:
+    """Add the candidate layers to ``woonzorg.gpkg`` and write ``kandidaatlocaties.csv``; all or nothing.
+
+    An existing ``woonzorg.gpkg`` is copied into the staging folder first, so its other layers
+    stay; the copy replaces it only when every layer has been written.
+    """
+    import shutil
+
+    out_dir = Path(out_dir)
+    with staged_dir(out_dir) as tmp:
+        gpkg = tmp / "woonzorg.gpkg"
+        if (out_dir / "woonzorg.gpkg").exists():
+            shutil.copy2(out_dir / "woonzorg.gpkg", gpkg)
+        result.zoekgebieden.to_file(gpkg, layer="kandidaatlocaties", driver="GPKG")
+        result.cells.to_file(gpkg, layer="kandidaatcellen", driver="GPKG")
+        zg = result.zoekgebieden
+        table = zg.drop(columns="geometry").copy()
+        centre = zg.geometry.representative_point().to_crs("EPSG:4326")
+        table["lon"], table["lat"] = centre.x.round(6), centre.y.round(6)
+        table.to_csv(tmp / "kandidaatlocaties.csv", encoding="utf-8")
+        files = sorted(p.relative_to(tmp) for p in tmp.rglob("*") if p.is_file())
+    log.info("kandidaatlocaties voor %s geschreven", gemeente)
+    return [out_dir / f for f in files]
