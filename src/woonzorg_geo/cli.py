@@ -148,6 +148,46 @@ def _write_site_map(sites, result, args: argparse.Namespace) -> list[Path]:  # n
     return [write_site_map(sites, result, Path(args.kaarten), offline=True if args.offline else None)]
 
 
+def _parse_point(text: str) -> tuple[float, float]:
+    try:
+        lon_s, lat_s = text.split(",")
+        lon, lat = float(lon_s), float(lat_s)
+    except ValueError:
+        raise WoonzorgError(f"--punt {text!r}: geef lengte- en breedtegraad als LON,LAT, bijv. 6.5627,52.9930") from None
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+        raise WoonzorgError(f"--punt {text!r}: buiten het bereik van lengte/breedte (WGS84)")
+    return lon, lat
+
+
+def cmd_toets(args: argparse.Namespace) -> int:
+    """Check a proposed care initiative against the toetsingskader."""
+    from .pipeline import analyse, load_inputs
+    from .toets import load_toets_settings, run_toets, write_toets
+
+    if bool(args.adres) == bool(args.punt):
+        raise WoonzorgError("geef precies één locatie op: --adres \"Straat 1, Plaats\" of --punt LON,LAT")
+    point = _parse_point(args.punt) if args.punt else None
+    toets_settings = load_toets_settings(args.toetsingskader)
+    zorgtype = toets_settings.zorgtype(args.type)  # fails fast on an unknown type
+    if args.omvang < 1:
+        raise WoonzorgError(f"--omvang moet minstens 1 bewoner zijn, kreeg {args.omvang}")
+    if args.register and not Path(args.register).exists():
+        raise WoonzorgError(f"{args.register}: registerbestand bestaat niet")
+    settings = _settings(args)
+    inputs = load_inputs(settings, raw_dir=_raw_dir(args), online=True if args.online else None,
+                         progress=not args.stil)
+    result = analyse(settings, inputs=inputs)
+    toets = run_toets(result, adres=args.adres, punt=point, type=args.type, omvang=args.omvang,
+                      register=Path(args.register) if args.register else None, settings=toets_settings)
+    html_path, json_path = write_toets(toets, args.out)
+    print(f"Toets {zorgtype.label}, {args.omvang} bewoners, {args.adres or args.punt}:")
+    for deel in toets.delen:
+        print(f"  deel {deel.nummer} {deel.titel}: {deel.oordeel}")
+    print(f"  totaal: {toets.oordeel}")
+    print(f"Geschreven: {html_path}\n            {json_path}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
     parser = argparse.ArgumentParser(
@@ -196,6 +236,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--offline", action="store_true", help="kaart zonder internet (geen achtergrondkaart, geen CDN)")
     p.add_argument("--online", action="store_true", help="gegevens laden van PDOK en OpenStreetMap")
     p.set_defaults(func=cmd_locaties)
+
+    p = sub.add_parser("toets", help="een zorginitiatief toetsen aan het toetsingskader (vier delen, met bewijs)")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--adres", help='adres, bijv. "Stationsstraat 44, Assen"')
+    where.add_argument("--punt", metavar="LON,LAT", help="locatie in WGS84, bijv. 6.5627,52.9930")
+    p.add_argument("--type", required=True, metavar="TYPE",
+                   help="beschermd_wonen, geclusterd_wonen, ouderenzorg, ggz, vg of jeugd")
+    p.add_argument("--omvang", required=True, type=int, metavar="N", help="aantal bewoners/plaatsen")
+    p.add_argument("--register", metavar="CSV", help="register van bestaande zorginitiatieven (adressen)")
+    p.add_argument("--toetsingskader", metavar="TOML", help="eigen drempels (standaard: ingebouwd)")
+    p.add_argument("--out", default="output", metavar="MAP", help="uitvoermap (standaard: output/)")
+    p.add_argument("--online", action="store_true", help="gegevens laden van PDOK en OpenStreetMap")
+    p.set_defaults(func=cmd_toets)
     return parser
 
 

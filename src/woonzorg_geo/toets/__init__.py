@@ -1,0 +1,35 @@
+"""The toetsingskader for care initiatives: check a proposed site in four parts, with its evidence.
+
+A provider wants to open a care initiative (``type``, ``omvang`` residents) at an address. The
+check follows the four parts of the municipality's framework (Assen, 2023):
+
+1. regio (spreiding): existing initiatives near the site and per 1,000 inhabitants;
+2. gemeente (draagkracht): draaglast, draagkracht, balans, focus and veerkracht, the scale of the
+   initiative against the buurt, and the report's 800 m norm at the site;
+3. wijk (draagvlak): buurt signals that call for early support-building, meeting places nearby;
+4. initiatief (kwaliteit): what data cannot answer, listed as 'aan te leveren'.
+
+Every criterion carries its value, threshold, source and a verdict ``groen``, ``oranje``,
+``rood`` or ``onbekend``. The framework publishes no numeric thresholds: all of them are settings
+(``data/toetsingskader.toml``), each with its source. :func:`run_toets` computes the result,
+:func:`write_toets` writes it as Dutch HTML and as JSON.
+"""
+
+from .check import run_toets
+from .html import toets_html, write_toets
+from .locate import read_register
+from .model import Criterium, Deel, ToetsResult
+from .settings import ToetsError, ToetsSettings, load_toets_settings
+
+__all__ = [
+    "Criterium",
+    "Deel",
+    "ToetsError",
+    "ToetsResult",
+    "ToetsSettings",
+    "load_toets_settings",
+    "read_register",
+    "run_toets",
+    "toets_html",
+    "write_toets",
+]

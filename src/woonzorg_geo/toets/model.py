@@ -1,0 +1,183 @@
+"""Results of the check (criteria, parts, the whole) and small number helpers."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .numbers import _num, _present
+from .settings import SEVERITY, KaderSettings, ZorgType
+
+log = logging.getLogger(__name__)
+# --------------------------------------------------------------------------------------------
+# Result objects
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Criterium:
+    """One checked criterion: value, threshold, source and verdict."""
+
+    code: str
+    naam: str
+    waarde: float | str | None
+    waarde_tekst: str
+    drempel: str
+    bron: str
+    oordeel: str
+    toelichting: str = ""
+
+
+@dataclass(frozen=True)
+class Deel:
+    """One of the four parts of the framework with its criteria and verdict."""
+
+    nummer: int
+    code: str
+    titel: str
+    vraag: str
+    criteria: tuple[Criterium, ...]
+    oordeel: str
+    toelichting: str = ""
+
+
+@dataclass(frozen=True)
+class ToetsResult:
+    """The outcome of :func:`run_toets`; :meth:`to_dict` gives the JSON content."""
+
+    slug: str
+    invoer: dict[str, Any]
+    locatie: dict[str, Any]
+    zorgtype: ZorgType
+    omvang: int
+    delen: tuple[Deel, ...]
+    oordeel: str
+    samenvatting: str
+    bereikbaarheid: tuple[dict[str, Any], ...]
+    wat_als: tuple[dict[str, Any], ...]
+    initiatieven: tuple[dict[str, Any], ...]
+    niet_geplaatst: tuple[dict[str, Any], ...]
+    bronnen: tuple[dict[str, str], ...]
+    meldingen: tuple[str, ...]
+    kader: KaderSettings
+    instellingen: str
+    gemaakt_op: str
+
+    def deel(self, key: int | str) -> Deel:
+        """A part by number (1–4) or code (``regio``, ``gemeente``, ``wijk``, ``initiatief``)."""
+        for d in self.delen:
+            if key in (d.nummer, d.code):
+                return d
+        raise KeyError(key)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Everything as plain JSON-ready types (NaN becomes None)."""
+        out = {
+            "toets": "toetsingskader zorginitiatieven",
+            "kader": dataclasses.asdict(self.kader),
+            "instellingen": self.instellingen,
+            "gemaakt_op": self.gemaakt_op,
+            "invoer": self.invoer,
+            "zorgtype": dataclasses.asdict(self.zorgtype),
+            "omvang": self.omvang,
+            "locatie": self.locatie,
+            "oordeel": self.oordeel,
+            "samenvatting": self.samenvatting,
+            "delen": [
+                {**{k: v for k, v in dataclasses.asdict(d).items() if k != "criteria"},
+                 "criteria": [dataclasses.asdict(c) for c in d.criteria]}
+                for d in self.delen
+            ],
+            "bereikbaarheid": list(self.bereikbaarheid),
+            "wat_als": list(self.wat_als),
+            "initiatieven_in_de_buurt": list(self.initiatieven),
+            "register_niet_geplaatst": list(self.niet_geplaatst),
+            "bronnen": list(self.bronnen),
+            "meldingen": list(self.meldingen),
+        }
+        return _plain(out)
+
+
+# --------------------------------------------------------------------------------------------
+# Small helpers
+# --------------------------------------------------------------------------------------------
+
+
+def _plain(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {str(k): _plain(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_plain(v) for v in obj]
+    if isinstance(obj, (bool, np.bool_)):
+        return bool(obj)
+    if isinstance(obj, (int, np.integer)):
+        return int(obj)
+    if isinstance(obj, (float, np.floating)):
+        return float(obj) if np.isfinite(obj) else None
+    if isinstance(obj, Path):
+        return str(obj)
+    if obj is None or isinstance(obj, str):
+        return obj
+    if _present(obj) is False:
+        return None
+    return str(obj)
+
+
+def worst(verdicts: Sequence[str]) -> str:
+    """Combine verdicts: rood > oranje > onbekend > groen; no verdicts at all is onbekend."""
+    if not verdicts:
+        return "onbekend"
+    return max(verdicts, key=lambda v: SEVERITY[v])
+
+
+def per_1000(count: float, inwoners: float | None) -> float:
+    """``count`` per 1,000 inhabitants (NaN when the inhabitants are unknown or zero)."""
+    inw = _num(inwoners)
+    return float("nan") if not inw else 1000.0 * float(count) / inw
+
+
+def per_1000_na(count: float, inwoners: float | None, omvang: int) -> float:
+    """Initiatives per 1,000 inhabitants after one initiative with ``omvang`` residents is added."""
+    inw = _num(inwoners)
+    return float("nan") if inw is None else per_1000(float(count) + 1, inw + omvang)
+
+
+def aandeel_na(pct: float | None, inwoners: float | None, omvang: int, voldoet: bool | None) -> float:
+    """The share (percent) of residents meeting a norm after ``omvang`` residents are added.
+
+    The existing residents keep their share ``pct``; the new ones all meet the norm when
+    ``voldoet`` (the site meets it) and none do otherwise.
+    """
+    p, inw = _num(pct), _num(inwoners)
+    if p is None or inw is None or voldoet is None or inw + omvang <= 0:
+        return float("nan")
+    return (p * inw + 100.0 * omvang * float(bool(voldoet))) / (inw + omvang)
+
+
+def wmo_per_1000_na(per1000: float | None, inwoners: float | None, omvang: int) -> float:
+    """A Wmo figure per 1,000 inhabitants after ``omvang`` clients who also live there are added."""
+    r, inw = _num(per1000), _num(inwoners)
+    if r is None or inw is None or inw + omvang <= 0:
+        return float("nan")
+    return 1000.0 * (r * inw / 1000.0 + omvang) / (inw + omvang)
+
+
+def split_adres(text: str) -> tuple[str, str | None, str | None]:
+    """Split ``'Stationsstraat 44, 9401 KX Assen'`` into street+number, postcode and plaats."""
+    parts = [p.strip() for p in str(text).split(",")]
+    street = parts[0]
+    rest = " ".join(p for p in parts[1:] if p).strip()
+    postcode = None
+    m = re.match(r"^(\d{4}\s*[A-Za-z]{2})(?:\s+(.*))?$", rest) or re.match(r"^(\d{4})(?:\s+(.*))?$", rest)
+    if m:
+        postcode, rest = m.group(1), (m.group(2) or "").strip()
+    return street, postcode, (rest or None)
+
+

@@ -1,0 +1,39 @@
+"""Small number helpers of the check: missing values and Dutch number notation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+
+def _present(value: object) -> bool:
+    if value is None:
+        return False
+    try:
+        return not bool(pd.isna(value))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return True
+
+
+def _num(value: object) -> float | None:
+    """A finite float, or None."""
+    try:
+        v = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return v if np.isfinite(v) else None
+
+
+def _nl(value: object, digits: int | None = None, unit: str = "") -> str:
+    """A number in Dutch notation (``1.234,5``); ``'onbekend'`` when missing."""
+    v = _num(value)
+    if v is None:
+        return "onbekend"
+    strip = digits is None
+    text = f"{v:,.{2 if strip else digits}f}"
+    if strip and "." in text:
+        text = text.rstrip("0").rstrip(".")
+    text = text.replace(",", "·").replace(".", ",").replace("·", ".")
+    if text.startswith("-"):
+        text = "−" + text[1:]
+    return f"{text} {unit}".rstrip() if unit else text

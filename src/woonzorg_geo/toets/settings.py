@@ -1,0 +1,368 @@
+"""Settings of the toetsingskader check: thresholds, classes, types and items, from TOML."""
+
+from __future__ import annotations
+
+import logging
+import math
+import tomllib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..config import _build, _read_toml
+from ..errors import SettingsError, WoonzorgError
+from .numbers import _nl, _present
+
+log = logging.getLogger(__name__)
+DEFAULT_TOETS = "toetsingskader.toml"
+#: Verdicts, from good to bad; ``onbekend`` when the data cannot say.
+VERDICTS = ("groen", "oranje", "rood", "onbekend")
+#: Order used to combine verdicts: a part is as bad as its worst criterion; an unknown
+#: criterion keeps a part from being green.
+SEVERITY = {"groen": 0, "onbekend": 1, "oranje": 2, "rood": 3}
+VERDICT_TEXT = {
+    "groen": "geen bezwaren uit de gegevens",
+    "oranje": "aandachtspunten",
+    "rood": "zwaarwegende bezwaren",
+    "onbekend": "onvoldoende gegevens",
+}
+CATEGORY_LABELS = {
+    "ov": "OV-halte of station",
+    "supermarkt": "supermarkt",
+    "huisarts": "huisarts",
+    "apotheek": "apotheek",
+    "ontmoetingsplek": "ontmoetingsplek",
+    "tandarts": "tandarts",
+    "ziekenhuis": "ziekenhuis",
+    "school": "school",
+}
+#: Categories the accessibility step needs for each shown category.
+CATEGORY_PARTS = {"ov": ("ov_halte", "treinstation")}
+SIGNAL_LABELS = {
+    "overlast_onveiligheid": "overlast/onveiligheid",
+    "lage_veerkracht": "lage veerkracht",
+    "concentratie_kwetsbaar": "concentratie kwetsbare inwoners",
+    "toename_kwetsbaar": "toename kwetsbare inwoners",
+    "focus": "focusbuurt",
+    "eenzaamheid": "eenzaamheid",
+    "moeite_rondkomen": "moeite met rondkomen",
+    "afname_kwetsbaar": "afname kwetsbare inwoners",
+}
+PRECISION_TEXT = {
+    "adres": "adres (huisnummer gevonden)",
+    "straat": "straat (huisnummer niet gevonden: punt op de straat, tientallen tot honderden meters onnauwkeurig)",
+    "pc4": "postcodegebied (middelpunt van de PC4)",
+    "niet_gevonden": "niet gevonden",
+    "punt": "punt (opgegeven coördinaten)",
+}
+PARTS = (
+    (1, "regio", "Regio (spreiding)",
+     "Waarom Assen en niet elders; hoe verhoudt het initiatief zich tot bestaande initiatieven?"),
+    (2, "gemeente", "Gemeente (draagkracht)",
+     "Doelgroep, schaal en beoogde locatie: kan de buurt en de wijk het dragen?"),
+    (3, "wijk", "Wijk (draagvlak)", "Is er draagvlak in de buurt, of moet dat worden opgebouwd?"),
+    (4, "initiatief", "Zorginitiatief (kwaliteit)",
+     "Kwaliteit van zorg, beleid, inrichting en financiën."),
+)
+REQUIRED_THRESHOLDS = (
+    "zelfde_type_500m", "zelfde_type_1000m", "elk_type_500m", "elk_type_1000m", "per_1000_buurt",
+    "per_1000_wijk", "draaglast_wijk", "draagkracht_wijk", "omvang_aandeel_buurt", "signalen_buurt",
+    "ontmoetingsplekken_800m",
+)
+REQUIRED_CLASSES = ("balans", "focus", "veerkracht")
+
+Geocode = Callable[[str, str | None], Mapping[str, object]]
+
+
+class ToetsError(WoonzorgError, ValueError):
+    """Bad input for the toets: unknown type, omvang below 1, a site outside the gemeente."""
+
+
+# --------------------------------------------------------------------------------------------
+# Settings
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Drempel:
+    """One threshold: where a value turns oranje and rood, with its source.
+
+    ``richting`` is ``hoger_slechter`` (value ≥ threshold is that colour) or ``lager_slechter``
+    (value ≤ threshold). ``rood`` NaN: the threshold never gives rood.
+    """
+
+    naam: str
+    oranje: float
+    rood: float = math.nan
+    richting: str = "hoger_slechter"
+    eenheid: str = ""
+    bron: str = ""
+    reden: str = ""
+    straal_m: float = 0.0
+
+    def __post_init__(self) -> None:
+        for name in ("oranje", "rood", "straal_m"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise SettingsError(f"drempels.{self.naam}.{name}: verwacht een getal, kreeg {value!r}")
+            object.__setattr__(self, name, float(value))
+
+    def oordeel(self, value: float | None) -> str:
+        """The verdict of ``value``: groen, oranje, rood, or onbekend when it is missing."""
+        if value is None or not np.isfinite(value):
+            return "onbekend"
+        worse = (lambda v, t: v >= t) if self.richting == "hoger_slechter" else (lambda v, t: v <= t)
+        if np.isfinite(self.rood) and worse(value, self.rood):
+            return "rood"
+        if worse(value, self.oranje):
+            return "oranje"
+        return "groen"
+
+    def tekst(self) -> str:
+        """The threshold in Dutch: ``'oranje ≥ 1, rood ≥ 2 initiatieven'``."""
+        op = "≥" if self.richting == "hoger_slechter" else "≤"
+        unit = f" {self.eenheid}" if self.eenheid else ""
+        parts = [f"oranje {op} {_nl(self.oranje)}{unit}"]
+        parts.append(f"rood {op} {_nl(self.rood)}{unit}" if np.isfinite(self.rood) else "nooit rood")
+        return "; ".join(parts)
+
+
+@dataclass(frozen=True)
+class KlasseOordelen:
+    """Verdicts of the classes of an overlay (balans, focus, veerkracht), with their source."""
+
+    naam: str
+    oordelen: dict[str, str] = field(default_factory=dict)
+    bron: str = ""
+    reden: str = ""
+
+    def oordeel(self, klasse: object) -> str:
+        """The verdict of ``klasse``; onbekend for a missing or unlisted class."""
+        return self.oordelen.get(str(klasse), "onbekend") if _present(klasse) else "onbekend"
+
+    def tekst(self) -> str:
+        """The mapping in Dutch: ``'rood: sterk onder druk; oranje: onder druk; …'``."""
+        by: dict[str, list[str]] = {}
+        for klasse, verdict in self.oordelen.items():
+            by.setdefault(verdict, []).append(klasse)
+        return "; ".join(f"{v}: {', '.join(by[v])}" for v in ("rood", "oranje", "groen") if v in by)
+
+
+@dataclass(frozen=True)
+class ZorgType:
+    """A type of care initiative (the value of ``--type``)."""
+
+    key: str
+    label: str
+    omschrijving: str = ""
+    wmo_kolom: str = ""
+
+
+@dataclass(frozen=True)
+class KwaliteitItem:
+    """Something the framework asks for that data cannot answer."""
+
+    deel: int
+    onderwerp: str
+    vraag: str
+
+
+@dataclass(frozen=True)
+class KaderSettings:
+    """Name and source of the framework."""
+
+    naam: str = ""
+    bron: str = ""
+    disclaimer: str = ""
+
+
+@dataclass(frozen=True)
+class LocatieSettings:
+    """How the site is located and which walking profile is used."""
+
+    precisies: tuple[str, ...] = ("adres", "straat")
+    profiel: str = "senior"
+
+
+@dataclass(frozen=True)
+class RegisterSettings:
+    """The planner's register of existing care initiatives."""
+
+    kolom_naam: str = "naam"
+    kolom_adres: str = "adres"
+    kolom_postcode: str = "postcode"
+    kolom_type: str = "type"
+    precisies: tuple[str, ...] = ("adres", "straat")
+    samenvoegen_m: float = 50.0
+    osm_type: str = ""
+
+
+@dataclass(frozen=True)
+class BereikbaarheidToets:
+    """The accessibility norm at the site."""
+
+    norm_m: float = 800.0
+    norm_bron: str = ""
+    oordeel_buiten_norm: str = "oranje"
+    categorieen: tuple[str, ...] = ("ov", "supermarkt", "huisarts", "apotheek", "ontmoetingsplek")
+
+
+@dataclass(frozen=True)
+class DraagvlakSettings:
+    """Part 3: which buurt signals call for early support-building; meeting places nearby."""
+
+    signalen: tuple[str, ...] = ()
+    signalen_bron: str = ""
+    ontmoetingsplek_straal_m: float = 800.0
+    ontmoetingsplek_bron: str = ""
+
+
+@dataclass(frozen=True)
+class ToetsSettings:
+    """All settings of the toets (see ``data/toetsingskader.toml``)."""
+
+    kader: KaderSettings = field(default_factory=KaderSettings)
+    locatie: LocatieSettings = field(default_factory=LocatieSettings)
+    register: RegisterSettings = field(default_factory=RegisterSettings)
+    bereikbaarheid: BereikbaarheidToets = field(default_factory=BereikbaarheidToets)
+    draagvlak: DraagvlakSettings = field(default_factory=DraagvlakSettings)
+    types: dict[str, ZorgType] = field(default_factory=dict)
+    drempels: dict[str, Drempel] = field(default_factory=dict)
+    klassen: dict[str, KlasseOordelen] = field(default_factory=dict)
+    kwaliteit: tuple[KwaliteitItem, ...] = ()
+    source: str = "<standaard>"
+
+    def zorgtype(self, key: str) -> ZorgType:
+        """The type called ``key``.
+
+        Raises
+        ------
+        ToetsError
+            For an unknown type, naming the known ones.
+        """
+        try:
+            return self.types[key]
+        except (KeyError, TypeError):
+            known = ", ".join(f"{k} ({t.label})" for k, t in self.types.items())
+            raise ToetsError(f"onbekend type zorginitiatief {key!r}; kies uit: {known}") from None
+
+
+_SIMPLE_TABLES = {
+    "kader": KaderSettings,
+    "locatie": LocatieSettings,
+    "register": RegisterSettings,
+    "bereikbaarheid": BereikbaarheidToets,
+    "draagvlak": DraagvlakSettings,
+}
+_KEYED_TABLES = ("types", "drempels", "klassen")
+
+
+def load_toets_settings(path: str | Path | None = None) -> ToetsSettings:
+    """Load the toets settings from a TOML file, or the package defaults.
+
+    Parameters
+    ----------
+    path
+        A TOML file. Tables it leaves out keep the defaults; entries of ``[types.*]``,
+        ``[drempels.*]`` and ``[klassen.*]`` are merged per entry; ``[[kwaliteit]]`` replaces the
+        default list.
+
+    Returns
+    -------
+    ToetsSettings
+        Frozen settings.
+
+    Raises
+    ------
+    SettingsError
+        On an unknown key, a bad value or a missing required threshold.
+    """
+    text = resources.files("woonzorg_geo.data").joinpath(DEFAULT_TOETS).read_text("utf-8")
+    table = tomllib.loads(text)
+    where = "<standaard>"
+    if path is not None:
+        where = str(path)
+        user = _read_toml(Path(path))
+        unknown = set(user) - set(table)
+        if unknown:
+            raise SettingsError(f"{where}: onbekende tabel(len) {sorted(unknown)}")
+        for key, value in user.items():
+            if key == "kwaliteit":
+                table[key] = value
+            elif key in _KEYED_TABLES:
+                for name, vals in value.items():
+                    table[key][name] = {**table[key].get(name, {}), **vals}
+            else:
+                table[key] = {**table[key], **value}
+    kw: dict[str, Any] = {
+        key: _build(cls, table.get(key, {}), f"{where}:{key}") for key, cls in _SIMPLE_TABLES.items()
+    }
+    kw["types"] = {
+        k: _build(ZorgType, {"key": k, **v}, f"{where}:types.{k}") for k, v in table["types"].items()
+    }
+    kw["drempels"] = {
+        k: _build(Drempel, {"naam": k, **v}, f"{where}:drempels.{k}")
+        for k, v in table["drempels"].items()
+    }
+    kw["klassen"] = {
+        k: KlasseOordelen(naam=k, **_checked_keys(v, ("oordelen", "bron", "reden"), f"{where}:klassen.{k}"))
+        for k, v in table["klassen"].items()
+    }
+    kw["kwaliteit"] = tuple(
+        _build(KwaliteitItem, item, f"{where}:kwaliteit[{i}]") for i, item in enumerate(table["kwaliteit"])
+    )
+    settings = ToetsSettings(**kw, source=where)
+    _validate(settings, where)
+    return settings
+
+
+def _checked_keys(table: dict[str, Any], allowed: Sequence[str], where: str) -> dict[str, Any]:
+    unknown = set(table) - set(allowed)
+    if unknown:
+        raise SettingsError(f"{where}: onbekende sleutel(s) {sorted(unknown)}; toegestaan: {sorted(allowed)}")
+    return dict(table)
+
+
+def _validate(s: ToetsSettings, where: str) -> None:
+    from ..sources.geocode import PRECISION_ORDER
+
+    missing = [n for n in REQUIRED_THRESHOLDS if n not in s.drempels]
+    if missing:
+        raise SettingsError(f"{where}: drempel(s) ontbreken: {', '.join(missing)}")
+    for name, d in s.drempels.items():
+        if d.richting not in ("hoger_slechter", "lager_slechter"):
+            raise SettingsError(f"{where}:drempels.{name}.richting moet 'hoger_slechter' of "
+                                f"'lager_slechter' zijn, kreeg {d.richting!r}")
+        if np.isfinite(d.rood):
+            ok = d.rood >= d.oranje if d.richting == "hoger_slechter" else d.rood <= d.oranje
+            if not ok:
+                raise SettingsError(f"{where}:drempels.{name}: rood ({d.rood:g}) ligt aan de verkeerde "
+                                    f"kant van oranje ({d.oranje:g}) voor richting {d.richting}")
+        if not d.bron:
+            raise SettingsError(f"{where}:drempels.{name}: bron ontbreekt (elke drempel noemt zijn bron)")
+    for name in REQUIRED_CLASSES:
+        if name not in s.klassen:
+            raise SettingsError(f"{where}: klassen.{name} ontbreekt")
+    for name, k in s.klassen.items():
+        bad = {c: v for c, v in k.oordelen.items() if v not in VERDICTS[:3]}
+        if bad:
+            raise SettingsError(f"{where}:klassen.{name}.oordelen: alleen groen/oranje/rood, kreeg {bad}")
+    if s.bereikbaarheid.oordeel_buiten_norm not in VERDICTS[:3]:
+        raise SettingsError(f"{where}:bereikbaarheid.oordeel_buiten_norm moet groen, oranje of rood zijn")
+    for key, precs in (("locatie", s.locatie.precisies), ("register", s.register.precisies)):
+        bad_p = [p for p in precs if p not in PRECISION_ORDER]
+        if bad_p or not precs:
+            raise SettingsError(f"{where}:{key}.precisies: kies uit {', '.join(PRECISION_ORDER[:3])}")
+    if s.register.osm_type and s.register.osm_type not in s.types:
+        raise SettingsError(f"{where}:register.osm_type {s.register.osm_type!r} is geen bekend type")
+    if not s.types:
+        raise SettingsError(f"{where}: geen types gedefinieerd")
+    for item in s.kwaliteit:
+        if item.deel not in (1, 2, 3, 4):
+            raise SettingsError(f"{where}:kwaliteit: deel moet 1 t/m 4 zijn, kreeg {item.deel}")
+
+
