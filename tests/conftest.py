@@ -58,10 +58,12 @@ def assen_analysis(assen_inputs, settings):
 
 @pytest.fixture(scope="session")
 def assen_output(raw_dir, tmp_path_factory):
-    """A full `woonzorg-geo analyse` run on the real data, as a user starts it."""
+    """A full `woonzorg-geo analyse` run on the real data, as a user starts it (maps beside it)."""
     from woonzorg_geo.cli import main
 
-    out = tmp_path_factory.mktemp("analyse") / "output"
-    code = main(["--stil", "--data", str(raw_dir), "analyse", "--out", str(out)])
+    root = tmp_path_factory.mktemp("analyse")
+    out = root / "output"
+    code = main(["--stil", "--data", str(raw_dir), "analyse", "--out", str(out), "--kaarten", str(root / "maps"),
+                 "--offline"])
     assert code == 0
     return out

@@ -251,43 +251,55 @@ def compute_accessibility(
     node_dest = _node_to_dest(routing)
     dest_ids = dest.index.to_numpy()
     dest_cat = dest["categorie"].to_numpy()
-    groups = {c: (c,) for c in categories}
-    for comp, parts in composites.items():
-        if all(p in categories for p in parts):
-            groups[comp] = tuple(parts)
-    results: dict[str, CategoryResult] = {}
+    n_o = len(origins)
     max_r = max(radii_m) if radii_m else 0.0
-    for cat, parts in groups.items():
-        idx = np.flatnonzero(np.isin(dest_cat, parts))
-        n_o = len(origins)
-        if len(idx) == 0:
-            results[cat] = CategoryResult(
-                node_dist=np.full(routing.n_nodes, np.inf), node_source=np.full(routing.n_nodes, -1),
-                origin_dist=np.full(n_o, np.nan), origin_nearest=np.full(n_o, None, dtype=object),
-                counts={r: np.zeros(n_o, dtype=np.int32) for r in radii_m},
-            )
-            continue
-        dist, _, src = dijkstra(
-            routing.matrix, directed=False, indices=routing.dest_node[idx], min_only=True,
-            return_predecessors=True,
-        )
-        src_dest = np.where(src >= 0, node_dest[np.maximum(src, 0)], -1)
+    # straight-line candidates for the counts, once for all destinations (network >= straight)
+    candidates: list[np.ndarray] = []
+    if max_r > 0 and len(dest_xy):
+        lists = cKDTree(origin_xy).query_ball_point(dest_xy, r=max_r)
+        candidates = [np.asarray(c, dtype=np.int64) for c in lists]
+
+    def origin_side(dist: np.ndarray, src_dest: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         via_left = d_left + dist[left]
         via_right = d_right + dist[right]
         use_left = via_left <= via_right
         od = osnap.dist + np.where(use_left, via_left, via_right)
         nearest = np.where(use_left, src_dest[left], src_dest[right])
         unreachable = ~np.isfinite(od) | far
-        od = np.where(unreachable, np.nan, od)
         nearest_ids = np.full(n_o, None, dtype=object)
         ok = ~unreachable & (nearest >= 0)
         nearest_ids[ok] = dest_ids[nearest[ok]]
-        counts = _counts_within(
-            routing, idx, left, right, d_left, d_right, osnap.dist, radii_m, max_r, origin_xy
-        )
+        return np.where(unreachable, np.nan, od), nearest_ids
+
+    results: dict[str, CategoryResult] = {}
+    for cat in categories:
+        idx = np.flatnonzero(dest_cat == cat)
+        if len(idx) == 0:
+            dist = np.full(routing.n_nodes, np.inf)
+            src_dest = np.full(routing.n_nodes, -1, dtype=np.int64)
+        else:
+            dist, _, src = dijkstra(
+                routing.matrix, directed=False, indices=routing.dest_node[idx], min_only=True,
+                return_predecessors=True,
+            )
+            src_dest = np.where(src >= 0, node_dest[np.maximum(src, 0)], -1)
+        od, nearest_ids = origin_side(dist, src_dest)
+        counts = _counts_within(routing, idx, left, right, d_left, d_right, osnap.dist, radii_m, max_r,
+                                candidates)
         for r in counts:
             counts[r][far] = 0
         results[cat] = CategoryResult(dist, src_dest, od, nearest_ids, counts)
+    # composites (OV = bus stop or station): the nearer of the parts; counts add up (disjoint sets)
+    for comp, parts in composites.items():
+        if not all(p in results for p in parts):
+            continue
+        stack = np.vstack([results[p].node_dist for p in parts])
+        best = np.argmin(stack, axis=0)
+        dist = stack[best, np.arange(stack.shape[1])]
+        src_dest = np.vstack([results[p].node_source for p in parts])[best, np.arange(stack.shape[1])]
+        od, nearest_ids = origin_side(dist, src_dest)
+        counts = {r: sum(results[p].counts[r] for p in parts) for r in radii_m}
+        results[comp] = CategoryResult(dist, src_dest, od, nearest_ids, counts)
     return Accessibility(
         profile=pg.profile.name, routing=routing, origin_snap=osnap, origin_far=far,
         categories=results, dest_ids=dest_ids, dest_cat=dest_cat,
@@ -304,27 +316,29 @@ def _counts_within(
     snap: np.ndarray,
     radii: Sequence[float],
     max_r: float,
-    origin_xy: np.ndarray,
+    candidates: Sequence[np.ndarray],
     *,
     chunk: int = 64,
 ) -> dict[float, np.ndarray]:
-    """Per origin, the number of destinations within each radius (limited Dijkstra per destination)."""
+    """Per origin, the number of destinations within each radius.
+
+    One limited Dijkstra per destination; only the origins within ``max_r`` as the crow flies of a
+    destination (``candidates``, per destination) are evaluated.
+    """
     counts = {r: np.zeros(len(left), dtype=np.int32) for r in radii}
     if max_r <= 0 or len(dest_idx) == 0:
         return counts
-    # network distance >= straight distance: only origins within max_r as the crow flies can count
-    dest_xy = np.asarray(routing.dest_xy)[dest_idx]
-    tree = cKDTree(origin_xy)
     for start in range(0, len(dest_idx), chunk):
-        rows = np.arange(start, min(start + chunk, len(dest_idx)))
-        nodes = routing.dest_node[dest_idx[rows]]
-        d = dijkstra(routing.matrix, directed=False, indices=nodes, limit=max_r)
-        cand = tree.query_ball_point(dest_xy[rows], r=max_r)
+        rows = dest_idx[start : start + chunk]
+        d = dijkstra(routing.matrix, directed=False, indices=routing.dest_node[rows], limit=max_r)
+        cand = [candidates[k] for k in rows]
         row_of = np.repeat(np.arange(len(rows)), [len(c) for c in cand])
-        o = np.concatenate([np.asarray(c, dtype=np.int64) for c in cand]) if len(row_of) else np.zeros(0, np.int64)
+        if not len(row_of):
+            continue
+        o = np.concatenate(cand)
         od = snap[o] + np.minimum(d_left[o] + d[row_of, left[o]], d_right[o] + d[row_of, right[o]])
         for r in radii:
-            np.add.at(counts[r], o[od <= r], 1)
+            counts[r] += np.bincount(o[od <= r], minlength=len(left)).astype(np.int32)
     return counts
 
 

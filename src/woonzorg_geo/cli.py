@@ -102,6 +102,12 @@ def cmd_analyse(args: argparse.Namespace) -> int:
     result = analyse(settings, inputs=inputs, profiles=profiles, extra_tables=extra)
     log.info("uitvoer schrijven naar %s", args.out)
     files = write_outputs(result, args.out, rasters=not args.geen_rasters)
+    if not args.geen_kaarten:
+        from .maps import write_maps
+
+        log.info("kaarten schrijven naar %s", args.kaarten)
+        files += write_maps(args.out, args.kaarten, gemeente=settings.gemeente.naam,
+                            offline=True if args.offline else None)
     print(summary_text(result.summary, wijken=result.wijken.drop(columns="geometry")))
     print(f"{len(files)} bestanden geschreven in {args.out} ({time.perf_counter() - t0:.1f} s):")
     for f in files:
@@ -146,6 +152,20 @@ def _write_site_map(sites, result, args: argparse.Namespace) -> list[Path]:  # n
     except ImportError:  # pragma: no cover - maps are part of the package
         return []
     return [write_site_map(sites, result, Path(args.kaarten), offline=True if args.offline else None)]
+
+
+def cmd_kaarten(args: argparse.Namespace) -> int:
+    """Rebuild the maps from an existing output folder."""
+    from .maps import write_maps
+
+    settings = _settings(args)
+    paths = write_maps(args.uit, args.kaarten, gemeente=settings.gemeente.naam,
+                       offline=True if args.offline else None,
+                       profile_suffix="" if args.profiel in (None, "standaard") else f"_{args.profiel}")
+    print(f"{len(paths)} kaarten geschreven in {args.kaarten}:")
+    for p in paths:
+        print(f"  {p} ({p.stat().st_size / 1e6:.2f} MB)")
+    return 0
 
 
 def _parse_point(text: str) -> tuple[float, float]:
@@ -224,9 +244,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="output", metavar="MAP", help="uitvoermap (standaard: output/)")
     p.add_argument("--online", action="store_true", help="laden van PDOK en OpenStreetMap (internet nodig)")
     p.add_argument("--geen-rasters", action="store_true", help="geen GeoTIFF-bereikbaarheidskaarten schrijven")
+    p.add_argument("--kaarten", default="maps", metavar="MAP", help="map voor de kaarten (standaard: maps/)")
+    p.add_argument("--offline", action="store_true",
+                   help="kaarten zonder internet: geen achtergrondkaart (standaard: automatisch bepaald)")
+    p.add_argument("--geen-kaarten", action="store_true", help="geen kaarten schrijven")
     p.add_argument("--indicatoren", action="append", metavar="BESTAND",
                    help="extra indicatorentabel (CSV of GeoPackage met kolom 'code' = CBS-code); mag vaker")
     p.set_defaults(func=cmd_analyse)
+
+    p = sub.add_parser("kaarten", help="de kaarten opnieuw maken uit een bestaande uitvoermap van 'analyse'")
+    p.add_argument("--uit", default="output", metavar="MAP", help="uitvoermap van analyse (standaard: output/)")
+    p.add_argument("--kaarten", default="maps", metavar="MAP", help="map voor de kaarten (standaard: maps/)")
+    p.add_argument("--profiel", choices=["standaard", "senior"], default="standaard",
+                   help="welk looptempo de kaarten tonen (standaard: standaard)")
+    p.add_argument("--offline", action="store_true", help="geen achtergrondkaart (standaard: automatisch)")
+    p.set_defaults(func=cmd_kaarten)
 
     p = sub.add_parser("locaties", help="zoekgebieden voor geclusterd wonen rangschikken, met toelichting")
     p.add_argument("--top", type=int, default=20, help="aantal zoekgebieden (standaard 20)")

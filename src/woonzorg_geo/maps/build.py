@@ -1,0 +1,385 @@
+"""The standard map set from an analyse output folder: the gemeente and every wijk."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import geopandas as gpd
+import pandas as pd
+
+from ..errors import DataFileError, MissingDataError
+
+if TYPE_CHECKING:  # folium is imported inside the functions: it is heavy and optional
+    import folium
+
+from ..report import slug
+from .assets import resolve_offline
+from .base import (
+    _check_crs,
+    _metric,
+    add_exclusive,
+    add_layer_control,
+    add_legend,
+    add_panel,
+    last_layer,
+    new_map,
+    panel_html,
+)
+from .layers import (
+    add_area_outlines,
+    add_choropleth,
+    add_context,
+    add_homes,
+    add_service_areas,
+    add_surface,
+    add_voorzieningen,
+    save_map,
+)
+from .style import (
+    LOCAL_ROADS,
+    MAIN_ROADS,
+    RD,
+    TIME_CLASSES,
+    Classes,
+    category,
+    field_label,
+    format_field,
+    nl_number,
+)
+
+log = logging.getLogger(__name__)
+# --------------------------------------------------------------------------------------------
+# The standard map set from an analyse output folder
+# --------------------------------------------------------------------------------------------
+
+HOME_THEMES: tuple[tuple[str, str], ...] = (
+    ("huisarts", "Woningen: looptijd naar huisarts"),
+    ("supermarkt", "Woningen: looptijd naar supermarkt"),
+    ("ov", "Woningen: looptijd naar OV-halte of station"),
+)
+SHOW_VZ = ("huisarts", "supermarkt", "apotheek", "treinstation")
+#: Categories with walking areas and surfaces on the gemeente map (the woonzorg essentials).
+KEY_CATEGORIES: tuple[str, ...] = ("huisarts", "supermarkt", "apotheek", "ov")
+
+
+@dataclass
+class MapData:
+    """What the maps are made from: the layers of one ``analyse`` output folder, one profile."""
+
+    out_dir: Path
+    profile: str
+    suffix: str
+    adressen: gpd.GeoDataFrame
+    buurten: gpd.GeoDataFrame
+    wijken: gpd.GeoDataFrame
+    voorzieningen: gpd.GeoDataFrame
+    servicegebieden: gpd.GeoDataFrame
+    netwerk: gpd.GeoDataFrame
+    summary: dict[str, Any]
+
+    def tif(self, cat: str) -> Path:
+        """The surface GeoTIFF of a category for this profile."""
+        return self.out_dir / f"bereikbaarheid_{cat}_{self.profile}.tif"
+
+    def col(self, name: str) -> str:
+        """A column name with the profile suffix."""
+        return f"{name}{self.suffix}"
+
+
+def load_map_data(out_dir: str | Path, *, profile_suffix: str = "") -> MapData:
+    """Read what the maps need from an ``analyse`` output folder.
+
+    Raises
+    ------
+    MissingDataError
+        When ``woonzorg.gpkg`` is absent.
+    DataFileError
+        When a layer or column is missing (names the file and the field).
+    """
+    import pyogrio
+
+    out_dir = Path(out_dir)
+    gpkg = out_dir / "woonzorg.gpkg"
+    if not gpkg.is_file():
+        raise MissingDataError(gpkg, f"draai eerst `woonzorg-geo analyse --out {out_dir}`")
+    if profile_suffix and not re.fullmatch(r"_[a-z0-9]+", profile_suffix):
+        raise ValueError(f"profile_suffix moet leeg zijn of zoals '_senior', kreeg {profile_suffix!r}")
+    summary: dict[str, Any] = {}
+    sj = out_dir / "samenvatting.json"
+    if sj.is_file():
+        try:
+            summary = json.loads(sj.read_text("utf-8"))
+        except json.JSONDecodeError as exc:
+            raise DataFileError(sj, f"geen geldige JSON ({exc})", fix="draai `woonzorg-geo analyse` opnieuw") from exc
+    profiles = list(summary.get("profielen", {}))
+    profile = profile_suffix[1:] if profile_suffix else (profiles[0] if profiles else "standaard")
+    layers = {name for name, _ in pyogrio.list_layers(gpkg)}
+    fix = "draai `woonzorg-geo analyse` opnieuw om de GeoPackage volledig te schrijven"
+
+    def read(layer: str, required: Sequence[str], columns: list[str] | None = None,
+             **kw: Any) -> gpd.GeoDataFrame:
+        if layer not in layers:
+            raise DataFileError(gpkg, f"laag {layer!r} ontbreekt", field=layer, fix=fix)
+        have = set(pyogrio.read_info(gpkg, layer=layer)["fields"])
+        missing = [c for c in required if c not in have]
+        if missing:
+            raise DataFileError(gpkg, f"laag {layer!r}: kolom ontbreekt", field=", ".join(missing), fix=fix)
+        frame = gpd.read_file(gpkg, layer=layer, columns=columns, **kw)
+        _check_crs(frame, f"{gpkg}:{layer}")
+        return frame
+
+    sfx = profile_suffix
+    pct = f"pct_ov_en_supermarkt_800m{sfx}"
+    home_cols = ["wijkcode", "buurtcode", *(f"tijd_{cat}_min{sfx}" for cat, _ in HOME_THEMES)]
+    adressen = read("adressen", home_cols, columns=home_cols)
+    buurten = read("buurten", ["code", "naam", "wijkcode", pct])
+    wijken = read("wijken", ["code", "naam", pct])
+    vz = read("voorzieningen", ["categorie"])
+    if "servicegebieden" in layers:
+        sg = read("servicegebieden", ["categorie"])
+        if "profiel" in sg.columns:
+            sg = sg[sg["profiel"] == profile]
+    else:
+        log.warning("%s: geen laag servicegebieden; de kaart krijgt geen loopgebieden", gpkg)
+        sg = gpd.GeoDataFrame({"categorie": []}, geometry=[], crs=RD)
+    if "netwerk" in layers:
+        classes = ", ".join(f"'{c}'" for c in (*MAIN_ROADS, *LOCAL_ROADS))
+        netwerk = read("netwerk", ["klasse"], columns=["klasse"], where=f"klasse IN ({classes})")
+    else:
+        log.warning("%s: geen laag netwerk; de kaart krijgt geen wegen", gpkg)
+        netwerk = gpd.GeoDataFrame({"klasse": []}, geometry=[], crs=RD)
+    return MapData(out_dir, profile, sfx, adressen, buurten, wijken, vz, sg, netwerk, summary)
+
+
+def _summary_figures(data: MapData) -> dict[str, Any]:
+    prof = data.summary.get("profielen", {}).get(data.profile, {})
+    return dict(prof.get("gemeente", {}))
+
+
+def gemeente_map(
+    data: MapData,
+    *,
+    gemeente: str,
+    offline: bool | None = None,
+    categories: Sequence[str] = KEY_CATEGORIES,
+    wijk_links: Sequence[tuple[str, str]] = (),
+) -> folium.Map:
+    """The map of the whole gemeente: buurten choropleth, wijken, voorzieningen, walking areas, surfaces.
+
+    Parameters
+    ----------
+    data
+        See :func:`load_map_data`.
+    gemeente
+        Name of the gemeente (title, panel).
+    offline
+        See :func:`new_map`.
+    categories
+        Categories that get a walking-area layer and a surface layer (voorzieningen: all).
+    wijk_links
+        (name, file) pairs linked from the panel.
+
+    Returns
+    -------
+    folium.Map
+        Without layer control, so more layers can follow; call :func:`add_layer_control` last.
+    """
+    sfx = data.suffix
+    m = new_map(data.wijken, offline=offline, title=f"Gemeente {gemeente} — bereikbaarheid te voet")
+    offline = m.woonzorg_offline  # type: ignore[attr-defined]
+    col = f"pct_ov_en_supermarkt_800m{sfx}"
+    add_choropleth(m, data.buurten, column=col,
+                   label="Buurten: % adressen met OV-halte én supermarkt ≤ 800 m")
+    add_context(m, data.netwerk, road_classes=MAIN_ROADS, show=offline)
+    add_service_areas(m, data.servicegebieden, categories=[
+        c for c in categories if (data.servicegebieden["categorie"] == c).any()])
+    surfaces = []
+    for cat in categories:
+        tif = data.tif(cat)
+        if not tif.is_file():
+            log.info("geen oppervlak voor %s: %s ontbreekt", cat, tif)
+            continue
+        lab = category(cat).label
+        add_surface(m, tif, label=f"Loopafstand (vlak): {lab}", legend_title=f"Loopafstand tot {lab.lower()}")
+        surfaces.append(last_layer(m))
+    if len(surfaces) > 1:
+        add_exclusive(m, surfaces)
+    add_area_outlines(m, data.wijken, name="Wijkgrenzen en namen")
+    add_voorzieningen(m, data.voorzieningen, show=SHOW_VZ)
+    fig = _summary_figures(data)
+    pct = "pct_ov_en_supermarkt_800m"
+    if not fig and len(data.adressen):
+        fig = {"n_adressen": len(data.adressen)}
+    rows = [("Adressen", nl_number(fig.get("n_adressen", len(data.adressen))))]
+    for key in (pct, "pct_drie_a_800m", "pct_huisarts_800m", "pct_supermarkt_800m", "pct_apotheek_800m",
+                "pct_ov_800m", "med_afstand_huisarts_m"):
+        if key in fig:
+            rows.append((field_label(key), format_field(key, fig[key])))
+    add_panel(m, panel_html(
+        f"Gemeente {gemeente}", rows,
+        note=f"Bereikbaarheid te voet over het OSM-netwerk, profiel {data.profile}; percentages van alle "
+             "adressen. Klik op een buurt of voorziening voor details; lagen aan/uit rechtsboven.",
+        links=wijk_links,
+    ))
+    return m
+
+
+def wijk_map(data: MapData, code: str, *, gemeente: str, offline: bool | None = None,
+             back_link: str | None = None) -> folium.Map:
+    """The map of one wijk: homes by walking time (huisarts / supermarkt / OV), voorzieningen, key figures.
+
+    Parameters
+    ----------
+    data
+        See :func:`load_map_data`.
+    code
+        The wijk's ``code`` in the ``wijken`` layer.
+    gemeente
+        Name of the gemeente (title, panel).
+    offline
+        See :func:`new_map`.
+    back_link
+        File name of the gemeente map, linked from the panel.
+
+    Returns
+    -------
+    folium.Map
+        Without layer control, so more layers can follow; call :func:`add_layer_control` last.
+    """
+    sfx = data.suffix
+    wijken = data.wijken
+    wijk = wijken[wijken["code"] == code]
+    if wijk.empty:
+        raise DataFileError(data.out_dir / "woonzorg.gpkg", f"wijk {code!r} bestaat niet", field="code",
+                            fix="kies een code uit de laag wijken")
+    row = wijk.iloc[0]
+    naam = str(row["naam"])
+    m = new_map(wijk, offline=offline, title=f"Wijk {naam} ({gemeente}) — bereikbaarheid te voet")
+    offline = m.woonzorg_offline  # type: ignore[attr-defined]
+    metric_wijk = _metric(wijk, "wijk")
+    around = metric_wijk.buffer(300)
+    buurten = data.buurten[data.buurten["wijkcode"] == code]
+    if len(buurten):
+        add_choropleth(m, buurten, column=f"pct_ov_en_supermarkt_800m{sfx}", show=False,
+                       label="Buurten: % adressen met OV-halte én supermarkt ≤ 800 m")
+    add_context(m, data.netwerk, road_classes=(*LOCAL_ROADS, *MAIN_ROADS), within=around, show=offline)
+    if len(buurten):
+        add_area_outlines(m, buurten, name="Buurtgrenzen", colour="#666666", weight=1.2, dash="4 4",
+                          small=True)
+    add_area_outlines(m, wijken, name="Wijkgrenzen en namen", weight=2.5)
+    homes = data.adressen[data.adressen["wijkcode"] == code]
+    home_layers = []
+    for i, (cat, label) in enumerate(HOME_THEMES):
+        add_homes(m, homes, column=f"tijd_{cat}_min{sfx}", label=label, show=i == 0)
+        home_layers.append(last_layer(m))
+    add_exclusive(m, home_layers)
+    add_legend(m, "Looptijd te voet vanaf de woning", TIME_CLASSES, layers=home_layers, symbol="circle")
+    vz = data.voorzieningen
+    if len(vz):
+        near = _metric(vz, "voorzieningen")
+        vz = vz[near.intersects(metric_wijk.buffer(1500).union_all()).to_numpy()]
+    add_voorzieningen(m, vz, show=SHOW_VZ)
+    add_panel(m, panel_html(
+        f"Wijk {naam}", _wijk_rows(data, row), header=("", "wijk", "gemeente"),
+        note=f"{code} · gemeente {gemeente} · profiel {data.profile}. Percentages van de adressen in de wijk; "
+             "looptijden over het OSM-netwerk.",
+        links=[("← kaart van de gemeente", back_link)] if back_link else (),
+    ))
+    return m
+
+
+def _wijk_rows(data: MapData, row: pd.Series) -> list[tuple[str, str, str]]:
+    sfx = data.suffix
+    gem = _summary_figures(data)
+    rows: list[tuple[str, str, str]] = []
+    for key in ("n_adressen", "inwoners_cbs", "woningen_cbs"):
+        if key in row.index:
+            g = gem.get(key) if key == "n_adressen" else None
+            rows.append((field_label(key), nl_number(row[key]), nl_number(g) if g is not None else ""))
+    for key in ("pct_ov_en_supermarkt_800m", "pct_drie_a_800m", "pct_huisarts_800m", "pct_supermarkt_800m",
+                "pct_apotheek_800m", "pct_ov_800m", "med_afstand_huisarts_m", "med_afstand_supermarkt_m",
+                "n_onbereikbaar"):
+        col = f"{key}{sfx}"
+        if col in row.index:
+            g = gem.get(key)
+            rows.append((field_label(key), format_field(key, row[col]),
+                         format_field(key, g) if g is not None else ""))
+    return rows
+
+
+def write_maps(
+    out_dir: str | Path,
+    maps_dir: str | Path,
+    *,
+    gemeente: str,
+    offline: bool | None = None,
+    profile_suffix: str = "",
+    balance: Classes | None = None,
+) -> list[Path]:
+    """Write the interactive maps of an ``analyse`` output folder.
+
+    Parameters
+    ----------
+    out_dir
+        Folder written by ``woonzorg-geo analyse --out`` (``woonzorg.gpkg``, GeoTIFFs,
+        ``samenvatting.json``).
+    maps_dir
+        Where the HTML files go (created if needed).
+    gemeente
+        Name of the gemeente (titles, file name).
+    offline
+        ``True``: no background tiles, ``False``: OSM and PDOK tiles, ``None``: detect.
+        ``WOONZORG_OFFLINE=1`` always means offline. Leaflet is inlined either way (no CDN).
+    profile_suffix
+        ``""`` for the main profile, e.g. ``"_senior"`` for another.
+
+    balance
+        Classes of the balans (default: from the package settings); used for the overlay map,
+        ``<gemeente>_draagkracht.html``, written when the output has the overlay columns.
+
+    Returns
+    -------
+    list[Path]
+        ``<gemeente>_bereikbaarheid.html`` first, then ``wijk_<naam>.html`` per wijk, then the
+        overlay map.
+    """
+    maps_dir = Path(maps_dir)
+    offline = resolve_offline(offline)
+    data = load_map_data(out_dir, profile_suffix=profile_suffix)
+    gem_file = f"{slug(gemeente)}_bereikbaarheid.html"
+    wijk_files: dict[str, str] = {}
+    used: set[str] = set()
+    for code, naam in zip(data.wijken["code"], data.wijken["naam"]):
+        name = f"wijk_{slug(naam)}.html"
+        if name in used:
+            name = f"wijk_{slug(naam)}-{slug(code)}.html"
+        used.add(name)
+        wijk_files[str(code)] = name
+    links = [(str(n), wijk_files[str(c)]) for c, n in zip(data.wijken["code"], data.wijken["naam"])]
+    m = gemeente_map(data, gemeente=gemeente, offline=offline, wijk_links=links)
+    add_layer_control(m)
+    paths = [save_map(m, maps_dir / gem_file)]
+    for code, name in wijk_files.items():
+        m = wijk_map(data, code, gemeente=gemeente, offline=offline, back_link=gem_file)
+        add_layer_control(m)
+        paths.append(save_map(m, maps_dir / name))
+    if "balans" in data.wijken.columns and "focus" in data.buurten.columns:
+        from .themes import balance_classes, overlay_map
+
+        if balance is None:
+            from ..config import load_settings
+
+            o = load_settings().overlays
+            balance = balance_classes(o.balans_grenzen, o.balans_labels)
+        m = overlay_map(data.wijken, data.buurten, gemeente=gemeente, balance=balance, netwerk=data.netwerk,
+                        offline=offline)
+        paths.append(save_map(m, maps_dir / f"{slug(gemeente)}_draagkracht.html"))
+    log.info("%d kaarten geschreven in %s", len(paths), maps_dir)
+    return paths
+

@@ -1,0 +1,167 @@
+"""Overlay and candidate-site maps: draaglast/draagkracht/balans, focus/veerkracht, zoekgebieden."""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import geopandas as gpd
+import pandas as pd
+
+from .base import add_layer_control, add_panel, new_map, panel_html
+from .layers import add_area_outlines, add_choropleth, add_context, add_voorzieningen, save_map
+from .style import MAIN_ROADS, Classes, nl_number
+
+if TYPE_CHECKING:
+    import folium
+
+log = logging.getLogger(__name__)
+
+_RED_TO_GREEN = ("#d73027", "#fc8d59", "#fee08b", "#91cf60", "#1a9850")
+#: z-scores of draaglast (high = red) and draagkracht (high = green).
+Z_BREAKS = (-math.inf, -1.0, -0.33, 0.33, 1.0, math.inf)
+Z_LABELS = ("ver onder gemiddeld (< −1)", "onder gemiddeld", "rond gemiddeld", "boven gemiddeld",
+            "ver boven gemiddeld (> 1)")
+LOAD_CLASSES = Classes(Z_BREAKS, tuple(reversed(_RED_TO_GREEN)), Z_LABELS)
+CAPACITY_CLASSES = Classes(Z_BREAKS, _RED_TO_GREEN, Z_LABELS)
+FOCUS_ORDER = {"laag": 0, "midden": 1, "hoog": 2}
+FOCUS_CLASSES = Classes((-0.5, 0.5, 1.5, 2.5), ("#fef0d9", "#fc8d59", "#d7301f"),
+                        ("focus laag", "focus midden", "focus hoog"))
+VEERKRACHT_ORDER = {"laag": 0, "midden": 1, "hoog": 2}
+VEERKRACHT_CLASSES = Classes((-0.5, 0.5, 1.5, 2.5), ("#d7301f", "#fee08b", "#1a9850"),
+                             ("veerkracht laag", "veerkracht midden", "veerkracht hoog"))
+SCORE_CLASSES = Classes((0.0, 0.4, 0.55, 0.7, 0.85, 1.0), _RED_TO_GREEN,
+                        ("< 0,40", "0,40–0,55", "0,55–0,70", "0,70–0,85", "≥ 0,85"), missing_label="niet beoordeeld")
+
+
+def balance_classes(limits: Sequence[float], labels: Sequence[str]) -> Classes:
+    """Classes of balans from the settings' class limits and Dutch labels."""
+    return Classes((-math.inf, *limits, math.inf), _RED_TO_GREEN, tuple(labels), missing_label="onbekend")
+
+
+def add_overlay_layers(
+    m: folium.Map,
+    wijken: gpd.GeoDataFrame,
+    buurten: gpd.GeoDataFrame,
+    *,
+    balance: Classes,
+) -> folium.Map:
+    """Add balans, draaglast and draagkracht per wijk and focus and veerkracht per buurt."""
+    wfields = ["naam", "code", "balans_klasse", "balans", "draaglast", "draagkracht", "overlay_toelichting",
+               "focus_buurten"]
+    add_choropleth(m, wijken, column="balans", label="Wijken: balans draagkracht − draaglast", classes=balance,
+                   fields=wfields)
+    add_choropleth(m, wijken, column="draaglast", label="Wijken: draaglast (z-score)", classes=LOAD_CLASSES,
+                   fields=wfields, show=False)
+    add_choropleth(m, wijken, column="draagkracht", label="Wijken: draagkracht (z-score)",
+                   classes=CAPACITY_CLASSES, fields=wfields, show=False)
+    b = buurten.copy()
+    b["focus_klasse"] = b["focus"].map(FOCUS_ORDER)
+    b["veerkracht_klasse"] = b["veerkracht"].map(VEERKRACHT_ORDER)
+    bfields = ["naam", "code", "focus", "focus_redenen", "veerkracht", "veerkracht_redenen", "signalen"]
+    add_choropleth(m, b, column="focus_klasse", label="Buurten: focus", classes=FOCUS_CLASSES, fields=bfields,
+                   show=False)
+    add_choropleth(m, b, column="veerkracht_klasse", label="Buurten: veerkracht", classes=VEERKRACHT_CLASSES,
+                   fields=bfields, show=False)
+    return m
+
+
+def overlay_map(
+    wijken: gpd.GeoDataFrame,
+    buurten: gpd.GeoDataFrame,
+    *,
+    gemeente: str,
+    balance: Classes,
+    netwerk: gpd.GeoDataFrame | None = None,
+    offline: bool | None = None,
+    source_note: str = "",
+) -> folium.Map:
+    """The overlay map of the gemeente: balans, draaglast, draagkracht, focus and veerkracht."""
+    m = new_map(wijken, offline=offline, title=f"Gemeente {gemeente} — draagkracht en draaglast")
+    add_overlay_layers(m, wijken, buurten, balance=balance)
+    if netwerk is not None and len(netwerk):
+        add_context(m, netwerk, road_classes=MAIN_ROADS, show=m.woonzorg_offline)  # type: ignore[attr-defined]
+    add_area_outlines(m, wijken, name="Wijkgrenzen en namen")
+    rows = []
+    for _, w in wijken.sort_values("balans", na_position="last").iterrows():
+        rows.append((str(w["naam"]), str(w.get("balans_klasse", "onbekend"))))
+    add_panel(m, panel_html(
+        f"Draagkracht en draaglast — {gemeente}", rows,
+        note="Balans = draagkracht − draaglast (z-scores binnen de gemeente). Focus en veerkracht per buurt "
+             "uit de signalen van het rapport en de wijkindices; klik voor de redenen. " + source_note,
+    ))
+    add_layer_control(m)
+    return m
+
+
+def add_rank_labels(m: folium.Map, zoekgebieden: gpd.GeoDataFrame, *, name: str = "Rangnummers zoekgebieden") -> folium.Map:
+    """Add the rank of every zoekgebied as a numbered label, with its explanation as popup."""
+    import html
+
+    import folium
+
+    pts = zoekgebieden.geometry.representative_point().to_crs("EPSG:4326")
+    group = folium.FeatureGroup(name=name, show=True)
+    for (_, row), pt in zip(zoekgebieden.iterrows(), pts, strict=True):
+        icon = folium.DivIcon(
+            html=f'<div style="background:#08306b;color:#fff;border:2px solid #fff;border-radius:50%;'
+                 f'width:22px;height:22px;line-height:18px;text-align:center;font:bold 11px sans-serif;">'
+                 f'{int(row["rang"])}</div>',
+            icon_size=(22, 22), icon_anchor=(11, 11),
+        )
+        folium.Marker([round(pt.y, 6), round(pt.x, 6)], icon=icon,
+                      popup=folium.Popup(html.escape(str(row.get("toelichting", ""))), max_width=360),
+                      tooltip=f"Zoekgebied {int(row['rang'])}").add_to(group)
+    group.add_to(m)
+    return m
+
+
+def site_map(
+    zoekgebieden: gpd.GeoDataFrame,
+    cells: gpd.GeoDataFrame,
+    *,
+    wijken: gpd.GeoDataFrame,
+    voorzieningen: gpd.GeoDataFrame,
+    gemeente: str,
+    netwerk: gpd.GeoDataFrame | None = None,
+    offline: bool | None = None,
+) -> folium.Map:
+    """The candidate-site map: ranked zoekgebieden with their explanation, scored cells, voorzieningen."""
+    m = new_map(wijken, offline=offline, title=f"Gemeente {gemeente} — zoekgebieden geclusterd wonen")
+    scored = cells.loc[cells["score"].notna()].copy()
+    scored["code"] = [f"cel {i}" for i in scored.index]
+    scored["naam"] = scored.get("buurt", pd.Series("", index=scored.index)).fillna("")
+    add_choropleth(m, scored, column="score", label="Kandidaatcellen: score (0–1)", classes=SCORE_CLASSES,
+                   fields=["naam", "code", "score", "wijk"], show=False, opacity=0.5, simplify_m=0.0)
+    zg = zoekgebieden.copy()
+    zg["naam"] = [f"{int(r)}. {b}" for r, b in zip(zg["rang"], zg["buurt"].fillna(""))]
+    zg["code"] = zg.index.astype(str)
+    add_choropleth(m, zg, column="score", label="Zoekgebieden geclusterd wonen (rang en score)",
+                   classes=SCORE_CLASSES, fields=["naam", "score", "n_cellen", "wijk", "toelichting"],
+                   opacity=0.8, simplify_m=0.0)
+    add_rank_labels(m, zoekgebieden)
+    if netwerk is not None and len(netwerk):
+        add_context(m, netwerk, road_classes=MAIN_ROADS, show=m.woonzorg_offline)  # type: ignore[attr-defined]
+    add_area_outlines(m, wijken, name="Wijkgrenzen en namen")
+    add_voorzieningen(m, voorzieningen, show=("supermarkt", "huisarts", "apotheek", "ontmoetingsplek"))
+    rows = [(f"{int(r['rang'])}. {r['buurt'] or ''} ({r['wijk'] or ''})", nl_number(r["score"], 2))
+            for _, r in zoekgebieden.head(10).iterrows()]
+    add_panel(m, panel_html(
+        f"Zoekgebieden geclusterd wonen — {gemeente}", rows,
+        note="Score 0–1 uit bereikbaarheid te voet op seniortempo, balans en focus/veerkracht, vraag en ruimte. "
+             "Klik op een zoekgebied voor de toelichting.",
+    ))
+    add_layer_control(m)
+    return m
+
+
+def write_site_map(sites: Any, analysis: Any, maps_dir: Path, *, offline: bool | None = None) -> Path:
+    """Write ``maps_dir/kandidaatlocaties.html`` for a :class:`woonzorg_geo.sites.SiteResult`."""
+    net = analysis.network.edges_gdf()
+    m = site_map(sites.zoekgebieden, sites.cells, wijken=analysis.wijken.reset_index(),
+                 voorzieningen=analysis.inputs.voorzieningen, gemeente=analysis.settings.gemeente.naam,
+                 netwerk=net.loc[net["klasse"].isin(MAIN_ROADS)], offline=offline)
+    return save_map(m, Path(maps_dir) / "kandidaatlocaties.html")

@@ -1,0 +1,874 @@
+"""The folium maps: each add_* function on small synthetic frames, write_maps on a synthetic output
+folder, and every written map opened in a real headless Chromium (offline, no JavaScript errors,
+Leaflet drawn, Dutch layer names, a screenshot that is not blank)."""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+import math
+import os
+import re
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+import warnings
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from shapely.geometry import LineString, Point
+
+from woonzorg_geo import maps
+from woonzorg_geo.errors import DataFileError, MissingDataError, NoCrsError
+from woonzorg_geo.raster import Grid, write_geotiff
+
+REPO = Path(__file__).resolve().parents[1]
+ARTEFACTS = REPO / "tests" / "artefacts"
+CHROMIUM = Path("/usr/bin/chromium")
+RD = "EPSG:28992"
+
+# A small patch of Assen in RD New: lon ≈ 6.55, lat ≈ 52.99.
+X0, Y0 = 232_000.0, 556_000.0
+CDN = re.compile(r"""<(?:script|link)\b[^>]*(?:src|href)\s*=\s*["']?(?:https?:)?//""", re.IGNORECASE)
+CATS = ("ov", "supermarkt", "huisarts", "apotheek")
+
+
+@pytest.fixture(autouse=True)
+def _no_env_offline(monkeypatch):
+    """Tests choose offline explicitly; the environment must not decide for them."""
+    monkeypatch.delenv(maps.OFFLINE_ENV, raising=False)
+
+
+# ------------------------------------------------------------------------------------------------
+# Synthetic data
+# ------------------------------------------------------------------------------------------------
+
+
+def _wijken() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {
+            "code": ["WK000001", "WK000099"],
+            "naam": ["Centrum", "Buitengebied"],
+            "n_adressen": [36, 4],
+            "inwoners_cbs": [900.0, 50.0],
+            "woningen_cbs": [400.0, 20.0],
+            "pct_ov_en_supermarkt_800m": [75.0, 0.0],
+            "pct_drie_a_800m": [60.0, 0.0],
+            "pct_huisarts_800m": [80.0, 0.0],
+            "pct_supermarkt_800m": [90.0, 25.0],
+            "pct_apotheek_800m": [70.0, 0.0],
+            "pct_ov_800m": [100.0, 50.0],
+            "med_afstand_huisarts_m": [450.0, 1900.0],
+            "pct_ov_en_supermarkt_800m_senior": [72.0, 0.0],
+            "pct_drie_a_800m_senior": [58.0, 0.0],
+            "med_afstand_huisarts_m_senior": [455.0, 1910.0],
+        },
+        geometry=[shapely.box(X0, Y0, X0 + 1000, Y0 + 1000), shapely.box(X0 + 1000, Y0, X0 + 2000, Y0 + 1000)],
+        crs=RD,
+    )
+
+
+def _buurten() -> gpd.GeoDataFrame:
+    boxes = [shapely.box(X0 + i * 500, Y0, X0 + (i + 1) * 500, Y0 + 1000) for i in range(4)]
+    return gpd.GeoDataFrame(
+        {
+            "code": ["BU00000101", "BU00000102", "BU00009901", "BU00009902"],
+            "naam": ["Binnenstad", "Stationsbuurt", "Noordbroek", "Zuidveld"],
+            "wijkcode": ["WK000001", "WK000001", "WK000099", "WK000099"],
+            "n_adressen": [20, 16, 4, 0],
+            "pct_ov_en_supermarkt_800m": [10.0, 55.0, 95.0, np.nan],
+            "pct_drie_a_800m": [5.0, 50.0, 90.0, np.nan],
+            "med_afstand_huisarts_m": [300.0, 600.0, 1500.0, np.nan],
+            "pct_ov_en_supermarkt_800m_senior": [8.0, 50.0, 90.0, np.nan],
+        },
+        geometry=boxes,
+        crs=RD,
+    )
+
+
+HUISARTS = (X0 + 400, Y0 + 500)
+
+
+def _adressen() -> gpd.GeoDataFrame:
+    pts = [(X0 + 80 + 150 * i, Y0 + 80 + 150 * j) for i in range(6) for j in range(6)]
+    pts += [(X0 + 1200, Y0 + 200), (X0 + 1500, Y0 + 500), (X0 + 1800, Y0 + 800), (X0 + 1900, Y0 + 100)]
+    xy = np.array(pts)
+    d = np.hypot(xy[:, 0] - HUISARTS[0], xy[:, 1] - HUISARTS[1]) * 1.3
+    t = d / 80.0
+    t[-1] = np.nan  # no route
+    frame = gpd.GeoDataFrame(
+        {
+            "wijkcode": ["WK000001"] * 36 + ["WK000099"] * 4,
+            "buurtcode": ["BU00000101" if x < X0 + 500 else "BU00000102" if x < X0 + 1000 else "BU00009901"
+                          for x in xy[:, 0]],
+        },
+        geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]),
+        crs=RD,
+    )
+    for cat, factor in (("huisarts", 1.0), ("supermarkt", 0.6), ("ov", 0.3)):
+        for sfx, slow in (("", 1.0), ("_senior", 1.75)):
+            frame[f"tijd_{cat}_min{sfx}"] = t * factor * slow
+            frame[f"afstand_{cat}_m{sfx}"] = d * factor
+    return frame
+
+
+def _voorzieningen() -> gpd.GeoDataFrame:
+    rows = [
+        ("huisarts", "Huisarts", "Huisartsenpraktijk De Linde", "huisartsenlijst", HUISARTS),
+        ("huisarts", "Huisarts", "Gezondheidscentrum <Oost> & Co", "osm;huisartsenlijst", (X0 + 1600, Y0 + 300)),
+        ("supermarkt", "Supermarkt", "Albert Heijn Centrum", "osm", (X0 + 700, Y0 + 600)),
+        ("apotheek", "Apotheek", None, "osm", (X0 + 450, Y0 + 520)),
+        ("ov_halte", "OV-halte", "Busstation Assen", "gtfs", (X0 + 800, Y0 + 200)),
+        ("treinstation", "Treinstation", "Assen", "chb", (X0 + 900, Y0 + 150)),
+    ]
+    return gpd.GeoDataFrame(
+        {
+            "vz_id": [f"vz{i:05d}" for i in range(len(rows))],
+            "categorie": [r[0] for r in rows],
+            "label": [r[1] for r in rows],
+            "naam": [r[2] for r in rows],
+            "bron": [r[3] for r in rows],
+        },
+        geometry=[Point(r[4]) for r in rows],
+        crs=RD,
+    )
+
+
+def _netwerk() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {
+            "klasse": ["primary", "secondary", "minor", "path"],
+            "naam": ["Rijksweg", "Stationsstraat", "Kerkstraat", "Voetpad"],
+        },
+        geometry=[
+            LineString([(X0 - 200, Y0 + 450), (X0 + 2200, Y0 + 470)]),
+            LineString([(X0 + 900, Y0 - 100), (X0 + 950, Y0 + 1100)]),
+            LineString([(X0 + 123.4, Y0 + 321.1), (X0 + 380, Y0 + 330)]),
+            LineString([(X0 + 1400, Y0 + 100), (X0 + 1450, Y0 + 900)]),
+        ],
+        crs=RD,
+    )
+
+
+def _servicegebieden(vz: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    rows = []
+    for prof, r in (("standaard", 300.0), ("senior", 200.0)):
+        for _, v in vz.iterrows():
+            cats = [v["categorie"]] + (["ov"] if v["categorie"] in ("ov_halte", "treinstation") else [])
+            for cat in cats:
+                rows.append({"categorie": cat, "vz_id": v["vz_id"], "profiel": prof, "straal_m": 800.0,
+                             "oppervlak_ha": 1.0, "geometry": v.geometry.buffer(r)})
+    return gpd.GeoDataFrame(rows, geometry="geometry", crs=RD)
+
+
+GRID = Grid(x0=X0, y1=Y0 + 1000, cell=25.0, width=80, height=40)
+
+
+def _surface(cat: str) -> np.ndarray:
+    c = GRID.centres()
+    src = {"huisarts": HUISARTS, "supermarkt": (X0 + 700, Y0 + 600)}.get(cat, (X0 + 850, Y0 + 200))
+    d = (np.hypot(c[:, 0] - src[0], c[:, 1] - src[1]) * 1.3).astype(np.float32)
+    d[d > 2000] = np.nan
+    return d.reshape(GRID.height, GRID.width)
+
+
+def make_output(folder: Path) -> Path:
+    """A tiny output folder with the same files, layers and columns as ``woonzorg-geo analyse --out``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    gpkg = folder / "woonzorg.gpkg"
+    vz = _voorzieningen()
+    layers = {
+        "adressen": _adressen(), "buurten": _buurten(), "wijken": _wijken(), "voorzieningen": vz,
+        "netwerk": _netwerk(), "servicegebieden": _servicegebieden(vz),
+    }
+    for name, frame in layers.items():
+        frame.to_file(gpkg, layer=name, driver="GPKG")
+    for cat in CATS:
+        for prof in ("standaard", "senior"):
+            write_geotiff(folder / f"bereikbaarheid_{cat}_{prof}.tif", _surface(cat), GRID,
+                          description=f"loopafstand tot {cat} (m), profiel {prof}")
+    gem = {"n_adressen": 40.0, "pct_ov_en_supermarkt_800m": 67.5, "pct_drie_a_800m": 54.0,
+           "pct_huisarts_800m": 72.0, "med_afstand_huisarts_m": 520.0}
+    summary = {"gemeente": {"code": "GM9999", "naam": "Proefdorp"},
+               "profielen": {"standaard": {"gemeente": gem}, "senior": {"gemeente": {**gem, "n_adressen": 40}}}}
+    (folder / "samenvatting.json").write_text(json.dumps(summary), encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def synthetic_out(tmp_path_factory) -> Path:
+    return make_output(tmp_path_factory.mktemp("uitvoer"))
+
+
+# ------------------------------------------------------------------------------------------------
+# Helpers
+# ------------------------------------------------------------------------------------------------
+
+
+def _map(**kw):
+    return maps.new_map(_wijken(), offline=kw.pop("offline", True), **kw)
+
+
+def _html(m) -> str:
+    """The rendered page (with layer control) with JSON's \\uXXXX escapes decoded, so Dutch text can
+    be searched for."""
+    maps.add_layer_control(m)
+    return _decode(maps.render(m))
+
+
+def _decode(text: str) -> str:
+    return re.sub(r"\\u([0-9a-fA-F]{4})", lambda g: chr(int(g.group(1), 16)), text)
+
+
+def _read(path: Path) -> str:
+    return _decode(path.read_text(encoding="utf-8"))
+
+
+def _geojson(html: str) -> list[dict]:
+    """The GeoJSON documents embedded in the page."""
+    return [json.loads(doc) for doc in re.findall(r"_add\((\{.*?\})\);\n", html, flags=re.DOTALL)]
+
+
+def _coords(html: str) -> np.ndarray:
+    """Every (lon, lat) position in the embedded GeoJSON."""
+    out: list[list[float]] = []
+
+    def walk(c) -> None:
+        if isinstance(c, list) and c and isinstance(c[0], (int, float)):
+            out.append(c[:2])
+        elif isinstance(c, list):
+            for x in c:
+                walk(x)
+
+    for doc in _geojson(html):
+        for feat in doc["features"]:
+            walk(feat["geometry"]["coordinates"])
+    return np.array(out, dtype=float).reshape(-1, 2)
+
+
+def _assert_assen_coords(html: str) -> None:
+    xy = _coords(html)
+    assert len(xy), "no coordinates in the HTML"
+    lon, lat = xy[:, 0], xy[:, 1]
+    assert ((lon > 6.4) & (lon < 6.7)).all(), (lon.min(), lon.max())
+    assert ((lat > 52.9) & (lat < 53.1)).all(), (lat.min(), lat.max())
+
+
+# ------------------------------------------------------------------------------------------------
+# Unit tests: classes, formatting, the empty map
+# ------------------------------------------------------------------------------------------------
+
+
+def test_classes_index_labels_and_missing():
+    c = maps.TIME_CLASSES
+    assert c.labels == ("0–5 min", "5–10 min", "10–15 min", "15–20 min", "meer dan 20 min")
+    assert c.missing_label == "onbereikbaar"
+    assert list(c.index([0, 5, 5.01, 12, 20, 21, np.nan, math.inf])) == [0, 0, 1, 2, 3, 4, -1, 4]
+    assert maps.PCT_CLASSES.labels[0] == "0–20%" and maps.PCT_CLASSES.labels[-1] == "80–100%"
+    assert maps.DISTANCE_CLASSES.labels[1] == "400–800 m"
+    with pytest.raises(ValueError):
+        maps.Classes((0, 1, 2), ("#000",), ("a", "b"))
+
+
+def test_dutch_formatting_and_slug():
+    assert maps.nl_number(37375) == "37.375"
+    assert maps.nl_number(64.78, 1, unit="%") == "64,8%"
+    assert maps.nl_number(float("nan")) == "–"
+    assert maps.format_field("pct_drie_a_800m_senior", 48.46) == "48,5%"
+    assert maps.format_field("med_afstand_huisarts_m", 680.9) == "681 m"
+    assert maps.field_label("pct_ov_en_supermarkt_800m_senior").endswith("(senior)")
+    assert maps.slug("Assen-Oost") == "assen-oost"
+    assert maps.slug("Súdwest Fryslân") == "sudwest-fryslan"
+
+
+def test_offline_map_inlines_leaflet_and_has_no_cdn():
+    html = _html(_map(offline=True))
+    assert not CDN.search(html), CDN.search(html)
+    assert "cdn.jsdelivr" not in html and "code.jquery.com" not in html and "bootstrapcdn" not in html
+    assert "L.map(" in html and "Leaflet" in html  # leaflet.js inlined
+    assert ".leaflet-control-layers" in html  # leaflet.css inlined
+    assert "tile.openstreetmap.org" not in html and "service.pdok.nl" not in html
+    assert maps.ATTRIBUTION in html
+    assert "images/layers.png" not in html  # CSS images are data URIs
+
+
+def test_online_map_adds_osm_and_pdok_tiles_but_no_cdn():
+    html = _html(_map(offline=False))
+    assert maps.OSM_TILES in html
+    assert "https://service.pdok.nl/brt/achtergrondkaart/wmts/v2_0/standaard/EPSG:3857/{z}/{x}/{y}.png" in html
+    assert "Achtergrond: OpenStreetMap" in html and "BRT-Achtergrondkaart" in html
+    assert not CDN.search(html)
+
+
+def test_env_forces_offline(monkeypatch):
+    monkeypatch.setenv(maps.OFFLINE_ENV, "1")
+    assert maps.resolve_offline(False) is True
+    assert maps.is_offline() is True
+    assert "tile.openstreetmap.org" not in _html(_map(offline=False))
+
+
+def test_offline_detection_by_socket(monkeypatch):
+    class Conn:
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *a):
+            return False
+
+    calls = []
+
+    def ok(addr, timeout):
+        calls.append((addr, timeout))
+        return Conn()
+
+    def fail(addr, timeout):
+        raise OSError("geen netwerk")
+
+    monkeypatch.setattr(maps.socket, "create_connection", ok)
+    assert maps.resolve_offline(None) is False
+    assert calls[0][0] == ("tile.openstreetmap.org", 443) and calls[0][1] <= 1.0
+    monkeypatch.setattr(maps.socket, "create_connection", fail)
+    assert maps.resolve_offline(None) is True
+    assert maps.resolve_offline(False) is False
+
+
+def test_new_map_bounds_from_rd_are_around_assen():
+    html = _html(_map())
+    m = re.search(r"fitBounds\(\s*\[\[([\d.]+), ([\d.]+)\], \[([\d.]+), ([\d.]+)\]\]", html)
+    assert m, "no fitBounds"
+    south, west, north, east = map(float, m.groups())
+    assert 52.9 < south < north < 53.1 and 6.4 < west < east < 6.7
+
+
+# ------------------------------------------------------------------------------------------------
+# Unit tests: one per add_* function
+# ------------------------------------------------------------------------------------------------
+
+
+def test_add_choropleth_classes_legend_popups_and_crs():
+    m = _map()
+    assert maps.add_choropleth(m, _buurten(), column="pct_ov_en_supermarkt_800m",
+                               label="Buurten: OV én supermarkt") is m
+    html = _html(m)
+    assert "Buurten: OV én supermarkt" in html
+    for label in maps.PCT_CLASSES.labels + ("geen adressen",):
+        assert label in html
+    # classes → colours: 10 % red, 55 % yellow-green, 95 % green, NaN grey
+    for colour in ("#d73027", "#fee08b", "#1a9850", "#9e9e9e"):
+        assert colour in html
+    for text in ("Binnenstad", "BU00000101", "10,0%", "55,0%", "OV-halte én supermarkt ≤ 800 m", "Mediane loopafstand huisarts"):
+        assert text in html
+    _assert_assen_coords(html)
+    text = json.dumps(_geojson(html))
+    decimals = {len(a) for a in re.findall(r"\d\.(\d+)", text)}
+    assert decimals and max(decimals) <= 6
+
+
+def test_add_choropleth_accepts_wgs84_input():
+    html = _html(maps.add_choropleth(_map(), _buurten().to_crs(4326), column="pct_drie_a_800m", label="X"))
+    _assert_assen_coords(html)
+
+
+def test_add_voorzieningen_symbols_popups_and_escaping():
+    m = maps.add_voorzieningen(_map(), _voorzieningen(), show=["huisarts"])
+    html = _html(m)
+    for name in ("Voorzieningen: Huisarts (2)", "Voorzieningen: Supermarkt (1)", "Voorzieningen: Apotheek (1)",
+                 "Voorzieningen: OV-halte (1)", "Voorzieningen: Treinstation (1)"):
+        assert name in html
+    for text in ("Huisartsenpraktijk De Linde", "Albert Heijn Centrum", "(naam onbekend)",
+                 "huisartsenlijst (ZorgKaart Nederland)", "OpenStreetMap + huisartsenlijst", "OVapi GTFS",
+                 "DOVA Centraal Haltebestand", '"Naam"', '"Bron"'):
+        assert text in html, text
+    assert "&lt;Oost&gt; &amp; Co" in html and "<Oost>" not in html
+    colours = {maps.category(c).colour for c in ("huisarts", "supermarkt", "apotheek", "ov_halte", "treinstation")}
+    letters = {maps.category(c).letter for c in ("huisarts", "supermarkt", "apotheek", "ov_halte", "treinstation")}
+    assert len(colours) == 5 and len(letters) == 5
+    for c in colours:
+        assert c in html
+    assert "fa-" not in html and "AwesomeMarkers" not in html  # no Font Awesome
+    assert "Voorzieningen" in html  # legend
+    _assert_assen_coords(html)
+
+
+def test_add_service_areas_one_layer_per_category():
+    areas = _servicegebieden(_voorzieningen())
+    html = _html(maps.add_service_areas(_map(), areas[areas["profiel"] == "standaard"],
+                                        categories=["huisarts", "supermarkt", "ov"]))
+    for name in ("Loopgebied 800 m: Huisarts", "Loopgebied 800 m: Supermarkt", "Loopgebied 800 m: OV-halte of station"):
+        assert name in html
+    assert "Loopgebied 800 m: Apotheek" not in html
+    assert "Binnen 800 m lopen van een huisarts" in html
+    _assert_assen_coords(html)
+
+
+def test_surface_image_is_placed_exactly(tmp_path):
+    """One filled cell: its pixel in the warped image lands on the cell's own lat/lon."""
+    from pyproj import Transformer
+
+    arr = np.full((GRID.height, GRID.width), np.nan, np.float32)
+    row, col = 17, 53
+    arr[row, col] = 700.0
+    arr[0, 0] = 100.0  # a second cell so that the image keeps some extent
+    tif = write_geotiff(tmp_path / "s.tif", arr, GRID, description="test")
+    img = maps.surface_image(tif)
+    (south, west), (north, east) = img.bounds
+    h, w = img.rgba.shape[:2]
+    # the filled pixel: class 400–800 m, colour index 1
+    expected = np.array(maps._rgb(maps.DISTANCE_CLASSES.colours[1]))
+    r, c = np.argwhere((img.rgba[:, :, :3] == expected).all(axis=2) & (img.rgba[:, :, 3] == 255))[0]
+    to_merc = Transformer.from_crs(4326, 3857, always_xy=True)
+    (x_w, x_e), (y_s, y_n) = to_merc.transform([west, east], [south, north])
+    x = x_w + (c + 0.5) * (x_e - x_w) / w
+    y = y_n - (r + 0.5) * (y_n - y_s) / h
+    lon, lat = Transformer.from_crs(3857, 4326, always_xy=True).transform(x, y)
+    cx, cy = GRID.x0 + (col + 0.5) * GRID.cell, GRID.y1 - (row + 0.5) * GRID.cell
+    tlon, tlat = Transformer.from_crs(RD, 4326, always_xy=True).transform(cx, cy)
+    px, py = Transformer.from_crs(4326, RD, always_xy=True).transform(lon, lat)
+    assert math.hypot(px - cx, py - cy) < GRID.cell, (lon, lat, tlon, tlat)
+    # empty cells are transparent
+    assert (img.rgba[:, :, 3] == 0).sum() > 0
+
+
+def test_add_surface_overlay_with_legend(synthetic_out):
+    m = maps.add_surface(_map(), synthetic_out / "bereikbaarheid_huisarts_standaard.tif",
+                         label="Loopafstand (vlak): Huisarts", legend_title="Loopafstand tot huisarts")
+    html = _html(m)
+    assert "Loopafstand (vlak): Huisarts" in html and "Loopafstand tot huisarts" in html
+    assert "L.imageOverlay(" in html and "data:image/png;base64," in html
+    for label in maps.DISTANCE_CLASSES.labels:
+        assert label in html
+    b = re.search(r"L\.imageOverlay\(\s*\"data:image/png;base64,[^\"]+\",\s*\[\[([\d.]+), ([\d.]+)\], "
+                  r"\[([\d.]+), ([\d.]+)\]\]", html)
+    assert b, "image bounds not found"
+    south, west, north, east = map(float, b.groups())
+    assert 52.9 < south < north < 53.1 and 6.4 < west < east < 6.7
+    with pytest.raises(MissingDataError):
+        maps.add_surface(_map(), synthetic_out / "bestaat_niet.tif", label="x")
+
+
+def test_add_area_outlines_with_labels():
+    html = _html(maps.add_area_outlines(_map(), _wijken()))
+    assert "Wijkgrenzen en namen" in html
+    assert 'class=\\"wz-label\\">Centrum' in html or 'class="wz-label">Centrum' in html
+    assert "Buitengebied" in html
+    assert '"fill": false' in html
+    _assert_assen_coords(html)
+
+
+def test_add_homes_walking_time_classes():
+    homes = _adressen()
+    m = maps.add_homes(_map(), homes, column="tijd_huisarts_min", label="Woningen: looptijd naar huisarts")
+    html = _html(m)
+    assert "Woningen: looptijd naar huisarts" in html
+    assert "MultiPoint" in html
+    idx = maps.TIME_CLASSES.index(homes["tijd_huisarts_min"])
+    for k in np.unique(idx):
+        n = int((idx == k).sum())
+        assert f"{maps.TIME_CLASSES.label(int(k))} ({n} woningen)" in html
+    assert "onbereikbaar (1 woningen)" in html
+    assert maps.TIME_CLASSES.missing_colour in html
+    _assert_assen_coords(html)
+
+
+def test_add_context_draws_main_roads_only():
+    html = _html(maps.add_context(_map(), _netwerk()))
+    assert "Wegen (OpenStreetMap)" in html
+    xy = _coords(html)
+    assert len(xy) >= 4
+    # the minor road's first vertex (X0+123.4, Y0+321.1) is not drawn with the default classes
+    from pyproj import Transformer
+
+    lon, lat = Transformer.from_crs(RD, 4326, always_xy=True).transform(X0 + 123.4, Y0 + 321.1)
+    assert not (np.abs(xy - [round(lon, 6), round(lat, 6)]).max(axis=1) < 2e-6).any()
+    html2 = _html(maps.add_context(_map(), _netwerk(), road_classes=("minor",)))
+    xy2 = _coords(html2)
+    assert (np.abs(xy2 - [round(lon, 6), round(lat, 6)]).max(axis=1) < 2e-6).any()
+    within = gpd.GeoSeries([shapely.box(X0 + 1300, Y0, X0 + 1600, Y0 + 1000)], crs=RD)
+    html3 = _html(maps.add_context(_map(), _netwerk(), road_classes=("minor", "path"), within=within))
+    assert len(_coords(html3)) == 2  # only the footpath
+
+
+def test_add_panel_and_legend_escape_text():
+    m = _map()
+    maps.add_panel(m, maps.panel_html("Wijk <Centrum>", [("Adressen", "5.080")], note="a & b",
+                                      links=[("terug", "assen.html")]))
+    maps.add_legend(m, "Looptijd", maps.TIME_CLASSES, symbol="circle")
+    html = _html(m)
+    assert "Wijk \\u0026lt;Centrum\\u0026gt;" in html or "Wijk &lt;Centrum&gt;" in html
+    assert "5.080" in html and "assen.html" in html
+    assert "meer dan 20 min" in html and "onbereikbaar" in html
+
+
+def test_layer_control_and_exclusive_layers():
+    m = _map()
+    maps.add_homes(m, _adressen(), column="tijd_huisarts_min", label="A")
+    a = maps.last_layer(m)
+    maps.add_homes(m, _adressen(), column="tijd_ov_min", label="B", show=False)
+    b = maps.last_layer(m)
+    maps.add_exclusive(m, [a, b])
+    maps.add_layer_control(m)
+    html = _html(m)
+    assert "L.control.layers(" in html
+    assert f"var group = [{a.get_name()}, {b.get_name()}]" in html
+
+
+def test_errors_name_crs_and_columns():
+    no_crs = _buurten().set_crs(None, allow_override=True)
+    with pytest.raises(NoCrsError):
+        maps.add_choropleth(_map(), no_crs, column="pct_drie_a_800m", label="x")
+    with pytest.raises(DataFileError) as err:
+        maps.add_choropleth(_map(), _buurten(), column="bestaat_niet", label="x")
+    assert err.value.field == "bestaat_niet"
+
+
+# ------------------------------------------------------------------------------------------------
+# write_maps on the synthetic output folder
+# ------------------------------------------------------------------------------------------------
+
+
+def test_write_maps_writes_gemeente_and_wijk_maps(synthetic_out, tmp_path):
+    paths = maps.write_maps(synthetic_out, tmp_path / "maps", gemeente="Proefdorp", offline=True)
+    assert [p.name for p in paths] == ["proefdorp_bereikbaarheid.html", "wijk_centrum.html", "wijk_buitengebied.html"]
+    assert not [p for p in (tmp_path / "maps").iterdir() if p.name.startswith(".")]  # no temp files left
+    gem = _read(paths[0])
+    for text in ("Buurten: % adressen met OV-halte én supermarkt ≤ 800 m", "Wijkgrenzen en namen",
+                 "Voorzieningen: Huisarts", "Loopgebied 800 m: Huisarts", "Loopgebied 800 m: OV-halte of station",
+                 "Loopafstand (vlak): Huisarts", "Loopafstand (vlak): Supermarkt", "Loopafstand (vlak): Apotheek",
+                 "Loopafstand (vlak): OV-halte of station", "Gemeente Proefdorp", "67,5%", "wijk_centrum.html",
+                 maps.ATTRIBUTION):
+        assert text in gem, text
+    wijk = _read(paths[1])
+    for text in ("Woningen: looptijd naar huisarts", "Woningen: looptijd naar supermarkt",
+                 "Woningen: looptijd naar OV-halte of station", "Wijk Centrum", "Looptijd te voet vanaf de woning",
+                 "Voorzieningen: Huisarts", "proefdorp_bereikbaarheid.html", "75,0%", "Buurtgrenzen"):
+        assert text in wijk, text
+    for p in paths:
+        text = _read(p)
+        assert p.stat().st_size < maps.MAX_MAP_BYTES
+        assert not CDN.search(text), (p, CDN.search(text))
+        _assert_assen_coords(text)
+
+
+def test_write_maps_other_profile(synthetic_out, tmp_path):
+    paths = maps.write_maps(synthetic_out, tmp_path, gemeente="Proefdorp", offline=True, profile_suffix="_senior")
+    wijk = _read(paths[1])
+    assert "profiel senior" in wijk and "72,0%" in wijk  # pct_ov_en_supermarkt_800m_senior of Centrum
+
+
+def test_write_maps_names_missing_file_and_field(tmp_path, synthetic_out):
+    with pytest.raises(MissingDataError):
+        maps.write_maps(tmp_path / "leeg", tmp_path / "maps", gemeente="X", offline=True)
+    broken = tmp_path / "kapot"
+    broken.mkdir()
+    w = _wijken().drop(columns="pct_ov_en_supermarkt_800m")
+    for name, frame in {"adressen": _adressen(), "buurten": _buurten(), "wijken": w,
+                        "voorzieningen": _voorzieningen()}.items():
+        frame.to_file(broken / "woonzorg.gpkg", layer=name, driver="GPKG")
+    with pytest.raises(DataFileError) as err:
+        maps.write_maps(broken, tmp_path / "maps", gemeente="X", offline=True)
+    assert err.value.field == "pct_ov_en_supermarkt_800m" and "woonzorg.gpkg" in err.value.path
+    assert err.value.fix
+
+
+# ------------------------------------------------------------------------------------------------
+# Real browser: headless Chromium over the DevTools protocol
+# ------------------------------------------------------------------------------------------------
+
+
+class Chromium:
+    """A headless Chromium driven over the DevTools protocol (one page, flattened session)."""
+
+    FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             "--hide-scrollbars", "--mute-audio", "--remote-debugging-port=0")
+
+    def __init__(self, exe: Path, *, width: int = 1280, height: int = 860) -> None:
+        import websocket
+
+        self.profile = tempfile.TemporaryDirectory(prefix="wz-chromium-", ignore_cleanup_errors=True)
+        self.proc = subprocess.Popen(
+            [str(exe), *self.FLAGS, f"--window-size={width},{height}", f"--user-data-dir={self.profile.name}",
+             "about:blank"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True,
+        )
+        self.events: list[dict] = []
+        self._id = 0
+        try:
+            url = self._devtools_url(timeout=30)
+            self.ws = websocket.create_connection(url, timeout=30, suppress_origin=True)
+            target = self.call("Target.createTarget", url="about:blank")["targetId"]
+            self.session = self.call("Target.attachToTarget", targetId=target, flatten=True)["sessionId"]
+            for domain in ("Page", "Runtime", "Log", "Network"):
+                self.call(f"{domain}.enable", page=True)
+            self.call("Emulation.setDeviceMetricsOverride", page=True, width=width, height=height,
+                      deviceScaleFactor=1, mobile=False)
+        except BaseException:
+            self.close()
+            raise
+
+    def _devtools_url(self, *, timeout: float) -> str:
+        found: dict[str, str] = {}
+        lines: list[str] = []
+
+        def read() -> None:
+            assert self.proc.stderr is not None
+            for line in self.proc.stderr:
+                lines.append(line)
+                m = re.search(r"DevTools listening on (ws://\S+)", line)
+                if m:
+                    found.setdefault("url", m.group(1))
+
+        threading.Thread(target=read, daemon=True).start()
+        t0 = time.monotonic()
+        while "url" not in found:
+            if self.proc.poll() is not None or time.monotonic() - t0 > timeout:
+                raise RuntimeError("Chromium started no DevTools endpoint:\n" + "".join(lines[-20:]))
+            time.sleep(0.05)
+        return found["url"]
+
+    def call(self, method: str, *, page: bool = False, **params) -> dict:
+        self._id += 1
+        msg: dict = {"id": self._id, "method": method, "params": params}
+        if page:
+            msg["sessionId"] = self.session
+        self.ws.send(json.dumps(msg))
+        while True:
+            reply = json.loads(self.ws.recv())
+            if reply.get("id") == self._id:
+                if "error" in reply:
+                    raise RuntimeError(f"{method}: {reply['error']}")
+                return reply.get("result", {})
+            self.events.append(reply)
+
+    def _wait_event(self, method: str, *, timeout: float = 20) -> None:
+        if any(e.get("method") == method for e in self.events):
+            return
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < timeout:
+            event = json.loads(self.ws.recv())
+            self.events.append(event)
+            if event.get("method") == method:
+                return
+        raise TimeoutError(method)
+
+    def open(self, path: Path) -> None:
+        self.events.clear()
+        self.call("Page.navigate", page=True, url=path.resolve().as_uri())
+        self._wait_event("Page.loadEventFired")
+
+    def evaluate(self, expression: str):
+        r = self.call("Runtime.evaluate", page=True, expression=expression, returnByValue=True,
+                      awaitPromise=True)
+        if "exceptionDetails" in r:
+            raise RuntimeError(r["exceptionDetails"])
+        return r["result"].get("value")
+
+    def errors(self) -> list[str]:
+        out = []
+        for e in self.events:
+            method, p = e.get("method"), e.get("params", {})
+            if method == "Runtime.exceptionThrown":
+                d = p["exceptionDetails"]
+                out.append(d.get("exception", {}).get("description") or d.get("text", "?"))
+            elif method == "Runtime.consoleAPICalled" and p.get("type") in ("error", "assert"):
+                out.append(" ".join(str(a.get("value", a.get("description"))) for a in p.get("args", [])))
+            elif method == "Log.entryAdded" and p["entry"].get("level") == "error":
+                out.append(p["entry"].get("text", "?"))
+        return out
+
+    def requests(self) -> list[str]:
+        return [e["params"]["request"]["url"] for e in self.events if e.get("method") == "Network.requestWillBeSent"]
+
+    def screenshot(self, path: Path) -> bytes:
+        data = base64.b64decode(self.call("Page.captureScreenshot", page=True, format="png", optimizeForSpeed=True)["data"])
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        return data
+
+    def close(self) -> None:
+        ws = getattr(self, "ws", None)
+        if ws is not None:
+            with contextlib.suppress(Exception):
+                ws.close()
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        # the helpers Chromium started itself are in the session (process group) it leads
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.proc.pid, signal.SIGTERM)
+        self.profile.cleanup()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is not installed (run .ci/system-deps: apt-get install chromium)")
+    pytest.importorskip("websocket", reason="websocket-client (dev extra) is needed to drive Chromium")
+    b = Chromium(CHROMIUM)
+    yield b
+    b.close()
+
+
+_DOM_PROBE = """(() => ({
+  containers: document.querySelectorAll('.leaflet-container').length,
+  panes: document.querySelectorAll('.leaflet-pane').length,
+  paths: document.querySelectorAll('.leaflet-overlay-pane path').length,
+  canvases: Array.from(document.querySelectorAll('.leaflet-overlay-pane canvas'))
+                 .filter(c => c.width > 0 && c.height > 0).length,
+  markers: document.querySelectorAll('.leaflet-marker-pane .leaflet-marker-icon').length,
+  layers: Array.from(document.querySelectorAll('.leaflet-control-layers-overlays label'))
+               .map(l => l.textContent.trim()),
+  legends: Array.from(document.querySelectorAll('.wz-legend-title')).map(e => e.textContent),
+  panel: (document.querySelector('.wz-panel') || {}).textContent || '',
+  attribution: (document.querySelector('.leaflet-control-attribution') || {}).textContent || '',
+}))()"""
+
+
+def _distinct_colours(png: bytes) -> int:
+    import rasterio
+    from rasterio.io import MemoryFile
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", rasterio.errors.NotGeoreferencedWarning)
+        with MemoryFile(png) as mem, mem.open() as ds:
+            rgb = ds.read()[:3].reshape(3, -1).astype(np.uint32)
+    return len(np.unique((rgb[0] << 16) | (rgb[1] << 8) | rgb[2]))
+
+
+def check_in_browser(b: Chromium, path: Path, *, expect_layers: list[str], shot: Path) -> dict:
+    """Open a map offline and check it is drawn without errors; returns the DOM probe."""
+    b.open(path)
+    info: dict = {}
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < 10:
+        info = b.evaluate(_DOM_PROBE)
+        if info["containers"] and info["paths"] and info["layers"]:
+            break
+        time.sleep(0.1)
+    errors = b.errors()
+    assert not errors, f"{path.name}: JavaScript/console errors: {errors}"
+    outside = [u for u in b.requests() if not u.startswith(("file:", "data:", "about:"))]
+    assert not outside, f"{path.name}: requests outside the file: {outside}"
+    assert info["containers"] == 1 and info["panes"] >= 5, info
+    assert info["paths"] > 0, f"{path.name}: nothing drawn in the overlay pane"
+    for name in expect_layers:
+        assert any(label.startswith(name) for label in info["layers"]), (name, info["layers"])
+    assert "© OpenStreetMap contributors" in info["attribution"] and "CBS / PDOK" in info["attribution"]
+    png = b.screenshot(shot)
+    assert _distinct_colours(png) > 16, f"{shot.name}: screenshot is (nearly) blank"
+    return info
+
+
+GEMEENTE_LAYERS = ["Buurten: % adressen met OV-halte én supermarkt ≤ 800 m", "Wijkgrenzen en namen",
+                   "Voorzieningen: Huisarts", "Voorzieningen: Supermarkt", "Loopgebied 800 m: Huisarts",
+                   "Loopafstand (vlak): Huisarts", "Loopafstand (vlak): Supermarkt", "Loopafstand (vlak): Apotheek",
+                   "Loopafstand (vlak): OV-halte of station"]
+WIJK_LAYERS = ["Woningen: looptijd naar huisarts", "Woningen: looptijd naar supermarkt",
+               "Woningen: looptijd naar OV-halte of station", "Wijkgrenzen en namen", "Voorzieningen: Huisarts"]
+
+
+def test_browser_synthetic_maps(browser, synthetic_out, tmp_path):
+    paths = maps.write_maps(synthetic_out, tmp_path / "maps", gemeente="Proefdorp", offline=True)
+    for p in paths:
+        gemeente = p.name.endswith("_bereikbaarheid.html")
+        info = check_in_browser(browser, p, expect_layers=GEMEENTE_LAYERS if gemeente else WIJK_LAYERS,
+                                shot=ARTEFACTS / f"synthetisch_{p.stem}.png")
+        if gemeente:
+            assert "Buurten: % adressen met OV-halte én supermarkt ≤ 800 m" in info["legends"]
+            assert "Gemeente Proefdorp" in info["panel"]
+        else:
+            assert "Looptijd te voet vanaf de woning" in info["legends"]
+            assert "Wijk " in info["panel"] and "gemeente" in info["panel"]
+            assert info["canvases"] >= 1  # the homes
+    # switching on one home layer switches the other off (exclusive group), and the layer control works
+    browser.open(paths[1])
+    state = browser.evaluate("""(() => {
+      const box = n => Array.from(document.querySelectorAll('.leaflet-control-layers-overlays label'))
+        .find(l => l.textContent.trim().startsWith(n)).querySelector('input');
+      box('Woningen: looptijd naar supermarkt').click();
+      return new Promise(done => setTimeout(() => done(
+        [box('Woningen: looptijd naar huisarts').checked, box('Woningen: looptijd naar supermarkt').checked]), 50));
+    })()""")
+    assert state == [False, True]
+    assert not browser.errors()
+
+
+@pytest.fixture(scope="module")
+def real_output(assen_output) -> Path:
+    """The real `woonzorg-geo analyse` run for Assen (tests/conftest.py), with its maps beside it."""
+    return assen_output
+
+
+OVERLAY_LAYERS = ["Wijken: balans draagkracht − draaglast", "Wijken: draaglast (z-score)",
+                  "Wijken: draagkracht (z-score)", "Buurten: focus", "Buurten: veerkracht"]
+
+
+def test_browser_real_assen_maps(browser, real_output):
+    """The maps `woonzorg-geo analyse` wrote for Assen: one per wijk, the gemeente and the overlays."""
+    maps_dir = real_output.parent / "maps"
+    wijken = gpd.read_file(real_output / "woonzorg.gpkg", layer="wijken")
+    paths = sorted(maps_dir.glob("*.html"))
+    names = {p.name for p in paths}
+    assert "assen_bereikbaarheid.html" in names and "assen_draagkracht.html" in names
+    assert len([n for n in names if n.startswith("wijk_")]) == len(wijken) == 10
+    assert "wijk_buitengebied.html" in names
+    sizes = {p.name: p.stat().st_size for p in paths}
+    (ARTEFACTS / "kaartgroottes_assen.json").parent.mkdir(parents=True, exist_ok=True)
+    (ARTEFACTS / "kaartgroottes_assen.json").write_text(json.dumps(sizes, indent=1), encoding="utf-8")
+    assert max(sizes.values()) < maps.MAX_MAP_BYTES, sizes
+    for p in paths:
+        if p.name == "assen_draagkracht.html":
+            info = check_in_browser(browser, p, expect_layers=OVERLAY_LAYERS, shot=ARTEFACTS / f"assen_{p.stem}.png")
+            assert "sterk onder druk" in info["legends"] or "sterk onder druk" in info["panel"]
+            continue
+        gemeente = p.name == "assen_bereikbaarheid.html"
+        info = check_in_browser(browser, p, expect_layers=GEMEENTE_LAYERS if gemeente else WIJK_LAYERS,
+                                shot=ARTEFACTS / f"assen_{p.stem}.png")
+        assert info["markers"] > 0
+        if not gemeente:
+            assert info["canvases"] >= 1  # the homes
+        if gemeente:
+            assert "Gemeente Assen" in info["panel"]
+            assert info["paths"] > 100  # buurten, wijken, roads
+
+
+def test_browser_site_map(browser, tmp_path):
+    """The candidate-site map on small frames: zoekgebieden, their ranks, cells and voorzieningen."""
+    from shapely.geometry import Point, box
+
+    wijken = gpd.GeoDataFrame({"code": ["WK010600"], "naam": ["Proefwijk"]},
+                              geometry=[box(233000, 557000, 234000, 558000)], crs=RD)
+    cells = gpd.GeoDataFrame({"score": [0.9, 0.8, 0.3, None], "buurt": ["Noord", "Noord", "Zuid", "Zuid"],
+                              "wijk": "Proefwijk"},
+                             geometry=[box(233100, 557100, 233200, 557200), box(233200, 557100, 233300, 557200),
+                                       box(233500, 557500, 233600, 557600), box(233700, 557700, 233800, 557800)],
+                             crs=RD)
+    zg = gpd.GeoDataFrame({"rang": [1], "score": [0.9], "n_cellen": [2], "buurt": ["Noord"], "wijk": ["Proefwijk"],
+                           "toelichting": ["Rang 1 (score 0,90, Noord in Proefwijk): sterk door supermarkt 300 m."]},
+                          index=pd.Index(["zg001"], name="zoekgebied"),
+                          geometry=[box(233100, 557100, 233300, 557200)], crs=RD)
+    vz = gpd.GeoDataFrame({"categorie": ["supermarkt"], "label": ["Supermarkt"], "naam": ["Super"], "bron": ["osm"]},
+                          geometry=[Point(233150, 557250)], crs=RD)
+    m = maps.site_map(zg, cells, wijken=wijken, voorzieningen=vz, gemeente="Proefdorp", offline=True)
+    path = maps.save_map(m, tmp_path / "kandidaatlocaties.html")
+    info = check_in_browser(browser, path, shot=ARTEFACTS / "synthetisch_kandidaatlocaties.png",
+                            expect_layers=["Zoekgebieden geclusterd wonen (rang en score)",
+                                           "Kandidaatcellen: score (0–1)", "Rangnummers zoekgebieden",
+                                           "Voorzieningen: Supermarkt"])
+    assert "Zoekgebieden geclusterd wonen" in info["panel"]
+    assert info["markers"] >= 2  # the rank label and the supermarket
+
+
+def test_artefacts_are_git_ignored():
+    assert "tests/artefacts/" in (REPO / ".gitignore").read_text(encoding="utf-8")
