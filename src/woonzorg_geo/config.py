@@ -112,12 +112,12 @@ class OverlaySettings:
 
 def _build_overlays(table: dict[str, Any], where: str) -> OverlaySettings:
     flat = {k: v for k, v in table.items() if k not in ("draaglast", "draagkracht")}
-    base = _build(OverlaySettings, flat, where)
+    base = build_settings(OverlaySettings, flat, where)
     indicators = {}
     for kind in ("draaglast", "draagkracht"):
         items = []
         for i, item in enumerate(table.get(kind, [])):
-            ind = _build(Indicator, item, f"{where}.{kind}[{i}]")
+            ind = build_settings(Indicator, item, f"{where}.{kind}[{i}]")
             if ind.richting not in (1, -1):
                 raise SettingsError(f"{where}.{kind}[{i}].richting moet 1 of -1 zijn, kreeg {ind.richting}")
             if ind.gewicht < 0:
@@ -161,7 +161,7 @@ class SiteSettings:
 
 def _build_sites(table: dict[str, Any], where: str) -> SiteSettings:
     flat = {k: v for k, v in table.items() if k != "criteria"}
-    base = _build(SiteSettings, flat, where)
+    base = build_settings(SiteSettings, flat, where)
     crits = []
     for name, vals in table.get("criteria", {}).items():
         w = f"{where}.criteria.{name}"
@@ -174,7 +174,7 @@ def _build_sites(table: dict[str, Any], where: str) -> SiteSettings:
             raise SettingsError(f"{w}.punten: minstens twee punten met oplopende waarden")
         if any(not 0.0 <= sc <= 1.0 for _, sc in pts_t):
             raise SettingsError(f"{w}.punten: scores moeten tussen 0 en 1 liggen")
-        crit = _build(Criterion, {**vals, "name": name, "punten": ()}, w)
+        crit = build_settings(Criterion, {**vals, "name": name, "punten": ()}, w)
         if crit.gewicht < 0:
             raise SettingsError(f"{w}.gewicht mag niet negatief zijn")
         crits.append(dataclasses.replace(crit, punten=pts_t))
@@ -210,7 +210,7 @@ class Settings:
             ) from None
 
 
-def _build(cls: type, table: dict[str, Any], where: str) -> Any:
+def build_settings(cls: type, table: dict[str, Any], where: str) -> Any:
     """Build a frozen dataclass from a TOML table, refusing unknown keys."""
     names = {f.name: f for f in dataclasses.fields(cls)}
     table = dict(table)
@@ -236,7 +236,7 @@ def _build(cls: type, table: dict[str, Any], where: str) -> Any:
     return cls(**kwargs)
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+def read_toml(path: Path) -> dict[str, Any]:
     try:
         with path.open("rb") as fh:
             return tomllib.load(fh)
@@ -264,7 +264,7 @@ def load_settings(path: str | Path | None = None) -> Settings:
     where = "<standaard>"
     if path is not None:
         where = str(path)
-        user = _read_toml(Path(path))
+        user = read_toml(Path(path))
         unknown = set(user) - set(table)
         if unknown:
             raise SettingsError(f"{where}: onbekende tabel(len) {sorted(unknown)}")
@@ -280,19 +280,19 @@ def load_settings(path: str | Path | None = None) -> Settings:
             else:
                 table[key] = {**table[key], **value}
     profiles = {
-        name: _build(Profile, {"name": name, **vals}, f"{where}:profielen.{name}")
+        name: build_settings(Profile, {"name": name, **vals}, f"{where}:profielen.{name}")
         for name, vals in table["profielen"].items()
     }
     for prof in profiles.values():
         if prof.speed_m_s <= 0:
             raise SettingsError(f"{where}:profielen.{prof.name}.speed_m_s moet > 0 zijn")
     settings = Settings(
-        gemeente=_build(Gemeente, table["gemeente"], f"{where}:gemeente"),
-        data=_build(DataSettings, table["data"], f"{where}:data"),
-        netwerk=_build(NetworkSettings, table["netwerk"], f"{where}:netwerk"),
+        gemeente=build_settings(Gemeente, table["gemeente"], f"{where}:gemeente"),
+        data=build_settings(DataSettings, table["data"], f"{where}:data"),
+        netwerk=build_settings(NetworkSettings, table["netwerk"], f"{where}:netwerk"),
         profielen=profiles,
-        bereikbaarheid=_build(AccessibilitySettings, table["bereikbaarheid"], f"{where}:bereikbaarheid"),
-        raster=_build(RasterSettings, table["raster"], f"{where}:raster"),
+        bereikbaarheid=build_settings(AccessibilitySettings, table["bereikbaarheid"], f"{where}:bereikbaarheid"),
+        raster=build_settings(RasterSettings, table["raster"], f"{where}:raster"),
         overlays=_build_overlays(table["overlays"], f"{where}:overlays"),
         locaties=_build_sites(table["locaties"], f"{where}:locaties"),
         source=where,
@@ -339,4 +339,4 @@ def load_category_rules(path: str | Path | None = None) -> dict[str, Any]:
     if path is None:
         text = resources.files("woonzorg_geo.data").joinpath(DEFAULT_CATEGORIES).read_text("utf-8")
         return tomllib.loads(text)
-    return _read_toml(Path(path))
+    return read_toml(Path(path))

@@ -32,7 +32,6 @@ from collections.abc import Mapping
 from typing import Any
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 import requests
 import shapely

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from ..config import _build, _read_toml
+from ..config import build_settings, read_toml
 from ..errors import SettingsError, WoonzorgError
 from .numbers import _nl, _present
 
@@ -286,7 +286,7 @@ def load_toets_settings(path: str | Path | None = None) -> ToetsSettings:
     where = "<standaard>"
     if path is not None:
         where = str(path)
-        user = _read_toml(Path(path))
+        user = read_toml(Path(path))
         unknown = set(user) - set(table)
         if unknown:
             raise SettingsError(f"{where}: onbekende tabel(len) {sorted(unknown)}")
@@ -299,13 +299,13 @@ def load_toets_settings(path: str | Path | None = None) -> ToetsSettings:
             else:
                 table[key] = {**table[key], **value}
     kw: dict[str, Any] = {
-        key: _build(cls, table.get(key, {}), f"{where}:{key}") for key, cls in _SIMPLE_TABLES.items()
+        key: build_settings(cls, table.get(key, {}), f"{where}:{key}") for key, cls in _SIMPLE_TABLES.items()
     }
     kw["types"] = {
-        k: _build(ZorgType, {"key": k, **v}, f"{where}:types.{k}") for k, v in table["types"].items()
+        k: build_settings(ZorgType, {"key": k, **v}, f"{where}:types.{k}") for k, v in table["types"].items()
     }
     kw["drempels"] = {
-        k: _build(Drempel, {"naam": k, **v}, f"{where}:drempels.{k}")
+        k: build_settings(Drempel, {"naam": k, **v}, f"{where}:drempels.{k}")
         for k, v in table["drempels"].items()
     }
     kw["klassen"] = {
@@ -313,7 +313,7 @@ def load_toets_settings(path: str | Path | None = None) -> ToetsSettings:
         for k, v in table["klassen"].items()
     }
     kw["kwaliteit"] = tuple(
-        _build(KwaliteitItem, item, f"{where}:kwaliteit[{i}]") for i, item in enumerate(table["kwaliteit"])
+        build_settings(KwaliteitItem, item, f"{where}:kwaliteit[{i}]") for i, item in enumerate(table["kwaliteit"])
     )
     settings = ToetsSettings(**kw, source=where)
     _validate(settings, where)
