@@ -60,3 +60,21 @@ def test_data_inventory(raw_dir, capsys):
     text = capsys.readouterr().out
     assert "ODbL" in text and "CC BY 4.0" in text
     assert "109 buurten" in text and "10 wijken" in text
+
+
+@pytest.mark.realdata
+def test_kaarten_rebuilds_maps_from_an_output(assen_output, tmp_path, capsys):
+    maps_dir = tmp_path / "kaarten"
+    assert main(["--stil", "kaarten", "--uit", str(assen_output), "--kaarten", str(maps_dir), "--offline",
+                 "--profiel", "senior"]) == 0
+    names = sorted(p.name for p in maps_dir.glob("*.html"))
+    assert "assen_bereikbaarheid.html" in names and "assen_draagkracht.html" in names
+    assert len([n for n in names if n.startswith("wijk_")]) == 10
+    assert "profiel senior" in (maps_dir / "assen_bereikbaarheid.html").read_text(encoding="utf-8")
+    assert f"{len(names)} kaarten geschreven" in capsys.readouterr().out
+
+
+def test_kaarten_without_output_is_a_clear_error(tmp_path, capsys):
+    assert main(["kaarten", "--uit", str(tmp_path / "leeg"), "--kaarten", str(tmp_path / "k")]) == 2
+    assert "draai eerst `woonzorg-geo analyse" in capsys.readouterr().err
+    assert not (tmp_path / "k").exists()

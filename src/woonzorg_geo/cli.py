@@ -104,10 +104,12 @@ def cmd_analyse(args: argparse.Namespace) -> int:
     files = write_outputs(result, args.out, rasters=not args.geen_rasters)
     if not args.geen_kaarten:
         from .maps import write_maps
+        from .maps.themes import balance_classes
 
         log.info("kaarten schrijven naar %s", args.kaarten)
         files += write_maps(args.out, args.kaarten, gemeente=settings.gemeente.naam,
-                            offline=True if args.offline else None)
+                            offline=True if args.offline else None,
+                            balance=balance_classes(settings.overlays.balans_grenzen, settings.overlays.balans_labels))
     print(summary_text(result.summary, wijken=result.wijken.drop(columns="geometry")))
     print(f"{len(files)} bestanden geschreven in {args.out} ({time.perf_counter() - t0:.1f} s):")
     for f in files:
@@ -157,10 +159,12 @@ def _write_site_map(sites, result, args: argparse.Namespace) -> list[Path]:  # n
 def cmd_kaarten(args: argparse.Namespace) -> int:
     """Rebuild the maps from an existing output folder."""
     from .maps import write_maps
+    from .maps.themes import balance_classes
 
     settings = _settings(args)
     paths = write_maps(args.uit, args.kaarten, gemeente=settings.gemeente.naam,
                        offline=True if args.offline else None,
+                       balance=balance_classes(settings.overlays.balans_grenzen, settings.overlays.balans_labels),
                        profile_suffix="" if args.profiel in (None, "standaard") else f"_{args.profiel}")
     print(f"{len(paths)} kaarten geschreven in {args.kaarten}:")
     for p in paths:
