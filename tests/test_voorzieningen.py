@@ -68,3 +68,13 @@ def test_real_counts_inside_assen(assen_inputs):
     assert counts["ov_halte"] >= 150
     assert counts["huisarts"] >= 15
     assert set(assen_inputs.voorzieningen.columns) >= {"categorie", "naam", "bron", "geometry"}
+
+
+def test_named_places_join_their_category_once():
+    pois = gpd.GeoDataFrame(
+        {"class": [None, "theatre", "cinema", "parking", "cafe"], "subclass": [None, "theatre", "cinema", "parking", "cafe"],
+         "name": ["Wijkcentrum de Componist", "De Nieuwe Kolk", "De Nieuwe Kolk", "De Nieuwe Kolk", "Het Café"]},
+        geometry=[Point(0, 0), Point(500, 0), Point(510, 0), Point(540, 0), Point(900, 0)], crs=RD)
+    assert categorise_pois(pois, RULES, schema="openmaptiles").tolist()[:4] == ["ontmoetingsplek"] * 4
+    vz = build_voorzieningen(_osm(pois), rules=RULES)
+    assert sorted(vz["naam"]) == ["De Nieuwe Kolk", "Wijkcentrum de Componist"]

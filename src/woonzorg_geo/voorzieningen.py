@@ -34,6 +34,7 @@ class CategoryRule:
     chb: bool = False
     huisartsenlijst: bool = False
     merge_m: float = 25.0
+    namen: tuple[str, ...] = ()
 
 
 def parse_rules(doc: dict[str, Any], *, source: str = "voorzieningen.toml") -> dict[str, CategoryRule]:
@@ -70,6 +71,9 @@ def categorise_pois(pois: gpd.GeoDataFrame, rules: dict[str, CategoryRule], *, s
                 key, value = tag.split("=", 1)
                 if key in pois:
                     hit |= pois[key].notna() if value == "*" else pois[key] == value
+        if rule.namen and "name" in pois:
+            wanted = {n.strip().lower() for n in rule.namen}
+            hit |= pois["name"].fillna("").astype(str).str.strip().str.lower().isin(wanted)
         cat = cat.mask(cat.isna() & hit, rule.name)
     return cat
 
@@ -170,6 +174,11 @@ def build_voorzieningen(
     pois = pois.loc[pois.geometry.geom_type == "Point"]
     for name, group in pois.groupby("_cat"):
         rule = rules[str(name)]
+        if rule.namen:
+            # a named place mapped several times (theatre, cinema, car park) counts once
+            named = group["name"].fillna("").astype(str).str.strip().str.lower()
+            by_name = named.isin({n.strip().lower() for n in rule.namen})
+            group = group.loc[~by_name | ~named.duplicated()]
         parts.append(_frame(group, categorie=rule.name, label=rule.label, naam=group["name"], bron="osm"))
     for flag, frame, bron, precisie in (
         ("gtfs", gtfs_stops, "gtfs", "punt"),
