@@ -50,3 +50,7 @@ class SourceUnavailableError(WoonzorgError, ConnectionError):
 
 class GeocodeError(WoonzorgError, LookupError):
     """An address could not be geocoded."""
+
+
+class ToetsError(WoonzorgError, ValueError):
+    """Bad input for the toets: unknown type, omvang below 1, a site outside the gemeente."""

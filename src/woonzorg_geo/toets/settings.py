@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from ..config import build_settings, read_toml
-from ..errors import SettingsError, WoonzorgError
+from ..errors import SettingsError, ToetsError
 from .numbers import _nl, _present
 
 log = logging.getLogger(__name__)
@@ -76,10 +76,6 @@ REQUIRED_THRESHOLDS = (
 REQUIRED_CLASSES = ("balans", "focus", "veerkracht")
 
 Geocode = Callable[[str, str | None], Mapping[str, object]]
-
-
-class ToetsError(WoonzorgError, ValueError):
-    """Bad input for the toets: unknown type, omvang below 1, a site outside the gemeente."""
 
 
 # --------------------------------------------------------------------------------------------
