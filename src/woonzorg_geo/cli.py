@@ -51,6 +51,9 @@ def cmd_voorzieningen(args: argparse.Namespace) -> int:
     from .voorzieningen import count_inside
 
     settings = _settings(args)
+    out = Path(args.out)
+    if out.suffix.lower() != ".gpkg":
+        raise WoonzorgError(f"{out}: het uitvoerbestand moet op .gpkg eindigen")
     if args.online:
         from .online import load_online
 
@@ -59,9 +62,6 @@ def cmd_voorzieningen(args: argparse.Namespace) -> int:
         inputs = load_offline(
             settings, raw_dir=_raw_dir(args), categories_path=args.categorieen, progress=not args.stil
         )
-    out = Path(args.out)
-    if out.suffix.lower() != ".gpkg":
-        raise WoonzorgError(f"{out}: het uitvoerbestand moet op .gpkg eindigen")
     write_gpkg(out, {"voorzieningen": inputs.voorzieningen})
     counts = count_inside(inputs.voorzieningen, inputs.gemeente)
     print(f"{len(inputs.voorzieningen)} voorzieningen geschreven naar {out} (laag 'voorzieningen')")

@@ -134,7 +134,7 @@ def score_candidates(
     )
     out = candidates.copy()
     values: dict[str, np.ndarray | pd.Series] = {}
-    for name in DISTANCE_CATEGORIES_AVAILABLE(acc):
+    for name in (c for c in DISTANCE_CRITERIA if c in acc.categories):
         values[name] = acc.categories[name].origin_dist
     out["snap_m"] = acc.origin_snap.dist
     areas, _ = assign_areas(points, inputs.buurten, inputs.wijken)
@@ -171,11 +171,6 @@ def score_candidates(
     out["ontbrekend"] = missing
     out["toegankelijk"] = ~far
     return out
-
-
-def DISTANCE_CATEGORIES_AVAILABLE(acc: object) -> list[str]:  # noqa: N802 - reads as a constant list
-    """The distance criteria the accessibility result holds."""
-    return [c for c in DISTANCE_CRITERIA if c in acc.categories]  # type: ignore[attr-defined]
 
 
 def _fmt_value(name: str, value: float, speed: float) -> str:
