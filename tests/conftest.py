@@ -67,3 +67,10 @@ def assen_output(raw_dir, tmp_path_factory):
                  "--offline"])
     assert code == 0
     return out
+
+
+@pytest.fixture()
+def local_network(monkeypatch):
+    """Requests to the stand-in servers on 127.0.0.1 never go through a proxy."""
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")

@@ -75,9 +75,7 @@ def _elements() -> list[dict]:
 
 
 @pytest.fixture()
-def online_env(tmp_path, monkeypatch):
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
-    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
+def online_env(tmp_path, monkeypatch, local_network):
     empty = tmp_path / "geen_lokale_data"
     empty.mkdir()
     monkeypatch.setenv("WOONZORG_DATA", str(empty))  # no local GTFS/GP list: everything online

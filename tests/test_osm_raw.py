@@ -20,21 +20,12 @@ from woonzorg_geo.sources import osm_raw
 from woonzorg_geo.sources.osm import OSMData
 from woonzorg_geo.sources.osm_raw import highway_to_omt, read_osm_file, read_overpass
 
-SHARED_PBF = (
-    Path(__file__).resolve().parents[2]
-    / "shared"
-    / "geodata"
-    / "raw"
-    / "osm_valhalla_amsterdam_fixture"
-    / "amsterdam.osm.pbf"
-)
+PBF = Path("osm_valhalla_amsterdam_fixture") / "amsterdam.osm.pbf"  # under ../shared/geodata/raw
 TO_RD = Transformer.from_crs("EPSG:4326", "EPSG:28992", always_xy=True)
 
 
 @pytest.fixture(autouse=True)
-def _local_only(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
-    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
+def _local_only(monkeypatch: pytest.MonkeyPatch, local_network: None) -> None:
     monkeypatch.delenv(osm_raw.ENV_OVERPASS_URL, raising=False)
 
 
@@ -309,9 +300,8 @@ def test_unreadable_file(tmp_path, name):
 
 
 @pytest.mark.realdata
-@pytest.mark.skipif(not SHARED_PBF.exists(), reason=f"real-data fixture absent: {SHARED_PBF}")
-def test_real_amsterdam_pbf():
-    data = read_osm_file(SHARED_PBF)
+def test_real_amsterdam_pbf(raw_dir):
+    data = read_osm_file(raw_dir / PBF)
     # counts from the fixture's SOURCE.md (osmium count)
     counts = data.lines["highway"].value_counts().to_dict()
     assert counts == {
@@ -339,7 +329,7 @@ def test_real_amsterdam_pbf():
     assert 4.9169 - 0.01 <= lon0 < lon1 <= 4.9451 + 0.01
     assert 52.3384 - 0.01 <= lat0 < lat1 <= 52.3551 + 0.01
 
-    west = read_osm_file(SHARED_PBF, bbox_lonlat=(4.90, 52.33, 4.93, 52.36))
+    west = read_osm_file(raw_dir / PBF, bbox_lonlat=(4.90, 52.33, 4.93, 52.36))
     assert 0 < len(west.lines) < len(data.lines)
     assert (west.lines.to_crs("EPSG:4326").bounds["minx"] <= 4.93).all()
 

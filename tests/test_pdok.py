@@ -21,10 +21,8 @@ TO_WGS84 = Transformer.from_crs("EPSG:28992", "OGC:CRS84", always_xy=True)
 
 
 @pytest.fixture(autouse=True)
-def _local_only(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Requests to 127.0.0.1 never go through a proxy; no PDOK URL comes from the environment."""
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
-    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
+def _local_only(monkeypatch: pytest.MonkeyPatch, local_network: None) -> None:
+    """No PDOK URL comes from the environment (and no proxy, see ``local_network``)."""
     monkeypatch.delenv(pdok.ENV_CBS_URL, raising=False)
     monkeypatch.delenv(pdok.ENV_LOCATIESERVER_URL, raising=False)
 

@@ -18,8 +18,21 @@ from woonzorg_geo.config import load_settings
 from woonzorg_geo.errors import GeocodeError, SettingsError, WoonzorgError
 from woonzorg_geo.network import build_network, profile_graph
 from woonzorg_geo.sources.osm import OSMData
-from woonzorg_geo.toets import ToetsError, load_toets_settings, read_register, run_toets, write_toets
-from woonzorg_geo.toets.model import aandeel_na, per_1000, per_1000_na, split_adres, wmo_per_1000_na, worst
+from woonzorg_geo.toets import (
+    ToetsError,
+    load_toets_settings,
+    read_register,
+    run_toets,
+    write_toets,
+)
+from woonzorg_geo.toets.model import (
+    aandeel_na,
+    per_1000,
+    per_1000_na,
+    split_adres,
+    wmo_per_1000_na,
+    worst,
+)
 from woonzorg_geo.toets.settings import VERDICTS, Drempel
 
 RD = "EPSG:28992"

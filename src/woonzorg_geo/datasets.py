@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -114,19 +115,23 @@ def _bbox_lonlat(area: gpd.GeoDataFrame, margin_m: float = 2000.0) -> tuple[floa
     return (float(x0), float(y0), float(x1), float(y1))
 
 
+def offline_geocoder(osm: OSMData, *, pc4_path: Path | None) -> Callable[[str, str | None], dict[str, object]]:
+    """The offline geocode function: OSM streets and house numbers, PC4 centroids as last resort."""
+    pc4 = geocode.read_pc4_centroids(pc4_path) if pc4_path is not None and pc4_path.exists() else None
+    return geocode.OfflineGeocoder(osm, pc4=pc4).geocode_one
+
+
 def geocode_huisartsen(
-    settings: Settings, path: Path, osm: OSMData, *, pc4_path: Path | None
+    settings: Settings, path: Path, *, geocoder: Callable[[str, str | None], dict[str, object]]
 ) -> gpd.GeoDataFrame:
-    """Read the GP address list, keep the gemeente's place name, geocode it offline."""
+    """Read the GP address list, keep the gemeente's place name, geocode it with ``geocoder``."""
     d = settings.data
     table = read_csv_checked(path, what="huisartsenlijst", columns=[d.huisartsen_adres, d.huisartsen_naam])
     if d.huisartsen_plaats and d.huisartsen_plaats in table:
         table = table.loc[table[d.huisartsen_plaats].str.strip().str.lower() == settings.gemeente.naam.lower()]
-    pc4 = geocode.read_pc4_centroids(pc4_path) if pc4_path is not None and pc4_path.exists() else None
-    coder = geocode.OfflineGeocoder(osm, pc4=pc4)
     out = geocode.geocode_table(
         table,
-        geocode=coder.geocode_one,
+        geocode=geocoder,
         address_col=d.huisartsen_adres,
         postcode_col=d.huisartsen_postcode if d.huisartsen_postcode in table else None,
         source=str(path),
@@ -177,7 +182,8 @@ def load_offline(
     stations = gtfs.read_chb_stations(paths["treinstations"]) if "treinstations" in paths else None
     gps = None
     if "huisartsen" in paths:
-        gps = geocode_huisartsen(settings, paths["huisartsen"], osm, pc4_path=paths.get("pc4"))
+        gps = geocode_huisartsen(settings, paths["huisartsen"],
+                                 geocoder=offline_geocoder(osm, pc4_path=paths.get("pc4")))
     rules = parse_rules(load_category_rules(categories_path), source=str(categories_path or "standaard"))
     vz = build_voorzieningen(
         osm, rules=rules, gtfs_stops=stops, stations=stations, huisartsen=gps, area=gemeente

@@ -16,8 +16,10 @@ log = logging.getLogger(__name__)
 
 def _file_crs_and_count(path: Path) -> tuple[str, int | None]:
     if path.is_dir():
-        n = len(list(path.rglob("*.pbf"))) or len(list(path.glob("*.txt")))
-        return ("EPSG:3857 (tiles)" if any(path.rglob("*.pbf")) else "WGS84 (lat/lon)"), n
+        tiles = len(list(path.rglob("*.pbf")))
+        if tiles:
+            return "EPSG:3857 (tiles)", tiles
+        return "WGS84 (lat/lon)", len(list(path.glob("*.txt")))
     if path.suffix.lower() in (".geojson", ".gpkg", ".shp"):
         try:
             info = pyogrio.read_info(path)

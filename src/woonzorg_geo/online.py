@@ -10,12 +10,11 @@ import pandas as pd
 
 from . import RD_NEW, WGS84
 from .config import Settings, find_raw_dir, load_category_rules
-from .datasets import Inputs, resolve_paths
+from .datasets import Inputs, geocode_huisartsen, resolve_paths
 from .errors import MissingDataError
 from .sources import gtfs
-from .sources.geocode import geocode_table, locatieserver_geocoder
+from .sources.geocode import locatieserver_geocoder
 from .sources.osm import clip
-from .sources.tables import read_csv_checked
 from .voorzieningen import build_voorzieningen, parse_rules
 
 log = logging.getLogger(__name__)
@@ -74,17 +73,7 @@ def load_online(
     )
     gps = None
     if paths.get("huisartsen", Path("-")).exists():
-        d = settings.data
-        table = read_csv_checked(paths["huisartsen"], what="huisartsenlijst", columns=[d.huisartsen_adres])
-        if d.huisartsen_plaats in table:
-            table = table.loc[table[d.huisartsen_plaats].str.strip().str.lower() == settings.gemeente.naam.lower()]
-        gps = geocode_table(
-            table, geocode=locatieserver_geocoder(), address_col=d.huisartsen_adres,
-            postcode_col=d.huisartsen_postcode if d.huisartsen_postcode in table else None,
-            source=str(paths["huisartsen"]),
-        )
-        if d.huisartsen_naam != "naam":
-            gps = gps.rename(columns={d.huisartsen_naam: "naam"})
+        gps = geocode_huisartsen(settings, paths["huisartsen"], geocoder=locatieserver_geocoder())
     vz = build_voorzieningen(
         osm, rules=parse_rules(rules_doc), gtfs_stops=stops, stations=stations, huisartsen=gps, area=gemeente
     )

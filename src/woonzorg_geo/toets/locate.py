@@ -28,14 +28,11 @@ log = logging.getLogger(__name__)
 
 def offline_geocoder(analysis: Any) -> Geocode:
     """The offline geocoder of an analysis: OSM streets and house numbers, plus PC4 centroids."""
-    from ..sources.geocode import OfflineGeocoder, read_pc4_centroids
+    from ..datasets import offline_geocoder as build
 
     paths = getattr(analysis.inputs, "paths", {}) or {}
-    pc4 = None
     p = paths.get("pc4")
-    if p is not None and Path(p).exists():
-        pc4 = read_pc4_centroids(p)
-    return OfflineGeocoder(analysis.inputs.osm, pc4=pc4).geocode_one
+    return build(analysis.inputs.osm, pc4_path=Path(p) if p is not None else None)
 
 
 def _locate(
