@@ -100,3 +100,17 @@ def test_real_network_is_mostly_one_part(assen_inputs):
     assert share > 0.98  # SOURCE.md: 99.3 % of the length in one component
     assert net.steps.sum() > 50
     assert 1000 < net.length.sum() / 1000 < 2500
+
+
+def test_foot_no_and_private_access_are_not_walkable():
+    """Lines read from PBF/XML/Overpass carry foot/access: closed ways must not be routed over."""
+    geoms = [LineString([(i * 10, 0), (i * 10 + 10, 0)]) for i in range(6)]
+    lines = _lines(geoms).assign(
+        foot=[None, "no", None, "yes", "designated", " No "],
+        access=[None, None, "private", "private", "no", None],
+    )
+    net = build_network(lines, settings=S.netwerk)
+    # kept: plain, foot=yes over access=private, foot=designated over access=no
+    kept = sorted(net.xy[np.r_[net.u, net.v]][:, 0].round().astype(int).tolist())
+    assert net.n_edges == 3
+    assert set(kept) == {0, 10, 30, 40, 50}

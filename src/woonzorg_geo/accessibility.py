@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 COMPOSITES: dict[str, tuple[str, ...]] = {"ov": ("ov_halte", "treinstation")}
 REASON_FAR = "te ver van het looppad-netwerk"
 REASON_NONE = "geen voorziening van deze categorie bereikbaar"
+REASON_BLOCKED = "ligt aan een pad dat dit profiel niet of alleen via trappen bereikt"
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,7 @@ def _point_segment(points: np.ndarray, a: np.ndarray, b: np.ndarray) -> tuple[np
 
 
 def snap_to_edges(pg: ProfileGraph, points: np.ndarray) -> Snap:
-    """Project points (n × 2) onto the nearest usable edge of the profile graph.
+    """Project points (n × 2) onto the nearest snap edge (the same for every profile).
 
     Exact, via sample points every ``s`` metres along the edges: if the nearest sample lies at
     ``d``, the nearest edge lies within ``d`` and has a sample within ``d + s/2``; the edges of
@@ -107,6 +108,7 @@ class RoutingGraph:
         """For snapped origins: the two nodes around each and the distances along the edge to them."""
         net = self.pg.net
         length = net.length[snap.edge]
+        blocked = ~self.pg.edge_mask[snap.edge]
         left = net.u[snap.edge].copy()
         right = net.v[snap.edge].copy()
         d_left = snap.t * length
@@ -121,14 +123,21 @@ class RoutingGraph:
                 left[i], right[i] = chain[k], chain[k + 1]
                 d_left[i] = (snap.t[i] - ts[k]) * length[i]
                 d_right[i] = (ts[k + 1] - snap.t[i]) * length[i]
+        # on an edge the profile may not use, only a point exactly at an end node is reachable
+        d_left = np.where(blocked & (d_left > 0), np.inf, d_left)
+        d_right = np.where(blocked & (d_right > 0), np.inf, d_right)
         return left, right, d_left, d_right
 
 
-def build_routing_graph(pg: ProfileGraph, dest_xy: np.ndarray) -> RoutingGraph:
+def build_routing_graph(pg: ProfileGraph, dest_xy: np.ndarray, *, max_snap_m: float = np.inf) -> RoutingGraph:
     """Insert destination points into the profile graph.
 
     Each destination gets a node of its own (P), joined by an edge of its snap length to its
-    projection (Q) on the nearest edge, which is split there.
+    projection (Q) on the nearest snap edge (the same for every profile), which is split there.
+    The parts of a split edge are usable only when the profile may use the edge, so a
+    destination on steps is reached by a senior only through the ends of the steps it may use
+    (that is: not at all unless it lies at an end). A destination further than ``max_snap_m``
+    from the network gets no leg and is unreachable.
     """
     net = pg.net
     snap = snap_to_edges(pg, dest_xy) if len(dest_xy) else Snap(
@@ -164,13 +173,16 @@ def build_routing_graph(pg: ProfileGraph, dest_xy: np.ndarray) -> RoutingGraph:
         t_chain.append(1.0)
         length = float(net.length[e])
         if len(chain) > 2:
-            mask[e] = False
-            for k in range(len(chain) - 1):
-                new_u.append(chain[k])
-                new_v.append(chain[k + 1])
-                new_w.append((t_chain[k + 1] - t_chain[k]) * length)
+            if mask[e]:
+                mask[e] = False
+                for k in range(len(chain) - 1):
+                    new_u.append(chain[k])
+                    new_v.append(chain[k + 1])
+                    new_w.append((t_chain[k + 1] - t_chain[k]) * length)
             splits[int(e)] = (np.array(t_chain), np.array(chain))
         for j, w in zip(which[order], inv, strict=True):
+            if not snap.dist[j] <= max_snap_m:
+                continue
             new_u.append(int(dest_node[j]))
             new_v.append(node_at_t[uniq_t[w]])
             new_w.append(float(snap.dist[j]))
@@ -201,6 +213,7 @@ class Accessibility:
     routing: RoutingGraph
     origin_snap: Snap
     origin_far: np.ndarray
+    origin_blocked: np.ndarray  # placed on an edge this profile may not use (e.g. steps)
     categories: dict[str, CategoryResult]
     dest_ids: np.ndarray
     dest_cat: np.ndarray
@@ -243,11 +256,12 @@ def compute_accessibility(
     destinations = ensure_crs(destinations, name="destinations")
     dest = destinations.loc[destinations["categorie"].isin(categories)]
     dest_xy = shapely.get_coordinates(dest.geometry.to_numpy())
-    routing = build_routing_graph(pg, dest_xy)
+    routing = build_routing_graph(pg, dest_xy, max_snap_m=max_snap_m)
     origin_xy = shapely.get_coordinates(origins.geometry.to_numpy())
     osnap = snap_to_edges(pg, origin_xy)
     left, right, d_left, d_right = routing.place(osnap)
     far = osnap.dist > max_snap_m
+    blocked = ~far & ~np.isfinite(np.minimum(d_left, d_right))
     node_dest = _node_to_dest(routing)
     dest_ids = dest.index.to_numpy()
     dest_cat = dest["categorie"].to_numpy()
@@ -300,8 +314,11 @@ def compute_accessibility(
         od, nearest_ids = origin_side(dist, src_dest)
         counts = {r: sum(results[p].counts[r] for p in parts) for r in radii_m}
         results[comp] = CategoryResult(dist, src_dest, od, nearest_ids, counts)
+    if blocked.any():
+        log.info("profiel %s: %d adressen liggen aan een pad dat dit profiel niet mag gebruiken",
+                 pg.profile.name, int(blocked.sum()))
     return Accessibility(
-        profile=pg.profile.name, routing=routing, origin_snap=osnap, origin_far=far,
+        profile=pg.profile.name, routing=routing, origin_snap=osnap, origin_far=far, origin_blocked=blocked,
         categories=results, dest_ids=dest_ids, dest_cat=dest_cat,
     )
 
@@ -364,7 +381,10 @@ def to_frame(
         cols[f"dichtstbij_{cat}"] = res.origin_nearest
         for r, c in res.counts.items():
             cols[f"n_{cat}_{int(r)}m"] = c
-        reason = np.where(acc.origin_far, REASON_FAR, np.where(np.isnan(res.origin_dist), REASON_NONE, None))
+        reason = np.where(
+            acc.origin_far, REASON_FAR,
+            np.where(acc.origin_blocked, REASON_BLOCKED, np.where(np.isnan(res.origin_dist), REASON_NONE, None)),
+        )
         cols[f"reden_{cat}"] = reason
 
     def within(cat: str) -> np.ndarray:

@@ -15,7 +15,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from scipy.sparse import coo_matrix, csr_matrix
+from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
@@ -86,11 +86,26 @@ class WalkNetwork:
 
 
 def walkable_mask(lines: gpd.GeoDataFrame, settings: NetworkSettings) -> pd.Series:
-    """Which lines are walkable: ``class`` or ``subclass`` in ``settings.walk_classes``."""
+    """Which lines are walkable.
+
+    ``class`` or ``subclass`` in ``settings.walk_classes``, and not closed to walkers: where the
+    source carries OSM ``foot``/``access`` tags (PBF, XML, Overpass; the vector tiles do not),
+    ``foot`` in ``settings.foot_excluded`` or ``access`` in ``settings.access_excluded`` without a
+    ``foot`` value in ``settings.foot_allowed`` excludes the line.
+    """
     classes = set(settings.walk_classes)
     mask = lines["class"].isin(classes)
     if "subclass" in lines:
         mask |= lines["subclass"].isin(classes)
+    foot = lines["foot"].astype("string").str.strip().str.lower() if "foot" in lines else None
+    if foot is not None:
+        mask &= ~foot.isin(settings.foot_excluded).fillna(False).astype(bool)
+    if "access" in lines:
+        access = lines["access"].astype("string").str.strip().str.lower()
+        closed = access.isin(settings.access_excluded).fillna(False).astype(bool)
+        if foot is not None:
+            closed &= ~foot.isin(settings.foot_allowed).fillna(False).astype(bool)
+        mask &= ~closed
     return mask
 
 
@@ -220,35 +235,37 @@ def find_islands(net: WalkNetwork, *, edge_mask: np.ndarray | None = None) -> Is
 
 @dataclass(frozen=True)
 class ProfileGraph:
-    """The part of the network one profile routes on: its largest connected part."""
+    """The part of the network one profile routes on.
+
+    Points (addresses, voorzieningen, cells) are placed on the *snap* edges: the largest
+    connected part of the whole network, the same for every profile, so that a profile that may
+    use fewer edges never gets a different, shorter straight leg. The profile routes on its
+    *usable* edges: those it may use (no steps for seniors) within its own largest connected
+    part, a subset of the snap edges. A point placed on an edge the profile may not use is
+    unreachable for that profile.
+    """
 
     net: WalkNetwork
     profile: Profile
     edge_mask: np.ndarray  # edges usable by the profile and in its largest component
     islands: Islands
+    snap_mask: np.ndarray  # edges points are placed on: the whole network's largest component
 
     @cached_property
-    def edge_ids(self) -> np.ndarray:
-        """Ids of the usable edges."""
-        return np.flatnonzero(self.edge_mask)
-
-    @cached_property
-    def segment_tree(self) -> shapely.STRtree:
-        """Spatial index over the usable edges (as two-point lines), in :attr:`edge_ids` order."""
-        ids = self.edge_ids
-        segs = shapely.linestrings(np.stack([self.net.xy[self.net.u[ids]], self.net.xy[self.net.v[ids]]], axis=1))
-        return shapely.STRtree(segs)
+    def snap_ids(self) -> np.ndarray:
+        """Ids of the edges points are placed on."""
+        return np.flatnonzero(self.snap_mask)
 
     #: spacing of the sample points used to find the nearest edge (m)
     sample_spacing_m: float = 10.0
 
     @cached_property
     def sample_tree(self) -> tuple[cKDTree, np.ndarray]:
-        """A KD-tree over points every :attr:`sample_spacing_m` along the usable edges.
+        """A KD-tree over points every :attr:`sample_spacing_m` along the snap edges.
 
         Returns the tree and the edge id of each sample point.
         """
-        ids = self.edge_ids
+        ids = self.snap_ids
         length = self.net.length[ids]
         per_edge = np.ceil(length / self.sample_spacing_m).astype(np.int64) + 1
         edge_of = np.repeat(ids, per_edge)
@@ -260,22 +277,21 @@ class ProfileGraph:
         pts = a + (b - a) * t[:, None]
         return cKDTree(pts), edge_of
 
-    def csr(self) -> csr_matrix:
-        """Symmetric sparse adjacency matrix with edge lengths."""
-        m = self.edge_mask
-        n = self.net.n_nodes
-        u, v, w = self.net.u[m], self.net.v[m], self.net.length[m]
-        return csr_matrix((np.r_[w, w], (np.r_[u, v], np.r_[v, u])), shape=(n, n))
-
 
 def profile_graph(net: WalkNetwork, profile: Profile) -> ProfileGraph:
-    """Restrict the network to what ``profile`` may use (no steps for seniors), largest part only."""
+    """Restrict the network to what ``profile`` may use (no steps for seniors), largest part only.
+
+    The snap edges (where points are placed) are the largest part of the whole network, whatever
+    the profile; the usable edges are a subset of them.
+    """
+    whole = find_islands(net)
+    snap_mask = whole.label[net.u] == whole.largest
     usable = ~net.steps if profile.avoid_steps else np.ones(net.n_edges, dtype=bool)
     islands = find_islands(net, edge_mask=usable)
     in_largest = islands.label[net.u] == islands.largest
-    mask = usable & in_largest
+    mask = usable & in_largest & snap_mask
     log.info(
         "profiel %s: %d eilanden; grootste %.1f%% van de lengte",
         profile.name, islands.n, 100 * islands.sizes["lengte_m"].iloc[0] / islands.sizes["lengte_m"].sum(),
     )
-    return ProfileGraph(net=net, profile=profile, edge_mask=mask, islands=islands)
+    return ProfileGraph(net=net, profile=profile, edge_mask=mask, islands=islands, snap_mask=snap_mask)

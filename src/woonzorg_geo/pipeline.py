@@ -178,6 +178,8 @@ def _summary(a: Analysis, area_stats: dict[str, int], timings: dict[str, float])
             "adressen_snap_m": _percentiles(snap),
             "adressen_te_ver": int(acc.origin_far.sum()),
             "voorzieningen_snap_m": _percentiles(dsnap),
+            "voorzieningen_onbereikbaar": _unreachable_destinations(acc),
+            "adressen_alleen_via_trappen": int(acc.origin_blocked.sum()),
             "gemeente": overall(a.adressen, norm_m=s.bereikbaarheid.norm_m, suffix=a.suffix(name)),
         }
     overlay: dict[str, Any] = {}
@@ -209,6 +211,18 @@ def _summary(a: Analysis, area_stats: dict[str, int], timings: dict[str, float])
         "profielen": prof,
         "tijden_s": {k: round(v, 3) for k, v in timings.items()},
     }
+
+
+def _unreachable_destinations(acc: Accessibility) -> dict[str, int]:
+    """Per category, the voorzieningen this profile cannot reach (too far from a path, or on steps)."""
+    out: dict[str, int] = {}
+    for cat in np.unique(acc.dest_cat):
+        res = acc.categories[str(cat)]
+        idx = np.flatnonzero(acc.dest_cat == cat)
+        n = int((~np.isfinite(res.node_dist[acc.routing.dest_node[idx]])).sum())
+        if n:
+            out[str(cat)] = n
+    return out
 
 
 def _percentiles(values: np.ndarray) -> dict[str, float]:
