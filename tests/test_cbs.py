@@ -101,7 +101,7 @@ def test_boundary_from_bare_geometry(tmp_path):
 
 @pytest.mark.realdata
 def test_real_assen_areas(raw_dir):
-    b = cbs.read_areas(raw_dir / "cbs_cartomap_2020/assen_buurten_2020_gegeneraliseerd.geojson",
+    b = cbs.read_areas(raw_dir / "cbs_cartomap_2024_buurten/assen_buurten_2024_gegeneraliseerd_rd.geojson",
                        level="buurt", gemeentecode="GM0106")
     w = cbs.read_areas(raw_dir / "cbs_cartomap_2024/assen_wijken_2024_gegeneraliseerd.geojson", level="wijk")
     assert len(b) == 109 and len(w) == 10

@@ -9,6 +9,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from .errors import AreaMismatchError
 from .validate import ensure_crs
 
 log = logging.getLogger(__name__)
@@ -22,43 +23,51 @@ SHARE_CATEGORIES = ("ov", "supermarkt", "huisarts", "apotheek")
 def assign_areas(
     points: gpd.GeoDataFrame, buurten: gpd.GeoDataFrame, wijken: gpd.GeoDataFrame
 ) -> tuple[pd.DataFrame, dict[str, int]]:
-    """The buurt and wijk of every point.
+    """The buurt and wijk of every point: exactly one of each.
 
-    A point inside no buurt (the generalised boundaries are ~100 m coarse) goes to the nearest
-    one; that is counted. The wijk follows from the buurt code where the wijk exists, else from
-    the wijk polygon the point lies in (or the nearest).
+    The buurt is the one the point lies in; a point inside no buurt (the generalised boundaries
+    differ from the gemeente's own by up to ~100 m) goes to the nearest one, and is counted. The
+    wijk is always the buurt's wijk (``wijkcode`` of ``buurten``), so the two never disagree;
+    ``wijken`` is only checked to know every such wijk.
 
     Returns
     -------
     DataFrame, dict
         Columns ``buurtcode``, ``wijkcode``, ``buiten_buurt`` (True if assigned to the nearest)
         indexed like ``points``; and counts for the run summary.
+
+    Raises
+    ------
+    AreaMismatchError
+        When a buurt's wijk is not among ``wijken`` (areas of different indelingen).
     """
     points = ensure_crs(points, name="points")
     buurten = ensure_crs(buurten, name="buurten")
     wijken = ensure_crs(wijken, name="wijken")
     pts = gpd.GeoDataFrame(geometry=points.geometry.to_numpy(), index=np.arange(len(points)), crs=points.crs)
-    inside = gpd.sjoin(pts, buurten[["geometry"]], how="left", predicate="within")
+    shapes = gpd.GeoDataFrame(geometry=buurten.geometry.to_numpy(), index=np.arange(len(buurten)),
+                              crs=buurten.crs)
+    inside = gpd.sjoin(pts, shapes, how="left", predicate="within")
     inside = inside[~inside.index.duplicated(keep="first")]
-    code = inside["code"].reindex(pts.index) if "code" in inside else inside["index_right"]
-    code = code.to_numpy(dtype=object)
-    missing = pd.isna(code)
+    pos = inside["index_right"].reindex(pts.index).to_numpy(dtype=float, copy=True)
+    missing = np.isnan(pos)
     if missing.any():
-        near = gpd.sjoin_nearest(pts.loc[missing], buurten[["geometry"]], how="left")
+        near = gpd.sjoin_nearest(pts.loc[missing], shapes, how="left")
         near = near[~near.index.duplicated(keep="first")]
-        col = "code" if "code" in near else "index_right"
-        code[missing] = near[col].to_numpy(dtype=object)
-    wijk = np.array([("WK" + c[2:8]) if isinstance(c, str) else None for c in code], dtype=object)
-    unknown = ~pd.Series(wijk).isin(wijken.index).to_numpy()
-    if unknown.any():
-        near = gpd.sjoin_nearest(pts.loc[unknown], wijken[["geometry"]], how="left")
-        near = near[~near.index.duplicated(keep="first")]
-        col = "code" if "code" in near else "index_right"
-        wijk[unknown] = near[col].to_numpy(dtype=object)
+        pos[missing] = near["index_right"].reindex(pts.index[missing]).to_numpy(dtype=float)
+    pos_i = pos.astype(np.int64)
+    code = buurten.index.to_numpy(dtype=object)[pos_i]
+    wijk = buurten["wijkcode"].to_numpy(dtype=object)[pos_i]
+    unknown = sorted(set(wijk) - set(wijken.index))
+    if unknown:
+        raise AreaMismatchError(
+            f"buurten horen bij wijken die niet bij de wijken staan: {', '.join(map(str, unknown[:5]))}; "
+            "gebruik buurten en wijken van dezelfde indeling (jaar)"
+        )
     frame = pd.DataFrame(
         {"buurtcode": code, "wijkcode": wijk, "buiten_buurt": missing}, index=points.index
     )
-    stats = {"buiten_buurt": int(missing.sum()), "wijk_via_ligging": int(unknown.sum())}
+    stats = {"buiten_buurt": int(missing.sum())}
     if missing.any():
         log.info("%d adressen lagen in geen buurt en zijn aan de dichtstbijzijnde toegekend", missing.sum())
     return frame, stats

@@ -30,13 +30,13 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "licentie": "CC0",
     },
     "buurten": {
-        "omschrijving": "CBS-buurten (gegeneraliseerd)",
+        "omschrijving": "CBS-buurten (gegeneraliseerd, 1 m-raster)",
         "bron": "CBS / PDOK gebiedsindelingen via cartomap",
-        "datum": "2020",
+        "datum": "2024",
         "licentie": "CC BY 4.0",
     },
     "wijken": {
-        "omschrijving": "CBS-wijken (gegeneraliseerd)",
+        "omschrijving": "CBS-wijken (namen; de vorm volgt uit de buurten)",
         "bron": "CBS / PDOK gebiedsindelingen via cartomap",
         "datum": "2024",
         "licentie": "CC BY 4.0",
@@ -163,7 +163,7 @@ def load_offline(
     gemeente.index = pd.Index([code], name="code")
     gemeente["naam"] = settings.gemeente.naam
     buurten = cbs.read_areas(paths["buurten"], level="buurt", gemeentecode=code)
-    wijken = cbs.read_areas(paths["wijken"], level="wijk", gemeentecode=code)
+    wijken = cbs.wijken_from_buurten(buurten, cbs.read_areas(paths["wijken"], level="wijk", gemeentecode=code))
     kern = pd.DataFrame()
     if "kerncijfers" in paths:
         kern = cbs.read_kerncijfers(paths["kerncijfers"], codes=[code, *wijken.index, *buurten.index])

@@ -40,6 +40,10 @@ class NoCrsError(WoonzorgError, ValueError):
     """A spatial layer has no coordinate reference system."""
 
 
+class AreaMismatchError(WoonzorgError, ValueError):
+    """Buurten and wijken of different indelingen: a buurt's wijk is not among the wijken."""
+
+
 class SettingsError(WoonzorgError, ValueError):
     """The TOML settings contain an unknown key or a bad value."""
 

@@ -37,6 +37,7 @@ def load_online(
     ``WOONZORG_OVERPASS_URL``.
     """
     from .sources.osm_raw import read_overpass
+    from .sources.cbs import wijken_from_buurten
     from .sources.pdok import fetch_cbs_areas
 
     timings: dict[str, float] = {}
@@ -46,6 +47,7 @@ def load_online(
     gemeente = fetch_cbs_areas("gemeente", gemeentecode=code, year=year)
     wijken = fetch_cbs_areas("wijk", gemeentecode=code, year=year)
     buurten = fetch_cbs_areas("buurt", gemeentecode=code, year=year)
+    wijken = wijken_from_buurten(buurten, wijken)
     kern = pd.concat(
         [frame.drop(columns=frame.geometry.name) for frame in (gemeente, wijken, buurten)]
     )

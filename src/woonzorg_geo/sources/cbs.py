@@ -145,6 +145,51 @@ def read_areas(
     return cbs_missing_to_nan(gdf)
 
 
+def wijken_from_buurten(buurten: gpd.GeoDataFrame, wijken: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The wijken drawn as the union of their buurten, with the wijk table's attributes.
+
+    CBS wijk polygons are published (and generalised) separately from the buurten and can
+    disagree with them by ~100 m or, after a re-indeling, by whole buurten. A wijk is by
+    definition the set of its buurten (wijkcode = ``WK`` + buurtcode[2:8]), so its geometry is
+    the dissolve of those buurten; the wijk file then only gives names and figures, and its own
+    polygon is used only for a wijk that has no buurten in ``buurten`` (logged).
+
+    Parameters
+    ----------
+    buurten
+        Buurten indexed by code with a ``wijkcode`` column (see :func:`read_areas`).
+    wijken
+        Wijken indexed by code with a ``naam`` column.
+
+    Returns
+    -------
+    GeoDataFrame
+        One row per wijk of ``wijken`` plus any wijk that only the buurten name (its ``naam`` is
+        then its code), in the CRS of ``buurten``, index ``code``.
+    """
+    if buurten.empty:
+        return wijken.copy()
+    wijken = wijken.to_crs(buurten.crs)
+    parts = buurten[["wijkcode", buurten.geometry.name]].loc[~buurten.geometry.is_empty]
+    shapes = parts.dissolve(by="wijkcode").geometry
+    out = wijken.copy()
+    has = out.index.isin(shapes.index)
+    out.loc[has, out.geometry.name] = shapes.reindex(out.index[has]).to_numpy()
+    if (~has).any():
+        log.warning("wijken zonder buurten, getekend met hun eigen (grove) polygoon: %s",
+                    ", ".join(map(str, out.index[~has])))
+    extra = shapes.index.difference(out.index)
+    if len(extra):
+        log.warning("buurten verwijzen naar wijken die het wijkbestand niet kent: %s (naam = code)",
+                    ", ".join(extra))
+        add = gpd.GeoDataFrame({"naam": list(extra)}, geometry=shapes.loc[extra].to_numpy(),
+                               index=pd.Index(extra, name=out.index.name), crs=out.crs)
+        if "gemeentecode" in out:
+            add["gemeentecode"] = [gemeentecode_of(c) for c in extra]
+        out = pd.concat([out, add])
+    return out
+
+
 def read_boundary(path: str | Path, *, crs: str = WGS84) -> gpd.GeoDataFrame:
     """Read a gemeente boundary from GeoJSON: a FeatureCollection, a Feature or a bare geometry.
 
