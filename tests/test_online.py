@@ -84,13 +84,15 @@ def online_env(tmp_path, monkeypatch, local_network):
         monkeypatch.setenv("WOONZORG_PDOK_CBS_URL", f"{cbs.url}/cbs/wijken-en-buurten-{{year}}/ogc/v1")
         monkeypatch.setenv("WOONZORG_OVERPASS_URL", f"{ovp.url}/api")
         monkeypatch.setenv("WOONZORG_PDOK_LOCATIESERVER_URL", f"{ls.url}/search/v3_1")
-        yield {"cbs": cbs, "overpass": ovp, "out": tmp_path / "output"}
+        yield {"cbs": cbs, "overpass": ovp, "out": tmp_path / "output", "maps": tmp_path / "maps"}
 
 
 def test_analyse_online_against_stand_ins(online_env):
     out = online_env["out"]
-    code = main(["--stil", "analyse", "--online", "--geen-rasters", "--out", str(out)])
+    code = main(["--stil", "analyse", "--online", "--geen-rasters", "--out", str(out),
+                 "--kaarten", str(online_env["maps"])])
     assert code == 0
+    assert (online_env["maps"] / "assen_bereikbaarheid.html").exists()
     assert online_env["cbs"].requests_to("/items"), "PDOK was not asked"
     assert online_env["overpass"].requests_to("/interpreter"), "Overpass was not asked"
     adr = gpd.read_file(out / "woonzorg.gpkg", layer="adressen")
@@ -117,7 +119,8 @@ def test_voorzieningen_online(online_env, tmp_path):
 
 def test_online_source_down_is_a_clear_error(online_env, monkeypatch, capsys):
     monkeypatch.setenv("WOONZORG_PDOK_CBS_URL", "http://127.0.0.1:9/ogc")  # nothing listens on port 9
-    code = main(["--stil", "analyse", "--online", "--out", str(online_env["out"])])
+    code = main(["--stil", "analyse", "--online", "--out", str(online_env["out"]),
+                 "--kaarten", str(online_env["maps"])])
     assert code == 2
     assert "127.0.0.1:9" in capsys.readouterr().err
     assert not online_env["out"].exists()

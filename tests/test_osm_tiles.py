@@ -125,3 +125,62 @@ def test_real_tiles_match_the_geojson_extracts(raw_dir):
 
     d, _ = cKDTree(ends).query(ends, k=2)
     assert ((d[:, 1] > 0) & (d[:, 1] < 1.0)).sum() > 100
+
+
+def _tile_box_rd(tile: TileId, shrink: float = 0.25):
+    """A box in EPSG:28992 well inside ``tile``."""
+    from shapely.geometry import box
+
+    x0, y0, x1, y1 = tile.bounds_3857()
+    w = (x1 - x0) * shrink
+    b = gpd.GeoSeries([box(x0 + w, y0 + w, x1 - w, y1 - w)], crs="EPSG:3857").to_crs("EPSG:28992")
+    return b.iloc[0]
+
+
+def test_empty_tile_is_read_as_empty_not_as_corrupt(tile_dir):
+    root, _ = tile_dir
+    empty = root / "14" / str(TILE.x + 1) / f"{TILE.y}.pbf"
+    empty.parent.mkdir(parents=True)
+    empty.write_bytes(b"")
+    layers = read_tiles(root)
+    assert len(layers["transportation"]) == 2  # the one real tile, nothing from the empty one
+    assert set(layers["transportation"]["tile"]) == {str(TILE)}
+
+
+def test_coverage_names_a_missing_tile_inside_and_returns_those_in_the_margin(tile_dir):
+    from woonzorg_geo.sources.osm_tiles import check_coverage
+
+    root, _ = tile_dir
+    area = _tile_box_rd(TILE)
+    # the area lies inside the one tile (a z14 tile is ~1,470 m wide here, the area ~370 m from its
+    # edges); a margin of 600 m reaches the eight neighbours and no further
+    margin = check_coverage(root, area, crs="EPSG:28992", margin_m=600.0)
+    assert len(margin) == 8 and f"14/{TILE.x + 1}/{TILE.y}.pbf" in margin
+    # an empty (0-byte) neighbour counts as present
+    (root / "14" / str(TILE.x + 1)).mkdir()
+    (root / "14" / str(TILE.x + 1) / f"{TILE.y}.pbf").write_bytes(b"")
+    assert len(check_coverage(root, area, crs="EPSG:28992", margin_m=600.0)) == 7
+    # an area that reaches into a tile that is not there: an error naming it
+    right = TileId(14, TILE.x + 2, TILE.y)
+    with pytest.raises(DataFileError, match=f"14/{right.x}/{right.y}.pbf"):
+        check_coverage(root, area.union(_tile_box_rd(right)).convex_hull, crs="EPSG:28992", margin_m=0.0)
+
+
+@pytest.mark.realdata
+def test_a_deleted_tile_inside_assen_stops_the_run(raw_dir, tmp_path, settings):
+    """Deleting a tile in town lost a fifth of the addresses with exit 0; now it is an error."""
+    import dataclasses
+
+    from woonzorg_geo.datasets import load_offline
+
+    src = raw_dir / settings.data.osm_tiles
+    gone = TileId(14, *lonlat_to_tile(6.5630, 52.9960, 14))  # Assen centre
+    for p in (src / "14").glob("*/*.pbf"):
+        if p.parent.name == str(gone.x) and p.stem == str(gone.y):
+            continue
+        dst = tmp_path / "tiles" / "14" / p.parent.name / p.name
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        dst.symlink_to(p)
+    data = dataclasses.replace(settings.data, osm_tiles=str(tmp_path / "tiles"))
+    with pytest.raises(DataFileError, match=f"14/{gone.x}/{gone.y}.pbf"):
+        load_offline(dataclasses.replace(settings, data=data), raw_dir=raw_dir)

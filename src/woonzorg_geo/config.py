@@ -51,6 +51,7 @@ class NetworkSettings:
     walk_classes: tuple[str, ...] = ()
     seam_tolerance_m: float = 1.0
     node_precision_m: float = 0.01
+    margin_m: float = 2000.0
     foot_excluded: tuple[str, ...] = ("no",)
     access_excluded: tuple[str, ...] = ("no", "private")
     foot_allowed: tuple[str, ...] = ("yes", "designated", "permissive")

@@ -16,6 +16,7 @@ from .config import Settings, find_raw_dir, load_category_rules
 from .errors import DataFileError
 from .sources import cbs, geocode, gtfs
 from .sources.osm import OSMData, clip, from_tiles
+from .sources.osm_tiles import check_coverage
 from .sources.tables import read_csv_checked
 from .voorzieningen import build_voorzieningen, parse_rules
 
@@ -109,7 +110,7 @@ def resolve_paths(settings: Settings, *, raw_dir: Path | None = None) -> dict[st
     return paths
 
 
-def _bbox_lonlat(area: gpd.GeoDataFrame, margin_m: float = 2000.0) -> tuple[float, float, float, float]:
+def _bbox_lonlat(area: gpd.GeoDataFrame, *, margin_m: float) -> tuple[float, float, float, float]:
     box = area.to_crs(RD_NEW).union_all().buffer(margin_m).envelope
     x0, y0, x1, y1 = gpd.GeoSeries([box], crs=RD_NEW).to_crs(WGS84).total_bounds
     return (float(x0), float(y0), float(x1), float(y1))
@@ -170,11 +171,20 @@ def load_offline(
     timings["cbs"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
+    margin = settings.netwerk.margin_m
+    shape = gemeente.to_crs(RD_NEW).union_all()
+    missing = check_coverage(paths["osm_tiles"], shape, crs=RD_NEW, margin_m=margin)
+    if missing:
+        log.warning(
+            "%d vector tile(s) in de rand van %.0f m rond de gemeente ontbreken (%s%s): het netwerk "
+            "reikt daar niet over de grens", len(missing), margin, ", ".join(missing[:5]),
+            " …" if len(missing) > 5 else "",
+        )
     osm = from_tiles(
-        paths["osm_tiles"], bbox_lonlat=_bbox_lonlat(gemeente), extra_layers=extra_osm_layers,
+        paths["osm_tiles"], bbox_lonlat=_bbox_lonlat(gemeente, margin_m=margin), extra_layers=extra_osm_layers,
         progress=progress,
     )
-    osm = clip(osm, gemeente, buffer_m=2000.0)
+    osm = clip(osm, gemeente, buffer_m=margin)
     timings["osm"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()

@@ -55,13 +55,13 @@ def load_online(
 
     t0 = time.perf_counter()
     log.info("OpenStreetMap via Overpass laden")
-    area = gemeente.to_crs(RD_NEW).union_all().buffer(2000.0)
+    area = gemeente.to_crs(RD_NEW).union_all().buffer(settings.netwerk.margin_m)
     import geopandas as gpd
 
     area_wgs = gpd.GeoSeries([area], crs=RD_NEW).to_crs(WGS84).iloc[0]
     rules_doc = load_category_rules(categories_path)
     osm = read_overpass(area_wgs, category_rules=rules_doc)
-    osm = clip(osm, gemeente, buffer_m=2000.0)
+    osm = clip(osm, gemeente, buffer_m=settings.netwerk.margin_m)
     timings["osm"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()

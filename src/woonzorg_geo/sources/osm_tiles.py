@@ -91,6 +91,49 @@ def list_tiles(
     return tiles
 
 
+def tiles_touching(area: shapely.Geometry, *, crs: str, zoom: int = 14) -> set[tuple[int, int]]:
+    """The (x, y) of every tile at ``zoom`` that intersects ``area`` (given in ``crs``)."""
+    if area.is_empty:
+        return set()
+    merc = gpd.GeoSeries([area], crs=crs).to_crs(WEB_MERCATOR).iloc[0]
+    size = 2 * _HALF / 2**zoom
+    x0, y0, x1, y1 = merc.bounds
+    xs = np.arange(int((x0 + _HALF) // size), int((x1 + _HALF) // size) + 1)
+    ys = np.arange(int((_HALF - y1) // size), int((_HALF - y0) // size) + 1)
+    gx, gy = (a.ravel() for a in np.meshgrid(xs, ys))
+    boxes = shapely.box(-_HALF + gx * size, _HALF - (gy + 1) * size, -_HALF + (gx + 1) * size, _HALF - gy * size)
+    hit = shapely.intersects(boxes, merc)
+    return set(zip(gx[hit].tolist(), gy[hit].tolist(), strict=True))
+
+
+def check_coverage(
+    tile_dir: str | Path, area: shapely.Geometry, *, crs: str, margin_m: float, zoom: int = 14
+) -> list[str]:
+    """Check that the tiles cover ``area`` (and its margin).
+
+    A tile file of 0 bytes is an empty tile (the tile set holds nothing there), not a missing
+    one. A missing tile that touches ``area`` itself would silently drop streets, addresses
+    and voorzieningen from the answer, so it is an error; a missing tile that touches only the
+    margin (``margin_m`` around ``area``, where the network reaches across the border) is
+    returned, for the caller to warn about.
+
+    Raises
+    ------
+    DataFileError
+        Naming every missing tile inside ``area``.
+    """
+    present = {(t.x, t.y) for t, _ in list_tiles(tile_dir, zoom=zoom)}
+    inside = tiles_touching(area, crs=crs, zoom=zoom) - present
+    if inside:
+        names = ", ".join(f"{zoom}/{x}/{y}.pbf" for x, y in sorted(inside))
+        raise DataFileError(
+            tile_dir, f"{len(inside)} vector tile(s) binnen het gebied ontbreken: {names}",
+            fix="vul de tiles aan (een lege tile mag een bestand van 0 bytes zijn) of kies een andere tegelmap",
+        )
+    margin = tiles_touching(area.buffer(margin_m), crs=crs, zoom=zoom) - present
+    return [f"{zoom}/{x}/{y}.pbf" for x, y in sorted(margin)]
+
+
 def _lines_only(geoms: np.ndarray) -> np.ndarray:
     """Reduce geometries to (Multi)LineStrings; single-part multis become plain lines."""
     out = np.empty(len(geoms), dtype=object)
@@ -217,6 +260,8 @@ def read_tiles(
     tiles = list_tiles(tile_dir, zoom=zoom, bbox_lonlat=bbox_lonlat)
     parts: dict[str, list[gpd.GeoDataFrame]] = {layer: [] for layer in layers}
     for tile, path in tqdm(tiles, desc="Vector tiles lezen", disable=not progress, unit="tile"):
+        if path.stat().st_size == 0:
+            continue  # an empty tile: nothing of the tile set lies there
         for layer in layers:
             frame = _transportation(path, tile) if layer == "transportation" else _points(path, tile, layer)
             if frame is not None:
