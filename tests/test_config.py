@@ -39,9 +39,22 @@ def test_user_file_overrides_and_keeps_other_defaults(tmp_path):
     [
         ("[bereikbaarheid]\nnorm_meter = 600\n", "onbekende sleutel"),
         ("[onzin]\na = 1\n", "onbekende tabel"),
-        ("[bereikbaarheid]\nnorm_m = 'ver'\n", "verwacht float"),
-        ("[profielen.senior]\nspeed_m_s = 0\n", "moet > 0"),
+        ("[bereikbaarheid]\nnorm_m = 'ver'\n", r"norm_m: verwacht getal, kreeg 'ver'"),
+        ("[profielen.senior]\nspeed_m_s = 0\n", r"speed_m_s.*geen looptempo"),
+        ("[profielen.senior]\nspeed_m_s = 'snel'\n", r"speed_m_s: verwacht getal, kreeg 'snel'"),
         ("[bereikbaarheid\n", "geen geldige TOML"),
+        # issue 11: settings that make no sense
+        ("[bereikbaarheid]\nnorm_m = -800\n", r"norm_m: -800.0 ligt niet tussen 0 en 5000"),
+        ("[bereikbaarheid]\nmax_snap_m = -5\n", r"max_snap_m: -5.0 ligt niet"),
+        ("[bereikbaarheid]\ncount_radii_m = [0, 800]\n", r"count_radii_m.*tussen 0 en 5000"),
+        ("[bereikbaarheid]\ncount_radii_m = 800\n", r"count_radii_m: verwacht een lijst"),
+        ("[bereikbaarheid]\ncategories = ['supermarkt', 3]\n", r"categories\[1\]: verwacht tekst, kreeg 3"),
+        ("[bereikbaarheid]\ncategories = []\n", r"categories: leeg"),
+        ("[netwerk]\nwalk_classes = 'path'\n", r"walk_classes: verwacht een lijst"),
+        ("[raster]\ncell_m = 0\n", r"cell_m: 0.0 ligt niet"),
+        ("[profielen]\nsenior = 3\n", r"profielen.senior: verwacht een tabel"),
+        ("[plausibiliteit]\nmax_aandeel_ver = 2\n", r"max_aandeel_ver: 2.0 ligt niet tussen 0 en 1"),
+        ("[bereikbaarheid]\nnorm_m = true\n", r"norm_m: verwacht getal, kreeg True"),
     ],
 )
 def test_bad_settings_name_the_problem(tmp_path, text, match):
@@ -77,3 +90,22 @@ def test_category_rules_parse_and_reject_bad_tags():
         parse_rules({"categorie": {"x": {"osm_tags": ["shop"]}}})
     with pytest.raises(SettingsError, match="onbekende sleutel"):
         parse_rules({"categorie": {"x": {"kleur": "rood"}}})
+
+
+def test_unknown_category_is_refused_against_the_rules():
+    from woonzorg_geo.config import validate_settings
+
+    s = load_settings()
+    rules = parse_rules(load_category_rules())
+    validate_settings(s, known_categories=rules)  # the defaults are consistent
+    bad = dataclasses.replace(s, bereikbaarheid=dataclasses.replace(s.bereikbaarheid,
+                                                                     categories=("supermarkt", "bakker")))
+    with pytest.raises(SettingsError, match=r"onbekende categorie\(ën\) \['bakker'\]"):
+        validate_settings(bad, known_categories=rules)
+
+
+def test_category_rules_with_a_string_where_a_list_belongs():
+    with pytest.raises(SettingsError, match=r"categorie.x.omt_subclass: verwacht een lijst"):
+        parse_rules({"categorie": {"x": {"omt_subclass": "supermarket"}}})
+    with pytest.raises(SettingsError, match=r"categorie.x.merge_m: verwacht getal"):
+        parse_rules({"categorie": {"x": {"merge_m": "ver"}}})

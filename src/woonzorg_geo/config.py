@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import tomllib
+import typing
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -75,6 +78,15 @@ class AccessibilitySettings:
     count_radii_m: tuple[float, ...] = (400.0, 800.0)
     max_snap_m: float = 500.0
     categories: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PlausibilitySettings:
+    """Plausibility checks on every input that reaches the headline figures."""
+
+    max_afstand_km: float = 30.0
+    max_aandeel_ver: float = 0.5
+    max_aandeel_buiten_buurt: float = 0.02
 
 
 @dataclass(frozen=True)
@@ -201,6 +213,7 @@ class Settings:
     raster: RasterSettings = field(default_factory=RasterSettings)
     overlays: OverlaySettings = field(default_factory=OverlaySettings)
     locaties: SiteSettings = field(default_factory=SiteSettings)
+    plausibiliteit: PlausibilitySettings = field(default_factory=PlausibilitySettings)
     source: str = "<standaard>"
 
     def profile(self, name: str) -> Profile:
@@ -214,30 +227,96 @@ class Settings:
             ) from None
 
 
+_TYPE_NAMES = {str: "tekst", float: "getal", int: "geheel getal", bool: "true/false"}
+
+
+def _coerce(value: Any, hint: Any, where: str) -> Any:
+    """Check ``value`` against a type hint (str, float, int, bool, tuple[X, ...], nested tuples)."""
+    origin = typing.get_origin(hint)
+    if origin is tuple:
+        args = typing.get_args(hint)
+        if not isinstance(value, (list, tuple)):
+            raise SettingsError(f"{where}: verwacht een lijst, kreeg {value!r}; schrijf bijv. [..., ...]")
+        if len(args) == 2 and args[1] is Ellipsis:
+            return tuple(_coerce(v, args[0], f"{where}[{i}]") for i, v in enumerate(value))
+        if len(value) != len(args):
+            raise SettingsError(f"{where}: verwacht {len(args)} elementen, kreeg {value!r}")
+        return tuple(_coerce(v, a, f"{where}[{i}]") for i, (v, a) in enumerate(zip(value, args, strict=True)))
+    if hint is float:
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+            return float(value)
+    elif hint is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+    elif hint in (str, bool):
+        if isinstance(value, hint):
+            return value
+    else:
+        return value
+    raise SettingsError(f"{where}: verwacht {_TYPE_NAMES.get(hint, str(hint))}, kreeg {value!r}")
+
+
 def build_settings(cls: type, table: dict[str, Any], where: str) -> Any:
-    """Build a frozen dataclass from a TOML table, refusing unknown keys."""
+    """Build a frozen dataclass from a TOML table, refusing unknown keys and values of the wrong type."""
     names = {f.name: f for f in dataclasses.fields(cls)}
-    table = dict(table)
+    hints = typing.get_type_hints(cls)
     unknown = set(table) - set(names)
     if unknown:
         raise SettingsError(
             f"{where}: onbekende sleutel(s) {sorted(unknown)}; toegestaan: {sorted(names)}"
         )
-    kwargs: dict[str, Any] = {}
-    for key, value in table.items():
-        default = names[key].default
-        if isinstance(value, list):
-            value = tuple(value)
-        if isinstance(default, float) and isinstance(value, int) and not isinstance(value, bool):
-            value = float(value)
-        if isinstance(default, tuple) and value and isinstance(value[0], int) and not isinstance(value[0], bool):
-            value = tuple(float(v) for v in value) if all(isinstance(v, (int, float)) for v in value) else value
-        if default is not dataclasses.MISSING and not isinstance(value, type(default)):
-            raise SettingsError(
-                f"{where}.{key}: verwacht {type(default).__name__}, kreeg {value!r}"
-            )
-        kwargs[key] = value
+    kwargs = {key: _coerce(value, hints[key], f"{where}.{key}") for key, value in table.items()}
     return cls(**kwargs)
+
+
+def _check(ok: bool, where: str, problem: str, fix: str) -> None:
+    if not ok:
+        raise SettingsError(f"{where}: {problem}. Oplossing: {fix}")
+
+
+def validate_settings(settings: Settings, *, known_categories: Collection[str] | None = None) -> None:
+    """Refuse settings that make no sense: every value that reaches a headline figure is checked.
+
+    Raises
+    ------
+    SettingsError
+        Naming the setting, the problem and the fix.
+    """
+    w = settings.source
+    acc = settings.bereikbaarheid
+    _check(0 < acc.norm_m <= 5000, f"{w}:bereikbaarheid.norm_m", f"{acc.norm_m} ligt niet tussen 0 en 5000 m",
+           "geef een loopafstand in meters, bijv. 800")
+    _check(0 < acc.max_snap_m <= 2000, f"{w}:bereikbaarheid.max_snap_m",
+           f"{acc.max_snap_m} ligt niet tussen 0 en 2000 m", "bijv. 500")
+    _check(all(0 < r <= 5000 for r in acc.count_radii_m), f"{w}:bereikbaarheid.count_radii_m",
+           f"{list(acc.count_radii_m)}: elke straal moet tussen 0 en 5000 m liggen", "bijv. [400, 800]")
+    _check(len(acc.categories) > 0 and len(set(acc.categories)) == len(acc.categories),
+           f"{w}:bereikbaarheid.categories", "leeg of met dubbele namen", "noem elke categorie één keer")
+    if known_categories is not None:
+        unknown = [c for c in acc.categories if c not in known_categories]
+        _check(not unknown, f"{w}:bereikbaarheid.categories", f"onbekende categorie(ën) {unknown}",
+               f"kies uit {sorted(known_categories)} (voorzieningen.toml)")
+    for prof in settings.profielen.values():
+        _check(0.1 <= prof.speed_m_s <= 3.0, f"{w}:profielen.{prof.name}.speed_m_s",
+               f"{prof.speed_m_s} m/s is geen looptempo", "geef een snelheid tussen 0,1 en 3 m/s, bijv. 0.76")
+    _check(len(settings.profielen) > 0, f"{w}:profielen", "geen profielen", "definieer minstens één profiel")
+    net = settings.netwerk
+    _check(len(net.walk_classes) > 0, f"{w}:netwerk.walk_classes", "leeg", "noem de beloopbare klassen")
+    _check(0 <= net.seam_tolerance_m <= 10, f"{w}:netwerk.seam_tolerance_m",
+           f"{net.seam_tolerance_m} ligt niet tussen 0 en 10 m", "bijv. 1")
+    _check(0 < net.node_precision_m <= 1, f"{w}:netwerk.node_precision_m",
+           f"{net.node_precision_m} ligt niet tussen 0 en 1 m", "bijv. 0.01")
+    _check(0 <= net.margin_m <= 20000, f"{w}:netwerk.margin_m", f"{net.margin_m} ligt niet tussen 0 en 20000 m",
+           "bijv. 2000")
+    ras = settings.raster
+    _check(1 <= ras.cell_m <= 1000, f"{w}:raster.cell_m", f"{ras.cell_m} ligt niet tussen 1 en 1000 m", "bijv. 25")
+    _check(0 < ras.max_snap_m <= 2000, f"{w}:raster.max_snap_m", f"{ras.max_snap_m} ligt niet tussen 0 en 2000 m",
+           "bijv. 150")
+    pl = settings.plausibiliteit
+    _check(0 < pl.max_afstand_km, f"{w}:plausibiliteit.max_afstand_km", "moet > 0 zijn", "bijv. 30")
+    for key in ("max_aandeel_ver", "max_aandeel_buiten_buurt"):
+        val = getattr(pl, key)
+        _check(0 <= val <= 1, f"{w}:plausibiliteit.{key}", f"{val} ligt niet tussen 0 en 1", "een aandeel, bijv. 0.02")
 
 
 def read_toml(path: Path) -> dict[str, Any]:
@@ -248,6 +327,12 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise MissingDataError(path, "geef een bestaand TOML-bestand op") from None
     except tomllib.TOMLDecodeError as exc:
         raise SettingsError(f"{path}: geen geldige TOML ({exc}); controleer de regel") from exc
+
+
+def _require_table(value: object, where: str) -> None:
+    if not isinstance(value, dict):
+        name = where.rsplit(":", 1)[-1]
+        raise SettingsError(f"{where}: verwacht een tabel [{name}], kreeg {value!r}")
 
 
 def load_settings(path: str | Path | None = None) -> Settings:
@@ -273,23 +358,25 @@ def load_settings(path: str | Path | None = None) -> Settings:
         if unknown:
             raise SettingsError(f"{where}: onbekende tabel(len) {sorted(unknown)}")
         for key, value in user.items():
+            _require_table(value, f"{where}:{key}")
             if key == "profielen":
                 for name, vals in value.items():
+                    _require_table(vals, f"{where}:profielen.{name}")
                     table[key][name] = {**table[key].get(name, {}), **vals}
             elif key == "locaties" and "criteria" in value:
                 crit = dict(table[key].get("criteria", {}))
+                _require_table(value["criteria"], f"{where}:locaties.criteria")
                 for name, vals in value["criteria"].items():
+                    _require_table(vals, f"{where}:locaties.criteria.{name}")
                     crit[name] = {**crit.get(name, {}), **vals}
                 table[key] = {**table[key], **value, "criteria": crit}
             else:
                 table[key] = {**table[key], **value}
-    profiles = {
-        name: build_settings(Profile, {"name": name, **vals}, f"{where}:profielen.{name}")
-        for name, vals in table["profielen"].items()
-    }
-    for prof in profiles.values():
-        if prof.speed_m_s <= 0:
-            raise SettingsError(f"{where}:profielen.{prof.name}.speed_m_s moet > 0 zijn")
+    profiles = {}
+    for name, vals in table["profielen"].items():
+        if not isinstance(vals, dict):
+            raise SettingsError(f"{where}:profielen.{name}: verwacht een tabel [profielen.{name}]")
+        profiles[name] = build_settings(Profile, {"name": name, **vals}, f"{where}:profielen.{name}")
     settings = Settings(
         gemeente=build_settings(Gemeente, table["gemeente"], f"{where}:gemeente"),
         data=build_settings(DataSettings, table["data"], f"{where}:data"),
@@ -299,8 +386,10 @@ def load_settings(path: str | Path | None = None) -> Settings:
         raster=build_settings(RasterSettings, table["raster"], f"{where}:raster"),
         overlays=_build_overlays(table["overlays"], f"{where}:overlays"),
         locaties=_build_sites(table["locaties"], f"{where}:locaties"),
+        plausibiliteit=build_settings(PlausibilitySettings, table["plausibiliteit"], f"{where}:plausibiliteit"),
         source=where,
     )
+    validate_settings(settings)
     return settings
 
 

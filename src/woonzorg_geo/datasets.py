@@ -12,12 +12,13 @@ import geopandas as gpd
 import pandas as pd
 
 from . import RD_NEW, WGS84
-from .config import Settings, find_raw_dir, load_category_rules
+from .config import Settings, find_raw_dir, load_category_rules, validate_settings
 from .errors import DataFileError
 from .sources import cbs, geocode, gtfs
 from .sources.osm import OSMData, clip, from_tiles
 from .sources.osm_tiles import check_coverage
 from .sources.tables import read_csv_checked
+from .validate import check_points_near
 from .voorzieningen import build_voorzieningen, parse_rules
 
 log = logging.getLogger(__name__)
@@ -140,6 +141,50 @@ def geocode_huisartsen(
     return out.rename(columns={d.huisartsen_naam: "naam"}) if d.huisartsen_naam != "naam" else out
 
 
+def check_areas_overlap(
+    gemeente: gpd.GeoDataFrame, buurten: gpd.GeoDataFrame, *, paths: dict[str, Path], min_share: float = 0.5
+) -> None:
+    """The gemeentegrens and the buurten must describe the same place.
+
+    Both come from different files; one shifted, in another CRS or of another gemeente would put
+    the addresses in no buurt or no addresses in the gemeente. Generalised buurten cover their
+    gemeente for ~97 % (Assen 2024), so half is a safe floor.
+
+    Raises
+    ------
+    DataFileError
+        Naming both files, when less than ``min_share`` of the gemeente is covered by its buurten.
+    """
+    g = gemeente.to_crs(RD_NEW).union_all()
+    b = buurten.to_crs(RD_NEW).union_all()
+    share = g.intersection(b).area / g.area if g.area > 0 else 0.0
+    if share < min_share:
+        raise DataFileError(
+            paths.get("gemeentegrens", "<gemeentegrens>"),
+            f"de gemeentegrens en de buurten ({paths.get('buurten', '<buurten>')}) overlappen maar voor "
+            f"{share:.0%} van de gemeente", field="geometry",
+            fix="controleer of beide bestanden bij deze gemeente horen en het CRS klopt (verschoven?)",
+        )
+
+
+def check_point_sources(
+    settings: Settings,
+    area: object,
+    sources: list[tuple[str, str, gpd.GeoDataFrame | None]],
+    paths: dict[str, Path],
+) -> None:
+    """Plausibility of every point source: most of it must lie around the gemeente.
+
+    ``sources`` holds ``(catalogue key, Dutch description, points)``; see
+    :func:`.validate.check_points_near` and ``[plausibiliteit]`` in the settings.
+    """
+    pl = settings.plausibiliteit
+    for key, what, points in sources:
+        if points is not None:
+            check_points_near(points, area, path=paths.get(key, key), what=what, max_km=pl.max_afstand_km,
+                              max_share=pl.max_aandeel_ver)
+
+
 def load_offline(
     settings: Settings,
     *,
@@ -165,6 +210,7 @@ def load_offline(
     gemeente["naam"] = settings.gemeente.naam
     buurten = cbs.read_areas(paths["buurten"], level="buurt", gemeentecode=code)
     wijken = cbs.wijken_from_buurten(buurten, cbs.read_areas(paths["wijken"], level="wijk", gemeentecode=code))
+    check_areas_overlap(gemeente, buurten, paths=paths)
     kern = pd.DataFrame()
     if "kerncijfers" in paths:
         kern = cbs.read_kerncijfers(paths["kerncijfers"], codes=[code, *wijken.index, *buurten.index])
@@ -190,11 +236,14 @@ def load_offline(
     t0 = time.perf_counter()
     stops = gtfs.read_gtfs_stops(paths["gtfs_stops"]) if "gtfs_stops" in paths else None
     stations = gtfs.read_chb_stations(paths["treinstations"]) if "treinstations" in paths else None
+    check_point_sources(settings, shape, [("gtfs_stops", "de bushaltes", stops),
+                                          ("treinstations", "de treinstations", stations)], paths)
     gps = None
     if "huisartsen" in paths:
         gps = geocode_huisartsen(settings, paths["huisartsen"],
                                  geocoder=offline_geocoder(osm, pc4_path=paths.get("pc4")))
     rules = parse_rules(load_category_rules(categories_path), source=str(categories_path or "standaard"))
+    validate_settings(settings, known_categories=rules)
     vz = build_voorzieningen(
         osm, rules=rules, gtfs_stops=stops, stations=stations, huisartsen=gps, area=gemeente
     )

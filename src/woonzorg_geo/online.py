@@ -9,8 +9,8 @@ from pathlib import Path
 import pandas as pd
 
 from . import RD_NEW, WGS84
-from .config import Settings, find_raw_dir, load_category_rules
-from .datasets import Inputs, geocode_huisartsen, resolve_paths
+from .config import Settings, find_raw_dir, load_category_rules, validate_settings
+from .datasets import Inputs, check_point_sources, geocode_huisartsen, resolve_paths
 from .errors import MissingDataError
 from .sources import gtfs
 from .sources.geocode import locatieserver_geocoder
@@ -73,11 +73,15 @@ def load_online(
     stations = (
         gtfs.read_chb_stations(paths["treinstations"]) if paths.get("treinstations", Path("-")).exists() else None
     )
+    check_point_sources(settings, area, [("gtfs_stops", "de bushaltes", stops),
+                                         ("treinstations", "de treinstations", stations)], paths)
     gps = None
     if paths.get("huisartsen", Path("-")).exists():
         gps = geocode_huisartsen(settings, paths["huisartsen"], geocoder=locatieserver_geocoder())
+    rules = parse_rules(rules_doc, source=str(categories_path or "standaard"))
+    validate_settings(settings, known_categories=rules)
     vz = build_voorzieningen(
-        osm, rules=parse_rules(rules_doc), gtfs_stops=stops, stations=stations, huisartsen=gps, area=gemeente
+        osm, rules=rules, gtfs_stops=stops, stations=stations, huisartsen=gps, area=gemeente
     )
     timings["voorzieningen"] = time.perf_counter() - t0
     return Inputs(

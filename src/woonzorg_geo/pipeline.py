@@ -18,7 +18,7 @@ from .accessibility import Accessibility, compute_accessibility, to_frame
 from .aggregate import aggregate, assign_areas, overall
 from .config import Settings, find_raw_dir
 from .datasets import Inputs, load_offline
-from .errors import MissingDataError
+from .errors import DataFileError, MissingDataError
 from .io import staged_dir
 from .network import ProfileGraph, WalkNetwork, build_network, profile_graph
 from .raster import compute_surfaces, service_areas, summarise_surface, write_geotiff
@@ -107,6 +107,12 @@ def analyse(
     addresses = inputs.osm.addresses
     origins = addresses.loc[addresses.within(shape)]
     log.info("%d adressen in de gemeente", len(origins))
+    if origins.empty:
+        raise DataFileError(
+            inputs.paths.get("gemeentegrens", "<gemeentegrens>"),
+            f"geen enkel adrespunt ligt binnen de gemeentegrens ({len(addresses)} in de omgeving)",
+            field="geometry", fix="controleer of de gemeentegrens bij deze gemeente hoort en het CRS klopt",
+        )
     graphs: dict[str, ProfileGraph] = {}
     access: dict[str, Accessibility] = {}
     frames = []
@@ -128,6 +134,15 @@ def analyse(
 
     t0 = time.perf_counter()
     areas, area_stats = assign_areas(origins, inputs.buurten, inputs.wijken)
+    outside = area_stats["buiten_buurt"]
+    if outside > settings.plausibiliteit.max_aandeel_buiten_buurt * len(origins):
+        raise DataFileError(
+            inputs.paths.get("buurten", "<buurten>"),
+            f"{outside} van de {len(origins)} adressen in de gemeente liggen in geen enkele buurt "
+            f"(toegestaan: {settings.plausibiliteit.max_aandeel_buiten_buurt:.0%})",
+            field="geometry",
+            fix="controleer of de buurten bij deze gemeente horen en op de goede plek liggen (CRS, verschuiving)",
+        )
     keep = [c for c in ("housenumber", "street", "postcode") if c in origins and origins[c].notna().any()]
     adressen = gpd.GeoDataFrame(
         pd.concat([origins[keep].rename(columns={"housenumber": "huisnummer"}), areas, *frames], axis=1),

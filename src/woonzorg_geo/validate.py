@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pyogrio
 import shapely
 
@@ -114,3 +115,60 @@ def ensure_crs(gdf: gpd.GeoDataFrame, *, name: str, crs: str = RD_NEW) -> gpd.Ge
     if gdf.crs is None:
         raise NoCrsError(f"{name}: geen CRS; zet er een met .set_crs(...)")
     return gdf if gdf.crs == crs else gdf.to_crs(crs)
+
+
+def check_points_near(
+    points: gpd.GeoDataFrame,
+    area: shapely.Geometry,
+    *,
+    path: str | Path,
+    what: str,
+    max_km: float,
+    max_share: float,
+) -> int:
+    """Check that a point source lies around the study area.
+
+    A source may cover more than the gemeente (a region's bus stops), but points thousands of
+    kilometres away are broken data (latitude and longitude swapped, another CRS) that would
+    silently drop voorzieningen from the answer.
+
+    Parameters
+    ----------
+    points
+        The source's points (any CRS; compared in EPSG:28992).
+    area
+        The study area in EPSG:28992.
+    path, what
+        The file and a Dutch description, for the message.
+    max_km
+        Points further than this from ``area`` are far.
+    max_share
+        More than this share of far points is an error; fewer are logged as a warning.
+
+    Returns
+    -------
+    int
+        The number of far points.
+
+    Raises
+    ------
+    DataFileError
+        When the share of far points is above ``max_share``.
+    """
+    if points is None or points.empty:
+        return 0
+    pts = points.geometry.to_crs(RD_NEW) if points.crs is not None else points.geometry
+    d = pts.distance(area).to_numpy() / 1000.0
+    far = ~(d <= max_km)  # NaN (empty or broken geometry) counts as far
+    n_far = int(far.sum())
+    if n_far and n_far / len(points) > max_share:
+        raise DataFileError(
+            path,
+            f"{n_far} van de {len(points)} punten van {what} liggen meer dan {max_km:g} km van de gemeente "
+            f"(mediaan {float(np.nanmedian(d)):,.0f} km)".replace(",", "."),
+            fix="controleer de coördinaten (zijn lengte- en breedtegraad verwisseld?) en het CRS",
+        )
+    if n_far:
+        log.warning("%s: %d van de %d punten van %s liggen meer dan %g km van de gemeente; die worden genegeerd",
+                    path, n_far, len(points), what, max_km)
+    return n_far

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from . import RD_NEW
+from .config import build_settings
 from .errors import SettingsError
 from .sources.osm import OSMData
 from .validate import ensure_crs
@@ -42,20 +43,15 @@ def parse_rules(doc: dict[str, Any], *, source: str = "voorzieningen.toml") -> d
     table = doc.get("categorie")
     if not isinstance(table, dict) or not table:
         raise SettingsError(f"{source}: tabel [categorie.<naam>] ontbreekt")
-    allowed = set(CategoryRule.__dataclass_fields__) - {"name"}
     rules = {}
     for name, vals in table.items():
-        unknown = set(vals) - allowed
-        if unknown:
-            raise SettingsError(f"{source}: categorie.{name}: onbekende sleutel(s) {sorted(unknown)}")
-        for tag in vals.get("osm_tags", []):
+        if not isinstance(vals, dict):
+            raise SettingsError(f"{source}: categorie.{name}: verwacht een tabel [categorie.{name}]")
+        rule = build_settings(CategoryRule, {"label": name, **vals, "name": name}, f"{source}: categorie.{name}")
+        for tag in rule.osm_tags:
             if "=" not in tag:
                 raise SettingsError(f"{source}: categorie.{name}.osm_tags: {tag!r} moet 'sleutel=waarde' zijn")
-        kw = {k: tuple(v) if isinstance(v, list) else v for k, v in vals.items()}
-        kw.setdefault("label", name)
-        if "merge_m" in kw:
-            kw["merge_m"] = float(kw["merge_m"])
-        rules[name] = CategoryRule(name=name, **kw)
+        rules[name] = rule
     return rules
 
 

@@ -1,0 +1,122 @@
+"""Damaged data that still parses must stop the run with a clear message, never give a plausible wrong answer.
+
+Each case copies the real data folder as links, damages one input, runs the command as a user
+would and asserts: exit code 2, a one-line Dutch message naming the file (or option) and the fix,
+no traceback, and no output written.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from woonzorg_geo.cli import main
+
+pytestmark = pytest.mark.realdata
+
+
+def _mirror(raw: Path, dst: Path) -> Path:
+    """The raw data folder as symbolic links, one per top-level dataset folder."""
+    dst.mkdir()
+    for p in raw.iterdir():
+        (dst / p.name).symlink_to(p)
+    return dst
+
+
+def _own_copy(root: Path, rel: str) -> Path:
+    """Replace the link of one dataset folder by a real copy, so one file in it can be damaged."""
+    folder = root / rel.split("/")[0]
+    target = folder.resolve()
+    folder.unlink()
+    shutil.copytree(target, folder)
+    return root / rel
+
+
+def _swap_gtfs_lat_lon(root: Path, settings) -> str:
+    """Every operator's stops with latitude and longitude swapped (236 OV stops became 2)."""
+    import csv
+
+    folder = _own_copy(root, settings.data.gtfs_stops)
+    for path in sorted(folder.glob("*.txt")):
+        with path.open(encoding="utf-8", newline="") as fh:
+            rows = list(csv.DictReader(fh))
+        for r in rows:
+            r["stop_lat"], r["stop_lon"] = r["stop_lon"], r["stop_lat"]
+        with path.open("w", encoding="utf-8", newline="") as fh:
+            w = csv.DictWriter(fh, fieldnames=list(rows[0]))
+            w.writeheader()
+            w.writerows(rows)
+    return folder.name
+
+
+def _shift_buurten(root: Path, settings, dx: float = 17000) -> str:
+    path = _own_copy(root, settings.data.buurten)
+    doc = json.loads(path.read_text(encoding="utf-8"))
+
+    def shift(c):  # noqa: ANN001, ANN202
+        return [c[0] + dx, c[1]] if isinstance(c[0], (int, float)) else [shift(x) for x in c]
+
+    for feat in doc["features"]:
+        feat["geometry"]["coordinates"] = shift(feat["geometry"]["coordinates"])
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    return path.name
+
+
+def _shift_gemeentegrens(root: Path, settings) -> str:
+    path = _own_copy(root, settings.data.gemeentegrens)
+    doc = json.loads(path.read_text(encoding="utf-8"))
+
+    def shift(c):  # noqa: ANN001, ANN202
+        return [c[0] + 3.0, c[1]] if isinstance(c[0], (int, float)) else [shift(x) for x in c]
+
+    geoms = [f["geometry"] for f in doc["features"]] if "features" in doc else [doc.get("geometry", doc)]
+    for g in geoms:
+        g["coordinates"] = shift(g["coordinates"])
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    return path.name
+
+
+def _delete_centre_tile(root: Path, settings) -> str:
+    from woonzorg_geo.sources.osm_tiles import lonlat_to_tile
+
+    x, y = lonlat_to_tile(6.5630, 52.9960, 14)
+    tiles = root / "tiles_copy" / "14"
+    src = (root / settings.data.osm_tiles / "14").resolve()
+    for p in src.glob("*/*.pbf"):
+        if (p.parent.name, p.stem) != (str(x), str(y)):
+            (tiles / p.parent.name).mkdir(parents=True, exist_ok=True)
+            (tiles / p.parent.name / p.name).symlink_to(p)
+    return f"14/{x}/{y}.pbf"
+
+
+DAMAGE: dict[str, tuple[Callable[[Path, object], str], str]] = {
+    # name: (damage, extra settings TOML)
+    "gtfs_lat_lon_verwisseld": (_swap_gtfs_lat_lon, ""),
+    "buurten_17_km_verschoven": (_shift_buurten, ""),
+    # overlaps the gemeente still for most of it, but puts thousands of homes in no buurt
+    "buurten_1_km_verschoven": (lambda root, s: _shift_buurten(root, s, dx=1000), ""),
+    "gemeentegrens_verschoven": (_shift_gemeentegrens, ""),
+    "tile_in_het_centrum_weg": (_delete_centre_tile, '[data]\nosm_tiles = "tiles_copy"\n'),
+}
+
+
+@pytest.mark.parametrize("case", sorted(DAMAGE))
+def test_damaged_data_stops_the_run(case, raw_dir, settings, tmp_path, capsys):
+    damage, extra = DAMAGE[case]
+    root = _mirror(raw_dir, tmp_path / "raw")
+    named = damage(root, settings)
+    args = ["--stil", "--data", str(root)]
+    if extra:
+        (tmp_path / "s.toml").write_text(extra, encoding="utf-8")
+        args += ["--instellingen", str(tmp_path / "s.toml")]
+    out, maps = tmp_path / "output", tmp_path / "maps"
+    code = main([*args, "analyse", "--out", str(out), "--kaarten", str(maps), "--geen-rasters"])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert named in err and "Oplossing" in err
+    assert "Traceback" not in err
+    assert not out.exists() and not maps.exists()
