@@ -120,3 +120,58 @@ def test_damaged_data_stops_the_run(case, raw_dir, settings, tmp_path, capsys):
     assert named in err and "Oplossing" in err
     assert "Traceback" not in err
     assert not out.exists() and not maps.exists()
+
+
+# --- options and paths: refused before any work, with the option named --------------------------
+
+def _file(tmp_path: Path) -> Path:
+    f = tmp_path / "een_bestand.txt"
+    f.write_text("x")
+    return f
+
+
+PATH_CASES = {
+    "out_is_a_file": (lambda t: ["analyse", "--out", str(_file(t))], "--out"),
+    "out_is_empty": (lambda t: ["analyse", "--out", ""], "--out is leeg"),
+    "out_below_a_file": (lambda t: ["analyse", "--out", str(_file(t) / "sub")], "--out"),
+    "out_not_writable": (lambda t: ["analyse", "--out", "/proc/woonzorg_uitvoer"], "kan hier niet schrijven"),
+    "kaarten_is_a_file": (lambda t: ["analyse", "--out", str(t / "o"), "--kaarten", str(_file(t))], "--kaarten"),
+    "locaties_out_is_a_file": (lambda t: ["locaties", "--out", str(_file(t))], "--out"),
+    "kaarten_target_is_a_file": (lambda t: ["kaarten", "--uit", str(t), "--kaarten", str(_file(t))], "--kaarten"),
+    "voorzieningen_not_gpkg": (lambda t: ["voorzieningen", "--out", str(t / "v.csv")], ".gpkg"),
+    "voorzieningen_out_is_a_dir": (lambda t: ["voorzieningen", "--out", str(t / "d.gpkg")], "is een map"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(PATH_CASES))
+def test_bad_output_paths_are_refused_before_any_work(case, raw_dir, tmp_path, capsys, monkeypatch):
+    def no_work(*a, **k):  # noqa: ANN002, ANN003, ANN202
+        raise AssertionError("data was loaded before the output path was checked")
+
+    monkeypatch.setattr("woonzorg_geo.pipeline.load_inputs", no_work)
+    monkeypatch.setattr("woonzorg_geo.datasets.load_offline", no_work)
+    (tmp_path / "d.gpkg").mkdir()
+    make, needle = PATH_CASES[case]
+    before = sorted(p.name for p in tmp_path.iterdir())
+    code = main(["--stil", "--data", str(raw_dir), *make(tmp_path)])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert needle in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name != "een_bestand.txt") == \
+        [n for n in before if n != "een_bestand.txt"]
+
+
+def test_unexpected_error_is_one_line_and_debug_shows_the_traceback(raw_dir, tmp_path, capsys, monkeypatch):
+    def boom(*a, **k):  # noqa: ANN002, ANN003, ANN202
+        raise ZeroDivisionError("stuk")
+
+    monkeypatch.setattr("woonzorg_geo.pipeline.load_inputs", boom)
+    args = ["--stil", "--data", str(raw_dir), "analyse", "--out", str(tmp_path / "o"), "--kaarten",
+            str(tmp_path / "k")]
+    assert main(args) == 1
+    err = capsys.readouterr().err
+    assert "Onverwachte fout" in err and "ZeroDivisionError: stuk" in err and "--debug" in err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+    with pytest.raises(ZeroDivisionError):
+        main(["--debug", *args])

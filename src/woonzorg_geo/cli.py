@@ -10,6 +10,7 @@ from pathlib import Path
 
 from . import __version__
 from .errors import WoonzorgError
+from .io import check_output_dir, check_output_file
 
 log = logging.getLogger("woonzorg_geo")
 
@@ -50,10 +51,8 @@ def cmd_voorzieningen(args: argparse.Namespace) -> int:
     from .io import write_gpkg
     from .voorzieningen import count_inside
 
+    out = check_output_file(args.out, option="--out", suffix=".gpkg")
     settings = _settings(args)
-    out = Path(args.out)
-    if out.suffix.lower() != ".gpkg":
-        raise WoonzorgError(f"{out}: het uitvoerbestand moet op .gpkg eindigen")
     if args.online:
         from .online import load_online
 
@@ -85,6 +84,9 @@ def cmd_analyse(args: argparse.Namespace) -> int:
 
     from .pipeline import analyse, load_inputs, summary_text, write_outputs
 
+    check_output_dir(args.out, option="--out")
+    if not args.geen_kaarten:
+        check_output_dir(args.kaarten, option="--kaarten")
     settings = _settings(args)
     if args.gemeente and args.gemeente.lower() not in (settings.gemeente.naam.lower(), settings.gemeente.code.lower()):
         raise WoonzorgError(
@@ -124,6 +126,8 @@ def cmd_locaties(args: argparse.Namespace) -> int:
     from .sites import find_sites
     from .validate import read_vector
 
+    check_output_dir(args.out, option="--out")
+    check_output_dir(args.kaarten, option="--kaarten")
     settings = _settings(args)
     if args.top < 1:
         raise WoonzorgError(f"--top moet minstens 1 zijn, kreeg {args.top}")
@@ -161,6 +165,7 @@ def cmd_kaarten(args: argparse.Namespace) -> int:
     from .maps import write_maps
     from .maps.themes import balance_classes
 
+    check_output_dir(args.kaarten, option="--kaarten")
     settings = _settings(args)
     paths = write_maps(args.uit, args.kaarten, gemeente=settings.gemeente.naam,
                        offline=True if args.offline else None,
@@ -227,6 +232,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--uitgebreid", dest="verbose", action="count", default=1,
                         help="meer meldingen")
     parser.add_argument("--stil", action="store_true", help="alleen waarschuwingen en fouten")
+    parser.add_argument("--debug", action="store_true",
+                        help="bij een onverwachte fout de volledige technische foutmelding tonen")
     sub = parser.add_subparsers(dest="commando", metavar="COMMANDO")
 
     p = sub.add_parser("data", help="overzicht van de gegevensbronnen (bron, datum, licentie, aantallen)")
@@ -295,7 +302,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 0
-    _setup_logging(args.verbose, args.stil)
+    _setup_logging(3 if args.debug else args.verbose, args.stil)
     try:
         return int(args.func(args))
     except WoonzorgError as exc:
@@ -304,6 +311,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("Afgebroken.", file=sys.stderr)
         return 130
+    except OSError as exc:
+        if args.debug:
+            raise
+        where = f" {exc.filename}" if exc.filename else ""
+        print(f"Fout: kan{where} niet lezen of schrijven ({exc.strerror or exc}). Oplossing: controleer het pad, "
+              "de rechten en de vrije schijfruimte", file=sys.stderr)
+        return 2
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, not a traceback
+        if args.debug:
+            raise
+        print(f"Onverwachte fout in 'woonzorg-geo {args.commando}': {type(exc).__name__}: {exc}. Meld dit bij de "
+              "beheerders van woonzorg_geo, met de uitvoer van hetzelfde commando met --debug erbij.",
+              file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":  # pragma: no cover

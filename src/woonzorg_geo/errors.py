@@ -58,3 +58,11 @@ class GeocodeError(WoonzorgError, LookupError):
 
 class ToetsError(WoonzorgError, ValueError):
     """Bad input for the toets: unknown type, omvang below 1, a site outside the gemeente."""
+
+
+class OutputLockedError(WoonzorgError, RuntimeError):
+    """Another run is writing into the same output folder."""
+
+
+class OutputPathError(WoonzorgError, ValueError):
+    """An output path that cannot be used: empty, a file, or not writable."""

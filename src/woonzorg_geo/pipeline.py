@@ -305,7 +305,7 @@ def write_outputs(a: Analysis, out_dir: str | Path, *, rasters: bool = True) -> 
     s = a.settings
     out_dir = Path(out_dir)
     t0 = time.perf_counter()
-    with staged_dir(out_dir) as tmp:
+    with staged_dir(out_dir, replace_set=True, manifest=_manifest(a)) as tmp:
         layers: dict[str, gpd.GeoDataFrame] = {}
         layers["adressen"] = a.adressen
         layers["buurten"] = a.buurten
@@ -352,6 +352,27 @@ def write_outputs(a: Analysis, out_dir: str | Path, *, rasters: bool = True) -> 
         )
         files = sorted(p.relative_to(tmp) for p in tmp.rglob("*") if p.is_file())
     return [out_dir / f for f in files]
+
+
+def _manifest(a: Analysis) -> dict[str, Any]:
+    """What a run's output was made from: program, gemeente, settings, profiles and data versions."""
+    from datetime import datetime, timezone
+
+    from . import __version__
+    from .datasets import CATALOGUE
+
+    s = a.settings
+    data = {key: {"pad": str(path), **{k: CATALOGUE[key][k] for k in ("bron", "datum") if key in CATALOGUE}}
+            for key, path in a.inputs.paths.items()}
+    return {
+        "programma": f"woonzorg_geo {__version__}",
+        "gemaakt": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "gemeente": {"code": s.gemeente.code, "naam": s.gemeente.naam},
+        "instellingen": s.source,
+        "profielen": list(a.access),
+        "norm_m": s.bereikbaarheid.norm_m,
+        "gegevens": data or {"bron": a.inputs.osm.source},
+    }
 
 
 def _json_default(obj: object) -> object:
