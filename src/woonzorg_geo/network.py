@@ -230,7 +230,8 @@ def find_islands(net: WalkNetwork, *, edge_mask: np.ndarray | None = None) -> Is
     sizes = pd.DataFrame({"knopen": nodes, "lengte_m": length})
     sizes = sizes.loc[sizes["knopen"] > 0].sort_values("lengte_m", ascending=False)
     sizes.index.name = "eiland"
-    return Islands(label=label, sizes=sizes, largest=int(sizes.index[0]))
+    largest = int(sizes.index[0]) if len(sizes) else -1  # -1: no edge at all
+    return Islands(label=label, sizes=sizes, largest=largest)
 
 
 @dataclass(frozen=True)
@@ -290,8 +291,11 @@ def profile_graph(net: WalkNetwork, profile: Profile) -> ProfileGraph:
     islands = find_islands(net, edge_mask=usable)
     in_largest = islands.label[net.u] == islands.largest
     mask = usable & in_largest & snap_mask
-    log.info(
-        "profiel %s: %d eilanden; grootste %.1f%% van de lengte",
-        profile.name, islands.n, 100 * islands.sizes["lengte_m"].iloc[0] / islands.sizes["lengte_m"].sum(),
-    )
+    if islands.n == 0:
+        log.warning("profiel %s: geen enkel segment bruikbaar; alles is onbereikbaar", profile.name)
+    else:
+        log.info(
+            "profiel %s: %d eilanden; grootste %.1f%% van de lengte",
+            profile.name, islands.n, 100 * islands.sizes["lengte_m"].iloc[0] / islands.sizes["lengte_m"].sum(),
+        )
     return ProfileGraph(net=net, profile=profile, edge_mask=mask, islands=islands, snap_mask=snap_mask)
