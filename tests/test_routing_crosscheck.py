@@ -71,6 +71,7 @@ class Reference:
     nodes: np.ndarray  # node ids of the largest part
     node_tree: cKDTree
     seam_gaps: np.ndarray  # lengths of the seam links (m)
+    all_seg_tree: shapely.STRtree  # segments of every part, islands included
 
 
 def _tile_bounds(tiles: np.ndarray) -> np.ndarray:
@@ -115,6 +116,7 @@ def build_reference(raw_dir, gemeente: gpd.GeoDataFrame, walk_classes) -> Refere
     length = np.hypot(*(xy[a] - xy[b]).T)  # parallel lines between two nodes have the same length
     graph = nx.Graph()
     graph.add_weighted_edges_from(zip(a.tolist(), b.tolist(), length.tolist(), strict=True))
+    every = shapely.STRtree(shapely.linestrings(np.stack([xy[a], xy[b]], axis=1)))
     graph = graph.subgraph(max(nx.connected_components(graph), key=len)).copy()
     seg = np.array(list(graph.edges()), dtype=np.int64)
     nodes = np.fromiter(graph.nodes, dtype=np.int64)
@@ -123,6 +125,7 @@ def build_reference(raw_dir, gemeente: gpd.GeoDataFrame, walk_classes) -> Refere
         seg_tree=shapely.STRtree(shapely.linestrings(np.stack([xy[seg[:, 0]], xy[seg[:, 1]]], axis=1))),
         nodes=nodes, node_tree=cKDTree(xy[nodes]),
         seam_gaps=np.hypot(*(xy[seam_node[pairs[:, 0]]] - xy[seam_node[pairs[:, 1]]]).T),
+        all_seg_tree=every,
     )
 
 
@@ -197,7 +200,14 @@ def crosscheck(raw_dir, assen_inputs, assen_analysis, settings):
     vz = vz.loc[vz["categorie"].isin(settings.bereikbaarheid.categories)]
     origins = snap_to_nodes(ref, sample.get_coordinates().to_numpy())
     dest = snap_to_nodes(ref, vz.get_coordinates().to_numpy())
-    return ref, sample, suffix, vz, origins, dest
+    # voorzieningen nearer to an island than to the largest part (3 in Assen: Albert Heijn Rondgang,
+    # two schools): both here and in the package they are reached via the largest part; named in
+    # the failure message, since snapping them onto the island would make them unreachable
+    pts = vz.geometry.to_numpy()
+    to_all = ref.all_seg_tree.query_nearest(pts, return_distance=True, all_matches=False)[1]
+    to_main = ref.seg_tree.query_nearest(pts, return_distance=True, all_matches=False)[1]
+    by_island = set(vz.index[to_all < to_main - 0.01])
+    return ref, sample, suffix, vz, origins, dest, by_island
 
 
 def _categories():
@@ -215,7 +225,7 @@ def test_distances_agree_with_an_independent_networkx_graph(crosscheck, cat):
     its segment or to the wrong end, a destination not split into its segment, a lost connection
     (seams, rounding of nodes), a wrong nearest voorziening: each moves d_pkg out of the band.
     """
-    ref, sample, suffix, vz, origins, dest = crosscheck
+    ref, sample, suffix, vz, origins, dest, by_island = crosscheck
     parts = COMPOSITES.get(cat, (cat,))
     mask = vz["categorie"].isin(parts).to_numpy()
     ids = vz.index.to_numpy()[mask]
@@ -229,6 +239,7 @@ def test_distances_agree_with_an_independent_networkx_graph(crosscheck, cat):
     up = origins.extra_via_node + via_node.reindex(x_pkg).to_numpy(dtype=float) + eps  # d_ref - d_pkg
     down = origins.extra_via_edge + via_edge.reindex(x_ref).to_numpy(dtype=float) + eps  # d_pkg - d_ref
     missing = np.isnan(d_pkg)
+    island = np.isin(x_ref, list(by_island))
     checked = ~missing & np.isfinite(up) & np.isfinite(down) & np.isfinite(d_ref)
     diff = d_pkg - d_ref
     bad = checked & ((-diff > up) | (diff > down))
@@ -249,6 +260,7 @@ def test_distances_agree_with_an_independent_networkx_graph(crosscheck, cat):
     assert missing.mean() < 0.01, report
     assert n_checked >= (1 - MAX_UNCHECKED_SHARE) * SAMPLE, report
     assert min(noticed) >= NOTICE_SHARE * n_checked, report
-    worst = pd.DataFrame({"d_pkg": d_pkg, "d_ref": d_ref, "up": up, "down": down}, index=sample.index)[bad]
+    worst = pd.DataFrame({"d_pkg": d_pkg, "d_ref": d_ref, "up": up, "down": down, "x_ref": x_ref,
+                          "x_ref_by_island": island}, index=sample.index)[bad]
     # (almost) all: a tie between two equally near segments can put q elsewhere than the package did
     assert bad.sum() <= 0.001 * n_checked, f"{report}\n{worst.head(10)}"
