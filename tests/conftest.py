@@ -1,4 +1,4 @@
-"""Shared fixtures: the real data in ../shared (skipped where absent) and small synthetic inputs."""
+"""Shared fixtures: the real data in ../shared (skipped where absent, failing in CI) and small inputs."""
 
 from __future__ import annotations
 
@@ -10,27 +10,54 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 
 
-def _find_raw() -> Path | None:
+def in_ci() -> bool:
+    """True when the environment variable CI says so (``true``, ``1`` or ``yes``, any case)."""
+    return os.environ.get("CI", "").strip().lower() in {"true", "1", "yes"}
+
+
+def find_real_data() -> tuple[Path | None, str]:
+    """The real raw data folder, or None and why it is not usable.
+
+    The folder is ``WOONZORG_DATA`` when that is set (and then only that: a wrong value is not
+    covered up by another folder), else the first ``shared/geodata/raw`` above the repository.
+    It counts as present when every file the default settings name under ``[data]`` is in it.
+    """
     env = os.environ.get("WOONZORG_DATA")
-    if env and Path(env).is_dir():
-        return Path(env)
-    for parent in [REPO, *REPO.parents]:
-        cand = parent / "shared" / "geodata" / "raw"
-        if cand.is_dir():
-            return cand
-    return None
+    if env:
+        folder: Path | None = Path(env).expanduser()
+        where = f"WOONZORG_DATA={env}"
+    else:
+        folder = next((p / "shared" / "geodata" / "raw" for p in [REPO, *REPO.parents]
+                       if (p / "shared" / "geodata" / "raw").is_dir()), None)
+        where = "../shared/geodata/raw"
+        if folder is None:
+            return None, f"real data: no {where} above {REPO} and WOONZORG_DATA is not set"
+    if not folder.is_dir():
+        return None, f"real data: {where} is not a folder"
+    from woonzorg_geo.config import load_settings
+    from woonzorg_geo.datasets import resolve_paths
 
-
-RAW = _find_raw()
-SKIP_REAL = "real data: ../shared/geodata/raw (or WOONZORG_DATA) is not present on this machine"
+    missing = [f"{key} ({path})" for key, path in resolve_paths(load_settings(), raw_dir=folder).items()
+               if not path.exists()]
+    if missing:
+        return None, f"real data: {where} lacks {', '.join(missing)}"
+    return folder, ""
 
 
 @pytest.fixture(scope="session")
 def raw_dir() -> Path:
-    """The real raw data folder; tests that need it skip with a reason where it is absent."""
-    if RAW is None:
-        pytest.skip(SKIP_REAL)
-    return RAW
+    """The real raw data folder.
+
+    Where it is absent, the tests that need it skip with the reason; in CI (``CI=true``) they fail
+    instead, so a CI run without the data cannot pass by skipping them.
+    """
+    folder, why = find_real_data()
+    if folder is None:
+        if in_ci():
+            pytest.fail(f"{why} (CI={os.environ['CI']}: the real-data tests must run here; "
+                        "set WOONZORG_DATA to the raw data folder)", pytrace=False)
+        pytest.skip(why)
+    return folder
 
 
 @pytest.fixture(scope="session")

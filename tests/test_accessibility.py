@@ -154,21 +154,3 @@ def test_network_distance_at_least_straight_line(assen_access, assen_inputs):
         ok = np.isfinite(res.origin_dist)
         assert ok.mean() > 0.99, cat
         assert (res.origin_dist[ok] >= straight[ok] - 1e-6).all(), cat
-
-
-@pytest.mark.realdata
-def test_agrees_with_networkx_multi_source_dijkstra(assen_access):
-    """Every node, every category: within 0.5 m of networkx (osmnx's routing engine)."""
-    import networkx as nx
-
-    acc, _ = assen_access
-    graph = nx.from_scipy_sparse_array(acc.routing.matrix)
-    for cat, res in acc.categories.items():
-        parts = ("ov_halte", "treinstation") if cat == "ov" else (cat,)
-        sources = acc.routing.dest_node[np.isin(acc.dest_cat, parts)]
-        ref = nx.multi_source_dijkstra_path_length(graph, set(sources.tolist()))
-        nodes = np.fromiter(ref.keys(), dtype=np.int64)
-        dist = np.fromiter(ref.values(), dtype=float)
-        assert np.abs(res.node_dist[nodes] - dist).max() < 0.5, cat
-        unreached = np.setdiff1d(np.arange(acc.routing.n_nodes), nodes)
-        assert np.isinf(res.node_dist[unreached]).all(), cat

@@ -51,6 +51,48 @@ def test_missing_values_are_left_out_not_zero():
     assert lenient.value["W1"] == pytest.approx((-1.2247449 - 3.0) / 4)
 
 
+def test_renormalised_not_zero_filled():
+    # W1 lacks b (weight 3): renormalised its index is z(a) = +1.2247; a bug that fills the
+    # missing z with 0 gives a quarter of that, one that drops the row gives NaN
+    table = pd.DataFrame({"a": [3.0, 1.0, 2.0], "b": [np.nan, 10.0, 40.0]}, index=["W1", "W2", "W3"])
+    res = composite_index(table, [Indicator("a"), Indicator("b", gewicht=3.0)], min_weight_share=0.25)
+    assert res.value["W1"] == pytest.approx(1.2247449)
+    # W2: z(a) = -1.2247, z(b) among the two present = -1 → (-1.2247 - 3) / 4
+    assert res.value["W2"] == pytest.approx((-1.2247449 - 3.0) / 4)
+    assert res.used_weight_share.tolist() == pytest.approx([0.25, 1.0, 1.0])
+
+
+def test_min_weight_share_is_inclusive():
+    # catches '>' for '≥', and a share taken over the indicators instead of their weights
+    table = pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": [1.0, np.nan, 5.0], "c": [2.0, np.nan, 1.0]},
+                         index=["W1", "W2", "W3"])
+    # W2 has data for 2 of the 4 weight units, but for only 1 of the 3 indicators
+    inds = [Indicator("a", gewicht=2.0), Indicator("b"), Indicator("c")]
+    assert np.isfinite(composite_index(table, inds, min_weight_share=0.5).value["W2"])
+    assert np.isnan(composite_index(table, inds, min_weight_share=0.51).value["W2"])
+    assert np.isfinite(composite_index(table, inds, min_weight_share=0.51).value["W1"])
+    nothing = composite_index(table.assign(a=np.nan), inds, min_weight_share=0.0)
+    assert np.isnan(nothing.value["W2"])  # no data at all is never an index of 0
+
+
+def test_direction_flips_the_sign():
+    # catches richting ignored or applied twice
+    table = pd.DataFrame({"a": [1.0, 4.0, 2.0, 9.0], "b": [3.0, 1.0, 2.0, 2.0]}, index=list("PQRS"))
+    up = composite_index(table, [Indicator("a"), Indicator("b", gewicht=2.0)], min_weight_share=0.5)
+    down = composite_index(table, [Indicator("a", richting=-1), Indicator("b", richting=-1, gewicht=2.0)],
+                           min_weight_share=0.5)
+    assert down.value.tolist() == pytest.approx((-up.value).tolist())
+    half = composite_index(table, [Indicator("a", richting=-1), Indicator("b", gewicht=2.0)],
+                           min_weight_share=0.5)
+    za, zb = zscores(table["a"]), zscores(table["b"])
+    assert half.value.tolist() == pytest.approx(((-za + 2 * zb) / 3).tolist())
+
+
+def test_constant_indicator_scores_zero():
+    # catches a division by a zero standard deviation (inf/NaN would poison every index)
+    assert zscores(pd.Series([5.0, 5.0, np.nan])).tolist()[:2] == [0.0, 0.0]
+
+
 def test_balance_labels():
     lab = balance_label(pd.Series([-2.0, -0.5, 0.0, 0.5, 1.5, np.nan]), S)
     assert lab.tolist() == ["sterk onder druk", "onder druk", "in evenwicht", "veerkrachtig",
@@ -152,17 +194,75 @@ def test_shipped_tables_read():
     assert np.isnan(w.loc["WK010603", "welzijn_trajecten"])  # empty in the report = missing
 
 
+def _reference_index(table: pd.DataFrame, indicators, min_share: float) -> pd.Series:
+    """A second, plain numpy implementation of the weighted mean of z-scores (for wiring checks)."""
+    z = np.column_stack([
+        ind.richting * (table[ind.kolom] - table[ind.kolom].mean()) / table[ind.kolom].std(ddof=0)
+        for ind in indicators
+    ])
+    w = np.array([ind.gewicht for ind in indicators])
+    present = np.isfinite(z)
+    wsum = (present * w).sum(axis=1)
+    value = np.where(present, z, 0.0) @ w / np.where(wsum > 0, wsum, np.nan)
+    return pd.Series(np.where(wsum / w.sum() >= min_share, value, np.nan), index=table.index)
+
+
 @pytest.mark.realdata
-def test_assen_overlays(assen_analysis):
+def test_assen_overlays_are_computed_from_the_joined_figures(assen_analysis):
+    # catches: the pipeline computing the indices from another table than the wijken it writes
+    # (a wrong join, the buurten, a stale column), or with other weights than the settings
     w, b = assen_analysis.wijken, assen_analysis.buurten
+    s = assen_analysis.settings.overlays
     assert w[["draaglast", "draagkracht", "balans"]].notna().all().all()
-    assert set(w["balans_klasse"]) <= set(S.balans_labels)
-    assert b["focus"].notna().all() and b["veerkracht"].notna().all() and len(b) == 109
-    # the report: vulnerability concentrates in Lariks, Noorderpark and Centrum
-    top3 = w.sort_values("draaglast", ascending=False)["naam"].head(3).tolist()
-    assert "Lariks" in top3
-    assert b.loc["BU01060504", "focus"] == "hoog"  # Baggelhuizen Noord
-    assert "Baggelhuizen Noord" in w.loc["WK010605", "focus_buurten"]
+    for kind in ("draaglast", "draagkracht"):
+        ref = _reference_index(w, getattr(s, kind), s.min_gewicht_aandeel)
+        assert np.allclose(w[kind], ref, atol=1e-9), kind
+    assert np.allclose(w["balans"], w["draagkracht"] - w["draaglast"])
+    assert set(w["balans_klasse"]) <= set(s.balans_labels)
+    assert b["focus"].isin(["hoog", "midden", "laag"]).all()
+    assert b["veerkracht"].isin(["laag", "midden", "hoog"]).all()
+    # catches: the report's buurt signals keyed to another CBS year than the buurten (then they
+    # would silently drop out and every buurt would look quiet)
+    signals = read_signals(s.buurtsignalen)
+    assert set(signals["buurtcode"]) <= set(b.index)
+    flagged = b.loc[b["signalen"] != ""]
+    assert len(flagged) == signals["buurtcode"].nunique()
+
+
+@pytest.mark.realdata
+def test_accessibility_indicators_move_draagkracht(assen_analysis):
+    """The draagkracht indicators this package computes (not the report's) reach the index.
+
+    Catches: the accessibility column missing or misnamed in the wijken (composite_index then
+    counts it as missing and the index silently ignores it), the wrong profile's share fed in,
+    or its direction reversed.
+    """
+    from woonzorg_geo.overlays import read_wijkcijfers
+
+    s = assen_analysis.settings.overlays
+    w = assen_analysis.wijken
+    adr = assen_analysis.adressen
+    report_cols = set(read_wijkcijfers(s.wijkcijfers).columns)
+    ours = [ind for ind in s.draagkracht if ind.kolom not in report_cols]
+    assert ours, "no computed accessibility indicator in [overlays.draagkracht]"
+    for ind in ours:
+        assert w[ind.kolom].notna().all(), ind.kolom
+        # the share is the one of the addresses (share of True per wijk, in %)
+        flag = ind.kolom.removeprefix("pct_")
+        share = 100 * adr[flag].astype(float).groupby(adr["wijkcode"]).mean()
+        assert np.allclose(w[ind.kolom], share.reindex(w.index)), ind.kolom
+        base = wijk_indices(w, s)
+        for code in w.index:
+            for delta in (+10.0, -10.0):
+                moved = w.copy()
+                moved.loc[code, ind.kolom] = np.clip(w.loc[code, ind.kolom] + delta, 0, 100)
+                if moved.loc[code, ind.kolom] == w.loc[code, ind.kolom]:
+                    continue
+                alt = wijk_indices(moved, s)
+                step = np.sign(moved.loc[code, ind.kolom] - w.loc[code, ind.kolom]) * ind.richting
+                assert np.sign(alt.loc[code, "draagkracht"] - base.loc[code, "draagkracht"]) == step
+                assert np.sign(alt.loc[code, "balans"] - base.loc[code, "balans"]) == step
+                assert (alt["draaglast"] == base["draaglast"]).all()  # not a load indicator
 
 
 @pytest.mark.realdata

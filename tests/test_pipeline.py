@@ -15,7 +15,7 @@ CATS = ["ov_halte", "treinstation", "supermarkt", "huisarts", "apotheek", "tanda
         "ontmoetingsplek", "ov"]
 
 
-def test_analyse_writes_every_output(assen_output, assen_inputs):
+def test_analyse_writes_every_output(assen_output, assen_inputs, settings):
     out = assen_output
     layers = set(gpd.list_layers(out / "woonzorg.gpkg")["name"])
     assert {"adressen", "buurten", "wijken", "voorzieningen", "netwerk", "servicegebieden"} <= layers
@@ -27,8 +27,8 @@ def test_analyse_writes_every_output(assen_output, assen_inputs):
         assert adr[f"afstand_{cat}_m"].notna().mean() > 0.99
     assert adr.crs.to_epsg() == 28992
     assert adr["buurtcode"].notna().all() and adr["wijkcode"].notna().all()
-    for name in ("standaard", "senior"):
-        assert (out / f"bereikbaarheid_supermarkt_{name}.tif").exists()
+    for name in settings.profielen:
+        assert (out / f"bereikbaarheid_supermarkt_{name}.tif").exists()  # content: test_surfaces_*
     wijken = pd.read_csv(out / "wijken.csv", index_col="code")
     assert len(wijken) == 10 and wijken["n_adressen"].sum() == len(adr)
     assert wijken["inwoners_cbs"].sum() == pytest.approx(69700, abs=25)
@@ -77,3 +77,90 @@ def test_unreachable_addresses_have_reasons(assen_analysis):
     missing = adr["afstand_huisarts_m"].isna()
     assert (adr.loc[missing, "reden_huisarts"].notna()).all()
     assert not np.isinf(adr["afstand_huisarts_m"].dropna()).any()
+
+
+def test_surfaces_are_rd_grids_of_the_settings(assen_output, assen_analysis, settings):
+    """Every written surface: EPSG:28992, the cell size of the settings, distances ≥ 0, NaN nodata,
+    filled exactly where a cell centre inside the gemeente lies within raster.max_snap_m of a path.
+
+    Catches: a surface in the wrong CRS or cell size, negative or sentinel values, cells filled far
+    from the network or outside the gemeente, or left empty beside a path.
+    """
+    import rasterio
+    import shapely
+    from rasterio.transform import xy as cell_xy
+
+    cell, max_snap = settings.raster.cell_m, settings.raster.max_snap_m
+    shape = assen_analysis.inputs.gemeente.union_all()
+    cats = list(assen_analysis.access[assen_analysis.main_profile].categories)
+    for name, pg in assen_analysis.graphs.items():
+        edges = shapely.STRtree(assen_analysis.network.edges_gdf(mask=pg.edge_mask).geometry.to_numpy())
+        to_path = None
+        for cat in cats:
+            with rasterio.open(assen_output / f"bereikbaarheid_{cat}_{name}.tif") as src:
+                assert src.crs.to_epsg() == 28992, (cat, name)
+                assert src.res == (cell, cell), (cat, name)
+                assert src.transform.c % cell == 0 and src.transform.f % cell == 0  # aligned grid
+                assert np.isnan(src.nodata)
+                arr = src.read(1)
+                if to_path is None:  # the same grid for every category of a profile
+                    rows, cols = np.indices(arr.shape)
+                    x, y = (np.asarray(v) for v in cell_xy(src.transform, rows.ravel(), cols.ravel()))
+                    (which, _), dist = edges.query_nearest(shapely.points(x, y), return_distance=True,
+                                                           all_matches=False)
+                    to_path = np.full(len(x), np.inf)
+                    to_path[which] = dist
+                    inside = shapely.contains_xy(shape, x, y)
+            filled = np.isfinite(arr.ravel())
+            assert filled.any() and (arr.ravel()[filled] >= 0).all(), (cat, name)
+            assert not (filled & ~inside).any(), (cat, name)
+            assert not (filled & (to_path > max_snap + 0.01)).any(), (cat, name)
+            assert filled[inside & (to_path < max_snap - 0.01)].all(), (cat, name)
+
+
+def test_surfaces_agree_with_the_addresses(assen_output, assen_analysis):
+    """The surface's value at an address against the address's own walking distance.
+
+    The cell centre c and the address a are at most half a cell diagonal apart. Where both are
+    projected onto the same segment (at q_c and q_a), walking from one to the other's route differs
+    by at most |q_c q_a| + | |c q_c| - |a q_a| |: that is the bound, for every such address.
+    Catches: rows flipped or shifted by a cell (a wrong transform), the wrong category or profile
+    in a file, values scaled (minutes instead of metres) or cut off.
+    """
+    import rasterio
+    from rasterio.transform import rowcol
+    from rasterio.transform import xy as cell_xy
+
+    from woonzorg_geo.accessibility import snap_to_edges
+
+    adr = assen_analysis.adressen
+    axy = adr.get_coordinates().to_numpy()
+    vz = assen_analysis.inputs.voorzieningen
+    for name, pg in assen_analysis.graphs.items():
+        suffix = assen_analysis.suffix(name)
+        for cat in ("supermarkt", "huisarts", "ov"):
+            with rasterio.open(assen_output / f"bereikbaarheid_{cat}_{name}.tif") as src:
+                arr, transform = src.read(1), src.transform
+            rows, cols = (np.asarray(v) for v in rowcol(transform, axy[:, 0], axy[:, 1]))
+            value = arr[rows, cols].astype(float)
+            cxy = np.column_stack([np.asarray(v) for v in cell_xy(transform, rows, cols)])
+            sa, sc = snap_to_edges(pg, axy), snap_to_edges(pg, cxy)
+            d = adr[f"afstand_{cat}_m{suffix}"].to_numpy(dtype=float)
+            both = np.isfinite(value) & np.isfinite(d)
+            assert both.mean() > 0.99, (cat, name)
+            same = both & (sa.edge == sc.edge)
+            assert same.sum() > 0.5 * both.sum()  # else the bound tests too few
+            bound = np.hypot(*(sa.xy - sc.xy).T) + np.abs(sa.dist - sc.dist) + 0.01  # float32: < 1 cm
+            err = np.abs(value - d)
+            assert (err[same] <= bound[same]).all(), (cat, name, np.sort(err[same] - bound[same])[-5:])
+        # at a supermarket: a short walk, never less than as the crow flies to the nearest one
+        sm = vz.loc[vz["categorie"] == "supermarkt"].get_coordinates().to_numpy()
+        with rasterio.open(assen_output / f"bereikbaarheid_supermarkt_{name}.tif") as src:
+            arr, transform = src.read(1), src.transform
+        rows, cols = (np.asarray(v) for v in rowcol(transform, sm[:, 0], sm[:, 1]))
+        at = arr[rows, cols].astype(float)
+        cxy = np.column_stack([np.asarray(v) for v in cell_xy(transform, rows, cols)])
+        crow = np.hypot(*(cxy[:, None, :] - sm[None, :, :]).transpose(2, 0, 1)).min(axis=1)
+        ok = np.isfinite(at)
+        assert ok.mean() > 0.9 and (at[ok] >= crow[ok] - 0.01).all()
+        assert np.median(at[ok]) < 50, at
