@@ -94,7 +94,11 @@ def test_surfaces_are_rd_grids_of_the_settings(assen_output, assen_analysis, set
     shape = assen_analysis.inputs.gemeente.union_all()
     cats = list(assen_analysis.access[assen_analysis.main_profile].categories)
     for name, pg in assen_analysis.graphs.items():
-        edges = shapely.STRtree(assen_analysis.network.edges_gdf(mask=pg.edge_mask).geometry.to_numpy())
+        # cells are placed on the nearest segment of the whole network's largest part (the same for
+        # every profile); a cell whose segment this profile may not use (steps) stays empty
+        snap_edges = assen_analysis.network.edges_gdf(mask=pg.snap_mask)
+        edges = shapely.STRtree(snap_edges.geometry.to_numpy())
+        usable = pg.edge_mask[snap_edges.index.to_numpy()]
         to_path = None
         for cat in cats:
             with rasterio.open(assen_output / f"bereikbaarheid_{cat}_{name}.tif") as src:
@@ -106,16 +110,19 @@ def test_surfaces_are_rd_grids_of_the_settings(assen_output, assen_analysis, set
                 if to_path is None:  # the same grid for every category of a profile
                     rows, cols = np.indices(arr.shape)
                     x, y = (np.asarray(v) for v in cell_xy(src.transform, rows.ravel(), cols.ravel()))
-                    (which, _), dist = edges.query_nearest(shapely.points(x, y), return_distance=True,
+                    (which, nearest), dist = edges.query_nearest(shapely.points(x, y), return_distance=True,
                                                            all_matches=False)
                     to_path = np.full(len(x), np.inf)
                     to_path[which] = dist
+                    on_usable = np.zeros(len(x), dtype=bool)
+                    on_usable[which] = usable[nearest]
                     inside = shapely.contains_xy(shape, x, y)
             filled = np.isfinite(arr.ravel())
             assert filled.any() and (arr.ravel()[filled] >= 0).all(), (cat, name)
             assert not (filled & ~inside).any(), (cat, name)
             assert not (filled & (to_path > max_snap + 0.01)).any(), (cat, name)
-            assert filled[inside & (to_path < max_snap - 0.01)].all(), (cat, name)
+            assert filled[inside & (to_path < max_snap - 0.01) & on_usable].all(), (cat, name)
+            assert on_usable[filled].mean() > 0.999, (cat, name)  # blocked cells only at a segment's end
 
 
 def test_surfaces_agree_with_the_addresses(assen_output, assen_analysis):
@@ -154,7 +161,10 @@ def test_surfaces_agree_with_the_addresses(assen_output, assen_analysis):
             err = np.abs(value - d)
             assert (err[same] <= bound[same]).all(), (cat, name, np.sort(err[same] - bound[same])[-5:])
         # at a supermarket: a short walk, never less than as the crow flies to the nearest one
-        sm = vz.loc[vz["categorie"] == "supermarkt"].get_coordinates().to_numpy()
+        # the surface covers the gemeente; supermarkets beyond the border (network margin) lie outside it
+        shop = vz.loc[vz["categorie"] == "supermarkt"]
+        sm = shop.loc[shop.within(assen_analysis.inputs.gemeente.union_all())].get_coordinates().to_numpy()
+        assert len(sm) >= 20
         with rasterio.open(assen_output / f"bereikbaarheid_supermarkt_{name}.tif") as src:
             arr, transform = src.read(1), src.transform
         rows, cols = (np.asarray(v) for v in rowcol(transform, sm[:, 0], sm[:, 1]))
@@ -162,5 +172,9 @@ def test_surfaces_agree_with_the_addresses(assen_output, assen_analysis):
         cxy = np.column_stack([np.asarray(v) for v in cell_xy(transform, rows, cols)])
         crow = np.hypot(*(cxy[:, None, :] - sm[None, :, :]).transpose(2, 0, 1)).min(axis=1)
         ok = np.isfinite(at)
-        assert ok.mean() > 0.9 and (at[ok] >= crow[ok] - 0.01).all()
+        # a cell is empty only where its segment is one this profile may not use (the Citadel deck
+        # in Assen's centre is reached by steps only in OSM 2021)
+        on_blocked = ~pg.edge_mask[snap_to_edges(pg, cxy).edge]
+        assert (on_blocked[~ok]).all() and ok.mean() > 0.8
+        assert (at[ok] >= crow[ok] - 0.01).all()
         assert np.median(at[ok]) < 50, at
