@@ -6,6 +6,7 @@ The place checks of the address are in test_toets_locate.py.
 from __future__ import annotations
 
 import dataclasses
+import html
 import json
 import math
 import re
@@ -13,6 +14,7 @@ from types import SimpleNamespace
 
 import pytest
 from pyproj import Transformer
+from shapely.geometry import Point
 from toets_world import FAR, NEAR_1, NEAR_2, RD, SITE_A, X0, Y0, make_world, register_csv
 
 from woonzorg_geo.errors import GeocodeError, SettingsError, WoonzorgError
@@ -457,27 +459,80 @@ def test_write_toets_html_and_json(world, tmp_path):
 # ------------------------------------------------------------------------------------------
 
 
+def _own_text(page: str, analysis) -> str:
+    """The page's text without the overlay explanations the toets quotes from the analysis."""
+    text = _planner_text(page)
+    for frame, cols in ((analysis.wijken, ("overlay_toelichting",)),
+                        (analysis.buurten, ("focus_redenen", "veerkracht_redenen", "signalen_toelichting"))):
+        for col in cols:
+            if col in frame:
+                for quoted in frame[col].dropna().astype(str):
+                    if quoted:
+                        text = text.replace(html.escape(quoted, quote=False), "").replace(quoted, "")
+    return text
+
+
+def _check_planner_page(page: str, analysis) -> None:
+    text = _planner_text(page)
+    assert not re.search(r"\b(nan|NaN|None|inf)\b", text)
+    own = _own_text(page, analysis).replace("CC BY 4.0", "").replace("ODbL 1.0", "")
+    assert not re.findall(r"\d\.(?:\d{1,2}|\d{4,})\b", own)
+
+
 @pytest.mark.realdata
 def test_stationsstraat_44_assen(assen_analysis, tmp_path):
-    res = run_toets(assen_analysis, adres="Stationsstraat 44, Assen", type="beschermd_wonen", omvang=12)
+    a = assen_analysis
+    res = run_toets(a, adres="Stationsstraat 44, Assen", type="beschermd_wonen", omvang=12)
     assert res.locatie["geocode_precisie"] in ("adres", "straat")
-    assert res.locatie["wijkcode"] == "WK010600"  # Centrum
+    centrum = a.wijken.index[a.wijken["naam"] == "Centrum"]
+    assert list(centrum) == [res.locatie["wijkcode"]] and res.locatie["wijknaam"] == "Centrum"
+    # the buurt is the one whose polygon holds the site, with its name from the data
+    site = Point(res.locatie["x_rd"], res.locatie["y_rd"])
+    holding = a.buurten.index[a.buurten.geometry.covers(site)]
+    assert list(holding) == [res.locatie["buurtcode"]]
+    assert res.locatie["buurtnaam"] == a.buurten.at[res.locatie["buurtcode"], "naam"]
     assert [d.nummer for d in res.delen] == [1, 2, 3, 4]
     assert res.deel(1).oordeel == "onbekend"  # no register given
-    assert res.oordeel in VERDICTS
-    acc = {a["categorie"]: a for a in res.bereikbaarheid}
-    assert set(acc) == {"ov", "supermarkt", "huisarts", "apotheek", "ontmoetingsplek"}
+    assert res.oordeel == worst([d.oordeel for d in res.delen[:3]]) and res.oordeel != "groen"
+    acc = {a_["categorie"]: a_ for a_ in res.bereikbaarheid}
+    assert tuple(acc) == load_toets_settings().bereikbaarheid.categorieen
     for cat in ("ov", "supermarkt", "huisarts", "apotheek"):
         assert 0 < acc[cat]["afstand_m"] < 2000 and acc[cat]["minuten"] > 0 and acc[cat]["dichtstbij"]
+        assert acc[cat]["minuten"] == pytest.approx(acc[cat]["afstand_m"] / acc[cat]["snelheid_m_s"] / 60, abs=0.06)
     wmo = next(w for w in res.wat_als if w["indicator"].startswith("Wmo"))
     assert wmo["na"] > wmo["nu"]
     page, data = write_toets(res, tmp_path)
-    assert page.exists() and data.exists()
     doc = json.loads(data.read_text(encoding="utf-8"))
     assert len(doc["delen"]) == 4 and doc["bereikbaarheid"][0]["afstand_m"] is not None
     text = page.read_text(encoding="utf-8")
-    assert "Overcingel" in text or res.locatie["buurtnaam"] in text
+    assert f"{res.locatie['buurtnaam']} ({res.locatie['buurtcode']})" in text
     assert "http" not in text and "<script" not in text
+    _check_planner_page(text, a)
+
+
+@pytest.mark.realdata
+def test_geclusterd_wonen_of_24_homes_in_kloosterveen_is_not_oranje_on_scale(assen_analysis, tmp_path):
+    a = assen_analysis
+    kv = a.wijken.index[a.wijken["naam"] == "Kloosterveen"]
+    assert len(kv) == 1
+    # the smallest residential buurt of Kloosterveen: where a share-of-buurt rule bites hardest
+    bu = a.buurten.loc[(a.buurten["wijkcode"] == kv[0]) & (a.buurten["n_adressen"] >= 50)]
+    code = bu["n_adressen"].idxmin()
+    homes = a.adressen.loc[a.adressen["buurtcode"] == code]
+    to_ll = Transformer.from_crs(RD, "EPSG:4326", always_xy=True)
+    punt = to_ll.transform(homes.geometry.iloc[0].x, homes.geometry.iloc[0].y)
+    gw = run_toets(a, punt=punt, type="geclusterd_wonen", omvang=24)
+    assert gw.locatie["buurtcode"] == code and gw.locatie["wijknaam"] == "Kloosterveen"
+    scale = _crit(gw, "schaal")
+    assert scale.waarde == 24.0 and scale.oordeel == "groen"
+    if gw.deel(2).oordeel == "oranje":  # then for another reason than scale
+        assert any(c.oordeel == "oranje" for c in gw.deel(2).criteria if c.code != "schaal")
+    # the same 24 as beschermd wonen there: the share-of-buurt rule of that type applies
+    bw = run_toets(a, punt=punt, type="beschermd_wonen", omvang=24)
+    share = _crit(bw, "schaal")
+    assert share.waarde >= 2.5 and share.oordeel in ("oranje", "rood")
+    page, _ = write_toets(gw, tmp_path)
+    _check_planner_page(page.read_text(encoding="utf-8"), a)
 
 
 # ----------------------------------------------------------------------------- command line
@@ -496,6 +551,10 @@ def test_cli_rejects_bad_input_before_any_work(capsys, tmp_path):
     assert "precies één locatie" in capsys.readouterr().err
     assert main(["toets", "--punt", "6.56,52.99", "--type", "ggz", "--omvang", "0", "--out", str(out)]) == 2
     assert "--omvang" in capsys.readouterr().err
+    assert main(["toets", "--punt", "6.56,52.99", "--type", "beschermd_wonen", "--omvang", "1000000000",
+                 "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "--omvang 1.000.000.000 is niet aannemelijk voor beschermd wonen" in err and "max_omvang" in err
     assert not out.exists()
 
 
@@ -514,3 +573,20 @@ def test_cli_stationsstraat(raw_dir, tmp_path, capsys):
     assert main(["--stil", "--data", str(raw_dir), "toets", "--adres", "Nergensstraat 3, Assen",
                  "--type", "ggz", "--omvang", "3", "--out", str(out)]) == 2
     assert "niet gevonden" in capsys.readouterr().err
+
+
+@pytest.mark.realdata
+def test_cli_address_in_another_place_fails_without_output(raw_dir, tmp_path, capsys):
+    from woonzorg_geo.cli import main
+
+    out = tmp_path / "output"
+    assert main(["--stil", "--data", str(raw_dir), "toets", "--adres", "Stationsstraat 44, Groningen",
+                 "--type", "beschermd_wonen", "--omvang", "12", "--out", str(out)]) == 2
+    cap = capsys.readouterr()
+    assert cap.out == "" and not out.exists()
+    assert "plaats 'Groningen'" in cap.err and "niet in de gemeente Assen" in cap.err
+    assert "gevonden als Stationsstraat 44 (buurt " in cap.err  # where the offline geocoder found the street
+    assert main(["--stil", "--data", str(raw_dir), "toets", "--adres", "Stationsstraat 44, Rhee",
+                 "--type", "beschermd_wonen", "--omvang", "12", "--out", str(out)]) == 2
+    cap = capsys.readouterr()
+    assert cap.out == "" and not out.exists() and "km van Rhee" in cap.err

@@ -48,6 +48,14 @@ from .settings import (
 )
 
 log = logging.getLogger(__name__)
+#: How the site was located, in Dutch.
+GEOCODE_METHODS = {
+    "osm_straat_huisnummer": "offline: OpenStreetMap-straat en huisnummer",
+    "osm_straat": "offline: OpenStreetMap-straat (zonder huisnummer)",
+    "pc4_middelpunt": "offline: middelpunt van het postcodegebied",
+    "pdok_locatieserver": "PDOK Locatieserver",
+    "punt": "opgegeven punt (--punt)",
+}
 # --------------------------------------------------------------------------------------------
 # Accessibility of the site
 # --------------------------------------------------------------------------------------------
@@ -404,7 +412,9 @@ def _part_gemeente(
         notes.append(f"Schaal: {share_text}. Voor {zt.label.lower()} geldt {zt.schaal_toelichting}.")
     else:
         value = share if rule.maat == "aandeel_buurt" else float(omvang)
-        text = share_text if rule.maat == "aandeel_buurt" else f"{omvang} {zt.omvang_eenheid} ({share_text})"
+        text = share_text if rule.maat == "aandeel_buurt" else (
+            f"{omvang} {zt.omvang_eenheid} (de buurt {bnaam} heeft ca. {_nl(inhab, 0)} inwoners, "
+            f"{_nl(n_addr, 0)} adressen)")
         crit = _crit_threshold(
             "schaal", f"schaal ({zt.label.lower()}): {SCALE_MEASURES[rule.maat]}", value, text, rule,
             toelichting="inwoners van de buurt onbekend" if value is None else "")
@@ -744,7 +754,8 @@ def _sources(analysis: Any, s: ToetsSettings, register: Path | None, rapport: st
                 "bron": str(register) if register is not None else "niet opgegeven",
                 "toelichting": "aangeleverd door de gebruiker" if register is not None else
                 "lever een register aan voor deel 1"})
-    out.append({"naam": "Geocodering", "bron": str(loc.get("geocode_methode")),
+    method = str(loc.get("geocode_methode") or "")
+    out.append({"naam": "Geocodering", "bron": GEOCODE_METHODS.get(method, method or "onbekend"),
                 "toelichting": str(loc.get("precisie_tekst"))})
     out.append({"naam": "Kaartgegevens", "bron": "© OpenStreetMap contributors (ODbL); CBS/PDOK (CC BY 4.0)",
                 "toelichting": ""})

@@ -144,7 +144,7 @@ def toets_html(result: ToetsResult) -> str:
     # accessibility
     prof = r.bereikbaarheid[0] if r.bereikbaarheid else {}
     out.append(f"<h2>Bereikbaarheid van de locatie te voet</h2><p class='note'>"
-               f"{_esc(str(prof.get('profiel_label', '')).capitalize())} ({_nl(prof.get('snelheid_m_s'), 2)} m/s), "
+               f"{_esc(str(prof.get('profiel_label', '')).capitalize())}, {_nl(prof.get('snelheid_m_s'), 2)} m/s; "
                f"norm {_nl(prof.get('norm_m'))} m, over het looppadennetwerk; zie de bronnen onderaan.</p>")
     out.append("<table><tr><th>voorziening</th><th>afstand</th><th>looptijd</th><th>dichtstbij</th>"
                "<th>aantal binnen norm</th><th>oordeel</th></tr>")
