@@ -323,7 +323,8 @@ def _part_regio(
         ratio = _ratio(n_area, g_n, inw[inw_key], inw["gemeente"])
         counts[f"{level}_n"], counts[f"{level}_n_zelfde_type"], counts[f"{level}_per_1000"] = n_area, n_same, rate
         ratio_text = "onbekend" if np.isnan(ratio) else ("oneindig" if np.isinf(ratio) else _nl(ratio, 2))
-        text = (f"{n_area} {'initiatief' if n_area == 1 else 'initiatieven'} ({n_same} van dit type) = {_nl(rate, 2)} per 1.000 inwoners; "
+        text = (f"{n_area} {'initiatief' if n_area == 1 else 'initiatieven'} ({n_same} van dit type) = "
+                f"{_nl(rate, 2)} per 1.000 inwoners; "
                 f"gemeente {_nl(g_rate, 2)} per 1.000 ({g_n} {'initiatief' if g_n == 1 else 'initiatieven'}); "
                 f"{ratio_text}× de gemeente")
         src = f"{src_counts.split(';')[0]}; inwoners {level}: {inw[f'{inw_key}_bron'] or 'onbekend'}"
