@@ -1,23 +1,23 @@
-"""Tests of the toetsingskader check (woonzorg_geo.toets) on a small synthetic gemeente and on Assen."""
+"""Tests of the toetsingskader check (woonzorg_geo.toets) on a small synthetic gemeente and on Assen.
+
+The place checks of the address are in test_toets_locate.py.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import html
 import json
 import math
-from pathlib import Path
+import re
 from types import SimpleNamespace
 
-import geopandas as gpd
-import numpy as np
-import pandas as pd
 import pytest
 from pyproj import Transformer
-from shapely.geometry import LineString, Point, box
+from shapely.geometry import Point
+from toets_world import FAR, NEAR_1, NEAR_2, RD, SITE_A, X0, Y0, make_world, register_csv
 
-from woonzorg_geo.config import load_settings
 from woonzorg_geo.errors import GeocodeError, SettingsError, WoonzorgError
-from woonzorg_geo.network import build_network, profile_graph
-from woonzorg_geo.sources.osm import OSMData
 from woonzorg_geo.toets import (
     ToetsError,
     load_toets_settings,
@@ -35,131 +35,11 @@ from woonzorg_geo.toets.model import (
 )
 from woonzorg_geo.toets.settings import VERDICTS, Drempel
 
-RD = "EPSG:28992"
-S = load_settings()
-X0, Y0 = 230000.0, 555000.0
-GRID = [100.0 + 200.0 * k for k in range(10)]  # grid lines every 200 m, offset 100 m
-# site A: Zuidstraat 5 in Groenbuurt (x 230450, y 555510); site B: Noordstraat 115 in Roodbuurt
-SITE_A = (X0 + 450.0, Y0 + 510.0)
-
-
-# ------------------------------------------------------------------------------------------
-# A small synthetic gemeente: 2 x 2 km, two wijken, three buurten, a street grid
-# ------------------------------------------------------------------------------------------
-
-
-def _lines() -> gpd.GeoDataFrame:
-    names_h = {500.0: "Zuidstraat", 1500.0: "Noordstraat"}
-    rows = []
-    for g in GRID:  # every line has a vertex at every crossing (the network is noded on vertices)
-        rows.append({"name": names_h.get(g), "geometry": LineString([(X0 + x, Y0 + g) for x in GRID])})
-        rows.append({"name": None, "geometry": LineString([(X0 + g, Y0 + y) for y in GRID])})
-    # a street outside the gemeente (its own island)
-    rows.append({"name": "Buitenweg", "geometry": LineString([(X0 + 3000, Y0 + 100), (X0 + 3000, Y0 + 1900)])})
-    gdf = gpd.GeoDataFrame(rows, crs=RD)
-    gdf["class"] = "minor"
-    gdf["subclass"] = None
-    return gdf
-
-
-def _addresses() -> gpd.GeoDataFrame:
-    rows = []
-    for i in range(1, 21):
-        x = X0 + 100.0 * i - 50.0
-        rows.append({"housenumber": str(i), "geometry": Point(x, Y0 + 510.0)})  # Zuidstraat i
-        rows.append({"housenumber": str(100 + i), "geometry": Point(x, Y0 + 1510.0)})  # Noordstraat 100+i
-    rows.append({"housenumber": "500", "geometry": Point(X0 + 3010.0, Y0 + 1000.0)})  # Buitenweg 500
-    gdf = gpd.GeoDataFrame(rows, crs=RD)
-    gdf["street"] = None
-    gdf["postcode"] = None
-    return gdf
-
-
-def _voorzieningen() -> gpd.GeoDataFrame:
-    rows = [
-        ("vz1", "supermarkt", "Supermarkt", "Testsuper", "osm", (520, 520)),
-        ("vz2", "ov_halte", "OV-halte", "Halte Zuid", "gtfs", (600, 490)),
-        ("vz3", "huisarts", "Huisarts", "Praktijk Zuid", "osm", (400, 520)),
-        ("vz4", "apotheek", "Apotheek", "Apotheek Zuid", "osm", (700, 520)),
-        ("vz5", "ontmoetingsplek", "Ontmoetingsplek", "Buurthuis Zuid", "osm", (500, 700)),
-        ("vz6", "woonzorg", "Woonzorglocatie", "Verpleeghuis Noord", "osm", (1530, 1490)),
-    ]
-    return gpd.GeoDataFrame(
-        {"categorie": [r[1] for r in rows], "label": [r[2] for r in rows], "naam": [r[3] for r in rows],
-         "bron": [r[4] for r in rows], "precisie": "punt"},
-        geometry=[Point(X0 + r[5][0], Y0 + r[5][1]) for r in rows], crs=RD,
-        index=pd.Index([r[0] for r in rows], name="vz_id"),
-    )
-
-
-def _areas() -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
-    buurten = gpd.GeoDataFrame(
-        {
-            "naam": ["Groenbuurt", "Middenbuurt", "Roodbuurt"],
-            "wijkcode": ["WK999901", "WK999901", "WK999902"],
-            "n_adressen": [500, 500, 400],
-            "inwoners_cbs": [np.nan, np.nan, np.nan],
-            "focus": ["laag", "midden", "hoog"],
-            "veerkracht": ["hoog", "midden", "laag"],
-            "focus_redenen": ["geen signalen", "signaal: toename kwetsbaar", "overlast samen met lage veerkracht"],
-            "veerkracht_redenen": ["afname", "geen bijzondere signalen", "lage veerkracht"],
-            "signalen": ["", "toename_kwetsbaar", "lage_veerkracht, overlast_onveiligheid"],
-            "signalen_toelichting": ["", "toename kwetsbare inwoners", "lage veerkracht; overlast"],
-            "pct_ov_en_supermarkt_800m_senior": [50.0, 80.0, 20.0],
-        },
-        geometry=[box(X0, Y0, X0 + 1000, Y0 + 1000), box(X0, Y0 + 1000, X0 + 1000, Y0 + 2000),
-                  box(X0 + 1000, Y0, X0 + 2000, Y0 + 2000)],
-        crs=RD, index=pd.Index(["BU99990101", "BU99990102", "BU99990201"], name="code"),
-    )
-    wijken = gpd.GeoDataFrame(
-        {
-            "naam": ["Groenwijk", "Roodwijk"],
-            "n_adressen": [1000, 400],
-            "inwoners_cbs": [2000.0, 1000.0],
-            "draaglast": [0.0, 1.2],
-            "draagkracht": [0.0, -1.1],
-            "balans": [0.0, -2.3],
-            "balans_klasse": ["in evenwicht", "sterk onder druk"],
-            "overlay_toelichting": ["", "draaglast vooral door onveiligheid"],
-            "wmo_beschermd_wonen_per_1000": [2.0, 3.0],
-            "pct_ov_en_supermarkt_800m_senior": [60.0, 20.0],
-        },
-        geometry=[box(X0, Y0, X0 + 1000, Y0 + 2000), box(X0 + 1000, Y0, X0 + 2000, Y0 + 2000)],
-        crs=RD, index=pd.Index(["WK999901", "WK999902"], name="code"),
-    )
-    return buurten, wijken
-
 
 @pytest.fixture(scope="module")
 def world() -> SimpleNamespace:
     """An Analysis-like object with the attributes run_toets uses."""
-    lines = _lines()
-    net = build_network(lines, settings=S.netwerk)
-    graphs = {name: profile_graph(net, S.profile(name)) for name in ("standaard", "senior")}
-    buurten, wijken = _areas()
-    gemeente = gpd.GeoDataFrame({"naam": ["Testgem"]}, geometry=[box(X0, Y0, X0 + 2000, Y0 + 2000)], crs=RD,
-                                index=pd.Index(["GM9999"], name="code"))
-    osm = OSMData(lines=lines, pois=gpd.GeoDataFrame(columns=["class", "subclass", "name", "geometry"],
-                                                     geometry="geometry", crs=RD),
-                  addresses=_addresses(), source="synthetisch")
-    inputs = SimpleNamespace(
-        gemeente=gemeente, buurten=buurten, wijken=wijken, osm=osm, voorzieningen=_voorzieningen(),
-        kerncijfers=pd.DataFrame({"AantalInwoners_5": [3000.0]}, index=pd.Index(["GM9999"], name="code")),
-        paths={},
-    )
-    return SimpleNamespace(settings=S, inputs=inputs, graphs=graphs, buurten=buurten, wijken=wijken)
-
-
-def _register(tmp_path: Path, rows: list[tuple[str, str, str, str]], name: str = "register.csv") -> Path:
-    path = tmp_path / name
-    lines = ["naam;adres;postcode;type"] + [";".join(r) for r in rows]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
-
-
-FAR = ("Verre Zorg", "Noordstraat 118", "", "beschermd_wonen")  # Roodbuurt, 1.6 km from site A
-NEAR_1 = ("Dichtbij Zorg", "Zuidstraat 7", "", "Beschermd wonen")  # 200 m from site A, label as type
-NEAR_2 = ("Tweede Zorg", "Zuidstraat 3", "", "beschermd_wonen")  # 200 m from site A
+    return make_world()
 
 
 def _crit(result, code: str):
@@ -183,8 +63,22 @@ def test_default_settings_have_types_sources_and_quality_items():
         # the framework has no numeric norms: every threshold says it is a woonzorg_geo setting
         assert "woonzorg_geo" in d.bron and "geen gemeentelijke norm" in d.bron, name
         assert d.reden, name
-    assert "Woonzorgvisie Assen" in s.bereikbaarheid.norm_bron and s.bereikbaarheid.norm_m == 800.0
+    assert "Woonzorgvisie Assen" in s.bereikbaarheid.norm_bron
+    assert not hasattr(s.bereikbaarheid, "norm_m")  # the norm is the run's, not a second copy
     assert {k.deel for k in s.kwaliteit} >= {4} and len([k for k in s.kwaliteit if k.deel == 4]) >= 4
+    for key, t in s.types.items():
+        # every type has a plausible maximum with its reason, and a scale rule with its source or says why none
+        assert t.max_omvang >= 12 and t.max_omvang_reden, key
+        if t.schaal is None:
+            assert "geen schaalregel" in t.schaal_toelichting, key
+        else:
+            assert t.schaal.bron and t.schaal.reden, key
+    # geclusterd wonen: the definition (at least 12 homes) is its only scale rule, never red
+    g = s.types["geclusterd_wonen"].schaal
+    assert g.maat == "omvang" and [g.oordeel(v) for v in (11, 12, 24, 200)] == ["oranje", "groen", "groen", "groen"]
+    assert "12" in g.bron
+    b = s.types["beschermd_wonen"].schaal
+    assert b.maat == "aandeel_buurt" and b.oordeel(3.0) == "oranje" and b.oordeel(5.0) == "rood"
 
 
 def test_user_settings_merge_and_refuse_unknown_keys(tmp_path):
@@ -202,6 +96,25 @@ def test_user_settings_merge_and_refuse_unknown_keys(tmp_path):
     wrong.write_text("[drempels.zelfde_type_500m]\noranje = 3\nrood = 1\n", encoding="utf-8")
     with pytest.raises(SettingsError, match="verkeerde"):
         load_toets_settings(wrong)
+    # the scale rule is per type: a sub-table merges with the default, an empty one needs a reason
+    scale = tmp_path / "schaal.toml"
+    scale.write_text("[types.beschermd_wonen.schaal]\noranje = 3\n", encoding="utf-8")
+    rule = load_toets_settings(scale).types["beschermd_wonen"].schaal
+    assert (rule.oranje, rule.rood, rule.maat) == (3.0, 5.0, "aandeel_buurt") and "woonzorg_geo" in rule.bron
+    none = tmp_path / "geen.toml"
+    none.write_text("[types.ggz]\nschaal = {}\n", encoding="utf-8")
+    with pytest.raises(SettingsError, match="schaal_toelichting"):
+        load_toets_settings(none)
+    none.write_text("[types.ggz]\nschaal = {}\nschaal_toelichting = \"geen schaalregel: proef\"\n", encoding="utf-8")
+    assert load_toets_settings(none).types["ggz"].schaal is None
+    old = tmp_path / "oud.toml"
+    old.write_text("[drempels.omvang_aandeel_buurt]\noranje = 2\nbron = \"x\"\n", encoding="utf-8")
+    with pytest.raises(SettingsError, match=r"types\.<type>\.schaal"):
+        load_toets_settings(old)
+    bad_max = tmp_path / "max.toml"
+    bad_max.write_text("[types.jeugd]\nmax_omvang = 0\n", encoding="utf-8")
+    with pytest.raises(SettingsError, match="max_omvang"):
+        load_toets_settings(bad_max)
 
 
 def test_threshold_verdicts_at_the_boundaries():
@@ -245,7 +158,7 @@ def test_what_if_helpers_known_answers():
 
 def test_what_if_rows_of_a_run(world, tmp_path):
     res = run_toets(world, adres="Zuidstraat 5, Testgem", type="beschermd_wonen", omvang=10,
-                    register=_register(tmp_path, [FAR]))
+                    register=register_csv(tmp_path, [FAR]))
     rows = {(w["gebied"], w["indicator"]): w for w in res.wat_als}
     # buurt inhabitants: 2,000 (wijk) x 500/1,000 addresses = 1,000
     inw = rows[("buurt", "inwoners")]
@@ -268,11 +181,11 @@ def test_what_if_rows_of_a_run(world, tmp_path):
 
 def test_green_site(world, tmp_path):
     res = run_toets(world, adres="Zuidstraat 5, Testgem", type="beschermd_wonen", omvang=10,
-                    register=_register(tmp_path, [FAR]))
+                    register=register_csv(tmp_path, [FAR]))
     assert [d.oordeel for d in res.delen] == ["groen", "groen", "groen", "onbekend"]
     assert res.oordeel == "groen"
     assert res.locatie["buurtcode"] == "BU99990101" and res.locatie["geocode_precisie"] == "adres"
-    assert _crit(res, "omvang_aandeel_buurt").waarde == pytest.approx(1.0)  # 10 of ~1,000
+    assert _crit(res, "schaal").waarde == pytest.approx(1.0)  # 10 of ~1,000
     assert _crit(res, "per_1000_buurt").waarde == 0.0
     # accessibility at the site, by hand: snap 10 + 70 along the street + 20 snap = 100 m
     acc = {a["categorie"]: a for a in res.bereikbaarheid}
@@ -281,13 +194,13 @@ def test_green_site(world, tmp_path):
     assert acc["supermarkt"]["dichtstbij"] == "Testsuper"
     assert acc["ov"]["dichtstbij"] == "Halte Zuid" and acc["ov"]["oordeel"] == "groen"
     assert acc["ontmoetingsplek"]["afstand_m"] == pytest.approx(10 + 50 + 200, abs=0.5)
-    assert _crit(res, "ontmoetingsplekken_800m").waarde == 1.0
-    assert "Buurthuis Zuid" in _crit(res, "ontmoetingsplekken_800m").waarde_tekst
+    assert _crit(res, "ontmoetingsplekken").waarde == 1.0
+    assert "Buurthuis Zuid" in _crit(res, "ontmoetingsplekken").waarde_tekst
 
 
 def test_orange_one_same_type_nearby(world, tmp_path):
     res = run_toets(world, adres="Zuidstraat 5", type="beschermd_wonen", omvang=10,
-                    register=_register(tmp_path, [FAR, NEAR_1]))
+                    register=register_csv(tmp_path, [FAR, NEAR_1]))
     c = _crit(res, "zelfde_type_500m")
     assert c.waarde == 1.0 and c.oordeel == "oranje" and "Dichtbij Zorg" in c.waarde_tekst
     assert _crit(res, "elk_type_500m").oordeel == "groen"
@@ -297,7 +210,7 @@ def test_orange_one_same_type_nearby(world, tmp_path):
 
 def test_red_two_same_type_nearby_and_red_buurt(world, tmp_path):
     res = run_toets(world, adres="Zuidstraat 5", type="beschermd_wonen", omvang=10,
-                    register=_register(tmp_path, [FAR, NEAR_1, NEAR_2]))
+                    register=register_csv(tmp_path, [FAR, NEAR_1, NEAR_2]))
     assert _crit(res, "zelfde_type_500m").oordeel == "rood"
     assert res.deel("regio").oordeel == "rood" and res.oordeel == "rood"
     # site B lies in Roodbuurt/Roodwijk: focus hoog, veerkracht laag, sterk onder druk
@@ -306,12 +219,16 @@ def test_red_two_same_type_nearby_and_red_buurt(world, tmp_path):
     p2 = {c.code: c.oordeel for c in res_b.deel(2).criteria}
     assert p2["balans_wijk"] == "rood" and p2["focus_buurt"] == "rood" and p2["veerkracht_buurt"] == "rood"
     assert p2["draaglast_wijk"] == "rood" and p2["draagkracht_wijk"] == "rood"
-    # 60 of 1,000 x 400/400 = 1,000 inhabitants: 6% -> rood
-    assert _crit(res_b, "omvang_aandeel_buurt").oordeel == "rood"
+    # ouderenzorg has no scale rule: no scale criterion, the share is told in the part's text
+    assert "schaal" not in p2 and "geen schaalregel" in res_b.deel(2).toelichting
+    assert "60 plaatsen ≈ 6,0% van ca. 1.000 inwoners" in res_b.deel(2).toelichting
+    # beschermd wonen of the same size there: 60 of 1,000 x 400/400 = 1,000 inhabitants: 6% -> rood
+    res_bw = run_toets(world, adres="Noordstraat 115", type="beschermd_wonen", omvang=60)
+    assert _crit(res_bw, "schaal").waarde == pytest.approx(6.0) and _crit(res_bw, "schaal").oordeel == "rood"
     # supermarket and OV are far from site B: the report's norm is not met -> oranje
-    assert p2["ov_en_supermarkt_norm"] == "oranje"
+    assert p2["bereikbaarheid_norm"] == "oranje"
     assert res_b.deel(3).oordeel == "rood"  # two signals
-    assert _crit(res_b, "ontmoetingsplekken_800m").oordeel == "oranje"
+    assert _crit(res_b, "ontmoetingsplekken").oordeel == "oranje"
     assert res_b.oordeel == "rood"
 
 
@@ -333,7 +250,7 @@ def test_no_register_is_unknown_and_asks_for_one(world):
 
 
 def test_register_geocoding_lists_unplaceable_rows_and_merges_osm(world, tmp_path):
-    path = _register(tmp_path, [
+    path = register_csv(tmp_path, [
         FAR,
         ("Spookhuis", "Nergensweg 1", "", "ggz"),
         ("Zonder adres", "", "", "vg"),
@@ -368,6 +285,118 @@ def test_point_input_and_street_precision(world):
     st = run_toets(world, adres="Zuidstraat 999", type="geclusterd_wonen", omvang=12)
     assert st.locatie["geocode_precisie"] == "straat"
     assert any("Huisnummer niet gevonden" in m for m in st.meldingen)
+
+
+def test_scale_rule_is_per_type(world):
+    # Groenbuurt: ~1,000 inhabitants (2,000 of the wijk x 500/1,000 addresses); 30 is 3% of it
+    gw = run_toets(world, adres="Zuidstraat 5", type="geclusterd_wonen", omvang=30)
+    c = _crit(gw, "schaal")
+    assert c.waarde == 30.0 and c.oordeel == "groen" and "30 woningen" in c.waarde_tekst and "12" in c.bron
+    assert gw.deel(2).oordeel == "groen"  # not oranje on scale alone
+    bw = run_toets(world, adres="Zuidstraat 5", type="beschermd_wonen", omvang=30)
+    assert _crit(bw, "schaal").waarde == pytest.approx(3.0) and _crit(bw, "schaal").oordeel == "oranje"
+    assert bw.deel(2).oordeel == "oranje"
+    small = run_toets(world, adres="Zuidstraat 5", type="geclusterd_wonen", omvang=11)
+    assert _crit(small, "schaal").oordeel == "oranje"  # smaller than the definition
+    assert "12 woningen" not in small.samenvatting and "11 woningen" in small.samenvatting
+
+
+def test_implausible_omvang_is_refused(world):
+    s = load_toets_settings()
+    big = s.types["beschermd_wonen"].max_omvang
+    with pytest.raises(ToetsError, match="niet aannemelijk") as exc:
+        run_toets(world, adres="Zuidstraat 5", type="beschermd_wonen", omvang=1_000_000_000)
+    assert "1.000.000.000" in str(exc.value) and "types.beschermd_wonen.max_omvang" in str(exc.value)
+    with pytest.raises(ToetsError, match="niet aannemelijk"):
+        run_toets(world, adres="Zuidstraat 5", type="beschermd_wonen", omvang=big + 1)
+    assert run_toets(world, adres="Zuidstraat 5", type="beschermd_wonen", omvang=big).omvang == big
+
+
+def test_register_without_placed_rows_stays_unknown(world, tmp_path):
+    path = register_csv(tmp_path, [("Spookhuis", "Nergensweg 1", "", "beschermd_wonen"),
+                                   ("Zonder adres", "", "", "ggz")])
+    res = run_toets(world, adres="Zuidstraat 5", type="beschermd_wonen", omvang=10, register=path)
+    p1 = res.deel(1)
+    assert p1.oordeel == "onbekend" and all(c.oordeel == "onbekend" for c in p1.criteria)
+    assert "geen van de 2 rijen kon worden geplaatst" in p1.toelichting
+    assert all("geen enkele rij" in c.toelichting for c in p1.criteria)
+    assert res.oordeel == "onbekend"  # parts 2 and 3 are green here; part 1 keeps the whole unknown
+    header_only = tmp_path / "leeg.csv"
+    header_only.write_text("naam;adres;postcode;type\n", encoding="utf-8")
+    res2 = run_toets(world, adres="Zuidstraat 5", type="beschermd_wonen", omvang=10, register=header_only)
+    assert res2.deel(1).oordeel == "onbekend" and "geen rijen" in res2.deel(1).toelichting
+
+
+def test_unplaced_rows_make_a_verdict_unknown_only_where_they_could_change_it(world, tmp_path):
+    path = register_csv(tmp_path, [FAR, ("Spookhuis", "Nergensweg 1", "", "beschermd_wonen")])
+    res = run_toets(world, adres="Zuidstraat 5", type="beschermd_wonen", omvang=10, register=path)
+    # 0 placed within 500 m; with the unplaced row it could be 1 (oranje): unknown, and says so
+    c = _crit(res, "zelfde_type_500m")
+    assert c.waarde == 0.0 and c.oordeel == "onbekend" and "oranje" in c.toelichting
+    assert "hooguit 1" in c.waarde_tekst
+    # within 1 km of every type: 0 or 1, both below 4 -> green either way
+    assert _crit(res, "elk_type_1000m").oordeel == "groen"
+    # buurt per 1,000: even if the row lies in this buurt, 1 per 1,000 against the gemeente's 3 per
+    # 3,000 (Verre Zorg, the OSM nursing home and this row) is 1.0x, below 1.5: green either way
+    assert _crit(res, "per_1000_buurt").oordeel == "groen"
+    assert res.deel(1).oordeel == "onbekend"
+    # the same unplaced row is of another type: the same-type count is certain
+    other = register_csv(tmp_path, [FAR, ("Spookhuis", "Nergensweg 1", "", "jeugd")], name="r2.csv")
+    res2 = run_toets(world, adres="Zuidstraat 5", type="beschermd_wonen", omvang=10, register=other)
+    assert _crit(res2, "zelfde_type_500m").oordeel == "groen"
+
+
+def test_norm_profile_and_categories_come_from_the_run_settings(world):
+    # the run's norm: at 90 m the supermarket (100 m) is out of reach
+    rs = world.settings
+    short = SimpleNamespace(**{**vars(world), "settings": dataclasses.replace(
+        rs, bereikbaarheid=dataclasses.replace(rs.bereikbaarheid, norm_m=90.0))})
+    res = run_toets(short, adres="Zuidstraat 5", type="beschermd_wonen", omvang=10)
+    acc = {a["categorie"]: a for a in res.bereikbaarheid}
+    assert acc["supermarkt"]["binnen_norm"] is False and acc["supermarkt"]["norm_m"] == 90.0
+    norm = _crit(res, "bereikbaarheid_norm")
+    assert norm.oordeel == "oranje" and "binnen 90 m" in norm.naam and "800" not in norm.naam
+    # the profile is the run's profile for older residents, with its label and speed from the settings
+    senior = rs.profielen[rs.locaties.profiel]
+    assert acc["supermarkt"]["profiel"] == senior.name and acc["supermarkt"]["snelheid_m_s"] == senior.speed_m_s
+    assert senior.label in norm.naam
+    # the category labels are the voorzieningen' own
+    assert acc["supermarkt"]["label"] == "Supermarkt" and acc["ov"]["label"] == "OV-halte of treinstation"
+    # a profile or category the run does not know is a settings error
+    s = load_toets_settings()
+    with pytest.raises(SettingsError, match="wandelen"):
+        run_toets(world, adres="Zuidstraat 5", type="ggz", omvang=5,
+                  settings=dataclasses.replace(s, locatie=dataclasses.replace(s.locatie, profiel="wandelen")))
+    with pytest.raises(SettingsError, match="bioscoop"):
+        run_toets(world, adres="Zuidstraat 5", type="ggz", omvang=5, settings=dataclasses.replace(
+            s, bereikbaarheid=dataclasses.replace(s.bereikbaarheid, categorieen=("ov", "supermarkt", "bioscoop"))))
+
+
+def _planner_text(page: str) -> str:
+    """The visible text of an HTML page."""
+    body = re.sub(r"<style>.*?</style>", "", page, flags=re.S)
+    return re.sub(r"<[^>]+>", " ", body)
+
+
+def test_no_nan_and_decimal_commas_for_the_planner(world, tmp_path):
+    # a buurt without name, reasons or signals explanation, a wijk without overlay text
+    buurten = world.buurten.copy()
+    buurten.loc["BU99990101", ["naam", "focus_redenen", "veerkracht_redenen", "signalen_toelichting"]] = float("nan")
+    wijken = world.wijken.copy()
+    wijken.loc["WK999901", "overlay_toelichting"] = float("nan")
+    holes = SimpleNamespace(**{**vars(world), "buurten": buurten, "wijken": wijken})
+    to_ll = Transformer.from_crs(RD, "EPSG:4326", always_xy=True)
+    res = run_toets(holes, punt=to_ll.transform(*SITE_A), type="beschermd_wonen", omvang=10)
+    page, data = write_toets(res, tmp_path)
+    text = _planner_text(page.read_text(encoding="utf-8"))
+    assert not re.search(r"\b(nan|NaN|None|inf)\b", text)
+    # no decimal point (a Dutch thousands separator has exactly three digits after it)
+    assert not re.findall(r"\d\.(?:\d{1,2}|\d{4,})\b", text.replace("CC BY 4.0", ""))
+    assert re.search(r"buurt\s+naam onbekend \(BU99990101\)", text)
+    assert re.search(r"WGS84 lengtegraad \d+,\d{5}, breedtegraad \d+,\d{5}", text)
+    doc = json.loads(data.read_text(encoding="utf-8"), parse_constant=lambda c: pytest.fail(f"JSON bevat {c}"))
+    assert doc["locatie"]["buurtnaam"] is None
+    assert not re.search(r"\b(nan|none|inf)\b", json.dumps(doc, ensure_ascii=False), flags=re.I)
 
 
 # ------------------------------------------------------------------------------------------
@@ -407,7 +436,7 @@ def test_bad_inputs_raise_clear_errors(world):
 
 def test_write_toets_html_and_json(world, tmp_path):
     res = run_toets(world, adres="Zuidstraat 5, Testgem", type="beschermd_wonen", omvang=10,
-                    register=_register(tmp_path, [FAR, NEAR_1, ("Spookhuis", "Nergensweg 1", "", "ggz")]))
+                    register=register_csv(tmp_path, [FAR, NEAR_1, ("Spookhuis", "Nergensweg 1", "", "ggz")]))
     page, data = write_toets(res, tmp_path / "uit")
     assert page.name == "toets_zuidstraat-5-testgem.html" and data.name == "toets_zuidstraat-5-testgem.json"
     text = page.read_text(encoding="utf-8")
@@ -430,27 +459,80 @@ def test_write_toets_html_and_json(world, tmp_path):
 # ------------------------------------------------------------------------------------------
 
 
+def _own_text(page: str, analysis) -> str:
+    """The page's text without the overlay explanations the toets quotes from the analysis."""
+    text = _planner_text(page)
+    for frame, cols in ((analysis.wijken, ("overlay_toelichting",)),
+                        (analysis.buurten, ("focus_redenen", "veerkracht_redenen", "signalen_toelichting"))):
+        for col in cols:
+            if col in frame:
+                for quoted in frame[col].dropna().astype(str):
+                    if quoted:
+                        text = text.replace(html.escape(quoted, quote=False), "").replace(quoted, "")
+    return text
+
+
+def _check_planner_page(page: str, analysis) -> None:
+    text = _planner_text(page)
+    assert not re.search(r"\b(nan|NaN|None|inf)\b", text)
+    own = _own_text(page, analysis).replace("CC BY 4.0", "").replace("ODbL 1.0", "")
+    assert not re.findall(r"\d\.(?:\d{1,2}|\d{4,})\b", own)
+
+
 @pytest.mark.realdata
 def test_stationsstraat_44_assen(assen_analysis, tmp_path):
-    res = run_toets(assen_analysis, adres="Stationsstraat 44, Assen", type="beschermd_wonen", omvang=12)
+    a = assen_analysis
+    res = run_toets(a, adres="Stationsstraat 44, Assen", type="beschermd_wonen", omvang=12)
     assert res.locatie["geocode_precisie"] in ("adres", "straat")
-    assert res.locatie["wijkcode"] == "WK010600"  # Centrum
+    centrum = a.wijken.index[a.wijken["naam"] == "Centrum"]
+    assert list(centrum) == [res.locatie["wijkcode"]] and res.locatie["wijknaam"] == "Centrum"
+    # the buurt is the one whose polygon holds the site, with its name from the data
+    site = Point(res.locatie["x_rd"], res.locatie["y_rd"])
+    holding = a.buurten.index[a.buurten.geometry.covers(site)]
+    assert list(holding) == [res.locatie["buurtcode"]]
+    assert res.locatie["buurtnaam"] == a.buurten.at[res.locatie["buurtcode"], "naam"]
     assert [d.nummer for d in res.delen] == [1, 2, 3, 4]
     assert res.deel(1).oordeel == "onbekend"  # no register given
-    assert res.oordeel in VERDICTS
-    acc = {a["categorie"]: a for a in res.bereikbaarheid}
-    assert set(acc) == {"ov", "supermarkt", "huisarts", "apotheek", "ontmoetingsplek"}
+    assert res.oordeel == worst([d.oordeel for d in res.delen[:3]]) and res.oordeel != "groen"
+    acc = {a_["categorie"]: a_ for a_ in res.bereikbaarheid}
+    assert tuple(acc) == load_toets_settings().bereikbaarheid.categorieen
     for cat in ("ov", "supermarkt", "huisarts", "apotheek"):
         assert 0 < acc[cat]["afstand_m"] < 2000 and acc[cat]["minuten"] > 0 and acc[cat]["dichtstbij"]
+        assert acc[cat]["minuten"] == pytest.approx(acc[cat]["afstand_m"] / acc[cat]["snelheid_m_s"] / 60, abs=0.06)
     wmo = next(w for w in res.wat_als if w["indicator"].startswith("Wmo"))
     assert wmo["na"] > wmo["nu"]
     page, data = write_toets(res, tmp_path)
-    assert page.exists() and data.exists()
     doc = json.loads(data.read_text(encoding="utf-8"))
     assert len(doc["delen"]) == 4 and doc["bereikbaarheid"][0]["afstand_m"] is not None
     text = page.read_text(encoding="utf-8")
-    assert "Overcingel" in text or res.locatie["buurtnaam"] in text
+    assert f"{res.locatie['buurtnaam']} ({res.locatie['buurtcode']})" in text
     assert "http" not in text and "<script" not in text
+    _check_planner_page(text, a)
+
+
+@pytest.mark.realdata
+def test_geclusterd_wonen_of_24_homes_in_kloosterveen_is_not_oranje_on_scale(assen_analysis, tmp_path):
+    a = assen_analysis
+    kv = a.wijken.index[a.wijken["naam"] == "Kloosterveen"]
+    assert len(kv) == 1
+    # the smallest residential buurt of Kloosterveen: where a share-of-buurt rule bites hardest
+    bu = a.buurten.loc[(a.buurten["wijkcode"] == kv[0]) & (a.buurten["n_adressen"] >= 50)]
+    code = bu["n_adressen"].idxmin()
+    homes = a.adressen.loc[a.adressen["buurtcode"] == code]
+    to_ll = Transformer.from_crs(RD, "EPSG:4326", always_xy=True)
+    punt = to_ll.transform(homes.geometry.iloc[0].x, homes.geometry.iloc[0].y)
+    gw = run_toets(a, punt=punt, type="geclusterd_wonen", omvang=24)
+    assert gw.locatie["buurtcode"] == code and gw.locatie["wijknaam"] == "Kloosterveen"
+    scale = _crit(gw, "schaal")
+    assert scale.waarde == 24.0 and scale.oordeel == "groen"
+    if gw.deel(2).oordeel == "oranje":  # then for another reason than scale
+        assert any(c.oordeel == "oranje" for c in gw.deel(2).criteria if c.code != "schaal")
+    # the same 24 as beschermd wonen there: the share-of-buurt rule of that type applies
+    bw = run_toets(a, punt=punt, type="beschermd_wonen", omvang=24)
+    share = _crit(bw, "schaal")
+    assert share.waarde >= 2.5 and share.oordeel in ("oranje", "rood")
+    page, _ = write_toets(gw, tmp_path)
+    _check_planner_page(page.read_text(encoding="utf-8"), a)
 
 
 # ----------------------------------------------------------------------------- command line
@@ -469,6 +551,10 @@ def test_cli_rejects_bad_input_before_any_work(capsys, tmp_path):
     assert "precies één locatie" in capsys.readouterr().err
     assert main(["toets", "--punt", "6.56,52.99", "--type", "ggz", "--omvang", "0", "--out", str(out)]) == 2
     assert "--omvang" in capsys.readouterr().err
+    assert main(["toets", "--punt", "6.56,52.99", "--type", "beschermd_wonen", "--omvang", "1000000000",
+                 "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "--omvang 1.000.000.000 is niet aannemelijk voor beschermd wonen" in err and "max_omvang" in err
     assert not out.exists()
 
 
@@ -487,3 +573,20 @@ def test_cli_stationsstraat(raw_dir, tmp_path, capsys):
     assert main(["--stil", "--data", str(raw_dir), "toets", "--adres", "Nergensstraat 3, Assen",
                  "--type", "ggz", "--omvang", "3", "--out", str(out)]) == 2
     assert "niet gevonden" in capsys.readouterr().err
+
+
+@pytest.mark.realdata
+def test_cli_address_in_another_place_fails_without_output(raw_dir, tmp_path, capsys):
+    from woonzorg_geo.cli import main
+
+    out = tmp_path / "output"
+    assert main(["--stil", "--data", str(raw_dir), "toets", "--adres", "Stationsstraat 44, Groningen",
+                 "--type", "beschermd_wonen", "--omvang", "12", "--out", str(out)]) == 2
+    cap = capsys.readouterr()
+    assert cap.out == "" and not out.exists()
+    assert "plaats 'Groningen'" in cap.err and "niet in de gemeente Assen" in cap.err
+    assert "gevonden als Stationsstraat 44 (buurt " in cap.err  # where the offline geocoder found the street
+    assert main(["--stil", "--data", str(raw_dir), "toets", "--adres", "Stationsstraat 44, Rhee",
+                 "--type", "beschermd_wonen", "--omvang", "12", "--out", str(out)]) == 2
+    cap = capsys.readouterr()
+    assert cap.out == "" and not out.exists() and "km van Rhee" in cap.err

@@ -192,24 +192,35 @@ def cmd_toets(args: argparse.Namespace) -> int:
     """Check a proposed care initiative against the toetsingskader."""
     from .pipeline import analyse, load_inputs
     from .toets import load_toets_settings, run_toets, write_toets
+    from .toets.locate import locate_site, offline_geocoder
+    from .toets.places import gemeente_places
 
     if bool(args.adres) == bool(args.punt):
         raise WoonzorgError("geef precies één locatie op: --adres \"Straat 1, Plaats\" of --punt LON,LAT")
     point = _parse_point(args.punt) if args.punt else None
     toets_settings = load_toets_settings(args.toetsingskader)
     zorgtype = toets_settings.zorgtype(args.type)  # fails fast on an unknown type
-    if args.omvang < 1:
-        raise WoonzorgError(f"--omvang moet minstens 1 bewoner zijn, kreeg {args.omvang}")
+    omvang = zorgtype.check_omvang(args.omvang, option="--omvang")  # and on an implausible size
     if args.register and not Path(args.register).exists():
         raise WoonzorgError(f"{args.register}: registerbestand bestaat niet")
     settings = _settings(args)
     inputs = load_inputs(settings, raw_dir=_raw_dir(args), online=True if args.online else None,
                          progress=not args.stil)
+    if args.online:
+        from .sources.geocode import locatieserver_geocoder
+
+        geocoder = locatieserver_geocoder()
+    else:
+        geocoder = offline_geocoder(inputs)
+    # the site (and its place) is checked before the analysis: a wrong address costs no analysis
+    places = gemeente_places(inputs, osm_classes=toets_settings.locatie.plaats_klassen)
+    locate_site(inputs, adres=args.adres, punt=point, geocode=geocoder, settings=toets_settings, places=places)
     result = analyse(settings, inputs=inputs)
-    toets = run_toets(result, adres=args.adres, punt=point, type=args.type, omvang=args.omvang,
-                      register=Path(args.register) if args.register else None, settings=toets_settings)
+    toets = run_toets(result, adres=args.adres, punt=point, type=args.type, omvang=omvang,
+                      register=Path(args.register) if args.register else None, settings=toets_settings,
+                      geocoder=geocoder, places=places)
     html_path, json_path = write_toets(toets, args.out)
-    print(f"Toets {zorgtype.label}, {args.omvang} bewoners, {args.adres or args.punt}:")
+    print(f"Toets {zorgtype.label}, {omvang} {zorgtype.omvang_eenheid}, {args.adres or args.punt}:")
     for deel in toets.delen:
         print(f"  deel {deel.nummer} {deel.titel}: {deel.oordeel}")
     print(f"  totaal: {toets.oordeel}")
@@ -286,7 +297,8 @@ def build_parser() -> argparse.ArgumentParser:
     where.add_argument("--punt", metavar="LON,LAT", help="locatie in WGS84, bijv. 6.5627,52.9930")
     p.add_argument("--type", required=True, metavar="TYPE",
                    help="beschermd_wonen, geclusterd_wonen, ouderenzorg, ggz, vg of jeugd")
-    p.add_argument("--omvang", required=True, type=int, metavar="N", help="aantal bewoners/plaatsen")
+    p.add_argument("--omvang", required=True, type=int, metavar="N",
+                   help="omvang: aantal bewoners, plaatsen of woningen (per type, zie toetsingskader.toml)")
     p.add_argument("--register", metavar="CSV", help="register van bestaande zorginitiatieven (adressen)")
     p.add_argument("--toetsingskader", metavar="TOML", help="eigen drempels (standaard: ingebouwd)")
     p.add_argument("--out", default="output", metavar="MAP", help="uitvoermap (standaard: output/)")

@@ -59,8 +59,12 @@ class ParsedAddress:
 
 
 def parse_address(address: str, postcode: str | None = None) -> ParsedAddress | None:
-    """Split ``'Brunelstraat 2 A'`` into street, number and suffix; ``None`` if it has no number."""
-    m = _ADDRESS_RE.match(str(address))
+    """Split ``'Brunelstraat 2 A'`` into street, number and suffix; ``None`` if it has no number.
+
+    A place after a comma (``'Brunelstraat 2 A, Assen'``) is left out: the offline geocoder
+    matches streets and numbers only (the caller checks the place).
+    """
+    m = _ADDRESS_RE.match(str(address).split(",")[0])
     if not m:
         return None
     pc4 = None
@@ -238,7 +242,11 @@ def match_rate(geocoded: gpd.GeoDataFrame, *, precision: str = "adres") -> float
 
 
 def locatieserver_geocoder(**kwargs: object) -> Callable[[str, str | None], dict[str, object]]:
-    """A geocode function for :func:`geocode_table` that asks PDOK Locatieserver."""
+    """A geocode function for :func:`geocode_table` that asks PDOK Locatieserver.
+
+    Besides the usual keys, a hit carries ``geocode_woonplaats``, ``geocode_gemeente`` and
+    ``geocode_gemeentecode`` as the Locatieserver gives them, so callers can check the place.
+    """
     from .pdok import geocode_locatieserver
 
     def _geocode(address: str, postcode: str | None) -> dict[str, object]:
@@ -259,6 +267,9 @@ def locatieserver_geocoder(**kwargs: object) -> Callable[[str, str | None], dict
             "geocode_precisie": precision,
             "geocode_afstand_m": np.nan,
             "geocode_label": hit["label"],
+            "geocode_woonplaats": hit.get("woonplaatsnaam"),
+            "geocode_gemeente": hit.get("gemeentenaam"),
+            "geocode_gemeentecode": hit.get("gemeentecode"),
         }
 
     return _geocode

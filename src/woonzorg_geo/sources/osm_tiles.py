@@ -34,6 +34,7 @@ LAYER_COLUMNS: dict[str, tuple[str, ...]] = {
     "building": (),
     "landuse": ("class",),
     "water": ("class",),
+    "place": ("class", "name:latin"),
 }
 
 
@@ -240,7 +241,7 @@ def read_tiles(
         Folder holding ``{zoom}/{x}/{y}.pbf``.
     layers
         Layers to read: ``transportation`` (with names and subclasses joined from
-        ``transportation_name``), ``poi``, ``housenumber``, ``building``, ``landuse``, ``water``.
+        ``transportation_name``), ``poi``, ``housenumber``, ``building``, ``landuse``, ``water``, ``place``.
     zoom
         Zoom level to read.
     bbox_lonlat

@@ -67,6 +67,7 @@ LOCATIESERVER_FIELDS = (
     "postcode",
     "woonplaatsnaam",
     "gemeentecode",
+    "gemeentenaam",
 )
 
 _LEVELS: dict[str, tuple[str, str, str]] = {
@@ -380,7 +381,8 @@ def geocode_locatieserver(
         ``x``, ``y`` (EPSG:28992, from ``centroide_rd``), ``lon``, ``lat`` (when given),
         ``label`` (``weergavenaam``), ``type``, ``score``, ``method="pdok_locatieserver"``,
         ``precision`` (``"adres"`` for addresses, else the type such as ``"postcode"``), ``id``,
-        ``straatnaam``, ``huisnummer``, ``postcode``, ``woonplaatsnaam``; ``None`` when nothing
+        ``straatnaam``, ``huisnummer``, ``postcode``, ``woonplaatsnaam``, ``gemeentecode``,
+        ``gemeentenaam``; ``None`` when nothing
         (good enough) was found.
 
     Raises
@@ -460,4 +462,6 @@ def geocode_locatieserver(
         "huisnummer": doc.get("huisnummer"),
         "postcode": doc.get("postcode"),
         "woonplaatsnaam": doc.get("woonplaatsnaam"),
+        "gemeentecode": doc.get("gemeentecode"),
+        "gemeentenaam": doc.get("gemeentenaam"),
     }

@@ -1,11 +1,12 @@
 """The toetsingskader for care initiatives: check a proposed site in four parts, with its evidence.
 
-A provider wants to open a care initiative (``type``, ``omvang`` residents) at an address. The
-check follows the four parts of the municipality's framework (Assen, 2023):
+A provider wants to open a care initiative (``type``, ``omvang`` in the type's unit) at an address
+in the gemeente (:func:`locate_site` refuses a place outside it). The check follows the four parts
+of the municipality's framework (Assen, 2023):
 
 1. regio (spreiding): existing initiatives near the site and per 1,000 inhabitants;
-2. gemeente (draagkracht): draaglast, draagkracht, balans, focus and veerkracht, the scale of the
-   initiative against the buurt, and the report's 800 m norm at the site;
+2. gemeente (draagkracht): draaglast, draagkracht, balans, focus and veerkracht, the type's own
+   scale rule, and the run's walking-distance norm at the site;
 3. wijk (draagvlak): buurt signals that call for early support-building, meeting places nearby;
 4. initiatief (kwaliteit): what data cannot answer, listed as 'aan te leveren'.
 
@@ -17,17 +18,21 @@ Every criterion carries its value, threshold, source and a verdict ``groen``, ``
 
 from .check import run_toets
 from .html import toets_html, write_toets
-from .locate import read_register
+from .locate import locate_site, read_register
+from .places import Places, gemeente_places
 from .model import Criterium, Deel, ToetsResult
 from .settings import ToetsError, ToetsSettings, load_toets_settings
 
 __all__ = [
     "Criterium",
     "Deel",
+    "Places",
     "ToetsError",
     "ToetsResult",
     "ToetsSettings",
+    "gemeente_places",
     "load_toets_settings",
+    "locate_site",
     "read_register",
     "run_toets",
     "toets_html",

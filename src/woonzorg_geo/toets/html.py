@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import html
 import json
 import logging
@@ -10,7 +11,7 @@ from pathlib import Path
 from ..io import write_text
 from ..report import CSS
 from .model import ToetsResult
-from .numbers import _nl
+from .numbers import _nl, _text
 from .settings import VERDICT_TEXT
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,22 @@ def _esc(value: object) -> str:
     return html.escape("" if value is None else str(value))
 
 
+def _when(iso: str) -> str:
+    """``'2024-05-01T12:00:00+02:00'`` as ``'1-5-2024 12:00'``."""
+    try:
+        t = datetime.datetime.fromisoformat(iso)
+    except ValueError:
+        return iso
+    return f"{t.day}-{t.month}-{t.year} {t:%H:%M}"
+
+
+def _area(naam: object, code: object) -> str:
+    naam, code = _text(naam), _text(code)
+    if not naam and not code:
+        return "onbekend"
+    return f"{naam or 'naam onbekend'} ({code})" if code else naam
+
+
 def toets_html(result: ToetsResult) -> str:
     """The result as a self-contained Dutch HTML page (no scripts, no external links)."""
     r = result
@@ -51,19 +68,20 @@ def toets_html(result: ToetsResult) -> str:
         (f"<!DOCTYPE html>\n<html lang=\"nl\"><head><meta charset=\"utf-8\"><title>{_esc(title)}</title>"
          f"<style>{TOETS_CSS}</style></head><body>"),
         f"<h1>{_esc(title)}</h1>",
-        (f"<p class='note'>{_esc(r.kader.naam)} — {_esc(r.kader.bron)}. Gemaakt op {_esc(r.gemaakt_op)} "
+        (f"<p class='note'>{_esc(r.kader.naam)} — {_esc(r.kader.bron)}. Gemaakt op {_esc(_when(r.gemaakt_op))} "
          "met woonzorg_geo.</p>"),
     ]
     afst = loc.get("geocode_afstand_m")
     rows = [
         ("type", f"{r.zorgtype.label} ({r.zorgtype.key}): {r.zorgtype.omschrijving}"),
-        ("omvang", f"{r.omvang} bewoners/plaatsen"),
+        ("omvang", f"{r.omvang} {r.zorgtype.omvang_eenheid}"),
         ("invoer", loc.get("invoer")),
         ("gevonden locatie", f"{loc['label']} — nauwkeurigheid: {loc.get('precisie_tekst')}"
                              + (f", {_nl(afst, 0)} m van de straat" if afst is not None else "")),
-        ("coördinaten", f"RD {loc['x_rd']:.0f}, {loc['y_rd']:.0f}; WGS84 {loc['lon']:.5f}, {loc['lat']:.5f}"),
-        ("buurt", f"{loc.get('buurtnaam')} ({loc.get('buurtcode')})"),
-        ("wijk", f"{loc.get('wijknaam')} ({loc.get('wijkcode')})"),
+        ("coördinaten", f"RD x {_nl(loc['x_rd'], 0)}, y {_nl(loc['y_rd'], 0)}; WGS84 lengtegraad "
+                        f"{_nl(loc['lon'], 5)}, breedtegraad {_nl(loc['lat'], 5)}"),
+        ("buurt", _area(loc.get("buurtnaam"), loc.get("buurtcode"))),
+        ("wijk", _area(loc.get("wijknaam"), loc.get("wijkcode"))),
         ("gemeente", loc.get("gemeente")),
     ]
     out.append("<table>" + "".join(f"<tr><th>{_esc(a)}</th><td>{_esc(b)}</td></tr>" for a, b in rows) + "</table>")
@@ -107,15 +125,15 @@ def toets_html(result: ToetsResult) -> str:
         out.append("</table>")
         if d.nummer == 1:
             if r.initiatieven:
-                out.append("<h3>Bestaande initiatieven binnen 1.000 m</h3><table><tr><th>naam</th><th>adres</th>"
-                           "<th>type</th><th>bron</th><th>afstand</th></tr>")
+                out.append("<h3>Bestaande initiatieven binnen de grootste straal van deel 1</h3><table><tr>"
+                           "<th>naam</th><th>adres</th><th>type</th><th>bron</th><th>afstand</th></tr>")
                 for i in r.initiatieven:
                     out.append(f"<tr><td>{_esc(i['naam'])}</td><td>{_esc(i['adres'])}</td>"
                                f"<td>{_esc(i['type_label'])}</td><td>{_esc(i['bron'])}</td>"
                                f"<td class='num'>{_nl(i['afstand_m'], 0, 'm')}</td></tr>")
                 out.append("</table>")
             else:
-                out.append("<p>Geen bekende initiatieven binnen 1.000 m.</p>")
+                out.append("<p>Geen bekende initiatieven binnen de grootste straal van deel 1.</p>")
             if r.niet_geplaatst:
                 out.append("<h3>Register: niet geplaatste rijen (tellen niet mee)</h3><table><tr><th>regel</th>"
                            "<th>naam</th><th>adres</th><th>type</th><th>reden</th></tr>")
@@ -125,9 +143,9 @@ def toets_html(result: ToetsResult) -> str:
                 out.append("</table>")
     # accessibility
     prof = r.bereikbaarheid[0] if r.bereikbaarheid else {}
-    out.append(f"<h2>Bereikbaarheid van de locatie te voet</h2><p class='note'>Profiel {_esc(prof.get('profiel'))} "
-               f"({_nl(prof.get('snelheid_m_s'), 2)} m/s), over het looppadennetwerk (OSM 2021); OV: bushaltes "
-               "(GTFS 2015) en treinstation (CHB 2026); huisartsen: OSM en huisartsenlijst 2026.</p>")
+    out.append(f"<h2>Bereikbaarheid van de locatie te voet</h2><p class='note'>"
+               f"{_esc(str(prof.get('profiel_label', '')).capitalize())}, {_nl(prof.get('snelheid_m_s'), 2)} m/s; "
+               f"norm {_nl(prof.get('norm_m'))} m, over het looppadennetwerk; zie de bronnen onderaan.</p>")
     out.append("<table><tr><th>voorziening</th><th>afstand</th><th>looptijd</th><th>dichtstbij</th>"
                "<th>aantal binnen norm</th><th>oordeel</th></tr>")
     for a in r.bereikbaarheid:
@@ -138,7 +156,7 @@ def toets_html(result: ToetsResult) -> str:
     out.append("</table>")
     # what-if
     out.append(f"<h2>Wat als het initiatief er komt?</h2><p class='note'>Cijfers van de buurt en de wijk nu en "
-               f"met het initiatief ({r.omvang} bewoners erbij).</p>")
+               f"met het initiatief ({r.omvang} {_esc(r.zorgtype.omvang_eenheid)} erbij).</p>")
     out.append("<table><tr><th>gebied</th><th>indicator</th><th>nu</th><th>met initiatief</th>"
                "<th>toelichting</th></tr>")
     for w in r.wat_als:

@@ -17,7 +17,8 @@ from pyproj import Transformer
 from .. import RD_NEW, WGS84
 from ..errors import GeocodeError
 from .model import split_adres
-from .numbers import _num, _present
+from .numbers import _nl, _num, _present
+from .places import Places, gemeente_places, place_key
 from .settings import PRECISION_TEXT, Geocode, ToetsError, ToetsSettings, ZorgType
 
 log = logging.getLogger(__name__)
@@ -26,25 +27,62 @@ log = logging.getLogger(__name__)
 # --------------------------------------------------------------------------------------------
 
 
-def offline_geocoder(analysis: Any) -> Geocode:
-    """The offline geocoder of an analysis: OSM streets and house numbers, plus PC4 centroids."""
+def offline_geocoder(inputs: Any) -> Geocode:
+    """The offline geocoder of a run's inputs: OSM streets and house numbers, plus PC4 centroids.
+
+    ``inputs`` may also be an analysis (its ``inputs`` are used).
+    """
     from ..datasets import offline_geocoder as build
 
-    paths = getattr(analysis.inputs, "paths", {}) or {}
+    inputs = getattr(inputs, "inputs", inputs)
+    paths = getattr(inputs, "paths", {}) or {}
     p = paths.get("pc4")
-    return build(analysis.inputs.osm, pc4_path=Path(p) if p is not None else None)
+    return build(inputs.osm, pc4_path=Path(p) if p is not None else None)
 
 
-def _locate(
-    analysis: Any, *, adres: str | None, punt: tuple[float, float] | None,
-    geocode: Callable[[], Geocode], precisies: Sequence[str],
+def _digits(code: object) -> str:
+    return re.sub(r"\D", "", str(code or ""))
+
+
+def _fix_hint(naam: str) -> str:
+    return (f"Geef een adres in de gemeente {naam} op (\"Straat huisnummer, Plaats\"), of de locatie met "
+            "--punt LON,LAT.")
+
+
+def locate_site(
+    inputs: Any, *, adres: str | None, punt: tuple[float, float] | None, geocode: Geocode,
+    settings: ToetsSettings, places: Places | None = None,
 ) -> tuple[shapely.Point, dict[str, Any]]:
-    """The site as an RD point and a description; raises on bad input or a location outside."""
-    gemeente = analysis.inputs.gemeente.to_crs(RD_NEW)
-    naam = str(gemeente["naam"].iloc[0]) if "naam" in gemeente else "de gemeente"
-    shape = gemeente.union_all()
+    """The site as an RD point and a description; raises on bad input or a location outside.
+
+    Parameters
+    ----------
+    inputs
+        The inputs of a run (``gemeente``, ``wijken``, ``buurten``, ``paths``), or an analysis.
+    adres, punt
+        Exactly one: ``'Straat huisnummer, Plaats'`` (optionally a postcode after the comma),
+        or ``(lon, lat)`` in WGS84.
+    geocode
+        ``(address, postcode) -> dict`` (offline or PDOK Locatieserver); called with
+        ``'Straat huisnummer, Plaats'``.
+    settings
+        Toets settings (accepted precisions, place margin and classes).
+    places
+        The places of the gemeente; default :func:`.gemeente_places` of ``inputs``.
+
+    Raises
+    ------
+    ToetsError
+        No or two locations; a point or address outside the gemeente; a place that is not in the
+        gemeente, or an address found away from the place it names.
+    GeocodeError
+        The address was not found precisely enough.
+    """
+    inputs = getattr(inputs, "inputs", inputs)
     if (adres is None) == (punt is None):
         raise ToetsError("geef óf een adres (--adres \"Straat 1, Plaats\") óf een punt (--punt LON,LAT) op")
+    pl = places or gemeente_places(inputs, osm_classes=settings.locatie.plaats_klassen)
+    naam, shape = pl.gemeente, pl.shape
     to_rd = Transformer.from_crs(WGS84, RD_NEW, always_xy=True)
     to_ll = Transformer.from_crs(RD_NEW, WGS84, always_xy=True)
     info: dict[str, Any]
@@ -54,10 +92,12 @@ def _locate(
         except (TypeError, ValueError, IndexError):
             raise ToetsError(f"punt {punt!r} is geen paar getallen (lengtegraad, breedtegraad)") from None
         if not (np.isfinite(lon) and np.isfinite(lat) and -180 <= lon <= 180 and -90 <= lat <= 90):
-            raise ToetsError(f"punt ({lon}, {lat}) is geen geldige WGS84-coördinaat (lengtegraad, breedtegraad)")
+            raise ToetsError(f"punt ({_nl(lon)}; {_nl(lat)}) is geen geldige WGS84-coördinaat "
+                             "(lengtegraad, breedtegraad)")
         x, y = to_rd.transform(lon, lat)
         point = shapely.Point(x, y)
-        info = {"invoer": f"{lon:.6f}, {lat:.6f}", "label": f"punt {lon:.5f}, {lat:.5f}",
+        info = {"invoer": f"punt lengtegraad {_nl(lon, 6)}, breedtegraad {_nl(lat, 6)}",
+                "label": f"punt {_nl(lon, 5)}; {_nl(lat, 5)}",
                 "geocode_methode": "punt", "geocode_precisie": "punt",
                 "precisie_tekst": PRECISION_TEXT["punt"], "geocode_afstand_m": None}
         if not shape.contains(point):
@@ -66,41 +106,89 @@ def _locate(
             if -90 <= lon <= 90 and shape.contains(shapely.Point(sx, sy)):
                 hint = (" Lengte- en breedtegraad lijken verwisseld: geef eerst de lengtegraad (LON), "
                         "dan de breedtegraad (LAT).")
-            raise ToetsError(f"het punt ({lon:.5f}, {lat:.5f}) ligt buiten de gemeente {naam}; "
-                             f"de toets is alleen voor locaties binnen de gemeente.{hint}")
+            near = pl.nearby(point)
+            raise ToetsError(f"het punt ({_nl(lon, 5)}; {_nl(lat, 5)}) ligt buiten de gemeente {naam}"
+                             + (f", {near}" if near else "") + "; de toets is alleen voor locaties binnen de "
+                             f"gemeente.{hint} {_fix_hint(naam)}")
     else:
         text = str(adres).strip()
         street, postcode, plaats = split_adres(text)
         if not street:
             raise ToetsError("leeg adres; geef 'Straat huisnummer, Plaats' op")
-        hit = dict(geocode()(street, postcode))
+        hit = dict(geocode(street + (f", {plaats}" if plaats else ""), postcode))
         prec = str(hit.get("geocode_precisie", "niet_gevonden"))
         geom = hit.get("geometry")
-        if prec not in precisies or geom is None or shapely.is_empty(geom):
+        found_ok = prec in settings.locatie.precisies and geom is not None and not shapely.is_empty(geom)
+        point = shapely.Point(shapely.get_coordinates(geom)[0]) if found_ok else None  # type: ignore[arg-type]
+        label = str(hit.get("geocode_label") or street)
+        _check_place(text, plaats, point, label, hit, pl, settings.locatie.plaats_marge_m)
+        if point is None:
             found = {"pc4": "alleen het postcodegebied is gevonden; dat is te grof voor de toets",
                      "niet_gevonden": "de straat of het huisnummer is niet gevonden"}.get(
                 prec, f"alleen gevonden met nauwkeurigheid '{prec}'")
             raise GeocodeError(
-                f"adres {text!r} niet gevonden: {found} (geaccepteerd: {', '.join(precisies)}). "
+                f"adres {text!r} niet gevonden: {found} (geaccepteerd: {', '.join(settings.locatie.precisies)}). "
                 "Controleer de schrijfwijze (straatnaam voluit, huisnummer) of geef de locatie op "
                 "met --punt LON,LAT."
             )
-        point = shapely.Point(shapely.get_coordinates(geom)[0])  # type: ignore[arg-type]
         info = {"invoer": text, "straat_huisnummer": street, "postcode": postcode, "plaats": plaats,
-                "label": str(hit.get("geocode_label") or street) + (f", {plaats}" if plaats else ""),
+                "label": label + (f", {plaats}" if plaats else ""),
                 "geocode_methode": hit.get("geocode_methode"), "geocode_precisie": prec,
                 "precisie_tekst": PRECISION_TEXT.get(prec, prec),
                 "geocode_afstand_m": _num(hit.get("geocode_afstand_m"))}
-        if plaats and plaats.strip().lower() != naam.lower():
-            info["opmerking_plaats"] = (f"plaats '{plaats}' is niet de gemeentenaam; de offline geocoder "
-                                        "zoekt op straat en huisnummer binnen het kaartgebied")
-        if not shape.contains(point):
-            raise ToetsError(f"adres {text!r} is gevonden ({info['label']}), maar ligt buiten de gemeente "
-                             f"{naam}; de toets is alleen voor locaties binnen de gemeente.")
+        if not plaats:
+            info["opmerking_plaats"] = ("geen plaats opgegeven: het adres is gezocht op straat en huisnummer; "
+                                        "controleer de gevonden buurt en wijk")
     lon, lat = to_ll.transform(point.x, point.y)
     info.update({"x_rd": round(point.x, 2), "y_rd": round(point.y, 2), "lon": round(lon, 6),
                  "lat": round(lat, 6), "gemeente": naam})
     return point, info
+
+
+def _check_place(text: str, plaats: str | None, point: shapely.Point | None, label: str,
+                 hit: Mapping[str, object], pl: Places, margin_m: float) -> None:
+    """Refuse an address whose place, or whose hit, lies outside the gemeente or away from its place."""
+    naam = pl.gemeente
+    where_found = ""
+    if point is not None:
+        inside = pl.shape.contains(point)
+        near = pl.area_of(point) if inside else pl.nearby(point)
+        where_found = f"gevonden als {label}" + (f" ({near})" if near else "")
+    woonplaats = str(hit.get("geocode_woonplaats") or "").strip()
+    hit_gemeente = str(hit.get("geocode_gemeente") or "").strip()
+    hit_code = _digits(hit.get("geocode_gemeentecode"))
+    if point is not None and hit_code and hit_code != _digits(pl.gemeentecode):
+        found = woonplaats or label
+        raise ToetsError(
+            f"adres {text!r} is gevonden in {found}" + (f" (gemeente {hit_gemeente})" if hit_gemeente else "")
+            + f", niet in de gemeente {naam}; de toets is alleen voor locaties binnen de gemeente. {_fix_hint(naam)}"
+        )
+    if point is not None and not pl.shape.contains(point):
+        raise ToetsError(
+            f"adres {text!r} is {where_found}" + (f" in {woonplaats}" if woonplaats else "")
+            + f", buiten de gemeente {naam}; de toets is alleen voor locaties binnen de gemeente. {_fix_hint(naam)}"
+        )
+    if not plaats or pl.is_gemeente(plaats):
+        return
+    if woonplaats and place_key(woonplaats) == place_key(plaats):
+        return  # the online geocoder confirms the place, and the hit lies in the gemeente
+    if not pl.knows(plaats):
+        found = f" Het adres is wel {where_found} in de gemeente {naam}, maar dat is niet de opgegeven plaats." \
+            if point is not None else ""
+        names = pl.names()
+        more = f" en {len(names) - 12} andere (wijken, buurten)" if len(names) > 12 else ""
+        raise ToetsError(
+            f"plaats {plaats!r} (adres {text!r}) ligt niet in de gemeente {naam}.{found} Plaatsen in de gemeente: "
+            f"{', '.join(names[:12])}{more}. {_fix_hint(naam)}"
+        )
+    dist = pl.distance_to(plaats, point) if point is not None else None
+    if dist is not None and dist > margin_m:
+        raise ToetsError(
+            f"adres {text!r} is {where_found}, {_nl(dist / 1000.0, 1)} km van {plaats} (toegestaan: "
+            f"{_nl(margin_m / 1000.0, 1)} km, locatie.plaats_marge_m): de straat is niet bij {plaats} gevonden, "
+            "alleen een straat met dezelfde naam elders. Controleer straat en plaats, of geef de locatie met "
+            "--punt LON,LAT."
+        )
 
 
 def _norm_type(value: object, types: Mapping[str, ZorgType]) -> str | None:
@@ -115,7 +203,7 @@ def _norm_type(value: object, types: Mapping[str, ZorgType]) -> str | None:
 
 
 def read_register(
-    path: str | Path, *, settings: ToetsSettings, geocode: Geocode
+    path: str | Path, *, settings: ToetsSettings, geocode: Geocode, places: Places | None = None
 ) -> tuple[gpd.GeoDataFrame, list[dict[str, Any]], list[str]]:
     """Read and geocode the planner's register of existing care initiatives.
 
@@ -127,6 +215,9 @@ def read_register(
         Toets settings (column names, accepted precisions, known types).
     geocode
         ``(address, postcode) -> dict`` such as :meth:`.OfflineGeocoder.geocode_one`.
+    places
+        The places of the gemeente: a row whose place contradicts where it was found is not
+        placed (for example a place outside the gemeente found on a street inside it).
 
     Returns
     -------
@@ -142,6 +233,10 @@ def read_register(
     table = read_csv_checked(path, what="register van zorginitiatieven", columns=[r.kolom_adres, r.kolom_type])
     table = table.reset_index(drop=True)
     table.index = pd.RangeIndex(2, len(table) + 2, name="regel")  # line number in the file
+    cols = ["regel", "naam", "adres", "type", "type_invoer", "geocode_precisie", "bron"]
+    if table.empty:
+        log.warning("register %s: geen rijen", path)
+        return gpd.GeoDataFrame(columns=cols, geometry=gpd.GeoSeries([], crs=RD_NEW)), [], []
     names = table[r.kolom_naam] if r.kolom_naam in table else table[r.kolom_adres]
     addr = table[r.kolom_adres].astype(str).str.strip()
     split = addr.map(split_adres)
@@ -149,7 +244,8 @@ def read_register(
     for i in table.index:
         pc = str(table.at[i, r.kolom_postcode]).strip() if r.kolom_postcode in table else ""
         postcodes.append(pc or split[i][1])
-    work = pd.DataFrame({"_adres": split.map(lambda t: t[0]), "_postcode": postcodes}, index=table.index)
+    work = pd.DataFrame({"_adres": split.map(lambda t: t[0] + (f", {t[2]}" if t[2] else "")),
+                         "_postcode": postcodes}, index=table.index)
     gdf = geocode_table(work, geocode=geocode, address_col="_adres", postcode_col="_postcode", source=str(path))
     messages: list[str] = []
     placed_rows: list[dict[str, Any]] = []
@@ -172,22 +268,49 @@ def read_register(
                       "niet_gevonden": "adres niet gevonden"}.get(prec, f"nauwkeurigheid {prec} te grof")
             missing.append({**row, "reden": reason})
         else:
-            placed_rows.append({**row, "bron": "register", "geometry": geom})
+            conflict = None if places is None else _register_place_problem(
+                split[i][2], geom, gdf.loc[i], places, settings.locatie.plaats_marge_m)
+            if conflict:
+                missing.append({**row, "reden": conflict})
+            else:
+                placed_rows.append({**row, "bron": "register", "geometry": geom})
     if missing:
         log.warning("register %s: %d rij(en) niet geplaatst", path, len(missing))
-    cols = ["regel", "naam", "adres", "type", "type_invoer", "geocode_precisie", "bron"]
     frame = pd.DataFrame(placed_rows, columns=[*cols, "geometry"])
     placed = gpd.GeoDataFrame(frame[cols], geometry=gpd.GeoSeries(list(frame["geometry"]), crs=RD_NEW,
                                                                  index=frame.index))
     return placed, missing, messages
 
 
+def _register_place_problem(plaats: str | None, geom: shapely.Geometry, hit: Mapping[str, object],
+                            pl: Places, margin_m: float) -> str | None:
+    """Why a register row's place contradicts where it was found; None when it does not."""
+    if not plaats:
+        return None
+    woonplaats = str(hit.get("geocode_woonplaats") or "").strip()
+    if woonplaats:
+        if place_key(woonplaats) != place_key(plaats):
+            return f"gevonden in {woonplaats}, niet in {plaats}"
+        return None
+    inside = pl.shape.contains(geom)
+    if pl.is_gemeente(plaats):
+        return None if inside else f"gevonden buiten de gemeente {pl.gemeente}, terwijl de plaats {plaats} is"
+    if not pl.knows(plaats):
+        # a place outside the gemeente: the offline geocoder must not have put it on a street inside
+        return (f"plaats {plaats} ligt niet in de gemeente {pl.gemeente}, maar het adres is op een straat in de "
+                "gemeente gevonden (zelfde straatnaam)") if inside else None
+    dist = pl.distance_to(plaats, geom)
+    if dist is not None and dist > margin_m:
+        return f"gevonden {_nl(dist / 1000.0, 1)} km van {plaats} (zelfde straatnaam elders)"
+    return None
+
+
 def _initiatives(
     analysis: Any, register: gpd.GeoDataFrame | None, settings: ToetsSettings
 ) -> gpd.GeoDataFrame:
-    """Register rows plus OSM care locations (category ``woonzorg``), merged where they coincide."""
+    """Register rows plus OSM care locations (``register.osm_categorie``), merged where they coincide."""
     vz = analysis.inputs.voorzieningen
-    osm = vz.loc[vz["categorie"] == "woonzorg"] if len(vz) else vz
+    osm = vz.loc[vz["categorie"] == settings.register.osm_categorie] if len(vz) else vz
     osm_rows = gpd.GeoDataFrame(
         {"regel": None, "naam": osm["naam"].fillna("(naamloos)").astype(str).to_numpy() if len(osm) else [],
          "adres": "", "type": settings.register.osm_type, "type_invoer": "OSM: woonzorglocatie",

@@ -37,3 +37,11 @@ def _nl(value: object, digits: int | None = None, unit: str = "") -> str:
     if text.startswith("-"):
         text = "−" + text[1:]
     return f"{text} {unit}".rstrip() if unit else text
+
+
+def _text(value: object, default: str = "") -> str:
+    """``value`` as text; ``default`` when it is missing (None, NaN) or empty — never ``'nan'``."""
+    if not _present(value):
+        return default
+    text = str(value).strip()
+    return text if text and text.lower() not in ("nan", "none", "<na>") else default

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 import tomllib
@@ -30,18 +31,6 @@ VERDICT_TEXT = {
     "rood": "zwaarwegende bezwaren",
     "onbekend": "onvoldoende gegevens",
 }
-CATEGORY_LABELS = {
-    "ov": "OV-halte of station",
-    "supermarkt": "supermarkt",
-    "huisarts": "huisarts",
-    "apotheek": "apotheek",
-    "ontmoetingsplek": "ontmoetingsplek",
-    "tandarts": "tandarts",
-    "ziekenhuis": "ziekenhuis",
-    "school": "school",
-}
-#: Categories the accessibility step needs for each shown category.
-CATEGORY_PARTS = {"ov": ("ov_halte", "treinstation")}
 SIGNAL_LABELS = {
     "overlast_onveiligheid": "overlast/onveiligheid",
     "lage_veerkracht": "lage veerkracht",
@@ -70,9 +59,19 @@ PARTS = (
 )
 REQUIRED_THRESHOLDS = (
     "zelfde_type_500m", "zelfde_type_1000m", "elk_type_500m", "elk_type_1000m", "per_1000_buurt",
-    "per_1000_wijk", "draaglast_wijk", "draagkracht_wijk", "omvang_aandeel_buurt", "signalen_buurt",
-    "ontmoetingsplekken_800m",
+    "per_1000_wijk", "draaglast_wijk", "draagkracht_wijk", "signalen_buurt", "ontmoetingsplekken",
 )
+#: Thresholds that moved: where they live now.
+MOVED_THRESHOLDS = {
+    "omvang_aandeel_buurt": "de schaalregel staat nu per type, onder [types.<type>.schaal]",
+    "ontmoetingsplekken_800m": "heet nu [drempels.ontmoetingsplekken] (de afstand is de norm van de instellingen)",
+}
+#: What a scale rule measures: the initiative's size as a share of the buurt's inhabitants, or
+#: the size itself.
+SCALE_MEASURES = {
+    "aandeel_buurt": "bewoners van het initiatief als aandeel van de inwoners van de buurt",
+    "omvang": "omvang van het initiatief",
+}
 REQUIRED_CLASSES = ("balans", "focus", "veerkracht")
 
 Geocode = Callable[[str, str | None], Mapping[str, object]]
@@ -121,7 +120,7 @@ class Drempel:
     def tekst(self) -> str:
         """The threshold in Dutch: ``'oranje ≥ 1, rood ≥ 2 initiatieven'``."""
         op = "≥" if self.richting == "hoger_slechter" else "≤"
-        unit = f" {self.eenheid}" if self.eenheid else ""
+        unit = "" if not self.eenheid else (self.eenheid if self.eenheid == "%" else f" {self.eenheid}")
         parts = [f"oranje {op} {_nl(self.oranje)}{unit}"]
         parts.append(f"rood {op} {_nl(self.rood)}{unit}" if np.isfinite(self.rood) else "nooit rood")
         return "; ".join(parts)
@@ -149,13 +148,49 @@ class KlasseOordelen:
 
 
 @dataclass(frozen=True)
+class SchaalRegel(Drempel):
+    """The scale rule of one type: a threshold on ``maat`` (a key of :data:`SCALE_MEASURES`)."""
+
+    maat: str = "aandeel_buurt"
+
+
+@dataclass(frozen=True)
 class ZorgType:
-    """A type of care initiative (the value of ``--type``)."""
+    """A type of care initiative (the value of ``--type``).
+
+    ``schaal`` is the type's scale rule, or None when the type has none (``schaal_toelichting``
+    then says why). ``max_omvang`` is the largest size accepted as plausible input.
+    """
 
     key: str
     label: str
     omschrijving: str = ""
     wmo_kolom: str = ""
+    omvang_eenheid: str = "bewoners"
+    max_omvang: int = 0
+    max_omvang_reden: str = ""
+    schaal: SchaalRegel | None = None
+    schaal_toelichting: str = ""
+
+    def check_omvang(self, omvang: object, *, option: str = "omvang") -> int:
+        """``omvang`` as an int when it is a plausible size for this type.
+
+        Raises
+        ------
+        ToetsError
+            When it is not a whole number, below 1 or above ``max_omvang``.
+        """
+        if isinstance(omvang, bool) or not isinstance(omvang, (int, np.integer)) or omvang < 1:
+            raise ToetsError(f"{option} moet een geheel aantal {self.omvang_eenheid} van minstens 1 zijn, "
+                             f"kreeg {omvang!r}")
+        if self.max_omvang and omvang > self.max_omvang:
+            raise ToetsError(
+                f"{option} {_nl(omvang)} is niet aannemelijk voor {self.label.lower()}: het maximum is "
+                f"{_nl(self.max_omvang)} {self.omvang_eenheid} ({self.max_omvang_reden}). Controleer het "
+                f"getal; is het echt zo groot, verhoog dan types.{self.key}.max_omvang in een eigen "
+                "toetsingskader (--toetsingskader BESTAND)."
+            )
+        return int(omvang)
 
 
 @dataclass(frozen=True)
@@ -178,10 +213,17 @@ class KaderSettings:
 
 @dataclass(frozen=True)
 class LocatieSettings:
-    """How the site is located and which walking profile is used."""
+    """How the site is located and which walking profile is used.
+
+    ``profiel`` empty: the profile of the run's settings for older residents
+    (``locaties.profiel``). ``plaats_marge_m``: an address whose place names a village, wijk or
+    buurt of the gemeente must be found within this distance of it.
+    """
 
     precisies: tuple[str, ...] = ("adres", "straat")
-    profiel: str = "senior"
+    profiel: str = ""
+    plaats_marge_m: float = 1500.0
+    plaats_klassen: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -195,16 +237,17 @@ class RegisterSettings:
     precisies: tuple[str, ...] = ("adres", "straat")
     samenvoegen_m: float = 50.0
     osm_type: str = ""
+    osm_categorie: str = ""
 
 
 @dataclass(frozen=True)
 class BereikbaarheidToets:
-    """The accessibility norm at the site."""
+    """The accessibility at the site. The distance norm is the run's ``bereikbaarheid.norm_m``."""
 
-    norm_m: float = 800.0
     norm_bron: str = ""
+    norm_categorieen: tuple[str, ...] = ()
     oordeel_buiten_norm: str = "oranje"
-    categorieen: tuple[str, ...] = ("ov", "supermarkt", "huisarts", "apotheek", "ontmoetingsplek")
+    categorieen: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -213,7 +256,7 @@ class DraagvlakSettings:
 
     signalen: tuple[str, ...] = ()
     signalen_bron: str = ""
-    ontmoetingsplek_straal_m: float = 800.0
+    ontmoetingsplek_categorie: str = ""
     ontmoetingsplek_bron: str = ""
 
 
@@ -291,15 +334,13 @@ def load_toets_settings(path: str | Path | None = None) -> ToetsSettings:
                 table[key] = value
             elif key in _KEYED_TABLES:
                 for name, vals in value.items():
-                    table[key][name] = {**table[key].get(name, {}), **vals}
+                    table[key][name] = _merge_entry(table[key].get(name, {}), vals)
             else:
                 table[key] = {**table[key], **value}
     kw: dict[str, Any] = {
         key: build_settings(cls, table.get(key, {}), f"{where}:{key}") for key, cls in _SIMPLE_TABLES.items()
     }
-    kw["types"] = {
-        k: build_settings(ZorgType, {"key": k, **v}, f"{where}:types.{k}") for k, v in table["types"].items()
-    }
+    kw["types"] = {k: _build_type(k, v, f"{where}:types.{k}") for k, v in table["types"].items()}
     kw["drempels"] = {
         k: build_settings(Drempel, {"naam": k, **v}, f"{where}:drempels.{k}")
         for k, v in table["drempels"].items()
@@ -316,11 +357,48 @@ def load_toets_settings(path: str | Path | None = None) -> ToetsSettings:
     return settings
 
 
+def _merge_entry(default: dict[str, Any], user: dict[str, Any]) -> dict[str, Any]:
+    """Merge one ``[types.x]``/``[drempels.x]`` entry; a non-empty sub-table merges too, an empty one replaces."""
+    out = dict(default)
+    for key, value in user.items():
+        if isinstance(value, dict) and value and isinstance(out.get(key), dict):
+            out[key] = {**out[key], **value}
+        else:
+            out[key] = value
+    return out
+
+
+def _build_type(key: str, table: dict[str, Any], where: str) -> ZorgType:
+    vals = dict(table)
+    rule = vals.pop("schaal", None)
+    zt = build_settings(ZorgType, {"key": key, **vals}, where)
+    if rule is None:
+        return zt
+    if not isinstance(rule, dict):
+        raise SettingsError(f"{where}.schaal: verwacht een tabel [types.{key}.schaal], kreeg {rule!r}")
+    if not rule:  # an empty table: this type has no scale rule
+        return zt
+    return dataclasses.replace(zt, schaal=build_settings(SchaalRegel, {"naam": f"{key}.schaal", **rule},
+                                                         f"{where}.schaal"))
+
+
 def _checked_keys(table: dict[str, Any], allowed: Sequence[str], where: str) -> dict[str, Any]:
     unknown = set(table) - set(allowed)
     if unknown:
         raise SettingsError(f"{where}: onbekende sleutel(s) {sorted(unknown)}; toegestaan: {sorted(allowed)}")
     return dict(table)
+
+
+def _check_threshold(d: Drempel, where: str) -> None:
+    if d.richting not in ("hoger_slechter", "lager_slechter"):
+        raise SettingsError(f"{where}.richting moet 'hoger_slechter' of 'lager_slechter' zijn, kreeg {d.richting!r}")
+    if np.isfinite(d.rood):
+        ok = d.rood >= d.oranje if d.richting == "hoger_slechter" else d.rood <= d.oranje
+        if not ok:
+            raise SettingsError(f"{where}: rood ({_nl(d.rood)}) ligt aan de verkeerde kant van oranje "
+                                f"({_nl(d.oranje)}) voor richting {d.richting}")
+    if not d.bron:
+        raise SettingsError(f"{where}: bron ontbreekt (elke drempel noemt zijn bron)")
 
 
 def _validate(s: ToetsSettings, where: str) -> None:
@@ -330,16 +408,10 @@ def _validate(s: ToetsSettings, where: str) -> None:
     if missing:
         raise SettingsError(f"{where}: drempel(s) ontbreken: {', '.join(missing)}")
     for name, d in s.drempels.items():
-        if d.richting not in ("hoger_slechter", "lager_slechter"):
-            raise SettingsError(f"{where}:drempels.{name}.richting moet 'hoger_slechter' of "
-                                f"'lager_slechter' zijn, kreeg {d.richting!r}")
-        if np.isfinite(d.rood):
-            ok = d.rood >= d.oranje if d.richting == "hoger_slechter" else d.rood <= d.oranje
-            if not ok:
-                raise SettingsError(f"{where}:drempels.{name}: rood ({d.rood:g}) ligt aan de verkeerde "
-                                    f"kant van oranje ({d.oranje:g}) voor richting {d.richting}")
-        if not d.bron:
-            raise SettingsError(f"{where}:drempels.{name}: bron ontbreekt (elke drempel noemt zijn bron)")
+        if name not in REQUIRED_THRESHOLDS:
+            hint = MOVED_THRESHOLDS.get(name, f"bekende drempels: {', '.join(REQUIRED_THRESHOLDS)}")
+            raise SettingsError(f"{where}: onbekende drempel [drempels.{name}]; {hint}")
+        _check_threshold(d, f"{where}:drempels.{name}")
     for name in REQUIRED_CLASSES:
         if name not in s.klassen:
             raise SettingsError(f"{where}: klassen.{name} ontbreekt")
@@ -347,18 +419,43 @@ def _validate(s: ToetsSettings, where: str) -> None:
         bad = {c: v for c, v in k.oordelen.items() if v not in VERDICTS[:3]}
         if bad:
             raise SettingsError(f"{where}:klassen.{name}.oordelen: alleen groen/oranje/rood, kreeg {bad}")
-    if s.bereikbaarheid.oordeel_buiten_norm not in VERDICTS[:3]:
+    b = s.bereikbaarheid
+    if b.oordeel_buiten_norm not in VERDICTS[:3]:
         raise SettingsError(f"{where}:bereikbaarheid.oordeel_buiten_norm moet groen, oranje of rood zijn")
+    if not b.categorieen or not b.norm_categorieen:
+        raise SettingsError(f"{where}:bereikbaarheid: categorieen en norm_categorieen mogen niet leeg zijn")
+    extra = [c for c in b.norm_categorieen if c not in b.categorieen]
+    if extra:
+        raise SettingsError(f"{where}:bereikbaarheid.norm_categorieen {extra} staan niet in "
+                            f"bereikbaarheid.categorieen {list(b.categorieen)}; voeg ze daar toe")
+    for key, value in (("register.osm_categorie", s.register.osm_categorie),
+                       ("draagvlak.ontmoetingsplek_categorie", s.draagvlak.ontmoetingsplek_categorie)):
+        if not value:
+            raise SettingsError(f"{where}:{key} ontbreekt (de voorzieningencategorie, bijv. uit voorzieningen.toml)")
     for key, precs in (("locatie", s.locatie.precisies), ("register", s.register.precisies)):
         bad_p = [p for p in precs if p not in PRECISION_ORDER]
         if bad_p or not precs:
             raise SettingsError(f"{where}:{key}.precisies: kies uit {', '.join(PRECISION_ORDER[:3])}")
+    if not s.locatie.plaats_marge_m > 0:
+        raise SettingsError(f"{where}:locatie.plaats_marge_m moet groter dan 0 zijn")
     if s.register.osm_type and s.register.osm_type not in s.types:
         raise SettingsError(f"{where}:register.osm_type {s.register.osm_type!r} is geen bekend type")
     if not s.types:
         raise SettingsError(f"{where}: geen types gedefinieerd")
+    for key, t in s.types.items():
+        w = f"{where}:types.{key}"
+        if t.max_omvang < 1 or not t.max_omvang_reden:
+            raise SettingsError(f"{w}: max_omvang (een geheel getal van minstens 1) en max_omvang_reden zijn "
+                                "verplicht: de grootste omvang die als invoer aannemelijk is, met de reden")
+        if t.schaal is None:
+            if not t.schaal_toelichting:
+                raise SettingsError(f"{w}: geen schaalregel [types.{key}.schaal]; zeg dan in schaal_toelichting "
+                                    "waarom dit type geen schaalregel heeft")
+            continue
+        if t.schaal.maat not in SCALE_MEASURES:
+            raise SettingsError(f"{w}.schaal.maat moet een van {', '.join(SCALE_MEASURES)} zijn, "
+                                f"kreeg {t.schaal.maat!r}")
+        _check_threshold(t.schaal, f"{w}.schaal")
     for item in s.kwaliteit:
         if item.deel not in (1, 2, 3, 4):
             raise SettingsError(f"{where}:kwaliteit: deel moet 1 t/m 4 zijn, kreeg {item.deel}")
-
-
