@@ -175,3 +175,23 @@ def test_unexpected_error_is_one_line_and_debug_shows_the_traceback(raw_dir, tmp
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1
     with pytest.raises(ZeroDivisionError):
         main(["--debug", *args])
+
+
+TOETS_CASES = {
+    "toets_out_is_a_file": (lambda t: ["--out", str(_file(t))], "--out"),
+    "toets_adres_te_lang": (lambda t: ["--out", str(t / "o"), "--adres", "Stationsstraat " * 30 + "44, Assen"],
+                            "--adres is"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(TOETS_CASES))
+def test_bad_toets_options(case, raw_dir, tmp_path, capsys):
+    make, needle = TOETS_CASES[case]
+    extra = make(tmp_path)
+    args = ["--stil", "--data", str(raw_dir), "toets", "--type", "beschermd_wonen", "--omvang", "12", *extra]
+    if "--adres" not in extra:
+        args += ["--adres", "Stationsstraat 44, Assen"]
+    code = main(args)
+    err = capsys.readouterr().err
+    assert code == 2 and needle in err and "Traceback" not in err
+    assert not (tmp_path / "o").exists()

@@ -197,6 +197,9 @@ def cmd_toets(args: argparse.Namespace) -> int:
 
     if bool(args.adres) == bool(args.punt):
         raise WoonzorgError("geef precies één locatie op: --adres \"Straat 1, Plaats\" of --punt LON,LAT")
+    if args.adres and len(args.adres) > 200:
+        raise WoonzorgError(f"--adres is {len(args.adres)} tekens lang; geef een adres als \"Straat 1, Plaats\"")
+    check_output_dir(args.out, option="--out")
     point = _parse_point(args.punt) if args.punt else None
     toets_settings = load_toets_settings(args.toetsingskader)
     zorgtype = toets_settings.zorgtype(args.type)  # fails fast on an unknown type

@@ -27,9 +27,9 @@ CATEGORY_COLOURS = {
 
 
 def slug(text: str) -> str:
-    """File-name-safe lower-case slug: ``'Assen-Oost'`` → ``'assen-oost'``."""
+    """File-name-safe lower-case slug of at most 80 characters: ``'Assen-Oost'`` → ``'assen-oost'``."""
     t = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
-    return re.sub(r"[^a-z0-9]+", "-", t).strip("-") or "onbekend"
+    return re.sub(r"[^a-z0-9]+", "-", t).strip("-")[:80].strip("-") or "onbekend"
 
 
 def _fmt(value: object, unit: str = "", digits: int = 0) -> str:
