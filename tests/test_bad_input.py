@@ -93,6 +93,15 @@ def _delete_centre_tile(root: Path, settings) -> str:
     return f"14/{x}/{y}.pbf"
 
 
+def _strip_crs(root: Path, settings) -> str:
+    """The RD buurten with their CRS member removed: GeoJSON then means WGS84, with RD numbers."""
+    path = _own_copy(root, settings.data.buurten)
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    doc.pop("crs", None)
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    return path.name
+
+
 DAMAGE: dict[str, tuple[Callable[[Path, object], str], str]] = {
     # name: (damage, extra settings TOML)
     "gtfs_lat_lon_verwisseld": (_swap_gtfs_lat_lon, ""),
@@ -100,6 +109,7 @@ DAMAGE: dict[str, tuple[Callable[[Path, object], str], str]] = {
     # overlaps the gemeente still for most of it, but puts thousands of homes in no buurt
     "buurten_1_km_verschoven": (lambda root, s: _shift_buurten(root, s, dx=1000), ""),
     "gemeentegrens_verschoven": (_shift_gemeentegrens, ""),
+    "buurten_rd_zonder_crs": (_strip_crs, ""),
     "tile_in_het_centrum_weg": (_delete_centre_tile, '[data]\nosm_tiles = "tiles_copy"\n'),
 }
 

@@ -82,6 +82,15 @@ def check_layer(
             field=", ".join(missing),
             fix=f"voeg de kolom(men) toe; aanwezig zijn: {', '.join(map(str, gdf.columns))}",
         )
+    if gdf.crs.is_geographic:
+        x0, y0, x1, y1 = gdf.total_bounds
+        if not (-180 <= x0 <= x1 <= 180 and -90 <= y0 <= y1 <= 90):
+            raise NoCrsError(
+                f"{path}: laag {what} zegt lengte/breedte (WGS84) te bevatten, maar de coördinaten "
+                f"({x0:.0f}, {y0:.0f} … {x1:.0f}, {y1:.0f}) zijn meters, waarschijnlijk RD (EPSG:28992). "
+                "Oplossing: zet het CRS in het bestand, bijv. een GeoJSON-lid "
+                '"crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::28992"}}'
+            )
     gdf = repair_geometries(gdf, path=path, what=what)
     if to_crs is not None and gdf.crs != to_crs:
         gdf = gdf.to_crs(to_crs)

@@ -14,11 +14,12 @@ import geopandas as gpd
 import pandas as pd
 
 from ..errors import DataFileError, MissingDataError
+from ..io import staged_dir
+from ..report import slug
 
 if TYPE_CHECKING:  # folium is imported inside the functions: it is heavy and optional
     import folium
 
-from ..report import slug
 from .assets import resolve_offline
 from .base import (
     _check_crs,
@@ -362,24 +363,28 @@ def write_maps(
         used.add(name)
         wijk_files[str(code)] = name
     links = [(str(n), wijk_files[str(c)]) for c, n in zip(data.wijken["code"], data.wijken["naam"])]
-    m = gemeente_map(data, gemeente=gemeente, offline=offline, wijk_links=links)
-    add_layer_control(m)
-    paths = [save_map(m, maps_dir / gem_file)]
-    for code, name in wijk_files.items():
-        m = wijk_map(data, code, gemeente=gemeente, offline=offline, back_link=gem_file)
+    # the maps are replaced as a set: written into a staging folder, moved in together, and the
+    # previous run's maps that this run does not write again are removed (see io.staged_dir)
+    with staged_dir(maps_dir, replace_set=True, manifest={"bron": str(out_dir), "gemeente": gemeente}) as tmp:
+        m = gemeente_map(data, gemeente=gemeente, offline=offline, wijk_links=links)
         add_layer_control(m)
-        paths.append(save_map(m, maps_dir / name))
-    if "balans" in data.wijken.columns and "focus" in data.buurten.columns:
-        from .themes import balance_classes, overlay_map
+        names = [save_map(m, tmp / gem_file).name]
+        for code, name in wijk_files.items():
+            m = wijk_map(data, code, gemeente=gemeente, offline=offline, back_link=gem_file)
+            add_layer_control(m)
+            names.append(save_map(m, tmp / name).name)
+        if "balans" in data.wijken.columns and "focus" in data.buurten.columns:
+            from .themes import balance_classes, overlay_map
 
-        if balance is None:
-            from ..config import load_settings
+            if balance is None:
+                from ..config import load_settings
 
-            o = load_settings().overlays
-            balance = balance_classes(o.balans_grenzen, o.balans_labels)
-        m = overlay_map(data.wijken, data.buurten, gemeente=gemeente, balance=balance, netwerk=data.netwerk,
-                        offline=offline)
-        paths.append(save_map(m, maps_dir / f"{slug(gemeente)}_draagkracht.html"))
+                o = load_settings().overlays
+                balance = balance_classes(o.balans_grenzen, o.balans_labels)
+            m = overlay_map(data.wijken, data.buurten, gemeente=gemeente, balance=balance, netwerk=data.netwerk,
+                            offline=offline)
+            names.append(save_map(m, tmp / f"{slug(gemeente)}_draagkracht.html").name)
+    paths = [maps_dir / n for n in names]
     log.info("%d kaarten geschreven in %s", len(paths), maps_dir)
     return paths
 

@@ -1,0 +1,99 @@
+"""A run killed at any point leaves the previous output as it was; the next run cleans up after it."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.realdata
+
+
+def _checksums(folder: Path) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file() and not p.relative_to(folder).parts[0].startswith(".")}
+
+
+def _matches_manifest(folder: Path, sums: dict[str, str]) -> bool:
+    doc = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    listed = {k: v["sha256"] for k, v in doc["bestanden"].items()}
+    return listed == {k: v for k, v in sums.items() if k != "manifest.json"}
+
+
+def _start(raw_dir: Path, out: Path, maps: Path) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(__file__).parents[1] / "src"),
+                                                         os.environ.get("PYTHONPATH", "")])}
+    return subprocess.Popen(
+        [sys.executable, "-m", "woonzorg_geo.cli", "--stil", "--data", str(raw_dir), "analyse", "--out", str(out),
+         "--kaarten", str(maps), "--offline"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
+    )
+
+
+def _wait_for(pred, proc: subprocess.Popen, timeout: float = 120.0) -> bool:  # noqa: ANN001
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if proc.poll() is not None:
+            return False
+        if pred():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def _staging(folder: Path) -> list[Path]:
+    return list(folder.glob(".staging-*")) if folder.exists() else []
+
+
+KILL_POINTS = {
+    "tijdens het laden": lambda out, maps: (lambda: True),  # at once: while the data loads
+    "tijdens het schrijven van de uitvoer": lambda out, maps: (lambda: bool(_staging(out))),
+    "tijdens het schrijven van de kaarten": lambda out, maps: (lambda: bool(_staging(maps))),
+}
+
+
+def test_killed_runs_keep_the_previous_output(assen_output, raw_dir, tmp_path):
+    out, maps = tmp_path / "output", tmp_path / "maps"
+    shutil.copytree(assen_output, out)
+    shutil.copytree(assen_output.parent / "maps", maps)
+    before_out, before_maps = _checksums(out), _checksums(maps)
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert set(manifest["bestanden"]) | {"manifest.json"} == set(before_out)
+    killed = []
+    for name, point in KILL_POINTS.items():
+        proc = _start(raw_dir, out, maps)
+        try:
+            reached = _wait_for(point(out, maps), proc)
+            if name == "tijdens het laden":
+                time.sleep(1.5)
+            if reached and proc.poll() is None:
+                proc.send_signal(signal.SIGKILL)
+                killed.append(name)
+        finally:
+            proc.wait(timeout=120)
+        # whatever point it reached, each folder holds one whole set: the previous one byte for
+        # byte, or (for the output, once published before the maps step) the new one, exactly as
+        # its manifest lists it; never a mix
+        for folder, before in ((out, before_out), (maps, before_maps)):
+            now = _checksums(folder)
+            assert now == before or _matches_manifest(folder, now), (name, folder)
+        if name != "tijdens het schrijven van de kaarten":
+            assert _checksums(out) == before_out, name
+        assert _checksums(maps) == before_maps, name
+    print("onderbroken:", killed)
+    assert len(killed) >= 2, killed  # at least loading and writing were really interrupted
+    # the next run replaces the set and removes what the killed runs left behind
+    proc = _start(raw_dir, out, maps)
+    assert proc.wait(timeout=300) == 0
+    assert not _staging(out) and not _staging(maps)
+    assert not (out / ".woonzorg.lock").exists()
+    after = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert set(after["bestanden"]) == set(manifest["bestanden"])
