@@ -91,6 +91,40 @@ def snap_to_edges(pg: ProfileGraph, points: np.ndarray) -> Snap:
     return Snap(edge=edge, t=t, dist=dist, xy=proj)
 
 
+def via_nearer_end(
+    snap_m: np.ndarray | float,
+    d_left: np.ndarray | float,
+    d_right: np.ndarray | float,
+    to_left: np.ndarray,
+    to_right: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Network distance of points placed on an edge: the snap leg plus the cheaper way along the edge.
+
+    The one place that knows how a point on an edge reaches the graph: via its left node
+    (``d_left`` along the edge, then ``to_left`` onwards) or its right node, whichever is shorter.
+    Used for addresses, raster cells, the counts within radii and the toets.
+
+    Parameters
+    ----------
+    snap_m
+        Straight leg from each point to its projection on the edge.
+    d_left, d_right
+        Distance along the edge from the projection to its left and right node (inf where the
+        profile may not use the edge; see :meth:`RoutingGraph.place`).
+    to_left, to_right
+        Network distance onwards from the left and right node (broadcast against the others).
+
+    Returns
+    -------
+    distance, via_left
+        The distance (inf where neither way exists), and whether the left node was used.
+    """
+    via_l = np.add(d_left, to_left)
+    via_r = np.add(d_right, to_right)
+    via_left = via_l <= via_r
+    return np.add(snap_m, np.where(via_left, via_l, via_r)), via_left
+
+
 @dataclass
 class RoutingGraph:
     """A profile graph with the destinations inserted as nodes."""
@@ -274,10 +308,7 @@ def compute_accessibility(
         candidates = [np.asarray(c, dtype=np.int64) for c in lists]
 
     def origin_side(dist: np.ndarray, src_dest: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        via_left = d_left + dist[left]
-        via_right = d_right + dist[right]
-        use_left = via_left <= via_right
-        od = osnap.dist + np.where(use_left, via_left, via_right)
+        od, use_left = via_nearer_end(osnap.dist, d_left, d_right, dist[left], dist[right])
         nearest = np.where(use_left, src_dest[left], src_dest[right])
         unreachable = ~np.isfinite(od) | far
         nearest_ids = np.full(n_o, None, dtype=object)
@@ -353,7 +384,7 @@ def _counts_within(
         if not len(row_of):
             continue
         o = np.concatenate(cand)
-        od = snap[o] + np.minimum(d_left[o] + d[row_of, left[o]], d_right[o] + d[row_of, right[o]])
+        od, _ = via_nearer_end(snap[o], d_left[o], d_right[o], d[row_of, left[o]], d[row_of, right[o]])
         for r in radii:
             counts[r] += np.bincount(o[od <= r], minlength=len(left)).astype(np.int32)
     return counts

@@ -10,7 +10,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from .accessibility import Accessibility, snap_to_edges
+from .accessibility import Accessibility, snap_to_edges, via_nearer_end
 
 log = logging.getLogger(__name__)
 
@@ -64,8 +64,8 @@ def compute_surfaces(
 ) -> Surfaces:
     """Walking distance from every cell centre inside ``area`` to each category.
 
-    A cell centre is placed on the nearest usable edge like an address; cells outside the area or
-    further than ``max_snap_m`` from the network stay empty.
+    A cell centre is placed on the network like an address; cells outside the area, further than
+    ``max_snap_m`` from the network or on an edge the profile may not use stay empty.
     """
     shape = area.to_crs(acc.routing.pg.net.crs).union_all()
     grid = Grid.covering(shape.bounds, cell_m)
@@ -78,10 +78,8 @@ def compute_surfaces(
     distance: dict[str, np.ndarray] = {}
     nearest: dict[str, np.ndarray] = {}
     for cat, res in acc.categories.items():
-        via_l = d_left + res.node_dist[left]
-        via_r = d_right + res.node_dist[right]
-        d = snap.dist + np.minimum(via_l, via_r)
-        src = np.where(via_l <= via_r, res.node_source[left], res.node_source[right])
+        d, via_left = via_nearer_end(snap.dist, d_left, d_right, res.node_dist[left], res.node_dist[right])
+        src = np.where(via_left, res.node_source[left], res.node_source[right])
         ok = near & np.isfinite(d)
         full = np.full(grid.width * grid.height, np.nan, dtype=np.float32)
         full[idx[ok]] = d[ok]

@@ -17,7 +17,7 @@ import shapely
 from scipy.sparse.csgraph import dijkstra
 
 from .. import RD_NEW
-from ..accessibility import COMPOSITES, Accessibility, compute_accessibility
+from ..accessibility import COMPOSITES, Accessibility, compute_accessibility, via_nearer_end
 from ..aggregate import assign_areas
 from ..errors import SettingsError
 from ..report import slug
@@ -145,7 +145,7 @@ def _site_access(
     left, right, d_left, d_right = acc.routing.place(acc.origin_snap)
     d = dijkstra(acc.routing.matrix, directed=False, indices=[int(left[0]), int(right[0])], limit=limit)
     nodes = acc.routing.dest_node
-    dist = acc.origin_snap.dist[0] + np.minimum(d_left[0] + d[0, nodes], d_right[0] + d[1, nodes])
+    dist, _ = via_nearer_end(acc.origin_snap.dist[0], d_left[0], d_right[0], d[0, nodes], d[1, nodes])
     within = pd.Series(dist, index=acc.dest_ids)
     return acc, within[within <= limit].sort_values()
 
