@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +23,7 @@ from .datasets import Inputs, load_offline
 from .errors import DataFileError, MissingDataError
 from .io import staged_dir
 from .network import ProfileGraph, WalkNetwork, build_network, profile_graph
-from .raster import compute_surfaces, service_areas, summarise_surface, write_geotiff
+from .raster import Surfaces, compute_surfaces, service_areas, summarise_surface, write_geotiff
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +46,26 @@ class Analysis:
     @property
     def main_profile(self) -> str:
         return next(iter(self.access))
+
+    @cached_property
+    def surfaces(self) -> dict[str, Surfaces]:
+        """Walking-distance surfaces per profile (computed on first use: toets and locaties skip them)."""
+        r = self.settings.raster
+        return {name: compute_surfaces(acc, self.inputs.gemeente, cell_m=r.cell_m, max_snap_m=r.max_snap_m)
+                for name, acc in self.access.items()}
+
+    @cached_property
+    def service_areas(self) -> gpd.GeoDataFrame:
+        """Per voorziening, the cells within the norm for which it is the nearest (all profiles)."""
+        norm = self.settings.bereikbaarheid.norm_m
+        parts = [service_areas(self.surfaces[name], acc, radius_m=norm) for name, acc in self.access.items()]
+        return pd.concat(parts, ignore_index=True) if parts else gpd.GeoDataFrame()
+
+    def surface_summary(self) -> dict[str, dict[str, Any]]:
+        """Per profile and category: the share of the surface within the norm and its percentiles."""
+        norm = self.settings.bereikbaarheid.norm_m
+        return {name: {cat: summarise_surface(arr, norm_m=norm) for cat, arr in surf.distance.items()}
+                for name, surf in self.surfaces.items()}
 
     def suffix(self, profile: str) -> str:
         """Column suffix of a profile: none for the main profile."""
@@ -320,19 +342,15 @@ def write_outputs(a: Analysis, out_dir: str | Path, *, rasters: bool = True) -> 
             edges[f"bruikbaar_{name}"] = pg.edge_mask
         edges["eiland"] = a.graphs[a.main_profile].islands.label[a.network.u]
         layers["netwerk"] = edges
-        areas = []
-        for name, acc in a.access.items():
-            surf = compute_surfaces(acc, a.inputs.gemeente, cell_m=s.raster.cell_m,
-                                    max_snap_m=s.raster.max_snap_m)
-            areas.append(service_areas(surf, acc, radius_m=s.bereikbaarheid.norm_m))
-            if rasters:
+        if rasters:
+            for name, surf in a.surfaces.items():
                 for cat, arr in surf.distance.items():
                     write_geotiff(tmp / f"bereikbaarheid_{cat}_{name}.tif", arr, surf.grid,
                                   description=f"loopafstand tot {cat} (m), profiel {name}")
-            a.summary["profielen"][name]["oppervlak"] = {
-                cat: summarise_surface(arr, norm_m=s.bereikbaarheid.norm_m) for cat, arr in surf.distance.items()
-            }
-        layers["servicegebieden"] = pd.concat(areas, ignore_index=True) if areas else gpd.GeoDataFrame()
+        layers["servicegebieden"] = a.service_areas
+        summary = copy.deepcopy(a.summary)
+        for name, surf in a.surface_summary().items():
+            summary["profielen"][name]["oppervlak"] = surf
         for name, frame in layers.items():
             frame.to_file(tmp / "woonzorg.gpkg", layer=name, driver="GPKG")
         if a.overlay_report:
@@ -343,12 +361,12 @@ def write_outputs(a: Analysis, out_dir: str | Path, *, rasters: bool = True) -> 
             a.overlay_report["gevoeligheid"].to_csv(tmp / "gevoeligheid.csv", index=False, encoding="utf-8")
         a.buurten.drop(columns="geometry").to_csv(tmp / "buurten.csv", encoding="utf-8")
         a.wijken.drop(columns="geometry").to_csv(tmp / "wijken.csv", encoding="utf-8")
-        a.summary["tijden_s"]["schrijven"] = round(time.perf_counter() - t0, 3)
+        summary["tijden_s"]["schrijven"] = round(time.perf_counter() - t0, 3)
         (tmp / "samenvatting.json").write_text(
-            json.dumps(a.summary, indent=2, ensure_ascii=False, default=_json_default), encoding="utf-8"
+            json.dumps(summary, indent=2, ensure_ascii=False, default=_json_default), encoding="utf-8"
         )
         (tmp / "samenvatting.txt").write_text(
-            summary_text(a.summary, wijken=a.wijken.drop(columns="geometry")), encoding="utf-8"
+            summary_text(summary, wijken=a.wijken.drop(columns="geometry")), encoding="utf-8"
         )
         files = sorted(p.relative_to(tmp) for p in tmp.rglob("*") if p.is_file())
     return [out_dir / f for f in files]
