@@ -231,7 +231,7 @@ def gemeente_map(
     m = new_map(data.wijken, offline=offline, title=f"Gemeente {gemeente} — bereikbaarheid te voet")
     offline = m.woonzorg_offline  # type: ignore[attr-defined]
     add_choropleth(m, data.buurten, column=data.col(vocab.pct(REPORT_NORM)),
-                   label=f"Buurten: % adressen met {vocab.share_label(REPORT_NORM)}", vocabulary=vocab)
+                   label=f"Buurten: % adressen met {vocab.noun(REPORT_NORM)} ≤ {vocab.norm_text}", vocabulary=vocab)
     add_context(m, data.netwerk, road_classes=MAIN_ROADS, show=offline)
     add_service_areas(m, data.servicegebieden, categories=[
         c for c in categories if (data.servicegebieden["categorie"] == c).any()])
@@ -302,7 +302,7 @@ def wijk_map(data: MapData, code: str, *, gemeente: str, offline: bool | None = 
     buurten = data.buurten[data.buurten["wijkcode"] == code]
     if len(buurten):
         add_choropleth(m, buurten, column=data.col(vocab.pct(REPORT_NORM)), show=False,
-                       label=f"Buurten: % adressen met {vocab.share_label(REPORT_NORM)}", vocabulary=vocab)
+                       label=f"Buurten: % adressen met {vocab.noun(REPORT_NORM)} ≤ {vocab.norm_text}", vocabulary=vocab)
     add_context(m, data.netwerk, road_classes=(*LOCAL_ROADS, *MAIN_ROADS), within=around, show=offline)
     if len(buurten):
         add_area_outlines(m, buurten, name="Buurtgrenzen", colour="#666666", weight=1.2, dash="4 4",
