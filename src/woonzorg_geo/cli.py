@@ -107,10 +107,10 @@ def cmd_analyse(args: argparse.Namespace) -> int:
             f"gemeente {args.gemeente!r} komt niet overeen met de instellingen ({settings.gemeente.naam}, "
             f"{settings.gemeente.code}); geef een instellingenbestand voor deze gemeente op met --instellingen"
         )
+    profiles = _profiles(settings, args.profiel)  # fails fast on an unknown profile
     t0 = time.perf_counter()
     online = True if args.online else None
     inputs = load_inputs(settings, raw_dir=_raw_dir(args), online=online, progress=not args.stil)
-    profiles = _profiles(settings, args.profiel)
     from .overlays import read_indicator_table
 
     extra = [(str(p), read_indicator_table(p)) for p in args.indicatoren or []]

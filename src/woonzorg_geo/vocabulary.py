@@ -217,9 +217,7 @@ class Vocabulary:
             composites[comp.name] = tuple(comp.delen)
             if comp.label:
                 labels[comp.name] = comp.label
-        key = tuple(acc.kerncategorieen) or tuple(
-            c for c in ("huisarts", "supermarkt", "apotheek", *composites) if c in (*acc.categories, *composites)
-        )
+        key = tuple(acc.kerncategorieen) or (*acc.categories, *composites)
         return cls(
             categories=tuple(acc.categories),
             composites=composites,
