@@ -48,7 +48,6 @@ from scipy.spatial import cKDTree
 from woonzorg_geo import RD_NEW
 from woonzorg_geo import accessibility as acc_mod
 from woonzorg_geo.accessibility import (
-    COMPOSITES,
     build_routing_graph,
     compute_accessibility,
     snap_to_edges,
@@ -56,6 +55,7 @@ from woonzorg_geo.accessibility import (
 from woonzorg_geo.config import Profile, load_settings
 from woonzorg_geo.network import WalkNetwork, build_network, profile_graph
 from woonzorg_geo.pipeline import load_inputs
+from woonzorg_geo.vocabulary import default_vocabulary
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results" / "accessibility.json"
@@ -127,7 +127,7 @@ def quiet_fd_stdout():
 def groups_for(categories: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
     """The category groups compute_accessibility computes (composites such as ``ov`` included)."""
     groups = {c: (c,) for c in categories}
-    for comp, parts in COMPOSITES.items():
+    for comp, parts in default_vocabulary().composites.items():
         if all(p in categories for p in parts):
             groups[comp] = tuple(parts)
     return groups

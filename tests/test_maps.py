@@ -280,7 +280,7 @@ def test_classes_index_labels_and_missing():
 def test_dutch_formatting_and_slug():
     assert maps.nl_number(37375) == "37.375"
     assert maps.nl_number(64.78, 1, unit="%") == "64,8%"
-    assert maps.nl_number(float("nan")) == "–"
+    assert maps.nl_number(float("nan")) == "onbekend"  # the one missing text (woonzorg_geo.formatting)
     assert maps.format_field("pct_drie_a_800m_senior", 48.46) == "48,5%"
     assert maps.format_field("med_afstand_huisarts_m", 680.9) == "681 m"
     assert maps.field_label("pct_ov_en_supermarkt_800m_senior").endswith("(senior)")

@@ -118,7 +118,7 @@ def test_wijk_indices_and_settings_change_the_result():
     out = wijk_indices(_wijken(), s)
     assert (out["balans"] == out["draagkracht"] - out["draaglast"]).all()
     assert out["balans"].idxmin() == "WK010602"
-    assert "last (+0.4 sd)" in out.loc["WK010602", "overlay_toelichting"]
+    assert "last (+0,4)" in out.loc["WK010602", "overlay_toelichting"]
     other = wijk_indices(_wijken(), _settings(draaglast=(Indicator("last", richting=-1),)))
     assert not np.allclose(other["balans"], out["balans"])
     stricter = wijk_indices(_wijken(), _settings(balans_grenzen=(-0.1, 0.0, 0.1, 0.2)))

@@ -37,7 +37,9 @@ import pytest
 import shapely
 from scipy.spatial import cKDTree
 
-from woonzorg_geo.accessibility import COMPOSITES
+from woonzorg_geo.vocabulary import default_vocabulary
+
+COMPOSITES = default_vocabulary().composites
 
 pytestmark = pytest.mark.realdata
 

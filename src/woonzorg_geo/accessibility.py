@@ -24,11 +24,10 @@ from scipy.spatial import cKDTree
 
 from .network import ProfileGraph
 from .validate import ensure_crs
+from .vocabulary import COMBINATIONS, default_vocabulary, norm_column
 
 log = logging.getLogger(__name__)
 
-#: Composite categories: OV is a bus stop or a train station.
-COMPOSITES: dict[str, tuple[str, ...]] = {"ov": ("ov_halte", "treinstation")}
 REASON_FAR = "te ver van het looppad-netwerk"
 REASON_NONE = "geen voorziening van deze categorie bereikbaar"
 REASON_BLOCKED = "ligt aan een pad dat dit profiel niet of alleen via trappen bereikt"
@@ -265,9 +264,9 @@ def compute_accessibility(
     destinations: gpd.GeoDataFrame,
     *,
     categories: Sequence[str],
-    radii_m: Sequence[float] = (400.0, 800.0),
+    radii_m: Sequence[float] = (),
     max_snap_m: float = 500.0,
-    composites: Mapping[str, Sequence[str]] = COMPOSITES,
+    composites: Mapping[str, Sequence[str]] | None = None,
 ) -> Accessibility:
     """Network distance from every origin to the nearest destination of each category.
 
@@ -285,6 +284,9 @@ def compute_accessibility(
         Count the voorzieningen within these network distances.
     max_snap_m
         Origins further than this from the network are unreachable.
+    composites
+        Composite categories (name → parts); default: ``[bereikbaarheid.samengesteld]`` of the
+        package settings (see :class:`.vocabulary.Vocabulary`).
     """
     origins = ensure_crs(origins, name="origins")
     destinations = ensure_crs(destinations, name="destinations")
@@ -335,6 +337,8 @@ def compute_accessibility(
             counts[r][far] = 0
         results[cat] = CategoryResult(dist, src_dest, od, nearest_ids, counts)
     # composites (OV = bus stop or station): the nearer of the parts; counts add up (disjoint sets)
+    if composites is None:
+        composites = default_vocabulary().composites
     for comp, parts in composites.items():
         if not all(p in results for p in parts):
             continue
@@ -401,9 +405,11 @@ def to_frame(
     """The accessibility of every origin as columns (index of ``origins`` kept).
 
     Columns per category: ``afstand_<cat>_m``, ``tijd_<cat>_min``, ``dichtstbij_<cat>``,
-    ``n_<cat>_<r>m``, ``reden_<cat>`` (why missing); plus ``snap_m``, ``ov_en_supermarkt_800m``
-    and ``drie_a_800m`` (supermarkt, apotheek and huisarts within the norm). ``suffix`` is
-    appended to every column (for a second profile).
+    ``n_<cat>_<r>m``, ``reden_<cat>`` (why missing); plus ``snap_m`` and, per combination of
+    :data:`.vocabulary.COMBINATIONS` whose categories were computed, ``<name>_<norm>m`` (True when
+    every one lies within the norm: ``ov_en_supermarkt_800m``, ``drie_a_800m``). ``suffix`` is
+    appended to every column (for a profile other than the main one, see
+    :meth:`.vocabulary.Vocabulary.suffix`).
     """
     cols: dict[str, object] = {"snap_m": acc.origin_snap.dist}
     for cat, res in acc.categories.items():
@@ -411,7 +417,7 @@ def to_frame(
         cols[f"tijd_{cat}_min"] = res.origin_dist / speed_m_s / 60.0
         cols[f"dichtstbij_{cat}"] = res.origin_nearest
         for r, c in res.counts.items():
-            cols[f"n_{cat}_{int(r)}m"] = c
+            cols[norm_column(f"n_{cat}", r)] = c
         reason = np.where(
             acc.origin_far, REASON_FAR,
             np.where(acc.origin_blocked, REASON_BLOCKED, np.where(np.isnan(res.origin_dist), REASON_NONE, None)),
@@ -422,11 +428,9 @@ def to_frame(
         d = acc.categories[cat].origin_dist if cat in acc.categories else np.full(len(origins), np.nan)
         return np.nan_to_num(d, nan=np.inf) <= norm_m
 
-    n = int(norm_m)
-    if "ov" in acc.categories and "supermarkt" in acc.categories:
-        cols[f"ov_en_supermarkt_{n}m"] = within("ov") & within("supermarkt")
-    if all(c in acc.categories for c in ("supermarkt", "apotheek", "huisarts")):
-        cols[f"drie_a_{n}m"] = within("supermarkt") & within("apotheek") & within("huisarts")
+    for name, parts in COMBINATIONS.items():
+        if all(c in acc.categories for c in parts):
+            cols[norm_column(name, norm_m)] = np.logical_and.reduce([within(c) for c in parts])
     frame = pd.DataFrame(cols, index=origins.index)
     if suffix:
         frame = frame.add_suffix(suffix)

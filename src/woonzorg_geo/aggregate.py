@@ -11,13 +11,22 @@ import pandas as pd
 
 from .errors import AreaMismatchError
 from .validate import ensure_crs
+from .vocabulary import COMBINATIONS, norm_column
 
 log = logging.getLogger(__name__)
 
-#: Categories whose mean and median distance are reported per area.
-DISTANCE_CATEGORIES = ("huisarts", "apotheek", "supermarkt", "ov")
-#: Categories whose share within the norm is reported per area (besides the combinations).
-SHARE_CATEGORIES = ("ov", "supermarkt", "huisarts", "apotheek")
+
+def _categories(adressen: pd.DataFrame, categories: Sequence[str] | None, suffix: str) -> list[str]:
+    """The categories to report: those given, else every category with a distance column."""
+    if categories is not None:
+        return list(categories)
+    found = []
+    for col in adressen.columns:
+        if col.startswith("afstand_") and col.endswith(f"_m{suffix}"):
+            cat = col[len("afstand_"): len(col) - len(f"_m{suffix}")]
+            if cat:
+                found.append(cat)
+    return found
 
 
 def assign_areas(
@@ -80,6 +89,7 @@ def aggregate(
     key: str,
     norm_m: float,
     suffixes: Sequence[str] = ("",),
+    categories: Sequence[str] | None = None,
     inhabitants: pd.Series | None = None,
     dwellings: pd.Series | None = None,
 ) -> gpd.GeoDataFrame:
@@ -94,9 +104,12 @@ def aggregate(
     key
         The column of ``adressen`` that holds the area code.
     norm_m
-        The norm (800 m).
+        The walking norm (``[bereikbaarheid] norm_m``); column names carry it.
     suffixes
-        Column suffix per profile (``""`` for the main profile, ``"_senior"``, …).
+        Column suffix per profile (see :meth:`.vocabulary.Vocabulary.suffix`).
+    categories
+        Categories whose share within the norm and mean/median distance are reported (the
+        settings' ``kerncategorieen``); default: every category with a distance column.
     inhabitants, dwellings
         CBS figures by code, added beside the address counts where present.
 
@@ -107,7 +120,6 @@ def aggregate(
         ``pct_drie_a_<norm>m``, ``gem_afstand_<cat>_m``, ``med_afstand_<cat>_m`` and
         ``n_onbereikbaar`` per profile suffix. Areas without addresses get NaN shares.
     """
-    n = int(norm_m)
     groups = adressen.groupby(key)
     out = areas.copy()
     out["n_adressen"] = groups.size().reindex(out.index).fillna(0).astype(int)
@@ -117,16 +129,18 @@ def aggregate(
         out["woningen_cbs"] = dwellings.reindex(out.index)
     for sfx in suffixes:
         cols: dict[str, pd.Series] = {}
-        for cat in SHARE_CATEGORIES:
+        cats = _categories(adressen, categories, sfx)
+        for cat in cats:
             col = f"afstand_{cat}_m{sfx}"
             if col in adressen:
                 within = adressen[col].fillna(np.inf) <= norm_m
-                cols[f"pct_{cat}_{n}m{sfx}"] = 100 * within.groupby(adressen[key]).mean()
-        for combo in (f"ov_en_supermarkt_{n}m", f"drie_a_{n}m"):
+                cols[f"pct_{norm_column(cat, norm_m)}{sfx}"] = 100 * within.groupby(adressen[key]).mean()
+        for name in COMBINATIONS:
+            combo = norm_column(name, norm_m)
             col = f"{combo}{sfx}"
             if col in adressen:
                 cols[f"pct_{combo}{sfx}"] = 100 * adressen[col].astype(float).groupby(adressen[key]).mean()
-        for cat in DISTANCE_CATEGORIES:
+        for cat in cats:
             col = f"afstand_{cat}_m{sfx}"
             if col in adressen:
                 g = adressen[col].groupby(adressen[key])
@@ -140,16 +154,22 @@ def aggregate(
     return out
 
 
-def overall(adressen: pd.DataFrame, *, norm_m: float, suffix: str = "") -> dict[str, float]:
-    """Gemeente-wide shares within the norm (percent) and median distances (m)."""
-    n = int(norm_m)
+def overall(
+    adressen: pd.DataFrame, *, norm_m: float, suffix: str = "", categories: Sequence[str] | None = None
+) -> dict[str, float]:
+    """Gemeente-wide shares within the norm (percent) and median distances (m) of one profile.
+
+    Keys carry no profile suffix (``pct_drie_a_800m``, ``med_afstand_huisarts_m``); ``categories``
+    as in :func:`aggregate`.
+    """
     res: dict[str, float] = {"n_adressen": float(len(adressen))}
-    for cat in SHARE_CATEGORIES:
+    for cat in _categories(adressen, categories, suffix):
         col = f"afstand_{cat}_m{suffix}"
         if col in adressen:
-            res[f"pct_{cat}_{n}m"] = float(100 * (adressen[col].fillna(np.inf) <= norm_m).mean())
+            res[f"pct_{norm_column(cat, norm_m)}"] = float(100 * (adressen[col].fillna(np.inf) <= norm_m).mean())
             res[f"med_afstand_{cat}_m"] = float(adressen[col].median())
-    for combo in (f"ov_en_supermarkt_{n}m", f"drie_a_{n}m"):
+    for name in COMBINATIONS:
+        combo = norm_column(name, norm_m)
         if f"{combo}{suffix}" in adressen:
             res[f"pct_{combo}"] = float(100 * adressen[f"{combo}{suffix}"].mean())
     return res

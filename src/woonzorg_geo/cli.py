@@ -11,6 +11,7 @@ from pathlib import Path
 from . import __version__
 from .errors import WoonzorgError
 from .io import check_output_dir, check_output_file
+from .formatting import number, percent
 
 log = logging.getLogger("woonzorg_geo")
 
@@ -32,6 +33,21 @@ def _settings(args: argparse.Namespace):  # noqa: ANN202
 
 def _raw_dir(args: argparse.Namespace) -> Path | None:
     return Path(args.data) if args.data else None
+
+
+#: ``--profiel`` values that mean every profile in the settings.
+ALL_PROFILES = ("beide", "alle")
+
+
+def _profiles(settings, value: str | None) -> list[str] | None:  # noqa: ANN001
+    """The profiles ``--profiel`` asks for: ``None`` for all (``beide``/``alle``), else the named ones
+    (comma-separated; each must be a profile of the settings, else a Dutch error naming the choices)."""
+    if value is None or value.strip().lower() in ALL_PROFILES:
+        return None
+    names = [v.strip() for v in value.split(",") if v.strip()]
+    for name in names:
+        settings.profile(name)  # SettingsError naming the known profiles
+    return list(dict.fromkeys(names)) or None
 
 
 def cmd_data(args: argparse.Namespace) -> int:
@@ -72,7 +88,7 @@ def cmd_voorzieningen(args: argparse.Namespace) -> int:
 
         rate = match_rate(inputs.huisartsen)
         print(
-            f"Huisartsen op adres gegeocodeerd: {rate:.0%} "
+            f"Huisartsen op adres gegeocodeerd: {percent(100 * rate, 0)} "
             f"({int((inputs.huisartsen['geocode_precisie'] == 'adres').sum())} van {len(inputs.huisartsen)})"
         )
     return 0
@@ -93,10 +109,10 @@ def cmd_analyse(args: argparse.Namespace) -> int:
             f"gemeente {args.gemeente!r} komt niet overeen met de instellingen ({settings.gemeente.naam}, "
             f"{settings.gemeente.code}); geef een instellingenbestand voor deze gemeente op met --instellingen"
         )
+    profiles = _profiles(settings, args.profiel)  # fails fast on an unknown profile
     t0 = time.perf_counter()
     online = True if args.online else None
     inputs = load_inputs(settings, raw_dir=_raw_dir(args), online=online, progress=not args.stil)
-    profiles = None if args.profiel in (None, "beide") else [args.profiel]
     from .overlays import read_indicator_table
 
     extra = [(str(p), read_indicator_table(p)) for p in args.indicatoren or []]
@@ -111,9 +127,10 @@ def cmd_analyse(args: argparse.Namespace) -> int:
         log.info("kaarten schrijven naar %s", args.kaarten)
         files += write_maps(args.out, args.kaarten, gemeente=settings.gemeente.naam,
                             offline=True if args.offline else None,
-                            balance=balance_classes(settings.overlays.balans_grenzen, settings.overlays.balans_labels))
-    print(summary_text(result.summary, wijken=result.wijken.drop(columns="geometry")))
-    print(f"{len(files)} bestanden geschreven in {args.out} ({time.perf_counter() - t0:.1f} s):")
+                            balance=balance_classes(settings.overlays.balans_grenzen, settings.overlays.balans_labels),
+                            vocabulary=result.vocab)
+    print(summary_text(result.summary, wijken=result.wijken.drop(columns="geometry"), vocabulary=result.vocab))
+    print(f"{len(files)} bestanden geschreven in {args.out} ({number(time.perf_counter() - t0, 1)} s):")
     for f in files:
         print(f"  {f}")
     return 0
@@ -134,7 +151,10 @@ def cmd_locaties(args: argparse.Namespace) -> int:
     parcels = read_vector(args.kavels, what="kavels/percelen") if args.kavels else None
     inputs = load_inputs(settings, raw_dir=_raw_dir(args), online=True if args.online else None,
                          progress=not args.stil, extra_osm_layers=("landuse", "water"))
-    profiles = list(dict.fromkeys(["standaard", settings.locaties.profiel]))
+    from .vocabulary import Vocabulary
+
+    main = Vocabulary.from_settings(settings).main_profile
+    profiles = list(dict.fromkeys([main, settings.locaties.profiel]))
     result = analyse(settings, inputs=inputs, profiles=profiles)
     facts = read_facts(settings.overlays.feiten) if settings.overlays.feiten else None
     sites = find_sites(result, settings=settings.locaties, parcels=parcels, facts=facts, top=args.top)
@@ -142,7 +162,8 @@ def cmd_locaties(args: argparse.Namespace) -> int:
         raise WoonzorgError("geen kandidaatlocaties gevonden: controleer de instellingen [locaties]")
     files = write_site_outputs(sites, args.out, gemeente=settings.gemeente.naam)
     maps = _write_site_map(sites, result, args)
-    print(f"Zoekgebieden voor geclusterd wonen in {settings.gemeente.naam} (seniortempo, top {args.top}):")
+    print(f"Zoekgebieden voor geclusterd wonen in {settings.gemeente.naam} "
+          f"(profiel {result.vocab.profile_label(settings.locaties.profiel)}, top {args.top}):")
     for _, row in sites.zoekgebieden.iterrows():
         print(f"  {row['toelichting']}")
     print(f"{len(sites.cells)} kandidaten beoordeeld; geschreven:")
@@ -164,16 +185,19 @@ def cmd_kaarten(args: argparse.Namespace) -> int:
     """Rebuild the maps from an existing output folder."""
     from .maps import write_maps
     from .maps.themes import balance_classes
+    from .vocabulary import Vocabulary
 
     check_output_dir(args.kaarten, option="--kaarten")
     settings = _settings(args)
+    if args.profiel:
+        settings.profile(args.profiel)  # a profile of the settings, else a Dutch error naming them
     paths = write_maps(args.uit, args.kaarten, gemeente=settings.gemeente.naam,
                        offline=True if args.offline else None,
                        balance=balance_classes(settings.overlays.balans_grenzen, settings.overlays.balans_labels),
-                       profile_suffix="" if args.profiel in (None, "standaard") else f"_{args.profiel}")
+                       profile=args.profiel, vocabulary=Vocabulary.from_settings(settings))
     print(f"{len(paths)} kaarten geschreven in {args.kaarten}:")
     for p in paths:
-        print(f"  {p} ({p.stat().st_size / 1e6:.2f} MB)")
+        print(f"  {p} ({number(p.stat().st_size / 1e6, 2)} MB)")
     return 0
 
 
@@ -264,8 +288,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="de hele keten: netwerk, bereikbaarheid per adres, per buurt en wijk, kaarten en samenvatting",
     )
     p.add_argument("--gemeente", help="naam of code van de gemeente (ter controle; standaard uit de instellingen)")
-    p.add_argument("--profiel", choices=["standaard", "senior", "beide"], default="beide",
-                   help="looptempo: standaard (4,8 km/u), senior (0,76 m/s, geen trappen) of beide (standaard)")
+    p.add_argument("--profiel", default="beide", metavar="PROFIEL",
+                   help="looptempo: de naam van een profiel uit [profielen] van de instellingen (meerdere: "
+                        "met komma's, het eerste is het hoofdprofiel), of 'beide'/'alle' voor alle profielen "
+                        "(standaard)")
     p.add_argument("--out", default="output", metavar="MAP", help="uitvoermap (standaard: output/)")
     p.add_argument("--online", action="store_true", help="laden van PDOK en OpenStreetMap (internet nodig)")
     p.add_argument("--geen-rasters", action="store_true", help="geen GeoTIFF-bereikbaarheidskaarten schrijven")
@@ -280,8 +306,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("kaarten", help="de kaarten opnieuw maken uit een bestaande uitvoermap van 'analyse'")
     p.add_argument("--uit", default="output", metavar="MAP", help="uitvoermap van analyse (standaard: output/)")
     p.add_argument("--kaarten", default="maps", metavar="MAP", help="map voor de kaarten (standaard: maps/)")
-    p.add_argument("--profiel", choices=["standaard", "senior"], default="standaard",
-                   help="welk looptempo de kaarten tonen (standaard: standaard)")
+    p.add_argument("--profiel", default=None, metavar="PROFIEL",
+                   help="welk looptempo de kaarten tonen: een profiel uit de instellingen dat in de uitvoer "
+                        "is doorgerekend (standaard: het hoofdprofiel van de analyse)")
     p.add_argument("--offline", action="store_true", help="geen achtergrondkaart (standaard: automatisch)")
     p.set_defaults(func=cmd_kaarten)
 

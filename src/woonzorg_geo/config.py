@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
+import re
 import tomllib
 import typing
 from collections.abc import Collection
@@ -71,6 +72,16 @@ class Profile:
 
 
 @dataclass(frozen=True)
+class Composite:
+    """A composite category: the nearer of its parts (OV = bus stop or train station)."""
+
+    name: str
+    label: str = ""
+    delen: tuple[str, ...] = ()
+    bron: str = ""
+
+
+@dataclass(frozen=True)
 class AccessibilitySettings:
     """Norms for the accessibility step."""
 
@@ -78,6 +89,34 @@ class AccessibilitySettings:
     count_radii_m: tuple[float, ...] = (400.0, 800.0)
     max_snap_m: float = 500.0
     categories: tuple[str, ...] = ()
+    kerncategorieen: tuple[str, ...] = ()
+    samengesteld: tuple[Composite, ...] = ()
+
+
+def _build_accessibility(table: dict[str, Any], where: str) -> AccessibilitySettings:
+    flat = {k: v for k, v in table.items() if k != "samengesteld"}
+    base = build_settings(AccessibilitySettings, flat, where)
+    if base.norm_m <= 0:
+        raise SettingsError(f"{where}.norm_m moet groter dan 0 zijn, kreeg {base.norm_m}")
+    if base.norm_m != int(base.norm_m):
+        raise SettingsError(f"{where}.norm_m moet een geheel aantal meters zijn (kolomnamen als "
+                            f"pct_drie_a_800m), kreeg {base.norm_m}")
+    comps = []
+    for name, vals in table.get("samengesteld", {}).items():
+        w = f"{where}.samengesteld.{name}"
+        comp = build_settings(Composite, {**vals, "name": name}, w)
+        unknown = [p for p in comp.delen if p not in base.categories]
+        if not comp.delen or unknown:
+            raise SettingsError(f"{w}.delen: {unknown or 'leeg'}; elk deel moet in "
+                                f"{where}.categories staan ({', '.join(base.categories)})")
+        if name in base.categories:
+            raise SettingsError(f"{w}: de naam {name!r} is al een gewone categorie; kies een andere naam")
+        comps.append(comp)
+    known = {*base.categories, *(c.name for c in comps)}
+    unknown_key = [c for c in base.kerncategorieen if c not in known]
+    if unknown_key:
+        raise SettingsError(f"{where}.kerncategorieen: onbekend {unknown_key}; kies uit {', '.join(sorted(known))}")
+    return dataclasses.replace(base, samengesteld=tuple(comps))
 
 
 @dataclass(frozen=True)
@@ -107,6 +146,10 @@ class Indicator:
     gewicht: float = 1.0
     bron: str = ""
     reden: str = ""
+    #: For a column of the accessibility step: the walking profile it is measured on. The column
+    #: gets that profile's suffix in the run (none when it is the main profile); see
+    #: :meth:`woonzorg_geo.vocabulary.Vocabulary.resolve_indicator`. Empty: a column as named.
+    profiel: str = ""
 
 
 @dataclass(frozen=True)
@@ -122,6 +165,8 @@ class OverlaySettings:
     balans_labels: tuple[str, ...] = ()
     focus_draaglast_z: float = 0.5
     gevoeligheid: float = 0.2
+    niet_gemodelleerd_draaglast: tuple[str, ...] = ()
+    niet_gemodelleerd_draagkracht: tuple[str, ...] = ()
     draaglast: tuple[Indicator, ...] = ()
     draagkracht: tuple[Indicator, ...] = ()
 
@@ -382,15 +427,31 @@ def load_settings(path: str | Path | None = None) -> Settings:
         data=build_settings(DataSettings, table["data"], f"{where}:data"),
         netwerk=build_settings(NetworkSettings, table["netwerk"], f"{where}:netwerk"),
         profielen=profiles,
-        bereikbaarheid=build_settings(AccessibilitySettings, table["bereikbaarheid"], f"{where}:bereikbaarheid"),
+        bereikbaarheid=_build_accessibility(table["bereikbaarheid"], f"{where}:bereikbaarheid"),
         raster=build_settings(RasterSettings, table["raster"], f"{where}:raster"),
         overlays=_build_overlays(table["overlays"], f"{where}:overlays"),
         locaties=_build_sites(table["locaties"], f"{where}:locaties"),
         plausibiliteit=build_settings(PlausibilitySettings, table["plausibiliteit"], f"{where}:plausibiliteit"),
         source=where,
     )
+    _check_indicator_profiles(settings, where)
     validate_settings(settings)
     return settings
+
+
+def _check_indicator_profiles(settings: Settings, where: str) -> None:
+    """Every overlay indicator's ``profiel`` names a profile; placeholders are known."""
+    for kind in ("draaglast", "draagkracht"):
+        for i, ind in enumerate(getattr(settings.overlays, kind)):
+            w = f"{where}:overlays.{kind}[{i}]"
+            if ind.profiel and ind.profiel not in settings.profielen:
+                raise SettingsError(f"{w}.profiel: onbekend profiel {ind.profiel!r}; kies uit "
+                                    f"{', '.join(settings.profielen)} of laat het leeg")
+            for name in ("kolom", "label", "reden"):
+                bad = [p for p in re.findall(r"\{([^}]*)\}", getattr(ind, name)) if p != "norm"]
+                if bad:
+                    raise SettingsError(f"{w}.{name}: onbekende plaatshouder {{{bad[0]}}}; alleen {{norm}} "
+                                        "(de loopnorm in meters) is toegestaan")
 
 
 def find_raw_dir(settings: Settings | None = None, *, start: Path | None = None) -> Path:

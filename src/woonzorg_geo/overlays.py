@@ -11,6 +11,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from . import formatting as fmt
 from .config import Indicator, OverlaySettings
 from .errors import DataFileError
 from .sources.cbs import cbs_missing_to_nan
@@ -123,13 +124,15 @@ def composite_index(
     """Weighted mean of standardised indicators; missing values are left out, never zero.
 
     The weights of the indicators present are renormalised per area; an area where the present
-    indicators carry less than ``min_weight_share`` of the total weight gets NaN.
+    indicators carry less than ``min_weight_share`` of the total weight gets NaN. An indicator
+    whose column is absent counts as missing everywhere (see :func:`absent_indicators`, which
+    :func:`build_overlays` reports once).
     """
     z = pd.DataFrame(index=table.index)
     weights = {}
     for ind in indicators:
         if ind.kolom not in table:
-            log.warning("indicator %s ontbreekt in de tabel: telt als ontbrekend", ind.kolom)
+            log.debug("indicator %s ontbreekt in de tabel: telt als ontbrekend", ind.kolom)
             z[ind.kolom] = np.nan
         else:
             z[ind.kolom] = ind.richting * zscores(table[ind.kolom])
@@ -169,19 +172,36 @@ def wijk_indices(wijken: pd.DataFrame, settings: OverlaySettings) -> pd.DataFram
     return out
 
 
-def _index_reason(load: IndexResult, cap: IndexResult, code: str, s: OverlaySettings) -> str:
-    def strongest(res: IndexResult, inds: Sequence[Indicator], sign: int) -> str:
-        row = res.z.loc[code].dropna() * sign
-        if row.empty:
-            return "geen gegevens"
-        labels = {i.kolom: i.label or i.kolom for i in inds}
-        top = row.sort_values(ascending=False).head(2)
-        return ", ".join(f"{labels[k]} ({sign * v:+.1f} sd)" for k, v in top.items())
+def _drivers(res: IndexResult, inds: Sequence[Indicator], code: str, *, top: int = 2) -> str:
+    """The indicators that pull an index most in the direction of its value, with their z-scores.
 
+    Each indicator's pull is its weighted share of the index (weight × z with the direction
+    applied); for a positive index the largest positive pulls are named, for a negative one the
+    largest negative pulls (what drags it down). The z-score shown is the indicator's own (before
+    the direction), so ``ervaren gezondheid goed (−0,8)`` reads as "below average".
+    """
+    value = res.value.loc[code]
+    row = res.z.loc[code].dropna()
+    weights = {i.kolom: i.gewicht for i in inds}
+    pull = row * pd.Series(weights).reindex(row.index).fillna(0.0)
+    sign = 1.0 if value >= 0 else -1.0
+    pull = (pull * sign)[lambda x: x > 0].sort_values(ascending=False).head(top)
+    if pull.empty:
+        return "geen enkele indicator wijkt duidelijk af"
+    info = {i.kolom: (i.label or i.kolom, i.richting) for i in inds}
+    return ", ".join(f"{info[k][0]} ({fmt.signed(row[k] * info[k][1], 1)})" for k in pull.index)
+
+
+def _index_reason(load: IndexResult, cap: IndexResult, code: str, s: OverlaySettings) -> str:
     if np.isnan(load.value.loc[code]) or np.isnan(cap.value.loc[code]):
         return "onvoldoende gegevens voor de balans"
-    return (f"draaglast vooral door {strongest(load, s.draaglast, 1)}; "
-            f"draagkracht vooral door {strongest(cap, s.draagkracht, 1)}")
+    return (f"draaglast {fmt.signed(load.value.loc[code])}, vooral door {_drivers(load, s.draaglast, code)}; "
+            f"draagkracht {fmt.signed(cap.value.loc[code])}, vooral door {_drivers(cap, s.draagkracht, code)}")
+
+
+def absent_indicators(table: pd.DataFrame, settings: OverlaySettings) -> list[Indicator]:
+    """The indicators of draaglast and draagkracht whose column is not in ``table``."""
+    return [ind for ind in (*settings.draaglast, *settings.draagkracht) if ind.kolom not in table]
 
 
 @dataclass(frozen=True)
@@ -230,7 +250,8 @@ def buurt_classes(
             focus_r.append("signaal: " + ", ".join(sorted(s & set(NEGATIVE_SIGNALS))).replace("_", " "))
         elif w is not None and pd.notna(w["draaglast"]) and w["draaglast"] >= settings.focus_draaglast_z:
             focus = "midden"
-            focus_r.append(f"draaglast van de wijk {w['draaglast']:+.2f} sd (≥ {settings.focus_draaglast_z})")
+            focus_r.append(f"draaglast van de wijk {fmt.signed(w['draaglast'])} "
+                           f"(z-score; grens {fmt.signed(settings.focus_draaglast_z)})")
         else:
             focus = "laag"
             focus_r.append("geen signalen en geen hoge draaglast in de wijk")
@@ -319,6 +340,12 @@ def build_overlays(
         else:
             b, rep = join_indicators(b, table, source=name, level="buurt")
         report["koppeling"][name] = rep  # type: ignore[index]
+    absent = absent_indicators(w, settings)
+    if absent:
+        log.warning(
+            "%d indicator(en) zonder kolom in de wijktabel, ze tellen als ontbrekend en de balans rust op "
+            "de overige: %s", len(absent), "; ".join(f"{i.kolom} ({i.label or i.kolom})" for i in absent))
+    report["ontbrekende_indicatoren"] = [i.kolom for i in absent]
     idx = wijk_indices(w, settings)
     w = w.join(idx)
     signals = read_signals(settings.buurtsignalen)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import logging
 import time
@@ -16,6 +17,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from . import formatting as fmt
 from .accessibility import Accessibility, compute_accessibility, to_frame
 from .aggregate import aggregate, assign_areas, overall
 from .config import Settings, find_raw_dir
@@ -24,6 +26,7 @@ from .errors import DataFileError, MissingDataError
 from .io import staged_dir
 from .network import ProfileGraph, WalkNetwork, build_network, profile_graph
 from .raster import Surfaces, compute_surfaces, service_areas, summarise_surface, write_geotiff
+from .vocabulary import Z_SCORE_EXPLANATION, Vocabulary, default_vocabulary
 
 log = logging.getLogger(__name__)
 
@@ -42,10 +45,19 @@ class Analysis:
     wijken: gpd.GeoDataFrame
     summary: dict[str, Any] = field(default_factory=dict)
     overlay_report: dict[str, Any] = field(default_factory=dict)
+    vocabulary: Vocabulary | None = None
+
+    @property
+    def vocab(self) -> Vocabulary:
+        """The run's vocabulary: column names, labels, the norm and the profile suffixes."""
+        if self.vocabulary is None:
+            self.vocabulary = Vocabulary.from_settings(self.settings, profiles=list(self.access))
+        return self.vocabulary
 
     @property
     def main_profile(self) -> str:
-        return next(iter(self.access))
+        """The profile whose columns carry no suffix (the first one computed)."""
+        return self.vocab.main_profile
 
     @cached_property
     def surfaces(self) -> dict[str, Surfaces]:
@@ -68,8 +80,8 @@ class Analysis:
                 for name, surf in self.surfaces.items()}
 
     def suffix(self, profile: str) -> str:
-        """Column suffix of a profile: none for the main profile."""
-        return "" if profile == self.main_profile else f"_{profile}"
+        """Column suffix of a profile (see :meth:`.vocabulary.Vocabulary.suffix`)."""
+        return self.vocab.suffix(profile)
 
 
 def load_inputs(
@@ -112,14 +124,19 @@ def analyse(
         Loaded inputs (see :func:`load_inputs`).
     profiles
         Profile names; the first is the main profile (unsuffixed columns). Default: all profiles in
-        the settings, ``standaard`` first.
+        the settings, in their order.
     extra_tables
         Further indicator tables for the overlays, as ``(name, table indexed by CBS code)``.
+
+    Returns
+    -------
+    Analysis
+        Its ``settings`` are ``settings`` with the overlay indicators resolved for this run (the
+        norm and profile suffix filled in, see :meth:`.vocabulary.Vocabulary.resolve_overlays`).
     """
     timings: dict[str, float] = dict(inputs.timings)
     profiles = list(profiles or settings.profielen)
-    for name in profiles:
-        settings.profile(name)  # raises on an unknown name
+    vocab = Vocabulary.from_settings(settings, profiles=profiles)  # raises on an unknown profile
     acc_s = settings.bereikbaarheid
     t0 = time.perf_counter()
     net = build_network(inputs.osm.lines, settings=settings.netwerk)
@@ -138,18 +155,17 @@ def analyse(
     graphs: dict[str, ProfileGraph] = {}
     access: dict[str, Accessibility] = {}
     frames = []
-    for i, name in enumerate(profiles):
+    for name in profiles:
         profile = settings.profile(name)
         t0 = time.perf_counter()
         pg = profile_graph(net, profile)
         acc = compute_accessibility(
             pg, origins, inputs.voorzieningen, categories=acc_s.categories, radii_m=acc_s.count_radii_m,
-            max_snap_m=acc_s.max_snap_m,
+            max_snap_m=acc_s.max_snap_m, composites=vocab.composites,
         )
         graphs[name], access[name] = pg, acc
         frames.append(
-            to_frame(acc, origins, speed_m_s=profile.speed_m_s, norm_m=acc_s.norm_m,
-                     suffix="" if i == 0 else f"_{name}")
+            to_frame(acc, origins, speed_m_s=profile.speed_m_s, norm_m=vocab.norm_m, suffix=vocab.suffix(name))
         )
         timings[f"bereikbaarheid_{name}"] = time.perf_counter() - t0
         log.info("bereikbaarheid %s: %.2f s", name, timings[f"bereikbaarheid_{name}"])
@@ -170,17 +186,19 @@ def analyse(
         pd.concat([origins[keep].rename(columns={"housenumber": "huisnummer"}), areas, *frames], axis=1),
         geometry=origins.geometry, crs=origins.crs,
     )
-    suffixes = ["" if i == 0 else f"_{p}" for i, p in enumerate(profiles)]
+    suffixes = [vocab.suffix(p) for p in profiles]
     kern = inputs.kerncijfers
     inh = kern["AantalInwoners_5"] if "AantalInwoners_5" in kern else kern.get("aantalInwoners")
     dw = kern["Woningvoorraad_35"] if "Woningvoorraad_35" in kern else kern.get("woningvoorraad")
-    buurten = aggregate(adressen, inputs.buurten, key="buurtcode", norm_m=acc_s.norm_m, suffixes=suffixes,
-                        inhabitants=inh, dwellings=dw)
-    wijken = aggregate(adressen, inputs.wijken, key="wijkcode", norm_m=acc_s.norm_m, suffixes=suffixes,
-                       inhabitants=inh, dwellings=dw)
+    buurten = aggregate(adressen, inputs.buurten, key="buurtcode", norm_m=vocab.norm_m, suffixes=suffixes,
+                        categories=vocab.key_categories, inhabitants=inh, dwellings=dw)
+    wijken = aggregate(adressen, inputs.wijken, key="wijkcode", norm_m=vocab.norm_m, suffixes=suffixes,
+                       categories=vocab.key_categories, inhabitants=inh, dwellings=dw)
     timings["aggregatie"] = time.perf_counter() - t0
 
     overlay_report: dict[str, Any] = {}
+    # the overlay indicators of this run: the norm and the profile suffixes filled in
+    settings = dataclasses.replace(settings, overlays=vocab.resolve_overlays(settings.overlays))
     if settings.overlays.wijkcijfers:
         from .overlays import build_overlays
 
@@ -191,13 +209,14 @@ def analyse(
     else:
         log.warning("geen wijkcijfers ingesteld (overlays.wijkcijfers): geen draagkracht/draaglast")
     analysis = Analysis(settings, inputs, net, graphs, access, adressen, buurten, wijken,
-                        overlay_report=overlay_report)
+                        overlay_report=overlay_report, vocabulary=vocab)
     analysis.summary = _summary(analysis, area_stats, timings)
     return analysis
 
 
 def _summary(a: Analysis, area_stats: dict[str, int], timings: dict[str, float]) -> dict[str, Any]:
     s = a.settings
+    vocab = a.vocab
     prof: dict[str, Any] = {}
     for name, acc in a.access.items():
         pg = a.graphs[name]
@@ -205,6 +224,8 @@ def _summary(a: Analysis, area_stats: dict[str, int], timings: dict[str, float])
         dsnap = acc.routing.dest_snap.dist
         sizes = pg.islands.sizes
         prof[name] = {
+            "label": vocab.profile_label(name),
+            "kolomsuffix": vocab.suffix(name),
             "snelheid_m_s": s.profile(name).speed_m_s,
             "eilanden": int(pg.islands.n),
             "grootste_deel_pct_lengte": float(100 * sizes["lengte_m"].iloc[0] / sizes["lengte_m"].sum()),
@@ -217,13 +238,16 @@ def _summary(a: Analysis, area_stats: dict[str, int], timings: dict[str, float])
             "voorzieningen_snap_m": _percentiles(dsnap),
             "voorzieningen_onbereikbaar": _unreachable_destinations(acc),
             "adressen_alleen_via_trappen": int(acc.origin_blocked.sum()),
-            "gemeente": overall(a.adressen, norm_m=s.bereikbaarheid.norm_m, suffix=a.suffix(name)),
+            "gemeente": overall(a.adressen, norm_m=vocab.norm_m, suffix=vocab.suffix(name),
+                                categories=vocab.key_categories),
         }
     overlay: dict[str, Any] = {}
     if a.overlay_report:
         sens = a.overlay_report["gevoeligheid"]
         overlay = {
             "koppeling": a.overlay_report["koppeling"],
+            "ontbrekende_indicatoren": a.overlay_report.get("ontbrekende_indicatoren", []),
+            "gevoeligheid_factor": s.overlays.gevoeligheid,
             "gevoeligheid_max_rangverschuiving": int(sens["max_rangverschuiving"].max()) if len(sens) else 0,
             "gevoeligheid_varianten_met_verschuiving": int((sens["wijken_verschoven"] > 0).sum()),
             "gevoeligheid_varianten": int(len(sens)),
@@ -234,6 +258,8 @@ def _summary(a: Analysis, area_stats: dict[str, int], timings: dict[str, float])
         "overlays": overlay,
         "gemeente": {"code": s.gemeente.code, "naam": s.gemeente.naam},
         "instellingen": s.source,
+        "norm_m": vocab.norm,
+        "hoofdprofiel": vocab.main_profile,
         "bronnen": a.inputs.osm.source,
         "netwerk": {
             "knopen": a.network.n_nodes,
@@ -270,50 +296,93 @@ def _percentiles(values: np.ndarray) -> dict[str, float]:
             "max": round(float(q[3]), 1)}
 
 
-def summary_text(summary: dict[str, Any], *, wijken: pd.DataFrame | None = None) -> str:
-    """The run summary as readable Dutch text."""
+def _text_table(header: Sequence[str], rows: Sequence[Sequence[str]], *, indent: str = "  ") -> list[str]:
+    """A plain-text table: the first column left-aligned, the others right-aligned."""
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+
+    def line(cells: Sequence[str]) -> str:
+        parts = [str(c).ljust(widths[0]) if i == 0 else str(c).rjust(widths[i]) for i, c in enumerate(cells)]
+        return (indent + "  ".join(parts)).rstrip()
+
+    return [line(header), *(line(r) for r in rows)]
+
+
+def summary_text(
+    summary: dict[str, Any], *, wijken: pd.DataFrame | None = None, vocabulary: Vocabulary | None = None
+) -> str:
+    """The run summary as readable Dutch text (decimal comma, labels from the run's vocabulary).
+
+    Parameters
+    ----------
+    summary
+        ``Analysis.summary`` (or ``samenvatting.json``).
+    wijken
+        The wijk table; adds the figures per wijk and, where present, draaglast/draagkracht/balans.
+    vocabulary
+        The run's vocabulary; default: the package's, with the norm and profiles of ``summary``.
+    """
+    profiles = list(summary.get("profielen", {}))
+    vocab = vocabulary or default_vocabulary()
+    vocab = vocab.with_run(profiles=profiles or None, norm_m=summary.get("norm_m"))
     g = summary["gemeente"]
     n = summary["netwerk"]
+    num = fmt.number
     lines = [
         f"Bereikbaarheid te voet — gemeente {g['naam']} ({g['code']})",
         "",
-        f"Netwerk: {n['knopen']:,} knopen, {n['segmenten']:,} segmenten, {n['lengte_km']} km; "
-        f"{n['naden_gedicht']} tegelnaden gedicht; {n['trappen_segmenten']} segmenten met trappen.",
-        f"Adressen: {summary['adressen']:,} (waarvan {summary['adressen_buiten_buurt_toegekend']} buiten de "
-        "gegeneraliseerde buurtgrenzen, toegekend aan de dichtstbijzijnde buurt).",
-        "Voorzieningen: " + ", ".join(f"{k} {v}" for k, v in summary["voorzieningen"].items()),
+        f"Netwerk: {num(n['knopen'])} knopen, {num(n['segmenten'])} segmenten, {num(n['lengte_km'], 1)} km; "
+        f"{num(n['naden_gedicht'])} tegelnaden gedicht; {num(n['trappen_segmenten'])} segmenten met trappen.",
+        f"Adressen: {num(summary['adressen'])} (waarvan {num(summary['adressen_buiten_buurt_toegekend'])} buiten "
+        "de gegeneraliseerde buurtgrenzen, toegekend aan de dichtstbijzijnde buurt).",
+        "Voorzieningen: " + ", ".join(f"{vocab.noun(k)} {num(v)}" for k, v in summary["voorzieningen"].items()),
+        f"Loopnorm: {vocab.norm_text}.",
         "",
     ]
+    combos = [vocab.pct(c) for c in vocab.combinations]
     for name, p in summary["profielen"].items():
         o = p["gemeente"]
+        snap = p["adressen_snap_m"]
         lines += [
-            f"Profiel {name} ({p['snelheid_m_s']} m/s):",
-            f"  eilanden in het netwerk: {p['eilanden']}; het grootste deel bevat "
-            f"{p['grootste_deel_pct_lengte']:.1f}% van de lengte",
-            f"  afstand adres → netwerk: mediaan {p['adressen_snap_m'].get('mediaan')} m, "
-            f"p99 {p['adressen_snap_m'].get('p99')} m; te ver (onbereikbaar): {p['adressen_te_ver']}",
-            f"  OV en supermarkt binnen 800 m: {o.get('pct_ov_en_supermarkt_800m', float('nan')):.1f}% van de adressen",
-            f"  supermarkt, apotheek en huisarts binnen 800 m: {o.get('pct_drie_a_800m', float('nan')):.1f}%",
-            f"  mediane afstand huisarts: {o.get('med_afstand_huisarts_m', float('nan')):.0f} m",
-            "",
+            f"Profiel {vocab.profile_label(name)}:",
+            f"  eilanden in het netwerk: {num(p['eilanden'])}; het grootste deel bevat "
+            f"{fmt.percent(p['grootste_deel_pct_lengte'])} van de lengte",
+            f"  afstand adres → netwerk: mediaan {fmt.metres(snap.get('mediaan'), 1)}, "
+            f"p99 {fmt.metres(snap.get('p99'), 1)}; te ver (onbereikbaar): {num(p['adressen_te_ver'])}",
         ]
+        for col in combos:
+            lines.append(f"  {vocab.field_label(col)}: {fmt.percent(o.get(col))} van de adressen")
+        for cat in vocab.key_categories:
+            key = f"med_afstand_{cat}_m"
+            if key in o:
+                lines.append(f"  {vocab.field_label(key)}: {fmt.metres(o.get(key))}")
+        lines.append("")
     if wijken is not None:
-        cols = ["naam", "n_adressen", "pct_ov_en_supermarkt_800m", "pct_drie_a_800m", "med_afstand_huisarts_m"]
-        cols = [c for c in cols if c in wijken]
-        lines.append("Per wijk (hoofdprofiel):")
-        lines.append(wijken[cols].round(1).to_string())
+        cols = [c for c in ("n_adressen", *combos, "med_afstand_huisarts_m") if c in wijken]
+        rows = [[str(w.get("naam", code)), *(vocab.format(c, w[c]) for c in cols)] for code, w in wijken.iterrows()]
+        lines.append(f"Per wijk (profiel {vocab.main_profile}):")
+        lines += _text_table(["wijk", *(vocab.field_label(c) for c in cols)], rows)
         lines.append("")
         if "balans" in wijken:
-            lines.append("Draaglast, draagkracht en balans per wijk (z-scores binnen de gemeente):")
-            lines.append(wijken[["naam", "draaglast", "draagkracht", "balans", "balans_klasse"]].round(2).to_string())
+            lines.append("Draaglast, draagkracht en balans per wijk:")
+            zcols = ["draaglast", "draagkracht", "balans"]
+            rows = [[str(w.get("naam", code)), *(vocab.format(c, w[c]) for c in zcols),
+                     fmt.text(w.get("balans_klasse"))] for code, w in wijken.iterrows()]
+            lines += _text_table(["wijk", *zcols, "klasse"], rows)
+            lines.append(Z_SCORE_EXPLANATION)
             o = summary.get("overlays", {})
+            factor = o.get("gevoeligheid_factor")
+            change = f"±{fmt.percent(100 * factor, 0)}" if factor is not None else "omhoog en omlaag"
             lines.append(
-                f"Gevoeligheid (elk gewicht ±20%): grootste rangverschuiving {o.get('gevoeligheid_max_rangverschuiving')}"
-                f" plaats(en); {o.get('gevoeligheid_varianten_met_verschuiving')} van "
-                f"{o.get('gevoeligheid_varianten')} varianten veranderen de volgorde."
+                f"Gevoeligheid (elk gewicht {change}): grootste rangverschuiving "
+                f"{fmt.text(o.get('gevoeligheid_max_rangverschuiving'))} plaats(en); "
+                f"{fmt.text(o.get('gevoeligheid_varianten_met_verschuiving'))} van "
+                f"{fmt.text(o.get('gevoeligheid_varianten'))} varianten veranderen de volgorde."
             )
+            if o.get("ontbrekende_indicatoren"):
+                lines.append("Let op: indicatoren zonder gegevens in deze run (tellen als ontbrekend): "
+                             + ", ".join(o["ontbrekende_indicatoren"]) + ".")
             lines.append("")
-    lines.append("Tijden (s): " + ", ".join(f"{k} {v}" for k, v in summary["tijden_s"].items()))
+    lines.append("Tijden (s): " + ", ".join(f"{k} {num(v, 1)}" for k, v in summary["tijden_s"].items()))
     lines.append("Bronnen: © OpenStreetMap contributors (ODbL); CBS / PDOK (CC BY 4.0).")
     return "\n".join(lines) + "\n"
 
@@ -357,7 +426,8 @@ def write_outputs(a: Analysis, out_dir: str | Path, *, rasters: bool = True) -> 
             from .report import read_facts, write_wijkprofielen
 
             facts = read_facts(s.overlays.feiten) if s.overlays.feiten else None
-            write_wijkprofielen(tmp / "wijkprofielen", a.wijken, a.buurten, a.inputs.voorzieningen, s, facts=facts)
+            write_wijkprofielen(tmp / "wijkprofielen", a.wijken, a.buurten, a.inputs.voorzieningen, s, facts=facts,
+                                vocabulary=a.vocab)
             a.overlay_report["gevoeligheid"].to_csv(tmp / "gevoeligheid.csv", index=False, encoding="utf-8")
         a.buurten.drop(columns="geometry").to_csv(tmp / "buurten.csv", encoding="utf-8")
         a.wijken.drop(columns="geometry").to_csv(tmp / "wijken.csv", encoding="utf-8")
@@ -366,7 +436,8 @@ def write_outputs(a: Analysis, out_dir: str | Path, *, rasters: bool = True) -> 
             json.dumps(summary, indent=2, ensure_ascii=False, default=_json_default), encoding="utf-8"
         )
         (tmp / "samenvatting.txt").write_text(
-            summary_text(summary, wijken=a.wijken.drop(columns="geometry")), encoding="utf-8"
+            summary_text(summary, wijken=a.wijken.drop(columns="geometry"), vocabulary=a.vocab),
+            encoding="utf-8",
         )
         files = sorted(p.relative_to(tmp) for p in tmp.rglob("*") if p.is_file())
     return [out_dir / f for f in files]

@@ -13,17 +13,15 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from . import formatting as fmt
 from .config import Settings
+from .vocabulary import Z_SCORE_EXPLANATION, Vocabulary
 
 log = logging.getLogger(__name__)
 
 SRC_CBS = "CBS Kerncijfers wijken en buurten 2024"
 SRC_OSM = "woonzorg_geo op OSM 2021 (© OpenStreetMap contributors), GTFS 2015, huisartsenlijst 2026"
 FOCUS_COLOURS = {"hoog": "#d7301f", "midden": "#fc8d59", "laag": "#fef0d9"}
-CATEGORY_COLOURS = {
-    "supermarkt": "#1b9e77", "huisarts": "#d95f02", "apotheek": "#7570b3", "ov_halte": "#2c7fb8",
-    "treinstation": "#08306b", "ontmoetingsplek": "#e7298a",
-}
 
 
 def slug(text: str) -> str:
@@ -33,12 +31,13 @@ def slug(text: str) -> str:
 
 
 def _fmt(value: object, unit: str = "", digits: int = 0) -> str:
-    if value is None or (isinstance(value, float) and not np.isfinite(value)) or pd.isna(value):  # type: ignore[arg-type]
-        return "<i>onbekend</i>"
-    if isinstance(value, (int, float, np.integer, np.floating)):
-        text = f"{float(value):,.{digits}f}".replace(",", "·").replace(".", ",").replace("·", ".")
-        return f"{text}{(' ' + unit) if unit else ''}"
-    return html.escape(str(value))
+    """A value as escaped HTML text: numbers in Dutch notation, missing as :data:`.formatting.MISSING`."""
+    if isinstance(value, str):
+        return html.escape(value) if value.strip() else fmt.MISSING
+    if fmt.is_missing(value):
+        return fmt.MISSING
+    sep = "" if unit in ("", "%") else " "
+    return html.escape(fmt.number(value, digits, unit=f"{sep}{unit}"))
 
 
 def _table(rows: list[tuple[str, str, str]], head: tuple[str, str, str] = ("", "waarde", "bron")) -> str:
@@ -54,9 +53,10 @@ def svg_map(
     buurten: gpd.GeoDataFrame,
     vz: gpd.GeoDataFrame,
     *,
+    vocabulary: Vocabulary,
     width: int = 420,
 ) -> str:
-    """A small offline SVG map: buurten coloured by focus, the main voorzieningen as dots."""
+    """A small offline SVG map: buurten coloured by focus, the computed voorzieningen as dots."""
     x0, y0, x1, y1 = wijk_geom.bounds
     pad = 0.04 * max(x1 - x0, y1 - y0, 1.0)
     x0, y0, x1, y1 = x0 - pad, y0 - pad, x1 + pad, y1 + pad
@@ -79,16 +79,21 @@ def svg_map(
         colour = FOCUS_COLOURS.get(str(b.get("focus")), "#eeeeee")
         g = b.geometry.simplify(5.0)
         els.append(f'<path d="{path(g)}" fill="{colour}" stroke="#555" stroke-width="0.8">'
-                   f'<title>{html.escape(str(b.get("naam")))}: focus {html.escape(str(b.get("focus")))}</title></path>')
+                   f'<title>{_fmt(b.get("naam"))}: focus {_fmt(b.get("focus"))}</title></path>')
     els.append(f'<path d="{path(wijk_geom.simplify(5.0))}" fill="none" stroke="#000" stroke-width="2"/>')
+    shown = set(vocabulary.categories)
     for _, v in vz.iterrows():
-        colour = CATEGORY_COLOURS.get(v["categorie"])
-        if colour is None:
+        if v["categorie"] not in shown:
             continue
+        colour = vocabulary.colour(v["categorie"])
         px, py = (v.geometry.x - x0) * scale, (y1 - v.geometry.y) * scale
         if 0 <= px <= width and 0 <= py <= height:
+            label = v.get("label")
+            label = vocabulary.label(v["categorie"]) if fmt.is_missing(label) else str(label)
+            naam = v.get("naam")
+            title = label if fmt.is_missing(naam) else f"{label}: {naam}"
             els.append(f'<circle cx="{px:.1f}" cy="{py:.1f}" r="4" fill="{colour}" stroke="#fff">'
-                       f'<title>{html.escape(str(v["label"]))}: {html.escape(str(v["naam"] or ""))}</title></circle>')
+                       f'<title>{html.escape(title)}</title></circle>')
     els.append("</svg>")
     return "".join(els)
 
@@ -113,6 +118,10 @@ text-align:left;vertical-align:top}td.num{text-align:right;white-space:nowrap}td
 """
 
 
+def _listing(items: list[str]) -> str:
+    return "; ".join(html.escape(i) for i in items)
+
+
 def wijkprofiel_html(
     code: str,
     wijk: pd.Series,
@@ -121,9 +130,24 @@ def wijkprofiel_html(
     settings: Settings,
     *,
     facts: pd.DataFrame | None = None,
-    suffix_senior: str = "_senior",
+    vocabulary: Vocabulary | None = None,
 ) -> str:
-    """The wijkprofiel of one wijk as a self-contained HTML page (no scripts, no external files)."""
+    """The wijkprofiel of one wijk as a self-contained HTML page (no scripts, no external files).
+
+    Parameters
+    ----------
+    code, wijk
+        The wijk's CBS code and its row of the analysed wijk table.
+    buurten, vz
+        The wijk's buurten (with focus/veerkracht) and all voorzieningen.
+    settings
+        The run's settings (``Analysis.settings``: overlay indicators resolved for the run).
+    facts
+        The report's single figures (see :func:`read_facts`).
+    vocabulary
+        The run's vocabulary (column names, labels, norm, profiles); default: from ``settings``.
+    """
+    vocab = vocabulary or Vocabulary.from_settings(settings)
     s = settings.overlays
     rapport = s.bron_rapport or "rapport van de gemeente"
     naam = str(wijk.get("naam", code))
@@ -148,72 +172,85 @@ def wijkprofiel_html(
         people.append((FACT_LABELS.get(key, key.replace("_", " ")) + (f" ({note})" if isinstance(note, str) and note else ""),
                        _fmt(pd.to_numeric(val, errors="coerce"), unit if unit != "personen" else "", 1), rapport))
     access = []
-    for label, col, unit, dig in (
-        ("OV en supermarkt binnen 800 m", "pct_ov_en_supermarkt_800m", "%", 1),
-        ("supermarkt, apotheek en huisarts binnen 800 m", "pct_drie_a_800m", "%", 1),
-        ("OV-halte of station binnen 800 m", "pct_ov_800m", "%", 1),
-        ("supermarkt binnen 800 m", "pct_supermarkt_800m", "%", 1),
-        ("mediane afstand huisarts", "med_afstand_huisarts_m", "m", 0),
-        ("mediane afstand apotheek", "med_afstand_apotheek_m", "m", 0),
-        ("mediane afstand supermarkt", "med_afstand_supermarkt_m", "m", 0),
-        ("mediane afstand OV", "med_afstand_ov_m", "m", 0),
-    ):
-        std = _fmt(wijk.get(col), unit, dig)
-        sen = _fmt(wijk.get(f"{col}{suffix_senior}"), unit, dig)
-        access.append((label, f"{std} / {sen}", SRC_OSM))
+    shares = [*vocab.combinations, *vocab.key_categories]
+    rows_spec = [(_capital(vocab.share_label(c)), vocab.pct(c)) for c in shares]
+    rows_spec += [(vocab.field_label(f"med_afstand_{c}_m"), f"med_afstand_{c}_m") for c in vocab.key_categories]
+    for label, col in rows_spec:
+        values = [vocab.format(col, wijk.get(vocab.column(col, p))) for p in vocab.profiles]
+        access.append((label, html.escape(" / ".join(values)), SRC_OSM))
+    profiles_text = " / ".join(vocab.profile_label(p) for p in vocab.profiles)
     counts = inside["categorie"].value_counts() if len(inside) else pd.Series(dtype=int)
     vz_rows = []
     for cat, n in counts.items():
         names = inside.loc[inside["categorie"] == cat, "naam"].dropna().astype(str)
         listed = ", ".join(sorted(set(names))[:8]) + (" …" if names.nunique() > 8 else "")
-        vz_rows.append((str(inside.loc[inside["categorie"] == cat, "label"].iloc[0]), f"{n}",
-                        f"{listed} — bron: " + ", ".join(sorted(set(";".join(inside.loc[inside['categorie'] == cat,
-                                                                                    'bron']).split(";"))))))
+        unnamed = int(inside.loc[inside["categorie"] == cat, "naam"].isna().sum())
+        if unnamed:
+            listed += ("; " if listed else "") + f"{fmt.number(unnamed)} zonder naam"
+        bron = ", ".join(sorted(set(";".join(inside.loc[inside["categorie"] == cat, "bron"].dropna()).split(";"))))
+        vz_rows.append((vocab.label(str(cat)), fmt.number(n), f"{listed} — bron: {bron or fmt.MISSING}"))
     balance = [
-        ("draaglast (z-score binnen de gemeente)", _fmt(wijk.get("draaglast"), "", 2), f"{rapport}; zie indicatoren"),
-        ("draagkracht (z-score binnen de gemeente)", _fmt(wijk.get("draagkracht"), "", 2),
+        ("draaglast (z-score)", html.escape(vocab.format("draaglast", wijk.get("draaglast"))),
+         f"{rapport}; zie indicatoren"),
+        ("draagkracht (z-score)", html.escape(vocab.format("draagkracht", wijk.get("draagkracht"))),
          f"{rapport}; woonzorg_geo"),
-        ("balans = draagkracht − draaglast", _fmt(wijk.get("balans"), "", 2), "woonzorg_geo"),
+        ("balans = draagkracht − draaglast", html.escape(vocab.format("balans", wijk.get("balans"))), "woonzorg_geo"),
         ("klasse", f"<span class='klasse'>{_fmt(wijk.get('balans_klasse'))}</span>", "instellingen: balans_grenzen"),
     ]
     ind_rows = []
     for kind, inds in (("draaglast", s.draaglast), ("draagkracht", s.draagkracht)):
         for ind in inds:
-            ind_rows.append((f"{kind}: {ind.label or ind.kolom} (gewicht {ind.gewicht:g}, "
+            ind_rows.append((f"{kind}: {ind.label or ind.kolom} (gewicht {fmt.text(ind.gewicht)}, "
                              f"{'hoger = meer' if ind.richting > 0 else 'hoger = minder'})",
                              _fmt(wijk.get(ind.kolom), "", 1), ind.bron))
+    missing_here = [(kind, str(wijk.get(f"{kind}_ontbrekend") or "")) for kind in ("draaglast", "draagkracht")]
+    missing_here = [(k, t) for k, t in missing_here if t and not fmt.is_missing(t)]
+    if missing_here:
+        missing_text = ("Geen waarde voor deze wijk (weegt niet mee): "
+                        + "; ".join(f"{k}: {html.escape(t)}" for k, t in missing_here) + ".")
+    else:
+        missing_text = "Elke indicator heeft een waarde voor deze wijk."
+    not_modelled = [(k, getattr(s, f"niet_gemodelleerd_{k}")) for k in ("draaglast", "draagkracht")]
+    not_modelled = [(k, items) for k, items in not_modelled if items]
+    if not_modelled:
+        missing_text += (" Factoren van het rapport die het model niet meeneemt, omdat cijfers per wijk "
+                         "ontbreken: " + "; ".join(f"{k}: {_listing(list(items))}" for k, items in not_modelled)
+                         + ".")
     b_rows = []
     wb = buurten.sort_values("naam")
     for bcode, b in wb.iterrows():
         b_rows.append(
-            f"<tr><td>{html.escape(str(b['naam']))}<br><span class='note'>{bcode}</span></td>"
-            f"<td>{_fmt(b.get('focus'))}</td><td>{html.escape(str(b.get('focus_redenen', '')))}</td>"
-            f"<td>{_fmt(b.get('veerkracht'))}</td><td>{html.escape(str(b.get('veerkracht_redenen', '')))}</td></tr>"
+            f"<tr><td>{_fmt(b.get('naam'))}<br><span class='note'>{bcode}</span></td>"
+            f"<td>{_fmt(b.get('focus'))}</td><td>{_fmt(b.get('focus_redenen'))}</td>"
+            f"<td>{_fmt(b.get('veerkracht'))}</td><td>{_fmt(b.get('veerkracht_redenen'))}</td></tr>"
         )
     legend = "".join(f"<span style='background:{c}'></span>focus {k}" for k, c in FOCUS_COLOURS.items())
-    legend += "".join(f"<span style='background:{c};border-radius:50%'></span>{k.replace('_', '-')}"
-                      for k, c in CATEGORY_COLOURS.items())
+    shown = vocab.ordered(c for c in vocab.categories if (vz["categorie"] == c).any()) if len(vz) else []
+    legend += "".join(f"<span style='background:{vocab.colour(c)};border-radius:50%'></span>"
+                      f"{html.escape(vocab.noun(c))}" for c in shown)
     return f"""<!DOCTYPE html>
 <html lang="nl"><head><meta charset="utf-8"><title>Wijkprofiel {html.escape(naam)}</title>
 <style>{CSS}</style></head><body>
 <h1>Wijkprofiel {html.escape(naam)}</h1>
 <p class="note">{code}, gemeente {html.escape(settings.gemeente.naam)} — kernpunten voor de woonzorgvisie.
-Bereikbaarheid: standaard tempo / seniortempo (0,76 m/s, zonder trappen), over het looppadennetwerk.</p>
+Bereikbaarheid te voet over het looppadennetwerk, loopnorm {html.escape(vocab.norm_text)}; per profiel:
+{html.escape(profiles_text)}.</p>
 <h2>Kaart</h2>
-{svg_map(geom, buurten, vz)}
+{svg_map(geom, buurten, vz, vocabulary=vocab)}
 <p class="legend note">{legend}</p>
 <h2>Inwoners en huishoudens</h2>
 {_table(people)}
-<h2>Bereikbaarheid te voet (standaard / senior)</h2>
+<h2>Bereikbaarheid te voet ({html.escape(" / ".join(vocab.profiles))})</h2>
 {_table(access)}
 <h2>Voorzieningen in de wijk</h2>
 {_table(vz_rows, ("categorie", "aantal", "namen en bron")) if vz_rows else "<p>Geen voorzieningen binnen de wijkgrens.</p>"}
 <h2>Draagkracht en draaglast</h2>
+<p class="note">{html.escape(Z_SCORE_EXPLANATION)}</p>
 {_table(balance)}
-<p>{html.escape(str(wijk.get("overlay_toelichting", "")))}</p>
+<p>{_fmt(wijk.get("overlay_toelichting"))}</p>
+<p class="note">{missing_text}</p>
 <details><summary>Indicatoren, gewichten en bronnen</summary>{_table(ind_rows, ("indicator", "waarde", "bron"))}
-<p class="note">Ontbrekend voor draaglast: {html.escape(str(wijk.get("draaglast_ontbrekend") or "niets"))};
-voor draagkracht: {html.escape(str(wijk.get("draagkracht_ontbrekend") or "niets"))}.</p></details>
+</details>
 <h2>Focus en veerkracht per buurt</h2>
 <table><tr><th>buurt</th><th>focus</th><th>waarom</th><th>veerkracht</th><th>waarom</th></tr>
 {"".join(b_rows)}</table>
@@ -221,6 +258,10 @@ voor draagkracht: {html.escape(str(wijk.get("draagkracht_ontbrekend") or "niets"
 Kaartgegevens © OpenStreetMap contributors (ODbL).</p>
 </body></html>
 """
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def write_wijkprofielen(
@@ -231,13 +272,16 @@ def write_wijkprofielen(
     settings: Settings,
     *,
     facts: pd.DataFrame | None = None,
+    vocabulary: Vocabulary | None = None,
 ) -> list[Path]:
-    """Write ``wijkprofiel_<slug>.html`` for every wijk into ``folder``."""
+    """Write ``wijkprofiel_<slug>.html`` for every wijk into ``folder`` (see :func:`wijkprofiel_html`)."""
+    vocabulary = vocabulary or Vocabulary.from_settings(settings)
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
     wk = buurten["wijkcode"] if "wijkcode" in buurten else pd.Series(index=buurten.index, dtype=object)
     for code, w in wijken.iterrows():
-        page = wijkprofiel_html(str(code), w, buurten.loc[wk == code], vz, settings, facts=facts)
+        page = wijkprofiel_html(str(code), w, buurten.loc[wk == code], vz, settings, facts=facts,
+                                vocabulary=vocabulary)
         path = folder / f"wijkprofiel_{slug(str(w.get('naam', code)))}.html"
         path.write_text(page, encoding="utf-8")
         paths.append(path)

@@ -48,25 +48,25 @@ from .style import (
     RD,
     TIME_CLASSES,
     Classes,
-    category,
-    field_label,
-    format_field,
+    distance_classes,
     nl_number,
 )
+from ..vocabulary import REPORT_NORM, Vocabulary, default_vocabulary
 
 log = logging.getLogger(__name__)
 # --------------------------------------------------------------------------------------------
 # The standard map set from an analyse output folder
 # --------------------------------------------------------------------------------------------
 
-HOME_THEMES: tuple[tuple[str, str], ...] = (
-    ("huisarts", "Woningen: looptijd naar huisarts"),
-    ("supermarkt", "Woningen: looptijd naar supermarkt"),
-    ("ov", "Woningen: looptijd naar OV-halte of station"),
-)
+#: Of the essentials (``kerncategorieen``), those whose walking time colours the homes on a wijk map
+#: (three layers keep a wijk map under 1 MB); the others still appear in the panel.
+HOME_THEMES: tuple[str, ...] = ("huisarts", "supermarkt", "ov")
+#: Voorzieningen layers that are on when a map opens.
 SHOW_VZ = ("huisarts", "supermarkt", "apotheek", "treinstation")
-#: Categories with walking areas and surfaces on the gemeente map (the woonzorg essentials).
-KEY_CATEGORIES: tuple[str, ...] = ("huisarts", "supermarkt", "apotheek", "ov")
+
+
+def _home_label(vocab: Vocabulary, cat: str) -> str:
+    return f"Woningen: looptijd naar {vocab.noun(cat)}"
 
 
 @dataclass
@@ -83,6 +83,7 @@ class MapData:
     servicegebieden: gpd.GeoDataFrame
     netwerk: gpd.GeoDataFrame
     summary: dict[str, Any]
+    vocab: Vocabulary
 
     def tif(self, cat: str) -> Path:
         """The surface GeoTIFF of a category for this profile."""
@@ -92,16 +93,42 @@ class MapData:
         """A column name with the profile suffix."""
         return f"{name}{self.suffix}"
 
+    @property
+    def home_categories(self) -> list[str]:
+        """The categories whose walking time colours the homes (see :data:`HOME_THEMES`)."""
+        have = {*self.vocab.categories, *self.vocab.composites}
+        return [c for c in HOME_THEMES if c in have]
 
-def load_map_data(out_dir: str | Path, *, profile_suffix: str = "") -> MapData:
+
+def load_map_data(
+    out_dir: str | Path,
+    *,
+    profile_suffix: str = "",
+    profile: str | None = None,
+    vocabulary: Vocabulary | None = None,
+) -> MapData:
     """Read what the maps need from an ``analyse`` output folder.
+
+    Parameters
+    ----------
+    out_dir
+        The folder ``analyse`` wrote.
+    profile
+        The walking profile to show (default: the run's main profile). Its columns are found by
+        the run's suffix rule (the main profile has none), read from ``samenvatting.json``.
+    profile_suffix
+        Older form of ``profile``: ``"_senior"`` means profile ``senior``.
+    vocabulary
+        Labels and categories (default: the package settings'); the norm and profiles are taken
+        from the output's ``samenvatting.json`` where it records them.
 
     Raises
     ------
     MissingDataError
         When ``woonzorg.gpkg`` is absent.
     DataFileError
-        When a layer or column is missing (names the file and the field).
+        When a layer or column is missing or the profile is not in the output (names the file
+        and the field).
     """
     import pyogrio
 
@@ -119,7 +146,15 @@ def load_map_data(out_dir: str | Path, *, profile_suffix: str = "") -> MapData:
         except json.JSONDecodeError as exc:
             raise DataFileError(sj, f"geen geldige JSON ({exc})", fix="draai `woonzorg-geo analyse` opnieuw") from exc
     profiles = list(summary.get("profielen", {}))
-    profile = profile_suffix[1:] if profile_suffix else (profiles[0] if profiles else "standaard")
+    vocab = (vocabulary or default_vocabulary()).with_run(profiles=profiles or None, norm_m=summary.get("norm_m"))
+    if profile is None and profile_suffix:
+        profile = profile_suffix[1:]
+    profile = profile or vocab.main_profile
+    if profiles and profile not in profiles:
+        raise DataFileError(sj, f"profiel {profile!r} is in deze uitvoer niet doorgerekend", field="profielen",
+                            fix=f"kies een van: {', '.join(profiles)}, of draai `woonzorg-geo analyse --profiel "
+                                f"{profile}`")
+    sfx = vocab.suffix(profile)
     layers = {name for name, _ in pyogrio.list_layers(gpkg)}
     fix = "draai `woonzorg-geo analyse` opnieuw om de GeoPackage volledig te schrijven"
 
@@ -135,9 +170,9 @@ def load_map_data(out_dir: str | Path, *, profile_suffix: str = "") -> MapData:
         _check_crs(frame, f"{gpkg}:{layer}")
         return frame
 
-    sfx = profile_suffix
-    pct = f"pct_ov_en_supermarkt_800m{sfx}"
-    home_cols = ["wijkcode", "buurtcode", *(f"tijd_{cat}_min{sfx}" for cat, _ in HOME_THEMES)]
+    pct = vocab.column(vocab.pct(REPORT_NORM), profile)
+    have = {*vocab.categories, *vocab.composites}
+    home_cols = ["wijkcode", "buurtcode", *(vocab.column(f"tijd_{c}_min", profile) for c in HOME_THEMES if c in have)]
     adressen = read("adressen", home_cols, columns=home_cols)
     buurten = read("buurten", ["code", "naam", "wijkcode", pct])
     wijken = read("wijken", ["code", "naam", pct])
@@ -155,7 +190,7 @@ def load_map_data(out_dir: str | Path, *, profile_suffix: str = "") -> MapData:
     else:
         log.warning("%s: geen laag netwerk; de kaart krijgt geen wegen", gpkg)
         netwerk = gpd.GeoDataFrame({"klasse": []}, geometry=[], crs=RD)
-    return MapData(out_dir, profile, sfx, adressen, buurten, wijken, vz, sg, netwerk, summary)
+    return MapData(out_dir, profile, sfx, adressen, buurten, wijken, vz, sg, netwerk, summary, vocab)
 
 
 def _summary_figures(data: MapData) -> dict[str, Any]:
@@ -168,7 +203,7 @@ def gemeente_map(
     *,
     gemeente: str,
     offline: bool | None = None,
-    categories: Sequence[str] = KEY_CATEGORIES,
+    categories: Sequence[str] | None = None,
     wijk_links: Sequence[tuple[str, str]] = (),
 ) -> folium.Map:
     """The map of the whole gemeente: buurten choropleth, wijken, voorzieningen, walking areas, surfaces.
@@ -182,7 +217,8 @@ def gemeente_map(
     offline
         See :func:`new_map`.
     categories
-        Categories that get a walking-area layer and a surface layer (voorzieningen: all).
+        Categories that get a walking-area layer and a surface layer (default: the essentials,
+        ``kerncategorieen``; voorzieningen: all).
     wijk_links
         (name, file) pairs linked from the panel.
 
@@ -191,12 +227,12 @@ def gemeente_map(
     folium.Map
         Without layer control, so more layers can follow; call :func:`add_layer_control` last.
     """
-    sfx = data.suffix
+    vocab = data.vocab
+    categories = vocab.key_categories if categories is None else categories
     m = new_map(data.wijken, offline=offline, title=f"Gemeente {gemeente} — bereikbaarheid te voet")
     offline = m.woonzorg_offline  # type: ignore[attr-defined]
-    col = f"pct_ov_en_supermarkt_800m{sfx}"
-    add_choropleth(m, data.buurten, column=col,
-                   label="Buurten: % adressen met OV-halte én supermarkt ≤ 800 m")
+    add_choropleth(m, data.buurten, column=data.col(vocab.pct(REPORT_NORM)),
+                   label=f"Buurten: % adressen met {vocab.noun(REPORT_NORM)} ≤ {vocab.norm_text}", vocabulary=vocab)
     add_context(m, data.netwerk, road_classes=MAIN_ROADS, show=offline)
     add_service_areas(m, data.servicegebieden, categories=[
         c for c in categories if (data.servicegebieden["categorie"] == c).any()])
@@ -206,26 +242,25 @@ def gemeente_map(
         if not tif.is_file():
             log.info("geen oppervlak voor %s: %s ontbreekt", cat, tif)
             continue
-        lab = category(cat).label
-        add_surface(m, tif, label=f"Loopafstand (vlak): {lab}", legend_title=f"Loopafstand tot {lab.lower()}")
+        add_surface(m, tif, label=f"Loopafstand (vlak): {vocab.label(cat)}",
+                    legend_title=f"Loopafstand tot {vocab.noun(cat)}", classes=distance_classes(vocab.norm_m))
         surfaces.append(last_layer(m))
     if len(surfaces) > 1:
         add_exclusive(m, surfaces)
     add_area_outlines(m, data.wijken, name="Wijkgrenzen en namen")
     add_voorzieningen(m, data.voorzieningen, show=SHOW_VZ)
     fig = _summary_figures(data)
-    pct = "pct_ov_en_supermarkt_800m"
     if not fig and len(data.adressen):
         fig = {"n_adressen": len(data.adressen)}
     rows = [("Adressen", nl_number(fig.get("n_adressen", len(data.adressen))))]
-    for key in (pct, "pct_drie_a_800m", "pct_huisarts_800m", "pct_supermarkt_800m", "pct_apotheek_800m",
-                "pct_ov_800m", "med_afstand_huisarts_m"):
+    for key in _panel_keys(vocab):
         if key in fig:
-            rows.append((field_label(key), format_field(key, fig[key])))
+            rows.append((vocab.field_label(key), vocab.format(key, fig[key])))
     add_panel(m, panel_html(
         f"Gemeente {gemeente}", rows,
-        note=f"Bereikbaarheid te voet over het OSM-netwerk, profiel {data.profile}; percentages van alle "
-             "adressen. Klik op een buurt of voorziening voor details; lagen aan/uit rechtsboven.",
+        note=f"Bereikbaarheid te voet over het OSM-netwerk, profiel {vocab.profile_label(data.profile)}; "
+             "percentages van alle adressen. Klik op een buurt of voorziening voor details; lagen aan/uit "
+             "rechtsboven.",
         links=wijk_links,
     ))
     return m
@@ -253,7 +288,7 @@ def wijk_map(data: MapData, code: str, *, gemeente: str, offline: bool | None = 
     folium.Map
         Without layer control, so more layers can follow; call :func:`add_layer_control` last.
     """
-    sfx = data.suffix
+    vocab = data.vocab
     wijken = data.wijken
     wijk = wijken[wijken["code"] == code]
     if wijk.empty:
@@ -267,8 +302,8 @@ def wijk_map(data: MapData, code: str, *, gemeente: str, offline: bool | None = 
     around = metric_wijk.buffer(300)
     buurten = data.buurten[data.buurten["wijkcode"] == code]
     if len(buurten):
-        add_choropleth(m, buurten, column=f"pct_ov_en_supermarkt_800m{sfx}", show=False,
-                       label="Buurten: % adressen met OV-halte én supermarkt ≤ 800 m")
+        add_choropleth(m, buurten, column=data.col(vocab.pct(REPORT_NORM)), show=False,
+                       label=f"Buurten: % adressen met {vocab.noun(REPORT_NORM)} ≤ {vocab.norm_text}", vocabulary=vocab)
     add_context(m, data.netwerk, road_classes=(*LOCAL_ROADS, *MAIN_ROADS), within=around, show=offline)
     if len(buurten):
         add_area_outlines(m, buurten, name="Buurtgrenzen", colour="#666666", weight=1.2, dash="4 4",
@@ -276,8 +311,8 @@ def wijk_map(data: MapData, code: str, *, gemeente: str, offline: bool | None = 
     add_area_outlines(m, wijken, name="Wijkgrenzen en namen", weight=2.5)
     homes = data.adressen[data.adressen["wijkcode"] == code]
     home_layers = []
-    for i, (cat, label) in enumerate(HOME_THEMES):
-        add_homes(m, homes, column=f"tijd_{cat}_min{sfx}", label=label, show=i == 0)
+    for i, cat in enumerate(data.home_categories):
+        add_homes(m, homes, column=data.col(f"tijd_{cat}_min"), label=_home_label(vocab, cat), show=i == 0)
         home_layers.append(last_layer(m))
     add_exclusive(m, home_layers)
     add_legend(m, "Looptijd te voet vanaf de woning", TIME_CLASSES, layers=home_layers, symbol="circle")
@@ -288,29 +323,33 @@ def wijk_map(data: MapData, code: str, *, gemeente: str, offline: bool | None = 
     add_voorzieningen(m, vz, show=SHOW_VZ)
     add_panel(m, panel_html(
         f"Wijk {naam}", _wijk_rows(data, row), header=("", "wijk", "gemeente"),
-        note=f"{code} · gemeente {gemeente} · profiel {data.profile}. Percentages van de adressen in de wijk; "
-             "looptijden over het OSM-netwerk.",
+        note=f"{code} · gemeente {gemeente} · profiel {vocab.profile_label(data.profile)}. Percentages van de "
+             "adressen in de wijk; looptijden over het OSM-netwerk.",
         links=[("← kaart van de gemeente", back_link)] if back_link else (),
     ))
     return m
 
 
+def _panel_keys(vocab: Vocabulary) -> list[str]:
+    """The figures of the panels: shares within the norm, then median distances of the essentials."""
+    return [*(vocab.pct(c) for c in vocab.combinations), *(vocab.pct(c) for c in vocab.key_categories),
+            *(f"med_afstand_{c}_m" for c in vocab.key_categories)]
+
+
 def _wijk_rows(data: MapData, row: pd.Series) -> list[tuple[str, str, str]]:
-    sfx = data.suffix
+    vocab = data.vocab
     gem = _summary_figures(data)
     rows: list[tuple[str, str, str]] = []
     for key in ("n_adressen", "inwoners_cbs", "woningen_cbs"):
         if key in row.index:
             g = gem.get(key) if key == "n_adressen" else None
-            rows.append((field_label(key), nl_number(row[key]), nl_number(g) if g is not None else ""))
-    for key in ("pct_ov_en_supermarkt_800m", "pct_drie_a_800m", "pct_huisarts_800m", "pct_supermarkt_800m",
-                "pct_apotheek_800m", "pct_ov_800m", "med_afstand_huisarts_m", "med_afstand_supermarkt_m",
-                "n_onbereikbaar"):
-        col = f"{key}{sfx}"
+            rows.append((vocab.field_label(key), vocab.format(key, row[key]), vocab.format(key, g) if g is not None else ""))
+    for key in (*_panel_keys(vocab), "n_onbereikbaar"):
+        col = data.col(key)
         if col in row.index:
             g = gem.get(key)
-            rows.append((field_label(key), format_field(key, row[col]),
-                         format_field(key, g) if g is not None else ""))
+            rows.append((vocab.field_label(key), vocab.format(key, row[col]),
+                         vocab.format(key, g) if g is not None else ""))
     return rows
 
 
@@ -322,6 +361,8 @@ def write_maps(
     offline: bool | None = None,
     profile_suffix: str = "",
     balance: Classes | None = None,
+    profile: str | None = None,
+    vocabulary: Vocabulary | None = None,
 ) -> list[Path]:
     """Write the interactive maps of an ``analyse`` output folder.
 
@@ -338,11 +379,15 @@ def write_maps(
         ``True``: no background tiles, ``False``: OSM and PDOK tiles, ``None``: detect.
         ``WOONZORG_OFFLINE=1`` always means offline. Leaflet is inlined either way (no CDN).
     profile_suffix
-        ``""`` for the main profile, e.g. ``"_senior"`` for another.
+        Older form of ``profile``: ``"_senior"`` for profile ``senior``.
 
     balance
         Classes of the balans (default: from the package settings); used for the overlay map,
         ``<gemeente>_draagkracht.html``, written when the output has the overlay columns.
+    profile
+        The walking profile to show (default: the run's main profile); see :func:`load_map_data`.
+    vocabulary
+        The vocabulary of the settings (labels, categories); the norm and profiles come from the output.
 
     Returns
     -------
@@ -352,7 +397,7 @@ def write_maps(
     """
     maps_dir = Path(maps_dir)
     offline = resolve_offline(offline)
-    data = load_map_data(out_dir, profile_suffix=profile_suffix)
+    data = load_map_data(out_dir, profile_suffix=profile_suffix, profile=profile, vocabulary=vocabulary)
     gem_file = f"{slug(gemeente)}_bereikbaarheid.html"
     wijk_files: dict[str, str] = {}
     used: set[str] = set()
@@ -382,7 +427,7 @@ def write_maps(
                 o = load_settings().overlays
                 balance = balance_classes(o.balans_grenzen, o.balans_labels)
             m = overlay_map(data.wijken, data.buurten, gemeente=gemeente, balance=balance, netwerk=data.netwerk,
-                            offline=offline)
+                            offline=offline, vocabulary=data.vocab)
             names.append(save_map(m, tmp / f"{slug(gemeente)}_draagkracht.html").name)
     paths = [maps_dir / n for n in names]
     log.info("%d kaarten geschreven in %s", len(paths), maps_dir)

@@ -45,12 +45,10 @@ from .style import (
     WGS84,
     Classes,
     _ordered,
-    _strip_suffix,
     category,
-    field_label,
-    format_field,
     nl_number,
 )
+from ..vocabulary import Vocabulary, default_vocabulary
 
 log = logging.getLogger(__name__)
 # --------------------------------------------------------------------------------------------
@@ -71,6 +69,7 @@ def add_choropleth(
     legend: bool = True,
     opacity: float = 0.65,
     simplify_m: float = 2.0,
+    vocabulary: Vocabulary | None = None,
 ) -> folium.Map:
     """Add areas coloured by ``column`` in ``classes``, with a popup per area and a legend.
 
@@ -87,29 +86,32 @@ def add_choropleth(
     classes
         Class breaks, colours and labels.
     fields
-        Columns shown in the popup (default: name, code, addresses, ``column`` and the key
-        percentages present). Labels come from :data:`FIELD_LABELS`.
+        Columns shown in the popup (default: name, code, addresses, ``column`` and the shares
+        within the norm and median distances of the essentials present, for ``column``'s profile).
+        Labels and values come from the vocabulary.
     show
         Whether the layer is on when the map opens.
     legend
         Add a legend (shown while the layer is on).
+    vocabulary
+        The run's vocabulary (norm, profiles, labels); default: the package settings'.
     """
     import folium
 
+    vocab = vocabulary or default_vocabulary()
     _need(areas, [column], "add_choropleth: gebieden")
     if fields is None:
-        base = _strip_suffix(column)
-        sfx = column[len(base):]
-        extra = [f"pct_drie_a_800m{sfx}", f"pct_huisarts_800m{sfx}", f"pct_supermarkt_800m{sfx}",
-                 f"pct_apotheek_800m{sfx}", f"pct_ov_800m{sfx}", f"med_afstand_huisarts_m{sfx}"]
-        fields = [name_column, "code", "n_adressen", column, *extra]
+        base, profile = vocab.split_profile(column)
+        extra = [*(vocab.pct(c) for c in vocab.combinations), *(vocab.pct(c) for c in vocab.key_categories),
+                 *(f"med_afstand_{c}_m" for c in vocab.key_categories)]
+        fields = [name_column, "code", "n_adressen", column, *(vocab.column(c, profile) for c in extra)]
     fields = list(dict.fromkeys(f for f in fields if f in areas.columns))
     frame = _to_wgs84(areas, "add_choropleth: gebieden", simplify_m=simplify_m)
     idx = classes.index(frame[column])
     keys = [f"f{i}" for i in range(len(fields))]
     props = []
     for (_, row), k in zip(frame.iterrows(), idx):
-        p = {key: format_field(col, row[col]) for key, col in zip(keys, fields)}
+        p = {key: vocab.format(col, row[col]) for key, col in zip(keys, fields)}
         p["_c"] = int(k)
         props.append(p)
     data = _feature_collection(frame.geometry.values, props)
@@ -122,7 +124,7 @@ def add_choropleth(
     layer = folium.GeoJson(
         data, name=label, style_function=style, show=show,
         highlight_function=lambda f: {"weight": 3, "color": "#000000"},
-        popup=folium.GeoJsonPopup(fields=keys, aliases=[field_label(f) for f in fields], labels=True),
+        popup=folium.GeoJsonPopup(fields=keys, aliases=[vocab.field_label(f) for f in fields], labels=True),
         tooltip=folium.GeoJsonTooltip(fields=keys[:1], labels=False) if keys else None,
     )
     layer.add_to(m)
@@ -250,10 +252,10 @@ def add_service_areas(
     simplify_m: float = 5.0,
     opacity: float = 0.3,
 ) -> folium.Map:
-    """Add walking areas (e.g. within 800 m of a voorziening), merged into one layer per category.
+    """Add walking areas (within the norm of a voorziening), merged into one layer per category.
 
     ``areas`` is the ``servicegebieden`` layer (``categorie``, optional ``straal_m``), in any
-    CRS; pass one profile's rows. Layer names read ``Loopgebied 800 m: Huisarts``.
+    CRS; pass one profile's rows. Layer names read ``Loopgebied <straal> m: Huisarts``.
     """
     import folium
 
@@ -272,7 +274,7 @@ def add_service_areas(
         geo = _to_wgs84(gpd.GeoDataFrame(geometry=[shape], crs=RD), "servicegebied")
         if geo.empty:
             continue
-        tip = f"Binnen {radius_txt} lopen van een {sym.label.lower()}"
+        tip = f"Binnen {radius_txt} lopen van een {default_vocabulary().noun(cat)}"
         data = _feature_collection(geo.geometry.values, [{"tip": tip}])
         style = {"color": sym.colour, "weight": 1, "fillColor": sym.colour, "fillOpacity": opacity}
         on = show if isinstance(show, bool) else cat in set(show)
@@ -377,7 +379,7 @@ def add_surface(
     label
         Dutch layer name (e.g. ``Loopafstand (vlak): Huisarts``).
     classes
-        Distance classes (default 0–400–800–1200–1600 m).
+        Distance classes (default: :data:`.style.DISTANCE_CLASSES`, steps of half the norm).
     legend_title
         Legend title (default: ``label``); the legend shows while the layer is on.
     show

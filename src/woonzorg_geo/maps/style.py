@@ -5,13 +5,16 @@ from __future__ import annotations
 import itertools
 import logging
 import math
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+
+from .. import formatting as fmt
+from ..config import AccessibilitySettings
+from ..vocabulary import CategoryStyle, Vocabulary, default_vocabulary
 
 if TYPE_CHECKING:  # folium is imported inside the functions: it is heavy and optional
     pass
@@ -46,38 +49,11 @@ _ROAD_STYLE: dict[str, tuple[str, float]] = {
     "service": ("#cfcfcf", 0.8),
 }
 # --------------------------------------------------------------------------------------------
-# Categories, classes and formatting
+# Categories, labels and formatting: from the vocabulary (woonzorg_geo.vocabulary, .formatting)
 # --------------------------------------------------------------------------------------------
 
-
-@dataclass(frozen=True)
-class Category:
-    """How one category of voorziening is shown: Dutch label, colour and letter symbol."""
-
-    label: str
-    colour: str
-    letter: str
-
-
-CATEGORIES: dict[str, Category] = {
-    "ov": Category("OV-halte of station", "#1f78b4", "OV"),
-    "ov_halte": Category("OV-halte", "#1f78b4", "B"),
-    "treinstation": Category("Treinstation", "#0b2e59", "T"),
-    "supermarkt": Category("Supermarkt", "#2e8b2e", "S"),
-    "huisarts": Category("Huisarts", "#d62728", "H"),
-    "apotheek": Category("Apotheek", "#7b3fa0", "A"),
-    "tandarts": Category("Tandarts", "#e6780b", "D"),
-    "ziekenhuis": Category("Ziekenhuis", "#8b1a1a", "Z"),
-    "school": Category("School", "#c2185b", "Sc"),
-    "ontmoetingsplek": Category("Ontmoetingsplek", "#00897b", "M"),
-    "woonzorg": Category("Woonzorglocatie", "#5d4037", "W"),
-    "kinderopvang": Category("Kinderopvang", "#f06292", "K"),
-}
-#: The order categories are listed in (key categories first); others follow alphabetically.
-CATEGORY_ORDER: tuple[str, ...] = (
-    "huisarts", "supermarkt", "apotheek", "ov", "ov_halte", "treinstation", "tandarts",
-    "ziekenhuis", "school", "ontmoetingsplek", "woonzorg", "kinderopvang",
-)
+#: How a category is shown (label, colour, letter); see :class:`woonzorg_geo.vocabulary.CategoryStyle`.
+Category = CategoryStyle
 
 _SOURCES: dict[str, str] = {
     "osm": "OpenStreetMap",
@@ -88,85 +64,35 @@ _SOURCES: dict[str, str] = {
     "pdok": "PDOK",
 }
 
-#: Dutch labels of the area columns written by ``analyse`` (suffix such as ``_senior`` stripped).
-FIELD_LABELS: dict[str, str] = {
-    "naam": "Naam",
-    "code": "Code",
-    "n_adressen": "Adressen",
-    "inwoners_cbs": "Inwoners (CBS)",
-    "woningen_cbs": "Woningen (CBS)",
-    "pct_ov_en_supermarkt_800m": "OV-halte én supermarkt ≤ 800 m",
-    "pct_drie_a_800m": "Supermarkt, apotheek én huisarts ≤ 800 m",
-    "pct_ov_800m": "OV-halte of station ≤ 800 m",
-    "pct_supermarkt_800m": "Supermarkt ≤ 800 m",
-    "pct_huisarts_800m": "Huisarts ≤ 800 m",
-    "pct_apotheek_800m": "Apotheek ≤ 800 m",
-    "med_afstand_huisarts_m": "Mediane loopafstand huisarts",
-    "med_afstand_supermarkt_m": "Mediane loopafstand supermarkt",
-    "med_afstand_apotheek_m": "Mediane loopafstand apotheek",
-    "med_afstand_ov_m": "Mediane loopafstand OV",
-    "n_onbereikbaar": "Adressen zonder route",
-}
 
-
-def category(name: str) -> Category:
+def category(name: str, vocabulary: Vocabulary | None = None) -> Category:
     """The symbol of a category; unknown categories get a grey symbol with their first letter."""
-    if name in CATEGORIES:
-        return CATEGORIES[name]
-    label = str(name).replace("_", " ").strip().capitalize() or "?"
-    return Category(label, "#616161", label[:1].upper())
+    return (vocabulary or default_vocabulary()).style(name)
 
 
-def _ordered(cats: Iterable[str]) -> list[str]:
-    cats = list(dict.fromkeys(cats))
-    known = [c for c in CATEGORY_ORDER if c in cats]
-    return known + sorted(c for c in cats if c not in CATEGORY_ORDER)
+def _ordered(cats: Iterable[str], vocabulary: Vocabulary | None = None) -> list[str]:
+    return (vocabulary or default_vocabulary()).ordered(cats)
 
 
 def nl_number(value: Any, decimals: int = 0, *, unit: str = "") -> str:
-    """A number in Dutch notation (``37.375``, ``64,8``), or ``–`` when missing."""
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
-        return "–"
-    if not math.isfinite(x):
-        return "–"
-    text = f"{x:,.{decimals}f}".replace(",", "\x00").replace(".", ",").replace("\x00", ".")
-    return f"{text}{unit}"
+    """A number in Dutch notation (``37.375``, ``64,8``), or ``onbekend`` when missing
+    (see :func:`woonzorg_geo.formatting.number`)."""
+    return fmt.number(value, decimals, unit=unit)
 
 
-def format_field(column: str, value: Any) -> str:
+def format_field(column: str, value: Any, vocabulary: Vocabulary | None = None) -> str:
     """A column value formatted for a popup or panel: percentages, metres, minutes, counts, text."""
-    if isinstance(value, str):
-        return value
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
-        return "–" if value is None else str(value)
-    base = _strip_suffix(column)
-    if base.startswith("pct_"):
-        return nl_number(x, 1, unit="%")
-    if base.endswith("_m"):
-        return nl_number(x, 0, unit=" m")
-    if base.endswith("_min"):
-        return nl_number(x, 1, unit=" min")
-    return nl_number(x, 0 if math.isfinite(x) and x.is_integer() else 1)
+    return (vocabulary or default_vocabulary()).format(column, value)
 
 
-def _strip_suffix(column: str) -> str:
+def _strip_suffix(column: str, vocabulary: Vocabulary | None = None) -> str:
     """``pct_ov_800m_senior`` → ``pct_ov_800m``: the column without a profile suffix."""
-    m = re.fullmatch(r"(.*(?:_m|_min|m))_([a-z]+)", column)
-    return m.group(1) if m and not column.endswith(("_m", "_min")) else column
+    return (vocabulary or default_vocabulary()).split_profile(column)[0]
 
 
-def field_label(column: str) -> str:
-    """The Dutch label of an area column (a profile suffix such as ``_senior`` is noted)."""
-    if column in FIELD_LABELS:
-        return FIELD_LABELS[column]
-    base = _strip_suffix(column)
-    if base in FIELD_LABELS:
-        return f"{FIELD_LABELS[base]} ({column[len(base) + 1:]})"
-    return column
+def field_label(column: str, vocabulary: Vocabulary | None = None) -> str:
+    """The Dutch label of an area column (a profile other than the main one is noted)."""
+    return (vocabulary or default_vocabulary()).field_label(column)
 
 
 def _fmt_bound(x: float) -> str:
@@ -185,7 +111,7 @@ class Classes:
     colours: tuple[str, ...]
     labels: tuple[str, ...]
     missing_colour: str = "#9e9e9e"
-    missing_label: str = "geen gegevens"
+    missing_label: str = fmt.MISSING
 
     def __post_init__(self) -> None:
         n = len(self.breaks) - 1
@@ -205,7 +131,7 @@ class Classes:
         *,
         unit: str = "",
         missing_colour: str = "#9e9e9e",
-        missing_label: str = "geen gegevens",
+        missing_label: str = fmt.MISSING,
     ) -> Classes:
         """Classes with labels made from the breaks (``0–5 min``, ``meer dan 20 min``)."""
         sep = "" if unit == "%" else " "
@@ -247,9 +173,16 @@ _GREEN_TO_RED = ("#1a9850", "#91cf60", "#fee08b", "#fc8d59", "#d73027")
 #: Walking time in minutes; missing = no route.
 TIME_CLASSES = Classes.from_breaks((0, 5, 10, 15, 20, math.inf), _GREEN_TO_RED, unit="min",
                                    missing_label="onbereikbaar")
-#: Walking distance in metres (surfaces); the 800 m norm is a class break.
-DISTANCE_CLASSES = Classes.from_breaks((0, 400, 800, 1200, 1600, math.inf), _GREEN_TO_RED, unit="m",
-                                       missing_label="geen gegevens")
+
+
+def distance_classes(norm_m: float) -> Classes:
+    """Walking distance in metres (surfaces): steps of half the norm, the norm itself a class break."""
+    half = norm_m / 2
+    return Classes.from_breaks((0, half, norm_m, 3 * half, 4 * half, math.inf), _GREEN_TO_RED, unit="m")
+
+
+#: Walking distance classes for the default norm (``[bereikbaarheid] norm_m``).
+DISTANCE_CLASSES = distance_classes(AccessibilitySettings().norm_m)
 #: Share of addresses (%), low = red.
 PCT_CLASSES = Classes.from_breaks((0, 20, 40, 60, 80, 100), tuple(reversed(_GREEN_TO_RED)), unit="%",
                                   missing_label="geen adressen")

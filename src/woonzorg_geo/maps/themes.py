@@ -13,6 +13,8 @@ import pandas as pd
 
 from .base import add_layer_control, add_panel, new_map, panel_html
 from .layers import add_area_outlines, add_choropleth, add_context, add_voorzieningen, save_map
+from .. import formatting as fmt
+from ..vocabulary import Z_SCORE_EXPLANATION, Vocabulary
 from .style import MAIN_ROADS, Classes, nl_number
 
 if TYPE_CHECKING:
@@ -39,7 +41,7 @@ SCORE_CLASSES = Classes((0.0, 0.4, 0.55, 0.7, 0.85, 1.0), _RED_TO_GREEN,
 
 def balance_classes(limits: Sequence[float], labels: Sequence[str]) -> Classes:
     """Classes of balans from the settings' class limits and Dutch labels."""
-    return Classes((-math.inf, *limits, math.inf), _RED_TO_GREEN, tuple(labels), missing_label="onbekend")
+    return Classes((-math.inf, *limits, math.inf), _RED_TO_GREEN, tuple(labels), missing_label=fmt.MISSING)
 
 
 def add_overlay_layers(
@@ -48,24 +50,26 @@ def add_overlay_layers(
     buurten: gpd.GeoDataFrame,
     *,
     balance: Classes,
+    vocabulary: Vocabulary | None = None,
 ) -> folium.Map:
     """Add balans, draaglast and draagkracht per wijk and focus and veerkracht per buurt."""
+    kw = {"vocabulary": vocabulary}
     wfields = ["naam", "code", "balans_klasse", "balans", "draaglast", "draagkracht", "overlay_toelichting",
                "focus_buurten"]
     add_choropleth(m, wijken, column="balans", label="Wijken: balans draagkracht − draaglast", classes=balance,
-                   fields=wfields)
+                   fields=wfields, **kw)
     add_choropleth(m, wijken, column="draaglast", label="Wijken: draaglast (z-score)", classes=LOAD_CLASSES,
-                   fields=wfields, show=False)
+                   fields=wfields, show=False, **kw)
     add_choropleth(m, wijken, column="draagkracht", label="Wijken: draagkracht (z-score)",
-                   classes=CAPACITY_CLASSES, fields=wfields, show=False)
+                   classes=CAPACITY_CLASSES, fields=wfields, show=False, **kw)
     b = buurten.copy()
     b["focus_klasse"] = b["focus"].map(FOCUS_ORDER)
     b["veerkracht_klasse"] = b["veerkracht"].map(VEERKRACHT_ORDER)
     bfields = ["naam", "code", "focus", "focus_redenen", "veerkracht", "veerkracht_redenen", "signalen"]
     add_choropleth(m, b, column="focus_klasse", label="Buurten: focus", classes=FOCUS_CLASSES, fields=bfields,
-                   show=False)
+                   show=False, **kw)
     add_choropleth(m, b, column="veerkracht_klasse", label="Buurten: veerkracht", classes=VEERKRACHT_CLASSES,
-                   fields=bfields, show=False)
+                   fields=bfields, show=False, **kw)
     return m
 
 
@@ -78,20 +82,21 @@ def overlay_map(
     netwerk: gpd.GeoDataFrame | None = None,
     offline: bool | None = None,
     source_note: str = "",
+    vocabulary: Vocabulary | None = None,
 ) -> folium.Map:
     """The overlay map of the gemeente: balans, draaglast, draagkracht, focus and veerkracht."""
     m = new_map(wijken, offline=offline, title=f"Gemeente {gemeente} — draagkracht en draaglast")
-    add_overlay_layers(m, wijken, buurten, balance=balance)
+    add_overlay_layers(m, wijken, buurten, balance=balance, vocabulary=vocabulary)
     if netwerk is not None and len(netwerk):
         add_context(m, netwerk, road_classes=MAIN_ROADS, show=m.woonzorg_offline)  # type: ignore[attr-defined]
     add_area_outlines(m, wijken, name="Wijkgrenzen en namen")
     rows = []
     for _, w in wijken.sort_values("balans", na_position="last").iterrows():
-        rows.append((str(w["naam"]), str(w.get("balans_klasse", "onbekend"))))
+        rows.append((fmt.text(w["naam"]), fmt.text(w.get("balans_klasse"))))
     add_panel(m, panel_html(
         f"Draagkracht en draaglast — {gemeente}", rows,
-        note="Balans = draagkracht − draaglast (z-scores binnen de gemeente). Focus en veerkracht per buurt "
-             "uit de signalen van het rapport en de wijkindices; klik voor de redenen. " + source_note,
+        note=f"{Z_SCORE_EXPLANATION} Focus en veerkracht per buurt uit de signalen van het rapport en de "
+             "wijkindices; klik voor de redenen. " + source_note,
     ))
     add_layer_control(m)
     return m
@@ -128,8 +133,12 @@ def site_map(
     gemeente: str,
     netwerk: gpd.GeoDataFrame | None = None,
     offline: bool | None = None,
+    profile_label: str = "",
 ) -> folium.Map:
-    """The candidate-site map: ranked zoekgebieden with their explanation, scored cells, voorzieningen."""
+    """The candidate-site map: ranked zoekgebieden with their explanation, scored cells, voorzieningen.
+
+    ``profile_label`` names the walking profile the distances were measured on (panel note).
+    """
     m = new_map(wijken, offline=offline, title=f"Gemeente {gemeente} — zoekgebieden geclusterd wonen")
     scored = cells.loc[cells["score"].notna()].copy()
     scored["code"] = [f"cel {i}" for i in scored.index]
@@ -137,7 +146,7 @@ def site_map(
     add_choropleth(m, scored, column="score", label="Kandidaatcellen: score (0–1)", classes=SCORE_CLASSES,
                    fields=["naam", "code", "score", "wijk"], show=False, opacity=0.5, simplify_m=0.0)
     zg = zoekgebieden.copy()
-    zg["naam"] = [f"{int(r)}. {b}" for r, b in zip(zg["rang"], zg["buurt"].fillna(""))]
+    zg["naam"] = [f"{int(r)}. {fmt.text(b, missing='')}" for r, b in zip(zg["rang"], zg["buurt"])]
     zg["code"] = zg.index.astype(str)
     add_choropleth(m, zg, column="score", label="Zoekgebieden geclusterd wonen (rang en score)",
                    classes=SCORE_CLASSES, fields=["naam", "score", "n_cellen", "wijk", "toelichting"],
@@ -147,11 +156,12 @@ def site_map(
         add_context(m, netwerk, road_classes=MAIN_ROADS, show=m.woonzorg_offline)  # type: ignore[attr-defined]
     add_area_outlines(m, wijken, name="Wijkgrenzen en namen")
     add_voorzieningen(m, voorzieningen, show=("supermarkt", "huisarts", "apotheek", "ontmoetingsplek"))
-    rows = [(f"{int(r['rang'])}. {r['buurt'] or ''} ({r['wijk'] or ''})", nl_number(r["score"], 2))
-            for _, r in zoekgebieden.head(10).iterrows()]
+    rows = [(f"{int(r['rang'])}. {fmt.text(r.get('buurt'), missing='')} ({fmt.text(r.get('wijk'))})",
+             nl_number(r["score"], 2)) for _, r in zoekgebieden.head(10).iterrows()]
+    walk = f"profiel {profile_label}" if profile_label else "het profiel van [locaties]"
     add_panel(m, panel_html(
         f"Zoekgebieden geclusterd wonen — {gemeente}", rows,
-        note="Score 0–1 uit bereikbaarheid te voet op seniortempo, balans en focus/veerkracht, vraag en ruimte. "
+        note=f"Score 0–1 uit bereikbaarheid te voet ({walk}), balans en focus/veerkracht, vraag en ruimte. "
              "Klik op een zoekgebied voor de toelichting.",
     ))
     add_layer_control(m)
@@ -163,5 +173,6 @@ def write_site_map(sites: Any, analysis: Any, maps_dir: Path, *, offline: bool |
     net = analysis.network.edges_gdf()
     m = site_map(sites.zoekgebieden, sites.cells, wijken=analysis.wijken.reset_index(),
                  voorzieningen=analysis.inputs.voorzieningen, gemeente=analysis.settings.gemeente.naam,
-                 netwerk=net.loc[net["klasse"].isin(MAIN_ROADS)], offline=offline)
+                 netwerk=net.loc[net["klasse"].isin(MAIN_ROADS)], offline=offline,
+                 profile_label=analysis.vocab.profile_label(analysis.settings.locaties.profiel))
     return save_map(m, Path(maps_dir) / "kandidaatlocaties.html")

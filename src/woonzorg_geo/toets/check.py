@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as _dt
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,7 +17,8 @@ import shapely
 from scipy.sparse.csgraph import dijkstra
 
 from .. import RD_NEW
-from ..accessibility import COMPOSITES, Accessibility, compute_accessibility, via_nearer_end
+from ..accessibility import Accessibility, compute_accessibility, via_nearer_end
+from ..vocabulary import Vocabulary
 from ..aggregate import assign_areas
 from ..errors import SettingsError
 from ..report import slug
@@ -72,6 +73,7 @@ class _Run:
     speed_m_s: float
     suffix: str
     labels: dict[str, str]
+    composites: Mapping[str, tuple[str, ...]]
 
 
 def _run_settings(analysis: Any, s: ToetsSettings) -> tuple[_Run, list[str]]:
@@ -87,8 +89,10 @@ def _run_settings(analysis: Any, s: ToetsSettings) -> tuple[_Run, list[str]]:
     if wanted not in rs.profielen:
         raise SettingsError(f"toetsingskader {s.source}: locatie.profiel {wanted!r} is geen profiel van de "
                             f"instellingen ({rs.source}); kies uit: {', '.join(rs.profielen)}")
+    vocab = getattr(analysis, "vocab", None) or Vocabulary.from_settings(rs, profiles=list(analysis.graphs))
+    composites = dict(vocab.composites)
     run_cats = set(rs.bereikbaarheid.categories)
-    known = run_cats | {c for c, parts in COMPOSITES.items() if set(parts) <= run_cats}
+    known = run_cats | {c for c, parts in composites.items() if set(parts) <= run_cats}
     needed = (*s.bereikbaarheid.categorieen, s.draagvlak.ontmoetingsplek_categorie)
     bad = [c for c in needed if c not in known]
     if bad:
@@ -102,21 +106,20 @@ def _run_settings(analysis: Any, s: ToetsSettings) -> tuple[_Run, list[str]]:
         notes.append(f"Profiel '{rs.profielen[wanted].label}' ontbreekt in de analyse; de bereikbaarheid is "
                      f"berekend met '{rs.profielen[profile].label if profile in rs.profielen else profile}'.")
     prof = graphs[profile].profile
-    main = next(iter(graphs))
-    labels = {c: _category_label(c, analysis.inputs.voorzieningen) for c in needed}
-    return _Run(norm_m=float(rs.bereikbaarheid.norm_m), max_snap_m=float(rs.bereikbaarheid.max_snap_m),
+    labels = {c: _category_label(c, analysis.inputs.voorzieningen, composites) for c in needed}
+    return _Run(norm_m=float(vocab.norm_m), max_snap_m=float(rs.bereikbaarheid.max_snap_m),
                 profile=profile, profile_label=f"profiel {getattr(prof, 'label', '') or profile}",
-                speed_m_s=float(prof.speed_m_s), suffix="" if profile == main else f"_{profile}",
-                labels=labels), notes
+                speed_m_s=float(prof.speed_m_s), suffix=vocab.suffix(profile),
+                labels=labels, composites=composites), notes
 
 
-def _category_label(cat: str, vz: gpd.GeoDataFrame) -> str:
+def _category_label(cat: str, vz: gpd.GeoDataFrame, composites: Mapping[str, tuple[str, ...]]) -> str:
     """Dutch label of a category (or of a composite such as ``ov``), from the voorzieningen."""
     from ..config import load_category_rules
 
     rules: dict[str, Any] | None = None
     labels = []
-    for part in COMPOSITES.get(cat, (cat,)):
+    for part in composites.get(cat, (cat,)):
         lab = vz.loc[vz["categorie"] == part, "label"] if "label" in vz and len(vz) else pd.Series(dtype=object)
         text = _text(lab.iloc[0]) if len(lab) else ""
         if not text:
@@ -133,12 +136,12 @@ def _site_access(
     pg = analysis.graphs[run.profile]
     wanted: list[str] = []
     for cat in (*settings.bereikbaarheid.categorieen, settings.draagvlak.ontmoetingsplek_categorie):
-        for part in COMPOSITES.get(cat, (cat,)):
+        for part in run.composites.get(cat, (cat,)):
             if part not in wanted:
                 wanted.append(part)
     origin = gpd.GeoDataFrame(geometry=[point], crs=RD_NEW, index=pd.Index(["locatie"]))
     acc = compute_accessibility(pg, origin, analysis.inputs.voorzieningen, categories=wanted,
-                                radii_m=[run.norm_m], max_snap_m=run.max_snap_m)
+                                radii_m=[run.norm_m], max_snap_m=run.max_snap_m, composites=run.composites)
     limit = run.norm_m
     if acc.origin_far[0] or len(acc.dest_ids) == 0:
         return acc, pd.Series(dtype=float)
@@ -157,7 +160,7 @@ def _access_rows(
     rows = []
     for cat in settings.bereikbaarheid.categorieen:
         res = acc.categories.get(cat)
-        parts = COMPOSITES.get(cat, (cat,))
+        parts = run.composites.get(cat, (cat,))
         dist = _num(res.origin_dist[0]) if res is not None else None
         nearest = res.origin_nearest[0] if res is not None else None
         name = None
