@@ -90,6 +90,23 @@ class PlausibilitySettings:
 
 
 @dataclass(frozen=True)
+class OnlineSettings:
+    """Waiting and retrying for every online service (PDOK CBS, PDOK Locatieserver, Overpass).
+
+    ``timeout_s`` is the longest wait for an answer, per request (and Overpass's own query time
+    limit); ``pogingen`` the number of attempts for an answer HTTP 429/500/502/503/504, with waits of
+    ``wachttijd_s``, 2 × ``wachttijd_s``, … (or the server's Retry-After) of at most
+    ``max_wachttijd_s``; a longer Retry-After is reported instead of waited for. A service that does
+    not answer at all is not asked again. Sources and reasoning: ``[online]`` in instellingen.toml.
+    """
+
+    timeout_s: float = 60.0
+    pogingen: int = 3
+    wachttijd_s: float = 1.0
+    max_wachttijd_s: float = 60.0
+
+
+@dataclass(frozen=True)
 class RasterSettings:
     """Accessibility surfaces."""
 
@@ -214,6 +231,7 @@ class Settings:
     overlays: OverlaySettings = field(default_factory=OverlaySettings)
     locaties: SiteSettings = field(default_factory=SiteSettings)
     plausibiliteit: PlausibilitySettings = field(default_factory=PlausibilitySettings)
+    online: OnlineSettings = field(default_factory=OnlineSettings)
     source: str = "<standaard>"
 
     def profile(self, name: str) -> Profile:
@@ -317,6 +335,16 @@ def validate_settings(settings: Settings, *, known_categories: Collection[str] |
     for key in ("max_aandeel_ver", "max_aandeel_buiten_buurt"):
         val = getattr(pl, key)
         _check(0 <= val <= 1, f"{w}:plausibiliteit.{key}", f"{val} ligt niet tussen 0 en 1", "een aandeel, bijv. 0.02")
+    on = settings.online
+    _check(1 <= on.timeout_s <= 1800, f"{w}:online.timeout_s", f"{on.timeout_s} ligt niet tussen 1 en 1800 s",
+           "de langste wachttijd op een antwoord in seconden, bijv. 60")
+    _check(1 <= on.pogingen <= 10, f"{w}:online.pogingen", f"{on.pogingen} ligt niet tussen 1 en 10",
+           "het aantal pogingen bij een storing, bijv. 3")
+    _check(0 <= on.wachttijd_s <= on.max_wachttijd_s, f"{w}:online.wachttijd_s",
+           f"{on.wachttijd_s} ligt niet tussen 0 en max_wachttijd_s ({on.max_wachttijd_s})",
+           "de wachttijd voor de tweede poging in seconden, bijv. 1")
+    _check(0 <= on.max_wachttijd_s <= 3600, f"{w}:online.max_wachttijd_s",
+           f"{on.max_wachttijd_s} ligt niet tussen 0 en 3600 s", "bijv. 60")
 
 
 def read_toml(path: Path) -> dict[str, Any]:
@@ -387,6 +415,7 @@ def load_settings(path: str | Path | None = None) -> Settings:
         overlays=_build_overlays(table["overlays"], f"{where}:overlays"),
         locaties=_build_sites(table["locaties"], f"{where}:locaties"),
         plausibiliteit=build_settings(PlausibilitySettings, table["plausibiliteit"], f"{where}:plausibiliteit"),
+        online=build_settings(OnlineSettings, table["online"], f"{where}:online"),
         source=where,
     )
     validate_settings(settings)
