@@ -422,6 +422,21 @@ def load_settings(path: str | Path | None = None) -> Settings:
     return settings
 
 
+#: Where the search for ``shared/geodata/raw`` starts besides the working folder.
+_PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def named_raw_dirs(settings: Settings | None = None) -> list[Path]:
+    """The raw data folders named explicitly: ``settings.data.raw_dir``, then ``WOONZORG_DATA``."""
+    named: list[Path] = []
+    if settings is not None and settings.data.raw_dir:
+        named.append(Path(settings.data.raw_dir).expanduser())
+    env = os.environ.get("WOONZORG_DATA")
+    if env:
+        named.append(Path(env).expanduser())
+    return named
+
+
 def find_raw_dir(settings: Settings | None = None, *, start: Path | None = None) -> Path:
     """Locate the raw data folder.
 
@@ -431,20 +446,19 @@ def find_raw_dir(settings: Settings | None = None, *, start: Path | None = None)
     Raises
     ------
     MissingDataError
-        When no folder is found.
+        When no folder is found (or a named one does not exist).
     """
-    candidates: list[Path] = []
-    if settings is not None and settings.data.raw_dir:
-        candidates.append(Path(settings.data.raw_dir).expanduser())
-    env = os.environ.get("WOONZORG_DATA")
-    if env:
-        candidates.append(Path(env).expanduser())
+    candidates = named_raw_dirs(settings)
     if candidates:
         for cand in candidates:
             if cand.is_dir():
                 return cand.resolve()
-        raise MissingDataError(candidates[0], "zet WOONZORG_DATA of data.raw_dir op de map met ruwe data")
-    bases = [start or Path.cwd(), Path(__file__).resolve()]
+        raise MissingDataError(
+            candidates[0],
+            "zet WOONZORG_DATA of data.raw_dir op de map met ruwe gegevens, of laad van internet met --online",
+            problem="map met ruwe gegevens bestaat niet",
+        )
+    bases = [start or Path.cwd(), _PACKAGE_DIR]
     for base in bases:
         for parent in [base, *base.parents]:
             cand = parent / "shared" / "geodata" / "raw"
@@ -452,7 +466,8 @@ def find_raw_dir(settings: Settings | None = None, *, start: Path | None = None)
                 return cand.resolve()
     raise MissingDataError(
         "../shared/geodata/raw",
-        "zet WOONZORG_DATA op de map met ruwe data, of gebruik --online om van PDOK/OSM te laden",
+        "geef met --data de map met ruwe gegevens (of zet WOONZORG_DATA), of laad van internet met --online",
+        problem="geen map met ruwe gegevens gevonden",
     )
 
 
