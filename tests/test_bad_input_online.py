@@ -290,6 +290,14 @@ def test_pdok_retry_waits_grow(local_network):
     assert 1.2 <= elapsed < 5  # 0.4 + 0.8 s
 
 
+def test_unreadable_retry_after_falls_back_to_the_backoff(local_network):
+    with PdokFeaturesStandIn(_collections()) as cbs:
+        cbs.script = [_status(503, {"Retry-After": "morgen"})]
+        got = pdok.fetch_cbs_areas("wijk", gemeentecode="GM0106", base_url=f"{cbs.url}/ogc/v1", online=FAST)
+    assert sorted(got["naam"]) == ["Oost", "West"]
+    assert len(cbs.requests) == 2
+
+
 def test_overpass_429_with_retry_after(local_network):
     with OverpassStandIn(_elements()) as ovp:
         ovp.script = [_status(429, {"Retry-After": "1"}), _status(503)]

@@ -397,7 +397,8 @@ def test_read_overpass_http_500(overpass):
     overpass.fail_status = 500
     with pytest.raises(SourceUnavailableError, match="Overpass") as info:
         read_overpass(AREA, overpass_url=f"{overpass.url}/api", online=OnlineSettings(wachttijd_s=0.01))
-    assert overpass.url in str(info.value)
+    assert overpass.url in str(info.value) and "HTTP 500" in str(info.value)
+    assert len(overpass.requests_to("/api/interpreter")) == 3  # pogingen = 3 by default
     assert ox.settings.overpass_url != f"{overpass.url}/api"
 
 

@@ -73,7 +73,8 @@ def cmd_voorzieningen(args: argparse.Namespace) -> int:
     if args.online:
         from .online import load_online
 
-        inputs = load_online(settings, categories_path=args.categorieen, progress=not args.stil)
+        inputs = load_online(settings, raw_dir=_raw_dir(args), categories_path=args.categorieen,
+                             progress=not args.stil)
     else:
         inputs = load_offline(
             settings, raw_dir=_raw_dir(args), categories_path=args.categorieen, progress=not args.stil

@@ -16,6 +16,8 @@ a 429/504 (on which OSMnx 2.1 waits 55 s and asks again, without limit).
 
 from __future__ import annotations
 
+import datetime as dt
+import email.utils
 import logging
 import time
 from collections.abc import Callable
@@ -25,7 +27,7 @@ from typing import Any
 import requests
 from requests.adapters import HTTPAdapter
 from requests.hooks import default_hooks
-from urllib3.exceptions import InvalidHeader, MaxRetryError, ResponseError
+from urllib3.exceptions import MaxRetryError, ResponseError
 from urllib3.util.retry import RequestHistory, Retry
 
 from .. import __version__
@@ -93,15 +95,28 @@ class _Retry(Retry):
                 raise MaxRetryError(kwargs.get("_pool"), url or "", ResponseError(f"Retry-After {wait:.0f} s"))
         return super().increment(method, url, *args, **kwargs)
 
+    def sleep_for_retry(self, response: Any) -> bool:
+        wait = _retry_after(response.headers.get("Retry-After"))  # an unreadable header: the backoff
+        if wait:
+            time.sleep(wait)
+            return True
+        return False
+
 
 def _retry_after(value: str | None) -> float | None:
     """Seconds asked by a ``Retry-After`` header (number or HTTP date); None when absent or unreadable."""
     if not value:
         return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
     try:
-        return float(Retry(retry_after_max=10**9).parse_retry_after(value))
-    except InvalidHeader:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
         return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return max(0.0, (when - dt.datetime.now(dt.UTC)).total_seconds())
 
 
 def open_session(online: OnlineSettings, *, failed_before: int = 0) -> requests.Session:
