@@ -4,7 +4,9 @@ Each stand-in is a :class:`http.server.ThreadingHTTPServer` on ``127.0.0.1`` (a 
 daemon thread, usable as a context manager. It records every request it sees
 (:attr:`StandInServer.requests`) and can be told to fail: :attr:`~StandInServer.fail_status`
 answers every request with that HTTP status, :attr:`~StandInServer.delay_s` sleeps before answering
-(for client time-outs), :attr:`~StandInServer.override` answers a fixed ``(status, headers, body)``.
+(for client time-outs), :attr:`~StandInServer.override` answers a fixed ``(status, headers, body)``,
+and :attr:`~StandInServer.script` holds answers given once each, in order, before any other (e.g.
+two HTTP 503 and then the normal answer).
 
 Formats, as checked against the real services' documentation and source:
 
@@ -75,6 +77,7 @@ class StandInServer:
         self.fail_status: int | None = None
         self.delay_s: float = 0.0
         self.override: Answer | None = None
+        self.script: list[Answer] = []
         self._closing = threading.Event()
         self._lock = threading.Lock()
         self._httpd: ThreadingHTTPServer | None = None
@@ -119,7 +122,11 @@ class StandInServer:
                     standin.requests.append(req)
                 if standin.delay_s and standin._closing.wait(standin.delay_s):
                     return
-                if standin.fail_status is not None:
+                with standin._lock:
+                    scripted = standin.script.pop(0) if standin.script else None
+                if scripted is not None:
+                    status, headers, body = scripted
+                elif standin.fail_status is not None:
                     status, headers, body = (
                         standin.fail_status,
                         {"Content-Type": "text/html"},

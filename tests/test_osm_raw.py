@@ -15,6 +15,7 @@ import shapely
 from pyproj import Transformer
 from standins import OverpassStandIn
 
+from woonzorg_geo.config import OnlineSettings
 from woonzorg_geo.errors import DataFileError, MissingDataError, SourceUnavailableError
 from woonzorg_geo.sources import osm_raw
 from woonzorg_geo.sources.osm import OSMData
@@ -348,11 +349,12 @@ def overpass():
 def test_read_overpass_matches_file_reader(overpass, tmp_path):
     before = {
         name: getattr(ox.settings, name)
-        for name in ("overpass_url", "use_cache", "overpass_rate_limit", "requests_timeout")
+        for name in ("overpass_url", "use_cache", "overpass_rate_limit", "requests_timeout", "requests_kwargs",
+                     "doh_url_template")
     }
     getaddrinfo = socket.getaddrinfo
 
-    data = read_overpass(AREA, overpass_url=f"{overpass.url}/api/interpreter", timeout=20)
+    data = read_overpass(AREA, overpass_url=f"{overpass.url}/api/interpreter", online=OnlineSettings(timeout_s=20))
 
     _check_fixture_result(data)
     assert overpass.url in data.source
@@ -385,7 +387,8 @@ def test_read_overpass_matches_file_reader(overpass, tmp_path):
 
 def test_read_overpass_url_from_environment(overpass, monkeypatch):
     monkeypatch.setenv(osm_raw.ENV_OVERPASS_URL, f"{overpass.url}/api")
-    data = read_overpass(gpd.GeoSeries([AREA], crs="EPSG:4326").to_crs("EPSG:28992"), timeout=20)
+    data = read_overpass(gpd.GeoSeries([AREA], crs="EPSG:4326").to_crs("EPSG:28992"),
+                         online=OnlineSettings(timeout_s=20))
     assert len(data.lines) == 7
     assert len(overpass.requests_to("/api/interpreter")) == 1
 
@@ -393,20 +396,21 @@ def test_read_overpass_url_from_environment(overpass, monkeypatch):
 def test_read_overpass_http_500(overpass):
     overpass.fail_status = 500
     with pytest.raises(SourceUnavailableError, match="Overpass") as info:
-        read_overpass(AREA, overpass_url=f"{overpass.url}/api", timeout=20)
-    assert overpass.url in str(info.value)
+        read_overpass(AREA, overpass_url=f"{overpass.url}/api", online=OnlineSettings(wachttijd_s=0.01))
+    assert overpass.url in str(info.value) and "HTTP 500" in str(info.value)
+    assert len(overpass.requests_to("/api/interpreter")) == 3  # pogingen = 3 by default
     assert ox.settings.overpass_url != f"{overpass.url}/api"
 
 
 def test_read_overpass_timeout(overpass):
     overpass.delay_s = 3.0
-    with pytest.raises(SourceUnavailableError, match="niet bereikbaar"):
-        read_overpass(AREA, overpass_url=f"{overpass.url}/api", timeout=0.3)
+    with pytest.raises(SourceUnavailableError, match="geen antwoord binnen 1 s"):
+        read_overpass(AREA, overpass_url=f"{overpass.url}/api", online=OnlineSettings(timeout_s=1))
 
 
 def test_read_overpass_empty_area():
     with OverpassStandIn([]) as server, pytest.raises(DataFileError, match="geen OSM-objecten"):
-        read_overpass(AREA, overpass_url=f"{server.url}/api", timeout=20)
+        read_overpass(AREA, overpass_url=f"{server.url}/api", online=OnlineSettings(timeout_s=20))
 
 
 def test_read_overpass_rejects_projected_polygon():

@@ -14,9 +14,12 @@ import shapely
 from pyproj import Transformer
 from standins import RD_URI, LocatieserverStandIn, PdokFeaturesStandIn
 
+from woonzorg_geo.config import OnlineSettings
 from woonzorg_geo.errors import DataFileError, SourceUnavailableError
 from woonzorg_geo.sources import cbs, pdok
 
+#: Three attempts, hardly any wait between them.
+FAST = OnlineSettings(pogingen=3, wachttijd_s=0.01)
 TO_WGS84 = Transformer.from_crs("EPSG:28992", "OGC:CRS84", always_xy=True)
 
 
@@ -229,18 +232,20 @@ def test_unknown_gemeente_is_a_data_error(cbs_server):
 def test_http_500_is_source_unavailable(cbs_server):
     cbs_server.fail_status = 500
     with pytest.raises(SourceUnavailableError, match="HTTP 500") as info:
-        pdok.fetch_cbs_areas("buurt", gemeentecode="GM0106", base_url=_base(cbs_server))
-    assert cbs_server.url in str(info.value)
+        pdok.fetch_cbs_areas("buurt", gemeentecode="GM0106", base_url=_base(cbs_server), online=FAST)
+    assert cbs_server.url in str(info.value) and "na 3 pogingen" in str(info.value)
+    assert len(cbs_server.requests) == 3
     assert isinstance(info.value, ConnectionError)
 
 
 def test_timeout_is_source_unavailable(cbs_server):
     cbs_server.delay_s = 3.0
-    with pytest.raises(SourceUnavailableError, match="niet bereikbaar") as info:
+    with pytest.raises(SourceUnavailableError, match="geen antwoord binnen 0,3 s") as info:
         pdok.fetch_cbs_areas(
-            "buurt", gemeentecode="GM0106", base_url=_base(cbs_server), timeout=0.3
+            "buurt", gemeentecode="GM0106", base_url=_base(cbs_server), online=OnlineSettings(timeout_s=0.3)
         )
     assert cbs_server.url in str(info.value)
+    assert len(cbs_server.requests) == 1  # a service that does not answer is not asked again
 
 
 def test_refused_connection_is_source_unavailable():
@@ -249,7 +254,7 @@ def test_refused_connection_is_source_unavailable():
         port = sock.getsockname()[1]
     url = f"http://127.0.0.1:{port}/ogc/v1"
     with pytest.raises(SourceUnavailableError, match=f"127.0.0.1:{port}"):
-        pdok.fetch_cbs_areas("buurt", gemeentecode="GM0106", base_url=url, timeout=2)
+        pdok.fetch_cbs_areas("buurt", gemeentecode="GM0106", base_url=url, online=OnlineSettings(timeout_s=2))
 
 
 def test_non_geojson_answer_is_a_data_error(cbs_server):
@@ -398,7 +403,7 @@ def test_geocode_url_from_environment(ls_server, monkeypatch):
 def test_geocode_http_500(ls_server):
     ls_server.fail_status = 500
     with pytest.raises(SourceUnavailableError, match="HTTP 500") as info:
-        pdok.geocode_locatieserver("Brink 1", base_url=_ls_base(ls_server))
+        pdok.geocode_locatieserver("Brink 1", base_url=_ls_base(ls_server), online=FAST)
     assert ls_server.url in str(info.value)
 
 

@@ -51,12 +51,29 @@ def _profiles(settings, value: str | None) -> list[str] | None:  # noqa: ANN001
 
 
 def cmd_data(args: argparse.Namespace) -> int:
-    """Print the data inventory."""
+    """Print the data inventory: first whether every file is there, then what each one holds."""
+    from .config import find_raw_dir
     from .datasets import load_offline
-    from .inventory import format_inventory, inventory
+    from .errors import MissingDataError
+    from .inventory import file_status, format_file_status, format_inventory, inventory, missing_needed
 
     settings = _settings(args)
-    inputs = load_offline(settings, raw_dir=_raw_dir(args), progress=not args.stil)
+    raw_dir = _raw_dir(args) or find_raw_dir(settings)
+    if not raw_dir.is_dir():
+        raise MissingDataError(raw_dir, "geef met --data een bestaande map met ruwe gegevens",
+                               problem="map met ruwe gegevens bestaat niet")
+    status = file_status(settings, raw_dir=raw_dir)
+    missing = missing_needed(status)
+    if len(missing):
+        print(format_file_status(status, gemeente=settings.gemeente.naam, raw_dir=raw_dir))
+        raise MissingDataError(
+            raw_dir,
+            problem=f"{len(missing)} nodige dataset(s) ontbreken ({', '.join(missing.index)}); zie het overzicht "
+            "hierboven",
+            fix="zet de bestanden op de genoemde plaats, wijs met --data naar de map met de ruwe gegevens, of "
+            "laad van internet met 'woonzorg-geo analyse --online'",
+        )
+    inputs = load_offline(settings, raw_dir=raw_dir, progress=not args.stil)
     print(format_inventory(inventory(inputs), gemeente=settings.gemeente.naam))
     return 0
 
@@ -72,7 +89,8 @@ def cmd_voorzieningen(args: argparse.Namespace) -> int:
     if args.online:
         from .online import load_online
 
-        inputs = load_online(settings, categories_path=args.categorieen, progress=not args.stil)
+        inputs = load_online(settings, raw_dir=_raw_dir(args), categories_path=args.categorieen,
+                             progress=not args.stil)
     else:
         inputs = load_offline(
             settings, raw_dir=_raw_dir(args), categories_path=args.categorieen, progress=not args.stil

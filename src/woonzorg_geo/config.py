@@ -129,6 +129,23 @@ class PlausibilitySettings:
 
 
 @dataclass(frozen=True)
+class OnlineSettings:
+    """Waiting and retrying for every online service (PDOK CBS, PDOK Locatieserver, Overpass).
+
+    ``timeout_s`` is the longest wait for an answer, per request (and Overpass's own query time
+    limit); ``pogingen`` the number of attempts for an answer HTTP 429/500/502/503/504, with waits of
+    ``wachttijd_s``, 2 × ``wachttijd_s``, … (or the server's Retry-After) of at most
+    ``max_wachttijd_s``; a longer Retry-After is reported instead of waited for. A service that does
+    not answer at all is not asked again. Sources and reasoning: ``[online]`` in instellingen.toml.
+    """
+
+    timeout_s: float = 60.0
+    pogingen: int = 3
+    wachttijd_s: float = 1.0
+    max_wachttijd_s: float = 60.0
+
+
+@dataclass(frozen=True)
 class RasterSettings:
     """Accessibility surfaces."""
 
@@ -259,6 +276,7 @@ class Settings:
     overlays: OverlaySettings = field(default_factory=OverlaySettings)
     locaties: SiteSettings = field(default_factory=SiteSettings)
     plausibiliteit: PlausibilitySettings = field(default_factory=PlausibilitySettings)
+    online: OnlineSettings = field(default_factory=OnlineSettings)
     source: str = "<standaard>"
 
     def profile(self, name: str) -> Profile:
@@ -362,6 +380,16 @@ def validate_settings(settings: Settings, *, known_categories: Collection[str] |
     for key in ("max_aandeel_ver", "max_aandeel_buiten_buurt"):
         val = getattr(pl, key)
         _check(0 <= val <= 1, f"{w}:plausibiliteit.{key}", f"{val} ligt niet tussen 0 en 1", "een aandeel, bijv. 0.02")
+    on = settings.online
+    _check(1 <= on.timeout_s <= 1800, f"{w}:online.timeout_s", f"{on.timeout_s} ligt niet tussen 1 en 1800 s",
+           "de langste wachttijd op een antwoord in seconden, bijv. 60")
+    _check(1 <= on.pogingen <= 10, f"{w}:online.pogingen", f"{on.pogingen} ligt niet tussen 1 en 10",
+           "het aantal pogingen bij een storing, bijv. 3")
+    _check(0 <= on.wachttijd_s <= on.max_wachttijd_s, f"{w}:online.wachttijd_s",
+           f"{on.wachttijd_s} ligt niet tussen 0 en max_wachttijd_s ({on.max_wachttijd_s})",
+           "de wachttijd voor de tweede poging in seconden, bijv. 1")
+    _check(0 <= on.max_wachttijd_s <= 3600, f"{w}:online.max_wachttijd_s",
+           f"{on.max_wachttijd_s} ligt niet tussen 0 en 3600 s", "bijv. 60")
 
 
 def read_toml(path: Path) -> dict[str, Any]:
@@ -432,6 +460,7 @@ def load_settings(path: str | Path | None = None) -> Settings:
         overlays=_build_overlays(table["overlays"], f"{where}:overlays"),
         locaties=_build_sites(table["locaties"], f"{where}:locaties"),
         plausibiliteit=build_settings(PlausibilitySettings, table["plausibiliteit"], f"{where}:plausibiliteit"),
+        online=build_settings(OnlineSettings, table["online"], f"{where}:online"),
         source=where,
     )
     _check_indicator_profiles(settings, where)
@@ -454,6 +483,21 @@ def _check_indicator_profiles(settings: Settings, where: str) -> None:
                                         "(de loopnorm in meters) is toegestaan")
 
 
+#: Where the search for ``shared/geodata/raw`` starts besides the working folder.
+_PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def named_raw_dirs(settings: Settings | None = None) -> list[Path]:
+    """The raw data folders named explicitly: ``settings.data.raw_dir``, then ``WOONZORG_DATA``."""
+    named: list[Path] = []
+    if settings is not None and settings.data.raw_dir:
+        named.append(Path(settings.data.raw_dir).expanduser())
+    env = os.environ.get("WOONZORG_DATA")
+    if env:
+        named.append(Path(env).expanduser())
+    return named
+
+
 def find_raw_dir(settings: Settings | None = None, *, start: Path | None = None) -> Path:
     """Locate the raw data folder.
 
@@ -463,20 +507,19 @@ def find_raw_dir(settings: Settings | None = None, *, start: Path | None = None)
     Raises
     ------
     MissingDataError
-        When no folder is found.
+        When no folder is found (or a named one does not exist).
     """
-    candidates: list[Path] = []
-    if settings is not None and settings.data.raw_dir:
-        candidates.append(Path(settings.data.raw_dir).expanduser())
-    env = os.environ.get("WOONZORG_DATA")
-    if env:
-        candidates.append(Path(env).expanduser())
+    candidates = named_raw_dirs(settings)
     if candidates:
         for cand in candidates:
             if cand.is_dir():
                 return cand.resolve()
-        raise MissingDataError(candidates[0], "zet WOONZORG_DATA of data.raw_dir op de map met ruwe data")
-    bases = [start or Path.cwd(), Path(__file__).resolve()]
+        raise MissingDataError(
+            candidates[0],
+            "zet WOONZORG_DATA of data.raw_dir op de map met ruwe gegevens, of laad van internet met --online",
+            problem="map met ruwe gegevens bestaat niet",
+        )
+    bases = [start or Path.cwd(), _PACKAGE_DIR]
     for base in bases:
         for parent in [base, *base.parents]:
             cand = parent / "shared" / "geodata" / "raw"
@@ -484,7 +527,8 @@ def find_raw_dir(settings: Settings | None = None, *, start: Path | None = None)
                 return cand.resolve()
     raise MissingDataError(
         "../shared/geodata/raw",
-        "zet WOONZORG_DATA op de map met ruwe data, of gebruik --online om van PDOK/OSM te laden",
+        "geef met --data de map met ruwe gegevens (of zet WOONZORG_DATA), of laad van internet met --online",
+        problem="geen map met ruwe gegevens gevonden",
     )
 
 

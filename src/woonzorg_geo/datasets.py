@@ -13,7 +13,7 @@ import pandas as pd
 
 from . import RD_NEW, WGS84
 from .config import Settings, find_raw_dir, load_category_rules, validate_settings
-from .errors import DataFileError
+from .errors import DataFileError, MissingDataError
 from .sources import cbs, geocode, gtfs
 from .sources.osm import OSMData, clip, from_tiles
 from .sources.osm_tiles import check_coverage
@@ -82,6 +82,14 @@ CATALOGUE: dict[str, dict[str, str]] = {
 }
 
 
+#: Datasets a run cannot do without: the settings must name them.
+REQUIRED_DATASETS = ("gemeentegrens", "buurten", "wijken", "osm_tiles")
+#: Datasets read only when their file is there (the PC4 centroids: the offline geocoder's last
+#: resort). Every other dataset the settings name must exist, else the run stops: a bus-stop file
+#: that is quietly skipped would give a plausible "0 % near OV".
+OPTIONAL_FILES = frozenset({"pc4"})
+
+
 @dataclass
 class Inputs:
     """All inputs of one run, in EPSG:28992."""
@@ -109,6 +117,40 @@ def resolve_paths(settings: Settings, *, raw_dir: Path | None = None) -> dict[st
             p = Path(value).expanduser()
             paths[key] = p if p.is_absolute() else base / p
     return paths
+
+
+def missing_files(paths: dict[str, Path]) -> dict[str, Path]:
+    """The named datasets whose file or folder does not exist (optional ones left out)."""
+    return {k: p for k, p in paths.items() if k not in OPTIONAL_FILES and not p.exists()}
+
+
+def require_files(paths: dict[str, Path], *, raw_dir: Path) -> None:
+    """The raw data folder and every named dataset must exist; one error lists all that are missing.
+
+    Raises
+    ------
+    MissingDataError
+        Naming the raw data folder and each missing dataset with its path.
+    """
+    if not raw_dir.is_dir():
+        raise MissingDataError(
+            raw_dir, "geef met --data een bestaande map met ruwe gegevens, of laad van internet met --online",
+            problem="map met ruwe gegevens bestaat niet",
+        )
+    missing = missing_files(paths)
+    if not missing:
+        return
+
+    def shown(p: Path) -> str:
+        return str(p.relative_to(raw_dir)) if p.is_relative_to(raw_dir) else str(p)
+
+    listed = "; ".join(f"{key} ({shown(p)})" for key, p in missing.items())
+    raise MissingDataError(
+        raw_dir,
+        problem=f"{len(missing)} nodige gegevensbestand(en) ontbreken in deze map: {listed}",
+        fix="zet de ontbrekende bestanden in deze map, wijs met --data naar de map met de ruwe gegevens, of "
+        "laad alles van internet (PDOK en OpenStreetMap) met --online",
+    )
 
 
 def _bbox_lonlat(area: gpd.GeoDataFrame, *, margin_m: float) -> tuple[float, float, float, float]:
@@ -195,15 +237,18 @@ def load_offline(
 ) -> Inputs:
     """Load every input of a run from the local files named in the settings.
 
-    Optional sources (GTFS, CHB, GP list, PC4) that are not configured are skipped with a log line;
-    required ones (gemeentegrens, buurten, wijken, OSM tiles) raise when missing.
+    Optional sources (GTFS, CHB, GP list, PC4) that are not configured are skipped; required ones
+    (gemeentegrens, buurten, wijken, OSM tiles) must be configured. Every configured file must exist
+    (except the PC4 centroids): one error lists all that are missing, before anything is read.
     """
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    paths = resolve_paths(settings, raw_dir=raw_dir)
-    for key in ("gemeentegrens", "buurten", "wijken", "osm_tiles"):
+    base = raw_dir or find_raw_dir(settings)
+    paths = resolve_paths(settings, raw_dir=base)
+    for key in REQUIRED_DATASETS:
         if key not in paths:
             raise DataFileError(settings.source, f"geen bestand ingesteld voor {key}", field=f"data.{key}")
+    require_files(paths, raw_dir=base)
     code = settings.gemeente.code
     gemeente = cbs.read_boundary(paths["gemeentegrens"])
     gemeente.index = pd.Index([code], name="code")

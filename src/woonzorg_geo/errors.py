@@ -30,10 +30,11 @@ class DataFileError(WoonzorgError, ValueError):
 class MissingDataError(WoonzorgError, FileNotFoundError):
     """A required input file or folder does not exist."""
 
-    def __init__(self, path: str | Path, fix: str) -> None:
+    def __init__(self, path: str | Path, fix: str, *, problem: str = "bestand of map bestaat niet") -> None:
         self.path = str(path)
         self.fix = fix
-        super().__init__(f"{self.path}: bestand of map bestaat niet. Oplossing: {fix}")
+        self.problem = problem
+        super().__init__(f"{self.path}: {problem}. Oplossing: {fix}")
 
 
 class NoCrsError(WoonzorgError, ValueError):

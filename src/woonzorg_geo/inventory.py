@@ -8,10 +8,60 @@ from pathlib import Path
 import pandas as pd
 import pyogrio
 
-from .datasets import CATALOGUE, Inputs
+from .config import Settings
+from .datasets import CATALOGUE, OPTIONAL_FILES, REQUIRED_DATASETS, Inputs, resolve_paths
 from .voorzieningen import count_inside
 
 log = logging.getLogger(__name__)
+
+
+#: Status texts of a dataset's file.
+PRESENT, MISSING, NOT_SET = "aanwezig", "ontbreekt", "niet ingesteld"
+
+
+def file_status(settings: Settings, *, raw_dir: Path) -> pd.DataFrame:
+    """Whether the file of every catalogued dataset is there, without reading any of them.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by dataset, with ``omschrijving``, ``pad`` (None when the settings name no file),
+        ``status`` (``aanwezig``, ``ontbreekt`` or ``niet ingesteld``) and ``nodig``: True when a run
+        stops without it (a required dataset, or any named file except the optional PC4
+        centroids).
+    """
+    paths = resolve_paths(settings, raw_dir=raw_dir)
+    rows = []
+    for key, meta in CATALOGUE.items():
+        path = paths.get(key)
+        status = NOT_SET if path is None else (PRESENT if path.exists() else MISSING)
+        needed = key in REQUIRED_DATASETS or (path is not None and key not in OPTIONAL_FILES)
+        rows.append({"dataset": key, "omschrijving": meta["omschrijving"], "pad": path, "status": status,
+                     "nodig": needed})
+    return pd.DataFrame(rows).set_index("dataset")
+
+
+def _status_text(row: pd.Series) -> str:
+    if row["status"] == PRESENT:
+        return PRESENT
+    note = "" if row["nodig"] else " (optioneel)"
+    if row["status"] == NOT_SET:
+        return f"{NOT_SET}{note}"
+    return f"{MISSING}{note}: {row['pad']}"
+
+
+def missing_needed(status: pd.DataFrame) -> pd.DataFrame:
+    """The rows of :func:`file_status` without which a run stops."""
+    return status.loc[status["nodig"] & (status["status"] != PRESENT)]
+
+
+def format_file_status(status: pd.DataFrame, *, gemeente: str, raw_dir: Path) -> str:
+    """Every dataset with its status, as readable Dutch text (one line each)."""
+    n_missing = int((status["status"] != PRESENT).sum())
+    lines = [f"Gegevens voor gemeente {gemeente} in {raw_dir}: {len(status) - n_missing} van de {len(status)} "
+             "aanwezig", ""]
+    lines += [f"{row['omschrijving']} ({key}): {_status_text(row)}" for key, row in status.iterrows()]
+    return "\n".join(lines)
 
 
 def _file_crs_and_count(path: Path) -> tuple[str, int | None]:
@@ -61,11 +111,13 @@ def inventory(inputs: Inputs) -> pd.DataFrame:
         path = inputs.paths.get(key)
         if path is None:
             continue
-        crs, count = _file_crs_and_count(path) if path.exists() else ("ontbreekt", None)
+        present = path.exists()
+        crs, count = _file_crs_and_count(path) if present else ("", None)
         rows.append(
             {
                 "dataset": key,
                 **meta,
+                "status": PRESENT if present else MISSING,
                 "pad": str(path),
                 "crs": crs,
                 "aantal": count,
@@ -86,7 +138,9 @@ def format_inventory(frame: pd.DataFrame, *, gemeente: str) -> str:
         lines.append(f"  bron: {row['bron']}, {row['datum']}; licentie: {row['licentie']}")
         count = "" if pd.isna(row["aantal"]) else f"; {int(row['aantal'])} objecten/bestanden"
         lines.append(f"  bestand: {row['pad']}")
-        lines.append(f"  CRS: {row['crs']}{count}")
+        lines.append(f"  status: {row['status']}")
+        if row["status"] == PRESENT:
+            lines.append(f"  CRS: {row['crs']}{count}")
         if row["in_gemeente"]:
             lines.append(f"  in de gemeente: {row['in_gemeente']}")
         lines.append("")

@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 import pandas as pd
+import requests
 
 from . import RD_NEW, WGS84
 from .config import Settings, find_raw_dir, load_category_rules, validate_settings
@@ -23,6 +24,7 @@ log = logging.getLogger(__name__)
 def load_online(
     settings: Settings,
     *,
+    raw_dir: Path | None = None,
     categories_path: str | Path | None = None,
     year: int = 2024,
     progress: bool = False,
@@ -31,22 +33,41 @@ def load_online(
 
     CBS gemeente, wijken and buurten (with their kerncijfers) come from the PDOK OGC API "CBS
     wijken en buurten"; streets, paths, POIs and addresses from Overpass (via OSMnx). Local GTFS
-    stops, CHB stations and a GP list are used too when the settings point at files that exist;
+    stops, CHB stations and a GP list are used too when the settings point at files that exist
+    (relative to ``raw_dir``, else the folder :func:`.config.find_raw_dir` finds);
     the GP list is then geocoded with PDOK Locatieserver. Service URLs can be set with the
     environment variables ``WOONZORG_PDOK_CBS_URL``, ``WOONZORG_PDOK_LOCATIESERVER_URL`` and
-    ``WOONZORG_OVERPASS_URL``.
+    ``WOONZORG_OVERPASS_URL``. Every call waits and retries as ``settings.online`` says.
+
+    Raises
+    ------
+    SourceUnavailableError
+        A service cannot be reached, does not answer in time or answers with an error; the
+        message names the service, its address and what to do.
     """
-    from .sources.osm_raw import read_overpass
+    from .sources import _http
+
+    with _http.open_session(settings.online) as session:
+        return _load_online(settings, session=session, raw_dir=raw_dir, categories_path=categories_path,
+                            year=year)
+
+
+def _load_online(
+    settings: Settings, *, session: requests.Session, raw_dir: Path | None, categories_path: str | Path | None,
+    year: int,
+) -> Inputs:
     from .sources.cbs import wijken_from_buurten
+    from .sources.osm_raw import read_overpass
     from .sources.pdok import fetch_cbs_areas
 
+    online = settings.online
     timings: dict[str, float] = {}
     code = settings.gemeente.code
     t0 = time.perf_counter()
     log.info("CBS-gebieden van PDOK laden voor %s", code)
-    gemeente = fetch_cbs_areas("gemeente", gemeentecode=code, year=year)
-    wijken = fetch_cbs_areas("wijk", gemeentecode=code, year=year)
-    buurten = fetch_cbs_areas("buurt", gemeentecode=code, year=year)
+    gemeente = fetch_cbs_areas("gemeente", gemeentecode=code, year=year, session=session, online=online)
+    wijken = fetch_cbs_areas("wijk", gemeentecode=code, year=year, session=session, online=online)
+    buurten = fetch_cbs_areas("buurt", gemeentecode=code, year=year, session=session, online=online)
     wijken = wijken_from_buurten(buurten, wijken)
     kern = pd.concat(
         [frame.drop(columns=frame.geometry.name) for frame in (gemeente, wijken, buurten)]
@@ -60,13 +81,13 @@ def load_online(
 
     area_wgs = gpd.GeoSeries([area], crs=RD_NEW).to_crs(WGS84).iloc[0]
     rules_doc = load_category_rules(categories_path)
-    osm = read_overpass(area_wgs, category_rules=rules_doc)
+    osm = read_overpass(area_wgs, category_rules=rules_doc, online=online)
     osm = clip(osm, gemeente, buffer_m=settings.netwerk.margin_m)
     timings["osm"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
     try:
-        paths = resolve_paths(settings, raw_dir=find_raw_dir(settings))
+        paths = resolve_paths(settings, raw_dir=raw_dir or find_raw_dir(settings))
     except MissingDataError:
         paths = {}
     stops = gtfs.read_gtfs_stops(paths["gtfs_stops"]) if paths.get("gtfs_stops", Path("-")).exists() else None
@@ -77,7 +98,8 @@ def load_online(
                                          ("treinstations", "de treinstations", stations)], paths)
     gps = None
     if paths.get("huisartsen", Path("-")).exists():
-        gps = geocode_huisartsen(settings, paths["huisartsen"], geocoder=locatieserver_geocoder())
+        gps = geocode_huisartsen(settings, paths["huisartsen"],
+                                 geocoder=locatieserver_geocoder(session=session, online=online))
     rules = parse_rules(rules_doc, source=str(categories_path or "standaard"))
     validate_settings(settings, known_categories=rules)
     vz = build_voorzieningen(

@@ -20,7 +20,7 @@ import pandas as pd
 from . import formatting as fmt
 from .accessibility import Accessibility, compute_accessibility, to_frame
 from .aggregate import aggregate, assign_areas, overall
-from .config import Settings, find_raw_dir
+from .config import Settings, find_raw_dir, named_raw_dirs
 from .datasets import Inputs, load_offline
 from .errors import DataFileError, MissingDataError
 from .io import staged_dir
@@ -92,18 +92,27 @@ def load_inputs(
     progress: bool = False,
     extra_osm_layers: tuple[str, ...] = (),
 ) -> Inputs:
-    """Offline inputs when the raw data is there; online (PDOK, OSM) when asked or when it is not."""
+    """The inputs of a run: from the raw data folder, or online (PDOK, OSM).
+
+    ``online=None`` goes online only when no raw data folder is named (no ``raw_dir``, i.e.
+    ``--data``; no ``data.raw_dir``; no ``WOONZORG_DATA``) and none is found
+    (``shared/geodata/raw`` above the working folder or the package), with a warning. A folder that
+    is named is used as it is: when it does not exist or lacks files, the error names each missing
+    file and suggests ``--online``; it never switches to online by itself.
+    """
     if online is None:
-        try:
-            raw_dir = raw_dir or find_raw_dir(settings)
-            online = False
-        except MissingDataError:
-            log.warning("geen lokale gegevens gevonden: laden van PDOK en OpenStreetMap")
-            online = True
+        online = False
+        if raw_dir is None and not named_raw_dirs(settings):
+            try:
+                raw_dir = find_raw_dir(settings)
+            except MissingDataError:
+                log.warning("geen map met ruwe gegevens gevonden (geen --data, geen WOONZORG_DATA, geen "
+                            "../shared/geodata/raw): alles wordt van internet geladen (PDOK en OpenStreetMap)")
+                online = True
     if online:
         from .online import load_online
 
-        return load_online(settings, progress=progress)
+        return load_online(settings, raw_dir=raw_dir, progress=progress)
     return load_offline(settings, raw_dir=raw_dir, progress=progress, extra_osm_layers=extra_osm_layers)
 
 

@@ -20,7 +20,9 @@ All geometries are in EPSG:28992.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import math
 import os
 import socket
 from collections.abc import Iterable, Mapping
@@ -34,8 +36,9 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from .. import RD_NEW, WGS84
-from ..config import load_category_rules
+from ..config import OnlineSettings, load_category_rules
 from ..errors import DataFileError, SettingsError, SourceUnavailableError
+from . import _http
 from ..validate import require_file
 from .osm import ADDRESS_COLUMNS, LINE_COLUMNS, POI_COLUMNS, OSMData
 
@@ -437,15 +440,19 @@ def read_overpass(
     polygon_wgs84: Any,
     *,
     overpass_url: str | None = None,
-    timeout: float = 180,
+    online: OnlineSettings | None = None,
     category_rules: Mapping[str, Any] | None = None,
 ) -> OSMData:
     """Download the OSM objects inside a polygon from the Overpass API (via OSMnx).
 
     One Overpass query (per OSMnx sub-polygon) asks ``highway=*``, the POI tags of the category
     rules and ``addr:housenumber=*`` together; the answer is split as in :func:`read_osm_file`.
-    During the call OSMnx uses ``overpass_url``, no cache, no rate-limit pause and ``timeout``;
-    its previous settings (and the DNS hook it installs) are restored afterwards.
+    During the call OSMnx uses ``overpass_url``, no cache, no rate-limit pause (no status request),
+    no DNS-over-HTTPS look-up, ``online.timeout_s`` (rounded up to whole seconds) as the HTTP
+    time-out and as Overpass's ``[timeout:]``, and a response hook that asks again on HTTP 429/5xx
+    at most ``online.pogingen`` times in all (OSMnx 2.1 itself would wait 55 s after a 429/504 and
+    ask again without limit; the hook answers every failure with an error first, see
+    :mod:`._http`). OSMnx's previous settings (and the DNS hook it installs) are restored afterwards.
 
     Parameters
     ----------
@@ -454,8 +461,8 @@ def read_overpass(
     overpass_url
         Overpass API base, e.g. ``https://overpass-api.de/api`` (a trailing ``/interpreter`` is
         removed). Default: ``$WOONZORG_OVERPASS_URL``, else OSMnx's default.
-    timeout
-        Seconds for the HTTP request and the server-side query.
+    online
+        Time-out and retries (``[online]`` of the settings; default :class:`OnlineSettings`).
     category_rules
         Category rules that decide which tags make a POI (default: the package's).
 
@@ -467,49 +474,55 @@ def read_overpass(
     Raises
     ------
     SourceUnavailableError
-        Overpass cannot be reached, times out or answers with an HTTP error.
+        Overpass cannot be reached, does not answer within the time-out, or answers with an HTTP
+        error (429/5xx: after ``online.pogingen`` attempts).
     DataFileError
         Overpass answered, but without any OSM object in the area.
     """
     import osmnx as ox
     from osmnx._errors import InsufficientResponseError, ResponseStatusCodeError
 
+    # Overpass's [timeout:] must be a whole number of seconds; the HTTP time-out is the same
+    online = online or OnlineSettings()
+    online = dataclasses.replace(online, timeout_s=float(max(1, math.ceil(online.timeout_s))))
     polygon = _polygon_wgs84(polygon_wgs84)
     poi_rules = poi_tag_rules(category_rules)
     tags = overpass_tags(poi_rules)
     url = (overpass_url or os.environ.get(ENV_OVERPASS_URL) or ox.settings.overpass_url).rstrip("/")
     url = url.removesuffix("/interpreter")
+    service = _http.Service("OpenStreetMap Overpass", ENV_OVERPASS_URL)
+    endpoint = f"{url}/interpreter"
 
-    names = ("overpass_url", "use_cache", "overpass_rate_limit", "requests_timeout")
+    names = ("overpass_url", "use_cache", "overpass_rate_limit", "requests_timeout", "requests_kwargs",
+             "doh_url_template")
     saved = {name: getattr(ox.settings, name) for name in names}
     saved_getaddrinfo = socket.getaddrinfo
     try:
         ox.settings.overpass_url = url
         ox.settings.use_cache = False
         ox.settings.overpass_rate_limit = False
-        ox.settings.requests_timeout = timeout
+        ox.settings.doh_url_template = None
+        ox.settings.requests_timeout = int(online.timeout_s)
+        ox.settings.requests_kwargs = {
+            **saved["requests_kwargs"],
+            "hooks": {"response": [_http.bounded_retry_hook(online, service)]},
+        }
         log.info("Overpass: OSM-objecten ophalen van %s", url)
         gdf = ox.features_from_polygon(polygon, tags)
     except InsufficientResponseError as exc:
         raise DataFileError(
-            f"{url}/interpreter",
+            endpoint,
             f"Overpass gaf geen OSM-objecten voor dit gebied ({exc})",
             fix="controleer of het gebied in EPSG:4326 (lengte, breedte) ligt en OSM-data bevat, "
             "of probeer een andere Overpass-server (WOONZORG_OVERPASS_URL)",
         ) from exc
-    except ResponseStatusCodeError as exc:
+    except ResponseStatusCodeError as exc:  # pragma: no cover - the hook answers every failure first
         raise SourceUnavailableError(
-            f"Overpass op {url}/interpreter gaf een foutmelding ({exc}). Oplossing: probeer het "
-            "later "
-            "opnieuw, verklein het gebied, of kies een andere server met WOONZORG_OVERPASS_URL"
+            f"{service.name} ({endpoint}) gaf een foutmelding. Oplossing: probeer het later opnieuw, of "
+            f"kies een andere server met {ENV_OVERPASS_URL}; {_http.OFFLINE_FIX}"
         ) from exc
     except requests.RequestException as exc:
-        raise SourceUnavailableError(
-            f"Overpass niet bereikbaar op {url}/interpreter ({type(exc).__name__}: {exc}). "
-            "Oplossing: controleer de internetverbinding/proxy, verhoog de timeout, of werk "
-            "offline "
-            "met een .osm.pbf-bestand (read_osm_file)"
-        ) from exc
+        raise SourceUnavailableError(_http.failure_message(service, endpoint, online, error=exc)) from exc
     finally:
         for name, value in saved.items():
             setattr(ox.settings, name, value)

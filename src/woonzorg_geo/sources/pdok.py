@@ -37,7 +37,9 @@ import requests
 import shapely
 
 from .. import RD_NEW, WGS84, __version__
-from ..errors import DataFileError, SourceUnavailableError
+from ..config import OnlineSettings
+from ..errors import DataFileError
+from . import _http
 from .cbs import cbs_missing_to_nan
 
 log = logging.getLogger(__name__)
@@ -85,6 +87,7 @@ _POINT_RE = re.compile(
 )
 _USER_AGENT = f"woonzorg_geo/{__version__} (+https://www.pdok.nl)"
 _MAX_PAGES = 10_000
+_STATUS_PAGE = "https://www.pdok.nl/storingen"
 
 
 def normalise_gemeentecode(code: str | int) -> str:
@@ -120,41 +123,25 @@ def _get_json(
     url: str,
     *,
     params: Mapping[str, Any] | None,
-    timeout: float,
-    what: str,
+    online: OnlineSettings,
+    service: _http.Service,
 ) -> tuple[Any, requests.Response]:
     """GET ``url`` and decode JSON; network/HTTP errors become :class:`SourceUnavailableError`."""
-    try:
-        response = session.get(url, params=params, timeout=timeout)
-    except requests.RequestException as exc:
-        raise SourceUnavailableError(
-            f"{what} niet bereikbaar op {url} ({type(exc).__name__}: {exc}). Oplossing: controleer "
-            "de internetverbinding en proxy-instellingen, probeer het later opnieuw, of werk "
-            "offline "
-            "met de bestanden in de datamap"
-        ) from exc
-    if not response.ok:
-        body = response.text[:200].strip().replace("\n", " ")
-        raise SourceUnavailableError(
-            f"{what} gaf HTTP {response.status_code} {response.reason} op {response.url}: "
-            f"{body!r}. "
-            "Oplossing: controleer de URL en parameters (jaar, gemeentecode), of probeer het later "
-            "opnieuw als de dienst storing heeft (https://www.pdok.nl/storingen)"
-        )
+    response = _http.get(session, url, params=params, online=online, service=service)
     try:
         return response.json(), response
     except ValueError as exc:
         raise DataFileError(
             response.url,
-            f"{what} gaf geen geldige JSON terug ({exc})",
-            fix="controleer of de URL naar de juiste dienst wijst",
+            f"{service.name} gaf geen geldige JSON terug ({exc})",
+            fix=f"controleer of het adres van de dienst ({service.url_variable}) naar de juiste dienst wijst",
         ) from exc
 
 
-def _open_session(session: requests.Session | None) -> tuple[requests.Session, bool]:
+def _open_session(session: requests.Session | None, online: OnlineSettings) -> tuple[requests.Session, bool]:
     if session is not None:
         return session, False
-    new = requests.Session()
+    new = _http.open_session(online)
     new.headers["User-Agent"] = _USER_AGENT
     return new, True
 
@@ -190,7 +177,7 @@ def fetch_cbs_areas(
     year: int = 2024,
     base_url: str | None = None,
     session: requests.Session | None = None,
-    timeout: float = 30.0,
+    online: OnlineSettings | None = None,
     page_size: int = 1000,
 ) -> gpd.GeoDataFrame:
     """Download the buurten, wijken or the gemeente of one gemeente from PDOK.
@@ -207,9 +194,10 @@ def fetch_cbs_areas(
         Landing page of the OGC API, e.g. ``https://api.pdok.nl/cbs/wijken-en-buurten-2024/ogc/v1``.
         Default: ``$WOONZORG_PDOK_CBS_URL`` or :data:`PDOK_CBS_URL`; ``{year}`` is filled in.
     session
-        A :class:`requests.Session` to reuse (proxies, retries); a new one is made otherwise.
-    timeout
-        Seconds per HTTP request.
+        A :class:`requests.Session` to reuse (proxies, retries); a new one is made otherwise, which
+        asks again on HTTP 429/5xx as ``online`` says.
+    online
+        Time-out and retries (``[online]`` of the settings; default :class:`OnlineSettings`).
     page_size
         Features per page (``limit``; PDOK allows at most 1000). Every ``next`` link is followed.
 
@@ -223,7 +211,8 @@ def fetch_cbs_areas(
     Raises
     ------
     SourceUnavailableError
-        PDOK cannot be reached, times out or answers with an HTTP error.
+        PDOK cannot be reached, does not answer within ``online.timeout_s``, or answers with an
+        HTTP error (429/5xx: after ``online.pogingen`` attempts).
     DataFileError
         The answer is not a feature collection, lacks the code property, or the gemeentecode
         matched nothing.
@@ -243,15 +232,17 @@ def fetch_cbs_areas(
         "crs": CRS_RD_URI,
     }
     what = f"PDOK CBS Wijken en Buurten {year}"
+    service = _http.Service(what, ENV_CBS_URL, _STATUS_PAGE)
+    online = online or OnlineSettings()
 
-    http, owned = _open_session(session)
+    http, owned = _open_session(session, online)
     frames: list[gpd.GeoDataFrame] = []
     seen_urls: set[str] = set()
     pages = 0
     next_url: str | None = url
     try:
         while next_url is not None:
-            payload, response = _get_json(http, next_url, params=params, timeout=timeout, what=what)
+            payload, response = _get_json(http, next_url, params=params, online=online, service=service)
             pages += 1
             seen_urls.add(response.url)
             if not isinstance(payload, dict) or payload.get("type") != "FeatureCollection":
@@ -351,7 +342,7 @@ def geocode_locatieserver(
     *,
     base_url: str | None = None,
     session: requests.Session | None = None,
-    timeout: float = 10.0,
+    online: OnlineSettings | None = None,
     min_score: float | None = None,
     types: tuple[str, ...] = ("adres",),
 ) -> dict[str, Any] | None:
@@ -365,9 +356,10 @@ def geocode_locatieserver(
         Locatieserver base, e.g. ``https://api.pdok.nl/bzk/locatieserver/search/v3_1``. Default:
         ``$WOONZORG_PDOK_LOCATIESERVER_URL`` or :data:`PDOK_LOCATIESERVER_URL`.
     session
-        A :class:`requests.Session` to reuse; a new one is made otherwise.
-    timeout
-        Seconds for the HTTP request.
+        A :class:`requests.Session` to reuse; a new one is made otherwise, which asks again on
+        HTTP 429/5xx as ``online`` says.
+    online
+        Time-out and retries (``[online]`` of the settings; default :class:`OnlineSettings`).
     min_score
         Solr score below which the best hit counts as not found (scores are relative: compare
         only within one version of the service).
@@ -388,7 +380,8 @@ def geocode_locatieserver(
     Raises
     ------
     SourceUnavailableError
-        The Locatieserver cannot be reached, times out or answers with an HTTP error.
+        The Locatieserver cannot be reached, does not answer within ``online.timeout_s``, or
+        answers with an HTTP error (429/5xx: after ``online.pogingen`` attempts).
     DataFileError
         The answer does not have the Locatieserver structure.
     """
@@ -401,11 +394,11 @@ def geocode_locatieserver(
     fq = f"type:{types[0]}" if len(types) == 1 else "type:(" + " OR ".join(types) + ")"
     params = {"q": text, "fq": fq, "rows": 1, "fl": ",".join(LOCATIESERVER_FIELDS)}
 
-    http, owned = _open_session(session)
+    online = online or OnlineSettings()
+    service = _http.Service("PDOK Locatieserver", ENV_LOCATIESERVER_URL, _STATUS_PAGE)
+    http, owned = _open_session(session, online)
     try:
-        payload, response = _get_json(
-            http, url, params=params, timeout=timeout, what="PDOK Locatieserver"
-        )
+        payload, response = _get_json(http, url, params=params, online=online, service=service)
     finally:
         if owned:
             http.close()
