@@ -121,7 +121,7 @@ def cmd_locaties(args: argparse.Namespace) -> int:
     """Rank search areas for geclusterd wonen."""
     from .pipeline import analyse, load_inputs, write_site_outputs
     from .report import read_facts
-    from .sites import find_sites
+    from .sites import find_sites, site_osm_layers
     from .validate import read_vector
 
     settings = _settings(args)
@@ -129,7 +129,7 @@ def cmd_locaties(args: argparse.Namespace) -> int:
         raise WoonzorgError(f"--top moet minstens 1 zijn, kreeg {args.top}")
     parcels = read_vector(args.kavels, what="kavels/percelen") if args.kavels else None
     inputs = load_inputs(settings, raw_dir=_raw_dir(args), online=True if args.online else None,
-                         progress=not args.stil, extra_osm_layers=("landuse", "water"))
+                         progress=not args.stil, extra_osm_layers=site_osm_layers(settings.locaties))
     profiles = list(dict.fromkeys(["standaard", settings.locaties.profiel]))
     result = analyse(settings, inputs=inputs, profiles=profiles)
     facts = read_facts(settings.overlays.feiten) if settings.overlays.feiten else None
@@ -141,6 +141,8 @@ def cmd_locaties(args: argparse.Namespace) -> int:
     print(f"Zoekgebieden voor geclusterd wonen in {settings.gemeente.naam} (seniortempo, top {args.top}):")
     for _, row in sites.zoekgebieden.iterrows():
         print(f"  {row['toelichting']}")
+    for line in sites.summary_lines():
+        print(line)
     print(f"{len(sites.cells)} kandidaten beoordeeld; geschreven:")
     for f in [*files, *maps]:
         print(f"  {f}")

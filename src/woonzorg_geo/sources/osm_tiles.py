@@ -33,6 +33,8 @@ LAYER_COLUMNS: dict[str, tuple[str, ...]] = {
     "housenumber": ("housenumber",),
     "building": (),
     "landuse": ("class",),
+    "landcover": ("class", "subclass"),
+    "park": ("class",),
     "water": ("class",),
 }
 
@@ -197,7 +199,7 @@ def read_tiles(
         Folder holding ``{zoom}/{x}/{y}.pbf``.
     layers
         Layers to read: ``transportation`` (with names and subclasses joined from
-        ``transportation_name``), ``poi``, ``housenumber``, ``building``, ``landuse``, ``water``.
+        ``transportation_name``), ``poi``, ``housenumber``, ``building``, ``landuse``, ``landcover``, ``park``, ``water``.
     zoom
         Zoom level to read.
     bbox_lonlat
