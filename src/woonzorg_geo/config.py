@@ -191,6 +191,7 @@ class SiteSettings:
     winkel_poi_klassen: tuple[str, ...] = ()
     winkelgebied_straal_m: float = 150.0
     winkelgebied_min_winkels: int = 10
+    winkelkern_winkels_per_ha: float = 0.0
     woonterrein_landuse: tuple[str, ...] = ()
     max_snap_m: float = 150.0
     profiel: str = "senior"
@@ -253,6 +254,8 @@ def _build_sites(table: dict[str, Any], where: str) -> SiteSettings:
                             f"kreeg {base.gevoeligheid}")
     if base.gevoeligheid_top < 1:
         raise SettingsError(f"{where}.gevoeligheid_top moet minstens 1 zijn")
+    if base.winkelkern_winkels_per_ha < 0:
+        raise SettingsError(f"{where}.winkelkern_winkels_per_ha mag niet negatief zijn (0 = niet gebruiken)")
     if base.winkelgebied_min_winkels < 1 or base.winkelgebied_straal_m <= 0:
         raise SettingsError(f"{where}: winkelgebied_min_winkels moet minstens 1 en winkelgebied_straal_m > 0 zijn")
     for key in ("bedrijventerrein_landuse", "winkel_poi_klassen", "woonterrein_landuse", "zorg_categorieen"):

@@ -200,17 +200,39 @@ def business_park_buurten(
     return reason
 
 
-def shop_counts(centres: np.ndarray, pois: gpd.GeoDataFrame | None, *, settings: SiteSettings) -> np.ndarray:
-    """Number of shops within ``settings.winkelgebied_straal_m`` of each centre (x, y)."""
+def shops_of(pois: gpd.GeoDataFrame | None, *, settings: SiteSettings) -> gpd.GeoDataFrame | None:
+    """The shops among the points of interest (``settings.winkel_poi_klassen``, or a raw OSM ``shop`` tag)."""
     if pois is None or pois.empty:
-        return np.zeros(len(centres), dtype=int)
+        return None
     is_shop = pd.Series(False, index=pois.index)
     if "class" in pois:
         is_shop |= pois["class"].isin(settings.winkel_poi_klassen)
     if "shop" in pois:  # raw OSM tags
         is_shop |= pois["shop"].notna()
-    shops = pois.loc[is_shop]
-    if shops.empty:
+    return pois.loc[is_shop] if is_shop.any() else None
+
+
+def shopping_core_buurten(
+    buurten: gpd.GeoDataFrame, pois: gpd.GeoDataFrame | None, *, settings: SiteSettings
+) -> pd.Series:
+    """Why each buurt counts as the shopping core ('' where it does not): its shops per hectare."""
+    reason = pd.Series("", index=buurten.index, dtype=object)
+    shops = shops_of(pois, settings=settings)
+    if shops is None or settings.winkelkern_winkels_per_ha <= 0:
+        return reason
+    pts = shapely.get_coordinates(shops.geometry.representative_point().to_numpy())
+    geoms = buurten.geometry.to_numpy()
+    _, bi = shapely.STRtree(geoms).query(shapely.points(pts), predicate="within")
+    density = np.bincount(bi, minlength=len(buurten)) / (shapely.area(geoms) / 1e4)
+    hit = density >= settings.winkelkern_winkels_per_ha
+    reason[hit] = [f"{d:.1f} winkels/ha".replace(".", ",") for d in density[hit]]
+    return reason
+
+
+def shop_counts(centres: np.ndarray, pois: gpd.GeoDataFrame | None, *, settings: SiteSettings) -> np.ndarray:
+    """Number of shops within ``settings.winkelgebied_straal_m`` of each centre (x, y)."""
+    shops = shops_of(pois, settings=settings)
+    if shops is None:
         return np.zeros(len(centres), dtype=int)
     tree = cKDTree(shapely.get_coordinates(shops.geometry.representative_point().to_numpy()))
     return np.asarray(tree.query_ball_point(centres, r=settings.winkelgebied_straal_m, return_length=True))
@@ -260,10 +282,11 @@ def candidate_cells(
     """The built-up cells of the gemeente, each with why it is excluded ('' for a candidate).
 
     A cell is excluded, in this order, when its centre lies in a buurt that is a bedrijventerrein
-    (:func:`business_park_buurten`); when ``settings.uitsluiten_aandeel`` of it is excluded land
-    (:func:`land_shares`; counted under the first class covering that share alone, else the
-    largest); when a line of an excluded class crosses it; when its centre lies in a shopping area
-    (:func:`shop_counts`). Column ``uitgesloten`` holds the Dutch label of the reason.
+    (:func:`business_park_buurten`) or the shopping core (:func:`shopping_core_buurten`); when
+    ``settings.uitsluiten_aandeel`` of it is excluded land (:func:`land_shares`; counted under the
+    first class covering that share alone, else the largest); when a line of an excluded class
+    crosses it; when its centre lies in a shopping area (:func:`shop_counts`). Column
+    ``uitgesloten`` holds the Dutch label of the reason, ``uitgesloten_buurt`` the buurt and why.
 
     Parameters
     ----------
@@ -271,7 +294,7 @@ def candidate_cells(
         OpenMapTiles polygon layers by name (``landuse``, ``landcover``, ``park``, ``water``,
         ``building``); an absent layer excludes nothing and is logged.
     buurten
-        CBS buurten with ``naam``, for the bedrijventerrein rule.
+        CBS buurten with ``naam``, for the bedrijventerrein and shopping-core rules.
     pois, lines
         OSM points of interest (shops) and transportation lines (``class``).
     """
@@ -281,20 +304,28 @@ def candidate_cells(
     cells = pd.concat([cells, shares], axis=1)
     reason = np.full(len(cells), "", dtype=object)
     centres = shapely.get_coordinates(cells.geometry.centroid.to_numpy())
-    cells["buurt_bedrijventerrein"] = ""
+    cells["uitgesloten_buurt"] = ""
     if buurten is not None and len(buurten):
-        why = business_park_buurten(buurten, layers.get("landuse"), settings=settings)
-        parks = buurten.loc[why != ""]
-        if len(parks):
-            ci, bi = shapely.STRtree(parks.geometry.to_numpy()).query(shapely.points(centres), predicate="within")
-            reason[ci] = "bedrijventerrein (buurt)"
-            label = (parks["naam"] if "naam" in parks else pd.Series(parks.index, index=parks.index)).astype(str)
-            cells.iloc[ci, cells.columns.get_loc("buurt_bedrijventerrein")] = [
-                f"{label.iloc[b]} ({why.loc[parks.index[b]]})" for b in bi]
-            log.info("bedrijventerreinen (buurten): %s",
-                     "; ".join(f"{label.loc[c]} ({why.loc[c]})" for c in parks.index))
-    elif settings.bedrijventerrein_naam or settings.bedrijventerrein_landuse:
-        log.warning("geen buurten: bedrijventerreinen per buurt worden niet uitgesloten")
+        rules = (
+            ("bedrijventerrein (buurt)", business_park_buurten(buurten, layers.get("landuse"), settings=settings)),
+            ("winkelkern (buurt)", shopping_core_buurten(buurten, pois, settings=settings)),
+        )
+        names = buurten["naam"] if "naam" in buurten else pd.Series(buurten.index, index=buurten.index)
+        names = names.astype(str)
+        for label, why in rules:
+            flagged = buurten.loc[why != ""]
+            if not len(flagged):
+                continue
+            tree = shapely.STRtree(flagged.geometry.to_numpy())
+            ci, bi = tree.query(shapely.points(centres), predicate="within")
+            free = reason[ci] == ""
+            ci, bi = ci[free], bi[free]
+            reason[ci] = label
+            text = [f"{names.loc[c]} ({why.loc[c]})" for c in flagged.index]
+            cells.iloc[ci, cells.columns.get_loc("uitgesloten_buurt")] = [text[b] for b in bi]
+            log.info("%s: %s", label, "; ".join(text))
+    elif settings.bedrijventerrein_naam or settings.winkelkern_winkels_per_ha:
+        log.warning("geen buurten: bedrijventerreinen en winkelkern per buurt worden niet uitgesloten")
     excluded_land = (shares["aandeel_uitgesloten"] >= settings.uitsluiten_aandeel).to_numpy()
     if settings.uitsluiten:
         per = shares[[f"aandeel_{c.name}" for c in settings.uitsluiten]].fillna(0.0).to_numpy()
@@ -728,7 +759,7 @@ def find_sites(
         allcells = candidate_cells(inputs.gemeente, inside, settings=settings, layers=extra,
                                    buurten=inputs.buurten, pois=inputs.osm.pois, lines=inputs.osm.lines)
         counts = exclusion_counts(allcells)
-        cand = allcells.loc[allcells["uitgesloten"] == ""].drop(columns=["uitgesloten", "buurt_bedrijventerrein"])
+        cand = allcells.loc[allcells["uitgesloten"] == ""].drop(columns=["uitgesloten", "uitgesloten_buurt"])
         cells = score_candidates(cand, analysis=a, settings=settings, facts=facts)
         zg = zoekgebieden(cells, settings=settings, speed_m_s=speed, top=top, notes=notes)
         grid = True
