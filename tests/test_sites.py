@@ -435,3 +435,25 @@ def test_locaties_for_assen(locaties_output, raw_dir):
     assert "Uitgesloten bebouwde cellen: " in note and "bedrijventerrein (buurt) " in note and "bos " in note
     assert zg["in_top_varianten"].iloc[:10].between(0, len(sens)).all()
     assert zg["in_top_varianten"].iloc[10:].isna().all()
+
+
+@pytest.mark.realdata
+def test_parcels_on_excluded_land_are_scored_but_flagged(assen_analysis):
+    """A planner's parcel on a business park stays in the list, with a warning; without the land layers
+    (this analysis loaded none) room is unknown and left out of the total, not scored as zero."""
+    from woonzorg_geo.sites import find_sites
+
+    buurten = assen_analysis.inputs.buurten
+    park = buurten.loc[buurten["naam"].str.startswith("Bedrijventerrein")].iloc[0]
+    home = buurten.loc[buurten["naam"] == "Oude Molenbuurt"].iloc[0]
+    pts = [park.geometry.representative_point(), home.geometry.representative_point()]
+    parcels = gpd.GeoDataFrame({"naam": ["werf", "tuin"]}, geometry=[p.buffer(40, cap_style="square") for p in pts],
+                               crs=RD)
+    res = find_sites(assen_analysis, settings=S.locaties, parcels=parcels, top=None)
+    zg = res.zoekgebieden.set_index("naam")
+    assert len(zg) == 2 and res.kavels
+    assert f"Let op: bedrijventerrein (buurt): {park['naam']} (naam)" in zg.loc["werf", "toelichting"]
+    assert "Let op" not in zg.loc["tuin", "toelichting"]
+    assert zg["waarde_ruimte"].isna().all() and zg["ontbrekend"].str.contains("ruimte").all()
+    assert res.uitgesloten.to_dict() == {"bedrijventerrein (buurt)": 1}
+    assert res.summary_lines()[0].startswith("Kavels op grond die het raster zou uitsluiten (wel beoordeeld): 1")

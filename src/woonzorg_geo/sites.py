@@ -298,12 +298,32 @@ def candidate_cells(
     pois, lines
         OSM points of interest (shops) and transportation lines (``class``).
     """
-    layers = dict(layers or {})
     cells = built_up_cells(gemeente, addresses, settings=settings)
-    shares = land_shares(cells, layers, settings=settings)
-    cells = pd.concat([cells, shares], axis=1)
+    cells = exclusion_reasons(cells, settings=settings, layers=layers, buurten=buurten, pois=pois, lines=lines)
+    counts = exclusion_counts(cells)
+    n_out = int(counts.sum())
+    log.info("%d bebouwde cellen van %.0f m; %d kandidaat, %d uitgesloten: %s", len(cells), settings.cel_m,
+             len(cells) - n_out, n_out, format_counts(counts))
+    return cells
+
+
+def exclusion_reasons(
+    candidates: gpd.GeoDataFrame,
+    *,
+    settings: SiteSettings,
+    layers: Mapping[str, gpd.GeoDataFrame] | None = None,
+    buurten: gpd.GeoDataFrame | None = None,
+    pois: gpd.GeoDataFrame | None = None,
+    lines: gpd.GeoDataFrame | None = None,
+) -> gpd.GeoDataFrame:
+    """A copy of ``candidates`` with the land shares (:func:`land_shares`), ``winkels_nabij``, and
+    why each one is excluded (``uitgesloten``, '' for none; ``uitgesloten_buurt``), as in
+    :func:`candidate_cells`. The rules look at each candidate's representative point and area."""
+    layers = dict(layers or {})
+    shares = land_shares(candidates, layers, settings=settings)
+    cells = pd.concat([candidates, shares], axis=1)
     reason = np.full(len(cells), "", dtype=object)
-    centres = shapely.get_coordinates(cells.geometry.centroid.to_numpy())
+    centres = shapely.get_coordinates(cells.geometry.representative_point().to_numpy())
     cells["uitgesloten_buurt"] = ""
     if buurten is not None and len(buurten):
         rules = (
@@ -348,9 +368,6 @@ def candidate_cells(
     shopping = (cells["winkels_nabij"] >= settings.winkelgebied_min_winkels).to_numpy()
     reason[shopping & (reason == "")] = "winkelgebied"
     cells["uitgesloten"] = reason
-    counts = exclusion_counts(cells)
-    log.info("%d bebouwde cellen van %.0f m; %d kandidaat, %d uitgesloten: %s", len(cells), settings.cel_m,
-             int((reason == "").sum()), int((reason != "").sum()), format_counts(counts))
     return cells
 
 
@@ -376,13 +393,15 @@ class SiteResult:
     zoekgebieden
         The ranked zoekgebieden (or parcels) with their explanation.
     uitgesloten
-        Excluded built-up cells per reason (empty for parcels).
+        Excluded built-up cells per reason; for parcels, those that the grid would exclude.
     gevoeligheid
         One row per variant of the weights (see :func:`site_sensitivity`).
     stabiliteit
         The stability figures of the top (see :func:`stability`).
     opmerkingen
         Notes on the criteria (e.g. which care locations the data holds).
+    kavels
+        The candidates are the planner's parcels, not grid cells.
     """
 
     cells: gpd.GeoDataFrame
@@ -391,13 +410,16 @@ class SiteResult:
     gevoeligheid: pd.DataFrame = field(default_factory=pd.DataFrame)
     stabiliteit: dict[str, object] = field(default_factory=dict)
     opmerkingen: list[str] = field(default_factory=list)
+    kavels: bool = False
 
     def summary_lines(self) -> list[str]:
         """The exclusions, the stability of the top and the notes as Dutch sentences."""
         lines = []
         if len(self.uitgesloten):
             n = int(self.uitgesloten.sum())
-            lines.append(f"Uitgesloten bebouwde cellen: {n} ({format_counts(self.uitgesloten)}).")
+            what = ("Kavels op grond die het raster zou uitsluiten (wel beoordeeld)" if self.kavels
+                    else "Uitgesloten bebouwde cellen")
+            lines.append(f"{what}: {n} ({format_counts(self.uitgesloten)}).")
         if self.stabiliteit:
             lines.append(str(self.stabiliteit["tekst"]))
         return lines + list(self.opmerkingen)
@@ -723,8 +745,8 @@ def find_sites(
 ) -> SiteResult:
     """Score candidates (grid cells over the built-up area, or the planner's parcels) and rank them.
 
-    With ``parcels`` every parcel is its own candidate: nothing is excluded or merged, but the room
-    criterion is measured on the parcel.
+    With ``parcels`` every parcel is its own candidate: nothing is dropped or merged; the room
+    criterion is measured on the parcel, and a parcel on land the grid would exclude says so.
     """
     a = analysis
     inputs = a.inputs  # type: ignore[attr-defined]
@@ -745,13 +767,18 @@ def find_sites(
         tree = cKDTree(axy)
         rp = shapely.get_coordinates(cand.geometry.representative_point().to_numpy())
         cand["adressen_nabij"] = tree.query_ball_point(rp, r=500.0, return_length=True)
-        cand = pd.concat([cand, land_shares(cand, extra, settings=settings)[["woonterrein_pct", "bebouwing_pct",
-                                                                             "ruimte_pct"]]], axis=1)
+        # the planner chose the parcels: nothing is dropped, but what the grid would exclude is said
+        cand = exclusion_reasons(cand, settings=settings, layers=extra, buurten=inputs.buurten,
+                                 pois=inputs.osm.pois, lines=inputs.osm.lines)
         cells = score_candidates(cand, analysis=a, settings=settings, facts=facts)
         ranked = cells.loc[cells["score"].notna()].sort_values("score", ascending=False).copy()
         ranked.insert(0, "rang", np.arange(1, len(ranked) + 1))
-        ranked["toelichting"] = [explain(r, settings.criteria, rank=int(r["rang"]), speed=speed, notes=notes)
-                                 for _, r in ranked.iterrows()]
+        ranked["toelichting"] = [
+            explain(r, settings.criteria, rank=int(r["rang"]), speed=speed, notes=notes)
+            + (f" Let op: {r['uitgesloten']}" + (f": {r['uitgesloten_buurt']}" if r["uitgesloten_buurt"] else "")
+               + "; in het raster zou deze plek zijn uitgesloten." if r["uitgesloten"] else "")
+            for _, r in ranked.iterrows()]
+        counts = exclusion_counts(cells)
         zg = ranked.head(top) if top else ranked
         grid = False
     else:
@@ -776,5 +803,5 @@ def find_sites(
         zg["toelichting"] = text
         log.info("%s", stab["tekst"])
     result = SiteResult(cells=cells, zoekgebieden=zg, uitgesloten=counts, gevoeligheid=variants,
-                        stabiliteit=stab, opmerkingen=opmerkingen)
+                        stabiliteit=stab, opmerkingen=opmerkingen, kavels=not grid)
     return result
