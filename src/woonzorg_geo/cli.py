@@ -158,7 +158,7 @@ def cmd_locaties(args: argparse.Namespace) -> int:
     """Rank search areas for geclusterd wonen."""
     from .pipeline import analyse, load_inputs, write_site_outputs
     from .report import read_facts
-    from .sites import find_sites
+    from .sites import find_sites, site_osm_layers
     from .validate import read_vector
 
     check_output_dir(args.out, option="--out")
@@ -168,7 +168,7 @@ def cmd_locaties(args: argparse.Namespace) -> int:
         raise WoonzorgError(f"--top moet minstens 1 zijn, kreeg {args.top}")
     parcels = read_vector(args.kavels, what="kavels/percelen") if args.kavels else None
     inputs = load_inputs(settings, raw_dir=_raw_dir(args), online=True if args.online else None,
-                         progress=not args.stil, extra_osm_layers=("landuse", "water"))
+                         progress=not args.stil, extra_osm_layers=site_osm_layers(settings.locaties))
     from .vocabulary import Vocabulary
 
     main = Vocabulary.from_settings(settings).main_profile
@@ -184,6 +184,8 @@ def cmd_locaties(args: argparse.Namespace) -> int:
           f"(profiel {result.vocab.profile_label(settings.locaties.profiel)}, top {args.top}):")
     for _, row in sites.zoekgebieden.iterrows():
         print(f"  {row['toelichting']}")
+    for line in sites.summary_lines():
+        print(line)
     print(f"{len(sites.cells)} kandidaten beoordeeld; geschreven:")
     for f in [*files, *maps]:
         print(f"  {f}")

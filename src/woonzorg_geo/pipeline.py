@@ -482,7 +482,11 @@ def _json_default(obj: object) -> object:
 
 
 def write_site_outputs(result: Any, out_dir: str | Path, *, gemeente: str) -> list[Path]:
-    """Add the candidate layers to ``woonzorg.gpkg`` and write ``kandidaatlocaties.csv``; all or nothing.
+    """Add the candidate layers to ``woonzorg.gpkg`` and write the CSVs and the note; all or nothing.
+
+    Writes ``kandidaatlocaties.csv`` (the ranked zoekgebieden), ``kandidaatlocaties_gevoeligheid.csv``
+    (one row per weight variant, see :func:`woonzorg_geo.sites.site_sensitivity`) and
+    ``kandidaatlocaties.txt`` (the explanations, the exclusions per class and the stability of the top).
 
     An existing ``woonzorg.gpkg`` is copied into the staging folder first, so its other layers
     stay; the copy replaces it only when every layer has been written.
@@ -501,6 +505,10 @@ def write_site_outputs(result: Any, out_dir: str | Path, *, gemeente: str) -> li
         centre = zg.geometry.representative_point().to_crs("EPSG:4326")
         table["lon"], table["lat"] = centre.x.round(6), centre.y.round(6)
         table.to_csv(tmp / "kandidaatlocaties.csv", encoding="utf-8")
+        result.gevoeligheid.to_csv(tmp / "kandidaatlocaties_gevoeligheid.csv", index=False, encoding="utf-8")
+        note = [f"Zoekgebieden voor geclusterd wonen in {gemeente}", "", *zg["toelichting"].astype(str), "",
+                *result.summary_lines()]
+        (tmp / "kandidaatlocaties.txt").write_text("\n".join(note) + "\n", encoding="utf-8")
         files = sorted(p.relative_to(tmp) for p in tmp.rglob("*") if p.is_file())
-    log.info("kandidaatlocaties voor %s geschreven", gemeente)
+    log.info("kandidaatlocaties voor %s geschreven; %s", gemeente, " ".join(result.summary_lines()))
     return [out_dir / f for f in files]

@@ -33,6 +33,8 @@ LAYER_COLUMNS: dict[str, tuple[str, ...]] = {
     "housenumber": ("housenumber",),
     "building": (),
     "landuse": ("class",),
+    "landcover": ("class", "subclass"),
+    "park": ("class",),
     "water": ("class",),
     "place": ("class", "name:latin"),
 }
@@ -241,7 +243,8 @@ def read_tiles(
         Folder holding ``{zoom}/{x}/{y}.pbf``.
     layers
         Layers to read: ``transportation`` (with names and subclasses joined from
-        ``transportation_name``), ``poi``, ``housenumber``, ``building``, ``landuse``, ``water``, ``place``.
+        ``transportation_name``), ``poi``, ``housenumber``, ``building``, ``landuse``, ``landcover``, ``park``,
+        ``water``, ``place``.
     zoom
         Zoom level to read.
     bbox_lonlat
