@@ -1,8 +1,24 @@
-"""woonzorg_geo: walking accessibility and housing-and-care planning for Dutch gemeenten."""
+"""woonzorg_geo: walking accessibility and housing-and-care planning for Dutch gemeenten.
+
+``import woonzorg_geo as wzg`` gives the steps of the chain as documented functions, GeoDataFrames
+in and out (the command line ``woonzorg-geo`` runs the same steps and writes the results):
+
+- settings and inputs: :func:`load_settings`, :func:`load_inputs`, :func:`addresses_in`;
+- network and accessibility: :func:`walking_network`, :func:`nearest_distances`,
+  :func:`compute_accessibility`;
+- areas: :func:`assign_areas`, :func:`aggregate`, :func:`share_within`;
+- the whole chain in memory: :func:`analyse` (an :class:`Analysis`), :func:`write_outputs`;
+- overlays, sites, toets: :func:`build_overlays`, :func:`find_sites`, :func:`run_toets`;
+- maps: :func:`area_map`, :func:`write_maps`.
+
+The heavy modules load on first use, so ``import woonzorg_geo`` and the command line stay quick.
+"""
 
 from __future__ import annotations
 
+import importlib
 import logging
+from typing import Any
 
 __version__ = "0.1.0"
 RD_NEW = "EPSG:28992"
@@ -10,4 +26,41 @@ WGS84 = "EPSG:4326"
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
-__all__ = ["RD_NEW", "WGS84", "__version__"]
+#: public name -> module that defines it (loaded on first use)
+_API = {
+    "load_settings": "config",
+    "Settings": "config",
+    "load_inputs": "api",
+    "addresses_in": "api",
+    "walking_network": "api",
+    "nearest_distances": "api",
+    "share_within": "api",
+    "area_map": "api",
+    "compute_accessibility": "accessibility",
+    "profile_graph": "network",
+    "assign_areas": "aggregate",
+    "aggregate": "aggregate",
+    "analyse": "pipeline",
+    "Analysis": "pipeline",
+    "write_outputs": "pipeline",
+    "build_overlays": "overlays",
+    "find_sites": "sites",
+    "run_toets": "toets",
+    "write_maps": "maps",
+    "Vocabulary": "vocabulary",
+}
+
+__all__ = ["RD_NEW", "WGS84", "__version__", *_API]
+
+
+def __getattr__(name: str) -> Any:
+    module = _API.get(name)
+    if module is None:
+        raise AttributeError(f"module 'woonzorg_geo' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -123,7 +123,7 @@ def _build_accessibility(table: dict[str, Any], where: str) -> AccessibilitySett
 class PlausibilitySettings:
     """Plausibility checks on every input that reaches the headline figures."""
 
-    max_afstand_km: float = 30.0
+    max_afstand_km: float = 100.0
     max_aandeel_ver: float = 0.5
     max_aandeel_buiten_buurt: float = 0.02
 

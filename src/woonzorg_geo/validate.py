@@ -178,6 +178,6 @@ def check_points_near(
             fix="controleer de coördinaten (zijn lengte- en breedtegraad verwisseld?) en het CRS",
         )
     if n_far:
-        log.warning("%s: %d van de %d punten van %s liggen meer dan %g km van de gemeente; die worden genegeerd",
-                    path, n_far, len(points), what, max_km)
+        log.warning("%s: %d van de %d punten van %s liggen meer dan %g km van de gemeente (buiten het "
+                    "studiegebied, ze tellen niet mee)", path, n_far, len(points), what, max_km)
     return n_far
