@@ -205,3 +205,22 @@ def test_bad_toets_options(case, raw_dir, tmp_path, capsys):
     err = capsys.readouterr().err
     assert code == 2 and needle in err and "Traceback" not in err
     assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("cut", [0.5, 0.9])
+def test_kaarten_on_a_truncated_geopackage(cut, assen_output, tmp_path, capsys):
+    """A GeoPackage cut off (a full disk, a half copy) is named with the fix; the maps stay as they were."""
+    out = tmp_path / "output"
+    shutil.copytree(assen_output, out)
+    gpkg = out / "woonzorg.gpkg"
+    data = gpkg.read_bytes()
+    gpkg.write_bytes(data[: int(len(data) * cut)])
+    maps = tmp_path / "maps"
+    maps.mkdir()
+    (maps / "oud.html").write_text("vorige kaart")
+    code = main(["--stil", "kaarten", "--uit", str(out), "--kaarten", str(maps), "--offline"])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert "woonzorg.gpkg" in err and "analyse" in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+    assert sorted(p.name for p in maps.iterdir()) == ["oud.html"]

@@ -155,18 +155,26 @@ def load_map_data(
                             fix=f"kies een van: {', '.join(profiles)}, of draai `woonzorg-geo analyse --profiel "
                                 f"{profile}`")
     sfx = vocab.suffix(profile)
-    layers = {name for name, _ in pyogrio.list_layers(gpkg)}
     fix = "draai `woonzorg-geo analyse` opnieuw om de GeoPackage volledig te schrijven"
+    try:
+        layers = {name for name, _ in pyogrio.list_layers(gpkg)}
+    except Exception as exc:  # GDAL raises several types for a damaged file
+        raise DataFileError(gpkg, f"de GeoPackage is onleesbaar of afgebroken ({exc})", fix=fix) from exc
 
     def read(layer: str, required: Sequence[str], columns: list[str] | None = None,
              **kw: Any) -> gpd.GeoDataFrame:
         if layer not in layers:
             raise DataFileError(gpkg, f"laag {layer!r} ontbreekt", field=layer, fix=fix)
-        have = set(pyogrio.read_info(gpkg, layer=layer)["fields"])
-        missing = [c for c in required if c not in have]
-        if missing:
-            raise DataFileError(gpkg, f"laag {layer!r}: kolom ontbreekt", field=", ".join(missing), fix=fix)
-        frame = gpd.read_file(gpkg, layer=layer, columns=columns, **kw)
+        try:
+            have = set(pyogrio.read_info(gpkg, layer=layer)["fields"])
+            missing = [c for c in required if c not in have]
+            if missing:
+                raise DataFileError(gpkg, f"laag {layer!r}: kolom ontbreekt", field=", ".join(missing), fix=fix)
+            frame = gpd.read_file(gpkg, layer=layer, columns=columns, **kw)
+        except DataFileError:
+            raise
+        except Exception as exc:  # a truncated or damaged file
+            raise DataFileError(gpkg, f"laag {layer!r} is onleesbaar ({exc})", field=layer, fix=fix) from exc
         _check_crs(frame, f"{gpkg}:{layer}")
         return frame
 
