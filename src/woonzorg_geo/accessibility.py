@@ -347,7 +347,7 @@ def compute_accessibility(
         dist = stack[best, np.arange(stack.shape[1])]
         src_dest = np.vstack([results[p].node_source for p in parts])[best, np.arange(stack.shape[1])]
         od, nearest_ids = origin_side(dist, src_dest)
-        counts = {r: sum(results[p].counts[r] for p in parts) for r in radii_m}
+        counts = {r: np.sum([results[p].counts[r] for p in parts], axis=0) for r in radii_m}
         results[comp] = CategoryResult(dist, src_dest, od, nearest_ids, counts)
     if blocked.any():
         log.info("profiel %s: %d adressen liggen aan een pad dat dit profiel niet mag gebruiken",
@@ -418,15 +418,15 @@ def to_frame(
         cols[f"dichtstbij_{cat}"] = res.origin_nearest
         for r, c in res.counts.items():
             cols[norm_column(f"n_{cat}", r)] = c
-        reason = np.where(
-            acc.origin_far, REASON_FAR,
-            np.where(acc.origin_blocked, REASON_BLOCKED, np.where(np.isnan(res.origin_dist), REASON_NONE, None)),
-        )
+        reason = np.full(len(origins), None, dtype=object)
+        reason[np.isnan(res.origin_dist)] = REASON_NONE
+        reason[acc.origin_blocked] = REASON_BLOCKED
+        reason[acc.origin_far] = REASON_FAR
         cols[f"reden_{cat}"] = reason
 
     def within(cat: str) -> np.ndarray:
         d = acc.categories[cat].origin_dist if cat in acc.categories else np.full(len(origins), np.nan)
-        return np.nan_to_num(d, nan=np.inf) <= norm_m
+        return np.asarray(np.nan_to_num(d, nan=np.inf) <= norm_m, dtype=bool)
 
     for name, parts in COMBINATIONS.items():
         if all(c in acc.categories for c in parts):

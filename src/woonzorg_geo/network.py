@@ -106,7 +106,7 @@ def walkable_mask(lines: gpd.GeoDataFrame, settings: NetworkSettings) -> pd.Seri
         if foot is not None:
             closed &= ~foot.isin(settings.foot_allowed).fillna(False).astype(bool)
         mask &= ~closed
-    return mask
+    return pd.Series(mask, index=lines.index, dtype=bool)
 
 
 def build_network(lines: gpd.GeoDataFrame, *, settings: NetworkSettings) -> WalkNetwork:

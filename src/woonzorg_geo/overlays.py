@@ -241,7 +241,8 @@ def buurt_classes(
         veer_r: list[str] = []
         vuln = s & {"concentratie_kwetsbaar", "toename_kwetsbaar", "lage_veerkracht"}
         if "focus" in s:
-            focus, _ = "hoog", focus_r.append("in het rapport aangewezen als focusbuurt")
+            focus = "hoog"
+            focus_r.append("in het rapport aangewezen als focusbuurt")
         elif "overlast_onveiligheid" in s and vuln:
             focus = "hoog"
             focus_r.append("overlast/onveiligheid samen met " + ", ".join(sorted(vuln)).replace("_", " "))
@@ -299,7 +300,9 @@ def sensitivity(wijken: pd.DataFrame, settings: OverlaySettings) -> pd.DataFrame
             for factor in (1 - settings.gevoeligheid, 1 + settings.gevoeligheid):
                 changed = list(inds)
                 changed[i] = replace(ind, gewicht=ind.gewicht * factor)
-                alt = wijk_indices(wijken, replace(settings, **{kind: tuple(changed)}))["balans"]
+                varied = replace(settings, draaglast=tuple(changed)) if kind == "draaglast" \
+                    else replace(settings, draagkracht=tuple(changed))
+                alt = wijk_indices(wijken, varied)["balans"]
                 rank = alt.rank(ascending=True, method="min")
                 diff = (rank - base).abs().dropna()
                 rows.append({
