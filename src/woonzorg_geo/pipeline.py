@@ -358,6 +358,15 @@ def summary_text(
             f"  afstand adres → netwerk: mediaan {fmt.metres(snap.get('mediaan'), 1)}, "
             f"p99 {fmt.metres(snap.get('p99'), 1)}; te ver (onbereikbaar): {num(p['adressen_te_ver'])}",
         ]
+        if p.get("adressen_alleen_via_trappen"):
+            lines.append(
+                f"  {num(p['adressen_alleen_via_trappen'])} adressen liggen aan een pad dat dit profiel alleen via "
+                "trappen bereikt: voor dit profiel onbereikbaar (kijk in OpenStreetMap of er een helling of lift "
+                "ontbreekt)"
+            )
+        if p.get("voorzieningen_onbereikbaar"):
+            lines.append("  voorzieningen die dit profiel niet bereikt: " + ", ".join(
+                f"{vocab.label(k)} {num(v)}" for k, v in p["voorzieningen_onbereikbaar"].items()))
         for col in combos:
             lines.append(f"  {vocab.field_label(col)}: {fmt.percent(o.get(col))} van de adressen")
         for cat in vocab.key_categories:

@@ -92,7 +92,12 @@ def svg_map(
             label = vocabulary.label(v["categorie"]) if fmt.is_missing(label) else str(label)
             naam = v.get("naam")
             title = label if fmt.is_missing(naam) else f"{label}: {naam}"
-            els.append(f'<circle cx="{px:.1f}" cy="{py:.1f}" r="4" fill="{colour}" stroke="#fff">'
+            # voorzieningen just outside the wijk are drawn for context, faded and said to be outside
+            inside = wijk_geom.covers(v.geometry)
+            if not inside:
+                title += " (buiten de wijk)"
+            faded = "" if inside else ' fill-opacity="0.45"'
+            els.append(f'<circle cx="{px:.1f}" cy="{py:.1f}" r="4" fill="{colour}" stroke="#fff"{faded}>'
                        f'<title>{html.escape(title)}</title></circle>')
     els.append("</svg>")
     return "".join(els)
