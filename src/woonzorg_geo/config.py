@@ -487,6 +487,23 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise SettingsError(f"{path}: geen geldige TOML ({exc}); controleer de regel") from exc
 
 
+def read_layered_toml(default_name: str, path: str | Path | None) -> tuple[dict[str, Any], dict[str, Any], str]:
+    """The package's default TOML (``woonzorg_geo/data/<default_name>``) and a user's file on top of it.
+
+    Returns the default table, the user's table (empty without ``path``) and where the settings
+    come from, for messages. Tables the defaults do not have are refused; merging is the caller's.
+    """
+    table = tomllib.loads(resources.files("woonzorg_geo.data").joinpath(default_name).read_text("utf-8"))
+    if path is None:
+        return table, {}, "<standaard>"
+    where = str(path)
+    user = read_toml(Path(path))
+    unknown = set(user) - set(table)
+    if unknown:
+        raise SettingsError(f"{where}: onbekende tabel(len) {sorted(unknown)}")
+    return table, user, where
+
+
 def _require_table(value: object, where: str) -> None:
     if not isinstance(value, dict):
         name = where.rsplit(":", 1)[-1]
@@ -506,15 +523,8 @@ def load_settings(path: str | Path | None = None) -> Settings:
     Settings
         Frozen settings.
     """
-    default_text = resources.files("woonzorg_geo.data").joinpath(DEFAULT_SETTINGS).read_text("utf-8")
-    table = tomllib.loads(default_text)
-    where = "<standaard>"
-    if path is not None:
-        where = str(path)
-        user = read_toml(Path(path))
-        unknown = set(user) - set(table)
-        if unknown:
-            raise SettingsError(f"{where}: onbekende tabel(len) {sorted(unknown)}")
+    table, user, where = read_layered_toml(DEFAULT_SETTINGS, path)
+    if user:
         for key, value in user.items():
             _require_table(value, f"{where}:{key}")
             if key == "profielen":

@@ -5,16 +5,14 @@ from __future__ import annotations
 import dataclasses
 import logging
 import math
-import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ..config import build_settings, read_toml
+from ..config import build_settings, read_layered_toml
 from ..errors import SettingsError, ToetsError
 from .numbers import _nl, _present
 
@@ -320,15 +318,8 @@ def load_toets_settings(path: str | Path | None = None) -> ToetsSettings:
     SettingsError
         On an unknown key, a bad value or a missing required threshold.
     """
-    text = resources.files("woonzorg_geo.data").joinpath(DEFAULT_TOETS).read_text("utf-8")
-    table = tomllib.loads(text)
-    where = "<standaard>"
-    if path is not None:
-        where = str(path)
-        user = read_toml(Path(path))
-        unknown = set(user) - set(table)
-        if unknown:
-            raise SettingsError(f"{where}: onbekende tabel(len) {sorted(unknown)}")
+    table, user, where = read_layered_toml(DEFAULT_TOETS, path)
+    if user:
         for key, value in user.items():
             if key == "kwaliteit":
                 table[key] = value
