@@ -99,6 +99,12 @@ def analyse(
     for name in profiles:
         settings.profile(name)  # raises on an unknown name
     acc_s = settings.bereikbaarheid
+    absent = [c for c in acc_s.categories
+              if c not in set(inputs.voorzieningen["categorie"]) and not (c == "ov_halte" and "treinstation" in
+                                                                              set(inputs.voorzieningen["categorie"]))]
+    if absent:
+        log.warning("geen enkele voorziening in de gegevens (in of bij de gemeente) van: %s; afstanden daarheen "
+                    "ontbreken en aandelen die ze nodig hebben (zoals de drie A's) zijn 0 %%", ", ".join(absent))
     t0 = time.perf_counter()
     net = build_network(inputs.osm.lines, settings=settings.netwerk)
     timings["netwerk"] = time.perf_counter() - t0
@@ -158,16 +164,13 @@ def analyse(
                        inhabitants=inh, dwellings=dw)
     timings["aggregatie"] = time.perf_counter() - t0
 
-    overlay_report: dict[str, Any] = {}
-    if settings.overlays.wijkcijfers:
-        from .overlays import build_overlays
+    # The overlays use the indicators this gemeente has (its report's tables where present, the
+    # computed accessibility, --indicatoren) and name those that are missing.
+    from .overlays import build_overlays
 
-        t0 = time.perf_counter()
-        wijken, buurten, overlay_report = build_overlays(wijken, buurten, settings.overlays,
-                                                         extra_tables=extra_tables)
-        timings["overlays"] = time.perf_counter() - t0
-    else:
-        log.warning("geen wijkcijfers ingesteld (overlays.wijkcijfers): geen draagkracht/draaglast")
+    t0 = time.perf_counter()
+    wijken, buurten, overlay_report = build_overlays(wijken, buurten, settings.overlays, extra_tables=extra_tables)
+    timings["overlays"] = time.perf_counter() - t0
     analysis = Analysis(settings, inputs, net, graphs, access, adressen, buurten, wijken,
                         overlay_report=overlay_report)
     analysis.summary = _summary(analysis, area_stats, timings)
@@ -207,10 +210,12 @@ def _summary(a: Analysis, area_stats: dict[str, int], timings: dict[str, float])
             "gevoeligheid_varianten": int(len(sens)),
             "focus_buurten": a.buurten["focus"].value_counts().to_dict() if "focus" in a.buurten else {},
             "veerkracht_buurten": a.buurten["veerkracht"].value_counts().to_dict() if "veerkracht" in a.buurten else {},
+            "bronnen_ontbrekend": a.overlay_report.get("bronnen_ontbrekend", []),
+            "indicatoren_ontbrekend": a.overlay_report.get("indicatoren_ontbrekend", {}),
         }
     return {
         "overlays": overlay,
-        "gemeente": {"code": s.gemeente.code, "naam": s.gemeente.naam},
+        "gemeente": {"code": s.gemeente.code, "naam": s.gemeente.naam, "begrensd_door": s.data.gemeente_vorm},
         "instellingen": s.source,
         "bronnen": a.inputs.osm.source,
         "netwerk": {
@@ -223,8 +228,26 @@ def _summary(a: Analysis, area_stats: dict[str, int], timings: dict[str, float])
         "adressen": int(len(a.adressen)),
         "adressen_buiten_buurt_toegekend": area_stats["buiten_buurt"],
         "voorzieningen": a.inputs.voorzieningen["categorie"].value_counts().to_dict(),
+        "categorieen_zonder_voorzieningen": [c for c in s.bereikbaarheid.categories
+                                             if c not in set(a.inputs.voorzieningen["categorie"])],
+        "huisartsenlijst": _gp_summary(a.inputs.huisartsen),
         "profielen": prof,
         "tijden_s": {k: round(v, 3) for k, v in timings.items()},
+    }
+
+
+def _gp_summary(gps: gpd.GeoDataFrame | None) -> dict[str, Any]:
+    """The GP list near the gemeente: practices inside it and how precisely they were placed."""
+    if gps is None:
+        return {}
+    inside = gps.loc[gps["in_gemeente"].astype(bool)] if "in_gemeente" in gps else gps
+    prec = inside["geocode_precisie"].value_counts().to_dict() if "geocode_precisie" in inside else {}
+    n = int(len(inside))
+    return {
+        "in_gemeente": n,
+        "in_rand": int(len(gps) - n),
+        "precisie_in_gemeente": {str(k): int(v) for k, v in prec.items()},
+        "pct_op_adres": round(100 * prec.get("adres", 0) / n, 1) if n else None,
     }
 
 
@@ -296,11 +319,15 @@ def summary_text(summary: dict[str, Any], *, wijken: pd.DataFrame | None = None)
     return "\n".join(lines) + "\n"
 
 
-def write_outputs(a: Analysis, out_dir: str | Path, *, rasters: bool = True) -> list[Path]:
+def write_outputs(a: Analysis, out_dir: str | Path, *, rasters: bool = True, surfaces: bool = True) -> list[Path]:
     """Write the GeoPackage, CSVs, GeoTIFFs and the summary; all or nothing.
 
     Everything is written into a staging folder first and moved into ``out_dir`` only when
     every file is complete, so a failure leaves the previous output as it was.
+
+    ``rasters=False`` leaves out the GeoTIFFs; ``surfaces=False`` also skips computing the
+    distance surfaces, and so the ``servicegebieden`` layer made from them (their cost grows with
+    the gemeente's area, not its addresses: the province run leaves them out when asked).
     """
     s = a.settings
     out_dir = Path(out_dir)
@@ -321,7 +348,7 @@ def write_outputs(a: Analysis, out_dir: str | Path, *, rasters: bool = True) -> 
         edges["eiland"] = a.graphs[a.main_profile].islands.label[a.network.u]
         layers["netwerk"] = edges
         areas = []
-        for name, acc in a.access.items():
+        for name, acc in (a.access.items() if surfaces else ()):
             surf = compute_surfaces(acc, a.inputs.gemeente, cell_m=s.raster.cell_m,
                                     max_snap_m=s.raster.max_snap_m)
             areas.append(service_areas(surf, acc, radius_m=s.bereikbaarheid.norm_m))
@@ -332,7 +359,8 @@ def write_outputs(a: Analysis, out_dir: str | Path, *, rasters: bool = True) -> 
             a.summary["profielen"][name]["oppervlak"] = {
                 cat: summarise_surface(arr, norm_m=s.bereikbaarheid.norm_m) for cat, arr in surf.distance.items()
             }
-        layers["servicegebieden"] = pd.concat(areas, ignore_index=True) if areas else gpd.GeoDataFrame()
+        if areas:
+            layers["servicegebieden"] = pd.concat(areas, ignore_index=True)
         for name, frame in layers.items():
             frame.to_file(tmp / "woonzorg.gpkg", layer=name, driver="GPKG")
         if a.overlay_report:
