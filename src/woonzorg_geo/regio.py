@@ -296,7 +296,7 @@ def flag_ratios(ratio: pd.Series, settings: RegioSettings) -> pd.DataFrame:
 # ----------------------------------------------------------------------------- the run
 
 
-def connect(scheduler: str | None = None, *, workers: int = 0) -> tuple[Any, Any]:
+def connect(scheduler: str | None = None, *, workers: int = 0, timeout: str = "15s") -> tuple[Any, Any]:
     """A Dask client: to ``scheduler`` (``tcp://HOST:PORT``), else to a new local cluster.
 
     The local cluster has ``workers`` processes (0: one per processor core) of one thread each.
@@ -311,7 +311,7 @@ def connect(scheduler: str | None = None, *, workers: int = 0) -> tuple[Any, Any
 
     if scheduler:
         try:
-            return Client(scheduler, timeout="15s"), None
+            return Client(scheduler, timeout=timeout), None
         except (OSError, TimeoutError, ValueError) as exc:
             raise SourceUnavailableError(
                 f"--scheduler {scheduler}: geen Dask-scheduler bereikbaar ({exc}). Oplossing: start er een "
