@@ -99,12 +99,14 @@ def analyse(
     for name in profiles:
         settings.profile(name)  # raises on an unknown name
     acc_s = settings.bereikbaarheid
-    absent = [c for c in acc_s.categories
-              if c not in set(inputs.voorzieningen["categorie"]) and not (c == "ov_halte" and "treinstation" in
-                                                                              set(inputs.voorzieningen["categorie"]))]
+    present = set(inputs.voorzieningen["categorie"])
+    absent = [c for c in acc_s.categories if c not in present]
     if absent:
+        drie_a = [c for c in ("supermarkt", "apotheek", "huisarts") if c in absent]
         log.warning("geen enkele voorziening in de gegevens (in of bij de gemeente) van: %s; afstanden daarheen "
-                    "ontbreken en aandelen die ze nodig hebben (zoals de drie A's) zijn 0 %%", ", ".join(absent))
+                    "ontbreken%s", ", ".join(absent),
+                    f", en het aandeel met de drie A's binnen de norm is 0 % (geen {', '.join(drie_a)})"
+                    if drie_a else "")
     t0 = time.perf_counter()
     net = build_network(inputs.osm.lines, settings=settings.netwerk)
     timings["netwerk"] = time.perf_counter() - t0

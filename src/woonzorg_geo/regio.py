@@ -119,10 +119,30 @@ def _reason(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def _peak_rss_mb() -> float:
-    import resource
+class _RssSampler:
+    """The peak resident memory of this process while a task runs (sampled every ``interval`` s)."""
 
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    def __init__(self, interval: float = 0.05) -> None:
+        import psutil
+
+        self._proc = psutil.Process()
+        self._interval = interval
+        self._stop = threading.Event()
+        self.peak = self._proc.memory_info().rss
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._interval):
+            self.peak = max(self.peak, self._proc.memory_info().rss)
+
+    def __enter__(self) -> _RssSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, self._proc.memory_info().rss)
 
 
 def _cbs_figures(kern: pd.DataFrame) -> tuple[pd.Series | None, pd.Series | None]:
@@ -195,8 +215,10 @@ def gemeente_task(settings: Settings, options: TaskOptions) -> dict[str, Any]:
     dict
         ``code``, ``naam``, ``status`` (``ok``/``fout``), ``reden``, ``map`` (the folder, relative
         to the output folder), ``gemeente`` and ``wijken`` (regional rows, see
-        :func:`regional_rows`), ``adressen``, ``knopen``, ``tijden_s`` (per step),
-        ``waarschuwingen``, ``worker`` and ``piek_geheugen_mb`` (of the worker process so far).
+        :func:`regional_rows`), ``adressen``, ``knopen``, ``tijden_s`` (per step, wall clock),
+        ``tijd_s`` and ``cpu_s`` (the task's wall and processor time),
+        ``waarschuwingen``, ``worker`` and ``piek_geheugen_mb`` (the worker process's peak resident
+        memory during the task).
     """
     from .datasets import load_offline
     from .pipeline import analyse, write_outputs
@@ -205,8 +227,8 @@ def gemeente_task(settings: Settings, options: TaskOptions) -> dict[str, Any]:
     folder = slug(naam)
     out: dict[str, Any] = {"code": code, "naam": naam, "status": "fout", "reden": "", "map": folder,
                            "worker": f"{os.uname().nodename}:{os.getpid()}"}
-    t_start = time.perf_counter()
-    with _captured_warnings() as warnings:
+    t_start, cpu_start = time.perf_counter(), time.thread_time()
+    with _captured_warnings() as warnings, _RssSampler() as rss:
         try:
             inputs = load_offline(
                 settings, raw_dir=Path(options.raw_dir),
@@ -235,7 +257,8 @@ def gemeente_task(settings: Settings, options: TaskOptions) -> dict[str, Any]:
             log.debug("gemeente %s mislukt", code, exc_info=True)
     out["waarschuwingen"] = list(warnings)
     out["tijd_s"] = round(time.perf_counter() - t_start, 3)
-    out["piek_geheugen_mb"] = round(_peak_rss_mb(), 1)
+    out["cpu_s"] = round(time.thread_time() - cpu_start, 3)
+    out["piek_geheugen_mb"] = round(rss.peak / 2**20, 1)
     return out
 
 
@@ -243,9 +266,9 @@ def fill_cache_task(tiles: list[tuple[Any, Path]], cache_dir: str) -> dict[str, 
     """Decode a chunk of tiles into the shared cache (see :func:`.osm_tiles.fill_tile_cache`)."""
     from .sources.osm_tiles import fill_tile_cache
 
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.thread_time()
     counts = fill_tile_cache(tiles, cache_dir)
-    return {**counts, "tijd_s": time.perf_counter() - t0}
+    return {**counts, "tijd_s": time.perf_counter() - t0, "cpu_s": time.thread_time() - c0}
 
 
 # ----------------------------------------------------------------------------- the check
@@ -409,6 +432,7 @@ def run_regio(
         chunks = _chunks(tile_list, 4 * n_workers)
         futures = client.map(fill_cache_task, chunks, cache_dir=str(tile_cache), pure=False)
         counts = {"gedecodeerd": 0, "uit_cache": 0, "leeg": 0}
+        task_s = task_cpu = 0.0
         from distributed import as_completed
 
         with tqdm(total=len(tile_list), desc="Tiles decoderen", unit="tile", disable=not progress) as bar:
@@ -416,10 +440,12 @@ def run_regio(
                 res = fut.result()
                 for k in counts:
                     counts[k] += res[k]
+                task_s += res["tijd_s"]
+                task_cpu += res["cpu_s"]
                 bar.update(res["gedecodeerd"] + res["uit_cache"] + res["leeg"])
         timings["tiles_decoderen"] = time.perf_counter() - t0
         tiles_info = {"nodig": len(tile_list), **counts, "tijd_s": round(timings["tiles_decoderen"], 3),
-                      "cache": str(tile_cache)}
+                      "taaktijd_s": round(task_s, 3), "cpu_s": round(task_cpu, 3), "cache": str(tile_cache)}
         log.info("tiles: %d nodig, %d gedecodeerd, %d uit de cache, %d leeg (%.1f s)", len(tile_list),
                  counts["gedecodeerd"], counts["uit_cache"], counts["leeg"], timings["tiles_decoderen"])
 
@@ -559,8 +585,10 @@ def regio_text(result: RegioResult, *, norm_m: float, suffix: str = "") -> str:
     if "zonder_voorzieningen" in g:
         for code, text in g["zonder_voorzieningen"].items():
             if text:
+                drie_a = [c for c in ("supermarkt", "apotheek", "huisarts") if c in text.split(", ")]
                 lines.append(f"Let op: {g.loc[code, 'naam']} heeft in de gegevens geen {text} in of bij de gemeente; "
-                             "afstanden daarheen ontbreken en aandelen die ze nodig hebben zijn 0 %.")
+                             "afstanden daarheen ontbreken" + (", en het aandeel met de drie A's is daardoor 0 %"
+                                                              if drie_a else "") + ".")
     lines += ["", "Adrespunten per CBS-woning (woningvoorraad 2024): "
               + ("geen gemeente wijkt af." if not len(flagged) else
                  "afwijkend: " + "; ".join(g.loc[c, "ratio_toelichting"] for c in flagged))]

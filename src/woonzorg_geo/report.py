@@ -81,7 +81,7 @@ def svg_map(
         els.append(f'<path d="{path(g)}" fill="{colour}" stroke="#555" stroke-width="0.8">'
                    f'<title>{html.escape(str(b.get("naam")))}: focus {html.escape(str(b.get("focus")))}</title></path>')
     els.append(f'<path d="{path(wijk_geom.simplify(5.0))}" fill="none" stroke="#000" stroke-width="2"/>')
-    for _, v in vz.iterrows():
+    for _, v in vz.cx[x0:x1, y0:y1].iterrows():  # only those in the drawing (as the check below)
         colour = CATEGORY_COLOURS.get(v["categorie"])
         if colour is None:
             continue
