@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from woonzorg_geo.catalogue import code_of, load_catalogue, normalise_name, resolve_gemeente, settings_for
+from woonzorg_geo.catalogue import (
+    code_of,
+    load_catalogue,
+    normalise_name,
+    resolve_gemeente,
+    settings_for,
+)
 from woonzorg_geo.config import load_settings
 from woonzorg_geo.errors import SettingsError
 
@@ -89,8 +95,8 @@ def test_own_settings_file_for_a_gemeente_outside_the_catalogue(tmp_path):
         ('[gemeenten.GM0001]\nnaam = "X"\ngemeentegrens = "a"\nbuurten = "b"\nwijken = "c"\ngemeente_vorm = "wijken"\n',
          "gemeente_vorm: 'wijken'"),
         ('[gemeenten.Emmen]\nnaam = "X"\ngemeentegrens = "a"\nbuurten = "b"\nwijken = "c"\n', "geen gemeentecode"),
-        ('[gemeenten.GM0001]\nnaam = "X"\ngemeentegrens = "a"\nbuurten = "b"\nwijken = "c"\n'
-         '[provincies.p]\nnaam = "P"\ngemeenten = ["GM0002"]\n', r"onbekende gemeente\(n\) \['GM0002'\]"),
+        (('[gemeenten.GM0001]\nnaam = "X"\ngemeentegrens = "a"\nbuurten = "b"\nwijken = "c"\n'
+          '[provincies.p]\nnaam = "P"\ngemeenten = ["GM0002"]\n'), r"onbekende gemeente\(n\) \['GM0002'\]"),
     ],
 )
 def test_bad_catalogue_is_refused(tmp_path, text, message):

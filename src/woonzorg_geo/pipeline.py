@@ -394,6 +394,10 @@ def _manifest(a: Analysis) -> dict[str, Any]:
     s = a.settings
     data = {key: {"pad": str(path), **{k: CATALOGUE[key][k] for k in ("bron", "datum") if key in CATALOGUE}}
             for key, path in a.inputs.paths.items()}
+    if s.data.gemeente_vorm == "buurten" and "gemeentegrens" in data:
+        # a coarse boundary from the CBS files, only compared with the buurten (see load_areas)
+        data["gemeentegrens"].update(bron=CATALOGUE["buurten"]["bron"], datum=CATALOGUE["buurten"]["datum"],
+                                     gebruik="alleen ter controle: de gemeente is de vereniging van haar buurten")
     return {
         "programma": f"woonzorg_geo {__version__}",
         "gemaakt": datetime.now(timezone.utc).isoformat(timespec="seconds"),

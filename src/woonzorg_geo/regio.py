@@ -24,7 +24,7 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import geopandas as gpd
 import numpy as np
@@ -135,7 +135,7 @@ class _RssSampler:
         while not self._stop.wait(self._interval):
             self.peak = max(self.peak, self._proc.memory_info().rss)
 
-    def __enter__(self) -> _RssSampler:
+    def __enter__(self) -> Self:
         self._thread.start()
         return self
 
@@ -250,9 +250,9 @@ def gemeente_task(settings: Settings, options: TaskOptions) -> dict[str, Any]:
                            balance=balance_classes(o.balans_grenzen, o.balans_labels))
                 timings["kaarten"] = round(time.perf_counter() - t0, 3)
             g, w = regional_rows(a)
-            out.update(status="ok", gemeente=g, wijken=w, adressen=int(len(a.adressen)),
+            out.update(status="ok", gemeente=g, wijken=w, adressen=len(a.adressen),
                        knopen=int(a.network.n_nodes), segmenten=int(a.network.n_edges), tijden_s=timings)
-        except Exception as exc:  # noqa: BLE001 - reported with the gemeente, the others go on
+        except Exception as exc:
             out["reden"] = _reason(exc)
             log.debug("gemeente %s mislukt", code, exc_info=True)
     out["waarschuwingen"] = list(warnings)
@@ -538,8 +538,8 @@ def write_regio(
         (tmp / "regio.json").write_text(json.dumps(doc, indent=2, ensure_ascii=False, default=_json_default),
                                         encoding="utf-8")
         if maps and len(result.gemeenten):
-            from .maps.regio import regio_map
             from .maps.layers import save_map
+            from .maps.regio import regio_map
 
             links = {t["code"]: f"../{t['map']}/maps/{slug(t['naam'])}_bereikbaarheid.html"
                      for t in result.tasks if t["status"] == "ok"}

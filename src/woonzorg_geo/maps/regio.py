@@ -21,7 +21,7 @@ def regio_map(
     *,
     naam: str,
     norm_m: float,
-    links: Mapping[str, str] = {},  # noqa: B006 - read only
+    links: Mapping[str, str] = {},
     offline: bool | None = None,
 ) -> folium.Map:
     """The regional map: wijken and gemeenten coloured by ``column``, each gemeente's own map linked.

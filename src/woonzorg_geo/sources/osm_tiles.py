@@ -283,7 +283,7 @@ def _decode_cached(
             continue
         try:
             with target.open("rb") as fh:
-                out[layer] = pickle.load(fh)  # noqa: S301 - our own cache, keyed by content hash
+                out[layer] = pickle.load(fh)  # our own cache, keyed by position and content hash
         except (FileNotFoundError, EOFError, pickle.UnpicklingError):
             todo.append(layer)
     if todo:
