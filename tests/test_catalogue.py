@@ -111,3 +111,19 @@ def test_gemeente_vorm_is_a_checked_setting(tmp_path):
     toml.write_text('[data]\ngemeente_vorm = "provincie"\n', encoding="utf-8")
     with pytest.raises(SettingsError, match="data.gemeente_vorm"):
         load_settings(toml)
+
+
+def test_slivers_between_buurten_are_filled_enclaves_kept():
+    """Borger-Odoorn's 3-decimal buurten leave a 0.75 m² gap: no address may fall out of every gemeente."""
+    import shapely
+
+    from woonzorg_geo.datasets import _fill_slivers
+
+    outer = shapely.box(0, 0, 1000, 1000)
+    sliver = shapely.box(100, 100, 101, 100.75)  # 0.75 m²
+    enclave = shapely.box(500, 500, 600, 600)  # 1 ha
+    shape = outer.difference(sliver).difference(enclave)
+    filled = _fill_slivers(shape, max_m2=100.0)
+    assert len(filled.interiors) == 1
+    assert filled.area == pytest.approx(outer.area - enclave.area)
+    assert _fill_slivers(outer, max_m2=100.0) is outer

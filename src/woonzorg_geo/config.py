@@ -91,6 +91,7 @@ class PlausibilitySettings:
     max_aandeel_ver: float = 0.5
     max_aandeel_buiten_buurt: float = 0.02
     tegel_rand_m: float = 25.0
+    gat_vullen_m2: float = 100.0
 
 
 @dataclass(frozen=True)
@@ -331,6 +332,8 @@ def validate_settings(settings: Settings, *, known_categories: Collection[str] |
            f"onbekende waarde {settings.data.gemeente_vorm!r}", f"kies uit {', '.join(GEMEENTE_VORMEN)}")
     pl = settings.plausibiliteit
     _check(0 < pl.max_afstand_km, f"{w}:plausibiliteit.max_afstand_km", "moet > 0 zijn", "bijv. 30")
+    _check(0 <= pl.gat_vullen_m2 <= 1e6, f"{w}:plausibiliteit.gat_vullen_m2",
+           f"{pl.gat_vullen_m2} ligt niet tussen 0 en 1.000.000 m²", "bijv. 100")
     _check(0 <= pl.tegel_rand_m <= 500, f"{w}:plausibiliteit.tegel_rand_m",
            f"{pl.tegel_rand_m} ligt niet tussen 0 en 500 m", "bijv. 25")
     for key in ("max_aandeel_ver", "max_aandeel_buiten_buurt"):

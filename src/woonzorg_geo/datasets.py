@@ -228,12 +228,29 @@ def load_areas(
     if settings.data.gemeente_vorm == "buurten":
         log.info("gemeente %s begrensd door de vereniging van haar %d buurten (%s); de gemeentegrens (%s) "
                  "diende als controle", code, len(buurten), paths["buurten"], paths["gemeentegrens"])
-        gemeente = gpd.GeoDataFrame(geometry=[buurten.union_all()], crs=buurten.crs)
+        shape = _fill_slivers(buurten.union_all(), max_m2=settings.plausibiliteit.gat_vullen_m2)
+        gemeente = gpd.GeoDataFrame(geometry=[shape], crs=buurten.crs)
     else:
         gemeente = gpd.GeoDataFrame(geometry=[gemeente.union_all()], crs=gemeente.crs)
     gemeente.index = pd.Index([code], name="code")
     gemeente["naam"] = settings.gemeente.naam
     return gemeente, buurten, wijken
+
+
+def _fill_slivers(shape: shapely.Geometry, *, max_m2: float) -> shapely.Geometry:
+    """``shape`` without holes smaller than ``max_m2``: gaps between generalised buurten, not enclaves."""
+    polys = []
+    filled = 0
+    for poly in shapely.get_parts(shape):
+        if poly.geom_type != "Polygon":
+            continue
+        keep = [r for r in poly.interiors if shapely.Polygon(r).area >= max_m2]
+        filled += len(poly.interiors) - len(keep)
+        polys.append(shapely.Polygon(poly.exterior, keep))
+    if not filled:
+        return shape
+    log.info("%d gat(en) kleiner dan %.0f m² tussen de buurten gevuld", filled, max_m2)
+    return polys[0] if len(polys) == 1 else shapely.MultiPolygon(polys)
 
 
 def tile_bbox(gemeente: gpd.GeoDataFrame, settings: Settings) -> tuple[float, float, float, float]:
