@@ -89,11 +89,15 @@ def test_table_keeps_every_row_and_index(osm, pc4):
 
 @pytest.mark.realdata
 def test_real_gp_list_geocoded_to_address(assen_inputs):
+    # every practice of the list is geocoded; those in Assen or within the network margin are kept
     gp = assen_inputs.huisartsen
-    assert len(gp) == 18
-    n = int((gp["geocode_precisie"] == "adres").sum())
-    assert n >= 15, gp[["adres", "geocode_precisie"]]
-    assert gp.loc[gp["geocode_precisie"] == "adres"].within(assen_inputs.gemeente.union_all()).all()
+    shape = assen_inputs.gemeente.union_all()
+    inside = gp.loc[gp["in_gemeente"]]
+    assert len(inside) == 18 and (inside["stad"] == "Assen").all()
+    assert gp.loc[~gp["in_gemeente"]].distance(shape).between(0.0, 2000.0).all()  # the margin (netwerk.margin_m)
+    n = int((inside["geocode_precisie"] == "adres").sum())
+    assert n >= 15, inside[["adres", "geocode_precisie"]]
+    assert inside.loc[inside["geocode_precisie"] == "adres"].within(shape).all()
     # practices in one building land on one point
     thorbecke = gp.loc[gp["adres"] == "Thorbeckelaan 199"]
     assert thorbecke.geometry.nunique() == 1 and len(thorbecke) == 3

@@ -31,6 +31,13 @@ def _settings(args: argparse.Namespace):  # noqa: ANN202
     return load_settings(args.instellingen)
 
 
+def _gemeente_settings(args: argparse.Namespace):  # noqa: ANN202
+    """The settings for ``--gemeente``: the settings' own gemeente, else one of the offline catalogue."""
+    from .catalogue import resolve_gemeente
+
+    return resolve_gemeente(_settings(args), getattr(args, "gemeente", None))
+
+
 def _raw_dir(args: argparse.Namespace) -> Path | None:
     return Path(args.data) if args.data else None
 
@@ -121,12 +128,7 @@ def cmd_analyse(args: argparse.Namespace) -> int:
     check_output_dir(args.out, option="--out")
     if not args.geen_kaarten:
         check_output_dir(args.kaarten, option="--kaarten")
-    settings = _settings(args)
-    if args.gemeente and args.gemeente.lower() not in (settings.gemeente.naam.lower(), settings.gemeente.code.lower()):
-        raise WoonzorgError(
-            f"gemeente {args.gemeente!r} komt niet overeen met de instellingen ({settings.gemeente.naam}, "
-            f"{settings.gemeente.code}); geef een instellingenbestand voor deze gemeente op met --instellingen"
-        )
+    settings = _gemeente_settings(args)
     profiles = _profiles(settings, args.profiel)  # fails fast on an unknown profile
     t0 = time.perf_counter()
     online = True if args.online else None
@@ -151,6 +153,64 @@ def cmd_analyse(args: argparse.Namespace) -> int:
     print(f"{len(files)} bestanden geschreven in {args.out} ({number(time.perf_counter() - t0, 1)} s):")
     for f in files:
         print(f"  {f}")
+    return 0
+
+
+def cmd_regio(args: argparse.Namespace) -> int:
+    """Run many gemeenten at once on Dask and write the regional tables and map."""
+    from .catalogue import load_catalogue, resolve_gemeente
+    from .config import find_raw_dir
+    from .io import output_lock
+    from .regio import regio_text, run_regio, write_regio
+
+    out = check_output_dir(args.out, option="--out")
+    if args.tegelcache:
+        check_output_dir(args.tegelcache, option="--tegelcache")
+    if args.workers is not None and args.workers < 1:
+        raise WoonzorgError(f"--workers moet minstens 1 zijn, kreeg {args.workers}")
+    settings = _settings(args)
+    catalogue = load_catalogue(args.catalogus) if args.catalogus else load_catalogue()
+    if args.gemeenten:
+        names = [n.strip() for n in args.gemeenten.split(",") if n.strip()]
+        if not names:
+            raise WoonzorgError("--gemeenten is leeg; noem gemeenten als GM0106,GM0114 of Assen,Emmen")
+        chosen = [resolve_gemeente(settings, n, catalogue=catalogue) for n in names]
+        provs = {catalogue.get(s.gemeente.code).provincie for s in chosen if catalogue.get(s.gemeente.code)}
+        naam = provs.pop() if len(provs) == 1 else "regio"
+    else:
+        own = catalogue.get(settings.gemeente.code)
+        prov = args.provincie or (own.provincie if own else "")
+        if not prov:
+            raise WoonzorgError("geef --provincie NAAM of --gemeenten GM0106,GM0114,... op")
+        chosen = [resolve_gemeente(settings, e.code, catalogue=catalogue) for e in catalogue.provincie(prov)]
+        naam = next(iter(catalogue.provincies[k][0] for k in catalogue.provincies
+                         if catalogue.provincies[k][0].lower() == prov.lower()), prov)
+    codes = [s.gemeente.code for s in chosen]
+    if len(set(codes)) < len(codes):
+        raise WoonzorgError(f"--gemeenten noemt een gemeente twee keer: {', '.join(codes)}")
+    raw = _raw_dir(args) or find_raw_dir(settings)
+    profiles = None if args.profiel in (None, "beide") else [args.profiel]
+    offline = True if args.offline else None
+    with output_lock(out):
+        result = run_regio(
+            chosen, naam=naam, raw_dir=raw, out_dir=out, scheduler=args.scheduler,
+            workers=args.workers or settings.regio.workers, tile_cache=Path(args.tegelcache) if args.tegelcache else None,
+            profiles=profiles, maps=not args.geen_kaarten, rasters=not args.geen_rasters, offline=offline,
+            progress=not args.stil, settings=settings.regio,
+        )
+        files = write_regio(result, out, norm_m=settings.bereikbaarheid.norm_m, maps=not args.geen_kaarten,
+                            offline=offline)
+    print(regio_text(result, norm_m=settings.bereikbaarheid.norm_m))
+    print(f"{len(files)} regiobestanden geschreven in {out}; per gemeente een eigen map:")
+    for f in files:
+        print(f"  {f}")
+    for t in result.tasks:
+        if t["status"] == "ok":
+            print(f"  {out / t['map']}/")
+    if result.failures:
+        print(f"{len(result.failures)} van de {len(result.tasks)} gemeenten mislukt (zie regio.csv, kolom 'reden').",
+              file=sys.stderr)
+        return 3
     return 0
 
 
@@ -307,7 +367,8 @@ def build_parser() -> argparse.ArgumentParser:
         "analyse",
         help="de hele keten: netwerk, bereikbaarheid per adres, per buurt en wijk, kaarten en samenvatting",
     )
-    p.add_argument("--gemeente", help="naam of code van de gemeente (ter controle; standaard uit de instellingen)")
+    p.add_argument("--gemeente", help="naam of code van de gemeente, bijv. Emmen of GM0114 (standaard: uit de "
+                                      "instellingen, Assen); de 12 gemeenten van Drenthe werken zonder instellingenbestand")
     p.add_argument("--profiel", default="beide", metavar="PROFIEL",
                    help="looptempo: de naam van een profiel uit [profielen] van de instellingen (meerdere: "
                         "met komma's, het eerste is het hoofdprofiel), of 'beide'/'alle' voor alle profielen "
@@ -322,6 +383,39 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--indicatoren", action="append", metavar="BESTAND",
                    help="extra indicatorentabel (CSV of GeoPackage met kolom 'code' = CBS-code); mag vaker")
     p.set_defaults(func=cmd_analyse)
+
+    p = sub.add_parser(
+        "regio",
+        help="veel gemeenten in één keer (Dask): per gemeente de hele keten, plus tabellen en een kaart van de regio",
+        description=(
+            "Draait 'analyse' voor elke gemeente van een provincie of lijst, elk als taak op een Dask-cluster "
+            "(standaard lokaal; --scheduler voor een bestaand cluster). Schrijft OUT/regio.gpkg (lagen gemeenten "
+            "en wijken), OUT/regio.csv, OUT/maps/<provincie>_bereikbaarheid.html en per gemeente een eigen map. "
+            "Een gemeente die mislukt wordt met de reden gemeld; de andere lopen door (exitcode 3)."
+        ),
+    )
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("--provincie", help="alle gemeenten van deze provincie uit de catalogus (standaard: Drenthe, "
+                                           "de provincie van de ingestelde gemeente)")
+    which.add_argument("--gemeenten", metavar="LIJST", help="gemeenten, gescheiden door komma's: codes of namen, "
+                                                            "bijv. GM0106,GM0114 of Assen,Emmen")
+    p.add_argument("--out", default="output_regio", metavar="MAP", help="uitvoermap (standaard: output_regio/)")
+    p.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                   help="adres van een bestaande Dask-scheduler (standaard: een lokaal cluster op deze machine)")
+    p.add_argument("--workers", type=int, metavar="N",
+                   help="aantal processen van het lokale cluster (standaard: [regio] workers, 0 = één per kern)")
+    p.add_argument("--profiel", choices=["standaard", "senior", "beide"], default="beide",
+                   help="looptempo (standaard: beide)")
+    p.add_argument("--geen-rasters", action="store_true",
+                   help="geen loopafstandsvlakken: geen GeoTIFFs en geen laag servicegebieden (sneller)")
+    p.add_argument("--geen-kaarten", action="store_true", help="geen kaarten schrijven")
+    p.add_argument("--offline", action="store_true", help="kaarten zonder achtergrondkaart")
+    p.add_argument("--tegelcache", metavar="MAP",
+                   help="map voor de gedecodeerde vector tiles, te hergebruiken door volgende runs "
+                        "(standaard: OUT/.tegelcache)")
+    p.add_argument("--catalogus", metavar="TOML", help="eigen catalogus van gemeenten en hun bestanden "
+                                                       "(standaard: ingebouwd, de 12 gemeenten van Drenthe)")
+    p.set_defaults(func=cmd_regio)
 
     p = sub.add_parser("kaarten", help="de kaarten opnieuw maken uit een bestaande uitvoermap van 'analyse'")
     p.add_argument("--uit", default="output", metavar="MAP", help="uitvoermap van analyse (standaard: output/)")

@@ -18,6 +18,8 @@ from .errors import MissingDataError, SettingsError
 
 DEFAULT_SETTINGS = "instellingen.toml"
 DEFAULT_CATEGORIES = "voorzieningen.toml"
+#: What delimits the gemeente (see ``[data] gemeente_vorm`` in the settings).
+GEMEENTE_VORMEN = ("gemeentegrens", "buurten")
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,7 @@ class DataSettings:
     huisartsen_postcode: str = "postcode"
     huisartsen_plaats: str = "stad"
     huisartsen_naam: str = "naam"
+    gemeente_vorm: str = "gemeentegrens"
 
 
 @dataclass(frozen=True)
@@ -126,6 +129,18 @@ class PlausibilitySettings:
     max_afstand_km: float = 100.0
     max_aandeel_ver: float = 0.5
     max_aandeel_buiten_buurt: float = 0.02
+    tegel_rand_m: float = 25.0
+    gat_vullen_m2: float = 100.0
+
+
+@dataclass(frozen=True)
+class RegioSettings:
+    """Runs of many gemeenten at once (``woonzorg-geo regio``)."""
+
+    ratio_max_z: float = 3.5
+    ratio_min_afwijking: float = 0.05
+    ratio_min_gemeenten: int = 5
+    workers: int = 0
 
 
 @dataclass(frozen=True)
@@ -362,6 +377,7 @@ class Settings:
     locaties: SiteSettings = field(default_factory=SiteSettings)
     plausibiliteit: PlausibilitySettings = field(default_factory=PlausibilitySettings)
     online: OnlineSettings = field(default_factory=OnlineSettings)
+    regio: RegioSettings = field(default_factory=RegioSettings)
     source: str = "<standaard>"
 
     def profile(self, name: str) -> Profile:
@@ -460,8 +476,14 @@ def validate_settings(settings: Settings, *, known_categories: Collection[str] |
     _check(1 <= ras.cell_m <= 1000, f"{w}:raster.cell_m", f"{ras.cell_m} ligt niet tussen 1 en 1000 m", "bijv. 25")
     _check(0 < ras.max_snap_m <= 2000, f"{w}:raster.max_snap_m", f"{ras.max_snap_m} ligt niet tussen 0 en 2000 m",
            "bijv. 150")
+    _check(settings.data.gemeente_vorm in GEMEENTE_VORMEN, f"{w}:data.gemeente_vorm",
+           f"onbekende waarde {settings.data.gemeente_vorm!r}", f"kies uit {', '.join(GEMEENTE_VORMEN)}")
     pl = settings.plausibiliteit
     _check(0 < pl.max_afstand_km, f"{w}:plausibiliteit.max_afstand_km", "moet > 0 zijn", "bijv. 30")
+    _check(0 <= pl.gat_vullen_m2 <= 1e6, f"{w}:plausibiliteit.gat_vullen_m2",
+           f"{pl.gat_vullen_m2} ligt niet tussen 0 en 1.000.000 m²", "bijv. 100")
+    _check(0 <= pl.tegel_rand_m <= 500, f"{w}:plausibiliteit.tegel_rand_m",
+           f"{pl.tegel_rand_m} ligt niet tussen 0 en 500 m", "bijv. 25")
     for key in ("max_aandeel_ver", "max_aandeel_buiten_buurt"):
         val = getattr(pl, key)
         _check(0 <= val <= 1, f"{w}:plausibiliteit.{key}", f"{val} ligt niet tussen 0 en 1", "een aandeel, bijv. 0.02")
@@ -475,6 +497,18 @@ def validate_settings(settings: Settings, *, known_categories: Collection[str] |
            "de wachttijd voor de tweede poging in seconden, bijv. 1")
     _check(0 <= on.max_wachttijd_s <= 3600, f"{w}:online.max_wachttijd_s",
            f"{on.max_wachttijd_s} ligt niet tussen 0 en 3600 s", "bijv. 60")
+    _validate_regio(settings)
+
+
+def _validate_regio(settings: Settings) -> None:
+    w, r = settings.source, settings.regio
+    _check(r.ratio_max_z > 0, f"{w}:regio.ratio_max_z", f"{r.ratio_max_z} moet > 0 zijn", "bijv. 3.5")
+    _check(0 <= r.ratio_min_afwijking <= 1, f"{w}:regio.ratio_min_afwijking",
+           f"{r.ratio_min_afwijking} ligt niet tussen 0 en 1", "bijv. 0.05")
+    _check(r.ratio_min_gemeenten >= 2, f"{w}:regio.ratio_min_gemeenten", f"{r.ratio_min_gemeenten} is te klein",
+           "minstens 2, bijv. 5")
+    _check(0 <= r.workers <= 1024, f"{w}:regio.workers", f"{r.workers} ligt niet tussen 0 en 1024",
+           "0 (één per processorkern) of een aantal")
 
 
 def read_toml(path: Path) -> dict[str, Any]:
@@ -560,6 +594,7 @@ def load_settings(path: str | Path | None = None) -> Settings:
         locaties=_build_sites(table["locaties"], f"{where}:locaties"),
         plausibiliteit=build_settings(PlausibilitySettings, table["plausibiliteit"], f"{where}:plausibiliteit"),
         online=build_settings(OnlineSettings, table["online"], f"{where}:online"),
+        regio=build_settings(RegioSettings, table["regio"], f"{where}:regio"),
         source=where,
     )
     _check_indicator_profiles(settings, where)

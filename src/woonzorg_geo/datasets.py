@@ -10,6 +10,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
+import shapely
 
 from . import RD_NEW, WGS84
 from .config import Settings, find_raw_dir, load_category_rules, validate_settings
@@ -166,12 +167,24 @@ def offline_geocoder(osm: OSMData, *, pc4_path: Path | None) -> Callable[[str, s
 
 
 def geocode_huisartsen(
-    settings: Settings, path: Path, *, geocoder: Callable[[str, str | None], dict[str, object]]
+    settings: Settings,
+    path: Path,
+    *,
+    geocoder: Callable[[str, str | None], dict[str, object]],
+    area: shapely.Geometry | None = None,
+    margin_m: float = 0.0,
 ) -> gpd.GeoDataFrame:
-    """Read the GP address list, keep the gemeente's place name, geocode it with ``geocoder``."""
+    """Read the GP address list, geocode it with ``geocoder`` and keep the practices near the gemeente.
+
+    With ``area`` (EPSG:28992), every practice of the list is geocoded and those inside ``area``
+    or within ``margin_m`` of it are kept: a gemeente's practices lie in many places (kernen), and
+    a home near the border may use the practice across it. Column ``in_gemeente`` says which lie
+    inside. Without ``area`` (the online path, where every row is a request), only the rows whose
+    place (``huisartsen_plaats``) is the gemeente's name are geocoded.
+    """
     d = settings.data
     table = read_csv_checked(path, what="huisartsenlijst", columns=[d.huisartsen_adres, d.huisartsen_naam])
-    if d.huisartsen_plaats and d.huisartsen_plaats in table:
+    if area is None and d.huisartsen_plaats and d.huisartsen_plaats in table:
         table = table.loc[table[d.huisartsen_plaats].str.strip().str.lower() == settings.gemeente.naam.lower()]
     out = geocode.geocode_table(
         table,
@@ -180,6 +193,16 @@ def geocode_huisartsen(
         postcode_col=d.huisartsen_postcode if d.huisartsen_postcode in table else None,
         source=str(path),
     )
+    if area is not None:
+        geoms = out.geometry.to_numpy()
+        placed = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+        near = placed & shapely.intersects(geoms, area.buffer(margin_m) if margin_m > 0 else area)
+        log.info(
+            "huisartsenlijst: %d van de %d praktijken liggen in de gemeente of binnen %.0f m ervan "
+            "(%d niet te plaatsen)", int(near.sum()), len(out), margin_m, int((~placed).sum()),
+        )
+        out = out.loc[near].copy()
+        out["in_gemeente"] = shapely.intersects(out.geometry.to_numpy(), area)
     return out.rename(columns={d.huisartsen_naam: "naam"}) if d.huisartsen_naam != "naam" else out
 
 
@@ -227,6 +250,56 @@ def check_point_sources(
                               max_share=pl.max_aandeel_ver)
 
 
+def load_areas(
+    settings: Settings, *, paths: dict[str, Path] | None = None, raw_dir: Path | None = None
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """The gemeente, its buurten and its wijken (EPSG:28992), from the files in the settings.
+
+    The gemeente is its gemeentegrens, or with ``data.gemeente_vorm = "buurten"`` the union of
+    its buurten (the gemeentegrens is then only compared with them, see :func:`check_areas_overlap`).
+    """
+    paths = paths if paths is not None else resolve_paths(settings, raw_dir=raw_dir)
+    for key in ("gemeentegrens", "buurten", "wijken"):
+        if key not in paths:
+            raise DataFileError(settings.source, f"geen bestand ingesteld voor {key}", field=f"data.{key}")
+    code = settings.gemeente.code
+    gemeente = cbs.read_boundary(paths["gemeentegrens"], code=code)
+    buurten = cbs.read_areas(paths["buurten"], level="buurt", gemeentecode=code)
+    wijken = cbs.wijken_from_buurten(buurten, cbs.read_areas(paths["wijken"], level="wijk", gemeentecode=code))
+    check_areas_overlap(gemeente, buurten, paths=paths)
+    if settings.data.gemeente_vorm == "buurten":
+        log.info("gemeente %s begrensd door de vereniging van haar %d buurten (%s); de gemeentegrens (%s) "
+                 "diende als controle", code, len(buurten), paths["buurten"], paths["gemeentegrens"])
+        shape = _fill_slivers(buurten.union_all(), max_m2=settings.plausibiliteit.gat_vullen_m2)
+        gemeente = gpd.GeoDataFrame(geometry=[shape], crs=buurten.crs)
+    else:
+        gemeente = gpd.GeoDataFrame(geometry=[gemeente.union_all()], crs=gemeente.crs)
+    gemeente.index = pd.Index([code], name="code")
+    gemeente["naam"] = settings.gemeente.naam
+    return gemeente, buurten, wijken
+
+
+def _fill_slivers(shape: shapely.Geometry, *, max_m2: float) -> shapely.Geometry:
+    """``shape`` without holes smaller than ``max_m2``: gaps between generalised buurten, not enclaves."""
+    polys = []
+    filled = 0
+    for poly in shapely.get_parts(shape):
+        if poly.geom_type != "Polygon":
+            continue
+        keep = [r for r in poly.interiors if shapely.Polygon(r).area >= max_m2]
+        filled += len(poly.interiors) - len(keep)
+        polys.append(shapely.Polygon(poly.exterior, keep))
+    if not filled:
+        return shape
+    log.info("%d gat(en) kleiner dan %.0f m² tussen de buurten gevuld", filled, max_m2)
+    return polys[0] if len(polys) == 1 else shapely.MultiPolygon(polys)
+
+
+def tile_bbox(gemeente: gpd.GeoDataFrame, settings: Settings) -> tuple[float, float, float, float]:
+    """The lon/lat box of the tiles a run of this gemeente reads (the gemeente plus the network margin)."""
+    return _bbox_lonlat(gemeente, margin_m=settings.netwerk.margin_m)
+
+
 def load_offline(
     settings: Settings,
     *,
@@ -234,12 +307,18 @@ def load_offline(
     categories_path: str | Path | None = None,
     extra_osm_layers: tuple[str, ...] = (),
     progress: bool = False,
+    tile_cache: Path | None = None,
 ) -> Inputs:
     """Load every input of a run from the local files named in the settings.
 
     Optional sources (GTFS, CHB, GP list, PC4) that are not configured are skipped; required ones
     (gemeentegrens, buurten, wijken, OSM tiles) must be configured. Every configured file must exist
     (except the PC4 centroids): one error lists all that are missing, before anything is read.
+
+    The gemeente is delimited by ``data.gemeente_vorm``: its gemeentegrens, or the union of its
+    buurten (when the only gemeentegrens at hand is coarser than the buurten; the gemeentegrens
+    is then compared with the buurten as a check). ``tile_cache`` is a folder of decoded vector
+    tiles shared by several runs (see :func:`.osm_tiles.read_tiles`).
     """
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
@@ -249,13 +328,8 @@ def load_offline(
         if key not in paths:
             raise DataFileError(settings.source, f"geen bestand ingesteld voor {key}", field=f"data.{key}")
     require_files(paths, raw_dir=base)
+    gemeente, buurten, wijken = load_areas(settings, paths=paths)
     code = settings.gemeente.code
-    gemeente = cbs.read_boundary(paths["gemeentegrens"])
-    gemeente.index = pd.Index([code], name="code")
-    gemeente["naam"] = settings.gemeente.naam
-    buurten = cbs.read_areas(paths["buurten"], level="buurt", gemeentecode=code)
-    wijken = cbs.wijken_from_buurten(buurten, cbs.read_areas(paths["wijken"], level="wijk", gemeentecode=code))
-    check_areas_overlap(gemeente, buurten, paths=paths)
     kern = pd.DataFrame()
     if "kerncijfers" in paths:
         kern = cbs.read_kerncijfers(paths["kerncijfers"], codes=[code, *wijken.index, *buurten.index])
@@ -264,7 +338,8 @@ def load_offline(
     t0 = time.perf_counter()
     margin = settings.netwerk.margin_m
     shape = gemeente.to_crs(RD_NEW).union_all()
-    missing = check_coverage(paths["osm_tiles"], shape, crs=RD_NEW, margin_m=margin)
+    missing = check_coverage(paths["osm_tiles"], shape, crs=RD_NEW, margin_m=margin,
+                             tolerance_m=settings.plausibiliteit.tegel_rand_m)
     if missing:
         log.warning(
             "%d vector tile(s) in de rand van %.0f m rond de gemeente ontbreken (%s%s): het netwerk "
@@ -273,7 +348,7 @@ def load_offline(
         )
     osm = from_tiles(
         paths["osm_tiles"], bbox_lonlat=_bbox_lonlat(gemeente, margin_m=margin), extra_layers=extra_osm_layers,
-        progress=progress,
+        progress=progress, cache_dir=tile_cache,
     )
     osm = clip(osm, gemeente, buffer_m=margin)
     timings["osm"] = time.perf_counter() - t0
@@ -286,7 +361,8 @@ def load_offline(
     gps = None
     if "huisartsen" in paths:
         gps = geocode_huisartsen(settings, paths["huisartsen"],
-                                 geocoder=offline_geocoder(osm, pc4_path=paths.get("pc4")))
+                                 geocoder=offline_geocoder(osm, pc4_path=paths.get("pc4")), area=shape,
+                                 margin_m=margin)
     rules = parse_rules(load_category_rules(categories_path), source=str(categories_path or "standaard"))
     validate_settings(settings, known_categories=rules)
     vz = build_voorzieningen(

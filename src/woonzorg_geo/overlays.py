@@ -212,7 +212,7 @@ class BuurtClasses:
 
 
 def buurt_classes(
-    buurten: pd.DataFrame, signals: pd.DataFrame, wijk: pd.DataFrame, settings: OverlaySettings
+    buurten: pd.DataFrame, signals: pd.DataFrame | None, wijk: pd.DataFrame, settings: OverlaySettings
 ) -> pd.DataFrame:
     """Focus (hoog/midden/laag) and veerkracht (laag/midden/hoog) per buurt, with the reasons.
 
@@ -227,7 +227,15 @@ def buurt_classes(
     - veerkracht hoog: fewer vulnerable residents (afname) or a wijk balans above the middle class,
       and no negative signal of its own;
     - otherwise midden.
+
+    Without signals for this gemeente (``signals`` is ``None``) both are ``onbekend``: the absence
+    of a signal source is not the absence of signals.
     """
+    if signals is None:
+        reason = "geen buurtsignalen voor deze gemeente (geen rapport met signalen per buurt)"
+        return pd.DataFrame({"focus": "onbekend", "veerkracht": "onbekend", "focus_redenen": reason,
+                             "veerkracht_redenen": reason, "signalen": "", "signalen_toelichting": ""},
+                            index=buurten.index)
     sig = signals.groupby("buurtcode")["signaal"].apply(set)
     explain = signals.groupby("buurtcode")["toelichting"].apply(lambda s: "; ".join(dict.fromkeys(s)))
     low_label = settings.balans_labels[0]
@@ -333,9 +341,19 @@ def build_overlays(
         wijk codes join onto wijken, buurt codes onto buurten.
     """
     report: dict[str, object] = {"koppeling": {}}
-    figures = read_wijkcijfers(settings.wijkcijfers)
-    w, rep = join_indicators(wijken, figures, source=str(settings.wijkcijfers), level="wijk")
-    report["koppeling"][str(settings.wijkcijfers)] = rep  # type: ignore[index]
+    absent: list[str] = []
+    w = wijken
+    if settings.wijkcijfers:
+        figures = read_wijkcijfers(settings.wijkcijfers)
+        if figures.index.isin(wijken.index).any():
+            w, rep = join_indicators(wijken, figures, source=str(settings.wijkcijfers), level="wijk")
+            report["koppeling"][str(settings.wijkcijfers)] = rep  # type: ignore[index]
+        else:
+            log.warning("%s: geen enkele wijk van deze gemeente; deze wijkcijfers worden niet gebruikt",
+                        settings.wijkcijfers)
+            absent.append(f"wijkcijfers ({settings.wijkcijfers} hoort bij een andere gemeente)")
+    else:
+        absent.append("wijkcijfers uit een rapport van de gemeente")
     b = buurten
     for name, table in extra_tables:
         if table.index.astype(str).str.startswith("WK").any():
@@ -343,15 +361,18 @@ def build_overlays(
         else:
             b, rep = join_indicators(b, table, source=name, level="buurt")
         report["koppeling"][name] = rep  # type: ignore[index]
-    absent = absent_indicators(w, settings)
-    if absent:
-        log.warning(
-            "%d indicator(en) zonder kolom in de wijktabel, ze tellen als ontbrekend en de balans rust op "
-            "de overige: %s", len(absent), "; ".join(f"{i.kolom} ({i.label or i.kolom})" for i in absent))
-    report["ontbrekende_indicatoren"] = [i.kolom for i in absent]
+    absent_inds = absent_indicators(w, settings)
+    report["ontbrekende_indicatoren"] = [i.kolom for i in absent_inds]
     idx = wijk_indices(w, settings)
     w = w.join(idx)
-    signals = read_signals(settings.buurtsignalen)
+    signals = read_signals(settings.buurtsignalen) if settings.buurtsignalen else None
+    if signals is not None and not signals["buurtcode"].isin(buurten.index).any():
+        log.warning("%s: geen enkele buurt van deze gemeente; deze buurtsignalen worden niet gebruikt",
+                    settings.buurtsignalen)
+        absent.append(f"buurtsignalen ({settings.buurtsignalen} hoort bij een andere gemeente)")
+        signals = None
+    elif signals is None:
+        absent.append("buurtsignalen uit een rapport van de gemeente")
     classes = buurt_classes(b, signals, idx, settings)
     b = b.join(classes)
     wk = b["wijkcode"] if "wijkcode" in b else pd.Series([c[:8].replace("BU", "WK") for c in b.index], index=b.index)
@@ -365,5 +386,15 @@ def build_overlays(
         ", ".join(b.loc[(wk == code) & (b["veerkracht"] == "laag"), "naam"]) for code in w.index
     ]
     report["gevoeligheid"] = sensitivity(w, settings)
+    report["bronnen_ontbrekend"] = absent
+    report["indicatoren_ontbrekend"] = {
+        kind: [ind.label or ind.kolom for ind in getattr(settings, kind)
+               if ind.kolom not in w or w[ind.kolom].isna().all()]
+        for kind in ("draaglast", "draagkracht")
+    }
+    missing = "; ".join(f"{k}: {', '.join(v)}" for k, v in report["indicatoren_ontbrekend"].items() if v)
+    if absent or missing:
+        log.warning("overlays%s; ontbrekende indicatoren (tellen als ontbrekend, de balans rust op de "
+                    "overige): %s", f" zonder {' en '.join(absent)}" if absent else "", missing or "geen")
     return gpd.GeoDataFrame(w, geometry="geometry", crs=wijken.crs), \
         gpd.GeoDataFrame(b, geometry="geometry", crs=buurten.crs), report

@@ -147,6 +147,14 @@ def analyse(
     profiles = list(profiles or settings.profielen)
     vocab = Vocabulary.from_settings(settings, profiles=profiles)  # raises on an unknown profile
     acc_s = settings.bereikbaarheid
+    present = set(inputs.voorzieningen["categorie"])
+    absent = [c for c in acc_s.categories if c not in present]
+    if absent:
+        drie_a = [c for c in ("supermarkt", "apotheek", "huisarts") if c in absent]
+        log.warning("geen enkele voorziening in de gegevens (in of bij de gemeente) van: %s; afstanden daarheen "
+                    "ontbreken%s", ", ".join(absent),
+                    f", en het aandeel met de drie A's binnen de norm is 0 % (geen {', '.join(drie_a)})"
+                    if drie_a else "")
     t0 = time.perf_counter()
     net = build_network(inputs.osm.lines, settings=settings.netwerk)
     timings["netwerk"] = time.perf_counter() - t0
@@ -205,18 +213,16 @@ def analyse(
                        categories=vocab.key_categories, inhabitants=inh, dwellings=dw)
     timings["aggregatie"] = time.perf_counter() - t0
 
-    overlay_report: dict[str, Any] = {}
-    # the overlay indicators of this run: the norm and the profile suffixes filled in
-    settings = dataclasses.replace(settings, overlays=vocab.resolve_overlays(settings.overlays))
-    if settings.overlays.wijkcijfers:
-        from .overlays import build_overlays
+    # The overlays use the indicators this gemeente has (its report's tables where present, the
+    # computed accessibility with the norm and profile suffixes of this run filled in, --indicatoren)
+    # and name those that are missing.
+    from .overlays import build_overlays
 
-        t0 = time.perf_counter()
-        wijken, buurten, overlay_report = build_overlays(wijken, buurten, settings.overlays,
-                                                         extra_tables=extra_tables)
-        timings["overlays"] = time.perf_counter() - t0
-    else:
-        log.warning("geen wijkcijfers ingesteld (overlays.wijkcijfers): geen draagkracht/draaglast")
+    settings = dataclasses.replace(settings, overlays=vocab.resolve_overlays(settings.overlays))
+
+    t0 = time.perf_counter()
+    wijken, buurten, overlay_report = build_overlays(wijken, buurten, settings.overlays, extra_tables=extra_tables)
+    timings["overlays"] = time.perf_counter() - t0
     analysis = Analysis(settings, inputs, net, graphs, access, adressen, buurten, wijken,
                         overlay_report=overlay_report, vocabulary=vocab)
     analysis.summary = _summary(analysis, area_stats, timings)
@@ -262,10 +268,12 @@ def _summary(a: Analysis, area_stats: dict[str, int], timings: dict[str, float])
             "gevoeligheid_varianten": int(len(sens)),
             "focus_buurten": a.buurten["focus"].value_counts().to_dict() if "focus" in a.buurten else {},
             "veerkracht_buurten": a.buurten["veerkracht"].value_counts().to_dict() if "veerkracht" in a.buurten else {},
+            "bronnen_ontbrekend": a.overlay_report.get("bronnen_ontbrekend", []),
+            "indicatoren_ontbrekend": a.overlay_report.get("indicatoren_ontbrekend", {}),
         }
     return {
         "overlays": overlay,
-        "gemeente": {"code": s.gemeente.code, "naam": s.gemeente.naam},
+        "gemeente": {"code": s.gemeente.code, "naam": s.gemeente.naam, "begrensd_door": s.data.gemeente_vorm},
         "instellingen": s.source,
         "norm_m": vocab.norm,
         "hoofdprofiel": vocab.main_profile,
@@ -280,8 +288,26 @@ def _summary(a: Analysis, area_stats: dict[str, int], timings: dict[str, float])
         "adressen": int(len(a.adressen)),
         "adressen_buiten_buurt_toegekend": area_stats["buiten_buurt"],
         "voorzieningen": a.inputs.voorzieningen["categorie"].value_counts().to_dict(),
+        "categorieen_zonder_voorzieningen": [c for c in s.bereikbaarheid.categories
+                                             if c not in set(a.inputs.voorzieningen["categorie"])],
+        "huisartsenlijst": _gp_summary(a.inputs.huisartsen),
         "profielen": prof,
         "tijden_s": {k: round(v, 3) for k, v in timings.items()},
+    }
+
+
+def _gp_summary(gps: gpd.GeoDataFrame | None) -> dict[str, Any]:
+    """The GP list near the gemeente: practices inside it and how precisely they were placed."""
+    if gps is None:
+        return {}
+    inside = gps.loc[gps["in_gemeente"].astype(bool)] if "in_gemeente" in gps else gps
+    prec = inside["geocode_precisie"].value_counts().to_dict() if "geocode_precisie" in inside else {}
+    n = int(len(inside))
+    return {
+        "in_gemeente": n,
+        "in_rand": int(len(gps) - n),
+        "precisie_in_gemeente": {str(k): int(v) for k, v in prec.items()},
+        "pct_op_adres": round(100 * prec.get("adres", 0) / n, 1) if n else None,
     }
 
 
@@ -405,11 +431,15 @@ def summary_text(
     return "\n".join(lines) + "\n"
 
 
-def write_outputs(a: Analysis, out_dir: str | Path, *, rasters: bool = True) -> list[Path]:
+def write_outputs(a: Analysis, out_dir: str | Path, *, rasters: bool = True, surfaces: bool = True) -> list[Path]:
     """Write the GeoPackage, CSVs, GeoTIFFs and the summary; all or nothing.
 
     Everything is written into a staging folder first and moved into ``out_dir`` only when
     every file is complete, so a failure leaves the previous output as it was.
+
+    ``rasters=False`` leaves out the GeoTIFFs; ``surfaces=False`` also skips computing the
+    distance surfaces, and so the ``servicegebieden`` layer made from them (their cost grows with
+    the gemeente's area, not its addresses: the province run leaves them out when asked).
     """
     s = a.settings
     out_dir = Path(out_dir)
@@ -429,15 +459,16 @@ def write_outputs(a: Analysis, out_dir: str | Path, *, rasters: bool = True) -> 
             edges[f"bruikbaar_{name}"] = pg.edge_mask
         edges["eiland"] = a.graphs[a.main_profile].islands.label[a.network.u]
         layers["netwerk"] = edges
-        if rasters:
-            for name, surf in a.surfaces.items():
-                for cat, arr in surf.distance.items():
-                    write_geotiff(tmp / f"bereikbaarheid_{cat}_{name}.tif", arr, surf.grid,
-                                  description=f"loopafstand tot {cat} (m), profiel {name}")
-        layers["servicegebieden"] = a.service_areas
         summary = copy.deepcopy(a.summary)
-        for name, surf in a.surface_summary().items():
-            summary["profielen"][name]["oppervlak"] = surf
+        if surfaces:
+            if rasters:
+                for name, surf in a.surfaces.items():
+                    for cat, arr in surf.distance.items():
+                        write_geotiff(tmp / f"bereikbaarheid_{cat}_{name}.tif", arr, surf.grid,
+                                      description=f"loopafstand tot {cat} (m), profiel {name}")
+            layers["servicegebieden"] = a.service_areas
+            for name, surf in a.surface_summary().items():
+                summary["profielen"][name]["oppervlak"] = surf
         for name, frame in layers.items():
             frame.to_file(tmp / "woonzorg.gpkg", layer=name, driver="GPKG")
         if a.overlay_report:
@@ -471,6 +502,10 @@ def _manifest(a: Analysis) -> dict[str, Any]:
     s = a.settings
     data = {key: {"pad": str(path), **{k: CATALOGUE[key][k] for k in ("bron", "datum") if key in CATALOGUE}}
             for key, path in a.inputs.paths.items()}
+    if s.data.gemeente_vorm == "buurten" and "gemeentegrens" in data:
+        # a coarse boundary from the CBS files, only compared with the buurten (see load_areas)
+        data["gemeentegrens"].update(bron=CATALOGUE["buurten"]["bron"], datum=CATALOGUE["buurten"]["datum"],
+                                     gebruik="alleen ter controle: de gemeente is de vereniging van haar buurten")
     return {
         "programma": f"woonzorg_geo {__version__}",
         "gemaakt": datetime.now(timezone.utc).isoformat(timespec="seconds"),

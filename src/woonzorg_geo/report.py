@@ -82,7 +82,7 @@ def svg_map(
                    f'<title>{_fmt(b.get("naam"))}: focus {_fmt(b.get("focus"))}</title></path>')
     els.append(f'<path d="{path(wijk_geom.simplify(5.0))}" fill="none" stroke="#000" stroke-width="2"/>')
     shown = set(vocabulary.categories)
-    for _, v in vz.iterrows():
+    for _, v in vz.cx[x0:x1, y0:y1].iterrows():  # only those in the drawing (as the check below)
         if v["categorie"] not in shown:
             continue
         colour = vocabulary.colour(v["categorie"])

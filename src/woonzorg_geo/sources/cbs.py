@@ -138,11 +138,28 @@ def read_areas(
                 path, f"geen {level}en van gemeente {gemeentecode}", field=code_field,
                 fix="controleer de gemeentecode in de instellingen",
             )
+    gdf = _polygonal(gdf)
     # a 'FID' attribute clashes with the GeoPackage feature id: keep it under another name
     gdf = gdf.rename(columns={c: f"bron_{c.lower()}" for c in gdf.columns if c.lower() == "fid"})
     drop = [c for c in (code_field, name_field) if c not in ("code", "naam")]
     gdf = gdf.drop(columns=drop).set_index("code")
     return cbs_missing_to_nan(gdf)
+
+
+def _polygonal(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Areas as (Multi)Polygons: a repaired self-intersection (``make_valid``) can come back as a
+    GeometryCollection of polygons and stray lines or points, which are no part of an area."""
+    geoms = gdf.geometry.to_numpy()
+    mixed = shapely.get_type_id(geoms) == 7
+    if not mixed.any():
+        return gdf
+    fixed = geoms.copy()
+    for i in np.flatnonzero(mixed):
+        parts = [p for p in shapely.get_parts(shapely.get_parts(geoms[i])) if p.geom_type == "Polygon"]
+        fixed[i] = shapely.MultiPolygon(parts) if len(parts) > 1 else (parts[0] if parts else shapely.Polygon())
+    out = gdf.copy()
+    out[out.geometry.name] = fixed
+    return out
 
 
 def wijken_from_buurten(buurten: gpd.GeoDataFrame, wijken: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -190,11 +207,14 @@ def wijken_from_buurten(buurten: gpd.GeoDataFrame, wijken: gpd.GeoDataFrame) -> 
     return out
 
 
-def read_boundary(path: str | Path, *, crs: str = WGS84) -> gpd.GeoDataFrame:
+def read_boundary(
+    path: str | Path, *, crs: str = WGS84, code: str | None = None, code_field: str = "statcode"
+) -> gpd.GeoDataFrame:
     """Read a gemeente boundary from GeoJSON: a FeatureCollection, a Feature or a bare geometry.
 
     A bare geometry (as PDOK's WFS export of one gemeente) carries no CRS; ``crs`` says which
-    (GeoJSON's default, EPSG:4326).
+    (GeoJSON's default, EPSG:4326). A file of several gemeenten (CBS gebiedsindelingen, with
+    ``code_field``) is reduced to the feature of ``code``.
     """
     path = require_file(path, what="de gemeentegrens (GeoJSON)")
     try:
@@ -215,6 +235,14 @@ def read_boundary(path: str | Path, *, crs: str = WGS84) -> gpd.GeoDataFrame:
     gdf = check_layer(gdf, path=path, what="gemeentegrens", to_crs=RD_NEW)
     if not gdf.geom_type.isin(["Polygon", "MultiPolygon"]).all():
         raise DataFileError(path, "gemeentegrens is geen vlak", field="geometry")
+    if code is not None and code_field in gdf and (len(gdf) > 1 or (gdf[code_field] != code).any()):
+        codes = gdf[code_field].astype(str).str.strip()
+        if not (codes == code).any():
+            raise DataFileError(
+                path, f"gemeente {code} staat niet in dit bestand ({len(gdf)} gemeenten, bijv. {codes.iloc[0]})",
+                field=code_field, fix="kies het bestand met de grens van deze gemeente",
+            )
+        gdf = gdf.loc[(codes == code).to_numpy()]
     return gdf
 
 

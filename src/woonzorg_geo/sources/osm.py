@@ -66,6 +66,7 @@ def from_tiles(
     bbox_lonlat: tuple[float, float, float, float] | None = None,
     extra_layers: tuple[str, ...] = (),
     progress: bool = False,
+    cache_dir: str | Path | None = None,
 ) -> OSMData:
     """Read OSM from OpenMapTiles vector tiles (see :func:`.osm_tiles.read_tiles`)."""
     from .osm_tiles import read_tiles
@@ -75,6 +76,7 @@ def from_tiles(
         layers=("transportation", "poi", "housenumber", *extra_layers),
         bbox_lonlat=bbox_lonlat,
         progress=progress,
+        cache_dir=cache_dir,
     )
     return OSMData(
         lines=_with_columns(layers.pop("transportation"), LINE_COLUMNS),

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
+import os
+import pickle
 import re
+import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -110,7 +114,8 @@ def tiles_touching(area: shapely.Geometry, *, crs: str, zoom: int = 14) -> set[t
 
 
 def check_coverage(
-    tile_dir: str | Path, area: shapely.Geometry, *, crs: str, margin_m: float, zoom: int = 14
+    tile_dir: str | Path, area: shapely.Geometry, *, crs: str, margin_m: float, zoom: int = 14,
+    tolerance_m: float = 0.0,
 ) -> list[str]:
     """Check that the tiles cover ``area`` (and its margin).
 
@@ -118,7 +123,8 @@ def check_coverage(
     one. A missing tile that touches ``area`` itself would silently drop streets, addresses
     and voorzieningen from the answer, so it is an error; a missing tile that touches only the
     margin (``margin_m`` around ``area``, where the network reaches across the border) is
-    returned, for the caller to warn about.
+    returned, for the caller to warn about. So is a missing tile that ``area`` reaches into by
+    less than ``tolerance_m`` (a sliver of a generalised boundary across the edge of a tile set).
 
     Raises
     ------
@@ -126,7 +132,8 @@ def check_coverage(
         Naming every missing tile inside ``area``.
     """
     present = {(t.x, t.y) for t, _ in list_tiles(tile_dir, zoom=zoom)}
-    inside = tiles_touching(area, crs=crs, zoom=zoom) - present
+    core = area.buffer(-tolerance_m) if tolerance_m > 0 else area
+    inside = tiles_touching(core, crs=crs, zoom=zoom) - present
     if inside:
         names = ", ".join(f"{zoom}/{x}/{y}.pbf" for x, y in sorted(inside))
         raise DataFileError(
@@ -139,17 +146,17 @@ def check_coverage(
 
 def _lines_only(geoms: np.ndarray) -> np.ndarray:
     """Reduce geometries to (Multi)LineStrings; single-part multis become plain lines."""
+    geoms = np.asarray(geoms, dtype=object)
     out = np.empty(len(geoms), dtype=object)
-    for i, g in enumerate(geoms):
-        if g is None or g.is_empty:
-            out[i] = None
-            continue
+    types = shapely.get_type_id(geoms)
+    plain = (types == 1) & ~shapely.is_empty(geoms)
+    out[plain] = geoms[plain]
+    for i in np.flatnonzero(np.isin(types, (5, 7))):  # multi-lines and collections: part by part
+        g = geoms[i]
         parts = [p for p in shapely.get_parts(g) if p.geom_type == "LineString" and not p.is_empty]
-        if not parts:
-            out[i] = None
-        elif len(parts) == 1:
+        if len(parts) == 1:
             out[i] = parts[0]
-        else:
+        elif parts:
             out[i] = shapely.MultiLineString(parts)
     return out
 
@@ -163,31 +170,41 @@ def _single_parts(geoms: np.ndarray) -> np.ndarray:
     return geoms
 
 
-def _read_layer(path: Path, layer: str) -> gpd.GeoDataFrame | None:
+def _tile_layers(path: Path) -> set[str]:
     try:
-        layers = {name for name, _ in pyogrio.list_layers(path)}
+        return {name for name, _ in pyogrio.list_layers(path)}
     except Exception as exc:
         raise DataFileError(
             path, f"vector tile is onleesbaar ({exc})", fix="vervang de tile door een geldig MVT-bestand"
         ) from exc
+
+
+def _read_layer(path: Path, layer: str, layers: set[str] | None = None) -> tuple[pd.DataFrame, np.ndarray] | None:
+    """The fields (a DataFrame, as pyogrio builds it) and geometries (EPSG:3857) of one layer of a tile.
+
+    Read with pyogrio's raw reader: a GeoDataFrame per layer and tile costs more than the decoding.
+    """
+    if layers is None:
+        layers = _tile_layers(path)
     if layer not in layers:
         return None
     try:
         # METADATA_FILE='' : read every field present in the tile, not only those in metadata.json
-        gdf = pyogrio.read_dataframe(path, layer=layer, METADATA_FILE="", CLIP="YES")
+        meta, _, wkb, field_data = pyogrio.raw.read(path, layer=layer, METADATA_FILE="", CLIP="YES")
     except Exception as exc:
         raise DataFileError(path, f"laag {layer} is onleesbaar ({exc})", field=layer) from exc
-    if gdf.crs is None:
-        gdf = gdf.set_crs(WEB_MERCATOR)
-    return gdf
+    columns = meta["fields"].tolist()
+    fields = pd.DataFrame({columns[i]: field_data[i] for i in range(len(columns))}, columns=columns)
+    return fields, np.asarray(shapely.from_wkb(wkb), dtype=object)
 
 
-def _transportation(path: Path, tile: TileId) -> gpd.GeoDataFrame | None:
+def _transportation(path: Path, tile: TileId, layers: set[str] | None = None) -> gpd.GeoDataFrame | None:
     """Transportation lines of one tile with names joined from transportation_name."""
-    lines = _read_layer(path, "transportation")
-    if lines is None or lines.empty:
+    read = _read_layer(path, "transportation", layers)
+    if read is None or len(read[1]) == 0:
         return None
-    geoms = _lines_only(lines.geometry.values)
+    lines, geoms = read
+    geoms = _lines_only(geoms)
     keep = pd.notna(geoms)
     lines = lines.loc[keep]
     geoms = geoms[keep]
@@ -197,9 +214,10 @@ def _transportation(path: Path, tile: TileId) -> gpd.GeoDataFrame | None:
     out["subclass"] = None
     out["name"] = None
     out["network"] = None
-    names = _read_layer(path, "transportation_name")
-    if names is not None and not names.empty:
-        key = shapely.to_wkb(_single_parts(names.geometry.values))
+    read = _read_layer(path, "transportation_name", layers)
+    if read is not None and len(read[1]):
+        names, name_geoms = read
+        key = shapely.to_wkb(_single_parts(name_geoms))
         lookup = dict(zip(key, range(len(names)), strict=True))
         idx = np.array([lookup.get(w, -1) for w in shapely.to_wkb(geoms)])
         hit = idx >= 0
@@ -210,18 +228,97 @@ def _transportation(path: Path, tile: TileId) -> gpd.GeoDataFrame | None:
                 col[hit] = vals[idx[hit]]
                 out[dst] = col
     out["tile"] = str(tile)
-    return gpd.GeoDataFrame(out, geometry=list(geoms), crs=lines.crs)
+    return gpd.GeoDataFrame(out, geometry=list(geoms), crs=WEB_MERCATOR)
 
 
-def _points(path: Path, tile: TileId, layer: str) -> gpd.GeoDataFrame | None:
-    gdf = _read_layer(path, layer)
-    if gdf is None or gdf.empty:
+def _points(path: Path, tile: TileId, layer: str, layers: set[str] | None = None) -> gpd.GeoDataFrame | None:
+    read = _read_layer(path, layer, layers)
+    if read is None or len(read[1]) == 0:
         return None
-    cols = [c for c in LAYER_COLUMNS.get(layer, ()) if c in gdf]
-    out = gdf[cols].rename(columns={"name:latin": "name"})
-    out = gpd.GeoDataFrame(out, geometry=list(_single_parts(gdf.geometry.values)), crs=gdf.crs)
+    fields, geoms = read
+    cols = [c for c in LAYER_COLUMNS.get(layer, ()) if c in fields]
+    out = fields[cols].rename(columns={"name:latin": "name"})
+    out = gpd.GeoDataFrame(out, geometry=list(_single_parts(geoms)), crs=WEB_MERCATOR)
     out["tile"] = str(tile)
     return out
+
+
+def decode_tile(path: Path, tile: TileId, layers: Iterable[str]) -> dict[str, gpd.GeoDataFrame | None]:
+    """Decode the ``layers`` of one tile (EPSG:3857); a layer the tile lacks is ``None``."""
+    present = _tile_layers(path)
+    return {
+        layer: _transportation(path, tile, present) if layer == "transportation" else _points(path, tile, layer, present)
+        for layer in layers
+    }
+
+
+#: Version of the decoded-tile cache format; bump it when decoding changes, so old entries are unused.
+CACHE_VERSION = 2
+
+
+def _cache_paths(cache_dir: Path, path: Path, tile: TileId, layers: Iterable[str]) -> dict[str, Path]:
+    """Where the decoded layers of a tile are cached: keyed by its position and content hash.
+
+    MVT coordinates are relative to the tile, so two byte-identical tiles at different positions
+    decode to different geometries: the position is part of the key.
+    """
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:32]
+    return {layer: cache_dir / f"{tile.z}-{tile.x}-{tile.y}-{digest}-{layer}-v{CACHE_VERSION}.pkl"
+            for layer in layers}
+
+
+def _decode_cached(
+    path: Path, tile: TileId, layers: tuple[str, ...], cache_dir: Path, *, load: bool = True
+) -> tuple[dict[str, gpd.GeoDataFrame | None], bool]:
+    """The decoded layers of a tile from ``cache_dir``, decoding (and storing) what is not there.
+
+    Returns the layers (with ``load=False`` only those decoded now) and whether anything had to
+    be decoded. Entries are written to a temporary file and renamed, so processes sharing the
+    cache never read half an entry.
+    """
+    targets = _cache_paths(cache_dir, path, tile, layers)
+    out: dict[str, gpd.GeoDataFrame | None] = {}
+    todo = []
+    for layer, target in targets.items():
+        if not load:
+            if not target.exists():
+                todo.append(layer)
+            continue
+        try:
+            with target.open("rb") as fh:
+                out[layer] = pickle.load(fh)  # our own cache, keyed by position and content hash
+        except (FileNotFoundError, EOFError, pickle.UnpicklingError):
+            todo.append(layer)
+    if todo:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        for layer, frame in decode_tile(path, tile, todo).items():
+            out[layer] = frame
+            fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=cache_dir)
+            with os.fdopen(fd, "wb") as fh:
+                pickle.dump(frame, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, targets[layer])
+    return out, bool(todo)
+
+
+def fill_tile_cache(
+    tiles: Iterable[tuple[TileId, Path]], cache_dir: str | Path, *, layers: Iterable[str] = ("transportation", "poi",
+                                                                                              "housenumber"),
+) -> dict[str, int]:
+    """Decode every tile of ``tiles`` into ``cache_dir`` that is not there yet.
+
+    Returns the number of tiles ``gedecodeerd`` (decoded now), ``uit_cache`` (already there) and
+    ``leeg`` (0-byte files). Several processes may fill one cache at once.
+    """
+    cache_dir = Path(cache_dir)
+    layers = tuple(layers)
+    counts = {"gedecodeerd": 0, "uit_cache": 0, "leeg": 0}
+    for tile, path in tiles:
+        if path.stat().st_size == 0:
+            counts["leeg"] += 1
+            continue
+        _, fresh = _decode_cached(path, tile, layers, cache_dir, load=False)
+        counts["gedecodeerd" if fresh else "uit_cache"] += 1
+    return counts
 
 
 def read_tiles(
@@ -231,6 +328,7 @@ def read_tiles(
     zoom: int = 14,
     bbox_lonlat: tuple[float, float, float, float] | None = None,
     progress: bool = False,
+    cache_dir: str | Path | None = None,
 ) -> dict[str, gpd.GeoDataFrame]:
     """Decode OpenMapTiles vector tiles into GeoDataFrames in EPSG:28992.
 
@@ -251,6 +349,10 @@ def read_tiles(
         Only tiles that touch this (lon_min, lat_min, lon_max, lat_max).
     progress
         Show a progress bar.
+    cache_dir
+        A folder of decoded tiles (see :func:`fill_tile_cache`): each tile is decoded once and
+        read from there by every later run or process, keyed by its position and content hash.
+        The result is the same as without the cache.
 
     Returns
     -------
@@ -263,11 +365,18 @@ def read_tiles(
         raise ValueError(f"onbekende laag/lagen {sorted(unknown)}; kies uit {sorted(LAYER_COLUMNS)}")
     tiles = list_tiles(tile_dir, zoom=zoom, bbox_lonlat=bbox_lonlat)
     parts: dict[str, list[gpd.GeoDataFrame]] = {layer: [] for layer in layers}
+    decoded = 0
     for tile, path in tqdm(tiles, desc="Vector tiles lezen", disable=not progress, unit="tile"):
         if path.stat().st_size == 0:
             continue  # an empty tile: nothing of the tile set lies there
+        if cache_dir is None:
+            frames = decode_tile(path, tile, layers)
+            decoded += 1
+        else:
+            frames, fresh = _decode_cached(path, tile, layers, Path(cache_dir))
+            decoded += fresh
         for layer in layers:
-            frame = _transportation(path, tile) if layer == "transportation" else _points(path, tile, layer)
+            frame = frames[layer]
             if frame is not None:
                 parts[layer].append(frame)
     result: dict[str, gpd.GeoDataFrame] = {}
@@ -279,9 +388,10 @@ def read_tiles(
             gdf = gpd.GeoDataFrame({"tile": []}, geometry=[], crs=WEB_MERCATOR)
         result[layer] = gdf.to_crs(RD_NEW)
     log.info(
-        "%d tiles gelezen uit %s: %s",
+        "%d tiles gelezen uit %s (%d gedecodeerd, de rest uit de cache): %s",
         len(tiles),
         tile_dir,
+        decoded,
         ", ".join(f"{k} {len(v)}" for k, v in result.items()),
     )
     return result

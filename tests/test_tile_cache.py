@@ -1,0 +1,140 @@
+"""The decoded-tile cache: a tile is decoded once per run, and the cache gives what decoding gives."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from shapely.geometry import LineString, Point, box
+
+from woonzorg_geo.sources import osm_tiles
+from woonzorg_geo.sources.osm_tiles import (
+    TileId,
+    check_coverage,
+    fill_tile_cache,
+    list_tiles,
+    read_tiles,
+)
+
+mvt = pytest.importorskip("mapbox_vector_tile")
+
+TILE = TileId(14, 8490, 5337)
+
+
+def _write_tile(root, tile: TileId, layers: list[dict]) -> None:
+    path = root / str(tile.z) / str(tile.x) / f"{tile.y}.pbf"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(mvt.encode(layers, default_options={"quantize_bounds": tile.bounds_3857(), "extents": 4096}))
+
+
+def _layers(tile: TileId, name: str) -> list[dict]:
+    x0, y0, x1, _ = tile.bounds_3857()
+    w = x1 - x0
+    street = LineString([(x0 + 0.2 * w, y0 + 0.5 * w), (x0 + 0.8 * w, y0 + 0.5 * w)])
+    return [
+        {"name": "transportation", "features": [{"geometry": street.wkt, "properties": {"class": "minor"}}]},
+        {"name": "transportation_name", "features": [
+            {"geometry": street.wkt, "properties": {"class": "minor", "name:latin": name}}]},
+        {"name": "poi", "features": [{"geometry": Point(x0 + 0.25 * w, y0 + 0.25 * w).wkt,
+                                      "properties": {"class": "shop", "subclass": "supermarket"}}]},
+        {"name": "housenumber", "features": [{"geometry": Point(x0 + 0.3 * w, y0 + 0.55 * w).wkt,
+                                              "properties": {"housenumber": "7"}}]},
+    ]
+
+
+@pytest.fixture()
+def tiles(tmp_path):
+    root = tmp_path / "tiles"
+    right = TileId(14, TILE.x + 1, TILE.y)
+    _write_tile(root, TILE, _layers(TILE, "Links"))
+    # byte-identical content one tile to the right: the same bytes mean other places there
+    (root / "14" / str(right.x)).mkdir()
+    (root / "14" / str(right.x) / f"{right.y}.pbf").write_bytes((root / "14" / str(TILE.x) / f"{TILE.y}.pbf").read_bytes())
+    (root / "14" / str(TILE.x + 2)).mkdir()
+    (root / "14" / str(TILE.x + 2) / f"{TILE.y}.pbf").write_bytes(b"")  # empty tile
+    return root
+
+
+def _count_decodes(monkeypatch) -> list[str]:
+    calls: list[str] = []
+    real = osm_tiles.decode_tile
+
+    def counting(path, tile, layers):
+        calls.append(str(tile))
+        return real(path, tile, layers)
+
+    monkeypatch.setattr(osm_tiles, "decode_tile", counting)
+    return calls
+
+
+def test_cached_read_equals_direct_read_and_decodes_each_tile_once(tiles, tmp_path, monkeypatch):
+    direct = read_tiles(tiles)
+    calls = _count_decodes(monkeypatch)
+    cache = tmp_path / "cache"
+    counts = fill_tile_cache(list_tiles(tiles), cache)
+    assert counts == {"gedecodeerd": 2, "uit_cache": 0, "leeg": 1}
+    assert sorted(calls) == sorted([str(TILE), f"14/{TILE.x + 1}/{TILE.y}"])
+    # three more runs (say, three gemeenten that share these tiles): nothing decoded again
+    for _ in range(3):
+        cached = read_tiles(tiles, cache_dir=cache)
+        for layer in direct:
+            pd.testing.assert_frame_equal(cached[layer], direct[layer])
+    assert len(calls) == 2
+    assert fill_tile_cache(list_tiles(tiles), cache) == {"gedecodeerd": 0, "uit_cache": 2, "leeg": 1}
+
+
+def test_same_bytes_at_another_place_are_another_entry(tiles, tmp_path):
+    """MVT coordinates are tile-relative: the key holds the position, not only the content hash."""
+    layers = read_tiles(tiles, cache_dir=tmp_path / "cache")
+    streets = layers["transportation"]
+    assert len(streets) == 2
+    assert set(streets["tile"]) == {str(TILE), f"14/{TILE.x + 1}/{TILE.y}"}
+    a, b = streets.geometry
+    assert a.distance(b) > 500  # ~1,470 m apart, one tile width
+
+
+def test_a_changed_tile_is_decoded_again(tiles, tmp_path):
+    cache = tmp_path / "cache"
+    read_tiles(tiles, cache_dir=cache)
+    _write_tile(tiles, TILE, _layers(TILE, "Nieuwe naam"))
+    names = read_tiles(tiles, cache_dir=cache)["transportation"]["name"]
+    assert "Nieuwe naam" in set(names) and "Links" in set(names)
+
+
+def test_a_broken_cache_entry_is_decoded_again(tiles, tmp_path):
+    cache = tmp_path / "cache"
+    first = read_tiles(tiles, cache_dir=cache)
+    for entry in cache.glob("*-transportation-*.pkl"):
+        entry.write_bytes(b"")  # a killed writer (the real writer renames only complete files)
+    again = read_tiles(tiles, cache_dir=cache)
+    pd.testing.assert_frame_equal(again["transportation"], first["transportation"])
+
+
+def test_a_sliver_into_a_missing_tile_is_a_margin_tile_not_an_error(tmp_path):
+    """Meppel's generalised buurten reach 109 m² into a tile outside the Drenthe tile set."""
+    root = tmp_path / "tiles"
+    _write_tile(root, TILE, _layers(TILE, "Links"))
+    x0, y0, x1, y1 = TILE.bounds_3857()
+    inside = gpd.GeoSeries([box(x0 + 100, y0 + 100, x1 - 100, y1 - 100)], crs=3857).to_crs(28992).iloc[0]
+    sliver = gpd.GeoSeries([box(x0 + 100, y0 + 100, x1 + 10, y1 - 100)], crs=3857).to_crs(28992).iloc[0]
+    deep = gpd.GeoSeries([box(x0 + 100, y0 + 100, x1 + 200, y1 - 100)], crs=3857).to_crs(28992).iloc[0]
+    right = f"14/{TILE.x + 1}/{TILE.y}.pbf"
+    assert check_coverage(root, inside, crs="EPSG:28992", margin_m=0.0, tolerance_m=25.0) == []
+    assert right in check_coverage(root, sliver, crs="EPSG:28992", margin_m=0.0, tolerance_m=25.0)
+    with pytest.raises(Exception, match=right):
+        check_coverage(root, sliver, crs="EPSG:28992", margin_m=0.0)  # without tolerance: an error
+    with pytest.raises(Exception, match=right):
+        check_coverage(root, deep, crs="EPSG:28992", margin_m=0.0, tolerance_m=25.0)
+
+
+@pytest.mark.realdata
+def test_real_tiles_through_the_cache_equal_direct_decoding(raw_dir, tmp_path):
+    folder = raw_dir / "osm_openmaptiles_drenthe_2021_provincie" / "tiles"
+    bbox = (6.55, 52.98, 6.60, 53.01)  # Assen's centre: a dozen tiles
+    direct = read_tiles(folder, bbox_lonlat=bbox)
+    cached = read_tiles(folder, bbox_lonlat=bbox, cache_dir=tmp_path / "cache")
+    again = read_tiles(folder, bbox_lonlat=bbox, cache_dir=tmp_path / "cache")
+    for layer in direct:
+        assert len(direct[layer]) > 0
+        pd.testing.assert_frame_equal(cached[layer], direct[layer])
+        pd.testing.assert_frame_equal(again[layer], direct[layer])
