@@ -456,7 +456,7 @@ def test_add_surface_overlay_with_legend(synthetic_out):
 def test_add_area_outlines_with_labels():
     html = _html(maps.add_area_outlines(_map(), _wijken()))
     assert "Wijkgrenzen en namen" in html
-    assert 'class=\\"wz-label\\">Centrum' in html or 'class="wz-label">Centrum' in html
+    assert 'class=\\"wz-label\\"><span>Centrum' in html or 'class="wz-label"><span>Centrum' in html
     assert "Buitengebied" in html
     assert '"fill": false' in html
     _assert_assen_coords(html)

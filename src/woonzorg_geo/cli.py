@@ -146,7 +146,7 @@ def cmd_analyse(args: argparse.Namespace) -> int:
         files += write_maps(args.out, args.kaarten, gemeente=settings.gemeente.naam,
                             offline=True if args.offline else None,
                             balance=balance_classes(settings.overlays.balans_grenzen, settings.overlays.balans_labels),
-                            vocabulary=result.vocab)
+                            vocabulary=result.vocab, map_settings=settings.kaarten)
     print(summary_text(result.summary, wijken=result.wijken.drop(columns="geometry"), vocabulary=result.vocab))
     print(f"{len(files)} bestanden geschreven in {args.out} ({number(time.perf_counter() - t0, 1)} s):")
     for f in files:
@@ -214,7 +214,8 @@ def cmd_kaarten(args: argparse.Namespace) -> int:
     paths = write_maps(args.uit, args.kaarten, gemeente=settings.gemeente.naam,
                        offline=True if args.offline else None,
                        balance=balance_classes(settings.overlays.balans_grenzen, settings.overlays.balans_labels),
-                       profile=args.profiel, vocabulary=Vocabulary.from_settings(settings))
+                       profile=args.profiel, vocabulary=Vocabulary.from_settings(settings),
+                       map_settings=settings.kaarten)
     print(f"{len(paths)} kaarten geschreven in {args.kaarten}:")
     for p in paths:
         print(f"  {p} ({number(p.stat().st_size / 1e6, 2)} MB)")
