@@ -222,6 +222,22 @@ def cmd_kaarten(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_figuren(args: argparse.Namespace) -> int:
+    """Write the print figures from an existing output folder."""
+    from .figures import write_figures
+
+    settings = _settings(args)
+    if args.profiel:
+        settings.profile(args.profiel)  # a profile of the settings, else a Dutch error naming them
+    fig_dir = Path(args.figuren) if args.figuren else Path(args.uit) / "figuren"
+    check_output_dir(fig_dir, option="--figuren")
+    paths = write_figures(args.uit, fig_dir, settings=settings, format=args.formaat, profile=args.profiel)
+    print(f"{len(paths)} figuren ({args.formaat}, 300 dpi) geschreven in {fig_dir}:")
+    for p in paths:
+        print(f"  {p.name}")
+    return 0
+
+
 def _parse_point(text: str) -> tuple[float, float]:
     try:
         lon_s, lat_s = text.split(",")
@@ -332,6 +348,17 @@ def build_parser() -> argparse.ArgumentParser:
                         "is doorgerekend (standaard: het hoofdprofiel van de analyse)")
     p.add_argument("--offline", action="store_true", help="geen achtergrondkaart (standaard: automatisch)")
     p.set_defaults(func=cmd_kaarten)
+
+    p = sub.add_parser("figuren", help="drukklare figuren (kaarten en grafieken, 300 dpi) uit een uitvoermap van "
+                                       "'analyse', voor de woonzorgvisie")
+    p.add_argument("--uit", default="output", metavar="MAP", help="uitvoermap van analyse (standaard: output/)")
+    p.add_argument("--figuren", default=None, metavar="MAP",
+                   help="map voor de figuren (standaard: figuren/ in de uitvoermap)")
+    p.add_argument("--formaat", default="png", choices=("png", "pdf", "svg"),
+                   help="bestandsformaat (standaard: png)")
+    p.add_argument("--profiel", default=None, metavar="PROFIEL",
+                   help="welk looptempo de figuren tonen (standaard: het hoofdprofiel van de analyse)")
+    p.set_defaults(func=cmd_figuren)
 
     p = sub.add_parser("locaties", help="zoekgebieden voor geclusterd wonen rangschikken, met toelichting")
     p.add_argument("--top", type=int, default=20, help="aantal zoekgebieden (standaard 20)")
