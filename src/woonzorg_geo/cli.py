@@ -178,7 +178,8 @@ def cmd_locaties(args: argparse.Namespace) -> int:
     sites = find_sites(result, settings=settings.locaties, parcels=parcels, facts=facts, top=args.top)
     if sites.zoekgebieden.empty:
         raise WoonzorgError("geen kandidaatlocaties gevonden: controleer de instellingen [locaties]")
-    files = write_site_outputs(sites, args.out, gemeente=settings.gemeente.naam)
+    files = write_site_outputs(sites, args.out, gemeente=settings.gemeente.naam, settings=settings,
+                               vocabulary=result.vocab)
     maps = _write_site_map(sites, result, args)
     print(f"Zoekgebieden voor geclusterd wonen in {settings.gemeente.naam} "
           f"(profiel {result.vocab.profile_label(settings.locaties.profiel)}, top {args.top}):")

@@ -294,7 +294,7 @@ _DECLUTTER_JS = """
       span.style.transform = "";
       var r = span.getBoundingClientRect();
       if (r.right < view.left || r.left > view.right || r.bottom < view.top || r.top > view.bottom) { return; }
-      var h = r.height, shifts = [0, -h, h, -2 * h, 2 * h];
+      var h = r.height + 3, shifts = [0, -h, h, -2 * h, 2 * h];
       for (var i = 0; i < shifts.length; i++) {
         var box = {left: r.left - 2, right: r.right + 2, top: r.top + shifts[i] - 1, bottom: r.bottom + shifts[i] + 1};
         if (!placed.some(function (p) { return overlaps(p, box); })) {

@@ -102,15 +102,18 @@ class MapData:
         return provenance.sources_line(self.manifest)
 
     def view(self, frame: gpd.GeoDataFrame | None = None) -> tuple[float, float, float, float] | gpd.GeoDataFrame:
-        """Where a map opens: the built-up extent of the addresses (of ``frame``'s area when given,
-        e.g. one wijk), trimmed of outliers by ``[kaarten] bebouwd_kwantiel``; the area itself
-        where it has no addresses."""
+        """Where a map opens: the built-up extent of the gemeente's addresses, trimmed of outliers by
+        ``[kaarten] bebouwd_kwantiel``; for one area (``frame``, e.g. a wijk) the extent of all its
+        addresses (a wijk's edge neighbourhoods are part of it); the area itself where it has no
+        addresses."""
         pts = self.adressen
+        quantile = self.kaarten.bebouwd_kwantiel
         if frame is not None and "code" in frame.columns:
             pts = pts[pts["wijkcode"].isin(frame["code"])]
+            quantile = 0.0
         if len(pts) == 0:
             return frame if frame is not None else self.wijken
-        return built_up_bounds(pts, quantile=self.kaarten.bebouwd_kwantiel)
+        return built_up_bounds(pts, quantile=quantile, pad_m=100.0)
 
     def tif(self, cat: str) -> Path:
         """The surface GeoTIFF of a category for this profile."""
