@@ -223,6 +223,58 @@ def _category_legend_items(vocab: Vocabulary, cats: Iterable[str]) -> list[tuple
     return [(vocab.colour(c), vocab.label(c)) for c in cats]
 
 
+def _polygon_path(geom: Any) -> Any:
+    """A matplotlib path of a (multi)polygon, holes included."""
+    from matplotlib.path import Path as MplPath
+
+    parts = []
+    for poly in shapely.get_parts(geom):
+        if poly.is_empty or poly.geom_type != "Polygon":
+            continue
+        for ring in (poly.exterior, *poly.interiors):
+            xy = np.asarray(ring.coords)[:, :2]
+            codes = np.full(len(xy), MplPath.LINETO, dtype=np.uint8)
+            codes[0], codes[-1] = MplPath.MOVETO, MplPath.CLOSEPOLY
+            parts.append(MplPath(xy, codes))
+    return MplPath.make_compound_path(*parts) if parts else None
+
+
+def _fill(ax: Axes, geoms: Sequence[Any], colours: Sequence[str] | str, *, alpha: float = 1.0,
+          edgecolor: str = "none", linewidth: float = 0.0, zorder: float = 2) -> None:
+    """Polygons filled in one collection (one draw, not one per polygon)."""
+    from matplotlib.collections import PathCollection
+
+    paths, cols = [], []
+    colour_list = [colours] * len(geoms) if isinstance(colours, str) else list(colours)
+    for g, c in zip(geoms, colour_list):
+        p = _polygon_path(g)
+        if p is not None:
+            paths.append(p)
+            cols.append(c)
+    if paths:
+        ax.add_collection(PathCollection(paths, facecolors=cols, edgecolors=edgecolor, linewidths=linewidth,
+                                         alpha=alpha, zorder=zorder), autolim=False)
+
+
+def _lines(ax: Axes, geoms: Sequence[Any], colour: str, *, linewidth: float, alpha: float = 1.0,
+           linestyle: Any = "-", zorder: float = 3) -> None:
+    """Lines (and polygon boundaries) in one collection."""
+    from matplotlib.collections import LineCollection
+
+    segs = []
+    for g in geoms:
+        if g is None or g.is_empty:
+            continue
+        if g.geom_type in ("Polygon", "MultiPolygon"):
+            g = g.boundary
+        for part in shapely.get_parts(g):
+            if part.geom_type == "LinearRing" or part.geom_type == "LineString":
+                segs.append(np.asarray(part.coords)[:, :2])
+    if segs:
+        ax.add_collection(LineCollection(segs, colors=colour, linewidths=linewidth, alpha=alpha, linestyles=linestyle,
+                                         zorder=zorder, capstyle="round"), autolim=False)
+
+
 def _draw_roads(ax: Axes, netwerk: gpd.GeoDataFrame, classes: Sequence[str] = MAIN_ROADS) -> None:
     if netwerk is None or netwerk.empty:
         return
@@ -231,7 +283,7 @@ def _draw_roads(ax: Axes, netwerk: gpd.GeoDataFrame, classes: Sequence[str] = MA
         if sub.empty:
             continue
         colour, width = ROAD_STYLE.get(cls, ("#b0b0b0", 1.0))
-        sub.plot(ax=ax, color=colour, linewidth=width * 0.35, alpha=0.9, zorder=3)
+        _lines(ax, sub.geometry.values, colour, linewidth=width * 0.35, alpha=0.9, zorder=3)
 
 
 def _draw_areas(ax: Axes, areas: gpd.GeoDataFrame, values: Any, classes: Classes, *,
@@ -244,15 +296,15 @@ def _draw_areas(ax: Axes, areas: gpd.GeoDataFrame, values: Any, classes: Classes
     few = np.zeros(len(areas), bool) if few is None else np.asarray(few, bool)
     for mask, alpha in ((~few, AREA_OPACITY), (few, FEW_ADDRESSES_OPACITY)):
         if mask.any():
-            areas[mask].plot(ax=ax, color=list(colours[mask]), alpha=alpha, linewidth=0, zorder=zorder)
-    areas.boundary.plot(ax=ax, color=AREA_EDGE, linewidth=0.3, zorder=zorder + 0.5)
+            _fill(ax, areas.geometry.values[mask], list(colours[mask]), alpha=alpha, zorder=zorder)
+    _lines(ax, areas.geometry.values, AREA_EDGE, linewidth=0.3, zorder=zorder + 0.5)
 
 
 def _outline(ax: Axes, areas: gpd.GeoDataFrame, *, colour: str = WIJK_OUTLINE, width: float = 0.9,
              dashed: bool = False, zorder: int = 5) -> None:
     if areas.empty:
         return
-    areas.boundary.plot(ax=ax, color=colour, linewidth=width, linestyle=(0, (3, 2)) if dashed else "-",
+    _lines(ax, areas.geometry.values, colour, linewidth=width, linestyle=(0, (3, 2)) if dashed else "-",
                         zorder=zorder)
 
 
@@ -291,8 +343,11 @@ def _labels(ax: Axes, areas: gpd.GeoDataFrame, *, column: str = "naam", size: fl
 def _symbols(ax: Axes, vz: gpd.GeoDataFrame, cats: Sequence[str], vocab: Vocabulary, *, size: float = 16,
              letters: bool = True) -> None:
     """Voorzieningen as coloured circles with their letter, as on the Folium maps."""
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
     for cat in cats:
         sub = vz[vz["categorie"] == cat]
+        sub = sub[(sub.geometry.x > x0) & (sub.geometry.x < x1) & (sub.geometry.y > y0) & (sub.geometry.y < y1)]
         if sub.empty:
             continue
         st = vocab.style(cat)
@@ -301,7 +356,7 @@ def _symbols(ax: Axes, vz: gpd.GeoDataFrame, cats: Sequence[str], vocab: Vocabul
         if letters:
             for x, y in zip(sub.geometry.x, sub.geometry.y):
                 ax.text(x, y, st.letter, fontsize=3.0 if len(st.letter) > 1 else 4.0, color="white",
-                        fontweight="bold", ha="center", va="center", zorder=13, family=_FONT)
+                        fontweight="bold", ha="center", va="center", zorder=13, family=_FONT, clip_on=True)
 
 
 def _in_extent(frame: gpd.GeoDataFrame, extent: Sequence[float], margin: float = 0.0) -> gpd.GeoDataFrame:
@@ -524,7 +579,7 @@ def site_figure(ctx: FigureContext, zoekgebieden: gpd.GeoDataFrame) -> Figure:
     _outline(ax, data.wijken)
     _labels(ax, data.wijken, size=6, weight="normal")
     idx = SCORE_CLASSES.index(zg["score"])
-    zg.plot(ax=ax, color=[SCORE_CLASSES.colour(int(i)) for i in idx], edgecolor="#08306b", linewidth=0.6,
+    _fill(ax, zg.geometry.values, [SCORE_CLASSES.colour(int(i)) for i in idx], edgecolor="#08306b", linewidth=0.6,
             alpha=0.9, zorder=9)
     cats = [c for c in ("supermarkt", "huisarts", "apotheek", "ontmoetingsplek")
             if (data.voorzieningen["categorie"] == c).any()]
