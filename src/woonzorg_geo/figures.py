@@ -45,7 +45,10 @@ from .palette import (
     FOCUS_ORDER,
     LOAD_CLASSES,
     MAIN_ROADS,
+    OTHER_ROAD,
     PCT_CLASSES,
+    POINT_EDGE,
+    RANK_COLOUR,
     ROAD_STYLE,
     SCORE_CLASSES,
     TIME_CLASSES,
@@ -203,7 +206,7 @@ def _legend(ax_or_fig: Any, title: str, items: Sequence[tuple[str, str]], *, loc
     for colour, label in items:
         if marker == "circle":
             handles.append(Line2D([], [], marker="o", linestyle="", markersize=4.5, markerfacecolor=colour,
-                                  markeredgecolor="#333333", markeredgewidth=0.3, label=label))
+                                  markeredgecolor=POINT_EDGE, markeredgewidth=0.3, label=label))
         else:
             handles.append(Patch(facecolor=colour, edgecolor=AREA_EDGE, linewidth=0.4, alpha=alpha, label=label))
     if few is not None:
@@ -282,7 +285,7 @@ def _draw_roads(ax: Axes, netwerk: gpd.GeoDataFrame, classes: Sequence[str] = MA
         sub = netwerk[netwerk["klasse"] == cls]
         if sub.empty:
             continue
-        colour, width = ROAD_STYLE.get(cls, ("#b0b0b0", 1.0))
+        colour, width = ROAD_STYLE.get(cls, (OTHER_ROAD, 1.0))
         _lines(ax, sub.geometry.values, colour, linewidth=width * 0.35, alpha=0.9, zorder=3)
 
 
@@ -579,7 +582,7 @@ def site_figure(ctx: FigureContext, zoekgebieden: gpd.GeoDataFrame) -> Figure:
     _outline(ax, data.wijken)
     _labels(ax, data.wijken, size=6, weight="normal")
     idx = SCORE_CLASSES.index(zg["score"])
-    _fill(ax, zg.geometry.values, [SCORE_CLASSES.colour(int(i)) for i in idx], edgecolor="#08306b", linewidth=0.6,
+    _fill(ax, zg.geometry.values, [SCORE_CLASSES.colour(int(i)) for i in idx], edgecolor=RANK_COLOUR, linewidth=0.6,
             alpha=0.9, zorder=9)
     cats = [c for c in ("supermarkt", "huisarts", "apotheek", "ontmoetingsplek")
             if (data.voorzieningen["categorie"] == c).any()]
@@ -588,7 +591,7 @@ def site_figure(ctx: FigureContext, zoekgebieden: gpd.GeoDataFrame) -> Figure:
         pt = row.geometry.representative_point()
         ax.text(pt.x, pt.y, str(int(row["rang"])), fontsize=5, color="white", fontweight="bold", ha="center",
                 va="center", zorder=14, family=_FONT,
-                bbox={"boxstyle": "circle,pad=0.2", "fc": "#08306b", "ec": "white", "lw": 0.5})
+                bbox={"boxstyle": "circle,pad=0.2", "fc": RANK_COLOUR, "ec": "white", "lw": 0.5})
     scale_bar(ax)
     north_arrow(ax)
     _legend(fig, "Score zoekgebied", SCORE_CLASSES.items(missing=False), anchor=(0.70, 0.88), alpha=0.9)

@@ -67,6 +67,12 @@ AREA_OPACITY = 0.65
 FEW_ADDRESSES_OPACITY = 0.2
 #: Background of maps without tiles.
 BACKGROUND = "#f4f3ef"
+#: Outline of points (homes) and of the zoekgebieden, and the rank labels of the zoekgebieden.
+POINT_EDGE = "#333333"
+RANK_COLOUR = "#08306b"
+#: Roads of a class without a style of its own, and footpaths (QGIS shows the whole walking network).
+OTHER_ROAD = "#b0b0b0"
+PATH_COLOUR = "#d9d9d9"
 
 #: Road classes (OpenMapTiles ``klasse``) drawn as context: colour and line width in pixels.
 ROAD_STYLE: dict[str, tuple[str, float]] = {

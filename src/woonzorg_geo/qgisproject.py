@@ -37,7 +37,10 @@ from .palette import (
     FOCUS_CLASSES,
     FOCUS_ORDER,
     MAIN_ROADS,
+    PATH_COLOUR,
     PCT_CLASSES,
+    POINT_EDGE,
+    RANK_COLOUR,
     ROAD_STYLE,
     SCORE_CLASSES,
     TIME_CLASSES,
@@ -344,7 +347,7 @@ def woonzorg_styles(layers: dict[str, LayerInfo], *, settings: Settings, vocabul
     if has("kandidaatlocaties", "score"):
         styles.append(Style("kandidaatlocaties", "score", "Zoekgebieden geclusterd wonen (score)",
                             tuple(class_rules("score", SCORE_CLASSES, "fill",
-                                              symbol={"opacity": 0.85, "outline": "#08306b", "width_mm": 0.4})),
+                                              symbol={"opacity": 0.85, "outline": RANK_COLOUR, "width_mm": 0.4})),
                             label_field="rang" if has("kandidaatlocaties", "rang") else None, label_size=8,
                             description="zoekgebieden met hun rang, gekleurd naar score"))
     if has("kandidaatcellen", "score"):
@@ -360,7 +363,7 @@ def woonzorg_styles(layers: dict[str, LayerInfo], *, settings: Settings, vocabul
             cat = time_col[len("tijd_"):-len("_min")]
             styles.append(Style("adressen", "looptijd", f"Adressen: looptijd naar {vocab.noun(cat)}",
                                 tuple(class_rules(time_col, TIME_CLASSES, "marker",
-                                                  symbol={"outline": "#333333", "width_mm": 0.0, "size_mm": 1.1})),
+                                                  symbol={"outline": POINT_EDGE, "width_mm": 0.0, "size_mm": 1.1})),
                                 visible=False, description=f"adressen naar looptijd te voet ({time_col})"))
     if has("wijken", pct):
         label = "naam" if has("wijken", "naam") else None
@@ -408,7 +411,7 @@ def woonzorg_styles(layers: dict[str, LayerInfo], *, settings: Settings, vocabul
                  for c in sorted(classes, key=lambda c: -ROAD_STYLE[c][1])]
         others = ", ".join(_lit(c) for c in classes)
         rules.append(Rule("paden en overige", f'"klasse" IS NULL OR "klasse" NOT IN ({others})',
-                          Symbol("line", "#d9d9d9", width_mm=0.15)))
+                          Symbol("line", PATH_COLOUR, width_mm=0.15)))
         styles.append(Style("netwerk", "wegen", "Looppaden en wegen (OpenStreetMap)", tuple(rules),
                             description=f"het loopnetwerk; hoofdwegen: {', '.join(MAIN_ROADS)}"))
     order = {name: i for i, name in enumerate(LAYER_ORDER)}

@@ -17,6 +17,7 @@ from ..errors import MissingDataError
 if TYPE_CHECKING:  # folium is imported inside the functions: it is heavy and optional
     pass
 
+from ..palette import BACKGROUND
 from .style import OFFLINE_ENV
 
 log = logging.getLogger(__name__)
@@ -138,7 +139,7 @@ _MAP_CSS = """
 .wz-label.wz-small{font-size:11px;font-weight:normal;color:#333;}
 .wz-label-hidden .wz-label span{opacity:0;pointer-events:auto;}
 .wz-label-hidden .wz-label span:hover{opacity:1;}
-.leaflet-container{background:#f4f3ef;}
+.leaflet-container{background:__BACKGROUND__;}
 .leaflet-control-layers{font:12px/1.35 Arial,"DejaVu Sans",sans-serif;}
 .leaflet-control-layers label{font-size:12px;margin:1px 0;}
 .leaflet-control-layers-expanded{padding:4px 8px 4px 6px;max-height:calc(100vh - 60px);overflow-y:auto;}
@@ -149,7 +150,7 @@ _MAP_CSS = """
 def _asset_html() -> str:
     js, css = leaflet_assets()
     return (
-        f"<style>{css}</style>\n<style>{_MAP_CSS}</style>\n"
+        f"<style>{css}</style>\n<style>{_MAP_CSS.replace('__BACKGROUND__', BACKGROUND)}</style>\n"
         f"<script>{js}</script>\n<script>{_JQUERY_STANDIN}</script>"
     )
 

@@ -49,7 +49,16 @@ from .style import (
     nl_number,
 )
 from .. import formatting as fmt
-from ..palette import AREA_EDGE, AREA_OPACITY, FEW_ADDRESSES_OPACITY, WIJK_OUTLINE, few_addresses_label, rgb
+from ..palette import (
+    AREA_EDGE,
+    AREA_OPACITY,
+    FEW_ADDRESSES_OPACITY,
+    OTHER_ROAD,
+    POINT_EDGE,
+    WIJK_OUTLINE,
+    few_addresses_label,
+    rgb,
+)
 from ..vocabulary import Vocabulary, default_vocabulary
 
 log = logging.getLogger(__name__)
@@ -492,7 +501,7 @@ def add_homes(
     data = _feature_collection(geoms, props)
 
     def style(feature: dict[str, Any]) -> dict[str, Any]:
-        return {"fill": True, "fillColor": classes.colour(feature["properties"]["_c"]), "color": "#333333",
+        return {"fill": True, "fillColor": classes.colour(feature["properties"]["_c"]), "color": POINT_EDGE,
                 "weight": 0.5, "fillOpacity": 0.9, "radius": radius}
 
     marker = folium.CircleMarker(radius=radius, fill=True)
@@ -551,7 +560,7 @@ def add_context(
         geo = _to_wgs84(gpd.GeoDataFrame(geometry=[merged], crs=RD), "wegen")
         if geo.empty:
             continue
-        colour, weight = _ROAD_STYLE.get(cls, ("#b0b0b0", 1.0))
+        colour, weight = _ROAD_STYLE.get(cls, (OTHER_ROAD, 1.0))
         style = {"color": colour, "weight": weight, "opacity": 0.9, "interactive": False}
         folium.GeoJson(_feature_collection(geo.geometry.values, [{}]), style_function=lambda f, s=style: s,
                        control=False).add_to(group)

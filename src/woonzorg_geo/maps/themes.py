@@ -19,6 +19,7 @@ from ..palette import (  # noqa: F401 - re-exported
     FOCUS_CLASSES,
     FOCUS_ORDER,
     LOAD_CLASSES,
+    RANK_COLOUR,
     SCORE_CLASSES,
     VEERKRACHT_CLASSES,
     VEERKRACHT_ORDER,
@@ -118,7 +119,7 @@ def add_rank_labels(m: folium.Map, zoekgebieden: gpd.GeoDataFrame, *, name: str 
     group = folium.FeatureGroup(name=name, show=True)
     for (_, row), pt in zip(zoekgebieden.iterrows(), pts, strict=True):
         icon = folium.DivIcon(
-            html=f'<div style="background:#08306b;color:#fff;border:2px solid #fff;border-radius:50%;'
+            html=f'<div style="background:{RANK_COLOUR};color:#fff;border:2px solid #fff;border-radius:50%;'
                  f'width:22px;height:22px;line-height:18px;text-align:center;font:bold 11px sans-serif;">'
                  f'{int(row["rang"])}</div>',
             icon_size=(22, 22), icon_anchor=(11, 11),
