@@ -141,12 +141,18 @@ def site_map(
     netwerk: gpd.GeoDataFrame | None = None,
     offline: bool | None = None,
     profile_label: str = "",
+    bounds: Any = None,
+    attribution: str = ATTRIBUTION,
+    sources: str = "",
 ) -> folium.Map:
     """The candidate-site map: ranked zoekgebieden with their explanation, scored cells, voorzieningen.
 
-    ``profile_label`` names the walking profile the distances were measured on (panel note).
+    ``profile_label`` names the walking profile the distances were measured on (panel note);
+    ``bounds`` where the map opens (default: the wijken); ``attribution`` and ``sources`` the data's
+    sources and dates.
     """
-    m = new_map(wijken, offline=offline, title=f"Gemeente {gemeente} — zoekgebieden geclusterd wonen")
+    m = new_map(wijken if bounds is None else bounds, offline=offline,
+                title=f"Gemeente {gemeente} — zoekgebieden geclusterd wonen", attribution=attribution)
     scored = cells.loc[cells["score"].notna()].copy()
     scored["code"] = [f"cel {i}" for i in scored.index]
     scored["naam"] = scored.get("buurt", pd.Series("", index=scored.index)).fillna("")
@@ -170,6 +176,7 @@ def site_map(
         f"Zoekgebieden geclusterd wonen — {gemeente}", rows,
         note=f"Score 0–1 uit bereikbaarheid te voet ({walk}), balans en focus/veerkracht, vraag en ruimte. "
              "Klik op een zoekgebied voor de toelichting.",
+        sources=sources or None,
     ))
     add_layer_control(m)
     return m
@@ -177,9 +184,16 @@ def site_map(
 
 def write_site_map(sites: Any, analysis: Any, maps_dir: Path, *, offline: bool | None = None) -> Path:
     """Write ``maps_dir/kandidaatlocaties.html`` for a :class:`woonzorg_geo.sites.SiteResult`."""
+    from .. import provenance
+    from ..pipeline import _manifest
+    from .base import built_up_bounds
+
     net = analysis.network.edges_gdf()
+    manifest = _manifest(analysis)
     m = site_map(sites.zoekgebieden, sites.cells, wijken=analysis.wijken.reset_index(),
                  voorzieningen=analysis.inputs.voorzieningen, gemeente=analysis.settings.gemeente.naam,
                  netwerk=net.loc[net["klasse"].isin(MAIN_ROADS)], offline=offline,
-                 profile_label=analysis.vocab.profile_label(analysis.settings.locaties.profiel))
+                 profile_label=analysis.vocab.profile_label(analysis.settings.locaties.profiel),
+                 bounds=built_up_bounds(analysis.adressen, quantile=analysis.settings.kaarten.bebouwd_kwantiel),
+                 attribution=provenance.attribution(manifest), sources=provenance.sources_line(manifest))
     return save_map(m, Path(maps_dir) / "kandidaatlocaties.html")
