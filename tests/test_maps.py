@@ -456,7 +456,7 @@ def test_add_surface_overlay_with_legend(synthetic_out):
 def test_add_area_outlines_with_labels():
     html = _html(maps.add_area_outlines(_map(), _wijken()))
     assert "Wijkgrenzen en namen" in html
-    assert 'class=\\"wz-label\\">Centrum' in html or 'class="wz-label">Centrum' in html
+    assert 'class=\\"wz-label\\"><span>Centrum' in html or 'class="wz-label"><span>Centrum' in html
     assert "Buitengebied" in html
     assert '"fill": false' in html
     _assert_assen_coords(html)
@@ -686,6 +686,11 @@ class Chromium:
     def requests(self) -> list[str]:
         return [e["params"]["request"]["url"] for e in self.events if e.get("method") == "Network.requestWillBeSent"]
 
+    def viewport(self, width: int, height: int) -> None:
+        """Resize the page (as a browser window of that size)."""
+        self.call("Emulation.setDeviceMetricsOverride", page=True, width=width, height=height,
+                  deviceScaleFactor=1, mobile=False)
+
     def screenshot(self, path: Path) -> bytes:
         data = base64.b64decode(self.call("Page.captureScreenshot", page=True, format="png", optimizeForSpeed=True)["data"])
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -841,6 +846,117 @@ def test_browser_real_assen_maps(browser, real_output):
         if gemeente:
             assert "Gemeente Assen" in info["panel"]
             assert info["paths"] > 100  # buurten, wijken, roads
+
+
+# What a planner sees on a 1280 × 800 laptop screen: which share of the window is map (not a control),
+# which labels are shown and where they are, and where the map opened.
+_LAPTOP_PROBE = """(() => {
+  const W = window.innerWidth, H = window.innerHeight, step = 8;
+  let covered = 0, total = 0;
+  for (let x = step / 2; x < W; x += step) {
+    for (let y = step / 2; y < H; y += step) {
+      total += 1;
+      const el = document.elementFromPoint(x, y);
+      if (!el || el.closest('.leaflet-control') || !el.closest('.leaflet-container')) { covered += 1; }
+    }
+  }
+  const labels = Array.from(document.querySelectorAll('.wz-label span'))
+    .filter(s => !s.closest('.wz-label-hidden'))
+    .map(s => { const r = s.getBoundingClientRect();
+                return {text: s.textContent, l: r.left, r: r.right, t: r.top, b: r.bottom}; })
+    .filter(r => r.r > 0 && r.l < W && r.b > 0 && r.t < H && r.r > r.l);
+  const hidden = Array.from(document.querySelectorAll('.wz-label-hidden .wz-label span')).map(s => s.textContent);
+  const key = Object.keys(window).find(k => k.startsWith('map_') && window[k] instanceof L.Map);
+  const b = window[key].getBounds();
+  return {W, H, free: 1 - covered / total, labels, hidden,
+          expanded: document.querySelectorAll('.leaflet-control-layers-expanded').length,
+          collapsed: document.querySelectorAll('.leaflet-control-layers:not(.leaflet-control-layers-expanded)').length,
+          bounds: [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()],
+          attribution: (document.querySelector('.leaflet-control-attribution') || {}).textContent || '',
+          panel: (document.querySelector('.wz-panel') || {}).textContent || ''};
+})()"""
+
+
+def _overlapping(labels: list[dict]) -> list[tuple[str, str]]:
+    out = []
+    for i, a in enumerate(labels):
+        for b in labels[i + 1:]:
+            if a["l"] < b["r"] and b["l"] < a["r"] and a["t"] < b["b"] and b["t"] < a["b"]:
+                out.append((a["text"], b["text"]))
+    return out
+
+
+def test_browser_laptop_screen_real_assen(browser, real_output):
+    """At 1280 × 800: at least 70 % of the window is map, the layer control is folded, no two labels
+    overlap, the map opens on the town (not the whole gemeente) and states the data's dates."""
+    from woonzorg_geo import provenance
+
+    maps_dir = real_output.parent / "maps"
+    manifest = provenance.read(real_output)
+    dates = {s.date for s in provenance.sources(manifest) if s.date}
+    assert {"aug. 2021", "jul. 2015"} <= dates, dates  # OSM and the bus stops, from the catalogue
+    adressen = gpd.read_file(real_output / "woonzorg.gpkg", layer="adressen", columns=["wijkcode"]).to_crs(4326)
+    gemeente_box = adressen.total_bounds
+    wijken = gpd.read_file(real_output / "woonzorg.gpkg", layer="wijken", columns=["code", "naam"])
+    oost = wijken.loc[wijken["naam"] == "Assen-Oost", "code"].iloc[0]
+    browser.viewport(1280, 800)
+    seen: dict[str, dict] = {}
+    try:
+        for name, homes in (("assen_bereikbaarheid", adressen), ("wijk_assen-oost", adressen[adressen["wijkcode"] == oost]),
+                            ("assen_draagkracht", adressen)):
+            browser.open(maps_dir / f"{name}.html")
+            time.sleep(0.3)  # the labels are placed and the map refitted beside the panel after load
+            info = browser.evaluate(_LAPTOP_PROBE)
+            browser.screenshot(ARTEFACTS / f"laptop_1280x800_{name}.png")
+            seen[name] = {"kaart_vrij": round(info["free"], 3), "labels": [x["text"] for x in info["labels"]],
+                          "verborgen": info["hidden"], "beeld": info["bounds"]}
+            (ARTEFACTS / "laptop_1280x800.json").write_text(json.dumps(seen, indent=1, ensure_ascii=False),
+                                                            encoding="utf-8")
+            assert not browser.errors(), name
+            assert (info["W"], info["H"]) == (1280, 800)
+            assert info["free"] >= 0.70, (name, info["free"])
+            assert info["expanded"] == 0 and info["collapsed"] == 1, name  # the layer control is folded
+            assert len(info["labels"]) >= 3, (name, info["labels"])
+            assert not _overlapping(info["labels"]), (name, _overlapping(info["labels"]))
+            for text in ("© OpenStreetMap contributors (aug. 2021)", "CBS / PDOK (2024)", "bushaltes OVapi (jul. 2015)"):
+                assert text in info["attribution"], (name, info["attribution"])
+            assert "Gegevens: OpenStreetMap (aug. 2021)" in info["panel"], name
+            west, south, east, north = info["bounds"]
+            x, y = homes.geometry.x.to_numpy(), homes.geometry.y.to_numpy()
+            inside = ((x > west) & (x < east) & (y > south) & (y < north)).mean()
+            assert inside > 0.9, (name, inside)  # the homes are in view ...
+            if name != "wijk_assen-oost":  # ... and the view is the town, not the whole gemeente
+                gx0, gy0, gx1, gy1 = gemeente_box
+                assert (east - west) * (north - south) < 0.6 * (gx1 - gx0) * (gy1 - gy0), (name, info["bounds"])
+    finally:
+        browser.viewport(1280, 860)
+
+
+def test_browser_labels_that_would_overlap_move_or_hide(browser, tmp_path):
+    """Seven areas with their label on one spot: five are moved a line up or down, the two with the
+    fewest addresses are hidden and show when the pointer is on them; none overlap."""
+    boxes = gpd.GeoDataFrame({"naam": [f"Label {i}" for i in range(1, 8)], "n_adressen": [70, 60, 50, 40, 30, 20, 10]},
+                             geometry=[shapely.box(X0 + 500 - i, Y0 + 500, X0 + 520 + i, Y0 + 520) for i in range(7)],
+                             crs=RD)
+    m = maps.new_map(_wijken(), offline=True)
+    maps.add_area_outlines(m, boxes, name="Buurten")
+    maps.add_layer_control(m)
+    path = maps.save_map(m, tmp_path / "labels.html")
+    browser.open(path)
+    time.sleep(0.2)
+    info = browser.evaluate(_LAPTOP_PROBE)
+    assert not browser.errors()
+    shown = [x["text"] for x in info["labels"]]
+    assert sorted(shown) == [f"Label {i}" for i in range(1, 6)], shown
+    assert sorted(info["hidden"]) == ["Label 6", "Label 7"]
+    assert not _overlapping(info["labels"])
+    box = browser.evaluate("""(() => { const s = Array.from(document.querySelectorAll('.wz-label-hidden .wz-label span'))
+      .find(e => e.textContent === 'Label 7'); const r = s.getBoundingClientRect();
+      return [r.left + r.width / 2, r.top + r.height / 2]; })()""")
+    browser.call("Input.dispatchMouseEvent", page=True, type="mouseMoved", x=box[0], y=box[1])
+    opacity = browser.evaluate("""getComputedStyle(Array.from(document.querySelectorAll('.wz-label-hidden .wz-label span'))
+      .find(e => e.textContent === 'Label 7')).opacity""")
+    assert float(opacity) == 1.0  # shown on hover
 
 
 def test_browser_site_map(browser, tmp_path):

@@ -148,7 +148,7 @@ def cmd_analyse(args: argparse.Namespace) -> int:
         files += write_maps(args.out, args.kaarten, gemeente=settings.gemeente.naam,
                             offline=True if args.offline else None,
                             balance=balance_classes(settings.overlays.balans_grenzen, settings.overlays.balans_labels),
-                            vocabulary=result.vocab)
+                            vocabulary=result.vocab, map_settings=settings.kaarten)
     print(summary_text(result.summary, wijken=result.wijken.drop(columns="geometry"), vocabulary=result.vocab))
     print(f"{len(files)} bestanden geschreven in {args.out} ({number(time.perf_counter() - t0, 1)} s):")
     for f in files:
@@ -238,7 +238,8 @@ def cmd_locaties(args: argparse.Namespace) -> int:
     sites = find_sites(result, settings=settings.locaties, parcels=parcels, facts=facts, top=args.top)
     if sites.zoekgebieden.empty:
         raise WoonzorgError("geen kandidaatlocaties gevonden: controleer de instellingen [locaties]")
-    files = write_site_outputs(sites, args.out, gemeente=settings.gemeente.naam)
+    files = write_site_outputs(sites, args.out, gemeente=settings.gemeente.naam, settings=settings,
+                               vocabulary=result.vocab)
     maps = _write_site_map(sites, result, args)
     print(f"Zoekgebieden voor geclusterd wonen in {settings.gemeente.naam} "
           f"(profiel {result.vocab.profile_label(settings.locaties.profiel)}, top {args.top}):")
@@ -274,10 +275,27 @@ def cmd_kaarten(args: argparse.Namespace) -> int:
     paths = write_maps(args.uit, args.kaarten, gemeente=settings.gemeente.naam,
                        offline=True if args.offline else None,
                        balance=balance_classes(settings.overlays.balans_grenzen, settings.overlays.balans_labels),
-                       profile=args.profiel, vocabulary=Vocabulary.from_settings(settings))
+                       profile=args.profiel, vocabulary=Vocabulary.from_settings(settings),
+                       map_settings=settings.kaarten)
     print(f"{len(paths)} kaarten geschreven in {args.kaarten}:")
     for p in paths:
         print(f"  {p} ({number(p.stat().st_size / 1e6, 2)} MB)")
+    return 0
+
+
+def cmd_figuren(args: argparse.Namespace) -> int:
+    """Write the print figures from an existing output folder."""
+    from .figures import write_figures
+
+    settings = _settings(args)
+    if args.profiel:
+        settings.profile(args.profiel)  # a profile of the settings, else a Dutch error naming them
+    fig_dir = Path(args.figuren) if args.figuren else Path(args.uit) / "figuren"
+    check_output_dir(fig_dir, option="--figuren")
+    paths = write_figures(args.uit, fig_dir, settings=settings, format=args.formaat, profile=args.profiel)
+    print(f"{len(paths)} figuren ({args.formaat}, 300 dpi) geschreven in {fig_dir}:")
+    for p in paths:
+        print(f"  {p.name}")
     return 0
 
 
@@ -425,6 +443,17 @@ def build_parser() -> argparse.ArgumentParser:
                         "is doorgerekend (standaard: het hoofdprofiel van de analyse)")
     p.add_argument("--offline", action="store_true", help="geen achtergrondkaart (standaard: automatisch)")
     p.set_defaults(func=cmd_kaarten)
+
+    p = sub.add_parser("figuren", help="drukklare figuren (kaarten en grafieken, 300 dpi) uit een uitvoermap van "
+                                       "'analyse', voor de woonzorgvisie")
+    p.add_argument("--uit", default="output", metavar="MAP", help="uitvoermap van analyse (standaard: output/)")
+    p.add_argument("--figuren", default=None, metavar="MAP",
+                   help="map voor de figuren (standaard: figuren/ in de uitvoermap)")
+    p.add_argument("--formaat", default="png", choices=("png", "pdf", "svg"),
+                   help="bestandsformaat (standaard: png)")
+    p.add_argument("--profiel", default=None, metavar="PROFIEL",
+                   help="welk looptempo de figuren tonen (standaard: het hoofdprofiel van de analyse)")
+    p.set_defaults(func=cmd_figuren)
 
     p = sub.add_parser("locaties", help="zoekgebieden voor geclusterd wonen rangschikken, met toelichting")
     p.add_argument("--top", type=int, default=20, help="aantal zoekgebieden (standaard 20)")

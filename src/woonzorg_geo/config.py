@@ -161,6 +161,20 @@ class OnlineSettings:
 
 
 @dataclass(frozen=True)
+class MapSettings:
+    """How the maps, figures and QGIS styles present the results (``[kaarten]``).
+
+    ``min_adressen``: an area with fewer addresses is drawn in a lighter tone (its share rests on
+    few homes); ``bebouwd_kwantiel``: the maps and figures of the gemeente open on the extent of its
+    addresses with this share cut off at each side in x and y (outlying farms and hamlets), so the
+    town fills the view. Sources and reasoning: ``[kaarten]`` in instellingen.toml.
+    """
+
+    min_adressen: int = 50
+    bebouwd_kwantiel: float = 0.02
+
+
+@dataclass(frozen=True)
 class RasterSettings:
     """Accessibility surfaces."""
 
@@ -378,6 +392,7 @@ class Settings:
     plausibiliteit: PlausibilitySettings = field(default_factory=PlausibilitySettings)
     online: OnlineSettings = field(default_factory=OnlineSettings)
     regio: RegioSettings = field(default_factory=RegioSettings)
+    kaarten: MapSettings = field(default_factory=MapSettings)
     source: str = "<standaard>"
 
     def profile(self, name: str) -> Profile:
@@ -497,6 +512,11 @@ def validate_settings(settings: Settings, *, known_categories: Collection[str] |
            "de wachttijd voor de tweede poging in seconden, bijv. 1")
     _check(0 <= on.max_wachttijd_s <= 3600, f"{w}:online.max_wachttijd_s",
            f"{on.max_wachttijd_s} ligt niet tussen 0 en 3600 s", "bijv. 60")
+    ka = settings.kaarten
+    _check(0 <= ka.min_adressen <= 10_000, f"{w}:kaarten.min_adressen",
+           f"{ka.min_adressen} ligt niet tussen 0 en 10000", "het minimum aantal adressen, bijv. 50 (0: uit)")
+    _check(0 <= ka.bebouwd_kwantiel < 0.5, f"{w}:kaarten.bebouwd_kwantiel",
+           f"{ka.bebouwd_kwantiel} ligt niet tussen 0 en 0,5", "een aandeel per kant, bijv. 0.02 (0: alle adressen)")
     _validate_regio(settings)
 
 
@@ -595,6 +615,7 @@ def load_settings(path: str | Path | None = None) -> Settings:
         plausibiliteit=build_settings(PlausibilitySettings, table["plausibiliteit"], f"{where}:plausibiliteit"),
         online=build_settings(OnlineSettings, table["online"], f"{where}:online"),
         regio=build_settings(RegioSettings, table["regio"], f"{where}:regio"),
+        kaarten=build_settings(MapSettings, table.get("kaarten", {}), f"{where}:kaarten"),
         source=where,
     )
     _check_indicator_profiles(settings, where)

@@ -444,7 +444,8 @@ def write_outputs(a: Analysis, out_dir: str | Path, *, rasters: bool = True, sur
     s = a.settings
     out_dir = Path(out_dir)
     t0 = time.perf_counter()
-    with staged_dir(out_dir, replace_set=True, manifest=_manifest(a)) as tmp:
+    manifest = _manifest(a)
+    with staged_dir(out_dir, replace_set=True, manifest=manifest) as tmp:
         layers: dict[str, gpd.GeoDataFrame] = {}
         layers["adressen"] = a.adressen
         layers["buurten"] = a.buurten
@@ -471,6 +472,10 @@ def write_outputs(a: Analysis, out_dir: str | Path, *, rasters: bool = True, sur
                 summary["profielen"][name]["oppervlak"] = surf
         for name, frame in layers.items():
             frame.to_file(tmp / "woonzorg.gpkg", layer=name, driver="GPKG")
+        from .qgisproject import write_qgis
+
+        # QGIS styles in the GeoPackage (layer_styles) and the project woonzorg.qgz beside it
+        write_qgis(tmp / "woonzorg.gpkg", settings=s, vocabulary=a.vocab, manifest=manifest)
         if a.overlay_report:
             from .report import read_facts, write_wijkprofielen
 
@@ -525,7 +530,8 @@ def _json_default(obj: object) -> object:
     raise TypeError(type(obj).__name__)
 
 
-def write_site_outputs(result: Any, out_dir: str | Path, *, gemeente: str) -> list[Path]:
+def write_site_outputs(result: Any, out_dir: str | Path, *, gemeente: str, settings: Settings | None = None,
+                       vocabulary: Vocabulary | None = None) -> list[Path]:
     """Add the candidate layers to ``woonzorg.gpkg`` and write the CSVs and the note; all or nothing.
 
     Writes ``kandidaatlocaties.csv`` (the ranked zoekgebieden), ``kandidaatlocaties_gevoeligheid.csv``
@@ -533,7 +539,9 @@ def write_site_outputs(result: Any, out_dir: str | Path, *, gemeente: str) -> li
     ``kandidaatlocaties.txt`` (the explanations, the exclusions per class and the stability of the top).
 
     An existing ``woonzorg.gpkg`` is copied into the staging folder first, so its other layers
-    stay; the copy replaces it only when every layer has been written.
+    stay; the copy replaces it only when every layer has been written. With ``settings`` and
+    ``vocabulary`` the QGIS styles of the new layers are stored and ``woonzorg.qgz`` is rewritten
+    with them (see :mod:`woonzorg_geo.qgisproject`).
     """
     import shutil
 
@@ -544,6 +552,11 @@ def write_site_outputs(result: Any, out_dir: str | Path, *, gemeente: str) -> li
             shutil.copy2(out_dir / "woonzorg.gpkg", gpkg)
         result.zoekgebieden.to_file(gpkg, layer="kandidaatlocaties", driver="GPKG")
         result.cells.to_file(gpkg, layer="kandidaatcellen", driver="GPKG")
+        if settings is not None and vocabulary is not None:
+            from .io import read_manifest
+            from .qgisproject import write_qgis
+
+            write_qgis(gpkg, settings=settings, vocabulary=vocabulary, manifest=read_manifest(out_dir))
         zg = result.zoekgebieden
         table = zg.drop(columns="geometry").copy()
         centre = zg.geometry.representative_point().to_crs("EPSG:4326")

@@ -15,13 +15,13 @@ import shapely
 
 from . import formatting as fmt
 from .config import Settings
+from .palette import AREA_EDGE, FOCUS_COLOURS, MISSING_COLOUR, WIJK_OUTLINE
 from .vocabulary import Z_SCORE_EXPLANATION, Vocabulary
 
 log = logging.getLogger(__name__)
 
 SRC_CBS = "CBS Kerncijfers wijken en buurten 2024"
 SRC_OSM = "woonzorg_geo op OSM 2021 (© OpenStreetMap contributors), GTFS 2015, huisartsenlijst 2026"
-FOCUS_COLOURS = {"hoog": "#d7301f", "midden": "#fc8d59", "laag": "#fef0d9"}
 
 
 def slug(text: str) -> str:
@@ -76,11 +76,11 @@ def svg_map(
     els = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
            f'viewBox="0 0 {width} {height}" role="img" aria-label="kaart van de wijk">']
     for _, b in buurten.iterrows():
-        colour = FOCUS_COLOURS.get(str(b.get("focus")), "#eeeeee")
+        colour = FOCUS_COLOURS.get(str(b.get("focus")), MISSING_COLOUR)
         g = b.geometry.simplify(5.0)
-        els.append(f'<path d="{path(g)}" fill="{colour}" stroke="#555" stroke-width="0.8">'
+        els.append(f'<path d="{path(g)}" fill="{colour}" stroke="{AREA_EDGE}" stroke-width="0.8">'
                    f'<title>{_fmt(b.get("naam"))}: focus {_fmt(b.get("focus"))}</title></path>')
-    els.append(f'<path d="{path(wijk_geom.simplify(5.0))}" fill="none" stroke="#000" stroke-width="2"/>')
+    els.append(f'<path d="{path(wijk_geom.simplify(5.0))}" fill="none" stroke="{WIJK_OUTLINE}" stroke-width="2"/>')
     shown = set(vocabulary.categories)
     for _, v in vz.cx[x0:x1, y0:y1].iterrows():  # only those in the drawing (as the check below)
         if v["categorie"] not in shown:

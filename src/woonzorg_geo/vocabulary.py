@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from . import formatting as fmt
+from .palette import CATEGORY_SYMBOLS, UNKNOWN_COLOUR
 
 if TYPE_CHECKING:
     from .config import Indicator, OverlaySettings, Settings
@@ -50,22 +51,8 @@ class CategoryStyle:
     letter: str
 
 
-#: Colour and letter symbol per category, for every map and report.
-_SYMBOLS: dict[str, tuple[str, str]] = {
-    "ov": ("#1f78b4", "OV"),
-    "ov_halte": ("#1f78b4", "B"),
-    "treinstation": ("#0b2e59", "T"),
-    "supermarkt": ("#2e8b2e", "S"),
-    "huisarts": ("#d62728", "H"),
-    "apotheek": ("#7b3fa0", "A"),
-    "tandarts": ("#e6780b", "D"),
-    "ziekenhuis": ("#8b1a1a", "Z"),
-    "school": ("#c2185b", "Sc"),
-    "ontmoetingsplek": ("#00897b", "M"),
-    "woonzorg": ("#5d4037", "W"),
-    "kinderopvang": ("#f06292", "K"),
-}
-UNKNOWN_COLOUR = "#616161"
+#: Colour and letter symbol per category: the one palette (:mod:`woonzorg_geo.palette`).
+_SYMBOLS = CATEGORY_SYMBOLS
 #: The order categories are listed in (the essentials first); others follow alphabetically.
 CATEGORY_ORDER: tuple[str, ...] = (
     "huisarts", "supermarkt", "apotheek", "ov", "ov_halte", "treinstation", "tandarts",

@@ -17,6 +17,7 @@ from ..errors import MissingDataError
 if TYPE_CHECKING:  # folium is imported inside the functions: it is heavy and optional
     pass
 
+from ..palette import BACKGROUND
 from .style import OFFLINE_ENV
 
 log = logging.getLogger(__name__)
@@ -108,10 +109,17 @@ _MAP_CSS = """
 .wz-vz{width:22px;height:22px;border-radius:50%;color:#fff;font:bold 11px/18px Arial,"DejaVu Sans",sans-serif;
  text-align:center;border:2px solid #fff;box-shadow:0 0 3px rgba(0,0,0,.7);box-sizing:border-box;}
 .wz-vz.wz-long{font-size:9px;}
-.wz-legend,.wz-panel{background:rgba(255,255,255,.93);padding:6px 9px;border-radius:5px;
- box-shadow:0 1px 5px rgba(0,0,0,.4);font:12px/1.4 Arial,"DejaVu Sans",sans-serif;color:#222;max-width:300px;}
+.wz-legend,.wz-panel{background:rgba(255,255,255,.93);padding:5px 8px;border-radius:5px;
+ box-shadow:0 1px 5px rgba(0,0,0,.4);font:12px/1.35 Arial,"DejaVu Sans",sans-serif;color:#222;max-width:240px;}
+.wz-panel{max-width:280px;max-height:calc(100vh - 150px);overflow-y:auto;}
+.wz-legend{max-height:calc(50vh - 40px);overflow-y:auto;}
 .wz-legend-title{font-weight:bold;margin-bottom:3px;}
-.wz-legend-row{white-space:nowrap;}
+.wz-legend-row{white-space:nowrap;overflow:hidden;text-overflow:ellipsis;}
+.wz-fold{cursor:pointer;user-select:none;}
+.wz-fold::after{content:" \\25BE";color:#777;font-weight:normal;}
+.wz-folded > .wz-fold{margin:0;}
+.wz-folded > .wz-fold::after{content:" \\25B8";}
+.wz-folded > :not(.wz-fold){display:none;}
 .wz-swatch{display:inline-block;width:16px;height:12px;margin-right:6px;vertical-align:-1px;
  border:1px solid rgba(0,0,0,.35);}
 .wz-swatch.wz-round{border-radius:50%;width:12px;}
@@ -119,25 +127,30 @@ _MAP_CSS = """
  margin-right:6px;vertical-align:middle;box-shadow:0 0 2px rgba(0,0,0,.6);}
 .wz-panel h3{margin:0 0 4px;font-size:14px;}
 .wz-panel p{margin:3px 0;}
-.wz-panel table{border-collapse:collapse;margin:3px 0;}
-.wz-panel th{text-align:left;font-weight:normal;color:#555;padding:1px 6px 1px 0;}
-.wz-panel td{text-align:right;padding:1px 0 1px 8px;white-space:nowrap;}
+.wz-panel table{border-collapse:collapse;margin:2px 0;}
+.wz-panel th{text-align:left;font-weight:normal;color:#555;padding:0 6px 0 0;}
+.wz-panel td{text-align:right;padding:0 0 0 8px;white-space:nowrap;}
 .wz-panel thead th{font-weight:bold;color:#222;text-align:right;}
-.wz-panel .wz-note{color:#555;font-size:11px;}
+.wz-panel .wz-note{color:#555;font-size:11px;line-height:1.3;}
+.wz-panel .wz-bron{color:#555;font-size:10px;line-height:1.25;}
 .wz-label{font:bold 13px Arial,"DejaVu Sans",sans-serif;color:#1a1a1a;white-space:nowrap;text-align:center;
  text-shadow:0 0 3px #fff,0 0 3px #fff,0 0 4px #fff;pointer-events:none;}
+.wz-label span{display:inline-block;}
 .wz-label.wz-small{font-size:11px;font-weight:normal;color:#333;}
-.leaflet-container{background:#f4f3ef;}
+.wz-label-hidden .wz-label span{opacity:0;pointer-events:auto;}
+.wz-label-hidden .wz-label span:hover{opacity:1;}
+.leaflet-container{background:__BACKGROUND__;}
 .leaflet-control-layers{font:12px/1.35 Arial,"DejaVu Sans",sans-serif;}
 .leaflet-control-layers label{font-size:12px;margin:1px 0;}
-.leaflet-control-layers-expanded{padding:4px 8px 4px 6px;}
+.leaflet-control-layers-expanded{padding:4px 8px 4px 6px;max-height:calc(100vh - 60px);overflow-y:auto;}
+.leaflet-control-attribution{font-size:10px;max-width:calc(100vw - 20px);white-space:normal;}
 """
 
 
 def _asset_html() -> str:
     js, css = leaflet_assets()
     return (
-        f"<style>{css}</style>\n<style>{_MAP_CSS}</style>\n"
+        f"<style>{css}</style>\n<style>{_MAP_CSS.replace('__BACKGROUND__', BACKGROUND)}</style>\n"
         f"<script>{js}</script>\n<script>{_JQUERY_STANDIN}</script>"
     )
 

@@ -112,6 +112,38 @@ def _bounds_wgs84(bounds: Any, crs: str | None) -> tuple[float, float, float, fl
     return w, s, e, n
 
 
+def built_up_bounds(
+    points: gpd.GeoDataFrame | gpd.GeoSeries, *, quantile: float = 0.02, pad_m: float = 150.0
+) -> tuple[float, float, float, float]:
+    """The extent of the built-up area in EPSG:28992: the address points with ``quantile`` cut off
+    at each side in x and y (outlying farms and hamlets), plus ``pad_m``.
+
+    Parameters
+    ----------
+    points
+        Address points (any CRS).
+    quantile
+        Share cut off at each side (``[kaarten] bebouwd_kwantiel``); 0 keeps every point.
+    pad_m
+        Margin around the trimmed extent, in metres.
+
+    Raises
+    ------
+    ValueError
+        When there are no points.
+    """
+    _check_crs(points, "bebouwd gebied: adressen")
+    geoms = gpd.GeoSeries(points.geometry).to_crs(RD)
+    geoms = geoms[geoms.notna() & ~geoms.is_empty]
+    if geoms.empty:
+        raise ValueError("bebouwd gebied: geen adressen")
+    xy = shapely.get_coordinates(geoms.centroid.values)
+    q = min(max(float(quantile), 0.0), 0.49)
+    x0, x1 = np.quantile(xy[:, 0], [q, 1 - q])
+    y0, y1 = np.quantile(xy[:, 1], [q, 1 - q])
+    return float(x0 - pad_m), float(y0 - pad_m), float(x1 + pad_m), float(y1 + pad_m)
+
+
 def _esc(value: Any) -> str:
     return html.escape("" if value is None else str(value))
 
@@ -168,6 +200,7 @@ def new_map(
     offline: bool | None = None,
     title: str = "Bereikbaarheid te voet",
     crs: str | None = RD,
+    attribution: str = ATTRIBUTION,
 ) -> folium.Map:
     """An empty Leaflet map fitted to ``bounds``, with Leaflet inlined (no CDN).
 
@@ -183,6 +216,9 @@ def new_map(
         The HTML page title.
     crs
         CRS of a geometry or tuple given as ``bounds`` (default EPSG:28992).
+    attribution
+        The sources and their dates (see :func:`woonzorg_geo.provenance.attribution`); default the
+        licences' base text.
 
     Returns
     -------
@@ -205,8 +241,16 @@ def new_map(
     root.header.add_child(Element(_asset_html()), name="woonzorg_assets")
     # fitted at once (no zoom animation), so the first drawn frame is the final one
     box = [[round(south, DECIMALS), round(west, DECIMALS)], [round(north, DECIMALS), round(east, DECIMALS)]]
-    _add_js(m, f"{m.get_name()}.fitBounds({json.dumps(box)}, {{padding: [10, 10], animate: false}});",
-            name="woonzorg_fit_bounds")
+    # once the controls are in place, fitted again beside the key-figure panel (left), so the panel
+    # does not cover the area the map is about (when the panel takes less than 40 % of the width)
+    _add_js(m, f"""{m.get_name()}.fitBounds({json.dumps(box)}, {{padding: [10, 10], animate: false}});
+setTimeout(function () {{
+  var map = {m.get_name()}, panel = map.getContainer().querySelector(".leaflet-left .wz-panel");
+  var w = panel ? panel.offsetWidth : 0;
+  if (w && w < 0.4 * map.getSize().x) {{
+    map.fitBounds({json.dumps(box)}, {{paddingTopLeft: [w + 16, 10], paddingBottomRight: [10, 10], animate: false}});
+  }}
+}}, 0);""", name="woonzorg_fit_bounds")
     m.woonzorg_offline = offline  # type: ignore[attr-defined]
     if not offline:
         folium.TileLayer(
@@ -220,14 +264,63 @@ def new_map(
         ).add_to(m)
     # one shared canvas renderer for layers with many small symbols (see add_homes)
     _add_js(m, f"var {m.get_name()}_canvas = L.canvas({{padding: 0.5}});", name="woonzorg_canvas")
-    _add_js(m, f"{m.get_name()}.attributionControl.addAttribution({json.dumps(ATTRIBUTION, ensure_ascii=False)});",
+    _add_js(m, f"{m.get_name()}.attributionControl.addAttribution({json.dumps(attribution, ensure_ascii=False)});",
             name="woonzorg_attribution")
+    _add_js(m, _DECLUTTER_JS.replace("MAP", m.get_name()), name="woonzorg_declutter")
     return m
 
 
+# Labels that would overlap at the current zoom are moved up or down by one line, else hidden
+# (they show when the pointer is on them; the areas' tooltips name them too). Labels are placed
+# in priority order: map._wzLabels holds [rank, weight, marker]; lower rank, then higher weight first.
+_DECLUTTER_JS = """
+(function () {
+  var map = MAP;
+  map._wzLabels = [];
+  var pending = false;
+  function overlaps(a, b) {
+    return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+  }
+  function declutter() {
+    pending = false;
+    var items = map._wzLabels.filter(function (it) { return it[2]._icon && map.hasLayer(it[2]); });
+    items.sort(function (a, b) { return a[0] - b[0] || b[1] - a[1]; });
+    var placed = [];
+    var view = map.getContainer().getBoundingClientRect();
+    items.forEach(function (it) {
+      var el = it[2]._icon, span = el.querySelector(".wz-label span");
+      if (!span) { return; }
+      el.classList.remove("wz-label-hidden");
+      span.style.transform = "";
+      var r = span.getBoundingClientRect();
+      if (r.right < view.left || r.left > view.right || r.bottom < view.top || r.top > view.bottom) { return; }
+      var h = r.height + 3, shifts = [0, -h, h, -2 * h, 2 * h];
+      for (var i = 0; i < shifts.length; i++) {
+        var box = {left: r.left - 2, right: r.right + 2, top: r.top + shifts[i] - 1, bottom: r.bottom + shifts[i] + 1};
+        if (!placed.some(function (p) { return overlaps(p, box); })) {
+          if (shifts[i]) { span.style.transform = "translateY(" + shifts[i] + "px)"; }
+          placed.push(box);
+          return;
+        }
+      }
+      el.classList.add("wz-label-hidden");
+    });
+  }
+  map._wzDeclutter = function () {
+    if (!pending) { pending = true; setTimeout(declutter, 0); }
+  };
+  map.on("zoomend moveend overlayadd overlayremove resize", map._wzDeclutter);
+})();
+"""
+
+
 def _control_js(m: folium.Map, html_text: str, *, position: str, css_class: str,
-                layers: Sequence[Any] = ()) -> str:
-    """JavaScript for a Leaflet control showing ``html_text``; shown only while one of ``layers`` is."""
+                layers: Sequence[Any] = (), rows_follow_layers: bool = False) -> str:
+    """JavaScript for a Leaflet control showing ``html_text``; shown only while one of ``layers`` is.
+
+    The control's first element (its title) folds the rest away and back on a click. With
+    ``rows_follow_layers`` the i-th ``.wz-legend-row`` shows only while the i-th layer is on.
+    """
     names = ", ".join(layer.get_name() for layer in layers)
     return f"""
 (function () {{
@@ -236,6 +329,12 @@ def _control_js(m: folium.Map, html_text: str, *, position: str, css_class: str,
   ctl.onAdd = function () {{
     var div = L.DomUtil.create("div", {json.dumps(css_class)});
     div.innerHTML = {json.dumps(html_text)};
+    var head = div.firstElementChild;
+    if (head) {{
+      head.classList.add("wz-fold");
+      head.title = "klik om in of uit te klappen";
+      L.DomEvent.on(head, "click", function () {{ div.classList.toggle("wz-folded"); }});
+    }}
     L.DomEvent.disableClickPropagation(div);
     L.DomEvent.disableScrollPropagation(div);
     return div;
@@ -244,7 +343,12 @@ def _control_js(m: folium.Map, html_text: str, *, position: str, css_class: str,
   if (!layers.length) {{ ctl.addTo(map); return; }}
   function update() {{
     var on = layers.some(function (l) {{ return map.hasLayer(l); }});
-    if (on && !ctl._map) {{ ctl.addTo(map); }}
+    if ({json.dumps(rows_follow_layers)} && ctl._map) {{
+      ctl.getContainer().querySelectorAll(".wz-legend-row").forEach(function (row, i) {{
+        row.style.display = layers[i] && !map.hasLayer(layers[i]) ? "none" : "";
+      }});
+    }}
+    if (on && !ctl._map) {{ ctl.addTo(map); update(); return; }}
     if (!on && ctl._map) {{ ctl.remove(); }}
   }}
   map.on("overlayadd overlayremove", update);
@@ -277,8 +381,9 @@ def add_legend(
     layers: Sequence[Any] = (),
     position: str = "bottomright",
     symbol: str = "box",
+    rows_follow_layers: bool = False,
 ) -> folium.Map:
-    """Add a legend.
+    """Add a legend (its title folds it away and back).
 
     Parameters
     ----------
@@ -294,9 +399,12 @@ def add_legend(
         Leaflet control corner.
     symbol
         ``"box"``, ``"circle"`` or ``"letter"`` (category symbols).
+    rows_follow_layers
+        Row ``i`` shows only while ``layers[i]`` is on (one row per layer, e.g. voorzieningen).
     """
     text = legend_html(title, items, symbol=symbol)
-    _add_js(m, _control_js(m, text, position=position, css_class="wz-legend leaflet-control", layers=layers))
+    _add_js(m, _control_js(m, text, position=position, css_class="wz-legend leaflet-control", layers=layers,
+                           rows_follow_layers=rows_follow_layers))
     return m
 
 
@@ -307,8 +415,10 @@ def panel_html(
     header: Sequence[str] | None = None,
     note: str | None = None,
     links: Sequence[tuple[str, str]] = (),
+    sources: str | None = None,
 ) -> str:
-    """HTML of a key-figures panel: a title, a table of (label, value[, value…]) rows, a note, links.
+    """HTML of a key-figures panel: a title, a table of (label, value[, value…]) rows, a note, links
+    and the data's sources and dates (see :func:`woonzorg_geo.provenance.sources_line`).
 
     Every text is escaped; link targets must be relative file names.
     """
@@ -323,11 +433,13 @@ def panel_html(
         out.append("<p>" + " · ".join(f'<a href="{_esc(href)}">{_esc(text)}</a>' for text, href in links) + "</p>")
     if note:
         out.append(f'<p class="wz-note">{_esc(note)}</p>')
+    if sources:
+        out.append(f'<p class="wz-bron">{_esc(sources)}</p>')
     return "".join(out)
 
 
 def add_panel(m: folium.Map, html_text: str, *, position: str = "bottomleft") -> folium.Map:
-    """Add a panel (e.g. key figures, see :func:`panel_html`) as a Leaflet control.
+    """Add a panel (e.g. key figures, see :func:`panel_html`) as a Leaflet control; its title folds it.
 
     ``html_text`` is inserted as HTML: escape any text that comes from data.
     """
@@ -354,8 +466,9 @@ def add_exclusive(m: folium.Map, layers: Sequence[Any]) -> folium.Map:
     return m
 
 
-def add_layer_control(m: folium.Map, *, collapsed: bool = False) -> folium.Map:
-    """Add the layer control (top right). Call it last, after every layer."""
+def add_layer_control(m: folium.Map, *, collapsed: bool = True) -> folium.Map:
+    """Add the layer control (top right; folded into its icon until the pointer is on it). Call it
+    last, after every layer."""
     import folium
 
     folium.LayerControl(position="topright", collapsed=collapsed).add_to(m)

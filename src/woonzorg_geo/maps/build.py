@@ -6,15 +6,18 @@ import json
 import logging
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import pandas as pd
 
+from .. import provenance
+from ..config import MapSettings
 from ..errors import DataFileError, MissingDataError
-from ..io import staged_dir
+from ..io import read_manifest, staged_dir
+from ..palette import BUURT_OUTLINE
 from ..report import slug
 
 if TYPE_CHECKING:  # folium is imported inside the functions: it is heavy and optional
@@ -28,6 +31,7 @@ from .base import (
     add_layer_control,
     add_legend,
     add_panel,
+    built_up_bounds,
     last_layer,
     new_map,
     panel_html,
@@ -84,6 +88,32 @@ class MapData:
     netwerk: gpd.GeoDataFrame
     summary: dict[str, Any]
     vocab: Vocabulary
+    manifest: dict[str, Any] = field(default_factory=dict)
+    kaarten: MapSettings = field(default_factory=MapSettings)
+
+    @property
+    def attribution(self) -> str:
+        """The maps' attribution: licences, sources and the data's dates (from ``manifest.json``)."""
+        return provenance.attribution(self.manifest)
+
+    @property
+    def sources(self) -> str:
+        """The data's sources and dates as one line for a panel (``''`` when the output has no manifest)."""
+        return provenance.sources_line(self.manifest)
+
+    def view(self, frame: gpd.GeoDataFrame | None = None) -> tuple[float, float, float, float] | gpd.GeoDataFrame:
+        """Where a map opens: the built-up extent of the gemeente's addresses, trimmed of outliers by
+        ``[kaarten] bebouwd_kwantiel``; for one area (``frame``, e.g. a wijk) the extent of all its
+        addresses (a wijk's edge neighbourhoods are part of it); the area itself where it has no
+        addresses."""
+        pts = self.adressen
+        quantile = self.kaarten.bebouwd_kwantiel
+        if frame is not None and "code" in frame.columns:
+            pts = pts[pts["wijkcode"].isin(frame["code"])]
+            quantile = 0.0
+        if len(pts) == 0:
+            return frame if frame is not None else self.wijken
+        return built_up_bounds(pts, quantile=quantile, pad_m=100.0)
 
     def tif(self, cat: str) -> Path:
         """The surface GeoTIFF of a category for this profile."""
@@ -106,6 +136,7 @@ def load_map_data(
     profile_suffix: str = "",
     profile: str | None = None,
     vocabulary: Vocabulary | None = None,
+    map_settings: MapSettings | None = None,
 ) -> MapData:
     """Read what the maps need from an ``analyse`` output folder.
 
@@ -121,6 +152,9 @@ def load_map_data(
     vocabulary
         Labels and categories (default: the package settings'); the norm and profiles are taken
         from the output's ``samenvatting.json`` where it records them.
+    map_settings
+        ``[kaarten]`` of the settings: the lighter tone below ``min_adressen`` and the built-up
+        extent the maps open on (default: the package's).
 
     Raises
     ------
@@ -198,7 +232,10 @@ def load_map_data(
     else:
         log.warning("%s: geen laag netwerk; de kaart krijgt geen wegen", gpkg)
         netwerk = gpd.GeoDataFrame({"klasse": []}, geometry=[], crs=RD)
-    return MapData(out_dir, profile, sfx, adressen, buurten, wijken, vz, sg, netwerk, summary, vocab)
+    if "wijkcode" in buurten.columns:  # the buurt's wijk, for tooltips
+        buurten["wijk"] = buurten["wijkcode"].map(dict(zip(wijken["code"], wijken["naam"])))
+    return MapData(out_dir, profile, sfx, adressen, buurten, wijken, vz, sg, netwerk, summary, vocab,
+                   manifest=read_manifest(out_dir), kaarten=map_settings or MapSettings())
 
 
 def _summary_figures(data: MapData) -> dict[str, Any]:
@@ -237,10 +274,12 @@ def gemeente_map(
     """
     vocab = data.vocab
     categories = vocab.key_categories if categories is None else categories
-    m = new_map(data.wijken, offline=offline, title=f"Gemeente {gemeente} — bereikbaarheid te voet")
+    m = new_map(data.view(), offline=offline, title=f"Gemeente {gemeente} — bereikbaarheid te voet",
+                attribution=data.attribution)
     offline = m.woonzorg_offline  # type: ignore[attr-defined]
     add_choropleth(m, data.buurten, column=data.col(vocab.pct(REPORT_NORM)),
-                   label=f"Buurten: % adressen met {vocab.noun(REPORT_NORM)} ≤ {vocab.norm_text}", vocabulary=vocab)
+                   label=f"Buurten: % adressen met {vocab.noun(REPORT_NORM)} ≤ {vocab.norm_text}", vocabulary=vocab,
+                   min_count=data.kaarten.min_adressen)
     add_context(m, data.netwerk, road_classes=MAIN_ROADS, show=offline)
     add_service_areas(m, data.servicegebieden, categories=[
         c for c in categories if (data.servicegebieden["categorie"] == c).any()])
@@ -268,8 +307,8 @@ def gemeente_map(
         f"Gemeente {gemeente}", rows,
         note=f"Bereikbaarheid te voet over het OSM-netwerk, profiel {vocab.profile_label(data.profile)}; "
              "percentages van alle adressen. Klik op een buurt of voorziening voor details; lagen aan/uit "
-             "rechtsboven.",
-        links=wijk_links,
+             "via het lagenicoon rechtsboven; klik op een titel om in of uit te klappen.",
+        links=wijk_links, sources=data.sources,
     ))
     return m
 
@@ -304,19 +343,23 @@ def wijk_map(data: MapData, code: str, *, gemeente: str, offline: bool | None = 
                             fix="kies een code uit de laag wijken")
     row = wijk.iloc[0]
     naam = str(row["naam"])
-    m = new_map(wijk, offline=offline, title=f"Wijk {naam} ({gemeente}) — bereikbaarheid te voet")
+    m = new_map(data.view(wijk), offline=offline, title=f"Wijk {naam} ({gemeente}) — bereikbaarheid te voet",
+                attribution=data.attribution)
     offline = m.woonzorg_offline  # type: ignore[attr-defined]
     metric_wijk = _metric(wijk, "wijk")
     around = metric_wijk.buffer(300)
     buurten = data.buurten[data.buurten["wijkcode"] == code]
     if len(buurten):
         add_choropleth(m, buurten, column=data.col(vocab.pct(REPORT_NORM)), show=False,
-                       label=f"Buurten: % adressen met {vocab.noun(REPORT_NORM)} ≤ {vocab.norm_text}", vocabulary=vocab)
+                       label=f"Buurten: % adressen met {vocab.noun(REPORT_NORM)} ≤ {vocab.norm_text}", vocabulary=vocab,
+                       min_count=data.kaarten.min_adressen)
     add_context(m, data.netwerk, road_classes=(*LOCAL_ROADS, *MAIN_ROADS), within=around, show=offline)
     if len(buurten):
-        add_area_outlines(m, buurten, name="Buurtgrenzen", colour="#666666", weight=1.2, dash="4 4",
-                          small=True)
-    add_area_outlines(m, wijken, name="Wijkgrenzen en namen", weight=2.5)
+        add_area_outlines(m, buurten, name="Buurtgrenzen", colour=BUURT_OUTLINE, weight=1.2, dash="4 4",
+                          small=True, label_rank=0)
+    # the other wijken are named for orientation (after the buurten); this wijk's name is the panel's title
+    add_area_outlines(m, wijken, name="Wijkgrenzen en namen", weight=2.5, label_rank=1,
+                      label_filter=(wijken["code"] != code).to_numpy())
     homes = data.adressen[data.adressen["wijkcode"] == code]
     home_layers = []
     for i, cat in enumerate(data.home_categories):
@@ -334,6 +377,7 @@ def wijk_map(data: MapData, code: str, *, gemeente: str, offline: bool | None = 
         note=f"{code} · gemeente {gemeente} · profiel {vocab.profile_label(data.profile)}. Percentages van de "
              "adressen in de wijk; looptijden over het OSM-netwerk.",
         links=[("← kaart van de gemeente", back_link)] if back_link else (),
+        sources=data.sources,
     ))
     return m
 
@@ -371,6 +415,7 @@ def write_maps(
     balance: Classes | None = None,
     profile: str | None = None,
     vocabulary: Vocabulary | None = None,
+    map_settings: MapSettings | None = None,
 ) -> list[Path]:
     """Write the interactive maps of an ``analyse`` output folder.
 
@@ -396,6 +441,8 @@ def write_maps(
         The walking profile to show (default: the run's main profile); see :func:`load_map_data`.
     vocabulary
         The vocabulary of the settings (labels, categories); the norm and profiles come from the output.
+    map_settings
+        ``[kaarten]`` of the settings (lighter tone, built-up extent); default: the package's.
 
     Returns
     -------
@@ -405,7 +452,8 @@ def write_maps(
     """
     maps_dir = Path(maps_dir)
     offline = resolve_offline(offline)
-    data = load_map_data(out_dir, profile_suffix=profile_suffix, profile=profile, vocabulary=vocabulary)
+    data = load_map_data(out_dir, profile_suffix=profile_suffix, profile=profile, vocabulary=vocabulary,
+                         map_settings=map_settings)
     gem_file = f"{slug(gemeente)}_bereikbaarheid.html"
     wijk_files: dict[str, str] = {}
     used: set[str] = set()
@@ -435,7 +483,9 @@ def write_maps(
                 o = load_settings().overlays
                 balance = balance_classes(o.balans_grenzen, o.balans_labels)
             m = overlay_map(data.wijken, data.buurten, gemeente=gemeente, balance=balance, netwerk=data.netwerk,
-                            offline=offline, vocabulary=data.vocab)
+                            offline=offline, vocabulary=data.vocab, bounds=data.view(),
+                            attribution=data.attribution, sources=data.sources,
+                            min_count=data.kaarten.min_adressen)
             names.append(save_map(m, tmp / f"{slug(gemeente)}_draagkracht.html").name)
     paths = [maps_dir / n for n in names]
     log.info("%d kaarten geschreven in %s", len(paths), maps_dir)

@@ -48,6 +48,17 @@ from .style import (
     category,
     nl_number,
 )
+from .. import formatting as fmt
+from ..palette import (
+    AREA_EDGE,
+    AREA_OPACITY,
+    FEW_ADDRESSES_OPACITY,
+    OTHER_ROAD,
+    POINT_EDGE,
+    WIJK_OUTLINE,
+    few_addresses_label,
+    rgb,
+)
 from ..vocabulary import Vocabulary, default_vocabulary
 
 log = logging.getLogger(__name__)
@@ -67,11 +78,17 @@ def add_choropleth(
     name_column: str = "naam",
     show: bool = True,
     legend: bool = True,
-    opacity: float = 0.65,
+    opacity: float = AREA_OPACITY,
     simplify_m: float = 2.0,
     vocabulary: Vocabulary | None = None,
+    min_count: int = 0,
+    count_column: str = "n_adressen",
 ) -> folium.Map:
     """Add areas coloured by ``column`` in ``classes``, with a popup per area and a legend.
+
+    The tooltip names the area (and its wijk, when ``areas`` has a ``wijk`` column) and its number
+    of addresses. Areas with fewer than ``min_count`` addresses (``[kaarten] min_adressen``) are
+    drawn in a lighter tone, so large areas with few homes do not dominate the map.
 
     Parameters
     ----------
@@ -95,6 +112,10 @@ def add_choropleth(
         Add a legend (shown while the layer is on).
     vocabulary
         The run's vocabulary (norm, profiles, labels); default: the package settings'.
+    min_count
+        Areas with fewer addresses (``count_column``) get the lighter tone; 0: none.
+    count_column
+        The number of addresses per area.
     """
     import folium
 
@@ -108,30 +129,53 @@ def add_choropleth(
     fields = list(dict.fromkeys(f for f in fields if f in areas.columns))
     frame = _to_wgs84(areas, "add_choropleth: gebieden", simplify_m=simplify_m)
     idx = classes.index(frame[column])
+    counts = (pd.to_numeric(frame[count_column], errors="coerce") if count_column in frame.columns
+              else pd.Series(np.nan, index=frame.index))
+    few = (counts < min_count).to_numpy() & (idx >= 0) if min_count > 0 else np.zeros(len(frame), bool)
     keys = [f"f{i}" for i in range(len(fields))]
     props = []
-    for (_, row), k in zip(frame.iterrows(), idx):
+    for (_, row), k, n, weak in zip(frame.iterrows(), idx, counts, few):
         p = {key: vocab.format(col, row[col]) for key, col in zip(keys, fields)}
         p["_c"] = int(k)
+        p["_few"] = bool(weak)
+        p["_tip"] = _tooltip(row, name_column, n, weak)
         props.append(p)
     data = _feature_collection(frame.geometry.values, props)
     colours = {int(k): classes.colour(int(k)) for k in np.unique(idx)}
 
     def style(feature: dict[str, Any]) -> dict[str, Any]:
+        weak = feature["properties"].get("_few")
         return {"fillColor": colours.get(feature["properties"]["_c"], classes.missing_colour),
-                "color": "#555555", "weight": 1, "fillOpacity": opacity}
+                "color": AREA_EDGE, "weight": 1, "fillOpacity": FEW_ADDRESSES_OPACITY if weak else opacity}
 
     layer = folium.GeoJson(
         data, name=label, style_function=style, show=show,
         highlight_function=lambda f: {"weight": 3, "color": "#000000"},
         popup=folium.GeoJsonPopup(fields=keys, aliases=[vocab.field_label(f) for f in fields], labels=True),
-        tooltip=folium.GeoJsonTooltip(fields=keys[:1], labels=False) if keys else None,
+        tooltip=folium.GeoJsonTooltip(fields=["_tip"], labels=False),
     )
     layer.add_to(m)
     _remember(m, layer)
     if legend:
-        add_legend(m, label, classes, layers=[layer])
+        items: list[tuple[str, str]] = list(classes.items())
+        if few.any():
+            r, g, b = rgb(classes.colours[0])
+            items.append((f"rgba({r},{g},{b},{FEW_ADDRESSES_OPACITY})", few_addresses_label(min_count)))
+        add_legend(m, label, items, layers=[layer])
     return m
+
+
+def _tooltip(row: pd.Series, name_column: str, count: Any, few: bool) -> str:
+    """``'Buurt (wijk X) · 123 adressen'``; a lighter-toned area says why."""
+    text = fmt.text(row.get(name_column))
+    wijk = row.get("wijk")
+    if isinstance(wijk, str) and wijk.strip() and wijk != text:
+        text += f" (wijk {wijk})"
+    if not fmt.is_missing(count):
+        text += f" · {fmt.number(count)} adres{'' if int(count) == 1 else 'sen'}"
+    if few:
+        text += " — weinig adressen: lichte tint"
+    return text
 
 
 def add_area_outlines(
@@ -141,14 +185,23 @@ def add_area_outlines(
     name: str = "Wijkgrenzen en namen",
     label_column: str = "naam",
     labels: bool = True,
-    colour: str = "#333333",
+    colour: str = WIJK_OUTLINE,
     weight: float = 2.0,
     dash: str | None = None,
     small: bool = False,
     show: bool = True,
     simplify_m: float = 2.0,
+    label_rank: int = 0,
+    priority_column: str = "n_adressen",
+    label_filter: Any = None,
 ) -> folium.Map:
-    """Add area outlines (no fill, so clicks reach the layers below) with their names as labels."""
+    """Add area outlines (no fill, so clicks reach the layers below) with their names as labels.
+
+    Labels that would overlap at the current zoom are moved by a line or hidden (a hidden label
+    shows when the pointer is on it); they are placed in order of ``label_rank`` (lower first,
+    across every outline layer of the map), then of ``priority_column`` (more addresses first).
+    ``label_filter``: a boolean mask over ``areas`` of the areas that get a label (default all).
+    """
     import folium
 
     _need(areas, [label_column], "add_area_outlines: gebieden")
@@ -159,18 +212,30 @@ def add_area_outlines(
     if dash:
         style["dashArray"] = dash
     folium.GeoJson(data, style_function=lambda f, s=style: s, control=False).add_to(group)
+    markers = []
     if labels:
         metric = _metric(areas, "add_area_outlines: gebieden")
+        if label_filter is not None:
+            metric = metric[np.asarray(label_filter, dtype=bool)]
         metric = metric[metric.geometry.notna() & ~metric.geometry.is_empty]
-        pts = _to_wgs84(gpd.GeoDataFrame({label_column: metric[label_column].to_numpy()},
+        weight_of = (pd.to_numeric(metric[priority_column], errors="coerce").fillna(0).to_numpy()
+                     if priority_column in metric.columns else metric.geometry.area.to_numpy())
+        pts = _to_wgs84(gpd.GeoDataFrame({label_column: metric[label_column].to_numpy(), "_w": weight_of},
                                          geometry=metric.geometry.representative_point().to_numpy(), crs=RD),
                         "add_area_outlines: labels")
         cls = "wz-label wz-small" if small else "wz-label"
-        for geom, text in zip(pts.geometry, pts[label_column]):
-            icon = folium.DivIcon(html=f'<div class="{cls}">{_esc(text)}</div>', icon_size=(160, 18),
+        for geom, text, w in zip(pts.geometry, pts[label_column], pts["_w"]):
+            icon = folium.DivIcon(html=f'<div class="{cls}"><span>{_esc(text)}</span></div>', icon_size=(160, 18),
                                   icon_anchor=(80, 9), class_name="wz-label-icon")
-            folium.Marker([geom.y, geom.x], icon=icon, interactive=False, keyboard=False).add_to(group)
+            marker = folium.Marker([geom.y, geom.x], icon=icon, interactive=False, keyboard=False)
+            marker.add_to(group)
+            markers.append((marker, float(w)))
     group.add_to(m)
+    if markers:
+        from .base import _add_js
+
+        entries = ", ".join(f"[{int(label_rank)}, {w:.0f}, {mk.get_name()}]" for mk, w in markers)
+        _add_js(m, f"{m.get_name()}._wzLabels.push({entries}); {m.get_name()}._wzDeclutter();")
     _remember(m, group)
     return m
 
@@ -238,7 +303,7 @@ def add_voorzieningen(
         layers.append(layer)
         items.append((sym.colour, sym.label, sym.letter))
     if legend and layers:
-        add_legend(m, "Voorzieningen", items, layers=layers, symbol="letter")
+        add_legend(m, "Voorzieningen", items, layers=layers, symbol="letter", rows_follow_layers=True)
     return m
 
 
@@ -351,10 +416,7 @@ def surface_image(
 
 
 def _rgb(colour: str) -> tuple[int, int, int]:
-    c = colour.lstrip("#")
-    if len(c) == 3:
-        c = "".join(ch * 2 for ch in c)
-    return int(c[0:2], 16), int(c[2:4], 16), int(c[4:6], 16)
+    return rgb(colour)
 
 
 def add_surface(
@@ -439,7 +501,7 @@ def add_homes(
     data = _feature_collection(geoms, props)
 
     def style(feature: dict[str, Any]) -> dict[str, Any]:
-        return {"fill": True, "fillColor": classes.colour(feature["properties"]["_c"]), "color": "#333333",
+        return {"fill": True, "fillColor": classes.colour(feature["properties"]["_c"]), "color": POINT_EDGE,
                 "weight": 0.5, "fillOpacity": 0.9, "radius": radius}
 
     marker = folium.CircleMarker(radius=radius, fill=True)
@@ -498,7 +560,7 @@ def add_context(
         geo = _to_wgs84(gpd.GeoDataFrame(geometry=[merged], crs=RD), "wegen")
         if geo.empty:
             continue
-        colour, weight = _ROAD_STYLE.get(cls, ("#b0b0b0", 1.0))
+        colour, weight = _ROAD_STYLE.get(cls, (OTHER_ROAD, 1.0))
         style = {"color": colour, "weight": weight, "opacity": 0.9, "interactive": False}
         folium.GeoJson(_feature_collection(geo.geometry.values, [{}]), style_function=lambda f, s=style: s,
                        control=False).add_to(group)

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
-import itertools
 import logging
-import math
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
-
-import numpy as np
-import pandas as pd
 
 from .. import formatting as fmt
 from ..config import AccessibilitySettings
+from ..provenance import ATTRIBUTION  # noqa: F401 - re-exported
+from ..palette import (  # noqa: F401 - re-exported: the maps' classes are the palette's
+    GREEN_TO_RED,
+    LOCAL_ROADS,
+    MAIN_ROADS,
+    PCT_CLASSES,
+    ROAD_STYLE,
+    TIME_CLASSES,
+    Classes,
+    distance_classes,
+)
 from ..vocabulary import CategoryStyle, Vocabulary, default_vocabulary
 
 if TYPE_CHECKING:  # folium is imported inside the functions: it is heavy and optional
@@ -25,7 +30,6 @@ log = logging.getLogger(__name__)
 RD = "EPSG:28992"
 WGS84 = "EPSG:4326"
 WEB_MERCATOR = "EPSG:3857"
-ATTRIBUTION = "© OpenStreetMap contributors | Bron: CBS / PDOK"
 OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 PDOK_BRT_TILES = (
     "https://service.pdok.nl/brt/achtergrondkaart/wmts/v2_0/standaard/EPSG:3857/{z}/{x}/{y}.png"
@@ -34,20 +38,8 @@ OFFLINE_ENV = "WOONZORG_OFFLINE"
 MAX_MAP_BYTES = 10_000_000
 DECIMALS = 6
 
-#: Road classes (OpenMapTiles ``klasse``) drawn as context on every map.
-MAIN_ROADS: tuple[str, ...] = ("motorway", "trunk", "primary", "secondary", "tertiary")
-#: Extra road classes drawn on the zoomed-in wijk maps.
-LOCAL_ROADS: tuple[str, ...] = ("minor", "pedestrian", "service")
-_ROAD_STYLE: dict[str, tuple[str, float]] = {
-    "motorway": ("#7f7f7f", 4.0),
-    "trunk": ("#7f7f7f", 3.5),
-    "primary": ("#8c8c8c", 3.0),
-    "secondary": ("#999999", 2.5),
-    "tertiary": ("#a6a6a6", 2.0),
-    "minor": ("#bdbdbd", 1.2),
-    "pedestrian": ("#c9c9c9", 1.0),
-    "service": ("#cfcfcf", 0.8),
-}
+#: Road classes and their style: from the one palette (:mod:`woonzorg_geo.palette`).
+_ROAD_STYLE = ROAD_STYLE
 # --------------------------------------------------------------------------------------------
 # Categories, labels and formatting: from the vocabulary (woonzorg_geo.vocabulary, .formatting)
 # --------------------------------------------------------------------------------------------
@@ -95,96 +87,7 @@ def field_label(column: str, vocabulary: Vocabulary | None = None) -> str:
     return (vocabulary or default_vocabulary()).field_label(column)
 
 
-def _fmt_bound(x: float) -> str:
-    return nl_number(x, 0 if float(x).is_integer() else 1)
-
-
-@dataclass(frozen=True)
-class Classes:
-    """Class breaks with one colour and one Dutch label per class, plus missing values.
-
-    A value ``v`` falls in class ``i`` when ``breaks[i] < v <= breaks[i + 1]`` (the first class
-    also takes ``breaks[0]`` and anything below it; the last class anything above).
-    """
-
-    breaks: tuple[float, ...]
-    colours: tuple[str, ...]
-    labels: tuple[str, ...]
-    missing_colour: str = "#9e9e9e"
-    missing_label: str = fmt.MISSING
-
-    def __post_init__(self) -> None:
-        n = len(self.breaks) - 1
-        if n < 1 or len(self.colours) != n or len(self.labels) != n:
-            raise ValueError(
-                f"Classes: {len(self.breaks)} grenzen vragen {n} kleuren en labels, "
-                f"kreeg {len(self.colours)} en {len(self.labels)}"
-            )
-        if any(b >= c for b, c in zip(self.breaks, self.breaks[1:])):
-            raise ValueError(f"Classes: grenzen moeten oplopen: {self.breaks}")
-
-    @classmethod
-    def from_breaks(
-        cls,
-        breaks: Sequence[float],
-        colours: Sequence[str],
-        *,
-        unit: str = "",
-        missing_colour: str = "#9e9e9e",
-        missing_label: str = fmt.MISSING,
-    ) -> Classes:
-        """Classes with labels made from the breaks (``0–5 min``, ``meer dan 20 min``)."""
-        sep = "" if unit == "%" else " "
-        suffix = f"{sep}{unit}" if unit else ""
-        labels = []
-        for lo, hi in itertools.pairwise(breaks):
-            if math.isinf(hi):
-                labels.append(f"meer dan {_fmt_bound(lo)}{suffix}")
-            else:
-                labels.append(f"{_fmt_bound(lo)}–{_fmt_bound(hi)}{suffix}")
-        return cls(tuple(float(b) for b in breaks), tuple(colours), tuple(labels),
-                   missing_colour, missing_label)
-
-    def index(self, values: Any) -> np.ndarray:
-        """Class index per value; ``-1`` where the value is missing (NaN)."""
-        v = np.asarray(pd.to_numeric(pd.Series(np.ravel(values)), errors="coerce"), dtype=float)
-        idx = np.searchsorted(np.asarray(self.breaks[1:-1], dtype=float), v, side="left")
-        idx = idx.astype(int)
-        idx[np.isnan(v)] = -1
-        return idx
-
-    def colour(self, i: int) -> str:
-        """Colour of class ``i`` (``-1``: missing)."""
-        return self.missing_colour if i < 0 else self.colours[i]
-
-    def label(self, i: int) -> str:
-        """Label of class ``i`` (``-1``: missing)."""
-        return self.missing_label if i < 0 else self.labels[i]
-
-    def items(self, *, missing: bool = True) -> list[tuple[str, str]]:
-        """(colour, label) pairs for a legend."""
-        out = list(zip(self.colours, self.labels))
-        if missing:
-            out.append((self.missing_colour, self.missing_label))
-        return out
-
-
-_GREEN_TO_RED = ("#1a9850", "#91cf60", "#fee08b", "#fc8d59", "#d73027")
-#: Walking time in minutes; missing = no route.
-TIME_CLASSES = Classes.from_breaks((0, 5, 10, 15, 20, math.inf), _GREEN_TO_RED, unit="min",
-                                   missing_label="onbereikbaar")
-
-
-def distance_classes(norm_m: float) -> Classes:
-    """Walking distance in metres (surfaces): steps of half the norm, the norm itself a class break."""
-    half = norm_m / 2
-    return Classes.from_breaks((0, half, norm_m, 3 * half, 4 * half, math.inf), _GREEN_TO_RED, unit="m")
-
-
+#: Classes and the class limits of every map: from the one palette (:mod:`woonzorg_geo.palette`).
+_GREEN_TO_RED = GREEN_TO_RED
 #: Walking distance classes for the default norm (``[bereikbaarheid] norm_m``).
 DISTANCE_CLASSES = distance_classes(AccessibilitySettings().norm_m)
-#: Share of addresses (%), low = red.
-PCT_CLASSES = Classes.from_breaks((0, 20, 40, 60, 80, 100), tuple(reversed(_GREEN_TO_RED)), unit="%",
-                                  missing_label="geen adressen")
-
-

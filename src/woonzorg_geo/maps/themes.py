@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -15,35 +14,27 @@ from .base import add_layer_control, add_panel, new_map, panel_html
 from .layers import add_area_outlines, add_choropleth, add_context, add_voorzieningen, save_map
 from .. import formatting as fmt
 from ..vocabulary import Z_SCORE_EXPLANATION, Vocabulary
-from .style import MAIN_ROADS, Classes, nl_number
+from ..palette import (  # noqa: F401 - re-exported
+    CAPACITY_CLASSES,
+    FOCUS_CLASSES,
+    FOCUS_ORDER,
+    LOAD_CLASSES,
+    RANK_COLOUR,
+    SCORE_CLASSES,
+    VEERKRACHT_CLASSES,
+    VEERKRACHT_ORDER,
+    Z_BREAKS,
+    Z_LABELS,
+    balance_classes,
+)
+from .style import ATTRIBUTION, MAIN_ROADS, Classes, nl_number
 
 if TYPE_CHECKING:
     import folium
 
 log = logging.getLogger(__name__)
 
-_RED_TO_GREEN = ("#d73027", "#fc8d59", "#fee08b", "#91cf60", "#1a9850")
-#: z-scores of draaglast (high = red) and draagkracht (high = green).
-Z_BREAKS = (-math.inf, -1.0, -0.33, 0.33, 1.0, math.inf)
-Z_LABELS = ("ver onder gemiddeld (< −1)", "onder gemiddeld", "rond gemiddeld", "boven gemiddeld",
-            "ver boven gemiddeld (> 1)")
-LOAD_CLASSES = Classes(Z_BREAKS, tuple(reversed(_RED_TO_GREEN)), Z_LABELS)
-CAPACITY_CLASSES = Classes(Z_BREAKS, _RED_TO_GREEN, Z_LABELS)
-FOCUS_ORDER = {"laag": 0, "midden": 1, "hoog": 2}
-FOCUS_CLASSES = Classes((-0.5, 0.5, 1.5, 2.5), ("#fef0d9", "#fc8d59", "#d7301f"),
-                        ("focus laag", "focus midden", "focus hoog"))
-VEERKRACHT_ORDER = {"laag": 0, "midden": 1, "hoog": 2}
-VEERKRACHT_CLASSES = Classes((-0.5, 0.5, 1.5, 2.5), ("#d7301f", "#fee08b", "#1a9850"),
-                             ("veerkracht laag", "veerkracht midden", "veerkracht hoog"))
-SCORE_CLASSES = Classes((0.0, 0.4, 0.55, 0.7, 0.85, 1.0), _RED_TO_GREEN,
-                        ("< 0,40", "0,40–0,55", "0,55–0,70", "0,70–0,85", "≥ 0,85"), missing_label="niet beoordeeld")
-
-
-def balance_classes(limits: Sequence[float], labels: Sequence[str]) -> Classes:
-    """Classes of balans from the settings' class limits and Dutch labels."""
-    return Classes((-math.inf, *limits, math.inf), _RED_TO_GREEN, tuple(labels), missing_label=fmt.MISSING)
-
-
+# the classes of the overlay and site maps: from the one palette (woonzorg_geo.palette)
 def add_overlay_layers(
     m: folium.Map,
     wijken: gpd.GeoDataFrame,
@@ -51,9 +42,14 @@ def add_overlay_layers(
     *,
     balance: Classes,
     vocabulary: Vocabulary | None = None,
+    min_count: int = 0,
 ) -> folium.Map:
-    """Add balans, draaglast and draagkracht per wijk and focus and veerkracht per buurt."""
-    kw = {"vocabulary": vocabulary}
+    """Add balans, draaglast and draagkracht per wijk and focus and veerkracht per buurt.
+
+    Buurten with fewer than ``min_count`` addresses are drawn in a lighter tone (see
+    :func:`~woonzorg_geo.maps.add_choropleth`).
+    """
+    kw: dict[str, Any] = {"vocabulary": vocabulary}
     wfields = ["naam", "code", "balans_klasse", "balans", "draaglast", "draagkracht", "overlay_toelichting",
                "focus_buurten"]
     add_choropleth(m, wijken, column="balans", label="Wijken: balans draagkracht − draaglast", classes=balance,
@@ -67,9 +63,9 @@ def add_overlay_layers(
     b["veerkracht_klasse"] = b["veerkracht"].map(VEERKRACHT_ORDER)
     bfields = ["naam", "code", "focus", "focus_redenen", "veerkracht", "veerkracht_redenen", "signalen"]
     add_choropleth(m, b, column="focus_klasse", label="Buurten: focus", classes=FOCUS_CLASSES, fields=bfields,
-                   show=False, **kw)
+                   show=False, min_count=min_count, **kw)
     add_choropleth(m, b, column="veerkracht_klasse", label="Buurten: veerkracht", classes=VEERKRACHT_CLASSES,
-                   fields=bfields, show=False, **kw)
+                   fields=bfields, show=False, min_count=min_count, **kw)
     return m
 
 
@@ -83,10 +79,20 @@ def overlay_map(
     offline: bool | None = None,
     source_note: str = "",
     vocabulary: Vocabulary | None = None,
+    bounds: Any = None,
+    attribution: str = ATTRIBUTION,
+    sources: str = "",
+    min_count: int = 0,
 ) -> folium.Map:
-    """The overlay map of the gemeente: balans, draaglast, draagkracht, focus and veerkracht."""
-    m = new_map(wijken, offline=offline, title=f"Gemeente {gemeente} — draagkracht en draaglast")
-    add_overlay_layers(m, wijken, buurten, balance=balance, vocabulary=vocabulary)
+    """The overlay map of the gemeente: balans, draaglast, draagkracht, focus and veerkracht.
+
+    ``bounds``: where the map opens (default: the wijken's extent; see
+    :meth:`~woonzorg_geo.maps.MapData.view`); ``attribution`` and ``sources``: the data's sources
+    and dates (map corner and panel); ``min_count``: buurten with fewer addresses get a lighter tone.
+    """
+    m = new_map(wijken if bounds is None else bounds, offline=offline,
+                title=f"Gemeente {gemeente} — draagkracht en draaglast", attribution=attribution)
+    add_overlay_layers(m, wijken, buurten, balance=balance, vocabulary=vocabulary, min_count=min_count)
     if netwerk is not None and len(netwerk):
         add_context(m, netwerk, road_classes=MAIN_ROADS, show=m.woonzorg_offline)  # type: ignore[attr-defined]
     add_area_outlines(m, wijken, name="Wijkgrenzen en namen")
@@ -97,6 +103,7 @@ def overlay_map(
         f"Draagkracht en draaglast — {gemeente}", rows,
         note=f"{Z_SCORE_EXPLANATION} Focus en veerkracht per buurt uit de signalen van het rapport en de "
              "wijkindices; klik voor de redenen. " + source_note,
+        sources=sources or None,
     ))
     add_layer_control(m)
     return m
@@ -112,7 +119,7 @@ def add_rank_labels(m: folium.Map, zoekgebieden: gpd.GeoDataFrame, *, name: str 
     group = folium.FeatureGroup(name=name, show=True)
     for (_, row), pt in zip(zoekgebieden.iterrows(), pts, strict=True):
         icon = folium.DivIcon(
-            html=f'<div style="background:#08306b;color:#fff;border:2px solid #fff;border-radius:50%;'
+            html=f'<div style="background:{RANK_COLOUR};color:#fff;border:2px solid #fff;border-radius:50%;'
                  f'width:22px;height:22px;line-height:18px;text-align:center;font:bold 11px sans-serif;">'
                  f'{int(row["rang"])}</div>',
             icon_size=(22, 22), icon_anchor=(11, 11),
@@ -134,12 +141,18 @@ def site_map(
     netwerk: gpd.GeoDataFrame | None = None,
     offline: bool | None = None,
     profile_label: str = "",
+    bounds: Any = None,
+    attribution: str = ATTRIBUTION,
+    sources: str = "",
 ) -> folium.Map:
     """The candidate-site map: ranked zoekgebieden with their explanation, scored cells, voorzieningen.
 
-    ``profile_label`` names the walking profile the distances were measured on (panel note).
+    ``profile_label`` names the walking profile the distances were measured on (panel note);
+    ``bounds`` where the map opens (default: the wijken); ``attribution`` and ``sources`` the data's
+    sources and dates.
     """
-    m = new_map(wijken, offline=offline, title=f"Gemeente {gemeente} — zoekgebieden geclusterd wonen")
+    m = new_map(wijken if bounds is None else bounds, offline=offline,
+                title=f"Gemeente {gemeente} — zoekgebieden geclusterd wonen", attribution=attribution)
     scored = cells.loc[cells["score"].notna()].copy()
     scored["code"] = [f"cel {i}" for i in scored.index]
     scored["naam"] = scored.get("buurt", pd.Series("", index=scored.index)).fillna("")
@@ -163,6 +176,7 @@ def site_map(
         f"Zoekgebieden geclusterd wonen — {gemeente}", rows,
         note=f"Score 0–1 uit bereikbaarheid te voet ({walk}), balans en focus/veerkracht, vraag en ruimte. "
              "Klik op een zoekgebied voor de toelichting.",
+        sources=sources or None,
     ))
     add_layer_control(m)
     return m
@@ -170,9 +184,16 @@ def site_map(
 
 def write_site_map(sites: Any, analysis: Any, maps_dir: Path, *, offline: bool | None = None) -> Path:
     """Write ``maps_dir/kandidaatlocaties.html`` for a :class:`woonzorg_geo.sites.SiteResult`."""
+    from .. import provenance
+    from ..pipeline import _manifest
+    from .base import built_up_bounds
+
     net = analysis.network.edges_gdf()
+    manifest = _manifest(analysis)
     m = site_map(sites.zoekgebieden, sites.cells, wijken=analysis.wijken.reset_index(),
                  voorzieningen=analysis.inputs.voorzieningen, gemeente=analysis.settings.gemeente.naam,
                  netwerk=net.loc[net["klasse"].isin(MAIN_ROADS)], offline=offline,
-                 profile_label=analysis.vocab.profile_label(analysis.settings.locaties.profiel))
+                 profile_label=analysis.vocab.profile_label(analysis.settings.locaties.profiel),
+                 bounds=built_up_bounds(analysis.adressen, quantile=analysis.settings.kaarten.bebouwd_kwantiel),
+                 attribution=provenance.attribution(manifest), sources=provenance.sources_line(manifest))
     return save_map(m, Path(maps_dir) / "kandidaatlocaties.html")
