@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 
-def _rules(renderer) -> list[str]:  # noqa: ANN001
+def _rules(renderer) -> list[str]:
     if renderer is None or renderer.type() != "RuleRenderer":
         return []
     return [r.label() for r in renderer.rootRule().children()]

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from test_maps import make_output
+
 from woonzorg_geo import figures, palette
 from woonzorg_geo.cli import main
 from woonzorg_geo.config import load_settings

@@ -23,9 +23,9 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pytest
-
 from conftest import in_ci
 from test_maps import make_output
+
 from woonzorg_geo import palette
 from woonzorg_geo.config import load_settings
 from woonzorg_geo.qgisproject import write_qgis
@@ -146,7 +146,7 @@ def _qgis_python() -> str | None:
     """Why PyQGIS cannot run here, or None when it can."""
     if not Path(SYSTEM_PYTHON).exists():
         return f"{SYSTEM_PYTHON} does not exist"
-    r = subprocess.run([SYSTEM_PYTHON, "-c", "import qgis.core"], capture_output=True, text=True, timeout=120,
+    r = subprocess.run([SYSTEM_PYTHON, "-c", "import qgis.core"], check=False, capture_output=True, text=True, timeout=120,
                        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
     if r.returncode:
         return f"{SYSTEM_PYTHON} cannot import qgis ({r.stderr.strip().splitlines()[-1] if r.stderr.strip() else '?'})"
@@ -167,7 +167,7 @@ def qgis_python() -> str:
 def _run_check(python: str, out_dir: Path, png: Path) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV"))}
     env["QT_QPA_PLATFORM"] = "offscreen"
-    r = subprocess.run([python, str(REPO / "tests" / "qgis_check.py"), str(out_dir), str(png)], capture_output=True,
+    r = subprocess.run([python, str(REPO / "tests" / "qgis_check.py"), str(out_dir), str(png)], check=False, capture_output=True,
                        text=True, timeout=600, env=env)
     assert r.returncode == 0, f"qgis_check.py failed ({r.returncode}):\n{r.stdout[-2000:]}\n{r.stderr[-4000:]}"
     return json.loads(r.stdout.strip().splitlines()[-1])

@@ -24,7 +24,7 @@ import uuid
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -442,7 +442,7 @@ _CREATE = """CREATE TABLE IF NOT EXISTS layer_styles (
 def write_layer_styles(gpkg: str | Path, styles: Sequence[Style], layers: dict[str, LayerInfo]) -> int:
     """Store ``styles`` in the GeoPackage's ``layer_styles`` table (replacing earlier rows of the same
     layers), registered in ``gpkg_contents`` so that GDAL and QGIS find it. Returns the number of rows."""
-    now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
     con = sqlite3.connect(str(gpkg))
     try:
         with con:
