@@ -10,9 +10,11 @@ import numpy as np
 import pandas as pd
 from shapely.geometry import LineString, Point, box
 
+from woonzorg_geo.accessibility import compute_accessibility
 from woonzorg_geo.config import load_settings
 from woonzorg_geo.network import build_network, profile_graph
 from woonzorg_geo.sources.osm import OSMData
+from woonzorg_geo.vocabulary import Vocabulary
 
 RD = "EPSG:28992"
 X0, Y0 = 230000.0, 555000.0
@@ -120,7 +122,13 @@ def make_world(settings=None) -> SimpleNamespace:
         kerncijfers=pd.DataFrame({"AantalInwoners_5": [3000.0]}, index=pd.Index(["GM9999"], name="code")),
         paths={},
     )
-    return SimpleNamespace(settings=S, inputs=inputs, graphs=graphs, buurten=buurten, wijken=wijken)
+    vocab = Vocabulary.from_settings(S, profiles=list(graphs))
+    acc = S.bereikbaarheid
+    access = {name: compute_accessibility(pg, osm.addresses, inputs.voorzieningen, categories=acc.categories,
+                                          radii_m=acc.count_radii_m, max_snap_m=acc.max_snap_m,
+                                          composites=vocab.composites)
+              for name, pg in graphs.items()}
+    return SimpleNamespace(settings=S, inputs=inputs, graphs=graphs, access=access, buurten=buurten, wijken=wijken)
 
 
 def register_csv(tmp_path: Path, rows: list[tuple[str, str, str, str]], name: str = "register.csv") -> Path:

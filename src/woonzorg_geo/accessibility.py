@@ -435,3 +435,65 @@ def to_frame(
     if suffix:
         frame = frame.add_suffix(suffix)
     return frame
+
+
+def snap_nearest(pg: ProfileGraph, points: np.ndarray) -> Snap:
+    """:func:`snap_to_edges` for a few points, without building the sample tree.
+
+    Measures every snap edge exactly and takes the nearest (the lowest edge id on a tie), which is
+    what :func:`snap_to_edges` returns; worth it for a handful of points (a toets site, a new
+    voorziening) on a network loaded from the store, where the tree is not built yet.
+    """
+    if "sample_tree" in pg.__dict__ or len(points) > 64:
+        return snap_to_edges(pg, points)
+    net = pg.net
+    ids = pg.snap_ids
+    n = len(points)
+    edge = np.empty(n, dtype=np.int64)
+    a_all, b_all = net.xy[net.u[ids]], net.xy[net.v[ids]]
+    for i in range(n):
+        d, _ = _point_segment(np.broadcast_to(points[i], a_all.shape), a_all, b_all)
+        edge[i] = ids[int(np.argmin(d))]
+    a = net.xy[net.u[edge]]
+    b = net.xy[net.v[edge]]
+    dist, t = _point_segment(points, a, b)
+    return Snap(edge=edge, t=t, dist=dist, xy=a + (b - a) * t[:, None])
+
+
+@dataclass(frozen=True)
+class PointAccess:
+    """The accessibility of a few points (not addresses of the run) on one profile."""
+
+    snap: Snap
+    far: np.ndarray  # further than max_snap_m from the network
+    left: np.ndarray
+    right: np.ndarray
+    d_left: np.ndarray
+    d_right: np.ndarray
+    distance: dict[str, np.ndarray]  # per category: network distance (NaN when unreachable)
+    nearest: dict[str, np.ndarray]  # per category: id of the nearest voorziening (None when unreachable)
+
+
+def access_at(acc: Accessibility, points: np.ndarray, *, max_snap_m: float) -> PointAccess:
+    """Distances from points to the nearest voorziening of every category, from a computed run.
+
+    Reuses the per-node distances of ``acc`` (one Dijkstra pass per category, already done), so a
+    point costs a snap and a lookup; identical to running :func:`compute_accessibility` for the
+    points with the same voorzieningen.
+    """
+    routing = acc.routing
+    snap = snap_nearest(routing.pg, np.asarray(points, dtype=float).reshape(-1, 2))
+    left, right, d_left, d_right = routing.place(snap)
+    far = snap.dist > max_snap_m
+    distance: dict[str, np.ndarray] = {}
+    nearest: dict[str, np.ndarray] = {}
+    for cat, res in acc.categories.items():
+        od, use_left = via_nearer_end(snap.dist, d_left, d_right, res.node_dist[left], res.node_dist[right])
+        src = np.where(use_left, res.node_source[left], res.node_source[right])
+        bad = ~np.isfinite(od) | far
+        ids = np.full(len(od), None, dtype=object)
+        ok = ~bad & (src >= 0)
+        ids[ok] = acc.dest_ids[src[ok]]
+        distance[cat] = np.where(bad, np.nan, od)
+        nearest[cat] = ids
+    return PointAccess(snap, far, left, right, d_left, d_right, distance, nearest)

@@ -57,6 +57,38 @@ def _profiles(settings, value: str | None) -> list[str] | None:  # noqa: ANN001
     return list(dict.fromkeys(names)) or None
 
 
+def _stored_or_fresh(args: argparse.Namespace, settings, *, profiles: Sequence[str] | None = None,  # noqa: ANN001
+                     addresses: bool = True):  # noqa: ANN202
+    """The analysis for toets/watals/locaties: the one ``analyse`` kept in ``--uit`` when it was made
+    with these settings and data, else computed again here (in memory; the message says why)."""
+    from .datasets import resolve_paths
+    from .errors import MissingDataError
+    from .pipeline import analyse, load_inputs
+    from .store import StoreMismatch, load_analysis
+
+    if not getattr(args, "online", False):
+        try:
+            paths = resolve_paths(settings, raw_dir=_raw_dir(args))
+        except MissingDataError:
+            paths = None
+        try:
+            a = load_analysis(args.uit, settings, paths=paths, profiles=profiles, addresses=addresses)
+        except StoreMismatch as exc:
+            log.warning("de opgeslagen analyse in %s wordt niet gebruikt: %s; de analyse wordt nu opnieuw berekend "
+                        "(draai 'woonzorg-geo analyse --out %s' om de opslag bij te werken)", args.uit, exc, args.uit)
+        else:
+            if paths is None:
+                log.warning("geen ruwe gegevens gevonden om de opgeslagen analyse in %s mee te vergelijken; ze wordt "
+                            "ongecontroleerd gebruikt", args.uit)
+            log.info("opgeslagen analyse uit %s gebruikt", args.uit)
+            return a
+    inputs = load_inputs(settings, raw_dir=_raw_dir(args), online=True if getattr(args, "online", False) else None,
+                         progress=not args.stil)
+    all_profiles = list(settings.profielen)
+    wanted = [p for p in all_profiles if profiles is None or p in profiles]
+    return analyse(settings, inputs=inputs, profiles=[*dict.fromkeys([all_profiles[0], *wanted])])
+
+
 def cmd_data(args: argparse.Namespace) -> int:
     """Print the data inventory: first whether every file is there, then what each one holds."""
     from .config import find_raw_dir
@@ -311,45 +343,95 @@ def _parse_point(text: str) -> tuple[float, float]:
 
 
 def cmd_toets(args: argparse.Namespace) -> int:
-    """Check a proposed care initiative against the toetsingskader."""
-    from .pipeline import analyse, load_inputs
+    """Check a proposed care initiative (or a list of them) against the toetsingskader."""
     from .toets import load_toets_settings, run_toets, write_toets
     from .toets.locate import locate_site, offline_geocoder
     from .toets.places import gemeente_places
 
-    if bool(args.adres) == bool(args.punt):
-        raise WoonzorgError("geef precies één locatie op: --adres \"Straat 1, Plaats\" of --punt LON,LAT")
+    lijst = getattr(args, "lijst", None)
+    if lijst is None and bool(args.adres) == bool(args.punt):
+        raise WoonzorgError("geef precies één locatie op: --adres \"Straat 1, Plaats\" of --punt LON,LAT "
+                            "(of een lijst met --lijst BESTAND.csv)")
+    if lijst is None and (args.type is None or args.omvang is None):
+        raise WoonzorgError("geef het type (--type) en de omvang (--omvang) van het initiatief op")
     if args.adres and len(args.adres) > 200:
         raise WoonzorgError(f"--adres is {len(args.adres)} tekens lang; geef een adres als \"Straat 1, Plaats\"")
     check_output_dir(args.out, option="--out")
     point = _parse_point(args.punt) if args.punt else None
     toets_settings = load_toets_settings(args.toetsingskader)
-    zorgtype = toets_settings.zorgtype(args.type)  # fails fast on an unknown type
-    omvang = zorgtype.check_omvang(args.omvang, option="--omvang")  # and on an implausible size
+    if lijst is None:
+        zorgtype = toets_settings.zorgtype(args.type)  # fails fast on an unknown type
+        omvang = zorgtype.check_omvang(args.omvang, option="--omvang")  # and on an implausible size
+    elif not Path(lijst).exists():
+        raise WoonzorgError(f"{lijst}: lijst met initiatieven bestaat niet")
     if args.register and not Path(args.register).exists():
         raise WoonzorgError(f"{args.register}: registerbestand bestaat niet")
     settings = _settings(args)
-    inputs = load_inputs(settings, raw_dir=_raw_dir(args), online=True if args.online else None,
-                         progress=not args.stil)
+    profile = toets_settings.locatie.profiel or settings.locaties.profiel
+    result = _stored_or_fresh(args, settings, profiles=[profile] if profile in settings.profielen else None,
+                              addresses=False)
     if args.online:
         from .sources.geocode import locatieserver_geocoder
 
         geocoder = locatieserver_geocoder()
     else:
-        geocoder = offline_geocoder(inputs)
-    # the site (and its place) is checked before the analysis: a wrong address costs no analysis
-    places = gemeente_places(inputs, osm_classes=toets_settings.locatie.plaats_klassen)
-    locate_site(inputs, adres=args.adres, punt=point, geocode=geocoder, settings=toets_settings, places=places)
-    result = analyse(settings, inputs=inputs)
+        geocoder = offline_geocoder(result.inputs)
+    places = gemeente_places(result.inputs, osm_classes=toets_settings.locatie.plaats_klassen)
+    register = Path(args.register) if args.register else None
+    if lijst is not None:
+        from .toets.batch import run_lijst, summary_lines, write_lijst
+
+        outcome = run_lijst(result, lijst, register=register, settings=toets_settings, geocoder=geocoder,
+                            places=places)
+        out = Path(args.out) / "toetsen"
+        files = write_lijst(outcome, out, result, offline=True if args.offline else None)
+        print("\n".join(summary_lines(outcome)))
+        print(f"{len(files)} bestanden geschreven in {out}, met het overzicht {out / 'toetsen.html'} en de kaart "
+              f"{out / 'toetsen_kaart.html'}")
+        return 0
+    locate_site(result.inputs, adres=args.adres, punt=point, geocode=geocoder, settings=toets_settings,
+                places=places)
     toets = run_toets(result, adres=args.adres, punt=point, type=args.type, omvang=omvang,
-                      register=Path(args.register) if args.register else None, settings=toets_settings,
-                      geocoder=geocoder, places=places)
+                      register=register, settings=toets_settings, geocoder=geocoder, places=places)
     html_path, json_path = write_toets(toets, args.out)
     print(f"Toets {zorgtype.label}, {omvang} {zorgtype.omvang_eenheid}, {args.adres or args.punt}:")
     for deel in toets.delen:
         print(f"  deel {deel.nummer} {deel.titel}: {deel.oordeel}")
     print(f"  totaal: {toets.oordeel}")
     print(f"Geschreven: {html_path}\n            {json_path}")
+    return 0
+
+
+def cmd_watals(args: argparse.Namespace) -> int:
+    """What if voorzieningen open or close: the effect per address, buurt and wijk."""
+    from .toets.locate import offline_geocoder
+    from .watals import Changes, parse_nieuw, parse_weg, summary_text, what_if, write_watals
+
+    if not args.nieuw and not args.weg:
+        raise WoonzorgError("geef minstens één verandering op: --nieuw \"supermarkt@6.5480,52.9930\" of "
+                            "--weg \"<naam of id van een voorziening>\"")
+    out = Path(args.out) if args.out else Path(args.uit) / "watals"
+    check_output_dir(out, option="--out")
+    settings = _settings(args)
+    profiles = _profiles(settings, args.profiel)
+    a = _stored_or_fresh(args, settings, profiles=profiles)
+    cats = [*a.vocab.categories]
+    coder: list = []
+
+    def geocoder(address: str, postcode: str | None) -> dict:
+        if not coder:  # built only when an address is given
+            coder.append(offline_geocoder(a.inputs))
+        return coder[0](address, postcode)
+
+    nieuw = tuple(parse_nieuw(t, categories=cats, geocode=geocoder, number=k)
+                  for k, t in enumerate(args.nieuw or [], start=1))
+    weg = tuple(dict.fromkeys(i for t in args.weg or [] for i in parse_weg(t, a.inputs.voorzieningen)))
+    w = what_if(a, Changes(nieuw=nieuw, weg=weg), profiles=profiles)
+    files = write_watals(w, a, out, maps=not args.geen_kaart, offline=True if args.offline else None)
+    print(summary_text(w, vocab=a.vocab))
+    print(f"{len(files)} bestanden geschreven in {out}:")
+    for f in files:
+        print(f"  {f}")
     return 0
 
 
@@ -464,19 +546,44 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--online", action="store_true", help="gegevens laden van PDOK en OpenStreetMap")
     p.set_defaults(func=cmd_locaties)
 
-    p = sub.add_parser("toets", help="een zorginitiatief toetsen aan het toetsingskader (vier delen, met bewijs)")
+    p = sub.add_parser("toets", help="een zorginitiatief (of een lijst) toetsen aan het toetsingskader (vier delen, "
+                                     "met bewijs)")
     where = p.add_mutually_exclusive_group()
     where.add_argument("--adres", help='adres, bijv. "Stationsstraat 44, Assen"')
     where.add_argument("--punt", metavar="LON,LAT", help="locatie in WGS84, bijv. 6.5627,52.9930")
-    p.add_argument("--type", required=True, metavar="TYPE",
-                   help="beschermd_wonen, geclusterd_wonen, ouderenzorg, ggz, vg of jeugd")
-    p.add_argument("--omvang", required=True, type=int, metavar="N",
-                   help="omvang: aantal bewoners, plaatsen of woningen (per type, zie toetsingskader.toml)")
+    where.add_argument("--lijst", metavar="CSV",
+                       help="veel initiatieven tegelijk: CSV met de kolommen adres (of lon en lat), type, omvang en "
+                            "naam (',' of ';', decimaalkomma mag); schrijft OUT/toetsen/ met per rij een rapport, "
+                            "toetsen.csv, toetsen.html en toetsen_kaart.html")
+    p.add_argument("--type", metavar="TYPE",
+                   help="beschermd_wonen, geclusterd_wonen, ouderenzorg, ggz, vg of jeugd (niet bij --lijst)")
+    p.add_argument("--omvang", type=int, metavar="N",
+                   help="omvang: aantal bewoners, plaatsen of woningen (per type, zie toetsingskader.toml; niet bij "
+                        "--lijst)")
     p.add_argument("--register", metavar="CSV", help="register van bestaande zorginitiatieven (adressen)")
     p.add_argument("--toetsingskader", metavar="TOML", help="eigen drempels (standaard: ingebouwd)")
+    p.add_argument("--uit", default="output", metavar="MAP",
+                   help="uitvoermap van analyse: de opgeslagen analyse wordt hergebruikt als ze past (standaard: "
+                        "output/)")
     p.add_argument("--out", default="output", metavar="MAP", help="uitvoermap (standaard: output/)")
+    p.add_argument("--offline", action="store_true", help="kaart zonder achtergrondkaart (bij --lijst)")
     p.add_argument("--online", action="store_true", help="gegevens laden van PDOK en OpenStreetMap")
     p.set_defaults(func=cmd_toets)
+
+    p = sub.add_parser("watals", help="wat als een voorziening opent, verhuist of sluit: het effect per adres, buurt "
+                                      "en wijk (binnen een seconde na analyse)")
+    p.add_argument("--nieuw", action="append", metavar="CAT@PLEK",
+                   help='nieuwe voorziening: "supermarkt@6.5480,52.9930" (LON,LAT) of "huisarts@Pronkridder 18, '
+                        'Assen"; mag vaker (een verhuizing: --weg plus --nieuw)')
+    p.add_argument("--weg", action="append", metavar="NAAM|ID",
+                   help="voorziening die sluit: haar naam of id (zie de laag voorzieningen); mag vaker")
+    p.add_argument("--profiel", default="beide", metavar="PROFIEL",
+                   help="looptempo: een profiel uit de instellingen, of 'beide'/'alle' (standaard)")
+    p.add_argument("--uit", default="output", metavar="MAP", help="uitvoermap van analyse (standaard: output/)")
+    p.add_argument("--out", default=None, metavar="MAP", help="map voor het resultaat (standaard: UIT/watals)")
+    p.add_argument("--geen-kaart", action="store_true", help="geen kaart schrijven (sneller)")
+    p.add_argument("--offline", action="store_true", help="kaart zonder achtergrondkaart")
+    p.set_defaults(func=cmd_watals)
     return parser
 
 

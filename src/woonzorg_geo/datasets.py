@@ -106,6 +106,8 @@ class Inputs:
     voorzieningen: gpd.GeoDataFrame
     paths: dict[str, Path] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+    #: named OSM places (every class), when read already (the store keeps them); else read from the tiles
+    osm_places: gpd.GeoDataFrame | None = None
 
 
 def resolve_paths(settings: Settings, *, raw_dir: Path | None = None) -> dict[str, Path]:

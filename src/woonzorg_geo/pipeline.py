@@ -46,6 +46,8 @@ class Analysis:
     summary: dict[str, Any] = field(default_factory=dict)
     overlay_report: dict[str, Any] = field(default_factory=dict)
     vocabulary: Vocabulary | None = None
+    #: hash of the settings the analysis was asked with (see :func:`.store.settings_fingerprint`)
+    fingerprint: str = ""
 
     @property
     def vocab(self) -> Vocabulary:
@@ -143,7 +145,10 @@ def analyse(
         Its ``settings`` are ``settings`` with the overlay indicators resolved for this run (the
         norm and profile suffix filled in, see :meth:`.vocabulary.Vocabulary.resolve_overlays`).
     """
+    from .store import settings_fingerprint
+
     timings: dict[str, float] = dict(inputs.timings)
+    fingerprint = settings_fingerprint(settings)
     profiles = list(profiles or settings.profielen)
     vocab = Vocabulary.from_settings(settings, profiles=profiles)  # raises on an unknown profile
     acc_s = settings.bereikbaarheid
@@ -224,7 +229,7 @@ def analyse(
     wijken, buurten, overlay_report = build_overlays(wijken, buurten, settings.overlays, extra_tables=extra_tables)
     timings["overlays"] = time.perf_counter() - t0
     analysis = Analysis(settings, inputs, net, graphs, access, adressen, buurten, wijken,
-                        overlay_report=overlay_report, vocabulary=vocab)
+                        overlay_report=overlay_report, vocabulary=vocab, fingerprint=fingerprint)
     analysis.summary = _summary(analysis, area_stats, timings)
     return analysis
 
@@ -431,7 +436,8 @@ def summary_text(
     return "\n".join(lines) + "\n"
 
 
-def write_outputs(a: Analysis, out_dir: str | Path, *, rasters: bool = True, surfaces: bool = True) -> list[Path]:
+def write_outputs(a: Analysis, out_dir: str | Path, *, rasters: bool = True, surfaces: bool = True,
+                  store: bool = True) -> list[Path]:
     """Write the GeoPackage, CSVs, GeoTIFFs and the summary; all or nothing.
 
     Everything is written into a staging folder first and moved into ``out_dir`` only when
@@ -440,6 +446,8 @@ def write_outputs(a: Analysis, out_dir: str | Path, *, rasters: bool = True, sur
     ``rasters=False`` leaves out the GeoTIFFs; ``surfaces=False`` also skips computing the
     distance surfaces, and so the ``servicegebieden`` layer made from them (their cost grows with
     the gemeente's area, not its addresses: the province run leaves them out when asked).
+    ``store=False`` leaves out ``opslag/``, the analysis kept for ``toets``, ``watals`` and
+    ``locaties`` (see :mod:`woonzorg_geo.store`).
     """
     s = a.settings
     out_dir = Path(out_dir)
@@ -483,6 +491,11 @@ def write_outputs(a: Analysis, out_dir: str | Path, *, rasters: bool = True, sur
             write_wijkprofielen(tmp / "wijkprofielen", a.wijken, a.buurten, a.inputs.voorzieningen, s, facts=facts,
                                 vocabulary=a.vocab)
             a.overlay_report["gevoeligheid"].to_csv(tmp / "gevoeligheid.csv", index=False, encoding="utf-8")
+        if store:
+            from .store import STORE_DIR, save_store
+
+            # what toets, watals and locaties reuse (see woonzorg_geo.store)
+            save_store(a, tmp / STORE_DIR)
         a.buurten.drop(columns="geometry").to_csv(tmp / "buurten.csv", encoding="utf-8")
         a.wijken.drop(columns="geometry").to_csv(tmp / "wijken.csv", encoding="utf-8")
         summary["tijden_s"]["schrijven"] = round(time.perf_counter() - t0, 3)

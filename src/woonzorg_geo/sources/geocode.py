@@ -119,20 +119,23 @@ class OfflineGeocoder:
         self.pc4_radius_m = pc4_radius_m
         lines = osm.lines.loc[osm.lines["name"].notna(), ["name", "geometry"]]
         self._streets: dict[str, np.ndarray] = {}
-        keys = lines["name"].map(normalise_street).to_numpy()
+        keys = _normalised(lines["name"].to_numpy(), normalise_street)
         self._line_geoms = lines.geometry.to_numpy()
-        for key in np.unique(keys):
-            self._streets[key] = np.flatnonzero(keys == key)
+        if len(keys):
+            order = np.argsort(keys, kind="stable")
+            uniq, starts = np.unique(keys[order], return_index=True)
+            for key, chunk in zip(uniq, np.split(order, starts[1:]), strict=True):
+                self._streets[key] = chunk  # ascending line positions, as np.flatnonzero(keys == key)
         addr = osm.addresses
         self._addr_geoms = addr.geometry.to_numpy()
-        hn = addr["housenumber"].astype(str).map(normalise_housenumber).to_numpy()
+        hn = _normalised(addr["housenumber"].astype(str).to_numpy(), normalise_housenumber)
         self._numbers: dict[str, np.ndarray] = {}
         order = np.argsort(hn, kind="stable")
         uniq, starts = np.unique(hn[order], return_index=True)
         for key, chunk in zip(uniq, np.split(order, starts[1:]), strict=True):
             self._numbers[key] = chunk
         street_col = addr["street"] if "street" in addr else pd.Series(index=addr.index, dtype=object)
-        self._addr_street = street_col.fillna("").astype(str).map(normalise_street).to_numpy()
+        self._addr_street = _normalised(street_col.fillna("").astype(str).to_numpy(), normalise_street)
         self._pc4 = pc4
 
     def _pc4_point(self, pc4: str | None) -> shapely.Point | None:
@@ -192,6 +195,14 @@ class OfflineGeocoder:
             "geocode_afstand_m": np.nan,
             "geocode_label": "",
         }
+
+
+def _normalised(values: np.ndarray, normalise: Callable[[str], str]) -> np.ndarray:
+    """``normalise`` applied to every value, computed once per distinct value (names repeat a lot)."""
+    if not len(values):
+        return np.array([], dtype=object)
+    uniq, inverse = np.unique(values.astype(str), return_inverse=True)
+    return np.array([normalise(str(v)) for v in uniq], dtype=object)[inverse.ravel()]
 
 
 def geocode_table(

@@ -17,7 +17,7 @@ import shapely
 from scipy.sparse.csgraph import dijkstra
 
 from .. import RD_NEW
-from ..accessibility import Accessibility, compute_accessibility, via_nearer_end
+from ..accessibility import PointAccess, access_at, via_nearer_end
 from ..vocabulary import Vocabulary
 from ..aggregate import assign_areas
 from ..errors import SettingsError
@@ -129,47 +129,40 @@ def _category_label(cat: str, vz: gpd.GeoDataFrame, composites: Mapping[str, tup
     return " of ".join(labels)
 
 
-def _site_access(
-    analysis: Any, point: shapely.Point, run: _Run, settings: ToetsSettings
-) -> tuple[Accessibility, pd.Series]:
-    """Accessibility of one point, and the network distance to every voorziening within the norm."""
-    pg = analysis.graphs[run.profile]
-    wanted: list[str] = []
-    for cat in (*settings.bereikbaarheid.categorieen, settings.draagvlak.ontmoetingsplek_categorie):
-        for part in run.composites.get(cat, (cat,)):
-            if part not in wanted:
-                wanted.append(part)
-    origin = gpd.GeoDataFrame(geometry=[point], crs=RD_NEW, index=pd.Index(["locatie"]))
-    acc = compute_accessibility(pg, origin, analysis.inputs.voorzieningen, categories=wanted,
-                                radii_m=[run.norm_m], max_snap_m=run.max_snap_m, composites=run.composites)
-    limit = run.norm_m
-    if acc.origin_far[0] or len(acc.dest_ids) == 0:
-        return acc, pd.Series(dtype=float)
-    left, right, d_left, d_right = acc.routing.place(acc.origin_snap)
-    d = dijkstra(acc.routing.matrix, directed=False, indices=[int(left[0]), int(right[0])], limit=limit)
+def _site_access(analysis: Any, point: shapely.Point, run: _Run) -> tuple[PointAccess, pd.Series]:
+    """Accessibility of one point, and the network distance to every voorziening within the norm.
+
+    Reuses the run's per-node distances (:func:`.accessibility.access_at`); only the voorzieningen
+    within the norm take a search, bounded by the norm.
+    """
+    acc = analysis.access[run.profile]
+    pa = access_at(acc, np.array([[point.x, point.y]]), max_snap_m=run.max_snap_m)
+    if pa.far[0] or len(acc.dest_ids) == 0:
+        return pa, pd.Series(dtype=float)
+    d = dijkstra(acc.routing.matrix, directed=False, indices=[int(pa.left[0]), int(pa.right[0])],
+                 limit=run.norm_m)
     nodes = acc.routing.dest_node
-    dist, _ = via_nearer_end(acc.origin_snap.dist[0], d_left[0], d_right[0], d[0, nodes], d[1, nodes])
+    dist, _ = via_nearer_end(pa.snap.dist[0], pa.d_left[0], pa.d_right[0], d[0, nodes], d[1, nodes])
     within = pd.Series(dist, index=acc.dest_ids)
-    return acc, within[within <= limit].sort_values()
+    return pa, within[within <= run.norm_m].sort_values()
 
 
 def _access_rows(
-    analysis: Any, acc: Accessibility, within: pd.Series, run: _Run, settings: ToetsSettings
+    analysis: Any, pa: PointAccess, within: pd.Series, run: _Run, settings: ToetsSettings
 ) -> list[dict[str, Any]]:
     vz = analysis.inputs.voorzieningen
     rows = []
     for cat in settings.bereikbaarheid.categorieen:
-        res = acc.categories.get(cat)
         parts = run.composites.get(cat, (cat,))
-        dist = _num(res.origin_dist[0]) if res is not None else None
-        nearest = res.origin_nearest[0] if res is not None else None
+        dist = _num(pa.distance[cat][0]) if cat in pa.distance else None
+        nearest = pa.nearest[cat][0] if cat in pa.nearest else None
         name = None
         if nearest is not None and nearest in vz.index:
             name = _text(vz.at[nearest, "naam"]) or f"({_text(vz.at[nearest, 'label']) or cat}, naamloos)"
         near_ids = [i for i in within.index if within[i] <= run.norm_m and vz.at[i, "categorie"] in parts]
         if dist is None:
             verdict = "onbekend"
-            reason = ("locatie ligt te ver van het looppadennetwerk" if acc.origin_far[0]
+            reason = ("locatie ligt te ver van het looppadennetwerk" if pa.far[0]
                       else "geen voorziening van deze categorie bereikbaar")
         else:
             verdict = "groen" if dist <= run.norm_m else settings.bereikbaarheid.oordeel_buiten_norm
@@ -676,17 +669,17 @@ def run_toets(
         init_areas = pd.DataFrame(columns=["type", "buurtcode", "wijkcode"])
 
     # accessibility at the site
-    acc, within = _site_access(analysis, point, run, s)
-    access_rows = _access_rows(analysis, acc, within, run, s)
+    pa, within = _site_access(analysis, point, run)
+    access_rows = _access_rows(analysis, pa, within, run, s)
     norm_ok = _norm_met(access_rows, s)
-    if acc.origin_far[0]:
+    if pa.far[0]:
         meldingen.append(f"De locatie ligt meer dan {_nl(run.max_snap_m)} m van het looppadennetwerk: "
                          "bereikbaarheid onbekend.")
 
     inw = _inhabitants(analysis, buurt, wijk, rapport)
     p1, counts = _part_regio(s, zt, point, init, reg_status, niet_geplaatst, inw, buurtcode, wijkcode, init_areas)
     p2 = _part_gemeente(s, zt, buurt, wijk, omvang, inw, norm_ok, rapport, run)
-    p3 = _part_wijk(s, buurt, within, analysis.inputs.voorzieningen, bool(acc.origin_far[0]), run)
+    p3 = _part_wijk(s, buurt, within, analysis.inputs.voorzieningen, bool(pa.far[0]), run)
     p4 = _part_initiatief(s)
     delen = (p1, p2, p3, p4)
     overall = worst([p.oordeel for p in delen[:3]])

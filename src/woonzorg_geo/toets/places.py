@@ -141,8 +141,12 @@ def gemeente_places(inputs: Any, *, osm_classes: Sequence[str] = ()) -> Places:
     around = None
     paths = getattr(inputs, "paths", {}) or {}
     tiles = paths.get("osm_tiles")
-    if tiles is not None and Path(tiles).exists():
+    osm = getattr(inputs, "osm_places", None)
+    if osm is not None and osm_classes:
+        osm = osm.loc[osm["class"].isin(list(osm_classes))]
+    if osm is None and tiles is not None and Path(tiles).exists():
         osm = read_osm_places(Path(tiles), osm_classes)
+    if osm is not None:
         within = osm.within(shape)
         kern = {"city", "town", "village", "hamlet", "locality", "isolated_dwelling"}
         for name, cls, geom in zip(osm.loc[within, "name"], osm.loc[within, "class"], osm.loc[within].geometry,
