@@ -356,7 +356,9 @@ def load_analysis(
         paths=stored_paths, osm_places=frame("plaatsen"),
     )
     adressen = frame("adressen") if addresses else gpd.GeoDataFrame(geometry=[], crs="EPSG:28992")
-    vocab = Vocabulary.from_settings(settings, profiles=names)
+    # the run's vocabulary (main profile = the run's first), also when only some profiles are loaded:
+    # the column suffixes of the tables depend on it
+    vocab = Vocabulary.from_settings(settings, profiles=index["profielen"])
     run_settings = dataclasses.replace(settings, overlays=vocab.resolve_overlays(settings.overlays))
     a = Analysis(run_settings, inputs, net, graphs, access, adressen, frame("buurten"), frame("wijken"),
                  summary=index.get("samenvatting", {}), vocabulary=vocab,
