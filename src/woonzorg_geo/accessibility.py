@@ -20,7 +20,6 @@ import pandas as pd
 import shapely
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
-from scipy.spatial import cKDTree
 
 from .network import ProfileGraph
 from .validate import ensure_crs
@@ -306,6 +305,8 @@ def compute_accessibility(
     # straight-line candidates for the counts, once for all destinations (network >= straight)
     candidates: list[np.ndarray] = []
     if max_r > 0 and len(dest_xy):
+        from scipy.spatial import cKDTree
+
         lists = cKDTree(origin_xy).query_ball_point(dest_xy, r=max_r)
         candidates = [np.asarray(c, dtype=np.int64) for c in lists]
 

@@ -6,7 +6,6 @@ import logging
 from pathlib import Path
 
 import pandas as pd
-import pyogrio
 
 from .config import Settings
 from .datasets import CATALOGUE, OPTIONAL_FILES, REQUIRED_DATASETS, Inputs, resolve_paths
@@ -71,6 +70,8 @@ def _file_crs_and_count(path: Path) -> tuple[str, int | None]:
             return "EPSG:3857 (tiles)", tiles
         return "WGS84 (lat/lon)", len(list(path.glob("*.txt")))
     if path.suffix.lower() in (".geojson", ".gpkg", ".shp"):
+        import pyogrio  # here: GDAL costs 40 MB the other commands do not need
+
         try:
             info = pyogrio.read_info(path)
             return str(info["crs"] or "geen"), int(info["features"])

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -17,12 +18,14 @@ import pandas as pd
 import shapely
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
-from scipy.spatial import cKDTree
 
 from . import RD_NEW
 from .config import NetworkSettings, Profile
 from .errors import DataFileError
 from .validate import ensure_crs
+
+if TYPE_CHECKING:
+    from scipy.spatial import cKDTree
 
 log = logging.getLogger(__name__)
 
@@ -183,6 +186,8 @@ def _heal_seams(
     xy: np.ndarray, a: np.ndarray, b: np.ndarray, tolerance: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     """Merge dangling nodes (degree 1) that lie within ``tolerance`` of each other."""
+    from scipy.spatial import cKDTree  # imported here: the store's readers do not need it
+
     if tolerance <= 0 or len(a) == 0:
         return xy, a, b, 0
     degree = np.bincount(np.concatenate([a, b]), minlength=len(xy))
@@ -266,6 +271,8 @@ class ProfileGraph:
 
         Returns the tree and the edge id of each sample point.
         """
+        from scipy.spatial import cKDTree
+
         ids = self.snap_ids
         length = self.net.length[ids]
         per_edge = np.ceil(length / self.sample_spacing_m).astype(np.int64) + 1

@@ -265,8 +265,8 @@ def load_analysis(
     profiles
         The profiles to load (default: all of the store); each must be in the store.
     addresses
-        Load the per-address table (``Analysis.adressen``); ``False`` leaves it empty (the toets
-        does not need it).
+        Load the per-address table (``Analysis.adressen``) and the per-address arrays of the
+        accessibility; ``False`` leaves them empty (the toets needs only the per-node distances).
 
     Raises
     ------
@@ -311,7 +311,10 @@ def load_analysis(
     access: dict[str, Accessibility] = {}
     for name in names:
         with np.load(folder / f"profiel_{name}.npz") as npz:
-            z = {k: npz[k] for k in npz.files}
+            # without the addresses, the per-address arrays stay on disk (a toets needs the nodes only)
+            z = {k: npz[k] for k in npz.files
+                 if addresses or not (k.startswith("osnap_") or k.startswith("origin_") or "|origin_" in k
+                                      or "|n|" in k)}
         sizes = pd.DataFrame({"knopen": z["island_knopen"], "lengte_m": z["island_lengte"]},
                              index=pd.Index(z["island_id"], name="eiland"))
         islands = Islands(label=z["island_label"], sizes=sizes, largest=int(sizes.index[0]) if len(sizes) else -1)
@@ -329,20 +332,23 @@ def load_analysis(
         )
         dest_ids = z["dest_ids"].astype(object)
         cats: dict[str, CategoryResult] = {}
+        none = np.zeros(0)
         for key in list(z):
             if key.startswith("c|") and key.endswith("|node_dist"):
                 cat = key.split("|")[1]
-                near = z[f"c|{cat}|origin_nearest"]
+                near = z.get(f"c|{cat}|origin_nearest", np.zeros(0, np.int64))
                 ids = np.full(len(near), None, dtype=object)
                 ids[near >= 0] = dest_ids[near[near >= 0]]
                 counts = {float(k.split("|")[3]): z[k] for k in z if k.startswith(f"c|{cat}|n|")}
-                cats[cat] = CategoryResult(z[key], z[f"c|{cat}|node_source"], z[f"c|{cat}|origin_dist"], ids,
-                                           counts)
+                cats[cat] = CategoryResult(z[key], z[f"c|{cat}|node_source"], z.get(f"c|{cat}|origin_dist", none),
+                                           ids, counts)
         graphs[name] = pg
         access[name] = Accessibility(
             profile=name, routing=routing,
-            origin_snap=Snap(z["osnap_edge"], z["osnap_t"], z["osnap_dist"], z["osnap_xy"]),
-            origin_far=z["origin_far"], origin_blocked=z["origin_blocked"], categories=cats,
+            origin_snap=Snap(z.get("osnap_edge", np.zeros(0, np.int64)), z.get("osnap_t", none),
+                             z.get("osnap_dist", none), z.get("osnap_xy", np.zeros((0, 2)))),
+            origin_far=z.get("origin_far", np.zeros(0, bool)), origin_blocked=z.get("origin_blocked", np.zeros(0, bool)),
+            categories=cats,
             dest_ids=dest_ids, dest_cat=z["dest_cat"].astype(object),
         )
     empty = gpd.GeoDataFrame(geometry=[], crs="EPSG:28992")

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
-import pyogrio
 import shapely
 
 from . import RD_NEW
@@ -50,6 +49,8 @@ def read_vector(
     """
     path = require_file(path, what=what)
     try:
+        import pyogrio  # here: the toets and the store do not read vector files
+
         gdf = pyogrio.read_dataframe(path, layer=layer)
     except Exception as exc:  # GDAL raises many types
         raise DataFileError(

@@ -16,7 +16,6 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyogrio
 import shapely
 from tqdm import tqdm
 
@@ -171,6 +170,8 @@ def _single_parts(geoms: np.ndarray) -> np.ndarray:
 
 
 def _tile_layers(path: Path) -> set[str]:
+    import pyogrio  # here, not at the top: GDAL costs 40 MB that the toets and watals do not need
+
     try:
         return {name for name, _ in pyogrio.list_layers(path)}
     except Exception as exc:
@@ -188,6 +189,8 @@ def _read_layer(path: Path, layer: str, layers: set[str] | None = None) -> tuple
         layers = _tile_layers(path)
     if layer not in layers:
         return None
+    import pyogrio
+
     try:
         # METADATA_FILE='' : read every field present in the tile, not only those in metadata.json
         meta, _, wkb, field_data = pyogrio.raw.read(path, layer=layer, METADATA_FILE="", CLIP="YES")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -38,6 +39,12 @@ def offline_geocoder(inputs: Any) -> Geocode:
     paths = getattr(inputs, "paths", {}) or {}
     p = paths.get("pc4")
     return build(inputs.osm, pc4_path=Path(p) if p is not None else None)
+
+
+@functools.lru_cache(maxsize=4)
+def _transformer(source: str, target: str) -> Transformer:
+    """A lon/lat-ordered transformer, built once (building one costs 20 ms)."""
+    return Transformer.from_crs(source, target, always_xy=True)
 
 
 def _digits(code: object) -> str:
@@ -83,8 +90,8 @@ def locate_site(
         raise ToetsError("geef óf een adres (--adres \"Straat 1, Plaats\") óf een punt (--punt LON,LAT) op")
     pl = places or gemeente_places(inputs, osm_classes=settings.locatie.plaats_klassen)
     naam, shape = pl.gemeente, pl.shape
-    to_rd = Transformer.from_crs(WGS84, RD_NEW, always_xy=True)
-    to_ll = Transformer.from_crs(RD_NEW, WGS84, always_xy=True)
+    to_rd = _transformer(WGS84, RD_NEW)
+    to_ll = _transformer(RD_NEW, WGS84)
     info: dict[str, Any]
     if punt is not None:
         try:

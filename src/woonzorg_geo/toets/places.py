@@ -120,7 +120,7 @@ def gemeente_places(inputs: Any, *, osm_classes: Sequence[str] = ()) -> Places:
     osm_classes
         OpenMapTiles place classes that count as places (empty: every class).
     """
-    gem = inputs.gemeente.to_crs(RD_NEW)
+    gem = inputs.gemeente if inputs.gemeente.crs == RD_NEW else inputs.gemeente.to_crs(RD_NEW)
     naam = str(gem["naam"].iloc[0]) if "naam" in gem and len(gem) else "de gemeente"
     code = str(gem.index[0]) if len(gem) else ""
     shape = gem.union_all()
@@ -135,7 +135,7 @@ def gemeente_places(inputs: Any, *, osm_classes: Sequence[str] = ()) -> Places:
     add(naam, "gemeente", shape)
     for soort, frame in (("wijk", getattr(inputs, "wijken", None)), ("buurt", getattr(inputs, "buurten", None))):
         if isinstance(frame, gpd.GeoDataFrame) and "naam" in frame and len(frame):
-            f = frame.to_crs(RD_NEW)
+            f = frame if frame.crs == RD_NEW else frame.to_crs(RD_NEW)
             for name, geom in zip(f["naam"], f.geometry, strict=True):
                 add(name, soort, geom)
     around = None
