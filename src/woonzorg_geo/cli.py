@@ -58,7 +58,7 @@ def _profiles(settings, value: str | None) -> list[str] | None:  # noqa: ANN001
 
 
 def _stored_or_fresh(args: argparse.Namespace, settings, *, profiles: Sequence[str] | None = None,  # noqa: ANN001
-                     addresses: bool = True):  # noqa: ANN202
+                     addresses: bool | Sequence[str] = True):  # noqa: ANN202
     """The analysis for toets/watals/locaties: the one ``analyse`` kept in ``--uit`` when it was made
     with these settings and data, else computed again here (in memory; the message says why)."""
     from .datasets import resolve_paths
@@ -414,7 +414,7 @@ def cmd_watals(args: argparse.Namespace) -> int:
     check_output_dir(out, option="--out")
     settings = _settings(args)
     profiles = _profiles(settings, args.profiel)
-    a = _stored_or_fresh(args, settings, profiles=profiles)
+    a = _stored_or_fresh(args, settings, profiles=profiles, addresses=["buurtcode", "wijkcode"])
     cats = [*a.vocab.categories]
     coder: list = []
 

@@ -249,7 +249,7 @@ def load_analysis(
     *,
     paths: dict[str, Path] | None,
     profiles: Sequence[str] | None = None,
-    addresses: bool = True,
+    addresses: bool | Sequence[str] = True,
 ) -> Analysis:
     """Rebuild the analysis of ``analyse`` from the store in ``out_dir``.
 
@@ -266,7 +266,8 @@ def load_analysis(
         The profiles to load (default: all of the store); each must be in the store.
     addresses
         Load the per-address table (``Analysis.adressen``) and the per-address arrays of the
-        accessibility; ``False`` leaves them empty (the toets needs only the per-node distances).
+        accessibility; ``False`` leaves them empty (the toets needs only the per-node distances);
+        a list of column names reads only those columns of the table (and the geometry).
 
     Raises
     ------
@@ -292,14 +293,14 @@ def load_analysis(
     # the stored order: the first profile of the run is the main one
     names = [p for p in index["profielen"] if p in names]
 
-    def frame(key: str) -> Any:
+    def frame(key: str, columns: Sequence[str] | None = None) -> Any:
         path = folder / f"{key}.parquet"
         if not path.exists():
             return None
         try:
-            return gpd.read_parquet(path)
+            return gpd.read_parquet(path, columns=None if columns is None else [*columns, "geometry"])
         except ValueError:  # no geometry column
-            return pd.read_parquet(path)
+            return pd.read_parquet(path, columns=columns)
 
     n = np.load(folder / "netwerk.npz")
     m = len(n["u"])
@@ -361,7 +362,10 @@ def load_analysis(
         gtfs_stops=None, stations=None, huisartsen=None, voorzieningen=frame("voorzieningen"),
         paths=stored_paths, osm_places=frame("plaatsen"),
     )
-    adressen = frame("adressen") if addresses else gpd.GeoDataFrame(geometry=[], crs="EPSG:28992")
+    if addresses is False:
+        adressen = gpd.GeoDataFrame(geometry=[], crs="EPSG:28992")
+    else:
+        adressen = frame("adressen", None if addresses is True else list(addresses))
     # the run's vocabulary (main profile = the run's first), also when only some profiles are loaded:
     # the column suffixes of the tables depend on it
     vocab = Vocabulary.from_settings(settings, profiles=index["profielen"])

@@ -452,36 +452,39 @@ def summary_text(w: WatAls, *, vocab: Any) -> str:
     return "\n".join(lines)
 
 
+#: The two classes of a home on the what-if map: it loses or gains access within the norm.
+def _access_classes() -> Any:
+    from .palette import GREEN_TO_RED, Classes
+
+    return Classes((-0.5, 0.5, 1.5), (GREEN_TO_RED[-1], GREEN_TO_RED[0]),
+                   ("woning verliest toegang", "woning wint toegang"))
+
+
 def watals_map(w: WatAls, a: Analysis, *, offline: bool | None = None) -> Any:
     """Folium map: the homes that gain (green) and lose (red) access within the norm, per profile and
-    category, and the changed voorzieningen (new: a plus, closed: a cross)."""
+    category (one layer each, the first shown), and the changed voorzieningen (new: a plus, closed: a cross)."""
     import folium
     import geopandas as gpd
 
     from .maps.base import add_legend, new_map
+    from .maps.layers import add_homes
 
     vocab = a.vocab
+    classes = _access_classes()
     m = new_map(a.inputs.gemeente, offline=offline, title="Wat als: effect van een veranderde voorziening")
     folium.GeoJson(a.inputs.gemeente.to_crs("EPSG:4326").__geo_interface__, name="Gemeentegrens",
                    style_function=lambda _: {"color": "#333333", "weight": 2, "fill": False}).add_to(m)
     geom = a.adressen.geometry
-    first = True
+    layers = []
     for (name, cat), rows in w.adressen.groupby(["profiel", "categorie"], sort=False):
         moved = rows.loc[rows["toegang"] != "blijft"]
         if moved.empty:
             continue
-        pts = gpd.GeoSeries(geom.loc[moved.index], crs=a.adressen.crs).to_crs("EPSG:4326")
-        layer = folium.FeatureGroup(name=f"{vocab.label(str(cat))} — {vocab.profile_label(str(name))}", show=first)
-        for p, (_, r) in zip(pts, moved.iterrows(), strict=True):
-            gain = r["toegang"] == "wint"
-            folium.CircleMarker(
-                [p.y, p.x], radius=3, weight=0, fill=True, fill_opacity=0.85,
-                fill_color="#1a9850" if gain else "#d73027",
-                tooltip=(f"{'wint' if gain else 'verliest'} toegang: {r['afstand_voor_m']:.0f} m → "
-                         f"{r['afstand_na_m']:.0f} m".replace("nan m", "onbereikbaar")),
-            ).add_to(layer)
-        layer.add_to(m)
-        first = False
+        homes = gpd.GeoDataFrame({"toegang": (moved["toegang"] == "wint").astype(int).to_numpy()},
+                                 geometry=geom.loc[moved.index].to_numpy(), crs=a.adressen.crs)
+        add_homes(m, homes, column="toegang", classes=classes, show=not layers,
+                  label=f"{vocab.label(str(cat))} binnen {vocab.norm_text} — {vocab.profile_label(str(name))}")
+        layers.append(cat)
     marks = folium.FeatureGroup(name="Veranderde voorzieningen").add_to(m)
     to_ll = gpd.GeoSeries(gpd.points_from_xy([n.x for n in w.changes.nieuw], [n.y for n in w.changes.nieuw]),
                           crs="EPSG:28992").to_crs("EPSG:4326")
@@ -493,8 +496,12 @@ def watals_map(w: WatAls, a: Analysis, *, offline: bool | None = None) -> Any:
         p = gpd.GeoSeries([vz.geometry.at[i]], crs=vz.crs).to_crs("EPSG:4326").iloc[0]
         folium.Marker([p.y, p.x], tooltip=f"weg: {_text(vz.at[i, 'naam']) or '(naamloos)'} ({vz.at[i, 'categorie']})",
                       icon=folium.DivIcon(html="<div style='font:bold 22px sans-serif;color:#d73027'>✕</div>")).add_to(marks)
-    add_legend(m, f"Toegang binnen {vocab.norm_text}", [("#1a9850", "woning wint toegang"),
-                                                        ("#d73027", "woning verliest toegang")], symbol="circle")
+    add_legend(m, f"Toegang binnen {vocab.norm_text}", [*classes.items(missing=False), ("#1a9850", "＋ nieuwe voorziening"),
+                                                        ("#d73027", "✕ voorziening weg")], symbol="circle")
+    if not layers:
+        from .maps.base import add_panel
+
+        add_panel(m, "<b>Geen woning wint of verliest toegang</b> binnen de norm door deze verandering.")
     folium.LayerControl(collapsed=False).add_to(m)
     return m
 
