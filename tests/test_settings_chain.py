@@ -1,9 +1,9 @@
-"""The whole chain (analyse, kaarten, locaties, toets) on the real data with changed settings.
+"""The whole chain (analyse, kaarten, locaties, toets, watals) on the real data with changed settings.
 
 Twice: with ``[bereikbaarheid] norm_m = 600`` and with ``analyse --profiel senior``. Each run must
 exit 0, log no warning about a missing column or indicator, and every column name and label must
 follow the settings: 600 m (never 800 m), resp. senior as the main profile (unsuffixed columns).
-About a minute per run (each command loads the data and runs the analysis itself).
+About a minute per run; locaties, toets and watals reuse the analysis kept by analyse (``--uit``).
 """
 
 from __future__ import annotations
@@ -91,10 +91,14 @@ def _chain(root: Path, raw_dir: Path, *, settings_text: str | None, profile: str
     }
     steps["kaarten"] = _run([*glob, "kaarten", "--uit", str(root / "uitvoer"), "--kaarten",
                              str(root / "kaarten_profiel"), "--offline", "--profiel", other])
+    # the later commands reuse the analysis kept in uitvoer/opslag (made with these settings)
+    uit = ["--uit", str(root / "uitvoer")]
     steps["locaties"] = _run([*glob, "locaties", "--top", "5", "--out", str(root / "locaties"), "--kaarten",
-                              str(root / "locaties_kaart"), "--offline"])
+                              str(root / "locaties_kaart"), "--offline", *uit])
     steps["toets"] = _run([*glob, "toets", "--adres", ADDRESS, "--type", "geclusterd_wonen", "--omvang", "12",
-                           "--out", str(root / "toets")])
+                           "--out", str(root / "toets"), *uit])
+    steps["watals"] = _run([*glob, "watals", "--nieuw", "supermarkt@6.5480,52.9930", "--out", str(root / "watals"),
+                            "--offline", *uit])
     return Chain(root, settings_file, vocab, steps)
 
 
@@ -124,7 +128,7 @@ def _assert_ran(step: Step, name: str) -> None:
 # ------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["analyse", "kaarten", "locaties"])
+@pytest.mark.parametrize("name", ["analyse", "kaarten", "locaties", "watals"])
 def test_norm600_runs_without_missing_columns(norm600, name):
     _assert_ran(norm600.steps[name], name)
 
@@ -170,12 +174,24 @@ def test_norm600_toets_follows_the_norm(norm600):
     assert any("600 m" in t for t in texts.values())
 
 
+def test_norm600_watals_follows_the_norm(norm600):
+    step = norm600.steps["watals"]
+    assert "binnen 600 m" in step.out and not re.search(r"\b800\s?m", step.out)
+    texts = norm600.texts("watals")
+    assert {p.name for p in texts} >= {"watals_buurten.csv", "watals_wijken.csv", "watals.json", "watals_kaart.html"}
+    header = texts[norm600.root / "watals" / "watals_wijken.csv"].splitlines()[0]
+    assert "pct_supermarkt_600m_voor" in header and "800m" not in header
+    assert not [p.name for p, t in texts.items() if re.search(r"\b800\s?m\b", t)]
+    # the store was used (no analysis again): nothing logged about it
+    assert not [w for w in step.warnings if "opgeslagen analyse" in w]
+
+
 # ------------------------------------------------------------------------------------------------
 # --profiel senior
 # ------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["analyse", "kaarten", "locaties", "toets"])
+@pytest.mark.parametrize("name", ["analyse", "kaarten", "locaties", "toets", "watals"])
 def test_senior_runs_without_missing_columns(senior, name):
     _assert_ran(senior.steps[name], name)
 

@@ -58,7 +58,7 @@ def _profiles(settings, value: str | None) -> list[str] | None:  # noqa: ANN001
 
 
 def _stored_or_fresh(args: argparse.Namespace, settings, *, profiles: Sequence[str] | None = None,  # noqa: ANN001
-                     addresses: bool | Sequence[str] = True):  # noqa: ANN202
+                     addresses: bool | Sequence[str] = True, extra_osm_layers: tuple[str, ...] = ()):  # noqa: ANN202
     """The analysis for toets/watals/locaties: the one ``analyse`` kept in ``--uit`` when it was made
     with these settings and data, else computed again here (in memory; the message says why)."""
     from .datasets import resolve_paths
@@ -81,9 +81,13 @@ def _stored_or_fresh(args: argparse.Namespace, settings, *, profiles: Sequence[s
                 log.warning("geen ruwe gegevens gevonden om de opgeslagen analyse in %s mee te vergelijken; ze wordt "
                             "ongecontroleerd gebruikt", args.uit)
             log.info("opgeslagen analyse uit %s gebruikt", args.uit)
+            if extra_osm_layers:
+                from .store import with_osm_layers
+
+                a = with_osm_layers(a, extra_osm_layers, progress=not args.stil)
             return a
     inputs = load_inputs(settings, raw_dir=_raw_dir(args), online=True if getattr(args, "online", False) else None,
-                         progress=not args.stil)
+                         progress=not args.stil, extra_osm_layers=extra_osm_layers)
     all_profiles = list(settings.profielen)
     wanted = [p for p in all_profiles if profiles is None or p in profiles]
     return analyse(settings, inputs=inputs, profiles=[*dict.fromkeys([all_profiles[0], *wanted])])
@@ -248,7 +252,7 @@ def cmd_regio(args: argparse.Namespace) -> int:
 
 def cmd_locaties(args: argparse.Namespace) -> int:
     """Rank search areas for geclusterd wonen."""
-    from .pipeline import analyse, load_inputs, write_site_outputs
+    from .pipeline import write_site_outputs
     from .report import read_facts
     from .sites import find_sites, site_osm_layers
     from .validate import read_vector
@@ -259,13 +263,9 @@ def cmd_locaties(args: argparse.Namespace) -> int:
     if args.top < 1:
         raise WoonzorgError(f"--top moet minstens 1 zijn, kreeg {args.top}")
     parcels = read_vector(args.kavels, what="kavels/percelen") if args.kavels else None
-    inputs = load_inputs(settings, raw_dir=_raw_dir(args), online=True if args.online else None,
-                         progress=not args.stil, extra_osm_layers=site_osm_layers(settings.locaties))
-    from .vocabulary import Vocabulary
-
-    main = Vocabulary.from_settings(settings).main_profile
-    profiles = list(dict.fromkeys([main, settings.locaties.profiel]))
-    result = analyse(settings, inputs=inputs, profiles=profiles)
+    # every profile of the stored analysis (its main one names the tables' columns); find_sites
+    # says so when locaties.profiel is not among them
+    result = _stored_or_fresh(args, settings, extra_osm_layers=site_osm_layers(settings.locaties))
     facts = read_facts(settings.overlays.feiten) if settings.overlays.feiten else None
     sites = find_sites(result, settings=settings.locaties, parcels=parcels, facts=facts, top=args.top)
     if sites.zoekgebieden.empty:
@@ -543,6 +543,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--kavels", metavar="BESTAND.gpkg", help="eigen kavels/percelen als kandidaten in plaats van het raster")
     p.add_argument("--kaarten", default="maps", metavar="MAP", help="map voor de kaart (standaard: maps/)")
     p.add_argument("--offline", action="store_true", help="kaart zonder internet (geen achtergrondkaart, geen CDN)")
+    p.add_argument("--uit", default="output", metavar="MAP",
+                   help="uitvoermap van analyse: de opgeslagen analyse wordt hergebruikt als ze past (standaard: "
+                        "output/)")
     p.add_argument("--online", action="store_true", help="gegevens laden van PDOK en OpenStreetMap")
     p.set_defaults(func=cmd_locaties)
 

@@ -375,3 +375,27 @@ def load_analysis(
                  fingerprint=str(index["instellingen"]))
     log.info("opgeslagen analyse gelezen uit %s (%s)", folder, ", ".join(names))
     return a
+
+
+def with_osm_layers(a: Analysis, layers: Sequence[str], *, progress: bool = False) -> Analysis:
+    """The analysis with the OSM of its tiles read again, with further layers (``building``, …), for ``locaties``.
+
+    The store keeps what the toets and watals need, not the lines, points of interest and polygons
+    of the candidate search; those are read from the run's tiles (the same files, checked by the
+    fingerprints) and clipped as :func:`.datasets.load_offline` does. The network and the
+    accessibility are the stored ones.
+    """
+    import dataclasses
+
+    from .datasets import tile_bbox
+    from .errors import MissingDataError
+    from .sources.osm import clip, from_tiles
+
+    tiles = a.inputs.paths.get("osm_tiles")
+    if tiles is None or not Path(tiles).exists():
+        raise MissingDataError(tiles or "<osm_tiles>", "draai 'woonzorg-geo locaties' met de ruwe gegevens bij de hand",
+                               problem="de vector tiles van de analyse zijn niet te vinden")
+    s = a.settings
+    osm = from_tiles(tiles, bbox_lonlat=tile_bbox(a.inputs.gemeente, s), extra_layers=tuple(layers), progress=progress)
+    osm = clip(osm, a.inputs.gemeente, buffer_m=s.netwerk.margin_m)
+    return dataclasses.replace(a, inputs=dataclasses.replace(a.inputs, osm=osm))
