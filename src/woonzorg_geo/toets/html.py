@@ -9,7 +9,7 @@ import logging
 from pathlib import Path
 
 from ..io import write_text
-from ..report import CSS
+from ..pages import CSS
 from .model import ToetsResult
 from .numbers import _nl, _text
 from .settings import VERDICT_TEXT
