@@ -14,9 +14,7 @@ exactly with its latitude/longitude bounds.
 Everything a planner reads on the maps (layer names, legends, popups, panels) is Dutch.
 """
 
-import socket  # noqa: F401 - tests patch socket.create_connection through this module
-
-from ..report import slug
+from ..pages import slug
 from .assets import is_offline, leaflet_assets, resolve_offline
 from .base import (
     add_exclusive,
@@ -31,7 +29,6 @@ from .base import (
 from .build import MapData, gemeente_map, load_map_data, save_map, wijk_map, write_maps
 from .layers import (
     SurfaceImage,
-    _rgb,  # noqa: F401 - used by the tests
     add_area_outlines,
     add_choropleth,
     add_context,

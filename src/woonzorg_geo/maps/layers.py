@@ -405,7 +405,7 @@ def surface_image(
         transform = transform @ Affine.translation(c0, r0)
     h, w = dst.shape
     idx = classes.index(dst).reshape(h, w)
-    palette = np.array([_rgb(c) + (255,) for c in classes.colours] + [(0, 0, 0, 0)], dtype=np.uint8)
+    palette = np.array([rgb(c) + (255,) for c in classes.colours] + [(0, 0, 0, 0)], dtype=np.uint8)
     rgba = palette[np.where(idx < 0, len(classes.colours), idx)]
     left, top = transform.c, transform.f
     right, bottom = left + w * transform.a, top + h * transform.e
@@ -413,10 +413,6 @@ def surface_image(
     west, south = to_ll.transform(left, bottom)
     east, north = to_ll.transform(right, top)
     return SurfaceImage(rgba, [[south, west], [north, east]], transform, dst)
-
-
-def _rgb(colour: str) -> tuple[int, int, int]:
-    return rgb(colour)
 
 
 def add_surface(

@@ -34,6 +34,13 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+#: The balans classes of the package's settings (``[overlays] balans_grenzen`` and ``balans_labels``
+#: in ``data/instellingen.toml``; a test keeps them equal): the default of :func:`write_maps`.
+DEFAULT_BALANCE: Classes = balance_classes(
+    (-1.0, -0.33, 0.33, 1.0),
+    ("sterk onder druk", "onder druk", "in evenwicht", "veerkrachtig", "sterk veerkrachtig"),
+)
+
 # the classes of the overlay and site maps: from the one palette (woonzorg_geo.palette)
 def add_overlay_layers(
     m: folium.Map,
