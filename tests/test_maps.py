@@ -560,7 +560,8 @@ def test_write_maps_writes_gemeente_and_wijk_maps(synthetic_out, tmp_path):
 
 def test_default_balance_is_the_package_settings():
     from woonzorg_geo.config import load_settings
-    from woonzorg_geo.maps.themes import DEFAULT_BALANCE, balance_classes
+    from woonzorg_geo.maps.themes import DEFAULT_BALANCE
+    from woonzorg_geo.palette import balance_classes
 
     o = load_settings().overlays
     assert DEFAULT_BALANCE == balance_classes(o.balans_grenzen, o.balans_labels)

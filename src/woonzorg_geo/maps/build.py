@@ -17,12 +17,20 @@ from .. import provenance
 from ..config import MapSettings
 from ..errors import DataFileError, MissingDataError
 from ..io import read_manifest, staged_dir
-from ..palette import BUURT_OUTLINE
 from ..pages import slug
+from ..palette import (
+    BUURT_OUTLINE,
+    LOCAL_ROADS,
+    MAIN_ROADS,
+    TIME_CLASSES,
+    Classes,
+    distance_classes,
+)
 
 if TYPE_CHECKING:  # folium is imported inside the functions: it is heavy and optional
     import folium
 
+from ..vocabulary import REPORT_NORM, Vocabulary, default_vocabulary
 from .assets import resolve_offline
 from .base import (
     _check_crs,
@@ -46,17 +54,8 @@ from .layers import (
     add_voorzieningen,
     save_map,
 )
+from .style import RD, nl_number
 from .themes import DEFAULT_BALANCE, overlay_map
-from .style import (
-    LOCAL_ROADS,
-    MAIN_ROADS,
-    RD,
-    TIME_CLASSES,
-    Classes,
-    distance_classes,
-    nl_number,
-)
-from ..vocabulary import REPORT_NORM, Vocabulary, default_vocabulary
 
 log = logging.getLogger(__name__)
 # --------------------------------------------------------------------------------------------

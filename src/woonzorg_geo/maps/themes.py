@@ -3,31 +3,33 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import pandas as pd
 
-from .base import add_layer_control, add_panel, new_map, panel_html
-from .layers import add_area_outlines, add_choropleth, add_context, add_voorzieningen, save_map
 from .. import formatting as fmt
-from ..vocabulary import Z_SCORE_EXPLANATION, Vocabulary
 from ..palette import (  # noqa: F401 - re-exported
     CAPACITY_CLASSES,
     FOCUS_CLASSES,
     FOCUS_ORDER,
     LOAD_CLASSES,
+    MAIN_ROADS,
     RANK_COLOUR,
     SCORE_CLASSES,
     VEERKRACHT_CLASSES,
     VEERKRACHT_ORDER,
     Z_BREAKS,
     Z_LABELS,
+    Classes,
     balance_classes,
 )
-from .style import ATTRIBUTION, MAIN_ROADS, Classes, nl_number
+from ..provenance import ATTRIBUTION
+from ..vocabulary import Z_SCORE_EXPLANATION, Vocabulary
+from .base import add_layer_control, add_panel, new_map, panel_html
+from .layers import add_area_outlines, add_choropleth, add_context, add_voorzieningen, save_map
+from .style import nl_number
 
 if TYPE_CHECKING:
     import folium
