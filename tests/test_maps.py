@@ -27,6 +27,8 @@ from shapely.geometry import LineString, Point
 
 from woonzorg_geo import maps
 from woonzorg_geo.errors import DataFileError, MissingDataError, NoCrsError
+from woonzorg_geo.maps import assets
+from woonzorg_geo.palette import rgb
 from woonzorg_geo.raster import Grid, write_geotiff
 
 REPO = Path(__file__).resolve().parents[1]
@@ -331,10 +333,10 @@ def test_offline_detection_by_socket(monkeypatch):
     def fail(addr, timeout):
         raise OSError("geen netwerk")
 
-    monkeypatch.setattr(maps.socket, "create_connection", ok)
+    monkeypatch.setattr(assets.socket, "create_connection", ok)
     assert maps.resolve_offline(None) is False
     assert calls[0][0] == ("tile.openstreetmap.org", 443) and calls[0][1] <= 1.0
-    monkeypatch.setattr(maps.socket, "create_connection", fail)
+    monkeypatch.setattr(assets.socket, "create_connection", fail)
     assert maps.resolve_offline(None) is True
     assert maps.resolve_offline(False) is False
 
@@ -421,7 +423,7 @@ def test_surface_image_is_placed_exactly(tmp_path):
     (south, west), (north, east) = img.bounds
     h, w = img.rgba.shape[:2]
     # the filled pixel: class 400–800 m, colour index 1
-    expected = np.array(maps._rgb(maps.DISTANCE_CLASSES.colours[1]))
+    expected = np.array(rgb(maps.DISTANCE_CLASSES.colours[1]))
     r, c = np.argwhere((img.rgba[:, :, :3] == expected).all(axis=2) & (img.rgba[:, :, 3] == 255))[0]
     to_merc = Transformer.from_crs(4326, 3857, always_xy=True)
     (x_w, x_e), (y_s, y_n) = to_merc.transform([west, east], [south, north])
@@ -554,6 +556,15 @@ def test_write_maps_writes_gemeente_and_wijk_maps(synthetic_out, tmp_path):
         assert p.stat().st_size < maps.MAX_MAP_BYTES
         assert not CDN.search(text), (p, CDN.search(text))
         _assert_assen_coords(text)
+
+
+def test_default_balance_is_the_package_settings():
+    from woonzorg_geo.config import load_settings
+    from woonzorg_geo.maps.themes import DEFAULT_BALANCE
+    from woonzorg_geo.palette import balance_classes
+
+    o = load_settings().overlays
+    assert DEFAULT_BALANCE == balance_classes(o.balans_grenzen, o.balans_labels)
 
 
 def test_write_maps_other_profile(synthetic_out, tmp_path):

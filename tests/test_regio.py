@@ -219,7 +219,7 @@ def test_one_failing_gemeente_is_reported_and_the_others_finish(raw_dir, dask_sc
 @pytest.mark.parametrize(("naam", "code", "n_wijken"), [("Emmen", "GM0114", 27), ("Westerveld", "GM1701", 18)])
 def test_analyse_any_gemeente_end_to_end_without_settings_file(raw_dir, tmp_path, naam, code, n_wijken):
     """Emmen (the largest) and Westerveld (rural) run offline like Assen: same outputs, what is missing named."""
-    from woonzorg_geo.report import slug
+    from woonzorg_geo.pages import slug
 
     out, maps = tmp_path / "output", tmp_path / "maps"
     rc = main(["--stil", "--data", str(raw_dir), "analyse", "--gemeente", naam, "--out", str(out),

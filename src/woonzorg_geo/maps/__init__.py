@@ -14,9 +14,9 @@ exactly with its latitude/longitude bounds.
 Everything a planner reads on the maps (layer names, legends, popups, panels) is Dutch.
 """
 
-import socket  # noqa: F401 - tests patch socket.create_connection through this module
-
-from ..report import slug
+from ..pages import slug
+from ..palette import PCT_CLASSES, TIME_CLASSES, Classes, distance_classes
+from ..provenance import ATTRIBUTION
 from .assets import is_offline, leaflet_assets, resolve_offline
 from .base import (
     add_exclusive,
@@ -28,10 +28,9 @@ from .base import (
     new_map,
     panel_html,
 )
-from .build import MapData, gemeente_map, load_map_data, save_map, wijk_map, write_maps
+from .build import MapData, gemeente_map, load_map_data, wijk_map, write_maps
 from .layers import (
     SurfaceImage,
-    _rgb,  # noqa: F401 - used by the tests
     add_area_outlines,
     add_choropleth,
     add_context,
@@ -40,20 +39,16 @@ from .layers import (
     add_surface,
     add_voorzieningen,
     render,
+    save_map,
     surface_image,
 )
 from .style import (
-    ATTRIBUTION,
     DISTANCE_CLASSES,
     MAX_MAP_BYTES,
     OFFLINE_ENV,
     OSM_TILES,
-    PCT_CLASSES,
-    TIME_CLASSES,
     Category,
-    Classes,
     category,
-    distance_classes,
     field_label,
     format_field,
     nl_number,
@@ -61,11 +56,51 @@ from .style import (
 from .themes import add_overlay_layers, add_rank_labels, overlay_map, site_map, write_site_map
 
 __all__ = [
-    "ATTRIBUTION", "DISTANCE_CLASSES", "MAX_MAP_BYTES", "OFFLINE_ENV", "OSM_TILES", "PCT_CLASSES",
-    "TIME_CLASSES", "Category", "Classes", "MapData", "SurfaceImage", "add_area_outlines", "add_choropleth",
-    "add_context", "add_exclusive", "add_homes", "add_layer_control", "add_legend", "add_panel",
-    "add_service_areas", "add_surface", "add_voorzieningen", "category", "distance_classes", "field_label", "format_field",
-    "gemeente_map", "is_offline", "last_layer", "leaflet_assets", "legend_html", "load_map_data", "new_map",
-    "nl_number", "panel_html", "render", "resolve_offline", "save_map", "slug", "surface_image", "wijk_map",
-    "write_maps", "add_overlay_layers", "add_rank_labels", "overlay_map", "site_map", "write_site_map",
+    "ATTRIBUTION",
+    "DISTANCE_CLASSES",
+    "MAX_MAP_BYTES",
+    "OFFLINE_ENV",
+    "OSM_TILES",
+    "PCT_CLASSES",
+    "TIME_CLASSES",
+    "Category",
+    "Classes",
+    "MapData",
+    "SurfaceImage",
+    "add_area_outlines",
+    "add_choropleth",
+    "add_context",
+    "add_exclusive",
+    "add_homes",
+    "add_layer_control",
+    "add_legend",
+    "add_overlay_layers",
+    "add_panel",
+    "add_rank_labels",
+    "add_service_areas",
+    "add_surface",
+    "add_voorzieningen",
+    "category",
+    "distance_classes",
+    "field_label",
+    "format_field",
+    "gemeente_map",
+    "is_offline",
+    "last_layer",
+    "leaflet_assets",
+    "legend_html",
+    "load_map_data",
+    "new_map",
+    "nl_number",
+    "overlay_map",
+    "panel_html",
+    "render",
+    "resolve_offline",
+    "save_map",
+    "site_map",
+    "slug",
+    "surface_image",
+    "wijk_map",
+    "write_maps",
+    "write_site_map",
 ]

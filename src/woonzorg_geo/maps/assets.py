@@ -10,13 +10,8 @@ import re
 import socket
 import threading
 from importlib import resources
-from typing import TYPE_CHECKING
 
 from ..errors import MissingDataError
-
-if TYPE_CHECKING:  # folium is imported inside the functions: it is heavy and optional
-    pass
-
 from ..palette import BACKGROUND
 from .style import OFFLINE_ENV
 

@@ -20,8 +20,10 @@ from ..errors import DataFileError, NoCrsError
 if TYPE_CHECKING:  # folium is imported inside the functions: it is heavy and optional
     import folium
 
+from ..palette import Classes
+from ..provenance import ATTRIBUTION
 from .assets import _asset_html, resolve_offline
-from .style import _SOURCES, ATTRIBUTION, DECIMALS, OSM_TILES, PDOK_BRT_TILES, RD, WGS84, Classes
+from .style import _SOURCES, DECIMALS, OSM_TILES, PDOK_BRT_TILES, RD, WGS84
 
 log = logging.getLogger(__name__)
 # --------------------------------------------------------------------------------------------
@@ -51,7 +53,8 @@ def _metric(frame: gpd.GeoDataFrame, what: str) -> gpd.GeoDataFrame:
 
 def _round(geoms: Any) -> np.ndarray:
     arr = np.asarray(geoms, dtype=object)
-    return shapely.transform(arr, lambda xy: np.round(xy, DECIMALS))
+    rounded: np.ndarray = shapely.transform(arr, lambda xy: np.round(xy, DECIMALS))
+    return rounded
 
 
 def _to_wgs84(frame: gpd.GeoDataFrame, what: str, *, simplify_m: float = 0.0) -> gpd.GeoDataFrame:
@@ -170,7 +173,7 @@ def _script_class() -> type:
         _template = Template("{% macro script(this, kwargs) %}{{ this.code }}{% endmacro %}")
 
         def __init__(self, code: str) -> None:
-            super().__init__()
+            super().__init__()  # type: ignore[no-untyped-call]  # branca's __init__ has no annotations
             self._name = "WoonzorgScript"
             self.code = code
 
@@ -226,7 +229,7 @@ def new_map(
         The map. Folium's own CDN scripts and styles (jQuery, Bootstrap, Font Awesome) are removed.
     """
     import folium
-    from branca.element import Element
+    from branca.element import Element, Figure
 
     offline = resolve_offline(offline)
     west, south, east, north = _bounds_wgs84(bounds, crs)
@@ -237,6 +240,7 @@ def new_map(
     m.default_js = []
     m.default_css = []
     root = m.get_root()
+    assert isinstance(root, Figure)  # a new map's root is its page
     root.title = title
     root.header.add_child(Element(_asset_html()), name="woonzorg_assets")
     # fitted at once (no zoom animation), so the first drawn frame is the final one

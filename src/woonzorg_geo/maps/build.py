@@ -17,12 +17,20 @@ from .. import provenance
 from ..config import MapSettings
 from ..errors import DataFileError, MissingDataError
 from ..io import read_manifest, staged_dir
-from ..palette import BUURT_OUTLINE
-from ..report import slug
+from ..pages import slug
+from ..palette import (
+    BUURT_OUTLINE,
+    LOCAL_ROADS,
+    MAIN_ROADS,
+    TIME_CLASSES,
+    Classes,
+    distance_classes,
+)
 
 if TYPE_CHECKING:  # folium is imported inside the functions: it is heavy and optional
     import folium
 
+from ..vocabulary import REPORT_NORM, Vocabulary, default_vocabulary
 from .assets import resolve_offline
 from .base import (
     _check_crs,
@@ -46,16 +54,8 @@ from .layers import (
     add_voorzieningen,
     save_map,
 )
-from .style import (
-    LOCAL_ROADS,
-    MAIN_ROADS,
-    RD,
-    TIME_CLASSES,
-    Classes,
-    distance_classes,
-    nl_number,
-)
-from ..vocabulary import REPORT_NORM, Vocabulary, default_vocabulary
+from .style import RD, nl_number
+from .themes import DEFAULT_BALANCE, overlay_map
 
 log = logging.getLogger(__name__)
 # --------------------------------------------------------------------------------------------
@@ -412,7 +412,7 @@ def write_maps(
     gemeente: str,
     offline: bool | None = None,
     profile_suffix: str = "",
-    balance: Classes | None = None,
+    balance: Classes = DEFAULT_BALANCE,
     profile: str | None = None,
     vocabulary: Vocabulary | None = None,
     map_settings: MapSettings | None = None,
@@ -435,8 +435,10 @@ def write_maps(
         Older form of ``profile``: ``"_senior"`` for profile ``senior``.
 
     balance
-        Classes of the balans (default: from the package settings); used for the overlay map,
-        ``<gemeente>_draagkracht.html``, written when the output has the overlay columns.
+        Classes of the balans, from the run's settings (``balance_classes(o.balans_grenzen,
+        o.balans_labels)``); default :data:`~woonzorg_geo.maps.themes.DEFAULT_BALANCE`, the
+        package settings' classes. Used for the overlay map, ``<gemeente>_draagkracht.html``,
+        written when the output has the overlay columns.
     profile
         The walking profile to show (default: the run's main profile); see :func:`load_map_data`.
     vocabulary
@@ -475,13 +477,6 @@ def write_maps(
             add_layer_control(m)
             names.append(save_map(m, tmp / name).name)
         if "balans" in data.wijken.columns and "focus" in data.buurten.columns:
-            from .themes import balance_classes, overlay_map
-
-            if balance is None:
-                from ..config import load_settings
-
-                o = load_settings().overlays
-                balance = balance_classes(o.balans_grenzen, o.balans_labels)
             m = overlay_map(data.wijken, data.buurten, gemeente=gemeente, balance=balance, netwerk=data.netwerk,
                             offline=offline, vocabulary=data.vocab, bounds=data.view(),
                             attribution=data.attribution, sources=data.sources,

@@ -21,6 +21,22 @@ from ..io import write_text
 if TYPE_CHECKING:  # folium is imported inside the functions: it is heavy and optional
     import folium
 
+from .. import formatting as fmt
+from ..palette import (
+    AREA_EDGE,
+    AREA_OPACITY,
+    FEW_ADDRESSES_OPACITY,
+    MAIN_ROADS,
+    OTHER_ROAD,
+    PCT_CLASSES,
+    POINT_EDGE,
+    TIME_CLASSES,
+    WIJK_OUTLINE,
+    Classes,
+    few_addresses_label,
+    rgb,
+)
+from ..vocabulary import Vocabulary, default_vocabulary
 from .base import (
     _bron_text,
     _check_crs,
@@ -36,30 +52,14 @@ from .style import (
     _ROAD_STYLE,
     DECIMALS,
     DISTANCE_CLASSES,
-    MAIN_ROADS,
     MAX_MAP_BYTES,
-    PCT_CLASSES,
     RD,
-    TIME_CLASSES,
     WEB_MERCATOR,
     WGS84,
-    Classes,
     _ordered,
     category,
     nl_number,
 )
-from .. import formatting as fmt
-from ..palette import (
-    AREA_EDGE,
-    AREA_OPACITY,
-    FEW_ADDRESSES_OPACITY,
-    OTHER_ROAD,
-    POINT_EDGE,
-    WIJK_OUTLINE,
-    few_addresses_label,
-    rgb,
-)
-from ..vocabulary import Vocabulary, default_vocabulary
 
 log = logging.getLogger(__name__)
 # --------------------------------------------------------------------------------------------
@@ -122,7 +122,7 @@ def add_choropleth(
     vocab = vocabulary or default_vocabulary()
     _need(areas, [column], "add_choropleth: gebieden")
     if fields is None:
-        base, profile = vocab.split_profile(column)
+        _, profile = vocab.split_profile(column)
         extra = [*(vocab.pct(c) for c in vocab.combinations), *(vocab.pct(c) for c in vocab.key_categories),
                  *(f"med_afstand_{c}_m" for c in vocab.key_categories)]
         fields = [name_column, "code", "n_adressen", column, *(vocab.column(c, profile) for c in extra)]
@@ -135,7 +135,7 @@ def add_choropleth(
     keys = [f"f{i}" for i in range(len(fields))]
     props = []
     for (_, row), k, n, weak in zip(frame.iterrows(), idx, counts, few):
-        p = {key: vocab.format(col, row[col]) for key, col in zip(keys, fields)}
+        p: dict[str, Any] = {key: vocab.format(col, row[col]) for key, col in zip(keys, fields)}
         p["_c"] = int(k)
         p["_few"] = bool(weak)
         p["_tip"] = _tooltip(row, name_column, n, weak)
@@ -405,7 +405,7 @@ def surface_image(
         transform = transform @ Affine.translation(c0, r0)
     h, w = dst.shape
     idx = classes.index(dst).reshape(h, w)
-    palette = np.array([_rgb(c) + (255,) for c in classes.colours] + [(0, 0, 0, 0)], dtype=np.uint8)
+    palette = np.array([rgb(c) + (255,) for c in classes.colours] + [(0, 0, 0, 0)], dtype=np.uint8)
     rgba = palette[np.where(idx < 0, len(classes.colours), idx)]
     left, top = transform.c, transform.f
     right, bottom = left + w * transform.a, top + h * transform.e
@@ -413,10 +413,6 @@ def surface_image(
     west, south = to_ll.transform(left, bottom)
     east, north = to_ll.transform(right, top)
     return SurfaceImage(rgba, [[south, west], [north, east]], transform, dst)
-
-
-def _rgb(colour: str) -> tuple[int, int, int]:
-    return rgb(colour)
 
 
 def add_surface(
@@ -506,7 +502,8 @@ def add_homes(
 
     marker = folium.CircleMarker(radius=radius, fill=True)
     if canvas:
-        marker.options["renderer"] = JsCode(f"{m.get_name()}_canvas")
+        options: dict[str, Any] = marker.options  # folium's type leaves out JsCode values
+        options["renderer"] = JsCode(f"{m.get_name()}_canvas")
     layer = folium.GeoJson(
         data, name=label, show=show, style_function=style,
         marker=marker,

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .. import formatting as fmt
 from ..config import AccessibilitySettings
-from ..provenance import ATTRIBUTION  # noqa: F401 - re-exported
 from ..palette import (  # noqa: F401 - re-exported: the maps' classes are the palette's
     GREEN_TO_RED,
     LOCAL_ROADS,
@@ -19,11 +18,8 @@ from ..palette import (  # noqa: F401 - re-exported: the maps' classes are the p
     Classes,
     distance_classes,
 )
+from ..provenance import ATTRIBUTION  # noqa: F401 - re-exported
 from ..vocabulary import CategoryStyle, Vocabulary, default_vocabulary
-
-if TYPE_CHECKING:  # folium is imported inside the functions: it is heavy and optional
-    pass
-
 
 log = logging.getLogger(__name__)
 

@@ -3,36 +3,45 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import pandas as pd
 
-from .base import add_layer_control, add_panel, new_map, panel_html
-from .layers import add_area_outlines, add_choropleth, add_context, add_voorzieningen, save_map
 from .. import formatting as fmt
-from ..vocabulary import Z_SCORE_EXPLANATION, Vocabulary
 from ..palette import (  # noqa: F401 - re-exported
     CAPACITY_CLASSES,
     FOCUS_CLASSES,
     FOCUS_ORDER,
     LOAD_CLASSES,
+    MAIN_ROADS,
     RANK_COLOUR,
     SCORE_CLASSES,
     VEERKRACHT_CLASSES,
     VEERKRACHT_ORDER,
     Z_BREAKS,
     Z_LABELS,
+    Classes,
     balance_classes,
 )
-from .style import ATTRIBUTION, MAIN_ROADS, Classes, nl_number
+from ..provenance import ATTRIBUTION
+from ..vocabulary import Z_SCORE_EXPLANATION, Vocabulary
+from .base import add_layer_control, add_panel, new_map, panel_html
+from .layers import add_area_outlines, add_choropleth, add_context, add_voorzieningen, save_map
+from .style import nl_number
 
 if TYPE_CHECKING:
     import folium
 
 log = logging.getLogger(__name__)
+
+#: The balans classes of the package's settings (``[overlays] balans_grenzen`` and ``balans_labels``
+#: in ``data/instellingen.toml``; a test keeps them equal): the default of :func:`write_maps`.
+DEFAULT_BALANCE: Classes = balance_classes(
+    (-1.0, -0.33, 0.33, 1.0),
+    ("sterk onder druk", "onder druk", "in evenwicht", "veerkrachtig", "sterk veerkrachtig"),
+)
 
 # the classes of the overlay and site maps: from the one palette (woonzorg_geo.palette)
 def add_overlay_layers(
