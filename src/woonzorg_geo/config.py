@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 import os
 import re
@@ -340,7 +341,7 @@ def _build_sites(table: dict[str, Any], where: str) -> SiteSettings:
             pts_t = tuple((float(a), float(b)) for a, b in pts)
         except (TypeError, ValueError):
             raise SettingsError(f"{w}.punten: verwacht [[waarde, score], ...], kreeg {pts!r}") from None
-        if len(pts_t) < 2 or any(b1 <= a1 for (a1, _), (b1, _) in zip(pts_t, pts_t[1:])):
+        if len(pts_t) < 2 or any(b1 <= a1 for (a1, _), (b1, _) in itertools.pairwise(pts_t)):
             raise SettingsError(f"{w}.punten: minstens twee punten met oplopende waarden")
         if any(not 0.0 <= sc <= 1.0 for _, sc in pts_t):
             raise SettingsError(f"{w}.punten: scores moeten tussen 0 en 1 liggen")

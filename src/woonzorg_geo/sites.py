@@ -624,7 +624,7 @@ def zoekgebieden(
             **{k: top_cell[k] for k in top_cell.index if k.startswith(("waarde_", "score_"))},
             "score": float(group["score"].max()),
             "gem_score": float(group["score"].mean()),
-            "n_cellen": int(len(group)),
+            "n_cellen": len(group),
             "buurt": top_cell.get("buurt"), "wijk": top_cell.get("wijk"),
             "buurtcode": top_cell.get("buurtcode"), "wijkcode": top_cell.get("wijkcode"),
             "focus": top_cell.get("focus"), "veerkracht": top_cell.get("veerkracht"),
@@ -731,7 +731,7 @@ def stability(variants: pd.DataFrame, kept: np.ndarray, *, settings: SiteSetting
             f"{len(variants)} varianten): {always} van de top {n_top} blijven in alle {len(variants)} varianten "
             f"in de top {n_top}; gemiddeld blijven er {fmt.number(mean, 1)}"
             + f"; het minst ({int(worst['behouden'])}) bij {worst['label']} {worst['variant']}.")
-    return {"top": n_top, "varianten": int(len(variants)), "altijd_in_top": always,
+    return {"top": n_top, "varianten": len(variants), "altijd_in_top": always,
             "gemiddeld_behouden": round(mean, 2), "minst_behouden": int(worst["behouden"]),
             "minst_behouden_variant": f"{worst['criterium']} {worst['variant']}",
             "in_top_per_zoekgebied": kept.sum(axis=0).tolist(), "tekst": text}

@@ -38,8 +38,8 @@ from shapely.geometry.base import BaseGeometry
 from .. import RD_NEW, WGS84
 from ..config import OnlineSettings, load_category_rules
 from ..errors import DataFileError, SettingsError, SourceUnavailableError
-from . import _http
 from ..validate import require_file
+from . import _http
 from .osm import ADDRESS_COLUMNS, LINE_COLUMNS, POI_COLUMNS, OSMData
 
 log = logging.getLogger(__name__)

@@ -19,8 +19,8 @@ Every criterion carries its value, threshold, source and a verdict ``groen``, ``
 from .check import run_toets
 from .html import toets_html, write_toets
 from .locate import locate_site, read_register
-from .places import Places, gemeente_places
 from .model import Criterium, Deel, ToetsResult
+from .places import Places, gemeente_places
 from .settings import ToetsError, ToetsSettings, load_toets_settings
 
 __all__ = [
