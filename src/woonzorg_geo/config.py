@@ -13,9 +13,14 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .errors import MissingDataError, SettingsError
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+_D = TypeVar("_D", bound="DataclassInstance")
 
 DEFAULT_SETTINGS = "instellingen.toml"
 DEFAULT_CATEGORIES = "voorzieningen.toml"
@@ -221,7 +226,7 @@ class OverlaySettings:
 def _build_overlays(table: dict[str, Any], where: str) -> OverlaySettings:
     flat = {k: v for k, v in table.items() if k not in ("draaglast", "draagkracht")}
     base = build_settings(OverlaySettings, flat, where)
-    indicators = {}
+    indicators: dict[str, tuple[Indicator, ...]] = {}
     for kind in ("draaglast", "draagkracht"):
         items = []
         for i, item in enumerate(table.get(kind, [])):
@@ -236,7 +241,7 @@ def _build_overlays(table: dict[str, Any], where: str) -> OverlaySettings:
         raise SettingsError(f"{where}: balans_labels moet één label meer hebben dan balans_grenzen")
     if list(base.balans_grenzen) != sorted(base.balans_grenzen):
         raise SettingsError(f"{where}: balans_grenzen moeten oplopen")
-    return dataclasses.replace(base, **indicators)
+    return dataclasses.replace(base, draaglast=indicators["draaglast"], draagkracht=indicators["draagkracht"])
 
 
 @dataclass(frozen=True)
@@ -436,7 +441,7 @@ def _coerce(value: Any, hint: Any, where: str) -> Any:
     raise SettingsError(f"{where}: verwacht {_TYPE_NAMES.get(hint, str(hint))}, kreeg {value!r}")
 
 
-def build_settings(cls: type, table: dict[str, Any], where: str) -> Any:
+def build_settings(cls: type[_D], table: dict[str, Any], where: str) -> _D:
     """Build a frozen dataclass from a TOML table, refusing unknown keys and values of the wrong type."""
     names = {f.name: f for f in dataclasses.fields(cls)}
     hints = typing.get_type_hints(cls)

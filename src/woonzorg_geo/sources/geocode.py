@@ -11,7 +11,7 @@ import json
 import logging
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -197,7 +197,7 @@ class OfflineGeocoder:
 def geocode_table(
     table: pd.DataFrame,
     *,
-    geocode: Callable[[str, str | None], dict[str, object]],
+    geocode: Callable[[str, str | None], Mapping[str, object]],
     address_col: str = "adres",
     postcode_col: str | None = "postcode",
     source: str = "<tabel>",

@@ -10,7 +10,8 @@ def _present(value: object) -> bool:
     if value is None:
         return False
     try:
-        return not bool(pd.isna(value))  # type: ignore[arg-type]
+        # pd.isna takes any object; pandas-stubs list only pandas, numpy and scalar types
+        return not bool(pd.isna(value))  # type: ignore[call-overload]
     except (TypeError, ValueError):
         return True
 
