@@ -5,12 +5,16 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
 import shapely
 
 from .accessibility import Accessibility, snap_to_edges, via_nearer_end
+
+if TYPE_CHECKING:
+    from affine import Affine
 
 log = logging.getLogger(__name__)
 
@@ -36,10 +40,11 @@ class Grid:
         return cls(x0, y1, float(cell), round((x1 - x0) / cell), round((y1 - y0) / cell))
 
     @property
-    def transform(self):
+    def transform(self) -> Affine:
         from rasterio.transform import from_origin
 
-        return from_origin(self.x0, self.y1, self.cell, self.cell)
+        transform: Affine = from_origin(self.x0, self.y1, self.cell, self.cell)
+        return transform
 
     def centres(self) -> np.ndarray:
         """Cell centres, row by row from the top (height*width × 2)."""
