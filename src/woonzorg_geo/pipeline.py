@@ -245,7 +245,8 @@ def _summary(a: Analysis, area_stats: dict[str, int], timings: dict[str, float])
             "eilanden": int(pg.islands.n),
             "grootste_deel_pct_lengte": float(100 * sizes["lengte_m"].iloc[0] / sizes["lengte_m"].sum()),
             "kleinere_eilanden": [
-                {"knopen": int(r.knopen), "lengte_m": round(float(r.lengte_m), 1)}
+                # pandas-stubs type itertuples() fields as any scalar (None included); both are numeric
+                {"knopen": int(r.knopen), "lengte_m": round(float(r.lengte_m), 1)}  # type: ignore[arg-type]
                 for r in sizes.iloc[1:11].itertuples()
             ],
             "adressen_snap_m": _percentiles(snap),
@@ -468,8 +469,8 @@ def write_outputs(a: Analysis, out_dir: str | Path, *, rasters: bool = True, sur
                         write_geotiff(tmp / f"bereikbaarheid_{cat}_{name}.tif", arr, surf.grid,
                                       description=f"loopafstand tot {cat} (m), profiel {name}")
             layers["servicegebieden"] = a.service_areas
-            for name, surf in a.surface_summary().items():
-                summary["profielen"][name]["oppervlak"] = surf
+            for name, surf_summary in a.surface_summary().items():
+                summary["profielen"][name]["oppervlak"] = surf_summary
         for name, frame in layers.items():
             frame.to_file(tmp / "woonzorg.gpkg", layer=name, driver="GPKG")
         from .qgisproject import write_qgis
