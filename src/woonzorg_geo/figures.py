@@ -373,9 +373,9 @@ def _in_extent(frame: gpd.GeoDataFrame, extent: Sequence[float], margin: float =
 
 
 def _extent(view: Any) -> tuple[float, float, float, float]:
-    if isinstance(view, (gpd.GeoDataFrame, gpd.GeoSeries)):
-        return tuple(float(v) for v in view.to_crs(RD).total_bounds)  # type: ignore[return-value]
-    return tuple(float(v) for v in view)  # type: ignore[return-value]
+    bounds = view.to_crs(RD).total_bounds if isinstance(view, (gpd.GeoDataFrame, gpd.GeoSeries)) else view
+    x0, y0, x1, y1 = (float(v) for v in bounds)
+    return x0, y0, x1, y1
 
 
 def _few_mask(frame: pd.DataFrame, min_count: int) -> np.ndarray:

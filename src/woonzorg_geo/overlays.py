@@ -273,8 +273,9 @@ def buurt_classes(
             veer_r.append("toename kwetsbare inwoners samen met overlast/onveiligheid")
         elif not negative and ("afname_kwetsbaar" in s or (w is not None and w["balans_klasse"] in high_labels)):
             veer = "hoog"
-            veer_r.append("afname kwetsbare inwoners" if "afname_kwetsbaar" in s
-                          else f"balans van de wijk: {w['balans_klasse']}")  # type: ignore[index]
+            # without afname_kwetsbaar, the branch was taken on the wijk's balance (w is set)
+            veer_r.append("afname kwetsbare inwoners" if "afname_kwetsbaar" in s or w is None
+                          else f"balans van de wijk: {w['balans_klasse']}")
         else:
             veer = "midden"
             if negative:

@@ -384,7 +384,7 @@ def woonzorg_styles(layers: dict[str, LayerInfo], *, settings: Settings, vocabul
         for col, order, classes, title in (("veerkracht", VEERKRACHT_ORDER, VEERKRACHT_CLASSES, "Buurten: veerkracht"),
                                            ("focus", FOCUS_ORDER, FOCUS_CLASSES, "Buurten: focus")):
             if has("buurten", col):
-                values = sorted(order, key=order.get)  # type: ignore[arg-type]
+                values = sorted(order, key=order.__getitem__)
                 rules = class_rules(col, classes, "fill", symbol=area, values=values)
                 if min_count > 0 and has("buurten", "n_adressen"):
                     rules.append(few_rule(min_count))

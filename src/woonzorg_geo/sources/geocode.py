@@ -14,6 +14,7 @@ import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -241,7 +242,7 @@ def match_rate(geocoded: gpd.GeoDataFrame, *, precision: str = "adres") -> float
     return float(ok.mean()) if len(geocoded) else 0.0
 
 
-def locatieserver_geocoder(**kwargs: object) -> Callable[[str, str | None], dict[str, object]]:
+def locatieserver_geocoder(**kwargs: Any) -> Callable[[str, str | None], dict[str, object]]:
     """A geocode function for :func:`geocode_table` that asks PDOK Locatieserver.
 
     Besides the usual keys, a hit carries ``geocode_woonplaats``, ``geocode_gemeente`` and
@@ -251,7 +252,7 @@ def locatieserver_geocoder(**kwargs: object) -> Callable[[str, str | None], dict
 
     def _geocode(address: str, postcode: str | None) -> dict[str, object]:
         query = f"{address} {postcode or ''}".strip()
-        hit = geocode_locatieserver(query, **kwargs)  # type: ignore[arg-type]
+        hit = geocode_locatieserver(query, **kwargs)
         if hit is None:
             return {
                 "geometry": None,

@@ -19,7 +19,7 @@ def _present(value: object) -> bool:
 def _num(value: object) -> float | None:
     """A finite float, or None."""
     try:
-        v = float(value)  # type: ignore[arg-type]
+        v = float(value)  # type: ignore[arg-type]  # any object: float() refuses the wrong ones, caught below
     except (TypeError, ValueError):
         return None
     return v if np.isfinite(v) else None
