@@ -57,7 +57,7 @@ def _shift_buurten(root: Path, settings, dx: float = 17000) -> str:
     path = _own_copy(root, settings.data.buurten)
     doc = json.loads(path.read_text(encoding="utf-8"))
 
-    def shift(c):  # noqa: ANN001, ANN202
+    def shift(c):
         return [c[0] + dx, c[1]] if isinstance(c[0], (int, float)) else [shift(x) for x in c]
 
     for feat in doc["features"]:
@@ -70,7 +70,7 @@ def _shift_gemeentegrens(root: Path, settings) -> str:
     path = _own_copy(root, settings.data.gemeentegrens)
     doc = json.loads(path.read_text(encoding="utf-8"))
 
-    def shift(c):  # noqa: ANN001, ANN202
+    def shift(c):
         return [c[0] + 3.0, c[1]] if isinstance(c[0], (int, float)) else [shift(x) for x in c]
 
     geoms = [f["geometry"] for f in doc["features"]] if "features" in doc else [doc.get("geometry", doc)]
@@ -155,7 +155,7 @@ PATH_CASES = {
 
 @pytest.mark.parametrize("case", sorted(PATH_CASES))
 def test_bad_output_paths_are_refused_before_any_work(case, raw_dir, tmp_path, capsys, monkeypatch):
-    def no_work(*a, **k):  # noqa: ANN002, ANN003, ANN202
+    def no_work(*a, **k):
         raise AssertionError("data was loaded before the output path was checked")
 
     monkeypatch.setattr("woonzorg_geo.pipeline.load_inputs", no_work)
@@ -173,7 +173,7 @@ def test_bad_output_paths_are_refused_before_any_work(case, raw_dir, tmp_path, c
 
 
 def test_unexpected_error_is_one_line_and_debug_shows_the_traceback(raw_dir, tmp_path, capsys, monkeypatch):
-    def boom(*a, **k):  # noqa: ANN002, ANN003, ANN202
+    def boom(*a, **k):
         raise ZeroDivisionError("stuk")
 
     monkeypatch.setattr("woonzorg_geo.pipeline.load_inputs", boom)

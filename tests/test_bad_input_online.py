@@ -48,7 +48,7 @@ def _osmnx_never_waits_on_its_own(monkeypatch):
     import osmnx._overpass as overpass_module
 
     class Clock:
-        def __getattr__(self, name: str):  # noqa: ANN204
+        def __getattr__(self, name: str):
             return getattr(time, name)
 
         @staticmethod
@@ -128,19 +128,19 @@ def services(tmp_path, monkeypatch, local_network):
 # --- online services that fail: one clear line after at most a few seconds ----------------------
 
 def _never_answers(name: str) -> Callable:
-    def setup(s, monkeypatch):  # noqa: ANN001, ANN202
+    def setup(s, monkeypatch):
         s[name].delay_s = 30.0
     return setup
 
 
 def _always(name: str, status: int, headers: dict[str, str] | None = None) -> Callable:
-    def setup(s, monkeypatch):  # noqa: ANN001, ANN202
+    def setup(s, monkeypatch):
         s[name].override = (status, {"Content-Type": "text/html", **(headers or {})}, b"<html>storing</html>")
     return setup
 
 
 def _cbs_url(url: Callable[[dict], str]) -> Callable:
-    def setup(s, monkeypatch):  # noqa: ANN001, ANN202
+    def setup(s, monkeypatch):
         monkeypatch.setenv(pdok.ENV_CBS_URL, url(s))
     return setup
 

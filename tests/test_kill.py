@@ -38,7 +38,7 @@ def _start(raw_dir: Path, out: Path, maps: Path) -> subprocess.Popen:
     )
 
 
-def _wait_for(pred, proc: subprocess.Popen, timeout: float = 120.0) -> bool:  # noqa: ANN001
+def _wait_for(pred, proc: subprocess.Popen, timeout: float = 120.0) -> bool:
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         if proc.poll() is not None:

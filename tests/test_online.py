@@ -51,7 +51,7 @@ def _collections() -> dict[str, list[dict]]:
 
 def _elements() -> list[dict]:
     els: list[dict] = []
-    nid = lambda i, j: 1000 + i * N + j  # noqa: E731
+    nid = lambda i, j: 1000 + i * N + j
     for i in range(N):
         for j in range(N):
             lon, lat = _ll(X0 + j * STEP, Y0 + i * STEP)

@@ -23,7 +23,7 @@ def _write_tile(root, tile: TileId, layers: list[dict]) -> None:
 
 @pytest.fixture()
 def tile_dir(tmp_path):
-    x0, y0, x1, y1 = TILE.bounds_3857()
+    x0, y0, x1, _y1 = TILE.bounds_3857()
     w = x1 - x0
     street = LineString([(x0 + 0.2 * w, y0 + 0.5 * w), (x0 + 0.8 * w, y0 + 0.5 * w)])
     path = LineString([(x0 + 0.5 * w, y0 + 0.5 * w), (x0 + 0.5 * w, y0 + 0.9 * w)])

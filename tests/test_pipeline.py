@@ -60,7 +60,7 @@ def test_failed_write_keeps_previous_output(assen_analysis, tmp_path, monkeypatc
     out = tmp_path / "output"
     out.mkdir()
     (out / "woonzorg.gpkg").write_text("vorige run")
-    import woonzorg_geo.pipeline as pipeline
+    from woonzorg_geo import pipeline
 
     def boom(*args, **kwargs):
         raise OSError("schijf vol")

@@ -59,6 +59,6 @@ def test_service_area_is_the_800m_walk(acc):
     surf = compute_surfaces(acc, area, cell_m=25.0, max_snap_m=100.0)
     sa = service_areas(surf, acc, radius_m=800.0)
     assert sa["vz_id"].tolist() == ["v0"]
-    xmin, ymin, xmax, ymax = sa.total_bounds
+    xmin, _ymin, xmax, _ymax = sa.total_bounds
     assert xmin == 0 and 725 <= xmax <= 800  # walking, snap legs included, stops before 800 m
     assert sa["oppervlak_ha"].iloc[0] > 0

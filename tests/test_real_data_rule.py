@@ -62,7 +62,7 @@ def test_ci_fails_without_the_data(runs, case):
 
 def test_empty_folder_is_absent_and_named(runs):
     # catches: an empty or wrong WOONZORG_DATA counted as data (then every test errors on a file)
-    code, out = runs["ci_empty"]
+    _code, out = runs["ci_empty"]
     assert "lacks" in out and "osm_tiles" in out, out
 
 
@@ -76,5 +76,5 @@ def test_locally_the_tests_skip_with_the_reason(runs, case):
 
 def test_a_wrong_folder_is_not_replaced_by_another(runs):
     # catches: WOONZORG_DATA pointing nowhere silently falling back to ../shared (the old rule)
-    code, out = runs["local_missing_folder"]
+    _code, out = runs["local_missing_folder"]
     assert "bestaat_niet is not a folder" in out, out

@@ -7,6 +7,7 @@ segment by brute force, the segments split at the projected points, and a plain 
 from __future__ import annotations
 
 import heapq
+import itertools
 import math
 import os
 import tempfile
@@ -126,7 +127,7 @@ def _reference(g: dict, *, usable: list[bool]) -> np.ndarray:
         length = float(np.linalg.norm(nodes[j] - nodes[i]))
         chain = [(0.0, f"n{i}")] + sorted((t, f"p{name}") for t, name in pts[k]) + [(1.0, f"n{j}")]
         if usable[k]:
-            for (t1, a), (t2, b) in zip(chain, chain[1:]):
+            for (t1, a), (t2, b) in itertools.pairwise(chain):
                 link(a, b, (t2 - t1) * length)
         else:  # a point exactly at an end node is joined to that node; points at one spot to each other
             for t, name in chain[1:-1]:
@@ -134,7 +135,7 @@ def _reference(g: dict, *, usable: list[bool]) -> np.ndarray:
                     link(name, f"n{i}", 0.0)
                 elif t >= 1.0:
                     link(name, f"n{j}", 0.0)
-            for (t1, a), (t2, b) in zip(chain[1:-1], chain[2:-1]):
+            for (t1, a), (t2, b) in itertools.pairwise(chain[1:-1]):
                 if t1 == t2:
                     link(a, b, 0.0)
     for name, (d, _, _) in legs.items():

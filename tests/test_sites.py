@@ -430,7 +430,7 @@ def test_locaties_for_assen(locaties_output, raw_dir):
     assert sens["behouden"].between(0, 10).all() and (sens["top"] == 10).all()
     assert sens["behouden"].min() < 10  # some variant moves the top (else the analysis shows nothing)
     note = (out / "kandidaatlocaties.txt").read_text(encoding="utf-8")
-    always = int(((zg["in_top_varianten"] == len(sens)).sum()))
+    always = int((zg["in_top_varianten"] == len(sens)).sum())
     assert f"{always} van de top 10 blijven in alle {len(sens)} varianten in de top 10" in note
     assert "Uitgesloten bebouwde cellen: " in note and "bedrijventerrein (buurt) " in note and "bos " in note
     assert zg["in_top_varianten"].iloc[:10].between(0, len(sens)).all()

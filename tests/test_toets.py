@@ -374,7 +374,7 @@ def test_norm_profile_and_categories_come_from_the_run_settings(world):
 
 def _planner_text(page: str) -> str:
     """The visible text of an HTML page."""
-    body = re.sub(r"<style>.*?</style>", "", page, flags=re.S)
+    body = re.sub(r"<style>.*?</style>", "", page, flags=re.DOTALL)
     return re.sub(r"<[^>]+>", " ", body)
 
 
@@ -396,7 +396,7 @@ def test_no_nan_and_decimal_commas_for_the_planner(world, tmp_path):
     assert re.search(r"WGS84 lengtegraad \d+,\d{5}, breedtegraad \d+,\d{5}", text)
     doc = json.loads(data.read_text(encoding="utf-8"), parse_constant=lambda c: pytest.fail(f"JSON bevat {c}"))
     assert doc["locatie"]["buurtnaam"] is None
-    assert not re.search(r"\b(nan|none|inf)\b", json.dumps(doc, ensure_ascii=False), flags=re.I)
+    assert not re.search(r"\b(nan|none|inf)\b", json.dumps(doc, ensure_ascii=False), flags=re.IGNORECASE)
 
 
 # ------------------------------------------------------------------------------------------

@@ -138,7 +138,7 @@ def test_locatieserver_hit_in_another_gemeente_is_an_error(world, places, ls_url
 
 
 def test_locatieserver_hit_in_the_gemeente_and_its_woonplaats(world, places, ls_url):
-    base, server = ls_url
+    base, _server = ls_url
     coder = locatieserver_geocoder(base_url=base)
     point, info = _locate(world, places, adres="Zuidstraat 5, Testgem", geocode=coder)
     assert info["geocode_methode"] == "pdok_locatieserver" and point.distance(Point(*SITE_A)) < 0.01

@@ -107,7 +107,7 @@ def _areas() -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
 
 def make_world(settings=None) -> SimpleNamespace:
     """An Analysis-like object with the attributes run_toets uses (``settings``: the run's settings)."""
-    S = settings or load_settings()  # noqa: N806
+    S = settings or load_settings()
     lines = _lines()
     net = build_network(lines, settings=S.netwerk)
     graphs = {name: profile_graph(net, prof) for name, prof in S.profielen.items()}

@@ -173,7 +173,10 @@ def settings_for(settings: Settings, entry: CatalogueEntry) -> Settings:
         settings,
         gemeente=Gemeente(code=entry.code, naam=entry.naam),
         data=data,
-        overlays=dataclasses.replace(settings.overlays, **extras),
+        overlays=dataclasses.replace(
+            settings.overlays, wijkcijfers=extras["wijkcijfers"], buurtsignalen=extras["buurtsignalen"],
+            feiten=extras["feiten"], bron_rapport=extras["bron_rapport"],
+        ),
         source=f"{settings.source} + catalogus {entry.code} ({entry.naam})",
     )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 import os
 import re
@@ -12,9 +13,14 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .errors import MissingDataError, SettingsError
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+_D = TypeVar("_D", bound="DataclassInstance")
 
 DEFAULT_SETTINGS = "instellingen.toml"
 DEFAULT_CATEGORIES = "voorzieningen.toml"
@@ -220,7 +226,7 @@ class OverlaySettings:
 def _build_overlays(table: dict[str, Any], where: str) -> OverlaySettings:
     flat = {k: v for k, v in table.items() if k not in ("draaglast", "draagkracht")}
     base = build_settings(OverlaySettings, flat, where)
-    indicators = {}
+    indicators: dict[str, tuple[Indicator, ...]] = {}
     for kind in ("draaglast", "draagkracht"):
         items = []
         for i, item in enumerate(table.get(kind, [])):
@@ -235,7 +241,7 @@ def _build_overlays(table: dict[str, Any], where: str) -> OverlaySettings:
         raise SettingsError(f"{where}: balans_labels moet één label meer hebben dan balans_grenzen")
     if list(base.balans_grenzen) != sorted(base.balans_grenzen):
         raise SettingsError(f"{where}: balans_grenzen moeten oplopen")
-    return dataclasses.replace(base, **indicators)
+    return dataclasses.replace(base, draaglast=indicators["draaglast"], draagkracht=indicators["draagkracht"])
 
 
 @dataclass(frozen=True)
@@ -340,7 +346,7 @@ def _build_sites(table: dict[str, Any], where: str) -> SiteSettings:
             pts_t = tuple((float(a), float(b)) for a, b in pts)
         except (TypeError, ValueError):
             raise SettingsError(f"{w}.punten: verwacht [[waarde, score], ...], kreeg {pts!r}") from None
-        if len(pts_t) < 2 or any(b1 <= a1 for (a1, _), (b1, _) in zip(pts_t, pts_t[1:])):
+        if len(pts_t) < 2 or any(b1 <= a1 for (a1, _), (b1, _) in itertools.pairwise(pts_t)):
             raise SettingsError(f"{w}.punten: minstens twee punten met oplopende waarden")
         if any(not 0.0 <= sc <= 1.0 for _, sc in pts_t):
             raise SettingsError(f"{w}.punten: scores moeten tussen 0 en 1 liggen")
@@ -435,7 +441,7 @@ def _coerce(value: Any, hint: Any, where: str) -> Any:
     raise SettingsError(f"{where}: verwacht {_TYPE_NAMES.get(hint, str(hint))}, kreeg {value!r}")
 
 
-def build_settings(cls: type, table: dict[str, Any], where: str) -> Any:
+def build_settings(cls: type[_D], table: dict[str, Any], where: str) -> _D:
     """Build a frozen dataclass from a TOML table, refusing unknown keys and values of the wrong type."""
     names = {f.name: f for f in dataclasses.fields(cls)}
     hints = typing.get_type_hints(cls)

@@ -63,6 +63,7 @@ from .report import slug
 from .vocabulary import REPORT_NORM, Vocabulary
 
 if TYPE_CHECKING:
+    from matplotlib.artist import Artist
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
@@ -128,7 +129,7 @@ def _source(fig: Figure, text: str) -> None:
              color="#555555", family=_FONT, linespacing=1.25)
 
 
-def _map_axes(fig: Figure, rect: Sequence[float], extent: Sequence[float]) -> Axes:
+def _map_axes(fig: Figure, rect: tuple[float, float, float, float], extent: Sequence[float]) -> Axes:
     """Axes in metres (RD New), equal scale in x and y, the extent widened to fill the axes box."""
     ax = fig.add_axes(rect)
     x0, y0, x1, y1 = extent
@@ -202,7 +203,7 @@ def _legend(ax_or_fig: Any, title: str, items: Sequence[tuple[str, str]], *, loc
     if few is not None and wrap:
         few = (few[0], "\n".join(textwrap.wrap(few[1], wrap)))
     title = "\n".join(textwrap.wrap(title, wrap)) if wrap else title
-    handles = []
+    handles: list[Artist] = []
     for colour, label in items:
         if marker == "circle":
             handles.append(Line2D([], [], marker="o", linestyle="", markersize=4.5, markerfacecolor=colour,
@@ -316,6 +317,7 @@ def _labels(ax: Axes, areas: gpd.GeoDataFrame, *, column: str = "naam", size: fl
     """Area names at a point inside each area; names that would overlap others or leave the map are left out
     (the larger areas by addresses first)."""
     import matplotlib.patheffects as pe
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     if areas.empty:
         return
@@ -323,7 +325,9 @@ def _labels(ax: Axes, areas: gpd.GeoDataFrame, *, column: str = "naam", size: fl
     ax.apply_aspect()
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
-    renderer = ax.figure.canvas.get_renderer()
+    canvas = ax.figure.canvas
+    assert isinstance(canvas, FigureCanvasAgg)  # every figure is made by _new_figure, on an Agg canvas
+    renderer = canvas.get_renderer()  # type: ignore[no-untyped-call]  # backend_agg is not annotated
     placed: list[Any] = []
     axbox = ax.get_window_extent(renderer)
     view = shapely.box(x0, y0, x1, y1)
@@ -369,9 +373,9 @@ def _in_extent(frame: gpd.GeoDataFrame, extent: Sequence[float], margin: float =
 
 
 def _extent(view: Any) -> tuple[float, float, float, float]:
-    if isinstance(view, (gpd.GeoDataFrame, gpd.GeoSeries)):
-        return tuple(float(v) for v in view.to_crs(RD).total_bounds)  # type: ignore[return-value]
-    return tuple(float(v) for v in view)  # type: ignore[return-value]
+    bounds = view.to_crs(RD).total_bounds if isinstance(view, (gpd.GeoDataFrame, gpd.GeoSeries)) else view
+    x0, y0, x1, y1 = (float(v) for v in bounds)
+    return x0, y0, x1, y1
 
 
 def _few_mask(frame: pd.DataFrame, min_count: int) -> np.ndarray:
@@ -696,7 +700,7 @@ def indicator_chart(ctx: FigureContext, ind: Indicator) -> Figure:
         lo, hi = 0.0, max(hi, 100.0)
     span = (hi - lo) or 1.0
     ax.set_xlim(lo - 0.02 * span if lo < 0 else lo, hi + 0.14 * span)
-    for yi, v in zip(y, vals):
+    for yi, v in zip(y.tolist(), vals):
         if math.isnan(v):
             ax.text(0, yi, f" {fmt.MISSING}", va="center", ha="left", fontsize=5.8, color="#555555", family=_FONT)
             continue

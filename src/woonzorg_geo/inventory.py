@@ -57,8 +57,8 @@ def missing_needed(status: pd.DataFrame) -> pd.DataFrame:
 def format_file_status(status: pd.DataFrame, *, gemeente: str, raw_dir: Path) -> str:
     """Every dataset with its status, as readable Dutch text (one line each)."""
     n_missing = int((status["status"] != PRESENT).sum())
-    lines = [f"Gegevens voor gemeente {gemeente} in {raw_dir}: {len(status) - n_missing} van de {len(status)} "
-             "aanwezig", ""]
+    lines = [(f"Gegevens voor gemeente {gemeente} in {raw_dir}: {len(status) - n_missing} van de {len(status)} "
+              "aanwezig"), ""]
     lines += [f"{row['omschrijving']} ({key}): {_status_text(row)}" for key, row in status.iterrows()]
     return "\n".join(lines)
 

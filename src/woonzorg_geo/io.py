@@ -53,10 +53,10 @@ def write_text(target: str | Path, text: str) -> Path:
     return Path(target)
 
 
-def write_csv(target: str | Path, frame: pd.DataFrame, **kwargs: object) -> Path:
-    """Write a DataFrame as CSV atomically (UTF-8, comma-separated)."""
+def write_csv(target: str | Path, frame: pd.DataFrame, **kwargs: Any) -> Path:
+    """Write a DataFrame as CSV atomically (UTF-8, comma-separated); ``kwargs`` go to ``to_csv``."""
     with atomic_path(target) as tmp:
-        frame.to_csv(tmp, **kwargs)  # type: ignore[arg-type]
+        frame.to_csv(tmp, **kwargs)
     return Path(target)
 
 

@@ -273,8 +273,9 @@ def buurt_classes(
             veer_r.append("toename kwetsbare inwoners samen met overlast/onveiligheid")
         elif not negative and ("afname_kwetsbaar" in s or (w is not None and w["balans_klasse"] in high_labels)):
             veer = "hoog"
-            veer_r.append("afname kwetsbare inwoners" if "afname_kwetsbaar" in s
-                          else f"balans van de wijk: {w['balans_klasse']}")  # type: ignore[index]
+            # without afname_kwetsbaar, the branch was taken on the wijk's balance (w is set)
+            veer_r.append("afname kwetsbare inwoners" if "afname_kwetsbaar" in s or w is None
+                          else f"balans van de wijk: {w['balans_klasse']}")
         else:
             veer = "midden"
             if negative:
@@ -340,14 +341,15 @@ def build_overlays(
         Further indicator tables a planner supplies, as ``(source name, table by CBS code)``;
         wijk codes join onto wijken, buurt codes onto buurten.
     """
-    report: dict[str, object] = {"koppeling": {}}
+    koppeling: dict[str, dict[str, list[str]]] = {}
+    report: dict[str, object] = {"koppeling": koppeling}
     absent: list[str] = []
     w = wijken
     if settings.wijkcijfers:
         figures = read_wijkcijfers(settings.wijkcijfers)
         if figures.index.isin(wijken.index).any():
             w, rep = join_indicators(wijken, figures, source=str(settings.wijkcijfers), level="wijk")
-            report["koppeling"][str(settings.wijkcijfers)] = rep  # type: ignore[index]
+            koppeling[str(settings.wijkcijfers)] = rep
         else:
             log.warning("%s: geen enkele wijk van deze gemeente; deze wijkcijfers worden niet gebruikt",
                         settings.wijkcijfers)
@@ -360,7 +362,7 @@ def build_overlays(
             w, rep = join_indicators(w, table, source=name, level="wijk")
         else:
             b, rep = join_indicators(b, table, source=name, level="buurt")
-        report["koppeling"][name] = rep  # type: ignore[index]
+        koppeling[name] = rep
     absent_inds = absent_indicators(w, settings)
     report["ontbrekende_indicatoren"] = [i.kolom for i in absent_inds]
     idx = wijk_indices(w, settings)
@@ -387,12 +389,13 @@ def build_overlays(
     ]
     report["gevoeligheid"] = sensitivity(w, settings)
     report["bronnen_ontbrekend"] = absent
-    report["indicatoren_ontbrekend"] = {
+    not_found: dict[str, list[str]] = {
         kind: [ind.label or ind.kolom for ind in getattr(settings, kind)
                if ind.kolom not in w or w[ind.kolom].isna().all()]
         for kind in ("draaglast", "draagkracht")
     }
-    missing = "; ".join(f"{k}: {', '.join(v)}" for k, v in report["indicatoren_ontbrekend"].items() if v)
+    report["indicatoren_ontbrekend"] = not_found
+    missing = "; ".join(f"{k}: {', '.join(v)}" for k, v in not_found.items() if v)
     if absent or missing:
         log.warning("overlays%s; ontbrekende indicatoren (tellen als ontbrekend, de balans rust op de "
                     "overige): %s", f" zonder {' en '.join(absent)}" if absent else "", missing or "geen")

@@ -250,7 +250,8 @@ def _summary(a: Analysis, area_stats: dict[str, int], timings: dict[str, float])
             "eilanden": int(pg.islands.n),
             "grootste_deel_pct_lengte": float(100 * sizes["lengte_m"].iloc[0] / sizes["lengte_m"].sum()),
             "kleinere_eilanden": [
-                {"knopen": int(r.knopen), "lengte_m": round(float(r.lengte_m), 1)}
+                # pandas-stubs type itertuples() fields as any scalar (None included); both are numeric
+                {"knopen": int(r.knopen), "lengte_m": round(float(r.lengte_m), 1)}  # type: ignore[arg-type]
                 for r in sizes.iloc[1:11].itertuples()
             ],
             "adressen_snap_m": _percentiles(snap),
@@ -270,7 +271,7 @@ def _summary(a: Analysis, area_stats: dict[str, int], timings: dict[str, float])
             "gevoeligheid_factor": s.overlays.gevoeligheid,
             "gevoeligheid_max_rangverschuiving": int(sens["max_rangverschuiving"].max()) if len(sens) else 0,
             "gevoeligheid_varianten_met_verschuiving": int((sens["wijken_verschoven"] > 0).sum()),
-            "gevoeligheid_varianten": int(len(sens)),
+            "gevoeligheid_varianten": len(sens),
             "focus_buurten": a.buurten["focus"].value_counts().to_dict() if "focus" in a.buurten else {},
             "veerkracht_buurten": a.buurten["veerkracht"].value_counts().to_dict() if "veerkracht" in a.buurten else {},
             "bronnen_ontbrekend": a.overlay_report.get("bronnen_ontbrekend", []),
@@ -290,7 +291,7 @@ def _summary(a: Analysis, area_stats: dict[str, int], timings: dict[str, float])
             "naden_gedicht": a.network.seams_joined,
             "trappen_segmenten": int(a.network.steps.sum()),
         },
-        "adressen": int(len(a.adressen)),
+        "adressen": len(a.adressen),
         "adressen_buiten_buurt_toegekend": area_stats["buiten_buurt"],
         "voorzieningen": a.inputs.voorzieningen["categorie"].value_counts().to_dict(),
         "categorieen_zonder_voorzieningen": [c for c in s.bereikbaarheid.categories
@@ -307,7 +308,7 @@ def _gp_summary(gps: gpd.GeoDataFrame | None) -> dict[str, Any]:
         return {}
     inside = gps.loc[gps["in_gemeente"].astype(bool)] if "in_gemeente" in gps else gps
     prec = inside["geocode_precisie"].value_counts().to_dict() if "geocode_precisie" in inside else {}
-    n = int(len(inside))
+    n = len(inside)
     return {
         "in_gemeente": n,
         "in_rand": int(len(gps) - n),
@@ -370,10 +371,10 @@ def summary_text(
     lines = [
         f"Bereikbaarheid te voet — gemeente {g['naam']} ({g['code']})",
         "",
-        f"Netwerk: {num(n['knopen'])} knopen, {num(n['segmenten'])} segmenten, {num(n['lengte_km'], 1)} km; "
-        f"{num(n['naden_gedicht'])} tegelnaden gedicht; {num(n['trappen_segmenten'])} segmenten met trappen.",
-        f"Adressen: {num(summary['adressen'])} (waarvan {num(summary['adressen_buiten_buurt_toegekend'])} buiten "
-        "de gegeneraliseerde buurtgrenzen, toegekend aan de dichtstbijzijnde buurt).",
+        (f"Netwerk: {num(n['knopen'])} knopen, {num(n['segmenten'])} segmenten, {num(n['lengte_km'], 1)} km; "
+         f"{num(n['naden_gedicht'])} tegelnaden gedicht; {num(n['trappen_segmenten'])} segmenten met trappen."),
+        (f"Adressen: {num(summary['adressen'])} (waarvan {num(summary['adressen_buiten_buurt_toegekend'])} buiten "
+         "de gegeneraliseerde buurtgrenzen, toegekend aan de dichtstbijzijnde buurt)."),
         "Voorzieningen: " + ", ".join(f"{vocab.noun(k)} {num(v)}" for k, v in summary["voorzieningen"].items()),
         f"Loopnorm: {vocab.norm_text}.",
         "",
@@ -384,10 +385,10 @@ def summary_text(
         snap = p["adressen_snap_m"]
         lines += [
             f"Profiel {vocab.profile_label(name)}:",
-            f"  eilanden in het netwerk: {num(p['eilanden'])}; het grootste deel bevat "
-            f"{fmt.percent(p['grootste_deel_pct_lengte'])} van de lengte",
-            f"  afstand adres → netwerk: mediaan {fmt.metres(snap.get('mediaan'), 1)}, "
-            f"p99 {fmt.metres(snap.get('p99'), 1)}; te ver (onbereikbaar): {num(p['adressen_te_ver'])}",
+            (f"  eilanden in het netwerk: {num(p['eilanden'])}; het grootste deel bevat "
+             f"{fmt.percent(p['grootste_deel_pct_lengte'])} van de lengte"),
+            (f"  afstand adres → netwerk: mediaan {fmt.metres(snap.get('mediaan'), 1)}, "
+             f"p99 {fmt.metres(snap.get('p99'), 1)}; te ver (onbereikbaar): {num(p['adressen_te_ver'])}"),
         ]
         if p.get("adressen_alleen_via_trappen"):
             lines.append(
@@ -476,8 +477,8 @@ def write_outputs(a: Analysis, out_dir: str | Path, *, rasters: bool = True, sur
                         write_geotiff(tmp / f"bereikbaarheid_{cat}_{name}.tif", arr, surf.grid,
                                       description=f"loopafstand tot {cat} (m), profiel {name}")
             layers["servicegebieden"] = a.service_areas
-            for name, surf in a.surface_summary().items():
-                summary["profielen"][name]["oppervlak"] = surf
+            for name, surf_summary in a.surface_summary().items():
+                summary["profielen"][name]["oppervlak"] = surf_summary
         for name, frame in layers.items():
             frame.to_file(tmp / "woonzorg.gpkg", layer=name, driver="GPKG")
         from .qgisproject import write_qgis
@@ -512,7 +513,7 @@ def write_outputs(a: Analysis, out_dir: str | Path, *, rasters: bool = True, sur
 
 def _manifest(a: Analysis) -> dict[str, Any]:
     """What a run's output was made from: program, gemeente, settings, profiles and data versions."""
-    from datetime import datetime, timezone
+    from datetime import UTC, datetime
 
     from . import __version__
     from .datasets import CATALOGUE
@@ -526,7 +527,7 @@ def _manifest(a: Analysis) -> dict[str, Any]:
                                      gebruik="alleen ter controle: de gemeente is de vereniging van haar buurten")
     return {
         "programma": f"woonzorg_geo {__version__}",
-        "gemaakt": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "gemaakt": datetime.now(UTC).isoformat(timespec="seconds"),
         "gemeente": {"code": s.gemeente.code, "naam": s.gemeente.naam},
         "instellingen": s.source,
         "profielen": list(a.access),

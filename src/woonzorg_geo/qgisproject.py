@@ -384,7 +384,7 @@ def woonzorg_styles(layers: dict[str, LayerInfo], *, settings: Settings, vocabul
         for col, order, classes, title in (("veerkracht", VEERKRACHT_ORDER, VEERKRACHT_CLASSES, "Buurten: veerkracht"),
                                            ("focus", FOCUS_ORDER, FOCUS_CLASSES, "Buurten: focus")):
             if has("buurten", col):
-                values = sorted(order, key=order.get)  # type: ignore[arg-type]
+                values = sorted(order, key=order.__getitem__)
                 rules = class_rules(col, classes, "fill", symbol=area, values=values)
                 if min_count > 0 and has("buurten", "n_adressen"):
                     rules.append(few_rule(min_count))
@@ -405,11 +405,11 @@ def woonzorg_styles(layers: dict[str, LayerInfo], *, settings: Settings, vocabul
                                 tuple(rules), visible=False, subset=subset,
                                 description="gebied binnen de norm lopen van een voorziening, per categorie"))
     if has("netwerk", "klasse"):
-        classes = [c for c in ROAD_STYLE]
+        road_classes = list(ROAD_STYLE)
         rules = [Rule(c, f'"klasse" = {_lit(c)}', Symbol("line", ROAD_STYLE[c][0],
                                                           width_mm=ROAD_STYLE[c][1] * MM_PER_PX))
-                 for c in sorted(classes, key=lambda c: -ROAD_STYLE[c][1])]
-        others = ", ".join(_lit(c) for c in classes)
+                 for c in sorted(road_classes, key=lambda c: -ROAD_STYLE[c][1])]
+        others = ", ".join(_lit(c) for c in road_classes)
         rules.append(Rule("paden en overige", f'"klasse" IS NULL OR "klasse" NOT IN ({others})',
                           Symbol("line", PATH_COLOUR, width_mm=0.15)))
         styles.append(Style("netwerk", "wegen", "Looppaden en wegen (OpenStreetMap)", tuple(rules),

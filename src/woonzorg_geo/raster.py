@@ -5,12 +5,16 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
 import shapely
 
 from .accessibility import Accessibility, snap_to_edges, via_nearer_end
+
+if TYPE_CHECKING:
+    from affine import Affine
 
 log = logging.getLogger(__name__)
 
@@ -29,17 +33,18 @@ class Grid:
     @classmethod
     def covering(cls, bounds: tuple[float, float, float, float], cell: float) -> Grid:
         """A grid aligned to whole multiples of ``cell`` that covers ``bounds``."""
-        x0 = np.floor(bounds[0] / cell) * cell
-        y0 = np.floor(bounds[1] / cell) * cell
-        x1 = np.ceil(bounds[2] / cell) * cell
-        y1 = np.ceil(bounds[3] / cell) * cell
-        return cls(float(x0), float(y1), float(cell), int(round((x1 - x0) / cell)), int(round((y1 - y0) / cell)))
+        x0 = float(np.floor(bounds[0] / cell) * cell)
+        y0 = float(np.floor(bounds[1] / cell) * cell)
+        x1 = float(np.ceil(bounds[2] / cell) * cell)
+        y1 = float(np.ceil(bounds[3] / cell) * cell)
+        return cls(x0, y1, float(cell), round((x1 - x0) / cell), round((y1 - y0) / cell))
 
     @property
-    def transform(self):  # noqa: ANN201 - affine.Affine
+    def transform(self) -> Affine:
         from rasterio.transform import from_origin
 
-        return from_origin(self.x0, self.y1, self.cell, self.cell)
+        transform: Affine = from_origin(self.x0, self.y1, self.cell, self.cell)
+        return transform
 
     def centres(self) -> np.ndarray:
         """Cell centres, row by row from the top (height*width × 2)."""
@@ -143,7 +148,7 @@ def summarise_surface(array: np.ndarray, *, norm_m: float) -> dict[str, float]:
     if not len(vals):
         return {"cellen": 0, "pct_binnen_norm": float("nan"), "mediaan_m": float("nan")}
     return {
-        "cellen": int(len(vals)),
+        "cellen": len(vals),
         "pct_binnen_norm": float(100 * (vals <= norm_m).mean()),
         "mediaan_m": float(np.median(vals)),
     }

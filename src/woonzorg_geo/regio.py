@@ -242,7 +242,7 @@ def gemeente_task(settings: Settings, options: TaskOptions) -> dict[str, Any]:
             timings["schrijven"] = round(time.perf_counter() - t0, 3)
             if options.maps:
                 from .maps import write_maps
-                from .maps.themes import balance_classes
+                from .palette import balance_classes
 
                 t0 = time.perf_counter()
                 o = settings.overlays

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -21,6 +22,9 @@ from .config import Criterion, SiteSettings
 from .errors import SettingsError
 from .raster import Grid
 from .validate import ensure_crs
+
+if TYPE_CHECKING:
+    from .pipeline import Analysis
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +63,8 @@ def polygon_parts(geoms: np.ndarray | gpd.GeoSeries) -> np.ndarray:
     """Valid single polygons of ``geoms`` (vector tiles hold self-intersecting rings)."""
     g = shapely.make_valid(np.asarray(geoms, dtype=object))
     parts = shapely.get_parts(g)
-    return parts[shapely.get_type_id(parts) == 3]
+    polygons: np.ndarray = parts[shapely.get_type_id(parts) == 3]
+    return polygons
 
 
 def covered_parts(areas: np.ndarray, polygons: np.ndarray) -> np.ndarray:
@@ -69,7 +74,9 @@ def covered_parts(areas: np.ndarray, polygons: np.ndarray) -> np.ndarray:
     if not len(polygons) or not len(areas):
         return out
     valid = np.array([a is not None and not a.is_empty for a in areas])
-    ai, pi = shapely.STRtree(polygons).query(np.where(valid, areas, None), predicate="intersects")
+    # numpy takes None as an object scalar here; its stubs do not list None as array-like
+    ai, pi = shapely.STRtree(polygons).query(np.where(valid, areas, None),  # type: ignore[call-overload]
+                                             predicate="intersects")
     if not len(ai):
         return out
     order = np.argsort(ai, kind="stable")
@@ -120,7 +127,9 @@ def disjoint_cover(areas: np.ndarray, polygons: np.ndarray) -> np.ndarray:
     if not len(polygons) or not len(areas):
         return out
     valid = np.array([a is not None and not a.is_empty for a in areas])
-    ai, pi = shapely.STRtree(polygons).query(np.where(valid, areas, None), predicate="intersects")
+    # numpy takes None as an object scalar here; its stubs do not list None as array-like
+    ai, pi = shapely.STRtree(polygons).query(np.where(valid, areas, None),  # type: ignore[call-overload]
+                                             predicate="intersects")
     if len(ai):
         out += np.bincount(ai, weights=shapely.area(shapely.intersection(areas[ai], polygons[pi])),
                            minlength=len(areas))
@@ -197,7 +206,8 @@ def business_park_buurten(
         geoms = shapely.make_valid(buurten.geometry.to_numpy())
         share = _area(covered_parts(geoms, polys)) / shapely.area(geoms)
         by_share = (share >= settings.bedrijventerrein_aandeel) & (reason == "").to_numpy()
-        reason[by_share] = [f"{100 * s:.0f}% bedrijventerrein" for s in share[by_share]]
+        # pandas takes a list for a boolean-mask assignment; pandas-stubs do not
+        reason[by_share] = [f"{100 * s:.0f}% bedrijventerrein" for s in share[by_share]]  # type: ignore[call-overload]
     return reason
 
 
@@ -226,7 +236,8 @@ def shopping_core_buurten(
     _, bi = shapely.STRtree(geoms).query(shapely.points(pts), predicate="within")
     density = np.bincount(bi, minlength=len(buurten)) / (shapely.area(geoms) / 1e4)
     hit = density >= settings.winkelkern_winkels_per_ha
-    reason[hit] = [f"{fmt.number(d, 1)} winkels/ha" for d in density[hit]]
+    # pandas takes a list for a boolean-mask assignment; pandas-stubs do not
+    reason[hit] = [f"{fmt.number(d, 1)} winkels/ha" for d in density[hit]]  # type: ignore[call-overload]
     return reason
 
 
@@ -433,8 +444,8 @@ def care_note(voorzieningen: pd.DataFrame, categories: tuple[str, ...]) -> str |
     counts = voorzieningen["categorie"].value_counts().reindex(list(categories)).fillna(0).astype(int)
     if (counts > 0).all():
         return None
-    found = ", ".join(c for c, n in counts.items() if n > 0)
-    lacking = ", ".join(c for c, n in counts.items() if n == 0)
+    found = ", ".join(str(c) for c, n in counts.items() if n > 0)
+    lacking = ", ".join(str(c) for c, n in counts.items() if n == 0)
     if not found:
         return f"geen {lacking} in de gegevens"
     return f"alleen {found} in de gegevens, geen {lacking}"
@@ -443,7 +454,7 @@ def care_note(voorzieningen: pd.DataFrame, categories: tuple[str, ...]) -> str |
 def score_candidates(
     candidates: gpd.GeoDataFrame,
     *,
-    analysis: object,
+    analysis: Analysis,
     settings: SiteSettings,
     facts: pd.DataFrame | None = None,
 ) -> gpd.GeoDataFrame:
@@ -454,16 +465,16 @@ def score_candidates(
     (residential land without buildings, see :func:`land_shares`) where the candidates carry it.
     """
     a = analysis
-    if settings.profiel not in a.graphs:  # type: ignore[attr-defined]
+    if settings.profiel not in a.graphs:
         raise SettingsError(f"locaties.profiel {settings.profiel!r} is niet berekend; draai analyse met dit profiel")
-    pg = a.graphs[settings.profiel]  # type: ignore[attr-defined]
-    inputs = a.inputs  # type: ignore[attr-defined]
+    pg = a.graphs[settings.profiel]
+    inputs = a.inputs
     crits = {c.name: c for c in settings.criteria}
     points = gpd.GeoDataFrame(geometry=candidates.geometry.representative_point(), crs=candidates.crs,
                               index=candidates.index)
     # the distance criteria are categories or composites of the run's vocabulary (ov = bus stop or
     # station), plus 'zorg' = the care categories of [locaties]
-    composites = {**a.vocab.composites, "zorg": tuple(settings.zorg_categorieen)}  # type: ignore[attr-defined]
+    composites = {**a.vocab.composites, "zorg": tuple(settings.zorg_categorieen)}
     cats = [p for c in DISTANCE_CRITERIA if c in crits for p in composites.get(c, (c,))]
     acc = compute_accessibility(
         pg, points, inputs.voorzieningen, categories=list(dict.fromkeys(cats)), radii_m=(),
@@ -476,8 +487,8 @@ def score_candidates(
     out["snap_m"] = acc.origin_snap.dist
     areas, _ = assign_areas(points, inputs.buurten, inputs.wijken)
     out["buurtcode"], out["wijkcode"] = areas["buurtcode"].to_numpy(), areas["wijkcode"].to_numpy()
-    b = a.buurten  # type: ignore[attr-defined]
-    w = a.wijken  # type: ignore[attr-defined]
+    b = a.buurten
+    w = a.wijken
     out["buurt"] = out["buurtcode"].map(b["naam"])
     out["wijk"] = out["wijkcode"].map(w["naam"])
     if "balans" in w:
@@ -489,8 +500,8 @@ def score_candidates(
         out["focus"] = out["buurtcode"].map(b["focus"])
         out["veerkracht"] = out["buurtcode"].map(b["veerkracht"])
     if facts is not None and len(facts):
-        pct = facts.loc[(facts["niveau"] == "wijk") & (facts["indicator"] == "pct_65plus")]
-        pct = pd.to_numeric(pct.set_index("code")["waarde"], errors="coerce")
+        pct_rows = facts.loc[(facts["niveau"] == "wijk") & (facts["indicator"] == "pct_65plus")]
+        pct = pd.to_numeric(pct_rows.set_index("code")["waarde"], errors="coerce")
         values["ouderen_aandeel"] = out["wijkcode"].map(pct).to_numpy(dtype=float)
     if "adressen_nabij" in out:
         values["adressen_nabij"] = out["adressen_nabij"].to_numpy(dtype=float)
@@ -535,8 +546,11 @@ def explain(
     """
     notes = dict(notes or {})
     parts = []
-    scored = [(c, row.get(f"score_{c.name}"), row.get(f"waarde_{c.name}")) for c in crits]
-    scored = [(c, s, v) for c, s, v in scored if s is not None and not np.isnan(s)]
+    # (criterion, score, value as the row holds it) for the criteria with a score
+    row_scores = [(c, row.get(f"score_{c.name}"), row.get(f"waarde_{c.name}")) for c in crits]
+    scored: list[tuple[Criterion, float, Any]] = [
+        (c, s, v) for c, s, v in row_scores if s is not None and not np.isnan(s)
+    ]
     judged = [(c, s, v) for c, s, v in scored if c.name not in notes]
     strong = sorted(judged, key=lambda t: -(t[1] * t[0].gewicht))[:3]
     weak = sorted(judged, key=lambda t: t[1])[:1]
@@ -624,7 +638,7 @@ def zoekgebieden(
             **{k: top_cell[k] for k in top_cell.index if k.startswith(("waarde_", "score_"))},
             "score": float(group["score"].max()),
             "gem_score": float(group["score"].mean()),
-            "n_cellen": int(len(group)),
+            "n_cellen": len(group),
             "buurt": top_cell.get("buurt"), "wijk": top_cell.get("wijk"),
             "buurtcode": top_cell.get("buurtcode"), "wijkcode": top_cell.get("wijkcode"),
             "focus": top_cell.get("focus"), "veerkracht": top_cell.get("veerkracht"),
@@ -724,21 +738,22 @@ def stability(variants: pd.DataFrame, kept: np.ndarray, *, settings: SiteSetting
         return {}
     n_top = int(variants["top"].iloc[0])
     always = int(kept.all(axis=0).sum())
-    worst = variants.loc[variants["behouden"].idxmin()]
+    # idxmin gives a label, which .loc takes; pandas-stubs type it Hashable, which .loc does not list
+    worst = variants.loc[variants["behouden"].idxmin()]  # type: ignore[call-overload]
     mean = float(variants["behouden"].mean())
     pct = f"{100 * settings.gevoeligheid:.0f}"
     text = (f"Gevoeligheid van de rangorde (elk gewicht ±{pct}%, elk criterium eenmaal weggelaten; "
             f"{len(variants)} varianten): {always} van de top {n_top} blijven in alle {len(variants)} varianten "
             f"in de top {n_top}; gemiddeld blijven er {fmt.number(mean, 1)}"
             + f"; het minst ({int(worst['behouden'])}) bij {worst['label']} {worst['variant']}.")
-    return {"top": n_top, "varianten": int(len(variants)), "altijd_in_top": always,
+    return {"top": n_top, "varianten": len(variants), "altijd_in_top": always,
             "gemiddeld_behouden": round(mean, 2), "minst_behouden": int(worst["behouden"]),
             "minst_behouden_variant": f"{worst['criterium']} {worst['variant']}",
             "in_top_per_zoekgebied": kept.sum(axis=0).tolist(), "tekst": text}
 
 
 def find_sites(
-    analysis: object,
+    analysis: Analysis,
     *,
     settings: SiteSettings,
     parcels: gpd.GeoDataFrame | None = None,
@@ -751,8 +766,8 @@ def find_sites(
     criterion is measured on the parcel, and a parcel on land the grid would exclude says so.
     """
     a = analysis
-    inputs = a.inputs  # type: ignore[attr-defined]
-    speed = a.settings.profile(settings.profiel).speed_m_s  # type: ignore[attr-defined]
+    inputs = a.inputs
+    speed = a.settings.profile(settings.profiel).speed_m_s
     extra = inputs.osm.extra
     care = care_note(inputs.voorzieningen, settings.zorg_categorieen)
     notes = {"zorg": care} if care and any(c.name == "zorg" for c in settings.criteria) else {}

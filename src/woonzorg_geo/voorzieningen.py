@@ -98,17 +98,17 @@ def merge_duplicates(points: gpd.GeoDataFrame, rules: dict[str, CategoryRule]) -
     first source is kept; ``bron`` lists every source and ``naam`` the first name found. Points of
     the same source are never merged: three GP practices in one building stay three.
     """
-    out: list[dict[str, object]] = []
+    out: list[dict[str, Any]] = []  # rows, values as pandas gives them
     prio = {b: i for i, b in enumerate(SOURCE_PRIORITY)}
     for cat, group in points.groupby("categorie", sort=False):
         merge_m = rules[str(cat)].merge_m if cat in rules else 0.0
-        kept: list[dict[str, object]] = []
+        kept: list[dict[str, Any]] = []
         order = sorted(group["bron"].unique(), key=lambda b: prio.get(b, 99))
         for bron in order:
             rows = group.loc[group["bron"] == bron]
             taken: set[int] = set()
             earlier = len(kept)  # only voorzieningen of earlier sources can absorb this one
-            xy = np.array([[r["geometry"].x, r["geometry"].y] for r in kept]).reshape(-1, 2)  # type: ignore[union-attr]
+            xy = np.array([[r["geometry"].x, r["geometry"].y] for r in kept]).reshape(-1, 2)
             for _, row in rows.iterrows():
                 target = -1
                 if earlier and merge_m > 0:
@@ -211,4 +211,5 @@ def count_inside(vz: gpd.GeoDataFrame, area: gpd.GeoDataFrame) -> pd.Series:
     """Number of voorzieningen per category inside ``area``."""
     shape = ensure_crs(area, name="area").union_all()
     inside = vz.loc[vz.within(shape)]
-    return inside["categorie"].value_counts().sort_index()
+    counts: pd.Series = inside["categorie"].value_counts().sort_index()
+    return counts

@@ -22,13 +22,19 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, Self
 
 import requests
 from requests.adapters import HTTPAdapter
 from requests.hooks import default_hooks
 from urllib3.exceptions import MaxRetryError, ResponseError
 from urllib3.util.retry import RequestHistory, Retry
+
+if TYPE_CHECKING:
+    from types import TracebackType
+
+    from urllib3.connectionpool import ConnectionPool
+    from urllib3.response import BaseHTTPResponse
 
 from .. import __version__
 from ..config import OnlineSettings
@@ -87,13 +93,24 @@ class _Retry(Retry):
             return 0.0
         return float(min(self.backoff_max, self.backoff_factor * 2 ** (failed - 1)))
 
-    def increment(self, method: str | None = None, url: str | None = None, *args: Any, **kwargs: Any) -> Retry:
-        response = kwargs.get("response")
+    def increment(
+        self,
+        method: str | None = None,
+        url: str | None = None,
+        response: BaseHTTPResponse | None = None,
+        error: Exception | None = None,
+        _pool: ConnectionPool | None = None,
+        _stacktrace: TracebackType | None = None,
+    ) -> Self:
         if response is not None and self.respect_retry_after_header:
             wait = _retry_after(response.headers.get("Retry-After"))
             if wait is not None and wait > self.backoff_max:
-                raise MaxRetryError(kwargs.get("_pool"), url or "", ResponseError(f"Retry-After {wait:.0f} s"))
-        return super().increment(method, url, *args, **kwargs)
+                # _pool is None outside a connection pool; urllib3's own Retry.increment passes it
+                # the same way and ignores the same stub mismatch
+                raise MaxRetryError(
+                    _pool, url or "", ResponseError(f"Retry-After {wait:.0f} s")  # type: ignore[arg-type]
+                )
+        return super().increment(method, url, response, error, _pool, _stacktrace)
 
     def sleep_for_retry(self, response: Any) -> bool:
         wait = _retry_after(response.headers.get("Retry-After"))  # an unreadable header: the backoff

@@ -11,9 +11,10 @@ import json
 import logging
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -208,7 +209,7 @@ def _normalised(values: np.ndarray, normalise: Callable[[str], str]) -> np.ndarr
 def geocode_table(
     table: pd.DataFrame,
     *,
-    geocode: Callable[[str, str | None], dict[str, object]],
+    geocode: Callable[[str, str | None], Mapping[str, object]],
     address_col: str = "adres",
     postcode_col: str | None = "postcode",
     source: str = "<tabel>",
@@ -252,7 +253,7 @@ def match_rate(geocoded: gpd.GeoDataFrame, *, precision: str = "adres") -> float
     return float(ok.mean()) if len(geocoded) else 0.0
 
 
-def locatieserver_geocoder(**kwargs: object) -> Callable[[str, str | None], dict[str, object]]:
+def locatieserver_geocoder(**kwargs: Any) -> Callable[[str, str | None], dict[str, object]]:
     """A geocode function for :func:`geocode_table` that asks PDOK Locatieserver.
 
     Besides the usual keys, a hit carries ``geocode_woonplaats``, ``geocode_gemeente`` and
@@ -262,7 +263,7 @@ def locatieserver_geocoder(**kwargs: object) -> Callable[[str, str | None], dict
 
     def _geocode(address: str, postcode: str | None) -> dict[str, object]:
         query = f"{address} {postcode or ''}".strip()
-        hit = geocode_locatieserver(query, **kwargs)  # type: ignore[arg-type]
+        hit = geocode_locatieserver(query, **kwargs)
         if hit is None:
             return {
                 "geometry": None,

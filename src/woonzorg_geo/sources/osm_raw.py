@@ -38,8 +38,8 @@ from shapely.geometry.base import BaseGeometry
 from .. import RD_NEW, WGS84
 from ..config import OnlineSettings, load_category_rules
 from ..errors import DataFileError, SettingsError, SourceUnavailableError
-from . import _http
 from ..validate import require_file
+from . import _http
 from .osm import ADDRESS_COLUMNS, LINE_COLUMNS, POI_COLUMNS, OSMData
 
 log = logging.getLogger(__name__)
@@ -284,6 +284,7 @@ def _to_osmdata(
 def _iter_file(path: Path, wanted_keys: tuple[str, ...]) -> Iterable[_Element]:
     """Yield the OSM objects of a PBF/XML file that any frame may need."""
     import osmium
+    from osmium.osm import Area, Node, Way
 
     wkb = osmium.geom.WKBFactory()
     processor = (
@@ -292,8 +293,9 @@ def _iter_file(path: Path, wanted_keys: tuple[str, ...]) -> Iterable[_Element]:
         .with_areas(osmium.filter.KeyFilter(*wanted_keys))
     )
     skipped = 0
+    geom: BaseGeometry
     for obj in processor:
-        if obj.is_area():
+        if isinstance(obj, Area):
             if obj.from_way():
                 continue  # closed ways come as ways
             tags = {t.k: t.v for t in obj.tags}
@@ -305,7 +307,7 @@ def _iter_file(path: Path, wanted_keys: tuple[str, ...]) -> Iterable[_Element]:
                 skipped += 1
                 continue
             yield _Element("relation", int(obj.orig_id()), tags, geom)
-        elif obj.is_node():
+        elif isinstance(obj, Node):
             if not len(obj.tags) or not obj.location.valid():
                 continue
             tags = {t.k: t.v for t in obj.tags}
@@ -313,7 +315,7 @@ def _iter_file(path: Path, wanted_keys: tuple[str, ...]) -> Iterable[_Element]:
                 yield _Element(
                     "node", int(obj.id), tags, shapely.Point(obj.location.lon, obj.location.lat)
                 )
-        elif obj.is_way():
+        elif isinstance(obj, Way):
             if not len(obj.tags):
                 continue
             tags = {t.k: t.v for t in obj.tags}
@@ -323,7 +325,7 @@ def _iter_file(path: Path, wanted_keys: tuple[str, ...]) -> Iterable[_Element]:
             if len(coords) < 2 or len(coords) < len(obj.nodes):
                 skipped += 1
                 continue
-            geom: BaseGeometry = shapely.LineString(coords)
+            geom = shapely.LineString(coords)
             if "highway" not in tags and len(coords) >= 4 and coords[0] == coords[-1]:
                 geom = shapely.Polygon(coords)
             yield _Element("way", int(obj.id), tags, geom)
@@ -388,9 +390,9 @@ def read_osm_file(
 # --------------------------------------------------------------------------- Overpass (OSMnx)
 
 
-def overpass_tags(poi_rules: Mapping[str, frozenset[str] | None]) -> dict[str, bool | list[str]]:
+def overpass_tags(poi_rules: Mapping[str, frozenset[str] | None]) -> dict[str, bool | str | list[str]]:
     """OSMnx ``tags`` for one Overpass query that returns lines, POIs and addresses together."""
-    tags: dict[str, bool | list[str]] = {"highway": True}
+    tags: dict[str, bool | str | list[str]] = {"highway": True}
     for key, allowed in poi_rules.items():
         if key == "highway":
             continue  # all highways are asked already

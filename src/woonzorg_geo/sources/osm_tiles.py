@@ -227,9 +227,9 @@ def _transportation(path: Path, tile: TileId, layers: set[str] | None = None) ->
         for src, dst in (("subclass", "subclass"), ("name:latin", "name"), ("network", "network")):
             if src in names:
                 vals = names[src].to_numpy(dtype=object)
-                col = out[dst].to_numpy(dtype=object).copy()
-                col[hit] = vals[idx[hit]]
-                out[dst] = col
+                filled = out[dst].to_numpy(dtype=object).copy()
+                filled[hit] = vals[idx[hit]]
+                out[dst] = filled
     out["tile"] = str(tile)
     return gpd.GeoDataFrame(out, geometry=list(geoms), crs=WEB_MERCATOR)
 
@@ -383,9 +383,9 @@ def read_tiles(
             if frame is not None:
                 parts[layer].append(frame)
     result: dict[str, gpd.GeoDataFrame] = {}
-    for layer, frames in parts.items():
-        if frames:
-            gdf = pd.concat(frames, ignore_index=True)
+    for layer, layer_frames in parts.items():
+        if layer_frames:
+            gdf = pd.concat(layer_frames, ignore_index=True)
             gdf = gpd.GeoDataFrame(gdf, geometry="geometry", crs=WEB_MERCATOR)
         else:
             gdf = gpd.GeoDataFrame({"tile": []}, geometry=[], crs=WEB_MERCATOR)

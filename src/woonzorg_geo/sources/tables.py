@@ -5,15 +5,19 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from ..errors import DataFileError
 from ..validate import require_file
 
+if TYPE_CHECKING:
+    from pandas._typing import DtypeArg
+
 
 def read_csv_checked(
-    path: str | Path, *, what: str, columns: Iterable[str] = (), dtype: object = str
+    path: str | Path, *, what: str, columns: Iterable[str] = (), dtype: DtypeArg = str
 ) -> pd.DataFrame:
     """Read a CSV (UTF-8, separator sniffed from ``,`` and ``;``) and check its columns.
 
@@ -42,7 +46,7 @@ def read_csv_checked(
     import io
 
     try:
-        frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=dtype, keep_default_na=False)  # type: ignore[arg-type]
+        frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=dtype, keep_default_na=False)
     except pd.errors.ParserError as exc:
         raise DataFileError(
             path,

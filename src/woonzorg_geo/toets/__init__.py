@@ -16,12 +16,13 @@ Every criterion carries its value, threshold, source and a verdict ``groen``, ``
 :func:`write_toets` writes it as Dutch HTML and as JSON.
 """
 
+from ..errors import ToetsError
 from .check import run_toets
 from .html import toets_html, write_toets
 from .locate import locate_site, read_register
-from .places import Places, gemeente_places
 from .model import Criterium, Deel, ToetsResult
-from .settings import ToetsError, ToetsSettings, load_toets_settings
+from .places import Places, gemeente_places
+from .settings import ToetsSettings, load_toets_settings
 
 __all__ = [
     "Criterium",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -16,11 +16,11 @@ import shapely
 from pyproj import Transformer
 
 from .. import RD_NEW, WGS84
-from ..errors import GeocodeError
+from ..errors import GeocodeError, ToetsError
 from .model import split_adres
 from .numbers import _nl, _num, _present
 from .places import Places, gemeente_places, place_key
-from .settings import PRECISION_TEXT, Geocode, ToetsError, ToetsSettings, ZorgType
+from .settings import PRECISION_TEXT, Geocode, ToetsSettings, ZorgType
 
 log = logging.getLogger(__name__)
 # --------------------------------------------------------------------------------------------
@@ -126,7 +126,7 @@ def locate_site(
         prec = str(hit.get("geocode_precisie", "niet_gevonden"))
         geom = hit.get("geometry")
         found_ok = prec in settings.locatie.precisies and geom is not None and not shapely.is_empty(geom)
-        point = shapely.Point(shapely.get_coordinates(geom)[0]) if found_ok else None  # type: ignore[arg-type]
+        point = shapely.Point(shapely.get_coordinates(geom)[0]) if found_ok else None
         label = str(hit.get("geocode_label") or street)
         _check_place(text, plaats, point, label, hit, pl, settings.locatie.plaats_marge_m)
         if point is None:

@@ -102,7 +102,8 @@ class ToetsResult:
             "bronnen": list(self.bronnen),
             "meldingen": list(self.meldingen),
         }
-        return _plain(out)
+        plain: dict[str, Any] = _plain(out)
+        return plain
 
 
 # --------------------------------------------------------------------------------------------

@@ -10,7 +10,8 @@ def _present(value: object) -> bool:
     if value is None:
         return False
     try:
-        return not bool(pd.isna(value))  # type: ignore[arg-type]
+        # pd.isna takes any object; pandas-stubs list only pandas, numpy and scalar types
+        return not bool(pd.isna(value))  # type: ignore[call-overload]
     except (TypeError, ValueError):
         return True
 
@@ -18,7 +19,7 @@ def _present(value: object) -> bool:
 def _num(value: object) -> float | None:
     """A finite float, or None."""
     try:
-        v = float(value)  # type: ignore[arg-type]
+        v = float(value)  # type: ignore[arg-type]  # any object: float() refuses the wrong ones, caught below
     except (TypeError, ValueError):
         return None
     return v if np.isfinite(v) else None

@@ -108,7 +108,7 @@ class Drempel:
         """The verdict of ``value``: groen, oranje, rood, or onbekend when it is missing."""
         if value is None or not np.isfinite(value):
             return "onbekend"
-        worse = (lambda v, t: v >= t) if self.richting == "hoger_slechter" else (lambda v, t: v <= t)
+        worse: Callable[[float, float], bool] = (lambda v, t: v >= t) if self.richting == "hoger_slechter" else (lambda v, t: v <= t)
         if np.isfinite(self.rood) and worse(value, self.rood):
             return "rood"
         if worse(value, self.oranje):
