@@ -94,7 +94,7 @@ def _in_process(out: Path, repeats: int) -> dict[str, Any]:
         what_if(a, ch)
         res["watals_what_if_s"].append(time.perf_counter() - t0)
         t0 = time.perf_counter()
-        for name, pg in a.graphs.items():
+        for pg in a.graphs.values():
             compute_accessibility(pg, a.adressen, vz2, categories=acc.categories, radii_m=acc.count_radii_m,
                                   max_snap_m=acc.max_snap_m, composites=a.vocab.composites)
         res["volledige_herberekening_s"].append(time.perf_counter() - t0)

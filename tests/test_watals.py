@@ -13,7 +13,14 @@ from toets_world import X0, Y0, make_world
 
 from woonzorg_geo.accessibility import compute_accessibility
 from woonzorg_geo.vocabulary import Vocabulary
-from woonzorg_geo.watals import Changes, NewVoorziening, WatAlsError, apply_changes, parse_nieuw, parse_weg
+from woonzorg_geo.watals import (
+    Changes,
+    NewVoorziening,
+    WatAlsError,
+    apply_changes,
+    parse_nieuw,
+    parse_weg,
+)
 
 
 def _recompute(a, changes: Changes, profile: str) -> dict[str, np.ndarray]:
@@ -145,7 +152,7 @@ def test_closing_the_only_supermarket_within_the_norm_lowers_the_buurt_share(sto
     row = w.buurten.loc[buurt]
     assert row[f"{col}_na"] < row[f"{col}_voor"]
     assert row[f"{col}_voor"] == pytest.approx(a.buurten.at[buurt, col], abs=0.01)
-    assert row[f"verliezen_supermarkt"] >= int((sel & (nearest == shop)).sum()) > 0
+    assert row["verliezen_supermarkt"] >= int((sel & (nearest == shop)).sum()) > 0
     s = w.samenvatting["profielen"][main]["categorieen"]["supermarkt"]
     assert s["adressen_verliezen_toegang"] > 0 and s["adressen_winnen_toegang"] == 0
     # the combination with OV follows

@@ -5,13 +5,19 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .errors import WoonzorgError
-from .io import check_output_dir, check_output_file
 from .formatting import number, percent
+from .io import check_output_dir, check_output_file
+
+if TYPE_CHECKING:
+    from .config import Settings
+    from .pipeline import Analysis
+    from .sites import SiteResult
 
 log = logging.getLogger("woonzorg_geo")
 
@@ -25,13 +31,13 @@ def _setup_logging(verbose: int, quiet: bool) -> None:
     root.setLevel(level)
 
 
-def _settings(args: argparse.Namespace):  # noqa: ANN202
+def _settings(args: argparse.Namespace) -> Settings:
     from .config import load_settings
 
     return load_settings(args.instellingen)
 
 
-def _gemeente_settings(args: argparse.Namespace):  # noqa: ANN202
+def _gemeente_settings(args: argparse.Namespace) -> Settings:
     """The settings for ``--gemeente``: the settings' own gemeente, else one of the offline catalogue."""
     from .catalogue import resolve_gemeente
 
@@ -46,7 +52,7 @@ def _raw_dir(args: argparse.Namespace) -> Path | None:
 ALL_PROFILES = ("beide", "alle")
 
 
-def _profiles(settings, value: str | None) -> list[str] | None:  # noqa: ANN001
+def _profiles(settings: Settings, value: str | None) -> list[str] | None:
     """The profiles ``--profiel`` asks for: ``None`` for all (``beide``/``alle``), else the named ones
     (comma-separated; each must be a profile of the settings, else a Dutch error naming the choices)."""
     if value is None or value.strip().lower() in ALL_PROFILES:
@@ -57,8 +63,8 @@ def _profiles(settings, value: str | None) -> list[str] | None:  # noqa: ANN001
     return list(dict.fromkeys(names)) or None
 
 
-def _stored_or_fresh(args: argparse.Namespace, settings, *, profiles: Sequence[str] | None = None,  # noqa: ANN001
-                     addresses: bool | Sequence[str] = True, extra_osm_layers: tuple[str, ...] = ()):  # noqa: ANN202
+def _stored_or_fresh(args: argparse.Namespace, settings: Settings, *, profiles: Sequence[str] | None = None,
+                     addresses: bool | Sequence[str] = True, extra_osm_layers: tuple[str, ...] = ()) -> Analysis:
     """The analysis for toets/watals/locaties: the one ``analyse`` kept in ``--uit`` when it was made
     with these settings and data, else computed again here (in memory; the message says why)."""
     from .datasets import resolve_paths
@@ -98,7 +104,13 @@ def cmd_data(args: argparse.Namespace) -> int:
     from .config import find_raw_dir
     from .datasets import load_offline
     from .errors import MissingDataError
-    from .inventory import file_status, format_file_status, format_inventory, inventory, missing_needed
+    from .inventory import (
+        file_status,
+        format_file_status,
+        format_inventory,
+        inventory,
+        missing_needed,
+    )
 
     settings = _settings(args)
     raw_dir = _raw_dir(args) or find_raw_dir(settings)
@@ -178,7 +190,7 @@ def cmd_analyse(args: argparse.Namespace) -> int:
     files = write_outputs(result, args.out, rasters=not args.geen_rasters)
     if not args.geen_kaarten:
         from .maps import write_maps
-        from .maps.themes import balance_classes
+        from .palette import balance_classes
 
         log.info("kaarten schrijven naar %s", args.kaarten)
         files += write_maps(args.out, args.kaarten, gemeente=settings.gemeente.naam,
@@ -211,7 +223,8 @@ def cmd_regio(args: argparse.Namespace) -> int:
         if not names:
             raise WoonzorgError("--gemeenten is leeg; noem gemeenten als GM0106,GM0114 of Assen,Emmen")
         chosen = [resolve_gemeente(settings, n, catalogue=catalogue) for n in names]
-        provs = {catalogue.get(s.gemeente.code).provincie for s in chosen if catalogue.get(s.gemeente.code)}
+        entries = [catalogue.get(s.gemeente.code) for s in chosen]
+        provs = {e.provincie for e in entries if e is not None}
         naam = provs.pop() if len(provs) == 1 else "regio"
     else:
         own = catalogue.get(settings.gemeente.code)
@@ -285,7 +298,7 @@ def cmd_locaties(args: argparse.Namespace) -> int:
     return 0
 
 
-def _write_site_map(sites, result, args: argparse.Namespace) -> list[Path]:  # noqa: ANN001
+def _write_site_map(sites: SiteResult, result: Analysis, args: argparse.Namespace) -> list[Path]:
     """The candidate-site map, when the map module is available."""
     try:
         from .maps import write_site_map
@@ -297,7 +310,7 @@ def _write_site_map(sites, result, args: argparse.Namespace) -> list[Path]:  # n
 def cmd_kaarten(args: argparse.Namespace) -> int:
     """Rebuild the maps from an existing output folder."""
     from .maps import write_maps
-    from .maps.themes import balance_classes
+    from .palette import balance_classes
     from .vocabulary import Vocabulary
 
     check_output_dir(args.kaarten, option="--kaarten")
@@ -347,6 +360,7 @@ def cmd_toets(args: argparse.Namespace) -> int:
     from .toets import load_toets_settings, run_toets, write_toets
     from .toets.locate import locate_site, offline_geocoder
     from .toets.places import gemeente_places
+    from .toets.settings import Geocode
 
     lijst = getattr(args, "lijst", None)
     if lijst is None and bool(args.adres) == bool(args.punt):
@@ -370,6 +384,7 @@ def cmd_toets(args: argparse.Namespace) -> int:
     profile = toets_settings.locatie.profiel or settings.locaties.profiel
     result = _stored_or_fresh(args, settings, profiles=[profile] if profile in settings.profielen else None,
                               addresses=False)
+    geocoder: Geocode
     if args.online:
         from .sources.geocode import locatieserver_geocoder
 
@@ -405,6 +420,7 @@ def cmd_toets(args: argparse.Namespace) -> int:
 def cmd_watals(args: argparse.Namespace) -> int:
     """What if voorzieningen open or close: the effect per address, buurt and wijk."""
     from .toets.locate import offline_geocoder
+    from .toets.settings import Geocode
     from .watals import Changes, parse_nieuw, parse_weg, summary_text, what_if, write_watals
 
     if not args.nieuw and not args.weg:
@@ -416,9 +432,9 @@ def cmd_watals(args: argparse.Namespace) -> int:
     profiles = _profiles(settings, args.profiel)
     a = _stored_or_fresh(args, settings, profiles=profiles, addresses=["buurtcode", "wijkcode"])
     cats = [*a.vocab.categories]
-    coder: list = []
+    coder: list[Geocode] = []
 
-    def geocoder(address: str, postcode: str | None) -> dict:
+    def geocoder(address: str, postcode: str | None) -> Mapping[str, Any]:
         if not coder:  # built only when an address is given
             coder.append(offline_geocoder(a.inputs))
         return coder[0](address, postcode)
@@ -613,7 +629,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"Fout: kan{where} niet lezen of schrijven ({exc.strerror or exc}). Oplossing: controleer het pad, "
               "de rechten en de vrije schijfruimte", file=sys.stderr)
         return 2
-    except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, not a traceback
+    except Exception as exc:
         if args.debug:
             raise
         print(f"Onverwachte fout in 'woonzorg-geo {args.commando}': {type(exc).__name__}: {exc}. Meld dit bij de "

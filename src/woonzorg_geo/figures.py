@@ -35,6 +35,7 @@ from . import provenance
 from .config import Settings
 from .errors import WoonzorgError
 from .io import staged_dir
+from .pages import slug
 from .palette import (
     AREA_EDGE,
     AREA_OPACITY,
@@ -59,7 +60,6 @@ from .palette import (
     balance_classes,
     few_addresses_label,
 )
-from .report import slug
 from .vocabulary import REPORT_NORM, Vocabulary
 
 if TYPE_CHECKING:

@@ -33,7 +33,7 @@ import pandas as pd
 from . import RD_NEW
 from .config import RegioSettings, Settings
 from .errors import SourceUnavailableError, WoonzorgError
-from .report import slug
+from .pages import slug
 
 log = logging.getLogger(__name__)
 

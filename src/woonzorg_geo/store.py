@@ -300,7 +300,7 @@ def load_analysis(
         try:
             return gpd.read_parquet(path, columns=None if columns is None else [*columns, "geometry"])
         except ValueError:  # no geometry column
-            return pd.read_parquet(path, columns=columns)
+            return pd.read_parquet(path, columns=None if columns is None else list(columns))
 
     n = np.load(folder / "netwerk.npz")
     m = len(n["u"])
@@ -314,8 +314,7 @@ def load_analysis(
         with np.load(folder / f"profiel_{name}.npz") as npz:
             # without the addresses, the per-address arrays stay on disk (a toets needs the nodes only)
             z = {k: npz[k] for k in npz.files
-                 if addresses or not (k.startswith("osnap_") or k.startswith("origin_") or "|origin_" in k
-                                      or "|n|" in k)}
+                 if addresses or not (k.startswith(("osnap_", "origin_")) or "|origin_" in k or "|n|" in k)}
         sizes = pd.DataFrame({"knopen": z["island_knopen"], "lengte_m": z["island_lengte"]},
                              index=pd.Index(z["island_id"], name="eiland"))
         islands = Islands(label=z["island_label"], sizes=sizes, largest=int(sizes.index[0]) if len(sizes) else -1)

@@ -33,7 +33,6 @@ from .errors import WoonzorgError
 
 if TYPE_CHECKING:
     import geopandas as gpd
-    import shapely
 
     from .accessibility import Accessibility
     from .pipeline import Analysis
@@ -314,7 +313,7 @@ class WatAls:
 
 
 def _within(d: np.ndarray, norm: float) -> np.ndarray:
-    return np.nan_to_num(d, nan=np.inf) <= norm
+    return np.asarray(np.nan_to_num(d, nan=np.inf) <= norm, dtype=bool)
 
 
 def what_if(a: Analysis, changes: Changes, *, profiles: Sequence[str] | None = None) -> WatAls:
@@ -381,7 +380,7 @@ def what_if(a: Analysis, changes: Changes, *, profiles: Sequence[str] | None = N
                         "toegang": np.select([gain[changed], lose[changed]], ["wint", "verliest"], "blijft"),
                     })
                     addr_rows.append(rows)
-        for key in level_rows:
+        for key, tables in level_rows.items():
             g = frame.groupby(areas[key])
             agg = {}
             for cat in cats:
@@ -399,7 +398,7 @@ def what_if(a: Analysis, changes: Changes, *, profiles: Sequence[str] | None = N
             table = pd.DataFrame(agg).round(2)
             table.insert(0, "n_adressen", g.size())
             table.insert(0, "profiel", name)
-            level_rows[key].append(table)
+            tables.append(table)
         summary["profielen"][name] = {"label": vocab.profile_label(name), "knopen_doorzocht": pc.nodes_searched,
                                       "onbereikbare_nieuwe": pc.unreachable_new, "categorieen": prof_sum}
     buurten = _with_names(pd.concat(level_rows["buurtcode"]), a.buurten)
@@ -438,11 +437,11 @@ def summary_text(w: WatAls, *, vocab: Any) -> str:
         lines.append(f"  nieuw: {n.label}")
     for item in w.samenvatting["wijzigingen"]["weg"]:
         lines.append(f"  weg: {item['naam'] or '(naamloos)'} ({item['categorie']}, {item['id']})")
-    for name, p in w.samenvatting["profielen"].items():
+    for p in w.samenvatting["profielen"].values():
         lines.append(f"Profiel {p['label']}:")
         for label in p["onbereikbare_nieuwe"]:
             lines.append(f"  let op: {label} ligt te ver van het looppadennetwerk voor dit profiel en telt niet mee")
-        for cat, s in p["categorieen"].items():
+        for s in p["categorieen"].values():
             lines.append(
                 f"  {s['label']} binnen {vocab.norm_text}: {fmt.percent(s['pct_voor'])} → {fmt.percent(s['pct_na'])} "
                 f"({fmt.signed(s['verschil_procentpunt'], 1)} procentpunt); {fmt.number(s['adressen_winnen_toegang'])} "
@@ -475,7 +474,7 @@ def watals_map(w: WatAls, a: Analysis, *, offline: bool | None = None) -> Any:
     folium.GeoJson(a.inputs.gemeente.to_crs("EPSG:4326").__geo_interface__, name="Gemeentegrens",
                    style_function=lambda _: {"color": "#333333", "weight": 2, "fill": False}).add_to(m)
     geom = a.adressen.geometry
-    layers = []
+    layers: list[str] = []
     for (name, cat), rows in w.adressen.groupby(["profiel", "categorie"], sort=False):
         moved = rows.loc[rows["toegang"] != "blijft"]
         if moved.empty:
@@ -484,7 +483,7 @@ def watals_map(w: WatAls, a: Analysis, *, offline: bool | None = None) -> Any:
                                  geometry=geom.loc[moved.index].to_numpy(), crs=a.adressen.crs)
         add_homes(m, homes, column="toegang", classes=classes, show=not layers,
                   label=f"{vocab.label(str(cat))} binnen {vocab.norm_text} — {vocab.profile_label(str(name))}")
-        layers.append(cat)
+        layers.append(str(cat))
     marks = folium.FeatureGroup(name="Veranderde voorzieningen").add_to(m)
     to_ll = gpd.GeoSeries(gpd.points_from_xy([n.x for n in w.changes.nieuw], [n.y for n in w.changes.nieuw]),
                           crs="EPSG:28992").to_crs("EPSG:4326")

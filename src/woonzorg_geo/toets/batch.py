@@ -12,10 +12,10 @@ from typing import Any
 
 import pandas as pd
 
-from ..errors import GeocodeError
+from ..errors import GeocodeError, ToetsError
 from .model import ToetsResult
 from .places import Places
-from .settings import VERDICT_TEXT, Geocode, ToetsError, ToetsSettings
+from .settings import VERDICT_TEXT, Geocode, ToetsSettings
 
 log = logging.getLogger(__name__)
 
@@ -105,14 +105,17 @@ def read_initiatives(path: str | Path, *, settings: ToetsSettings) -> tuple[list
                                 f"toe; gevonden kolommen: {', '.join(table.columns)}")
     good: list[Initiatief] = []
     bad: list[dict[str, Any]] = []
-    for i, row in enumerate(table.to_dict("records"), start=2):
+    records: list[dict[str, str]] = table.to_dict("records")  # type: ignore[assignment]  # read as text (dtype=str)
+    for i, row in enumerate(records, start=2):
         naam = str(row.get("naam", "") or "").strip()
         adres = str(row.get("adres", "") or "").strip() if has_adres else ""
         lon_s = str(row.get("lon", "") or "").strip() if has_punt else ""
         lat_s = str(row.get("lat", "") or "").strip() if has_punt else ""
         invoer = adres or (f"{lon_s}; {lat_s}" if lon_s or lat_s else "")
-        base = {"regel": i, "naam": naam or invoer or f"regel {i}", "invoer": invoer,
-                "type": str(row.get("type", "")).strip(), "omvang": str(row.get("omvang", "")).strip()}
+        naam = naam or invoer or f"regel {i}"
+        kind = str(row.get("type", "")).strip()
+        size_text = str(row.get("omvang", "")).strip()
+        base: dict[str, Any] = {"regel": i, "naam": naam, "invoer": invoer, "type": kind, "omvang": size_text}
         try:
             punt = None
             if not adres:
@@ -124,18 +127,18 @@ def read_initiatives(path: str | Path, *, settings: ToetsSettings) -> tuple[list
                     raise ToetsError(f"lon/lat {lon_s!r}, {lat_s!r} zijn geen getallen") from None
                 if not (-180 <= punt[0] <= 180 and -90 <= punt[1] <= 90) or not all(map(math.isfinite, punt)):
                     raise ToetsError(f"lon/lat {lon_s}, {lat_s} buiten het bereik van WGS84")
-            zt = settings.zorgtype(base["type"])
+            zt = settings.zorgtype(kind)
             try:
-                size = _number(base["omvang"])
+                size = _number(size_text)
             except ValueError:
-                raise ToetsError(f"omvang {base['omvang']!r} is geen getal") from None
+                raise ToetsError(f"omvang {size_text!r} is geen getal") from None
             if size != int(size):
-                raise ToetsError(f"omvang {base['omvang']} is geen heel getal")
+                raise ToetsError(f"omvang {size_text} is geen heel getal")
             omvang = zt.check_omvang(int(size))
         except ToetsError as exc:
             bad.append({**base, "reden": str(exc)})
             continue
-        good.append(Initiatief(regel=i, naam=base["naam"], adres=adres or None, punt=punt, type=zt.key,
+        good.append(Initiatief(regel=i, naam=naam, adres=adres or None, punt=punt, type=zt.key,
                                omvang=omvang))
     return good, bad
 
@@ -189,15 +192,14 @@ def run_lijst(
 
 def lijst_html(lijst: Lijst, *, titel: str) -> str:
     """The overview page: per initiative the four parts and the verdict, sortable by every column."""
-    from jinja2 import Environment, PackageLoader, select_autoescape
-
+    from ..pages import render
     from .html import TOETS_CSS
 
-    env = Environment(loader=PackageLoader("woonzorg_geo", "templates"), autoescape=select_autoescape())
     table = lijst.table()
     counts = table["oordeel"].value_counts()
-    return env.get_template("toetsen.html").render(
-        titel=titel, bron=lijst.bron, css=TOETS_CSS, rows=table.to_dict("records"),
+    rows = table.astype(object).where(table.notna(), None).to_dict("records")
+    return render(
+        "toetsen.html", title=titel, bron=lijst.bron, css=TOETS_CSS, rows=rows,
         telling=[(v, int(counts.get(v, 0)), VERDICT_TEXT.get(v, "")) for v in
                  ("groen", "oranje", "rood", "onbekend", "niet getoetst")],
         n_niet=len(lijst.niet_getoetst),
@@ -245,11 +247,11 @@ def write_lijst(lijst: Lijst, out_dir: str | Path, analysis: Any, *, offline: bo
     Everything goes into ``out_dir`` (``output/toetsen`` by default) at once: written in a staging
     folder and moved in place only when complete, so a failure leaves the previous lijst as it was.
     """
+    import json
+
     from ..io import staged_dir
     from ..maps.layers import render
     from .html import toets_html
-
-    import json
 
     out_dir = Path(out_dir)
     titel = f"Toetsen van {len(lijst.getoetst) + len(lijst.niet_getoetst)} zorginitiatieven ({Path(lijst.bron).name})"

@@ -18,10 +18,10 @@ from scipy.sparse.csgraph import dijkstra
 
 from .. import RD_NEW
 from ..accessibility import PointAccess, access_at, via_nearer_end
-from ..vocabulary import Vocabulary
 from ..aggregate import assign_areas
 from ..errors import SettingsError
-from ..report import slug
+from ..pages import slug
+from ..vocabulary import Vocabulary
 from .locate import _initiatives, locate_site, offline_geocoder, read_register
 from .model import (
     Criterium,
@@ -33,7 +33,7 @@ from .model import (
     wmo_per_1000_na,
     worst,
 )
-from .numbers import _nl, _num, _present, _text
+from .numbers import _nl, _num, _text
 from .places import Places, gemeente_places
 from .settings import (
     PARTS,
@@ -42,7 +42,6 @@ from .settings import (
     VERDICT_TEXT,
     Drempel,
     Geocode,
-    ToetsError,
     ToetsSettings,
     ZorgType,
     load_toets_settings,
@@ -118,7 +117,7 @@ def _category_label(cat: str, vz: gpd.GeoDataFrame, composites: Mapping[str, tup
     from ..config import load_category_rules
 
     rules: dict[str, Any] | None = None
-    labels = []
+    labels: list[str] = []
     for part in composites.get(cat, (cat,)):
         lab = vz.loc[vz["categorie"] == part, "label"] if "label" in vz and len(vz) else pd.Series(dtype=object)
         text = _text(lab.iloc[0]) if len(lab) else ""
@@ -222,8 +221,9 @@ def _inhabitants(analysis: Any, buurt: pd.Series | None, wijk: pd.Series | None,
     code = analysis.inputs.gemeente.index[0] if len(analysis.inputs.gemeente) else None
     if isinstance(kern, pd.DataFrame) and code in kern.index:
         for col in ("AantalInwoners_5", "aantalInwoners"):
-            if col in kern and _num(kern.at[code, col]):
-                out["gemeente"] = float(kern.at[code, col])
+            value = _num(kern.at[code, col]) if col in kern else None
+            if value:
+                out["gemeente"] = value
                 break
     if out["gemeente"] is None and "inwoners_cbs" in analysis.wijken:
         total = analysis.wijken["inwoners_cbs"].sum(min_count=1)
@@ -388,16 +388,16 @@ def _part_gemeente(
         crits.append(dataclasses.replace(crit, bron=f"{rapport}; woonzorg_geo overlays; drempel: {crit.bron}"))
     for code, col, label in (("focus", "focus", "focus"), ("veerkracht", "veerkracht", "veerkracht")):
         kk = s.klassen[code]
-        v = _text(buurt.get(col)) if buurt is not None and col in buurt else ""
+        klasse = _text(buurt.get(col)) if buurt is not None and col in buurt else ""
         crits.append(Criterium(
-            f"{code}_buurt", f"{label} van de buurt {bnaam}", v or None, v or "onbekend", kk.tekst(),
+            f"{code}_buurt", f"{label} van de buurt {bnaam}", klasse or None, klasse or "onbekend", kk.tekst(),
             f"{rapport} (Aedes {label}kaart 2022), regels van woonzorg_geo; oordeel: {kk.bron} — {kk.reden}",
-            kk.oordeel(v or None),
-            _text(buurt.get(f"{col}_redenen")) if v and buurt is not None else
+            kk.oordeel(klasse or None),
+            _text(buurt.get(f"{col}_redenen")) if klasse and buurt is not None else
             ("geen waarde voor deze buurt" if buurt is not None and col in buurt else no_data),
         ))
-    notes = ["De buurt heeft geen eigen draaglast- en draagkrachtcijfers: het rapport geeft ze per wijk; "
-             "focus en veerkracht zijn wel per buurt."]
+    notes = [("De buurt heeft geen eigen draaglast- en draagkrachtcijfers: het rapport geeft ze per wijk; "
+              "focus en veerkracht zijn wel per buurt.")]
     n_addr = _num(buurt.get("n_adressen")) if buurt is not None else None
     inhab = inw["buurt"]
     share = 100.0 * omvang / inhab if inhab else None
