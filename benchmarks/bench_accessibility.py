@@ -191,8 +191,14 @@ def cprofile_top(fn: Callable[[], Any], n: int = 10) -> list[dict[str, Any]]:
     stats = pstats.Stats(prof, stream=io.StringIO())
     rows = []
     for (file, line, func), (cc, nc, tt, ct, _) in stats.stats.items():  # type: ignore[attr-defined]
-        rows.append({"function": f"{Path(file).name}:{line}({func})", "calls": nc,
-                     "tottime_s": round(tt, 4), "cumtime_s": round(ct, 4)})
+        rows.append(
+            {
+                "function": f"{Path(file).name}:{line}({func})",
+                "calls": nc,
+                "tottime_s": round(tt, 4),
+                "cumtime_s": round(ct, 4),
+            }
+        )
     rows.sort(key=lambda r: r["tottime_s"], reverse=True)
     return rows[:n]
 
@@ -228,9 +234,12 @@ def bench_real(repeats: int, nx_repeats: int) -> dict[str, Any]:
     used = np.zeros(net.n_nodes, dtype=bool)
     used[net.u[pg.edge_mask]] = used[net.v[pg.edge_mask]] = True
     out["graph"] = {
-        "nodes": int(net.n_nodes), "edges": int(net.n_edges),
-        "profile_nodes": int(used.sum()), "profile_edges": int(pg.edge_mask.sum()),
-        "origins": len(origins), "destinations": len(dest),
+        "nodes": int(net.n_nodes),
+        "edges": int(net.n_edges),
+        "profile_nodes": int(used.sum()),
+        "profile_edges": int(pg.edge_mask.sum()),
+        "origins": len(origins),
+        "destinations": len(dest),
         "categories": list(groups),
         "destinations_per_category": {g: int(np.isin(dest_cat, p).sum()) for g, p in groups.items()},
     }
@@ -256,8 +265,13 @@ def bench_real(repeats: int, nx_repeats: int) -> dict[str, Any]:
     gidx = {g: np.flatnonzero(np.isin(dest_cat, p)) for g, p in groups.items()}
 
     def nearest_passes():
-        return {g: dijkstra(routing.matrix, directed=False, indices=routing.dest_node[i], min_only=True,
-                            return_predecessors=True) for g, i in gidx.items() if len(i)}
+        return {
+            g: dijkstra(
+                routing.matrix, directed=False, indices=routing.dest_node[i], min_only=True, return_predecessors=True
+            )
+            for g, i in gidx.items()
+            if len(i)
+        }
 
     parts["dijkstra_nearest_all_categories"], _ = timed(nearest_passes, repeats)
     counts_fn = getattr(acc_mod, "_counts_within", None)
@@ -268,8 +282,12 @@ def bench_real(repeats: int, nx_repeats: int) -> dict[str, Any]:
             # as compute_accessibility: straight-line candidates once, one pass per base category
             lists = cKDTree(origin_xy).query_ball_point(dest_xy, r=max(RADII))
             cand = [np.asarray(c, dtype=np.int64) for c in lists]
-            return {g: counts_fn(routing, i, left, right, d_left, d_right, osnap.dist, RADII, max(RADII), cand)
-                    for g, i in gidx.items() if g in cats}
+            return {
+                g: counts_fn(routing, i, left, right, d_left, d_right, osnap.dist, RADII, max(RADII), cand)
+                for g, i in gidx.items()
+                if g in cats
+            }
+
         try:
             parts["counts_within_all_categories"], _ = timed(count_passes, repeats)
         except TypeError as exc:  # private helper changed signature
@@ -280,15 +298,15 @@ def bench_real(repeats: int, nx_repeats: int) -> dict[str, Any]:
 
     # ---- b. pandana
     try:
-        out["pandana"] = bench_pandana(net, pg, used, origin_xy, dest_xy, dest_cat, groups, acc,
-                                       repeats=max(1, min(repeats, 3)))
+        out["pandana"] = bench_pandana(
+            net, pg, used, origin_xy, dest_xy, dest_cat, groups, acc, repeats=max(1, min(repeats, 3))
+        )
     except Exception as exc:  # noqa: BLE001
         out["pandana"] = {"error": f"{type(exc).__name__}: {exc}"}
 
     # ---- c. networkx
     try:
-        out["networkx"] = bench_networkx(net, pg, used, origin_xy, dest_xy, dest_cat, groups, acc0,
-                                         repeats=nx_repeats)
+        out["networkx"] = bench_networkx(net, pg, used, origin_xy, dest_xy, dest_cat, groups, acc0, repeats=nx_repeats)
     except Exception as exc:  # noqa: BLE001
         out["networkx"] = {"error": f"{type(exc).__name__}: {exc}"}
 
@@ -303,18 +321,21 @@ def bench_real(repeats: int, nx_repeats: int) -> dict[str, Any]:
     if "total_with_counts_s" in pd_:
         ratios["pandana_total_with_counts_over_woonzorg_with_counts"] = round(pd_["total_with_counts_s"] / wc, 2)
         ratios["pandana_total_nearest_over_woonzorg_nearest_only"] = round(pd_["total_nearest_s"] / wn, 2)
-        ratios["pandana_queries_only_nearest_over_woonzorg_nearest_only"] = round(
-            pd_["queries_nearest_s"] / wn, 2)
+        ratios["pandana_queries_only_nearest_over_woonzorg_nearest_only"] = round(pd_["queries_nearest_s"] / wn, 2)
     nx_ = out["networkx"]
     if "dijkstra_all_categories" in nx_:
         ratios["networkx_nearest_over_woonzorg_nearest_only"] = round(
-            nx_["dijkstra_all_categories"]["median_s"] / wn, 2)
+            nx_["dijkstra_all_categories"]["median_s"] / wn, 2
+        )
         if "counts_all_categories" in nx_:
             ratios["networkx_nearest_plus_counts_over_woonzorg_with_counts"] = round(
-                (nx_["dijkstra_all_categories"]["median_s"] + nx_["counts_all_categories"]["median_s"]) / wc, 2)
-    ratios["explanation"] = ("other / woonzorg_geo: > 1 means woonzorg_geo is that many times faster. "
-                             "pandana totals include contraction hierarchies and precompute; networkx figures "
-                             "exclude its graph build and the nearest-node lookup.")
+                (nx_["dijkstra_all_categories"]["median_s"] + nx_["counts_all_categories"]["median_s"]) / wc, 2
+            )
+    ratios["explanation"] = (
+        "other / woonzorg_geo: > 1 means woonzorg_geo is that many times faster. "
+        "pandana totals include contraction hierarchies and precompute; networkx figures "
+        "exclude its graph build and the nearest-node lookup."
+    )
     out["ratios"] = ratios
     return out
 
@@ -334,8 +355,7 @@ def bench_pandana(net, pg, used, origin_xy, dest_xy, dest_cat, groups, acc, *, r
         t: dict[str, float] = {}
         with quiet_fd_stdout():
             t0 = time.perf_counter()
-            pnet = pandana.Network(nodes["x"], nodes["y"], edges["from"], edges["to"], edges[["length"]],
-                                   twoway=True)
+            pnet = pandana.Network(nodes["x"], nodes["y"], edges["from"], edges["to"], edges[["length"]], twoway=True)
             t["contraction_hierarchies_s"] = time.perf_counter() - t0
             t0 = time.perf_counter()
             onode = pnet.get_node_ids(ox, oy).to_numpy()
@@ -373,8 +393,7 @@ def bench_pandana(net, pg, used, origin_xy, dest_xy, dest_cat, groups, acc, *, r
         t, near, counts = job()
         runs.append(t)
     med = {k: round(statistics.median(r[k] for r in runs), 4) for k in runs[0]}
-    out: dict[str, Any] = {"times_median": med, "repeats": repeats, "warmup": 1,
-                           "max_distance_m": PANDANA_MAX_M}
+    out: dict[str, Any] = {"times_median": med, "repeats": repeats, "warmup": 1, "max_distance_m": PANDANA_MAX_M}
     out["preprocessing_s"] = round(med["contraction_hierarchies_s"] + med["precompute_800_s"], 4)
     out["queries_nearest_s"] = round(med["address_node_ids_s"] + med["set_pois_s"] + med["nearest_pois_s"], 4)
     out["total_nearest_s"] = round(med["contraction_hierarchies_s"] + out["queries_nearest_s"], 4)
@@ -395,8 +414,13 @@ def bench_pandana(net, pg, used, origin_xy, dest_xy, dest_cat, groups, acc, *, r
         cnt_diff.append(np.abs(acc.categories[g].counts[r] - np.nan_to_num(c)))
     cd = np.concatenate(cnt_diff)
     out["vs_woonzorg"] = {
-        "address_distance_abs_diff_m": {"n": len(d), "median": pct(d, 50), "p95": pct(d, 95),
-                                        "p99": pct(d, 99), "max": pct(d, 100)},
+        "address_distance_abs_diff_m": {
+            "n": len(d),
+            "median": pct(d, 50),
+            "p95": pct(d, 95),
+            "p99": pct(d, 99),
+            "max": pct(d, 100),
+        },
         "per_category": per_cat,
         "count_diff": {"share_equal": round(float((cd == 0).mean()), 4), "p99_abs": pct(cd, 99)},
     }
@@ -486,7 +510,7 @@ def check_node_distances(acc, groups) -> dict[str, Any]:
         mismatch_finite += mismatch
     return {
         "method": "networkx.multi_source_dijkstra_path_length on nx.from_scipy_sparse_array(acc.routing.matrix), "
-                  "sources = routing.dest_node of the category's destinations; compared with node_dist",
+        "sources = routing.dest_node of the category's destinations; compared with node_dist",
         "routing_nodes": int(routing.n_nodes),
         "max_abs_diff_m": overall,
         "finite_mismatch_nodes": mismatch_finite,
@@ -533,8 +557,7 @@ def bench_analyse(timeout_s: float = 900.0) -> dict[str, Any]:
         if summ.exists():
             out["timings_from_summary_s"] = json.loads(summ.read_text(encoding="utf-8")).get("tijden_s")
     out["goal"] = {"wall_s_lt": 60, "peak_rss_mb_lt": 2048}
-    out["goal_met"] = bool(out.get("returncode") == 0 and out["wall_s"] < 60
-                           and (out.get("peak_rss_mb") or 0) < 2048)
+    out["goal_met"] = bool(out.get("returncode") == 0 and out["wall_s"] < 60 and (out.get("peak_rss_mb") or 0) < 2048)
     return out
 
 
@@ -553,14 +576,27 @@ def grid_network(n_target: int, spacing: float, rng: np.random.Generator, drop: 
     u, v = u[keep], v[keep]
     m = len(u)
     return WalkNetwork(
-        xy=xy, u=u.astype(np.int64), v=v.astype(np.int64), length=np.full(m, spacing),
-        steps=np.zeros(m, dtype=bool), line_class=np.full(m, "minor", dtype=object),
-        line_name=np.full(m, None, dtype=object), crs=RD_NEW,
+        xy=xy,
+        u=u.astype(np.int64),
+        v=v.astype(np.int64),
+        length=np.full(m, spacing),
+        steps=np.zeros(m, dtype=bool),
+        line_class=np.full(m, "minor", dtype=object),
+        line_name=np.full(m, None, dtype=object),
+        crs=RD_NEW,
     )
 
 
-def bench_scaling(n_target: int, *, repeats: int, n_origins: int = 100_000, n_cat: int = 10,
-                  dest_share: float = 0.001, counts_budget_s: float = 60.0, seed: int = 0) -> dict[str, Any]:
+def bench_scaling(
+    n_target: int,
+    *,
+    repeats: int,
+    n_origins: int = 100_000,
+    n_cat: int = 10,
+    dest_share: float = 0.001,
+    counts_budget_s: float = 60.0,
+    seed: int = 0,
+) -> dict[str, Any]:
     rng = np.random.default_rng(seed)
     out: dict[str, Any] = {"target_nodes": n_target}
     rss0 = rss_mb()
@@ -609,8 +645,13 @@ def bench_scaling(n_target: int, *, repeats: int, n_origins: int = 100_000, n_ca
     cat_arr = dest["categorie"].to_numpy()
     t0 = time.perf_counter()
     for c in cats:
-        dijkstra(routing.matrix, directed=False, indices=routing.dest_node[cat_arr == c], min_only=True,
-                 return_predecessors=True)
+        dijkstra(
+            routing.matrix,
+            directed=False,
+            indices=routing.dest_node[cat_arr == c],
+            min_only=True,
+            return_predecessors=True,
+        )
     parts["dijkstra_nearest_all_categories_s"] = round(time.perf_counter() - t0, 3)
     out["nearest_only_parts"] = parts
     del routing, osnap
@@ -633,8 +674,8 @@ def bench_scaling(n_target: int, *, repeats: int, n_origins: int = 100_000, n_ca
             "skipped": True,
             "estimated_s": round(estimate, 1),
             "reason": f"counts for 1 of {n_cat} categories added {one - one_near:.1f} s; all {n_cat} estimated "
-                      f"{estimate:.0f} s (nearest-only + {n_cat} x count part) > {counts_budget_s:.0f} s "
-                      "budget, so only nearest-only is reported",
+            f"{estimate:.0f} s (nearest-only + {n_cat} x count part) > {counts_budget_s:.0f} s "
+            "budget, so only nearest-only is reported",
         }
         out["with_counts_one_category_peak_traced_mb"] = peak_traced(run(RADII, cats[:1]))
     return out
@@ -688,14 +729,17 @@ def goals(r: dict[str, Any]) -> dict[str, Any]:
         rat = real["ratios"]
         if "pandana_total_with_counts_over_woonzorg_with_counts" in rat:
             g["faster_than_pandana_incl_preprocessing_with_counts"] = (
-                rat["pandana_total_with_counts_over_woonzorg_with_counts"] > 1.0)
+                rat["pandana_total_with_counts_over_woonzorg_with_counts"] > 1.0
+            )
             g["faster_than_pandana_incl_preprocessing_nearest_only"] = (
-                rat["pandana_total_nearest_over_woonzorg_nearest_only"] > 1.0)
+                rat["pandana_total_nearest_over_woonzorg_nearest_only"] > 1.0
+            )
         if "networkx_nearest_over_woonzorg_nearest_only" in rat:
             g["ge_20x_faster_than_networkx_nearest_only"] = rat["networkx_nearest_over_woonzorg_nearest_only"] >= 20
         if "networkx_nearest_plus_counts_over_woonzorg_with_counts" in rat:
             g["ge_20x_faster_than_networkx_with_counts"] = (
-                rat["networkx_nearest_plus_counts_over_woonzorg_with_counts"] >= 20)
+                rat["networkx_nearest_plus_counts_over_woonzorg_with_counts"] >= 20
+            )
         g["node_distances_match_networkx_lt_0_5m"] = real["correctness"]["pass"]
     if "analyse" in r:
         g["analyse_lt_60s_lt_2GB"] = r["analyse"]["goal_met"]
@@ -704,30 +748,30 @@ def goals(r: dict[str, Any]) -> dict[str, Any]:
 
 NOTES = {
     "woonzorg_geo": "compute_accessibility for all address points inside the gemeente and all categories "
-                    "(composite 'ov' included), median of --repeats runs after one warm-up. with_counts uses "
-                    "radii (400, 800); nearest_only radii=(). 'parts' times the steps on their own: origin "
-                    "snapping, routing graph (destination snapping + insertion), placing origins, the "
-                    "multi-source Dijkstra passes and the radius counts (_counts_within). peak_traced_mb is "
-                    "tracemalloc's peak during one call (numpy buffers included).",
+    "(composite 'ov' included), median of --repeats runs after one warm-up. with_counts uses "
+    "radii (400, 800); nearest_only radii=(). 'parts' times the steps on their own: origin "
+    "snapping, routing graph (destination snapping + insertion), placing origins, the "
+    "multi-source Dijkstra passes and the radius counts (_counts_within). peak_traced_mb is "
+    "tracemalloc's peak during one call (numpy buffers included).",
     "pandana": "pandana.Network on the same nodes/edges (profile edge mask, largest component). Contraction "
-               "hierarchies (Network constructor) and precompute(800) are counted as preprocessing. Addresses "
-               "and POIs are mapped to their NEAREST NODE (get_node_ids / set_pois); woonzorg_geo projects "
-               "addresses onto the nearest EDGE and adds the straight snap distance, and inserts destinations "
-               "as nodes on their projection. The address-distance differences are therefore the snapping "
-               "model, not routing error: up to about half an edge length at each end plus the snap legs. "
-               "Distances beyond max_distance_m are excluded from the comparison.",
+    "hierarchies (Network constructor) and precompute(800) are counted as preprocessing. Addresses "
+    "and POIs are mapped to their NEAREST NODE (get_node_ids / set_pois); woonzorg_geo projects "
+    "addresses onto the nearest EDGE and adds the straight snap distance, and inserts destinations "
+    "as nodes on their projection. The address-distance differences are therefore the snapping "
+    "model, not routing error: up to about half an edge length at each end plus the snap legs. "
+    "Distances beyond max_distance_m are excluded from the comparison.",
     "networkx": "nx.Graph from the same edges; destinations and addresses mapped to their nearest node "
-                "(cKDTree). dijkstra_all_categories is multi_source_dijkstra_path_length per category without "
-                "cutoff; counts are single-source Dijkstra with cutoff 800 per destination. Ratios use the "
-                "Dijkstra time only (graph build and node lookup excluded), which favours networkx.",
+    "(cKDTree). dijkstra_all_categories is multi_source_dijkstra_path_length per category without "
+    "cutoff; counts are single-source Dijkstra with cutoff 800 per destination. Ratios use the "
+    "Dijkstra time only (graph build and node lookup excluded), which favours networkx.",
     "correctness": "The routing graph with inserted destinations exists only inside woonzorg_geo, so the check "
-                   "runs networkx on that same matrix (acc.routing.matrix) from the category's destination "
-                   "nodes and compares every node with a finite distance.",
+    "runs networkx on that same matrix (acc.routing.matrix) from the category's destination "
+    "nodes and compares every node with a finite distance.",
     "scaling": "Square lattice, 50 m spacing, 1% of edges removed at random (seed 0), built directly as a "
-               "WalkNetwork. Destinations and origins uniform random over the extent. Build = construction + "
-               "profile_graph (components) + the sample KD-tree used for snapping. Counts are first timed for "
-               "one category with and without counts; estimate = nearest-only (all categories) + 10 x the count part of one category; if that exceeds 60 s the full counts run is skipped and the estimate given. "
-               "Scaling timings have no warm-up (the KD-tree is built beforehand).",
+    "WalkNetwork. Destinations and origins uniform random over the extent. Build = construction + "
+    "profile_graph (components) + the sample KD-tree used for snapping. Counts are first timed for "
+    "one category with and without counts; estimate = nearest-only (all categories) + 10 x the count part of one category; if that exceeds 60 s the full counts run is skipped and the estimate given. "
+    "Scaling timings have no warm-up (the KD-tree is built beforehand).",
 }
 
 

@@ -104,8 +104,20 @@ def run_regio(name: str, *, workers: int, tables_only: bool, keep: bool = False)
     """One `woonzorg-geo regio` run with a cold tile cache; wall time, peak memory, regio.json."""
     tmp = Path(tempfile.mkdtemp(prefix=f"bench_regio_{name}_"))
     out = tmp / "uit"
-    cmd = [sys.executable, "-m", "woonzorg_geo.cli", "--stil", "regio", "--provincie", "Drenthe", "--out", str(out),
-           "--workers", str(workers), "--offline"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "woonzorg_geo.cli",
+        "--stil",
+        "regio",
+        "--provincie",
+        "Drenthe",
+        "--out",
+        str(out),
+        "--workers",
+        str(workers),
+        "--offline",
+    ]
     if tables_only:
         cmd += ["--geen-kaarten", "--geen-rasters"]
     load0 = os.getloadavg()
@@ -163,8 +175,14 @@ def accessibility_alone(cache: Path, repeats: int = 2) -> dict[str, Any]:
         times = []
         for _ in range(repeats):
             t0 = time.perf_counter()
-            compute_accessibility(pg, origins, inputs.voorzieningen, categories=a.categories, radii_m=a.count_radii_m,
-                                  max_snap_m=a.max_snap_m)
+            compute_accessibility(
+                pg,
+                origins,
+                inputs.voorzieningen,
+                categories=a.categories,
+                radii_m=a.count_radii_m,
+                max_snap_m=a.max_snap_m,
+            )
             times.append(time.perf_counter() - t0)
         rows[entry.naam] = {"adressen": len(origins), "knopen": int(net.n_nodes), "min_s": round(min(times), 3)}
     total = sum(r["min_s"] for r in rows.values())
@@ -233,27 +251,38 @@ def fit_model(run: dict[str, Any]) -> dict[str, Any]:
     fixed = run["wall_s"] - timings["tiles_decoderen"] - timings["gemeenten"]
     return {
         "stappen": steps,
-        "tiles": {"s_per_1000_tiles": round(1000 * tiles["cpu_s"] / max(tiles["gedecodeerd"], 1), 2),
-                  "gedecodeerd": tiles["gedecodeerd"]},
+        "tiles": {
+            "s_per_1000_tiles": round(1000 * tiles["cpu_s"] / max(tiles["gedecodeerd"], 1), 2),
+            "gedecodeerd": tiles["gedecodeerd"],
+        },
         "cpu_s_taken": round(sum(t["cpu_s"] for t in tasks), 1),
         "wand_s_taken": round(sum(t["tijd_s"] for t in tasks), 1),
         "vast_per_run_s": round(fixed, 2),
-        "geheugen_worker_mb": {"per_1000_adressen": round(float(mcoef[0]), 2),
-                               "per_1000_knopen": round(float(mcoef[1]), 2), "basis": round(float(mcoef[2]), 1)},
+        "geheugen_worker_mb": {
+            "per_1000_adressen": round(float(mcoef[0]), 2),
+            "per_1000_knopen": round(float(mcoef[1]), 2),
+            "basis": round(float(mcoef[2]), 1),
+        },
     }
 
 
 def task_seconds(model: dict[str, Any], adressen: float, knopen: float) -> float:
-    return sum(s["s_per_1000_adressen"] * adressen / 1000 + s["s_per_1000_knopen"] * knopen / 1000
-               + s["s_per_gemeente"] for s in model["stappen"].values())
+    return sum(
+        s["s_per_1000_adressen"] * adressen / 1000 + s["s_per_1000_knopen"] * knopen / 1000 + s["s_per_gemeente"]
+        for s in model["stappen"].values()
+    )
 
 
-def predict_run(model: dict[str, Any], tasks: list[tuple[float, float]], n_tiles: int, workers: int,
-                share: float = 1.0) -> float:
+def predict_run(
+    model: dict[str, Any], tasks: list[tuple[float, float]], n_tiles: int, workers: int, share: float = 1.0
+) -> float:
     """Wall time of a run on ``workers`` workers that each get ``share`` of a processor core."""
     decode = model["tiles"]["s_per_1000_tiles"] * n_tiles / 1000
-    return model["vast_per_run_s"] + decode / (workers * share) + lpt_makespan(
-        [task_seconds(model, a, n) / share for a, n in tasks], workers)
+    return (
+        model["vast_per_run_s"]
+        + decode / (workers * share)
+        + lpt_makespan([task_seconds(model, a, n) / share for a, n in tasks], workers)
+    )
 
 
 def netherlands(model: dict[str, Any], run: dict[str, Any], workers_list: list[int]) -> dict[str, Any]:
@@ -288,15 +317,22 @@ def netherlands(model: dict[str, Any], run: dict[str, Any], workers_list: list[i
         "tiles": n_tiles,
         "aanname_adressen_per_woning": round(ratio, 3),
         "aanname_knopen": {"per_adres": round(float(kcoef[0]), 3), "per_ha_land": round(float(kcoef[1]), 3)},
-        "grootste_gemeente": {"code": big[0], "adressen": int(big[1]), "knopen": int(big[2]),
-                              "taak_s": round(task_seconds(model, big[1], big[2]), 1),
-                              "geheugen_worker_mb": round(mem["basis"] + mem["per_1000_adressen"] * big[1] / 1000
-                                                          + mem["per_1000_knopen"] * big[2] / 1000, 0)},
-        "cpu_s_totaal": round(sum(task_seconds(model, a, n) for _, a, n in nl)
-                              + model["tiles"]["s_per_1000_tiles"] * n_tiles / 1000, 0),
+        "grootste_gemeente": {
+            "code": big[0],
+            "adressen": int(big[1]),
+            "knopen": int(big[2]),
+            "taak_s": round(task_seconds(model, big[1], big[2]), 1),
+            "geheugen_worker_mb": round(
+                mem["basis"] + mem["per_1000_adressen"] * big[1] / 1000 + mem["per_1000_knopen"] * big[2] / 1000, 0
+            ),
+        },
+        "cpu_s_totaal": round(
+            sum(task_seconds(model, a, n) for _, a, n in nl) + model["tiles"]["s_per_1000_tiles"] * n_tiles / 1000, 0
+        ),
     }
-    out["wall_s_per_workers"] = {str(w): round(predict_run(model, [(a, n) for _, a, n in nl], n_tiles, w), 0)
-                                 for w in workers_list}
+    out["wall_s_per_workers"] = {
+        str(w): round(predict_run(model, [(a, n) for _, a, n in nl], n_tiles, w), 0) for w in workers_list
+    }
     return out
 
 
@@ -309,8 +345,9 @@ def main() -> int:
     ap.add_argument("--skip-one-worker", action="store_true", help="leave out the 1-worker run (model check)")
     ap.add_argument("--skip-accessibility", action="store_true", help="leave out the accessibility section")
     ap.add_argument("--out", type=Path, default=RESULTS, help="JSON path (default benchmarks/results/regio.json)")
-    ap.add_argument("--model-from", type=Path, metavar="JSON",
-                    help="no runs: refit the model on the runs of an earlier result file")
+    ap.add_argument(
+        "--model-from", type=Path, metavar="JSON", help="no runs: refit the model on the runs of an earlier result file"
+    )
     args = ap.parse_args()
 
     if args.model_from:

@@ -56,9 +56,14 @@ def _series(args: list[str], repeats: int) -> dict[str, Any]:
     _run(args)  # warm-up (file cache)
     runs = [_run(args) for _ in range(repeats)]
     walls = [w for w, _ in runs]
-    return {"commando": "woonzorg-geo " + " ".join(args), "median_s": round(statistics.median(walls), 3),
-            "min_s": round(min(walls), 3), "max_s": round(max(walls), 3),
-            "piek_geheugen_mb": round(max(m for _, m in runs), 1), "herhalingen": repeats}
+    return {
+        "commando": "woonzorg-geo " + " ".join(args),
+        "median_s": round(statistics.median(walls), 3),
+        "min_s": round(min(walls), 3),
+        "max_s": round(max(walls), 3),
+        "piek_geheugen_mb": round(max(m for _, m in runs), 1),
+        "herhalingen": repeats,
+    }
 
 
 def _in_process(out: Path, repeats: int) -> dict[str, Any]:
@@ -73,8 +78,12 @@ def _in_process(out: Path, repeats: int) -> dict[str, Any]:
     from woonzorg_geo.watals import Changes, parse_nieuw, what_if
 
     s = load_settings()
-    res: dict[str, list[float]] = {"opslag_laden_s": [], "toets_s": [], "watals_what_if_s": [],
-                                   "volledige_herberekening_s": []}
+    res: dict[str, list[float]] = {
+        "opslag_laden_s": [],
+        "toets_s": [],
+        "watals_what_if_s": [],
+        "volledige_herberekening_s": [],
+    }
     for _ in range(repeats):
         t0 = time.perf_counter()
         a = load_analysis(out, s, paths=resolve_paths(s), profiles=[s.locaties.profiel], addresses=False)
@@ -86,8 +95,17 @@ def _in_process(out: Path, repeats: int) -> dict[str, Any]:
     ch = Changes(nieuw=(parse_nieuw(CHANGE, categories=list(a.vocab.categories), geocode=None),))
     vz = a.inputs.voorzieningen
     n = ch.nieuw[0]
-    vz2 = pd.concat([vz, gpd.GeoDataFrame({"categorie": [n.categorie]}, geometry=gpd.points_from_xy([n.x], [n.y]),
-                                          crs=vz.crs, index=pd.Index([n.id]))])
+    vz2 = pd.concat(
+        [
+            vz,
+            gpd.GeoDataFrame(
+                {"categorie": [n.categorie]},
+                geometry=gpd.points_from_xy([n.x], [n.y]),
+                crs=vz.crs,
+                index=pd.Index([n.id]),
+            ),
+        ]
+    )
     acc = s.bereikbaarheid
     for _ in range(repeats):
         t0 = time.perf_counter()
@@ -95,11 +113,20 @@ def _in_process(out: Path, repeats: int) -> dict[str, Any]:
         res["watals_what_if_s"].append(time.perf_counter() - t0)
         t0 = time.perf_counter()
         for pg in a.graphs.values():
-            compute_accessibility(pg, a.adressen, vz2, categories=acc.categories, radii_m=acc.count_radii_m,
-                                  max_snap_m=acc.max_snap_m, composites=a.vocab.composites)
+            compute_accessibility(
+                pg,
+                a.adressen,
+                vz2,
+                categories=acc.categories,
+                radii_m=acc.count_radii_m,
+                max_snap_m=acc.max_snap_m,
+                composites=a.vocab.composites,
+            )
         res["volledige_herberekening_s"].append(time.perf_counter() - t0)
-    return {k: {"median_s": round(statistics.median(v), 4), "min_s": round(min(v), 4), "max_s": round(max(v), 4)}
-            for k, v in res.items()}
+    return {
+        k: {"median_s": round(statistics.median(v), 4), "min_s": round(min(v), 4), "max_s": round(max(v), 4)}
+        for k, v in res.items()
+    }
 
 
 def main() -> None:
@@ -108,14 +135,19 @@ def main() -> None:
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "toets.json"))
     args = parser.parse_args()
     doc: dict[str, Any] = {
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                    "load_start": os.getloadavg(), "datum": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "load_start": os.getloadavg(),
+            "datum": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        },
     }
     with tempfile.TemporaryDirectory() as tmp:
         out, empty, t = Path(tmp) / "output", Path(tmp) / "leeg", Path(tmp) / "t"
         t0 = time.perf_counter()
-        subprocess.run([*EXE, "--stil", "analyse", "--out", str(out), "--geen-kaarten"], check=True,
-                       stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [*EXE, "--stil", "analyse", "--out", str(out), "--geen-kaarten"], check=True, stdout=subprocess.DEVNULL
+        )
         doc["analyse_s"] = round(time.perf_counter() - t0, 2)
         toets = ["--stil", "toets", "--out", str(t), "--adres", ADDRESS, "--type", "geclusterd_wonen", "--omvang", "12"]
         watals = ["--stil", "watals", "--out", str(t / "wa"), "--nieuw", CHANGE, "--offline"]

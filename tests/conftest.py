@@ -27,8 +27,14 @@ def find_real_data() -> tuple[Path | None, str]:
         folder: Path | None = Path(env).expanduser()
         where = f"WOONZORG_DATA={env}"
     else:
-        folder = next((p / "shared" / "geodata" / "raw" for p in [REPO, *REPO.parents]
-                       if (p / "shared" / "geodata" / "raw").is_dir()), None)
+        folder = next(
+            (
+                p / "shared" / "geodata" / "raw"
+                for p in [REPO, *REPO.parents]
+                if (p / "shared" / "geodata" / "raw").is_dir()
+            ),
+            None,
+        )
         where = "../shared/geodata/raw"
         if folder is None:
             return None, f"real data: no {where} above {REPO} and WOONZORG_DATA is not set"
@@ -37,8 +43,9 @@ def find_real_data() -> tuple[Path | None, str]:
     from woonzorg_geo.config import load_settings
     from woonzorg_geo.datasets import resolve_paths
 
-    missing = [f"{key} ({path})" for key, path in resolve_paths(load_settings(), raw_dir=folder).items()
-               if not path.exists()]
+    missing = [
+        f"{key} ({path})" for key, path in resolve_paths(load_settings(), raw_dir=folder).items() if not path.exists()
+    ]
     if missing:
         return None, f"real data: {where} lacks {', '.join(missing)}"
     return folder, ""
@@ -54,8 +61,11 @@ def raw_dir() -> Path:
     folder, why = find_real_data()
     if folder is None:
         if in_ci():
-            pytest.fail(f"{why} (CI={os.environ['CI']}: the real-data tests must run here; "
-                        "set WOONZORG_DATA to the raw data folder)", pytrace=False)
+            pytest.fail(
+                f"{why} (CI={os.environ['CI']}: the real-data tests must run here; "
+                "set WOONZORG_DATA to the raw data folder)",
+                pytrace=False,
+            )
         pytest.skip(why)
     return folder
 
@@ -90,8 +100,9 @@ def assen_output(raw_dir, tmp_path_factory):
 
     root = tmp_path_factory.mktemp("analyse")
     out = root / "output"
-    code = main(["--stil", "--data", str(raw_dir), "analyse", "--out", str(out), "--kaarten", str(root / "maps"),
-                 "--offline"])
+    code = main(
+        ["--stil", "--data", str(raw_dir), "analyse", "--out", str(out), "--kaarten", str(root / "maps"), "--offline"]
+    )
     assert code == 0
     return out
 

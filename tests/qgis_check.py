@@ -42,8 +42,13 @@ def main(out_dir: str, png: str) -> int:
         out = Path(out_dir)
         project = QgsProject.instance()
         ok = project.read(str(out / "woonzorg.qgz"))
-        report: dict = {"read": bool(ok), "error": project.error(), "title": project.title(), "layers": [],
-                        "gpkg_defaults": {}}
+        report: dict = {
+            "read": bool(ok),
+            "error": project.error(),
+            "title": project.title(),
+            "layers": [],
+            "gpkg_defaults": {},
+        }
         root = project.layerTreeRoot()
         order = [n.layer() for n in root.findLayers()]
         visible = []
@@ -69,14 +74,22 @@ def main(out_dir: str, png: str) -> int:
                 visible.append(lyr)
         # every table of the GeoPackage opened on its own: QGIS takes the default style from layer_styles
         gpkg = out / "woonzorg.gpkg"
-        names = {lyr.source().split("layername=")[1].split("|")[0]
-                 for lyr in order if lyr is not None and "layername=" in lyr.source()}
+        names = {
+            lyr.source().split("layername=")[1].split("|")[0]
+            for lyr in order
+            if lyr is not None and "layername=" in lyr.source()
+        }
         for name in sorted(names):
             single = QgsVectorLayer(f"{gpkg}|layername={name}", name, "ogr")
             msg, loaded = single.loadDefaultStyle()
             r = single.renderer()
-            report["gpkg_defaults"][name] = {"valid": single.isValid(), "loaded": bool(loaded), "message": msg,
-                                             "renderer": r.type() if r else None, "rules": _rules(r)}
+            report["gpkg_defaults"][name] = {
+                "valid": single.isValid(),
+                "loaded": bool(loaded),
+                "message": msg,
+                "renderer": r.type() if r else None,
+                "rules": _rules(r),
+            }
         settings = QgsMapSettings()
         settings.setLayers(visible)
         settings.setDestinationCrs(project.crs())
@@ -101,9 +114,13 @@ def main(out_dir: str, png: str) -> int:
                 if rgb != 0xFFFFFF:
                     nonwhite += 1
         total = len(range(0, image.width(), step)) * len(range(0, image.height(), step))
-        report["image"] = {"width": image.width(), "height": image.height(), "colours": len(colours),
-                           "nonwhite_share": nonwhite / total,
-                           "extent": [extent.xMinimum(), extent.yMinimum(), extent.xMaximum(), extent.yMaximum()]}
+        report["image"] = {
+            "width": image.width(),
+            "height": image.height(),
+            "colours": len(colours),
+            "nonwhite_share": nonwhite / total,
+            "extent": [extent.xMinimum(), extent.yMinimum(), extent.xMaximum(), extent.yMaximum()],
+        }
         print(json.dumps(report), flush=True)
         return 0
     finally:

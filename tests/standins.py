@@ -159,9 +159,7 @@ class StandInServer:
                 pass  # broken pipes after client time-outs are expected
 
         self._httpd = Server(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
+        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self._thread.start()
         return self
 
@@ -202,9 +200,7 @@ class PdokFeaturesStandIn(StandInServer):
     DEFAULT_LIMIT = 10
     MAX_LIMIT = 1000
 
-    def __init__(
-        self, collections: dict[str, list[dict[str, Any]]], *, honour_crs: bool = True
-    ) -> None:
+    def __init__(self, collections: dict[str, list[dict[str, Any]]], *, honour_crs: bool = True) -> None:
         super().__init__()
         self.collections = collections
         self.honour_crs = honour_crs
@@ -253,9 +249,7 @@ class PdokFeaturesStandIn(StandInServer):
             return self._problem(400, f"unsupported crs {crs}")
 
         filters = {k: v for k, v in params.items() if k in properties}
-        selected = [
-            f for f in features if all(str(f["properties"].get(k)) == v for k, v in filters.items())
-        ]
+        selected = [f for f in features if all(str(f["properties"].get(k)) == v for k, v in filters.items())]
         fingerprint = hashlib.sha1(json.dumps(sorted(filters.items())).encode()).digest()[:4]
         fp_text = base64.urlsafe_b64encode(fingerprint).decode().rstrip("=")
         offset = 0
@@ -263,9 +257,7 @@ class PdokFeaturesStandIn(StandInServer):
             token, _, fp = params["cursor"].partition("|")
             if fp != fp_text:
                 return self._problem(400, "cursor does not belong to this query")
-            offset = int.from_bytes(
-                base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)), "big"
-            )
+            offset = int.from_bytes(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)), "big")
         page = selected[offset : offset + limit]
 
         def href(**change: Any) -> str:
@@ -345,9 +337,7 @@ class LocatieserverStandIn(StandInServer):
     or ``woonplaatsnaam``; matches are sorted by their ``score``.
     """
 
-    ALLOWED = frozenset(
-        {"q", "fq", "rows", "start", "fl", "sort", "df", "bq", "lat", "lon", "wt", "indent"}
-    )
+    ALLOWED = frozenset({"q", "fq", "rows", "start", "fl", "sort", "df", "bq", "lat", "lon", "wt", "indent"})
 
     def __init__(self, docs: list[dict[str, Any]]) -> None:
         super().__init__()
@@ -372,17 +362,13 @@ class LocatieserverStandIn(StandInServer):
             types = {t.strip() for t in m[1].split(" OR ")}
 
         def haystack(doc: dict[str, Any]) -> list[str]:
-            text = " ".join(
-                str(doc.get(k, "")) for k in ("weergavenaam", "postcode", "woonplaatsnaam")
-            )
+            text = " ".join(str(doc.get(k, "")) for k in ("weergavenaam", "postcode", "woonplaatsnaam"))
             return self._words(text)
 
         hits = [
             d
             for d in self.docs
-            if words
-            and all(w in haystack(d) for w in words)
-            and (types is None or d["type"] in types)
+            if words and all(w in haystack(d) for w in words) and (types is None or d["type"] in types)
         ]
         hits.sort(key=lambda d: -d["score"])
         rows = int(params.get("rows", 10))

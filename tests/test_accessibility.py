@@ -15,8 +15,9 @@ S = load_settings()
 
 
 def _net(lines, subclasses=None):
-    gdf = gpd.GeoDataFrame({"class": "minor", "subclass": subclasses or [None] * len(lines), "name": None},
-                           geometry=lines, crs=RD)
+    gdf = gpd.GeoDataFrame(
+        {"class": "minor", "subclass": subclasses or [None] * len(lines), "name": None}, geometry=lines, crs=RD
+    )
     return build_network(gdf, settings=S.netwerk)
 
 
@@ -92,8 +93,11 @@ def test_unreachable_is_missing_with_a_reason():
 
 def test_senior_avoids_steps():
     # a short route over steps and a long detour
-    lines = [LineString([(0, 0), (100, 0)]), LineString([(100, 0), (200, 0)]),
-             LineString([(0, 0), (0, 100), (200, 100), (200, 0)])]
+    lines = [
+        LineString([(0, 0), (100, 0)]),
+        LineString([(100, 0), (200, 0)]),
+        LineString([(0, 0), (0, 100), (200, 100), (200, 0)]),
+    ]
     net = _net(lines, subclasses=[None, "steps", None])
     vz = _vz([(200, 0)], ["supermarkt"])
     origins = _pts([(0, 0)])
@@ -105,8 +109,10 @@ def test_senior_avoids_steps():
 
 def test_composite_ov_and_norm_flags():
     net = _net([LineString([(0, 0), (3000, 0)])])
-    vz = _vz([(500, 0), (2000, 0), (700, 0), (900, 0), (100, 0)],
-             ["ov_halte", "treinstation", "supermarkt", "apotheek", "huisarts"])
+    vz = _vz(
+        [(500, 0), (2000, 0), (700, 0), (900, 0), (100, 0)],
+        ["ov_halte", "treinstation", "supermarkt", "apotheek", "huisarts"],
+    )
     origins = _pts([(0, 0), (1900, 0)])
     cats = ("ov_halte", "treinstation", "supermarkt", "apotheek", "huisarts")
     acc = _acc(net, origins, vz, cats=cats)

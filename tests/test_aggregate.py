@@ -16,19 +16,21 @@ def areas():
     buurten = gpd.GeoDataFrame(
         {"naam": ["West", "Oost"], "wijkcode": ["WK010600", "WK010601"]},
         index=pd.Index(["BU01060000", "BU01060100"], name="code"),
-        geometry=[box(0, 0, 100, 100), box(100, 0, 200, 100)], crs=RD,
+        geometry=[box(0, 0, 100, 100), box(100, 0, 200, 100)],
+        crs=RD,
     )
     wijken = gpd.GeoDataFrame(
-        {"naam": ["Centrum", "Lariks"]}, index=pd.Index(["WK010600", "WK010601"], name="code"),
-        geometry=[box(0, 0, 100, 100), box(100, 0, 200, 100)], crs=RD,
+        {"naam": ["Centrum", "Lariks"]},
+        index=pd.Index(["WK010600", "WK010601"], name="code"),
+        geometry=[box(0, 0, 100, 100), box(100, 0, 200, 100)],
+        crs=RD,
     )
     return buurten, wijken
 
 
 def test_assign_inside_and_nearest(areas):
     buurten, wijken = areas
-    pts = gpd.GeoDataFrame(geometry=[Point(50, 50), Point(150, 50), Point(230, 50)], crs=RD,
-                           index=pd.Index([7, 8, 9]))
+    pts = gpd.GeoDataFrame(geometry=[Point(50, 50), Point(150, 50), Point(230, 50)], crs=RD, index=pd.Index([7, 8, 9]))
     frame, stats = assign_areas(pts, buurten, wijken)
     assert frame["buurtcode"].tolist() == ["BU01060000", "BU01060100", "BU01060100"]
     assert frame["wijkcode"].tolist() == ["WK010600", "WK010601", "WK010601"]
@@ -39,13 +41,15 @@ def test_assign_inside_and_nearest(areas):
 
 def test_shares_means_medians_and_missing(areas):
     buurten, _ = areas
-    adr = pd.DataFrame({
-        "buurtcode": ["BU01060000"] * 4 + ["BU01060100"] * 2,
-        "afstand_ov_m": [100, 300, 900, np.nan, 50, 60],
-        "afstand_supermarkt_m": [700, 900, 100, 100, 50, 60],
-        "afstand_huisarts_m": [100, 200, 300, 400, 1000, 1200],
-        "ov_en_supermarkt_800m": [True, False, False, False, True, True],
-    })
+    adr = pd.DataFrame(
+        {
+            "buurtcode": ["BU01060000"] * 4 + ["BU01060100"] * 2,
+            "afstand_ov_m": [100, 300, 900, np.nan, 50, 60],
+            "afstand_supermarkt_m": [700, 900, 100, 100, 50, 60],
+            "afstand_huisarts_m": [100, 200, 300, 400, 1000, 1200],
+            "ov_en_supermarkt_800m": [True, False, False, False, True, True],
+        }
+    )
     out = aggregate(adr, buurten, key="buurtcode", norm_m=800, inhabitants=pd.Series({"BU01060000": 120}))
     w = out.loc["BU01060000"]
     assert w["n_adressen"] == 4
@@ -70,12 +74,16 @@ def test_area_without_addresses_has_missing_shares(areas):
 
 
 def test_profile_suffixes_and_overall():
-    adr = pd.DataFrame({
-        "buurtcode": ["B", "B"], "afstand_ov_m": [100.0, 900.0], "afstand_ov_m_senior": [100.0, 1200.0],
-        "ov_en_supermarkt_800m": [True, False], "ov_en_supermarkt_800m_senior": [False, False],
-    })
-    areas = gpd.GeoDataFrame({"naam": ["b"]}, index=pd.Index(["B"], name="code"), geometry=[box(0, 0, 1, 1)],
-                             crs=RD)
+    adr = pd.DataFrame(
+        {
+            "buurtcode": ["B", "B"],
+            "afstand_ov_m": [100.0, 900.0],
+            "afstand_ov_m_senior": [100.0, 1200.0],
+            "ov_en_supermarkt_800m": [True, False],
+            "ov_en_supermarkt_800m_senior": [False, False],
+        }
+    )
+    areas = gpd.GeoDataFrame({"naam": ["b"]}, index=pd.Index(["B"], name="code"), geometry=[box(0, 0, 1, 1)], crs=RD)
     out = aggregate(adr, areas, key="buurtcode", norm_m=800, suffixes=("", "_senior"))
     assert out.loc["B", "pct_ov_en_supermarkt_800m"] == 50.0
     assert out.loc["B", "pct_ov_en_supermarkt_800m_senior"] == 0.0
@@ -105,17 +113,23 @@ def test_wijken_are_drawn_from_their_buurten(areas):
     from woonzorg_geo.sources.cbs import wijken_from_buurten
 
     buurten, wijken = areas
-    extra = gpd.GeoDataFrame({"naam": ["Noord"], "wijkcode": ["WK010601"]},
-                             index=pd.Index(["BU01060101"], name="code"), geometry=[box(100, 100, 200, 200)],
-                             crs=RD)
+    extra = gpd.GeoDataFrame(
+        {"naam": ["Noord"], "wijkcode": ["WK010601"]},
+        index=pd.Index(["BU01060101"], name="code"),
+        geometry=[box(100, 100, 200, 200)],
+        crs=RD,
+    )
     b = pd.concat([buurten, extra])
     coarse = wijken.copy()
     coarse["geometry"] = [box(0, 0, 120, 100), box(120, -20, 220, 100)]
-    lonely = gpd.GeoDataFrame({"naam": ["Buiten"]}, index=pd.Index(["WK010699"], name="code"),
-                              geometry=[box(500, 500, 600, 600)], crs=RD)
+    lonely = gpd.GeoDataFrame(
+        {"naam": ["Buiten"]}, index=pd.Index(["WK010699"], name="code"), geometry=[box(500, 500, 600, 600)], crs=RD
+    )
     out = wijken_from_buurten(b, pd.concat([coarse, lonely]))
-    assert out.loc["WK010600", "geometry"].equals(box(0, 0, 100, 100).normalize()) or \
-        out.loc["WK010600", "geometry"].symmetric_difference(box(0, 0, 100, 100)).area < 1e-9
+    assert (
+        out.loc["WK010600", "geometry"].equals(box(0, 0, 100, 100).normalize())
+        or out.loc["WK010600", "geometry"].symmetric_difference(box(0, 0, 100, 100)).area < 1e-9
+    )
     assert out.loc["WK010601", "geometry"].area == pytest.approx(2 * 100 * 100)
     assert out.loc["WK010601", "naam"] == "Lariks"  # names from the wijk file
     assert out.loc["WK010699", "geometry"].area == pytest.approx(100 * 100)  # no buurten: its own polygon
@@ -158,8 +172,9 @@ def test_report_buurt_signals_match_the_2024_buurten(assen_analysis):
     codes = set(sig["buurtcode"])
     assert codes <= set(a.buurten.index)
     names = sig.drop_duplicates("buurtcode").set_index("buurtcode")["buurtnaam"]
-    same = [n.replace("uu", "u").lower() == a.buurten.loc[c, "naam"].replace("uu", "u").lower()
-            for c, n in names.items()]
+    same = [
+        n.replace("uu", "u").lower() == a.buurten.loc[c, "naam"].replace("uu", "u").lower() for c, n in names.items()
+    ]
     assert all(same)
 
 

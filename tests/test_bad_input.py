@@ -134,6 +134,7 @@ def test_damaged_data_stops_the_run(case, raw_dir, settings, tmp_path, capsys):
 
 # --- options and paths: refused before any work, with the option named --------------------------
 
+
 def _file(tmp_path: Path) -> Path:
     f = tmp_path / "een_bestand.txt"
     f.write_text("x")
@@ -168,8 +169,9 @@ def test_bad_output_paths_are_refused_before_any_work(case, raw_dir, tmp_path, c
     assert code == 2, err
     assert needle in err and "Traceback" not in err
     assert len(err.strip().splitlines()) == 1
-    assert sorted(p.name for p in tmp_path.iterdir() if p.name != "een_bestand.txt") == \
-        [n for n in before if n != "een_bestand.txt"]
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name != "een_bestand.txt") == [
+        n for n in before if n != "een_bestand.txt"
+    ]
 
 
 def test_unexpected_error_is_one_line_and_debug_shows_the_traceback(raw_dir, tmp_path, capsys, monkeypatch):
@@ -177,8 +179,7 @@ def test_unexpected_error_is_one_line_and_debug_shows_the_traceback(raw_dir, tmp
         raise ZeroDivisionError("stuk")
 
     monkeypatch.setattr("woonzorg_geo.pipeline.load_inputs", boom)
-    args = ["--stil", "--data", str(raw_dir), "analyse", "--out", str(tmp_path / "o"), "--kaarten",
-            str(tmp_path / "k")]
+    args = ["--stil", "--data", str(raw_dir), "analyse", "--out", str(tmp_path / "o"), "--kaarten", str(tmp_path / "k")]
     assert main(args) == 1
     err = capsys.readouterr().err
     assert "Onverwachte fout" in err and "ZeroDivisionError: stuk" in err and "--debug" in err
@@ -189,8 +190,10 @@ def test_unexpected_error_is_one_line_and_debug_shows_the_traceback(raw_dir, tmp
 
 TOETS_CASES = {
     "toets_out_is_a_file": (lambda t: ["--out", str(_file(t))], "--out"),
-    "toets_adres_te_lang": (lambda t: ["--out", str(t / "o"), "--adres", "Stationsstraat " * 30 + "44, Assen"],
-                            "--adres is"),
+    "toets_adres_te_lang": (
+        lambda t: ["--out", str(t / "o"), "--adres", "Stationsstraat " * 30 + "44, Assen"],
+        "--adres is",
+    ),
 }
 
 

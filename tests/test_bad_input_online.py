@@ -36,7 +36,8 @@ PYTHON_NAMES = sorted(
         name
         for module in (config, datasets, inventory, online, pipeline, pdok, osm_raw, _http)
         for name, obj in vars(module).items()
-        if (inspect.isfunction(obj) or inspect.isclass(obj)) and ("_" in name.strip("_") or name[0].isupper())
+        if (inspect.isfunction(obj) or inspect.isclass(obj))
+        and ("_" in name.strip("_") or name[0].isupper())
         and len(name) > 4
     }
 )
@@ -114,11 +115,23 @@ def services(tmp_path, monkeypatch, local_network):
     gp.parent.mkdir(parents=True)
     gp.write_text("naam,adres,postcode,stad\nHuisarts Test,Dwarsstraat 1,9401 AA,Assen\n", encoding="utf-8")
     monkeypatch.setenv("WOONZORG_DATA", str(raw))
-    docs = [{"id": "a1", "type": "adres", "weergavenaam": "Dwarsstraat 1, 9401AA Assen", "score": 9.0,
-             "postcode": "9401AA", "woonplaatsnaam": "Assen",
-             "centroide_rd": "POINT(233040 557110)", "centroide_ll": "POINT(6.5 53.0)"}]
-    with PdokFeaturesStandIn(_collections()) as cbs, OverpassStandIn(_elements()) as ovp, \
-            LocatieserverStandIn(docs) as ls:
+    docs = [
+        {
+            "id": "a1",
+            "type": "adres",
+            "weergavenaam": "Dwarsstraat 1, 9401AA Assen",
+            "score": 9.0,
+            "postcode": "9401AA",
+            "woonplaatsnaam": "Assen",
+            "centroide_rd": "POINT(233040 557110)",
+            "centroide_ll": "POINT(6.5 53.0)",
+        }
+    ]
+    with (
+        PdokFeaturesStandIn(_collections()) as cbs,
+        OverpassStandIn(_elements()) as ovp,
+        LocatieserverStandIn(docs) as ls,
+    ):
         monkeypatch.setenv(pdok.ENV_CBS_URL, f"{cbs.url}/cbs/wijken-en-buurten-{{year}}/ogc/v1")
         monkeypatch.setenv(osm_raw.ENV_OVERPASS_URL, f"{ovp.url}/api")
         monkeypatch.setenv(pdok.ENV_LOCATIESERVER_URL, f"{ls.url}/search/v3_1")
@@ -127,21 +140,25 @@ def services(tmp_path, monkeypatch, local_network):
 
 # --- online services that fail: one clear line after at most a few seconds ----------------------
 
+
 def _never_answers(name: str) -> Callable:
     def setup(s, monkeypatch):
         s[name].delay_s = 30.0
+
     return setup
 
 
 def _always(name: str, status: int, headers: dict[str, str] | None = None) -> Callable:
     def setup(s, monkeypatch):
         s[name].override = (status, {"Content-Type": "text/html", **(headers or {})}, b"<html>storing</html>")
+
     return setup
 
 
 def _cbs_url(url: Callable[[dict], str]) -> Callable:
     def setup(s, monkeypatch):
         monkeypatch.setenv(pdok.ENV_CBS_URL, url(s))
+
     return setup
 
 
@@ -152,14 +169,25 @@ ONLINE_CASES: dict[str, tuple[Callable, list[str], tuple[str, str, int]]] = {
     #        (service, path, how many requests it must have seen))
     "pdok_geeft_geen_antwoord": (
         _never_answers("cbs"),
-        ["PDOK CBS Wijken en Buurten 2024", "{cbs}/cbs/wijken-en-buurten-2024/ogc/v1/collections/gemeenten/items",
-         "gaf geen antwoord binnen 1 s", "controleer de internetverbinding", "--data", "timeout_s"],
+        [
+            "PDOK CBS Wijken en Buurten 2024",
+            "{cbs}/cbs/wijken-en-buurten-2024/ogc/v1/collections/gemeenten/items",
+            "gaf geen antwoord binnen 1 s",
+            "controleer de internetverbinding",
+            "--data",
+            "timeout_s",
+        ],
         ("cbs", "/items", 1),
     ),
     "overpass_geeft_geen_antwoord": (
         _never_answers("overpass"),
-        ["OpenStreetMap Overpass", "{overpass}/api/interpreter", "gaf geen antwoord binnen 1 s",
-         "controleer de internetverbinding", "--data"],
+        [
+            "OpenStreetMap Overpass",
+            "{overpass}/api/interpreter",
+            "gaf geen antwoord binnen 1 s",
+            "controleer de internetverbinding",
+            "--data",
+        ],
         ("overpass", "/interpreter", 1),
     ),
     "locatieserver_geeft_geen_antwoord": (
@@ -169,14 +197,25 @@ ONLINE_CASES: dict[str, tuple[Callable, list[str], tuple[str, str, int]]] = {
     ),
     "pdok_altijd_500": (
         _always("cbs", 500),
-        ["PDOK CBS Wijken en Buurten 2024", "{cbs}/", "HTTP 500", "na 3 pogingen", "probeer het later opnieuw",
-         "--data"],
+        [
+            "PDOK CBS Wijken en Buurten 2024",
+            "{cbs}/",
+            "HTTP 500",
+            "na 3 pogingen",
+            "probeer het later opnieuw",
+            "--data",
+        ],
         ("cbs", "/items", 3),
     ),
     "overpass_altijd_500": (
         _always("overpass", 500),
-        ["OpenStreetMap Overpass", "{overpass}/api/interpreter", "HTTP 500", "na 3 pogingen",
-         "probeer het later opnieuw"],
+        [
+            "OpenStreetMap Overpass",
+            "{overpass}/api/interpreter",
+            "HTTP 500",
+            "na 3 pogingen",
+            "probeer het later opnieuw",
+        ],
         ("overpass", "/interpreter", 3),
     ),
     "overpass_altijd_504": (  # OSMnx on its own would wait 55 s and ask again, without end
@@ -196,8 +235,13 @@ ONLINE_CASES: dict[str, tuple[Callable, list[str], tuple[str, str, int]]] = {
     ),
     "overpass_429_wil_een_uur_wachten": (
         _always("overpass", 429, {"Retry-After": "3600"}),
-        ["OpenStreetMap Overpass", "HTTP 429", "vraagt 3600 s te wachten", "max_wachttijd_s",
-         "probeer het na die tijd opnieuw"],
+        [
+            "OpenStreetMap Overpass",
+            "HTTP 429",
+            "vraagt 3600 s te wachten",
+            "max_wachttijd_s",
+            "probeer het na die tijd opnieuw",
+        ],
         ("overpass", "/interpreter", 1),
     ),
     "pdok_503_wil_een_uur_wachten": (
@@ -212,23 +256,38 @@ ONLINE_CASES: dict[str, tuple[Callable, list[str], tuple[str, str, int]]] = {
     ),
     "pdok_niet_bereikbaar": (
         _cbs_url(lambda s: f"http://127.0.0.1:{PORT}/ogc/v1"),
-        ["PDOK CBS Wijken en Buurten 2024", f"127.0.0.1:{PORT}", "niet bereikbaar (verbinding geweigerd)",
-         "controleer de internetverbinding"],
+        [
+            "PDOK CBS Wijken en Buurten 2024",
+            f"127.0.0.1:{PORT}",
+            "niet bereikbaar (verbinding geweigerd)",
+            "controleer de internetverbinding",
+        ],
         ("cbs", "/items", 0),
     ),
 }
 
 
 @pytest.mark.parametrize("case", sorted(ONLINE_CASES))
-def test_failing_online_service_stops_the_run(case, services, fast_settings, earlier_output, monkeypatch,
-                                              capsys):
+def test_failing_online_service_stops_the_run(case, services, fast_settings, earlier_output, monkeypatch, capsys):
     setup, needles, (name, path, n_requests) = ONLINE_CASES[case]
     setup(services, monkeypatch)
     out, maps = earlier_output
     before = _snapshot(out, maps)
     t0 = time.perf_counter()
-    code = main(["--stil", "--instellingen", str(fast_settings), "analyse", "--online", "--geen-rasters",
-                 "--out", str(out), "--kaarten", str(maps)])
+    code = main(
+        [
+            "--stil",
+            "--instellingen",
+            str(fast_settings),
+            "analyse",
+            "--online",
+            "--geen-rasters",
+            "--out",
+            str(out),
+            "--kaarten",
+            str(maps),
+        ]
+    )
     elapsed = time.perf_counter() - t0
     err = capsys.readouterr().err
     urls = {k: v.url for k, v in services.items()}
@@ -244,8 +303,19 @@ def test_time_out_comes_from_the_settings(services, tmp_path, monkeypatch, capsy
     s = tmp_path / "twee.toml"
     s.write_text("[online]\ntimeout_s = 2\n", encoding="utf-8")
     t0 = time.perf_counter()
-    code = main(["--stil", "--instellingen", str(s), "analyse", "--online", "--out", str(tmp_path / "o"),
-                 "--kaarten", str(tmp_path / "k")])
+    code = main(
+        [
+            "--stil",
+            "--instellingen",
+            str(s),
+            "analyse",
+            "--online",
+            "--out",
+            str(tmp_path / "o"),
+            "--kaarten",
+            str(tmp_path / "k"),
+        ]
+    )
     elapsed = time.perf_counter() - t0
     _assert_refused(code, capsys.readouterr().err, ["gaf geen antwoord binnen 2 s"])
     assert 2.0 <= elapsed < 10
@@ -253,6 +323,7 @@ def test_time_out_comes_from_the_settings(services, tmp_path, monkeypatch, capsy
 
 
 # --- retries that succeed ----------------------------------------------------------------------
+
 
 def _status(code: int, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
     return code, {"Content-Type": "text/html", **(headers or {})}, b"<html>even niet</html>"
@@ -265,8 +336,20 @@ def test_retries_carry_the_run_through_short_disturbances(services, fast_setting
     services["locatieserver"].script = [_status(502)]
     out = tmp_path / "output"
     t0 = time.perf_counter()
-    code = main(["--stil", "--instellingen", str(fast_settings), "analyse", "--online", "--geen-rasters",
-                 "--out", str(out), "--kaarten", str(tmp_path / "maps")])
+    code = main(
+        [
+            "--stil",
+            "--instellingen",
+            str(fast_settings),
+            "analyse",
+            "--online",
+            "--geen-rasters",
+            "--out",
+            str(out),
+            "--kaarten",
+            str(tmp_path / "maps"),
+        ]
+    )
     elapsed = time.perf_counter() - t0
     assert code == 0, capsys.readouterr().err
     assert (out / "woonzorg.gpkg").exists()
@@ -282,8 +365,12 @@ def test_pdok_retry_waits_grow(local_network):
     with PdokFeaturesStandIn(_collections()) as cbs:
         cbs.script = [_status(503), _status(500)]
         t0 = time.perf_counter()
-        got = pdok.fetch_cbs_areas("gemeente", gemeentecode="GM0106", base_url=f"{cbs.url}/ogc/v1",
-                                   online=OnlineSettings(timeout_s=5, pogingen=3, wachttijd_s=0.4))
+        got = pdok.fetch_cbs_areas(
+            "gemeente",
+            gemeentecode="GM0106",
+            base_url=f"{cbs.url}/ogc/v1",
+            online=OnlineSettings(timeout_s=5, pogingen=3, wachttijd_s=0.4),
+        )
         elapsed = time.perf_counter() - t0
     assert list(got.index) == ["GM0106"]
     assert len(cbs.requests) == 3
@@ -313,16 +400,23 @@ def test_one_attempt_means_no_retry(local_network):
     with OverpassStandIn(_elements()) as ovp:
         ovp.script = [_status(503)]
         with pytest.raises(SourceUnavailableError, match="HTTP 503 .*na 1 poging\\."):
-            osm_raw.read_overpass(_area(), overpass_url=f"{ovp.url}/api",
-                                  online=OnlineSettings(timeout_s=5, pogingen=1))
+            osm_raw.read_overpass(
+                _area(), overpass_url=f"{ovp.url}/api", online=OnlineSettings(timeout_s=5, pogingen=1)
+            )
         assert len(ovp.requests_to("/interpreter")) == 1
 
 
 def test_overpass_settings_are_restored_after_a_failure(local_network):
     import osmnx as ox
 
-    names = ("overpass_url", "use_cache", "overpass_rate_limit", "requests_timeout", "requests_kwargs",
-             "doh_url_template")
+    names = (
+        "overpass_url",
+        "use_cache",
+        "overpass_rate_limit",
+        "requests_timeout",
+        "requests_kwargs",
+        "doh_url_template",
+    )
     before = {n: getattr(ox.settings, n) for n in names}
     with OverpassStandIn(_elements()) as ovp:
         ovp.fail_status = 500
@@ -357,8 +451,7 @@ def test_bad_online_settings_are_refused(case, tmp_path, capsys):
     s = tmp_path / "s.toml"
     s.write_text(f"[online]\n{text}\n", encoding="utf-8")
     out = tmp_path / "o"
-    code = main(["--instellingen", str(s), "analyse", "--online", "--out", str(out), "--kaarten",
-                 str(tmp_path / "k")])
+    code = main(["--instellingen", str(s), "analyse", "--online", "--out", str(out), "--kaarten", str(tmp_path / "k")])
     err = capsys.readouterr().err
     assert code == 2 and needle in err and str(s) in err and "Traceback" not in err
     assert len(err.strip().splitlines()) == 1
@@ -366,6 +459,7 @@ def test_bad_online_settings_are_refused(case, tmp_path, capsys):
 
 
 # --- the raw data folder: named folders are used as they are; online only when there is none ---
+
 
 def _mirror(raw: Path, dst: Path, *, without: str | None = None) -> Path:
     """The raw data folder as symbolic links, one per top-level folder, optionally one left out."""
@@ -385,8 +479,7 @@ FOLDER_CASES: dict[str, tuple[Callable, list[str], list[str]]] = {
     "lege_map": (
         lambda raw, t, s, mp: ["--data", str(_empty_folder(t / "leeg"))],
         ["nodige gegevensbestand(en) ontbreken", "--online", "--data"],
-        ["gemeentegrens", "buurten", "wijken", "kerncijfers", "osm_tiles", "gtfs_stops", "treinstations",
-         "huisartsen"],
+        ["gemeentegrens", "buurten", "wijken", "kerncijfers", "osm_tiles", "gtfs_stops", "treinstations", "huisartsen"],
     ),
     "bushaltes_weg": (
         lambda raw, t, s, mp: ["--data", str(_mirror(raw, t / "raw", without=_top(s, "gtfs_stops")))],
@@ -413,8 +506,9 @@ def _empty_folder(folder: Path) -> Path:
 
 @pytest.mark.realdata
 @pytest.mark.parametrize("case", sorted(FOLDER_CASES))
-def test_named_data_folder_without_files_is_an_error_not_online(case, raw_dir, settings, services, tmp_path,
-                                                              earlier_output, monkeypatch, capsys):
+def test_named_data_folder_without_files_is_an_error_not_online(
+    case, raw_dir, settings, services, tmp_path, earlier_output, monkeypatch, capsys
+):
     make, needles, keys = FOLDER_CASES[case]
     args = make(raw_dir, tmp_path, settings, monkeypatch)
     out, maps = earlier_output
@@ -440,8 +534,19 @@ def test_without_any_data_folder_analyse_goes_online(services, fast_settings, tm
     monkeypatch.chdir(work)
     with pytest.raises(Exception, match="geen map met ruwe gegevens gevonden"):
         config.find_raw_dir(config.load_settings())  # the search really finds nothing here
-    code = main(["--stil", "--instellingen", str(fast_settings), "analyse", "--geen-rasters", "--out",
-                 str(tmp_path / "o"), "--kaarten", str(tmp_path / "k")])
+    code = main(
+        [
+            "--stil",
+            "--instellingen",
+            str(fast_settings),
+            "analyse",
+            "--geen-rasters",
+            "--out",
+            str(tmp_path / "o"),
+            "--kaarten",
+            str(tmp_path / "k"),
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 0, err
     assert "geen map met ruwe gegevens gevonden" in err and "van internet" in err
@@ -450,6 +555,7 @@ def test_without_any_data_folder_analyse_goes_online(services, fast_settings, tm
 
 
 # --- the data command: an inventory of everything, not a stop at the first missing file --------
+
 
 def test_data_on_an_empty_folder_lists_every_dataset(tmp_path, settings, capsys):
     empty = tmp_path / "leeg"

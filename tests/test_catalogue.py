@@ -14,9 +14,20 @@ from woonzorg_geo.catalogue import (
 from woonzorg_geo.config import load_settings
 from woonzorg_geo.errors import SettingsError
 
-DRENTHE = {"GM0106": "Assen", "GM0109": "Coevorden", "GM0114": "Emmen", "GM0118": "Hoogeveen", "GM0119": "Meppel",
-           "GM1680": "Aa en Hunze", "GM1681": "Borger-Odoorn", "GM1690": "De Wolden", "GM1699": "Noordenveld",
-           "GM1701": "Westerveld", "GM1730": "Tynaarlo", "GM1731": "Midden-Drenthe"}
+DRENTHE = {
+    "GM0106": "Assen",
+    "GM0109": "Coevorden",
+    "GM0114": "Emmen",
+    "GM0118": "Hoogeveen",
+    "GM0119": "Meppel",
+    "GM1680": "Aa en Hunze",
+    "GM1681": "Borger-Odoorn",
+    "GM1690": "De Wolden",
+    "GM1699": "Noordenveld",
+    "GM1701": "Westerveld",
+    "GM1730": "Tynaarlo",
+    "GM1731": "Midden-Drenthe",
+}
 
 
 @pytest.fixture(scope="module")
@@ -89,14 +100,26 @@ def test_own_settings_file_for_a_gemeente_outside_the_catalogue(tmp_path):
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ('[gemeenten.GM0001]\nnaam = "X"\ngemeentegrens = "a"\nbuurten = "b"\nwijken = "c"\nkleur = "rood"\n',
-         r"onbekende sleutel\(s\) \['kleur'\]"),
-        ('[gemeenten.GM0001]\nnaam = "X"\ngemeentegrens = "a"\nbuurten = "b"\n', r"ontbrekende sleutel\(s\) \['wijken'\]"),
-        ('[gemeenten.GM0001]\nnaam = "X"\ngemeentegrens = "a"\nbuurten = "b"\nwijken = "c"\ngemeente_vorm = "wijken"\n',
-         "gemeente_vorm: 'wijken'"),
+        (
+            '[gemeenten.GM0001]\nnaam = "X"\ngemeentegrens = "a"\nbuurten = "b"\nwijken = "c"\nkleur = "rood"\n',
+            r"onbekende sleutel\(s\) \['kleur'\]",
+        ),
+        (
+            '[gemeenten.GM0001]\nnaam = "X"\ngemeentegrens = "a"\nbuurten = "b"\n',
+            r"ontbrekende sleutel\(s\) \['wijken'\]",
+        ),
+        (
+            '[gemeenten.GM0001]\nnaam = "X"\ngemeentegrens = "a"\nbuurten = "b"\nwijken = "c"\ngemeente_vorm = "wijken"\n',
+            "gemeente_vorm: 'wijken'",
+        ),
         ('[gemeenten.Emmen]\nnaam = "X"\ngemeentegrens = "a"\nbuurten = "b"\nwijken = "c"\n', "geen gemeentecode"),
-        (('[gemeenten.GM0001]\nnaam = "X"\ngemeentegrens = "a"\nbuurten = "b"\nwijken = "c"\n'
-          '[provincies.p]\nnaam = "P"\ngemeenten = ["GM0002"]\n'), r"onbekende gemeente\(n\) \['GM0002'\]"),
+        (
+            (
+                '[gemeenten.GM0001]\nnaam = "X"\ngemeentegrens = "a"\nbuurten = "b"\nwijken = "c"\n'
+                '[provincies.p]\nnaam = "P"\ngemeenten = ["GM0002"]\n'
+            ),
+            r"onbekende gemeente\(n\) \['GM0002'\]",
+        ),
     ],
 )
 def test_bad_catalogue_is_refused(tmp_path, text, message):

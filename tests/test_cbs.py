@@ -17,7 +17,8 @@ def _buurten(tmp_path, *, codes=("BU01060000", "BU01060001"), inwoners=(100, -99
     geoms = [box(6.55, 52.99, 6.56, 53.0), box(6.56, 52.99, 6.57, 53.0)]
     gdf = gpd.GeoDataFrame(
         {"statcode": list(codes), "statnaam": ["A", "B"], "inwoners": list(inwoners)},
-        geometry=geoms[: len(codes)], crs=crs,
+        geometry=geoms[: len(codes)],
+        crs=crs,
     )
     path = tmp_path / "buurten.gpkg"
     gdf.to_file(path)
@@ -59,9 +60,20 @@ def test_missing_column_names_field_and_alternatives(tmp_path):
 
 def test_no_crs_and_empty_layer(tmp_path):
     p = tmp_path / "zonder.geojson"
-    p.write_text(json.dumps({"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {"statcode": "WK010600", "statnaam": "C"},
-         "geometry": {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 0]]]}}]}))
+    p.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "properties": {"statcode": "WK010600", "statnaam": "C"},
+                        "geometry": {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 0]]]},
+                    }
+                ],
+            }
+        )
+    )
     gdf = gpd.read_file(p)
     gdf = gdf.set_crs(None, allow_override=True)
     q = tmp_path / "zonder.gpkg"
@@ -101,13 +113,17 @@ def test_boundary_from_bare_geometry(tmp_path):
 
 @pytest.mark.realdata
 def test_real_assen_areas(raw_dir):
-    b = cbs.read_areas(raw_dir / "cbs_cartomap_2024_buurten/assen_buurten_2024_gegeneraliseerd_rd.geojson",
-                       level="buurt", gemeentecode="GM0106")
+    b = cbs.read_areas(
+        raw_dir / "cbs_cartomap_2024_buurten/assen_buurten_2024_gegeneraliseerd_rd.geojson",
+        level="buurt",
+        gemeentecode="GM0106",
+    )
     w = cbs.read_areas(raw_dir / "cbs_cartomap_2024/assen_wijken_2024_gegeneraliseerd.geojson", level="wijk")
     assert len(b) == 109 and len(w) == 10
     assert set(b["wijkcode"]) == set(w.index)
     assert w.loc["WK010607", "naam"] == "Marsdijk"
-    k = cbs.read_kerncijfers(raw_dir / "cbs_kerncijfers_2024_wikigen/stripped_filtered_data_2024.json",
-                             codes=["GM0106", *w.index])
+    k = cbs.read_kerncijfers(
+        raw_dir / "cbs_kerncijfers_2024_wikigen/stripped_filtered_data_2024.json", codes=["GM0106", *w.index]
+    )
     assert k.loc["GM0106", "AantalInwoners_5"] == 69701
     assert k.loc[w.index, "AantalInwoners_5"].sum() == pytest.approx(69701, abs=25)  # CBS rounds wijken to 5

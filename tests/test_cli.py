@@ -65,8 +65,22 @@ def test_data_inventory(raw_dir, capsys):
 @pytest.mark.realdata
 def test_kaarten_rebuilds_maps_from_an_output(assen_output, tmp_path, capsys):
     maps_dir = tmp_path / "kaarten"
-    assert main(["--stil", "kaarten", "--uit", str(assen_output), "--kaarten", str(maps_dir), "--offline",
-                 "--profiel", "senior"]) == 0
+    assert (
+        main(
+            [
+                "--stil",
+                "kaarten",
+                "--uit",
+                str(assen_output),
+                "--kaarten",
+                str(maps_dir),
+                "--offline",
+                "--profiel",
+                "senior",
+            ]
+        )
+        == 0
+    )
     names = sorted(p.name for p in maps_dir.glob("*.html"))
     assert "assen_bereikbaarheid.html" in names and "assen_draagkracht.html" in names
     assert len([n for n in names if n.startswith("wijk_")]) == 10

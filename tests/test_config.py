@@ -26,7 +26,7 @@ def test_settings_are_frozen():
 
 def test_user_file_overrides_and_keeps_other_defaults(tmp_path):
     f = tmp_path / "s.toml"
-    f.write_text('[bereikbaarheid]\nnorm_m = 600\n[profielen.senior]\nspeed_m_s = 0.64\n', encoding="utf-8")
+    f.write_text("[bereikbaarheid]\nnorm_m = 600\n[profielen.senior]\nspeed_m_s = 0.64\n", encoding="utf-8")
     s = load_settings(f)
     assert s.bereikbaarheid.norm_m == 600.0
     assert s.profile("senior").speed_m_s == 0.64
@@ -98,8 +98,9 @@ def test_unknown_category_is_refused_against_the_rules():
     s = load_settings()
     rules = parse_rules(load_category_rules())
     validate_settings(s, known_categories=rules)  # the defaults are consistent
-    bad = dataclasses.replace(s, bereikbaarheid=dataclasses.replace(s.bereikbaarheid,
-                                                                     categories=("supermarkt", "bakker")))
+    bad = dataclasses.replace(
+        s, bereikbaarheid=dataclasses.replace(s.bereikbaarheid, categories=("supermarkt", "bakker"))
+    )
     with pytest.raises(SettingsError, match=r"onbekende categorie\(ën\) \['bakker'\]"):
         validate_settings(bad, known_categories=rules)
 

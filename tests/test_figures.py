@@ -33,7 +33,7 @@ def _check_png(path: Path) -> np.ndarray:
     assert abs(w - WIDTH_PX) <= 2, (path.name, w)  # 16 cm at 300 dpi: an A4 text column
     assert 400 < h < 2400, (path.name, h)
     flat = rgb.reshape(-1, 3)
-    colours = len(np.unique(flat[:: 7] @ np.array([65536, 256, 1])))
+    colours = len(np.unique(flat[::7] @ np.array([65536, 256, 1])))
     nonwhite = (flat.min(axis=1) < 245).mean()
     assert colours > 40 and nonwhite > 0.05, (path.name, colours, nonwhite)  # not blank
     return rgb
@@ -106,9 +106,15 @@ def test_figuren_for_assen(assen_output, tmp_path, capsys):
     assert f"{len(files)} figuren (png, 300 dpi)" in printed
     wijken = [n for n in files if n.startswith("wijk_") and n.endswith("_looptijd.png")]
     assert len(wijken) == 10
-    for name in ("gemeente_ov-en-supermarkt_800m.png", "draagkracht_draaglast.png", "balans.png",
-                 "focus_veerkracht.png", "indicator_pct_ov_en_supermarkt_800m.png", "indicator_draaglast.png",
-                 "indicator_pct_moeite_rondkomen.png"):
+    for name in (
+        "gemeente_ov-en-supermarkt_800m.png",
+        "draagkracht_draaglast.png",
+        "balans.png",
+        "focus_veerkracht.png",
+        "indicator_pct_ov_en_supermarkt_800m.png",
+        "indicator_draaglast.png",
+        "indicator_pct_moeite_rondkomen.png",
+    ):
         assert name in files, name
     charts = [n for n in files if n.startswith("indicator_")]
     assert len(charts) >= 15, charts

@@ -21,8 +21,11 @@ RD = "EPSG:28992"
 def osm() -> OSMData:
     lines = gpd.GeoDataFrame(
         {"name": ["Dorpsstraat", "Kerkweg", "Dorpsstraat"], "class": "minor", "subclass": None},
-        geometry=[LineString([(0, 0), (200, 0)]), LineString([(0, 100), (200, 100)]),
-                  LineString([(5000, 0), (5200, 0)])],  # same name, another village
+        geometry=[
+            LineString([(0, 0), (200, 0)]),
+            LineString([(0, 100), (200, 100)]),
+            LineString([(5000, 0), (5200, 0)]),
+        ],  # same name, another village
         crs=RD,
     )
     addresses = gpd.GeoDataFrame(
@@ -36,8 +39,12 @@ def osm() -> OSMData:
 
 @pytest.fixture()
 def pc4() -> gpd.GeoDataFrame:
-    return gpd.GeoDataFrame({"plaats": ["Dorp", "Ander"]}, index=pd.Index(["9401", "9499"], name="pc4"),
-                            geometry=[Point(100, 50), Point(5100, 0)], crs=RD)
+    return gpd.GeoDataFrame(
+        {"plaats": ["Dorp", "Ander"]},
+        index=pd.Index(["9401", "9499"], name="pc4"),
+        geometry=[Point(100, 50), Point(5100, 0)],
+        crs=RD,
+    )
 
 
 def test_parse_and_normalise():
@@ -78,8 +85,14 @@ def test_fallbacks_are_marked(osm, pc4):
 
 def test_table_keeps_every_row_and_index(osm, pc4):
     g = OfflineGeocoder(osm, pc4=pc4)
-    table = pd.DataFrame({"naam": ["a", "b", "c"], "adres": ["Dorpsstraat 1", "Nergens 1", "Kerkweg 1"],
-                          "postcode": ["9401 AA", "1000 AA", "9401 AA"]}, index=[10, 20, 30])
+    table = pd.DataFrame(
+        {
+            "naam": ["a", "b", "c"],
+            "adres": ["Dorpsstraat 1", "Nergens 1", "Kerkweg 1"],
+            "postcode": ["9401 AA", "1000 AA", "9401 AA"],
+        },
+        index=[10, 20, 30],
+    )
     out = geocode_table(table, geocode=g.geocode_one)
     assert list(out.index) == [10, 20, 30]
     assert out.loc[20, "geocode_precisie"] == "niet_gevonden"

@@ -57,8 +57,18 @@ def test_bad_coordinates(tmp_path):
 
 def test_chb_station(tmp_path):
     p = tmp_path / "st.json"
-    p.write_text(json.dumps([{"stopplacecode": "NL:S:x", "publicname": "X", "centroid_wgs84": [6.57, 52.99],
-                              "accessibility": {"stepfreeaccess": "true"}}]))
+    p.write_text(
+        json.dumps(
+            [
+                {
+                    "stopplacecode": "NL:S:x",
+                    "publicname": "X",
+                    "centroid_wgs84": [6.57, 52.99],
+                    "accessibility": {"stepfreeaccess": "true"},
+                }
+            ]
+        )
+    )
     s = read_chb_stations(p)
     assert s.loc["NL:S:x", "traploos"] == "true"
     p.write_text(json.dumps([{"publicname": "X"}]))

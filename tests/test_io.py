@@ -78,8 +78,9 @@ def test_stale_staging_of_a_dead_process_is_removed(tmp_path):
     import sys
 
     out = tmp_path / "output"
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
-                          text=True, check=True)
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True
+    )
     pid = int(dead.stdout)
     (out / f".staging-{pid}-abc").mkdir(parents=True)
     (out / f".staging-{pid}-abc" / "groot.gpkg").write_text("x" * 1000)

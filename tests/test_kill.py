@@ -18,8 +18,11 @@ pytestmark = pytest.mark.realdata
 
 
 def _checksums(folder: Path) -> dict[str, str]:
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file() and not p.relative_to(folder).parts[0].startswith(".")}
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and not p.relative_to(folder).parts[0].startswith(".")
+    }
 
 
 def _matches_manifest(folder: Path, sums: dict[str, str]) -> bool:
@@ -29,12 +32,28 @@ def _matches_manifest(folder: Path, sums: dict[str, str]) -> bool:
 
 
 def _start(raw_dir: Path, out: Path, maps: Path) -> subprocess.Popen:
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(__file__).parents[1] / "src"),
-                                                         os.environ.get("PYTHONPATH", "")])}
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(Path(__file__).parents[1] / "src"), os.environ.get("PYTHONPATH", "")]),
+    }
     return subprocess.Popen(
-        [sys.executable, "-m", "woonzorg_geo.cli", "--stil", "--data", str(raw_dir), "analyse", "--out", str(out),
-         "--kaarten", str(maps), "--offline"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
+        [
+            sys.executable,
+            "-m",
+            "woonzorg_geo.cli",
+            "--stil",
+            "--data",
+            str(raw_dir),
+            "analyse",
+            "--out",
+            str(out),
+            "--kaarten",
+            str(maps),
+            "--offline",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
     )
 
 
@@ -54,9 +73,9 @@ def _staging(folder: Path) -> list[Path]:
 
 
 KILL_POINTS = {
-    "tijdens het laden": lambda out, maps: (lambda: True),  # at once: while the data loads
-    "tijdens het schrijven van de uitvoer": lambda out, maps: (lambda: bool(_staging(out))),
-    "tijdens het schrijven van de kaarten": lambda out, maps: (lambda: bool(_staging(maps))),
+    "tijdens het laden": lambda out, maps: lambda: True,  # at once: while the data loads
+    "tijdens het schrijven van de uitvoer": lambda out, maps: lambda: bool(_staging(out)),
+    "tijdens het schrijven van de kaarten": lambda out, maps: lambda: bool(_staging(maps)),
 }
 
 

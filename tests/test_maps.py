@@ -108,8 +108,9 @@ def _adressen() -> gpd.GeoDataFrame:
     frame = gpd.GeoDataFrame(
         {
             "wijkcode": ["WK000001"] * 36 + ["WK000099"] * 4,
-            "buurtcode": ["BU00000101" if x < X0 + 500 else "BU00000102" if x < X0 + 1000 else "BU00009901"
-                          for x in xy[:, 0]],
+            "buurtcode": [
+                "BU00000101" if x < X0 + 500 else "BU00000102" if x < X0 + 1000 else "BU00009901" for x in xy[:, 0]
+            ],
         },
         geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]),
         crs=RD,
@@ -165,8 +166,16 @@ def _servicegebieden(vz: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         for _, v in vz.iterrows():
             cats = [v["categorie"]] + (["ov"] if v["categorie"] in ("ov_halte", "treinstation") else [])
             for cat in cats:
-                rows.append({"categorie": cat, "vz_id": v["vz_id"], "profiel": prof, "straal_m": 800.0,
-                             "oppervlak_ha": 1.0, "geometry": v.geometry.buffer(r)})
+                rows.append(
+                    {
+                        "categorie": cat,
+                        "vz_id": v["vz_id"],
+                        "profiel": prof,
+                        "straal_m": 800.0,
+                        "oppervlak_ha": 1.0,
+                        "geometry": v.geometry.buffer(r),
+                    }
+                )
     return gpd.GeoDataFrame(rows, geometry="geometry", crs=RD)
 
 
@@ -187,19 +196,34 @@ def make_output(folder: Path) -> Path:
     gpkg = folder / "woonzorg.gpkg"
     vz = _voorzieningen()
     layers = {
-        "adressen": _adressen(), "buurten": _buurten(), "wijken": _wijken(), "voorzieningen": vz,
-        "netwerk": _netwerk(), "servicegebieden": _servicegebieden(vz),
+        "adressen": _adressen(),
+        "buurten": _buurten(),
+        "wijken": _wijken(),
+        "voorzieningen": vz,
+        "netwerk": _netwerk(),
+        "servicegebieden": _servicegebieden(vz),
     }
     for name, frame in layers.items():
         frame.to_file(gpkg, layer=name, driver="GPKG")
     for cat in CATS:
         for prof in ("standaard", "senior"):
-            write_geotiff(folder / f"bereikbaarheid_{cat}_{prof}.tif", _surface(cat), GRID,
-                          description=f"loopafstand tot {cat} (m), profiel {prof}")
-    gem = {"n_adressen": 40.0, "pct_ov_en_supermarkt_800m": 67.5, "pct_drie_a_800m": 54.0,
-           "pct_huisarts_800m": 72.0, "med_afstand_huisarts_m": 520.0}
-    summary = {"gemeente": {"code": "GM9999", "naam": "Proefdorp"},
-               "profielen": {"standaard": {"gemeente": gem}, "senior": {"gemeente": {**gem, "n_adressen": 40}}}}
+            write_geotiff(
+                folder / f"bereikbaarheid_{cat}_{prof}.tif",
+                _surface(cat),
+                GRID,
+                description=f"loopafstand tot {cat} (m), profiel {prof}",
+            )
+    gem = {
+        "n_adressen": 40.0,
+        "pct_ov_en_supermarkt_800m": 67.5,
+        "pct_drie_a_800m": 54.0,
+        "pct_huisarts_800m": 72.0,
+        "med_afstand_huisarts_m": 520.0,
+    }
+    summary = {
+        "gemeente": {"code": "GM9999", "naam": "Proefdorp"},
+        "profielen": {"standaard": {"gemeente": gem}, "senior": {"gemeente": {**gem, "n_adressen": 40}}},
+    }
     (folder / "samenvatting.json").write_text(json.dumps(summary), encoding="utf-8")
     return folder
 
@@ -356,8 +380,9 @@ def test_new_map_bounds_from_rd_are_around_assen():
 
 def test_add_choropleth_classes_legend_popups_and_crs():
     m = _map()
-    assert maps.add_choropleth(m, _buurten(), column="pct_ov_en_supermarkt_800m",
-                               label="Buurten: OV én supermarkt") is m
+    assert (
+        maps.add_choropleth(m, _buurten(), column="pct_ov_en_supermarkt_800m", label="Buurten: OV én supermarkt") is m
+    )
     html = _html(m)
     assert "Buurten: OV én supermarkt" in html
     for label in maps.PCT_CLASSES.labels + ("geen adressen",):
@@ -365,7 +390,14 @@ def test_add_choropleth_classes_legend_popups_and_crs():
     # classes → colours: 10 % red, 55 % yellow-green, 95 % green, NaN grey
     for colour in ("#d73027", "#fee08b", "#1a9850", "#9e9e9e"):
         assert colour in html
-    for text in ("Binnenstad", "BU00000101", "10,0%", "55,0%", "OV-halte én supermarkt ≤ 800 m", "Mediane loopafstand huisarts"):
+    for text in (
+        "Binnenstad",
+        "BU00000101",
+        "10,0%",
+        "55,0%",
+        "OV-halte én supermarkt ≤ 800 m",
+        "Mediane loopafstand huisarts",
+    ):
         assert text in html
     _assert_assen_coords(html)
     text = json.dumps(_geojson(html))
@@ -381,12 +413,25 @@ def test_add_choropleth_accepts_wgs84_input():
 def test_add_voorzieningen_symbols_popups_and_escaping():
     m = maps.add_voorzieningen(_map(), _voorzieningen(), show=["huisarts"])
     html = _html(m)
-    for name in ("Voorzieningen: Huisarts (2)", "Voorzieningen: Supermarkt (1)", "Voorzieningen: Apotheek (1)",
-                 "Voorzieningen: OV-halte (1)", "Voorzieningen: Treinstation (1)"):
+    for name in (
+        "Voorzieningen: Huisarts (2)",
+        "Voorzieningen: Supermarkt (1)",
+        "Voorzieningen: Apotheek (1)",
+        "Voorzieningen: OV-halte (1)",
+        "Voorzieningen: Treinstation (1)",
+    ):
         assert name in html
-    for text in ("Huisartsenpraktijk De Linde", "Albert Heijn Centrum", "(naam onbekend)",
-                 "huisartsenlijst (ZorgKaart Nederland)", "OpenStreetMap + huisartsenlijst", "OVapi GTFS",
-                 "DOVA Centraal Haltebestand", '"Naam"', '"Bron"'):
+    for text in (
+        "Huisartsenpraktijk De Linde",
+        "Albert Heijn Centrum",
+        "(naam onbekend)",
+        "huisartsenlijst (ZorgKaart Nederland)",
+        "OpenStreetMap + huisartsenlijst",
+        "OVapi GTFS",
+        "DOVA Centraal Haltebestand",
+        '"Naam"',
+        '"Bron"',
+    ):
         assert text in html, text
     assert "&lt;Oost&gt; &amp; Co" in html and "<Oost>" not in html
     colours = {maps.category(c).colour for c in ("huisarts", "supermarkt", "apotheek", "ov_halte", "treinstation")}
@@ -401,8 +446,11 @@ def test_add_voorzieningen_symbols_popups_and_escaping():
 
 def test_add_service_areas_one_layer_per_category():
     areas = _servicegebieden(_voorzieningen())
-    html = _html(maps.add_service_areas(_map(), areas[areas["profiel"] == "standaard"],
-                                        categories=["huisarts", "supermarkt", "ov"]))
+    html = _html(
+        maps.add_service_areas(
+            _map(), areas[areas["profiel"] == "standaard"], categories=["huisarts", "supermarkt", "ov"]
+        )
+    )
     for name in ("Loopgebied 800 m: Huisarts", "Loopgebied 800 m: Supermarkt", "Loopgebied 800 m: OV-halte of station"):
         assert name in html
     assert "Loopgebied 800 m: Apotheek" not in html
@@ -439,15 +487,22 @@ def test_surface_image_is_placed_exactly(tmp_path):
 
 
 def test_add_surface_overlay_with_legend(synthetic_out):
-    m = maps.add_surface(_map(), synthetic_out / "bereikbaarheid_huisarts_standaard.tif",
-                         label="Loopafstand (vlak): Huisarts", legend_title="Loopafstand tot huisarts")
+    m = maps.add_surface(
+        _map(),
+        synthetic_out / "bereikbaarheid_huisarts_standaard.tif",
+        label="Loopafstand (vlak): Huisarts",
+        legend_title="Loopafstand tot huisarts",
+    )
     html = _html(m)
     assert "Loopafstand (vlak): Huisarts" in html and "Loopafstand tot huisarts" in html
     assert "L.imageOverlay(" in html and "data:image/png;base64," in html
     for label in maps.DISTANCE_CLASSES.labels:
         assert label in html
-    b = re.search(r"L\.imageOverlay\(\s*\"data:image/png;base64,[^\"]+\",\s*\[\[([\d.]+), ([\d.]+)\], "
-                  r"\[([\d.]+), ([\d.]+)\]\]", html)
+    b = re.search(
+        r"L\.imageOverlay\(\s*\"data:image/png;base64,[^\"]+\",\s*\[\[([\d.]+), ([\d.]+)\], "
+        r"\[([\d.]+), ([\d.]+)\]\]",
+        html,
+    )
     assert b, "image bounds not found"
     south, west, north, east = map(float, b.groups())
     assert 52.9 < south < north < 53.1 and 6.4 < west < east < 6.7
@@ -499,8 +554,9 @@ def test_add_context_draws_main_roads_only():
 
 def test_add_panel_and_legend_escape_text():
     m = _map()
-    maps.add_panel(m, maps.panel_html("Wijk <Centrum>", [("Adressen", "5.080")], note="a & b",
-                                      links=[("terug", "assen.html")]))
+    maps.add_panel(
+        m, maps.panel_html("Wijk <Centrum>", [("Adressen", "5.080")], note="a & b", links=[("terug", "assen.html")])
+    )
     maps.add_legend(m, "Looptijd", maps.TIME_CLASSES, symbol="circle")
     html = _html(m)
     assert "Wijk \\u0026lt;Centrum\\u0026gt;" in html or "Wijk &lt;Centrum&gt;" in html
@@ -540,16 +596,34 @@ def test_write_maps_writes_gemeente_and_wijk_maps(synthetic_out, tmp_path):
     assert [p.name for p in paths] == ["proefdorp_bereikbaarheid.html", "wijk_centrum.html", "wijk_buitengebied.html"]
     assert not [p for p in (tmp_path / "maps").iterdir() if p.name.startswith(".")]  # no temp files left
     gem = _read(paths[0])
-    for text in ("Buurten: % adressen met OV-halte én supermarkt ≤ 800 m", "Wijkgrenzen en namen",
-                 "Voorzieningen: Huisarts", "Loopgebied 800 m: Huisarts", "Loopgebied 800 m: OV-halte of station",
-                 "Loopafstand (vlak): Huisarts", "Loopafstand (vlak): Supermarkt", "Loopafstand (vlak): Apotheek",
-                 "Loopafstand (vlak): OV-halte of station", "Gemeente Proefdorp", "67,5%", "wijk_centrum.html",
-                 maps.ATTRIBUTION):
+    for text in (
+        "Buurten: % adressen met OV-halte én supermarkt ≤ 800 m",
+        "Wijkgrenzen en namen",
+        "Voorzieningen: Huisarts",
+        "Loopgebied 800 m: Huisarts",
+        "Loopgebied 800 m: OV-halte of station",
+        "Loopafstand (vlak): Huisarts",
+        "Loopafstand (vlak): Supermarkt",
+        "Loopafstand (vlak): Apotheek",
+        "Loopafstand (vlak): OV-halte of station",
+        "Gemeente Proefdorp",
+        "67,5%",
+        "wijk_centrum.html",
+        maps.ATTRIBUTION,
+    ):
         assert text in gem, text
     wijk = _read(paths[1])
-    for text in ("Woningen: looptijd naar huisarts", "Woningen: looptijd naar supermarkt",
-                 "Woningen: looptijd naar OV-halte of station", "Wijk Centrum", "Looptijd te voet vanaf de woning",
-                 "Voorzieningen: Huisarts", "proefdorp_bereikbaarheid.html", "75,0%", "Buurtgrenzen"):
+    for text in (
+        "Woningen: looptijd naar huisarts",
+        "Woningen: looptijd naar supermarkt",
+        "Woningen: looptijd naar OV-halte of station",
+        "Wijk Centrum",
+        "Looptijd te voet vanaf de woning",
+        "Voorzieningen: Huisarts",
+        "proefdorp_bereikbaarheid.html",
+        "75,0%",
+        "Buurtgrenzen",
+    ):
         assert text in wijk, text
     for p in paths:
         text = _read(p)
@@ -579,8 +653,12 @@ def test_write_maps_names_missing_file_and_field(tmp_path, synthetic_out):
     broken = tmp_path / "kapot"
     broken.mkdir()
     w = _wijken().drop(columns="pct_ov_en_supermarkt_800m")
-    for name, frame in {"adressen": _adressen(), "buurten": _buurten(), "wijken": w,
-                        "voorzieningen": _voorzieningen()}.items():
+    for name, frame in {
+        "adressen": _adressen(),
+        "buurten": _buurten(),
+        "wijken": w,
+        "voorzieningen": _voorzieningen(),
+    }.items():
         frame.to_file(broken / "woonzorg.gpkg", layer=name, driver="GPKG")
     with pytest.raises(DataFileError) as err:
         maps.write_maps(broken, tmp_path / "maps", gemeente="X", offline=True)
@@ -596,18 +674,36 @@ def test_write_maps_names_missing_file_and_field(tmp_path, synthetic_out):
 class Chromium:
     """A headless Chromium driven over the DevTools protocol (one page, flattened session)."""
 
-    FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-             "--disable-background-networking", "--disable-component-update", "--disable-sync",
-             "--hide-scrollbars", "--mute-audio", "--remote-debugging-port=0")
+    FLAGS = (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--hide-scrollbars",
+        "--mute-audio",
+        "--remote-debugging-port=0",
+    )
 
     def __init__(self, exe: Path, *, width: int = 1280, height: int = 860) -> None:
         import websocket
 
         self.profile = tempfile.TemporaryDirectory(prefix="wz-chromium-", ignore_cleanup_errors=True)
         self.proc = subprocess.Popen(
-            [str(exe), *self.FLAGS, f"--window-size={width},{height}", f"--user-data-dir={self.profile.name}",
-             "about:blank"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True,
+            [
+                str(exe),
+                *self.FLAGS,
+                f"--window-size={width},{height}",
+                f"--user-data-dir={self.profile.name}",
+                "about:blank",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
         )
         self.events: list[dict] = []
         self._id = 0
@@ -618,8 +714,14 @@ class Chromium:
             self.session = self.call("Target.attachToTarget", targetId=target, flatten=True)["sessionId"]
             for domain in ("Page", "Runtime", "Log", "Network"):
                 self.call(f"{domain}.enable", page=True)
-            self.call("Emulation.setDeviceMetricsOverride", page=True, width=width, height=height,
-                      deviceScaleFactor=1, mobile=False)
+            self.call(
+                "Emulation.setDeviceMetricsOverride",
+                page=True,
+                width=width,
+                height=height,
+                deviceScaleFactor=1,
+                mobile=False,
+            )
         except BaseException:
             self.close()
             raise
@@ -675,8 +777,7 @@ class Chromium:
         self._wait_event("Page.loadEventFired")
 
     def evaluate(self, expression: str):
-        r = self.call("Runtime.evaluate", page=True, expression=expression, returnByValue=True,
-                      awaitPromise=True)
+        r = self.call("Runtime.evaluate", page=True, expression=expression, returnByValue=True, awaitPromise=True)
         if "exceptionDetails" in r:
             raise RuntimeError(r["exceptionDetails"])
         return r["result"].get("value")
@@ -699,11 +800,19 @@ class Chromium:
 
     def viewport(self, width: int, height: int) -> None:
         """Resize the page (as a browser window of that size)."""
-        self.call("Emulation.setDeviceMetricsOverride", page=True, width=width, height=height,
-                  deviceScaleFactor=1, mobile=False)
+        self.call(
+            "Emulation.setDeviceMetricsOverride",
+            page=True,
+            width=width,
+            height=height,
+            deviceScaleFactor=1,
+            mobile=False,
+        )
 
     def screenshot(self, path: Path) -> bytes:
-        data = base64.b64decode(self.call("Page.captureScreenshot", page=True, format="png", optimizeForSpeed=True)["data"])
+        data = base64.b64decode(
+            self.call("Page.captureScreenshot", page=True, format="png", optimizeForSpeed=True)["data"]
+        )
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
         return data
@@ -786,20 +895,36 @@ def check_in_browser(b: Chromium, path: Path, *, expect_layers: list[str], shot:
     return info
 
 
-GEMEENTE_LAYERS = ["Buurten: % adressen met OV-halte én supermarkt ≤ 800 m", "Wijkgrenzen en namen",
-                   "Voorzieningen: Huisarts", "Voorzieningen: Supermarkt", "Loopgebied 800 m: Huisarts",
-                   "Loopafstand (vlak): Huisarts", "Loopafstand (vlak): Supermarkt", "Loopafstand (vlak): Apotheek",
-                   "Loopafstand (vlak): OV-halte of station"]
-WIJK_LAYERS = ["Woningen: looptijd naar huisarts", "Woningen: looptijd naar supermarkt",
-               "Woningen: looptijd naar OV-halte of station", "Wijkgrenzen en namen", "Voorzieningen: Huisarts"]
+GEMEENTE_LAYERS = [
+    "Buurten: % adressen met OV-halte én supermarkt ≤ 800 m",
+    "Wijkgrenzen en namen",
+    "Voorzieningen: Huisarts",
+    "Voorzieningen: Supermarkt",
+    "Loopgebied 800 m: Huisarts",
+    "Loopafstand (vlak): Huisarts",
+    "Loopafstand (vlak): Supermarkt",
+    "Loopafstand (vlak): Apotheek",
+    "Loopafstand (vlak): OV-halte of station",
+]
+WIJK_LAYERS = [
+    "Woningen: looptijd naar huisarts",
+    "Woningen: looptijd naar supermarkt",
+    "Woningen: looptijd naar OV-halte of station",
+    "Wijkgrenzen en namen",
+    "Voorzieningen: Huisarts",
+]
 
 
 def test_browser_synthetic_maps(browser, synthetic_out, tmp_path):
     paths = maps.write_maps(synthetic_out, tmp_path / "maps", gemeente="Proefdorp", offline=True)
     for p in paths:
         gemeente = p.name.endswith("_bereikbaarheid.html")
-        info = check_in_browser(browser, p, expect_layers=GEMEENTE_LAYERS if gemeente else WIJK_LAYERS,
-                                shot=ARTEFACTS / f"synthetisch_{p.stem}.png")
+        info = check_in_browser(
+            browser,
+            p,
+            expect_layers=GEMEENTE_LAYERS if gemeente else WIJK_LAYERS,
+            shot=ARTEFACTS / f"synthetisch_{p.stem}.png",
+        )
         if gemeente:
             assert "Buurten: % adressen met OV-halte én supermarkt ≤ 800 m" in info["legends"]
             assert "Gemeente Proefdorp" in info["panel"]
@@ -826,8 +951,13 @@ def real_output(assen_output) -> Path:
     return assen_output
 
 
-OVERLAY_LAYERS = ["Wijken: balans draagkracht − draaglast", "Wijken: draaglast (z-score)",
-                  "Wijken: draagkracht (z-score)", "Buurten: focus", "Buurten: veerkracht"]
+OVERLAY_LAYERS = [
+    "Wijken: balans draagkracht − draaglast",
+    "Wijken: draaglast (z-score)",
+    "Wijken: draagkracht (z-score)",
+    "Buurten: focus",
+    "Buurten: veerkracht",
+]
 
 
 def test_browser_real_assen_maps(browser, real_output):
@@ -849,8 +979,12 @@ def test_browser_real_assen_maps(browser, real_output):
             assert "sterk onder druk" in info["legends"] or "sterk onder druk" in info["panel"]
             continue
         gemeente = p.name == "assen_bereikbaarheid.html"
-        info = check_in_browser(browser, p, expect_layers=GEMEENTE_LAYERS if gemeente else WIJK_LAYERS,
-                                shot=ARTEFACTS / f"assen_{p.stem}.png")
+        info = check_in_browser(
+            browser,
+            p,
+            expect_layers=GEMEENTE_LAYERS if gemeente else WIJK_LAYERS,
+            shot=ARTEFACTS / f"assen_{p.stem}.png",
+        )
         assert info["markers"] > 0
         if not gemeente:
             assert info["canvases"] >= 1  # the homes
@@ -891,7 +1025,7 @@ _LAPTOP_PROBE = """(() => {
 def _overlapping(labels: list[dict]) -> list[tuple[str, str]]:
     out = []
     for i, a in enumerate(labels):
-        for b in labels[i + 1:]:
+        for b in labels[i + 1 :]:
             if a["l"] < b["r"] and b["l"] < a["r"] and a["t"] < b["b"] and b["t"] < a["b"]:
                 out.append((a["text"], b["text"]))
     return out
@@ -913,23 +1047,35 @@ def test_browser_laptop_screen_real_assen(browser, real_output):
     browser.viewport(1280, 800)
     seen: dict[str, dict] = {}
     try:
-        for name, homes in (("assen_bereikbaarheid", adressen), ("wijk_assen-oost", adressen[adressen["wijkcode"] == oost]),
-                            ("assen_draagkracht", adressen)):
+        for name, homes in (
+            ("assen_bereikbaarheid", adressen),
+            ("wijk_assen-oost", adressen[adressen["wijkcode"] == oost]),
+            ("assen_draagkracht", adressen),
+        ):
             browser.open(maps_dir / f"{name}.html")
             time.sleep(0.3)  # the labels are placed and the map refitted beside the panel after load
             info = browser.evaluate(_LAPTOP_PROBE)
             browser.screenshot(ARTEFACTS / f"laptop_1280x800_{name}.png")
-            seen[name] = {"kaart_vrij": round(info["free"], 3), "labels": [x["text"] for x in info["labels"]],
-                          "verborgen": info["hidden"], "beeld": info["bounds"]}
-            (ARTEFACTS / "laptop_1280x800.json").write_text(json.dumps(seen, indent=1, ensure_ascii=False),
-                                                            encoding="utf-8")
+            seen[name] = {
+                "kaart_vrij": round(info["free"], 3),
+                "labels": [x["text"] for x in info["labels"]],
+                "verborgen": info["hidden"],
+                "beeld": info["bounds"],
+            }
+            (ARTEFACTS / "laptop_1280x800.json").write_text(
+                json.dumps(seen, indent=1, ensure_ascii=False), encoding="utf-8"
+            )
             assert not browser.errors(), name
             assert (info["W"], info["H"]) == (1280, 800)
             assert info["free"] >= 0.70, (name, info["free"])
             assert info["expanded"] == 0 and info["collapsed"] == 1, name  # the layer control is folded
             assert len(info["labels"]) >= 3, (name, info["labels"])
             assert not _overlapping(info["labels"]), (name, _overlapping(info["labels"]))
-            for text in ("© OpenStreetMap contributors (aug. 2021)", "CBS / PDOK (2024)", "bushaltes OVapi (jul. 2015)"):
+            for text in (
+                "© OpenStreetMap contributors (aug. 2021)",
+                "CBS / PDOK (2024)",
+                "bushaltes OVapi (jul. 2015)",
+            ):
                 assert text in info["attribution"], (name, info["attribution"])
             assert "Gegevens: OpenStreetMap (aug. 2021)" in info["panel"], name
             west, south, east, north = info["bounds"]
@@ -946,9 +1092,11 @@ def test_browser_laptop_screen_real_assen(browser, real_output):
 def test_browser_labels_that_would_overlap_move_or_hide(browser, tmp_path):
     """Seven areas with their label on one spot: five are moved a line up or down, the two with the
     fewest addresses are hidden and show when the pointer is on them; none overlap."""
-    boxes = gpd.GeoDataFrame({"naam": [f"Label {i}" for i in range(1, 8)], "n_adressen": [70, 60, 50, 40, 30, 20, 10]},
-                             geometry=[shapely.box(X0 + 500 - i, Y0 + 500, X0 + 520 + i, Y0 + 520) for i in range(7)],
-                             crs=RD)
+    boxes = gpd.GeoDataFrame(
+        {"naam": [f"Label {i}" for i in range(1, 8)], "n_adressen": [70, 60, 50, 40, 30, 20, 10]},
+        geometry=[shapely.box(X0 + 500 - i, Y0 + 500, X0 + 520 + i, Y0 + 520) for i in range(7)],
+        crs=RD,
+    )
     m = maps.new_map(_wijken(), offline=True)
     maps.add_area_outlines(m, boxes, name="Buurten")
     maps.add_layer_control(m)
@@ -974,25 +1122,50 @@ def test_browser_site_map(browser, tmp_path):
     """The candidate-site map on small frames: zoekgebieden, their ranks, cells and voorzieningen."""
     from shapely.geometry import Point, box
 
-    wijken = gpd.GeoDataFrame({"code": ["WK010600"], "naam": ["Proefwijk"]},
-                              geometry=[box(233000, 557000, 234000, 558000)], crs=RD)
-    cells = gpd.GeoDataFrame({"score": [0.9, 0.8, 0.3, None], "buurt": ["Noord", "Noord", "Zuid", "Zuid"],
-                              "wijk": "Proefwijk"},
-                             geometry=[box(233100, 557100, 233200, 557200), box(233200, 557100, 233300, 557200),
-                                       box(233500, 557500, 233600, 557600), box(233700, 557700, 233800, 557800)],
-                             crs=RD)
-    zg = gpd.GeoDataFrame({"rang": [1], "score": [0.9], "n_cellen": [2], "buurt": ["Noord"], "wijk": ["Proefwijk"],
-                           "toelichting": ["Rang 1 (score 0,90, Noord in Proefwijk): sterk door supermarkt 300 m."]},
-                          index=pd.Index(["zg001"], name="zoekgebied"),
-                          geometry=[box(233100, 557100, 233300, 557200)], crs=RD)
-    vz = gpd.GeoDataFrame({"categorie": ["supermarkt"], "label": ["Supermarkt"], "naam": ["Super"], "bron": ["osm"]},
-                          geometry=[Point(233150, 557250)], crs=RD)
+    wijken = gpd.GeoDataFrame(
+        {"code": ["WK010600"], "naam": ["Proefwijk"]}, geometry=[box(233000, 557000, 234000, 558000)], crs=RD
+    )
+    cells = gpd.GeoDataFrame(
+        {"score": [0.9, 0.8, 0.3, None], "buurt": ["Noord", "Noord", "Zuid", "Zuid"], "wijk": "Proefwijk"},
+        geometry=[
+            box(233100, 557100, 233200, 557200),
+            box(233200, 557100, 233300, 557200),
+            box(233500, 557500, 233600, 557600),
+            box(233700, 557700, 233800, 557800),
+        ],
+        crs=RD,
+    )
+    zg = gpd.GeoDataFrame(
+        {
+            "rang": [1],
+            "score": [0.9],
+            "n_cellen": [2],
+            "buurt": ["Noord"],
+            "wijk": ["Proefwijk"],
+            "toelichting": ["Rang 1 (score 0,90, Noord in Proefwijk): sterk door supermarkt 300 m."],
+        },
+        index=pd.Index(["zg001"], name="zoekgebied"),
+        geometry=[box(233100, 557100, 233300, 557200)],
+        crs=RD,
+    )
+    vz = gpd.GeoDataFrame(
+        {"categorie": ["supermarkt"], "label": ["Supermarkt"], "naam": ["Super"], "bron": ["osm"]},
+        geometry=[Point(233150, 557250)],
+        crs=RD,
+    )
     m = maps.site_map(zg, cells, wijken=wijken, voorzieningen=vz, gemeente="Proefdorp", offline=True)
     path = maps.save_map(m, tmp_path / "kandidaatlocaties.html")
-    info = check_in_browser(browser, path, shot=ARTEFACTS / "synthetisch_kandidaatlocaties.png",
-                            expect_layers=["Zoekgebieden geclusterd wonen (rang en score)",
-                                           "Kandidaatcellen: score (0–1)", "Rangnummers zoekgebieden",
-                                           "Voorzieningen: Supermarkt"])
+    info = check_in_browser(
+        browser,
+        path,
+        shot=ARTEFACTS / "synthetisch_kandidaatlocaties.png",
+        expect_layers=[
+            "Zoekgebieden geclusterd wonen (rang en score)",
+            "Kandidaatcellen: score (0–1)",
+            "Rangnummers zoekgebieden",
+            "Voorzieningen: Supermarkt",
+        ],
+    )
     assert "Zoekgebieden geclusterd wonen" in info["panel"]
     assert info["markers"] >= 2  # the rank label and the supermarket
 

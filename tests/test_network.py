@@ -17,7 +17,8 @@ def _lines(geoms, classes=None, subclasses=None, names=None):
     n = len(geoms)
     return gpd.GeoDataFrame(
         {"class": classes or ["minor"] * n, "subclass": subclasses or [None] * n, "name": names or [None] * n},
-        geometry=geoms, crs=RD,
+        geometry=geoms,
+        crs=RD,
     )
 
 
@@ -49,9 +50,14 @@ def test_tile_seams_healed_within_tolerance_only():
 
 def test_walkable_classes_steps_and_multilines():
     lines = _lines(
-        [LineString([(0, 0), (10, 0)]), LineString([(10, 0), (20, 0)]), LineString([(20, 0), (30, 0)]),
-         MultiLineString([[(30, 0), (40, 0)], [(40, 0), (50, 0)]])],
-        classes=["minor", "motorway", "path", "path"], subclasses=[None, None, "steps", "footway"],
+        [
+            LineString([(0, 0), (10, 0)]),
+            LineString([(10, 0), (20, 0)]),
+            LineString([(20, 0), (30, 0)]),
+            MultiLineString([[(30, 0), (40, 0)], [(40, 0), (50, 0)]]),
+        ],
+        classes=["minor", "motorway", "path", "path"],
+        subclasses=[None, None, "steps", "footway"],
     )
     net = build_network(lines, settings=S.netwerk)
     assert net.length.sum() == pytest.approx(40.0)  # the motorway is not walkable
@@ -70,8 +76,9 @@ def test_parallel_duplicates_keep_the_shortest():
 
 
 def test_islands_sorted_by_length():
-    lines = _lines([LineString([(0, 0), (500, 0)]), LineString([(0, 100), (50, 100)]),
-                    LineString([(0, 200), (20, 200)])])
+    lines = _lines(
+        [LineString([(0, 0), (500, 0)]), LineString([(0, 100), (50, 100)]), LineString([(0, 200), (20, 200)])]
+    )
     isl = find_islands(build_network(lines, settings=S.netwerk))
     assert isl.n == 3
     assert isl.sizes["lengte_m"].tolist() == pytest.approx([500.0, 50.0, 20.0])

@@ -30,22 +30,42 @@ def _feature(fid, geom, props):
 
 
 def _collections() -> dict[str, list[dict]]:
-    gm = [_feature(1, _poly(X0, Y0, X0 + 1000, Y0 + 1000),
-                   {"gemeentecode": "GM0106", "gemeentenaam": "Assen", "aantalInwoners": 3000})]
+    gm = [
+        _feature(
+            1,
+            _poly(X0, Y0, X0 + 1000, Y0 + 1000),
+            {"gemeentecode": "GM0106", "gemeentenaam": "Assen", "aantalInwoners": 3000},
+        )
+    ]
     wijken = [
-        _feature(1, _poly(X0, Y0, X0 + 500, Y0 + 1000),
-                 {"wijkcode": "WK010600", "wijknaam": "West", "gemeentecode": "GM0106", "aantalInwoners": 1000}),
-        _feature(2, _poly(X0 + 500, Y0, X0 + 1000, Y0 + 1000),
-                 {"wijkcode": "WK010601", "wijknaam": "Oost", "gemeentecode": "GM0106",
-                  "aantalInwoners": -99999999}),
+        _feature(
+            1,
+            _poly(X0, Y0, X0 + 500, Y0 + 1000),
+            {"wijkcode": "WK010600", "wijknaam": "West", "gemeentecode": "GM0106", "aantalInwoners": 1000},
+        ),
+        _feature(
+            2,
+            _poly(X0 + 500, Y0, X0 + 1000, Y0 + 1000),
+            {"wijkcode": "WK010601", "wijknaam": "Oost", "gemeentecode": "GM0106", "aantalInwoners": -99999999},
+        ),
     ]
     buurten = []
     for i, (wk, x) in enumerate([("00", X0), ("01", X0 + 500)]):
         for j, y in enumerate([Y0, Y0 + 500]):
             code = f"BU0106{wk}0{j}"
-            buurten.append(_feature(len(buurten) + 1, _poly(x, y, x + 500, y + 500),
-                                    {"buurtcode": code, "buurtnaam": f"Buurt {i}{j}", "wijkcode": f"WK0106{wk}",
-                                     "gemeentecode": "GM0106", "aantalInwoners": 500}))
+            buurten.append(
+                _feature(
+                    len(buurten) + 1,
+                    _poly(x, y, x + 500, y + 500),
+                    {
+                        "buurtcode": code,
+                        "buurtnaam": f"Buurt {i}{j}",
+                        "wijkcode": f"WK0106{wk}",
+                        "gemeentecode": "GM0106",
+                        "aantalInwoners": 500,
+                    },
+                )
+            )
     return {"gemeenten": gm, "wijken": wijken, "buurten": buurten}
 
 
@@ -57,10 +77,17 @@ def _elements() -> list[dict]:
             lon, lat = _ll(X0 + j * STEP, Y0 + i * STEP)
             els.append({"type": "node", "id": nid(i, j), "lat": lat, "lon": lon})
     for i in range(N):
-        els.append({"type": "way", "id": 10 + i, "nodes": [nid(i, j) for j in range(N)],
-                    "tags": {"highway": "residential", "name": f"Dwarsstraat {i}"}})
-        els.append({"type": "way", "id": 100 + i, "nodes": [nid(j, i) for j in range(N)],
-                    "tags": {"highway": "footway"}})
+        els.append(
+            {
+                "type": "way",
+                "id": 10 + i,
+                "nodes": [nid(i, j) for j in range(N)],
+                "tags": {"highway": "residential", "name": f"Dwarsstraat {i}"},
+            }
+        )
+        els.append(
+            {"type": "way", "id": 100 + i, "nodes": [nid(j, i) for j in range(N)], "tags": {"highway": "footway"}}
+        )
     pois = [
         (50, 230, 230, {"shop": "supermarket", "name": "Super"}),
         (51, 820, 820, {"amenity": "pharmacy", "name": "Apotheek"}),
@@ -79,8 +106,11 @@ def online_env(tmp_path, monkeypatch, local_network):
     empty = tmp_path / "geen_lokale_data"
     empty.mkdir()
     monkeypatch.setenv("WOONZORG_DATA", str(empty))  # no local GTFS/GP list: everything online
-    with PdokFeaturesStandIn(_collections()) as cbs, OverpassStandIn(_elements()) as ovp, \
-            LocatieserverStandIn([]) as ls:
+    with (
+        PdokFeaturesStandIn(_collections()) as cbs,
+        OverpassStandIn(_elements()) as ovp,
+        LocatieserverStandIn([]) as ls,
+    ):
         monkeypatch.setenv("WOONZORG_PDOK_CBS_URL", f"{cbs.url}/cbs/wijken-en-buurten-{{year}}/ogc/v1")
         monkeypatch.setenv("WOONZORG_OVERPASS_URL", f"{ovp.url}/api")
         monkeypatch.setenv("WOONZORG_PDOK_LOCATIESERVER_URL", f"{ls.url}/search/v3_1")
@@ -89,8 +119,9 @@ def online_env(tmp_path, monkeypatch, local_network):
 
 def test_analyse_online_against_stand_ins(online_env):
     out = online_env["out"]
-    code = main(["--stil", "analyse", "--online", "--geen-rasters", "--out", str(out),
-                 "--kaarten", str(online_env["maps"])])
+    code = main(
+        ["--stil", "analyse", "--online", "--geen-rasters", "--out", str(out), "--kaarten", str(online_env["maps"])]
+    )
     assert code == 0
     assert (online_env["maps"] / "assen_bereikbaarheid.html").exists()
     assert online_env["cbs"].requests_to("/items"), "PDOK was not asked"
@@ -119,8 +150,9 @@ def test_voorzieningen_online(online_env, tmp_path):
 
 def test_online_source_down_is_a_clear_error(online_env, monkeypatch, capsys):
     monkeypatch.setenv("WOONZORG_PDOK_CBS_URL", "http://127.0.0.1:9/ogc")  # nothing listens on port 9
-    code = main(["--stil", "analyse", "--online", "--out", str(online_env["out"]),
-                 "--kaarten", str(online_env["maps"])])
+    code = main(
+        ["--stil", "analyse", "--online", "--out", str(online_env["out"]), "--kaarten", str(online_env["maps"])]
+    )
     assert code == 2
     assert "127.0.0.1:9" in capsys.readouterr().err
     assert not online_env["out"].exists()

@@ -166,9 +166,7 @@ def _write_osm_xml(path: Path) -> Path:
 def _overpass_elements() -> list[dict]:
     out: list[dict] = []
     for nid, (lon, lat, t) in NODES.items():
-        out.append(
-            {"type": "node", "id": nid, "lat": lat, "lon": lon, **({"tags": t} if t else {})}
-        )
+        out.append({"type": "node", "id": nid, "lat": lat, "lon": lon, **({"tags": t} if t else {})})
     for wid, (refs, t) in WAYS.items():
         out.append({"type": "way", "id": wid, "nodes": refs, **({"tags": t} if t else {})})
     for rid, (members, t) in RELATIONS.items():
@@ -242,9 +240,7 @@ def _check_fixture_result(data: OSMData) -> None:
     assert data.lines["oneway"].dtype == "int64"
 
     pois = data.pois.sort_values(["osm_type", "osm_id"])
-    got_pois = [
-        (r.osm_type, r.osm_id, r["class"], r.subclass, _none(r["name"])) for _, r in pois.iterrows()
-    ]
+    got_pois = [(r.osm_type, r.osm_id, r["class"], r.subclass, _none(r["name"])) for _, r in pois.iterrows()]
     assert got_pois == EXPECTED_POIS
     by_id = pois.set_index("osm_id")
     assert by_id.loc[20, "healthcare"] == "doctor"  # one column per rule key keeps the raw values
@@ -259,8 +255,7 @@ def _check_fixture_result(data: OSMData) -> None:
 
     addresses = data.addresses.sort_values(["osm_type", "osm_id"])
     got_addresses = [
-        (r.osm_type, r.osm_id, r.housenumber, _none(r.street), _none(r.postcode))
-        for _, r in addresses.iterrows()
+        (r.osm_type, r.osm_id, r.housenumber, _none(r.street), _none(r.postcode)) for _, r in addresses.iterrows()
     ]
     assert got_addresses == EXPECTED_ADDRESSES
     assert (addresses.geometry.geom_type == "Point").all()
@@ -275,9 +270,7 @@ def test_read_osm_xml_fixture(tmp_path):
 def test_read_osm_xml_bbox(tmp_path):
     # only the western column (lon < 6.5603): cycleway 103, residential 101, construction 106,
     # footway 102 (starts at node 4) and the address node 15 touch it
-    data = read_osm_file(
-        _write_osm_xml(tmp_path / "mini.osm"), bbox_lonlat=(6.5595, 52.9895, 6.5603, 52.9915)
-    )
+    data = read_osm_file(_write_osm_xml(tmp_path / "mini.osm"), bbox_lonlat=(6.5595, 52.9895, 6.5603, 52.9915))
     assert sorted(data.lines["osm_id"]) == [101, 102, 103, 106]
     assert list(data.pois["osm_id"]) == []
     assert list(data.addresses["osm_id"]) == [15]
@@ -349,8 +342,14 @@ def overpass():
 def test_read_overpass_matches_file_reader(overpass, tmp_path):
     before = {
         name: getattr(ox.settings, name)
-        for name in ("overpass_url", "use_cache", "overpass_rate_limit", "requests_timeout", "requests_kwargs",
-                     "doh_url_template")
+        for name in (
+            "overpass_url",
+            "use_cache",
+            "overpass_rate_limit",
+            "requests_timeout",
+            "requests_kwargs",
+            "doh_url_template",
+        )
     }
     getaddrinfo = socket.getaddrinfo
 
@@ -387,8 +386,9 @@ def test_read_overpass_matches_file_reader(overpass, tmp_path):
 
 def test_read_overpass_url_from_environment(overpass, monkeypatch):
     monkeypatch.setenv(osm_raw.ENV_OVERPASS_URL, f"{overpass.url}/api")
-    data = read_overpass(gpd.GeoSeries([AREA], crs="EPSG:4326").to_crs("EPSG:28992"),
-                         online=OnlineSettings(timeout_s=20))
+    data = read_overpass(
+        gpd.GeoSeries([AREA], crs="EPSG:4326").to_crs("EPSG:28992"), online=OnlineSettings(timeout_s=20)
+    )
     assert len(data.lines) == 7
     assert len(overpass.requests_to("/api/interpreter")) == 1
 
@@ -415,6 +415,4 @@ def test_read_overpass_empty_area():
 
 def test_read_overpass_rejects_projected_polygon():
     with pytest.raises(ValueError, match="EPSG:4326"):
-        read_overpass(
-            shapely.box(233000, 557000, 234000, 558000), overpass_url="http://127.0.0.1:9/api"
-        )
+        read_overpass(shapely.box(233000, 557000, 234000, 558000), overpass_url="http://127.0.0.1:9/api")

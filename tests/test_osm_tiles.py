@@ -38,20 +38,27 @@ def tile_dir(tmp_path):
         {
             "name": "transportation_name",
             "features": [
-                {"geometry": street.wkt, "properties": {"class": "minor", "name:latin": "Teststraat",
-                                                        "subclass": "residential"}},
+                {
+                    "geometry": street.wkt,
+                    "properties": {"class": "minor", "name:latin": "Teststraat", "subclass": "residential"},
+                },
             ],
         },
         {
             "name": "poi",
             "features": [
-                {"geometry": Point(x0 + 0.25 * w, y0 + 0.25 * w).wkt,
-                 "properties": {"class": "grocery", "subclass": "supermarket", "name:latin": "Winkel"}},
+                {
+                    "geometry": Point(x0 + 0.25 * w, y0 + 0.25 * w).wkt,
+                    "properties": {"class": "grocery", "subclass": "supermarket", "name:latin": "Winkel"},
+                },
             ],
         },
-        {"name": "housenumber", "features": [
-            {"geometry": Point(x0 + 0.3 * w, y0 + 0.55 * w).wkt, "properties": {"housenumber": "12a"}},
-        ]},
+        {
+            "name": "housenumber",
+            "features": [
+                {"geometry": Point(x0 + 0.3 * w, y0 + 0.55 * w).wkt, "properties": {"housenumber": "12a"}},
+            ],
+        },
     ]
     _write_tile(tmp_path, TILE, layers)
     return tmp_path, street

@@ -64,8 +64,9 @@ def test_renormalised_not_zero_filled():
 
 def test_min_weight_share_is_inclusive():
     # catches '>' for '≥', and a share taken over the indicators instead of their weights
-    table = pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": [1.0, np.nan, 5.0], "c": [2.0, np.nan, 1.0]},
-                         index=["W1", "W2", "W3"])
+    table = pd.DataFrame(
+        {"a": [1.0, 2.0, 3.0], "b": [1.0, np.nan, 5.0], "c": [2.0, np.nan, 1.0]}, index=["W1", "W2", "W3"]
+    )
     # W2 has data for 2 of the 4 weight units, but for only 1 of the 3 indicators
     inds = [Indicator("a", gewicht=2.0), Indicator("b"), Indicator("c")]
     assert np.isfinite(composite_index(table, inds, min_weight_share=0.5).value["W2"])
@@ -79,11 +80,11 @@ def test_direction_flips_the_sign():
     # catches richting ignored or applied twice
     table = pd.DataFrame({"a": [1.0, 4.0, 2.0, 9.0], "b": [3.0, 1.0, 2.0, 2.0]}, index=list("PQRS"))
     up = composite_index(table, [Indicator("a"), Indicator("b", gewicht=2.0)], min_weight_share=0.5)
-    down = composite_index(table, [Indicator("a", richting=-1), Indicator("b", richting=-1, gewicht=2.0)],
-                           min_weight_share=0.5)
+    down = composite_index(
+        table, [Indicator("a", richting=-1), Indicator("b", richting=-1, gewicht=2.0)], min_weight_share=0.5
+    )
     assert down.value.tolist() == pytest.approx((-up.value).tolist())
-    half = composite_index(table, [Indicator("a", richting=-1), Indicator("b", gewicht=2.0)],
-                           min_weight_share=0.5)
+    half = composite_index(table, [Indicator("a", richting=-1), Indicator("b", gewicht=2.0)], min_weight_share=0.5)
     za, zb = zscores(table["a"]), zscores(table["b"])
     assert half.value.tolist() == pytest.approx(((-za + 2 * zb) / 3).tolist())
 
@@ -95,21 +96,29 @@ def test_constant_indicator_scores_zero():
 
 def test_balance_labels():
     lab = balance_label(pd.Series([-2.0, -0.5, 0.0, 0.5, 1.5, np.nan]), S)
-    assert lab.tolist() == ["sterk onder druk", "onder druk", "in evenwicht", "veerkrachtig",
-                            "sterk veerkrachtig", "onbekend"]
+    assert lab.tolist() == [
+        "sterk onder druk",
+        "onder druk",
+        "in evenwicht",
+        "veerkrachtig",
+        "sterk veerkrachtig",
+        "onbekend",
+    ]
 
 
 def _wijken():
-    return pd.DataFrame({
-        "last": [10.0, 20.0, 30.0, 40.0],
-        "kracht": [5.0, 5.0, 6.0, 9.0],
-        "extra": [1.0, 2.0, 3.0, 4.0],
-    }, index=["WK010600", "WK010601", "WK010602", "WK010603"])
+    return pd.DataFrame(
+        {
+            "last": [10.0, 20.0, 30.0, 40.0],
+            "kracht": [5.0, 5.0, 6.0, 9.0],
+            "extra": [1.0, 2.0, 3.0, 4.0],
+        },
+        index=["WK010600", "WK010601", "WK010602", "WK010603"],
+    )
 
 
 def _settings(**kw):
-    base = replace(S, draaglast=(Indicator("last", label="last"),),
-                   draagkracht=(Indicator("kracht", label="kracht"),))
+    base = replace(S, draaglast=(Indicator("last", label="last"),), draagkracht=(Indicator("kracht", label="kracht"),))
     return replace(base, **kw)
 
 
@@ -137,16 +146,27 @@ def test_join_reports_mismatched_codes(caplog):
 
 
 def test_buurt_classes_rules_and_reasons():
-    buurten = pd.DataFrame({"naam": list("ABCDE"), "wijkcode": ["WK010600"] * 4 + ["WK010601"]},
-                           index=[f"BU0106000{i}" for i in range(4)] + ["BU01060100"])
-    signals = pd.DataFrame({
-        "buurtcode": ["BU01060000", "BU01060000", "BU01060001", "BU01060002", "BU01060003"],
-        "signaal": ["overlast_onveiligheid", "concentratie_kwetsbaar", "moeite_rondkomen", "lage_veerkracht",
-                    "afname_kwetsbaar"],
-        "toelichting": ["x", "y", "z", "v", "w"],
-    })
-    wijk = pd.DataFrame({"draaglast": [0.8, -1.0], "balans_klasse": ["onder druk", "sterk veerkrachtig"]},
-                        index=["WK010600", "WK010601"])
+    buurten = pd.DataFrame(
+        {"naam": list("ABCDE"), "wijkcode": ["WK010600"] * 4 + ["WK010601"]},
+        index=[f"BU0106000{i}" for i in range(4)] + ["BU01060100"],
+    )
+    signals = pd.DataFrame(
+        {
+            "buurtcode": ["BU01060000", "BU01060000", "BU01060001", "BU01060002", "BU01060003"],
+            "signaal": [
+                "overlast_onveiligheid",
+                "concentratie_kwetsbaar",
+                "moeite_rondkomen",
+                "lage_veerkracht",
+                "afname_kwetsbaar",
+            ],
+            "toelichting": ["x", "y", "z", "v", "w"],
+        }
+    )
+    wijk = pd.DataFrame(
+        {"draaglast": [0.8, -1.0], "balans_klasse": ["onder druk", "sterk veerkrachtig"]},
+        index=["WK010600", "WK010601"],
+    )
     out = buurt_classes(buurten, signals, wijk, S)
     assert out.loc["BU01060000", "focus"] == "hoog"
     assert "overlast/onveiligheid samen met concentratie kwetsbaar" in out.loc["BU01060000", "focus_redenen"]
@@ -161,8 +181,9 @@ def test_buurt_classes_rules_and_reasons():
 def test_sensitivity_detects_rank_changes():
     # W2 leads W1 by a hair (0.1306 vs 0.1277); W1 owes its score to a, W2 to b: 20 % more
     # weight on a, or 20 % less on b, swaps them
-    wijken = pd.DataFrame({"nul": [1.0, 1.0, 1.0], "a": [3.0, 0.0, 1.0], "b": [0.0, 2.9, 1.0]},
-                          index=["W1", "W2", "W3"])
+    wijken = pd.DataFrame(
+        {"nul": [1.0, 1.0, 1.0], "a": [3.0, 0.0, 1.0], "b": [0.0, 2.9, 1.0]}, index=["W1", "W2", "W3"]
+    )
     s = replace(S, draaglast=(Indicator("nul"),), draagkracht=(Indicator("a"), Indicator("b")))
     rep = sensitivity(wijken, s).set_index(["indicator", "factor"])
     assert len(rep) == 2 * 3
@@ -196,10 +217,12 @@ def test_shipped_tables_read():
 
 def _reference_index(table: pd.DataFrame, indicators, min_share: float) -> pd.Series:
     """A second, plain numpy implementation of the weighted mean of z-scores (for wiring checks)."""
-    z = np.column_stack([
-        ind.richting * (table[ind.kolom] - table[ind.kolom].mean()) / table[ind.kolom].std(ddof=0)
-        for ind in indicators
-    ])
+    z = np.column_stack(
+        [
+            ind.richting * (table[ind.kolom] - table[ind.kolom].mean()) / table[ind.kolom].std(ddof=0)
+            for ind in indicators
+        ]
+    )
     w = np.array([ind.gewicht for ind in indicators])
     present = np.isfinite(z)
     wsum = (present * w).sum(axis=1)
@@ -270,8 +293,14 @@ def test_wijkprofielen_written(assen_output):
     pages = sorted((assen_output / "wijkprofielen").glob("wijkprofiel_*.html"))
     assert len(pages) == 10
     text = (assen_output / "wijkprofielen" / "wijkprofiel_lariks.html").read_text(encoding="utf-8")
-    for needle in ("Wijkprofiel Lariks", "CBS Kerncijfers wijken en buurten 2024", "draaglast", "<svg",
-                   "Focus en veerkracht per buurt", "OpenStreetMap"):
+    for needle in (
+        "Wijkprofiel Lariks",
+        "CBS Kerncijfers wijken en buurten 2024",
+        "draaglast",
+        "<svg",
+        "Focus en veerkracht per buurt",
+        "OpenStreetMap",
+    ):
         assert needle in text
     assert "<script" not in text and "http" not in text.split("<svg", 1)[0].split("</style>")[1]
     sens = pd.read_csv(assen_output / "gevoeligheid.csv")
@@ -286,13 +315,21 @@ def test_build_overlays_with_planner_table_reports_mismatches(tmp_path):
 
     codes = list(read_wijkcijfers(S.wijkcijfers).index)
     wijken = gpd.GeoDataFrame(
-        {"naam": codes, "pct_drie_a_800m_senior": np.linspace(10, 90, len(codes)),
-         "pct_ov_en_supermarkt_800m_senior": np.linspace(90, 10, len(codes))},
-        index=pd.Index(codes, name="code"), geometry=[box(i, 0, i + 1, 1) for i in range(len(codes))],
-        crs="EPSG:28992")
-    buurten = gpd.GeoDataFrame({"naam": ["Baggelhuizen Noord"], "wijkcode": ["WK010605"]},
-                               index=pd.Index(["BU01060504"], name="code"), geometry=[box(5, 0, 6, 1)],
-                               crs="EPSG:28992")
+        {
+            "naam": codes,
+            "pct_drie_a_800m_senior": np.linspace(10, 90, len(codes)),
+            "pct_ov_en_supermarkt_800m_senior": np.linspace(90, 10, len(codes)),
+        },
+        index=pd.Index(codes, name="code"),
+        geometry=[box(i, 0, i + 1, 1) for i in range(len(codes))],
+        crs="EPSG:28992",
+    )
+    buurten = gpd.GeoDataFrame(
+        {"naam": ["Baggelhuizen Noord"], "wijkcode": ["WK010605"]},
+        index=pd.Index(["BU01060504"], name="code"),
+        geometry=[box(5, 0, 6, 1)],
+        crs="EPSG:28992",
+    )
     p = tmp_path / "aedes.csv"
     # Excel in Dutch: semicolons and a decimal comma
     p.write_text("code;veerkracht_score\nWK010600;0,5\nWK019999;0,7\n", encoding="utf-8")

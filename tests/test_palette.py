@@ -23,12 +23,28 @@ HEX = re.compile(r"#[0-9a-fA-F]{6}\b")
 
 def _palette_colours() -> set[str]:
     out = {c for c, _ in palette.CATEGORY_SYMBOLS.values()}
-    for classes in (palette.TIME_CLASSES, palette.PCT_CLASSES, palette.LOAD_CLASSES, palette.CAPACITY_CLASSES,
-                    palette.FOCUS_CLASSES, palette.VEERKRACHT_CLASSES, palette.SCORE_CLASSES,
-                    palette.distance_classes(800)):
+    for classes in (
+        palette.TIME_CLASSES,
+        palette.PCT_CLASSES,
+        palette.LOAD_CLASSES,
+        palette.CAPACITY_CLASSES,
+        palette.FOCUS_CLASSES,
+        palette.VEERKRACHT_CLASSES,
+        palette.SCORE_CLASSES,
+        palette.distance_classes(800),
+    ):
         out |= set(classes.colours) | {classes.missing_colour}
-    out |= {palette.UNKNOWN_COLOUR, palette.AREA_EDGE, palette.WIJK_OUTLINE, palette.BUURT_OUTLINE,
-            palette.BACKGROUND, palette.RANK_COLOUR, palette.POINT_EDGE, palette.OTHER_ROAD, palette.PATH_COLOUR}
+    out |= {
+        palette.UNKNOWN_COLOUR,
+        palette.AREA_EDGE,
+        palette.WIJK_OUTLINE,
+        palette.BUURT_OUTLINE,
+        palette.BACKGROUND,
+        palette.RANK_COLOUR,
+        palette.POINT_EDGE,
+        palette.OTHER_ROAD,
+        palette.PATH_COLOUR,
+    }
     out |= {c for c, _ in palette.ROAD_STYLE.values()}
     # neutral greys (text, outlines) may coincide with typography elsewhere; the colours that carry
     # meaning (categories, classes) may not
@@ -66,10 +82,16 @@ def test_wijkprofiel_map_uses_the_palette():
     from woonzorg_geo.report import svg_map
 
     vocab = Vocabulary.from_settings(load_settings())
-    buurten = gpd.GeoDataFrame({"naam": ["A", "B", "C"], "focus": ["hoog", "laag", None]},
-                               geometry=[shapely.box(i * 100, 0, i * 100 + 100, 100) for i in range(3)], crs=28992)
-    vz = gpd.GeoDataFrame({"categorie": ["supermarkt", "huisarts"], "label": [None, None], "naam": ["S", "H"]},
-                          geometry=[shapely.Point(50, 50), shapely.Point(150, 50)], crs=28992)
+    buurten = gpd.GeoDataFrame(
+        {"naam": ["A", "B", "C"], "focus": ["hoog", "laag", None]},
+        geometry=[shapely.box(i * 100, 0, i * 100 + 100, 100) for i in range(3)],
+        crs=28992,
+    )
+    vz = gpd.GeoDataFrame(
+        {"categorie": ["supermarkt", "huisarts"], "label": [None, None], "naam": ["S", "H"]},
+        geometry=[shapely.Point(50, 50), shapely.Point(150, 50)],
+        crs=28992,
+    )
     svg = svg_map(shapely.box(0, 0, 300, 100), buurten, vz, vocabulary=vocab)
     assert f'fill="{palette.FOCUS_COLOURS["hoog"]}"' in svg and f'fill="{palette.FOCUS_COLOURS["laag"]}"' in svg
     assert f'fill="{palette.MISSING_COLOUR}"' in svg  # missing focus: the maps' missing grey
@@ -80,8 +102,12 @@ def test_wijkprofiel_map_uses_the_palette():
 def test_class_bounds_follow_index():
     """The (lower, upper] bounds the QGIS filters use give the same class as Classes.index."""
     rng = np.random.default_rng(1)
-    for classes in (palette.TIME_CLASSES, palette.PCT_CLASSES, palette.LOAD_CLASSES,
-                    palette.balance_classes((-1.0, -0.33, 0.33, 1.0), ("a", "b", "c", "d", "e"))):
+    for classes in (
+        palette.TIME_CLASSES,
+        palette.PCT_CLASSES,
+        palette.LOAD_CLASSES,
+        palette.balance_classes((-1.0, -0.33, 0.33, 1.0), ("a", "b", "c", "d", "e")),
+    ):
         values = np.concatenate([rng.uniform(-30, 130, 500), [b for b in classes.breaks if math.isfinite(b)]])
         idx = classes.index(values)
         for i in range(len(classes.colours)):

@@ -82,10 +82,7 @@ def _buurt_props(code: str, i: int) -> dict:
 
 
 def _collections() -> dict[str, list[dict]]:
-    buurten = [
-        _feature(i + 1, poly, _buurt_props(code, i))
-        for i, (code, poly) in enumerate(BUURTEN_RD.items())
-    ]
+    buurten = [_feature(i + 1, poly, _buurt_props(code, i)) for i, (code, poly) in enumerate(BUURTEN_RD.items())]
     wijken = [
         _feature(
             1,
@@ -132,9 +129,7 @@ def _base(server) -> str:
 
 
 def test_buurten_follow_every_next_link(cbs_server):
-    gdf = pdok.fetch_cbs_areas(
-        "buurt", gemeentecode="GM0106", base_url=_base(cbs_server), page_size=2
-    )
+    gdf = pdok.fetch_cbs_areas("buurt", gemeentecode="GM0106", base_url=_base(cbs_server), page_size=2)
 
     items = cbs_server.requests_to("/collections/buurten/items")
     assert len(items) == 3  # 5 buurten, 2 per page
@@ -216,10 +211,7 @@ def test_cbs_url_from_environment_with_year(cbs_server, monkeypatch):
     monkeypatch.setenv(pdok.ENV_CBS_URL, f"{cbs_server.url}/cbs/wijken-en-buurten-{{year}}/ogc/v1")
     gdf = pdok.fetch_cbs_areas("buurt", gemeentecode="GM0106", year=2023)
     assert len(gdf) == 5
-    assert (
-        cbs_server.requests[0].path
-        == "/cbs/wijken-en-buurten-2023/ogc/v1/collections/buurten/items"
-    )
+    assert cbs_server.requests[0].path == "/cbs/wijken-en-buurten-2023/ogc/v1/collections/buurten/items"
 
 
 def test_unknown_gemeente_is_a_data_error(cbs_server):
@@ -268,9 +260,7 @@ def test_next_link_loop_is_detected(cbs_server):
         "type": "FeatureCollection",
         "numberReturned": 1,
         "features": [_feature(1, BUURTEN_RD["BU01060001"], _buurt_props("BU01060001", 0))],
-        "links": [
-            {"rel": "next", "href": f"{_base(cbs_server)}/collections/buurten/items?cursor=x"}
-        ],
+        "links": [{"rel": "next", "href": f"{_base(cbs_server)}/collections/buurten/items?cursor=x"}],
     }
     cbs_server.override = (200, {"Content-Type": "application/geo+json"}, json.dumps(loop).encode())
     with pytest.raises(DataFileError, match="paginering"):
@@ -365,19 +355,14 @@ def test_geocode_returns_rd_coordinates(ls_server):
 
 
 def test_geocode_not_found_is_none(ls_server):
-    assert (
-        pdok.geocode_locatieserver("Nergensstraat 99 Nergenshuizen", base_url=_ls_base(ls_server))
-        is None
-    )
+    assert pdok.geocode_locatieserver("Nergensstraat 99 Nergenshuizen", base_url=_ls_base(ls_server)) is None
     # a postcode object exists, but only addresses are asked by default
     assert pdok.geocode_locatieserver("Kerkplein 9401HR", base_url=_ls_base(ls_server)) is None
     assert len(ls_server.requests) == 2
 
 
 def test_geocode_postcode_precision(ls_server):
-    hit = pdok.geocode_locatieserver(
-        "Kerkplein 9401HR", base_url=_ls_base(ls_server), types=("adres", "postcode")
-    )
+    hit = pdok.geocode_locatieserver("Kerkplein 9401HR", base_url=_ls_base(ls_server), types=("adres", "postcode"))
     assert hit is not None
     assert hit["precision"] == "postcode"
     assert (hit["x"], hit["y"]) == (233600.5, 557100.25)
@@ -387,10 +372,7 @@ def test_geocode_postcode_precision(ls_server):
 def test_geocode_min_score(ls_server):
     base = _ls_base(ls_server)
     assert pdok.geocode_locatieserver("Brink 10", base_url=base, min_score=8.0) is None
-    assert (
-        pdok.geocode_locatieserver("Brink 10", base_url=base, min_score=6.0)["label"]
-        == "Brink 10, 9401HS Assen"
-    )
+    assert pdok.geocode_locatieserver("Brink 10", base_url=base, min_score=6.0)["label"] == "Brink 10, 9401HS Assen"
 
 
 def test_geocode_url_from_environment(ls_server, monkeypatch):

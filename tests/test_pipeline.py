@@ -11,8 +11,18 @@ from woonzorg_geo.pipeline import write_outputs
 
 pytestmark = pytest.mark.realdata
 
-CATS = ["ov_halte", "treinstation", "supermarkt", "huisarts", "apotheek", "tandarts", "ziekenhuis", "school",
-        "ontmoetingsplek", "ov"]
+CATS = [
+    "ov_halte",
+    "treinstation",
+    "supermarkt",
+    "huisarts",
+    "apotheek",
+    "tandarts",
+    "ziekenhuis",
+    "school",
+    "ontmoetingsplek",
+    "ov",
+]
 
 
 def test_analyse_writes_every_output(assen_output, assen_inputs, settings):
@@ -110,8 +120,9 @@ def test_surfaces_are_rd_grids_of_the_settings(assen_output, assen_analysis, set
                 if to_path is None:  # the same grid for every category of a profile
                     rows, cols = np.indices(arr.shape)
                     x, y = (np.asarray(v) for v in cell_xy(src.transform, rows.ravel(), cols.ravel()))
-                    (which, nearest), dist = edges.query_nearest(shapely.points(x, y), return_distance=True,
-                                                           all_matches=False)
+                    (which, nearest), dist = edges.query_nearest(
+                        shapely.points(x, y), return_distance=True, all_matches=False
+                    )
                     to_path = np.full(len(x), np.inf)
                     to_path[which] = dist
                     on_usable = np.zeros(len(x), dtype=bool)

@@ -80,8 +80,7 @@ def test_destination_at_the_end_of_steps_is_reached_round_them():
 
 
 def test_origin_on_steps_is_unreachable_with_a_reason():
-    lines = [LineString([(0, 0), (100, 0)]), LineString([(100, 0), (100, 50)]),
-             LineString([(100, 50), (200, 50)])]
+    lines = [LineString([(0, 0), (100, 0)]), LineString([(100, 0), (100, 50)]), LineString([(100, 50), (200, 50)])]
     net = _net(lines, [None, "steps", None])
     vz = _pts([(0, 0)], categorie=["huisarts"])
     origins = _pts([(101, 25)])

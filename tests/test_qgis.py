@@ -49,8 +49,11 @@ def _rules(qml: str) -> list[tuple[str, str, str]]:
     for sym in root.iter("symbol"):
         props = {p.get("k"): p.get("v") for p in sym.iter("prop")}
         symbols[sym.get("name")] = props.get("color") or props.get("line_color")
-    return [(r.get("label"), r.get("filter"), symbols[r.get("symbol")]) for r in root.iter("rule")
-            if r.get("symbol") is not None]
+    return [
+        (r.get("label"), r.get("filter"), symbols[r.get("symbol")])
+        for r in root.iter("rule")
+        if r.get("symbol") is not None
+    ]
 
 
 def _rgba(colour: str) -> str:
@@ -78,8 +81,9 @@ def test_layer_styles_table_has_one_default_per_layer(synthetic_gpkg):
         ET.fromstring(r["styleQML"].split("\n", 1)[1])  # well-formed XML
         assert 'type="RuleRenderer"' in r["styleQML"]
     with sqlite3.connect(synthetic_gpkg) as con:  # registered, so GDAL and QGIS see the table
-        assert con.execute("SELECT data_type FROM gpkg_contents WHERE table_name = 'layer_styles'").fetchone() == \
-            ("attributes",)
+        assert con.execute("SELECT data_type FROM gpkg_contents WHERE table_name = 'layer_styles'").fetchone() == (
+            "attributes",
+        )
     # written again (e.g. after `locaties`): replaced, not doubled
     s = load_settings()
     write_qgis(synthetic_gpkg, settings=s, vocabulary=Vocabulary.from_settings(s))
@@ -95,7 +99,7 @@ def test_style_filters_select_the_classes_of_the_maps(synthetic_gpkg):
     classes = palette.PCT_CLASSES
     idx = classes.index(buurten["pct_ov_en_supermarkt_800m"])
     with sqlite3.connect(synthetic_gpkg) as con:
-        for k, (label, flt, colour) in enumerate(rules[:len(classes.colours) + 1]):
+        for k, (label, flt, colour) in enumerate(rules[: len(classes.colours) + 1]):
             i = k if k < len(classes.colours) else -1
             assert label == classes.label(i)
             assert colour.rsplit(",", 1)[0] == _rgba(classes.colour(i))
@@ -146,8 +150,14 @@ def _qgis_python() -> str | None:
     """Why PyQGIS cannot run here, or None when it can."""
     if not Path(SYSTEM_PYTHON).exists():
         return f"{SYSTEM_PYTHON} does not exist"
-    r = subprocess.run([SYSTEM_PYTHON, "-c", "import qgis.core"], check=False, capture_output=True, text=True, timeout=120,
-                       env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    r = subprocess.run(
+        [SYSTEM_PYTHON, "-c", "import qgis.core"],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
     if r.returncode:
         return f"{SYSTEM_PYTHON} cannot import qgis ({r.stderr.strip().splitlines()[-1] if r.stderr.strip() else '?'})"
     return None
@@ -158,8 +168,7 @@ def qgis_python() -> str:
     why = _qgis_python()
     if why:
         if in_ci():
-            pytest.fail(f"QGIS is needed in CI: {why}; .ci/system-deps installs qgis and python3-qgis",
-                        pytrace=False)
+            pytest.fail(f"QGIS is needed in CI: {why}; .ci/system-deps installs qgis and python3-qgis", pytrace=False)
         pytest.skip(f"QGIS not installed: {why} (apt-get install qgis python3-qgis, see .ci/system-deps)")
     return SYSTEM_PYTHON
 
@@ -167,8 +176,14 @@ def qgis_python() -> str:
 def _run_check(python: str, out_dir: Path, png: Path) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV"))}
     env["QT_QPA_PLATFORM"] = "offscreen"
-    r = subprocess.run([python, str(REPO / "tests" / "qgis_check.py"), str(out_dir), str(png)], check=False, capture_output=True,
-                       text=True, timeout=600, env=env)
+    r = subprocess.run(
+        [python, str(REPO / "tests" / "qgis_check.py"), str(out_dir), str(png)],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=env,
+    )
     assert r.returncode == 0, f"qgis_check.py failed ({r.returncode}):\n{r.stdout[-2000:]}\n{r.stderr[-4000:]}"
     return json.loads(r.stdout.strip().splitlines()[-1])
 
@@ -177,7 +192,9 @@ def _check_report(report: dict, gpkg: Path, png: Path) -> None:
     assert report["read"], report["error"]
     stored = {}
     for r in _styles(gpkg):
-        stored.setdefault(r["f_table_name"], []).append((bool(r["useAsDefault"]), [x[0] for x in _rules(r["styleQML"])]))
+        stored.setdefault(r["f_table_name"], []).append(
+            (bool(r["useAsDefault"]), [x[0] for x in _rules(r["styleQML"])])
+        )
     assert report["layers"]
     for layer in report["layers"]:
         assert layer["valid"], layer
@@ -206,9 +223,15 @@ def test_qgis_opens_the_assen_project_styled(qgis_python, assen_output):
     (ARTEFACTS / "qgis_assen.json").write_text(json.dumps(report, indent=1, ensure_ascii=False), encoding="utf-8")
     _check_report(report, assen_output / "woonzorg.gpkg", png)
     names = [layer["name"] for layer in report["layers"]]
-    for name in ("Voorzieningen", "Adressen: looptijd naar huisarts", "Wijkgrenzen en namen",
-                 "Wijken: balans draagkracht − draaglast", "Buurten: focus", "Buurten: veerkracht",
-                 "Buurten: % adressen met OV-halte én supermarkt binnen 800 m"):
+    for name in (
+        "Voorzieningen",
+        "Adressen: looptijd naar huisarts",
+        "Wijkgrenzen en namen",
+        "Wijken: balans draagkracht − draaglast",
+        "Buurten: focus",
+        "Buurten: veerkracht",
+        "Buurten: % adressen met OV-halte én supermarkt binnen 800 m",
+    ):
         assert name in names, names
     assert report["title"] == "Woonzorg Assen"
     # it opened on the town: the default view is the built-up extent, not the gemeente's box

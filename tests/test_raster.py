@@ -24,14 +24,15 @@ def test_grid_is_aligned_and_covers():
 
 @pytest.fixture()
 def acc():
-    lines = gpd.GeoDataFrame({"class": ["minor"], "subclass": [None], "name": [None]},
-                             geometry=[LineString([(0, 50), (1000, 50)])], crs=RD)
+    lines = gpd.GeoDataFrame(
+        {"class": ["minor"], "subclass": [None], "name": [None]}, geometry=[LineString([(0, 50), (1000, 50)])], crs=RD
+    )
     net = build_network(lines, settings=S.netwerk)
-    vz = gpd.GeoDataFrame({"categorie": ["supermarkt"]}, geometry=[Point(0, 50)], crs=RD,
-                          index=pd.Index(["v0"], name="vz_id"))
+    vz = gpd.GeoDataFrame(
+        {"categorie": ["supermarkt"]}, geometry=[Point(0, 50)], crs=RD, index=pd.Index(["v0"], name="vz_id")
+    )
     origins = gpd.GeoDataFrame(geometry=[Point(500, 50)], crs=RD)
-    return compute_accessibility(profile_graph(net, S.profile("standaard")), origins, vz,
-                                 categories=["supermarkt"])
+    return compute_accessibility(profile_graph(net, S.profile("standaard")), origins, vz, categories=["supermarkt"])
 
 
 def test_surface_values_and_empty_cells(acc, tmp_path):

@@ -13,8 +13,7 @@ README = Path(__file__).resolve().parents[1] / "README.md"
 @pytest.mark.realdata
 def test_readme_python_example(raw_dir, monkeypatch, tmp_path):
     monkeypatch.setenv("WOONZORG_DATA", str(raw_dir))
-    text = README.read_text(encoding="utf-8").replace("/tmp/supermarkt_per_buurt.html",
-                                                      str(tmp_path / "kaart.html"))
+    text = README.read_text(encoding="utf-8").replace("/tmp/supermarkt_per_buurt.html", str(tmp_path / "kaart.html"))
     parser = doctest.DocTestParser()
     test = parser.get_doctest(text, {}, "README.md", str(README), 0)
     assert len(test.examples) >= 10  # the example is there and not silently emptied

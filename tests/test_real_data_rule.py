@@ -30,7 +30,11 @@ def _start(tmp: Path, name: str, *, ci: str | None, data: Path | None) -> subpro
         env["WOONZORG_DATA"] = str(data)
     return subprocess.Popen(
         [sys.executable, "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider", str(folder)],
-        cwd=folder, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        cwd=folder,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
 
 

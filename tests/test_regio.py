@@ -22,8 +22,7 @@ distributed = pytest.importorskip("distributed")
 
 
 def test_a_gemeente_far_from_the_others_is_flagged():
-    ratio = pd.Series([1.13, 1.15, 1.16, 1.17, 1.18, 1.21, 1.24, 0.71],
-                      index=[f"GM{i:04d}" for i in range(8)])
+    ratio = pd.Series([1.13, 1.15, 1.16, 1.17, 1.18, 1.21, 1.24, 0.71], index=[f"GM{i:04d}" for i in range(8)])
     out = flag_ratios(ratio, RegioSettings())
     assert out["ratio_afwijkend"].tolist() == [False] * 7 + [True]
     assert out.loc["GM0007", "ratio_z"] < -3.5
@@ -96,8 +95,9 @@ def test_a_failing_gemeente_task_reports_its_reason(raw_dir, tmp_path):
 @pytest.fixture(scope="module")
 def dask_scheduler():
     """A dask.distributed scheduler with one worker process on 127.0.0.1, started by the test."""
-    cluster = distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                       scheduler_port=0, dashboard_address=None)
+    cluster = distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1", scheduler_port=0, dashboard_address=None
+    )
     try:
         yield cluster
     finally:
@@ -112,9 +112,24 @@ def tile_cache(tmp_path_factory):
 @pytest.fixture(scope="module")
 def regio_out(raw_dir, dask_scheduler, tile_cache, tmp_path_factory):
     out = tmp_path_factory.mktemp("regio") / "uit"
-    code = main(["--stil", "--data", str(raw_dir), "regio", "--gemeenten", "Assen,Westerveld", "--out", str(out),
-                 "--scheduler", dask_scheduler.scheduler_address, "--geen-rasters", "--offline",
-                 "--tegelcache", str(tile_cache)])
+    code = main(
+        [
+            "--stil",
+            "--data",
+            str(raw_dir),
+            "regio",
+            "--gemeenten",
+            "Assen,Westerveld",
+            "--out",
+            str(out),
+            "--scheduler",
+            dask_scheduler.scheduler_address,
+            "--geen-rasters",
+            "--offline",
+            "--tegelcache",
+            str(tile_cache),
+        ]
+    )
     assert code == 0
     return out
 
@@ -129,16 +144,25 @@ def test_regio_runs_on_the_given_scheduler_and_writes_the_regional_outputs(regio
     doc = json.loads((regio_out / "regio.json").read_text(encoding="utf-8"))
     assert doc["cluster"] == {"scheduler": address, "workers": 1}
     assert [g["status"] for g in doc["gemeenten"]] == ["ok", "ok"]
-    assert doc["tiles"]["nodig"] > 100 and doc["tiles"]["gedecodeerd"] + doc["tiles"]["uit_cache"] + \
-        doc["tiles"]["leeg"] == doc["tiles"]["nodig"]
+    assert (
+        doc["tiles"]["nodig"] > 100
+        and doc["tiles"]["gedecodeerd"] + doc["tiles"]["uit_cache"] + doc["tiles"]["leeg"] == doc["tiles"]["nodig"]
+    )
 
     assert set(pyogrio.list_layers(regio_out / "regio.gpkg")[:, 0]) == {"gemeenten", "wijken"}
     gem = gpd.read_file(regio_out / "regio.gpkg", layer="gemeenten").set_index("code")
     wijken = gpd.read_file(regio_out / "regio.gpkg", layer="wijken").set_index("code")
     assert list(gem.index) == ["GM0106", "GM1701"] and gem.crs.to_epsg() == 28992
     assert len(wijken) == 10 + 18 and set(wijken["gemeentecode"]) == {"GM0106", "GM1701"}
-    for col in ("n_adressen", "inwoners_cbs", "pct_ov_en_supermarkt_800m", "pct_drie_a_800m",
-                "med_afstand_huisarts_m", "pct_ov_en_supermarkt_800m_senior", "med_afstand_huisarts_m_senior"):
+    for col in (
+        "n_adressen",
+        "inwoners_cbs",
+        "pct_ov_en_supermarkt_800m",
+        "pct_drie_a_800m",
+        "med_afstand_huisarts_m",
+        "pct_ov_en_supermarkt_800m_senior",
+        "med_afstand_huisarts_m_senior",
+    ):
         assert col in gem and col in wijken
     # the wijken add up to their gemeente
     assert wijken.groupby("gemeentecode")["n_adressen"].sum().to_dict() == gem["n_adressen"].to_dict()
@@ -184,8 +208,7 @@ def test_assens_figures_from_regio_equal_those_of_analyse(regio_out, assen_outpu
 
 
 @pytest.mark.realdata
-def test_one_failing_gemeente_is_reported_and_the_others_finish(raw_dir, dask_scheduler, tile_cache, tmp_path,
-                                                                capsys):
+def test_one_failing_gemeente_is_reported_and_the_others_finish(raw_dir, dask_scheduler, tile_cache, tmp_path, capsys):
     from woonzorg_geo.catalogue import load_catalogue
 
     westerveld = load_catalogue().find("Westerveld")
@@ -198,9 +221,25 @@ def test_one_failing_gemeente_is_reported_and_the_others_finish(raw_dir, dask_sc
         encoding="utf-8",
     )
     out = tmp_path / "uit"
-    code = main(["--data", str(raw_dir), "regio", "--gemeenten", "GM9998,Westerveld", "--catalogus", str(cat),
-                 "--out", str(out), "--scheduler", dask_scheduler.scheduler_address, "--geen-rasters",
-                 "--geen-kaarten", "--tegelcache", str(tile_cache)])
+    code = main(
+        [
+            "--data",
+            str(raw_dir),
+            "regio",
+            "--gemeenten",
+            "GM9998,Westerveld",
+            "--catalogus",
+            str(cat),
+            "--out",
+            str(out),
+            "--scheduler",
+            dask_scheduler.scheduler_address,
+            "--geen-rasters",
+            "--geen-kaarten",
+            "--tegelcache",
+            str(tile_cache),
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 3
     assert "Gemeenten: 100%" in err and "2/2" in err  # the progress bar
@@ -222,8 +261,21 @@ def test_analyse_any_gemeente_end_to_end_without_settings_file(raw_dir, tmp_path
     from woonzorg_geo.pages import slug
 
     out, maps = tmp_path / "output", tmp_path / "maps"
-    rc = main(["--stil", "--data", str(raw_dir), "analyse", "--gemeente", naam, "--out", str(out),
-               "--kaarten", str(maps), "--offline"])
+    rc = main(
+        [
+            "--stil",
+            "--data",
+            str(raw_dir),
+            "analyse",
+            "--gemeente",
+            naam,
+            "--out",
+            str(out),
+            "--kaarten",
+            str(maps),
+            "--offline",
+        ]
+    )
     assert rc == 0
     layers = set(pyogrio.list_layers(out / "woonzorg.gpkg")[:, 0])
     assert layers >= {"adressen", "buurten", "wijken", "voorzieningen", "netwerk", "servicegebieden"}

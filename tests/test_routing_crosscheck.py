@@ -106,12 +106,17 @@ def build_reference(raw_dir, gemeente: gpd.GeoDataFrame, walk_classes) -> Refere
     tile = lines["tile"].to_numpy(dtype=str)[part_of[vertex_of[ends]]]
     bounds = _tile_bounds(tile)
     lon, lat = lonlat[ends].T
-    on_edge = (np.abs(lon - bounds[:, 0]) < ON_EDGE_DEG) | (np.abs(lon - bounds[:, 2]) < ON_EDGE_DEG) \
-        | (np.abs(lat - bounds[:, 1]) < ON_EDGE_DEG) | (np.abs(lat - bounds[:, 3]) < ON_EDGE_DEG)
+    on_edge = (
+        (np.abs(lon - bounds[:, 0]) < ON_EDGE_DEG)
+        | (np.abs(lon - bounds[:, 2]) < ON_EDGE_DEG)
+        | (np.abs(lat - bounds[:, 1]) < ON_EDGE_DEG)
+        | (np.abs(lat - bounds[:, 3]) < ON_EDGE_DEG)
+    )
     seam_node, seam_tile = node[ends[on_edge]], tile[on_edge]
     pairs = cKDTree(xy[seam_node]).query_pairs(SEAM_GAP_M, output_type="ndarray")
-    pairs = pairs[(seam_tile[pairs[:, 0]] != seam_tile[pairs[:, 1]])
-                  & (seam_node[pairs[:, 0]] != seam_node[pairs[:, 1]])]
+    pairs = pairs[
+        (seam_tile[pairs[:, 0]] != seam_tile[pairs[:, 1]]) & (seam_node[pairs[:, 0]] != seam_node[pairs[:, 1]])
+    ]
     a = np.r_[a, seam_node[pairs[:, 0]]]
     b = np.r_[b, seam_node[pairs[:, 1]]]
     keep = a != b
@@ -132,14 +137,22 @@ def build_reference(raw_dir, gemeente: gpd.GeoDataFrame, walk_classes) -> Refere
     row = [int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * 2**z) for lat in (y1, y0)]
     missing = [f"{z}/{x}/{y}" for x in xs for y in range(row[0], row[1] + 1) if f"{z}/{x}/{y}" not in have]
     boxes = [shapely.box(*b) for b in _tile_bounds(np.array(missing))] if missing else []
-    uncovered = gpd.GeoSeries(boxes, crs=4326).to_crs(28992).union_all().intersection(area) if boxes \
+    uncovered = (
+        gpd.GeoSeries(boxes, crs=4326).to_crs(28992).union_all().intersection(area)
+        if boxes
         else shapely.GeometryCollection()
+    )
     return Reference(
-        graph=graph, xy=xy, seg_u=seg[:, 0], seg_v=seg[:, 1],
+        graph=graph,
+        xy=xy,
+        seg_u=seg[:, 0],
+        seg_v=seg[:, 1],
         seg_tree=shapely.STRtree(shapely.linestrings(np.stack([xy[seg[:, 0]], xy[seg[:, 1]]], axis=1))),
-        nodes=nodes, node_tree=cKDTree(xy[nodes]),
+        nodes=nodes,
+        node_tree=cKDTree(xy[nodes]),
         seam_gaps=np.hypot(*(xy[seam_node[pairs[:, 0]]] - xy[seam_node[pairs[:, 1]]]).T),
-        all_seg_tree=every, uncovered=uncovered,
+        all_seg_tree=every,
+        uncovered=uncovered,
     )
 
 
@@ -268,8 +281,10 @@ def test_distances_agree_with_an_independent_networkx_graph(crosscheck, cat):
     n_checked = int(checked.sum())
     # would an error of NOTICE_ERROR_M on every address show, too long and too short? (else this
     # test could not fail)
-    noticed = (int((checked & (diff + NOTICE_ERROR_M > down)).sum()),
-               int((checked & (NOTICE_ERROR_M - diff > up)).sum()))
+    noticed = (
+        int((checked & (diff + NOTICE_ERROR_M > down)).sum()),
+        int((checked & (NOTICE_ERROR_M - diff > up)).sum()),
+    )
     report = (
         f"{cat}: {SAMPLE} addresses, {int(missing.sum())} without distance, "
         f"{int((~missing & ~checked).sum())} without a usable bound ({int(by_gap.sum())} of them could route "
@@ -283,7 +298,9 @@ def test_distances_agree_with_an_independent_networkx_graph(crosscheck, cat):
     assert missing.mean() < 0.01, report
     assert n_checked >= (1 - MAX_UNCHECKED_SHARE) * SAMPLE, report
     assert min(noticed) >= NOTICE_SHARE * n_checked, report
-    worst = pd.DataFrame({"d_pkg": d_pkg, "d_ref": d_ref, "up": up, "down": down, "x_ref": x_ref,
-                          "x_ref_by_island": island}, index=sample.index)[bad]
+    worst = pd.DataFrame(
+        {"d_pkg": d_pkg, "d_ref": d_ref, "up": up, "down": down, "x_ref": x_ref, "x_ref_by_island": island},
+        index=sample.index,
+    )[bad]
     # (almost) all: a tie between two equally near segments can put q elsewhere than the package did
     assert bad.sum() <= 0.001 * n_checked, f"{report}\n{worst.head(10)}"

@@ -156,21 +156,33 @@ def _reference(g: dict, *, usable: list[bool]) -> np.ndarray:
 
 def _package(g: dict, profile: str) -> np.ndarray:
     lines = [LineString([g["nodes"][i], g["nodes"][j]]) for i, j in g["edges"]]
-    gdf = gpd.GeoDataFrame({"class": "minor", "subclass": ["steps" if s else None for s in g["steps"]],
-                            "name": None}, geometry=lines, crs=RD)
+    gdf = gpd.GeoDataFrame(
+        {"class": "minor", "subclass": ["steps" if s else None for s in g["steps"]], "name": None},
+        geometry=lines,
+        crs=RD,
+    )
     net = build_network(gdf, settings=S.netwerk)
     origins = gpd.GeoDataFrame(geometry=[Point(p) for p in g["origins"]], crs=RD)
-    vz = gpd.GeoDataFrame({"categorie": "supermarkt"}, geometry=[Point(p) for p in g["dests"]], crs=RD,
-                          index=pd.RangeIndex(len(g["dests"])))
-    acc = compute_accessibility(profile_graph(net, S.profile(profile)), origins, vz, categories=["supermarkt"],
-                                radii_m=(), max_snap_m=10_000.0)
+    vz = gpd.GeoDataFrame(
+        {"categorie": "supermarkt"},
+        geometry=[Point(p) for p in g["dests"]],
+        crs=RD,
+        index=pd.RangeIndex(len(g["dests"])),
+    )
+    acc = compute_accessibility(
+        profile_graph(net, S.profile(profile)), origins, vz, categories=["supermarkt"], radii_m=(), max_snap_m=10_000.0
+    )
     return np.nan_to_num(acc.categories["supermarkt"].origin_dist, nan=math.inf)
 
 
 #: more examples for a thorough run: WOONZORG_HYPOTHESIS_EXAMPLES=2000 python -m pytest tests/test_routing_properties.py
 EXAMPLES = int(os.environ.get("WOONZORG_HYPOTHESIS_EXAMPLES", "60"))
-PROPS = settings(max_examples=EXAMPLES, deadline=None, database=None, suppress_health_check=[HealthCheck.filter_too_much,
-                                                                         HealthCheck.too_slow])
+PROPS = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow],
+)
 
 
 @PROPS

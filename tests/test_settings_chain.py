@@ -86,19 +86,67 @@ def _chain(root: Path, raw_dir: Path, *, settings_text: str | None, profile: str
     vocab = Vocabulary.from_settings(settings, profiles=profiles)
     other = next((p for p in vocab.profiles if p != vocab.main_profile), vocab.main_profile)
     steps = {
-        "analyse": _run([*glob, "analyse", "--out", str(root / "uitvoer"), "--kaarten", str(root / "kaarten"),
-                         "--offline", "--geen-rasters", *(["--profiel", profile] if profile else [])]),
+        "analyse": _run(
+            [
+                *glob,
+                "analyse",
+                "--out",
+                str(root / "uitvoer"),
+                "--kaarten",
+                str(root / "kaarten"),
+                "--offline",
+                "--geen-rasters",
+                *(["--profiel", profile] if profile else []),
+            ]
+        ),
     }
-    steps["kaarten"] = _run([*glob, "kaarten", "--uit", str(root / "uitvoer"), "--kaarten",
-                             str(root / "kaarten_profiel"), "--offline", "--profiel", other])
+    steps["kaarten"] = _run(
+        [
+            *glob,
+            "kaarten",
+            "--uit",
+            str(root / "uitvoer"),
+            "--kaarten",
+            str(root / "kaarten_profiel"),
+            "--offline",
+            "--profiel",
+            other,
+        ]
+    )
     # the later commands reuse the analysis kept in uitvoer/opslag (made with these settings)
     uit = ["--uit", str(root / "uitvoer")]
-    steps["locaties"] = _run([*glob, "locaties", "--top", "5", "--out", str(root / "locaties"), "--kaarten",
-                              str(root / "locaties_kaart"), "--offline", *uit])
-    steps["toets"] = _run([*glob, "toets", "--adres", ADDRESS, "--type", "geclusterd_wonen", "--omvang", "12",
-                           "--out", str(root / "toets"), *uit])
-    steps["watals"] = _run([*glob, "watals", "--nieuw", "supermarkt@6.5480,52.9930", "--out", str(root / "watals"),
-                            "--offline", *uit])
+    steps["locaties"] = _run(
+        [
+            *glob,
+            "locaties",
+            "--top",
+            "5",
+            "--out",
+            str(root / "locaties"),
+            "--kaarten",
+            str(root / "locaties_kaart"),
+            "--offline",
+            *uit,
+        ]
+    )
+    steps["toets"] = _run(
+        [
+            *glob,
+            "toets",
+            "--adres",
+            ADDRESS,
+            "--type",
+            "geclusterd_wonen",
+            "--omvang",
+            "12",
+            "--out",
+            str(root / "toets"),
+            *uit,
+        ]
+    )
+    steps["watals"] = _run(
+        [*glob, "watals", "--nieuw", "supermarkt@6.5480,52.9930", "--out", str(root / "watals"), "--offline", *uit]
+    )
     return Chain(root, settings_file, vocab, steps)
 
 
@@ -153,12 +201,18 @@ def test_norm600_every_label_says_600(norm600):
     assert len([p for p in texts if p.suffix == ".html"]) >= 10 + 12 + 12 + 1
     # a label or text that still says 800 m; a measured value that happens to round to 800 m (a map
     # feature's popup field "fN") is data, not a label
-    bad = {p.name: m for p, t in texts.items()
-           if (m := re.findall(r'.{0,60}(?<!"f\d": ")(?<!"f\d\d": ")\b800(?:\s|&nbsp;|\\u00a0)?m\b.{0,20}', t))}
+    bad = {
+        p.name: m
+        for p, t in texts.items()
+        if (m := re.findall(r'.{0,60}(?<!"f\d": ")(?<!"f\d\d": ")\b800(?:\s|&nbsp;|\\u00a0)?m\b.{0,20}', t))
+    }
     assert not bad, bad
-    for p in (norm600.root / "uitvoer" / "samenvatting.txt", norm600.root / "kaarten" / "assen_bereikbaarheid.html",
-              norm600.root / "uitvoer" / "wijkprofielen" / "wijkprofiel_centrum.html",
-              norm600.root / "kaarten_profiel" / "wijk_lariks.html"):
+    for p in (
+        norm600.root / "uitvoer" / "samenvatting.txt",
+        norm600.root / "kaarten" / "assen_bereikbaarheid.html",
+        norm600.root / "uitvoer" / "wijkprofielen" / "wijkprofiel_centrum.html",
+        norm600.root / "kaarten_profiel" / "wijk_lariks.html",
+    ):
         assert "600 m" in texts[p], p.name
     assert "600 m" in norm600.steps["analyse"].out and "800 m" not in norm600.steps["analyse"].out
     # the wijkprofiel shows the accessibility indicators of the draagkracht with a value, not "onbekend"
@@ -226,8 +280,11 @@ def test_senior_every_label_says_senior(senior):
     for p, t in texts.items():
         for o in others:
             assert f"profiel {o}" not in t.lower() and f"({o})" not in t, (p.name, o)
-    for p in (senior.root / "kaarten" / "assen_bereikbaarheid.html", senior.root / "kaarten" / "wijk_centrum.html",
-              senior.root / "kaarten_profiel" / "assen_bereikbaarheid.html"):
+    for p in (
+        senior.root / "kaarten" / "assen_bereikbaarheid.html",
+        senior.root / "kaarten" / "wijk_centrum.html",
+        senior.root / "kaarten_profiel" / "assen_bereikbaarheid.html",
+    ):
         assert f"profiel {label}" in texts[p], p.name
     assert f"Profiel {label}" in texts[senior.root / "uitvoer" / "samenvatting.txt"]
     page = texts[senior.root / "uitvoer" / "wijkprofielen" / "wijkprofiel_centrum.html"]

@@ -48,10 +48,10 @@ def test_weighted_total_leaves_missing_out():
 
 def test_bad_curves_are_refused(tmp_path):
     for text, match in [
-        ('[locaties.criteria.ov]\npunten = [[800.0, 0.6], [400.0, 1.0]]\n', "oplopende"),
-        ('[locaties.criteria.ov]\npunten = [[400.0, 1.5], [800.0, 0.0]]\n', "tussen 0 en 1"),
+        ("[locaties.criteria.ov]\npunten = [[800.0, 0.6], [400.0, 1.0]]\n", "oplopende"),
+        ("[locaties.criteria.ov]\npunten = [[400.0, 1.5], [800.0, 0.0]]\n", "tussen 0 en 1"),
         ('[locaties.criteria.ov]\npunten = "ver"\n', "waarde, score"),
-        ('[locaties]\nzoekgebied_max_cellen = 0\n', "zoekgebied_max_cellen"),
+        ("[locaties]\nzoekgebied_max_cellen = 0\n", "zoekgebied_max_cellen"),
     ]:
         f = tmp_path / "s.toml"
         f.write_text(text, encoding="utf-8")
@@ -84,19 +84,32 @@ def _reason_at(cells, x, y):
 
 def test_candidate_cells_excluded_by_land_share_and_counted_per_class():
     gemeente, addresses = _town()
-    lu = gpd.GeoDataFrame({"class": ["industrial", "residential", "cemetery"]},
-                          geometry=[box(0, 0, 200, 200), box(0, 200, 500, 1000), box(300, 0, 400, 100)], crs=RD)
+    lu = gpd.GeoDataFrame(
+        {"class": ["industrial", "residential", "cemetery"]},
+        geometry=[box(0, 0, 200, 200), box(0, 200, 500, 1000), box(300, 0, 400, 100)],
+        crs=RD,
+    )
     # cell (0-100, 300-400): 60% wood -> out; cell (100-200, 300-400): 40% wood -> stays;
     # cell (0-100, 500-600): 30% park + 30% grass -> out together, counted under grass (the larger),
     # cell (100-200, 500-600): 60% park, which is also class grass: counted as park (listed first)
     lc = gpd.GeoDataFrame(
-        {"class": ["wood", "wood", "grass", "grass", "grass"],
-         "subclass": ["forest", "forest", "park", "grass", "park"]},
-        geometry=[box(0, 300, 60, 400), box(100, 300, 140, 400), box(0, 500, 30, 600), box(30, 500, 60, 600),
-                  box(100, 500, 160, 600)], crs=RD)
+        {
+            "class": ["wood", "wood", "grass", "grass", "grass"],
+            "subclass": ["forest", "forest", "park", "grass", "park"],
+        },
+        geometry=[
+            box(0, 300, 60, 400),
+            box(100, 300, 140, 400),
+            box(0, 500, 30, 600),
+            box(30, 500, 60, 600),
+            box(100, 500, 160, 600),
+        ],
+        crs=RD,
+    )
     water = gpd.GeoDataFrame({"class": ["lake"]}, geometry=[box(300, 800, 500, 1000)], crs=RD)
-    cells = candidate_cells(gemeente, addresses, settings=S.locaties,
-                            layers={"landuse": lu, "landcover": lc, "water": water})
+    cells = candidate_cells(
+        gemeente, addresses, settings=S.locaties, layers={"landuse": lu, "landcover": lc, "water": water}
+    )
     cx = cells.geometry.centroid
     assert (cx.x < 700).all()  # no cells far from homes
     assert np.allclose(cells.area, 1e4)
@@ -120,8 +133,9 @@ def test_a_looser_share_keeps_more_cells_and_a_class_can_be_switched_off(tmp_pat
     lc = gpd.GeoDataFrame({"class": ["wood"], "subclass": ["forest"]}, geometry=[box(0, 300, 60, 400)], crs=RD)
     strict = candidate_cells(gemeente, addresses, settings=S.locaties, layers={"landcover": lc})
     assert _reason_at(strict, 50, 350) == "bos"
-    loose = candidate_cells(gemeente, addresses, settings=replace(S.locaties, uitsluiten_aandeel=0.7),
-                            layers={"landcover": lc})
+    loose = candidate_cells(
+        gemeente, addresses, settings=replace(S.locaties, uitsluiten_aandeel=0.7), layers={"landcover": lc}
+    )
     assert _reason_at(loose, 50, 350) == ""
     f = tmp_path / "s.toml"
     f.write_text("[locaties.uitsluiten.bos]\nlandcover = []\n", encoding="utf-8")
@@ -143,10 +157,14 @@ def test_business_park_buurten_by_name_or_landuse_share():
     buurten = gpd.GeoDataFrame(
         {"naam": ["Bedrijventerrein Noord", "Havenkade", "Woonwijk", "Industrieterrein Oost"]},
         geometry=[box(0, 0, 100, 100), box(100, 0, 200, 100), box(200, 0, 300, 100), box(300, 0, 400, 100)],
-        index=pd.Index(["BU1", "BU2", "BU3", "BU4"], name="code"), crs=RD)
-    landuse = gpd.GeoDataFrame({"class": ["industrial", "commercial", "industrial", "residential"]},
-                               geometry=[box(100, 0, 160, 100), box(160, 0, 170, 100), box(200, 0, 240, 100),
-                                         box(240, 0, 300, 100)], crs=RD)
+        index=pd.Index(["BU1", "BU2", "BU3", "BU4"], name="code"),
+        crs=RD,
+    )
+    landuse = gpd.GeoDataFrame(
+        {"class": ["industrial", "commercial", "industrial", "residential"]},
+        geometry=[box(100, 0, 160, 100), box(160, 0, 170, 100), box(200, 0, 240, 100), box(240, 0, 300, 100)],
+        crs=RD,
+    )
     why = business_park_buurten(buurten, landuse, settings=S.locaties)
     assert why["BU1"] == why["BU4"] == "naam"
     assert why["BU2"] == "70% bedrijventerrein"  # industrial 60% + commercial 10%
@@ -163,11 +181,17 @@ def test_business_park_buurten_by_name_or_landuse_share():
 
 def test_shopping_core_buurten_by_shops_per_hectare():
     # two buurten of 1 ha: 3 shops (and 5 car parks) in the first, 1 shop in the second
-    buurten = gpd.GeoDataFrame({"naam": ["Kern", "Wijk"]}, geometry=[box(0, 0, 100, 100), box(100, 0, 200, 100)],
-                               index=pd.Index(["BU1", "BU2"], name="code"), crs=RD)
-    pois = gpd.GeoDataFrame({"class": ["shop", "clothing_store", "bakery", "shop"] + ["parking"] * 5},
-                            geometry=[Point(10, 10), Point(20, 20), Point(30, 30), Point(150, 50)]
-                            + [Point(150, 10 + i) for i in range(5)], crs=RD)
+    buurten = gpd.GeoDataFrame(
+        {"naam": ["Kern", "Wijk"]},
+        geometry=[box(0, 0, 100, 100), box(100, 0, 200, 100)],
+        index=pd.Index(["BU1", "BU2"], name="code"),
+        crs=RD,
+    )
+    pois = gpd.GeoDataFrame(
+        {"class": ["shop", "clothing_store", "bakery", "shop"] + ["parking"] * 5},
+        geometry=[Point(10, 10), Point(20, 20), Point(30, 30), Point(150, 50)] + [Point(150, 10 + i) for i in range(5)],
+        crs=RD,
+    )
     s = replace(S.locaties, winkelkern_winkels_per_ha=2.0)
     from woonzorg_geo.sites import shopping_core_buurten
 
@@ -184,13 +208,18 @@ def test_shopping_core_buurten_by_shops_per_hectare():
 def test_shopping_areas_and_rail_lines_exclude_cells():
     gemeente, addresses = _town()
     n = S.locaties.winkelgebied_min_winkels
-    shops = gpd.GeoDataFrame({"class": ["clothing_store"] * n + ["shop"] * (n - 1) + ["parking"] * 5},
-                             geometry=[Point(50 + i, 650) for i in range(n)]
-                             + [Point(450 + i, 150) for i in range(n - 1)]
-                             + [Point(450 + i, 450) for i in range(5)], crs=RD)
-    rail = gpd.GeoDataFrame({"class": ["rail", "minor"]},
-                            geometry=[LineString([(250, 0), (250, 1000)]), LineString([(0, 850), (500, 850)])],
-                            crs=RD)
+    shops = gpd.GeoDataFrame(
+        {"class": ["clothing_store"] * n + ["shop"] * (n - 1) + ["parking"] * 5},
+        geometry=[Point(50 + i, 650) for i in range(n)]
+        + [Point(450 + i, 150) for i in range(n - 1)]
+        + [Point(450 + i, 450) for i in range(5)],
+        crs=RD,
+    )
+    rail = gpd.GeoDataFrame(
+        {"class": ["rail", "minor"]},
+        geometry=[LineString([(250, 0), (250, 1000)]), LineString([(0, 850), (500, 850)])],
+        crs=RD,
+    )
     cells = candidate_cells(gemeente, addresses, settings=S.locaties, pois=shops, lines=rail)
     assert _reason_at(cells, 50, 650) == "winkelgebied"
     assert _reason_at(cells, 450, 150) == ""  # one shop short
@@ -204,15 +233,14 @@ def test_shopping_areas_and_rail_lines_exclude_cells():
 
 def test_room_is_residential_land_without_buildings_and_green():
     cell = gpd.GeoDataFrame(geometry=[box(0, 0, 100, 100), box(100, 0, 200, 100), box(200, 0, 300, 100)], crs=RD)
-    landuse = gpd.GeoDataFrame({"class": ["residential", "school"]},
-                               geometry=[box(0, 0, 200, 100), box(200, 0, 300, 100)], crs=RD)
+    landuse = gpd.GeoDataFrame(
+        {"class": ["residential", "school"]}, geometry=[box(0, 0, 200, 100), box(200, 0, 300, 100)], crs=RD
+    )
     # cell 0: 10% building, 30% park (a 5% pavilion on it); a building part on top of an outline
     # counts once. cell 1: empty residential land. cell 2: an empty school ground (not residential)
     building = gpd.GeoDataFrame(geometry=[box(0, 0, 50, 20), box(10, 0, 30, 20), box(70, 0, 80, 50)], crs=RD)
-    landcover = gpd.GeoDataFrame({"class": ["grass"], "subclass": ["park"]}, geometry=[box(70, 0, 100, 100)],
-                                 crs=RD)
-    shares = land_shares(cell, {"landuse": landuse, "building": building, "landcover": landcover},
-                         settings=S.locaties)
+    landcover = gpd.GeoDataFrame({"class": ["grass"], "subclass": ["park"]}, geometry=[box(70, 0, 100, 100)], crs=RD)
+    shares = land_shares(cell, {"landuse": landuse, "building": building, "landcover": landcover}, settings=S.locaties)
     assert shares["woonterrein_pct"].tolist() == pytest.approx([100, 100, 0])
     assert shares["bebouwing_pct"].iloc[0] == pytest.approx(15.0)  # 1000 + 500 m2
     assert np.isnan(shares["bebouwing_pct"].iloc[2])
@@ -221,8 +249,9 @@ def test_room_is_residential_land_without_buildings_and_green():
     assert shares["aandeel_park"].tolist() == pytest.approx([0.3, 0.0, 0.0])
     crit = {c.name: c for c in S.locaties.criteria}["ruimte"]
     # empty school ground scores nothing on room, a fully free residential cell scores full
-    assert curve_score(shares["ruimte_pct"].to_numpy(), crit).tolist() == pytest.approx([
-        np.interp(60.0, *zip(*crit.punten)), 1.0, 0.0])
+    assert curve_score(shares["ruimte_pct"].to_numpy(), crit).tolist() == pytest.approx(
+        [np.interp(60.0, *zip(*crit.punten)), 1.0, 0.0]
+    )
 
 
 def test_tile_polygons_are_repaired_and_overlaps_dissolved():
@@ -235,20 +264,19 @@ def test_tile_polygons_are_repaired_and_overlaps_dissolved():
 
 def test_site_layers_follow_the_settings():
     assert site_osm_layers(S.locaties) == ("building", "landcover", "landuse", "water")
-    extra = replace(S.locaties, uitsluiten=(*S.locaties.uitsluiten,
-                                            ExclusionClass("natuur", park=("nature_reserve",))))
+    extra = replace(S.locaties, uitsluiten=(*S.locaties.uitsluiten, ExclusionClass("natuur", park=("nature_reserve",))))
     assert "park" in site_osm_layers(extra)
 
 
 def test_exclusion_settings_are_validated(tmp_path):
     for text, match in [
-        ('[locaties]\nuitsluiten_aandeel = 0.0\n', "uitsluiten_aandeel"),
+        ("[locaties]\nuitsluiten_aandeel = 0.0\n", "uitsluiten_aandeel"),
         ('[locaties]\nbedrijventerrein_naam = "bedrijven(terrein"\n', "reguliere expressie"),
         ('[locaties.uitsluiten.bos]\nlandcovr = ["wood"]\n', "onbekende sleutel"),
         ('[locaties.uitsluiten.bos]\nlandcover = "wood"\n', "verwacht een lijst"),
-        ('[locaties.uitsluiten.bos]\nlandcover = [1]\n', "verwacht tekst, kreeg 1"),
-        ('[locaties]\ngevoeligheid = 1.5\n', "gevoeligheid"),
-        ('[locaties]\ngevoeligheid_top = 0\n', "gevoeligheid_top"),
+        ("[locaties.uitsluiten.bos]\nlandcover = [1]\n", "verwacht tekst, kreeg 1"),
+        ("[locaties]\ngevoeligheid = 1.5\n", "gevoeligheid"),
+        ("[locaties]\ngevoeligheid_top = 0\n", "gevoeligheid_top"),
     ]:
         f = tmp_path / "s.toml"
         f.write_text(text, encoding="utf-8")
@@ -268,10 +296,22 @@ def test_care_note_names_what_the_data_lacks():
 
 
 def test_explanation_does_not_call_an_incomplete_criterion_the_weakest_point():
-    crits = (Criterion("ov", label="OV", punten=((400.0, 1.0), (1200.0, 0.0))),
-             Criterion("zorg", label="zorg", punten=((1000.0, 1.0), (3000.0, 0.0)), gewicht=0.5))
-    row = pd.Series({"score": 0.8, "buurt": "A", "wijk": "W", "waarde_ov": 300.0, "score_ov": 1.0,
-                     "waarde_zorg": 4500.0, "score_zorg": 0.0, "ontbrekend": ""})
+    crits = (
+        Criterion("ov", label="OV", punten=((400.0, 1.0), (1200.0, 0.0))),
+        Criterion("zorg", label="zorg", punten=((1000.0, 1.0), (3000.0, 0.0)), gewicht=0.5),
+    )
+    row = pd.Series(
+        {
+            "score": 0.8,
+            "buurt": "A",
+            "wijk": "W",
+            "waarde_ov": 300.0,
+            "score_ov": 1.0,
+            "waarde_zorg": 4500.0,
+            "score_zorg": 0.0,
+            "ontbrekend": "",
+        }
+    )
     plain = explain(row, crits, rank=1, speed=0.76)
     assert "zwakste punt: zorg 4.500 m" in plain
     noted = explain(row, crits, rank=1, speed=0.76, notes={"zorg": "alleen ziekenhuis in de gegevens"})
@@ -281,18 +321,38 @@ def test_explanation_does_not_call_an_incomplete_criterion_the_weakest_point():
 
 def _scored_cells():
     # a 4 × 1 row of cells at x = 0..400 and one lone cell far away
-    boxes = [box(0, 0, 100, 100), box(100, 0, 200, 100), box(200, 0, 300, 100), box(300, 0, 400, 100),
-             box(900, 900, 1000, 1000)]
-    return gpd.GeoDataFrame({
-        "score": [0.90, 0.88, 0.60, 0.85, 0.95], "buurt": ["A", "A", "A", "A", "B"], "wijk": "W",
-        "buurtcode": "BU01060000", "wijkcode": "WK010600", "focus": "laag", "veerkracht": "hoog",
-        "ontbrekend": "", "waarde_ov": [100.0, 200.0, 900.0, 250.0, 300.0], "score_ov": [1.0, 1.0, 0.4, 1.0, 1.0],
-    }, geometry=boxes, crs=RD)
+    boxes = [
+        box(0, 0, 100, 100),
+        box(100, 0, 200, 100),
+        box(200, 0, 300, 100),
+        box(300, 0, 400, 100),
+        box(900, 900, 1000, 1000),
+    ]
+    return gpd.GeoDataFrame(
+        {
+            "score": [0.90, 0.88, 0.60, 0.85, 0.95],
+            "buurt": ["A", "A", "A", "A", "B"],
+            "wijk": "W",
+            "buurtcode": "BU01060000",
+            "wijkcode": "WK010600",
+            "focus": "laag",
+            "veerkracht": "hoog",
+            "ontbrekend": "",
+            "waarde_ov": [100.0, 200.0, 900.0, 250.0, 300.0],
+            "score_ov": [1.0, 1.0, 0.4, 1.0, 1.0],
+        },
+        geometry=boxes,
+        crs=RD,
+    )
 
 
 def test_regions_grow_from_the_best_cell_within_delta():
-    s = replace(S.locaties, zoekgebied_delta=0.05, zoekgebied_max_cellen=9,
-                criteria=(Criterion("ov", label="OV", punten=((400.0, 1.0), (1200.0, 0.0))),))
+    s = replace(
+        S.locaties,
+        zoekgebied_delta=0.05,
+        zoekgebied_max_cellen=9,
+        criteria=(Criterion("ov", label="OV", punten=((400.0, 1.0), (1200.0, 0.0))),),
+    )
     zg = zoekgebieden(_scored_cells(), settings=s, speed_m_s=0.76)
     # lone 0.95 cell first; then 0.90 + its neighbour 0.88 (0.60 is > 0.05 below); the 0.60 cell is
     # blocked (it touches the second area) and the 0.85 cell is its own area
@@ -312,18 +372,30 @@ def test_regions_grow_from_the_best_cell_within_delta():
 def _sensitivity_cells():
     # four lone cells (each its own zoekgebied) scored on a and b; a fifth one unreachable
     boxes = [box(1000 * i, 0, 1000 * i + 100, 100) for i in range(5)]
-    return gpd.GeoDataFrame({
-        "score_a": [1.0, 0.0, 0.42, 0.3, 1.0], "score_b": [0.0, 0.9, 0.42, 0.3, 1.0],
-        "score_c": [0.0, 1.0, 0.0, 0.0, 1.0], "toegankelijk": [True, True, True, True, False],
-        "buurt": ["A", "B", "C", "D", "E"],
-    }, geometry=boxes, crs=RD)
+    return gpd.GeoDataFrame(
+        {
+            "score_a": [1.0, 0.0, 0.42, 0.3, 1.0],
+            "score_b": [0.0, 0.9, 0.42, 0.3, 1.0],
+            "score_c": [0.0, 1.0, 0.0, 0.0, 1.0],
+            "toegankelijk": [True, True, True, True, False],
+            "buurt": ["A", "B", "C", "D", "E"],
+        },
+        geometry=boxes,
+        crs=RD,
+    )
 
 
 def test_sensitivity_counts_how_many_of_the_top_stay():
-    s = replace(S.locaties, gevoeligheid=0.2, gevoeligheid_top=2, criteria=(
-        Criterion("a", label="A", punten=((0.0, 0.0), (1.0, 1.0)), gewicht=1.0),
-        Criterion("b", label="B", punten=((0.0, 0.0), (1.0, 1.0)), gewicht=1.0),
-        Criterion("c", label="C", punten=((0.0, 0.0), (1.0, 1.0)), gewicht=0.0)))
+    s = replace(
+        S.locaties,
+        gevoeligheid=0.2,
+        gevoeligheid_top=2,
+        criteria=(
+            Criterion("a", label="A", punten=((0.0, 0.0), (1.0, 1.0)), gewicht=1.0),
+            Criterion("b", label="B", punten=((0.0, 0.0), (1.0, 1.0)), gewicht=1.0),
+            Criterion("c", label="C", punten=((0.0, 0.0), (1.0, 1.0)), gewicht=0.0),
+        ),
+    )
     variants, kept = site_sensitivity(_sensitivity_cells(), settings=s)
     # base: A 0.50, B 0.45, C 0.42 (E is unreachable); c has no weight and gets no variants
     assert variants["criterium"].tolist() == ["a"] * 3 + ["b"] * 3
@@ -334,8 +406,10 @@ def test_sensitivity_counts_how_many_of_the_top_stay():
     assert kept.sum(axis=0).tolist() == [5, 3]  # A stays in 5 of 6 variants, B in 3
     stab = stability(variants, kept, settings=s)
     assert stab["altijd_in_top"] == 0 and stab["minst_behouden"] == 1 and stab["varianten"] == 6
-    assert stab["tekst"].startswith("Gevoeligheid van de rangorde (elk gewicht ±20%, elk criterium eenmaal "
-                                    "weggelaten; 6 varianten): 0 van de top 2 blijven in alle 6 varianten")
+    assert stab["tekst"].startswith(
+        "Gevoeligheid van de rangorde (elk gewicht ±20%, elk criterium eenmaal "
+        "weggelaten; 6 varianten): 0 van de top 2 blijven in alle 6 varianten"
+    )
     assert "gemiddeld blijven er 1,3" in stab["tekst"] and "het minst (1) bij A gewicht +20%" in stab["tekst"]
     # parcels: every candidate is its own group, same answer here
     variants_p, _ = site_sensitivity(_sensitivity_cells(), settings=s, grid=False)
@@ -344,8 +418,9 @@ def test_sensitivity_counts_how_many_of_the_top_stay():
 
 def test_sensitivity_base_is_the_ranking_itself():
     cells = _scored_cells().assign(score_ov=[1.0, 0.95, 0.4, 0.9, 1.0], toegankelijk=True)
-    s = replace(S.locaties, gevoeligheid_top=3,
-                criteria=(Criterion("ov", label="OV", punten=((400.0, 1.0), (1200.0, 0.0))),))
+    s = replace(
+        S.locaties, gevoeligheid_top=3, criteria=(Criterion("ov", label="OV", punten=((400.0, 1.0), (1200.0, 0.0))),)
+    )
     cells["score"] = cells["score_ov"]
     variants, kept = site_sensitivity(cells, settings=s)
     # one criterion: scaling its weight changes nothing, leaving it out leaves no score at all
@@ -359,8 +434,21 @@ def locaties_output(raw_dir, tmp_path_factory):
     from woonzorg_geo.cli import main
 
     root = tmp_path_factory.mktemp("locaties")
-    code = main(["--stil", "--data", str(raw_dir), "locaties", "--top", "20", "--out", str(root / "output"),
-                 "--kaarten", str(root / "maps"), "--offline"])
+    code = main(
+        [
+            "--stil",
+            "--data",
+            str(raw_dir),
+            "locaties",
+            "--top",
+            "20",
+            "--out",
+            str(root / "output"),
+            "--kaarten",
+            str(root / "maps"),
+            "--offline",
+        ]
+    )
     assert code == 0
     return root
 
@@ -397,14 +485,14 @@ def test_locaties_for_assen(locaties_output, raw_dir):
     # nor on a park or a wood: OSM landcover read here from the tiles, overlaid with plain geopandas
     from woonzorg_geo.sources.osm_tiles import read_tiles
 
-    lc = read_tiles(raw_dir / data.osm_tiles, layers=["landcover"],
-                    bbox_lonlat=tuple(zg.to_crs(4326).total_bounds))["landcover"]
+    lc = read_tiles(raw_dir / data.osm_tiles, layers=["landcover"], bbox_lonlat=tuple(zg.to_crs(4326).total_bounds))[
+        "landcover"
+    ]
     green = lc.loc[(lc["class"] == "wood") | lc["subclass"].isin(["park", "village_green", "garden"])]
     green = gpd.GeoDataFrame(geometry=polygon_parts(green.geometry.to_numpy()), crs=lc.crs)
     pieces = gpd.overlay(zg[["rang", "geometry"]], green, how="intersection", keep_geom_type=True)
     # overlapping landcover polygons count twice: the share can only come out too high
-    on_green = (pieces.area.groupby(pieces["rang"]).sum().reindex(zg["rang"]).fillna(0.0)
-                / zg.set_index("rang").area)
+    on_green = pieces.area.groupby(pieces["rang"]).sum().reindex(zg["rang"]).fillna(0.0) / zg.set_index("rang").area
     assert (on_green < 0.2).all(), on_green.round(2).tolist()
     assert on_green.max() > 0  # the overlay sees green at all
     # every cell of every zoekgebied is at most half excluded land, and has walkable access
@@ -447,8 +535,9 @@ def test_parcels_on_excluded_land_are_scored_but_flagged(assen_analysis):
     park = buurten.loc[buurten["naam"].str.startswith("Bedrijventerrein")].iloc[0]
     home = buurten.loc[buurten["naam"] == "Oude Molenbuurt"].iloc[0]
     pts = [park.geometry.representative_point(), home.geometry.representative_point()]
-    parcels = gpd.GeoDataFrame({"naam": ["werf", "tuin"]}, geometry=[p.buffer(40, cap_style="square") for p in pts],
-                               crs=RD)
+    parcels = gpd.GeoDataFrame(
+        {"naam": ["werf", "tuin"]}, geometry=[p.buffer(40, cap_style="square") for p in pts], crs=RD
+    )
     res = find_sites(assen_analysis, settings=S.locaties, parcels=parcels, top=None)
     zg = res.zoekgebieden.set_index("naam")
     assert len(zg) == 2 and res.kavels

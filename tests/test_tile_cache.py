@@ -33,12 +33,23 @@ def _layers(tile: TileId, name: str) -> list[dict]:
     street = LineString([(x0 + 0.2 * w, y0 + 0.5 * w), (x0 + 0.8 * w, y0 + 0.5 * w)])
     return [
         {"name": "transportation", "features": [{"geometry": street.wkt, "properties": {"class": "minor"}}]},
-        {"name": "transportation_name", "features": [
-            {"geometry": street.wkt, "properties": {"class": "minor", "name:latin": name}}]},
-        {"name": "poi", "features": [{"geometry": Point(x0 + 0.25 * w, y0 + 0.25 * w).wkt,
-                                      "properties": {"class": "shop", "subclass": "supermarket"}}]},
-        {"name": "housenumber", "features": [{"geometry": Point(x0 + 0.3 * w, y0 + 0.55 * w).wkt,
-                                              "properties": {"housenumber": "7"}}]},
+        {
+            "name": "transportation_name",
+            "features": [{"geometry": street.wkt, "properties": {"class": "minor", "name:latin": name}}],
+        },
+        {
+            "name": "poi",
+            "features": [
+                {
+                    "geometry": Point(x0 + 0.25 * w, y0 + 0.25 * w).wkt,
+                    "properties": {"class": "shop", "subclass": "supermarket"},
+                }
+            ],
+        },
+        {
+            "name": "housenumber",
+            "features": [{"geometry": Point(x0 + 0.3 * w, y0 + 0.55 * w).wkt, "properties": {"housenumber": "7"}}],
+        },
     ]
 
 
@@ -49,7 +60,9 @@ def tiles(tmp_path):
     _write_tile(root, TILE, _layers(TILE, "Links"))
     # byte-identical content one tile to the right: the same bytes mean other places there
     (root / "14" / str(right.x)).mkdir()
-    (root / "14" / str(right.x) / f"{right.y}.pbf").write_bytes((root / "14" / str(TILE.x) / f"{TILE.y}.pbf").read_bytes())
+    (root / "14" / str(right.x) / f"{right.y}.pbf").write_bytes(
+        (root / "14" / str(TILE.x) / f"{TILE.y}.pbf").read_bytes()
+    )
     (root / "14" / str(TILE.x + 2)).mkdir()
     (root / "14" / str(TILE.x + 2) / f"{TILE.y}.pbf").write_bytes(b"")  # empty tile
     return root

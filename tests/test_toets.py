@@ -105,10 +105,10 @@ def test_user_settings_merge_and_refuse_unknown_keys(tmp_path):
     none.write_text("[types.ggz]\nschaal = {}\n", encoding="utf-8")
     with pytest.raises(SettingsError, match="schaal_toelichting"):
         load_toets_settings(none)
-    none.write_text("[types.ggz]\nschaal = {}\nschaal_toelichting = \"geen schaalregel: proef\"\n", encoding="utf-8")
+    none.write_text('[types.ggz]\nschaal = {}\nschaal_toelichting = "geen schaalregel: proef"\n', encoding="utf-8")
     assert load_toets_settings(none).types["ggz"].schaal is None
     old = tmp_path / "oud.toml"
-    old.write_text("[drempels.omvang_aandeel_buurt]\noranje = 2\nbron = \"x\"\n", encoding="utf-8")
+    old.write_text('[drempels.omvang_aandeel_buurt]\noranje = 2\nbron = "x"\n', encoding="utf-8")
     with pytest.raises(SettingsError, match=r"types\.<type>\.schaal"):
         load_toets_settings(old)
     bad_max = tmp_path / "max.toml"
@@ -119,8 +119,14 @@ def test_user_settings_merge_and_refuse_unknown_keys(tmp_path):
 
 def test_threshold_verdicts_at_the_boundaries():
     up = Drempel(naam="x", oranje=1.0, rood=2.0, bron="b")
-    assert [up.oordeel(v) for v in (0.0, 0.99, 1.0, 1.99, 2.0, 7.0)] == \
-        ["groen", "groen", "oranje", "oranje", "rood", "rood"]
+    assert [up.oordeel(v) for v in (0.0, 0.99, 1.0, 1.99, 2.0, 7.0)] == [
+        "groen",
+        "groen",
+        "oranje",
+        "oranje",
+        "rood",
+        "rood",
+    ]
     assert up.oordeel(None) == "onbekend" and up.oordeel(float("nan")) == "onbekend"
     down = Drempel(naam="y", oranje=-0.5, rood=-1.0, richting="lager_slechter", bron="b")
     assert [down.oordeel(v) for v in (0.0, -0.5, -0.9, -1.0)] == ["groen", "oranje", "oranje", "rood"]
@@ -157,8 +163,9 @@ def test_what_if_helpers_known_answers():
 
 
 def test_what_if_rows_of_a_run(world, tmp_path):
-    res = run_toets(world, adres="Zuidstraat 5, Testgem", type="beschermd_wonen", omvang=10,
-                    register=register_csv(tmp_path, [FAR]))
+    res = run_toets(
+        world, adres="Zuidstraat 5, Testgem", type="beschermd_wonen", omvang=10, register=register_csv(tmp_path, [FAR])
+    )
     rows = {(w["gebied"], w["indicator"]): w for w in res.wat_als}
     # buurt inhabitants: 2,000 (wijk) x 500/1,000 addresses = 1,000
     inw = rows[("buurt", "inwoners")]
@@ -180,8 +187,9 @@ def test_what_if_rows_of_a_run(world, tmp_path):
 
 
 def test_green_site(world, tmp_path):
-    res = run_toets(world, adres="Zuidstraat 5, Testgem", type="beschermd_wonen", omvang=10,
-                    register=register_csv(tmp_path, [FAR]))
+    res = run_toets(
+        world, adres="Zuidstraat 5, Testgem", type="beschermd_wonen", omvang=10, register=register_csv(tmp_path, [FAR])
+    )
     assert [d.oordeel for d in res.delen] == ["groen", "groen", "groen", "onbekend"]
     assert res.oordeel == "groen"
     assert res.locatie["buurtcode"] == "BU99990101" and res.locatie["geocode_precisie"] == "adres"
@@ -199,8 +207,9 @@ def test_green_site(world, tmp_path):
 
 
 def test_orange_one_same_type_nearby(world, tmp_path):
-    res = run_toets(world, adres="Zuidstraat 5", type="beschermd_wonen", omvang=10,
-                    register=register_csv(tmp_path, [FAR, NEAR_1]))
+    res = run_toets(
+        world, adres="Zuidstraat 5", type="beschermd_wonen", omvang=10, register=register_csv(tmp_path, [FAR, NEAR_1])
+    )
     c = _crit(res, "zelfde_type_500m")
     assert c.waarde == 1.0 and c.oordeel == "oranje" and "Dichtbij Zorg" in c.waarde_tekst
     assert _crit(res, "elk_type_500m").oordeel == "groen"
@@ -209,8 +218,13 @@ def test_orange_one_same_type_nearby(world, tmp_path):
 
 
 def test_red_two_same_type_nearby_and_red_buurt(world, tmp_path):
-    res = run_toets(world, adres="Zuidstraat 5", type="beschermd_wonen", omvang=10,
-                    register=register_csv(tmp_path, [FAR, NEAR_1, NEAR_2]))
+    res = run_toets(
+        world,
+        adres="Zuidstraat 5",
+        type="beschermd_wonen",
+        omvang=10,
+        register=register_csv(tmp_path, [FAR, NEAR_1, NEAR_2]),
+    )
     assert _crit(res, "zelfde_type_500m").oordeel == "rood"
     assert res.deel("regio").oordeel == "rood" and res.oordeel == "rood"
     # site B lies in Roodbuurt/Roodwijk: focus hoog, veerkracht laag, sterk onder druk
@@ -250,20 +264,24 @@ def test_no_register_is_unknown_and_asks_for_one(world):
 
 
 def test_register_geocoding_lists_unplaceable_rows_and_merges_osm(world, tmp_path):
-    path = register_csv(tmp_path, [
-        FAR,
-        ("Spookhuis", "Nergensweg 1", "", "ggz"),
-        ("Zonder adres", "", "", "vg"),
-        ("Noordhuis", "Noordstraat 116", "", "ouderenzorg"),  # 28 m from the OSM nursing home
-        ("Raar", "Zuidstraat 9", "", "kinderboerderij"),
-    ])
+    path = register_csv(
+        tmp_path,
+        [
+            FAR,
+            ("Spookhuis", "Nergensweg 1", "", "ggz"),
+            ("Zonder adres", "", "", "vg"),
+            ("Noordhuis", "Noordstraat 116", "", "ouderenzorg"),  # 28 m from the OSM nursing home
+            ("Raar", "Zuidstraat 9", "", "kinderboerderij"),
+        ],
+    )
     from woonzorg_geo.toets.locate import offline_geocoder
 
-    placed, missing, messages = read_register(path, settings=load_toets_settings(),
-                                              geocode=offline_geocoder(world))
+    placed, missing, messages = read_register(path, settings=load_toets_settings(), geocode=offline_geocoder(world))
     assert sorted(placed["naam"]) == ["Noordhuis", "Raar", "Verre Zorg"]
-    assert {m["naam"]: m["reden"] for m in missing} == {"Spookhuis": "adres niet gevonden",
-                                                         "Zonder adres": "geen adres ingevuld"}
+    assert {m["naam"]: m["reden"] for m in missing} == {
+        "Spookhuis": "adres niet gevonden",
+        "Zonder adres": "geen adres ingevuld",
+    }
     assert [m["regel"] for m in missing] == [3, 4]  # line numbers in the file (header = 1)
     assert any("kinderboerderij" in m for m in messages)
     assert placed.loc[placed["naam"] == "Raar", "type"].iloc[0] == ""
@@ -313,8 +331,9 @@ def test_implausible_omvang_is_refused(world):
 
 
 def test_register_without_placed_rows_stays_unknown(world, tmp_path):
-    path = register_csv(tmp_path, [("Spookhuis", "Nergensweg 1", "", "beschermd_wonen"),
-                                   ("Zonder adres", "", "", "ggz")])
+    path = register_csv(
+        tmp_path, [("Spookhuis", "Nergensweg 1", "", "beschermd_wonen"), ("Zonder adres", "", "", "ggz")]
+    )
     res = run_toets(world, adres="Zuidstraat 5", type="beschermd_wonen", omvang=10, register=path)
     p1 = res.deel(1)
     assert p1.oordeel == "onbekend" and all(c.oordeel == "onbekend" for c in p1.criteria)
@@ -349,8 +368,12 @@ def test_unplaced_rows_make_a_verdict_unknown_only_where_they_could_change_it(wo
 def test_norm_profile_and_categories_come_from_the_run_settings(world):
     # the run's norm: at 90 m the supermarket (100 m) is out of reach
     rs = world.settings
-    short = SimpleNamespace(**{**vars(world), "settings": dataclasses.replace(
-        rs, bereikbaarheid=dataclasses.replace(rs.bereikbaarheid, norm_m=90.0))})
+    short = SimpleNamespace(
+        **{
+            **vars(world),
+            "settings": dataclasses.replace(rs, bereikbaarheid=dataclasses.replace(rs.bereikbaarheid, norm_m=90.0)),
+        }
+    )
     res = run_toets(short, adres="Zuidstraat 5", type="beschermd_wonen", omvang=10)
     acc = {a["categorie"]: a for a in res.bereikbaarheid}
     assert acc["supermarkt"]["binnen_norm"] is False and acc["supermarkt"]["norm_m"] == 90.0
@@ -365,11 +388,23 @@ def test_norm_profile_and_categories_come_from_the_run_settings(world):
     # a profile or category the run does not know is a settings error
     s = load_toets_settings()
     with pytest.raises(SettingsError, match="wandelen"):
-        run_toets(world, adres="Zuidstraat 5", type="ggz", omvang=5,
-                  settings=dataclasses.replace(s, locatie=dataclasses.replace(s.locatie, profiel="wandelen")))
+        run_toets(
+            world,
+            adres="Zuidstraat 5",
+            type="ggz",
+            omvang=5,
+            settings=dataclasses.replace(s, locatie=dataclasses.replace(s.locatie, profiel="wandelen")),
+        )
     with pytest.raises(SettingsError, match="bioscoop"):
-        run_toets(world, adres="Zuidstraat 5", type="ggz", omvang=5, settings=dataclasses.replace(
-            s, bereikbaarheid=dataclasses.replace(s.bereikbaarheid, categorieen=("ov", "supermarkt", "bioscoop"))))
+        run_toets(
+            world,
+            adres="Zuidstraat 5",
+            type="ggz",
+            omvang=5,
+            settings=dataclasses.replace(
+                s, bereikbaarheid=dataclasses.replace(s.bereikbaarheid, categorieen=("ov", "supermarkt", "bioscoop"))
+            ),
+        )
 
 
 def _planner_text(page: str) -> str:
@@ -435,8 +470,13 @@ def test_bad_inputs_raise_clear_errors(world):
 
 
 def test_write_toets_html_and_json(world, tmp_path):
-    res = run_toets(world, adres="Zuidstraat 5, Testgem", type="beschermd_wonen", omvang=10,
-                    register=register_csv(tmp_path, [FAR, NEAR_1, ("Spookhuis", "Nergensweg 1", "", "ggz")]))
+    res = run_toets(
+        world,
+        adres="Zuidstraat 5, Testgem",
+        type="beschermd_wonen",
+        omvang=10,
+        register=register_csv(tmp_path, [FAR, NEAR_1, ("Spookhuis", "Nergensweg 1", "", "ggz")]),
+    )
     page, data = write_toets(res, tmp_path / "uit")
     assert page.name == "toets_zuidstraat-5-testgem.html" and data.name == "toets_zuidstraat-5-testgem.json"
     text = page.read_text(encoding="utf-8")
@@ -462,8 +502,10 @@ def test_write_toets_html_and_json(world, tmp_path):
 def _own_text(page: str, analysis) -> str:
     """The page's text without the overlay explanations the toets quotes from the analysis."""
     text = _planner_text(page)
-    for frame, cols in ((analysis.wijken, ("overlay_toelichting",)),
-                        (analysis.buurten, ("focus_redenen", "veerkracht_redenen", "signalen_toelichting"))):
+    for frame, cols in (
+        (analysis.wijken, ("overlay_toelichting",)),
+        (analysis.buurten, ("focus_redenen", "veerkracht_redenen", "signalen_toelichting")),
+    ):
         for col in cols:
             if col in frame:
                 for quoted in frame[col].dropna().astype(str):
@@ -542,8 +584,22 @@ def test_cli_rejects_bad_input_before_any_work(capsys, tmp_path):
     from woonzorg_geo.cli import main
 
     out = tmp_path / "uit"
-    assert main(["toets", "--adres", "Stationsstraat 44, Assen", "--type", "bejaardenhuis", "--omvang", "3",
-                 "--out", str(out)]) == 2
+    assert (
+        main(
+            [
+                "toets",
+                "--adres",
+                "Stationsstraat 44, Assen",
+                "--type",
+                "bejaardenhuis",
+                "--omvang",
+                "3",
+                "--out",
+                str(out),
+            ]
+        )
+        == 2
+    )
     assert "onbekend type zorginitiatief 'bejaardenhuis'" in capsys.readouterr().err
     assert main(["toets", "--punt", "6,5;53", "--type", "ggz", "--omvang", "3", "--out", str(out)]) == 2
     assert "LON,LAT" in capsys.readouterr().err
@@ -551,8 +607,12 @@ def test_cli_rejects_bad_input_before_any_work(capsys, tmp_path):
     assert "precies één locatie" in capsys.readouterr().err
     assert main(["toets", "--punt", "6.56,52.99", "--type", "ggz", "--omvang", "0", "--out", str(out)]) == 2
     assert "--omvang" in capsys.readouterr().err
-    assert main(["toets", "--punt", "6.56,52.99", "--type", "beschermd_wonen", "--omvang", "1000000000",
-                 "--out", str(out)]) == 2
+    assert (
+        main(
+            ["toets", "--punt", "6.56,52.99", "--type", "beschermd_wonen", "--omvang", "1000000000", "--out", str(out)]
+        )
+        == 2
+    )
     err = capsys.readouterr().err
     assert "--omvang 1.000.000.000 is niet aannemelijk voor beschermd wonen" in err and "max_omvang" in err
     assert not out.exists()
@@ -563,15 +623,49 @@ def test_cli_stationsstraat(raw_dir, tmp_path, capsys):
     from woonzorg_geo.cli import main
 
     out = tmp_path / "output"
-    assert main(["--stil", "--data", str(raw_dir), "toets", "--adres", "Stationsstraat 44, Assen",
-                 "--type", "beschermd_wonen", "--omvang", "12", "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "--stil",
+                "--data",
+                str(raw_dir),
+                "toets",
+                "--adres",
+                "Stationsstraat 44, Assen",
+                "--type",
+                "beschermd_wonen",
+                "--omvang",
+                "12",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     text = capsys.readouterr().out
     for n in (1, 2, 3, 4):
         assert f"deel {n} " in text
     assert (out / "toets_stationsstraat-44-assen.html").exists()
     assert (out / "toets_stationsstraat-44-assen.json").exists()
-    assert main(["--stil", "--data", str(raw_dir), "toets", "--adres", "Nergensstraat 3, Assen",
-                 "--type", "ggz", "--omvang", "3", "--out", str(out)]) == 2
+    assert (
+        main(
+            [
+                "--stil",
+                "--data",
+                str(raw_dir),
+                "toets",
+                "--adres",
+                "Nergensstraat 3, Assen",
+                "--type",
+                "ggz",
+                "--omvang",
+                "3",
+                "--out",
+                str(out),
+            ]
+        )
+        == 2
+    )
     assert "niet gevonden" in capsys.readouterr().err
 
 
@@ -580,13 +674,47 @@ def test_cli_address_in_another_place_fails_without_output(raw_dir, tmp_path, ca
     from woonzorg_geo.cli import main
 
     out = tmp_path / "output"
-    assert main(["--stil", "--data", str(raw_dir), "toets", "--adres", "Stationsstraat 44, Groningen",
-                 "--type", "beschermd_wonen", "--omvang", "12", "--out", str(out)]) == 2
+    assert (
+        main(
+            [
+                "--stil",
+                "--data",
+                str(raw_dir),
+                "toets",
+                "--adres",
+                "Stationsstraat 44, Groningen",
+                "--type",
+                "beschermd_wonen",
+                "--omvang",
+                "12",
+                "--out",
+                str(out),
+            ]
+        )
+        == 2
+    )
     cap = capsys.readouterr()
     assert cap.out == "" and not out.exists()
     assert "plaats 'Groningen'" in cap.err and "niet in de gemeente Assen" in cap.err
     assert "gevonden als Stationsstraat 44 (buurt " in cap.err  # where the offline geocoder found the street
-    assert main(["--stil", "--data", str(raw_dir), "toets", "--adres", "Stationsstraat 44, Rhee",
-                 "--type", "beschermd_wonen", "--omvang", "12", "--out", str(out)]) == 2
+    assert (
+        main(
+            [
+                "--stil",
+                "--data",
+                str(raw_dir),
+                "toets",
+                "--adres",
+                "Stationsstraat 44, Rhee",
+                "--type",
+                "beschermd_wonen",
+                "--omvang",
+                "12",
+                "--out",
+                str(out),
+            ]
+        )
+        == 2
+    )
     cap = capsys.readouterr()
     assert cap.out == "" and not out.exists() and "km van Rhee" in cap.err

@@ -30,15 +30,17 @@ def world() -> SimpleNamespace:
 def places(world):
     """The synthetic gemeente's places, plus one OSM village outside it (as the tiles would give)."""
     pl = gemeente_places(world.inputs)
-    around = gpd.GeoDataFrame({"name": ["Buitendorp"], "class": ["village"]},
-                              geometry=[Point(X0 + 3100, Y0 + 1000)], crs=RD)
+    around = gpd.GeoDataFrame(
+        {"name": ["Buitendorp"], "class": ["village"]}, geometry=[Point(X0 + 3100, Y0 + 1000)], crs=RD
+    )
     return dataclasses.replace(pl, around=around)
 
 
 def _locate(world, places, adres=None, punt=None, settings=None, geocode=None):
     s = settings or load_toets_settings()
-    return locate_site(world.inputs, adres=adres, punt=punt, geocode=geocode or offline_geocoder(world),
-                       settings=s, places=places)
+    return locate_site(
+        world.inputs, adres=adres, punt=punt, geocode=geocode or offline_geocoder(world), settings=s, places=places
+    )
 
 
 def test_places_of_the_gemeente(world, places):
@@ -94,12 +96,16 @@ def test_address_or_point_outside_names_the_nearest_place(world, places):
 
 
 def test_register_row_whose_place_contradicts_where_it_was_found_is_not_placed(world, places, tmp_path):
-    path = register_csv(tmp_path, [
-        ("Goed", "Zuidstraat 7, Testgem", "", "ggz"),
-        ("Fout", "Zuidstraat 9, Groningen", "", "ggz"),
-    ])
-    placed, missing, _ = read_register(path, settings=load_toets_settings(), geocode=offline_geocoder(world),
-                                       places=places)
+    path = register_csv(
+        tmp_path,
+        [
+            ("Goed", "Zuidstraat 7, Testgem", "", "ggz"),
+            ("Fout", "Zuidstraat 9, Groningen", "", "ggz"),
+        ],
+    )
+    placed, missing, _ = read_register(
+        path, settings=load_toets_settings(), geocode=offline_geocoder(world), places=places
+    )
     assert list(placed["naam"]) == ["Goed"]
     assert [m["naam"] for m in missing] == ["Fout"] and "Groningen" in missing[0]["reden"]
 
@@ -109,10 +115,18 @@ def test_register_row_whose_place_contradicts_where_it_was_found_is_not_placed(w
 
 def _doc(i: int, label: str, x: float, y: float, woonplaats: str, gemeente: str, code: str) -> dict:
     lon, lat = TO_LL.transform(x, y)
-    return {"id": f"adr-{i}", "type": "adres", "weergavenaam": label, "score": 10.0 - i,
-            "centroide_rd": f"POINT({x} {y})", "centroide_ll": f"POINT({lon} {lat})",
-            "straatnaam": label.split(" ")[0], "woonplaatsnaam": woonplaats, "gemeentenaam": gemeente,
-            "gemeentecode": code}
+    return {
+        "id": f"adr-{i}",
+        "type": "adres",
+        "weergavenaam": label,
+        "score": 10.0 - i,
+        "centroide_rd": f"POINT({x} {y})",
+        "centroide_ll": f"POINT({lon} {lat})",
+        "straatnaam": label.split(" ")[0],
+        "woonplaatsnaam": woonplaats,
+        "gemeentenaam": gemeente,
+        "gemeentecode": code,
+    }
 
 
 @pytest.fixture
@@ -156,8 +170,18 @@ def test_locatieserver_hit_in_the_gemeente_and_its_woonplaats(world, places, ls_
 def test_places_of_assen(assen_inputs):
     pl = gemeente_places(assen_inputs, osm_classes=load_toets_settings().locatie.plaats_klassen)
     assert pl.gemeente == "Assen" and pl.names()[0] == "Assen"
-    for village in ("Loon", "Rhee", "Ter Aard", "Zeijerveld", "Zeijerveen", "Ubbena", "Witten", "Anreep",
-                    "Schieven", "Kloosterveen"):
+    for village in (
+        "Loon",
+        "Rhee",
+        "Ter Aard",
+        "Zeijerveld",
+        "Zeijerveen",
+        "Ubbena",
+        "Witten",
+        "Anreep",
+        "Schieven",
+        "Kloosterveen",
+    ):
         assert pl.knows(village), village
     for outside in ("Groningen", "Smilde", "Rolde", "Zeijen", "Tynaarlo", "Vries"):
         assert not pl.knows(outside), outside

@@ -35,20 +35,23 @@ def _settings_file(tmp_path, text: str):
 # ------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("call", "expected"), [
-    (lambda: fmt.number(37375), "37.375"),
-    (lambda: fmt.number(1604.53, 1, unit=" km"), "1.604,5 km"),
-    (lambda: fmt.number(-1234.56, 1), "−1.234,6"),
-    (lambda: fmt.number(-0.001, 2), "0,00"),  # no "−0,00"
-    (lambda: fmt.percent(64.78), "64,8%"),
-    (lambda: fmt.metres(1436.5), "1.436 m"),  # half to even, as Python rounds
-    (lambda: fmt.minutes(17.54), "17,5 min"),
-    (lambda: fmt.signed(1.034), "+1,03"),
-    (lambda: fmt.signed(-0.5417), "−0,54"),
-    (lambda: fmt.text(np.float64(3.0)), "3"),
-    (lambda: fmt.text(0.5), "0,5"),
-    (lambda: fmt.text(True), "ja"),
-])
+@pytest.mark.parametrize(
+    ("call", "expected"),
+    [
+        (lambda: fmt.number(37375), "37.375"),
+        (lambda: fmt.number(1604.53, 1, unit=" km"), "1.604,5 km"),
+        (lambda: fmt.number(-1234.56, 1), "−1.234,6"),
+        (lambda: fmt.number(-0.001, 2), "0,00"),  # no "−0,00"
+        (lambda: fmt.percent(64.78), "64,8%"),
+        (lambda: fmt.metres(1436.5), "1.436 m"),  # half to even, as Python rounds
+        (lambda: fmt.minutes(17.54), "17,5 min"),
+        (lambda: fmt.signed(1.034), "+1,03"),
+        (lambda: fmt.signed(-0.5417), "−0,54"),
+        (lambda: fmt.text(np.float64(3.0)), "3"),
+        (lambda: fmt.text(0.5), "0,5"),
+        (lambda: fmt.text(True), "ja"),
+    ],
+)
 def test_dutch_numbers(call, expected):
     assert call() == expected
 
@@ -112,26 +115,40 @@ def test_overlay_indicators_follow_norm_and_profile(tmp_path, caplog):
     assert "senior niet doorgerekend" in ind.label and "senior" in caplog.text
 
 
-@pytest.mark.parametrize(("toml", "needle"), [
-    ('[bereikbaarheid]\nnorm_m = 612.5\n', "geheel aantal meters"),
-    ('[bereikbaarheid.samengesteld.zorg]\ndelen = ["ziekenhuis", "woonzorg"]\n', "woonzorg"),
-    ('[bereikbaarheid]\nkerncategorieen = ["bakker"]\n', "bakker"),
-    ('[[overlays.draagkracht]]\nkolom = "pct_drie_a_{afstand}m"\n', "{afstand}"),
-    ('[[overlays.draagkracht]]\nkolom = "pct_drie_a_{norm}m"\nprofiel = "rollator"\n', "rollator"),
-])
+@pytest.mark.parametrize(
+    ("toml", "needle"),
+    [
+        ("[bereikbaarheid]\nnorm_m = 612.5\n", "geheel aantal meters"),
+        ('[bereikbaarheid.samengesteld.zorg]\ndelen = ["ziekenhuis", "woonzorg"]\n', "woonzorg"),
+        ('[bereikbaarheid]\nkerncategorieen = ["bakker"]\n', "bakker"),
+        ('[[overlays.draagkracht]]\nkolom = "pct_drie_a_{afstand}m"\n', "{afstand}"),
+        ('[[overlays.draagkracht]]\nkolom = "pct_drie_a_{norm}m"\nprofiel = "rollator"\n', "rollator"),
+    ],
+)
 def test_bad_vocabulary_settings_are_refused(tmp_path, toml, needle):
     with pytest.raises(SettingsError, match=needle.replace("{", r"\{").replace("}", r"\}")):
         _settings_file(tmp_path, toml)
 
 
 def test_profile_defined_in_toml_is_a_choice(tmp_path, capsys):
-    s = _settings_file(tmp_path, '[profielen.rollator]\nlabel = "rollator (0,6 m/s)"\nspeed_m_s = 0.6\n'
-                                 "avoid_steps = true\n")
+    s = _settings_file(
+        tmp_path, '[profielen.rollator]\nlabel = "rollator (0,6 m/s)"\nspeed_m_s = 0.6\navoid_steps = true\n'
+    )
     v = Vocabulary.from_settings(s, profiles=["rollator", "senior"])
     assert v.suffix("senior") == "_senior" and v.profile_label("rollator") == "rollator (0,6 m/s)"
     # the command line refuses an unknown profile before loading any data, naming the choices
-    code = main(["--instellingen", str(tmp_path / "instellingen.toml"), "analyse", "--profiel", "fiets",
-                 "--out", str(tmp_path / "uit"), "--geen-kaarten"])
+    code = main(
+        [
+            "--instellingen",
+            str(tmp_path / "instellingen.toml"),
+            "analyse",
+            "--profiel",
+            "fiets",
+            "--out",
+            str(tmp_path / "uit"),
+            "--geen-kaarten",
+        ]
+    )
     assert code == 2
     err = capsys.readouterr().err
     assert "fiets" in err and "rollator" in err and "senior" in err
@@ -144,17 +161,23 @@ def test_profile_defined_in_toml_is_a_choice(tmp_path, capsys):
 
 
 def _adressen(norm: int) -> pd.DataFrame:
-    return pd.DataFrame({
-        "buurtcode": ["B", "B", "B", "C"],
-        "afstand_ov_m": [100.0, 700.0, np.nan, 50.0],
-        "afstand_supermarkt_m": [550.0, 650.0, 100.0, 50.0],
-        f"ov_en_supermarkt_{norm}m": [True, False, False, True],
-    })
+    return pd.DataFrame(
+        {
+            "buurtcode": ["B", "B", "B", "C"],
+            "afstand_ov_m": [100.0, 700.0, np.nan, 50.0],
+            "afstand_supermarkt_m": [550.0, 650.0, 100.0, 50.0],
+            f"ov_en_supermarkt_{norm}m": [True, False, False, True],
+        }
+    )
 
 
 def test_aggregate_names_follow_the_norm():
-    areas = gpd.GeoDataFrame({"naam": ["b", "c"]}, geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1)],
-                             index=pd.Index(["B", "C"], name="code"), crs="EPSG:28992")
+    areas = gpd.GeoDataFrame(
+        {"naam": ["b", "c"]},
+        geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1)],
+        index=pd.Index(["B", "C"], name="code"),
+        crs="EPSG:28992",
+    )
     out = aggregate(_adressen(600), areas, key="buurtcode", norm_m=600)
     assert out.loc["B", "pct_ov_600m"] == pytest.approx(100 / 3)  # 700 m is beyond 600 m
     assert out.loc["B", "pct_supermarkt_600m"] == pytest.approx(200 / 3)
@@ -167,42 +190,94 @@ def test_aggregate_names_follow_the_norm():
 
 def _summary(norm: int) -> dict:
     prof = {
-        "label": "x", "snelheid_m_s": 1.3333, "eilanden": 3, "grootste_deel_pct_lengte": 99.25,
-        "adressen_snap_m": {"mediaan": 12.5, "p99": 42.2}, "adressen_te_ver": 0,
-        "gemeente": {f"pct_ov_en_supermarkt_{norm}m": 64.78, f"pct_drie_a_{norm}m": 48.4,
-                     "med_afstand_huisarts_m": 680.9},
+        "label": "x",
+        "snelheid_m_s": 1.3333,
+        "eilanden": 3,
+        "grootste_deel_pct_lengte": 99.25,
+        "adressen_snap_m": {"mediaan": 12.5, "p99": 42.2},
+        "adressen_te_ver": 0,
+        "gemeente": {
+            f"pct_ov_en_supermarkt_{norm}m": 64.78,
+            f"pct_drie_a_{norm}m": 48.4,
+            "med_afstand_huisarts_m": 680.9,
+        },
     }
     return {
-        "gemeente": {"naam": "Proefdorp", "code": "GM9999"}, "norm_m": norm,
-        "netwerk": {"knopen": 67615, "segmenten": 75315, "lengte_km": 1604.5, "naden_gedicht": 1,
-                    "trappen_segmenten": 136},
-        "adressen": 37375, "adressen_buiten_buurt_toegekend": 23, "voorzieningen": {"ov_halte": 236},
+        "gemeente": {"naam": "Proefdorp", "code": "GM9999"},
+        "norm_m": norm,
+        "netwerk": {
+            "knopen": 67615,
+            "segmenten": 75315,
+            "lengte_km": 1604.5,
+            "naden_gedicht": 1,
+            "trappen_segmenten": 136,
+        },
+        "adressen": 37375,
+        "adressen_buiten_buurt_toegekend": 23,
+        "voorzieningen": {"ov_halte": 236},
         "profielen": {"standaard": prof, "senior": prof},
-        "overlays": {"gevoeligheid_factor": 0.25, "gevoeligheid_max_rangverschuiving": 1,
-                     "gevoeligheid_varianten_met_verschuiving": 3, "gevoeligheid_varianten": 26},
+        "overlays": {
+            "gevoeligheid_factor": 0.25,
+            "gevoeligheid_max_rangverschuiving": 1,
+            "gevoeligheid_varianten_met_verschuiving": 3,
+            "gevoeligheid_varianten": 26,
+        },
         "tijden_s": {"netwerk": 1.234},
     }
 
 
 def test_summary_text_is_dutch_and_follows_the_norm():
-    wijken = pd.DataFrame({"naam": ["Centrum"], "n_adressen": [5080], "pct_ov_en_supermarkt_600m": [87.34],
-                           "draaglast": [1.03], "draagkracht": [-0.32], "balans": [-1.35],
-                           "balans_klasse": ["sterk onder druk"]}, index=["WK1"])
+    wijken = pd.DataFrame(
+        {
+            "naam": ["Centrum"],
+            "n_adressen": [5080],
+            "pct_ov_en_supermarkt_600m": [87.34],
+            "draaglast": [1.03],
+            "draagkracht": [-0.32],
+            "balans": [-1.35],
+            "balans_klasse": ["sterk onder druk"],
+        },
+        index=["WK1"],
+    )
     text = summary_text(_summary(600), wijken=wijken)
-    for needle in ("67.615 knopen", "1.604,5 km", "64,8%", "99,2%", "681 m", "600 m", "87,3%", "5.080",
-                   "−1,35", "±25%", "OV-halte 236", Z_SCORE_EXPLANATION):
+    for needle in (
+        "67.615 knopen",
+        "1.604,5 km",
+        "64,8%",
+        "99,2%",
+        "681 m",
+        "600 m",
+        "87,3%",
+        "5.080",
+        "−1,35",
+        "±25%",
+        "OV-halte 236",
+        Z_SCORE_EXPLANATION,
+    ):
         assert needle in text, needle
     assert "800" not in text and "nan" not in text.lower()
     assert text.count("z-scores: ze vergelijken") == 1
 
 
 def test_drivers_name_what_pulls_a_negative_index_down():
-    wijken = pd.DataFrame({"last": [1.0, 2.0, 3.0, 4.0], "a": [10.0, 20.0, 30.0, 40.0],
-                           "b": [40.0, 30.0, 20.0, 10.0], "c": [1.0, 1.0, 1.0, 9.0]},
-                          index=["W0", "W1", "W2", "W3"])
-    s = replace(S.overlays, draaglast=(Indicator("last", label="last"),),
-                draagkracht=(Indicator("a", label="kracht A"), Indicator("b", label="kracht B", gewicht=0.2),
-                             Indicator("c", label="kracht C")))
+    wijken = pd.DataFrame(
+        {
+            "last": [1.0, 2.0, 3.0, 4.0],
+            "a": [10.0, 20.0, 30.0, 40.0],
+            "b": [40.0, 30.0, 20.0, 10.0],
+            "c": [1.0, 1.0, 1.0, 9.0],
+        },
+        index=["W0", "W1", "W2", "W3"],
+    )
+    s = replace(
+        S.overlays,
+        draaglast=(Indicator("last", label="last"),),
+        draagkracht=(
+            Indicator("a", label="kracht A"),
+            Indicator("b", label="kracht B", gewicht=0.2),
+            Indicator("c", label="kracht C"),
+        ),
+    )
     out = wijk_indices(wijken, s)
     w0 = out.loc["W0", "overlay_toelichting"]  # A lowest, C below average: draagkracht negative
     assert out.loc["W0", "draagkracht"] < 0
@@ -216,17 +291,44 @@ def test_wijkprofiel_has_no_nan_and_names_what_is_not_modelled():
     settings = replace(S, overlays=Vocabulary.from_settings(S).resolve_overlays(S.overlays))
     vocab = Vocabulary.from_settings(S)
     geom = box(0, 0, 1000, 1000)
-    wijk = pd.Series({"naam": "Proefwijk", "geometry": geom, "n_adressen": 1234, "draaglast": 0.5,
-                      "draagkracht": -0.25, "balans": -0.75, "balans_klasse": "onder druk",
-                      "overlay_toelichting": "draaglast +0,50", "draaglast_ontbrekend": "",
-                      "draagkracht_ontbrekend": "rapportcijfer zorgaanbod",
-                      vocab.pct("drie_a"): 48.46, vocab.column(vocab.pct("drie_a"), "senior"): np.nan})
-    buurten = gpd.GeoDataFrame({"naam": ["Noord"], "focus": ["laag"], "focus_redenen": [np.nan],
-                                "veerkracht": ["midden"], "veerkracht_redenen": ["geen bijzondere signalen"]},
-                               geometry=[geom], index=["BU1"], crs="EPSG:28992")
-    vz = gpd.GeoDataFrame({"categorie": ["huisarts", "supermarkt"], "label": ["Huisarts", "Supermarkt"],
-                           "naam": [np.nan, "Jumbo"], "bron": ["huisartsenlijst", "osm"]},
-                          geometry=[Point(100, 100), Point(200, 200)], crs="EPSG:28992")
+    wijk = pd.Series(
+        {
+            "naam": "Proefwijk",
+            "geometry": geom,
+            "n_adressen": 1234,
+            "draaglast": 0.5,
+            "draagkracht": -0.25,
+            "balans": -0.75,
+            "balans_klasse": "onder druk",
+            "overlay_toelichting": "draaglast +0,50",
+            "draaglast_ontbrekend": "",
+            "draagkracht_ontbrekend": "rapportcijfer zorgaanbod",
+            vocab.pct("drie_a"): 48.46,
+            vocab.column(vocab.pct("drie_a"), "senior"): np.nan,
+        }
+    )
+    buurten = gpd.GeoDataFrame(
+        {
+            "naam": ["Noord"],
+            "focus": ["laag"],
+            "focus_redenen": [np.nan],
+            "veerkracht": ["midden"],
+            "veerkracht_redenen": ["geen bijzondere signalen"],
+        },
+        geometry=[geom],
+        index=["BU1"],
+        crs="EPSG:28992",
+    )
+    vz = gpd.GeoDataFrame(
+        {
+            "categorie": ["huisarts", "supermarkt"],
+            "label": ["Huisarts", "Supermarkt"],
+            "naam": [np.nan, "Jumbo"],
+            "bron": ["huisartsenlijst", "osm"],
+        },
+        geometry=[Point(100, 100), Point(200, 200)],
+        crs="EPSG:28992",
+    )
     page = wijkprofiel_html("WK1", wijk, buurten, vz, settings, vocabulary=vocab)
     assert "nan" not in page.lower().replace("nanny", "")
     assert "<title>Huisarts</title>" in page and "Supermarkt: Jumbo" in page

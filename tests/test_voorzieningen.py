@@ -24,22 +24,40 @@ def _osm(pois: gpd.GeoDataFrame, schema: str = "openmaptiles") -> OSMData:
 
 
 def test_categorise_both_schemas():
-    omt = gpd.GeoDataFrame({"class": ["grocery", "pharmacy", "cafe"],
-                            "subclass": ["supermarket", "pharmacy", "cafe"], "name": ["a", "b", "c"]},
-                           geometry=[Point(0, 0)] * 3, crs=RD)
+    omt = gpd.GeoDataFrame(
+        {
+            "class": ["grocery", "pharmacy", "cafe"],
+            "subclass": ["supermarket", "pharmacy", "cafe"],
+            "name": ["a", "b", "c"],
+        },
+        geometry=[Point(0, 0)] * 3,
+        crs=RD,
+    )
     assert categorise_pois(omt, RULES, schema="openmaptiles").tolist()[:2] == ["supermarkt", "apotheek"]
     assert pd.isna(categorise_pois(omt, RULES, schema="openmaptiles").iloc[2])
-    raw = gpd.GeoDataFrame({"class": None, "subclass": None, "name": ["h", "s"],
-                            "highway": ["bus_stop", None], "healthcare": [None, "general_practitioner"]},
-                           geometry=[Point(0, 0)] * 2, crs=RD)
+    raw = gpd.GeoDataFrame(
+        {
+            "class": None,
+            "subclass": None,
+            "name": ["h", "s"],
+            "highway": ["bus_stop", None],
+            "healthcare": [None, "general_practitioner"],
+        },
+        geometry=[Point(0, 0)] * 2,
+        crs=RD,
+    )
     assert categorise_pois(raw, RULES, schema="osm").tolist() == ["ov_halte", "huisarts"]
 
 
 def test_merge_across_sources_only():
-    pois = gpd.GeoDataFrame({"class": "doctors", "subclass": "doctors", "name": ["Praktijk OSM"]},
-                            geometry=[Point(100, 100)], crs=RD)
-    gps = gpd.GeoDataFrame({"naam": ["P1", "P2", "Ver weg"], "geocode_precisie": "adres"},
-                           geometry=[Point(110, 100), Point(110, 100), Point(900, 100)], crs=RD)
+    pois = gpd.GeoDataFrame(
+        {"class": "doctors", "subclass": "doctors", "name": ["Praktijk OSM"]}, geometry=[Point(100, 100)], crs=RD
+    )
+    gps = gpd.GeoDataFrame(
+        {"naam": ["P1", "P2", "Ver weg"], "geocode_precisie": "adres"},
+        geometry=[Point(110, 100), Point(110, 100), Point(900, 100)],
+        crs=RD,
+    )
     vz = build_voorzieningen(_osm(pois), rules=RULES, huisartsen=gps)
     assert len(vz) == 3  # the OSM point merges with one practice; P1 and P2 (one source) stay two
     merged = vz.loc[vz["bron"].str.contains(";")]
@@ -50,8 +68,9 @@ def test_merge_across_sources_only():
 
 
 def test_unplaced_rows_are_left_out_and_input_untouched():
-    gps = gpd.GeoDataFrame({"naam": ["A", "B"], "geocode_precisie": ["adres", "niet_gevonden"]},
-                           geometry=[Point(0, 0), None], crs=RD)
+    gps = gpd.GeoDataFrame(
+        {"naam": ["A", "B"], "geocode_precisie": ["adres", "niet_gevonden"]}, geometry=[Point(0, 0), None], crs=RD
+    )
     before = gps.copy()
     empty = gpd.GeoDataFrame({"class": [], "subclass": [], "name": []}, geometry=[], crs=RD)
     vz = build_voorzieningen(_osm(empty), rules=RULES, huisartsen=gps)
@@ -72,9 +91,14 @@ def test_real_counts_inside_assen(assen_inputs):
 
 def test_named_places_join_their_category_once():
     pois = gpd.GeoDataFrame(
-        {"class": [None, "theatre", "cinema", "parking", "cafe"], "subclass": [None, "theatre", "cinema", "parking", "cafe"],
-         "name": ["Wijkcentrum de Componist", "De Nieuwe Kolk", "De Nieuwe Kolk", "De Nieuwe Kolk", "Het Café"]},
-        geometry=[Point(0, 0), Point(500, 0), Point(510, 0), Point(540, 0), Point(900, 0)], crs=RD)
+        {
+            "class": [None, "theatre", "cinema", "parking", "cafe"],
+            "subclass": [None, "theatre", "cinema", "parking", "cafe"],
+            "name": ["Wijkcentrum de Componist", "De Nieuwe Kolk", "De Nieuwe Kolk", "De Nieuwe Kolk", "Het Café"],
+        },
+        geometry=[Point(0, 0), Point(500, 0), Point(510, 0), Point(540, 0), Point(900, 0)],
+        crs=RD,
+    )
     assert categorise_pois(pois, RULES, schema="openmaptiles").tolist()[:4] == ["ontmoetingsplek"] * 4
     vz = build_voorzieningen(_osm(pois), rules=RULES)
     assert sorted(vz["naam"]) == ["De Nieuwe Kolk", "Wijkcentrum de Componist"]

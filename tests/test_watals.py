@@ -26,15 +26,25 @@ from woonzorg_geo.watals import (
 def _recompute(a, changes: Changes, profile: str) -> dict[str, np.ndarray]:
     """Every category's distance per address, from scratch, with the changed voorzieningen."""
     vz = a.inputs.voorzieningen
-    new = gpd.GeoDataFrame({"categorie": [n.categorie for n in changes.nieuw], "naam": [n.label for n in changes.nieuw]},
-                           geometry=gpd.points_from_xy([n.x for n in changes.nieuw], [n.y for n in changes.nieuw]),
-                           crs=vz.crs, index=pd.Index([n.id for n in changes.nieuw], name=vz.index.name))
+    new = gpd.GeoDataFrame(
+        {"categorie": [n.categorie for n in changes.nieuw], "naam": [n.label for n in changes.nieuw]},
+        geometry=gpd.points_from_xy([n.x for n in changes.nieuw], [n.y for n in changes.nieuw]),
+        crs=vz.crs,
+        index=pd.Index([n.id for n in changes.nieuw], name=vz.index.name),
+    )
     vz2 = pd.concat([vz.drop(index=list(changes.weg)), new])
     acc = a.settings.bereikbaarheid
     origins = getattr(a, "adressen", None)
     origins = a.inputs.osm.addresses if origins is None else origins
-    full = compute_accessibility(a.graphs[profile], origins, vz2, categories=acc.categories, radii_m=(),
-                                 max_snap_m=acc.max_snap_m, composites=a.vocab.composites)
+    full = compute_accessibility(
+        a.graphs[profile],
+        origins,
+        vz2,
+        categories=acc.categories,
+        radii_m=(),
+        max_snap_m=acc.max_snap_m,
+        composites=a.vocab.composites,
+    )
     return {cat: res.origin_dist for cat, res in full.categories.items()}
 
 
@@ -47,8 +57,9 @@ def _assert_equal(a, changes: Changes) -> int:
         for cat, want in ref.items():
             got = pc.after.get(cat, a.access[name].categories[cat].origin_dist)
             np.testing.assert_array_equal(np.isnan(got), np.isnan(want), err_msg=f"{name} {cat}: reachability")
-            np.testing.assert_allclose(got[~np.isnan(got)], want[~np.isnan(want)], rtol=0, atol=1e-6,
-                                       err_msg=f"{name} {cat}")
+            np.testing.assert_allclose(
+                got[~np.isnan(got)], want[~np.isnan(want)], rtol=0, atol=1e-6, err_msg=f"{name} {cat}"
+            )
             checked += int((~np.isnan(want)).sum())
     return checked
 
@@ -78,9 +89,16 @@ def test_random_openings_and_closures_equal_a_full_recomputation(world):
     cats = ["supermarkt", "huisarts", "ov_halte", "apotheek"]
     vz = world.inputs.voorzieningen
     for trial in range(6):
-        nieuw = tuple(NewVoorziening(str(rng.choice(cats)), X0 + float(rng.uniform(50, 1950)),
-                                     Y0 + float(rng.uniform(50, 1950)), f"n{k}", id=f"nieuw_{trial}_{k}")
-                      for k in range(int(rng.integers(0, 4))))
+        nieuw = tuple(
+            NewVoorziening(
+                str(rng.choice(cats)),
+                X0 + float(rng.uniform(50, 1950)),
+                Y0 + float(rng.uniform(50, 1950)),
+                f"n{k}",
+                id=f"nieuw_{trial}_{k}",
+            )
+            for k in range(int(rng.integers(0, 4)))
+        )
         candidates = vz.index[vz["categorie"].isin(cats)]
         weg = tuple(rng.choice(candidates, size=int(rng.integers(0, 3)), replace=False))
         assert _assert_equal(world, Changes(nieuw=nieuw, weg=weg)) > 0
@@ -95,8 +113,11 @@ def test_parse_nieuw_and_weg_say_what_is_wrong(world):
     with pytest.raises(WatAlsError, match="CATEGORIE@"):
         parse_nieuw("supermarkt 6.5,52.9", categories=cats, geocode=None)
     with pytest.raises(WatAlsError, match="niet gevonden"):
-        parse_nieuw("huisarts@Nergensstraat 1, Testgem", categories=cats,
-                    geocode=lambda a, p: {"geometry": None, "geocode_precisie": "niet_gevonden"})
+        parse_nieuw(
+            "huisarts@Nergensstraat 1, Testgem",
+            categories=cats,
+            geocode=lambda a, p: {"geometry": None, "geocode_precisie": "niet_gevonden"},
+        )
     vz = world.inputs.voorzieningen
     assert parse_weg("vz1", vz) == ["vz1"]
     assert parse_weg("testsuper", vz) == ["vz1"]
@@ -123,9 +144,11 @@ def test_watals_equals_a_full_recomputation_for_every_address(stored):
 
     cats = list(stored.vocab.categories)
     coder = offline_geocoder(stored.inputs)
-    nieuw = (parse_nieuw("supermarkt@6.5480,52.9930", categories=cats, geocode=coder, number=1),
-             parse_nieuw("huisarts@Pronkridder 18, Assen", categories=cats, geocode=coder, number=2),
-             parse_nieuw("ov_halte@6.5600,52.9900", categories=cats, geocode=coder, number=3))
+    nieuw = (
+        parse_nieuw("supermarkt@6.5480,52.9930", categories=cats, geocode=coder, number=1),
+        parse_nieuw("huisarts@Pronkridder 18, Assen", categories=cats, geocode=coder, number=2),
+        parse_nieuw("ov_halte@6.5600,52.9900", categories=cats, geocode=coder, number=3),
+    )
     vz = stored.inputs.voorzieningen
     weg = tuple(vz.index[(vz["categorie"] == "supermarkt")][:3]) + tuple(vz.index[vz["categorie"] == "apotheek"][:1])
     checked = _assert_equal(stored, Changes(nieuw=nieuw, weg=weg))
@@ -165,12 +188,26 @@ def test_watals_command_writes_tables_summary_and_map(assen_output, tmp_path, ca
     from woonzorg_geo.cli import main
 
     out = tmp_path / "wa"
-    code = main(["--stil", "watals", "--uit", str(assen_output), "--out", str(out), "--offline",
-                 "--nieuw", "supermarkt@6.5480,52.9930", "--nieuw", "huisarts@Pronkridder 18, Assen"])
+    code = main(
+        [
+            "--stil",
+            "watals",
+            "--uit",
+            str(assen_output),
+            "--out",
+            str(out),
+            "--offline",
+            "--nieuw",
+            "supermarkt@6.5480,52.9930",
+            "--nieuw",
+            "huisarts@Pronkridder 18, Assen",
+        ]
+    )
     text = capsys.readouterr().out
     assert code == 0, text
-    assert {"watals_buurten.csv", "watals_wijken.csv", "watals_adressen.csv", "watals.json",
-            "watals_kaart.html"} <= {p.name for p in out.iterdir()}
+    assert {"watals_buurten.csv", "watals_wijken.csv", "watals_adressen.csv", "watals.json", "watals_kaart.html"} <= {
+        p.name for p in out.iterdir()
+    }
     wijken = pd.read_csv(out / "watals_wijken.csv", index_col="code")
     assert set(wijken["profiel"]) == {"standaard", "senior"}
     assert (wijken["pct_supermarkt_800m_verschil"] >= 0).all() and (wijken["pct_supermarkt_800m_verschil"] > 0).any()

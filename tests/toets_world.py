@@ -60,9 +60,15 @@ def _voorzieningen() -> gpd.GeoDataFrame:
         ("vz6", "woonzorg", "Woonzorglocatie", "Verpleeghuis Noord", "osm", (1530, 1490)),
     ]
     return gpd.GeoDataFrame(
-        {"categorie": [r[1] for r in rows], "label": [r[2] for r in rows], "naam": [r[3] for r in rows],
-         "bron": [r[4] for r in rows], "precisie": "punt"},
-        geometry=[Point(X0 + r[5][0], Y0 + r[5][1]) for r in rows], crs=RD,
+        {
+            "categorie": [r[1] for r in rows],
+            "label": [r[2] for r in rows],
+            "naam": [r[3] for r in rows],
+            "bron": [r[4] for r in rows],
+            "precisie": "punt",
+        },
+        geometry=[Point(X0 + r[5][0], Y0 + r[5][1]) for r in rows],
+        crs=RD,
         index=pd.Index([r[0] for r in rows], name="vz_id"),
     )
 
@@ -82,9 +88,13 @@ def _areas() -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
             "signalen_toelichting": ["", "toename kwetsbare inwoners", "lage veerkracht; overlast"],
             "pct_ov_en_supermarkt_800m_senior": [50.0, 80.0, 20.0],
         },
-        geometry=[box(X0, Y0, X0 + 1000, Y0 + 1000), box(X0, Y0 + 1000, X0 + 1000, Y0 + 2000),
-                  box(X0 + 1000, Y0, X0 + 2000, Y0 + 2000)],
-        crs=RD, index=pd.Index(["BU99990101", "BU99990102", "BU99990201"], name="code"),
+        geometry=[
+            box(X0, Y0, X0 + 1000, Y0 + 1000),
+            box(X0, Y0 + 1000, X0 + 1000, Y0 + 2000),
+            box(X0 + 1000, Y0, X0 + 2000, Y0 + 2000),
+        ],
+        crs=RD,
+        index=pd.Index(["BU99990101", "BU99990102", "BU99990201"], name="code"),
     )
     wijken = gpd.GeoDataFrame(
         {
@@ -100,7 +110,8 @@ def _areas() -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
             "pct_ov_en_supermarkt_800m_senior": [60.0, 20.0],
         },
         geometry=[box(X0, Y0, X0 + 1000, Y0 + 2000), box(X0 + 1000, Y0, X0 + 2000, Y0 + 2000)],
-        crs=RD, index=pd.Index(["WK999901", "WK999902"], name="code"),
+        crs=RD,
+        index=pd.Index(["WK999901", "WK999902"], name="code"),
     )
     return buurten, wijken
 
@@ -112,22 +123,41 @@ def make_world(settings=None) -> SimpleNamespace:
     net = build_network(lines, settings=S.netwerk)
     graphs = {name: profile_graph(net, prof) for name, prof in S.profielen.items()}
     buurten, wijken = _areas()
-    gemeente = gpd.GeoDataFrame({"naam": ["Testgem"]}, geometry=[box(X0, Y0, X0 + 2000, Y0 + 2000)], crs=RD,
-                                index=pd.Index(["GM9999"], name="code"))
-    osm = OSMData(lines=lines, pois=gpd.GeoDataFrame(columns=["class", "subclass", "name", "geometry"],
-                                                     geometry="geometry", crs=RD),
-                  addresses=_addresses(), source="synthetisch")
+    gemeente = gpd.GeoDataFrame(
+        {"naam": ["Testgem"]},
+        geometry=[box(X0, Y0, X0 + 2000, Y0 + 2000)],
+        crs=RD,
+        index=pd.Index(["GM9999"], name="code"),
+    )
+    osm = OSMData(
+        lines=lines,
+        pois=gpd.GeoDataFrame(columns=["class", "subclass", "name", "geometry"], geometry="geometry", crs=RD),
+        addresses=_addresses(),
+        source="synthetisch",
+    )
     inputs = SimpleNamespace(
-        gemeente=gemeente, buurten=buurten, wijken=wijken, osm=osm, voorzieningen=_voorzieningen(),
+        gemeente=gemeente,
+        buurten=buurten,
+        wijken=wijken,
+        osm=osm,
+        voorzieningen=_voorzieningen(),
         kerncijfers=pd.DataFrame({"AantalInwoners_5": [3000.0]}, index=pd.Index(["GM9999"], name="code")),
         paths={},
     )
     vocab = Vocabulary.from_settings(S, profiles=list(graphs))
     acc = S.bereikbaarheid
-    access = {name: compute_accessibility(pg, osm.addresses, inputs.voorzieningen, categories=acc.categories,
-                                          radii_m=acc.count_radii_m, max_snap_m=acc.max_snap_m,
-                                          composites=vocab.composites)
-              for name, pg in graphs.items()}
+    access = {
+        name: compute_accessibility(
+            pg,
+            osm.addresses,
+            inputs.voorzieningen,
+            categories=acc.categories,
+            radii_m=acc.count_radii_m,
+            max_snap_m=acc.max_snap_m,
+            composites=vocab.composites,
+        )
+        for name, pg in graphs.items()
+    }
     return SimpleNamespace(settings=S, inputs=inputs, graphs=graphs, access=access, buurten=buurten, wijken=wijken)
 
 
@@ -142,5 +172,3 @@ def register_csv(tmp_path: Path, rows: list[tuple[str, str, str, str]], name: st
 FAR = ("Verre Zorg", "Noordstraat 118", "", "beschermd_wonen")  # Roodbuurt, 1.6 km from site A
 NEAR_1 = ("Dichtbij Zorg", "Zuidstraat 7", "", "Beschermd wonen")  # 200 m from site A, label as type
 NEAR_2 = ("Tweede Zorg", "Zuidstraat 3", "", "beschermd_wonen")  # 200 m from site A
-
-

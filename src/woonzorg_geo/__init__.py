@@ -54,11 +54,32 @@ _API = {
 }
 
 __all__ = [  # noqa: RUF022 - the constants first, then the steps of the chain in their order
-    "RD_NEW", "WGS84", "__version__",
-    "load_settings", "Settings", "load_inputs", "addresses_in", "walking_network", "profile_graph",
-    "nearest_distances", "compute_accessibility", "assign_areas", "aggregate", "share_within", "analyse",
-    "Analysis", "write_outputs", "build_overlays", "find_sites", "run_toets", "load_analysis", "what_if",
-    "Changes", "area_map", "write_maps", "Vocabulary",
+    "RD_NEW",
+    "WGS84",
+    "__version__",
+    "load_settings",
+    "Settings",
+    "load_inputs",
+    "addresses_in",
+    "walking_network",
+    "profile_graph",
+    "nearest_distances",
+    "compute_accessibility",
+    "assign_areas",
+    "aggregate",
+    "share_within",
+    "analyse",
+    "Analysis",
+    "write_outputs",
+    "build_overlays",
+    "find_sites",
+    "run_toets",
+    "load_analysis",
+    "what_if",
+    "Changes",
+    "area_map",
+    "write_maps",
+    "Vocabulary",
 ]
 
 

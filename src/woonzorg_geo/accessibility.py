@@ -172,8 +172,10 @@ def build_routing_graph(pg: ProfileGraph, dest_xy: np.ndarray, *, max_snap_m: fl
     from the network gets no leg and is unreachable.
     """
     net = pg.net
-    snap = snap_to_edges(pg, dest_xy) if len(dest_xy) else Snap(
-        np.zeros(0, int), np.zeros(0), np.zeros(0), np.zeros((0, 2))
+    snap = (
+        snap_to_edges(pg, dest_xy)
+        if len(dest_xy)
+        else Snap(np.zeros(0, int), np.zeros(0), np.zeros(0), np.zeros((0, 2)))
     )
     n = net.n_nodes
     mask = pg.edge_mask.copy()
@@ -222,8 +224,9 @@ def build_routing_graph(pg: ProfileGraph, dest_xy: np.ndarray, *, max_snap_m: fl
     v = np.r_[net.v[mask], np.array(new_v, dtype=np.int64)]
     w = np.r_[net.length[mask], np.array(new_w, dtype=float)]
     matrix = csr_matrix((np.r_[w, w], (np.r_[u, v], np.r_[v, u])), shape=(next_id, next_id))
-    return RoutingGraph(pg=pg, matrix=matrix, n_nodes=next_id, dest_node=dest_node, dest_xy=dest_xy, dest_snap=snap,
-                        splits=splits)
+    return RoutingGraph(
+        pg=pg, matrix=matrix, n_nodes=next_id, dest_node=dest_node, dest_xy=dest_xy, dest_snap=snap, splits=splits
+    )
 
 
 @dataclass
@@ -327,13 +330,15 @@ def compute_accessibility(
             src_dest = np.full(routing.n_nodes, -1, dtype=np.int64)
         else:
             dist, _, src = dijkstra(
-                routing.matrix, directed=False, indices=routing.dest_node[idx], min_only=True,
+                routing.matrix,
+                directed=False,
+                indices=routing.dest_node[idx],
+                min_only=True,
                 return_predecessors=True,
             )
             src_dest = np.where(src >= 0, node_dest[np.maximum(src, 0)], -1)
         od, nearest_ids = origin_side(dist, src_dest)
-        counts = _counts_within(routing, idx, left, right, d_left, d_right, osnap.dist, radii_m, max_r,
-                                candidates)
+        counts = _counts_within(routing, idx, left, right, d_left, d_right, osnap.dist, radii_m, max_r, candidates)
         for r in counts:
             counts[r][far] = 0
         results[cat] = CategoryResult(dist, src_dest, od, nearest_ids, counts)
@@ -351,11 +356,20 @@ def compute_accessibility(
         counts = {r: np.sum([results[p].counts[r] for p in parts], axis=0) for r in radii_m}
         results[comp] = CategoryResult(dist, src_dest, od, nearest_ids, counts)
     if blocked.any():
-        log.info("profiel %s: %d adressen liggen aan een pad dat dit profiel niet mag gebruiken",
-                 pg.profile.name, int(blocked.sum()))
+        log.info(
+            "profiel %s: %d adressen liggen aan een pad dat dit profiel niet mag gebruiken",
+            pg.profile.name,
+            int(blocked.sum()),
+        )
     return Accessibility(
-        profile=pg.profile.name, routing=routing, origin_snap=osnap, origin_far=far, origin_blocked=blocked,
-        categories=results, dest_ids=dest_ids, dest_cat=dest_cat,
+        profile=pg.profile.name,
+        routing=routing,
+        origin_snap=osnap,
+        origin_far=far,
+        origin_blocked=blocked,
+        categories=results,
+        dest_ids=dest_ids,
+        dest_cat=dest_cat,
     )
 
 

@@ -23,7 +23,7 @@ def _categories(adressen: pd.DataFrame, categories: Sequence[str] | None, suffix
     found = []
     for col in adressen.columns:
         if col.startswith("afstand_") and col.endswith(f"_m{suffix}"):
-            cat = col[len("afstand_"): len(col) - len(f"_m{suffix}")]
+            cat = col[len("afstand_") : len(col) - len(f"_m{suffix}")]
             if cat:
                 found.append(cat)
     return found
@@ -54,8 +54,7 @@ def assign_areas(
     buurten = ensure_crs(buurten, name="buurten")
     wijken = ensure_crs(wijken, name="wijken")
     pts = gpd.GeoDataFrame(geometry=points.geometry.to_numpy(), index=np.arange(len(points)), crs=points.crs)
-    shapes = gpd.GeoDataFrame(geometry=buurten.geometry.to_numpy(), index=np.arange(len(buurten)),
-                              crs=buurten.crs)
+    shapes = gpd.GeoDataFrame(geometry=buurten.geometry.to_numpy(), index=np.arange(len(buurten)), crs=buurten.crs)
     inside = gpd.sjoin(pts, shapes, how="left", predicate="within")
     inside = inside[~inside.index.duplicated(keep="first")]
     pos = inside["index_right"].reindex(pts.index).to_numpy(dtype=float, copy=True)
@@ -73,9 +72,7 @@ def assign_areas(
             f"buurten horen bij wijken die niet bij de wijken staan: {', '.join(map(str, unknown[:5]))}; "
             "gebruik buurten en wijken van dezelfde indeling (jaar)"
         )
-    frame = pd.DataFrame(
-        {"buurtcode": code, "wijkcode": wijk, "buiten_buurt": missing}, index=points.index
-    )
+    frame = pd.DataFrame({"buurtcode": code, "wijkcode": wijk, "buiten_buurt": missing}, index=points.index)
     stats = {"buiten_buurt": int(missing.sum())}
     if missing.any():
         log.info("%d adressen lagen in geen buurt en zijn aan de dichtstbijzijnde toegekend", missing.sum())

@@ -85,23 +85,29 @@ def nearest_distances(
     prof = settings.profile(profile or vocab.main_profile)
     cats = list(categories or settings.bereikbaarheid.categories)
     acc = compute_accessibility(
-        profile_graph(network, prof), origins, voorzieningen, categories=cats,
-        radii_m=settings.bereikbaarheid.count_radii_m, max_snap_m=settings.bereikbaarheid.max_snap_m,
+        profile_graph(network, prof),
+        origins,
+        voorzieningen,
+        categories=cats,
+        radii_m=settings.bereikbaarheid.count_radii_m,
+        max_snap_m=settings.bereikbaarheid.max_snap_m,
         composites=vocab.composites,
     )
     return to_frame(acc, origins, speed_m_s=prof.speed_m_s, norm_m=settings.bereikbaarheid.norm_m)
 
 
-def share_within(
-    distances: pd.Series, areas: pd.Series, *, norm_m: float
-) -> pd.Series:
+def share_within(distances: pd.Series, areas: pd.Series, *, norm_m: float) -> pd.Series:
     """Per area code, the percentage of points whose distance is within ``norm_m`` (missing counts as not)."""
     within = distances.fillna(float("inf")) <= norm_m
     return 100.0 * within.groupby(areas).mean()
 
 
 def area_map(
-    areas: gpd.GeoDataFrame, *, column: str, label: str, title: str = "Bereikbaarheid te voet",
+    areas: gpd.GeoDataFrame,
+    *,
+    column: str,
+    label: str,
+    title: str = "Bereikbaarheid te voet",
     offline: bool | None = None,
 ) -> folium.Map:
     """A Leaflet map of ``areas`` coloured by a percentage ``column`` in the package's classes."""

@@ -129,9 +129,14 @@ def _entry(code: str, table: dict[str, Any], where: str) -> CatalogueEntry:
     if vorm not in GEMEENTE_VORMEN:
         raise SettingsError(f"{where}.gemeente_vorm: {vorm!r}; kies uit {', '.join(GEMEENTE_VORMEN)}")
     return CatalogueEntry(
-        code=code, naam=str(table["naam"]), provincie=str(table.get("provincie", "")),
-        gemeentegrens=str(table["gemeentegrens"]), buurten=str(table["buurten"]), wijken=str(table["wijken"]),
-        gemeente_vorm=vorm, precisie=str(table.get("precisie", "")),
+        code=code,
+        naam=str(table["naam"]),
+        provincie=str(table.get("provincie", "")),
+        gemeentegrens=str(table["gemeentegrens"]),
+        buurten=str(table["buurten"]),
+        wijken=str(table["wijken"]),
+        gemeente_vorm=vorm,
+        precisie=str(table.get("precisie", "")),
         overlays=tuple((k, str(overlays[k])) for k in _OVERLAY_KEYS if k in overlays),
     )
 
@@ -165,7 +170,10 @@ def settings_for(settings: Settings, entry: CatalogueEntry) -> Settings:
     so another gemeente's report is never read as this one's.
     """
     data = dataclasses.replace(
-        settings.data, gemeentegrens=entry.gemeentegrens, buurten=entry.buurten, wijken=entry.wijken,
+        settings.data,
+        gemeentegrens=entry.gemeentegrens,
+        buurten=entry.buurten,
+        wijken=entry.wijken,
         gemeente_vorm=entry.gemeente_vorm,
     )
     extras = {key: entry.overlay_files.get(key, "") for key in _OVERLAY_KEYS}
@@ -174,8 +182,11 @@ def settings_for(settings: Settings, entry: CatalogueEntry) -> Settings:
         gemeente=Gemeente(code=entry.code, naam=entry.naam),
         data=data,
         overlays=dataclasses.replace(
-            settings.overlays, wijkcijfers=extras["wijkcijfers"], buurtsignalen=extras["buurtsignalen"],
-            feiten=extras["feiten"], bron_rapport=extras["bron_rapport"],
+            settings.overlays,
+            wijkcijfers=extras["wijkcijfers"],
+            buurtsignalen=extras["buurtsignalen"],
+            feiten=extras["feiten"],
+            bron_rapport=extras["bron_rapport"],
         ),
         source=f"{settings.source} + catalogus {entry.code} ({entry.naam})",
     )

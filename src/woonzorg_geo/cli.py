@@ -63,8 +63,14 @@ def _profiles(settings: Settings, value: str | None) -> list[str] | None:
     return list(dict.fromkeys(names)) or None
 
 
-def _stored_or_fresh(args: argparse.Namespace, settings: Settings, *, profiles: Sequence[str] | None = None,
-                     addresses: bool | Sequence[str] = True, extra_osm_layers: tuple[str, ...] = ()) -> Analysis:
+def _stored_or_fresh(
+    args: argparse.Namespace,
+    settings: Settings,
+    *,
+    profiles: Sequence[str] | None = None,
+    addresses: bool | Sequence[str] = True,
+    extra_osm_layers: tuple[str, ...] = (),
+) -> Analysis:
     """The analysis for toets/watals/locaties: the one ``analyse`` kept in ``--uit`` when it was made
     with these settings and data, else computed again here (in memory; the message says why)."""
     from .datasets import resolve_paths
@@ -80,20 +86,33 @@ def _stored_or_fresh(args: argparse.Namespace, settings: Settings, *, profiles: 
         try:
             a = load_analysis(args.uit, settings, paths=paths, profiles=profiles, addresses=addresses)
         except StoreMismatch as exc:
-            log.warning("de opgeslagen analyse in %s wordt niet gebruikt: %s; de analyse wordt nu opnieuw berekend "
-                        "(draai 'woonzorg-geo analyse --out %s' om de opslag bij te werken)", args.uit, exc, args.uit)
+            log.warning(
+                "de opgeslagen analyse in %s wordt niet gebruikt: %s; de analyse wordt nu opnieuw berekend "
+                "(draai 'woonzorg-geo analyse --out %s' om de opslag bij te werken)",
+                args.uit,
+                exc,
+                args.uit,
+            )
         else:
             if paths is None:
-                log.warning("geen ruwe gegevens gevonden om de opgeslagen analyse in %s mee te vergelijken; ze wordt "
-                            "ongecontroleerd gebruikt", args.uit)
+                log.warning(
+                    "geen ruwe gegevens gevonden om de opgeslagen analyse in %s mee te vergelijken; ze wordt "
+                    "ongecontroleerd gebruikt",
+                    args.uit,
+                )
             log.info("opgeslagen analyse uit %s gebruikt", args.uit)
             if extra_osm_layers:
                 from .store import with_osm_layers
 
                 a = with_osm_layers(a, extra_osm_layers, progress=not args.stil)
             return a
-    inputs = load_inputs(settings, raw_dir=_raw_dir(args), online=True if getattr(args, "online", False) else None,
-                         progress=not args.stil, extra_osm_layers=extra_osm_layers)
+    inputs = load_inputs(
+        settings,
+        raw_dir=_raw_dir(args),
+        online=True if getattr(args, "online", False) else None,
+        progress=not args.stil,
+        extra_osm_layers=extra_osm_layers,
+    )
     all_profiles = list(settings.profielen)
     wanted = [p for p in all_profiles if profiles is None or p in profiles]
     return analyse(settings, inputs=inputs, profiles=[*dict.fromkeys([all_profiles[0], *wanted])])
@@ -115,8 +134,9 @@ def cmd_data(args: argparse.Namespace) -> int:
     settings = _settings(args)
     raw_dir = _raw_dir(args) or find_raw_dir(settings)
     if not raw_dir.is_dir():
-        raise MissingDataError(raw_dir, "geef met --data een bestaande map met ruwe gegevens",
-                               problem="map met ruwe gegevens bestaat niet")
+        raise MissingDataError(
+            raw_dir, "geef met --data een bestaande map met ruwe gegevens", problem="map met ruwe gegevens bestaat niet"
+        )
     status = file_status(settings, raw_dir=raw_dir)
     missing = missing_needed(status)
     if len(missing):
@@ -144,8 +164,7 @@ def cmd_voorzieningen(args: argparse.Namespace) -> int:
     if args.online:
         from .online import load_online
 
-        inputs = load_online(settings, raw_dir=_raw_dir(args), categories_path=args.categorieen,
-                             progress=not args.stil)
+        inputs = load_online(settings, raw_dir=_raw_dir(args), categories_path=args.categorieen, progress=not args.stil)
     else:
         inputs = load_offline(
             settings, raw_dir=_raw_dir(args), categories_path=args.categorieen, progress=not args.stil
@@ -193,10 +212,15 @@ def cmd_analyse(args: argparse.Namespace) -> int:
         from .palette import balance_classes
 
         log.info("kaarten schrijven naar %s", args.kaarten)
-        files += write_maps(args.out, args.kaarten, gemeente=settings.gemeente.naam,
-                            offline=True if args.offline else None,
-                            balance=balance_classes(settings.overlays.balans_grenzen, settings.overlays.balans_labels),
-                            vocabulary=result.vocab, map_settings=settings.kaarten)
+        files += write_maps(
+            args.out,
+            args.kaarten,
+            gemeente=settings.gemeente.naam,
+            offline=True if args.offline else None,
+            balance=balance_classes(settings.overlays.balans_grenzen, settings.overlays.balans_labels),
+            vocabulary=result.vocab,
+            map_settings=settings.kaarten,
+        )
     print(summary_text(result.summary, wijken=result.wijken.drop(columns="geometry"), vocabulary=result.vocab))
     print(f"{len(files)} bestanden geschreven in {args.out} ({number(time.perf_counter() - t0, 1)} s):")
     for f in files:
@@ -232,8 +256,14 @@ def cmd_regio(args: argparse.Namespace) -> int:
         if not prov:
             raise WoonzorgError("geef --provincie NAAM of --gemeenten GM0106,GM0114,... op")
         chosen = [resolve_gemeente(settings, e.code, catalogue=catalogue) for e in catalogue.provincie(prov)]
-        naam = next(iter(catalogue.provincies[k][0] for k in catalogue.provincies
-                         if catalogue.provincies[k][0].lower() == prov.lower()), prov)
+        naam = next(
+            iter(
+                catalogue.provincies[k][0]
+                for k in catalogue.provincies
+                if catalogue.provincies[k][0].lower() == prov.lower()
+            ),
+            prov,
+        )
     codes = [s.gemeente.code for s in chosen]
     if len(set(codes)) < len(codes):
         raise WoonzorgError(f"--gemeenten noemt een gemeente twee keer: {', '.join(codes)}")
@@ -242,13 +272,23 @@ def cmd_regio(args: argparse.Namespace) -> int:
     offline = True if args.offline else None
     with output_lock(out):
         result = run_regio(
-            chosen, naam=naam, raw_dir=raw, out_dir=out, scheduler=args.scheduler,
-            workers=args.workers or settings.regio.workers, tile_cache=Path(args.tegelcache) if args.tegelcache else None,
-            profiles=profiles, maps=not args.geen_kaarten, rasters=not args.geen_rasters, offline=offline,
-            progress=not args.stil, settings=settings.regio,
+            chosen,
+            naam=naam,
+            raw_dir=raw,
+            out_dir=out,
+            scheduler=args.scheduler,
+            workers=args.workers or settings.regio.workers,
+            tile_cache=Path(args.tegelcache) if args.tegelcache else None,
+            profiles=profiles,
+            maps=not args.geen_kaarten,
+            rasters=not args.geen_rasters,
+            offline=offline,
+            progress=not args.stil,
+            settings=settings.regio,
         )
-        files = write_regio(result, out, norm_m=settings.bereikbaarheid.norm_m, maps=not args.geen_kaarten,
-                            offline=offline)
+        files = write_regio(
+            result, out, norm_m=settings.bereikbaarheid.norm_m, maps=not args.geen_kaarten, offline=offline
+        )
     print(regio_text(result, norm_m=settings.bereikbaarheid.norm_m))
     print(f"{len(files)} regiobestanden geschreven in {out}; per gemeente een eigen map:")
     for f in files:
@@ -257,8 +297,10 @@ def cmd_regio(args: argparse.Namespace) -> int:
         if t["status"] == "ok":
             print(f"  {out / t['map']}/")
     if result.failures:
-        print(f"{len(result.failures)} van de {len(result.tasks)} gemeenten mislukt (zie regio.csv, kolom 'reden').",
-              file=sys.stderr)
+        print(
+            f"{len(result.failures)} van de {len(result.tasks)} gemeenten mislukt (zie regio.csv, kolom 'reden').",
+            file=sys.stderr,
+        )
         return 3
     return 0
 
@@ -283,11 +325,14 @@ def cmd_locaties(args: argparse.Namespace) -> int:
     sites = find_sites(result, settings=settings.locaties, parcels=parcels, facts=facts, top=args.top)
     if sites.zoekgebieden.empty:
         raise WoonzorgError("geen kandidaatlocaties gevonden: controleer de instellingen [locaties]")
-    files = write_site_outputs(sites, args.out, gemeente=settings.gemeente.naam, settings=settings,
-                               vocabulary=result.vocab)
+    files = write_site_outputs(
+        sites, args.out, gemeente=settings.gemeente.naam, settings=settings, vocabulary=result.vocab
+    )
     maps = _write_site_map(sites, result, args)
-    print(f"Zoekgebieden voor geclusterd wonen in {settings.gemeente.naam} "
-          f"(profiel {result.vocab.profile_label(settings.locaties.profiel)}, top {args.top}):")
+    print(
+        f"Zoekgebieden voor geclusterd wonen in {settings.gemeente.naam} "
+        f"(profiel {result.vocab.profile_label(settings.locaties.profiel)}, top {args.top}):"
+    )
     for _, row in sites.zoekgebieden.iterrows():
         print(f"  {row['toelichting']}")
     for line in sites.summary_lines():
@@ -317,11 +362,16 @@ def cmd_kaarten(args: argparse.Namespace) -> int:
     settings = _settings(args)
     if args.profiel:
         settings.profile(args.profiel)  # a profile of the settings, else a Dutch error naming them
-    paths = write_maps(args.uit, args.kaarten, gemeente=settings.gemeente.naam,
-                       offline=True if args.offline else None,
-                       balance=balance_classes(settings.overlays.balans_grenzen, settings.overlays.balans_labels),
-                       profile=args.profiel, vocabulary=Vocabulary.from_settings(settings),
-                       map_settings=settings.kaarten)
+    paths = write_maps(
+        args.uit,
+        args.kaarten,
+        gemeente=settings.gemeente.naam,
+        offline=True if args.offline else None,
+        balance=balance_classes(settings.overlays.balans_grenzen, settings.overlays.balans_labels),
+        profile=args.profiel,
+        vocabulary=Vocabulary.from_settings(settings),
+        map_settings=settings.kaarten,
+    )
     print(f"{len(paths)} kaarten geschreven in {args.kaarten}:")
     for p in paths:
         print(f"  {p} ({number(p.stat().st_size / 1e6, 2)} MB)")
@@ -349,7 +399,9 @@ def _parse_point(text: str) -> tuple[float, float]:
         lon_s, lat_s = text.split(",")
         lon, lat = float(lon_s), float(lat_s)
     except ValueError:
-        raise WoonzorgError(f"--punt {text!r}: geef lengte- en breedtegraad als LON,LAT, bijv. 6.5627,52.9930") from None
+        raise WoonzorgError(
+            f"--punt {text!r}: geef lengte- en breedtegraad als LON,LAT, bijv. 6.5627,52.9930"
+        ) from None
     if not (-180 <= lon <= 180 and -90 <= lat <= 90):
         raise WoonzorgError(f"--punt {text!r}: buiten het bereik van lengte/breedte (WGS84)")
     return lon, lat
@@ -364,12 +416,14 @@ def cmd_toets(args: argparse.Namespace) -> int:
 
     lijst = getattr(args, "lijst", None)
     if lijst is None and bool(args.adres) == bool(args.punt):
-        raise WoonzorgError("geef precies één locatie op: --adres \"Straat 1, Plaats\" of --punt LON,LAT "
-                            "(of een lijst met --lijst BESTAND.csv)")
+        raise WoonzorgError(
+            'geef precies één locatie op: --adres "Straat 1, Plaats" of --punt LON,LAT '
+            "(of een lijst met --lijst BESTAND.csv)"
+        )
     if lijst is None and (args.type is None or args.omvang is None):
         raise WoonzorgError("geef het type (--type) en de omvang (--omvang) van het initiatief op")
     if args.adres and len(args.adres) > 200:
-        raise WoonzorgError(f"--adres is {len(args.adres)} tekens lang; geef een adres als \"Straat 1, Plaats\"")
+        raise WoonzorgError(f'--adres is {len(args.adres)} tekens lang; geef een adres als "Straat 1, Plaats"')
     check_output_dir(args.out, option="--out")
     point = _parse_point(args.punt) if args.punt else None
     toets_settings = load_toets_settings(args.toetsingskader)
@@ -382,8 +436,9 @@ def cmd_toets(args: argparse.Namespace) -> int:
         raise WoonzorgError(f"{args.register}: registerbestand bestaat niet")
     settings = _settings(args)
     profile = toets_settings.locatie.profiel or settings.locaties.profiel
-    result = _stored_or_fresh(args, settings, profiles=[profile] if profile in settings.profielen else None,
-                              addresses=False)
+    result = _stored_or_fresh(
+        args, settings, profiles=[profile] if profile in settings.profielen else None, addresses=False
+    )
     geocoder: Geocode
     if args.online:
         from .sources.geocode import locatieserver_geocoder
@@ -396,18 +451,27 @@ def cmd_toets(args: argparse.Namespace) -> int:
     if lijst is not None:
         from .toets.batch import run_lijst, summary_lines, write_lijst
 
-        outcome = run_lijst(result, lijst, register=register, settings=toets_settings, geocoder=geocoder,
-                            places=places)
+        outcome = run_lijst(result, lijst, register=register, settings=toets_settings, geocoder=geocoder, places=places)
         out = Path(args.out) / "toetsen"
         files = write_lijst(outcome, out, result, offline=True if args.offline else None)
         print("\n".join(summary_lines(outcome)))
-        print(f"{len(files)} bestanden geschreven in {out}, met het overzicht {out / 'toetsen.html'} en de kaart "
-              f"{out / 'toetsen_kaart.html'}")
+        print(
+            f"{len(files)} bestanden geschreven in {out}, met het overzicht {out / 'toetsen.html'} en de kaart "
+            f"{out / 'toetsen_kaart.html'}"
+        )
         return 0
-    locate_site(result.inputs, adres=args.adres, punt=point, geocode=geocoder, settings=toets_settings,
-                places=places)
-    toets = run_toets(result, adres=args.adres, punt=point, type=args.type, omvang=omvang,
-                      register=register, settings=toets_settings, geocoder=geocoder, places=places)
+    locate_site(result.inputs, adres=args.adres, punt=point, geocode=geocoder, settings=toets_settings, places=places)
+    toets = run_toets(
+        result,
+        adres=args.adres,
+        punt=point,
+        type=args.type,
+        omvang=omvang,
+        register=register,
+        settings=toets_settings,
+        geocoder=geocoder,
+        places=places,
+    )
     html_path, json_path = write_toets(toets, args.out)
     print(f"Toets {zorgtype.label}, {omvang} {zorgtype.omvang_eenheid}, {args.adres or args.punt}:")
     for deel in toets.delen:
@@ -424,8 +488,10 @@ def cmd_watals(args: argparse.Namespace) -> int:
     from .watals import Changes, parse_nieuw, parse_weg, summary_text, what_if, write_watals
 
     if not args.nieuw and not args.weg:
-        raise WoonzorgError("geef minstens één verandering op: --nieuw \"supermarkt@6.5480,52.9930\" of "
-                            "--weg \"<naam of id van een voorziening>\"")
+        raise WoonzorgError(
+            'geef minstens één verandering op: --nieuw "supermarkt@6.5480,52.9930" of '
+            '--weg "<naam of id van een voorziening>"'
+        )
     out = Path(args.out) if args.out else Path(args.uit) / "watals"
     check_output_dir(out, option="--out")
     settings = _settings(args)
@@ -439,8 +505,9 @@ def cmd_watals(args: argparse.Namespace) -> int:
             coder.append(offline_geocoder(a.inputs))
         return coder[0](address, postcode)
 
-    nieuw = tuple(parse_nieuw(t, categories=cats, geocode=geocoder, number=k)
-                  for k, t in enumerate(args.nieuw or [], start=1))
+    nieuw = tuple(
+        parse_nieuw(t, categories=cats, geocode=geocoder, number=k) for k, t in enumerate(args.nieuw or [], start=1)
+    )
     weg = tuple(dict.fromkeys(i for t in args.weg or [] for i in parse_weg(t, a.inputs.voorzieningen)))
     w = what_if(a, Changes(nieuw=nieuw, weg=weg), profiles=profiles)
     files = write_watals(w, a, out, maps=not args.geen_kaart, offline=True if args.offline else None)
@@ -463,11 +530,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"woonzorg-geo {__version__}")
     parser.add_argument("--instellingen", metavar="TOML", help="instellingenbestand (standaard: ingebouwd)")
     parser.add_argument("--data", metavar="MAP", help="map met de ruwe gegevens (standaard: ../shared/geodata/raw)")
-    parser.add_argument("-v", "--uitgebreid", dest="verbose", action="count", default=1,
-                        help="meer meldingen")
+    parser.add_argument("-v", "--uitgebreid", dest="verbose", action="count", default=1, help="meer meldingen")
     parser.add_argument("--stil", action="store_true", help="alleen waarschuwingen en fouten")
-    parser.add_argument("--debug", action="store_true",
-                        help="bij een onverwachte fout de volledige technische foutmelding tonen")
+    parser.add_argument(
+        "--debug", action="store_true", help="bij een onverwachte fout de volledige technische foutmelding tonen"
+    )
     sub = parser.add_subparsers(dest="commando", metavar="COMMANDO")
 
     p = sub.add_parser("data", help="overzicht van de gegevensbronnen (bron, datum, licentie, aantallen)")
@@ -483,21 +550,35 @@ def build_parser() -> argparse.ArgumentParser:
         "analyse",
         help="de hele keten: netwerk, bereikbaarheid per adres, per buurt en wijk, kaarten en samenvatting",
     )
-    p.add_argument("--gemeente", help="naam of code van de gemeente, bijv. Emmen of GM0114 (standaard: uit de "
-                                      "instellingen, Assen); de 12 gemeenten van Drenthe werken zonder instellingenbestand")
-    p.add_argument("--profiel", default="beide", metavar="PROFIEL",
-                   help="looptempo: de naam van een profiel uit [profielen] van de instellingen (meerdere: "
-                        "met komma's, het eerste is het hoofdprofiel), of 'beide'/'alle' voor alle profielen "
-                        "(standaard)")
+    p.add_argument(
+        "--gemeente",
+        help="naam of code van de gemeente, bijv. Emmen of GM0114 (standaard: uit de "
+        "instellingen, Assen); de 12 gemeenten van Drenthe werken zonder instellingenbestand",
+    )
+    p.add_argument(
+        "--profiel",
+        default="beide",
+        metavar="PROFIEL",
+        help="looptempo: de naam van een profiel uit [profielen] van de instellingen (meerdere: "
+        "met komma's, het eerste is het hoofdprofiel), of 'beide'/'alle' voor alle profielen "
+        "(standaard)",
+    )
     p.add_argument("--out", default="output", metavar="MAP", help="uitvoermap (standaard: output/)")
     p.add_argument("--online", action="store_true", help="laden van PDOK en OpenStreetMap (internet nodig)")
     p.add_argument("--geen-rasters", action="store_true", help="geen GeoTIFF-bereikbaarheidskaarten schrijven")
     p.add_argument("--kaarten", default="maps", metavar="MAP", help="map voor de kaarten (standaard: maps/)")
-    p.add_argument("--offline", action="store_true",
-                   help="kaarten zonder internet: geen achtergrondkaart (standaard: automatisch bepaald)")
+    p.add_argument(
+        "--offline",
+        action="store_true",
+        help="kaarten zonder internet: geen achtergrondkaart (standaard: automatisch bepaald)",
+    )
     p.add_argument("--geen-kaarten", action="store_true", help="geen kaarten schrijven")
-    p.add_argument("--indicatoren", action="append", metavar="BESTAND",
-                   help="extra indicatorentabel (CSV of GeoPackage met kolom 'code' = CBS-code); mag vaker")
+    p.add_argument(
+        "--indicatoren",
+        action="append",
+        metavar="BESTAND",
+        help="extra indicatorentabel (CSV of GeoPackage met kolom 'code' = CBS-code); mag vaker",
+    )
     p.set_defaults(func=cmd_analyse)
 
     p = sub.add_parser(
@@ -511,93 +592,159 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     which = p.add_mutually_exclusive_group()
-    which.add_argument("--provincie", help="alle gemeenten van deze provincie uit de catalogus (standaard: Drenthe, "
-                                           "de provincie van de ingestelde gemeente)")
-    which.add_argument("--gemeenten", metavar="LIJST", help="gemeenten, gescheiden door komma's: codes of namen, "
-                                                            "bijv. GM0106,GM0114 of Assen,Emmen")
+    which.add_argument(
+        "--provincie",
+        help="alle gemeenten van deze provincie uit de catalogus (standaard: Drenthe, "
+        "de provincie van de ingestelde gemeente)",
+    )
+    which.add_argument(
+        "--gemeenten",
+        metavar="LIJST",
+        help="gemeenten, gescheiden door komma's: codes of namen, bijv. GM0106,GM0114 of Assen,Emmen",
+    )
     p.add_argument("--out", default="output_regio", metavar="MAP", help="uitvoermap (standaard: output_regio/)")
-    p.add_argument("--scheduler", metavar="tcp://HOST:PORT",
-                   help="adres van een bestaande Dask-scheduler (standaard: een lokaal cluster op deze machine)")
-    p.add_argument("--workers", type=int, metavar="N",
-                   help="aantal processen van het lokale cluster (standaard: [regio] workers, 0 = één per kern)")
-    p.add_argument("--profiel", choices=["standaard", "senior", "beide"], default="beide",
-                   help="looptempo (standaard: beide)")
-    p.add_argument("--geen-rasters", action="store_true",
-                   help="geen loopafstandsvlakken: geen GeoTIFFs en geen laag servicegebieden (sneller)")
+    p.add_argument(
+        "--scheduler",
+        metavar="tcp://HOST:PORT",
+        help="adres van een bestaande Dask-scheduler (standaard: een lokaal cluster op deze machine)",
+    )
+    p.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        help="aantal processen van het lokale cluster (standaard: [regio] workers, 0 = één per kern)",
+    )
+    p.add_argument(
+        "--profiel", choices=["standaard", "senior", "beide"], default="beide", help="looptempo (standaard: beide)"
+    )
+    p.add_argument(
+        "--geen-rasters",
+        action="store_true",
+        help="geen loopafstandsvlakken: geen GeoTIFFs en geen laag servicegebieden (sneller)",
+    )
     p.add_argument("--geen-kaarten", action="store_true", help="geen kaarten schrijven")
     p.add_argument("--offline", action="store_true", help="kaarten zonder achtergrondkaart")
-    p.add_argument("--tegelcache", metavar="MAP",
-                   help="map voor de gedecodeerde vector tiles, te hergebruiken door volgende runs "
-                        "(standaard: OUT/.tegelcache)")
-    p.add_argument("--catalogus", metavar="TOML", help="eigen catalogus van gemeenten en hun bestanden "
-                                                       "(standaard: ingebouwd, de 12 gemeenten van Drenthe)")
+    p.add_argument(
+        "--tegelcache",
+        metavar="MAP",
+        help="map voor de gedecodeerde vector tiles, te hergebruiken door volgende runs (standaard: OUT/.tegelcache)",
+    )
+    p.add_argument(
+        "--catalogus",
+        metavar="TOML",
+        help="eigen catalogus van gemeenten en hun bestanden (standaard: ingebouwd, de 12 gemeenten van Drenthe)",
+    )
     p.set_defaults(func=cmd_regio)
 
     p = sub.add_parser("kaarten", help="de kaarten opnieuw maken uit een bestaande uitvoermap van 'analyse'")
     p.add_argument("--uit", default="output", metavar="MAP", help="uitvoermap van analyse (standaard: output/)")
     p.add_argument("--kaarten", default="maps", metavar="MAP", help="map voor de kaarten (standaard: maps/)")
-    p.add_argument("--profiel", default=None, metavar="PROFIEL",
-                   help="welk looptempo de kaarten tonen: een profiel uit de instellingen dat in de uitvoer "
-                        "is doorgerekend (standaard: het hoofdprofiel van de analyse)")
+    p.add_argument(
+        "--profiel",
+        default=None,
+        metavar="PROFIEL",
+        help="welk looptempo de kaarten tonen: een profiel uit de instellingen dat in de uitvoer "
+        "is doorgerekend (standaard: het hoofdprofiel van de analyse)",
+    )
     p.add_argument("--offline", action="store_true", help="geen achtergrondkaart (standaard: automatisch)")
     p.set_defaults(func=cmd_kaarten)
 
-    p = sub.add_parser("figuren", help="drukklare figuren (kaarten en grafieken, 300 dpi) uit een uitvoermap van "
-                                       "'analyse', voor de woonzorgvisie")
+    p = sub.add_parser(
+        "figuren",
+        help="drukklare figuren (kaarten en grafieken, 300 dpi) uit een uitvoermap van "
+        "'analyse', voor de woonzorgvisie",
+    )
     p.add_argument("--uit", default="output", metavar="MAP", help="uitvoermap van analyse (standaard: output/)")
-    p.add_argument("--figuren", default=None, metavar="MAP",
-                   help="map voor de figuren (standaard: figuren/ in de uitvoermap)")
-    p.add_argument("--formaat", default="png", choices=("png", "pdf", "svg"),
-                   help="bestandsformaat (standaard: png)")
-    p.add_argument("--profiel", default=None, metavar="PROFIEL",
-                   help="welk looptempo de figuren tonen (standaard: het hoofdprofiel van de analyse)")
+    p.add_argument(
+        "--figuren", default=None, metavar="MAP", help="map voor de figuren (standaard: figuren/ in de uitvoermap)"
+    )
+    p.add_argument("--formaat", default="png", choices=("png", "pdf", "svg"), help="bestandsformaat (standaard: png)")
+    p.add_argument(
+        "--profiel",
+        default=None,
+        metavar="PROFIEL",
+        help="welk looptempo de figuren tonen (standaard: het hoofdprofiel van de analyse)",
+    )
     p.set_defaults(func=cmd_figuren)
 
     p = sub.add_parser("locaties", help="zoekgebieden voor geclusterd wonen rangschikken, met toelichting")
     p.add_argument("--top", type=int, default=20, help="aantal zoekgebieden (standaard 20)")
     p.add_argument("--out", default="output", metavar="MAP", help="uitvoermap (standaard: output/)")
-    p.add_argument("--kavels", metavar="BESTAND.gpkg", help="eigen kavels/percelen als kandidaten in plaats van het raster")
+    p.add_argument(
+        "--kavels", metavar="BESTAND.gpkg", help="eigen kavels/percelen als kandidaten in plaats van het raster"
+    )
     p.add_argument("--kaarten", default="maps", metavar="MAP", help="map voor de kaart (standaard: maps/)")
     p.add_argument("--offline", action="store_true", help="kaart zonder internet (geen achtergrondkaart, geen CDN)")
-    p.add_argument("--uit", default="output", metavar="MAP",
-                   help="uitvoermap van analyse: de opgeslagen analyse wordt hergebruikt als ze past (standaard: "
-                        "output/)")
+    p.add_argument(
+        "--uit",
+        default="output",
+        metavar="MAP",
+        help="uitvoermap van analyse: de opgeslagen analyse wordt hergebruikt als ze past (standaard: output/)",
+    )
     p.add_argument("--online", action="store_true", help="gegevens laden van PDOK en OpenStreetMap")
     p.set_defaults(func=cmd_locaties)
 
-    p = sub.add_parser("toets", help="een zorginitiatief (of een lijst) toetsen aan het toetsingskader (vier delen, "
-                                     "met bewijs)")
+    p = sub.add_parser(
+        "toets", help="een zorginitiatief (of een lijst) toetsen aan het toetsingskader (vier delen, met bewijs)"
+    )
     where = p.add_mutually_exclusive_group()
     where.add_argument("--adres", help='adres, bijv. "Stationsstraat 44, Assen"')
     where.add_argument("--punt", metavar="LON,LAT", help="locatie in WGS84, bijv. 6.5627,52.9930")
-    where.add_argument("--lijst", metavar="CSV",
-                       help="veel initiatieven tegelijk: CSV met de kolommen adres (of lon en lat), type, omvang en "
-                            "naam (',' of ';', decimaalkomma mag); schrijft OUT/toetsen/ met per rij een rapport, "
-                            "toetsen.csv, toetsen.html en toetsen_kaart.html")
-    p.add_argument("--type", metavar="TYPE",
-                   help="beschermd_wonen, geclusterd_wonen, ouderenzorg, ggz, vg of jeugd (niet bij --lijst)")
-    p.add_argument("--omvang", type=int, metavar="N",
-                   help="omvang: aantal bewoners, plaatsen of woningen (per type, zie toetsingskader.toml; niet bij "
-                        "--lijst)")
+    where.add_argument(
+        "--lijst",
+        metavar="CSV",
+        help="veel initiatieven tegelijk: CSV met de kolommen adres (of lon en lat), type, omvang en "
+        "naam (',' of ';', decimaalkomma mag); schrijft OUT/toetsen/ met per rij een rapport, "
+        "toetsen.csv, toetsen.html en toetsen_kaart.html",
+    )
+    p.add_argument(
+        "--type",
+        metavar="TYPE",
+        help="beschermd_wonen, geclusterd_wonen, ouderenzorg, ggz, vg of jeugd (niet bij --lijst)",
+    )
+    p.add_argument(
+        "--omvang",
+        type=int,
+        metavar="N",
+        help="omvang: aantal bewoners, plaatsen of woningen (per type, zie toetsingskader.toml; niet bij --lijst)",
+    )
     p.add_argument("--register", metavar="CSV", help="register van bestaande zorginitiatieven (adressen)")
     p.add_argument("--toetsingskader", metavar="TOML", help="eigen drempels (standaard: ingebouwd)")
-    p.add_argument("--uit", default="output", metavar="MAP",
-                   help="uitvoermap van analyse: de opgeslagen analyse wordt hergebruikt als ze past (standaard: "
-                        "output/)")
+    p.add_argument(
+        "--uit",
+        default="output",
+        metavar="MAP",
+        help="uitvoermap van analyse: de opgeslagen analyse wordt hergebruikt als ze past (standaard: output/)",
+    )
     p.add_argument("--out", default="output", metavar="MAP", help="uitvoermap (standaard: output/)")
     p.add_argument("--offline", action="store_true", help="kaart zonder achtergrondkaart (bij --lijst)")
     p.add_argument("--online", action="store_true", help="gegevens laden van PDOK en OpenStreetMap")
     p.set_defaults(func=cmd_toets)
 
-    p = sub.add_parser("watals", help="wat als een voorziening opent, verhuist of sluit: het effect per adres, buurt "
-                                      "en wijk (binnen een seconde na analyse)")
-    p.add_argument("--nieuw", action="append", metavar="CAT@PLEK",
-                   help='nieuwe voorziening: "supermarkt@6.5480,52.9930" (LON,LAT) of "huisarts@Pronkridder 18, '
-                        'Assen"; mag vaker (een verhuizing: --weg plus --nieuw)')
-    p.add_argument("--weg", action="append", metavar="NAAM|ID",
-                   help="voorziening die sluit: haar naam of id (zie de laag voorzieningen); mag vaker")
-    p.add_argument("--profiel", default="beide", metavar="PROFIEL",
-                   help="looptempo: een profiel uit de instellingen, of 'beide'/'alle' (standaard)")
+    p = sub.add_parser(
+        "watals",
+        help="wat als een voorziening opent, verhuist of sluit: het effect per adres, buurt "
+        "en wijk (binnen een seconde na analyse)",
+    )
+    p.add_argument(
+        "--nieuw",
+        action="append",
+        metavar="CAT@PLEK",
+        help='nieuwe voorziening: "supermarkt@6.5480,52.9930" (LON,LAT) of "huisarts@Pronkridder 18, '
+        'Assen"; mag vaker (een verhuizing: --weg plus --nieuw)',
+    )
+    p.add_argument(
+        "--weg",
+        action="append",
+        metavar="NAAM|ID",
+        help="voorziening die sluit: haar naam of id (zie de laag voorzieningen); mag vaker",
+    )
+    p.add_argument(
+        "--profiel",
+        default="beide",
+        metavar="PROFIEL",
+        help="looptempo: een profiel uit de instellingen, of 'beide'/'alle' (standaard)",
+    )
     p.add_argument("--uit", default="output", metavar="MAP", help="uitvoermap van analyse (standaard: output/)")
     p.add_argument("--out", default=None, metavar="MAP", help="map voor het resultaat (standaard: UIT/watals)")
     p.add_argument("--geen-kaart", action="store_true", help="geen kaart schrijven (sneller)")
@@ -626,15 +773,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.debug:
             raise
         where = f" {exc.filename}" if exc.filename else ""
-        print(f"Fout: kan{where} niet lezen of schrijven ({exc.strerror or exc}). Oplossing: controleer het pad, "
-              "de rechten en de vrije schijfruimte", file=sys.stderr)
+        print(
+            f"Fout: kan{where} niet lezen of schrijven ({exc.strerror or exc}). Oplossing: controleer het pad, "
+            "de rechten en de vrije schijfruimte",
+            file=sys.stderr,
+        )
         return 2
     except Exception as exc:
         if args.debug:
             raise
-        print(f"Onverwachte fout in 'woonzorg-geo {args.commando}': {type(exc).__name__}: {exc}. Meld dit bij de "
-              "beheerders van woonzorg_geo, met de uitvoer van hetzelfde commando met --debug erbij.",
-              file=sys.stderr)
+        print(
+            f"Onverwachte fout in 'woonzorg-geo {args.commando}': {type(exc).__name__}: {exc}. Meld dit bij de "
+            "beheerders van woonzorg_geo, met de uitvoer van hetzelfde commando met --debug erbij.",
+            file=sys.stderr,
+        )
         return 1
 
 

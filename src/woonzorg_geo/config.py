@@ -108,16 +108,19 @@ def _build_accessibility(table: dict[str, Any], where: str) -> AccessibilitySett
     if base.norm_m <= 0:
         raise SettingsError(f"{where}.norm_m moet groter dan 0 zijn, kreeg {base.norm_m}")
     if base.norm_m != int(base.norm_m):
-        raise SettingsError(f"{where}.norm_m moet een geheel aantal meters zijn (kolomnamen als "
-                            f"pct_drie_a_800m), kreeg {base.norm_m}")
+        raise SettingsError(
+            f"{where}.norm_m moet een geheel aantal meters zijn (kolomnamen als pct_drie_a_800m), kreeg {base.norm_m}"
+        )
     comps = []
     for name, vals in table.get("samengesteld", {}).items():
         w = f"{where}.samengesteld.{name}"
         comp = build_settings(Composite, {**vals, "name": name}, w)
         unknown = [p for p in comp.delen if p not in base.categories]
         if not comp.delen or unknown:
-            raise SettingsError(f"{w}.delen: {unknown or 'leeg'}; elk deel moet in "
-                                f"{where}.categories staan ({', '.join(base.categories)})")
+            raise SettingsError(
+                f"{w}.delen: {unknown or 'leeg'}; elk deel moet in "
+                f"{where}.categories staan ({', '.join(base.categories)})"
+            )
         if name in base.categories:
             raise SettingsError(f"{w}: de naam {name!r} is al een gewone categorie; kies een andere naam")
         comps.append(comp)
@@ -362,8 +365,7 @@ def _build_sites(table: dict[str, Any], where: str) -> SiteSettings:
         if not 0 < getattr(base, key) <= 1:
             raise SettingsError(f"{where}.{key} moet groter dan 0 en hoogstens 1 zijn, kreeg {getattr(base, key)}")
     if not 0 < base.gevoeligheid < 1:
-        raise SettingsError(f"{where}.gevoeligheid moet tussen 0 en 1 liggen (0,2 = ±20%), "
-                            f"kreeg {base.gevoeligheid}")
+        raise SettingsError(f"{where}.gevoeligheid moet tussen 0 en 1 liggen (0,2 = ±20%), kreeg {base.gevoeligheid}")
     if base.gevoeligheid_top < 1:
         raise SettingsError(f"{where}.gevoeligheid_top moet minstens 1 zijn")
     if base.winkelkern_winkels_per_ha < 0:
@@ -375,8 +377,10 @@ def _build_sites(table: dict[str, Any], where: str) -> SiteSettings:
     try:
         re.compile(base.bedrijventerrein_naam)
     except re.error as exc:
-        raise SettingsError(f"{where}.bedrijventerrein_naam: geen geldige reguliere expressie ({exc}); "
-                            "bijvoorbeeld \"bedrijventerrein|industrieterrein\"") from None
+        raise SettingsError(
+            f"{where}.bedrijventerrein_naam: geen geldige reguliere expressie ({exc}); "
+            'bijvoorbeeld "bedrijventerrein|industrieterrein"'
+        ) from None
     uit = table.get("uitsluiten", {})
     if not isinstance(uit, dict):
         raise SettingsError(f"{where}.uitsluiten: verwacht tabellen [locaties.uitsluiten.<naam>], kreeg {uit!r}")
@@ -407,9 +411,7 @@ class Settings:
             return self.profielen[name]
         except KeyError:
             known = ", ".join(sorted(self.profielen))
-            raise SettingsError(
-                f"onbekend profiel {name!r}; kies uit: {known} (instellingen: {self.source})"
-            ) from None
+            raise SettingsError(f"onbekend profiel {name!r}; kies uit: {known} (instellingen: {self.source})") from None
 
 
 _TYPE_NAMES = {str: "tekst", float: "getal", int: "geheel getal", bool: "true/false"}
@@ -447,9 +449,7 @@ def build_settings(cls: type[_D], table: dict[str, Any], where: str) -> _D:
     hints = typing.get_type_hints(cls)
     unknown = set(table) - set(names)
     if unknown:
-        raise SettingsError(
-            f"{where}: onbekende sleutel(s) {sorted(unknown)}; toegestaan: {sorted(names)}"
-        )
+        raise SettingsError(f"{where}: onbekende sleutel(s) {sorted(unknown)}; toegestaan: {sorted(names)}")
     kwargs = {key: _coerce(value, hints[key], f"{where}.{key}") for key, value in table.items()}
     return cls(**kwargs)
 
@@ -469,72 +469,159 @@ def validate_settings(settings: Settings, *, known_categories: Collection[str] |
     """
     w = settings.source
     acc = settings.bereikbaarheid
-    _check(0 < acc.norm_m <= 5000, f"{w}:bereikbaarheid.norm_m", f"{acc.norm_m} ligt niet tussen 0 en 5000 m",
-           "geef een loopafstand in meters, bijv. 800")
-    _check(0 < acc.max_snap_m <= 2000, f"{w}:bereikbaarheid.max_snap_m",
-           f"{acc.max_snap_m} ligt niet tussen 0 en 2000 m", "bijv. 500")
-    _check(all(0 < r <= 5000 for r in acc.count_radii_m), f"{w}:bereikbaarheid.count_radii_m",
-           f"{list(acc.count_radii_m)}: elke straal moet tussen 0 en 5000 m liggen", "bijv. [400, 800]")
-    _check(len(acc.categories) > 0 and len(set(acc.categories)) == len(acc.categories),
-           f"{w}:bereikbaarheid.categories", "leeg of met dubbele namen", "noem elke categorie één keer")
+    _check(
+        0 < acc.norm_m <= 5000,
+        f"{w}:bereikbaarheid.norm_m",
+        f"{acc.norm_m} ligt niet tussen 0 en 5000 m",
+        "geef een loopafstand in meters, bijv. 800",
+    )
+    _check(
+        0 < acc.max_snap_m <= 2000,
+        f"{w}:bereikbaarheid.max_snap_m",
+        f"{acc.max_snap_m} ligt niet tussen 0 en 2000 m",
+        "bijv. 500",
+    )
+    _check(
+        all(0 < r <= 5000 for r in acc.count_radii_m),
+        f"{w}:bereikbaarheid.count_radii_m",
+        f"{list(acc.count_radii_m)}: elke straal moet tussen 0 en 5000 m liggen",
+        "bijv. [400, 800]",
+    )
+    _check(
+        len(acc.categories) > 0 and len(set(acc.categories)) == len(acc.categories),
+        f"{w}:bereikbaarheid.categories",
+        "leeg of met dubbele namen",
+        "noem elke categorie één keer",
+    )
     if known_categories is not None:
         unknown = [c for c in acc.categories if c not in known_categories]
-        _check(not unknown, f"{w}:bereikbaarheid.categories", f"onbekende categorie(ën) {unknown}",
-               f"kies uit {sorted(known_categories)} (voorzieningen.toml)")
+        _check(
+            not unknown,
+            f"{w}:bereikbaarheid.categories",
+            f"onbekende categorie(ën) {unknown}",
+            f"kies uit {sorted(known_categories)} (voorzieningen.toml)",
+        )
     for prof in settings.profielen.values():
-        _check(0.1 <= prof.speed_m_s <= 3.0, f"{w}:profielen.{prof.name}.speed_m_s",
-               f"{prof.speed_m_s} m/s is geen looptempo", "geef een snelheid tussen 0,1 en 3 m/s, bijv. 0.76")
+        _check(
+            0.1 <= prof.speed_m_s <= 3.0,
+            f"{w}:profielen.{prof.name}.speed_m_s",
+            f"{prof.speed_m_s} m/s is geen looptempo",
+            "geef een snelheid tussen 0,1 en 3 m/s, bijv. 0.76",
+        )
     _check(len(settings.profielen) > 0, f"{w}:profielen", "geen profielen", "definieer minstens één profiel")
     net = settings.netwerk
     _check(len(net.walk_classes) > 0, f"{w}:netwerk.walk_classes", "leeg", "noem de beloopbare klassen")
-    _check(0 <= net.seam_tolerance_m <= 10, f"{w}:netwerk.seam_tolerance_m",
-           f"{net.seam_tolerance_m} ligt niet tussen 0 en 10 m", "bijv. 1")
-    _check(0 < net.node_precision_m <= 1, f"{w}:netwerk.node_precision_m",
-           f"{net.node_precision_m} ligt niet tussen 0 en 1 m", "bijv. 0.01")
-    _check(0 <= net.margin_m <= 20000, f"{w}:netwerk.margin_m", f"{net.margin_m} ligt niet tussen 0 en 20000 m",
-           "bijv. 2000")
+    _check(
+        0 <= net.seam_tolerance_m <= 10,
+        f"{w}:netwerk.seam_tolerance_m",
+        f"{net.seam_tolerance_m} ligt niet tussen 0 en 10 m",
+        "bijv. 1",
+    )
+    _check(
+        0 < net.node_precision_m <= 1,
+        f"{w}:netwerk.node_precision_m",
+        f"{net.node_precision_m} ligt niet tussen 0 en 1 m",
+        "bijv. 0.01",
+    )
+    _check(
+        0 <= net.margin_m <= 20000,
+        f"{w}:netwerk.margin_m",
+        f"{net.margin_m} ligt niet tussen 0 en 20000 m",
+        "bijv. 2000",
+    )
     ras = settings.raster
     _check(1 <= ras.cell_m <= 1000, f"{w}:raster.cell_m", f"{ras.cell_m} ligt niet tussen 1 en 1000 m", "bijv. 25")
-    _check(0 < ras.max_snap_m <= 2000, f"{w}:raster.max_snap_m", f"{ras.max_snap_m} ligt niet tussen 0 en 2000 m",
-           "bijv. 150")
-    _check(settings.data.gemeente_vorm in GEMEENTE_VORMEN, f"{w}:data.gemeente_vorm",
-           f"onbekende waarde {settings.data.gemeente_vorm!r}", f"kies uit {', '.join(GEMEENTE_VORMEN)}")
+    _check(
+        0 < ras.max_snap_m <= 2000,
+        f"{w}:raster.max_snap_m",
+        f"{ras.max_snap_m} ligt niet tussen 0 en 2000 m",
+        "bijv. 150",
+    )
+    _check(
+        settings.data.gemeente_vorm in GEMEENTE_VORMEN,
+        f"{w}:data.gemeente_vorm",
+        f"onbekende waarde {settings.data.gemeente_vorm!r}",
+        f"kies uit {', '.join(GEMEENTE_VORMEN)}",
+    )
     pl = settings.plausibiliteit
     _check(0 < pl.max_afstand_km, f"{w}:plausibiliteit.max_afstand_km", "moet > 0 zijn", "bijv. 30")
-    _check(0 <= pl.gat_vullen_m2 <= 1e6, f"{w}:plausibiliteit.gat_vullen_m2",
-           f"{pl.gat_vullen_m2} ligt niet tussen 0 en 1.000.000 m²", "bijv. 100")
-    _check(0 <= pl.tegel_rand_m <= 500, f"{w}:plausibiliteit.tegel_rand_m",
-           f"{pl.tegel_rand_m} ligt niet tussen 0 en 500 m", "bijv. 25")
+    _check(
+        0 <= pl.gat_vullen_m2 <= 1e6,
+        f"{w}:plausibiliteit.gat_vullen_m2",
+        f"{pl.gat_vullen_m2} ligt niet tussen 0 en 1.000.000 m²",
+        "bijv. 100",
+    )
+    _check(
+        0 <= pl.tegel_rand_m <= 500,
+        f"{w}:plausibiliteit.tegel_rand_m",
+        f"{pl.tegel_rand_m} ligt niet tussen 0 en 500 m",
+        "bijv. 25",
+    )
     for key in ("max_aandeel_ver", "max_aandeel_buiten_buurt"):
         val = getattr(pl, key)
         _check(0 <= val <= 1, f"{w}:plausibiliteit.{key}", f"{val} ligt niet tussen 0 en 1", "een aandeel, bijv. 0.02")
     on = settings.online
-    _check(1 <= on.timeout_s <= 1800, f"{w}:online.timeout_s", f"{on.timeout_s} ligt niet tussen 1 en 1800 s",
-           "de langste wachttijd op een antwoord in seconden, bijv. 60")
-    _check(1 <= on.pogingen <= 10, f"{w}:online.pogingen", f"{on.pogingen} ligt niet tussen 1 en 10",
-           "het aantal pogingen bij een storing, bijv. 3")
-    _check(0 <= on.wachttijd_s <= on.max_wachttijd_s, f"{w}:online.wachttijd_s",
-           f"{on.wachttijd_s} ligt niet tussen 0 en max_wachttijd_s ({on.max_wachttijd_s})",
-           "de wachttijd voor de tweede poging in seconden, bijv. 1")
-    _check(0 <= on.max_wachttijd_s <= 3600, f"{w}:online.max_wachttijd_s",
-           f"{on.max_wachttijd_s} ligt niet tussen 0 en 3600 s", "bijv. 60")
+    _check(
+        1 <= on.timeout_s <= 1800,
+        f"{w}:online.timeout_s",
+        f"{on.timeout_s} ligt niet tussen 1 en 1800 s",
+        "de langste wachttijd op een antwoord in seconden, bijv. 60",
+    )
+    _check(
+        1 <= on.pogingen <= 10,
+        f"{w}:online.pogingen",
+        f"{on.pogingen} ligt niet tussen 1 en 10",
+        "het aantal pogingen bij een storing, bijv. 3",
+    )
+    _check(
+        0 <= on.wachttijd_s <= on.max_wachttijd_s,
+        f"{w}:online.wachttijd_s",
+        f"{on.wachttijd_s} ligt niet tussen 0 en max_wachttijd_s ({on.max_wachttijd_s})",
+        "de wachttijd voor de tweede poging in seconden, bijv. 1",
+    )
+    _check(
+        0 <= on.max_wachttijd_s <= 3600,
+        f"{w}:online.max_wachttijd_s",
+        f"{on.max_wachttijd_s} ligt niet tussen 0 en 3600 s",
+        "bijv. 60",
+    )
     ka = settings.kaarten
-    _check(0 <= ka.min_adressen <= 10_000, f"{w}:kaarten.min_adressen",
-           f"{ka.min_adressen} ligt niet tussen 0 en 10000", "het minimum aantal adressen, bijv. 50 (0: uit)")
-    _check(0 <= ka.bebouwd_kwantiel < 0.5, f"{w}:kaarten.bebouwd_kwantiel",
-           f"{ka.bebouwd_kwantiel} ligt niet tussen 0 en 0,5", "een aandeel per kant, bijv. 0.02 (0: alle adressen)")
+    _check(
+        0 <= ka.min_adressen <= 10_000,
+        f"{w}:kaarten.min_adressen",
+        f"{ka.min_adressen} ligt niet tussen 0 en 10000",
+        "het minimum aantal adressen, bijv. 50 (0: uit)",
+    )
+    _check(
+        0 <= ka.bebouwd_kwantiel < 0.5,
+        f"{w}:kaarten.bebouwd_kwantiel",
+        f"{ka.bebouwd_kwantiel} ligt niet tussen 0 en 0,5",
+        "een aandeel per kant, bijv. 0.02 (0: alle adressen)",
+    )
     _validate_regio(settings)
 
 
 def _validate_regio(settings: Settings) -> None:
     w, r = settings.source, settings.regio
     _check(r.ratio_max_z > 0, f"{w}:regio.ratio_max_z", f"{r.ratio_max_z} moet > 0 zijn", "bijv. 3.5")
-    _check(0 <= r.ratio_min_afwijking <= 1, f"{w}:regio.ratio_min_afwijking",
-           f"{r.ratio_min_afwijking} ligt niet tussen 0 en 1", "bijv. 0.05")
-    _check(r.ratio_min_gemeenten >= 2, f"{w}:regio.ratio_min_gemeenten", f"{r.ratio_min_gemeenten} is te klein",
-           "minstens 2, bijv. 5")
-    _check(0 <= r.workers <= 1024, f"{w}:regio.workers", f"{r.workers} ligt niet tussen 0 en 1024",
-           "0 (één per processorkern) of een aantal")
+    _check(
+        0 <= r.ratio_min_afwijking <= 1,
+        f"{w}:regio.ratio_min_afwijking",
+        f"{r.ratio_min_afwijking} ligt niet tussen 0 en 1",
+        "bijv. 0.05",
+    )
+    _check(
+        r.ratio_min_gemeenten >= 2,
+        f"{w}:regio.ratio_min_gemeenten",
+        f"{r.ratio_min_gemeenten} is te klein",
+        "minstens 2, bijv. 5",
+    )
+    _check(
+        0 <= r.workers <= 1024,
+        f"{w}:regio.workers",
+        f"{r.workers} ligt niet tussen 0 en 1024",
+        "0 (één per processorkern) of een aantal",
+    )
 
 
 def read_toml(path: Path) -> dict[str, Any]:
@@ -635,13 +722,17 @@ def _check_indicator_profiles(settings: Settings, where: str) -> None:
         for i, ind in enumerate(getattr(settings.overlays, kind)):
             w = f"{where}:overlays.{kind}[{i}]"
             if ind.profiel and ind.profiel not in settings.profielen:
-                raise SettingsError(f"{w}.profiel: onbekend profiel {ind.profiel!r}; kies uit "
-                                    f"{', '.join(settings.profielen)} of laat het leeg")
+                raise SettingsError(
+                    f"{w}.profiel: onbekend profiel {ind.profiel!r}; kies uit "
+                    f"{', '.join(settings.profielen)} of laat het leeg"
+                )
             for name in ("kolom", "label", "reden"):
                 bad = [p for p in re.findall(r"\{([^}]*)\}", getattr(ind, name)) if p != "norm"]
                 if bad:
-                    raise SettingsError(f"{w}.{name}: onbekende plaatshouder {{{bad[0]}}}; alleen {{norm}} "
-                                        "(de loopnorm in meters) is toegestaan")
+                    raise SettingsError(
+                        f"{w}.{name}: onbekende plaatshouder {{{bad[0]}}}; alleen {{norm}} "
+                        "(de loopnorm in meters) is toegestaan"
+                    )
 
 
 #: Where the search for ``shared/geodata/raw`` starts besides the working folder.

@@ -137,7 +137,8 @@ def require_files(paths: dict[str, Path], *, raw_dir: Path) -> None:
     """
     if not raw_dir.is_dir():
         raise MissingDataError(
-            raw_dir, "geef met --data een bestaande map met ruwe gegevens, of laad van internet met --online",
+            raw_dir,
+            "geef met --data een bestaande map met ruwe gegevens, of laad van internet met --online",
             problem="map met ruwe gegevens bestaat niet",
         )
     missing = missing_files(paths)
@@ -201,7 +202,11 @@ def geocode_huisartsen(
         near = placed & shapely.intersects(geoms, area.buffer(margin_m) if margin_m > 0 else area)
         log.info(
             "huisartsenlijst: %d van de %d praktijken liggen in de gemeente of binnen %.0f m ervan "
-            "(%d niet te plaatsen)", int(near.sum()), len(out), margin_m, int((~placed).sum()),
+            "(%d niet te plaatsen)",
+            int(near.sum()),
+            len(out),
+            margin_m,
+            int((~placed).sum()),
         )
         out = out.loc[near].copy()
         out["in_gemeente"] = shapely.intersects(out.geometry.to_numpy(), area)
@@ -229,7 +234,8 @@ def check_areas_overlap(
         raise DataFileError(
             paths.get("gemeentegrens", "<gemeentegrens>"),
             f"de gemeentegrens en de buurten ({paths.get('buurten', '<buurten>')}) overlappen maar voor "
-            f"{share:.0%} van de gemeente", field="geometry",
+            f"{share:.0%} van de gemeente",
+            field="geometry",
             fix="controleer of beide bestanden bij deze gemeente horen en het CRS klopt (verschoven?)",
         )
 
@@ -248,8 +254,14 @@ def check_point_sources(
     pl = settings.plausibiliteit
     for key, what, points in sources:
         if points is not None:
-            check_points_near(points, area, path=paths.get(key, key), what=what, max_km=pl.max_afstand_km,
-                              max_share=pl.max_aandeel_ver)
+            check_points_near(
+                points,
+                area,
+                path=paths.get(key, key),
+                what=what,
+                max_km=pl.max_afstand_km,
+                max_share=pl.max_aandeel_ver,
+            )
 
 
 def load_areas(
@@ -270,8 +282,14 @@ def load_areas(
     wijken = cbs.wijken_from_buurten(buurten, cbs.read_areas(paths["wijken"], level="wijk", gemeentecode=code))
     check_areas_overlap(gemeente, buurten, paths=paths)
     if settings.data.gemeente_vorm == "buurten":
-        log.info("gemeente %s begrensd door de vereniging van haar %d buurten (%s); de gemeentegrens (%s) "
-                 "diende als controle", code, len(buurten), paths["buurten"], paths["gemeentegrens"])
+        log.info(
+            "gemeente %s begrensd door de vereniging van haar %d buurten (%s); de gemeentegrens (%s) "
+            "diende als controle",
+            code,
+            len(buurten),
+            paths["buurten"],
+            paths["gemeentegrens"],
+        )
         shape = _fill_slivers(buurten.union_all(), max_m2=settings.plausibiliteit.gat_vullen_m2)
         gemeente = gpd.GeoDataFrame(geometry=[shape], crs=buurten.crs)
     else:
@@ -340,17 +358,24 @@ def load_offline(
     t0 = time.perf_counter()
     margin = settings.netwerk.margin_m
     shape = gemeente.to_crs(RD_NEW).union_all()
-    missing = check_coverage(paths["osm_tiles"], shape, crs=RD_NEW, margin_m=margin,
-                             tolerance_m=settings.plausibiliteit.tegel_rand_m)
+    missing = check_coverage(
+        paths["osm_tiles"], shape, crs=RD_NEW, margin_m=margin, tolerance_m=settings.plausibiliteit.tegel_rand_m
+    )
     if missing:
         log.warning(
             "%d vector tile(s) in de rand van %.0f m rond de gemeente ontbreken (%s%s): het netwerk "
-            "reikt daar niet over de grens", len(missing), margin, ", ".join(missing[:5]),
+            "reikt daar niet over de grens",
+            len(missing),
+            margin,
+            ", ".join(missing[:5]),
             " …" if len(missing) > 5 else "",
         )
     osm = from_tiles(
-        paths["osm_tiles"], bbox_lonlat=_bbox_lonlat(gemeente, margin_m=margin), extra_layers=extra_osm_layers,
-        progress=progress, cache_dir=tile_cache,
+        paths["osm_tiles"],
+        bbox_lonlat=_bbox_lonlat(gemeente, margin_m=margin),
+        extra_layers=extra_osm_layers,
+        progress=progress,
+        cache_dir=tile_cache,
     )
     osm = clip(osm, gemeente, buffer_m=margin)
     timings["osm"] = time.perf_counter() - t0
@@ -358,21 +383,32 @@ def load_offline(
     t0 = time.perf_counter()
     stops = gtfs.read_gtfs_stops(paths["gtfs_stops"]) if "gtfs_stops" in paths else None
     stations = gtfs.read_chb_stations(paths["treinstations"]) if "treinstations" in paths else None
-    check_point_sources(settings, shape, [("gtfs_stops", "de bushaltes", stops),
-                                          ("treinstations", "de treinstations", stations)], paths)
+    check_point_sources(
+        settings, shape, [("gtfs_stops", "de bushaltes", stops), ("treinstations", "de treinstations", stations)], paths
+    )
     gps = None
     if "huisartsen" in paths:
-        gps = geocode_huisartsen(settings, paths["huisartsen"],
-                                 geocoder=offline_geocoder(osm, pc4_path=paths.get("pc4")), area=shape,
-                                 margin_m=margin)
+        gps = geocode_huisartsen(
+            settings,
+            paths["huisartsen"],
+            geocoder=offline_geocoder(osm, pc4_path=paths.get("pc4")),
+            area=shape,
+            margin_m=margin,
+        )
     rules = parse_rules(load_category_rules(categories_path), source=str(categories_path or "standaard"))
     validate_settings(settings, known_categories=rules)
-    vz = build_voorzieningen(
-        osm, rules=rules, gtfs_stops=stops, stations=stations, huisartsen=gps, area=gemeente
-    )
+    vz = build_voorzieningen(osm, rules=rules, gtfs_stops=stops, stations=stations, huisartsen=gps, area=gemeente)
     timings["voorzieningen"] = time.perf_counter() - t0
     return Inputs(
-        gemeente=gemeente, buurten=buurten, wijken=wijken, kerncijfers=kern, osm=osm,
-        gtfs_stops=stops, stations=stations, huisartsen=gps, voorzieningen=vz, paths=paths,
+        gemeente=gemeente,
+        buurten=buurten,
+        wijken=wijken,
+        kerncijfers=kern,
+        osm=osm,
+        gtfs_stops=stops,
+        stations=stations,
+        huisartsen=gps,
+        voorzieningen=vz,
+        paths=paths,
         timings=timings,
     )

@@ -12,9 +12,7 @@ class WoonzorgError(Exception):
 class DataFileError(WoonzorgError, ValueError):
     """A data file is unusable: names the file, the field and the fix."""
 
-    def __init__(
-        self, path: str | Path, problem: str, *, field: str | None = None, fix: str | None = None
-    ) -> None:
+    def __init__(self, path: str | Path, problem: str, *, field: str | None = None, fix: str | None = None) -> None:
         self.path = str(path)
         self.field = field
         self.problem = problem

@@ -113,20 +113,45 @@ def _new_figure(height_cm: float) -> Figure:
 
 
 def _title(fig: Figure, title: str, subtitle: str = "") -> None:
-    fig.text(0.02, 1 - 0.25 / (fig.get_figheight() / CM), title, ha="left", va="top", fontsize=11,
-             fontweight="bold", family=_FONT)
+    fig.text(
+        0.02,
+        1 - 0.25 / (fig.get_figheight() / CM),
+        title,
+        ha="left",
+        va="top",
+        fontsize=11,
+        fontweight="bold",
+        family=_FONT,
+    )
     if subtitle:
         import textwrap
 
-        fig.text(0.02, 1 - 0.85 / (fig.get_figheight() / CM), "\n".join(textwrap.wrap(subtitle, 115)), ha="left",
-                 va="top", fontsize=7.5, color="#333333", family=_FONT)
+        fig.text(
+            0.02,
+            1 - 0.85 / (fig.get_figheight() / CM),
+            "\n".join(textwrap.wrap(subtitle, 115)),
+            ha="left",
+            va="top",
+            fontsize=7.5,
+            color="#333333",
+            family=_FONT,
+        )
 
 
 def _source(fig: Figure, text: str) -> None:
     import textwrap
 
-    fig.text(0.02, 0.012, "\n".join(textwrap.wrap(text, 150)), ha="left", va="bottom", fontsize=5.2,
-             color="#555555", family=_FONT, linespacing=1.25)
+    fig.text(
+        0.02,
+        0.012,
+        "\n".join(textwrap.wrap(text, 150)),
+        ha="left",
+        va="bottom",
+        fontsize=5.2,
+        color="#555555",
+        family=_FONT,
+        linespacing=1.25,
+    )
 
 
 def _map_axes(fig: Figure, rect: tuple[float, float, float, float], extent: Sequence[float]) -> Axes:
@@ -172,11 +197,29 @@ def scale_bar(ax: Axes) -> None:
     length = _nice_length(x1 - x0)
     h = (y1 - y0) * 0.012
     bx, by = x0 + (x1 - x0) * 0.04, y0 + (y1 - y0) * 0.045
-    ax.add_patch(Rectangle((bx - (x1 - x0) * 0.015, by - h * 1.5), length + (x1 - x0) * 0.03, h * 5.2,
-                           facecolor="white", edgecolor="none", alpha=0.8, zorder=20))
+    ax.add_patch(
+        Rectangle(
+            (bx - (x1 - x0) * 0.015, by - h * 1.5),
+            length + (x1 - x0) * 0.03,
+            h * 5.2,
+            facecolor="white",
+            edgecolor="none",
+            alpha=0.8,
+            zorder=20,
+        )
+    )
     for i in range(2):
-        ax.add_patch(Rectangle((bx + i * length / 2, by), length / 2, h, facecolor="black" if i == 0 else "white",
-                               edgecolor="black", linewidth=0.5, zorder=21))
+        ax.add_patch(
+            Rectangle(
+                (bx + i * length / 2, by),
+                length / 2,
+                h,
+                facecolor="black" if i == 0 else "white",
+                edgecolor="black",
+                linewidth=0.5,
+                zorder=21,
+            )
+        )
     label = fmt.number(length / 1000, 1 if length % 1000 else 0, unit=" km") if length >= 1000 else f"{int(length)} m"
     ax.text(bx, by + h * 1.4, "0", fontsize=5.5, ha="center", va="bottom", zorder=22, family=_FONT)
     ax.text(bx + length, by + h * 1.4, label, fontsize=5.5, ha="center", va="bottom", zorder=22, family=_FONT)
@@ -184,15 +227,36 @@ def scale_bar(ax: Axes) -> None:
 
 def north_arrow(ax: Axes) -> None:
     """A north arrow in the upper right of a map (RD New's grid north; in the Netherlands within 2° of true north)."""
-    ax.annotate("N", xy=(0.955, 0.965), xytext=(0.955, 0.885), xycoords="axes fraction", ha="center",
-                va="center", fontsize=7, fontweight="bold", family=_FONT, zorder=22,
-                arrowprops={"arrowstyle": "-|>", "color": "black", "lw": 1.0, "mutation_scale": 9},
-                bbox={"boxstyle": "circle,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8})
+    ax.annotate(
+        "N",
+        xy=(0.955, 0.965),
+        xytext=(0.955, 0.885),
+        xycoords="axes fraction",
+        ha="center",
+        va="center",
+        fontsize=7,
+        fontweight="bold",
+        family=_FONT,
+        zorder=22,
+        arrowprops={"arrowstyle": "-|>", "color": "black", "lw": 1.0, "mutation_scale": 9},
+        bbox={"boxstyle": "circle,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8},
+    )
 
 
-def _legend(ax_or_fig: Any, title: str, items: Sequence[tuple[str, str]], *, loc: str = "upper left",
-            anchor: tuple[float, float] | None = None, marker: str = "box", alpha: float = AREA_OPACITY,
-            ncol: int = 1, few: tuple[str, str] | None = None, fontsize: float = 6.5, wrap: int = 0) -> Any:
+def _legend(
+    ax_or_fig: Any,
+    title: str,
+    items: Sequence[tuple[str, str]],
+    *,
+    loc: str = "upper left",
+    anchor: tuple[float, float] | None = None,
+    marker: str = "box",
+    alpha: float = AREA_OPACITY,
+    ncol: int = 1,
+    few: tuple[str, str] | None = None,
+    fontsize: float = 6.5,
+    wrap: int = 0,
+) -> Any:
     """A legend of (colour, label) items: boxes (areas) or circles (homes); ``few`` adds the lighter tone."""
     import textwrap
 
@@ -206,16 +270,38 @@ def _legend(ax_or_fig: Any, title: str, items: Sequence[tuple[str, str]], *, loc
     handles: list[Artist] = []
     for colour, label in items:
         if marker == "circle":
-            handles.append(Line2D([], [], marker="o", linestyle="", markersize=4.5, markerfacecolor=colour,
-                                  markeredgecolor=POINT_EDGE, markeredgewidth=0.3, label=label))
+            handles.append(
+                Line2D(
+                    [],
+                    [],
+                    marker="o",
+                    linestyle="",
+                    markersize=4.5,
+                    markerfacecolor=colour,
+                    markeredgecolor=POINT_EDGE,
+                    markeredgewidth=0.3,
+                    label=label,
+                )
+            )
         else:
             handles.append(Patch(facecolor=colour, edgecolor=AREA_EDGE, linewidth=0.4, alpha=alpha, label=label))
     if few is not None:
-        handles.append(Patch(facecolor=few[0], edgecolor=AREA_EDGE, linewidth=0.4, alpha=FEW_ADDRESSES_OPACITY,
-                             label=few[1]))
-    kw: dict[str, Any] = {"loc": loc, "title": title, "fontsize": fontsize, "title_fontsize": fontsize + 0.5,
-                          "frameon": False, "ncol": ncol, "alignment": "left", "handlelength": 1.4,
-                          "handleheight": 1.0, "borderaxespad": 0.0, "labelspacing": 0.35}
+        handles.append(
+            Patch(facecolor=few[0], edgecolor=AREA_EDGE, linewidth=0.4, alpha=FEW_ADDRESSES_OPACITY, label=few[1])
+        )
+    kw: dict[str, Any] = {
+        "loc": loc,
+        "title": title,
+        "fontsize": fontsize,
+        "title_fontsize": fontsize + 0.5,
+        "frameon": False,
+        "ncol": ncol,
+        "alignment": "left",
+        "handlelength": 1.4,
+        "handleheight": 1.0,
+        "borderaxespad": 0.0,
+        "labelspacing": 0.35,
+    }
     if anchor is not None:
         kw["bbox_to_anchor"] = anchor
     leg = ax_or_fig.legend(handles=handles, **kw)
@@ -243,8 +329,16 @@ def _polygon_path(geom: Any) -> Any:
     return MplPath.make_compound_path(*parts) if parts else None
 
 
-def _fill(ax: Axes, geoms: Sequence[Any], colours: Sequence[str] | str, *, alpha: float = 1.0,
-          edgecolor: str = "none", linewidth: float = 0.0, zorder: float = 2) -> None:
+def _fill(
+    ax: Axes,
+    geoms: Sequence[Any],
+    colours: Sequence[str] | str,
+    *,
+    alpha: float = 1.0,
+    edgecolor: str = "none",
+    linewidth: float = 0.0,
+    zorder: float = 2,
+) -> None:
     """Polygons filled in one collection (one draw, not one per polygon)."""
     from matplotlib.collections import PathCollection
 
@@ -256,12 +350,24 @@ def _fill(ax: Axes, geoms: Sequence[Any], colours: Sequence[str] | str, *, alpha
             paths.append(p)
             cols.append(c)
     if paths:
-        ax.add_collection(PathCollection(paths, facecolors=cols, edgecolors=edgecolor, linewidths=linewidth,
-                                         alpha=alpha, zorder=zorder), autolim=False)
+        ax.add_collection(
+            PathCollection(
+                paths, facecolors=cols, edgecolors=edgecolor, linewidths=linewidth, alpha=alpha, zorder=zorder
+            ),
+            autolim=False,
+        )
 
 
-def _lines(ax: Axes, geoms: Sequence[Any], colour: str, *, linewidth: float, alpha: float = 1.0,
-           linestyle: Any = "-", zorder: float = 3) -> None:
+def _lines(
+    ax: Axes,
+    geoms: Sequence[Any],
+    colour: str,
+    *,
+    linewidth: float,
+    alpha: float = 1.0,
+    linestyle: Any = "-",
+    zorder: float = 3,
+) -> None:
     """Lines (and polygon boundaries) in one collection."""
     from matplotlib.collections import LineCollection
 
@@ -275,8 +381,18 @@ def _lines(ax: Axes, geoms: Sequence[Any], colour: str, *, linewidth: float, alp
             if part.geom_type == "LinearRing" or part.geom_type == "LineString":
                 segs.append(np.asarray(part.coords)[:, :2])
     if segs:
-        ax.add_collection(LineCollection(segs, colors=colour, linewidths=linewidth, alpha=alpha, linestyles=linestyle,
-                                         zorder=zorder, capstyle="round"), autolim=False)
+        ax.add_collection(
+            LineCollection(
+                segs,
+                colors=colour,
+                linewidths=linewidth,
+                alpha=alpha,
+                linestyles=linestyle,
+                zorder=zorder,
+                capstyle="round",
+            ),
+            autolim=False,
+        )
 
 
 def _draw_roads(ax: Axes, netwerk: gpd.GeoDataFrame, classes: Sequence[str] = MAIN_ROADS) -> None:
@@ -290,8 +406,9 @@ def _draw_roads(ax: Axes, netwerk: gpd.GeoDataFrame, classes: Sequence[str] = MA
         _lines(ax, sub.geometry.values, colour, linewidth=width * 0.35, alpha=0.9, zorder=3)
 
 
-def _draw_areas(ax: Axes, areas: gpd.GeoDataFrame, values: Any, classes: Classes, *,
-                few: np.ndarray | None = None, zorder: int = 2) -> None:
+def _draw_areas(
+    ax: Axes, areas: gpd.GeoDataFrame, values: Any, classes: Classes, *, few: np.ndarray | None = None, zorder: int = 2
+) -> None:
     """Areas filled by class; ``few`` (mask) in the lighter tone."""
     if areas.empty:
         return
@@ -304,16 +421,29 @@ def _draw_areas(ax: Axes, areas: gpd.GeoDataFrame, values: Any, classes: Classes
     _lines(ax, areas.geometry.values, AREA_EDGE, linewidth=0.3, zorder=zorder + 0.5)
 
 
-def _outline(ax: Axes, areas: gpd.GeoDataFrame, *, colour: str = WIJK_OUTLINE, width: float = 0.9,
-             dashed: bool = False, zorder: int = 5) -> None:
+def _outline(
+    ax: Axes,
+    areas: gpd.GeoDataFrame,
+    *,
+    colour: str = WIJK_OUTLINE,
+    width: float = 0.9,
+    dashed: bool = False,
+    zorder: int = 5,
+) -> None:
     if areas.empty:
         return
-    _lines(ax, areas.geometry.values, colour, linewidth=width, linestyle=(0, (3, 2)) if dashed else "-",
-                        zorder=zorder)
+    _lines(ax, areas.geometry.values, colour, linewidth=width, linestyle=(0, (3, 2)) if dashed else "-", zorder=zorder)
 
 
-def _labels(ax: Axes, areas: gpd.GeoDataFrame, *, column: str = "naam", size: float = 6.5,
-            weight: str = "bold", priority: str = "n_adressen") -> None:
+def _labels(
+    ax: Axes,
+    areas: gpd.GeoDataFrame,
+    *,
+    column: str = "naam",
+    size: float = 6.5,
+    weight: str = "bold",
+    priority: str = "n_adressen",
+) -> None:
     """Area names at a point inside each area; names that would overlap others or leave the map are left out
     (the larger areas by addresses first)."""
     import matplotlib.patheffects as pe
@@ -321,7 +451,7 @@ def _labels(ax: Axes, areas: gpd.GeoDataFrame, *, column: str = "naam", size: fl
 
     if areas.empty:
         return
-    order = (areas.sort_values(priority, ascending=False) if priority in areas.columns else areas)
+    order = areas.sort_values(priority, ascending=False) if priority in areas.columns else areas
     ax.apply_aspect()
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
@@ -336,19 +466,33 @@ def _labels(ax: Axes, areas: gpd.GeoDataFrame, *, column: str = "naam", size: fl
         if part.is_empty or part.area < 0.02 * view.area / max(len(order), 1):
             continue
         pt = part.representative_point()
-        t = ax.text(pt.x, pt.y, str(row[column]), fontsize=size, fontweight=weight, ha="center", va="center",
-                    family=_FONT, color="#1a1a1a", zorder=15,
-                    path_effects=[pe.withStroke(linewidth=1.6, foreground="white")])
+        t = ax.text(
+            pt.x,
+            pt.y,
+            str(row[column]),
+            fontsize=size,
+            fontweight=weight,
+            ha="center",
+            va="center",
+            family=_FONT,
+            color="#1a1a1a",
+            zorder=15,
+            path_effects=[pe.withStroke(linewidth=1.6, foreground="white")],
+        )
         box = t.get_window_extent(renderer).expanded(1.05, 1.1)
-        if any(box.overlaps(p) for p in placed) or not axbox.contains(box.x0, box.y0) \
-                or not axbox.contains(box.x1, box.y1):
+        if (
+            any(box.overlaps(p) for p in placed)
+            or not axbox.contains(box.x0, box.y0)
+            or not axbox.contains(box.x1, box.y1)
+        ):
             t.remove()
             continue
         placed.append(box)
 
 
-def _symbols(ax: Axes, vz: gpd.GeoDataFrame, cats: Sequence[str], vocab: Vocabulary, *, size: float = 16,
-             letters: bool = True) -> None:
+def _symbols(
+    ax: Axes, vz: gpd.GeoDataFrame, cats: Sequence[str], vocab: Vocabulary, *, size: float = 16, letters: bool = True
+) -> None:
     """Voorzieningen as coloured circles with their letter, as on the Folium maps."""
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
@@ -358,12 +502,22 @@ def _symbols(ax: Axes, vz: gpd.GeoDataFrame, cats: Sequence[str], vocab: Vocabul
         if sub.empty:
             continue
         st = vocab.style(cat)
-        ax.scatter(sub.geometry.x, sub.geometry.y, s=size, c=st.colour, edgecolors="white", linewidths=0.7,
-                   zorder=12)
+        ax.scatter(sub.geometry.x, sub.geometry.y, s=size, c=st.colour, edgecolors="white", linewidths=0.7, zorder=12)
         if letters:
             for x, y in zip(sub.geometry.x, sub.geometry.y):
-                ax.text(x, y, st.letter, fontsize=3.0 if len(st.letter) > 1 else 4.0, color="white",
-                        fontweight="bold", ha="center", va="center", zorder=13, family=_FONT, clip_on=True)
+                ax.text(
+                    x,
+                    y,
+                    st.letter,
+                    fontsize=3.0 if len(st.letter) > 1 else 4.0,
+                    color="white",
+                    fontweight="bold",
+                    ha="center",
+                    va="center",
+                    zorder=13,
+                    family=_FONT,
+                    clip_on=True,
+                )
 
 
 def _in_extent(frame: gpd.GeoDataFrame, extent: Sequence[float], margin: float = 0.0) -> gpd.GeoDataFrame:
@@ -411,8 +565,11 @@ def gemeente_figure(ctx: FigureContext) -> Figure:
     col = data.col(vocab.pct(REPORT_NORM))
     extent = _extent(data.view())
     fig = _new_figure(15.5)
-    _title(fig, f"Gemeente {ctx.gemeente}: {vocab.share_label(REPORT_NORM)}",
-           f"Aandeel van de adressen per buurt, te voet over het OSM-netwerk, profiel {vocab.profile_label(data.profile)}")
+    _title(
+        fig,
+        f"Gemeente {ctx.gemeente}: {vocab.share_label(REPORT_NORM)}",
+        f"Aandeel van de adressen per buurt, te voet over het OSM-netwerk, profiel {vocab.profile_label(data.profile)}",
+    )
     ax = _map_axes(fig, (0.02, 0.09, 0.66, 0.79), extent)
     few = _few_mask(data.buurten, data.kaarten.min_adressen)
     _draw_areas(ax, data.buurten, data.buurten[col], PCT_CLASSES, few=few)
@@ -425,8 +582,14 @@ def gemeente_figure(ctx: FigureContext) -> Figure:
     north_arrow(ax)
     gem = data.summary.get("profielen", {}).get(data.profile, {}).get("gemeente", {})
     items = PCT_CLASSES.items()
-    _legend(fig, f"% adressen met {vocab.share_label(REPORT_NORM)}", items, anchor=(0.70, 0.88), wrap=26,
-            few=(PCT_CLASSES.colours[0], few_addresses_label(data.kaarten.min_adressen)) if few.any() else None)
+    _legend(
+        fig,
+        f"% adressen met {vocab.share_label(REPORT_NORM)}",
+        items,
+        anchor=(0.70, 0.88),
+        wrap=26,
+        few=(PCT_CLASSES.colours[0], few_addresses_label(data.kaarten.min_adressen)) if few.any() else None,
+    )
     _legend(fig, "Voorzieningen", _category_legend_items(vocab, shown), anchor=(0.70, 0.46), marker="circle")
     lines = []
     if gem.get("n_adressen") is not None:
@@ -436,8 +599,10 @@ def gemeente_figure(ctx: FigureContext) -> Figure:
         lines.append(f"Gemeente: {fmt.percent(gem[key])}")
     fig.text(0.70, 0.30, "\n".join(lines), fontsize=6.5, va="top", family=_FONT)
     q = fmt.percent(100 * data.kaarten.bebouwd_kwantiel, 0)
-    _source(fig, _map_source(ctx, f"Het kader toont het bebouwde gebied (de adressen zonder de buitenste {q} aan "
-                                  "elke kant)"))
+    _source(
+        fig,
+        _map_source(ctx, f"Het kader toont het bebouwde gebied (de adressen zonder de buitenste {q} aan elke kant)"),
+    )
     return fig
 
 
@@ -457,15 +622,19 @@ def wijk_figure(ctx: FigureContext, code: str) -> Figure:
     foot = 3.3  # legends and source line, cm
     height = panel_h + foot + 1.9
     fig = _new_figure(height)
-    _title(fig, f"Wijk {naam}: looptijd te voet vanaf de woning",
-           f"Gemeente {ctx.gemeente}, profiel {vocab.profile_label(data.profile)}; elke stip is een adres")
+    _title(
+        fig,
+        f"Wijk {naam}: looptijd te voet vanaf de woning",
+        f"Gemeente {ctx.gemeente}, profiel {vocab.profile_label(data.profile)}; elke stip is een adres",
+    )
     homes = data.adressen[data.adressen["wijkcode"] == code]
     buurten = data.buurten[data.buurten["wijkcode"] == code]
     vz = _in_extent(data.voorzieningen, extent, 200)
     norm_min = vocab.norm_m / _speed_m_min(ctx)
     for i, cat in enumerate(cats):
-        ax = _map_axes(fig, ((0.5 + i * panel_w) / WIDTH_CM, foot / height, (panel_w - 0.15) / WIDTH_CM,
-                             panel_h / height), extent)
+        ax = _map_axes(
+            fig, ((0.5 + i * panel_w) / WIDTH_CM, foot / height, (panel_w - 0.15) / WIDTH_CM, panel_h / height), extent
+        )
         _draw_roads(ax, _in_extent(data.netwerk, extent), classes=(*MAIN_ROADS, "minor"))
         _outline(ax, buurten, colour=BUURT_OUTLINE, width=0.4, dashed=True, zorder=4)
         _outline(ax, data.wijken, width=0.9)
@@ -475,8 +644,15 @@ def wijk_figure(ctx: FigureContext, code: str) -> Figure:
             sel = idx == k
             if sel.any():
                 pts = homes[sel]
-                ax.scatter(pts.geometry.x, pts.geometry.y, s=1.1, c=TIME_CLASSES.colour(k), linewidths=0,
-                           zorder=8, rasterized=True)
+                ax.scatter(
+                    pts.geometry.x,
+                    pts.geometry.y,
+                    s=1.1,
+                    c=TIME_CLASSES.colour(k),
+                    linewidths=0,
+                    zorder=8,
+                    rasterized=True,
+                )
         members = [c for c in (vocab.composites.get(cat) or (cat,))]
         _symbols(ax, vz, members, vocab, size=30)
         title = vocab.label(cat)
@@ -488,12 +664,26 @@ def wijk_figure(ctx: FigureContext, code: str) -> Figure:
             scale_bar(ax)
         if i == n - 1:
             north_arrow(ax)
-    _legend(fig, "Looptijd te voet", TIME_CLASSES.items(), loc="upper left", anchor=(0.03, (foot - 0.3) / height),
-            marker="circle", ncol=6)
+    _legend(
+        fig,
+        "Looptijd te voet",
+        TIME_CLASSES.items(),
+        loc="upper left",
+        anchor=(0.03, (foot - 0.3) / height),
+        marker="circle",
+        ncol=6,
+    )
     sym = [m for c in cats for m in (vocab.composites.get(c) or (c,)) if (vz["categorie"] == m).any()]
     if sym:
-        _legend(fig, "Voorzieningen", _category_legend_items(vocab, dict.fromkeys(sym)), loc="upper left",
-                anchor=(0.03, (foot - 1.45) / height), marker="circle", ncol=6)
+        _legend(
+            fig,
+            "Voorzieningen",
+            _category_legend_items(vocab, dict.fromkeys(sym)),
+            loc="upper left",
+            anchor=(0.03, (foot - 1.45) / height),
+            marker="circle",
+            ncol=6,
+        )
     _source(fig, _map_source(ctx, f"{code}; buurtgrenzen gestreept; looptijd over het OSM-netwerk"))
     return fig
 
@@ -507,10 +697,14 @@ def overlay_figure(ctx: FigureContext) -> Figure:
     data = ctx.data
     extent = _extent(data.view())
     fig = _new_figure(11.0)
-    _title(fig, f"Gemeente {ctx.gemeente}: draaglast en draagkracht per wijk",
-           "z-scores: 0 is het gemiddelde van de wijken, ±1 één standaardafwijking erboven of eronder")
-    for i, (column, classes, title) in enumerate((("draaglast", LOAD_CLASSES, "Draaglast"),
-                                                  ("draagkracht", CAPACITY_CLASSES, "Draagkracht"))):
+    _title(
+        fig,
+        f"Gemeente {ctx.gemeente}: draaglast en draagkracht per wijk",
+        "z-scores: 0 is het gemiddelde van de wijken, ±1 één standaardafwijking erboven of eronder",
+    )
+    for i, (column, classes, title) in enumerate(
+        (("draaglast", LOAD_CLASSES, "Draaglast"), ("draagkracht", CAPACITY_CLASSES, "Draagkracht"))
+    ):
         ax = _map_axes(fig, (0.02 + i * 0.49, 0.26, 0.47, 0.60), extent)
         _draw_areas(ax, data.wijken, data.wijken[column], classes)
         _draw_roads(ax, data.netwerk)
@@ -519,8 +713,15 @@ def overlay_figure(ctx: FigureContext) -> Figure:
         ax.set_title(title, fontsize=8, fontweight="bold", loc="left", family=_FONT, pad=3)
         scale_bar(ax)
         north_arrow(ax)
-        _legend(fig, f"{title} (z-score)", classes.items(), loc="upper left", anchor=(0.03 + i * 0.49, 0.235),
-                ncol=2, fontsize=5.8)
+        _legend(
+            fig,
+            f"{title} (z-score)",
+            classes.items(),
+            loc="upper left",
+            anchor=(0.03 + i * 0.49, 0.235),
+            ncol=2,
+            fontsize=5.8,
+        )
     _source(fig, _map_source(ctx, "Indicatoren, gewichten en bronnen: [overlays] van de instellingen"))
     return fig
 
@@ -530,8 +731,11 @@ def balance_figure(ctx: FigureContext, balance: Classes) -> Figure:
     data = ctx.data
     extent = _extent(data.view())
     fig = _new_figure(14.0)
-    _title(fig, f"Gemeente {ctx.gemeente}: balans draagkracht − draaglast per wijk",
-           "Negatief: meer last dan draagkracht; klassen uit [overlays] balans_grenzen")
+    _title(
+        fig,
+        f"Gemeente {ctx.gemeente}: balans draagkracht − draaglast per wijk",
+        "Negatief: meer last dan draagkracht; klassen uit [overlays] balans_grenzen",
+    )
     ax = _map_axes(fig, (0.02, 0.09, 0.66, 0.79), extent)
     _draw_areas(ax, data.wijken, data.wijken["balans"], balance)
     _draw_roads(ax, data.netwerk)
@@ -549,12 +753,18 @@ def focus_figure(ctx: FigureContext) -> Figure:
     data = ctx.data
     extent = _extent(data.view())
     fig = _new_figure(11.0)
-    _title(fig, f"Gemeente {ctx.gemeente}: focus en veerkracht per buurt",
-           "Uit de buurtsignalen van het rapport en de wijkindices; relatief binnen de gemeente")
+    _title(
+        fig,
+        f"Gemeente {ctx.gemeente}: focus en veerkracht per buurt",
+        "Uit de buurtsignalen van het rapport en de wijkindices; relatief binnen de gemeente",
+    )
     few = _few_mask(data.buurten, data.kaarten.min_adressen)
     for i, (column, order, classes, title) in enumerate(
-            (("focus", FOCUS_ORDER, FOCUS_CLASSES, "Focus"),
-             ("veerkracht", VEERKRACHT_ORDER, VEERKRACHT_CLASSES, "Veerkracht"))):
+        (
+            ("focus", FOCUS_ORDER, FOCUS_CLASSES, "Focus"),
+            ("veerkracht", VEERKRACHT_ORDER, VEERKRACHT_CLASSES, "Veerkracht"),
+        )
+    ):
         ax = _map_axes(fig, (0.02 + i * 0.49, 0.26, 0.47, 0.60), extent)
         _draw_areas(ax, data.buurten, data.buurten[column].map(order), classes, few=few)
         _draw_roads(ax, data.netwerk)
@@ -563,9 +773,16 @@ def focus_figure(ctx: FigureContext) -> Figure:
         ax.set_title(title, fontsize=8, fontweight="bold", loc="left", family=_FONT, pad=3)
         scale_bar(ax)
         north_arrow(ax)
-        _legend(fig, title, classes.items(), loc="upper left", anchor=(0.03 + i * 0.49, 0.235), ncol=2,
-                fontsize=5.8, few=(classes.colours[-1], few_addresses_label(data.kaarten.min_adressen))
-                if few.any() else None)
+        _legend(
+            fig,
+            title,
+            classes.items(),
+            loc="upper left",
+            anchor=(0.03 + i * 0.49, 0.235),
+            ncol=2,
+            fontsize=5.8,
+            few=(classes.colours[-1], few_addresses_label(data.kaarten.min_adressen)) if few.any() else None,
+        )
     _source(fig, _map_source(ctx))
     return fig
 
@@ -578,32 +795,65 @@ def site_figure(ctx: FigureContext, zoekgebieden: gpd.GeoDataFrame) -> Figure:
     zg = zoekgebieden.to_crs(RD)
     extent = _extent(data.view())
     fig = _new_figure(15.5)
-    _title(fig, f"Gemeente {ctx.gemeente}: zoekgebieden voor geclusterd wonen",
-           f"Rang en score (0–1) uit bereikbaarheid te voet (profiel {vocab.profile_label(ctx.settings.locaties.profiel)}), "
-           "balans, focus/veerkracht, vraag en ruimte")
+    _title(
+        fig,
+        f"Gemeente {ctx.gemeente}: zoekgebieden voor geclusterd wonen",
+        f"Rang en score (0–1) uit bereikbaarheid te voet (profiel {vocab.profile_label(ctx.settings.locaties.profiel)}), "
+        "balans, focus/veerkracht, vraag en ruimte",
+    )
     ax = _map_axes(fig, (0.02, 0.09, 0.66, 0.79), extent)
     _draw_roads(ax, data.netwerk)
     _outline(ax, data.wijken)
     _labels(ax, data.wijken, size=6, weight="normal")
     idx = SCORE_CLASSES.index(zg["score"])
-    _fill(ax, zg.geometry.values, [SCORE_CLASSES.colour(int(i)) for i in idx], edgecolor=RANK_COLOUR, linewidth=0.6,
-            alpha=0.9, zorder=9)
-    cats = [c for c in ("supermarkt", "huisarts", "apotheek", "ontmoetingsplek")
-            if (data.voorzieningen["categorie"] == c).any()]
+    _fill(
+        ax,
+        zg.geometry.values,
+        [SCORE_CLASSES.colour(int(i)) for i in idx],
+        edgecolor=RANK_COLOUR,
+        linewidth=0.6,
+        alpha=0.9,
+        zorder=9,
+    )
+    cats = [
+        c
+        for c in ("supermarkt", "huisarts", "apotheek", "ontmoetingsplek")
+        if (data.voorzieningen["categorie"] == c).any()
+    ]
     _symbols(ax, _in_extent(data.voorzieningen, extent), cats, vocab, size=7, letters=False)
     for _, row in zg.iterrows():
         pt = row.geometry.representative_point()
-        ax.text(pt.x, pt.y, str(int(row["rang"])), fontsize=5, color="white", fontweight="bold", ha="center",
-                va="center", zorder=14, family=_FONT,
-                bbox={"boxstyle": "circle,pad=0.2", "fc": RANK_COLOUR, "ec": "white", "lw": 0.5})
+        ax.text(
+            pt.x,
+            pt.y,
+            str(int(row["rang"])),
+            fontsize=5,
+            color="white",
+            fontweight="bold",
+            ha="center",
+            va="center",
+            zorder=14,
+            family=_FONT,
+            bbox={"boxstyle": "circle,pad=0.2", "fc": RANK_COLOUR, "ec": "white", "lw": 0.5},
+        )
     scale_bar(ax)
     north_arrow(ax)
     _legend(fig, "Score zoekgebied", SCORE_CLASSES.items(missing=False), anchor=(0.70, 0.88), alpha=0.9)
     _legend(fig, "Voorzieningen", _category_legend_items(vocab, cats), anchor=(0.70, 0.60), marker="circle")
-    top = [f"{int(r['rang'])}. {fmt.text(r.get('buurt'), missing='')} ({fmt.text(r.get('wijk'))}): "
-           f"{fmt.number(r['score'], 2)}" for _, r in zg.sort_values("rang").head(10).iterrows()]
-    fig.text(0.70, 0.40, "Top 10\n" + "\n".join(textwrap.shorten(t, 44, placeholder="…") for t in top),
-             fontsize=5.5, va="top", family=_FONT, linespacing=1.35)
+    top = [
+        f"{int(r['rang'])}. {fmt.text(r.get('buurt'), missing='')} ({fmt.text(r.get('wijk'))}): "
+        f"{fmt.number(r['score'], 2)}"
+        for _, r in zg.sort_values("rang").head(10).iterrows()
+    ]
+    fig.text(
+        0.70,
+        0.40,
+        "Top 10\n" + "\n".join(textwrap.shorten(t, 44, placeholder="…") for t in top),
+        fontsize=5.5,
+        va="top",
+        family=_FONT,
+        linespacing=1.35,
+    )
     _source(fig, _map_source(ctx, "Toelichting per zoekgebied: kandidaatlocaties.txt"))
     return fig
 
@@ -634,14 +884,32 @@ def indicators(ctx: FigureContext) -> list[Indicator]:
         col = data.col(key)
         if col in w.columns:
             ref = gem.get(key)
-            out.append(Indicator(col, f"% adressen met {vocab.share_label(name)}", acc_src,
-                                 None if ref is None else float(ref), "gemeente", PCT_CLASSES))
-    for col, label, classes in (("draaglast", "Draaglast (z-score)", LOAD_CLASSES),
-                                ("draagkracht", "Draagkracht (z-score)", CAPACITY_CLASSES),
-                                ("balans", "Balans draagkracht − draaglast", None)):
+            out.append(
+                Indicator(
+                    col,
+                    f"% adressen met {vocab.share_label(name)}",
+                    acc_src,
+                    None if ref is None else float(ref),
+                    "gemeente",
+                    PCT_CLASSES,
+                )
+            )
+    for col, label, classes in (
+        ("draaglast", "Draaglast (z-score)", LOAD_CLASSES),
+        ("draagkracht", "Draagkracht (z-score)", CAPACITY_CLASSES),
+        ("balans", "Balans draagkracht − draaglast", None),
+    ):
         if col in w.columns and pd.to_numeric(w[col], errors="coerce").notna().any():
-            out.append(Indicator(col, label, "overlays van woonzorg_geo ([overlays] van de instellingen)", 0.0,
-                                 "gemiddelde van de wijken", classes))
+            out.append(
+                Indicator(
+                    col,
+                    label,
+                    "overlays van woonzorg_geo ([overlays] van de instellingen)",
+                    0.0,
+                    "gemiddelde van de wijken",
+                    classes,
+                )
+            )
     ov = vocab.resolve_overlays(ctx.settings.overlays)
     seen = {i.column for i in out}
     for ind in (*ov.draaglast, *ov.draagkracht):
@@ -651,8 +919,16 @@ def indicators(ctx: FigureContext) -> list[Indicator]:
         if values.notna().sum() < 2:
             continue
         seen.add(ind.kolom)
-        out.append(Indicator(ind.kolom, _capital(ind.label or ind.kolom), ind.bron or "instellingen [overlays]",
-                             float(values.mean()), "gemiddelde van de wijken (ongewogen)", external=True))
+        out.append(
+            Indicator(
+                ind.kolom,
+                _capital(ind.label or ind.kolom),
+                ind.bron or "instellingen [overlays]",
+                float(values.mean()),
+                "gemiddelde van de wijken (ongewogen)",
+                external=True,
+            )
+        )
     return out
 
 
@@ -704,20 +980,41 @@ def indicator_chart(ctx: FigureContext, ind: Indicator) -> Figure:
         if math.isnan(v):
             ax.text(0, yi, f" {fmt.MISSING}", va="center", ha="left", fontsize=5.8, color="#555555", family=_FONT)
             continue
-        ax.text(v + (0.01 * span if v >= 0 else -0.01 * span), yi, _value_text(vocab, ind.column, v, dec),
-                va="center", ha="left" if v >= 0 else "right", fontsize=5.8, family=_FONT, zorder=4)
+        ax.text(
+            v + (0.01 * span if v >= 0 else -0.01 * span),
+            yi,
+            _value_text(vocab, ind.column, v, dec),
+            va="center",
+            ha="left" if v >= 0 else "right",
+            fontsize=5.8,
+            family=_FONT,
+            zorder=4,
+        )
     if ind.reference is not None and math.isfinite(ind.reference):
         ax.axvline(ind.reference, color="#222222", linestyle=(0, (4, 2)), linewidth=0.8, zorder=5)
-        ax.text(ind.reference, n - 0.35, f" {ind.reference_label}: {_value_text(vocab, ind.column, ind.reference, 1)}",
-                fontsize=5.8, va="bottom", ha="left", family=_FONT, zorder=6,
-                bbox={"fc": "white", "ec": "none", "alpha": 0.85, "pad": 0.5})
+        ax.text(
+            ind.reference,
+            n - 0.35,
+            f" {ind.reference_label}: {_value_text(vocab, ind.column, ind.reference, 1)}",
+            fontsize=5.8,
+            va="bottom",
+            ha="left",
+            family=_FONT,
+            zorder=6,
+            bbox={"fc": "white", "ec": "none", "alpha": 0.85, "pad": 0.5},
+        )
     ax.set_ylim(-0.6, n + 0.3)
     ax.axvline(0, color="#888888", linewidth=0.5, zorder=2)
     ax.grid(axis="x", color="#e3e3e3", linewidth=0.4, zorder=0)
     ax.tick_params(axis="x", labelsize=6)
     base = vocab.split_profile(ind.column)[0]
-    unit = ("% van de adressen" if base.startswith("pct_") and ind.classes is PCT_CLASSES else
-            "z-score" if base in ("draaglast", "draagkracht", "balans") else "")
+    unit = (
+        "% van de adressen"
+        if base.startswith("pct_") and ind.classes is PCT_CLASSES
+        else "z-score"
+        if base in ("draaglast", "draagkracht", "balans")
+        else ""
+    )
     if unit:
         ax.set_xlabel(unit, fontsize=6, family=_FONT, color="#333333")
     ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: fmt.number(x, 0 if float(x).is_integer() else 1)))
@@ -725,8 +1022,11 @@ def indicator_chart(ctx: FigureContext, ind: Indicator) -> Figure:
         ax.spines[sp].set_visible(False)
     if ind.external:
         made = provenance.made_text(ctx.data.manifest)
-        _source(fig, f"Bron: {ind.source}. Grafiek: woonzorg_geo{f', analyse van {made}' if made else ''}; "
-                     "het gemiddelde is dat van de wijkcijfers, niet gewogen naar inwoners.")
+        _source(
+            fig,
+            f"Bron: {ind.source}. Grafiek: woonzorg_geo{f', analyse van {made}' if made else ''}; "
+            "het gemiddelde is dat van de wijkcijfers, niet gewogen naar inwoners.",
+        )
     else:
         _source(fig, _source_line(ctx, f"Indicator: {ind.source}"))
     return fig
@@ -743,9 +1043,11 @@ def _save(fig: Figure, folder: Path, stem: str, fmt_: str) -> Path:
         if ax.get_aspect() == 1.0:  # a map: no axis titles (GeoPandas sets them from the CRS)
             ax.set_xlabel("")
             ax.set_ylabel("")
-    meta: dict[str, Any] = {"png": {"Software": "woonzorg_geo (matplotlib)"},
-                            "pdf": {"Creator": "woonzorg_geo (matplotlib)"},
-                            "svg": {"Creator": "woonzorg_geo (matplotlib)"}}[fmt_]
+    meta: dict[str, Any] = {
+        "png": {"Software": "woonzorg_geo (matplotlib)"},
+        "pdf": {"Creator": "woonzorg_geo (matplotlib)"},
+        "svg": {"Creator": "woonzorg_geo (matplotlib)"},
+    }[fmt_]
     fig.savefig(path, dpi=DPI, format=fmt_, facecolor="white", metadata=meta)
     fig.clear()
     return path
@@ -817,8 +1119,9 @@ def write_figures(
             jobs.append(("zoekgebieden", lambda: site_figure(ctx, zg)))
     for ind in indicators(ctx):
         jobs.append((f"indicator_{slug(ind.column).replace('-', '_')}", lambda i=ind: indicator_chart(ctx, i)))
-    with staged_dir(fig_dir, replace_set=True,
-                    manifest={"bron": str(out_dir), "gemeente": gemeente, "formaat": format, "dpi": DPI}) as tmp:
+    with staged_dir(
+        fig_dir, replace_set=True, manifest={"bron": str(out_dir), "gemeente": gemeente, "formaat": format, "dpi": DPI}
+    ) as tmp:
         names = []
         for stem, make in jobs:
             fig = make()

@@ -65,8 +65,7 @@ def is_missing(value: Any) -> bool:
     return False
 
 
-def number(value: Any, decimals: int = 0, *, unit: str = "", missing: str = MISSING,
-           sign: bool = False) -> str:
+def number(value: Any, decimals: int = 0, *, unit: str = "", missing: str = MISSING, sign: bool = False) -> str:
     """A number in Dutch notation: thousands dot, decimal comma, minus sign ``−``.
 
     Parameters

@@ -35,8 +35,9 @@ def file_status(settings: Settings, *, raw_dir: Path) -> pd.DataFrame:
         path = paths.get(key)
         status = NOT_SET if path is None else (PRESENT if path.exists() else MISSING)
         needed = key in REQUIRED_DATASETS or (path is not None and key not in OPTIONAL_FILES)
-        rows.append({"dataset": key, "omschrijving": meta["omschrijving"], "pad": path, "status": status,
-                     "nodig": needed})
+        rows.append(
+            {"dataset": key, "omschrijving": meta["omschrijving"], "pad": path, "status": status, "nodig": needed}
+        )
     return pd.DataFrame(rows).set_index("dataset")
 
 
@@ -57,8 +58,10 @@ def missing_needed(status: pd.DataFrame) -> pd.DataFrame:
 def format_file_status(status: pd.DataFrame, *, gemeente: str, raw_dir: Path) -> str:
     """Every dataset with its status, as readable Dutch text (one line each)."""
     n_missing = int((status["status"] != PRESENT).sum())
-    lines = [(f"Gegevens voor gemeente {gemeente} in {raw_dir}: {len(status) - n_missing} van de {len(status)} "
-              "aanwezig"), ""]
+    lines = [
+        (f"Gegevens voor gemeente {gemeente} in {raw_dir}: {len(status) - n_missing} van de {len(status)} aanwezig"),
+        "",
+    ]
     lines += [f"{row['omschrijving']} ({key}): {_status_text(row)}" for key, row in status.iterrows()]
     return "\n".join(lines)
 

@@ -146,7 +146,7 @@ def remove_stale_staging(target: Path) -> int:
     if not target.is_dir():
         return 0
     for path in target.glob(f"{STAGING_PREFIX}*"):
-        parts = path.name[len(STAGING_PREFIX):].split("-", 1)
+        parts = path.name[len(STAGING_PREFIX) :].split("-", 1)
         pid = int(parts[0]) if parts[0].isdigit() else -1
         if path.is_dir() and not _pid_alive(pid):
             shutil.rmtree(path, ignore_errors=True)
@@ -249,8 +249,7 @@ def staged_dir(
         try:
             yield tmp
             staged = sorted(p for p in tmp.rglob("*") if p.is_file())
-            files = {p.relative_to(tmp).as_posix(): {"bytes": p.stat().st_size, "sha256": _sha256(p)}
-                     for p in staged}
+            files = {p.relative_to(tmp).as_posix(): {"bytes": p.stat().st_size, "sha256": _sha256(p)} for p in staged}
             previous = read_manifest(target)
             old_files = dict(previous.get("bestanden", {})) if isinstance(previous.get("bestanden"), dict) else {}
             doc = {**({} if replace_set else previous), **(manifest or {})}

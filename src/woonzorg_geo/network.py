@@ -131,7 +131,9 @@ def build_network(lines: gpd.GeoDataFrame, *, settings: NetworkSettings) -> Walk
     walk = lines.loc[walkable_mask(lines, settings)]
     if walk.empty:
         raise DataFileError(
-            "<OSM-lijnen>", "geen beloopbare lijnen gevonden", field="class",
+            "<OSM-lijnen>",
+            "geen beloopbare lijnen gevonden",
+            field="class",
             fix=f"controleer netwerk.walk_classes ({', '.join(settings.walk_classes)})",
         )
     geoms = walk.geometry.to_numpy()
@@ -172,12 +174,22 @@ def build_network(lines: gpd.GeoDataFrame, *, settings: NetworkSettings) -> Walk
     remap = np.cumsum(used) - 1
     xy, u, v = xy[used], remap[u], remap[v]
     net = WalkNetwork(
-        xy=xy, u=u, v=v, length=length, steps=steps, line_class=cls, line_name=name,
-        crs=str(walk.crs), seams_joined=joined,
+        xy=xy,
+        u=u,
+        v=v,
+        length=length,
+        steps=steps,
+        line_class=cls,
+        line_name=name,
+        crs=str(walk.crs),
+        seams_joined=joined,
     )
     log.info(
         "netwerk: %d knopen, %d segmenten, %.0f km, %d naden gedicht",
-        net.n_nodes, net.n_edges, length.sum() / 1000, joined,
+        net.n_nodes,
+        net.n_edges,
+        length.sum() / 1000,
+        joined,
     )
     return net
 
@@ -198,9 +210,7 @@ def _heal_seams(
     if len(pairs) == 0:
         return xy, a, b, 0
     n = len(xy)
-    g = coo_matrix(
-        (np.ones(len(pairs)), (dangling[pairs[:, 0]], dangling[pairs[:, 1]])), shape=(n, n)
-    )
+    g = coo_matrix((np.ones(len(pairs)), (dangling[pairs[:, 0]], dangling[pairs[:, 1]])), shape=(n, n))
     _, label = connected_components(g, directed=False)
     # representative of each group: its smallest node id
     rep = np.full(label.max() + 1, n, dtype=np.int64)
@@ -303,6 +313,8 @@ def profile_graph(net: WalkNetwork, profile: Profile) -> ProfileGraph:
     else:
         log.info(
             "profiel %s: %d eilanden; grootste %.1f%% van de lengte",
-            profile.name, islands.n, 100 * islands.sizes["lengte_m"].iloc[0] / islands.sizes["lengte_m"].sum(),
+            profile.name,
+            islands.n,
+            100 * islands.sizes["lengte_m"].iloc[0] / islands.sizes["lengte_m"].sum(),
         )
     return ProfileGraph(net=net, profile=profile, edge_mask=mask, islands=islands, snap_mask=snap_mask)

@@ -48,12 +48,15 @@ def load_online(
     from .sources import _http
 
     with _http.open_session(settings.online) as session:
-        return _load_online(settings, session=session, raw_dir=raw_dir, categories_path=categories_path,
-                            year=year)
+        return _load_online(settings, session=session, raw_dir=raw_dir, categories_path=categories_path, year=year)
 
 
 def _load_online(
-    settings: Settings, *, session: requests.Session, raw_dir: Path | None, categories_path: str | Path | None,
+    settings: Settings,
+    *,
+    session: requests.Session,
+    raw_dir: Path | None,
+    categories_path: str | Path | None,
     year: int,
 ) -> Inputs:
     from .sources.cbs import wijken_from_buurten
@@ -69,9 +72,7 @@ def _load_online(
     wijken = fetch_cbs_areas("wijk", gemeentecode=code, year=year, session=session, online=online)
     buurten = fetch_cbs_areas("buurt", gemeentecode=code, year=year, session=session, online=online)
     wijken = wijken_from_buurten(buurten, wijken)
-    kern = pd.concat(
-        [frame.drop(columns=frame.geometry.name) for frame in (gemeente, wijken, buurten)]
-    )
+    kern = pd.concat([frame.drop(columns=frame.geometry.name) for frame in (gemeente, wijken, buurten)])
     timings["cbs"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
@@ -94,19 +95,28 @@ def _load_online(
     stations = (
         gtfs.read_chb_stations(paths["treinstations"]) if paths.get("treinstations", Path("-")).exists() else None
     )
-    check_point_sources(settings, area, [("gtfs_stops", "de bushaltes", stops),
-                                         ("treinstations", "de treinstations", stations)], paths)
+    check_point_sources(
+        settings, area, [("gtfs_stops", "de bushaltes", stops), ("treinstations", "de treinstations", stations)], paths
+    )
     gps = None
     if paths.get("huisartsen", Path("-")).exists():
-        gps = geocode_huisartsen(settings, paths["huisartsen"],
-                                 geocoder=locatieserver_geocoder(session=session, online=online))
+        gps = geocode_huisartsen(
+            settings, paths["huisartsen"], geocoder=locatieserver_geocoder(session=session, online=online)
+        )
     rules = parse_rules(rules_doc, source=str(categories_path or "standaard"))
     validate_settings(settings, known_categories=rules)
-    vz = build_voorzieningen(
-        osm, rules=rules, gtfs_stops=stops, stations=stations, huisartsen=gps, area=gemeente
-    )
+    vz = build_voorzieningen(osm, rules=rules, gtfs_stops=stops, stations=stations, huisartsen=gps, area=gemeente)
     timings["voorzieningen"] = time.perf_counter() - t0
     return Inputs(
-        gemeente=gemeente, buurten=buurten, wijken=wijken, kerncijfers=kern, osm=osm, gtfs_stops=stops,
-        stations=stations, huisartsen=gps, voorzieningen=vz, paths=paths, timings=timings,
+        gemeente=gemeente,
+        buurten=buurten,
+        wijken=wijken,
+        kerncijfers=kern,
+        osm=osm,
+        gtfs_stops=stops,
+        stations=stations,
+        huisartsen=gps,
+        voorzieningen=vz,
+        paths=paths,
+        timings=timings,
     )

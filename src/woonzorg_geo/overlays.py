@@ -26,8 +26,15 @@ WMO_COLUMNS = (
     "wmo_wrv_per_1000",
     "wmo_beschermd_wonen_per_1000",
 )
-NEGATIVE_SIGNALS = ("concentratie_kwetsbaar", "toename_kwetsbaar", "lage_veerkracht", "overlast_onveiligheid",
-                    "moeite_rondkomen", "eenzaamheid", "focus")
+NEGATIVE_SIGNALS = (
+    "concentratie_kwetsbaar",
+    "toename_kwetsbaar",
+    "lage_veerkracht",
+    "overlast_onveiligheid",
+    "moeite_rondkomen",
+    "eenzaamheid",
+    "focus",
+)
 KNOWN_SIGNALS = (*NEGATIVE_SIGNALS, "afname_kwetsbaar")
 
 
@@ -58,8 +65,9 @@ def read_signals(path: str | Path) -> pd.DataFrame:
     frame = read_csv_checked(path, what="buurtsignalen", columns=["buurtcode", "signaal"])
     unknown = sorted(set(frame["signaal"]) - set(KNOWN_SIGNALS))
     if unknown:
-        raise DataFileError(path, f"onbekende signalen {unknown}", field="signaal",
-                            fix=f"gebruik een van: {', '.join(KNOWN_SIGNALS)}")
+        raise DataFileError(
+            path, f"onbekende signalen {unknown}", field="signaal", fix=f"gebruik een van: {', '.join(KNOWN_SIGNALS)}"
+        )
     return frame
 
 
@@ -74,8 +82,13 @@ def join_indicators(
     extra = sorted(set(table.index) - set(areas.index))
     missing = sorted(set(areas.index) - set(table.index))
     if extra:
-        log.warning("%s: %d code(s) horen bij geen %s (ander CBS-jaar of tikfout?): %s",
-                    source, len(extra), level, ", ".join(extra[:10]))
+        log.warning(
+            "%s: %d code(s) horen bij geen %s (ander CBS-jaar of tikfout?): %s",
+            source,
+            len(extra),
+            level,
+            ", ".join(extra[:10]),
+        )
     if missing:
         log.warning("%s: geen gegevens voor %d %s(en): %s", source, len(missing), level, ", ".join(missing[:10]))
     cols = [c for c in table.columns if c not in areas.columns]
@@ -90,8 +103,12 @@ def read_indicator_table(path: str | Path, *, code_column: str = "code") -> pd.D
     else:
         frame = read_csv_checked(path, what="indicatorentabel", columns=[code_column])
     if code_column not in frame:
-        raise DataFileError(path, "codekolom ontbreekt", field=code_column,
-                            fix=f"geef de kolom met CBS-codes op; gevonden: {', '.join(frame.columns)}")
+        raise DataFileError(
+            path,
+            "codekolom ontbreekt",
+            field=code_column,
+            fix=f"geef de kolom met CBS-codes op; gevonden: {', '.join(frame.columns)}",
+        )
     frame[code_column] = frame[code_column].astype(str).str.strip()
     if frame[code_column].duplicated().any():
         dup = frame.loc[frame[code_column].duplicated(), code_column].iloc[0]
@@ -118,9 +135,7 @@ def zscores(values: pd.Series) -> pd.Series:
     return (v - v.mean()) / sd
 
 
-def composite_index(
-    table: pd.DataFrame, indicators: Sequence[Indicator], *, min_weight_share: float
-) -> IndexResult:
+def composite_index(table: pd.DataFrame, indicators: Sequence[Indicator], *, min_weight_share: float) -> IndexResult:
     """Weighted mean of standardised indicators; missing values are left out, never zero.
 
     The weights of the indicators present are renormalised per area; an area where the present
@@ -166,9 +181,7 @@ def wijk_indices(wijken: pd.DataFrame, settings: OverlaySettings) -> pd.DataFram
     out["balans_klasse"] = balance_label(out["balans"], settings)
     out["draaglast_ontbrekend"] = load.missing
     out["draagkracht_ontbrekend"] = cap.missing
-    out["overlay_toelichting"] = [
-        _index_reason(load, cap, code, settings) for code in wijken.index
-    ]
+    out["overlay_toelichting"] = [_index_reason(load, cap, code, settings) for code in wijken.index]
     return out
 
 
@@ -195,8 +208,10 @@ def _drivers(res: IndexResult, inds: Sequence[Indicator], code: str, *, top: int
 def _index_reason(load: IndexResult, cap: IndexResult, code: str, s: OverlaySettings) -> str:
     if np.isnan(load.value.loc[code]) or np.isnan(cap.value.loc[code]):
         return "onvoldoende gegevens voor de balans"
-    return (f"draaglast {fmt.signed(load.value.loc[code])}, vooral door {_drivers(load, s.draaglast, code)}; "
-            f"draagkracht {fmt.signed(cap.value.loc[code])}, vooral door {_drivers(cap, s.draagkracht, code)}")
+    return (
+        f"draaglast {fmt.signed(load.value.loc[code])}, vooral door {_drivers(load, s.draaglast, code)}; "
+        f"draagkracht {fmt.signed(cap.value.loc[code])}, vooral door {_drivers(cap, s.draagkracht, code)}"
+    )
 
 
 def absent_indicators(table: pd.DataFrame, settings: OverlaySettings) -> list[Indicator]:
@@ -233,13 +248,21 @@ def buurt_classes(
     """
     if signals is None:
         reason = "geen buurtsignalen voor deze gemeente (geen rapport met signalen per buurt)"
-        return pd.DataFrame({"focus": "onbekend", "veerkracht": "onbekend", "focus_redenen": reason,
-                             "veerkracht_redenen": reason, "signalen": "", "signalen_toelichting": ""},
-                            index=buurten.index)
+        return pd.DataFrame(
+            {
+                "focus": "onbekend",
+                "veerkracht": "onbekend",
+                "focus_redenen": reason,
+                "veerkracht_redenen": reason,
+                "signalen": "",
+                "signalen_toelichting": "",
+            },
+            index=buurten.index,
+        )
     sig = signals.groupby("buurtcode")["signaal"].apply(set)
     explain = signals.groupby("buurtcode")["toelichting"].apply(lambda s: "; ".join(dict.fromkeys(s)))
     low_label = settings.balans_labels[0]
-    high_labels = set(settings.balans_labels[len(settings.balans_labels) // 2 + 1:])
+    high_labels = set(settings.balans_labels[len(settings.balans_labels) // 2 + 1 :])
     rows = {}
     for code, b in buurten.iterrows():
         s = sig.get(code, set())
@@ -259,8 +282,10 @@ def buurt_classes(
             focus_r.append("signaal: " + ", ".join(sorted(s & set(NEGATIVE_SIGNALS))).replace("_", " "))
         elif w is not None and pd.notna(w["draaglast"]) and w["draaglast"] >= settings.focus_draaglast_z:
             focus = "midden"
-            focus_r.append(f"draaglast van de wijk {fmt.signed(w['draaglast'])} "
-                           f"(z-score; grens {fmt.signed(settings.focus_draaglast_z)})")
+            focus_r.append(
+                f"draaglast van de wijk {fmt.signed(w['draaglast'])} "
+                f"(z-score; grens {fmt.signed(settings.focus_draaglast_z)})"
+            )
         else:
             focus = "laag"
             focus_r.append("geen signalen en geen hoge draaglast in de wijk")
@@ -274,8 +299,11 @@ def buurt_classes(
         elif not negative and ("afname_kwetsbaar" in s or (w is not None and w["balans_klasse"] in high_labels)):
             veer = "hoog"
             # without afname_kwetsbaar, the branch was taken on the wijk's balance (w is set)
-            veer_r.append("afname kwetsbare inwoners" if "afname_kwetsbaar" in s or w is None
-                          else f"balans van de wijk: {w['balans_klasse']}")
+            veer_r.append(
+                "afname kwetsbare inwoners"
+                if "afname_kwetsbaar" in s or w is None
+                else f"balans van de wijk: {w['balans_klasse']}"
+            )
         else:
             veer = "midden"
             if negative:
@@ -285,8 +313,11 @@ def buurt_classes(
             else:
                 veer_r.append("geen bijzondere signalen")
         rows[code] = {
-            "focus": focus, "veerkracht": veer, "focus_redenen": "; ".join(focus_r),
-            "veerkracht_redenen": "; ".join(veer_r), "signalen": ", ".join(sorted(s)),
+            "focus": focus,
+            "veerkracht": veer,
+            "focus_redenen": "; ".join(focus_r),
+            "veerkracht_redenen": "; ".join(veer_r),
+            "signalen": ", ".join(sorted(s)),
             "signalen_toelichting": explain.get(code, ""),
         }
     unknown = sorted(set(sig.index) - set(buurten.index))
@@ -309,16 +340,23 @@ def sensitivity(wijken: pd.DataFrame, settings: OverlaySettings) -> pd.DataFrame
             for factor in (1 - settings.gevoeligheid, 1 + settings.gevoeligheid):
                 changed = list(inds)
                 changed[i] = replace(ind, gewicht=ind.gewicht * factor)
-                varied = replace(settings, draaglast=tuple(changed)) if kind == "draaglast" \
+                varied = (
+                    replace(settings, draaglast=tuple(changed))
+                    if kind == "draaglast"
                     else replace(settings, draagkracht=tuple(changed))
+                )
                 alt = wijk_indices(wijken, varied)["balans"]
                 rank = alt.rank(ascending=True, method="min")
                 diff = (rank - base).abs().dropna()
-                rows.append({
-                    "index": kind, "indicator": ind.kolom, "factor": round(factor, 3),
-                    "max_rangverschuiving": int(diff.max()) if len(diff) else 0,
-                    "wijken_verschoven": int((diff > 0).sum()),
-                })
+                rows.append(
+                    {
+                        "index": kind,
+                        "indicator": ind.kolom,
+                        "factor": round(factor, 3),
+                        "max_rangverschuiving": int(diff.max()) if len(diff) else 0,
+                        "wijken_verschoven": int((diff > 0).sum()),
+                    }
+                )
     return pd.DataFrame(rows)
 
 
@@ -351,8 +389,9 @@ def build_overlays(
             w, rep = join_indicators(wijken, figures, source=str(settings.wijkcijfers), level="wijk")
             koppeling[str(settings.wijkcijfers)] = rep
         else:
-            log.warning("%s: geen enkele wijk van deze gemeente; deze wijkcijfers worden niet gebruikt",
-                        settings.wijkcijfers)
+            log.warning(
+                "%s: geen enkele wijk van deze gemeente; deze wijkcijfers worden niet gebruikt", settings.wijkcijfers
+            )
             absent.append(f"wijkcijfers ({settings.wijkcijfers} hoort bij een andere gemeente)")
     else:
         absent.append("wijkcijfers uit een rapport van de gemeente")
@@ -369,8 +408,9 @@ def build_overlays(
     w = w.join(idx)
     signals = read_signals(settings.buurtsignalen) if settings.buurtsignalen else None
     if signals is not None and not signals["buurtcode"].isin(buurten.index).any():
-        log.warning("%s: geen enkele buurt van deze gemeente; deze buurtsignalen worden niet gebruikt",
-                    settings.buurtsignalen)
+        log.warning(
+            "%s: geen enkele buurt van deze gemeente; deze buurtsignalen worden niet gebruikt", settings.buurtsignalen
+        )
         absent.append(f"buurtsignalen ({settings.buurtsignalen} hoort bij een andere gemeente)")
         signals = None
     elif signals is None:
@@ -381,23 +421,28 @@ def build_overlays(
     for col in ("draaglast", "draagkracht", "balans", "balans_klasse"):
         b[f"wijk_{col}"] = wk.map(idx[col])
     focus_buurten = classes.loc[classes["focus"] == "hoog"].index
-    w["focus_buurten"] = [
-        ", ".join(b.loc[(wk == code) & b.index.isin(focus_buurten), "naam"]) for code in w.index
-    ]
+    w["focus_buurten"] = [", ".join(b.loc[(wk == code) & b.index.isin(focus_buurten), "naam"]) for code in w.index]
     w["lage_veerkracht_buurten"] = [
         ", ".join(b.loc[(wk == code) & (b["veerkracht"] == "laag"), "naam"]) for code in w.index
     ]
     report["gevoeligheid"] = sensitivity(w, settings)
     report["bronnen_ontbrekend"] = absent
     not_found: dict[str, list[str]] = {
-        kind: [ind.label or ind.kolom for ind in getattr(settings, kind)
-               if ind.kolom not in w or w[ind.kolom].isna().all()]
+        kind: [
+            ind.label or ind.kolom for ind in getattr(settings, kind) if ind.kolom not in w or w[ind.kolom].isna().all()
+        ]
         for kind in ("draaglast", "draagkracht")
     }
     report["indicatoren_ontbrekend"] = not_found
     missing = "; ".join(f"{k}: {', '.join(v)}" for k, v in not_found.items() if v)
     if absent or missing:
-        log.warning("overlays%s; ontbrekende indicatoren (tellen als ontbrekend, de balans rust op de "
-                    "overige): %s", f" zonder {' en '.join(absent)}" if absent else "", missing or "geen")
-    return gpd.GeoDataFrame(w, geometry="geometry", crs=wijken.crs), \
-        gpd.GeoDataFrame(b, geometry="geometry", crs=buurten.crs), report
+        log.warning(
+            "overlays%s; ontbrekende indicatoren (tellen als ontbrekend, de balans rust op de overige): %s",
+            f" zonder {' en '.join(absent)}" if absent else "",
+            missing or "geen",
+        )
+    return (
+        gpd.GeoDataFrame(w, geometry="geometry", crs=wijken.crs),
+        gpd.GeoDataFrame(b, geometry="geometry", crs=buurten.crs),
+        report,
+    )

@@ -158,8 +158,7 @@ class Classes:
                 labels.append(f"meer dan {_fmt_bound(lo)}{suffix}")
             else:
                 labels.append(f"{_fmt_bound(lo)}–{_fmt_bound(hi)}{suffix}")
-        return cls(tuple(float(b) for b in breaks), tuple(colours), tuple(labels),
-                   missing_colour, missing_label)
+        return cls(tuple(float(b) for b in breaks), tuple(colours), tuple(labels), missing_colour, missing_label)
 
     def index(self, values: Any) -> np.ndarray:
         """Class index per value; ``-1`` where the value is missing (NaN)."""
@@ -193,8 +192,7 @@ class Classes:
 
 
 #: Walking time in minutes; missing = no route.
-TIME_CLASSES = Classes.from_breaks((0, 5, 10, 15, 20, math.inf), GREEN_TO_RED, unit="min",
-                                   missing_label="onbereikbaar")
+TIME_CLASSES = Classes.from_breaks((0, 5, 10, 15, 20, math.inf), GREEN_TO_RED, unit="min", missing_label="onbereikbaar")
 
 
 def distance_classes(norm_m: float) -> Classes:
@@ -204,25 +202,37 @@ def distance_classes(norm_m: float) -> Classes:
 
 
 #: Share of addresses (%), low = red.
-PCT_CLASSES = Classes.from_breaks((0, 20, 40, 60, 80, 100), RED_TO_GREEN, unit="%",
-                                  missing_label="geen adressen")
+PCT_CLASSES = Classes.from_breaks((0, 20, 40, 60, 80, 100), RED_TO_GREEN, unit="%", missing_label="geen adressen")
 
 #: z-scores of draaglast (high = red) and draagkracht (high = green).
 Z_BREAKS = (-math.inf, -1.0, -0.33, 0.33, 1.0, math.inf)
-Z_LABELS = ("ver onder gemiddeld (< −1)", "onder gemiddeld", "rond gemiddeld", "boven gemiddeld",
-            "ver boven gemiddeld (> 1)")
+Z_LABELS = (
+    "ver onder gemiddeld (< −1)",
+    "onder gemiddeld",
+    "rond gemiddeld",
+    "boven gemiddeld",
+    "ver boven gemiddeld (> 1)",
+)
 LOAD_CLASSES = Classes(Z_BREAKS, GREEN_TO_RED, Z_LABELS)
 CAPACITY_CLASSES = Classes(Z_BREAKS, RED_TO_GREEN, Z_LABELS)
 #: Focus and veerkracht per buurt are classes by name; the maps code them 0, 1, 2.
 FOCUS_ORDER: dict[str, int] = {"laag": 0, "midden": 1, "hoog": 2}
-FOCUS_CLASSES = Classes((-0.5, 0.5, 1.5, 2.5), ("#fef0d9", "#fc8d59", "#d7301f"),
-                        ("focus laag", "focus midden", "focus hoog"))
+FOCUS_CLASSES = Classes(
+    (-0.5, 0.5, 1.5, 2.5), ("#fef0d9", "#fc8d59", "#d7301f"), ("focus laag", "focus midden", "focus hoog")
+)
 VEERKRACHT_ORDER: dict[str, int] = {"laag": 0, "midden": 1, "hoog": 2}
-VEERKRACHT_CLASSES = Classes((-0.5, 0.5, 1.5, 2.5), ("#d7301f", "#fee08b", "#1a9850"),
-                             ("veerkracht laag", "veerkracht midden", "veerkracht hoog"))
+VEERKRACHT_CLASSES = Classes(
+    (-0.5, 0.5, 1.5, 2.5),
+    ("#d7301f", "#fee08b", "#1a9850"),
+    ("veerkracht laag", "veerkracht midden", "veerkracht hoog"),
+)
 #: Score of a candidate site (0–1).
-SCORE_CLASSES = Classes((0.0, 0.4, 0.55, 0.7, 0.85, 1.0), RED_TO_GREEN,
-                        ("< 0,40", "0,40–0,55", "0,55–0,70", "0,70–0,85", "≥ 0,85"), missing_label="niet beoordeeld")
+SCORE_CLASSES = Classes(
+    (0.0, 0.4, 0.55, 0.7, 0.85, 1.0),
+    RED_TO_GREEN,
+    ("< 0,40", "0,40–0,55", "0,55–0,70", "0,70–0,85", "≥ 0,85"),
+    missing_label="niet beoordeeld",
+)
 
 
 def balance_classes(limits: Sequence[float], labels: Sequence[str]) -> Classes:

@@ -65,8 +65,10 @@ class Analysis:
     def surfaces(self) -> dict[str, Surfaces]:
         """Walking-distance surfaces per profile (computed on first use: toets and locaties skip them)."""
         r = self.settings.raster
-        return {name: compute_surfaces(acc, self.inputs.gemeente, cell_m=r.cell_m, max_snap_m=r.max_snap_m)
-                for name, acc in self.access.items()}
+        return {
+            name: compute_surfaces(acc, self.inputs.gemeente, cell_m=r.cell_m, max_snap_m=r.max_snap_m)
+            for name, acc in self.access.items()
+        }
 
     @cached_property
     def service_areas(self) -> gpd.GeoDataFrame:
@@ -78,8 +80,10 @@ class Analysis:
     def surface_summary(self) -> dict[str, dict[str, Any]]:
         """Per profile and category: the share of the surface within the norm and its percentiles."""
         norm = self.settings.bereikbaarheid.norm_m
-        return {name: {cat: summarise_surface(arr, norm_m=norm) for cat, arr in surf.distance.items()}
-                for name, surf in self.surfaces.items()}
+        return {
+            name: {cat: summarise_surface(arr, norm_m=norm) for cat, arr in surf.distance.items()}
+            for name, surf in self.surfaces.items()
+        }
 
     def suffix(self, profile: str) -> str:
         """Column suffix of a profile (see :meth:`.vocabulary.Vocabulary.suffix`)."""
@@ -108,8 +112,10 @@ def load_inputs(
             try:
                 raw_dir = find_raw_dir(settings)
             except MissingDataError:
-                log.warning("geen map met ruwe gegevens gevonden (geen --data, geen WOONZORG_DATA, geen "
-                            "../shared/geodata/raw): alles wordt van internet geladen (PDOK en OpenStreetMap)")
+                log.warning(
+                    "geen map met ruwe gegevens gevonden (geen --data, geen WOONZORG_DATA, geen "
+                    "../shared/geodata/raw): alles wordt van internet geladen (PDOK en OpenStreetMap)"
+                )
                 online = True
     if online:
         from .online import load_online
@@ -156,10 +162,11 @@ def analyse(
     absent = [c for c in acc_s.categories if c not in present]
     if absent:
         drie_a = [c for c in ("supermarkt", "apotheek", "huisarts") if c in absent]
-        log.warning("geen enkele voorziening in de gegevens (in of bij de gemeente) van: %s; afstanden daarheen "
-                    "ontbreken%s", ", ".join(absent),
-                    f", en het aandeel met de drie A's binnen de norm is 0 % (geen {', '.join(drie_a)})"
-                    if drie_a else "")
+        log.warning(
+            "geen enkele voorziening in de gegevens (in of bij de gemeente) van: %s; afstanden daarheen ontbreken%s",
+            ", ".join(absent),
+            f", en het aandeel met de drie A's binnen de norm is 0 % (geen {', '.join(drie_a)})" if drie_a else "",
+        )
     t0 = time.perf_counter()
     net = build_network(inputs.osm.lines, settings=settings.netwerk)
     timings["netwerk"] = time.perf_counter() - t0
@@ -172,7 +179,8 @@ def analyse(
         raise DataFileError(
             inputs.paths.get("gemeentegrens", "<gemeentegrens>"),
             f"geen enkel adrespunt ligt binnen de gemeentegrens ({len(addresses)} in de omgeving)",
-            field="geometry", fix="controleer of de gemeentegrens bij deze gemeente hoort en het CRS klopt",
+            field="geometry",
+            fix="controleer of de gemeentegrens bij deze gemeente hoort en het CRS klopt",
         )
     graphs: dict[str, ProfileGraph] = {}
     access: dict[str, Accessibility] = {}
@@ -182,8 +190,13 @@ def analyse(
         t0 = time.perf_counter()
         pg = profile_graph(net, profile)
         acc = compute_accessibility(
-            pg, origins, inputs.voorzieningen, categories=acc_s.categories, radii_m=acc_s.count_radii_m,
-            max_snap_m=acc_s.max_snap_m, composites=vocab.composites,
+            pg,
+            origins,
+            inputs.voorzieningen,
+            categories=acc_s.categories,
+            radii_m=acc_s.count_radii_m,
+            max_snap_m=acc_s.max_snap_m,
+            composites=vocab.composites,
         )
         graphs[name], access[name] = pg, acc
         frames.append(
@@ -206,16 +219,33 @@ def analyse(
     keep = [c for c in ("housenumber", "street", "postcode") if c in origins and origins[c].notna().any()]
     adressen = gpd.GeoDataFrame(
         pd.concat([origins[keep].rename(columns={"housenumber": "huisnummer"}), areas, *frames], axis=1),
-        geometry=origins.geometry, crs=origins.crs,
+        geometry=origins.geometry,
+        crs=origins.crs,
     )
     suffixes = [vocab.suffix(p) for p in profiles]
     kern = inputs.kerncijfers
     inh = kern["AantalInwoners_5"] if "AantalInwoners_5" in kern else kern.get("aantalInwoners")
     dw = kern["Woningvoorraad_35"] if "Woningvoorraad_35" in kern else kern.get("woningvoorraad")
-    buurten = aggregate(adressen, inputs.buurten, key="buurtcode", norm_m=vocab.norm_m, suffixes=suffixes,
-                        categories=vocab.key_categories, inhabitants=inh, dwellings=dw)
-    wijken = aggregate(adressen, inputs.wijken, key="wijkcode", norm_m=vocab.norm_m, suffixes=suffixes,
-                       categories=vocab.key_categories, inhabitants=inh, dwellings=dw)
+    buurten = aggregate(
+        adressen,
+        inputs.buurten,
+        key="buurtcode",
+        norm_m=vocab.norm_m,
+        suffixes=suffixes,
+        categories=vocab.key_categories,
+        inhabitants=inh,
+        dwellings=dw,
+    )
+    wijken = aggregate(
+        adressen,
+        inputs.wijken,
+        key="wijkcode",
+        norm_m=vocab.norm_m,
+        suffixes=suffixes,
+        categories=vocab.key_categories,
+        inhabitants=inh,
+        dwellings=dw,
+    )
     timings["aggregatie"] = time.perf_counter() - t0
 
     # The overlays use the indicators this gemeente has (its report's tables where present, the
@@ -228,8 +258,19 @@ def analyse(
     t0 = time.perf_counter()
     wijken, buurten, overlay_report = build_overlays(wijken, buurten, settings.overlays, extra_tables=extra_tables)
     timings["overlays"] = time.perf_counter() - t0
-    analysis = Analysis(settings, inputs, net, graphs, access, adressen, buurten, wijken,
-                        overlay_report=overlay_report, vocabulary=vocab, fingerprint=fingerprint)
+    analysis = Analysis(
+        settings,
+        inputs,
+        net,
+        graphs,
+        access,
+        adressen,
+        buurten,
+        wijken,
+        overlay_report=overlay_report,
+        vocabulary=vocab,
+        fingerprint=fingerprint,
+    )
     analysis.summary = _summary(analysis, area_stats, timings)
     return analysis
 
@@ -259,8 +300,9 @@ def _summary(a: Analysis, area_stats: dict[str, int], timings: dict[str, float])
             "voorzieningen_snap_m": _percentiles(dsnap),
             "voorzieningen_onbereikbaar": _unreachable_destinations(acc),
             "adressen_alleen_via_trappen": int(acc.origin_blocked.sum()),
-            "gemeente": overall(a.adressen, norm_m=vocab.norm_m, suffix=vocab.suffix(name),
-                                categories=vocab.key_categories),
+            "gemeente": overall(
+                a.adressen, norm_m=vocab.norm_m, suffix=vocab.suffix(name), categories=vocab.key_categories
+            ),
         }
     overlay: dict[str, Any] = {}
     if a.overlay_report:
@@ -294,8 +336,9 @@ def _summary(a: Analysis, area_stats: dict[str, int], timings: dict[str, float])
         "adressen": len(a.adressen),
         "adressen_buiten_buurt_toegekend": area_stats["buiten_buurt"],
         "voorzieningen": a.inputs.voorzieningen["categorie"].value_counts().to_dict(),
-        "categorieen_zonder_voorzieningen": [c for c in s.bereikbaarheid.categories
-                                             if c not in set(a.inputs.voorzieningen["categorie"])],
+        "categorieen_zonder_voorzieningen": [
+            c for c in s.bereikbaarheid.categories if c not in set(a.inputs.voorzieningen["categorie"])
+        ],
         "huisartsenlijst": _gp_summary(a.inputs.huisartsen),
         "profielen": prof,
         "tijden_s": {k: round(v, 3) for k, v in timings.items()},
@@ -333,8 +376,12 @@ def _percentiles(values: np.ndarray) -> dict[str, float]:
     if not len(values):
         return {}
     q = np.percentile(values, [50, 90, 99, 100])
-    return {"mediaan": round(float(q[0]), 1), "p90": round(float(q[1]), 1), "p99": round(float(q[2]), 1),
-            "max": round(float(q[3]), 1)}
+    return {
+        "mediaan": round(float(q[0]), 1),
+        "p90": round(float(q[1]), 1),
+        "p99": round(float(q[2]), 1),
+        "max": round(float(q[3]), 1),
+    }
 
 
 def _text_table(header: Sequence[str], rows: Sequence[Sequence[str]], *, indent: str = "  ") -> list[str]:
@@ -371,10 +418,14 @@ def summary_text(
     lines = [
         f"Bereikbaarheid te voet — gemeente {g['naam']} ({g['code']})",
         "",
-        (f"Netwerk: {num(n['knopen'])} knopen, {num(n['segmenten'])} segmenten, {num(n['lengte_km'], 1)} km; "
-         f"{num(n['naden_gedicht'])} tegelnaden gedicht; {num(n['trappen_segmenten'])} segmenten met trappen."),
-        (f"Adressen: {num(summary['adressen'])} (waarvan {num(summary['adressen_buiten_buurt_toegekend'])} buiten "
-         "de gegeneraliseerde buurtgrenzen, toegekend aan de dichtstbijzijnde buurt)."),
+        (
+            f"Netwerk: {num(n['knopen'])} knopen, {num(n['segmenten'])} segmenten, {num(n['lengte_km'], 1)} km; "
+            f"{num(n['naden_gedicht'])} tegelnaden gedicht; {num(n['trappen_segmenten'])} segmenten met trappen."
+        ),
+        (
+            f"Adressen: {num(summary['adressen'])} (waarvan {num(summary['adressen_buiten_buurt_toegekend'])} buiten "
+            "de gegeneraliseerde buurtgrenzen, toegekend aan de dichtstbijzijnde buurt)."
+        ),
         "Voorzieningen: " + ", ".join(f"{vocab.noun(k)} {num(v)}" for k, v in summary["voorzieningen"].items()),
         f"Loopnorm: {vocab.norm_text}.",
         "",
@@ -385,10 +436,14 @@ def summary_text(
         snap = p["adressen_snap_m"]
         lines += [
             f"Profiel {vocab.profile_label(name)}:",
-            (f"  eilanden in het netwerk: {num(p['eilanden'])}; het grootste deel bevat "
-             f"{fmt.percent(p['grootste_deel_pct_lengte'])} van de lengte"),
-            (f"  afstand adres → netwerk: mediaan {fmt.metres(snap.get('mediaan'), 1)}, "
-             f"p99 {fmt.metres(snap.get('p99'), 1)}; te ver (onbereikbaar): {num(p['adressen_te_ver'])}"),
+            (
+                f"  eilanden in het netwerk: {num(p['eilanden'])}; het grootste deel bevat "
+                f"{fmt.percent(p['grootste_deel_pct_lengte'])} van de lengte"
+            ),
+            (
+                f"  afstand adres → netwerk: mediaan {fmt.metres(snap.get('mediaan'), 1)}, "
+                f"p99 {fmt.metres(snap.get('p99'), 1)}; te ver (onbereikbaar): {num(p['adressen_te_ver'])}"
+            ),
         ]
         if p.get("adressen_alleen_via_trappen"):
             lines.append(
@@ -397,8 +452,10 @@ def summary_text(
                 "ontbreekt)"
             )
         if p.get("voorzieningen_onbereikbaar"):
-            lines.append("  voorzieningen die dit profiel niet bereikt: " + ", ".join(
-                f"{vocab.label(k)} {num(v)}" for k, v in p["voorzieningen_onbereikbaar"].items()))
+            lines.append(
+                "  voorzieningen die dit profiel niet bereikt: "
+                + ", ".join(f"{vocab.label(k)} {num(v)}" for k, v in p["voorzieningen_onbereikbaar"].items())
+            )
         for col in combos:
             lines.append(f"  {vocab.field_label(col)}: {fmt.percent(o.get(col))} van de adressen")
         for cat in vocab.key_categories:
@@ -415,8 +472,10 @@ def summary_text(
         if "balans" in wijken:
             lines.append("Draaglast, draagkracht en balans per wijk:")
             zcols = ["draaglast", "draagkracht", "balans"]
-            rows = [[str(w.get("naam", code)), *(vocab.format(c, w[c]) for c in zcols),
-                     fmt.text(w.get("balans_klasse"))] for code, w in wijken.iterrows()]
+            rows = [
+                [str(w.get("naam", code)), *(vocab.format(c, w[c]) for c in zcols), fmt.text(w.get("balans_klasse"))]
+                for code, w in wijken.iterrows()
+            ]
             lines += _text_table(["wijk", *zcols, "klasse"], rows)
             lines.append(Z_SCORE_EXPLANATION)
             o = summary.get("overlays", {})
@@ -429,16 +488,20 @@ def summary_text(
                 f"{fmt.text(o.get('gevoeligheid_varianten'))} varianten veranderen de volgorde."
             )
             if o.get("ontbrekende_indicatoren"):
-                lines.append("Let op: indicatoren zonder gegevens in deze run (tellen als ontbrekend): "
-                             + ", ".join(o["ontbrekende_indicatoren"]) + ".")
+                lines.append(
+                    "Let op: indicatoren zonder gegevens in deze run (tellen als ontbrekend): "
+                    + ", ".join(o["ontbrekende_indicatoren"])
+                    + "."
+                )
             lines.append("")
     lines.append("Tijden (s): " + ", ".join(f"{k} {num(v, 1)}" for k, v in summary["tijden_s"].items()))
     lines.append("Bronnen: © OpenStreetMap contributors (ODbL); CBS / PDOK (CC BY 4.0).")
     return "\n".join(lines) + "\n"
 
 
-def write_outputs(a: Analysis, out_dir: str | Path, *, rasters: bool = True, surfaces: bool = True,
-                  store: bool = True) -> list[Path]:
+def write_outputs(
+    a: Analysis, out_dir: str | Path, *, rasters: bool = True, surfaces: bool = True, store: bool = True
+) -> list[Path]:
     """Write the GeoPackage, CSVs, GeoTIFFs and the summary; all or nothing.
 
     Everything is written into a staging folder first and moved into ``out_dir`` only when
@@ -474,8 +537,12 @@ def write_outputs(a: Analysis, out_dir: str | Path, *, rasters: bool = True, sur
             if rasters:
                 for name, surf in a.surfaces.items():
                     for cat, arr in surf.distance.items():
-                        write_geotiff(tmp / f"bereikbaarheid_{cat}_{name}.tif", arr, surf.grid,
-                                      description=f"loopafstand tot {cat} (m), profiel {name}")
+                        write_geotiff(
+                            tmp / f"bereikbaarheid_{cat}_{name}.tif",
+                            arr,
+                            surf.grid,
+                            description=f"loopafstand tot {cat} (m), profiel {name}",
+                        )
             layers["servicegebieden"] = a.service_areas
             for name, surf_summary in a.surface_summary().items():
                 summary["profielen"][name]["oppervlak"] = surf_summary
@@ -489,8 +556,9 @@ def write_outputs(a: Analysis, out_dir: str | Path, *, rasters: bool = True, sur
             from .report import read_facts, write_wijkprofielen
 
             facts = read_facts(s.overlays.feiten) if s.overlays.feiten else None
-            write_wijkprofielen(tmp / "wijkprofielen", a.wijken, a.buurten, a.inputs.voorzieningen, s, facts=facts,
-                                vocabulary=a.vocab)
+            write_wijkprofielen(
+                tmp / "wijkprofielen", a.wijken, a.buurten, a.inputs.voorzieningen, s, facts=facts, vocabulary=a.vocab
+            )
             a.overlay_report["gevoeligheid"].to_csv(tmp / "gevoeligheid.csv", index=False, encoding="utf-8")
         if store:
             from .store import STORE_DIR, save_store
@@ -519,12 +587,17 @@ def _manifest(a: Analysis) -> dict[str, Any]:
     from .datasets import CATALOGUE
 
     s = a.settings
-    data = {key: {"pad": str(path), **{k: CATALOGUE[key][k] for k in ("bron", "datum") if key in CATALOGUE}}
-            for key, path in a.inputs.paths.items()}
+    data = {
+        key: {"pad": str(path), **{k: CATALOGUE[key][k] for k in ("bron", "datum") if key in CATALOGUE}}
+        for key, path in a.inputs.paths.items()
+    }
     if s.data.gemeente_vorm == "buurten" and "gemeentegrens" in data:
         # a coarse boundary from the CBS files, only compared with the buurten (see load_areas)
-        data["gemeentegrens"].update(bron=CATALOGUE["buurten"]["bron"], datum=CATALOGUE["buurten"]["datum"],
-                                     gebruik="alleen ter controle: de gemeente is de vereniging van haar buurten")
+        data["gemeentegrens"].update(
+            bron=CATALOGUE["buurten"]["bron"],
+            datum=CATALOGUE["buurten"]["datum"],
+            gebruik="alleen ter controle: de gemeente is de vereniging van haar buurten",
+        )
     return {
         "programma": f"woonzorg_geo {__version__}",
         "gemaakt": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -544,8 +617,14 @@ def _json_default(obj: object) -> object:
     raise TypeError(type(obj).__name__)
 
 
-def write_site_outputs(result: Any, out_dir: str | Path, *, gemeente: str, settings: Settings | None = None,
-                       vocabulary: Vocabulary | None = None) -> list[Path]:
+def write_site_outputs(
+    result: Any,
+    out_dir: str | Path,
+    *,
+    gemeente: str,
+    settings: Settings | None = None,
+    vocabulary: Vocabulary | None = None,
+) -> list[Path]:
     """Add the candidate layers to ``woonzorg.gpkg`` and write the CSVs and the note; all or nothing.
 
     Writes ``kandidaatlocaties.csv`` (the ranked zoekgebieden), ``kandidaatlocaties_gevoeligheid.csv``
@@ -577,8 +656,13 @@ def write_site_outputs(result: Any, out_dir: str | Path, *, gemeente: str, setti
         table["lon"], table["lat"] = centre.x.round(6), centre.y.round(6)
         table.to_csv(tmp / "kandidaatlocaties.csv", encoding="utf-8")
         result.gevoeligheid.to_csv(tmp / "kandidaatlocaties_gevoeligheid.csv", index=False, encoding="utf-8")
-        note = [f"Zoekgebieden voor geclusterd wonen in {gemeente}", "", *zg["toelichting"].astype(str), "",
-                *result.summary_lines()]
+        note = [
+            f"Zoekgebieden voor geclusterd wonen in {gemeente}",
+            "",
+            *zg["toelichting"].astype(str),
+            "",
+            *result.summary_lines(),
+        ]
         (tmp / "kandidaatlocaties.txt").write_text("\n".join(note) + "\n", encoding="utf-8")
         files = sorted(p.relative_to(tmp) for p in tmp.rglob("*") if p.is_file())
     log.info("kandidaatlocaties voor %s geschreven; %s", gemeente, " ".join(result.summary_lines()))

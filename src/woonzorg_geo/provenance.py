@@ -80,8 +80,11 @@ def sources(manifest: Mapping[str, Any]) -> list[DataSource]:
     if "bron" in data and not isinstance(data.get("bron"), Mapping):  # an online run: one text
         return [DataSource("online", str(data["bron"]), made_text(manifest))]
     known = {key for key, _, _ in _DATASETS}
-    out = [DataSource(key, label, date_text(data[key].get("datum")))
-           for key, label, _ in _DATASETS if isinstance(data.get(key), Mapping)]
+    out = [
+        DataSource(key, label, date_text(data[key].get("datum")))
+        for key, label, _ in _DATASETS
+        if isinstance(data.get(key), Mapping)
+    ]
     for key, entry in data.items():
         if key not in known and key not in _HELPERS and isinstance(entry, Mapping):
             out.append(DataSource(key, str(entry.get("bron") or key), date_text(entry.get("datum"))))
@@ -112,8 +115,10 @@ def attribution(manifest: Mapping[str, Any]) -> str:
     by_key = {s.key: s for s in items}
     osm = next((by_key[k].date for k in ("osm_tiles", "osm") if k in by_key and by_key[k].date), "")
     cbs = next((by_key[k].date for k in ("buurten", "kerncijfers", "wijken") if k in by_key and by_key[k].date), "")
-    parts = [f"© OpenStreetMap contributors{f' ({osm})' if osm else ''}",
-             f"Bron: CBS / PDOK{f' ({cbs})' if cbs else ''}"]
+    parts = [
+        f"© OpenStreetMap contributors{f' ({osm})' if osm else ''}",
+        f"Bron: CBS / PDOK{f' ({cbs})' if cbs else ''}",
+    ]
     for key, _, short in _DATASETS:
         if short and key in by_key:
             date = by_key[key].date

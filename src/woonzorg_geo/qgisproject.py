@@ -125,8 +125,15 @@ def _num(x: float) -> str:
     return repr(float(x))
 
 
-def class_rules(column: str, classes: Classes, kind: str, *, missing: bool = True,
-                symbol: dict[str, Any] | None = None, values: Sequence[Any] | None = None) -> list[Rule]:
+def class_rules(
+    column: str,
+    classes: Classes,
+    kind: str,
+    *,
+    missing: bool = True,
+    symbol: dict[str, Any] | None = None,
+    values: Sequence[Any] | None = None,
+) -> list[Rule]:
     """One rule per class of ``classes`` on ``column`` (the same limits as :meth:`Classes.index`:
     ``lower < v <= upper``), plus one for missing values.
 
@@ -161,8 +168,11 @@ def few_rule(min_count: int, *, column: str = "n_adressen") -> Rule:
     """The lighter tone of areas with few addresses: a white veil over their class colour, so that the
     colour keeps :data:`~woonzorg_geo.palette.FEW_ADDRESSES_OPACITY` of its strength (as on the maps)."""
     veil = 1 - FEW_ADDRESSES_OPACITY / AREA_OPACITY
-    return Rule(few_addresses_label(min_count), f"{_q(column)} < {int(min_count)}",
-                Symbol("fill", "#ffffff", opacity=veil, outline="#ffffff", width_mm=0.0))
+    return Rule(
+        few_addresses_label(min_count),
+        f"{_q(column)} < {int(min_count)}",
+        Symbol("fill", "#ffffff", opacity=veil, outline="#ffffff", width_mm=0.0),
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -182,46 +192,74 @@ def _props(props: dict[str, str]) -> str:
     return f'<Option type="Map">{opts}</Option>{old}'
 
 
-_DDP = ('<data_defined_properties><Option type="Map"><Option type="QString" name="name" value=""/>'
-        '<Option name="properties"/><Option type="QString" name="type" value="collection"/></Option>'
-        '</data_defined_properties>')
+_DDP = (
+    '<data_defined_properties><Option type="Map"><Option type="QString" name="name" value=""/>'
+    '<Option name="properties"/><Option type="QString" name="type" value="collection"/></Option>'
+    "</data_defined_properties>"
+)
 
 
 def symbol_xml(sym: Symbol, name: str) -> str:
     """A ``<symbol>`` element."""
     if sym.kind == "fill":
         cls = "SimpleFill"
-        props = {"color": _rgba(sym.colour, sym.opacity), "style": "solid" if sym.filled else "no",
-                 "outline_color": _rgba(sym.outline), "outline_style": "dash" if sym.dashed else
-                 ("no" if sym.width_mm <= 0 else "solid"),
-                 "outline_width": f"{sym.width_mm:g}", "outline_width_unit": "MM", "joinstyle": "bevel"}
+        props = {
+            "color": _rgba(sym.colour, sym.opacity),
+            "style": "solid" if sym.filled else "no",
+            "outline_color": _rgba(sym.outline),
+            "outline_style": "dash" if sym.dashed else ("no" if sym.width_mm <= 0 else "solid"),
+            "outline_width": f"{sym.width_mm:g}",
+            "outline_width_unit": "MM",
+            "joinstyle": "bevel",
+        }
     elif sym.kind == "marker":
         cls = "SimpleMarker"
-        props = {"name": "circle", "color": _rgba(sym.colour, sym.opacity), "outline_color": _rgba(sym.outline),
-                 "outline_style": "no" if sym.width_mm <= 0 else "solid", "outline_width": f"{sym.width_mm:g}",
-                 "outline_width_unit": "MM", "size": f"{sym.size_mm:g}", "size_unit": "MM",
-                 "scale_method": "diameter"}
+        props = {
+            "name": "circle",
+            "color": _rgba(sym.colour, sym.opacity),
+            "outline_color": _rgba(sym.outline),
+            "outline_style": "no" if sym.width_mm <= 0 else "solid",
+            "outline_width": f"{sym.width_mm:g}",
+            "outline_width_unit": "MM",
+            "size": f"{sym.size_mm:g}",
+            "size_unit": "MM",
+            "scale_method": "diameter",
+        }
     elif sym.kind == "line":
         cls = "SimpleLine"
-        props = {"line_color": _rgba(sym.colour, sym.opacity), "line_width": f"{sym.width_mm:g}",
-                 "line_width_unit": "MM", "line_style": "dash" if sym.dashed else "solid", "capstyle": "round",
-                 "joinstyle": "round"}
+        props = {
+            "line_color": _rgba(sym.colour, sym.opacity),
+            "line_width": f"{sym.width_mm:g}",
+            "line_width_unit": "MM",
+            "line_style": "dash" if sym.dashed else "solid",
+            "capstyle": "round",
+            "joinstyle": "round",
+        }
     else:
         raise ValueError(f"onbekende symboolsoort {sym.kind!r}")
-    return (f'<symbol type="{sym.kind}" name="{name}" alpha="1" clip_to_extent="1" force_rhr="0">{_DDP}'
-            f'<layer class="{cls}" enabled="1" locked="0" pass="0">{_props(props)}{_DDP}</layer></symbol>')
+    return (
+        f'<symbol type="{sym.kind}" name="{name}" alpha="1" clip_to_extent="1" force_rhr="0">{_DDP}'
+        f'<layer class="{cls}" enabled="1" locked="0" pass="0">{_props(props)}{_DDP}</layer></symbol>'
+    )
 
 
 def renderer_xml(rules: Sequence[Rule]) -> str:
     """A rule-based ``<renderer-v2>`` element."""
     rule_els, sym_els = [], []
     for i, rule in enumerate(rules):
-        rule_els.append(f'<rule key="{{{uuid.uuid5(uuid.NAMESPACE_URL, rule.label + rule.filter)}}}" '
-                        f'symbol="{i}" label="{html.escape(rule.label)}" filter="{html.escape(rule.filter)}"/>')
+        rule_els.append(
+            f'<rule key="{{{uuid.uuid5(uuid.NAMESPACE_URL, rule.label + rule.filter)}}}" '
+            f'symbol="{i}" label="{html.escape(rule.label)}" filter="{html.escape(rule.filter)}"/>'
+        )
         sym_els.append(symbol_xml(rule.symbol, str(i)))
-    return ('<renderer-v2 type="RuleRenderer" forceraster="0" symbollevels="0" enableorderby="0" '
-            'referencescale="-1"><rules key="{00000000-0000-0000-0000-000000000000}">' + "".join(rule_els)
-            + "</rules><symbols>" + "".join(sym_els) + "</symbols></renderer-v2>")
+    return (
+        '<renderer-v2 type="RuleRenderer" forceraster="0" symbollevels="0" enableorderby="0" '
+        'referencescale="-1"><rules key="{00000000-0000-0000-0000-000000000000}">'
+        + "".join(rule_els)
+        + "</rules><symbols>"
+        + "".join(sym_els)
+        + "</symbols></renderer-v2>"
+    )
 
 
 def labeling_xml(field_name: str, *, size: float = 9.0, bold: bool = True) -> str:
@@ -233,13 +271,13 @@ def labeling_xml(field_name: str, *, size: float = 9.0, bold: bool = True) -> st
         f'fontSize="{size:g}" fontSizeUnit="Point" fontWeight="{weight}" fontItalic="0" '
         f'namedStyle="{"Bold" if bold else "Book"}" textColor="26,26,26,255" textOpacity="1" '
         'multilineHeight="1" allowHtml="0" capitalization="0">'
-        '<families/>'
+        "<families/>"
         '<text-buffer bufferDraw="1" bufferSize="1" bufferSizeUnits="MM" bufferColor="255,255,255,255" '
         'bufferOpacity="0.9" bufferNoFill="1" bufferJoinStyle="128" bufferBlendMode="0"/>'
         '<text-mask maskEnabled="0"/><background shapeDraw="0"/><shadow shadowDraw="0"/>'
         '<dd_properties><Option type="Map"><Option type="QString" name="name" value=""/>'
         '<Option name="properties"/><Option type="QString" name="type" value="collection"/></Option></dd_properties>'
-        '<substitutions/></text-style>'
+        "<substitutions/></text-style>"
         '<text-format wrapChar="" autoWrapLength="0" multilineAlign="3" plussign="0" reverseDirectionSymbol="0" '
         'addDirectionSymbol="0" formatNumbers="0" decimals="3" leftDirectionSymbol="&lt;" rightDirectionSymbol="&gt;" '
         'placeDirectionSymbol="0" useMaxLineLengthForAutoWrap="1"/>'
@@ -257,7 +295,7 @@ def labeling_xml(field_name: str, *, size: float = 9.0, bold: bool = True) -> st
         '<callout type="simple"><Option type="Map"><Option type="QString" name="name" value="simple"/>'
         '<Option name="properties"/><Option type="QString" name="type" value="collection"/>'
         '<Option type="bool" name="enabled" value="false"/></Option></callout>'
-        '</settings></labeling>'
+        "</settings></labeling>"
     )
 
 
@@ -271,9 +309,11 @@ def _style_body(style: Style) -> str:
 def qml_document(style: Style) -> str:
     """The QML document of a style (symbology and labels)."""
     labels = "1" if style.label_field else "0"
-    return ("<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n"
-            f'<qgis version="{QGIS_VERSION}" styleCategories="Symbology|Labeling" labelsEnabled="{labels}">'
-            f"{_style_body(style)}</qgis>\n")
+    return (
+        "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n"
+        f'<qgis version="{QGIS_VERSION}" styleCategories="Symbology|Labeling" labelsEnabled="{labels}">'
+        f"{_style_body(style)}</qgis>\n"
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -305,15 +345,25 @@ def read_layers(gpkg: str | Path) -> dict[str, LayerInfo]:
         cats: tuple[str, ...] = ()
         if "categorie" in fields:
             with sqlite3.connect(str(gpkg)) as con:
-                cats = tuple(str(r[0]) for r in con.execute(
-                    f'SELECT DISTINCT categorie FROM "{name}" WHERE categorie IS NOT NULL'))
+                cats = tuple(
+                    str(r[0])
+                    for r in con.execute(f'SELECT DISTINCT categorie FROM "{name}" WHERE categorie IS NOT NULL')
+                )
         out[str(name)] = LayerInfo(str(name), str(geom), str(info.get("geometry_name") or "geom"), fields, cats)
     return out
 
 
 #: The order of the layers in the project, top to bottom (drawn last to first).
-LAYER_ORDER = ("voorzieningen", "kandidaatlocaties", "kandidaatcellen", "adressen", "wijken", "buurten",
-               "servicegebieden", "netwerk")
+LAYER_ORDER = (
+    "voorzieningen",
+    "kandidaatlocaties",
+    "kandidaatcellen",
+    "adressen",
+    "wijken",
+    "buurten",
+    "servicegebieden",
+    "netwerk",
+)
 
 
 def woonzorg_styles(layers: dict[str, LayerInfo], *, settings: Settings, vocabulary: Vocabulary) -> list[Style]:
@@ -340,80 +390,193 @@ def woonzorg_styles(layers: dict[str, LayerInfo], *, settings: Settings, vocabul
 
     if "voorzieningen" in layers:
         cats = vocab.ordered(layers["voorzieningen"].categories)
-        rules = [Rule(f"{vocab.label(c)}", f'"categorie" = {_lit(c)}',
-                      Symbol("marker", vocab.colour(c), outline="#ffffff", width_mm=0.3, size_mm=2.6)) for c in cats]
-        styles.append(Style("voorzieningen", "voorzieningen per categorie", "Voorzieningen", tuple(rules),
-                            description="voorzieningen, één kleur per categorie"))
+        rules = [
+            Rule(
+                f"{vocab.label(c)}",
+                f'"categorie" = {_lit(c)}',
+                Symbol("marker", vocab.colour(c), outline="#ffffff", width_mm=0.3, size_mm=2.6),
+            )
+            for c in cats
+        ]
+        styles.append(
+            Style(
+                "voorzieningen",
+                "voorzieningen per categorie",
+                "Voorzieningen",
+                tuple(rules),
+                description="voorzieningen, één kleur per categorie",
+            )
+        )
     if has("kandidaatlocaties", "score"):
-        styles.append(Style("kandidaatlocaties", "score", "Zoekgebieden geclusterd wonen (score)",
-                            tuple(class_rules("score", SCORE_CLASSES, "fill",
-                                              symbol={"opacity": 0.85, "outline": RANK_COLOUR, "width_mm": 0.4})),
-                            label_field="rang" if has("kandidaatlocaties", "rang") else None, label_size=8,
-                            description="zoekgebieden met hun rang, gekleurd naar score"))
+        styles.append(
+            Style(
+                "kandidaatlocaties",
+                "score",
+                "Zoekgebieden geclusterd wonen (score)",
+                tuple(
+                    class_rules(
+                        "score",
+                        SCORE_CLASSES,
+                        "fill",
+                        symbol={"opacity": 0.85, "outline": RANK_COLOUR, "width_mm": 0.4},
+                    )
+                ),
+                label_field="rang" if has("kandidaatlocaties", "rang") else None,
+                label_size=8,
+                description="zoekgebieden met hun rang, gekleurd naar score",
+            )
+        )
     if has("kandidaatcellen", "score"):
-        styles.append(Style("kandidaatcellen", "score", "Kandidaatcellen: score (0–1)",
-                            tuple(class_rules("score", SCORE_CLASSES, "fill", symbol={**area, "opacity": 0.5})),
-                            visible=False, description="beoordeelde cellen van 100 m"))
+        styles.append(
+            Style(
+                "kandidaatcellen",
+                "score",
+                "Kandidaatcellen: score (0–1)",
+                tuple(class_rules("score", SCORE_CLASSES, "fill", symbol={**area, "opacity": 0.5})),
+                visible=False,
+                description="beoordeelde cellen van 100 m",
+            )
+        )
     time_col = vocab.column("tijd_huisarts_min")
     if "adressen" in layers:
         have = layers["adressen"].fields
         if time_col not in have:
             time_col = next((f for f in have if f.startswith("tijd_") and f.endswith("_min")), "")
         if time_col:
-            cat = time_col[len("tijd_"):-len("_min")]
-            styles.append(Style("adressen", "looptijd", f"Adressen: looptijd naar {vocab.noun(cat)}",
-                                tuple(class_rules(time_col, TIME_CLASSES, "marker",
-                                                  symbol={"outline": POINT_EDGE, "width_mm": 0.0, "size_mm": 1.1})),
-                                visible=False, description=f"adressen naar looptijd te voet ({time_col})"))
+            cat = time_col[len("tijd_") : -len("_min")]
+            styles.append(
+                Style(
+                    "adressen",
+                    "looptijd",
+                    f"Adressen: looptijd naar {vocab.noun(cat)}",
+                    tuple(
+                        class_rules(
+                            time_col,
+                            TIME_CLASSES,
+                            "marker",
+                            symbol={"outline": POINT_EDGE, "width_mm": 0.0, "size_mm": 1.1},
+                        )
+                    ),
+                    visible=False,
+                    description=f"adressen naar looptijd te voet ({time_col})",
+                )
+            )
     if has("wijken", pct):
         label = "naam" if has("wijken", "naam") else None
-        styles.append(Style("wijken", "grenzen", "Wijkgrenzen en namen",
-                            (Rule("wijkgrens", "", Symbol("fill", WIJK_OUTLINE, filled=False, outline=WIJK_OUTLINE,
-                                                          width_mm=0.6)),),
-                            label_field=label, default=False, description="wijkgrenzen met namen"))
+        styles.append(
+            Style(
+                "wijken",
+                "grenzen",
+                "Wijkgrenzen en namen",
+                (
+                    Rule(
+                        "wijkgrens", "", Symbol("fill", WIJK_OUTLINE, filled=False, outline=WIJK_OUTLINE, width_mm=0.6)
+                    ),
+                ),
+                label_field=label,
+                default=False,
+                description="wijkgrenzen met namen",
+            )
+        )
         if has("wijken", "balans"):
             o = settings.overlays
-            styles.append(Style("wijken", "balans", "Wijken: balans draagkracht − draaglast",
-                                tuple(class_rules("balans", balance_classes(o.balans_grenzen, o.balans_labels),
-                                                  "fill", symbol=area)),
-                                label_field=label, default=False, visible=False,
-                                description="balans = draagkracht − draaglast, klassen uit [overlays]"))
-        styles.append(Style("wijken", "bereikbaarheid", f"Wijken: {share}", tuple(share_rules("wijken")),
-                            label_field=label, visible=False, description=share))
+            styles.append(
+                Style(
+                    "wijken",
+                    "balans",
+                    "Wijken: balans draagkracht − draaglast",
+                    tuple(
+                        class_rules("balans", balance_classes(o.balans_grenzen, o.balans_labels), "fill", symbol=area)
+                    ),
+                    label_field=label,
+                    default=False,
+                    visible=False,
+                    description="balans = draagkracht − draaglast, klassen uit [overlays]",
+                )
+            )
+        styles.append(
+            Style(
+                "wijken",
+                "bereikbaarheid",
+                f"Wijken: {share}",
+                tuple(share_rules("wijken")),
+                label_field=label,
+                visible=False,
+                description=share,
+            )
+        )
     if has("buurten", pct):
-        for col, order, classes, title in (("veerkracht", VEERKRACHT_ORDER, VEERKRACHT_CLASSES, "Buurten: veerkracht"),
-                                           ("focus", FOCUS_ORDER, FOCUS_CLASSES, "Buurten: focus")):
+        for col, order, classes, title in (
+            ("veerkracht", VEERKRACHT_ORDER, VEERKRACHT_CLASSES, "Buurten: veerkracht"),
+            ("focus", FOCUS_ORDER, FOCUS_CLASSES, "Buurten: focus"),
+        ):
             if has("buurten", col):
                 values = sorted(order, key=order.__getitem__)
                 rules = class_rules(col, classes, "fill", symbol=area, values=values)
                 if min_count > 0 and has("buurten", "n_adressen"):
                     rules.append(few_rule(min_count))
-                styles.append(Style("buurten", col, title, tuple(rules), default=False, visible=False,
-                                    description=f"{col} per buurt"))
-        styles.append(Style("buurten", "bereikbaarheid", f"Buurten: {share}", tuple(share_rules("buurten")),
-                            description=share))
+                styles.append(
+                    Style(
+                        "buurten",
+                        col,
+                        title,
+                        tuple(rules),
+                        default=False,
+                        visible=False,
+                        description=f"{col} per buurt",
+                    )
+                )
+        styles.append(
+            Style("buurten", "bereikbaarheid", f"Buurten: {share}", tuple(share_rules("buurten")), description=share)
+        )
     if "servicegebieden" in layers:
         cats = [c for c in vocab.ordered(layers["servicegebieden"].categories) if c in vocab.key_categories]
-        rules = [Rule(f"binnen {vocab.norm_text}: {vocab.noun(c)}", f'"categorie" = {_lit(c)}',
-                      Symbol("fill", vocab.colour(c), opacity=0.25, outline=vocab.colour(c), width_mm=0.2))
-                 for c in cats]
+        rules = [
+            Rule(
+                f"binnen {vocab.norm_text}: {vocab.noun(c)}",
+                f'"categorie" = {_lit(c)}',
+                Symbol("fill", vocab.colour(c), opacity=0.25, outline=vocab.colour(c), width_mm=0.2),
+            )
+            for c in cats
+        ]
         subset = ""
         if "profiel" in layers["servicegebieden"].fields:
             subset = f'"profiel" = {_lit(vocab.main_profile)}'
         if rules:
-            styles.append(Style("servicegebieden", "per categorie", f"Loopgebieden {vocab.norm_text}",
-                                tuple(rules), visible=False, subset=subset,
-                                description="gebied binnen de norm lopen van een voorziening, per categorie"))
+            styles.append(
+                Style(
+                    "servicegebieden",
+                    "per categorie",
+                    f"Loopgebieden {vocab.norm_text}",
+                    tuple(rules),
+                    visible=False,
+                    subset=subset,
+                    description="gebied binnen de norm lopen van een voorziening, per categorie",
+                )
+            )
     if has("netwerk", "klasse"):
         road_classes = list(ROAD_STYLE)
-        rules = [Rule(c, f'"klasse" = {_lit(c)}', Symbol("line", ROAD_STYLE[c][0],
-                                                          width_mm=ROAD_STYLE[c][1] * MM_PER_PX))
-                 for c in sorted(road_classes, key=lambda c: -ROAD_STYLE[c][1])]
+        rules = [
+            Rule(c, f'"klasse" = {_lit(c)}', Symbol("line", ROAD_STYLE[c][0], width_mm=ROAD_STYLE[c][1] * MM_PER_PX))
+            for c in sorted(road_classes, key=lambda c: -ROAD_STYLE[c][1])
+        ]
         others = ", ".join(_lit(c) for c in road_classes)
-        rules.append(Rule("paden en overige", f'"klasse" IS NULL OR "klasse" NOT IN ({others})',
-                          Symbol("line", PATH_COLOUR, width_mm=0.15)))
-        styles.append(Style("netwerk", "wegen", "Looppaden en wegen (OpenStreetMap)", tuple(rules),
-                            description=f"het loopnetwerk; hoofdwegen: {', '.join(MAIN_ROADS)}"))
+        rules.append(
+            Rule(
+                "paden en overige",
+                f'"klasse" IS NULL OR "klasse" NOT IN ({others})',
+                Symbol("line", PATH_COLOUR, width_mm=0.15),
+            )
+        )
+        styles.append(
+            Style(
+                "netwerk",
+                "wegen",
+                "Looppaden en wegen (OpenStreetMap)",
+                tuple(rules),
+                description=f"het loopnetwerk; hoofdwegen: {', '.join(MAIN_ROADS)}",
+            )
+        )
     order = {name: i for i, name in enumerate(LAYER_ORDER)}
     return sorted(styles, key=lambda s: order.get(s.layer, len(order)))
 
@@ -447,16 +610,37 @@ def write_layer_styles(gpkg: str | Path, styles: Sequence[Style], layers: dict[s
     try:
         with con:
             con.execute(_CREATE)
-            con.execute("INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description, "
-                        "last_change) VALUES ('layer_styles', 'attributes', 'layer_styles', "
-                        "'QGIS-stijlen (woonzorg_geo)', ?)", (now,))
+            con.execute(
+                "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description, "
+                "last_change) VALUES ('layer_styles', 'attributes', 'layer_styles', "
+                "'QGIS-stijlen (woonzorg_geo)', ?)",
+                (now,),
+            )
             names = sorted({s.layer for s in styles})
             con.executemany("DELETE FROM layer_styles WHERE f_table_name = ?", [(n,) for n in names])
-            rows = [("", "", s.layer, layers[s.layer].geometry_column, s.name, s.qml(), "", 1 if s.default else 0,
-                     s.description, "woonzorg_geo", "", now) for s in styles]
-            con.executemany("INSERT INTO layer_styles (f_table_catalog, f_table_schema, f_table_name, "
-                            "f_geometry_column, styleName, styleQML, styleSLD, useAsDefault, description, owner, "
-                            "ui, update_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            rows = [
+                (
+                    "",
+                    "",
+                    s.layer,
+                    layers[s.layer].geometry_column,
+                    s.name,
+                    s.qml(),
+                    "",
+                    1 if s.default else 0,
+                    s.description,
+                    "woonzorg_geo",
+                    "",
+                    now,
+                )
+                for s in styles
+            ]
+            con.executemany(
+                "INSERT INTO layer_styles (f_table_catalog, f_table_schema, f_table_name, "
+                "f_geometry_column, styleName, styleQML, styleSLD, useAsDefault, description, owner, "
+                "ui, update_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                rows,
+            )
     finally:
         con.close()
     return len(styles)
@@ -471,16 +655,24 @@ def _srs_xml() -> str:
     with warnings.catch_warnings():  # PROJ warns that a PROJ string loses detail: QGIS reads the WKT
         warnings.simplefilter("ignore", UserWarning)
         proj4 = crs.to_proj4()
-    return ('<spatialrefsys nativeFormat="Wkt">'
-            f"<wkt>{html.escape(crs.to_wkt())}</wkt><proj4>{html.escape(proj4)}</proj4>"
-            f"<srsid>2517</srsid><srid>{RD_EPSG}</srid><authid>EPSG:{RD_EPSG}</authid>"
-            f"<description>{html.escape(crs.name)}</description><projectionacronym>sterea</projectionacronym>"
-            "<ellipsoidacronym>EPSG:7004</ellipsoidacronym><geographicflag>false</geographicflag>"
-            "</spatialrefsys>")
+    return (
+        '<spatialrefsys nativeFormat="Wkt">'
+        f"<wkt>{html.escape(crs.to_wkt())}</wkt><proj4>{html.escape(proj4)}</proj4>"
+        f"<srsid>2517</srsid><srid>{RD_EPSG}</srid><authid>EPSG:{RD_EPSG}</authid>"
+        f"<description>{html.escape(crs.name)}</description><projectionacronym>sterea</projectionacronym>"
+        "<ellipsoidacronym>EPSG:7004</ellipsoidacronym><geographicflag>false</geographicflag>"
+        "</spatialrefsys>"
+    )
 
 
-_QGIS_GEOMETRY = {"Point": "Point", "MultiPoint": "Point", "LineString": "Line", "MultiLineString": "Line",
-                  "Polygon": "Polygon", "MultiPolygon": "Polygon"}
+_QGIS_GEOMETRY = {
+    "Point": "Point",
+    "MultiPoint": "Point",
+    "LineString": "Line",
+    "MultiLineString": "Line",
+    "Polygon": "Polygon",
+    "MultiPolygon": "Polygon",
+}
 
 
 def project_xml(
@@ -503,8 +695,10 @@ def project_xml(
             source += f"|subset={s.subset}"
         esc = html.escape(source)
         checked = "Qt::Checked" if s.visible else "Qt::Unchecked"
-        tree.append(f'<layer-tree-layer id="{lid}" name="{html.escape(s.title)}" source="{esc}" providerKey="ogr" '
-                    f'checked="{checked}" expanded="{1 if s.visible else 0}"><customproperties/></layer-tree-layer>')
+        tree.append(
+            f'<layer-tree-layer id="{lid}" name="{html.escape(s.title)}" source="{esc}" providerKey="ogr" '
+            f'checked="{checked}" expanded="{1 if s.visible else 0}"><customproperties/></layer-tree-layer>'
+        )
         geom = _QGIS_GEOMETRY.get(info.geometry_type, "Polygon")
         labels = "1" if s.label_field else "0"
         maplayers.append(
@@ -515,33 +709,37 @@ def project_xml(
             f"<id>{lid}</id><datasource>{esc}</datasource><layername>{html.escape(s.title)}</layername>"
             f"<srs>{srs}</srs>"
             f'<abstract>{html.escape(s.description)}</abstract><provider encoding="UTF-8">ogr</provider>'
-            f"{_style_body(s)}</maplayer>")
+            f"{_style_body(s)}</maplayer>"
+        )
     ext = ""
     if extent is not None:
         x0, y0, x1, y1 = extent
-        ext = (f'<mapcanvas name="theMapCanvas" annotationsVisible="1"><units>meters</units>'
-               f"<extent><xmin>{x0}</xmin><ymin>{y0}</ymin><xmax>{x1}</xmax><ymax>{y1}</ymax></extent>"
-               f"<rotation>0</rotation><destinationsrs>{srs}</destinationsrs><rendermaptile>0</rendermaptile>"
-               "</mapcanvas>"
-               f'<ProjectViewSettings UseProjectScales="0" rotation="0"><Scales/>'
-               f'<DefaultViewExtent xmin="{x0}" ymin="{y0}" xmax="{x1}" ymax="{y1}">{srs}</DefaultViewExtent>'
-               "</ProjectViewSettings>")
+        ext = (
+            f'<mapcanvas name="theMapCanvas" annotationsVisible="1"><units>meters</units>'
+            f"<extent><xmin>{x0}</xmin><ymin>{y0}</ymin><xmax>{x1}</xmax><ymax>{y1}</ymax></extent>"
+            f"<rotation>0</rotation><destinationsrs>{srs}</destinationsrs><rendermaptile>0</rendermaptile>"
+            "</mapcanvas>"
+            f'<ProjectViewSettings UseProjectScales="0" rotation="0"><Scales/>'
+            f'<DefaultViewExtent xmin="{x0}" ymin="{y0}" xmax="{x1}" ymax="{y1}">{srs}</DefaultViewExtent>'
+            "</ProjectViewSettings>"
+        )
     return (
         "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n"
         f'<qgis projectname="{html.escape(title)}" version="{QGIS_VERSION}">'
         f'<homePath path=""/><title>{html.escape(title)}</title>'
         '<autotransaction active="0"/><evaluateDefaultValues active="0"/><trust active="0"/>'
         f"<projectCrs>{srs}</projectCrs>"
-        f'<layer-tree-group><customproperties/>{"".join(tree)}</layer-tree-group>'
+        f"<layer-tree-group><customproperties/>{''.join(tree)}</layer-tree-group>"
         f"{ext}"
-        f'<projectlayers>{"".join(maplayers)}</projectlayers>'
+        f"<projectlayers>{''.join(maplayers)}</projectlayers>"
         '<properties><Paths><Absolute type="bool">false</Absolute></Paths>'
         '<Measurement><DistanceUnits type="QString">meters</DistanceUnits>'
         '<AreaUnits type="QString">m2</AreaUnits></Measurement></properties>'
         f"<projectMetadata><identifier></identifier><parentidentifier></parentidentifier><language>nl</language>"
         f"<type>dataset</type><title>{html.escape(title)}</title><abstract>{html.escape(abstract)}</abstract>"
         "<links/><author>woonzorg_geo</author></projectMetadata>"
-        "</qgis>\n")
+        "</qgis>\n"
+    )
 
 
 def write_qgis(
@@ -586,12 +784,18 @@ def write_qgis(
             extent = built_up_bounds(pts, quantile=settings.kaarten.bebouwd_kwantiel)
     manifest = manifest or {}
     gemeente = settings.gemeente.naam
-    abstract = " ".join(p for p in (
-        f"Wonen en zorg in gemeente {gemeente}: bereikbaarheid te voet, draagkracht en draaglast, zoekgebieden.",
-        provenance.sources_line(manifest) + "." if provenance.sources_line(manifest) else "",
-        "© OpenStreetMap contributors (ODbL); CBS / PDOK (CC BY 4.0).") if p)
-    xml = project_xml(styles, layers, gpkg_name=gpkg.name, title=f"Woonzorg {gemeente}", abstract=abstract,
-                      extent=extent)
+    abstract = " ".join(
+        p
+        for p in (
+            f"Wonen en zorg in gemeente {gemeente}: bereikbaarheid te voet, draagkracht en draaglast, zoekgebieden.",
+            provenance.sources_line(manifest) + "." if provenance.sources_line(manifest) else "",
+            "© OpenStreetMap contributors (ODbL); CBS / PDOK (CC BY 4.0).",
+        )
+        if p
+    )
+    xml = project_xml(
+        styles, layers, gpkg_name=gpkg.name, title=f"Woonzorg {gemeente}", abstract=abstract, extent=extent
+    )
     target = Path(project) if project is not None else gpkg.with_name(PROJECT_NAME)
     tmp = target.with_name(f".{target.name}.tmp")
     with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:

@@ -64,9 +64,7 @@ class Surfaces:
     profile: str
 
 
-def compute_surfaces(
-    acc: Accessibility, area: gpd.GeoDataFrame, *, cell_m: float, max_snap_m: float
-) -> Surfaces:
+def compute_surfaces(acc: Accessibility, area: gpd.GeoDataFrame, *, cell_m: float, max_snap_m: float) -> Surfaces:
     """Walking distance from every cell centre inside ``area`` to each category.
 
     A cell centre is placed on the network like an address; cells outside the area, further than
@@ -101,9 +99,21 @@ def write_geotiff(path: str | Path, array: np.ndarray, grid: Grid, *, descriptio
 
     path = Path(path)
     with rasterio.open(
-        path, "w", driver="GTiff", width=grid.width, height=grid.height, count=1, dtype="float32",
-        crs=grid.crs, transform=grid.transform, nodata=np.nan, compress="deflate", predictor=3,
-        tiled=True, blockxsize=256, blockysize=256,
+        path,
+        "w",
+        driver="GTiff",
+        width=grid.width,
+        height=grid.height,
+        count=1,
+        dtype="float32",
+        crs=grid.crs,
+        transform=grid.transform,
+        nodata=np.nan,
+        compress="deflate",
+        predictor=3,
+        tiled=True,
+        blockxsize=256,
+        blockysize=256,
     ) as dst:
         dst.write(array.astype(np.float32), 1)
         dst.set_band_description(1, description)
@@ -111,9 +121,7 @@ def write_geotiff(path: str | Path, array: np.ndarray, grid: Grid, *, descriptio
     return path
 
 
-def service_areas(
-    surfaces: Surfaces, acc: Accessibility, *, radius_m: float
-) -> gpd.GeoDataFrame:
+def service_areas(surfaces: Surfaces, acc: Accessibility, *, radius_m: float) -> gpd.GeoDataFrame:
     """Per voorziening, the cells within ``radius_m`` walking for which it is the nearest.
 
     The union per category is the category's walking area (everything within ``radius_m`` of
@@ -130,9 +138,7 @@ def service_areas(
         for geom, value in shapes(src, mask=src >= 0, transform=surfaces.grid.transform):
             rows.append({"categorie": cat, "_src": int(value), "geometry": shapely.geometry.shape(geom)})
     if not rows:
-        return gpd.GeoDataFrame(
-            {"categorie": [], "vz_id": [], "straal_m": []}, geometry=[], crs=surfaces.grid.crs
-        )
+        return gpd.GeoDataFrame({"categorie": [], "vz_id": [], "straal_m": []}, geometry=[], crs=surfaces.grid.crs)
     frame = gpd.GeoDataFrame(rows, geometry="geometry", crs=surfaces.grid.crs)
     frame = frame.dissolve(by=["categorie", "_src"], as_index=False)
     frame["vz_id"] = acc.dest_ids[frame["_src"].to_numpy()]
@@ -152,5 +158,3 @@ def summarise_surface(array: np.ndarray, *, norm_m: float) -> dict[str, float]:
         "pct_binnen_norm": float(100 * (vals <= norm_m).mean()),
         "mediaan_m": float(np.median(vals)),
     }
-
-

@@ -174,8 +174,9 @@ def regional_rows(a: Any) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     inh, dw = _cbs_figures(a.inputs.kerncijfers)
     adr = a.adressen.assign(gemeentecode=code)
     area = a.inputs.gemeente[["naam", a.inputs.gemeente.geometry.name]]
-    g = aggregate(adr, area, key="gemeentecode", norm_m=s.bereikbaarheid.norm_m, suffixes=suffixes,
-                  inhabitants=inh, dwellings=dw)
+    g = aggregate(
+        adr, area, key="gemeentecode", norm_m=s.bereikbaarheid.norm_m, suffixes=suffixes, inhabitants=inh, dwellings=dw
+    )
     if "woningen_cbs" not in g:
         g["woningen_cbs"] = np.nan
     g["adressen_per_woning"] = g["n_adressen"] / g["woningen_cbs"]
@@ -186,8 +187,19 @@ def regional_rows(a: Any) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     g["zonder_voorzieningen"] = ", ".join(a.summary.get("categorieen_zonder_voorzieningen", []))
     g["buurten"] = len(a.buurten)
     g["wijken"] = len(a.wijken)
-    head = ["naam", "n_adressen", "inwoners_cbs", "woningen_cbs", "adressen_per_woning", "huisartsen",
-            "pct_huisartsen_op_adres", "buurten", "wijken", "begrensd_door", "zonder_voorzieningen"]
+    head = [
+        "naam",
+        "n_adressen",
+        "inwoners_cbs",
+        "woningen_cbs",
+        "adressen_per_woning",
+        "huisartsen",
+        "pct_huisartsen_op_adres",
+        "buurten",
+        "wijken",
+        "begrensd_door",
+        "zonder_voorzieningen",
+    ]
     figures = [c for c in g.columns if FIGURE_RE.match(c) and c not in head]
     g = g[[c for c in head if c in g] + figures + [g.geometry.name]]
     g.index.name = "code"
@@ -198,8 +210,7 @@ def regional_rows(a: Any) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
         if col not in w:
             w[col] = np.nan
     wfig = [c for c in w.columns if FIGURE_RE.match(c)]
-    w = w[["naam", "gemeentecode", "gemeente", "n_adressen", "inwoners_cbs", "woningen_cbs", *wfig,
-           w.geometry.name]]
+    w = w[["naam", "gemeentecode", "gemeente", "n_adressen", "inwoners_cbs", "woningen_cbs", *wfig, w.geometry.name]]
     w.index.name = "code"
     return gpd.GeoDataFrame(g, crs=area.crs).to_crs(RD_NEW), gpd.GeoDataFrame(w, crs=a.wijken.crs).to_crs(RD_NEW)
 
@@ -225,13 +236,20 @@ def gemeente_task(settings: Settings, options: TaskOptions) -> dict[str, Any]:
 
     code, naam = settings.gemeente.code, settings.gemeente.naam
     folder = slug(naam)
-    out: dict[str, Any] = {"code": code, "naam": naam, "status": "fout", "reden": "", "map": folder,
-                           "worker": f"{os.uname().nodename}:{os.getpid()}"}
+    out: dict[str, Any] = {
+        "code": code,
+        "naam": naam,
+        "status": "fout",
+        "reden": "",
+        "map": folder,
+        "worker": f"{os.uname().nodename}:{os.getpid()}",
+    }
     t_start, cpu_start = time.perf_counter(), time.thread_time()
     with _captured_warnings() as warnings, _RssSampler() as rss:
         try:
             inputs = load_offline(
-                settings, raw_dir=Path(options.raw_dir),
+                settings,
+                raw_dir=Path(options.raw_dir),
                 tile_cache=Path(options.tile_cache) if options.tile_cache else None,
             )
             a = analyse(settings, inputs=inputs, profiles=list(options.profiles) if options.profiles else None)
@@ -246,12 +264,24 @@ def gemeente_task(settings: Settings, options: TaskOptions) -> dict[str, Any]:
 
                 t0 = time.perf_counter()
                 o = settings.overlays
-                write_maps(target, target / "maps", gemeente=naam, offline=options.offline,
-                           balance=balance_classes(o.balans_grenzen, o.balans_labels))
+                write_maps(
+                    target,
+                    target / "maps",
+                    gemeente=naam,
+                    offline=options.offline,
+                    balance=balance_classes(o.balans_grenzen, o.balans_labels),
+                )
                 timings["kaarten"] = round(time.perf_counter() - t0, 3)
             g, w = regional_rows(a)
-            out.update(status="ok", gemeente=g, wijken=w, adressen=len(a.adressen),
-                       knopen=int(a.network.n_nodes), segmenten=int(a.network.n_edges), tijden_s=timings)
+            out.update(
+                status="ok",
+                gemeente=g,
+                wijken=w,
+                adressen=len(a.adressen),
+                knopen=int(a.network.n_nodes),
+                segmenten=int(a.network.n_edges),
+                tijden_s=timings,
+            )
         except Exception as exc:
             out["reden"] = _reason(exc)
             log.debug("gemeente %s mislukt", code, exc_info=True)
@@ -296,8 +326,10 @@ def flag_ratios(ratio: pd.Series, settings: RegioSettings) -> pd.DataFrame:
         if not np.isfinite(value):
             row["ratio_toelichting"] = "geen CBS-woningvoorraad: niet te vergelijken"
         elif len(others) < settings.ratio_min_gemeenten:
-            row["ratio_toelichting"] = (f"te weinig andere gemeenten om mee te vergelijken ({len(others)}, "
-                                        f"minstens {settings.ratio_min_gemeenten})")
+            row["ratio_toelichting"] = (
+                f"te weinig andere gemeenten om mee te vergelijken ({len(others)}, "
+                f"minstens {settings.ratio_min_gemeenten})"
+            )
         else:
             med = float(others.median())
             sd = 1.4826 * float((others - med).abs().median())
@@ -307,8 +339,7 @@ def flag_ratios(ratio: pd.Series, settings: RegioSettings) -> pd.DataFrame:
             row.update(ratio_mediaan_anderen=med, ratio_z=z, ratio_afwijkend=bool(flagged))
             txt = f"{value:.3f} adressen per woning tegen {med:.3f} bij de andere gemeenten ({z:+.1f} sd)"
             row["ratio_toelichting"] = (
-                "AFWIJKEND: " + txt + "; controleer de adrespunten en de buurten van deze gemeente"
-                if flagged else txt
+                "AFWIJKEND: " + txt + "; controleer de adrespunten en de buurten van deze gemeente" if flagged else txt
             ).replace(".", ",")
         rows[code] = row
     out = pd.DataFrame.from_dict(rows, orient="index")
@@ -341,8 +372,9 @@ def connect(scheduler: str | None = None, *, workers: int = 0, timeout: str = "1
                 "(dask scheduler) en geef het adres als tcp://HOST:PORT, of laat --scheduler weg voor een lokaal cluster"
             ) from None
     n = workers or os.cpu_count() or 1
-    cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
-                           silence_logs=logging.ERROR)
+    cluster = LocalCluster(
+        n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=logging.ERROR
+    )
     return Client(cluster), cluster
 
 
@@ -398,9 +430,15 @@ def run_regio(
     t_run = time.perf_counter()
     settings = settings or gemeenten[0].regio
     tile_cache = tile_cache or out_dir / DEFAULT_CACHE
-    options = TaskOptions(raw_dir=str(raw_dir), out_dir=str(out_dir), tile_cache=str(tile_cache),
-                          profiles=tuple(profiles) if profiles else None, maps=maps, rasters=rasters,
-                          offline=offline)
+    options = TaskOptions(
+        raw_dir=str(raw_dir),
+        out_dir=str(out_dir),
+        tile_cache=str(tile_cache),
+        profiles=tuple(profiles) if profiles else None,
+        maps=maps,
+        rasters=rasters,
+        offline=offline,
+    )
     timings: dict[str, float] = {}
 
     # which tiles the run needs (a gemeente whose areas cannot be read fails later, in its task)
@@ -444,16 +482,34 @@ def run_regio(
                 task_cpu += res["cpu_s"]
                 bar.update(res["gedecodeerd"] + res["uit_cache"] + res["leeg"])
         timings["tiles_decoderen"] = time.perf_counter() - t0
-        tiles_info = {"nodig": len(tile_list), **counts, "tijd_s": round(timings["tiles_decoderen"], 3),
-                      "taaktijd_s": round(task_s, 3), "cpu_s": round(task_cpu, 3), "cache": str(tile_cache)}
-        log.info("tiles: %d nodig, %d gedecodeerd, %d uit de cache, %d leeg (%.1f s)", len(tile_list),
-                 counts["gedecodeerd"], counts["uit_cache"], counts["leeg"], timings["tiles_decoderen"])
+        tiles_info = {
+            "nodig": len(tile_list),
+            **counts,
+            "tijd_s": round(timings["tiles_decoderen"], 3),
+            "taaktijd_s": round(task_s, 3),
+            "cpu_s": round(task_cpu, 3),
+            "cache": str(tile_cache),
+        }
+        log.info(
+            "tiles: %d nodig, %d gedecodeerd, %d uit de cache, %d leeg (%.1f s)",
+            len(tile_list),
+            counts["gedecodeerd"],
+            counts["uit_cache"],
+            counts["leeg"],
+            timings["tiles_decoderen"],
+        )
 
         # 2. one task per gemeente, the largest first (shorter tail)
         t0 = time.perf_counter()
         futures = [
-            client.submit(gemeente_task, s, options, key=f"gemeente-{s.gemeente.code}-{time.time_ns()}",
-                          pure=False, priority=size.get(s.gemeente.code, 0))
+            client.submit(
+                gemeente_task,
+                s,
+                options,
+                key=f"gemeente-{s.gemeente.code}-{time.time_ns()}",
+                pure=False,
+                priority=size.get(s.gemeente.code, 0),
+            )
             for s in gemeenten
         ]
         owner = {f.key: s for f, s in zip(futures, gemeenten, strict=True)}
@@ -464,9 +520,14 @@ def run_regio(
                 try:
                     res = fut.result()
                 except Exception as exc:  # noqa: BLE001 - a worker that died: report, go on
-                    res = {"code": s.gemeente.code, "naam": s.gemeente.naam, "status": "fout",
-                           "reden": f"de taak is afgebroken ({_reason(exc)})", "map": slug(s.gemeente.naam),
-                           "waarschuwingen": []}
+                    res = {
+                        "code": s.gemeente.code,
+                        "naam": s.gemeente.naam,
+                        "status": "fout",
+                        "reden": f"de taak is afgebroken ({_reason(exc)})",
+                        "map": slug(s.gemeente.naam),
+                        "waarschuwingen": [],
+                    }
                 for line in res.get("waarschuwingen", []):
                     log.warning("%s: %s", res["naam"], line)
                 if res["status"] != "ok":
@@ -493,9 +554,15 @@ def run_regio(
         gem = gem.join(flag_ratios(gem["adressen_per_woning"].astype(float), settings))
     tasks = [{k: v for k, v in r.items() if k not in ("gemeente", "wijken")} for r in results]
     timings["totaal"] = time.perf_counter() - t_run
-    return RegioResult(naam=naam, gemeenten=gpd.GeoDataFrame(gem, crs=RD_NEW),
-                       wijken=gpd.GeoDataFrame(wijken, crs=RD_NEW), tasks=tasks, tiles=tiles_info,
-                       timings={k: round(v, 3) for k, v in timings.items()}, cluster=cluster_info)
+    return RegioResult(
+        naam=naam,
+        gemeenten=gpd.GeoDataFrame(gem, crs=RD_NEW),
+        wijken=gpd.GeoDataFrame(wijken, crs=RD_NEW),
+        tasks=tasks,
+        tiles=tiles_info,
+        timings={k: round(v, 3) for k, v in timings.items()},
+        cluster=cluster_info,
+    )
 
 
 # ----------------------------------------------------------------------------- writing
@@ -504,8 +571,16 @@ def run_regio(
 def regio_table(result: RegioResult) -> pd.DataFrame:
     """``regio.csv``: one row per gemeente asked for, failed ones with their reason."""
     status = pd.DataFrame(
-        [{"code": t["code"], "naam": t["naam"], "status": t["status"], "reden": t.get("reden", ""),
-          "map": t.get("map", "")} for t in result.tasks]
+        [
+            {
+                "code": t["code"],
+                "naam": t["naam"],
+                "status": t["status"],
+                "reden": t.get("reden", ""),
+                "map": t.get("map", ""),
+            }
+            for t in result.tasks
+        ]
     ).set_index("code")
     figures = result.gemeenten.drop(columns=[result.gemeenten.geometry.name, "naam"], errors="ignore")
     return status.join(figures)
@@ -524,8 +599,11 @@ def write_regio(
     from . import __version__
     from .io import staged_dir
 
-    manifest = {"programma": f"woonzorg_geo {__version__}", "regio": result.naam,
-                "gemeenten": [t["code"] for t in result.tasks]}
+    manifest = {
+        "programma": f"woonzorg_geo {__version__}",
+        "regio": result.naam,
+        "gemeenten": [t["code"] for t in result.tasks],
+    }
     with staged_dir(out_dir, replace_set=True, manifest=manifest) as tmp:
         if len(result.gemeenten):
             gem = result.gemeenten.copy()
@@ -533,18 +611,29 @@ def write_regio(
             gem.to_file(tmp / "regio.gpkg", layer="gemeenten", driver="GPKG")
             result.wijken.to_file(tmp / "regio.gpkg", layer="wijken", driver="GPKG")
         regio_table(result).to_csv(tmp / "regio.csv", encoding="utf-8")
-        doc = {"regio": result.naam, "cluster": result.cluster, "tiles": result.tiles, "tijden_s": result.timings,
-               "gemeenten": result.tasks, "mislukt": result.failures}
-        (tmp / "regio.json").write_text(json.dumps(doc, indent=2, ensure_ascii=False, default=_json_default),
-                                        encoding="utf-8")
+        doc = {
+            "regio": result.naam,
+            "cluster": result.cluster,
+            "tiles": result.tiles,
+            "tijden_s": result.timings,
+            "gemeenten": result.tasks,
+            "mislukt": result.failures,
+        }
+        (tmp / "regio.json").write_text(
+            json.dumps(doc, indent=2, ensure_ascii=False, default=_json_default), encoding="utf-8"
+        )
         if maps and len(result.gemeenten):
             from .maps.layers import save_map
             from .maps.regio import regio_map
 
-            links = {t["code"]: f"../{t['map']}/maps/{slug(t['naam'])}_bereikbaarheid.html"
-                     for t in result.tasks if t["status"] == "ok"}
-            m = regio_map(result.gemeenten, result.wijken, naam=result.naam, norm_m=norm_m, links=links,
-                          offline=offline)
+            links = {
+                t["code"]: f"../{t['map']}/maps/{slug(t['naam'])}_bereikbaarheid.html"
+                for t in result.tasks
+                if t["status"] == "ok"
+            }
+            m = regio_map(
+                result.gemeenten, result.wijken, naam=result.naam, norm_m=norm_m, links=links, offline=offline
+            )
             save_map(m, tmp / "maps" / f"{slug(result.naam)}_bereikbaarheid.html")
         files = sorted(p.relative_to(tmp) for p in tmp.rglob("*") if p.is_file())
     return [out_dir / f for f in files]
@@ -564,8 +653,10 @@ def regio_text(result: RegioResult, *, norm_m: float, suffix: str = "") -> str:
 
     n = int(norm_m)
     lines = [f"Bereikbaarheid te voet — {result.naam} ({len(result.tasks)} gemeenten)", ""]
-    head = (f"{'gemeente':<16} {'adressen':>9} {'per woning':>10} {'OV+super':>9} {'drie A':>7} "
-            f"{'huisarts':>9}   (aandelen: ≤ {n} m; huisarts: mediane loopafstand)")
+    head = (
+        f"{'gemeente':<16} {'adressen':>9} {'per woning':>10} {'OV+super':>9} {'drie A':>7} "
+        f"{'huisarts':>9}   (aandelen: ≤ {n} m; huisarts: mediane loopafstand)"
+    )
     lines += [head, "-" * len(head)]
     g = result.gemeenten
     for t in result.tasks:
@@ -586,14 +677,25 @@ def regio_text(result: RegioResult, *, norm_m: float, suffix: str = "") -> str:
         for code, text in g["zonder_voorzieningen"].items():
             if text:
                 drie_a = [c for c in ("supermarkt", "apotheek", "huisarts") if c in text.split(", ")]
-                lines.append(f"Let op: {g.loc[code, 'naam']} heeft in de gegevens geen {text} in of bij de gemeente; "
-                             "afstanden daarheen ontbreken" + (", en het aandeel met de drie A's is daardoor 0 %"
-                                                              if drie_a else "") + ".")
-    lines += ["", "Adrespunten per CBS-woning (woningvoorraad 2024): "
-              + ("geen gemeente wijkt af." if not len(flagged) else
-                 "afwijkend: " + "; ".join(g.loc[c, "ratio_toelichting"] for c in flagged))]
-    lines.append(f"Tiles: {result.tiles.get('nodig', 0)} nodig, {result.tiles.get('gedecodeerd', 0)} gedecodeerd, "
-                 f"{result.tiles.get('uit_cache', 0)} uit de cache. Tijden (s): "
-                 + ", ".join(f"{k} {nl_number(v, 1)}" for k, v in result.timings.items()))
+                lines.append(
+                    f"Let op: {g.loc[code, 'naam']} heeft in de gegevens geen {text} in of bij de gemeente; "
+                    "afstanden daarheen ontbreken"
+                    + (", en het aandeel met de drie A's is daardoor 0 %" if drie_a else "")
+                    + "."
+                )
+    lines += [
+        "",
+        "Adrespunten per CBS-woning (woningvoorraad 2024): "
+        + (
+            "geen gemeente wijkt af."
+            if not len(flagged)
+            else "afwijkend: " + "; ".join(g.loc[c, "ratio_toelichting"] for c in flagged)
+        ),
+    ]
+    lines.append(
+        f"Tiles: {result.tiles.get('nodig', 0)} nodig, {result.tiles.get('gedecodeerd', 0)} gedecodeerd, "
+        f"{result.tiles.get('uit_cache', 0)} uit de cache. Tijden (s): "
+        + ", ".join(f"{k} {nl_number(v, 1)}" for k, v in result.timings.items())
+    )
     lines.append("Bronnen: © OpenStreetMap contributors (ODbL); CBS / PDOK (CC BY 4.0).")
     return "\n".join(lines) + "\n"

@@ -60,14 +60,20 @@ def svg_map(
                 parts.append("M" + "L".join(f"{a:.1f},{b:.1f}" for a, b in zip(px, py, strict=True)) + "Z")
         return "".join(parts)
 
-    els = [(f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-            f'viewBox="0 0 {width} {height}" role="img" aria-label="kaart van de wijk">')]
+    els = [
+        (
+            f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+            f'viewBox="0 0 {width} {height}" role="img" aria-label="kaart van de wijk">'
+        )
+    ]
     for _, b in buurten.iterrows():
         colour = FOCUS_COLOURS.get(str(b.get("focus")), MISSING_COLOUR)
         g = b.geometry.simplify(5.0)
-        els.append(f'<path d="{path(g)}" fill="{colour}" stroke="{AREA_EDGE}" stroke-width="0.8">'
-                   f'<title>{html.escape(_value(b.get("naam")))}: focus {html.escape(_value(b.get("focus")))}'
-                   '</title></path>')
+        els.append(
+            f'<path d="{path(g)}" fill="{colour}" stroke="{AREA_EDGE}" stroke-width="0.8">'
+            f"<title>{html.escape(_value(b.get('naam')))}: focus {html.escape(_value(b.get('focus')))}"
+            "</title></path>"
+        )
     els.append(f'<path d="{path(wijk_geom.simplify(5.0))}" fill="none" stroke="{WIJK_OUTLINE}" stroke-width="2"/>')
     shown = set(vocabulary.categories)
     for _, v in vz.cx[x0:x1, y0:y1].iterrows():  # only those in the drawing (as the check below)
@@ -85,8 +91,10 @@ def svg_map(
             if not inside:
                 title += " (buiten de wijk)"
             faded = "" if inside else ' fill-opacity="0.45"'
-            els.append(f'<circle cx="{px:.1f}" cy="{py:.1f}" r="4" fill="{colour}" stroke="#fff"{faded}>'
-                       f'<title>{html.escape(title)}</title></circle>')
+            els.append(
+                f'<circle cx="{px:.1f}" cy="{py:.1f}" r="4" fill="{colour}" stroke="#fff"{faded}>'
+                f"<title>{html.escape(title)}</title></circle>"
+            )
     els.append("</svg>")
     return "".join(els)
 
@@ -100,6 +108,7 @@ FACT_LABELS = {
     "huishoudens_mobiliteitsbeperking_nu": "huishoudens met een mobiliteitsbeperking, nu",
     "huishoudens_mobiliteitsbeperking_over_10_jaar": "huishoudens met een mobiliteitsbeperking, over 10 jaar",
 }
+
 
 def wijkprofiel_html(
     code: str,
@@ -140,21 +149,23 @@ def wijkprofiel_html(
         ("inwoners", _value(wijk.get("inwoners_cbs")), SRC_CBS),
         ("woningen", _value(wijk.get("woningen_cbs")), SRC_CBS),
         ("adressen (OSM-adrespunten)", _value(wijk.get("n_adressen")), "OSM 2021 (BAG-import)"),
-        ("eenpersoonshuishoudens", _value(wijk.get("pct_eenpersoonshuishoudens"), "%"),
-         f"{rapport} (CBS 2024)"),
+        ("eenpersoonshuishoudens", _value(wijk.get("pct_eenpersoonshuishoudens"), "%"), f"{rapport} (CBS 2024)"),
         ("koopwoningen", _value(wijk.get("pct_koopwoningen"), "%"), f"{rapport} (CBS 2024)"),
         ("bouwjaar (gros)", _value(wijk.get("bouwjaar_gros")), f"{rapport} (CBS 2024)"),
-        ("moeite met rondkomen", _value(wijk.get("pct_moeite_rondkomen"), "%"),
-         f"{rapport} (Gezondheidsmonitor 2022)"),
-        ("ervaren gezondheid goed", _value(wijk.get("pct_ervaren_gezondheid_goed"), "%"),
-         f"{rapport} (Gezondheidsmonitor 2022)"),
+        ("moeite met rondkomen", _value(wijk.get("pct_moeite_rondkomen"), "%"), f"{rapport} (Gezondheidsmonitor 2022)"),
+        (
+            "ervaren gezondheid goed",
+            _value(wijk.get("pct_ervaren_gezondheid_goed"), "%"),
+            f"{rapport} (Gezondheidsmonitor 2022)",
+        ),
     ]
     for key, (val, unit, note) in fact.items():
         label = FACT_LABELS.get(key, key.replace("_", " "))
         if isinstance(note, str) and note:
             label += f" ({note})"
-        people.append((label, _value(pd.to_numeric(val, errors="coerce"), "" if unit == "personen" else str(unit), 1),
-                       rapport))
+        people.append(
+            (label, _value(pd.to_numeric(val, errors="coerce"), "" if unit == "personen" else str(unit), 1), rapport)
+        )
     access = []
     shares = [*vocab.combinations, *vocab.key_categories]
     rows_spec = [(_capital(vocab.share_label(c)), vocab.pct(c)) for c in shares]
@@ -188,19 +199,26 @@ def wijkprofiel_html(
     missing_here = [(kind, str(wijk.get(f"{kind}_ontbrekend") or "")) for kind in ("draaglast", "draagkracht")]
     missing_here = [(k, t) for k, t in missing_here if t and not fmt.is_missing(t)]
     if missing_here:
-        missing_text = ("Geen waarde voor deze wijk (weegt niet mee): "
-                        + "; ".join(f"{k}: {t}" for k, t in missing_here) + ".")
+        missing_text = (
+            "Geen waarde voor deze wijk (weegt niet mee): " + "; ".join(f"{k}: {t}" for k, t in missing_here) + "."
+        )
     else:
         missing_text = "Elke indicator heeft een waarde voor deze wijk."
     not_modelled = [(k, getattr(s, f"niet_gemodelleerd_{k}")) for k in ("draaglast", "draagkracht")]
     not_modelled = [(k, items) for k, items in not_modelled if items]
     if not_modelled:
-        missing_text += (" Factoren van het rapport die het model niet meeneemt, omdat cijfers per wijk "
-                         "ontbreken: " + "; ".join(f"{k}: {'; '.join(items)}" for k, items in not_modelled)
-                         + ".")
+        missing_text += (
+            " Factoren van het rapport die het model niet meeneemt, omdat cijfers per wijk "
+            "ontbreken: " + "; ".join(f"{k}: {'; '.join(items)}" for k, items in not_modelled) + "."
+        )
     buurt_rows = [
-        {"code": bcode, **{key: _value(b.get(key)) for key in
-                           ("naam", "focus", "focus_redenen", "veerkracht", "veerkracht_redenen")}}
+        {
+            "code": bcode,
+            **{
+                key: _value(b.get(key))
+                for key in ("naam", "focus", "focus_redenen", "veerkracht", "veerkracht_redenen")
+            },
+        }
         for bcode, b in buurten.sort_values("naam").iterrows()
     ]
     shown = vocab.ordered(c for c in vocab.categories if (vz["categorie"] == c).any()) if len(vz) else []
@@ -248,8 +266,7 @@ def write_wijkprofielen(
     paths = []
     wk = buurten["wijkcode"] if "wijkcode" in buurten else pd.Series(index=buurten.index, dtype=object)
     for code, w in wijken.iterrows():
-        page = wijkprofiel_html(str(code), w, buurten.loc[wk == code], vz, settings, facts=facts,
-                                vocabulary=vocabulary)
+        page = wijkprofiel_html(str(code), w, buurten.loc[wk == code], vz, settings, facts=facts, vocabulary=vocabulary)
         path = folder / f"wijkprofiel_{slug(str(w.get('naam', code)))}.html"
         path.write_text(page, encoding="utf-8")
         paths.append(path)
@@ -261,6 +278,6 @@ def read_facts(path: str | Path) -> pd.DataFrame:
     from .overlays import resolve_project_path
     from .sources.tables import read_csv_checked
 
-    return read_csv_checked(resolve_project_path(path), what="feiten",
-                            columns=["niveau", "code", "indicator", "waarde", "eenheid"])
-
+    return read_csv_checked(
+        resolve_project_path(path), what="feiten", columns=["niveau", "code", "indicator", "waarde", "eenheid"]
+    )

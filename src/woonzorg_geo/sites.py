@@ -75,8 +75,10 @@ def covered_parts(areas: np.ndarray, polygons: np.ndarray) -> np.ndarray:
         return out
     valid = np.array([a is not None and not a.is_empty for a in areas])
     # numpy takes None as an object scalar here; its stubs do not list None as array-like
-    ai, pi = shapely.STRtree(polygons).query(np.where(valid, areas, None),  # type: ignore[call-overload]
-                                             predicate="intersects")
+    ai, pi = shapely.STRtree(polygons).query(
+        np.where(valid, areas, None),  # type: ignore[call-overload]
+        predicate="intersects",
+    )
     if not len(ai):
         return out
     order = np.argsort(ai, kind="stable")
@@ -128,16 +130,20 @@ def disjoint_cover(areas: np.ndarray, polygons: np.ndarray) -> np.ndarray:
         return out
     valid = np.array([a is not None and not a.is_empty for a in areas])
     # numpy takes None as an object scalar here; its stubs do not list None as array-like
-    ai, pi = shapely.STRtree(polygons).query(np.where(valid, areas, None),  # type: ignore[call-overload]
-                                             predicate="intersects")
+    ai, pi = shapely.STRtree(polygons).query(
+        np.where(valid, areas, None),  # type: ignore[call-overload]
+        predicate="intersects",
+    )
     if len(ai):
-        out += np.bincount(ai, weights=shapely.area(shapely.intersection(areas[ai], polygons[pi])),
-                           minlength=len(areas))
+        out += np.bincount(
+            ai, weights=shapely.area(shapely.intersection(areas[ai], polygons[pi])), minlength=len(areas)
+        )
     return out
 
 
-def _layer_polygons(layers: Mapping[str, gpd.GeoDataFrame], layer: str, column: str,
-                    values: tuple[str, ...]) -> np.ndarray:
+def _layer_polygons(
+    layers: Mapping[str, gpd.GeoDataFrame], layer: str, column: str, values: tuple[str, ...]
+) -> np.ndarray:
     frame = layers[layer]
     if column not in frame or frame.empty:
         return np.empty(0, dtype=object)
@@ -166,8 +172,7 @@ def land_shares(
         absent = [layer for layer, _, _ in rules.values() if layer not in layers]
         for layer in absent:
             missing.setdefault(layer, []).append(cls.name)
-        present = [_layer_polygons(layers, layer, col, vals) for layer, col, vals in rules.values()
-                   if layer in layers]
+        present = [_layer_polygons(layers, layer, col, vals) for layer, col, vals in rules.values() if layer in layers]
         polys = np.concatenate(present) if present else np.empty(0, dtype=object)
         every.append(polys)
         share = _area(covered_parts(geoms, polys)) / total_area
@@ -273,8 +278,11 @@ def built_up_cells(
         geometry=shapely.box(centres[:, 0] - half, centres[:, 1] - half, centres[:, 0] + half, centres[:, 1] + half),
         crs=gemeente.crs,
     )
-    in_cell = gpd.sjoin(gpd.GeoDataFrame(geometry=addresses.geometry.to_numpy(), crs=addresses.crs),
-                        cells[["geometry"]], predicate="within")
+    in_cell = gpd.sjoin(
+        gpd.GeoDataFrame(geometry=addresses.geometry.to_numpy(), crs=addresses.crs),
+        cells[["geometry"]],
+        predicate="within",
+    )
     right = in_cell.columns[-1]  # the joined frame's index name, whatever it is called
     cells.insert(0, "adressen_cel", in_cell.groupby(right).size().reindex(cells.index).fillna(0).astype(int))
     cells.index.name = "cel_id"
@@ -314,8 +322,14 @@ def candidate_cells(
     cells = exclusion_reasons(cells, settings=settings, layers=layers, buurten=buurten, pois=pois, lines=lines)
     counts = exclusion_counts(cells)
     n_out = int(counts.sum())
-    log.info("%d bebouwde cellen van %.0f m; %d kandidaat, %d uitgesloten: %s", len(cells), settings.cel_m,
-             len(cells) - n_out, n_out, format_counts(counts))
+    log.info(
+        "%d bebouwde cellen van %.0f m; %d kandidaat, %d uitgesloten: %s",
+        len(cells),
+        settings.cel_m,
+        len(cells) - n_out,
+        n_out,
+        format_counts(counts),
+    )
     return cells
 
 
@@ -429,8 +443,11 @@ class SiteResult:
         lines = []
         if len(self.uitgesloten):
             n = int(self.uitgesloten.sum())
-            what = ("Kavels op grond die het raster zou uitsluiten (wel beoordeeld)" if self.kavels
-                    else "Uitgesloten bebouwde cellen")
+            what = (
+                "Kavels op grond die het raster zou uitsluiten (wel beoordeeld)"
+                if self.kavels
+                else "Uitgesloten bebouwde cellen"
+            )
             lines.append(f"{what}: {n} ({format_counts(self.uitgesloten)}).")
         if self.stabiliteit:
             lines.append(str(self.stabiliteit["tekst"]))
@@ -470,15 +487,21 @@ def score_candidates(
     pg = a.graphs[settings.profiel]
     inputs = a.inputs
     crits = {c.name: c for c in settings.criteria}
-    points = gpd.GeoDataFrame(geometry=candidates.geometry.representative_point(), crs=candidates.crs,
-                              index=candidates.index)
+    points = gpd.GeoDataFrame(
+        geometry=candidates.geometry.representative_point(), crs=candidates.crs, index=candidates.index
+    )
     # the distance criteria are categories or composites of the run's vocabulary (ov = bus stop or
     # station), plus 'zorg' = the care categories of [locaties]
     composites = {**a.vocab.composites, "zorg": tuple(settings.zorg_categorieen)}
     cats = [p for c in DISTANCE_CRITERIA if c in crits for p in composites.get(c, (c,))]
     acc = compute_accessibility(
-        pg, points, inputs.voorzieningen, categories=list(dict.fromkeys(cats)), radii_m=(),
-        max_snap_m=settings.max_snap_m, composites=composites,
+        pg,
+        points,
+        inputs.voorzieningen,
+        categories=list(dict.fromkeys(cats)),
+        radii_m=(),
+        max_snap_m=settings.max_snap_m,
+        composites=composites,
     )
     out = candidates.copy()
     values: dict[str, np.ndarray | pd.Series] = {}
@@ -536,7 +559,11 @@ def _fmt_value(name: str, value: float, speed: float) -> str:
 
 
 def explain(
-    row: pd.Series, crits: tuple[Criterion, ...], *, rank: int, speed: float,
+    row: pd.Series,
+    crits: tuple[Criterion, ...],
+    *,
+    rank: int,
+    speed: float,
     notes: Mapping[str, str] | None = None,
 ) -> str:
     """A Dutch sentence explaining a candidate's rank: its strongest and weakest criteria.
@@ -593,8 +620,12 @@ def grow_regions(
 
     def neighbours(k: int) -> list[int]:
         i, j = ij[k]
-        return [where[(i + di, j + dj)] for di in (-1, 0, 1) for dj in (-1, 0, 1)
-                if (di or dj) and (i + di, j + dj) in where]
+        return [
+            where[(i + di, j + dj)]
+            for di in (-1, 0, 1)
+            for dj in (-1, 0, 1)
+            if (di or dj) and (i + di, j + dj) in where
+        ]
 
     regions: list[list[int]] = []
     for seed in order:
@@ -604,8 +635,7 @@ def grow_regions(
         used[seed] = True
         frontier = set(neighbours(seed))
         while len(members) < max_cells:
-            cand = [k for k in frontier
-                    if ok[k] and not used[k] and not blocked[k] and score[k] >= score[seed] - delta]
+            cand = [k for k in frontier if ok[k] and not used[k] and not blocked[k] and score[k] >= score[seed] - delta]
             if not cand:
                 break
             best = max(cand, key=lambda k: score[k])
@@ -622,47 +652,70 @@ def grow_regions(
 
 
 def zoekgebieden(
-    cells: gpd.GeoDataFrame, *, settings: SiteSettings, speed_m_s: float, top: int | None = None,
+    cells: gpd.GeoDataFrame,
+    *,
+    settings: SiteSettings,
+    speed_m_s: float,
+    top: int | None = None,
     notes: Mapping[str, str] | None = None,
 ) -> gpd.GeoDataFrame:
     """Merge the best touching cells into zoekgebieden (see :func:`grow_regions`) and rank them."""
-    regions = grow_regions(cells, cell_m=settings.cel_m, delta=settings.zoekgebied_delta,
-                           max_cells=settings.zoekgebied_max_cellen, limit=top)
+    regions = grow_regions(
+        cells,
+        cell_m=settings.cel_m,
+        delta=settings.zoekgebied_delta,
+        max_cells=settings.zoekgebied_max_cellen,
+        limit=top,
+    )
     if not regions:
         return gpd.GeoDataFrame(columns=["rang", "score", "geometry"], geometry="geometry", crs=cells.crs)
     rows = []
     for members in regions:
         group = cells.iloc[members]
         top_cell = group.iloc[0]
-        rows.append({
-            **{k: top_cell[k] for k in top_cell.index if k.startswith(("waarde_", "score_"))},
-            "score": float(group["score"].max()),
-            "gem_score": float(group["score"].mean()),
-            "n_cellen": len(group),
-            "buurt": top_cell.get("buurt"), "wijk": top_cell.get("wijk"),
-            "buurtcode": top_cell.get("buurtcode"), "wijkcode": top_cell.get("wijkcode"),
-            "focus": top_cell.get("focus"), "veerkracht": top_cell.get("veerkracht"),
-            "ontbrekend": top_cell.get("ontbrekend", ""), "beste_cel": int(cells.index[members[0]]),
-            "cellen": " ".join(str(c) for c in cells.index[members]),
-            "geometry": shapely.union_all(group.geometry.buffer(0.01, join_style="mitre").to_numpy())
-            .buffer(-0.01, join_style="mitre"),
-        })
+        rows.append(
+            {
+                **{k: top_cell[k] for k in top_cell.index if k.startswith(("waarde_", "score_"))},
+                "score": float(group["score"].max()),
+                "gem_score": float(group["score"].mean()),
+                "n_cellen": len(group),
+                "buurt": top_cell.get("buurt"),
+                "wijk": top_cell.get("wijk"),
+                "buurtcode": top_cell.get("buurtcode"),
+                "wijkcode": top_cell.get("wijkcode"),
+                "focus": top_cell.get("focus"),
+                "veerkracht": top_cell.get("veerkracht"),
+                "ontbrekend": top_cell.get("ontbrekend", ""),
+                "beste_cel": int(cells.index[members[0]]),
+                "cellen": " ".join(str(c) for c in cells.index[members]),
+                "geometry": shapely.union_all(group.geometry.buffer(0.01, join_style="mitre").to_numpy()).buffer(
+                    -0.01, join_style="mitre"
+                ),
+            }
+        )
     zg = gpd.GeoDataFrame(rows, geometry="geometry", crs=cells.crs)
     zg.insert(0, "rang", np.arange(1, len(zg) + 1))
     zg["oppervlak_ha"] = zg.area / 1e4
-    zg["toelichting"] = [explain(r, settings.criteria, rank=int(r["rang"]), speed=speed_m_s, notes=notes)
-                         for _, r in zg.iterrows()]
+    zg["toelichting"] = [
+        explain(r, settings.criteria, rank=int(r["rang"]), speed=speed_m_s, notes=notes) for _, r in zg.iterrows()
+    ]
     zg.index = pd.Index([f"zg{r:03d}" for r in zg["rang"]], name="zoekgebied")
     return zg
 
 
-def _top_groups(cands: gpd.GeoDataFrame, score: pd.Series, *, settings: SiteSettings, top: int,
-                grid: bool) -> list[list[int]]:
+def _top_groups(
+    cands: gpd.GeoDataFrame, score: pd.Series, *, settings: SiteSettings, top: int, grid: bool
+) -> list[list[int]]:
     """The positions of the top ``top`` zoekgebieden (grid cells) or candidates (parcels) for ``score``."""
     if grid:
         frame = gpd.GeoDataFrame({"score": score.to_numpy()}, geometry=cands.geometry.to_numpy(), crs=cands.crs)
-        return grow_regions(frame, cell_m=settings.cel_m, delta=settings.zoekgebied_delta,
-                            max_cells=settings.zoekgebied_max_cellen, limit=top)
+        return grow_regions(
+            frame,
+            cell_m=settings.cel_m,
+            delta=settings.zoekgebied_delta,
+            max_cells=settings.zoekgebied_max_cellen,
+            limit=top,
+        )
     s = score.to_numpy(dtype=float)
     order = [k for k in np.argsort(-np.nan_to_num(s, nan=-np.inf), kind="stable") if not np.isnan(s[k])]
     return [[k] for k in order[:top]]
@@ -689,10 +742,10 @@ def site_sensitivity(
     """
     n = settings.gevoeligheid_top
     crits = {c.name: c for c in settings.criteria}
-    scores = pd.DataFrame({name: cands[f"score_{name}"].to_numpy(dtype=float) for name in crits},
-                          index=cands.index)
-    reachable = (cands["toegankelijk"].to_numpy(dtype=bool) if "toegankelijk" in cands
-                 else np.ones(len(cands), dtype=bool))
+    scores = pd.DataFrame({name: cands[f"score_{name}"].to_numpy(dtype=float) for name in crits}, index=cands.index)
+    reachable = (
+        cands["toegankelijk"].to_numpy(dtype=bool) if "toegankelijk" in cands else np.ones(len(cands), dtype=bool)
+    )
     weights = {name: c.gewicht for name, c in crits.items()}
 
     values = scores.to_numpy()
@@ -714,19 +767,29 @@ def site_sensitivity(
     for name, crit in crits.items():
         if crit.gewicht <= 0:
             continue
-        for variant, factor in ((f"gewicht -{100 * g:.0f}%", 1 - g), (f"gewicht +{100 * g:.0f}%", 1 + g),
-                                ("weggelaten", 0.0)):
-            groups = _top_groups(cands, total({**weights, name: crit.gewicht * factor}), settings=settings,
-                                 top=n, grid=grid)
+        for variant, factor in (
+            (f"gewicht -{100 * g:.0f}%", 1 - g),
+            (f"gewicht +{100 * g:.0f}%", 1 + g),
+            ("weggelaten", 0.0),
+        ):
+            groups = _top_groups(
+                cands, total({**weights, name: crit.gewicht * factor}), settings=settings, top=n, grid=grid
+            )
             sets = [set(x) for x in groups]
             kept = np.array([any(b & s for s in sets) for b in base_sets], dtype=bool)
             new = [x for x, s in zip(groups, sets, strict=True) if not any(s & b for b in base_sets)]
-            rows.append({
-                "criterium": name, "label": crit.label, "variant": variant, "factor": round(factor, 3),
-                "top": len(base), "behouden": int(kept.sum()),
-                "uit_top": "; ".join(str(i + 1) for i in np.flatnonzero(~kept)),
-                "nieuw_in_top": "; ".join(str(buurt[x[0]]) for x in new),
-            })
+            rows.append(
+                {
+                    "criterium": name,
+                    "label": crit.label,
+                    "variant": variant,
+                    "factor": round(factor, 3),
+                    "top": len(base),
+                    "behouden": int(kept.sum()),
+                    "uit_top": "; ".join(str(i + 1) for i in np.flatnonzero(~kept)),
+                    "nieuw_in_top": "; ".join(str(buurt[x[0]]) for x in new),
+                }
+            )
             kept_rows.append(kept)
     kept_arr = np.array(kept_rows, dtype=bool).reshape(len(kept_rows), len(base))
     return pd.DataFrame(rows), kept_arr
@@ -742,14 +805,22 @@ def stability(variants: pd.DataFrame, kept: np.ndarray, *, settings: SiteSetting
     worst = variants.loc[variants["behouden"].idxmin()]  # type: ignore[call-overload]
     mean = float(variants["behouden"].mean())
     pct = f"{100 * settings.gevoeligheid:.0f}"
-    text = (f"Gevoeligheid van de rangorde (elk gewicht ±{pct}%, elk criterium eenmaal weggelaten; "
-            f"{len(variants)} varianten): {always} van de top {n_top} blijven in alle {len(variants)} varianten "
-            f"in de top {n_top}; gemiddeld blijven er {fmt.number(mean, 1)}"
-            + f"; het minst ({int(worst['behouden'])}) bij {worst['label']} {worst['variant']}.")
-    return {"top": n_top, "varianten": len(variants), "altijd_in_top": always,
-            "gemiddeld_behouden": round(mean, 2), "minst_behouden": int(worst["behouden"]),
-            "minst_behouden_variant": f"{worst['criterium']} {worst['variant']}",
-            "in_top_per_zoekgebied": kept.sum(axis=0).tolist(), "tekst": text}
+    text = (
+        f"Gevoeligheid van de rangorde (elk gewicht ±{pct}%, elk criterium eenmaal weggelaten; "
+        f"{len(variants)} varianten): {always} van de top {n_top} blijven in alle {len(variants)} varianten "
+        f"in de top {n_top}; gemiddeld blijven er {fmt.number(mean, 1)}"
+        + f"; het minst ({int(worst['behouden'])}) bij {worst['label']} {worst['variant']}."
+    )
+    return {
+        "top": n_top,
+        "varianten": len(variants),
+        "altijd_in_top": always,
+        "gemiddeld_behouden": round(mean, 2),
+        "minst_behouden": int(worst["behouden"]),
+        "minst_behouden_variant": f"{worst['criterium']} {worst['variant']}",
+        "in_top_per_zoekgebied": kept.sum(axis=0).tolist(),
+        "tekst": text,
+    }
 
 
 def find_sites(
@@ -774,8 +845,9 @@ def find_sites(
     opmerkingen = []
     if care:
         label = next((c.label for c in settings.criteria if c.name == "zorg"), "zorg")
-        opmerkingen.append(f"Criterium '{label}': {care}; het wordt meegewogen maar niet als sterk of zwakste "
-                           "punt genoemd.")
+        opmerkingen.append(
+            f"Criterium '{label}': {care}; het wordt meegewogen maar niet als sterk of zwakste punt genoemd."
+        )
         log.warning("zorgcriterium: %s", care)
     counts = pd.Series(dtype=int)
     if parcels is not None:
@@ -785,23 +857,37 @@ def find_sites(
         rp = shapely.get_coordinates(cand.geometry.representative_point().to_numpy())
         cand["adressen_nabij"] = tree.query_ball_point(rp, r=500.0, return_length=True)
         # the planner chose the parcels: nothing is dropped, but what the grid would exclude is said
-        cand = exclusion_reasons(cand, settings=settings, layers=extra, buurten=inputs.buurten,
-                                 pois=inputs.osm.pois, lines=inputs.osm.lines)
+        cand = exclusion_reasons(
+            cand, settings=settings, layers=extra, buurten=inputs.buurten, pois=inputs.osm.pois, lines=inputs.osm.lines
+        )
         cells = score_candidates(cand, analysis=a, settings=settings, facts=facts)
         ranked = cells.loc[cells["score"].notna()].sort_values("score", ascending=False).copy()
         ranked.insert(0, "rang", np.arange(1, len(ranked) + 1))
         ranked["toelichting"] = [
             explain(r, settings.criteria, rank=int(r["rang"]), speed=speed, notes=notes)
-            + (f" Let op: {r['uitgesloten']}" + (f": {r['uitgesloten_buurt']}" if r["uitgesloten_buurt"] else "")
-               + "; in het raster zou deze plek zijn uitgesloten." if r["uitgesloten"] else "")
-            for _, r in ranked.iterrows()]
+            + (
+                f" Let op: {r['uitgesloten']}"
+                + (f": {r['uitgesloten_buurt']}" if r["uitgesloten_buurt"] else "")
+                + "; in het raster zou deze plek zijn uitgesloten."
+                if r["uitgesloten"]
+                else ""
+            )
+            for _, r in ranked.iterrows()
+        ]
         counts = exclusion_counts(cells)
         zg = ranked.head(top) if top else ranked
         grid = False
     else:
         inside = inputs.osm.addresses.loc[inputs.osm.addresses.within(inputs.gemeente.union_all())]
-        allcells = candidate_cells(inputs.gemeente, inside, settings=settings, layers=extra,
-                                   buurten=inputs.buurten, pois=inputs.osm.pois, lines=inputs.osm.lines)
+        allcells = candidate_cells(
+            inputs.gemeente,
+            inside,
+            settings=settings,
+            layers=extra,
+            buurten=inputs.buurten,
+            pois=inputs.osm.pois,
+            lines=inputs.osm.lines,
+        )
         counts = exclusion_counts(allcells)
         cand = allcells.loc[allcells["uitgesloten"] == ""].drop(columns=["uitgesloten", "uitgesloten_buurt"])
         cells = score_candidates(cand, analysis=a, settings=settings, facts=facts)
@@ -815,10 +901,19 @@ def find_sites(
         zg["in_top_varianten"] = np.r_[kept.sum(axis=0)[:n], np.full(len(zg) - n, np.nan)]
         text = zg["toelichting"].to_numpy(dtype=object)
         for i in range(n):
-            text[i] += (f" In de top {kept.shape[1]} bij {int(zg['in_top_varianten'].iloc[i])} van de "
-                        f"{len(variants)} gewichtsvarianten.")
+            text[i] += (
+                f" In de top {kept.shape[1]} bij {int(zg['in_top_varianten'].iloc[i])} van de "
+                f"{len(variants)} gewichtsvarianten."
+            )
         zg["toelichting"] = text
         log.info("%s", stab["tekst"])
-    result = SiteResult(cells=cells, zoekgebieden=zg, uitgesloten=counts, gevoeligheid=variants,
-                        stabiliteit=stab, opmerkingen=opmerkingen, kavels=not grid)
+    result = SiteResult(
+        cells=cells,
+        zoekgebieden=zg,
+        uitgesloten=counts,
+        gevoeligheid=variants,
+        stabiliteit=stab,
+        opmerkingen=opmerkingen,
+        kavels=not grid,
+    )
     return result

@@ -85,8 +85,7 @@ def _geo_parquet(frame: gpd.GeoDataFrame, path: Path) -> None:
             continue
         kinds = {type(v) for v in out[col].dropna()}
         if len(kinds) > 1 or kinds & {list, dict, tuple, set}:
-            out[col] = out[col].map(lambda v: None if v is None or (isinstance(v, float) and np.isnan(v))
-                                    else str(v))
+            out[col] = out[col].map(lambda v: None if v is None or (isinstance(v, float) and np.isnan(v)) else str(v))
     out.to_parquet(path)
 
 
@@ -109,48 +108,80 @@ def save_store(a: Analysis, folder: str | Path) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     net = a.network
     first = a.graphs[next(iter(a.graphs))]
-    np.savez(folder / "netwerk.npz", xy=net.xy, u=net.u, v=net.v, length=net.length, steps=net.steps,
-             snap_mask=first.snap_mask)
+    np.savez(
+        folder / "netwerk.npz",
+        xy=net.xy,
+        u=net.u,
+        v=net.v,
+        length=net.length,
+        steps=net.steps,
+        snap_mask=first.snap_mask,
+    )
     for name, acc in a.access.items():
         pg = a.graphs[name]
         r = acc.routing
         split_edges = np.fromiter(r.splits.keys(), dtype=np.int64, count=len(r.splits))
         split_len = np.array([len(r.splits[int(e)][0]) for e in split_edges], dtype=np.int64)
         arrays: dict[str, np.ndarray] = {
-            "edge_mask": pg.edge_mask, "island_label": pg.islands.label,
-            "island_id": pg.islands.sizes.index.to_numpy(), "island_knopen": pg.islands.sizes["knopen"].to_numpy(),
+            "edge_mask": pg.edge_mask,
+            "island_label": pg.islands.label,
+            "island_id": pg.islands.sizes.index.to_numpy(),
+            "island_knopen": pg.islands.sizes["knopen"].to_numpy(),
             "island_lengte": pg.islands.sizes["lengte_m"].to_numpy(),
-            "m_data": r.matrix.data, "m_indices": r.matrix.indices, "m_indptr": r.matrix.indptr,
-            "n_nodes": np.array(r.n_nodes), "dest_node": r.dest_node, "dest_xy": r.dest_xy,
-            "dsnap_edge": r.dest_snap.edge, "dsnap_t": r.dest_snap.t, "dsnap_dist": r.dest_snap.dist,
+            "m_data": r.matrix.data,
+            "m_indices": r.matrix.indices,
+            "m_indptr": r.matrix.indptr,
+            "n_nodes": np.array(r.n_nodes),
+            "dest_node": r.dest_node,
+            "dest_xy": r.dest_xy,
+            "dsnap_edge": r.dest_snap.edge,
+            "dsnap_t": r.dest_snap.t,
+            "dsnap_dist": r.dest_snap.dist,
             "dsnap_xy": r.dest_snap.xy,
-            "split_edge": split_edges, "split_len": split_len,
+            "split_edge": split_edges,
+            "split_len": split_len,
             "split_t": np.concatenate([r.splits[int(e)][0] for e in split_edges]) if len(split_edges) else np.zeros(0),
-            "split_chain": (np.concatenate([r.splits[int(e)][1] for e in split_edges]) if len(split_edges)
-                            else np.zeros(0, np.int64)),
-            "osnap_edge": acc.origin_snap.edge, "osnap_t": acc.origin_snap.t, "osnap_dist": acc.origin_snap.dist,
-            "osnap_xy": acc.origin_snap.xy, "origin_far": acc.origin_far, "origin_blocked": acc.origin_blocked,
-            "dest_ids": acc.dest_ids.astype(str), "dest_cat": acc.dest_cat.astype(str),
+            "split_chain": (
+                np.concatenate([r.splits[int(e)][1] for e in split_edges])
+                if len(split_edges)
+                else np.zeros(0, np.int64)
+            ),
+            "osnap_edge": acc.origin_snap.edge,
+            "osnap_t": acc.origin_snap.t,
+            "osnap_dist": acc.origin_snap.dist,
+            "osnap_xy": acc.origin_snap.xy,
+            "origin_far": acc.origin_far,
+            "origin_blocked": acc.origin_blocked,
+            "dest_ids": acc.dest_ids.astype(str),
+            "dest_cat": acc.dest_cat.astype(str),
         }
         pos = {d: i for i, d in enumerate(acc.dest_ids)}
         for cat, res in acc.categories.items():
             arrays[f"c|{cat}|node_dist"] = res.node_dist
             arrays[f"c|{cat}|node_source"] = res.node_source
             arrays[f"c|{cat}|origin_dist"] = res.origin_dist
-            arrays[f"c|{cat}|origin_nearest"] = np.array([-1 if d is None else pos[d] for d in res.origin_nearest],
-                                                         dtype=np.int64)
+            arrays[f"c|{cat}|origin_nearest"] = np.array(
+                [-1 if d is None else pos[d] for d in res.origin_nearest], dtype=np.int64
+            )
             for radius, counts in res.counts.items():
                 arrays[f"c|{cat}|n|{radius!r}"] = counts
         np.savez(folder / f"profiel_{name}.npz", **arrays)  # type: ignore[arg-type]
     inputs = a.inputs
     frames: dict[str, Any] = {
-        "voorzieningen": inputs.voorzieningen, "gemeente": inputs.gemeente, "invoer_buurten": inputs.buurten,
-        "invoer_wijken": inputs.wijken, "buurten": a.buurten, "wijken": a.wijken, "adressen": a.adressen,
-        "osm_adressen": inputs.osm.addresses[[c for c in ("housenumber", "street", "postcode", "geometry")
-                                              if c in inputs.osm.addresses]],
+        "voorzieningen": inputs.voorzieningen,
+        "gemeente": inputs.gemeente,
+        "invoer_buurten": inputs.buurten,
+        "invoer_wijken": inputs.wijken,
+        "buurten": a.buurten,
+        "wijken": a.wijken,
+        "adressen": a.adressen,
+        "osm_adressen": inputs.osm.addresses[
+            [c for c in ("housenumber", "street", "postcode", "geometry") if c in inputs.osm.addresses]
+        ],
         # named streets, for the offline geocoder
         "osm_straten": inputs.osm.lines.loc[inputs.osm.lines["name"].notna(), ["name", "geometry"]]
-        if "name" in inputs.osm.lines else inputs.osm.lines[["geometry"]].assign(name=None).iloc[:0],
+        if "name" in inputs.osm.lines
+        else inputs.osm.lines[["geometry"]].assign(name=None).iloc[:0],
     }
     if len(inputs.kerncijfers.columns):
         frames["kerncijfers"] = inputs.kerncijfers
@@ -172,8 +203,9 @@ def save_store(a: Analysis, folder: str | Path) -> list[Path]:
         "samenvatting": a.summary,
         "tabellen": sorted(frames),
     }
-    (folder / _INDEX).write_text(json.dumps(index, indent=1, ensure_ascii=False, default=_json_default),
-                                 encoding="utf-8")
+    (folder / _INDEX).write_text(
+        json.dumps(index, indent=1, ensure_ascii=False, default=_json_default), encoding="utf-8"
+    )
     return sorted(folder.iterdir())
 
 
@@ -215,8 +247,9 @@ def read_index(out_dir: str | Path) -> dict[str, Any]:
     return index
 
 
-def check_store(out_dir: str | Path, settings: Settings, *, paths: dict[str, Path] | None,
-                profiles: Sequence[str] = ()) -> dict[str, Any]:
+def check_store(
+    out_dir: str | Path, settings: Settings, *, paths: dict[str, Path] | None, profiles: Sequence[str] = ()
+) -> dict[str, Any]:
     """The store's index when it matches ``settings``, the data ``paths`` and holds ``profiles``.
 
     Raises
@@ -226,8 +259,9 @@ def check_store(out_dir: str | Path, settings: Settings, *, paths: dict[str, Pat
     """
     index = read_index(out_dir)
     if index.get("formaat") != FORMAT or index.get("programma") != _program():
-        raise StoreMismatch(f"gemaakt door {index.get('programma')} (opslagformaat {index.get('formaat')}), "
-                            f"dit is {_program()}")
+        raise StoreMismatch(
+            f"gemaakt door {index.get('programma')} (opslagformaat {index.get('formaat')}), dit is {_program()}"
+        )
     if index.get("instellingen") != settings_fingerprint(settings):
         raise StoreMismatch("gemaakt met andere instellingen (of een andere gemeente)")
     if paths is not None:
@@ -238,8 +272,9 @@ def check_store(out_dir: str | Path, settings: Settings, *, paths: dict[str, Pat
             raise StoreMismatch(f"de gegevens zijn veranderd sinds de analyse: {', '.join(changed)}")
     missing = [p for p in profiles if p not in index.get("profielen", [])]
     if missing:
-        raise StoreMismatch(f"profiel(en) {', '.join(missing)} niet doorgerekend (wel: "
-                            f"{', '.join(index.get('profielen', []))})")
+        raise StoreMismatch(
+            f"profiel(en) {', '.join(missing)} niet doorgerekend (wel: {', '.join(index.get('profielen', []))})"
+        )
     return index
 
 
@@ -304,31 +339,48 @@ def load_analysis(
 
     n = np.load(folder / "netwerk.npz")
     m = len(n["u"])
-    net = WalkNetwork(xy=n["xy"], u=n["u"], v=n["v"], length=n["length"], steps=n["steps"],
-                      line_class=np.full(m, None, dtype=object), line_name=np.full(m, None, dtype=object),
-                      seams_joined=int(index.get("naden_gedicht", 0)))
+    net = WalkNetwork(
+        xy=n["xy"],
+        u=n["u"],
+        v=n["v"],
+        length=n["length"],
+        steps=n["steps"],
+        line_class=np.full(m, None, dtype=object),
+        line_name=np.full(m, None, dtype=object),
+        seams_joined=int(index.get("naden_gedicht", 0)),
+    )
     snap_mask = n["snap_mask"]
     graphs: dict[str, ProfileGraph] = {}
     access: dict[str, Accessibility] = {}
     for name in names:
         with np.load(folder / f"profiel_{name}.npz") as npz:
             # without the addresses, the per-address arrays stay on disk (a toets needs the nodes only)
-            z = {k: npz[k] for k in npz.files
-                 if addresses or not (k.startswith(("osnap_", "origin_")) or "|origin_" in k or "|n|" in k)}
-        sizes = pd.DataFrame({"knopen": z["island_knopen"], "lengte_m": z["island_lengte"]},
-                             index=pd.Index(z["island_id"], name="eiland"))
+            z = {
+                k: npz[k]
+                for k in npz.files
+                if addresses or not (k.startswith(("osnap_", "origin_")) or "|origin_" in k or "|n|" in k)
+            }
+        sizes = pd.DataFrame(
+            {"knopen": z["island_knopen"], "lengte_m": z["island_lengte"]},
+            index=pd.Index(z["island_id"], name="eiland"),
+        )
         islands = Islands(label=z["island_label"], sizes=sizes, largest=int(sizes.index[0]) if len(sizes) else -1)
-        pg = ProfileGraph(net=net, profile=settings.profile(name), edge_mask=z["edge_mask"], islands=islands,
-                          snap_mask=snap_mask)
+        pg = ProfileGraph(
+            net=net, profile=settings.profile(name), edge_mask=z["edge_mask"], islands=islands, snap_mask=snap_mask
+        )
         n_nodes = int(z["n_nodes"])
         splits: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         ends = np.cumsum(z["split_len"])
         for e, end, k in zip(z["split_edge"], ends, z["split_len"], strict=True):
-            splits[int(e)] = (z["split_t"][end - k:end], z["split_chain"][end - k:end])
+            splits[int(e)] = (z["split_t"][end - k : end], z["split_chain"][end - k : end])
         routing = RoutingGraph(
-            pg=pg, matrix=csr_matrix((z["m_data"], z["m_indices"], z["m_indptr"]), shape=(n_nodes, n_nodes)),
-            n_nodes=n_nodes, dest_node=z["dest_node"], dest_xy=z["dest_xy"],
-            dest_snap=Snap(z["dsnap_edge"], z["dsnap_t"], z["dsnap_dist"], z["dsnap_xy"]), splits=splits,
+            pg=pg,
+            matrix=csr_matrix((z["m_data"], z["m_indices"], z["m_indptr"]), shape=(n_nodes, n_nodes)),
+            n_nodes=n_nodes,
+            dest_node=z["dest_node"],
+            dest_xy=z["dest_xy"],
+            dest_snap=Snap(z["dsnap_edge"], z["dsnap_t"], z["dsnap_dist"], z["dsnap_xy"]),
+            splits=splits,
         )
         dest_ids = z["dest_ids"].astype(object)
         cats: dict[str, CategoryResult] = {}
@@ -340,26 +392,42 @@ def load_analysis(
                 ids = np.full(len(near), None, dtype=object)
                 ids[near >= 0] = dest_ids[near[near >= 0]]
                 counts = {float(k.split("|")[3]): z[k] for k in z if k.startswith(f"c|{cat}|n|")}
-                cats[cat] = CategoryResult(z[key], z[f"c|{cat}|node_source"], z.get(f"c|{cat}|origin_dist", none),
-                                           ids, counts)
+                cats[cat] = CategoryResult(
+                    z[key], z[f"c|{cat}|node_source"], z.get(f"c|{cat}|origin_dist", none), ids, counts
+                )
         graphs[name] = pg
         access[name] = Accessibility(
-            profile=name, routing=routing,
-            origin_snap=Snap(z.get("osnap_edge", np.zeros(0, np.int64)), z.get("osnap_t", none),
-                             z.get("osnap_dist", none), z.get("osnap_xy", np.zeros((0, 2)))),
-            origin_far=z.get("origin_far", np.zeros(0, bool)), origin_blocked=z.get("origin_blocked", np.zeros(0, bool)),
+            profile=name,
+            routing=routing,
+            origin_snap=Snap(
+                z.get("osnap_edge", np.zeros(0, np.int64)),
+                z.get("osnap_t", none),
+                z.get("osnap_dist", none),
+                z.get("osnap_xy", np.zeros((0, 2))),
+            ),
+            origin_far=z.get("origin_far", np.zeros(0, bool)),
+            origin_blocked=z.get("origin_blocked", np.zeros(0, bool)),
             categories=cats,
-            dest_ids=dest_ids, dest_cat=z["dest_cat"].astype(object),
+            dest_ids=dest_ids,
+            dest_cat=z["dest_cat"].astype(object),
         )
     empty = gpd.GeoDataFrame(geometry=[], crs="EPSG:28992")
     stored_paths = {k: Path(p) for k, p in index.get("paden", {}).items()}
     kern = frame("kerncijfers")
     inputs = Inputs(
-        gemeente=frame("gemeente"), buurten=frame("invoer_buurten"), wijken=frame("invoer_wijken"),
+        gemeente=frame("gemeente"),
+        buurten=frame("invoer_buurten"),
+        wijken=frame("invoer_wijken"),
         kerncijfers=kern if kern is not None else pd.DataFrame(),
-        osm=OSMData(lines=frame("osm_straten"), pois=empty, addresses=frame("osm_adressen"), source=str(index.get("bron", ""))),
-        gtfs_stops=None, stations=None, huisartsen=None, voorzieningen=frame("voorzieningen"),
-        paths=stored_paths, osm_places=frame("plaatsen"),
+        osm=OSMData(
+            lines=frame("osm_straten"), pois=empty, addresses=frame("osm_adressen"), source=str(index.get("bron", ""))
+        ),
+        gtfs_stops=None,
+        stations=None,
+        huisartsen=None,
+        voorzieningen=frame("voorzieningen"),
+        paths=stored_paths,
+        osm_places=frame("plaatsen"),
     )
     if addresses is False:
         adressen = gpd.GeoDataFrame(geometry=[], crs="EPSG:28992")
@@ -369,9 +437,19 @@ def load_analysis(
     # the column suffixes of the tables depend on it
     vocab = Vocabulary.from_settings(settings, profiles=index["profielen"])
     run_settings = dataclasses.replace(settings, overlays=vocab.resolve_overlays(settings.overlays))
-    a = Analysis(run_settings, inputs, net, graphs, access, adressen, frame("buurten"), frame("wijken"),
-                 summary=index.get("samenvatting", {}), vocabulary=vocab,
-                 fingerprint=str(index["instellingen"]))
+    a = Analysis(
+        run_settings,
+        inputs,
+        net,
+        graphs,
+        access,
+        adressen,
+        frame("buurten"),
+        frame("wijken"),
+        summary=index.get("samenvatting", {}),
+        vocabulary=vocab,
+        fingerprint=str(index["instellingen"]),
+    )
     log.info("opgeslagen analyse gelezen uit %s (%s)", folder, ", ".join(names))
     return a
 
@@ -392,8 +470,11 @@ def with_osm_layers(a: Analysis, layers: Sequence[str], *, progress: bool = Fals
 
     tiles = a.inputs.paths.get("osm_tiles")
     if tiles is None or not Path(tiles).exists():
-        raise MissingDataError(tiles or "<osm_tiles>", "draai 'woonzorg-geo locaties' met de ruwe gegevens bij de hand",
-                               problem="de vector tiles van de analyse zijn niet te vinden")
+        raise MissingDataError(
+            tiles or "<osm_tiles>",
+            "draai 'woonzorg-geo locaties' met de ruwe gegevens bij de hand",
+            problem="de vector tiles van de analyse zijn niet te vinden",
+        )
     s = a.settings
     osm = from_tiles(tiles, bbox_lonlat=tile_bbox(a.inputs.gemeente, s), extra_layers=tuple(layers), progress=progress)
     osm = clip(osm, a.inputs.gemeente, buffer_m=s.netwerk.margin_m)

@@ -105,9 +105,7 @@ def repair_geometries(gdf: gpd.GeoDataFrame, *, path: str | Path, what: str) -> 
     invalid = ~missing & ~shapely.is_valid(geoms)
     out = gdf
     if invalid.any():
-        log.warning(
-            "%s: %d ongeldige geometrieën in %s gerepareerd (make_valid)", path, int(invalid.sum()), what
-        )
+        log.warning("%s: %d ongeldige geometrieën in %s gerepareerd (make_valid)", path, int(invalid.sum()), what)
         out = gdf.copy()
         fixed = geoms.copy()
         fixed[invalid] = shapely.make_valid(geoms[invalid])
@@ -179,6 +177,13 @@ def check_points_near(
             fix="controleer de coördinaten (zijn lengte- en breedtegraad verwisseld?) en het CRS",
         )
     if n_far:
-        log.warning("%s: %d van de %d punten van %s liggen meer dan %g km van de gemeente (buiten het "
-                    "studiegebied, ze tellen niet mee)", path, n_far, len(points), what, max_km)
+        log.warning(
+            "%s: %d van de %d punten van %s liggen meer dan %g km van de gemeente (buiten het "
+            "studiegebied, ze tellen niet mee)",
+            path,
+            n_far,
+            len(points),
+            what,
+            max_km,
+        )
     return n_far

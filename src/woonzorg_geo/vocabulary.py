@@ -55,8 +55,18 @@ class CategoryStyle:
 _SYMBOLS = CATEGORY_SYMBOLS
 #: The order categories are listed in (the essentials first); others follow alphabetically.
 CATEGORY_ORDER: tuple[str, ...] = (
-    "huisarts", "supermarkt", "apotheek", "ov", "ov_halte", "treinstation", "tandarts",
-    "ziekenhuis", "school", "ontmoetingsplek", "woonzorg", "kinderopvang",
+    "huisarts",
+    "supermarkt",
+    "apotheek",
+    "ov",
+    "ov_halte",
+    "treinstation",
+    "tandarts",
+    "ziekenhuis",
+    "school",
+    "ontmoetingsplek",
+    "woonzorg",
+    "kinderopvang",
 )
 
 #: Combinations within the norm: an address counts when every listed category lies within it.
@@ -389,7 +399,11 @@ class Vocabulary:
                 log.warning(
                     "indicator %r is bedoeld voor profiel %s, dat in deze run niet is doorgerekend "
                     "(profielen: %s); gebruikt profiel %s. Draai met --profiel beide voor de bedoelde waarde.",
-                    label, ind.profiel, ", ".join(self.profiles), self.main_profile)
+                    label,
+                    ind.profiel,
+                    ", ".join(self.profiles),
+                    self.main_profile,
+                )
                 label = f"{label} [gemeten op profiel {self.main_profile}: {ind.profiel} niet doorgerekend]"
         return dataclasses.replace(ind, kolom=kolom, label=label, reden=self.expand(ind.reden), profiel="")
 

@@ -74,8 +74,15 @@ def categorise_pois(pois: gpd.GeoDataFrame, rules: dict[str, CategoryRule], *, s
     return cat
 
 
-def _frame(points: gpd.GeoDataFrame, *, categorie: str, label: str, naam: pd.Series, bron: str,
-           precisie: pd.Series | str = "punt") -> gpd.GeoDataFrame:
+def _frame(
+    points: gpd.GeoDataFrame,
+    *,
+    categorie: str,
+    label: str,
+    naam: pd.Series,
+    bron: str,
+    precisie: pd.Series | str = "punt",
+) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(
         {
             "categorie": categorie,
@@ -191,8 +198,7 @@ def build_voorzieningen(
             if getattr(rule, flag):
                 prec = placed["geocode_precisie"] if precisie is None and "geocode_precisie" in placed else "punt"
                 parts.append(
-                    _frame(placed, categorie=rule.name, label=rule.label, naam=placed["naam"], bron=bron,
-                           precisie=prec)
+                    _frame(placed, categorie=rule.name, label=rule.label, naam=placed["naam"], bron=bron, precisie=prec)
                 )
     if not parts:
         return gpd.GeoDataFrame(columns=COLUMNS, geometry="geometry", crs=RD_NEW)

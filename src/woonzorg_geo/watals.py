@@ -66,7 +66,10 @@ class Changes:
 
 
 def parse_nieuw(
-    text: str, *, categories: Sequence[str], geocode: Callable[[str, str | None], Mapping[str, Any]] | None,
+    text: str,
+    *,
+    categories: Sequence[str],
+    geocode: Callable[[str, str | None], Mapping[str, Any]] | None,
     number: int = 1,
 ) -> NewVoorziening:
     """``'supermarkt@6.5480,52.9930'`` or ``'huisarts@Pronkridder 18, Assen'`` as a new voorziening.
@@ -82,8 +85,10 @@ def parse_nieuw(
     cat, sep, where = text.partition("@")
     cat, where = cat.strip().lower(), where.strip()
     if not sep or not cat or not where:
-        raise WatAlsError(f"--nieuw {text!r}: schrijf CATEGORIE@LON,LAT of CATEGORIE@\"Straat 1, Plaats\", "
-                          "bijv. supermarkt@6.5480,52.9930")
+        raise WatAlsError(
+            f'--nieuw {text!r}: schrijf CATEGORIE@LON,LAT of CATEGORIE@"Straat 1, Plaats", '
+            "bijv. supermarkt@6.5480,52.9930"
+        )
     if cat not in categories:
         raise WatAlsError(f"--nieuw {text!r}: categorie {cat!r} wordt niet berekend; kies uit: {', '.join(categories)}")
     m = _LONLAT.match(where)
@@ -99,8 +104,10 @@ def parse_nieuw(
         hit = geocode(where, None)
         geom = hit.get("geometry")
         if geom is None or hit.get("geocode_precisie") not in ("adres", "straat"):
-            raise WatAlsError(f"--nieuw {text!r}: adres {where!r} niet gevonden; controleer de schrijfwijze "
-                              "(\"Straat huisnummer, Plaats\") of geef LON,LAT")
+            raise WatAlsError(
+                f"--nieuw {text!r}: adres {where!r} niet gevonden; controleer de schrijfwijze "
+                '("Straat huisnummer, Plaats") of geef LON,LAT'
+            )
         x, y = float(geom.x), float(geom.y)
         label = f"{cat} op {hit.get('geocode_label') or where}"
         if hit.get("geocode_precisie") == "straat":
@@ -126,14 +133,24 @@ def parse_weg(text: str, voorzieningen: gpd.GeoDataFrame) -> list[Any]:
     hits = voorzieningen.index[names == key.lower()]
     if len(hits) == 0:
         near = voorzieningen.index[names.str.contains(re.escape(key.lower()), regex=True)]
-        hint = ("; bedoelt u: " + ", ".join(f"{voorzieningen.at[i, 'naam']} ({i}, {voorzieningen.at[i, 'categorie']})"
-                                            for i in near[:8])) if len(near) else ""
+        hint = (
+            (
+                "; bedoelt u: "
+                + ", ".join(
+                    f"{voorzieningen.at[i, 'naam']} ({i}, {voorzieningen.at[i, 'categorie']})" for i in near[:8]
+                )
+            )
+            if len(near)
+            else ""
+        )
         raise WatAlsError(f"--weg {text!r}: geen voorziening met deze naam of dit id{hint}")
     if len(hits) > 1:
         pts = voorzieningen.loc[hits].geometry
         if float(pts.distance(pts.iloc[0]).max()) > 50.0:
-            raise WatAlsError(f"--weg {text!r}: {len(hits)} voorzieningen heten zo; kies met het id: " + ", ".join(
-                f"{i} ({voorzieningen.at[i, 'categorie']})" for i in hits))
+            raise WatAlsError(
+                f"--weg {text!r}: {len(hits)} voorzieningen heten zo; kies met het id: "
+                + ", ".join(f"{i} ({voorzieningen.at[i, 'categorie']})" for i in hits)
+            )
     return list(hits)
 
 
@@ -143,8 +160,14 @@ def parse_weg(text: str, voorzieningen: gpd.GeoDataFrame) -> list[Any]:
 
 
 def _improve(
-    indptr: np.ndarray, indices: np.ndarray, weights: np.ndarray, dist: np.ndarray, source: np.ndarray,
-    seeds: Sequence[tuple[float, int, int]], *, allowed: np.ndarray | None = None,
+    indptr: np.ndarray,
+    indices: np.ndarray,
+    weights: np.ndarray,
+    dist: np.ndarray,
+    source: np.ndarray,
+    seeds: Sequence[tuple[float, int, int]],
+    *,
+    allowed: np.ndarray | None = None,
 ) -> int:
     """Dijkstra from ``seeds`` ``(distance, node, source)`` that only goes where it improves ``dist``.
 
@@ -182,11 +205,14 @@ def _close(acc: Accessibility, dist: np.ndarray, source: np.ndarray, removed: np
     starts, ends = m.indptr[nodes], m.indptr[nodes + 1]
     counts = ends - starts
     owner = np.repeat(nodes, counts)
-    pos = np.concatenate([np.arange(s, e) for s, e in zip(starts, ends, strict=True)]) if len(nodes) else np.zeros(0, int)
+    pos = (
+        np.concatenate([np.arange(s, e) for s, e in zip(starts, ends, strict=True)]) if len(nodes) else np.zeros(0, int)
+    )
     nb = m.indices[pos]
     ok = ~area[nb] & np.isfinite(dist[nb])
-    seeds = [(float(dist[j] + w), int(i), int(source[j]))
-             for i, j, w in zip(owner[ok], nb[ok], m.data[pos][ok], strict=True)]
+    seeds = [
+        (float(dist[j] + w), int(i), int(source[j])) for i, j, w in zip(owner[ok], nb[ok], m.data[pos][ok], strict=True)
+    ]
     return _improve(m.indptr, m.indices, m.data, dist, source, seeds, allowed=area)
 
 
@@ -202,8 +228,9 @@ class ProfileChange:
     unreachable_new: list[str] = field(default_factory=list)
 
 
-def _origin_distances(acc: Accessibility, place: tuple[np.ndarray, ...], dist: np.ndarray,
-                      source: np.ndarray, dest_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _origin_distances(
+    acc: Accessibility, place: tuple[np.ndarray, ...], dist: np.ndarray, source: np.ndarray, dest_ids: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     from .accessibility import via_nearer_end
 
     left, right, d_left, d_right = place
@@ -257,8 +284,10 @@ def apply_changes(a: Analysis, changes: Changes, *, profiles: Sequence[str] | No
                     continue
                 src = n_old + k
                 snap = float(new_place.snap.dist[k])
-                seeds = [(snap + float(new_place.d_left[k]), int(new_place.left[k]), src),
-                         (snap + float(new_place.d_right[k]), int(new_place.right[k]), src)]
+                seeds = [
+                    (snap + float(new_place.d_left[k]), int(new_place.left[k]), src),
+                    (snap + float(new_place.d_right[k]), int(new_place.right[k]), src),
+                ]
                 seeds = [s for s in seeds if np.isfinite(s[0])]
                 if not seeds:
                     pc.unreachable_new.append(n.label)
@@ -269,11 +298,16 @@ def apply_changes(a: Analysis, changes: Changes, *, profiles: Sequence[str] | No
             od, ids = _origin_distances(acc, place, dist, source, dest_ids)
             # an address on the same stretch of edge as a new voorziening may reach it along the edge
             for k, snap in direct:
-                same = ((acc.origin_snap.edge == new_place.snap.edge[k]) & (place[0] == new_place.left[k])  # type: ignore[union-attr]
-                        & (place[1] == new_place.right[k]) & ~acc.origin_far)  # type: ignore[union-attr]
+                assert new_place is not None  # direct is only filled when there are new voorzieningen
+                same = (
+                    (acc.origin_snap.edge == new_place.snap.edge[k])
+                    & (place[0] == new_place.left[k])
+                    & (place[1] == new_place.right[k])
+                    & ~acc.origin_far
+                )
                 if same.any():
                     length = r.pg.net.length[acc.origin_snap.edge[same]]
-                    along = np.abs(acc.origin_snap.t[same] - new_place.snap.t[k]) * length  # type: ignore[union-attr]
+                    along = np.abs(acc.origin_snap.t[same] - new_place.snap.t[k]) * length
                     d = acc.origin_snap.dist[same] + along + snap
                     better = d < np.nan_to_num(od[same], nan=np.inf)
                     idx = np.flatnonzero(same)[better]
@@ -353,7 +387,8 @@ def what_if(a: Analysis, changes: Changes, *, profiles: Sequence[str] | None = N
                 continue
             for when, src in (("voor", pc.before), ("na", pc.after)):
                 cols[f"{combo}|{when}"] = np.logical_and.reduce(
-                    [_within(src.get(p, acc.categories[p].origin_dist), norm) for p in parts])
+                    [_within(src.get(p, acc.categories[p].origin_dist), norm) for p in parts]
+                )
             cats.append(combo)
         frame = pd.DataFrame(cols, index=a.adressen.index)
         for cat in cats:
@@ -372,13 +407,19 @@ def what_if(a: Analysis, changes: Changes, *, profiles: Sequence[str] | None = N
                 changed = ~np.isclose(dv.fillna(-1), dn.fillna(-1), rtol=0, atol=1e-6)
                 prof_sum[cat]["adressen_andere_afstand"] = int(changed.sum())
                 if changed.any():
-                    rows = pd.DataFrame({
-                        "profiel": name, "categorie": cat, "buurtcode": areas["buurtcode"][changed],
-                        "wijkcode": areas["wijkcode"][changed], "afstand_voor_m": dv[changed].round(1),
-                        "afstand_na_m": dn[changed].round(1), "verschil_m": (dn - dv)[changed].round(1),
-                        "dichtstbij_na": pc.nearest_after[cat][changed],
-                        "toegang": np.select([gain[changed], lose[changed]], ["wint", "verliest"], "blijft"),
-                    })
+                    rows = pd.DataFrame(
+                        {
+                            "profiel": name,
+                            "categorie": cat,
+                            "buurtcode": areas["buurtcode"][changed],
+                            "wijkcode": areas["wijkcode"][changed],
+                            "afstand_voor_m": dv[changed].round(1),
+                            "afstand_na_m": dn[changed].round(1),
+                            "verschil_m": (dn - dv)[changed].round(1),
+                            "dichtstbij_na": pc.nearest_after[cat][changed],
+                            "toegang": np.select([gain[changed], lose[changed]], ["wint", "verliest"], "blijft"),
+                        }
+                    )
                     addr_rows.append(rows)
         for key, tables in level_rows.items():
             g = frame.groupby(areas[key])
@@ -386,12 +427,15 @@ def what_if(a: Analysis, changes: Changes, *, profiles: Sequence[str] | None = N
             for cat in cats:
                 agg[f"pct_{vocab.within(cat)}_voor"] = 100 * g[f"{cat}|voor"].mean()
                 agg[f"pct_{vocab.within(cat)}_na"] = 100 * g[f"{cat}|na"].mean()
-                agg[f"pct_{vocab.within(cat)}_verschil"] = agg[f"pct_{vocab.within(cat)}_na"] - agg[
-                    f"pct_{vocab.within(cat)}_voor"]
-                agg[f"winnen_{cat}"] = g[f"{cat}|na"].sum() - (frame[f"{cat}|na"] & frame[f"{cat}|voor"]).groupby(
-                    areas[key]).sum()
-                agg[f"verliezen_{cat}"] = g[f"{cat}|voor"].sum() - (frame[f"{cat}|na"] & frame[f"{cat}|voor"]).groupby(
-                    areas[key]).sum()
+                agg[f"pct_{vocab.within(cat)}_verschil"] = (
+                    agg[f"pct_{vocab.within(cat)}_na"] - agg[f"pct_{vocab.within(cat)}_voor"]
+                )
+                agg[f"winnen_{cat}"] = (
+                    g[f"{cat}|na"].sum() - (frame[f"{cat}|na"] & frame[f"{cat}|voor"]).groupby(areas[key]).sum()
+                )
+                agg[f"verliezen_{cat}"] = (
+                    g[f"{cat}|voor"].sum() - (frame[f"{cat}|na"] & frame[f"{cat}|voor"]).groupby(areas[key]).sum()
+                )
                 if f"{cat}|d_voor" in frame:
                     agg[f"med_afstand_{cat}_m_voor"] = g[f"{cat}|d_voor"].median()
                     agg[f"med_afstand_{cat}_m_na"] = g[f"{cat}|d_na"].median()
@@ -399,19 +443,47 @@ def what_if(a: Analysis, changes: Changes, *, profiles: Sequence[str] | None = N
             table.insert(0, "n_adressen", g.size())
             table.insert(0, "profiel", name)
             tables.append(table)
-        summary["profielen"][name] = {"label": vocab.profile_label(name), "knopen_doorzocht": pc.nodes_searched,
-                                      "onbereikbare_nieuwe": pc.unreachable_new, "categorieen": prof_sum}
+        summary["profielen"][name] = {
+            "label": vocab.profile_label(name),
+            "knopen_doorzocht": pc.nodes_searched,
+            "onbereikbare_nieuwe": pc.unreachable_new,
+            "categorieen": prof_sum,
+        }
     buurten = _with_names(pd.concat(level_rows["buurtcode"]), a.buurten)
     wijken = _with_names(pd.concat(level_rows["wijkcode"]), a.wijken)
-    addr = pd.concat(addr_rows) if addr_rows else pd.DataFrame(
-        columns=["profiel", "categorie", "buurtcode", "wijkcode", "afstand_voor_m", "afstand_na_m", "verschil_m",
-                 "dichtstbij_na", "toegang"])
+    addr = (
+        pd.concat(addr_rows)
+        if addr_rows
+        else pd.DataFrame(
+            columns=[
+                "profiel",
+                "categorie",
+                "buurtcode",
+                "wijkcode",
+                "afstand_voor_m",
+                "afstand_na_m",
+                "verschil_m",
+                "dichtstbij_na",
+                "toegang",
+            ]
+        )
+    )
     vz = a.inputs.voorzieningen
     summary["wijzigingen"] = {
-        "nieuw": [{"id": n.id, "categorie": n.categorie, "omschrijving": n.label, "x_rd": round(n.x, 1),
-                   "y_rd": round(n.y, 1)} for n in changes.nieuw],
-        "weg": [{"id": str(i), "categorie": str(vz.at[i, "categorie"]), "naam": _text(vz.at[i, "naam"])}
-                for i in changes.weg],
+        "nieuw": [
+            {
+                "id": n.id,
+                "categorie": n.categorie,
+                "omschrijving": n.label,
+                "x_rd": round(n.x, 1),
+                "y_rd": round(n.y, 1),
+            }
+            for n in changes.nieuw
+        ],
+        "weg": [
+            {"id": str(i), "categorie": str(vz.at[i, "categorie"]), "naam": _text(vz.at[i, "naam"])}
+            for i in changes.weg
+        ],
     }
     summary["rekentijd_s"] = round(time.perf_counter() - t0, 3)
     return WatAls(changes, per, addr, buurten, wijken, summary)
@@ -446,8 +518,12 @@ def summary_text(w: WatAls, *, vocab: Any) -> str:
                 f"  {s['label']} binnen {vocab.norm_text}: {fmt.percent(s['pct_voor'])} → {fmt.percent(s['pct_na'])} "
                 f"({fmt.signed(s['verschil_procentpunt'], 1)} procentpunt); {fmt.number(s['adressen_winnen_toegang'])} "
                 f"adressen winnen, {fmt.number(s['adressen_verliezen_toegang'])} verliezen toegang"
-                + (f"; {fmt.number(s['adressen_andere_afstand'])} met een andere afstand"
-                   if "adressen_andere_afstand" in s else ""))
+                + (
+                    f"; {fmt.number(s['adressen_andere_afstand'])} met een andere afstand"
+                    if "adressen_andere_afstand" in s
+                    else ""
+                )
+            )
     return "\n".join(lines)
 
 
@@ -455,8 +531,9 @@ def summary_text(w: WatAls, *, vocab: Any) -> str:
 def _access_classes() -> Any:
     from .palette import GREEN_TO_RED, Classes
 
-    return Classes((-0.5, 0.5, 1.5), (GREEN_TO_RED[-1], GREEN_TO_RED[0]),
-                   ("woning verliest toegang", "woning wint toegang"))
+    return Classes(
+        (-0.5, 0.5, 1.5), (GREEN_TO_RED[-1], GREEN_TO_RED[0]), ("woning verliest toegang", "woning wint toegang")
+    )
 
 
 def watals_map(w: WatAls, a: Analysis, *, offline: bool | None = None) -> Any:
@@ -471,32 +548,55 @@ def watals_map(w: WatAls, a: Analysis, *, offline: bool | None = None) -> Any:
     vocab = a.vocab
     classes = _access_classes()
     m = new_map(a.inputs.gemeente, offline=offline, title="Wat als: effect van een veranderde voorziening")
-    folium.GeoJson(a.inputs.gemeente.to_crs("EPSG:4326").__geo_interface__, name="Gemeentegrens",
-                   style_function=lambda _: {"color": "#333333", "weight": 2, "fill": False}).add_to(m)
+    folium.GeoJson(
+        a.inputs.gemeente.to_crs("EPSG:4326").__geo_interface__,
+        name="Gemeentegrens",
+        style_function=lambda _: {"color": "#333333", "weight": 2, "fill": False},
+    ).add_to(m)
     geom = a.adressen.geometry
     layers: list[str] = []
     for (name, cat), rows in w.adressen.groupby(["profiel", "categorie"], sort=False):
         moved = rows.loc[rows["toegang"] != "blijft"]
         if moved.empty:
             continue
-        homes = gpd.GeoDataFrame({"toegang": (moved["toegang"] == "wint").astype(int).to_numpy()},
-                                 geometry=geom.loc[moved.index].to_numpy(), crs=a.adressen.crs)
-        add_homes(m, homes, column="toegang", classes=classes, show=not layers,
-                  label=f"{vocab.label(str(cat))} binnen {vocab.norm_text} — {vocab.profile_label(str(name))}")
+        homes = gpd.GeoDataFrame(
+            {"toegang": (moved["toegang"] == "wint").astype(int).to_numpy()},
+            geometry=geom.loc[moved.index].to_numpy(),
+            crs=a.adressen.crs,
+        )
+        add_homes(
+            m,
+            homes,
+            column="toegang",
+            classes=classes,
+            show=not layers,
+            label=f"{vocab.label(str(cat))} binnen {vocab.norm_text} — {vocab.profile_label(str(name))}",
+        )
         layers.append(str(cat))
     marks = folium.FeatureGroup(name="Veranderde voorzieningen").add_to(m)
-    to_ll = gpd.GeoSeries(gpd.points_from_xy([n.x for n in w.changes.nieuw], [n.y for n in w.changes.nieuw]),
-                          crs="EPSG:28992").to_crs("EPSG:4326")
+    to_ll = gpd.GeoSeries(
+        gpd.points_from_xy([n.x for n in w.changes.nieuw], [n.y for n in w.changes.nieuw]), crs="EPSG:28992"
+    ).to_crs("EPSG:4326")
     for n, p in zip(w.changes.nieuw, to_ll, strict=True):
-        folium.Marker([p.y, p.x], tooltip=f"nieuw: {n.label}",
-                      icon=folium.DivIcon(html="<div style='font:bold 22px sans-serif;color:#1a9850'>＋</div>")).add_to(marks)
+        folium.Marker(
+            [p.y, p.x],
+            tooltip=f"nieuw: {n.label}",
+            icon=folium.DivIcon(html="<div style='font:bold 22px sans-serif;color:#1a9850'>＋</div>"),
+        ).add_to(marks)
     vz = a.inputs.voorzieningen
     for i in w.changes.weg:
         p = gpd.GeoSeries([vz.geometry.at[i]], crs=vz.crs).to_crs("EPSG:4326").iloc[0]
-        folium.Marker([p.y, p.x], tooltip=f"weg: {_text(vz.at[i, 'naam']) or '(naamloos)'} ({vz.at[i, 'categorie']})",
-                      icon=folium.DivIcon(html="<div style='font:bold 22px sans-serif;color:#d73027'>✕</div>")).add_to(marks)
-    add_legend(m, f"Toegang binnen {vocab.norm_text}", [*classes.items(missing=False), ("#1a9850", "＋ nieuwe voorziening"),
-                                                        ("#d73027", "✕ voorziening weg")], symbol="circle")
+        folium.Marker(
+            [p.y, p.x],
+            tooltip=f"weg: {_text(vz.at[i, 'naam']) or '(naamloos)'} ({vz.at[i, 'categorie']})",
+            icon=folium.DivIcon(html="<div style='font:bold 22px sans-serif;color:#d73027'>✕</div>"),
+        ).add_to(marks)
+    add_legend(
+        m,
+        f"Toegang binnen {vocab.norm_text}",
+        [*classes.items(missing=False), ("#1a9850", "＋ nieuwe voorziening"), ("#d73027", "✕ voorziening weg")],
+        symbol="circle",
+    )
     if not layers:
         from .maps.base import add_panel
 
@@ -505,8 +605,9 @@ def watals_map(w: WatAls, a: Analysis, *, offline: bool | None = None) -> Any:
     return m
 
 
-def write_watals(w: WatAls, a: Analysis, out_dir: str | Path, *, maps: bool = True,
-                 offline: bool | None = None) -> list[Path]:
+def write_watals(
+    w: WatAls, a: Analysis, out_dir: str | Path, *, maps: bool = True, offline: bool | None = None
+) -> list[Path]:
     """Write ``watals_buurten.csv``, ``watals_wijken.csv``, ``watals_adressen.csv``, ``watals.json`` and
     ``watals_kaart.html`` into ``out_dir``, all or nothing."""
     import json
@@ -518,8 +619,9 @@ def write_watals(w: WatAls, a: Analysis, out_dir: str | Path, *, maps: bool = Tr
         w.buurten.to_csv(tmp / "watals_buurten.csv", encoding="utf-8")
         w.wijken.to_csv(tmp / "watals_wijken.csv", encoding="utf-8")
         w.adressen.rename_axis("adres_id").to_csv(tmp / "watals_adressen.csv", encoding="utf-8")
-        (tmp / "watals.json").write_text(json.dumps(w.samenvatting, indent=2, ensure_ascii=False, default=str),
-                                         encoding="utf-8")
+        (tmp / "watals.json").write_text(
+            json.dumps(w.samenvatting, indent=2, ensure_ascii=False, default=str), encoding="utf-8"
+        )
         if maps:
             from .maps.layers import render
 

@@ -148,5 +148,3 @@ def _asset_html() -> str:
         f"<style>{css}</style>\n<style>{_MAP_CSS.replace('__BACKGROUND__', BACKGROUND)}</style>\n"
         f"<script>{js}</script>\n<script>{_JQUERY_STANDIN}</script>"
     )
-
-

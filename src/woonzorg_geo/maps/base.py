@@ -40,7 +40,9 @@ def _need(frame: pd.DataFrame, columns: Iterable[str], what: str) -> None:
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise DataFileError(
-            what, "kolom ontbreekt", field=", ".join(missing),
+            what,
+            "kolom ontbreekt",
+            field=", ".join(missing),
             fix="gebruik de uitvoer van `woonzorg-geo analyse` of geef de juiste kolomnaam op",
         )
 
@@ -86,12 +88,14 @@ def _json_value(value: Any) -> Any:
 def _feature_collection(geoms: Sequence[Any], props: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     feats = []
     for i, (geom, prop) in enumerate(zip(geoms, props)):
-        feats.append({
-            "type": "Feature",
-            "id": i,
-            "properties": {k: _json_value(v) for k, v in prop.items()},
-            "geometry": geom if isinstance(geom, dict) else shapely.geometry.mapping(geom),
-        })
+        feats.append(
+            {
+                "type": "Feature",
+                "id": i,
+                "properties": {k: _json_value(v) for k, v in prop.items()},
+                "geometry": geom if isinstance(geom, dict) else shapely.geometry.mapping(geom),
+            }
+        )
     return {"type": "FeatureCollection", "features": feats}
 
 
@@ -234,8 +238,12 @@ def new_map(
     offline = resolve_offline(offline)
     west, south, east, north = _bounds_wgs84(bounds, crs)
     m = folium.Map(
-        location=[(south + north) / 2, (west + east) / 2], zoom_start=13, tiles=None,
-        control_scale=True, zoom_snap=0.25, zoom_delta=0.5,
+        location=[(south + north) / 2, (west + east) / 2],
+        zoom_start=13,
+        tiles=None,
+        control_scale=True,
+        zoom_snap=0.25,
+        zoom_delta=0.5,
     )
     m.default_js = []
     m.default_css = []
@@ -247,29 +255,44 @@ def new_map(
     box = [[round(south, DECIMALS), round(west, DECIMALS)], [round(north, DECIMALS), round(east, DECIMALS)]]
     # once the controls are in place, fitted again beside the key-figure panel (left), so the panel
     # does not cover the area the map is about (when the panel takes less than 40 % of the width)
-    _add_js(m, f"""{m.get_name()}.fitBounds({json.dumps(box)}, {{padding: [10, 10], animate: false}});
+    _add_js(
+        m,
+        f"""{m.get_name()}.fitBounds({json.dumps(box)}, {{padding: [10, 10], animate: false}});
 setTimeout(function () {{
   var map = {m.get_name()}, panel = map.getContainer().querySelector(".leaflet-left .wz-panel");
   var w = panel ? panel.offsetWidth : 0;
   if (w && w < 0.4 * map.getSize().x) {{
     map.fitBounds({json.dumps(box)}, {{paddingTopLeft: [w + 16, 10], paddingBottomRight: [10, 10], animate: false}});
   }}
-}}, 0);""", name="woonzorg_fit_bounds")
+}}, 0);""",
+        name="woonzorg_fit_bounds",
+    )
     m.woonzorg_offline = offline  # type: ignore[attr-defined]
     if not offline:
         folium.TileLayer(
-            OSM_TILES, name="Achtergrond: OpenStreetMap", attr="Achtergrond: © OpenStreetMap contributors",
-            max_zoom=19, overlay=False, control=True,
+            OSM_TILES,
+            name="Achtergrond: OpenStreetMap",
+            attr="Achtergrond: © OpenStreetMap contributors",
+            max_zoom=19,
+            overlay=False,
+            control=True,
         ).add_to(m)
         folium.TileLayer(
-            PDOK_BRT_TILES, name="Achtergrond: BRT-Achtergrondkaart (PDOK)",
-            attr="Achtergrond: BRT-Achtergrondkaart © Kadaster / PDOK", max_zoom=19, overlay=False,
-            control=True, show=False,
+            PDOK_BRT_TILES,
+            name="Achtergrond: BRT-Achtergrondkaart (PDOK)",
+            attr="Achtergrond: BRT-Achtergrondkaart © Kadaster / PDOK",
+            max_zoom=19,
+            overlay=False,
+            control=True,
+            show=False,
         ).add_to(m)
     # one shared canvas renderer for layers with many small symbols (see add_homes)
     _add_js(m, f"var {m.get_name()}_canvas = L.canvas({{padding: 0.5}});", name="woonzorg_canvas")
-    _add_js(m, f"{m.get_name()}.attributionControl.addAttribution({json.dumps(attribution, ensure_ascii=False)});",
-            name="woonzorg_attribution")
+    _add_js(
+        m,
+        f"{m.get_name()}.attributionControl.addAttribution({json.dumps(attribution, ensure_ascii=False)});",
+        name="woonzorg_attribution",
+    )
     _add_js(m, _DECLUTTER_JS.replace("MAP", m.get_name()), name="woonzorg_declutter")
     return m
 
@@ -318,8 +341,15 @@ _DECLUTTER_JS = """
 """
 
 
-def _control_js(m: folium.Map, html_text: str, *, position: str, css_class: str,
-                layers: Sequence[Any] = (), rows_follow_layers: bool = False) -> str:
+def _control_js(
+    m: folium.Map,
+    html_text: str,
+    *,
+    position: str,
+    css_class: str,
+    layers: Sequence[Any] = (),
+    rows_follow_layers: bool = False,
+) -> str:
     """JavaScript for a Leaflet control showing ``html_text``; shown only while one of ``layers`` is.
 
     The control's first element (its title) folds the rest away and back on a click. With
@@ -407,8 +437,17 @@ def add_legend(
         Row ``i`` shows only while ``layers[i]`` is on (one row per layer, e.g. voorzieningen).
     """
     text = legend_html(title, items, symbol=symbol)
-    _add_js(m, _control_js(m, text, position=position, css_class="wz-legend leaflet-control", layers=layers,
-                           rows_follow_layers=rows_follow_layers))
+    _add_js(
+        m,
+        _control_js(
+            m,
+            text,
+            position=position,
+            css_class="wz-legend leaflet-control",
+            layers=layers,
+            rows_follow_layers=rows_follow_layers,
+        ),
+    )
     return m
 
 
@@ -454,7 +493,9 @@ def add_panel(m: folium.Map, html_text: str, *, position: str = "bottomleft") ->
 def add_exclusive(m: folium.Map, layers: Sequence[Any]) -> folium.Map:
     """Make ``layers`` mutually exclusive: switching one on in the layer control switches the others off."""
     names = ", ".join(layer.get_name() for layer in layers)
-    _add_js(m, f"""
+    _add_js(
+        m,
+        f"""
 (function () {{
   var map = {m.get_name()};
   var group = [{names}];
@@ -466,7 +507,8 @@ def add_exclusive(m: folium.Map, layers: Sequence[Any]) -> folium.Map:
     }}, 0);
   }});
 }})();
-""")
+""",
+    )
     return m
 
 
@@ -477,5 +519,3 @@ def add_layer_control(m: folium.Map, *, collapsed: bool = True) -> folium.Map:
 
     folium.LayerControl(position="topright", collapsed=collapsed).add_to(m)
     return m
-
-

@@ -185,9 +185,12 @@ def load_map_data(
         profile = profile_suffix[1:]
     profile = profile or vocab.main_profile
     if profiles and profile not in profiles:
-        raise DataFileError(sj, f"profiel {profile!r} is in deze uitvoer niet doorgerekend", field="profielen",
-                            fix=f"kies een van: {', '.join(profiles)}, of draai `woonzorg-geo analyse --profiel "
-                                f"{profile}`")
+        raise DataFileError(
+            sj,
+            f"profiel {profile!r} is in deze uitvoer niet doorgerekend",
+            field="profielen",
+            fix=f"kies een van: {', '.join(profiles)}, of draai `woonzorg-geo analyse --profiel {profile}`",
+        )
     sfx = vocab.suffix(profile)
     fix = "draai `woonzorg-geo analyse` opnieuw om de GeoPackage volledig te schrijven"
     try:
@@ -195,8 +198,7 @@ def load_map_data(
     except Exception as exc:  # GDAL raises several types for a damaged file
         raise DataFileError(gpkg, f"de GeoPackage is onleesbaar of afgebroken ({exc})", fix=fix) from exc
 
-    def read(layer: str, required: Sequence[str], columns: list[str] | None = None,
-             **kw: Any) -> gpd.GeoDataFrame:
+    def read(layer: str, required: Sequence[str], columns: list[str] | None = None, **kw: Any) -> gpd.GeoDataFrame:
         if layer not in layers:
             raise DataFileError(gpkg, f"laag {layer!r} ontbreekt", field=layer, fix=fix)
         try:
@@ -234,8 +236,21 @@ def load_map_data(
         netwerk = gpd.GeoDataFrame({"klasse": []}, geometry=[], crs=RD)
     if "wijkcode" in buurten.columns:  # the buurt's wijk, for tooltips
         buurten["wijk"] = buurten["wijkcode"].map(dict(zip(wijken["code"], wijken["naam"])))
-    return MapData(out_dir, profile, sfx, adressen, buurten, wijken, vz, sg, netwerk, summary, vocab,
-                   manifest=read_manifest(out_dir), kaarten=map_settings or MapSettings())
+    return MapData(
+        out_dir,
+        profile,
+        sfx,
+        adressen,
+        buurten,
+        wijken,
+        vz,
+        sg,
+        netwerk,
+        summary,
+        vocab,
+        manifest=read_manifest(out_dir),
+        kaarten=map_settings or MapSettings(),
+    )
 
 
 def _summary_figures(data: MapData) -> dict[str, Any]:
@@ -274,23 +289,38 @@ def gemeente_map(
     """
     vocab = data.vocab
     categories = vocab.key_categories if categories is None else categories
-    m = new_map(data.view(), offline=offline, title=f"Gemeente {gemeente} — bereikbaarheid te voet",
-                attribution=data.attribution)
+    m = new_map(
+        data.view(),
+        offline=offline,
+        title=f"Gemeente {gemeente} — bereikbaarheid te voet",
+        attribution=data.attribution,
+    )
     offline = m.woonzorg_offline  # type: ignore[attr-defined]
-    add_choropleth(m, data.buurten, column=data.col(vocab.pct(REPORT_NORM)),
-                   label=f"Buurten: % adressen met {vocab.noun(REPORT_NORM)} ≤ {vocab.norm_text}", vocabulary=vocab,
-                   min_count=data.kaarten.min_adressen)
+    add_choropleth(
+        m,
+        data.buurten,
+        column=data.col(vocab.pct(REPORT_NORM)),
+        label=f"Buurten: % adressen met {vocab.noun(REPORT_NORM)} ≤ {vocab.norm_text}",
+        vocabulary=vocab,
+        min_count=data.kaarten.min_adressen,
+    )
     add_context(m, data.netwerk, road_classes=MAIN_ROADS, show=offline)
-    add_service_areas(m, data.servicegebieden, categories=[
-        c for c in categories if (data.servicegebieden["categorie"] == c).any()])
+    add_service_areas(
+        m, data.servicegebieden, categories=[c for c in categories if (data.servicegebieden["categorie"] == c).any()]
+    )
     surfaces = []
     for cat in categories:
         tif = data.tif(cat)
         if not tif.is_file():
             log.info("geen oppervlak voor %s: %s ontbreekt", cat, tif)
             continue
-        add_surface(m, tif, label=f"Loopafstand (vlak): {vocab.label(cat)}",
-                    legend_title=f"Loopafstand tot {vocab.noun(cat)}", classes=distance_classes(vocab.norm_m))
+        add_surface(
+            m,
+            tif,
+            label=f"Loopafstand (vlak): {vocab.label(cat)}",
+            legend_title=f"Loopafstand tot {vocab.noun(cat)}",
+            classes=distance_classes(vocab.norm_m),
+        )
         surfaces.append(last_layer(m))
     if len(surfaces) > 1:
         add_exclusive(m, surfaces)
@@ -303,18 +333,24 @@ def gemeente_map(
     for key in _panel_keys(vocab):
         if key in fig:
             rows.append((vocab.field_label(key), vocab.format(key, fig[key])))
-    add_panel(m, panel_html(
-        f"Gemeente {gemeente}", rows,
-        note=f"Bereikbaarheid te voet over het OSM-netwerk, profiel {vocab.profile_label(data.profile)}; "
-             "percentages van alle adressen. Klik op een buurt of voorziening voor details; lagen aan/uit "
-             "via het lagenicoon rechtsboven; klik op een titel om in of uit te klappen.",
-        links=wijk_links, sources=data.sources,
-    ))
+    add_panel(
+        m,
+        panel_html(
+            f"Gemeente {gemeente}",
+            rows,
+            note=f"Bereikbaarheid te voet over het OSM-netwerk, profiel {vocab.profile_label(data.profile)}; "
+            "percentages van alle adressen. Klik op een buurt of voorziening voor details; lagen aan/uit "
+            "via het lagenicoon rechtsboven; klik op een titel om in of uit te klappen.",
+            links=wijk_links,
+            sources=data.sources,
+        ),
+    )
     return m
 
 
-def wijk_map(data: MapData, code: str, *, gemeente: str, offline: bool | None = None,
-             back_link: str | None = None) -> folium.Map:
+def wijk_map(
+    data: MapData, code: str, *, gemeente: str, offline: bool | None = None, back_link: str | None = None
+) -> folium.Map:
     """The map of one wijk: homes by walking time (huisarts / supermarkt / OV), voorzieningen, key figures.
 
     Parameters
@@ -339,27 +375,48 @@ def wijk_map(data: MapData, code: str, *, gemeente: str, offline: bool | None = 
     wijken = data.wijken
     wijk = wijken[wijken["code"] == code]
     if wijk.empty:
-        raise DataFileError(data.out_dir / "woonzorg.gpkg", f"wijk {code!r} bestaat niet", field="code",
-                            fix="kies een code uit de laag wijken")
+        raise DataFileError(
+            data.out_dir / "woonzorg.gpkg",
+            f"wijk {code!r} bestaat niet",
+            field="code",
+            fix="kies een code uit de laag wijken",
+        )
     row = wijk.iloc[0]
     naam = str(row["naam"])
-    m = new_map(data.view(wijk), offline=offline, title=f"Wijk {naam} ({gemeente}) — bereikbaarheid te voet",
-                attribution=data.attribution)
+    m = new_map(
+        data.view(wijk),
+        offline=offline,
+        title=f"Wijk {naam} ({gemeente}) — bereikbaarheid te voet",
+        attribution=data.attribution,
+    )
     offline = m.woonzorg_offline  # type: ignore[attr-defined]
     metric_wijk = _metric(wijk, "wijk")
     around = metric_wijk.buffer(300)
     buurten = data.buurten[data.buurten["wijkcode"] == code]
     if len(buurten):
-        add_choropleth(m, buurten, column=data.col(vocab.pct(REPORT_NORM)), show=False,
-                       label=f"Buurten: % adressen met {vocab.noun(REPORT_NORM)} ≤ {vocab.norm_text}", vocabulary=vocab,
-                       min_count=data.kaarten.min_adressen)
+        add_choropleth(
+            m,
+            buurten,
+            column=data.col(vocab.pct(REPORT_NORM)),
+            show=False,
+            label=f"Buurten: % adressen met {vocab.noun(REPORT_NORM)} ≤ {vocab.norm_text}",
+            vocabulary=vocab,
+            min_count=data.kaarten.min_adressen,
+        )
     add_context(m, data.netwerk, road_classes=(*LOCAL_ROADS, *MAIN_ROADS), within=around, show=offline)
     if len(buurten):
-        add_area_outlines(m, buurten, name="Buurtgrenzen", colour=BUURT_OUTLINE, weight=1.2, dash="4 4",
-                          small=True, label_rank=0)
+        add_area_outlines(
+            m, buurten, name="Buurtgrenzen", colour=BUURT_OUTLINE, weight=1.2, dash="4 4", small=True, label_rank=0
+        )
     # the other wijken are named for orientation (after the buurten); this wijk's name is the panel's title
-    add_area_outlines(m, wijken, name="Wijkgrenzen en namen", weight=2.5, label_rank=1,
-                      label_filter=(wijken["code"] != code).to_numpy())
+    add_area_outlines(
+        m,
+        wijken,
+        name="Wijkgrenzen en namen",
+        weight=2.5,
+        label_rank=1,
+        label_filter=(wijken["code"] != code).to_numpy(),
+    )
     homes = data.adressen[data.adressen["wijkcode"] == code]
     home_layers = []
     for i, cat in enumerate(data.home_categories):
@@ -372,20 +429,28 @@ def wijk_map(data: MapData, code: str, *, gemeente: str, offline: bool | None = 
         near = _metric(vz, "voorzieningen")
         vz = vz[near.intersects(metric_wijk.buffer(1500).union_all()).to_numpy()]
     add_voorzieningen(m, vz, show=SHOW_VZ)
-    add_panel(m, panel_html(
-        f"Wijk {naam}", _wijk_rows(data, row), header=("", "wijk", "gemeente"),
-        note=f"{code} · gemeente {gemeente} · profiel {vocab.profile_label(data.profile)}. Percentages van de "
-             "adressen in de wijk; looptijden over het OSM-netwerk.",
-        links=[("← kaart van de gemeente", back_link)] if back_link else (),
-        sources=data.sources,
-    ))
+    add_panel(
+        m,
+        panel_html(
+            f"Wijk {naam}",
+            _wijk_rows(data, row),
+            header=("", "wijk", "gemeente"),
+            note=f"{code} · gemeente {gemeente} · profiel {vocab.profile_label(data.profile)}. Percentages van de "
+            "adressen in de wijk; looptijden over het OSM-netwerk.",
+            links=[("← kaart van de gemeente", back_link)] if back_link else (),
+            sources=data.sources,
+        ),
+    )
     return m
 
 
 def _panel_keys(vocab: Vocabulary) -> list[str]:
     """The figures of the panels: shares within the norm, then median distances of the essentials."""
-    return [*(vocab.pct(c) for c in vocab.combinations), *(vocab.pct(c) for c in vocab.key_categories),
-            *(f"med_afstand_{c}_m" for c in vocab.key_categories)]
+    return [
+        *(vocab.pct(c) for c in vocab.combinations),
+        *(vocab.pct(c) for c in vocab.key_categories),
+        *(f"med_afstand_{c}_m" for c in vocab.key_categories),
+    ]
 
 
 def _wijk_rows(data: MapData, row: pd.Series) -> list[tuple[str, str, str]]:
@@ -395,13 +460,16 @@ def _wijk_rows(data: MapData, row: pd.Series) -> list[tuple[str, str, str]]:
     for key in ("n_adressen", "inwoners_cbs", "woningen_cbs"):
         if key in row.index:
             g = gem.get(key) if key == "n_adressen" else None
-            rows.append((vocab.field_label(key), vocab.format(key, row[key]), vocab.format(key, g) if g is not None else ""))
+            rows.append(
+                (vocab.field_label(key), vocab.format(key, row[key]), vocab.format(key, g) if g is not None else "")
+            )
     for key in (*_panel_keys(vocab), "n_onbereikbaar"):
         col = data.col(key)
         if col in row.index:
             g = gem.get(key)
-            rows.append((vocab.field_label(key), vocab.format(key, row[col]),
-                         vocab.format(key, g) if g is not None else ""))
+            rows.append(
+                (vocab.field_label(key), vocab.format(key, row[col]), vocab.format(key, g) if g is not None else "")
+            )
     return rows
 
 
@@ -454,8 +522,9 @@ def write_maps(
     """
     maps_dir = Path(maps_dir)
     offline = resolve_offline(offline)
-    data = load_map_data(out_dir, profile_suffix=profile_suffix, profile=profile, vocabulary=vocabulary,
-                         map_settings=map_settings)
+    data = load_map_data(
+        out_dir, profile_suffix=profile_suffix, profile=profile, vocabulary=vocabulary, map_settings=map_settings
+    )
     gem_file = f"{slug(gemeente)}_bereikbaarheid.html"
     wijk_files: dict[str, str] = {}
     used: set[str] = set()
@@ -477,12 +546,20 @@ def write_maps(
             add_layer_control(m)
             names.append(save_map(m, tmp / name).name)
         if "balans" in data.wijken.columns and "focus" in data.buurten.columns:
-            m = overlay_map(data.wijken, data.buurten, gemeente=gemeente, balance=balance, netwerk=data.netwerk,
-                            offline=offline, vocabulary=data.vocab, bounds=data.view(),
-                            attribution=data.attribution, sources=data.sources,
-                            min_count=data.kaarten.min_adressen)
+            m = overlay_map(
+                data.wijken,
+                data.buurten,
+                gemeente=gemeente,
+                balance=balance,
+                netwerk=data.netwerk,
+                offline=offline,
+                vocabulary=data.vocab,
+                bounds=data.view(),
+                attribution=data.attribution,
+                sources=data.sources,
+                min_count=data.kaarten.min_adressen,
+            )
             names.append(save_map(m, tmp / f"{slug(gemeente)}_draagkracht.html").name)
     paths = [maps_dir / n for n in names]
     log.info("%d kaarten geschreven in %s", len(paths), maps_dir)
     return paths
-

@@ -123,14 +123,20 @@ def add_choropleth(
     _need(areas, [column], "add_choropleth: gebieden")
     if fields is None:
         _, profile = vocab.split_profile(column)
-        extra = [*(vocab.pct(c) for c in vocab.combinations), *(vocab.pct(c) for c in vocab.key_categories),
-                 *(f"med_afstand_{c}_m" for c in vocab.key_categories)]
+        extra = [
+            *(vocab.pct(c) for c in vocab.combinations),
+            *(vocab.pct(c) for c in vocab.key_categories),
+            *(f"med_afstand_{c}_m" for c in vocab.key_categories),
+        ]
         fields = [name_column, "code", "n_adressen", column, *(vocab.column(c, profile) for c in extra)]
     fields = list(dict.fromkeys(f for f in fields if f in areas.columns))
     frame = _to_wgs84(areas, "add_choropleth: gebieden", simplify_m=simplify_m)
     idx = classes.index(frame[column])
-    counts = (pd.to_numeric(frame[count_column], errors="coerce") if count_column in frame.columns
-              else pd.Series(np.nan, index=frame.index))
+    counts = (
+        pd.to_numeric(frame[count_column], errors="coerce")
+        if count_column in frame.columns
+        else pd.Series(np.nan, index=frame.index)
+    )
     few = (counts < min_count).to_numpy() & (idx >= 0) if min_count > 0 else np.zeros(len(frame), bool)
     keys = [f"f{i}" for i in range(len(fields))]
     props = []
@@ -145,11 +151,18 @@ def add_choropleth(
 
     def style(feature: dict[str, Any]) -> dict[str, Any]:
         weak = feature["properties"].get("_few")
-        return {"fillColor": colours.get(feature["properties"]["_c"], classes.missing_colour),
-                "color": AREA_EDGE, "weight": 1, "fillOpacity": FEW_ADDRESSES_OPACITY if weak else opacity}
+        return {
+            "fillColor": colours.get(feature["properties"]["_c"], classes.missing_colour),
+            "color": AREA_EDGE,
+            "weight": 1,
+            "fillOpacity": FEW_ADDRESSES_OPACITY if weak else opacity,
+        }
 
     layer = folium.GeoJson(
-        data, name=label, style_function=style, show=show,
+        data,
+        name=label,
+        style_function=style,
+        show=show,
         highlight_function=lambda f: {"weight": 3, "color": "#000000"},
         popup=folium.GeoJsonPopup(fields=keys, aliases=[vocab.field_label(f) for f in fields], labels=True),
         tooltip=folium.GeoJsonTooltip(fields=["_tip"], labels=False),
@@ -218,15 +231,27 @@ def add_area_outlines(
         if label_filter is not None:
             metric = metric[np.asarray(label_filter, dtype=bool)]
         metric = metric[metric.geometry.notna() & ~metric.geometry.is_empty]
-        weight_of = (pd.to_numeric(metric[priority_column], errors="coerce").fillna(0).to_numpy()
-                     if priority_column in metric.columns else metric.geometry.area.to_numpy())
-        pts = _to_wgs84(gpd.GeoDataFrame({label_column: metric[label_column].to_numpy(), "_w": weight_of},
-                                         geometry=metric.geometry.representative_point().to_numpy(), crs=RD),
-                        "add_area_outlines: labels")
+        weight_of = (
+            pd.to_numeric(metric[priority_column], errors="coerce").fillna(0).to_numpy()
+            if priority_column in metric.columns
+            else metric.geometry.area.to_numpy()
+        )
+        pts = _to_wgs84(
+            gpd.GeoDataFrame(
+                {label_column: metric[label_column].to_numpy(), "_w": weight_of},
+                geometry=metric.geometry.representative_point().to_numpy(),
+                crs=RD,
+            ),
+            "add_area_outlines: labels",
+        )
         cls = "wz-label wz-small" if small else "wz-label"
         for geom, text, w in zip(pts.geometry, pts[label_column], pts["_w"]):
-            icon = folium.DivIcon(html=f'<div class="{cls}"><span>{_esc(text)}</span></div>', icon_size=(160, 18),
-                                  icon_anchor=(80, 9), class_name="wz-label-icon")
+            icon = folium.DivIcon(
+                html=f'<div class="{cls}"><span>{_esc(text)}</span></div>',
+                icon_size=(160, 18),
+                icon_anchor=(80, 9),
+                class_name="wz-label-icon",
+            )
             marker = folium.Marker([geom.y, geom.x], icon=icon, interactive=False, keyboard=False)
             marker.add_to(group)
             markers.append((marker, float(w)))
@@ -289,11 +314,16 @@ def add_voorzieningen(
         long = " wz-long" if len(sym.letter) > 1 else ""
         icon = folium.DivIcon(
             html=f'<div class="wz-vz{long}" style="background:{sym.colour}">{_esc(sym.letter)}</div>',
-            icon_size=(22, 22), icon_anchor=(11, 11), popup_anchor=(0, -10), class_name="wz-vz-icon",
+            icon_size=(22, 22),
+            icon_anchor=(11, 11),
+            popup_anchor=(0, -10),
+            class_name="wz-vz-icon",
         )
         on = show if isinstance(show, bool) else cat in set(show)
         layer = folium.GeoJson(
-            data, name=f"{prefix}{sym.label} ({len(sub)})", show=on,
+            data,
+            name=f"{prefix}{sym.label} ({len(sub)})",
+            show=on,
             marker=folium.Marker(icon=icon, title=sym.label),
             popup=folium.GeoJsonPopup(fields=["naam", "soort", "bron"], aliases=["Naam", "Soort", "Bron"]),
             tooltip=folium.GeoJsonTooltip(fields=["naam"], labels=False),
@@ -344,7 +374,9 @@ def add_service_areas(
         style = {"color": sym.colour, "weight": 1, "fillColor": sym.colour, "fillOpacity": opacity}
         on = show if isinstance(show, bool) else cat in set(show)
         layer = folium.GeoJson(
-            data, name=f"Loopgebied {radius_txt}: {sym.label}", show=on,
+            data,
+            name=f"Loopgebied {radius_txt}: {sym.label}",
+            show=on,
             style_function=lambda f, s=style: s,
             tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False),
         )
@@ -382,21 +414,36 @@ def surface_image(
         raise MissingDataError(path, "draai eerst `woonzorg-geo analyse` (schrijft de bereikbaarheid_*.tif)")
     with rasterio.open(path) as src:
         if src.crs is None:
-            raise DataFileError(path, "GeoTIFF zonder coördinatenstelsel", field="crs",
-                                fix="schrijf het raster opnieuw met een CRS (EPSG:28992)")
+            raise DataFileError(
+                path,
+                "GeoTIFF zonder coördinatenstelsel",
+                field="crs",
+                fix="schrijf het raster opnieuw met een CRS (EPSG:28992)",
+            )
         arr = src.read(1).astype(np.float32)
         if src.nodata is not None and not np.isnan(src.nodata):
             arr[arr == src.nodata] = np.nan
         src_crs, src_transform = src.crs, src.transform
         transform, width, height = calculate_default_transform(
-            src_crs, WEB_MERCATOR, src.width, src.height, *src.bounds)
+            src_crs, WEB_MERCATOR, src.width, src.height, *src.bounds
+        )
         if width * height > max_pixels:
             res = abs(transform.a) * math.sqrt(width * height / max_pixels)
             transform, width, height = calculate_default_transform(
-                src_crs, WEB_MERCATOR, src.width, src.height, *src.bounds, resolution=res)
+                src_crs, WEB_MERCATOR, src.width, src.height, *src.bounds, resolution=res
+            )
     dst = np.full((height, width), np.nan, dtype=np.float32)
-    reproject(arr, dst, src_transform=src_transform, src_crs=src_crs, dst_transform=transform,
-              dst_crs=WEB_MERCATOR, src_nodata=np.nan, dst_nodata=np.nan, resampling=Resampling.nearest)
+    reproject(
+        arr,
+        dst,
+        src_transform=src_transform,
+        src_crs=src_crs,
+        dst_transform=transform,
+        dst_crs=WEB_MERCATOR,
+        src_nodata=np.nan,
+        dst_nodata=np.nan,
+        resampling=Resampling.nearest,
+    )
     ok = np.isfinite(dst)
     if ok.any():  # crop empty edges
         rows, cols = np.flatnonzero(ok.any(axis=1)), np.flatnonzero(ok.any(axis=0))
@@ -449,7 +496,13 @@ def add_surface(
     img = surface_image(tif_path, classes=classes)
     url = "data:image/png;base64," + base64.b64encode(write_png(img.rgba)).decode("ascii")
     layer = folium.raster_layers.ImageOverlay(
-        url, bounds=img.bounds, name=label, show=show, opacity=opacity, pixelated=True, interactive=False,
+        url,
+        bounds=img.bounds,
+        name=label,
+        show=show,
+        opacity=opacity,
+        pixelated=True,
+        interactive=False,
     )
     layer.add_to(m)
     _remember(m, layer)
@@ -492,20 +545,28 @@ def add_homes(
         if not n:
             continue
         geoms.append({"type": "MultiPoint", "coordinates": xy[sel].tolist()})
-        props.append({"klasse": f"{label}: {classes.label(k)} ({nl_number(n)} woningen)",
-                      "_c": k})
+        props.append({"klasse": f"{label}: {classes.label(k)} ({nl_number(n)} woningen)", "_c": k})
     data = _feature_collection(geoms, props)
 
     def style(feature: dict[str, Any]) -> dict[str, Any]:
-        return {"fill": True, "fillColor": classes.colour(feature["properties"]["_c"]), "color": POINT_EDGE,
-                "weight": 0.5, "fillOpacity": 0.9, "radius": radius}
+        return {
+            "fill": True,
+            "fillColor": classes.colour(feature["properties"]["_c"]),
+            "color": POINT_EDGE,
+            "weight": 0.5,
+            "fillOpacity": 0.9,
+            "radius": radius,
+        }
 
     marker = folium.CircleMarker(radius=radius, fill=True)
     if canvas:
         options: dict[str, Any] = marker.options  # folium's type leaves out JsCode values
         options["renderer"] = JsCode(f"{m.get_name()}_canvas")
     layer = folium.GeoJson(
-        data, name=label, show=show, style_function=style,
+        data,
+        name=label,
+        show=show,
+        style_function=style,
         marker=marker,
         tooltip=folium.GeoJsonTooltip(fields=["klasse"], labels=False),
     )
@@ -559,8 +620,9 @@ def add_context(
             continue
         colour, weight = _ROAD_STYLE.get(cls, (OTHER_ROAD, 1.0))
         style = {"color": colour, "weight": weight, "opacity": 0.9, "interactive": False}
-        folium.GeoJson(_feature_collection(geo.geometry.values, [{}]), style_function=lambda f, s=style: s,
-                       control=False).add_to(group)
+        folium.GeoJson(
+            _feature_collection(geo.geometry.values, [{}]), style_function=lambda f, s=style: s, control=False
+        ).add_to(group)
     group.add_to(m)
     _remember(m, group)
     return m
@@ -580,5 +642,3 @@ def save_map(m: folium.Map, path: str | Path, *, max_bytes: int = MAX_MAP_BYTES)
     out = write_text(path, text)
     log.info("kaart geschreven: %s (%.2f MB)", out, size / 1e6)
     return out
-
-

@@ -46,20 +46,43 @@ def regio_map(
     w = wijken.reset_index()
     m = new_map(g, offline=offline, title=f"{naam} — bereikbaarheid te voet per gemeente en wijk")
     m.options["zoom_start"] = 9
-    fields = ["naam", "code", "gemeente", "n_adressen", "inwoners_cbs", column, f"pct_drie_a_{n}m",
-              f"pct_huisarts_{n}m", f"pct_supermarkt_{n}m", f"pct_ov_{n}m", "med_afstand_huisarts_m"]
+    fields = [
+        "naam",
+        "code",
+        "gemeente",
+        "n_adressen",
+        "inwoners_cbs",
+        column,
+        f"pct_drie_a_{n}m",
+        f"pct_huisarts_{n}m",
+        f"pct_supermarkt_{n}m",
+        f"pct_ov_{n}m",
+        "med_afstand_huisarts_m",
+    ]
     what = f"% adressen met OV-halte én supermarkt ≤ {n} m"
     add_choropleth(m, w, column=column, label=f"Wijken: {what}", fields=fields, simplify_m=20.0)
-    add_choropleth(m, g, column=column, label=f"Gemeenten: {what}",
-                   fields=[f for f in fields if f != "gemeente"] + ["adressen_per_woning", "ratio_toelichting"],
-                   show=False, legend=False, simplify_m=50.0)
+    add_choropleth(
+        m,
+        g,
+        column=column,
+        label=f"Gemeenten: {what}",
+        fields=[f for f in fields if f != "gemeente"] + ["adressen_per_woning", "ratio_toelichting"],
+        show=False,
+        legend=False,
+        simplify_m=50.0,
+    )
     add_area_outlines(m, g, name="Gemeentegrenzen en namen", simplify_m=50.0)
     rows = [(str(r["naam"]), format_field(column, r[column])) for _, r in g.sort_values(column).iterrows()]
-    add_panel(m, panel_html(
-        f"{naam}: OV-halte én supermarkt ≤ {n} m", rows, header=("gemeente", "aandeel adressen"),
-        note="Aandeel van alle adressen per gemeente, lopend over het OSM-netwerk (standaardtempo). Klik op een "
-             "wijk voor details; de links openen de kaart van elke gemeente.",
-        links=[(str(r["naam"]), links[str(r["code"])]) for _, r in g.iterrows() if str(r["code"]) in links],
-    ))
+    add_panel(
+        m,
+        panel_html(
+            f"{naam}: OV-halte én supermarkt ≤ {n} m",
+            rows,
+            header=("gemeente", "aandeel adressen"),
+            note="Aandeel van alle adressen per gemeente, lopend over het OSM-netwerk (standaardtempo). Klik op een "
+            "wijk voor details; de links openen de kaart van elke gemeente.",
+            links=[(str(r["naam"]), links[str(r["code"])]) for _, r in g.iterrows() if str(r["code"]) in links],
+        ),
+    )
     add_layer_control(m)
     return m

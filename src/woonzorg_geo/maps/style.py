@@ -27,9 +27,7 @@ RD = "EPSG:28992"
 WGS84 = "EPSG:4326"
 WEB_MERCATOR = "EPSG:3857"
 OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
-PDOK_BRT_TILES = (
-    "https://service.pdok.nl/brt/achtergrondkaart/wmts/v2_0/standaard/EPSG:3857/{z}/{x}/{y}.png"
-)
+PDOK_BRT_TILES = "https://service.pdok.nl/brt/achtergrondkaart/wmts/v2_0/standaard/EPSG:3857/{z}/{x}/{y}.png"
 OFFLINE_ENV = "WOONZORG_OFFLINE"
 MAX_MAP_BYTES = 10_000_000
 DECIMALS = 6

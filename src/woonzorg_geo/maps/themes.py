@@ -43,6 +43,7 @@ DEFAULT_BALANCE: Classes = balance_classes(
     ("sterk onder druk", "onder druk", "in evenwicht", "veerkrachtig", "sterk veerkrachtig"),
 )
 
+
 # the classes of the overlay and site maps: from the one palette (woonzorg_geo.palette)
 def add_overlay_layers(
     m: folium.Map,
@@ -59,22 +60,71 @@ def add_overlay_layers(
     :func:`~woonzorg_geo.maps.add_choropleth`).
     """
     kw: dict[str, Any] = {"vocabulary": vocabulary}
-    wfields = ["naam", "code", "balans_klasse", "balans", "draaglast", "draagkracht", "overlay_toelichting",
-               "focus_buurten"]
-    add_choropleth(m, wijken, column="balans", label="Wijken: balans draagkracht − draaglast", classes=balance,
-                   fields=wfields, **kw)
-    add_choropleth(m, wijken, column="draaglast", label="Wijken: draaglast (z-score)", classes=LOAD_CLASSES,
-                   fields=wfields, show=False, **kw)
-    add_choropleth(m, wijken, column="draagkracht", label="Wijken: draagkracht (z-score)",
-                   classes=CAPACITY_CLASSES, fields=wfields, show=False, **kw)
+    wfields = [
+        "naam",
+        "code",
+        "balans_klasse",
+        "balans",
+        "draaglast",
+        "draagkracht",
+        "overlay_toelichting",
+        "focus_buurten",
+    ]
+    add_choropleth(
+        m,
+        wijken,
+        column="balans",
+        label="Wijken: balans draagkracht − draaglast",
+        classes=balance,
+        fields=wfields,
+        **kw,
+    )
+    add_choropleth(
+        m,
+        wijken,
+        column="draaglast",
+        label="Wijken: draaglast (z-score)",
+        classes=LOAD_CLASSES,
+        fields=wfields,
+        show=False,
+        **kw,
+    )
+    add_choropleth(
+        m,
+        wijken,
+        column="draagkracht",
+        label="Wijken: draagkracht (z-score)",
+        classes=CAPACITY_CLASSES,
+        fields=wfields,
+        show=False,
+        **kw,
+    )
     b = buurten.copy()
     b["focus_klasse"] = b["focus"].map(FOCUS_ORDER)
     b["veerkracht_klasse"] = b["veerkracht"].map(VEERKRACHT_ORDER)
     bfields = ["naam", "code", "focus", "focus_redenen", "veerkracht", "veerkracht_redenen", "signalen"]
-    add_choropleth(m, b, column="focus_klasse", label="Buurten: focus", classes=FOCUS_CLASSES, fields=bfields,
-                   show=False, min_count=min_count, **kw)
-    add_choropleth(m, b, column="veerkracht_klasse", label="Buurten: veerkracht", classes=VEERKRACHT_CLASSES,
-                   fields=bfields, show=False, min_count=min_count, **kw)
+    add_choropleth(
+        m,
+        b,
+        column="focus_klasse",
+        label="Buurten: focus",
+        classes=FOCUS_CLASSES,
+        fields=bfields,
+        show=False,
+        min_count=min_count,
+        **kw,
+    )
+    add_choropleth(
+        m,
+        b,
+        column="veerkracht_klasse",
+        label="Buurten: veerkracht",
+        classes=VEERKRACHT_CLASSES,
+        fields=bfields,
+        show=False,
+        min_count=min_count,
+        **kw,
+    )
     return m
 
 
@@ -99,8 +149,12 @@ def overlay_map(
     :meth:`~woonzorg_geo.maps.MapData.view`); ``attribution`` and ``sources``: the data's sources
     and dates (map corner and panel); ``min_count``: buurten with fewer addresses get a lighter tone.
     """
-    m = new_map(wijken if bounds is None else bounds, offline=offline,
-                title=f"Gemeente {gemeente} — draagkracht en draaglast", attribution=attribution)
+    m = new_map(
+        wijken if bounds is None else bounds,
+        offline=offline,
+        title=f"Gemeente {gemeente} — draagkracht en draaglast",
+        attribution=attribution,
+    )
     add_overlay_layers(m, wijken, buurten, balance=balance, vocabulary=vocabulary, min_count=min_count)
     if netwerk is not None and len(netwerk):
         add_context(m, netwerk, road_classes=MAIN_ROADS, show=m.woonzorg_offline)  # type: ignore[attr-defined]
@@ -108,17 +162,23 @@ def overlay_map(
     rows = []
     for _, w in wijken.sort_values("balans", na_position="last").iterrows():
         rows.append((fmt.text(w["naam"]), fmt.text(w.get("balans_klasse"))))
-    add_panel(m, panel_html(
-        f"Draagkracht en draaglast — {gemeente}", rows,
-        note=f"{Z_SCORE_EXPLANATION} Focus en veerkracht per buurt uit de signalen van het rapport en de "
-             "wijkindices; klik voor de redenen. " + source_note,
-        sources=sources or None,
-    ))
+    add_panel(
+        m,
+        panel_html(
+            f"Draagkracht en draaglast — {gemeente}",
+            rows,
+            note=f"{Z_SCORE_EXPLANATION} Focus en veerkracht per buurt uit de signalen van het rapport en de "
+            "wijkindices; klik voor de redenen. " + source_note,
+            sources=sources or None,
+        ),
+    )
     add_layer_control(m)
     return m
 
 
-def add_rank_labels(m: folium.Map, zoekgebieden: gpd.GeoDataFrame, *, name: str = "Rangnummers zoekgebieden") -> folium.Map:
+def add_rank_labels(
+    m: folium.Map, zoekgebieden: gpd.GeoDataFrame, *, name: str = "Rangnummers zoekgebieden"
+) -> folium.Map:
     """Add the rank of every zoekgebied as a numbered label, with its explanation as popup."""
     import html
 
@@ -129,13 +189,17 @@ def add_rank_labels(m: folium.Map, zoekgebieden: gpd.GeoDataFrame, *, name: str 
     for (_, row), pt in zip(zoekgebieden.iterrows(), pts, strict=True):
         icon = folium.DivIcon(
             html=f'<div style="background:{RANK_COLOUR};color:#fff;border:2px solid #fff;border-radius:50%;'
-                 f'width:22px;height:22px;line-height:18px;text-align:center;font:bold 11px sans-serif;">'
-                 f'{int(row["rang"])}</div>',
-            icon_size=(22, 22), icon_anchor=(11, 11),
+            f'width:22px;height:22px;line-height:18px;text-align:center;font:bold 11px sans-serif;">'
+            f"{int(row['rang'])}</div>",
+            icon_size=(22, 22),
+            icon_anchor=(11, 11),
         )
-        folium.Marker([round(pt.y, 6), round(pt.x, 6)], icon=icon,
-                      popup=folium.Popup(html.escape(str(row.get("toelichting", ""))), max_width=360),
-                      tooltip=f"Zoekgebied {int(row['rang'])}").add_to(group)
+        folium.Marker(
+            [round(pt.y, 6), round(pt.x, 6)],
+            icon=icon,
+            popup=folium.Popup(html.escape(str(row.get("toelichting", ""))), max_width=360),
+            tooltip=f"Zoekgebied {int(row['rang'])}",
+        ).add_to(group)
     group.add_to(m)
     return m
 
@@ -160,33 +224,62 @@ def site_map(
     ``bounds`` where the map opens (default: the wijken); ``attribution`` and ``sources`` the data's
     sources and dates.
     """
-    m = new_map(wijken if bounds is None else bounds, offline=offline,
-                title=f"Gemeente {gemeente} — zoekgebieden geclusterd wonen", attribution=attribution)
+    m = new_map(
+        wijken if bounds is None else bounds,
+        offline=offline,
+        title=f"Gemeente {gemeente} — zoekgebieden geclusterd wonen",
+        attribution=attribution,
+    )
     scored = cells.loc[cells["score"].notna()].copy()
     scored["code"] = [f"cel {i}" for i in scored.index]
     scored["naam"] = scored.get("buurt", pd.Series("", index=scored.index)).fillna("")
-    add_choropleth(m, scored, column="score", label="Kandidaatcellen: score (0–1)", classes=SCORE_CLASSES,
-                   fields=["naam", "code", "score", "wijk"], show=False, opacity=0.5, simplify_m=0.0)
+    add_choropleth(
+        m,
+        scored,
+        column="score",
+        label="Kandidaatcellen: score (0–1)",
+        classes=SCORE_CLASSES,
+        fields=["naam", "code", "score", "wijk"],
+        show=False,
+        opacity=0.5,
+        simplify_m=0.0,
+    )
     zg = zoekgebieden.copy()
     zg["naam"] = [f"{int(r)}. {fmt.text(b, missing='')}" for r, b in zip(zg["rang"], zg["buurt"])]
     zg["code"] = zg.index.astype(str)
-    add_choropleth(m, zg, column="score", label="Zoekgebieden geclusterd wonen (rang en score)",
-                   classes=SCORE_CLASSES, fields=["naam", "score", "n_cellen", "wijk", "toelichting"],
-                   opacity=0.8, simplify_m=0.0)
+    add_choropleth(
+        m,
+        zg,
+        column="score",
+        label="Zoekgebieden geclusterd wonen (rang en score)",
+        classes=SCORE_CLASSES,
+        fields=["naam", "score", "n_cellen", "wijk", "toelichting"],
+        opacity=0.8,
+        simplify_m=0.0,
+    )
     add_rank_labels(m, zoekgebieden)
     if netwerk is not None and len(netwerk):
         add_context(m, netwerk, road_classes=MAIN_ROADS, show=m.woonzorg_offline)  # type: ignore[attr-defined]
     add_area_outlines(m, wijken, name="Wijkgrenzen en namen")
     add_voorzieningen(m, voorzieningen, show=("supermarkt", "huisarts", "apotheek", "ontmoetingsplek"))
-    rows = [(f"{int(r['rang'])}. {fmt.text(r.get('buurt'), missing='')} ({fmt.text(r.get('wijk'))})",
-             nl_number(r["score"], 2)) for _, r in zoekgebieden.head(10).iterrows()]
+    rows = [
+        (
+            f"{int(r['rang'])}. {fmt.text(r.get('buurt'), missing='')} ({fmt.text(r.get('wijk'))})",
+            nl_number(r["score"], 2),
+        )
+        for _, r in zoekgebieden.head(10).iterrows()
+    ]
     walk = f"profiel {profile_label}" if profile_label else "het profiel van [locaties]"
-    add_panel(m, panel_html(
-        f"Zoekgebieden geclusterd wonen — {gemeente}", rows,
-        note=f"Score 0–1 uit bereikbaarheid te voet ({walk}), balans en focus/veerkracht, vraag en ruimte. "
-             "Klik op een zoekgebied voor de toelichting.",
-        sources=sources or None,
-    ))
+    add_panel(
+        m,
+        panel_html(
+            f"Zoekgebieden geclusterd wonen — {gemeente}",
+            rows,
+            note=f"Score 0–1 uit bereikbaarheid te voet ({walk}), balans en focus/veerkracht, vraag en ruimte. "
+            "Klik op een zoekgebied voor de toelichting.",
+            sources=sources or None,
+        ),
+    )
     add_layer_control(m)
     return m
 
@@ -199,10 +292,17 @@ def write_site_map(sites: Any, analysis: Any, maps_dir: Path, *, offline: bool |
 
     net = analysis.network.edges_gdf()
     manifest = _manifest(analysis)
-    m = site_map(sites.zoekgebieden, sites.cells, wijken=analysis.wijken.reset_index(),
-                 voorzieningen=analysis.inputs.voorzieningen, gemeente=analysis.settings.gemeente.naam,
-                 netwerk=net.loc[net["klasse"].isin(MAIN_ROADS)], offline=offline,
-                 profile_label=analysis.vocab.profile_label(analysis.settings.locaties.profiel),
-                 bounds=built_up_bounds(analysis.adressen, quantile=analysis.settings.kaarten.bebouwd_kwantiel),
-                 attribution=provenance.attribution(manifest), sources=provenance.sources_line(manifest))
+    m = site_map(
+        sites.zoekgebieden,
+        sites.cells,
+        wijken=analysis.wijken.reset_index(),
+        voorzieningen=analysis.inputs.voorzieningen,
+        gemeente=analysis.settings.gemeente.naam,
+        netwerk=net.loc[net["klasse"].isin(MAIN_ROADS)],
+        offline=offline,
+        profile_label=analysis.vocab.profile_label(analysis.settings.locaties.profiel),
+        bounds=built_up_bounds(analysis.adressen, quantile=analysis.settings.kaarten.bebouwd_kwantiel),
+        attribution=provenance.attribution(manifest),
+        sources=provenance.sources_line(manifest),
+    )
     return save_map(m, Path(maps_dir) / "kandidaatlocaties.html")

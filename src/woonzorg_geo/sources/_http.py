@@ -108,7 +108,9 @@ class _Retry(Retry):
                 # _pool is None outside a connection pool; urllib3's own Retry.increment passes it
                 # the same way and ignores the same stub mismatch
                 raise MaxRetryError(
-                    _pool, url or "", ResponseError(f"Retry-After {wait:.0f} s")  # type: ignore[arg-type]
+                    _pool,  # type: ignore[arg-type]
+                    url or "",
+                    ResponseError(f"Retry-After {wait:.0f} s"),
                 )
         return super().increment(method, url, response, error, _pool, _stacktrace)
 
@@ -188,8 +190,16 @@ def _connection_reason(error: BaseException) -> str:
         return "de proxy weigert of is onbereikbaar"
     if isinstance(error, requests.exceptions.SSLError):
         return "beveiligde verbinding mislukt"
-    if any(s in text for s in ("NameResolution", "Name or service not known", "nodename nor servname",
-                               "getaddrinfo failed", "Temporary failure in name resolution")):
+    if any(
+        s in text
+        for s in (
+            "NameResolution",
+            "Name or service not known",
+            "nodename nor servname",
+            "getaddrinfo failed",
+            "Temporary failure in name resolution",
+        )
+    ):
         return "servernaam niet gevonden"
     if "Connection refused" in text or "ConnectionRefused" in text:
         return "verbinding geweigerd"
@@ -281,8 +291,7 @@ def bounded_retry_hook(online: OnlineSettings, service: Service) -> Callable[...
             if wait is None:
                 wait = online.wachttijd_s
             if wait <= online.max_wachttijd_s:
-                log.info("%s antwoordde HTTP %d: over %s s opnieuw", service.name, response.status_code,
-                         _seconds(wait))
+                log.info("%s antwoordde HTTP %d: over %s s opnieuw", service.name, response.status_code, _seconds(wait))
                 time.sleep(wait)
                 request = response.request.copy()
                 request.hooks = default_hooks()  # this hook must not run on its own retries

@@ -135,7 +135,9 @@ def read_areas(
         gdf = gdf.loc[gdf["gemeentecode"] == gemeentecode]
         if gdf.empty:
             raise DataFileError(
-                path, f"geen {level}en van gemeente {gemeentecode}", field=code_field,
+                path,
+                f"geen {level}en van gemeente {gemeentecode}",
+                field=code_field,
                 fix="controleer de gemeentecode in de instellingen",
             )
     gdf = _polygonal(gdf)
@@ -193,14 +195,18 @@ def wijken_from_buurten(buurten: gpd.GeoDataFrame, wijken: gpd.GeoDataFrame) -> 
     has = out.index.isin(shapes.index)
     out.loc[has, out.geometry.name] = shapes.reindex(out.index[has]).to_numpy()
     if (~has).any():
-        log.warning("wijken zonder buurten, getekend met hun eigen (grove) polygoon: %s",
-                    ", ".join(map(str, out.index[~has])))
+        log.warning(
+            "wijken zonder buurten, getekend met hun eigen (grove) polygoon: %s", ", ".join(map(str, out.index[~has]))
+        )
     extra = shapes.index.difference(out.index)
     if len(extra):
-        log.warning("buurten verwijzen naar wijken die het wijkbestand niet kent: %s (naam = code)",
-                    ", ".join(extra))
-        add = gpd.GeoDataFrame({"naam": list(extra)}, geometry=shapes.loc[extra].to_numpy(),
-                               index=pd.Index(extra, name=out.index.name), crs=out.crs)
+        log.warning("buurten verwijzen naar wijken die het wijkbestand niet kent: %s (naam = code)", ", ".join(extra))
+        add = gpd.GeoDataFrame(
+            {"naam": list(extra)},
+            geometry=shapes.loc[extra].to_numpy(),
+            index=pd.Index(extra, name=out.index.name),
+            crs=out.crs,
+        )
         if "gemeentecode" in out:
             add["gemeentecode"] = [gemeentecode_of(c) for c in extra]
         out = pd.concat([out, add])
@@ -229,7 +235,9 @@ def read_boundary(
         gdf = gpd.GeoDataFrame.from_features(feats, crs=crs)
     else:
         raise DataFileError(
-            path, f"onverwacht GeoJSON-type {doc.get('type')!r}", field="type",
+            path,
+            f"onverwacht GeoJSON-type {doc.get('type')!r}",
+            field="type",
             fix="lever een (Multi)Polygon, Feature of FeatureCollection aan",
         )
     gdf = check_layer(gdf, path=path, what="gemeentegrens", to_crs=RD_NEW)
@@ -239,8 +247,10 @@ def read_boundary(
         codes = gdf[code_field].astype(str).str.strip()
         if not (codes == code).any():
             raise DataFileError(
-                path, f"gemeente {code} staat niet in dit bestand ({len(gdf)} gemeenten, bijv. {codes.iloc[0]})",
-                field=code_field, fix="kies het bestand met de grens van deze gemeente",
+                path,
+                f"gemeente {code} staat niet in dit bestand ({len(gdf)} gemeenten, bijv. {codes.iloc[0]})",
+                field=code_field,
+                fix="kies het bestand met de grens van deze gemeente",
             )
         gdf = gdf.loc[(codes == code).to_numpy()]
     return gdf

@@ -86,9 +86,7 @@ def read_pc4_centroids(path: str | Path) -> gpd.GeoDataFrame:
             path, f"onverwachte opbouw ({exc})", field="c", fix='verwacht {"9401": {"city": .., "c": [lat, lon]}}'
         ) from exc
     df = pd.DataFrame(rows, columns=["pc4", "plaats", "lat", "lon"]).set_index("pc4")
-    return gpd.GeoDataFrame(
-        df[["plaats"]], geometry=gpd.points_from_xy(df["lon"], df["lat"]), crs=WGS84
-    ).to_crs(RD_NEW)
+    return gpd.GeoDataFrame(df[["plaats"]], geometry=gpd.points_from_xy(df["lon"], df["lat"]), crs=WGS84).to_crs(RD_NEW)
 
 
 class OfflineGeocoder:
@@ -231,7 +229,9 @@ def geocode_table(
     """
     if address_col not in table.columns:
         raise DataFileError(
-            source, "adreskolom ontbreekt", field=address_col,
+            source,
+            "adreskolom ontbreekt",
+            field=address_col,
             fix=f"geef de kolom met 'straat huisnummer' op; gevonden: {', '.join(table.columns)}",
         )
     results = [
@@ -239,9 +239,7 @@ def geocode_table(
         for _, row in table.iterrows()
     ]
     res = pd.DataFrame(results, index=table.index)
-    gdf = gpd.GeoDataFrame(
-        table.join(res.drop(columns="geometry")), geometry=list(res["geometry"]), crs=RD_NEW
-    )
+    gdf = gpd.GeoDataFrame(table.join(res.drop(columns="geometry")), geometry=list(res["geometry"]), crs=RD_NEW)
     counts = gdf["geocode_precisie"].value_counts()
     log.info("geocodering %s: %s", source, ", ".join(f"{k} {v}" for k, v in counts.items()))
     return gdf

@@ -53,8 +53,7 @@ def read_gtfs_stops(paths: str | Path | list[str | Path]) -> gpd.GeoDataFrame:
         if bad.any():
             raise DataFileError(
                 path,
-                f"{int(bad.sum())} haltes zonder geldige coördinaten (bijv. stop_id "
-                f"{df.loc[bad, 'stop_id'].iloc[0]})",
+                f"{int(bad.sum())} haltes zonder geldige coördinaten (bijv. stop_id {df.loc[bad, 'stop_id'].iloc[0]})",
                 field="stop_lat/stop_lon",
                 fix="coördinaten in graden WGS84 met een punt als decimaalteken",
             )

@@ -94,9 +94,7 @@ def from_geojson_extracts(folder: str | Path, *, prefix: str = "assen_osm2021") 
         folder / f"{prefix}_transportation.geojson", what="OSM-wegen (transportation)", columns=["class"]
     )
     pois = read_vector(folder / f"{prefix}_poi.geojson", what="OSM-voorzieningen (poi)")
-    addresses = read_vector(
-        folder / f"{prefix}_housenumber.geojson", what="OSM-adrespunten", columns=["housenumber"]
-    )
+    addresses = read_vector(folder / f"{prefix}_housenumber.geojson", what="OSM-adrespunten", columns=["housenumber"])
     return OSMData(
         lines=_with_columns(lines, LINE_COLUMNS),
         pois=_with_columns(pois, POI_COLUMNS),

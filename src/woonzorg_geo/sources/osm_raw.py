@@ -56,13 +56,9 @@ LINE_KEYS = frozenset({"highway", "railway"})
 _MAJOR = ("motorway", "trunk", "primary", "secondary", "tertiary")
 _MINOR = frozenset({"residential", "unclassified", "living_street", "road"})
 _PATHS = frozenset({"footway", "path", "cycleway", "bridleway", "steps", "corridor"})
-_OWN_CLASS = frozenset(
-    {"service", "track", "pedestrian", "elevator", "platform", "raceway", "busway"}
-)
+_OWN_CLASS = frozenset({"service", "track", "pedestrian", "elevator", "platform", "raceway", "busway"})
 #: OpenMapTiles keeps only these ``service`` values (class.sql ``service_value``).
-_SERVICE_VALUES = frozenset(
-    {"spur", "yard", "siding", "crossover", "driveway", "alley", "parking_aisle"}
-)
+_SERVICE_VALUES = frozenset({"spur", "yard", "siding", "crossover", "driveway", "alley", "parking_aisle"})
 _ONEWAY_FORWARD = frozenset({"yes", "true", "1"})
 _ONEWAY_BACKWARD = frozenset({"-1", "reverse"})
 
@@ -140,9 +136,7 @@ class _Element(NamedTuple):
     geometry: BaseGeometry
 
 
-def _poi_match(
-    tags: Mapping[str, str], poi_rules: Mapping[str, frozenset[str] | None]
-) -> tuple[str, str] | None:
+def _poi_match(tags: Mapping[str, str], poi_rules: Mapping[str, frozenset[str] | None]) -> tuple[str, str] | None:
     for key, allowed in poi_rules.items():
         value = tags.get(key)
         if value and (allowed is None or value in allowed):
@@ -287,11 +281,7 @@ def _iter_file(path: Path, wanted_keys: tuple[str, ...]) -> Iterable[_Element]:
     from osmium.osm import Area, Node, Way
 
     wkb = osmium.geom.WKBFactory()
-    processor = (
-        osmium.FileProcessor(str(path))
-        .with_locations()
-        .with_areas(osmium.filter.KeyFilter(*wanted_keys))
-    )
+    processor = osmium.FileProcessor(str(path)).with_locations().with_areas(osmium.filter.KeyFilter(*wanted_keys))
     skipped = 0
     geom: BaseGeometry
     for obj in processor:
@@ -312,9 +302,7 @@ def _iter_file(path: Path, wanted_keys: tuple[str, ...]) -> Iterable[_Element]:
                 continue
             tags = {t.k: t.v for t in obj.tags}
             if any(k in tags for k in wanted_keys):
-                yield _Element(
-                    "node", int(obj.id), tags, shapely.Point(obj.location.lon, obj.location.lat)
-                )
+                yield _Element("node", int(obj.id), tags, shapely.Point(obj.location.lon, obj.location.lat))
         elif isinstance(obj, Way):
             if not len(obj.tags):
                 continue
@@ -368,9 +356,7 @@ def read_osm_file(
     """
     path = require_file(path, what="het OSM-bestand (.osm.pbf of .osm)")
     if path.is_dir():
-        raise DataFileError(
-            path, "is een map, geen OSM-bestand", fix="geef het pad van een .osm.pbf-bestand"
-        )
+        raise DataFileError(path, "is een map, geen OSM-bestand", fix="geef het pad van een .osm.pbf-bestand")
     poi_rules = poi_tag_rules(category_rules)
     wanted = tuple(dict.fromkeys(("highway", *poi_rules, "addr:housenumber")))
     try:
@@ -382,9 +368,7 @@ def read_osm_file(
             fix="lever een geldig .osm.pbf- of .osm-bestand (bijv. een Geofabrik-uittreksel, "
             "of maak er een met 'osmium extract')",
         ) from exc
-    return _to_osmdata(
-        elements, source=f"OSM-bestand {path}", poi_rules=poi_rules, bbox_lonlat=bbox_lonlat
-    )
+    return _to_osmdata(elements, source=f"OSM-bestand {path}", poi_rules=poi_rules, bbox_lonlat=bbox_lonlat)
 
 
 # --------------------------------------------------------------------------- Overpass (OSMnx)
@@ -412,9 +396,7 @@ def _elements_from_features(gdf: gpd.GeoDataFrame) -> list[_Element]:
     ):
         if geom is None or geom.is_empty:
             continue
-        tags = {
-            k: v for k, v in zip(tag_cols, values, strict=True) if isinstance(v, str) and v != ""
-        }
+        tags = {k: v for k, v in zip(tag_cols, values, strict=True) if isinstance(v, str) and v != ""}
         out.append(_Element(str(element), int(osm_id), tags, geom))
     return out
 
@@ -425,15 +407,11 @@ def _polygon_wgs84(polygon: Any) -> BaseGeometry:
             raise ValueError("het gebied heeft geen CRS; zet er een met .set_crs(...)")
         polygon = polygon.to_crs(WGS84).union_all()
     if not isinstance(polygon, (shapely.Polygon, shapely.MultiPolygon)):
-        raise TypeError(
-            "verwacht een (Multi)Polygon in EPSG:4326 of een GeoDataFrame, kreeg "
-            f"{type(polygon).__name__}"
-        )
+        raise TypeError(f"verwacht een (Multi)Polygon in EPSG:4326 of een GeoDataFrame, kreeg {type(polygon).__name__}")
     minx, miny, maxx, maxy = polygon.bounds
     if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
         raise ValueError(
-            "het gebied ligt niet in lengte/breedtegraden; geef het in EPSG:4326 of als "
-            "GeoDataFrame met CRS"
+            "het gebied ligt niet in lengte/breedtegraden; geef het in EPSG:4326 of als GeoDataFrame met CRS"
         )
     return polygon
 
@@ -495,8 +473,14 @@ def read_overpass(
     service = _http.Service("OpenStreetMap Overpass", ENV_OVERPASS_URL)
     endpoint = f"{url}/interpreter"
 
-    names = ("overpass_url", "use_cache", "overpass_rate_limit", "requests_timeout", "requests_kwargs",
-             "doh_url_template")
+    names = (
+        "overpass_url",
+        "use_cache",
+        "overpass_rate_limit",
+        "requests_timeout",
+        "requests_kwargs",
+        "doh_url_template",
+    )
     saved = {name: getattr(ox.settings, name) for name in names}
     saved_getaddrinfo = socket.getaddrinfo
     try:
@@ -529,6 +513,4 @@ def read_overpass(
         for name, value in saved.items():
             setattr(ox.settings, name, value)
         socket.getaddrinfo = saved_getaddrinfo
-    return _to_osmdata(
-        _elements_from_features(gdf), source=f"Overpass API {url}", poi_rules=poi_rules
-    )
+    return _to_osmdata(_elements_from_features(gdf), source=f"Overpass API {url}", poi_rules=poi_rules)

@@ -80,9 +80,7 @@ def list_tiles(
     """List the tiles in ``tile_dir/{zoom}/{x}/{y}.pbf``, optionally only those touching a bbox."""
     tile_dir = Path(tile_dir)
     if not (tile_dir / str(zoom)).is_dir():
-        raise MissingDataError(
-            tile_dir / str(zoom), f"verwacht vector tiles als {tile_dir}/{zoom}/x/y.pbf"
-        )
+        raise MissingDataError(tile_dir / str(zoom), f"verwacht vector tiles als {tile_dir}/{zoom}/x/y.pbf")
     tiles = []
     for path in sorted((tile_dir / str(zoom)).glob("*/*.pbf")):
         m = _TILE_RE.search(path.as_posix())
@@ -113,7 +111,12 @@ def tiles_touching(area: shapely.Geometry, *, crs: str, zoom: int = 14) -> set[t
 
 
 def check_coverage(
-    tile_dir: str | Path, area: shapely.Geometry, *, crs: str, margin_m: float, zoom: int = 14,
+    tile_dir: str | Path,
+    area: shapely.Geometry,
+    *,
+    crs: str,
+    margin_m: float,
+    zoom: int = 14,
     tolerance_m: float = 0.0,
 ) -> list[str]:
     """Check that the tiles cover ``area`` (and its margin).
@@ -136,7 +139,8 @@ def check_coverage(
     if inside:
         names = ", ".join(f"{zoom}/{x}/{y}.pbf" for x, y in sorted(inside))
         raise DataFileError(
-            tile_dir, f"{len(inside)} vector tile(s) binnen het gebied ontbreken: {names}",
+            tile_dir,
+            f"{len(inside)} vector tile(s) binnen het gebied ontbreken: {names}",
             fix="vul de tiles aan (een lege tile mag een bestand van 0 bytes zijn) of kies een andere tegelmap",
         )
     margin = tiles_touching(area.buffer(margin_m), crs=crs, zoom=zoom) - present
@@ -250,7 +254,9 @@ def decode_tile(path: Path, tile: TileId, layers: Iterable[str]) -> dict[str, gp
     """Decode the ``layers`` of one tile (EPSG:3857); a layer the tile lacks is ``None``."""
     present = _tile_layers(path)
     return {
-        layer: _transportation(path, tile, present) if layer == "transportation" else _points(path, tile, layer, present)
+        layer: _transportation(path, tile, present)
+        if layer == "transportation"
+        else _points(path, tile, layer, present)
         for layer in layers
     }
 
@@ -266,8 +272,7 @@ def _cache_paths(cache_dir: Path, path: Path, tile: TileId, layers: Iterable[str
     decode to different geometries: the position is part of the key.
     """
     digest = hashlib.sha256(path.read_bytes()).hexdigest()[:32]
-    return {layer: cache_dir / f"{tile.z}-{tile.x}-{tile.y}-{digest}-{layer}-v{CACHE_VERSION}.pkl"
-            for layer in layers}
+    return {layer: cache_dir / f"{tile.z}-{tile.x}-{tile.y}-{digest}-{layer}-v{CACHE_VERSION}.pkl" for layer in layers}
 
 
 def _decode_cached(
@@ -304,8 +309,10 @@ def _decode_cached(
 
 
 def fill_tile_cache(
-    tiles: Iterable[tuple[TileId, Path]], cache_dir: str | Path, *, layers: Iterable[str] = ("transportation", "poi",
-                                                                                              "housenumber"),
+    tiles: Iterable[tuple[TileId, Path]],
+    cache_dir: str | Path,
+    *,
+    layers: Iterable[str] = ("transportation", "poi", "housenumber"),
 ) -> dict[str, int]:
     """Decode every tile of ``tiles`` into ``cache_dir`` that is not there yet.
 

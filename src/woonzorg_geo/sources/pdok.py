@@ -273,8 +273,7 @@ def fetch_cbs_areas(
             if next_url is not None and (next_url in seen_urls or pages >= _MAX_PAGES):
                 raise DataFileError(
                     response.url,
-                    f"{what} blijft naar dezelfde pagina verwijzen (rel=next); "
-                    "paginering loopt vast",
+                    f"{what} blijft naar dezelfde pagina verwijzen (rel=next); paginering loopt vast",
                     fix="probeer het later opnieuw of meld het bij PDOK",
                 )
             params = None  # the next link is a complete URL with all parameters
@@ -417,9 +416,7 @@ def geocode_locatieserver(
     score = doc.get("score")
     score = float(score) if score is not None else math.nan
     if min_score is not None and not score >= min_score:
-        log.debug(
-            "Locatieserver: beste hit voor %r heeft score %.3f < %.3f", text, score, min_score
-        )
+        log.debug("Locatieserver: beste hit voor %r heeft score %.3f < %.3f", text, score, min_score)
         return None
     if doc.get("centroide_rd") is not None:
         x, y = _parse_point(doc["centroide_rd"], field="centroide_rd", url=response.url)

@@ -58,18 +58,53 @@ class Lijst:
         rows: list[dict[str, Any]] = []
         for ini, res in self.getoetst:
             loc = res.locatie
-            rows.append({
-                "regel": ini.regel, "naam": ini.naam, "invoer": ini.invoer, "type": ini.type, "omvang": ini.omvang,
-                "buurt": loc.get("buurtnaam"), "wijk": loc.get("wijknaam"),
-                **{f"deel_{d.nummer}": d.oordeel for d in res.delen},
-                "oordeel": res.oordeel, "lon": loc.get("lon"), "lat": loc.get("lat"),
-                "rapport": f"toets_{res.slug}.html", "reden": "",
-            })
+            rows.append(
+                {
+                    "regel": ini.regel,
+                    "naam": ini.naam,
+                    "invoer": ini.invoer,
+                    "type": ini.type,
+                    "omvang": ini.omvang,
+                    "buurt": loc.get("buurtnaam"),
+                    "wijk": loc.get("wijknaam"),
+                    **{f"deel_{d.nummer}": d.oordeel for d in res.delen},
+                    "oordeel": res.oordeel,
+                    "lon": loc.get("lon"),
+                    "lat": loc.get("lat"),
+                    "rapport": f"toets_{res.slug}.html",
+                    "reden": "",
+                }
+            )
         for r in self.niet_getoetst:
-            rows.append({"regel": r["regel"], "naam": r["naam"], "invoer": r["invoer"], "type": r.get("type", ""),
-                         "omvang": r.get("omvang"), "oordeel": "niet getoetst", "reden": r["reden"]})
-        cols = ["regel", "naam", "invoer", "type", "omvang", "buurt", "wijk", "deel_1", "deel_2", "deel_3",
-                "deel_4", "oordeel", "reden", "lon", "lat", "rapport"]
+            rows.append(
+                {
+                    "regel": r["regel"],
+                    "naam": r["naam"],
+                    "invoer": r["invoer"],
+                    "type": r.get("type", ""),
+                    "omvang": r.get("omvang"),
+                    "oordeel": "niet getoetst",
+                    "reden": r["reden"],
+                }
+            )
+        cols = [
+            "regel",
+            "naam",
+            "invoer",
+            "type",
+            "omvang",
+            "buurt",
+            "wijk",
+            "deel_1",
+            "deel_2",
+            "deel_3",
+            "deel_4",
+            "oordeel",
+            "reden",
+            "lon",
+            "lat",
+            "rapport",
+        ]
         return pd.DataFrame(rows, columns=cols).sort_values("regel").reset_index(drop=True)
 
 
@@ -100,9 +135,13 @@ def read_initiatives(path: str | Path, *, settings: ToetsSettings) -> tuple[list
     has_adres = "adres" in table
     has_punt = "lon" in table and "lat" in table
     if not has_adres and not has_punt:
-        raise DataFileError(path, f"{what} heeft geen locatie", field="adres of lon, lat",
-                            fix="voeg een kolom 'adres' (\"Straat 1, Plaats\") of de kolommen 'lon' en 'lat' (WGS84) "
-                                f"toe; gevonden kolommen: {', '.join(table.columns)}")
+        raise DataFileError(
+            path,
+            f"{what} heeft geen locatie",
+            field="adres of lon, lat",
+            fix="voeg een kolom 'adres' (\"Straat 1, Plaats\") of de kolommen 'lon' en 'lat' (WGS84) "
+            f"toe; gevonden kolommen: {', '.join(table.columns)}",
+        )
     good: list[Initiatief] = []
     bad: list[dict[str, Any]] = []
     records: list[dict[str, str]] = table.to_dict("records")  # type: ignore[assignment]  # read as text (dtype=str)
@@ -138,8 +177,7 @@ def read_initiatives(path: str | Path, *, settings: ToetsSettings) -> tuple[list
         except ToetsError as exc:
             bad.append({**base, "reden": str(exc)})
             continue
-        good.append(Initiatief(regel=i, naam=naam, adres=adres or None, punt=punt, type=zt.key,
-                               omvang=omvang))
+        good.append(Initiatief(regel=i, naam=naam, adres=adres or None, punt=punt, type=zt.key, omvang=omvang))
     return good, bad
 
 
@@ -173,11 +211,28 @@ def run_lijst(
     for k, ini in enumerate(rows, start=1):
         log.info("toets %d van %d: regel %d (%s)", k, len(rows), ini.regel, ini.naam)
         try:
-            res = run_toets(analysis, adres=ini.adres, punt=ini.punt, type=ini.type, omvang=ini.omvang,
-                            register=register, settings=settings, geocoder=geocoder, places=pl)
+            res = run_toets(
+                analysis,
+                adres=ini.adres,
+                punt=ini.punt,
+                type=ini.type,
+                omvang=ini.omvang,
+                register=register,
+                settings=settings,
+                geocoder=geocoder,
+                places=pl,
+            )
         except (ToetsError, GeocodeError) as exc:
-            failed.append({"regel": ini.regel, "naam": ini.naam, "invoer": ini.invoer, "type": ini.type,
-                           "omvang": ini.omvang, "reden": str(exc)})
+            failed.append(
+                {
+                    "regel": ini.regel,
+                    "naam": ini.naam,
+                    "invoer": ini.invoer,
+                    "type": ini.type,
+                    "omvang": ini.omvang,
+                    "reden": str(exc),
+                }
+            )
             continue
         done.append((ini, dataclasses.replace(res, slug=f"regel{ini.regel:03d}_{res.slug}")))
     for r in failed:
@@ -199,9 +254,15 @@ def lijst_html(lijst: Lijst, *, titel: str) -> str:
     counts = table["oordeel"].value_counts()
     rows = table.astype(object).where(table.notna(), None).to_dict("records")
     return render(
-        "toetsen.html", title=titel, bron=lijst.bron, css=TOETS_CSS, rows=rows,
-        telling=[(v, int(counts.get(v, 0)), VERDICT_TEXT.get(v, "")) for v in
-                 ("groen", "oranje", "rood", "onbekend", "niet getoetst")],
+        "toetsen.html",
+        title=titel,
+        bron=lijst.bron,
+        css=TOETS_CSS,
+        rows=rows,
+        telling=[
+            (v, int(counts.get(v, 0)), VERDICT_TEXT.get(v, ""))
+            for v in ("groen", "oranje", "rood", "onbekend", "niet getoetst")
+        ],
         n_niet=len(lijst.niet_getoetst),
     )
 
@@ -214,8 +275,11 @@ def lijst_map(lijst: Lijst, analysis: Any, *, offline: bool | None = None) -> An
     from .html import VERDICT_STYLE
 
     m = new_map(analysis.inputs.gemeente, offline=offline, title="Getoetste zorginitiatieven")
-    folium.GeoJson(analysis.inputs.gemeente.to_crs("EPSG:4326").__geo_interface__, name="Gemeentegrens",
-                   style_function=lambda _: {"color": "#333333", "weight": 2, "fill": False}).add_to(m)
+    folium.GeoJson(
+        analysis.inputs.gemeente.to_crs("EPSG:4326").__geo_interface__,
+        name="Gemeentegrens",
+        style_function=lambda _: {"color": "#333333", "weight": 2, "fill": False},
+    ).add_to(m)
     group = folium.FeatureGroup(name="Initiatieven (kleur = oordeel)").add_to(m)
     for ini, res in lijst.getoetst:
         lon, lat = res.locatie.get("lon"), res.locatie.get("lat")
@@ -223,14 +287,28 @@ def lijst_map(lijst: Lijst, analysis: Any, *, offline: bool | None = None) -> An
             continue
         colour = VERDICT_STYLE.get(res.oordeel, VERDICT_STYLE["onbekend"])[0]
         delen = "<br>".join(f"deel {d.nummer} {d.titel}: <b>{d.oordeel}</b>" for d in res.delen)
-        popup = (f"<b>{_esc(ini.naam)}</b><br>{_esc(res.zorgtype.label)}, {ini.omvang} {_esc(res.zorgtype.omvang_eenheid)}"
-                 f"<br>{_esc(res.locatie.get('label', ini.invoer))}<br>oordeel: <b>{_esc(res.oordeel)}</b><br>{delen}"
-                 f"<br><a href='toets_{res.slug}.html' target='_blank'>rapport openen</a>")
-        folium.CircleMarker([lat, lon], radius=9, color="#333333", weight=1.5, fill=True, fill_color=colour,
-                            fill_opacity=0.9, tooltip=f"regel {ini.regel}: {ini.naam} — {res.oordeel}",
-                            popup=folium.Popup(popup, max_width=320)).add_to(group)
-    add_legend(m, "Oordeel van de toets", [(VERDICT_STYLE[v][0], f"{v}: {VERDICT_TEXT[v]}") for v in VERDICT_STYLE],
-               symbol="circle")
+        popup = (
+            f"<b>{_esc(ini.naam)}</b><br>{_esc(res.zorgtype.label)}, {ini.omvang} {_esc(res.zorgtype.omvang_eenheid)}"
+            f"<br>{_esc(res.locatie.get('label', ini.invoer))}<br>oordeel: <b>{_esc(res.oordeel)}</b><br>{delen}"
+            f"<br><a href='toets_{res.slug}.html' target='_blank'>rapport openen</a>"
+        )
+        folium.CircleMarker(
+            [lat, lon],
+            radius=9,
+            color="#333333",
+            weight=1.5,
+            fill=True,
+            fill_color=colour,
+            fill_opacity=0.9,
+            tooltip=f"regel {ini.regel}: {ini.naam} — {res.oordeel}",
+            popup=folium.Popup(popup, max_width=320),
+        ).add_to(group)
+    add_legend(
+        m,
+        "Oordeel van de toets",
+        [(VERDICT_STYLE[v][0], f"{v}: {VERDICT_TEXT[v]}") for v in VERDICT_STYLE],
+        symbol="circle",
+    )
     folium.LayerControl(collapsed=True).add_to(m)
     return m
 
@@ -259,7 +337,8 @@ def write_lijst(lijst: Lijst, out_dir: str | Path, analysis: Any, *, offline: bo
         for _, res in lijst.getoetst:
             (tmp / f"toets_{res.slug}.html").write_text(toets_html(res), encoding="utf-8")
             (tmp / f"toets_{res.slug}.json").write_text(
-                json.dumps(res.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+                json.dumps(res.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+            )
         lijst.table().to_csv(tmp / "toetsen.csv", index=False, encoding="utf-8")
         (tmp / "toetsen.html").write_text(lijst_html(lijst, titel=titel), encoding="utf-8")
         (tmp / "toetsen_kaart.html").write_text(render(lijst_map(lijst, analysis, offline=offline)), encoding="utf-8")
@@ -275,6 +354,8 @@ def summary_lines(lijst: Lijst) -> Sequence[str]:
         if r["oordeel"] == "niet getoetst":
             lines.append(f"  regel {r['regel']} {r['naam']}: NIET GETOETST — {r['reden']}")
         else:
-            lines.append(f"  regel {r['regel']} {r['naam']}: {r['oordeel']} (delen {r['deel_1']}, {r['deel_2']}, "
-                         f"{r['deel_3']}, {r['deel_4']})")
+            lines.append(
+                f"  regel {r['regel']} {r['naam']}: {r['oordeel']} (delen {r['deel_1']}, {r['deel_2']}, "
+                f"{r['deel_3']}, {r['deel_4']})"
+            )
     return lines

@@ -25,14 +25,18 @@ VERDICT_STYLE = {
     "rood": ("#b31d1d", "#fadcdc"),
     "onbekend": ("#555555", "#eeeeee"),
 }
-TOETS_CSS = CSS + "".join(
-    f".v-{v}{{color:{fg};background:{bg};font-weight:bold;padding:.1em .5em;border-radius:.3em;"
-    f"white-space:nowrap}}td.v-{v}{{text-align:center}}"
-    for v, (fg, bg) in VERDICT_STYLE.items()
-) + """
+TOETS_CSS = (
+    CSS
+    + "".join(
+        f".v-{v}{{color:{fg};background:{bg};font-weight:bold;padding:.1em .5em;border-radius:.3em;"
+        f"white-space:nowrap}}td.v-{v}{{text-align:center}}"
+        for v, (fg, bg) in VERDICT_STYLE.items()
+    )
+    + """
 .box{border:2px solid #999;border-radius:.5em;padding:.6em 1em;margin:1em 0;background:#fafafa}
 .box h2{border:none;margin-top:.2em}.big{font-size:1.3em}ul.meld li{margin:.2em 0}
 """
+)
 
 
 def _when(iso: str) -> str:
@@ -82,10 +86,18 @@ def toets_html(result: ToetsResult) -> str:
         ("type", f"{r.zorgtype.label} ({r.zorgtype.key}): {r.zorgtype.omschrijving}"),
         ("omvang", f"{r.omvang} {r.zorgtype.omvang_eenheid}"),
         ("invoer", loc.get("invoer")),
-        ("gevonden locatie", f"{loc['label']} — nauwkeurigheid: {loc.get('precisie_tekst')}"
-                             + (f", {_nl(afst, 0)} m van de straat" if afst is not None else "")),
-        ("coördinaten", (f"RD x {_nl(loc['x_rd'], 0)}, y {_nl(loc['y_rd'], 0)}; WGS84 lengtegraad "
-                         f"{_nl(loc['lon'], 5)}, breedtegraad {_nl(loc['lat'], 5)}")),
+        (
+            "gevonden locatie",
+            f"{loc['label']} — nauwkeurigheid: {loc.get('precisie_tekst')}"
+            + (f", {_nl(afst, 0)} m van de straat" if afst is not None else ""),
+        ),
+        (
+            "coördinaten",
+            (
+                f"RD x {_nl(loc['x_rd'], 0)}, y {_nl(loc['y_rd'], 0)}; WGS84 lengtegraad "
+                f"{_nl(loc['lon'], 5)}, breedtegraad {_nl(loc['lat'], 5)}"
+            ),
+        ),
         ("buurt", _area(loc.get("buurtnaam"), loc.get("buurtcode"))),
         ("wijk", _area(loc.get("wijknaam"), loc.get("wijkcode"))),
         ("gemeente", loc.get("gemeente")),
@@ -117,8 +129,8 @@ def write_toets(result: ToetsResult, out_dir: str | Path) -> tuple[Path, Path]:
     """
     out = Path(out_dir)
     page = write_text(out / f"toets_{result.slug}.html", toets_html(result))
-    data = write_text(out / f"toets_{result.slug}.json",
-                      json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n")
+    data = write_text(
+        out / f"toets_{result.slug}.json", json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n"
+    )
     log.info("toets geschreven: %s, %s", page, data)
     return page, data
-

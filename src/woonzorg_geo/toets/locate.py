@@ -52,13 +52,17 @@ def _digits(code: object) -> str:
 
 
 def _fix_hint(naam: str) -> str:
-    return (f"Geef een adres in de gemeente {naam} op (\"Straat huisnummer, Plaats\"), of de locatie met "
-            "--punt LON,LAT.")
+    return f'Geef een adres in de gemeente {naam} op ("Straat huisnummer, Plaats"), of de locatie met --punt LON,LAT.'
 
 
 def locate_site(
-    inputs: Any, *, adres: str | None, punt: tuple[float, float] | None, geocode: Geocode,
-    settings: ToetsSettings, places: Places | None = None,
+    inputs: Any,
+    *,
+    adres: str | None,
+    punt: tuple[float, float] | None,
+    geocode: Geocode,
+    settings: ToetsSettings,
+    places: Places | None = None,
 ) -> tuple[shapely.Point, dict[str, Any]]:
     """The site as an RD point and a description; raises on bad input or a location outside.
 
@@ -87,7 +91,7 @@ def locate_site(
     """
     inputs = getattr(inputs, "inputs", inputs)
     if (adres is None) == (punt is None):
-        raise ToetsError("geef óf een adres (--adres \"Straat 1, Plaats\") óf een punt (--punt LON,LAT) op")
+        raise ToetsError('geef óf een adres (--adres "Straat 1, Plaats") óf een punt (--punt LON,LAT) op')
     pl = places or gemeente_places(inputs, osm_classes=settings.locatie.plaats_klassen)
     naam, shape = pl.gemeente, pl.shape
     to_rd = _transformer(WGS84, RD_NEW)
@@ -99,24 +103,34 @@ def locate_site(
         except (TypeError, ValueError, IndexError):
             raise ToetsError(f"punt {punt!r} is geen paar getallen (lengtegraad, breedtegraad)") from None
         if not (np.isfinite(lon) and np.isfinite(lat) and -180 <= lon <= 180 and -90 <= lat <= 90):
-            raise ToetsError(f"punt ({_nl(lon)}; {_nl(lat)}) is geen geldige WGS84-coördinaat "
-                             "(lengtegraad, breedtegraad)")
+            raise ToetsError(
+                f"punt ({_nl(lon)}; {_nl(lat)}) is geen geldige WGS84-coördinaat (lengtegraad, breedtegraad)"
+            )
         x, y = to_rd.transform(lon, lat)
         point = shapely.Point(x, y)
-        info = {"invoer": f"punt lengtegraad {_nl(lon, 6)}, breedtegraad {_nl(lat, 6)}",
-                "label": f"punt {_nl(lon, 5)}; {_nl(lat, 5)}",
-                "geocode_methode": "punt", "geocode_precisie": "punt",
-                "precisie_tekst": PRECISION_TEXT["punt"], "geocode_afstand_m": None}
+        info = {
+            "invoer": f"punt lengtegraad {_nl(lon, 6)}, breedtegraad {_nl(lat, 6)}",
+            "label": f"punt {_nl(lon, 5)}; {_nl(lat, 5)}",
+            "geocode_methode": "punt",
+            "geocode_precisie": "punt",
+            "precisie_tekst": PRECISION_TEXT["punt"],
+            "geocode_afstand_m": None,
+        }
         if not shape.contains(point):
             hint = ""
             sx, sy = to_rd.transform(lat, lon)
             if -90 <= lon <= 90 and shape.contains(shapely.Point(sx, sy)):
-                hint = (" Lengte- en breedtegraad lijken verwisseld: geef eerst de lengtegraad (LON), "
-                        "dan de breedtegraad (LAT).")
+                hint = (
+                    " Lengte- en breedtegraad lijken verwisseld: geef eerst de lengtegraad (LON), "
+                    "dan de breedtegraad (LAT)."
+                )
             near = pl.nearby(point)
-            raise ToetsError(f"het punt ({_nl(lon, 5)}; {_nl(lat, 5)}) ligt buiten de gemeente {naam}"
-                             + (f", {near}" if near else "") + "; de toets is alleen voor locaties binnen de "
-                             f"gemeente.{hint} {_fix_hint(naam)}")
+            raise ToetsError(
+                f"het punt ({_nl(lon, 5)}; {_nl(lat, 5)}) ligt buiten de gemeente {naam}"
+                + (f", {near}" if near else "")
+                + "; de toets is alleen voor locaties binnen de "
+                f"gemeente.{hint} {_fix_hint(naam)}"
+            )
     else:
         text = str(adres).strip()
         street, postcode, plaats = split_adres(text)
@@ -130,30 +144,53 @@ def locate_site(
         label = str(hit.get("geocode_label") or street)
         _check_place(text, plaats, point, label, hit, pl, settings.locatie.plaats_marge_m)
         if point is None:
-            found = {"pc4": "alleen het postcodegebied is gevonden; dat is te grof voor de toets",
-                     "niet_gevonden": "de straat of het huisnummer is niet gevonden"}.get(
-                prec, f"alleen gevonden met nauwkeurigheid '{prec}'")
+            found = {
+                "pc4": "alleen het postcodegebied is gevonden; dat is te grof voor de toets",
+                "niet_gevonden": "de straat of het huisnummer is niet gevonden",
+            }.get(prec, f"alleen gevonden met nauwkeurigheid '{prec}'")
             raise GeocodeError(
                 f"adres {text!r} niet gevonden: {found} (geaccepteerd: {', '.join(settings.locatie.precisies)}). "
                 "Controleer de schrijfwijze (straatnaam voluit, huisnummer) of geef de locatie op "
                 "met --punt LON,LAT."
             )
-        info = {"invoer": text, "straat_huisnummer": street, "postcode": postcode, "plaats": plaats,
-                "label": label + (f", {plaats}" if plaats else ""),
-                "geocode_methode": hit.get("geocode_methode"), "geocode_precisie": prec,
-                "precisie_tekst": PRECISION_TEXT.get(prec, prec),
-                "geocode_afstand_m": _num(hit.get("geocode_afstand_m"))}
+        info = {
+            "invoer": text,
+            "straat_huisnummer": street,
+            "postcode": postcode,
+            "plaats": plaats,
+            "label": label + (f", {plaats}" if plaats else ""),
+            "geocode_methode": hit.get("geocode_methode"),
+            "geocode_precisie": prec,
+            "precisie_tekst": PRECISION_TEXT.get(prec, prec),
+            "geocode_afstand_m": _num(hit.get("geocode_afstand_m")),
+        }
         if not plaats:
-            info["opmerking_plaats"] = ("geen plaats opgegeven: het adres is gezocht op straat en huisnummer; "
-                                        "controleer de gevonden buurt en wijk")
+            info["opmerking_plaats"] = (
+                "geen plaats opgegeven: het adres is gezocht op straat en huisnummer; "
+                "controleer de gevonden buurt en wijk"
+            )
     lon, lat = to_ll.transform(point.x, point.y)
-    info.update({"x_rd": round(point.x, 2), "y_rd": round(point.y, 2), "lon": round(lon, 6),
-                 "lat": round(lat, 6), "gemeente": naam})
+    info.update(
+        {
+            "x_rd": round(point.x, 2),
+            "y_rd": round(point.y, 2),
+            "lon": round(lon, 6),
+            "lat": round(lat, 6),
+            "gemeente": naam,
+        }
+    )
     return point, info
 
 
-def _check_place(text: str, plaats: str | None, point: shapely.Point | None, label: str,
-                 hit: Mapping[str, object], pl: Places, margin_m: float) -> None:
+def _check_place(
+    text: str,
+    plaats: str | None,
+    point: shapely.Point | None,
+    label: str,
+    hit: Mapping[str, object],
+    pl: Places,
+    margin_m: float,
+) -> None:
     """Refuse an address whose place, or whose hit, lies outside the gemeente or away from its place."""
     naam = pl.gemeente
     where_found = ""
@@ -167,12 +204,14 @@ def _check_place(text: str, plaats: str | None, point: shapely.Point | None, lab
     if point is not None and hit_code and hit_code != _digits(pl.gemeentecode):
         found = woonplaats or label
         raise ToetsError(
-            f"adres {text!r} is gevonden in {found}" + (f" (gemeente {hit_gemeente})" if hit_gemeente else "")
+            f"adres {text!r} is gevonden in {found}"
+            + (f" (gemeente {hit_gemeente})" if hit_gemeente else "")
             + f", niet in de gemeente {naam}; de toets is alleen voor locaties binnen de gemeente. {_fix_hint(naam)}"
         )
     if point is not None and not pl.shape.contains(point):
         raise ToetsError(
-            f"adres {text!r} is {where_found}" + (f" in {woonplaats}" if woonplaats else "")
+            f"adres {text!r} is {where_found}"
+            + (f" in {woonplaats}" if woonplaats else "")
             + f", buiten de gemeente {naam}; de toets is alleen voor locaties binnen de gemeente. {_fix_hint(naam)}"
         )
     if not plaats or pl.is_gemeente(plaats):
@@ -180,8 +219,11 @@ def _check_place(text: str, plaats: str | None, point: shapely.Point | None, lab
     if woonplaats and place_key(woonplaats) == place_key(plaats):
         return  # the online geocoder confirms the place, and the hit lies in the gemeente
     if not pl.knows(plaats):
-        found = f" Het adres is wel {where_found} in de gemeente {naam}, maar dat is niet de opgegeven plaats." \
-            if point is not None else ""
+        found = (
+            f" Het adres is wel {where_found} in de gemeente {naam}, maar dat is niet de opgegeven plaats."
+            if point is not None
+            else ""
+        )
         names = pl.names()
         more = f" en {len(names) - 12} andere (wijken, buurten)" if len(names) > 12 else ""
         raise ToetsError(
@@ -251,8 +293,9 @@ def read_register(
     for i in table.index:
         pc = str(table.at[i, r.kolom_postcode]).strip() if r.kolom_postcode in table else ""
         postcodes.append(pc or split[i][1])
-    work = pd.DataFrame({"_adres": split.map(lambda t: t[0] + (f", {t[2]}" if t[2] else "")),
-                         "_postcode": postcodes}, index=table.index)
+    work = pd.DataFrame(
+        {"_adres": split.map(lambda t: t[0] + (f", {t[2]}" if t[2] else "")), "_postcode": postcodes}, index=table.index
+    )
     gdf = geocode_table(work, geocode=geocode, address_col="_adres", postcode_col="_postcode", source=str(path))
     messages: list[str] = []
     placed_rows: list[dict[str, Any]] = []
@@ -262,21 +305,34 @@ def read_register(
         raw_type = table.at[i, r.kolom_type]
         key = _norm_type(raw_type, settings.types)
         if key is None:
-            messages.append(f"register regel {i}: type {str(raw_type)!r} onbekend; telt alleen mee bij 'elk type' "
-                            f"(bekende typen: {', '.join(settings.types)})")
+            messages.append(
+                f"register regel {i}: type {str(raw_type)!r} onbekend; telt alleen mee bij 'elk type' "
+                f"(bekende typen: {', '.join(settings.types)})"
+            )
         prec = str(gdf.at[i, "geocode_precisie"])
         geom = gdf.geometry.at[i]
-        row = {"regel": int(i), "naam": naam, "adres": str(addr.at[i]), "type": key or "",
-               "type_invoer": str(raw_type), "geocode_precisie": prec}
+        row = {
+            "regel": int(i),
+            "naam": naam,
+            "adres": str(addr.at[i]),
+            "type": key or "",
+            "type_invoer": str(raw_type),
+            "geocode_precisie": prec,
+        }
         if not addr.at[i]:
             missing.append({**row, "reden": "geen adres ingevuld"})
         elif prec not in r.precisies or geom is None or shapely.is_empty(geom):
-            reason = {"pc4": "alleen het postcodegebied gevonden (te grof)",
-                      "niet_gevonden": "adres niet gevonden"}.get(prec, f"nauwkeurigheid {prec} te grof")
+            reason = {
+                "pc4": "alleen het postcodegebied gevonden (te grof)",
+                "niet_gevonden": "adres niet gevonden",
+            }.get(prec, f"nauwkeurigheid {prec} te grof")
             missing.append({**row, "reden": reason})
         else:
-            conflict = None if places is None else _register_place_problem(
-                split[i][2], geom, gdf.loc[i], places, settings.locatie.plaats_marge_m)
+            conflict = (
+                None
+                if places is None
+                else _register_place_problem(split[i][2], geom, gdf.loc[i], places, settings.locatie.plaats_marge_m)
+            )
             if conflict:
                 missing.append({**row, "reden": conflict})
             else:
@@ -284,13 +340,15 @@ def read_register(
     if missing:
         log.warning("register %s: %d rij(en) niet geplaatst", path, len(missing))
     frame = pd.DataFrame(placed_rows, columns=[*cols, "geometry"])
-    placed = gpd.GeoDataFrame(frame[cols], geometry=gpd.GeoSeries(list(frame["geometry"]), crs=RD_NEW,
-                                                                 index=frame.index))
+    placed = gpd.GeoDataFrame(
+        frame[cols], geometry=gpd.GeoSeries(list(frame["geometry"]), crs=RD_NEW, index=frame.index)
+    )
     return placed, missing, messages
 
 
-def _register_place_problem(plaats: str | None, geom: shapely.Geometry, hit: Mapping[str, object],
-                            pl: Places, margin_m: float) -> str | None:
+def _register_place_problem(
+    plaats: str | None, geom: shapely.Geometry, hit: Mapping[str, object], pl: Places, margin_m: float
+) -> str | None:
     """Why a register row's place contradicts where it was found; None when it does not."""
     if not plaats:
         return None
@@ -304,25 +362,36 @@ def _register_place_problem(plaats: str | None, geom: shapely.Geometry, hit: Map
         return None if inside else f"gevonden buiten de gemeente {pl.gemeente}, terwijl de plaats {plaats} is"
     if not pl.knows(plaats):
         # a place outside the gemeente: the offline geocoder must not have put it on a street inside
-        return (f"plaats {plaats} ligt niet in de gemeente {pl.gemeente}, maar het adres is op een straat in de "
-                "gemeente gevonden (zelfde straatnaam)") if inside else None
+        return (
+            (
+                f"plaats {plaats} ligt niet in de gemeente {pl.gemeente}, maar het adres is op een straat in de "
+                "gemeente gevonden (zelfde straatnaam)"
+            )
+            if inside
+            else None
+        )
     dist = pl.distance_to(plaats, geom)
     if dist is not None and dist > margin_m:
         return f"gevonden {_nl(dist / 1000.0, 1)} km van {plaats} (zelfde straatnaam elders)"
     return None
 
 
-def _initiatives(
-    analysis: Any, register: gpd.GeoDataFrame | None, settings: ToetsSettings
-) -> gpd.GeoDataFrame:
+def _initiatives(analysis: Any, register: gpd.GeoDataFrame | None, settings: ToetsSettings) -> gpd.GeoDataFrame:
     """Register rows plus OSM care locations (``register.osm_categorie``), merged where they coincide."""
     vz = analysis.inputs.voorzieningen
     osm = vz.loc[vz["categorie"] == settings.register.osm_categorie] if len(vz) else vz
     osm_rows = gpd.GeoDataFrame(
-        {"regel": None, "naam": osm["naam"].fillna("(naamloos)").astype(str).to_numpy() if len(osm) else [],
-         "adres": "", "type": settings.register.osm_type, "type_invoer": "OSM: woonzorglocatie",
-         "geocode_precisie": "punt", "bron": "osm"},
-        geometry=osm.geometry.to_numpy() if len(osm) else [], crs=RD_NEW,
+        {
+            "regel": None,
+            "naam": osm["naam"].fillna("(naamloos)").astype(str).to_numpy() if len(osm) else [],
+            "adres": "",
+            "type": settings.register.osm_type,
+            "type_invoer": "OSM: woonzorglocatie",
+            "geocode_precisie": "punt",
+            "bron": "osm",
+        },
+        geometry=osm.geometry.to_numpy() if len(osm) else [],
+        crs=RD_NEW,
     )
     if register is None or register.empty:
         out = osm_rows
@@ -340,5 +409,3 @@ def _initiatives(
     out = gpd.GeoDataFrame(out, geometry="geometry", crs=RD_NEW)
     out["type_label"] = [settings.types[t].label if t in settings.types else "type onbekend" for t in out["type"]]
     return out
-
-

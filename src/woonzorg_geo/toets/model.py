@@ -91,8 +91,10 @@ class ToetsResult:
             "oordeel": self.oordeel,
             "samenvatting": self.samenvatting,
             "delen": [
-                {**{k: v for k, v in dataclasses.asdict(d).items() if k != "criteria"},
-                 "criteria": [dataclasses.asdict(c) for c in d.criteria]}
+                {
+                    **{k: v for k, v in dataclasses.asdict(d).items() if k != "criteria"},
+                    "criteria": [dataclasses.asdict(c) for c in d.criteria],
+                }
                 for d in self.delen
             ],
             "bereikbaarheid": list(self.bereikbaarheid),
@@ -180,5 +182,3 @@ def split_adres(text: str) -> tuple[str, str | None, str | None]:
     if m:
         postcode, rest = m.group(1), (m.group(2) or "").strip()
     return street, postcode, (rest or None)
-
-

@@ -149,10 +149,12 @@ def gemeente_places(inputs: Any, *, osm_classes: Sequence[str] = ()) -> Places:
     if osm is not None:
         within = osm.within(shape)
         kern = {"city", "town", "village", "hamlet", "locality", "isolated_dwelling"}
-        for name, cls, geom in zip(osm.loc[within, "name"], osm.loc[within, "class"], osm.loc[within].geometry,
-                                   strict=True):
+        for name, cls, geom in zip(
+            osm.loc[within, "name"], osm.loc[within, "class"], osm.loc[within].geometry, strict=True
+        ):
             add(name, "plaats (OSM)" if cls in kern else "buurt (OSM)", geom)
         around = osm.loc[~within].reset_index(drop=True)
     log.debug("plaatsen in %s: %d namen", naam, len(inside))
-    return Places(gemeente=naam, gemeentecode=code, shape=shape,
-                  inside={k: tuple(v) for k, v in inside.items()}, around=around)
+    return Places(
+        gemeente=naam, gemeentecode=code, shape=shape, inside={k: tuple(v) for k, v in inside.items()}, around=around
+    )

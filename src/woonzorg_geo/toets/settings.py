@@ -47,17 +47,32 @@ PRECISION_TEXT = {
     "punt": "punt (opgegeven coördinaten)",
 }
 PARTS = (
-    (1, "regio", "Regio (spreiding)",
-     "Waarom Assen en niet elders; hoe verhoudt het initiatief zich tot bestaande initiatieven?"),
-    (2, "gemeente", "Gemeente (draagkracht)",
-     "Doelgroep, schaal en beoogde locatie: kan de buurt en de wijk het dragen?"),
+    (
+        1,
+        "regio",
+        "Regio (spreiding)",
+        "Waarom Assen en niet elders; hoe verhoudt het initiatief zich tot bestaande initiatieven?",
+    ),
+    (
+        2,
+        "gemeente",
+        "Gemeente (draagkracht)",
+        "Doelgroep, schaal en beoogde locatie: kan de buurt en de wijk het dragen?",
+    ),
     (3, "wijk", "Wijk (draagvlak)", "Is er draagvlak in de buurt, of moet dat worden opgebouwd?"),
-    (4, "initiatief", "Zorginitiatief (kwaliteit)",
-     "Kwaliteit van zorg, beleid, inrichting en financiën."),
+    (4, "initiatief", "Zorginitiatief (kwaliteit)", "Kwaliteit van zorg, beleid, inrichting en financiën."),
 )
 REQUIRED_THRESHOLDS = (
-    "zelfde_type_500m", "zelfde_type_1000m", "elk_type_500m", "elk_type_1000m", "per_1000_buurt",
-    "per_1000_wijk", "draaglast_wijk", "draagkracht_wijk", "signalen_buurt", "ontmoetingsplekken",
+    "zelfde_type_500m",
+    "zelfde_type_1000m",
+    "elk_type_500m",
+    "elk_type_1000m",
+    "per_1000_buurt",
+    "per_1000_wijk",
+    "draaglast_wijk",
+    "draagkracht_wijk",
+    "signalen_buurt",
+    "ontmoetingsplekken",
 )
 #: Thresholds that moved: where they live now.
 MOVED_THRESHOLDS = {
@@ -108,7 +123,9 @@ class Drempel:
         """The verdict of ``value``: groen, oranje, rood, or onbekend when it is missing."""
         if value is None or not np.isfinite(value):
             return "onbekend"
-        worse: Callable[[float, float], bool] = (lambda v, t: v >= t) if self.richting == "hoger_slechter" else (lambda v, t: v <= t)
+        worse: Callable[[float, float], bool] = (
+            (lambda v, t: v >= t) if self.richting == "hoger_slechter" else (lambda v, t: v <= t)
+        )
         if np.isfinite(self.rood) and worse(value, self.rood):
             return "rood"
         if worse(value, self.oranje):
@@ -179,8 +196,9 @@ class ZorgType:
             When it is not a whole number, below 1 or above ``max_omvang``.
         """
         if isinstance(omvang, bool) or not isinstance(omvang, (int, np.integer)) or omvang < 1:
-            raise ToetsError(f"{option} moet een geheel aantal {self.omvang_eenheid} van minstens 1 zijn, "
-                             f"kreeg {omvang!r}")
+            raise ToetsError(
+                f"{option} moet een geheel aantal {self.omvang_eenheid} van minstens 1 zijn, kreeg {omvang!r}"
+            )
         if self.max_omvang and omvang > self.max_omvang:
             raise ToetsError(
                 f"{option} {_nl(omvang)} is niet aannemelijk voor {self.label.lower()}: het maximum is "
@@ -333,8 +351,7 @@ def load_toets_settings(path: str | Path | None = None) -> ToetsSettings:
     }
     kw["types"] = {k: _build_type(k, v, f"{where}:types.{k}") for k, v in table["types"].items()}
     kw["drempels"] = {
-        k: build_settings(Drempel, {"naam": k, **v}, f"{where}:drempels.{k}")
-        for k, v in table["drempels"].items()
+        k: build_settings(Drempel, {"naam": k, **v}, f"{where}:drempels.{k}") for k, v in table["drempels"].items()
     }
     kw["klassen"] = {
         k: KlasseOordelen(naam=k, **_checked_keys(v, ("oordelen", "bron", "reden"), f"{where}:klassen.{k}"))
@@ -369,8 +386,9 @@ def _build_type(key: str, table: dict[str, Any], where: str) -> ZorgType:
         raise SettingsError(f"{where}.schaal: verwacht een tabel [types.{key}.schaal], kreeg {rule!r}")
     if not rule:  # an empty table: this type has no scale rule
         return zt
-    return dataclasses.replace(zt, schaal=build_settings(SchaalRegel, {"naam": f"{key}.schaal", **rule},
-                                                         f"{where}.schaal"))
+    return dataclasses.replace(
+        zt, schaal=build_settings(SchaalRegel, {"naam": f"{key}.schaal", **rule}, f"{where}.schaal")
+    )
 
 
 def _checked_keys(table: dict[str, Any], allowed: Sequence[str], where: str) -> dict[str, Any]:
@@ -386,8 +404,10 @@ def _check_threshold(d: Drempel, where: str) -> None:
     if np.isfinite(d.rood):
         ok = d.rood >= d.oranje if d.richting == "hoger_slechter" else d.rood <= d.oranje
         if not ok:
-            raise SettingsError(f"{where}: rood ({_nl(d.rood)}) ligt aan de verkeerde kant van oranje "
-                                f"({_nl(d.oranje)}) voor richting {d.richting}")
+            raise SettingsError(
+                f"{where}: rood ({_nl(d.rood)}) ligt aan de verkeerde kant van oranje "
+                f"({_nl(d.oranje)}) voor richting {d.richting}"
+            )
     if not d.bron:
         raise SettingsError(f"{where}: bron ontbreekt (elke drempel noemt zijn bron)")
 
@@ -417,10 +437,14 @@ def _validate(s: ToetsSettings, where: str) -> None:
         raise SettingsError(f"{where}:bereikbaarheid: categorieen en norm_categorieen mogen niet leeg zijn")
     extra = [c for c in b.norm_categorieen if c not in b.categorieen]
     if extra:
-        raise SettingsError(f"{where}:bereikbaarheid.norm_categorieen {extra} staan niet in "
-                            f"bereikbaarheid.categorieen {list(b.categorieen)}; voeg ze daar toe")
-    for key, value in (("register.osm_categorie", s.register.osm_categorie),
-                       ("draagvlak.ontmoetingsplek_categorie", s.draagvlak.ontmoetingsplek_categorie)):
+        raise SettingsError(
+            f"{where}:bereikbaarheid.norm_categorieen {extra} staan niet in "
+            f"bereikbaarheid.categorieen {list(b.categorieen)}; voeg ze daar toe"
+        )
+    for key, value in (
+        ("register.osm_categorie", s.register.osm_categorie),
+        ("draagvlak.ontmoetingsplek_categorie", s.draagvlak.ontmoetingsplek_categorie),
+    ):
         if not value:
             raise SettingsError(f"{where}:{key} ontbreekt (de voorzieningencategorie, bijv. uit voorzieningen.toml)")
     for key, precs in (("locatie", s.locatie.precisies), ("register", s.register.precisies)):
@@ -436,16 +460,21 @@ def _validate(s: ToetsSettings, where: str) -> None:
     for key, t in s.types.items():
         w = f"{where}:types.{key}"
         if t.max_omvang < 1 or not t.max_omvang_reden:
-            raise SettingsError(f"{w}: max_omvang (een geheel getal van minstens 1) en max_omvang_reden zijn "
-                                "verplicht: de grootste omvang die als invoer aannemelijk is, met de reden")
+            raise SettingsError(
+                f"{w}: max_omvang (een geheel getal van minstens 1) en max_omvang_reden zijn "
+                "verplicht: de grootste omvang die als invoer aannemelijk is, met de reden"
+            )
         if t.schaal is None:
             if not t.schaal_toelichting:
-                raise SettingsError(f"{w}: geen schaalregel [types.{key}.schaal]; zeg dan in schaal_toelichting "
-                                    "waarom dit type geen schaalregel heeft")
+                raise SettingsError(
+                    f"{w}: geen schaalregel [types.{key}.schaal]; zeg dan in schaal_toelichting "
+                    "waarom dit type geen schaalregel heeft"
+                )
             continue
         if t.schaal.maat not in SCALE_MEASURES:
-            raise SettingsError(f"{w}.schaal.maat moet een van {', '.join(SCALE_MEASURES)} zijn, "
-                                f"kreeg {t.schaal.maat!r}")
+            raise SettingsError(
+                f"{w}.schaal.maat moet een van {', '.join(SCALE_MEASURES)} zijn, kreeg {t.schaal.maat!r}"
+            )
         _check_threshold(t.schaal, f"{w}.schaal")
     for item in s.kwaliteit:
         if item.deel not in (1, 2, 3, 4):
