@@ -54,6 +54,9 @@ UNKNOWN_COLOUR = "#616161"
 #: Good to bad (ColorBrewer RdYlGn, 5 classes, reversed): short walks, high shares, high capacity.
 GREEN_TO_RED: tuple[str, ...] = ("#1a9850", "#91cf60", "#fee08b", "#fc8d59", "#d73027")
 RED_TO_GREEN: tuple[str, ...] = tuple(reversed(GREEN_TO_RED))
+#: What-if maps (watals): a home that gains access within the norm, and one that loses it.
+GAIN_COLOUR = GREEN_TO_RED[0]
+LOSS_COLOUR = GREEN_TO_RED[-1]
 #: Fill of a missing value (no addresses, no route, no data).
 MISSING_COLOUR = "#9e9e9e"
 #: Area outlines: areas filled by a value, wijk borders, buurt borders.

@@ -536,6 +536,17 @@ def _access_classes() -> Any:
     )
 
 
+def _badge(symbol: str, colour: str) -> Any:
+    """A round white badge with a coloured symbol, visible on top of the coloured homes."""
+    import folium
+
+    style = (
+        f"width:24px;height:24px;border-radius:50%;background:#fff;border:3px solid {colour};color:{colour};"
+        "font:bold 17px/24px sans-serif;text-align:center;box-shadow:0 0 3px #000"
+    )
+    return folium.DivIcon(html=f"<div style='{style}'>{symbol}</div>", icon_size=(30, 30), icon_anchor=(15, 15))
+
+
 def watals_map(w: WatAls, a: Analysis, *, offline: bool | None = None) -> Any:
     """Folium map: the homes that gain (green) and lose (red) access within the norm, per profile and
     category (one layer each, the first shown), and the changed voorzieningen (new: a plus, closed: a cross)."""
@@ -543,16 +554,22 @@ def watals_map(w: WatAls, a: Analysis, *, offline: bool | None = None) -> Any:
     import geopandas as gpd
 
     from .maps.base import add_legend, new_map
-    from .maps.layers import add_homes
+    from .maps.layers import add_area_outlines, add_homes
+    from .palette import GAIN_COLOUR, LOSS_COLOUR
 
     vocab = a.vocab
     classes = _access_classes()
-    m = new_map(a.inputs.gemeente, offline=offline, title="Wat als: effect van een veranderde voorziening")
-    folium.GeoJson(
-        a.inputs.gemeente.to_crs("EPSG:4326").__geo_interface__,
-        name="Gemeentegrens",
-        style_function=lambda _: {"color": "#333333", "weight": 2, "fill": False},
-    ).add_to(m)
+    # open on what changed: the homes that gain or lose access and the changed voorzieningen
+    moved_idx = w.adressen.index[w.adressen["toegang"] != "blijft"].unique()
+    vz = a.inputs.voorzieningen
+    points = [
+        *a.adressen.geometry.loc[moved_idx],
+        *gpd.points_from_xy([n.x for n in w.changes.nieuw], [n.y for n in w.changes.nieuw]),
+        *vz.geometry.loc[list(w.changes.weg)],
+    ]
+    focus = gpd.GeoSeries(points, crs=a.adressen.crs).union_all().buffer(400.0) if points else a.inputs.gemeente
+    m = new_map(focus, offline=offline, title="Wat als: effect van een veranderde voorziening")
+    add_area_outlines(m, a.wijken)
     geom = a.adressen.geometry
     layers: list[str] = []
     for (name, cat), rows in w.adressen.groupby(["profiel", "categorie"], sort=False):
@@ -581,20 +598,19 @@ def watals_map(w: WatAls, a: Analysis, *, offline: bool | None = None) -> Any:
         folium.Marker(
             [p.y, p.x],
             tooltip=f"nieuw: {n.label}",
-            icon=folium.DivIcon(html="<div style='font:bold 22px sans-serif;color:#1a9850'>＋</div>"),
+            icon=_badge("+", GAIN_COLOUR),
         ).add_to(marks)
-    vz = a.inputs.voorzieningen
     for i in w.changes.weg:
         p = gpd.GeoSeries([vz.geometry.at[i]], crs=vz.crs).to_crs("EPSG:4326").iloc[0]
         folium.Marker(
             [p.y, p.x],
             tooltip=f"weg: {_text(vz.at[i, 'naam']) or '(naamloos)'} ({vz.at[i, 'categorie']})",
-            icon=folium.DivIcon(html="<div style='font:bold 22px sans-serif;color:#d73027'>✕</div>"),
+            icon=_badge("✕", LOSS_COLOUR),
         ).add_to(marks)
     add_legend(
         m,
         f"Toegang binnen {vocab.norm_text}",
-        [*classes.items(missing=False), ("#1a9850", "＋ nieuwe voorziening"), ("#d73027", "✕ voorziening weg")],
+        [*classes.items(missing=False), (GAIN_COLOUR, "+ nieuwe voorziening"), (LOSS_COLOUR, "✕ voorziening weg")],
         symbol="circle",
     )
     if not layers:
