@@ -159,7 +159,7 @@ def test_locatieserver_hit_in_the_gemeente_and_its_woonplaats(world, places, ls_
     # a woonplaats our data does not know, confirmed by the Locatieserver inside the gemeente
     point2, _ = _locate(world, places, adres="Zuidstraat 5, Testdorp", geocode=coder)
     assert point2.distance(Point(SITE_A[0] + 100, SITE_A[1])) < 0.01
-    res = run_toets(world, adres="Zuidstraat 5, Testdorp", type="ggz", omvang=5, geocoder=coder, places=places)
+    res = run_toets(world, adres="Zuidstraat 5, Testdorp", zorgtype="ggz", omvang=5, geocoder=coder, places=places)
     assert res.locatie["buurtcode"] == "BU99990101" and res.locatie["geocode_methode"] == "pdok_locatieserver"
 
 

@@ -215,7 +215,7 @@ def run_lijst(
                 analysis,
                 adres=ini.adres,
                 punt=ini.punt,
-                type=ini.type,
+                zorgtype=ini.type,
                 omvang=ini.omvang,
                 register=register,
                 settings=settings,

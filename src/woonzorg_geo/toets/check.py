@@ -53,7 +53,7 @@ def run_toets(
     *,
     adres: str | None = None,
     punt: tuple[float, float] | None = None,
-    type: str,
+    zorgtype: str,
     omvang: int,
     register: Path | None = None,
     settings: ToetsSettings | None = None,
@@ -73,7 +73,7 @@ def run_toets(
         must lie in the gemeente.
     punt
         ``(lon, lat)`` in WGS84, instead of an address.
-    type
+    zorgtype
         Type of the initiative, a key of ``[types]`` in the settings (``beschermd_wonen``, …).
     omvang
         Size in the type's unit (bewoners, plaatsen, woningen): 1 up to the type's ``max_omvang``.
@@ -105,7 +105,7 @@ def run_toets(
         The register cannot be read.
     """
     s = settings or load_toets_settings()
-    zt = s.zorgtype(type)
+    zt = s.zorgtype(zorgtype)
     omvang = zt.check_omvang(omvang)
     run, meldingen = _run_settings(analysis, s)
     coder: list[Geocode] = [geocoder] if geocoder is not None else []
