@@ -10,12 +10,11 @@ import html
 import json
 import math
 import re
-from types import SimpleNamespace
 
 import pytest
 from pyproj import Transformer
 from shapely.geometry import Point
-from toets_world import FAR, NEAR_1, NEAR_2, RD, SITE_A, X0, Y0, make_world, register_csv
+from toets_world import FAR, NEAR_1, NEAR_2, RD, SITE_A, X0, Y0, ToetsWorld, make_world, register_csv
 
 from woonzorg_geo.errors import GeocodeError, SettingsError, WoonzorgError
 from woonzorg_geo.toets import (
@@ -37,7 +36,7 @@ from woonzorg_geo.toets.settings import VERDICTS, Drempel
 
 
 @pytest.fixture(scope="module")
-def world() -> SimpleNamespace:
+def world() -> ToetsWorld:
     """An Analysis-like object with the attributes run_toets uses."""
     return make_world()
 
@@ -380,11 +379,8 @@ def test_unplaced_rows_make_a_verdict_unknown_only_where_they_could_change_it(wo
 def test_norm_profile_and_categories_come_from_the_run_settings(world):
     # the run's norm: at 90 m the supermarket (100 m) is out of reach
     rs = world.settings
-    short = SimpleNamespace(
-        **{
-            **vars(world),
-            "settings": dataclasses.replace(rs, bereikbaarheid=dataclasses.replace(rs.bereikbaarheid, norm_m=90.0)),
-        }
+    short = dataclasses.replace(
+        world, settings=dataclasses.replace(rs, bereikbaarheid=dataclasses.replace(rs.bereikbaarheid, norm_m=90.0))
     )
     res = run_toets(short, adres="Zuidstraat 5", zorgtype="beschermd_wonen", omvang=10)
     acc = {a["categorie"]: a for a in res.bereikbaarheid}
@@ -431,7 +427,7 @@ def test_no_nan_and_decimal_commas_for_the_planner(world, tmp_path):
     buurten.loc["BU99990101", ["naam", "focus_redenen", "veerkracht_redenen", "signalen_toelichting"]] = float("nan")
     wijken = world.wijken.copy()
     wijken.loc["WK999901", "overlay_toelichting"] = float("nan")
-    holes = SimpleNamespace(**{**vars(world), "buurten": buurten, "wijken": wijken})
+    holes = dataclasses.replace(world, buurten=buurten, wijken=wijken)
     to_ll = Transformer.from_crs(RD, "EPSG:4326", always_xy=True)
     res = run_toets(holes, punt=to_ll.transform(*SITE_A), zorgtype="beschermd_wonen", omvang=10)
     page, data = write_toets(res, tmp_path)

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
-from types import SimpleNamespace
 
 import geopandas as gpd
 import pytest
 from pyproj import Transformer
 from shapely.geometry import Point
 from standins import LocatieserverStandIn
-from toets_world import RD, SITE_A, X0, Y0, make_world, register_csv
+from toets_world import RD, SITE_A, X0, Y0, ToetsWorld, make_world, register_csv
 
 from woonzorg_geo.sources import pdok
 from woonzorg_geo.sources.geocode import locatieserver_geocoder
@@ -22,7 +21,7 @@ TO_LL = Transformer.from_crs(RD, "EPSG:4326", always_xy=True)
 
 
 @pytest.fixture(scope="module")
-def world() -> SimpleNamespace:
+def world() -> ToetsWorld:
     return make_world()
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -14,9 +14,11 @@ from scipy.sparse.csgraph import dijkstra
 
 from ..accessibility import PointAccess, access_at, via_nearer_end
 from ..errors import SettingsError
-from ..vocabulary import Vocabulary
 from .numbers import _nl, _num, _text
 from .settings import ToetsSettings
+
+if TYPE_CHECKING:
+    from ..pipeline import Analysis
 
 
 @dataclass(frozen=True)
@@ -33,7 +35,7 @@ class _Run:
     composites: Mapping[str, tuple[str, ...]]
 
 
-def _run_settings(analysis: Any, s: ToetsSettings) -> tuple[_Run, list[str]]:
+def _run_settings(analysis: Analysis, s: ToetsSettings) -> tuple[_Run, list[str]]:
     """The norm and profile of the run (``bereikbaarheid``, ``profielen``, ``locaties.profiel``).
 
     Raises
@@ -48,7 +50,7 @@ def _run_settings(analysis: Any, s: ToetsSettings) -> tuple[_Run, list[str]]:
             f"toetsingskader {s.source}: locatie.profiel {wanted!r} is geen profiel van de "
             f"instellingen ({rs.source}); kies uit: {', '.join(rs.profielen)}"
         )
-    vocab = getattr(analysis, "vocab", None) or Vocabulary.from_settings(rs, profiles=list(analysis.graphs))
+    vocab = analysis.vocab
     composites = dict(vocab.composites)
     run_cats = set(rs.bereikbaarheid.categories)
     known = run_cats | {c for c, parts in composites.items() if set(parts) <= run_cats}
@@ -74,7 +76,7 @@ def _run_settings(analysis: Any, s: ToetsSettings) -> tuple[_Run, list[str]]:
         norm_m=float(vocab.norm_m),
         max_snap_m=float(rs.bereikbaarheid.max_snap_m),
         profile=profile,
-        profile_label=f"profiel {getattr(prof, 'label', '') or profile}",
+        profile_label=f"profiel {prof.label or profile}",
         speed_m_s=float(prof.speed_m_s),
         suffix=vocab.suffix(profile),
         labels=labels,
@@ -98,7 +100,7 @@ def _category_label(cat: str, vz: gpd.GeoDataFrame, composites: Mapping[str, tup
     return " of ".join(labels)
 
 
-def _site_access(analysis: Any, point: shapely.Point, run: _Run) -> tuple[PointAccess, pd.Series]:
+def _site_access(analysis: Analysis, point: shapely.Point, run: _Run) -> tuple[PointAccess, pd.Series]:
     """Accessibility of one point, and the network distance to every voorziening within the norm.
 
     Reuses the run's per-node distances (:func:`.accessibility.access_at`); only the voorzieningen
@@ -116,7 +118,7 @@ def _site_access(analysis: Any, point: shapely.Point, run: _Run) -> tuple[PointA
 
 
 def _access_rows(
-    analysis: Any, pa: PointAccess, within: pd.Series, run: _Run, settings: ToetsSettings
+    analysis: Analysis, pa: PointAccess, within: pd.Series, run: _Run, settings: ToetsSettings
 ) -> list[dict[str, Any]]:
     vz = analysis.inputs.voorzieningen
     rows = []

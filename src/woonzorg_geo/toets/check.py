@@ -6,7 +6,7 @@ import datetime as _dt
 import logging
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import pandas as pd
@@ -33,6 +33,9 @@ from .settings import (
 )
 from .whatif import _what_if
 
+if TYPE_CHECKING:
+    from ..pipeline import Analysis
+
 log = logging.getLogger(__name__)
 #: How the site was located, in Dutch.
 GEOCODE_METHODS = {
@@ -49,7 +52,7 @@ GEOCODE_METHODS = {
 
 
 def run_toets(
-    analysis: Any,
+    analysis: Analysis,
     *,
     adres: str | None = None,
     punt: tuple[float, float] | None = None,
@@ -65,9 +68,9 @@ def run_toets(
     Parameters
     ----------
     analysis
-        A :class:`.pipeline.Analysis` (or an object with the same attributes): its settings
-        (norm, profiles), inputs (gemeente, voorzieningen, OSM, paths), walking graphs and
-        buurten/wijken with overlays.
+        The run's :class:`.pipeline.Analysis`: its settings and vocabulary (norm, profiles,
+        categories), inputs (gemeente, voorzieningen, kerncijfers, OSM, paths), walking graphs and
+        accessibility, and buurten/wijken with overlays.
     adres
         ``'Straat huisnummer, Plaats'`` (optionally with a postcode after the comma). The place
         must lie in the gemeente.
@@ -140,7 +143,7 @@ def run_toets(
             "wijknaam": None if wijk is None else _text(wijk.get("naam")) or None,
         }
     )
-    rapport = getattr(getattr(analysis.settings, "overlays", None), "bron_rapport", "") or "rapport van de gemeente"
+    rapport = analysis.settings.overlays.bron_rapport or "rapport van de gemeente"
 
     # register + OSM
     reg = None
@@ -261,7 +264,7 @@ def _summary(overall: str, delen: Sequence[Deel], zt: ZorgType, omvang: int, loc
 
 
 def _sources(
-    analysis: Any, s: ToetsSettings, register: Path | None, rapport: str, loc: dict[str, Any]
+    analysis: Analysis, s: ToetsSettings, register: Path | None, rapport: str, loc: dict[str, Any]
 ) -> list[dict[str, str]]:
     from ..datasets import CATALOGUE
 
@@ -273,7 +276,7 @@ def _sources(
             "toelichting": "elke drempel staat in de tabellen met zijn bron",
         },
     ]
-    paths = getattr(analysis.inputs, "paths", {}) or {}
+    paths = analysis.inputs.paths
     for key, meta in CATALOGUE.items():
         if key in paths:
             out.append(
@@ -287,7 +290,7 @@ def _sources(
         out.append(
             {
                 "naam": "OpenStreetMap",
-                "bron": str(getattr(analysis.inputs.osm, "source", "OSM")),
+                "bron": str(analysis.inputs.osm.source),
                 "toelichting": "© OpenStreetMap contributors (ODbL)",
             }
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -15,6 +15,9 @@ from .access import _norm_text, _Run
 from .model import Criterium, Deel, per_1000, worst
 from .numbers import _nl, _num, _text
 from .settings import PARTS, SCALE_MEASURES, SIGNAL_LABELS, Drempel, ToetsSettings, ZorgType
+
+if TYPE_CHECKING:
+    from ..pipeline import Analysis
 
 
 def _crit_threshold(
@@ -52,7 +55,7 @@ def _part(nummer: int, criteria: list[Criterium], toelichting: str = "") -> Deel
     )
 
 
-def _inhabitants(analysis: Any, buurt: pd.Series | None, wijk: pd.Series | None, rapport: str) -> dict[str, Any]:
+def _inhabitants(analysis: Analysis, buurt: pd.Series | None, wijk: pd.Series | None, rapport: str) -> dict[str, Any]:
     """Inhabitants of the wijk (CBS) and of the buurt (CBS or estimated from address shares)."""
     out: dict[str, Any] = {"wijk": None, "wijk_bron": "", "buurt": None, "buurt_bron": "", "gemeente": None}
     if wijk is not None:
@@ -74,9 +77,9 @@ def _inhabitants(analysis: Any, buurt: pd.Series | None, wijk: pd.Series | None,
                 f"adressen van de wijk ({_nl(100 * share, 1)}%, OSM-adrespunten 2021); "
                 "de offline gegevens hebben geen inwoners per buurt"
             )
-    kern = getattr(analysis.inputs, "kerncijfers", None)
+    kern = analysis.inputs.kerncijfers
     code = analysis.inputs.gemeente.index[0] if len(analysis.inputs.gemeente) else None
-    if isinstance(kern, pd.DataFrame) and code in kern.index:
+    if code in kern.index:
         for col in ("AantalInwoners_5", "aantalInwoners"):
             value = _num(kern.at[code, col]) if col in kern else None
             if value:
