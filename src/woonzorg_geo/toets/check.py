@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import datetime as _dt
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import pandas as pd
+import shapely
 
 from .. import RD_NEW
+from ..accessibility import PointAccess
 from ..aggregate import assign_areas
 from ..pages import slug
-from .access import _access_rows, _norm_met, _run_settings, _site_access
+from .access import _access_rows, _norm_met, _Run, _run_settings, _site_access
 from .locate import _initiatives, locate_site, offline_geocoder, read_register
 from .model import (
     Deel,
@@ -111,6 +114,83 @@ def run_toets(
     zt = s.zorgtype(zorgtype)
     omvang = zt.check_omvang(omvang)
     run, meldingen = _run_settings(analysis, s)
+    get_coder = _geocoder_on_demand(analysis, geocoder)
+    pl = places or gemeente_places(analysis.inputs, osm_classes=s.locatie.plaats_klassen)
+    site = _place_site(analysis, s, pl, adres, punt, get_coder, meldingen)
+    rapport = analysis.settings.overlays.bron_rapport or "rapport van de gemeente"
+    ini = _existing_initiatives(analysis, s, pl, register, site.point, get_coder, meldingen)
+    acc = _accessibility(analysis, s, run, site.point, meldingen)
+    delen, wat_als = _four_parts(analysis, s, zt, omvang, site, ini, acc, run, rapport)
+    overall = worst([p.oordeel for p in delen[:3]])
+    label = site.loc["invoer"] if adres is not None else f"punt {site.loc['lon']:.5f} {site.loc['lat']:.5f}"
+    result = ToetsResult(
+        slug=slug(label),
+        invoer={
+            "adres": adres,
+            "punt": None if punt is None else [float(punt[0]), float(punt[1])],
+            "type": zt.key,
+            "omvang": omvang,
+            "register": None if register is None else str(register),
+        },
+        locatie=site.loc,
+        zorgtype=zt,
+        omvang=omvang,
+        delen=delen,
+        oordeel=overall,
+        samenvatting=_summary(overall, delen, zt, omvang, site.loc),
+        bereikbaarheid=_access_table(acc.rows, run),
+        wat_als=tuple(wat_als),
+        initiatieven=tuple(_nearby(ini.frame, site.point, s)),
+        niet_geplaatst=tuple(ini.niet_geplaatst),
+        bronnen=tuple(_sources(analysis, s, register, rapport, site.loc)),
+        meldingen=tuple(meldingen),
+        kader=s.kader,
+        instellingen=s.source,
+        gemaakt_op=_dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+    )
+    log.info("toets %s (%s, %d %s): %s", label, zt.key, omvang, zt.omvang_eenheid, overall)
+    return result
+
+
+# --------------------------------------------------------------------------------------------
+# The steps of run_toets
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Site:
+    """The site: its point (EPSG:28992), what locating it found, its buurt and wijk."""
+
+    point: shapely.Point
+    loc: dict[str, Any]
+    buurtcode: Any  # the code, or a missing value when no buurt holds the point
+    wijkcode: Any
+    buurt: pd.Series | None
+    wijk: pd.Series | None
+
+
+@dataclass(frozen=True)
+class _Initiatives:
+    """The existing initiatives: the register's rows and OSM's care locations."""
+
+    frame: gpd.GeoDataFrame  # every initiative, with ``type``, ``type_label``, ``bron``
+    status: str  # the register: ``geen`` (none given), ``onbruikbaar`` (no row placed) or ``ok``
+    niet_geplaatst: list[dict[str, Any]]  # register rows that could not be placed
+    areas: pd.DataFrame  # those within the gemeente, with ``buurtcode`` and ``wijkcode``
+
+
+@dataclass(frozen=True)
+class _Access:
+    """The accessibility of the site."""
+
+    point: PointAccess
+    within: pd.Series  # network distance to every voorziening within the norm
+    rows: list[dict[str, Any]]  # one per category of the toets
+    norm_ok: bool | None  # every category of the norm within it; None when one is unknown
+
+
+def _geocoder_on_demand(analysis: Analysis, geocoder: Geocode | None) -> Callable[[], Geocode]:
+    """``geocoder``, or the analysis' offline geocoder, made on first use (a point needs none)."""
     coder: list[Geocode] = [geocoder] if geocoder is not None else []
 
     def get_coder() -> Geocode:
@@ -118,7 +198,19 @@ def run_toets(
             coder.append(offline_geocoder(analysis))
         return coder[0]
 
-    pl = places or gemeente_places(analysis.inputs, osm_classes=s.locatie.plaats_klassen)
+    return get_coder
+
+
+def _place_site(
+    analysis: Analysis,
+    s: ToetsSettings,
+    pl: Places,
+    adres: str | None,
+    punt: tuple[float, float] | None,
+    get_coder: Callable[[], Geocode],
+    meldingen: list[str],
+) -> _Site:
+    """Locate the site (:func:`.locate.locate_site`) and find its buurt and wijk; notes go to ``meldingen``."""
     if adres is not None and punt is None:
         point, loc = locate_site(analysis.inputs, adres=adres, punt=None, geocode=get_coder(), settings=s, places=pl)
     else:
@@ -143,9 +235,19 @@ def run_toets(
             "wijknaam": None if wijk is None else _text(wijk.get("naam")) or None,
         }
     )
-    rapport = analysis.settings.overlays.bron_rapport or "rapport van de gemeente"
+    return _Site(point=point, loc=loc, buurtcode=buurtcode, wijkcode=wijkcode, buurt=buurt, wijk=wijk)
 
-    # register + OSM
+
+def _existing_initiatives(
+    analysis: Analysis,
+    s: ToetsSettings,
+    pl: Places,
+    register: Path | None,
+    point: shapely.Point,
+    get_coder: Callable[[], Geocode],
+    meldingen: list[str],
+) -> _Initiatives:
+    """Read the register (if any), merge it with OSM's care locations, place them in the areas."""
     reg = None
     niet_geplaatst: list[dict[str, Any]] = []
     if register is not None:
@@ -162,34 +264,70 @@ def run_toets(
             meldingen.append(
                 f"{len(niet_geplaatst)} register-rij(en) konden niet worden geplaatst; zie de lijst in deel 1."
             )
-    reg_status = "geen" if register is None else ("ok" if reg is not None and len(reg) else "onbruikbaar")
+    status = "geen" if register is None else ("ok" if reg is not None and len(reg) else "onbruikbaar")
     init = _initiatives(analysis, reg, s)
-    shape = pl.shape
-    inside = init.loc[init.within(shape)] if len(init) else init
+    inside = init.loc[init.within(pl.shape)] if len(init) else init
     if len(inside):
         ia, _ = assign_areas(inside, analysis.buurten, analysis.wijken)
         init_areas = pd.concat([inside.drop(columns="geometry"), ia[["buurtcode", "wijkcode"]]], axis=1)
     else:
         init_areas = pd.DataFrame(columns=["type", "buurtcode", "wijkcode"])
+    return _Initiatives(frame=init, status=status, niet_geplaatst=niet_geplaatst, areas=init_areas)
 
-    # accessibility at the site
+
+def _accessibility(
+    analysis: Analysis, s: ToetsSettings, run: _Run, point: shapely.Point, meldingen: list[str]
+) -> _Access:
+    """The accessibility of the site per category of the toets, and whether it meets the norm."""
     pa, within = _site_access(analysis, point, run)
-    access_rows = _access_rows(analysis, pa, within, run, s)
-    norm_ok = _norm_met(access_rows, s)
+    rows = _access_rows(analysis, pa, within, run, s)
+    norm_ok = _norm_met(rows, s)
     if pa.far[0]:
         meldingen.append(
             f"De locatie ligt meer dan {_nl(run.max_snap_m)} m van het looppadennetwerk: bereikbaarheid onbekend."
         )
+    return _Access(point=pa, within=within, rows=rows, norm_ok=norm_ok)
 
-    inw = _inhabitants(analysis, buurt, wijk, rapport)
-    p1, counts = _part_regio(s, zt, point, init, reg_status, niet_geplaatst, inw, buurtcode, wijkcode, init_areas)
-    p2 = _part_gemeente(s, zt, buurt, wijk, omvang, inw, norm_ok, rapport, run)
-    p3 = _part_wijk(s, buurt, within, analysis.inputs.voorzieningen, bool(pa.far[0]), run)
+
+def _four_parts(
+    analysis: Analysis,
+    s: ToetsSettings,
+    zt: ZorgType,
+    omvang: int,
+    site: _Site,
+    ini: _Initiatives,
+    acc: _Access,
+    run: _Run,
+    rapport: str,
+) -> tuple[tuple[Deel, Deel, Deel, Deel], list[dict[str, Any]]]:
+    """The four parts of the check, and the what-if of the areas."""
+    inw = _inhabitants(analysis, site.buurt, site.wijk, rapport)
+    p1, counts = _part_regio(
+        s, zt, site.point, ini.frame, ini.status, ini.niet_geplaatst, inw, site.buurtcode, site.wijkcode, ini.areas
+    )
+    p2 = _part_gemeente(s, zt, site.buurt, site.wijk, omvang, inw, acc.norm_ok, rapport, run)
+    p3 = _part_wijk(s, site.buurt, acc.within, analysis.inputs.voorzieningen, bool(acc.point.far[0]), run)
     p4 = _part_initiatief(s)
-    delen = (p1, p2, p3, p4)
-    overall = worst([p.oordeel for p in delen[:3]])
-    wat_als = _what_if(s, zt, omvang, buurt, wijk, inw, counts, reg_status, norm_ok, rapport, run)
+    wat_als = _what_if(s, zt, omvang, site.buurt, site.wijk, inw, counts, ini.status, acc.norm_ok, rapport, run)
+    return (p1, p2, p3, p4), wat_als
 
+
+def _access_table(rows: Sequence[dict[str, Any]], run: _Run) -> tuple[dict[str, Any], ...]:
+    """The accessibility rows with the profile, its speed and the norm."""
+    return tuple(
+        {
+            **r,
+            "profiel": run.profile,
+            "profiel_label": run.profile_label,
+            "snelheid_m_s": run.speed_m_s,
+            "norm_m": run.norm_m,
+        }
+        for r in rows
+    )
+
+
+def _nearby(init: gpd.GeoDataFrame, point: shapely.Point, s: ToetsSettings) -> list[dict[str, Any]]:
+    """The initiatives within the largest radius of the thresholds, nearest first."""
     dist_all = init.distance(point) if len(init) else pd.Series(dtype=float)
     max_r = max(d.straal_m for d in s.drempels.values())
     nearby = [
@@ -205,44 +343,7 @@ def run_toets(
         if dd <= max_r
     ]
     nearby.sort(key=lambda x: x["afstand_m"])
-    text = _summary(overall, delen, zt, omvang, loc)
-    label = loc["invoer"] if adres is not None else f"punt {loc['lon']:.5f} {loc['lat']:.5f}"
-    result = ToetsResult(
-        slug=slug(label),
-        invoer={
-            "adres": adres,
-            "punt": None if punt is None else [float(punt[0]), float(punt[1])],
-            "type": zt.key,
-            "omvang": omvang,
-            "register": None if register is None else str(register),
-        },
-        locatie=loc,
-        zorgtype=zt,
-        omvang=omvang,
-        delen=delen,
-        oordeel=overall,
-        samenvatting=text,
-        bereikbaarheid=tuple(
-            {
-                **r,
-                "profiel": run.profile,
-                "profiel_label": run.profile_label,
-                "snelheid_m_s": run.speed_m_s,
-                "norm_m": run.norm_m,
-            }
-            for r in access_rows
-        ),
-        wat_als=tuple(wat_als),
-        initiatieven=tuple(nearby),
-        niet_geplaatst=tuple(niet_geplaatst),
-        bronnen=tuple(_sources(analysis, s, register, rapport, loc)),
-        meldingen=tuple(meldingen),
-        kader=s.kader,
-        instellingen=s.source,
-        gemaakt_op=_dt.datetime.now().astimezone().isoformat(timespec="seconds"),
-    )
-    log.info("toets %s (%s, %d %s): %s", label, zt.key, omvang, zt.omvang_eenheid, overall)
-    return result
+    return nearby
 
 
 def _summary(overall: str, delen: Sequence[Deel], zt: ZorgType, omvang: int, loc: dict[str, Any]) -> str:
