@@ -89,7 +89,7 @@ def _in_process(out: Path, repeats: int) -> dict[str, Any]:
         a = load_analysis(out, s, paths=resolve_paths(s), profiles=[s.locaties.profiel], addresses=False)
         res["opslag_laden_s"].append(time.perf_counter() - t0)
         t0 = time.perf_counter()
-        run_toets(a, adres=ADDRESS, type="geclusterd_wonen", omvang=12)
+        run_toets(a, adres=ADDRESS, zorgtype="geclusterd_wonen", omvang=12)
         res["toets_s"].append(time.perf_counter() - t0)
     a = load_analysis(out, s, paths=None)
     ch = Changes(nieuw=(parse_nieuw(CHANGE, categories=list(a.vocab.categories), geocode=None),))

@@ -50,7 +50,7 @@ def test_a_toets_on_the_store_equals_one_on_a_fresh_analysis(assen_output, assen
     stored = load_analysis(assen_output, settings, paths=None, profiles=[settings.locaties.profiel], addresses=False)
     kw = {
         "adres": "Stationsstraat 44, Assen",
-        "type": "geclusterd_wonen",
+        "zorgtype": "geclusterd_wonen",
         "omvang": 12,
         "register": EXAMPLES / "register_zorginitiatieven.csv",
     }

@@ -10,12 +10,11 @@ import html
 import json
 import math
 import re
-from types import SimpleNamespace
 
 import pytest
 from pyproj import Transformer
 from shapely.geometry import Point
-from toets_world import FAR, NEAR_1, NEAR_2, RD, SITE_A, X0, Y0, make_world, register_csv
+from toets_world import FAR, NEAR_1, NEAR_2, RD, SITE_A, X0, Y0, ToetsWorld, make_world, register_csv
 
 from woonzorg_geo.errors import GeocodeError, SettingsError, WoonzorgError
 from woonzorg_geo.toets import (
@@ -37,7 +36,7 @@ from woonzorg_geo.toets.settings import VERDICTS, Drempel
 
 
 @pytest.fixture(scope="module")
-def world() -> SimpleNamespace:
+def world() -> ToetsWorld:
     """An Analysis-like object with the attributes run_toets uses."""
     return make_world()
 
@@ -164,7 +163,11 @@ def test_what_if_helpers_known_answers():
 
 def test_what_if_rows_of_a_run(world, tmp_path):
     res = run_toets(
-        world, adres="Zuidstraat 5, Testgem", type="beschermd_wonen", omvang=10, register=register_csv(tmp_path, [FAR])
+        world,
+        adres="Zuidstraat 5, Testgem",
+        zorgtype="beschermd_wonen",
+        omvang=10,
+        register=register_csv(tmp_path, [FAR]),
     )
     rows = {(w["gebied"], w["indicator"]): w for w in res.wat_als}
     # buurt inhabitants: 2,000 (wijk) x 500/1,000 addresses = 1,000
@@ -177,7 +180,7 @@ def test_what_if_rows_of_a_run(world, tmp_path):
     wmo = rows[("wijk", "Wmo beschermd wonen per 1.000 inwoners")]
     assert wmo["nu"] == 2.0 and wmo["na"] == pytest.approx(1000 * (4 + 10) / 2010, abs=1e-3)
     # other types have no Wmo row
-    res2 = run_toets(world, adres="Zuidstraat 5", type="ouderenzorg", omvang=10)
+    res2 = run_toets(world, adres="Zuidstraat 5", zorgtype="ouderenzorg", omvang=10)
     assert not any("Wmo" in w["indicator"] for w in res2.wat_als)
 
 
@@ -188,7 +191,11 @@ def test_what_if_rows_of_a_run(world, tmp_path):
 
 def test_green_site(world, tmp_path):
     res = run_toets(
-        world, adres="Zuidstraat 5, Testgem", type="beschermd_wonen", omvang=10, register=register_csv(tmp_path, [FAR])
+        world,
+        adres="Zuidstraat 5, Testgem",
+        zorgtype="beschermd_wonen",
+        omvang=10,
+        register=register_csv(tmp_path, [FAR]),
     )
     assert [d.oordeel for d in res.delen] == ["groen", "groen", "groen", "onbekend"]
     assert res.oordeel == "groen"
@@ -208,7 +215,11 @@ def test_green_site(world, tmp_path):
 
 def test_orange_one_same_type_nearby(world, tmp_path):
     res = run_toets(
-        world, adres="Zuidstraat 5", type="beschermd_wonen", omvang=10, register=register_csv(tmp_path, [FAR, NEAR_1])
+        world,
+        adres="Zuidstraat 5",
+        zorgtype="beschermd_wonen",
+        omvang=10,
+        register=register_csv(tmp_path, [FAR, NEAR_1]),
     )
     c = _crit(res, "zelfde_type_500m")
     assert c.waarde == 1.0 and c.oordeel == "oranje" and "Dichtbij Zorg" in c.waarde_tekst
@@ -221,14 +232,14 @@ def test_red_two_same_type_nearby_and_red_buurt(world, tmp_path):
     res = run_toets(
         world,
         adres="Zuidstraat 5",
-        type="beschermd_wonen",
+        zorgtype="beschermd_wonen",
         omvang=10,
         register=register_csv(tmp_path, [FAR, NEAR_1, NEAR_2]),
     )
     assert _crit(res, "zelfde_type_500m").oordeel == "rood"
     assert res.deel("regio").oordeel == "rood" and res.oordeel == "rood"
     # site B lies in Roodbuurt/Roodwijk: focus hoog, veerkracht laag, sterk onder druk
-    res_b = run_toets(world, adres="Noordstraat 115", type="ouderenzorg", omvang=60)
+    res_b = run_toets(world, adres="Noordstraat 115", zorgtype="ouderenzorg", omvang=60)
     assert res_b.locatie["buurtcode"] == "BU99990201"
     p2 = {c.code: c.oordeel for c in res_b.deel(2).criteria}
     assert p2["balans_wijk"] == "rood" and p2["focus_buurt"] == "rood" and p2["veerkracht_buurt"] == "rood"
@@ -237,7 +248,7 @@ def test_red_two_same_type_nearby_and_red_buurt(world, tmp_path):
     assert "schaal" not in p2 and "geen schaalregel" in res_b.deel(2).toelichting
     assert "60 plaatsen ≈ 6,0% van ca. 1.000 inwoners" in res_b.deel(2).toelichting
     # beschermd wonen of the same size there: 60 of 1,000 x 400/400 = 1,000 inhabitants: 6% -> rood
-    res_bw = run_toets(world, adres="Noordstraat 115", type="beschermd_wonen", omvang=60)
+    res_bw = run_toets(world, adres="Noordstraat 115", zorgtype="beschermd_wonen", omvang=60)
     assert _crit(res_bw, "schaal").waarde == pytest.approx(6.0) and _crit(res_bw, "schaal").oordeel == "rood"
     # supermarket and OV are far from site B: the report's norm is not met -> oranje
     assert p2["bereikbaarheid_norm"] == "oranje"
@@ -247,7 +258,7 @@ def test_red_two_same_type_nearby_and_red_buurt(world, tmp_path):
 
 
 def test_no_register_is_unknown_and_asks_for_one(world):
-    res = run_toets(world, adres="Noordstraat 115", type="ouderenzorg", omvang=20)
+    res = run_toets(world, adres="Noordstraat 115", zorgtype="ouderenzorg", omvang=20)
     p1 = res.deel(1)
     assert p1.oordeel == "onbekend"
     assert all(c.oordeel == "onbekend" for c in p1.criteria)
@@ -258,7 +269,7 @@ def test_no_register_is_unknown_and_asks_for_one(world):
     # part 4 is always 'aan te leveren'
     assert res.deel(4).oordeel == "onbekend" and all(c.waarde_tekst == "aan te leveren" for c in res.deel(4).criteria)
     # green elsewhere but part 1 unknown -> overall unknown
-    res_a = run_toets(world, adres="Zuidstraat 5", type="beschermd_wonen", omvang=10)
+    res_a = run_toets(world, adres="Zuidstraat 5", zorgtype="beschermd_wonen", omvang=10)
     assert res_a.deel(2).oordeel == "groen" and res_a.deel(3).oordeel == "groen"
     assert res_a.oordeel == "onbekend"
 
@@ -285,7 +296,7 @@ def test_register_geocoding_lists_unplaceable_rows_and_merges_osm(world, tmp_pat
     assert [m["regel"] for m in missing] == [3, 4]  # line numbers in the file (header = 1)
     assert any("kinderboerderij" in m for m in messages)
     assert placed.loc[placed["naam"] == "Raar", "type"].iloc[0] == ""
-    res = run_toets(world, adres="Noordstraat 115", type="ouderenzorg", omvang=20, register=path)
+    res = run_toets(world, adres="Noordstraat 115", zorgtype="ouderenzorg", omvang=20, register=path)
     assert [m["naam"] for m in res.niet_geplaatst] == ["Spookhuis", "Zonder adres"]
     near = {i["naam"]: i for i in res.initiatieven}
     assert near["Noordhuis"]["bron"] == "register;osm" and "Verpleeghuis Noord" not in near
@@ -296,25 +307,25 @@ def test_register_geocoding_lists_unplaceable_rows_and_merges_osm(world, tmp_pat
 def test_point_input_and_street_precision(world):
     to_ll = Transformer.from_crs(RD, "EPSG:4326", always_xy=True)
     lon, lat = to_ll.transform(*SITE_A)
-    res = run_toets(world, punt=(lon, lat), type="geclusterd_wonen", omvang=12)
+    res = run_toets(world, punt=(lon, lat), zorgtype="geclusterd_wonen", omvang=12)
     assert res.locatie["geocode_precisie"] == "punt" and res.locatie["buurtcode"] == "BU99990101"
     assert res.locatie["x_rd"] == pytest.approx(SITE_A[0], abs=0.01)
     assert res.slug.startswith("punt-")
-    st = run_toets(world, adres="Zuidstraat 999", type="geclusterd_wonen", omvang=12)
+    st = run_toets(world, adres="Zuidstraat 999", zorgtype="geclusterd_wonen", omvang=12)
     assert st.locatie["geocode_precisie"] == "straat"
     assert any("Huisnummer niet gevonden" in m for m in st.meldingen)
 
 
 def test_scale_rule_is_per_type(world):
     # Groenbuurt: ~1,000 inhabitants (2,000 of the wijk x 500/1,000 addresses); 30 is 3% of it
-    gw = run_toets(world, adres="Zuidstraat 5", type="geclusterd_wonen", omvang=30)
+    gw = run_toets(world, adres="Zuidstraat 5", zorgtype="geclusterd_wonen", omvang=30)
     c = _crit(gw, "schaal")
     assert c.waarde == 30.0 and c.oordeel == "groen" and "30 woningen" in c.waarde_tekst and "12" in c.bron
     assert gw.deel(2).oordeel == "groen"  # not oranje on scale alone
-    bw = run_toets(world, adres="Zuidstraat 5", type="beschermd_wonen", omvang=30)
+    bw = run_toets(world, adres="Zuidstraat 5", zorgtype="beschermd_wonen", omvang=30)
     assert _crit(bw, "schaal").waarde == pytest.approx(3.0) and _crit(bw, "schaal").oordeel == "oranje"
     assert bw.deel(2).oordeel == "oranje"
-    small = run_toets(world, adres="Zuidstraat 5", type="geclusterd_wonen", omvang=11)
+    small = run_toets(world, adres="Zuidstraat 5", zorgtype="geclusterd_wonen", omvang=11)
     assert _crit(small, "schaal").oordeel == "oranje"  # smaller than the definition
     assert "12 woningen" not in small.samenvatting and "11 woningen" in small.samenvatting
 
@@ -323,18 +334,18 @@ def test_implausible_omvang_is_refused(world):
     s = load_toets_settings()
     big = s.types["beschermd_wonen"].max_omvang
     with pytest.raises(ToetsError, match="niet aannemelijk") as exc:
-        run_toets(world, adres="Zuidstraat 5", type="beschermd_wonen", omvang=1_000_000_000)
+        run_toets(world, adres="Zuidstraat 5", zorgtype="beschermd_wonen", omvang=1_000_000_000)
     assert "1.000.000.000" in str(exc.value) and "types.beschermd_wonen.max_omvang" in str(exc.value)
     with pytest.raises(ToetsError, match="niet aannemelijk"):
-        run_toets(world, adres="Zuidstraat 5", type="beschermd_wonen", omvang=big + 1)
-    assert run_toets(world, adres="Zuidstraat 5", type="beschermd_wonen", omvang=big).omvang == big
+        run_toets(world, adres="Zuidstraat 5", zorgtype="beschermd_wonen", omvang=big + 1)
+    assert run_toets(world, adres="Zuidstraat 5", zorgtype="beschermd_wonen", omvang=big).omvang == big
 
 
 def test_register_without_placed_rows_stays_unknown(world, tmp_path):
     path = register_csv(
         tmp_path, [("Spookhuis", "Nergensweg 1", "", "beschermd_wonen"), ("Zonder adres", "", "", "ggz")]
     )
-    res = run_toets(world, adres="Zuidstraat 5", type="beschermd_wonen", omvang=10, register=path)
+    res = run_toets(world, adres="Zuidstraat 5", zorgtype="beschermd_wonen", omvang=10, register=path)
     p1 = res.deel(1)
     assert p1.oordeel == "onbekend" and all(c.oordeel == "onbekend" for c in p1.criteria)
     assert "geen van de 2 rijen kon worden geplaatst" in p1.toelichting
@@ -342,13 +353,13 @@ def test_register_without_placed_rows_stays_unknown(world, tmp_path):
     assert res.oordeel == "onbekend"  # parts 2 and 3 are green here; part 1 keeps the whole unknown
     header_only = tmp_path / "leeg.csv"
     header_only.write_text("naam;adres;postcode;type\n", encoding="utf-8")
-    res2 = run_toets(world, adres="Zuidstraat 5", type="beschermd_wonen", omvang=10, register=header_only)
+    res2 = run_toets(world, adres="Zuidstraat 5", zorgtype="beschermd_wonen", omvang=10, register=header_only)
     assert res2.deel(1).oordeel == "onbekend" and "geen rijen" in res2.deel(1).toelichting
 
 
 def test_unplaced_rows_make_a_verdict_unknown_only_where_they_could_change_it(world, tmp_path):
     path = register_csv(tmp_path, [FAR, ("Spookhuis", "Nergensweg 1", "", "beschermd_wonen")])
-    res = run_toets(world, adres="Zuidstraat 5", type="beschermd_wonen", omvang=10, register=path)
+    res = run_toets(world, adres="Zuidstraat 5", zorgtype="beschermd_wonen", omvang=10, register=path)
     # 0 placed within 500 m; with the unplaced row it could be 1 (oranje): unknown, and says so
     c = _crit(res, "zelfde_type_500m")
     assert c.waarde == 0.0 and c.oordeel == "onbekend" and "oranje" in c.toelichting
@@ -361,20 +372,17 @@ def test_unplaced_rows_make_a_verdict_unknown_only_where_they_could_change_it(wo
     assert res.deel(1).oordeel == "onbekend"
     # the same unplaced row is of another type: the same-type count is certain
     other = register_csv(tmp_path, [FAR, ("Spookhuis", "Nergensweg 1", "", "jeugd")], name="r2.csv")
-    res2 = run_toets(world, adres="Zuidstraat 5", type="beschermd_wonen", omvang=10, register=other)
+    res2 = run_toets(world, adres="Zuidstraat 5", zorgtype="beschermd_wonen", omvang=10, register=other)
     assert _crit(res2, "zelfde_type_500m").oordeel == "groen"
 
 
 def test_norm_profile_and_categories_come_from_the_run_settings(world):
     # the run's norm: at 90 m the supermarket (100 m) is out of reach
     rs = world.settings
-    short = SimpleNamespace(
-        **{
-            **vars(world),
-            "settings": dataclasses.replace(rs, bereikbaarheid=dataclasses.replace(rs.bereikbaarheid, norm_m=90.0)),
-        }
+    short = dataclasses.replace(
+        world, settings=dataclasses.replace(rs, bereikbaarheid=dataclasses.replace(rs.bereikbaarheid, norm_m=90.0))
     )
-    res = run_toets(short, adres="Zuidstraat 5", type="beschermd_wonen", omvang=10)
+    res = run_toets(short, adres="Zuidstraat 5", zorgtype="beschermd_wonen", omvang=10)
     acc = {a["categorie"]: a for a in res.bereikbaarheid}
     assert acc["supermarkt"]["binnen_norm"] is False and acc["supermarkt"]["norm_m"] == 90.0
     norm = _crit(res, "bereikbaarheid_norm")
@@ -391,7 +399,7 @@ def test_norm_profile_and_categories_come_from_the_run_settings(world):
         run_toets(
             world,
             adres="Zuidstraat 5",
-            type="ggz",
+            zorgtype="ggz",
             omvang=5,
             settings=dataclasses.replace(s, locatie=dataclasses.replace(s.locatie, profiel="wandelen")),
         )
@@ -399,7 +407,7 @@ def test_norm_profile_and_categories_come_from_the_run_settings(world):
         run_toets(
             world,
             adres="Zuidstraat 5",
-            type="ggz",
+            zorgtype="ggz",
             omvang=5,
             settings=dataclasses.replace(
                 s, bereikbaarheid=dataclasses.replace(s.bereikbaarheid, categorieen=("ov", "supermarkt", "bioscoop"))
@@ -419,9 +427,9 @@ def test_no_nan_and_decimal_commas_for_the_planner(world, tmp_path):
     buurten.loc["BU99990101", ["naam", "focus_redenen", "veerkracht_redenen", "signalen_toelichting"]] = float("nan")
     wijken = world.wijken.copy()
     wijken.loc["WK999901", "overlay_toelichting"] = float("nan")
-    holes = SimpleNamespace(**{**vars(world), "buurten": buurten, "wijken": wijken})
+    holes = dataclasses.replace(world, buurten=buurten, wijken=wijken)
     to_ll = Transformer.from_crs(RD, "EPSG:4326", always_xy=True)
-    res = run_toets(holes, punt=to_ll.transform(*SITE_A), type="beschermd_wonen", omvang=10)
+    res = run_toets(holes, punt=to_ll.transform(*SITE_A), zorgtype="beschermd_wonen", omvang=10)
     page, data = write_toets(res, tmp_path)
     text = _planner_text(page.read_text(encoding="utf-8"))
     assert not re.search(r"\b(nan|NaN|None|inf)\b", text)
@@ -443,25 +451,25 @@ def test_bad_inputs_raise_clear_errors(world):
     to_ll = Transformer.from_crs(RD, "EPSG:4326", always_xy=True)
     lon, lat = to_ll.transform(X0 + 5000, Y0 + 5000)
     with pytest.raises(ToetsError, match="buiten de gemeente Testgem"):
-        run_toets(world, punt=(lon, lat), type="ggz", omvang=5)
+        run_toets(world, punt=(lon, lat), zorgtype="ggz", omvang=5)
     with pytest.raises(ToetsError, match="buiten de gemeente"):
-        run_toets(world, adres="Buitenweg 500", type="ggz", omvang=5)
+        run_toets(world, adres="Buitenweg 500", zorgtype="ggz", omvang=5)
     lon_a, lat_a = to_ll.transform(*SITE_A)
     with pytest.raises(ToetsError, match="verwisseld"):
-        run_toets(world, punt=(lat_a, lon_a), type="ggz", omvang=5)
+        run_toets(world, punt=(lat_a, lon_a), zorgtype="ggz", omvang=5)
     with pytest.raises(GeocodeError, match="niet gevonden") as exc:
-        run_toets(world, adres="Onbekendelaan 3, Testgem", type="ggz", omvang=5)
+        run_toets(world, adres="Onbekendelaan 3, Testgem", zorgtype="ggz", omvang=5)
     assert isinstance(exc.value, LookupError) and isinstance(exc.value, WoonzorgError)
     with pytest.raises(ToetsError, match="onbekend type") as exc2:
-        run_toets(world, adres="Zuidstraat 5", type="hotel", omvang=5)
+        run_toets(world, adres="Zuidstraat 5", zorgtype="hotel", omvang=5)
     assert "beschermd_wonen" in str(exc2.value) and isinstance(exc2.value, ValueError)
     for bad in (0, -3, 2.5, True):
         with pytest.raises(ToetsError, match="omvang"):
-            run_toets(world, adres="Zuidstraat 5", type="ggz", omvang=bad)
+            run_toets(world, adres="Zuidstraat 5", zorgtype="ggz", omvang=bad)
     with pytest.raises(ToetsError, match="óf een adres"):
-        run_toets(world, adres="Zuidstraat 5", punt=(lon_a, lat_a), type="ggz", omvang=5)
+        run_toets(world, adres="Zuidstraat 5", punt=(lon_a, lat_a), zorgtype="ggz", omvang=5)
     with pytest.raises(ToetsError, match="óf een adres"):
-        run_toets(world, type="ggz", omvang=5)
+        run_toets(world, zorgtype="ggz", omvang=5)
 
 
 # ------------------------------------------------------------------------------------------
@@ -473,7 +481,7 @@ def test_write_toets_html_and_json(world, tmp_path):
     res = run_toets(
         world,
         adres="Zuidstraat 5, Testgem",
-        type="beschermd_wonen",
+        zorgtype="beschermd_wonen",
         omvang=10,
         register=register_csv(tmp_path, [FAR, NEAR_1, ("Spookhuis", "Nergensweg 1", "", "ggz")]),
     )
@@ -524,7 +532,7 @@ def _check_planner_page(page: str, analysis) -> None:
 @pytest.mark.realdata
 def test_stationsstraat_44_assen(assen_analysis, tmp_path):
     a = assen_analysis
-    res = run_toets(a, adres="Stationsstraat 44, Assen", type="beschermd_wonen", omvang=12)
+    res = run_toets(a, adres="Stationsstraat 44, Assen", zorgtype="beschermd_wonen", omvang=12)
     assert res.locatie["geocode_precisie"] in ("adres", "straat")
     centrum = a.wijken.index[a.wijken["naam"] == "Centrum"]
     assert list(centrum) == [res.locatie["wijkcode"]] and res.locatie["wijknaam"] == "Centrum"
@@ -563,14 +571,14 @@ def test_geclusterd_wonen_of_24_homes_in_kloosterveen_is_not_oranje_on_scale(ass
     homes = a.adressen.loc[a.adressen["buurtcode"] == code]
     to_ll = Transformer.from_crs(RD, "EPSG:4326", always_xy=True)
     punt = to_ll.transform(homes.geometry.iloc[0].x, homes.geometry.iloc[0].y)
-    gw = run_toets(a, punt=punt, type="geclusterd_wonen", omvang=24)
+    gw = run_toets(a, punt=punt, zorgtype="geclusterd_wonen", omvang=24)
     assert gw.locatie["buurtcode"] == code and gw.locatie["wijknaam"] == "Kloosterveen"
     scale = _crit(gw, "schaal")
     assert scale.waarde == 24.0 and scale.oordeel == "groen"
     if gw.deel(2).oordeel == "oranje":  # then for another reason than scale
         assert any(c.oordeel == "oranje" for c in gw.deel(2).criteria if c.code != "schaal")
     # the same 24 as beschermd wonen there: the share-of-buurt rule of that type applies
-    bw = run_toets(a, punt=punt, type="beschermd_wonen", omvang=24)
+    bw = run_toets(a, punt=punt, zorgtype="beschermd_wonen", omvang=24)
     share = _crit(bw, "schaal")
     assert share.waarde >= 2.5 and share.oordeel in ("oranje", "rood")
     page, _ = write_toets(gw, tmp_path)

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
-from types import SimpleNamespace
 
 import geopandas as gpd
 import pytest
 from pyproj import Transformer
 from shapely.geometry import Point
 from standins import LocatieserverStandIn
-from toets_world import RD, SITE_A, X0, Y0, make_world, register_csv
+from toets_world import RD, SITE_A, X0, Y0, ToetsWorld, make_world, register_csv
 
 from woonzorg_geo.sources import pdok
 from woonzorg_geo.sources.geocode import locatieserver_geocoder
@@ -22,7 +21,7 @@ TO_LL = Transformer.from_crs(RD, "EPSG:4326", always_xy=True)
 
 
 @pytest.fixture(scope="module")
-def world() -> SimpleNamespace:
+def world() -> ToetsWorld:
     return make_world()
 
 
@@ -159,7 +158,7 @@ def test_locatieserver_hit_in_the_gemeente_and_its_woonplaats(world, places, ls_
     # a woonplaats our data does not know, confirmed by the Locatieserver inside the gemeente
     point2, _ = _locate(world, places, adres="Zuidstraat 5, Testdorp", geocode=coder)
     assert point2.distance(Point(SITE_A[0] + 100, SITE_A[1])) < 0.01
-    res = run_toets(world, adres="Zuidstraat 5, Testdorp", type="ggz", omvang=5, geocoder=coder, places=places)
+    res = run_toets(world, adres="Zuidstraat 5, Testdorp", zorgtype="ggz", omvang=5, geocoder=coder, places=places)
     assert res.locatie["buurtcode"] == "BU99990101" and res.locatie["geocode_methode"] == "pdok_locatieserver"
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from types import SimpleNamespace
 
 import geopandas as gpd
 import numpy as np
@@ -12,7 +11,6 @@ import pytest
 from toets_world import X0, Y0, make_world
 
 from woonzorg_geo.accessibility import compute_accessibility
-from woonzorg_geo.vocabulary import Vocabulary
 from woonzorg_geo.watals import (
     Changes,
     NewVoorziening,
@@ -66,8 +64,7 @@ def _assert_equal(a, changes: Changes) -> int:
 
 @pytest.fixture(scope="module")
 def world():
-    w = make_world()
-    return SimpleNamespace(**vars(w), vocab=Vocabulary.from_settings(w.settings, profiles=list(w.graphs)))
+    return make_world()  # its vocab follows its settings, as an Analysis' does
 
 
 def test_a_new_voorziening_on_the_same_stretch_is_reached_along_the_edge(world):

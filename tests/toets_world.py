@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 from shapely.geometry import LineString, Point, box
 
-from woonzorg_geo.accessibility import compute_accessibility
-from woonzorg_geo.config import load_settings
-from woonzorg_geo.network import build_network, profile_graph
+from woonzorg_geo.accessibility import Accessibility, compute_accessibility
+from woonzorg_geo.config import Settings, load_settings
+from woonzorg_geo.network import ProfileGraph, build_network, profile_graph
 from woonzorg_geo.sources.osm import OSMData
 from woonzorg_geo.vocabulary import Vocabulary
 
@@ -116,7 +118,29 @@ def _areas() -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     return buurten, wijken
 
 
-def make_world(settings=None) -> SimpleNamespace:
+@dataclass(frozen=True)
+class ToetsWorld:
+    """An Analysis-like object with the attributes run_toets uses; its vocabulary follows its settings.
+
+    Swap a part with :func:`dataclasses.replace` (``replace(world, settings=...)``): the vocabulary
+    (norm, profiles, labels) is computed from the settings the world has, as
+    :attr:`.pipeline.Analysis.vocab` is.
+    """
+
+    settings: Settings
+    inputs: Any  # a SimpleNamespace with the attributes of datasets.Inputs the toets reads
+    graphs: dict[str, ProfileGraph]
+    access: dict[str, Accessibility]
+    buurten: gpd.GeoDataFrame
+    wijken: gpd.GeoDataFrame
+
+    @property
+    def vocab(self) -> Vocabulary:
+        """The vocabulary of this world's settings and profiles."""
+        return Vocabulary.from_settings(self.settings, profiles=list(self.graphs))
+
+
+def make_world(settings=None) -> ToetsWorld:
     """An Analysis-like object with the attributes run_toets uses (``settings``: the run's settings)."""
     S = settings or load_settings()
     lines = _lines()
@@ -158,7 +182,7 @@ def make_world(settings=None) -> SimpleNamespace:
         )
         for name, pg in graphs.items()
     }
-    return SimpleNamespace(settings=S, inputs=inputs, graphs=graphs, access=access, buurten=buurten, wijken=wijken)
+    return ToetsWorld(settings=S, inputs=inputs, graphs=graphs, access=access, buurten=buurten, wijken=wijken)
 
 
 def register_csv(tmp_path: Path, rows: list[tuple[str, str, str, str]], name: str = "register.csv") -> Path:

@@ -465,7 +465,7 @@ def cmd_toets(args: argparse.Namespace) -> int:
         result,
         adres=args.adres,
         punt=point,
-        type=args.type,
+        zorgtype=args.type,
         omvang=omvang,
         register=register,
         settings=toets_settings,

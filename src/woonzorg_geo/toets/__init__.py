@@ -1,6 +1,6 @@
 """The toetsingskader for care initiatives: check a proposed site in four parts, with its evidence.
 
-A provider wants to open a care initiative (``type``, ``omvang`` in the type's unit) at an address
+A provider wants to open a care initiative (``zorgtype``, ``omvang`` in the type's unit) at an address
 in the gemeente (:func:`locate_site` refuses a place outside it). The check follows the four parts
 of the municipality's framework (Assen, 2023):
 

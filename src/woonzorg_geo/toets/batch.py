@@ -8,7 +8,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -16,6 +16,9 @@ from ..errors import GeocodeError, ToetsError
 from .model import ToetsResult
 from .places import Places
 from .settings import VERDICT_TEXT, Geocode, ToetsSettings
+
+if TYPE_CHECKING:
+    from ..pipeline import Analysis
 
 log = logging.getLogger(__name__)
 
@@ -185,7 +188,7 @@ def read_initiatives(path: str | Path, *, settings: ToetsSettings) -> tuple[list
 
 
 def run_lijst(
-    analysis: Any,
+    analysis: Analysis,
     path: str | Path,
     *,
     register: Path | None = None,
@@ -218,7 +221,7 @@ def run_lijst(
                 analysis,
                 adres=ini.adres,
                 punt=ini.punt,
-                type=ini.type,
+                zorgtype=ini.type,
                 omvang=ini.omvang,
                 register=register,
                 settings=settings,
@@ -270,7 +273,7 @@ def lijst_html(lijst: Lijst, *, titel: str) -> str:
     )
 
 
-def lijst_map(lijst: Lijst, analysis: Any, *, offline: bool | None = None) -> Any:
+def lijst_map(lijst: Lijst, analysis: Analysis, *, offline: bool | None = None) -> Any:
     """A Folium map with every checked initiative as a dot in the colour of its verdict."""
     import folium
 
@@ -322,7 +325,7 @@ def _esc(value: object) -> str:
     return html.escape(str(value))
 
 
-def write_lijst(lijst: Lijst, out_dir: str | Path, analysis: Any, *, offline: bool | None = None) -> list[Path]:
+def write_lijst(lijst: Lijst, out_dir: str | Path, analysis: Analysis, *, offline: bool | None = None) -> list[Path]:
     """Write one report per checked row, ``toetsen.csv``, ``toetsen.html`` and ``toetsen_kaart.html``.
 
     Everything goes into ``out_dir`` (``output/toetsen`` by default) at once: written in a staging

@@ -7,7 +7,7 @@ import logging
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -21,6 +21,9 @@ from .model import split_adres
 from .numbers import _nl, _num, _present
 from .places import Places, gemeente_places, place_key
 from .settings import PRECISION_TEXT, Geocode, ToetsSettings, ZorgType
+
+if TYPE_CHECKING:
+    from ..pipeline import Analysis
 
 log = logging.getLogger(__name__)
 # --------------------------------------------------------------------------------------------
@@ -376,7 +379,7 @@ def _register_place_problem(
     return None
 
 
-def _initiatives(analysis: Any, register: gpd.GeoDataFrame | None, settings: ToetsSettings) -> gpd.GeoDataFrame:
+def _initiatives(analysis: Analysis, register: gpd.GeoDataFrame | None, settings: ToetsSettings) -> gpd.GeoDataFrame:
     """Register rows plus OSM care locations (``register.osm_categorie``), merged where they coincide."""
     vz = analysis.inputs.voorzieningen
     osm = vz.loc[vz["categorie"] == settings.register.osm_categorie] if len(vz) else vz

@@ -1,0 +1,171 @@
+"""The site's accessibility: the run's norm and profile, the distances from the site, the norm met."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from scipy.sparse.csgraph import dijkstra
+
+from ..accessibility import PointAccess, access_at, via_nearer_end
+from ..errors import SettingsError
+from .numbers import _nl, _num, _text
+from .settings import ToetsSettings
+
+if TYPE_CHECKING:
+    from ..pipeline import Analysis
+
+
+@dataclass(frozen=True)
+class _Run:
+    """What the check takes from the run's settings: the norm, the profile, the categories."""
+
+    norm_m: float
+    max_snap_m: float
+    profile: str
+    profile_label: str
+    speed_m_s: float
+    suffix: str
+    labels: dict[str, str]
+    composites: Mapping[str, tuple[str, ...]]
+
+
+def _run_settings(analysis: Analysis, s: ToetsSettings) -> tuple[_Run, list[str]]:
+    """The norm and profile of the run (``bereikbaarheid``, ``profielen``, ``locaties.profiel``).
+
+    Raises
+    ------
+    SettingsError
+        When the toets names a profile or a category the run's settings do not have.
+    """
+    rs = analysis.settings
+    wanted = s.locatie.profiel or rs.locaties.profiel
+    if wanted not in rs.profielen:
+        raise SettingsError(
+            f"toetsingskader {s.source}: locatie.profiel {wanted!r} is geen profiel van de "
+            f"instellingen ({rs.source}); kies uit: {', '.join(rs.profielen)}"
+        )
+    vocab = analysis.vocab
+    composites = dict(vocab.composites)
+    run_cats = set(rs.bereikbaarheid.categories)
+    known = run_cats | {c for c, parts in composites.items() if set(parts) <= run_cats}
+    needed = (*s.bereikbaarheid.categorieen, s.draagvlak.ontmoetingsplek_categorie)
+    bad = [c for c in needed if c not in known]
+    if bad:
+        raise SettingsError(
+            f"toetsingskader {s.source}: categorie(ën) {bad} zijn geen categorieën van de run "
+            f"(bereikbaarheid.categories in {rs.source}: {', '.join(sorted(known))})"
+        )
+    notes: list[str] = []
+    graphs = analysis.graphs
+    profile = wanted
+    if wanted not in graphs:
+        profile = next(iter(graphs))
+        notes.append(
+            f"Profiel '{rs.profielen[wanted].label}' ontbreekt in de analyse; de bereikbaarheid is "
+            f"berekend met '{rs.profielen[profile].label if profile in rs.profielen else profile}'."
+        )
+    prof = graphs[profile].profile
+    labels = {c: _category_label(c, analysis.inputs.voorzieningen, composites) for c in needed}
+    return _Run(
+        norm_m=float(vocab.norm_m),
+        max_snap_m=float(rs.bereikbaarheid.max_snap_m),
+        profile=profile,
+        profile_label=f"profiel {prof.label or profile}",
+        speed_m_s=float(prof.speed_m_s),
+        suffix=vocab.suffix(profile),
+        labels=labels,
+        composites=composites,
+    ), notes
+
+
+def _category_label(cat: str, vz: gpd.GeoDataFrame, composites: Mapping[str, tuple[str, ...]]) -> str:
+    """Dutch label of a category (or of a composite such as ``ov``), from the voorzieningen."""
+    from ..config import load_category_rules
+
+    rules: dict[str, Any] | None = None
+    labels: list[str] = []
+    for part in composites.get(cat, (cat,)):
+        lab = vz.loc[vz["categorie"] == part, "label"] if "label" in vz and len(vz) else pd.Series(dtype=object)
+        text = _text(lab.iloc[0]) if len(lab) else ""
+        if not text:
+            rules = rules if rules is not None else load_category_rules().get("categorie", {})
+            text = _text(rules.get(part, {}).get("label")) or part.replace("_", " ")
+        labels.append(text if not labels else text[:1].lower() + text[1:])
+    return " of ".join(labels)
+
+
+def _site_access(analysis: Analysis, point: shapely.Point, run: _Run) -> tuple[PointAccess, pd.Series]:
+    """Accessibility of one point, and the network distance to every voorziening within the norm.
+
+    Reuses the run's per-node distances (:func:`.accessibility.access_at`); only the voorzieningen
+    within the norm take a search, bounded by the norm.
+    """
+    acc = analysis.access[run.profile]
+    pa = access_at(acc, np.array([[point.x, point.y]]), max_snap_m=run.max_snap_m)
+    if pa.far[0] or len(acc.dest_ids) == 0:
+        return pa, pd.Series(dtype=float)
+    d = dijkstra(acc.routing.matrix, directed=False, indices=[int(pa.left[0]), int(pa.right[0])], limit=run.norm_m)
+    nodes = acc.routing.dest_node
+    dist, _ = via_nearer_end(pa.snap.dist[0], pa.d_left[0], pa.d_right[0], d[0, nodes], d[1, nodes])
+    within = pd.Series(dist, index=acc.dest_ids)
+    return pa, within[within <= run.norm_m].sort_values()
+
+
+def _access_rows(
+    analysis: Analysis, pa: PointAccess, within: pd.Series, run: _Run, settings: ToetsSettings
+) -> list[dict[str, Any]]:
+    vz = analysis.inputs.voorzieningen
+    rows = []
+    for cat in settings.bereikbaarheid.categorieen:
+        parts = run.composites.get(cat, (cat,))
+        dist = _num(pa.distance[cat][0]) if cat in pa.distance else None
+        nearest = pa.nearest[cat][0] if cat in pa.nearest else None
+        name = None
+        if nearest is not None and nearest in vz.index:
+            name = _text(vz.at[nearest, "naam"]) or f"({_text(vz.at[nearest, 'label']) or cat}, naamloos)"
+        near_ids = [i for i in within.index if within[i] <= run.norm_m and vz.at[i, "categorie"] in parts]
+        if dist is None:
+            verdict = "onbekend"
+            reason = (
+                "locatie ligt te ver van het looppadennetwerk"
+                if pa.far[0]
+                else "geen voorziening van deze categorie bereikbaar"
+            )
+        else:
+            verdict = "groen" if dist <= run.norm_m else settings.bereikbaarheid.oordeel_buiten_norm
+            reason = ""
+        rows.append(
+            {
+                "categorie": cat,
+                "label": run.labels[cat],
+                "afstand_m": None if dist is None else round(dist, 1),
+                "minuten": None if dist is None else round(dist / run.speed_m_s / 60.0, 1),
+                "dichtstbij": name,
+                "aantal_binnen_norm": len(near_ids),
+                "binnen_norm": None if dist is None else bool(dist <= run.norm_m),
+                "oordeel": verdict,
+                "toelichting": reason,
+            }
+        )
+    return rows
+
+
+def _norm_met(access_rows: Sequence[dict[str, Any]], s: ToetsSettings) -> bool | None:
+    """Whether every category of the norm lies within the norm; None when one is unknown."""
+    by_cat = {r["categorie"]: r["binnen_norm"] for r in access_rows}
+    values = [by_cat.get(c) for c in s.bereikbaarheid.norm_categorieen]
+    return None if any(v is None for v in values) else all(values)
+
+
+def _norm_text(run: _Run, s: ToetsSettings) -> str:
+    """``'OV-halte of treinstation en supermarkt binnen 800 m'``."""
+    labels = [run.labels[c] for c in s.bereikbaarheid.norm_categorieen]
+    labels = [labels[0]] + [x[:1].lower() + x[1:] for x in labels[1:]]
+    joined = labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " en " + labels[-1]
+    return f"{joined} binnen {_nl(run.norm_m)} m"

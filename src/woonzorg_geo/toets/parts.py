@@ -1,0 +1,461 @@
+"""The four parts of the check: regio, gemeente, wijk and initiatief, each a :class:`.model.Deel`."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from .access import _norm_text, _Run
+from .model import Criterium, Deel, per_1000, worst
+from .numbers import _nl, _num, _text
+from .settings import PARTS, SCALE_MEASURES, SIGNAL_LABELS, Drempel, ToetsSettings, ZorgType
+
+if TYPE_CHECKING:
+    from ..pipeline import Analysis
+
+
+def _crit_threshold(
+    code: str,
+    naam: str,
+    value: float | None,
+    waarde_tekst: str,
+    d: Drempel,
+    *,
+    toelichting: str = "",
+    verdict: str | None = None,
+) -> Criterium:
+    return Criterium(
+        code=code,
+        naam=naam,
+        waarde=value,
+        waarde_tekst=waarde_tekst,
+        drempel=d.tekst(),
+        bron=f"{d.bron} — {d.reden}" if d.reden else d.bron,
+        oordeel=verdict or d.oordeel(value),
+        toelichting=toelichting,
+    )
+
+
+def _part(nummer: int, criteria: list[Criterium], toelichting: str = "") -> Deel:
+    _, code, titel, vraag = PARTS[nummer - 1]
+    return Deel(
+        nummer=nummer,
+        code=code,
+        titel=titel,
+        vraag=vraag,
+        criteria=tuple(criteria),
+        oordeel=worst([c.oordeel for c in criteria]),
+        toelichting=toelichting,
+    )
+
+
+def _inhabitants(analysis: Analysis, buurt: pd.Series | None, wijk: pd.Series | None, rapport: str) -> dict[str, Any]:
+    """Inhabitants of the wijk (CBS) and of the buurt (CBS or estimated from address shares)."""
+    out: dict[str, Any] = {"wijk": None, "wijk_bron": "", "buurt": None, "buurt_bron": "", "gemeente": None}
+    if wijk is not None:
+        for col, src in (
+            ("inwoners_cbs", "CBS Kerncijfers wijken en buurten 2024"),
+            ("inwoners", f"{rapport} (CBS 2024)"),
+        ):
+            if col in wijk and _num(wijk.get(col)):
+                out["wijk"], out["wijk_bron"] = float(wijk[col]), src
+                break
+    if buurt is not None:
+        if _num(buurt.get("inwoners_cbs")):
+            out["buurt"], out["buurt_bron"] = float(buurt["inwoners_cbs"]), "CBS Kerncijfers wijken en buurten"
+        elif out["wijk"] and wijk is not None and _num(wijk.get("n_adressen")) and _num(buurt.get("n_adressen")):
+            share = float(buurt["n_adressen"]) / float(wijk["n_adressen"])
+            out["buurt"] = out["wijk"] * share
+            out["buurt_bron"] = (
+                f"schatting: inwoners van de wijk ({out['wijk_bron']}) × aandeel van de buurt in de "
+                f"adressen van de wijk ({_nl(100 * share, 1)}%, OSM-adrespunten 2021); "
+                "de offline gegevens hebben geen inwoners per buurt"
+            )
+    kern = analysis.inputs.kerncijfers
+    code = analysis.inputs.gemeente.index[0] if len(analysis.inputs.gemeente) else None
+    if code in kern.index:
+        for col in ("AantalInwoners_5", "aantalInwoners"):
+            value = _num(kern.at[code, col]) if col in kern else None
+            if value:
+                out["gemeente"] = value
+                break
+    if out["gemeente"] is None and "inwoners_cbs" in analysis.wijken:
+        total = analysis.wijken["inwoners_cbs"].sum(min_count=1)
+        out["gemeente"] = _num(total)
+    return out
+
+
+def _interval_verdict(d: Drempel, lo: float | None, hi: float | None, missing: int) -> tuple[str, str]:
+    """The verdict when a value lies between ``lo`` and ``hi`` (``missing`` register rows not placed).
+
+    The verdict stands when both ends give it; otherwise it is onbekend, with the reason.
+    """
+    a, b = d.oordeel(lo), d.oordeel(hi)
+    if a == b:
+        return a, ""
+    return "onbekend", (
+        f"{missing} register-rij(en) niet geplaatst: met die rijen kan het oordeel {b} zijn in "
+        f"plaats van {a}; plaats ze (zie de lijst) voor een oordeel"
+    )
+
+
+def _ratio(n_area: float, n_gem: float, inw_area: float | None, inw_gem: float | None) -> float:
+    """Initiatives per 1,000 inhabitants of the area as a multiple of the gemeente's figure."""
+    rate, g_rate = per_1000(n_area, inw_area), per_1000(n_gem, inw_gem)
+    if not np.isfinite(rate) or not np.isfinite(g_rate):
+        return float("nan")
+    if g_rate == 0:
+        return 0.0 if n_area == 0 else float("inf")
+    return rate / g_rate
+
+
+def _part_regio(
+    s: ToetsSettings,
+    zt: ZorgType,
+    point: shapely.Point,
+    init: gpd.GeoDataFrame,
+    register: str,
+    unplaced: Sequence[dict[str, Any]],
+    inw: dict[str, Any],
+    buurtcode: str | None,
+    wijkcode: str | None,
+    init_areas: pd.DataFrame,
+) -> tuple[Deel, dict[str, Any]]:
+    """Part 1. ``register`` is ``geen`` (none given), ``onbruikbaar`` (no row placed) or ``ok``."""
+    known = register == "ok"
+    dist = init.distance(point) if len(init) else pd.Series(dtype=float)
+    same = (init["type"] == zt.key).to_numpy() if len(init) else np.zeros(0, bool)
+    n_osm = int((init["bron"] == "osm").sum()) if len(init) else 0
+    k_all = len(unplaced)
+    k_same = sum(1 for r in unplaced if r.get("type") == zt.key)
+    columns = (
+        f"CSV met de kolommen {s.register.kolom_naam}, {s.register.kolom_adres}, "
+        f"{s.register.kolom_postcode}, {s.register.kolom_type}; --register BESTAND"
+    )
+    osm_note = (
+        "OpenStreetMap kent alleen een deel van de woonzorglocaties (verpleeg- en verzorgingshuizen) "
+        "en geen beschermd wonen, ggz-, vg- of jeugdvoorzieningen."
+    )
+    if register == "geen":
+        why_unknown = "geen register: alleen OpenStreetMap geteld (onvolledig)"
+        note = (
+            f"Geen register van bestaande zorginitiatieven opgegeven: lever een register aan ({columns}). "
+            f"{osm_note} OpenStreetMap bevat {n_osm} woonzorglocatie(s) in het kaartgebied."
+        )
+    elif register == "onbruikbaar":
+        why_unknown = "register opgegeven, maar geen enkele rij kon worden geplaatst: alleen OpenStreetMap geteld"
+        rows = (
+            f"geen van de {k_all} rijen kon worden geplaatst (zie de lijst hieronder)"
+            if k_all
+            else "het register bevat geen rijen"
+        )
+        note = (
+            f"Het register is opgegeven, maar {rows}: deel 1 blijft onbekend. Controleer de adressen "
+            f"('Straat huisnummer' met plaats of postcode) en de kolommen ({columns}). {osm_note}"
+        )
+    else:
+        why_unknown = ""
+        note = "Bestaande initiatieven uit het register en OpenStreetMap."
+        if k_all:
+            note += (
+                f" {k_all} register-rij(en) konden niet worden geplaatst; een oordeel dat door die rijen "
+                "kan omslaan, is onbekend."
+            )
+    src_counts = (
+        (
+            "register van de gemeente/initiatiefnemer en OpenStreetMap (woonzorglocaties); "
+            "hemelsbrede afstand tot de locatie"
+        )
+        if known
+        else "alleen OpenStreetMap (woonzorglocaties, onvolledig); hemelsbrede afstand tot de locatie"
+    )
+    crits: list[Criterium] = []
+    counts: dict[str, Any] = {"niet_geplaatst": k_all}
+    for code, same_type in (
+        ("zelfde_type_500m", True),
+        ("zelfde_type_1000m", True),
+        ("elk_type_500m", False),
+        ("elk_type_1000m", False),
+    ):
+        d = s.drempels[code]
+        sel = (dist.to_numpy() <= d.straal_m) & (same if same_type else True)
+        n = int(sel.sum())
+        extra = k_same if same_type else k_all
+        counts[code] = n
+        names = ", ".join(
+            f"{_text(r.naam, '(naamloos)')} ({_nl(dd, 0)} m)"
+            for r, dd in zip(init.loc[sel].itertuples(), dist[sel], strict=True)
+        )
+        what = f"van het type {zt.label.lower()}" if same_type else "van elk type"
+        value_text = f"{n}" + (f": {names}" if names else "")
+        if known and extra:
+            value_text += f" (met de {extra} niet geplaatste register-rij(en) hooguit {n + extra})"
+        verdict, why = _interval_verdict(d, n, n + extra, extra) if known else ("onbekend", why_unknown)
+        crit = _crit_threshold(
+            code,
+            f"zorginitiatieven {what} binnen {_nl(d.straal_m)} m",
+            float(n),
+            value_text,
+            d,
+            verdict=verdict,
+            toelichting=why,
+        )
+        crits.append(dataclasses.replace(crit, bron=f"{src_counts}; drempel: {crit.bron}"))
+    in_gem = init_areas.dropna(subset=["buurtcode"]) if len(init_areas) else init_areas
+    g_n = len(in_gem)
+    g_rate = per_1000(g_n, inw["gemeente"])
+    for level, code_area, key, inw_key in (
+        ("buurt", buurtcode, "buurtcode", "buurt"),
+        ("wijk", wijkcode, "wijkcode", "wijk"),
+    ):
+        d = s.drempels[f"per_1000_{level}"]
+        n_area = int((in_gem[key] == code_area).sum()) if len(in_gem) else 0
+        n_same = int(((in_gem[key] == code_area) & (in_gem["type"] == zt.key)).sum()) if len(in_gem) else 0
+        rate = per_1000(n_area, inw[inw_key])
+        ratio = _ratio(n_area, g_n, inw[inw_key], inw["gemeente"])
+        counts[f"{level}_n"], counts[f"{level}_n_zelfde_type"], counts[f"{level}_per_1000"] = n_area, n_same, rate
+        ratio_text = "onbekend" if np.isnan(ratio) else ("oneindig" if np.isinf(ratio) else _nl(ratio, 2))
+        text = (
+            f"{n_area} {'initiatief' if n_area == 1 else 'initiatieven'} ({n_same} van dit type) = "
+            f"{_nl(rate, 2)} per 1.000 inwoners; "
+            f"gemeente {_nl(g_rate, 2)} per 1.000 ({g_n} {'initiatief' if g_n == 1 else 'initiatieven'}); "
+            f"{ratio_text}× de gemeente"
+        )
+        src = f"{src_counts.split(';')[0]}; inwoners {level}: {inw[f'{inw_key}_bron'] or 'onbekend'}"
+        value = None if np.isinf(ratio) else _num(ratio)
+        if not known:
+            verdict, why = "onbekend", why_unknown
+        elif np.isinf(ratio):
+            verdict, why = "rood", ""
+        else:
+            # unplaced rows may lie in this area or elsewhere in the gemeente
+            lo = _num(_ratio(n_area, g_n + k_all, inw[inw_key], inw["gemeente"]))
+            hi = _num(_ratio(n_area + k_all, g_n + k_all, inw[inw_key], inw["gemeente"]))
+            verdict, why = _interval_verdict(d, lo, hi, k_all)
+            if value is None:
+                verdict, why = "onbekend", f"inwoners van de {level} of de gemeente onbekend"
+        crit = _crit_threshold(
+            f"per_1000_{level}",
+            f"zorginitiatieven per 1.000 inwoners van de {level}, ten opzichte van de gemeente",
+            value,
+            text,
+            d,
+            verdict=verdict,
+            toelichting=why,
+        )
+        crits.append(dataclasses.replace(crit, bron=f"{src}; drempel: {crit.bron}"))
+    counts["gemeente_n"], counts["gemeente_per_1000"] = g_n, g_rate
+    return _part(1, crits, note), counts
+
+
+def _part_gemeente(
+    s: ToetsSettings,
+    zt: ZorgType,
+    buurt: pd.Series | None,
+    wijk: pd.Series | None,
+    omvang: int,
+    inw: dict[str, Any],
+    norm_ok: bool | None,
+    rapport: str,
+    run: _Run,
+) -> Deel:
+    crits: list[Criterium] = []
+    has_overlays = wijk is not None and "balans_klasse" in wijk
+    no_data = "geen draagkracht/draaglast in de analyse (overlays.wijkcijfers niet ingesteld)"
+    wnaam = _text(wijk.get("naam"), "onbekend") if wijk is not None else "onbekend"
+    bnaam = _text(buurt.get("naam"), "onbekend") if buurt is not None else "onbekend"
+    k = s.klassen["balans"]
+    klasse = _text(wijk.get("balans_klasse")) if has_overlays and wijk is not None else ""
+    balans = _num(wijk.get("balans")) if has_overlays and wijk is not None else None
+    crits.append(
+        Criterium(
+            "balans_wijk",
+            f"balans draagkracht − draaglast van de wijk {wnaam} (geldt ook voor de buurt)",
+            klasse or None,
+            f"{klasse} (balans {_nl(balans, 2)} sd)" if klasse else "onbekend",
+            k.tekst(),
+            f"{rapport}; woonzorg_geo overlays; oordeel: {k.bron} — {k.reden}",
+            k.oordeel(klasse or None),
+            _text(wijk.get("overlay_toelichting")) if has_overlays and wijk is not None else no_data,
+        )
+    )
+    for code, col, label in (
+        ("draaglast_wijk", "draaglast", "draaglast"),
+        ("draagkracht_wijk", "draagkracht", "draagkracht"),
+    ):
+        v = _num(wijk.get(col)) if wijk is not None and col in wijk else None
+        crit = _crit_threshold(
+            code,
+            f"{label} van de wijk {wnaam} (z-score binnen de gemeente)",
+            v,
+            _nl(v, 2, "sd"),
+            s.drempels[code],
+            toelichting="" if v is not None else ("geen waarde voor deze wijk" if has_overlays else no_data),
+        )
+        crits.append(dataclasses.replace(crit, bron=f"{rapport}; woonzorg_geo overlays; drempel: {crit.bron}"))
+    for code, col, label in (("focus", "focus", "focus"), ("veerkracht", "veerkracht", "veerkracht")):
+        kk = s.klassen[code]
+        klasse = _text(buurt.get(col)) if buurt is not None and col in buurt else ""
+        crits.append(
+            Criterium(
+                f"{code}_buurt",
+                f"{label} van de buurt {bnaam}",
+                klasse or None,
+                klasse or "onbekend",
+                kk.tekst(),
+                f"{rapport} (Aedes {label}kaart 2022), regels van woonzorg_geo; oordeel: {kk.bron} — {kk.reden}",
+                kk.oordeel(klasse or None),
+                _text(buurt.get(f"{col}_redenen"))
+                if klasse and buurt is not None
+                else ("geen waarde voor deze buurt" if buurt is not None and col in buurt else no_data),
+            )
+        )
+    notes = [
+        (
+            "De buurt heeft geen eigen draaglast- en draagkrachtcijfers: het rapport geeft ze per wijk; "
+            "focus en veerkracht zijn wel per buurt."
+        )
+    ]
+    n_addr = _num(buurt.get("n_adressen")) if buurt is not None else None
+    inhab = inw["buurt"]
+    share = 100.0 * omvang / inhab if inhab else None
+    share_text = (
+        f"{omvang} {zt.omvang_eenheid} ≈ {_nl(share, 1)}% van ca. {_nl(inhab, 0)} inwoners "
+        f"({_nl(n_addr, 0)} adressen) van de buurt {bnaam}"
+        if share is not None
+        else f"{omvang} {zt.omvang_eenheid}; inwoners van de buurt {bnaam} onbekend"
+    )
+    rule = zt.schaal
+    if rule is None:
+        notes.append(f"Schaal: {share_text}. Voor {zt.label.lower()} geldt {zt.schaal_toelichting}.")
+    else:
+        value = share if rule.maat == "aandeel_buurt" else float(omvang)
+        text = (
+            share_text
+            if rule.maat == "aandeel_buurt"
+            else (
+                f"{omvang} {zt.omvang_eenheid} (de buurt {bnaam} heeft ca. {_nl(inhab, 0)} inwoners, "
+                f"{_nl(n_addr, 0)} adressen)"
+            )
+        )
+        crit = _crit_threshold(
+            "schaal",
+            f"schaal ({zt.label.lower()}): {SCALE_MEASURES[rule.maat]}",
+            value,
+            text,
+            rule,
+            toelichting="inwoners van de buurt onbekend" if value is None else "",
+        )
+        src = f"inwoners: {inw['buurt_bron'] or 'onbekend'}; " if rule.maat == "aandeel_buurt" else ""
+        crits.append(dataclasses.replace(crit, bron=f"{src}regel voor {zt.label.lower()}: {crit.bron}"))
+    b = s.bereikbaarheid
+    verdict = "onbekend" if norm_ok is None else ("groen" if norm_ok else b.oordeel_buiten_norm)
+    yes_no = "onbekend" if norm_ok is None else ("ja" if norm_ok else "nee")
+    crits.append(
+        Criterium(
+            "bereikbaarheid_norm",
+            f"beoogde locatie: {_norm_text(run, s)} lopen ({run.profile_label})",
+            None if norm_ok is None else yes_no,
+            yes_no,
+            f"alle binnen {_nl(run.norm_m)} m lopen (bereikbaarheid.norm_m); anders {b.oordeel_buiten_norm}",
+            f"{b.norm_bron}; oordeel buiten de norm: instelling woonzorg_geo",
+            verdict,
+            "zie de tabel bereikbaarheid van de locatie",
+        )
+    )
+    return _part(2, crits, " ".join(notes))
+
+
+def _part_wijk(
+    s: ToetsSettings,
+    buurt: pd.Series | None,
+    within: pd.Series,
+    vz: gpd.GeoDataFrame,
+    far: bool,
+    run: _Run,
+) -> Deel:
+    crits: list[Criterium] = []
+    d = s.drempels["signalen_buurt"]
+    bnaam = _text(buurt.get("naam"), "onbekend") if buurt is not None else "onbekend"
+    if buurt is None or "signalen" not in buurt:
+        crits.append(
+            _crit_threshold(
+                "signalen_buurt",
+                f"signalen in de buurt {bnaam}",
+                None,
+                "onbekend",
+                d,
+                toelichting="geen buurtsignalen in de analyse (overlays.buurtsignalen)",
+            )
+        )
+    else:
+        raw = _text(buurt.get("signalen"))
+        present = [x.strip() for x in raw.split(",") if x.strip()]
+        hits = [x for x in present if x in s.draagvlak.signalen]
+        text = ", ".join(SIGNAL_LABELS.get(x, x.replace("_", " ")) for x in hits) or "geen"
+        expl = _text(buurt.get("signalen_toelichting"))
+        advice = (
+            "Organiseer draagvlak vroeg: informeer en betrek omwonenden vóór de aanvraag, "
+            "met een vast aanspreekpunt en afspraken over overlast."
+            if hits
+            else "Geen signalen die om extra aandacht vragen; informeer omwonenden zoals gebruikelijk."
+        )
+        crit = _crit_threshold(
+            "signalen_buurt",
+            f"signalen in de buurt {bnaam} die om vroeg draagvlak vragen",
+            float(len(hits)),
+            f"{len(hits)}: {text}",
+            d,
+            toelichting=advice + (f" Rapport: {expl}." if expl and hits else ""),
+        )
+        crits.append(dataclasses.replace(crit, bron=f"{s.draagvlak.signalen_bron}; drempel: {crit.bron}"))
+    d = s.drempels["ontmoetingsplekken"]
+    cat = s.draagvlak.ontmoetingsplek_categorie
+    ids = [i for i in within.index if within[i] <= run.norm_m and vz.at[i, "categorie"] == cat]
+    names = ", ".join(f"{_text(vz.at[i, 'naam'], '(naamloos)')} ({_nl(within[i], 0)} m)" for i in ids)
+    value = None if far else float(len(ids))
+    label = run.labels[cat].lower()
+    crit = _crit_threshold(
+        "ontmoetingsplekken",
+        f"{label}: aantal binnen {_nl(run.norm_m)} m lopen ({run.profile_label})",
+        value,
+        "onbekend" if far else f"{len(ids)}" + (f": {names}" if names else ""),
+        d,
+        toelichting=(
+            "locatie ligt te ver van het looppadennetwerk"
+            if far
+            else f"Een {label} in de buurt is een plek om kennis te maken en draagvlak te bouwen. "
+            "Let op: OpenStreetMap 2021 kent maar een deel van de ontmoetingsplekken die het rapport "
+            "noemt (wijkcentra, huiskamers)."
+        ),
+    )
+    crits.append(dataclasses.replace(crit, bron=f"{s.draagvlak.ontmoetingsplek_bron}; OSM 2021; drempel: {crit.bron}"))
+    return _part(3, crits, "Draagvlak zelf is niet uit gegevens af te lezen; zie ook deel 4 (plan voor draagvlak).")
+
+
+def _part_initiatief(s: ToetsSettings) -> Deel:
+    crits = [
+        Criterium(
+            code=f"aan_te_leveren_{i + 1}",
+            naam=f"{item.onderwerp} (deel {item.deel})",
+            waarde=None,
+            waarde_tekst="aan te leveren",
+            drempel="—",
+            bron=s.kader.bron,
+            oordeel="onbekend",
+            toelichting=item.vraag,
+        )
+        for i, item in enumerate(s.kwaliteit)
+    ]
+    return _part(
+        4,
+        crits,
+        "Deze onderdelen zijn niet met gegevens te beantwoorden: de initiatiefnemer "
+        "levert ze aan, de gemeente beoordeelt ze.",
+    )

@@ -1,0 +1,134 @@
+"""The what-if of the check: the areas' figures now and after the initiative opens."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from .access import _norm_text, _Run
+from .model import aandeel_na, per_1000, per_1000_na, wmo_per_1000_na
+from .numbers import _num, _text
+from .settings import ToetsSettings, ZorgType
+
+
+def _what_if(
+    s: ToetsSettings,
+    zt: ZorgType,
+    omvang: int,
+    buurt: pd.Series | None,
+    wijk: pd.Series | None,
+    inw: dict[str, Any],
+    counts: dict[str, Any],
+    register: str,
+    norm_ok: bool | None,
+    rapport: str,
+    run: _Run,
+) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    if register != "ok":
+        reg_note = " (alleen OpenStreetMap: onvolledig, lever een register aan)"
+    elif counts.get("niet_geplaatst"):
+        reg_note = f" (ondergrens: {counts['niet_geplaatst']} register-rij(en) niet geplaatst)"
+    else:
+        reg_note = ""
+    people = (
+        f"+{omvang} bewoners"
+        if zt.omvang_eenheid == "bewoners"
+        else f"+{omvang} {zt.omvang_eenheid}, gerekend als {omvang} bewoners"
+    )
+    norm_cats = s.bereikbaarheid.norm_categorieen
+    col = f"pct_{'_en_'.join(norm_cats)}_{int(run.norm_m)}m{run.suffix}"
+    for level, area in (("buurt", buurt), ("wijk", wijk)):
+        if area is None:
+            continue
+        naam = _text(area.get("naam"), "onbekend")
+        inh = inw[level]
+        n = counts.get(f"{level}_n", 0)
+        n_same = counts.get(f"{level}_n_zelfde_type", 0)
+        rows.append(
+            {
+                "gebied": level,
+                "naam": naam,
+                "indicator": "inwoners",
+                "eenheid": "personen",
+                "nu": inh,
+                "na": None if inh is None else inh + omvang,
+                "toelichting": f"{people}; {inw[f'{level}_bron'] or 'inwoners onbekend'}",
+            }
+        )
+        rows.append(
+            {
+                "gebied": level,
+                "naam": naam,
+                "indicator": "zorginitiatieven (alle typen)",
+                "eenheid": "aantal",
+                "nu": n,
+                "na": n + 1,
+                "toelichting": "+1 initiatief" + reg_note,
+            }
+        )
+        rows.append(
+            {
+                "gebied": level,
+                "naam": naam,
+                "indicator": "zorginitiatieven per 1.000 inwoners",
+                "eenheid": "per 1.000",
+                "nu": per_1000(n, inh),
+                "na": per_1000_na(n, inh, omvang),
+                "toelichting": "(aantal + 1) / (inwoners + omvang) × 1.000" + reg_note,
+            }
+        )
+        rows.append(
+            {
+                "gebied": level,
+                "naam": naam,
+                "indicator": f"initiatieven van het type {zt.label.lower()} per 1.000 inwoners",
+                "eenheid": "per 1.000",
+                "nu": per_1000(n_same, inh),
+                "na": per_1000_na(n_same, inh, omvang),
+                "toelichting": "(aantal + 1) / (inwoners + omvang) × 1.000" + reg_note,
+            }
+        )
+        pct = _num(area.get(col)) if col in area else None
+        if pct is None:
+            why = f"aandeel voor de {level} onbekend (kolom {col} ontbreekt of is leeg)"
+        elif norm_ok is None:
+            why = "bereikbaarheid van de locatie onbekend"
+        else:
+            why = (
+                "aandeel van de adressen, toegepast op de inwoners; de nieuwe bewoners krijgen de "
+                f"bereikbaarheid van de locatie ({'voldoet' if norm_ok else 'voldoet niet'})"
+            )
+        rows.append(
+            {
+                "gebied": level,
+                "naam": naam,
+                "indicator": f"inwoners met {_norm_text(run, s)} ({run.profile_label})",
+                "eenheid": "%",
+                "nu": pct,
+                "na": aandeel_na(pct, inh, omvang, norm_ok),
+                "toelichting": why,
+            }
+        )
+    if zt.wmo_kolom and wijk is not None:
+        r = _num(wijk.get(zt.wmo_kolom))
+        rows.append(
+            {
+                "gebied": "wijk",
+                "naam": _text(wijk.get("naam"), "onbekend"),
+                "indicator": f"Wmo {zt.label.lower()} per 1.000 inwoners",
+                "eenheid": "per 1.000",
+                "nu": r,
+                "na": wmo_per_1000_na(r, inw["wijk"], omvang),
+                "toelichting": (
+                    f"{rapport} (Wmo-registratie 2024); aanname: alle {omvang} bewoners krijgen deze "
+                    "voorziening en wonen in de wijk: (cliënten + omvang) / (inwoners + omvang) × 1.000"
+                ),
+            }
+        )
+    for row in rows:
+        for key in ("nu", "na"):
+            v = _num(row[key])
+            row[key] = None if v is None else round(v, 3)
+    return rows
