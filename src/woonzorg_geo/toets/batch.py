@@ -276,16 +276,24 @@ def lijst_html(lijst: Lijst, *, titel: str) -> str:
 def lijst_map(lijst: Lijst, analysis: Analysis, *, offline: bool | None = None) -> Any:
     """A Folium map with every checked initiative as a dot in the colour of its verdict."""
     import folium
+    import geopandas as gpd
 
     from ..maps.base import add_legend, new_map
+    from ..maps.layers import add_area_outlines
     from .html import VERDICT_STYLE
 
-    m = new_map(analysis.inputs.gemeente, offline=offline, title="Getoetste zorginitiatieven")
-    folium.GeoJson(
-        analysis.inputs.gemeente.to_crs("EPSG:4326").__geo_interface__,
-        name="Gemeentegrens",
-        style_function=lambda _: {"color": "#333333", "weight": 2, "fill": False},
-    ).add_to(m)
+    lonlat = [(r.locatie["lon"], r.locatie["lat"]) for _, r in lijst.getoetst if r.locatie.get("lon") is not None]
+    # open on the initiatives (with a margin), else on the gemeente
+    bounds = (
+        gpd.GeoSeries(gpd.points_from_xy(*zip(*lonlat, strict=True)), crs="EPSG:4326")
+        .to_crs(analysis.wijken.crs)
+        .union_all()
+        .buffer(500.0)
+        if lonlat
+        else analysis.inputs.gemeente
+    )
+    m = new_map(bounds, offline=offline, title="Getoetste zorginitiatieven")
+    add_area_outlines(m, analysis.wijken)
     group = folium.FeatureGroup(name="Initiatieven (kleur = oordeel)").add_to(m)
     for ini, res in lijst.getoetst:
         lon, lat = res.locatie.get("lon"), res.locatie.get("lat")

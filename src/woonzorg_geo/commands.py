@@ -1,0 +1,513 @@
+"""The commands of ``woonzorg-geo``: one function per subcommand, from parsed arguments to files.
+
+:mod:`woonzorg_geo.cli` builds the parser and runs these; each ``cmd_<name>`` takes the parsed
+arguments and returns the exit code. Heavy modules are imported inside the command that needs
+them, so ``woonzorg-geo toets`` does not pay for what ``analyse`` or ``regio`` use.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .errors import WoonzorgError
+from .formatting import number, percent
+from .io import check_output_dir, check_output_file
+
+if TYPE_CHECKING:
+    from .config import Settings
+    from .pipeline import Analysis
+    from .sites import SiteResult
+
+log = logging.getLogger("woonzorg_geo")
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    from .config import load_settings
+
+    return load_settings(args.instellingen)
+
+
+def _gemeente_settings(args: argparse.Namespace) -> Settings:
+    """The settings for ``--gemeente``: the settings' own gemeente, else one of the offline catalogue."""
+    from .catalogue import resolve_gemeente
+
+    return resolve_gemeente(_settings(args), getattr(args, "gemeente", None))
+
+
+def _raw_dir(args: argparse.Namespace) -> Path | None:
+    return Path(args.data) if args.data else None
+
+
+#: ``--profiel`` values that mean every profile in the settings.
+ALL_PROFILES = ("beide", "alle")
+
+
+def _profiles(settings: Settings, value: str | None) -> list[str] | None:
+    """The profiles ``--profiel`` asks for: ``None`` for all (``beide``/``alle``), else the named ones
+    (comma-separated; each must be a profile of the settings, else a Dutch error naming the choices)."""
+    if value is None or value.strip().lower() in ALL_PROFILES:
+        return None
+    names = [v.strip() for v in value.split(",") if v.strip()]
+    for name in names:
+        settings.profile(name)  # SettingsError naming the known profiles
+    return list(dict.fromkeys(names)) or None
+
+
+def _stored_or_fresh(
+    args: argparse.Namespace,
+    settings: Settings,
+    *,
+    profiles: Sequence[str] | None = None,
+    addresses: bool | Sequence[str] = True,
+    extra_osm_layers: tuple[str, ...] = (),
+) -> Analysis:
+    """The analysis for toets/watals/locaties: the one ``analyse`` kept in ``--uit`` when it was made
+    with these settings and data, else computed again here (in memory; the message says why)."""
+    from .datasets import resolve_paths
+    from .errors import MissingDataError
+    from .pipeline import analyse, load_inputs
+    from .store import StoreMismatch, load_analysis
+
+    if not getattr(args, "online", False):
+        try:
+            paths = resolve_paths(settings, raw_dir=_raw_dir(args))
+        except MissingDataError:
+            paths = None
+        try:
+            a = load_analysis(args.uit, settings, paths=paths, profiles=profiles, addresses=addresses)
+        except StoreMismatch as exc:
+            log.warning(
+                "de opgeslagen analyse in %s wordt niet gebruikt: %s; de analyse wordt nu opnieuw berekend "
+                "(draai 'woonzorg-geo analyse --out %s' om de opslag bij te werken)",
+                args.uit,
+                exc,
+                args.uit,
+            )
+        else:
+            if paths is None:
+                log.warning(
+                    "geen ruwe gegevens gevonden om de opgeslagen analyse in %s mee te vergelijken; ze wordt "
+                    "ongecontroleerd gebruikt",
+                    args.uit,
+                )
+            log.info("opgeslagen analyse uit %s gebruikt", args.uit)
+            if extra_osm_layers:
+                from .store import with_osm_layers
+
+                a = with_osm_layers(a, extra_osm_layers, progress=not args.stil)
+            return a
+    inputs = load_inputs(
+        settings,
+        raw_dir=_raw_dir(args),
+        online=True if getattr(args, "online", False) else None,
+        progress=not args.stil,
+        extra_osm_layers=extra_osm_layers,
+    )
+    all_profiles = list(settings.profielen)
+    wanted = [p for p in all_profiles if profiles is None or p in profiles]
+    return analyse(settings, inputs=inputs, profiles=[*dict.fromkeys([all_profiles[0], *wanted])])
+
+
+def cmd_data(args: argparse.Namespace) -> int:
+    """Print the data inventory: first whether every file is there, then what each one holds."""
+    from .config import find_raw_dir
+    from .datasets import load_offline
+    from .errors import MissingDataError
+    from .inventory import (
+        file_status,
+        format_file_status,
+        format_inventory,
+        inventory,
+        missing_needed,
+    )
+
+    settings = _settings(args)
+    raw_dir = _raw_dir(args) or find_raw_dir(settings)
+    if not raw_dir.is_dir():
+        raise MissingDataError(
+            raw_dir, "geef met --data een bestaande map met ruwe gegevens", problem="map met ruwe gegevens bestaat niet"
+        )
+    status = file_status(settings, raw_dir=raw_dir)
+    missing = missing_needed(status)
+    if len(missing):
+        print(format_file_status(status, gemeente=settings.gemeente.naam, raw_dir=raw_dir))
+        raise MissingDataError(
+            raw_dir,
+            problem=f"{len(missing)} nodige dataset(s) ontbreken ({', '.join(missing.index)}); zie het overzicht "
+            "hierboven",
+            fix="zet de bestanden op de genoemde plaats, wijs met --data naar de map met de ruwe gegevens, of "
+            "laad van internet met 'woonzorg-geo analyse --online'",
+        )
+    inputs = load_offline(settings, raw_dir=raw_dir, progress=not args.stil)
+    print(format_inventory(inventory(inputs), gemeente=settings.gemeente.naam))
+    return 0
+
+
+def cmd_voorzieningen(args: argparse.Namespace) -> int:
+    """Write the voorzieningen layer."""
+    from .datasets import load_offline
+    from .io import write_gpkg
+    from .voorzieningen import count_inside
+
+    out = check_output_file(args.out, option="--out", suffix=".gpkg")
+    settings = _settings(args)
+    if args.online:
+        from .online import load_online
+
+        inputs = load_online(settings, raw_dir=_raw_dir(args), categories_path=args.categorieen, progress=not args.stil)
+    else:
+        inputs = load_offline(
+            settings, raw_dir=_raw_dir(args), categories_path=args.categorieen, progress=not args.stil
+        )
+    write_gpkg(out, {"voorzieningen": inputs.voorzieningen})
+    counts = count_inside(inputs.voorzieningen, inputs.gemeente)
+    print(f"{len(inputs.voorzieningen)} voorzieningen geschreven naar {out} (laag 'voorzieningen')")
+    print(f"Binnen gemeente {settings.gemeente.naam}:")
+    for cat, n in counts.items():
+        print(f"  {cat}: {n}")
+    if inputs.huisartsen is not None:
+        from .sources.geocode import match_rate
+
+        rate = match_rate(inputs.huisartsen)
+        print(
+            f"Huisartsen op adres gegeocodeerd: {percent(100 * rate, 0)} "
+            f"({int((inputs.huisartsen['geocode_precisie'] == 'adres').sum())} van {len(inputs.huisartsen)})"
+        )
+    return 0
+
+
+def cmd_analyse(args: argparse.Namespace) -> int:
+    """Run the whole chain and write the outputs."""
+    import time
+
+    from .pipeline import analyse, load_inputs, summary_text, write_outputs
+
+    check_output_dir(args.out, option="--out")
+    if not args.geen_kaarten:
+        check_output_dir(args.kaarten, option="--kaarten")
+    settings = _gemeente_settings(args)
+    profiles = _profiles(settings, args.profiel)  # fails fast on an unknown profile
+    t0 = time.perf_counter()
+    online = True if args.online else None
+    inputs = load_inputs(settings, raw_dir=_raw_dir(args), online=online, progress=not args.stil)
+    from .overlays import read_indicator_table
+
+    extra = [(str(p), read_indicator_table(p)) for p in args.indicatoren or []]
+    log.info("netwerk bouwen en bereikbaarheid berekenen")
+    result = analyse(settings, inputs=inputs, profiles=profiles, extra_tables=extra)
+    log.info("uitvoer schrijven naar %s", args.out)
+    files = write_outputs(result, args.out, rasters=not args.geen_rasters)
+    if not args.geen_kaarten:
+        from .maps import write_maps
+        from .palette import balance_classes
+
+        log.info("kaarten schrijven naar %s", args.kaarten)
+        files += write_maps(
+            args.out,
+            args.kaarten,
+            gemeente=settings.gemeente.naam,
+            offline=True if args.offline else None,
+            balance=balance_classes(settings.overlays.balans_grenzen, settings.overlays.balans_labels),
+            vocabulary=result.vocab,
+            map_settings=settings.kaarten,
+        )
+    print(summary_text(result.summary, wijken=result.wijken.drop(columns="geometry"), vocabulary=result.vocab))
+    print(f"{len(files)} bestanden geschreven in {args.out} ({number(time.perf_counter() - t0, 1)} s):")
+    for f in files:
+        print(f"  {f}")
+    return 0
+
+
+def cmd_regio(args: argparse.Namespace) -> int:
+    """Run many gemeenten at once on Dask and write the regional tables and map."""
+    from .catalogue import load_catalogue, resolve_gemeente
+    from .config import find_raw_dir
+    from .io import output_lock
+    from .regio import regio_text, run_regio, write_regio
+
+    out = check_output_dir(args.out, option="--out")
+    if args.tegelcache:
+        check_output_dir(args.tegelcache, option="--tegelcache")
+    if args.workers is not None and args.workers < 1:
+        raise WoonzorgError(f"--workers moet minstens 1 zijn, kreeg {args.workers}")
+    settings = _settings(args)
+    catalogue = load_catalogue(args.catalogus) if args.catalogus else load_catalogue()
+    if args.gemeenten:
+        names = [n.strip() for n in args.gemeenten.split(",") if n.strip()]
+        if not names:
+            raise WoonzorgError("--gemeenten is leeg; noem gemeenten als GM0106,GM0114 of Assen,Emmen")
+        chosen = [resolve_gemeente(settings, n, catalogue=catalogue) for n in names]
+        entries = [catalogue.get(s.gemeente.code) for s in chosen]
+        provs = {e.provincie for e in entries if e is not None}
+        naam = provs.pop() if len(provs) == 1 else "regio"
+    else:
+        own = catalogue.get(settings.gemeente.code)
+        prov = args.provincie or (own.provincie if own else "")
+        if not prov:
+            raise WoonzorgError("geef --provincie NAAM of --gemeenten GM0106,GM0114,... op")
+        chosen = [resolve_gemeente(settings, e.code, catalogue=catalogue) for e in catalogue.provincie(prov)]
+        naam = next(
+            iter(
+                catalogue.provincies[k][0]
+                for k in catalogue.provincies
+                if catalogue.provincies[k][0].lower() == prov.lower()
+            ),
+            prov,
+        )
+    codes = [s.gemeente.code for s in chosen]
+    if len(set(codes)) < len(codes):
+        raise WoonzorgError(f"--gemeenten noemt een gemeente twee keer: {', '.join(codes)}")
+    raw = _raw_dir(args) or find_raw_dir(settings)
+    profiles = None if args.profiel in (None, "beide") else [args.profiel]
+    offline = True if args.offline else None
+    with output_lock(out):
+        result = run_regio(
+            chosen,
+            naam=naam,
+            raw_dir=raw,
+            out_dir=out,
+            scheduler=args.scheduler,
+            workers=args.workers or settings.regio.workers,
+            tile_cache=Path(args.tegelcache) if args.tegelcache else None,
+            profiles=profiles,
+            maps=not args.geen_kaarten,
+            rasters=not args.geen_rasters,
+            offline=offline,
+            progress=not args.stil,
+            settings=settings.regio,
+        )
+        files = write_regio(
+            result, out, norm_m=settings.bereikbaarheid.norm_m, maps=not args.geen_kaarten, offline=offline
+        )
+    print(regio_text(result, norm_m=settings.bereikbaarheid.norm_m))
+    print(f"{len(files)} regiobestanden geschreven in {out}; per gemeente een eigen map:")
+    for f in files:
+        print(f"  {f}")
+    for t in result.tasks:
+        if t["status"] == "ok":
+            print(f"  {out / t['map']}/")
+    if result.failures:
+        print(
+            f"{len(result.failures)} van de {len(result.tasks)} gemeenten mislukt (zie regio.csv, kolom 'reden').",
+            file=sys.stderr,
+        )
+        return 3
+    return 0
+
+
+def cmd_locaties(args: argparse.Namespace) -> int:
+    """Rank search areas for geclusterd wonen."""
+    from .pipeline import write_site_outputs
+    from .report import read_facts
+    from .sites import find_sites, site_osm_layers
+    from .validate import read_vector
+
+    check_output_dir(args.out, option="--out")
+    check_output_dir(args.kaarten, option="--kaarten")
+    settings = _settings(args)
+    if args.top < 1:
+        raise WoonzorgError(f"--top moet minstens 1 zijn, kreeg {args.top}")
+    parcels = read_vector(args.kavels, what="kavels/percelen") if args.kavels else None
+    # every profile of the stored analysis (its main one names the tables' columns); find_sites
+    # says so when locaties.profiel is not among them
+    result = _stored_or_fresh(args, settings, extra_osm_layers=site_osm_layers(settings.locaties))
+    facts = read_facts(settings.overlays.feiten) if settings.overlays.feiten else None
+    sites = find_sites(result, settings=settings.locaties, parcels=parcels, facts=facts, top=args.top)
+    if sites.zoekgebieden.empty:
+        raise WoonzorgError("geen kandidaatlocaties gevonden: controleer de instellingen [locaties]")
+    files = write_site_outputs(
+        sites, args.out, gemeente=settings.gemeente.naam, settings=settings, vocabulary=result.vocab
+    )
+    maps = _write_site_map(sites, result, args)
+    print(
+        f"Zoekgebieden voor geclusterd wonen in {settings.gemeente.naam} "
+        f"(profiel {result.vocab.profile_label(settings.locaties.profiel)}, top {args.top}):"
+    )
+    for _, row in sites.zoekgebieden.iterrows():
+        print(f"  {row['toelichting']}")
+    for line in sites.summary_lines():
+        print(line)
+    print(f"{len(sites.cells)} kandidaten beoordeeld; geschreven:")
+    for f in [*files, *maps]:
+        print(f"  {f}")
+    return 0
+
+
+def _write_site_map(sites: SiteResult, result: Analysis, args: argparse.Namespace) -> list[Path]:
+    """The candidate-site map, when the map module is available."""
+    try:
+        from .maps import write_site_map
+    except ImportError:  # pragma: no cover - maps are part of the package
+        return []
+    return [write_site_map(sites, result, Path(args.kaarten), offline=True if args.offline else None)]
+
+
+def cmd_kaarten(args: argparse.Namespace) -> int:
+    """Rebuild the maps from an existing output folder."""
+    from .maps import write_maps
+    from .palette import balance_classes
+    from .vocabulary import Vocabulary
+
+    check_output_dir(args.kaarten, option="--kaarten")
+    settings = _settings(args)
+    if args.profiel:
+        settings.profile(args.profiel)  # a profile of the settings, else a Dutch error naming them
+    paths = write_maps(
+        args.uit,
+        args.kaarten,
+        gemeente=settings.gemeente.naam,
+        offline=True if args.offline else None,
+        balance=balance_classes(settings.overlays.balans_grenzen, settings.overlays.balans_labels),
+        profile=args.profiel,
+        vocabulary=Vocabulary.from_settings(settings),
+        map_settings=settings.kaarten,
+    )
+    print(f"{len(paths)} kaarten geschreven in {args.kaarten}:")
+    for p in paths:
+        print(f"  {p} ({number(p.stat().st_size / 1e6, 2)} MB)")
+    return 0
+
+
+def cmd_figuren(args: argparse.Namespace) -> int:
+    """Write the print figures from an existing output folder."""
+    from .figures import write_figures
+
+    settings = _settings(args)
+    if args.profiel:
+        settings.profile(args.profiel)  # a profile of the settings, else a Dutch error naming them
+    fig_dir = Path(args.figuren) if args.figuren else Path(args.uit) / "figuren"
+    check_output_dir(fig_dir, option="--figuren")
+    paths = write_figures(args.uit, fig_dir, settings=settings, format=args.formaat, profile=args.profiel)
+    print(f"{len(paths)} figuren ({args.formaat}, 300 dpi) geschreven in {fig_dir}:")
+    for p in paths:
+        print(f"  {p.name}")
+    return 0
+
+
+def _parse_point(text: str) -> tuple[float, float]:
+    try:
+        lon_s, lat_s = text.split(",")
+        lon, lat = float(lon_s), float(lat_s)
+    except ValueError:
+        raise WoonzorgError(
+            f"--punt {text!r}: geef lengte- en breedtegraad als LON,LAT, bijv. 6.5627,52.9930"
+        ) from None
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+        raise WoonzorgError(f"--punt {text!r}: buiten het bereik van lengte/breedte (WGS84)")
+    return lon, lat
+
+
+def cmd_toets(args: argparse.Namespace) -> int:
+    """Check a proposed care initiative (or a list of them) against the toetsingskader."""
+    from .toets import load_toets_settings, run_toets, write_toets
+    from .toets.locate import locate_site, offline_geocoder
+    from .toets.places import gemeente_places
+    from .toets.settings import Geocode
+
+    lijst = getattr(args, "lijst", None)
+    if lijst is None and bool(args.adres) == bool(args.punt):
+        raise WoonzorgError(
+            'geef precies één locatie op: --adres "Straat 1, Plaats" of --punt LON,LAT '
+            "(of een lijst met --lijst BESTAND.csv)"
+        )
+    if lijst is None and (args.type is None or args.omvang is None):
+        raise WoonzorgError("geef het type (--type) en de omvang (--omvang) van het initiatief op")
+    if args.adres and len(args.adres) > 200:
+        raise WoonzorgError(f'--adres is {len(args.adres)} tekens lang; geef een adres als "Straat 1, Plaats"')
+    check_output_dir(args.out, option="--out")
+    point = _parse_point(args.punt) if args.punt else None
+    toets_settings = load_toets_settings(args.toetsingskader)
+    if lijst is None:
+        zorgtype = toets_settings.zorgtype(args.type)  # fails fast on an unknown type
+        omvang = zorgtype.check_omvang(args.omvang, option="--omvang")  # and on an implausible size
+    elif not Path(lijst).exists():
+        raise WoonzorgError(f"{lijst}: lijst met initiatieven bestaat niet")
+    if args.register and not Path(args.register).exists():
+        raise WoonzorgError(f"{args.register}: registerbestand bestaat niet")
+    settings = _settings(args)
+    profile = toets_settings.locatie.profiel or settings.locaties.profiel
+    result = _stored_or_fresh(
+        args, settings, profiles=[profile] if profile in settings.profielen else None, addresses=False
+    )
+    geocoder: Geocode
+    if args.online:
+        from .sources.geocode import locatieserver_geocoder
+
+        geocoder = locatieserver_geocoder()
+    else:
+        geocoder = offline_geocoder(result.inputs)
+    places = gemeente_places(result.inputs, osm_classes=toets_settings.locatie.plaats_klassen)
+    register = Path(args.register) if args.register else None
+    if lijst is not None:
+        from .toets.batch import run_lijst, summary_lines, write_lijst
+
+        outcome = run_lijst(result, lijst, register=register, settings=toets_settings, geocoder=geocoder, places=places)
+        out = Path(args.out) / "toetsen"
+        files = write_lijst(outcome, out, result, offline=True if args.offline else None)
+        print("\n".join(summary_lines(outcome)))
+        print(
+            f"{len(files)} bestanden geschreven in {out}, met het overzicht {out / 'toetsen.html'} en de kaart "
+            f"{out / 'toetsen_kaart.html'}"
+        )
+        return 0
+    locate_site(result.inputs, adres=args.adres, punt=point, geocode=geocoder, settings=toets_settings, places=places)
+    toets = run_toets(
+        result,
+        adres=args.adres,
+        punt=point,
+        zorgtype=args.type,
+        omvang=omvang,
+        register=register,
+        settings=toets_settings,
+        geocoder=geocoder,
+        places=places,
+    )
+    html_path, json_path = write_toets(toets, args.out)
+    print(f"Toets {zorgtype.label}, {omvang} {zorgtype.omvang_eenheid}, {args.adres or args.punt}:")
+    for deel in toets.delen:
+        print(f"  deel {deel.nummer} {deel.titel}: {deel.oordeel}")
+    print(f"  totaal: {toets.oordeel}")
+    print(f"Geschreven: {html_path}\n            {json_path}")
+    return 0
+
+
+def cmd_watals(args: argparse.Namespace) -> int:
+    """What if voorzieningen open or close: the effect per address, buurt and wijk."""
+    from .toets.locate import offline_geocoder
+    from .toets.settings import Geocode
+    from .watals import Changes, parse_nieuw, parse_weg, summary_text, what_if, write_watals
+
+    if not args.nieuw and not args.weg:
+        raise WoonzorgError(
+            'geef minstens één verandering op: --nieuw "supermarkt@6.5480,52.9930" of '
+            '--weg "<naam of id van een voorziening>"'
+        )
+    out = Path(args.out) if args.out else Path(args.uit) / "watals"
+    check_output_dir(out, option="--out")
+    settings = _settings(args)
+    profiles = _profiles(settings, args.profiel)
+    a = _stored_or_fresh(args, settings, profiles=profiles, addresses=["buurtcode", "wijkcode"])
+    cats = [*a.vocab.categories]
+    coder: list[Geocode] = []
+
+    def geocoder(address: str, postcode: str | None) -> Mapping[str, Any]:
+        if not coder:  # built only when an address is given
+            coder.append(offline_geocoder(a.inputs))
+        return coder[0](address, postcode)
+
+    nieuw = tuple(
+        parse_nieuw(t, categories=cats, geocode=geocoder, number=k) for k, t in enumerate(args.nieuw or [], start=1)
+    )
+    weg = tuple(dict.fromkeys(i for t in args.weg or [] for i in parse_weg(t, a.inputs.voorzieningen)))
+    w = what_if(a, Changes(nieuw=nieuw, weg=weg), profiles=profiles)
+    files = write_watals(w, a, out, maps=not args.geen_kaart, offline=True if args.offline else None)
+    print(summary_text(w, vocab=a.vocab))
+    print(f"{len(files)} bestanden geschreven in {out}:")
+    for f in files:
+        print(f"  {f}")
+    return 0
