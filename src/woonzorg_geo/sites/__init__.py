@@ -1,0 +1,79 @@
+"""Candidate search areas (zoekgebieden) for geclusterd wonen, scored and explained.
+
+The search (:func:`find_sites`, :class:`SiteResult`) takes the candidates from
+:mod:`~woonzorg_geo.sites.candidates` (built-up cells, exclusions, land shares), scores them in
+:mod:`~woonzorg_geo.sites.scoring` (criteria, total, explanation) and ranks them in
+:mod:`~woonzorg_geo.sites.ranking` (zoekgebieden, sensitivity of the top).
+"""
+
+from __future__ import annotations
+
+from .candidates import (
+    built_up_cells,
+    business_park_buurten,
+    candidate_cells,
+    covered_parts,
+    disjoint_cover,
+    dissolve_overlaps,
+    exclusion_counts,
+    exclusion_reasons,
+    format_counts,
+    land_shares,
+    polygon_parts,
+    shop_counts,
+    shopping_core_buurten,
+    shops_of,
+    site_osm_layers,
+)
+from .ranking import (
+    grow_regions,
+    site_sensitivity,
+    stability,
+    zoekgebieden,
+)
+from .scoring import (
+    DISTANCE_CRITERIA,
+    FOCUS_SCORE,
+    VEERKRACHT_SCORE,
+    care_note,
+    curve_score,
+    explain,
+    score_candidates,
+    weighted_total,
+)
+from .search import (
+    SiteResult,
+    find_sites,
+)
+
+__all__ = [
+    "DISTANCE_CRITERIA",
+    "FOCUS_SCORE",
+    "VEERKRACHT_SCORE",
+    "SiteResult",
+    "built_up_cells",
+    "business_park_buurten",
+    "candidate_cells",
+    "care_note",
+    "covered_parts",
+    "curve_score",
+    "disjoint_cover",
+    "dissolve_overlaps",
+    "exclusion_counts",
+    "exclusion_reasons",
+    "explain",
+    "find_sites",
+    "format_counts",
+    "grow_regions",
+    "land_shares",
+    "polygon_parts",
+    "score_candidates",
+    "shop_counts",
+    "shopping_core_buurten",
+    "shops_of",
+    "site_osm_layers",
+    "site_sensitivity",
+    "stability",
+    "weighted_total",
+    "zoekgebieden",
+]

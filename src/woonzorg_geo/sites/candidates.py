@@ -1,0 +1,378 @@
+"""The candidates: built-up grid cells, what each exclusion class removes, and the land shares (room)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+from scipy.spatial import cKDTree
+
+from .. import formatting as fmt
+from ..config import SiteSettings
+from ..raster import Grid
+from ..validate import ensure_crs
+
+log = logging.getLogger(__name__)
+
+
+def site_osm_layers(settings: SiteSettings) -> tuple[str, ...]:
+    """The OSM tile layers the candidate cells need (besides transportation, poi, housenumber)."""
+    layers = {"landuse", "building"}
+    for cls in settings.uitsluiten:
+        layers |= {layer for layer, _, _ in cls.polygon_layers.values()}
+    return tuple(sorted(layers))
+
+
+def polygon_parts(geoms: np.ndarray | gpd.GeoSeries) -> np.ndarray:
+    """Valid single polygons of ``geoms`` (vector tiles hold self-intersecting rings)."""
+    g = shapely.make_valid(np.asarray(geoms, dtype=object))
+    parts = shapely.get_parts(g)
+    polygons: np.ndarray = parts[shapely.get_type_id(parts) == 3]
+    return polygons
+
+
+def covered_parts(areas: np.ndarray, polygons: np.ndarray) -> np.ndarray:
+    """Per area, the part of it that ``polygons`` cover (their union clipped to it; None where none)."""
+    areas = np.asarray(areas, dtype=object)
+    out = np.full(len(areas), None, dtype=object)
+    if not len(polygons) or not len(areas):
+        return out
+    valid = np.array([a is not None and not a.is_empty for a in areas])
+    # numpy takes None as an object scalar here; its stubs do not list None as array-like
+    ai, pi = shapely.STRtree(polygons).query(
+        np.where(valid, areas, None),  # type: ignore[call-overload]
+        predicate="intersects",
+    )
+    if not len(ai):
+        return out
+    order = np.argsort(ai, kind="stable")
+    ai, pi = ai[order], pi[order]
+    pieces = shapely.intersection(areas[ai], polygons[pi])
+    starts = np.flatnonzero(np.r_[True, ai[1:] != ai[:-1]])
+    for s, e in zip(starts, np.r_[starts[1:], len(ai)], strict=True):
+        out[ai[s]] = pieces[s] if e - s == 1 else shapely.union_all(pieces[s:e])
+    return out
+
+
+def _area(geoms: np.ndarray) -> np.ndarray:
+    return np.array([0.0 if g is None else g.area for g in geoms])
+
+
+def dissolve_overlaps(polygons: np.ndarray) -> np.ndarray:
+    """The polygons with every group of overlapping ones merged into one (touching ones stay apart).
+
+    Vector-tile buildings hold a few building parts on top of their outline (Assen: 31 of
+    51,000); merging only those is much faster than a union of all.
+    """
+    polygons = np.asarray(polygons, dtype=object)
+    if len(polygons) < 2:
+        return polygons
+    i, j = shapely.STRtree(polygons).query(polygons, predicate="intersects")
+    keep = i < j
+    i, j = i[keep], j[keep]
+    over = shapely.area(shapely.intersection(polygons[i], polygons[j])) > 0
+    i, j = i[over], j[over]
+    if not len(i):
+        return polygons
+    graph = coo_matrix((np.ones(len(i)), (i, j)), shape=(len(polygons), len(polygons)))
+    _, label = connected_components(graph, directed=False)
+    sizes = np.bincount(label)
+    single = sizes[label] == 1
+    merged = [shapely.union_all(polygons[label == g]) for g in np.flatnonzero(sizes > 1)]
+    return np.concatenate([polygons[single], polygon_parts(np.array(merged, dtype=object))])
+
+
+def disjoint_cover(areas: np.ndarray, polygons: np.ndarray) -> np.ndarray:
+    """Per area, the area that ``polygons`` cover, for polygons that do not overlap each other.
+
+    The pieces are summed without a union (which :func:`covered_parts` makes and which is slow for
+    tens of thousands of buildings); see :func:`dissolve_overlaps`.
+    """
+    areas = np.asarray(areas, dtype=object)
+    out = np.zeros(len(areas))
+    if not len(polygons) or not len(areas):
+        return out
+    valid = np.array([a is not None and not a.is_empty for a in areas])
+    # numpy takes None as an object scalar here; its stubs do not list None as array-like
+    ai, pi = shapely.STRtree(polygons).query(
+        np.where(valid, areas, None),  # type: ignore[call-overload]
+        predicate="intersects",
+    )
+    if len(ai):
+        out += np.bincount(
+            ai, weights=shapely.area(shapely.intersection(areas[ai], polygons[pi])), minlength=len(areas)
+        )
+    return out
+
+
+def _layer_polygons(
+    layers: Mapping[str, gpd.GeoDataFrame], layer: str, column: str, values: tuple[str, ...]
+) -> np.ndarray:
+    frame = layers[layer]
+    if column not in frame or frame.empty:
+        return np.empty(0, dtype=object)
+    return polygon_parts(frame.geometry.to_numpy()[frame[column].isin(values).to_numpy()])
+
+
+def land_shares(
+    candidates: gpd.GeoDataFrame, layers: Mapping[str, gpd.GeoDataFrame] | None, *, settings: SiteSettings
+) -> pd.DataFrame:
+    """Per candidate: the share of each excluded land class, of them together, and the room to build.
+
+    Returns a frame indexed like ``candidates`` with ``aandeel_<klasse>`` and ``aandeel_uitgesloten``
+    (0–1; NaN where a needed layer is absent), ``woonterrein_pct`` (share of the candidate on
+    ``settings.woonterrein_landuse``), ``bebouwing_pct`` (share of that residential land covered by
+    buildings) and ``ruimte_pct`` (residential land free of buildings and of the excluded classes,
+    such as parks, grass and water inside a residential polygon, as a share of the candidate).
+    """
+    layers = dict(layers or {})
+    geoms = candidates.geometry.to_numpy()
+    total_area = shapely.area(geoms)
+    out = pd.DataFrame(index=candidates.index)
+    missing: dict[str, list[str]] = {}
+    every: list[np.ndarray] = []
+    for cls in settings.uitsluiten:
+        rules = cls.polygon_layers
+        absent = [layer for layer, _, _ in rules.values() if layer not in layers]
+        for layer in absent:
+            missing.setdefault(layer, []).append(cls.name)
+        present = [_layer_polygons(layers, layer, col, vals) for layer, col, vals in rules.values() if layer in layers]
+        polys = np.concatenate(present) if present else np.empty(0, dtype=object)
+        every.append(polys)
+        share = _area(covered_parts(geoms, polys)) / total_area
+        out[f"aandeel_{cls.name}"] = share if present else np.nan
+    for layer, names in missing.items():
+        log.warning("OSM-laag %r ontbreekt: klasse(n) %s niet uitgesloten", layer, ", ".join(names))
+    allp = np.concatenate(every) if every else np.empty(0, dtype=object)
+    out["aandeel_uitgesloten"] = _area(covered_parts(geoms, allp)) / total_area
+    if "landuse" in layers and "building" in layers and settings.woonterrein_landuse:
+        woon = covered_parts(geoms, _layer_polygons(layers, "landuse", "class", settings.woonterrein_landuse))
+        woon_area = _area(woon)
+        buildings = dissolve_overlaps(polygon_parts(layers["building"].geometry.to_numpy()))
+        built = disjoint_cover(woon, buildings)
+        # taken = built + excluded land (green, water, ...) - the buildings standing on that land
+        woon_excl = covered_parts(woon, allp)
+        taken = built + _area(woon_excl) - disjoint_cover(woon_excl, buildings)
+        out["woonterrein_pct"] = 100 * woon_area / total_area
+        out["bebouwing_pct"] = np.where(woon_area > 0, 100 * built / np.where(woon_area > 0, woon_area, 1), np.nan)
+        out["ruimte_pct"] = np.clip(100 * (woon_area - taken) / total_area, 0.0, 100.0)
+    else:
+        log.warning("OSM-lagen landuse en building nodig voor het criterium ruimte: ruimte onbekend")
+        out["woonterrein_pct"] = out["bebouwing_pct"] = out["ruimte_pct"] = np.nan
+    return out
+
+
+def business_park_buurten(
+    buurten: gpd.GeoDataFrame, landuse: gpd.GeoDataFrame | None, *, settings: SiteSettings
+) -> pd.Series:
+    """Why each buurt counts as a bedrijventerrein ('' where it does not): its name or its landuse share."""
+    reason = pd.Series("", index=buurten.index, dtype=object)
+    if settings.bedrijventerrein_naam and "naam" in buurten:
+        hit = buurten["naam"].fillna("").str.contains(settings.bedrijventerrein_naam, case=False, regex=True)
+        reason[hit.to_numpy()] = "naam"
+    if landuse is not None and settings.bedrijventerrein_landuse:
+        polys = _layer_polygons({"landuse": landuse}, "landuse", "class", settings.bedrijventerrein_landuse)
+        geoms = shapely.make_valid(buurten.geometry.to_numpy())
+        share = _area(covered_parts(geoms, polys)) / shapely.area(geoms)
+        by_share = (share >= settings.bedrijventerrein_aandeel) & (reason == "").to_numpy()
+        # pandas takes a list for a boolean-mask assignment; pandas-stubs do not
+        reason[by_share] = [f"{100 * s:.0f}% bedrijventerrein" for s in share[by_share]]  # type: ignore[call-overload]
+    return reason
+
+
+def shops_of(pois: gpd.GeoDataFrame | None, *, settings: SiteSettings) -> gpd.GeoDataFrame | None:
+    """The shops among the points of interest (``settings.winkel_poi_klassen``, or a raw OSM ``shop`` tag)."""
+    if pois is None or pois.empty:
+        return None
+    is_shop = pd.Series(False, index=pois.index)
+    if "class" in pois:
+        is_shop |= pois["class"].isin(settings.winkel_poi_klassen)
+    if "shop" in pois:  # raw OSM tags
+        is_shop |= pois["shop"].notna()
+    return pois.loc[is_shop] if is_shop.any() else None
+
+
+def shopping_core_buurten(
+    buurten: gpd.GeoDataFrame, pois: gpd.GeoDataFrame | None, *, settings: SiteSettings
+) -> pd.Series:
+    """Why each buurt counts as the shopping core ('' where it does not): its shops per hectare."""
+    reason = pd.Series("", index=buurten.index, dtype=object)
+    shops = shops_of(pois, settings=settings)
+    if shops is None or settings.winkelkern_winkels_per_ha <= 0:
+        return reason
+    pts = shapely.get_coordinates(shops.geometry.representative_point().to_numpy())
+    geoms = buurten.geometry.to_numpy()
+    _, bi = shapely.STRtree(geoms).query(shapely.points(pts), predicate="within")
+    density = np.bincount(bi, minlength=len(buurten)) / (shapely.area(geoms) / 1e4)
+    hit = density >= settings.winkelkern_winkels_per_ha
+    # pandas takes a list for a boolean-mask assignment; pandas-stubs do not
+    reason[hit] = [f"{fmt.number(d, 1)} winkels/ha" for d in density[hit]]  # type: ignore[call-overload]
+    return reason
+
+
+def shop_counts(centres: np.ndarray, pois: gpd.GeoDataFrame | None, *, settings: SiteSettings) -> np.ndarray:
+    """Number of shops within ``settings.winkelgebied_straal_m`` of each centre (x, y)."""
+    shops = shops_of(pois, settings=settings)
+    if shops is None:
+        return np.zeros(len(centres), dtype=int)
+    tree = cKDTree(shapely.get_coordinates(shops.geometry.representative_point().to_numpy()))
+    return np.asarray(tree.query_ball_point(centres, r=settings.winkelgebied_straal_m, return_length=True))
+
+
+def built_up_cells(
+    gemeente: gpd.GeoDataFrame, addresses: gpd.GeoDataFrame, *, settings: SiteSettings
+) -> gpd.GeoDataFrame:
+    """Cells of ``settings.cel_m`` over the built-up part of the gemeente (enough addresses nearby).
+
+    Returns square polygons (EPSG:28992) with ``adressen_cel`` and ``adressen_nabij`` (within 500 m
+    of the centre).
+    """
+    shape = ensure_crs(gemeente, name="gemeente").union_all()
+    grid = Grid.covering(shape.bounds, settings.cel_m)
+    centres = grid.centres()
+    inside = shapely.contains_xy(shape, centres[:, 0], centres[:, 1])
+    centres = centres[inside]
+    axy = shapely.get_coordinates(ensure_crs(addresses, name="addresses").geometry.to_numpy())
+    tree = cKDTree(axy)
+    near = tree.query_ball_point(centres, r=settings.bebouwd_straal_m, return_length=True)
+    centres = centres[near >= settings.bebouwd_min_adressen]
+    half = settings.cel_m / 2
+    cells = gpd.GeoDataFrame(
+        {"adressen_nabij": tree.query_ball_point(centres, r=500.0, return_length=True)},
+        geometry=shapely.box(centres[:, 0] - half, centres[:, 1] - half, centres[:, 0] + half, centres[:, 1] + half),
+        crs=gemeente.crs,
+    )
+    in_cell = gpd.sjoin(
+        gpd.GeoDataFrame(geometry=addresses.geometry.to_numpy(), crs=addresses.crs),
+        cells[["geometry"]],
+        predicate="within",
+    )
+    right = in_cell.columns[-1]  # the joined frame's index name, whatever it is called
+    cells.insert(0, "adressen_cel", in_cell.groupby(right).size().reindex(cells.index).fillna(0).astype(int))
+    cells.index.name = "cel_id"
+    return cells
+
+
+def candidate_cells(
+    gemeente: gpd.GeoDataFrame,
+    addresses: gpd.GeoDataFrame,
+    *,
+    settings: SiteSettings,
+    layers: Mapping[str, gpd.GeoDataFrame] | None = None,
+    buurten: gpd.GeoDataFrame | None = None,
+    pois: gpd.GeoDataFrame | None = None,
+    lines: gpd.GeoDataFrame | None = None,
+) -> gpd.GeoDataFrame:
+    """The built-up cells of the gemeente, each with why it is excluded ('' for a candidate).
+
+    A cell is excluded, in this order, when its centre lies in a buurt that is a bedrijventerrein
+    (:func:`business_park_buurten`) or the shopping core (:func:`shopping_core_buurten`); when
+    ``settings.uitsluiten_aandeel`` of it is excluded land (:func:`land_shares`; counted under the
+    first class covering that share alone, else the largest); when a line of an excluded class
+    crosses it; when its centre lies in a shopping area (:func:`shop_counts`). Column
+    ``uitgesloten`` holds the Dutch label of the reason, ``uitgesloten_buurt`` the buurt and why.
+
+    Parameters
+    ----------
+    layers
+        OpenMapTiles polygon layers by name (``landuse``, ``landcover``, ``park``, ``water``,
+        ``building``); an absent layer excludes nothing and is logged.
+    buurten
+        CBS buurten with ``naam``, for the bedrijventerrein and shopping-core rules.
+    pois, lines
+        OSM points of interest (shops) and transportation lines (``class``).
+    """
+    cells = built_up_cells(gemeente, addresses, settings=settings)
+    cells = exclusion_reasons(cells, settings=settings, layers=layers, buurten=buurten, pois=pois, lines=lines)
+    counts = exclusion_counts(cells)
+    n_out = int(counts.sum())
+    log.info(
+        "%d bebouwde cellen van %.0f m; %d kandidaat, %d uitgesloten: %s",
+        len(cells),
+        settings.cel_m,
+        len(cells) - n_out,
+        n_out,
+        format_counts(counts),
+    )
+    return cells
+
+
+def exclusion_reasons(
+    candidates: gpd.GeoDataFrame,
+    *,
+    settings: SiteSettings,
+    layers: Mapping[str, gpd.GeoDataFrame] | None = None,
+    buurten: gpd.GeoDataFrame | None = None,
+    pois: gpd.GeoDataFrame | None = None,
+    lines: gpd.GeoDataFrame | None = None,
+) -> gpd.GeoDataFrame:
+    """A copy of ``candidates`` with the land shares (:func:`land_shares`), ``winkels_nabij``, and
+    why each one is excluded (``uitgesloten``, '' for none; ``uitgesloten_buurt``), as in
+    :func:`candidate_cells`. The rules look at each candidate's representative point and area."""
+    layers = dict(layers or {})
+    shares = land_shares(candidates, layers, settings=settings)
+    cells = pd.concat([candidates, shares], axis=1)
+    reason = np.full(len(cells), "", dtype=object)
+    centres = shapely.get_coordinates(cells.geometry.representative_point().to_numpy())
+    cells["uitgesloten_buurt"] = ""
+    if buurten is not None and len(buurten):
+        rules = (
+            ("bedrijventerrein (buurt)", business_park_buurten(buurten, layers.get("landuse"), settings=settings)),
+            ("winkelkern (buurt)", shopping_core_buurten(buurten, pois, settings=settings)),
+        )
+        names = buurten["naam"] if "naam" in buurten else pd.Series(buurten.index, index=buurten.index)
+        names = names.astype(str)
+        for label, why in rules:
+            flagged = buurten.loc[why != ""]
+            if not len(flagged):
+                continue
+            tree = shapely.STRtree(flagged.geometry.to_numpy())
+            ci, bi = tree.query(shapely.points(centres), predicate="within")
+            free = reason[ci] == ""
+            ci, bi = ci[free], bi[free]
+            reason[ci] = label
+            text = [f"{names.loc[c]} ({why.loc[c]})" for c in flagged.index]
+            cells.iloc[ci, cells.columns.get_loc("uitgesloten_buurt")] = [text[b] for b in bi]
+            log.info("%s: %s", label, "; ".join(text))
+    elif settings.bedrijventerrein_naam or settings.winkelkern_winkels_per_ha:
+        log.warning("geen buurten: bedrijventerreinen en winkelkern per buurt worden niet uitgesloten")
+    excluded_land = (shares["aandeel_uitgesloten"] >= settings.uitsluiten_aandeel).to_numpy()
+    if settings.uitsluiten:
+        per = shares[[f"aandeel_{c.name}" for c in settings.uitsluiten]].fillna(0.0).to_numpy()
+        alone = per >= settings.uitsluiten_aandeel
+        pick = np.where(alone.any(axis=1), alone.argmax(axis=1), per.argmax(axis=1))
+        labels = np.array([c.label for c in settings.uitsluiten], dtype=object)
+        take = excluded_land & (reason == "")
+        reason[take] = labels[pick[take]]
+        if lines is not None and len(lines) and "class" in lines:
+            tree = shapely.STRtree(cells.geometry.to_numpy())
+            for cls in (c for c in settings.uitsluiten if c.lijnen):
+                sel = lines.loc[lines["class"].isin(cls.lijnen)]
+                if sel.empty:
+                    continue
+                _, ci = tree.query(sel.geometry.to_numpy(), predicate="intersects")
+                crossed = np.zeros(len(cells), dtype=bool)
+                crossed[np.unique(ci)] = True
+                reason[crossed & (reason == "")] = cls.label
+    cells["winkels_nabij"] = shop_counts(centres, pois, settings=settings)
+    shopping = (cells["winkels_nabij"] >= settings.winkelgebied_min_winkels).to_numpy()
+    reason[shopping & (reason == "")] = "winkelgebied"
+    cells["uitgesloten"] = reason
+    return cells
+
+
+def exclusion_counts(cells: pd.DataFrame) -> pd.Series:
+    """Excluded cells per reason (from :func:`candidate_cells`), most first."""
+    reason = cells["uitgesloten"]
+    return reason.loc[reason != ""].value_counts()
+
+
+def format_counts(counts: pd.Series) -> str:
+    """'bos 87, grasveld 40' (Dutch), or 'geen'."""
+    return ", ".join(f"{k} {v}" for k, v in counts.items()) or "geen"

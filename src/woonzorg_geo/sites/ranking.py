@@ -1,0 +1,237 @@
+"""Ranking: the best touching cells grown into zoekgebieden, and how stable the top is when the weights change."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from .. import formatting as fmt
+from ..config import SiteSettings
+from .scoring import explain
+
+
+def grow_regions(
+    cells: gpd.GeoDataFrame, *, cell_m: float, delta: float, max_cells: int, limit: int | None
+) -> list[list[int]]:
+    """Greedy region growing over scored grid cells (positions from their centres).
+
+    The best unused cell seeds a region; touching cells (8-neighbourhood) with a score at most
+    ``delta`` below the seed's join, best first, up to ``max_cells``. Cells touching a finished
+    region neither seed nor join another one. Returns the member positions (into ``cells``) per region, best first.
+    """
+    ok = cells["score"].notna().to_numpy()
+    cxy = shapely.get_coordinates(cells.geometry.centroid.to_numpy())
+    ij = np.floor(cxy / cell_m).astype(np.int64)
+    where = {(int(i), int(j)): k for k, (i, j) in enumerate(ij)}
+    score = cells["score"].to_numpy(dtype=float)
+    order = [k for k in np.argsort(-np.nan_to_num(score, nan=-1.0), kind="stable") if ok[k]]
+    used = np.zeros(len(cells), dtype=bool)
+    blocked = np.zeros(len(cells), dtype=bool)
+
+    def neighbours(k: int) -> list[int]:
+        i, j = ij[k]
+        return [
+            where[(i + di, j + dj)]
+            for di in (-1, 0, 1)
+            for dj in (-1, 0, 1)
+            if (di or dj) and (i + di, j + dj) in where
+        ]
+
+    regions: list[list[int]] = []
+    for seed in order:
+        if used[seed] or blocked[seed]:
+            continue
+        members = [seed]
+        used[seed] = True
+        frontier = set(neighbours(seed))
+        while len(members) < max_cells:
+            cand = [k for k in frontier if ok[k] and not used[k] and not blocked[k] and score[k] >= score[seed] - delta]
+            if not cand:
+                break
+            best = max(cand, key=lambda k: score[k])
+            members.append(best)
+            used[best] = True
+            frontier |= set(neighbours(best))
+        for k in members:
+            for n in neighbours(k):
+                blocked[n] = True
+        regions.append(members)
+        if limit and len(regions) >= limit:
+            break
+    return regions
+
+
+def zoekgebieden(
+    cells: gpd.GeoDataFrame,
+    *,
+    settings: SiteSettings,
+    speed_m_s: float,
+    top: int | None = None,
+    notes: Mapping[str, str] | None = None,
+) -> gpd.GeoDataFrame:
+    """Merge the best touching cells into zoekgebieden (see :func:`grow_regions`) and rank them."""
+    regions = grow_regions(
+        cells,
+        cell_m=settings.cel_m,
+        delta=settings.zoekgebied_delta,
+        max_cells=settings.zoekgebied_max_cellen,
+        limit=top,
+    )
+    if not regions:
+        return gpd.GeoDataFrame(columns=["rang", "score", "geometry"], geometry="geometry", crs=cells.crs)
+    rows = []
+    for members in regions:
+        group = cells.iloc[members]
+        top_cell = group.iloc[0]
+        rows.append(
+            {
+                **{k: top_cell[k] for k in top_cell.index if k.startswith(("waarde_", "score_"))},
+                "score": float(group["score"].max()),
+                "gem_score": float(group["score"].mean()),
+                "n_cellen": len(group),
+                "buurt": top_cell.get("buurt"),
+                "wijk": top_cell.get("wijk"),
+                "buurtcode": top_cell.get("buurtcode"),
+                "wijkcode": top_cell.get("wijkcode"),
+                "focus": top_cell.get("focus"),
+                "veerkracht": top_cell.get("veerkracht"),
+                "ontbrekend": top_cell.get("ontbrekend", ""),
+                "beste_cel": int(cells.index[members[0]]),
+                "cellen": " ".join(str(c) for c in cells.index[members]),
+                "geometry": shapely.union_all(group.geometry.buffer(0.01, join_style="mitre").to_numpy()).buffer(
+                    -0.01, join_style="mitre"
+                ),
+            }
+        )
+    zg = gpd.GeoDataFrame(rows, geometry="geometry", crs=cells.crs)
+    zg.insert(0, "rang", np.arange(1, len(zg) + 1))
+    zg["oppervlak_ha"] = zg.area / 1e4
+    zg["toelichting"] = [
+        explain(r, settings.criteria, rank=int(r["rang"]), speed=speed_m_s, notes=notes) for _, r in zg.iterrows()
+    ]
+    zg.index = pd.Index([f"zg{r:03d}" for r in zg["rang"]], name="zoekgebied")
+    return zg
+
+
+def _top_groups(
+    cands: gpd.GeoDataFrame, score: pd.Series, *, settings: SiteSettings, top: int, grid: bool
+) -> list[list[int]]:
+    """The positions of the top ``top`` zoekgebieden (grid cells) or candidates (parcels) for ``score``."""
+    if grid:
+        frame = gpd.GeoDataFrame({"score": score.to_numpy()}, geometry=cands.geometry.to_numpy(), crs=cands.crs)
+        return grow_regions(
+            frame,
+            cell_m=settings.cel_m,
+            delta=settings.zoekgebied_delta,
+            max_cells=settings.zoekgebied_max_cellen,
+            limit=top,
+        )
+    s = score.to_numpy(dtype=float)
+    order = [k for k in np.argsort(-np.nan_to_num(s, nan=-np.inf), kind="stable") if not np.isnan(s[k])]
+    return [[k] for k in order[:top]]
+
+
+def site_sensitivity(
+    cands: gpd.GeoDataFrame, *, settings: SiteSettings, grid: bool = True
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """How the top ``settings.gevoeligheid_top`` moves when each weight changes or a criterion goes.
+
+    Every criterion with a weight gets three variants: weight × (1 − g), weight × (1 + g) and left
+    out (weight 0), with g = ``settings.gevoeligheid``; the total is recomputed from the scores
+    and the zoekgebieden are grown again. A zoekgebied of the base top stays when a zoekgebied of the
+    variant's top shares a cell with it.
+
+    Returns
+    -------
+    variants
+        One row per variant: ``criterium``, ``label``, ``variant``, ``factor``, ``top``,
+        ``behouden`` (how many of the base top stay), ``uit_top`` (ranks that drop out),
+        ``nieuw_in_top`` (the buurt of the zoekgebieden that come in).
+    kept
+        Boolean array (variants × base top): which base zoekgebied stays in which variant.
+    """
+    n = settings.gevoeligheid_top
+    crits = {c.name: c for c in settings.criteria}
+    scores = pd.DataFrame({name: cands[f"score_{name}"].to_numpy(dtype=float) for name in crits}, index=cands.index)
+    reachable = (
+        cands["toegankelijk"].to_numpy(dtype=bool) if "toegankelijk" in cands else np.ones(len(cands), dtype=bool)
+    )
+    weights = {name: c.gewicht for name, c in crits.items()}
+
+    values = scores.to_numpy()
+    present = ~np.isnan(values)
+    filled = np.nan_to_num(values)
+
+    def total(w: dict[str, float]) -> pd.Series:  # as weighted_total, without the text of the missing ones
+        wv = np.array([w[c] for c in scores.columns])
+        wsum = present @ wv
+        with np.errstate(invalid="ignore", divide="ignore"):
+            t = np.where(wsum > 0, (filled @ wv) / wsum, np.nan)
+        return pd.Series(np.where(reachable, t, np.nan), index=scores.index)
+
+    base = _top_groups(cands, total(weights), settings=settings, top=n, grid=grid)
+    base_sets = [set(g) for g in base]
+    buurt = cands["buurt"].to_numpy(dtype=object) if "buurt" in cands else np.full(len(cands), None)
+    rows, kept_rows = [], []
+    g = settings.gevoeligheid
+    for name, crit in crits.items():
+        if crit.gewicht <= 0:
+            continue
+        for variant, factor in (
+            (f"gewicht -{100 * g:.0f}%", 1 - g),
+            (f"gewicht +{100 * g:.0f}%", 1 + g),
+            ("weggelaten", 0.0),
+        ):
+            groups = _top_groups(
+                cands, total({**weights, name: crit.gewicht * factor}), settings=settings, top=n, grid=grid
+            )
+            sets = [set(x) for x in groups]
+            kept = np.array([any(b & s for s in sets) for b in base_sets], dtype=bool)
+            new = [x for x, s in zip(groups, sets, strict=True) if not any(s & b for b in base_sets)]
+            rows.append(
+                {
+                    "criterium": name,
+                    "label": crit.label,
+                    "variant": variant,
+                    "factor": round(factor, 3),
+                    "top": len(base),
+                    "behouden": int(kept.sum()),
+                    "uit_top": "; ".join(str(i + 1) for i in np.flatnonzero(~kept)),
+                    "nieuw_in_top": "; ".join(str(buurt[x[0]]) for x in new),
+                }
+            )
+            kept_rows.append(kept)
+    kept_arr = np.array(kept_rows, dtype=bool).reshape(len(kept_rows), len(base))
+    return pd.DataFrame(rows), kept_arr
+
+
+def stability(variants: pd.DataFrame, kept: np.ndarray, *, settings: SiteSettings) -> dict[str, object]:
+    """The stability figures of the top and a Dutch sentence stating them."""
+    if not len(variants):
+        return {}
+    n_top = int(variants["top"].iloc[0])
+    always = int(kept.all(axis=0).sum())
+    # idxmin gives a label, which .loc takes; pandas-stubs type it Hashable, which .loc does not list
+    worst = variants.loc[variants["behouden"].idxmin()]  # type: ignore[call-overload]
+    mean = float(variants["behouden"].mean())
+    pct = f"{100 * settings.gevoeligheid:.0f}"
+    text = (
+        f"Gevoeligheid van de rangorde (elk gewicht ±{pct}%, elk criterium eenmaal weggelaten; "
+        f"{len(variants)} varianten): {always} van de top {n_top} blijven in alle {len(variants)} varianten "
+        f"in de top {n_top}; gemiddeld blijven er {fmt.number(mean, 1)}"
+        + f"; het minst ({int(worst['behouden'])}) bij {worst['label']} {worst['variant']}."
+    )
+    return {
+        "top": n_top,
+        "varianten": len(variants),
+        "altijd_in_top": always,
+        "gemiddeld_behouden": round(mean, 2),
+        "minst_behouden": int(worst["behouden"]),
+        "minst_behouden_variant": f"{worst['criterium']} {worst['variant']}",
+        "in_top_per_zoekgebied": kept.sum(axis=0).tolist(),
+        "tekst": text,
+    }

@@ -1,0 +1,167 @@
+"""The site search: candidates scored, ranked and checked for stability, in one :class:`SiteResult`."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from scipy.spatial import cKDTree
+
+from ..config import SiteSettings
+from ..validate import ensure_crs
+
+if TYPE_CHECKING:
+    from ..pipeline import Analysis
+
+from .candidates import candidate_cells, exclusion_counts, exclusion_reasons, format_counts
+from .ranking import site_sensitivity, stability, zoekgebieden
+from .scoring import care_note, explain, score_candidates
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class SiteResult:
+    """Scored candidates, the ranked zoekgebieden, what was excluded and how stable the ranking is.
+
+    Attributes
+    ----------
+    cells
+        The scored candidates (cells, or the planner's parcels).
+    zoekgebieden
+        The ranked zoekgebieden (or parcels) with their explanation.
+    uitgesloten
+        Excluded built-up cells per reason; for parcels, those that the grid would exclude.
+    gevoeligheid
+        One row per variant of the weights (see :func:`site_sensitivity`).
+    stabiliteit
+        The stability figures of the top (see :func:`stability`).
+    opmerkingen
+        Notes on the criteria (e.g. which care locations the data holds).
+    kavels
+        The candidates are the planner's parcels, not grid cells.
+    """
+
+    cells: gpd.GeoDataFrame
+    zoekgebieden: gpd.GeoDataFrame
+    uitgesloten: pd.Series = field(default_factory=lambda: pd.Series(dtype=int))
+    gevoeligheid: pd.DataFrame = field(default_factory=pd.DataFrame)
+    stabiliteit: dict[str, object] = field(default_factory=dict)
+    opmerkingen: list[str] = field(default_factory=list)
+    kavels: bool = False
+
+    def summary_lines(self) -> list[str]:
+        """The exclusions, the stability of the top and the notes as Dutch sentences."""
+        lines = []
+        if len(self.uitgesloten):
+            n = int(self.uitgesloten.sum())
+            what = (
+                "Kavels op grond die het raster zou uitsluiten (wel beoordeeld)"
+                if self.kavels
+                else "Uitgesloten bebouwde cellen"
+            )
+            lines.append(f"{what}: {n} ({format_counts(self.uitgesloten)}).")
+        if self.stabiliteit:
+            lines.append(str(self.stabiliteit["tekst"]))
+        return lines + list(self.opmerkingen)
+
+
+def find_sites(
+    analysis: Analysis,
+    *,
+    settings: SiteSettings,
+    parcels: gpd.GeoDataFrame | None = None,
+    facts: pd.DataFrame | None = None,
+    top: int | None = 20,
+) -> SiteResult:
+    """Score candidates (grid cells over the built-up area, or the planner's parcels) and rank them.
+
+    With ``parcels`` every parcel is its own candidate: nothing is dropped or merged; the room
+    criterion is measured on the parcel, and a parcel on land the grid would exclude says so.
+    """
+    a = analysis
+    inputs = a.inputs
+    speed = a.settings.profile(settings.profiel).speed_m_s
+    extra = inputs.osm.extra
+    care = care_note(inputs.voorzieningen, settings.zorg_categorieen)
+    notes = {"zorg": care} if care and any(c.name == "zorg" for c in settings.criteria) else {}
+    opmerkingen = []
+    if care:
+        label = next((c.label for c in settings.criteria if c.name == "zorg"), "zorg")
+        opmerkingen.append(
+            f"Criterium '{label}': {care}; het wordt meegewogen maar niet als sterk of zwakste punt genoemd."
+        )
+        log.warning("zorgcriterium: %s", care)
+    counts = pd.Series(dtype=int)
+    if parcels is not None:
+        cand = ensure_crs(parcels, name="kavels").copy()
+        axy = shapely.get_coordinates(inputs.osm.addresses.geometry.to_numpy())
+        tree = cKDTree(axy)
+        rp = shapely.get_coordinates(cand.geometry.representative_point().to_numpy())
+        cand["adressen_nabij"] = tree.query_ball_point(rp, r=500.0, return_length=True)
+        # the planner chose the parcels: nothing is dropped, but what the grid would exclude is said
+        cand = exclusion_reasons(
+            cand, settings=settings, layers=extra, buurten=inputs.buurten, pois=inputs.osm.pois, lines=inputs.osm.lines
+        )
+        cells = score_candidates(cand, analysis=a, settings=settings, facts=facts)
+        ranked = cells.loc[cells["score"].notna()].sort_values("score", ascending=False).copy()
+        ranked.insert(0, "rang", np.arange(1, len(ranked) + 1))
+        ranked["toelichting"] = [
+            explain(r, settings.criteria, rank=int(r["rang"]), speed=speed, notes=notes)
+            + (
+                f" Let op: {r['uitgesloten']}"
+                + (f": {r['uitgesloten_buurt']}" if r["uitgesloten_buurt"] else "")
+                + "; in het raster zou deze plek zijn uitgesloten."
+                if r["uitgesloten"]
+                else ""
+            )
+            for _, r in ranked.iterrows()
+        ]
+        counts = exclusion_counts(cells)
+        zg = ranked.head(top) if top else ranked
+        grid = False
+    else:
+        inside = inputs.osm.addresses.loc[inputs.osm.addresses.within(inputs.gemeente.union_all())]
+        allcells = candidate_cells(
+            inputs.gemeente,
+            inside,
+            settings=settings,
+            layers=extra,
+            buurten=inputs.buurten,
+            pois=inputs.osm.pois,
+            lines=inputs.osm.lines,
+        )
+        counts = exclusion_counts(allcells)
+        cand = allcells.loc[allcells["uitgesloten"] == ""].drop(columns=["uitgesloten", "uitgesloten_buurt"])
+        cells = score_candidates(cand, analysis=a, settings=settings, facts=facts)
+        zg = zoekgebieden(cells, settings=settings, speed_m_s=speed, top=top, notes=notes)
+        grid = True
+    variants, kept = site_sensitivity(cells, settings=settings, grid=grid)
+    stab = stability(variants, kept, settings=settings)
+    if stab:
+        n = min(kept.shape[1], len(zg))
+        zg = zg.copy()
+        zg["in_top_varianten"] = np.r_[kept.sum(axis=0)[:n], np.full(len(zg) - n, np.nan)]
+        text = zg["toelichting"].to_numpy(dtype=object)
+        for i in range(n):
+            text[i] += (
+                f" In de top {kept.shape[1]} bij {int(zg['in_top_varianten'].iloc[i])} van de "
+                f"{len(variants)} gewichtsvarianten."
+            )
+        zg["toelichting"] = text
+        log.info("%s", stab["tekst"])
+    result = SiteResult(
+        cells=cells,
+        zoekgebieden=zg,
+        uitgesloten=counts,
+        gevoeligheid=variants,
+        stabiliteit=stab,
+        opmerkingen=opmerkingen,
+        kavels=not grid,
+    )
+    return result
