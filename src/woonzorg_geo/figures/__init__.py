@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 from .cartography import north_arrow, scale_bar
 from .charts import Indicator, indicator_chart, indicators
 from .common import CM, DPI, FORMATS, RD, WIDTH_CM, FigureContext
-from .maps import balance_figure, focus_figure, gemeente_figure, overlay_figure, site_figure, wijk_figure
+from .map_figures import balance_figure, focus_figure, gemeente_figure, overlay_figure, site_figure, wijk_figure
 
 __all__ = [
     "CM",
