@@ -225,7 +225,7 @@ def _osm_places(inputs: Any) -> gpd.GeoDataFrame | None:
     tiles = (getattr(inputs, "paths", {}) or {}).get("osm_tiles")
     if tiles is None or not Path(tiles).exists():
         return None
-    from .toets.places import read_osm_places
+    from .sources.osm import read_osm_places
 
     return read_osm_places(Path(tiles), ())
 

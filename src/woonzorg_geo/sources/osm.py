@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -123,3 +124,18 @@ def clip(data: OSMData, area: gpd.GeoDataFrame, *, buffer_m: float = 0.0) -> OSM
         schema=data.schema,
         extra={k: _clip(v) for k, v in data.extra.items()},
     )
+
+
+def read_osm_places(tile_dir: Path, classes: Sequence[str]) -> gpd.GeoDataFrame:
+    """Named OSM places (OpenMapTiles ``place`` layer) of the tiles, in EPSG:28992."""
+    from .osm_tiles import read_tiles
+
+    places = read_tiles(tile_dir, layers=("place",))["place"]
+    if places.empty or "name" not in places:
+        return gpd.GeoDataFrame({"name": [], "class": []}, geometry=[], crs=RD_NEW)
+    keep = places["name"].notna() & (places["name"].astype(str).str.strip() != "")
+    if classes and "class" in places:
+        keep &= places["class"].isin(list(classes))
+    out = places.loc[keep, ["name", "class", "geometry"]].copy()
+    out["name"] = out["name"].astype(str).str.strip()
+    return gpd.GeoDataFrame(out.drop_duplicates(subset=["name", "class"]), geometry="geometry", crs=RD_NEW)

@@ -15,6 +15,7 @@ import shapely
 
 from .. import RD_NEW
 from ..sources.geocode import normalise_street
+from ..sources.osm import read_osm_places
 from .numbers import _nl
 
 log = logging.getLogger(__name__)
@@ -93,21 +94,6 @@ class Places:
 def _split_names(name: object) -> list[str]:
     """``'Anreep/Schieven'`` -> both names; ``'Vreebergen/Amelterhout'`` likewise."""
     return [p.strip() for p in re.split(r"\s*/\s*", str(name)) if p.strip()]
-
-
-def read_osm_places(tile_dir: Path, classes: Sequence[str]) -> gpd.GeoDataFrame:
-    """Named OSM places (OpenMapTiles ``place`` layer) of the tiles, in EPSG:28992."""
-    from ..sources.osm_tiles import read_tiles
-
-    places = read_tiles(tile_dir, layers=("place",))["place"]
-    if places.empty or "name" not in places:
-        return gpd.GeoDataFrame({"name": [], "class": []}, geometry=[], crs=RD_NEW)
-    keep = places["name"].notna() & (places["name"].astype(str).str.strip() != "")
-    if classes and "class" in places:
-        keep &= places["class"].isin(list(classes))
-    out = places.loc[keep, ["name", "class", "geometry"]].copy()
-    out["name"] = out["name"].astype(str).str.strip()
-    return gpd.GeoDataFrame(out.drop_duplicates(subset=["name", "class"]), geometry="geometry", crs=RD_NEW)
 
 
 def gemeente_places(inputs: Any, *, osm_classes: Sequence[str] = ()) -> Places:
