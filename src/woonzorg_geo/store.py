@@ -337,6 +337,30 @@ def load_analysis(
         except ValueError:  # no geometry column
             return pd.read_parquet(path, columns=None if columns is None else list(columns))
 
+    # the tables are read side by side (Arrow and the WKB decoding release the GIL) while the arrays load
+    from concurrent.futures import ThreadPoolExecutor
+
+    keys = [
+        "kerncijfers",
+        "gemeente",
+        "invoer_buurten",
+        "invoer_wijken",
+        "osm_straten",
+        "osm_adressen",
+        "voorzieningen",
+        "plaatsen",
+        "buurten",
+        "wijken",
+    ]
+    pool = ThreadPoolExecutor(max_workers=4)
+    pending = {key: pool.submit(frame, key) for key in keys}
+    if addresses is not False:
+        pending["adressen"] = pool.submit(frame, "adressen", None if addresses is True else list(addresses))
+    pool.shutdown(wait=False)
+
+    def table(key: str) -> Any:
+        return pending[key].result()
+
     n = np.load(folder / "netwerk.npz")
     m = len(n["u"])
     net = WalkNetwork(
@@ -413,26 +437,23 @@ def load_analysis(
         )
     empty = gpd.GeoDataFrame(geometry=[], crs="EPSG:28992")
     stored_paths = {k: Path(p) for k, p in index.get("paden", {}).items()}
-    kern = frame("kerncijfers")
+    kern = table("kerncijfers")
     inputs = Inputs(
-        gemeente=frame("gemeente"),
-        buurten=frame("invoer_buurten"),
-        wijken=frame("invoer_wijken"),
+        gemeente=table("gemeente"),
+        buurten=table("invoer_buurten"),
+        wijken=table("invoer_wijken"),
         kerncijfers=kern if kern is not None else pd.DataFrame(),
         osm=OSMData(
-            lines=frame("osm_straten"), pois=empty, addresses=frame("osm_adressen"), source=str(index.get("bron", ""))
+            lines=table("osm_straten"), pois=empty, addresses=table("osm_adressen"), source=str(index.get("bron", ""))
         ),
         gtfs_stops=None,
         stations=None,
         huisartsen=None,
-        voorzieningen=frame("voorzieningen"),
+        voorzieningen=table("voorzieningen"),
         paths=stored_paths,
-        osm_places=frame("plaatsen"),
+        osm_places=table("plaatsen"),
     )
-    if addresses is False:
-        adressen = gpd.GeoDataFrame(geometry=[], crs="EPSG:28992")
-    else:
-        adressen = frame("adressen", None if addresses is True else list(addresses))
+    adressen = table("adressen") if addresses is not False else gpd.GeoDataFrame(geometry=[], crs="EPSG:28992")
     # the run's vocabulary (main profile = the run's first), also when only some profiles are loaded:
     # the column suffixes of the tables depend on it
     vocab = Vocabulary.from_settings(settings, profiles=index["profielen"])
@@ -444,8 +465,8 @@ def load_analysis(
         graphs,
         access,
         adressen,
-        frame("buurten"),
-        frame("wijken"),
+        table("buurten"),
+        table("wijken"),
         summary=index.get("samenvatting", {}),
         vocabulary=vocab,
         fingerprint=str(index["instellingen"]),

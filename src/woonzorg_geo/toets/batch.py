@@ -284,14 +284,11 @@ def lijst_map(lijst: Lijst, analysis: Analysis, *, offline: bool | None = None) 
 
     lonlat = [(r.locatie["lon"], r.locatie["lat"]) for _, r in lijst.getoetst if r.locatie.get("lon") is not None]
     # open on the initiatives (with a margin), else on the gemeente
-    bounds = (
-        gpd.GeoSeries(gpd.points_from_xy(*zip(*lonlat, strict=True)), crs="EPSG:4326")
-        .to_crs(analysis.wijken.crs)
-        .union_all()
-        .buffer(500.0)
-        if lonlat
-        else analysis.inputs.gemeente
-    )
+    bounds: Any = analysis.inputs.gemeente
+    if lonlat:  # their box with a margin
+        pts = gpd.GeoSeries(gpd.points_from_xy(*zip(*lonlat, strict=True)), crs="EPSG:4326").to_crs(analysis.wijken.crs)
+        x0, y0, x1, y1 = pts.total_bounds
+        bounds = (x0 - 500.0, y0 - 500.0, x1 + 500.0, y1 + 500.0)
     m = new_map(bounds, offline=offline, title="Getoetste zorginitiatieven")
     add_area_outlines(m, analysis.wijken)
     group = folium.FeatureGroup(name="Initiatieven (kleur = oordeel)").add_to(m)
