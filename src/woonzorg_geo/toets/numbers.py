@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .. import formatting as fmt
+
 
 def _present(value: object) -> bool:
     if value is None:
@@ -26,18 +28,14 @@ def _num(value: object) -> float | None:
 
 
 def _nl(value: object, digits: int | None = None, unit: str = "") -> str:
-    """A number in Dutch notation (``1.234,5``); ``'onbekend'`` when missing."""
-    v = _num(value)
-    if v is None:
-        return "onbekend"
-    strip = digits is None
-    text = f"{v:,.{2 if strip else digits}f}"
-    if strip and "." in text:
-        text = text.rstrip("0").rstrip(".")
-    text = text.replace(",", "·").replace(".", ",").replace("·", ".")
-    if text.startswith("-"):
-        text = "−" + text[1:]
-    return f"{text} {unit}".rstrip() if unit else text
+    """A number in Dutch notation (``1.234,5``) by :func:`woonzorg_geo.formatting.number`; ``'onbekend'``
+    when missing. ``digits=None``: up to two decimals, trailing zeros dropped; ``unit`` after a space."""
+    text = fmt.number(value, 2 if digits is None else digits)
+    if text == fmt.MISSING:
+        return text
+    if digits is None and "," in text:
+        text = text.rstrip("0").rstrip(",")
+    return f"{text} {unit}" if unit else text
 
 
 def _text(value: object, default: str = "") -> str:
