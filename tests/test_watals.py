@@ -11,6 +11,7 @@ import pytest
 from toets_world import X0, Y0, make_world
 
 from woonzorg_geo.accessibility import compute_accessibility
+from woonzorg_geo.config import load_settings
 from woonzorg_geo.watals import (
     Changes,
     NewVoorziening,
@@ -218,3 +219,9 @@ def test_watals_command_writes_tables_summary_and_map(assen_output, tmp_path, ca
     assert code == 2
     assert "bedoelt u: Jumbo" in capsys.readouterr().err
     assert not (tmp_path / "x" / "watals.json").exists()
+    # a voorziening of a category the run does not compute (kinderopvang) cannot be closed
+    vz = gpd.read_parquet(assen_output / "opslag" / "voorzieningen.parquet")
+    child = vz.index[~vz["categorie"].isin(load_settings().bereikbaarheid.categories)]
+    assert len(child)
+    code = main(["--stil", "watals", "--uit", str(assen_output), "--out", str(tmp_path / "y"), "--weg", str(child[0])])
+    assert code == 2 and "niet wordt berekend" in capsys.readouterr().err

@@ -504,6 +504,13 @@ def cmd_watals(args: argparse.Namespace) -> int:
         parse_nieuw(t, categories=cats, geocode=geocoder, number=k) for k, t in enumerate(args.nieuw or [], start=1)
     )
     weg = tuple(dict.fromkeys(i for t in args.weg or [] for i in parse_weg(t, a.inputs.voorzieningen)))
+    vz = a.inputs.voorzieningen
+    other = [f"{vz.at[i, 'naam']} ({i}, {vz.at[i, 'categorie']})" for i in weg if vz.at[i, "categorie"] not in cats]
+    if other:
+        raise WoonzorgError(
+            f"--weg: {', '.join(other)} hoort bij een categorie die niet wordt berekend; "
+            f"berekende categorieën: {', '.join(cats)}"
+        )
     w = what_if(a, Changes(nieuw=nieuw, weg=weg), profiles=profiles)
     files = write_watals(w, a, out, maps=not args.geen_kaart, offline=True if args.offline else None)
     print(summary_text(w, vocab=a.vocab))
