@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from .errors import OutputLockedError, OutputPathError
 
 if TYPE_CHECKING:
@@ -274,3 +276,26 @@ def _remove_empty_dirs(target: Path) -> None:
     for d in sorted((p for p in target.rglob("*") if p.is_dir()), key=lambda p: len(p.parts), reverse=True):
         if not d.name.startswith(".") and not any(d.iterdir()):
             d.rmdir()
+
+
+def json_default(obj: object) -> object:
+    """``json.dumps(..., default=json_default)``: numpy integers and floats as JSON numbers, NaN as null.
+
+    Raises
+    ------
+    TypeError
+        For anything else, as :mod:`json` does.
+    """
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, np.floating):
+        return None if np.isnan(obj) else float(obj)
+    raise TypeError(type(obj).__name__)
+
+
+def json_default_or_text(obj: object) -> object:
+    """As :func:`json_default`, but anything else becomes its text (for summaries that may hold paths)."""
+    try:
+        return json_default(obj)
+    except TypeError:
+        return str(obj)

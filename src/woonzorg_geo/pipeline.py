@@ -23,7 +23,7 @@ from .aggregate import aggregate, assign_areas, overall
 from .config import Settings, find_raw_dir, named_raw_dirs
 from .datasets import Inputs, load_offline
 from .errors import DataFileError, MissingDataError
-from .io import staged_dir
+from .io import json_default, staged_dir
 from .network import ProfileGraph, WalkNetwork, build_network, profile_graph
 from .raster import Surfaces, compute_surfaces, service_areas, summarise_surface, write_geotiff
 from .vocabulary import Z_SCORE_EXPLANATION, Vocabulary, default_vocabulary
@@ -569,7 +569,7 @@ def write_outputs(
         a.wijken.drop(columns="geometry").to_csv(tmp / "wijken.csv", encoding="utf-8")
         summary["tijden_s"]["schrijven"] = round(time.perf_counter() - t0, 3)
         (tmp / "samenvatting.json").write_text(
-            json.dumps(summary, indent=2, ensure_ascii=False, default=_json_default), encoding="utf-8"
+            json.dumps(summary, indent=2, ensure_ascii=False, default=json_default), encoding="utf-8"
         )
         (tmp / "samenvatting.txt").write_text(
             summary_text(summary, wijken=a.wijken.drop(columns="geometry"), vocabulary=a.vocab),
@@ -607,14 +607,6 @@ def _manifest(a: Analysis) -> dict[str, Any]:
         "norm_m": s.bereikbaarheid.norm_m,
         "gegevens": data or {"bron": a.inputs.osm.source},
     }
-
-
-def _json_default(obj: object) -> object:
-    if isinstance(obj, (np.integer,)):
-        return int(obj)
-    if isinstance(obj, (np.floating,)):
-        return None if np.isnan(obj) else float(obj)
-    raise TypeError(type(obj).__name__)
 
 
 def write_site_outputs(

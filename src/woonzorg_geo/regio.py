@@ -597,7 +597,7 @@ def write_regio(
     import json
 
     from . import __version__
-    from .io import staged_dir
+    from .io import json_default_or_text, staged_dir
 
     manifest = {
         "programma": f"woonzorg_geo {__version__}",
@@ -620,7 +620,7 @@ def write_regio(
             "mislukt": result.failures,
         }
         (tmp / "regio.json").write_text(
-            json.dumps(doc, indent=2, ensure_ascii=False, default=_json_default), encoding="utf-8"
+            json.dumps(doc, indent=2, ensure_ascii=False, default=json_default_or_text), encoding="utf-8"
         )
         if maps and len(result.gemeenten):
             from .maps.layers import save_map
@@ -637,14 +637,6 @@ def write_regio(
             save_map(m, tmp / "maps" / f"{slug(result.naam)}_bereikbaarheid.html")
         files = sorted(p.relative_to(tmp) for p in tmp.rglob("*") if p.is_file())
     return [out_dir / f for f in files]
-
-
-def _json_default(obj: object) -> object:
-    if isinstance(obj, np.integer):
-        return int(obj)
-    if isinstance(obj, np.floating):
-        return None if np.isnan(obj) else float(obj)
-    return str(obj)
 
 
 def regio_text(result: RegioResult, *, norm_m: float, suffix: str = "") -> str:

@@ -22,6 +22,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .errors import WoonzorgError
+from .io import json_default
+
 if TYPE_CHECKING:
     import geopandas as gpd
 
@@ -37,7 +40,7 @@ FORMAT = 1
 _INDEX = "opslag.json"
 
 
-class StoreMismatch(Exception):
+class StoreMismatch(WoonzorgError, ValueError):
     """The store cannot be used (absent, of another version, settings or data); the message says why."""
 
 
@@ -204,17 +207,9 @@ def save_store(a: Analysis, folder: str | Path) -> list[Path]:
         "tabellen": sorted(frames),
     }
     (folder / _INDEX).write_text(
-        json.dumps(index, indent=1, ensure_ascii=False, default=_json_default), encoding="utf-8"
+        json.dumps(index, indent=1, ensure_ascii=False, default=json_default), encoding="utf-8"
     )
     return sorted(folder.iterdir())
-
-
-def _json_default(obj: object) -> object:
-    if isinstance(obj, np.integer):
-        return int(obj)
-    if isinstance(obj, np.floating):
-        return None if np.isnan(obj) else float(obj)
-    raise TypeError(type(obj).__name__)
 
 
 def _osm_places(inputs: Any) -> gpd.GeoDataFrame | None:
