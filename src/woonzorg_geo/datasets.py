@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
@@ -395,20 +397,44 @@ def load_offline(
             area=shape,
             margin_m=margin,
         )
-    rules = parse_rules(load_category_rules(categories_path), source=str(categories_path or "standaard"))
-    validate_settings(settings, known_categories=rules)
-    vz = build_voorzieningen(osm, rules=rules, gtfs_stops=stops, stations=stations, huisartsen=gps, area=gemeente)
-    timings["voorzieningen"] = time.perf_counter() - t0
-    return Inputs(
-        gemeente=gemeente,
-        buurten=buurten,
-        wijken=wijken,
-        kerncijfers=kern,
-        osm=osm,
-        gtfs_stops=stops,
-        stations=stations,
-        huisartsen=gps,
-        voorzieningen=vz,
+    parts = Inputs(
+        gemeente,
+        buurten,
+        wijken,
+        kern,
+        osm,
+        stops,
+        stations,
+        gps,
+        voorzieningen=osm.pois.iloc[:0],
         paths=paths,
         timings=timings,
     )
+    return with_voorzieningen(
+        parts, settings, rules_doc=load_category_rules(categories_path), categories_path=categories_path, started=t0
+    )
+
+
+def with_voorzieningen(
+    inputs: Inputs,
+    settings: Settings,
+    *,
+    rules_doc: dict[str, Any],
+    categories_path: str | Path | None,
+    started: float,
+) -> Inputs:
+    """``inputs`` with the voorzieningen built from its OSM, stops, stations and GP list (the last step of
+    :func:`load_offline` and :func:`.online.load_online`); the settings' categories are checked
+    against the category rules first."""
+    rules = parse_rules(rules_doc, source=str(categories_path or "standaard"))
+    validate_settings(settings, known_categories=rules)
+    vz = build_voorzieningen(
+        inputs.osm,
+        rules=rules,
+        gtfs_stops=inputs.gtfs_stops,
+        stations=inputs.stations,
+        huisartsen=inputs.huisartsen,
+        area=inputs.gemeente,
+    )
+    inputs.timings["voorzieningen"] = time.perf_counter() - started
+    return dataclasses.replace(inputs, voorzieningen=vz)

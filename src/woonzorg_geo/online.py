@@ -10,13 +10,12 @@ import pandas as pd
 import requests
 
 from . import RD_NEW, WGS84
-from .config import Settings, find_raw_dir, load_category_rules, validate_settings
-from .datasets import Inputs, check_point_sources, geocode_huisartsen, resolve_paths
+from .config import Settings, find_raw_dir, load_category_rules
+from .datasets import Inputs, check_point_sources, geocode_huisartsen, resolve_paths, with_voorzieningen
 from .errors import MissingDataError
 from .sources import gtfs
 from .sources.geocode import locatieserver_geocoder
 from .sources.osm import clip
-from .voorzieningen import build_voorzieningen, parse_rules
 
 log = logging.getLogger(__name__)
 
@@ -103,20 +102,17 @@ def _load_online(
         gps = geocode_huisartsen(
             settings, paths["huisartsen"], geocoder=locatieserver_geocoder(session=session, online=online)
         )
-    rules = parse_rules(rules_doc, source=str(categories_path or "standaard"))
-    validate_settings(settings, known_categories=rules)
-    vz = build_voorzieningen(osm, rules=rules, gtfs_stops=stops, stations=stations, huisartsen=gps, area=gemeente)
-    timings["voorzieningen"] = time.perf_counter() - t0
-    return Inputs(
-        gemeente=gemeente,
-        buurten=buurten,
-        wijken=wijken,
-        kerncijfers=kern,
-        osm=osm,
-        gtfs_stops=stops,
-        stations=stations,
-        huisartsen=gps,
-        voorzieningen=vz,
+    parts = Inputs(
+        gemeente,
+        buurten,
+        wijken,
+        kern,
+        osm,
+        stops,
+        stations,
+        gps,
+        voorzieningen=osm.pois.iloc[:0],
         paths=paths,
         timings=timings,
     )
+    return with_voorzieningen(parts, settings, rules_doc=rules_doc, categories_path=categories_path, started=t0)
