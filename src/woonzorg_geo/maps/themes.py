@@ -157,6 +157,7 @@ def overlay_map(
     )
     add_overlay_layers(m, wijken, buurten, balance=balance, vocabulary=vocabulary, min_count=min_count)
     if netwerk is not None and len(netwerk):
+        # new_map records on the Map whether it is offline; folium.Map does not declare that attribute
         add_context(m, netwerk, road_classes=MAIN_ROADS, show=m.woonzorg_offline)  # type: ignore[attr-defined]
     add_area_outlines(m, wijken, name="Wijkgrenzen en namen")
     rows = []
@@ -259,6 +260,7 @@ def site_map(
     )
     add_rank_labels(m, zoekgebieden)
     if netwerk is not None and len(netwerk):
+        # new_map records on the Map whether it is offline; folium.Map does not declare that attribute
         add_context(m, netwerk, road_classes=MAIN_ROADS, show=m.woonzorg_offline)  # type: ignore[attr-defined]
     add_area_outlines(m, wijken, name="Wijkgrenzen en namen")
     add_voorzieningen(m, voorzieningen, show=("supermarkt", "huisarts", "apotheek", "ontmoetingsplek"))
