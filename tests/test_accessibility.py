@@ -160,3 +160,25 @@ def test_network_distance_at_least_straight_line(assen_access, assen_inputs):
         ok = np.isfinite(res.origin_dist)
         assert ok.mean() > 0.99, cat
         assert (res.origin_dist[ok] >= straight[ok] - 1e-6).all(), cat
+
+
+def test_bounded_distances_equal_scipy_within_the_limit():
+    """The toets' search for the voorzieningen within the norm equals scipy's limited Dijkstra."""
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import dijkstra
+
+    from woonzorg_geo.accessibility import bounded_distances
+
+    rng = np.random.default_rng(3)
+    n = 400
+    u = rng.integers(0, n, 1600)
+    v = rng.integers(0, n, 1600)
+    w = rng.uniform(1.0, 120.0, 1600)
+    keep = u != v
+    m = csr_matrix((np.r_[w[keep], w[keep]], (np.r_[u[keep], v[keep]], np.r_[v[keep], u[keep]])), shape=(n, n))
+    for source in range(0, n, 37):
+        for limit in (50.0, 200.0, 800.0):
+            ref = dijkstra(m, directed=False, indices=source, limit=limit)
+            got = bounded_distances(m, source, limit=limit)
+            assert set(got) == set(np.flatnonzero(np.isfinite(ref)))
+            assert all(got[k] == ref[k] for k in got)

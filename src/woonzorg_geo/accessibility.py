@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -19,7 +20,6 @@ import numpy as np
 import pandas as pd
 import shapely
 from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import dijkstra
 
 from .network import ProfileGraph
 from .validate import ensure_crs
@@ -329,6 +329,8 @@ def compute_accessibility(
             dist = np.full(routing.n_nodes, np.inf)
             src_dest = np.full(routing.n_nodes, -1, dtype=np.int64)
         else:
+            from scipy.sparse.csgraph import dijkstra  # here: the toets reads stored distances, no search
+
             dist, _, src = dijkstra(
                 routing.matrix,
                 directed=False,
@@ -397,6 +399,8 @@ def _counts_within(
         return counts
     for start in range(0, len(dest_idx), chunk):
         rows = dest_idx[start : start + chunk]
+        from scipy.sparse.csgraph import dijkstra
+
         d = dijkstra(routing.matrix, directed=False, indices=routing.dest_node[rows], limit=max_r)
         cand = [candidates[k] for k in rows]
         row_of = np.repeat(np.arange(len(rows)), [len(c) for c in cand])
@@ -512,3 +516,31 @@ def access_at(acc: Accessibility, points: np.ndarray, *, max_snap_m: float) -> P
         distance[cat] = np.where(bad, np.nan, od)
         nearest[cat] = ids
     return PointAccess(snap, far, left, right, d_left, d_right, distance, nearest)
+
+
+def bounded_distances(matrix: csr_matrix, source: int, *, limit: float) -> dict[int, float]:
+    """Network distance from ``source`` to every node within ``limit`` (a Dijkstra search that stops there).
+
+    For one point and a short limit (a toets site, the norm), a search in Python over the few
+    thousand nodes within reach is cheaper than importing :mod:`scipy.sparse.csgraph`; the result
+    is ``scipy.sparse.csgraph.dijkstra(matrix, indices=source, limit=limit)`` for the nodes it
+    reaches (the others are beyond the limit).
+    """
+    import heapq
+
+    indptr, indices, data = matrix.indptr, matrix.indices, matrix.data
+    dist: dict[int, float] = {source: 0.0}
+    heap: list[tuple[float, int]] = [(0.0, source)]
+    done: set[int] = set()
+    while heap:
+        d, node = heapq.heappop(heap)
+        if node in done:
+            continue
+        done.add(node)
+        lo, hi = indptr[node], indptr[node + 1]
+        for j, w in zip(indices[lo:hi].tolist(), data[lo:hi].tolist(), strict=True):
+            nd = d + w
+            if nd <= limit and nd < dist.get(j, math.inf):
+                dist[j] = nd
+                heapq.heappush(heap, (nd, j))
+    return dist

@@ -17,7 +17,6 @@ import numpy as np
 import pandas as pd
 import shapely
 from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
 from . import RD_NEW
 from .config import NetworkSettings, Profile
@@ -210,6 +209,8 @@ def _heal_seams(
     if len(pairs) == 0:
         return xy, a, b, 0
     n = len(xy)
+    from scipy.sparse.csgraph import connected_components
+
     g = coo_matrix((np.ones(len(pairs)), (dangling[pairs[:, 0]], dangling[pairs[:, 1]])), shape=(n, n))
     _, label = connected_components(g, directed=False)
     # representative of each group: its smallest node id
@@ -236,6 +237,8 @@ def find_islands(net: WalkNetwork, *, edge_mask: np.ndarray | None = None) -> Is
     """Connected components of the network (optionally of a subset of the edges)."""
     mask = np.ones(net.n_edges, dtype=bool) if edge_mask is None else edge_mask
     n = net.n_nodes
+    from scipy.sparse.csgraph import connected_components  # here: the store's readers do not need it
+
     g = coo_matrix((np.ones(mask.sum()), (net.u[mask], net.v[mask])), shape=(n, n))
     _, label = connected_components(g, directed=False)
     used = np.zeros(n, dtype=bool)

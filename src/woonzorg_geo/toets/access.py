@@ -10,9 +10,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from scipy.sparse.csgraph import dijkstra
 
-from ..accessibility import PointAccess, access_at, via_nearer_end
+from ..accessibility import PointAccess, access_at, bounded_distances, via_nearer_end
 from ..errors import SettingsError
 from .numbers import _nl, _num, _text
 from .settings import ToetsSettings
@@ -110,9 +109,10 @@ def _site_access(analysis: Analysis, point: shapely.Point, run: _Run) -> tuple[P
     pa = access_at(acc, np.array([[point.x, point.y]]), max_snap_m=run.max_snap_m)
     if pa.far[0] or len(acc.dest_ids) == 0:
         return pa, pd.Series(dtype=float)
-    d = dijkstra(acc.routing.matrix, directed=False, indices=[int(pa.left[0]), int(pa.right[0])], limit=run.norm_m)
     nodes = acc.routing.dest_node
-    dist, _ = via_nearer_end(pa.snap.dist[0], pa.d_left[0], pa.d_right[0], d[0, nodes], d[1, nodes])
+    ends = [bounded_distances(acc.routing.matrix, int(end), limit=run.norm_m) for end in (pa.left[0], pa.right[0])]
+    to_left, to_right = (np.array([e.get(int(k), np.inf) for k in nodes]) for e in ends)
+    dist, _ = via_nearer_end(pa.snap.dist[0], pa.d_left[0], pa.d_right[0], to_left, to_right)
     within = pd.Series(dist, index=acc.dest_ids)
     return pa, within[within <= run.norm_m].sort_values()
 
