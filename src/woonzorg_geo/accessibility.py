@@ -123,6 +123,30 @@ def via_nearer_end(
     return np.add(snap_m, np.where(via_left, via_l, via_r)), via_left
 
 
+def from_nodes(
+    snap_m: np.ndarray,
+    place: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    far: np.ndarray,
+    node_dist: np.ndarray,
+    node_source: np.ndarray,
+    dest_ids: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Distance and nearest voorziening of placed points, from the per-node results of one category.
+
+    ``place`` is ``(left, right, d_left, d_right)`` of :meth:`RoutingGraph.place`; ``node_source``
+    indexes ``dest_ids``. Unreachable points (no way, or ``far`` from the network) get NaN and None.
+    Used for the addresses of a run, for a toets site and for the what-if.
+    """
+    left, right, d_left, d_right = place
+    od, use_left = via_nearer_end(snap_m, d_left, d_right, node_dist[left], node_dist[right])
+    src = np.where(use_left, node_source[left], node_source[right])
+    bad = ~np.isfinite(od) | far
+    ids = np.full(len(od), None, dtype=object)
+    ok = ~bad & (src >= 0)
+    ids[ok] = dest_ids[src[ok]]
+    return np.where(bad, np.nan, od), ids
+
+
 @dataclass
 class RoutingGraph:
     """A profile graph with the destinations inserted as nodes."""
@@ -303,7 +327,6 @@ def compute_accessibility(
     node_dest = _node_to_dest(routing)
     dest_ids = dest.index.to_numpy()
     dest_cat = dest["categorie"].to_numpy()
-    n_o = len(origins)
     max_r = max(radii_m) if radii_m else 0.0
     # straight-line candidates for the counts, once for all destinations (network >= straight)
     candidates: list[np.ndarray] = []
@@ -314,13 +337,7 @@ def compute_accessibility(
         candidates = [np.asarray(c, dtype=np.int64) for c in lists]
 
     def origin_side(dist: np.ndarray, src_dest: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        od, use_left = via_nearer_end(osnap.dist, d_left, d_right, dist[left], dist[right])
-        nearest = np.where(use_left, src_dest[left], src_dest[right])
-        unreachable = ~np.isfinite(od) | far
-        nearest_ids = np.full(n_o, None, dtype=object)
-        ok = ~unreachable & (nearest >= 0)
-        nearest_ids[ok] = dest_ids[nearest[ok]]
-        return np.where(unreachable, np.nan, od), nearest_ids
+        return from_nodes(osnap.dist, (left, right, d_left, d_right), far, dist, src_dest, dest_ids)
 
     results: dict[str, CategoryResult] = {}
     for cat in categories:
@@ -502,19 +519,13 @@ def access_at(acc: Accessibility, points: np.ndarray, *, max_snap_m: float) -> P
     """
     routing = acc.routing
     snap = snap_nearest(routing.pg, np.asarray(points, dtype=float).reshape(-1, 2))
-    left, right, d_left, d_right = routing.place(snap)
+    place = routing.place(snap)
+    left, right, d_left, d_right = place
     far = snap.dist > max_snap_m
     distance: dict[str, np.ndarray] = {}
     nearest: dict[str, np.ndarray] = {}
     for cat, res in acc.categories.items():
-        od, use_left = via_nearer_end(snap.dist, d_left, d_right, res.node_dist[left], res.node_dist[right])
-        src = np.where(use_left, res.node_source[left], res.node_source[right])
-        bad = ~np.isfinite(od) | far
-        ids = np.full(len(od), None, dtype=object)
-        ok = ~bad & (src >= 0)
-        ids[ok] = acc.dest_ids[src[ok]]
-        distance[cat] = np.where(bad, np.nan, od)
-        nearest[cat] = ids
+        distance[cat], nearest[cat] = from_nodes(snap.dist, place, far, res.node_dist, res.node_source, acc.dest_ids)
     return PointAccess(snap, far, left, right, d_left, d_right, distance, nearest)
 
 

@@ -228,43 +228,26 @@ class ProfileChange:
     unreachable_new: list[str] = field(default_factory=list)
 
 
-def _origin_distances(
-    acc: Accessibility, place: tuple[np.ndarray, ...], dist: np.ndarray, source: np.ndarray, dest_ids: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    from .accessibility import via_nearer_end
-
-    left, right, d_left, d_right = place
-    od, use_left = via_nearer_end(acc.origin_snap.dist, d_left, d_right, dist[left], dist[right])
-    src = np.where(use_left, source[left], source[right])
-    bad = ~np.isfinite(od) | acc.origin_far
-    ids = np.full(len(od), None, dtype=object)
-    ok = ~bad & (src >= 0)
-    ids[ok] = dest_ids[src[ok]]
-    return np.where(bad, np.nan, od), ids
-
-
 def apply_changes(a: Analysis, changes: Changes, *, profiles: Sequence[str] | None = None) -> dict[str, ProfileChange]:
     """The distances of every address before and after ``changes``, per profile.
 
     Only the categories the changes touch (and the composites made of them) are recomputed, each
     by a search bounded to the nodes whose distance can change.
     """
-    from .accessibility import access_at
+    from .accessibility import access_at, from_nodes
 
     vz = a.inputs.voorzieningen
     vocab = a.vocab
     max_snap = a.settings.bereikbaarheid.max_snap_m
+    touched = {n.categorie for n in changes.nieuw} | {str(vz.at[i, "categorie"]) for i in changes.weg}
     out: dict[str, ProfileChange] = {}
     for name in profiles or list(a.access):
         acc = a.access[name]
         r = acc.routing
-        touched = {n.categorie for n in changes.nieuw} | {str(vz.at[i, "categorie"]) for i in changes.weg}
         n_old = len(acc.dest_ids)
         dest_ids = np.concatenate([acc.dest_ids, np.array([n.id for n in changes.nieuw], dtype=object)])
         place = r.place(acc.origin_snap)
         pc = ProfileChange(profile=name, before={}, after={}, nearest_after={})
-        new_dist: dict[str, np.ndarray] = {}
-        new_src: dict[str, np.ndarray] = {}
         new_pts = np.array([[n.x, n.y] for n in changes.nieuw]).reshape(-1, 2)
         new_place = access_at(acc, new_pts, max_snap_m=max_snap) if len(new_pts) else None
         for cat in sorted(touched):
@@ -294,8 +277,7 @@ def apply_changes(a: Analysis, changes: Changes, *, profiles: Sequence[str] | No
                     continue
                 pc.nodes_searched += _improve(r.matrix.indptr, r.matrix.indices, r.matrix.data, dist, source, seeds)
                 direct.append((k, snap))
-            new_dist[cat], new_src[cat] = dist, source
-            od, ids = _origin_distances(acc, place, dist, source, dest_ids)
+            od, ids = from_nodes(acc.origin_snap.dist, place, acc.origin_far, dist, source, dest_ids)
             # an address on the same stretch of edge as a new voorziening may reach it along the edge
             for k, snap in direct:
                 assert new_place is not None  # direct is only filled when there are new voorzieningen
