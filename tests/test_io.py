@@ -53,23 +53,36 @@ def test_staged_dir_publishes_only_on_success(tmp_path):
 def test_replace_set_removes_the_previous_runs_files_only(tmp_path):
     import json
 
+    from woonzorg_geo.io import Owner
+
+    owner = Owner("analyse", "GM0106", "Assen")
     out = tmp_path / "output"
     out.mkdir()
     (out / "eigen.txt").write_text("van de gebruiker")
-    with staged_dir(out, replace_set=True, manifest={"profiel": "beide"}) as d:
+    with staged_dir(out, owner=owner, replace_set=True, manifest={"profiel": "beide"}) as d:
         (d / "standaard.tif").write_text("s")
         (d / "senior.tif").write_text("o")
-    with staged_dir(out, replace_set=True, manifest={"profiel": "senior"}) as d:
+    with staged_dir(out, owner=owner, replace_set=True, manifest={"profiel": "senior"}) as d:
         (d / "senior.tif").write_text("nieuw")
     assert sorted(p.name for p in out.iterdir()) == ["eigen.txt", "manifest.json", "senior.tif"]
     doc = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert doc["profiel"] == "senior" and set(doc["bestanden"]) == {"senior.tif"}
     assert doc["bestanden"]["senior.tif"]["bytes"] == 5
+    assert doc["eigenaar"] == {"opdracht": "analyse", "gemeente": "GM0106", "naam": "Assen"}
     # an added file (not replace_set) joins the manifest and keeps the rest
-    with staged_dir(out, manifest={"locaties": True}) as d:
+    with staged_dir(out, owner=owner, manifest={"locaties": True}) as d:
         (d / "extra.csv").write_text("x")
     doc = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert set(doc["bestanden"]) == {"senior.tif", "extra.csv"} and doc["profiel"] == "senior"
+
+
+def test_replace_set_without_an_owner_removes_nothing(tmp_path):
+    out = tmp_path / "output"
+    with staged_dir(out, replace_set=True) as d:
+        (d / "a.tif").write_text("a")
+    with staged_dir(out, replace_set=True) as d:
+        (d / "b.tif").write_text("b")
+    assert sorted(p.name for p in out.iterdir()) == ["a.tif", "b.tif", "manifest.json"]
 
 
 def test_stale_staging_of_a_dead_process_is_removed(tmp_path):

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import WoonzorgError
 from .formatting import number, percent
-from .io import check_output_dir, check_output_file
+from .io import Owner, check_output_dir, check_output_file, check_owner
 
 if TYPE_CHECKING:
     from .config import Settings
@@ -37,6 +37,34 @@ def _gemeente_settings(args: argparse.Namespace) -> Settings:
     from .catalogue import resolve_gemeente
 
     return resolve_gemeente(_settings(args), getattr(args, "gemeente", None))
+
+
+def _owner(opdracht: str, args: argparse.Namespace, settings: Settings) -> Owner:
+    """Who the output of a command that reads ``--uit`` belongs to: ``opdracht`` for the gemeente of
+    the analysis in ``--uit`` (from its manifest), else for the settings' gemeente."""
+    from .io import folder_owner
+
+    read = folder_owner(args.uit) if getattr(args, "uit", None) else None
+    if read is not None and read.opdracht == "analyse" and (read.gemeente or read.naam):
+        return Owner(opdracht, read.gemeente, read.naam)
+    return Owner(opdracht, settings.gemeente.code, settings.gemeente.naam)
+
+
+#: Subfolders of an analysis output that are part of it (written by ``analyse`` itself).
+ANALYSIS_PARTS = ("opslag", "wijkprofielen")
+
+
+def _refuse_inside_analysis(path: str | Path, out: str | Path, *, option: str) -> None:
+    """Refuse ``path`` inside one of the folders the analysis in ``out`` writes itself (``opslag/``)."""
+    from .errors import OutputPathError
+
+    here, root = Path(path).resolve(), Path(out).resolve()
+    if root in here.parents and here.relative_to(root).parts[0] in ANALYSIS_PARTS:
+        part = here.relative_to(root).parts[0]
+        raise OutputPathError(
+            f"{option} {path} ligt in {Path(out) / part}, een deel van de analyse in --out {out}; daarin wordt "
+            f"niets anders geschreven. Oplossing: kies een eigen map, bijv. {option} {Path(out) / 'kaarten'}"
+        )
 
 
 def _raw_dir(args: argparse.Namespace) -> Path | None:
@@ -151,10 +179,10 @@ def cmd_data(args: argparse.Namespace) -> int:
 def cmd_voorzieningen(args: argparse.Namespace) -> int:
     """Write the voorzieningen layer."""
     from .datasets import load_offline
-    from .io import write_gpkg
+    from .io import check_file_owner, write_gpkg
     from .voorzieningen import count_inside
 
-    out = check_output_file(args.out, option="--out", suffix=".gpkg")
+    out = check_file_owner(check_output_file(args.out, option="--out", suffix=".gpkg"), option="--out")
     settings = _settings(args)
     if args.online:
         from .online import load_online
@@ -191,6 +219,13 @@ def cmd_analyse(args: argparse.Namespace) -> int:
     if not args.geen_kaarten:
         check_output_dir(args.kaarten, option="--kaarten")
     settings = _gemeente_settings(args)
+    g = settings.gemeente
+    # each folder belongs to one command and one gemeente: refused before any work when it is not ours
+    check_owner(args.out, Owner("analyse", g.code, g.naam), option="--out")
+    maps_owner = Owner("kaarten", g.code, g.naam)
+    if not args.geen_kaarten:
+        check_owner(args.kaarten, maps_owner, option="--kaarten", other={"--out": args.out})
+        _refuse_inside_analysis(args.kaarten, args.out, option="--kaarten")
     profiles = _profiles(settings, args.profiel)  # fails fast on an unknown profile
     t0 = time.perf_counter()
     online = True if args.online else None
@@ -215,6 +250,7 @@ def cmd_analyse(args: argparse.Namespace) -> int:
             balance=balance_classes(settings.overlays.balans_grenzen, settings.overlays.balans_labels),
             vocabulary=result.vocab,
             map_settings=settings.kaarten,
+            owner=maps_owner,
         )
     print(summary_text(result.summary, wijken=result.wijken.drop(columns="geometry"), vocabulary=result.vocab))
     print(f"{len(files)} bestanden geschreven in {args.out} ({number(time.perf_counter() - t0, 1)} s):")
@@ -262,6 +298,16 @@ def cmd_regio(args: argparse.Namespace) -> int:
     codes = [s.gemeente.code for s in chosen]
     if len(set(codes)) < len(codes):
         raise WoonzorgError(f"--gemeenten noemt een gemeente twee keer: {', '.join(codes)}")
+    from .pages import slug
+
+    # the region's folder is regio's; each gemeente's folder in it is that gemeente's analysis
+    check_owner(out, Owner("regio", None, naam), option="--out")
+    for s in chosen:
+        g = s.gemeente
+        folder = out / slug(g.naam)
+        check_owner(folder, Owner("analyse", g.code, g.naam), option="--out", suggestion=out / "regio")
+        if not args.geen_kaarten:
+            check_owner(folder / "maps", Owner("kaarten", g.code, g.naam), option="--out", suggestion=out / "regio")
     raw = _raw_dir(args) or find_raw_dir(settings)
     profiles = None if args.profiel in (None, "beide") else [args.profiel]
     offline = True if args.offline else None
@@ -310,6 +356,9 @@ def cmd_locaties(args: argparse.Namespace) -> int:
     check_output_dir(args.out, option="--out")
     check_output_dir(args.kaarten, option="--kaarten")
     settings = _settings(args)
+    owner = _owner("locaties", args, settings)
+    check_owner(args.out, owner, option="--out")
+    check_owner(args.kaarten, owner, option="--kaarten", other={"--uit": args.uit, "--out": args.out})
     if args.top < 1:
         raise WoonzorgError(f"--top moet minstens 1 zijn, kreeg {args.top}")
     parcels = read_vector(args.kavels, what="kavels/percelen") if args.kavels else None
@@ -321,7 +370,7 @@ def cmd_locaties(args: argparse.Namespace) -> int:
     if sites.zoekgebieden.empty:
         raise WoonzorgError("geen kandidaatlocaties gevonden: controleer de instellingen [locaties]")
     files = write_site_outputs(
-        sites, args.out, gemeente=settings.gemeente.naam, settings=settings, vocabulary=result.vocab
+        sites, args.out, gemeente=settings.gemeente.naam, settings=settings, vocabulary=result.vocab, owner=owner
     )
     maps = _write_site_map(sites, result, args)
     print(
@@ -355,6 +404,8 @@ def cmd_kaarten(args: argparse.Namespace) -> int:
 
     check_output_dir(args.kaarten, option="--kaarten")
     settings = _settings(args)
+    owner = _owner("kaarten", args, settings)
+    check_owner(args.kaarten, owner, option="--kaarten", other={"--uit": args.uit})
     if args.profiel:
         settings.profile(args.profiel)  # a profile of the settings, else a Dutch error naming them
     paths = write_maps(
@@ -366,6 +417,7 @@ def cmd_kaarten(args: argparse.Namespace) -> int:
         profile=args.profiel,
         vocabulary=Vocabulary.from_settings(settings),
         map_settings=settings.kaarten,
+        owner=owner,
     )
     print(f"{len(paths)} kaarten geschreven in {args.kaarten}:")
     for p in paths:
@@ -382,7 +434,9 @@ def cmd_figuren(args: argparse.Namespace) -> int:
         settings.profile(args.profiel)  # a profile of the settings, else a Dutch error naming them
     fig_dir = Path(args.figuren) if args.figuren else Path(args.uit) / "figuren"
     check_output_dir(fig_dir, option="--figuren")
-    paths = write_figures(args.uit, fig_dir, settings=settings, format=args.formaat, profile=args.profiel)
+    owner = _owner("figuren", args, settings)
+    check_owner(fig_dir, owner, option="--figuren", other={"--uit": args.uit})
+    paths = write_figures(args.uit, fig_dir, settings=settings, format=args.formaat, profile=args.profiel, owner=owner)
     print(f"{len(paths)} figuren ({args.formaat}, 300 dpi) geschreven in {fig_dir}:")
     for p in paths:
         print(f"  {p.name}")
@@ -430,6 +484,11 @@ def cmd_toets(args: argparse.Namespace) -> int:
     if args.register and not Path(args.register).exists():
         raise WoonzorgError(f"{args.register}: registerbestand bestaat niet")
     settings = _settings(args)
+    owner = _owner("toets" if lijst is None else "toetsen", args, settings)
+    if lijst is None:  # the report is added to the analysis (--out is --uit by default), or a folder of its own
+        check_owner(args.out, owner, option="--out")
+    else:  # the list goes into OUT/toetsen, a folder of its own
+        check_owner(Path(args.out) / "toetsen", owner, option="--out", suggestion=Path(args.out) / "lijsten")
     profile = toets_settings.locatie.profiel or settings.locaties.profiel
     result = _stored_or_fresh(
         args, settings, profiles=[profile] if profile in settings.profielen else None, addresses=False
@@ -448,7 +507,7 @@ def cmd_toets(args: argparse.Namespace) -> int:
 
         outcome = run_lijst(result, lijst, register=register, settings=toets_settings, geocoder=geocoder, places=places)
         out = Path(args.out) / "toetsen"
-        files = write_lijst(outcome, out, result, offline=True if args.offline else None)
+        files = write_lijst(outcome, out, result, offline=True if args.offline else None, owner=owner)
         print("\n".join(summary_lines(outcome)))
         print(
             f"{len(files)} bestanden geschreven in {out}, met het overzicht {out / 'toetsen.html'} en de kaart "
@@ -490,6 +549,8 @@ def cmd_watals(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else Path(args.uit) / "watals"
     check_output_dir(out, option="--out")
     settings = _settings(args)
+    owner = _owner("watals", args, settings)
+    check_owner(out, owner, option="--out", other={"--uit": args.uit})
     profiles = _profiles(settings, args.profiel)
     a = _stored_or_fresh(args, settings, profiles=profiles, addresses=["buurtcode", "wijkcode"])
     cats = [*a.vocab.categories]
@@ -512,7 +573,7 @@ def cmd_watals(args: argparse.Namespace) -> int:
             f"berekende categorieën: {', '.join(cats)}"
         )
     w = what_if(a, Changes(nieuw=nieuw, weg=weg), profiles=profiles)
-    files = write_watals(w, a, out, maps=not args.geen_kaart, offline=True if args.offline else None)
+    files = write_watals(w, a, out, maps=not args.geen_kaart, offline=True if args.offline else None, owner=owner)
     print(summary_text(w, vocab=a.vocab))
     print(f"{len(files)} bestanden geschreven in {out}:")
     for f in files:

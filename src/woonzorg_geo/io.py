@@ -9,7 +9,8 @@ import logging
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -221,9 +222,301 @@ def read_manifest(target: str | Path) -> dict[str, Any]:
     return doc if isinstance(doc, dict) else {}
 
 
+#: The folder's owner in ``manifest.json``, and per file the command that wrote it.
+OWNER_KEY = "eigenaar"
+WRITER_KEY = "opdracht"
+
+#: Commands that may add files to a folder another command owns, for the same gemeente; they never
+#: remove a file there (``locaties`` adds its layers and tables to the analysis and its map to the
+#: maps, ``toets`` its report to the analysis: their defaults).
+GUESTS: dict[str, frozenset[str]] = {
+    "locaties": frozenset({"analyse", "kaarten"}),
+    "toets": frozenset({"analyse"}),
+}
+
+
+@dataclass(frozen=True)
+class Owner:
+    """Who an output folder belongs to: the command that writes it and the gemeente it is about.
+
+    Recorded in the folder's ``manifest.json`` as ``"eigenaar": {"opdracht": ..., "gemeente": ...,
+    "naam": ...}``; see :func:`check_owner` and :func:`staged_dir`.
+
+    Attributes
+    ----------
+    opdracht
+        The command, i.e. the kind of folder: ``analyse``, ``kaarten``, ``figuren``, ``watals``,
+        ``toetsen`` (``toets --lijst``), ``regio``, ``locaties`` or ``toets``.
+    gemeente
+        The gemeente's CBS code (``GM0106``); ``None`` for a region or when not known.
+    naam
+        The gemeente's (or region's) name, for messages.
+    """
+
+    opdracht: str
+    gemeente: str | None = None
+    naam: str | None = None
+
+    def as_dict(self) -> dict[str, str | None]:
+        """The manifest's ``eigenaar`` entry."""
+        return {"opdracht": self.opdracht, "gemeente": self.gemeente, "naam": self.naam}
+
+    def place(self) -> str:
+        """The gemeente in Dutch for a message: ``'Assen (GM0106)'``, ``'GM0106'``, ``'Drenthe'`` or ``''``."""
+        if self.naam and self.gemeente:
+            return f"{self.naam} ({self.gemeente})"
+        return self.naam or self.gemeente or ""
+
+    def label(self) -> str:
+        """The owner in Dutch for a message: ``"'analyse' voor Assen (GM0106)"``."""
+        return f"'{self.opdracht}' voor {self.place()}" if self.place() else f"'{self.opdracht}'"
+
+    def same_gemeente(self, other: Owner) -> bool:
+        """Whether both are about the same gemeente (by code, else by name; unknown counts as the same)."""
+        if self.gemeente and other.gemeente:
+            return self.gemeente.casefold() == other.gemeente.casefold()
+        if self.naam and other.naam:
+            return self.naam.casefold() == other.naam.casefold()
+        return True
+
+    def may_write(self, folder_owner: Owner) -> bool:
+        """Whether this command may write into a folder of ``folder_owner`` (its own, or as a guest)."""
+        own = folder_owner.opdracht == self.opdracht or folder_owner.opdracht in GUESTS.get(self.opdracht, ())
+        return own and self.same_gemeente(folder_owner)
+
+
+def _slug(text: str) -> str:
+    import re
+    import unicodedata
+
+    t = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    return re.sub(r"[^a-z0-9]+", "-", t).strip("-")[:80].strip("-") or "map"
+
+
+def infer_owner(doc: Mapping[str, Any]) -> Owner | None:
+    """The owner a manifest records, or (older manifests without ``eigenaar``) the one its content shows.
+
+    An ``analyse`` manifest names the program, the gemeente and the profiles; a ``regio`` manifest the
+    region and its gemeenten; a figure set its format and resolution; a set of maps its source and
+    HTML files only; ``watals`` and ``toets --lijst`` their ``watals.json`` and ``toetsen.csv``.
+    ``None`` when it shows none of these.
+    """
+    eig = doc.get(OWNER_KEY)
+    if isinstance(eig, Mapping) and eig.get("opdracht"):
+        code, naam = eig.get("gemeente"), eig.get("naam")
+        return Owner(str(eig["opdracht"]), str(code) if code else None, str(naam) if naam else None)
+    files = doc.get("bestanden")
+    names = [str(k) for k in files] if isinstance(files, Mapping) else []
+    gem = doc.get("gemeente")
+    gem_naam = str(gem) if isinstance(gem, str) and gem else None
+    if "regio" in doc and "gemeenten" in doc:
+        return Owner("regio", None, str(doc["regio"]) or None)
+    if isinstance(gem, Mapping) and "profielen" in doc:
+        code, naam = gem.get("code"), gem.get("naam")
+        return Owner("analyse", str(code) if code else None, str(naam) if naam else None)
+    if "formaat" in doc and "dpi" in doc:
+        return Owner("figuren", None, gem_naam)
+    if "bron" in doc and names and all(n.endswith(".html") for n in names):
+        return Owner("kaarten", None, gem_naam)
+    if "watals.json" in names:
+        return Owner("watals")
+    if "toetsen.csv" in names:
+        return Owner("toetsen")
+    return None
+
+
+def folder_owner(folder: str | Path) -> Owner | None:
+    """The owner of an output folder from its manifest (see :func:`infer_owner`); ``None`` when unknown."""
+    doc, _ = _package_manifest(Path(folder))
+    return infer_owner(doc) if doc is not None else None
+
+
+def derived_owner(opdracht: str, source: str | Path, *, naam: str | None = None) -> Owner:
+    """The owner for ``opdracht`` writing from the analysis in ``source``: that analysis's gemeente.
+
+    Used by the commands that read an analysis folder (``kaarten``, ``figuren``); ``naam`` is the
+    gemeente's name when the folder does not say.
+    """
+    read = folder_owner(source)
+    if read is not None and read.opdracht == "analyse":
+        return Owner(opdracht, read.gemeente, read.naam or naam)
+    return Owner(opdracht, None, naam)
+
+
+def _package_manifest(target: Path) -> tuple[dict[str, Any] | None, str]:
+    """``target/manifest.json`` when it is one of this package's (else ``None``), and why not.
+
+    The reason is ``''`` when there is no manifest at all, else a Dutch phrase: unreadable, or
+    not written by woonzorg-geo (no ``bestanden``).
+    """
+    path = target / MANIFEST_NAME
+    if not path.exists():
+        return None, ""
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return None, "is onleesbaar"
+    if not isinstance(doc, dict) or not isinstance(doc.get("bestanden"), dict):
+        return None, "is niet van woonzorg-geo (geen lijst 'bestanden')"
+    return doc, ""
+
+
+def _part_of(target: Path) -> tuple[Path, Owner | None] | None:
+    """The output folder ``target`` lies inside, as part of its content, with that folder's owner.
+
+    ``target`` is part of an output folder above it when it, or a folder between them, holds files
+    that folder's manifest lists (``opslag/`` and ``wijkprofielen/`` of an analysis, ``maps/`` of a
+    region). A subfolder that holds none of them (``figuren/``, ``watals/``) is not.
+    """
+    target = target.resolve()
+    chain = [target]
+    for parent in target.parents:
+        doc, _ = _package_manifest(parent)
+        if doc is not None:
+            prefixes = {d.relative_to(parent).as_posix() + "/" for d in chain}
+            if any(str(k).startswith(p) for k in doc["bestanden"] for p in prefixes):
+                return parent, infer_owner(doc)
+        chain.append(parent)
+    return None
+
+
+def _refuse_foreign_manifest(target: Path, *, option: str, tip: str | Path) -> dict[str, Any] | None:
+    """The package manifest of ``target`` (``None`` when there is none); refused when it is not one."""
+    doc, why = _package_manifest(target)
+    if why:
+        raise OutputPathError(
+            f"{option} {target}: {target / MANIFEST_NAME} {why}; zonder een geldig manifest kan niet worden "
+            "nagegaan welke bestanden van woonzorg-geo zijn, dus wordt er niets geschreven. Oplossing: kies een "
+            f"andere map, bijv. {option} {tip}, of verwijder {MANIFEST_NAME} als de map alleen uitvoer van "
+            "woonzorg-geo bevat"
+        )
+    return doc
+
+
+def check_owner(
+    target: str | Path,
+    owner: Owner,
+    *,
+    option: str,
+    other: Mapping[str, str | Path | None] | None = None,
+    suggestion: str | Path | None = None,
+) -> Path:
+    """Check, before any work, that ``owner`` may write into the output folder ``target``; returns it.
+
+    A folder belongs to the command and the gemeente that first wrote it (its manifest's
+    ``eigenaar``). Allowed: a new or empty folder, a folder without a manifest (the user's own
+    files: none of them is ever removed or overwritten, see :func:`staged_dir`), a folder this
+    command wrote for this gemeente, and for ``locaties`` and ``toets`` an analysis (and for
+    ``locaties`` its maps) of the same gemeente, to which they add files.
+
+    Refused: another command's or another gemeente's folder; a folder that is part of another
+    output (``opslag/`` of an analysis); a manifest that is unreadable or not this package's; an
+    older manifest whose command cannot be told; and the command's own other folders (``other``,
+    e.g. ``{"--uit": args.uit}``: never write into the folder that is read).
+
+    Parameters
+    ----------
+    target
+        The output folder.
+    owner
+        The command and gemeente that want to write.
+    option
+        The option that named ``target`` (``--out``, ``--kaarten``), for the message.
+    other
+        The command's other folders by option; ``target`` must differ from each.
+    suggestion
+        The folder the message suggests instead (default: a subfolder of ``target`` named after
+        the command, or after the gemeente when only the gemeente differs).
+
+    Raises
+    ------
+    OutputPathError
+        Naming the option, the folder, its owner and the fix.
+    """
+    target = Path(target)
+    here = target.resolve()
+    tip = suggestion if suggestion is not None else target / owner.opdracht
+    fix = f"Oplossing: kies een eigen map, bijv. {option} {tip}"
+    for opt, path in (other or {}).items():
+        if path is not None and str(path).strip() and Path(path).resolve() == here:
+            raise OutputPathError(
+                f"{option} {target} is dezelfde map als {opt} {path}; '{owner.opdracht}' schrijft nooit in de map "
+                f"die het leest of die het al voor iets anders gebruikt. {fix}"
+            )
+    part = _part_of(target)
+    if part is not None:
+        folder, above = part
+        whose = f"de uitvoer van {above.label()}" if above else "een uitvoermap van woonzorg-geo"
+        raise OutputPathError(
+            f"{option} {target} hoort bij {whose} in {folder}; daarin wordt niets overschreven of verwijderd. "
+            f"Oplossing: kies een map buiten {folder}, of een nieuwe submap ervan, bijv. {option} {folder / owner.opdracht}"
+        )
+    if not target.is_dir():
+        return target
+    doc = _refuse_foreign_manifest(target, option=option, tip=tip)
+    if doc is None:
+        return target
+    current = infer_owner(doc)
+    if current is None:
+        raise OutputPathError(
+            f"{option} {target}: deze map bevat uitvoer van woonzorg-geo waarvan niet is vast te stellen welke "
+            f"opdracht haar schreef (manifest zonder '{OWNER_KEY}'); er wordt niets overschreven of verwijderd. "
+            f"{fix}"
+        )
+    if owner.may_write(current):
+        return target
+    if current.opdracht == owner.opdracht or current.opdracht in GUESTS.get(owner.opdracht, ()):
+        if suggestion is None and owner.naam:
+            fix = f"Oplossing: kies een eigen map voor {owner.naam}, bijv. {option} {target / _slug(owner.naam)}"
+        raise OutputPathError(
+            f"{option} {target}: deze map is de uitvoer van {current.label()}, niet van {owner.place() or 'deze gemeente'}; "
+            f"'{owner.opdracht}' schrijft daar niet in. {fix}"
+        )
+    raise OutputPathError(
+        f"{option} {target}: deze map is de uitvoer van {current.label()}; '{owner.opdracht}' schrijft daar niet "
+        f"in, zodat er niets van wordt overschreven of verwijderd. {fix}"
+    )
+
+
+def check_file_owner(path: str | Path, *, option: str) -> Path:
+    """Check, before any work, that the output file ``path`` is no file of an output folder; returns it.
+
+    A file that a manifest of its folder (or a folder above) lists belongs to that output:
+    ``voorzieningen --out output/woonzorg.gpkg`` would replace the analysis's GeoPackage.
+
+    Raises
+    ------
+    OutputPathError
+        Naming the option, the file, the folder's owner and the fix.
+    """
+    path = Path(path)
+    here = path.resolve()
+    for parent in here.parents:
+        doc, _ = _package_manifest(parent)
+        if doc is not None and here.relative_to(parent).as_posix() in doc["bestanden"]:
+            above = infer_owner(doc)
+            whose = f"de uitvoer van {above.label()}" if above else "een uitvoermap van woonzorg-geo"
+            raise OutputPathError(
+                f"{option} {path}: dit bestand hoort bij {whose} in {parent} en wordt niet overschreven. "
+                f"Oplossing: kies een andere bestandsnaam, bijv. {option} {path.with_name(path.stem + '_eigen' + path.suffix)}"
+            )
+    return path
+
+
+def _writer(entry: object) -> str | None:
+    """The command a manifest's file entry says wrote it (``None``: not recorded, an older manifest)."""
+    if isinstance(entry, Mapping) and entry.get(WRITER_KEY):
+        return str(entry[WRITER_KEY])
+    return None
+
+
 @contextlib.contextmanager
 def staged_dir(
-    target: str | Path, *, replace_set: bool = False, manifest: dict[str, Any] | None = None
+    target: str | Path,
+    *,
+    owner: Owner | None = None,
+    replace_set: bool = False,
+    manifest: dict[str, Any] | None = None,
 ) -> Iterator[Path]:
     """Yield a staging folder; on success its files move into ``target``.
 
@@ -231,51 +524,142 @@ def staged_dir(
     the previous output in ``target`` as it was. Staging folders of killed runs are removed
     first, and ``target`` is locked for the duration (see :func:`output_lock`).
 
+    Ownership: with ``owner`` the folder is checked first (:func:`check_owner`: another
+    command's or gemeente's folder is refused before the block runs) and recorded in the
+    manifest (``eigenaar``, and per file the command that wrote it). Before anything is moved,
+    every file the run writes is checked: one that exists but that the manifest does not list
+    (the user's own, or another output's) is never overwritten, the run is refused naming it.
+
     Parameters
     ----------
     target
         The output folder.
+    owner
+        The command and gemeente writing (see :class:`Owner`). Without it nothing is checked and
+        nothing is removed.
     replace_set
-        ``True``: the staged files replace the previous run's set: files listed in the previous
-        ``manifest.json`` that this run does not write are removed, and a new manifest (every
-        file, its size and SHA-256, plus ``manifest``) is written. Files the manifest does not
-        list (the user's own) are never touched. ``False``: the staged files are added to the
-        folder and to its manifest, replacing same names.
+        ``True``: the staged files replace this owner's previous set: files the previous
+        ``manifest.json`` lists as written by this same command, in a folder of this owner, that
+        this run does not write are removed when they are unchanged (same SHA-256; a changed one
+        stays). Files the manifest does not list (the user's own), files other commands added and
+        files of an older manifest that does not say who wrote them are never removed.
+        ``False``: the staged files are added to the folder and to its manifest, replacing same names.
     manifest
-        Extra entries for the manifest (settings, data versions, command).
+        Extra entries for the manifest (settings, data versions, command); ignored when a guest
+        (``locaties``, ``toets``) adds files to another command's folder.
+
+    Raises
+    ------
+    OutputPathError
+        When ``owner`` may not write into ``target``, or a staged file would overwrite a file that is
+        not listed in the manifest.
     """
     target = Path(target)
+
+    def check() -> None:
+        if owner is not None:
+            check_owner(target, owner, option="map")
+        elif target.is_dir():
+            _refuse_foreign_manifest(target, option="map", tip=target / "nieuw")
+
+    check()  # before the folder is created (by the lock)
     with output_lock(target):
+        check()  # again, now that no other run can write here
         remove_stale_staging(target)
         tmp = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{os.getpid()}-", dir=target))
         try:
             yield tmp
-            staged = sorted(p for p in tmp.rglob("*") if p.is_file())
-            files = {p.relative_to(tmp).as_posix(): {"bytes": p.stat().st_size, "sha256": _sha256(p)} for p in staged}
-            previous = read_manifest(target)
-            old_files = dict(previous.get("bestanden", {})) if isinstance(previous.get("bestanden"), dict) else {}
-            doc = {**({} if replace_set else previous), **(manifest or {})}
-            doc["bestanden"] = files if replace_set else {**old_files, **files}
-            for path in staged:
-                dest = target / path.relative_to(tmp)
-                dest.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(path, dest)
-            if replace_set:
-                for rel in sorted(set(old_files) - set(files)):
-                    stale = target / rel
-                    if stale.is_file() and target.resolve() in stale.resolve().parents:
-                        stale.unlink()
-                        log.info("bestand van de vorige run verwijderd: %s", stale)
-                _remove_empty_dirs(target)
-            write_text(target / MANIFEST_NAME, json.dumps(doc, indent=2, ensure_ascii=False, default=str))
+            _publish(tmp, target, owner=owner, replace_set=replace_set, manifest=manifest)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _remove_empty_dirs(target: Path) -> None:
-    for d in sorted((p for p in target.rglob("*") if p.is_dir()), key=lambda p: len(p.parts), reverse=True):
-        if not d.name.startswith(".") and not any(d.iterdir()):
+def _publish(
+    tmp: Path, target: Path, *, owner: Owner | None, replace_set: bool, manifest: dict[str, Any] | None
+) -> None:
+    """Move the staged files of :func:`staged_dir` into ``target`` and write its manifest."""
+    staged = sorted(p for p in tmp.rglob("*") if p.is_file())
+    writer = owner.opdracht if owner else None
+    files: dict[str, dict[str, Any]] = {
+        p.relative_to(tmp).as_posix(): {
+            "bytes": p.stat().st_size,
+            "sha256": _sha256(p),
+            **({WRITER_KEY: writer} if writer else {}),
+        }
+        for p in staged
+    }
+    previous, _ = _package_manifest(target)
+    previous = previous or {}
+    old_files: dict[str, Any] = dict(previous.get("bestanden", {}))
+    current = infer_owner(previous) if previous else None
+    # never overwrite what the package did not write: every destination must be new or listed
+    for rel in files:
+        dest = target / rel
+        clash = next(
+            (target / d for d in reversed(Path(rel).parents) if str(d) != "." and (target / d).is_file()), None
+        )
+        if clash is None and (dest.is_dir() or (dest.exists() and rel not in old_files)):
+            clash = dest
+        if clash is not None:
+            raise OutputPathError(
+                f"{clash}: dit bestand staat al in {target} en is niet door woonzorg-geo geschreven (het manifest noemt "
+                "het niet); het wordt niet overschreven en er is niets geschreven. Oplossing: verplaats of hernoem "
+                "het bestand, of kies een andere map"
+            )
+    guest = owner is not None and current is not None and current.opdracht != owner.opdracht
+    # the folder's owner stays; its own command records itself (an older manifest may not name the gemeente)
+    folder_owner = current if guest or owner is None else owner
+    if replace_set and not guest:
+        doc: dict[str, Any] = {**(manifest or {})}
+    elif guest:
+        doc = dict(previous)
+    else:
+        doc = {**previous, **(manifest or {})}
+    kept: dict[str, Any] = {}
+    stale: list[Path] = []
+    for rel, entry in old_files.items():
+        if rel in files:
+            continue
+        path = target / rel
+        if not path.is_file():
+            continue  # gone: no longer listed
+        mine = (
+            replace_set
+            and owner is not None
+            and current is not None
+            and current.opdracht == owner.opdracht
+            and current.same_gemeente(owner)
+            and _writer(entry) == owner.opdracht
+            and target.resolve() in path.resolve().parents
+        )
+        if mine and isinstance(entry, Mapping) and entry.get("sha256") == _sha256(path):
+            stale.append(path)
+        elif mine:
+            log.warning("%s is veranderd sinds de vorige run; het blijft staan", path)
+            kept[rel] = {k: v for k, v in entry.items() if k != WRITER_KEY}
+        else:
+            kept[rel] = entry
+    doc["bestanden"] = {**kept, **files}
+    if folder_owner is not None:
+        doc[OWNER_KEY] = folder_owner.as_dict()
+    for path in staged:
+        dest = target / path.relative_to(tmp)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(path, dest)
+    for path in stale:
+        path.unlink()
+        log.info("bestand van de vorige run verwijderd: %s", path)
+    _remove_empty_dirs(target, {p.parent for p in stale})
+    write_text(target / MANIFEST_NAME, json.dumps(doc, indent=2, ensure_ascii=False, default=str))
+
+
+def _remove_empty_dirs(target: Path, emptied: set[Path]) -> None:
+    """Remove the folders below ``target`` that removing stale files left empty (and theirs above)."""
+    root = target.resolve()
+    for d in sorted(emptied, key=lambda p: len(p.parts), reverse=True):
+        while d.resolve() != root and root in d.resolve().parents and d.is_dir() and not any(d.iterdir()):
             d.rmdir()
+            d = d.parent
 
 
 def json_default(obj: object) -> object:

@@ -23,7 +23,7 @@ from .aggregate import aggregate, assign_areas, overall
 from .config import Settings, find_raw_dir, named_raw_dirs
 from .datasets import Inputs, load_offline
 from .errors import DataFileError, MissingDataError
-from .io import json_default, staged_dir
+from .io import Owner, json_default, staged_dir
 from .network import ProfileGraph, WalkNetwork, build_network, profile_graph
 from .raster import Surfaces, compute_surfaces, service_areas, summarise_surface, write_geotiff
 from .vocabulary import Z_SCORE_EXPLANATION, Vocabulary, default_vocabulary
@@ -517,7 +517,8 @@ def write_outputs(
     out_dir = Path(out_dir)
     t0 = time.perf_counter()
     manifest = _manifest(a)
-    with staged_dir(out_dir, replace_set=True, manifest=manifest) as tmp:
+    owner = Owner("analyse", s.gemeente.code, s.gemeente.naam)
+    with staged_dir(out_dir, owner=owner, replace_set=True, manifest=manifest) as tmp:
         layers: dict[str, gpd.GeoDataFrame] = {}
         layers["adressen"] = a.adressen
         layers["buurten"] = a.buurten
@@ -616,6 +617,7 @@ def write_site_outputs(
     gemeente: str,
     settings: Settings | None = None,
     vocabulary: Vocabulary | None = None,
+    owner: Owner | None = None,
 ) -> list[Path]:
     """Add the candidate layers to ``woonzorg.gpkg`` and write the CSVs and the note; all or nothing.
 
@@ -627,11 +629,16 @@ def write_site_outputs(
     stay; the copy replaces it only when every layer has been written. With ``settings`` and
     ``vocabulary`` the QGIS styles of the new layers are stored and ``woonzorg.qgz`` is rewritten
     with them (see :mod:`woonzorg_geo.qgisproject`).
+
+    ``owner`` is ``locaties`` for the settings' gemeente unless given: it adds its files to an
+    analysis of that gemeente, or to a folder of its own (see :func:`woonzorg_geo.io.check_owner`).
     """
     import shutil
 
     out_dir = Path(out_dir)
-    with staged_dir(out_dir) as tmp:
+    if owner is None:
+        owner = Owner("locaties", settings.gemeente.code if settings else None, gemeente)
+    with staged_dir(out_dir, owner=owner) as tmp:
         gpkg = tmp / "woonzorg.gpkg"
         if (out_dir / "woonzorg.gpkg").exists():
             shutil.copy2(out_dir / "woonzorg.gpkg", gpkg)

@@ -597,14 +597,15 @@ def write_regio(
     import json
 
     from . import __version__
-    from .io import json_default_or_text, staged_dir
+    from .io import Owner, json_default_or_text, staged_dir
 
     manifest = {
         "programma": f"woonzorg_geo {__version__}",
         "regio": result.naam,
         "gemeenten": [t["code"] for t in result.tasks],
     }
-    with staged_dir(out_dir, replace_set=True, manifest=manifest) as tmp:
+    owner = Owner("regio", None, result.naam)
+    with staged_dir(out_dir, owner=owner, replace_set=True, manifest=manifest) as tmp:
         if len(result.gemeenten):
             gem = result.gemeenten.copy()
             gem["ratio_afwijkend"] = gem["ratio_afwijkend"].astype(object)

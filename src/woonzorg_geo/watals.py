@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     import geopandas as gpd
 
     from .accessibility import Accessibility
+    from .io import Owner
     from .pipeline import Analysis
 
 log = logging.getLogger(__name__)
@@ -607,16 +608,27 @@ def watals_map(w: WatAls, a: Analysis, *, offline: bool | None = None) -> Any:
 
 
 def write_watals(
-    w: WatAls, a: Analysis, out_dir: str | Path, *, maps: bool = True, offline: bool | None = None
+    w: WatAls,
+    a: Analysis,
+    out_dir: str | Path,
+    *,
+    maps: bool = True,
+    offline: bool | None = None,
+    owner: Owner | None = None,
 ) -> list[Path]:
     """Write ``watals_buurten.csv``, ``watals_wijken.csv``, ``watals_adressen.csv``, ``watals.json`` and
-    ``watals_kaart.html`` into ``out_dir``, all or nothing."""
+    ``watals_kaart.html`` into ``out_dir``, all or nothing.
+
+    ``out_dir`` belongs to ``watals`` for the analysis's gemeente (``owner``, by default from
+    ``a.settings``): the previous watals there is replaced, any other folder is refused (see
+    :func:`woonzorg_geo.io.check_owner`)."""
     import json
 
-    from .io import staged_dir
+    from .io import Owner, staged_dir
 
     out_dir = Path(out_dir)
-    with staged_dir(out_dir, replace_set=True) as tmp:
+    g = a.settings.gemeente
+    with staged_dir(out_dir, owner=owner or Owner("watals", g.code, g.naam), replace_set=True) as tmp:
         w.buurten.to_csv(tmp / "watals_buurten.csv", encoding="utf-8")
         w.wijken.to_csv(tmp / "watals_wijken.csv", encoding="utf-8")
         w.adressen.rename_axis("adres_id").to_csv(tmp / "watals_adressen.csv", encoding="utf-8")

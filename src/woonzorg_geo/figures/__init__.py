@@ -27,7 +27,7 @@ import geopandas as gpd
 from .. import provenance
 from ..config import Settings
 from ..errors import WoonzorgError
-from ..io import staged_dir
+from ..io import Owner, derived_owner, staged_dir
 from ..pages import slug
 from ..palette import balance_classes
 from ..vocabulary import REPORT_NORM, Vocabulary
@@ -87,6 +87,7 @@ def write_figures(
     settings: Settings,
     format: str = "png",
     profile: str | None = None,
+    owner: Owner | None = None,
 ) -> list[Path]:
     """Write every print figure of an ``analyse`` output folder; all or nothing.
 
@@ -104,6 +105,9 @@ def write_figures(
         ``png``, ``pdf`` or ``svg`` (300 dpi; in PDF and SVG the home points are embedded as an image).
     profile
         The walking profile shown (default: the run's main profile).
+    owner
+        Who ``fig_dir`` belongs to: ``figuren`` for the gemeente of ``out_dir``'s analysis unless
+        given; another command's folder is refused (see :func:`woonzorg_geo.io.check_owner`).
 
     Returns
     -------
@@ -147,7 +151,10 @@ def write_figures(
     for ind in indicators(ctx):
         jobs.append((f"indicator_{slug(ind.column).replace('-', '_')}", lambda i=ind: indicator_chart(ctx, i)))
     with staged_dir(
-        fig_dir, replace_set=True, manifest={"bron": str(out_dir), "gemeente": gemeente, "formaat": format, "dpi": DPI}
+        fig_dir,
+        owner=owner or derived_owner("figuren", out_dir, naam=gemeente),
+        replace_set=True,
+        manifest={"bron": str(out_dir), "gemeente": gemeente, "formaat": format, "dpi": DPI},
     ) as tmp:
         names = []
         for stem, make in jobs:

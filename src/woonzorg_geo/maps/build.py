@@ -16,7 +16,7 @@ import pandas as pd
 from .. import provenance
 from ..config import MapSettings
 from ..errors import DataFileError, MissingDataError
-from ..io import read_manifest, staged_dir
+from ..io import Owner, derived_owner, read_manifest, staged_dir
 from ..pages import slug
 from ..palette import (
     BUURT_OUTLINE,
@@ -484,6 +484,7 @@ def write_maps(
     profile: str | None = None,
     vocabulary: Vocabulary | None = None,
     map_settings: MapSettings | None = None,
+    owner: Owner | None = None,
 ) -> list[Path]:
     """Write the interactive maps of an ``analyse`` output folder.
 
@@ -513,6 +514,9 @@ def write_maps(
         The vocabulary of the settings (labels, categories); the norm and profiles come from the output.
     map_settings
         ``[kaarten]`` of the settings (lighter tone, built-up extent); default: the package's.
+    owner
+        Who ``maps_dir`` belongs to: ``kaarten`` for the gemeente of ``out_dir``'s analysis unless
+        given; another command's folder is refused (see :func:`woonzorg_geo.io.check_owner`).
 
     Returns
     -------
@@ -537,7 +541,12 @@ def write_maps(
     links = [(str(n), wijk_files[str(c)]) for c, n in zip(data.wijken["code"], data.wijken["naam"])]
     # the maps are replaced as a set: written into a staging folder, moved in together, and the
     # previous run's maps that this run does not write again are removed (see io.staged_dir)
-    with staged_dir(maps_dir, replace_set=True, manifest={"bron": str(out_dir), "gemeente": gemeente}) as tmp:
+    with staged_dir(
+        maps_dir,
+        owner=owner or derived_owner("kaarten", out_dir, naam=gemeente),
+        replace_set=True,
+        manifest={"bron": str(out_dir), "gemeente": gemeente},
+    ) as tmp:
         m = gemeente_map(data, gemeente=gemeente, offline=offline, wijk_links=links)
         add_layer_control(m)
         names = [save_map(m, tmp / gem_file).name]

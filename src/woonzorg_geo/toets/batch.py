@@ -18,6 +18,7 @@ from .places import Places
 from .settings import VERDICT_TEXT, Geocode, ToetsSettings
 
 if TYPE_CHECKING:
+    from ..io import Owner
     from ..pipeline import Analysis
 
 log = logging.getLogger(__name__)
@@ -330,21 +331,31 @@ def _esc(value: object) -> str:
     return html.escape(str(value))
 
 
-def write_lijst(lijst: Lijst, out_dir: str | Path, analysis: Analysis, *, offline: bool | None = None) -> list[Path]:
+def write_lijst(
+    lijst: Lijst,
+    out_dir: str | Path,
+    analysis: Analysis,
+    *,
+    offline: bool | None = None,
+    owner: Owner | None = None,
+) -> list[Path]:
     """Write one report per checked row, ``toetsen.csv``, ``toetsen.html`` and ``toetsen_kaart.html``.
 
     Everything goes into ``out_dir`` (``output/toetsen`` by default) at once: written in a staging
     folder and moved in place only when complete, so a failure leaves the previous lijst as it was.
+    ``out_dir`` belongs to ``toetsen`` for the analysis's gemeente (``owner``, by default from its
+    settings); another command's folder is refused (see :func:`woonzorg_geo.io.check_owner`).
     """
     import json
 
-    from ..io import staged_dir
+    from ..io import Owner, staged_dir
     from ..maps.layers import render
     from .html import toets_html
 
     out_dir = Path(out_dir)
     titel = f"Toetsen van {len(lijst.getoetst) + len(lijst.niet_getoetst)} zorginitiatieven ({Path(lijst.bron).name})"
-    with staged_dir(out_dir, replace_set=True) as tmp:
+    g = analysis.settings.gemeente
+    with staged_dir(out_dir, owner=owner or Owner("toetsen", g.code, g.naam), replace_set=True) as tmp:
         for _, res in lijst.getoetst:
             (tmp / f"toets_{res.slug}.html").write_text(toets_html(res), encoding="utf-8")
             (tmp / f"toets_{res.slug}.json").write_text(
