@@ -358,7 +358,8 @@ def cmd_locaties(args: argparse.Namespace) -> int:
     settings = _settings(args)
     owner = _owner("locaties", args, settings)
     check_owner(args.out, owner, option="--out")
-    check_owner(args.kaarten, owner, option="--kaarten", other={"--uit": args.uit, "--out": args.out})
+    map_owner = Owner("locatiekaart", owner.gemeente, owner.naam)
+    check_owner(args.kaarten, map_owner, option="--kaarten", other={"--uit": args.uit, "--out": args.out})
     if args.top < 1:
         raise WoonzorgError(f"--top moet minstens 1 zijn, kreeg {args.top}")
     parcels = read_vector(args.kavels, what="kavels/percelen") if args.kavels else None

@@ -227,10 +227,12 @@ OWNER_KEY = "eigenaar"
 WRITER_KEY = "opdracht"
 
 #: Commands that may add files to a folder another command owns, for the same gemeente; they never
-#: remove a file there (``locaties`` adds its layers and tables to the analysis and its map to the
-#: maps, ``toets`` its report to the analysis: their defaults).
+#: remove a file there. ``locaties`` adds its layers and tables to the analysis (``--out``) and its
+#: map to the maps (``--kaarten``, as ``locatiekaart``), ``toets`` its report to the analysis: their
+#: defaults.
 GUESTS: dict[str, frozenset[str]] = {
-    "locaties": frozenset({"analyse", "kaarten"}),
+    "locaties": frozenset({"analyse"}),
+    "locatiekaart": frozenset({"kaarten"}),
     "toets": frozenset({"analyse"}),
 }
 
@@ -246,7 +248,8 @@ class Owner:
     ----------
     opdracht
         The command, i.e. the kind of folder: ``analyse``, ``kaarten``, ``figuren``, ``watals``,
-        ``toetsen`` (``toets --lijst``), ``regio``, ``locaties`` or ``toets``.
+        ``toetsen`` (``toets --lijst``), ``regio``; ``locaties``, ``locatiekaart`` and ``toets`` add
+        files to another's folder (see :data:`GUESTS`).
     gemeente
         The gemeente's CBS code (``GM0106``); ``None`` for a region or when not known.
     naam
@@ -406,8 +409,8 @@ def check_owner(
     A folder belongs to the command and the gemeente that first wrote it (its manifest's
     ``eigenaar``). Allowed: a new or empty folder, a folder without a manifest (the user's own
     files: none of them is ever removed or overwritten, see :func:`staged_dir`), a folder this
-    command wrote for this gemeente, and for ``locaties`` and ``toets`` an analysis (and for
-    ``locaties`` its maps) of the same gemeente, to which they add files.
+    command wrote for this gemeente, and for the guests of :data:`GUESTS` the folder they add files
+    to (an analysis, a set of maps) of the same gemeente.
 
     Refused: another command's or another gemeente's folder; a folder that is part of another
     output (``opslag/`` of an analysis); a manifest that is unreadable or not this package's; an
