@@ -218,37 +218,37 @@ CASES: dict[str, Case] = {
     # another gemeente's folder
     "analyse_meppel_into_assen": (
         lambda t, a: ["analyse", "--gemeente", "Meppel", "--out", str(a), "--geen-kaarten"],
-        ["--out", "'analyse' voor Assen (GM0106)", "niet van Meppel (GM0119)", "A/meppel"],
+        ["--out", "'analyse' voor Assen (GM0106)", "niet van Meppel (GM0119)", "A_meppel"],
     ),
     "analyse_meppel_maps_into_assen_maps": (
         lambda t, a: ["analyse", "--gemeente", "Meppel", "--out", str(t / "meppel"), "--kaarten", str(_maps(t))],
-        ["--kaarten", "'kaarten' voor Assen (GM0106)", "niet van Meppel (GM0119)", "maps/meppel"],
+        ["--kaarten", "'kaarten' voor Assen (GM0106)", "niet van Meppel (GM0119)", "maps_meppel"],
     ),
     "kaarten_assen_into_emmen_maps": (
         lambda t, a: ["kaarten", "--uit", str(a), "--kaarten", str(_maps(t, "emmen", "GM0114", "Emmen"))],
-        ["--kaarten", "'kaarten' voor Emmen (GM0114)", "niet van Assen (GM0106)", "emmen/assen"],
+        ["--kaarten", "'kaarten' voor Emmen (GM0114)", "niet van Assen (GM0106)", "emmen_assen"],
     ),
     "figuren_assen_into_meppel_figures": (
         lambda t, a: ["figuren", "--uit", str(a), "--figuren", str(_figuren(t, "fm", "GM0119", "Meppel"))],
-        ["--figuren", "'figuren' voor Meppel (GM0119)", "niet van Assen (GM0106)", "fm/assen"],
+        ["--figuren", "'figuren' voor Meppel (GM0119)", "niet van Assen (GM0106)", "fm_assen"],
     ),
     "watals_assen_into_emmen_watals": (
         lambda t, a: ["watals", "--uit", str(a), "--out", str(_watals(t, "we", "GM0114", "Emmen")), "--weg", "x"],
-        ["--out", "'watals' voor Emmen (GM0114)", "niet van Assen (GM0106)", "we/assen"],
+        ["--out", "'watals' voor Emmen (GM0114)", "niet van Assen (GM0106)", "we_assen"],
     ),
     "toets_assen_into_meppel_analysis": (
         lambda t, a: (
             ["toets", "--punt", "6.5627,52.9930", "--type", "ggz", "--omvang", "8", "--uit", str(a)]
             + ["--out", str(_analysis_of(t, "M", "GM0119", "Meppel"))]
         ),
-        ["--out", "'analyse' voor Meppel (GM0119)", "niet van Assen (GM0106)", "M/assen"],
+        ["--out", "'analyse' voor Meppel (GM0119)", "niet van Assen (GM0106)", "M_assen"],
     ),
     "locaties_assen_into_emmen_analysis": (
         lambda t, a: (
             ["locaties", "--uit", str(a), "--out", str(_analysis_of(t, "E", "GM0114", "Emmen"))]
             + ["--kaarten", str(t / "k")]
         ),
-        ["--out", "'analyse' voor Emmen (GM0114)", "niet van Assen (GM0106)", "E/assen"],
+        ["--out", "'analyse' voor Emmen (GM0114)", "niet van Assen (GM0106)", "E_assen"],
     ),
     "regio_gemeente_folder_of_another_gemeente": (
         lambda t, a: (

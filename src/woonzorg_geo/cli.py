@@ -36,6 +36,15 @@ def _setup_logging(verbose: int, quiet: bool) -> None:
     root.setLevel(level)
 
 
+def _add_gemeente_of_uit(p: argparse.ArgumentParser) -> None:
+    """``--gemeente`` of a command that reads an analysis: it must be that analysis's gemeente."""
+    p.add_argument(
+        "--gemeente",
+        help="naam of code van de gemeente (standaard: die van de analyse in --uit); moet de gemeente van "
+        "die analyse zijn, anders weigert het commando",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
     parser = argparse.ArgumentParser(
@@ -165,6 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
         "is doorgerekend (standaard: het hoofdprofiel van de analyse)",
     )
     p.add_argument("--offline", action="store_true", help="geen achtergrondkaart (standaard: automatisch)")
+    _add_gemeente_of_uit(p)
     p.set_defaults(func=cmd_kaarten)
 
     p = sub.add_parser(
@@ -183,6 +193,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PROFIEL",
         help="welk looptempo de figuren tonen (standaard: het hoofdprofiel van de analyse)",
     )
+    _add_gemeente_of_uit(p)
     p.set_defaults(func=cmd_figuren)
 
     p = sub.add_parser("locaties", help="zoekgebieden voor geclusterd wonen rangschikken, met toelichting")
@@ -200,6 +211,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="uitvoermap van analyse: de opgeslagen analyse wordt hergebruikt als ze past (standaard: output/)",
     )
     p.add_argument("--online", action="store_true", help="gegevens laden van PDOK en OpenStreetMap")
+    _add_gemeente_of_uit(p)
     p.set_defaults(func=cmd_locaties)
 
     p = sub.add_parser(
@@ -237,6 +249,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="output", metavar="MAP", help="uitvoermap (standaard: output/)")
     p.add_argument("--offline", action="store_true", help="kaart zonder achtergrondkaart (bij --lijst)")
     p.add_argument("--online", action="store_true", help="gegevens laden van PDOK en OpenStreetMap")
+    _add_gemeente_of_uit(p)
     p.set_defaults(func=cmd_toets)
 
     p = sub.add_parser(
@@ -267,6 +280,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default=None, metavar="MAP", help="map voor het resultaat (standaard: UIT/watals)")
     p.add_argument("--geen-kaart", action="store_true", help="geen kaart schrijven (sneller)")
     p.add_argument("--offline", action="store_true", help="kaart zonder achtergrondkaart")
+    _add_gemeente_of_uit(p)
     p.set_defaults(func=cmd_watals)
     return parser
 

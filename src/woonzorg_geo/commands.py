@@ -39,14 +39,51 @@ def _gemeente_settings(args: argparse.Namespace) -> Settings:
     return resolve_gemeente(_settings(args), getattr(args, "gemeente", None))
 
 
-def _owner(opdracht: str, args: argparse.Namespace, settings: Settings) -> Owner:
-    """Who the output of a command that reads ``--uit`` belongs to: ``opdracht`` for the gemeente of
-    the analysis in ``--uit`` (from its manifest), else for the settings' gemeente."""
-    from .io import folder_owner
+def _analysis_settings(args: argparse.Namespace) -> Settings:
+    """The settings for a command that reads the analysis in ``--uit``: that analysis's gemeente.
 
-    read = folder_owner(args.uit) if getattr(args, "uit", None) else None
-    if read is not None and read.opdracht == "analyse" and (read.gemeente or read.naam):
-        return Owner(opdracht, read.gemeente, read.naam)
+    The gemeente comes from the analysis's ``manifest.json``; ``--gemeente``, when given, must be
+    the same, else the command is refused before any work. Without an analysis in ``--uit`` it is
+    ``--gemeente``, else the settings' own.
+
+    Raises
+    ------
+    SettingsError
+        When ``--gemeente`` is another gemeente than the analysis's, or the analysis's gemeente is
+        neither the settings' own nor in the catalogue.
+    """
+    from .catalogue import resolve_gemeente
+    from .errors import SettingsError
+    from .io import MANIFEST_NAME, folder_owner, read_manifest
+
+    settings = _settings(args)
+    asked = getattr(args, "gemeente", None)
+    read = folder_owner(args.uit)
+    if read is None or read.opdracht != "analyse" or not (read.gemeente or read.naam):
+        return resolve_gemeente(settings, asked)
+    if asked and asked.strip():
+        chosen = resolve_gemeente(settings, asked)
+        g = chosen.gemeente
+        if not Owner("analyse", g.code, g.naam).same_gemeente(read):
+            raise SettingsError(
+                f"--gemeente {asked}: de analyse in --uit {args.uit} is van {read.place()}, niet van {g.naam} "
+                f"({g.code}). Oplossing: wijs met --uit naar een analyse van {g.naam} (te maken met 'woonzorg-geo "
+                f"analyse --gemeente {g.code} --out <map>'), of laat --gemeente weg"
+            )
+        return chosen
+    try:
+        return resolve_gemeente(settings, read.gemeente or read.naam)
+    except SettingsError:
+        made_with = read_manifest(args.uit).get("instellingen", "")
+        raise SettingsError(
+            f"--uit {args.uit}: de analyse is van {read.place()} (zie {Path(args.uit) / MANIFEST_NAME}), een gemeente "
+            "die deze instellingen niet kennen. Oplossing: geef dezelfde --instellingen als bij die analyse"
+            + (f" ({made_with})" if made_with else "")
+        ) from None
+
+
+def _owner(opdracht: str, settings: Settings) -> Owner:
+    """Who what ``opdracht`` writes belongs to: that command, for the settings' gemeente."""
     return Owner(opdracht, settings.gemeente.code, settings.gemeente.naam)
 
 
@@ -355,8 +392,8 @@ def cmd_locaties(args: argparse.Namespace) -> int:
 
     check_output_dir(args.out, option="--out")
     check_output_dir(args.kaarten, option="--kaarten")
-    settings = _settings(args)
-    owner = _owner("locaties", args, settings)
+    settings = _analysis_settings(args)
+    owner = _owner("locaties", settings)
     check_owner(args.out, owner, option="--out")
     map_owner = Owner("locatiekaart", owner.gemeente, owner.naam)
     check_owner(args.kaarten, map_owner, option="--kaarten", other={"--uit": args.uit, "--out": args.out})
@@ -404,8 +441,8 @@ def cmd_kaarten(args: argparse.Namespace) -> int:
     from .vocabulary import Vocabulary
 
     check_output_dir(args.kaarten, option="--kaarten")
-    settings = _settings(args)
-    owner = _owner("kaarten", args, settings)
+    settings = _analysis_settings(args)
+    owner = _owner("kaarten", settings)
     check_owner(args.kaarten, owner, option="--kaarten", other={"--uit": args.uit})
     if args.profiel:
         settings.profile(args.profiel)  # a profile of the settings, else a Dutch error naming them
@@ -430,12 +467,12 @@ def cmd_figuren(args: argparse.Namespace) -> int:
     """Write the print figures from an existing output folder."""
     from .figures import write_figures
 
-    settings = _settings(args)
+    settings = _analysis_settings(args)
     if args.profiel:
         settings.profile(args.profiel)  # a profile of the settings, else a Dutch error naming them
     fig_dir = Path(args.figuren) if args.figuren else Path(args.uit) / "figuren"
     check_output_dir(fig_dir, option="--figuren")
-    owner = _owner("figuren", args, settings)
+    owner = _owner("figuren", settings)
     check_owner(fig_dir, owner, option="--figuren", other={"--uit": args.uit})
     paths = write_figures(args.uit, fig_dir, settings=settings, format=args.formaat, profile=args.profiel, owner=owner)
     print(f"{len(paths)} figuren ({args.formaat}, 300 dpi) geschreven in {fig_dir}:")
@@ -484,8 +521,8 @@ def cmd_toets(args: argparse.Namespace) -> int:
         raise WoonzorgError(f"{lijst}: lijst met initiatieven bestaat niet")
     if args.register and not Path(args.register).exists():
         raise WoonzorgError(f"{args.register}: registerbestand bestaat niet")
-    settings = _settings(args)
-    owner = _owner("toets" if lijst is None else "toetsen", args, settings)
+    settings = _analysis_settings(args)
+    owner = _owner("toets" if lijst is None else "toetsen", settings)
     if lijst is None:  # the report is added to the analysis (--out is --uit by default), or a folder of its own
         check_owner(args.out, owner, option="--out")
     else:  # the list goes into OUT/toetsen, a folder of its own
@@ -549,8 +586,8 @@ def cmd_watals(args: argparse.Namespace) -> int:
         )
     out = Path(args.out) if args.out else Path(args.uit) / "watals"
     check_output_dir(out, option="--out")
-    settings = _settings(args)
-    owner = _owner("watals", args, settings)
+    settings = _analysis_settings(args)
+    owner = _owner("watals", settings)
     check_owner(out, owner, option="--out", other={"--uit": args.uit})
     profiles = _profiles(settings, args.profiel)
     a = _stored_or_fresh(args, settings, profiles=profiles, addresses=["buurtcode", "wijkcode"])

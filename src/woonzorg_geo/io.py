@@ -429,7 +429,7 @@ def check_owner(
         The command's other folders by option; ``target`` must differ from each.
     suggestion
         The folder the message suggests instead (default: a subfolder of ``target`` named after
-        the command, or after the gemeente when only the gemeente differs).
+        the command; when only the gemeente differs, a folder beside it: ``output_meppel``).
 
     Raises
     ------
@@ -469,8 +469,9 @@ def check_owner(
     if owner.may_write(current):
         return target
     if current.opdracht == owner.opdracht or current.opdracht in GUESTS.get(owner.opdracht, ()):
-        if suggestion is None and owner.naam:
-            fix = f"Oplossing: kies een eigen map voor {owner.naam}, bijv. {option} {target / _slug(owner.naam)}"
+        if suggestion is None and owner.naam:  # beside it, not inside another gemeente's folder
+            other_tip = target.parent / f"{target.name}_{_slug(owner.naam)}"
+            fix = f"Oplossing: kies een eigen map voor {owner.naam}, bijv. {option} {other_tip}"
         raise OutputPathError(
             f"{option} {target}: deze map is de uitvoer van {current.label()}, niet van {owner.place() or 'deze gemeente'}; "
             f"'{owner.opdracht}' schrijft daar niet in. {fix}"
