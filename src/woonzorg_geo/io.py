@@ -353,9 +353,9 @@ def _package_manifest(target: Path) -> tuple[dict[str, Any] | None, str]:
     not written by woonzorg-geo (no ``bestanden``).
     """
     path = target / MANIFEST_NAME
-    if not path.exists():
-        return None, ""
     try:
+        if not path.exists():
+            return None, ""
         doc = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError):
         return None, "is onleesbaar"
