@@ -190,6 +190,11 @@ def cmd_voorzieningen(args: argparse.Namespace) -> int:
 
     out = check_output_file(args.out, option="--out", suffix=".gpkg")
     settings = _settings(args)
+    if args.categorieen:  # read and checked before the data
+        from .config import load_category_rules
+        from .voorzieningen import parse_rules
+
+        parse_rules(load_category_rules(args.categorieen), source=str(args.categorieen))
     if args.online:
         from .online import load_online
 
@@ -499,7 +504,11 @@ def cmd_toets(args: argparse.Namespace) -> int:
     else:
         _require_input_file(lijst, option="--lijst", what="lijst met initiatieven (CSV)")
     if args.register:
+        from .sources.tables import read_csv_checked
+
         _require_input_file(args.register, option="--register", what="register van zorginitiatieven (CSV)")
+        reg = toets_settings.register  # its encoding and columns, before the analysis is loaded
+        read_csv_checked(args.register, what="register van zorginitiatieven", columns=[reg.kolom_adres, reg.kolom_type])
     settings = _settings(args)
     profile = toets_settings.locatie.profiel or settings.locaties.profiel
     result = _stored_or_fresh(
