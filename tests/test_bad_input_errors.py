@@ -703,3 +703,22 @@ def test_kavels_in_the_gemeente_pass_the_checks(tmp_path):
     with pytest.raises(DataFileError, match="ligt in de gemeente Assen"):
         check_polygons_in_area(moved, gemeente, path=path, what="kavels", option="--kavels", naam="Assen")
     assert pd.api.types.is_integer_dtype(parcels["n"])
+
+
+def test_only_write_failures_are_renamed(tmp_path):
+    """An input that cannot be read, or the package's own error, inside a staged write keeps its message."""
+    from woonzorg_geo.errors import DataFileError, OutputWriteError
+    from woonzorg_geo.io import staged_dir
+
+    unreadable = PermissionError(errno.EACCES, "Permission denied", str(tmp_path / "elders" / "invoer.csv"))
+    with pytest.raises(PermissionError) as exc, staged_dir(tmp_path / "a"):
+        raise unreadable
+    assert exc.value is unreadable and not isinstance(exc.value, OutputWriteError)
+    own = DataFileError(tmp_path / "x.csv", "permission denied in de tekst", fix="iets")
+    with pytest.raises(DataFileError) as exc2, staged_dir(tmp_path / "b"):
+        raise own
+    assert exc2.value is own
+    with pytest.raises(OutputWriteError) as exc3, staged_dir(tmp_path / "c") as tmp:
+        (tmp / "deel.csv").write_text("a")
+        raise PermissionError(errno.EACCES, "Permission denied", str(tmp / "deel.csv"))
+    assert exc3.value.path == str(tmp_path / "c" / "deel.csv") and "geen schrijfrechten" in str(exc3.value)

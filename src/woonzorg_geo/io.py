@@ -61,9 +61,11 @@ def _raise_write_error(exc: BaseException, *, path: Path, unchanged: Path, insid
     """
     if isinstance(exc, OutputWriteError) and Path(exc.path).parent == path.parent:
         return  # named already, by an inner atomic_path of the same folder
+    if isinstance(exc, WoonzorgError) and not isinstance(exc, OutputWriteError):
+        return  # the package's own message already says what is wrong
     code = write_failure(exc)
     detail = ""
-    if code is None and isinstance(exc, Exception) and not isinstance(exc, WoonzorgError):
+    if code is None and isinstance(exc, Exception):
         # GDAL does not always say why: "Failed to commit transaction" on a full disk
         free = free_bytes(inside)
         if free is not None and free < LOW_SPACE_BYTES:
