@@ -660,6 +660,7 @@ def test_write_maps_names_missing_file_and_field(tmp_path, synthetic_out):
         "voorzieningen": _voorzieningen(),
     }.items():
         frame.to_file(broken / "woonzorg.gpkg", layer=name, driver="GPKG")
+    (broken / "samenvatting.json").write_text(json.dumps({"profielen": {"standaard": {}}}), encoding="utf-8")
     with pytest.raises(DataFileError) as err:
         maps.write_maps(broken, tmp_path / "maps", gemeente="X", offline=True)
     assert err.value.field == "pct_ov_en_supermarkt_800m" and "woonzorg.gpkg" in err.value.path

@@ -6,9 +6,11 @@ The commands themselves are in :mod:`woonzorg_geo.commands`.
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from . import __version__
 from .commands import (
@@ -22,7 +24,7 @@ from .commands import (
     cmd_voorzieningen,
     cmd_watals,
 )
-from .errors import WoonzorgError
+from .errors import WoonzorgError, write_failure
 
 log = logging.getLogger("woonzorg_geo")
 
@@ -45,9 +47,59 @@ def _add_gemeente_of_uit(p: argparse.ArgumentParser) -> None:
     )
 
 
+#: argparse's English messages and their Dutch text with the fix (Python 3.11's wording).
+_PARSER_MESSAGES: tuple[tuple[str, str], ...] = (
+    (
+        r"argument (?P<opt>\S+): invalid choice: (?P<value>.+) \(choose from (?P<choices>.+)\)",
+        "{opt} {value} is geen geldige keuze. Oplossing: kies uit {choices}",
+    ),
+    (
+        r"argument (?P<opt>\S+): invalid int value: (?P<value>.+)",
+        "{opt} {value} is geen geheel getal. Oplossing: geef een geheel getal, bijv. {opt} 10",
+    ),
+    (
+        r"argument (?P<opt>\S+): invalid float value: (?P<value>.+)",
+        "{opt} {value} is geen getal. Oplossing: geef een getal met een punt als decimaalteken",
+    ),
+    (
+        r"argument (?P<opt>\S+): expected one argument",
+        "{opt} heeft een waarde nodig. Oplossing: zet de waarde direct achter {opt}",
+    ),
+    (
+        r"argument (?P<opt>\S+): not allowed with argument (?P<other>\S+)",
+        "{opt} en {other} gaan niet samen. Oplossing: kies er één",
+    ),
+    (
+        r"the following arguments are required: (?P<opts>.+)",
+        "verplicht en niet opgegeven: {opts}. Oplossing: geef {opts} op",
+    ),
+    (
+        r"unrecognized arguments: (?P<args>.+)",
+        "onbekende optie(s) of waarde(n): {args}. Oplossing: controleer de spelling; zie de lijst met --help",
+    ),
+)
+
+
+class _DutchParser(argparse.ArgumentParser):
+    """An argument parser whose errors are Dutch, with the fix (exit code 2, as argparse's)."""
+
+    def error(self, message: str) -> NoReturn:
+        import re
+
+        for pattern, template in _PARSER_MESSAGES:
+            found = re.fullmatch(pattern, message)
+            if found:
+                message = template.format(**found.groupdict())
+                break
+        else:
+            message = f"{message}. Oplossing: zie de opties met '{self.prog} --help'"
+        self.print_usage(sys.stderr)
+        self.exit(2, f"Fout: {self.prog}: {message}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
-    parser = argparse.ArgumentParser(
+    parser = _DutchParser(
         prog="woonzorg-geo",
         description=(
             "Bereikbaarheid te voet, draagkracht en locaties voor wonen en zorg, per buurt en wijk. "
@@ -285,6 +337,31 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _os_error_text(exc: OSError) -> str:
+    """A Dutch one-line message for an operating-system error that no command turned into its own."""
+    where = f" {exc.filename}" if exc.filename else ""
+    code = exc.errno
+    if code in (errno.ENOSPC, errno.EDQUOT):
+        return (
+            f"schijf vol bij het schrijven van{where or ' de uitvoer'}. Oplossing: maak ruimte vrij op de schijf "
+            "(of kies een map op een andere schijf) en draai het commando opnieuw"
+        )
+    if code == errno.EROFS:
+        return f"kan{where} niet schrijven: alleen-lezen schijf. Oplossing: kies een map waarin u kunt schrijven"
+    if code in (errno.EACCES, errno.EPERM):
+        return f"geen toegang tot{where}. Oplossing: controleer de rechten, of kies een ander bestand of een andere map"
+    if isinstance(exc, IsADirectoryError):
+        return f"{exc.filename}: dit is een map, geen bestand. Oplossing: geef het pad van een bestand op"
+    if isinstance(exc, NotADirectoryError):
+        return f"{exc.filename}: dit is een bestand, geen map. Oplossing: geef het pad van een map op"
+    if isinstance(exc, FileNotFoundError):
+        return f"{exc.filename or exc}: bestand of map bestaat niet. Oplossing: controleer het pad"
+    return (
+        f"kan{where} niet lezen of schrijven ({exc.strerror or exc}). Oplossing: controleer het pad, "
+        "de rechten en de vrije schijfruimte"
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the program; returns the exit code."""
     parser = build_parser()
@@ -304,16 +381,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:
         if args.debug:
             raise
-        where = f" {exc.filename}" if exc.filename else ""
-        print(
-            f"Fout: kan{where} niet lezen of schrijven ({exc.strerror or exc}). Oplossing: controleer het pad, "
-            "de rechten en de vrije schijfruimte",
-            file=sys.stderr,
-        )
+        print(f"Fout: {_os_error_text(exc)}", file=sys.stderr)
         return 2
     except Exception as exc:
         if args.debug:
             raise
+        if write_failure(exc, disk_only=True) is not None:  # GDAL/SQLite: "database or disk is full"
+            print(
+                f"Fout: schijf vol bij het schrijven van de uitvoer van 'woonzorg-geo {args.commando}' ({exc}). "
+                "Oplossing: maak ruimte vrij op de schijf (of kies een uitvoermap op een andere schijf) en draai "
+                "het commando opnieuw",
+                file=sys.stderr,
+            )
+            return 2
         print(
             f"Onverwachte fout in 'woonzorg-geo {args.commando}': {type(exc).__name__}: {exc}. Meld dit bij de "
             "beheerders van woonzorg_geo, met de uitvoer van hetzelfde commando met --debug erbij.",

@@ -29,7 +29,26 @@ log = logging.getLogger("woonzorg_geo")
 def _settings(args: argparse.Namespace) -> Settings:
     from .config import load_settings
 
+    if args.instellingen is not None and not str(args.instellingen).strip():
+        raise WoonzorgError(
+            "--instellingen is leeg. Oplossing: geef het pad van een TOML-bestand, of laat --instellingen weg "
+            "voor de ingebouwde instellingen"
+        )
     return load_settings(args.instellingen)
+
+
+def _check_uit(args: argparse.Namespace) -> None:
+    """Refuse an ``--uit`` that is empty or a file, before any work (a missing folder is the command's to say)."""
+    if not str(args.uit).strip():
+        raise WoonzorgError(
+            "--uit is leeg. Oplossing: geef de uitvoermap van 'woonzorg-geo analyse', bijv. --uit output"
+        )
+    path = Path(args.uit)
+    if path.exists() and not path.is_dir():
+        raise WoonzorgError(
+            f"--uit {path}: dit is een bestand, geen map. Oplossing: geef de uitvoermap van 'woonzorg-geo analyse' "
+            "(de map met woonzorg.gpkg), niet een bestand daaruit"
+        )
 
 
 def _gemeente_settings(args: argparse.Namespace) -> Settings:
@@ -105,7 +124,17 @@ def _refuse_inside_analysis(path: str | Path, out: str | Path, *, option: str) -
 
 
 def _raw_dir(args: argparse.Namespace) -> Path | None:
-    return Path(args.data) if args.data else None
+    if args.data is None:
+        return None
+    path = Path(args.data)
+    if not str(args.data).strip():
+        raise WoonzorgError("--data is leeg. Oplossing: geef de map met de ruwe gegevens, of laat --data weg")
+    if path.exists() and not path.is_dir():
+        raise WoonzorgError(
+            f"--data {path}: dit is een bestand, geen map. Oplossing: geef de map met de ruwe gegevens (waarin "
+            "de mappen van de datasets staan), niet een bestand daaruit"
+        )
+    return path
 
 
 #: ``--profiel`` values that mean every profile in the settings.
@@ -118,8 +147,13 @@ def _profiles(settings: Settings, value: str | None) -> list[str] | None:
     if value is None or value.strip().lower() in ALL_PROFILES:
         return None
     names = [v.strip() for v in value.split(",") if v.strip()]
+    if not names:
+        raise WoonzorgError(
+            f"--profiel {value!r} noemt geen profiel. Oplossing: geef een profiel uit de instellingen, bijv. "
+            f"--profiel {next(iter(settings.profielen))}, of 'beide'"
+        )
     for name in names:
-        settings.profile(name)  # SettingsError naming the known profiles
+        settings.profile(name, option="--profiel")  # SettingsError naming the known profiles
     return list(dict.fromkeys(names)) or None
 
 
@@ -221,6 +255,11 @@ def cmd_voorzieningen(args: argparse.Namespace) -> int:
 
     out = check_file_owner(check_output_file(args.out, option="--out", suffix=".gpkg"), option="--out")
     settings = _settings(args)
+    if args.categorieen:  # read and checked before the data
+        from .config import load_category_rules
+        from .voorzieningen import parse_rules
+
+        parse_rules(load_category_rules(args.categorieen), source=str(args.categorieen))
     if args.online:
         from .online import load_online
 
@@ -264,12 +303,12 @@ def cmd_analyse(args: argparse.Namespace) -> int:
         check_owner(args.kaarten, maps_owner, option="--kaarten", other={"--out": args.out})
         _refuse_inside_analysis(args.kaarten, args.out, option="--kaarten")
     profiles = _profiles(settings, args.profiel)  # fails fast on an unknown profile
+    from .overlays import read_indicator_table
+
+    extra = [(str(p), read_indicator_table(p)) for p in args.indicatoren or []]  # read before the data
     t0 = time.perf_counter()
     online = True if args.online else None
     inputs = load_inputs(settings, raw_dir=_raw_dir(args), online=online, progress=not args.stil)
-    from .overlays import read_indicator_table
-
-    extra = [(str(p), read_indicator_table(p)) for p in args.indicatoren or []]
     log.info("netwerk bouwen en bereikbaarheid berekenen")
     result = analyse(settings, inputs=inputs, profiles=profiles, extra_tables=extra)
     log.info("uitvoer schrijven naar %s", args.out)
@@ -307,7 +346,10 @@ def cmd_regio(args: argparse.Namespace) -> int:
     if args.tegelcache:
         check_output_dir(args.tegelcache, option="--tegelcache")
     if args.workers is not None and args.workers < 1:
-        raise WoonzorgError(f"--workers moet minstens 1 zijn, kreeg {args.workers}")
+        raise WoonzorgError(
+            f"--workers moet minstens 1 zijn, kreeg {args.workers}. Oplossing: geef het aantal processen, bijv. "
+            "--workers 2, of laat de optie weg"
+        )
     settings = _settings(args)
     catalogue = load_catalogue(args.catalogus) if args.catalogus else load_catalogue()
     if args.gemeenten:
@@ -388,8 +430,9 @@ def cmd_locaties(args: argparse.Namespace) -> int:
     from .pipeline import write_site_outputs
     from .report import read_facts
     from .sites import find_sites, site_osm_layers
-    from .validate import read_vector
+    from .validate import check_polygons_in_area, read_polygons
 
+    _check_uit(args)
     check_output_dir(args.out, option="--out")
     check_output_dir(args.kaarten, option="--kaarten")
     settings = _analysis_settings(args)
@@ -398,11 +441,22 @@ def cmd_locaties(args: argparse.Namespace) -> int:
     map_owner = Owner("locatiekaart", owner.gemeente, owner.naam)
     check_owner(args.kaarten, map_owner, option="--kaarten", other={"--uit": args.uit, "--out": args.out})
     if args.top < 1:
-        raise WoonzorgError(f"--top moet minstens 1 zijn, kreeg {args.top}")
-    parcels = read_vector(args.kavels, what="kavels/percelen") if args.kavels else None
+        raise WoonzorgError(
+            f"--top moet minstens 1 zijn, kreeg {args.top}. Oplossing: geef het aantal zoekgebieden, bijv. --top 20"
+        )
+    parcels = read_polygons(args.kavels, what="kavels/percelen", option="--kavels") if args.kavels else None
     # every profile of the stored analysis (its main one names the tables' columns); find_sites
     # says so when locaties.profiel is not among them
     result = _stored_or_fresh(args, settings, extra_osm_layers=site_osm_layers(settings.locaties))
+    if parcels is not None:
+        check_polygons_in_area(
+            parcels,
+            result.inputs.gemeente,
+            path=args.kavels,
+            what="kavels/percelen",
+            option="--kavels",
+            naam=settings.gemeente.naam,
+        )
     facts = read_facts(settings.overlays.feiten) if settings.overlays.feiten else None
     sites = find_sites(result, settings=settings.locaties, parcels=parcels, facts=facts, top=args.top)
     if sites.zoekgebieden.empty:
@@ -440,12 +494,13 @@ def cmd_kaarten(args: argparse.Namespace) -> int:
     from .palette import balance_classes
     from .vocabulary import Vocabulary
 
+    _check_uit(args)
     check_output_dir(args.kaarten, option="--kaarten")
     settings = _analysis_settings(args)
     owner = _owner("kaarten", settings)
     check_owner(args.kaarten, owner, option="--kaarten", other={"--uit": args.uit})
     if args.profiel:
-        settings.profile(args.profiel)  # a profile of the settings, else a Dutch error naming them
+        settings.profile(args.profiel, option="--profiel")  # else a Dutch error naming the profiles
     paths = write_maps(
         args.uit,
         args.kaarten,
@@ -467,9 +522,10 @@ def cmd_figuren(args: argparse.Namespace) -> int:
     """Write the print figures from an existing output folder."""
     from .figures import write_figures
 
+    _check_uit(args)
     settings = _analysis_settings(args)
     if args.profiel:
-        settings.profile(args.profiel)  # a profile of the settings, else a Dutch error naming them
+        settings.profile(args.profiel, option="--profiel")  # else a Dutch error naming the profiles
     fig_dir = Path(args.figuren) if args.figuren else Path(args.uit) / "figuren"
     check_output_dir(fig_dir, option="--figuren")
     owner = _owner("figuren", settings)
@@ -481,16 +537,30 @@ def cmd_figuren(args: argparse.Namespace) -> int:
     return 0
 
 
+def _require_input_file(path: str, *, option: str, what: str) -> Path:
+    """``path`` when it is an existing file; a missing path or a folder is refused naming ``option``."""
+    p = Path(path)
+    if not str(path).strip():
+        raise WoonzorgError(f"{option} is leeg. Oplossing: geef het pad van de {what}")
+    if p.is_dir():
+        raise WoonzorgError(f"{option} {path}: dit is een map, geen bestand. Oplossing: geef het pad van de {what}")
+    if not p.exists():
+        raise WoonzorgError(f"{option} {path}: bestand bestaat niet. Oplossing: geef het pad van de {what}")
+    return p
+
+
 def _parse_point(text: str) -> tuple[float, float]:
+    fix = "Oplossing: geef lengte- en breedtegraad in WGS84 als LON,LAT met een punt als decimaalteken, bijv. "
     try:
         lon_s, lat_s = text.split(",")
         lon, lat = float(lon_s), float(lat_s)
     except ValueError:
+        raise WoonzorgError(f"--punt {text!r} is geen LON,LAT. {fix}--punt 6.5627,52.9930") from None
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90):  # NaN fails too
         raise WoonzorgError(
-            f"--punt {text!r}: geef lengte- en breedtegraad als LON,LAT, bijv. 6.5627,52.9930"
-        ) from None
-    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
-        raise WoonzorgError(f"--punt {text!r}: buiten het bereik van lengte/breedte (WGS84)")
+            f"--punt {text!r}: buiten het bereik van lengte (-180 … 180) en breedte (-90 … 90). {fix}--punt "
+            "6.5627,52.9930 (lengte eerst)"
+        )
     return lon, lat
 
 
@@ -502,6 +572,8 @@ def cmd_toets(args: argparse.Namespace) -> int:
     from .toets.settings import Geocode
 
     lijst = getattr(args, "lijst", None)
+    if args.adres is not None and not args.adres.strip():
+        raise WoonzorgError('--adres is leeg. Oplossing: geef een adres als --adres "Stationsstraat 44, Assen"')
     if lijst is None and bool(args.adres) == bool(args.punt):
         raise WoonzorgError(
             'geef precies één locatie op: --adres "Straat 1, Plaats" of --punt LON,LAT '
@@ -511,16 +583,24 @@ def cmd_toets(args: argparse.Namespace) -> int:
         raise WoonzorgError("geef het type (--type) en de omvang (--omvang) van het initiatief op")
     if args.adres and len(args.adres) > 200:
         raise WoonzorgError(f'--adres is {len(args.adres)} tekens lang; geef een adres als "Straat 1, Plaats"')
+    _check_uit(args)
     check_output_dir(args.out, option="--out")
     point = _parse_point(args.punt) if args.punt else None
     toets_settings = load_toets_settings(args.toetsingskader)
     if lijst is None:
-        zorgtype = toets_settings.zorgtype(args.type)  # fails fast on an unknown type
+        try:
+            zorgtype = toets_settings.zorgtype(args.type)  # fails fast on an unknown type
+        except WoonzorgError as exc:
+            raise type(exc)(f"--type: {exc}") from None
         omvang = zorgtype.check_omvang(args.omvang, option="--omvang")  # and on an implausible size
-    elif not Path(lijst).exists():
-        raise WoonzorgError(f"{lijst}: lijst met initiatieven bestaat niet")
-    if args.register and not Path(args.register).exists():
-        raise WoonzorgError(f"{args.register}: registerbestand bestaat niet")
+    else:
+        _require_input_file(lijst, option="--lijst", what="lijst met initiatieven (CSV)")
+    if args.register:
+        from .sources.tables import read_csv_checked
+
+        _require_input_file(args.register, option="--register", what="register van zorginitiatieven (CSV)")
+        reg = toets_settings.register  # its encoding and columns, before the analysis is loaded
+        read_csv_checked(args.register, what="register van zorginitiatieven", columns=[reg.kolom_adres, reg.kolom_type])
     settings = _analysis_settings(args)
     owner = _owner("toets" if lijst is None else "toetsen", settings)
     if lijst is None:  # the report is added to the analysis (--out is --uit by default), or a folder of its own
@@ -573,6 +653,33 @@ def cmd_toets(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_changes(nieuw: Sequence[str], weg: Sequence[str]) -> None:
+    """Refuse ``--nieuw`` without CATEGORIE@PLEK and an empty ``--weg``, before the analysis is loaded."""
+    example = (
+        'Oplossing: schrijf CATEGORIE@LON,LAT of CATEGORIE@"Straat 1, Plaats", bijv. --nieuw supermarkt@6.5480,52.9930'
+    )
+    for text in nieuw:
+        cat, sep, where = text.partition("@")
+        if not sep or not cat.strip() or not where.strip():
+            raise WoonzorgError(f"--nieuw {text!r}: categorie of plek ontbreekt. {example}")
+        parts = where.split(",")
+        try:
+            lon, lat = (float(v) for v in parts)
+        except ValueError:
+            continue  # an address: geocoded once the analysis is loaded
+        if not (-180 <= lon <= 180 and -90 <= lat <= 90):  # NaN fails too
+            raise WoonzorgError(
+                f"--nieuw {text!r}: {where.strip()} ligt buiten het bereik van lengte (-180 … 180) en breedte "
+                "(-90 … 90). Oplossing: geef LON,LAT in WGS84, lengte eerst, bijv. supermarkt@6.5480,52.9930"
+            )
+    for text in weg:
+        if not text.strip():
+            raise WoonzorgError(
+                "--weg is leeg. Oplossing: geef de naam of het id van een voorziening (zie de laag voorzieningen), "
+                'bijv. --weg "vz00012"'
+            )
+
+
 def cmd_watals(args: argparse.Namespace) -> int:
     """What if voorzieningen open or close: the effect per address, buurt and wijk."""
     from .toets.locate import offline_geocoder
@@ -584,6 +691,8 @@ def cmd_watals(args: argparse.Namespace) -> int:
             'geef minstens één verandering op: --nieuw "supermarkt@6.5480,52.9930" of '
             '--weg "<naam of id van een voorziening>"'
         )
+    _check_uit(args)
+    _check_changes(args.nieuw or [], args.weg or [])  # their form, before any data is read
     out = Path(args.out) if args.out else Path(args.uit) / "watals"
     check_output_dir(out, option="--out")
     settings = _analysis_settings(args)

@@ -106,10 +106,14 @@ def _build_accessibility(table: dict[str, Any], where: str) -> AccessibilitySett
     flat = {k: v for k, v in table.items() if k != "samengesteld"}
     base = build_settings(AccessibilitySettings, flat, where)
     if base.norm_m <= 0:
-        raise SettingsError(f"{where}.norm_m moet groter dan 0 zijn, kreeg {base.norm_m}")
+        raise SettingsError(
+            f"{where}.norm_m moet groter dan 0 zijn, kreeg {base.norm_m}. Oplossing: geef de loopnorm in meters, "
+            "bijv. norm_m = 800"
+        )
     if base.norm_m != int(base.norm_m):
         raise SettingsError(
-            f"{where}.norm_m moet een geheel aantal meters zijn (kolomnamen als pct_drie_a_800m), kreeg {base.norm_m}"
+            f"{where}.norm_m moet een geheel aantal meters zijn (kolomnamen als pct_drie_a_800m), kreeg "
+            f"{base.norm_m}. Oplossing: rond af op hele meters, bijv. norm_m = 800"
         )
     comps = []
     for name, vals in table.get("samengesteld", {}).items():
@@ -405,16 +409,27 @@ class Settings:
     kaarten: MapSettings = field(default_factory=MapSettings)
     source: str = "<standaard>"
 
-    def profile(self, name: str) -> Profile:
-        """Return the walking profile called ``name``."""
+    def profile(self, name: str, *, option: str | None = None) -> Profile:
+        """Return the walking profile called ``name``; an unknown one is a :class:`SettingsError` naming
+        ``option`` (the command-line option or setting it came from), the known profiles and the fix."""
         try:
             return self.profielen[name]
         except KeyError:
             known = ", ".join(sorted(self.profielen))
-            raise SettingsError(f"onbekend profiel {name!r}; kies uit: {known} (instellingen: {self.source})") from None
+            opt = f"{option} " if option else ""
+            raise SettingsError(
+                f"{opt}onbekend profiel {name!r} (instellingen: {self.source}). Oplossing: kies uit: {known}, of "
+                "voeg het profiel toe als tabel [profielen.<naam>] in een eigen instellingenbestand (--instellingen)"
+            ) from None
 
 
 _TYPE_NAMES = {str: "tekst", float: "getal", int: "geheel getal", bool: "true/false"}
+_TYPE_FIXES = {
+    str: 'zet de tekst tussen aanhalingstekens, bijv. "senior"',
+    float: "schrijf een eindig getal zonder aanhalingstekens en met een punt als decimaalteken, bijv. 800 of 0.76",
+    int: "schrijf een geheel getal zonder aanhalingstekens, bijv. 4",
+    bool: "schrijf true of false, zonder aanhalingstekens",
+}
 
 
 def _coerce(value: Any, hint: Any, where: str) -> Any:
@@ -423,11 +438,17 @@ def _coerce(value: Any, hint: Any, where: str) -> Any:
     if origin is tuple:
         args = typing.get_args(hint)
         if not isinstance(value, (list, tuple)):
-            raise SettingsError(f"{where}: verwacht een lijst, kreeg {value!r}; schrijf bijv. [..., ...]")
+            raise SettingsError(
+                f"{where}: verwacht een lijst, kreeg {value!r}. Oplossing: schrijf een lijst tussen rechte haken, "
+                'bijv. [400, 800] of ["a", "b"]'
+            )
         if len(args) == 2 and args[1] is Ellipsis:
             return tuple(_coerce(v, args[0], f"{where}[{i}]") for i, v in enumerate(value))
         if len(value) != len(args):
-            raise SettingsError(f"{where}: verwacht {len(args)} elementen, kreeg {value!r}")
+            raise SettingsError(
+                f"{where}: verwacht {len(args)} elementen, kreeg {value!r}. Oplossing: geef precies {len(args)} "
+                "waarden tussen rechte haken"
+            )
         return tuple(_coerce(v, a, f"{where}[{i}]") for i, (v, a) in enumerate(zip(value, args, strict=True)))
     if hint is float:
         if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
@@ -440,7 +461,9 @@ def _coerce(value: Any, hint: Any, where: str) -> Any:
             return value
     else:
         return value
-    raise SettingsError(f"{where}: verwacht {_TYPE_NAMES.get(hint, str(hint))}, kreeg {value!r}")
+    raise SettingsError(
+        f"{where}: verwacht {_TYPE_NAMES.get(hint, str(hint))}, kreeg {value!r}. Oplossing: {_TYPE_FIXES.get(hint, '')}"
+    )
 
 
 def build_settings(cls: type[_D], table: dict[str, Any], where: str) -> _D:
@@ -449,7 +472,10 @@ def build_settings(cls: type[_D], table: dict[str, Any], where: str) -> _D:
     hints = typing.get_type_hints(cls)
     unknown = set(table) - set(names)
     if unknown:
-        raise SettingsError(f"{where}: onbekende sleutel(s) {sorted(unknown)}; toegestaan: {sorted(names)}")
+        raise SettingsError(
+            f"{where}: onbekende sleutel(s) {sorted(unknown)}. Oplossing: controleer de spelling; toegestaan: "
+            f"{sorted(names)}"
+        )
     kwargs = {key: _coerce(value, hints[key], f"{where}.{key}") for key, value in table.items()}
     return cls(**kwargs)
 
@@ -625,13 +651,32 @@ def _validate_regio(settings: Settings) -> None:
 
 
 def read_toml(path: Path) -> dict[str, Any]:
+    """A TOML file as a table; every way it can be unreadable is a Dutch error naming the file and the fix."""
+    if path.is_dir():
+        raise SettingsError(
+            f"{path}: dit is een map, geen TOML-bestand. Oplossing: geef het pad van het bestand zelf op, "
+            "bijv. mijn_map/instellingen.toml"
+        )
     try:
         with path.open("rb") as fh:
             return tomllib.load(fh)
     except FileNotFoundError:
         raise MissingDataError(path, "geef een bestaand TOML-bestand op") from None
+    except PermissionError:
+        raise SettingsError(
+            f"{path}: geen leesrechten. Oplossing: pas de rechten aan of kopieer het bestand naar een eigen map"
+        ) from None
+    except UnicodeDecodeError as exc:
+        line = bytes(exc.object[: exc.start]).count(b"\n") + 1
+        raise SettingsError(
+            f"{path}: geen geldige UTF-8 (byte {exc.object[exc.start]:#04x} op regel {line}). Oplossing: sla het "
+            "bestand op als UTF-8 (in Kladblok: Opslaan als > Codering: UTF-8)"
+        ) from None
     except tomllib.TOMLDecodeError as exc:
-        raise SettingsError(f"{path}: geen geldige TOML ({exc}); controleer de regel") from exc
+        raise SettingsError(
+            f"{path}: geen geldige TOML ({exc}). Oplossing: verbeter die regel; een instelling schrijft u als "
+            "sleutel = waarde onder een kopregel [tabel], tekst tussen aanhalingstekens"
+        ) from exc
 
 
 def read_layered_toml(default_name: str, path: str | Path | None) -> tuple[dict[str, Any], dict[str, Any], str]:
@@ -647,14 +692,20 @@ def read_layered_toml(default_name: str, path: str | Path | None) -> tuple[dict[
     user = read_toml(Path(path))
     unknown = set(user) - set(table)
     if unknown:
-        raise SettingsError(f"{where}: onbekende tabel(len) {sorted(unknown)}")
+        raise SettingsError(
+            f"{where}: onbekende tabel(len) {sorted(unknown)}. Oplossing: controleer de spelling; bekend zijn "
+            f"{', '.join(f'[{k}]' for k in table)}"
+        )
     return table, user, where
 
 
 def _require_table(value: object, where: str) -> None:
     if not isinstance(value, dict):
         name = where.rsplit(":", 1)[-1]
-        raise SettingsError(f"{where}: verwacht een tabel [{name}], kreeg {value!r}")
+        raise SettingsError(
+            f"{where}: verwacht een tabel [{name}], kreeg {value!r}. Oplossing: zet de sleutels onder een kopregel "
+            f"[{name}]"
+        )
 
 
 def load_settings(path: str | Path | None = None) -> Settings:
@@ -717,7 +768,12 @@ def load_settings(path: str | Path | None = None) -> Settings:
 
 
 def _check_indicator_profiles(settings: Settings, where: str) -> None:
-    """Every overlay indicator's ``profiel`` names a profile; placeholders are known."""
+    """Every overlay indicator's ``profiel`` and ``locaties.profiel`` name a profile; placeholders are known."""
+    if settings.locaties.profiel not in settings.profielen:
+        raise SettingsError(
+            f"{where}:locaties.profiel: onbekend profiel {settings.locaties.profiel!r}. Oplossing: kies uit "
+            f"{', '.join(settings.profielen)}, of voeg het profiel toe als tabel [profielen.<naam>]"
+        )
     for kind in ("draaglast", "draagkracht"):
         for i, ind in enumerate(getattr(settings.overlays, kind)):
             w = f"{where}:overlays.{kind}[{i}]"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import logging
@@ -16,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .errors import OutputLockedError, OutputPathError
+from .errors import OutputLockedError, OutputPathError, OutputWriteError, WoonzorgError, write_failure
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -43,10 +44,86 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
     try:
         yield tmp_path
         os.replace(tmp_path, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            tmp_path.unlink()
+    except BaseException as exc:
+        try:  # named while the half-written file still takes its space, then removed
+            _raise_write_error(exc, path=target, unchanged=target, inside=target.parent)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                tmp_path.unlink()
         raise
+
+
+def _raise_write_error(exc: BaseException, *, path: Path, unchanged: Path, inside: Path) -> None:
+    """Raise :class:`OutputWriteError` (naming ``path`` and ``unchanged``) when ``exc`` is a failed
+    write (disk full, quota, read-only, no permission); else return, so the caller re-raises ``exc``.
+
+    A missing permission counts only for a file in ``inside`` (the folder being written) or for an
+    error that names no file: one on an input that was being read is not a write failure.
+    """
+    if isinstance(exc, OutputWriteError) and Path(exc.path).parent == path.parent:
+        return  # named already, by an inner atomic_path of the same folder
+    if isinstance(exc, WoonzorgError) and not isinstance(exc, OutputWriteError):
+        return  # the package's own message already says what is wrong
+    code = write_failure(exc)
+    detail = ""
+    if code is None and isinstance(exc, Exception):
+        # GDAL does not always say why: "Failed to commit transaction" on a full disk
+        free = free_bytes(inside)
+        if free is not None and free < LOW_SPACE_BYTES:
+            code = errno.ENOSPC
+            detail = f"nog {free // 1024} kB vrij; {type(exc).__name__}: {exc}"
+    named = getattr(exc, "filename", None)
+    if (
+        code in (errno.EACCES, errno.EPERM)
+        and isinstance(named, (str, Path))
+        and named
+        and Path(inside).resolve() not in [Path(named).resolve(), *Path(named).resolve().parents]
+    ):
+        return
+    if code is not None:
+        cause = exc.__cause__ if isinstance(exc, OutputWriteError) and exc.__cause__ is not None else exc
+        raise OutputWriteError(code, path, unchanged=unchanged, detail=detail) from cause
+
+
+#: Free space below which a writer's error without a reason counts as a full disk: SQLite writes
+#: pages of 4 kB and GDAL's GeoTIFF writer blocks of at most a few MB, so a write that failed with
+#: less than this left is taken to have failed for want of space.
+LOW_SPACE_BYTES = 8 * 2**20
+
+
+def free_bytes(folder: Path) -> int | None:
+    """The bytes free for this user on the file system of ``folder`` (its nearest existing parent)."""
+    folder = Path(folder)
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    try:
+        st = os.statvfs(folder)
+    except (OSError, AttributeError):  # no statvfs on Windows
+        return None
+    return st.f_bavail * st.f_frsize
+
+
+def _failed_file(exc: BaseException, staging: Path, target: Path) -> Path:
+    """The output file a failed write in ``staging`` was for: the one the error names, else the one
+    written last (GDAL's errors name no file), as its path in ``target``."""
+    named = exc.path if isinstance(exc, OutputWriteError) else getattr(exc, "filename", None)
+    candidates = [Path(named)] if isinstance(named, (str, Path)) and named else []
+    with contextlib.suppress(OSError):
+        files = [p for p in staging.rglob("*") if p.is_file()]
+        candidates += sorted(files, key=lambda p: p.stat().st_mtime_ns, reverse=True)[:1]
+    for cand in candidates:
+        with contextlib.suppress(ValueError):
+            rel = cand.relative_to(staging)
+            # an atomic temporary name (".woonzorg.tmp-x1y2.gpkg") stands for its target's name
+            parts = rel.parts[:-1]
+            name = rel.name
+            for extra in ("-journal", "-wal", "-shm"):  # SQLite's files beside a GeoPackage
+                name = name.removesuffix(extra)
+            if name.startswith(".") and ".tmp-" in name:
+                stem = name[1:].split(".tmp-", 1)[0]
+                name = stem + Path(name).suffix
+            return target.joinpath(*parts, name)
+    return target
 
 
 def write_text(target: str | Path, text: str) -> Path:
@@ -572,7 +649,11 @@ def staged_dir(
         remove_stale_staging(target)
         tmp = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{os.getpid()}-", dir=target))
         try:
-            yield tmp
+            try:
+                yield tmp
+            except Exception as exc:  # a full disk while writing: named, and the folder is as it was
+                _raise_write_error(exc, path=_failed_file(exc, tmp, target), unchanged=target, inside=tmp)
+                raise
             _publish(tmp, target, owner=owner, replace_set=replace_set, manifest=manifest)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)

@@ -98,8 +98,17 @@ def join_indicators(
 def read_indicator_table(path: str | Path, *, code_column: str = "code") -> pd.DataFrame:
     """A planner's own indicator table: CSV or GeoPackage keyed on a CBS code column."""
     path = require_file(path, what="indicatorentabel")
+    if path.is_dir():
+        raise DataFileError(
+            path, "dit is een map, geen indicatorentabel", fix="geef het CSV- of GeoPackage-bestand zelf op"
+        )
     if path.suffix.lower() == ".gpkg":
-        frame = pd.DataFrame(gpd.read_file(path).drop(columns="geometry"))
+        try:
+            frame = pd.DataFrame(gpd.read_file(path)).drop(columns="geometry", errors="ignore")
+        except Exception as exc:  # GDAL raises several types for a file it cannot read
+            raise DataFileError(
+                path, f"kan de indicatorentabel niet lezen ({exc})", fix="lever een geldige GeoPackage of een CSV aan"
+            ) from exc
     else:
         frame = read_csv_checked(path, what="indicatorentabel", columns=[code_column])
     if code_column not in frame:
@@ -112,7 +121,9 @@ def read_indicator_table(path: str | Path, *, code_column: str = "code") -> pd.D
     frame[code_column] = frame[code_column].astype(str).str.strip()
     if frame[code_column].duplicated().any():
         dup = frame.loc[frame[code_column].duplicated(), code_column].iloc[0]
-        raise DataFileError(path, f"code {dup} komt meer dan eens voor", field=code_column)
+        raise DataFileError(
+            path, f"code {dup} komt meer dan eens voor", field=code_column, fix="geef elke code één rij"
+        )
     return cbs_missing_to_nan(decimal_comma_to_float(frame.set_index(code_column)))
 
 

@@ -56,6 +56,12 @@ def read_vector(
         raise DataFileError(
             path, f"kan {what} niet lezen ({exc})", fix="controleer of het een geldig GeoJSON/GPKG is"
         ) from exc
+    if not isinstance(gdf, gpd.GeoDataFrame):
+        raise DataFileError(
+            path,
+            f"{what}: het bestand heeft geen geometrie (een tabel zonder kaartvormen, zoals een CSV)",
+            fix="lever een GeoPackage of GeoJSON met geometrie aan, bijv. geëxporteerd uit QGIS",
+        )
     return check_layer(gdf, path=path, what=what, columns=columns, to_crs=to_crs)
 
 
@@ -187,3 +193,65 @@ def check_points_near(
             max_km,
         )
     return n_far
+
+
+def read_polygons(path: str | Path, *, what: str, option: str) -> gpd.GeoDataFrame:
+    """Read a planner's polygon layer (``--kavels``) with every check before any work; in EPSG:28992.
+
+    Refused with a message naming ``option``, the file and the fix: a missing path, a folder, a
+    file GDAL cannot read, a table without geometry (a CSV), a layer without CRS or without rows,
+    and geometries that are not polygons (points or lines have no area to score).
+
+    Raises
+    ------
+    MissingDataError, DataFileError, NoCrsError
+    """
+    path = require_file(path, what=what)
+    if path.is_dir():
+        raise DataFileError(
+            path,
+            f"{option} wijst naar een map, niet naar een bestand",
+            fix=f"geef het bestand met de {what} op, bijv. {option} kavels.gpkg",
+        )
+    gdf = read_vector(path, what=f"{what} ({option})", to_crs=None)
+    return check_polygons(gdf, path=path, what=what, option=option)
+
+
+def check_polygons(gdf: gpd.GeoDataFrame, *, path: str | Path, what: str, option: str) -> gpd.GeoDataFrame:
+    """``gdf`` in EPSG:28992 when every geometry is a (multi)polygon; else a :class:`DataFileError`."""
+    kinds = sorted({str(t) for t in gdf.geom_type.dropna().unique()} - {"Polygon", "MultiPolygon"})
+    if kinds:
+        raise DataFileError(
+            path,
+            f"{option}: de {what} moeten vlakken zijn, maar het bestand bevat {', '.join(kinds)}",
+            field="geometry",
+            fix="lever de kavels als vlakken (Polygon of MultiPolygon), bijv. een export van de percelen uit QGIS",
+        )
+    return gdf if gdf.crs == RD_NEW else gdf.to_crs(RD_NEW)
+
+
+def check_polygons_in_area(
+    gdf: gpd.GeoDataFrame, area: gpd.GeoDataFrame, *, path: str | Path, what: str, option: str, naam: str
+) -> None:
+    """Refuse a polygon layer none of whose features lies in ``area`` (the gemeente); warn for some outside.
+
+    Raises
+    ------
+    DataFileError
+        When no feature intersects ``area``: another place, or coordinates in another CRS.
+    """
+    region = area.to_crs(RD_NEW).union_all()
+    inside = shapely.intersects(gdf.to_crs(RD_NEW).geometry.to_numpy(), region)
+    if not inside.any():
+        x0, y0, x1, y1 = gdf.to_crs("EPSG:4326").total_bounds
+        raise DataFileError(
+            path,
+            f"{option}: geen van de {len(gdf)} {what} ligt in de gemeente {naam} (ze liggen bij lengte "
+            f"{x0:.3f} … {x1:.3f}, breedte {y0:.3f} … {y1:.3f})",
+            fix=f"lever {what} binnen de gemeente {naam} aan, en controleer het coördinatenstelsel (CRS) van het "
+            "bestand",
+        )
+    if not inside.all():
+        log.warning(
+            "%s: %d van de %d %s liggen buiten de gemeente %s", path, int((~inside).sum()), len(gdf), what, naam
+        )

@@ -130,6 +130,46 @@ class MapData:
         return [c for c in HOME_THEMES if c in have]
 
 
+def read_summary(path: Path, *, out_dir: Path) -> dict[str, Any]:
+    """The ``samenvatting.json`` of an ``analyse`` output folder, checked for what the maps and figures use.
+
+    Raises
+    ------
+    MissingDataError
+        When it is absent.
+    DataFileError
+        When it is not UTF-8 JSON, not an object, or its ``profielen``, ``gemeente`` or ``norm_m``
+        have the wrong form; each names the file, the field and the fix (run ``analyse`` again).
+    """
+    fix = f"draai `woonzorg-geo analyse --out {out_dir}` opnieuw; samenvatting.json wordt dan opnieuw geschreven"
+    if not path.is_file():
+        raise MissingDataError(path, fix, problem="bestand ontbreekt")
+    try:
+        summary = json.loads(path.read_text("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise DataFileError(path, f"geen UTF-8 (byte {exc.start})", fix=fix) from exc
+    except json.JSONDecodeError as exc:
+        raise DataFileError(path, f"geen geldige JSON ({exc})", fix=fix) from exc
+    if not isinstance(summary, dict):
+        raise DataFileError(path, f"verwacht een JSON-object {{...}}, maar het is een {_json_kind(summary)}", fix=fix)
+    profielen = summary.get("profielen")
+    if not isinstance(profielen, dict) or not profielen or not all(isinstance(v, dict) for v in profielen.values()):
+        raise DataFileError(
+            path, "de doorgerekende profielen ontbreken of hebben een verkeerde vorm", field="profielen", fix=fix
+        )
+    if "gemeente" in summary and not isinstance(summary["gemeente"], dict):
+        raise DataFileError(path, "verwacht een object met code en naam", field="gemeente", fix=fix)
+    norm = summary.get("norm_m")
+    if norm is not None and (isinstance(norm, bool) or not isinstance(norm, (int, float)) or not 0 < norm <= 5000):
+        raise DataFileError(path, f"geen loopnorm in meters: {norm!r}", field="norm_m", fix=fix)
+    return summary
+
+
+def _json_kind(value: object) -> str:
+    kinds = {list: "lijst", str: "tekst", int: "getal", float: "getal", bool: "true/false", type(None): "null"}
+    return kinds.get(type(value), type(value).__name__)
+
+
 def load_map_data(
     out_dir: str | Path,
     *,
@@ -172,13 +212,8 @@ def load_map_data(
         raise MissingDataError(gpkg, f"draai eerst `woonzorg-geo analyse --out {out_dir}`")
     if profile_suffix and not re.fullmatch(r"_[a-z0-9]+", profile_suffix):
         raise ValueError(f"profile_suffix moet leeg zijn of zoals '_senior', kreeg {profile_suffix!r}")
-    summary: dict[str, Any] = {}
     sj = out_dir / "samenvatting.json"
-    if sj.is_file():
-        try:
-            summary = json.loads(sj.read_text("utf-8"))
-        except json.JSONDecodeError as exc:
-            raise DataFileError(sj, f"geen geldige JSON ({exc})", fix="draai `woonzorg-geo analyse` opnieuw") from exc
+    summary = read_summary(sj, out_dir=out_dir)
     profiles = list(summary.get("profielen", {}))
     vocab = (vocabulary or default_vocabulary()).with_run(profiles=profiles or None, norm_m=summary.get("norm_m"))
     if profile is None and profile_suffix:

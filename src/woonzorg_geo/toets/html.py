@@ -8,7 +8,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from ..io import write_text
+from ..io import atomic_path
 from ..pages import CSS, render
 from .model import Deel, ToetsResult
 from .numbers import _nl, _text
@@ -128,9 +128,13 @@ def write_toets(result: ToetsResult, out_dir: str | Path) -> tuple[Path, Path]:
         The HTML and the JSON file.
     """
     out = Path(out_dir)
-    page = write_text(out / f"toets_{result.slug}.html", toets_html(result))
-    data = write_text(
-        out / f"toets_{result.slug}.json", json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n"
-    )
+    page, data = out / f"toets_{result.slug}.html", out / f"toets_{result.slug}.json"
+    html_text = toets_html(result)
+    json_text = json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n"
+    # both or neither: a failed write (a full disk) leaves the previous pair as it was
+    with atomic_path(page) as tmp_page:
+        tmp_page.write_text(html_text, encoding="utf-8")
+        with atomic_path(data) as tmp_data:
+            tmp_data.write_text(json_text, encoding="utf-8")
     log.info("toets geschreven: %s, %s", page, data)
     return page, data

@@ -197,12 +197,13 @@ class ZorgType:
         """
         if isinstance(omvang, bool) or not isinstance(omvang, (int, np.integer)) or omvang < 1:
             raise ToetsError(
-                f"{option} moet een geheel aantal {self.omvang_eenheid} van minstens 1 zijn, kreeg {omvang!r}"
+                f"{option} moet een geheel aantal {self.omvang_eenheid} van minstens 1 zijn, kreeg {omvang!r}. "
+                f"Oplossing: geef het aantal {self.omvang_eenheid}, bijv. 12"
             )
         if self.max_omvang and omvang > self.max_omvang:
             raise ToetsError(
                 f"{option} {_nl(omvang)} is niet aannemelijk voor {self.label.lower()}: het maximum is "
-                f"{_nl(self.max_omvang)} {self.omvang_eenheid} ({self.max_omvang_reden}). Controleer het "
+                f"{_nl(self.max_omvang)} {self.omvang_eenheid} ({self.max_omvang_reden}). Oplossing: controleer het "
                 f"getal; is het echt zo groot, verhoog dan types.{self.key}.max_omvang in een eigen "
                 "toetsingskader (--toetsingskader BESTAND)."
             )
@@ -303,7 +304,7 @@ class ToetsSettings:
             return self.types[key]
         except (KeyError, TypeError):
             known = ", ".join(f"{k} ({t.label})" for k, t in self.types.items())
-            raise ToetsError(f"onbekend type zorginitiatief {key!r}; kies uit: {known}") from None
+            raise ToetsError(f"onbekend type zorginitiatief {key!r}. Oplossing: kies uit: {known}") from None
 
 
 _SIMPLE_TABLES = {
