@@ -8,9 +8,10 @@ them, so ``woonzorg-geo toets`` does not pay for what ``analyse`` or ``regio`` u
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -166,11 +167,15 @@ def _stored_or_fresh(
     extra_osm_layers: tuple[str, ...] = (),
 ) -> Analysis:
     """The analysis for toets/watals/locaties: the one ``analyse`` kept in ``--uit`` when it was made
-    with these settings and data, else computed again here (in memory; the message says why)."""
+    with these settings and data, else computed again here (in memory; the message says why).
+
+    A damaged store (a file missing, changed or of the wrong form) is never answered from: the
+    warning "opslag beschadigd: <bestand>: <wat>; wordt opnieuw berekend" names the file, and the
+    store is left as it is."""
     from .datasets import resolve_paths
     from .errors import MissingDataError
     from .pipeline import analyse, load_inputs
-    from .store import StoreMismatch, load_analysis
+    from .store import StoreDamaged, StoreMismatch, load_analysis
 
     if not getattr(args, "online", False):
         try:
@@ -179,6 +184,13 @@ def _stored_or_fresh(
             paths = None
         try:
             a = load_analysis(args.uit, settings, paths=paths, profiles=profiles, addresses=addresses)
+        except StoreDamaged as exc:
+            # never answered from a damaged store; the store is an input and stays as it is
+            log.warning(
+                "%s; wordt opnieuw berekend (draai 'woonzorg-geo analyse --out %s' om de opslag te herstellen)",
+                exc,
+                args.uit,
+            )
         except StoreMismatch as exc:
             log.warning(
                 "de opgeslagen analyse in %s wordt niet gebruikt: %s; de analyse wordt nu opnieuw berekend "
@@ -427,6 +439,7 @@ def cmd_regio(args: argparse.Namespace) -> int:
 
 def cmd_locaties(args: argparse.Namespace) -> int:
     """Rank search areas for geclusterd wonen."""
+    from .io import atomic_path
     from .pipeline import write_site_outputs
     from .report import read_facts
     from .sites import find_sites, site_osm_layers
@@ -461,10 +474,19 @@ def cmd_locaties(args: argparse.Namespace) -> int:
     sites = find_sites(result, settings=settings.locaties, parcels=parcels, facts=facts, top=args.top)
     if sites.zoekgebieden.empty:
         raise WoonzorgError("geen kandidaatlocaties gevonden: controleer de instellingen [locaties]")
-    files = write_site_outputs(
-        sites, args.out, gemeente=settings.gemeente.naam, settings=settings, vocabulary=result.vocab, owner=owner
-    )
-    maps = _write_site_map(sites, result, args)
+    # everything is computed before anything is written: the map first, in memory; then the site
+    # files and the map in one step (the map is moved into place only once the site files are)
+    page = _site_map_page(sites, result, args)
+    with (
+        _no_new_folders_on_failure(Path(args.kaarten), Path(args.out)),
+        atomic_path(Path(args.kaarten) / "kandidaatlocaties.html") as staged_map,
+    ):
+        staged_map.write_text(page, encoding="utf-8")
+        files = write_site_outputs(
+            sites, args.out, gemeente=settings.gemeente.naam, settings=settings, vocabulary=result.vocab, owner=owner
+        )
+    maps = [Path(args.kaarten) / "kandidaatlocaties.html"]
+    log.info("kaart geschreven: %s (%.2f MB)", maps[0], len(page.encode("utf-8")) / 1e6)
     print(
         f"Zoekgebieden voor geclusterd wonen in {settings.gemeente.naam} "
         f"(profiel {result.vocab.profile_label(settings.locaties.profiel)}, top {args.top}):"
@@ -479,13 +501,29 @@ def cmd_locaties(args: argparse.Namespace) -> int:
     return 0
 
 
-def _write_site_map(sites: SiteResult, result: Analysis, args: argparse.Namespace) -> list[Path]:
-    """The candidate-site map, when the map module is available."""
+def _site_map_page(sites: SiteResult, result: Analysis, args: argparse.Namespace) -> str:
+    """The candidate-site map as HTML, built in memory (nothing is written yet)."""
+    from .maps import MAX_MAP_BYTES, render
+    from .maps.themes import analysis_site_map
+
+    page = render(analysis_site_map(sites, result, offline=True if args.offline else None))
+    size = len(page.encode("utf-8"))
+    if size > MAX_MAP_BYTES:
+        log.warning("kaart kandidaatlocaties.html is %.1f MB (meer dan %.0f MB)", size / 1e6, MAX_MAP_BYTES / 1e6)
+    return page
+
+
+@contextlib.contextmanager
+def _no_new_folders_on_failure(*folders: Path) -> Iterator[None]:
+    """When the block fails, remove the ``folders`` (and their parents) it created, if they are empty."""
+    made = [p for f in folders for p in [f, *f.parents] if not p.exists()]
     try:
-        from .maps import write_site_map
-    except ImportError:  # pragma: no cover - maps are part of the package
-        return []
-    return [write_site_map(sites, result, Path(args.kaarten), offline=True if args.offline else None)]
+        yield
+    except BaseException:
+        for folder in sorted(set(made), key=lambda p: len(p.parts), reverse=True):  # innermost first
+            with contextlib.suppress(OSError):
+                folder.rmdir()  # only when empty
+        raise
 
 
 def cmd_kaarten(args: argparse.Namespace) -> int:

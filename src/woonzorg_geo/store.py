@@ -5,9 +5,18 @@ the walking network and, per profile, the routing graph (the voorzieningen inser
 the per-node distance to the nearest voorziening of every category and where every address lies
 on the network (numpy ``.npz``); the voorzieningen, areas and addresses (GeoParquet); and
 ``opslag.json`` with the fingerprints it was made from (program version, settings, and the size
-and modification time of every input file). :func:`load_analysis` rebuilds an
+and modification time of every input file), the SHA-256 and size of every stored file and the
+schema of every table. :func:`load_analysis` rebuilds an
 :class:`~woonzorg_geo.pipeline.Analysis` from it in a fraction of a second when the
 fingerprints match, and says why not when they do not.
+
+A store is an input: it is never changed when read. Before anything is read, every file's size
+and SHA-256 are compared with ``opslag.json``; what is read is then checked against the schema
+(each ``.npz`` names its own profile and holds every category of the run's vocabulary with the
+array shapes of the network; each table has its recorded columns, index and rows). Any
+difference raises :class:`StoreDamaged` ("opslag beschadigd: <bestand>: <wat>"), a
+:class:`StoreMismatch`: the commands then compute the analysis again instead of answering from a
+damaged store. No exception of numpy, zipfile or pyarrow leaves :func:`load_analysis`.
 """
 
 from __future__ import annotations
@@ -16,7 +25,8 @@ import hashlib
 import json
 import logging
 import os
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -35,13 +45,26 @@ log = logging.getLogger(__name__)
 
 #: Name of the store folder inside an output folder.
 STORE_DIR = "opslag"
-#: Version of the store layout; a store of another version is rebuilt.
-FORMAT = 1
+#: Version of the store layout; a store of another version is rebuilt. 2: SHA-256 and size of every
+#: file, the tables' schema, and the profile's name inside each ``.npz``.
+FORMAT = 2
 _INDEX = "opslag.json"
 
 
 class StoreMismatch(WoonzorgError, ValueError):
     """The store cannot be used (absent, of another version, settings or data); the message says why."""
+
+
+class StoreDamaged(StoreMismatch):
+    """A file of the store is missing, changed since ``analyse`` or not of the expected form.
+
+    The message is ``opslag beschadigd: <file>: <what>``; ``file`` and ``what`` are kept as attributes.
+    """
+
+    def __init__(self, file: str | Path, what: str) -> None:
+        self.file = str(file)
+        self.what = what
+        super().__init__(f"opslag beschadigd: {self.file}: {what}")
 
 
 def settings_fingerprint(settings: Settings) -> str:
@@ -80,8 +103,15 @@ def _program() -> str:
 # --------------------------------------------------------------------------------------------
 
 
-def _geo_parquet(frame: gpd.GeoDataFrame, path: Path) -> None:
-    """Write a (Geo)DataFrame as (Geo)Parquet; object columns of mixed types become text."""
+def _geo_parquet(frame: gpd.GeoDataFrame, path: Path) -> dict[str, Any]:
+    """Write a (Geo)DataFrame as (Geo)Parquet; object columns of mixed types become text.
+
+    Returns
+    -------
+    dict
+        The table's schema as :func:`load_analysis` checks it: ``geo`` (GeoParquet), ``crs``,
+        ``index`` (its name), ``kolommen`` (in order, the geometry included) and ``rijen``.
+    """
     out = frame.copy()
     for col in out.columns:
         if col == getattr(out, "_geometry_column_name", None) or out[col].dtype != object:
@@ -90,6 +120,21 @@ def _geo_parquet(frame: gpd.GeoDataFrame, path: Path) -> None:
         if len(kinds) > 1 or kinds & {list, dict, tuple, set}:
             out[col] = out[col].map(lambda v: None if v is None or (isinstance(v, float) and np.isnan(v)) else str(v))
     out.to_parquet(path)
+    geo = getattr(out, "_geometry_column_name", None) is not None
+    crs = getattr(out, "crs", None) if geo else None
+    return {
+        "geo": geo,
+        "crs": crs.to_string() if crs is not None else None,
+        "index": out.index.name,
+        "kolommen": [str(c) for c in out.columns],
+        "rijen": len(out),
+    }
+
+
+def _digest(path: Path) -> str:
+    """SHA-256 of a file, hex."""
+    with path.open("rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 def save_store(a: Analysis, folder: str | Path) -> list[Path]:
@@ -113,6 +158,7 @@ def save_store(a: Analysis, folder: str | Path) -> list[Path]:
     first = a.graphs[next(iter(a.graphs))]
     np.savez(
         folder / "netwerk.npz",
+        inhoud=np.array("netwerk"),
         xy=net.xy,
         u=net.u,
         v=net.v,
@@ -126,6 +172,7 @@ def save_store(a: Analysis, folder: str | Path) -> list[Path]:
         split_edges = np.fromiter(r.splits.keys(), dtype=np.int64, count=len(r.splits))
         split_len = np.array([len(r.splits[int(e)][0]) for e in split_edges], dtype=np.int64)
         arrays: dict[str, np.ndarray] = {
+            "profiel": np.array(name),  # checked against the file name on load
             "edge_mask": pg.edge_mask,
             "island_label": pg.islands.label,
             "island_id": pg.islands.sizes.index.to_numpy(),
@@ -191,8 +238,11 @@ def save_store(a: Analysis, folder: str | Path) -> list[Path]:
     places = _osm_places(inputs)
     if places is not None:
         frames["plaatsen"] = places
-    for key, frame in frames.items():
-        _geo_parquet(frame, folder / f"{key}.parquet")
+    tables = {key: _geo_parquet(frame, folder / f"{key}.parquet") for key, frame in frames.items()}
+    # exactly the files written here (not whatever else the folder holds)
+    stored = sorted(
+        folder / n for n in ["netwerk.npz", *(f"profiel_{p}.npz" for p in a.access), *(f"{t}.parquet" for t in tables)]
+    )
     index = {
         "formaat": FORMAT,
         "programma": _program(),
@@ -204,12 +254,21 @@ def save_store(a: Analysis, folder: str | Path) -> list[Path]:
         "profielen": list(a.access),
         "naden_gedicht": net.seams_joined,
         "samenvatting": a.summary,
-        "tabellen": sorted(frames),
+        "tabellen": dict(sorted(tables.items())),
+        # every stored file, checked before anything is read (see load_analysis)
+        "bestanden": {p.name: {"sha256": _digest(p), "bytes": p.stat().st_size} for p in stored},
     }
-    (folder / _INDEX).write_text(
-        json.dumps(index, indent=1, ensure_ascii=False, default=json_default), encoding="utf-8"
-    )
+    # the index checks itself: a changed letter in it (a column name, a figure of the summary) is damage too
+    canonical = json.loads(json.dumps(index, ensure_ascii=False, default=json_default))
+    canonical["controle"] = index_digest(canonical)
+    (folder / _INDEX).write_text(json.dumps(canonical, indent=1, ensure_ascii=False), encoding="utf-8")
     return sorted(folder.iterdir())
+
+
+def index_digest(index: dict[str, Any]) -> str:
+    """SHA-256 of ``opslag.json``'s content (without its own ``controle``), independent of layout and key order."""
+    rest = {k: v for k, v in index.items() if k != "controle"}
+    return hashlib.sha256(json.dumps(rest, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
 
 
 def _osm_places(inputs: Any) -> gpd.GeoDataFrame | None:
@@ -230,16 +289,141 @@ def _osm_places(inputs: Any) -> gpd.GeoDataFrame | None:
 # --------------------------------------------------------------------------------------------
 
 
+#: What the later commands read from each table, beyond the schema recorded in ``opslag.json``:
+#: the index name and the columns (the geometry included) every store of this format has.
+_TABLE_NEEDS: dict[str, tuple[str | None, tuple[str, ...]]] = {
+    "voorzieningen": (None, ("categorie", "naam", "geometry")),
+    "gemeente": ("code", ("naam", "geometry")),
+    "invoer_buurten": ("code", ("naam", "wijkcode", "geometry")),
+    "invoer_wijken": ("code", ("naam", "geometry")),
+    "buurten": ("code", ("naam", "wijkcode", "geometry")),
+    "wijken": ("code", ("naam", "geometry")),
+    "adressen": (None, ("buurtcode", "wijkcode", "geometry")),
+    "osm_adressen": (None, ("geometry",)),
+    "osm_straten": (None, ("name", "geometry")),
+    "plaatsen": (None, ("geometry",)),
+    "kerncijfers": ("code", ()),
+}
+#: Tables a store may lack (the run had no kerncijfers, no OSM places).
+_OPTIONAL_TABLES = ("kerncijfers", "plaatsen")
+_SAFE_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
+_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+
+
 def read_index(out_dir: str | Path) -> dict[str, Any]:
-    """``opslag.json`` of an output folder; :class:`StoreMismatch` when there is none."""
-    path = Path(out_dir) / STORE_DIR / _INDEX
+    """``opslag.json`` of an output folder.
+
+    Raises
+    ------
+    StoreMismatch
+        When there is no store.
+    StoreDamaged
+        When ``opslag.json`` is missing beside the other stored files, unreadable or not a JSON object.
+    """
+    folder = Path(out_dir) / STORE_DIR
+    path = folder / _INDEX
     if not path.exists():
+        if folder.is_dir() and any(p.suffix in (".npz", ".parquet") for p in folder.iterdir()):
+            raise StoreDamaged(path, "ontbreekt, terwijl de andere bestanden van de opslag er wel zijn")
         raise StoreMismatch(f"geen opgeslagen analyse in {Path(out_dir)} (draai eerst 'woonzorg-geo analyse')")
     try:
-        index: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise StoreMismatch(f"{path} is onleesbaar ({exc})") from None
+        index = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+        raise StoreDamaged(path, f"onleesbaar ({exc})") from None
+    if not isinstance(index, dict):
+        raise StoreDamaged(path, f"geen JSON-object maar {type(index).__name__}")
     return index
+
+
+def expected_files(index: dict[str, Any]) -> list[str]:
+    """The files a store with this (checked) index holds: the network, one ``.npz`` per profile, the tables."""
+    return [
+        "netwerk.npz",
+        *(f"profiel_{p}.npz" for p in index["profielen"]),
+        *(f"{t}.parquet" for t in index["tabellen"]),
+    ]
+
+
+def _check_index(index: dict[str, Any], path: Path, settings: Settings) -> None:
+    """The structure of ``opslag.json`` (format :data:`FORMAT`): every entry the reading relies on.
+
+    Raises
+    ------
+    StoreDamaged
+        Naming the entry that is missing or of the wrong form.
+    """
+
+    def bad(what: str) -> StoreDamaged:
+        return StoreDamaged(path, what)
+
+    for key, kind in (
+        ("instellingen", str),
+        ("profielen", list),
+        ("tabellen", dict),
+        ("bestanden", dict),
+        ("samenvatting", dict),
+        ("paden", dict),
+        ("gegevens", dict),
+    ):
+        if key not in index:
+            raise bad(f"de sleutel '{key}' ontbreekt")
+        if not isinstance(index[key], kind):
+            raise bad(f"'{key}' is {type(index[key]).__name__}, verwacht {kind.__name__}")
+    if not isinstance(index.get("naden_gedicht", 0), int):
+        raise bad("'naden_gedicht' is geen geheel getal")
+    profiles = index["profielen"]
+    if not profiles or not all(isinstance(p, str) and p in settings.profielen for p in profiles):
+        raise bad(f"'profielen' {profiles!r} zijn niet de profielen van de instellingen")
+    if len(set(profiles)) < len(profiles):
+        raise bad(f"'profielen' noemt een profiel twee keer: {profiles!r}")
+    if not all(isinstance(p, str) for p in index["paden"].values()):
+        raise bad("'paden' bevat iets anders dan paden")
+    tables = index["tabellen"]
+    unknown = sorted(set(tables) - set(_TABLE_NEEDS))
+    if unknown:
+        raise bad(f"onbekende tabel(len) {', '.join(map(str, unknown))}")
+    absent = [t for t in _TABLE_NEEDS if t not in tables and t not in _OPTIONAL_TABLES]
+    if absent:
+        raise bad(f"tabel(len) {', '.join(absent)} ontbreken in 'tabellen'")
+    for key, spec in tables.items():
+        ok = (
+            isinstance(spec, dict)
+            and isinstance(spec.get("geo"), bool)
+            and isinstance(spec.get("kolommen"), list)
+            and all(isinstance(c, str) for c in spec["kolommen"])
+            and isinstance(spec.get("rijen"), int)
+            and spec["rijen"] >= 0
+            and (spec.get("index") is None or isinstance(spec.get("index"), str))
+            and (spec.get("crs") is None or isinstance(spec.get("crs"), str))
+        )
+        if not ok:
+            raise bad(f"het schema van tabel '{key}' is onvolledig")
+        index_name, needed = _TABLE_NEEDS[key]
+        missing = [c for c in needed if c not in spec["kolommen"]]
+        if missing or (index_name is not None and spec.get("index") != index_name):
+            what = f"kolom(men) {', '.join(missing)}" if missing else f"index '{index_name}'"
+            raise bad(f"tabel '{key}' mist {what}")
+    files = index["bestanden"]
+    want = expected_files(index)
+    if set(files) != set(want):
+        lacking, extra = sorted(set(want) - set(files)), sorted(set(files) - set(want))
+        raise bad(
+            "'bestanden' klopt niet met de profielen en tabellen"
+            + (f"; zonder controlegetal: {', '.join(lacking)}" if lacking else "")
+            + (f"; onbekend: {', '.join(map(str, extra))}" if extra else "")
+        )
+    for name in want:
+        entry = files[name]
+        if not (
+            _SAFE_NAME.match(name)
+            and isinstance(entry, dict)
+            and isinstance(entry.get("sha256"), str)
+            and _HEX64.match(entry["sha256"])
+            and isinstance(entry.get("bytes"), int)
+            and not isinstance(entry.get("bytes"), bool)
+            and entry["bytes"] >= 0
+        ):
+            raise bad(f"geen geldige SHA-256 en grootte voor {name}")
 
 
 def check_store(
@@ -247,16 +431,28 @@ def check_store(
 ) -> dict[str, Any]:
     """The store's index when it matches ``settings``, the data ``paths`` and holds ``profiles``.
 
+    Checks ``opslag.json`` only (its form and fingerprints); :func:`load_analysis` also checks the files.
+
     Raises
     ------
     StoreMismatch
         Naming what differs (program version, settings, a data file, a profile).
+    StoreDamaged
+        When ``opslag.json`` is unreadable or incomplete.
     """
     index = read_index(out_dir)
+    path = Path(out_dir) / STORE_DIR / _INDEX
+    if "formaat" not in index or "programma" not in index:
+        raise StoreDamaged(path, "de sleutels 'formaat' en 'programma' ontbreken")
     if index.get("formaat") != FORMAT or index.get("programma") != _program():
         raise StoreMismatch(
             f"gemaakt door {index.get('programma')} (opslagformaat {index.get('formaat')}), dit is {_program()}"
         )
+    if index.get("controle") != index_digest(index):
+        raise StoreDamaged(
+            path, "het controlegetal klopt niet met de inhoud (het bestand is veranderd sinds de analyse)"
+        )
+    _check_index(index, path, settings)
     if index.get("instellingen") != settings_fingerprint(settings):
         raise StoreMismatch("gemaakt met andere instellingen (of een andere gemeente)")
     if paths is not None:
@@ -273,6 +469,226 @@ def check_store(
     return index
 
 
+def verify_files(folder: Path, index: dict[str, Any]) -> None:
+    """Compare every stored file with its size and SHA-256 in ``opslag.json``, before anything is read.
+
+    The sizes first (a deleted, emptied or truncated file is named at once), then the hashes, two
+    files at a time (hashing releases the GIL; ~70 MB take well under a tenth of a second).
+
+    Raises
+    ------
+    StoreDamaged
+        Naming the first file (in the order of :func:`expected_files`) that differs.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    files: dict[str, dict[str, Any]] = index["bestanden"]
+    names = expected_files(index)
+    for name in names:
+        path = folder / name
+        try:
+            size = path.stat().st_size if path.is_file() else None
+        except OSError as exc:
+            raise StoreDamaged(path, f"onleesbaar ({exc.strerror or exc})") from None
+        if size is None:
+            raise StoreDamaged(path, "ontbreekt")
+        if size != files[name]["bytes"]:
+            raise StoreDamaged(path, f"{size} bytes, verwacht {files[name]['bytes']} (afgekapt of vervangen)")
+
+    def digest(name: str) -> str | None:
+        try:
+            return _digest(folder / name)
+        except OSError:
+            return None
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        digests = dict(zip(names, pool.map(digest, names), strict=True))
+    for name in names:
+        if digests[name] is None:
+            raise StoreDamaged(folder / name, "onleesbaar")
+        if digests[name] != files[name]["sha256"]:
+            raise StoreDamaged(
+                folder / name, "de SHA-256 klopt niet met opslag.json (het bestand is veranderd sinds de analyse)"
+            )
+
+
+def _read_table(folder: Path, key: str, spec: dict[str, Any], columns: Sequence[str] | None) -> Any:
+    """One stored table, checked against its recorded schema (``spec``); ``columns``: only those (and the geometry)."""
+    import geopandas as gpd
+    import pandas as pd
+
+    path = folder / f"{key}.parquet"
+    wanted = None if columns is None else list(dict.fromkeys([*columns, "geometry"] if spec["geo"] else columns))
+    absent = [c for c in wanted or () if c not in spec["kolommen"]]
+    if absent:
+        raise StoreDamaged(path, f"kolom(men) {', '.join(absent)} ontbreken in het schema")
+    try:
+        frame = gpd.read_parquet(path, columns=wanted) if spec["geo"] else pd.read_parquet(path, columns=wanted)
+    except Exception as exc:  # noqa: BLE001 - the reading boundary: any Arrow/GeoPandas error is damage
+        raise StoreDamaged(path, f"onleesbaar ({type(exc).__name__}: {exc})") from None
+    got = [str(c) for c in frame.columns]
+    if (got if wanted is None else set(got)) != (spec["kolommen"] if wanted is None else set(wanted)):
+        raise StoreDamaged(path, f"kolommen {got[:8]}{'…' if len(got) > 8 else ''} zijn niet die van tabel '{key}'")
+    if frame.index.name != spec.get("index"):
+        raise StoreDamaged(path, f"index '{frame.index.name}', verwacht '{spec.get('index')}'")
+    if len(frame) != spec["rijen"]:
+        raise StoreDamaged(path, f"{len(frame)} rijen, verwacht {spec['rijen']}")
+    if spec["geo"]:
+        crs = frame.crs.to_string() if getattr(frame, "crs", None) is not None else None
+        if crs != spec.get("crs"):
+            raise StoreDamaged(path, f"coördinatenstelsel {crs}, verwacht {spec.get('crs')}")
+    return frame
+
+
+def _read_npz(path: Path, keep: Callable[[str], bool]) -> tuple[list[str], dict[str, np.ndarray]]:
+    """The member names of a stored ``.npz`` and the arrays ``keep`` selects (no pickles)."""
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            names = list(npz.files)
+            return names, {k: npz[k] for k in names if keep(k)}
+    except Exception as exc:  # noqa: BLE001 - the reading boundary: zipfile/numpy errors are damage
+        raise StoreDamaged(path, f"onleesbaar ({type(exc).__name__}: {exc})") from None
+
+
+class _Arrays:
+    """Shape and type checks of the arrays of one stored ``.npz``; failures raise :class:`StoreDamaged`."""
+
+    def __init__(self, path: Path, names: Sequence[str], z: dict[str, np.ndarray]) -> None:
+        self.path, self.names, self.z = path, set(names), z
+
+    def need(self, *keys: str) -> None:
+        absent = [k for k in keys if k not in self.names]
+        if absent:
+            raise StoreDamaged(self.path, f"array(s) {', '.join(absent)} ontbreken")
+
+    def get(self, key: str, shape: tuple[int | None, ...], kinds: str) -> np.ndarray:
+        """The array ``key`` of ``shape`` (``None``: any length) and a dtype kind among ``kinds``."""
+        self.need(key)
+        arr = self.z[key]
+        fits = arr.ndim == len(shape) and all(w is None or w == n for w, n in zip(shape, arr.shape, strict=True))
+        if not fits or arr.dtype.kind not in kinds:
+            want = "×".join("n" if w is None else str(w) for w in shape) or "scalair"
+            raise StoreDamaged(
+                self.path, f"array {key} heeft vorm {arr.shape} ({arr.dtype}), verwacht {want} ({kinds})"
+            )
+        return arr
+
+    def within(self, key: str, arr: np.ndarray, low: int, high: int) -> None:
+        """Every value of an index array in ``[low, high)``."""
+        if len(arr) and (int(arr.min()) < low or int(arr.max()) >= high):
+            raise StoreDamaged(self.path, f"array {key} verwijst buiten [{low}, {high})")
+
+    def name(self, key: str, expected: str) -> None:
+        value = self.get(key, (), "U")
+        if str(value) != expected:
+            raise StoreDamaged(self.path, f"bevat '{value}', verwacht '{expected}' (verwisseld met een ander bestand?)")
+
+
+_INT, _FLOAT, _BOOL = "iu", "f", "b"
+
+
+def _check_network(a: _Arrays) -> tuple[int, int]:
+    """``netwerk.npz``: its own name and the shapes; returns (nodes, edges)."""
+    a.name("inhoud", "netwerk")
+    xy = a.get("xy", (None, 2), _FLOAT)
+    u = a.get("u", (None,), _INT)
+    n, m = len(xy), len(u)
+    v = a.get("v", (m,), _INT)
+    a.get("length", (m,), _FLOAT)
+    a.get("steps", (m,), _BOOL)
+    a.get("snap_mask", (m,), _BOOL)
+    a.within("u", u, 0, n)
+    a.within("v", v, 0, n)
+    return n, m
+
+
+def _check_profile(
+    a: _Arrays,
+    name: str,
+    *,
+    nodes: int,
+    edges: int,
+    categories: Sequence[str],
+    radii: Sequence[float],
+    addresses: int,
+    per_address: bool,
+) -> None:
+    """``profiel_<name>.npz``: its own profile name, every category of the run and the shapes of the network.
+
+    ``per_address``: the per-address arrays were read too (else only their presence is checked).
+    """
+    a.name("profiel", name)
+    a.get("edge_mask", (edges,), _BOOL)
+    a.get("island_label", (nodes,), _INT)
+    isl = a.get("island_id", (None,), _INT)
+    a.get("island_knopen", (len(isl),), _INT)
+    a.get("island_lengte", (len(isl),), _FLOAT + _INT)
+    n_nodes = int(a.get("n_nodes", (), _INT))
+    if n_nodes < nodes:
+        raise StoreDamaged(a.path, f"n_nodes {n_nodes} is kleiner dan de {nodes} knopen van het netwerk")
+    indptr = a.get("m_indptr", (n_nodes + 1,), _INT)
+    nnz = int(indptr[-1]) if len(indptr) else 0
+    if indptr[0] != 0 or np.any(np.diff(indptr) < 0):
+        raise StoreDamaged(a.path, "array m_indptr is niet oplopend vanaf 0")
+    a.get("m_data", (nnz,), _FLOAT)
+    a.within("m_indices", a.get("m_indices", (nnz,), _INT), 0, n_nodes)
+    ids = a.get("dest_ids", (None,), "U")
+    d = len(ids)
+    a.get("dest_cat", (d,), "U")
+    a.within("dest_node", a.get("dest_node", (d,), _INT), 0, n_nodes)
+    a.get("dest_xy", (d, 2), _FLOAT)
+    a.within("dsnap_edge", a.get("dsnap_edge", (d,), _INT), 0, max(edges, 1))
+    a.get("dsnap_t", (d,), _FLOAT)
+    a.get("dsnap_dist", (d,), _FLOAT)
+    a.get("dsnap_xy", (d, 2), _FLOAT)
+    split_edge = a.get("split_edge", (None,), _INT)
+    a.within("split_edge", split_edge, 0, edges)
+    split_len = a.get("split_len", (len(split_edge),), _INT)
+    if np.any(split_len < 0):
+        raise StoreDamaged(a.path, "array split_len heeft negatieve lengtes")
+    total = int(split_len.sum())
+    a.get("split_t", (total,), _FLOAT)
+    a.within("split_chain", a.get("split_chain", (total,), _INT), 0, n_nodes)
+    stored = {k.split("|")[1] for k in a.names if k.startswith("c|") and k.count("|") >= 2}
+    extra = sorted(stored - set(categories))
+    if extra:
+        raise StoreDamaged(a.path, f"categorie(ën) {', '.join(extra)} horen niet bij deze analyse")
+    want_radii = {float(r) for r in radii}
+    for cat in categories:
+        keys = [f"c|{cat}|node_dist", f"c|{cat}|node_source", f"c|{cat}|origin_dist", f"c|{cat}|origin_nearest"]
+        counts = count_keys(a.names, cat, path=a.path)
+        if not set(keys) <= a.names or set(counts) != want_radii:
+            raise StoreDamaged(a.path, f"categorie {cat} ontbreekt (of een deel van haar arrays)")
+        a.get(keys[0], (n_nodes,), _FLOAT)
+        a.within(keys[1], a.get(keys[1], (n_nodes,), _INT), -1, d)
+        if per_address:
+            a.get(keys[2], (addresses,), _FLOAT)
+            a.within(keys[3], a.get(keys[3], (addresses,), _INT), -1, d)
+            for key in counts.values():
+                a.get(key, (addresses,), _INT)
+    a.need("osnap_edge", "osnap_t", "osnap_dist", "osnap_xy", "origin_far", "origin_blocked")
+    if per_address:
+        a.get("osnap_edge", (addresses,), _INT)
+        for key in ("osnap_t", "osnap_dist"):
+            a.get(key, (addresses,), _FLOAT)
+        a.get("osnap_xy", (addresses, 2), _FLOAT)
+        a.get("origin_far", (addresses,), _BOOL)
+        a.get("origin_blocked", (addresses,), _BOOL)
+
+
+def count_keys(names: Iterable[str], cat: str, *, path: Path) -> dict[float, str]:
+    """The count arrays of one category in a profile ``.npz``: radius (m) → member name ``c|<cat>|n|<radius>``."""
+    prefix = f"c|{cat}|n|"
+    out: dict[float, str] = {}
+    for key in names:
+        if key.startswith(prefix):
+            try:
+                out[float(key[len(prefix) :])] = key
+            except ValueError:
+                raise StoreDamaged(path, f"array {key}: geen straal") from None
+    return out
+
+
 def load_analysis(
     out_dir: str | Path,
     settings: Settings,
@@ -282,6 +698,10 @@ def load_analysis(
     addresses: bool | Sequence[str] = True,
 ) -> Analysis:
     """Rebuild the analysis of ``analyse`` from the store in ``out_dir``.
+
+    Every stored file is first compared with its size and SHA-256 in ``opslag.json``
+    (:func:`verify_files`), then read and checked against the schema: the store is used only when
+    it is exactly what ``analyse`` wrote. The store is never changed.
 
     Parameters
     ----------
@@ -303,8 +723,12 @@ def load_analysis(
     ------
     StoreMismatch
         When the store is absent or was made from other settings, data or profiles.
+    StoreDamaged
+        (a :class:`StoreMismatch`) When a stored file is missing, changed since ``analyse`` or not
+        of the expected form; no error of numpy, zipfile or pyarrow is raised instead.
     """
     import dataclasses
+    from concurrent.futures import ThreadPoolExecutor
 
     import geopandas as gpd
     import pandas as pd
@@ -322,19 +746,16 @@ def load_analysis(
     names = list(profiles or index["profielen"])
     # the stored order: the first profile of the run is the main one
     names = [p for p in index["profielen"] if p in names]
-
-    def frame(key: str, columns: Sequence[str] | None = None) -> Any:
-        path = folder / f"{key}.parquet"
-        if not path.exists():
-            return None
-        try:
-            return gpd.read_parquet(path, columns=None if columns is None else [*columns, "geometry"])
-        except ValueError:  # no geometry column
-            return pd.read_parquet(path, columns=None if columns is None else list(columns))
-
-    # the tables are read side by side (Arrow and the WKB decoding release the GIL) while the arrays load
-    from concurrent.futures import ThreadPoolExecutor
-
+    verify_files(folder, index)  # every file, before anything is read
+    # the run's vocabulary (main profile = the run's first), also when only some profiles are loaded:
+    # the column suffixes of the tables depend on it
+    vocab = Vocabulary.from_settings(settings, profiles=index["profielen"])
+    categories = [
+        *vocab.categories,
+        *(c for c, parts in vocab.composites.items() if all(p in vocab.categories for p in parts)),
+    ]
+    radii = [float(r) for r in settings.bereikbaarheid.count_radii_m]
+    tables: dict[str, Any] = index["tabellen"]
     keys = [
         "kerncijfers",
         "gemeente",
@@ -347,111 +768,124 @@ def load_analysis(
         "buurten",
         "wijken",
     ]
+    # the tables are read side by side (Arrow and the WKB decoding release the GIL) while the arrays load
     pool = ThreadPoolExecutor(max_workers=4)
-    pending = {key: pool.submit(frame, key) for key in keys}
-    if addresses is not False:
-        pending["adressen"] = pool.submit(frame, "adressen", None if addresses is True else list(addresses))
-    pool.shutdown(wait=False)
+    try:
+        pending = {key: pool.submit(_read_table, folder, key, tables[key], None) for key in keys if key in tables}
+        if addresses is not False:
+            cols = None if addresses is True else list(addresses)
+            pending["adressen"] = pool.submit(_read_table, folder, "adressen", tables["adressen"], cols)
 
-    def table(key: str) -> Any:
-        return pending[key].result()
+        def table(key: str) -> Any:
+            return pending[key].result() if key in pending else None
 
-    n = np.load(folder / "netwerk.npz")
-    m = len(n["u"])
-    net = WalkNetwork(
-        xy=n["xy"],
-        u=n["u"],
-        v=n["v"],
-        length=n["length"],
-        steps=n["steps"],
-        line_class=np.full(m, None, dtype=object),
-        line_name=np.full(m, None, dtype=object),
-        seams_joined=int(index.get("naden_gedicht", 0)),
-    )
-    snap_mask = n["snap_mask"]
-    graphs: dict[str, ProfileGraph] = {}
-    access: dict[str, Accessibility] = {}
-    for name in names:
-        with np.load(folder / f"profiel_{name}.npz") as npz:
+        net_path = folder / "netwerk.npz"
+        n_names, n = _read_npz(net_path, lambda k: True)
+        nodes, edges = _check_network(_Arrays(net_path, n_names, n))
+        net = WalkNetwork(
+            xy=n["xy"],
+            u=n["u"],
+            v=n["v"],
+            length=n["length"],
+            steps=n["steps"],
+            line_class=np.full(edges, None, dtype=object),
+            line_name=np.full(edges, None, dtype=object),
+            seams_joined=int(index.get("naden_gedicht", 0)),
+        )
+        snap_mask = n["snap_mask"]
+        graphs: dict[str, ProfileGraph] = {}
+        access: dict[str, Accessibility] = {}
+        for name in names:
+            path = folder / f"profiel_{name}.npz"
             # without the addresses, the per-address arrays stay on disk (a toets needs the nodes only)
-            z = {
-                k: npz[k]
-                for k in npz.files
-                if addresses or not (k.startswith(("osnap_", "origin_")) or "|origin_" in k or "|n|" in k)
-            }
-        sizes = pd.DataFrame(
-            {"knopen": z["island_knopen"], "lengte_m": z["island_lengte"]},
-            index=pd.Index(z["island_id"], name="eiland"),
-        )
-        islands = Islands(label=z["island_label"], sizes=sizes, largest=int(sizes.index[0]) if len(sizes) else -1)
-        pg = ProfileGraph(
-            net=net, profile=settings.profile(name), edge_mask=z["edge_mask"], islands=islands, snap_mask=snap_mask
-        )
-        n_nodes = int(z["n_nodes"])
-        splits: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-        ends = np.cumsum(z["split_len"])
-        for e, end, k in zip(z["split_edge"], ends, z["split_len"], strict=True):
-            splits[int(e)] = (z["split_t"][end - k : end], z["split_chain"][end - k : end])
-        routing = RoutingGraph(
-            pg=pg,
-            matrix=csr_matrix((z["m_data"], z["m_indices"], z["m_indptr"]), shape=(n_nodes, n_nodes)),
-            n_nodes=n_nodes,
-            dest_node=z["dest_node"],
-            dest_xy=z["dest_xy"],
-            dest_snap=Snap(z["dsnap_edge"], z["dsnap_t"], z["dsnap_dist"], z["dsnap_xy"]),
-            splits=splits,
-        )
-        dest_ids = z["dest_ids"].astype(object)
-        cats: dict[str, CategoryResult] = {}
-        none = np.zeros(0)
-        for key in list(z):
-            if key.startswith("c|") and key.endswith("|node_dist"):
-                cat = key.split("|")[1]
+            z_names, z = _read_npz(
+                path,
+                lambda k: bool(addresses) or not (k.startswith(("osnap_", "origin_")) or "|origin_" in k or "|n|" in k),
+            )
+            _check_profile(
+                _Arrays(path, z_names, z),
+                name,
+                nodes=nodes,
+                edges=edges,
+                categories=categories,
+                radii=radii,
+                addresses=int(tables["adressen"]["rijen"]),
+                per_address=bool(addresses),
+            )
+            sizes = pd.DataFrame(
+                {"knopen": z["island_knopen"], "lengte_m": z["island_lengte"]},
+                index=pd.Index(z["island_id"], name="eiland"),
+            )
+            islands = Islands(label=z["island_label"], sizes=sizes, largest=int(sizes.index[0]) if len(sizes) else -1)
+            pg = ProfileGraph(
+                net=net, profile=settings.profile(name), edge_mask=z["edge_mask"], islands=islands, snap_mask=snap_mask
+            )
+            n_nodes = int(z["n_nodes"])
+            splits: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+            ends = np.cumsum(z["split_len"])
+            for e, end, k in zip(z["split_edge"], ends, z["split_len"], strict=True):
+                splits[int(e)] = (z["split_t"][end - k : end], z["split_chain"][end - k : end])
+            routing = RoutingGraph(
+                pg=pg,
+                matrix=csr_matrix((z["m_data"], z["m_indices"], z["m_indptr"]), shape=(n_nodes, n_nodes)),
+                n_nodes=n_nodes,
+                dest_node=z["dest_node"],
+                dest_xy=z["dest_xy"],
+                dest_snap=Snap(z["dsnap_edge"], z["dsnap_t"], z["dsnap_dist"], z["dsnap_xy"]),
+                splits=splits,
+            )
+            dest_ids = z["dest_ids"].astype(object)
+            cats: dict[str, CategoryResult] = {}
+            none = np.zeros(0)
+            for cat in categories:
                 near = z.get(f"c|{cat}|origin_nearest", np.zeros(0, np.int64))
                 ids = np.full(len(near), None, dtype=object)
                 ids[near >= 0] = dest_ids[near[near >= 0]]
-                counts = {float(k.split("|")[3]): z[k] for k in z if k.startswith(f"c|{cat}|n|")}
+                counts = {r: z[k] for r, k in count_keys(z, cat, path=path).items()}
                 cats[cat] = CategoryResult(
-                    z[key], z[f"c|{cat}|node_source"], z.get(f"c|{cat}|origin_dist", none), ids, counts
+                    z[f"c|{cat}|node_dist"], z[f"c|{cat}|node_source"], z.get(f"c|{cat}|origin_dist", none), ids, counts
                 )
-        graphs[name] = pg
-        access[name] = Accessibility(
-            profile=name,
-            routing=routing,
-            origin_snap=Snap(
-                z.get("osnap_edge", np.zeros(0, np.int64)),
-                z.get("osnap_t", none),
-                z.get("osnap_dist", none),
-                z.get("osnap_xy", np.zeros((0, 2))),
+            graphs[name] = pg
+            access[name] = Accessibility(
+                profile=name,
+                routing=routing,
+                origin_snap=Snap(
+                    z.get("osnap_edge", np.zeros(0, np.int64)),
+                    z.get("osnap_t", none),
+                    z.get("osnap_dist", none),
+                    z.get("osnap_xy", np.zeros((0, 2))),
+                ),
+                origin_far=z.get("origin_far", np.zeros(0, bool)),
+                origin_blocked=z.get("origin_blocked", np.zeros(0, bool)),
+                categories=cats,
+                dest_ids=dest_ids,
+                dest_cat=z["dest_cat"].astype(object),
+            )
+        empty = gpd.GeoDataFrame(geometry=[], crs="EPSG:28992")
+        stored_paths = {k: Path(p) for k, p in index["paden"].items()}
+        kern = table("kerncijfers")
+        inputs = Inputs(
+            gemeente=table("gemeente"),
+            buurten=table("invoer_buurten"),
+            wijken=table("invoer_wijken"),
+            kerncijfers=kern if kern is not None else pd.DataFrame(),
+            osm=OSMData(
+                lines=table("osm_straten"),
+                pois=empty,
+                addresses=table("osm_adressen"),
+                source=str(index.get("bron", "")),
             ),
-            origin_far=z.get("origin_far", np.zeros(0, bool)),
-            origin_blocked=z.get("origin_blocked", np.zeros(0, bool)),
-            categories=cats,
-            dest_ids=dest_ids,
-            dest_cat=z["dest_cat"].astype(object),
+            gtfs_stops=None,
+            stations=None,
+            huisartsen=None,
+            voorzieningen=table("voorzieningen"),
+            paths=stored_paths,
+            osm_places=table("plaatsen"),
         )
-    empty = gpd.GeoDataFrame(geometry=[], crs="EPSG:28992")
-    stored_paths = {k: Path(p) for k, p in index.get("paden", {}).items()}
-    kern = table("kerncijfers")
-    inputs = Inputs(
-        gemeente=table("gemeente"),
-        buurten=table("invoer_buurten"),
-        wijken=table("invoer_wijken"),
-        kerncijfers=kern if kern is not None else pd.DataFrame(),
-        osm=OSMData(
-            lines=table("osm_straten"), pois=empty, addresses=table("osm_adressen"), source=str(index.get("bron", ""))
-        ),
-        gtfs_stops=None,
-        stations=None,
-        huisartsen=None,
-        voorzieningen=table("voorzieningen"),
-        paths=stored_paths,
-        osm_places=table("plaatsen"),
-    )
-    adressen = table("adressen") if addresses is not False else gpd.GeoDataFrame(geometry=[], crs="EPSG:28992")
-    # the run's vocabulary (main profile = the run's first), also when only some profiles are loaded:
-    # the column suffixes of the tables depend on it
-    vocab = Vocabulary.from_settings(settings, profiles=index["profielen"])
+        adressen = table("adressen") if addresses is not False else gpd.GeoDataFrame(geometry=[], crs="EPSG:28992")
+        buurten, wijken = table("buurten"), table("wijken")
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
     run_settings = dataclasses.replace(settings, overlays=vocab.resolve_overlays(settings.overlays))
     a = Analysis(
         run_settings,
@@ -460,9 +894,9 @@ def load_analysis(
         graphs,
         access,
         adressen,
-        table("buurten"),
-        table("wijken"),
-        summary=index.get("samenvatting", {}),
+        buurten,
+        wijken,
+        summary=index["samenvatting"],
         vocabulary=vocab,
         fingerprint=str(index["instellingen"]),
     )

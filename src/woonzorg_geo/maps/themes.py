@@ -288,6 +288,11 @@ def site_map(
 
 def write_site_map(sites: Any, analysis: Any, maps_dir: Path, *, offline: bool | None = None) -> Path:
     """Write ``maps_dir/kandidaatlocaties.html`` for a :class:`woonzorg_geo.sites.SiteResult`."""
+    return save_map(analysis_site_map(sites, analysis, offline=offline), Path(maps_dir) / "kandidaatlocaties.html")
+
+
+def analysis_site_map(sites: Any, analysis: Any, *, offline: bool | None = None) -> folium.Map:
+    """The candidate-site map of a :class:`woonzorg_geo.sites.SiteResult`, built in memory (nothing written)."""
     from .. import provenance
     from ..pipeline import _manifest
     from .base import built_up_bounds
@@ -307,4 +312,4 @@ def write_site_map(sites: Any, analysis: Any, maps_dir: Path, *, offline: bool |
         attribution=provenance.attribution(manifest),
         sources=provenance.sources_line(manifest),
     )
-    return save_map(m, Path(maps_dir) / "kandidaatlocaties.html")
+    return m
