@@ -195,6 +195,9 @@ def cmd_analyse(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     online = True if args.online else None
     inputs = load_inputs(settings, raw_dir=_raw_dir(args), online=online, progress=not args.stil)
+    from .datasets import check_against_previous_run
+
+    check_against_previous_run(args.out, inputs, settings)  # before any work: a collapsed category stops here
     from .overlays import read_indicator_table
 
     extra = [(str(p), read_indicator_table(p)) for p in args.indicatoren or []]
