@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import geopandas as gpd
 import numpy as np
 import pytest
@@ -171,6 +173,22 @@ def test_coverage_names_a_missing_tile_inside_and_returns_those_in_the_margin(ti
     right = TileId(14, TILE.x + 2, TILE.y)
     with pytest.raises(DataFileError, match=f"14/{right.x}/{right.y}.pbf"):
         check_coverage(root, area.union(_tile_box_rd(right)).convex_hull, crs="EPSG:28992", margin_m=0.0)
+
+
+def test_coverage_refuses_an_empty_or_damaged_tile_inside_the_area(tile_dir):
+    """An empty tile is legitimate only where the tile set holds nothing (outside the land)."""
+    from woonzorg_geo.sources.osm_tiles import check_coverage
+
+    root, _ = tile_dir
+    area = _tile_box_rd(TILE)
+    path = root / "14" / str(TILE.x) / f"{TILE.y}.pbf"
+    whole = path.read_bytes()
+    for damaged, problem in ((b"", "leeg (0 bytes)"), (whole[:-3], "afgekapt"), (b"\x00" * 40, "beschadigd")):
+        path.write_bytes(damaged)
+        with pytest.raises(DataFileError, match=rf"14/{TILE.x}/{TILE.y}\.pbf.*{re.escape(problem)}"):
+            check_coverage(root, area, crs="EPSG:28992", margin_m=0.0)
+    path.write_bytes(whole)
+    assert len(check_coverage(root, area, crs="EPSG:28992", margin_m=600.0)) == 8
 
 
 @pytest.mark.realdata

@@ -321,6 +321,9 @@ def cmd_analyse(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     online = True if args.online else None
     inputs = load_inputs(settings, raw_dir=_raw_dir(args), online=online, progress=not args.stil)
+    from .datasets import check_against_previous_run
+
+    check_against_previous_run(args.out, inputs, settings)  # before any work: a collapsed category stops here
     log.info("netwerk bouwen en bereikbaarheid berekenen")
     result = analyse(settings, inputs=inputs, profiles=profiles, extra_tables=extra)
     log.info("uitvoer schrijven naar %s", args.out)
@@ -740,14 +743,34 @@ def cmd_watals(args: argparse.Namespace) -> int:
     a = _stored_or_fresh(args, settings, profiles=profiles, addresses=["buurtcode", "wijkcode"])
     cats = [*a.vocab.categories]
     coder: list[Geocode] = []
+    area = a.inputs.gemeente.union_all()
+    margin_m = a.settings.netwerk.margin_m
+    naam = a.settings.gemeente.naam
 
     def geocoder(address: str, postcode: str | None) -> Mapping[str, Any]:
+        """An address as the toets places it: refused when its place or its hit is not in the gemeente."""
+        from .toets import load_toets_settings
+        from .toets.locate import locate_site
+        from .toets.places import gemeente_places
+
         if not coder:  # built only when an address is given
             coder.append(offline_geocoder(a.inputs))
-        return coder[0](address, postcode)
+        ts = load_toets_settings()
+        point, info = locate_site(
+            a.inputs,
+            adres=address,
+            punt=None,
+            geocode=coder[0],
+            settings=ts,
+            places=gemeente_places(a.inputs, osm_classes=ts.locatie.plaats_klassen),
+            scope="een nieuwe voorziening op een adres moet in de gemeente liggen",
+            point_option="CATEGORIE@LON,LAT (tot de rand van het netwerk over de grens)",
+        )
+        return {"geometry": point, "geocode_precisie": info["geocode_precisie"], "geocode_label": info["label"]}
 
     nieuw = tuple(
-        parse_nieuw(t, categories=cats, geocode=geocoder, number=k) for k, t in enumerate(args.nieuw or [], start=1)
+        parse_nieuw(t, categories=cats, geocode=geocoder, number=k, area=area, margin_m=margin_m, gemeente=naam)
+        for k, t in enumerate(args.nieuw or [], start=1)
     )
     weg = tuple(dict.fromkeys(i for t in args.weg or [] for i in parse_weg(t, a.inputs.voorzieningen)))
     vz = a.inputs.voorzieningen

@@ -144,6 +144,13 @@ class PlausibilitySettings:
     max_aandeel_buiten_buurt: float = 0.02
     tegel_rand_m: float = 25.0
     gat_vullen_m2: float = 100.0
+    lijst_max_aandeel_leeg: float = 0.1
+    lijst_min_aandeel_geplaatst: float = 0.5
+    lijst_min_rijen_plaats: int = 3
+    lijst_min_deel_van_osm: float = 0.25
+    lijst_min_osm: int = 3
+    max_daling_vorige_run: float = 0.5
+    min_aantal_vorige_run: int = 5
 
 
 @dataclass(frozen=True)
@@ -583,9 +590,19 @@ def validate_settings(settings: Settings, *, known_categories: Collection[str] |
         f"{pl.tegel_rand_m} ligt niet tussen 0 en 500 m",
         "bijv. 25",
     )
-    for key in ("max_aandeel_ver", "max_aandeel_buiten_buurt"):
+    for key in (
+        "max_aandeel_ver",
+        "max_aandeel_buiten_buurt",
+        "lijst_max_aandeel_leeg",
+        "lijst_min_aandeel_geplaatst",
+        "lijst_min_deel_van_osm",
+        "max_daling_vorige_run",
+    ):
         val = getattr(pl, key)
         _check(0 <= val <= 1, f"{w}:plausibiliteit.{key}", f"{val} ligt niet tussen 0 en 1", "een aandeel, bijv. 0.02")
+    for key in ("lijst_min_rijen_plaats", "lijst_min_osm", "min_aantal_vorige_run"):
+        val = getattr(pl, key)
+        _check(1 <= val <= 100_000, f"{w}:plausibiliteit.{key}", f"{val} ligt niet tussen 1 en 100000", "bijv. 3")
     on = settings.online
     _check(
         1 <= on.timeout_s <= 1800,

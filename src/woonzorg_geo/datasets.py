@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
+import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 
@@ -171,6 +174,113 @@ def offline_geocoder(osm: OSMData, *, pc4_path: Path | None) -> Callable[[str, s
     return geocode.OfflineGeocoder(osm, pc4=pc4).geocode_one
 
 
+#: A Dutch postcode: four digits (the first not 0) and two letters, with or without a space.
+_POSTCODE_RE = re.compile(r"^\s*[1-9]\d{3}\s?[A-Za-z]{2}\s*$")
+
+
+def place_keys(naam: str, *areas: gpd.GeoDataFrame) -> set[str]:
+    """Comparison keys of the gemeente's name and of the names of its wijken and buurten.
+
+    A name of two places (``'Anreep/Schieven'``) gives both; keys as
+    :func:`.sources.geocode.normalise_street` makes them (case, accents and punctuation ignored).
+    """
+    names = [naam]
+    for frame in areas:
+        if "naam" in frame:
+            names += [str(n) for n in frame["naam"].dropna()]
+    return {geocode.normalise_street(part) for n in names for part in re.split(r"\s*/\s*", n) if part.strip()} - {""}
+
+
+def check_address_list(table: pd.DataFrame, settings: Settings, *, path: Path) -> None:
+    """The GP list as read, before geocoding: rows, and addresses and postcodes filled in.
+
+    Raises
+    ------
+    DataFileError
+        For a list without rows, or (``[plausibiliteit] lijst_max_aandeel_leeg``) with too many
+        empty addresses or empty or malformed postcodes; naming the file, the column and a row.
+    """
+    d, pl = settings.data, settings.plausibiliteit
+    if table.empty:
+        raise DataFileError(
+            path,
+            "de huisartsenlijst heeft geen rijen (alleen een kopregel)",
+            fix='lever de lijst met praktijken aan, of zet [data] huisartsen = "" om zonder lijst te rekenen',
+        )
+    checks = (
+        (d.huisartsen_adres, "een leeg adres", lambda v: bool(v.strip()), "vul 'Straat huisnummer' in"),
+        (
+            d.huisartsen_postcode,
+            "een lege of ongeldige postcode",
+            lambda v: bool(_POSTCODE_RE.match(v)),
+            "schrijf postcodes als '9401 AB'",
+        ),
+    )
+    for col, what, ok, fix in checks:
+        if col not in table:
+            continue
+        values = table[col].fillna("").astype(str)
+        bad = ~values.map(ok).to_numpy(dtype=bool)
+        if bad.mean() > pl.lijst_max_aandeel_leeg:
+            first = int(np.flatnonzero(bad)[0])
+            raise DataFileError(
+                path,
+                f"{int(bad.sum())} van de {len(table)} rijen van de huisartsenlijst hebben {what} (toegestaan: "
+                f"{pl.lijst_max_aandeel_leeg:.0%}; plausibiliteit.lijst_max_aandeel_leeg), bijv. regel {first + 2}: "
+                f"{values.iloc[first]!r}",
+                field=col,
+                fix=f"{fix}; controleer of de kolommen goed staan (is het bestand beschadigd of verschoven?)",
+            )
+
+
+def check_geocoded_list(
+    geocoded: gpd.GeoDataFrame,
+    settings: Settings,
+    *,
+    path: Path,
+    places: Collection[str],
+    area: shapely.Geometry | None,
+    margin_m: float,
+) -> None:
+    """Most rows of the GP list whose place lies in the gemeente must be found to the street.
+
+    ``places`` holds the keys (see :func:`place_keys`) of the gemeente's places; a row counts when
+    its ``data.huisartsen_plaats`` is one of them, and is found when it was geocoded to the
+    address or street, inside ``area`` or ``margin_m`` around it (anywhere without ``area``).
+
+    Raises
+    ------
+    DataFileError
+        When at least ``lijst_min_rijen_plaats`` rows count and fewer than
+        ``lijst_min_aandeel_geplaatst`` of them are found.
+    """
+    d, pl = settings.data, settings.plausibiliteit
+    if d.huisartsen_plaats not in geocoded:
+        return
+    keys = geocoded[d.huisartsen_plaats].fillna("").astype(str).map(geocode.normalise_street)
+    expected = keys.isin(set(places)).to_numpy(dtype=bool)
+    n = int(expected.sum())
+    if n < pl.lijst_min_rijen_plaats:
+        return
+    geoms = geocoded.geometry.to_numpy()
+    found = geocoded["geocode_precisie"].isin(["adres", "straat"]).to_numpy(dtype=bool).copy()
+    found &= ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    if area is not None:
+        found &= shapely.intersects(geoms, area.buffer(margin_m) if margin_m > 0 else area)
+    k = int((expected & found).sum())
+    if k < pl.lijst_min_aandeel_geplaatst * n:
+        plaatsen = sorted(set(geocoded[d.huisartsen_plaats].astype(str).to_numpy()[expected]))
+        raise DataFileError(
+            path,
+            f"van de {n} praktijken in {', '.join(plaatsen[:5])} (kolom {d.huisartsen_plaats}) zijn er maar {k} "
+            f"op adres of straat in of bij de gemeente {settings.gemeente.naam} gevonden (nodig: "
+            f"{pl.lijst_min_aandeel_geplaatst:.0%}; plausibiliteit.lijst_min_aandeel_geplaatst)",
+            field=f"{d.huisartsen_adres}, {d.huisartsen_postcode}",
+            fix="controleer de adressen ('Straat huisnummer') en postcodes ('9401 AB') in de lijst: is het bestand "
+            "beschadigd, of zijn de kolommen verschoven?",
+        )
+
+
 def geocode_huisartsen(
     settings: Settings,
     path: Path,
@@ -178,6 +288,7 @@ def geocode_huisartsen(
     geocoder: Callable[[str, str | None], dict[str, object]],
     area: shapely.Geometry | None = None,
     margin_m: float = 0.0,
+    places: Collection[str] | None = None,
 ) -> gpd.GeoDataFrame:
     """Read the GP address list, geocode it with ``geocoder`` and keep the practices near the gemeente.
 
@@ -186,9 +297,13 @@ def geocode_huisartsen(
     a home near the border may use the practice across it. Column ``in_gemeente`` says which lie
     inside. Without ``area`` (the online path, where every row is a request), only the rows whose
     place (``huisartsen_plaats``) is the gemeente's name are geocoded.
+
+    The list is checked as read (:func:`check_address_list`) and as geocoded
+    (:func:`check_geocoded_list`, with the keys of the gemeente's ``places``; default its name).
     """
     d = settings.data
     table = read_csv_checked(path, what="huisartsenlijst", columns=[d.huisartsen_adres, d.huisartsen_naam])
+    check_address_list(table, settings, path=path)
     if area is None and d.huisartsen_plaats and d.huisartsen_plaats in table:
         table = table.loc[table[d.huisartsen_plaats].str.strip().str.lower() == settings.gemeente.naam.lower()]
     out = geocode.geocode_table(
@@ -197,6 +312,14 @@ def geocode_huisartsen(
         address_col=d.huisartsen_adres,
         postcode_col=d.huisartsen_postcode if d.huisartsen_postcode in table else None,
         source=str(path),
+    )
+    check_geocoded_list(
+        out,
+        settings,
+        path=path,
+        places=places if places is not None else place_keys(settings.gemeente.naam),
+        area=area,
+        margin_m=margin_m,
     )
     if area is not None:
         geoms = out.geometry.to_numpy()
@@ -355,6 +478,12 @@ def load_offline(
     kern = pd.DataFrame()
     if "kerncijfers" in paths:
         kern = cbs.read_kerncijfers(paths["kerncijfers"], codes=[code, *wijken.index, *buurten.index])
+    if "huisartsen" in paths:  # a damaged GP list stops the run here, before the tiles are read
+        d = settings.data
+        table = read_csv_checked(
+            paths["huisartsen"], what="huisartsenlijst", columns=[d.huisartsen_adres, d.huisartsen_naam]
+        )
+        check_address_list(table, settings, path=paths["huisartsen"])
     timings["cbs"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
@@ -396,6 +525,7 @@ def load_offline(
             geocoder=offline_geocoder(osm, pc4_path=paths.get("pc4")),
             area=shape,
             margin_m=margin,
+            places=place_keys(settings.gemeente.naam, wijken, buurten),
         )
     parts = Inputs(
         gemeente,
@@ -425,7 +555,7 @@ def with_voorzieningen(
 ) -> Inputs:
     """``inputs`` with the voorzieningen built from its OSM, stops, stations and GP list (the last step of
     :func:`load_offline` and :func:`.online.load_online`); the settings' categories are checked
-    against the category rules first."""
+    against the category rules first, and the lists against OSM (:func:`check_lists_against_osm`)."""
     rules = parse_rules(rules_doc, source=str(categories_path or "standaard"))
     validate_settings(settings, known_categories=rules)
     vz = build_voorzieningen(
@@ -436,5 +566,113 @@ def with_voorzieningen(
         huisartsen=inputs.huisartsen,
         area=inputs.gemeente,
     )
+    supplied = {
+        flag: key
+        for flag, key, frame in (
+            ("gtfs", "gtfs_stops", inputs.gtfs_stops),
+            ("chb", "treinstations", inputs.stations),
+            ("huisartsenlijst", "huisartsen", inputs.huisartsen),
+        )
+        if frame is not None
+    }
+    check_lists_against_osm(
+        vz, rules, gemeente=inputs.gemeente, supplied=supplied, paths=inputs.paths, settings=settings
+    )
     inputs.timings["voorzieningen"] = time.perf_counter() - started
     return dataclasses.replace(inputs, voorzieningen=vz)
+
+
+def check_lists_against_osm(
+    voorzieningen: gpd.GeoDataFrame,
+    rules: dict[str, Any],
+    *,
+    gemeente: gpd.GeoDataFrame,
+    supplied: dict[str, str],
+    paths: dict[str, Path],
+    settings: Settings,
+) -> None:
+    """A category fed by a list must hold, inside the gemeente, a fair share of what OSM maps there.
+
+    Two independent sources of one category (the GP list and the OSM doctors; GTFS stops and OSM
+    stops) disagree a lot only when one is broken: a list of another region, or one whose rows no
+    longer geocode. ``supplied`` maps the rule flag of each list given (``huisartsenlijst``,
+    ``gtfs``, ``chb``) to its catalogue key.
+
+    Raises
+    ------
+    DataFileError
+        Naming the list, when OSM maps at least ``[plausibiliteit] lijst_min_osm`` voorzieningen of
+        the category in the gemeente and the list gives fewer than ``lijst_min_deel_van_osm`` of that.
+    """
+    pl = settings.plausibiliteit
+    if voorzieningen.empty or not supplied:
+        return
+    shape = gemeente.to_crs(RD_NEW).union_all()
+    inside = voorzieningen.loc[voorzieningen.within(shape)]
+    sources = inside["bron"].fillna("").astype(str).str.split(";")
+    for name, rule in rules.items():
+        for flag, key in supplied.items():
+            if not getattr(rule, flag, False):
+                continue
+            in_cat = (inside["categorie"] == name).to_numpy()
+            osm_n = int(sum(1 for b, c in zip(sources, in_cat, strict=True) if c and "osm" in b))
+            list_n = int(sum(1 for b, c in zip(sources, in_cat, strict=True) if c and flag in b))
+            if osm_n >= pl.lijst_min_osm and list_n < pl.lijst_min_deel_van_osm * osm_n:
+                raise DataFileError(
+                    paths.get(key, key),
+                    f"de lijst geeft {list_n} {rule.label.lower()}(s) in de gemeente {settings.gemeente.naam}, "
+                    f"OpenStreetMap alleen al {osm_n} (nodig: minstens {pl.lijst_min_deel_van_osm:.0%} daarvan; "
+                    "plausibiliteit.lijst_min_deel_van_osm)",
+                    fix="controleer of de lijst bij deze gemeente hoort en niet beschadigd is (adressen, postcodes, "
+                    "coördinaten); zonder lijst rekenen kan door hem in [data] leeg te laten",
+                )
+
+
+def check_against_previous_run(out_dir: str | Path, inputs: Inputs, settings: Settings) -> None:
+    """The voorzieningen per category must not collapse against the previous run in ``out_dir``.
+
+    The previous run is the ``samenvatting.json`` that ``analyse`` wrote in ``out_dir``, when it
+    is of the same gemeente; without one (or an unreadable one) there is nothing to compare. A
+    category that had at least ``[plausibiliteit] min_aantal_vorige_run`` voorzieningen and lost
+    more than ``max_daling_vorige_run`` of them points at a damaged input: the run stops before
+    any work, naming the input files of that category.
+
+    Raises
+    ------
+    DataFileError
+        Naming the category's input files, the counts and the previous summary.
+    """
+    pl = settings.plausibiliteit
+    previous_path = Path(out_dir) / "samenvatting.json"
+    try:
+        previous = json.loads(previous_path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return
+    if not isinstance(previous, dict):
+        return
+    gem = previous.get("gemeente")
+    before = previous.get("voorzieningen")
+    if not isinstance(gem, dict) or gem.get("code") != settings.gemeente.code or not isinstance(before, dict):
+        return
+    now = inputs.voorzieningen["categorie"].value_counts().to_dict() if len(inputs.voorzieningen) else {}
+    rules = parse_rules(load_category_rules(None))
+    for cat, old in sorted(before.items()):
+        if not isinstance(old, int) or isinstance(old, bool) or old < pl.min_aantal_vorige_run:
+            continue
+        new = int(now.get(cat, 0))
+        if new >= (1.0 - pl.max_daling_vorige_run) * old:
+            continue
+        rule = rules.get(cat)
+        lists = (("gtfs", "gtfs_stops"), ("chb", "treinstations"), ("huisartsenlijst", "huisartsen"))
+        keys = [k for flag, k in lists if rule is not None and getattr(rule, flag)]
+        if rule is None or rule.omt_subclass or rule.osm_tags or rule.namen:
+            keys.append("osm_tiles")
+        files = [str(inputs.paths[k]) for k in keys if k in inputs.paths] or ["de invoer"]
+        raise DataFileError(
+            files[0],
+            f"categorie {cat}: nu {new} voorzieningen, in de vorige run in {previous_path} {old} (meer dan "
+            f"{pl.max_daling_vorige_run:.0%} minder; plausibiliteit.max_daling_vorige_run); bron(nen): "
+            f"{', '.join(files)}",
+            fix="controleer die bestanden (beschadigd, leeggemaakt of van een andere gemeente?); klopt de daling, "
+            "schrijf dan naar een nieuwe map met --out (of zet plausibiliteit.max_daling_vorige_run = 1)",
+        )

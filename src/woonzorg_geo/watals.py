@@ -72,14 +72,24 @@ def parse_nieuw(
     categories: Sequence[str],
     geocode: Callable[[str, str | None], Mapping[str, Any]] | None,
     number: int = 1,
+    area: Any = None,
+    margin_m: float = 0.0,
+    gemeente: str = "de gemeente",
 ) -> NewVoorziening:
     """``'supermarkt@6.5480,52.9930'`` or ``'huisarts@Pronkridder 18, Assen'`` as a new voorziening.
+
+    ``geocode`` places an address; it may refuse one (a place outside the gemeente, see
+    :func:`.toets.locate.locate_site`) by raising a :class:`.WoonzorgError`, which is reported for
+    this ``--nieuw``. With ``area`` (the gemeente, EPSG:28992), a location further than
+    ``margin_m`` from it is refused: the network reaches that far across the border, and a
+    voorziening beyond it is of another gemeente (or the coordinates are wrong).
 
     Raises
     ------
     WatAlsError
         Without ``@``, for a category the run does not compute, an address that is not found to
-        the house number or street, or coordinates out of range.
+        the house number or street or lies outside the gemeente, coordinates out of range or
+        outside the gemeente and its margin.
     """
     from pyproj import Transformer
 
@@ -93,16 +103,20 @@ def parse_nieuw(
     if cat not in categories:
         raise WatAlsError(f"--nieuw {text!r}: categorie {cat!r} wordt niet berekend; kies uit: {', '.join(categories)}")
     m = _LONLAT.match(where)
+    to_rd = Transformer.from_crs("EPSG:4326", "EPSG:28992", always_xy=True)
     if m:
         lon, lat = float(m.group(1)), float(m.group(2))
         if not (-180 <= lon <= 180 and -90 <= lat <= 90):
             raise WatAlsError(f"--nieuw {text!r}: {lon}, {lat} ligt buiten het bereik van lengte/breedte (WGS84)")
-        x, y = Transformer.from_crs("EPSG:4326", "EPSG:28992", always_xy=True).transform(lon, lat)
+        x, y = to_rd.transform(lon, lat)
         label = f"{cat} op {lon:.5f}, {lat:.5f}"
     else:
         if geocode is None:
             raise WatAlsError(f"--nieuw {text!r}: geen adreszoeker beschikbaar; geef LON,LAT")
-        hit = geocode(where, None)
+        try:
+            hit = geocode(where, None)
+        except WoonzorgError as exc:
+            raise WatAlsError(f"--nieuw {text!r}: {exc}") from None
         geom = hit.get("geometry")
         if geom is None or hit.get("geocode_precisie") not in ("adres", "straat"):
             raise WatAlsError(
@@ -113,6 +127,23 @@ def parse_nieuw(
         label = f"{cat} op {hit.get('geocode_label') or where}"
         if hit.get("geocode_precisie") == "straat":
             label += " (huisnummer niet gevonden: punt op de straat)"
+    if area is not None:
+        import shapely
+
+        dist = float(shapely.distance(area, shapely.Point(x, y)))
+        if not dist <= margin_m:
+            hint = ""
+            if m and -90 <= lon <= 90:
+                sx, sy = to_rd.transform(lat, lon)
+                if float(shapely.distance(area, shapely.Point(sx, sy))) <= margin_m:
+                    hint = " Lengte- en breedtegraad lijken verwisseld: geef eerst de lengtegraad (LON), dan de breedtegraad."
+            km = f"{dist / 1000.0:.1f}".replace(".", ",")
+            raise WatAlsError(
+                f"--nieuw {text!r}: de plek ligt {km} km buiten de gemeente {gemeente}; een nieuwe voorziening mag "
+                f"hoogstens {margin_m / 1000.0:g} km over de grens liggen (de rand van het netwerk, "
+                f'netwerk.margin_m).{hint} Oplossing: geef een adres in de gemeente ("Straat huisnummer, Plaats") '
+                "of een punt in of bij de gemeente als CATEGORIE@LON,LAT"
+            )
     return NewVoorziening(categorie=cat, x=float(x), y=float(y), label=label, id=f"nieuw_{number}")
 
 

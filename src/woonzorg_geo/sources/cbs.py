@@ -256,10 +256,81 @@ def read_boundary(
     return gdf
 
 
+#: Kerncijfers fields the package uses (inhabitants and dwellings, as CBS StatLine 85984NED and PDOK
+#: name them): each must be a number or missing, and not negative.
+KERNCIJFERS_COUNTS = ("AantalInwoners_5", "aantalInwoners", "Woningvoorraad_35", "woningvoorraad")
+#: A CBS StatLine variable key (``AantalInwoners_5``, ``OppervlakteLand_123``): a number by definition.
+_STATLINE_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9]*_\d+$")
+
+
+def _is_number(value: object) -> bool:
+    """A finite number, or text that is one (a CSV cell such as ``"7165"``); not a bool."""
+    if isinstance(value, (bool, np.bool_)):
+        return False
+    if isinstance(value, str):
+        try:
+            value = float(value.strip())
+        except ValueError:
+            return False
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        return bool(np.isfinite(value))
+    return False
+
+
+def check_kerncijfers(frame: pd.DataFrame, *, path: str | Path) -> None:
+    """Every value of a number field of the kerncijfers must be a number, or missing.
+
+    ``frame`` is the table after :func:`cbs_missing_to_nan` (CBS's secret values and placeholders
+    already NaN: those are allowed, e.g. ``Woningvoorraad_35`` of three wijken in 2024). A number
+    field is one the package uses (:data:`KERNCIJFERS_COUNTS`), a CBS StatLine key (``Naam_12``) or
+    a column holding at least one number; another text column (a name) is left alone. A value such
+    as ``"7165 stuks"`` would be copied as text into ``inwoners_cbs`` and make the toets take its
+    inhabitants from elsewhere; a negative count is no count.
+
+    Raises
+    ------
+    DataFileError
+        Naming the file, the row (its CBS code), the field and the value.
+    """
+    for col in frame.columns:
+        values = frame[col]
+        if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+            bad = values.notna() & ~np.isfinite(values.astype(float))
+        else:
+            is_num = values.map(_is_number)
+            missing = values.map(lambda v: v is None or (isinstance(v, float) and np.isnan(v)))
+            numeric_field = col in KERNCIJFERS_COUNTS or bool(_STATLINE_KEY.match(str(col))) or bool(is_num.any())
+            if not numeric_field:
+                continue
+            bad = ~(is_num | missing)
+        if bad.any():
+            code, value = bad.index[bad][0], values[bad].iloc[0]
+            raise DataFileError(
+                path,
+                f"rij {code}: waarde {value!r} is geen getal ({int(bad.sum())} zulke waarde(n) in deze kolom)",
+                field=str(col),
+                fix="schrijf alleen een getal (zonder eenheid of tekst, punt als decimaalteken); laat het veld leeg "
+                "waar CBS het geheimhoudt",
+            )
+        if col in KERNCIJFERS_COUNTS:
+            numbers = pd.to_numeric(values, errors="coerce")
+            negative = numbers < 0
+            if negative.any():
+                code = negative.index[negative][0]
+                raise DataFileError(
+                    path,
+                    f"rij {code}: {numbers[negative].iloc[0]:g} is negatief; een aantal kan niet negatief zijn",
+                    field=str(col),
+                    fix="zet het juiste aantal uit CBS StatLine (tabel 85984NED), of laat het veld leeg als het onbekend "
+                    "is",
+                )
+
+
 def read_kerncijfers(path: str | Path, *, codes: list[str] | None = None) -> pd.DataFrame:
     """Read CBS kerncijfers (CSV with a ``code`` column, or JSON ``{code: {var: value}}``).
 
-    Returns a DataFrame indexed by CBS code with missing values as NaN.
+    Returns a DataFrame indexed by CBS code with missing values as NaN. The rows of ``codes`` are
+    checked: every number field holds numbers (see :func:`check_kerncijfers`).
     """
     path = require_file(path, what="CBS-kerncijfers")
     if path.suffix.lower() == ".json":
@@ -269,6 +340,15 @@ def read_kerncijfers(path: str | Path, *, codes: list[str] | None = None) -> pd.
             raise DataFileError(path, f"geen geldige JSON ({exc})") from exc
         if not isinstance(doc, dict):
             raise DataFileError(path, "verwacht een object {code: {variabele: waarde}}")
+        if codes is not None:
+            doc = {k: v for k, v in doc.items() if k in set(codes)}
+        rows = [k for k, v in doc.items() if not isinstance(v, dict)]
+        if rows:
+            raise DataFileError(
+                path,
+                f"rij {rows[0]}: verwacht een object {{variabele: waarde}}, kreeg {doc[rows[0]]!r}",
+                fix="geef per CBS-code een object met de kerncijfers",
+            )
         frame = pd.DataFrame.from_dict(doc, orient="index")
         frame.index.name = "code"
     else:
@@ -277,4 +357,6 @@ def read_kerncijfers(path: str | Path, *, codes: list[str] | None = None) -> pd.
         frame = read_csv_checked(path, what="CBS-kerncijfers", columns=["code"]).set_index("code")
     if codes is not None:
         frame = frame.loc[frame.index.intersection(codes)]
-    return cbs_missing_to_nan(frame)
+    out = cbs_missing_to_nan(frame)
+    check_kerncijfers(out, path=path)
+    return out

@@ -54,8 +54,14 @@ def _digits(code: object) -> str:
     return re.sub(r"\D", "", str(code or ""))
 
 
-def _fix_hint(naam: str) -> str:
-    return f'Geef een adres in de gemeente {naam} op ("Straat huisnummer, Plaats"), of de locatie met --punt LON,LAT.'
+#: What the messages of :func:`locate_site` say: why the location must lie in the gemeente, and
+#: the option that gives a location as a point (the toets's wording; ``watals`` has its own).
+TOETS_SCOPE = "de toets is alleen voor locaties binnen de gemeente"
+TOETS_POINT_OPTION = "--punt LON,LAT"
+
+
+def _fix_hint(naam: str, point_option: str = TOETS_POINT_OPTION) -> str:
+    return f'Geef een adres in de gemeente {naam} op ("Straat huisnummer, Plaats"), of de locatie met {point_option}.'
 
 
 def locate_site(
@@ -66,6 +72,8 @@ def locate_site(
     geocode: Geocode,
     settings: ToetsSettings,
     places: Places | None = None,
+    scope: str = TOETS_SCOPE,
+    point_option: str = TOETS_POINT_OPTION,
 ) -> tuple[shapely.Point, dict[str, Any]]:
     """The site as an RD point and a description; raises on bad input or a location outside.
 
@@ -83,6 +91,9 @@ def locate_site(
         Toets settings (accepted precisions, place margin and classes).
     places
         The places of the gemeente; default :func:`.gemeente_places` of ``inputs``.
+    scope, point_option
+        Why the location must lie in the gemeente, and the option that gives a point, as the
+        messages say them (default: the toets's; ``watals`` passes its own).
 
     Raises
     ------
@@ -131,8 +142,7 @@ def locate_site(
             raise ToetsError(
                 f"het punt ({_nl(lon, 5)}; {_nl(lat, 5)}) ligt buiten de gemeente {naam}"
                 + (f", {near}" if near else "")
-                + "; de toets is alleen voor locaties binnen de "
-                f"gemeente.{hint} {_fix_hint(naam)}"
+                + f"; {scope}.{hint} {_fix_hint(naam, point_option)}"
             )
     else:
         text = str(adres).strip()
@@ -145,7 +155,9 @@ def locate_site(
         found_ok = prec in settings.locatie.precisies and geom is not None and not shapely.is_empty(geom)
         point = shapely.Point(shapely.get_coordinates(geom)[0]) if found_ok else None
         label = str(hit.get("geocode_label") or street)
-        _check_place(text, plaats, point, label, hit, pl, settings.locatie.plaats_marge_m)
+        _check_place(
+            text, plaats, point, label, hit, pl, settings.locatie.plaats_marge_m, scope=scope, point_option=point_option
+        )
         if point is None:
             found = {
                 "pc4": "alleen het postcodegebied is gevonden; dat is te grof voor de toets",
@@ -154,7 +166,7 @@ def locate_site(
             raise GeocodeError(
                 f"adres {text!r} niet gevonden: {found} (geaccepteerd: {', '.join(settings.locatie.precisies)}). "
                 "Controleer de schrijfwijze (straatnaam voluit, huisnummer) of geef de locatie op "
-                "met --punt LON,LAT."
+                f"met {point_option}."
             )
         info = {
             "invoer": text,
@@ -193,6 +205,9 @@ def _check_place(
     hit: Mapping[str, object],
     pl: Places,
     margin_m: float,
+    *,
+    scope: str = TOETS_SCOPE,
+    point_option: str = TOETS_POINT_OPTION,
 ) -> None:
     """Refuse an address whose place, or whose hit, lies outside the gemeente or away from its place."""
     naam = pl.gemeente
@@ -209,13 +224,13 @@ def _check_place(
         raise ToetsError(
             f"adres {text!r} is gevonden in {found}"
             + (f" (gemeente {hit_gemeente})" if hit_gemeente else "")
-            + f", niet in de gemeente {naam}; de toets is alleen voor locaties binnen de gemeente. {_fix_hint(naam)}"
+            + f", niet in de gemeente {naam}; {scope}. {_fix_hint(naam, point_option)}"
         )
     if point is not None and not pl.shape.contains(point):
         raise ToetsError(
             f"adres {text!r} is {where_found}"
             + (f" in {woonplaats}" if woonplaats else "")
-            + f", buiten de gemeente {naam}; de toets is alleen voor locaties binnen de gemeente. {_fix_hint(naam)}"
+            + f", buiten de gemeente {naam}; {scope}. {_fix_hint(naam, point_option)}"
         )
     if not plaats or pl.is_gemeente(plaats):
         return
@@ -231,15 +246,15 @@ def _check_place(
         more = f" en {len(names) - 12} andere (wijken, buurten)" if len(names) > 12 else ""
         raise ToetsError(
             f"plaats {plaats!r} (adres {text!r}) ligt niet in de gemeente {naam}.{found} Plaatsen in de gemeente: "
-            f"{', '.join(names[:12])}{more}. {_fix_hint(naam)}"
+            f"{', '.join(names[:12])}{more}. {_fix_hint(naam, point_option)}"
         )
     dist = pl.distance_to(plaats, point) if point is not None else None
     if dist is not None and dist > margin_m:
         raise ToetsError(
             f"adres {text!r} is {where_found}, {_nl(dist / 1000.0, 1)} km van {plaats} (toegestaan: "
             f"{_nl(margin_m / 1000.0, 1)} km, locatie.plaats_marge_m): de straat is niet bij {plaats} gevonden, "
-            "alleen een straat met dezelfde naam elders. Controleer straat en plaats, of geef de locatie met "
-            "--punt LON,LAT."
+            f"alleen een straat met dezelfde naam elders. Controleer straat en plaats, of geef de locatie met "
+            f"{point_option}."
         )
 
 
