@@ -167,7 +167,12 @@ def build_parser() -> argparse.ArgumentParser:
             "Draait 'analyse' voor elke gemeente van een provincie of lijst, elk als taak op een Dask-cluster "
             "(standaard lokaal; --scheduler voor een bestaand cluster). Schrijft OUT/regio.gpkg (lagen gemeenten "
             "en wijken), OUT/regio.csv, OUT/maps/<provincie>_bereikbaarheid.html en per gemeente een eigen map. "
-            "Een gemeente die mislukt wordt met de reden gemeld; de andere lopen door (exitcode 3)."
+            "Een gemeente die mislukt wordt met de reden gemeld; de andere lopen door (exitcode 3). Elke wachttijd "
+            "is begrensd ([regio] in de instellingen): een adres waar geen Dask-scheduler antwoordt wordt na "
+            "verbinden_s geweigerd (exitcode 2); een gemeente waarvan de worker verloren gaat start hoogstens "
+            "herstarts keer opnieuw, en een cluster zonder workers (zonder_workers_s) of zonder voortgang "
+            "(stilstand_s) beëindigt de run: de gemeenten die niet klaar kwamen worden genoemd (exitcode 3). "
+            "Komt geen enkele gemeente klaar, dan blijven de regiobestanden van een eerdere run staan."
         ),
     )
     which = p.add_mutually_exclusive_group()
@@ -185,7 +190,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--scheduler",
         metavar="tcp://HOST:PORT",
-        help="adres van een bestaande Dask-scheduler (standaard: een lokaal cluster op deze machine)",
+        help="adres van een bestaande Dask-scheduler, bijv. tcp://127.0.0.1:8786 (standaard: een lokaal cluster "
+        "op deze machine)",
     )
     p.add_argument(
         "--workers",

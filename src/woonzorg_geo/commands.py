@@ -355,7 +355,7 @@ def cmd_regio(args: argparse.Namespace) -> int:
     from .catalogue import load_catalogue, resolve_gemeente
     from .config import find_raw_dir
     from .io import output_lock
-    from .regio import regio_text, run_regio, write_regio
+    from .regio import check_scheduler_address, regio_text, run_regio, verify_scheduler, write_regio
 
     out = check_output_dir(args.out, option="--out")
     if args.tegelcache:
@@ -365,12 +365,27 @@ def cmd_regio(args: argparse.Namespace) -> int:
             f"--workers moet minstens 1 zijn, kreeg {args.workers}. Oplossing: geef het aantal processen, bijv. "
             "--workers 2, of laat de optie weg"
         )
+    scheduler = check_scheduler_address(args.scheduler) if args.scheduler is not None else None
+    if scheduler and args.workers is not None:
+        raise WoonzorgError(
+            "--workers geldt voor het lokale cluster; met --scheduler bepaalt dat cluster zijn workers. "
+            "Oplossing: laat --workers of --scheduler weg"
+        )
+    if args.provincie is not None and not args.provincie.strip():
+        raise WoonzorgError(
+            "--provincie is leeg. Oplossing: noem een provincie, bijv. --provincie Drenthe, of laat --provincie "
+            "weg voor de provincie van de ingestelde gemeente"
+        )
     settings = _settings(args)
     catalogue = load_catalogue(args.catalogus) if args.catalogus else load_catalogue()
-    if args.gemeenten:
+    if args.gemeenten is not None:  # also "" or ",": never silently the whole province
         names = [n.strip() for n in args.gemeenten.split(",") if n.strip()]
         if not names:
-            raise WoonzorgError("--gemeenten is leeg; noem gemeenten als GM0106,GM0114 of Assen,Emmen")
+            raise WoonzorgError(
+                f"--gemeenten {args.gemeenten!r} noemt geen gemeente. Oplossing: noem gemeenten gescheiden door "
+                "komma's, bijv. --gemeenten GM0106,GM0114 of --gemeenten Assen,Emmen, of laat --gemeenten weg "
+                "voor de hele provincie"
+            )
         chosen = [resolve_gemeente(settings, n, catalogue=catalogue) for n in names]
         entries = [catalogue.get(s.gemeente.code) for s in chosen]
         provs = {e.provincie for e in entries if e is not None}
@@ -405,13 +420,15 @@ def cmd_regio(args: argparse.Namespace) -> int:
     raw = _raw_dir(args) or find_raw_dir(settings)
     profiles = None if args.profiel in (None, "beide") else [args.profiel]
     offline = True if args.offline else None
+    if scheduler:  # a Dask scheduler answers there, within [regio] verbinden_s: before anything is written
+        verify_scheduler(scheduler, timeout=settings.regio.verbinden_s)
     with output_lock(out):
         result = run_regio(
             chosen,
             naam=naam,
             raw_dir=raw,
             out_dir=out,
-            scheduler=args.scheduler,
+            scheduler=scheduler,
             workers=args.workers or settings.regio.workers,
             tile_cache=Path(args.tegelcache) if args.tegelcache else None,
             profiles=profiles,
@@ -421,19 +438,33 @@ def cmd_regio(args: argparse.Namespace) -> int:
             progress=not args.stil,
             settings=settings.regio,
         )
-        files = write_regio(
-            result, out, norm_m=settings.bereikbaarheid.norm_m, maps=not args.geen_kaarten, offline=offline
+        # all or nothing: when no gemeente finished, the regional files of an earlier run stay
+        ok = any(t["status"] == "ok" for t in result.tasks)
+        files = (
+            write_regio(result, out, norm_m=settings.bereikbaarheid.norm_m, maps=not args.geen_kaarten, offline=offline)
+            if ok
+            else []
         )
     print(regio_text(result, norm_m=settings.bereikbaarheid.norm_m))
-    print(f"{len(files)} regiobestanden geschreven in {out}; per gemeente een eigen map:")
+    if files:
+        print(f"{len(files)} regiobestanden geschreven in {out}; per gemeente een eigen map:")
     for f in files:
         print(f"  {f}")
     for t in result.tasks:
         if t["status"] == "ok":
             print(f"  {out / t['map']}/")
     if result.failures:
+        failed = [t for t in result.tasks if t["status"] != "ok"]
+        unfinished = [f"{t['naam']} ({t['code']})" for t in failed if t.get("niet_afgerond")]
         print(
-            f"{len(result.failures)} van de {len(result.tasks)} gemeenten mislukt (zie regio.csv, kolom 'reden').",
+            f"{len(failed)} van de {len(result.tasks)} gemeenten mislukt: "
+            + ", ".join(f"{t['naam']} ({t['code']})" for t in failed)
+            + (f"; niet afgerond: {', '.join(unfinished)}" if unfinished else "")
+            + (
+                " (zie regio.csv, kolom 'reden')."
+                if files
+                else f". Geen regiobestanden geschreven: geen gemeente kwam klaar; wat er in {out} stond, is gebleven."
+            ),
             file=sys.stderr,
         )
         return 3

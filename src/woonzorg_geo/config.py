@@ -155,12 +155,23 @@ class PlausibilitySettings:
 
 @dataclass(frozen=True)
 class RegioSettings:
-    """Runs of many gemeenten at once (``woonzorg-geo regio``)."""
+    """Runs of many gemeenten at once (``woonzorg-geo regio``).
+
+    Every wait of a run is bounded: ``verbinden_s`` for reaching a scheduler and hearing that it is
+    a Dask scheduler; ``herstarts`` times a gemeente whose worker was lost is started again (the
+    local cluster's ``allowed_failures``); ``zonder_workers_s`` for a cluster without any worker;
+    ``stilstand_s`` for a run in which no task finishes. Sources and reasoning: ``[regio]`` in
+    instellingen.toml.
+    """
 
     ratio_max_z: float = 3.5
     ratio_min_afwijking: float = 0.05
     ratio_min_gemeenten: int = 5
     workers: int = 0
+    verbinden_s: float = 15.0
+    herstarts: int = 1
+    zonder_workers_s: float = 120.0
+    stilstand_s: float = 1800.0
 
 
 @dataclass(frozen=True)
@@ -664,6 +675,30 @@ def _validate_regio(settings: Settings) -> None:
         f"{w}:regio.workers",
         f"{r.workers} ligt niet tussen 0 en 1024",
         "0 (één per processorkern) of een aantal",
+    )
+    _check(
+        0 < r.verbinden_s <= 600,
+        f"{w}:regio.verbinden_s",
+        f"{r.verbinden_s} ligt niet tussen 0 en 600 s",
+        "de langste wachttijd voor het bereiken van een Dask-scheduler, bijv. 15",
+    )
+    _check(
+        0 <= r.herstarts <= 10,
+        f"{w}:regio.herstarts",
+        f"{r.herstarts} ligt niet tussen 0 en 10",
+        "hoe vaak een gemeente opnieuw start als haar worker verloren gaat, bijv. 1",
+    )
+    _check(
+        0 < r.zonder_workers_s <= 86400,
+        f"{w}:regio.zonder_workers_s",
+        f"{r.zonder_workers_s} ligt niet tussen 0 en 86400 s",
+        "hoe lang een cluster zonder workers mag zijn voordat de run stopt, bijv. 120",
+    )
+    _check(
+        0 < r.stilstand_s <= 86400,
+        f"{w}:regio.stilstand_s",
+        f"{r.stilstand_s} ligt niet tussen 0 en 86400 s",
+        "hoe lang geen enkele taak klaar mag komen voordat de run stopt, bijv. 1800",
     )
 
 

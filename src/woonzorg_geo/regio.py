@@ -350,22 +350,156 @@ def flag_ratios(ratio: pd.Series, settings: RegioSettings) -> pd.DataFrame:
 # ----------------------------------------------------------------------------- the run
 
 
-def connect(scheduler: str | None = None, *, workers: int = 0, timeout: str = "15s") -> tuple[Any, Any]:
-    """A Dask client: to ``scheduler`` (``tcp://HOST:PORT``), else to a new local cluster.
+#: ``[scheme://]HOST:PORT`` of a scheduler; HOST a name, an IPv4 address or an IPv6 one in brackets.
+SCHEDULER_RE = re.compile(
+    r"^(?:(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://)?(?P<host>\[[0-9A-Fa-f:.]+\]|[^\s:/\[\]]+):(?P<port>\d+)$"
+)
+_SCHEDULER_FIX = (
+    "Oplossing: geef het adres van de scheduler als tcp://HOST:PORT, bijv. tcp://127.0.0.1:8786 (dask scheduler "
+    "meldt het als 'Scheduler at:'), of laat --scheduler weg voor een lokaal cluster"
+)
 
-    The local cluster has ``workers`` processes (0: one per processor core) of one thread each.
-    Returns ``(client, cluster)``; ``cluster`` is ``None`` for an existing scheduler.
+
+def check_scheduler_address(address: str) -> str:
+    """The scheduler address ``address`` as ``tcp://HOST:PORT`` (``tls://`` kept), or a refusal.
+
+    Only the form is checked (nothing is contacted): a scheme Dask's TCP connections speak
+    (``tcp``, ``tls``; none means ``tcp``), a host and a port from 1 to 65535.
+
+    Raises
+    ------
+    WoonzorgError
+        Naming the option, what is wrong and the fix.
+    """
+    m = SCHEDULER_RE.match(address.strip())
+    if m is None:
+        problem = "leeg" if not address.strip() else "niet van de vorm tcp://HOST:PORT"
+    elif (m["scheme"] or "tcp").lower() not in ("tcp", "tls"):
+        problem = f"het protocol {m['scheme']}:// is geen Dask-verbinding (wel tcp:// of tls://)"
+    elif not 1 <= int(m["port"]) <= 65535:
+        problem = f"poort {m['port']} ligt niet tussen 1 en 65535"
+    else:
+        return f"{(m['scheme'] or 'tcp').lower()}://{m['host']}:{int(m['port'])}"
+    raise WoonzorgError(f"--scheduler {address!r}: {problem}. {_SCHEDULER_FIX}")
+
+
+async def _identity(address: str, timeout: float) -> dict[str, Any]:
+    """The identity of whatever Dask process listens at ``address``, all within ``timeout`` (+ 0,5) s."""
+    import asyncio
+
+    from distributed.comm.core import connect as dask_connect
+
+    async def ask() -> Any:
+        # distributed's connect() retries the TCP connection for ``timeout`` s, but then waits for
+        # the handshake without a bound (dask/distributed#8071): the wait_for around all of it bounds
+        # that; its half second more lets a closed port end as connect()'s own OSError
+        comm = await dask_connect(address, timeout=timeout)
+        try:
+            await comm.write({"op": "identity", "reply": True})
+            return await comm.read()
+        finally:
+            comm.abort()
+
+    reply = await asyncio.wait_for(ask(), timeout + 0.5)
+    if not isinstance(reply, dict):
+        raise TypeError(f"antwoord {type(reply).__name__}")
+    return reply
+
+
+def _run_async(coro: Any) -> Any:
+    import asyncio
+
+    return asyncio.run(coro)
+
+
+def verify_scheduler(address: str, *, timeout: float = 15.0) -> dict[str, Any]:
+    """Check within ``timeout`` seconds that a Dask scheduler answers at ``address``.
+
+    The Dask handshake and the scheduler's ``identity`` are asked with a bound, so a port where
+    something else listens (a web server, a Dask dashboard) is refused instead of waited on for ever.
+
+    Returns
+    -------
+    dict
+        The scheduler's identity (``type``, ``address``, ``n_workers``, ...).
 
     Raises
     ------
     SourceUnavailableError
-        When the scheduler cannot be reached.
+        Nothing reachable at ``address``, something that is not a Dask scheduler, or a Dask worker.
     """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from distributed.comm.core import CommClosedError
+
+    t = f"{timeout:g}"
+    where = f"--scheduler {address}"
+    not_dask = (
+        "Oplossing: geef het adres van de Dask-scheduler zelf (dask scheduler meldt het als 'Scheduler at: "
+        "tcp://HOST:PORT', standaard poort 8786), niet dat van het dashboard (8787) of een andere dienst"
+    )
+    # asyncio.run in a thread of its own: callers may already run an event loop (Jupyter)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        try:
+            ident: dict[str, Any] = pool.submit(_run_async, _identity(address, timeout)).result()
+        except TimeoutError:  # before OSError, its base class: connected, but no Dask answer
+            raise SourceUnavailableError(
+                f"{where}: daar luistert iets, maar geen Dask-scheduler: geen antwoord op de Dask-handdruk binnen {t} s "
+                f"([regio] verbinden_s). {not_dask}"
+            ) from None
+        except CommClosedError as exc:
+            raise SourceUnavailableError(
+                f"{where}: daar luistert iets dat de Dask-verbinding meteen verbreekt ({exc}); geen Dask-scheduler. "
+                f"{not_dask}"
+            ) from None
+        except OSError as exc:
+            raise SourceUnavailableError(
+                f"{where}: geen Dask-scheduler bereikbaar binnen {t} s ({exc}). Oplossing: start er een (dask "
+                "scheduler) en geef het adres als tcp://HOST:PORT, of laat --scheduler weg voor een lokaal cluster"
+            ) from None
+        except Exception as exc:  # noqa: BLE001 - any garbage in reply to the handshake
+            raise SourceUnavailableError(
+                f"{where}: het antwoord is geen Dask-handdruk ({type(exc).__name__}); geen Dask-scheduler. {not_dask}"
+            ) from None
+    kind = ident.get("type")
+    if kind in ("Worker", "Nanny"):
+        raise SourceUnavailableError(
+            f"{where}: dat is een Dask-{kind.lower()}, geen scheduler. Oplossing: geef het adres van de scheduler"
+            + (f" ({ident['scheduler']})" if ident.get("scheduler") else "")
+        )
+    if kind != "Scheduler":
+        raise SourceUnavailableError(f"{where}: dat is geen Dask-scheduler (antwoord van type {kind!r}). {not_dask}")
+    return ident
+
+
+def connect(
+    scheduler: str | None = None, *, workers: int = 0, timeout: float | str = 15.0, herstarts: int = 1
+) -> tuple[Any, Any]:
+    """A Dask client: to ``scheduler`` (``tcp://HOST:PORT``), else to a new local cluster.
+
+    An existing scheduler is first checked to be one, within ``timeout`` (see
+    :func:`verify_scheduler`). The local cluster has ``workers`` processes (0: one per processor
+    core) of one thread each, and its scheduler starts a task whose worker was lost at most
+    ``herstarts`` times again (its ``allowed_failures``; then the task fails with
+    ``KilledWorker``). Returns ``(client, cluster)``; ``cluster`` is ``None`` for an existing
+    scheduler.
+
+    Raises
+    ------
+    SourceUnavailableError
+        When no Dask scheduler answers at ``scheduler`` within ``timeout``.
+    """
+    from dask.utils import parse_timedelta
     from distributed import Client, LocalCluster
 
+    seconds = float(parse_timedelta(timeout, default="seconds") or 0.0)
     if scheduler:
+        address = check_scheduler_address(scheduler)
+        ident = verify_scheduler(address, timeout=seconds)
+        if not ident.get("n_workers", 1):
+            log.warning("de scheduler %s heeft (nog) geen workers; de taken wachten daarop", address)
         try:
-            return Client(scheduler, timeout=timeout), None
+            return Client(address, timeout=seconds), None
         except (OSError, TimeoutError, ValueError) as exc:
             raise SourceUnavailableError(
                 f"--scheduler {scheduler}: geen Dask-scheduler bereikbaar ({exc}). Oplossing: start er een "
@@ -373,7 +507,12 @@ def connect(scheduler: str | None = None, *, workers: int = 0, timeout: str = "1
             ) from None
     n = workers or os.cpu_count() or 1
     cluster = LocalCluster(
-        n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=logging.ERROR
+        n_workers=n,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=None,
+        silence_logs=logging.ERROR,
+        scheduler_kwargs={"allowed_failures": herstarts},
     )
     return Client(cluster), cluster
 
@@ -381,6 +520,263 @@ def connect(scheduler: str | None = None, *, workers: int = 0, timeout: str = "1
 def _chunks(items: list[Any], n: int) -> list[list[Any]]:
     n = max(1, min(n, len(items)))
     return [items[i::n] for i in range(n)]
+
+
+class NotFinishedError(WoonzorgError, TimeoutError):
+    """A task of a run that did not finish within the run's bounds (see :func:`bounded_results`).
+
+    ``workers_gone``: the bound reached was a cluster without workers (so no worker still runs it).
+    """
+
+    def __init__(self, message: str, *, workers_gone: bool = False) -> None:
+        super().__init__(message)
+        self.workers_gone = workers_gone
+
+
+def _n_workers(client: Any) -> int:
+    """The number of workers the scheduler has now (0 when it cannot be asked)."""
+    try:
+        return int(client.scheduler_info(n_workers=0).get("n_workers", 0))
+    except (OSError, TimeoutError, RuntimeError):  # the scheduler gone, the client closed
+        return 0
+
+
+def bounded_results(
+    client: Any, futures: Sequence[Any], *, settings: RegioSettings, poll_s: float = 1.0
+) -> Iterator[tuple[Any, Any, BaseException | None]]:
+    """Yield ``(future, result, error)`` for every future as it ends, each wait bounded.
+
+    A future ends with its result (``error`` None), or with the error it raised: a task whose
+    worker was lost more often than the scheduler allows (``allowed_failures``, see
+    :func:`connect`) ends with distributed's ``KilledWorker``. The wait for the next one is bounded
+    twice: when the cluster has had no worker for ``settings.zonder_workers_s`` seconds, or no
+    future has ended for ``settings.stilstand_s`` seconds, every future still waiting is
+    cancelled and ends with a :class:`NotFinishedError` saying which bound was reached.
+    """
+    from concurrent.futures import CancelledError
+
+    from distributed import wait
+
+    pending = list(futures)
+    last = time.monotonic()
+    no_workers_since: float | None = None
+    while pending:
+        with contextlib.suppress(TimeoutError, CancelledError):
+            wait(pending, timeout=poll_s, return_when="FIRST_COMPLETED")
+        now = time.monotonic()
+        done = [f for f in pending if f.done()]
+        if done:
+            last, no_workers_since = now, None
+            pending = [f for f in pending if not f.done()]
+            for fut in done:
+                try:
+                    yield fut, fut.result(), None
+                except Exception as exc:  # noqa: BLE001 - the task's error, KilledWorker or a cancellation
+                    yield fut, None, exc
+            continue
+        reason, gone = None, False
+        if _n_workers(client):
+            no_workers_since = None
+        else:
+            no_workers_since = now if no_workers_since is None else no_workers_since
+            if now - no_workers_since >= settings.zonder_workers_s:
+                gone = True
+                reason = (
+                    f"niet afgerond: het Dask-cluster heeft al {settings.zonder_workers_s:g} s geen workers "
+                    "(gestopt of verloren; [regio] zonder_workers_s). Oplossing: start workers (dask worker "
+                    "ADRES-VAN-DE-SCHEDULER) of laat --scheduler weg, en draai opnieuw"
+                )
+        if reason is None and now - last >= settings.stilstand_s:
+            reason = (
+                f"niet afgerond: in {settings.stilstand_s:g} s kwam geen enkele taak klaar ([regio] stilstand_s). "
+                "Oplossing: kijk op het dashboard van de scheduler of een worker vastloopt, of verhoog "
+                "stilstand_s als een gemeente zo lang duurt"
+            )
+        if reason is not None:
+            with contextlib.suppress(OSError, TimeoutError, RuntimeError):
+                client.cancel(pending)
+            for fut in pending:
+                yield fut, None, NotFinishedError(reason, workers_gone=gone)
+            return
+
+
+def _task_failure(exc: BaseException, *, herstarts: int | None) -> str:
+    """The reason, in Dutch, why a gemeente's task ended without its result."""
+    from concurrent.futures import CancelledError
+
+    from distributed import KilledWorker
+
+    if isinstance(exc, NotFinishedError):
+        return str(exc)
+    if isinstance(exc, KilledWorker):
+        return (
+            "niet afgerond: de worker ging tijdens de taak verloren (gestopt, of beëindigd bij zijn geheugengrens), "
+            + (
+                f"ook na {herstarts} herstart(s) ([regio] herstarts)"
+                if herstarts is not None
+                else "ook na de herstarts die de scheduler toestaat (distributed.scheduler.allowed-failures)"
+            )
+            + ". Oplossing: geef de workers meer geheugen (dask worker --memory-limit) of draai de gemeente apart "
+            "met analyse --gemeente"
+        )
+    if isinstance(exc, CancelledError):
+        return (
+            f"niet afgerond: de taak is afgebroken ({exc}); de verbinding met de scheduler is mogelijk verbroken. "
+            "Oplossing: draai opnieuw"
+        )
+    return f"de taak is afgebroken ({_reason(exc)})"
+
+
+def _lost_task(s: Settings, reason: str, *, worker_gone: bool) -> dict[str, Any]:
+    """The result of a gemeente whose task ended without one; ``worker_gone``: no worker still runs it."""
+    return {
+        "code": s.gemeente.code,
+        "naam": s.gemeente.naam,
+        "status": "fout",
+        "reden": reason,
+        "map": slug(s.gemeente.naam),
+        "waarschuwingen": [],
+        "niet_afgerond": True,
+        "_worker_weg": worker_gone,
+    }
+
+
+def _process_gone(pid: int) -> bool:
+    """True when process ``pid`` has ended: not there, or a zombie (killed, not yet reaped by its parent)."""
+    import psutil
+
+    try:
+        return bool(psutil.Process(pid).status() == psutil.STATUS_ZOMBIE)
+    except psutil.NoSuchProcess:
+        return True
+    except psutil.Error:
+        return False
+
+
+def _clean_after_lost_task(folder: Path) -> None:
+    """Remove what a task whose worker died left in ``folder`` and ``folder/maps``: staging folders, the lock.
+
+    Only what belongs to a process that has ended (the worker's, named in the staging folder's name
+    and in the lock); the earlier output is kept, and a folder the task made is removed if empty.
+    """
+    import shutil
+
+    from .io import LOCK_NAME, STAGING_PREFIX
+
+    for target in (folder / "maps", folder):
+        if not target.is_dir():
+            continue
+        for staging in target.glob(f"{STAGING_PREFIX}*"):
+            pid = staging.name[len(STAGING_PREFIX) :].split("-", 1)[0]
+            if staging.is_dir() and pid.isdigit() and _process_gone(int(pid)):
+                shutil.rmtree(staging, ignore_errors=True)
+                log.info("tijdelijke map van een verloren worker opgeruimd: %s", staging)
+        lock = target / LOCK_NAME
+        with contextlib.suppress(OSError, ValueError):
+            holder = lock.read_text(encoding="utf-8").strip()
+            if holder.isdigit() and _process_gone(int(holder)):
+                lock.unlink()
+                log.info("vergrendeling van een verloren worker (proces %s) opgeruimd in %s", holder, target)
+        with contextlib.suppress(OSError):
+            target.rmdir()  # only when empty: the folder the task made and never filled
+
+
+def _run_tasks(
+    client: Any,
+    gemeenten: Sequence[Settings],
+    *,
+    needed: dict[tuple[str, int, int], tuple[Any, Path]],
+    size: dict[str, int],
+    options: TaskOptions,
+    settings: RegioSettings,
+    cluster_info: dict[str, Any],
+    herstarts: int | None,
+    progress: bool,
+    timings: dict[str, float],
+) -> tuple[list[dict[str, Any]], dict[str, Any], dict[str, Any]]:
+    """Decode the tiles, then run every gemeente, on ``client``'s cluster; every wait bounded."""
+    from distributed import KilledWorker
+    from tqdm import tqdm
+
+    info = client.scheduler_info()
+    n_workers = max(1, len(info.get("workers", {})))
+    cluster_info = {**cluster_info, "workers": n_workers}
+    tile_cache = options.tile_cache or ""
+    # 1. every tile decoded once, spread over the workers; a chunk that fails is decoded by the
+    # gemeenten's tasks themselves (they decode what the cache lacks)
+    t0 = time.perf_counter()
+    tile_list = sorted(needed.values(), key=lambda tp: (tp[0].x, tp[0].y))
+    chunks = _chunks(tile_list, 4 * n_workers)
+    futures = client.map(fill_cache_task, chunks, cache_dir=tile_cache, pure=False)
+    counts = {"gedecodeerd": 0, "uit_cache": 0, "leeg": 0}
+    task_s = task_cpu = 0.0
+    stopped: str | None = None
+    with tqdm(total=len(tile_list), desc="Tiles decoderen", unit="tile", disable=not progress) as bar:
+        for _, res, exc in bounded_results(client, futures, settings=settings):
+            if exc is not None:
+                if isinstance(exc, NotFinishedError):
+                    stopped = str(exc)
+                else:
+                    log.warning("tiles decoderen: %s; de gemeenten decoderen die tiles zelf", _reason(exc))
+                continue
+            for k in counts:
+                counts[k] += res[k]
+            task_s += res["tijd_s"]
+            task_cpu += res["cpu_s"]
+            bar.update(res["gedecodeerd"] + res["uit_cache"] + res["leeg"])
+    timings["tiles_decoderen"] = time.perf_counter() - t0
+    tiles_info = {
+        "nodig": len(tile_list),
+        **counts,
+        "tijd_s": round(timings["tiles_decoderen"], 3),
+        "taaktijd_s": round(task_s, 3),
+        "cpu_s": round(task_cpu, 3),
+        "cache": tile_cache,
+    }
+    log.info(
+        "tiles: %d nodig, %d gedecodeerd, %d uit de cache, %d leeg (%.1f s)",
+        len(tile_list),
+        counts["gedecodeerd"],
+        counts["uit_cache"],
+        counts["leeg"],
+        timings["tiles_decoderen"],
+    )
+    if stopped is not None:  # the cluster cannot run the gemeenten either
+        results = [_lost_task(s, stopped, worker_gone=False) for s in gemeenten]
+        for res in results:
+            log.error("gemeente %s (%s) mislukt: %s", res["naam"], res["code"], res["reden"])
+        timings["gemeenten"] = 0.0
+        return results, tiles_info, cluster_info
+
+    # 2. one task per gemeente, the largest first (shorter tail)
+    t0 = time.perf_counter()
+    futures = [
+        client.submit(
+            gemeente_task,
+            s,
+            options,
+            key=f"gemeente-{s.gemeente.code}-{time.time_ns()}",
+            pure=False,
+            priority=size.get(s.gemeente.code, 0),
+        )
+        for s in gemeenten
+    ]
+    owner = {f.key: s for f, s in zip(futures, gemeenten, strict=True)}
+    results = []
+    with tqdm(total=len(futures), desc="Gemeenten", unit="gemeente", disable=not progress) as bar:
+        for fut, res, exc in bounded_results(client, futures, settings=settings):
+            if exc is not None:  # a worker that died, a bound reached: report, go on
+                gone = isinstance(exc, KilledWorker) or (isinstance(exc, NotFinishedError) and exc.workers_gone)
+                res = _lost_task(owner[fut.key], _task_failure(exc, herstarts=herstarts), worker_gone=gone)
+            for line in res.get("waarschuwingen", []):
+                log.warning("%s: %s", res["naam"], line)
+            if res["status"] != "ok":
+                log.error("gemeente %s (%s) mislukt: %s", res["naam"], res["code"], res["reden"])
+            results.append(res)
+            bar.set_postfix_str(res["naam"])
+            bar.update(1)
+    timings["gemeenten"] = time.perf_counter() - t0
+    return results, tiles_info, cluster_info
 
 
 def run_regio(
@@ -420,9 +816,13 @@ def run_regio(
     progress
         Progress bars (tiles decoded, gemeenten done).
     settings
-        The ratio check (default: the package's ``[regio]``).
+        The ratio check and the bounds of every wait (default: the package's ``[regio]``).
+
+    A gemeente whose worker is lost, or that does not finish within the bounds of ``settings``
+    (see :func:`bounded_results`), is reported as failed with its reason (``niet_afgerond``); what
+    its task left in its folder (staging folder, lock) is removed.
     """
-    from tqdm import tqdm
+    import dask
 
     from .datasets import load_areas, resolve_paths, tile_bbox
     from .sources.osm_tiles import list_tiles
@@ -459,87 +859,34 @@ def run_regio(
             needed[(str(path.parents[2]), tile.x, tile.y)] = (tile, path)
     timings["voorbereiden"] = time.perf_counter() - t0
 
-    client, cluster = connect(scheduler, workers=workers)
-    try:
-        info = client.scheduler_info()
-        n_workers = max(1, len(info.get("workers", {})))
-        cluster_info = {"scheduler": scheduler or "lokaal", "workers": n_workers}
-        # 1. every tile decoded once, spread over the workers
-        t0 = time.perf_counter()
-        tile_list = sorted(needed.values(), key=lambda tp: (tp[0].x, tp[0].y))
-        chunks = _chunks(tile_list, 4 * n_workers)
-        futures = client.map(fill_cache_task, chunks, cache_dir=str(tile_cache), pure=False)
-        counts = {"gedecodeerd": 0, "uit_cache": 0, "leeg": 0}
-        task_s = task_cpu = 0.0
-        from distributed import as_completed
-
-        with tqdm(total=len(tile_list), desc="Tiles decoderen", unit="tile", disable=not progress) as bar:
-            for fut in as_completed(futures):
-                res = fut.result()
-                for k in counts:
-                    counts[k] += res[k]
-                task_s += res["tijd_s"]
-                task_cpu += res["cpu_s"]
-                bar.update(res["gedecodeerd"] + res["uit_cache"] + res["leeg"])
-        timings["tiles_decoderen"] = time.perf_counter() - t0
-        tiles_info = {
-            "nodig": len(tile_list),
-            **counts,
-            "tijd_s": round(timings["tiles_decoderen"], 3),
-            "taaktijd_s": round(task_s, 3),
-            "cpu_s": round(task_cpu, 3),
-            "cache": str(tile_cache),
-        }
-        log.info(
-            "tiles: %d nodig, %d gedecodeerd, %d uit de cache, %d leeg (%.1f s)",
-            len(tile_list),
-            counts["gedecodeerd"],
-            counts["uit_cache"],
-            counts["leeg"],
-            timings["tiles_decoderen"],
+    # every connection the client opens (to the scheduler, during the run) gives up after verbinden_s
+    with dask.config.set({"distributed.comm.timeouts.connect": f"{settings.verbinden_s}s"}):
+        client, cluster = connect(
+            scheduler, workers=workers, timeout=settings.verbinden_s, herstarts=settings.herstarts
         )
-
-        # 2. one task per gemeente, the largest first (shorter tail)
-        t0 = time.perf_counter()
-        futures = [
-            client.submit(
-                gemeente_task,
-                s,
-                options,
-                key=f"gemeente-{s.gemeente.code}-{time.time_ns()}",
-                pure=False,
-                priority=size.get(s.gemeente.code, 0),
+        try:
+            results, tiles_info, cluster_info = _run_tasks(
+                client,
+                gemeenten,
+                needed=needed,
+                size=size,
+                options=options,
+                settings=settings,
+                cluster_info={"scheduler": scheduler or "lokaal"},
+                herstarts=None if scheduler else settings.herstarts,
+                progress=progress,
+                timings=timings,
             )
-            for s in gemeenten
-        ]
-        owner = {f.key: s for f, s in zip(futures, gemeenten, strict=True)}
-        results = []
-        with tqdm(total=len(futures), desc="Gemeenten", unit="gemeente", disable=not progress) as bar:
-            for fut in as_completed(futures):
-                s = owner[fut.key]
-                try:
-                    res = fut.result()
-                except Exception as exc:  # noqa: BLE001 - a worker that died: report, go on
-                    res = {
-                        "code": s.gemeente.code,
-                        "naam": s.gemeente.naam,
-                        "status": "fout",
-                        "reden": f"de taak is afgebroken ({_reason(exc)})",
-                        "map": slug(s.gemeente.naam),
-                        "waarschuwingen": [],
-                    }
-                for line in res.get("waarschuwingen", []):
-                    log.warning("%s: %s", res["naam"], line)
-                if res["status"] != "ok":
-                    log.error("gemeente %s (%s) mislukt: %s", res["naam"], res["code"], res["reden"])
-                results.append(res)
-                bar.set_postfix_str(res["naam"])
-                bar.update(1)
-        timings["gemeenten"] = time.perf_counter() - t0
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
+        finally:
+            client.close()
+            if cluster is not None:
+                cluster.close()
+    # a task whose worker died left its staging folder and lock in the gemeente's folder; on a
+    # local cluster every worker has ended by now (closed above), on an existing one only those
+    # lost (KilledWorker, no workers at all): a worker that hangs may still write
+    for res in results:
+        if res.pop("_worker_weg", False) or (res.get("niet_afgerond") and not scheduler):
+            _clean_after_lost_task(out_dir / res["map"])
 
     order = {s.gemeente.code: i for i, s in enumerate(gemeenten)}
     results.sort(key=lambda r: order.get(r["code"], len(order)))
