@@ -417,6 +417,9 @@ def cmd_toets(args: argparse.Namespace) -> int:
         )
     if lijst is None and (args.type is None or args.omvang is None):
         raise WoonzorgError("geef het type (--type) en de omvang (--omvang) van het initiatief op")
+    rapporten = getattr(args, "rapporten", None)
+    if lijst is None and rapporten is not None:
+        raise WoonzorgError("--rapporten en --geen-rapporten horen bij --lijst; één toets schrijft altijd zijn rapport")
     if args.adres and len(args.adres) > 200:
         raise WoonzorgError(f'--adres is {len(args.adres)} tekens lang; geef een adres als "Straat 1, Plaats"')
     check_output_dir(args.out, option="--out")
@@ -425,8 +428,8 @@ def cmd_toets(args: argparse.Namespace) -> int:
     if lijst is None:
         zorgtype = toets_settings.zorgtype(args.type)  # fails fast on an unknown type
         omvang = zorgtype.check_omvang(args.omvang, option="--omvang")  # and on an implausible size
-    elif not Path(lijst).exists():
-        raise WoonzorgError(f"{lijst}: lijst met initiatieven bestaat niet")
+    else:
+        invoer = _read_lijst(args, lijst, toets_settings)  # before the analysis: a bad file fails at once
     if args.register and not Path(args.register).exists():
         raise WoonzorgError(f"{args.register}: registerbestand bestaat niet")
     settings = _settings(args)
@@ -444,15 +447,33 @@ def cmd_toets(args: argparse.Namespace) -> int:
     places = gemeente_places(result.inputs, osm_classes=toets_settings.locatie.plaats_klassen)
     register = Path(args.register) if args.register else None
     if lijst is not None:
-        from .toets.batch import run_lijst, summary_lines, write_lijst
+        from .toets.batch import summary_lines, toets_lijst, wants_reports
 
-        outcome = run_lijst(result, lijst, register=register, settings=toets_settings, geocoder=geocoder, places=places)
         out = Path(args.out) / "toetsen"
-        files = write_lijst(outcome, out, result, offline=True if args.offline else None)
+        reports = wants_reports(invoer, toets_settings, rapporten)
+        outcome, files = toets_lijst(
+            result,
+            invoer,
+            out,
+            register=register,
+            settings=toets_settings,
+            geocoder=geocoder,
+            places=places,
+            rapporten=reports,
+            offline=True if args.offline else None,
+        )
         print("\n".join(summary_lines(outcome)))
+        why = (
+            ""
+            if reports
+            else f" (geen rapport per rij: {invoer.aantal} rijen, meer dan "
+            f"lijst.rapporten_max_rijen = {toets_settings.lijst.rapporten_max_rijen}; vraag ze met --rapporten)"
+            if rapporten is None
+            else " (geen rapport per rij: --geen-rapporten)"
+        )
         print(
-            f"{len(files)} bestanden geschreven in {out}, met het overzicht {out / 'toetsen.html'} en de kaart "
-            f"{out / 'toetsen_kaart.html'}"
+            f"{len(files)} bestanden geschreven in {out}, met het overzicht {out / 'toetsen.html'}, de tabel "
+            f"{out / 'toetsen.csv'} en de kaart {out / 'toetsen_kaart.html'}{why}"
         )
         return 0
     locate_site(result.inputs, adres=args.adres, punt=point, geocode=geocoder, settings=toets_settings, places=places)
@@ -474,6 +495,25 @@ def cmd_toets(args: argparse.Namespace) -> int:
     print(f"  totaal: {toets.oordeel}")
     print(f"Geschreven: {html_path}\n            {json_path}")
     return 0
+
+
+def _read_lijst(args: argparse.Namespace, lijst: str, toets_settings: Any) -> Any:
+    """The list of ``toets --lijst``, read and checked row by row, with ``--type``/``--omvang`` as defaults."""
+    from .errors import ToetsError
+    from .toets.batch import read_initiatives
+
+    type_default = None
+    if args.type is not None:
+        try:
+            zt = toets_settings.zorgtype(args.type)
+        except ToetsError as exc:
+            raise WoonzorgError(f"--type: {exc}") from None
+        type_default = zt.key
+        if args.omvang is not None:
+            zt.check_omvang(args.omvang, option="--omvang")
+    if args.omvang is not None and args.omvang < 1:
+        raise WoonzorgError(f"--omvang moet een geheel getal van minstens 1 zijn, kreeg {args.omvang}")
+    return read_initiatives(lijst, settings=toets_settings, type_default=type_default, omvang_default=args.omvang)
 
 
 def cmd_watals(args: argparse.Namespace) -> int:
