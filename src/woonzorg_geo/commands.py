@@ -507,12 +507,20 @@ def _read_lijst(args: argparse.Namespace, lijst: str, toets_settings: Any) -> An
         try:
             zt = toets_settings.zorgtype(args.type)
         except ToetsError as exc:
-            raise WoonzorgError(f"--type: {exc}") from None
+            raise WoonzorgError(f"--type: {exc}. Oplossing: geef bij --type een van deze typen") from None
         type_default = zt.key
         if args.omvang is not None:
-            zt.check_omvang(args.omvang, option="--omvang")
+            try:
+                zt.check_omvang(args.omvang, option="--omvang")
+            except ToetsError as exc:
+                raise WoonzorgError(
+                    f"{exc} Oplossing: geef een kleinere --omvang, of vul de kolom omvang per rij in"
+                ) from None
     if args.omvang is not None and args.omvang < 1:
-        raise WoonzorgError(f"--omvang moet een geheel getal van minstens 1 zijn, kreeg {args.omvang}")
+        raise WoonzorgError(
+            f"--omvang moet een geheel getal van minstens 1 zijn, kreeg {args.omvang}. Oplossing: geef --omvang 1 "
+            "of meer, of laat --omvang weg en vul de kolom omvang per rij in"
+        )
     return read_initiatives(lijst, settings=toets_settings, type_default=type_default, omvang_default=args.omvang)
 
 

@@ -345,13 +345,13 @@ def _omvang(text: str, *, unit: str, check: Callable[[int], int] | None) -> int:
         value = int(number)
     else:
         raise _Refused("omvang", f"omvang {t!r} is geen getal. {fix}")
+    if value < 1:
+        raise _Refused("omvang", f"omvang {t!r} is kleiner dan 1. {fix}")
     if check is not None:
         try:
             return check(value)
         except WoonzorgError as exc:
             raise _Refused("omvang", str(exc)) from None
-    if value < 1:
-        raise _Refused("omvang", f"omvang {t!r} is kleiner dan 1. {fix}")
     return value
 
 
