@@ -125,6 +125,22 @@ def test_a_folder_or_a_missing_file_as_list_is_refused(uit, earlier, raw_dir, tm
         )
 
 
+@pytest.mark.parametrize("value", ["inf", "nan", "12,5", "twaalf"])
+def test_a_default_omvang_that_is_no_whole_number_is_refused(value, uit, earlier, raw_dir, tmp_path, capsys):
+    lijst = _write(tmp_path / "l.csv", "naam;adres;type\nA;Brink 1, Assen;ggz\n")
+    before = snapshot(uit, earlier)
+    with pytest.raises(SystemExit) as exit_info:
+        main(_args(raw_dir, uit, earlier, "--lijst", str(lijst), "--omvang", value))
+    err = capsys.readouterr().err
+    assert_refused(
+        int(exit_info.value.code or 0),
+        err,
+        needles=["--omvang", repr(value), "geen geheel getal", "bijv. --omvang 12"],
+        before=before,
+        after=snapshot(uit, earlier),
+    )
+
+
 def test_rapporten_without_a_list_is_refused(uit, earlier, raw_dir, capsys):
     before = snapshot(uit, earlier)
     code = main(

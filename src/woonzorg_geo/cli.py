@@ -36,6 +36,16 @@ def _setup_logging(verbose: int, quiet: bool) -> None:
     root.setLevel(level)
 
 
+def _whole_number(text: str) -> int:
+    """An ``--omvang``: a whole number (its range is checked against the type's settings)."""
+    try:
+        return int(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is geen geheel getal; geef een aantal van 1 of meer, bijv. --omvang 12"
+        ) from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
     parser = argparse.ArgumentParser(
@@ -225,7 +235,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--omvang",
-        type=int,
+        type=_whole_number,
         metavar="N",
         help="omvang: aantal bewoners, plaatsen of woningen (per type, zie toetsingskader.toml); bij "
         "--lijst: de omvang voor de rijen die de kolom omvang leeg laten (of ontbreekt)",

@@ -830,10 +830,10 @@ _POPUP_FIELDS = (
     ("n", "Naam"),
     ("r", "Regel"),
     ("i", "Initiatief"),
-    ("l", "Locatie"),
+    ("l", "Adres gevonden als"),
     ("g", "Buurt, wijk"),
     ("o", "Oordeel"),
-    ("d", "Deel 1 / 2 / 3 / 4"),
+    ("d", "Deel 1 / 2 / 3"),
 )
 
 
@@ -850,10 +850,10 @@ def _marker_properties(u: Uitkomst) -> dict[str, Any]:
         "r": ini.regel,
         "n": _esc(ini.naam),
         "i": _esc(f"{ini.type}, {ini.omvang} {u.eenheid}"),
-        "l": _esc(u.locatie),
+        "l": _esc(u.locatie) if ini.adres else "",  # a point's place is the dot itself
         "g": _esc(area),
         "o": _esc(u.oordeel),
-        "d": _esc(" / ".join(u.delen)),
+        "d": _esc(" / ".join(u.delen[:3])),  # part 4 is never judged from data (aan te leveren)
     }
     if u.rapport:
         props["a"] = f'<a href="{_esc(u.rapport)}" target="_blank">rapport openen</a>'
@@ -864,8 +864,8 @@ def lijst_map(lijst: Lijst, analysis: Analysis, *, offline: bool | None = None) 
     """A Folium map with every checked initiative as a dot in the colour of its verdict.
 
     One GeoJson layer per verdict (so each can be switched off), drawn on the map's canvas; a
-    dot's tooltip names the row, its popup gives the type and size, the location, the verdict of
-    every part and, when written, a link to the report.
+    dot's tooltip names the row, its popup gives the type and size, where an address was found,
+    the buurt and wijk, the verdict and that of parts 1–3 and, when written, a link to the report.
     """
     import folium
     import geopandas as gpd
