@@ -97,6 +97,16 @@ class _DutchParser(argparse.ArgumentParser):
         self.exit(2, f"Fout: {self.prog}: {message}\n")
 
 
+def _whole_number(text: str) -> int:
+    """An ``--omvang``: a whole number (its range is checked against the type's settings)."""
+    try:
+        return int(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is geen geheel getal; geef een aantal van 1 of meer, bijv. --omvang 12"
+        ) from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
     parser = _DutchParser(
@@ -281,20 +291,38 @@ def build_parser() -> argparse.ArgumentParser:
     where.add_argument(
         "--lijst",
         metavar="CSV",
-        help="veel initiatieven tegelijk: CSV met de kolommen adres (of lon en lat), type, omvang en "
-        "naam (',' of ';', decimaalkomma mag); schrijft OUT/toetsen/ met per rij een rapport, "
-        "toetsen.csv, toetsen.html en toetsen_kaart.html",
+        help="veel initiatieven tegelijk: CSV met een kopregel en de kolommen adres (of lon en lat), "
+        "type, omvang en naam (';', ',' of tab; decimaalkomma mag bij ';'); elke rij wordt getoetst of "
+        "met de reden geweigerd, 'regel' is het rijnummer zoals een spreadsheet telt (kopregel = 1). "
+        "Schrijft OUT/toetsen/: toetsen.csv, toetsen.html (overzicht), toetsen_kaart.html en, bij een "
+        "korte lijst, per rij een rapport",
     )
     p.add_argument(
         "--type",
         metavar="TYPE",
-        help="beschermd_wonen, geclusterd_wonen, ouderenzorg, ggz, vg of jeugd (niet bij --lijst)",
+        help="beschermd_wonen, geclusterd_wonen, ouderenzorg, ggz, vg of jeugd; bij --lijst: het type "
+        "voor de rijen die de kolom type leeg laten (of voor alle rijen als die kolom ontbreekt)",
     )
     p.add_argument(
         "--omvang",
-        type=int,
+        type=_whole_number,
         metavar="N",
-        help="omvang: aantal bewoners, plaatsen of woningen (per type, zie toetsingskader.toml; niet bij --lijst)",
+        help="omvang: aantal bewoners, plaatsen of woningen (per type, zie toetsingskader.toml); bij "
+        "--lijst: de omvang voor de rijen die de kolom omvang leeg laten (of ontbreekt)",
+    )
+    reports = p.add_mutually_exclusive_group()
+    reports.add_argument(
+        "--rapporten",
+        action="store_true",
+        default=None,
+        help="bij --lijst: ook per rij een volledig rapport (HTML en JSON) schrijven, hoe lang de lijst ook is "
+        "(standaard alleen tot [lijst] rapporten_max_rijen = 50 rijen uit toetsingskader.toml)",
+    )
+    reports.add_argument(
+        "--geen-rapporten",
+        dest="rapporten",
+        action="store_false",
+        help="bij --lijst: alleen het overzicht en de kaart, geen rapport per rij",
     )
     p.add_argument("--register", metavar="CSV", help="register van bestaande zorginitiatieven (adressen)")
     p.add_argument("--toetsingskader", metavar="TOML", help="eigen drempels (standaard: ingebouwd)")

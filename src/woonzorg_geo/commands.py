@@ -653,6 +653,9 @@ def cmd_toets(args: argparse.Namespace) -> int:
         )
     if lijst is None and (args.type is None or args.omvang is None):
         raise WoonzorgError("geef het type (--type) en de omvang (--omvang) van het initiatief op")
+    rapporten = getattr(args, "rapporten", None)
+    if lijst is None and rapporten is not None:
+        raise WoonzorgError("--rapporten en --geen-rapporten horen bij --lijst; één toets schrijft altijd zijn rapport")
     if args.adres and len(args.adres) > 200:
         raise WoonzorgError(f'--adres is {len(args.adres)} tekens lang; geef een adres als "Straat 1, Plaats"')
     _check_uit(args)
@@ -666,7 +669,7 @@ def cmd_toets(args: argparse.Namespace) -> int:
             raise type(exc)(f"--type: {exc}") from None
         omvang = zorgtype.check_omvang(args.omvang, option="--omvang")  # and on an implausible size
     else:
-        _require_input_file(lijst, option="--lijst", what="lijst met initiatieven (CSV)")
+        invoer = _read_lijst(args, lijst, toets_settings)  # before the analysis: a bad file fails at once
     if args.register:
         from .sources.tables import read_csv_checked
 
@@ -693,15 +696,34 @@ def cmd_toets(args: argparse.Namespace) -> int:
     places = gemeente_places(result.inputs, osm_classes=toets_settings.locatie.plaats_klassen)
     register = Path(args.register) if args.register else None
     if lijst is not None:
-        from .toets.batch import run_lijst, summary_lines, write_lijst
+        from .toets.batch import summary_lines, toets_lijst, wants_reports
 
-        outcome = run_lijst(result, lijst, register=register, settings=toets_settings, geocoder=geocoder, places=places)
         out = Path(args.out) / "toetsen"
-        files = write_lijst(outcome, out, result, offline=True if args.offline else None, owner=owner)
+        reports = wants_reports(invoer, toets_settings, rapporten)
+        outcome, files = toets_lijst(
+            result,
+            invoer,
+            out,
+            register=register,
+            settings=toets_settings,
+            geocoder=geocoder,
+            places=places,
+            rapporten=reports,
+            offline=True if args.offline else None,
+            owner=owner,
+        )
         print("\n".join(summary_lines(outcome)))
+        why = (
+            ""
+            if reports
+            else f" (geen rapport per rij: {invoer.aantal} rijen, meer dan "
+            f"lijst.rapporten_max_rijen = {toets_settings.lijst.rapporten_max_rijen}; vraag ze met --rapporten)"
+            if rapporten is None
+            else " (geen rapport per rij: --geen-rapporten)"
+        )
         print(
-            f"{len(files)} bestanden geschreven in {out}, met het overzicht {out / 'toetsen.html'} en de kaart "
-            f"{out / 'toetsen_kaart.html'}"
+            f"{len(files)} bestanden geschreven in {out}, met het overzicht {out / 'toetsen.html'}, de tabel "
+            f"{out / 'toetsen.csv'} en de kaart {out / 'toetsen_kaart.html'}{why}"
         )
         return 0
     locate_site(result.inputs, adres=args.adres, punt=point, geocode=geocoder, settings=toets_settings, places=places)
@@ -725,31 +747,31 @@ def cmd_toets(args: argparse.Namespace) -> int:
     return 0
 
 
-def _check_changes(nieuw: Sequence[str], weg: Sequence[str]) -> None:
-    """Refuse ``--nieuw`` without CATEGORIE@PLEK and an empty ``--weg``, before the analysis is loaded."""
-    example = (
-        'Oplossing: schrijf CATEGORIE@LON,LAT of CATEGORIE@"Straat 1, Plaats", bijv. --nieuw supermarkt@6.5480,52.9930'
-    )
-    for text in nieuw:
-        cat, sep, where = text.partition("@")
-        if not sep or not cat.strip() or not where.strip():
-            raise WoonzorgError(f"--nieuw {text!r}: categorie of plek ontbreekt. {example}")
-        parts = where.split(",")
+def _read_lijst(args: argparse.Namespace, lijst: str, toets_settings: Any) -> Any:
+    """The list of ``toets --lijst``, read and checked row by row, with ``--type``/``--omvang`` as defaults."""
+    from .errors import ToetsError
+    from .toets.batch import read_initiatives
+
+    type_default = None
+    if args.type is not None:
         try:
-            lon, lat = (float(v) for v in parts)
-        except ValueError:
-            continue  # an address: geocoded once the analysis is loaded
-        if not (-180 <= lon <= 180 and -90 <= lat <= 90):  # NaN fails too
-            raise WoonzorgError(
-                f"--nieuw {text!r}: {where.strip()} ligt buiten het bereik van lengte (-180 … 180) en breedte "
-                "(-90 … 90). Oplossing: geef LON,LAT in WGS84, lengte eerst, bijv. supermarkt@6.5480,52.9930"
-            )
-    for text in weg:
-        if not text.strip():
-            raise WoonzorgError(
-                "--weg is leeg. Oplossing: geef de naam of het id van een voorziening (zie de laag voorzieningen), "
-                'bijv. --weg "vz00012"'
-            )
+            zt = toets_settings.zorgtype(args.type)
+        except ToetsError as exc:
+            raise WoonzorgError(f"--type: {exc}. Oplossing: geef bij --type een van deze typen") from None
+        type_default = zt.key
+        if args.omvang is not None:
+            try:
+                zt.check_omvang(args.omvang, option="--omvang")
+            except ToetsError as exc:
+                raise WoonzorgError(
+                    f"{exc} Oplossing: geef een kleinere --omvang, of vul de kolom omvang per rij in"
+                ) from None
+    if args.omvang is not None and args.omvang < 1:
+        raise WoonzorgError(
+            f"--omvang moet een geheel getal van minstens 1 zijn, kreeg {args.omvang}. Oplossing: geef --omvang 1 "
+            "of meer, of laat --omvang weg en vul de kolom omvang per rij in"
+        )
+    return read_initiatives(lijst, settings=toets_settings, type_default=type_default, omvang_default=args.omvang)
 
 
 def cmd_watals(args: argparse.Namespace) -> int:

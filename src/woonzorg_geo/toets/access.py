@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -99,28 +99,41 @@ def _category_label(cat: str, vz: gpd.GeoDataFrame, composites: Mapping[str, tup
     return " of ".join(labels)
 
 
-def _site_access(analysis: Analysis, point: shapely.Point, run: _Run) -> tuple[PointAccess, pd.Series]:
+def _site_access(
+    analysis: Analysis,
+    point: shapely.Point,
+    run: _Run,
+    *,
+    search: Callable[[int, int], tuple[np.ndarray, np.ndarray]] | None = None,
+) -> tuple[PointAccess, pd.Series]:
     """Accessibility of one point, and the network distance to every voorziening within the norm.
 
     Reuses the run's per-node distances (:func:`.accessibility.access_at`); only the voorzieningen
-    within the norm take a search, bounded by the norm.
+    within the norm take a search, bounded by the norm: :func:`.accessibility.bounded_distances`
+    from both ends of the site's edge, or ``search(left, right)`` giving the distances from them
+    to every voorziening's node (inf beyond the norm), as a list of initiatives does.
     """
     acc = analysis.access[run.profile]
     pa = access_at(acc, np.array([[point.x, point.y]]), max_snap_m=run.max_snap_m)
     if pa.far[0] or len(acc.dest_ids) == 0:
         return pa, pd.Series(dtype=float)
     nodes = acc.routing.dest_node
-    ends = [bounded_distances(acc.routing.matrix, int(end), limit=run.norm_m) for end in (pa.left[0], pa.right[0])]
-    to_left, to_right = (np.array([e.get(int(k), np.inf) for k in nodes]) for e in ends)
+    if search is not None:
+        to_left, to_right = search(int(pa.left[0]), int(pa.right[0]))
+    else:
+        ends = [bounded_distances(acc.routing.matrix, int(end), limit=run.norm_m) for end in (pa.left[0], pa.right[0])]
+        to_left, to_right = (np.array([e.get(int(k), np.inf) for k in nodes]) for e in ends)
     dist, _ = via_nearer_end(pa.snap.dist[0], pa.d_left[0], pa.d_right[0], to_left, to_right)
-    within = pd.Series(dist, index=acc.dest_ids)
-    return pa, within[within <= run.norm_m].sort_values()
+    keep = np.flatnonzero(dist <= run.norm_m)
+    order = keep[dist[keep].argsort(kind="quicksort")]  # as Series.sort_values
+    return pa, pd.Series(dist[order], index=acc.dest_ids[order])
 
 
 def _access_rows(
     analysis: Analysis, pa: PointAccess, within: pd.Series, run: _Run, settings: ToetsSettings
 ) -> list[dict[str, Any]]:
     vz = analysis.inputs.voorzieningen
+    inside, near_cats = _within_categories(vz, within, run)
     rows = []
     for cat in settings.bereikbaarheid.categorieen:
         parts = run.composites.get(cat, (cat,))
@@ -129,7 +142,7 @@ def _access_rows(
         name = None
         if nearest is not None and nearest in vz.index:
             name = _text(vz.at[nearest, "naam"]) or f"({_text(vz.at[nearest, 'label']) or cat}, naamloos)"
-        near_ids = [i for i in within.index if within[i] <= run.norm_m and vz.at[i, "categorie"] in parts]
+        n_near = int((inside & np.isin(near_cats, list(parts))).sum())
         if dist is None:
             verdict = "onbekend"
             reason = (
@@ -147,13 +160,22 @@ def _access_rows(
                 "afstand_m": None if dist is None else round(dist, 1),
                 "minuten": None if dist is None else round(dist / run.speed_m_s / 60.0, 1),
                 "dichtstbij": name,
-                "aantal_binnen_norm": len(near_ids),
+                "aantal_binnen_norm": n_near,
                 "binnen_norm": None if dist is None else bool(dist <= run.norm_m),
                 "oordeel": verdict,
                 "toelichting": reason,
             }
         )
     return rows
+
+
+def _within_categories(vz: gpd.GeoDataFrame, within: pd.Series, run: _Run) -> tuple[np.ndarray, np.ndarray]:
+    """For the voorzieningen of ``within`` (in its order): whether each lies within the norm, and its category."""
+    ids = within.index
+    if not len(ids):
+        return np.zeros(0, dtype=bool), np.zeros(0, dtype=object)
+    cats = vz["categorie"].to_numpy(dtype=object)[vz.index.get_indexer(ids)]
+    return np.asarray(within.to_numpy() <= run.norm_m, dtype=bool), cats
 
 
 def _norm_met(access_rows: Sequence[dict[str, Any]], s: ToetsSettings) -> bool | None:

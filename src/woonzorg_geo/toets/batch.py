@@ -1,18 +1,27 @@
-"""Many initiatives at once: ``toets --lijst``, one report per row, an overview and a map."""
+"""Many initiatives at once: ``toets --lijst``, checked row by row, an overview, a map and reports.
+
+The list is a CSV file with a header. Every row is either checked or refused with its reason; a
+bad row never ends the list. A row is named by ``regel``, its number as a spreadsheet counts it
+(the header is regel 1, the first initiative regel 2; an empty row counts, a line break inside a
+quoted field does not), and by ``regel_bestand``, the line of the file where it starts (what a
+text editor shows; the two differ only after a field with a line break, or an Excel ``sep=`` line).
+"""
 
 from __future__ import annotations
 
-import dataclasses
+import csv
+import io
 import logging
 import math
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from ..errors import GeocodeError, ToetsError
+from ..errors import DataFileError, WoonzorgError
 from .model import ToetsResult
 from .places import Places
 from .settings import VERDICT_TEXT, Geocode, ToetsSettings
@@ -23,17 +32,41 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+WHAT = "lijst met initiatieven"
 #: Columns of the list of initiatives: a location (``adres``, or ``lon`` and ``lat``), ``type``,
-#: ``omvang`` and an optional ``naam``.
+#: ``omvang`` and an optional ``naam`` (any case; other columns are ignored).
 LOCATION_COLUMNS = ("adres", "lon", "lat")
 REQUIRED_COLUMNS = ("type", "omvang")
+#: Separators tried on the header, in this order on a tie.
+SEPARATORS = (";", ",", "\t")
+#: The longest address accepted (as ``toets --adres``).
+MAX_ADRES = 200
+FIX_CSV_UTF8 = "sla de lijst op als 'CSV UTF-8' (Excel: Opslaan als > CSV UTF-8 (door komma's gescheiden))"
+FIX_COLUMNS = (
+    "de kopregel noemt de kolommen naam, adres (of lon en lat), type en omvang, gescheiden door ';' of ','; "
+    "zie examples/initiatieven.csv"
+)
+_BINARY_MAGIC = (
+    (b"PK\x03\x04", "een Excel-werkmap (.xlsx) of een ander zip-bestand"),
+    (b"\xd0\xcf\x11\xe0", "een oud Excel-bestand (.xls)"),
+    (b"%PDF", "een PDF-bestand"),
+    (b"\x89PNG", "een afbeelding (PNG)"),
+    (b"\xff\xd8\xff", "een afbeelding (JPEG)"),
+    (b"\x1f\x8b", "een gzip-bestand"),
+)
+_INT = re.compile(r"\+?[0-9]+")
+_WHOLE = re.compile(r"\+?[0-9]+[.,]0+")
+_THOUSANDS = re.compile(r"[0-9]{1,3}(?:[.,][0-9]{3})+")
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:[.,][0-9]*)?|[.,][0-9]+)(?:[eE][+-]?[0-9]+)?")
+_NOT_FINITE = {"inf", "+inf", "-inf", "infinity", "+infinity", "-infinity", "nan", "+nan", "-nan", "oneindig"}
 
 
 @dataclass(frozen=True)
 class Initiatief:
-    """One row of the list: where, what and how large."""
+    """One row of the list that can be checked: where, what and how large."""
 
-    regel: int  # line number in the file (the header is line 1)
+    regel: int  # record number as a spreadsheet counts it: the header is regel 1
+    regel_bestand: int  # line of the file where the record starts
     naam: str
     adres: str | None
     punt: tuple[float, float] | None  # (lon, lat) in WGS84
@@ -46,7 +79,58 @@ class Initiatief:
         if self.adres:
             return self.adres
         assert self.punt is not None
-        return f"{self.punt[0]:.5f}, {self.punt[1]:.5f}".replace(".", ",")
+        return f"{self.punt[0]:.6f}; {self.punt[1]:.6f}".replace(".", ",")
+
+
+@dataclass(frozen=True)
+class Invoer:
+    """The list as read: the rows to check, the rows refused already, and notes on the file."""
+
+    bron: str
+    rijen: tuple[Initiatief, ...]
+    geweigerd: tuple[dict[str, Any], ...]  # regel, regel_bestand, naam, invoer, type, omvang, veld, reden
+    meldingen: tuple[str, ...] = ()
+
+    @property
+    def aantal(self) -> int:
+        """The number of initiatives in the list (empty rows not counted)."""
+        return len(self.rijen) + len(self.geweigerd)
+
+
+@dataclass(frozen=True)
+class Uitkomst:
+    """A checked row, as the overview and the map show it (the full result is the report)."""
+
+    ini: Initiatief
+    type_label: str
+    eenheid: str
+    buurt: str | None
+    wijk: str | None
+    delen: tuple[str, str, str, str]
+    oordeel: str
+    lon: float | None
+    lat: float | None
+    locatie: str  # where the row was found (the geocoder's label, or the point)
+    rapport: str = ""  # the report's file name, when written
+
+    @classmethod
+    def of(cls, ini: Initiatief, res: ToetsResult, *, rapport: str = "") -> Uitkomst:
+        """The summary of ``res``, the check of ``ini``."""
+        loc = res.locatie
+        delen = tuple(d.oordeel for d in res.delen)
+        return cls(
+            ini=ini,
+            type_label=res.zorgtype.label,
+            eenheid=res.zorgtype.omvang_eenheid,
+            buurt=loc.get("buurtnaam"),
+            wijk=loc.get("wijknaam"),
+            delen=(delen[0], delen[1], delen[2], delen[3]),
+            oordeel=res.oordeel,
+            lon=loc.get("lon"),
+            lat=loc.get("lat"),
+            locatie=str(loc.get("label") or ini.invoer),
+            rapport=rapport,
+        )
 
 
 @dataclass(frozen=True)
@@ -54,47 +138,55 @@ class Lijst:
     """The outcome of a list: the checked rows and the rows that could not be checked, with the reason."""
 
     bron: str
-    getoetst: tuple[tuple[Initiatief, ToetsResult], ...]
-    niet_getoetst: tuple[dict[str, Any], ...]  # regel, naam, invoer, reden
+    getoetst: tuple[Uitkomst, ...]
+    niet_getoetst: tuple[dict[str, Any], ...]  # regel, regel_bestand, naam, invoer, type, omvang, veld, reden
+    meldingen: tuple[str, ...] = ()
+    rapporten: bool = False
 
     def table(self) -> pd.DataFrame:
-        """One row per line of the file: the four parts and the overall verdict, or the reason."""
+        """One row per initiative of the file, in its order: the four parts and the verdict, or the reason."""
         rows: list[dict[str, Any]] = []
-        for ini, res in self.getoetst:
-            loc = res.locatie
+        for u in self.getoetst:
+            ini = u.ini
             rows.append(
                 {
                     "regel": ini.regel,
+                    "regel_bestand": ini.regel_bestand,
                     "naam": ini.naam,
                     "invoer": ini.invoer,
                     "type": ini.type,
-                    "type_label": res.zorgtype.label,
+                    "type_label": u.type_label,
                     "omvang": ini.omvang,
-                    "buurt": loc.get("buurtnaam"),
-                    "wijk": loc.get("wijknaam"),
-                    **{f"deel_{d.nummer}": d.oordeel for d in res.delen},
-                    "oordeel": res.oordeel,
-                    "lon": loc.get("lon"),
-                    "lat": loc.get("lat"),
-                    "rapport": f"toets_{res.slug}.html",
+                    "buurt": u.buurt,
+                    "wijk": u.wijk,
+                    **{f"deel_{k}": v for k, v in enumerate(u.delen, start=1)},
+                    "oordeel": u.oordeel,
+                    "veld": "",
                     "reden": "",
+                    "lon": u.lon,
+                    "lat": u.lat,
+                    "rapport": u.rapport,
                 }
             )
         for r in self.niet_getoetst:
             rows.append(
                 {
                     "regel": r["regel"],
+                    "regel_bestand": r["regel_bestand"],
                     "naam": r["naam"],
                     "invoer": r["invoer"],
                     "type": r.get("type", ""),
                     "type_label": r.get("type", ""),
-                    "omvang": r.get("omvang"),
+                    "omvang": r.get("omvang", ""),
                     "oordeel": "niet getoetst",
+                    "veld": r.get("veld", ""),
                     "reden": r["reden"],
+                    "rapport": "",
                 }
             )
         cols = [
             "regel",
+            "regel_bestand",
             "naam",
             "invoer",
             "type",
@@ -107,144 +199,591 @@ class Lijst:
             "deel_3",
             "deel_4",
             "oordeel",
+            "veld",
             "reden",
             "lon",
             "lat",
             "rapport",
         ]
-        return pd.DataFrame(rows, columns=cols).sort_values("regel").reset_index(drop=True)
+        frame = pd.DataFrame(rows, columns=cols)
+        return frame.sort_values("regel", kind="stable").reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------------------------
+# Reading
+# --------------------------------------------------------------------------------------------
+
+
+class _Refused(Exception):
+    """A row that cannot be checked: the fields concerned and the reason (with the fix)."""
+
+    def __init__(self, veld: str, reden: str) -> None:
+        super().__init__(reden)
+        self.veld = veld
+        self.reden = reden
+
+
+def _decode(path: Path, raw: bytes) -> tuple[str, list[str]]:
+    """The file's text, and a note when it was not UTF-8; refuses what is not a text file."""
+    notes: list[str] = []
+    if not raw.strip():
+        raise DataFileError(
+            path, f"{WHAT} is leeg", fix="lever een CSV aan met een kopregel en een rij per initiatief; " + FIX_COLUMNS
+        )
+    for magic, kind in _BINARY_MAGIC:
+        if raw.startswith(magic):
+            raise DataFileError(path, f"{WHAT} is geen CSV-bestand maar lijkt {kind}", fix=FIX_CSV_UTF8)
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            text = raw.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise DataFileError(path, f"{WHAT} is beschadigd UTF-16 (byte {exc.start})", fix=FIX_CSV_UTF8) from exc
+        notes.append(f"{path}: gelezen als UTF-16 (Excel: 'Unicode-tekst'); UTF-8 is gebruikelijker")
+    elif b"\x00" in raw:
+        text = _utf16_without_bom(path, raw)
+        notes.append(f"{path}: gelezen als UTF-16 zonder BOM; UTF-8 is gebruikelijker")
+    else:
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            text = _legacy(path, raw, exc)
+            notes.append(
+                f"{path}: geen UTF-8; gelezen als Windows-1252 (Excel: 'CSV (gescheiden door lijstscheidingsteken)'). "
+                f"Controleer namen met é, ë of ï in het overzicht, of {FIX_CSV_UTF8[0].lower()}{FIX_CSV_UTF8[1:]}"
+            )
+    text = text.lstrip("\ufeff")
+    controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\r\n")
+    if "\x00" in text or controls > max(2, len(text) // 100):
+        raise DataFileError(path, f"{WHAT} is geen tekstbestand ({controls} stuurtekens)", fix=FIX_CSV_UTF8)
+    return text, notes
+
+
+def _utf16_without_bom(path: Path, raw: bytes) -> str:
+    """UTF-16 text without a byte-order mark (every other byte zero), else a refusal as binary."""
+    even, odd = raw[0::2], raw[1::2]
+    zeros_even, zeros_odd = even.count(0) / max(len(even), 1), odd.count(0) / max(len(odd), 1)
+    codec = "utf-16-le" if zeros_odd > 0.3 and zeros_even < 0.05 else ("utf-16-be" if zeros_even > 0.3 else "")
+    if codec and len(raw) % 2 == 0:
+        try:
+            return raw.decode(codec)
+        except UnicodeDecodeError:
+            pass
+    raise DataFileError(path, f"{WHAT} is geen tekstbestand (bevat nul-bytes op byte {raw.index(0)})", fix=FIX_CSV_UTF8)
+
+
+def _legacy(path: Path, raw: bytes, exc: UnicodeDecodeError) -> str:
+    """Text that is not UTF-8: read as Windows-1252 when it holds no UTF-8 at all, else refused."""
+    line = raw[: exc.start].count(b"\n") + 1
+    if re.search(rb"[\xc2-\xf4][\x80-\xbf]", raw):
+        # mostly UTF-8 with a damaged byte: reading it as Windows-1252 would garble every accent
+        raise DataFileError(
+            path,
+            f"{WHAT} is geen geldige UTF-8: byte {exc.start} (regel {line} van het bestand) is beschadigd",
+            fix=f"herstel het teken op die regel of {FIX_CSV_UTF8}",
+        ) from exc
+    try:
+        return raw.decode("cp1252")
+    except UnicodeDecodeError as exc2:
+        raise DataFileError(
+            path, f"{WHAT} is geen UTF-8 en geen Windows-1252 (byte {exc2.start}, regel {line})", fix=FIX_CSV_UTF8
+        ) from exc2
+
+
+def _separator(first: str) -> str:
+    """The separator of the header: the one of ``;``, ``,`` and tab it holds most (outside quotes)."""
+    bare = re.sub(r'"[^"]*"', "", first)
+    counts = {sep: bare.count(sep) for sep in SEPARATORS}
+    best = max(SEPARATORS, key=lambda sep: counts[sep])
+    return best if counts[best] else ","
+
+
+def _clean(text: str) -> str:
+    """A value with its white space (line breaks, tabs, runs of spaces) made single spaces."""
+    return " ".join(text.split())
 
 
 def _number(text: str) -> float:
-    """A coordinate or size written with a decimal point or comma."""
-    return float(text.strip().replace(",", "."))
+    """A coordinate written with a decimal point or comma (ASCII digits only)."""
+    t = text.strip()
+    if not _NUMBER.fullmatch(t):
+        raise ValueError(t)
+    return float(t.replace(",", "."))
 
 
-def read_initiatives(path: str | Path, *, settings: ToetsSettings) -> tuple[list[Initiatief], list[dict[str, Any]]]:
-    """Read the list of initiatives (CSV, ``,`` or ``;``, decimal comma accepted).
+def _coordinate(name: str, text: str, low: float, high: float) -> float:
+    fix = "Oplossing: geef lon en lat in graden WGS84, bijv. lon 6,5627 en lat 52,9930"
+    if text.strip().lower() in _NOT_FINITE:
+        raise _Refused(name, f"{name} {text!r} is geen eindig getal. {fix}")
+    try:
+        value = _number(text)
+    except ValueError:
+        raise _Refused(name, f"{name} {text!r} is geen getal. {fix}") from None
+    if not math.isfinite(value) or not low <= value <= high:
+        raise _Refused(name, f"{name} {text!r} ligt buiten het bereik van WGS84 ({low:g} tot {high:g}). {fix}")
+    return value
+
+
+def _omvang(text: str, *, unit: str, check: Callable[[int], int] | None) -> int:
+    """The size as a whole number ≥ 1 within the type's maximum; refuses anything else with the fix."""
+    t = text.strip()
+    fix = f"Oplossing: vul een geheel aantal {unit} in (1 of meer), zonder punt of komma, bijv. 12"
+    if _THOUSANDS.fullmatch(t):
+        raise _Refused(
+            "omvang", f"omvang {t!r} is dubbelzinnig (duizendtal of decimalen?). {fix}, of 1000 voor duizend"
+        )
+    if _INT.fullmatch(t) or _WHOLE.fullmatch(t):
+        value = int(re.split(r"[.,]", t)[0])
+    elif t.lower() in _NOT_FINITE:
+        raise _Refused("omvang", f"omvang {t!r} is geen eindig getal. {fix}")
+    elif _NUMBER.fullmatch(t):
+        number = float(t.replace(",", "."))
+        if not math.isfinite(number):
+            raise _Refused("omvang", f"omvang {t!r} is geen eindig getal. {fix}")
+        if number != math.floor(number):
+            raise _Refused("omvang", f"omvang {t!r} is geen geheel getal. {fix}")
+        if number < 1:
+            raise _Refused("omvang", f"omvang {t!r} is kleiner dan 1. {fix}")
+        value = int(number)
+    else:
+        raise _Refused("omvang", f"omvang {t!r} is geen getal. {fix}")
+    if value < 1:
+        raise _Refused("omvang", f"omvang {t!r} is kleiner dan 1. {fix}")
+    if check is not None:
+        try:
+            return check(value)
+        except WoonzorgError as exc:
+            raise _Refused("omvang", str(exc)) from None
+    return value
+
+
+def read_initiatives(
+    path: str | Path,
+    *,
+    settings: ToetsSettings,
+    type_default: str | None = None,
+    omvang_default: int | None = None,
+) -> Invoer:
+    """Read the list of initiatives; every row is kept or refused with its reason.
+
+    The file is CSV with a header (any case), separated by ``;``, ``,`` or tab (the one the header
+    holds most; an Excel ``sep=`` first line is followed), in UTF-8 (with or without BOM), UTF-16 or
+    Windows-1252 (both with a note). Columns: ``adres`` or ``lon`` and ``lat`` (WGS84, decimal point
+    or comma), ``type`` (a key or label of ``[types]``), ``omvang`` (a whole number from 1 to the
+    type's ``max_omvang``) and ``naam`` (optional); other columns are ignored. A row that leaves
+    ``type`` or ``omvang`` empty (or a file without that column) takes ``type_default`` /
+    ``omvang_default`` (``--type``/``--omvang``). When a row has both an address and lon/lat, the
+    address is used.
 
     Returns
     -------
-    list of Initiatief, list of dict
-        The rows that can be checked, and those that cannot (``regel``, ``naam``, ``invoer``,
-        ``reden``): no location, an unknown type, an implausible size, coordinates out of range.
+    Invoer
+        The rows to check and those refused (``regel``, ``regel_bestand``, ``naam``, ``invoer``,
+        ``type``, ``omvang``, ``veld``, ``reden``): no location, unknown type, a size that is not a
+        whole number within the type's range, coordinates outside WGS84, a row with more fields than
+        the header or with a field the file's quotes break.
 
     Raises
     ------
     DataFileError
-        The file cannot be read, or it has no location column or lacks ``type``/``omvang``.
+        The file itself is unusable: empty, only a header, not text (Excel, PDF, binary), an
+        encoding that cannot be read, no location column, no ``type``/``omvang`` column without a
+        default, a column named twice, or a quote that is never closed.
+    MissingDataError
+        The file does not exist.
     """
-    from ..errors import DataFileError
-    from ..sources.tables import read_csv_checked
+    from ..validate import require_file
+    from .locate import _norm_type
 
-    what = "lijst met initiatieven"
-    table = read_csv_checked(path, what=what, columns=REQUIRED_COLUMNS)
-    has_adres = "adres" in table
-    has_punt = "lon" in table and "lat" in table
+    path = require_file(path, what=WHAT)
+    if path.is_dir():
+        raise DataFileError(path, f"{WHAT} is een map, geen bestand", fix="geef het pad van het CSV-bestand op")
+    text, notes = _decode(path, path.read_bytes())
+    lines = text.splitlines()
+    skip = 0
+    first = lines[0] if lines else ""
+    excel_sep = re.fullmatch(r'"?sep=(.)"?', first.strip(), flags=re.IGNORECASE)
+    if excel_sep:
+        skip, sep = 1, excel_sep.group(1)
+        first = lines[1] if len(lines) > 1 else ""
+    else:
+        sep = _separator(first)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep, strict=True)
+    try:
+        for _ in range(skip):
+            next(reader)
+        header = [_clean(h.lstrip("\ufeff")).lower() for h in next(reader)]
+    except (StopIteration, csv.Error) as exc:
+        raise DataFileError(path, f"{WHAT} heeft geen leesbare kopregel ({exc})", fix=FIX_COLUMNS) from exc
+    named = [h for h in header if h]
+    twice = sorted({h for h in named if named.count(h) > 1})
+    if twice:
+        raise DataFileError(
+            path, f"de kopregel van de {WHAT} noemt een kolom twee keer", field=", ".join(twice), fix=FIX_COLUMNS
+        )
+    col = {h: i for i, h in enumerate(header) if h}
+    found = ", ".join(named) or "(geen)"
+    hint = ""
+    if len(named) == 1 and any(s in named[0] for s in ";,|\t"):
+        hint = " Het scheidingsteken lijkt verkeerd: gebruik ';' of ','."
+    has_adres = "adres" in col
+    has_punt = "lon" in col and "lat" in col
     if not has_adres and not has_punt:
+        lonlat = [c for c in ("lon", "lat") if c in col]
+        field_name = "adres of lon, lat" if not lonlat else ("lat" if "lon" in col else "lon")
         raise DataFileError(
             path,
-            f"{what} heeft geen locatie",
-            field="adres of lon, lat",
-            fix="voeg een kolom 'adres' (\"Straat 1, Plaats\") of de kolommen 'lon' en 'lat' (WGS84) "
-            f"toe; gevonden kolommen: {', '.join(table.columns)}",
+            f"{WHAT} heeft geen locatie",
+            field=field_name,
+            fix="voeg een kolom 'adres' (\"Straat 1, Plaats\") of de kolommen 'lon' en 'lat' (WGS84) toe; "
+            f"gevonden kolommen: {found}.{hint}",
         )
+    missing = [c for c, default in (("type", type_default), ("omvang", omvang_default)) if c not in col and not default]
+    if missing:
+        options = " en ".join(f"--{c}" for c in missing)
+        raise DataFileError(
+            path,
+            f"kolom(men) ontbreken in de {WHAT}",
+            field=", ".join(missing),
+            fix=f"voeg ze toe, of geef {options} op voor alle rijen; gevonden kolommen: {found}.{hint}",
+        )
+    width = len(header)
+    while width and not header[width - 1]:
+        width -= 1  # trailing empty header fields (a separator at the end of the line)
     good: list[Initiatief] = []
     bad: list[dict[str, Any]] = []
-    records: list[dict[str, str]] = table.to_dict("records")  # type: ignore[assignment]  # read as text (dtype=str)
-    for i, row in enumerate(records, start=2):
-        naam = str(row.get("naam", "") or "").strip()
-        adres = str(row.get("adres", "") or "").strip() if has_adres else ""
-        lon_s = str(row.get("lon", "") or "").strip() if has_punt else ""
-        lat_s = str(row.get("lat", "") or "").strip() if has_punt else ""
-        invoer = adres or (f"{lon_s}; {lat_s}" if lon_s or lat_s else "")
-        naam = naam or invoer or f"regel {i}"
-        kind = str(row.get("type", "")).strip()
-        size_text = str(row.get("omvang", "")).strip()
-        base: dict[str, Any] = {"regel": i, "naam": naam, "invoer": invoer, "type": kind, "omvang": size_text}
+    regel = 1
+    prev_end = reader.line_num
+    while True:
+        start = prev_end + 1
         try:
-            punt = None
-            if not adres:
-                if not lon_s or not lat_s:
-                    raise ToetsError("geen adres en geen lon/lat ingevuld")
-                try:
-                    punt = (_number(lon_s), _number(lat_s))
-                except ValueError:
-                    raise ToetsError(f"lon/lat {lon_s!r}, {lat_s!r} zijn geen getallen") from None
-                if not (-180 <= punt[0] <= 180 and -90 <= punt[1] <= 90) or not all(map(math.isfinite, punt)):
-                    raise ToetsError(f"lon/lat {lon_s}, {lat_s} buiten het bereik van WGS84")
-            zt = settings.zorgtype(kind)
-            try:
-                size = _number(size_text)
-            except ValueError:
-                raise ToetsError(f"omvang {size_text!r} is geen getal") from None
-            if size != int(size):
-                raise ToetsError(f"omvang {size_text} is geen heel getal")
-            omvang = zt.check_omvang(int(size))
-        except ToetsError as exc:
-            bad.append({**base, "reden": str(exc)})
+            record = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            if "unexpected end of data" in str(exc) or "field larger than field limit" in str(exc):
+                raise DataFileError(
+                    path,
+                    f"het aanhalingsteken in de rij die op regel {start} van het bestand begint wordt niet gesloten: "
+                    "de rest van het bestand valt in één veld",
+                    field=f"regel {start}",
+                    fix='sluit het aanhalingsteken ("...") of verwijder het',
+                ) from exc
+            regel += 1
+            prev_end = reader.line_num
+            bad.append(
+                _refusal(
+                    regel,
+                    start,
+                    {},
+                    "(hele rij)",
+                    f"de aanhalingstekens in deze rij kloppen niet ({exc}). Oplossing: zet een waarde met "
+                    f"{sep!r} of een aanhalingsteken helemaal tussen aanhalingstekens en verdubbel "
+                    'aanhalingstekens erin ("Hofje ""De Brink""")',
+                )
+            )
             continue
-        good.append(Initiatief(regel=i, naam=naam, adres=adres or None, punt=punt, type=zt.key, omvang=omvang))
-    return good, bad
+        prev_end = reader.line_num
+        regel += 1
+        if not any(f.strip() for f in record):
+            continue  # an empty row: counted, not listed
+        values = {h: _clean(record[i]) for h, i in col.items() if i < len(record)}
+        extra = [f for f in record[len(header) :] if f.strip()] if len(record) > len(header) else []
+        if extra:
+            bad.append(_refusal(regel, start, values, "(hele rij)", _too_many(len(record), width, sep, values)))
+            continue
+        try:
+            good.append(
+                _row(
+                    regel,
+                    start,
+                    values,
+                    short=len(record) < width,
+                    n_fields=len(record),
+                    width=width,
+                    settings=settings,
+                    type_default=type_default,
+                    omvang_default=omvang_default,
+                    norm_type=_norm_type,
+                )
+            )
+        except _Refused as exc:
+            bad.append(_refusal(regel, start, values, exc.veld, exc.reden))
+    if not good and not bad:
+        raise DataFileError(
+            path,
+            f"{WHAT} bevat geen initiatieven (alleen een kopregel)",
+            fix="voeg onder de kopregel een rij per initiatief toe",
+        )
+    for note in notes:
+        log.warning("%s", note)
+    return Invoer(bron=str(path), rijen=tuple(good), geweigerd=tuple(bad), meldingen=tuple(notes))
+
+
+def _refusal(regel: int, start: int, values: dict[str, str], veld: str, reden: str) -> dict[str, Any]:
+    adres = values.get("adres", "")
+    lonlat = "; ".join(v for v in (values.get("lon", ""), values.get("lat", "")) if v)
+    invoer = adres or lonlat
+    return {
+        "regel": regel,
+        "regel_bestand": start,
+        "naam": values.get("naam") or invoer or f"regel {regel}",
+        "invoer": invoer,
+        "type": values.get("type", ""),
+        "omvang": values.get("omvang", ""),
+        "veld": veld,
+        "reden": reden,
+    }
+
+
+def _too_many(n: int, width: int, sep: str, values: dict[str, str]) -> str:
+    why = "een waarde met het scheidingsteken erin staat niet tussen aanhalingstekens"
+    fix = f'zet die waarde tussen aanhalingstekens ("Brink 1, Assen") of gebruik een ander scheidingsteken dan {sep!r}'
+    if sep == "," and any(re.fullmatch(r"-?[0-9]+", v) for k, v in values.items() if k in ("lon", "lat", "omvang")):
+        why = "een getal met een decimaalkomma is in tweeën gesplitst, of " + why
+        fix = "gebruik ';' als scheidingsteken (decimaalkomma mag dan), een decimaalpunt, of " + fix
+    return (
+        f"de rij heeft {n} velden en de kopregel {width}: {why}; de rij is niet verschoven gelezen maar "
+        f"overgeslagen. Oplossing: {fix}"
+    )
+
+
+def _row(
+    regel: int,
+    start: int,
+    values: dict[str, str],
+    *,
+    short: bool,
+    n_fields: int,
+    width: int,
+    settings: ToetsSettings,
+    type_default: str | None,
+    omvang_default: int | None,
+    norm_type: Callable[[object, Any], str | None],
+) -> Initiatief:
+    """One row checked; raises :class:`_Refused` naming every field that is wrong."""
+    problems: list[tuple[str, str]] = []
+    cut = f" (de rij heeft {n_fields} velden, de kopregel {width})" if short else ""
+
+    def missing(name: str) -> str:
+        return f"{name} ontbreekt{cut}"
+
+    adres = values.get("adres", "")
+    punt: tuple[float, float] | None = None
+    if adres:
+        if len(adres) > MAX_ADRES:
+            problems.append(("adres", f'adres is {len(adres)} tekens lang. Oplossing: geef "Straat 1, Plaats"'))
+    else:
+        lon_s, lat_s = values.get("lon", ""), values.get("lat", "")
+        if not lon_s and not lat_s:
+            problems.append(
+                (
+                    "adres",
+                    (
+                        f"geen locatie: adres en lon/lat zijn leeg{cut}. Oplossing: vul een adres "
+                        '("Straat 1, Plaats") of lon en lat in'
+                    ),
+                )
+            )
+        elif not lon_s or not lat_s:
+            name = "lat" if not lat_s else "lon"
+            problems.append((name, f"{missing(name)}. Oplossing: vul lon en lat allebei in (WGS84)"))
+        else:
+            try:
+                punt = (_coordinate("lon", lon_s, -180.0, 180.0), _coordinate("lat", lat_s, -90.0, 90.0))
+            except _Refused as exc:
+                problems.append((exc.veld, exc.reden))
+    kind = values.get("type", "") or (type_default or "")
+    zt = None
+    if not kind:
+        problems.append(("type", f"{missing('type')}. Oplossing: vul een type in of geef --type voor de lege rijen"))
+    else:
+        key = norm_type(kind, settings.types)
+        if key is None:
+            known = ", ".join(settings.types)
+            problems.append(("type", f"onbekend type {kind!r}. Oplossing: kies uit {known}"))
+        else:
+            zt = settings.types[key]
+    size_text = values.get("omvang", "") or ("" if omvang_default is None else str(omvang_default))
+    size = 0
+    if not size_text:
+        problems.append(
+            ("omvang", f"{missing('omvang')}. Oplossing: vul een geheel aantal in of geef --omvang voor de lege rijen")
+        )
+    else:
+        try:
+            size = _omvang(
+                size_text,
+                unit=zt.omvang_eenheid if zt else "bewoners, plaatsen of woningen",
+                check=None if zt is None else zt.check_omvang,
+            )
+        except _Refused as exc:
+            problems.append((exc.veld, exc.reden))
+    if problems:
+        raise _Refused(", ".join(p[0] for p in problems), "; ".join(p[1] for p in problems))
+    assert zt is not None
+    naam = values.get("naam", "") or adres or f"regel {regel}"
+    return Initiatief(
+        regel=regel,
+        regel_bestand=start,
+        naam=naam,
+        adres=adres or None,
+        punt=punt,
+        type=zt.key,
+        omvang=size,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Checking
+# --------------------------------------------------------------------------------------------
 
 
 def run_lijst(
     analysis: Analysis,
-    path: str | Path,
+    invoer: Invoer | str | Path,
     *,
     register: Path | None = None,
     settings: ToetsSettings,
     geocoder: Geocode | None = None,
     places: Places | None = None,
+    on_result: Callable[[Initiatief, ToetsResult], str] | None = None,
 ) -> Lijst:
-    """Check every initiative of the list; a row that cannot be placed is listed with the reason.
+    """Check every initiative of the list; a row that cannot be checked is listed with the reason.
 
     Parameters
     ----------
     analysis
         The analysis (see :func:`.check.run_toets`).
-    path
-        The list (see :func:`read_initiatives`).
+    invoer
+        The list as read by :func:`read_initiatives`, or its path.
     register, settings, geocoder, places
-        As for :func:`.check.run_toets`; the register is read once per row.
-    """
-    from .check import run_toets
-    from .places import gemeente_places
+        As for :func:`.check.run_toets`; the register is read and geocoded once for the list.
+    on_result
+        Called with every checked row and its full result (to write its report); returns the
+        report's file name, shown in the overview.
 
-    rows, bad = read_initiatives(path, settings=settings)
-    pl = places or gemeente_places(analysis.inputs, osm_classes=settings.locatie.plaats_klassen)
-    done: list[tuple[Initiatief, ToetsResult]] = []
-    failed = list(bad)
-    for k, ini in enumerate(rows, start=1):
-        log.info("toets %d van %d: regel %d (%s)", k, len(rows), ini.regel, ini.naam)
+    Returns
+    -------
+    Lijst
+        Each checked row gets the result :func:`.check.run_toets` gives for it alone.
+    """
+    from .check import check_site, prepare_toets
+
+    if not isinstance(invoer, Invoer):
+        invoer = read_initiatives(invoer, settings=settings)
+    ctx = prepare_toets(analysis, register=register, settings=settings, geocoder=geocoder, places=places, many=True)
+    done: list[Uitkomst] = []
+    failed = list(invoer.geweigerd)
+    every = max(1, len(invoer.rijen) // 10)
+    for k, ini in enumerate(invoer.rijen, start=1):
+        if k % every == 0:
+            log.info("lijst %s: %d van %d rijen getoetst", invoer.bron, k, len(invoer.rijen))
         try:
-            res = run_toets(
-                analysis,
-                adres=ini.adres,
-                punt=ini.punt,
-                zorgtype=ini.type,
-                omvang=ini.omvang,
-                register=register,
-                settings=settings,
-                geocoder=geocoder,
-                places=pl,
-            )
-        except (ToetsError, GeocodeError) as exc:
+            res = check_site(ctx, adres=ini.adres, punt=ini.punt, zorgtype=ini.type, omvang=ini.omvang)
+        except WoonzorgError as exc:
+            failed.append(_refusal_of(ini, "adres" if ini.adres else "lon, lat", str(exc)))
+            continue
+        except Exception as exc:  # one row's internal error must not end the list
+            log.debug("lijst %s regel %d: interne fout", invoer.bron, ini.regel, exc_info=True)
             failed.append(
-                {
-                    "regel": ini.regel,
-                    "naam": ini.naam,
-                    "invoer": ini.invoer,
-                    "type": ini.type,
-                    "omvang": ini.omvang,
-                    "reden": str(exc),
-                }
+                _refusal_of(
+                    ini,
+                    "(hele rij)",
+                    f"interne fout bij deze rij ({type(exc).__name__}: {exc}); de andere rijen zijn getoetst. "
+                    "Oplossing: meld dit bij de beheerders van woonzorg_geo, met deze rij",
+                )
             )
             continue
-        done.append((ini, dataclasses.replace(res, slug=f"regel{ini.regel:03d}_{res.slug}")))
-    for r in failed:
-        log.warning("lijst %s regel %d (%s) niet getoetst: %s", path, r["regel"], r["naam"], r["reden"])
-    return Lijst(bron=str(path), getoetst=tuple(done), niet_getoetst=tuple(sorted(failed, key=lambda r: r["regel"])))
+        rapport = ""
+        if on_result is not None:
+            rapport = on_result(ini, res)
+        done.append(Uitkomst.of(ini, res, rapport=rapport))
+    for r in sorted(failed, key=lambda r: r["regel"]):
+        log.warning("lijst %s regel %d (%s) niet getoetst: %s", invoer.bron, r["regel"], r["naam"], r["reden"])
+    return Lijst(
+        bron=invoer.bron,
+        getoetst=tuple(done),
+        niet_getoetst=tuple(sorted(failed, key=lambda r: r["regel"])),
+        meldingen=invoer.meldingen,
+        rapporten=on_result is not None,
+    )
+
+
+def _refusal_of(ini: Initiatief, veld: str, reden: str) -> dict[str, Any]:
+    return {
+        "regel": ini.regel,
+        "regel_bestand": ini.regel_bestand,
+        "naam": ini.naam,
+        "invoer": ini.invoer,
+        "type": ini.type,
+        "omvang": ini.omvang,
+        "veld": veld,
+        "reden": reden,
+    }
+
+
+def wants_reports(invoer: Invoer, settings: ToetsSettings, rapporten: bool | None) -> bool:
+    """Whether a report per row is written: as asked, else for a list of at most ``lijst.rapporten_max_rijen``."""
+    if rapporten is not None:
+        return rapporten
+    return invoer.aantal <= settings.lijst.rapporten_max_rijen
+
+
+def toets_lijst(
+    analysis: Analysis,
+    invoer: Invoer,
+    out_dir: str | Path,
+    *,
+    register: Path | None = None,
+    settings: ToetsSettings,
+    geocoder: Geocode | None = None,
+    places: Places | None = None,
+    rapporten: bool = False,
+    offline: bool | None = None,
+    owner: Owner | None = None,
+) -> tuple[Lijst, list[Path]]:
+    """Check the list and write it into ``out_dir`` at once (a staging folder, moved in place when complete).
+
+    Writes ``toetsen.csv``, ``toetsen.html`` (the overview), ``toetsen_kaart.html`` and, with
+    ``rapporten``, ``toets_regelNNN_<adres>.html`` and ``.json`` per checked row, written as the
+    rows are checked. A failure leaves the previous lijst in ``out_dir`` as it was. ``out_dir``
+    belongs to ``toetsen`` for the analysis's gemeente (``owner``, by default from its settings);
+    another command's folder is refused (see :func:`woonzorg_geo.io.check_owner`).
+
+    Returns
+    -------
+    Lijst, list of Path
+        The outcome and the files written.
+    """
+    import json
+
+    from ..io import Owner, staged_dir
+    from .html import toets_html
+
+    out_dir = Path(out_dir)
+    g = analysis.settings.gemeente
+    with staged_dir(out_dir, owner=owner or Owner("toetsen", g.code, g.naam), replace_set=True) as tmp:
+
+        def report(ini: Initiatief, res: ToetsResult) -> str:
+            stem = f"toets_regel{ini.regel:03d}_{res.slug}"
+            (tmp / f"{stem}.html").write_text(toets_html(res), encoding="utf-8")
+            (tmp / f"{stem}.json").write_text(
+                json.dumps(res.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+            )
+            return f"{stem}.html"
+
+        lijst = run_lijst(
+            analysis,
+            invoer,
+            register=register,
+            settings=settings,
+            geocoder=geocoder,
+            places=places,
+            on_result=report if rapporten else None,
+        )
+        write_overview(lijst, tmp, analysis, offline=offline)
+        files = sorted(p.relative_to(tmp) for p in tmp.iterdir() if p.is_file())
+    return lijst, [out_dir / f for f in files]
 
 
 # --------------------------------------------------------------------------------------------
@@ -252,12 +791,27 @@ def run_lijst(
 # --------------------------------------------------------------------------------------------
 
 
-def lijst_html(lijst: Lijst, *, titel: str) -> str:
+def write_overview(lijst: Lijst, folder: Path, analysis: Analysis, *, offline: bool | None = None) -> list[Path]:
+    """Write ``toetsen.csv``, ``toetsen.html`` and ``toetsen_kaart.html`` into ``folder`` (a staging folder)."""
+    from ..io import write_csv, write_text
+    from ..maps.layers import render
+
+    titel = f"Toetsen van {len(lijst.getoetst) + len(lijst.niet_getoetst)} zorginitiatieven ({Path(lijst.bron).name})"
+    table = lijst.table()
+    paths = [
+        write_csv(folder / "toetsen.csv", table, index=False, encoding="utf-8"),
+        write_text(folder / "toetsen.html", lijst_html(lijst, titel=titel, table=table)),
+        write_text(folder / "toetsen_kaart.html", render(lijst_map(lijst, analysis, offline=offline))),
+    ]
+    return paths
+
+
+def lijst_html(lijst: Lijst, *, titel: str, table: pd.DataFrame | None = None) -> str:
     """The overview page: per initiative the four parts and the verdict, sortable by every column."""
     from ..pages import render
     from .html import TOETS_CSS
 
-    table = lijst.table()
+    table = lijst.table() if table is None else table
     counts = table["oordeel"].value_counts()
     rows = table.astype(object).where(table.notna(), None).to_dict("records")
     return render(
@@ -271,50 +825,103 @@ def lijst_html(lijst: Lijst, *, titel: str) -> str:
             for v in ("groen", "oranje", "rood", "onbekend", "niet getoetst")
         ],
         n_niet=len(lijst.niet_getoetst),
+        meldingen=list(lijst.meldingen),
+        rapporten=lijst.rapporten,
     )
 
 
+#: The popup's fields: property key and Dutch label.
+_POPUP_FIELDS = (
+    ("n", "Naam"),
+    ("r", "Regel"),
+    ("i", "Initiatief"),
+    ("l", "Adres gevonden als"),
+    ("g", "Buurt, wijk"),
+    ("o", "Oordeel"),
+    ("d", "Deel 1 / 2 / 3"),
+)
+
+
+def _marker_properties(u: Uitkomst) -> dict[str, Any]:
+    """A checked row's text on the map: every value that comes from the list passes here, escaped.
+
+    Folium's GeoJson popup and tooltip put property values into the page as HTML, so each is
+    HTML-escaped here (:func:`_esc`); the data itself is embedded as JSON by folium (``tojson``,
+    which escapes ``<``, ``>``, ``&`` and quotes), so no value can end the script.
+    """
+    ini = u.ini
+    area = ", ".join(x for x in (u.buurt, u.wijk) if x) or "onbekend"
+    props: dict[str, Any] = {  # "r" first: the features' identifier (unique), so they need no "id"
+        "r": ini.regel,
+        "n": _esc(ini.naam),
+        "i": _esc(f"{ini.type}, {ini.omvang} {u.eenheid}"),
+        "l": _esc(u.locatie) if ini.adres else "",  # a point's place is the dot itself
+        "g": _esc(area),
+        "o": _esc(u.oordeel),
+        "d": _esc(" / ".join(u.delen[:3])),  # part 4 is never judged from data (aan te leveren)
+    }
+    if u.rapport:
+        props["a"] = f'<a href="{_esc(u.rapport)}" target="_blank">rapport openen</a>'
+    return props
+
+
 def lijst_map(lijst: Lijst, analysis: Analysis, *, offline: bool | None = None) -> Any:
-    """A Folium map with every checked initiative as a dot in the colour of its verdict."""
+    """A Folium map with every checked initiative as a dot in the colour of its verdict.
+
+    One GeoJson layer per verdict (so each can be switched off), drawn on the map's canvas; a
+    dot's tooltip names the row, its popup gives the type and size, where an address was found,
+    the buurt and wijk, the verdict and that of parts 1–3 and, when written, a link to the report.
+    """
     import folium
     import geopandas as gpd
+    from folium.utilities import JsCode
 
     from ..maps.base import add_legend, new_map
     from ..maps.layers import add_area_outlines
     from .html import VERDICT_STYLE
 
-    lonlat = [(r.locatie["lon"], r.locatie["lat"]) for _, r in lijst.getoetst if r.locatie.get("lon") is not None]
+    placed = [(u, float(u.lon), float(u.lat)) for u in lijst.getoetst if u.lon is not None and u.lat is not None]
     # open on the initiatives (with a margin), else on the gemeente
     bounds: Any = analysis.inputs.gemeente
-    if lonlat:  # their box with a margin
-        pts = gpd.GeoSeries(gpd.points_from_xy(*zip(*lonlat, strict=True)), crs="EPSG:4326").to_crs(analysis.wijken.crs)
+    if placed:
+        pts = gpd.GeoSeries(gpd.points_from_xy([p[1] for p in placed], [p[2] for p in placed]), crs="EPSG:4326").to_crs(
+            analysis.wijken.crs
+        )
         x0, y0, x1, y1 = pts.total_bounds
         bounds = (x0 - 500.0, y0 - 500.0, x1 + 500.0, y1 + 500.0)
     m = new_map(bounds, offline=offline, title="Getoetste zorginitiatieven")
     add_area_outlines(m, analysis.wijken)
-    group = folium.FeatureGroup(name="Initiatieven (kleur = oordeel)").add_to(m)
-    for ini, res in lijst.getoetst:
-        lon, lat = res.locatie.get("lon"), res.locatie.get("lat")
-        if lon is None or lat is None:
+    fields = [*_POPUP_FIELDS, *((("a", "Rapport"),) if lijst.rapporten else ())]
+    layers = []
+    for verdict, (colour, _) in VERDICT_STYLE.items():
+        rows = [p for p in placed if p[0].oordeel == verdict]
+        if not rows:
             continue
-        colour = VERDICT_STYLE.get(res.oordeel, VERDICT_STYLE["onbekend"])[0]
-        delen = "<br>".join(f"deel {d.nummer} {d.titel}: <b>{d.oordeel}</b>" for d in res.delen)
-        popup = (
-            f"<b>{_esc(ini.naam)}</b><br>{_esc(res.zorgtype.label)}, {ini.omvang} {_esc(res.zorgtype.omvang_eenheid)}"
-            f"<br>{_esc(res.locatie.get('label', ini.invoer))}<br>oordeel: <b>{_esc(res.oordeel)}</b><br>{delen}"
-            f"<br><a href='toets_{res.slug}.html' target='_blank'>rapport openen</a>"
+        data = {
+            "type": "FeatureCollection",
+            "features": [
+                {
+                    "type": "Feature",
+                    "properties": _marker_properties(u),
+                    "geometry": {"type": "Point", "coordinates": [round(lon, 5), round(lat, 5)]},
+                }
+                for u, lon, lat in rows
+            ],
+        }
+        style = {"fillColor": colour, "color": "#333333", "weight": 1.0, "fillOpacity": 0.9, "radius": 6}
+        marker = folium.CircleMarker(radius=6, fill=True)
+        options: dict[str, Any] = marker.options  # folium's type leaves out JsCode values
+        options["renderer"] = JsCode(f"{m.get_name()}_canvas")
+        layer = folium.GeoJson(
+            data,
+            name=f"{verdict}: {VERDICT_TEXT[verdict]} ({len(rows)})",
+            style_function=lambda f, s=style: s,
+            marker=marker,
+            tooltip=folium.GeoJsonTooltip(fields=["r", "n", "o"], aliases=["regel", "naam", "oordeel"]),
+            popup=folium.GeoJsonPopup(fields=[k for k, _ in fields], aliases=[v for _, v in fields]),
         )
-        folium.CircleMarker(
-            [lat, lon],
-            radius=9,
-            color="#333333",
-            weight=1.5,
-            fill=True,
-            fill_color=colour,
-            fill_opacity=0.9,
-            tooltip=f"regel {ini.regel}: {ini.naam} — {res.oordeel}",
-            popup=folium.Popup(popup, max_width=320),
-        ).add_to(group)
+        layer.add_to(m)
+        layers.append(layer)
     add_legend(
         m,
         "Oordeel van de toets",
@@ -326,58 +933,29 @@ def lijst_map(lijst: Lijst, analysis: Analysis, *, offline: bool | None = None) 
 
 
 def _esc(value: object) -> str:
+    """HTML-escaped text (the one escape of the map's text, see :func:`_marker_properties`)."""
     import html
 
     return html.escape(str(value))
 
 
-def write_lijst(
-    lijst: Lijst,
-    out_dir: str | Path,
-    analysis: Analysis,
-    *,
-    offline: bool | None = None,
-    owner: Owner | None = None,
-) -> list[Path]:
-    """Write one report per checked row, ``toetsen.csv``, ``toetsen.html`` and ``toetsen_kaart.html``.
-
-    Everything goes into ``out_dir`` (``output/toetsen`` by default) at once: written in a staging
-    folder and moved in place only when complete, so a failure leaves the previous lijst as it was.
-    ``out_dir`` belongs to ``toetsen`` for the analysis's gemeente (``owner``, by default from its
-    settings); another command's folder is refused (see :func:`woonzorg_geo.io.check_owner`).
-    """
-    import json
-
-    from ..io import Owner, staged_dir
-    from ..maps.layers import render
-    from .html import toets_html
-
-    out_dir = Path(out_dir)
-    titel = f"Toetsen van {len(lijst.getoetst) + len(lijst.niet_getoetst)} zorginitiatieven ({Path(lijst.bron).name})"
-    g = analysis.settings.gemeente
-    with staged_dir(out_dir, owner=owner or Owner("toetsen", g.code, g.naam), replace_set=True) as tmp:
-        for _, res in lijst.getoetst:
-            (tmp / f"toets_{res.slug}.html").write_text(toets_html(res), encoding="utf-8")
-            (tmp / f"toets_{res.slug}.json").write_text(
-                json.dumps(res.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-            )
-        lijst.table().to_csv(tmp / "toetsen.csv", index=False, encoding="utf-8")
-        (tmp / "toetsen.html").write_text(lijst_html(lijst, titel=titel), encoding="utf-8")
-        (tmp / "toetsen_kaart.html").write_text(render(lijst_map(lijst, analysis, offline=offline)), encoding="utf-8")
-        files = sorted(p.relative_to(tmp) for p in tmp.iterdir() if p.is_file())
-    return [out_dir / f for f in files]
-
-
-def summary_lines(lijst: Lijst) -> Sequence[str]:
-    """The outcome in a few Dutch lines for the console."""
-    table = lijst.table()
-    lines = [f"{len(lijst.getoetst)} initiatieven getoetst, {len(lijst.niet_getoetst)} niet:"]
-    for _, r in table.iterrows():
-        if r["oordeel"] == "niet getoetst":
-            lines.append(f"  regel {r['regel']} {r['naam']}: NIET GETOETST — {r['reden']}")
-        else:
-            lines.append(
-                f"  regel {r['regel']} {r['naam']}: {r['oordeel']} (delen {r['deel_1']}, {r['deel_2']}, "
-                f"{r['deel_3']}, {r['deel_4']})"
-            )
+def summary_lines(lijst: Lijst, *, max_rows: int = 50) -> Sequence[str]:
+    """The outcome in a few Dutch lines for the console: counts, then the rows (the refused ones first)."""
+    counts: dict[str, int] = {}
+    for u in lijst.getoetst:
+        counts[u.oordeel] = counts.get(u.oordeel, 0) + 1
+    lines = [
+        f"{len(lijst.getoetst)} initiatieven getoetst, {len(lijst.niet_getoetst)} niet"
+        + (": " + ", ".join(f"{counts[v]} {v}" for v in ("groen", "oranje", "rood", "onbekend") if v in counts))
+    ]
+    refused = [
+        f"  regel {r['regel']} {_clean(str(r['naam']))}: NIET GETOETST ({r.get('veld') or '?'}) — {r['reden']}"
+        for r in lijst.niet_getoetst
+    ]
+    checked = [f"  regel {u.ini.regel} {u.ini.naam}: {u.oordeel} (delen {', '.join(u.delen)})" for u in lijst.getoetst]
+    shown = refused[:max_rows] + checked[: max(0, max_rows - len(refused))]
+    lines.extend(shown)
+    rest = len(refused) + len(checked) - len(shown)
+    if rest > 0:
+        lines.append(f"  … en {rest} rijen meer: zie toetsen.csv en toetsen.html")
     return lines

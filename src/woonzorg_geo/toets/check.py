@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as _dt
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 
@@ -25,7 +26,7 @@ from .model import (
     worst,
 )
 from .numbers import _nl, _text
-from .parts import _inhabitants, _part_gemeente, _part_initiatief, _part_regio, _part_wijk
+from .parts import Bestaand, _inhabitants, _part_gemeente, _part_initiatief, _part_regio, _part_wijk
 from .places import Places, gemeente_places
 from .settings import (
     VERDICT_TEXT,
@@ -112,14 +113,106 @@ def run_toets(
     """
     s = settings or load_toets_settings()
     zt = s.zorgtype(zorgtype)
-    omvang = zt.check_omvang(omvang)
-    run, meldingen = _run_settings(analysis, s)
-    get_coder = _geocoder_on_demand(analysis, geocoder)
+    zt.check_omvang(omvang)
+    ctx = prepare_toets(analysis, register=register, settings=s, geocoder=geocoder, places=places)
+    return check_site(ctx, adres=adres, punt=punt, zorgtype=zorgtype, omvang=omvang)
+
+
+@dataclass
+class ToetsContext:
+    """What every toets on one analysis shares: the settings, the run's norm, the places, the register.
+
+    Made by :func:`prepare_toets`; :func:`check_site` checks one site with it. A list of
+    initiatives (``toets --lijst``) prepares once and checks every row, so the register is read
+    and geocoded once, not once per row; the result of each row is that of :func:`run_toets`.
+    """
+
+    analysis: Analysis
+    settings: ToetsSettings
+    run: _Run
+    run_notes: tuple[str, ...]
+    get_coder: Callable[[], Geocode]
+    places: Places
+    register: Path | None
+    rapport: str
+    #: ``(left, right) -> (to_left, to_right)``: network distance from the two end nodes of the
+    #: site's edge to every voorziening's node, up to the norm (None: :func:`.accessibility.bounded_distances`)
+    search: Callable[[int, int], tuple[np.ndarray, np.ndarray]] | None = None
+    _register_base: _RegisterBase | None = None
+    #: the buurt and wijk rows looked up so far, by ("buurt"/"wijk", code)
+    area_rows: dict[tuple[str, Any], pd.Series | None] = field(default_factory=dict)
+
+    def register_base(self) -> _RegisterBase:
+        """The register and OSM's care locations, read and placed on first use."""
+        if self._register_base is None:
+            self._register_base = _initiatives_base(
+                self.analysis, self.settings, self.places, self.register, self.get_coder
+            )
+        return self._register_base
+
+
+def prepare_toets(
+    analysis: Analysis,
+    *,
+    register: Path | None = None,
+    settings: ToetsSettings | None = None,
+    geocoder: Geocode | None = None,
+    places: Places | None = None,
+    many: bool = False,
+) -> ToetsContext:
+    """Prepare checks on ``analysis`` (parameters as :func:`run_toets`).
+
+    With ``many`` (a list of initiatives), the register is read at once and the searches use
+    :func:`scipy.sparse.csgraph.dijkstra` (worth its import for more than a few sites).
+
+    Raises
+    ------
+    SettingsError
+        The toets settings name a profile or category the run's settings do not have.
+    DataFileError, MissingDataError
+        With ``many``: the register cannot be read.
+    """
+    s = settings or load_toets_settings()
+    run, notes = _run_settings(analysis, s)
     pl = places or gemeente_places(analysis.inputs, osm_classes=s.locatie.plaats_klassen)
-    site = _place_site(analysis, s, pl, adres, punt, get_coder, meldingen)
-    rapport = analysis.settings.overlays.bron_rapport or "rapport van de gemeente"
-    ini = _existing_initiatives(analysis, s, pl, register, site.point, get_coder, meldingen)
-    acc = _accessibility(analysis, s, run, site.point, meldingen)
+    ctx = ToetsContext(
+        analysis=analysis,
+        settings=s,
+        run=run,
+        run_notes=tuple(notes),
+        get_coder=_geocoder_on_demand(analysis, geocoder),
+        places=pl,
+        register=register,
+        rapport=analysis.settings.overlays.bron_rapport or "rapport van de gemeente",
+    )
+    if many:
+        ctx.register_base()
+        ctx.search = _dijkstra_search(analysis, run)
+    return ctx
+
+
+def check_site(
+    ctx: ToetsContext,
+    *,
+    adres: str | None = None,
+    punt: tuple[float, float] | None = None,
+    zorgtype: str,
+    omvang: int,
+) -> ToetsResult:
+    """Check one site with a prepared context; the result of :func:`run_toets` with the same arguments.
+
+    Raises
+    ------
+    ToetsError, GeocodeError
+        As :func:`run_toets`.
+    """
+    analysis, s, run, register, rapport = ctx.analysis, ctx.settings, ctx.run, ctx.register, ctx.rapport
+    zt = s.zorgtype(zorgtype)
+    omvang = zt.check_omvang(omvang)
+    meldingen = list(ctx.run_notes)
+    site = _place_site(analysis, s, ctx.places, adres, punt, ctx.get_coder, meldingen, ctx.area_rows)
+    ini = _existing_initiatives(ctx.register_base(), s, site.point, meldingen)
+    acc = _accessibility(analysis, s, run, site.point, meldingen, search=ctx.search)
     delen, wat_als = _four_parts(analysis, s, zt, omvang, site, ini, acc, run, rapport)
     overall = worst([p.oordeel for p in delen[:3]])
     label = site.loc["invoer"] if adres is not None else f"punt {site.loc['lon']:.5f} {site.loc['lat']:.5f}"
@@ -140,7 +233,7 @@ def run_toets(
         samenvatting=_summary(overall, delen, zt, omvang, site.loc),
         bereikbaarheid=_access_table(acc.rows, run),
         wat_als=tuple(wat_als),
-        initiatieven=tuple(_nearby(ini.frame, site.point, s)),
+        initiatieven=tuple(_nearby(ini.arrays, site.point, s)),
         niet_geplaatst=tuple(ini.niet_geplaatst),
         bronnen=tuple(_sources(analysis, s, register, rapport, site.loc)),
         meldingen=tuple(meldingen),
@@ -150,6 +243,22 @@ def run_toets(
     )
     log.info("toets %s (%s, %d %s): %s", label, zt.key, omvang, zt.omvang_eenheid, overall)
     return result
+
+
+def _dijkstra_search(analysis: Analysis, run: _Run) -> Callable[[int, int], tuple[np.ndarray, np.ndarray]]:
+    """The search of :func:`_site_access` by scipy's limited Dijkstra (the same distances, in C)."""
+    from scipy.sparse.csgraph import dijkstra
+
+    routing = analysis.access[run.profile].routing
+    matrix, nodes, limit = routing.matrix, routing.dest_node, run.norm_m
+    if "sample_tree" not in routing.pg.__dict__:
+        routing.pg.sample_tree  # noqa: B018  # built once: every site's snap then takes the tree
+
+    def search(left: int, right: int) -> tuple[np.ndarray, np.ndarray]:
+        d = dijkstra(matrix, indices=[left, right], limit=limit)
+        return d[0, nodes], d[1, nodes]
+
+    return search
 
 
 # --------------------------------------------------------------------------------------------
@@ -177,6 +286,7 @@ class _Initiatives:
     status: str  # the register: ``geen`` (none given), ``onbruikbaar`` (no row placed) or ``ok``
     niet_geplaatst: list[dict[str, Any]]  # register rows that could not be placed
     areas: pd.DataFrame  # those within the gemeente, with ``buurtcode`` and ``wijkcode``
+    arrays: Bestaand  # the same as arrays and counts per area
 
 
 @dataclass(frozen=True)
@@ -209,8 +319,12 @@ def _place_site(
     punt: tuple[float, float] | None,
     get_coder: Callable[[], Geocode],
     meldingen: list[str],
+    area_rows: dict[tuple[str, Any], pd.Series | None] | None = None,
 ) -> _Site:
-    """Locate the site (:func:`.locate.locate_site`) and find its buurt and wijk; notes go to ``meldingen``."""
+    """Locate the site (:func:`.locate.locate_site`) and find its buurt and wijk; notes go to ``meldingen``.
+
+    ``area_rows`` keeps the buurt and wijk rows already looked up (a list of sites shares them).
+    """
     if adres is not None and punt is None:
         point, loc = locate_site(analysis.inputs, adres=adres, punt=None, geocode=get_coder(), settings=s, places=pl)
     else:
@@ -221,12 +335,13 @@ def _place_site(
         meldingen.append(f"Huisnummer niet gevonden: de locatie is een punt op de straat ({loc['label']}).")
     if loc.get("opmerking_plaats"):
         meldingen.append(str(loc["opmerking_plaats"]).capitalize() + ".")
-    site = gpd.GeoDataFrame(geometry=[point], crs=RD_NEW)
-    areas, _ = assign_areas(site, analysis.buurten, analysis.wijken)
-    buurtcode = areas["buurtcode"].iloc[0]
-    wijkcode = areas["wijkcode"].iloc[0]
-    buurt = analysis.buurten.loc[buurtcode] if buurtcode in analysis.buurten.index else None
-    wijk = analysis.wijken.loc[wijkcode] if wijkcode in analysis.wijken.index else None
+    buurtcode, wijkcode = _area_codes(analysis, point)
+    rows = {} if area_rows is None else area_rows
+    if ("buurt", buurtcode) not in rows:
+        rows["buurt", buurtcode] = analysis.buurten.loc[buurtcode] if buurtcode in analysis.buurten.index else None
+    if ("wijk", wijkcode) not in rows:
+        rows["wijk", wijkcode] = analysis.wijken.loc[wijkcode] if wijkcode in analysis.wijken.index else None
+    buurt, wijk = rows["buurt", buurtcode], rows["wijk", wijkcode]
     loc.update(
         {
             "buurtcode": _text(buurtcode) or None,
@@ -238,32 +353,27 @@ def _place_site(
     return _Site(point=point, loc=loc, buurtcode=buurtcode, wijkcode=wijkcode, buurt=buurt, wijk=wijk)
 
 
-def _existing_initiatives(
-    analysis: Analysis,
-    s: ToetsSettings,
-    pl: Places,
-    register: Path | None,
-    point: shapely.Point,
-    get_coder: Callable[[], Geocode],
-    meldingen: list[str],
-) -> _Initiatives:
+@dataclass(frozen=True)
+class _RegisterBase:
+    """The existing initiatives, whatever the site: the register read and placed, plus OSM's."""
+
+    placed: gpd.GeoDataFrame | None  # the register's placed rows (None: no register given)
+    messages: tuple[str, ...]  # from reading the register (unknown types)
+    initiatives: _Initiatives
+    reg_geoms: np.ndarray  # the placed rows' points, line numbers and names
+    reg_regel: np.ndarray
+    reg_naam: np.ndarray
+
+
+def _initiatives_base(
+    analysis: Analysis, s: ToetsSettings, pl: Places, register: Path | None, get_coder: Callable[[], Geocode]
+) -> _RegisterBase:
     """Read the register (if any), merge it with OSM's care locations, place them in the areas."""
     reg = None
     niet_geplaatst: list[dict[str, Any]] = []
+    msgs: list[str] = []
     if register is not None:
         reg, niet_geplaatst, msgs = read_register(register, settings=s, geocode=get_coder(), places=pl)
-        meldingen.extend(msgs)
-        close = reg.loc[reg.distance(point) < s.register.samenvoegen_m] if len(reg) else reg
-        for r in close.itertuples():
-            meldingen.append(
-                f"Register regel {r.regel} ({r.naam}) ligt op de locatie zelf "
-                f"(< {_nl(s.register.samenvoegen_m)} m): is dit het initiatief zelf? "
-                "Het telt mee als bestaand initiatief."
-            )
-        if niet_geplaatst:
-            meldingen.append(
-                f"{len(niet_geplaatst)} register-rij(en) konden niet worden geplaatst; zie de lijst in deel 1."
-            )
     status = "geen" if register is None else ("ok" if reg is not None and len(reg) else "onbruikbaar")
     init = _initiatives(analysis, reg, s)
     inside = init.loc[init.within(pl.shape)] if len(init) else init
@@ -272,14 +382,74 @@ def _existing_initiatives(
         init_areas = pd.concat([inside.drop(columns="geometry"), ia[["buurtcode", "wijkcode"]]], axis=1)
     else:
         init_areas = pd.DataFrame(columns=["type", "buurtcode", "wijkcode"])
-    return _Initiatives(frame=init, status=status, niet_geplaatst=niet_geplaatst, areas=init_areas)
+    placed = reg if reg is not None and len(reg) else None
+    return _RegisterBase(
+        placed=reg,
+        messages=tuple(msgs),
+        reg_geoms=placed.geometry.to_numpy() if placed is not None else np.zeros(0, dtype=object),
+        reg_regel=placed["regel"].to_numpy(dtype=object) if placed is not None else np.zeros(0, dtype=object),
+        reg_naam=placed["naam"].to_numpy(dtype=object) if placed is not None else np.zeros(0, dtype=object),
+        initiatives=_Initiatives(
+            frame=init,
+            status=status,
+            niet_geplaatst=niet_geplaatst,
+            areas=init_areas,
+            arrays=Bestaand.of(init, init_areas),
+        ),
+    )
+
+
+def _area_codes(analysis: Analysis, point: shapely.Point) -> tuple[Any, Any]:
+    """The buurt and wijk of one point, as :func:`.aggregate.assign_areas` gives them.
+
+    A point inside exactly one buurt whose wijk is known takes it from the buurten's spatial
+    index; any other (inside none, or several) goes through :func:`.aggregate.assign_areas` itself.
+    """
+    buurten = analysis.buurten
+    if buurten.crs is not None and len(buurten):
+        hits = buurten.sindex.query(point, predicate="within")
+        if len(hits) == 1:
+            pos = int(hits[0])
+            wijkcode = buurten["wijkcode"].iloc[pos]
+            if wijkcode in analysis.wijken.index:
+                return buurten.index[pos], wijkcode
+    areas, _ = assign_areas(gpd.GeoDataFrame(geometry=[point], crs=RD_NEW), buurten, analysis.wijken)
+    return areas["buurtcode"].iloc[0], areas["wijkcode"].iloc[0]
+
+
+def _existing_initiatives(
+    base: _RegisterBase, s: ToetsSettings, point: shapely.Point, meldingen: list[str]
+) -> _Initiatives:
+    """The existing initiatives for a site: notes on register rows at the site itself go to ``meldingen``."""
+    reg = base.placed
+    if reg is not None:
+        meldingen.extend(base.messages)
+        near = shapely.distance(base.reg_geoms, point) < s.register.samenvoegen_m if len(reg) else np.zeros(0, bool)
+        for k in np.flatnonzero(near):
+            meldingen.append(
+                f"Register regel {base.reg_regel[k]} ({base.reg_naam[k]}) ligt op de locatie zelf "
+                f"(< {_nl(s.register.samenvoegen_m)} m): is dit het initiatief zelf? "
+                "Het telt mee als bestaand initiatief."
+            )
+        if base.initiatives.niet_geplaatst:
+            meldingen.append(
+                f"{len(base.initiatives.niet_geplaatst)} register-rij(en) konden niet worden geplaatst; "
+                "zie de lijst in deel 1."
+            )
+    return base.initiatives
 
 
 def _accessibility(
-    analysis: Analysis, s: ToetsSettings, run: _Run, point: shapely.Point, meldingen: list[str]
+    analysis: Analysis,
+    s: ToetsSettings,
+    run: _Run,
+    point: shapely.Point,
+    meldingen: list[str],
+    *,
+    search: Callable[[int, int], tuple[np.ndarray, np.ndarray]] | None = None,
 ) -> _Access:
     """The accessibility of the site per category of the toets, and whether it meets the norm."""
-    pa, within = _site_access(analysis, point, run)
+    pa, within = _site_access(analysis, point, run, search=search)
     rows = _access_rows(analysis, pa, within, run, s)
     norm_ok = _norm_met(rows, s)
     if pa.far[0]:
@@ -303,7 +473,7 @@ def _four_parts(
     """The four parts of the check, and the what-if of the areas."""
     inw = _inhabitants(analysis, site.buurt, site.wijk, rapport)
     p1, counts = _part_regio(
-        s, zt, site.point, ini.frame, ini.status, ini.niet_geplaatst, inw, site.buurtcode, site.wijkcode, ini.areas
+        s, zt, site.point, ini.arrays, ini.status, ini.niet_geplaatst, inw, site.buurtcode, site.wijkcode
     )
     p2 = _part_gemeente(s, zt, site.buurt, site.wijk, omvang, inw, acc.norm_ok, rapport, run)
     p3 = _part_wijk(s, site.buurt, acc.within, analysis.inputs.voorzieningen, bool(acc.point.far[0]), run)
@@ -326,21 +496,20 @@ def _access_table(rows: Sequence[dict[str, Any]], run: _Run) -> tuple[dict[str, 
     )
 
 
-def _nearby(init: gpd.GeoDataFrame, point: shapely.Point, s: ToetsSettings) -> list[dict[str, Any]]:
+def _nearby(init: Bestaand, point: shapely.Point, s: ToetsSettings) -> list[dict[str, Any]]:
     """The initiatives within the largest radius of the thresholds, nearest first."""
-    dist_all = init.distance(point) if len(init) else pd.Series(dtype=float)
+    dist_all = init.distance(point)
     max_r = max(d.straal_m for d in s.drempels.values())
     nearby = [
         {
-            "naam": _text(r.naam, "(naamloos)"),
-            "adres": _text(r.adres),
-            "type": r.type,
-            "type_label": r.type_label,
-            "bron": r.bron,
-            "afstand_m": round(float(dd), 1),
+            "naam": _text(init.naam[k], "(naamloos)"),
+            "adres": _text(init.adres[k]),
+            "type": init.type[k],
+            "type_label": init.type_label[k],
+            "bron": init.bron[k],
+            "afstand_m": round(float(dist_all[k]), 1),
         }
-        for r, dd in zip(init.itertuples(), dist_all, strict=True)
-        if dd <= max_r
+        for k in np.flatnonzero(dist_all <= max_r)
     ]
     nearby.sort(key=lambda x: x["afstand_m"])
     return nearby

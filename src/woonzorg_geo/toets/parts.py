@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
@@ -11,13 +12,92 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .access import _norm_text, _Run
+from .access import _norm_text, _Run, _within_categories
 from .model import Criterium, Deel, per_1000, worst
 from .numbers import _nl, _num, _text
 from .settings import PARTS, SCALE_MEASURES, SIGNAL_LABELS, Drempel, ToetsSettings, ZorgType
 
 if TYPE_CHECKING:
     from ..pipeline import Analysis
+
+
+def _present_str(value: object) -> bool:
+    return isinstance(value, str)
+
+
+def _counts(*columns: Sequence[Any]) -> dict[Any, int]:
+    """How often each value (or tuple of values) occurs, for values that are text (as ``==`` in pandas finds them)."""
+    out: dict[Any, int] = {}
+    for key in zip(*columns, strict=True):
+        if all(map(_present_str, key)):
+            k = key[0] if len(key) == 1 else key
+            out[k] = out.get(k, 0) + 1
+    return out
+
+
+@dataclass(frozen=True)
+class Bestaand:
+    """The existing initiatives as arrays, made once per register (a list of sites shares them).
+
+    ``geoms`` … ``type_label`` hold every initiative (the frame's rows in order); ``per_buurt``,
+    ``per_wijk`` and ``per_buurt_type``/``per_wijk_type`` count those within a buurt of the
+    gemeente by area code (and type).
+    """
+
+    geoms: np.ndarray
+    naam: np.ndarray
+    adres: np.ndarray
+    type: np.ndarray
+    type_text: np.ndarray  # ``type`` as text ('' where missing), for comparisons
+    type_label: np.ndarray
+    bron: np.ndarray
+    n_gemeente: int
+    per_buurt: dict[Any, int]
+    per_wijk: dict[Any, int]
+    per_buurt_type: dict[Any, int]
+    per_wijk_type: dict[Any, int]
+
+    @classmethod
+    def of(cls, init: gpd.GeoDataFrame, init_areas: pd.DataFrame) -> Bestaand:
+        """From the initiatives and those of them within the gemeente (``buurtcode``, ``wijkcode``, ``type``)."""
+
+        def col(name: str) -> np.ndarray:
+            if name not in init or not len(init):
+                return np.full(len(init), None, dtype=object)
+            values: np.ndarray = init[name].to_numpy(dtype=object)
+            return values
+
+        in_gem = init_areas.dropna(subset=["buurtcode"]) if len(init_areas) else init_areas
+        buurt = list(in_gem["buurtcode"]) if len(in_gem) else []
+        wijk = list(in_gem["wijkcode"]) if len(in_gem) else []
+        types = list(in_gem["type"]) if len(in_gem) else []
+        kinds = col("type")
+        return cls(
+            geoms=init.geometry.to_numpy() if len(init) else np.zeros(0, dtype=object),
+            naam=col("naam"),
+            adres=col("adres"),
+            type=kinds,
+            type_text=np.array([k if isinstance(k, str) else "" for k in kinds], dtype=object),
+            type_label=col("type_label"),
+            bron=col("bron"),
+            n_gemeente=len(in_gem),
+            per_buurt=_counts(buurt),
+            per_wijk=_counts(wijk),
+            per_buurt_type=_counts(buurt, types),
+            per_wijk_type=_counts(wijk, types),
+        )
+
+    def distance(self, point: shapely.Point) -> np.ndarray:
+        """The straight distance (m) from ``point`` to every initiative (as ``GeoSeries.distance``)."""
+        return np.asarray(shapely.distance(self.geoms, point), dtype=float) if len(self.geoms) else np.zeros(0)
+
+    def in_area(self, level: str, code: object, kind: str | None = None) -> int:
+        """The initiatives within the gemeente in the buurt or wijk ``code`` (of type ``kind``)."""
+        if not isinstance(code, str):
+            return 0
+        if kind is None:
+            return (self.per_buurt if level == "buurt" else self.per_wijk).get(code, 0)
+        return (self.per_buurt_type if level == "buurt" else self.per_wijk_type).get((code, kind), 0)
 
 
 def _crit_threshold(
@@ -119,19 +199,18 @@ def _part_regio(
     s: ToetsSettings,
     zt: ZorgType,
     point: shapely.Point,
-    init: gpd.GeoDataFrame,
+    init: Bestaand,
     register: str,
     unplaced: Sequence[dict[str, Any]],
     inw: dict[str, Any],
     buurtcode: str | None,
     wijkcode: str | None,
-    init_areas: pd.DataFrame,
 ) -> tuple[Deel, dict[str, Any]]:
     """Part 1. ``register`` is ``geen`` (none given), ``onbruikbaar`` (no row placed) or ``ok``."""
     known = register == "ok"
-    dist = init.distance(point) if len(init) else pd.Series(dtype=float)
-    same = (init["type"] == zt.key).to_numpy() if len(init) else np.zeros(0, bool)
-    n_osm = int((init["bron"] == "osm").sum()) if len(init) else 0
+    dist_m = init.distance(point)
+    same = np.asarray(init.type_text == zt.key, dtype=bool)
+    n_osm = int(sum(1 for b in init.bron if b == "osm"))
     k_all = len(unplaced)
     k_same = sum(1 for r in unplaced if r.get("type") == zt.key)
     columns = (
@@ -177,6 +256,7 @@ def _part_regio(
     )
     crits: list[Criterium] = []
     counts: dict[str, Any] = {"niet_geplaatst": k_all}
+    init_names = init.naam
     for code, same_type in (
         ("zelfde_type_500m", True),
         ("zelfde_type_1000m", True),
@@ -184,13 +264,13 @@ def _part_regio(
         ("elk_type_1000m", False),
     ):
         d = s.drempels[code]
-        sel = (dist.to_numpy() <= d.straal_m) & (same if same_type else True)
+        sel = (dist_m <= d.straal_m) & (same if same_type else True)
         n = int(sel.sum())
         extra = k_same if same_type else k_all
         counts[code] = n
         names = ", ".join(
-            f"{_text(r.naam, '(naamloos)')} ({_nl(dd, 0)} m)"
-            for r, dd in zip(init.loc[sel].itertuples(), dist[sel], strict=True)
+            f"{_text(naam, '(naamloos)')} ({_nl(dd, 0)} m)"
+            for naam, dd in zip(init_names[sel], dist_m[sel], strict=True)
         )
         what = f"van het type {zt.label.lower()}" if same_type else "van elk type"
         value_text = f"{n}" + (f": {names}" if names else "")
@@ -207,16 +287,15 @@ def _part_regio(
             toelichting=why,
         )
         crits.append(dataclasses.replace(crit, bron=f"{src_counts}; drempel: {crit.bron}"))
-    in_gem = init_areas.dropna(subset=["buurtcode"]) if len(init_areas) else init_areas
-    g_n = len(in_gem)
+    g_n = init.n_gemeente
     g_rate = per_1000(g_n, inw["gemeente"])
-    for level, code_area, key, inw_key in (
-        ("buurt", buurtcode, "buurtcode", "buurt"),
-        ("wijk", wijkcode, "wijkcode", "wijk"),
+    for level, code_area, inw_key in (
+        ("buurt", buurtcode, "buurt"),
+        ("wijk", wijkcode, "wijk"),
     ):
         d = s.drempels[f"per_1000_{level}"]
-        n_area = int((in_gem[key] == code_area).sum()) if len(in_gem) else 0
-        n_same = int(((in_gem[key] == code_area) & (in_gem["type"] == zt.key)).sum()) if len(in_gem) else 0
+        n_area = init.in_area(level, code_area)
+        n_same = init.in_area(level, code_area, zt.key)
         rate = per_1000(n_area, inw[inw_key])
         ratio = _ratio(n_area, g_n, inw[inw_key], inw["gemeente"])
         counts[f"{level}_n"], counts[f"{level}_n_zelfde_type"], counts[f"{level}_per_1000"] = n_area, n_same, rate
@@ -417,8 +496,13 @@ def _part_wijk(
         crits.append(dataclasses.replace(crit, bron=f"{s.draagvlak.signalen_bron}; drempel: {crit.bron}"))
     d = s.drempels["ontmoetingsplekken"]
     cat = s.draagvlak.ontmoetingsplek_categorie
-    ids = [i for i in within.index if within[i] <= run.norm_m and vz.at[i, "categorie"] == cat]
-    names = ", ".join(f"{_text(vz.at[i, 'naam'], '(naamloos)')} ({_nl(within[i], 0)} m)" for i in ids)
+    inside, cats = _within_categories(vz, within, run)
+    sel = inside & (cats == cat)
+    ids = within.index[sel]
+    names = ", ".join(
+        f"{_text(vz.at[i, 'naam'], '(naamloos)')} ({_nl(d, 0)} m)"
+        for i, d in zip(ids, within.to_numpy()[sel], strict=True)
+    )
     value = None if far else float(len(ids))
     label = run.labels[cat].lower()
     crit = _crit_threshold(

@@ -278,6 +278,13 @@ class DraagvlakSettings:
 
 
 @dataclass(frozen=True)
+class LijstSettings:
+    """``toets --lijst``: up to how many rows a full report per row is written by default."""
+
+    rapporten_max_rijen: int = 50
+
+
+@dataclass(frozen=True)
 class ToetsSettings:
     """All settings of the toets (see ``data/toetsingskader.toml``)."""
 
@@ -286,6 +293,7 @@ class ToetsSettings:
     register: RegisterSettings = field(default_factory=RegisterSettings)
     bereikbaarheid: BereikbaarheidToets = field(default_factory=BereikbaarheidToets)
     draagvlak: DraagvlakSettings = field(default_factory=DraagvlakSettings)
+    lijst: LijstSettings = field(default_factory=LijstSettings)
     types: dict[str, ZorgType] = field(default_factory=dict)
     drempels: dict[str, Drempel] = field(default_factory=dict)
     klassen: dict[str, KlasseOordelen] = field(default_factory=dict)
@@ -313,6 +321,7 @@ _SIMPLE_TABLES = {
     "register": RegisterSettings,
     "bereikbaarheid": BereikbaarheidToets,
     "draagvlak": DraagvlakSettings,
+    "lijst": LijstSettings,
 }
 _KEYED_TABLES = ("types", "drempels", "klassen")
 
@@ -452,6 +461,8 @@ def _validate(s: ToetsSettings, where: str) -> None:
         bad_p = [p for p in precs if p not in PRECISION_ORDER]
         if bad_p or not precs:
             raise SettingsError(f"{where}:{key}.precisies: kies uit {', '.join(PRECISION_ORDER[:3])}")
+    if isinstance(s.lijst.rapporten_max_rijen, bool) or s.lijst.rapporten_max_rijen < 0:
+        raise SettingsError(f"{where}:lijst.rapporten_max_rijen moet een geheel getal van 0 of meer zijn")
     if not s.locatie.plaats_marge_m > 0:
         raise SettingsError(f"{where}:locatie.plaats_marge_m moet groter dan 0 zijn")
     if s.register.osm_type and s.register.osm_type not in s.types:
