@@ -774,6 +774,33 @@ def _read_lijst(args: argparse.Namespace, lijst: str, toets_settings: Any) -> An
     return read_initiatives(lijst, settings=toets_settings, type_default=type_default, omvang_default=args.omvang)
 
 
+def _check_changes(nieuw: Sequence[str], weg: Sequence[str]) -> None:
+    """Refuse ``--nieuw`` without CATEGORIE@PLEK and an empty ``--weg``, before the analysis is loaded."""
+    example = (
+        'Oplossing: schrijf CATEGORIE@LON,LAT of CATEGORIE@"Straat 1, Plaats", bijv. --nieuw supermarkt@6.5480,52.9930'
+    )
+    for text in nieuw:
+        cat, sep, where = text.partition("@")
+        if not sep or not cat.strip() or not where.strip():
+            raise WoonzorgError(f"--nieuw {text!r}: categorie of plek ontbreekt. {example}")
+        parts = where.split(",")
+        try:
+            lon, lat = (float(v) for v in parts)
+        except ValueError:
+            continue  # an address: geocoded once the analysis is loaded
+        if not (-180 <= lon <= 180 and -90 <= lat <= 90):  # NaN fails too
+            raise WoonzorgError(
+                f"--nieuw {text!r}: {where.strip()} ligt buiten het bereik van lengte (-180 … 180) en breedte "
+                "(-90 … 90). Oplossing: geef LON,LAT in WGS84, lengte eerst, bijv. supermarkt@6.5480,52.9930"
+            )
+    for text in weg:
+        if not text.strip():
+            raise WoonzorgError(
+                "--weg is leeg. Oplossing: geef de naam of het id van een voorziening (zie de laag voorzieningen), "
+                'bijv. --weg "vz00012"'
+            )
+
+
 def cmd_watals(args: argparse.Namespace) -> int:
     """What if voorzieningen open or close: the effect per address, buurt and wijk."""
     from .toets.locate import offline_geocoder
