@@ -297,11 +297,11 @@ def lijst_map(lijst: Lijst, analysis: Analysis, *, offline: bool | None = None) 
         if lon is None or lat is None:
             continue
         colour = VERDICT_STYLE.get(res.oordeel, VERDICT_STYLE["onbekend"])[0]
-        delen = "<br>".join(f"deel {d.nummer} {d.titel}: <b>{d.oordeel}</b>" for d in res.delen)
+        delen = "<br>".join(f"deel {d.nummer} {_esc(d.titel)}: <b>{_esc(d.oordeel)}</b>" for d in res.delen)
         popup = (
             f"<b>{_esc(ini.naam)}</b><br>{_esc(res.zorgtype.label)}, {ini.omvang} {_esc(res.zorgtype.omvang_eenheid)}"
             f"<br>{_esc(res.locatie.get('label', ini.invoer))}<br>oordeel: <b>{_esc(res.oordeel)}</b><br>{delen}"
-            f"<br><a href='toets_{res.slug}.html' target='_blank'>rapport openen</a>"
+            f"<br><a href='{_esc(f'toets_{res.slug}.html')}' target='_blank'>rapport openen</a>"
         )
         folium.CircleMarker(
             [lat, lon],
@@ -311,7 +311,7 @@ def lijst_map(lijst: Lijst, analysis: Analysis, *, offline: bool | None = None) 
             fill=True,
             fill_color=colour,
             fill_opacity=0.9,
-            tooltip=f"regel {ini.regel}: {ini.naam} — {res.oordeel}",
+            tooltip=_esc(f"regel {ini.regel}: {ini.naam} — {res.oordeel}"),
             popup=folium.Popup(popup, max_width=320),
         ).add_to(group)
     add_legend(
@@ -325,9 +325,10 @@ def lijst_map(lijst: Lijst, analysis: Analysis, *, offline: bool | None = None) 
 
 
 def _esc(value: object) -> str:
-    import html
+    """User text for the map's tooltips and popups (HTML inside a JavaScript template literal)."""
+    from ..escaping import html_in_js
 
-    return html.escape(str(value))
+    return html_in_js(value)
 
 
 def write_lijst(lijst: Lijst, out_dir: str | Path, analysis: Analysis, *, offline: bool | None = None) -> list[Path]:
@@ -338,7 +339,7 @@ def write_lijst(lijst: Lijst, out_dir: str | Path, analysis: Analysis, *, offlin
     """
     import json
 
-    from ..io import staged_dir
+    from ..io import staged_dir, write_csv
     from ..maps.layers import render
     from .html import toets_html
 
@@ -350,7 +351,7 @@ def write_lijst(lijst: Lijst, out_dir: str | Path, analysis: Analysis, *, offlin
             (tmp / f"toets_{res.slug}.json").write_text(
                 json.dumps(res.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
             )
-        lijst.table().to_csv(tmp / "toetsen.csv", index=False, encoding="utf-8")
+        write_csv(tmp / "toetsen.csv", lijst.table(), index=False, encoding="utf-8")
         (tmp / "toetsen.html").write_text(lijst_html(lijst, titel=titel), encoding="utf-8")
         (tmp / "toetsen_kaart.html").write_text(render(lijst_map(lijst, analysis, offline=offline)), encoding="utf-8")
         files = sorted(p.relative_to(tmp) for p in tmp.iterdir() if p.is_file())
