@@ -27,6 +27,7 @@ import geopandas as gpd
 from .. import provenance
 from ..config import Settings
 from ..errors import WoonzorgError
+from ..escaping import plain_figure_text
 from ..io import staged_dir
 from ..pages import slug
 from ..palette import balance_classes
@@ -151,7 +152,8 @@ def write_figures(
     ) as tmp:
         names = []
         for stem, make in jobs:
-            fig = make()
+            with plain_figure_text():  # a name with "$" shown as typed, not as maths
+                fig = make()
             names.append(_save(fig, tmp, stem, format).name)
             log.debug("figuur %s", stem)
     paths = [fig_dir / n for n in names]
