@@ -134,9 +134,15 @@ def write_text(target: str | Path, text: str) -> Path:
 
 
 def write_csv(target: str | Path, frame: pd.DataFrame, **kwargs: Any) -> Path:
-    """Write a DataFrame as CSV atomically (UTF-8, comma-separated); ``kwargs`` go to ``to_csv``."""
+    """Write a DataFrame as CSV atomically (UTF-8, comma-separated); ``kwargs`` go to ``to_csv``.
+
+    Text cells that a spreadsheet would read as a formula (beginning with ``=``, ``+``, ``-``, ``@``,
+    tab or CR) get a ``'`` in front (:func:`woonzorg_geo.escaping.csv_frame`); numbers stay numbers.
+    """
+    from .escaping import csv_frame
+
     with atomic_path(target) as tmp:
-        frame.to_csv(tmp, **kwargs)
+        csv_frame(frame).to_csv(tmp, **kwargs)
     return Path(target)
 
 

@@ -23,7 +23,7 @@ from .aggregate import aggregate, assign_areas, overall
 from .config import Settings, find_raw_dir, named_raw_dirs
 from .datasets import Inputs, load_offline
 from .errors import DataFileError, MissingDataError
-from .io import Owner, json_default, staged_dir
+from .io import Owner, json_default, staged_dir, write_csv
 from .network import ProfileGraph, WalkNetwork, build_network, profile_graph
 from .raster import Surfaces, compute_surfaces, service_areas, summarise_surface, write_geotiff
 from .vocabulary import Z_SCORE_EXPLANATION, Vocabulary, default_vocabulary
@@ -560,14 +560,14 @@ def write_outputs(
             write_wijkprofielen(
                 tmp / "wijkprofielen", a.wijken, a.buurten, a.inputs.voorzieningen, s, facts=facts, vocabulary=a.vocab
             )
-            a.overlay_report["gevoeligheid"].to_csv(tmp / "gevoeligheid.csv", index=False, encoding="utf-8")
+            write_csv(tmp / "gevoeligheid.csv", a.overlay_report["gevoeligheid"], index=False, encoding="utf-8")
         if store:
             from .store import STORE_DIR, save_store
 
             # what toets, watals and locaties reuse (see woonzorg_geo.store)
             save_store(a, tmp / STORE_DIR)
-        a.buurten.drop(columns="geometry").to_csv(tmp / "buurten.csv", encoding="utf-8")
-        a.wijken.drop(columns="geometry").to_csv(tmp / "wijken.csv", encoding="utf-8")
+        write_csv(tmp / "buurten.csv", a.buurten.drop(columns="geometry"), encoding="utf-8")
+        write_csv(tmp / "wijken.csv", a.wijken.drop(columns="geometry"), encoding="utf-8")
         summary["tijden_s"]["schrijven"] = round(time.perf_counter() - t0, 3)
         (tmp / "samenvatting.json").write_text(
             json.dumps(summary, indent=2, ensure_ascii=False, default=json_default), encoding="utf-8"
@@ -653,8 +653,8 @@ def write_site_outputs(
         table = zg.drop(columns="geometry").copy()
         centre = zg.geometry.representative_point().to_crs("EPSG:4326")
         table["lon"], table["lat"] = centre.x.round(6), centre.y.round(6)
-        table.to_csv(tmp / "kandidaatlocaties.csv", encoding="utf-8")
-        result.gevoeligheid.to_csv(tmp / "kandidaatlocaties_gevoeligheid.csv", index=False, encoding="utf-8")
+        write_csv(tmp / "kandidaatlocaties.csv", table, encoding="utf-8")
+        write_csv(tmp / "kandidaatlocaties_gevoeligheid.csv", result.gevoeligheid, index=False, encoding="utf-8")
         note = [
             f"Zoekgebieden voor geclusterd wonen in {gemeente}",
             "",

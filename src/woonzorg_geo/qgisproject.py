@@ -17,7 +17,6 @@ by category), ``kandidaatlocaties`` and ``kandidaatcellen`` (score). No QGIS is 
 
 from __future__ import annotations
 
-import html
 import logging
 import sqlite3
 import uuid
@@ -30,6 +29,7 @@ from typing import Any
 
 from . import provenance
 from .config import Settings
+from .escaping import xml_text
 from .palette import (
     AREA_EDGE,
     AREA_OPACITY,
@@ -187,8 +187,8 @@ def _rgba(colour: str, opacity: float = 1.0) -> str:
 
 def _props(props: dict[str, str]) -> str:
     """Symbol layer properties in both forms QGIS reads (``<Option>`` map and the older ``<prop>``)."""
-    opts = "".join(f'<Option type="QString" name="{k}" value="{html.escape(v)}"/>' for k, v in props.items())
-    old = "".join(f'<prop k="{k}" v="{html.escape(v)}"/>' for k, v in props.items())
+    opts = "".join(f'<Option type="QString" name="{k}" value="{xml_text(v)}"/>' for k, v in props.items())
+    old = "".join(f'<prop k="{k}" v="{xml_text(v)}"/>' for k, v in props.items())
     return f'<Option type="Map">{opts}</Option>{old}'
 
 
@@ -249,7 +249,7 @@ def renderer_xml(rules: Sequence[Rule]) -> str:
     for i, rule in enumerate(rules):
         rule_els.append(
             f'<rule key="{{{uuid.uuid5(uuid.NAMESPACE_URL, rule.label + rule.filter)}}}" '
-            f'symbol="{i}" label="{html.escape(rule.label)}" filter="{html.escape(rule.filter)}"/>'
+            f'symbol="{i}" label="{xml_text(rule.label)}" filter="{xml_text(rule.filter)}"/>'
         )
         sym_els.append(symbol_xml(rule.symbol, str(i)))
     return (
@@ -267,7 +267,7 @@ def labeling_xml(field_name: str, *, size: float = 9.0, bold: bool = True) -> st
     weight = 75 if bold else 50
     return (
         '<labeling type="simple"><settings calloutType="simple">'
-        f'<text-style fieldName="{html.escape(field_name)}" isExpression="0" fontFamily="DejaVu Sans" '
+        f'<text-style fieldName="{xml_text(field_name)}" isExpression="0" fontFamily="DejaVu Sans" '
         f'fontSize="{size:g}" fontSizeUnit="Point" fontWeight="{weight}" fontItalic="0" '
         f'namedStyle="{"Bold" if bold else "Book"}" textColor="26,26,26,255" textOpacity="1" '
         'multilineHeight="1" allowHtml="0" capitalization="0">'
@@ -657,9 +657,9 @@ def _srs_xml() -> str:
         proj4 = crs.to_proj4()
     return (
         '<spatialrefsys nativeFormat="Wkt">'
-        f"<wkt>{html.escape(crs.to_wkt())}</wkt><proj4>{html.escape(proj4)}</proj4>"
+        f"<wkt>{xml_text(crs.to_wkt())}</wkt><proj4>{xml_text(proj4)}</proj4>"
         f"<srsid>2517</srsid><srid>{RD_EPSG}</srid><authid>EPSG:{RD_EPSG}</authid>"
-        f"<description>{html.escape(crs.name)}</description><projectionacronym>sterea</projectionacronym>"
+        f"<description>{xml_text(crs.name)}</description><projectionacronym>sterea</projectionacronym>"
         "<ellipsoidacronym>EPSG:7004</ellipsoidacronym><geographicflag>false</geographicflag>"
         "</spatialrefsys>"
     )
@@ -693,10 +693,10 @@ def project_xml(
         source = f"./{gpkg_name}|layername={s.layer}"
         if s.subset:
             source += f"|subset={s.subset}"
-        esc = html.escape(source)
+        esc = xml_text(source)
         checked = "Qt::Checked" if s.visible else "Qt::Unchecked"
         tree.append(
-            f'<layer-tree-layer id="{lid}" name="{html.escape(s.title)}" source="{esc}" providerKey="ogr" '
+            f'<layer-tree-layer id="{lid}" name="{xml_text(s.title)}" source="{esc}" providerKey="ogr" '
             f'checked="{checked}" expanded="{1 if s.visible else 0}"><customproperties/></layer-tree-layer>'
         )
         geom = _QGIS_GEOMETRY.get(info.geometry_type, "Polygon")
@@ -706,9 +706,9 @@ def project_xml(
             'refreshOnNotifyEnabled="0" readOnly="0" hasScaleBasedVisibilityFlag="0" minScale="100000000" '
             'maxScale="0" simplifyDrawingHints="1" simplifyAlgorithm="0" simplifyDrawingTol="1" simplifyLocal="1" '
             'simplifyMaxScale="1" styleCategories="AllStyleCategories">'
-            f"<id>{lid}</id><datasource>{esc}</datasource><layername>{html.escape(s.title)}</layername>"
+            f"<id>{lid}</id><datasource>{esc}</datasource><layername>{xml_text(s.title)}</layername>"
             f"<srs>{srs}</srs>"
-            f'<abstract>{html.escape(s.description)}</abstract><provider encoding="UTF-8">ogr</provider>'
+            f'<abstract>{xml_text(s.description)}</abstract><provider encoding="UTF-8">ogr</provider>'
             f"{_style_body(s)}</maplayer>"
         )
     ext = ""
@@ -725,8 +725,8 @@ def project_xml(
         )
     return (
         "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n"
-        f'<qgis projectname="{html.escape(title)}" version="{QGIS_VERSION}">'
-        f'<homePath path=""/><title>{html.escape(title)}</title>'
+        f'<qgis projectname="{xml_text(title)}" version="{QGIS_VERSION}">'
+        f'<homePath path=""/><title>{xml_text(title)}</title>'
         '<autotransaction active="0"/><evaluateDefaultValues active="0"/><trust active="0"/>'
         f"<projectCrs>{srs}</projectCrs>"
         f"<layer-tree-group><customproperties/>{''.join(tree)}</layer-tree-group>"
@@ -736,7 +736,7 @@ def project_xml(
         '<Measurement><DistanceUnits type="QString">meters</DistanceUnits>'
         '<AreaUnits type="QString">m2</AreaUnits></Measurement></properties>'
         f"<projectMetadata><identifier></identifier><parentidentifier></parentidentifier><language>nl</language>"
-        f"<type>dataset</type><title>{html.escape(title)}</title><abstract>{html.escape(abstract)}</abstract>"
+        f"<type>dataset</type><title>{xml_text(title)}</title><abstract>{xml_text(abstract)}</abstract>"
         "<links/><author>woonzorg_geo</author></projectMetadata>"
         "</qgis>\n"
     )

@@ -944,7 +944,7 @@ def write_regio(
     import json
 
     from . import __version__
-    from .io import Owner, json_default_or_text, staged_dir
+    from .io import Owner, json_default_or_text, staged_dir, write_csv
 
     manifest = {
         "programma": f"woonzorg_geo {__version__}",
@@ -958,7 +958,7 @@ def write_regio(
             gem["ratio_afwijkend"] = gem["ratio_afwijkend"].astype(object)
             gem.to_file(tmp / "regio.gpkg", layer="gemeenten", driver="GPKG")
             result.wijken.to_file(tmp / "regio.gpkg", layer="wijken", driver="GPKG")
-        regio_table(result).to_csv(tmp / "regio.csv", encoding="utf-8")
+        write_csv(tmp / "regio.csv", regio_table(result), encoding="utf-8")
         doc = {
             "regio": result.naam,
             "cluster": result.cluster,

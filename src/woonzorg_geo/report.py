@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import logging
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,7 @@ from markupsafe import Markup
 
 from . import formatting as fmt
 from .config import Settings
+from .escaping import html_text
 from .pages import render, slug
 from .palette import AREA_EDGE, FOCUS_COLOURS, MISSING_COLOUR, WIJK_OUTLINE
 from .vocabulary import Z_SCORE_EXPLANATION, Vocabulary
@@ -71,7 +71,7 @@ def svg_map(
         g = b.geometry.simplify(5.0)
         els.append(
             f'<path d="{path(g)}" fill="{colour}" stroke="{AREA_EDGE}" stroke-width="0.8">'
-            f"<title>{html.escape(_value(b.get('naam')))}: focus {html.escape(_value(b.get('focus')))}"
+            f"<title>{html_text(_value(b.get('naam')))}: focus {html_text(_value(b.get('focus')))}"
             "</title></path>"
         )
     els.append(f'<path d="{path(wijk_geom.simplify(5.0))}" fill="none" stroke="{WIJK_OUTLINE}" stroke-width="2"/>')
@@ -93,7 +93,7 @@ def svg_map(
             faded = "" if inside else ' fill-opacity="0.45"'
             els.append(
                 f'<circle cx="{px:.1f}" cy="{py:.1f}" r="4" fill="{colour}" stroke="#fff"{faded}>'
-                f"<title>{html.escape(title)}</title></circle>"
+                f"<title>{html_text(title)}</title></circle>"
             )
     els.append("</svg>")
     return "".join(els)

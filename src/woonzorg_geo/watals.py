@@ -567,6 +567,7 @@ def watals_map(w: WatAls, a: Analysis, *, offline: bool | None = None) -> Any:
     import folium
     import geopandas as gpd
 
+    from .escaping import html_in_js
     from .maps.base import add_legend, new_map
     from .maps.layers import add_area_outlines, add_homes
     from .palette import GAIN_COLOUR, LOSS_COLOUR
@@ -614,14 +615,14 @@ def watals_map(w: WatAls, a: Analysis, *, offline: bool | None = None) -> Any:
     for n, p in zip(w.changes.nieuw, to_ll, strict=True):
         folium.Marker(
             [p.y, p.x],
-            tooltip=f"nieuw: {n.label}",
+            tooltip=html_in_js(f"nieuw: {n.label}"),
             icon=_badge("+", GAIN_COLOUR),
         ).add_to(marks)
     for i in w.changes.weg:
         p = gpd.GeoSeries([vz.geometry.at[i]], crs=vz.crs).to_crs("EPSG:4326").iloc[0]
         folium.Marker(
             [p.y, p.x],
-            tooltip=f"weg: {_text(vz.at[i, 'naam']) or '(naamloos)'} ({vz.at[i, 'categorie']})",
+            tooltip=html_in_js(f"weg: {_text(vz.at[i, 'naam']) or '(naamloos)'} ({vz.at[i, 'categorie']})"),
             icon=_badge("✕", LOSS_COLOUR),
         ).add_to(marks)
     add_legend(
@@ -655,14 +656,14 @@ def write_watals(
     :func:`woonzorg_geo.io.check_owner`)."""
     import json
 
-    from .io import Owner, staged_dir
+    from .io import Owner, staged_dir, write_csv
 
     out_dir = Path(out_dir)
     g = a.settings.gemeente
     with staged_dir(out_dir, owner=owner or Owner("watals", g.code, g.naam), replace_set=True) as tmp:
-        w.buurten.to_csv(tmp / "watals_buurten.csv", encoding="utf-8")
-        w.wijken.to_csv(tmp / "watals_wijken.csv", encoding="utf-8")
-        w.adressen.rename_axis("adres_id").to_csv(tmp / "watals_adressen.csv", encoding="utf-8")
+        write_csv(tmp / "watals_buurten.csv", w.buurten, encoding="utf-8")
+        write_csv(tmp / "watals_wijken.csv", w.wijken, encoding="utf-8")
+        write_csv(tmp / "watals_adressen.csv", w.adressen.rename_axis("adres_id"), encoding="utf-8")
         (tmp / "watals.json").write_text(
             json.dumps(w.samenvatting, indent=2, ensure_ascii=False, default=str), encoding="utf-8"
         )

@@ -27,6 +27,7 @@ import geopandas as gpd
 from .. import provenance
 from ..config import Settings
 from ..errors import WoonzorgError
+from ..escaping import plain_figure_text
 from ..io import Owner, derived_owner, staged_dir
 from ..pages import slug
 from ..palette import balance_classes
@@ -158,7 +159,8 @@ def write_figures(
     ) as tmp:
         names = []
         for stem, make in jobs:
-            fig = make()
+            with plain_figure_text():  # a name with "$" shown as typed, not as maths
+                fig = make()
             names.append(_save(fig, tmp, stem, format).name)
             log.debug("figuur %s", stem)
     paths = [fig_dir / n for n in names]

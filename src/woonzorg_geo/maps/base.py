@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import html
 import json
 import logging
 import math
@@ -15,6 +14,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from .. import escaping as esc
 from ..errors import DataFileError, NoCrsError
 
 if TYPE_CHECKING:  # folium is imported inside the functions: it is heavy and optional
@@ -152,7 +152,8 @@ def built_up_bounds(
 
 
 def _esc(value: Any) -> str:
-    return html.escape("" if value is None else str(value))
+    """Text from data or settings as HTML (see :func:`woonzorg_geo.escaping.html_text`)."""
+    return esc.html_text(value)
 
 
 def _bron_text(value: Any) -> str:
@@ -249,7 +250,7 @@ def new_map(
     m.default_css = []
     root = m.get_root()
     assert isinstance(root, Figure)  # a new map's root is its page
-    root.title = title
+    root.title = esc.html_text(title)  # branca writes the title into <title> unescaped
     root.header.add_child(Element(_asset_html()), name="woonzorg_assets")
     # fitted at once (no zoom animation), so the first drawn frame is the final one
     box = [[round(south, DECIMALS), round(west, DECIMALS)], [round(north, DECIMALS), round(east, DECIMALS)]]
@@ -290,7 +291,7 @@ setTimeout(function () {{
     _add_js(m, f"var {m.get_name()}_canvas = L.canvas({{padding: 0.5}});", name="woonzorg_canvas")
     _add_js(
         m,
-        f"{m.get_name()}.attributionControl.addAttribution({json.dumps(attribution, ensure_ascii=False)});",
+        f"{m.get_name()}.attributionControl.addAttribution({esc.js_string(esc.html_text(attribution))});",  # innerHTML
         name="woonzorg_attribution",
     )
     _add_js(m, _DECLUTTER_JS.replace("MAP", m.get_name()), name="woonzorg_declutter")
@@ -362,7 +363,7 @@ def _control_js(
   var ctl = L.control({{position: {json.dumps(position)}}});
   ctl.onAdd = function () {{
     var div = L.DomUtil.create("div", {json.dumps(css_class)});
-    div.innerHTML = {json.dumps(html_text)};
+    div.innerHTML = {esc.js_string(html_text)};
     var head = div.firstElementChild;
     if (head) {{
       head.classList.add("wz-fold");

@@ -141,10 +141,11 @@ def add_choropleth(
     keys = [f"f{i}" for i in range(len(fields))]
     props = []
     for (_, row), k, n, weak in zip(frame.iterrows(), idx, counts, few):
-        p: dict[str, Any] = {key: vocab.format(col, row[col]) for key, col in zip(keys, fields)}
+        # folium's GeoJsonPopup and GeoJsonTooltip put the values into innerHTML: escaped here
+        p: dict[str, Any] = {key: _esc(vocab.format(col, row[col])) for key, col in zip(keys, fields)}
         p["_c"] = int(k)
         p["_few"] = bool(weak)
-        p["_tip"] = _tooltip(row, name_column, n, weak)
+        p["_tip"] = _esc(_tooltip(row, name_column, n, weak))
         props.append(p)
     data = _feature_collection(frame.geometry.values, props)
     colours = {int(k): classes.colour(int(k)) for k in np.unique(idx)}
@@ -160,11 +161,11 @@ def add_choropleth(
 
     layer = folium.GeoJson(
         data,
-        name=label,
+        name=_esc(label),  # Leaflet's layer control shows layer names as HTML
         style_function=style,
         show=show,
         highlight_function=lambda f: {"weight": 3, "color": "#000000"},
-        popup=folium.GeoJsonPopup(fields=keys, aliases=[vocab.field_label(f) for f in fields], labels=True),
+        popup=folium.GeoJsonPopup(fields=keys, aliases=[_esc(vocab.field_label(f)) for f in fields], labels=True),
         tooltip=folium.GeoJsonTooltip(fields=["_tip"], labels=False),
     )
     layer.add_to(m)
@@ -219,8 +220,8 @@ def add_area_outlines(
 
     _need(areas, [label_column], "add_area_outlines: gebieden")
     frame = _to_wgs84(areas, "add_area_outlines: gebieden", simplify_m=simplify_m)
-    group = folium.FeatureGroup(name=name, show=show)
-    data = _feature_collection(frame.geometry.values, [{"naam": str(v)} for v in frame[label_column]])
+    group = folium.FeatureGroup(name=_esc(name), show=show)
+    data = _feature_collection(frame.geometry.values, [{"naam": _esc(v)} for v in frame[label_column]])
     style = {"color": colour, "weight": weight, "fill": False, "interactive": False}
     if dash:
         style["dashArray"] = dash
@@ -322,9 +323,9 @@ def add_voorzieningen(
         on = show if isinstance(show, bool) else cat in set(show)
         layer = folium.GeoJson(
             data,
-            name=f"{prefix}{sym.label} ({len(sub)})",
+            name=_esc(f"{prefix}{sym.label} ({len(sub)})"),
             show=on,
-            marker=folium.Marker(icon=icon, title=sym.label),
+            marker=folium.Marker(icon=icon, title=sym.label),  # title: set as a property, not HTML
             popup=folium.GeoJsonPopup(fields=["naam", "soort", "bron"], aliases=["Naam", "Soort", "Bron"]),
             tooltip=folium.GeoJsonTooltip(fields=["naam"], labels=False),
         )
@@ -370,12 +371,12 @@ def add_service_areas(
         if geo.empty:
             continue
         tip = f"Binnen {radius_txt} lopen van een {default_vocabulary().noun(cat)}"
-        data = _feature_collection(geo.geometry.values, [{"tip": tip}])
+        data = _feature_collection(geo.geometry.values, [{"tip": _esc(tip)}])
         style = {"color": sym.colour, "weight": 1, "fillColor": sym.colour, "fillOpacity": opacity}
         on = show if isinstance(show, bool) else cat in set(show)
         layer = folium.GeoJson(
             data,
-            name=f"Loopgebied {radius_txt}: {sym.label}",
+            name=_esc(f"Loopgebied {radius_txt}: {sym.label}"),
             show=on,
             style_function=lambda f, s=style: s,
             tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False),
@@ -498,7 +499,7 @@ def add_surface(
     layer = folium.raster_layers.ImageOverlay(
         url,
         bounds=img.bounds,
-        name=label,
+        name=_esc(label),
         show=show,
         opacity=opacity,
         pixelated=True,
@@ -545,7 +546,7 @@ def add_homes(
         if not n:
             continue
         geoms.append({"type": "MultiPoint", "coordinates": xy[sel].tolist()})
-        props.append({"klasse": f"{label}: {classes.label(k)} ({nl_number(n)} woningen)", "_c": k})
+        props.append({"klasse": _esc(f"{label}: {classes.label(k)} ({nl_number(n)} woningen)"), "_c": k})
     data = _feature_collection(geoms, props)
 
     def style(feature: dict[str, Any]) -> dict[str, Any]:
@@ -564,7 +565,7 @@ def add_homes(
         options["renderer"] = JsCode(f"{m.get_name()}_canvas")
     layer = folium.GeoJson(
         data,
-        name=label,
+        name=_esc(label),
         show=show,
         style_function=style,
         marker=marker,
@@ -608,7 +609,7 @@ def add_context(
         _check_crs(area, "add_context: within")
         shape = area.to_crs(RD).union_all()
         lines = lines.iloc[np.unique(lines.sindex.query(shape, predicate="intersects"))]
-    group = folium.FeatureGroup(name=name, show=show)
+    group = folium.FeatureGroup(name=_esc(name), show=show)
     order = sorted(road_classes, key=lambda c: _ROAD_STYLE.get(c, ("", 1.0))[1])
     for cls in order:
         sub = lines[lines["klasse"] == cls]

@@ -181,12 +181,12 @@ def add_rank_labels(
     m: folium.Map, zoekgebieden: gpd.GeoDataFrame, *, name: str = "Rangnummers zoekgebieden"
 ) -> folium.Map:
     """Add the rank of every zoekgebied as a numbered label, with its explanation as popup."""
-    import html
-
     import folium
 
+    from ..escaping import html_in_js, html_text
+
     pts = zoekgebieden.geometry.representative_point().to_crs("EPSG:4326")
-    group = folium.FeatureGroup(name=name, show=True)
+    group = folium.FeatureGroup(name=html_text(name), show=True)
     for (_, row), pt in zip(zoekgebieden.iterrows(), pts, strict=True):
         icon = folium.DivIcon(
             html=f'<div style="background:{RANK_COLOUR};color:#fff;border:2px solid #fff;border-radius:50%;'
@@ -198,7 +198,7 @@ def add_rank_labels(
         folium.Marker(
             [round(pt.y, 6), round(pt.x, 6)],
             icon=icon,
-            popup=folium.Popup(html.escape(str(row.get("toelichting", ""))), max_width=360),
+            popup=folium.Popup(html_in_js(row.get("toelichting", "")), max_width=360),  # a JS template literal
             tooltip=f"Zoekgebied {int(row['rang'])}",
         ).add_to(group)
     group.add_to(m)

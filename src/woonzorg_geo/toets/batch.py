@@ -933,10 +933,11 @@ def lijst_map(lijst: Lijst, analysis: Analysis, *, offline: bool | None = None) 
 
 
 def _esc(value: object) -> str:
-    """HTML-escaped text (the one escape of the map's text, see :func:`_marker_properties`)."""
-    import html
+    """User text for the map's tooltips and popups (HTML inside a JavaScript template literal; the one
+    escape of the map's text, see :func:`_marker_properties`)."""
+    from ..escaping import html_in_js
 
-    return html.escape(str(value))
+    return html_in_js(value)
 
 
 def summary_lines(lijst: Lijst, *, max_rows: int = 50) -> Sequence[str]:
