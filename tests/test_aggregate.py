@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point, box
 
-from woonzorg_geo.aggregate import aggregate, assign_areas, overall
+from woonzorg_geo.aggregation import aggregate, assign_areas, overall
 
 RD = "EPSG:28992"
 
