@@ -5,7 +5,7 @@ Run by tests/test_qgis.py with the system Python that PyQGIS needs (``/usr/bin/p
 
     python3 tests/qgis_check.py OUTPUT_DIR PNG
 
-Prints one JSON document on stdout: per project layer its name, validity, renderer type, the
+Prints one JSON document on stdout: the project's CRS as QGIS read it; per project layer its name, validity, renderer type, the
 number of rules and whether they equal the layer's stored default style; per GeoPackage layer
 whether QGIS loads its default style from ``layer_styles`` by itself; and statistics of the
 rendered image. Exits 0 when it could do all that (the test judges the result), 1 otherwise.
@@ -46,6 +46,8 @@ def main(out_dir: str, png: str) -> int:
             "read": bool(ok),
             "error": project.error(),
             "title": project.title(),
+            "crs": project.crs().authid(),
+            "crs_valid": project.crs().isValid(),
             "layers": [],
             "gpkg_defaults": {},
         }

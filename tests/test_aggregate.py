@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point, box
 
-from woonzorg_geo.aggregate import aggregate, assign_areas, overall
+from woonzorg_geo.aggregation import aggregate, assign_areas, overall
 
 RD = "EPSG:28992"
 
@@ -165,10 +165,12 @@ def test_assen_uses_the_2024_indeling_and_one_area_per_address(assen_analysis):
 
 @pytest.mark.realdata
 def test_report_buurt_signals_match_the_2024_buurten(assen_analysis):
+    from woonzorg_geo.overlays import resolve_data_path
     from woonzorg_geo.sources.tables import read_csv_checked
 
     a = assen_analysis
-    sig = read_csv_checked(a.settings.overlays.buurtsignalen, what="buurtsignalen", columns=["buurtcode"])
+    path = resolve_data_path(a.settings.overlays.buurtsignalen)  # the table shipped as package data
+    sig = read_csv_checked(path, what="buurtsignalen", columns=["buurtcode"])
     codes = set(sig["buurtcode"])
     assert codes <= set(a.buurten.index)
     names = sig.drop_duplicates("buurtcode").set_index("buurtcode")["buurtnaam"]

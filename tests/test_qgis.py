@@ -140,6 +140,9 @@ def test_project_file_relative_sources_dutch_names_order(synthetic_gpkg):
     assert "Voorzieningen" in titles and "Wijkgrenzen en namen" in titles
     assert "Buurten: % adressen met OV-halte én supermarkt binnen 800 m" in titles
     assert root.find("properties/Paths/Absolute").text == "false"
+    assert root.find("properties/SpatialRefSys/ProjectionsEnabled").text == "1"
+    assert root.find("properties/SpatialRefSys/ProjectCrs").text == "EPSG:28992"
+    assert root.find("projectCrs/spatialrefsys/authid").text == "EPSG:28992"
     assert len(list(root.iter("maplayer"))) == len(tree)
     for ml in root.iter("maplayer"):
         assert ml.find("renderer-v2").get("type") == "RuleRenderer"
@@ -190,6 +193,8 @@ def _run_check(python: str, out_dir: Path, png: Path) -> dict:
 
 def _check_report(report: dict, gpkg: Path, png: Path) -> None:
     assert report["read"], report["error"]
+    # the project CRS as QGIS itself reads it (QGIS drops <projectCrs> without SpatialRefSys/ProjectionsEnabled)
+    assert report["crs"] == "EPSG:28992" and report["crs_valid"], (report["crs"], report["crs_valid"])
     stored = {}
     for r in _styles(gpkg):
         stored.setdefault(r["f_table_name"], []).append(

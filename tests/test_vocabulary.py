@@ -12,7 +12,7 @@ import pytest
 from shapely.geometry import Point, box
 
 from woonzorg_geo import formatting as fmt
-from woonzorg_geo.aggregate import aggregate, overall
+from woonzorg_geo.aggregation import aggregate, overall
 from woonzorg_geo.cli import main
 from woonzorg_geo.config import Indicator, load_settings
 from woonzorg_geo.errors import SettingsError

@@ -38,18 +38,27 @@ NEGATIVE_SIGNALS = (
 KNOWN_SIGNALS = (*NEGATIVE_SIGNALS, "afname_kwetsbaar")
 
 
-def resolve_project_path(path: str | Path) -> Path:
-    """A relative path from the working folder, else from the project folder (beside ``src/``)."""
+#: The package's data folder: the report tables of the default settings are shipped there
+#: (``rapporten/``), so an installed package finds them without a checkout.
+PACKAGE_DATA_DIR = Path(__file__).resolve().parent / "data"
+
+
+def resolve_data_path(path: str | Path) -> Path:
+    """A table named in the settings: a relative path from the working folder, else from the package's data folder.
+
+    A path found in neither place is returned as given, so the error that follows names it as the
+    settings do.
+    """
     p = Path(path).expanduser()
     if p.is_absolute() or p.exists():
         return p
-    project = Path(__file__).resolve().parents[2] / p
-    return project if project.exists() else p
+    shipped = PACKAGE_DATA_DIR / p
+    return shipped if shipped.exists() else p
 
 
 def read_wijkcijfers(path: str | Path) -> pd.DataFrame:
     """The report's figures per wijk (CSV keyed on ``wijkcode``), with ``wmo_totaal_per_1000`` added."""
-    path = resolve_project_path(path)
+    path = resolve_data_path(path)
     frame = read_csv_checked(path, what="wijkcijfers", columns=["wijkcode"])
     frame = frame.set_index("wijkcode")
     text = [c for c in ("wijknaam", "bouwjaar_gros") if c in frame]
@@ -61,7 +70,7 @@ def read_wijkcijfers(path: str | Path) -> pd.DataFrame:
 
 def read_signals(path: str | Path) -> pd.DataFrame:
     """The report's buurt signals (one row per buurt and signal)."""
-    path = resolve_project_path(path)
+    path = resolve_data_path(path)
     frame = read_csv_checked(path, what="buurtsignalen", columns=["buurtcode", "signaal"])
     unknown = sorted(set(frame["signaal"]) - set(KNOWN_SIGNALS))
     if unknown:

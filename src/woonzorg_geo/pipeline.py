@@ -19,7 +19,7 @@ import pandas as pd
 
 from . import formatting as fmt
 from .accessibility import Accessibility, compute_accessibility, to_frame
-from .aggregate import aggregate, assign_areas, overall
+from .aggregation import aggregate, assign_areas, overall
 from .config import Settings, find_raw_dir, named_raw_dirs
 from .datasets import Inputs, load_offline
 from .errors import DataFileError, MissingDataError

@@ -732,7 +732,13 @@ def project_xml(
         f"<layer-tree-group><customproperties/>{''.join(tree)}</layer-tree-group>"
         f"{ext}"
         f"<projectlayers>{''.join(maplayers)}</projectlayers>"
-        '<properties><Paths><Absolute type="bool">false</Absolute></Paths>'
+        # SpatialRefSys/ProjectionsEnabled: without it QGIS (3.22 at least) ignores <projectCrs> when it
+        # reads the project and opens it with no CRS at all; ProjectCrs is what it falls back on
+        '<properties><SpatialRefSys><ProjectionsEnabled type="int">1</ProjectionsEnabled>'
+        f'<ProjectCrs type="QString">EPSG:{RD_EPSG}</ProjectCrs></SpatialRefSys>'
+        '<Paths><Absolute type="bool">false</Absolute></Paths>'
+        # lengths and areas measured on RD New's ellipsoid (Bessel 1841), as QGIS sets for a new RD project
+        '<Measure><Ellipsoid type="QString">EPSG:7004</Ellipsoid></Measure>'
         '<Measurement><DistanceUnits type="QString">meters</DistanceUnits>'
         '<AreaUnits type="QString">m2</AreaUnits></Measurement></properties>'
         f"<projectMetadata><identifier></identifier><parentidentifier></parentidentifier><language>nl</language>"

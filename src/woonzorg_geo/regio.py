@@ -166,7 +166,7 @@ def regional_rows(a: Any) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
         ``gemeentecode``, ``gemeente``), each with ``naam``, ``n_adressen``, ``inwoners_cbs``,
         ``woningen_cbs`` and every share and distance per profile; EPSG:28992.
     """
-    from .aggregate import aggregate
+    from .aggregation import aggregate
 
     s = a.settings
     code = s.gemeente.code

@@ -275,9 +275,9 @@ def write_wijkprofielen(
 
 def read_facts(path: str | Path) -> pd.DataFrame:
     """The report's other single figures (niveau, code, naam, indicator, waarde, eenheid, toelichting)."""
-    from .overlays import resolve_project_path
+    from .overlays import resolve_data_path
     from .sources.tables import read_csv_checked
 
     return read_csv_checked(
-        resolve_project_path(path), what="feiten", columns=["niveau", "code", "indicator", "waarde", "eenheid"]
+        resolve_data_path(path), what="feiten", columns=["niveau", "code", "indicator", "waarde", "eenheid"]
     )

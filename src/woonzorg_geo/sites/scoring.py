@@ -11,7 +11,7 @@ import pandas as pd
 
 from .. import formatting as fmt
 from ..accessibility import compute_accessibility
-from ..aggregate import assign_areas
+from ..aggregation import assign_areas
 from ..config import Criterion, SiteSettings
 from ..errors import SettingsError
 

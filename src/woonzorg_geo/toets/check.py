@@ -16,7 +16,7 @@ import shapely
 
 from .. import RD_NEW
 from ..accessibility import PointAccess
-from ..aggregate import assign_areas
+from ..aggregation import assign_areas
 from ..pages import slug
 from .access import _access_rows, _norm_met, _Run, _run_settings, _site_access
 from .locate import _initiatives, locate_site, offline_geocoder, read_register
