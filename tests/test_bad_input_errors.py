@@ -60,7 +60,10 @@ def _earlier(t: Path) -> None:
     out.mkdir()
     (out / "woonzorg.gpkg").write_bytes(b"vorige GeoPackage")
     (out / "samenvatting.json").write_text('{"profielen": {"standaard": {}}}', encoding="utf-8")
-    (out / "manifest.json").write_text('{"bestanden": {}}', encoding="utf-8")
+    (out / "manifest.json").write_text(
+        '{"eigenaar": {"opdracht": "analyse", "gemeente": "GM0106", "naam": "Assen"}, "bestanden": {}}',
+        encoding="utf-8",
+    )
     maps = t / "kaarten"
     maps.mkdir()
     (maps / "oud.html").write_text("vorige kaart", encoding="utf-8")

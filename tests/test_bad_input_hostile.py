@@ -149,6 +149,8 @@ _PROBE = r"""(async () => {
     out.icons = Array.from(document.querySelectorAll('.leaflet-marker-pane .leaflet-marker-icon'))
       .map(e => e.textContent.trim());
     out.paths = document.querySelectorAll('.leaflet-overlay-pane path.leaflet-interactive').length;
+    // markers drawn on a canvas (no DOM element each): the circle markers the map holds
+    map.eachLayer(l => { if (l instanceof L.CircleMarker && l._renderer instanceof L.Canvas) { out.paths += 1; } });
     out.voorzieningen = document.querySelectorAll('.leaflet-marker-pane .wz-vz-icon').length;
   }
   await new Promise(r => setTimeout(r, 300));
@@ -326,8 +328,8 @@ def test_lijst_name_on_the_map(lijst, lijst_pages, key):
     info = lijst_pages["toetsen_kaart.html"]
     _assert_nothing_ran("toetsen_kaart.html", info)
     name = _norm(NAMES[key])
-    assert any(f": {name} — " in _norm(t) for t in info["tooltips"]), (name, info["tooltips"])
-    assert any(_norm(p).startswith(name) for p in info["popups"]), (name, info["popups"])
+    assert any(name in _norm(t) for t in info["tooltips"]), (name, info["tooltips"])
+    assert any(name in _norm(p) for p in info["popups"]), (name, info["popups"])
 
 
 @realdata
@@ -364,12 +366,13 @@ def test_lijst_csv_cell(lijst, key):
     cells = _csv_cells(lijst["dir"] / "toetsen.csv")
     naam = cells[0].index("naam")
     text = NAMES[key]
-    found = [r[naam] for r in cells[1:] if r[naam].lstrip("'").strip() == text.strip()]
+    # the list folds a line break inside a name into a space (one line per initiative)
+    found = [r[naam] for r in cells[1:] if " ".join(r[naam].lstrip("'").split()) == " ".join(text.split())]
     assert len(found) == 1, (text, [r[naam] for r in cells[1:]])
     if text.strip().startswith(CSV_TRIGGERS) or text.startswith(CSV_TRIGGERS):
         assert found[0].startswith("'") and not found[0].startswith(CSV_TRIGGERS), found[0]
     else:
-        assert found[0] == text.strip()
+        assert " ".join(found[0].split()) == " ".join(text.split())
 
 
 @realdata

@@ -77,6 +77,10 @@ _PARSER_MESSAGES: tuple[tuple[str, str], ...] = (
         r"unrecognized arguments: (?P<args>.+)",
         "onbekende optie(s) of waarde(n): {args}. Oplossing: controleer de spelling; zie de lijst met --help",
     ),
+    (  # a type function's own Dutch message, which names the fix itself (e.g. --omvang)
+        r"argument (?P<opt>\S+): (?P<msg>.+ Oplossing: .+)",
+        "{opt} {msg}",
+    ),
 )
 
 
@@ -103,7 +107,7 @@ def _whole_number(text: str) -> int:
         return int(text.strip())
     except ValueError:
         raise argparse.ArgumentTypeError(
-            f"{text!r} is geen geheel getal; geef een aantal van 1 of meer, bijv. --omvang 12"
+            f"{text!r} is geen geheel getal. Oplossing: geef een aantal van 1 of meer, bijv. --omvang 12"
         ) from None
 
 

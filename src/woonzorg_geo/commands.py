@@ -669,6 +669,7 @@ def cmd_toets(args: argparse.Namespace) -> int:
             raise type(exc)(f"--type: {exc}") from None
         omvang = zorgtype.check_omvang(args.omvang, option="--omvang")  # and on an implausible size
     else:
+        _require_input_file(lijst, option="--lijst", what="lijst met initiatieven (CSV)")
         invoer = _read_lijst(args, lijst, toets_settings)  # before the analysis: a bad file fails at once
     if args.register:
         from .sources.tables import read_csv_checked
