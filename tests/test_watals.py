@@ -225,3 +225,40 @@ def test_watals_command_writes_tables_summary_and_map(assen_output, tmp_path, ca
     assert len(child)
     code = main(["--stil", "watals", "--uit", str(assen_output), "--out", str(tmp_path / "y"), "--weg", str(child[0])])
     assert code == 2 and "niet wordt berekend" in capsys.readouterr().err
+
+
+@pytest.mark.realdata
+def test_the_baseline_of_watals_is_the_summarys_figure_rounded_once(assen_output, tmp_path, capsys):
+    """One rounding: watals' "before" is the analysis's own figure, unrounded in JSON and printed alike."""
+    from woonzorg_geo import formatting as fmt
+    from woonzorg_geo.cli import main
+
+    out = tmp_path / "wa"
+    code = main(
+        [
+            "watals",
+            "--uit",
+            str(assen_output),
+            "--out",
+            str(out),
+            "--geen-kaart",
+            "--nieuw",
+            "supermarkt@6.5480,52.9930",
+        ]
+    )
+    text = capsys.readouterr().out
+    assert code == 0, text
+    summary = json.loads((assen_output / "samenvatting.json").read_text(encoding="utf-8"))
+    doc = json.loads((out / "watals.json").read_text(encoding="utf-8"))
+    sections = text.split("Profiel ")[1:]
+    assert len(sections) == len(doc["profielen"])
+    compared = 0
+    for section, (name, prof) in zip(sections, doc["profielen"].items(), strict=True):
+        gemeente = summary["profielen"][name]["gemeente"]
+        for cat, fig in prof["categorieen"].items():
+            key = next(k for k in gemeente if k.startswith(f"pct_{cat}_") and k.endswith("m"))
+            assert fig["pct_voor"] == pytest.approx(gemeente[key], rel=0, abs=1e-9), (name, cat)
+            line = next(ln for ln in section.splitlines() if ln.strip().startswith(f"{fig['label']} binnen "))
+            assert f": {fmt.percent(gemeente[key])} → " in line, (line, gemeente[key])
+            compared += 1
+    assert compared >= 6  # supermarkt and its two combinations, for both profiles

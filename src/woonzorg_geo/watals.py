@@ -410,12 +410,13 @@ def what_if(a: Analysis, changes: Changes, *, profiles: Sequence[str] | None = N
             lose = ~frame[f"{cat}|na"] & frame[f"{cat}|voor"]
             prof_sum[cat] = {
                 "label": vocab.label(cat),
-                "pct_voor": round(100 * float(frame[f"{cat}|voor"].mean()), 2),
-                "pct_na": round(100 * float(frame[f"{cat}|na"].mean()), 2),
+                # unrounded, as the analysis's summary stores them: rounded once, for display
+                "pct_voor": 100 * float(frame[f"{cat}|voor"].mean()),
+                "pct_na": 100 * float(frame[f"{cat}|na"].mean()),
                 "adressen_winnen_toegang": int(gain.sum()),
                 "adressen_verliezen_toegang": int(lose.sum()),
             }
-            prof_sum[cat]["verschil_procentpunt"] = round(prof_sum[cat]["pct_na"] - prof_sum[cat]["pct_voor"], 2)
+            prof_sum[cat]["verschil_procentpunt"] = prof_sum[cat]["pct_na"] - prof_sum[cat]["pct_voor"]
             if f"{cat}|d_voor" in frame:
                 dv, dn = frame[f"{cat}|d_voor"], frame[f"{cat}|d_na"]
                 changed = ~np.isclose(dv.fillna(-1), dn.fillna(-1), rtol=0, atol=1e-6)
