@@ -336,4 +336,4 @@ def test_the_list_gives_every_row_the_result_of_a_single_toets(uit, settings, ra
         assert json.loads(json.dumps(single, default=str)) == batch
         meldingen += batch["meldingen"]
     assert any("ligt op de locatie zelf" in m for m in meldingen)
-    assert any("Huisnummer niet gevonden" in m for m in meldingen)
+    assert any("niet op adresniveau" in m for m in meldingen)

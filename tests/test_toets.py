@@ -313,7 +313,7 @@ def test_point_input_and_street_precision(world):
     assert res.slug.startswith("punt-")
     st = run_toets(world, adres="Zuidstraat 999", zorgtype="geclusterd_wonen", omvang=12)
     assert st.locatie["geocode_precisie"] == "straat"
-    assert any("Huisnummer niet gevonden" in m for m in st.meldingen)
+    assert any("niet op adresniveau" in m for m in st.meldingen)
 
 
 def test_scale_rule_is_per_type(world):
@@ -726,3 +726,30 @@ def test_cli_address_in_another_place_fails_without_output(raw_dir, tmp_path, ca
     )
     cap = capsys.readouterr()
     assert cap.out == "" and not out.exists() and "km van Rhee" in cap.err
+
+
+def test_split_adres_without_a_comma():
+    assert split_adres("stationsstraat 44 assen") == ("stationsstraat 44", None, "assen")
+    assert split_adres("Stationsstraat 44a 9401 KX Assen") == ("Stationsstraat 44a", "9401 KX", "Assen")
+    assert split_adres("Stationsstraat 44-2 Assen") == ("Stationsstraat 44-2", None, "Assen")
+    assert split_adres("2e Industrieweg 5 Assen") == ("2e Industrieweg 5", None, "Assen")
+    assert split_adres("Brink 1 9401HS") == ("Brink 1", "9401HS", None)
+    assert split_adres("Zuidstraat 5 Testgem") == split_adres("Zuidstraat 5, Testgem")
+
+
+def test_the_verdict_says_how_precisely_the_site_was_placed(world, tmp_path):
+    """Below address precision the result warns (meldingen, JSON, report); at an address or point it does not."""
+    exact = run_toets(world, adres="Zuidstraat 5 Testgem", zorgtype="ouderenzorg", omvang=10)
+    assert exact.locatie["geocode_precisie"] == "adres" and exact.locatie["waarschuwing"] is None
+    assert not any("adresniveau" in m for m in exact.meldingen)
+    street = run_toets(world, adres="Zuidstraat 9999, Testgem", zorgtype="ouderenzorg", omvang=10)
+    assert street.locatie["geocode_precisie"] == "straat"
+    warning = street.locatie["waarschuwing"]
+    assert warning and "niet op adresniveau" in warning and "--punt" in warning
+    assert warning in street.meldingen
+    html_path, json_path = write_toets(street, tmp_path / "straat")
+    doc = json.loads(json_path.read_text(encoding="utf-8"))
+    assert doc["locatie"]["geocode_precisie"] == "straat" and doc["locatie"]["waarschuwing"] == warning
+    assert "niet op adresniveau" in html_path.read_text(encoding="utf-8")
+    point = run_toets(world, punt=(exact.locatie["lon"], exact.locatie["lat"]), zorgtype="ouderenzorg", omvang=10)
+    assert point.locatie["geocode_precisie"] == "punt" and point.locatie["waarschuwing"] is None

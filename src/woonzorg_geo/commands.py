@@ -741,9 +741,13 @@ def cmd_toets(args: argparse.Namespace) -> int:
     )
     html_path, json_path = write_toets(toets, args.out)
     print(f"Toets {zorgtype.label}, {omvang} {zorgtype.omvang_eenheid}, {args.adres or args.punt}:")
+    loc = toets.locatie
+    print(f"  locatie: {loc.get('label')} — nauwkeurigheid: {loc.get('precisie_tekst')}")
     for deel in toets.delen:
         print(f"  deel {deel.nummer} {deel.titel}: {deel.oordeel}")
     print(f"  totaal: {toets.oordeel}")
+    if loc.get("waarschuwing"):
+        print(f"  {loc['waarschuwing']}")
     print(f"Geschreven: {html_path}\n            {json_path}")
     return 0
 

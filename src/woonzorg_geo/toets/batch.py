@@ -112,6 +112,7 @@ class Uitkomst:
     lat: float | None
     locatie: str  # where the row was found (the geocoder's label, or the point)
     rapport: str = ""  # the report's file name, when written
+    nauwkeurigheid: str = ""  # how precisely the row was placed (adres, straat, punt)
 
     @classmethod
     def of(cls, ini: Initiatief, res: ToetsResult, *, rapport: str = "") -> Uitkomst:
@@ -130,6 +131,7 @@ class Uitkomst:
             lat=loc.get("lat"),
             locatie=str(loc.get("label") or ini.invoer),
             rapport=rapport,
+            nauwkeurigheid=str(loc.get("geocode_precisie") or ""),
         )
 
 
@@ -161,6 +163,7 @@ class Lijst:
                     "wijk": u.wijk,
                     **{f"deel_{k}": v for k, v in enumerate(u.delen, start=1)},
                     "oordeel": u.oordeel,
+                    "nauwkeurigheid": u.nauwkeurigheid,
                     "veld": "",
                     "reden": "",
                     "lon": u.lon,
@@ -199,6 +202,7 @@ class Lijst:
             "deel_3",
             "deel_4",
             "oordeel",
+            "nauwkeurigheid",
             "veld",
             "reden",
             "lon",

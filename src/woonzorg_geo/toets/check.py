@@ -331,8 +331,8 @@ def _place_site(
         point, loc = locate_site(
             analysis.inputs, adres=adres, punt=punt, geocode=lambda a, p: {}, settings=s, places=pl
         )
-    if loc.get("geocode_precisie") == "straat":
-        meldingen.append(f"Huisnummer niet gevonden: de locatie is een punt op de straat ({loc['label']}).")
+    if loc.get("waarschuwing"):
+        meldingen.append(str(loc["waarschuwing"]))
     if loc.get("opmerking_plaats"):
         meldingen.append(str(loc["opmerking_plaats"]).capitalize() + ".")
     buurtcode, wijkcode = _area_codes(analysis, point)

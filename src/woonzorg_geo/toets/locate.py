@@ -20,7 +20,7 @@ from ..errors import GeocodeError, ToetsError
 from .model import split_adres
 from .numbers import _nl, _num, _present
 from .places import Places, gemeente_places, place_key
-from .settings import PRECISION_TEXT, Geocode, ToetsSettings, ZorgType
+from .settings import PRECISE, PRECISION_TEXT, Geocode, ToetsSettings, ZorgType
 
 if TYPE_CHECKING:
     from ..pipeline import Analysis
@@ -185,6 +185,7 @@ def locate_site(
                 "controleer de gevonden buurt en wijk"
             )
     lon, lat = to_ll.transform(point.x, point.y)
+    info["waarschuwing"] = precision_warning(info)
     info.update(
         {
             "x_rd": round(point.x, 2),
@@ -195,6 +196,21 @@ def locate_site(
         }
     )
     return point, info
+
+
+def precision_warning(loc: Mapping[str, Any]) -> str | None:
+    """The warning a verdict carries when its site was placed less precisely than an address or point.
+
+    ``loc`` is the location description of :func:`locate_site`; ``None`` at address or point precision.
+    """
+    prec = str(loc.get("geocode_precisie") or "niet_gevonden")
+    if prec in PRECISE:
+        return None
+    return (
+        f"Let op: de locatie is niet op adresniveau gevonden maar op niveau '{prec}' "
+        "(zie de nauwkeurigheid); het oordeel geldt voor dat punt en kan voor het bedoelde adres "
+        "anders uitvallen. Geef het huisnummer zoals het in de adressen staat, of de locatie met --punt LON,LAT."
+    )
 
 
 def _check_place(

@@ -172,11 +172,24 @@ def wmo_per_1000_na(per1000: float | None, inwoners: float | None, omvang: int) 
     return 1000.0 * (r * inw / 1000.0 + omvang) / (inw + omvang)
 
 
+#: 'Straat 12a 9401 KX Plaats' without a comma: the street with its house number, then the rest.
+_NO_COMMA = re.compile(r"^(?P<street>.*?\S\s+\d+(?:[A-Za-z]{1,2}\b|[-/][0-9A-Za-z]{1,4}\b)?)(?:\s+(?P<rest>\S.*))?$")
+
+
 def split_adres(text: str) -> tuple[str, str | None, str | None]:
-    """Split ``'Stationsstraat 44, 9401 KX Assen'`` into street+number, postcode and plaats."""
+    """Split ``'Stationsstraat 44, 9401 KX Assen'`` into street+number, postcode and plaats.
+
+    The comma is optional: in ``'stationsstraat 44 assen'`` or ``'Stationsstraat 44a 9401 KX Assen'``
+    the street ends with the first house number (with its letter or ``-``/``/`` addition) that
+    follows a word, so a street that starts with a number (``'2e Industrieweg 5 Assen'``) still parses.
+    """
     parts = [p.strip() for p in str(text).split(",")]
     street = parts[0]
     rest = " ".join(p for p in parts[1:] if p).strip()
+    if len(parts) == 1:
+        m = _NO_COMMA.match(street)
+        if m:
+            street, rest = m.group("street"), (m.group("rest") or "").strip()
     postcode = None
     m = re.match(r"^(\d{4}\s*[A-Za-z]{2})(?:\s+(.*))?$", rest) or re.match(r"^(\d{4})(?:\s+(.*))?$", rest)
     if m:

@@ -46,6 +46,8 @@ PRECISION_TEXT = {
     "niet_gevonden": "niet gevonden",
     "punt": "punt (opgegeven coördinaten)",
 }
+#: Precisions at which a verdict holds for the site asked about: below these the toets warns.
+PRECISE = ("adres", "punt")
 PARTS = (
     (
         1,
