@@ -8,6 +8,7 @@ is byte for byte as it was (SHA-256 of every file, hidden ones included).
 from __future__ import annotations
 
 import hashlib
+import shutil
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -58,3 +59,20 @@ def assert_refused(
         assert after is not None
         changed = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
         assert not changed, f"earlier output changed: {changed[:10]}"
+
+
+def mirror(raw: Path, dst: Path) -> Path:
+    """The raw data folder as symbolic links in ``dst``, one per top-level dataset folder."""
+    dst.mkdir()
+    for p in raw.iterdir():
+        (dst / p.name).symlink_to(p)
+    return dst
+
+
+def own_copy(root: Path, rel: str) -> Path:
+    """Replace the link of one dataset folder of a :func:`mirror` by a real copy, so one file in it can be damaged."""
+    folder = root / rel.split("/")[0]
+    target = folder.resolve()
+    folder.unlink()
+    shutil.copytree(target, folder)
+    return root / rel

@@ -13,34 +13,18 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from badinput import mirror, own_copy
 
 from woonzorg_geo.cli import main
 
 pytestmark = pytest.mark.realdata
 
 
-def _mirror(raw: Path, dst: Path) -> Path:
-    """The raw data folder as symbolic links, one per top-level dataset folder."""
-    dst.mkdir()
-    for p in raw.iterdir():
-        (dst / p.name).symlink_to(p)
-    return dst
-
-
-def _own_copy(root: Path, rel: str) -> Path:
-    """Replace the link of one dataset folder by a real copy, so one file in it can be damaged."""
-    folder = root / rel.split("/")[0]
-    target = folder.resolve()
-    folder.unlink()
-    shutil.copytree(target, folder)
-    return root / rel
-
-
 def _swap_gtfs_lat_lon(root: Path, settings) -> str:
     """Every operator's stops with latitude and longitude swapped (236 OV stops became 2)."""
     import csv
 
-    folder = _own_copy(root, settings.data.gtfs_stops)
+    folder = own_copy(root, settings.data.gtfs_stops)
     for path in sorted(folder.glob("*.txt")):
         with path.open(encoding="utf-8", newline="") as fh:
             rows = list(csv.DictReader(fh))
@@ -54,7 +38,7 @@ def _swap_gtfs_lat_lon(root: Path, settings) -> str:
 
 
 def _shift_buurten(root: Path, settings, dx: float = 17000) -> str:
-    path = _own_copy(root, settings.data.buurten)
+    path = own_copy(root, settings.data.buurten)
     doc = json.loads(path.read_text(encoding="utf-8"))
 
     def shift(c):
@@ -67,7 +51,7 @@ def _shift_buurten(root: Path, settings, dx: float = 17000) -> str:
 
 
 def _shift_gemeentegrens(root: Path, settings) -> str:
-    path = _own_copy(root, settings.data.gemeentegrens)
+    path = own_copy(root, settings.data.gemeentegrens)
     doc = json.loads(path.read_text(encoding="utf-8"))
 
     def shift(c):
@@ -95,7 +79,7 @@ def _delete_centre_tile(root: Path, settings) -> str:
 
 def _strip_crs(root: Path, settings) -> str:
     """The RD buurten with their CRS member removed: GeoJSON then means WGS84, with RD numbers."""
-    path = _own_copy(root, settings.data.buurten)
+    path = own_copy(root, settings.data.buurten)
     doc = json.loads(path.read_text(encoding="utf-8"))
     doc.pop("crs", None)
     path.write_text(json.dumps(doc), encoding="utf-8")
@@ -117,7 +101,7 @@ DAMAGE: dict[str, tuple[Callable[[Path, object], str], str]] = {
 @pytest.mark.parametrize("case", sorted(DAMAGE))
 def test_damaged_data_stops_the_run(case, raw_dir, settings, tmp_path, capsys):
     damage, extra = DAMAGE[case]
-    root = _mirror(raw_dir, tmp_path / "raw")
+    root = mirror(raw_dir, tmp_path / "raw")
     named = damage(root, settings)
     args = ["--stil", "--data", str(root)]
     if extra:

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from badinput import assert_refused, snapshot
+from badinput import assert_refused, mirror, own_copy, snapshot
 
 from woonzorg_geo.cli import main
 
@@ -30,23 +30,6 @@ CENTRE = (8490, 5338)
 #: A tile wholly inside the gemeente in the north (Loon), and one across its western border.
 NORTH = (8491, 5333)
 BORDER = (8487, 5337)
-
-
-def _mirror(raw: Path, dst: Path) -> Path:
-    """The raw data folder as symbolic links, one per top-level dataset folder."""
-    dst.mkdir()
-    for p in raw.iterdir():
-        (dst / p.name).symlink_to(p)
-    return dst
-
-
-def _own_copy(root: Path, rel: str) -> Path:
-    """Replace the link of one dataset folder by a real copy, so one file in it can be damaged."""
-    folder = root / rel.split("/")[0]
-    target = folder.resolve()
-    folder.unlink()
-    shutil.copytree(target, folder)
-    return root / rel
 
 
 def _tiles_with(root: Path, settings, xy: tuple[int, int], damage: Callable[[bytes], bytes]) -> str:
@@ -101,7 +84,7 @@ def _analyse(root: Path, tmp_path: Path, extra_toml: str = "", out: Path | None 
 @pytest.mark.parametrize("case", sorted(TILE_CASES))
 def test_a_damaged_or_empty_tile_inside_the_gemeente_stops_the_run(case, raw_dir, settings, tmp_path, capsys):
     xy, damage, problem = TILE_CASES[case]
-    root = _mirror(raw_dir, tmp_path / "raw")
+    root = mirror(raw_dir, tmp_path / "raw")
     named = _tiles_with(root, settings, xy, damage)
     args = _analyse(root, tmp_path, '[data]\nosm_tiles = "tiles_copy"\n')
     before = snapshot(root / "tiles_copy")
@@ -148,7 +131,7 @@ def test_every_real_tile_passes_the_byte_check_and_a_gzipped_one_too(raw_dir, se
 
 
 def _edit_gp_list(root: Path, settings, edit: Callable[[list[dict[str, str]]], list[dict[str, str]]]) -> str:
-    path = _own_copy(root, settings.data.huisartsen)
+    path = own_copy(root, settings.data.huisartsen)
     with path.open(encoding="utf-8", newline="") as fh:
         reader = csv.DictReader(fh)
         fields = list(reader.fieldnames or [])
@@ -212,7 +195,7 @@ GP_CASES: dict[str, tuple[Callable[[list[dict[str, str]]], list[dict[str, str]]]
 @pytest.mark.parametrize("case", sorted(GP_CASES))
 def test_a_damaged_gp_list_stops_the_run(case, raw_dir, settings, tmp_path, capsys):
     damage, needles = GP_CASES[case]
-    root = _mirror(raw_dir, tmp_path / "raw")
+    root = mirror(raw_dir, tmp_path / "raw")
     named = _edit_gp_list(root, settings, damage)
     args = _analyse(root, tmp_path)
     before = snapshot(root / settings.data.huisartsen)
@@ -226,7 +209,7 @@ def test_a_damaged_gp_list_stops_the_run(case, raw_dir, settings, tmp_path, caps
 
 
 def _edit_kern(root: Path, settings, code: str, field: str, value: object) -> str:
-    path = _own_copy(root, settings.data.kerncijfers)
+    path = own_copy(root, settings.data.kerncijfers)
     doc = json.loads(path.read_text(encoding="utf-8"))
     doc[code][field] = value
     path.write_text(json.dumps(doc), encoding="utf-8")
@@ -257,7 +240,7 @@ KERN_CASES: dict[str, tuple[str, str, object, str]] = {
 @pytest.mark.parametrize("case", sorted(KERN_CASES))
 def test_kerncijfers_that_are_no_numbers_stop_the_run(case, raw_dir, settings, tmp_path, capsys):
     row, field, value, problem = KERN_CASES[case]
-    root = _mirror(raw_dir, tmp_path / "raw")
+    root = mirror(raw_dir, tmp_path / "raw")
     named = _edit_kern(root, settings, row, field, value)
     args = _analyse(root, tmp_path)
     before = snapshot(root / settings.data.kerncijfers)
@@ -299,7 +282,7 @@ def test_kerncijfers_that_cbs_suppresses_are_allowed(tmp_path):
 
 def _thin_gtfs(root: Path, settings) -> str:
     """Keep one stop in four of every operator (the file is whole, the stops lie where they did)."""
-    folder = _own_copy(root, settings.data.gtfs_stops)
+    folder = own_copy(root, settings.data.gtfs_stops)
     for path in sorted(folder.glob("*.txt")):
         with path.open(encoding="utf-8", newline="") as fh:
             reader = csv.DictReader(fh)
@@ -341,7 +324,7 @@ def test_a_category_that_collapses_against_the_previous_run_stops_it(
     damage, needle = PREVIOUS_CASES[case]
     out = tmp_path / "vorige"
     shutil.copytree(assen_output, out)
-    root = _mirror(raw_dir, tmp_path / "raw")
+    root = mirror(raw_dir, tmp_path / "raw")
     named = damage(root, settings)
     args = _analyse(root, tmp_path, out=out)
     before = snapshot(out)
