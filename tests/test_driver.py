@@ -141,3 +141,18 @@ def test_the_same_maps_with_the_settings_of_the_run(both_runs):
         if name != "assen_draagkracht.html":
             assert LABELS["standaard"] in theirs, name
         assert mine == theirs, name
+
+
+def test_kaarten_draws_the_same_maps_from_the_analysis(both_runs, own_settings, tmp_path):
+    """`kaarten` on the analysis, with the same settings file, draws the maps `analyse` drew (same function)."""
+    a = both_runs["analyse_maps"]
+    again = tmp_path / "kaarten"
+    code = main(
+        ["--stil", "--instellingen", str(own_settings), "kaarten", "--uit", str(both_runs["analyse"])]
+        + ["--kaarten", str(again), "--offline"]
+    )
+    assert code == 0
+    pages = sorted(p.name for p in a.glob("*.html"))
+    assert pages == sorted(p.name for p in again.glob("*.html"))
+    for name in pages:
+        assert _page(again / name) == _page(a / name), name

@@ -554,9 +554,7 @@ def _no_new_folders_on_failure(*folders: Path) -> Iterator[None]:
 
 def cmd_kaarten(args: argparse.Namespace) -> int:
     """Rebuild the maps from an existing output folder."""
-    from .maps import write_maps
-    from .palette import balance_classes
-    from .vocabulary import Vocabulary
+    from .driver import write_gemeente_maps
 
     _check_uit(args)
     check_output_dir(args.kaarten, option="--kaarten")
@@ -565,16 +563,9 @@ def cmd_kaarten(args: argparse.Namespace) -> int:
     check_owner(args.kaarten, owner, option="--kaarten", other={"--uit": args.uit})
     if args.profiel:
         settings.profile(args.profiel, option="--profiel")  # else a Dutch error naming the profiles
-    paths = write_maps(
-        args.uit,
-        args.kaarten,
-        gemeente=settings.gemeente.naam,
-        offline=True if args.offline else None,
-        balance=balance_classes(settings.overlays.balans_grenzen, settings.overlays.balans_labels),
-        profile=args.profiel,
-        vocabulary=Vocabulary.from_settings(settings),
-        map_settings=settings.kaarten,
-        owner=owner,
+    # drawn as analyse and regio draw them, with the settings of the analysis
+    paths = write_gemeente_maps(
+        settings, args.uit, args.kaarten, profile=args.profiel, offline=True if args.offline else None, owner=owner
     )
     print(f"{len(paths)} kaarten geschreven in {args.kaarten}:")
     for p in paths:

@@ -27,6 +27,7 @@ import pandas as pd
 from .config import Settings
 from .io import Owner
 from .pipeline import Analysis
+from .vocabulary import Vocabulary
 
 log = logging.getLogger(__name__)
 
@@ -124,22 +125,66 @@ def run_gemeente(
     timings["schrijven"] = round(time.perf_counter() - t0, 3)
     run = GemeenteRun(a, out_dir, files, timings=timings)
     if maps_dir is not None:
-        from .maps import write_maps
-        from .palette import balance_classes
-
         log.info("kaarten schrijven naar %s", maps_dir)
         t0 = time.perf_counter()
-        o = a.settings.overlays
         run.maps_dir = Path(maps_dir)
-        run.map_files = write_maps(
+        run.map_files = write_gemeente_maps(
+            a.settings,
             out_dir,
             run.maps_dir,
-            gemeente=g.naam,
-            offline=offline,
-            balance=balance_classes(o.balans_grenzen, o.balans_labels),
             vocabulary=a.vocab,
-            map_settings=a.settings.kaarten,
+            offline=offline,
             owner=maps_owner or Owner("kaarten", g.code, g.naam),
         )
         timings["kaarten"] = round(time.perf_counter() - t0, 3)
     return run
+
+
+def write_gemeente_maps(
+    settings: Settings,
+    out_dir: str | Path,
+    maps_dir: str | Path,
+    *,
+    vocabulary: Vocabulary | None = None,
+    profile: str | None = None,
+    offline: bool | None = None,
+    owner: Owner | None = None,
+) -> list[Path]:
+    """The maps of the analysis in ``out_dir``, drawn with ``settings``: the one way to draw them.
+
+    Used by :func:`run_gemeente` (``analyse``, ``regio``) and by ``kaarten``, so the maps carry
+    the labels (``vocabulary``, default: that of ``settings``), the ``[kaarten]`` settings and the
+    balans classes of the same settings whichever command draws them.
+
+    Parameters
+    ----------
+    settings
+        The settings of the analysis (its gemeente names the maps).
+    out_dir, maps_dir
+        The analysis's output folder and where the maps go (see :func:`.maps.write_maps`).
+    vocabulary
+        The run's vocabulary (default: :meth:`.Vocabulary.from_settings`; the norm and profiles
+        come from the output).
+    profile, offline, owner
+        As for :func:`.maps.write_maps`.
+
+    Returns
+    -------
+    list[Path]
+        The maps written.
+    """
+    from .maps import write_maps  # looked up at call time, like the loaders above
+    from .palette import balance_classes
+
+    o = settings.overlays
+    return write_maps(
+        out_dir,
+        maps_dir,
+        gemeente=settings.gemeente.naam,
+        offline=offline,
+        balance=balance_classes(o.balans_grenzen, o.balans_labels),
+        profile=profile,
+        vocabulary=vocabulary or Vocabulary.from_settings(settings),
+        map_settings=settings.kaarten,
+        owner=owner,
+    )
