@@ -8,6 +8,7 @@ in and out (the command line ``woonzorg-geo`` runs the same steps and writes the
   :func:`compute_accessibility`;
 - areas: :func:`assign_areas`, :func:`aggregate`, :func:`share_within`;
 - the whole chain in memory: :func:`analyse` (an :class:`Analysis`), :func:`write_outputs`;
+  one gemeente from its inputs to its maps, as ``analyse`` and ``regio`` run it: :func:`run_gemeente`;
 - overlays, sites, toets: :func:`build_overlays`, :func:`find_sites`, :func:`run_toets`;
 - maps: :func:`area_map`, :func:`write_maps`.
 
@@ -43,6 +44,7 @@ _API = {
     "analyse": "pipeline",
     "Analysis": "pipeline",
     "write_outputs": "pipeline",
+    "run_gemeente": "driver",
     "build_overlays": "overlays",
     "find_sites": "sites",
     "run_toets": "toets",
@@ -71,6 +73,7 @@ __all__ = [  # noqa: RUF022 - the constants first, then the steps of the chain i
     "analyse",
     "Analysis",
     "write_outputs",
+    "run_gemeente",
     "build_overlays",
     "find_sites",
     "run_toets",

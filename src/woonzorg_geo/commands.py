@@ -301,7 +301,8 @@ def cmd_analyse(args: argparse.Namespace) -> int:
     """Run the whole chain and write the outputs."""
     import time
 
-    from .pipeline import analyse, load_inputs, summary_text, write_outputs
+    from .driver import run_gemeente
+    from .pipeline import summary_text
 
     check_output_dir(args.out, option="--out")
     if not args.geen_kaarten:
@@ -319,30 +320,21 @@ def cmd_analyse(args: argparse.Namespace) -> int:
 
     extra = [(str(p), read_indicator_table(p)) for p in args.indicatoren or []]  # read before the data
     t0 = time.perf_counter()
-    online = True if args.online else None
-    inputs = load_inputs(settings, raw_dir=_raw_dir(args), online=online, progress=not args.stil)
-    from .datasets import check_against_previous_run
-
-    check_against_previous_run(args.out, inputs, settings)  # before any work: a collapsed category stops here
-    log.info("netwerk bouwen en bereikbaarheid berekenen")
-    result = analyse(settings, inputs=inputs, profiles=profiles, extra_tables=extra)
-    log.info("uitvoer schrijven naar %s", args.out)
-    files = write_outputs(result, args.out, rasters=not args.geen_rasters)
-    if not args.geen_kaarten:
-        from .maps import write_maps
-        from .palette import balance_classes
-
-        log.info("kaarten schrijven naar %s", args.kaarten)
-        files += write_maps(
-            args.out,
-            args.kaarten,
-            gemeente=settings.gemeente.naam,
-            offline=True if args.offline else None,
-            balance=balance_classes(settings.overlays.balans_grenzen, settings.overlays.balans_labels),
-            vocabulary=result.vocab,
-            map_settings=settings.kaarten,
-            owner=maps_owner,
-        )
+    # the same driver as each gemeente of `regio`: the same outputs and maps for the same settings
+    run = run_gemeente(
+        settings,
+        args.out,
+        maps_dir=None if args.geen_kaarten else args.kaarten,
+        maps_owner=maps_owner,
+        offline=True if args.offline else None,
+        raw_dir=_raw_dir(args),
+        online=True if args.online else None,
+        profiles=profiles,
+        extra_tables=extra,
+        rasters=not args.geen_rasters,
+        progress=not args.stil,
+    )
+    result, files = run.analysis, [*run.files, *run.map_files]
     print(summary_text(result.summary, wijken=result.wijken.drop(columns="geometry"), vocabulary=result.vocab))
     print(f"{len(files)} bestanden geschreven in {args.out} ({number(time.perf_counter() - t0, 1)} s):")
     for f in files:
@@ -562,9 +554,7 @@ def _no_new_folders_on_failure(*folders: Path) -> Iterator[None]:
 
 def cmd_kaarten(args: argparse.Namespace) -> int:
     """Rebuild the maps from an existing output folder."""
-    from .maps import write_maps
-    from .palette import balance_classes
-    from .vocabulary import Vocabulary
+    from .driver import write_gemeente_maps
 
     _check_uit(args)
     check_output_dir(args.kaarten, option="--kaarten")
@@ -573,16 +563,9 @@ def cmd_kaarten(args: argparse.Namespace) -> int:
     check_owner(args.kaarten, owner, option="--kaarten", other={"--uit": args.uit})
     if args.profiel:
         settings.profile(args.profiel, option="--profiel")  # else a Dutch error naming the profiles
-    paths = write_maps(
-        args.uit,
-        args.kaarten,
-        gemeente=settings.gemeente.naam,
-        offline=True if args.offline else None,
-        balance=balance_classes(settings.overlays.balans_grenzen, settings.overlays.balans_labels),
-        profile=args.profiel,
-        vocabulary=Vocabulary.from_settings(settings),
-        map_settings=settings.kaarten,
-        owner=owner,
+    # drawn as analyse and regio draw them, with the settings of the analysis
+    paths = write_gemeente_maps(
+        settings, args.uit, args.kaarten, profile=args.profiel, offline=True if args.offline else None, owner=owner
     )
     print(f"{len(paths)} kaarten geschreven in {args.kaarten}:")
     for p in paths:

@@ -97,8 +97,12 @@ def load_inputs(
     online: bool | None = None,
     progress: bool = False,
     extra_osm_layers: tuple[str, ...] = (),
+    tile_cache: Path | None = None,
 ) -> Inputs:
     """The inputs of a run: from the raw data folder, or online (PDOK, OSM).
+
+    ``tile_cache`` is a folder of decoded vector tiles shared with other runs (offline only, see
+    :func:`.datasets.load_offline`).
 
     ``online=None`` goes online only when no raw data folder is named (no ``raw_dir``, i.e.
     ``--data``; no ``data.raw_dir``; no ``WOONZORG_DATA``) and none is found
@@ -121,7 +125,9 @@ def load_inputs(
         from .online import load_online
 
         return load_online(settings, raw_dir=raw_dir, progress=progress)
-    return load_offline(settings, raw_dir=raw_dir, progress=progress, extra_osm_layers=extra_osm_layers)
+    return load_offline(
+        settings, raw_dir=raw_dir, progress=progress, extra_osm_layers=extra_osm_layers, tile_cache=tile_cache
+    )
 
 
 def analyse(

@@ -1,6 +1,6 @@
 """Many gemeenten in one run: one Dask task per gemeente, a shared tile cache, regional tables.
 
-``woonzorg-geo regio`` runs the whole chain of :mod:`.pipeline` for every gemeente of a province
+``woonzorg-geo regio`` runs the driver of ``analyse`` (:mod:`.driver`) for every gemeente of a province
 (or a list), each as a task with its own network (which reaches ``netwerk.margin_m`` beyond the
 border), on a ``dask.distributed`` cluster: a local one by default, or any existing scheduler
 (``--scheduler tcp://HOST:PORT``; its workers need this package and the same data paths). The
@@ -218,6 +218,12 @@ def regional_rows(a: Any) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
 def gemeente_task(settings: Settings, options: TaskOptions) -> dict[str, Any]:
     """Run one gemeente: load its inputs (tiles from the cache), analyse, write its own folder.
 
+    The work is :func:`.driver.run_gemeente`, the driver of ``analyse``, with the gemeente's
+    settings (so its maps carry the labels and ``[kaarten]`` of the run's settings file); this task
+    adds what a regio run needs around it: the gemeente's warnings collected, a failure reported
+    instead of raised, the time and memory it took, and its rows for the regional tables (from the
+    same analysis).
+
     Never raises: a failure comes back as ``status = "fout"`` with its reason, so one gemeente
     cannot stop the others (and package errors need not travel between processes).
 
@@ -231,8 +237,7 @@ def gemeente_task(settings: Settings, options: TaskOptions) -> dict[str, Any]:
         ``waarschuwingen``, ``worker`` and ``piek_geheugen_mb`` (the worker process's peak resident
         memory during the task).
     """
-    from .datasets import load_offline
-    from .pipeline import analyse, write_outputs
+    from .driver import run_gemeente
 
     code, naam = settings.gemeente.code, settings.gemeente.naam
     folder = slug(naam)
@@ -247,31 +252,21 @@ def gemeente_task(settings: Settings, options: TaskOptions) -> dict[str, Any]:
     t_start, cpu_start = time.perf_counter(), time.thread_time()
     with _captured_warnings() as warnings, _RssSampler() as rss:
         try:
-            inputs = load_offline(
-                settings,
-                raw_dir=Path(options.raw_dir),
-                tile_cache=Path(options.tile_cache) if options.tile_cache else None,
-            )
-            a = analyse(settings, inputs=inputs, profiles=list(options.profiles) if options.profiles else None)
+            # the driver of `analyse`, with this run's settings: the same outputs and maps
             target = Path(options.out_dir) / folder
-            t0 = time.perf_counter()
-            write_outputs(a, target, rasters=options.rasters, surfaces=options.rasters)
-            timings = dict(a.summary["tijden_s"])
-            timings["schrijven"] = round(time.perf_counter() - t0, 3)
-            if options.maps:
-                from .maps import write_maps
-                from .palette import balance_classes
-
-                t0 = time.perf_counter()
-                o = settings.overlays
-                write_maps(
-                    target,
-                    target / "maps",
-                    gemeente=naam,
-                    offline=options.offline,
-                    balance=balance_classes(o.balans_grenzen, o.balans_labels),
-                )
-                timings["kaarten"] = round(time.perf_counter() - t0, 3)
+            run = run_gemeente(
+                settings,
+                target,
+                maps_dir=target / "maps" if options.maps else None,
+                offline=options.offline,
+                raw_dir=Path(options.raw_dir),
+                online=False,
+                tile_cache=Path(options.tile_cache) if options.tile_cache else None,
+                profiles=options.profiles,
+                rasters=options.rasters,
+                surfaces=options.rasters,
+            )
+            a, timings = run.analysis, run.timings
             g, w = regional_rows(a)
             out.update(
                 status="ok",
