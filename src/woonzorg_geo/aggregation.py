@@ -89,7 +89,11 @@ def assign_areas(
             "gebruik buurten en wijken van dezelfde indeling (jaar)"
         )
     frame = pd.DataFrame({"buurtcode": code, "wijkcode": wijk, "buiten_buurt": missing}, index=points.index)
-    stats = {"buiten_buurt": int(missing.sum()), "naar_snipper": int(owned.sum()), "naar_dichtstbij": int(nearest.sum())}
+    stats = {
+        "buiten_buurt": int(missing.sum()),
+        "naar_snipper": int(owned.sum()),
+        "naar_dichtstbij": int(nearest.sum()),
+    }
     if owned.any():
         log.info("%d adressen lagen in geen buurt en zijn aan de snipperbuurt bij hun gat toegekend", owned.sum())
     if nearest.any():

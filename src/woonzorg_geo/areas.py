@@ -67,8 +67,8 @@ def load_outlines(settings: Settings, paths: dict[str, Path]) -> Outlines:
     if settings.data.gemeente_vorm != "buurten":
         return Outlines(gemeentegrens=None, wijken=gpd.GeoDataFrame(geometry=[], crs=RD_NEW))
     grens = cbs.read_boundary(paths["gemeentegrens"], code=code).to_crs(RD_NEW).union_all()
-    wijken = cbs.read_areas(paths["wijken"], level="wijk", gemeentecode=code).to_crs(RD_NEW)
-    everyone = cbs.read_areas(paths["buurten"], level="buurt", warn_empty=False).to_crs(RD_NEW)
+    wijken = cbs.read_areas(paths["wijken"], level="wijk", gemeentecode=code, warn=False).to_crs(RD_NEW)
+    everyone = cbs.read_areas(paths["buurten"], level="buurt", warn=False).to_crs(RD_NEW)
     others = everyone.loc[everyone["gemeentecode"] != code]
     others = others.loc[~others.geometry.is_empty & others.geometry.notna()]
     return Outlines(
@@ -131,7 +131,8 @@ def select_addresses(
 def slivers(buurten: gpd.GeoDataFrame, *, settings: PlausibilitySettings) -> pd.Index:
     """The buurten whose vlak is a sliver: a geometry smaller than ``settings.snipper_max_m2``."""
     located = _located(buurten)
-    return located.index[located.geometry.area < settings.snipper_max_m2]
+    small: pd.Index = located.index[(located.geometry.area < settings.snipper_max_m2).to_numpy()]
+    return small
 
 
 def gap_owners(
@@ -242,10 +243,11 @@ def address_lines(summary: dict[str, Any], *, num: Any) -> list[str]:
     outside = summary.get("adressen_buiten_buurt_toegekend", 0)
     report = summary.get("buurtvlakken")
     if not report:
-        return [
+        old = (
             f"Adressen: {num(total)} (waarvan {num(outside)} buiten de gegeneraliseerde buurtgrenzen, toegekend aan "
             "de dichtstbijzijnde buurt)."
-        ]
+        )
+        return [old]
     parts = [f"{num(report['adressen_buiten_buurtvlak'])} in geen buurtvlak"]
     if report["adressen_buiten_buurtvlak"]:
         parts.append(

@@ -612,7 +612,9 @@ def validate_settings(settings: Settings, *, known_categories: Collection[str] |
         ("buurt_max_adressen_per_ha", 100_000),
     ):
         val = getattr(pl, key)
-        _check(0 <= val <= hi, f"{w}:plausibiliteit.{key}", f"{val} ligt niet tussen 0 en {hi:g}", "zie instellingen.toml")
+        _check(
+            0 <= val <= hi, f"{w}:plausibiliteit.{key}", f"{val} ligt niet tussen 0 en {hi:g}", "zie instellingen.toml"
+        )
     for key in (
         "max_aandeel_ver",
         "max_aandeel_buiten_buurt",

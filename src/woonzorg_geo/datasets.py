@@ -18,13 +18,13 @@ import pandas as pd
 import shapely
 
 from . import RD_NEW, WGS84
+from .areas import Outlines, load_outlines
 from .config import Settings, find_raw_dir, load_category_rules, validate_settings
 from .errors import DataFileError, MissingDataError
 from .sources import cbs, geocode, gtfs
 from .sources.osm import OSMData, clip, from_tiles
 from .sources.osm_tiles import check_coverage
 from .sources.tables import read_csv_checked
-from .areas import Outlines, load_outlines
 from .validate import check_points_near
 from .voorzieningen import build_voorzieningen, parse_rules
 

@@ -277,7 +277,10 @@ def analyse(
     )
     analysis.summary = _summary(analysis, area_stats, timings)
     analysis.summary["buurtvlakken"] = area_report(
-        buurten, settings=settings.plausibiliteit, gemeente=settings.gemeente.naam, extra_addresses=via_outlines,
+        buurten,
+        settings=settings.plausibiliteit,
+        gemeente=settings.gemeente.naam,
+        extra_addresses=via_outlines,
         stats=area_stats,
     )
     return analysis

@@ -48,8 +48,9 @@ def read_vector(
     to_crs
         Reproject to this CRS (``None`` keeps the file's CRS).
     keep_empty
-        Keep features without geometry (as empty geometries, without a warning: the caller knows
-        whose they are), instead of dropping them with a warning.
+        Keep features without geometry (as empty geometries) instead of dropping them, and warn
+        neither about those nor about repaired ones: the caller knows whose they are and warns
+        (the repaired rows are listed in ``attrs["repaired_rows"]``).
     """
     path = require_file(path, what=what)
     try:
@@ -113,17 +114,21 @@ def repair_geometries(
     gdf: gpd.GeoDataFrame, *, path: str | Path, what: str, keep_empty: bool = False
 ) -> gpd.GeoDataFrame:
     """Repair invalid geometries with ``make_valid``, warn with their count; drop empty ones (or, with
-    ``keep_empty``, keep them as empty geometries)."""
+    ``keep_empty``, keep them as empty geometries and leave the warnings to the caller, with the
+    repaired rows in ``attrs["repaired_rows"]``)."""
     geoms = gdf.geometry.values
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     invalid = ~missing & ~shapely.is_valid(geoms)
     out = gdf
     if invalid.any():
-        log.warning("%s: %d ongeldige geometrieën in %s gerepareerd (make_valid)", path, int(invalid.sum()), what)
+        if not keep_empty:
+            log.warning("%s: %d ongeldige geometrieën in %s gerepareerd (make_valid)", path, int(invalid.sum()), what)
         out = gdf.copy()
         fixed = geoms.copy()
         fixed[invalid] = shapely.make_valid(geoms[invalid])
         out[out.geometry.name] = fixed
+    if keep_empty:  # the caller reports the repaired and the empty rows, e.g. only those of its own gemeente
+        out.attrs["repaired_rows"] = list(gdf.index[invalid])
     if missing.any() and keep_empty:
         out = out.copy() if out is gdf else out
         fixed = out.geometry.to_numpy().copy()
