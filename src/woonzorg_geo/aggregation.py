@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from .errors import AreaMismatchError
 from .validate import ensure_crs
@@ -75,7 +76,8 @@ def assign_areas(
         pos[owned] = where.reindex(given[owned]).to_numpy(dtype=float)
     nearest = missing & ~owned
     if nearest.any():
-        located = shapes.loc[~shapes.geometry.is_empty & shapes.geometry.notna()]
+        g = shapes.geometry.to_numpy()
+        located = shapes.loc[~(shapely.is_missing(g) | shapely.is_empty(g))]
         near = gpd.sjoin_nearest(pts.loc[nearest], located, how="left")
         near = near[~near.index.duplicated(keep="first")]
         pos[nearest] = near["index_right"].reindex(pts.index[nearest]).to_numpy(dtype=float)

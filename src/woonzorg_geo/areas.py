@@ -70,18 +70,18 @@ def load_outlines(settings: Settings, paths: dict[str, Path]) -> Outlines:
     wijken = cbs.read_areas(paths["wijken"], level="wijk", gemeentecode=code, warn=False).to_crs(RD_NEW)
     everyone = cbs.read_areas(paths["buurten"], level="buurt", warn=False).to_crs(RD_NEW)
     others = everyone.loc[everyone["gemeentecode"] != code]
-    others = others.loc[~others.geometry.is_empty & others.geometry.notna()]
+    others = _located(others)
     return Outlines(
         gemeentegrens=grens,
-        wijken=wijken.loc[~wijken.geometry.is_empty & wijken.geometry.notna()],
+        wijken=_located(wijken),
         other_buurten=others.union_all() if len(others) else None,
     )
 
 
 def _located(buurten: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """The buurten that have a geometry."""
-    geoms = buurten.geometry
-    return buurten.loc[geoms.notna() & ~geoms.is_empty]
+    geoms = buurten.geometry.to_numpy()
+    return buurten.loc[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
 
 
 def select_addresses(
@@ -204,7 +204,7 @@ def area_report(
     """
     stats = stats or {}
     geoms = gpd.GeoSeries(buurten.geometry, crs=RD_NEW)
-    empty = geoms.isna() | geoms.is_empty
+    empty = pd.Series(shapely.is_missing(geoms.to_numpy()) | shapely.is_empty(geoms.to_numpy()), index=geoms.index)
     area = geoms.area.where(~empty, 0.0)
     n = buurten.get("n_adressen", pd.Series(0, index=buurten.index)).fillna(0)
     outside = buurten.get("n_buiten_buurtvlak", pd.Series(0, index=buurten.index)).fillna(0)

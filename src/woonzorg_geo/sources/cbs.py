@@ -153,7 +153,7 @@ def read_areas(
     if warn and len(fixed):
         for gm, rows in fixed.groupby("gemeentecode"):
             log.warning(
-                "gemeente %s: %d ongeldige %s-geometrie(ën) in %s gerepareerd (make_valid): %s",
+                "gemeente %s: %d ongeldige geometrie(ën) van %sen in %s gerepareerd (make_valid): %s",
                 gm,
                 len(rows),
                 level,
