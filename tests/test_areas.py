@@ -15,7 +15,15 @@ import shapely
 from shapely.geometry import Point, Polygon, box
 
 from woonzorg_geo.aggregation import aggregate, assign_areas
-from woonzorg_geo.areas import Outlines, address_lines, area_report, gap_owners, select_addresses, slivers
+from woonzorg_geo.areas import (
+    Outlines,
+    address_lines,
+    area_report,
+    gap_owners,
+    mark_vlakken,
+    select_addresses,
+    slivers,
+)
 from woonzorg_geo.config import PlausibilitySettings
 from woonzorg_geo.formatting import number
 from woonzorg_geo.sources import cbs
@@ -124,14 +132,18 @@ def test_buurt_without_geometry_and_empty_buurt_stay_rows(areas):
     assert out.loc["BU09990102", "n_adressen"] == 0 and np.isnan(out.loc["BU09990102", "pct_ov_800m"])
     assert out.loc["BU09990100", "pct_ov_800m"] == pytest.approx(50.0)
     assert out["n_buiten_buurtvlak"].tolist() == [0, 0, 1, 0, 0]
+    marked = mark_vlakken(out, settings=PL)["buurtvlak"].tolist()
+    assert marked == ["", "", "snipper van 25 m² in de bron", "geen geometrie in de bron", ""]
     report = area_report(out, settings=PL, gemeente="Proefdorp", extra_addresses=1, stats={"naar_snipper": 1})
     assert [r["naam"] for r in report["zonder_geometrie"]] == ["E"]
     assert [(r["naam"], r["snipper"], r["vlak_m2"]) for r in report["te_klein"]] == [("S", True, 25)]
     assert report["adressen_buiten_buurtvlak"] == 1
     assert report["meldingen"] == [
         "1 adressen in geen buurtvlak; toegekend aan S (Proefdorp): het buurtvlak in de bron is een snipper van 25 m²",
-        "1 buurt(en) van Proefdorp zonder geometrie in de bron: E (BU09990101); ze staan in buurten.csv met hun "
-        "cijfers als onbekend (leeg)",
+        (
+            "1 buurt(en) van Proefdorp zonder geometrie in de bron: E (BU09990101); ze staan in buurten.csv met hun "
+            "cijfers als onbekend (leeg)"
+        ),
     ]
     summary = {"adressen": 4, "gemeente": {"naam": "Proefdorp"}, "buurtvlakken": report}
     text = "\n".join(address_lines(summary, num=number))
@@ -173,3 +185,79 @@ def test_read_areas_warns_only_the_owning_gemeente(tmp_path, caplog):
     assert list(own.index) == ["BU09990100", "BU09990200"]  # kept, with an empty geometry
     assert own.geometry.is_empty.tolist() == [False, True]
     assert "gemeente GM0999: 1 buurt(en) zonder geometrie" in caplog.text and "Leeg (BU09990200)" in caplog.text
+
+
+# --- the real data: Meppel's Scheepsbuurt, Borger-Odoorn's buurten without geometry
+
+
+@pytest.fixture(scope="module")
+def meppel(raw_dir, settings):
+    """Meppel's inputs and analysis (one run, ~10 s)."""
+    from woonzorg_geo.catalogue import resolve_gemeente
+    from woonzorg_geo.datasets import load_offline
+    from woonzorg_geo.pipeline import analyse
+
+    s = resolve_gemeente(settings, "Meppel")
+    inputs = load_offline(s, raw_dir=raw_dir)
+    return inputs, analyse(s, inputs=inputs)
+
+
+@pytest.mark.realdata
+def test_meppel_scheepsbuurt_is_part_of_meppel_and_of_its_buurt(meppel, raw_dir):
+    inputs, a = meppel
+    adr = a.adressen
+    scheeps = adr.loc[adr["buurtcode"] == "BU01190401"]
+    # the source's vlak of 257 m² holds no address; its ~680-790 address points lie in no buurtvlak
+    assert 600 <= len(scheeps) <= 800
+    assert scheeps["buiten_buurt"].all() and (scheeps["wijkcode"] == "WK011904").all()
+    sliver = inputs.buurten.geometry["BU01190401"]
+    assert sliver.area < 1000 and scheeps.distance(sliver).max() < 700
+    # Meppel's count is within 1 % of the OSM address points inside its CBS gemeente polygon,
+    # counted here from the file itself
+    grens = gpd.read_file(raw_dir / "cbs_cartomap_2024_drenthe" / "gemeenten_drenthe_2024.geojson").to_crs(RD)
+    polygon = grens.loc[grens["statcode"] == "GM0119"].geometry.union_all()
+    points = inputs.osm.addresses
+    in_polygon = int(points.within(polygon).sum())
+    assert in_polygon > 18_000
+    assert abs(len(adr) - in_polygon) <= 0.01 * in_polygon, (len(adr), in_polygon)
+    # Berggierslanden (WK011904) had 479 address points against 1 197 CBS woningen
+    berg = a.wijken.loc["WK011904"]
+    assert berg["n_adressen"] > 0.85 * berg["woningen_cbs"]
+    assert a.buurten.loc["BU01190401", "n_buiten_buurtvlak"] == len(scheeps)
+
+
+@pytest.mark.realdata
+def test_meppel_summary_names_the_sliver(meppel):
+    from woonzorg_geo.pipeline import summary_text
+
+    _, a = meppel
+    report = a.summary["buurtvlakken"]
+    assert report["adressen_buiten_buurtvlak"] == a.adressen["buiten_buurt"].sum() > 600
+    notes = " ".join(report["meldingen"])
+    assert "toegekend aan Scheepsbuurt (Meppel): het buurtvlak in de bron is een snipper van 257 m²" in notes
+    text = summary_text(a.summary)
+    assert "Scheepsbuurt" in text and "0 buiten de" not in text
+
+
+@pytest.mark.realdata
+def test_borger_odoorn_keeps_its_buurten_without_geometry_and_only_it_warns(raw_dir, settings, caplog):
+    from woonzorg_geo.catalogue import resolve_gemeente
+    from woonzorg_geo.datasets import load_areas
+
+    with caplog.at_level(logging.WARNING):
+        load_areas(resolve_gemeente(settings, "Emmen"), raw_dir=raw_dir)  # same buurten file
+    assert "zonder geometrie" not in caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        _, buurten, wijken = load_areas(resolve_gemeente(settings, "Borger-Odoorn"), raw_dir=raw_dir)
+    assert "gemeente GM1681: 3 buurt(en) zonder geometrie" in caplog.text
+    for name in ("Noordesch", "Buinerveen", "Odoornerveen"):
+        assert name in caplog.text
+    empty = buurten.index[buurten.geometry.is_empty]
+    assert sorted(empty) == ["BU16818205", "BU16818601", "BU16819901"]
+    assert len(buurten) == 58
+    # their rows survive the aggregation, with unknown shares
+    pts = gpd.GeoDataFrame(geometry=buurten.loc[~buurten.geometry.is_empty].representative_point(), crs=RD)
+    frame, _ = assign_areas(pts, buurten, wijken)
+    out = aggregate(frame.assign(afstand_ov_m=100.0), buurten, key="buurtcode", norm_m=800)
+    assert set(empty) <= set(out.index) and out.loc[empty, "pct_ov_800m"].isna().all()

@@ -186,6 +186,31 @@ def gap_owners(
     return owner
 
 
+def mark_vlakken(buurten: gpd.GeoDataFrame, *, settings: PlausibilitySettings) -> gpd.GeoDataFrame:
+    """The aggregated buurten with a column ``buurtvlak``: what is wrong with a buurt's vlak, or empty.
+
+    ``"geen geometrie in de bron"`` (its ``n_adressen`` counts only what could be assigned to it:
+    none; its shares are unknown), ``"snipper van N m² in de bron"`` or ``"te klein voor zijn
+    adressen (N m²)"`` (see :func:`area_report`). A planner reading ``buurten.csv`` sees why a buurt
+    has no figures or figures from addresses outside its vlak.
+    """
+    geoms = buurten.geometry.to_numpy()
+    empty = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    area = np.where(empty, 0.0, shapely.area(geoms))
+    n = buurten["n_adressen"].fillna(0).to_numpy() if "n_adressen" in buurten else np.zeros(len(buurten))
+    sliver = ~empty & (area < settings.snipper_max_m2)
+    dense = ~empty & ~sliver & (n > 0) & (n > settings.buurt_max_adressen_per_ha * area / 1e4)
+    note = np.full(len(buurten), "", dtype=object)
+    note[empty] = "geen geometrie in de bron"
+    for i in np.flatnonzero(sliver):
+        note[i] = f"snipper van {area[i]:.0f} m² in de bron"
+    for i in np.flatnonzero(dense):
+        note[i] = f"te klein voor zijn adressen ({area[i]:.0f} m²)"
+    out = buurten.copy()
+    out["buurtvlak"] = note
+    return out
+
+
 def area_report(
     buurten: pd.DataFrame,
     *,

@@ -20,7 +20,7 @@ import pandas as pd
 from . import formatting as fmt
 from .accessibility import Accessibility, compute_accessibility, to_frame
 from .aggregation import aggregate, assign_areas, overall
-from .areas import address_lines, area_report, gap_owners, select_addresses
+from .areas import address_lines, area_report, gap_owners, mark_vlakken, select_addresses
 from .config import Settings, find_raw_dir, named_raw_dirs
 from .datasets import Inputs, load_offline
 from .errors import DataFileError, MissingDataError
@@ -240,6 +240,7 @@ def analyse(
         inhabitants=inh,
         dwellings=dw,
     )
+    buurten = mark_vlakken(buurten, settings=settings.plausibiliteit)
     wijken = aggregate(
         adressen,
         inputs.wijken,
