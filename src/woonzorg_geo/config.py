@@ -605,16 +605,14 @@ def validate_settings(settings: Settings, *, known_categories: Collection[str] |
         f"{pl.tegel_rand_m} ligt niet tussen 0 en 500 m",
         "bijv. 25",
     )
-    for key, hi in (
-        ("buurt_max_afstand_m", 10_000),
-        ("snipper_max_m2", 1e6),
-        ("snipper_raakt_m", 1_000),
-        ("buurt_max_adressen_per_ha", 100_000),
+    for key, hi, hint in (
+        ("buurt_max_afstand_m", 10_000, "een afstand in meters, bijv. 700"),
+        ("snipper_max_m2", 1_000_000, "een oppervlakte in m², bijv. 1000"),
+        ("snipper_raakt_m", 1_000, "een afstand in meters, bijv. 50"),
+        ("buurt_max_adressen_per_ha", 100_000, "adressen per hectare, bijv. 300"),
     ):
         val = getattr(pl, key)
-        _check(
-            0 <= val <= hi, f"{w}:plausibiliteit.{key}", f"{val} ligt niet tussen 0 en {hi:g}", "zie instellingen.toml"
-        )
+        _check(0 <= val <= hi, f"{w}:plausibiliteit.{key}", f"{val:g} ligt niet tussen 0 en {hi}", hint)
     for key in (
         "max_aandeel_ver",
         "max_aandeel_buiten_buurt",
