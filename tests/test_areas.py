@@ -224,6 +224,10 @@ def test_meppel_scheepsbuurt_is_part_of_meppel_and_of_its_buurt(meppel, raw_dir)
     berg = a.wijken.loc["WK011904"]
     assert berg["n_adressen"] > 0.85 * berg["woningen_cbs"]
     assert a.buurten.loc["BU01190401", "n_buiten_buurtvlak"] == len(scheeps)
+    # the API's address selection is the analysis's
+    from woonzorg_geo.api import addresses_in
+
+    assert addresses_in(inputs, settings=a.settings).index.equals(adr.index)
 
 
 @pytest.mark.realdata
