@@ -265,3 +265,23 @@ def test_borger_odoorn_keeps_its_buurten_without_geometry_and_only_it_warns(raw_
     frame, _ = assign_areas(pts, buurten, wijken)
     out = aggregate(frame.assign(afstand_ov_m=100.0), buurten, key="buurtcode", norm_m=800)
     assert set(empty) <= set(out.index) and out.loc[empty, "pct_ov_800m"].isna().all()
+
+
+@pytest.mark.realdata
+def test_other_gemeenten_buurten_come_from_every_buurten_file(raw_dir, settings):
+    """De Wolden's buurten are in the 3-decimal file, Westerveld's and Meppel's in the 1 m file: a home
+    in a Westerveld buurt is never De Wolden's, whichever file holds it."""
+    from woonzorg_geo.areas import load_outlines
+    from woonzorg_geo.catalogue import resolve_gemeente
+    from woonzorg_geo.datasets import resolve_paths
+
+    s = resolve_gemeente(settings, "De Wolden")
+    outlines = load_outlines(s, resolve_paths(s, raw_dir=raw_dir), raw_dir=raw_dir)
+    rest = gpd.read_file(raw_dir / "cbs_cartomap_2024_drenthe" / "buurten_drenthe_2024_rest_rd.geojson").to_crs(RD)
+    westerveld = rest.loc[rest["statcode"].str.startswith("BU1701") & ~rest.geometry.is_empty]
+    assert len(westerveld) > 40
+    assert shapely.within(westerveld.representative_point().to_numpy(), outlines.other_buurten).all()
+    # but not De Wolden's own
+    own = gpd.read_file(raw_dir / "cbs_cartomap_2024_drenthe" / "buurten_drenthe_2024_partial.geojson").to_crs(RD)
+    own = own.loc[own["statcode"].str.startswith("BU1690")]
+    assert not shapely.within(own.representative_point().to_numpy(), outlines.other_buurten).any()

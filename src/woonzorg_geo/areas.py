@@ -55,11 +55,14 @@ class Outlines:
     other_buurten: shapely.Geometry | None = field(default=None, repr=False)
 
 
-def load_outlines(settings: Settings, paths: dict[str, Path]) -> Outlines:
+def load_outlines(settings: Settings, paths: dict[str, Path], *, raw_dir: Path | None = None) -> Outlines:
     """Read the gemeente's own polygon, its wijk polygons and the other gemeenten's buurten.
 
     Only for a gemeente drawn as the union of its buurten (``data.gemeente_vorm = "buurten"``);
-    with ``"gemeentegrens"`` the gemeentegrens itself is the outline and nothing is read.
+    with ``"gemeentegrens"`` the gemeentegrens itself is the outline and nothing is read. The other
+    gemeenten's buurten come from the run's buurten file and from the buurten files of the
+    package's catalogue of gemeenten that lie in ``raw_dir`` (Drenthe's buurten are in three files:
+    De Wolden's homes must not be taken from Westerveld's buurten of another file).
     """
     from .sources import cbs
 
@@ -68,14 +71,36 @@ def load_outlines(settings: Settings, paths: dict[str, Path]) -> Outlines:
         return Outlines(gemeentegrens=None, wijken=gpd.GeoDataFrame(geometry=[], crs=RD_NEW))
     grens = cbs.read_boundary(paths["gemeentegrens"], code=code).to_crs(RD_NEW).union_all()
     wijken = cbs.read_areas(paths["wijken"], level="wijk", gemeentecode=code, warn=False).to_crs(RD_NEW)
-    everyone = cbs.read_areas(paths["buurten"], level="buurt", warn=False).to_crs(RD_NEW)
-    others = everyone.loc[everyone["gemeentecode"] != code]
-    others = _located(others)
+    others = []
+    for path in _buurten_files(paths["buurten"], raw_dir=raw_dir):
+        everyone = cbs.read_areas(path, level="buurt", warn=False).to_crs(RD_NEW)
+        others.append(_located(everyone.loc[everyone["gemeentecode"] != code]))
+    other = pd.concat(others) if others else gpd.GeoDataFrame(geometry=[], crs=RD_NEW)
     return Outlines(
         gemeentegrens=grens,
         wijken=_located(wijken),
-        other_buurten=others.union_all() if len(others) else None,
+        other_buurten=other.union_all() if len(other) else None,
     )
+
+
+def _buurten_files(own: Path, *, raw_dir: Path | None) -> list[Path]:
+    """The run's buurten file and the catalogue's other buurten files that exist under ``raw_dir``."""
+    from .catalogue import load_catalogue
+    from .errors import WoonzorgError
+
+    files = [Path(own)]
+    if raw_dir is None:
+        return files
+    try:
+        catalogue = load_catalogue()
+    except WoonzorgError:  # no catalogue: only the run's own file
+        return files
+    for entry in catalogue.entries.values():
+        path = Path(entry.buurten)
+        path = path if path.is_absolute() else Path(raw_dir) / path
+        if path.is_file() and all(path.resolve() != f.resolve() for f in files):
+            files.append(path)
+    return files
 
 
 def _located(buurten: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

@@ -542,7 +542,7 @@ def load_offline(
         voorzieningen=osm.pois.iloc[:0],
         paths=paths,
         timings=timings,
-        outlines=load_outlines(settings, paths),
+        outlines=load_outlines(settings, paths, raw_dir=base),
     )
     return with_voorzieningen(
         parts, settings, rules_doc=load_category_rules(categories_path), categories_path=categories_path, started=t0
