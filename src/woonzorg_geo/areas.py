@@ -298,16 +298,18 @@ def address_lines(summary: dict[str, Any], *, num: Any) -> list[str]:
             "de dichtstbijzijnde buurt)."
         )
         return [old]
-    parts = [f"{num(report['adressen_buiten_buurtvlak'])} in geen buurtvlak"]
-    if report["adressen_buiten_buurtvlak"]:
-        parts.append(
-            f"daarvan {num(report['naar_snipper'])} toegekend aan de snipperbuurt bij hun gat en "
+    n_out = report["adressen_buiten_buurtvlak"]
+    text = f"{num(n_out)} in geen buurtvlak"
+    if n_out:
+        text += (
+            f": {num(report['naar_snipper'])} toegekend aan de snipperbuurt bij hun gat, "
             f"{num(report['naar_dichtstbij'])} aan de dichtstbijzijnde buurt"
         )
+    parts = [text]
     if report["adressen_via_gemeente_en_wijkgrens"]:
         parts.append(
-            f"{num(report['adressen_via_gemeente_en_wijkgrens'])} buiten de buurten maar binnen de gemeente- én "
-            "wijkgrens"
+            f"{num(report['adressen_via_gemeente_en_wijkgrens'])} daarvan liggen buiten de buurten maar binnen de "
+            "gemeente- én wijkgrens"
         )
     lines = [f"Adressen: {num(total)} (waarvan {'; '.join(parts)})."]
     return lines + [f"  {note}" for note in report.get("meldingen", [])]
