@@ -290,7 +290,10 @@ def test_analyse_any_gemeente_end_to_end_without_settings_file(raw_dir, tmp_path
     # every address in one of its own buurten; the count plausible against CBS dwellings (1.13-1.24)
     woningen = {"GM0114": 50563, "GM1701": 8806}[code]
     assert 1.1 < s["adressen"] / woningen < 1.3
-    assert s["adressen_buiten_buurt_toegekend"] == 0
+    # (Westerveld: 5 address points lie within its gemeente and wijk polygons but in no buurtvlak; each
+    # goes to the nearest buurt, see woonzorg_geo.areas)
+    assert s["adressen_buiten_buurt_toegekend"] <= 0.001 * s["adressen"]
+    assert s["buurtvlakken"]["zonder_geometrie"] == [] and s["buurtvlakken"]["te_klein"] == []
     # the GP practices of the gemeente's kernen, not only of the place with its name
     assert s["huisartsenlijst"]["in_gemeente"] >= 5
     # no report of its own: the overlays say so instead of inventing focus or veerkracht

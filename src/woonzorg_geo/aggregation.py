@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from .errors import AreaMismatchError
 from .validate import ensure_crs
@@ -30,20 +31,28 @@ def _categories(adressen: pd.DataFrame, categories: Sequence[str] | None, suffix
 
 
 def assign_areas(
-    points: gpd.GeoDataFrame, buurten: gpd.GeoDataFrame, wijken: gpd.GeoDataFrame
+    points: gpd.GeoDataFrame,
+    buurten: gpd.GeoDataFrame,
+    wijken: gpd.GeoDataFrame,
+    *,
+    owners: pd.Series | None = None,
 ) -> tuple[pd.DataFrame, dict[str, int]]:
     """The buurt and wijk of every point: exactly one of each.
 
     The buurt is the one the point lies in; a point inside no buurt (the generalised boundaries
     differ from the gemeente's own by up to ~100 m) goes to the nearest one, and is counted. The
     wijk is always the buurt's wijk (``wijkcode`` of ``buurten``), so the two never disagree;
-    ``wijken`` is only checked to know every such wijk.
+    ``wijken`` is only checked to know every such wijk. A buurt without geometry gets no point.
+
+    ``owners`` (index like ``points``, a buurt code or None) names the buurt of a point in no buurt
+    before the nearest is looked for: the sliver buurt at its gap (see :func:`.areas.gap_owners`).
 
     Returns
     -------
     DataFrame, dict
-        Columns ``buurtcode``, ``wijkcode``, ``buiten_buurt`` (True if assigned to the nearest)
-        indexed like ``points``; and counts for the run summary.
+        Columns ``buurtcode``, ``wijkcode``, ``buiten_buurt`` (True if in no buurtvlak) indexed like
+        ``points``; and counts for the run summary: ``buiten_buurt`` (in no buurtvlak),
+        ``naar_snipper`` (of those, given to their owner) and ``naar_dichtstbij`` (to the nearest).
 
     Raises
     ------
@@ -59,10 +68,19 @@ def assign_areas(
     inside = inside[~inside.index.duplicated(keep="first")]
     pos = inside["index_right"].reindex(pts.index).to_numpy(dtype=float, copy=True)
     missing = np.isnan(pos)
-    if missing.any():
-        near = gpd.sjoin_nearest(pts.loc[missing], shapes, how="left")
+    owned = np.zeros(len(pts), dtype=bool)
+    if owners is not None and missing.any():
+        where = pd.Series(np.arange(len(buurten)), index=buurten.index)
+        given = owners.reindex(points.index).to_numpy(dtype=object)
+        owned = missing & pd.notna(given) & np.isin(given.astype(str), buurten.index.astype(str))
+        pos[owned] = where.reindex(given[owned]).to_numpy(dtype=float)
+    nearest = missing & ~owned
+    if nearest.any():
+        g = shapes.geometry.to_numpy()
+        located = shapes.loc[~(shapely.is_missing(g) | shapely.is_empty(g))]
+        near = gpd.sjoin_nearest(pts.loc[nearest], located, how="left")
         near = near[~near.index.duplicated(keep="first")]
-        pos[missing] = near["index_right"].reindex(pts.index[missing]).to_numpy(dtype=float)
+        pos[nearest] = near["index_right"].reindex(pts.index[nearest]).to_numpy(dtype=float)
     pos_i = pos.astype(np.int64)
     code = buurten.index.to_numpy(dtype=object)[pos_i]
     wijk = buurten["wijkcode"].to_numpy(dtype=object)[pos_i]
@@ -73,9 +91,15 @@ def assign_areas(
             "gebruik buurten en wijken van dezelfde indeling (jaar)"
         )
     frame = pd.DataFrame({"buurtcode": code, "wijkcode": wijk, "buiten_buurt": missing}, index=points.index)
-    stats = {"buiten_buurt": int(missing.sum())}
-    if missing.any():
-        log.info("%d adressen lagen in geen buurt en zijn aan de dichtstbijzijnde toegekend", missing.sum())
+    stats = {
+        "buiten_buurt": int(missing.sum()),
+        "naar_snipper": int(owned.sum()),
+        "naar_dichtstbij": int(nearest.sum()),
+    }
+    if owned.any():
+        log.info("%d adressen lagen in geen buurt en zijn aan de snipperbuurt bij hun gat toegekend", owned.sum())
+    if nearest.any():
+        log.info("%d adressen lagen in geen buurt en zijn aan de dichtstbijzijnde toegekend", nearest.sum())
     return frame, stats
 
 
@@ -120,6 +144,9 @@ def aggregate(
     groups = adressen.groupby(key)
     out = areas.copy()
     out["n_adressen"] = groups.size().reindex(out.index).fillna(0).astype(int)
+    if "buiten_buurt" in adressen:  # addresses in no buurtvlak, given to this area (see assign_areas)
+        out["n_buiten_buurtvlak"] = adressen["buiten_buurt"].groupby(adressen[key]).sum().reindex(out.index).fillna(0)
+        out["n_buiten_buurtvlak"] = out["n_buiten_buurtvlak"].astype(int)
     if inhabitants is not None:
         out["inwoners_cbs"] = inhabitants.reindex(out.index)
     if dwellings is not None:

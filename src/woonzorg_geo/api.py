@@ -37,10 +37,25 @@ def load_inputs(settings: Settings, *, raw_dir: str | Path | None = None, online
     return _load(settings, raw_dir=Path(raw_dir) if raw_dir else None, online=online)
 
 
-def addresses_in(inputs: Inputs) -> gpd.GeoDataFrame:
-    """The address points that lie inside the gemeente (index kept)."""
+def addresses_in(inputs: Inputs, *, settings: Settings | None = None) -> gpd.GeoDataFrame:
+    """The address points of the gemeente (index kept), as :func:`analyse` selects them.
+
+    Those inside the gemeente, and those its gemeente and wijk polygons both hold near its buurten
+    (see :func:`.areas.select_addresses`), with ``[plausibiliteit]`` of ``settings`` (default: the
+    package's defaults).
+    """
+    from .areas import select_addresses
+    from .config import PlausibilitySettings
+
     shape = inputs.gemeente.union_all()
-    return inputs.osm.addresses.loc[inputs.osm.addresses.within(shape)]
+    chosen, _ = select_addresses(
+        inputs.osm.addresses,
+        shape,
+        inputs.buurten,
+        inputs.outlines,
+        settings=settings.plausibiliteit if settings else PlausibilitySettings(),
+    )
+    return chosen
 
 
 def walking_network(lines: gpd.GeoDataFrame, *, settings: Settings) -> WalkNetwork:

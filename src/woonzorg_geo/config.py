@@ -144,6 +144,10 @@ class PlausibilitySettings:
     max_aandeel_buiten_buurt: float = 0.02
     tegel_rand_m: float = 25.0
     gat_vullen_m2: float = 100.0
+    buurt_max_afstand_m: float = 700.0
+    snipper_max_m2: float = 1000.0
+    snipper_raakt_m: float = 50.0
+    buurt_max_adressen_per_ha: float = 300.0
     lijst_max_aandeel_leeg: float = 0.1
     lijst_min_aandeel_geplaatst: float = 0.5
     lijst_min_rijen_plaats: int = 3
@@ -601,6 +605,14 @@ def validate_settings(settings: Settings, *, known_categories: Collection[str] |
         f"{pl.tegel_rand_m} ligt niet tussen 0 en 500 m",
         "bijv. 25",
     )
+    for key, hi, hint in (
+        ("buurt_max_afstand_m", 10_000, "een afstand in meters, bijv. 700"),
+        ("snipper_max_m2", 1_000_000, "een oppervlakte in m², bijv. 1000"),
+        ("snipper_raakt_m", 1_000, "een afstand in meters, bijv. 50"),
+        ("buurt_max_adressen_per_ha", 100_000, "adressen per hectare, bijv. 300"),
+    ):
+        val = getattr(pl, key)
+        _check(0 <= val <= hi, f"{w}:plausibiliteit.{key}", f"{val:g} ligt niet tussen 0 en {hi}", hint)
     for key in (
         "max_aandeel_ver",
         "max_aandeel_buiten_buurt",

@@ -18,6 +18,7 @@ import pandas as pd
 import shapely
 
 from . import RD_NEW, WGS84
+from .areas import Outlines, load_outlines
 from .config import Settings, find_raw_dir, load_category_rules, validate_settings
 from .errors import DataFileError, MissingDataError
 from .sources import cbs, geocode, gtfs
@@ -113,6 +114,8 @@ class Inputs:
     timings: dict[str, float] = field(default_factory=dict)
     #: named OSM places (every class), when read already (the store keeps them); else read from the tiles
     osm_places: gpd.GeoDataFrame | None = None
+    #: the gemeente's outlines besides its buurten (see :mod:`.areas`); None: only the gemeente shape
+    outlines: Outlines | None = None
 
 
 def resolve_paths(settings: Settings, *, raw_dir: Path | None = None) -> dict[str, Path]:
@@ -539,6 +542,7 @@ def load_offline(
         voorzieningen=osm.pois.iloc[:0],
         paths=paths,
         timings=timings,
+        outlines=load_outlines(settings, paths, raw_dir=base),
     )
     return with_voorzieningen(
         parts, settings, rules_doc=load_category_rules(categories_path), categories_path=categories_path, started=t0

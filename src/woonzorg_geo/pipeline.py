@@ -20,6 +20,7 @@ import pandas as pd
 from . import formatting as fmt
 from .accessibility import Accessibility, compute_accessibility, to_frame
 from .aggregation import aggregate, assign_areas, overall
+from .areas import address_lines, area_report, gap_owners, mark_vlakken, select_addresses
 from .config import Settings, find_raw_dir, named_raw_dirs
 from .datasets import Inputs, load_offline
 from .errors import DataFileError, MissingDataError
@@ -179,7 +180,9 @@ def analyse(
 
     shape = inputs.gemeente.union_all()
     addresses = inputs.osm.addresses
-    origins = addresses.loc[addresses.within(shape)]
+    origins, via_outlines = select_addresses(
+        addresses, shape, inputs.buurten, inputs.outlines, settings=settings.plausibiliteit
+    )
     log.info("%d adressen in de gemeente", len(origins))
     if origins.empty:
         raise DataFileError(
@@ -212,8 +215,9 @@ def analyse(
         log.info("bereikbaarheid %s: %.2f s", name, timings[f"bereikbaarheid_{name}"])
 
     t0 = time.perf_counter()
-    areas, area_stats = assign_areas(origins, inputs.buurten, inputs.wijken)
-    outside = area_stats["buiten_buurt"]
+    owners = gap_owners(origins, inputs.buurten, inputs.outlines, settings=settings.plausibiliteit)
+    areas, area_stats = assign_areas(origins, inputs.buurten, inputs.wijken, owners=owners)
+    outside = area_stats["naar_dichtstbij"]  # those given to a sliver buurt at their gap are not lost
     if outside > settings.plausibiliteit.max_aandeel_buiten_buurt * len(origins):
         raise DataFileError(
             inputs.paths.get("buurten", "<buurten>"),
@@ -242,6 +246,7 @@ def analyse(
         inhabitants=inh,
         dwellings=dw,
     )
+    buurten = mark_vlakken(buurten, settings=settings.plausibiliteit)
     wijken = aggregate(
         adressen,
         inputs.wijken,
@@ -278,6 +283,13 @@ def analyse(
         fingerprint=fingerprint,
     )
     analysis.summary = _summary(analysis, area_stats, timings)
+    analysis.summary["buurtvlakken"] = area_report(
+        buurten,
+        settings=settings.plausibiliteit,
+        gemeente=settings.gemeente.naam,
+        extra_addresses=via_outlines,
+        stats=area_stats,
+    )
     return analysis
 
 
@@ -428,10 +440,7 @@ def summary_text(
             f"Netwerk: {num(n['knopen'])} knopen, {num(n['segmenten'])} segmenten, {num(n['lengte_km'], 1)} km; "
             f"{num(n['naden_gedicht'])} tegelnaden gedicht; {num(n['trappen_segmenten'])} segmenten met trappen."
         ),
-        (
-            f"Adressen: {num(summary['adressen'])} (waarvan {num(summary['adressen_buiten_buurt_toegekend'])} buiten "
-            "de gegeneraliseerde buurtgrenzen, toegekend aan de dichtstbijzijnde buurt)."
-        ),
+        *address_lines(summary, num=num),
         "Voorzieningen: " + ", ".join(f"{vocab.noun(k)} {num(v)}" for k, v in summary["voorzieningen"].items()),
         f"Loopnorm: {vocab.norm_text}.",
         "",

@@ -31,6 +31,7 @@ def read_vector(
     layer: str | None = None,
     columns: Iterable[str] = (),
     to_crs: str | None = RD_NEW,
+    keep_empty: bool = False,
 ) -> gpd.GeoDataFrame:
     """Read a vector file with checks and clear errors.
 
@@ -46,6 +47,10 @@ def read_vector(
         Columns that must be present.
     to_crs
         Reproject to this CRS (``None`` keeps the file's CRS).
+    keep_empty
+        Keep features without geometry (as empty geometries) instead of dropping them, and warn
+        neither about those nor about repaired ones: the caller knows whose they are and warns
+        (the repaired rows are listed in ``attrs["repaired_rows"]``).
     """
     path = require_file(path, what=what)
     try:
@@ -62,7 +67,7 @@ def read_vector(
             f"{what}: het bestand heeft geen geometrie (een tabel zonder kaartvormen, zoals een CSV)",
             fix="lever een GeoPackage of GeoJSON met geometrie aan, bijv. geëxporteerd uit QGIS",
         )
-    return check_layer(gdf, path=path, what=what, columns=columns, to_crs=to_crs)
+    return check_layer(gdf, path=path, what=what, columns=columns, to_crs=to_crs, keep_empty=keep_empty)
 
 
 def check_layer(
@@ -72,6 +77,7 @@ def check_layer(
     what: str,
     columns: Iterable[str] = (),
     to_crs: str | None = RD_NEW,
+    keep_empty: bool = False,
 ) -> gpd.GeoDataFrame:
     """Validate a layer that has just been read; returns a repaired copy in ``to_crs``."""
     if gdf.crs is None:
@@ -98,25 +104,37 @@ def check_layer(
                 "Oplossing: zet het CRS in het bestand, bijv. een GeoJSON-lid "
                 '"crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::28992"}}'
             )
-    gdf = repair_geometries(gdf, path=path, what=what)
+    gdf = repair_geometries(gdf, path=path, what=what, keep_empty=keep_empty)
     if to_crs is not None and gdf.crs != to_crs:
         gdf = gdf.to_crs(to_crs)
     return gdf
 
 
-def repair_geometries(gdf: gpd.GeoDataFrame, *, path: str | Path, what: str) -> gpd.GeoDataFrame:
-    """Repair invalid geometries with ``make_valid``, warn with their count; drop empty ones."""
+def repair_geometries(
+    gdf: gpd.GeoDataFrame, *, path: str | Path, what: str, keep_empty: bool = False
+) -> gpd.GeoDataFrame:
+    """Repair invalid geometries with ``make_valid``, warn with their count; drop empty ones (or, with
+    ``keep_empty``, keep them as empty geometries and leave the warnings to the caller, with the
+    repaired rows in ``attrs["repaired_rows"]``)."""
     geoms = gdf.geometry.values
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     invalid = ~missing & ~shapely.is_valid(geoms)
     out = gdf
     if invalid.any():
-        log.warning("%s: %d ongeldige geometrieën in %s gerepareerd (make_valid)", path, int(invalid.sum()), what)
+        if not keep_empty:
+            log.warning("%s: %d ongeldige geometrieën in %s gerepareerd (make_valid)", path, int(invalid.sum()), what)
         out = gdf.copy()
         fixed = geoms.copy()
         fixed[invalid] = shapely.make_valid(geoms[invalid])
         out[out.geometry.name] = fixed
-    if missing.any():
+    if keep_empty:  # the caller reports the repaired and the empty rows, e.g. only those of its own gemeente
+        out.attrs["repaired_rows"] = list(gdf.index[invalid])
+    if missing.any() and keep_empty:
+        out = out.copy() if out is gdf else out
+        fixed = out.geometry.to_numpy().copy()
+        fixed[missing] = shapely.Polygon()
+        out[out.geometry.name] = fixed
+    elif missing.any():
         log.warning("%s: %d lege geometrieën in %s overgeslagen", path, int(missing.sum()), what)
         out = out.loc[~missing]
     return out

@@ -87,6 +87,7 @@ def read_areas(
     name_field: str = "statnaam",
     gemeentecode: str | None = None,
     layer: str | None = None,
+    warn: bool = True,
 ) -> gpd.GeoDataFrame:
     """Read CBS buurten or wijken from a local GeoJSON or GeoPackage.
 
@@ -101,17 +102,24 @@ def read_areas(
         ``buurtcode``/``buurtnaam`` in the wijk- en buurtkaart).
     gemeentecode
         Keep only areas of this gemeente.
+    warn
+        Warn about the areas without geometry (the file holds some: Borger-Odoorn's Noordesch,
+        Buinerveen and Odoornerveen in the Drenthe buurten) and those repaired with ``make_valid``.
+        A warning names each such area and the gemeente that owns it, and only the areas kept (of
+        ``gemeentecode``): a file of many gemeenten warns each about its own.
 
     Returns
     -------
     GeoDataFrame
         EPSG:28992, index ``code``; columns ``naam``, ``gemeentecode`` and, for buurten,
-        ``wijkcode``; other attributes kept with CBS missing values as NaN.
+        ``wijkcode``; other attributes kept with CBS missing values as NaN. An area without
+        geometry stays, with an empty geometry: it is an area of the gemeente all the same.
     """
     if level not in ("buurt", "wijk"):
         raise ValueError(f"level moet 'buurt' of 'wijk' zijn, kreeg {level!r}")
-    gdf = read_vector(path, what=f"CBS-{level}en", layer=layer, columns=[code_field, name_field])
+    gdf = read_vector(path, what=f"CBS-{level}en", layer=layer, columns=[code_field, name_field], keep_empty=True)
     codes = gdf[code_field].astype(str).str.strip()
+    repaired = codes.loc[gdf.attrs.get("repaired_rows", [])].to_numpy()
     bad = ~codes.str.match(_CODE_RE[level])
     if bad.any():
         raise DataFileError(
@@ -141,6 +149,29 @@ def read_areas(
                 fix="controleer de gemeentecode in de instellingen",
             )
     gdf = _polygonal(gdf)
+    fixed = gdf.loc[gdf["code"].isin(repaired)]
+    if warn and len(fixed):
+        for gm, rows in fixed.groupby("gemeentecode"):
+            log.warning(
+                "gemeente %s: %d ongeldige geometrie(ën) van %sen in %s gerepareerd (make_valid): %s",
+                gm,
+                len(rows),
+                level,
+                path,
+                ", ".join(f"{n} ({c})" for c, n in zip(rows["code"], rows["naam"], strict=True)),
+            )
+    empty = gdf.geometry.is_empty.to_numpy()
+    if warn and empty.any():
+        for gm, rows in gdf.loc[empty].groupby("gemeentecode"):
+            log.warning(
+                "gemeente %s: %d %s(en) zonder geometrie in %s: %s; ze blijven als rij in de uitvoer met hun cijfers als "
+                "onbekend",
+                gm,
+                len(rows),
+                level,
+                path,
+                ", ".join(f"{n} ({c})" for c, n in zip(rows["code"], rows["naam"], strict=True)),
+            )
     # a 'FID' attribute clashes with the GeoPackage feature id: keep it under another name
     gdf = gdf.rename(columns={c: f"bron_{c.lower()}" for c in gdf.columns if c.lower() == "fid"})
     drop = [c for c in (code_field, name_field) if c not in ("code", "naam")]
