@@ -182,3 +182,23 @@ def test_mark_unknown_leaves_input_and_zero_alone():
     mark_unknown_summary(summary, {"apotheek": "reden"})
     assert summary["profielen"]["p"]["gemeente"] == {"pct_apotheek_800m": None, "pct_supermarkt_800m": 0.0}
     assert summary["onbekend"] == {"apotheek": "reden"}
+
+
+@pytest.mark.realdata
+def test_assen_without_apotheken_is_onbekend_not_zero(assen_inputs, settings):
+    """Assen with every apotheek taken out of the data: onbekend everywhere, the rest unchanged."""
+    import dataclasses
+
+    vz = assen_inputs.voorzieningen
+    assert (vz["categorie"] == "apotheek").sum() > 0  # the real data has them: the test can fail
+    inputs = dataclasses.replace(assen_inputs, voorzieningen=vz.loc[vz["categorie"] != "apotheek"])
+    a = analyse(settings, inputs=inputs, profiles=["standaard"])
+    assert list(a.summary["onbekend"]) == ["apotheek"]
+    for frame in (a.buurten, a.wijken):
+        assert frame["pct_apotheek_800m"].isna().all()
+        assert frame["pct_drie_a_800m"].isna().all()
+        assert frame["pct_ov_en_supermarkt_800m"].notna().sum() > 0.9 * len(frame)
+    g = a.summary["profielen"]["standaard"]["gemeente"]
+    assert g["pct_drie_a_800m"] is None
+    # Assen's headline OV + supermarkt share within 800 m (64,8 % of addresses) is untouched
+    assert 60 < g["pct_ov_en_supermarkt_800m"] < 70
