@@ -19,7 +19,7 @@ JSON = {"Content-Type": "application/json; subtype=geojson; charset=utf-8"}
 CASES = {
     "http500": (
         (500, {"Content-Type": "text/html"}, b"<html><body><h1>Internal Server Error</h1></body></html>"),
-        ["PDOK BAG WFS", "HTTP 500", "Oplossing:"],
+        ["PDOK BAG WFS", "HTTP 500", "na 1 poging", "Oplossing:"],
     ),
     "afgebroken-json": (
         (200, JSON, b'{"type": "FeatureCollection", "name": "verblijfsobject", "features": [{"type": "Fea'),
