@@ -17,8 +17,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from standins import LocatieserverStandIn, OverpassStandIn, PdokFeaturesStandIn
-from test_online import _collections, _elements
+from standins import BagWfsStandIn, LocatieserverStandIn, OverpassStandIn, PdokFeaturesStandIn
+from test_online import _bag_features, _collections, _elements
 
 from woonzorg_geo import config, datasets, inventory, online, pipeline
 from woonzorg_geo.cli import main
@@ -131,11 +131,13 @@ def services(tmp_path, monkeypatch, local_network):
         PdokFeaturesStandIn(_collections()) as cbs,
         OverpassStandIn(_elements()) as ovp,
         LocatieserverStandIn(docs) as ls,
+        BagWfsStandIn(_bag_features()) as bag,
     ):
+        monkeypatch.setenv(pdok.ENV_BAG_URL, f"{bag.url}/lv/bag/wfs/v2_0")
         monkeypatch.setenv(pdok.ENV_CBS_URL, f"{cbs.url}/cbs/wijken-en-buurten-{{year}}/ogc/v1")
         monkeypatch.setenv(osm_raw.ENV_OVERPASS_URL, f"{ovp.url}/api")
         monkeypatch.setenv(pdok.ENV_LOCATIESERVER_URL, f"{ls.url}/search/v3_1")
-        yield {"cbs": cbs, "overpass": ovp, "locatieserver": ls}
+        yield {"cbs": cbs, "overpass": ovp, "locatieserver": ls, "bag": bag}
 
 
 # --- online services that fail: one clear line after at most a few seconds ----------------------

@@ -385,7 +385,7 @@ def test_add_choropleth_classes_legend_popups_and_crs():
     )
     html = _html(m)
     assert "Buurten: OV én supermarkt" in html
-    for label in maps.PCT_CLASSES.labels + ("geen adressen",):
+    for label in maps.PCT_CLASSES.labels + ("onbekend",):
         assert label in html
     # classes → colours: 10 % red, 55 % yellow-green, 95 % green, NaN grey
     for colour in ("#d73027", "#fee08b", "#1a9850", "#9e9e9e"):

@@ -8,7 +8,7 @@ import geopandas as gpd
 import pytest
 import shapely
 from pyproj import Transformer
-from standins import LocatieserverStandIn, OverpassStandIn, PdokFeaturesStandIn
+from standins import BagWfsStandIn, LocatieserverStandIn, OverpassStandIn, PdokFeaturesStandIn, bag_feature
 
 from woonzorg_geo.cli import main
 
@@ -101,6 +101,18 @@ def _elements() -> list[dict]:
     return els
 
 
+def _bag_features() -> list[dict]:
+    """The 10 OSM address points as BAG homes, a shop, a home not built yet, and one outside the gemeente."""
+    feats = [
+        bag_feature(f"01060100000000{k:02d}", X0 + 40 + 90 * k, Y0 + 110 + 80 * (k % 10), huisnummer=k + 1)
+        for k in range(10)
+    ]
+    feats.append(bag_feature("0106010000000050", X0 + 235, Y0 + 235, gebruiksdoel="winkelfunctie", huisnummer=50))
+    feats.append(bag_feature("0106010000000051", X0 + 600, Y0 + 610, status="Verblijfsobject gevormd", huisnummer=51))
+    feats.append(bag_feature("0106010000000052", X0 + 1500, Y0 + 500, huisnummer=52))  # in the margin
+    return feats
+
+
 @pytest.fixture()
 def online_env(tmp_path, monkeypatch, local_network):
     empty = tmp_path / "geen_lokale_data"
@@ -110,11 +122,13 @@ def online_env(tmp_path, monkeypatch, local_network):
         PdokFeaturesStandIn(_collections()) as cbs,
         OverpassStandIn(_elements()) as ovp,
         LocatieserverStandIn([]) as ls,
+        BagWfsStandIn(_bag_features()) as bag,
     ):
+        monkeypatch.setenv("WOONZORG_PDOK_BAG_URL", f"{bag.url}/lv/bag/wfs/v2_0")
         monkeypatch.setenv("WOONZORG_PDOK_CBS_URL", f"{cbs.url}/cbs/wijken-en-buurten-{{year}}/ogc/v1")
         monkeypatch.setenv("WOONZORG_OVERPASS_URL", f"{ovp.url}/api")
         monkeypatch.setenv("WOONZORG_PDOK_LOCATIESERVER_URL", f"{ls.url}/search/v3_1")
-        yield {"cbs": cbs, "overpass": ovp, "out": tmp_path / "output", "maps": tmp_path / "maps"}
+        yield {"cbs": cbs, "overpass": ovp, "bag": bag, "out": tmp_path / "output", "maps": tmp_path / "maps"}
 
 
 def test_analyse_online_against_stand_ins(online_env):
@@ -126,8 +140,9 @@ def test_analyse_online_against_stand_ins(online_env):
     assert (online_env["maps"] / "assen_bereikbaarheid.html").exists()
     assert online_env["cbs"].requests_to("/items"), "PDOK was not asked"
     assert online_env["overpass"].requests_to("/interpreter"), "Overpass was not asked"
+    assert online_env["bag"].requests_to("/wfs/v2_0"), "the BAG WFS was not asked"
     adr = gpd.read_file(out / "woonzorg.gpkg", layer="adressen")
-    assert len(adr) == 10
+    assert len(adr) == 12  # the BAG's 12 verblijfsobjecten in the gemeente (the 13th lies in the margin)
     # address 1 at (40, 110): 10 m to the street y=100, 190 + 100 m over the grid to (230, 200),
     # 30 m to the supermarket at (230, 230)
     a1 = adr.loc[adr["huisnummer"] == "1"].iloc[0]
@@ -156,3 +171,19 @@ def test_online_source_down_is_a_clear_error(online_env, monkeypatch, capsys):
     assert code == 2
     assert "127.0.0.1:9" in capsys.readouterr().err
     assert not online_env["out"].exists()
+
+
+def test_online_addresses_are_bag_verblijfsobjecten_with_woning(online_env):
+    from woonzorg_geo.config import load_settings
+    from woonzorg_geo.online import load_online
+
+    inputs = load_online(load_settings())
+    adr = inputs.osm.addresses
+    assert len(adr) == 13  # the whole margin: 12 in the gemeente, 1 just outside
+    assert adr["woning"].dtype == bool
+    assert int(adr["woning"].sum()) == 11
+    assert adr.loc["0106010000000050", "woning_reden"] == "BAG-gebruiksdoel zonder woonfunctie (winkelfunctie)"
+    assert adr.loc["0106010000000051", "woning_reden"] == "BAG-status: Verblijfsobject gevormd"
+    assert adr.loc["0106010000000002", "housenumber"] == "3"
+    assert adr["woning_reden"][adr["woning"]].isna().all()
+    assert "BAG" in inputs.osm.source

@@ -171,9 +171,12 @@ def test_regio_runs_on_the_given_scheduler_and_writes_the_regional_outputs(regio
     assert 1.1 < gem.loc["GM0106", "adressen_per_woning"] < 1.15
     table = pd.read_csv(regio_out / "regio.csv", index_col="code")
     assert table["status"].tolist() == ["ok", "ok"] and "adressen_per_woning" in table
-    # Westerveld has no pharmacy in the data: said plainly, and its drie A's are 0 %
+    # Westerveld has no pharmacy in the data: said plainly, and its drie A's are onbekend (empty), not 0 %
     assert "apotheek" in table.loc["GM1701", "zonder_voorzieningen"]
-    assert table.loc["GM1701", "pct_drie_a_800m"] == 0.0
+    assert "apotheek: geen enkele apotheek" in table.loc["GM1701", "onbekend"]
+    assert pd.isna(table.loc["GM1701", "pct_drie_a_800m"]) and pd.isna(table.loc["GM1701", "pct_apotheek_800m"])
+    assert table.loc["GM1701", "pct_ov_en_supermarkt_800m"] > 0
+    assert pd.isna(table.loc["GM0106", "onbekend"]) and table.loc["GM0106", "pct_drie_a_800m"] > 0
     # per gemeente a folder with its own outputs and maps; the province map links them
     for folder in ("assen", "westerveld"):
         assert (regio_out / folder / "woonzorg.gpkg").is_file() and (regio_out / folder / "wijken.csv").is_file()

@@ -155,6 +155,7 @@ class PlausibilitySettings:
     lijst_min_osm: int = 3
     max_daling_vorige_run: float = 0.5
     min_aantal_vorige_run: int = 5
+    min_aandeel_volledig: float = 0.5
 
 
 @dataclass(frozen=True)
@@ -620,6 +621,7 @@ def validate_settings(settings: Settings, *, known_categories: Collection[str] |
         "lijst_min_aandeel_geplaatst",
         "lijst_min_deel_van_osm",
         "max_daling_vorige_run",
+        "min_aandeel_volledig",
     ):
         val = getattr(pl, key)
         _check(0 <= val <= 1, f"{w}:plausibiliteit.{key}", f"{val} ligt niet tussen 0 en 1", "een aandeel, bijv. 0.02")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from pathlib import Path
@@ -31,11 +32,13 @@ def load_online(
     """Load the gemeente's inputs from PDOK and OSM.
 
     CBS gemeente, wijken and buurten (with their kerncijfers) come from the PDOK OGC API "CBS
-    wijken en buurten"; streets, paths, POIs and addresses from Overpass (via OSMnx). Local GTFS
+    wijken en buurten"; streets, paths and POIs from Overpass (via OSMnx); the addresses are the BAG
+    verblijfsobjecten from the PDOK BAG WFS, each with ``woning`` (woonfunctie, in use). Local GTFS
     stops, CHB stations and a GP list are used too when the settings point at files that exist
     (relative to ``raw_dir``, else the folder :func:`.config.find_raw_dir` finds);
     the GP list is then geocoded with PDOK Locatieserver. Service URLs can be set with the
-    environment variables ``WOONZORG_PDOK_CBS_URL``, ``WOONZORG_PDOK_LOCATIESERVER_URL`` and
+    environment variables ``WOONZORG_PDOK_CBS_URL``, ``WOONZORG_PDOK_LOCATIESERVER_URL``,
+    ``WOONZORG_PDOK_BAG_URL`` and
     ``WOONZORG_OVERPASS_URL``. Every call waits and retries as ``settings.online`` says.
 
     Raises
@@ -60,7 +63,7 @@ def _load_online(
 ) -> Inputs:
     from .sources.cbs import wijken_from_buurten
     from .sources.osm_raw import read_overpass
-    from .sources.pdok import fetch_cbs_areas
+    from .sources.pdok import fetch_bag_addresses, fetch_cbs_areas
 
     online = settings.online
     timings: dict[str, float] = {}
@@ -84,6 +87,15 @@ def _load_online(
     osm = read_overpass(area_wgs, category_rules=rules_doc, online=online)
     osm = clip(osm, gemeente, buffer_m=settings.netwerk.margin_m)
     timings["osm"] = time.perf_counter() - t0
+
+    # Homes from the BAG: every verblijfsobject with its gebruiksdoel, `woning` True for a home in use
+    # (downstream uses that column as it is); the OSM address points are not used online.
+    t0 = time.perf_counter()
+    log.info("BAG-verblijfsobjecten van PDOK laden")
+    bag = fetch_bag_addresses(area.bounds, session=session, online=online)
+    bag = bag.loc[bag.within(area)]
+    osm = dataclasses.replace(osm, addresses=bag, source=f"{osm.source}; adressen: BAG (PDOK)")
+    timings["bag"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
     try:

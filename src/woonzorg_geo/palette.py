@@ -205,7 +205,7 @@ def distance_classes(norm_m: float) -> Classes:
 
 
 #: Share of addresses (%), low = red.
-PCT_CLASSES = Classes.from_breaks((0, 20, 40, 60, 80, 100), RED_TO_GREEN, unit="%", missing_label="geen adressen")
+PCT_CLASSES = Classes.from_breaks((0, 20, 40, 60, 80, 100), RED_TO_GREEN, unit="%", missing_label="onbekend")
 
 #: z-scores of draaglast (high = red) and draagkracht (high = green).
 Z_BREAKS = (-math.inf, -1.0, -0.33, 0.33, 1.0, math.inf)

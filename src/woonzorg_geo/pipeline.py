@@ -27,6 +27,7 @@ from .errors import DataFileError, MissingDataError
 from .io import Owner, json_default, staged_dir, write_csv
 from .network import ProfileGraph, WalkNetwork, build_network, profile_graph
 from .raster import Surfaces, compute_surfaces, service_areas, summarise_surface, write_geotiff
+from .unknown import find_unknown, mark_unknown, mark_unknown_summary
 from .vocabulary import Z_SCORE_EXPLANATION, Vocabulary, default_vocabulary
 
 log = logging.getLogger(__name__)
@@ -172,7 +173,7 @@ def analyse(
         log.warning(
             "geen enkele voorziening in de gegevens (in of bij de gemeente) van: %s; afstanden daarheen ontbreken%s",
             ", ".join(absent),
-            f", en het aandeel met de drie A's binnen de norm is 0 % (geen {', '.join(drie_a)})" if drie_a else "",
+            f"; het aandeel met de drie A's binnen de norm is onbekend (geen {', '.join(drie_a)})" if drie_a else "",
         )
     t0 = time.perf_counter()
     net = build_network(inputs.osm.lines, settings=settings.netwerk)
@@ -257,6 +258,18 @@ def analyse(
         inhabitants=inh,
         dwellings=dw,
     )
+    # Unknown is not zero: shares of an absent or incomplete category become NaN ("onbekend").
+    unknown = find_unknown(
+        inputs.voorzieningen,
+        vocab.categories,
+        margin_m=settings.netwerk.margin_m,
+        volledigheid=getattr(inputs, "volledigheid", None),
+        min_aandeel=settings.plausibiliteit.min_aandeel_volledig,
+        nouns={c: vocab.noun(c) for c in (*vocab.categories, *vocab.composites)},
+        composites=vocab.composites,
+        keep=vocab.key_categories,
+    )
+    buurten, wijken = (mark_unknown(f, unknown, composites=vocab.composites) for f in (buurten, wijken))
     timings["aggregatie"] = time.perf_counter() - t0
 
     # The overlays use the indicators this gemeente has (its report's tables where present, the
@@ -282,7 +295,9 @@ def analyse(
         vocabulary=vocab,
         fingerprint=fingerprint,
     )
-    analysis.summary = _summary(analysis, area_stats, timings)
+    analysis.summary = mark_unknown_summary(
+        _summary(analysis, area_stats, timings), unknown, composites=vocab.composites
+    )
     analysis.summary["buurtvlakken"] = area_report(
         buurten,
         settings=settings.plausibiliteit,
@@ -443,6 +458,10 @@ def summary_text(
         *address_lines(summary, num=num),
         "Voorzieningen: " + ", ".join(f"{vocab.noun(k)} {num(v)}" for k, v in summary["voorzieningen"].items()),
         f"Loopnorm: {vocab.norm_text}.",
+        *(
+            f"Onbekend: {vocab.noun(cat)} en elke combinatie ermee ({reason})."
+            for cat, reason in summary.get("onbekend", {}).items()
+        ),
         "",
     ]
     combos = [vocab.pct(c) for c in vocab.combinations]

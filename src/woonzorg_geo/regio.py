@@ -34,6 +34,7 @@ from . import RD_NEW
 from .config import RegioSettings, Settings
 from .errors import SourceUnavailableError, WoonzorgError
 from .pages import slug
+from .unknown import mark_unknown
 
 log = logging.getLogger(__name__)
 
@@ -185,6 +186,8 @@ def regional_rows(a: Any) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     g["pct_huisartsen_op_adres"] = gp.get("pct_op_adres", np.nan)
     g["begrensd_door"] = s.data.gemeente_vorm
     g["zonder_voorzieningen"] = ", ".join(a.summary.get("categorieen_zonder_voorzieningen", []))
+    g = mark_unknown(g, a.summary.get("onbekend", {}), composites=a.vocab.composites)
+    g["onbekend"] = "; ".join(f"{k}: {v}" for k, v in a.summary.get("onbekend", {}).items())
     g["buurten"] = len(a.buurten)
     g["wijken"] = len(a.wijken)
     head = [
@@ -199,6 +202,7 @@ def regional_rows(a: Any) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
         "wijken",
         "begrensd_door",
         "zonder_voorzieningen",
+        "onbekend",
     ]
     figures = [c for c in g.columns if FIGURE_RE.match(c) and c not in head]
     g = g[[c for c in head if c in g] + figures + [g.geometry.name]]
