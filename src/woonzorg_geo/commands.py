@@ -11,7 +11,7 @@ import argparse
 import contextlib
 import logging
 import sys
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -505,7 +505,10 @@ def cmd_locaties(args: argparse.Namespace) -> int:
             naam=settings.gemeente.naam,
         )
     facts = read_facts(settings.overlays.feiten) if settings.overlays.feiten else None
-    sites = find_sites(result, settings=settings.locaties, parcels=parcels, facts=facts, top=args.top)
+    judge = (
+        _reference_judge(result, settings, args) if parcels is None and settings.locaties.toets_regel != "uit" else None
+    )
+    sites = find_sites(result, settings=settings.locaties, parcels=parcels, facts=facts, top=args.top, judge=judge)
     if sites.zoekgebieden.empty:
         raise WoonzorgError("geen kandidaatlocaties gevonden: controleer de instellingen [locaties]")
     # everything is computed before anything is written: the map first, in memory; then the site
@@ -533,6 +536,48 @@ def cmd_locaties(args: argparse.Namespace) -> int:
     for f in [*files, *maps]:
         print(f"  {f}")
     return 0
+
+
+def _reference_judge(
+    result: Analysis, settings: Settings, args: argparse.Namespace
+) -> Callable[[float, float], dict[int, str]]:
+    """The toets of the reference initiative ([locaties] referentie_type/referentie_omvang) at a point.
+
+    Sites come before toets in the flow (the sites package does not import toets), so the judgement
+    is built here, where both meet, and handed to the ranking as a function: the same
+    :func:`.toets.prepare_toets` / :func:`.toets.check_site` as ``toets --punt`` (one context, the
+    register read once), called only for the zoekgebieden the ranking needs.
+    """
+    import pyproj
+
+    from .errors import GeocodeError, SettingsError, ToetsError
+    from .toets import load_toets_settings
+    from .toets.check import check_site, prepare_toets
+
+    ts = load_toets_settings(getattr(args, "toetsingskader", None))
+    loc = settings.locaties
+    try:
+        zt = ts.zorgtype(loc.referentie_type)
+        zt.check_omvang(loc.referentie_omvang)
+    except ToetsError as exc:
+        raise SettingsError(
+            f"[locaties] referentie_type/referentie_omvang: {exc}. Oplossing: kies een type uit [types] van het "
+            'toetsingskader, bijv. referentie_type = "geclusterd_wonen"'
+        ) from None
+    register = getattr(args, "register", None)
+    ctx = prepare_toets(result, register=Path(register) if register else None, settings=ts, many=True)
+    to_wgs = pyproj.Transformer.from_crs(28992, 4326, always_xy=True)
+
+    def judge(x: float, y: float) -> dict[int, str]:
+        lon, lat = to_wgs.transform(x, y)
+        try:
+            res = check_site(ctx, punt=(lon, lat), zorgtype=zt.key, omvang=loc.referentie_omvang)
+        except (ToetsError, GeocodeError) as exc:
+            log.warning("toets bij zoekgebied (%.5f, %.5f) niet mogelijk: %s", lon, lat, exc)
+            return {}
+        return {d.nummer: d.oordeel for d in res.delen}
+
+    return judge
 
 
 def _site_map_page(sites: SiteResult, result: Analysis, args: argparse.Namespace) -> str:
