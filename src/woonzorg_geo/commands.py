@@ -11,7 +11,7 @@ import argparse
 import contextlib
 import logging
 import sys
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -476,7 +476,9 @@ def cmd_locaties(args: argparse.Namespace) -> int:
     from .io import atomic_path
     from .pipeline import write_site_outputs
     from .report import read_facts
+    from .site_toets import check_reference, reference_judge
     from .sites import find_sites, site_osm_layers
+    from .toets import load_toets_settings
     from .validate import check_polygons_in_area, read_polygons
 
     _check_uit(args)
@@ -492,6 +494,9 @@ def cmd_locaties(args: argparse.Namespace) -> int:
             f"--top moet minstens 1 zijn, kreeg {args.top}. Oplossing: geef het aantal zoekgebieden, bijv. --top 20"
         )
     parcels = read_polygons(args.kavels, what="kavels/percelen", option="--kavels") if args.kavels else None
+    toets_settings = load_toets_settings(None)
+    if parcels is None and settings.locaties.toets_regel != "uit":
+        check_reference(settings.locaties, toets_settings)  # before the analysis: a bad type fails at once
     # every profile of the stored analysis (its main one names the tables' columns); find_sites
     # says so when locaties.profiel is not among them
     result = _stored_or_fresh(args, settings, extra_osm_layers=site_osm_layers(settings.locaties))
@@ -505,8 +510,11 @@ def cmd_locaties(args: argparse.Namespace) -> int:
             naam=settings.gemeente.naam,
         )
     facts = read_facts(settings.overlays.feiten) if settings.overlays.feiten else None
+    # sites do not import toets: the toets of the reference initiative is built here and handed to the ranking
     judge = (
-        _reference_judge(result, settings, args) if parcels is None and settings.locaties.toets_regel != "uit" else None
+        reference_judge(result, settings.locaties, toets_settings=toets_settings)
+        if parcels is None and settings.locaties.toets_regel != "uit"
+        else None
     )
     sites = find_sites(result, settings=settings.locaties, parcels=parcels, facts=facts, top=args.top, judge=judge)
     if sites.zoekgebieden.empty:
@@ -536,48 +544,6 @@ def cmd_locaties(args: argparse.Namespace) -> int:
     for f in [*files, *maps]:
         print(f"  {f}")
     return 0
-
-
-def _reference_judge(
-    result: Analysis, settings: Settings, args: argparse.Namespace
-) -> Callable[[float, float], dict[int, str]]:
-    """The toets of the reference initiative ([locaties] referentie_type/referentie_omvang) at a point.
-
-    Sites come before toets in the flow (the sites package does not import toets), so the judgement
-    is built here, where both meet, and handed to the ranking as a function: the same
-    :func:`.toets.prepare_toets` / :func:`.toets.check_site` as ``toets --punt`` (one context, the
-    register read once), called only for the zoekgebieden the ranking needs.
-    """
-    import pyproj
-
-    from .errors import GeocodeError, SettingsError, ToetsError
-    from .toets import load_toets_settings
-    from .toets.check import check_site, prepare_toets
-
-    ts = load_toets_settings(getattr(args, "toetsingskader", None))
-    loc = settings.locaties
-    try:
-        zt = ts.zorgtype(loc.referentie_type)
-        zt.check_omvang(loc.referentie_omvang)
-    except ToetsError as exc:
-        raise SettingsError(
-            f"[locaties] referentie_type/referentie_omvang: {exc}. Oplossing: kies een type uit [types] van het "
-            'toetsingskader, bijv. referentie_type = "geclusterd_wonen"'
-        ) from None
-    register = getattr(args, "register", None)
-    ctx = prepare_toets(result, register=Path(register) if register else None, settings=ts, many=True)
-    to_wgs = pyproj.Transformer.from_crs(28992, 4326, always_xy=True)
-
-    def judge(x: float, y: float) -> dict[int, str]:
-        lon, lat = to_wgs.transform(x, y)
-        try:
-            res = check_site(ctx, punt=(lon, lat), zorgtype=zt.key, omvang=loc.referentie_omvang)
-        except (ToetsError, GeocodeError) as exc:
-            log.warning("toets bij zoekgebied (%.5f, %.5f) niet mogelijk: %s", lon, lat, exc)
-            return {}
-        return {d.nummer: d.oordeel for d in res.delen}
-
-    return judge
 
 
 def _site_map_page(sites: SiteResult, result: Analysis, args: argparse.Namespace) -> str:
