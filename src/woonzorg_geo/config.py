@@ -329,7 +329,7 @@ class SiteSettings:
     winkelgebied_straal_m: float = 150.0
     winkelgebied_min_winkels: int = 10
     winkelkern_winkels_per_ha: float = 0.0
-    winkelcentrum_straal_m: float = 100.0
+    winkelcentrum_straal_m: float = 150.0
     winkelcentrum_min_winkels: int = 4
     winkelcentrum_supermarkt: tuple[str, ...] = ("supermarkt",)
     school_straal_m: float = 100.0
