@@ -263,4 +263,6 @@ def test_no_top10_zoekgebied_of_assen_is_a_shopping_centre_or_by_a_school(locati
     centre = (n_shops >= L.winkelcentrum_min_winkels) & (n_super > 0)
     assert not centre.any(), members.index[centre].tolist()
     note = (out / "kandidaatlocaties.txt").read_text(encoding="utf-8")
-    assert "school " in note and "winkelcentrum " in note  # the counts per class are stated
+    # the counts per class are stated, also a class that excluded nothing
+    assert "Uitgesloten als winkelcentrum, bij een school of op een zorglocatie: winkelcentrum " in note
+    assert ", zorglocatie " in note

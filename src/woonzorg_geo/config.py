@@ -332,7 +332,7 @@ class SiteSettings:
     winkelcentrum_straal_m: float = 150.0
     winkelcentrum_min_winkels: int = 4
     winkelcentrum_supermarkt: tuple[str, ...] = ("supermarkt",)
-    school_straal_m: float = 100.0
+    school_straal_m: float = 150.0
     school_categorieen: tuple[str, ...] = ("school", "kinderopvang")
     school_poi_subklassen: tuple[str, ...] = ("school", "college", "kindergarten")
     zorglocatie_straal_m: float = 50.0

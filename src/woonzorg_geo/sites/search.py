@@ -171,6 +171,17 @@ def find_sites(
             voorzieningen=inputs.voorzieningen,
         )
         counts = exclusion_counts(allcells)
+        per_class = ", ".join(f"{c} {int(counts.get(c, 0))}" for c in ("winkelcentrum", "school", "zorglocatie"))
+        opmerkingen.insert(0, f"Uitgesloten als winkelcentrum, bij een school of op een zorglocatie: {per_class}.")
+        vz = inputs.voorzieningen
+        n_care = int(vz["categorie"].isin(settings.zorglocatie_categorieen).sum()) if "categorie" in vz else 0
+        if settings.zorglocatie_categorieen and not n_care:
+            opmerkingen.insert(
+                1,
+                "Bestaande zorglocaties: geen voorziening van categorie "
+                + ", ".join(settings.zorglocatie_categorieen)
+                + " in de gegevens (OSM, register of --voorzieningen); op zorglocatie is niets uitgesloten.",
+            )
         cand = allcells.loc[allcells["uitgesloten"] == ""].drop(columns=["uitgesloten", "uitgesloten_buurt"])
         cells = score_candidates(cand, analysis=a, settings=settings, facts=facts)
         zg = zoekgebieden(cells, settings=settings, speed_m_s=speed, top=top, notes=notes, judge=judge)
