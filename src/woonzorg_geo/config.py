@@ -400,7 +400,10 @@ def _build_sites(table: dict[str, Any], where: str) -> SiteSettings:
             'Oplossing: zet toets_regel = "uitsluiten" in [locaties]'
         )
     if base.referentie_omvang < 1:
-        raise SettingsError(f"{where}.referentie_omvang moet minstens 1 zijn, kreeg {base.referentie_omvang}")
+        raise SettingsError(
+            f"{where}.referentie_omvang moet minstens 1 zijn, kreeg {base.referentie_omvang}. "
+            "Oplossing: geef het aantal woningen van het referentie-initiatief, bijv. referentie_omvang = 24"
+        )
     for key in ("uitsluiten_aandeel", "bedrijventerrein_aandeel"):
         if not 0 < getattr(base, key) <= 1:
             raise SettingsError(f"{where}.{key} moet groter dan 0 en hoogstens 1 zijn, kreeg {getattr(base, key)}")

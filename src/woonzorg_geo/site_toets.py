@@ -40,11 +40,14 @@ def check_reference(settings: SiteSettings, toets_settings: ToetsSettings) -> tu
         zt = toets_settings.zorgtype(settings.referentie_type)
         omvang = zt.check_omvang(settings.referentie_omvang)
     except ToetsError as exc:
-        raise SettingsError(
-            f"[locaties] referentie_type/referentie_omvang: {exc}. Oplossing: kies een type uit [types] van het "
-            'toetsingskader en een omvang die daarbij past, bijv. referentie_type = "geclusterd_wonen", '
-            "referentie_omvang = 24"
-        ) from None
+        text = str(exc).rstrip(".")
+        fix = (
+            ""
+            if "Oplossing" in text
+            else ". Oplossing: kies een type uit [types] van het toetsingskader en een omvang die daarbij past, bijv. "
+            'referentie_type = "geclusterd_wonen", referentie_omvang = 24'
+        )
+        raise SettingsError(f"[locaties] referentie_type/referentie_omvang: {text}{fix}") from None
     return zt.key, omvang
 
 
