@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Callable, Mapping
 
 import geopandas as gpd
@@ -12,6 +14,8 @@ import shapely
 from .. import formatting as fmt
 from ..config import SiteSettings
 from .scoring import explain
+
+log = logging.getLogger(__name__)
 
 
 def grow_regions(
@@ -136,8 +140,23 @@ def zoekgebieden(
     left_cells: list[list[int]] = []
     if judged and judge is not None:
         centres = shapely.get_coordinates(cells.geometry.centroid.to_numpy())
+        t0 = time.perf_counter()
+        n_regions = len(regions)
+        calls = []
+        inner = judge
+
+        def counted(x: float, y: float) -> Mapping[int, str]:
+            calls.append(1)
+            return inner(x, y)
+
         regions, verdicts, left_out, left_cells = judge_regions(
-            regions, centres, judge=judge, rule=settings.toets_regel, top=top
+            regions, centres, judge=counted, rule=settings.toets_regel, top=top
+        )
+        log.info(
+            "toets van het referentie-initiatief bij %d van %d zoekgebieden: %.1f s",
+            len(calls),
+            n_regions,
+            time.perf_counter() - t0,
         )
     if not regions:
         return gpd.GeoDataFrame(columns=["rang", "score", "geometry"], geometry="geometry", crs=cells.crs)
