@@ -133,6 +133,7 @@ def test_rood_zoekgebieden_are_left_out_and_counted_per_part_judging_only_what_i
     assert asked == [0, 1, 2, 3]  # the top two plus the two replacements, not every cell
     assert zg["toets_deel3"].tolist() == ["oranje", "groen"]
     assert zg.attrs["toets_weggelaten"].to_dict() == {"deel 1": 1, "deel 2": 2, "deel 3": 0, "deel 4": 0}
+    assert zg.attrs["toets_weggelaten_namen"] == ["B0 (W)", "B2 (W)"]
     assert "Toets (geclusterd wonen, 24 woningen, bij het beste punt): deel 1 groen" in zg["toelichting"].iloc[0]
 
     # "lager": the rood ones come after every one without rood, and say why

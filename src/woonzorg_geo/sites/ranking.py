@@ -205,6 +205,9 @@ def zoekgebieden(
     zg.index = pd.Index([f"zg{r:03d}" for r in zg["rang"]], name="zoekgebied")
     zg.attrs["toets_weggelaten"] = left_out
     zg.attrs["toets_weggelaten_cellen"] = left_cells
+    zg.attrs["toets_weggelaten_namen"] = [
+        f"{cells.iloc[m[0]].get('buurt')} ({cells.iloc[m[0]].get('wijk')})" for m in left_cells
+    ]
     return zg
 
 

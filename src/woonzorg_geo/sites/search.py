@@ -57,6 +57,7 @@ class SiteResult:
     toets_weggelaten: pd.Series = field(default_factory=lambda: pd.Series(dtype=int))
     toets_regel: str = ""
     referentie: str = ""
+    toets_weggelaten_namen: list[str] = field(default_factory=list)
 
     def summary_lines(self) -> list[str]:
         """The exclusions, the stability of the top and the notes as Dutch sentences."""
@@ -78,9 +79,10 @@ class SiteResult:
                     f"betekent lager gerangschikt ({per})."
                 )
             else:
+                names = f": {', '.join(self.toets_weggelaten_namen)}" if self.toets_weggelaten_namen else ""
                 lines.append(
                     f"Toets van het referentie-initiatief ({self.referentie}) per zoekgebied: weggelaten omdat "
-                    f"de toets rood geeft: {n} zoekgebieden (per deel: {per})."
+                    f"de toets rood geeft: {n} zoekgebieden (per deel: {per}){names}."
                 )
         if not self.kavels:
             lines.append(
@@ -216,6 +218,7 @@ def find_sites(
         opmerkingen=opmerkingen,
         kavels=not grid,
         toets_weggelaten=left_out,
+        toets_weggelaten_namen=list(zg.attrs.get("toets_weggelaten_namen", [])),
         toets_regel=settings.toets_regel if judge is not None and grid else "",
         referentie=(
             f"{settings.referentie_type.replace('_', ' ')}, {settings.referentie_omvang} woningen"
