@@ -468,7 +468,9 @@ def cmd_locaties(args: argparse.Namespace) -> int:
     from .io import atomic_path
     from .pipeline import write_site_outputs
     from .report import read_facts
+    from .site_toets import check_reference, reference_judge
     from .sites import find_sites, site_osm_layers
+    from .toets import load_toets_settings
     from .validate import check_polygons_in_area, read_polygons
 
     _check_uit(args)
@@ -484,6 +486,9 @@ def cmd_locaties(args: argparse.Namespace) -> int:
             f"--top moet minstens 1 zijn, kreeg {args.top}. Oplossing: geef het aantal zoekgebieden, bijv. --top 20"
         )
     parcels = read_polygons(args.kavels, what="kavels/percelen", option="--kavels") if args.kavels else None
+    toets_settings = load_toets_settings(None)
+    if parcels is None and settings.locaties.toets_regel != "uit":
+        check_reference(settings.locaties, toets_settings)  # before the analysis: a bad type fails at once
     # every profile of the stored analysis (its main one names the tables' columns); find_sites
     # says so when locaties.profiel is not among them
     result = _stored_or_fresh(args, settings, extra_osm_layers=site_osm_layers(settings.locaties))
@@ -497,7 +502,13 @@ def cmd_locaties(args: argparse.Namespace) -> int:
             naam=settings.gemeente.naam,
         )
     facts = read_facts(settings.overlays.feiten) if settings.overlays.feiten else None
-    sites = find_sites(result, settings=settings.locaties, parcels=parcels, facts=facts, top=args.top)
+    # sites do not import toets: the toets of the reference initiative is built here and handed to the ranking
+    judge = (
+        reference_judge(result, settings.locaties, toets_settings=toets_settings)
+        if parcels is None and settings.locaties.toets_regel != "uit"
+        else None
+    )
+    sites = find_sites(result, settings=settings.locaties, parcels=parcels, facts=facts, top=args.top, judge=judge)
     if sites.zoekgebieden.empty:
         raise WoonzorgError("geen kandidaatlocaties gevonden: controleer de instellingen [locaties]")
     # everything is computed before anything is written: the map first, in memory; then the site

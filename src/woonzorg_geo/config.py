@@ -334,6 +334,17 @@ class SiteSettings:
     winkelgebied_straal_m: float = 150.0
     winkelgebied_min_winkels: int = 10
     winkelkern_winkels_per_ha: float = 0.0
+    winkelcentrum_straal_m: float = 150.0
+    winkelcentrum_min_winkels: int = 4
+    winkelcentrum_supermarkt: tuple[str, ...] = ("supermarkt",)
+    school_straal_m: float = 150.0
+    school_categorieen: tuple[str, ...] = ("school", "kinderopvang")
+    school_poi_subklassen: tuple[str, ...] = ("school", "college", "kindergarten")
+    zorglocatie_straal_m: float = 50.0
+    zorglocatie_categorieen: tuple[str, ...] = ("woonzorg",)
+    referentie_type: str = "geclusterd_wonen"
+    referentie_omvang: int = 24
+    toets_regel: str = "uitsluiten"
     woonterrein_landuse: tuple[str, ...] = ()
     max_snap_m: float = 150.0
     profiel: str = "senior"
@@ -388,6 +399,16 @@ def _build_sites(table: dict[str, Any], where: str) -> SiteSettings:
         raise SettingsError(f"{where}.zoekgebied_delta moet tussen 0 en 1 liggen")
     if base.zoekgebied_max_cellen < 1:
         raise SettingsError(f"{where}.zoekgebied_max_cellen moet minstens 1 zijn")
+    if base.toets_regel not in ("uitsluiten", "lager", "uit"):
+        raise SettingsError(
+            f"{where}.toets_regel moet 'uitsluiten', 'lager' of 'uit' zijn, kreeg {base.toets_regel!r}. "
+            'Oplossing: zet toets_regel = "uitsluiten" in [locaties]'
+        )
+    if base.referentie_omvang < 1:
+        raise SettingsError(
+            f"{where}.referentie_omvang moet minstens 1 zijn, kreeg {base.referentie_omvang}. "
+            "Oplossing: geef het aantal woningen van het referentie-initiatief, bijv. referentie_omvang = 24"
+        )
     for key in ("uitsluiten_aandeel", "bedrijventerrein_aandeel"):
         if not 0 < getattr(base, key) <= 1:
             raise SettingsError(f"{where}.{key} moet groter dan 0 en hoogstens 1 zijn, kreeg {getattr(base, key)}")

@@ -278,7 +278,9 @@ def site_map(
             f"Zoekgebieden geclusterd wonen — {gemeente}",
             rows,
             note=f"Score 0–1 uit bereikbaarheid te voet ({walk}), balans en focus/veerkracht, vraag en ruimte. "
-            "Klik op een zoekgebied voor de toelichting.",
+            "Een zoekgebied is een goed gelegen stuk bebouwd gebied, geen vrije kavel; eigen kavels rangschikt "
+            "'locaties --kavels'. Klik op een zoekgebied voor de toelichting"
+            + (" en de toets per deel." if "toets_deel2" in zoekgebieden else "."),
             sources=sources or None,
         ),
     )

@@ -225,6 +225,78 @@ def shop_counts(centres: np.ndarray, pois: gpd.GeoDataFrame | None, *, settings:
     return np.asarray(tree.query_ball_point(centres, r=settings.winkelgebied_straal_m, return_length=True))
 
 
+def _points_of(
+    voorzieningen: pd.DataFrame | None,
+    categories: tuple[str, ...],
+    pois: gpd.GeoDataFrame | None = None,
+    subclasses: tuple[str, ...] = (),
+) -> np.ndarray:
+    """The (x, y) of the voorzieningen of ``categories`` and the POIs of ``subclasses`` (empty when none)."""
+    parts = [np.empty((0, 2))]
+    if voorzieningen is not None and len(voorzieningen) and categories and "categorie" in voorzieningen:
+        sel = voorzieningen.loc[voorzieningen["categorie"].isin(categories)]
+        if len(sel):
+            parts.append(shapely.get_coordinates(gpd.GeoSeries(sel.geometry).representative_point().to_numpy()))
+    if pois is not None and len(pois) and subclasses:
+        mask = pd.Series(False, index=pois.index)
+        for col in ("subclass", "amenity"):  # OpenMapTiles subclass, or the raw OSM tag
+            if col in pois:
+                mask |= pois[col].isin(subclasses)
+        if mask.any():
+            parts.append(shapely.get_coordinates(pois.loc[mask].geometry.representative_point().to_numpy()))
+    return np.concatenate(parts)
+
+
+def _near(centres: np.ndarray, points: np.ndarray, radius: float) -> np.ndarray:
+    """How many ``points`` lie within ``radius`` of each centre."""
+    if not len(points) or not len(centres):
+        return np.zeros(len(centres), dtype=int)
+    return np.asarray(cKDTree(points).query_ball_point(centres, r=radius, return_length=True), dtype=int)
+
+
+def place_exclusions(
+    centres: np.ndarray,
+    *,
+    settings: SiteSettings,
+    pois: gpd.GeoDataFrame | None = None,
+    voorzieningen: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Per centre (x, y): is it a shopping centre, next to a school, on an existing care location?
+
+    Returns ``winkels_centrum`` (shops within ``winkelcentrum_straal_m``), ``supermarkten_centrum``,
+    ``scholen_nabij``, ``zorglocaties_nabij`` and the label of the first rule that holds in
+    ``reden`` ('' for none): ``winkelcentrum`` (at least ``winkelcentrum_min_winkels`` shops and a
+    supermarket), ``school`` or ``zorglocatie``.
+    """
+    shops = shops_of(pois, settings=settings)
+    shop_xy = (
+        np.empty((0, 2)) if shops is None else shapely.get_coordinates(shops.geometry.representative_point().to_numpy())
+    )
+    out = pd.DataFrame(
+        {
+            "winkels_centrum": _near(centres, shop_xy, settings.winkelcentrum_straal_m),
+            "supermarkten_centrum": _near(
+                centres, _points_of(voorzieningen, settings.winkelcentrum_supermarkt), settings.winkelcentrum_straal_m
+            ),
+            "scholen_nabij": _near(
+                centres,
+                _points_of(voorzieningen, settings.school_categorieen, pois, settings.school_poi_subklassen),
+                settings.school_straal_m,
+            ),
+            "zorglocaties_nabij": _near(
+                centres, _points_of(voorzieningen, settings.zorglocatie_categorieen), settings.zorglocatie_straal_m
+            ),
+        }
+    )
+    reason = np.full(len(out), "", dtype=object)
+    centre = (out["winkels_centrum"] >= settings.winkelcentrum_min_winkels) & (out["supermarkten_centrum"] > 0)
+    reason[centre.to_numpy()] = "winkelcentrum"
+    reason[(out["scholen_nabij"] > 0).to_numpy() & (reason == "")] = "school"
+    reason[(out["zorglocaties_nabij"] > 0).to_numpy() & (reason == "")] = "zorglocatie"
+    out["reden"] = reason
+    return out
+
+
 def built_up_cells(
     gemeente: gpd.GeoDataFrame, addresses: gpd.GeoDataFrame, *, settings: SiteSettings
 ) -> gpd.GeoDataFrame:
@@ -268,6 +340,7 @@ def candidate_cells(
     buurten: gpd.GeoDataFrame | None = None,
     pois: gpd.GeoDataFrame | None = None,
     lines: gpd.GeoDataFrame | None = None,
+    voorzieningen: pd.DataFrame | None = None,
 ) -> gpd.GeoDataFrame:
     """The built-up cells of the gemeente, each with why it is excluded ('' for a candidate).
 
@@ -275,7 +348,8 @@ def candidate_cells(
     (:func:`business_park_buurten`) or the shopping core (:func:`shopping_core_buurten`); when
     ``settings.uitsluiten_aandeel`` of it is excluded land (:func:`land_shares`; counted under the
     first class covering that share alone, else the largest); when a line of an excluded class
-    crosses it; when its centre lies in a shopping area (:func:`shop_counts`). Column
+    crosses it; when its centre lies in a shopping area (:func:`shop_counts`); when it is a shopping
+    centre, next to a school or on an existing care location (:func:`place_exclusions`). Column
     ``uitgesloten`` holds the Dutch label of the reason, ``uitgesloten_buurt`` the buurt and why.
 
     Parameters
@@ -287,9 +361,13 @@ def candidate_cells(
         CBS buurten with ``naam``, for the bedrijventerrein and shopping-core rules.
     pois, lines
         OSM points of interest (shops) and transportation lines (``class``).
+    voorzieningen
+        The analysis' voorzieningen (``categorie``): supermarkets, schools, care locations.
     """
     cells = built_up_cells(gemeente, addresses, settings=settings)
-    cells = exclusion_reasons(cells, settings=settings, layers=layers, buurten=buurten, pois=pois, lines=lines)
+    cells = exclusion_reasons(
+        cells, settings=settings, layers=layers, buurten=buurten, pois=pois, lines=lines, voorzieningen=voorzieningen
+    )
     counts = exclusion_counts(cells)
     n_out = int(counts.sum())
     log.info(
@@ -311,6 +389,7 @@ def exclusion_reasons(
     buurten: gpd.GeoDataFrame | None = None,
     pois: gpd.GeoDataFrame | None = None,
     lines: gpd.GeoDataFrame | None = None,
+    voorzieningen: pd.DataFrame | None = None,
 ) -> gpd.GeoDataFrame:
     """A copy of ``candidates`` with the land shares (:func:`land_shares`), ``winkels_nabij``, and
     why each one is excluded (``uitgesloten``, '' for none; ``uitgesloten_buurt``), as in
@@ -363,6 +442,12 @@ def exclusion_reasons(
     cells["winkels_nabij"] = shop_counts(centres, pois, settings=settings)
     shopping = (cells["winkels_nabij"] >= settings.winkelgebied_min_winkels).to_numpy()
     reason[shopping & (reason == "")] = "winkelgebied"
+    place = place_exclusions(centres, settings=settings, pois=pois, voorzieningen=voorzieningen)
+    for col in ("winkels_centrum", "supermarkten_centrum", "scholen_nabij", "zorglocaties_nabij"):
+        cells[col] = place[col].to_numpy()
+    place_why = place["reden"].to_numpy()
+    take = (place_why != "") & (reason == "")
+    reason[take] = place_why[take]
     cells["uitgesloten"] = reason
     return cells
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import logging
+import time
+from collections.abc import Callable, Mapping
 
 import geopandas as gpd
 import numpy as np
@@ -12,6 +14,8 @@ import shapely
 from .. import formatting as fmt
 from ..config import SiteSettings
 from .scoring import explain
+
+log = logging.getLogger(__name__)
 
 
 def grow_regions(
@@ -65,6 +69,47 @@ def grow_regions(
     return regions
 
 
+#: ``(x, y) in EPSG:28992 -> {part number: verdict}``: the toets of the reference initiative at a point
+Judge = Callable[[float, float], Mapping[int, str]]
+PARTS = (1, 2, 3, 4)
+
+
+def judge_regions(
+    regions: list[list[int]], centres: np.ndarray, *, judge: Judge, rule: str, top: int | None
+) -> tuple[list[list[int]], list[dict[int, str]], pd.Series, list[list[int]]]:
+    """Check the regions best first with ``judge`` and apply ``rule`` until ``top`` are kept.
+
+    ``rule`` ``"uitsluiten"``: a region where a part is rood is left out; ``"lager"``: it comes
+    after every region without rood. Only the regions needed are judged (the top plus its
+    replacements). Returns the kept regions, their verdicts, the left-out count per part
+    (``deel 1`` … ``deel 4``; a region rood on two parts counts in both) and the left-out regions.
+    """
+    good: list[tuple[list[int], dict[int, str]]] = []
+    bad: list[tuple[list[int], dict[int, str]]] = []
+    counts = dict.fromkeys(PARTS, 0)
+    for members in regions:
+        if top and len(good) >= top:
+            break
+        x, y = centres[members[0]]
+        verdict = dict(judge(float(x), float(y)))
+        rood = [p for p in PARTS if verdict.get(p) == "rood"]
+        if rood:
+            bad.append((members, verdict))
+            for p in rood:
+                counts[p] += 1
+        else:
+            good.append((members, verdict))
+    if rule == "lager":
+        kept = good + bad
+        out: list[tuple[list[int], dict[int, str]]] = kept[:top] if top else kept
+        left: list[list[int]] = []
+    else:
+        out = good
+        left = [m for m, _ in bad]
+    series = pd.Series({f"deel {p}": n for p, n in counts.items()}, dtype=int)
+    return [m for m, _ in out], [v for _, v in out], series, left
+
+
 def zoekgebieden(
     cells: gpd.GeoDataFrame,
     *,
@@ -72,15 +117,47 @@ def zoekgebieden(
     speed_m_s: float,
     top: int | None = None,
     notes: Mapping[str, str] | None = None,
+    judge: Judge | None = None,
 ) -> gpd.GeoDataFrame:
-    """Merge the best touching cells into zoekgebieden (see :func:`grow_regions`) and rank them."""
+    """Merge the best touching cells into zoekgebieden (see :func:`grow_regions`) and rank them.
+
+    With ``judge`` (see :data:`Judge`), every zoekgebied gets the toets verdict of the reference
+    initiative per part (``toets_deel1`` … ``toets_deel4``, at its best cell) and
+    ``settings.toets_regel`` is applied (:func:`judge_regions`); the left-out counts per part are in
+    ``attrs["toets_weggelaten"]``, the cell positions of the left-out zoekgebieden in
+    ``attrs["toets_weggelaten_cellen"]``.
+    """
+    judged = judge is not None and settings.toets_regel != "uit"
     regions = grow_regions(
         cells,
         cell_m=settings.cel_m,
         delta=settings.zoekgebied_delta,
         max_cells=settings.zoekgebied_max_cellen,
-        limit=top,
+        limit=None if judged else top,
     )
+    verdicts: list[dict[int, str]] = []
+    left_out = pd.Series(dtype=int)
+    left_cells: list[list[int]] = []
+    if judged and judge is not None:
+        centres = shapely.get_coordinates(cells.geometry.centroid.to_numpy())
+        t0 = time.perf_counter()
+        n_regions = len(regions)
+        calls = []
+        inner = judge
+
+        def counted(x: float, y: float) -> Mapping[int, str]:
+            calls.append(1)
+            return inner(x, y)
+
+        regions, verdicts, left_out, left_cells = judge_regions(
+            regions, centres, judge=counted, rule=settings.toets_regel, top=top
+        )
+        log.info(
+            "toets van het referentie-initiatief bij %d van %d zoekgebieden: %.1f s",
+            len(calls),
+            n_regions,
+            time.perf_counter() - t0,
+        )
     if not regions:
         return gpd.GeoDataFrame(columns=["rang", "score", "geometry"], geometry="geometry", crs=cells.crs)
     rows = []
@@ -110,10 +187,27 @@ def zoekgebieden(
     zg = gpd.GeoDataFrame(rows, geometry="geometry", crs=cells.crs)
     zg.insert(0, "rang", np.arange(1, len(zg) + 1))
     zg["oppervlak_ha"] = zg.area / 1e4
-    zg["toelichting"] = [
-        explain(r, settings.criteria, rank=int(r["rang"]), speed=speed_m_s, notes=notes) for _, r in zg.iterrows()
-    ]
+    best = cells.geometry.iloc[[m[0] for m in regions]].centroid.to_crs(4326)
+    zg["punt_lon"] = np.round(best.x.to_numpy(), 6)
+    zg["punt_lat"] = np.round(best.y.to_numpy(), 6)
+    text = [explain(r, settings.criteria, rank=int(r["rang"]), speed=speed_m_s, notes=notes) for _, r in zg.iterrows()]
+    if verdicts:
+        for p in PARTS:
+            zg[f"toets_deel{p}"] = [v.get(p, "onbekend") for v in verdicts]
+        ref = f"{settings.referentie_type.replace('_', ' ')}, {settings.referentie_omvang} woningen"
+        for i, v in enumerate(verdicts):
+            parts = ", ".join(f"deel {p} {v.get(p, 'onbekend')}" for p in PARTS)
+            rood = [str(p) for p in PARTS if v.get(p) == "rood"]
+            text[i] += f" Toets ({ref}, bij het beste punt): {parts}."
+            if rood:
+                text[i] += f" Lager gerangschikt: de toets geeft rood op deel {' en '.join(rood)}."
+    zg["toelichting"] = text
     zg.index = pd.Index([f"zg{r:03d}" for r in zg["rang"]], name="zoekgebied")
+    zg.attrs["toets_weggelaten"] = left_out
+    zg.attrs["toets_weggelaten_cellen"] = left_cells
+    zg.attrs["toets_weggelaten_namen"] = [
+        f"{cells.iloc[m[0]].get('buurt')} ({cells.iloc[m[0]].get('wijk')})" for m in left_cells
+    ]
     return zg
 
 

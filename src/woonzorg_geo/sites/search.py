@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from ..pipeline import Analysis
 
 from .candidates import candidate_cells, exclusion_counts, exclusion_reasons, format_counts
-from .ranking import site_sensitivity, stability, zoekgebieden
+from .ranking import Judge, site_sensitivity, stability, zoekgebieden
 from .scoring import care_note, explain, score_candidates
 
 log = logging.getLogger(__name__)
@@ -54,6 +54,10 @@ class SiteResult:
     stabiliteit: dict[str, object] = field(default_factory=dict)
     opmerkingen: list[str] = field(default_factory=list)
     kavels: bool = False
+    toets_weggelaten: pd.Series = field(default_factory=lambda: pd.Series(dtype=int))
+    toets_regel: str = ""
+    referentie: str = ""
+    toets_weggelaten_namen: list[str] = field(default_factory=list)
 
     def summary_lines(self) -> list[str]:
         """The exclusions, the stability of the top and the notes as Dutch sentences."""
@@ -66,6 +70,25 @@ class SiteResult:
                 else "Uitgesloten bebouwde cellen"
             )
             lines.append(f"{what}: {n} ({format_counts(self.uitgesloten)}).")
+        if self.referentie:
+            n = int(self.toets_weggelaten.sum()) if len(self.toets_weggelaten) else 0
+            per = ", ".join(f"{k} {v}" for k, v in self.toets_weggelaten.items() if v) or "geen"
+            if self.toets_regel == "lager":
+                lines.append(
+                    f"Toets van het referentie-initiatief ({self.referentie}) per zoekgebied: rood op een deel "
+                    f"betekent lager gerangschikt ({per})."
+                )
+            else:
+                names = f": {', '.join(self.toets_weggelaten_namen)}" if self.toets_weggelaten_namen else ""
+                lines.append(
+                    f"Toets van het referentie-initiatief ({self.referentie}) per zoekgebied: weggelaten omdat "
+                    f"de toets rood geeft: {n} zoekgebieden (per deel: {per}){names}."
+                )
+        if not self.kavels:
+            lines.append(
+                "Een zoekgebied is een goed gelegen stuk bebouwd gebied (een blok van cellen van 1 ha), geen vrije "
+                "kavel: of er grond beschikbaar is, zegt deze rangorde niet. Rangschik echte locaties met --kavels."
+            )
         if self.stabiliteit:
             lines.append(str(self.stabiliteit["tekst"]))
         return lines + list(self.opmerkingen)
@@ -78,11 +101,17 @@ def find_sites(
     parcels: gpd.GeoDataFrame | None = None,
     facts: pd.DataFrame | None = None,
     top: int | None = 20,
+    judge: Judge | None = None,
 ) -> SiteResult:
     """Score candidates (grid cells over the built-up area, or the planner's parcels) and rank them.
 
     With ``parcels`` every parcel is its own candidate: nothing is dropped or merged; the room
     criterion is measured on the parcel, and a parcel on land the grid would exclude says so.
+
+    ``judge`` gives the toets verdict per part of the reference initiative at a point (the command
+    layer builds it from :func:`woonzorg_geo.toets.check_site`; sites come before toets in the
+    flow and do not import it); ``settings.toets_regel`` says what a rood does (see
+    :func:`~woonzorg_geo.sites.ranking.judge_regions`). Without it no zoekgebied is checked.
     """
     a = analysis
     inputs = a.inputs
@@ -106,7 +135,13 @@ def find_sites(
         cand["adressen_nabij"] = tree.query_ball_point(rp, r=500.0, return_length=True)
         # the planner chose the parcels: nothing is dropped, but what the grid would exclude is said
         cand = exclusion_reasons(
-            cand, settings=settings, layers=extra, buurten=inputs.buurten, pois=inputs.osm.pois, lines=inputs.osm.lines
+            cand,
+            settings=settings,
+            layers=extra,
+            buurten=inputs.buurten,
+            pois=inputs.osm.pois,
+            lines=inputs.osm.lines,
+            voorzieningen=inputs.voorzieningen,
         )
         cells = score_candidates(cand, analysis=a, settings=settings, facts=facts)
         ranked = cells.loc[cells["score"].notna()].sort_values("score", ascending=False).copy()
@@ -135,13 +170,32 @@ def find_sites(
             buurten=inputs.buurten,
             pois=inputs.osm.pois,
             lines=inputs.osm.lines,
+            voorzieningen=inputs.voorzieningen,
         )
         counts = exclusion_counts(allcells)
+        per_class = ", ".join(f"{c} {int(counts.get(c, 0))}" for c in ("winkelcentrum", "school", "zorglocatie"))
+        opmerkingen.insert(0, f"Uitgesloten als winkelcentrum, bij een school of op een zorglocatie: {per_class}.")
+        vz = inputs.voorzieningen
+        n_care = int(vz["categorie"].isin(settings.zorglocatie_categorieen).sum()) if "categorie" in vz else 0
+        if settings.zorglocatie_categorieen and not n_care:
+            opmerkingen.insert(
+                1,
+                "Bestaande zorglocaties: geen voorziening van categorie "
+                + ", ".join(settings.zorglocatie_categorieen)
+                + " in de gegevens (OSM, register of --voorzieningen); op zorglocatie is niets uitgesloten.",
+            )
         cand = allcells.loc[allcells["uitgesloten"] == ""].drop(columns=["uitgesloten", "uitgesloten_buurt"])
         cells = score_candidates(cand, analysis=a, settings=settings, facts=facts)
-        zg = zoekgebieden(cells, settings=settings, speed_m_s=speed, top=top, notes=notes)
+        zg = zoekgebieden(cells, settings=settings, speed_m_s=speed, top=top, notes=notes, judge=judge)
         grid = True
-    variants, kept = site_sensitivity(cells, settings=settings, grid=grid)
+    left_out = zg.attrs.get("toets_weggelaten", pd.Series(dtype=int))
+    sens_cells = cells
+    gone = [k for m in zg.attrs.get("toets_weggelaten_cellen", []) for k in m]
+    if gone:  # the sensitivity is of the ranking that was made: without the left-out zoekgebieden
+        sens_cells = cells.copy()
+        sens_cells.iloc[gone, sens_cells.columns.get_loc("score")] = np.nan
+        sens_cells.iloc[gone, sens_cells.columns.get_loc("toegankelijk")] = False
+    variants, kept = site_sensitivity(sens_cells, settings=settings, grid=grid)
     stab = stability(variants, kept, settings=settings)
     if stab:
         n = min(kept.shape[1], len(zg))
@@ -163,5 +217,13 @@ def find_sites(
         stabiliteit=stab,
         opmerkingen=opmerkingen,
         kavels=not grid,
+        toets_weggelaten=left_out,
+        toets_weggelaten_namen=list(zg.attrs.get("toets_weggelaten_namen", [])),
+        toets_regel=settings.toets_regel if judge is not None and grid else "",
+        referentie=(
+            f"{settings.referentie_type.replace('_', ' ')}, {settings.referentie_omvang} woningen"
+            if judge is not None and grid and settings.toets_regel != "uit"
+            else ""
+        ),
     )
     return result
