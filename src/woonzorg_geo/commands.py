@@ -158,6 +158,21 @@ def _profiles(settings: Settings, value: str | None) -> list[str] | None:
     return list(dict.fromkeys(names)) or None
 
 
+def _own_lists(args: argparse.Namespace) -> list[Any]:
+    """The lists of ``--voorzieningen`` and ``--voorzieningen-vervang``, read and checked (before any data)."""
+    from .sources.eigen import read_own_lists
+
+    return read_own_lists(getattr(args, "voorzieningen", None), getattr(args, "voorzieningen_vervang", None))
+
+
+def _lists_text(record: list[dict[str, str]] | None) -> str:
+    if record is None:
+        return "een beschadigde lijst van eigen voorzieningen"
+    if not record:
+        return "geen eigen lijsten"
+    return ", ".join(f"{r['bestand']} ({r['sha256'][:8]})" for r in record)
+
+
 def _stored_or_fresh(
     args: argparse.Namespace,
     settings: Settings,
@@ -175,9 +190,22 @@ def _stored_or_fresh(
     from .datasets import resolve_paths
     from .errors import MissingDataError
     from .pipeline import analyse, load_inputs
+    from .sources.eigen import lists_record, read_record, with_own_lists
     from .store import StoreDamaged, StoreMismatch, load_analysis
 
-    if not getattr(args, "online", False):
+    lists = _own_lists(args)
+    recorded = read_record(args.uit)
+    same_lists = recorded == lists_record(lists)
+    if not same_lists:
+        log.warning(
+            "de opgeslagen analyse in %s is gemaakt met %s, nu gegeven: %s (--voorzieningen); de analyse wordt nu "
+            "opnieuw berekend (draai 'woonzorg-geo analyse --out %s' met dezelfde lijsten om de opslag bij te werken)",
+            args.uit,
+            _lists_text(recorded),
+            _lists_text(lists_record(lists)),
+            args.uit,
+        )
+    if not getattr(args, "online", False) and same_lists:
         try:
             paths = resolve_paths(settings, raw_dir=_raw_dir(args))
         except MissingDataError:
@@ -219,6 +247,7 @@ def _stored_or_fresh(
         progress=not args.stil,
         extra_osm_layers=extra_osm_layers,
     )
+    inputs = with_own_lists(inputs, lists, settings)
     all_profiles = list(settings.profielen)
     wanted = [p for p in all_profiles if profiles is None or p in profiles]
     return analyse(settings, inputs=inputs, profiles=[*dict.fromkeys([all_profiles[0], *wanted])])
@@ -272,6 +301,7 @@ def cmd_voorzieningen(args: argparse.Namespace) -> int:
         from .voorzieningen import parse_rules
 
         parse_rules(load_category_rules(args.categorieen), source=str(args.categorieen))
+    lists = _own_lists(args)  # read and checked before the data
     if args.online:
         from .online import load_online
 
@@ -280,6 +310,9 @@ def cmd_voorzieningen(args: argparse.Namespace) -> int:
         inputs = load_offline(
             settings, raw_dir=_raw_dir(args), categories_path=args.categorieen, progress=not args.stil
         )
+    from .sources.eigen import with_own_lists
+
+    inputs = with_own_lists(inputs, lists, settings)
     write_gpkg(out, {"voorzieningen": inputs.voorzieningen})
     counts = count_inside(inputs.voorzieningen, inputs.gemeente)
     print(f"{len(inputs.voorzieningen)} voorzieningen geschreven naar {out} (laag 'voorzieningen')")
@@ -318,9 +351,13 @@ def cmd_analyse(args: argparse.Namespace) -> int:
     from .overlays import read_indicator_table
 
     extra = [(str(p), read_indicator_table(p)) for p in args.indicatoren or []]  # read before the data
+    lists = _own_lists(args)  # the user's own voorzieningen, read before the data too
     t0 = time.perf_counter()
     online = True if args.online else None
     inputs = load_inputs(settings, raw_dir=_raw_dir(args), online=online, progress=not args.stil)
+    from .sources.eigen import with_own_lists, write_record
+
+    inputs = with_own_lists(inputs, lists, settings)
     from .datasets import check_against_previous_run
 
     check_against_previous_run(args.out, inputs, settings)  # before any work: a collapsed category stops here
@@ -328,6 +365,7 @@ def cmd_analyse(args: argparse.Namespace) -> int:
     result = analyse(settings, inputs=inputs, profiles=profiles, extra_tables=extra)
     log.info("uitvoer schrijven naar %s", args.out)
     files = write_outputs(result, args.out, rasters=not args.geen_rasters)
+    files.append(write_record(args.out, lists))  # toets, watals and locaties compare their lists with it
     if not args.geen_kaarten:
         from .maps import write_maps
         from .palette import balance_classes
