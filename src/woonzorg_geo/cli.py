@@ -253,6 +253,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="TOML",
         help="eigen catalogus van gemeenten en hun bestanden (standaard: ingebouwd, de 12 gemeenten van Drenthe)",
     )
+    _add_voorzieningen_option(p)
     p.set_defaults(func=cmd_regio)
 
     p = sub.add_parser("kaarten", help="de kaarten opnieuw maken uit een bestaande uitvoermap van 'analyse'")

@@ -456,6 +456,7 @@ def cmd_regio(args: argparse.Namespace) -> int:
         if not args.geen_kaarten:
             check_owner(folder / "maps", Owner("kaarten", g.code, g.naam), option="--out", suggestion=out / "regio")
     raw = _raw_dir(args) or find_raw_dir(settings)
+    lists = _own_lists(args)  # read and checked before any gemeente runs
     profiles = None if args.profiel in (None, "beide") else [args.profiel]
     offline = True if args.offline else None
     if scheduler:  # a Dask scheduler answers there, within [regio] verbinden_s: before anything is written
@@ -475,6 +476,7 @@ def cmd_regio(args: argparse.Namespace) -> int:
             offline=offline,
             progress=not args.stil,
             settings=settings.regio,
+            own_lists=lists,
         )
         # all or nothing: when no gemeente finished, the regional files of an earlier run stay
         ok = any(t["status"] == "ok" for t in result.tasks)

@@ -54,6 +54,8 @@ class TaskOptions:
     maps: bool = True
     rasters: bool = True
     offline: bool | None = None
+    #: the user's own lists of voorzieningen (:class:`.sources.eigen.OwnList`), applied per gemeente
+    eigen_lijsten: tuple[Any, ...] = ()
 
 
 @dataclass
@@ -233,6 +235,7 @@ def gemeente_task(settings: Settings, options: TaskOptions) -> dict[str, Any]:
     """
     from .datasets import load_offline
     from .pipeline import analyse, write_outputs
+    from .sources.eigen import with_own_lists, write_record
 
     code, naam = settings.gemeente.code, settings.gemeente.naam
     folder = slug(naam)
@@ -252,10 +255,12 @@ def gemeente_task(settings: Settings, options: TaskOptions) -> dict[str, Any]:
                 raw_dir=Path(options.raw_dir),
                 tile_cache=Path(options.tile_cache) if options.tile_cache else None,
             )
+            inputs = with_own_lists(inputs, options.eigen_lijsten, settings, outside="overslaan")
             a = analyse(settings, inputs=inputs, profiles=list(options.profiles) if options.profiles else None)
             target = Path(options.out_dir) / folder
             t0 = time.perf_counter()
             write_outputs(a, target, rasters=options.rasters, surfaces=options.rasters)
+            write_record(target, options.eigen_lijsten)
             timings = dict(a.summary["tijden_s"])
             timings["schrijven"] = round(time.perf_counter() - t0, 3)
             if options.maps:
@@ -794,6 +799,7 @@ def run_regio(
     offline: bool | None = None,
     progress: bool = False,
     settings: RegioSettings | None = None,
+    own_lists: Sequence[Any] = (),
 ) -> RegioResult:
     """Run every gemeente of ``gemeenten`` as a Dask task and collect the regional tables.
 
@@ -817,6 +823,9 @@ def run_regio(
         Progress bars (tiles decoded, gemeenten done).
     settings
         The ratio check and the bounds of every wait (default: the package's ``[regio]``).
+    own_lists
+        The user's own lists of voorzieningen (``--voorzieningen``): each gemeente takes the rows
+        in it or within ``[netwerk] margin_m`` of it.
 
     A gemeente whose worker is lost, or that does not finish within the bounds of ``settings``
     (see :func:`bounded_results`), is reported as failed with its reason (``niet_afgerond``); what
@@ -838,6 +847,7 @@ def run_regio(
         maps=maps,
         rasters=rasters,
         offline=offline,
+        eigen_lijsten=tuple(own_lists),
     )
     timings: dict[str, float] = {}
 

@@ -43,8 +43,7 @@ RECORD_NAME = "eigen_voorzieningen.json"
 _PLACED = ("adres", "straat")
 
 FIX_COLUMNS = (
-    "geef een kopregel met naam;categorie;adres (of naam;categorie;lon;lat), zie "
-    "examples/voorzieningen_voorbeeld.csv"
+    "geef een kopregel met naam;categorie;adres (of naam;categorie;lon;lat), zie examples/voorzieningen_voorbeeld.csv"
 )
 
 
@@ -91,7 +90,7 @@ def read_own_list(path: str | Path, *, mode: str) -> OwnList:
     if p.suffix.lower() == ".gpkg":
         try:
             gdf = gpd.read_file(p)
-        except Exception as exc:  # noqa: BLE001 - any reader error is a damaged file
+        except Exception as exc:  # any reader error: a damaged file
             raise DataFileError(
                 p, f"GeoPackage niet leesbaar ({type(exc).__name__})", fix="lever een geldige GeoPackage aan"
             ) from exc
@@ -118,9 +117,10 @@ def read_own_list(path: str | Path, *, mode: str) -> OwnList:
         raise DataFileError(p, "de lijst heeft geen rijen (alleen een kopregel)", fix="vul de voorzieningen in")
     n = len(table)
     rows = pd.DataFrame(
-        {c: table[c].astype(str).str.strip() if c in table else pd.Series([""] * n) for c in (
-            "naam", "categorie", "label", "modus", "datum", "adres", "postcode", "lon", "lat"
-        )}
+        {
+            c: table[c].astype(str).str.strip() if c in table else pd.Series([""] * n)
+            for c in ("naam", "categorie", "label", "modus", "datum", "adres", "postcode", "lon", "lat")
+        }
     )
     rows["categorie"] = rows["categorie"].str.lower()
     rows["modus"] = rows["modus"].str.lower().replace("", mode)
@@ -222,11 +222,16 @@ def _place(
     area: shapely.Geometry,
     margin_m: float,
     gemeente: str,
-) -> tuple[np.ndarray, list[str]]:
-    """The point (EPSG:28992) and precision of every row, refusing rows that cannot be placed."""
+    outside: str = "weigeren",
+) -> tuple[np.ndarray, list[str], np.ndarray]:
+    """The point (EPSG:28992), precision and in-area flag of every row, refusing rows that cannot be
+    placed, and rows outside the area unless ``outside`` is ``'overslaan'`` (``regio``: a list for
+    several gemeenten)."""
     rows = ol.rows
     points = np.empty(len(rows), dtype=object)
     precision: list[str] = []
+    inside = np.ones(len(rows), dtype=bool)
+    zone = area.buffer(margin_m) if margin_m > 0 else area
     to_rd = None
     for k, (i, row) in enumerate(rows.iterrows()):
         where = f"regel {row['regel']}"
@@ -252,17 +257,21 @@ def _place(
                     field="adres",
                     fix="schrijf 'Straat huisnummer' zoals op de kaart (zonder plaatsnaam), of geef lon en lat",
                 )
-        if not shapely.intersects(pt, area.buffer(margin_m) if margin_m > 0 else area):
+        if not shapely.intersects(pt, zone):
+            inside[k] = False
+            if outside == "overslaan":
+                points[k] = pt
+                precision.append(prec)
+                continue
             raise DataFileError(
                 ol.path,
-                f"{where}: {row['naam']!r} ligt buiten de gemeente {gemeente} (en meer dan {margin_m:.0f} m "
-                "ervandaan)",
+                f"{where}: {row['naam']!r} ligt buiten de gemeente {gemeente} (en meer dan {margin_m:.0f} m ervandaan)",
                 field="lon, lat" if prec == "punt" else "adres",
                 fix="controleer de locatie (lon en lat niet verwisseld?), of laat de rij weg voor deze gemeente",
             )
         points[k] = pt
         precision.append(prec)
-    return points, precision
+    return points, precision, inside
 
 
 def apply_own_lists(
@@ -274,6 +283,7 @@ def apply_own_lists(
     margin_m: float,
     gemeente: str,
     labels: Mapping[str, str],
+    outside: str = "weigeren",
 ) -> gpd.GeoDataFrame:
     """``vz`` with the rows of every list added, after removing the categories a list replaces.
 
@@ -287,6 +297,9 @@ def apply_own_lists(
         The offline geocoder (:func:`.datasets.offline_geocoder`).
     area, margin_m, gemeente
         The gemeente (EPSG:28992): every row must lie in it or within ``margin_m``; its name.
+    outside
+        ``'weigeren'``: a row outside the gemeente is refused; ``'overslaan'``: left out (a list
+        for several gemeenten, ``regio``).
     labels
         The label of each known category; an unknown category takes the row's ``label`` (default:
         the category name with a capital).
@@ -301,7 +314,9 @@ def apply_own_lists(
     parts: list[gpd.GeoDataFrame] = []
     replaced: set[str] = set()
     for ol in lists:
-        points, precision = _place(ol, geocoder=geocoder, area=area, margin_m=margin_m, gemeente=gemeente)
+        points, precision, inside = _place(
+            ol, geocoder=geocoder, area=area, margin_m=margin_m, gemeente=gemeente, outside=outside
+        )
         rows = ol.rows
         mtime = _dt.date.fromtimestamp(ol.path.stat().st_mtime).isoformat()
         label = [
@@ -320,7 +335,14 @@ def apply_own_lists(
             geometry=list(points),
             crs=RD_NEW,
         )
-        parts.append(frame)
+        if not inside.all():
+            log.info(
+                "%s: %d rijen liggen buiten %s en worden hier overgeslagen",
+                ol.path.name,
+                int((~inside).sum()),
+                gemeente,
+            )
+        parts.append(frame.loc[inside])
         replaced |= set(rows.loc[rows["modus"] == "vervangen", "categorie"])
     own_sources = {ol.path.name for ol in lists}
     keep = vz.loc[~vz["categorie"].isin(replaced) | vz["bron"].isin(own_sources)]
@@ -346,7 +368,7 @@ def labels_of(rules: Mapping[str, Any]) -> dict[str, str]:
     return {name: str(getattr(rule, "label", name)) for name, rule in rules.items()}
 
 
-def with_own_lists(inputs: Any, lists: Sequence[OwnList], settings: Any) -> Any:
+def with_own_lists(inputs: Any, lists: Sequence[OwnList], settings: Any, *, outside: str = "weigeren") -> Any:
     """``inputs`` (:class:`.datasets.Inputs`) with its voorzieningen extended or replaced by ``lists``.
 
     Addresses are geocoded offline with the run's own OSM data (and the PC4 centroids when they
@@ -370,5 +392,6 @@ def with_own_lists(inputs: Any, lists: Sequence[OwnList], settings: Any) -> Any:
         margin_m=settings.netwerk.margin_m,
         gemeente=settings.gemeente.naam,
         labels=labels_of(rules),
+        outside=outside,
     )
     return dataclasses.replace(inputs, voorzieningen=vz)
