@@ -18,13 +18,13 @@ import shapely
 
 from woonzorg_geo.cli import main
 from woonzorg_geo.sources.eigen import (
-    RECORD_NAME,
+    RECORD_KEY,
     apply_own_lists,
     lists_record,
     read_own_list,
     read_own_lists,
     read_record,
-    write_record,
+    record_in_summary,
 )
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
@@ -137,11 +137,14 @@ def test_record_roundtrip_and_order(tmp_path):
     b.write_text("naam;categorie;adres\nY;fysio;Markt 1\n", encoding="utf-8")
     assert read_record(tmp_path) == []  # an analysis without a record was made without lists
     lists = read_own_lists([str(a), str(b)], None)
-    write_record(tmp_path, lists)
+    summary: dict = {"adressen": 1}
+    record_in_summary(summary, lists)
+    (tmp_path / "samenvatting.json").write_text(json.dumps(summary), encoding="utf-8")
+    assert summary[RECORD_KEY][0]["sha256"]
     assert read_record(tmp_path) == lists_record(read_own_lists([str(b), str(a)], None))
     b.write_text("naam;categorie;adres\nY;fysio;Markt 2\n", encoding="utf-8")  # changed list: other hash
     assert read_record(tmp_path) != lists_record(read_own_lists([str(a), str(b)], None))
-    (tmp_path / RECORD_NAME).write_text("{kapot", encoding="utf-8")
+    (tmp_path / "samenvatting.json").write_text("{kapot", encoding="utf-8")
     assert read_record(tmp_path) is None
 
 

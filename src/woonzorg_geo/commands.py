@@ -355,7 +355,7 @@ def cmd_analyse(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     online = True if args.online else None
     inputs = load_inputs(settings, raw_dir=_raw_dir(args), online=online, progress=not args.stil)
-    from .sources.eigen import with_own_lists, write_record
+    from .sources.eigen import record_in_summary, with_own_lists
 
     inputs = with_own_lists(inputs, lists, settings)
     from .datasets import check_against_previous_run
@@ -364,8 +364,8 @@ def cmd_analyse(args: argparse.Namespace) -> int:
     log.info("netwerk bouwen en bereikbaarheid berekenen")
     result = analyse(settings, inputs=inputs, profiles=profiles, extra_tables=extra)
     log.info("uitvoer schrijven naar %s", args.out)
+    record_in_summary(result.summary, lists)  # toets, watals and locaties compare their lists with it
     files = write_outputs(result, args.out, rasters=not args.geen_rasters)
-    files.append(write_record(args.out, lists))  # toets, watals and locaties compare their lists with it
     if not args.geen_kaarten:
         from .maps import write_maps
         from .palette import balance_classes

@@ -235,7 +235,7 @@ def gemeente_task(settings: Settings, options: TaskOptions) -> dict[str, Any]:
     """
     from .datasets import load_offline
     from .pipeline import analyse, write_outputs
-    from .sources.eigen import with_own_lists, write_record
+    from .sources.eigen import record_in_summary, with_own_lists
 
     code, naam = settings.gemeente.code, settings.gemeente.naam
     folder = slug(naam)
@@ -259,8 +259,8 @@ def gemeente_task(settings: Settings, options: TaskOptions) -> dict[str, Any]:
             a = analyse(settings, inputs=inputs, profiles=list(options.profiles) if options.profiles else None)
             target = Path(options.out_dir) / folder
             t0 = time.perf_counter()
+            record_in_summary(a.summary, options.eigen_lijsten)
             write_outputs(a, target, rasters=options.rasters, surfaces=options.rasters)
-            write_record(target, options.eigen_lijsten)
             timings = dict(a.summary["tijden_s"])
             timings["schrijven"] = round(time.perf_counter() - t0, 3)
             if options.maps:

@@ -37,8 +37,8 @@ log = logging.getLogger(__name__)
 
 #: The values of the ``modus`` column and what each option gives.
 MODES = ("toevoegen", "vervangen")
-#: Name of the file in an ``analyse`` output folder recording the lists it was made with.
-RECORD_NAME = "eigen_voorzieningen.json"
+#: The key in ``samenvatting.json`` recording the lists an analysis was made with.
+RECORD_KEY = "eigen_voorzieningen"
 #: Geocoder precisions accepted for a row with an address: to the address or at least the street.
 _PLACED = ("adres", "straat")
 
@@ -192,26 +192,22 @@ def lists_record(lists: Sequence[OwnList]) -> list[dict[str, str]]:
     return sorted((ol.record for ol in lists), key=lambda r: (r["sha256"], r["bestand"]))
 
 
-def write_record(out_dir: str | Path, lists: Sequence[OwnList]) -> Path:
-    """Write :data:`RECORD_NAME` into ``out_dir`` (atomically; also when there are no lists)."""
-    from ..io import atomic_path
-
-    target = Path(out_dir) / RECORD_NAME
-    with atomic_path(target) as tmp:
-        tmp.write_text(json.dumps({"lijsten": lists_record(lists)}, indent=1, ensure_ascii=False), encoding="utf-8")
-    return target
+def record_in_summary(summary: dict[str, Any], lists: Sequence[OwnList]) -> None:
+    """Note the lists in the analysis summary (``samenvatting.json``, key :data:`RECORD_KEY`): written
+    with the rest of the output, in one step."""
+    summary[RECORD_KEY] = lists_record(lists)
 
 
 def read_record(out_dir: str | Path) -> list[dict[str, str]] | None:
-    """The lists the analysis in ``out_dir`` was made with (``[]`` when it records none, ``None``
-    when the record is damaged)."""
-    target = Path(out_dir) / RECORD_NAME
+    """The lists the analysis in ``out_dir`` was made with: ``[]`` when its ``samenvatting.json``
+    records none (or is not there), ``None`` when it cannot be read."""
+    target = Path(out_dir) / "samenvatting.json"
     if not target.is_file():
         return []
     try:
         doc = json.loads(target.read_text(encoding="utf-8"))
-        return [{"bestand": str(r["bestand"]), "sha256": str(r["sha256"])} for r in doc["lijsten"]]
-    except (ValueError, KeyError, TypeError):
+        return [{"bestand": str(r["bestand"]), "sha256": str(r["sha256"])} for r in doc.get(RECORD_KEY, [])]
+    except (ValueError, KeyError, TypeError, AttributeError):
         return None
 
 
