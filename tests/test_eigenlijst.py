@@ -191,3 +191,78 @@ def test_assen_analyse_and_toets_see_the_ontmoetingsplek(raw_dir, tmp_path, caps
     (row,) = [r for r in doc["bereikbaarheid"] if r["categorie"] == "ontmoetingsplek"]
     assert row["dichtstbij"] == "Huiskamer Stationsstraat (voorbeeld)"
     assert row["afstand_m"] < 200  # Stationsstraat 40 to 44
+
+
+def test_regio_hands_the_lists_to_every_gemeente(tmp_path, monkeypatch, capsys):
+    """``regio --voorzieningen``: the lists, read before any gemeente runs, go to the tasks' options."""
+    from woonzorg_geo import regio
+
+    seen: dict[str, object] = {}
+
+    class Stop(Exception):
+        pass
+
+    def fake_run_regio(gemeenten, **kw):
+        seen.update(kw)
+        raise Stop
+
+    monkeypatch.setattr(regio, "run_regio", fake_run_regio)
+    with pytest.raises(Stop):
+        main(
+            [
+                "--stil",
+                "--data",
+                str(tmp_path),
+                "--debug",
+                "regio",
+                "--gemeenten",
+                "Assen",
+                "--out",
+                str(tmp_path / "r"),
+                "--voorzieningen",
+                str(EXAMPLE),
+            ]
+        )
+    (ol,) = seen["own_lists"]
+    assert ol.path == EXAMPLE and ol.sha256 == read_own_list(EXAMPLE, mode="toevoegen").sha256
+
+
+def test_other_lists_than_the_stored_analysis_recompute_and_say_so(tmp_path, monkeypatch, capsys):
+    """An analysis made with a list is not answered from without it: the warning names both sets."""
+    from woonzorg_geo import pipeline
+
+    uit = tmp_path / "output"
+    uit.mkdir()
+    summary: dict = {}
+    record_in_summary(summary, read_own_lists([str(EXAMPLE)], None))
+    (uit / "samenvatting.json").write_text(json.dumps(summary), encoding="utf-8")
+
+    class Stop(Exception):
+        pass
+
+    def fake_load_inputs(*a, **kw):
+        raise Stop
+
+    monkeypatch.setattr(pipeline, "load_inputs", fake_load_inputs)
+    with pytest.raises(Stop):
+        main(
+            [
+                "--data",
+                str(tmp_path),
+                "--debug",
+                "toets",
+                "--uit",
+                str(uit),
+                "--out",
+                str(tmp_path / "t"),
+                "--punt",
+                "6.56,52.99",
+                "--type",
+                "geclusterd_wonen",
+                "--omvang",
+                "12",
+                "--offline",
+            ]
+        )
+    err = capsys.readouterr().err
+    assert "voorzieningen_voorbeeld.csv" in err and "geen eigen lijsten" in err and "opnieuw berekend" in err
