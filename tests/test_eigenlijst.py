@@ -266,3 +266,18 @@ def test_other_lists_than_the_stored_analysis_recompute_and_say_so(tmp_path, mon
         )
     err = capsys.readouterr().err
     assert "voorzieningen_voorbeeld.csv" in err and "geen eigen lijsten" in err and "opnieuw berekend" in err
+
+
+def test_geopackage_list_uses_its_geometry(tmp_path):
+    f = tmp_path / "plekken.gpkg"
+    gpd.GeoDataFrame(
+        {"naam": ["Odensehuis"], "categorie": ["Ontmoetingsplek"], "modus": ["vervangen"]},
+        geometry=[shapely.Point(6.56, 52.99)],
+        crs="EPSG:4326",
+    ).to_file(f, layer="plekken")
+    ol = read_own_list(f, mode="toevoegen")
+    out = _apply(_vz(), ol)
+    row = out.loc[out["bron"] == "plekken.gpkg"]
+    assert list(row["categorie"]) == ["ontmoetingsplek"] and list(row["precisie"]) == ["punt"]
+    x, y = row.geometry.iloc[0].x, row.geometry.iloc[0].y
+    assert 230000 < x < 240000 and 550000 < y < 560000  # reprojected to RD
