@@ -101,6 +101,24 @@ class _DutchParser(argparse.ArgumentParser):
         self.exit(2, f"Fout: {self.prog}: {message}\n")
 
 
+def _add_voorzieningen_option(p: argparse.ArgumentParser) -> None:
+    """``--voorzieningen FILE`` (adds) and ``--voorzieningen-vervang FILE`` (replaces), both repeatable."""
+    p.add_argument(
+        "--voorzieningen",
+        action="append",
+        metavar="BESTAND",
+        help="eigen lijst met voorzieningen (CSV of GeoPackage met naam, categorie en adres of lon/lat) die "
+        "wordt toegevoegd aan de categorie; mag vaker (zie examples/voorzieningen_voorbeeld.csv)",
+    )
+    p.add_argument(
+        "--voorzieningen-vervang",
+        action="append",
+        metavar="BESTAND",
+        help="eigen lijst die de categorieën die erin staan vervangt (de voorzieningen van die categorieën uit "
+        "andere bronnen vervallen); mag vaker. Een kolom 'modus' (toevoegen/vervangen) gaat per rij voor",
+    )
+
+
 def _whole_number(text: str) -> int:
     """An ``--omvang``: a whole number (its range is checked against the type's settings)."""
     try:
@@ -137,6 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, metavar="BESTAND.gpkg", help="uitvoerbestand (GeoPackage)")
     p.add_argument("--categorieen", metavar="TOML", help="eigen indeling in categorieën (voorzieningen.toml)")
     p.add_argument("--online", action="store_true", help="laden van PDOK en OpenStreetMap (internet nodig)")
+    _add_voorzieningen_option(p)
     p.set_defaults(func=cmd_voorzieningen)
 
     p = sub.add_parser(
@@ -172,6 +191,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="BESTAND",
         help="extra indicatorentabel (CSV of GeoPackage met kolom 'code' = CBS-code); mag vaker",
     )
+    _add_voorzieningen_option(p)
     p.set_defaults(func=cmd_analyse)
 
     p = sub.add_parser(
@@ -233,6 +253,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="TOML",
         help="eigen catalogus van gemeenten en hun bestanden (standaard: ingebouwd, de 12 gemeenten van Drenthe)",
     )
+    _add_voorzieningen_option(p)
     p.set_defaults(func=cmd_regio)
 
     p = sub.add_parser("kaarten", help="de kaarten opnieuw maken uit een bestaande uitvoermap van 'analyse'")
@@ -284,6 +305,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--online", action="store_true", help="gegevens laden van PDOK en OpenStreetMap")
     _add_gemeente_of_uit(p)
+    _add_voorzieningen_option(p)
     p.set_defaults(func=cmd_locaties)
 
     p = sub.add_parser(
@@ -340,6 +362,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--offline", action="store_true", help="kaart zonder achtergrondkaart (bij --lijst)")
     p.add_argument("--online", action="store_true", help="gegevens laden van PDOK en OpenStreetMap")
     _add_gemeente_of_uit(p)
+    _add_voorzieningen_option(p)
     p.set_defaults(func=cmd_toets)
 
     p = sub.add_parser(
@@ -371,6 +394,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--geen-kaart", action="store_true", help="geen kaart schrijven (sneller)")
     p.add_argument("--offline", action="store_true", help="kaart zonder achtergrondkaart")
     _add_gemeente_of_uit(p)
+    _add_voorzieningen_option(p)
     p.set_defaults(func=cmd_watals)
     return parser
 

@@ -158,6 +158,21 @@ def _profiles(settings: Settings, value: str | None) -> list[str] | None:
     return list(dict.fromkeys(names)) or None
 
 
+def _own_lists(args: argparse.Namespace) -> list[Any]:
+    """The lists of ``--voorzieningen`` and ``--voorzieningen-vervang``, read and checked (before any data)."""
+    from .sources.eigen import read_own_lists
+
+    return read_own_lists(getattr(args, "voorzieningen", None), getattr(args, "voorzieningen_vervang", None))
+
+
+def _lists_text(record: list[dict[str, str]] | None) -> str:
+    if record is None:
+        return "een beschadigde lijst van eigen voorzieningen"
+    if not record:
+        return "geen eigen lijsten"
+    return ", ".join(f"{r['bestand']} ({r['sha256'][:8]})" for r in record)
+
+
 def _stored_or_fresh(
     args: argparse.Namespace,
     settings: Settings,
@@ -175,9 +190,22 @@ def _stored_or_fresh(
     from .datasets import resolve_paths
     from .errors import MissingDataError
     from .pipeline import analyse, load_inputs
+    from .sources.eigen import lists_record, read_record, with_own_lists
     from .store import StoreDamaged, StoreMismatch, load_analysis
 
-    if not getattr(args, "online", False):
+    lists = _own_lists(args)
+    recorded = read_record(args.uit)
+    same_lists = recorded == lists_record(lists)
+    if not same_lists:
+        log.warning(
+            "de opgeslagen analyse in %s is gemaakt met %s, nu gegeven: %s (--voorzieningen); de analyse wordt nu "
+            "opnieuw berekend (draai 'woonzorg-geo analyse --out %s' met dezelfde lijsten om de opslag bij te werken)",
+            args.uit,
+            _lists_text(recorded),
+            _lists_text(lists_record(lists)),
+            args.uit,
+        )
+    if not getattr(args, "online", False) and same_lists:
         try:
             paths = resolve_paths(settings, raw_dir=_raw_dir(args))
         except MissingDataError:
@@ -219,6 +247,7 @@ def _stored_or_fresh(
         progress=not args.stil,
         extra_osm_layers=extra_osm_layers,
     )
+    inputs = with_own_lists(inputs, lists, settings)
     all_profiles = list(settings.profielen)
     wanted = [p for p in all_profiles if profiles is None or p in profiles]
     return analyse(settings, inputs=inputs, profiles=[*dict.fromkeys([all_profiles[0], *wanted])])
@@ -272,6 +301,7 @@ def cmd_voorzieningen(args: argparse.Namespace) -> int:
         from .voorzieningen import parse_rules
 
         parse_rules(load_category_rules(args.categorieen), source=str(args.categorieen))
+    lists = _own_lists(args)  # read and checked before the data
     if args.online:
         from .online import load_online
 
@@ -280,6 +310,9 @@ def cmd_voorzieningen(args: argparse.Namespace) -> int:
         inputs = load_offline(
             settings, raw_dir=_raw_dir(args), categories_path=args.categorieen, progress=not args.stil
         )
+    from .sources.eigen import with_own_lists
+
+    inputs = with_own_lists(inputs, lists, settings)
     write_gpkg(out, {"voorzieningen": inputs.voorzieningen})
     counts = count_inside(inputs.voorzieningen, inputs.gemeente)
     print(f"{len(inputs.voorzieningen)} voorzieningen geschreven naar {out} (laag 'voorzieningen')")
@@ -319,6 +352,7 @@ def cmd_analyse(args: argparse.Namespace) -> int:
     from .overlays import read_indicator_table
 
     extra = [(str(p), read_indicator_table(p)) for p in args.indicatoren or []]  # read before the data
+    lists = _own_lists(args)  # the user's own voorzieningen, read before the data too
     t0 = time.perf_counter()
     # the same driver as each gemeente of `regio`: the same outputs and maps for the same settings
     run = run_gemeente(
@@ -331,6 +365,7 @@ def cmd_analyse(args: argparse.Namespace) -> int:
         online=True if args.online else None,
         profiles=profiles,
         extra_tables=extra,
+        own_lists=lists,
         rasters=not args.geen_rasters,
         progress=not args.stil,
     )
@@ -410,6 +445,7 @@ def cmd_regio(args: argparse.Namespace) -> int:
         if not args.geen_kaarten:
             check_owner(folder / "maps", Owner("kaarten", g.code, g.naam), option="--out", suggestion=out / "regio")
     raw = _raw_dir(args) or find_raw_dir(settings)
+    lists = _own_lists(args)  # read and checked before any gemeente runs
     profiles = None if args.profiel in (None, "beide") else [args.profiel]
     offline = True if args.offline else None
     if scheduler:  # a Dask scheduler answers there, within [regio] verbinden_s: before anything is written
@@ -429,6 +465,7 @@ def cmd_regio(args: argparse.Namespace) -> int:
             offline=offline,
             progress=not args.stil,
             settings=settings.regio,
+            own_lists=lists,
         )
         # all or nothing: when no gemeente finished, the regional files of an earlier run stay
         ok = any(t["status"] == "ok" for t in result.tasks)

@@ -27,6 +27,7 @@ import pandas as pd
 from .config import Settings
 from .io import Owner
 from .pipeline import Analysis
+from .sources.eigen import OwnList, record_in_summary, with_own_lists
 from .vocabulary import Vocabulary
 
 log = logging.getLogger(__name__)
@@ -63,6 +64,8 @@ def run_gemeente(
     rasters: bool = True,
     surfaces: bool = True,
     progress: bool = False,
+    own_lists: Sequence[OwnList] = (),
+    outside: str = "weigeren",
 ) -> GemeenteRun:
     """Load, analyse and write one gemeente, and draw its maps, all with ``settings``.
 
@@ -96,6 +99,10 @@ def run_gemeente(
         surfaces (the ``servicegebieden`` layer and the surface figures of the summary).
     progress
         Progress bars while loading.
+    own_lists, outside
+        The user's own voorzieningen lists (``--voorzieningen``), applied to the loaded inputs, and
+        what to do with a row outside the gemeente: refuse (``"weigeren"``, ``analyse``) or skip it
+        (``"overslaan"``, each gemeente of ``regio``); see :func:`.sources.eigen.with_own_lists`.
 
     Returns
     -------
@@ -115,9 +122,11 @@ def run_gemeente(
     out_dir = Path(out_dir)
     g = settings.gemeente
     inputs = pipeline.load_inputs(settings, raw_dir=raw_dir, online=online, progress=progress, tile_cache=tile_cache)
+    inputs = with_own_lists(inputs, own_lists, settings, outside=outside)
     check_against_previous_run(out_dir, inputs, settings)  # before any work: a collapsed category stops here
     log.info("netwerk bouwen en bereikbaarheid berekenen")
     a = pipeline.analyse(settings, inputs=inputs, profiles=profiles, extra_tables=extra_tables)
+    record_in_summary(a.summary, own_lists)  # toets, watals and locaties compare their lists with it
     timings = dict(a.summary["tijden_s"])
     log.info("uitvoer schrijven naar %s", out_dir)
     t0 = time.perf_counter()

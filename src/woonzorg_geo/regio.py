@@ -55,6 +55,8 @@ class TaskOptions:
     maps: bool = True
     rasters: bool = True
     offline: bool | None = None
+    #: the user's own lists of voorzieningen (:class:`.sources.eigen.OwnList`), applied per gemeente
+    eigen_lijsten: tuple[Any, ...] = ()
 
 
 @dataclass
@@ -269,6 +271,8 @@ def gemeente_task(settings: Settings, options: TaskOptions) -> dict[str, Any]:
                 profiles=options.profiles,
                 rasters=options.rasters,
                 surfaces=options.rasters,
+                own_lists=options.eigen_lijsten,
+                outside="overslaan",
             )
             a, timings = run.analysis, run.timings
             g, w = regional_rows(a)
@@ -793,6 +797,7 @@ def run_regio(
     offline: bool | None = None,
     progress: bool = False,
     settings: RegioSettings | None = None,
+    own_lists: Sequence[Any] = (),
 ) -> RegioResult:
     """Run every gemeente of ``gemeenten`` as a Dask task and collect the regional tables.
 
@@ -816,6 +821,9 @@ def run_regio(
         Progress bars (tiles decoded, gemeenten done).
     settings
         The ratio check and the bounds of every wait (default: the package's ``[regio]``).
+    own_lists
+        The user's own lists of voorzieningen (``--voorzieningen``): each gemeente takes the rows
+        in it or within ``[netwerk] margin_m`` of it.
 
     A gemeente whose worker is lost, or that does not finish within the bounds of ``settings``
     (see :func:`bounded_results`), is reported as failed with its reason (``niet_afgerond``); what
@@ -837,6 +845,7 @@ def run_regio(
         maps=maps,
         rasters=rasters,
         offline=offline,
+        eigen_lijsten=tuple(own_lists),
     )
     timings: dict[str, float] = {}
 
