@@ -263,3 +263,22 @@ def _row(cat: str, lijst: str, plural: str, *, n_lijst: int, found: int, n_osm: 
         "aandeel_osm": share,
         "tekst": tekst,
     }
+
+
+def completeness_records(table: pd.DataFrame | None) -> list[dict[str, object]]:
+    """The completeness table as JSON-ready rows (a missing share is ``None``); ``[]`` without a table."""
+    if table is None or table.empty:
+        return []
+    rows: list[dict[str, object]] = []
+    for rec in table.to_dict(orient="records"):
+        share = rec.get("aandeel_osm")
+        rec["aandeel_osm"] = None if share is None or pd.isna(share) else round(float(share), 3)
+        rows.append({str(k): v for k, v in rec.items()})
+    return rows
+
+
+def completeness_text(records: list[dict[str, object]]) -> str:
+    """One Dutch line: how much of each independent list OSM holds; ``''`` without rows."""
+    if not records:
+        return ""
+    return "Volledigheid van OpenStreetMap: " + "; ".join(str(r["tekst"]) for r in records) + "."

@@ -187,6 +187,12 @@ def regional_rows(a: Any) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     g["zonder_voorzieningen"] = ", ".join(a.summary.get("categorieen_zonder_voorzieningen", []))
     g["buurten"] = len(a.buurten)
     g["wijken"] = len(a.wijken)
+    vol = []  # completeness of OSM per category against its independent list (issue 19 §3)
+    for rec in a.summary.get("volledigheid", []):
+        cat = rec["categorie"]
+        for col, key in (("lijst", "n_lijst"), ("osm_gevonden", "n_osm_gevonden"), ("aandeel_osm", "aandeel_osm")):
+            g[f"volledigheid_{cat}_{col}"] = np.nan if rec.get(key) is None else rec[key]
+            vol.append(f"volledigheid_{cat}_{col}")
     head = [
         "naam",
         "n_adressen",
@@ -199,6 +205,7 @@ def regional_rows(a: Any) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
         "wijken",
         "begrensd_door",
         "zonder_voorzieningen",
+        *vol,
     ]
     figures = [c for c in g.columns if FIGURE_RE.match(c) and c not in head]
     g = g[[c for c in head if c in g] + figures + [g.geometry.name]]

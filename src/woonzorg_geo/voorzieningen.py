@@ -116,6 +116,18 @@ def categorise_pois(pois: gpd.GeoDataFrame, rules: dict[str, CategoryRule], *, s
     return cat
 
 
+def source_text(bron: object, datum: object = None) -> str:
+    """Readable sources of one voorziening with their dates: ``'osm;igj'`` and ``'aug. 2021;jan. 2026'``
+    give ``'OpenStreetMap (aug. 2021) + IGJ-apothekersregister (jan. 2026)'``."""
+    if not isinstance(bron, str) or not bron.strip():
+        return "onbekend"
+    names = [SOURCE_LABELS.get(b.strip(), b.strip()) for b in bron.split(";") if b.strip()]
+    when = datum.split(";") if isinstance(datum, str) else []
+    if len(when) == len(names):
+        names = [f"{n} ({d.strip()})" if d.strip() else n for n, d in zip(names, when, strict=True)]
+    return " + ".join(names)
+
+
 def name_contains(names: pd.Series, parts: tuple[str, ...]) -> pd.Series:
     """Whether each name contains one of ``parts`` (case-insensitive, literal substrings)."""
     low = names.fillna("").astype(str).str.lower()
