@@ -173,3 +173,21 @@ def test_no_drogisterij_is_an_apotheek_anywhere_in_drenthe(raw_dir):
     assert not apo.str.startswith("d.i.o").any()
     named_dio = pois["name"].fillna("").str.startswith("D.I.O")
     assert named_dio.sum() >= 2 and cat[named_dio].ne("apotheek").all()
+
+
+@pytest.mark.realdata
+def test_westerveld_gets_its_dispensing_gps_as_apotheek(raw_dir):
+    from woonzorg_geo import catalogue
+    from woonzorg_geo.datasets import load_offline
+
+    settings = catalogue.resolve_gemeente(load_settings(), "Westerveld")
+    inputs = load_offline(settings, raw_dir=raw_dir)
+    vz = inputs.voorzieningen
+    apo = vz.loc[(vz["categorie"] == "apotheek") & vz.within(inputs.gemeente.union_all())]
+    # the IGJ register has no pharmacy in Westerveld, OSM 2021 none either: Diever and Vledder dispense
+    assert {"Apotheekhoudende Huisartsenpraktijk Diever", "Apotheekhoudende Huisartsenpraktijk Vledder"} <= set(
+        apo["naam"]
+    )
+    assert set(apo["bron"]) == {"huisartsenlijst"} and set(apo["bron_datum"]) == {"mrt. 2026"}
+    table = inputs.volledigheid.set_index("categorie")
+    assert table.loc["apotheek", "n_lijst"] == 0 and pd.isna(table.loc["apotheek", "aandeel_osm"])
