@@ -235,7 +235,7 @@ def completeness(
         rows.append(
             _row(
                 "supermarkt",
-                "AH/ALDI (All The Places 2021)",
+                "AH/ALDI-lijst (All The Places, dec. 2021)",
                 "AH- en ALDI-supermarkten",
                 n_lijst=len(stores),
                 found=found,
