@@ -481,7 +481,18 @@ FOLDER_CASES: dict[str, tuple[Callable, list[str], list[str]]] = {
     "lege_map": (
         lambda raw, t, s, mp: ["--data", str(_empty_folder(t / "leeg"))],
         ["nodige gegevensbestand(en) ontbreken", "--online", "--data"],
-        ["gemeentegrens", "buurten", "wijken", "kerncijfers", "osm_tiles", "gtfs_stops", "treinstations", "huisartsen"],
+        [
+            "gemeentegrens",
+            "buurten",
+            "wijken",
+            "kerncijfers",
+            "osm_tiles",
+            "gtfs_stops",
+            "treinstations",
+            "huisartsen",
+            "apotheken",
+            "supermarkten_ketens",
+        ],
     ),
     "bushaltes_weg": (
         lambda raw, t, s, mp: ["--data", str(_mirror(raw, t / "raw", without=_top(s, "gtfs_stops")))],
@@ -564,9 +575,9 @@ def test_data_on_an_empty_folder_lists_every_dataset(tmp_path, settings, capsys)
     empty.mkdir()
     code = main(["--data", str(empty), "data"])
     captured = capsys.readouterr()
-    _assert_refused(code, captured.err, [str(empty), "8 nodige dataset(s) ontbreken", "--online", "--data"])
+    _assert_refused(code, captured.err, [str(empty), "10 nodige dataset(s) ontbreken", "--online", "--data"])
     lines = captured.out.splitlines()
-    assert f"in {empty}: 0 van de 9 aanwezig" in lines[0]
+    assert f"in {empty}: 0 van de 11 aanwezig" in lines[0]
     for key, meta in datasets.CATALOGUE.items():
         path = empty / getattr(settings.data, key)
         optional = " (optioneel)" if key == "pc4" else ""
@@ -581,10 +592,10 @@ def test_data_with_one_dataset_removed(raw_dir, settings, tmp_path, capsys):
     captured = capsys.readouterr()
     _assert_refused(code, captured.err, ["1 nodige dataset(s) ontbreken (treinstations)"])
     lines = captured.out.splitlines()
-    assert "8 van de 9 aanwezig" in lines[0]
+    assert "10 van de 11 aanwezig" in lines[0]
     statuses = {line.split(" (")[-1].split(")")[0]: line.rsplit("): ", 1)[1] for line in lines[2:]}
     assert statuses.pop("treinstations") == f"ontbreekt: {root / settings.data.treinstations}"
-    assert set(statuses.values()) == {"aanwezig"} and len(statuses) == 8
+    assert set(statuses.values()) == {"aanwezig"} and len(statuses) == 10
 
 
 @pytest.mark.realdata
@@ -592,5 +603,5 @@ def test_data_without_the_optional_pc4_is_complete(raw_dir, settings, tmp_path, 
     root = _mirror(raw_dir, tmp_path / "raw", without=_top(settings, "pc4"))
     assert main(["--stil", "--data", str(root), "data"]) == 0
     text = capsys.readouterr().out
-    assert text.count("status: aanwezig") == 8 and text.count("status: ontbreekt") == 1
+    assert text.count("status: aanwezig") == 10 and text.count("status: ontbreekt") == 1
     assert "109 buurten" in text

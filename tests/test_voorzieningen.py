@@ -82,7 +82,7 @@ def test_unplaced_rows_are_left_out_and_input_untouched():
 def test_real_counts_inside_assen(assen_inputs):
     counts = count_inside(assen_inputs.voorzieningen, assen_inputs.gemeente)
     assert 19 <= counts["supermarkt"] <= 23
-    assert counts["apotheek"] == 8
+    assert counts["apotheek"] >= 9  # the 9 IGJ pharmacies, 7 of them merged with OSM points
     assert counts["treinstation"] == 1
     assert counts["ov_halte"] >= 150
     assert counts["huisarts"] >= 15

@@ -285,6 +285,10 @@ def cmd_data(args: argparse.Namespace) -> int:
         )
     inputs = load_offline(settings, raw_dir=raw_dir, progress=not args.stil)
     print(format_inventory(inventory(inputs), gemeente=settings.gemeente.naam))
+    from .lijsten import completeness_records
+
+    for rec in completeness_records(inputs.volledigheid):
+        print(f"Volledigheid {rec['categorie']}: {rec['tekst']}")
     return 0
 
 

@@ -55,6 +55,11 @@ class DataSettings:
     huisartsen_plaats: str = "stad"
     huisartsen_naam: str = "naam"
     gemeente_vorm: str = "gemeentegrens"
+    apotheken: str = ""
+    supermarkten_ketens: str = ""
+    apotheekhoudende_huisartsen: bool = True
+    apotheekhoudend_naam: tuple[str, ...] = ("apotheekhoudend", "met apotheek")
+    apotheken_uitsluiten: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

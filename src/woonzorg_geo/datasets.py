@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from . import RD_NEW, WGS84
+from . import RD_NEW, WGS84, lijsten
 from .areas import Outlines, load_outlines
 from .config import Settings, find_raw_dir, load_category_rules, validate_settings
 from .errors import DataFileError, MissingDataError
@@ -80,6 +80,18 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "datum": "2026-03",
         "licentie": "geen; alleen voor analyse",
     },
+    "apotheken": {
+        "omschrijving": "Openbare apotheken (IGJ-register van gevestigde apothekers, adressen)",
+        "bron": "IGJ via github.com/mvbloois/aporeg",
+        "datum": "2026-01",
+        "licentie": "geen vermeld; openbaar overheidsregister",
+    },
+    "supermarkten_ketens": {
+        "omschrijving": "Albert Heijn- en ALDI-winkels (alleen ter controle van OSM)",
+        "bron": "All The Places via ModelEarth/places-data",
+        "datum": "2021-12",
+        "licentie": "geen vermeld (All The Places: CC0, niet geverifieerd)",
+    },
     "pc4": {
         "omschrijving": "PC4-middelpunten",
         "bron": "Postcodetabel (drikusroor)",
@@ -116,6 +128,12 @@ class Inputs:
     osm_places: gpd.GeoDataFrame | None = None
     #: the gemeente's outlines besides its buurten (see :mod:`.areas`); None: only the gemeente shape
     outlines: Outlines | None = None
+    #: the geocoded IGJ pharmacies near the gemeente ([data] apotheken), when configured
+    apotheken: gpd.GeoDataFrame | None = None
+    #: the AH/ALDI chain stores inside the gemeente ([data] supermarkten_ketens), when configured
+    supermarkten_ketens: gpd.GeoDataFrame | None = None
+    #: completeness of OSM against the independent lists (:func:`.lijsten.completeness`)
+    volledigheid: pd.DataFrame | None = None
 
 
 def resolve_paths(settings: Settings, *, raw_dir: Path | None = None) -> dict[str, Path]:
@@ -481,6 +499,8 @@ def load_offline(
     kern = pd.DataFrame()
     if "kerncijfers" in paths:
         kern = cbs.read_kerncijfers(paths["kerncijfers"], codes=[code, *wijken.index, *buurten.index])
+    if "apotheken" in paths:  # a damaged register stops the run here too
+        lijsten.read_register(paths["apotheken"], settings)
     if "huisartsen" in paths:  # a damaged GP list stops the run here, before the tiles are read
         d = settings.data
         table = read_csv_checked(
@@ -530,6 +550,9 @@ def load_offline(
             margin_m=margin,
             places=place_keys(settings.gemeente.naam, wijken, buurten),
         )
+    apotheken, ketens = _independent_lists(
+        settings, paths, osm=osm, shape=shape, places=place_keys(settings.gemeente.naam, wijken, buurten)
+    )
     parts = Inputs(
         gemeente,
         buurten,
@@ -543,10 +566,47 @@ def load_offline(
         paths=paths,
         timings=timings,
         outlines=load_outlines(settings, paths, raw_dir=base),
+        apotheken=apotheken,
+        supermarkten_ketens=ketens,
     )
     return with_voorzieningen(
         parts, settings, rules_doc=load_category_rules(categories_path), categories_path=categories_path, started=t0
     )
+
+
+def _independent_lists(
+    settings: Settings, paths: dict[str, Path], *, osm: OSMData, shape: shapely.Geometry, places: Collection[str]
+) -> tuple[gpd.GeoDataFrame | None, gpd.GeoDataFrame | None]:
+    """The geocoded IGJ pharmacies near the gemeente and the chain stores inside it (each ``None`` when not
+    configured)."""
+    if "apotheken" not in paths and "supermarkten_ketens" not in paths:
+        return None, None
+    geocoder = offline_geocoder(osm, pc4_path=paths.get("pc4"))
+    apotheken = ketens = None
+    if "apotheken" in paths:
+        apotheken = lijsten.geocode_register(
+            paths["apotheken"],
+            settings,
+            geocoder=geocoder,
+            area=shape,
+            margin_m=settings.netwerk.margin_m,
+            places=places,
+        )
+    if "supermarkten_ketens" in paths:
+        ketens = lijsten.read_chain_stores(paths["supermarkten_ketens"], geocoder=geocoder, area=shape)
+    return apotheken, ketens
+
+
+def source_dates() -> dict[str, str]:
+    """The date of each voorzieningen source (``bron`` flag), in Dutch ('aug. 2021'), from :data:`CATALOGUE`."""
+    keys = {
+        "osm": "osm_tiles",
+        "gtfs": "gtfs_stops",
+        "chb": "treinstations",
+        "huisartsenlijst": "huisartsen",
+        "igj": "apotheken",
+    }
+    return {flag: lijsten.dutch_date(CATALOGUE[key]["datum"]) for flag, key in keys.items()}
 
 
 def with_voorzieningen(
@@ -569,6 +629,9 @@ def with_voorzieningen(
         stations=inputs.stations,
         huisartsen=inputs.huisartsen,
         area=inputs.gemeente,
+        apotheken=inputs.apotheken,
+        apotheekhoudend=lijsten.dispensing_gps(inputs.huisartsen, settings),
+        bron_datum=source_dates(),
     )
     supplied = {
         flag: key
@@ -576,6 +639,7 @@ def with_voorzieningen(
             ("gtfs", "gtfs_stops", inputs.gtfs_stops),
             ("chb", "treinstations", inputs.stations),
             ("huisartsenlijst", "huisartsen", inputs.huisartsen),
+            ("igj", "apotheken", inputs.apotheken),
         )
         if frame is not None
     }
@@ -583,7 +647,8 @@ def with_voorzieningen(
         vz, rules, gemeente=inputs.gemeente, supplied=supplied, paths=inputs.paths, settings=settings
     )
     inputs.timings["voorzieningen"] = time.perf_counter() - started
-    return dataclasses.replace(inputs, voorzieningen=vz)
+    table = lijsten.completeness(vz, gemeente=inputs.gemeente, chain_stores=inputs.supermarkten_ketens)
+    return dataclasses.replace(inputs, voorzieningen=vz, volledigheid=table)
 
 
 def check_lists_against_osm(

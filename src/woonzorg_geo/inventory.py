@@ -110,6 +110,12 @@ def inventory(inputs: Inputs) -> pd.DataFrame:
         gp = inputs.huisartsen
         n_adres = int((gp["geocode_precisie"] == "adres").sum())
         inside["huisartsen"] = f"{len(gp)} praktijken, {n_adres} op adres gegeocodeerd"
+    if inputs.apotheken is not None:
+        ap = inputs.apotheken.loc[inputs.apotheken.within(shape)]
+        n_adres = int((ap["geocode_precisie"] == "adres").sum())
+        inside["apotheken"] = f"{len(ap)} apotheken, {n_adres} op adres gegeocodeerd"
+    if inputs.supermarkten_ketens is not None:
+        inside["supermarkten_ketens"] = f"{len(inputs.supermarkten_ketens)} AH- en ALDI-winkels"
     rows = []
     for key, meta in CATALOGUE.items():
         path = inputs.paths.get(key)

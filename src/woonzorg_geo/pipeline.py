@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from . import formatting as fmt
+from . import lijsten
 from .accessibility import Accessibility, compute_accessibility, to_frame
 from .aggregation import aggregate, assign_areas, overall
 from .areas import address_lines, area_report, gap_owners, mark_vlakken, select_addresses
@@ -373,6 +374,7 @@ def _summary(a: Analysis, area_stats: dict[str, int], timings: dict[str, float])
             c for c in s.bereikbaarheid.categories if c not in set(a.inputs.voorzieningen["categorie"])
         ],
         "huisartsenlijst": _gp_summary(a.inputs.huisartsen),
+        "volledigheid": lijsten.completeness_records(a.inputs.volledigheid),
         "profielen": prof,
         "tijden_s": {k: round(v, 3) for k, v in timings.items()},
     }
@@ -457,6 +459,7 @@ def summary_text(
         ),
         *address_lines(summary, num=num),
         "Voorzieningen: " + ", ".join(f"{vocab.noun(k)} {num(v)}" for k, v in summary["voorzieningen"].items()),
+        *filter(None, [lijsten.completeness_text(summary.get("volledigheid", []))]),
         f"Loopnorm: {vocab.norm_text}.",
         *(
             f"Onbekend: {vocab.noun(cat)} en elke combinatie ermee ({reason})."

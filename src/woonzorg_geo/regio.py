@@ -192,6 +192,12 @@ def regional_rows(a: Any) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     g["onbekend"] = "; ".join(f"{k}: {v}" for k, v in a.summary.get("onbekend", {}).items())
     g["buurten"] = len(a.buurten)
     g["wijken"] = len(a.wijken)
+    vol = []  # completeness of OSM per category against its independent list (issue 19 §3)
+    for rec in a.summary.get("volledigheid", []):
+        cat = rec["categorie"]
+        for col, key in (("lijst", "n_lijst"), ("osm_gevonden", "n_osm_gevonden"), ("aandeel_osm", "aandeel_osm")):
+            g[f"volledigheid_{cat}_{col}"] = np.nan if rec.get(key) is None else rec[key]
+            vol.append(f"volledigheid_{cat}_{col}")
     head = [
         "naam",
         "n_adressen",
@@ -205,6 +211,7 @@ def regional_rows(a: Any) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
         "begrensd_door",
         "zonder_voorzieningen",
         "onbekend",
+        *vol,
     ]
     figures = [c for c in g.columns if FIGURE_RE.match(c) and c not in head]
     g = g[[c for c in head if c in g] + figures + [g.geometry.name]]

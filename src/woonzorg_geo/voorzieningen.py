@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +21,42 @@ log = logging.getLogger(__name__)
 
 COLUMNS = ["categorie", "label", "naam", "bron", "precisie", "geometry"]
 #: Which source's point represents a merged voorziening (first present wins).
-SOURCE_PRIORITY = ("osm", "chb", "gtfs", "huisartsenlijst", "register")
+SOURCE_PRIORITY = ("osm", "chb", "gtfs", "huisartsenlijst", "igj", "register")
+#: Readable name of each ``bron`` flag (column ``bron_label``).
+SOURCE_LABELS = {
+    "osm": "OpenStreetMap",
+    "chb": "CHB (treinstations)",
+    "gtfs": "GTFS (bushaltes)",
+    "huisartsenlijst": "huisartsenlijst",
+    "igj": "IGJ-apothekersregister",
+    "register": "register",
+}
+#: Words that say nothing about which pharmacy or shop a name means (name matching in merges).
+_GENERIC_WORDS = frozenset(
+    {
+        "apotheek",
+        "apotheker",
+        "b",
+        "v",
+        "bv",
+        "benu",
+        "service",
+        "mediq",
+        "alphega",
+        "kring",
+        "de",
+        "het",
+        "en",
+        "huisartsenpraktijk",
+        "praktijk",
+        "apotheekhoudende",
+        "apotheekhoudend",
+        "met",
+        "van",
+        "locatie",
+        "nl",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -34,8 +70,12 @@ class CategoryRule:
     gtfs: bool = False
     chb: bool = False
     huisartsenlijst: bool = False
+    igj: bool = False
+    apotheekhoudend: bool = False
     merge_m: float = 25.0
+    merge_naam_m: float = 0.0
     namen: tuple[str, ...] = ()
+    naam_uitsluiten: tuple[str, ...] = ()
 
 
 def parse_rules(doc: dict[str, Any], *, source: str = "voorzieningen.toml") -> dict[str, CategoryRule]:
@@ -70,8 +110,39 @@ def categorise_pois(pois: gpd.GeoDataFrame, rules: dict[str, CategoryRule], *, s
         if rule.namen and "name" in pois:
             wanted = {n.strip().lower() for n in rule.namen}
             hit |= pois["name"].fillna("").astype(str).str.strip().str.lower().isin(wanted)
+        if rule.naam_uitsluiten and "name" in pois:
+            hit &= ~name_contains(pois["name"], rule.naam_uitsluiten)
         cat = cat.mask(cat.isna() & hit, rule.name)
     return cat
+
+
+def source_text(bron: object, datum: object = None) -> str:
+    """Readable sources of one voorziening with their dates: ``'osm;igj'`` and ``'aug. 2021;jan. 2026'``
+    give ``'OpenStreetMap (aug. 2021) + IGJ-apothekersregister (jan. 2026)'``."""
+    if not isinstance(bron, str) or not bron.strip():
+        return "onbekend"
+    names = [SOURCE_LABELS.get(b.strip(), b.strip()) for b in bron.split(";") if b.strip()]
+    when = datum.split(";") if isinstance(datum, str) else []
+    if len(when) == len(names):
+        names = [f"{n} ({d.strip()})" if d.strip() else n for n, d in zip(names, when, strict=True)]
+    return " + ".join(names)
+
+
+def name_contains(names: pd.Series, parts: tuple[str, ...]) -> pd.Series:
+    """Whether each name contains one of ``parts`` (case-insensitive, literal substrings)."""
+    low = names.fillna("").astype(str).str.lower()
+    hit = pd.Series(False, index=names.index)
+    for part in parts:
+        hit |= low.str.contains(part.strip().lower(), regex=False)
+    return hit
+
+
+def name_tokens(name: object) -> set[str]:
+    """The distinguishing words of a name (lower case, generic words like 'apotheek' left out)."""
+    if not isinstance(name, str):
+        return set()
+    words = re.split(r"[^0-9a-zà-ÿ]+", name.lower())
+    return {w for w in words if len(w) > 2 and w not in _GENERIC_WORDS}
 
 
 def _frame(
@@ -103,12 +174,18 @@ def merge_duplicates(points: gpd.GeoDataFrame, rules: dict[str, CategoryRule]) -
     nearest earlier voorziening within ``merge_m`` that no point of its own source has joined yet
     (one-to-one per source pair), else it becomes a voorziening of its own. The point of the
     first source is kept; ``bron`` lists every source and ``naam`` the first name found. Points of
-    the same source are never merged: three GP practices in one building stay three.
+    the same source are never merged: three GP practices in one building stay three. A rule's
+    ``merge_naam_m`` (larger than ``merge_m``) also joins points up to that distance apart whose
+    names share a distinguishing word (:func:`name_tokens`): a geocoded register address and the
+    mapped pharmacy lie tens of metres apart. ``bron_datum`` is joined like ``bron``.
     """
     out: list[dict[str, Any]] = []  # rows, values as pandas gives them
+    if "bron_datum" not in points:
+        points = points.assign(bron_datum="")
     prio = {b: i for i, b in enumerate(SOURCE_PRIORITY)}
     for cat, group in points.groupby("categorie", sort=False):
         merge_m = rules[str(cat)].merge_m if cat in rules else 0.0
+        naam_m = rules[str(cat)].merge_naam_m if cat in rules else 0.0
         kept: list[dict[str, Any]] = []
         order = sorted(group["bron"].unique(), key=lambda b: prio.get(b, 99))
         for bron in order:
@@ -126,16 +203,28 @@ def merge_duplicates(points: gpd.GeoDataFrame, rules: dict[str, CategoryRule]) -
                         if j not in taken and bron not in str(kept[j]["bron"]).split(";"):
                             target = int(j)
                             break
+                if target < 0 and earlier and naam_m > merge_m:
+                    # farther apart (a geocoded address against a mapped point) but one name
+                    mine = name_tokens(row["naam"])
+                    d = np.hypot(xy[:, 0] - row.geometry.x, xy[:, 1] - row.geometry.y)
+                    for j in np.argsort(d):
+                        if d[j] > naam_m:
+                            break
+                        free = j not in taken and bron not in str(kept[j]["bron"]).split(";")
+                        if free and mine & name_tokens(kept[j]["naam"]):
+                            target = int(j)
+                            break
                 if target >= 0:
                     taken.add(target)
                     k = kept[target]
                     k["bron"] = f"{k['bron']};{bron}"
+                    k["bron_datum"] = f"{k['bron_datum']};{row['bron_datum']}"
                     if not k["naam"] and isinstance(row["naam"], str) and row["naam"]:
                         k["naam"] = row["naam"]
                 else:
-                    kept.append({c: row[c] for c in COLUMNS})
+                    kept.append({c: row[c] for c in (*COLUMNS, "bron_datum")})
         out.extend(kept)
-    merged = pd.DataFrame(out, columns=COLUMNS)
+    merged = pd.DataFrame(out, columns=[*COLUMNS, "bron_datum"])
     return gpd.GeoDataFrame(merged, geometry="geometry", crs=RD_NEW)
 
 
@@ -148,6 +237,9 @@ def build_voorzieningen(
     huisartsen: gpd.GeoDataFrame | None = None,
     area: gpd.GeoDataFrame | None = None,
     area_buffer_m: float = 1500.0,
+    apotheken: gpd.GeoDataFrame | None = None,
+    apotheekhoudend: gpd.GeoDataFrame | None = None,
+    bron_datum: dict[str, str] | None = None,
 ) -> gpd.GeoDataFrame:
     """Combine every source into one layer of voorzieningen with a category each.
 
@@ -160,6 +252,11 @@ def build_voorzieningen(
     gtfs_stops, stations, huisartsen
         GTFS boarding points, CHB rail stations, a geocoded GP list (rows without geometry are
         left out and logged).
+    apotheken, apotheekhoudend
+        The geocoded IGJ register (``bron`` ``igj``) and the dispensing GPs of the GP list (``bron``
+        ``huisartsenlijst``), for the categories whose rule sets ``igj`` / ``apotheekhoudend``.
+    bron_datum
+        The date of each source (``bron`` flag to a Dutch date), column ``bron_datum``.
     area
         Keep voorzieningen within ``area_buffer_m`` of this area: people near the border use
         amenities just outside it.
@@ -168,7 +265,8 @@ def build_voorzieningen(
     -------
     GeoDataFrame
         EPSG:28992 with ``categorie``, ``label``, ``naam``, ``bron`` (``;``-separated when several
-        sources were merged), ``precisie`` and point geometry; index ``vz_id``.
+        sources were merged), ``precisie``, ``bron_datum`` (``;``-separated like ``bron``),
+        ``bron_label`` (readable) and point geometry; index ``vz_id``.
     """
     parts = []
     cat = categorise_pois(osm.pois, rules, schema=osm.schema)
@@ -187,6 +285,8 @@ def build_voorzieningen(
         ("gtfs", gtfs_stops, "gtfs", "punt"),
         ("chb", stations, "chb", "punt"),
         ("huisartsenlijst", huisartsen, "huisartsenlijst", None),
+        ("igj", apotheken, "igj", None),
+        ("apotheekhoudend", apotheekhoudend, "huisartsenlijst", None),
     ):
         if frame is None:
             continue
@@ -201,13 +301,15 @@ def build_voorzieningen(
                     _frame(placed, categorie=rule.name, label=rule.label, naam=placed["naam"], bron=bron, precisie=prec)
                 )
     if not parts:
-        return gpd.GeoDataFrame(columns=COLUMNS, geometry="geometry", crs=RD_NEW)
+        return gpd.GeoDataFrame(columns=[*COLUMNS, "bron_datum", "bron_label"], geometry="geometry", crs=RD_NEW)
     allpts = pd.concat(parts, ignore_index=True)
     allpts = gpd.GeoDataFrame(allpts, geometry="geometry", crs=RD_NEW)
     if area is not None:
         shape = ensure_crs(area, name="area").union_all().buffer(area_buffer_m)
         allpts = allpts.loc[allpts.intersects(shape)]
+    allpts["bron_datum"] = allpts["bron"].map(lambda b: (bron_datum or {}).get(str(b), ""))
     merged = merge_duplicates(allpts, rules)
+    merged["bron_label"] = merged["bron"].map(lambda b: "; ".join(SOURCE_LABELS.get(x, x) for x in str(b).split(";")))
     merged.index = pd.Index([f"vz{i:05d}" for i in range(len(merged))], name="vz_id")
     log.info("voorzieningen: %s", merged["categorie"].value_counts().to_dict())
     return merged

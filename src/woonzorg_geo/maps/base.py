@@ -156,11 +156,17 @@ def _esc(value: Any) -> str:
     return esc.html_text(value)
 
 
-def _bron_text(value: Any) -> str:
+def _bron_text(value: Any, dates: Any = None) -> str:
+    """Readable sources of a voorziening (``'osm;igj'``), each with its date where ``dates`` gives it
+    (``'aug. 2021;jan. 2026'``, one per source)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "onbekend"
     parts = [p.strip() for p in str(value).split(";") if p.strip()]
-    return " + ".join(_SOURCES.get(p.lower(), p) for p in parts) or "onbekend"
+    when = [] if dates is None or (isinstance(dates, float) and math.isnan(dates)) else str(dates).split(";")
+    names = [_SOURCES.get(p.lower(), p) for p in parts]
+    if len(when) == len(names):
+        names = [f"{n} ({d.strip()})" if d.strip() else n for n, d in zip(names, when, strict=True)]
+    return " + ".join(names) or "onbekend"
 
 
 # --------------------------------------------------------------------------------------------

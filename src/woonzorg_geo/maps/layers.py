@@ -282,7 +282,8 @@ def add_voorzieningen(
     m
         The map.
     vz
-        Points (any CRS) with ``categorie`` and optionally ``naam``, ``label``, ``bron``.
+        Points (any CRS) with ``categorie`` and optionally ``naam``, ``label``, ``bron``, ``bron_datum``
+        (the popup shows each source with its date).
     categories
         Categories to draw (default: all present, key categories first).
     show
@@ -310,7 +311,8 @@ def add_voorzieningen(
             naam = "(naam onbekend)" if naam is None or pd.isna(naam) or not str(naam).strip() else str(naam)
             soort = row.get("label")
             soort = sym.label if soort is None or pd.isna(soort) else str(soort)
-            props.append({"naam": _esc(naam), "soort": _esc(soort), "bron": _esc(_bron_text(row.get("bron")))})
+            bron = _bron_text(row.get("bron"), row.get("bron_datum"))
+            props.append({"naam": _esc(naam), "soort": _esc(soort), "bron": _esc(bron)})
         data = _feature_collection(sub.geometry.values, props)
         long = " wz-long" if len(sym.letter) > 1 else ""
         icon = folium.DivIcon(

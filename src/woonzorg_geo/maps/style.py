@@ -46,6 +46,7 @@ _SOURCES: dict[str, str] = {
     "gtfs": "OVapi GTFS",
     "chb": "DOVA Centraal Haltebestand",
     "huisartsenlijst": "huisartsenlijst (ZorgKaart Nederland)",
+    "igj": "IGJ-apothekersregister",
     "cbs": "CBS",
     "pdok": "PDOK",
 }

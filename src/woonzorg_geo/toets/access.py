@@ -13,6 +13,7 @@ import shapely
 
 from ..accessibility import PointAccess, access_at, bounded_distances, via_nearer_end
 from ..errors import SettingsError
+from ..voorzieningen import source_text
 from .numbers import _nl, _num, _text
 from .settings import ToetsSettings
 
@@ -139,9 +140,13 @@ def _access_rows(
         parts = run.composites.get(cat, (cat,))
         dist = _num(pa.distance[cat][0]) if cat in pa.distance else None
         nearest = pa.nearest[cat][0] if cat in pa.nearest else None
-        name = None
+        name = source = None
         if nearest is not None and nearest in vz.index:
             name = _text(vz.at[nearest, "naam"]) or f"({_text(vz.at[nearest, 'label']) or cat}, naamloos)"
+            if "bron" in vz:
+                source = source_text(
+                    vz.at[nearest, "bron"], vz.at[nearest, "bron_datum"] if "bron_datum" in vz else None
+                )
         n_near = int((inside & np.isin(near_cats, list(parts))).sum())
         if dist is None:
             verdict = "onbekend"
@@ -160,6 +165,7 @@ def _access_rows(
                 "afstand_m": None if dist is None else round(dist, 1),
                 "minuten": None if dist is None else round(dist / run.speed_m_s / 60.0, 1),
                 "dichtstbij": name,
+                "dichtstbij_bron": source,
                 "aantal_binnen_norm": n_near,
                 "binnen_norm": None if dist is None else bool(dist <= run.norm_m),
                 "oordeel": verdict,
