@@ -3,12 +3,19 @@
 ``analyse`` writes, beside its outputs, the folder ``opslag/`` with what the later commands need:
 the walking network and, per profile, the routing graph (the voorzieningen inserted as nodes),
 the per-node distance to the nearest voorziening of every category and where every address lies
-on the network (numpy ``.npz``); the voorzieningen, areas and addresses (GeoParquet); and
+on the network (numpy ``.npz``, with each network edge's line class and name); the voorzieningen,
+areas and addresses, and everything else the run read: every OSM line, point of interest and address
+point with all their columns, the OSM layers it read, the bus stops, stations and GP list (and any
+further field of :class:`~woonzorg_geo.datasets.Inputs`), the overlay report (GeoParquet); and
 ``opslag.json`` with the fingerprints it was made from (program version, settings, and the size
 and modification time of every input file), the SHA-256 and size of every stored file and the
 schema of every table. :func:`load_analysis` rebuilds an
 :class:`~woonzorg_geo.pipeline.Analysis` from it in a fraction of a second when the
-fingerprints match, and says why not when they do not.
+fingerprints match, and says why not when they do not. The rebuilt analysis is the run's: ``locaties``,
+``toets`` and ``watals`` give the same answer from it as from a fresh one. What the run did not read
+(the candidate search's OSM layers ``building``, ``landuse``, …) is read from the same tiles when asked
+(``osm_layers``), after their fingerprint is checked; what a caller chooses not to load (the addresses)
+is named in :attr:`.pipeline.Analysis.missing`, and :meth:`.pipeline.Analysis.require` refuses it.
 
 A store is an input: it is never changed when read. Before anything is read, every file's size
 and SHA-256 are compared with ``opslag.json``; what is read is then checked against the schema
