@@ -163,3 +163,36 @@ def test_find_sites_without_the_land_layers_is_the_same_too(stored, assen_analys
     pd.testing.assert_series_equal(have.uitgesloten, want.uitgesloten)
     _same_frame(have.cells, want.cells)
     _same_frame(have.zoekgebieden, want.zoekgebieden)
+
+
+def test_a_record_field_of_frames_and_geometries_is_stored_generically(monkeypatch):
+    """A further Inputs field such as the gemeente's outlines (frames, geometries, JSON) survives the store."""
+    import dataclasses
+    import json
+
+    from shapely.geometry import box
+
+    from woonzorg_geo import store
+
+    @dataclasses.dataclass
+    class Record:
+        grens: object
+        wijken: gpd.GeoDataFrame
+        naam: str | None = None
+
+    Record.__module__, Record.__qualname__ = "woonzorg_geo.store", "_TestRecord"
+    monkeypatch.setattr(store, "_TestRecord", Record, raising=False)
+
+    @dataclasses.dataclass
+    class Holder:
+        outlines: Record | None
+
+    wijken = gpd.GeoDataFrame({"naam": ["A"]}, geometry=[box(0, 0, 1, 1)], crs="EPSG:28992")
+    fields = store._input_fields(Holder(Record(box(0, 0, 2, 2), wijken, "x")))
+    stored = json.loads(json.dumps(fields["outlines"]))
+    assert isinstance(fields["outlines__wijken"], pd.DataFrame)
+    back = store._record(stored, {"wijken": fields["outlines__wijken"]})
+    assert back.grens.equals(box(0, 0, 2, 2)) and back.naam == "x" and back.wijken is fields["outlines__wijken"]
+    assert store._parts({"invoer_outlines__wijken": {}, "wijken": {}}, "outlines") == {
+        "wijken": "invoer_outlines__wijken"
+    }

@@ -264,7 +264,7 @@ def save_store(a: Analysis, folder: str | Path) -> list[Path]:
     fields: dict[str, Any] = {}
     for key, value in _input_fields(inputs).items():
         if isinstance(value, pd.DataFrame):
-            frames[_FIELD_TABLES.get(key, f"invoer_{key}")] = value
+            frames[_FIELD_TABLES.get(key, f"invoer_{key}")] = value  # a record's part: invoer_<field>__<part>
         else:
             fields[key] = value
     report: dict[str, Any] = {}
@@ -333,12 +333,62 @@ def _input_fields(inputs: Any) -> dict[str, Any]:
         if value is None or isinstance(value, pd.DataFrame):
             out[f.name] = value
             continue
+        if (
+            dataclasses.is_dataclass(value)
+            and not isinstance(value, type)
+            and type(value).__module__.startswith("woonzorg_geo.")
+        ):
+            # a record of frames and geometries (the gemeente's outlines, …): its frames as tables
+            # ``invoer_<field>__<part>``, its geometries as WKB, the rest as JSON
+            out[f.name] = {"_klasse": f"{type(value).__module__}:{type(value).__qualname__}"}
+            for part in dataclasses.fields(value):
+                v = getattr(value, part.name)
+                if isinstance(v, pd.DataFrame):
+                    out[f"{f.name}__{part.name}"] = v
+                elif v is not None and hasattr(v, "wkb_hex") and hasattr(v, "geom_type"):
+                    out[f.name][part.name] = {"_wkb": v.wkb_hex}
+                else:
+                    out[f.name][part.name] = v
+            try:
+                json.dumps(out[f.name])
+            except (TypeError, ValueError):
+                out[f.name] = _UNSTORED
+            continue
         try:
             kept = json.loads(json.dumps(value, ensure_ascii=False, default=json_default))
         except (TypeError, ValueError):
             kept = _UNSTORED
         out[f.name] = kept if kept == value else _UNSTORED
     return out
+
+
+def _parts(tables: dict[str, Any], name: str) -> dict[str, str]:
+    """The tables of the frames of a stored record field ``name``: part → table."""
+    prefix = f"invoer_{name}__"
+    return {t[len(prefix) :]: t for t in tables if t.startswith(prefix)}
+
+
+def _record(stored: dict[str, Any], frames: dict[str, Any]) -> Any:
+    """A record field (see :func:`_input_fields`) rebuilt from its JSON, WKB and tables."""
+    import importlib
+
+    import shapely
+
+    module, _, qualname = str(stored["_klasse"]).partition(":")
+    if not module.startswith("woonzorg_geo."):
+        raise StoreDamaged(_INDEX, f"klasse {stored['_klasse']} hoort niet bij woonzorg_geo")
+    try:
+        cls: Any = importlib.import_module(module)
+        for part in qualname.split("."):
+            cls = getattr(cls, part)
+        values = {
+            k: shapely.from_wkb(bytes.fromhex(v["_wkb"])) if isinstance(v, dict) and "_wkb" in v else v
+            for k, v in stored.items()
+            if k != "_klasse"
+        }
+        return cls(**values, **frames)
+    except Exception as exc:  # noqa: BLE001 - the reading boundary: a record of another form is damage
+        raise StoreDamaged(_INDEX, f"veld {qualname} niet te herstellen ({type(exc).__name__}: {exc})") from None
 
 
 #: Marks an Inputs field that JSON cannot keep as it is (named as missing on load).
@@ -971,10 +1021,13 @@ def load_analysis(
             if f.name in _OWN_FIELDS:
                 continue
             key = _FIELD_TABLES.get(f.name, f"invoer_{f.name}")
+            value = index["invoer_velden"].get(f.name, _UNSTORED)
             if key in tables:
                 further[f.name] = table(key)
-            elif f.name in index["invoer_velden"] and index["invoer_velden"][f.name] != _UNSTORED:
-                further[f.name] = index["invoer_velden"][f.name]
+            elif isinstance(value, dict) and "_klasse" in value:
+                further[f.name] = _record(value, {k: table(t) for k, t in _parts(tables, f.name).items()})
+            elif value != _UNSTORED:
+                further[f.name] = value
             else:
                 missing[f"inputs.{f.name}"] = "niet in de opslag"
         inputs = Inputs(
