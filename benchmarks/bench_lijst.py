@@ -45,7 +45,8 @@ def make_list(store: Path, path: Path, n: int, *, seed: int = 0) -> dict[str, in
     from pyproj import Transformer
 
     adr = gpd.read_parquet(store / "osm_adressen.parquet")
-    streets = gpd.read_parquet(store / "osm_straten.parquet")
+    streets = gpd.read_parquet(store / "osm_lijnen.parquet", columns=["name", "geometry"])
+    streets = streets[streets["name"].notna()]
     shape = gpd.read_parquet(store / "gemeente.parquet").union_all()
     adr = adr[adr.within(shape) & adr["housenumber"].astype(str).str.fullmatch(r"\d+")]
     rng = np.random.default_rng(seed)

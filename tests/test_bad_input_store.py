@@ -135,9 +135,9 @@ def _buurten_from_wijken(store: Path) -> str:
     return "buurten.parquet"
 
 
-def _straten_from_adressen(store: Path) -> str:
-    shutil.copyfile(store / "osm_adressen.parquet", store / "osm_straten.parquet")
-    return "osm_straten.parquet"
+def _lijnen_from_adressen(store: Path) -> str:
+    shutil.copyfile(store / "osm_adressen.parquet", store / "osm_lijnen.parquet")
+    return "osm_lijnen.parquet"
 
 
 def _resigned(damage: Callable[[Path], Names]) -> Callable[[Path], Names]:
@@ -230,7 +230,7 @@ CASES: list[tuple[str, Callable[[Path], Names], str]] = [
     ("index-leeg", _on("opslag.json", lambda p: p.write_bytes(b"")), "onleesbaar"),
     ("profielen-verwisseld", _swap_profiles, "bytes, verwacht"),
     ("buurten-is-wijken", _buurten_from_wijken, "bytes, verwacht"),
-    ("straten-is-adressen", _straten_from_adressen, "bytes, verwacht"),
+    ("straten-is-adressen", _lijnen_from_adressen, "bytes, verwacht"),
     ("categorie-weg", _on("profiel_senior.npz", lambda p: _rewrite_npz(p, _without_category("supermarkt"))), "bytes"),
     ("index-geen-json", _on("opslag.json", lambda p: p.write_text("{niet json", encoding="utf-8")), "onleesbaar"),
     ("index-geen-utf8", _not_utf8, "onleesbaar"),

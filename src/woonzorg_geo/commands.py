@@ -211,7 +211,15 @@ def _stored_or_fresh(
         except MissingDataError:
             paths = None
         try:
-            a = load_analysis(args.uit, settings, paths=paths, profiles=profiles, addresses=addresses)
+            a = load_analysis(
+                args.uit,
+                settings,
+                paths=paths,
+                profiles=profiles,
+                addresses=addresses,
+                osm_layers=extra_osm_layers,
+                progress=not args.stil,
+            )
         except StoreDamaged as exc:
             # never answered from a damaged store; the store is an input and stays as it is
             log.warning(
@@ -235,10 +243,6 @@ def _stored_or_fresh(
                     args.uit,
                 )
             log.info("opgeslagen analyse uit %s gebruikt", args.uit)
-            if extra_osm_layers:
-                from .store import with_osm_layers
-
-                a = with_osm_layers(a, extra_osm_layers, progress=not args.stil)
             return a
     inputs = load_inputs(
         settings,

@@ -51,6 +51,17 @@ class Analysis:
     vocabulary: Vocabulary | None = None
     #: hash of the settings the analysis was asked with (see :func:`.store.settings_fingerprint`)
     fingerprint: str = ""
+    #: what this analysis lacks, part → why (an analysis loaded from the store in part, see
+    #: :func:`.store.load_analysis`); empty for a whole one. Checked by :meth:`require`.
+    missing: dict[str, str] = field(default_factory=dict)
+
+    def require(self, *parts: str, purpose: str) -> None:
+        """Refuse (:class:`.store.AnalysisIncomplete`) when any of ``parts`` is in :attr:`missing`."""
+        lacking = {p: why for p, why in self.missing.items() if p in parts}
+        if lacking:
+            from .store import AnalysisIncomplete
+
+            raise AnalysisIncomplete(lacking, purpose=purpose)
 
     @property
     def vocab(self) -> Vocabulary:
@@ -550,6 +561,7 @@ def write_outputs(
     ``store=False`` leaves out ``opslag/``, the analysis kept for ``toets``, ``watals`` and
     ``locaties`` (see :mod:`woonzorg_geo.store`).
     """
+    a.require(*a.missing, purpose="het schrijven van de uitvoer")  # every part, before anything is written
     s = a.settings
     out_dir = Path(out_dir)
     t0 = time.perf_counter()

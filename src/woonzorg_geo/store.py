@@ -3,12 +3,19 @@
 ``analyse`` writes, beside its outputs, the folder ``opslag/`` with what the later commands need:
 the walking network and, per profile, the routing graph (the voorzieningen inserted as nodes),
 the per-node distance to the nearest voorziening of every category and where every address lies
-on the network (numpy ``.npz``); the voorzieningen, areas and addresses (GeoParquet); and
+on the network (numpy ``.npz``, with each network edge's line class and name); the voorzieningen,
+areas and addresses, and everything else the run read: every OSM line, point of interest and address
+point with all their columns, the OSM layers it read, the bus stops, stations and GP list (and any
+further field of :class:`~woonzorg_geo.datasets.Inputs`), the overlay report (GeoParquet); and
 ``opslag.json`` with the fingerprints it was made from (program version, settings, and the size
 and modification time of every input file), the SHA-256 and size of every stored file and the
 schema of every table. :func:`load_analysis` rebuilds an
 :class:`~woonzorg_geo.pipeline.Analysis` from it in a fraction of a second when the
-fingerprints match, and says why not when they do not.
+fingerprints match, and says why not when they do not. The rebuilt analysis is the run's: ``locaties``,
+``toets`` and ``watals`` give the same answer from it as from a fresh one. What the run did not read
+(the candidate search's OSM layers ``building``, ``landuse``, …) is read from the same tiles when asked
+(``osm_layers``), after their fingerprint is checked; what a caller chooses not to load (the addresses)
+is named in :attr:`.pipeline.Analysis.missing`, and :meth:`.pipeline.Analysis.require` refuses it.
 
 A store is an input: it is never changed when read. Before anything is read, every file's size
 and SHA-256 are compared with ``opslag.json``; what is read is then checked against the schema
@@ -31,6 +38,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pandas as pd
 
 from .errors import WoonzorgError
 from .io import json_default
@@ -46,8 +54,10 @@ log = logging.getLogger(__name__)
 #: Name of the store folder inside an output folder.
 STORE_DIR = "opslag"
 #: Version of the store layout; a store of another version is rebuilt. 2: SHA-256 and size of every
-#: file, the tables' schema, and the profile's name inside each ``.npz``.
-FORMAT = 2
+#: file, the tables' schema, and the profile's name inside each ``.npz``. 3: everything the run read (all OSM
+#: lines, points of interest, addresses with every column, the OSM layers it read, bus stops, stations,
+#: the GP list, the network's line class and name, the overlay report): nothing of the analysis is lost.
+FORMAT = 3
 _INDEX = "opslag.json"
 
 
@@ -65,6 +75,19 @@ class StoreDamaged(StoreMismatch):
         self.file = str(file)
         self.what = what
         super().__init__(f"opslag beschadigd: {self.file}: {what}")
+
+
+class AnalysisIncomplete(WoonzorgError, ValueError):
+    """An analysis loaded in part (see :attr:`.pipeline.Analysis.missing`) asked for what it lacks."""
+
+    def __init__(self, lacking: dict[str, str], *, purpose: str) -> None:
+        self.lacking = dict(lacking)
+        parts = "; ".join(f"{p}: {why}" for p, why in lacking.items())
+        super().__init__(
+            f"de analyse is maar voor een deel gelezen en mist wat {purpose} nodig heeft ({parts}). Oplossing: "
+            "lees de opgeslagen analyse helemaal (load_analysis zonder addresses=False of een kolomlijst), of "
+            "bereken haar opnieuw met 'woonzorg-geo analyse'"
+        )
 
 
 def settings_fingerprint(settings: Settings) -> str:
@@ -165,6 +188,8 @@ def save_store(a: Analysis, folder: str | Path) -> list[Path]:
         length=net.length,
         steps=net.steps,
         snap_mask=first.snap_mask,
+        **_coded("line_class", net.line_class),  # type: ignore[arg-type]
+        **_coded("line_name", net.line_name),  # type: ignore[arg-type]
     )
     for name, acc in a.access.items():
         pg = a.graphs[name]
@@ -225,19 +250,29 @@ def save_store(a: Analysis, folder: str | Path) -> list[Path]:
         "buurten": a.buurten,
         "wijken": a.wijken,
         "adressen": a.adressen,
-        "osm_adressen": inputs.osm.addresses[
-            [c for c in ("housenumber", "street", "postcode", "geometry") if c in inputs.osm.addresses]
-        ],
-        # named streets, for the offline geocoder
-        "osm_straten": inputs.osm.lines.loc[inputs.osm.lines["name"].notna(), ["name", "geometry"]]
-        if "name" in inputs.osm.lines
-        else inputs.osm.lines[["geometry"]].assign(name=None).iloc[:0],
+        # the OSM of the run, every row and column: the geocoder, the candidate search and the maps read it
+        "osm_adressen": inputs.osm.addresses,
+        "osm_lijnen": inputs.osm.lines,
+        "osm_pois": inputs.osm.pois,
+        **{f"osm_laag_{name}": layer for name, layer in sorted(inputs.osm.extra.items())},
     }
     if len(inputs.kerncijfers.columns):
         frames["kerncijfers"] = inputs.kerncijfers
     places = _osm_places(inputs)
     if places is not None:
         frames["plaatsen"] = places
+    fields: dict[str, Any] = {}
+    for key, value in _input_fields(inputs).items():
+        if isinstance(value, pd.DataFrame):
+            frames[_FIELD_TABLES.get(key, f"invoer_{key}")] = value  # a record's part: invoer_<field>__<part>
+        else:
+            fields[key] = value
+    report: dict[str, Any] = {}
+    for key, value in a.overlay_report.items():
+        if isinstance(value, pd.DataFrame):
+            frames[f"overlay_{key}"] = value
+        else:
+            report[key] = value
     tables = {key: _geo_parquet(frame, folder / f"{key}.parquet") for key, frame in frames.items()}
     # exactly the files written here (not whatever else the folder holds)
     stored = sorted(
@@ -255,6 +290,10 @@ def save_store(a: Analysis, folder: str | Path) -> list[Path]:
         "naden_gedicht": net.seams_joined,
         "samenvatting": a.summary,
         "tabellen": dict(sorted(tables.items())),
+        "osm_lagen": sorted(inputs.osm.extra),
+        "osm_schema": inputs.osm.schema,
+        "invoer_velden": fields,
+        "overlay_rapport": report,
         # every stored file, checked before anything is read (see load_analysis)
         "bestanden": {p.name: {"sha256": _digest(p), "bytes": p.stat().st_size} for p in stored},
     }
@@ -269,6 +308,108 @@ def index_digest(index: dict[str, Any]) -> str:
     """SHA-256 of ``opslag.json``'s content (without its own ``controle``), independent of layout and key order."""
     rest = {k: v for k, v in index.items() if k != "controle"}
     return hashlib.sha256(json.dumps(rest, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
+
+
+#: The tables of the optional :class:`~woonzorg_geo.datasets.Inputs` fields that are frames (``None``: not
+#: stored); a field not named here is stored as ``invoer_<veld>``.
+_FIELD_TABLES = {"gtfs_stops": "ov_haltes", "stations": "treinstations", "huisartsen": "huisartsen"}
+#: Fields of :class:`~woonzorg_geo.datasets.Inputs` stored on their own (not by :func:`_input_fields`).
+_OWN_FIELDS = ("gemeente", "buurten", "wijken", "kerncijfers", "osm", "voorzieningen", "paths", "osm_places")
+
+
+def _input_fields(inputs: Any) -> dict[str, Any]:
+    """The further fields of the run's inputs (bus stops, stations, GP list, timings, …), generic over new ones.
+
+    Frames are stored as tables, ``None`` and what JSON keeps as it is in ``opslag.json``; a field of
+    another kind cannot be stored and is named in :attr:`.pipeline.Analysis.missing` when loaded.
+    """
+    import dataclasses
+
+    out: dict[str, Any] = {}
+    for f in dataclasses.fields(inputs):
+        if f.name in _OWN_FIELDS:
+            continue
+        value = getattr(inputs, f.name)
+        if value is None or isinstance(value, pd.DataFrame):
+            out[f.name] = value
+            continue
+        if (
+            dataclasses.is_dataclass(value)
+            and not isinstance(value, type)
+            and type(value).__module__.startswith("woonzorg_geo.")
+        ):
+            # a record of frames and geometries (the gemeente's outlines, …): its frames as tables
+            # ``invoer_<field>__<part>``, its geometries as WKB, the rest as JSON
+            out[f.name] = {"_klasse": f"{type(value).__module__}:{type(value).__qualname__}"}
+            for part in dataclasses.fields(value):
+                v = getattr(value, part.name)
+                if isinstance(v, pd.DataFrame):
+                    out[f"{f.name}__{part.name}"] = v
+                elif v is not None and hasattr(v, "wkb_hex") and hasattr(v, "geom_type"):
+                    out[f.name][part.name] = {"_wkb": v.wkb_hex}
+                else:
+                    out[f.name][part.name] = v
+            try:
+                json.dumps(out[f.name])
+            except (TypeError, ValueError):
+                out[f.name] = _UNSTORED
+            continue
+        try:
+            kept = json.loads(json.dumps(value, ensure_ascii=False, default=json_default))
+        except (TypeError, ValueError):
+            kept = _UNSTORED
+        out[f.name] = kept if kept == value else _UNSTORED
+    return out
+
+
+def _parts(tables: dict[str, Any], name: str) -> dict[str, str]:
+    """The tables of the frames of a stored record field ``name``: part → table."""
+    prefix = f"invoer_{name}__"
+    return {t[len(prefix) :]: t for t in tables if t.startswith(prefix)}
+
+
+def _record(stored: dict[str, Any], frames: dict[str, Any]) -> Any:
+    """A record field (see :func:`_input_fields`) rebuilt from its JSON, WKB and tables."""
+    import importlib
+
+    import shapely
+
+    module, _, qualname = str(stored["_klasse"]).partition(":")
+    if not module.startswith("woonzorg_geo."):
+        raise StoreDamaged(_INDEX, f"klasse {stored['_klasse']} hoort niet bij woonzorg_geo")
+    try:
+        cls: Any = importlib.import_module(module)
+        for part in qualname.split("."):
+            cls = getattr(cls, part)
+        values = {
+            k: shapely.from_wkb(bytes.fromhex(v["_wkb"])) if isinstance(v, dict) and "_wkb" in v else v
+            for k, v in stored.items()
+            if k != "_klasse"
+        }
+        return cls(**values, **frames)
+    except Exception as exc:  # noqa: BLE001 - the reading boundary: a record of another form is damage
+        raise StoreDamaged(_INDEX, f"veld {qualname} niet te herstellen ({type(exc).__name__}: {exc})") from None
+
+
+#: Marks an Inputs field that JSON cannot keep as it is (named as missing on load).
+_UNSTORED = {"niet_opgeslagen": True}
+
+
+def _coded(key: str, values: np.ndarray) -> dict[str, np.ndarray]:
+    """An object array of text or ``None`` as codes into its distinct values (``-1``: ``None``), for ``.npz``."""
+    mask = np.array([v is None or (isinstance(v, float) and np.isnan(v)) for v in values], dtype=bool)
+    uniq, codes = np.unique(np.array([str(v) for v in values[~mask]], dtype=str), return_inverse=True)
+    full = np.full(len(values), -1, dtype=np.int32)
+    full[~mask] = codes
+    return {f"{key}_codes": full, f"{key}_values": uniq.astype(str) if len(uniq) else np.zeros(0, dtype="U1")}
+
+
+def _decoded(z: dict[str, np.ndarray], key: str, n: int) -> np.ndarray:
+    """The object array :func:`_coded` stored (``None`` where the code is -1)."""
+    codes, values = z[f"{key}_codes"], z[f"{key}_values"].astype(object)
+    out = np.full(n, None, dtype=object)
+    out[codes >= 0] = values[codes[codes >= 0]]
+    return out
 
 
 def _osm_places(inputs: Any) -> gpd.GeoDataFrame | None:
@@ -300,12 +441,16 @@ _TABLE_NEEDS: dict[str, tuple[str | None, tuple[str, ...]]] = {
     "wijken": ("code", ("naam", "geometry")),
     "adressen": (None, ("buurtcode", "wijkcode", "geometry")),
     "osm_adressen": (None, ("geometry",)),
-    "osm_straten": (None, ("name", "geometry")),
+    "osm_lijnen": (None, ("geometry",)),
+    "osm_pois": (None, ("geometry",)),
     "plaatsen": (None, ("geometry",)),
     "kerncijfers": ("code", ()),
 }
 #: Tables a store may lack (the run had no kerncijfers, no OSM places).
 _OPTIONAL_TABLES = ("kerncijfers", "plaatsen")
+#: Tables of what a run may or may not have: the OSM layers it read, the frames among the inputs' further
+#: fields (bus stops, stations, GP list, …) and of the overlay report.
+_OPTIONAL_PREFIXES = ("osm_laag_", "invoer_", "overlay_", *_FIELD_TABLES.values())
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
@@ -364,6 +509,9 @@ def _check_index(index: dict[str, Any], path: Path, settings: Settings) -> None:
         ("samenvatting", dict),
         ("paden", dict),
         ("gegevens", dict),
+        ("osm_lagen", list),
+        ("invoer_velden", dict),
+        ("overlay_rapport", dict),
     ):
         if key not in index:
             raise bad(f"de sleutel '{key}' ontbreekt")
@@ -379,7 +527,7 @@ def _check_index(index: dict[str, Any], path: Path, settings: Settings) -> None:
     if not all(isinstance(p, str) for p in index["paden"].values()):
         raise bad("'paden' bevat iets anders dan paden")
     tables = index["tabellen"]
-    unknown = sorted(set(tables) - set(_TABLE_NEEDS))
+    unknown = sorted(t for t in set(tables) - set(_TABLE_NEEDS) if not str(t).startswith(_OPTIONAL_PREFIXES))
     if unknown:
         raise bad(f"onbekende tabel(len) {', '.join(map(str, unknown))}")
     absent = [t for t in _TABLE_NEEDS if t not in tables and t not in _OPTIONAL_TABLES]
@@ -398,7 +546,7 @@ def _check_index(index: dict[str, Any], path: Path, settings: Settings) -> None:
         )
         if not ok:
             raise bad(f"het schema van tabel '{key}' is onvolledig")
-        index_name, needed = _TABLE_NEEDS[key]
+        index_name, needed = _TABLE_NEEDS.get(key, (spec.get("index"), ()))
         missing = [c for c in needed if c not in spec["kolommen"]]
         if missing or (index_name is not None and spec.get("index") != index_name):
             what = f"kolom(men) {', '.join(missing)}" if missing else f"index '{index_name}'"
@@ -444,7 +592,13 @@ def check_store(
     path = Path(out_dir) / STORE_DIR / _INDEX
     if "formaat" not in index or "programma" not in index:
         raise StoreDamaged(path, "de sleutels 'formaat' en 'programma' ontbreken")
-    if index.get("formaat") != FORMAT or index.get("programma") != _program():
+    stored = index.get("formaat")
+    if isinstance(stored, int) and not isinstance(stored, bool) and stored < FORMAT:
+        raise StoreMismatch(
+            f"opslag van een oudere versie (opslagformaat {stored}, dit programma schrijft {FORMAT}); "
+            "ze mist wat locaties, toets en watals nodig hebben"
+        )
+    if stored != FORMAT or index.get("programma") != _program():
         raise StoreMismatch(
             f"gemaakt door {index.get('programma')} (opslagformaat {index.get('formaat')}), dit is {_program()}"
         )
@@ -696,6 +850,8 @@ def load_analysis(
     paths: dict[str, Path] | None,
     profiles: Sequence[str] | None = None,
     addresses: bool | Sequence[str] = True,
+    osm_layers: Sequence[str] = (),
+    progress: bool = False,
 ) -> Analysis:
     """Rebuild the analysis of ``analyse`` from the store in ``out_dir``.
 
@@ -717,7 +873,14 @@ def load_analysis(
     addresses
         Load the per-address table (``Analysis.adressen``) and the per-address arrays of the
         accessibility; ``False`` leaves them empty (the toets needs only the per-node distances);
-        a list of column names reads only those columns of the table (and the geometry).
+        a list of column names reads only those columns of the table (and the geometry). What is
+        left out is named in :attr:`.pipeline.Analysis.missing`.
+    osm_layers
+        Further OSM tile layers (``building``, ``landuse``, …, see :func:`.sites.site_osm_layers`) the
+        run did not read: read from the run's tiles, which must be the ones the store was made from
+        (their fingerprint), as :func:`.datasets.load_offline` reads them.
+    progress
+        Show the progress of reading ``osm_layers``.
 
     Raises
     ------
@@ -756,18 +919,7 @@ def load_analysis(
     ]
     radii = [float(r) for r in settings.bereikbaarheid.count_radii_m]
     tables: dict[str, Any] = index["tabellen"]
-    keys = [
-        "kerncijfers",
-        "gemeente",
-        "invoer_buurten",
-        "invoer_wijken",
-        "osm_straten",
-        "osm_adressen",
-        "voorzieningen",
-        "plaatsen",
-        "buurten",
-        "wijken",
-    ]
+    keys = [k for k in tables if k != "adressen"]
     # the tables are read side by side (Arrow and the WKB decoding release the GIL) while the arrays load
     pool = ThreadPoolExecutor(max_workers=4)
     try:
@@ -788,8 +940,8 @@ def load_analysis(
             v=n["v"],
             length=n["length"],
             steps=n["steps"],
-            line_class=np.full(edges, None, dtype=object),
-            line_name=np.full(edges, None, dtype=object),
+            line_class=_decoded(n, "line_class", edges),
+            line_name=_decoded(n, "line_name", edges),
             seams_joined=int(index.get("naden_gedicht", 0)),
         )
         snap_mask = n["snap_mask"]
@@ -861,27 +1013,45 @@ def load_analysis(
                 dest_ids=dest_ids,
                 dest_cat=z["dest_cat"].astype(object),
             )
-        empty = gpd.GeoDataFrame(geometry=[], crs="EPSG:28992")
         stored_paths = {k: Path(p) for k, p in index["paden"].items()}
         kern = table("kerncijfers")
+        missing: dict[str, str] = {}
+        further: dict[str, Any] = {}
+        for f in dataclasses.fields(Inputs):
+            if f.name in _OWN_FIELDS:
+                continue
+            key = _FIELD_TABLES.get(f.name, f"invoer_{f.name}")
+            value = index["invoer_velden"].get(f.name, _UNSTORED)
+            if key in tables:
+                further[f.name] = table(key)
+            elif isinstance(value, dict) and "_klasse" in value:
+                further[f.name] = _record(value, {k: table(t) for k, t in _parts(tables, f.name).items()})
+            elif value != _UNSTORED:
+                further[f.name] = value
+            else:
+                missing[f"inputs.{f.name}"] = "niet in de opslag"
         inputs = Inputs(
             gemeente=table("gemeente"),
             buurten=table("invoer_buurten"),
             wijken=table("invoer_wijken"),
             kerncijfers=kern if kern is not None else pd.DataFrame(),
             osm=OSMData(
-                lines=table("osm_straten"),
-                pois=empty,
+                lines=table("osm_lijnen"),
+                pois=table("osm_pois"),
                 addresses=table("osm_adressen"),
                 source=str(index.get("bron", "")),
+                schema=str(index.get("osm_schema", "openmaptiles")),
+                extra={str(name): table(f"osm_laag_{name}") for name in index["osm_lagen"]},
             ),
-            gtfs_stops=None,
-            stations=None,
-            huisartsen=None,
             voorzieningen=table("voorzieningen"),
             paths=stored_paths,
             osm_places=table("plaatsen"),
+            **further,
         )
+        report = {
+            **index["overlay_rapport"],
+            **{k[len("overlay_") :]: table(k) for k in tables if k.startswith("overlay_")},
+        }
         adressen = table("adressen") if addresses is not False else gpd.GeoDataFrame(geometry=[], crs="EPSG:28992")
         buurten, wijken = table("buurten"), table("wijken")
     finally:
@@ -897,35 +1067,66 @@ def load_analysis(
         buurten,
         wijken,
         summary=index["samenvatting"],
+        overlay_report=report,
         vocabulary=vocab,
         fingerprint=str(index["instellingen"]),
     )
+    if addresses is False:
+        missing["adressen"] = "niet gelezen (load_analysis met addresses=False)"
+    elif addresses is not True:
+        missing["adressen"] = f"alleen de kolommen {', '.join(addresses)} gelezen"
+    a.missing = missing
+    absent = [layer for layer in dict.fromkeys(osm_layers) if layer not in a.inputs.osm.extra]
+    if absent:
+        tiles = a.inputs.paths.get("osm_tiles")
+        if paths is None and tiles is not None:  # the tiles not compared yet (check_store compares every file)
+            now = data_fingerprint({"osm_tiles": tiles})["osm_tiles"]
+            if now != index["gegevens"].get("osm_tiles"):
+                raise StoreMismatch(f"de vector tiles {tiles} zijn veranderd sinds de analyse (of ontbreken)")
+        a = _with_tile_layers(a, absent, progress=progress)
     log.info("opgeslagen analyse gelezen uit %s (%s)", folder, ", ".join(names))
     return a
 
 
 def with_osm_layers(a: Analysis, layers: Sequence[str], *, progress: bool = False) -> Analysis:
-    """The analysis with the OSM of its tiles read again, with further layers (``building``, …), for ``locaties``.
+    """The analysis with further OSM layers of its tiles (``building``, …), for ``locaties``.
 
-    The store keeps what the toets and watals need, not the lines, points of interest and polygons
-    of the candidate search; those are read from the run's tiles (the same files, checked by the
-    fingerprints) and clipped as :func:`.datasets.load_offline` does. The network and the
-    accessibility are the stored ones.
+    Only the layers the analysis lacks are read, from the run's tiles, and clipped as
+    :func:`.datasets.load_offline` does; the rest (network, accessibility, OSM lines, points of
+    interest, addresses) is the analysis' own. Prefer ``load_analysis(..., osm_layers=...)``, which
+    also checks that the tiles are those of the store.
     """
+    absent = [layer for layer in dict.fromkeys(layers) if layer not in a.inputs.osm.extra]
+    return _with_tile_layers(a, absent, progress=progress) if absent else a
+
+
+def _with_tile_layers(a: Analysis, layers: Sequence[str], *, progress: bool) -> Analysis:
+    """``a`` with the OSM tile ``layers`` read from its tiles and clipped to the gemeente plus the margin."""
     import dataclasses
+
+    import geopandas as gpd
 
     from .datasets import tile_bbox
     from .errors import MissingDataError
-    from .sources.osm import clip, from_tiles
+    from .sources.osm import OSMData, clip
+    from .sources.osm_tiles import read_tiles
 
     tiles = a.inputs.paths.get("osm_tiles")
     if tiles is None or not Path(tiles).exists():
         raise MissingDataError(
             tiles or "<osm_tiles>",
-            "draai 'woonzorg-geo locaties' met de ruwe gegevens bij de hand",
-            problem="de vector tiles van de analyse zijn niet te vinden",
+            "draai 'woonzorg-geo locaties' met de ruwe gegevens bij de hand (--data), of 'woonzorg-geo analyse' "
+            "opnieuw",
+            problem=f"de vector tiles van de analyse zijn niet te vinden; de OSM-lagen {', '.join(layers)} "
+            "staan niet in de opslag",
         )
     s = a.settings
-    osm = from_tiles(tiles, bbox_lonlat=tile_bbox(a.inputs.gemeente, s), extra_layers=tuple(layers), progress=progress)
-    osm = clip(osm, a.inputs.gemeente, buffer_m=s.netwerk.margin_m)
+    read = read_tiles(tiles, layers=tuple(layers), bbox_lonlat=tile_bbox(a.inputs.gemeente, s), progress=progress)
+    empty = gpd.GeoDataFrame(geometry=[], crs="EPSG:28992")
+    clipped = clip(
+        OSMData(lines=empty, pois=empty, addresses=empty, source="", extra=read),
+        a.inputs.gemeente,
+        buffer_m=s.netwerk.margin_m,
+    ).extra
+    osm = dataclasses.replace(a.inputs.osm, extra={**a.inputs.osm.extra, **clipped})
     return dataclasses.replace(a, inputs=dataclasses.replace(a.inputs, osm=osm))
