@@ -154,6 +154,18 @@ class PlausibilitySettings:
 
 
 @dataclass(frozen=True)
+class HomeSettings:
+    """Which address points count as a home (woning); see :mod:`.sources.woningen` and ``[woningen]``."""
+
+    landgebruik_geen_woning: tuple[str, ...] = ("industrial", "commercial", "retail", "military")
+    camping_klassen: tuple[str, ...] = ("campsite",)
+    camping_straal_m: float = 150.0
+    poi_klassen_geen_woning: tuple[str, ...] = ()
+    poi_afstand_m: float = 3.0
+    band_per_cbs: tuple[float, float] = (0.85, 1.25)
+
+
+@dataclass(frozen=True)
 class RegioSettings:
     """Runs of many gemeenten at once (``woonzorg-geo regio``).
 
@@ -422,6 +434,7 @@ class Settings:
     overlays: OverlaySettings = field(default_factory=OverlaySettings)
     locaties: SiteSettings = field(default_factory=SiteSettings)
     plausibiliteit: PlausibilitySettings = field(default_factory=PlausibilitySettings)
+    woningen: HomeSettings = field(default_factory=HomeSettings)
     online: OnlineSettings = field(default_factory=OnlineSettings)
     regio: RegioSettings = field(default_factory=RegioSettings)
     kaarten: MapSettings = field(default_factory=MapSettings)
@@ -809,6 +822,7 @@ def load_settings(path: str | Path | None = None) -> Settings:
         overlays=_build_overlays(table["overlays"], f"{where}:overlays"),
         locaties=_build_sites(table["locaties"], f"{where}:locaties"),
         plausibiliteit=build_settings(PlausibilitySettings, table["plausibiliteit"], f"{where}:plausibiliteit"),
+        woningen=build_settings(HomeSettings, table.get("woningen", {}), f"{where}:woningen"),
         online=build_settings(OnlineSettings, table["online"], f"{where}:online"),
         regio=build_settings(RegioSettings, table["regio"], f"{where}:regio"),
         kaarten=build_settings(MapSettings, table.get("kaarten", {}), f"{where}:kaarten"),
