@@ -535,7 +535,11 @@ def summary_text(
                 lines.append(f"  {vocab.field_label(key)}: {fmt.metres(o.get(key))}")
         lines.append("")
     if wijken is not None:
-        cols = [c for c in ("n_adressen", *combos, "med_afstand_huisarts_m") if c in wijken]
+        cols = [
+            c
+            for c in ("n_adressen", "n_woningen", "woningen_per_cbs", *combos, "med_afstand_huisarts_m")
+            if c in wijken
+        ]
         rows = [[str(w.get("naam", code)), *(vocab.format(c, w[c]) for c in cols)] for code, w in wijken.iterrows()]
         lines.append(f"Per wijk (profiel {vocab.main_profile}):")
         lines += _text_table(["wijk", *(vocab.field_label(c) for c in cols)], rows)

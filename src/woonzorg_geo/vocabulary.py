@@ -381,6 +381,8 @@ class Vocabulary:
             return fmt.percent(value)
         if base in Z_COLUMNS:
             return fmt.signed(value)
+        if base == "woningen_per_cbs":
+            return fmt.number(value, 2)
         if base.endswith("_m"):
             return fmt.metres(value)
         if base.endswith("_min"):
