@@ -600,6 +600,22 @@ def validate_settings(settings: Settings, *, known_categories: Collection[str] |
         f"onbekende waarde {settings.data.gemeente_vorm!r}",
         f"kies uit {', '.join(GEMEENTE_VORMEN)}",
     )
+    wo = settings.woningen
+    lo, hi = wo.band_per_cbs
+    _check(
+        0 < lo < 1 < hi,
+        f"{w}:woningen.band_per_cbs",
+        f"[{lo}, {hi}] is geen band rond 1 woning per CBS-woning",
+        "geef een ondergrens onder 1 en een bovengrens boven 1, bijv. [0.85, 1.25]",
+    )
+    for key in ("camping_straal_m", "poi_afstand_m"):
+        val = getattr(wo, key)
+        _check(
+            0 <= val <= 2000,
+            f"{w}:woningen.{key}",
+            f"{val} ligt niet tussen 0 en 2000 m",
+            "bijv. 150; 0 zet de regel uit",
+        )
     pl = settings.plausibiliteit
     _check(0 < pl.max_afstand_km, f"{w}:plausibiliteit.max_afstand_km", "moet > 0 zijn", "bijv. 30")
     _check(
