@@ -152,6 +152,12 @@ def test_band_flags_a_wijk_with_its_likely_cause():
     flagged = reconcile_wijken(out, band=band, names=out["naam"])
     assert [(f["wijkcode"], f["naam"], f["n_woningen"]) for f in flagged] == [("B", "Wijk B", 2)]
     assert wijk_causes(out, band=band).tolist()[0] == ""
+    # a wijk above the band that took its addresses from outside every buurt polygon: ontbrekend buurtvlak
+    out.loc["A", "woningen_per_cbs"] = 2.0
+    ad = _adressen().assign(buiten_buurt=[True, True, False, False, False, False, False, False])
+    causes = wijk_causes(out, band=band, adressen=ad)
+    assert "buurtvlak" in causes["A"] and "nieuwbouw" in causes["B"]
+    assert "bedrijven" in wijk_causes(out, band=band, adressen=ad.assign(buiten_buurt=False))["A"]
 
 
 def test_settings_carry_the_rules_and_the_band():

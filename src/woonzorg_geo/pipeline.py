@@ -253,7 +253,7 @@ def analyse(
         inhabitants=inh,
         dwellings=dw,
     )
-    wijken["woningen_oorzaak"] = wijk_causes(wijken, band=settings.woningen.band_per_cbs)
+    wijken["woningen_oorzaak"] = wijk_causes(wijken, band=settings.woningen.band_per_cbs, adressen=adressen)
     timings["aggregatie"] = time.perf_counter() - t0
 
     # The overlays use the indicators this gemeente has (its report's tables where present, the

@@ -125,12 +125,27 @@ def likely_cause(ratio: float, *, band: tuple[float, float]) -> str:
     return "bedrijven of recreatiewoningen die niet als zodanig herkend zijn"
 
 
-def wijk_causes(wijken: pd.DataFrame, *, band: tuple[float, float]) -> pd.Series:
-    """Per wijk the likely cause of ``woningen_per_cbs`` outside ``band`` ('' inside; column ``woningen_oorzaak``)."""
+#: Share of a wijk's address points that lay in no buurt polygon above which a missing or defective
+#: buurt polygon is named as the cause of a wijk above the band (its addresses were given to it).
+OUTSIDE_SHARE = 0.1
+
+
+def wijk_causes(wijken: pd.DataFrame, *, band: tuple[float, float], adressen: pd.DataFrame | None = None) -> pd.Series:
+    """Per wijk the likely cause of ``woningen_per_cbs`` outside ``band`` ('' inside; column ``woningen_oorzaak``).
+
+    With ``adressen`` (columns ``wijkcode``, ``buiten_buurt``), a wijk above the band that took
+    more than :data:`OUTSIDE_SHARE` of its address points from outside every buurt polygon gets
+    "ontbrekend buurtvlak" as its cause.
+    """
     if "woningen_per_cbs" not in wijken:
         return pd.Series("", index=wijken.index, dtype=object)
     ratio = pd.to_numeric(wijken["woningen_per_cbs"], errors="coerce").astype(float)
-    return pd.Series([likely_cause(float(r), band=band) for r in ratio], index=wijken.index, dtype=object)
+    causes = pd.Series([likely_cause(float(r), band=band) for r in ratio], index=wijken.index, dtype=object)
+    if adressen is not None and {"wijkcode", "buiten_buurt"} <= set(adressen.columns):
+        outside = adressen["buiten_buurt"].astype(float).groupby(adressen["wijkcode"]).mean().reindex(wijken.index)
+        odd = (ratio > band[1]) & (outside > OUTSIDE_SHARE)
+        causes[odd] = "ontbrekend buurtvlak (adressen uit geen buurtvlak hier toegekend)"
+    return causes
 
 
 def reconcile_wijken(
@@ -143,6 +158,9 @@ def reconcile_wijken(
     for code, row in wijken.iterrows():
         ratio = float(row["woningen_per_cbs"]) if pd.notna(row["woningen_per_cbs"]) else float("nan")
         cause = likely_cause(ratio, band=band)
+        given = row.get("woningen_oorzaak")
+        if cause and isinstance(given, str) and given:
+            cause = given
         if not cause:
             continue
         naam = str(names.get(code, "")) if names is not None else ""
