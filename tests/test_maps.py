@@ -597,7 +597,7 @@ def test_write_maps_writes_gemeente_and_wijk_maps(synthetic_out, tmp_path):
     assert not [p for p in (tmp_path / "maps").iterdir() if p.name.startswith(".")]  # no temp files left
     gem = _read(paths[0])
     for text in (
-        "Buurten: % adressen met OV-halte én supermarkt ≤ 800 m",
+        "Buurten: % woningen met OV-halte én supermarkt ≤ 800 m",
         "Wijkgrenzen en namen",
         "Voorzieningen: Huisarts",
         "Loopgebied 800 m: Huisarts",
@@ -897,7 +897,7 @@ def check_in_browser(b: Chromium, path: Path, *, expect_layers: list[str], shot:
 
 
 GEMEENTE_LAYERS = [
-    "Buurten: % adressen met OV-halte én supermarkt ≤ 800 m",
+    "Buurten: % woningen met OV-halte én supermarkt ≤ 800 m",
     "Wijkgrenzen en namen",
     "Voorzieningen: Huisarts",
     "Voorzieningen: Supermarkt",
@@ -927,7 +927,7 @@ def test_browser_synthetic_maps(browser, synthetic_out, tmp_path):
             shot=ARTEFACTS / f"synthetisch_{p.stem}.png",
         )
         if gemeente:
-            assert "Buurten: % adressen met OV-halte én supermarkt ≤ 800 m" in info["legends"]
+            assert "Buurten: % woningen met OV-halte én supermarkt ≤ 800 m" in info["legends"]
             assert "Gemeente Proefdorp" in info["panel"]
         else:
             assert "Looptijd te voet vanaf de woning" in info["legends"]

@@ -138,7 +138,7 @@ def test_project_file_relative_sources_dutch_names_order(synthetic_gpkg):
     assert order.index("adressen") < order.index("wijken") < order.index("buurten")
     titles = [t for t, _, _ in tree]
     assert "Voorzieningen" in titles and "Wijkgrenzen en namen" in titles
-    assert "Buurten: % adressen met OV-halte én supermarkt binnen 800 m" in titles
+    assert "Buurten: % woningen met OV-halte én supermarkt binnen 800 m" in titles
     assert root.find("properties/Paths/Absolute").text == "false"
     assert root.find("properties/SpatialRefSys/ProjectionsEnabled").text == "1"
     assert root.find("properties/SpatialRefSys/ProjectCrs").text == "EPSG:28992"
@@ -235,7 +235,7 @@ def test_qgis_opens_the_assen_project_styled(qgis_python, assen_output):
         "Wijken: balans draagkracht − draaglast",
         "Buurten: focus",
         "Buurten: veerkracht",
-        "Buurten: % adressen met OV-halte én supermarkt binnen 800 m",
+        "Buurten: % woningen met OV-halte én supermarkt binnen 800 m",
     ):
         assert name in names, names
     assert report["title"] == "Woonzorg Assen"

@@ -137,13 +137,17 @@ def aggregate(
     Returns
     -------
     GeoDataFrame
-        ``areas`` with ``n_adressen``, ``pct_<cat>_<norm>m``, ``pct_ov_en_supermarkt_<norm>m``,
+        ``areas`` with ``n_adressen``, ``n_woningen`` (address points with ``woning``; all when
+        ``adressen`` has no such column), ``woningen_cbs`` and ``woningen_per_cbs`` (with
+        ``dwellings``), the shares per woning ``pct_<cat>_<norm>m``, ``pct_ov_en_supermarkt_<norm>m``,
         ``pct_drie_a_<norm>m``, ``gem_afstand_<cat>_m``, ``med_afstand_<cat>_m`` and
-        ``n_onbereikbaar`` per profile suffix. Areas without addresses get NaN shares.
+        ``n_onbereikbaar`` per profile suffix, and the shares over every address point as
+        ``pct_*_alle_adressen``. Areas without homes get NaN shares.
     """
-    groups = adressen.groupby(key)
     out = areas.copy()
-    out["n_adressen"] = groups.size().reindex(out.index).fillna(0).astype(int)
+    homes = _homes(adressen)
+    out["n_adressen"] = adressen.groupby(key).size().reindex(out.index).fillna(0).astype(int)
+    out["n_woningen"] = homes.groupby(key).size().reindex(out.index).fillna(0).astype(int)
     if "buiten_buurt" in adressen:  # addresses in no buurtvlak, given to this area (see assign_areas)
         out["n_buiten_buurtvlak"] = adressen["buiten_buurt"].groupby(adressen[key]).sum().reindex(out.index).fillna(0)
         out["n_buiten_buurtvlak"] = out["n_buiten_buurtvlak"].astype(int)
@@ -151,31 +155,88 @@ def aggregate(
         out["inwoners_cbs"] = inhabitants.reindex(out.index)
     if dwellings is not None:
         out["woningen_cbs"] = dwellings.reindex(out.index)
+        cbs = pd.to_numeric(out["woningen_cbs"], errors="coerce")
+        out["woningen_per_cbs"] = (out["n_woningen"] / cbs.where(cbs > 0)).astype(float)
     for sfx in suffixes:
         cols: dict[str, pd.Series] = {}
         cats = _categories(adressen, categories, sfx)
-        for cat in cats:
-            col = f"afstand_{cat}_m{sfx}"
-            if col in adressen:
-                within = adressen[col].fillna(np.inf) <= norm_m
-                cols[f"pct_{norm_column(cat, norm_m)}{sfx}"] = 100 * within.groupby(adressen[key]).mean()
-        for name in COMBINATIONS:
-            combo = norm_column(name, norm_m)
-            col = f"{combo}{sfx}"
-            if col in adressen:
-                cols[f"pct_{combo}{sfx}"] = 100 * adressen[col].astype(float).groupby(adressen[key]).mean()
-        for cat in cats:
-            col = f"afstand_{cat}_m{sfx}"
-            if col in adressen:
-                g = adressen[col].groupby(adressen[key])
-                cols[f"gem_afstand_{cat}_m{sfx}"] = g.mean()
-                cols[f"med_afstand_{cat}_m{sfx}"] = g.median()
+        # headline shares and distances per woning; the shares over all address points beside them
+        cols.update(_area_figures(homes, key=key, norm_m=norm_m, sfx=sfx, cats=cats, tail=None))
+        if "woning" in adressen:
+            cols.update(_area_figures(adressen, key=key, norm_m=norm_m, sfx=sfx, cats=cats, tail=ALL_ADDRESSES))
         dist_cols = [c for c in adressen.columns if c.startswith("afstand_") and c.endswith(f"_m{sfx}")]
         if dist_cols:
             cols[f"n_onbereikbaar{sfx}"] = adressen[dist_cols].isna().any(axis=1).groupby(adressen[key]).sum()
         for name, series in cols.items():
             out[name] = series.reindex(out.index)
     return out
+
+
+#: Suffix of the shares over every address point (the headline ``pct_*`` is per woning).
+ALL_ADDRESSES = "_alle_adressen"
+#: Suffix of the gemeente's headline weighted to the CBS dwellings per wijk.
+CBS_WEIGHTED = "_cbs_gewogen"
+
+
+def _homes(adressen: pd.DataFrame) -> pd.DataFrame:
+    """The address points that are homes (all when there is no ``woning`` column)."""
+    if "woning" not in adressen:
+        return adressen
+    return adressen.loc[adressen["woning"].fillna(False).astype(bool)]
+
+
+def _area_figures(
+    adressen: pd.DataFrame, *, key: str, norm_m: float, sfx: str, cats: Sequence[str], tail: str | None
+) -> dict[str, pd.Series]:
+    """Shares within the norm per area code, and mean/median distances when ``tail`` is None.
+
+    ``tail`` goes between a share's name and the profile suffix (``pct_drie_a_800m_alle_adressen``).
+    """
+    t = tail or ""
+    cols: dict[str, pd.Series] = {}
+    by = adressen[key]
+    for cat in cats:
+        col = f"afstand_{cat}_m{sfx}"
+        if col in adressen:
+            within = adressen[col].fillna(np.inf) <= norm_m
+            cols[f"pct_{norm_column(cat, norm_m)}{t}{sfx}"] = 100 * within.groupby(by).mean()
+    for name in COMBINATIONS:
+        combo = norm_column(name, norm_m)
+        col = f"{combo}{sfx}"
+        if col in adressen:
+            cols[f"pct_{combo}{t}{sfx}"] = 100 * adressen[col].astype(float).groupby(by).mean()
+    if tail is None:
+        for cat in cats:
+            col = f"afstand_{cat}_m{sfx}"
+            if col in adressen:
+                g = adressen[col].groupby(by)
+                cols[f"gem_afstand_{cat}_m{sfx}"] = g.mean()
+                cols[f"med_afstand_{cat}_m{sfx}"] = g.median()
+    return cols
+
+
+def cbs_weighted(wijken: pd.DataFrame, *, suffix: str = "") -> dict[str, float]:
+    """The gemeente's ``pct_*`` shares as the mean of the wijk shares weighted by ``woningen_cbs``.
+
+    Shows how much the homes that OSM misses (or counts extra) could move the headline. Keys are
+    ``pct_<name>_cbs_gewogen`` without the profile suffix; wijken without a share or CBS count are
+    left out.
+    """
+    if "woningen_cbs" not in wijken:
+        return {}
+    weight = pd.to_numeric(wijken["woningen_cbs"], errors="coerce")
+    res: dict[str, float] = {}
+    for col in wijken.columns:
+        if not col.startswith("pct_") or ALL_ADDRESSES in col or not col.endswith(f"m{suffix}"):
+            continue
+        base = col[: len(col) - len(suffix)] if suffix else col
+        if not base.endswith("m"):
+            continue
+        val = pd.to_numeric(wijken[col], errors="coerce")
+        ok = val.notna() & weight.notna() & (weight > 0)
+        if ok.any():
+            res[f"{base}{CBS_WEIGHTED}"] = float((val[ok] * weight[ok]).sum() / weight[ok].sum())
+    return res
 
 
 def overall(
@@ -187,13 +248,20 @@ def overall(
     as in :func:`aggregate`.
     """
     res: dict[str, float] = {"n_adressen": float(len(adressen))}
-    for cat in _categories(adressen, categories, suffix):
-        col = f"afstand_{cat}_m{suffix}"
-        if col in adressen:
-            res[f"pct_{norm_column(cat, norm_m)}"] = float(100 * (adressen[col].fillna(np.inf) <= norm_m).mean())
-            res[f"med_afstand_{cat}_m"] = float(adressen[col].median())
-    for name in COMBINATIONS:
-        combo = norm_column(name, norm_m)
-        if f"{combo}{suffix}" in adressen:
-            res[f"pct_{combo}"] = float(100 * adressen[f"{combo}{suffix}"].mean())
+    homes = _homes(adressen)
+    res["n_woningen"] = float(len(homes))
+    frames = [(homes, "")]
+    if "woning" in adressen:
+        frames.append((adressen, ALL_ADDRESSES))
+    for frame, tail in frames:
+        for cat in _categories(adressen, categories, suffix):
+            col = f"afstand_{cat}_m{suffix}"
+            if col in frame:
+                res[f"pct_{norm_column(cat, norm_m)}{tail}"] = float(100 * (frame[col].fillna(np.inf) <= norm_m).mean())
+                if not tail:
+                    res[f"med_afstand_{cat}_m"] = float(frame[col].median())
+        for name in COMBINATIONS:
+            combo = norm_column(name, norm_m)
+            if f"{combo}{suffix}" in frame:
+                res[f"pct_{combo}{tail}"] = float(100 * frame[f"{combo}{suffix}"].astype(float).mean())
     return res

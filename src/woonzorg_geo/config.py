@@ -164,6 +164,18 @@ class PlausibilitySettings:
 
 
 @dataclass(frozen=True)
+class HomeSettings:
+    """Which address points count as a home (woning); see :mod:`.sources.woningen` and ``[woningen]``."""
+
+    landgebruik_geen_woning: tuple[str, ...] = ("industrial", "commercial", "retail", "military")
+    camping_klassen: tuple[str, ...] = ("campsite",)
+    camping_straal_m: float = 150.0
+    poi_klassen_geen_woning: tuple[str, ...] = ()
+    poi_afstand_m: float = 3.0
+    band_per_cbs: tuple[float, float] = (0.85, 1.25)
+
+
+@dataclass(frozen=True)
 class RegioSettings:
     """Runs of many gemeenten at once (``woonzorg-geo regio``).
 
@@ -453,6 +465,7 @@ class Settings:
     overlays: OverlaySettings = field(default_factory=OverlaySettings)
     locaties: SiteSettings = field(default_factory=SiteSettings)
     plausibiliteit: PlausibilitySettings = field(default_factory=PlausibilitySettings)
+    woningen: HomeSettings = field(default_factory=HomeSettings)
     online: OnlineSettings = field(default_factory=OnlineSettings)
     regio: RegioSettings = field(default_factory=RegioSettings)
     kaarten: MapSettings = field(default_factory=MapSettings)
@@ -618,6 +631,22 @@ def validate_settings(settings: Settings, *, known_categories: Collection[str] |
         f"onbekende waarde {settings.data.gemeente_vorm!r}",
         f"kies uit {', '.join(GEMEENTE_VORMEN)}",
     )
+    wo = settings.woningen
+    lo, hi = wo.band_per_cbs
+    _check(
+        0 < lo < 1 < hi,
+        f"{w}:woningen.band_per_cbs",
+        f"[{lo}, {hi}] is geen band rond 1 woning per CBS-woning",
+        "geef een ondergrens onder 1 en een bovengrens boven 1, bijv. [0.85, 1.25]",
+    )
+    for key in ("camping_straal_m", "poi_afstand_m"):
+        val = getattr(wo, key)
+        _check(
+            0 <= val <= 2000,
+            f"{w}:woningen.{key}",
+            f"{val} ligt niet tussen 0 en 2000 m",
+            "bijv. 150; 0 zet de regel uit",
+        )
     pl = settings.plausibiliteit
     _check(0 < pl.max_afstand_km, f"{w}:plausibiliteit.max_afstand_km", "moet > 0 zijn", "bijv. 30")
     _check(
@@ -849,6 +878,7 @@ def load_settings(path: str | Path | None = None) -> Settings:
         overlays=_build_overlays(table["overlays"], f"{where}:overlays"),
         locaties=_build_sites(table["locaties"], f"{where}:locaties"),
         plausibiliteit=build_settings(PlausibilitySettings, table["plausibiliteit"], f"{where}:plausibiliteit"),
+        woningen=build_settings(HomeSettings, table.get("woningen", {}), f"{where}:woningen"),
         online=build_settings(OnlineSettings, table["online"], f"{where}:online"),
         regio=build_settings(RegioSettings, table["regio"], f"{where}:regio"),
         kaarten=build_settings(MapSettings, table.get("kaarten", {}), f"{where}:kaarten"),

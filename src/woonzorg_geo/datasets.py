@@ -25,6 +25,7 @@ from .sources import cbs, geocode, gtfs
 from .sources.osm import OSMData, clip, from_tiles
 from .sources.osm_tiles import check_coverage
 from .sources.tables import read_csv_checked
+from .sources.woningen import HOME_LAYERS
 from .validate import check_points_near
 from .voorzieningen import build_voorzieningen, parse_rules
 
@@ -527,7 +528,8 @@ def load_offline(
     osm = from_tiles(
         paths["osm_tiles"],
         bbox_lonlat=_bbox_lonlat(gemeente, margin_m=margin),
-        extra_layers=extra_osm_layers,
+        # the home rules' layers are decoded with the rest, once (sources/woningen.py)
+        extra_layers=tuple(dict.fromkeys((*extra_osm_layers, *HOME_LAYERS))),
         progress=progress,
         cache_dir=tile_cache,
     )

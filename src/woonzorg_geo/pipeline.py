@@ -20,7 +20,7 @@ import pandas as pd
 from . import formatting as fmt
 from . import lijsten
 from .accessibility import Accessibility, compute_accessibility, to_frame
-from .aggregation import aggregate, assign_areas, overall
+from .aggregation import aggregate, assign_areas, cbs_weighted, overall
 from .areas import address_lines, area_report, gap_owners, mark_vlakken, select_addresses
 from .config import Settings, find_raw_dir, named_raw_dirs
 from .datasets import Inputs, load_offline
@@ -28,6 +28,7 @@ from .errors import DataFileError, MissingDataError
 from .io import Owner, json_default, staged_dir, write_csv
 from .network import ProfileGraph, WalkNetwork, build_network, profile_graph
 from .raster import Surfaces, compute_surfaces, service_areas, summarise_surface, write_geotiff
+from .sources.woningen import mark_homes, reconcile_wijken, wijk_causes
 from .unknown import find_unknown, mark_unknown, mark_unknown_summary
 from .vocabulary import Z_SCORE_EXPLANATION, Vocabulary, default_vocabulary
 
@@ -239,7 +240,13 @@ def analyse(
             field="geometry",
             fix="controleer of de buurten bij deze gemeente horen en op de goede plek liggen (CRS, verschuiving)",
         )
+    # homes, not address points (issue 19 §2): BAG's `woning` where the addresses carry it, else the tile rules
+    homes = mark_homes(
+        origins, landuse=inputs.osm.extra.get("landuse"), pois=inputs.osm.pois, settings=settings.woningen
+    )
     keep = [c for c in ("housenumber", "street", "postcode") if c in origins and origins[c].notna().any()]
+    keep += ["woning", "woning_reden"]
+    origins = homes
     adressen = gpd.GeoDataFrame(
         pd.concat([origins[keep].rename(columns={"housenumber": "huisnummer"}), areas, *frames], axis=1),
         geometry=origins.geometry,
@@ -282,6 +289,7 @@ def analyse(
         keep=vocab.key_categories,
     )
     buurten, wijken = (mark_unknown(f, unknown, composites=vocab.composites) for f in (buurten, wijken))
+    wijken["woningen_oorzaak"] = wijk_causes(wijken, band=settings.woningen.band_per_cbs, adressen=adressen)
     timings["aggregatie"] = time.perf_counter() - t0
 
     # The overlays use the indicators this gemeente has (its report's tables where present, the
@@ -345,9 +353,10 @@ def _summary(a: Analysis, area_stats: dict[str, int], timings: dict[str, float])
             "voorzieningen_snap_m": _percentiles(dsnap),
             "voorzieningen_onbereikbaar": _unreachable_destinations(acc),
             "adressen_alleen_via_trappen": int(acc.origin_blocked.sum()),
-            "gemeente": overall(
-                a.adressen, norm_m=vocab.norm_m, suffix=vocab.suffix(name), categories=vocab.key_categories
-            ),
+            "gemeente": {
+                **overall(a.adressen, norm_m=vocab.norm_m, suffix=vocab.suffix(name), categories=vocab.key_categories),
+                **cbs_weighted(a.wijken, suffix=vocab.suffix(name)),
+            },
         }
     overlay: dict[str, Any] = {}
     if a.overlay_report:
@@ -380,6 +389,7 @@ def _summary(a: Analysis, area_stats: dict[str, int], timings: dict[str, float])
         },
         "adressen": len(a.adressen),
         "adressen_buiten_buurt_toegekend": area_stats["buiten_buurt"],
+        "woningen": _homes_summary(a),
         "voorzieningen": a.inputs.voorzieningen["categorie"].value_counts().to_dict(),
         "categorieen_zonder_voorzieningen": [
             c for c in s.bereikbaarheid.categories if c not in set(a.inputs.voorzieningen["categorie"])
@@ -388,6 +398,59 @@ def _summary(a: Analysis, area_stats: dict[str, int], timings: dict[str, float])
         "volledigheid": lijsten.completeness_records(a.inputs.volledigheid),
         "profielen": prof,
         "tijden_s": {k: round(v, 3) for k, v in timings.items()},
+    }
+
+
+def _homes_text(h: dict[str, Any] | None) -> list[str]:
+    """The summary lines on homes against address points and CBS (empty without that part)."""
+    if not h:
+        return []
+    num = fmt.number
+    reasons = ", ".join(f"{k} {num(v)}" for k, v in h.get("geen_woning_redenen", {}).items())
+    lines = [
+        f"Woningen: {num(h['n_woningen'])} van de {num(h['n_adressen'])} adrespunten"
+        + (f" (geen woning: {reasons})" if reasons else "")
+        + (
+            f"; CBS-woningvoorraad {num(h['woningen_cbs'])}, {num(h['woningen_per_cbs'], 2)} woning per CBS-woning."
+            if h.get("woningen_cbs")
+            else "."
+        )
+    ]
+    flagged = h.get("wijken_buiten_band") or []
+    if flagged:
+        lo, hi = h["band_per_cbs"]
+        lines.append(f"Wijken met woningen per CBS-woning buiten {num(lo, 2)}–{num(hi, 2)}:")
+        for w in flagged:
+            ratio = w["woningen_per_cbs"]
+            lines.append(
+                f"  {w['naam'] or w['wijkcode']} ({w['wijkcode']}): {num(w['n_woningen'])} woningen, "
+                f"CBS {num(w['woningen_cbs'])}, verhouding {num(ratio, 2) if ratio is not None else 'onbekend'}"
+                f" — waarschijnlijk {w['oorzaak']}"
+            )
+    lines.append("")
+    return lines
+
+
+def _homes_summary(a: Analysis) -> dict[str, Any]:
+    """Homes against address points and CBS dwellings, and the wijken outside the band (issue 19 §2)."""
+    s = a.settings
+    ad = a.adressen
+    n_homes = int(ad["woning"].sum()) if "woning" in ad else len(ad)
+    kern = a.inputs.kerncijfers
+    cbs_total: float | None = None
+    if "Woningvoorraad_35" in kern and s.gemeente.code in kern.index:
+        val = pd.to_numeric(pd.Series([kern.loc[s.gemeente.code, "Woningvoorraad_35"]]), errors="coerce").iloc[0]
+        cbs_total = float(val) if pd.notna(val) else None
+    reasons = ad.loc[~ad["woning"], "woning_reden"].value_counts().to_dict() if "woning" in ad else {}
+    names = a.wijken.get("naam", None)
+    return {
+        "n_adressen": len(ad),
+        "n_woningen": n_homes,
+        "geen_woning_redenen": {str(k): int(v) for k, v in reasons.items()},
+        "woningen_cbs": cbs_total,
+        "woningen_per_cbs": round(n_homes / cbs_total, 3) if cbs_total else None,
+        "band_per_cbs": list(s.woningen.band_per_cbs),
+        "wijken_buiten_band": reconcile_wijken(a.wijken, band=s.woningen.band_per_cbs, names=names),
     }
 
 
@@ -478,6 +541,7 @@ def summary_text(
         ),
         "",
     ]
+    lines += _homes_text(summary.get("woningen"))
     combos = [vocab.pct(c) for c in vocab.combinations]
     for name, p in summary["profielen"].items():
         o = p["gemeente"]
@@ -505,14 +569,25 @@ def summary_text(
                 + ", ".join(f"{vocab.label(k)} {num(v)}" for k, v in p["voorzieningen_onbereikbaar"].items())
             )
         for col in combos:
-            lines.append(f"  {vocab.field_label(col)}: {fmt.percent(o.get(col))} van de adressen")
+            extra = ""
+            if f"{col}_alle_adressen" in o:
+                extra = f" (alle adrespunten {fmt.percent(o.get(f'{col}_alle_adressen'))}"
+                if f"{col}_cbs_gewogen" in o:
+                    extra += f"; naar CBS-woningen per wijk gewogen {fmt.percent(o.get(f'{col}_cbs_gewogen'))}"
+                extra += ")"
+            unit = "woningen" if "n_woningen" in o else "adressen"
+            lines.append(f"  {vocab.field_label(col)}: {fmt.percent(o.get(col))} van de {unit}{extra}")
         for cat in vocab.key_categories:
             key = f"med_afstand_{cat}_m"
             if key in o:
                 lines.append(f"  {vocab.field_label(key)}: {fmt.metres(o.get(key))}")
         lines.append("")
     if wijken is not None:
-        cols = [c for c in ("n_adressen", *combos, "med_afstand_huisarts_m") if c in wijken]
+        cols = [
+            c
+            for c in ("n_adressen", "n_woningen", "woningen_per_cbs", *combos, "med_afstand_huisarts_m")
+            if c in wijken
+        ]
         rows = [[str(w.get("naam", code)), *(vocab.format(c, w[c]) for c in cols)] for code, w in wijken.iterrows()]
         lines.append(f"Per wijk (profiel {vocab.main_profile}):")
         lines += _text_table(["wijk", *(vocab.field_label(c) for c in cols)], rows)

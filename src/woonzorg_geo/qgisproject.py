@@ -380,7 +380,7 @@ def woonzorg_styles(layers: dict[str, LayerInfo], *, settings: Settings, vocabul
         return layer in layers and all(c in layers[layer].fields for c in cols)
 
     pct = vocab.pct(REPORT_NORM)
-    share = f"% adressen met {vocab.share_label(REPORT_NORM)}"
+    share = f"% woningen met {vocab.share_label(REPORT_NORM)}"
 
     def share_rules(layer: str) -> list[Rule]:
         rules = class_rules(pct, PCT_CLASSES, "fill", symbol=area)

@@ -169,7 +169,7 @@ def regional_rows(a: Any) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
         ``gemeentecode``, ``gemeente``), each with ``naam``, ``n_adressen``, ``inwoners_cbs``,
         ``woningen_cbs`` and every share and distance per profile; EPSG:28992.
     """
-    from .aggregation import aggregate
+    from .aggregation import aggregate, cbs_weighted
 
     s = a.settings
     code = s.gemeente.code
@@ -183,6 +183,14 @@ def regional_rows(a: Any) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     if "woningen_cbs" not in g:
         g["woningen_cbs"] = np.nan
     g["adressen_per_woning"] = g["n_adressen"] / g["woningen_cbs"]
+    # the headline per woning weighted to the CBS dwellings of each wijk (issue 19 §2)
+    for sfx in suffixes:
+        for key, value in cbs_weighted(a.wijken, suffix=sfx).items():
+            g[f"{key}{sfx}"] = value
+    g["wijken_buiten_band"] = ", ".join(
+        f"{w['naam'] or w['wijkcode']} ({w['oorzaak']})"
+        for w in a.summary.get("woningen", {}).get("wijken_buiten_band", [])
+    )
     gp = a.summary.get("huisartsenlijst", {})
     g["huisartsen"] = gp.get("in_gemeente", np.nan)
     g["pct_huisartsen_op_adres"] = gp.get("pct_op_adres", np.nan)
@@ -201,9 +209,12 @@ def regional_rows(a: Any) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     head = [
         "naam",
         "n_adressen",
+        "n_woningen",
         "inwoners_cbs",
         "woningen_cbs",
         "adressen_per_woning",
+        "woningen_per_cbs",
+        "wijken_buiten_band",
         "huisartsen",
         "pct_huisartsen_op_adres",
         "buurten",
@@ -223,7 +234,20 @@ def regional_rows(a: Any) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
         if col not in w:
             w[col] = np.nan
     wfig = [c for c in w.columns if FIGURE_RE.match(c)]
-    w = w[["naam", "gemeentecode", "gemeente", "n_adressen", "inwoners_cbs", "woningen_cbs", *wfig, w.geometry.name]]
+    homes = [c for c in ("n_woningen", "woningen_per_cbs", "woningen_oorzaak") if c in w]
+    w = w[
+        [
+            "naam",
+            "gemeentecode",
+            "gemeente",
+            "n_adressen",
+            *homes,
+            "inwoners_cbs",
+            "woningen_cbs",
+            *wfig,
+            w.geometry.name,
+        ]
+    ]
     w.index.name = "code"
     return gpd.GeoDataFrame(g, crs=area.crs).to_crs(RD_NEW), gpd.GeoDataFrame(w, crs=a.wijken.crs).to_crs(RD_NEW)
 
@@ -1009,8 +1033,9 @@ def regio_text(result: RegioResult, *, norm_m: float, suffix: str = "") -> str:
     n = int(norm_m)
     lines = [f"Bereikbaarheid te voet — {result.naam} ({len(result.tasks)} gemeenten)", ""]
     head = (
-        f"{'gemeente':<16} {'adressen':>9} {'per woning':>10} {'OV+super':>9} {'drie A':>7} "
-        f"{'huisarts':>9}   (aandelen: ≤ {n} m; huisarts: mediane loopafstand)"
+        f"{'gemeente':<16} {'adressen':>9} {'per woning':>10} {'woningen':>9} {'per CBS':>8} {'OV+super':>9} "
+        f"{'alle adr.':>9} {'CBS-gew.':>9} {'drie A':>7} {'huisarts':>9}   (aandelen per woning: ≤ {n} m; "
+        "alle adr.: over alle adrespunten; CBS-gew.: gewogen naar CBS-woningen per wijk; huisarts: mediane loopafstand)"
     )
     lines += [head, "-" * len(head)]
     g = result.gemeenten
@@ -1021,9 +1046,13 @@ def regio_text(result: RegioResult, *, norm_m: float, suffix: str = "") -> str:
         r = g.loc[t["code"]]
         v = r.get("ratio_afwijkend", pd.NA)
         flag = " (!)" if pd.notna(v) and bool(v) else ""
+        ov = f"pct_ov_en_supermarkt_{n}m"
         lines.append(
             f"{t['naam']:<16} {nl_number(r['n_adressen']):>9} {nl_number(r['adressen_per_woning'], 3):>10}"
-            f"{flag} {nl_number(r[f'pct_ov_en_supermarkt_{n}m{suffix}'], 1, unit='%'):>9} "
+            f"{flag} {nl_number(r.get('n_woningen')):>9} {nl_number(r.get('woningen_per_cbs'), 3):>8} "
+            f"{nl_number(r[f'{ov}{suffix}'], 1, unit='%'):>9} "
+            f"{nl_number(r.get(f'{ov}_alle_adressen{suffix}'), 1, unit='%'):>9} "
+            f"{nl_number(r.get(f'{ov}_cbs_gewogen{suffix}'), 1, unit='%'):>9} "
             f"{nl_number(r[f'pct_drie_a_{n}m{suffix}'], 1, unit='%'):>7} "
             f"{nl_number(r[f'med_afstand_huisarts_m{suffix}'], 0, unit=' m'):>9}"
         )
@@ -1038,6 +1067,10 @@ def regio_text(result: RegioResult, *, norm_m: float, suffix: str = "") -> str:
                     + (", en het aandeel met de drie A's is daardoor 0 %" if drie_a else "")
                     + "."
                 )
+    if "wijken_buiten_band" in g:
+        for code, text in g["wijken_buiten_band"].items():
+            if isinstance(text, str) and text:
+                lines.append(f"Wijken van {g.loc[code, 'naam']} met woningen per CBS-woning buiten de band: {text}.")
     lines += [
         "",
         "Adrespunten per CBS-woning (woningvoorraad 2024): "

@@ -149,6 +149,13 @@ def wijkprofiel_html(
         ("inwoners", _value(wijk.get("inwoners_cbs")), SRC_CBS),
         ("woningen", _value(wijk.get("woningen_cbs")), SRC_CBS),
         ("adressen (OSM-adrespunten)", _value(wijk.get("n_adressen")), "OSM 2021 (BAG-import)"),
+        ("woningen (adrespunten met woonfunctie)", _value(wijk.get("n_woningen")), "OSM 2021 (BAG-import)"),
+        (
+            "woningen per CBS-woning",
+            _value(wijk.get("woningen_per_cbs"), digits=2)
+            + (f" — waarschijnlijk {wijk.get('woningen_oorzaak')}" if wijk.get("woningen_oorzaak") else ""),
+            "OSM 2021 / CBS 2024",
+        ),
         ("eenpersoonshuishoudens", _value(wijk.get("pct_eenpersoonshuishoudens"), "%"), f"{rapport} (CBS 2024)"),
         ("koopwoningen", _value(wijk.get("pct_koopwoningen"), "%"), f"{rapport} (CBS 2024)"),
         ("bouwjaar (gros)", _value(wijk.get("bouwjaar_gros")), f"{rapport} (CBS 2024)"),

@@ -90,6 +90,9 @@ _FIXED_LABELS: dict[str, str] = {
     "n_adressen": "Adressen",
     "inwoners_cbs": "Inwoners (CBS)",
     "woningen_cbs": "Woningen (CBS)",
+    "n_woningen": "Woningen (adrespunten met woonfunctie)",
+    "woningen_per_cbs": "Woningen per CBS-woning",
+    "woningen_oorzaak": "Woningen wijken af van CBS",
     "n_onbereikbaar": "Adressen zonder route",
     "snap_m": "Afstand tot het looppadennetwerk",
     "draaglast": "Draaglast (z-score)",
@@ -344,6 +347,10 @@ class Vocabulary:
     def _base_label(self, base: str) -> str | None:
         if base in _FIXED_LABELS:
             return _FIXED_LABELS[base]
+        for tail, note in (("_alle_adressen", "alle adrespunten"), ("_cbs_gewogen", "gewogen naar CBS-woningen")):
+            if base.startswith("pct_") and base.endswith(tail):
+                text = self._base_label(base[: -len(tail)])
+                return f"{text} ({note})" if text else None
         m = re.fullmatch(r"pct_(.+)_(\d+)m", base)
         if m:
             return f"{_capital(self.noun(m.group(1)))} ≤ {fmt.metres(int(m.group(2)))}"
@@ -374,6 +381,8 @@ class Vocabulary:
             return fmt.percent(value)
         if base in Z_COLUMNS:
             return fmt.signed(value)
+        if base == "woningen_per_cbs":
+            return fmt.number(value, 2)
         if base.endswith("_m"):
             return fmt.metres(value)
         if base.endswith("_min"):

@@ -56,7 +56,7 @@ def indicators(ctx: FigureContext) -> list[Indicator]:
             out.append(
                 Indicator(
                     col,
-                    f"% adressen met {vocab.share_label(name)}",
+                    f"% woningen met {vocab.share_label(name)}",
                     acc_src,
                     None if ref is None else float(ref),
                     "gemeente",

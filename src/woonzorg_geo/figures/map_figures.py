@@ -60,7 +60,7 @@ def gemeente_figure(ctx: FigureContext) -> Figure:
     _title(
         fig,
         f"Gemeente {ctx.gemeente}: {vocab.share_label(REPORT_NORM)}",
-        f"Aandeel van de adressen per buurt, te voet over het OSM-netwerk, profiel {vocab.profile_label(data.profile)}",
+        f"Aandeel van de woningen per buurt, te voet over het OSM-netwerk, profiel {vocab.profile_label(data.profile)}",
     )
     ax = _map_axes(fig, (0.02, 0.09, 0.66, 0.79), extent)
     few = _few_mask(data.buurten, data.kaarten.min_adressen)
@@ -76,7 +76,7 @@ def gemeente_figure(ctx: FigureContext) -> Figure:
     items = PCT_CLASSES.items()
     _legend(
         fig,
-        f"% adressen met {vocab.share_label(REPORT_NORM)}",
+        f"% woningen met {vocab.share_label(REPORT_NORM)}",
         items,
         anchor=(0.70, 0.88),
         wrap=26,

@@ -335,7 +335,7 @@ def gemeente_map(
         m,
         data.buurten,
         column=data.col(vocab.pct(REPORT_NORM)),
-        label=f"Buurten: % adressen met {vocab.noun(REPORT_NORM)} ≤ {vocab.norm_text}",
+        label=f"Buurten: % woningen met {vocab.noun(REPORT_NORM)} ≤ {vocab.norm_text}",
         vocabulary=vocab,
         min_count=data.kaarten.min_adressen,
     )
@@ -360,6 +360,19 @@ def gemeente_map(
     if len(surfaces) > 1:
         add_exclusive(m, surfaces)
     add_area_outlines(m, data.wijken, name="Wijkgrenzen en namen")
+    if "woningen_oorzaak" in data.wijken:
+        # wijken whose homes do not reconcile with CBS (issue 19 §2): the cause is in their popup and panel
+        odd = data.wijken[data.wijken["woningen_oorzaak"].fillna("").astype(str) != ""]
+        if len(odd):
+            add_area_outlines(
+                m,
+                odd,
+                name="Wijken: woningen wijken af van CBS",
+                colour="#c0392b",
+                weight=3.0,
+                dash="6 4",
+                labels=False,
+            )
     add_voorzieningen(m, data.voorzieningen, show=SHOW_VZ)
     fig = _summary_figures(data)
     if not fig and len(data.adressen):
@@ -374,7 +387,7 @@ def gemeente_map(
             f"Gemeente {gemeente}",
             rows,
             note=f"Bereikbaarheid te voet over het OSM-netwerk, profiel {vocab.profile_label(data.profile)}; "
-            "percentages van alle adressen. Klik op een buurt of voorziening voor details; lagen aan/uit "
+            "percentages van de woningen (adrespunten met woonfunctie). Klik op een buurt of voorziening voor details; lagen aan/uit "
             "via het lagenicoon rechtsboven; klik op een titel om in of uit te klappen.",
             links=wijk_links,
             sources=data.sources,
@@ -434,7 +447,7 @@ def wijk_map(
             buurten,
             column=data.col(vocab.pct(REPORT_NORM)),
             show=False,
-            label=f"Buurten: % adressen met {vocab.noun(REPORT_NORM)} ≤ {vocab.norm_text}",
+            label=f"Buurten: % woningen met {vocab.noun(REPORT_NORM)} ≤ {vocab.norm_text}",
             vocabulary=vocab,
             min_count=data.kaarten.min_adressen,
         )
@@ -471,7 +484,7 @@ def wijk_map(
             _wijk_rows(data, row),
             header=("", "wijk", "gemeente"),
             note=f"{code} · gemeente {gemeente} · profiel {vocab.profile_label(data.profile)}. Percentages van de "
-            "adressen in de wijk; looptijden over het OSM-netwerk.",
+            "woningen in de wijk; looptijden over het OSM-netwerk.",
             links=[("← kaart van de gemeente", back_link)] if back_link else (),
             sources=data.sources,
         ),
@@ -492,12 +505,15 @@ def _wijk_rows(data: MapData, row: pd.Series) -> list[tuple[str, str, str]]:
     vocab = data.vocab
     gem = _summary_figures(data)
     rows: list[tuple[str, str, str]] = []
-    for key in ("n_adressen", "inwoners_cbs", "woningen_cbs"):
+    for key in ("n_adressen", "n_woningen", "inwoners_cbs", "woningen_cbs", "woningen_per_cbs"):
         if key in row.index:
-            g = gem.get(key) if key == "n_adressen" else None
+            g = gem.get(key) if key in ("n_adressen", "n_woningen") else None
             rows.append(
                 (vocab.field_label(key), vocab.format(key, row[key]), vocab.format(key, g) if g is not None else "")
             )
+    cause = row.get("woningen_oorzaak")
+    if isinstance(cause, str) and cause:
+        rows.append(("Let op: woningen wijken af van CBS", f"waarschijnlijk {cause}", ""))
     for key in (*_panel_keys(vocab), "n_onbereikbaar"):
         col = data.col(key)
         if col in row.index:

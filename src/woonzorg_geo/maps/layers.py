@@ -128,7 +128,9 @@ def add_choropleth(
             *(vocab.pct(c) for c in vocab.key_categories),
             *(f"med_afstand_{c}_m" for c in vocab.key_categories),
         ]
-        fields = [name_column, "code", "n_adressen", column, *(vocab.column(c, profile) for c in extra)]
+        # homes against CBS, with the likely cause where a wijk lies outside the band (issue 19 §2)
+        homes = ["n_woningen", "woningen_per_cbs", "woningen_oorzaak"]
+        fields = [name_column, "code", "n_adressen", *homes, column, *(vocab.column(c, profile) for c in extra)]
     fields = list(dict.fromkeys(f for f in fields if f in areas.columns))
     frame = _to_wgs84(areas, "add_choropleth: gebieden", simplify_m=simplify_m)
     idx = classes.index(frame[column])

@@ -59,7 +59,7 @@ def regio_map(
         f"pct_ov_{n}m",
         "med_afstand_huisarts_m",
     ]
-    what = f"% adressen met OV-halte én supermarkt ≤ {n} m"
+    what = f"% woningen met OV-halte én supermarkt ≤ {n} m"
     add_choropleth(m, w, column=column, label=f"Wijken: {what}", fields=fields, simplify_m=20.0)
     add_choropleth(
         m,
