@@ -88,8 +88,11 @@ def test_absent_category_is_onbekend_in_frames_and_summary(without_apotheek):
     assert b.summary["onbekend"] == {}
     text = summary_text(s, wijken=a.wijken.drop(columns="geometry"), vocabulary=a.vocab)
     assert "Onbekend: apotheek" in text
-    drie_a_line = next(line for line in text.splitlines() if "apotheek én huisarts" in line and "adressen" in line)
-    assert "onbekend" in drie_a_line and "0,0" not in drie_a_line
+    drie_a_line = next(line for line in text.splitlines() if "apotheek én huisarts" in line and "van de " in line)
+    assert "onbekend" in drie_a_line and "0,0" not in drie_a_line, drie_a_line
+    # the per-address figure of the same combination is unknown too
+    assert "pct_drie_a_800m_alle_adressen" in g and g["pct_drie_a_800m_alle_adressen"] is None
+    assert g.get("pct_drie_a_800m_cbs_gewogen") is None  # absent here: the fixture has no CBS dwellings
 
 
 def test_absent_category_written_empty_in_csv_and_null_in_json(without_apotheek, tmp_path):

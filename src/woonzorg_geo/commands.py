@@ -864,7 +864,7 @@ def cmd_watals(args: argparse.Namespace) -> int:
     owner = _owner("watals", settings)
     check_owner(out, owner, option="--out", other={"--uit": args.uit})
     profiles = _profiles(settings, args.profiel)
-    a = _stored_or_fresh(args, settings, profiles=profiles, addresses=["buurtcode", "wijkcode"])
+    a = _stored_or_fresh(args, settings, profiles=profiles, addresses=["buurtcode", "wijkcode", "woning"])
     cats = [*a.vocab.categories]
     coder: list[Geocode] = []
     area = a.inputs.gemeente.union_all()

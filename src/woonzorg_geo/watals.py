@@ -384,6 +384,13 @@ def what_if(a: Analysis, changes: Changes, *, profiles: Sequence[str] | None = N
     norm = vocab.norm_m
     per = apply_changes(a, changes, profiles=profiles)
     areas = a.adressen[["buurtcode", "wijkcode"]]
+    # the shares are per woning, as the analysis's own (see :func:`.aggregation.aggregate`); every
+    # address point is a woning when the addresses carry no ``woning`` column
+    homes = (
+        a.adressen["woning"].fillna(False).to_numpy(dtype=bool)
+        if "woning" in a.adressen
+        else np.ones(len(a.adressen), dtype=bool)
+    )
     addr_rows: list[pd.DataFrame] = []
     level_rows: dict[str, list[pd.DataFrame]] = {"buurtcode": [], "wijkcode": []}
     summary: dict[str, Any] = {"norm_m": norm, "profielen": {}}
@@ -411,8 +418,8 @@ def what_if(a: Analysis, changes: Changes, *, profiles: Sequence[str] | None = N
             prof_sum[cat] = {
                 "label": vocab.label(cat),
                 # unrounded, as the analysis's summary stores them: rounded once, for display
-                "pct_voor": 100 * float(frame[f"{cat}|voor"].mean()),
-                "pct_na": 100 * float(frame[f"{cat}|na"].mean()),
+                "pct_voor": 100 * float(frame[f"{cat}|voor"][homes].mean()),
+                "pct_na": 100 * float(frame[f"{cat}|na"][homes].mean()),
                 "adressen_winnen_toegang": int(gain.sum()),
                 "adressen_verliezen_toegang": int(lose.sum()),
             }
@@ -438,10 +445,11 @@ def what_if(a: Analysis, changes: Changes, *, profiles: Sequence[str] | None = N
                     addr_rows.append(rows)
         for key, tables in level_rows.items():
             g = frame.groupby(areas[key])
+            gh = frame[homes].groupby(areas[key][homes])  # the shares: per woning
             agg = {}
             for cat in cats:
-                agg[f"pct_{vocab.within(cat)}_voor"] = 100 * g[f"{cat}|voor"].mean()
-                agg[f"pct_{vocab.within(cat)}_na"] = 100 * g[f"{cat}|na"].mean()
+                agg[f"pct_{vocab.within(cat)}_voor"] = 100 * gh[f"{cat}|voor"].mean()
+                agg[f"pct_{vocab.within(cat)}_na"] = 100 * gh[f"{cat}|na"].mean()
                 agg[f"pct_{vocab.within(cat)}_verschil"] = (
                     agg[f"pct_{vocab.within(cat)}_na"] - agg[f"pct_{vocab.within(cat)}_voor"]
                 )
@@ -455,6 +463,7 @@ def what_if(a: Analysis, changes: Changes, *, profiles: Sequence[str] | None = N
                     agg[f"med_afstand_{cat}_m_voor"] = g[f"{cat}|d_voor"].median()
                     agg[f"med_afstand_{cat}_m_na"] = g[f"{cat}|d_na"].median()
             table = pd.DataFrame(agg).round(2)
+            table.insert(0, "n_woningen", gh.size().reindex(table.index).fillna(0).astype(int))
             table.insert(0, "n_adressen", g.size())
             table.insert(0, "profiel", name)
             tables.append(table)
