@@ -270,9 +270,10 @@ def test_accessibility_indicators_move_draagkracht(assen_analysis):
     assert ours, "no computed accessibility indicator in [overlays.draagkracht]"
     for ind in ours:
         assert w[ind.kolom].notna().all(), ind.kolom
-        # the share is the one of the addresses (share of True per wijk, in %)
+        # the share is the one of the woningen (share of True per wijk, in %)
         flag = ind.kolom.removeprefix("pct_")
-        share = 100 * adr[flag].astype(float).groupby(adr["wijkcode"]).mean()
+        homes = adr.loc[adr["woning"]]
+        share = 100 * homes[flag].astype(float).groupby(homes["wijkcode"]).mean()
         assert np.allclose(w[ind.kolom], share.reindex(w.index)), ind.kolom
         base = wijk_indices(w, s)
         for code in w.index:
