@@ -199,6 +199,8 @@ def watals_sheets(folder: Path, w: WatAls, a: Analysis) -> list[Sheet | None]:
         "verliezen": "Woningen die toegang verliezen",
     }
     gemeente = pd.DataFrame(rows, columns=list(gemeente_labels))
+    for col in list(gemeente_labels)[3:]:  # numbers, also where a run lacks one
+        gemeente[col] = pd.to_numeric(gemeente[col], errors="coerce").astype(float)
     changes = [
         {"wijziging": kind, **{k: v for k, v in rec.items() if not isinstance(v, (dict, list))}}
         for kind, recs in doc.get("wijzigingen", {}).items()
