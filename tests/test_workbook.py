@@ -248,7 +248,7 @@ def test_the_workbook_is_written_atomically(tmp_path, vocab, monkeypatch):
     sheet = make_sheet("wijken", _wijken(vocab).reset_index(), vocab=vocab)
     (tmp_path / WORKBOOK_NAME).write_bytes(b"old")
 
-    def fail(self, filename):  # noqa: ARG001
+    def fail(self, filename):
         Path(filename).write_bytes(b"half")
         raise RuntimeError("disk")
 
