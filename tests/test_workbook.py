@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -257,3 +258,57 @@ def test_the_workbook_is_written_atomically(tmp_path, vocab, monkeypatch):
         write_exports(tmp_path, [sheet])
     assert (tmp_path / WORKBOOK_NAME).read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == [WORKBOOK_NAME]  # no temporary file left
+
+
+def test_write_regio_adds_overzicht_and_regio_nl_to_its_folder(tmp_path, vocab):
+    from woonzorg_geo.regio import RegioResult, write_regio
+
+    share = vocab.pct("drie_a")
+    gemeenten = gpd.GeoDataFrame(
+        {
+            "naam": ["Assen"],
+            "n_adressen": [37375],
+            "adressen_per_woning": [1.125],
+            share: [50.08],
+            "ratio_z": [np.nan],
+            "ratio_afwijkend": pd.array([pd.NA], dtype="boolean"),
+        },
+        index=pd.Index(["GM0106"], name="code"),
+        geometry=[Point(232000, 557000).buffer(10)],
+        crs="EPSG:28992",
+    )
+    wijken = gpd.GeoDataFrame(
+        {"naam": ["Centrum"], "gemeentecode": ["GM0106"], "gemeente": ["Assen"], share: [85.6]},
+        index=pd.Index(["WK010600"], name="code"),
+        geometry=[Point(232000, 557000).buffer(5)],
+        crs="EPSG:28992",
+    )
+    tasks = [{"code": "GM0106", "naam": "Assen", "status": "ok", "map": "assen"}]
+    result = RegioResult("Drenthe", gemeenten, wijken, tasks)
+    out = tmp_path / "regio"
+    files = write_regio(result, out, norm_m=vocab.norm_m, maps=False, csv_nl=True)
+    assert {"overzicht.xlsx", "regio_nl.csv", "regio.csv"} <= {f.name for f in files}
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert {"overzicht.xlsx", "regio_nl.csv"} <= set(manifest["bestanden"])
+    wb = openpyxl.load_workbook(out / "overzicht.xlsx")
+    assert wb.sheetnames == ["gemeenten", "wijken", COLUMNS_SHEET]  # no gemeente folder with buurten.csv here
+    head = [c.value for c in wb["gemeenten"][1]]
+    assert f"Aandeel woningen met {vocab.noun('drie_a')} binnen {vocab.norm_text} (%)" in head
+    assert "Adrespunten per CBS-woning" in head
+    assert_sheet_equals_csv(wb, "gemeenten", out / "regio.csv")
+    assert_nl_csv_equals(out / "regio.csv", out / "regio_nl.csv")
+    assert [c.value for c in wb["wijken"][2]][:3] == ["WK010600", "Centrum", "Assen"]
+
+
+def test_csv_nl_is_an_option_of_the_four_commands():
+    from woonzorg_geo.cli import build_parser
+
+    parser = build_parser()
+    for argv in (
+        ["analyse"],
+        ["regio", "--gemeenten", "Assen"],
+        ["toets", "--uit", "x", "--lijst", "y"],
+        ["watals", "--uit", "x", "--weg", "vz1"],
+    ):
+        assert parser.parse_args([*argv, "--csv-nl"]).csv_nl is True
+        assert parser.parse_args(argv).csv_nl is False

@@ -93,6 +93,10 @@ LABELS: dict[str, str] = {
     "begrensd_door": "Gemeente begrensd door",
     "zonder_voorzieningen": "Categorieën zonder voorzieningen",
     "onbekend": "Onbekend (reden)",
+    "ratio_mediaan_anderen": "Adrespunten per CBS-woning, mediaan van de andere gemeenten",
+    "ratio_z": "Afwijking adrespunten per CBS-woning van de andere gemeenten (robuuste z-score)",
+    "ratio_afwijkend": "Adrespunten per CBS-woning wijkt af",
+    "ratio_toelichting": "Adrespunten per CBS-woning (toelichting)",
     "buurten": "Buurten",
     "wijken": "Wijken",
     # toets --lijst
@@ -136,12 +140,24 @@ TECHNICAL: frozenset[str] = frozenset({"jrstatcode", "rubriek", "id", "bron_fid"
 
 #: Columns that hold text even when every cell of a run is empty (then read as numbers).
 TEXT_COLUMNS: frozenset[str] = frozenset(
-    {"buurtvlak", "signalen_toelichting", "woningen_oorzaak", "reden", "veld", "rapport", "map", "onbekend"}
+    {
+        "buurtvlak",
+        "signalen_toelichting",
+        "woningen_oorzaak",
+        "reden",
+        "veld",
+        "rapport",
+        "map",
+        "onbekend",
+        "ratio_toelichting",
+        "wijken_buiten_band",
+        "zonder_voorzieningen",
+    }
 )
 #: Identifiers that are numbers: shown without thousands separator.
 IDENTIFIERS: frozenset[str] = frozenset({"adres_id", "huisnummer", "regel", "regel_bestand"})
 #: Ratios shown with two decimals.
-RATIOS: frozenset[str] = frozenset({"woningen_per_cbs", "adressen_per_woning"})
+RATIOS: frozenset[str] = frozenset({"woningen_per_cbs", "adressen_per_woning", "ratio_mediaan_anderen", "ratio_z"})
 #: Counts whose name does not start with ``n_``.
 COUNTS: frozenset[str] = frozenset({"inwoners_cbs", "woningen_cbs", "inwoners", "huisartsen", "buurten", "wijken"})
 
