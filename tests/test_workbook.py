@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import io
 import json
 from pathlib import Path
 from types import SimpleNamespace
@@ -32,6 +33,14 @@ from woonzorg_geo.workbook import (
     write_exports,
 )
 from woonzorg_geo.workbook.sheets import settings_sheet, sources_sheet, voorzieningen_sheet
+
+
+def _opened(wb):
+    """The workbook as a reader sees it: saved (in memory) and opened again."""
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    buffer.seek(0)
+    return openpyxl.load_workbook(buffer)
 
 
 @pytest.fixture(scope="module")
@@ -92,7 +101,7 @@ def test_the_workbook_has_dutch_titles_number_formats_onbekend_and_a_frozen_filt
     frame = _wijken(vocab).reset_index()
     sheet = make_sheet("wijken", frame, vocab=vocab, csv="wijken.csv")
     assert "jrstatcode" not in [c.key for c in sheet.columns]  # technical: CSV only
-    wb = build_workbook([sheet])
+    wb = _opened(build_workbook([sheet]))
     assert wb.sheetnames == ["wijken", COLUMNS_SHEET]
     ws = wb["wijken"]
     assert_layout(ws)
@@ -146,7 +155,7 @@ def test_sources_settings_and_voorzieningen_sheets(settings, vocab):
         "eigen": {"pad": "eigen.csv", "bron": "eigen lijst", "datum": "2026-01", "gebruik": "aangevuld"},
     }
     src = sources_sheet(gegevens, vocab=vocab)
-    wb = build_workbook([src])
+    wb = _opened(build_workbook([src]))
     rows = list(wb["bronnen"].iter_rows(values_only=True))
     assert rows[0][:4] == ("Gegevens", "Gegevens (sleutel)", "Bron", "Datum")
     assert ("eigen lijst", "2026-01") in {(r[2], r[3]) for r in rows[1:]}
@@ -156,7 +165,7 @@ def test_sources_settings_and_voorzieningen_sheets(settings, vocab):
     assert values[("run", "loopnorm_m")] == settings.bereikbaarheid.norm_m
     assert values[("bereikbaarheid", "norm_m")] == settings.bereikbaarheid.norm_m  # a number, not text
     assert values[("gemeente", "naam")] == settings.gemeente.naam
-    ws = build_workbook([sheet])["instellingen"]
+    ws = _opened(build_workbook([sheet]))["instellingen"]
     numbers = [c for c in ws["C"][1:] if isinstance(c.value, float)]
     assert numbers and all(c.data_type == "n" for c in numbers)
     vz = gpd.GeoDataFrame(
@@ -173,7 +182,7 @@ def test_sources_settings_and_voorzieningen_sheets(settings, vocab):
         crs="EPSG:28992",
     )
     sheet = voorzieningen_sheet(vz, vocab=vocab)
-    ws = build_workbook([sheet])["voorzieningen"]
+    ws = _opened(build_workbook([sheet]))["voorzieningen"]
     head = [c.value for c in ws[1]]
     assert head[:5] == ["Id", "Categorie", "Naam", "Bron", "Datum van de bron"]
     lon = ws.cell(row=2, column=head.index("Lengtegraad (graden, WGS84)") + 1)
@@ -312,3 +321,13 @@ def test_csv_nl_is_an_option_of_the_four_commands():
     ):
         assert parser.parse_args([*argv, "--csv-nl"]).csv_nl is True
         assert parser.parse_args(argv).csv_nl is False
+
+
+def test_a_table_longer_than_excel_shows_is_cut_with_a_warning(vocab, monkeypatch, caplog):
+    from woonzorg_geo.workbook import book
+
+    monkeypatch.setattr(book, "MAX_ROWS", 2)
+    sheet = make_sheet("wijken", _wijken(vocab).reset_index(), vocab=vocab)
+    ws = _opened(build_workbook([sheet]))["wijken"]
+    assert ws.max_row == 3 and ws.auto_filter.ref.endswith("3")  # header + 2 rows
+    assert "de CSV heeft ze alle" in caplog.text

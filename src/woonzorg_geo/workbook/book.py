@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 from collections.abc import Mapping, Sequence
@@ -29,6 +30,8 @@ MAX_WIDTH = 60
 #: The narrowest header width before its title wraps.
 MIN_HEADER_WIDTH = 14
 
+#: The most data rows a sheet holds (Excel: 1.048.576 rows, the header included).
+MAX_ROWS = 1_048_575
 #: The lines a long title may take in the header row before its column widens.
 HEADER_LINES = 4
 
@@ -122,21 +125,31 @@ def _cell_value(value: Any, spec: ColumnSpec) -> tuple[Any, bool]:
     return value, False
 
 
-def _shown_length(value: Any, spec: ColumnSpec) -> int:
-    """About how many characters a cell shows (for the column width)."""
-    if value is None:
+def _decimals(spec: ColumnSpec) -> int:
+    """The decimals a column's number format shows (``General``: up to four)."""
+    form = spec.kind.number_format or ""
+    if form == "General":
+        return 4
+    first = form.split(";")[0]
+    return len(first.split(".")[1]) if "." in first else 0
+
+
+def _column_width(values: pd.Series, spec: ColumnSpec) -> int:
+    """About how many characters the widest cell of a column shows (vectorised: large tables stay fast)."""
+    if values.empty:
         return 0
-    if isinstance(value, bool):
-        return 6
-    if isinstance(value, (int, float)) and spec.kind.number_format:
-        decimals = 0
-        form = spec.kind.number_format
-        if "." in form:
-            decimals = len(form.split(";")[0].split(".")[1])
-        elif form == "General":
-            decimals = 0 if float(value).is_integer() else 4
-        return len(fmt.number(value, decimals)) + 1
-    return max((len(line) for line in str(value).splitlines()), default=0)
+    if spec.is_number and pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        numbers = pd.to_numeric(values, errors="coerce").astype(float)
+        finite = numbers[np.isfinite(numbers)]
+        shown = len(fmt.MISSING) if len(finite) < len(numbers) else 0
+        if len(finite):
+            widest = float(finite.abs().max())
+            shown = max(shown, len(fmt.number(widest, _decimals(spec))) + 1)
+        return shown
+    text = values.dropna().astype(str)
+    if text.empty:
+        return 0
+    return int(text.map(lambda t: max((len(line) for line in t.splitlines()), default=0)).max())
 
 
 def build_workbook(sheets: Sequence[Sheet], *, explain: bool = True) -> Any:
@@ -145,7 +158,10 @@ def build_workbook(sheets: Sequence[Sheet], *, explain: bool = True) -> Any:
     Every sheet has a bold header row of Dutch titles with their unit, frozen, with an
     autofilter; numbers are stored as numbers with the format of their kind (``0.0`` for
     percentages, ``#,##0`` for metres: a Dutch Excel shows the decimal comma itself); a missing
-    number reads ``onbekend`` (grey, italic), never 0. Column widths follow the longest value.
+    number reads ``onbekend`` (grey, italic), never 0. Column widths follow the widest value.
+
+    A sheet holds at most :data:`MAX_ROWS` rows (Excel's limit); a longer table is cut there, with a
+    warning (its CSV has every row).
 
     Parameters
     ----------
@@ -167,20 +183,43 @@ def build_workbook(sheets: Sequence[Sheet], *, explain: bool = True) -> Any:
     header_align = Alignment(wrap_text=True, vertical="top")
     unknown_font = Font(italic=True, color=_UNKNOWN_COLOUR)
     unknown_align = Alignment(horizontal="right")
+    wrap_align = Alignment(wrap_text=True, vertical="top")
     all_sheets = list(sheets)
     if explain:
         all_sheets.append(_columns_sheet(sheets))
     for sheet in all_sheets:
+        if len(sheet.frame) > MAX_ROWS:
+            log.warning(
+                "%s: %d rijen, meer dan Excel toont; het blad %s heeft de eerste %d (de CSV heeft ze alle)",
+                WORKBOOK_NAME,
+                len(sheet.frame),
+                sheet.name,
+                MAX_ROWS,
+            )
+            sheet = dataclasses.replace(sheet, frame=sheet.frame.iloc[:MAX_ROWS])
         ws = wb.create_sheet(sheet.name)
-        widths = [0] * len(sheet.columns)
-        for j, spec in enumerate(sheet.columns, start=1):
+        specs = sheet.columns
+        wrap = [False] * len(specs)
+        header_lines = 1
+        for j, spec in enumerate(specs):
+            widest = _column_width(sheet.frame[spec.key], spec)
+            longest_word = max((len(w) for w in spec.title.split()), default=0)
+            header = min(len(spec.title), max(MIN_HEADER_WIDTH, math.ceil(len(spec.title) / HEADER_LINES)))
+            width = min(MAX_WIDTH, max(widest, longest_word, header) + 2)
+            ws.column_dimensions[get_column_letter(j + 1)].width = width
+            header_lines = max(header_lines, math.ceil(len(spec.title) / max(width - 2, 1)))
+            wrap[j] = widest > MAX_WIDTH
+        ws.row_dimensions[1].height = 15 * header_lines
+        ws.freeze_panes = "A2"
+        if specs:
+            ws.auto_filter.ref = f"A1:{get_column_letter(len(specs))}{max(len(sheet.frame), 1) + 1}"
+        for j, spec in enumerate(specs, start=1):
             cell = ws.cell(row=1, column=j, value=spec.title)
             cell.data_type = "s"
             cell.font, cell.fill, cell.alignment = header_font, header_fill, header_align
-        data = [sheet.frame[spec.key].tolist() for spec in sheet.columns]
-        for j, (spec, values) in enumerate(zip(sheet.columns, data, strict=True), start=1):
+        for j, spec in enumerate(specs, start=1):
             form = spec.kind.number_format
-            for i, raw in enumerate(values, start=2):
+            for i, raw in enumerate(sheet.frame[spec.key].tolist(), start=2):
                 value, unknown = _cell_value(raw, spec)
                 if value is None:
                     continue
@@ -191,23 +230,8 @@ def build_workbook(sheets: Sequence[Sheet], *, explain: bool = True) -> Any:
                     cell.font, cell.alignment = unknown_font, unknown_align
                 elif form and isinstance(value, (int, float)) and not isinstance(value, bool):
                     cell.number_format = form
-                widths[j - 1] = max(widths[j - 1], _shown_length(value, spec))
-        header_lines = 1
-        for j, spec in enumerate(sheet.columns, start=1):
-            longest_word = max((len(w) for w in spec.title.split()), default=0)
-            header = min(len(spec.title), max(MIN_HEADER_WIDTH, math.ceil(len(spec.title) / HEADER_LINES)))
-            width = min(MAX_WIDTH, max(widths[j - 1], longest_word, header) + 2)
-            ws.column_dimensions[get_column_letter(j)].width = width
-            header_lines = max(header_lines, math.ceil(len(spec.title) / max(width - 2, 1)))
-            if widths[j - 1] > MAX_WIDTH:
-                for row in ws.iter_rows(min_row=2, min_col=j, max_col=j):
-                    for cell in row:
-                        cell.alignment = Alignment(wrap_text=True, vertical="top")
-        ws.row_dimensions[1].height = 15 * header_lines
-        ws.freeze_panes = "A2"
-        if sheet.columns:
-            last = get_column_letter(len(sheet.columns))
-            ws.auto_filter.ref = f"A1:{last}{max(len(sheet.frame), 1) + 1}"
+                if wrap[j - 1]:
+                    cell.alignment = wrap_align
     return wb
 
 
