@@ -22,11 +22,13 @@ def test_analyse_writes_overzicht_xlsx_equal_to_its_csvs(assen_output):
     assert "overzicht.xlsx" in manifest["bestanden"]  # listed like every other output
     assert not any(name.endswith("_nl.csv") for name in manifest["bestanden"])  # only with --csv-nl
     wb = openpyxl.load_workbook(path)
-    assert wb.sheetnames == ["wijken", "buurten", "voorzieningen", "bronnen", "instellingen", "kolommen"]
+    sheets = ["wijken", "buurten", "voorzieningen", "gevoeligheid", "bronnen", "instellingen", "kolommen"]
+    assert wb.sheetnames == sheets  # gevoeligheid: Assen has the report's indicators
     for ws in wb:
         assert_layout(ws)
     norm = default_vocabulary().with_run(norm_m=manifest["norm_m"])
     headline = f"Aandeel woningen met {norm.noun('ov_en_supermarkt')} binnen {norm.norm_text} (%)"
+    assert_sheet_equals_csv(wb, "gevoeligheid", assen_output / "gevoeligheid.csv")
     for sheet, csv in (("wijken", "wijken.csv"), ("buurten", "buurten.csv")):
         titles = [c.value for c in wb[sheet][1]]
         assert headline in titles and titles[:2] == ["Code", "Naam"]

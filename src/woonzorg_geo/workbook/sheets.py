@@ -34,6 +34,14 @@ SOURCE_LABELS = {
     "gebruik": "Gebruik",
     "pad": "Bestand",
 }
+#: Titles of the sensitivity sheet (``gevoeligheid.csv``: the wijken's rank changes per weight variant).
+SENSITIVITY_LABELS = {
+    "index": "Index",
+    "indicator": "Indicator (kolom)",
+    "factor": "Gewicht maal",
+    "max_rangverschuiving": "Grootste rangverschuiving (plaatsen)",
+    "wijken_verschoven": "Wijken die van plaats veranderen",
+}
 #: Titles of the settings sheet.
 SETTING_LABELS = {"sectie": "Sectie", "instelling": "Instelling", "waarde": "Waarde"}
 
@@ -113,7 +121,8 @@ def voorzieningen_sheet(voorzieningen: gpd.GeoDataFrame, *, vocab: Vocabulary) -
 def analyse_sheets(
     folder: Path, a: Analysis, *, manifest: Mapping[str, Any], voorzieningen: gpd.GeoDataFrame
 ) -> list[Sheet | None]:
-    """``analyse``: wijken, buurten (from their CSVs), voorzieningen, bronnen and instellingen."""
+    """``analyse``: wijken, buurten (from their CSVs), voorzieningen, gevoeligheid (when the run has the
+    overlays), bronnen and instellingen."""
     vocab = a.vocab
     labels = indicator_labels(a.settings)
     meta = {
@@ -128,6 +137,7 @@ def analyse_sheets(
         csv_sheet(folder, "wijken.csv", name="wijken", vocab=vocab, labels=labels),
         csv_sheet(folder, "buurten.csv", name="buurten", vocab=vocab, labels=labels),
         voorzieningen_sheet(voorzieningen, vocab=vocab),
+        csv_sheet(folder, "gevoeligheid.csv", name="gevoeligheid", vocab=vocab, labels=SENSITIVITY_LABELS, first=()),
         sources_sheet(manifest.get("gegevens", {}), vocab=vocab),
         settings_sheet(a.settings, meta=meta, vocab=vocab),
     ]
