@@ -307,6 +307,10 @@ def test_write_regio_adds_overzicht_and_regio_nl_to_its_folder(tmp_path, vocab):
     assert_sheet_equals_csv(wb, "gemeenten", out / "regio.csv")
     assert_nl_csv_equals(out / "regio.csv", out / "regio_nl.csv")
     assert [c.value for c in wb["wijken"][2]][:3] == ["WK010600", "Centrum", "Assen"]
+    # the next run without the flag removes the Dutch variant it wrote before (unchanged), keeps the workbook
+    files = write_regio(result, out, norm_m=vocab.norm_m, maps=False)
+    assert "regio_nl.csv" not in {f.name for f in files} and not (out / "regio_nl.csv").exists()
+    assert (out / "overzicht.xlsx").is_file()
 
 
 def test_csv_nl_is_an_option_of_the_four_commands():
