@@ -39,6 +39,9 @@ TOETS_CSS = (
 .box{border:2px solid #999;border-radius:.5em;padding:.6em 1em;margin:1em 0;background:#fafafa}
 .box h2{border:none;margin-top:.2em}.big{font-size:1.3em}ul.meld li{margin:.2em 0}
 td.telt-niet{opacity:.55;font-style:italic}
+body{max-width:76em}.kop{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1.2fr);gap:1.5em;align-items:start}
+.kop .box{margin-top:.6em}.kop h2.kaartkop{margin-top:.2em}.kop figure.toetskaart{margin-top:.3em}
+@media (max-width:62em){.kop{grid-template-columns:minmax(0,1fr)}}
 """
     + KAART_CSS
 )
@@ -68,7 +71,11 @@ def _why(d: Deel) -> str:
     if d.nummer == 4:
         return "aan te leveren door de initiatiefnemer"
     if d.oordeel == "onbekend":
-        return "gegevens ontbreken voor: " + "; ".join(c.naam for c in counted(d.criteria) if c.oordeel == "onbekend")
+        unknown = [c for c in counted(d.criteria) if c.oordeel == "onbekend"]
+        reasons = list(dict.fromkeys(c.toelichting for c in unknown))
+        if len(unknown) > 1 and len(reasons) == 1 and reasons[0]:
+            return f"{len(unknown)} criteria onbekend: {reasons[0]}"
+        return "gegevens ontbreken voor: " + "; ".join(c.naam for c in unknown)
     return "geen aandachtspunten"
 
 

@@ -23,6 +23,8 @@ WIDTH = 840.0
 #: Colour of the area of the norm walk and of the network within it.
 REACH_COLOUR = "#3182bd"
 SITE_COLOUR = "#111111"
+#: Distance between routes that share a street, in SVG units.
+ROUTE_SPACING_PX = 3.0
 
 
 def _colour(cat: str) -> str:
@@ -129,9 +131,18 @@ def kaart_svg(kaart: ToetsKaart, *, width: float = WIDTH) -> str:
             f"<circle cx='{x:.1f}' cy='{y:.1f}' r='3.5' fill='{_colour(cat)}' fill-opacity='0.55' stroke='#fff' "
             f"stroke-width='0.8'><title>{e(naam or vid)}</title></circle>"
         )
-    for r in kaart.routes:
+    # routes side by side where they share streets: each shifted by a few pixels, the longest drawn first
+    n = len(kaart.routes)
+    order = sorted(range(n), key=lambda i: -kaart.routes[i].afstand_m)
+    for i in order:
+        r = kaart.routes[i]
         dash = "" if r.binnen_norm else " stroke-dasharray='9 6'"
-        d = p.path(r.line)
+        shift = (i - (n - 1) / 2) * ROUTE_SPACING_PX / p.scale
+        line = r.line
+        if shift and line.length > 0:
+            moved = shapely.offset_curve(line, shift, join_style="mitre", mitre_limit=2.0)
+            line = moved if moved.geom_type == "LineString" and not moved.is_empty else line
+        d = p.path(line)
         out.append(f"<path d='{d}' stroke='#fff' stroke-width='7' fill='none' stroke-linejoin='round'/>")
         out.append(
             f"<path class='route' data-categorie='{e(r.categorie)}' d='{d}' stroke='{_colour(r.categorie)}' "
@@ -147,6 +158,17 @@ def kaart_svg(kaart: ToetsKaart, *, width: float = WIDTH) -> str:
             f"<title>{e(r.label)}: {e(r.naam)}, {e(fmt.metres(r.afstand_m))}</title></g>"
         )
     sx, sy = p.point(kaart.site)
+    for r in kaart.routes:  # the walking distance beside each voorziening, above every line
+        x, y = p.point(r.bestemming)
+        # right of the marker; left of it when the site (and its label) lies there
+        left = sx > x and abs(sx - x) < 90 and abs(sy - y) < 30
+        tx, anchor = (x - 13, "end") if left else (x + 13, "start")
+        out.append(
+            f"<text class='afstand' x='{tx:.1f}' y='{y + 4:.1f}' text-anchor='{anchor}' font-size='12' "
+            "font-weight='bold' "
+            f"fill='{_colour(r.categorie)}' paint-order='stroke' stroke='#fff' stroke-width='3.5'>"
+            f"{e(fmt.metres(r.afstand_m))}</text>"
+        )
     star = " ".join(
         f"{sx + (12 if k % 2 == 0 else 5) * math.sin(k * math.pi / 5):.1f},"
         f"{sy - (12 if k % 2 == 0 else 5) * math.cos(k * math.pi / 5):.1f}"
@@ -155,6 +177,8 @@ def kaart_svg(kaart: ToetsKaart, *, width: float = WIDTH) -> str:
     out.append(
         f"<polygon class='locatie' points='{star}' fill='{SITE_COLOUR}' stroke='#fff' stroke-width='2'>"
         "<title>beoogde locatie</title></polygon>"
+        f"<text x='{sx + 14:.1f}' y='{sy - 8:.1f}' font-size='13' font-weight='bold' paint-order='stroke' "
+        "stroke='#fff' stroke-width='3.5'>locatie</text>"
     )
     # scale bar (metres) and north arrow
     bar_m = _scale_bar_m(kaart.frame[2] - kaart.frame[0])
@@ -162,7 +186,7 @@ def kaart_svg(kaart: ToetsKaart, *, width: float = WIDTH) -> str:
     x0, y0 = 16.0, h - 18.0
     out.append(
         f"<g class='schaalbalk'><rect x='{x0 - 6:.0f}' y='{y0 - 22:.0f}' width='{bar + 70:.0f}' height='32' "
-        "fill='#fff' fill-opacity='0.85' rx='3'/>"
+        "fill='#fff' rx='3'/>"
         f"<path d='M{x0:.1f},{y0 - 6:.1f} V{y0:.1f} H{x0 + bar:.1f} V{y0 - 6:.1f}' stroke='#222' stroke-width='2' "
         f"fill='none'/><text x='{x0:.1f}' y='{y0 - 9:.1f}' font-size='12'>0</text>"
         f"<text x='{x0 + bar:.1f}' y='{y0 - 9:.1f}' font-size='12' text-anchor='middle'>"
@@ -229,7 +253,7 @@ def kaart_figuur(kaart: ToetsKaart) -> str:
 KAART_CSS = """
 figure.toetskaart{display:flex;flex-wrap:wrap;gap:1em;margin:1em 0;align-items:flex-start}
 figure.toetskaart svg.toetskaart{flex:1 1 520px;max-width:840px;height:auto;border:1px solid #ccc;border-radius:.3em}
-.kaartlegenda{flex:1 1 260px;max-width:420px;font-size:.92em}.kaartlegenda ul{list-style:none;padding:0;margin:.3em 0}
+.kaartlegenda{flex:1 1 260px;font-size:.88em}.kaartlegenda ul{list-style:none;padding:0;margin:.3em 0}
 .kaartlegenda li{margin:.35em 0}.kaartlegenda li svg{vertical-align:middle;margin-right:.2em}
 .legendakop{font-weight:bold;margin:.2em 0}.grens{color:#888;letter-spacing:-.1em}
 """
