@@ -156,7 +156,9 @@ def locate_site(
         found_ok = prec in settings.locatie.precisies and geom is not None and not shapely.is_empty(geom)
         fuzzy = None
         if not found_ok:  # a misspelt street? use a clearly meant name (and say so), or suggest names
-            fuzzy, hit = _fuzzy_street(inputs, pl, text, street, plaats, postcode, geocode, settings, hit)
+            fuzzy, hit = _fuzzy_street(
+                inputs, pl, text, street, plaats, postcode, geocode, settings, hit, point_option=point_option
+            )
             prec = str(hit.get("geocode_precisie", "niet_gevonden"))
             geom = hit.get("geometry")
             found_ok = prec in settings.locatie.precisies and geom is not None and not shapely.is_empty(geom)
@@ -230,6 +232,7 @@ def _fuzzy_street(
     geocode: Geocode,
     settings: ToetsSettings,
     hit: dict[str, Any],
+    point_option: str = TOETS_POINT_OPTION,
 ) -> tuple[StreetMatch | None, dict[str, Any]]:
     """For an address not found: geocode it with the clearly meant street name, or suggest names.
 
@@ -255,7 +258,8 @@ def _fuzzy_street(
     joined = options[0] if len(options) == 1 else ", ".join(options[:-1]) + " of " + options[-1]
     raise GeocodeError(
         f"adres {text!r} niet gevonden: de straat '{m.gezocht}' staat niet in de adressen van de gemeente "
-        f"{pl.gemeente}. Bedoelde u {joined}? Geef het adres opnieuw met de juiste straatnaam."
+        f"{pl.gemeente}. Bedoelde u {joined}? Geef het adres opnieuw met de juiste straatnaam, of de "
+        f"locatie met {point_option}."
     )
 
 
