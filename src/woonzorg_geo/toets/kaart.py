@@ -18,12 +18,14 @@ same as a GeoJSON FeatureCollection in EPSG:4326 (RFC 7946). Drawing is in :mod:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import shapely
+from pyproj import Transformer
 
 from .. import RD_NEW, WGS84
 from ..accessibility import PointAccess, RoutingGraph
@@ -31,6 +33,8 @@ from ..accessibility import PointAccess, RoutingGraph
 if TYPE_CHECKING:
     from ..pipeline import Analysis
 
+#: The network within the norm is simplified to this tolerance in the GeoJSON (metres; the routes are exact).
+GEOJSON_SIMPLIFY_M = 1.0
 #: Map classes of the network drawn as main roads (OpenMapTiles ``transportation`` classes).
 MAIN_ROADS = ("motorway", "trunk", "primary", "secondary", "tertiary")
 
@@ -72,17 +76,38 @@ class ToetsKaart:
         return next((r for r in self.routes if r.categorie == categorie), None)
 
 
+#: per routing graph (by id, the graph kept so the id stays its own): node coordinates and edges
+_GRAPH_CACHE: dict[int, tuple[RoutingGraph, np.ndarray, tuple[np.ndarray, np.ndarray, np.ndarray]]] = {}
+
+
 def node_xy(routing: RoutingGraph) -> np.ndarray:
     """Coordinates of every node of the routing graph: network nodes, voorzieningen, split points."""
+    return _graph(routing)[1]
+
+
+def _graph(routing: RoutingGraph) -> tuple[RoutingGraph, np.ndarray, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Node coordinates and the walkable edges (a, b, length; not the voorzieningen' legs), made once."""
+    hit = _GRAPH_CACHE.get(id(routing))
+    if hit is not None and hit[0] is routing:
+        return hit
+    import scipy.sparse
+
     net = routing.pg.net
     xy = np.full((routing.n_nodes, 2), np.nan)
     xy[: net.n_nodes] = net.xy
     xy[routing.dest_node] = routing.dest_xy
     for e, (ts, chain) in routing.splits.items():
         a, b = net.xy[net.u[e]], net.xy[net.v[e]]
-        inner = chain[1:-1]
-        xy[inner] = a + (b - a) * ts[1:-1, None]
-    return xy
+        xy[chain[1:-1]] = a + (b - a) * ts[1:-1, None]
+    upper = scipy.sparse.triu(routing.matrix, k=1).tocoo()
+    dest = np.zeros(routing.n_nodes, dtype=bool)
+    dest[routing.dest_node] = True
+    keep = ~dest[upper.row] & ~dest[upper.col]
+    edges = (upper.row[keep].astype(np.int64), upper.col[keep].astype(np.int64), upper.data[keep])
+    if len(_GRAPH_CACHE) >= 4:
+        _GRAPH_CACHE.clear()
+    _GRAPH_CACHE[id(routing)] = (routing, xy, edges)
+    return routing, xy, edges
 
 
 def _path(pred: np.ndarray, start: int, target: int) -> list[int]:
@@ -97,36 +122,32 @@ def _path(pred: np.ndarray, start: int, target: int) -> list[int]:
     return out[::-1]
 
 
-def _reach_pieces(
-    routing: RoutingGraph, reach: np.ndarray, norm_m: float, xy: np.ndarray
-) -> list[tuple[tuple[float, float], tuple[float, float]]]:
-    """The parts of every edge within ``norm_m`` of the site (``reach``: distance per node)."""
-    import scipy.sparse
+def _reach_pieces(routing: RoutingGraph, reach: np.ndarray, norm_m: float) -> np.ndarray:
+    """The parts of every edge within ``norm_m`` of the site (``reach``: distance per node), as (n, 2, 2).
 
-    upper = scipy.sparse.triu(routing.matrix, k=1).tocoo()
-    a, b, w = upper.row, upper.col, upper.data
-    dest = np.zeros(routing.n_nodes, dtype=bool)
-    dest[routing.dest_node] = True
-    keep = ((reach[a] <= norm_m) | (reach[b] <= norm_m)) & ~dest[a] & ~dest[b]
+    An edge whose ends leave room enough to meet is whole; otherwise each end reached gives the part
+    walkable from it.
+    """
+    _, xy, (a, b, w) = _graph(routing)
+    keep = (reach[a] <= norm_m) | (reach[b] <= norm_m)
     a, b, w = a[keep], b[keep], w[keep]
-    room_a = np.clip(norm_m - reach[a], 0.0, None)  # inf reach gives 0 room
-    room_b = np.clip(norm_m - reach[b], 0.0, None)
-    room_a = np.where(np.isfinite(room_a), room_a, 0.0)
-    room_b = np.where(np.isfinite(room_b), room_b, 0.0)
+    with np.errstate(invalid="ignore"):
+        room_a = np.where(np.isfinite(reach[a]), np.clip(norm_m - reach[a], 0.0, None), 0.0)
+        room_b = np.where(np.isfinite(reach[b]), np.clip(norm_m - reach[b], 0.0, None), 0.0)
     pa, pb = xy[a], xy[b]
-    safe = np.where(w > 0, w, 1.0)
-    pieces: list[tuple[tuple[float, float], tuple[float, float]]] = []
+    safe = np.where(w > 0, w, 1.0)[:, None]
     whole = room_a + room_b >= w
-    for i in np.flatnonzero(whole):
-        pieces.append((tuple(pa[i]), tuple(pb[i])))
-    for i in np.flatnonzero(~whole):
-        if room_a[i] > 0:
-            end = pa[i] + (pb[i] - pa[i]) * (room_a[i] / safe[i])
-            pieces.append((tuple(pa[i]), tuple(end)))
-        if room_b[i] > 0:
-            end = pb[i] + (pa[i] - pb[i]) * (room_b[i] / safe[i])
-            pieces.append((tuple(pb[i]), tuple(end)))
-    return pieces
+    part_a = ~whole & (room_a > 0)
+    part_b = ~whole & (room_b > 0)
+    ends_a = pa + (pb - pa) * (np.minimum(room_a, w)[:, None] / safe)
+    ends_b = pb + (pa - pb) * (np.minimum(room_b, w)[:, None] / safe)
+    return np.concatenate(
+        [
+            np.stack([pa[whole], pb[whole]], axis=1),
+            np.stack([pa[part_a], ends_a[part_a]], axis=1),
+            np.stack([pb[part_b], ends_b[part_b]], axis=1),
+        ]
+    )
 
 
 def _frame(geoms: Sequence[shapely.Geometry], margin_m: float, aspect: float) -> tuple[float, float, float, float]:
@@ -153,11 +174,12 @@ def _lines_in(xy: np.ndarray, u: np.ndarray, v: np.ndarray, frame: tuple[float, 
     return np.asarray(inside(xy[u]) | inside(xy[v]), dtype=bool)
 
 
-def _multiline(xy: np.ndarray, u: np.ndarray, v: np.ndarray) -> shapely.MultiLineString:
-    if not len(u):
+def _multiline(segments: np.ndarray) -> shapely.MultiLineString:
+    """Segments (n, 2, 2) as one MultiLineString (vectorised)."""
+    if not len(segments):
         return shapely.MultiLineString()
-    coords = np.stack([xy[u], xy[v]], axis=1)
-    return shapely.MultiLineString(list(coords))
+    out: shapely.MultiLineString = shapely.multilinestrings(shapely.linestrings(segments))
+    return out
 
 
 def data_sources_line(analysis: Analysis) -> str:
@@ -205,11 +227,11 @@ def toets_kaart(
     """
     acc = analysis.access[profile]
     routing = acc.routing
-    xy = node_xy(routing)
+    _, xy, _ = _graph(routing)
     vz = analysis.inputs.voorzieningen
     far = bool(pa.far[0])
     routes: list[Route] = []
-    pieces: list[tuple[tuple[float, float], tuple[float, float]]] = []
+    pieces = np.zeros((0, 2, 2))
     snap_pt: shapely.Point | None = None
     others: list[tuple[str, str, str, shapely.Point]] = []
     if not far:
@@ -225,12 +247,12 @@ def toets_kaart(
             routing.matrix, directed=False, indices=[left, right], limit=limit, return_predecessors=True
         )
         reach = snap_m + np.minimum(d_left + dist[0], d_right + dist[1])
-        pieces = _reach_pieces(routing, reach, norm_m, xy)
-        # the site's own edge: from its projection towards both end nodes, as far as the norm goes
-        for end, along in ((left, d_left), (right, d_right)):
-            if np.isfinite(along) and along > 0 and snap_m < norm_m:
-                frac = min(1.0, (norm_m - snap_m) / along)
-                pieces.append((tuple(snap_xy), tuple(snap_xy + (xy[end] - snap_xy) * frac)))
+        own = [  # the site's own edge: from its projection towards both end nodes, as far as the norm goes
+            (snap_xy, snap_xy + (xy[end] - snap_xy) * min(1.0, (norm_m - snap_m) / along))
+            for end, along in ((left, d_left), (right, d_right))
+            if np.isfinite(along) and along > 0 and snap_m < norm_m
+        ]
+        pieces = np.concatenate([_reach_pieces(routing, reach, norm_m), np.array(own).reshape(-1, 2, 2)])
         index = {str(k): i for i, k in enumerate(acc.dest_ids)}
         for r in rows:
             vid = r.get("dichtstbij_id")
@@ -264,10 +286,10 @@ def toets_kaart(
                 continue
             name = str(vz.at[acc.dest_ids[k], "naam"]) if "naam" in vz and acc.dest_ids[k] in vz.index else ""
             others.append((vid, str(acc.dest_cat[k]), "" if name == "nan" else name, shapely.Point(routing.dest_xy[k])))
-    bereik = shapely.MultiLineString([list(p) for p in pieces]) if pieces else shapely.MultiLineString()
+    bereik = _multiline(pieces)
     gebied = None
-    if pieces:
-        gebied = shapely.concave_hull(shapely.MultiPoint([c for p in pieces for c in p]), ratio=concave_ratio)
+    if len(pieces):
+        gebied = shapely.concave_hull(bereik, ratio=concave_ratio)
     frame = _frame([point, bereik, *(r.line for r in routes)], margin_m, aspect)
     net = routing.pg.net
     inside = _lines_in(net.xy, net.u, net.v, frame)
@@ -289,25 +311,30 @@ def toets_kaart(
         gebied=gebied,
         routes=tuple(routes),
         overige=tuple(others),
-        wegen=_multiline(net.xy, net.u[inside & ~main], net.v[inside & ~main]),
-        hoofdwegen=_multiline(net.xy, net.u[main], net.v[main]),
+        wegen=_multiline(np.stack([net.xy[net.u[inside & ~main]], net.xy[net.v[inside & ~main]]], axis=1)),
+        hoofdwegen=_multiline(np.stack([net.xy[net.u[main]], net.xy[net.v[main]]], axis=1)),
         buurten=tuple(names),
         frame=frame,
         bronnen=data_sources_line(analysis),
     )
 
 
+@functools.lru_cache(maxsize=1)
+def _to_wgs84() -> Transformer:
+    """RD New → WGS84 (lon, lat), built once (building one costs 20 ms)."""
+    return Transformer.from_crs(RD_NEW, WGS84, always_xy=True)
+
+
 def kaart_geojson(kaart: ToetsKaart) -> dict[str, Any]:
     """The map as a GeoJSON FeatureCollection in EPSG:4326 (RFC 7946), coordinates to 6 decimals.
 
     Features, by ``properties.soort``: ``locatie`` (the site), ``loopgebied`` (the concave hull
-    of the network within the norm), ``looppaden_binnen_norm`` (those network pieces), ``route``
+    of the network within the norm), ``looppaden_binnen_norm`` (those network pieces, merged into
+    lines and simplified to :data:`GEOJSON_SIMPLIFY_M`), ``route``
     (one per category with a nearest voorziening: ``categorie``, ``label``, ``vz_id``, ``naam``,
     ``afstand_m``, ``binnen_norm``) and ``voorziening`` (its end point, same properties).
     """
-    from pyproj import Transformer
-
-    to_ll = Transformer.from_crs(RD_NEW, WGS84, always_xy=True)
+    to_ll = _to_wgs84()
 
     def ll(geom: shapely.Geometry) -> dict[str, Any]:
         g = shapely.transform(geom, lambda c: np.column_stack(to_ll.transform(c[:, 0], c[:, 1])))
@@ -321,8 +348,9 @@ def kaart_geojson(kaart: ToetsKaart) -> dict[str, Any]:
     feats = [feature(kaart.site, {"soort": "locatie", "naam": "beoogde locatie"})]
     if kaart.gebied is not None and not kaart.gebied.is_empty:
         feats.append(feature(kaart.gebied, {"soort": "loopgebied", "norm_m": kaart.norm_m}))
-    if not kaart.bereik.is_empty:
-        feats.append(feature(kaart.bereik, {"soort": "looppaden_binnen_norm", "norm_m": kaart.norm_m}))
+    if not kaart.bereik.is_empty:  # merged into longer lines: the same paths, fewer coordinates
+        merged = shapely.simplify(shapely.line_merge(kaart.bereik), GEOJSON_SIMPLIFY_M, preserve_topology=False)
+        feats.append(feature(merged, {"soort": "looppaden_binnen_norm", "norm_m": kaart.norm_m}))
     for r in kaart.routes:
         props = {
             "categorie": r.categorie,

@@ -23,6 +23,8 @@ WIDTH = 840.0
 #: Colour of the area of the norm walk and of the network within it.
 REACH_COLOUR = "#3182bd"
 SITE_COLOUR = "#111111"
+#: Lines are simplified to this many SVG units (less than a pixel at the drawn size).
+SIMPLIFY_PX = 0.5
 #: Distance between routes that share a street, in SVG units.
 ROUTE_SPACING_PX = 3.0
 
@@ -49,19 +51,32 @@ class _Proj:
         return np.column_stack([(c[:, 0] - self.xmin) * self.scale, (self.ymax - c[:, 1]) * self.scale])
 
     def path(self, geom: shapely.Geometry) -> str:
-        """SVG path data of (multi)lines and polygons."""
-        parts: list[str] = []
-        for g in shapely.get_parts(geom):
-            rings = [g] if g.geom_type in ("LineString", "LinearRing") else []
+        """SVG path data of (multi)lines and polygons (all coordinates formatted at once)."""
+        parts = shapely.get_parts(geom)
+        rings = []
+        closed = []
+        for g in parts:
             if g.geom_type == "Polygon":
-                rings = [g.exterior, *g.interiors]
-            for ring in rings:
-                pts = self.xy(shapely.get_coordinates(ring))
-                if len(pts) < 2:
-                    continue
-                body = " ".join(f"{x:.1f},{y:.1f}" for x, y in pts)
-                parts.append(f"M{body}" + ("Z" if g.geom_type == "Polygon" else ""))
-        return " ".join(parts)
+                for ring in (g.exterior, *g.interiors):
+                    rings.append(ring)
+                    closed.append(True)
+            else:
+                rings.append(g)
+                closed.append(False)
+        if not rings:
+            return ""
+        coords, index = shapely.get_coordinates(np.array(rings, dtype=object), return_index=True)
+        pts = self.xy(coords)
+        text = [f"{x:.1f},{y:.1f}" for x, y in pts.tolist()]
+        starts = np.flatnonzero(np.r_[True, index[1:] != index[:-1]])
+        bounds = [*starts.tolist(), len(text)]
+        out = []
+        for k in range(len(starts)):
+            lo, hi = bounds[k], bounds[k + 1]
+            if hi - lo < 2:
+                continue
+            out.append("M" + " ".join(text[lo:hi]) + ("Z" if closed[int(index[lo])] else ""))
+        return " ".join(out)
 
     def point(self, p: shapely.Point) -> tuple[float, float]:
         x, y = self.xy(np.array([[p.x, p.y]]))[0]
@@ -95,10 +110,11 @@ def kaart_svg(kaart: ToetsKaart, *, width: float = WIDTH) -> str:
         ),
         f"<rect width='{width:.0f}' height='{h:.0f}' fill='#fbfbf8'/>",
     ]
-    if not kaart.wegen.is_empty:
-        out.append(f"<path d='{p.path(kaart.wegen)}' stroke='{PATH_COLOUR}' stroke-width='1' fill='none'/>")
-    if not kaart.hoofdwegen.is_empty:
-        out.append(f"<path d='{p.path(kaart.hoofdwegen)}' stroke='{OTHER_ROAD}' stroke-width='2.5' fill='none'/>")
+    tol = SIMPLIFY_PX / p.scale  # merged into longer lines and simplified below what the eye sees
+    for geom, colour, w in ((kaart.wegen, PATH_COLOUR, 1), (kaart.hoofdwegen, OTHER_ROAD, 2.5)):
+        if not geom.is_empty:
+            drawn = shapely.simplify(shapely.line_merge(geom), tol, preserve_topology=False)
+            out.append(f"<path d='{p.path(drawn)}' stroke='{colour}' stroke-width='{w}' fill='none'/>")
     for _, geom in kaart.buurten:
         out.append(
             f"<path d='{p.path(geom.boundary)}' stroke='#888' stroke-width='1' stroke-dasharray='5 4' fill='none'/>"
@@ -110,7 +126,7 @@ def kaart_svg(kaart: ToetsKaart, *, width: float = WIDTH) -> str:
         )
     if not kaart.bereik.is_empty:
         out.append(
-            f"<path class='binnen-norm' d='{p.path(kaart.bereik)}' stroke='{REACH_COLOUR}' stroke-opacity='0.55' "
+            f"<path class='binnen-norm' d='{p.path(shapely.simplify(shapely.line_merge(kaart.bereik), tol, preserve_topology=False))}' stroke='{REACH_COLOUR}' stroke-opacity='0.55' "
             "stroke-width='2.5' fill='none' stroke-linecap='round'/>"
         )
     # buurt names on top of the background, where their label point lies in the frame

@@ -20,8 +20,8 @@ from rapidfuzz import fuzz, process
 
 from ..sources.geocode import normalise_street, parse_address
 
-#: street names per (lines, addresses, shape) object ids; the objects are kept so the ids stay theirs
-_CACHE: dict[tuple[int, int, int], tuple[Any, Any, Any, tuple[str, ...]]] = {}
+#: street names per (lines, addresses) object ids and the shape's WKB; the objects are kept so the ids stay theirs
+_CACHE: dict[tuple[int, int, bytes], tuple[Any, Any, tuple[str, ...]]] = {}
 
 
 def street_names(inputs: Any, shape: shapely.Geometry) -> tuple[str, ...]:
@@ -32,9 +32,10 @@ def street_names(inputs: Any, shape: shapely.Geometry) -> tuple[str, ...]:
     """
     inputs = getattr(inputs, "inputs", inputs)
     lines, addr = inputs.osm.lines, inputs.osm.addresses
-    key = (id(lines), id(addr), id(shape))
-    if key in _CACHE:
-        return _CACHE[key][3]
+    key = (id(lines), id(addr), b"" if shape is None else shapely.to_wkb(shape))
+    hit = _CACHE.get(key)
+    if hit is not None and hit[0] is lines and hit[1] is addr:
+        return hit[2]
     names: dict[str, str] = {}
     for frame, col in ((lines, "name"), (addr, "street")):
         if col not in frame or not len(frame):
@@ -50,7 +51,7 @@ def street_names(inputs: Any, shape: shapely.Geometry) -> tuple[str, ...]:
     out = tuple(sorted(names.values()))
     if len(_CACHE) > 8:
         _CACHE.clear()
-    _CACHE[key] = (lines, addr, shape, out)
+    _CACHE[key] = (lines, addr, out)
     return out
 
 
