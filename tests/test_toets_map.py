@@ -273,3 +273,25 @@ def test_assen_oost_report_with_map_and_a_typo(assen_analysis):
     assert (typo.locatie["x_rd"], typo.locatie["y_rd"]) == (res.locatie["x_rd"], res.locatie["y_rd"])
     with pytest.raises(GeocodeError, match="Bedoelde u .*Bremstraat 3"):
         run_toets(a, adres="Bremstr 3, Assen", zorgtype="geclusterd_wonen", omvang=24)
+
+
+def test_a_site_too_far_from_the_network_gets_a_map_without_routes():
+    from woonzorg_geo.config import load_settings
+
+    s = load_settings()
+    w = make_world(dataclasses.replace(s, bereikbaarheid=dataclasses.replace(s.bereikbaarheid, max_snap_m=5.0)))
+    res = run_toets(w, punt=TO_LL.transform(X0 + 450.0, Y0 + 560.0), zorgtype="geclusterd_wonen", omvang=12)
+    assert all(r["afstand_m"] is None for r in res.bereikbaarheid)
+    assert res.kaart is not None and res.kaart.routes == () and res.kaart.bereik.is_empty
+    page = toets_html(res)
+    assert "class='locatie'" in page and "class='route'" not in page and "Geen looproutes" in page
+    kinds = [f["properties"]["soort"] for f in json.loads(toets_json(res))["kaart"]["features"]]
+    assert kinds == ["locatie"]
+
+
+def test_other_voorzieningen_on_the_map_are_of_the_toets_categories(world, at_a):
+    cats = {r["categorie"] for r in at_a.bereikbaarheid}
+    parts = {p for c in cats for p in world.vocab.composites.get(c, (c,))}
+    assert all(cat in parts for _, cat, _, _ in at_a.kaart.overige)
+    on_route = {r.vz_id for r in at_a.kaart.routes}
+    assert not on_route & {vid for vid, _, _, _ in at_a.kaart.overige}

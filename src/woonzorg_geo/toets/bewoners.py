@@ -12,8 +12,19 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .numbers import _nl, _num, _text
+from .. import formatting as fmt
 from .settings import ZorgType
+
+
+def _count(value: object) -> float | None:
+    """A positive finite number, or None."""
+    if fmt.is_missing(value) or isinstance(value, (str, bool)):
+        return None
+    try:
+        x = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return x if x > 0 else None
 
 
 @dataclass(frozen=True)
@@ -44,13 +55,14 @@ def estimate_residents(zt: ZorgType, omvang: int, wijk: pd.Series | None = None)
         return Bewoners(float(omvang), 1.0, f"+{omvang}{unit or ' bewoners'}", "")
     n = omvang * per
     one = zt.omvang_eenheid.removesuffix("en")
-    text = f"+{omvang} {zt.omvang_eenheid} ≈ {_nl(n, 0)} bewoners ({_nl(per, 1)} per {one})"
+    text = f"+{omvang} {zt.omvang_eenheid} ≈ {fmt.number(n, 0)} bewoners ({fmt.number(per, 1)} per {one})"
     compare = ""
     if wijk is not None:
-        inh, homes = _num(wijk.get("inwoners_cbs")), _num(wijk.get("woningen_cbs"))
+        inh, homes = _count(wijk.get("inwoners_cbs")), _count(wijk.get("woningen_cbs"))
         if inh and homes:
             compare = (
-                f"; ter vergelijking: gemiddeld {_nl(inh / homes, 1)} inwoners per woning in de wijk "
-                f"{_text(wijk.get('naam'), 'onbekend')} (CBS Kerncijfers wijken en buurten 2024, alle huishoudens)"
+                f"; ter vergelijking: gemiddeld {fmt.number(inh / homes, 1)} inwoners per woning in de wijk "
+                f"{fmt.text(wijk.get('naam'), missing='onbekend')} (CBS Kerncijfers wijken en buurten 2024, "
+                "alle huishoudens)"
             )
     return Bewoners(n, per, text, zt.bewoners_per_eenheid_bron + compare)

@@ -277,12 +277,14 @@ def toets_kaart(
                     bestemming=shapely.Point(xy[target]),
                 )
             )
-        # the other voorzieningen within the norm, for orientation
+        # the other voorzieningen of the toets's categories within the norm, for orientation
         on_route = {r.vz_id for r in routes}
+        composites = analysis.vocab.composites
+        shown = {p for r in rows for p in composites.get(str(r["categorie"]), (str(r["categorie"]),))}
         d_dest = snap_m + np.minimum(d_left + dist[0, routing.dest_node], d_right + dist[1, routing.dest_node])
         for k in np.flatnonzero(d_dest <= norm_m):
             vid = str(acc.dest_ids[k])
-            if vid in on_route:
+            if vid in on_route or str(acc.dest_cat[k]) not in shown:
                 continue
             name = str(vz.at[acc.dest_ids[k], "naam"]) if "naam" in vz and acc.dest_ids[k] in vz.index else ""
             others.append((vid, str(acc.dest_cat[k]), "" if name == "nan" else name, shapely.Point(routing.dest_xy[k])))

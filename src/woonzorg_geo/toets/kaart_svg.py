@@ -254,7 +254,7 @@ def kaart_figuur(kaart: ToetsKaart) -> str:
         f"(de norm), {e(kaart.profiel_label)}, en het gebied dat ze omsluiten</li>"
         + "".join(rows)
         + "<li><svg width='34' height='12' aria-hidden='true'><circle cx='17' cy='6' r='4' fill='#888' "
-        "fill-opacity='0.55'/></svg> andere voorzieningen binnen de norm (kleur per categorie)</li>"
+        "fill-opacity='0.55'/></svg> andere voorzieningen van deze categorieën binnen de norm (kleur als hun route)</li>"
         f"<li>{_swatch_line(OTHER_ROAD, width=2.5)} hoofdweg {_swatch_line(PATH_COLOUR, width=1.5)} "
         "overige wegen en paden; <span class='grens'>- - -</span> buurtgrens</li>"
         "</ul>"
