@@ -16,6 +16,7 @@ import shapely
 from pyproj import Transformer
 from toets_world import RD, SITE_A, X0, Y0, ToetsWorld, make_world
 
+from woonzorg_geo import formatting as fmt
 from woonzorg_geo.errors import GeocodeError, SettingsError
 from woonzorg_geo.toets import load_toets_settings, run_toets, toets_html, toets_json
 from woonzorg_geo.toets.check import prepare_toets
@@ -146,6 +147,13 @@ def test_residents_per_home_come_from_the_setting_with_its_source(world, at_a, t
     row = _inhabitants_row(at_a)
     assert row["na"] - row["nu"] == pytest.approx(24 * zt.bewoners_per_eenheid, abs=0.01)
     assert zt.bewoners_per_eenheid_bron in row["toelichting"] and "gerekend als 24 bewoners" not in row["toelichting"]
+    doc = json.loads(toets_json(at_a))
+    assert doc["bewoners"]["aantal"] == pytest.approx(24 * zt.bewoners_per_eenheid)
+    assert doc["bewoners"]["bron"] == zt.bewoners_per_eenheid_bron
+    page = toets_html(at_a)
+    expected = f"≈ {fmt.number(24 * zt.bewoners_per_eenheid, 0)} bewoners"
+    assert expected in page.split("Samenvatting")[0]  # in the facts at the top
+    assert zt.bewoners_per_eenheid_bron in page.split("<h2>Bronnen</h2>")[1]
     # a type counted in residents adds exactly its omvang
     bw = run_toets(world, punt=TO_LL.transform(*SITE_A), zorgtype="beschermd_wonen", omvang=6)
     row = _inhabitants_row(bw)

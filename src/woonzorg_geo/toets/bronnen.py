@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .settings import ToetsSettings
+from .settings import ToetsSettings, ZorgType
 
 if TYPE_CHECKING:
     from ..pipeline import Analysis
@@ -21,9 +21,16 @@ GEOCODE_METHODS = {
 
 
 def toets_sources(
-    analysis: Analysis, s: ToetsSettings, register: Path | None, rapport: str, loc: dict[str, Any]
+    analysis: Analysis,
+    s: ToetsSettings,
+    register: Path | None,
+    rapport: str,
+    loc: dict[str, Any],
+    *,
+    zorgtype: ZorgType | None = None,
 ) -> list[dict[str, str]]:
-    """The sources of a toets (framework, thresholds, datasets, report, register, geocoding, map)."""
+    """The sources of a toets (framework, thresholds, datasets, report, residents per unit, register,
+    geocoding, map)."""
     from ..datasets import CATALOGUE
 
     out = [
@@ -60,6 +67,15 @@ def toets_sources(
             "2024, CBS 2024 (via het rapport)",
         }
     )
+    if zorgtype is not None and zorgtype.bewoners_per_eenheid_bron:
+        one = zorgtype.omvang_eenheid.removesuffix("en")
+        out.append(
+            {
+                "naam": f"Bewoners per {one} ({zorgtype.label.lower()})",
+                "bron": zorgtype.bewoners_per_eenheid_bron,
+                "toelichting": f"types.{zorgtype.key}.bewoners_per_eenheid in het toetsingskader",
+            }
+        )
     out.append(
         {
             "naam": "Register van zorginitiatieven",

@@ -247,7 +247,7 @@ def check_site(
         wat_als=tuple(wat_als),
         initiatieven=tuple(_nearby(ini.arrays, site.point, s)),
         niet_geplaatst=tuple(ini.niet_geplaatst),
-        bronnen=tuple(toets_sources(analysis, s, register, rapport, site.loc)),
+        bronnen=tuple(toets_sources(analysis, s, register, rapport, site.loc, zorgtype=zt)),
         meldingen=tuple(meldingen),
         kader=s.kader,
         instellingen=s.source,

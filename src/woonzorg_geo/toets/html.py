@@ -12,6 +12,7 @@ from markupsafe import Markup
 
 from ..io import atomic_path
 from ..pages import CSS, render
+from .bewoners import estimate_residents
 from .kaart_svg import KAART_CSS, kaart_figuur
 from .model import Deel, ToetsResult, counted
 from .numbers import _nl, _text
@@ -63,6 +64,14 @@ def _area(naam: object, code: object) -> str:
     return f"{naam or 'naam onbekend'} ({code})" if code else naam
 
 
+def _size(r: ToetsResult) -> str:
+    """``'24 woningen ≈ 34 bewoners (1,4 per woning; bron: …)'``, or ``'12 bewoners'``."""
+    est = estimate_residents(r.zorgtype, r.omvang)
+    if not est.bron:
+        return f"{r.omvang} {r.zorgtype.omvang_eenheid}"
+    return f"{est.tekst.lstrip('+')}; zie de bronnen onderaan"
+
+
 def _why(d: Deel) -> str:
     """Why a part has its verdict, in one line of the summary."""
     bad = [c.naam for c in counted(d.criteria) if c.oordeel in ("rood", "oranje")]
@@ -99,7 +108,7 @@ def toets_html(result: ToetsResult) -> str:
     afst = loc.get("geocode_afstand_m")
     facts = [
         ("type", f"{r.zorgtype.label} ({r.zorgtype.key}): {r.zorgtype.omschrijving}"),
-        ("omvang", f"{r.omvang} {r.zorgtype.omvang_eenheid}"),
+        ("omvang", _size(r)),
         ("invoer", loc.get("invoer")),
         (
             "gevonden locatie",

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from .bewoners import estimate_residents
 from .kaart import ToetsKaart, kaart_geojson
 from .numbers import _num, _present
 from .settings import SEVERITY, KaderSettings, ZorgType
@@ -93,6 +94,8 @@ class ToetsResult:
             "invoer": self.invoer,
             "zorgtype": dataclasses.asdict(self.zorgtype),
             "omvang": self.omvang,
+            # residents the initiative adds (omvang × residents per unit of the type), with the source
+            "bewoners": dataclasses.asdict(estimate_residents(self.zorgtype, self.omvang)),
             "locatie": self.locatie,
             "oordeel": self.oordeel,
             "samenvatting": self.samenvatting,
