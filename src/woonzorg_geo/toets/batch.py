@@ -675,7 +675,15 @@ def run_lijst(
 
     if not isinstance(invoer, Invoer):
         invoer = read_initiatives(invoer, settings=settings)
-    ctx = prepare_toets(analysis, register=register, settings=settings, geocoder=geocoder, places=places, many=True)
+    ctx = prepare_toets(
+        analysis,
+        register=register,
+        settings=settings,
+        geocoder=geocoder,
+        places=places,
+        many=True,
+        kaart=on_result is not None,  # a map only in the reports
+    )
     done: list[Uitkomst] = []
     failed = list(invoer.geweigerd)
     every = max(1, len(invoer.rijen) // 10)
