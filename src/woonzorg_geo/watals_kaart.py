@@ -155,9 +155,12 @@ def panel_html(w: WatAls, a: Analysis, *, profile: str | None = None) -> str:
 
 
 def _popup(rows: Sequence[tuple[str, str]]) -> str:
-    from .escaping import html_text
+    """A popup's table; every text escaped for HTML inside Folium's JavaScript template literal."""
+    from .escaping import html_in_js
 
-    return "<table>" + "".join(f"<tr><th>{html_text(k)}</th><td>{html_text(v)}</td></tr>" for k, v in rows) + "</table>"
+    return (
+        "<table>" + "".join(f"<tr><th>{html_in_js(k)}</th><td>{html_in_js(v)}</td></tr>" for k, v in rows) + "</table>"
+    )
 
 
 def _remaining(m: folium.Map, w: WatAls, a: Analysis) -> list[tuple[str, str, str]]:
@@ -166,7 +169,7 @@ def _remaining(m: folium.Map, w: WatAls, a: Analysis) -> list[tuple[str, str, st
     import geopandas as gpd
 
     from .adressen import with_addresses
-    from .escaping import html_text
+    from .escaping import html_in_js
 
     vocab = a.vocab
     vz = a.inputs.voorzieningen
@@ -179,12 +182,12 @@ def _remaining(m: folium.Map, w: WatAls, a: Analysis) -> list[tuple[str, str, st
         keep = with_addresses(keep, a.inputs, settings=a.settings)
         ll = gpd.GeoSeries(keep.geometry, crs=vz.crs).to_crs("EPSG:4326")
         sym = vocab.style(cat)
-        group = folium.FeatureGroup(name=html_text(f"{sym.label}: blijven open ({len(keep)})"), show=True)
+        group = folium.FeatureGroup(name=html_in_js(f"{sym.label}: blijven open ({len(keep)})"), show=True)
         long = " wz-long" if len(sym.letter) > 1 else ""
         for (i, row), p in zip(keep.iterrows(), ll, strict=True):
             naam = str(row["naam"]) if isinstance(row.get("naam"), str) and row["naam"].strip() else "(naamloos)"
             icon = folium.DivIcon(
-                html=f'<div class="wz-vz{long}" style="background:{sym.colour}">{html_text(sym.letter)}</div>',
+                html=f'<div class="wz-vz{long}" style="background:{html_in_js(sym.colour)}">{html_in_js(sym.letter)}</div>',
                 icon_size=(22, 22),
                 icon_anchor=(11, 11),
                 class_name="wz-vz-icon",
@@ -192,7 +195,7 @@ def _remaining(m: folium.Map, w: WatAls, a: Analysis) -> list[tuple[str, str, st
             folium.Marker(
                 [p.y, p.x],
                 icon=icon,
-                tooltip=html_text(naam),
+                tooltip=html_in_js(naam),
                 popup=folium.Popup(
                     _popup(
                         [("Naam", naam), ("Soort", sym.label), ("Adres", row["adres"] or "onbekend"), ("Id", str(i))]
@@ -312,7 +315,7 @@ def watals_map(w: WatAls, a: Analysis, *, offline: bool | None = None) -> Any:
             adres = str(addr.at[i, "adres"]) or "adres onbekend"
             folium.Marker(
                 [p.y, p.x],
-                tooltip=html_in_js(f"weg: {naam}, {adres} ({i})"),
+                tooltip=html_in_js(f"weg: {naam} ({i}), {adres}"),
                 popup=folium.Popup(
                     _popup(
                         [
