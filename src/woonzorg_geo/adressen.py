@@ -61,21 +61,29 @@ def _strings(frame: pd.DataFrame, column: str, index: pd.Index) -> pd.Series:
 
 
 def nearest_street(points: Any, lines: gpd.GeoDataFrame, *, max_m: float) -> np.ndarray:
-    """The name of the nearest named street within ``max_m`` of each point (``''`` where none is)."""
+    """The name of the nearest named street within ``max_m`` of each point (``''`` where none is).
+
+    Uses the spatial index of ``lines`` (GeoPandas keeps it with the frame, so a second call does
+    not build it again: the app and ``watals`` ask for a few points at a time).
+    """
     import shapely
 
     geoms = np.asarray(points, dtype=object)
     out = np.full(len(geoms), "", dtype=object)
-    if len(geoms) == 0 or "name" not in lines:
+    if len(geoms) == 0 or "name" not in lines or len(lines) == 0:
         return out
-    named = lines.loc[lines["name"].notna()]
-    if "class" in named:
-        named = named.loc[~named["class"].isin(NOT_STREETS)]
-    if named.empty:
+    src, dst = lines.sindex.query(geoms, predicate="dwithin", distance=max_m)
+    names = lines["name"].to_numpy()[dst]
+    ok = pd.notna(names)
+    if "class" in lines:
+        ok &= ~np.isin(lines["class"].to_numpy()[dst], NOT_STREETS)
+    src, dst, names = src[ok], dst[ok], names[ok]
+    if len(src) == 0:
         return out
-    tree = shapely.STRtree(named.geometry.to_numpy())
-    (src, dst) = tree.query_nearest(geoms, max_distance=max_m, all_matches=False)
-    out[src] = named["name"].astype(str).to_numpy()[dst]
+    dist = shapely.distance(geoms[src], lines.geometry.to_numpy()[dst])
+    order = np.lexsort((dist, src))  # per point, the nearest first
+    first = np.unique(src[order], return_index=True)[1]
+    out[src[order][first]] = [str(n) for n in names[order][first]]
     return out
 
 
@@ -106,7 +114,6 @@ def point_addresses(
         ``points``: where its ``straat`` is not empty it replaces the found address (its postcode
         only where it has one).
     """
-    import shapely
 
     addr = osm.addresses
     idx = points.index
@@ -115,9 +122,10 @@ def point_addresses(
     source = pd.Series(np.nan, index=idx, dtype=object)  # the address point each point takes its number from
     source[own_point] = idx[own_point]
     far = ~own_point
-    if far.any() and len(addr):
-        tree = shapely.STRtree(addr.geometry.to_numpy())
-        src, dst = tree.query_nearest(points.to_numpy()[far], max_distance=settings.adres_huisnummer_m)
+    if far.any() and len(addr):  # the frame's own spatial index: built once, kept with it
+        src, dst = addr.sindex.nearest(
+            points.to_numpy()[far], return_all=False, max_distance=settings.adres_huisnummer_m
+        )
         hit = pd.Series(addr.index[dst], index=idx[far][src])
         source.loc[hit.index[~hit.index.duplicated()]] = hit[~hit.index.duplicated()].to_numpy()
     known = source.notna()
