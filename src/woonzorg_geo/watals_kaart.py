@@ -144,6 +144,17 @@ def panel_html(w: WatAls, a: Analysis, *, profile: str | None = None) -> str:
             f"<p class='wz-note'>{fmt.number(s['adressen_verliezen_toegang'])} adressen verliezen, "
             f"{fmt.number(s['adressen_winnen_toegang'])} winnen toegang.</p>"
         )
+    for other, p in w.samenvatting["profielen"].items():  # the other profiles: the gemeente's figure
+        if other == name:
+            continue
+        for cat in base:
+            if cat in p["categorieen"]:
+                o = p["categorieen"][cat]
+                out.append(
+                    f"<p class='wz-note'>Profiel {html_text(p['label'])}, {html_text(vocab.noun(cat))}: gemeente "
+                    f"{fmt.percent(o['pct_voor'])} → {fmt.percent(o['pct_na'])} "
+                    f"({fmt.signed(o['verschil_procentpunt'], 1)}); per wijk in de lagen en watals_wijken.csv.</p>"
+                )
     combos = [vocab.label(c) for c in prof["categorieen"] if c not in base]
     if combos:
         out.append(
@@ -330,18 +341,10 @@ def watals_map(w: WatAls, a: Analysis, *, offline: bool | None = None) -> Any:
                 icon=_badge("✕", LOSS_COLOUR),
                 z_index_offset=1000,
             ).add_to(marks)
-    add_legend(
-        m,
-        f"Toegang binnen {vocab.norm_text} lopen",
-        [
-            *classes.items(missing=False),
-            (GAIN_COLOUR, "+ nieuwe voorziening"),
-            (LOSS_COLOUR, "✕ voorziening sluit"),
-        ],
-        symbol="circle",
-    )
-    if remaining:
-        add_legend(m, "Voorzieningen", remaining, symbol="letter")
+    add_legend(m, f"Woningen: toegang binnen {vocab.norm_text} lopen", classes.items(missing=False), symbol="circle")
+    changed = [(GAIN_COLOUR, "nieuwe voorziening", "+")] if w.changes.nieuw else []
+    changed += [(LOSS_COLOUR, "voorziening sluit", "✕")] if w.changes.weg else []
+    add_legend(m, "Voorzieningen", [*changed, *remaining], symbol="letter")
     add_panel(m, panel_html(w, a), position="topleft")
     if not layers:
         add_panel(m, "<b>Geen woning wint of verliest toegang</b> binnen de norm door deze verandering.")
