@@ -912,7 +912,9 @@ def cmd_watals(args: argparse.Namespace) -> int:
             parse_nieuw(t, categories=cats, geocode=geocoder, number=k, area=area, margin_m=margin_m, gemeente=naam)
             for k, t in enumerate(args.nieuw or [], start=1)
         )
-        named = with_addresses(a.inputs.voorzieningen, a.inputs, settings=a.settings) if args.weg else None
+        vz = a.inputs.voorzieningen
+        ids = all(t.strip() in vz.index for t in args.weg or [])  # addresses only to name candidates
+        named = vz if ids else with_addresses(vz, a.inputs, settings=a.settings)
         weg = tuple(dict.fromkeys(i for t in args.weg or [] for i in parse_weg(t, named, settings=a.settings.zoeken)))
         changes = Changes(nieuw=nieuw, weg=weg)
         sc = scenario_from_changes(changes, a, naam=_changes_text(args))
