@@ -102,6 +102,15 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]], *, total: Seque
     return "".join(out)
 
 
+def _homes_moved(w: WatAls, a: Analysis, profile: str, cat: str) -> tuple[int, int]:
+    """The woningen (as the shares count them) that lose and gain access, for one profile and category."""
+    rows = w.adressen.loc[(w.adressen["profiel"] == profile) & (w.adressen["categorie"] == cat), "toegang"]
+    if "woning" in a.adressen:
+        homes = a.adressen["woning"].reindex(rows.index).fillna(False).to_numpy(dtype=bool)
+        rows = rows.loc[homes]
+    return int((rows == "verliest").sum()), int((rows == "wint").sum())
+
+
 def panel_html(w: WatAls, a: Analysis, *, profile: str | None = None) -> str:
     """The panel: per touched category (main profile), the wijken before/after/difference and the top buurten."""
     from . import formatting as fmt
@@ -140,9 +149,11 @@ def panel_html(w: WatAls, a: Analysis, *, profile: str | None = None) -> str:
         rows, _ = _rows(buurten, col, limit=PANEL_BUURTEN)
         if rows:
             out.append(_table([f"Buurten (grootste {len(rows)})", *header[1:]], rows))
+        lose, gain = _homes_moved(w, a, name, cat)
         out.append(
-            f"<p class='wz-note'>{fmt.number(s['adressen_verliezen_toegang'])} adressen verliezen, "
-            f"{fmt.number(s['adressen_winnen_toegang'])} winnen toegang.</p>"
+            f"<p class='wz-note'>{fmt.number(lose)} woningen verliezen, {fmt.number(gain)} winnen toegang "
+            f"binnen {html_text(vocab.norm_text)} ({fmt.number(s['adressen_verliezen_toegang'])} en "
+            f"{fmt.number(s['adressen_winnen_toegang'])} adressen, woningen en andere).</p>"
         )
     for other, p in w.samenvatting["profielen"].items():  # the other profiles: the gemeente's figure
         if other == name:
