@@ -911,3 +911,16 @@ def cmd_watals(args: argparse.Namespace) -> int:
     for f in files:
         print(f"  {f}")
     return 0
+
+
+def cmd_app(args: argparse.Namespace) -> int:
+    """The workbench: the stored analysis in ``--uit`` as a local web application (see :mod:`.app`)."""
+    from .app import load_state, serve
+
+    _check_uit(args)
+    if args.poort is not None and not 0 < args.poort < 65536:
+        raise WoonzorgError(f"--poort {args.poort} is geen poortnummer. Oplossing: kies 1 … 65535, bijv. --poort 8765")
+    settings = _analysis_settings(args)
+    state = load_state(args.uit, settings, raw_dir=_raw_dir(args), settings_path=args.instellingen)
+    serve(state, host=args.host, port=args.poort, browser=not args.geen_browser)
+    return 0

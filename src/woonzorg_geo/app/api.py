@@ -1,0 +1,370 @@
+"""The answers of the workbench's JSON API, as plain functions on an :class:`.AppState`.
+
+Each function checks its input (an :class:`AppInputError` with a Dutch message when it does not
+fit) and calls the library's public functions: the indicator is :func:`woonzorg_geo.aggregate` on
+the stored per-home distances, the toets is :func:`woonzorg_geo.toets.check.check_site` on the
+context prepared once (the result of :func:`woonzorg_geo.run_toets`), the what-if is
+:func:`woonzorg_geo.what_if`. :mod:`.server` turns them into HTTP.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from .. import WGS84
+from ..errors import WoonzorgError
+from .state import AppState
+
+
+class AppInputError(WoonzorgError, ValueError):
+    """A request the app cannot answer as asked: the message says what was expected (HTTP 400)."""
+
+
+# --------------------------------------------------------------------------------------------
+# Checking the input
+# --------------------------------------------------------------------------------------------
+
+
+def number(value: object, *, name: str, example: str) -> float:
+    """``value`` (text from a query or a JSON number) as a finite float."""
+    if isinstance(value, bool) or value is None or (isinstance(value, str) and not value.strip()):
+        raise AppInputError(f"{name} ontbreekt. Geef een getal, bijv. {name}={example}")
+    try:
+        out = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise AppInputError(f"{name}={str(value)[:40]!r} is geen getal. Geef bijv. {name}={example}") from None
+    if not math.isfinite(out):
+        raise AppInputError(f"{name}={str(value)[:40]!r} is geen eindig getal. Geef bijv. {name}={example}")
+    return out
+
+
+def choice(value: str | None, options: list[str], *, name: str, default: str | None = None) -> str:
+    """``value`` when it is one of ``options`` (``default`` when absent)."""
+    if value is None or not value.strip():
+        if default is not None:
+            return default
+        raise AppInputError(f"{name} ontbreekt. Kies uit: {', '.join(options)}")
+    if value not in options:
+        raise AppInputError(f"{name} {value[:60]!r} is onbekend. Kies uit: {', '.join(options)}")
+    return value
+
+
+def _norm(state: AppState, value: str | None) -> float:
+    s = state.app_settings
+    if value is None or not value.strip():
+        return state.norm_m
+    norm = number(value, name="norm", example=str(int(state.norm_m)))
+    if not s.norm_min_m <= norm <= s.norm_max_m or not any(abs(norm - n) < 1e-6 for n in s.norms()):
+        raise AppInputError(
+            f"norm={value[:20]} m valt buiten de schuif: kies {s.norm_min_m:.0f} … {s.norm_max_m:.0f} m "
+            f"in stappen van {s.norm_stap_m:.0f} m"
+        )
+    return norm
+
+
+def _lonlat(lon: object, lat: object) -> tuple[float, float]:
+    x = number(lon, name="lon", example="6.5480")
+    y = number(lat, name="lat", example="52.9930")
+    if not (-180 <= x <= 180 and -90 <= y <= 90):
+        raise AppInputError(f"lon={x}, lat={y} ligt buiten het bereik van lengte (-180 … 180) en breedte (-90 … 90)")
+    return x, y
+
+
+# --------------------------------------------------------------------------------------------
+# GET /api/indicator
+# --------------------------------------------------------------------------------------------
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    out = frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
+    return [{str(k): v for k, v in row.items()} for row in out]
+
+
+def indicator(state: AppState, *, naam: str | None, norm: str | None, profiel: str | None) -> dict[str, Any]:
+    """Per wijk and buurt the share of homes within ``norm`` of the indicator ``naam``, for ``profiel``.
+
+    Recomputed from the stored per-home distances with :func:`woonzorg_geo.aggregate` (a category
+    or composite: its distance; a combination: every part within the norm), so at the run's norm
+    it equals ``wijken.csv`` and ``buurten.csv``.
+    """
+    from ..aggregation import aggregate
+    from ..vocabulary import norm_column
+
+    a = state.analysis
+    v = a.vocab
+    combos = v.combinations
+    options = [*v.categories, *v.composites, *combos]
+    name = choice(naam, options, name="indicator", default=None)
+    prof = choice(profiel, list(a.access), name="profiel", default=a.main_profile)
+    norm_m = _norm(state, norm)
+    sfx = v.suffix(prof)
+    adressen = a.adressen
+    keep = ["buurtcode", "wijkcode", *(["woning"] if "woning" in adressen else [])]
+    if name in combos:
+        parts = combos[name]
+        within = np.logical_and.reduce(
+            [adressen[f"afstand_{p}_m{sfx}"].fillna(np.inf).to_numpy() <= norm_m for p in parts]
+        )
+        frame = adressen[keep].assign(**{f"{norm_column(name, norm_m)}{sfx}": within})
+        cats: list[str] = []
+    else:
+        col = f"afstand_{name}_m{sfx}"
+        frame = adressen[[*keep, col]]
+        cats = [name]
+    pct = f"pct_{norm_column(name, norm_m)}{sfx}"
+    levels: dict[str, list[dict[str, Any]]] = {}
+    for level, areas, key in (("wijken", a.wijken, "wijkcode"), ("buurten", a.buurten, "buurtcode")):
+        table = aggregate(frame, areas[["naam", "geometry"]], key=key, norm_m=norm_m, suffixes=(sfx,), categories=cats)
+        out = pd.DataFrame(
+            {
+                "code": table.index.astype(str),
+                "naam": table["naam"].to_numpy(),
+                "n_woningen": table["n_woningen"].to_numpy(),
+                "pct": table[pct].astype(float).to_numpy(),
+            }
+        )
+        if level == "buurten":
+            out.insert(2, "wijkcode", a.buurten["wijkcode"].astype(str).to_numpy())
+        levels[level] = _records(out)
+    vz = state.voorzieningen
+    parts_of = combos.get(name, v.composites.get(name, (name,)))
+    members = {p for part in parts_of for p in v.composites.get(part, (part,))}
+    sources = sorted({b for b in vz.loc[vz["categorie"].isin(members), "bron"] if b})
+    homes = adressen["woning"].fillna(False).astype(bool) if "woning" in adressen else pd.Series(True, adressen.index)
+    total_within = (
+        frame[f"{norm_column(name, norm_m)}{sfx}"]
+        if name in combos
+        else frame[f"afstand_{name}_m{sfx}"].fillna(np.inf) <= norm_m
+    )
+    return {
+        "naam": name,
+        "label": v.label(name),
+        "profiel": prof,
+        "profiel_label": v.profile_label(prof),
+        "norm_m": norm_m,
+        "gemeente_pct": float(100 * total_within[homes].mean()) if homes.any() else None,
+        "bronnen": {"voorzieningen": sources, "netwerk": str(a.inputs.osm.source)},
+        **levels,
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# GET /api/toets
+# --------------------------------------------------------------------------------------------
+
+
+def _reached(state: AppState, result: dict[str, Any]) -> dict[str, Any]:
+    """GeoJSON of the site and, per category of the toets, its nearest voorziening (by name, nearest to the site)."""
+    loc = result.get("locatie", {})
+    features: list[dict[str, Any]] = []
+    if loc.get("lon") is not None:
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [loc["lon"], loc["lat"]]},
+                "properties": {"soort": "locatie", "label": loc.get("label", "")},
+            }
+        )
+    vz = state.voorzieningen
+    v = state.analysis.vocab
+    site = (float(loc.get("lon", 0.0)), float(loc.get("lat", 0.0)))
+    for item in result.get("bereikbaarheid", []):
+        cat, near = item.get("categorie"), item.get("dichtstbij")
+        members = set(v.composites.get(cat, (cat,)))
+        pool = vz.loc[vz["categorie"].isin(members)]
+        named = pool.loc[pool["naam"] == near] if near else pool.iloc[0:0]
+        if named.empty:
+            continue
+        d = ((named["lon"] - site[0]) ** 2 + ((named["lat"] - site[1]) * 1.66) ** 2).to_numpy()
+        row = named.iloc[int(np.argmin(d))]
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [float(row["lon"]), float(row["lat"])]},
+                "properties": {
+                    "soort": "bereikt",
+                    "id": str(row["id"]),
+                    "categorie": cat,
+                    "label": item.get("label", ""),
+                    "naam": str(row["naam"]),
+                    "afstand_m": item.get("afstand_m"),
+                    "binnen_norm": item.get("binnen_norm"),
+                },
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}
+
+
+def toets(
+    state: AppState,
+    *,
+    lon: str | None,
+    lat: str | None,
+    adres: str | None,
+    zorgtype: str | None,
+    omvang: str | None,
+) -> dict[str, Any]:
+    """The toets of a site, as ``woonzorg-geo toets`` writes it in its JSON, plus ``kaart`` (GeoJSON).
+
+    ``kaart`` holds the site and per category the nearest voorziening with its walking distance,
+    to draw; every other key is that of the toets's own JSON (:meth:`.ToetsResult.to_dict`).
+    """
+    from ..toets.check import check_site
+
+    ts = state.toets_settings
+    kind = choice(zorgtype, list(ts.types), name="type")
+    size_text = (omvang or "").strip()
+    if not size_text.isdigit():
+        raise AppInputError(f"omvang={size_text[:20]!r} is geen geheel getal. Geef bijv. omvang=10")
+    size = ts.zorgtype(kind).check_omvang(int(size_text))
+    has_point = bool((lon or "").strip() or (lat or "").strip())
+    if has_point == bool((adres or "").strip()):
+        raise AppInputError("geef precies één locatie: lon= en lat=, of adres=")
+    if adres is not None and len(adres) > 200:
+        raise AppInputError(f"adres is {len(adres)} tekens lang; geef een adres als 'Straat 1, Plaats'")
+    point = _lonlat(lon, lat) if has_point else None
+    with state.lock:
+        result = check_site(
+            state.toets_context,
+            adres=adres.strip() if adres and not has_point else None,
+            punt=point,
+            zorgtype=kind,
+            omvang=size,
+        )
+    out = result.to_dict()
+    out["kaart"] = _reached(state, out)
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# POST /api/watals
+# --------------------------------------------------------------------------------------------
+
+
+def changes_from(state: AppState, body: object) -> Any:
+    """The :class:`woonzorg_geo.Changes` of a request body ``{"nieuw": [...], "weg": [...]}``."""
+    from ..watals import Changes, WatAlsError, parse_nieuw
+
+    a = state.analysis
+    if not isinstance(body, Mapping):
+        raise AppInputError('verwacht een JSON-object als {"nieuw": [{"categorie", "lon", "lat"}], "weg": ["vz00318"]}')
+    unknown = sorted(set(body) - {"nieuw", "weg", "profiel", "naam"})
+    if unknown:
+        raise AppInputError(f"onbekende sleutel(s) {unknown}; bekend zijn nieuw, weg, profiel en naam")
+    nieuw_in, weg_in = body.get("nieuw", []) or [], body.get("weg", []) or []
+    if not isinstance(nieuw_in, list) or not isinstance(weg_in, list):
+        raise AppInputError("nieuw en weg moeten lijsten zijn")
+    if not nieuw_in and not weg_in:
+        raise AppInputError("geef minstens één verandering: een nieuwe voorziening (nieuw) of een die sluit (weg)")
+    most = state.app_settings.max_wijzigingen
+    if len(nieuw_in) + len(weg_in) > most:
+        raise AppInputError(f"{len(nieuw_in) + len(weg_in)} veranderingen; de app rekent met ten hoogste {most}")
+    cats = list(a.vocab.categories)
+    area = a.inputs.gemeente.union_all()
+    nieuw = []
+    for k, item in enumerate(nieuw_in, start=1):
+        if not isinstance(item, Mapping) or not {"categorie", "lon", "lat"} <= set(item):
+            raise AppInputError(f"nieuw[{k - 1}]: verwacht {{'categorie', 'lon', 'lat'}}, kreeg {str(item)[:80]}")
+        cat = item["categorie"]
+        if not isinstance(cat, str) or cat not in cats:
+            raise AppInputError(f"nieuw[{k - 1}]: onbekende categorie {str(cat)[:40]!r}. Kies uit: {', '.join(cats)}")
+        x, y = _lonlat(item["lon"], item["lat"])
+        try:
+            nieuw.append(
+                parse_nieuw(
+                    f"{cat}@{x!r},{y!r}",
+                    categories=cats,
+                    geocode=None,
+                    number=k,
+                    area=area,
+                    margin_m=a.settings.netwerk.margin_m,
+                    gemeente=a.settings.gemeente.naam,
+                )
+            )
+        except WatAlsError as exc:
+            raise AppInputError(str(exc).replace("--nieuw ", "nieuw ")) from None
+    vz = a.inputs.voorzieningen
+    weg = []
+    for i, vid in enumerate(weg_in):
+        if not isinstance(vid, str) or vid not in vz.index:
+            raise AppInputError(f"weg[{i}]: geen voorziening met id {str(vid)[:40]!r} (ids als vz00318)")
+        if str(vz.at[vid, "categorie"]) not in cats:
+            raise AppInputError(
+                f"weg[{i}]: {vid} is een {vz.at[vid, 'categorie']}, een categorie die niet wordt berekend"
+            )
+        weg.append(vid)
+    return Changes(nieuw=tuple(nieuw), weg=tuple(dict.fromkeys(weg)))
+
+
+def watals(state: AppState, body: object) -> dict[str, Any]:
+    """What if: per wijk and buurt before, after and the difference, and the homes that gain or lose access.
+
+    The figures are those of :func:`woonzorg_geo.what_if` (as ``woonzorg-geo watals``); ``woningen``
+    lists the homes whose access changes (``wint``/``verliest``) with lon/lat, at most
+    ``[app] max_woningen`` of them (``woningen_afgekapt`` says when more).
+    """
+    from ..watals import what_if
+
+    a = state.analysis
+    changes = changes_from(state, body)
+    profiel = body.get("profiel") if isinstance(body, Mapping) else None
+    profiles = None if profiel in (None, "", "alle") else [choice(str(profiel), list(a.access), name="profiel")]
+    with state.lock:
+        w = what_if(a, changes, profiles=profiles)
+    addr = w.adressen
+    moved = addr.loc[addr["toegang"] != "blijft"] if len(addr) else addr
+    most = state.app_settings.max_woningen
+    if "woning" in a.adressen and len(moved):
+        moved = moved.loc[a.adressen["woning"].reindex(moved.index).fillna(False).astype(bool).to_numpy()]
+    shown = moved.iloc[:most]
+    pts = gpd.GeoSeries(a.adressen.geometry.reindex(shown.index).to_numpy(), crs=a.adressen.crs).to_crs(WGS84)
+    homes = pd.DataFrame(
+        {
+            "profiel": shown["profiel"].to_numpy(),
+            "categorie": shown["categorie"].to_numpy(),
+            "toegang": shown["toegang"].to_numpy(),
+            "afstand_voor_m": shown["afstand_voor_m"].to_numpy(dtype=float),
+            "afstand_na_m": shown["afstand_na_m"].to_numpy(dtype=float),
+            "wijkcode": shown["wijkcode"].astype(str).to_numpy(),
+            "lon": np.round(pts.x.to_numpy(), 6),
+            "lat": np.round(pts.y.to_numpy(), 6),
+        }
+    )
+    return {
+        "samenvatting": w.samenvatting,
+        "wijken": _records(w.wijken.rename_axis("code").reset_index()),
+        "buurten": _records(w.buurten.rename_axis("code").reset_index()),
+        "woningen": _records(homes),
+        "woningen_afgekapt": len(moved) > most,
+        "n_woningen_toegang_veranderd": len(moved),
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# GET /api/voorzieningen
+# --------------------------------------------------------------------------------------------
+
+
+def voorzieningen(state: AppState, *, zoek: str | None, categorie: str | None = None) -> dict[str, Any]:
+    """The voorzieningen whose name, address, id or category holds ``zoek`` (every one without it)."""
+    vz = state.voorzieningen
+    s = state.app_settings
+    if categorie:
+        cats = sorted(vz["categorie"].unique())
+        vz = vz.loc[vz["categorie"] == choice(categorie, cats, name="categorie")]
+    text = (zoek or "").strip()
+    if len(text) > s.max_zoek_tekens:
+        raise AppInputError(f"zoektekst van {len(text)} tekens; geef er ten hoogste {s.max_zoek_tekens}")
+    if not text:
+        return {"zoek": "", "resultaten": _records(vz.reset_index(drop=True))}
+    # placeholder until woonzorg_geo.zoeken (typo-tolerant) is merged: case-insensitive substring
+    needle = text.lower()
+    hay = (vz["naam"] + " " + vz["adres"] + " " + vz["id"] + " " + vz["label"]).str.lower()
+    hits = vz.loc[hay.str.contains(needle, regex=False)].iloc[: s.max_zoekresultaten]
+    return {"zoek": text, "resultaten": _records(hits.reset_index(drop=True))}
