@@ -93,7 +93,9 @@ def indicator(state: AppState, *, naam: str | None, norm: str | None, profiel: s
     or composite: its distance; a combination: every part within the norm), so at the run's norm
     it equals ``wijken.csv`` and ``buurten.csv``.
     """
+    from .. import formatting as fmt
     from ..aggregation import aggregate
+    from ..palette import PCT_CLASSES
     from ..vocabulary import norm_column
 
     a = state.analysis
@@ -118,6 +120,7 @@ def indicator(state: AppState, *, naam: str | None, norm: str | None, profiel: s
         frame = adressen[[*keep, col]]
         cats = [name]
     pct = f"pct_{norm_column(name, norm_m)}{sfx}"
+    classes = PCT_CLASSES
     levels: dict[str, list[dict[str, Any]]] = {}
     for level, areas, key in (("wijken", a.wijken, "wijkcode"), ("buurten", a.buurten, "buurtcode")):
         table = aggregate(frame, areas[["naam", "geometry"]], key=key, norm_m=norm_m, suffixes=(sfx,), categories=cats)
@@ -129,13 +132,15 @@ def indicator(state: AppState, *, naam: str | None, norm: str | None, profiel: s
                 "pct": table[pct].astype(float).to_numpy(),
             }
         )
+        out["pct_tekst"] = [fmt.percent(p) for p in out["pct"]]
+        out["kleur"] = [classes.colour(int(i)) for i in classes.index(out["pct"])]
         if level == "buurten":
             out.insert(2, "wijkcode", a.buurten["wijkcode"].astype(str).to_numpy())
         levels[level] = _records(out)
     vz = state.voorzieningen
     parts_of = combos.get(name, v.composites.get(name, (name,)))
     members = {p for part in parts_of for p in v.composites.get(part, (part,))}
-    sources = sorted({b for b in vz.loc[vz["categorie"].isin(members), "bron"] if b})
+    sources = sorted({part for b in vz.loc[vz["categorie"].isin(members), "bron"] for part in b.split("; ") if part})
     homes = adressen["woning"].fillna(False).astype(bool) if "woning" in adressen else pd.Series(True, adressen.index)
     total_within = (
         frame[f"{norm_column(name, norm_m)}{sfx}"]
@@ -149,6 +154,7 @@ def indicator(state: AppState, *, naam: str | None, norm: str | None, profiel: s
         "profiel_label": v.profile_label(prof),
         "norm_m": norm_m,
         "gemeente_pct": float(100 * total_within[homes].mean()) if homes.any() else None,
+        "legenda": [{"kleur": c, "label": lab} for c, lab in classes.items()],
         "bronnen": {"voorzieningen": sources, "netwerk": str(a.inputs.osm.source)},
         **levels,
     }

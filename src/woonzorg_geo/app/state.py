@@ -89,6 +89,14 @@ def _addresses_of(points: gpd.GeoDataFrame, addresses: gpd.GeoDataFrame) -> pd.S
     return out
 
 
+def _source_text(label: object, when: object) -> str:
+    """``'OpenStreetMap (aug. 2021); GTFS (bushaltes) (jul. 2015)'`` from the ``;``-joined labels and dates."""
+    labels = [t.strip() for t in str(label or "").split(";") if t.strip()] if pd.notna(label) else []
+    dates = [t.strip() for t in str(when or "").split(";")] if pd.notna(when) else []
+    dates += [""] * (len(labels) - len(dates))
+    return "; ".join(f"{lab} ({d})" if d else lab for lab, d in zip(labels, dates, strict=False))
+
+
 def voorzieningen_table(a: Analysis) -> pd.DataFrame:
     """The voorzieningen of the analysis with id, naam, categorie, label, adres, bron, lon and lat."""
     vz = a.inputs.voorzieningen
@@ -102,9 +110,7 @@ def voorzieningen_table(a: Analysis) -> pd.DataFrame:
             "label": [a.vocab.label(str(c)) for c in vz["categorie"]],
             "adres": _addresses_of(vz, a.inputs.osm.addresses).to_numpy(),
             "bron": (
-                (vz["bron_label"].fillna("").astype(str) + " (" + vz["bron_datum"].fillna("").astype(str) + ")")
-                .str.replace(" ()", "", regex=False)
-                .to_numpy()
+                [_source_text(lab, when) for lab, when in zip(vz["bron_label"], vz["bron_datum"], strict=True)]
                 if {"bron_label", "bron_datum"} <= set(vz.columns)
                 else np.full(len(vz), "", dtype=object)
             ),
@@ -200,9 +206,19 @@ def meta(state: AppState) -> dict[str, Any]:
     v = a.vocab
     indicators = [*v.categories, *v.composites, *v.combinations]
     bounds = a.inputs.gemeente.to_crs(WGS84).total_bounds
+    homes = a.adressen.geometry
+    q = a.settings.kaarten.bebouwd_kwantiel
+    if len(homes):  # the town, as the package's own maps open (``[kaarten] bebouwd_kwantiel``)
+        ll = homes.to_crs(WGS84)
+        xs, ys = ll.x.to_numpy(), ll.y.to_numpy()
+        town = [float(np.quantile(xs, q)), float(np.quantile(ys, q)), float(np.quantile(xs, 1 - q))]
+        town.append(float(np.quantile(ys, 1 - q)))
+    else:
+        town = [float(b) for b in bounds]
     return {
         "gemeente": {"code": a.settings.gemeente.code, "naam": a.settings.gemeente.naam},
         "grenzen": [[float(bounds[1]), float(bounds[0])], [float(bounds[3]), float(bounds[2])]],
+        "bebouwd": [[town[1], town[0]], [town[3], town[2]]],
         "indicatoren": [{"naam": i, "label": v.label(i)} for i in indicators],
         "indicator_standaard": REPORT_NORM if REPORT_NORM in indicators else indicators[0],
         "profielen": [{"naam": p, "label": v.profile_label(p)} for p in a.access],
@@ -213,7 +229,8 @@ def meta(state: AppState) -> dict[str, Any]:
             "max": s.norm_max_m,
             "stap": s.norm_stap_m,
         },
-        "categorieen": [{"naam": c, "label": v.label(c)} for c in v.categories],
+        "categorieen": [{"naam": c, "label": v.label(c), "kleur": v.colour(c)} for c in v.categories],
+        "kleuren": {str(c): v.colour(str(c)) for c in state.voorzieningen["categorie"].unique()},
         "typen": [
             {"naam": k, "label": t.label, "eenheid": t.omvang_eenheid, "max_omvang": t.max_omvang}
             for k, t in state.toets_settings.types.items()
