@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -89,10 +90,15 @@ def _addresses_of(points: gpd.GeoDataFrame, addresses: gpd.GeoDataFrame) -> pd.S
     return out
 
 
+def _text(value: object) -> str:
+    """``value`` as text; empty for None and NaN."""
+    return "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
+
+
 def _source_text(label: object, when: object) -> str:
     """``'OpenStreetMap (aug. 2021); GTFS (bushaltes) (jul. 2015)'`` from the ``;``-joined labels and dates."""
-    labels = [t.strip() for t in str(label or "").split(";") if t.strip()] if pd.notna(label) else []
-    dates = [t.strip() for t in str(when or "").split(";")] if pd.notna(when) else []
+    labels = [t.strip() for t in _text(label).split(";") if t.strip()]
+    dates = [t.strip() for t in _text(when).split(";")]
     dates += [""] * (len(labels) - len(dates))
     return "; ".join(f"{lab} ({d})" if d else lab for lab, d in zip(labels, dates, strict=False))
 
