@@ -385,6 +385,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="voorziening die sluit: haar naam of id (zie de laag voorzieningen); mag vaker",
     )
     p.add_argument(
+        "--scenario",
+        metavar="BESTAND",
+        help="scenario-bestand (JSON) met de wijzigingen (nieuw, weg, verplaats), zoals de app het bewaart; "
+        "in plaats van --nieuw/--weg (zie README)",
+    )
+    p.add_argument(
         "--profiel",
         default="beide",
         metavar="PROFIEL",

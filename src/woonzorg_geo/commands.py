@@ -845,19 +845,31 @@ def _check_changes(nieuw: Sequence[str], weg: Sequence[str]) -> None:
             )
 
 
+def _changes_text(args: argparse.Namespace) -> str:
+    """The options of a watals run as one line: the name of its scenario file."""
+    return " ".join([*(f"--weg {t}" for t in args.weg or []), *(f"--nieuw {t}" for t in args.nieuw or [])])
+
+
 def cmd_watals(args: argparse.Namespace) -> int:
     """What if voorzieningen open or close: the effect per address, buurt and wijk."""
+    from .scenario import load_scenario, scenario_changes, scenario_from_changes
     from .toets.locate import offline_geocoder
     from .toets.settings import Geocode
     from .watals import Changes, parse_nieuw, parse_weg, summary_text, what_if, write_watals
 
-    if not args.nieuw and not args.weg:
+    scenario = getattr(args, "scenario", None)
+    if scenario and (args.nieuw or args.weg):
         raise WoonzorgError(
-            'geef minstens één verandering op: --nieuw "supermarkt@6.5480,52.9930" of '
-            '--weg "<naam of id van een voorziening>"'
+            "--scenario en --nieuw/--weg samen: zet alle wijzigingen in het scenario, of gebruik alleen --nieuw/--weg"
+        )
+    if not args.nieuw and not args.weg and not scenario:
+        raise WoonzorgError(
+            'geef minstens één verandering op: --nieuw "supermarkt@6.5480,52.9930", '
+            '--weg "<naam of id van een voorziening>" of --scenario BESTAND.json'
         )
     _check_uit(args)
     _check_changes(args.nieuw or [], args.weg or [])  # their form, before any data is read
+    sc = load_scenario(scenario) if scenario else None
     out = Path(args.out) if args.out else Path(args.uit) / "watals"
     check_output_dir(out, option="--out")
     settings = _analysis_settings(args)
@@ -892,11 +904,17 @@ def cmd_watals(args: argparse.Namespace) -> int:
         )
         return {"geometry": point, "geocode_precisie": info["geocode_precisie"], "geocode_label": info["label"]}
 
-    nieuw = tuple(
-        parse_nieuw(t, categories=cats, geocode=geocoder, number=k, area=area, margin_m=margin_m, gemeente=naam)
-        for k, t in enumerate(args.nieuw or [], start=1)
-    )
-    weg = tuple(dict.fromkeys(i for t in args.weg or [] for i in parse_weg(t, a.inputs.voorzieningen)))
+    if sc is not None:
+        changes = scenario_changes(sc, a)
+    else:
+        nieuw = tuple(
+            parse_nieuw(t, categories=cats, geocode=geocoder, number=k, area=area, margin_m=margin_m, gemeente=naam)
+            for k, t in enumerate(args.nieuw or [], start=1)
+        )
+        weg = tuple(dict.fromkeys(i for t in args.weg or [] for i in parse_weg(t, a.inputs.voorzieningen)))
+        changes = Changes(nieuw=nieuw, weg=weg)
+        sc = scenario_from_changes(changes, a, naam=_changes_text(args))
+    weg = changes.weg
     vz = a.inputs.voorzieningen
     other = [f"{vz.at[i, 'naam']} ({i}, {vz.at[i, 'categorie']})" for i in weg if vz.at[i, "categorie"] not in cats]
     if other:
@@ -904,7 +922,8 @@ def cmd_watals(args: argparse.Namespace) -> int:
             f"--weg: {', '.join(other)} hoort bij een categorie die niet wordt berekend; "
             f"berekende categorieën: {', '.join(cats)}"
         )
-    w = what_if(a, Changes(nieuw=nieuw, weg=weg), profiles=profiles)
+    w = what_if(a, changes, profiles=profiles)
+    w.samenvatting["scenario"] = sc.to_dict()
     files = write_watals(w, a, out, maps=not args.geen_kaart, offline=True if args.offline else None, owner=owner)
     print(summary_text(w, vocab=a.vocab))
     print(f"{len(files)} bestanden geschreven in {out}:")

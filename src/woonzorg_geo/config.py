@@ -228,6 +228,19 @@ class MapSettings:
 
 
 @dataclass(frozen=True)
+class SearchSettings:
+    """The typo-tolerant search of voorzieningen by name, address or id (:mod:`.zoeken`, ``[zoeken]``).
+
+    ``min_score``: a match scores 0-100 (rapidfuzz's WRatio); below this it is not offered.
+    ``max_resultaten``: at most this many matches are listed. Sources and reasoning: ``[zoeken]`` in
+    instellingen.toml.
+    """
+
+    min_score: float = 72.0
+    max_resultaten: int = 10
+
+
+@dataclass(frozen=True)
 class RasterSettings:
     """Accessibility surfaces."""
 
@@ -469,6 +482,7 @@ class Settings:
     online: OnlineSettings = field(default_factory=OnlineSettings)
     regio: RegioSettings = field(default_factory=RegioSettings)
     kaarten: MapSettings = field(default_factory=MapSettings)
+    zoeken: SearchSettings = field(default_factory=SearchSettings)
     source: str = "<standaard>"
 
     def profile(self, name: str, *, option: str | None = None) -> Profile:
@@ -721,6 +735,9 @@ def validate_settings(settings: Settings, *, known_categories: Collection[str] |
         f"{ka.bebouwd_kwantiel} ligt niet tussen 0 en 0,5",
         "een aandeel per kant, bijv. 0.02 (0: alle adressen)",
     )
+    zo = settings.zoeken
+    _check(0 <= zo.min_score <= 100, f"{w}:zoeken.min_score", f"{zo.min_score} ligt niet tussen 0 en 100", "bijv. 72")
+    _check(zo.max_resultaten >= 1, f"{w}:zoeken.max_resultaten", f"{zo.max_resultaten} is kleiner dan 1", "bijv. 10")
     _validate_regio(settings)
 
 
@@ -882,6 +899,7 @@ def load_settings(path: str | Path | None = None) -> Settings:
         online=build_settings(OnlineSettings, table["online"], f"{where}:online"),
         regio=build_settings(RegioSettings, table["regio"], f"{where}:regio"),
         kaarten=build_settings(MapSettings, table.get("kaarten", {}), f"{where}:kaarten"),
+        zoeken=build_settings(SearchSettings, table.get("zoeken", {}), f"{where}:zoeken"),
         source=where,
     )
     _check_indicator_profiles(settings, where)

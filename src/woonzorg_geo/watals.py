@@ -128,23 +128,59 @@ def parse_nieuw(
         if hit.get("geocode_precisie") == "straat":
             label += " (huisnummer niet gevonden: punt op de straat)"
     if area is not None:
-        import shapely
-
-        dist = float(shapely.distance(area, shapely.Point(x, y)))
-        if not dist <= margin_m:
-            hint = ""
-            if m and -90 <= lon <= 90:
-                sx, sy = to_rd.transform(lat, lon)
-                if float(shapely.distance(area, shapely.Point(sx, sy))) <= margin_m:
-                    hint = " Lengte- en breedtegraad lijken verwisseld: geef eerst de lengtegraad (LON), dan de breedtegraad."
-            km = f"{dist / 1000.0:.1f}".replace(".", ",")
-            raise WatAlsError(
-                f"--nieuw {text!r}: de plek ligt {km} km buiten de gemeente {gemeente}; een nieuwe voorziening mag "
-                f"hoogstens {margin_m / 1000.0:g} km over de grens liggen (de rand van het netwerk, "
-                f'netwerk.margin_m).{hint} Oplossing: geef een adres in de gemeente ("Straat huisnummer, Plaats") '
-                "of een punt in of bij de gemeente als CATEGORIE@LON,LAT"
-            )
+        check_place(
+            x,
+            y,
+            area=area,
+            margin_m=margin_m,
+            gemeente=gemeente,
+            what=f"--nieuw {text!r}",
+            lonlat=(lon, lat) if m else None,
+            fix='geef een adres in de gemeente ("Straat huisnummer, Plaats") of een punt in of bij de gemeente '
+            "als CATEGORIE@LON,LAT",
+        )
     return NewVoorziening(categorie=cat, x=float(x), y=float(y), label=label, id=f"nieuw_{number}")
+
+
+def check_place(
+    x: float,
+    y: float,
+    *,
+    area: Any,
+    margin_m: float,
+    gemeente: str,
+    what: str,
+    fix: str,
+    lonlat: tuple[float, float] | None = None,
+) -> None:
+    """Refuse a new voorziening at ``x, y`` (EPSG:28992) further than ``margin_m`` from ``area``.
+
+    The network reaches that far across the border; a voorziening beyond it is of another
+    gemeente (or the coordinates are wrong: with ``lonlat`` given, swapped ones are recognised).
+
+    Raises
+    ------
+    WatAlsError
+        Naming ``what``, the distance, the margin and ``fix``.
+    """
+    import shapely
+    from pyproj import Transformer
+
+    dist = float(shapely.distance(area, shapely.Point(x, y)))
+    if dist <= margin_m:
+        return
+    hint = ""
+    if lonlat is not None and -90 <= lonlat[0] <= 90:
+        to_rd = Transformer.from_crs("EPSG:4326", "EPSG:28992", always_xy=True)
+        sx, sy = to_rd.transform(lonlat[1], lonlat[0])
+        if float(shapely.distance(area, shapely.Point(sx, sy))) <= margin_m:
+            hint = " Lengte- en breedtegraad lijken verwisseld: geef eerst de lengtegraad (LON), dan de breedtegraad."
+    km = f"{dist / 1000.0:.1f}".replace(".", ",")
+    raise WatAlsError(
+        f"{what}: de plek ligt {km} km buiten de gemeente {gemeente}; een nieuwe voorziening mag "
+        f"hoogstens {margin_m / 1000.0:g} km over de grens liggen (de rand van het netwerk, "
+        f"netwerk.margin_m).{hint} Oplossing: {fix}"
+    )
 
 
 def parse_weg(text: str, voorzieningen: gpd.GeoDataFrame) -> list[Any]:
@@ -677,6 +713,10 @@ def write_watals(
         (tmp / "watals.json").write_text(
             json.dumps(w.samenvatting, indent=2, ensure_ascii=False, default=str), encoding="utf-8"
         )
+        if "scenario" in w.samenvatting:  # the changes as a scenario file: watals --scenario, the app
+            (tmp / "watals_scenario.json").write_text(
+                json.dumps(w.samenvatting["scenario"], indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+            )
         if maps:
             from .maps.layers import render
 
