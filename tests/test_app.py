@@ -174,12 +174,44 @@ def test_a_new_voorziening_gains_access(client, app_state):
 
 def test_voorzieningen_search_answers_id_name_category_address_and_place(client):
     every = client.get("/api/voorzieningen").json()["resultaten"]
-    hits = client.get("/api/voorzieningen", params={"zoek": "albert heijn"}).json()["resultaten"]
-    assert 0 < len(hits) < len(every)
-    for h in hits:
-        assert set(h) >= {"id", "naam", "categorie", "adres", "lon", "lat"}
-        assert "albert heijn" in h["naam"].lower()
     assert all(h["naam"] for h in every)  # a voorziening without a name shows its label
+    for typed, meant in (("albert heijn", "albert heijn"), ("Albert Hein", "albert heijn"), ("Poeisz", "poiesz")):
+        hits = client.get("/api/voorzieningen", params={"zoek": typed}).json()["resultaten"]
+        assert 0 < len(hits) < len(every)
+        assert meant in hits[0]["naam"].lower(), (typed, hits[:3])
+        for h in hits:
+            assert set(h) >= {"id", "naam", "categorie", "adres", "lon", "lat"}
+    only = client.get("/api/voorzieningen", params={"zoek": "Poiesz", "categorie": "apotheek"}).json()["resultaten"]
+    assert all(h["categorie"] == "apotheek" for h in only)
+
+
+def test_a_scenario_exported_by_the_app_gives_the_figures_of_watals_scenario(
+    client, app_state, raw_dir, assen_output, tmp_path, capsys
+):
+    from woonzorg_geo.cli import main
+
+    vid = _hillenga(client)
+    body = {"naam": "Hillenga dicht", "weg": [vid], "nieuw": [{"categorie": "huisarts", "lon": 6.56, "lat": 52.99}]}
+    r = client.post("/api/scenario", json=body)
+    assert r.status_code == 200, r.text
+    doc = r.json()
+    assert doc["naam"] == "Hillenga dicht" and doc["gemeente"] == app_state.analysis.settings.gemeente.code
+    assert [w["soort"] for w in doc["wijzigingen"]] == ["weg", "nieuw"]
+    # imported again: the same file
+    assert client.post("/api/scenario", json=doc).json() == doc
+    path = tmp_path / "scenario.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    out = tmp_path / "w"
+    args = ["--stil", "--data", str(raw_dir), "watals", "--uit", str(assen_output), "--out", str(out)]
+    assert main([*args, "--scenario", str(path), "--geen-kaart"]) == 0
+    capsys.readouterr()
+    cli = pd.read_csv(out / "watals_wijken.csv", dtype={"code": str}).set_index(["code", "profiel"])
+    for answer in (client.post("/api/watals", json=doc).json(), client.post("/api/watals", json=body).json()):
+        got = pd.DataFrame(answer["wijken"]).set_index(["code", "profiel"])
+        cols = [c for c in cli.columns if c.startswith("pct_")]
+        assert cols
+        for col in cols:
+            np.testing.assert_allclose(got[col].astype(float), cli[col].reindex(got.index), atol=0.005)
 
 
 def test_the_page_and_its_files_are_served_from_the_machine(client):

@@ -254,23 +254,30 @@ def toets(
 
 
 def changes_from(state: AppState, body: object) -> Any:
-    """The :class:`woonzorg_geo.Changes` of a request body ``{"nieuw": [...], "weg": [...]}``."""
+    """The :class:`woonzorg_geo.Changes` of a request body.
+
+    Either ``{"nieuw": [{"categorie", "lon", "lat"}], "weg": ["vz00318"]}`` or a scenario file's
+    content (``{"naam", "wijzigingen": [...]}``, see :mod:`woonzorg_geo.scenario`), read and checked
+    as ``watals --scenario FILE`` reads it.
+    """
     from ..watals import Changes, WatAlsError, parse_nieuw
 
     a = state.analysis
     if not isinstance(body, Mapping):
         raise AppInputError('verwacht een JSON-object als {"nieuw": [{"categorie", "lon", "lat"}], "weg": ["vz00318"]}')
+    if "wijzigingen" in body:
+        return scenario_of(state, body)[1]
     unknown = sorted(set(body) - {"nieuw", "weg", "profiel", "naam"})
     if unknown:
-        raise AppInputError(f"onbekende sleutel(s) {unknown}; bekend zijn nieuw, weg, profiel en naam")
+        raise AppInputError(
+            f"onbekende sleutel(s) {unknown}; bekend zijn nieuw, weg, profiel en naam (of een scenario)"
+        )
     nieuw_in, weg_in = body.get("nieuw", []) or [], body.get("weg", []) or []
     if not isinstance(nieuw_in, list) or not isinstance(weg_in, list):
         raise AppInputError("nieuw en weg moeten lijsten zijn")
     if not nieuw_in and not weg_in:
         raise AppInputError("geef minstens één verandering: een nieuwe voorziening (nieuw) of een die sluit (weg)")
-    most = state.app_settings.max_wijzigingen
-    if len(nieuw_in) + len(weg_in) > most:
-        raise AppInputError(f"{len(nieuw_in) + len(weg_in)} veranderingen; de app rekent met ten hoogste {most}")
+    _check_size(state, len(nieuw_in) + len(weg_in))
     cats = list(a.vocab.categories)
     area = a.inputs.gemeente.union_all()
     nieuw = []
@@ -306,6 +313,44 @@ def changes_from(state: AppState, body: object) -> Any:
             )
         weg.append(vid)
     return Changes(nieuw=tuple(nieuw), weg=tuple(dict.fromkeys(weg)))
+
+
+def _check_size(state: AppState, n: int) -> None:
+    most = state.app_settings.max_wijzigingen
+    if n > most:
+        raise AppInputError(f"{n} veranderingen; de app rekent met ten hoogste {most}")
+
+
+def scenario_of(state: AppState, body: Mapping[str, Any]) -> tuple[Any, Any]:
+    """A scenario file's content, read and checked against the analysis: the scenario and its changes.
+
+    The same functions as ``watals --scenario FILE``: :func:`woonzorg_geo.scenario.load_scenario` and
+    :func:`~woonzorg_geo.scenario.scenario_changes`; their Dutch errors name the field and the fix.
+    """
+    from ..scenario import load_scenario, scenario_changes
+
+    doc = {k: v for k, v in body.items() if k != "profiel"}
+    changes = doc.get("wijzigingen")
+    if isinstance(changes, list):
+        _check_size(state, len(changes))
+    sc = load_scenario(doc, name="scenario")
+    return sc, scenario_changes(sc, state.analysis)
+
+
+def scenario(state: AppState, body: object) -> dict[str, Any]:
+    """The scenario file of a request body (either form of :func:`changes_from`), as ``watals --scenario`` reads it.
+
+    An import: a file's content comes back checked and complete (``gemeente``, ``versie``, the
+    names of the closed voorzieningen); an export: ``{"nieuw", "weg", "naam"}`` becomes that file.
+    """
+    from ..scenario import scenario_from_changes
+
+    if isinstance(body, Mapping) and "wijzigingen" in body:
+        return dict(scenario_of(state, body)[0].to_dict())
+    changes = changes_from(state, body)
+    naam = body.get("naam") if isinstance(body, Mapping) else None
+    text = str(naam).strip()[:200] if isinstance(naam, str) and naam.strip() else "scenario uit de werkbank"
+    return dict(scenario_from_changes(changes, state.analysis, naam=text).to_dict())
 
 
 def watals(state: AppState, body: object) -> dict[str, Any]:
@@ -358,7 +403,10 @@ def watals(state: AppState, body: object) -> dict[str, Any]:
 
 
 def voorzieningen(state: AppState, *, zoek: str | None, categorie: str | None = None) -> dict[str, Any]:
-    """The voorzieningen whose name, address, id or category holds ``zoek`` (every one without it)."""
+    """The voorzieningen that match ``zoek`` on name, address or id, typos allowed (every one without it).
+
+    The search is :func:`woonzorg_geo.zoeken.find_voorzieningen` with ``[zoeken]`` of the settings.
+    """
     vz = state.voorzieningen
     s = state.app_settings
     if categorie:
@@ -369,8 +417,16 @@ def voorzieningen(state: AppState, *, zoek: str | None, categorie: str | None = 
         raise AppInputError(f"zoektekst van {len(text)} tekens; geef er ten hoogste {s.max_zoek_tekens}")
     if not text:
         return {"zoek": "", "resultaten": _records(vz.reset_index(drop=True))}
-    # placeholder until woonzorg_geo.zoeken (typo-tolerant) is merged: case-insensitive substring
-    needle = text.lower()
-    hay = (vz["naam"] + " " + vz["adres"] + " " + vz["id"] + " " + vz["label"]).str.lower()
-    hits = vz.loc[hay.str.contains(needle, regex=False)].iloc[: s.max_zoekresultaten]
-    return {"zoek": text, "resultaten": _records(hits.reset_index(drop=True))}
+    from ..zoeken import find_voorzieningen
+
+    found = find_voorzieningen(
+        state.search_frame,
+        text,
+        categorie=categorie or None,
+        limit=s.max_zoekresultaten,
+        settings=state.analysis.settings.zoeken,
+    )
+    shown = vz.loc[found["id"]].reset_index(drop=True)  # the names and addresses as the map shows them
+    shown["score"] = found["score"].to_numpy()
+    shown["gevonden_op"] = found["gevonden_op"].to_numpy()
+    return {"zoek": text, "resultaten": _records(shown)}

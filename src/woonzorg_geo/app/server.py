@@ -121,6 +121,10 @@ def create_app(state: AppState) -> Starlette:
         body = await _json_body(request, limit)
         return _json(await run_in_threadpool(api.watals, state, body))
 
+    async def post_scenario(request: Request) -> Response:
+        body = await _json_body(request, limit)
+        return _json(await run_in_threadpool(api.scenario, state, body))
+
     async def get_voorzieningen(request: Request) -> Response:
         q = request.query_params
         return _json(api.voorzieningen(state, zoek=q.get("zoek"), categorie=q.get("categorie")))
@@ -151,6 +155,7 @@ def create_app(state: AppState) -> Starlette:
         Route("/api/indicator", get_indicator),
         Route("/api/toets", get_toets),
         Route("/api/watals", post_watals, methods=["POST"]),
+        Route("/api/scenario", post_scenario, methods=["POST"]),
         Route("/api/voorzieningen", get_voorzieningen),
         Mount("/static", app=StaticFiles(directory=str(STATIC)), name="static"),
     ]

@@ -52,6 +52,8 @@ class AppState:
     layers: dict[str, str]
     #: the voorzieningen as the map and the search show them: id, naam, categorie, label, adres, lon, lat
     voorzieningen: pd.DataFrame
+    #: the voorzieningen of the analysis with the ``adres`` of :attr:`voorzieningen`, for the search
+    search_frame: gpd.GeoDataFrame
     #: one toets or what-if at a time: they fill caches inside the analysis
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -201,6 +203,7 @@ def load_state(
         uit=Path(uit),
         layers=layers,
         voorzieningen=vz,
+        search_frame=a.inputs.voorzieningen.assign(adres=vz["adres"]),
     )
 
 

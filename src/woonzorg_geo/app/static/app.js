@@ -246,9 +246,12 @@ function addStep(step) {
 }
 
 function body() {
+  // the scenario file's form (woonzorg_geo.scenario): what `watals --scenario FILE` reads
   return {
-    nieuw: app.scenario.filter((s) => s.soort === "nieuw").map((s) => ({ categorie: s.categorie, lon: s.lon, lat: s.lat })),
-    weg: app.scenario.filter((s) => s.soort === "weg").map((s) => s.id),
+    naam: el("scenario-naam").value.trim() || "scenario uit de werkbank",
+    wijzigingen: app.scenario.map((s) => s.soort === "nieuw"
+      ? { soort: "nieuw", categorie: s.categorie, lon: s.lon, lat: s.lat }
+      : s.soort === "weg" ? { soort: "weg", id: s.id } : { soort: "verplaats", id: s.id, lon: s.lon, lat: s.lat }),
   };
 }
 
@@ -260,6 +263,8 @@ async function runWatals() {
     app.watals = await api("/api/watals", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body()) });
   } catch (err) {
     app.scenario.pop();  // the refused step is not kept
+    app.watals = null;
+    drawTable();
     drawScenario();
     return;
   }
@@ -282,14 +287,17 @@ function drawHomes() {
 function drawScenario() {
   newLayer.clearLayers();
   const cats = Object.fromEntries(app.meta.categorieen.map((c) => [c.naam, c]));
+  const vzName = (id) => app.vzById[id]?.naam || id;
   el("wijzigingen").innerHTML = app.scenario.map((s) => s.soort === "nieuw"
     ? `<li>+ nieuwe ${esc(cats[s.categorie]?.label || s.categorie)} op ${s.lat.toFixed(5)}, ${s.lon.toFixed(5)}</li>`
-    : `<li>− ${esc(s.naam)} (${esc(s.id)}) sluit</li>`).join("");
-  for (const s of app.scenario.filter((x) => x.soort === "nieuw")) {
-    L.marker([s.lat, s.lon], { title: "nieuw: " + (cats[s.categorie]?.label || s.categorie) }).addTo(newLayer);
+    : s.soort === "weg" ? `<li>− ${esc(vzName(s.id))} (${esc(s.id)}) sluit</li>`
+      : `<li>↔ ${esc(vzName(s.id))} (${esc(s.id)}) verhuist naar ${s.lat.toFixed(5)}, ${s.lon.toFixed(5)}</li>`).join("");
+  for (const s of app.scenario.filter((x) => x.soort !== "weg")) {
+    const label = s.soort === "nieuw" ? "nieuw: " + (cats[s.categorie]?.label || s.categorie) : "verhuisd: " + vzName(s.id);
+    L.marker([s.lat, s.lon], { title: label }).addTo(newLayer);
   }
   app.layers.voorzieningen?.eachLayer((m) => {
-    const closed = app.scenario.some((s) => s.soort === "weg" && s.id === m.vz.id);
+    const closed = app.scenario.some((s) => s.soort !== "nieuw" && s.id === m.vz.id);
     m.setStyle({ fillOpacity: closed ? 0.15 : 0.95, dashArray: closed ? "2 2" : null });
   });
   el("scenario-aantal").textContent = app.scenario.length ? `(${app.scenario.length} stappen)` : "";
@@ -298,7 +306,21 @@ function drawScenario() {
 
 el("ongedaan").onclick = () => { app.scenario.pop(); runWatals(); };
 el("wissen").onclick = () => { app.scenario = []; runWatals(); };
-el("exporteren").onclick = () => download("scenario.json", { naam: "scenario uit de werkbank", ...body() });
+el("exporteren").onclick = async () => {
+  const file = await api("/api/scenario", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body()) });
+  download((file.naam || "scenario").replace(/[^\w.-]+/g, "_") + ".json", file);
+};
+el("importeren").addEventListener("change", async (e) => {
+  const f = e.target.files[0];
+  if (!f) return;
+  let doc;
+  try { doc = JSON.parse(await f.text()); } catch (err) { el("melding").textContent = `${f.name}: geen geldige JSON (${err.message})`; return; }
+  e.target.value = "";
+  const file = await api("/api/scenario", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(doc) });
+  el("scenario-naam").value = file.naam || "";
+  app.scenario = file.wijzigingen.map((w) => ({ ...w }));
+  runWatals();
+});
 
 function download(name, data) {
   const a = document.createElement("a");
