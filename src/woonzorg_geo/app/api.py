@@ -265,6 +265,9 @@ def changes_from(state: AppState, body: object) -> Any:
     a = state.analysis
     if not isinstance(body, Mapping):
         raise AppInputError('verwacht een JSON-object als {"nieuw": [{"categorie", "lon", "lat"}], "weg": ["vz00318"]}')
+    profiel = body.get("profiel")
+    if profiel not in (None, "", "alle"):
+        choice(str(profiel), list(a.access), name="profiel")
     if "wijzigingen" in body:
         return scenario_of(state, body)[1]
     unknown = sorted(set(body) - {"nieuw", "weg", "profiel", "naam"})

@@ -68,7 +68,9 @@ async def _json_body(request: Request, limit: int) -> Any:
         raise api.AppInputError("leeg verzoek: stuur een JSON-object")
     try:
         return json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+    except RecursionError:
+        raise api.AppInputError("het verzoek is geen geldige JSON (te diep genest)") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise api.AppInputError(f"het verzoek is geen geldige JSON ({str(exc)[:80]})") from None
 
 
