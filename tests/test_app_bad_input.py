@@ -12,7 +12,7 @@ import pytest
 pytest.importorskip("starlette")
 httpx = pytest.importorskip("httpx")
 
-from app_browser import RunningApp  # noqa: E402
+from app_browser import RunningApp
 
 
 @pytest.fixture(scope="module")
