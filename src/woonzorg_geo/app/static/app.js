@@ -218,8 +218,10 @@ function showToets(t) {
   const reach = (t.bereikbaarheid || []).map((b) => `<li>${esc(b.label)}: ${b.afstand_m === null ? "onbereikbaar" : nl0.format(b.afstand_m) + " m"} (${esc(b.dichtstbij || "–")}) <span class="oordeel oordeel-${esc(b.oordeel)}">${esc(b.oordeel)}</span></li>`).join("");
   el("toets-inhoud").innerHTML =
     `<p id="toets-oordeel">Oordeel: <span class="oordeel oordeel-${esc(t.oordeel)}">${esc(t.oordeel)}</span></p>` +
-    `<p>${esc(t.samenvatting)}</p><p><small>Locatie: ${esc(loc.label)}; nauwkeurigheid: ${esc(loc.precisie_tekst)}${loc.waarschuwing ? "; " + esc(loc.waarschuwing) : ""}</small></p>` +
-    parts + `<h3>Bereikbaarheid te voet</h3><ul>${reach}</ul><button id="toets-json">Download JSON</button>`;
+    `<p><small>${esc(t.zorgtype.label)}, ${esc(t.omvang)} ${esc(t.zorgtype.omvang_eenheid)}; buurt ${esc(loc.buurtnaam)}, wijk ${esc(loc.wijknaam)}. ` +
+    `Locatie: ${esc(loc.label)}; nauwkeurigheid: ${esc(loc.precisie_tekst)}${loc.waarschuwing ? "; " + esc(loc.waarschuwing) : ""}</small></p>` +
+    parts + `<details class="deel extra"><summary>Bereikbaarheid te voet</summary><ul>${reach}</ul></details>` +
+    `<details class="deel extra"><summary>Samenvatting</summary><p>${esc(t.samenvatting)}</p></details><button id="toets-json">Download JSON</button>`;
   el("toets-json").onclick = () => download(`toets_${t.locatie.lon}_${t.locatie.lat}.json`, t);
   for (const f of t.kaart.features) {
     const [lon, lat] = f.geometry.coordinates;
@@ -277,7 +279,10 @@ function drawHomes() {
   homesLayer.clearLayers();
   if (!app.watals) return;
   const prof = el("profiel").value;
-  const key = watalsKey().replace(/_\d+m$/, "");
+  // the homes of the chosen indicator's category; for a combination, those of the changed category
+  const want = watalsKey().replace(/_\d+m$/, "");
+  const cats = new Set(app.watals.woningen.map((h) => h.categorie));
+  const key = cats.has(want) ? want : [...cats][0];
   for (const h of app.watals.woningen) {
     if (h.profiel !== prof || h.categorie !== key) continue;
     L.circleMarker([h.lat, h.lon], { renderer: canvas, radius: 2.5, stroke: false, fillColor: h.toegang === "wint" ? "#1a9850" : "#d73027", fillOpacity: 0.9, interactive: false }).addTo(homesLayer);
