@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -251,3 +252,41 @@ def test_the_store_is_read_only(assen_output, client):
     client.post("/api/watals", json={"weg": [_hillenga(client)]})
     after = {p: (p.stat().st_size, p.stat().st_mtime_ns) for p in Path(assen_output).rglob("*") if p.is_file()}
     assert after == before
+
+
+def test_address_suggestions_tolerate_typos_and_lead_to_the_same_toets(client):
+    hits = client.get("/api/adressen", params={"zoek": "Stationstraat 4"}).json()["resultaten"]
+    assert hits and all(h["adres"].startswith("Stationsstraat 4") for h in hits)
+    assert client.get("/api/adressen", params={"zoek": "qqqqqqq"}).json()["resultaten"] == []
+    chosen = next(h for h in hits if h["adres"].startswith("Stationsstraat 44,"))
+    site = {"type": "ggz", "omvang": "5"}
+    by_address = client.get("/api/toets", params={**site, "adres": chosen["adres"]}).json()
+    assert by_address["locatie"]["geocode_precisie"] != "punt"
+    assert abs(by_address["locatie"]["lon"] - chosen["lon"]) < 0.001
+    assert abs(by_address["locatie"]["lat"] - chosen["lat"]) < 0.001
+
+
+def test_the_toets_report_as_html_is_that_of_the_cli(client, app_state):
+    from woonzorg_geo.app.api import toets_result
+    from woonzorg_geo.toets import toets_html
+
+    site = {"lon": "6.5480", "lat": "52.9930", "zorgtype": "beschermd_wonen", "omvang": "10"}
+    r = client.get("/api/toets.html", params={**site, "type": site["zorgtype"]})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    expected = toets_html(toets_result(app_state, adres=None, **site))
+    strip = re.compile(r"\d{4}-\d\d-\d\dT[\d:+.]+|\d{1,2} \w+ \d{4},? \d\d:\d\d")  # the moment it was made
+    assert strip.sub("", r.text) == strip.sub("", expected)
+
+
+def test_a_move_is_a_closure_and_an_opening(client, app_state):
+    vid = _hillenga(client)
+    lon, lat = 6.5600, 52.9900
+    moved = client.post(
+        "/api/watals", json={"wijzigingen": [{"soort": "verplaats", "id": vid, "lon": lon, "lat": lat}]}
+    ).json()
+    both = client.post(
+        "/api/watals", json={"weg": [vid], "nieuw": [{"categorie": "supermarkt", "lon": lon, "lat": lat}]}
+    ).json()
+    a = pd.DataFrame(moved["wijken"]).set_index(["code", "profiel"]).filter(like="pct_")
+    b = pd.DataFrame(both["wijken"]).set_index(["code", "profiel"]).filter(like="pct_")
+    pd.testing.assert_frame_equal(a, b[a.columns])

@@ -61,6 +61,9 @@ GETS = [
     ("/api/toets", {**SITE, "lon": "nan"}, ["geen eindig getal"]),
     ("/api/toets", {"adres": "x" * 300, "type": "beschermd_wonen", "omvang": "10"}, ["tekens lang"]),
     ("/api/voorzieningen", {"zoek": "a" * 500}, ["ten hoogste"]),
+    ("/api/adressen", {"zoek": "Stationsstraat " * 40}, ["ten hoogste"]),
+    ("/api/toets.html", {**SITE, "type": "hotel"}, ["type", "onbekend"]),
+    ("/api/toets.html", {**SITE, "lon": "5.0", "lat": "52.0"}, ["buiten de gemeente"]),
     ("/api/voorzieningen", {"zoek": "Poiesz", "categorie": "bakker"}, ["categorie", "onbekend"]),
 ]
 

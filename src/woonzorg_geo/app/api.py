@@ -207,7 +207,7 @@ def _reached(state: AppState, result: dict[str, Any]) -> dict[str, Any]:
     return {"type": "FeatureCollection", "features": features}
 
 
-def toets(
+def toets_result(
     state: AppState,
     *,
     lon: str | None,
@@ -215,11 +215,11 @@ def toets(
     adres: str | None,
     zorgtype: str | None,
     omvang: str | None,
-) -> dict[str, Any]:
-    """The toets of a site, as ``woonzorg-geo toets`` writes it in its JSON, plus ``kaart`` (GeoJSON).
+) -> Any:
+    """The :class:`.ToetsResult` of a site: :func:`.toets.check.check_site` on the context prepared once.
 
-    ``kaart`` holds the site and per category the nearest voorziening with its walking distance,
-    to draw; every other key is that of the toets's own JSON (:meth:`.ToetsResult.to_dict`).
+    That is :func:`woonzorg_geo.run_toets` with the same arguments (as ``woonzorg-geo toets``),
+    without preparing the places, the geocoder and the OSM care locations again for every click.
     """
     from ..toets.check import check_site
 
@@ -236,16 +236,41 @@ def toets(
         raise AppInputError(f"adres is {len(adres)} tekens lang; geef een adres als 'Straat 1, Plaats'")
     point = _lonlat(lon, lat) if has_point else None
     with state.lock:
-        result = check_site(
+        return check_site(
             state.toets_context,
             adres=adres.strip() if adres and not has_point else None,
             punt=point,
             zorgtype=kind,
             omvang=size,
         )
-    out = result.to_dict()
+
+
+def toets(state: AppState, **site: str | None) -> dict[str, Any]:
+    """The toets of a site, as ``woonzorg-geo toets`` writes it in its JSON, plus ``kaart`` (GeoJSON).
+
+    ``site`` as :func:`toets_result`. ``kaart`` holds the site and per category the nearest
+    voorziening with its walking distance, to draw; every other key is that of the toets's own
+    JSON (:meth:`.ToetsResult.to_dict`).
+    """
+    out: dict[str, Any] = toets_result(state, **site).to_dict()
     out["kaart"] = _reached(state, out)
     return out
+
+
+def toets_page(state: AppState, **site: str | None) -> str:
+    """The toets of a site as the HTML report ``woonzorg-geo toets`` writes (:func:`.toets.toets_html`)."""
+    from ..toets import toets_html
+
+    return str(toets_html(toets_result(state, **site)))
+
+
+def adressen(state: AppState, *, zoek: str | None) -> dict[str, Any]:
+    """Address suggestions for what was typed (see :mod:`.suggest`)."""
+    s = state.app_settings
+    text = (zoek or "").strip()
+    if len(text) > s.max_zoek_tekens:
+        raise AppInputError(f"zoektekst van {len(text)} tekens; geef er ten hoogste {s.max_zoek_tekens}")
+    return {"zoek": text, "resultaten": state.addresses.suggest(text, limit=s.max_zoekresultaten) if text else []}
 
 
 # --------------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ import logging
 import threading
 import webbrowser
 from collections.abc import Awaitable, Callable
+from functools import partial
 from importlib import resources
 from typing import Any
 
@@ -106,18 +107,20 @@ def create_app(state: AppState) -> Starlette:
         )
         return _json(out)
 
-    async def get_toets(request: Request) -> Response:
+    def site(request: Request) -> dict[str, str | None]:
         q = request.query_params
-        out = await run_in_threadpool(
-            api.toets,
-            state,
-            lon=q.get("lon"),
-            lat=q.get("lat"),
-            adres=q.get("adres"),
-            zorgtype=q.get("type"),
-            omvang=q.get("omvang"),
-        )
-        return _json(out)
+        keys = {"lon": "lon", "lat": "lat", "adres": "adres", "zorgtype": "type", "omvang": "omvang"}
+        return {k: q.get(v) for k, v in keys.items()}
+
+    async def get_toets(request: Request) -> Response:
+        return _json(await run_in_threadpool(partial(api.toets, state, **site(request))))
+
+    async def get_toets_html(request: Request) -> Response:
+        page = await run_in_threadpool(partial(api.toets_page, state, **site(request)))
+        return Response(page, media_type="text/html; charset=utf-8")
+
+    async def get_adressen(request: Request) -> Response:
+        return _json(await run_in_threadpool(api.adressen, state, zoek=request.query_params.get("zoek")))
 
     async def post_watals(request: Request) -> Response:
         body = await _json_body(request, limit)
@@ -156,6 +159,8 @@ def create_app(state: AppState) -> Starlette:
         Route("/api/lagen/{naam}", layer),
         Route("/api/indicator", get_indicator),
         Route("/api/toets", get_toets),
+        Route("/api/toets.html", get_toets_html),
+        Route("/api/adressen", get_adressen),
         Route("/api/watals", post_watals, methods=["POST"]),
         Route("/api/scenario", post_scenario, methods=["POST"]),
         Route("/api/voorzieningen", get_voorzieningen),

@@ -24,6 +24,7 @@ import pandas as pd
 from .. import WGS84
 from ..errors import WoonzorgError
 from .settings import AppSettings, load_app_settings
+from .suggest import AddressIndex
 
 if TYPE_CHECKING:
     from ..config import Settings
@@ -54,6 +55,8 @@ class AppState:
     voorzieningen: pd.DataFrame
     #: the voorzieningen of the analysis with the ``adres`` of :attr:`voorzieningen`, for the search
     search_frame: gpd.GeoDataFrame
+    #: the OSM address points with a street, for the suggestions as the planner types
+    addresses: AddressIndex
     #: one toets or what-if at a time: they fill caches inside the analysis
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -204,6 +207,7 @@ def load_state(
         layers=layers,
         voorzieningen=vz,
         search_frame=a.inputs.voorzieningen.assign(adres=vz["adres"]),
+        addresses=AddressIndex.build(a.inputs.osm, place=a.settings.gemeente.naam),
     )
 
 

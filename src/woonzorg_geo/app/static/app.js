@@ -65,7 +65,13 @@ function drawBackground(name, data) {
 function buurtTip(p) {
   const row = (app.indicator?.buurten || []).find((b) => b.code === p.code);
   const w = (app.indicator?.wijken || []).find((b) => b.code === p.wijkcode);
-  return `<b>${esc(p.naam)}</b> (wijk ${esc(w?.naam || p.wijkcode)})<br>${esc(app.indicator?.label || "")}: ${esc(row?.pct_tekst || "–")}<br>${nl0.format(row?.n_woningen || 0)} woningen`;
+  let text = `<b>${esc(p.naam)}</b> (wijk ${esc(w?.naam || p.wijkcode)})<br>${esc(app.indicator?.label || "")}: ${esc(row?.pct_tekst || "–")}<br>${nl0.format(row?.n_woningen || 0)} woningen`;
+  if (app.watals) {
+    const key = watalsKey();
+    const b = app.watals.buurten.find((x) => x.code === p.code && x.profiel === el("profiel").value);
+    if (b) text += `<br>scenario (${nl0.format(app.watals.samenvatting.norm_m)} m): ${pct(b[`pct_${key}_voor`])} → ${pct(b[`pct_${key}_na`])}`;
+  }
+  return text;
 }
 
 function drawVoorzieningen(list) {
@@ -93,6 +99,16 @@ function vzPopup(v) {
   b.className = "sluiten";
   b.onclick = () => { map.closePopup(); addStep({ soort: "weg", id: v.id, naam: v.naam }); };
   div.appendChild(b);
+  const move = document.createElement("button");
+  move.textContent = "Verplaatsen…";
+  move.className = "verplaatsen";
+  move.disabled = closed;
+  move.onclick = () => {
+    map.closePopup();
+    app.moving = v;
+    el("melding").innerHTML = `<span id="verplaatsen-hint">Klik op de kaart waar ${esc(v.naam)} naartoe gaat (Esc: niet verplaatsen).</span>`;
+  };
+  div.append(" ", move);
   return div;
 }
 
@@ -202,12 +218,28 @@ el("wijktabel").addEventListener("click", (e) => {
 
 const toetsLayer = L.layerGroup().addTo(map);
 
-async function runToets(latlng) {
-  const q = new URLSearchParams({ lon: latlng.lng.toFixed(6), lat: latlng.lat.toFixed(6), type: el("type").value, omvang: el("omvang").value });
+async function runToets(latlng, adres) {
+  const where = adres ? { adres } : { lon: latlng.lng.toFixed(6), lat: latlng.lat.toFixed(6) };
+  const q = new URLSearchParams({ ...where, type: el("type").value, omvang: el("omvang").value });
   toetsLayer.clearLayers();
   const data = await api("/api/toets?" + q);
+  app.toetsQuery = q.toString();
   showToets(data);
 }
+
+let addressTimer = null;
+el("adres").addEventListener("input", () => {
+  clearTimeout(addressTimer);
+  addressTimer = setTimeout(async () => {
+    const text = el("adres").value.trim();
+    if (text.length < 2) return;
+    const data = await api("/api/adressen?" + new URLSearchParams({ zoek: text })).catch(() => null);
+    if (data) el("adres-lijst").innerHTML = data.resultaten.map((a) => `<option value="${esc(a.adres)}"></option>`).join("");
+  }, 200);
+});
+const toetsAddress = () => { const a = el("adres").value.trim(); if (a) runToets(null, a).then(() => map.panTo(toetsLayer.getLayers()[0].getLatLng())).catch(() => {}); };
+el("adres-toets").onclick = toetsAddress;
+el("adres").addEventListener("keydown", (e) => { if (e.key === "Enter") toetsAddress(); });
 
 function showToets(t) {
   el("toets").hidden = false;
@@ -221,7 +253,7 @@ function showToets(t) {
     `<p><small>${esc(t.zorgtype.label)}, ${esc(t.omvang)} ${esc(t.zorgtype.omvang_eenheid)}; buurt ${esc(loc.buurtnaam)}, wijk ${esc(loc.wijknaam)}. ` +
     `Locatie: ${esc(loc.label)}; nauwkeurigheid: ${esc(loc.precisie_tekst)}${loc.waarschuwing ? "; " + esc(loc.waarschuwing) : ""}</small></p>` +
     parts + `<details class="deel extra"><summary>Bereikbaarheid te voet</summary><ul>${reach}</ul></details>` +
-    `<details class="deel extra"><summary>Samenvatting</summary><p>${esc(t.samenvatting)}</p></details><button id="toets-json">Download JSON</button>`;
+    `<details class="deel extra"><summary>Samenvatting</summary><p>${esc(t.samenvatting)}</p></details><div class="rij"><button id="toets-json">Download JSON</button> <a id="toets-html" target="_blank" href="/api/toets.html?${esc(app.toetsQuery || "")}">Rapport (HTML)</a></div>`;
   el("toets-json").onclick = () => download(`toets_${t.locatie.lon}_${t.locatie.lat}.json`, t);
   for (const f of t.kaart.features) {
     const [lon, lat] = f.geometry.coordinates;
@@ -335,6 +367,8 @@ function download(name, data) {
   setTimeout(() => URL.revokeObjectURL(a.href), 1000);
 }
 
+document.addEventListener("keydown", (e) => { if (e.key === "Escape" && app.moving) { app.moving = null; el("melding").textContent = ""; } });
+
 /* ---------------------------------------------------------------- search */
 
 let searchTimer = null;
@@ -356,6 +390,13 @@ el("zoek-resultaten").addEventListener("click", (e) => {
 /* ---------------------------------------------------------------- clicks and start */
 
 function onMapClick(e) {
+  if (app.moving) {
+    const v = app.moving;
+    app.moving = null;
+    el("melding").textContent = "";
+    addStep({ soort: "verplaats", id: v.id, lon: Number(e.latlng.lng.toFixed(6)), lat: Number(e.latlng.lat.toFixed(6)) });
+    return;
+  }
   const mode = document.querySelector("input[name=modus]:checked").value;
   if (mode === "toets") runToets(e.latlng).catch(() => {});
   else addStep({ soort: "nieuw", categorie: el("nieuw-categorie").value, lon: Number(e.latlng.lng.toFixed(6)), lat: Number(e.latlng.lat.toFixed(6)) });
