@@ -290,3 +290,28 @@ def test_a_move_is_a_closure_and_an_opening(client, app_state):
     a = pd.DataFrame(moved["wijken"]).set_index(["code", "profiel"]).filter(like="pct_")
     b = pd.DataFrame(both["wijken"]).set_index(["code", "profiel"]).filter(like="pct_")
     pd.testing.assert_frame_equal(a, b[a.columns])
+
+
+def test_indicator_at_another_norm_equals_an_analyse_with_that_norm(client, app_state, assen_inputs, settings):
+    """The slider's figures are those of ``analyse`` run with that ``norm_m`` (issue 23)."""
+    import dataclasses
+
+    from woonzorg_geo.pipeline import analyse
+
+    norms = client.get("/api/meta").json()["norm"]
+    norm = norms["standaard"] - 4 * norms["stap"]  # 600 m with the package's settings
+    other = dataclasses.replace(settings, bereikbaarheid=dataclasses.replace(settings.bereikbaarheid, norm_m=norm))
+    a = analyse(other, inputs=assen_inputs)
+    compared = 0
+    for profile in a.access:
+        sfx = a.vocab.suffix(profile)
+        for name in ("supermarkt", "ov", "ov_en_supermarkt", "drie_a"):
+            col = f"pct_{name}_{int(norm)}m{sfx}"
+            got = client.get("/api/indicator", params={"naam": name, "norm": norm, "profiel": profile}).json()
+            for level, frame in (("wijken", a.wijken), ("buurten", a.buurten)):
+                table = pd.DataFrame(got[level]).set_index("code")
+                np.testing.assert_allclose(
+                    table["pct"].astype(float), frame[col].reindex(table.index).astype(float), rtol=0, atol=1e-9
+                )
+                compared += 1
+    assert compared == 2 * 4 * 2
