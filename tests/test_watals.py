@@ -119,7 +119,7 @@ def test_parse_nieuw_and_weg_say_what_is_wrong(world):
     vz = world.inputs.voorzieningen
     assert parse_weg("vz1", vz) == ["vz1"]
     assert parse_weg("testsuper", vz) == ["vz1"]
-    with pytest.raises(WatAlsError, match="bedoelt u: Testsuper"):
+    with pytest.raises(WatAlsError, match=r"bedoelt u:\n  Testsuper \(supermarkt, vz1\)"):
         parse_weg("super", vz)
 
 
@@ -217,7 +217,8 @@ def test_watals_command_writes_tables_summary_and_map(assen_output, tmp_path, ca
     # a name that matches nothing: a Dutch error with suggestions, nothing written
     code = main(["--stil", "watals", "--uit", str(assen_output), "--out", str(tmp_path / "x"), "--weg", "Jumb"])
     assert code == 2
-    assert "bedoelt u: Jumbo" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "bedoelt u:" in err and "\n  Jumbo (supermarkt, vz" in err
     assert not (tmp_path / "x" / "watals.json").exists()
     # a voorziening of a category the run does not compute (kinderopvang) cannot be closed
     vz = gpd.read_parquet(assen_output / "opslag" / "voorzieningen.parquet")

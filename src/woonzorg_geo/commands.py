@@ -852,6 +852,7 @@ def _changes_text(args: argparse.Namespace) -> str:
 
 def cmd_watals(args: argparse.Namespace) -> int:
     """What if voorzieningen open or close: the effect per address, buurt and wijk."""
+    from .adressen import with_addresses
     from .scenario import load_scenario, scenario_changes, scenario_from_changes
     from .toets.locate import offline_geocoder
     from .toets.settings import Geocode
@@ -911,7 +912,10 @@ def cmd_watals(args: argparse.Namespace) -> int:
             parse_nieuw(t, categories=cats, geocode=geocoder, number=k, area=area, margin_m=margin_m, gemeente=naam)
             for k, t in enumerate(args.nieuw or [], start=1)
         )
-        weg = tuple(dict.fromkeys(i for t in args.weg or [] for i in parse_weg(t, a.inputs.voorzieningen)))
+        vz = a.inputs.voorzieningen
+        ids = all(t.strip() in vz.index for t in args.weg or [])  # addresses only to name candidates
+        named = vz if ids else with_addresses(vz, a.inputs, settings=a.settings)
+        weg = tuple(dict.fromkeys(i for t in args.weg or [] for i in parse_weg(t, named, settings=a.settings.zoeken)))
         changes = Changes(nieuw=nieuw, weg=weg)
         sc = scenario_from_changes(changes, a, naam=_changes_text(args))
     weg = changes.weg

@@ -232,12 +232,15 @@ class SearchSettings:
     """The typo-tolerant search of voorzieningen by name, address or id (:mod:`.zoeken`, ``[zoeken]``).
 
     ``min_score``: a match scores 0-100 (rapidfuzz's WRatio); below this it is not offered.
-    ``max_resultaten``: at most this many matches are listed. Sources and reasoning: ``[zoeken]`` in
-    instellingen.toml.
+    ``max_resultaten``: at most this many matches are listed. ``adres_straat_m`` and
+    ``adres_huisnummer_m``: how far a point's street and house number may lie when its address is
+    put together (:mod:`.adressen`). Sources and reasoning: ``[zoeken]`` in instellingen.toml.
     """
 
     min_score: float = 72.0
     max_resultaten: int = 10
+    adres_straat_m: float = 75.0
+    adres_huisnummer_m: float = 30.0
 
 
 @dataclass(frozen=True)
@@ -738,6 +741,9 @@ def validate_settings(settings: Settings, *, known_categories: Collection[str] |
     zo = settings.zoeken
     _check(0 <= zo.min_score <= 100, f"{w}:zoeken.min_score", f"{zo.min_score} ligt niet tussen 0 en 100", "bijv. 72")
     _check(zo.max_resultaten >= 1, f"{w}:zoeken.max_resultaten", f"{zo.max_resultaten} is kleiner dan 1", "bijv. 10")
+    for key in ("adres_straat_m", "adres_huisnummer_m"):
+        value = getattr(zo, key)
+        _check(0 <= value <= 1000, f"{w}:zoeken.{key}", f"{value} ligt niet tussen 0 en 1000 m", "bijv. 75")
     _validate_regio(settings)
 
 

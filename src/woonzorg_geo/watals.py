@@ -19,9 +19,8 @@ from __future__ import annotations
 
 import heapq
 import logging
-import re
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,198 +28,31 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .errors import WoonzorgError
+from .watals_wijzigingen import Changes, NewVoorziening, WatAlsError, check_place, parse_nieuw, parse_weg
 
 if TYPE_CHECKING:
-    import geopandas as gpd
-
     from .accessibility import Accessibility
     from .io import Owner
     from .pipeline import Analysis
 
 log = logging.getLogger(__name__)
 
-_LONLAT = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*$")
-
-
-class WatAlsError(WoonzorgError, ValueError):
-    """A change that cannot be applied: an unknown category, voorziening or location."""
-
-
-@dataclass(frozen=True)
-class NewVoorziening:
-    """A voorziening that opens: its category, place (EPSG:28992) and how it was given."""
-
-    categorie: str
-    x: float
-    y: float
-    label: str
-    id: str = ""
-
-
-@dataclass(frozen=True)
-class Changes:
-    """The voorzieningen that open and those that close."""
-
-    nieuw: tuple[NewVoorziening, ...] = ()
-    weg: tuple[Any, ...] = ()  # ids of voorzieningen (index of the voorzieningen frame)
-
-
-def parse_nieuw(
-    text: str,
-    *,
-    categories: Sequence[str],
-    geocode: Callable[[str, str | None], Mapping[str, Any]] | None,
-    number: int = 1,
-    area: Any = None,
-    margin_m: float = 0.0,
-    gemeente: str = "de gemeente",
-) -> NewVoorziening:
-    """``'supermarkt@6.5480,52.9930'`` or ``'huisarts@Pronkridder 18, Assen'`` as a new voorziening.
-
-    ``geocode`` places an address; it may refuse one (a place outside the gemeente, see
-    :func:`.toets.locate.locate_site`) by raising a :class:`.WoonzorgError`, which is reported for
-    this ``--nieuw``. With ``area`` (the gemeente, EPSG:28992), a location further than
-    ``margin_m`` from it is refused: the network reaches that far across the border, and a
-    voorziening beyond it is of another gemeente (or the coordinates are wrong).
-
-    Raises
-    ------
-    WatAlsError
-        Without ``@``, for a category the run does not compute, an address that is not found to
-        the house number or street or lies outside the gemeente, coordinates out of range or
-        outside the gemeente and its margin.
-    """
-    from pyproj import Transformer
-
-    cat, sep, where = text.partition("@")
-    cat, where = cat.strip().lower(), where.strip()
-    if not sep or not cat or not where:
-        raise WatAlsError(
-            f'--nieuw {text!r}: schrijf CATEGORIE@LON,LAT of CATEGORIE@"Straat 1, Plaats", '
-            "bijv. supermarkt@6.5480,52.9930"
-        )
-    if cat not in categories:
-        raise WatAlsError(f"--nieuw {text!r}: categorie {cat!r} wordt niet berekend; kies uit: {', '.join(categories)}")
-    m = _LONLAT.match(where)
-    to_rd = Transformer.from_crs("EPSG:4326", "EPSG:28992", always_xy=True)
-    if m:
-        lon, lat = float(m.group(1)), float(m.group(2))
-        if not (-180 <= lon <= 180 and -90 <= lat <= 90):
-            raise WatAlsError(f"--nieuw {text!r}: {lon}, {lat} ligt buiten het bereik van lengte/breedte (WGS84)")
-        x, y = to_rd.transform(lon, lat)
-        label = f"{cat} op {lon:.5f}, {lat:.5f}"
-    else:
-        if geocode is None:
-            raise WatAlsError(f"--nieuw {text!r}: geen adreszoeker beschikbaar; geef LON,LAT")
-        try:
-            hit = geocode(where, None)
-        except WoonzorgError as exc:
-            raise WatAlsError(f"--nieuw {text!r}: {exc}") from None
-        geom = hit.get("geometry")
-        if geom is None or hit.get("geocode_precisie") not in ("adres", "straat"):
-            raise WatAlsError(
-                f"--nieuw {text!r}: adres {where!r} niet gevonden; controleer de schrijfwijze "
-                '("Straat huisnummer, Plaats") of geef LON,LAT'
-            )
-        x, y = float(geom.x), float(geom.y)
-        label = f"{cat} op {hit.get('geocode_label') or where}"
-        if hit.get("geocode_precisie") == "straat":
-            label += " (huisnummer niet gevonden: punt op de straat)"
-    if area is not None:
-        check_place(
-            x,
-            y,
-            area=area,
-            margin_m=margin_m,
-            gemeente=gemeente,
-            what=f"--nieuw {text!r}",
-            lonlat=(lon, lat) if m else None,
-            fix='geef een adres in de gemeente ("Straat huisnummer, Plaats") of een punt in of bij de gemeente '
-            "als CATEGORIE@LON,LAT",
-        )
-    return NewVoorziening(categorie=cat, x=float(x), y=float(y), label=label, id=f"nieuw_{number}")
-
-
-def check_place(
-    x: float,
-    y: float,
-    *,
-    area: Any,
-    margin_m: float,
-    gemeente: str,
-    what: str,
-    fix: str,
-    lonlat: tuple[float, float] | None = None,
-) -> None:
-    """Refuse a new voorziening at ``x, y`` (EPSG:28992) further than ``margin_m`` from ``area``.
-
-    The network reaches that far across the border; a voorziening beyond it is of another
-    gemeente (or the coordinates are wrong: with ``lonlat`` given, swapped ones are recognised).
-
-    Raises
-    ------
-    WatAlsError
-        Naming ``what``, the distance, the margin and ``fix``.
-    """
-    import shapely
-    from pyproj import Transformer
-
-    dist = float(shapely.distance(area, shapely.Point(x, y)))
-    if dist <= margin_m:
-        return
-    hint = ""
-    if lonlat is not None and -90 <= lonlat[0] <= 90:
-        to_rd = Transformer.from_crs("EPSG:4326", "EPSG:28992", always_xy=True)
-        sx, sy = to_rd.transform(lonlat[1], lonlat[0])
-        if float(shapely.distance(area, shapely.Point(sx, sy))) <= margin_m:
-            hint = " Lengte- en breedtegraad lijken verwisseld: geef eerst de lengtegraad (LON), dan de breedtegraad."
-    km = f"{dist / 1000.0:.1f}".replace(".", ",")
-    raise WatAlsError(
-        f"{what}: de plek ligt {km} km buiten de gemeente {gemeente}; een nieuwe voorziening mag "
-        f"hoogstens {margin_m / 1000.0:g} km over de grens liggen (de rand van het netwerk, "
-        f"netwerk.margin_m).{hint} Oplossing: {fix}"
-    )
-
-
-def parse_weg(text: str, voorzieningen: gpd.GeoDataFrame) -> list[Any]:
-    """The voorziening(en) ``text`` names: an id (``vz00012``) or a name (case-insensitive, exact).
-
-    Raises
-    ------
-    WatAlsError
-        When nothing matches, or a name matches voorzieningen of more than one place (listing them
-        with their ids, to choose one).
-    """
-    key = text.strip()
-    if key in voorzieningen.index:
-        return [key]
-    names = voorzieningen["naam"].fillna("").astype(str).str.strip().str.lower() if "naam" in voorzieningen else None
-    if names is None:
-        raise WatAlsError(f"--weg {text!r}: geen voorziening met dit id")
-    hits = voorzieningen.index[names == key.lower()]
-    if len(hits) == 0:
-        near = voorzieningen.index[names.str.contains(re.escape(key.lower()), regex=True)]
-        hint = (
-            (
-                "; bedoelt u: "
-                + ", ".join(
-                    f"{voorzieningen.at[i, 'naam']} ({i}, {voorzieningen.at[i, 'categorie']})" for i in near[:8]
-                )
-            )
-            if len(near)
-            else ""
-        )
-        raise WatAlsError(f"--weg {text!r}: geen voorziening met deze naam of dit id{hint}")
-    if len(hits) > 1:
-        pts = voorzieningen.loc[hits].geometry
-        if float(pts.distance(pts.iloc[0]).max()) > 50.0:
-            raise WatAlsError(
-                f"--weg {text!r}: {len(hits)} voorzieningen heten zo; kies met het id: "
-                + ", ".join(f"{i} ({voorzieningen.at[i, 'categorie']})" for i in hits)
-            )
-    return list(hits)
-
+__all__ = [
+    "Changes",
+    "NewVoorziening",
+    "ProfileChange",
+    "WatAls",
+    "WatAlsError",
+    "address_table",
+    "apply_changes",
+    "check_place",
+    "parse_nieuw",
+    "parse_weg",
+    "summary_text",
+    "watals_map",
+    "what_if",
+    "write_watals",
+]
 
 # --------------------------------------------------------------------------------------------
 # The bounded searches
@@ -528,7 +360,6 @@ def what_if(a: Analysis, changes: Changes, *, profiles: Sequence[str] | None = N
             ]
         )
     )
-    vz = a.inputs.voorzieningen
     summary["wijzigingen"] = {
         "nieuw": [
             {
@@ -540,13 +371,34 @@ def what_if(a: Analysis, changes: Changes, *, profiles: Sequence[str] | None = N
             }
             for n in changes.nieuw
         ],
-        "weg": [
-            {"id": str(i), "categorie": str(vz.at[i, "categorie"]), "naam": _text(vz.at[i, "naam"])}
-            for i in changes.weg
-        ],
+        "weg": _closed(a, changes),
     }
     summary["rekentijd_s"] = round(time.perf_counter() - t0, 3)
     return WatAls(changes, per, addr, buurten, wijken, summary)
+
+
+def _closed(a: Analysis, changes: Changes) -> list[dict[str, Any]]:
+    """The closed voorzieningen as the summary lists them: id, category, name, address and place."""
+    from .adressen import point_addresses, register_addresses
+
+    vz = a.inputs.voorzieningen
+    gone = vz.loc[list(changes.weg)]
+    if gone.empty:
+        return []
+    own = register_addresses(gone, a.inputs, a.settings)
+    addr = point_addresses(gone.geometry, a.inputs.osm, settings=a.settings.zoeken, own=own)
+    ll = gone.geometry.to_crs("EPSG:4326")
+    return [
+        {
+            "id": str(i),
+            "categorie": str(vz.at[i, "categorie"]),
+            "naam": _text(vz.at[i, "naam"]),
+            "adres": str(addr.at[i, "adres"]),
+            "lon": round(float(ll.loc[i].x), 6),
+            "lat": round(float(ll.loc[i].y), 6),
+        }
+        for i in changes.weg
+    ]
 
 
 def _text(value: object) -> str:
@@ -568,7 +420,8 @@ def summary_text(w: WatAls, *, vocab: Any) -> str:
     for n in w.changes.nieuw:
         lines.append(f"  nieuw: {n.label}")
     for item in w.samenvatting["wijzigingen"]["weg"]:
-        lines.append(f"  weg: {item['naam'] or '(naamloos)'} ({item['categorie']}, {item['id']})")
+        where = f", {item['adres']}" if item.get("adres") else ""
+        lines.append(f"  weg: {item['naam'] or '(naamloos)'} ({item['categorie']}, {item['id']}){where}")
     for p in w.samenvatting["profielen"].values():
         lines.append(f"Profiel {p['label']}:")
         for label in p["onbereikbare_nieuwe"]:
@@ -587,102 +440,29 @@ def summary_text(w: WatAls, *, vocab: Any) -> str:
     return "\n".join(lines)
 
 
-#: The two classes of a home on the what-if map: it loses or gains access within the norm.
-def _access_classes() -> Any:
-    from .palette import GREEN_TO_RED, Classes
+def address_table(w: WatAls, a: Analysis) -> pd.DataFrame:
+    """``w.adressen`` with each home's address and place beside its id, as ``watals_adressen.csv``.
 
-    return Classes(
-        (-0.5, 0.5, 1.5), (GREEN_TO_RED[-1], GREEN_TO_RED[0]), ("woning verliest toegang", "woning wint toegang")
-    )
+    Columns ``adres_id``, ``straat``, ``huisnummer``, ``postcode`` (where the source knows it;
+    offline OpenStreetMap has none at the homes), ``adres`` (the three as one text), ``lon``,
+    ``lat`` (WGS84), then those of ``w.adressen``. See :mod:`woonzorg_geo.adressen`.
+    """
+    from .adressen import point_addresses
 
-
-def _badge(symbol: str, colour: str) -> Any:
-    """A round white badge with a coloured symbol, visible on top of the coloured homes."""
-    import folium
-
-    style = (
-        f"width:24px;height:24px;border-radius:50%;background:#fff;border:3px solid {colour};color:{colour};"
-        "font:bold 17px/24px sans-serif;text-align:center;box-shadow:0 0 3px #000"
-    )
-    return folium.DivIcon(html=f"<div style='{style}'>{symbol}</div>", icon_size=(30, 30), icon_anchor=(15, 15))
+    table = w.adressen.rename_axis("adres_id")
+    ids = table.index.unique()
+    points = a.adressen.geometry.loc[ids]
+    found = point_addresses(points, a.inputs.osm, settings=a.settings.zoeken, homes=True)
+    ll = points.to_crs("EPSG:4326")
+    place = found.assign(lon=np.round(ll.x.to_numpy(), 6), lat=np.round(ll.y.to_numpy(), 6))
+    return place.reindex(table.index).join(table)
 
 
 def watals_map(w: WatAls, a: Analysis, *, offline: bool | None = None) -> Any:
-    """Folium map: the homes that gain (green) and lose (red) access within the norm, per profile and
-    category (one layer each, the first shown), and the changed voorzieningen (new: a plus, closed: a cross)."""
-    import folium
-    import geopandas as gpd
+    """The map of the change (see :func:`woonzorg_geo.watals_kaart.watals_map`)."""
+    from .watals_kaart import watals_map as build
 
-    from .escaping import html_in_js
-    from .maps.base import add_legend, new_map
-    from .maps.layers import add_area_outlines, add_homes
-    from .palette import GAIN_COLOUR, LOSS_COLOUR
-
-    vocab = a.vocab
-    classes = _access_classes()
-    # open on what changed: the homes that gain or lose access and the changed voorzieningen
-    moved_idx = w.adressen.index[w.adressen["toegang"] != "blijft"].unique()
-    vz = a.inputs.voorzieningen
-    points = [
-        *a.adressen.geometry.loc[moved_idx],
-        *gpd.points_from_xy([n.x for n in w.changes.nieuw], [n.y for n in w.changes.nieuw]),
-        *vz.geometry.loc[list(w.changes.weg)],
-    ]
-    focus: Any = a.inputs.gemeente
-    if points:  # their box with a margin (a buffer of a thousand points costs seconds)
-        x0, y0, x1, y1 = gpd.GeoSeries(points, crs=a.adressen.crs).total_bounds
-        focus = (x0 - 400.0, y0 - 400.0, x1 + 400.0, y1 + 400.0)
-    m = new_map(focus, offline=offline, title="Wat als: effect van een veranderde voorziening")
-    add_area_outlines(m, a.wijken)
-    geom = a.adressen.geometry
-    layers: list[str] = []
-    for (name, cat), rows in w.adressen.groupby(["profiel", "categorie"], sort=False):
-        moved = rows.loc[rows["toegang"] != "blijft"]
-        if moved.empty:
-            continue
-        homes = gpd.GeoDataFrame(
-            {"toegang": (moved["toegang"] == "wint").astype(int).to_numpy()},
-            geometry=geom.loc[moved.index].to_numpy(),
-            crs=a.adressen.crs,
-        )
-        add_homes(
-            m,
-            homes,
-            column="toegang",
-            classes=classes,
-            show=not layers,
-            label=f"{vocab.label(str(cat))} binnen {vocab.norm_text} — {vocab.profile_label(str(name))}",
-        )
-        layers.append(str(cat))
-    marks = folium.FeatureGroup(name="Veranderde voorzieningen").add_to(m)
-    to_ll = gpd.GeoSeries(
-        gpd.points_from_xy([n.x for n in w.changes.nieuw], [n.y for n in w.changes.nieuw]), crs="EPSG:28992"
-    ).to_crs("EPSG:4326")
-    for n, p in zip(w.changes.nieuw, to_ll, strict=True):
-        folium.Marker(
-            [p.y, p.x],
-            tooltip=html_in_js(f"nieuw: {n.label}"),
-            icon=_badge("+", GAIN_COLOUR),
-        ).add_to(marks)
-    for i in w.changes.weg:
-        p = gpd.GeoSeries([vz.geometry.at[i]], crs=vz.crs).to_crs("EPSG:4326").iloc[0]
-        folium.Marker(
-            [p.y, p.x],
-            tooltip=html_in_js(f"weg: {_text(vz.at[i, 'naam']) or '(naamloos)'} ({vz.at[i, 'categorie']})"),
-            icon=_badge("✕", LOSS_COLOUR),
-        ).add_to(marks)
-    add_legend(
-        m,
-        f"Toegang binnen {vocab.norm_text}",
-        [*classes.items(missing=False), (GAIN_COLOUR, "+ nieuwe voorziening"), (LOSS_COLOUR, "✕ voorziening weg")],
-        symbol="circle",
-    )
-    if not layers:
-        from .maps.base import add_panel
-
-        add_panel(m, "<b>Geen woning wint of verliest toegang</b> binnen de norm door deze verandering.")
-    folium.LayerControl(collapsed=False).add_to(m)
-    return m
+    return build(w, a, offline=offline)
 
 
 def write_watals(
@@ -709,7 +489,7 @@ def write_watals(
     with staged_dir(out_dir, owner=owner or Owner("watals", g.code, g.naam), replace_set=True) as tmp:
         write_csv(tmp / "watals_buurten.csv", w.buurten, encoding="utf-8")
         write_csv(tmp / "watals_wijken.csv", w.wijken, encoding="utf-8")
-        write_csv(tmp / "watals_adressen.csv", w.adressen.rename_axis("adres_id"), encoding="utf-8")
+        write_csv(tmp / "watals_adressen.csv", address_table(w, a), encoding="utf-8")
         (tmp / "watals.json").write_text(
             json.dumps(w.samenvatting, indent=2, ensure_ascii=False, default=str), encoding="utf-8"
         )
