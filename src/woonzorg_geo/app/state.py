@@ -36,8 +36,6 @@ log = logging.getLogger(__name__)
 
 #: Simplification of the drawn outlines and roads (m, EPSG:28992): below a pixel at zoom 15.
 _SIMPLIFY_M = 2.0
-#: A voorziening's address is that of the nearest OSM address point within this distance (m).
-_ADDRESS_WITHIN_M = 75.0
 
 
 @dataclass
@@ -78,23 +76,6 @@ def _geojson(frame: gpd.GeoDataFrame, columns: list[str]) -> str:
     return str(out.to_json(na="null", drop_id=True))
 
 
-def _addresses_of(points: gpd.GeoDataFrame, addresses: gpd.GeoDataFrame) -> pd.Series:
-    """Per point, 'Straat 12' of the nearest OSM address point with a street within ``_ADDRESS_WITHIN_M``."""
-    streets = addresses.loc[addresses["street"].notna()] if "street" in addresses else addresses.iloc[0:0]
-    if streets.empty or points.empty:
-        return pd.Series("", index=points.index, dtype=object)
-    text = (streets["street"].astype(str) + " " + streets["housenumber"].fillna("").astype(str)).str.strip()
-    near = gpd.sjoin_nearest(
-        gpd.GeoDataFrame(geometry=points.geometry.to_numpy(), index=points.index, crs=points.crs),
-        gpd.GeoDataFrame({"adres": text.to_numpy()}, geometry=streets.geometry.to_numpy(), crs=streets.crs),
-        how="left",
-        max_distance=_ADDRESS_WITHIN_M,
-    )
-    near = near[~near.index.duplicated(keep="first")]
-    out: pd.Series = near["adres"].reindex(points.index).fillna("").astype(str)
-    return out
-
-
 def _text(value: object) -> str:
     """``value`` as text; empty for None and NaN."""
     return "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
@@ -109,8 +90,13 @@ def _source_text(label: object, when: object) -> str:
 
 
 def voorzieningen_table(a: Analysis) -> pd.DataFrame:
-    """The voorzieningen of the analysis with id, naam, categorie, label, adres, bron, lon and lat."""
-    vz = a.inputs.voorzieningen
+    """The voorzieningen of the analysis with id, naam, categorie, label, adres, bron, lon and lat.
+
+    The address is that of :func:`woonzorg_geo.adressen.with_addresses` (as ``watals`` lists them).
+    """
+    from ..adressen import with_addresses
+
+    vz = with_addresses(a.inputs.voorzieningen, a.inputs, settings=a.settings)
     ll = vz.geometry.to_crs(WGS84)
     names = vz["naam"].fillna("").astype(str) if "naam" in vz else pd.Series("", index=vz.index)
     frame = pd.DataFrame(
@@ -119,7 +105,7 @@ def voorzieningen_table(a: Analysis) -> pd.DataFrame:
             "naam": names.to_numpy(),
             "categorie": vz["categorie"].astype(str).to_numpy(),
             "label": [a.vocab.label(str(c)) for c in vz["categorie"]],
-            "adres": _addresses_of(vz, a.inputs.osm.addresses).to_numpy(),
+            "adres": vz["adres"].fillna("").astype(str).to_numpy(),
             "bron": (
                 [_source_text(lab, when) for lab, when in zip(vz["bron_label"], vz["bron_datum"], strict=True)]
                 if {"bron_label", "bron_datum"} <= set(vz.columns)
