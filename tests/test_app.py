@@ -315,3 +315,24 @@ def test_indicator_at_another_norm_equals_an_analyse_with_that_norm(client, app_
                 )
                 compared += 1
     assert compared == 2 * 4 * 2
+
+
+def test_two_scenarios_side_by_side(client, app_state):
+    """Today, A and B per wijk: each side the figure of its own what-if, B − A their difference."""
+    vid = _hillenga(client)
+    a = {"weg": [vid]}
+    b = {"weg": [vid], "nieuw": [{"categorie": "supermarkt", "lon": 6.5560, "lat": 53.0200}]}
+    body = {"a": a, "b": b, "indicator": "supermarkt", "profiel": "standaard"}
+    got = client.post("/api/vergelijk", json=body).json()
+    table = pd.DataFrame(got["wijken"]).set_index("code")
+    alone = {}
+    for side, changes in (("a", a), ("b", b)):
+        w = pd.DataFrame(client.post("/api/watals", json={**changes, "profiel": "standaard"}).json()["wijken"])
+        alone[side] = w.set_index("code")[f"pct_supermarkt_{int(app_state.analysis.vocab.norm_m)}m_na"]
+    np.testing.assert_allclose(table["a"], alone["a"].reindex(table.index), atol=1e-9)
+    np.testing.assert_allclose(table["b"], alone["b"].reindex(table.index), atol=1e-9)
+    np.testing.assert_allclose(table["verschil"], (table["b"] - table["a"]).round(2), atol=1e-9)
+    assert (table["verschil"] > 0).any()  # the new supermarket wins back part of what A lost
+    today = client.post("/api/vergelijk", json={**body, "a": None}).json()
+    t = pd.DataFrame(today["wijken"]).set_index("code")
+    np.testing.assert_allclose(t["a"], t["vandaag"], atol=1e-9)

@@ -101,6 +101,21 @@ POSTS = [
 ]
 
 
+def test_a_bad_comparison_is_a_dutch_400(client):
+    cases = [
+        ({"a": None, "b": None, "indicator": "pizzeria"}, "indicator"),
+        ({"a": None, "b": {"weg": ["vz99999"]}, "indicator": "supermarkt"}, "geen voorziening"),
+        ({"a": None, "c": {}, "indicator": "supermarkt"}, "onbekende sleutel"),
+        ({"a": None, "b": None, "indicator": "supermarkt", "profiel": "hardloper"}, "profiel"),
+    ]
+    for body, word in cases:
+        r = client.post("/api/vergelijk", json=body)
+        assert r.status_code == 400 and word in r.json()["fout"], r.text
+    for raw, word in ((b"{", "geen geldige JSON"), (b"[]", "JSON-object"), (b"x" * 300_000, "groter dan")):
+        r = client.post("/api/vergelijk", content=raw)
+        assert r.status_code == 400 and word in r.json()["fout"], r.text
+
+
 @pytest.mark.parametrize(("body", "words"), POSTS, ids=[f"post-{i}" for i in range(len(POSTS))])
 @pytest.mark.parametrize("path", ["/api/watals", "/api/scenario"])
 def test_a_bad_body_is_a_dutch_400(client, path, body, words):

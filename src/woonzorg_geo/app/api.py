@@ -458,3 +458,54 @@ def voorzieningen(state: AppState, *, zoek: str | None, categorie: str | None = 
     shown["score"] = found["score"].to_numpy()
     shown["gevonden_op"] = found["gevonden_op"].to_numpy()
     return {"zoek": text, "resultaten": _records(shown)}
+
+
+# --------------------------------------------------------------------------------------------
+# POST /api/vergelijk
+# --------------------------------------------------------------------------------------------
+
+
+def vergelijk(state: AppState, body: object) -> dict[str, Any]:
+    """Two scenarios side by side per wijk: today, after A, after B and B − A, for one indicator.
+
+    ``body``: ``{"a": <changes or scenario> | null, "b": <changes or scenario> | null,
+    "indicator": NAAM, "profiel": P}``; a side that is ``null`` is today. Each side is run with
+    :func:`woonzorg_geo.what_if` (as :func:`watals`); the shares are at the run's norm.
+    """
+    from ..watals import what_if
+
+    a = state.analysis
+    if not isinstance(body, Mapping):
+        raise AppInputError('verwacht een JSON-object als {"a": {...} of null, "b": {...}, "indicator", "profiel"}')
+    unknown = sorted(set(body) - {"a", "b", "indicator", "profiel"})
+    if unknown:
+        raise AppInputError(f"onbekende sleutel(s) {unknown}; bekend zijn a, b, indicator en profiel")
+    v = a.vocab
+    name = choice(body.get("indicator"), [*v.categories, *v.composites, *v.combinations], name="indicator")
+    prof = choice(body.get("profiel"), list(a.access), name="profiel", default=a.main_profile)
+    today = indicator(state, naam=name, norm=None, profiel=prof)
+    base = pd.DataFrame(today["wijken"]).set_index("code")
+    col = f"pct_{v.within(name)}_na"
+    sides: dict[str, pd.Series] = {}
+    for side in ("a", "b"):
+        given = body.get(side)
+        if given is None:
+            sides[side] = base["pct"].astype(float)
+            continue
+        changes = changes_from(state, given)
+        with state.lock:
+            w = what_if(a, changes, profiles=[prof])
+        table = w.wijken.loc[w.wijken["profiel"] == prof]
+        sides[side] = table[col].astype(float).reindex(base.index) if col in table else base["pct"].astype(float)
+    out = pd.DataFrame(
+        {
+            "code": base.index.astype(str),
+            "naam": base["naam"].to_numpy(),
+            "n_woningen": base["n_woningen"].to_numpy(),
+            "vandaag": base["pct"].astype(float).round(2).to_numpy(),  # rounded as what_if's tables
+            "a": sides["a"].round(2).to_numpy(),
+            "b": sides["b"].round(2).to_numpy(),
+        }
+    )
+    out["verschil"] = (out["b"] - out["a"]).round(2)
+    return {"indicator": name, "label": v.label(name), "profiel": prof, "norm_m": v.norm_m, "wijken": _records(out)}

@@ -130,6 +130,10 @@ def create_app(state: AppState) -> Starlette:
         body = await _json_body(request, limit)
         return _json(await run_in_threadpool(api.scenario, state, body))
 
+    async def post_vergelijk(request: Request) -> Response:
+        body = await _json_body(request, limit)
+        return _json(await run_in_threadpool(api.vergelijk, state, body))
+
     async def get_voorzieningen(request: Request) -> Response:
         q = request.query_params
         return _json(api.voorzieningen(state, zoek=q.get("zoek"), categorie=q.get("categorie")))
@@ -163,6 +167,7 @@ def create_app(state: AppState) -> Starlette:
         Route("/api/adressen", get_adressen),
         Route("/api/watals", post_watals, methods=["POST"]),
         Route("/api/scenario", post_scenario, methods=["POST"]),
+        Route("/api/vergelijk", post_vergelijk, methods=["POST"]),
         Route("/api/voorzieningen", get_voorzieningen),
         Mount("/static", app=StaticFiles(directory=str(STATIC)), name="static"),
     ]

@@ -148,6 +148,9 @@ function shortSource(s) { const m = /(\d{4})/.exec(s || ""); return m ? "stand "
 
 function tableRows() {
   const base = app.indicator?.wijken || [];
+  if (app.compare) {
+    return app.compare.wijken.map((r) => ({ ...r, kleur: (base.find((b) => b.code === r.code) || {}).kleur }));
+  }
   const w = app.watals;
   if (!w) return base.map((r) => ({ code: r.code, naam: r.naam, n_woningen: r.n_woningen, pct: r.pct, kleur: r.kleur }));
   const key = watalsKey();
@@ -171,8 +174,10 @@ function watalsKey() {
 
 function drawTable() {
   const rows = tableRows();
-  const withScenario = !!app.watals;
-  const cols = withScenario
+  const withScenario = !!app.watals && !app.compare;
+  const cols = app.compare
+    ? [["naam", "Wijk"], ["n_woningen", "Woningen"], ["vandaag", "Vandaag"], ["a", "A"], ["b", "B"], ["verschil", "B − A"]]
+    : withScenario
     ? [["naam", "Wijk"], ["n_woningen", "Woningen"], ["voor", "Voor"], ["na", "Na"], ["verschil", "Verschil"]]
     : [["naam", "Wijk"], ["n_woningen", "Woningen"], ["pct", app.indicator ? `${app.indicator.label} ≤ ${nl0.format(app.indicator.norm_m)} m` : "%"]];
   if (!cols.some((c) => c[0] === app.sortKey)) app.sortKey = "naam";
@@ -181,7 +186,10 @@ function drawTable() {
   el("wijktabel").querySelector("thead").innerHTML = "<tr>" + cols.map(([key, label]) =>
     `<th data-key="${key}" class="${key === k ? (app.sortUp ? "sort-op" : "sort-af") : ""}">${esc(label)}</th>`).join("") + "</tr>";
   el("wijktabel").querySelector("tbody").innerHTML = rows.map((r) => {
-    const cells = withScenario
+    const diff = (d) => `<td class="${d > 0 ? "plus" : d < 0 ? "min" : ""}">${d === null || d === undefined ? "–" : (d > 0 ? "+" : "") + nl1.format(d)}</td>`;
+    const cells = app.compare
+      ? `<td>${pct(r.vandaag)}</td><td>${pct(r.a)}</td><td>${pct(r.b)}</td>${diff(r.verschil)}`
+      : withScenario
       ? `<td>${pct(r.voor)}</td><td>${pct(r.na)}</td><td class="${r.verschil > 0 ? "plus" : r.verschil < 0 ? "min" : ""}">${r.verschil === null || r.verschil === undefined ? "–" : (r.verschil > 0 ? "+" : "") + nl1.format(r.verschil)}</td>`
       : `<td>${pct(r.pct)}</td>`;
     return `<tr data-code="${esc(r.code)}"><td><span class="blok" style="background:${r.kleur || "#9e9e9e"}"></span>${esc(r.naam)}</td><td>${nl0.format(r.n_woningen)}</td>${cells}</tr>`;
@@ -292,7 +300,7 @@ function body() {
 async function runWatals() {
   drawScenario();
   homesLayer.clearLayers();
-  if (!app.scenario.length) { app.watals = null; drawTable(); return; }
+  if (!app.scenario.length) { app.watals = null; await refreshCompare(); drawTable(); return; }
   try {
     app.watals = await api("/api/watals", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body()) });
   } catch (err) {
@@ -303,9 +311,24 @@ async function runWatals() {
     return;
   }
   document.body.dataset.scenario = String(app.scenario.length);
+  await refreshCompare();
   drawTable();
   drawHomes();
 }
+
+async function refreshCompare() {
+  if (!el("vergelijk").checked || !app.scenarioA) { app.compare = null; return; }
+  const b = app.scenario.length ? body() : null;
+  app.compare = await api("/api/vergelijk", { method: "POST", headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ a: app.scenarioA.body, b, indicator: el("indicator").value, profiel: el("profiel").value }) }).catch(() => null);
+}
+
+el("bewaar-a").onclick = () => {
+  app.scenarioA = { body: body(), naam: el("scenario-naam").value.trim() || "scenario A" };
+  el("naam-a").textContent = `A: ${app.scenarioA.naam} (${app.scenario.length} stappen)`;
+  el("vergelijk").disabled = false;
+};
+el("vergelijk").onchange = () => refreshCompare().then(drawTable);
 
 function drawHomes() {
   homesLayer.clearLayers();
@@ -331,14 +354,15 @@ function drawScenario() {
       : `<li>↔ ${esc(vzName(s.id))} (${esc(s.id)}) verhuist naar ${s.lat.toFixed(5)}, ${s.lon.toFixed(5)}</li>`).join("");
   for (const s of app.scenario.filter((x) => x.soort !== "weg")) {
     const label = s.soort === "nieuw" ? "nieuw: " + (cats[s.categorie]?.label || s.categorie) : "verhuisd: " + vzName(s.id);
-    L.marker([s.lat, s.lon], { title: label }).addTo(newLayer);
+    const icon = L.divIcon({ className: "nieuw-icoon", html: s.soort === "nieuw" ? "+" : "↔", iconSize: [18, 18] });
+    L.marker([s.lat, s.lon], { title: label, icon, interactive: false }).addTo(newLayer);
   }
   app.layers.voorzieningen?.eachLayer((m) => {
     const closed = app.scenario.some((s) => s.soort !== "nieuw" && s.id === m.vz.id);
     m.setStyle({ fillOpacity: closed ? 0.15 : 0.95, dashArray: closed ? "2 2" : null });
   });
   el("scenario-aantal").textContent = app.scenario.length ? `(${app.scenario.length} stappen)` : "";
-  for (const id of ["ongedaan", "wissen", "exporteren"]) el(id).disabled = !app.scenario.length;
+  for (const id of ["ongedaan", "wissen", "exporteren", "bewaar-a"]) el(id).disabled = !app.scenario.length;
 }
 
 el("ongedaan").onclick = () => { app.scenario.pop(); runWatals(); };
@@ -432,7 +456,7 @@ async function start() {
   drawBackground("gemeente", gemeente);
   drawVoorzieningen(vz.resultaten);
   drawScenario();
-  for (const id of ["indicator", "profiel"]) el(id).addEventListener("change", () => refreshIndicator().then(() => { drawTable(); drawHomes(); }).catch(() => {}));
+  for (const id of ["indicator", "profiel"]) el(id).addEventListener("change", () => refreshIndicator().then(refreshCompare).then(() => { drawTable(); drawHomes(); }).catch(() => {}));
   let slideTimer = null;
   n.addEventListener("input", () => { el("norm-tekst").textContent = nl0.format(Number(n.value)) + " m"; clearTimeout(slideTimer); slideTimer = setTimeout(() => refreshIndicator().catch(() => {}), 120); });
   await refreshIndicator();
