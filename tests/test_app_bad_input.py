@@ -216,3 +216,15 @@ def test_the_app_refuses_a_port_that_is_no_port(tmp_path, capsys):
 
     code = main(["--stil", "app", "--uit", str(tmp_path), "--poort", "70000", "--geen-browser"])
     assert code == 2 and "--poort 70000" in capsys.readouterr().err
+
+
+def test_the_app_refuses_a_port_in_use(tmp_path, capsys):
+    from woonzorg_geo.cli import main
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        code = main(["--stil", "app", "--uit", str(tmp_path), "--poort", str(port), "--geen-browser"])
+    err = capsys.readouterr().err
+    assert code == 2 and f"--poort {port}" in err and "andere poort" in err

@@ -184,13 +184,35 @@ def is_local(host: str) -> bool:
         return False
 
 
+def check_port(host: str, port: int) -> None:
+    """Refuse (:class:`WoonzorgError`) a port another program listens on, before anything is loaded."""
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host, port))
+        except OSError as exc:
+            raise WoonzorgError(
+                f"--poort {port}: kan niet luisteren op {host}:{port} ({exc.strerror or exc}); draait de app al? "
+                f"Oplossing: open {app_url(host, port)} als de app al draait, of kies een andere poort, "
+                f"bijv. --poort {port + 1 if port < 65535 else 8765}"
+            ) from None
+
+
+def app_url(host: str, port: int) -> str:
+    """The address to open in the browser on this machine for an app listening on ``host:port``."""
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    return f"http://{shown}:{port}/"
+
+
 def serve(state: AppState, *, host: str = "127.0.0.1", port: int | None = None, browser: bool = True) -> None:
     """Run the workbench with uvicorn until Ctrl+C; open the page in the browser unless ``browser`` is False."""
     import uvicorn
 
     port = state.app_settings.poort if port is None else port
-    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
-    url = f"http://{shown}:{port}/"
+    url = app_url(host, port)
     if not is_local(host):
         log.warning(
             "Let op: de app luistert op %s en is zo bereikbaar voor iedereen in het netwerk, zonder inlog. "
@@ -209,5 +231,5 @@ def serve(state: AppState, *, host: str = "127.0.0.1", port: int | None = None, 
                 webbrowser.open(url)
 
         threading.Thread(target=open_when_ready, name="woonzorg-app-browser", daemon=True).start()
-    log.warning("woonzorg-geo app: open %s in de browser (stoppen met Ctrl+C)", url)
+    log.info("woonzorg-geo app: %s (stoppen met Ctrl+C)", url)
     server.run()
