@@ -336,3 +336,19 @@ def test_two_scenarios_side_by_side(client, app_state):
     today = client.post("/api/vergelijk", json={**body, "a": None}).json()
     t = pd.DataFrame(today["wijken"]).set_index("code")
     np.testing.assert_allclose(t["a"], t["vandaag"], atol=1e-9)
+
+
+def test_exports_of_a_what_if_csv_and_the_summary_with_its_map(client):
+    import io
+
+    vid = _hillenga(client)
+    r = client.post("/api/watals/export", params={"vorm": "wijken"}, json={"weg": [vid]})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+    csv = pd.read_csv(io.StringIO(r.text), dtype={"code": str}).set_index(["code", "profiel"])
+    api = pd.DataFrame(client.post("/api/watals", json={"weg": [vid]}).json()["wijken"]).set_index(["code", "profiel"])
+    cols = [c for c in csv.columns if c.startswith("pct_")]
+    assert cols
+    np.testing.assert_allclose(csv[cols].to_numpy(float), api[cols].reindex(csv.index).to_numpy(float), atol=1e-9)
+    page = client.post("/api/watals/export", params={"vorm": "html"}, json={"weg": [vid]})
+    assert page.status_code == 200 and "Hillenga" in page.text and "leaflet" in page.text.lower()
+    assert "tile.openstreetmap.org" not in page.text  # offline: no tiles

@@ -460,6 +460,27 @@ def voorzieningen(state: AppState, *, zoek: str | None, categorie: str | None = 
     return {"zoek": text, "resultaten": _records(shown)}
 
 
+def watals_export(state: AppState, body: object, *, vorm: str | None) -> tuple[str, str]:
+    """The what-if of ``body`` as a file to download: ``(text, media type)``.
+
+    ``vorm``: ``wijken`` or ``buurten`` (the CSV ``watals`` writes, ``watals_wijken.csv``), or
+    ``html``: the one-page summary with its map, as ``watals_kaart.html`` (offline, no tiles).
+    """
+    from ..watals import what_if
+
+    kind = choice(vorm, ["wijken", "buurten", "html"], name="vorm")
+    a = state.analysis
+    changes = changes_from(state, body)
+    with state.lock:
+        w = what_if(a, changes)
+        if kind == "html":
+            from ..watals_kaart import watals_map
+
+            return str(watals_map(w, a, offline=True).get_root().render()), "text/html; charset=utf-8"
+    table = w.wijken if kind == "wijken" else w.buurten
+    return str(table.to_csv(index_label="code")), "text/csv; charset=utf-8"
+
+
 # --------------------------------------------------------------------------------------------
 # POST /api/vergelijk
 # --------------------------------------------------------------------------------------------

@@ -130,6 +130,13 @@ def create_app(state: AppState) -> Starlette:
         body = await _json_body(request, limit)
         return _json(await run_in_threadpool(api.scenario, state, body))
 
+    async def post_export(request: Request) -> Response:
+        body = await _json_body(request, limit)
+        text, media = await run_in_threadpool(
+            partial(api.watals_export, state, body, vorm=request.query_params.get("vorm"))
+        )
+        return Response(text, media_type=media)
+
     async def post_vergelijk(request: Request) -> Response:
         body = await _json_body(request, limit)
         return _json(await run_in_threadpool(api.vergelijk, state, body))
@@ -168,6 +175,7 @@ def create_app(state: AppState) -> Starlette:
         Route("/api/watals", post_watals, methods=["POST"]),
         Route("/api/scenario", post_scenario, methods=["POST"]),
         Route("/api/vergelijk", post_vergelijk, methods=["POST"]),
+        Route("/api/watals/export", post_export, methods=["POST"]),
         Route("/api/voorzieningen", get_voorzieningen),
         Mount("/static", app=StaticFiles(directory=str(STATIC)), name="static"),
     ]

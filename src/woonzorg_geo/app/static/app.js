@@ -362,7 +362,7 @@ function drawScenario() {
     m.setStyle({ fillOpacity: closed ? 0.15 : 0.95, dashArray: closed ? "2 2" : null });
   });
   el("scenario-aantal").textContent = app.scenario.length ? `(${app.scenario.length} stappen)` : "";
-  for (const id of ["ongedaan", "wissen", "exporteren", "bewaar-a"]) el(id).disabled = !app.scenario.length;
+  for (const id of ["ongedaan", "wissen", "exporteren", "bewaar-a", "export-csv", "export-html"]) el(id).disabled = !app.scenario.length;
 }
 
 el("ongedaan").onclick = () => { app.scenario.pop(); runWatals(); };
@@ -383,9 +383,21 @@ el("importeren").addEventListener("change", async (e) => {
   runWatals();
 });
 
+async function exportFile(vorm, name) {
+  app.busy += 1; document.body.dataset.bezig = String(app.busy);
+  try {
+    const r = await fetch("/api/watals/export?vorm=" + vorm, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body()) });
+    if (!r.ok) { el("melding").textContent = (await r.json()).fout; return; }
+    download(name, await r.blob());
+  } finally { app.busy -= 1; document.body.dataset.bezig = String(app.busy); }
+}
+el("export-csv").onclick = () => exportFile("wijken", "watals_wijken.csv");
+el("export-html").onclick = () => exportFile("html", "watals_kaart.html");
+
 function download(name, data) {
   const a = document.createElement("a");
-  a.href = URL.createObjectURL(new Blob([JSON.stringify(data, null, 2)], { type: "application/json" }));
+  const blob = data instanceof Blob ? data : new Blob([JSON.stringify(data, null, 2)], { type: "application/json" });
+  a.href = URL.createObjectURL(blob);
   a.download = name;
   a.click();
   setTimeout(() => URL.revokeObjectURL(a.href), 1000);
