@@ -73,6 +73,15 @@ def test_click_close_and_slide(page):
     assert "Verschil" in table_after and "−" not in table_before
     assert b.evaluate("document.querySelectorAll('#wijktabel td.min').length") >= 1  # a wijk loses
     assert b.evaluate("homesLayer.getLayers().length") > 0  # the homes that lose access are drawn
+    assert b.evaluate("document.body.dataset.kaart") == "scenario"  # the map shows the shares after it
+    # a refused step (a new voorziening far outside the gemeente) says why and keeps the scenario
+    b.evaluate("document.querySelector('input[name=modus][value=nieuw]').checked = true")
+    b.evaluate("void map.setView([52.93, 6.40], 16, {animate: false})")
+    b.wait_for("new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))")
+    _click_latlng(b, 52.93, 6.40)
+    b.wait_for("document.getElementById('melding').textContent.includes('buiten de gemeente')")
+    assert b.evaluate("app.scenario.length") == 1 and b.evaluate("!!app.watals")
+    b.evaluate("document.querySelector('input[name=modus][value=toets]').checked = true")
 
     # 3. the norm slider recolours the map
     b.evaluate("void map.fitBounds(app.meta.bebouwd, {animate: false})")
@@ -89,6 +98,9 @@ def test_click_close_and_slide(page):
 
     # nothing went wrong and nothing was asked of another machine
     b.screenshot(ARTEFACTS / "app_browser.png")
-    assert b.errors() == []
+    # the only error the console shows is the refused step's answer (HTTP 400), no script error
+    refused = [e for e in b.errors() if "status of 400" in e]
+    assert len(refused) == 1
+    assert [e for e in b.errors() if e not in refused] == []
     outside = [u for u in b.requests() if not u.startswith((server.url, "data:", "blob:"))]
     assert outside == []

@@ -381,12 +381,25 @@ def scenario(state: AppState, body: object) -> dict[str, Any]:
     return dict(scenario_from_changes(changes, state.analysis, naam=text).to_dict())
 
 
+def _coloured(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with ``kleur_<name>_na``: the map's colour class of every share after the change."""
+    from ..palette import PCT_CLASSES
+
+    extra = {
+        f"kleur_{col[4:-3]}_na": [PCT_CLASSES.colour(int(i)) for i in PCT_CLASSES.index(table[col])]
+        for col in table.columns
+        if col.startswith("pct_") and col.endswith("_na")
+    }
+    return table.assign(**extra)
+
+
 def watals(state: AppState, body: object) -> dict[str, Any]:
     """What if: per wijk and buurt before, after and the difference, and the homes that gain or lose access.
 
     The figures are those of :func:`woonzorg_geo.what_if` (as ``woonzorg-geo watals``); ``woningen``
     lists the homes whose access changes (``wint``/``verliest``) with lon/lat, at most
-    ``[app] max_woningen`` of them (``woningen_afgekapt`` says when more).
+    ``[app] max_woningen`` of them (``woningen_afgekapt`` says when more); every share after the
+    change comes with its map colour (``kleur_<name>_na``).
     """
     from ..watals import what_if
 
@@ -417,8 +430,8 @@ def watals(state: AppState, body: object) -> dict[str, Any]:
     )
     return {
         "samenvatting": w.samenvatting,
-        "wijken": _records(w.wijken.rename_axis("code").reset_index()),
-        "buurten": _records(w.buurten.rename_axis("code").reset_index()),
+        "wijken": _records(_coloured(w.wijken).rename_axis("code").reset_index()),
+        "buurten": _records(_coloured(w.buurten).rename_axis("code").reset_index()),
         "woningen": _records(homes),
         "woningen_afgekapt": len(moved) > most,
         "n_woningen_toegang_veranderd": len(moved),

@@ -122,12 +122,27 @@ async function refreshIndicator() {
   el("norm-tekst").textContent = nl0.format(Number(el("norm").value)) + " m";
   const data = await api("/api/indicator?" + query());
   app.indicator = data;
-  const colour = {};
-  for (const b of data.buurten) colour[b.code] = b.kleur;
-  app.layers.buurten?.setStyle((f) => ({ fillColor: colour[f.properties.code] || "#9e9e9e" }));
   document.body.dataset.indicator = `${data.naam}|${data.norm_m}|${data.profiel}`;
-  drawLegend();
+  colourMap();
   drawTable();
+}
+
+function scenarioColours() {
+  // after the scenario, when it touches the chosen indicator and the slider is at the run's norm
+  const w = app.watals;
+  if (!w || !app.indicator || Math.abs(app.indicator.norm_m - w.samenvatting.norm_m) > 1e-6) return null;
+  const key = `kleur_${el("indicator").value}_${Math.round(w.samenvatting.norm_m)}m_na`;
+  const rows = w.buurten.filter((b) => b.profiel === el("profiel").value && key in b);
+  return rows.length ? Object.fromEntries(rows.map((b) => [b.code, b[key]])) : null;
+}
+
+function colourMap() {
+  if (!app.indicator) return;
+  const after = scenarioColours();
+  const colour = after || Object.fromEntries(app.indicator.buurten.map((b) => [b.code, b.kleur]));
+  app.layers.buurten?.setStyle((f) => ({ fillColor: colour[f.properties.code] || "#9e9e9e" }));
+  document.body.dataset.kaart = after ? "scenario" : "vandaag";
+  drawLegend();
 }
 
 const legend = L.control({ position: "bottomleft" });
@@ -138,7 +153,8 @@ function drawLegend() {
   const items = d.legenda.map((c) => `<div><i style="background:${c.kleur}"></i>${esc(c.label)}</div>`).join("");
   el("legenda").innerHTML =
     `<b>Aandeel woningen met ${esc(d.label.toLowerCase())} binnen ${nl0.format(d.norm_m)} m lopen</b>` +
-    `voor wie: ${esc(d.profiel_label)}<br>gemeente: ${pct(d.gemeente_pct)}${items}` +
+    `voor wie: ${esc(d.profiel_label)}<br>gemeente: ${pct(d.gemeente_pct)}` +
+    (document.body.dataset.kaart === "scenario" ? `<br><b class="min">kaart: na het scenario</b>` : app.watals ? "<br>kaart: vandaag (het scenario rekent met de norm van de analyse)" : "") + items +
     `<div class="bron">Voorzieningen: ${esc(d.bronnen.voorzieningen.join("; "))}<br>Looproutes: OpenStreetMap (${esc(shortSource(d.bronnen.netwerk))})</div>`;
 }
 
@@ -300,18 +316,18 @@ function body() {
 async function runWatals() {
   drawScenario();
   homesLayer.clearLayers();
-  if (!app.scenario.length) { app.watals = null; await refreshCompare(); drawTable(); return; }
+  if (!app.scenario.length) { app.watals = null; await refreshCompare(); colourMap(); drawTable(); return; }
   try {
     app.watals = await api("/api/watals", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body()) });
   } catch (err) {
-    app.scenario.pop();  // the refused step is not kept
-    app.watals = null;
-    drawTable();
+    app.scenario.pop();  // the refused step is not kept; the figures of the steps before stay
     drawScenario();
+    drawHomes();
     return;
   }
   document.body.dataset.scenario = String(app.scenario.length);
   await refreshCompare();
+  colourMap();
   drawTable();
   drawHomes();
 }
