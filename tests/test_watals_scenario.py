@@ -15,6 +15,7 @@ from woonzorg_geo.scenario import (
     load_scenario,
     scenario_changes,
     scenario_from_changes,
+    scenario_from_request,
 )
 from woonzorg_geo.watals import Changes, parse_nieuw, parse_weg
 
@@ -112,6 +113,35 @@ def test_missing_and_huge_files_are_refused(tmp_path):
     big.write_text(" " * 1_100_000 + json.dumps(GOOD), encoding="utf-8")
     with pytest.raises(ScenarioError, match="groter dan"):
         load_scenario(big)
+
+
+def test_the_apps_short_form_gives_the_same_scenario():
+    short = {
+        "weg": ["vz1"],
+        "verplaats": [{"id": "vz3", "lon": 6.56, "lat": 52.98}],
+        "nieuw": [{"categorie": "supermarkt", "lon": 6.55, "lat": 52.99}],
+    }
+    sc = scenario_from_request(short)
+    assert [(w.soort, w.id, w.categorie) for w in sc.wijzigingen] == [
+        ("weg", "vz1", None),
+        ("verplaats", "vz3", None),
+        ("nieuw", None, "supermarkt"),
+    ]
+    assert scenario_from_request(GOOD).wijzigingen == load_scenario(GOOD).wijzigingen  # the file format too
+
+    def fails(body, field, words):
+        with pytest.raises(ScenarioError) as info:
+            scenario_from_request(body, name="POST /api/watals")
+        assert info.value.field == field and words in str(info.value), str(info.value)
+        assert "POST /api/watals" in str(info.value)
+
+    fails({"nieuw": [{"categorie": "supermarkt", "lon": 6.5}]}, "nieuw[0].lat", "ontbreekt")
+    fails({"weg": "vz1"}, "weg", "geen lijst")
+    fails({"weg": [12]}, "weg[0]", "geen object")
+    fails({"weg": ["vz1"], "verplaats": [{"id": "vz1", "lon": 6.5, "lat": 52.9}]}, "verplaats[0].id", "ook in weg[0]")
+    fails({}, "weg/nieuw/verplaats", "geen wijziging")
+    fails({"sluit": ["vz1"]}, "sluit", "onbekend veld")
+    fails({"weg": [{"soort": "weg", "id": "vz1"}]}, "weg[0].soort", "overbodig")
 
 
 def test_the_scenario_gives_the_changes_of_the_options(world):

@@ -34,7 +34,8 @@ A scenario gives the same figures as the equivalent options: every ``weg`` is ``
 ``nieuw`` is ``--nieuw C@X,Y``, a ``verplaats`` is both. Errors are Dutch and name the file, the
 field (``wijzigingen[2].lon``) and the fix. :func:`load_scenario` checks the form,
 :func:`scenario_changes` checks it against an analysis and gives the :class:`.watals.Changes`,
-:func:`run_scenario` runs it; :func:`scenario_from_changes` and :meth:`Scenario.to_dict` write one.
+:func:`run_scenario` runs it; :func:`scenario_from_changes` and :meth:`Scenario.to_dict` write one;
+:func:`scenario_from_request` also reads the app's short form (``{"nieuw": [...], "weg": [...]}``).
 """
 
 from __future__ import annotations
@@ -199,6 +200,21 @@ def _change(source: str, item: Any, where: str) -> Wijziging:
     return Wijziging(**values)
 
 
+def _unique_ids(where: str, items: Sequence[Wijziging], paths: Sequence[str]) -> None:
+    seen: dict[str, str] = {}
+    for w, path in zip(items, paths, strict=True):
+        if w.id is None:
+            continue
+        if w.id in seen:
+            raise _fail(
+                where,
+                f"{path}.id",
+                f"{w.id} staat ook in {seen[w.id]}",
+                "noem elke bestaande voorziening hoogstens één keer (weg of verplaats)",
+            )
+        seen[w.id] = path
+
+
 def load_scenario(source: str | Path | Mapping[str, Any], *, name: str | None = None) -> Scenario:
     """Read and check a scenario: a JSON file, or its content as a dict (the app's import).
 
@@ -264,24 +280,71 @@ def load_scenario(source: str | Path | Mapping[str, Any], *, name: str | None = 
             f"geef een lijst met wijzigingen (nieuw, weg, verplaats), bijv. {_EXAMPLE}",
         )
     items = tuple(_change(where, item, f"wijzigingen[{k}]") for k, item in enumerate(changes))
-    seen: dict[str, int] = {}
-    for k, w in enumerate(items):
-        if w.id is None:
-            continue
-        if w.id in seen:
-            raise _fail(
-                where,
-                f"wijzigingen[{k}].id",
-                f"{w.id} staat ook in wijzigingen[{seen[w.id]}]",
-                "noem elke bestaande voorziening hoogstens één keer (weg of verplaats)",
-            )
-        seen[w.id] = k
+    _unique_ids(where, items, [f"wijzigingen[{k}]" for k in range(len(items))])
     return Scenario(
         naam=_text_field(where, doc, "naam", "scenario", required=False) or default_name,
         wijzigingen=items,
         gemeente=_text_field(where, doc, "gemeente", "scenario", required=False),
         omschrijving=_text_field(where, doc, "omschrijving", "scenario", required=False),
         bron=where,
+    )
+
+
+def scenario_from_request(body: Any, *, name: str = "verzoek") -> Scenario:
+    """A scenario from a request body: the file format, or the short form of the app's API.
+
+    The short form lists the changes by kind::
+
+        {"nieuw": [{"categorie": "supermarkt", "lon": 6.548, "lat": 52.993}],
+         "weg": ["vz00320"],
+         "verplaats": [{"id": "vz00027", "lon": 6.56, "lat": 52.99}],
+         "naam": "optional"}
+
+    (``weg`` items may also be ``{"id": ..., "naam": ...}``). Its changes come in the order
+    weg, verplaats, nieuw; errors name the field as given (``nieuw[0].lon``) and ``name`` as the
+    source.
+
+    Raises
+    ------
+    ScenarioError
+        As :func:`load_scenario`.
+    """
+    if isinstance(body, Mapping) and "wijzigingen" in body:
+        return load_scenario(body, name=name)
+    if not isinstance(body, Mapping):
+        raise ScenarioError(name, "verwacht een JSON-object", fix='bijv. {"weg": ["vz00320"]}')
+    short = ("weg", "verplaats", "nieuw")
+    unknown = sorted(set(body) - {*short, "naam", "gemeente", "omschrijving"})
+    if unknown:
+        raise _fail(name, unknown[0], "onbekend veld", f"gebruik {', '.join(short)} (lijsten) of wijzigingen")
+    items: list[Wijziging] = []
+    paths: list[str] = []
+    for kind in short:
+        given = body.get(kind, [])
+        if not isinstance(given, list):
+            raise _fail(name, kind, f"{given!r} is geen lijst", f'schrijf een lijst, bijv. "{kind}": [...]')
+        for k, item in enumerate(given):
+            path = f"{kind}[{k}]"
+            if kind == "weg" and isinstance(item, str):
+                item = {"id": item}
+            if isinstance(item, Mapping) and "soort" in item:
+                raise _fail(
+                    name, f"{path}.soort", "overbodig in de korte vorm", f"laat soort weg: de lijst {kind} zegt het"
+                )
+            record = {"soort": kind, **item} if isinstance(item, Mapping) else item
+            items.append(_change(name, record, path))
+            paths.append(path)
+    if not items:
+        raise _fail(
+            name, "weg/nieuw/verplaats", "geen wijziging", 'geef minstens één wijziging, bijv. {"weg": ["vz00320"]}'
+        )
+    _unique_ids(name, items, paths)
+    return Scenario(
+        naam=_text_field(name, body, "naam", "verzoek", required=False) or "scenario",
+        wijzigingen=tuple(items),
+        gemeente=_text_field(name, body, "gemeente", "verzoek", required=False),
+        omschrijving=_text_field(name, body, "omschrijving", "verzoek", required=False),
+        bron=name,
     )
 
 
