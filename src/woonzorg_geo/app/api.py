@@ -281,66 +281,13 @@ def adressen(state: AppState, *, zoek: str | None) -> dict[str, Any]:
 def changes_from(state: AppState, body: object) -> Any:
     """The :class:`woonzorg_geo.Changes` of a request body.
 
-    Either ``{"nieuw": [{"categorie", "lon", "lat"}], "weg": ["vz00318"]}`` or a scenario file's
-    content (``{"naam", "wijzigingen": [...]}``, see :mod:`woonzorg_geo.scenario`), read and checked
-    as ``watals --scenario FILE`` reads it.
+    Either the short form ``{"nieuw": [{"categorie", "lon", "lat"}], "weg": ["vz00318"],
+    "verplaats": [{"id", "lon", "lat"}]}`` or a scenario file's content (``{"naam", "wijzigingen":
+    [...]}``), read and checked as ``watals --scenario FILE`` reads a file
+    (:func:`woonzorg_geo.scenario.scenario_from_request` and
+    :func:`~woonzorg_geo.scenario.scenario_changes`); ``profiel`` beside them is checked here.
     """
-    from ..watals import Changes, WatAlsError, parse_nieuw
-
-    a = state.analysis
-    if not isinstance(body, Mapping):
-        raise AppInputError('verwacht een JSON-object als {"nieuw": [{"categorie", "lon", "lat"}], "weg": ["vz00318"]}')
-    profiel = body.get("profiel")
-    if profiel not in (None, "", "alle"):
-        choice(str(profiel), list(a.access), name="profiel")
-    if "wijzigingen" in body:
-        return scenario_of(state, body)[1]
-    unknown = sorted(set(body) - {"nieuw", "weg", "profiel", "naam"})
-    if unknown:
-        raise AppInputError(
-            f"onbekende sleutel(s) {unknown}; bekend zijn nieuw, weg, profiel en naam (of een scenario)"
-        )
-    nieuw_in, weg_in = body.get("nieuw", []) or [], body.get("weg", []) or []
-    if not isinstance(nieuw_in, list) or not isinstance(weg_in, list):
-        raise AppInputError("nieuw en weg moeten lijsten zijn")
-    if not nieuw_in and not weg_in:
-        raise AppInputError("geef minstens één verandering: een nieuwe voorziening (nieuw) of een die sluit (weg)")
-    _check_size(state, len(nieuw_in) + len(weg_in))
-    cats = list(a.vocab.categories)
-    area = a.inputs.gemeente.union_all()
-    nieuw = []
-    for k, item in enumerate(nieuw_in, start=1):
-        if not isinstance(item, Mapping) or not {"categorie", "lon", "lat"} <= set(item):
-            raise AppInputError(f"nieuw[{k - 1}]: verwacht {{'categorie', 'lon', 'lat'}}, kreeg {str(item)[:80]}")
-        cat = item["categorie"]
-        if not isinstance(cat, str) or cat not in cats:
-            raise AppInputError(f"nieuw[{k - 1}]: onbekende categorie {str(cat)[:40]!r}. Kies uit: {', '.join(cats)}")
-        x, y = _lonlat(item["lon"], item["lat"])
-        try:
-            nieuw.append(
-                parse_nieuw(
-                    f"{cat}@{x!r},{y!r}",
-                    categories=cats,
-                    geocode=None,
-                    number=k,
-                    area=area,
-                    margin_m=a.settings.netwerk.margin_m,
-                    gemeente=a.settings.gemeente.naam,
-                )
-            )
-        except WatAlsError as exc:
-            raise AppInputError(str(exc).replace("--nieuw ", "nieuw ")) from None
-    vz = a.inputs.voorzieningen
-    weg = []
-    for i, vid in enumerate(weg_in):
-        if not isinstance(vid, str) or vid not in vz.index:
-            raise AppInputError(f"weg[{i}]: geen voorziening met id {str(vid)[:40]!r} (ids als vz00318)")
-        if str(vz.at[vid, "categorie"]) not in cats:
-            raise AppInputError(
-                f"weg[{i}]: {vid} is een {vz.at[vid, 'categorie']}, een categorie die niet wordt berekend"
-            )
-        weg.append(vid)
-    return Changes(nieuw=tuple(nieuw), weg=tuple(dict.fromkeys(weg)))
+    return scenario_of(state, body)[1]
 
 
 def _check_size(state: AppState, n: int) -> None:
@@ -349,20 +296,29 @@ def _check_size(state: AppState, n: int) -> None:
         raise AppInputError(f"{n} veranderingen; de app rekent met ten hoogste {most}")
 
 
-def scenario_of(state: AppState, body: Mapping[str, Any]) -> tuple[Any, Any]:
-    """A scenario file's content, read and checked against the analysis: the scenario and its changes.
+def scenario_of(state: AppState, body: object) -> tuple[Any, Any]:
+    """A request body (either form of :func:`changes_from`), checked against the analysis: the scenario and its changes.
 
-    The same functions as ``watals --scenario FILE``: :func:`woonzorg_geo.scenario.load_scenario` and
-    :func:`~woonzorg_geo.scenario.scenario_changes`; their Dutch errors name the field and the fix.
+    The same functions as ``watals --scenario FILE``; their Dutch errors name the field and the fix.
     """
-    from ..scenario import load_scenario, scenario_changes
+    from ..scenario import scenario_changes, scenario_from_request
 
+    a = state.analysis
+    if not isinstance(body, Mapping):
+        raise AppInputError('verwacht een JSON-object als {"nieuw": [{"categorie", "lon", "lat"}], "weg": ["vz00318"]}')
+    profiel = body.get("profiel")
+    if profiel not in (None, "", "alle"):
+        choice(str(profiel), list(a.access), name="profiel")
     doc = {k: v for k, v in body.items() if k != "profiel"}
     changes = doc.get("wijzigingen")
-    if isinstance(changes, list):
-        _check_size(state, len(changes))
-    sc = load_scenario(doc, name="scenario")
-    return sc, scenario_changes(sc, state.analysis)
+    n = (
+        len(changes)
+        if isinstance(changes, list)
+        else sum(len(doc[k]) for k in ("nieuw", "weg", "verplaats") if isinstance(doc.get(k), list))
+    )
+    _check_size(state, n)
+    sc = scenario_from_request(doc, name="verzoek")
+    return sc, scenario_changes(sc, a)
 
 
 def scenario(state: AppState, body: object) -> dict[str, Any]:
