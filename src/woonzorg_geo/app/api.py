@@ -150,6 +150,7 @@ def indicator(state: AppState, *, naam: str | None, norm: str | None, profiel: s
     return {
         "naam": name,
         "label": v.label(name),
+        "naamwoord": v.noun(name),
         "profiel": prof,
         "profiel_label": v.profile_label(prof),
         "norm_m": norm_m,

@@ -152,7 +152,7 @@ function drawLegend() {
   const d = app.indicator;
   const items = d.legenda.map((c) => `<div><i style="background:${c.kleur}"></i>${esc(c.label)}</div>`).join("");
   el("legenda").innerHTML =
-    `<b>Aandeel woningen met ${esc(d.label.toLowerCase())} binnen ${nl0.format(d.norm_m)} m lopen</b>` +
+    `<b>Aandeel woningen met ${esc(d.naamwoord)} binnen ${nl0.format(d.norm_m)} m lopen</b>` +
     `voor wie: ${esc(d.profiel_label)}<br>gemeente: ${pct(d.gemeente_pct)}` +
     (document.body.dataset.kaart === "scenario" ? `<br><b class="min">kaart: na het scenario</b>` : app.watals ? "<br>kaart: vandaag (het scenario rekent met de norm van de analyse)" : "") + items +
     `<div class="bron">Voorzieningen: ${esc(d.bronnen.voorzieningen.join("; "))}<br>Looproutes: OpenStreetMap (${esc(shortSource(d.bronnen.netwerk))})</div>`;
@@ -195,7 +195,9 @@ function drawTable() {
     ? [["naam", "Wijk"], ["n_woningen", "Woningen"], ["vandaag", "Vandaag"], ["a", "A"], ["b", "B"], ["verschil", "B − A"]]
     : withScenario
     ? [["naam", "Wijk"], ["n_woningen", "Woningen"], ["voor", "Voor"], ["na", "Na"], ["verschil", "Verschil"]]
-    : [["naam", "Wijk"], ["n_woningen", "Woningen"], ["pct", app.indicator ? `${app.indicator.label} ≤ ${nl0.format(app.indicator.norm_m)} m` : "%"]];
+    : [["naam", "Wijk"], ["n_woningen", "Woningen"], ["pct", app.indicator ? `Aandeel ≤ ${nl0.format(app.indicator.norm_m)} m` : "%"]];
+  const norm = app.compare || withScenario ? app.watals?.samenvatting.norm_m ?? app.compare?.norm_m : app.indicator?.norm_m;
+  el("wijken-titel").textContent = app.indicator ? `Wijken: ${app.indicator.naamwoord} binnen ${nl0.format(norm)} m, ${app.indicator.profiel_label}` : "Wijken";
   if (!cols.some((c) => c[0] === app.sortKey)) app.sortKey = "naam";
   const k = app.sortKey, up = app.sortUp ? 1 : -1;
   rows.sort((a, b) => (typeof a[k] === "string" ? a[k].localeCompare(b[k], "nl") : (a[k] ?? -1) - (b[k] ?? -1)) * up);
