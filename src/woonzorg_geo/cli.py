@@ -15,6 +15,7 @@ from typing import NoReturn
 from . import __version__
 from .commands import (
     cmd_analyse,
+    cmd_app,
     cmd_data,
     cmd_figuren,
     cmd_kaarten,
@@ -416,6 +417,21 @@ def build_parser() -> argparse.ArgumentParser:
     _add_voorzieningen_option(p)
     _add_csv_nl_option(p)
     p.set_defaults(func=cmd_watals)
+
+    p = sub.add_parser("app", help="de werkbank in de browser: kaart, toets met een klik en wat-als, lokaal en offline")
+    p.add_argument("--uit", default="output", metavar="MAP", help="uitvoermap van analyse (standaard: output/)")
+    p.add_argument("--poort", type=int, default=None, metavar="POORT", help="poort (standaard: 8765, zie [app])")
+    p.add_argument("--geen-browser", action="store_true", help="de browser niet zelf openen")
+    p.add_argument(
+        "--host",
+        nargs="?",
+        const="0.0.0.0",
+        default="127.0.0.1",
+        metavar="ADRES",
+        help="ook bereikbaar maken in het netwerk (standaard alleen op deze computer, 127.0.0.1); let op: geen inlog",
+    )
+    _add_gemeente_of_uit(p)
+    p.set_defaults(func=cmd_app)
     return parser
 
 

@@ -945,3 +945,20 @@ def cmd_watals(args: argparse.Namespace) -> int:
     for f in files:
         print(f"  {f}")
     return 0
+
+
+def cmd_app(args: argparse.Namespace) -> int:
+    """The workbench: the stored analysis in ``--uit`` as a local web application (see :mod:`.app`)."""
+    from .app import load_app_settings, load_state, serve
+    from .app.server import app_url, check_port
+
+    _check_uit(args)
+    if args.poort is not None and not 0 < args.poort < 65536:
+        raise WoonzorgError(f"--poort {args.poort} is geen poortnummer. Oplossing: kies 1 … 65535, bijv. --poort 8765")
+    port = load_app_settings(args.instellingen).poort if args.poort is None else args.poort
+    check_port(args.host, port)  # before the analysis is loaded
+    settings = _analysis_settings(args)
+    state = load_state(args.uit, settings, raw_dir=_raw_dir(args), settings_path=args.instellingen)
+    print(f"Werkbank van {settings.gemeente.naam}: {app_url(args.host, port)} (stoppen met Ctrl+C)", flush=True)
+    serve(state, host=args.host, port=port, browser=not args.geen_browser)
+    return 0
