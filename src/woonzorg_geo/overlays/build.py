@@ -1,0 +1,105 @@
+"""The overlays of one gemeente: join the tables, compute the indices and classes, report what is missing."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+import geopandas as gpd
+import pandas as pd
+
+from ..config import OverlaySettings
+from .buurten import buurt_classes
+from .index import absent_indicators, wijk_indices
+from .sensitivity import sensitivity
+from .tables import join_indicators, read_signals, read_wijkcijfers
+
+log = logging.getLogger(__name__)
+
+
+def build_overlays(
+    wijken: gpd.GeoDataFrame,
+    buurten: gpd.GeoDataFrame,
+    settings: OverlaySettings,
+    *,
+    extra_tables: Sequence[tuple[str, pd.DataFrame]] = (),
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, dict[str, object]]:
+    """Add the overlay columns to the wijken and buurten (copies) and return a report.
+
+    Parameters
+    ----------
+    wijken, buurten
+        Areas with the accessibility figures of the analysis (index: CBS code).
+    settings
+        Overlay settings (indicators, weights, class limits).
+    extra_tables
+        Further indicator tables a planner supplies, as ``(source name, table by CBS code)``;
+        wijk codes join onto wijken, buurt codes onto buurten.
+    """
+    koppeling: dict[str, dict[str, list[str]]] = {}
+    report: dict[str, object] = {"koppeling": koppeling}
+    absent: list[str] = []
+    w = wijken
+    if settings.wijkcijfers:
+        figures = read_wijkcijfers(settings.wijkcijfers)
+        if figures.index.isin(wijken.index).any():
+            w, rep = join_indicators(wijken, figures, source=str(settings.wijkcijfers), level="wijk")
+            koppeling[str(settings.wijkcijfers)] = rep
+        else:
+            log.warning(
+                "%s: geen enkele wijk van deze gemeente; deze wijkcijfers worden niet gebruikt", settings.wijkcijfers
+            )
+            absent.append(f"wijkcijfers ({settings.wijkcijfers} hoort bij een andere gemeente)")
+    else:
+        absent.append("wijkcijfers uit een rapport van de gemeente")
+    b = buurten
+    for name, table in extra_tables:
+        if table.index.astype(str).str.startswith("WK").any():
+            w, rep = join_indicators(w, table, source=name, level="wijk")
+        else:
+            b, rep = join_indicators(b, table, source=name, level="buurt")
+        koppeling[name] = rep
+    absent_inds = absent_indicators(w, settings)
+    report["ontbrekende_indicatoren"] = [i.kolom for i in absent_inds]
+    idx = wijk_indices(w, settings)
+    w = w.join(idx)
+    signals = read_signals(settings.buurtsignalen) if settings.buurtsignalen else None
+    if signals is not None and not signals["buurtcode"].isin(buurten.index).any():
+        log.warning(
+            "%s: geen enkele buurt van deze gemeente; deze buurtsignalen worden niet gebruikt", settings.buurtsignalen
+        )
+        absent.append(f"buurtsignalen ({settings.buurtsignalen} hoort bij een andere gemeente)")
+        signals = None
+    elif signals is None:
+        absent.append("buurtsignalen uit een rapport van de gemeente")
+    classes = buurt_classes(b, signals, idx, settings)
+    b = b.join(classes)
+    wk = b["wijkcode"] if "wijkcode" in b else pd.Series([c[:8].replace("BU", "WK") for c in b.index], index=b.index)
+    for col in ("draaglast", "draagkracht", "balans", "balans_klasse"):
+        b[f"wijk_{col}"] = wk.map(idx[col])
+    focus_buurten = classes.loc[classes["focus"] == "hoog"].index
+    w["focus_buurten"] = [", ".join(b.loc[(wk == code) & b.index.isin(focus_buurten), "naam"]) for code in w.index]
+    w["lage_veerkracht_buurten"] = [
+        ", ".join(b.loc[(wk == code) & (b["veerkracht"] == "laag"), "naam"]) for code in w.index
+    ]
+    report["gevoeligheid"] = sensitivity(w, settings)
+    report["bronnen_ontbrekend"] = absent
+    not_found: dict[str, list[str]] = {
+        kind: [
+            ind.label or ind.kolom for ind in getattr(settings, kind) if ind.kolom not in w or w[ind.kolom].isna().all()
+        ]
+        for kind in ("draaglast", "draagkracht")
+    }
+    report["indicatoren_ontbrekend"] = not_found
+    missing = "; ".join(f"{k}: {', '.join(v)}" for k, v in not_found.items() if v)
+    if absent or missing:
+        log.warning(
+            "overlays%s; ontbrekende indicatoren (tellen als ontbrekend, de balans rust op de overige): %s",
+            f" zonder {' en '.join(absent)}" if absent else "",
+            missing or "geen",
+        )
+    return (
+        gpd.GeoDataFrame(w, geometry="geometry", crs=wijken.crs),
+        gpd.GeoDataFrame(b, geometry="geometry", crs=buurten.crs),
+        report,
+    )
