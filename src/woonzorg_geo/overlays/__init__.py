@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from .build import build_overlays
 from .buurten import BuurtClasses, buurt_classes
-from .index import IndexResult, absent_indicators, balance_label, composite_index, wijk_indices, zscores
+from .index import IndexResult, absent_indicators, balance_label, composite_index, wijk_indices
+from .scaling import SCALINGS, floored_z, rank_scores, scale_indicator, zscores
 from .sensitivity import sensitivity
 from .tables import (
     KNOWN_SIGNALS,
@@ -19,6 +20,7 @@ from .tables import (
     join_indicators,
     read_indicator_table,
     read_signals,
+    read_wijk_facts,
     read_wijkcijfers,
     resolve_data_path,
 )
@@ -27,6 +29,7 @@ __all__ = [
     "KNOWN_SIGNALS",
     "NEGATIVE_SIGNALS",
     "PACKAGE_DATA_DIR",
+    "SCALINGS",
     "WMO_COLUMNS",
     "BuurtClasses",
     "IndexResult",
@@ -35,11 +38,15 @@ __all__ = [
     "build_overlays",
     "buurt_classes",
     "composite_index",
+    "floored_z",
     "join_indicators",
+    "rank_scores",
     "read_indicator_table",
     "read_signals",
+    "read_wijk_facts",
     "read_wijkcijfers",
     "resolve_data_path",
+    "scale_indicator",
     "sensitivity",
     "wijk_indices",
     "zscores",

@@ -12,7 +12,7 @@ from ..config import OverlaySettings
 from .buurten import buurt_classes
 from .index import absent_indicators, wijk_indices
 from .sensitivity import sensitivity
-from .tables import join_indicators, read_signals, read_wijkcijfers
+from .tables import join_indicators, read_signals, read_wijk_facts, read_wijkcijfers
 
 log = logging.getLogger(__name__)
 
@@ -39,12 +39,15 @@ def build_overlays(
     koppeling: dict[str, dict[str, list[str]]] = {}
     report: dict[str, object] = {"koppeling": koppeling}
     absent: list[str] = []
+    from_report: set[str] = set()  # columns taken from the report's tables
+    from_planner: dict[str, str] = {}  # column → the planner's table it came from
     w = wijken
     if settings.wijkcijfers:
         figures = read_wijkcijfers(settings.wijkcijfers)
         if figures.index.isin(wijken.index).any():
             w, rep = join_indicators(wijken, figures, source=str(settings.wijkcijfers), level="wijk")
             koppeling[str(settings.wijkcijfers)] = rep
+            from_report |= set(figures.columns) - set(wijken.columns)
         else:
             log.warning(
                 "%s: geen enkele wijk van deze gemeente; deze wijkcijfers worden niet gebruikt", settings.wijkcijfers
@@ -52,6 +55,13 @@ def build_overlays(
             absent.append(f"wijkcijfers ({settings.wijkcijfers} hoort bij een andere gemeente)")
     else:
         absent.append("wijkcijfers uit een rapport van de gemeente")
+    if settings.feiten:
+        facts = read_wijk_facts(settings.feiten)
+        facts = facts[[c for c in facts.columns if c not in w.columns]]
+        if len(facts.columns) and facts.index.isin(wijken.index).any():
+            # the report's single figures cover a few wijken: the others are missing, not reported one by one
+            w = w.join(facts)
+            from_report |= set(facts.columns)
     b = buurten
     for name, table in extra_tables:
         if table.index.astype(str).str.startswith("WK").any():
@@ -59,6 +69,7 @@ def build_overlays(
         else:
             b, rep = join_indicators(b, table, source=name, level="buurt")
         koppeling[name] = rep
+        from_planner.update({str(c): name for c in table.columns})
     absent_inds = absent_indicators(w, settings)
     report["ontbrekende_indicatoren"] = [i.kolom for i in absent_inds]
     idx = wijk_indices(w, settings)
@@ -72,7 +83,7 @@ def build_overlays(
         signals = None
     elif signals is None:
         absent.append("buurtsignalen uit een rapport van de gemeente")
-    classes = buurt_classes(b, signals, idx, settings)
+    classes = buurt_classes(b, signals, w, settings)
     b = b.join(classes)
     wk = b["wijkcode"] if "wijkcode" in b else pd.Series([c[:8].replace("BU", "WK") for c in b.index], index=b.index)
     for col in ("draaglast", "draagkracht", "balans", "balans_klasse"):
@@ -91,6 +102,9 @@ def build_overlays(
         for kind in ("draaglast", "draagkracht")
     }
     report["indicatoren_ontbrekend"] = not_found
+    report["zonder_balans"] = not bool(w["balans"].notna().any())
+    report["herkomst"] = provenance(w, settings, from_report=from_report, from_planner=from_planner)
+    report["herkomst_tekst"] = provenance_text(report["herkomst"], settings)  # type: ignore[arg-type]
     missing = "; ".join(f"{k}: {', '.join(v)}" for k, v in not_found.items() if v)
     if absent or missing:
         log.warning(
@@ -103,3 +117,44 @@ def build_overlays(
         gpd.GeoDataFrame(b, geometry="geometry", crs=buurten.crs),
         report,
     )
+
+
+def provenance(
+    wijken: pd.DataFrame, settings: OverlaySettings, *, from_report: set[str], from_planner: dict[str, str]
+) -> list[dict[str, str]]:
+    """Where each indicator's figures come from: the report's tables, a planner's table or ``bron``.
+
+    One record per indicator of draaglast and draagkracht: ``index``, ``kolom``, ``label`` and
+    ``herkomst``, the latter ``settings.herkomst_rapport`` ("volgens de tabellen van het rapport
+    (2024)") for a column read from the report's tables, so that an ordering that largely restates
+    the report is not mistaken for an independent finding (issue 25).
+    """
+    out = []
+    for kind in ("draaglast", "draagkracht"):
+        for ind in getattr(settings, kind):
+            if ind.kolom in from_planner:
+                where = f"eigen tabel {from_planner[ind.kolom]}"
+            elif ind.kolom in from_report:
+                where = settings.herkomst_rapport
+            elif ind.kolom in wijken and wijken[ind.kolom].notna().any():
+                where = ind.bron or "berekend door woonzorg_geo"
+            else:
+                where = "geen gegevens"
+            out.append({"index": kind, "kolom": ind.kolom, "label": ind.label or ind.kolom, "herkomst": where})
+    return out
+
+
+def provenance_text(records: list[dict[str, str]], settings: OverlaySettings) -> str:
+    """One Dutch sentence per origin, e.g. ``Volgens de tabellen van het rapport (2024): …. Bron …: ….``"""
+    groups: dict[str, list[str]] = {}
+    for r in records:
+        groups.setdefault(r["herkomst"], []).append(r["label"])
+    parts: list[str] = []
+    for where, labels in groups.items():
+        if where == settings.herkomst_rapport:
+            parts.insert(0, f"{where[:1].upper()}{where[1:]}: {', '.join(labels)}.")
+        elif where == "geen gegevens":
+            parts.append(f"Zonder gegevens: {', '.join(labels)}.")
+        else:
+            parts.append(f"{', '.join(labels)}: {where}.")
+    return " ".join(parts)

@@ -21,6 +21,55 @@ class BuurtClasses:
     frame: pd.DataFrame  # focus, veerkracht, focus_redenen, veerkracht_redenen, signalen
 
 
+#: The Aedes signals that mark vulnerability or nuisance (focuskaart/veerkrachtkaart) in a buurt.
+VULNERABLE = frozenset({"concentratie_kwetsbaar", "toename_kwetsbaar", "lage_veerkracht"})
+#: One of these alone puts a buurt at focus 'midden'.
+MIDDLE_SIGNALS = frozenset({*VULNERABLE, "overlast_onveiligheid", "moeite_rondkomen"})
+
+
+def _words(signals: set[str]) -> str:
+    return ", ".join(sorted(signals)).replace("_", " ")
+
+
+def signal_focus(signals: set[str]) -> tuple[str, str]:
+    """Focus from the Aedes signals alone (the report's ``focus`` naming left out), with the reason.
+
+    ``hoog``: overlast/onveiligheid together with a concentration or growth of vulnerable residents
+    or low veerkracht (the logic of the Aedes focuskaart); ``midden``: one such signal, or moeite met
+    rondkomen; ``laag``: none.
+    """
+    vuln = signals & VULNERABLE
+    if "overlast_onveiligheid" in signals and vuln:
+        return "hoog", "overlast/onveiligheid samen met " + _words(vuln)
+    if signals & MIDDLE_SIGNALS:
+        return "midden", "signaal: " + _words(signals & MIDDLE_SIGNALS)
+    return "laag", "geen signalen van de buurt zelf"
+
+
+def _lacking(signals: set[str]) -> str:
+    """Which signal the report's facts lack for a named focus buurt to come out 'hoog' on its own."""
+    vuln = signals & VULNERABLE
+    if "overlast_onveiligheid" in signals:
+        return "een concentratie of toename van kwetsbare inwoners of lage veerkracht"
+    if vuln:
+        return "overlast/onveiligheid"
+    return "overlast/onveiligheid én kwetsbare inwoners"
+
+
+def wijk_context(wijk: pd.Series | None, settings: OverlaySettings) -> str:
+    """The wijk's draaglast and balans as context beside a buurt's own classes (never mixed into them)."""
+    if wijk is None:
+        return ""
+    naam = fmt.text(wijk.get("naam"), missing="") if "naam" in wijk else ""
+    head = f"wijk {naam}: " if naam else "wijk: "
+    if pd.isna(wijk.get("draaglast")):
+        return head + f"balans {fmt.text(wijk.get('balans_klasse'))}"
+    text = f"draaglast {fmt.signed(wijk['draaglast'])}, balans '{fmt.text(wijk.get('balans_klasse'))}'"
+    if wijk["draaglast"] >= settings.focus_draaglast_z:
+        text += " (de wijk draagt veel; dat telt niet mee in de focus van de buurt)"
+    return head + text
+
+
 def buurt_classes(
     buurten: pd.DataFrame, signals: pd.DataFrame | None, wijk: pd.DataFrame, settings: OverlaySettings
 ) -> pd.DataFrame:
@@ -28,10 +77,14 @@ def buurt_classes(
 
     Rules (documented in the README):
 
-    - focus hoog: the report marks the buurt as focus, or overlast/onveiligheid coincides with a
-      concentration or growth of vulnerable residents or low veerkracht (Aedes focuskaart logic);
-    - focus midden: one of those signals or moeite met rondkomen alone, or the wijk's draaglast is
-      at least ``focus_draaglast_z``;
+    - focus hoog: the report names the buurt as focus (signal ``focus``, from its wijk pages), or
+      overlast/onveiligheid coincides with a concentration or growth of vulnerable residents or low
+      veerkracht (Aedes focuskaart logic). For a named focus buurt whose signals alone would not give
+      'hoog', the reason says which signal the facts lack;
+    - focus midden: one of those signals, or moeite met rondkomen, alone;
+    - focus laag: no signal of its own. The wijk's load reaches a buurt only through the buurt's own
+      signals: a quiet buurt in a loaded wijk stays 'laag', with the wijk's figures in
+      ``wijk_context`` beside it (issue 25: Asserbos and Zuiderpark in Centrum);
     - veerkracht laag: signal lage veerkracht, or growth of vulnerable residents together with
       overlast/onveiligheid (the buurt's own signals: the veerkrachtkaart is a buurt map);
     - veerkracht hoog: fewer vulnerable residents (afname) or a wijk balans above the middle class,
@@ -51,6 +104,10 @@ def buurt_classes(
                 "veerkracht_redenen": reason,
                 "signalen": "",
                 "signalen_toelichting": "",
+                "wijk_context": [
+                    wijk_context(wijk.loc[wk] if wk in wijk.index else None, settings)
+                    for wk in buurten.get("wijkcode", pd.Series(index=buurten.index, dtype=object))
+                ],
             },
             index=buurten.index,
         )
@@ -63,27 +120,22 @@ def buurt_classes(
         s = sig.get(code, set())
         wk = b.get("wijkcode")
         w = wijk.loc[wk] if wk in wijk.index else None
-        focus_r: list[str] = []
         veer_r: list[str] = []
-        vuln = s & {"concentratie_kwetsbaar", "toename_kwetsbaar", "lage_veerkracht"}
+        own, own_reason = signal_focus(s - {"focus"})
         if "focus" in s:
             focus = "hoog"
-            focus_r.append("in het rapport aangewezen als focusbuurt")
-        elif "overlast_onveiligheid" in s and vuln:
-            focus = "hoog"
-            focus_r.append("overlast/onveiligheid samen met " + ", ".join(sorted(vuln)).replace("_", " "))
-        elif s & {"overlast_onveiligheid", "concentratie_kwetsbaar", "toename_kwetsbaar", "moeite_rondkomen"}:
-            focus = "midden"
-            focus_r.append("signaal: " + ", ".join(sorted(s & set(NEGATIVE_SIGNALS))).replace("_", " "))
-        elif w is not None and pd.notna(w["draaglast"]) and w["draaglast"] >= settings.focus_draaglast_z:
-            focus = "midden"
-            focus_r.append(
-                f"draaglast van de wijk {fmt.signed(w['draaglast'])} "
-                f"(z-score; grens {fmt.signed(settings.focus_draaglast_z)})"
-            )
+            focus_r = ["in het rapport genoemd als focusbuurt"]
+            if own == "hoog":
+                focus_r.append(own_reason)
+            elif s - {"focus"}:
+                focus_r.append(
+                    f"de Aedes-signalen van het rapport alleen ({_words(s - {'focus'})}) geven '{own}': "
+                    f"daarin ontbreekt {_lacking(s)}"
+                )
+            else:
+                focus_r.append(f"het rapport geeft voor deze buurt geen Aedes-signalen: daarin ontbreekt {_lacking(s)}")
         else:
-            focus = "laag"
-            focus_r.append("geen signalen en geen hoge draaglast in de wijk")
+            focus, focus_r = own, [own_reason]
         negative = s & set(NEGATIVE_SIGNALS)
         if "lage_veerkracht" in s:
             veer = "laag"
@@ -102,7 +154,7 @@ def buurt_classes(
         else:
             veer = "midden"
             if negative:
-                veer_r.append("signalen: " + ", ".join(sorted(negative)).replace("_", " "))
+                veer_r.append("signalen: " + _words(negative))
             elif w is not None and w["balans_klasse"] == low_label:
                 veer_r.append(f"geen eigen signalen, maar de balans van de wijk is '{low_label}'")
             else:
@@ -114,6 +166,7 @@ def buurt_classes(
             "veerkracht_redenen": "; ".join(veer_r),
             "signalen": ", ".join(sorted(s)),
             "signalen_toelichting": explain.get(code, ""),
+            "wijk_context": wijk_context(w, settings),
         }
     unknown = sorted(set(sig.index) - set(buurten.index))
     if unknown:

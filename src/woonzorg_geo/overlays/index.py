@@ -4,43 +4,47 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from .. import formatting as fmt
 from ..config import Indicator, OverlaySettings
+from .scaling import scale_indicator
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class IndexResult:
-    """An index per area with the z-scores it was made of."""
+    """An index per area with the scaled scores it was made of."""
 
     value: pd.Series  # NaN where too little data
-    z: pd.DataFrame  # one column per indicator (direction applied)
+    z: pd.DataFrame  # one column per indicator (scaled, direction applied)
     used_weight_share: pd.Series
     missing: pd.Series  # text: which indicators were missing
+    #: The number of indicators with a value per area, and of the index in all.
+    n_present: pd.Series = field(default_factory=lambda: pd.Series(dtype=int))
+    n_total: int = 0
 
 
-def zscores(values: pd.Series) -> pd.Series:
-    """Standardise within the gemeente (mean 0, population standard deviation 1); NaN stays NaN."""
-    v = values.astype(float)
-    sd = v.std(ddof=0)
-    if not np.isfinite(sd) or sd == 0:
-        return pd.Series(np.where(v.notna(), 0.0, np.nan), index=v.index)
-    return (v - v.mean()) / sd
-
-
-def composite_index(table: pd.DataFrame, indicators: Sequence[Indicator], *, min_weight_share: float) -> IndexResult:
-    """Weighted mean of standardised indicators; missing values are left out, never zero.
+def composite_index(
+    table: pd.DataFrame,
+    indicators: Sequence[Indicator],
+    *,
+    min_weight_share: float,
+    scaling: str = "z",
+    min_coverage: float = 0.0,
+) -> IndexResult:
+    """Weighted mean of scaled indicators; missing values are left out, never zero.
 
     The weights of the indicators present are renormalised per area; an area where the present
-    indicators carry less than ``min_weight_share`` of the total weight gets NaN. An indicator
+    indicators carry less than ``min_weight_share`` of the total weight, or where fewer than
+    ``min_coverage`` of the indicators (counted, not weighed) have a value, gets NaN. An indicator
     whose column is absent counts as missing everywhere (see :func:`absent_indicators`, which
-    :func:`build_overlays` reports once).
+    :func:`build_overlays` reports once). ``scaling``: one of
+    :data:`~woonzorg_geo.overlays.scaling.SCALINGS` (see that module for the choice).
     """
     z = pd.DataFrame(index=table.index)
     weights = {}
@@ -49,17 +53,22 @@ def composite_index(table: pd.DataFrame, indicators: Sequence[Indicator], *, min
             log.debug("indicator %s ontbreekt in de tabel: telt als ontbrekend", ind.kolom)
             z[ind.kolom] = np.nan
         else:
-            z[ind.kolom] = ind.richting * zscores(table[ind.kolom])
+            z[ind.kolom] = ind.richting * scale_indicator(table[ind.kolom], ind, scaling)
         weights[ind.kolom] = ind.gewicht
     w = pd.Series(weights, dtype=float)
     present = z.notna()
     wsum = present.mul(w, axis=1).sum(axis=1)
     share = wsum / w.sum() if w.sum() > 0 else wsum * 0
     value = z.fillna(0.0).mul(w, axis=1).sum(axis=1) / wsum.replace(0, np.nan)
+    n_present = present.sum(axis=1).astype(int)
+    n_total = len(w)
     value = value.where(share >= min_weight_share)
+    if n_total:
+        # a small tolerance so that 3 of 4 passes a rule of 0.75 despite floating point
+        value = value.where(n_present / n_total >= min_coverage - 1e-9)
     labels = {ind.kolom: ind.label or ind.kolom for ind in indicators}
     missing = present.apply(lambda row: ", ".join(labels[c] for c, ok in row.items() if not ok), axis=1)
-    return IndexResult(value=value, z=z, used_weight_share=share, missing=missing)
+    return IndexResult(value=value, z=z, used_weight_share=share, missing=missing, n_present=n_present, n_total=n_total)
 
 
 def balance_label(balans: pd.Series, settings: OverlaySettings) -> pd.Series:
@@ -69,10 +78,22 @@ def balance_label(balans: pd.Series, settings: OverlaySettings) -> pd.Series:
     return labels.astype(object).where(balans.notna(), "onbekend")
 
 
-def wijk_indices(wijken: pd.DataFrame, settings: OverlaySettings) -> pd.DataFrame:
-    """Draaglast, draagkracht, balans and its label per wijk, with the reasons as text."""
-    load = composite_index(wijken, settings.draaglast, min_weight_share=settings.min_gewicht_aandeel)
-    cap = composite_index(wijken, settings.draagkracht, min_weight_share=settings.min_gewicht_aandeel)
+def wijk_indices(wijken: pd.DataFrame, settings: OverlaySettings, *, scaling: str | None = None) -> pd.DataFrame:
+    """Draaglast, draagkracht, balans and its label per wijk, with the reasons as text.
+
+    ``scaling``: the scaling of the indicators, default ``settings.schaling``. A wijk with fewer
+    than ``settings.min_dekking`` of an index's indicators gets no value for it and its balans is
+    ``onbekend`` (coverage rule, issue 25); ``draaglast_n_indicatoren`` and
+    ``draagkracht_n_indicatoren`` hold the number of indicators behind each value and
+    ``indicatoren_dekking`` says it in words (shown in the map popups).
+    """
+    how = scaling or settings.schaling
+    load, cap = (
+        composite_index(
+            wijken, inds, min_weight_share=settings.min_gewicht_aandeel, scaling=how, min_coverage=settings.min_dekking
+        )
+        for inds in (settings.draaglast, settings.draagkracht)
+    )
     out = pd.DataFrame(index=wijken.index)
     out["draaglast"] = load.value
     out["draagkracht"] = cap.value
@@ -80,6 +101,13 @@ def wijk_indices(wijken: pd.DataFrame, settings: OverlaySettings) -> pd.DataFram
     out["balans_klasse"] = balance_label(out["balans"], settings)
     out["draaglast_ontbrekend"] = load.missing
     out["draagkracht_ontbrekend"] = cap.missing
+    out["draaglast_n_indicatoren"] = load.n_present
+    out["draagkracht_n_indicatoren"] = cap.n_present
+    out["indicatoren_dekking"] = [
+        f"draaglast {fmt.number(load.n_present[c])} van {fmt.number(load.n_total)}, "
+        f"draagkracht {fmt.number(cap.n_present[c])} van {fmt.number(cap.n_total)} indicatoren"
+        for c in wijken.index
+    ]
     out["overlay_toelichting"] = [_index_reason(load, cap, code, settings) for code in wijken.index]
     return out
 
@@ -106,7 +134,15 @@ def _drivers(res: IndexResult, inds: Sequence[Indicator], code: str, *, top: int
 
 def _index_reason(load: IndexResult, cap: IndexResult, code: str, s: OverlaySettings) -> str:
     if np.isnan(load.value.loc[code]) or np.isnan(cap.value.loc[code]):
-        return "onvoldoende gegevens voor de balans"
+        short = [
+            f"{kind} {fmt.number(res.n_present[code])} van {fmt.number(res.n_total)}"
+            for kind, res in (("draaglast", load), ("draagkracht", cap))
+            if np.isnan(res.value.loc[code])
+        ]
+        return (
+            f"onbekend: te weinig gegevens ({', '.join(short)} indicatoren met een waarde; "
+            f"nodig is minstens {fmt.percent(100 * s.min_dekking, 0)} van de indicatoren)"
+        )
     return (
         f"draaglast {fmt.signed(load.value.loc[code])}, vooral door {_drivers(load, s.draaglast, code)}; "
         f"draagkracht {fmt.signed(cap.value.loc[code])}, vooral door {_drivers(cap, s.draagkracht, code)}"

@@ -21,6 +21,8 @@ WMO_COLUMNS = (
     "wmo_wrv_per_1000",
     "wmo_beschermd_wonen_per_1000",
 )
+#: Wmo care and support (without WRV, the home adaptations the report counts as a strength).
+WMO_CARE_COLUMNS = ("wmo_ambulant_per_1000", "wmo_huishoudelijke_hulp_per_1000", "wmo_beschermd_wonen_per_1000")
 NEGATIVE_SIGNALS = (
     "concentratie_kwetsbaar",
     "toename_kwetsbaar",
@@ -52,7 +54,12 @@ def resolve_data_path(path: str | Path) -> Path:
 
 
 def read_wijkcijfers(path: str | Path) -> pd.DataFrame:
-    """The report's figures per wijk (CSV keyed on ``wijkcode``), with ``wmo_totaal_per_1000`` added."""
+    """The report's figures per wijk (CSV keyed on ``wijkcode``), with Wmo sums added.
+
+    ``wmo_totaal_per_1000`` sums the four Wmo columns, ``wmo_zorg_per_1000`` the three without WRV
+    (woonvoorzieningen: the report lists Noorderpark's home adaptations as a strength, so WRV is not
+    load; see the settings).
+    """
     path = resolve_data_path(path)
     frame = read_csv_checked(path, what="wijkcijfers", columns=["wijkcode"])
     frame = frame.set_index("wijkcode")
@@ -60,6 +67,7 @@ def read_wijkcijfers(path: str | Path) -> pd.DataFrame:
     frame = pd.concat([frame[text], cbs_missing_to_nan(frame.drop(columns=text))], axis=1)
     if all(c in frame for c in WMO_COLUMNS):
         frame["wmo_totaal_per_1000"] = frame[list(WMO_COLUMNS)].sum(axis=1, min_count=len(WMO_COLUMNS))
+        frame["wmo_zorg_per_1000"] = frame[list(WMO_CARE_COLUMNS)].sum(axis=1, min_count=len(WMO_CARE_COLUMNS))
     return frame
 
 
@@ -129,3 +137,24 @@ def read_indicator_table(path: str | Path, *, code_column: str = "code") -> pd.D
             path, f"code {dup} komt meer dan eens voor", field=code_column, fix="geef elke code één rij"
         )
     return cbs_missing_to_nan(decimal_comma_to_float(frame.set_index(code_column)))
+
+
+def read_wijk_facts(path: str | Path) -> pd.DataFrame:
+    """The report's single figures per wijk (``niveau == "wijk"``) as one column per ``indicator``.
+
+    E.g. ``pct_65plus`` for the three wijken the report gives it for (Centrum, Noorderpark, Lariks):
+    an indicator column like those of the wijkcijfers (vergrijzing in the draaglast). Other wijken
+    have no value (missing, never zero).
+    """
+    path = resolve_data_path(path)
+    frame = read_csv_checked(path, what="feiten", columns=["niveau", "code", "indicator", "waarde"])
+    wijk = frame.loc[frame["niveau"].astype(str).str.strip() == "wijk"]
+    values = pd.to_numeric(wijk["waarde"], errors="coerce")
+    table = (
+        pd.DataFrame({"code": wijk["code"].astype(str).str.strip(), "indicator": wijk["indicator"], "waarde": values})
+        .drop_duplicates(["code", "indicator"], keep="first")
+        .pivot(index="code", columns="indicator", values="waarde")
+    )
+    table.columns.name = None
+    table.index.name = "wijkcode"
+    return table.astype(float)
