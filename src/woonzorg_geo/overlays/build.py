@@ -149,12 +149,14 @@ def provenance_text(records: list[dict[str, str]], settings: OverlaySettings) ->
     groups: dict[str, list[str]] = {}
     for r in records:
         groups.setdefault(r["herkomst"], []).append(r["label"])
-    parts: list[str] = []
-    for where, labels in groups.items():
-        if where == settings.herkomst_rapport:
-            parts.insert(0, f"{where[:1].upper()}{where[1:]}: {', '.join(labels)}.")
-        elif where == "geen gegevens":
-            parts.append(f"Zonder gegevens: {', '.join(labels)}.")
-        else:
-            parts.append(f"{', '.join(labels)}: {where}.")
+    first = groups.pop(settings.herkomst_rapport, [])
+    last = groups.pop("geen gegevens", [])
+    parts = (
+        [f"{settings.herkomst_rapport[:1].upper()}{settings.herkomst_rapport[1:]}: {', '.join(first)}."]
+        if first
+        else []
+    )
+    parts += [f"{'; '.join(labels)}: {where}." for where, labels in groups.items()]
+    if last:
+        parts.append(f"Zonder gegevens: {', '.join(last)}.")
     return " ".join(parts)
