@@ -260,6 +260,9 @@ class Indicator:
     #: an indicator the report gives for a few wijken only, whose mean would say nothing.
     referentie: float | None = None
     referentie_bron: str = ""
+    #: The same figure under its name in CBS's online Wijken en Buurten (PDOK): where the wijken of a
+    #: run carry it (``--online``), its values are used before the report's (all wijken, one source).
+    cbs_kolom: str = ""
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from markupsafe import Markup
 from . import formatting as fmt
 from .config import OverlaySettings, Settings
 from .escaping import html_text
+from .overlays.build import CBS_ONLINE
 from .pages import render, slug
 from .palette import AREA_EDGE, FOCUS_COLOURS, MISSING_COLOUR, WIJK_OUTLINE
 from .vocabulary import Z_SCORE_EXPLANATION, Vocabulary
@@ -220,6 +221,8 @@ def wijkprofiel_html(
             label = f"{kind}: {ind.label or ind.kolom} (gewicht {fmt.text(ind.gewicht)}, {direction})"
             value = wijk.get(ind.kolom)
             where = s.herkomst_rapport if ind.kolom in from_report else (ind.bron or "woonzorg_geo")
+            if ind.cbs_kolom and not fmt.is_missing(wijk.get(ind.cbs_kolom)):
+                where = CBS_ONLINE
             if fmt.is_missing(value):
                 where = f"geen waarde voor deze wijk ({where})"
             basis = f"{where}; {ind.bron}" if ind.kolom in from_report and ind.bron else where

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 import geopandas as gpd
 import pandas as pd
@@ -62,6 +62,8 @@ def build_overlays(
             # the report's single figures cover a few wijken: the others are missing, not reported one by one
             w = w.join(facts)
             from_report |= set(facts.columns)
+    w, from_cbs = cbs_values(w, settings)
+    from_report -= from_cbs
     b = buurten
     for name, table in extra_tables:
         if table.index.astype(str).str.startswith("WK").any():
@@ -103,7 +105,7 @@ def build_overlays(
     }
     report["indicatoren_ontbrekend"] = not_found
     report["zonder_balans"] = not bool(w["balans"].notna().any())
-    report["herkomst"] = provenance(w, settings, from_report=from_report, from_planner=from_planner)
+    report["herkomst"] = provenance(w, settings, from_report=from_report, from_planner=from_planner, from_cbs=from_cbs)
     report["herkomst_tekst"] = provenance_text(report["herkomst"], settings)  # type: ignore[arg-type]
     missing = "; ".join(f"{k}: {', '.join(v)}" for k, v in not_found.items() if v)
     if absent or missing:
@@ -119,8 +121,40 @@ def build_overlays(
     )
 
 
+#: How the provenance names an indicator filled from CBS online (:func:`cbs_values`).
+CBS_ONLINE = "CBS Kerncijfers wijken en buurten 2024 (PDOK, online)"
+
+
+def cbs_values(wijken: pd.DataFrame, settings: OverlaySettings) -> tuple[pd.DataFrame, set[str]]:
+    """Fill each indicator that names a ``cbs_kolom`` from that CBS column where the wijken carry it.
+
+    CBS's value comes first (one source for every wijk); a wijk CBS leaves empty keeps the report's
+    value. Returns the (copied) wijken and the indicator columns so filled.
+    """
+    out = wijken
+    filled: set[str] = set()
+    for ind in (*settings.draaglast, *settings.draagkracht):
+        if not ind.cbs_kolom or ind.cbs_kolom not in wijken:
+            continue
+        cbs = pd.to_numeric(wijken[ind.cbs_kolom], errors="coerce")
+        if not cbs.notna().any():
+            continue
+        if out is wijken:
+            out = wijken.copy()
+        own = out[ind.kolom] if ind.kolom in out else pd.Series(float("nan"), index=out.index)
+        out[ind.kolom] = cbs.combine_first(pd.to_numeric(own, errors="coerce"))
+        filled.add(ind.kolom)
+        log.info("%s: %d wijken uit CBS online (%s)", ind.kolom, int(cbs.notna().sum()), ind.cbs_kolom)
+    return out, filled
+
+
 def provenance(
-    wijken: pd.DataFrame, settings: OverlaySettings, *, from_report: set[str], from_planner: dict[str, str]
+    wijken: pd.DataFrame,
+    settings: OverlaySettings,
+    *,
+    from_report: set[str],
+    from_planner: dict[str, str],
+    from_cbs: Collection[str] = (),
 ) -> list[dict[str, str]]:
     """Where each indicator's figures come from: the report's tables, a planner's table or ``bron``.
 
@@ -134,6 +168,8 @@ def provenance(
         for ind in getattr(settings, kind):
             if ind.kolom in from_planner:
                 where = f"eigen tabel {from_planner[ind.kolom]}"
+            elif ind.kolom in from_cbs:
+                where = CBS_ONLINE
             elif ind.kolom in from_report:
                 where = settings.herkomst_rapport
             elif ind.kolom in wijken and wijken[ind.kolom].notna().any():
