@@ -312,6 +312,12 @@ def test_wijkprofielen_written(assen_output):
     ):
         assert needle in text
     assert "<script" not in text and "http" not in text.split("<svg", 1)[0].split("</style>")[1]
+    # issue 25 §5: where the figures come from, and how many indicators are behind the values
+    assert "volgens de tabellen van het rapport (2024)" in text and "van 5 indicatoren" in text
+    bg = (assen_output / "wijkprofielen" / "wijkprofiel_buitengebied.html").read_text(encoding="utf-8")
+    assert "onbekend: te weinig gegevens" in bg
+    panel = (assen_output.parent / "maps" / "assen_draagkracht.html").read_text(encoding="utf-8")
+    assert "volgens de tabellen van het rapport (2024)" in panel and "indicatoren_dekking" in panel
     sens = pd.read_csv(assen_output / "gevoeligheid.csv")
     alternatives = [m for m in S.schaling_alternatieven if m != S.schaling]
     assert len(sens) == 2 * (len(S.draaglast) + len(S.draagkracht)) + len(alternatives)

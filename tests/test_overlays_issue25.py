@@ -21,7 +21,7 @@ from woonzorg_geo.overlays import (
     wijk_indices,
     zscores,
 )
-from woonzorg_geo.overlays.build import provenance, provenance_text
+from woonzorg_geo.overlays.build import provenance, provenance_short, provenance_text
 
 S = load_settings().overlays
 
@@ -201,6 +201,13 @@ def test_provenance_names_the_report_tables():
     text = provenance_text(rec, s)
     assert text.startswith("Volgens de tabellen van het rapport (2024): 65+, mantelzorg.")
     assert "drie A's: woonzorg_geo, OSM 2021." in text
+    short = provenance_short(rec, s)
+    assert short.startswith("2 van 4 indicatoren volgens de tabellen van het rapport (2024), 2 uit andere bronnen")
+    assert "herhaalt" not in short  # half, not most: the ordering does not just restate the report
+    most = provenance_short(
+        [*rec, {"index": "draaglast", "kolom": "x", "label": "x", "herkomst": s.herkomst_rapport}], s
+    )
+    assert "herhaalt daarmee grotendeels het rapport" in most
 
 
 # --- the real data ---------------------------------------------------------------------------

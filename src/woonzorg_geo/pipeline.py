@@ -382,6 +382,7 @@ def _summary(a: Analysis, area_stats: dict[str, int], timings: dict[str, float])
             "zonder_balans": bool(a.overlay_report.get("zonder_balans", False)),
             "herkomst_tekst": a.overlay_report.get("herkomst_tekst", ""),
             "herkomst": a.overlay_report.get("herkomst", []),
+            "herkomst_kort": a.overlay_report.get("herkomst_kort", ""),
             "min_dekking": s.overlays.min_dekking,
             "uitgeschakeld": [i.label or i.kolom for i in s.overlays.uitgeschakeld],
         }

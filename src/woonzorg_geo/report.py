@@ -16,6 +16,7 @@ from . import formatting as fmt
 from .config import OverlaySettings, Settings
 from .escaping import html_text
 from .overlays.build import CBS_ONLINE
+from .overlays.scaling import SCALING_NOTES
 from .pages import render, slug
 from .palette import AREA_EDGE, FOCUS_COLOURS, MISSING_COLOUR, WIJK_OUTLINE
 from .vocabulary import Z_SCORE_EXPLANATION, Vocabulary
@@ -277,7 +278,7 @@ def wijkprofiel_html(
         people=people,
         access=access,
         vz_rows=vz_rows,
-        z_explanation=Z_SCORE_EXPLANATION,
+        z_explanation=f"{Z_SCORE_EXPLANATION} {SCALING_NOTES.get(s.schaling, '')}".strip(),
         balance=balance,
         toelichting=_value(wijk.get("overlay_toelichting")),
         missing_text=missing_text,

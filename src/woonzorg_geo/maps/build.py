@@ -30,6 +30,7 @@ from ..palette import (
 if TYPE_CHECKING:  # folium is imported inside the functions: it is heavy and optional
     import folium
 
+from ..overlays.scaling import SCALING_NOTES
 from ..vocabulary import REPORT_NORM, Vocabulary, default_vocabulary
 from .assets import resolve_offline
 from .base import (
@@ -620,7 +621,8 @@ def write_maps(
                 attribution=data.attribution,
                 sources=data.sources,
                 min_count=data.kaarten.min_adressen,
-                provenance=str(ov.get("herkomst_tekst", "")),
+                provenance=str(ov.get("herkomst_kort") or ov.get("herkomst_tekst", "")),
+                scaling_note=SCALING_NOTES.get(str(ov.get("schaling", "")), ""),
             )
             names.append(save_map(m, tmp / f"{slug(gemeente)}_draagkracht.html").name)
         elif ov.get("zonder_balans"):  # no indicators: what to bring instead of an all-grey map (issue 24 §6)

@@ -146,6 +146,7 @@ def overlay_map(
     sources: str = "",
     min_count: int = 0,
     provenance: str = "",
+    scaling_note: str = "",
 ) -> folium.Map:
     """The overlay map of the gemeente: balans, draaglast, draagkracht, focus and veerkracht.
 
@@ -153,7 +154,8 @@ def overlay_map(
     :meth:`~woonzorg_geo.maps.MapData.view`); ``attribution`` and ``sources``: the data's sources
     and dates (map corner and panel); ``min_count``: buurten with fewer addresses get a lighter tone;
     ``provenance``: where the indicators come from (the analysis' ``herkomst_tekst``: "volgens de
-    tabellen van het rapport (2024)" for the report's), shown in the panel.
+    tabellen van het rapport (2024)" for the report's), shown in the panel; ``scaling_note``: what
+    the run's scaling means (:data:`woonzorg_geo.overlays.scaling.SCALING_NOTES`).
     """
     m = new_map(
         wijken if bounds is None else bounds,
@@ -174,7 +176,7 @@ def overlay_map(
         panel_html(
             f"Draagkracht en draaglast — {gemeente}",
             rows,
-            note=f"{Z_SCORE_EXPLANATION} Focus en veerkracht per buurt uit de eigen signalen van de buurt "
+            note=f"{Z_SCORE_EXPLANATION} {scaling_note + ' ' if scaling_note else ''}Focus en veerkracht per buurt uit de eigen signalen van de buurt "
             "(rapport); de last van de wijk staat ernaast als context. Klik voor de redenen en het aantal "
             "indicatoren achter elke waarde; 'onbekend': te weinig indicatoren. "
             + (f"Herkomst: {provenance} " if provenance else "")

@@ -8,6 +8,7 @@ from collections.abc import Collection, Sequence
 import geopandas as gpd
 import pandas as pd
 
+from .. import formatting as fmt
 from ..config import OverlaySettings
 from .buurten import buurt_classes
 from .index import absent_indicators, wijk_indices
@@ -107,6 +108,7 @@ def build_overlays(
     report["zonder_balans"] = not bool(w["balans"].notna().any())
     report["herkomst"] = provenance(w, settings, from_report=from_report, from_planner=from_planner, from_cbs=from_cbs)
     report["herkomst_tekst"] = provenance_text(report["herkomst"], settings)  # type: ignore[arg-type]
+    report["herkomst_kort"] = provenance_short(report["herkomst"], settings)  # type: ignore[arg-type]
     missing = "; ".join(f"{k}: {', '.join(v)}" for k, v in not_found.items() if v)
     if absent or missing:
         log.warning(
@@ -196,3 +198,29 @@ def provenance_text(records: list[dict[str, str]], settings: OverlaySettings) ->
     if last:
         parts.append(f"Zonder gegevens: {', '.join(last)}.")
     return " ".join(parts)
+
+
+def provenance_short(records: list[dict[str, str]], settings: OverlaySettings) -> str:
+    """A short Dutch line for a map panel: how many indicators come from where.
+
+    E.g. ``12 van 14 indicatoren volgens de tabellen van het rapport (2024), 2 uit andere bronnen
+    (…); de volgorde van de wijken herhaalt daarmee grotendeels het rapport.``
+    """
+    n = len(records)
+    if not n:
+        return ""
+    own = [r for r in records if r["herkomst"] == settings.herkomst_rapport]
+    none = [r for r in records if r["herkomst"] == "geen gegevens"]
+    other = [r for r in records if r not in own and r not in none]
+    parts = []
+    if own:
+        parts.append(f"{fmt.number(len(own))} van {fmt.number(n)} indicatoren {settings.herkomst_rapport}")
+    if other:
+        sources = sorted({r["herkomst"] for r in other})
+        parts.append(f"{fmt.number(len(other))} uit andere bronnen ({'; '.join(sources)})")
+    if none:
+        parts.append(f"{fmt.number(len(none))} zonder gegevens")
+    text = ", ".join(parts)
+    if len(own) > n / 2:
+        text += "; de volgorde van de wijken herhaalt daarmee grotendeels het rapport"
+    return text + "."

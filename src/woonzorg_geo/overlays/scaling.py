@@ -39,7 +39,17 @@ import pandas as pd
 
 from ..config import SCALINGS, Indicator
 
-__all__ = ["SCALINGS", "floored_z", "rank_scores", "scale_indicator", "zscores"]
+__all__ = ["SCALINGS", "SCALING_NOTES", "floored_z", "rank_scores", "scale_indicator", "zscores"]
+
+#: What each scaling means for a reader, beside the z-score explanation (maps, wijkprofielen).
+SCALING_NOTES = {
+    "z": "",
+    "z_vloer": (
+        "Per indicator is de spreiding minstens het verschil dat ertoe doet (de vloer, bijv. 5 procentpunt bij "
+        "enquêtecijfers, een half punt bij rapportcijfers): kleine verschillen tussen wijken tellen klein."
+    ),
+    "rang": "Per indicator telt alleen de volgorde van de wijken, niet de grootte van de verschillen.",
+}
 
 
 def zscores(values: pd.Series) -> pd.Series:
