@@ -317,7 +317,7 @@ def test_wijkprofielen_written(assen_output):
     bg = (assen_output / "wijkprofielen" / "wijkprofiel_buitengebied.html").read_text(encoding="utf-8")
     assert "onbekend: te weinig gegevens" in bg
     panel = (assen_output.parent / "maps" / "assen_draagkracht.html").read_text(encoding="utf-8")
-    assert "volgens de tabellen van het rapport (2024)" in panel and "indicatoren_dekking" in panel
+    assert "volgens de tabellen van het rapport (2024)" in panel and "draaglast 5 van 5, draagkracht 9 van 9" in panel
     sens = pd.read_csv(assen_output / "gevoeligheid.csv")
     alternatives = [m for m in S.schaling_alternatieven if m != S.schaling]
     assert len(sens) == 2 * (len(S.draaglast) + len(S.draagkracht)) + len(alternatives)

@@ -43,7 +43,7 @@ def signal_focus(signals: set[str]) -> tuple[str, str]:
         return "hoog", "overlast/onveiligheid samen met " + _words(vuln)
     if signals & MIDDLE_SIGNALS:
         return "midden", "signaal: " + _words(signals & MIDDLE_SIGNALS)
-    return "laag", "geen signalen van de buurt zelf"
+    return "laag", "geen signaal van kwetsbaarheid of overlast in de buurt zelf"
 
 
 def _lacking(signals: set[str]) -> str:
@@ -133,7 +133,10 @@ def buurt_classes(
                     f"daarin ontbreekt {_lacking(s)}"
                 )
             else:
-                focus_r.append(f"het rapport geeft voor deze buurt geen Aedes-signalen: daarin ontbreekt {_lacking(s)}")
+                focus_r.append(
+                    "het rapport geeft voor deze buurt geen Aedes-signalen (overlast/onveiligheid, kwetsbare "
+                    "inwoners): de focus rust alleen op de tekst van het rapport"
+                )
         else:
             focus, focus_r = own, [own_reason]
         negative = s & set(NEGATIVE_SIGNALS)
