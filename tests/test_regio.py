@@ -306,7 +306,7 @@ def test_analyse_any_gemeente_end_to_end_without_settings_file(raw_dir, tmp_path
     assert s["huisartsenlijst"]["in_gemeente"] >= 5
     # no report of its own: the overlays say so instead of inventing focus or veerkracht
     o = s["overlays"]
-    assert o["bronnen_ontbrekend"] and "eenpersoonshuishoudens (%)" in o["indicatoren_ontbrekend"]["draaglast"]
+    assert o["bronnen_ontbrekend"] and "moeite met rondkomen (%)" in o["indicatoren_ontbrekend"]["draaglast"]
     assert set(o["focus_buurten"]) == {"onbekend"}
     buurten = pd.read_csv(out / "buurten.csv", index_col="code")
     assert (buurten["focus_redenen"].str.contains("geen buurtsignalen")).all()

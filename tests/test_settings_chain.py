@@ -270,7 +270,10 @@ def test_senior_columns_are_the_main_ones(senior):
     assert walk and all(i.kolom in wijken for i in walk)  # the senior indicators are there ...
     for text in w["draagkracht_ontbrekend"].fillna(""):  # ... with a value in every wijk
         assert not [i.label for i in walk if i.label in text], text
-    assert w["balans_klasse"].notna().all() and not w["balans_klasse"].eq("onbekend").any()
+    # 'onbekend' only where the coverage rule says so (Buitengebied: too few of the report's indicators)
+    assert w["balans_klasse"].notna().all()
+    unknown = w["balans_klasse"].eq("onbekend")
+    assert unknown.sum() <= 1 and w.loc[unknown, "overlay_toelichting"].str.contains("te weinig gegevens").all()
 
 
 def test_senior_every_label_says_senior(senior):

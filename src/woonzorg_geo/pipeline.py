@@ -360,7 +360,10 @@ def _summary(a: Analysis, area_stats: dict[str, int], timings: dict[str, float])
         }
     overlay: dict[str, Any] = {}
     if a.overlay_report:
-        sens = a.overlay_report["gevoeligheid"]
+        sens_all = a.overlay_report["gevoeligheid"]
+        # the weight variants (the alternative scalings are reported apart: their class changes)
+        sens = sens_all.loc[sens_all["index"] != "schaling"] if "index" in sens_all else sens_all
+        scalings = sens_all.loc[sens_all["index"] == "schaling"] if "index" in sens_all else sens_all.iloc[:0]
         overlay = {
             "koppeling": a.overlay_report["koppeling"],
             "ontbrekende_indicatoren": a.overlay_report.get("ontbrekende_indicatoren", []),
@@ -372,6 +375,16 @@ def _summary(a: Analysis, area_stats: dict[str, int], timings: dict[str, float])
             "veerkracht_buurten": a.buurten["veerkracht"].value_counts().to_dict() if "veerkracht" in a.buurten else {},
             "bronnen_ontbrekend": a.overlay_report.get("bronnen_ontbrekend", []),
             "indicatoren_ontbrekend": a.overlay_report.get("indicatoren_ontbrekend", {}),
+            "schaling": s.overlays.schaling,
+            "schaling_klassewijzigingen": {
+                str(r["indicator"]): int(r["klassen_veranderd"]) for _, r in scalings.iterrows()
+            },
+            "zonder_balans": bool(a.overlay_report.get("zonder_balans", False)),
+            "herkomst_tekst": a.overlay_report.get("herkomst_tekst", ""),
+            "herkomst": a.overlay_report.get("herkomst", []),
+            "herkomst_kort": a.overlay_report.get("herkomst_kort", ""),
+            "min_dekking": s.overlays.min_dekking,
+            "uitgeschakeld": [i.label or i.kolom for i in s.overlays.uitgeschakeld],
         }
     return {
         "overlays": overlay,
@@ -592,7 +605,14 @@ def summary_text(
         lines.append(f"Per wijk (profiel {vocab.main_profile}):")
         lines += _text_table(["wijk", *(vocab.field_label(c) for c in cols)], rows)
         lines.append("")
-        if "balans" in wijken:
+        if "balans" in wijken and summary.get("overlays", {}).get("zonder_balans"):
+            # no indicators per wijk: no table of 'onbekend' and no sensitivity, but where to look (issue 24 §6)
+            lines.append(
+                "Draagkracht en draaglast: deze gemeente heeft (nog) geen indicatoren per wijk. Wat er nodig is "
+                "(--indicatoren, met een voorbeeld) staat op de draagkrachtpagina bij de kaarten."
+            )
+            lines.append("")
+        elif "balans" in wijken:
             lines.append("Draaglast, draagkracht en balans per wijk:")
             zcols = ["draaglast", "draagkracht", "balans"]
             rows = [
@@ -604,12 +624,20 @@ def summary_text(
             o = summary.get("overlays", {})
             factor = o.get("gevoeligheid_factor")
             change = f"±{fmt.percent(100 * factor, 0)}" if factor is not None else "omhoog en omlaag"
-            lines.append(
-                f"Gevoeligheid (elk gewicht {change}): grootste rangverschuiving "
-                f"{fmt.text(o.get('gevoeligheid_max_rangverschuiving'))} plaats(en); "
-                f"{fmt.text(o.get('gevoeligheid_varianten_met_verschuiving'))} van "
-                f"{fmt.text(o.get('gevoeligheid_varianten'))} varianten veranderen de volgorde."
-            )
+            if o.get("gevoeligheid_varianten"):  # only where there is something to vary (issue 24 §6)
+                lines.append(
+                    f"Gevoeligheid (elk gewicht {change}): grootste rangverschuiving "
+                    f"{fmt.text(o.get('gevoeligheid_max_rangverschuiving'))} plaats(en); "
+                    f"{fmt.text(o.get('gevoeligheid_varianten_met_verschuiving'))} van "
+                    f"{fmt.text(o.get('gevoeligheid_varianten'))} varianten veranderen de volgorde."
+                )
+                for name, n in o.get("schaling_klassewijzigingen", {}).items():
+                    lines.append(
+                        f"Schaling '{name}' in plaats van '{o.get('schaling')}': {fmt.number(n)} wijk(en) in een "
+                        "andere klasse (zie gevoeligheid.csv)."
+                    )
+            if o.get("herkomst_tekst"):
+                lines.append(f"Herkomst van de indicatoren: {o['herkomst_tekst']}")
             if o.get("ontbrekende_indicatoren"):
                 lines.append(
                     "Let op: indicatoren zonder gegevens in deze run (tellen als ontbrekend): "

@@ -13,8 +13,10 @@ import shapely
 from markupsafe import Markup
 
 from . import formatting as fmt
-from .config import Settings
+from .config import OverlaySettings, Settings
 from .escaping import html_text
+from .overlays.build import CBS_ONLINE
+from .overlays.scaling import SCALING_NOTES
 from .pages import render, slug
 from .palette import AREA_EDGE, FOCUS_COLOURS, MISSING_COLOUR, WIJK_OUTLINE
 from .vocabulary import Z_SCORE_EXPLANATION, Vocabulary
@@ -191,18 +193,47 @@ def wijkprofiel_html(
         bron = ", ".join(sorted(set(";".join(inside.loc[inside["categorie"] == cat, "bron"].dropna()).split(";"))))
         vz_rows.append((vocab.label(str(cat)), fmt.number(n), f"{listed} — bron: {bron or fmt.MISSING}"))
     klasse = Markup("<span class='klasse'>{}</span>").format(_value(wijk.get("balans_klasse")))
+    counts = {
+        kind: f"{_value(wijk.get(f'{kind}_n_indicatoren'))} van {fmt.number(len(getattr(s, kind)))} indicatoren"
+        for kind in ("draaglast", "draagkracht")
+    }
     balance = [
-        ("draaglast (z-score)", vocab.format("draaglast", wijk.get("draaglast")), f"{rapport}; zie indicatoren"),
-        ("draagkracht (z-score)", vocab.format("draagkracht", wijk.get("draagkracht")), f"{rapport}; woonzorg_geo"),
+        ("draaglast (z-score)", vocab.format("draaglast", wijk.get("draaglast")), f"{counts['draaglast']}; zie onder"),
+        (
+            "draagkracht (z-score)",
+            vocab.format("draagkracht", wijk.get("draagkracht")),
+            f"{counts['draagkracht']}; zie onder",
+        ),
         ("balans = draagkracht − draaglast", vocab.format("balans", wijk.get("balans")), "woonzorg_geo"),
-        ("klasse", klasse, "instellingen: balans_grenzen"),
+        (
+            "klasse",
+            klasse,
+            (
+                f"instellingen: balans_grenzen; 'onbekend' bij minder dan {fmt.percent(100 * s.min_dekking, 0)} "
+                "van de indicatoren (min_dekking)"
+            ),
+        ),
     ]
+    from_report = report_columns(s)
     ind_rows = []
     for kind, inds in (("draaglast", s.draaglast), ("draagkracht", s.draagkracht)):
         for ind in inds:
             direction = "hoger = meer" if ind.richting > 0 else "hoger = minder"
             label = f"{kind}: {ind.label or ind.kolom} (gewicht {fmt.text(ind.gewicht)}, {direction})"
-            ind_rows.append((label, _value(wijk.get(ind.kolom), "", 1), ind.bron))
+            value = wijk.get(ind.kolom)
+            where = s.herkomst_rapport if ind.kolom in from_report else (ind.bron or "woonzorg_geo")
+            if ind.cbs_kolom and not fmt.is_missing(wijk.get(ind.cbs_kolom)):
+                where = CBS_ONLINE
+            if fmt.is_missing(value):
+                where = f"geen waarde voor deze wijk ({where})"
+            basis = f"{where}; {ind.bron}" if ind.kolom in from_report and ind.bron else where
+            if ind.rapport:
+                basis += f". Rol: {ind.rapport}"
+            if ind.referentie is not None:
+                basis += f". Gemeten tegen {fmt.number(ind.referentie, 1)} ({ind.referentie_bron})"
+            ind_rows.append((label, _value(value, "", 1), basis))
+    for ind in s.uitgeschakeld:
+        ind_rows.append((f"uitgeschakeld: {ind.label or ind.kolom}", _value(wijk.get(ind.kolom), "", 1), ind.reden))
     missing_here = [(kind, str(wijk.get(f"{kind}_ontbrekend") or "")) for kind in ("draaglast", "draagkracht")]
     missing_here = [(k, t) for k, t in missing_here if t and not fmt.is_missing(t)]
     if missing_here:
@@ -218,6 +249,10 @@ def wijkprofiel_html(
             " Factoren van het rapport die het model niet meeneemt, omdat cijfers per wijk "
             "ontbreken: " + "; ".join(f"{k}: {'; '.join(items)}" for k, items in not_modelled) + "."
         )
+    herkomst = _herkomst_text(s, from_report)
+    context = ""
+    if len(buurten) and "wijk_context" in buurten:
+        context = str(buurten["wijk_context"].dropna().iloc[0]) if buurten["wijk_context"].notna().any() else ""
     buurt_rows = [
         {
             "code": bcode,
@@ -243,14 +278,48 @@ def wijkprofiel_html(
         people=people,
         access=access,
         vz_rows=vz_rows,
-        z_explanation=Z_SCORE_EXPLANATION,
+        z_explanation=f"{Z_SCORE_EXPLANATION} {SCALING_NOTES.get(s.schaling, '')}".strip(),
         balance=balance,
         toelichting=_value(wijk.get("overlay_toelichting")),
         missing_text=missing_text,
         indicators=ind_rows,
         buurten=buurt_rows,
         rapport=rapport,
+        herkomst=herkomst,
+        wijk_context=context,
     )
+
+
+def report_columns(settings: OverlaySettings) -> set[str]:
+    """The indicator columns the report's tables (``wijkcijfers`` and the wijk rows of ``feiten``) supply."""
+    from .overlays import read_wijk_facts, read_wijkcijfers
+
+    cols: set[str] = set()
+    try:
+        if settings.wijkcijfers:
+            cols |= set(read_wijkcijfers(settings.wijkcijfers).columns)
+        if settings.feiten:
+            cols |= set(read_wijk_facts(settings.feiten).columns)
+    except (OSError, ValueError) as exc:  # DataFileError is a ValueError; the analysis read them already
+        log.debug("rapporttabellen niet leesbaar voor de herkomst: %s", exc)
+    return cols
+
+
+def _herkomst_text(s: OverlaySettings, from_report: set[str]) -> str:
+    """Which indicators come from the report's tables and which from elsewhere, in one Dutch paragraph."""
+    inds = [*s.draaglast, *s.draagkracht]
+    own = [i.label or i.kolom for i in inds if i.kolom in from_report]
+    other = [f"{i.label or i.kolom} ({i.bron or 'woonzorg_geo'})" for i in inds if i.kolom not in from_report]
+    parts = []
+    if own:
+        parts.append(
+            f"{fmt.number(len(own))} van de {fmt.number(len(inds))} indicatoren komen {s.herkomst_rapport}: "
+            f"{', '.join(own)}. De volgorde van de wijken herhaalt daarmee grotendeels het rapport; "
+            "het is geen onafhankelijke bevinding."
+        )
+    if other:
+        parts.append("Andere bronnen: " + "; ".join(other) + ".")
+    return " ".join(parts)
 
 
 def _capital(text: str) -> str:

@@ -30,6 +30,7 @@ from ..palette import (
 if TYPE_CHECKING:  # folium is imported inside the functions: it is heavy and optional
     import folium
 
+from ..overlays.scaling import SCALING_NOTES
 from ..vocabulary import REPORT_NORM, Vocabulary, default_vocabulary
 from .assets import resolve_offline
 from .base import (
@@ -44,6 +45,7 @@ from .base import (
     new_map,
     panel_html,
 )
+from .draagkracht import write_missing_page
 from .layers import (
     add_area_outlines,
     add_choropleth,
@@ -605,7 +607,8 @@ def write_maps(
             m = wijk_map(data, code, gemeente=gemeente, offline=offline, back_link=gem_file)
             add_layer_control(m)
             names.append(save_map(m, tmp / name).name)
-        if "balans" in data.wijken.columns and "focus" in data.buurten.columns:
+        ov = data.summary.get("overlays") or {}
+        if "balans" in data.wijken.columns and "focus" in data.buurten.columns and not ov.get("zonder_balans"):
             m = overlay_map(
                 data.wijken,
                 data.buurten,
@@ -618,8 +621,21 @@ def write_maps(
                 attribution=data.attribution,
                 sources=data.sources,
                 min_count=data.kaarten.min_adressen,
+                provenance=str(ov.get("herkomst_kort") or ov.get("herkomst_tekst", "")),
+                scaling_note=SCALING_NOTES.get(str(ov.get("schaling", "")), ""),
             )
             names.append(save_map(m, tmp / f"{slug(gemeente)}_draagkracht.html").name)
+        elif ov.get("zonder_balans"):  # no indicators: what to bring instead of an all-grey map (issue 24 §6)
+            page = write_missing_page(
+                tmp / f"{slug(gemeente)}_draagkracht.html",
+                data.wijken,
+                ov,
+                gemeente=gemeente,
+                balance_labels=balance.labels,
+                min_dekking=float(ov.get("min_dekking", 0.75)),
+                gevoeligheid=float(ov.get("gevoeligheid_factor", 0.2)),
+            )
+            names.append(page.name)
     paths = [maps_dir / n for n in names]
     log.info("%d kaarten geschreven in %s", len(paths), maps_dir)
     return paths

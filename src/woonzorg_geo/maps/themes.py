@@ -67,9 +67,11 @@ def add_overlay_layers(
         "balans",
         "draaglast",
         "draagkracht",
+        "indicatoren_dekking",
         "overlay_toelichting",
         "focus_buurten",
     ]
+    wfields = [f for f in wfields if f in wijken.columns or f in ("naam", "code")]
     add_choropleth(
         m,
         wijken,
@@ -102,7 +104,8 @@ def add_overlay_layers(
     b = buurten.copy()
     b["focus_klasse"] = b["focus"].map(FOCUS_ORDER)
     b["veerkracht_klasse"] = b["veerkracht"].map(VEERKRACHT_ORDER)
-    bfields = ["naam", "code", "focus", "focus_redenen", "veerkracht", "veerkracht_redenen", "signalen"]
+    bfields = ["naam", "code", "focus", "focus_redenen", "wijk_context", "veerkracht", "veerkracht_redenen", "signalen"]
+    bfields = [f for f in bfields if f in b.columns or f in ("naam", "code")]
     add_choropleth(
         m,
         b,
@@ -142,12 +145,17 @@ def overlay_map(
     attribution: str = ATTRIBUTION,
     sources: str = "",
     min_count: int = 0,
+    provenance: str = "",
+    scaling_note: str = "",
 ) -> folium.Map:
     """The overlay map of the gemeente: balans, draaglast, draagkracht, focus and veerkracht.
 
     ``bounds``: where the map opens (default: the wijken's extent; see
     :meth:`~woonzorg_geo.maps.MapData.view`); ``attribution`` and ``sources``: the data's sources
-    and dates (map corner and panel); ``min_count``: buurten with fewer addresses get a lighter tone.
+    and dates (map corner and panel); ``min_count``: buurten with fewer addresses get a lighter tone;
+    ``provenance``: where the indicators come from (the analysis' ``herkomst_tekst``: "volgens de
+    tabellen van het rapport (2024)" for the report's), shown in the panel; ``scaling_note``: what
+    the run's scaling means (:data:`woonzorg_geo.overlays.scaling.SCALING_NOTES`).
     """
     m = new_map(
         wijken if bounds is None else bounds,
@@ -168,8 +176,11 @@ def overlay_map(
         panel_html(
             f"Draagkracht en draaglast — {gemeente}",
             rows,
-            note=f"{Z_SCORE_EXPLANATION} Focus en veerkracht per buurt uit de signalen van het rapport en de "
-            "wijkindices; klik voor de redenen. " + source_note,
+            note=f"{Z_SCORE_EXPLANATION} {scaling_note + ' ' if scaling_note else ''}Focus en veerkracht per buurt uit de eigen signalen van de buurt "
+            "(rapport); de last van de wijk staat ernaast als context. Klik voor de redenen en het aantal "
+            "indicatoren achter elke waarde; 'onbekend': te weinig indicatoren. "
+            + (f"Herkomst: {provenance} " if provenance else "")
+            + source_note,
             sources=sources or None,
         ),
     )
