@@ -112,9 +112,9 @@ class DutchHelpFormatter(argparse.HelpFormatter):
 class DutchParser(argparse.ArgumentParser):
     """An argument parser whose help and errors are Dutch (errors with the fix, exit code 2 as argparse's)."""
 
-    def __init__(self, *args: Any, add_help: bool = True, **kwargs: Any) -> None:
+    def __init__(self, *, add_help: bool = True, **kwargs: Any) -> None:
         kwargs.setdefault("formatter_class", DutchHelpFormatter)
-        super().__init__(*args, add_help=False, **kwargs)
+        super().__init__(add_help=False, **kwargs)
         self._positionals.title = POSITIONALS_TITLE
         self._optionals.title = OPTIONALS_TITLE
         if add_help:
