@@ -1217,6 +1217,59 @@ def test_browser_real_assen_names_clear_of_voorzieningen(browser, real_output):
         )
 
 
+# The overview table on screen: horizontal scroll, and every text of two or more words whose lines
+# hold one word each (a column too narrow); counted per text node, so a cell's deliberate second
+# line (the address below a name) is not a wrap.
+_TABLE_FIT = """(() => {
+  const out = [];
+  const walk = document.createTreeWalker(document.querySelector('#toetsen'), NodeFilter.SHOW_TEXT);
+  for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+    const words = n.textContent.trim().split(/\\s+/).filter(Boolean).length;
+    if (words < 2) { continue; }
+    const r = document.createRange(); r.selectNodeContents(n);
+    const lines = new Set(Array.from(r.getClientRects()).filter(x => x.width > 0).map(x => Math.round(x.top))).size;
+    if (lines >= words) { out.push([n.textContent.trim(), words, lines]); }
+  }
+  return {scroll: document.documentElement.scrollWidth, width: document.documentElement.clientWidth,
+          wordPerLine: out, cells: document.querySelectorAll('#toetsen td').length};
+})()"""
+
+
+def test_browser_toetsen_overview_fits_a_laptop(browser, tmp_path):
+    """toetsen.html at 1280 × 800: every type of the settings with a long name, two rows refused with a
+    long reason; no horizontal scroll, no text one word per line, labels not keys, and sorting by the
+    verdict keeps the refused rows (their reason spans five columns) in order."""
+    from test_toetsen_page import SETTINGS, synthetic_lijst
+
+    from woonzorg_geo.toets.batch import lijst_html
+
+    lijst = synthetic_lijst()
+    path = tmp_path / "toetsen.html"
+    path.write_text(lijst_html(lijst, titel="Toetsen van een lange lijst"), encoding="utf-8")
+    browser.viewport(1280, 800)
+    try:
+        browser.open(path)
+        time.sleep(0.2)
+        info = browser.evaluate(_TABLE_FIT)
+        browser.screenshot(ARTEFACTS / "toetsen_1280x800.png")
+        assert not browser.errors()
+        assert info["cells"] > 0
+        assert info["scroll"] <= info["width"] == 1280, info
+        assert info["wordPerLine"] == [], info["wordPerLine"]
+        text = browser.evaluate("document.querySelector('#toetsen').innerText")
+        for key, zt in SETTINGS.types.items():
+            assert zt.label in text and (key == zt.label or key not in text.split()), key
+        verdicts = browser.evaluate("""(() => { document.querySelector('#toetsen th[data-col="9"]').click();
+          return Array.from(document.querySelectorAll('#toetsen tbody tr'))
+            .map(r => r.cells[r.cells.length - 1].textContent.trim()); })()""")
+        assert (
+            verdicts == sorted(verdicts, key=lambda v: (v != "niet getoetst", v))
+            and verdicts.count("niet getoetst") == 2
+        )
+    finally:
+        browser.viewport(1280, 860)
+
+
 def test_browser_site_map(browser, tmp_path):
     """The candidate-site map on small frames: zoekgebieden, their ranks, cells and voorzieningen."""
     from shapely.geometry import Point, box
