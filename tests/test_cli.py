@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import geopandas as gpd
 import pytest
 
@@ -92,3 +94,50 @@ def test_kaarten_without_output_is_a_clear_error(tmp_path, capsys):
     assert main(["kaarten", "--uit", str(tmp_path / "leeg"), "--kaarten", str(tmp_path / "k")]) == 2
     assert "draai eerst `woonzorg-geo analyse" in capsys.readouterr().err
     assert not (tmp_path / "k").exists()
+
+
+class _Terminal:
+    """A stream that says it is a terminal."""
+
+    def isatty(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        return len(text)
+
+
+def test_progress_only_on_a_terminal():
+    import io
+
+    from woonzorg_geo.progress import show_progress
+
+    assert show_progress(stream=_Terminal()) is True
+    assert show_progress(quiet=True, stream=_Terminal()) is False  # --stil
+    assert show_progress(stream=io.StringIO()) is False  # a log file or a pipe
+    closed = io.StringIO()
+    closed.close()
+    assert show_progress(stream=closed) is False
+
+
+@pytest.mark.realdata
+def test_no_progress_bars_in_a_log(raw_dir, tmp_path):
+    """`data` with its messages going to a file (not a terminal): the log has the messages and no
+    progress bar (tqdm draws with carriage returns and a percentage)."""
+    import os
+    import subprocess
+    import sys
+
+    log = tmp_path / "log.txt"
+    with log.open("w", encoding="utf-8") as err:
+        done = subprocess.run(
+            [sys.executable, "-m", "woonzorg_geo", "--data", str(raw_dir), "data"],
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+            timeout=300,
+            check=False,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+    text = log.read_text(encoding="utf-8")
+    assert done.returncode == 0, text
+    assert "INFO:" in text  # the messages are there ...
+    assert "\r" not in text and not re.search(r"\d+%\|", text)  # ... the bars are not
