@@ -62,6 +62,15 @@ def test_data_inventory(raw_dir, capsys):
     text = capsys.readouterr().out
     assert "ODbL" in text and "CC BY 4.0" in text
     assert "109 buurten" in text and "10 wijken" in text
+    # the GP count in one line: the practices inside the gemeente are those the completeness line
+    # counts; the others of the list lie in the margin, and the line says so (issue 24 §7)
+    gp = re.search(
+        r"in de gemeente: (\d+) praktijken, \d+ op adres gegeocodeerd; de lijst heeft er (\d+): (\d+) ", text
+    )
+    assert gp, text
+    n_in, n_all, n_out = (int(x) for x in gp.groups())
+    assert n_in + n_out == n_all and n_out > 0
+    assert re.search(rf"\d+ van de {n_in} huisartsenpraktijken", text)
 
 
 @pytest.mark.realdata

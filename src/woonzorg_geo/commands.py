@@ -289,7 +289,7 @@ def cmd_data(args: argparse.Namespace) -> int:
             "laad van internet met 'woonzorg-geo analyse --online'",
         )
     inputs = load_offline(settings, raw_dir=raw_dir, progress=show_progress(quiet=args.stil))
-    print(format_inventory(inventory(inputs), gemeente=settings.gemeente.naam))
+    print(format_inventory(inventory(inputs, margin_m=settings.netwerk.margin_m), gemeente=settings.gemeente.naam))
     from .lijsten import completeness_records
 
     for rec in completeness_records(inputs.volledigheid):
