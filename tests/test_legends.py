@@ -5,6 +5,7 @@ metric-only scale bar."""
 from __future__ import annotations
 
 import dataclasses
+import re
 
 import geopandas as gpd
 import pytest
@@ -133,3 +134,28 @@ def test_homes_layer_brings_its_own_legend(cat):
     )
     html = maps.render(m)
     assert cap.title in html and vocab.profile_label() in html
+
+
+def test_regio_map_names_the_pace_from_the_settings():
+    from woonzorg_geo.maps.regio import regio_map
+
+    settings = load_settings()
+    standaard = settings.profielen["standaard"]
+    relabelled = dataclasses.replace(
+        settings, profielen={**settings.profielen, "standaard": dataclasses.replace(standaard, label="vlot (5,4 km/u)")}
+    )
+    vocab = Vocabulary.from_settings(relabelled)
+    col = vocab.pct(REPORT_NORM)
+    box = shapely.box(X0, Y0, X0 + 1000, Y0 + 1000)
+    gemeenten = gpd.GeoDataFrame({"naam": ["Proef"], col: [55.0]}, index=["GM9999"], geometry=[box], crs=RD)
+    gemeenten.index.name = "code"
+    wijken = gpd.GeoDataFrame(
+        {"naam": ["Kern"], "gemeente": ["Proef"], col: [60.0]}, index=["WK999901"], geometry=[box], crs=RD
+    )
+    wijken.index.name = "code"
+    html = maps.render(
+        regio_map(gemeenten, wijken, naam="Proefland", norm_m=vocab.norm_m, offline=True, vocabulary=vocab)
+    )
+    assert "looptempo vlot (5,4 km/u)" in html and "standaardtempo" not in html
+    text = re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), html)  # JSON escapes in the page
+    assert f"Wijken: % woningen met {vocab.noun(REPORT_NORM)} ≤ {vocab.norm_text}" in text
