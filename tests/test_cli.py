@@ -150,3 +150,39 @@ def test_no_progress_bars_in_a_log(raw_dir, tmp_path):
     assert done.returncode == 0, text
     assert "INFO:" in text  # the messages are there ...
     assert "\r" not in text and not re.search(r"\d+%\|", text)  # ... the bars are not
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "maps/manifest.json",  # analyse and kaarten with their default --kaarten maps/
+        "maps/assen_bereikbaarheid.html",
+        "maps/.woonzorg.lock",
+        "maps/.staging-123-abcd/wijk_x.html",
+        "output/woonzorg.gpkg",
+        "output_regio/regio.gpkg",
+        "output/.woonzorg.tmp-x1y2.gpkg",
+    ],
+)
+def test_what_the_commands_write_by_default_is_git_ignored(path):
+    """After `analyse` (and the other commands) with their default folders, `git status` stays clean."""
+    import shutil
+    import subprocess
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[1]
+    if shutil.which("git") is None or not (repo / ".git").exists():
+        pytest.skip("not a git checkout")
+    done = subprocess.run(["git", "-C", str(repo), "check-ignore", "-q", "--no-index", path], check=False)
+    assert done.returncode == 0, f"{path} is not ignored by .gitignore"
+
+
+def test_maps_readme_is_not_ignored():
+    import subprocess
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[1]
+    if not (repo / ".git").exists():
+        pytest.skip("not a git checkout")
+    done = subprocess.run(["git", "-C", str(repo), "check-ignore", "-q", "--no-index", "maps/README.md"], check=False)
+    assert done.returncode == 1  # the folder's own README stays tracked
