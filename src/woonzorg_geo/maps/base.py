@@ -312,8 +312,8 @@ LABEL_PANE = "wzLabels"
 
 # Area names (place labels) are placed at the current zoom in priority order: map._wzLabels holds
 # [rank, weight, marker]; lower rank, then higher weight first. A label is tried at its spot, then a
-# line up or down, then beside it; the first place that overlaps no name placed before and no
-# voorziening symbol shown (.wz-vz-icon) is taken. Where every place overlaps a symbol, the one that
+# line up or down, then beside it; the first place that overlaps no name placed before, no
+# voorziening symbol shown (.wz-vz-icon) and no control (legend, panel) is taken. Where every place overlaps a symbol, the one that
 # overlaps the fewest is taken (the name is drawn above the symbols, in LABEL_PANE); where every
 # place overlaps another name, the label is hidden (it shows when the pointer is on it; the areas'
 # tooltips name them too).
@@ -334,7 +334,8 @@ _DECLUTTER_JS = """
     items.sort(function (a, b) { return a[0] - b[0] || b[1] - a[1]; });
     var placed = [];
     var view = map.getContainer().getBoundingClientRect();
-    var symbols = Array.from(map.getContainer().querySelectorAll(".leaflet-marker-pane .wz-vz-icon"))
+    // the symbols shown, and the controls (legends, panel, layer control): a name is not put under them
+    var symbols = Array.from(map.getContainer().querySelectorAll(".leaflet-marker-pane .wz-vz-icon, .leaflet-control"))
       .map(function (el) { return el.getBoundingClientRect(); })
       .filter(function (r) { return r.width > 0 && r.right > view.left && r.left < view.right &&
                                     r.bottom > view.top && r.top < view.bottom; });
