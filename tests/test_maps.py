@@ -608,6 +608,8 @@ def test_write_maps_writes_gemeente_and_wijk_maps(synthetic_out, tmp_path):
         "Voorzieningen: Huisarts",
         "Loopgebied 800 m: Huisarts",
         "Loopgebied 800 m: OV-halte of station",
+        f"Binnen {VOCAB.norm_text} lopen naar {destination(VOCAB, 'huisarts')}",  # its legend, while it is on
+        f"Loopafstand te voet naar {destination(VOCAB, 'supermarkt')}",
         "Loopafstand (vlak): Huisarts",
         "Loopafstand (vlak): Supermarkt",
         "Loopafstand (vlak): Apotheek",

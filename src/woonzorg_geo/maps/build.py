@@ -364,8 +364,12 @@ def gemeente_map(
         legend_subtitle=share.subtitle,
     )
     add_context(m, data.netwerk, road_classes=MAIN_ROADS, show=offline)
+    areas = [c for c in categories if (data.servicegebieden["categorie"] == c).any()]
     add_service_areas(
-        m, data.servicegebieden, categories=[c for c in categories if (data.servicegebieden["categorie"] == c).any()]
+        m,
+        data.servicegebieden,
+        categories=areas,
+        legend_subtitles={c: data.walk_caption(c).subtitle for c in areas},
     )
     surfaces = []
     for cat in categories:

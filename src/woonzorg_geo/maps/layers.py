@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import logging
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -49,7 +49,7 @@ from .base import (
     _to_wgs84,
     add_legend,
 )
-from .captions import voorzieningen_caption
+from .captions import destination, voorzieningen_caption
 from .style import (
     _ROAD_STYLE,
     DECIMALS,
@@ -361,11 +361,14 @@ def add_service_areas(
     radius_m: float | None = None,
     simplify_m: float = 5.0,
     opacity: float = 0.3,
+    legend_subtitles: Mapping[str, str] | None = None,
 ) -> folium.Map:
     """Add walking areas (within the norm of a voorziening), merged into one layer per category.
 
     ``areas`` is the ``servicegebieden`` layer (``categorie``, optional ``straal_m``), in any
-    CRS; pass one profile's rows. Layer names read ``Loopgebied <straal> m: Huisarts``.
+    CRS; pass one profile's rows. Layer names read ``Loopgebied <straal> m: Huisarts``. With
+    ``legend_subtitles`` (category → for whom and from which data, see :mod:`.captions`) each
+    layer carries a legend while it is on: ``Binnen 800 m lopen naar de dichtstbijzijnde huisarts``.
     """
     import folium
 
@@ -385,6 +388,7 @@ def add_service_areas(
         if geo.empty:
             continue
         tip = f"Binnen {radius_txt} lopen van een {default_vocabulary().noun(cat)}"
+        legend_title = f"Binnen {radius_txt} lopen naar {destination(default_vocabulary(), cat)}"
         data = _feature_collection(geo.geometry.values, [{"tip": _esc(tip)}])
         style = {"color": sym.colour, "weight": 1, "fillColor": sym.colour, "fillOpacity": opacity}
         on = show if isinstance(show, bool) else cat in set(show)
@@ -397,6 +401,15 @@ def add_service_areas(
         )
         layer.add_to(m)
         _remember(m, layer)
+        if legend_subtitles is not None:
+            swatch = f"rgba({','.join(str(v) for v in rgb(sym.colour))},{opacity})"
+            add_legend(
+                m,
+                legend_title,
+                [(swatch, f"{sym.label}: loopgebied")],
+                layers=[layer],
+                subtitle=legend_subtitles.get(cat, ""),
+            )
     return m
 
 
