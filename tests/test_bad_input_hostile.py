@@ -146,7 +146,8 @@ _PROBE = r"""(async () => {
     }
     out.layers = Array.from(document.querySelectorAll('.leaflet-control-layers-overlays label'))
       .map(e => e.textContent.trim());
-    out.icons = Array.from(document.querySelectorAll('.leaflet-marker-pane .leaflet-marker-icon'))
+    // the symbols (marker pane) and the area names (their own pane, above the symbols)
+    out.icons = Array.from(document.querySelectorAll('.leaflet-pane .leaflet-marker-icon'))
       .map(e => e.textContent.trim());
     out.paths = document.querySelectorAll('.leaflet-overlay-pane path.leaflet-interactive').length;
     // markers drawn on a canvas (no DOM element each): the circle markers the map holds
@@ -157,7 +158,10 @@ _PROBE = r"""(async () => {
   out.title = document.title;
   out.flag = window.__xss === undefined ? null : String(window.__xss);
   out.text = document.body ? document.body.textContent : '';
-  out.cells = Array.from(document.querySelectorAll('#toetsen tbody tr')).map(tr => Array.from(tr.cells).map(c => c.textContent));
+  // the initiative's cell holds its name and, below it, its place: read as two (name, place)
+  out.cells = Array.from(document.querySelectorAll('#toetsen tbody tr')).map(tr => Array.from(tr.cells).flatMap(c =>
+    c.classList.contains('ini') ? [c.querySelector('.naam').textContent, (c.querySelector('.plek') || {textContent: ''}).textContent]
+                                : [c.textContent]));
   return out;
 })()"""
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import geopandas as gpd
 import pytest
 
@@ -60,6 +62,15 @@ def test_data_inventory(raw_dir, capsys):
     text = capsys.readouterr().out
     assert "ODbL" in text and "CC BY 4.0" in text
     assert "109 buurten" in text and "10 wijken" in text
+    # the GP count in one line: the practices inside the gemeente are those the completeness line
+    # counts; the others of the list lie in the margin, and the line says so (issue 24 §7)
+    gp = re.search(
+        r"in de gemeente: (\d+) praktijken, \d+ op adres gegeocodeerd; de lijst heeft er (\d+): (\d+) ", text
+    )
+    assert gp, text
+    n_in, n_all, n_out = (int(x) for x in gp.groups())
+    assert n_in + n_out == n_all and n_out > 0
+    assert re.search(rf"\d+ van de {n_in} huisartsenpraktijken", text)
 
 
 @pytest.mark.realdata
@@ -92,3 +103,86 @@ def test_kaarten_without_output_is_a_clear_error(tmp_path, capsys):
     assert main(["kaarten", "--uit", str(tmp_path / "leeg"), "--kaarten", str(tmp_path / "k")]) == 2
     assert "draai eerst `woonzorg-geo analyse" in capsys.readouterr().err
     assert not (tmp_path / "k").exists()
+
+
+class _Terminal:
+    """A stream that says it is a terminal."""
+
+    def isatty(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        return len(text)
+
+
+def test_progress_only_on_a_terminal():
+    import io
+
+    from woonzorg_geo.progress import show_progress
+
+    assert show_progress(stream=_Terminal()) is True
+    assert show_progress(quiet=True, stream=_Terminal()) is False  # --stil
+    assert show_progress(stream=io.StringIO()) is False  # a log file or a pipe
+    closed = io.StringIO()
+    closed.close()
+    assert show_progress(stream=closed) is False
+
+
+@pytest.mark.realdata
+def test_no_progress_bars_in_a_log(raw_dir, tmp_path):
+    """`data` with its messages going to a file (not a terminal): the log has the messages and no
+    progress bar (tqdm draws with carriage returns and a percentage)."""
+    import os
+    import subprocess
+    import sys
+
+    log = tmp_path / "log.txt"
+    with log.open("w", encoding="utf-8") as err:
+        done = subprocess.run(
+            [sys.executable, "-m", "woonzorg_geo", "--data", str(raw_dir), "data"],
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+            timeout=300,
+            check=False,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+    text = log.read_text(encoding="utf-8")
+    assert done.returncode == 0, text
+    assert "INFO:" in text  # the messages are there ...
+    assert "\r" not in text and not re.search(r"\d+%\|", text)  # ... the bars are not
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "maps/manifest.json",  # analyse and kaarten with their default --kaarten maps/
+        "maps/assen_bereikbaarheid.html",
+        "maps/.woonzorg.lock",
+        "maps/.staging-123-abcd/wijk_x.html",
+        "output/woonzorg.gpkg",
+        "output_regio/regio.gpkg",
+        "output/.woonzorg.tmp-x1y2.gpkg",
+    ],
+)
+def test_what_the_commands_write_by_default_is_git_ignored(path):
+    """After `analyse` (and the other commands) with their default folders, `git status` stays clean."""
+    import shutil
+    import subprocess
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[1]
+    if shutil.which("git") is None or not (repo / ".git").exists():
+        pytest.skip("not a git checkout")
+    done = subprocess.run(["git", "-C", str(repo), "check-ignore", "-q", "--no-index", path], check=False)
+    assert done.returncode == 0, f"{path} is not ignored by .gitignore"
+
+
+def test_maps_readme_is_not_ignored():
+    import subprocess
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[1]
+    if not (repo / ".git").exists():
+        pytest.skip("not a git checkout")
+    done = subprocess.run(["git", "-C", str(repo), "check-ignore", "-q", "--no-index", "maps/README.md"], check=False)
+    assert done.returncode == 1  # the folder's own README stays tracked

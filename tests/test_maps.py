@@ -28,8 +28,11 @@ from shapely.geometry import LineString, Point
 from woonzorg_geo import maps
 from woonzorg_geo.errors import DataFileError, MissingDataError, NoCrsError
 from woonzorg_geo.maps import assets
+from woonzorg_geo.maps.build import HOME_THEMES
+from woonzorg_geo.maps.captions import destination
 from woonzorg_geo.palette import rgb
 from woonzorg_geo.raster import Grid, write_geotiff
+from woonzorg_geo.vocabulary import default_vocabulary
 
 REPO = Path(__file__).resolve().parents[1]
 ARTEFACTS = REPO / "tests" / "artefacts"
@@ -40,6 +43,9 @@ RD = "EPSG:28992"
 X0, Y0 = 232_000.0, 556_000.0
 CDN = re.compile(r"""<(?:script|link)\b[^>]*(?:src|href)\s*=\s*["']?(?:https?:)?//""", re.IGNORECASE)
 CATS = ("ov", "supermarkt", "huisarts", "apotheek")
+VOCAB = default_vocabulary()
+#: The categories whose walking time colours the homes of a synthetic wijk map (all present there).
+HOME_CATS = tuple(c for c in HOME_THEMES if c in CATS)
 
 
 @pytest.fixture(autouse=True)
@@ -602,6 +608,8 @@ def test_write_maps_writes_gemeente_and_wijk_maps(synthetic_out, tmp_path):
         "Voorzieningen: Huisarts",
         "Loopgebied 800 m: Huisarts",
         "Loopgebied 800 m: OV-halte of station",
+        f"Binnen {VOCAB.norm_text} lopen naar {destination(VOCAB, 'huisarts')}",  # its legend, while it is on
+        f"Loopafstand te voet naar {destination(VOCAB, 'supermarkt')}",
         "Loopafstand (vlak): Huisarts",
         "Loopafstand (vlak): Supermarkt",
         "Loopafstand (vlak): Apotheek",
@@ -618,7 +626,8 @@ def test_write_maps_writes_gemeente_and_wijk_maps(synthetic_out, tmp_path):
         "Woningen: looptijd naar supermarkt",
         "Woningen: looptijd naar OV-halte of station",
         "Wijk Centrum",
-        "Looptijd te voet vanaf de woning",
+        *(f"Looptijd te voet van de woning naar {destination(VOCAB, c)}" for c in HOME_CATS),
+        f"looptempo {VOCAB.profile_label()}",
         "Voorzieningen: Huisarts",
         "proefdorp_bereikbaarheid.html",
         "75,0%",
@@ -927,10 +936,16 @@ def test_browser_synthetic_maps(browser, synthetic_out, tmp_path):
             shot=ARTEFACTS / f"synthetisch_{p.stem}.png",
         )
         if gemeente:
-            assert "Buurten: % woningen met OV-halte én supermarkt ≤ 800 m" in info["legends"]
+            share = [
+                t for t in info["legends"] if t.startswith("Buurten: % woningen met OV-halte én supermarkt ≤ 800 m")
+            ]
+            assert len(share) == 1 and f"looptempo {VOCAB.profile_label()}" in share[0], info["legends"]
             assert "Gemeente Proefdorp" in info["panel"]
         else:
-            assert "Looptijd te voet vanaf de woning" in info["legends"]
+            # one legend per home layer; only the one of the layer shown is on the map, naming its destination
+            assert [t.split(",")[0] for t in info["legends"] if t.startswith("Looptijd")] == [
+                f"Looptijd te voet van de woning naar {destination(VOCAB, HOME_CATS[0])}"
+            ]
             assert "Wijk " in info["panel"] and "gemeente" in info["panel"]
             assert info["canvases"] >= 1  # the homes
     # switching on one home layer switches the other off (exclusive group), and the layer control works
@@ -943,6 +958,15 @@ def test_browser_synthetic_maps(browser, synthetic_out, tmp_path):
         [box('Woningen: looptijd naar huisarts').checked, box('Woningen: looptijd naar supermarkt').checked]), 50));
     })()""")
     assert state == [False, True]
+    # the legend follows the layer shown: now the supermarket's, not the huisarts'
+    time.sleep(0.1)
+    shown = browser.evaluate(
+        "Array.from(document.querySelectorAll('.wz-legend-title')).map(e => e.textContent)"
+        ".filter(t => t.startsWith('Looptijd'))"
+    )
+    assert [t.split(",")[0] for t in shown] == [
+        f"Looptijd te voet van de woning naar {destination(VOCAB, 'supermarkt')}"
+    ]
     assert not browser.errors()
 
 
@@ -1117,6 +1141,135 @@ def test_browser_labels_that_would_overlap_move_or_hide(browser, tmp_path):
     opacity = browser.evaluate("""getComputedStyle(Array.from(document.querySelectorAll('.wz-label-hidden .wz-label span'))
       .find(e => e.textContent === 'Label 7')).opacity""")
     assert float(opacity) == 1.0  # shown on hover
+
+
+# Area names and voorziening symbols on screen: the names shown, the symbols shown, and every pair
+# whose boxes overlap; also the scale bar's lines.
+_LABELS_AND_SYMBOLS = """(() => {
+  const vis = r => r.width > 0 && r.right > 0 && r.left < innerWidth && r.bottom > 0 && r.top < innerHeight;
+  const labels = Array.from(document.querySelectorAll('.wz-label span'))
+    .filter(s => !s.closest('.wz-label-hidden')).map(s => [s.textContent, s.getBoundingClientRect()])
+    .filter(x => vis(x[1]));
+  const icons = Array.from(document.querySelectorAll('.leaflet-marker-pane .wz-vz-icon'))
+    .map(e => e.getBoundingClientRect()).filter(vis);
+  const ov = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+  const hits = [];
+  labels.forEach(([t, r]) => icons.forEach(i => { if (ov(r, i)) { hits.push(t); } }));
+  // names are drawn above the symbols: each name's pane stacks higher than the marker pane
+  const z = el => +getComputedStyle(el.closest('.leaflet-pane')).zIndex;
+  const markerZ = z(document.querySelector('.leaflet-marker-pane'));
+  const covered = Array.from(document.querySelectorAll('.wz-label span'))
+    .filter(s => z(s) <= markerZ).map(s => s.textContent);
+  return {labels: labels.map(x => x[0]), icons: icons.length, hits, covered,
+          hidden: Array.from(document.querySelectorAll('.wz-label-hidden .wz-label span')).map(s => s.textContent),
+          scale: Array.from(document.querySelectorAll('.leaflet-control-scale-line')).map(e => e.textContent)};
+})()"""
+
+
+def _metric_scale(lines: list[str]) -> bool:
+    """One scale line, in metres or kilometres (no feet or miles)."""
+    return len(lines) == 1 and re.fullmatch(r"\d+ k?m", lines[0]) is not None
+
+
+def test_browser_names_clear_of_voorzieningen(browser, tmp_path):
+    """A voorziening on the very spot of a wijk's name: the name moves off the symbol, is not
+    covered by it, and the map's scale bar is metric only."""
+    wijken = _wijken()
+    spot = wijken.geometry.representative_point()
+    vz = gpd.GeoDataFrame(
+        {"categorie": ["huisarts"] * len(wijken), "naam": [f"Praktijk {i}" for i in range(len(wijken))]},
+        geometry=list(spot),
+        crs=RD,
+    )
+    m = maps.new_map(wijken, offline=True)
+    maps.add_area_outlines(m, wijken, name="Wijkgrenzen en namen")
+    maps.add_voorzieningen(m, vz)
+    maps.add_layer_control(m)
+    path = maps.save_map(m, tmp_path / "namen.html")
+    browser.open(path)
+    time.sleep(0.2)
+    info = browser.evaluate(_LABELS_AND_SYMBOLS)
+    assert not browser.errors()
+    assert sorted(info["labels"]) == sorted(wijken["naam"]) and info["icons"] == len(wijken), info
+    assert info["hits"] == [] and info["covered"] == [], info
+    assert _metric_scale(info["scale"]), info["scale"]
+
+
+def test_browser_real_assen_names_clear_of_voorzieningen(browser, real_output):
+    """At 1280 × 800, on every map of Assen: no wijk or buurt name shown lies under or against a
+    voorziening symbol, none is covered, and the scale bar is metric only."""
+    maps_dir = real_output.parent / "maps"
+    browser.viewport(1280, 800)
+    seen = {}
+    try:
+        for path in sorted(maps_dir.glob("*.html")):
+            browser.open(path)
+            time.sleep(0.3)
+            info = browser.evaluate(_LABELS_AND_SYMBOLS)
+            seen[path.stem] = info
+            assert not browser.errors(), path.name
+            assert info["labels"], path.name
+            assert info["hits"] == [] and info["covered"] == [], (path.name, info["hits"], info["covered"])
+            assert _metric_scale(info["scale"]), (path.name, info["scale"])
+        assert sum(v["icons"] for v in seen.values()) > 0  # the symbols were there to avoid
+    finally:
+        browser.viewport(1280, 860)
+        (ARTEFACTS / "namen_en_symbolen_1280x800.json").write_text(
+            json.dumps(seen, indent=1, ensure_ascii=False), encoding="utf-8"
+        )
+
+
+# The overview table on screen: horizontal scroll, and every text of two or more words whose lines
+# hold one word each (a column too narrow); counted per text node, so a cell's deliberate second
+# line (the address below a name) is not a wrap.
+_TABLE_FIT = """(() => {
+  const out = [];
+  const walk = document.createTreeWalker(document.querySelector('#toetsen'), NodeFilter.SHOW_TEXT);
+  for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+    const words = n.textContent.trim().split(/\\s+/).filter(Boolean).length;
+    if (words < 2) { continue; }
+    const r = document.createRange(); r.selectNodeContents(n);
+    const lines = new Set(Array.from(r.getClientRects()).filter(x => x.width > 0).map(x => Math.round(x.top))).size;
+    if (lines >= words) { out.push([n.textContent.trim(), words, lines]); }
+  }
+  return {scroll: document.documentElement.scrollWidth, width: document.documentElement.clientWidth,
+          wordPerLine: out, cells: document.querySelectorAll('#toetsen td').length};
+})()"""
+
+
+def test_browser_toetsen_overview_fits_a_laptop(browser, tmp_path):
+    """toetsen.html at 1280 × 800: every type of the settings with a long name, two rows refused with a
+    long reason; no horizontal scroll, no text one word per line, labels not keys, and sorting by the
+    verdict keeps the refused rows (their reason spans five columns) in order."""
+    from test_toetsen_page import SETTINGS, synthetic_lijst
+
+    from woonzorg_geo.toets.batch import lijst_html
+
+    lijst = synthetic_lijst()
+    path = tmp_path / "toetsen.html"
+    path.write_text(lijst_html(lijst, titel="Toetsen van een lange lijst"), encoding="utf-8")
+    browser.viewport(1280, 800)
+    try:
+        browser.open(path)
+        time.sleep(0.2)
+        info = browser.evaluate(_TABLE_FIT)
+        browser.screenshot(ARTEFACTS / "toetsen_1280x800.png")
+        assert not browser.errors()
+        assert info["cells"] > 0
+        assert info["scroll"] <= info["width"] == 1280, info
+        assert info["wordPerLine"] == [], info["wordPerLine"]
+        text = browser.evaluate("document.querySelector('#toetsen').innerText")
+        for key, zt in SETTINGS.types.items():
+            assert zt.label in text and (key == zt.label or key not in text.split()), key
+        verdicts = browser.evaluate("""(() => { document.querySelector('#toetsen th[data-col="9"]').click();
+          return Array.from(document.querySelectorAll('#toetsen tbody tr'))
+            .map(r => r.cells[r.cells.length - 1].textContent.trim()); })()""")
+        assert (
+            verdicts == sorted(verdicts, key=lambda v: (v != "niet getoetst", v))
+            and verdicts.count("niet getoetst") == 2
+        )
+    finally:
+        browser.viewport(1280, 860)
 
 
 def test_browser_site_map(browser, tmp_path):

@@ -10,9 +10,9 @@ import errno
 import logging
 import sys
 from collections.abc import Sequence
-from typing import NoReturn
 
 from . import __version__
+from .argparse_nl import DutchParser
 from .commands import (
     cmd_analyse,
     cmd_app,
@@ -46,60 +46,6 @@ def _add_gemeente_of_uit(p: argparse.ArgumentParser) -> None:
         help="naam of code van de gemeente (standaard: die van de analyse in --uit); moet de gemeente van "
         "die analyse zijn, anders weigert het commando",
     )
-
-
-#: argparse's English messages and their Dutch text with the fix (Python 3.11's wording).
-_PARSER_MESSAGES: tuple[tuple[str, str], ...] = (
-    (
-        r"argument (?P<opt>\S+): invalid choice: (?P<value>.+) \(choose from (?P<choices>.+)\)",
-        "{opt} {value} is geen geldige keuze. Oplossing: kies uit {choices}",
-    ),
-    (
-        r"argument (?P<opt>\S+): invalid int value: (?P<value>.+)",
-        "{opt} {value} is geen geheel getal. Oplossing: geef een geheel getal, bijv. {opt} 10",
-    ),
-    (
-        r"argument (?P<opt>\S+): invalid float value: (?P<value>.+)",
-        "{opt} {value} is geen getal. Oplossing: geef een getal met een punt als decimaalteken",
-    ),
-    (
-        r"argument (?P<opt>\S+): expected one argument",
-        "{opt} heeft een waarde nodig. Oplossing: zet de waarde direct achter {opt}",
-    ),
-    (
-        r"argument (?P<opt>\S+): not allowed with argument (?P<other>\S+)",
-        "{opt} en {other} gaan niet samen. Oplossing: kies er één",
-    ),
-    (
-        r"the following arguments are required: (?P<opts>.+)",
-        "verplicht en niet opgegeven: {opts}. Oplossing: geef {opts} op",
-    ),
-    (
-        r"unrecognized arguments: (?P<args>.+)",
-        "onbekende optie(s) of waarde(n): {args}. Oplossing: controleer de spelling; zie de lijst met --help",
-    ),
-    (  # a type function's own Dutch message, which names the fix itself (e.g. --omvang)
-        r"argument (?P<opt>\S+): (?P<msg>.+ Oplossing: .+)",
-        "{opt} {msg}",
-    ),
-)
-
-
-class _DutchParser(argparse.ArgumentParser):
-    """An argument parser whose errors are Dutch, with the fix (exit code 2, as argparse's)."""
-
-    def error(self, message: str) -> NoReturn:
-        import re
-
-        for pattern, template in _PARSER_MESSAGES:
-            found = re.fullmatch(pattern, message)
-            if found:
-                message = template.format(**found.groupdict())
-                break
-        else:
-            message = f"{message}. Oplossing: zie de opties met '{self.prog} --help'"
-        self.print_usage(sys.stderr)
-        self.exit(2, f"Fout: {self.prog}: {message}\n")
 
 
 def _add_voorzieningen_option(p: argparse.ArgumentParser) -> None:
@@ -142,7 +88,7 @@ def _whole_number(text: str) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
-    parser = _DutchParser(
+    parser = DutchParser(
         prog="woonzorg-geo",
         description=(
             "Bereikbaarheid te voet, draagkracht en locaties voor wonen en zorg, per buurt en wijk. "

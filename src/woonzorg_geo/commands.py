@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from .errors import WoonzorgError
 from .formatting import number, percent
 from .io import Owner, check_output_dir, check_output_file, check_owner
+from .progress import show_progress
 
 if TYPE_CHECKING:
     from .config import Settings
@@ -218,7 +219,7 @@ def _stored_or_fresh(
                 profiles=profiles,
                 addresses=addresses,
                 osm_layers=extra_osm_layers,
-                progress=not args.stil,
+                progress=show_progress(quiet=args.stil),
             )
         except StoreDamaged as exc:
             # never answered from a damaged store; the store is an input and stays as it is
@@ -248,7 +249,7 @@ def _stored_or_fresh(
         settings,
         raw_dir=_raw_dir(args),
         online=True if getattr(args, "online", False) else None,
-        progress=not args.stil,
+        progress=show_progress(quiet=args.stil),
         extra_osm_layers=extra_osm_layers,
     )
     inputs = with_own_lists(inputs, lists, settings)
@@ -287,8 +288,8 @@ def cmd_data(args: argparse.Namespace) -> int:
             fix="zet de bestanden op de genoemde plaats, wijs met --data naar de map met de ruwe gegevens, of "
             "laad van internet met 'woonzorg-geo analyse --online'",
         )
-    inputs = load_offline(settings, raw_dir=raw_dir, progress=not args.stil)
-    print(format_inventory(inventory(inputs), gemeente=settings.gemeente.naam))
+    inputs = load_offline(settings, raw_dir=raw_dir, progress=show_progress(quiet=args.stil))
+    print(format_inventory(inventory(inputs, margin_m=settings.netwerk.margin_m), gemeente=settings.gemeente.naam))
     from .lijsten import completeness_records
 
     for rec in completeness_records(inputs.volledigheid):
@@ -313,10 +314,12 @@ def cmd_voorzieningen(args: argparse.Namespace) -> int:
     if args.online:
         from .online import load_online
 
-        inputs = load_online(settings, raw_dir=_raw_dir(args), categories_path=args.categorieen, progress=not args.stil)
+        inputs = load_online(
+            settings, raw_dir=_raw_dir(args), categories_path=args.categorieen, progress=show_progress(quiet=args.stil)
+        )
     else:
         inputs = load_offline(
-            settings, raw_dir=_raw_dir(args), categories_path=args.categorieen, progress=not args.stil
+            settings, raw_dir=_raw_dir(args), categories_path=args.categorieen, progress=show_progress(quiet=args.stil)
         )
     from .sources.eigen import with_own_lists
 
@@ -375,7 +378,7 @@ def cmd_analyse(args: argparse.Namespace) -> int:
         extra_tables=extra,
         own_lists=lists,
         rasters=not args.geen_rasters,
-        progress=not args.stil,
+        progress=show_progress(quiet=args.stil),
         csv_nl=args.csv_nl,
     )
     result, files = run.analysis, [*run.files, *run.map_files]
@@ -472,7 +475,7 @@ def cmd_regio(args: argparse.Namespace) -> int:
             maps=not args.geen_kaarten,
             rasters=not args.geen_rasters,
             offline=offline,
-            progress=not args.stil,
+            progress=show_progress(quiet=args.stil),
             settings=settings.regio,
             own_lists=lists,
         )

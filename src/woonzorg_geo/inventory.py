@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
+from . import formatting as fmt
 from .config import Settings
 from .datasets import CATALOGUE, OPTIONAL_FILES, REQUIRED_DATASETS, Inputs, resolve_paths
 from .voorzieningen import count_inside
@@ -83,8 +85,32 @@ def _file_crs_and_count(path: Path) -> tuple[str, int | None]:
     return "WGS84 (lat/lon)", None
 
 
-def inventory(inputs: Inputs) -> pd.DataFrame:
-    """One row per dataset: description, source, date, licence, path, CRS, count, inside the gemeente."""
+def _gp_text(gp: pd.DataFrame, shape: Any, *, margin_m: float | None) -> str:
+    """The GP practices in the gemeente, and those of the list just outside it, in one line.
+
+    The list is loaded with the practices within ``[netwerk] margin_m`` of the gemeente: a home by
+    the border may have its nearest huisarts across it. The completeness line and the summary count
+    the practices inside the border; this line says where the difference goes.
+    """
+    within = gp.geometry.within(shape).to_numpy()
+    n_in, n_out = int(within.sum()), int((~within).sum())
+    n_adres = int((gp.loc[within, "geocode_precisie"] == "adres").sum()) if "geocode_precisie" in gp else 0
+    text = f"{n_in} praktijken, {n_adres} op adres gegeocodeerd"
+    if n_out:
+        where = f"binnen {fmt.metres(margin_m)} van de grens" if margin_m else "net buiten de grens"
+        text += (
+            f"; de lijst heeft er {n_in + n_out}: {n_out} {'ligt' if n_out == 1 else 'liggen'} buiten de gemeente, "
+            f"{where}, en {'telt' if n_out == 1 else 'tellen'} mee als dichtstbijzijnde huisarts van woningen aan de rand"
+        )
+    return text
+
+
+def inventory(inputs: Inputs, *, margin_m: float | None = None) -> pd.DataFrame:
+    """One row per dataset: description, source, date, licence, path, CRS, count, inside the gemeente.
+
+    ``margin_m`` is ``[netwerk] margin_m``, the margin within which voorzieningen outside the gemeente
+    are loaded (named where a list's count inside the gemeente differs from its rows).
+    """
     shape = inputs.gemeente.union_all()
     inside: dict[str, str] = {
         "gemeentegrens": f"{shape.area / 1e4:,.0f} ha",
@@ -107,9 +133,7 @@ def inventory(inputs: Inputs) -> pd.DataFrame:
         st = inputs.stations.loc[inputs.stations.within(shape)]
         inside["treinstations"] = f"{len(st)}: {', '.join(st['naam'])}"
     if inputs.huisartsen is not None:
-        gp = inputs.huisartsen
-        n_adres = int((gp["geocode_precisie"] == "adres").sum())
-        inside["huisartsen"] = f"{len(gp)} praktijken, {n_adres} op adres gegeocodeerd"
+        inside["huisartsen"] = _gp_text(inputs.huisartsen, shape, margin_m=margin_m)
     if inputs.apotheken is not None:
         ap = inputs.apotheken.loc[inputs.apotheken.within(shape)]
         n_adres = int((ap["geocode_precisie"] == "adres").sum())

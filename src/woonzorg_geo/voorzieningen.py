@@ -219,7 +219,8 @@ def merge_duplicates(points: gpd.GeoDataFrame, rules: dict[str, CategoryRule]) -
                     k = kept[target]
                     k["bron"] = f"{k['bron']};{bron}"
                     k["bron_datum"] = f"{k['bron_datum']};{row['bron_datum']}"
-                    if not k["naam"] and isinstance(row["naam"], str) and row["naam"]:
+                    # the first name found: a point without one (None or NaN) takes the next source's
+                    if not _has_name(k["naam"]) and _has_name(row["naam"]):
                         k["naam"] = row["naam"]
                 else:
                     kept.append({c: row[c] for c in (*COLUMNS, "bron_datum")})
@@ -308,11 +309,73 @@ def build_voorzieningen(
         shape = ensure_crs(area, name="area").union_all().buffer(area_buffer_m)
         allpts = allpts.loc[allpts.intersects(shape)]
     allpts["bron_datum"] = allpts["bron"].map(lambda b: (bron_datum or {}).get(str(b), ""))
-    merged = merge_duplicates(allpts, rules)
+    merged = name_by_address(merge_duplicates(allpts, rules), osm)
     merged["bron_label"] = merged["bron"].map(lambda b: "; ".join(SOURCE_LABELS.get(x, x) for x in str(b).split(";")))
     merged.index = pd.Index([f"vz{i:05d}" for i in range(len(merged))], name="vz_id")
     log.info("voorzieningen: %s", merged["categorie"].value_counts().to_dict())
     return merged
+
+
+def _has_name(value: object) -> bool:
+    return isinstance(value, str) and bool(value.strip())
+
+
+#: How far from an unnamed voorziening its address is looked for: the nearest address point (house
+#: number) within this distance, and the named street nearest to that point within it too. An
+#: entrance lies on the building's street side; 40 m covers a practice set back behind a car park
+#: without reaching the next block (Dutch urban blocks are about 60–100 m deep).
+ADDRESS_NAME_M = 40.0
+
+
+def name_by_address(vz: gpd.GeoDataFrame, osm: OSMData, *, max_m: float = ADDRESS_NAME_M) -> gpd.GeoDataFrame:
+    """``vz`` with a name for every voorziening: one without a name in any source is named by its
+    address from OSM, ``'Huisarts, Kloosterstraat 12'`` (``'Huisarts, bij Kloosterstraat'`` without
+    a house number nearby), or ``'Huisarts (naam en adres onbekend)'`` when no named street is near.
+
+    The house number is that of the nearest OSM address point within ``max_m``; the street the
+    nearest named OSM line to that point (or to the voorziening) within ``max_m``. ``vz`` is not changed.
+    """
+    if vz.empty or "naam" not in vz.columns:
+        return vz
+    missing = ~vz["naam"].map(_has_name).to_numpy(dtype=bool)
+    if not missing.any():
+        return vz
+    out = vz.copy()
+    out["naam"] = out["naam"].astype(object)
+    lines = getattr(osm, "lines", None)
+    addresses = getattr(osm, "addresses", None)
+    streets = None
+    if lines is not None and len(lines) and "name" in lines.columns:
+        named = lines.loc[lines["name"].map(_has_name)]
+        streets = ensure_crs(named, name="osm.lines").to_crs(RD_NEW)[["name", "geometry"]] if len(named) else None
+    numbers = None
+    if addresses is not None and len(addresses) and "housenumber" in addresses.columns:
+        numbers = ensure_crs(addresses, name="osm.addresses").to_crs(RD_NEW)[["housenumber", "geometry"]]
+    for idx in np.flatnonzero(missing):
+        point = out.geometry.iloc[idx]
+        label = str(out["label"].iloc[idx]) if "label" in out.columns else str(out["categorie"].iloc[idx])
+        number, at = "", point
+        if numbers is not None:
+            near = numbers.sindex.query(point, predicate="dwithin", distance=max_m)
+            if len(near):
+                cand = numbers.iloc[near]
+                best = cand.distance(point).to_numpy().argmin()
+                number, at = str(cand["housenumber"].iloc[best]).strip(), cand.geometry.iloc[best]
+        street = ""
+        if streets is not None:
+            near = streets.sindex.query(at, predicate="dwithin", distance=max_m)
+            if len(near):
+                cand = streets.iloc[near]
+                street = str(cand["name"].iloc[cand.distance(at).to_numpy().argmin()]).strip()
+        if street and number:
+            text = f"{label}, {street} {number}"
+        elif street:
+            text = f"{label}, bij {street}"
+        else:
+            text = f"{label} (naam en adres onbekend)"
+        out.iloc[idx, out.columns.get_loc("naam")] = text
+    log.info("voorzieningen zonder naam: %d, genoemd naar hun adres in OSM", int(missing.sum()))
+    return out
 
 
 def count_inside(vz: gpd.GeoDataFrame, area: gpd.GeoDataFrame) -> pd.Series:

@@ -114,10 +114,13 @@ def wijk_figure(ctx: FigureContext, code: str) -> Figure:
     foot = 3.3  # legends and source line, cm
     height = panel_h + foot + 1.9
     fig = _new_figure(height)
+    # the title says what and to where (each panel's title names its category), the subtitle and
+    # the legend for whom (the pace); the source line gives the data and their dates
     _title(
         fig,
-        f"Wijk {naam}: looptijd te voet vanaf de woning",
-        f"Gemeente {ctx.gemeente}, profiel {vocab.profile_label(data.profile)}; elke stip is een adres",
+        f"Wijk {naam}: looptijd naar de dichtstbijzijnde voorziening",
+        f"Te voet van de woning, looptempo {vocab.profile_label(data.profile)}; gemeente {ctx.gemeente}; "
+        "elke stip is een adres",
     )
     homes = data.adressen[data.adressen["wijkcode"] == code]
     buurten = data.buurten[data.buurten["wijkcode"] == code]
@@ -158,7 +161,7 @@ def wijk_figure(ctx: FigureContext, code: str) -> Figure:
             north_arrow(ax)
     _legend(
         fig,
-        "Looptijd te voet",
+        f"Looptijd te voet van de woning, looptempo {vocab.profile_label(data.profile)}",
         TIME_CLASSES.items(),
         loc="upper left",
         anchor=(0.03, (foot - 0.3) / height),

@@ -109,6 +109,8 @@ _MAP_CSS = """
 .wz-panel{max-width:280px;max-height:calc(100vh - 150px);overflow-y:auto;}
 .wz-legend{max-height:calc(50vh - 40px);overflow-y:auto;}
 .wz-legend-title{font-weight:bold;margin-bottom:3px;}
+.wz-legend{max-width:270px;}
+.wz-legend-sub{font-weight:normal;font-size:11px;color:#444;}
 .wz-legend-row{white-space:nowrap;overflow:hidden;text-overflow:ellipsis;}
 .wz-fold{cursor:pointer;user-select:none;}
 .wz-fold::after{content:" \\25BE";color:#777;font-weight:normal;}

@@ -248,7 +248,7 @@ def new_map(
         location=[(south + north) / 2, (west + east) / 2],
         zoom_start=13,
         tiles=None,
-        control_scale=True,
+        control_scale=False,  # folium's L.control.scale() shows feet and miles too: a metric one below
         zoom_snap=0.25,
         zoom_delta=0.5,
     )
@@ -300,16 +300,29 @@ setTimeout(function () {{
         f"{m.get_name()}.attributionControl.addAttribution({esc.js_string(esc.html_text(attribution))});",  # innerHTML
         name="woonzorg_attribution",
     )
-    _add_js(m, _DECLUTTER_JS.replace("MAP", m.get_name()), name="woonzorg_declutter")
+    # a metric scale bar only (Dutch planners read metres; Leaflet's default adds feet and miles)
+    _add_js(m, f"L.control.scale({{imperial: false}}).addTo({m.get_name()});", name="woonzorg_scale")
+    _add_js(m, _DECLUTTER_JS.replace("MAP", m.get_name()).replace("PANE", LABEL_PANE), name="woonzorg_declutter")
     return m
 
 
-# Labels that would overlap at the current zoom are moved up or down by one line, else hidden
-# (they show when the pointer is on them; the areas' tooltips name them too). Labels are placed
-# in priority order: map._wzLabels holds [rank, weight, marker]; lower rank, then higher weight first.
+#: The pane of the area names: above the markers (Leaflet's marker pane is at z-index 600, tooltips
+#: at 650), so a voorziening symbol never covers a wijk or buurt name.
+LABEL_PANE = "wzLabels"
+
+# Area names (place labels) are placed at the current zoom in priority order: map._wzLabels holds
+# [rank, weight, marker]; lower rank, then higher weight first. A label is tried at its spot, then a
+# line up or down, then beside it; the first place that overlaps no name placed before, no
+# voorziening symbol shown (.wz-vz-icon) and no control (legend, panel) is taken. Where every place overlaps a symbol, the one that
+# overlaps the fewest is taken (the name is drawn above the symbols, in LABEL_PANE); where every
+# place overlaps another name, the label is hidden (it shows when the pointer is on it; the areas'
+# tooltips name them too).
 _DECLUTTER_JS = """
 (function () {
   var map = MAP;
+  var pane = map.createPane("PANE");
+  pane.style.zIndex = 640;
+  pane.style.pointerEvents = "none";
   map._wzLabels = [];
   var pending = false;
   function overlaps(a, b) {
@@ -321,6 +334,11 @@ _DECLUTTER_JS = """
     items.sort(function (a, b) { return a[0] - b[0] || b[1] - a[1]; });
     var placed = [];
     var view = map.getContainer().getBoundingClientRect();
+    // the symbols shown, and the controls (legends, panel, layer control): a name is not put under them
+    var symbols = Array.from(map.getContainer().querySelectorAll(".leaflet-marker-pane .wz-vz-icon, .leaflet-control"))
+      .map(function (el) { return el.getBoundingClientRect(); })
+      .filter(function (r) { return r.width > 0 && r.right > view.left && r.left < view.right &&
+                                    r.bottom > view.top && r.top < view.bottom; });
     items.forEach(function (it) {
       var el = it[2]._icon, span = el.querySelector(".wz-label span");
       if (!span) { return; }
@@ -328,16 +346,21 @@ _DECLUTTER_JS = """
       span.style.transform = "";
       var r = span.getBoundingClientRect();
       if (r.right < view.left || r.left > view.right || r.bottom < view.top || r.top > view.bottom) { return; }
-      var h = r.height + 3, shifts = [0, -h, h, -2 * h, 2 * h];
+      var h = r.height + 3, w = r.width / 2 + 14;
+      var shifts = [[0, 0], [0, -h], [0, h], [w, 0], [-w, 0], [0, -2 * h], [0, 2 * h], [w, -h], [-w, -h],
+                    [w, h], [-w, h]];
+      var best = null, bestHits = Infinity;
       for (var i = 0; i < shifts.length; i++) {
-        var box = {left: r.left - 2, right: r.right + 2, top: r.top + shifts[i] - 1, bottom: r.bottom + shifts[i] + 1};
-        if (!placed.some(function (p) { return overlaps(p, box); })) {
-          if (shifts[i]) { span.style.transform = "translateY(" + shifts[i] + "px)"; }
-          placed.push(box);
-          return;
-        }
+        var dx = shifts[i][0], dy = shifts[i][1];
+        var box = {left: r.left + dx - 2, right: r.right + dx + 2, top: r.top + dy - 1, bottom: r.bottom + dy + 1};
+        if (placed.some(function (p) { return overlaps(p, box); })) { continue; }
+        var hits = symbols.filter(function (s) { return overlaps(s, box); }).length;
+        if (hits < bestHits) { best = [dx, dy, box]; bestHits = hits; }
+        if (!hits) { break; }
       }
-      el.classList.add("wz-label-hidden");
+      if (!best) { el.classList.add("wz-label-hidden"); return; }
+      if (best[0] || best[1]) { span.style.transform = "translate(" + best[0] + "px," + best[1] + "px)"; }
+      placed.push(best[2]);
     });
   }
   map._wzDeclutter = function () {
@@ -398,10 +421,15 @@ def _control_js(
 """
 
 
-def legend_html(title: str, items: Classes | Sequence[tuple[str, ...]], *, symbol: str = "box") -> str:
-    """The HTML of a legend: a title and one row per (colour, label[, letter]) item."""
+def legend_html(
+    title: str, items: Classes | Sequence[tuple[str, ...]], *, symbol: str = "box", subtitle: str = ""
+) -> str:
+    """The HTML of a legend: a title (what, to where), an optional subtitle (for whom, from which
+    data; part of the title element, so the two read as one sentence) and one row per
+    (colour, label[, letter]) item."""
     rows = items.items() if isinstance(items, Classes) else list(items)
-    out = [f'<div class="wz-legend-title">{_esc(title)}</div>']
+    sub = f'<span class="wz-legend-sub">, {_esc(subtitle)}</span>' if subtitle else ""
+    out = [f'<div class="wz-legend-title">{_esc(title)}{sub}</div>']
     for item in rows:
         colour, label = item[0], item[1]
         if symbol == "letter" and len(item) > 2:
@@ -423,6 +451,7 @@ def add_legend(
     position: str = "bottomright",
     symbol: str = "box",
     rows_follow_layers: bool = False,
+    subtitle: str = "",
 ) -> folium.Map:
     """Add a legend (its title folds it away and back).
 
@@ -442,8 +471,10 @@ def add_legend(
         ``"box"``, ``"circle"`` or ``"letter"`` (category symbols).
     rows_follow_layers
         Row ``i`` shows only while ``layers[i]`` is on (one row per layer, e.g. voorzieningen).
+    subtitle
+        For whom and from which data (see :mod:`.captions`), shown after the title in a lighter type.
     """
-    text = legend_html(title, items, symbol=symbol)
+    text = legend_html(title, items, symbol=symbol, subtitle=subtitle)
     _add_js(
         m,
         _control_js(

@@ -22,7 +22,6 @@ from ..palette import (
     BUURT_OUTLINE,
     LOCAL_ROADS,
     MAIN_ROADS,
-    TIME_CLASSES,
     Classes,
     distance_classes,
 )
@@ -38,13 +37,13 @@ from .base import (
     _metric,
     add_exclusive,
     add_layer_control,
-    add_legend,
     add_panel,
     built_up_bounds,
     last_layer,
     new_map,
     panel_html,
 )
+from .captions import Caption, share_caption, walk_caption
 from .draagkracht import write_missing_page
 from .layers import (
     add_area_outlines,
@@ -124,6 +123,29 @@ class MapData:
     def col(self, name: str) -> str:
         """A column name with the profile suffix."""
         return f"{name}{self.suffix}"
+
+    def walk_caption(self, category: str, *, measure: str = "Looptijd te voet van de woning") -> Caption:
+        """The legend of the walking time or distance to ``category``: destination, profile, data and dates."""
+        return walk_caption(
+            self.vocab,
+            category,
+            profile=self.profile,
+            manifest=self.manifest,
+            voorzieningen=self.voorzieningen,
+            measure=measure,
+        )
+
+    def share_caption(self) -> Caption:
+        """The legend of the areas' share of homes within the norm of the report's combination."""
+        vocab = self.vocab
+        return share_caption(
+            vocab,
+            REPORT_NORM,
+            title=f"Buurten: % woningen met {vocab.noun(REPORT_NORM)} ≤ {vocab.norm_text}",
+            profile=self.profile,
+            manifest=self.manifest,
+            voorzieningen=self.voorzieningen,
+        )
 
     @property
     def home_categories(self) -> list[str]:
@@ -333,17 +355,23 @@ def gemeente_map(
         attribution=data.attribution,
     )
     offline = m.woonzorg_offline  # type: ignore[attr-defined]
+    share = data.share_caption()
     add_choropleth(
         m,
         data.buurten,
         column=data.col(vocab.pct(REPORT_NORM)),
-        label=f"Buurten: % woningen met {vocab.noun(REPORT_NORM)} ≤ {vocab.norm_text}",
+        label=share.title,
         vocabulary=vocab,
         min_count=data.kaarten.min_adressen,
+        legend_subtitle=share.subtitle,
     )
     add_context(m, data.netwerk, road_classes=MAIN_ROADS, show=offline)
+    areas = [c for c in categories if (data.servicegebieden["categorie"] == c).any()]
     add_service_areas(
-        m, data.servicegebieden, categories=[c for c in categories if (data.servicegebieden["categorie"] == c).any()]
+        m,
+        data.servicegebieden,
+        categories=areas,
+        legend_subtitles={c: data.walk_caption(c).subtitle for c in areas},
     )
     surfaces = []
     for cat in categories:
@@ -351,11 +379,13 @@ def gemeente_map(
         if not tif.is_file():
             log.info("geen oppervlak voor %s: %s ontbreekt", cat, tif)
             continue
+        cap = data.walk_caption(cat, measure="Loopafstand te voet")
         add_surface(
             m,
             tif,
             label=f"Loopafstand (vlak): {vocab.label(cat)}",
-            legend_title=f"Loopafstand tot {vocab.noun(cat)}",
+            legend_title=cap.title,
+            legend_subtitle=cap.subtitle,
             classes=distance_classes(vocab.norm_m),
         )
         surfaces.append(last_layer(m))
@@ -444,14 +474,16 @@ def wijk_map(
     around = metric_wijk.buffer(300)
     buurten = data.buurten[data.buurten["wijkcode"] == code]
     if len(buurten):
+        share = data.share_caption()
         add_choropleth(
             m,
             buurten,
             column=data.col(vocab.pct(REPORT_NORM)),
             show=False,
-            label=f"Buurten: % woningen met {vocab.noun(REPORT_NORM)} ≤ {vocab.norm_text}",
+            label=share.title,
             vocabulary=vocab,
             min_count=data.kaarten.min_adressen,
+            legend_subtitle=share.subtitle,
         )
     add_context(m, data.netwerk, road_classes=(*LOCAL_ROADS, *MAIN_ROADS), within=around, show=offline)
     if len(buurten):
@@ -470,10 +502,20 @@ def wijk_map(
     homes = data.adressen[data.adressen["wijkcode"] == code]
     home_layers = []
     for i, cat in enumerate(data.home_categories):
-        add_homes(m, homes, column=data.col(f"tijd_{cat}_min"), label=_home_label(vocab, cat), show=i == 0)
+        # each layer brings its own legend, naming its destination: the legend follows the layer shown
+        cap = data.walk_caption(cat)
+        add_homes(
+            m,
+            homes,
+            column=data.col(f"tijd_{cat}_min"),
+            label=_home_label(vocab, cat),
+            show=i == 0,
+            legend=True,
+            legend_title=cap.title,
+            legend_subtitle=cap.subtitle,
+        )
         home_layers.append(last_layer(m))
     add_exclusive(m, home_layers)
-    add_legend(m, "Looptijd te voet vanaf de woning", TIME_CLASSES, layers=home_layers, symbol="circle")
     vz = data.voorzieningen
     if len(vz):
         near = _metric(vz, "voorzieningen")

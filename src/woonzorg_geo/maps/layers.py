@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import logging
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -38,6 +38,7 @@ from ..palette import (
 )
 from ..vocabulary import Vocabulary, default_vocabulary
 from .base import (
+    LABEL_PANE,
     _bron_text,
     _check_crs,
     _esc,
@@ -48,6 +49,7 @@ from .base import (
     _to_wgs84,
     add_legend,
 )
+from .captions import destination, voorzieningen_caption
 from .style import (
     _ROAD_STYLE,
     DECIMALS,
@@ -83,6 +85,8 @@ def add_choropleth(
     vocabulary: Vocabulary | None = None,
     min_count: int = 0,
     count_column: str = "n_adressen",
+    legend_title: str | None = None,
+    legend_subtitle: str = "",
 ) -> folium.Map:
     """Add areas coloured by ``column`` in ``classes``, with a popup per area and a legend.
 
@@ -116,6 +120,9 @@ def add_choropleth(
         Areas with fewer addresses (``count_column``) get the lighter tone; 0: none.
     count_column
         The number of addresses per area.
+    legend_title, legend_subtitle
+        The legend's title (default ``label``) and subtitle: for whom and from which data
+        (see :mod:`.captions`).
     """
     import folium
 
@@ -177,7 +184,7 @@ def add_choropleth(
         if few.any():
             r, g, b = rgb(classes.colours[0])
             items.append((f"rgba({r},{g},{b},{FEW_ADDRESSES_OPACITY})", few_addresses_label(min_count)))
-        add_legend(m, label, items, layers=[layer])
+        add_legend(m, legend_title or label, items, layers=[layer], subtitle=legend_subtitle)
     return m
 
 
@@ -255,7 +262,8 @@ def add_area_outlines(
                 icon_anchor=(80, 9),
                 class_name="wz-label-icon",
             )
-            marker = folium.Marker([geom.y, geom.x], icon=icon, interactive=False, keyboard=False)
+            # in the label pane, above the voorzieningen symbols (see base.LABEL_PANE)
+            marker = folium.Marker([geom.y, geom.x], icon=icon, interactive=False, keyboard=False, pane=LABEL_PANE)
             marker.add_to(group)
             markers.append((marker, float(w)))
     group.add_to(m)
@@ -293,7 +301,8 @@ def add_voorzieningen(
     prefix
         Layer names are ``prefix + label`` (e.g. ``Voorzieningen: Huisarts``).
     legend
-        Add a symbol legend (shown while one of these layers is on).
+        Add a symbol legend (shown while one of these layers is on), naming the sources and their
+        dates (the ``bron`` and ``bron_datum`` columns).
     """
     import folium
 
@@ -338,7 +347,8 @@ def add_voorzieningen(
         layers.append(layer)
         items.append((sym.colour, sym.label, sym.letter))
     if legend and layers:
-        add_legend(m, "Voorzieningen", items, layers=layers, symbol="letter", rows_follow_layers=True)
+        cap = voorzieningen_caption(vz, cats)
+        add_legend(m, cap.title, items, layers=layers, symbol="letter", rows_follow_layers=True, subtitle=cap.subtitle)
     return m
 
 
@@ -351,11 +361,14 @@ def add_service_areas(
     radius_m: float | None = None,
     simplify_m: float = 5.0,
     opacity: float = 0.3,
+    legend_subtitles: Mapping[str, str] | None = None,
 ) -> folium.Map:
     """Add walking areas (within the norm of a voorziening), merged into one layer per category.
 
     ``areas`` is the ``servicegebieden`` layer (``categorie``, optional ``straal_m``), in any
-    CRS; pass one profile's rows. Layer names read ``Loopgebied <straal> m: Huisarts``.
+    CRS; pass one profile's rows. Layer names read ``Loopgebied <straal> m: Huisarts``. With
+    ``legend_subtitles`` (category → for whom and from which data, see :mod:`.captions`) each
+    layer carries a legend while it is on: ``Binnen 800 m lopen naar de dichtstbijzijnde huisarts``.
     """
     import folium
 
@@ -375,6 +388,7 @@ def add_service_areas(
         if geo.empty:
             continue
         tip = f"Binnen {radius_txt} lopen van een {default_vocabulary().noun(cat)}"
+        legend_title = f"Binnen {radius_txt} lopen naar {destination(default_vocabulary(), cat)}"
         data = _feature_collection(geo.geometry.values, [{"tip": _esc(tip)}])
         style = {"color": sym.colour, "weight": 1, "fillColor": sym.colour, "fillOpacity": opacity}
         on = show if isinstance(show, bool) else cat in set(show)
@@ -387,6 +401,15 @@ def add_service_areas(
         )
         layer.add_to(m)
         _remember(m, layer)
+        if legend_subtitles is not None:
+            swatch = f"rgba({','.join(str(v) for v in rgb(sym.colour))},{opacity})"
+            add_legend(
+                m,
+                legend_title,
+                [(swatch, f"{sym.label}: loopgebied")],
+                layers=[layer],
+                subtitle=legend_subtitles.get(cat, ""),
+            )
     return m
 
 
@@ -477,6 +500,7 @@ def add_surface(
     show: bool = False,
     opacity: float = 0.6,
     legend: bool = True,
+    legend_subtitle: str = "",
 ) -> folium.Map:
     """Add an accessibility surface (GeoTIFF, metres) as a coloured image overlay with a legend.
 
@@ -494,6 +518,8 @@ def add_surface(
         Legend title (default: ``label``); the legend shows while the layer is on.
     show
         Whether the layer is on when the map opens.
+    legend_subtitle
+        For whom and from which data (see :mod:`.captions`).
     """
     import folium
     from branca.utilities import write_png
@@ -512,7 +538,7 @@ def add_surface(
     layer.add_to(m)
     _remember(m, layer)
     if legend:
-        add_legend(m, legend_title or label, classes.items(missing=False), layers=[layer])
+        add_legend(m, legend_title or label, classes.items(missing=False), layers=[layer], subtitle=legend_subtitle)
     return m
 
 
@@ -527,13 +553,17 @@ def add_homes(
     radius: float = 3.5,
     legend: bool = False,
     canvas: bool = True,
+    legend_title: str | None = None,
+    legend_subtitle: str = "",
 ) -> folium.Map:
     """Add homes (address points) coloured by ``column`` (default: walking time classes, minutes).
 
     Points of one class are stored as one MultiPoint, so thousands of homes stay small; missing
     values are grey (``onbereikbaar``). ``label`` is the Dutch layer name; hovering a point shows
     its class and the number of homes in it. With ``canvas`` (default) the points are drawn on the
-    map's shared canvas, which stays fast with many thousands of points.
+    map's shared canvas, which stays fast with many thousands of points. With ``legend`` the layer
+    carries its own legend (``legend_title``, default ``label``, and ``legend_subtitle``), shown
+    while the layer is on: layers switched in the layer control each bring their own.
     """
     import folium
     from folium.utilities import JsCode
@@ -577,7 +607,7 @@ def add_homes(
     )
     layer.add_to(m)
     if legend:
-        add_legend(m, label, classes, layers=[layer], symbol="circle")
+        add_legend(m, legend_title or label, classes, layers=[layer], symbol="circle", subtitle=legend_subtitle)
     _remember(m, layer)
     return m
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import geopandas as gpd
 
+from ..vocabulary import REPORT_NORM, Vocabulary, default_vocabulary
 from .base import add_layer_control, add_panel, new_map, panel_html
 from .layers import add_area_outlines, add_choropleth
 from .style import format_field
@@ -23,6 +24,7 @@ def regio_map(
     norm_m: float,
     links: Mapping[str, str] = {},
     offline: bool | None = None,
+    vocabulary: Vocabulary | None = None,
 ) -> folium.Map:
     """The regional map: wijken and gemeenten coloured by ``column``, each gemeente's own map linked.
 
@@ -39,9 +41,12 @@ def regio_map(
         ``{gemeentecode: relative path of the gemeente's own map}``, listed in the panel.
     offline
         See :func:`.base.new_map`.
+    vocabulary
+        The run's vocabulary (labels, the main profile and its label); default the package settings'.
     """
-    n = int(norm_m)
-    column = f"pct_ov_en_supermarkt_{n}m"
+    vocab = (vocabulary or default_vocabulary()).with_run(norm_m=norm_m)
+    column = vocab.pct(REPORT_NORM)
+    pace = f"te voet, looptempo {vocab.profile_label()}"
     g = gemeenten.reset_index()
     w = wijken.reset_index()
     m = new_map(g, offline=offline, title=f"{naam} — bereikbaarheid te voet per gemeente en wijk")
@@ -53,14 +58,11 @@ def regio_map(
         "n_adressen",
         "inwoners_cbs",
         column,
-        f"pct_drie_a_{n}m",
-        f"pct_huisarts_{n}m",
-        f"pct_supermarkt_{n}m",
-        f"pct_ov_{n}m",
+        *(vocab.pct(c) for c in ("drie_a", "huisarts", "supermarkt", "ov")),
         "med_afstand_huisarts_m",
     ]
-    what = f"% woningen met OV-halte én supermarkt ≤ {n} m"
-    add_choropleth(m, w, column=column, label=f"Wijken: {what}", fields=fields, simplify_m=20.0)
+    what = f"% woningen met {vocab.noun(REPORT_NORM)} ≤ {vocab.norm_text}"
+    add_choropleth(m, w, column=column, label=f"Wijken: {what}", fields=fields, simplify_m=20.0, legend_subtitle=pace)
     add_choropleth(
         m,
         g,
@@ -76,10 +78,10 @@ def regio_map(
     add_panel(
         m,
         panel_html(
-            f"{naam}: OV-halte én supermarkt ≤ {n} m",
+            f"{naam}: {vocab.noun(REPORT_NORM)} ≤ {vocab.norm_text}",
             rows,
             header=("gemeente", "aandeel adressen"),
-            note="Aandeel van alle adressen per gemeente, lopend over het OSM-netwerk (standaardtempo). Klik op een "
+            note=f"Aandeel van alle adressen per gemeente, {pace}, over het OSM-netwerk. Klik op een "
             "wijk voor details; de links openen de kaart van elke gemeente.",
             links=[(str(r["naam"]), links[str(r["code"])]) for _, r in g.iterrows() if str(r["code"]) in links],
         ),

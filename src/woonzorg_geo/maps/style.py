@@ -50,6 +50,18 @@ _SOURCES: dict[str, str] = {
     "cbs": "CBS",
     "pdok": "PDOK",
 }
+#: Readable names of the voorzieningen's sources (the ``bron`` column), for popups and legends.
+SOURCE_NAMES: dict[str, str] = _SOURCES
+#: The same sources as a legend names them (``OSM aug. 2021``): short, the popups give the long name.
+SOURCE_SHORT: dict[str, str] = {
+    "osm": "OSM",
+    "gtfs": "OVapi",
+    "chb": "DOVA",
+    "huisartsenlijst": "ZorgKaart",
+    "igj": "IGJ",
+    "cbs": "CBS",
+    "pdok": "PDOK",
+}
 
 
 def category(name: str, vocabulary: Vocabulary | None = None) -> Category:

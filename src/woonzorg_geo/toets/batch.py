@@ -179,7 +179,7 @@ class Lijst:
                     "naam": r["naam"],
                     "invoer": r["invoer"],
                     "type": r.get("type", ""),
-                    "type_label": r.get("type", ""),
+                    "type_label": r.get("type_label") or r.get("type", ""),
                     "omvang": r.get("omvang", ""),
                     "oordeel": "niet getoetst",
                     "veld": r.get("veld", ""),
@@ -710,6 +710,7 @@ def run_lijst(
         if on_result is not None:
             rapport = on_result(ini, res)
         done.append(Uitkomst.of(ini, res, rapport=rapport))
+    failed = [{**r, "type_label": type_label(r.get("type"), settings)} for r in failed]
     for r in sorted(failed, key=lambda r: r["regel"]):
         log.warning("lijst %s regel %d (%s) niet getoetst: %s", invoer.bron, r["regel"], r["naam"], r["reden"])
     return Lijst(
@@ -719,6 +720,16 @@ def run_lijst(
         meldingen=invoer.meldingen,
         rapporten=on_result is not None,
     )
+
+
+def type_label(kind: object, settings: ToetsSettings) -> str:
+    """The Dutch label of a type as the list gives it (a key or label of ``[types]``); an unknown
+    type is shown as given (its row's reason says it is unknown)."""
+    from .locate import _norm_type
+
+    text = "" if kind is None else str(kind).strip()
+    key = _norm_type(text, settings.types) if text else None
+    return settings.types[key].label if key is not None else text
 
 
 def _refusal_of(ini: Initiatief, veld: str, reden: str) -> dict[str, Any]:
@@ -871,7 +882,7 @@ def _marker_properties(u: Uitkomst) -> dict[str, Any]:
     props: dict[str, Any] = {  # "r" first: the features' identifier (unique), so they need no "id"
         "r": ini.regel,
         "n": _esc(ini.naam),
-        "i": _esc(f"{ini.type}, {ini.omvang} {u.eenheid}"),
+        "i": _esc(f"{u.type_label}, {ini.omvang} {u.eenheid}"),
         "l": _esc(u.locatie) if ini.adres else "",  # a point's place is the dot itself
         "g": _esc(area),
         "o": _esc(u.oordeel),

@@ -1,0 +1,23 @@
+"""Whether the commands show progress bars: the one place that decides.
+
+Progress bars (tqdm) are for a person watching a terminal. Written into a log file or a pipe they
+are hundreds of carriage-return lines, so they are shown only when standard error is a terminal,
+and never with ``--stil``. The commands pass the answer down as ``progress=`` to the functions that
+draw the bars.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import TextIO
+
+
+def show_progress(*, quiet: bool = False, stream: TextIO | None = None) -> bool:
+    """Whether to draw progress bars: not when ``quiet``, and only when ``stream`` (default
+    standard error, where tqdm writes) is a terminal."""
+    out = sys.stderr if stream is None else stream
+    isatty = getattr(out, "isatty", None)
+    try:
+        return not quiet and bool(isatty and isatty())
+    except ValueError:  # a closed stream
+        return False
