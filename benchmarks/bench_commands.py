@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import os
 import platform
 import resource
@@ -53,6 +54,13 @@ class Scenario:
     cold: bool = True
     repeats: int | None = None
     runs: dict[str, list[tuple[float, float, float]]] = field(default_factory=dict)
+    worker_peaks: list[dict[str, float]] = field(default_factory=list)
+
+
+def worker_peaks(regio_json: Path) -> dict[str, float]:
+    """Per gemeente of a regio run, the peak memory (MB) of its task on its worker (``piek_geheugen_mb``)."""
+    doc = json.loads(regio_json.read_text(encoding="utf-8"))
+    return {t["naam"]: float(t.get("piek_geheugen_mb") or 0) for t in doc.get("gemeenten", [])}
 
 
 def run_once(args: list[str], *, cache: Path) -> tuple[float, float, float]:
@@ -156,6 +164,15 @@ def table(chosen: list[Scenario], meta: dict[str, str]) -> str:
         warm = median_cell(s.runs.get("warm", []))
         cold = median_cell(s.runs.get("cold", [])) if s.cold else ("(no tiles read)", "", "")
         lines.append(f"| {s.label} | {' | '.join(warm)} | {' | '.join(cold)} |")
+    for s in chosen:
+        if s.worker_peaks:
+            peaks = s.worker_peaks[-1]
+            top = sorted(peaks.items(), key=lambda kv: -kv[1])[:3]
+            lines.append(
+                "\nPeak memory per regio worker task (last run): largest "
+                + ", ".join(f"{naam} {mb:.0f} MB" for naam, mb in top)
+                + f"; median {statistics.median(peaks.values()):.0f} MB over {len(peaks)} gemeenten."
+            )
     return "\n".join(lines) + "\n"
 
 
@@ -202,6 +219,8 @@ def main() -> None:
                     wall, peak, cpu = run_once(s.prepare(rep), cache=cache)
                     s.runs.setdefault(state, []).append((wall, peak, cpu))
                     print(f"{s.name} {state} {i + 1}: {wall:.2f} s, CPU {cpu:.2f} s, {peak:.0f} MB", file=sys.stderr)
+                    if s.name == "regio":  # the peak memory of each gemeente task, as its worker measured it
+                        s.worker_peaks.append(worker_peaks(rep / "regio" / "regio.json"))
                     shutil.rmtree(rep, ignore_errors=True)
         meta = {
             "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
