@@ -229,3 +229,42 @@ def test_real_tiles_through_the_cache_equal_direct_decoding(raw_dir, tmp_path):
         assert len(direct[layer]) > 0
         pd.testing.assert_frame_equal(cached[layer], direct[layer])
         pd.testing.assert_frame_equal(again[layer], direct[layer])
+
+
+def test_vectorised_line_reduction_equals_the_part_by_part_rule():
+    """``_lines_only`` builds the multi-lines with shapely's array functions; the rule is the per-feature one."""
+    import numpy as np
+    import shapely
+    from shapely.geometry import GeometryCollection, MultiLineString, MultiPoint, Polygon
+
+    a, b, c = LineString([(0, 0), (1, 0)]), LineString([(2, 0), (3, 1)]), LineString([(5, 5), (6, 6)])
+    geoms = np.array(
+        [
+            a,
+            MultiLineString([a, b]),
+            MultiLineString([c]),
+            GeometryCollection([Point(0, 0), b]),
+            GeometryCollection([a, Point(1, 1), c]),
+            GeometryCollection([Point(0, 0)]),
+            Polygon([(0, 0), (1, 0), (1, 1)]),
+            MultiPoint([(0, 0), (1, 1)]),
+            LineString(),
+            MultiLineString([b, a, c]),
+        ],
+        dtype=object,
+    )
+
+    def reference(g):
+        if g.geom_type == "LineString":
+            return None if g.is_empty else g
+        if g.geom_type not in ("MultiLineString", "GeometryCollection"):
+            return None
+        parts = [p for p in shapely.get_parts(g) if p.geom_type == "LineString" and not p.is_empty]
+        if not parts:
+            return None
+        return parts[0] if len(parts) == 1 else MultiLineString(parts)
+
+    got = osm_tiles._lines_only(geoms)
+    want = [reference(g) for g in geoms]
+    assert [None if g is None else g.wkt for g in got] == [None if g is None else g.wkt for g in want]
+    assert got[1].geom_type == "MultiLineString" and got[2].geom_type == "LineString" and got[6] is None
