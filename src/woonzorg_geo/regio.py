@@ -35,6 +35,7 @@ from .config import RegioSettings, Settings
 from .errors import SourceUnavailableError, WoonzorgError
 from .pages import slug
 from .unknown import mark_unknown
+from .writing import writer_prefix
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +82,7 @@ class RegioResult:
 
 
 class _TaskLog(logging.Handler):
-    """Collects the package's warnings of the current thread (a task), to report them with it."""
+    """Collects the package's warnings of the current thread (a task) and its writer threads, to report them."""
 
     def __init__(self) -> None:
         super().__init__(level=logging.WARNING)
@@ -89,7 +90,8 @@ class _TaskLog(logging.Handler):
         self.lines: list[str] = []
 
     def emit(self, record: logging.LogRecord) -> None:
-        if record.thread == self.thread:
+        # the task's own thread, or the threads it writes its files on (see writing.run_parallel)
+        if record.thread == self.thread or str(record.threadName).startswith(writer_prefix(self.thread)):
             self.lines.append(record.getMessage())
 
 

@@ -10,6 +10,7 @@ pay even for one process (``analyse``) and keep a ``regio`` worker to one proces
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -42,6 +43,11 @@ def write_gpkg_layers(path: Path, layers: Mapping[str, gpd.GeoDataFrame]) -> Non
             frame.to_file(path, layer=name, driver="GPKG", engine="pyogrio")
 
 
+def writer_prefix(parent: int) -> str:
+    """The name prefix of the writer threads started by thread ``parent`` (see :func:`run_parallel`)."""
+    return f"schrijven-{parent}-"
+
+
 def run_parallel(jobs: Sequence[Callable[[], Any]], *, threads: int = WRITE_THREADS) -> list[Any]:
     """Run independent writers on threads; wait for all of them, then raise the first error.
 
@@ -50,7 +56,9 @@ def run_parallel(jobs: Sequence[Callable[[], Any]], *, threads: int = WRITE_THRE
     """
     if len(jobs) <= 1 or threads <= 1:
         return [job() for job in jobs]
-    with ThreadPoolExecutor(max_workers=min(threads, len(jobs)), thread_name_prefix="schrijven") as pool:
+    # named after the calling thread, so a task's log handler (regio) counts their warnings as its own
+    prefix = writer_prefix(threading.get_ident())
+    with ThreadPoolExecutor(max_workers=min(threads, len(jobs)), thread_name_prefix=prefix) as pool:
         futures = [pool.submit(job) for job in jobs]
         errors = [f.exception() for f in futures]
     for exc in errors:
