@@ -290,6 +290,7 @@ def test_a_long_list_writes_no_report_per_row_unless_asked(uit, raw_dir, tmp_pat
     assert code == 0 and "--rapporten" in out
     assert sorted(p.name for p in (tmp_path / "kort" / "toetsen").iterdir()) == [
         "manifest.json",
+        "overzicht.xlsx",
         "toetsen.csv",
         "toetsen.html",
         "toetsen_kaart.html",

@@ -119,6 +119,16 @@ def _add_voorzieningen_option(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_csv_nl_option(p: argparse.ArgumentParser) -> None:
+    """``--csv-nl``: each CSV also as ``<naam>_nl.csv`` for a Dutch Excel (see :mod:`woonzorg_geo.workbook`)."""
+    p.add_argument(
+        "--csv-nl",
+        action="store_true",
+        help="naast elke CSV ook <naam>_nl.csv voor Nederlandse Excel: ';' als scheidingsteken, decimale komma, "
+        "UTF-8 met BOM (de gewone CSV blijft zoals hij is, voor programma's)",
+    )
+
+
 def _whole_number(text: str) -> int:
     """An ``--omvang``: a whole number (its range is checked against the type's settings)."""
     try:
@@ -192,6 +202,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="extra indicatorentabel (CSV of GeoPackage met kolom 'code' = CBS-code); mag vaker",
     )
     _add_voorzieningen_option(p)
+    _add_csv_nl_option(p)
     p.set_defaults(func=cmd_analyse)
 
     p = sub.add_parser(
@@ -254,6 +265,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="eigen catalogus van gemeenten en hun bestanden (standaard: ingebouwd, de 12 gemeenten van Drenthe)",
     )
     _add_voorzieningen_option(p)
+    _add_csv_nl_option(p)
     p.set_defaults(func=cmd_regio)
 
     p = sub.add_parser("kaarten", help="de kaarten opnieuw maken uit een bestaande uitvoermap van 'analyse'")
@@ -363,6 +375,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--online", action="store_true", help="gegevens laden van PDOK en OpenStreetMap")
     _add_gemeente_of_uit(p)
     _add_voorzieningen_option(p)
+    _add_csv_nl_option(p)
     p.set_defaults(func=cmd_toets)
 
     p = sub.add_parser(
@@ -395,6 +408,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--offline", action="store_true", help="kaart zonder achtergrondkaart")
     _add_gemeente_of_uit(p)
     _add_voorzieningen_option(p)
+    _add_csv_nl_option(p)
     p.set_defaults(func=cmd_watals)
     return parser
 

@@ -376,6 +376,7 @@ def cmd_analyse(args: argparse.Namespace) -> int:
         own_lists=lists,
         rasters=not args.geen_rasters,
         progress=not args.stil,
+        csv_nl=args.csv_nl,
     )
     result, files = run.analysis, [*run.files, *run.map_files]
     print(summary_text(result.summary, wijken=result.wijken.drop(columns="geometry"), vocabulary=result.vocab))
@@ -478,7 +479,14 @@ def cmd_regio(args: argparse.Namespace) -> int:
         # all or nothing: when no gemeente finished, the regional files of an earlier run stay
         ok = any(t["status"] == "ok" for t in result.tasks)
         files = (
-            write_regio(result, out, norm_m=settings.bereikbaarheid.norm_m, maps=not args.geen_kaarten, offline=offline)
+            write_regio(
+                result,
+                out,
+                norm_m=settings.bereikbaarheid.norm_m,
+                maps=not args.geen_kaarten,
+                offline=offline,
+                csv_nl=args.csv_nl,
+            )
             if ok
             else []
         )
@@ -751,6 +759,7 @@ def cmd_toets(args: argparse.Namespace) -> int:
             rapporten=reports,
             offline=True if args.offline else None,
             owner=owner,
+            csv_nl=args.csv_nl,
         )
         print("\n".join(summary_lines(outcome)))
         why = (
@@ -905,7 +914,9 @@ def cmd_watals(args: argparse.Namespace) -> int:
             f"berekende categorieën: {', '.join(cats)}"
         )
     w = what_if(a, Changes(nieuw=nieuw, weg=weg), profiles=profiles)
-    files = write_watals(w, a, out, maps=not args.geen_kaart, offline=True if args.offline else None, owner=owner)
+    files = write_watals(
+        w, a, out, maps=not args.geen_kaart, offline=True if args.offline else None, owner=owner, csv_nl=args.csv_nl
+    )
     print(summary_text(w, vocab=a.vocab))
     print(f"{len(files)} bestanden geschreven in {out}:")
     for f in files:

@@ -66,6 +66,7 @@ def run_gemeente(
     progress: bool = False,
     own_lists: Sequence[OwnList] = (),
     outside: str = "weigeren",
+    csv_nl: bool = False,
 ) -> GemeenteRun:
     """Load, analyse and write one gemeente, and draw its maps, all with ``settings``.
 
@@ -105,6 +106,8 @@ def run_gemeente(
         The user's own voorzieningen lists (``--voorzieningen``), applied to the loaded inputs, and
         what to do with a row outside the gemeente: refuse (``"weigeren"``, ``analyse``) or skip it
         (``"overslaan"``, each gemeente of ``regio``); see :func:`.sources.eigen.with_own_lists`.
+    csv_nl
+        Also write each CSV's Dutch-Excel variant ``*_nl.csv`` (see :mod:`.workbook`).
 
     Returns
     -------
@@ -134,7 +137,7 @@ def run_gemeente(
     t0 = time.perf_counter()
     if surfaces is None:  # compute only what is asked: the surfaces feed the GeoTIFFs and the maps
         surfaces = rasters or maps_dir is not None
-    files = pipeline.write_outputs(a, out_dir, rasters=rasters, surfaces=surfaces)
+    files = pipeline.write_outputs(a, out_dir, rasters=rasters, surfaces=surfaces, csv_nl=csv_nl)
     timings["schrijven"] = round(time.perf_counter() - t0, 3)
     run = GemeenteRun(a, out_dir, files, timings=timings)
     if maps_dir is not None:

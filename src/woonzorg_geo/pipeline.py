@@ -624,7 +624,13 @@ def summary_text(
 
 
 def write_outputs(
-    a: Analysis, out_dir: str | Path, *, rasters: bool = True, surfaces: bool = True, store: bool = True
+    a: Analysis,
+    out_dir: str | Path,
+    *,
+    rasters: bool = True,
+    surfaces: bool = True,
+    store: bool = True,
+    csv_nl: bool = False,
 ) -> list[Path]:
     """Write the GeoPackage, CSVs, GeoTIFFs and the summary; all or nothing.
 
@@ -635,7 +641,8 @@ def write_outputs(
     distance surfaces, and so the ``servicegebieden`` layer made from them (their cost grows with
     the gemeente's area, not its addresses: the province run leaves them out when asked).
     ``store=False`` leaves out ``opslag/``, the analysis kept for ``toets``, ``watals`` and
-    ``locaties`` (see :mod:`woonzorg_geo.store`).
+    ``locaties`` (see :mod:`woonzorg_geo.store`). ``overzicht.xlsx`` goes beside the CSVs, and with
+    ``csv_nl`` their Dutch-Excel variants ``*_nl.csv`` (see :mod:`woonzorg_geo.workbook`).
     """
     a.require(*a.missing, purpose="het schrijven van de uitvoer")  # every part, before anything is written
     s = a.settings
@@ -692,6 +699,10 @@ def write_outputs(
                 write_csv(tmp / "gevoeligheid.csv", a.overlay_report["gevoeligheid"], index=False, encoding="utf-8")
             write_csv(tmp / "buurten.csv", a.buurten.drop(columns="geometry"), encoding="utf-8")
             write_csv(tmp / "wijken.csv", a.wijken.drop(columns="geometry"), encoding="utf-8")
+            from .workbook import analyse_sheets, write_exports
+
+            # overzicht.xlsx (and the Dutch CSVs) from the CSVs just written
+            write_exports(tmp, analyse_sheets(tmp, a, manifest=manifest, voorzieningen=vz), csv_nl=csv_nl)
 
         jobs += [gpkg, tables]
         if store:

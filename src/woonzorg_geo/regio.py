@@ -979,9 +979,16 @@ def regio_table(result: RegioResult) -> pd.DataFrame:
 
 
 def write_regio(
-    result: RegioResult, out_dir: Path, *, norm_m: float, maps: bool = True, offline: bool | None = None
+    result: RegioResult,
+    out_dir: Path,
+    *,
+    norm_m: float,
+    maps: bool = True,
+    offline: bool | None = None,
+    csv_nl: bool = False,
 ) -> list[Path]:
-    """Write ``regio.gpkg`` (layers ``gemeenten``, ``wijken``), ``regio.csv``, ``regio.json`` and the map.
+    """Write ``regio.gpkg`` (layers ``gemeenten``, ``wijken``), ``regio.csv``, ``regio.json``, the map and
+    ``overzicht.xlsx`` (with ``csv_nl`` also ``regio_nl.csv``, see :mod:`woonzorg_geo.workbook`).
 
     All or nothing, like every output of the package (see :func:`.io.staged_dir`); the
     gemeenten's own folders are written by their tasks.
@@ -1004,6 +1011,9 @@ def write_regio(
             gem.to_file(tmp / "regio.gpkg", layer="gemeenten", driver="GPKG")
             result.wijken.to_file(tmp / "regio.gpkg", layer="wijken", driver="GPKG")
         write_csv(tmp / "regio.csv", regio_table(result), encoding="utf-8")
+        from .workbook import regio_sheets, write_exports
+
+        write_exports(tmp, regio_sheets(tmp, result, out_dir=out_dir, norm_m=norm_m), csv_nl=csv_nl)
         doc = {
             "regio": result.naam,
             "cluster": result.cluster,

@@ -657,9 +657,11 @@ def write_watals(
     maps: bool = True,
     offline: bool | None = None,
     owner: Owner | None = None,
+    csv_nl: bool = False,
 ) -> list[Path]:
-    """Write ``watals_buurten.csv``, ``watals_wijken.csv``, ``watals_adressen.csv``, ``watals.json`` and
-    ``watals_kaart.html`` into ``out_dir``, all or nothing.
+    """Write ``watals_buurten.csv``, ``watals_wijken.csv``, ``watals_adressen.csv``, ``watals.json``,
+    ``watals_kaart.html`` and ``overzicht.xlsx`` into ``out_dir``, all or nothing (with ``csv_nl`` also
+    the CSVs' Dutch-Excel variants ``*_nl.csv``, see :mod:`woonzorg_geo.workbook`).
 
     ``out_dir`` belongs to ``watals`` for the analysis's gemeente (``owner``, by default from
     ``a.settings``): the previous watals there is replaced, any other folder is refused (see
@@ -677,6 +679,9 @@ def write_watals(
         (tmp / "watals.json").write_text(
             json.dumps(w.samenvatting, indent=2, ensure_ascii=False, default=str), encoding="utf-8"
         )
+        from .workbook import watals_sheets, write_exports
+
+        write_exports(tmp, watals_sheets(tmp, w, a), csv_nl=csv_nl)
         if maps:
             from .maps.layers import render
 

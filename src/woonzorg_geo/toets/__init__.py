@@ -13,12 +13,14 @@ of the municipality's framework (Assen, 2023):
 Every criterion carries its value, threshold, source and a verdict ``groen``, ``oranje``,
 ``rood`` or ``onbekend``. The framework publishes no numeric thresholds: all of them are settings
 (``data/toetsingskader.toml``), each with its source. :func:`run_toets` computes the result,
-:func:`write_toets` writes it as Dutch HTML and as JSON.
+:func:`toets_html` and :func:`toets_json` give it as Dutch HTML (with an inline SVG map of the
+site, the area of the norm walk and the walking routes) and as JSON (the map as GeoJSON, EPSG:4326,
+under ``kaart``) without writing anything; :func:`write_toets` writes both.
 """
 
 from ..errors import ToetsError
 from .check import run_toets
-from .html import toets_html, write_toets
+from .html import toets_html, toets_json, write_toets
 from .locate import locate_site, read_register
 from .model import Criterium, Deel, ToetsResult
 from .places import Places, gemeente_places
@@ -37,5 +39,6 @@ __all__ = [
     "read_register",
     "run_toets",
     "toets_html",
+    "toets_json",
     "write_toets",
 ]

@@ -165,6 +165,7 @@ def _access_rows(
                 "afstand_m": None if dist is None else round(dist, 1),
                 "minuten": None if dist is None else round(dist / run.speed_m_s / 60.0, 1),
                 "dichtstbij": name,
+                "dichtstbij_id": None if nearest is None else str(nearest),
                 "dichtstbij_bron": source,
                 "aantal_binnen_norm": n_near,
                 "binnen_norm": None if dist is None else bool(dist <= run.norm_m),

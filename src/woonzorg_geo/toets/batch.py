@@ -675,7 +675,15 @@ def run_lijst(
 
     if not isinstance(invoer, Invoer):
         invoer = read_initiatives(invoer, settings=settings)
-    ctx = prepare_toets(analysis, register=register, settings=settings, geocoder=geocoder, places=places, many=True)
+    ctx = prepare_toets(
+        analysis,
+        register=register,
+        settings=settings,
+        geocoder=geocoder,
+        places=places,
+        many=True,
+        kaart=on_result is not None,  # a map only in the reports
+    )
     done: list[Uitkomst] = []
     failed = list(invoer.geweigerd)
     every = max(1, len(invoer.rijen) // 10)
@@ -745,12 +753,14 @@ def toets_lijst(
     rapporten: bool = False,
     offline: bool | None = None,
     owner: Owner | None = None,
+    csv_nl: bool = False,
 ) -> tuple[Lijst, list[Path]]:
     """Check the list and write it into ``out_dir`` at once (a staging folder, moved in place when complete).
 
     Writes ``toetsen.csv``, ``toetsen.html`` (the overview), ``toetsen_kaart.html`` and, with
     ``rapporten``, ``toets_regelNNN_<adres>.html`` and ``.json`` per checked row, written as the
-    rows are checked. A failure leaves the previous lijst in ``out_dir`` as it was. ``out_dir``
+    rows are checked, and ``overzicht.xlsx`` (with ``csv_nl`` also ``toetsen_nl.csv``, see
+    :mod:`woonzorg_geo.workbook`). A failure leaves the previous lijst in ``out_dir`` as it was. ``out_dir``
     belongs to ``toetsen`` for the analysis's gemeente (``owner``, by default from its settings);
     another command's folder is refused (see :func:`woonzorg_geo.io.check_owner`).
 
@@ -786,6 +796,9 @@ def toets_lijst(
             on_result=report if rapporten else None,
         )
         write_overview(lijst, tmp, analysis, offline=offline)
+        from ..workbook import lijst_sheets, write_exports
+
+        write_exports(tmp, lijst_sheets(tmp, analysis, meldingen=lijst.meldingen), csv_nl=csv_nl)
         files = sorted(p.relative_to(tmp) for p in tmp.iterdir() if p.is_file())
     return lijst, [out_dir / f for f in files]
 

@@ -19,12 +19,10 @@ from ..accessibility import PointAccess
 from ..aggregation import assign_areas
 from ..pages import slug
 from .access import _access_rows, _norm_met, _Run, _run_settings, _site_access
+from .bronnen import toets_sources
+from .kaart import toets_kaart
 from .locate import _initiatives, locate_site, offline_geocoder, read_register
-from .model import (
-    Deel,
-    ToetsResult,
-    worst,
-)
+from .model import Deel, ToetsResult, counted, worst
 from .numbers import _nl, _text
 from .parts import Bestaand, _inhabitants, _part_gemeente, _part_initiatief, _part_regio, _part_wijk
 from .places import Places, gemeente_places
@@ -41,14 +39,6 @@ if TYPE_CHECKING:
     from ..pipeline import Analysis
 
 log = logging.getLogger(__name__)
-#: How the site was located, in Dutch.
-GEOCODE_METHODS = {
-    "osm_straat_huisnummer": "offline: OpenStreetMap-straat en huisnummer",
-    "osm_straat": "offline: OpenStreetMap-straat (zonder huisnummer)",
-    "pc4_middelpunt": "offline: middelpunt van het postcodegebied",
-    "pdok_locatieserver": "PDOK Locatieserver",
-    "punt": "opgegeven punt (--punt)",
-}
 
 # --------------------------------------------------------------------------------------------
 # Main entry
@@ -138,6 +128,8 @@ class ToetsContext:
     #: ``(left, right) -> (to_left, to_right)``: network distance from the two end nodes of the
     #: site's edge to every voorziening's node, up to the norm (None: :func:`.accessibility.bounded_distances`)
     search: Callable[[int, int], tuple[np.ndarray, np.ndarray]] | None = None
+    #: draw the map of each site (:mod:`.kaart`); a list without reports needs none
+    kaart: bool = True
     _register_base: _RegisterBase | None = None
     #: the buurt and wijk rows looked up so far, by ("buurt"/"wijk", code)
     area_rows: dict[tuple[str, Any], pd.Series | None] = field(default_factory=dict)
@@ -159,11 +151,13 @@ def prepare_toets(
     geocoder: Geocode | None = None,
     places: Places | None = None,
     many: bool = False,
+    kaart: bool | None = None,
 ) -> ToetsContext:
     """Prepare checks on ``analysis`` (parameters as :func:`run_toets`).
 
     With ``many`` (a list of initiatives), the register is read at once and the searches use
-    :func:`scipy.sparse.csgraph.dijkstra` (worth its import for more than a few sites).
+    :func:`scipy.sparse.csgraph.dijkstra` (worth its import for more than a few sites). ``kaart``:
+    compute each site's map (default: for a single site, not with ``many``).
 
     Raises
     ------
@@ -184,6 +178,7 @@ def prepare_toets(
         places=pl,
         register=register,
         rapport=analysis.settings.overlays.bron_rapport or "rapport van de gemeente",
+        kaart=not many if kaart is None else kaart,
     )
     if many:
         ctx.register_base()
@@ -215,6 +210,23 @@ def check_site(
     acc = _accessibility(analysis, s, run, site.point, meldingen, search=ctx.search)
     delen, wat_als = _four_parts(analysis, s, zt, omvang, site, ini, acc, run, rapport)
     overall = worst([p.oordeel for p in delen[:3]])
+    k = s.kaart
+    kaart = (
+        toets_kaart(
+            analysis,
+            point=site.point,
+            pa=acc.point,
+            profile=run.profile,
+            norm_m=run.norm_m,
+            profile_label=run.profile_label,
+            rows=acc.rows,
+            margin_m=k.marge_m,
+            aspect=k.verhouding,
+            concave_ratio=k.concave_ratio,
+        )
+        if ctx.kaart
+        else None
+    )
     label = site.loc["invoer"] if adres is not None else f"punt {site.loc['lon']:.5f} {site.loc['lat']:.5f}"
     result = ToetsResult(
         slug=slug(label),
@@ -235,11 +247,12 @@ def check_site(
         wat_als=tuple(wat_als),
         initiatieven=tuple(_nearby(ini.arrays, site.point, s)),
         niet_geplaatst=tuple(ini.niet_geplaatst),
-        bronnen=tuple(_sources(analysis, s, register, rapport, site.loc)),
+        bronnen=tuple(toets_sources(analysis, s, register, rapport, site.loc, zorgtype=zt)),
         meldingen=tuple(meldingen),
         kader=s.kader,
         instellingen=s.source,
         gemaakt_op=_dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+        kaart=kaart,
     )
     log.info("toets %s (%s, %d %s): %s", label, zt.key, omvang, zt.omvang_eenheid, overall)
     return result
@@ -519,8 +532,8 @@ def _summary(overall: str, delen: Sequence[Deel], zt: ZorgType, omvang: int, loc
     where = f"{loc['label']} (buurt {loc.get('buurtnaam') or 'onbekend'}, wijk {loc.get('wijknaam') or 'onbekend'})"
     lines = [f"{zt.label}, {omvang} {zt.omvang_eenheid}, op {where}: {overall} — {VERDICT_TEXT[overall]}."]
     for d in delen[:3]:
-        bad = [c.naam for c in d.criteria if c.oordeel in ("rood", "oranje")]
-        unknown = [c for c in d.criteria if c.oordeel == "onbekend"]
+        bad = [c.naam for c in counted(d.criteria) if c.oordeel in ("rood", "oranje")]
+        unknown = [c for c in counted(d.criteria) if c.oordeel == "onbekend"]
         detail = ""
         if bad:
             detail = " Aandacht: " + "; ".join(bad) + "."
@@ -531,69 +544,3 @@ def _summary(overall: str, delen: Sequence[Deel], zt: ZorgType, omvang: int, loc
         f"Deel 4 {delen[3].titel.lower()}: {len(delen[3].criteria)} onderdelen aan te leveren door de initiatiefnemer."
     )
     return "\n".join(lines)
-
-
-def _sources(
-    analysis: Analysis, s: ToetsSettings, register: Path | None, rapport: str, loc: dict[str, Any]
-) -> list[dict[str, str]]:
-    from ..datasets import CATALOGUE
-
-    out = [
-        {"naam": s.kader.naam, "bron": s.kader.bron, "toelichting": s.kader.disclaimer},
-        {
-            "naam": "Drempels van deze toets",
-            "bron": f"toetsingskader-instellingen: {s.source}",
-            "toelichting": "elke drempel staat in de tabellen met zijn bron",
-        },
-    ]
-    paths = analysis.inputs.paths
-    for key, meta in CATALOGUE.items():
-        if key in paths:
-            out.append(
-                {
-                    "naam": meta["omschrijving"],
-                    "bron": f"{meta['bron']} ({meta['datum']})",
-                    "toelichting": f"licentie: {meta['licentie']}",
-                }
-            )
-    if not paths:
-        out.append(
-            {
-                "naam": "OpenStreetMap",
-                "bron": str(analysis.inputs.osm.source),
-                "toelichting": "© OpenStreetMap contributors (ODbL)",
-            }
-        )
-    out.append(
-        {
-            "naam": "Wijkcijfers, buurtsignalen, Wmo-cijfers",
-            "bron": rapport,
-            "toelichting": "Aedes veerkracht- en focuskaart 2022, Gezondheidsmonitor 2022, Wmo-registratie "
-            "2024, CBS 2024 (via het rapport)",
-        }
-    )
-    out.append(
-        {
-            "naam": "Register van zorginitiatieven",
-            "bron": str(register) if register is not None else "niet opgegeven",
-            "toelichting": "aangeleverd door de gebruiker"
-            if register is not None
-            else "lever een register aan voor deel 1",
-        }
-    )
-    method = str(loc.get("geocode_methode") or "")
-    out.append(
-        {
-            "naam": "Geocodering",
-            "bron": GEOCODE_METHODS.get(method, method or "onbekend"),
-            "toelichting": str(loc.get("precisie_tekst")),
-        }
-    )
-    out.append(
-        {
-            "naam": "Kaartgegevens",
-            "bron": "© OpenStreetMap contributors (ODbL); CBS/PDOK (CC BY 4.0)",
-            "toelichting": "",
-        }
-    )
-    return out

@@ -8,9 +8,13 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from markupsafe import Markup
+
 from ..io import atomic_path
 from ..pages import CSS, render
-from .model import Deel, ToetsResult
+from .bewoners import estimate_residents
+from .kaart_svg import KAART_CSS, kaart_figuur
+from .model import Deel, ToetsResult, counted
 from .numbers import _nl, _text
 from .settings import VERDICT_TEXT
 
@@ -35,7 +39,12 @@ TOETS_CSS = (
     + """
 .box{border:2px solid #999;border-radius:.5em;padding:.6em 1em;margin:1em 0;background:#fafafa}
 .box h2{border:none;margin-top:.2em}.big{font-size:1.3em}ul.meld li{margin:.2em 0}
+td.telt-niet{opacity:.55;font-style:italic}
+body{max-width:76em}.kop{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1.2fr);gap:1.5em;align-items:start}
+.kop .box{margin-top:.6em}.kop h2.kaartkop{margin-top:.2em}.kop figure.toetskaart{margin-top:.3em}
+@media (max-width:62em){.kop{grid-template-columns:minmax(0,1fr)}}
 """
+    + KAART_CSS
 )
 
 
@@ -55,15 +64,27 @@ def _area(naam: object, code: object) -> str:
     return f"{naam or 'naam onbekend'} ({code})" if code else naam
 
 
+def _size(r: ToetsResult) -> str:
+    """``'24 woningen ≈ 34 bewoners (1,4 per woning; bron: …)'``, or ``'12 bewoners'``."""
+    est = estimate_residents(r.zorgtype, r.omvang)
+    if not est.bron:
+        return f"{r.omvang} {r.zorgtype.omvang_eenheid}"
+    return f"{est.tekst.lstrip('+')}; zie de bronnen onderaan"
+
+
 def _why(d: Deel) -> str:
     """Why a part has its verdict, in one line of the summary."""
-    bad = [c.naam for c in d.criteria if c.oordeel in ("rood", "oranje")]
+    bad = [c.naam for c in counted(d.criteria) if c.oordeel in ("rood", "oranje")]
     if bad:
         return "aandacht: " + "; ".join(bad)
     if d.nummer == 4:
         return "aan te leveren door de initiatiefnemer"
     if d.oordeel == "onbekend":
-        return "gegevens ontbreken voor: " + "; ".join(c.naam for c in d.criteria if c.oordeel == "onbekend")
+        unknown = [c for c in counted(d.criteria) if c.oordeel == "onbekend"]
+        reasons = list(dict.fromkeys(c.toelichting for c in unknown))
+        if len(unknown) > 1 and len(reasons) == 1 and reasons[0]:
+            return f"{len(unknown)} criteria onbekend: {reasons[0]}"
+        return "gegevens ontbreken voor: " + "; ".join(c.naam for c in unknown)
     return "geen aandachtspunten"
 
 
@@ -77,14 +98,17 @@ def _what_if(row: dict[str, Any]) -> tuple[dict[str, Any], str, str]:
 def toets_html(result: ToetsResult) -> str:
     """The result as a self-contained Dutch HTML page (no scripts, no external links).
 
-    Rendered from the package template ``templates/toets.html`` (see :mod:`woonzorg_geo.pages`).
+    Rendered from the package template ``templates/toets.html`` (see :mod:`woonzorg_geo.pages`),
+    with the map of the site as inline SVG (:func:`.kaart_svg.kaart_figuur`) when the result has
+    one. Writes nothing: a web server can return the text as it is (the JSON is
+    :func:`toets_json`).
     """
     r = result
     loc = r.locatie
     afst = loc.get("geocode_afstand_m")
     facts = [
         ("type", f"{r.zorgtype.label} ({r.zorgtype.key}): {r.zorgtype.omschrijving}"),
-        ("omvang", f"{r.omvang} {r.zorgtype.omvang_eenheid}"),
+        ("omvang", _size(r)),
         ("invoer", loc.get("invoer")),
         (
             "gevonden locatie",
@@ -116,7 +140,13 @@ def toets_html(result: ToetsResult) -> str:
         profile_label=str(profile.get("profiel_label", "")).capitalize(),
         what_if=[_what_if(w) for w in r.wat_als],
         nl=_nl,
+        kaart=Markup(kaart_figuur(r.kaart)) if r.kaart is not None else "",  # escaped in kaart_svg
     )
+
+
+def toets_json(result: ToetsResult) -> str:
+    """The result as JSON text (:meth:`.ToetsResult.to_dict`, with the map as GeoJSON under ``kaart``)."""
+    return json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n"
 
 
 def write_toets(result: ToetsResult, out_dir: str | Path) -> tuple[Path, Path]:
@@ -130,7 +160,7 @@ def write_toets(result: ToetsResult, out_dir: str | Path) -> tuple[Path, Path]:
     out = Path(out_dir)
     page, data = out / f"toets_{result.slug}.html", out / f"toets_{result.slug}.json"
     html_text = toets_html(result)
-    json_text = json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n"
+    json_text = toets_json(result)
     # both or neither: a failed write (a full disk) leaves the previous pair as it was
     with atomic_path(page) as tmp_page:
         tmp_page.write_text(html_text, encoding="utf-8")

@@ -21,6 +21,7 @@ from .model import split_adres
 from .numbers import _nl, _num, _present
 from .places import Places, gemeente_places, place_key
 from .settings import PRECISE, PRECISION_TEXT, Geocode, ToetsSettings, ZorgType
+from .straten import StreetMatch, street_match, street_names, with_street
 
 if TYPE_CHECKING:
     from ..pipeline import Analysis
@@ -153,6 +154,14 @@ def locate_site(
         prec = str(hit.get("geocode_precisie", "niet_gevonden"))
         geom = hit.get("geometry")
         found_ok = prec in settings.locatie.precisies and geom is not None and not shapely.is_empty(geom)
+        fuzzy = None
+        if not found_ok:  # a misspelt street? use a clearly meant name (and say so), or suggest names
+            fuzzy, hit = _fuzzy_street(
+                inputs, pl, text, street, plaats, postcode, geocode, settings, hit, point_option=point_option
+            )
+            prec = str(hit.get("geocode_precisie", "niet_gevonden"))
+            geom = hit.get("geometry")
+            found_ok = prec in settings.locatie.precisies and geom is not None and not shapely.is_empty(geom)
         point = shapely.Point(shapely.get_coordinates(geom)[0]) if found_ok else None
         label = str(hit.get("geocode_label") or street)
         _check_place(
@@ -170,7 +179,7 @@ def locate_site(
             )
         info = {
             "invoer": text,
-            "straat_huisnummer": street,
+            "straat_huisnummer": street if fuzzy is None else with_street(street, str(fuzzy.straat)),
             "postcode": postcode,
             "plaats": plaats,
             "label": label + (f", {plaats}" if plaats else ""),
@@ -179,6 +188,14 @@ def locate_site(
             "precisie_tekst": PRECISION_TEXT.get(prec, prec),
             "geocode_afstand_m": _num(hit.get("geocode_afstand_m")),
         }
+        if fuzzy is not None:
+            info["straat_gezocht"] = fuzzy.gezocht
+            info["straat_gebruikt"] = fuzzy.straat
+            info["straat_gelijkenis"] = fuzzy.score
+            info["precisie_tekst"] = (
+                f"{info['precisie_tekst']}; straatnaam gecorrigeerd: '{fuzzy.gezocht}' bestaat niet, "
+                f"gerekend met '{fuzzy.straat}' (gelijkenis {_nl(fuzzy.score, 0)}%)"
+            )
         if not plaats:
             info["opmerking_plaats"] = (
                 "geen plaats opgegeven: het adres is gezocht op straat en huisnummer; "
@@ -186,6 +203,13 @@ def locate_site(
             )
     lon, lat = to_ll.transform(point.x, point.y)
     info["waarschuwing"] = precision_warning(info)
+    if info.get("straat_gebruikt"):
+        fix = (
+            f"Let op: de straat '{info['straat_gezocht']}' bestaat niet in de adressen; de toets is gedaan voor "
+            f"'{info['straat_gebruikt']}' (gelijkenis {_nl(info['straat_gelijkenis'], 0)}%). Klopt dat niet, "
+            "geef dan het adres opnieuw."
+        )
+        info["waarschuwing"] = fix + (f" {info['waarschuwing']}" if info["waarschuwing"] else "")
     info.update(
         {
             "x_rd": round(point.x, 2),
@@ -196,6 +220,47 @@ def locate_site(
         }
     )
     return point, info
+
+
+def _fuzzy_street(
+    inputs: Any,
+    pl: Places,
+    text: str,
+    street: str,
+    plaats: str | None,
+    postcode: str | None,
+    geocode: Geocode,
+    settings: ToetsSettings,
+    hit: dict[str, Any],
+    point_option: str = TOETS_POINT_OPTION,
+) -> tuple[StreetMatch | None, dict[str, Any]]:
+    """For an address not found: geocode it with the clearly meant street name, or suggest names.
+
+    Returns the match used (None: the street exists or has no close name) and the hit.
+
+    Raises
+    ------
+    GeocodeError
+        The street does not exist and several names are alike: "Bedoelde u ...?".
+    """
+    loc = settings.locatie
+    names = street_names(inputs, pl.shape)
+    m = street_match(
+        street, names, accept=loc.straat_gelijk_min, lead=loc.straat_voorsprong, suggest=loc.straat_suggestie_min
+    )
+    if m is None or m.exact or not m.suggesties:
+        return None, hit
+    if m.straat is not None:
+        again = dict(geocode(with_street(street, m.straat) + (f", {plaats}" if plaats else ""), postcode))
+        if again.get("geometry") is not None:
+            return m, again
+    options = [f"'{with_street(street, n)}'" for n, _ in m.suggesties]
+    joined = options[0] if len(options) == 1 else ", ".join(options[:-1]) + " of " + options[-1]
+    raise GeocodeError(
+        f"adres {text!r} niet gevonden: de straat '{m.gezocht}' staat niet in de adressen van de gemeente "
+        f"{pl.gemeente}. Bedoelde u {joined}? Geef het adres opnieuw met de juiste straatnaam, of de "
+        f"locatie met {point_option}."
+    )
 
 
 def precision_warning(loc: Mapping[str, Any]) -> str | None:

@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from .bewoners import estimate_residents
+from .kaart import ToetsKaart, kaart_geojson
 from .numbers import _num, _present
 from .settings import SEVERITY, KaderSettings, ZorgType
 
@@ -33,6 +35,9 @@ class Criterium:
     bron: str
     oordeel: str
     toelichting: str = ""
+    #: False for a criterion whose signal another criterion of the part already carries (draaglast
+    #: and draagkracht are the two sides of the balans): shown, but not in the part's verdict
+    telt_mee: bool = True
 
 
 @dataclass(frozen=True)
@@ -69,6 +74,8 @@ class ToetsResult:
     kader: KaderSettings
     instellingen: str
     gemaakt_op: str
+    #: the map of the site (EPSG:28992; :func:`.kaart.toets_kaart`), None when not drawn
+    kaart: ToetsKaart | None = None
 
     def deel(self, key: int | str) -> Deel:
         """A part by number (1–4) or code (``regio``, ``gemeente``, ``wijk``, ``initiatief``)."""
@@ -87,6 +94,8 @@ class ToetsResult:
             "invoer": self.invoer,
             "zorgtype": dataclasses.asdict(self.zorgtype),
             "omvang": self.omvang,
+            # residents the initiative adds (omvang × residents per unit of the type), with the source
+            "bewoners": dataclasses.asdict(estimate_residents(self.zorgtype, self.omvang)),
             "locatie": self.locatie,
             "oordeel": self.oordeel,
             "samenvatting": self.samenvatting,
@@ -103,6 +112,8 @@ class ToetsResult:
             "register_niet_geplaatst": list(self.niet_geplaatst),
             "bronnen": list(self.bronnen),
             "meldingen": list(self.meldingen),
+            # the map as GeoJSON (EPSG:4326): site, area of the norm walk, routes, voorzieningen
+            "kaart": None if self.kaart is None else kaart_geojson(self.kaart),
         }
         plain: dict[str, Any] = _plain(out)
         return plain
@@ -133,6 +144,11 @@ def _plain(obj: Any) -> Any:
     return str(obj)
 
 
+def counted(criteria: Sequence[Criterium]) -> list[Criterium]:
+    """The criteria that count in a part's verdict (each underlying signal once)."""
+    return [c for c in criteria if c.telt_mee]
+
+
 def worst(verdicts: Sequence[str]) -> str:
     """Combine verdicts: rood > oranje > onbekend > groen; no verdicts at all is onbekend."""
     if not verdicts:
@@ -146,13 +162,13 @@ def per_1000(count: float, inwoners: float | None) -> float:
     return float("nan") if not inw else 1000.0 * float(count) / inw
 
 
-def per_1000_na(count: float, inwoners: float | None, omvang: int) -> float:
+def per_1000_na(count: float, inwoners: float | None, omvang: float) -> float:
     """Initiatives per 1,000 inhabitants after one initiative with ``omvang`` residents is added."""
     inw = _num(inwoners)
     return float("nan") if inw is None else per_1000(float(count) + 1, inw + omvang)
 
 
-def aandeel_na(pct: float | None, inwoners: float | None, omvang: int, voldoet: bool | None) -> float:
+def aandeel_na(pct: float | None, inwoners: float | None, omvang: float, voldoet: bool | None) -> float:
     """The share (percent) of residents meeting a norm after ``omvang`` residents are added.
 
     The existing residents keep their share ``pct``; the new ones all meet the norm when
@@ -164,7 +180,7 @@ def aandeel_na(pct: float | None, inwoners: float | None, omvang: int, voldoet: 
     return (p * inw + 100.0 * omvang * float(bool(voldoet))) / (inw + omvang)
 
 
-def wmo_per_1000_na(per1000: float | None, inwoners: float | None, omvang: int) -> float:
+def wmo_per_1000_na(per1000: float | None, inwoners: float | None, omvang: float) -> float:
     """A Wmo figure per 1,000 inhabitants after ``omvang`` clients who also live there are added."""
     r, inw = _num(per1000), _num(inwoners)
     if r is None or inw is None or inw + omvang <= 0:

@@ -13,7 +13,7 @@ import pandas as pd
 import shapely
 
 from .access import _norm_text, _Run, _within_categories
-from .model import Criterium, Deel, per_1000, worst
+from .model import Criterium, Deel, counted, per_1000, worst
 from .numbers import _nl, _num, _text
 from .settings import PARTS, SCALE_MEASURES, SIGNAL_LABELS, Drempel, ToetsSettings, ZorgType
 
@@ -130,7 +130,7 @@ def _part(nummer: int, criteria: list[Criterium], toelichting: str = "") -> Deel
         titel=titel,
         vraag=vraag,
         criteria=tuple(criteria),
-        oordeel=worst([c.oordeel for c in criteria]),
+        oordeel=worst([c.oordeel for c in counted(criteria)]),
         toelichting=toelichting,
     )
 
@@ -378,6 +378,7 @@ def _part_gemeente(
             toelichting="" if v is not None else ("geen waarde voor deze wijk" if has_overlays else no_data),
         )
         crits.append(dataclasses.replace(crit, bron=f"{rapport}; woonzorg_geo overlays; drempel: {crit.bron}"))
+    crits = _balans_once(crits)
     for code, col, label in (("focus", "focus", "focus"), ("veerkracht", "veerkracht", "veerkracht")):
         kk = s.klassen[code]
         klasse = _text(buurt.get(col)) if buurt is not None and col in buurt else ""
@@ -449,6 +450,25 @@ def _part_gemeente(
         )
     )
     return _part(2, crits, " ".join(notes))
+
+
+def _balans_once(crits: list[Criterium]) -> list[Criterium]:
+    """Count draaglast and draagkracht once: through the balans, when the balans has a verdict.
+
+    The balans is draagkracht − draaglast: a high draaglast makes the balans rood too, and counting
+    both would make one signal two reds. With a balans verdict, draaglast and draagkracht stay in
+    the table as its explanation but do not count; without one, they count themselves.
+    """
+    balans = next((c for c in crits if c.code == "balans_wijk"), None)
+    if balans is None or balans.oordeel == "onbekend":
+        return crits
+    note = "onderdeel van de balans hierboven: telt niet apart mee in het oordeel van dit deel"
+    return [
+        dataclasses.replace(c, telt_mee=False, toelichting="; ".join(x for x in (c.toelichting, note) if x))
+        if c.code in ("draaglast_wijk", "draagkracht_wijk")
+        else c
+        for c in crits
+    ]
 
 
 def _part_wijk(

@@ -188,6 +188,9 @@ class ZorgType:
     max_omvang_reden: str = ""
     schaal: SchaalRegel | None = None
     schaal_toelichting: str = ""
+    #: residents per unit of ``omvang`` (1 for bewoners and plaatsen; per home for woningen) and its source
+    bewoners_per_eenheid: float = 1.0
+    bewoners_per_eenheid_bron: str = ""
 
     def check_omvang(self, omvang: object, *, option: str = "omvang") -> int:
         """``omvang`` as an int when it is a plausible size for this type.
@@ -243,6 +246,11 @@ class LocatieSettings:
     profiel: str = ""
     plaats_marge_m: float = 1500.0
     plaats_klassen: tuple[str, ...] = ()
+    #: a misspelt street name (rapidfuzz WRatio, 0–100): used when its best match scores at least
+    #: ``straat_gelijk_min`` and leads the next by ``straat_voorsprong``; suggested from ``straat_suggestie_min``
+    straat_gelijk_min: float = 90.0
+    straat_voorsprong: float = 5.0
+    straat_suggestie_min: float = 70.0
 
 
 @dataclass(frozen=True)
@@ -287,6 +295,15 @@ class LijstSettings:
 
 
 @dataclass(frozen=True)
+class KaartSettings:
+    """The map of the report: margin around what is drawn, width/height, concave-hull ratio."""
+
+    marge_m: float = 150.0
+    verhouding: float = 1.4
+    concave_ratio: float = 0.3
+
+
+@dataclass(frozen=True)
 class ToetsSettings:
     """All settings of the toets (see ``data/toetsingskader.toml``)."""
 
@@ -296,6 +313,7 @@ class ToetsSettings:
     bereikbaarheid: BereikbaarheidToets = field(default_factory=BereikbaarheidToets)
     draagvlak: DraagvlakSettings = field(default_factory=DraagvlakSettings)
     lijst: LijstSettings = field(default_factory=LijstSettings)
+    kaart: KaartSettings = field(default_factory=KaartSettings)
     types: dict[str, ZorgType] = field(default_factory=dict)
     drempels: dict[str, Drempel] = field(default_factory=dict)
     klassen: dict[str, KlasseOordelen] = field(default_factory=dict)
@@ -324,6 +342,7 @@ _SIMPLE_TABLES = {
     "bereikbaarheid": BereikbaarheidToets,
     "draagvlak": DraagvlakSettings,
     "lijst": LijstSettings,
+    "kaart": KaartSettings,
 }
 _KEYED_TABLES = ("types", "drempels", "klassen")
 
@@ -465,6 +484,14 @@ def _validate(s: ToetsSettings, where: str) -> None:
             raise SettingsError(f"{where}:{key}.precisies: kies uit {', '.join(PRECISION_ORDER[:3])}")
     if isinstance(s.lijst.rapporten_max_rijen, bool) or s.lijst.rapporten_max_rijen < 0:
         raise SettingsError(f"{where}:lijst.rapporten_max_rijen moet een geheel getal van 0 of meer zijn")
+    loc = s.locatie
+    if not 0 < loc.straat_suggestie_min <= loc.straat_gelijk_min <= 100 or loc.straat_voorsprong < 0:
+        raise SettingsError(
+            f"{where}:locatie: 0 < straat_suggestie_min ≤ straat_gelijk_min ≤ 100 en straat_voorsprong ≥ 0"
+        )
+    ks = s.kaart
+    if not (ks.marge_m >= 0 and 0.5 <= ks.verhouding <= 3 and 0 <= ks.concave_ratio <= 1):
+        raise SettingsError(f"{where}:kaart: marge_m ≥ 0, verhouding 0,5–3 en concave_ratio 0–1")
     if not s.locatie.plaats_marge_m > 0:
         raise SettingsError(f"{where}:locatie.plaats_marge_m moet groter dan 0 zijn")
     if s.register.osm_type and s.register.osm_type not in s.types:
@@ -477,6 +504,11 @@ def _validate(s: ToetsSettings, where: str) -> None:
             raise SettingsError(
                 f"{w}: max_omvang (een geheel getal van minstens 1) en max_omvang_reden zijn "
                 "verplicht: de grootste omvang die als invoer aannemelijk is, met de reden"
+            )
+        if not 0.5 <= t.bewoners_per_eenheid <= 10 or (t.bewoners_per_eenheid != 1 and not t.bewoners_per_eenheid_bron):
+            raise SettingsError(
+                f"{w}.bewoners_per_eenheid moet tussen 0,5 en 10 liggen en, anders dan 1, een bron hebben "
+                f"(bewoners_per_eenheid_bron); kreeg {t.bewoners_per_eenheid!r}"
             )
         if t.schaal is None:
             if not t.schaal_toelichting:

@@ -7,8 +7,9 @@ from typing import Any
 import pandas as pd
 
 from .access import _norm_text, _Run
+from .bewoners import estimate_residents
 from .model import aandeel_na, per_1000, per_1000_na, wmo_per_1000_na
-from .numbers import _num, _text
+from .numbers import _nl, _num, _text
 from .settings import ToetsSettings, ZorgType
 
 
@@ -32,11 +33,9 @@ def _what_if(
         reg_note = f" (ondergrens: {counts['niet_geplaatst']} register-rij(en) niet geplaatst)"
     else:
         reg_note = ""
-    people = (
-        f"+{omvang} bewoners"
-        if zt.omvang_eenheid == "bewoners"
-        else f"+{omvang} {zt.omvang_eenheid}, gerekend als {omvang} bewoners"
-    )
+    est = estimate_residents(zt, omvang, wijk)
+    people = est.tekst + (f" (bron: {est.bron})" if est.bron else "")
+    added = est.aantal  # residents the initiative adds (omvang × residents per unit)
     norm_cats = s.bereikbaarheid.norm_categorieen
     col = f"pct_{'_en_'.join(norm_cats)}_{int(run.norm_m)}m{run.suffix}"
     for level, area in (("buurt", buurt), ("wijk", wijk)):
@@ -53,7 +52,7 @@ def _what_if(
                 "indicator": "inwoners",
                 "eenheid": "personen",
                 "nu": inh,
-                "na": None if inh is None else inh + omvang,
+                "na": None if inh is None else inh + added,
                 "toelichting": f"{people}; {inw[f'{level}_bron'] or 'inwoners onbekend'}",
             }
         )
@@ -75,8 +74,8 @@ def _what_if(
                 "indicator": "zorginitiatieven per 1.000 inwoners",
                 "eenheid": "per 1.000",
                 "nu": per_1000(n, inh),
-                "na": per_1000_na(n, inh, omvang),
-                "toelichting": "(aantal + 1) / (inwoners + omvang) × 1.000" + reg_note,
+                "na": per_1000_na(n, inh, added),
+                "toelichting": "(aantal + 1) / (inwoners + bewoners) × 1.000" + reg_note,
             }
         )
         rows.append(
@@ -86,8 +85,8 @@ def _what_if(
                 "indicator": f"initiatieven van het type {zt.label.lower()} per 1.000 inwoners",
                 "eenheid": "per 1.000",
                 "nu": per_1000(n_same, inh),
-                "na": per_1000_na(n_same, inh, omvang),
-                "toelichting": "(aantal + 1) / (inwoners + omvang) × 1.000" + reg_note,
+                "na": per_1000_na(n_same, inh, added),
+                "toelichting": "(aantal + 1) / (inwoners + bewoners) × 1.000" + reg_note,
             }
         )
         pct = _num(area.get(col)) if col in area else None
@@ -107,7 +106,7 @@ def _what_if(
                 "indicator": f"inwoners met {_norm_text(run, s)} ({run.profile_label})",
                 "eenheid": "%",
                 "nu": pct,
-                "na": aandeel_na(pct, inh, omvang, norm_ok),
+                "na": aandeel_na(pct, inh, added, norm_ok),
                 "toelichting": why,
             }
         )
@@ -120,10 +119,10 @@ def _what_if(
                 "indicator": f"Wmo {zt.label.lower()} per 1.000 inwoners",
                 "eenheid": "per 1.000",
                 "nu": r,
-                "na": wmo_per_1000_na(r, inw["wijk"], omvang),
+                "na": wmo_per_1000_na(r, inw["wijk"], added),
                 "toelichting": (
-                    f"{rapport} (Wmo-registratie 2024); aanname: alle {omvang} bewoners krijgen deze "
-                    "voorziening en wonen in de wijk: (cliënten + omvang) / (inwoners + omvang) × 1.000"
+                    f"{rapport} (Wmo-registratie 2024); aanname: alle {_nl(added, 0)} bewoners krijgen deze "
+                    "voorziening en wonen in de wijk: (cliënten + bewoners) / (inwoners + bewoners) × 1.000"
                 ),
             }
         )
