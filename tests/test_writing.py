@@ -24,9 +24,10 @@ def test_every_job_finishes_before_the_first_error_is_raised():
         return "klaar"
 
     with pytest.raises(OSError, match="schijf vol"):
-        run_parallel([fails, slow])
+        run_parallel([fails, slow], threads=2)
     assert done == ["slow"]  # the staging folder is removed only after every writer stopped
-    assert run_parallel([lambda: 1, lambda: 2, lambda: 3]) == [1, 2, 3]
+    assert run_parallel([lambda: 1, lambda: 2, lambda: 3], threads=2) == [1, 2, 3]
+    assert run_parallel([lambda: 1, lambda: 2]) == [1, 2]  # the default: one after the other
 
 
 def test_a_writer_threads_warning_is_reported_with_its_task():
@@ -38,7 +39,7 @@ def test_a_writer_threads_warning_is_reported_with_its_task():
         log.warning("stijl ontbreekt")
 
     with _captured_warnings() as lines:
-        run_parallel([warn, lambda: None])
+        run_parallel([warn, lambda: None], threads=2)
     assert threads and threading.get_ident() not in threads  # it ran on another thread
     assert lines == ["stijl ontbreekt"]
     # a warning of an unrelated thread is not the task's

@@ -666,8 +666,8 @@ def write_outputs(
         edges["eiland"] = a.graphs[a.main_profile].islands.label[a.network.u]
         layers["netwerk"] = edges
         summary = copy.deepcopy(a.summary)
-        a.vocab  # noqa: B018 - made once here, before the threads read it
-        jobs: list[Callable[[], Any]] = []  # independent files, written on threads (see woonzorg_geo.writing)
+        a.vocab  # noqa: B018 - made once here, before any writer thread reads it
+        jobs: list[Callable[[], Any]] = []  # independent files (see woonzorg_geo.writing.run_parallel)
         if surfaces:
             if rasters:
                 jobs.append(lambda: _write_rasters(a, tmp))

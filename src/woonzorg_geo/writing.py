@@ -1,10 +1,16 @@
-"""Writing a run's files quickly: the GeoPackage through Arrow, independent files on threads.
+"""Writing a run's files: the GeoPackage through Arrow, and the independent writers side by side where it pays.
 
 Each table is written once from the frames the run holds: the GeoPackage layers, the CSVs and the
 store (:mod:`woonzorg_geo.store`) all take the same frames. The GeoPackage is one SQLite file, so
-its layers are written one after the other, but beside the store, the GeoTIFFs and the reports,
-which go to other files: GDAL, pyarrow and rasterio release the GIL while they write, so threads
-pay even for one process (``analyse``) and keep a ``regio`` worker to one process.
+its layers are written one after the other; the store, the GeoTIFFs and the reports go to other
+files and can be written on threads (:func:`run_parallel`).
+
+Whether threads pay was measured on the 2-core machine of the benchmarks (Assen, warm tile cache,
+idle, 2 × 2 runs, 5 Dec 2026): tables only 6.1 s on one thread, 6.0 s on three, all outputs 11.5 s
+and 11.3 s, but the peak memory 525 → 582 MB and 603 → 656 MB (the writers' Arrow copies of the
+same frames at once). Most of the writing holds the GIL (pandas, the wijkprofielen, GDAL's
+feature loop), so :data:`WRITE_THREADS` is 1: the writers run one after the other, and a machine
+with fast cores to spare may raise it.
 """
 
 from __future__ import annotations
@@ -20,8 +26,8 @@ import geopandas as gpd
 
 log = logging.getLogger(__name__)
 
-#: Threads for the independent writers: two cores on the machines the package is measured on.
-WRITE_THREADS = 3
+#: Threads for the independent writers (1: one after the other; see the measurement above).
+WRITE_THREADS = 1
 
 
 def write_gpkg_layers(path: Path, layers: Mapping[str, gpd.GeoDataFrame]) -> None:
@@ -48,12 +54,13 @@ def writer_prefix(parent: int) -> str:
     return f"schrijven-{parent}-"
 
 
-def run_parallel(jobs: Sequence[Callable[[], Any]], *, threads: int = WRITE_THREADS) -> list[Any]:
-    """Run independent writers on threads; wait for all of them, then raise the first error.
+def run_parallel(jobs: Sequence[Callable[[], Any]], *, threads: int | None = None) -> list[Any]:
+    """Run independent writers on ``threads`` threads (default :data:`WRITE_THREADS`); wait for all, then raise the first error.
 
     Waiting for every job before raising keeps the all-or-nothing staging of the outputs sound:
     no writer is still busy in the staging folder when it is removed.
     """
+    threads = WRITE_THREADS if threads is None else threads
     if len(jobs) <= 1 or threads <= 1:
         return [job() for job in jobs]
     # named after the calling thread, so a task's log handler (regio) counts their warnings as its own
