@@ -122,7 +122,9 @@ def run_regio(name: str, *, workers: int, tables_only: bool, keep: bool = False)
         cmd += ["--geen-kaarten", "--geen-rasters"]
     load0 = os.getloadavg()
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # a new, empty tile cache: every tile is decoded (the default cache is the user's, shared with other runs)
+    env = {**os.environ, "WOONZORG_TEGELCACHE": str(tmp / "tegelcache")}
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     mem = TreeMemory(proc.pid)
     stdout, stderr = proc.communicate()
     wall = time.perf_counter() - t0
@@ -142,7 +144,7 @@ def run_regio(name: str, *, workers: int, tables_only: bool, keep: bool = False)
         "table": stdout,
     }
     if keep:  # the tile cache is used by the accessibility section, then removed
-        result["cache"] = str(out / ".tegelcache")
+        result["cache"] = str(tmp / "tegelcache")
         result["tmp"] = str(tmp)
     else:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -1,13 +1,16 @@
-"""The decoded-tile cache: a tile is decoded once per run, and the cache gives what decoding gives."""
+"""The decoded-tile cache: a tile is decoded once, the cache gives what decoding gives, and loading runs no code."""
 
 from __future__ import annotations
+
+import logging
+import pickle
 
 import geopandas as gpd
 import pandas as pd
 import pytest
 from shapely.geometry import LineString, Point, box
 
-from woonzorg_geo.sources import osm_tiles
+from woonzorg_geo.sources import osm_tiles, tile_cache
 from woonzorg_geo.sources.osm_tiles import (
     TileId,
     check_coverage,
@@ -81,7 +84,7 @@ def _count_decodes(monkeypatch) -> list[str]:
 
 
 def test_cached_read_equals_direct_read_and_decodes_each_tile_once(tiles, tmp_path, monkeypatch):
-    direct = read_tiles(tiles)
+    direct = read_tiles(tiles, use_cache=False)
     calls = _count_decodes(monkeypatch)
     cache = tmp_path / "cache"
     counts = fill_tile_cache(list_tiles(tiles), cache)
@@ -114,13 +117,88 @@ def test_a_changed_tile_is_decoded_again(tiles, tmp_path):
     assert "Nieuwe naam" in set(names) and "Links" in set(names)
 
 
-def test_a_broken_cache_entry_is_decoded_again(tiles, tmp_path):
+def test_a_broken_cache_entry_is_decoded_again_with_a_warning(tiles, tmp_path, caplog, monkeypatch):
     cache = tmp_path / "cache"
     first = read_tiles(tiles, cache_dir=cache)
-    for entry in cache.glob("*-transportation-*.pkl"):
-        entry.write_bytes(b"")  # a killed writer (the real writer renames only complete files)
-    again = read_tiles(tiles, cache_dir=cache)
+    entries = sorted(cache.glob("*-transportation-*.arrow"))
+    assert len(entries) == 2
+    entries[0].write_bytes(b"")  # a killed writer (the real writer renames only complete files)
+    entries[1].write_bytes(entries[1].read_bytes()[:-40])  # cut off: no Arrow footer
+    with caplog.at_level(logging.WARNING, logger="woonzorg_geo.sources.osm_tiles"):
+        again = read_tiles(tiles, cache_dir=cache)
     pd.testing.assert_frame_equal(again["transportation"], first["transportation"])
+    damaged = [r.getMessage() for r in caplog.records if "beschadigd" in r.getMessage()]
+    assert len(damaged) == 2 and all("opnieuw gedecodeerd" in m for m in damaged)
+    # the entries were replaced: a third read decodes nothing and warns about nothing
+    caplog.clear()
+    calls = _count_decodes(monkeypatch)
+    read_tiles(tiles, cache_dir=cache)
+    assert calls == [] and not [r for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+def test_an_entry_of_another_tile_or_layer_is_not_used(tiles, tmp_path, monkeypatch):
+    """An entry copied over another (a foreign or mixed-up cache) is caught by its marker, not trusted."""
+    cache = tmp_path / "cache"
+    first = read_tiles(tiles, cache_dir=cache)
+    poi = next(iter(cache.glob(f"14-{TILE.x}-{TILE.y}-*-poi-*.arrow")))
+    streets = next(iter(cache.glob(f"14-{TILE.x}-{TILE.y}-*-transportation-*.arrow")))
+    streets.write_bytes(poi.read_bytes())
+    calls = _count_decodes(monkeypatch)
+    again = read_tiles(tiles, cache_dir=cache)
+    assert calls == [str(TILE)]
+    pd.testing.assert_frame_equal(again["transportation"], first["transportation"])
+
+
+def test_cache_entries_are_arrow_and_loading_never_unpickles(tiles, tmp_path, monkeypatch):
+    """A shared cache folder must not be able to run code on load: entries are Arrow IPC files, and a
+    pickle planted under an entry's name is refused (decoded again), never loaded."""
+    cache = tmp_path / "cache"
+    first = read_tiles(tiles, cache_dir=cache)
+    entries = sorted(cache.iterdir())
+    assert entries and all(e.suffix == ".arrow" for e in entries)
+    for entry in entries:
+        data = entry.read_bytes()
+        assert data[:6] == b"ARROW1"  # the Arrow IPC file magic, not a pickle (b"\x80")
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the tile cache must never unpickle")
+
+    monkeypatch.setattr(pickle, "load", refuse)
+    monkeypatch.setattr(pickle, "loads", refuse)
+    monkeypatch.setattr(pickle, "Unpickler", refuse)
+    planted = entries[0]
+    planted.write_bytes(pickle.dumps({"a planted": "pickle"}))
+    again = read_tiles(tiles, cache_dir=cache)
+    for layer in first:
+        pd.testing.assert_frame_equal(again[layer], first[layer])
+    assert planted.read_bytes()[:6] == b"ARROW1"  # replaced by a fresh entry
+
+
+def test_decode_results_equal_with_and_without_cache_and_the_cache_can_be_turned_off(tiles, tmp_path, monkeypatch):
+    cache = tmp_path / "eigen"
+    monkeypatch.setenv(tile_cache.CACHE_ENV, str(cache))
+    assert tile_cache.default_cache_dir() == cache
+    uncached = read_tiles(tiles, use_cache=False)
+    assert not cache.exists()
+    cold = read_tiles(tiles)  # the default: the folder of the environment variable
+    warm = read_tiles(tiles)
+    assert any(cache.iterdir())
+    for layer in uncached:
+        pd.testing.assert_frame_equal(cold[layer], uncached[layer])
+        pd.testing.assert_frame_equal(warm[layer], uncached[layer])
+    assert uncached["transportation"].crs.to_epsg() == 28992
+    monkeypatch.setenv(tile_cache.CACHE_ENV, "uit")
+    assert tile_cache.default_cache_dir() is None
+    calls = _count_decodes(monkeypatch)
+    read_tiles(tiles)
+    assert len(calls) == 2  # decoded again: the cache is off
+
+
+def test_default_cache_is_the_users_cache_folder(monkeypatch, tmp_path):
+    monkeypatch.delenv(tile_cache.CACHE_ENV, raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    if tile_cache.sys.platform != "win32":
+        assert tile_cache.default_cache_dir() == tmp_path / "xdg" / "woonzorg_geo" / "tegels"
 
 
 def test_a_sliver_into_a_missing_tile_is_a_margin_tile_not_an_error(tmp_path):
@@ -144,10 +222,49 @@ def test_a_sliver_into_a_missing_tile_is_a_margin_tile_not_an_error(tmp_path):
 def test_real_tiles_through_the_cache_equal_direct_decoding(raw_dir, tmp_path):
     folder = raw_dir / "osm_openmaptiles_drenthe_2021_provincie" / "tiles"
     bbox = (6.55, 52.98, 6.60, 53.01)  # Assen's centre: a dozen tiles
-    direct = read_tiles(folder, bbox_lonlat=bbox)
+    direct = read_tiles(folder, bbox_lonlat=bbox, use_cache=False)
     cached = read_tiles(folder, bbox_lonlat=bbox, cache_dir=tmp_path / "cache")
     again = read_tiles(folder, bbox_lonlat=bbox, cache_dir=tmp_path / "cache")
     for layer in direct:
         assert len(direct[layer]) > 0
         pd.testing.assert_frame_equal(cached[layer], direct[layer])
         pd.testing.assert_frame_equal(again[layer], direct[layer])
+
+
+def test_vectorised_line_reduction_equals_the_part_by_part_rule():
+    """``_lines_only`` builds the multi-lines with shapely's array functions; the rule is the per-feature one."""
+    import numpy as np
+    import shapely
+    from shapely.geometry import GeometryCollection, MultiLineString, MultiPoint, Polygon
+
+    a, b, c = LineString([(0, 0), (1, 0)]), LineString([(2, 0), (3, 1)]), LineString([(5, 5), (6, 6)])
+    geoms = np.array(
+        [
+            a,
+            MultiLineString([a, b]),
+            MultiLineString([c]),
+            GeometryCollection([Point(0, 0), b]),
+            GeometryCollection([a, Point(1, 1), c]),
+            GeometryCollection([Point(0, 0)]),
+            Polygon([(0, 0), (1, 0), (1, 1)]),
+            MultiPoint([(0, 0), (1, 1)]),
+            LineString(),
+            MultiLineString([b, a, c]),
+        ],
+        dtype=object,
+    )
+
+    def reference(g):
+        if g.geom_type == "LineString":
+            return None if g.is_empty else g
+        if g.geom_type not in ("MultiLineString", "GeometryCollection"):
+            return None
+        parts = [p for p in shapely.get_parts(g) if p.geom_type == "LineString" and not p.is_empty]
+        if not parts:
+            return None
+        return parts[0] if len(parts) == 1 else MultiLineString(parts)
+
+    got = osm_tiles._lines_only(geoms)
+    want = [reference(g) for g in geoms]
+    assert [None if g is None else g.wkt for g in got] == [None if g is None else g.wkt for g in want]
+    assert got[1].geom_type == "MultiLineString" and got[2].geom_type == "LineString" and got[6] is None

@@ -204,7 +204,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--tegelcache",
         metavar="MAP",
-        help="map voor de gedecodeerde vector tiles, te hergebruiken door volgende runs (standaard: OUT/.tegelcache)",
+        help="map voor de gedecodeerde vector tiles, te hergebruiken door volgende runs (standaard: de tegelcache van de gebruiker, ~/.cache/woonzorg_geo/tegels, of WOONZORG_TEGELCACHE)",
     )
     p.add_argument(
         "--catalogus",

@@ -22,7 +22,7 @@ from .areas import Outlines, load_outlines
 from .config import Settings, find_raw_dir, load_category_rules, validate_settings
 from .errors import DataFileError, MissingDataError
 from .sources import cbs, geocode, gtfs
-from .sources.osm import OSMData, clip, from_tiles
+from .sources.osm import OSMData, clip, from_tiles, named_places
 from .sources.osm_tiles import check_coverage
 from .sources.tables import read_csv_checked
 from .sources.woningen import HOME_LAYERS
@@ -467,6 +467,12 @@ def tile_bbox(gemeente: gpd.GeoDataFrame, settings: Settings) -> tuple[float, fl
     return _bbox_lonlat(gemeente, margin_m=settings.netwerk.margin_m)
 
 
+def run_tile_layers(extra_osm_layers: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """The vector-tile layers a run decodes, in one pass: the base layers, ``extra_osm_layers``, the home rules'
+    layers and the places (``regio`` fills the shared tile cache with the same layers first)."""
+    return tuple(dict.fromkeys(("transportation", "poi", "housenumber", *extra_osm_layers, *HOME_LAYERS, "place")))
+
+
 def load_offline(
     settings: Settings,
     *,
@@ -528,11 +534,15 @@ def load_offline(
     osm = from_tiles(
         paths["osm_tiles"],
         bbox_lonlat=_bbox_lonlat(gemeente, margin_m=margin),
-        # the home rules' layers are decoded with the rest, once (sources/woningen.py)
-        extra_layers=tuple(dict.fromkeys((*extra_osm_layers, *HOME_LAYERS))),
+        # the home rules' layers and the places (for the toets' place check, kept in the store) are
+        # decoded with the rest, in the one pass over the tiles (sources/woningen.py, toets/places.py)
+        extra_layers=run_tile_layers(extra_osm_layers)[3:],
         progress=progress,
         cache_dir=tile_cache,
     )
+    osm_places = named_places(osm.extra["place"])
+    if "place" not in extra_osm_layers:
+        osm = dataclasses.replace(osm, extra={k: v for k, v in osm.extra.items() if k != "place"})
     osm = clip(osm, gemeente, buffer_m=margin)
     timings["osm"] = time.perf_counter() - t0
 
@@ -567,6 +577,7 @@ def load_offline(
         voorzieningen=osm.pois.iloc[:0],
         paths=paths,
         timings=timings,
+        osm_places=osm_places,
         outlines=load_outlines(settings, paths, raw_dir=base),
         apotheken=apotheken,
         supermarkten_ketens=ketens,

@@ -62,7 +62,7 @@ def run_gemeente(
     profiles: Sequence[str] | None = None,
     extra_tables: Sequence[tuple[str, pd.DataFrame]] = (),
     rasters: bool = True,
-    surfaces: bool = True,
+    surfaces: bool | None = None,
     progress: bool = False,
     own_lists: Sequence[OwnList] = (),
     outside: str = "weigeren",
@@ -97,7 +97,9 @@ def run_gemeente(
         Further indicator tables for the overlays (``analyse --indicatoren``).
     rasters, surfaces
         ``rasters=False`` leaves out the GeoTIFFs; ``surfaces=False`` also leaves out the distance
-        surfaces (the ``servicegebieden`` layer and the surface figures of the summary).
+        surfaces (the ``servicegebieden`` layer and the surface figures of the summary). By default
+        (``None``) the surfaces are computed only when something shows them: the GeoTIFFs or the maps
+        (their walking areas), so ``analyse --geen-kaarten --geen-rasters`` computes none.
     progress
         Progress bars while loading.
     own_lists, outside
@@ -133,6 +135,8 @@ def run_gemeente(
     timings = dict(a.summary["tijden_s"])
     log.info("uitvoer schrijven naar %s", out_dir)
     t0 = time.perf_counter()
+    if surfaces is None:  # compute only what is asked: the surfaces feed the GeoTIFFs and the maps
+        surfaces = rasters or maps_dir is not None
     files = pipeline.write_outputs(a, out_dir, rasters=rasters, surfaces=surfaces, csv_nl=csv_nl)
     timings["schrijven"] = round(time.perf_counter() - t0, 3)
     run = GemeenteRun(a, out_dir, files, timings=timings)

@@ -7,7 +7,7 @@ import dataclasses
 import json
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -31,6 +31,7 @@ from .raster import Surfaces, compute_surfaces, service_areas, summarise_surface
 from .sources.woningen import mark_homes, reconcile_wijken, wijk_causes
 from .unknown import find_unknown, mark_unknown, mark_unknown_summary
 from .vocabulary import Z_SCORE_EXPLANATION, Vocabulary, default_vocabulary
+from .writing import run_parallel, write_gpkg_layers
 
 log = logging.getLogger(__name__)
 
@@ -693,43 +694,51 @@ def write_outputs(
         edges["eiland"] = a.graphs[a.main_profile].islands.label[a.network.u]
         layers["netwerk"] = edges
         summary = copy.deepcopy(a.summary)
+        a.vocab  # noqa: B018 - made once here, before any writer thread reads it
+        jobs: list[Callable[[], Any]] = []  # independent files (see woonzorg_geo.writing.run_parallel)
         if surfaces:
             if rasters:
-                for name, surf in a.surfaces.items():
-                    for cat, arr in surf.distance.items():
-                        write_geotiff(
-                            tmp / f"bereikbaarheid_{cat}_{name}.tif",
-                            arr,
-                            surf.grid,
-                            description=f"loopafstand tot {cat} (m), profiel {name}",
-                        )
+                jobs.append(lambda: _write_rasters(a, tmp))
             layers["servicegebieden"] = a.service_areas
             for name, surf_summary in a.surface_summary().items():
                 summary["profielen"][name]["oppervlak"] = surf_summary
-        for name, frame in layers.items():
-            frame.to_file(tmp / "woonzorg.gpkg", layer=name, driver="GPKG")
-        from .qgisproject import write_qgis
 
-        # QGIS styles in the GeoPackage (layer_styles) and the project woonzorg.qgz beside it
-        write_qgis(tmp / "woonzorg.gpkg", settings=s, vocabulary=a.vocab, manifest=manifest)
-        if a.overlay_report:
-            from .report import read_facts, write_wijkprofielen
+        def gpkg() -> None:
+            from .qgisproject import write_qgis
 
-            facts = read_facts(s.overlays.feiten) if s.overlays.feiten else None
-            write_wijkprofielen(
-                tmp / "wijkprofielen", a.wijken, a.buurten, a.inputs.voorzieningen, s, facts=facts, vocabulary=a.vocab
-            )
-            write_csv(tmp / "gevoeligheid.csv", a.overlay_report["gevoeligheid"], index=False, encoding="utf-8")
+            write_gpkg_layers(tmp / "woonzorg.gpkg", layers)
+            # QGIS styles in the GeoPackage (layer_styles) and the project woonzorg.qgz beside it
+            write_qgis(tmp / "woonzorg.gpkg", settings=s, vocabulary=a.vocab, manifest=manifest)
+
+        def tables() -> None:
+            if a.overlay_report:
+                from .report import read_facts, write_wijkprofielen
+
+                facts = read_facts(s.overlays.feiten) if s.overlays.feiten else None
+                write_wijkprofielen(
+                    tmp / "wijkprofielen",
+                    a.wijken,
+                    a.buurten,
+                    a.inputs.voorzieningen,
+                    s,
+                    facts=facts,
+                    vocabulary=a.vocab,
+                )
+                write_csv(tmp / "gevoeligheid.csv", a.overlay_report["gevoeligheid"], index=False, encoding="utf-8")
+            write_csv(tmp / "buurten.csv", a.buurten.drop(columns="geometry"), encoding="utf-8")
+            write_csv(tmp / "wijken.csv", a.wijken.drop(columns="geometry"), encoding="utf-8")
+            from .workbook import analyse_sheets, write_exports
+
+            # overzicht.xlsx (and the Dutch CSVs) from the CSVs just written
+            write_exports(tmp, analyse_sheets(tmp, a, manifest=manifest, voorzieningen=vz), csv_nl=csv_nl)
+
+        jobs += [gpkg, tables]
         if store:
             from .store import STORE_DIR, save_store
 
-            # what toets, watals and locaties reuse (see woonzorg_geo.store)
-            save_store(a, tmp / STORE_DIR)
-        write_csv(tmp / "buurten.csv", a.buurten.drop(columns="geometry"), encoding="utf-8")
-        write_csv(tmp / "wijken.csv", a.wijken.drop(columns="geometry"), encoding="utf-8")
-        from .workbook import analyse_sheets, write_exports
-
-        write_exports(tmp, analyse_sheets(tmp, a, manifest=manifest, voorzieningen=vz), csv_nl=csv_nl)
+            # what toets, watals and locaties reuse (see woonzorg_geo.store): the same frames
+            jobs.append(lambda: save_store(a, tmp / STORE_DIR))
+        run_parallel(jobs)
         summary["tijden_s"]["schrijven"] = round(time.perf_counter() - t0, 3)
         (tmp / "samenvatting.json").write_text(
             json.dumps(summary, indent=2, ensure_ascii=False, default=json_default), encoding="utf-8"
@@ -740,6 +749,18 @@ def write_outputs(
         )
         files = sorted(p.relative_to(tmp) for p in tmp.rglob("*") if p.is_file())
     return [out_dir / f for f in files]
+
+
+def _write_rasters(a: Analysis, folder: Path) -> None:
+    """The GeoTIFFs of the distance surfaces, per category and profile."""
+    for name, surf in a.surfaces.items():
+        for cat, arr in surf.distance.items():
+            write_geotiff(
+                folder / f"bereikbaarheid_{cat}_{name}.tif",
+                arr,
+                surf.grid,
+                description=f"loopafstand tot {cat} (m), profiel {name}",
+            )
 
 
 def _manifest(a: Analysis) -> dict[str, Any]:

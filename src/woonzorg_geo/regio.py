@@ -35,6 +35,7 @@ from .config import RegioSettings, Settings
 from .errors import SourceUnavailableError, WoonzorgError
 from .pages import slug
 from .unknown import mark_unknown
+from .writing import writer_prefix
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +82,7 @@ class RegioResult:
 
 
 class _TaskLog(logging.Handler):
-    """Collects the package's warnings of the current thread (a task), to report them with it."""
+    """Collects the package's warnings of the current thread (a task) and its writer threads, to report them."""
 
     def __init__(self) -> None:
         super().__init__(level=logging.WARNING)
@@ -89,7 +90,8 @@ class _TaskLog(logging.Handler):
         self.lines: list[str] = []
 
     def emit(self, record: logging.LogRecord) -> None:
-        if record.thread == self.thread:
+        # the task's own thread, or the threads it writes its files on (see writing.run_parallel)
+        if record.thread == self.thread or str(record.threadName).startswith(writer_prefix(self.thread)):
             self.lines.append(record.getMessage())
 
 
@@ -328,10 +330,11 @@ def gemeente_task(settings: Settings, options: TaskOptions) -> dict[str, Any]:
 
 def fill_cache_task(tiles: list[tuple[Any, Path]], cache_dir: str) -> dict[str, Any]:
     """Decode a chunk of tiles into the shared cache (see :func:`.osm_tiles.fill_tile_cache`)."""
+    from .datasets import run_tile_layers
     from .sources.osm_tiles import fill_tile_cache
 
     t0, c0 = time.perf_counter(), time.thread_time()
-    counts = fill_tile_cache(tiles, cache_dir)
+    counts = fill_tile_cache(tiles, cache_dir, layers=run_tile_layers())  # every layer the gemeenten read
     return {**counts, "tijd_s": time.perf_counter() - t0, "cpu_s": time.thread_time() - c0}
 
 
@@ -845,7 +848,9 @@ def run_regio(
     scheduler
         Address of an existing Dask scheduler; ``None`` starts a local cluster of ``workers``.
     tile_cache
-        Folder of decoded tiles (default ``out_dir/.tegelcache``); kept between runs.
+        Folder of decoded tiles shared by the workers and kept between runs and commands (default: the
+        user's tile cache, :func:`.tile_cache.default_cache_dir`; ``out_dir/.tegelcache`` when that is
+        turned off, as the workers need one).
     profiles, maps, rasters, offline
         As for ``analyse``; ``rasters=False`` also leaves out the distance surfaces.
     progress
@@ -864,10 +869,11 @@ def run_regio(
 
     from .datasets import load_areas, resolve_paths, tile_bbox
     from .sources.osm_tiles import list_tiles
+    from .sources.tile_cache import default_cache_dir
 
     t_run = time.perf_counter()
     settings = settings or gemeenten[0].regio
-    tile_cache = tile_cache or out_dir / DEFAULT_CACHE
+    tile_cache = tile_cache or default_cache_dir() or out_dir / DEFAULT_CACHE
     options = TaskOptions(
         raw_dir=str(raw_dir),
         out_dir=str(out_dir),

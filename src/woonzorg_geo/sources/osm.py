@@ -126,11 +126,8 @@ def clip(data: OSMData, area: gpd.GeoDataFrame, *, buffer_m: float = 0.0) -> OSM
     )
 
 
-def read_osm_places(tile_dir: Path, classes: Sequence[str]) -> gpd.GeoDataFrame:
-    """Named OSM places (OpenMapTiles ``place`` layer) of the tiles, in EPSG:28992."""
-    from .osm_tiles import read_tiles
-
-    places = read_tiles(tile_dir, layers=("place",))["place"]
+def named_places(places: gpd.GeoDataFrame, classes: Sequence[str] = ()) -> gpd.GeoDataFrame:
+    """The named places of an OpenMapTiles ``place`` layer (of ``classes``; empty: every class), in EPSG:28992."""
     if places.empty or "name" not in places:
         return gpd.GeoDataFrame({"name": [], "class": []}, geometry=[], crs=RD_NEW)
     keep = places["name"].notna() & (places["name"].astype(str).str.strip() != "")
@@ -139,3 +136,14 @@ def read_osm_places(tile_dir: Path, classes: Sequence[str]) -> gpd.GeoDataFrame:
     out = places.loc[keep, ["name", "class", "geometry"]].copy()
     out["name"] = out["name"].astype(str).str.strip()
     return gpd.GeoDataFrame(out.drop_duplicates(subset=["name", "class"]), geometry="geometry", crs=RD_NEW)
+
+
+def read_osm_places(tile_dir: Path, classes: Sequence[str]) -> gpd.GeoDataFrame:
+    """Named OSM places (OpenMapTiles ``place`` layer) of all the tiles, in EPSG:28992 (through the tile cache).
+
+    A run keeps the places of its own tiles (:attr:`.datasets.Inputs.osm_places`, read with the
+    other layers); this reads them when no run is at hand (``toets`` without a store).
+    """
+    from .osm_tiles import read_tiles
+
+    return named_places(read_tiles(tile_dir, layers=("place",))["place"], classes)

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import math
-import os
-import pickle
 import re
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,11 +12,21 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import shapely
 from tqdm import tqdm
 
 from .. import RD_NEW
 from ..errors import DataFileError, MissingDataError
+from .tile_cache import (
+    DECODER_VERSION,
+    DamagedEntry,
+    default_cache_dir,
+    entry_path,
+    read_entry,
+    tile_digest,
+    write_entry,
+)
 
 log = logging.getLogger(__name__)
 
@@ -259,19 +265,30 @@ def check_tile_bytes(path: Path) -> None:
 
 
 def _lines_only(geoms: np.ndarray) -> np.ndarray:
-    """Reduce geometries to (Multi)LineStrings; single-part multis become plain lines."""
+    """Reduce geometries to (Multi)LineStrings; single-part multis become plain lines; the rest ``None``.
+
+    Vectorised: the line parts of the multi-lines and collections are gathered with their index
+    and rebuilt with :func:`shapely.multilinestrings`, in their order.
+    """
     geoms = np.asarray(geoms, dtype=object)
-    out = np.empty(len(geoms), dtype=object)
+    out = np.full(len(geoms), None, dtype=object)
     types = shapely.get_type_id(geoms)
     plain = (types == 1) & ~shapely.is_empty(geoms)
     out[plain] = geoms[plain]
-    for i in np.flatnonzero(np.isin(types, (5, 7))):  # multi-lines and collections: part by part
-        g = geoms[i]
-        parts = [p for p in shapely.get_parts(g) if p.geom_type == "LineString" and not p.is_empty]
-        if len(parts) == 1:
-            out[i] = parts[0]
-        elif parts:
-            out[i] = shapely.MultiLineString(parts)
+    multi = np.flatnonzero(np.isin(types, (5, 7)))  # multi-lines and collections: part by part
+    if len(multi):
+        parts, owner = shapely.get_parts(geoms[multi], return_index=True)
+        keep = (shapely.get_type_id(parts) == 1) & ~shapely.is_empty(parts)
+        parts, owner = parts[keep], owner[keep]
+        counts = np.bincount(owner, minlength=len(multi))
+        single = counts == 1
+        first = np.searchsorted(owner, np.arange(len(multi)))
+        out[multi[single]] = parts[first[single]]
+        several = counts > 1
+        if several.any():
+            sel = several[owner]
+            dense = np.cumsum(several) - 1  # the owners with several parts, numbered 0..k-1
+            out[multi[several]] = shapely.multilinestrings(parts[sel], indices=dense[owner[sel]])
     return out
 
 
@@ -295,10 +312,13 @@ def _tile_layers(path: Path) -> set[str]:
         ) from exc
 
 
-def _read_layer(path: Path, layer: str, layers: set[str] | None = None) -> tuple[pd.DataFrame, np.ndarray] | None:
-    """The fields (a DataFrame, as pyogrio builds it) and geometries (EPSG:3857) of one layer of a tile.
+def _read_layer(
+    path: Path, layer: str, layers: set[str] | None = None
+) -> tuple[dict[str, np.ndarray], np.ndarray] | None:
+    """The fields (name -> array, as pyogrio reads them) and the WKB geometries (EPSG:3857) of one layer of a tile.
 
-    Read with pyogrio's raw reader: a GeoDataFrame per layer and tile costs more than the decoding.
+    Read with pyogrio's raw reader and kept as arrays: a frame per layer and tile costs more than
+    the decoding.
     """
     if layers is None:
         layers = _tile_layers(path)
@@ -311,58 +331,94 @@ def _read_layer(path: Path, layer: str, layers: set[str] | None = None) -> tuple
         meta, _, wkb, field_data = pyogrio.raw.read(path, layer=layer, METADATA_FILE="", CLIP="YES")
     except Exception as exc:
         raise DataFileError(path, f"laag {layer} is onleesbaar ({exc})", field=layer) from exc
-    columns = meta["fields"].tolist()
-    fields = pd.DataFrame({columns[i]: field_data[i] for i in range(len(columns))}, columns=columns)
-    return fields, np.asarray(shapely.from_wkb(wkb), dtype=object)
+    fields = dict(zip(meta["fields"].tolist(), field_data, strict=True))
+    return fields, np.asarray(wkb, dtype=object)
 
 
-def _transportation(path: Path, tile: TileId, layers: set[str] | None = None) -> gpd.GeoDataFrame | None:
+def _rd_wkb(geoms: np.ndarray) -> pa.Array:
+    """Geometries in EPSG:3857 as WKB in EPSG:28992 (projected once, when the tile is decoded)."""
+    projected = gpd.array.from_shapely(geoms, crs=WEB_MERCATOR).to_crs(RD_NEW)
+    return pa.array(shapely.to_wkb(np.asarray(projected)), pa.binary())
+
+
+def _column(values: np.ndarray | None, n: int) -> pa.Array:
+    """An Arrow column from a pyogrio field (text: ``None`` is null; numbers: NaN stays NaN) or all-null."""
+    if values is None:
+        return pa.nulls(n)
+    if values.dtype == object:
+        return pa.array(values, from_pandas=True)
+    return pa.array(values)
+
+
+def _table(columns: dict[str, pa.Array], tile: TileId, *, tile_before_geometry: bool) -> pa.Table:
+    n = len(columns["geometry"])
+    tile_col = pa.array(np.full(n, str(tile), dtype=object), pa.string())
+    geometry = columns.pop("geometry")
+    ordered = {**columns, "tile": tile_col, "geometry": geometry}
+    if not tile_before_geometry:
+        ordered = {**columns, "geometry": geometry, "tile": tile_col}
+    return pa.table(ordered)
+
+
+def _name_lookup(keys: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """For each of ``wanted``, the index of the last equal item of ``keys`` (``-1``: none); vectorised."""
+    index = pd.Index(keys)
+    last = ~index.duplicated(keep="last")
+    positions = np.flatnonzero(last)
+    found = pd.Index(keys[last]).get_indexer(wanted)
+    return np.where(found >= 0, positions[np.maximum(found, 0)], -1)
+
+
+def _transportation(path: Path, tile: TileId, layers: set[str] | None = None) -> pa.Table | None:
     """Transportation lines of one tile with names joined from transportation_name."""
     read = _read_layer(path, "transportation", layers)
     if read is None or len(read[1]) == 0:
         return None
-    lines, geoms = read
-    geoms = _lines_only(geoms)
+    fields, wkb = read
+    geoms = _lines_only(shapely.from_wkb(wkb))
     keep = pd.notna(geoms)
-    lines = lines.loc[keep]
     geoms = geoms[keep]
-    out = pd.DataFrame(index=range(len(lines)))
-    for col in LAYER_COLUMNS["transportation"]:
-        out[col] = lines[col].to_numpy() if col in lines else None
-    out["subclass"] = None
-    out["name"] = None
-    out["network"] = None
+    n = len(geoms)
+    line_wkb = shapely.to_wkb(geoms)
+    cols: dict[str, pa.Array] = {
+        col: _column(fields[col][keep] if col in fields else None, n) for col in LAYER_COLUMNS["transportation"]
+    }
+    joined = {dst: np.full(n, None, dtype=object) for dst in ("subclass", "name", "network")}
     read = _read_layer(path, "transportation_name", layers)
     if read is not None and len(read[1]):
-        names, name_geoms = read
-        key = shapely.to_wkb(_single_parts(name_geoms))
-        lookup = dict(zip(key, range(len(names)), strict=True))
-        idx = np.array([lookup.get(w, -1) for w in shapely.to_wkb(geoms)])
+        names, name_wkb = read
+        key = shapely.to_wkb(_single_parts(shapely.from_wkb(name_wkb)))
+        idx = _name_lookup(np.asarray(key, dtype=object), np.asarray(line_wkb, dtype=object))
         hit = idx >= 0
         for src, dst in (("subclass", "subclass"), ("name:latin", "name"), ("network", "network")):
             if src in names:
-                vals = names[src].to_numpy(dtype=object)
-                filled = out[dst].to_numpy(dtype=object).copy()
-                filled[hit] = vals[idx[hit]]
-                out[dst] = filled
-    out["tile"] = str(tile)
-    return gpd.GeoDataFrame(out, geometry=list(geoms), crs=WEB_MERCATOR)
+                joined[dst][hit] = np.asarray(names[src], dtype=object)[idx[hit]]
+    for dst, values in joined.items():
+        cols[dst] = _column(values, n)
+    cols["geometry"] = _rd_wkb(geoms)
+    return _table(cols, tile, tile_before_geometry=True)
 
 
-def _points(path: Path, tile: TileId, layer: str, layers: set[str] | None = None) -> gpd.GeoDataFrame | None:
+def _points(path: Path, tile: TileId, layer: str, layers: set[str] | None = None) -> pa.Table | None:
     read = _read_layer(path, layer, layers)
     if read is None or len(read[1]) == 0:
         return None
-    fields, geoms = read
-    cols = [c for c in LAYER_COLUMNS.get(layer, ()) if c in fields]
-    out = fields[cols].rename(columns={"name:latin": "name"})
-    out = gpd.GeoDataFrame(out, geometry=list(_single_parts(geoms)), crs=WEB_MERCATOR)
-    out["tile"] = str(tile)
-    return out
+    fields, wkb = read
+    cols = {
+        ("name" if c == "name:latin" else c): _column(fields[c], len(wkb))
+        for c in LAYER_COLUMNS.get(layer, ())
+        if c in fields
+    }
+    cols["geometry"] = _rd_wkb(_single_parts(shapely.from_wkb(wkb)))
+    return _table(cols, tile, tile_before_geometry=False)
 
 
-def decode_tile(path: Path, tile: TileId, layers: Iterable[str]) -> dict[str, gpd.GeoDataFrame | None]:
-    """Decode the ``layers`` of one tile (EPSG:3857); a layer the tile lacks is ``None``."""
+def decode_tile(path: Path, tile: TileId, layers: Iterable[str]) -> dict[str, pa.Table | None]:
+    """Decode the ``layers`` of one tile into Arrow tables (WKB geometry in EPSG:28992); a missing layer is ``None``.
+
+    The fields are kept as arrays and the geometries built with shapely's array functions; the
+    frames are made once per layer for all tiles (see :func:`read_tiles`).
+    """
     present = _tile_layers(path)
     return {
         layer: _transportation(path, tile, present)
@@ -372,31 +428,24 @@ def decode_tile(path: Path, tile: TileId, layers: Iterable[str]) -> dict[str, gp
     }
 
 
-#: Version of the decoded-tile cache format; bump it when decoding changes, so old entries are unused.
-CACHE_VERSION = 2
-
-
-def _cache_paths(cache_dir: Path, path: Path, tile: TileId, layers: Iterable[str]) -> dict[str, Path]:
-    """Where the decoded layers of a tile are cached: keyed by its position and content hash.
-
-    MVT coordinates are relative to the tile, so two byte-identical tiles at different positions
-    decode to different geometries: the position is part of the key.
-    """
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:32]
-    return {layer: cache_dir / f"{tile.z}-{tile.x}-{tile.y}-{digest}-{layer}-v{CACHE_VERSION}.pkl" for layer in layers}
+#: Version of the decoded-tile cache (see :mod:`.tile_cache`); entries of another version are unused.
+CACHE_VERSION = DECODER_VERSION
 
 
 def _decode_cached(
     path: Path, tile: TileId, layers: tuple[str, ...], cache_dir: Path, *, load: bool = True
-) -> tuple[dict[str, gpd.GeoDataFrame | None], bool]:
+) -> tuple[dict[str, pa.Table | None], bool]:
     """The decoded layers of a tile from ``cache_dir``, decoding (and storing) what is not there.
 
     Returns the layers (with ``load=False`` only those decoded now) and whether anything had to
-    be decoded. Entries are written to a temporary file and renamed, so processes sharing the
-    cache never read half an entry.
+    be decoded. A damaged entry is decoded again, with a warning, and replaced.
     """
-    targets = _cache_paths(cache_dir, path, tile, layers)
-    out: dict[str, gpd.GeoDataFrame | None] = {}
+    digest = tile_digest(path)
+    name = str(tile)
+    targets = {
+        layer: entry_path(cache_dir, z=tile.z, x=tile.x, y=tile.y, digest=digest, layer=layer) for layer in layers
+    }
+    out: dict[str, pa.Table | None] = {}
     todo = []
     for layer, target in targets.items():
         if not load:
@@ -404,18 +453,17 @@ def _decode_cached(
                 todo.append(layer)
             continue
         try:
-            with target.open("rb") as fh:
-                out[layer] = pickle.load(fh)  # our own cache, keyed by position and content hash
-        except (FileNotFoundError, EOFError, pickle.UnpicklingError):
+            out[layer] = read_entry(target, tile=name, layer=layer)
+        except FileNotFoundError:
+            todo.append(layer)
+        except DamagedEntry as exc:
+            log.warning("tegelcache: %s is beschadigd (%s); de tile wordt opnieuw gedecodeerd", target, exc)
             todo.append(layer)
     if todo:
         cache_dir.mkdir(parents=True, exist_ok=True)
-        for layer, frame in decode_tile(path, tile, todo).items():
-            out[layer] = frame
-            fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=cache_dir)
-            with os.fdopen(fd, "wb") as fh:
-                pickle.dump(frame, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, targets[layer])
+        for layer, table in decode_tile(path, tile, todo).items():
+            out[layer] = table
+            write_entry(targets[layer], table, tile=name, layer=layer)
     return out, bool(todo)
 
 
@@ -442,6 +490,34 @@ def fill_tile_cache(
     return counts
 
 
+def _frame(tables: list[pa.Table]) -> gpd.GeoDataFrame:
+    """One GeoDataFrame (EPSG:28992) from the per-tile tables of a layer: built once, geometry from WKB at once."""
+    if not tables:
+        return gpd.GeoDataFrame({"tile": []}, geometry=[], crs=RD_NEW)
+    table = pa.concat_tables(tables, promote_options="permissive")
+    geometry = shapely.from_wkb(table.column("geometry").to_numpy(zero_copy_only=False))
+    frame = table.drop_columns(["geometry"]).to_pandas()
+    for col in frame.columns:  # text as pyogrio gives it: objects, None where missing
+        if isinstance(frame[col].dtype, pd.StringDtype) or frame[col].dtype == object:
+            values = frame[col].to_numpy(dtype=object, na_value=None)
+            frame[col] = pd.Series(values, index=frame.index, dtype=object)
+    frame.insert(table.column_names.index("geometry"), "geometry", gpd.array.from_shapely(geometry, crs=RD_NEW))
+    return gpd.GeoDataFrame(frame, geometry="geometry", crs=RD_NEW)
+
+
+def _usable_cache(cache_dir: str | Path | None) -> Path | None:
+    """``cache_dir`` (or the default, :func:`.tile_cache.default_cache_dir`) when it can be written; else None."""
+    folder = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    if folder is None:
+        return None
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        log.warning("tegelcache %s is niet te maken (%s): de tiles worden zonder cache gedecodeerd", folder, exc)
+        return None
+    return folder
+
+
 def read_tiles(
     tile_dir: str | Path,
     *,
@@ -450,6 +526,7 @@ def read_tiles(
     bbox_lonlat: tuple[float, float, float, float] | None = None,
     progress: bool = False,
     cache_dir: str | Path | None = None,
+    use_cache: bool = True,
 ) -> dict[str, gpd.GeoDataFrame]:
     """Decode OpenMapTiles vector tiles into GeoDataFrames in EPSG:28992.
 
@@ -471,9 +548,12 @@ def read_tiles(
     progress
         Show a progress bar.
     cache_dir
-        A folder of decoded tiles (see :func:`fill_tile_cache`): each tile is decoded once and
-        read from there by every later run or process, keyed by its position and content hash.
-        The result is the same as without the cache.
+        The folder of decoded tiles (see :mod:`.tile_cache`; default
+        :func:`.tile_cache.default_cache_dir`): each tile is decoded once and read from there by
+        every later run, command or process, keyed by its position, content hash and the decoder
+        version. The result is the same as without the cache.
+    use_cache
+        ``False`` decodes every tile and leaves the cache alone.
 
     Returns
     -------
@@ -485,34 +565,29 @@ def read_tiles(
     if unknown:
         raise ValueError(f"onbekende laag/lagen {sorted(unknown)}; kies uit {sorted(LAYER_COLUMNS)}")
     tiles = list_tiles(tile_dir, zoom=zoom, bbox_lonlat=bbox_lonlat)
-    parts: dict[str, list[gpd.GeoDataFrame]] = {layer: [] for layer in layers}
+    cache = _usable_cache(cache_dir) if use_cache else None
+    parts: dict[str, list[pa.Table]] = {layer: [] for layer in layers}
     decoded = 0
     for tile, path in tqdm(tiles, desc="Vector tiles lezen", disable=not progress, unit="tile"):
         if path.stat().st_size == 0:
             continue  # an empty tile: nothing of the tile set lies there
-        if cache_dir is None:
-            frames = decode_tile(path, tile, layers)
+        if cache is None:
+            tables = decode_tile(path, tile, layers)
             decoded += 1
         else:
-            frames, fresh = _decode_cached(path, tile, layers, Path(cache_dir))
+            tables, fresh = _decode_cached(path, tile, layers, cache)
             decoded += fresh
         for layer in layers:
-            frame = frames[layer]
-            if frame is not None:
-                parts[layer].append(frame)
-    result: dict[str, gpd.GeoDataFrame] = {}
-    for layer, layer_frames in parts.items():
-        if layer_frames:
-            gdf = pd.concat(layer_frames, ignore_index=True)
-            gdf = gpd.GeoDataFrame(gdf, geometry="geometry", crs=WEB_MERCATOR)
-        else:
-            gdf = gpd.GeoDataFrame({"tile": []}, geometry=[], crs=WEB_MERCATOR)
-        result[layer] = gdf.to_crs(RD_NEW)
+            table = tables[layer]
+            if table is not None:
+                parts[layer].append(table)
+    result = {layer: _frame(tables) for layer, tables in parts.items()}
     log.info(
-        "%d tiles gelezen uit %s (%d gedecodeerd, de rest uit de cache): %s",
+        "%d tiles gelezen uit %s (%d gedecodeerd, de rest uit de cache %s): %s",
         len(tiles),
         tile_dir,
         decoded,
+        cache,
         ", ".join(f"{k} {len(v)}" for k, v in result.items()),
     )
     return result
