@@ -110,14 +110,19 @@ def test_toets_equals_the_clis_json(client, raw_dir, assen_output, tmp_path, cap
     r = client.get("/api/toets", params=site)
     assert r.status_code == 200, r.text
     api = r.json()
-    kaart = api.pop("kaart")
     for d in (cli, api):
         d.pop("gemaakt_op")
     assert api == cli
-    # the map part: the site and the nearest voorzieningen with their walking distance
+    # the map the page draws (the toets's own): the site, the routes and the nearest voorzieningen
+    kaart = api["kaart"]
     kinds = [f["properties"]["soort"] for f in kaart["features"]]
-    assert kinds[0] == "locatie" and "bereikt" in kinds
-    reached = {f["properties"]["categorie"]: f["properties"]["afstand_m"] for f in kaart["features"][1:]}
+    assert kinds[0] == "locatie" and "route" in kinds and "voorziening" in kinds
+    reached = {
+        f["properties"]["categorie"]: f["properties"]["afstand_m"]
+        for f in kaart["features"]
+        if f["properties"]["soort"] == "voorziening"
+    }
+    assert reached
     for item in cli["bereikbaarheid"]:
         if item["categorie"] in reached:
             assert reached[item["categorie"]] == item["afstand_m"]

@@ -37,12 +37,13 @@ def write_gpkg_layers(path: Path, layers: Mapping[str, gpd.GeoDataFrame]) -> Non
     before anything is written) is written the classic way, feature by feature; the GeoPackage is
     the same either way (same fields, types and values).
     """
+    import pyarrow
     import pyogrio
 
     for name, frame in layers.items():
         try:
             frame.to_file(path, layer=name, driver="GPKG", engine="pyogrio", use_arrow=True)
-        except Exception as exc:  # pyarrow's conversion errors have no common base
+        except (pyarrow.ArrowException, TypeError) as exc:  # the conversion; GDAL's errors pass
             if path.exists() and name in set(pyogrio.list_layers(path)[:, 0]):
                 raise  # failed while writing, not while converting: a real error
             log.debug("laag %s niet via Arrow te schrijven (%s); per object", name, exc)

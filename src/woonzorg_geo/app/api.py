@@ -166,48 +166,6 @@ def indicator(state: AppState, *, naam: str | None, norm: str | None, profiel: s
 # --------------------------------------------------------------------------------------------
 
 
-def _reached(state: AppState, result: dict[str, Any]) -> dict[str, Any]:
-    """GeoJSON of the site and, per category of the toets, its nearest voorziening (by name, nearest to the site)."""
-    loc = result.get("locatie", {})
-    features: list[dict[str, Any]] = []
-    if loc.get("lon") is not None:
-        features.append(
-            {
-                "type": "Feature",
-                "geometry": {"type": "Point", "coordinates": [loc["lon"], loc["lat"]]},
-                "properties": {"soort": "locatie", "label": loc.get("label", "")},
-            }
-        )
-    vz = state.voorzieningen
-    v = state.analysis.vocab
-    site = (float(loc.get("lon", 0.0)), float(loc.get("lat", 0.0)))
-    for item in result.get("bereikbaarheid", []):
-        cat, near = item.get("categorie"), item.get("dichtstbij")
-        members = set(v.composites.get(cat, (cat,)))
-        pool = vz.loc[vz["categorie"].isin(members)]
-        named = pool.loc[pool["naam"] == near] if near else pool.iloc[0:0]
-        if named.empty:
-            continue
-        d = ((named["lon"] - site[0]) ** 2 + ((named["lat"] - site[1]) * 1.66) ** 2).to_numpy()
-        row = named.iloc[int(np.argmin(d))]
-        features.append(
-            {
-                "type": "Feature",
-                "geometry": {"type": "Point", "coordinates": [float(row["lon"]), float(row["lat"])]},
-                "properties": {
-                    "soort": "bereikt",
-                    "id": str(row["id"]),
-                    "categorie": cat,
-                    "label": item.get("label", ""),
-                    "naam": str(row["naam"]),
-                    "afstand_m": item.get("afstand_m"),
-                    "binnen_norm": item.get("binnen_norm"),
-                },
-            }
-        )
-    return {"type": "FeatureCollection", "features": features}
-
-
 def toets_result(
     state: AppState,
     *,
@@ -247,14 +205,13 @@ def toets_result(
 
 
 def toets(state: AppState, **site: str | None) -> dict[str, Any]:
-    """The toets of a site, as ``woonzorg-geo toets`` writes it in its JSON, plus ``kaart`` (GeoJSON).
+    """The toets of a site, exactly as ``woonzorg-geo toets`` writes it in its JSON.
 
-    ``site`` as :func:`toets_result`. ``kaart`` holds the site and per category the nearest
-    voorziening with its walking distance, to draw; every other key is that of the toets's own
-    JSON (:meth:`.ToetsResult.to_dict`).
+    ``site`` as :func:`toets_result`. The page draws the JSON's own ``kaart`` (GeoJSON, EPSG:4326:
+    the site, the area within the norm walk and per category the walking route to the nearest
+    voorziening, :mod:`woonzorg_geo.toets.kaart`), so the app and the report show the same routes.
     """
     out: dict[str, Any] = toets_result(state, **site).to_dict()
-    out["kaart"] = _reached(state, out)
     return out
 
 

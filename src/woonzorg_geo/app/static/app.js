@@ -281,13 +281,18 @@ function showToets(t) {
     parts + `<details class="deel extra"><summary>Bereikbaarheid te voet</summary><ul>${reach}</ul></details>` +
     `<details class="deel extra"><summary>Samenvatting</summary><p>${esc(t.samenvatting)}</p></details><div class="rij"><button id="toets-json">Download JSON</button> <a id="toets-html" target="_blank" href="/api/toets.html?${esc(app.toetsQuery || "")}">Rapport (HTML)</a></div>`;
   el("toets-json").onclick = () => download(`toets_${t.locatie.lon}_${t.locatie.lat}.json`, t);
-  for (const f of t.kaart.features) {
-    const [lon, lat] = f.geometry.coordinates;
+  for (const f of (t.kaart ? t.kaart.features : [])) {
     const p = f.properties;
+    const g = f.geometry;
     if (p.soort === "locatie") {
+      const [lon, lat] = g.coordinates;
       L.circleMarker([lat, lon], { pane: "punten", radius: 9, color: "#000", weight: 3, fillColor: "#ffd400", fillOpacity: 1 }).bindTooltip("Locatie van het initiatief").addTo(toetsLayer);
-    } else {
-      L.polyline([[t.locatie.lat, t.locatie.lon], [lat, lon]], { color: p.binnen_norm ? "#1a9850" : "#d73027", weight: 2, dashArray: "3 4", interactive: false }).addTo(toetsLayer);
+    } else if (p.soort === "loopgebied") {
+      L.geoJSON(f, { style: { color: "#2c7fb8", weight: 1, fillOpacity: 0.08, interactive: false } }).addTo(toetsLayer);
+    } else if (p.soort === "route") {
+      L.geoJSON(f, { style: { color: p.binnen_norm ? "#1a9850" : "#d73027", weight: 3, dashArray: p.binnen_norm ? null : "6 5", interactive: false } }).addTo(toetsLayer);
+    } else if (p.soort === "voorziening") {
+      const [lon, lat] = g.coordinates;
       L.circleMarker([lat, lon], { pane: "punten", radius: 8, color: "#000", weight: 2, fill: false })
         .bindTooltip(`${esc(p.label)}: ${esc(p.naam)}, ${nl0.format(p.afstand_m)} m lopen`, { permanent: false }).addTo(toetsLayer);
     }
