@@ -9,6 +9,24 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 
+#: The expensive groups of tests, longest first (``xdist_group`` marks in their files). With
+#: ``pytest -n 2`` (``--dist loadgroup --no-loadscope-reorder``, see pyproject.toml) the tests of a
+#: group run on one worker, so the real run they share is made once, and the groups here are handed
+#: out before all other tests, so that no worker is still busy with a long group while the other has
+#: nothing left to do. A test without a group of its own is grouped with its file, so that the
+#: module-scoped fixtures of a file are built once too. A group must hold every test that uses its
+#: module-scoped fixtures, or the fixture is built again for the tests outside it.
+SLOW_GROUPS = (
+    "kill",
+    "chain_norm600",
+    "chain_senior",
+    "driver",
+    "regio_dask",
+    "analyse_emmen",
+    "analyse_westerveld",
+    "locaties_assen",
+)
+
 
 def in_ci() -> bool:
     """True when the environment variable CI says so (``true``, ``1`` or ``yes``, any case)."""
@@ -49,6 +67,27 @@ def find_real_data() -> tuple[Path | None, str]:
     if missing:
         return None, f"real data: {where} lacks {', '.join(missing)}"
     return folder, ""
+
+
+def _group(item: pytest.Item) -> str:
+    """The item's ``xdist_group``; one named after its file is added where it has none."""
+    mark = item.get_closest_marker("xdist_group")
+    if mark is not None:
+        return str(mark.args[0] if mark.args else mark.kwargs.get("name", "default"))
+    name = item.nodeid.split("::", 1)[0]
+    item.add_marker(pytest.mark.xdist_group(name))
+    return name
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Group every test (its file unless marked) and put the slow groups first, longest first.
+
+    ``tryfirst``: pytest-xdist reads the ``xdist_group`` marks in its own hook of this name.
+    """
+    rank = {name: i for i, name in enumerate(SLOW_GROUPS)}
+    keyed = [(rank.get(_group(item), len(rank)), i, item) for i, item in enumerate(items)]
+    items[:] = [item for *_, item in sorted(keyed, key=lambda k: k[:2])]
 
 
 @pytest.fixture(scope="session")
@@ -105,6 +144,32 @@ def assen_output(raw_dir, tmp_path_factory):
     )
     assert code == 0
     return out
+
+
+@pytest.fixture(scope="session")
+def locaties_output(raw_dir, tmp_path_factory):
+    """A `woonzorg-geo locaties --top 20` run on the real data (Assen), as a user starts it: its folder
+    with ``output`` and ``maps``. The tests that read it are in the xdist group ``locaties_assen``."""
+    from woonzorg_geo.cli import main
+
+    root = tmp_path_factory.mktemp("locaties")
+    code = main(
+        [
+            "--stil",
+            "--data",
+            str(raw_dir),
+            "locaties",
+            "--top",
+            "20",
+            "--out",
+            str(root / "output"),
+            "--kaarten",
+            str(root / "maps"),
+            "--offline",
+        ]
+    )
+    assert code == 0
+    return root
 
 
 @pytest.fixture()
