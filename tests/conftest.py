@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import os
+import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
+try:
+    import fcntl
+except ImportError:  # not on Windows: there each xdist worker makes the shared folders itself
+    fcntl = None  # type: ignore[assignment]
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -90,6 +97,30 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     items[:] = [item for *_, item in sorted(keyed, key=lambda k: k[:2])]
 
 
+def made_once(tmp_path_factory: pytest.TempPathFactory, name: str, make: Callable[[Path], None]) -> Path:
+    """A folder ``make`` fills once for the whole test run, shared by the xdist workers.
+
+    Under ``pytest -n N`` the first worker to ask makes it, in the run's temporary folder beside the
+    workers' own (``getbasetemp().parent``), holding a lock; a worker asking meanwhile waits for it
+    and then uses the same folder. Without xdist (or without ``fcntl``) each session makes its own.
+    Tests must not change what is in it (copy it first), as with any session fixture.
+    """
+    if "PYTEST_XDIST_WORKER" not in os.environ or fcntl is None:
+        folder = tmp_path_factory.mktemp(name)
+        make(folder)
+        return folder
+    run_dir = tmp_path_factory.getbasetemp().parent
+    folder, done = run_dir / f"gedeeld-{name}", run_dir / f"gedeeld-{name}.klaar"
+    with (run_dir / f"gedeeld-{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if not done.exists():
+            shutil.rmtree(folder, ignore_errors=True)  # what a worker that failed left
+            folder.mkdir()
+            make(folder)
+            done.touch()
+    return folder
+
+
 @pytest.fixture(scope="session")
 def raw_dir() -> Path:
     """The real raw data folder.
@@ -134,16 +165,17 @@ def assen_analysis(assen_inputs, settings):
 
 @pytest.fixture(scope="session")
 def assen_output(raw_dir, tmp_path_factory):
-    """A full `woonzorg-geo analyse` run on the real data, as a user starts it (maps beside it)."""
+    """A full `woonzorg-geo analyse` run on the real data, as a user starts it (maps beside it).
+
+    Made once for all xdist workers (see :func:`made_once`): read it, or copy it to change it.
+    """
     from woonzorg_geo.cli import main
 
-    root = tmp_path_factory.mktemp("analyse")
-    out = root / "output"
-    code = main(
-        ["--stil", "--data", str(raw_dir), "analyse", "--out", str(out), "--kaarten", str(root / "maps"), "--offline"]
-    )
-    assert code == 0
-    return out
+    def run(root: Path) -> None:
+        args = ["--stil", "--data", str(raw_dir), "analyse", "--out", str(root / "output")]
+        assert main([*args, "--kaarten", str(root / "maps"), "--offline"]) == 0
+
+    return made_once(tmp_path_factory, "analyse", run) / "output"
 
 
 @pytest.fixture(scope="session")
