@@ -88,13 +88,24 @@ def _group(item: pytest.Item) -> str:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Group every test (its file unless marked) and put the slow groups first, longest first.
+    """Group every test (its file unless marked) and order the groups, each group's tests together.
 
-    ``tryfirst``: pytest-xdist reads the ``xdist_group`` marks in its own hook of this name.
+    First the slow groups (longest first), then the groups with a test on the real data, then the
+    rest, each part in the order of the collection: the many small groups at the end fill up
+    whichever worker finishes first. ``tryfirst``: pytest-xdist reads the ``xdist_group`` marks in
+    its own hook of this name.
     """
-    rank = {name: i for i, name in enumerate(SLOW_GROUPS)}
-    keyed = [(rank.get(_group(item), len(rank)), i, item) for i, item in enumerate(items)]
-    items[:] = [item for *_, item in sorted(keyed, key=lambda k: k[:2])]
+    rank: dict[str, int] = {}
+    first: dict[str, int] = {}
+    groups = [_group(item) for item in items]
+    slow = {name: i for i, name in enumerate(SLOW_GROUPS)}
+    for i, (item, group) in enumerate(zip(items, groups, strict=True)):
+        first.setdefault(group, i)
+        real = "raw_dir" in getattr(item, "fixturenames", ())
+        here = slow.get(group, len(slow) + (0 if real else 1))
+        rank[group] = min(rank.get(group, here), here)
+    order = sorted(range(len(items)), key=lambda i: (rank[groups[i]], first[groups[i]], i))
+    items[:] = [items[i] for i in order]
 
 
 def made_once(tmp_path_factory: pytest.TempPathFactory, name: str, make: Callable[[Path], None]) -> Path:
