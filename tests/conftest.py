@@ -215,6 +215,18 @@ def locaties_output(raw_dir, tmp_path_factory):
     return root
 
 
+@pytest.fixture(scope="session")
+def emmen_output(raw_dir, tmp_path_factory):
+    """`woonzorg-geo analyse --gemeente Emmen` (the largest gemeente) on the real data, with its maps: the
+    folder with ``output`` and ``maps``. The tests that read it are in the xdist group ``analyse_emmen``."""
+    from woonzorg_geo.cli import main
+
+    root = tmp_path_factory.mktemp("emmen")
+    args = ["--stil", "--data", str(raw_dir), "analyse", "--gemeente", "Emmen", "--out", str(root / "output")]
+    assert main([*args, "--kaarten", str(root / "maps"), "--offline"]) == 0
+    return root
+
+
 @pytest.fixture()
 def local_network(monkeypatch):
     """Requests to the stand-in servers on 127.0.0.1 never go through a proxy."""
