@@ -20,8 +20,8 @@ REPO = Path(__file__).resolve().parents[1]
 #: ``pytest -n 2`` (``--dist loadgroup --no-loadscope-reorder``, see pyproject.toml) the tests of a
 #: group run on one worker, so the real run they share is made once, and the groups here are handed
 #: out before all other tests, so that no worker is still busy with a long group while the other has
-#: nothing left to do. A test without a group of its own is grouped with its file, so that the
-#: module-scoped fixtures of a file are built once too. A group must hold every test that uses its
+#: nothing left to do. A test without a group of its own that uses a module-scoped fixture is grouped
+#: with its file, so that the fixture is built once too. A group must hold every test that uses its
 #: module-scoped fixtures, or the fixture is built again for the tests outside it.
 SLOW_GROUPS = (
     "kill",
@@ -77,10 +77,17 @@ def find_real_data() -> tuple[Path | None, str]:
 
 
 def _group(item: pytest.Item) -> str:
-    """The item's ``xdist_group``; one named after its file is added where it has none."""
+    """The item's ``xdist_group``: its own mark, else its file where it uses a module-scoped fixture.
+
+    A test without either is a group of its own (its node id): it can run on any worker.
+    """
     mark = item.get_closest_marker("xdist_group")
     if mark is not None:
         return str(mark.args[0] if mark.args else mark.kwargs.get("name", "default"))
+    info = getattr(item, "_fixtureinfo", None)  # pytest's own record of the item's fixtures
+    defs = [d for ds in info.name2fixturedefs.values() for d in ds] if info is not None else None
+    if defs is not None and not any(d.scope in ("module", "class", "package") for d in defs):
+        return item.nodeid
     name = item.nodeid.split("::", 1)[0]
     item.add_marker(pytest.mark.xdist_group(name))
     return name
