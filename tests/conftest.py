@@ -3,11 +3,36 @@
 from __future__ import annotations
 
 import os
+import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+try:
+    import fcntl
+except ImportError:  # not on Windows: there each xdist worker makes the shared folders itself
+    fcntl = None  # type: ignore[assignment]
+
 REPO = Path(__file__).resolve().parents[1]
+
+#: The expensive groups of tests, longest first (``xdist_group`` marks in their files). With
+#: ``pytest -n 2`` (``--dist loadgroup --no-loadscope-reorder``, see pyproject.toml) the tests of a
+#: group run on one worker, so the real run they share is made once, and the groups here are handed
+#: out before all other tests, so that no worker is still busy with a long group while the other has
+#: nothing left to do. A test without a group of its own that uses a module-scoped fixture is grouped
+#: with its file, so that the fixture is built once too. A group must hold every test that uses its
+#: module-scoped fixtures, or the fixture is built again for the tests outside it.
+SLOW_GROUPS = (
+    "kill",
+    "chain_norm600",
+    "chain_senior",
+    "driver",
+    "regio_dask",
+    "analyse_emmen",
+    "analyse_westerveld",
+    "locaties_assen",
+)
 
 
 def in_ci() -> bool:
@@ -49,6 +74,69 @@ def find_real_data() -> tuple[Path | None, str]:
     if missing:
         return None, f"real data: {where} lacks {', '.join(missing)}"
     return folder, ""
+
+
+def _group(item: pytest.Item) -> str:
+    """The item's ``xdist_group``: its own mark, else its file where it uses a module-scoped fixture.
+
+    A test without either is a group of its own (its node id): it can run on any worker.
+    """
+    mark = item.get_closest_marker("xdist_group")
+    if mark is not None:
+        return str(mark.args[0] if mark.args else mark.kwargs.get("name", "default"))
+    info = getattr(item, "_fixtureinfo", None)  # pytest's own record of the item's fixtures
+    defs = [d for ds in info.name2fixturedefs.values() for d in ds] if info is not None else None
+    if defs is not None and not any(d.scope in ("module", "class", "package") for d in defs):
+        return item.nodeid
+    name = item.nodeid.split("::", 1)[0]
+    item.add_marker(pytest.mark.xdist_group(name))
+    return name
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Group every test (its file unless marked) and order the groups, each group's tests together.
+
+    First the slow groups (longest first), then the groups with a test on the real data, then the
+    rest, each part in the order of the collection: the many small groups at the end fill up
+    whichever worker finishes first. ``tryfirst``: pytest-xdist reads the ``xdist_group`` marks in
+    its own hook of this name.
+    """
+    rank: dict[str, int] = {}
+    first: dict[str, int] = {}
+    groups = [_group(item) for item in items]
+    slow = {name: i for i, name in enumerate(SLOW_GROUPS)}
+    for i, (item, group) in enumerate(zip(items, groups, strict=True)):
+        first.setdefault(group, i)
+        real = "raw_dir" in getattr(item, "fixturenames", ())
+        here = slow.get(group, len(slow) + (0 if real else 1))
+        rank[group] = min(rank.get(group, here), here)
+    order = sorted(range(len(items)), key=lambda i: (rank[groups[i]], first[groups[i]], i))
+    items[:] = [items[i] for i in order]
+
+
+def made_once(tmp_path_factory: pytest.TempPathFactory, name: str, make: Callable[[Path], None]) -> Path:
+    """A folder ``make`` fills once for the whole test run, shared by the xdist workers.
+
+    Under ``pytest -n N`` the first worker to ask makes it, in the run's temporary folder beside the
+    workers' own (``getbasetemp().parent``), holding a lock; a worker asking meanwhile waits for it
+    and then uses the same folder. Without xdist (or without ``fcntl``) each session makes its own.
+    Tests must not change what is in it (copy it first), as with any session fixture.
+    """
+    if "PYTEST_XDIST_WORKER" not in os.environ or fcntl is None:
+        folder = tmp_path_factory.mktemp(name)
+        make(folder)
+        return folder
+    run_dir = tmp_path_factory.getbasetemp().parent
+    folder, done = run_dir / f"gedeeld-{name}", run_dir / f"gedeeld-{name}.klaar"
+    with (run_dir / f"gedeeld-{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if not done.exists():
+            shutil.rmtree(folder, ignore_errors=True)  # what a worker that failed left
+            folder.mkdir()
+            make(folder)
+            done.touch()
+    return folder
 
 
 @pytest.fixture(scope="session")
@@ -95,16 +183,55 @@ def assen_analysis(assen_inputs, settings):
 
 @pytest.fixture(scope="session")
 def assen_output(raw_dir, tmp_path_factory):
-    """A full `woonzorg-geo analyse` run on the real data, as a user starts it (maps beside it)."""
+    """A full `woonzorg-geo analyse` run on the real data, as a user starts it (maps beside it).
+
+    Made once for all xdist workers (see :func:`made_once`): read it, or copy it to change it.
+    """
     from woonzorg_geo.cli import main
 
-    root = tmp_path_factory.mktemp("analyse")
-    out = root / "output"
+    def run(root: Path) -> None:
+        args = ["--stil", "--data", str(raw_dir), "analyse", "--out", str(root / "output")]
+        assert main([*args, "--kaarten", str(root / "maps"), "--offline"]) == 0
+
+    return made_once(tmp_path_factory, "analyse", run) / "output"
+
+
+@pytest.fixture(scope="session")
+def locaties_output(raw_dir, tmp_path_factory):
+    """A `woonzorg-geo locaties --top 20` run on the real data (Assen), as a user starts it: its folder
+    with ``output`` and ``maps``. The tests that read it are in the xdist group ``locaties_assen``."""
+    from woonzorg_geo.cli import main
+
+    root = tmp_path_factory.mktemp("locaties")
     code = main(
-        ["--stil", "--data", str(raw_dir), "analyse", "--out", str(out), "--kaarten", str(root / "maps"), "--offline"]
+        [
+            "--stil",
+            "--data",
+            str(raw_dir),
+            "locaties",
+            "--top",
+            "20",
+            "--out",
+            str(root / "output"),
+            "--kaarten",
+            str(root / "maps"),
+            "--offline",
+        ]
     )
     assert code == 0
-    return out
+    return root
+
+
+@pytest.fixture(scope="session")
+def emmen_output(raw_dir, tmp_path_factory):
+    """`woonzorg-geo analyse --gemeente Emmen` (the largest gemeente) on the real data, with its maps: the
+    folder with ``output`` and ``maps``. The tests that read it are in the xdist group ``analyse_emmen``."""
+    from woonzorg_geo.cli import main
+
+    root = tmp_path_factory.mktemp("emmen")
+    args = ["--stil", "--data", str(raw_dir), "analyse", "--gemeente", "Emmen", "--out", str(root / "output")]
+    assert main([*args, "--kaarten", str(root / "maps"), "--offline"]) == 0
+    return root
 
 
 @pytest.fixture()

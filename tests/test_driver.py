@@ -25,7 +25,7 @@ import pytest
 
 from woonzorg_geo.cli import main
 
-pytestmark = pytest.mark.realdata
+pytestmark = [pytest.mark.realdata, pytest.mark.xdist_group("driver")]  # see SLOW_GROUPS in conftest.py
 distributed = pytest.importorskip("distributed")
 
 #: Labels of the test's settings file: they must reach every map of both commands.

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.realdata
+pytestmark = [pytest.mark.realdata, pytest.mark.xdist_group("kill")]  # see SLOW_GROUPS in conftest.py
 
 
 def _checksums(folder: Path) -> dict[str, str]:

@@ -134,7 +134,12 @@ def regio_out(raw_dir, dask_scheduler, tile_cache, tmp_path_factory):
     return out
 
 
+#: The tests on the Dask cluster of this module share it (and the run of regio_out): see SLOW_GROUPS in conftest.py
+ON_THE_CLUSTER = pytest.mark.xdist_group("regio_dask")
+
+
 @pytest.mark.realdata
+@ON_THE_CLUSTER
 def test_regio_runs_on_the_given_scheduler_and_writes_the_regional_outputs(regio_out, dask_scheduler):
     address = dask_scheduler.scheduler_address
     assert address.startswith("tcp://127.0.0.1:")
@@ -194,6 +199,7 @@ def test_regio_runs_on_the_given_scheduler_and_writes_the_regional_outputs(regio
 
 
 @pytest.mark.realdata
+@ON_THE_CLUSTER
 def test_assens_figures_from_regio_equal_those_of_analyse(regio_out, assen_output):
     """`analyse` (Assen is the default; `--gemeente Assen` resolves to the same settings, see
     test_catalogue) and `regio` give Assen the same figures: the tile cache changes nothing."""
@@ -216,6 +222,7 @@ def test_assens_figures_from_regio_equal_those_of_analyse(regio_out, assen_outpu
 
 
 @pytest.mark.realdata
+@ON_THE_CLUSTER
 def test_one_failing_gemeente_is_reported_and_the_others_finish(raw_dir, dask_scheduler, tile_cache, tmp_path, capsys):
     from woonzorg_geo.catalogue import load_catalogue
 
@@ -263,28 +270,25 @@ def test_one_failing_gemeente_is_reported_and_the_others_finish(raw_dir, dask_sc
 
 
 @pytest.mark.realdata
-@pytest.mark.parametrize(("naam", "code", "n_wijken"), [("Emmen", "GM0114", 27), ("Westerveld", "GM1701", 18)])
-def test_analyse_any_gemeente_end_to_end_without_settings_file(raw_dir, tmp_path, naam, code, n_wijken):
+@pytest.mark.parametrize(
+    ("naam", "code", "n_wijken"),
+    [
+        # each on a worker of its own where it can (see SLOW_GROUPS in conftest.py)
+        pytest.param("Emmen", "GM0114", 27, marks=pytest.mark.xdist_group("analyse_emmen")),
+        pytest.param("Westerveld", "GM1701", 18, marks=pytest.mark.xdist_group("analyse_westerveld")),
+    ],
+)
+def test_analyse_any_gemeente_end_to_end_without_settings_file(raw_dir, tmp_path, request, naam, code, n_wijken):
     """Emmen (the largest) and Westerveld (rural) run offline like Assen: same outputs, what is missing named."""
     from woonzorg_geo.pages import slug
 
-    out, maps = tmp_path / "output", tmp_path / "maps"
-    rc = main(
-        [
-            "--stil",
-            "--data",
-            str(raw_dir),
-            "analyse",
-            "--gemeente",
-            naam,
-            "--out",
-            str(out),
-            "--kaarten",
-            str(maps),
-            "--offline",
-        ]
-    )
-    assert rc == 0
+    if naam == "Emmen":  # the same run as a user starts it, shared with test_woningen (conftest.py)
+        root = request.getfixturevalue("emmen_output")
+    else:
+        root = tmp_path
+        args = ["--stil", "--data", str(raw_dir), "analyse", "--gemeente", naam, "--out", str(root / "output")]
+        assert main([*args, "--kaarten", str(root / "maps"), "--offline"]) == 0
+    out, maps = root / "output", root / "maps"
     layers = set(pyogrio.list_layers(out / "woonzorg.gpkg")[:, 0])
     assert layers >= {"adressen", "buurten", "wijken", "voorzieningen", "netwerk", "servicegebieden"}
     wijken = pd.read_csv(out / "wijken.csv", index_col="code")

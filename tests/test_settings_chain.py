@@ -24,6 +24,9 @@ from woonzorg_geo.config import load_settings
 from woonzorg_geo.vocabulary import Vocabulary
 
 pytestmark = pytest.mark.realdata
+#: Each chain's tests on one worker (the chain runs once), the two chains side by side: see SLOW_GROUPS in conftest.py
+NORM600 = pytest.mark.xdist_group("chain_norm600")
+SENIOR = pytest.mark.xdist_group("chain_senior")
 
 ADDRESS = "Stationsstraat 44, Assen"
 #: Log messages that mean a column or an indicator was not there.
@@ -161,6 +164,22 @@ def senior(raw_dir, tmp_path_factory) -> Chain:
     return _chain(tmp_path_factory.mktemp("senior"), raw_dir, settings_text=None, profile="senior")
 
 
+#: "800 m" as a label (not a map feature's popup field "fN", which is data). Anchored on the number
+#: itself: a leading ``.{0,60}`` for the context made the search try every position of each
+#: (megabyte-sized) map page, about a minute for the pages of one chain.
+EIGHT_HUNDRED_M = re.compile(r'(?<!"f\d": ")(?<!"f\d\d": ")\b800(?:\s|&nbsp;|\\u00a0)?m\b')
+
+
+def _eight_hundred_m(text: str) -> list[str]:
+    """Each "800 m" label in ``text``, with up to 60 characters before and 20 after on its line."""
+    found = []
+    for m in EIGHT_HUNDRED_M.finditer(text):
+        start = text.rfind("\n", max(m.start() - 60, 0), m.start()) + 1 or max(m.start() - 60, 0)
+        end = text.find("\n", m.end(), m.end() + 20)
+        found.append(text[start : end if end >= 0 else m.end() + 20])
+    return found
+
+
 def _columns(chain: Chain, layer: str) -> list[str]:
     return list(pyogrio.read_info(chain.root / "uitvoer" / "woonzorg.gpkg", layer=layer)["fields"])
 
@@ -176,11 +195,13 @@ def _assert_ran(step: Step, name: str) -> None:
 # ------------------------------------------------------------------------------------------------
 
 
+@NORM600
 @pytest.mark.parametrize("name", ["analyse", "kaarten", "locaties", "watals"])
 def test_norm600_runs_without_missing_columns(norm600, name):
     _assert_ran(norm600.steps[name], name)
 
 
+@NORM600
 def test_norm600_columns_follow_the_norm(norm600):
     v = norm600.vocab
     assert v.norm == 600
@@ -196,16 +217,13 @@ def test_norm600_columns_follow_the_norm(norm600):
     assert summary["norm_m"] == 600 and summary["overlays"]["ontbrekende_indicatoren"] == []
 
 
+@NORM600
 def test_norm600_every_label_says_600(norm600):
     texts = norm600.texts("uitvoer", "kaarten", "kaarten_profiel", "locaties", "locaties_kaart")
     assert len([p for p in texts if p.suffix == ".html"]) >= 10 + 12 + 12 + 1
     # a label or text that still says 800 m; a measured value that happens to round to 800 m (a map
     # feature's popup field "fN") is data, not a label
-    bad = {
-        p.name: m
-        for p, t in texts.items()
-        if (m := re.findall(r'.{0,60}(?<!"f\d": ")(?<!"f\d\d": ")\b800(?:\s|&nbsp;|\\u00a0)?m\b.{0,20}', t))
-    }
+    bad = {p.name: found for p, t in texts.items() if (found := _eight_hundred_m(t))}
     assert not bad, bad
     for p in (
         norm600.root / "uitvoer" / "samenvatting.txt",
@@ -220,6 +238,7 @@ def test_norm600_every_label_says_600(norm600):
     assert "Elke indicator heeft een waarde voor deze wijk" in page
 
 
+@NORM600
 def test_norm600_toets_follows_the_norm(norm600):
     _assert_ran(norm600.steps["toets"], "toets")
     texts = norm600.texts("toets")
@@ -228,6 +247,7 @@ def test_norm600_toets_follows_the_norm(norm600):
     assert any("600 m" in t for t in texts.values())
 
 
+@NORM600
 def test_norm600_watals_follows_the_norm(norm600):
     step = norm600.steps["watals"]
     assert "binnen 600 m" in step.out and not re.search(r"\b800\s?m", step.out)
@@ -245,11 +265,13 @@ def test_norm600_watals_follows_the_norm(norm600):
 # ------------------------------------------------------------------------------------------------
 
 
+@SENIOR
 @pytest.mark.parametrize("name", ["analyse", "kaarten", "locaties", "toets", "watals"])
 def test_senior_runs_without_missing_columns(senior, name):
     _assert_ran(senior.steps[name], name)
 
 
+@SENIOR
 def test_senior_columns_are_the_main_ones(senior):
     v = senior.vocab
     assert v.main_profile == "senior" and v.profiles == ("senior",)
@@ -276,6 +298,7 @@ def test_senior_columns_are_the_main_ones(senior):
     assert unknown.sum() <= 1 and w.loc[unknown, "overlay_toelichting"].str.contains("te weinig gegevens").all()
 
 
+@SENIOR
 def test_senior_every_label_says_senior(senior):
     label = senior.vocab.profile_label("senior")
     texts = senior.texts("uitvoer", "kaarten", "kaarten_profiel")

@@ -429,34 +429,11 @@ def test_sensitivity_base_is_the_ranking_itself():
     assert kept.shape == (3, len(zg))
 
 
-@pytest.fixture(scope="session")
-def locaties_output(raw_dir, tmp_path_factory):
-    from woonzorg_geo.cli import main
-
-    root = tmp_path_factory.mktemp("locaties")
-    code = main(
-        [
-            "--stil",
-            "--data",
-            str(raw_dir),
-            "locaties",
-            "--top",
-            "20",
-            "--out",
-            str(root / "output"),
-            "--kaarten",
-            str(root / "maps"),
-            "--offline",
-        ]
-    )
-    assert code == 0
-    return root
-
-
 STRUCK = "Havenkanaal|Bedrijventerrein|Koopmanskwartier|Asserbos"  # issue 9: no planner would take these
 
 
 @pytest.mark.realdata
+@pytest.mark.xdist_group("locaties_assen")  # with test_sites_toets, on the same run (conftest.py)
 def test_locaties_for_assen(locaties_output, raw_dir):
     out = locaties_output / "output"
     zg = gpd.read_file(out / "woonzorg.gpkg", layer="kandidaatlocaties")

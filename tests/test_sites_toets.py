@@ -187,31 +187,19 @@ def test_an_unknown_reference_type_is_refused_with_the_fix():
 # --------------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def locaties_assen(raw_dir, tmp_path_factory):
-    from woonzorg_geo.cli import main
+#: The tests on the real locaties run share it with test_sites (one run, on one xdist worker)
+SHARED_RUN = pytest.mark.xdist_group("locaties_assen")
 
-    root = tmp_path_factory.mktemp("locaties_toets")
-    code = main(
-        [
-            "--stil",
-            "--data",
-            str(raw_dir),
-            "locaties",
-            "--top",
-            "10",
-            "--out",
-            str(root / "output"),
-            "--kaarten",
-            str(root / "maps"),
-            "--offline",
-        ]
-    )
-    assert code == 0
-    return root / "output"
+
+@pytest.fixture(scope="module")
+def locaties_assen(locaties_output):
+    """The output of `locaties --top 20` on Assen (conftest.py); its first 10 are those of `--top 10`:
+    the zoekgebieden are ranked before the list is cut."""
+    return locaties_output / "output"
 
 
 @pytest.mark.realdata
+@SHARED_RUN
 def test_no_top10_zoekgebied_of_assen_is_rood_in_the_toets(locaties_assen, assen_analysis):
     """The real toets entry point (run_toets, as `toets --punt`) at each top-10 zoekgebied's point
     gives no rood on any part (the default rule leaves those out), and agrees with the columns."""
@@ -219,6 +207,8 @@ def test_no_top10_zoekgebied_of_assen_is_rood_in_the_toets(locaties_assen, assen
     from woonzorg_geo.toets.check import check_site, prepare_toets
 
     csv = pd.read_csv(locaties_assen / "kandidaatlocaties.csv")
+    assert csv["rang"].tolist() == list(range(1, len(csv) + 1)) and len(csv) >= 10
+    csv = csv.loc[csv["rang"] <= 10]
     assert len(csv) == 10 and {"buurt", "wijk", "toets_deel1", "toets_deel4", "punt_lon", "punt_lat"} <= set(csv)
     assert L.toets_regel == "uitsluiten"
     # rank 1 through run_toets itself; the others through the context run_toets prepares (once, not
@@ -239,10 +229,13 @@ def test_no_top10_zoekgebied_of_assen_is_rood_in_the_toets(locaties_assen, assen
 
 
 @pytest.mark.realdata
+@SHARED_RUN
 def test_no_top10_zoekgebied_of_assen_is_a_shopping_centre_or_by_a_school(locaties_assen, assen_analysis):
     """Checked here from the analysis' own voorzieningen and POIs with plain geopandas."""
     out = locaties_assen
     zg = gpd.read_file(out / "woonzorg.gpkg", layer="kandidaatlocaties")
+    zg = zg.loc[zg["rang"] <= 10]
+    assert len(zg) == 10
     cells = gpd.read_file(out / "woonzorg.gpkg", layer="kandidaatcellen").set_index("cel_id")
     members = cells.loc[[int(c) for cs in zg["cellen"] for c in str(cs).split()]]
     centres = gpd.GeoDataFrame(geometry=members.geometry.centroid.to_numpy(), crs=cells.crs)

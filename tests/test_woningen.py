@@ -169,18 +169,22 @@ def test_settings_carry_the_rules_and_the_band():
 
 # ---- the real data: one analyse run of Emmen ------------------------------------------------------
 
+#: On the worker that runs `analyse --gemeente Emmen` for test_regio too (conftest.py)
+SHARED_RUN = pytest.mark.xdist_group("analyse_emmen")
+
 
 @pytest.fixture(scope="module")
-def emmen(raw_dir, settings):
+def emmen(emmen_output, settings):
+    """The analysis of Emmen (profile standaard) as `analyse --gemeente Emmen` kept it in its store."""
     from woonzorg_geo.catalogue import load_catalogue, settings_for
-    from woonzorg_geo.datasets import load_offline
-    from woonzorg_geo.pipeline import analyse
+    from woonzorg_geo.store import load_analysis
 
     s = settings_for(settings, load_catalogue().find("Emmen"))
-    return analyse(s, inputs=load_offline(s, raw_dir=raw_dir), profiles=["standaard"])
+    return load_analysis(emmen_output / "output", s, paths=None, profiles=["standaard"])
 
 
 @pytest.mark.realdata
+@SHARED_RUN
 def test_emmen_industrial_wijk_has_few_homes(emmen):
     w = emmen.wijken.loc["WK011453"]
     assert w["n_adressen"] > 1000
@@ -191,6 +195,7 @@ def test_emmen_industrial_wijk_has_few_homes(emmen):
 
 
 @pytest.mark.realdata
+@SHARED_RUN
 def test_emmen_every_wijk_has_its_ratio_and_the_summary_flags_outliers(emmen):
     w = emmen.wijken
     assert w["woningen_per_cbs"].notna().all()
