@@ -46,16 +46,12 @@ from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
 from woonzorg_geo import RD_NEW
-from woonzorg_geo import accessibility as acc_mod
-from woonzorg_geo.accessibility import (
-    build_routing_graph,
-    compute_accessibility,
-    snap_to_edges,
-)
-from woonzorg_geo.config import Profile, load_settings
-from woonzorg_geo.network import WalkNetwork, build_network, profile_graph
-from woonzorg_geo.pipeline import load_inputs
-from woonzorg_geo.vocabulary import default_vocabulary
+from woonzorg_geo.core.config import Profile, load_settings
+from woonzorg_geo.core.vocabulary import default_vocabulary
+from woonzorg_geo.network import accessibility as acc_mod
+from woonzorg_geo.network.accessibility import build_routing_graph, compute_accessibility, snap_to_edges
+from woonzorg_geo.network.graph import WalkNetwork, build_network, profile_graph
+from woonzorg_geo.sources.inputs import load_inputs
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results" / "accessibility.json"
@@ -524,7 +520,7 @@ def check_node_distances(acc, groups) -> dict[str, Any]:
 
 def bench_analyse(timeout_s: float = 900.0) -> dict[str, Any]:
     exe = Path(sys.executable).parent / "woonzorg-geo"
-    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "woonzorg_geo.cli"]
+    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "woonzorg_geo.cli.main"]
     out: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="bench_analyse_") as tmp:
         outdir = Path(tmp) / "uitvoer"

@@ -40,7 +40,7 @@ from typing import Any
 import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
-EXE = [sys.executable, "-m", "woonzorg_geo.cli"]
+EXE = [sys.executable, "-m", "woonzorg_geo.cli.main"]
 
 
 def _free_port() -> int:

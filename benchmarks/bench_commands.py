@@ -4,7 +4,7 @@ Run from the repository root with the project's virtual environment::
 
     /path/to/venv/bin/python benchmarks/bench_commands.py [--n 5] [--only analyse_tabellen,locaties] [--n-regio 3]
 
-Each command runs as a new process (``python -m woonzorg_geo.cli --stil ...``), ``--n`` times, and
+Each command runs as a new process (``python -m woonzorg_geo.cli.main --stil ...``), ``--n`` times, and
 the median is reported: wall time and CPU time (user + system, of the process and its children). Peak memory is the peak of the summed resident memory of the process and
 all its descendants (Dask workers included), sampled every 0.05 s (see ``bench_regio.TreeMemory``).
 
@@ -39,7 +39,7 @@ from bench_regio import TreeMemory
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results" / "commands.md"
-EXE = [sys.executable, "-m", "woonzorg_geo.cli", "--stil"]
+EXE = [sys.executable, "-m", "woonzorg_geo.cli.main", "--stil"]
 ADDRESS = "Stationsstraat 44, Assen"
 CHANGE = "supermarkt@6.5480,52.9930"
 

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-EXE = [sys.executable, "-m", "woonzorg_geo.cli"]
+EXE = [sys.executable, "-m", "woonzorg_geo.cli.main"]
 TYPES = ("beschermd_wonen", "geclusterd_wonen", "ouderenzorg", "ggz", "vg", "jeugd")
 REGISTER = ROOT / "examples" / "register_zorginitiatieven.csv"
 

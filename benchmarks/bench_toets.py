@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-EXE = [sys.executable, "-m", "woonzorg_geo.cli"]
+EXE = [sys.executable, "-m", "woonzorg_geo.cli.main"]
 ADDRESS = "Stationsstraat 44, Assen"
 CHANGE = "supermarkt@6.5480,52.9930"
 
@@ -70,12 +70,12 @@ def _in_process(out: Path, repeats: int) -> dict[str, Any]:
     import geopandas as gpd
     import pandas as pd
 
-    from woonzorg_geo.accessibility import compute_accessibility
-    from woonzorg_geo.config import load_settings
-    from woonzorg_geo.datasets import resolve_paths
-    from woonzorg_geo.store import load_analysis
+    from woonzorg_geo.core.config import load_settings
+    from woonzorg_geo.network.accessibility import compute_accessibility
+    from woonzorg_geo.run.store import load_analysis
+    from woonzorg_geo.sources.datasets import resolve_paths
     from woonzorg_geo.toets import run_toets
-    from woonzorg_geo.watals import Changes, parse_nieuw, what_if
+    from woonzorg_geo.whatif.watals import Changes, parse_nieuw, what_if
 
     s = load_settings()
     res: dict[str, list[float]] = {
@@ -169,7 +169,7 @@ def main() -> None:
 
 def _series_imports(repeats: int) -> dict[str, Any]:
     """What starting Python and importing the toets code costs by itself (the floor of a command)."""
-    code = "import woonzorg_geo.toets, woonzorg_geo.store, woonzorg_geo.watals, pyarrow.parquet"
+    code = "import woonzorg_geo.toets, woonzorg_geo.run.store, woonzorg_geo.whatif.watals, pyarrow.parquet"
     walls = []
     for _ in range(repeats + 1):
         t0 = time.perf_counter()

@@ -65,8 +65,8 @@ def find_real_data() -> tuple[Path | None, str]:
             return None, f"real data: no {where} above {REPO} and WOONZORG_DATA is not set"
     if not folder.is_dir():
         return None, f"real data: {where} is not a folder"
-    from woonzorg_geo.config import load_settings
-    from woonzorg_geo.datasets import resolve_paths
+    from woonzorg_geo.core.config import load_settings
+    from woonzorg_geo.sources.datasets import resolve_paths
 
     missing = [
         f"{key} ({path})" for key, path in resolve_paths(load_settings(), raw_dir=folder).items() if not path.exists()
@@ -160,7 +160,7 @@ def raw_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def settings():
-    from woonzorg_geo.config import load_settings
+    from woonzorg_geo.core.config import load_settings
 
     return load_settings()
 
@@ -168,7 +168,7 @@ def settings():
 @pytest.fixture(scope="session")
 def assen_inputs(raw_dir, settings):
     """All offline inputs for Assen, loaded once per session (~5 s)."""
-    from woonzorg_geo.datasets import load_offline
+    from woonzorg_geo.sources.datasets import load_offline
 
     return load_offline(settings, raw_dir=raw_dir)
 
@@ -176,7 +176,7 @@ def assen_inputs(raw_dir, settings):
 @pytest.fixture(scope="session")
 def assen_analysis(assen_inputs, settings):
     """The accessibility analysis of Assen (both profiles), in memory."""
-    from woonzorg_geo.pipeline import analyse
+    from woonzorg_geo.areas.analysis import analyse
 
     return analyse(settings, inputs=assen_inputs)
 
@@ -187,7 +187,7 @@ def assen_output(raw_dir, tmp_path_factory):
 
     Made once for all xdist workers (see :func:`made_once`): read it, or copy it to change it.
     """
-    from woonzorg_geo.cli import main
+    from woonzorg_geo.cli.main import main
 
     def run(root: Path) -> None:
         args = ["--stil", "--data", str(raw_dir), "analyse", "--out", str(root / "output")]
@@ -200,7 +200,7 @@ def assen_output(raw_dir, tmp_path_factory):
 def locaties_output(raw_dir, tmp_path_factory):
     """A `woonzorg-geo locaties --top 20` run on the real data (Assen), as a user starts it: its folder
     with ``output`` and ``maps``. The tests that read it are in the xdist group ``locaties_assen``."""
-    from woonzorg_geo.cli import main
+    from woonzorg_geo.cli.main import main
 
     root = tmp_path_factory.mktemp("locaties")
     code = main(
@@ -226,7 +226,7 @@ def locaties_output(raw_dir, tmp_path_factory):
 def emmen_output(raw_dir, tmp_path_factory):
     """`woonzorg-geo analyse --gemeente Emmen` (the largest gemeente) on the real data, with its maps: the
     folder with ``output`` and ``maps``. The tests that read it are in the xdist group ``analyse_emmen``."""
-    from woonzorg_geo.cli import main
+    from woonzorg_geo.cli.main import main
 
     root = tmp_path_factory.mktemp("emmen")
     args = ["--stil", "--data", str(raw_dir), "analyse", "--gemeente", "Emmen", "--out", str(root / "output")]

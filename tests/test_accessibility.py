@@ -6,9 +6,9 @@ import pandas as pd
 import pytest
 from shapely.geometry import LineString, Point
 
-from woonzorg_geo.accessibility import REASON_FAR, REASON_NONE, compute_accessibility, to_frame
-from woonzorg_geo.config import load_settings
-from woonzorg_geo.network import build_network, profile_graph
+from woonzorg_geo.core.config import load_settings
+from woonzorg_geo.network.accessibility import REASON_FAR, REASON_NONE, compute_accessibility, to_frame
+from woonzorg_geo.network.graph import build_network, profile_graph
 
 RD = "EPSG:28992"
 S = load_settings()
@@ -167,7 +167,7 @@ def test_bounded_distances_equal_scipy_within_the_limit():
     from scipy.sparse import csr_matrix
     from scipy.sparse.csgraph import dijkstra
 
-    from woonzorg_geo.accessibility import bounded_distances
+    from woonzorg_geo.network.accessibility import bounded_distances
 
     rng = np.random.default_rng(3)
     n = 400

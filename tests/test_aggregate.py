@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point, box
 
-from woonzorg_geo.aggregation import aggregate, assign_areas, overall
+from woonzorg_geo.areas.aggregation import aggregate, assign_areas, overall
 
 RD = "EPSG:28992"
 
@@ -102,7 +102,7 @@ def test_wijk_follows_the_buurt_not_the_wijk_polygon(areas):
 
 
 def test_buurten_of_another_indeling_are_refused(areas):
-    from woonzorg_geo.errors import AreaMismatchError
+    from woonzorg_geo.core.errors import AreaMismatchError
 
     buurten, wijken = areas
     with pytest.raises(AreaMismatchError, match="WK010601"):
@@ -165,7 +165,7 @@ def test_assen_uses_the_2024_indeling_and_one_area_per_address(assen_analysis):
 
 @pytest.mark.realdata
 def test_report_buurt_signals_match_the_2024_buurten(assen_analysis):
-    from woonzorg_geo.overlays import resolve_data_path
+    from woonzorg_geo.areas.overlays import resolve_data_path
     from woonzorg_geo.sources.tables import read_csv_checked
 
     a = assen_analysis

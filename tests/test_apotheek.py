@@ -11,11 +11,11 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point, box
 
-from woonzorg_geo import lijsten
-from woonzorg_geo.config import load_category_rules, load_settings
-from woonzorg_geo.errors import DataFileError
+from woonzorg_geo.core.config import load_category_rules, load_settings
+from woonzorg_geo.core.errors import DataFileError
+from woonzorg_geo.sources import lijsten
 from woonzorg_geo.sources.osm import OSMData
-from woonzorg_geo.voorzieningen import build_voorzieningen, categorise_pois, parse_rules
+from woonzorg_geo.sources.voorzieningen import build_voorzieningen, categorise_pois, parse_rules
 
 RD = "EPSG:28992"
 RULES = parse_rules(load_category_rules())
@@ -177,8 +177,8 @@ def test_no_drogisterij_is_an_apotheek_anywhere_in_drenthe(raw_dir):
 
 @pytest.mark.realdata
 def test_westerveld_gets_its_dispensing_gps_as_apotheek(raw_dir):
-    from woonzorg_geo import catalogue
-    from woonzorg_geo.datasets import load_offline
+    from woonzorg_geo.sources import catalogue
+    from woonzorg_geo.sources.datasets import load_offline
 
     settings = catalogue.resolve_gemeente(load_settings(), "Westerveld")
     inputs = load_offline(settings, raw_dir=raw_dir)

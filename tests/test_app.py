@@ -18,7 +18,7 @@ pytest.importorskip("httpx")
 @pytest.fixture(scope="module")
 def app_state(assen_output, raw_dir):
     from woonzorg_geo.app import load_state
-    from woonzorg_geo.config import load_settings
+    from woonzorg_geo.core.config import load_settings
 
     return load_state(assen_output, load_settings(), raw_dir=raw_dir)
 
@@ -98,7 +98,7 @@ def test_indicator_shares_grow_with_the_norm(client, app_state):
 
 
 def test_toets_equals_the_clis_json(client, raw_dir, assen_output, tmp_path, capsys):
-    from woonzorg_geo.cli import main
+    from woonzorg_geo.cli.main import main
 
     site = {"lon": "6.5480", "lat": "52.9930", "type": "beschermd_wonen", "omvang": "10"}
     args = ["--stil", "--data", str(raw_dir), "toets", "--uit", str(assen_output), "--out", str(tmp_path)]
@@ -130,7 +130,7 @@ def test_toets_equals_the_clis_json(client, raw_dir, assen_output, tmp_path, cap
 
 def test_watals_equals_what_if_and_the_cli(client, app_state, raw_dir, assen_output, tmp_path, capsys):
     from woonzorg_geo import Changes, what_if
-    from woonzorg_geo.cli import main
+    from woonzorg_geo.cli.main import main
 
     vid = _hillenga(client)
     r = client.post("/api/watals", json={"weg": [vid]})
@@ -194,7 +194,7 @@ def test_voorzieningen_search_answers_id_name_category_address_and_place(client)
 def test_a_scenario_exported_by_the_app_gives_the_figures_of_watals_scenario(
     client, app_state, raw_dir, assen_output, tmp_path, capsys
 ):
-    from woonzorg_geo.cli import main
+    from woonzorg_geo.cli.main import main
 
     vid = _hillenga(client)
     body = {"naam": "Hillenga dicht", "weg": [vid], "nieuw": [{"categorie": "huisarts", "lon": 6.56, "lat": 52.99}]}
@@ -236,7 +236,7 @@ def test_the_page_and_its_files_are_served_from_the_machine(client):
 
 
 def test_the_app_subcommand_is_in_the_cli():
-    from woonzorg_geo.cli import build_parser
+    from woonzorg_geo.cli.main import build_parser
 
     args = build_parser().parse_args(["app", "--uit", "x", "--poort", "9000", "--geen-browser", "--host"])
     assert (args.poort, args.geen_browser, args.host) == (9000, True, "0.0.0.0")
@@ -273,7 +273,7 @@ def test_address_suggestions_tolerate_typos_and_lead_to_the_same_toets(client):
 
 def test_the_toets_report_as_html_is_that_of_the_cli(client, app_state):
     from woonzorg_geo.app.api import toets_result
-    from woonzorg_geo.toets import toets_html
+    from woonzorg_geo.outputs.toets_report import toets_html
 
     site = {"lon": "6.5480", "lat": "52.9930", "zorgtype": "beschermd_wonen", "omvang": "10"}
     r = client.get("/api/toets.html", params={**site, "type": site["zorgtype"]})
@@ -301,7 +301,7 @@ def test_indicator_at_another_norm_equals_an_analyse_with_that_norm(client, app_
     """The slider's figures are those of ``analyse`` run with that ``norm_m`` (issue 23)."""
     import dataclasses
 
-    from woonzorg_geo.pipeline import analyse
+    from woonzorg_geo.areas.analysis import analyse
 
     norms = client.get("/api/meta").json()["norm"]
     norm = norms["standaard"] - 4 * norms["stap"]  # 600 m with the package's settings

@@ -18,7 +18,7 @@ from app_browser import RunningApp
 @pytest.fixture(scope="module")
 def app_state(assen_output, raw_dir):
     from woonzorg_geo.app import load_state
-    from woonzorg_geo.config import load_settings
+    from woonzorg_geo.core.config import load_settings
 
     return load_state(assen_output, load_settings(), raw_dir=raw_dir)
 
@@ -204,7 +204,7 @@ def test_eight_clients_at_once_with_bad_and_good_requests(server, app_state, ass
 
 
 def test_the_app_refuses_a_folder_without_a_store(tmp_path, capsys):
-    from woonzorg_geo.cli import main
+    from woonzorg_geo.cli.main import main
 
     code = main(["--stil", "app", "--uit", str(tmp_path), "--geen-browser"])
     err = capsys.readouterr().err
@@ -212,14 +212,14 @@ def test_the_app_refuses_a_folder_without_a_store(tmp_path, capsys):
 
 
 def test_the_app_refuses_a_port_that_is_no_port(tmp_path, capsys):
-    from woonzorg_geo.cli import main
+    from woonzorg_geo.cli.main import main
 
     code = main(["--stil", "app", "--uit", str(tmp_path), "--poort", "70000", "--geen-browser"])
     assert code == 2 and "--poort 70000" in capsys.readouterr().err
 
 
 def test_the_app_refuses_a_port_in_use(tmp_path, capsys):
-    from woonzorg_geo.cli import main
+    from woonzorg_geo.cli.main import main
 
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))

@@ -1,5 +1,5 @@
 """No home is lost (issue 19 §1): hand-made areas with a sliver buurt, an empty buurt and a buurt
-without geometry; the rules of :mod:`woonzorg_geo.areas` and :func:`.aggregation.assign_areas`."""
+without geometry; the rules of :mod:`woonzorg_geo.sources.outlines` and :func:`.areas.aggregation.assign_areas`."""
 
 from __future__ import annotations
 
@@ -14,8 +14,11 @@ import pytest
 import shapely
 from shapely.geometry import Point, Polygon, box
 
-from woonzorg_geo.aggregation import aggregate, assign_areas
-from woonzorg_geo.areas import (
+from woonzorg_geo.areas.aggregation import aggregate, assign_areas
+from woonzorg_geo.core.config import PlausibilitySettings
+from woonzorg_geo.core.formatting import number
+from woonzorg_geo.sources import cbs
+from woonzorg_geo.sources.outlines import (
     Outlines,
     address_lines,
     area_report,
@@ -24,9 +27,6 @@ from woonzorg_geo.areas import (
     select_addresses,
     slivers,
 )
-from woonzorg_geo.config import PlausibilitySettings
-from woonzorg_geo.formatting import number
-from woonzorg_geo.sources import cbs
 
 RD = "EPSG:28992"
 PL = PlausibilitySettings()
@@ -193,9 +193,9 @@ def test_read_areas_warns_only_the_owning_gemeente(tmp_path, caplog):
 @pytest.fixture(scope="module")
 def meppel(raw_dir, settings):
     """Meppel's inputs and analysis (one run, ~10 s)."""
-    from woonzorg_geo.catalogue import resolve_gemeente
-    from woonzorg_geo.datasets import load_offline
-    from woonzorg_geo.pipeline import analyse
+    from woonzorg_geo.areas.analysis import analyse
+    from woonzorg_geo.sources.catalogue import resolve_gemeente
+    from woonzorg_geo.sources.datasets import load_offline
 
     s = resolve_gemeente(settings, "Meppel")
     inputs = load_offline(s, raw_dir=raw_dir)
@@ -225,14 +225,14 @@ def test_meppel_scheepsbuurt_is_part_of_meppel_and_of_its_buurt(meppel, raw_dir)
     assert berg["n_adressen"] > 0.85 * berg["woningen_cbs"]
     assert a.buurten.loc["BU01190401", "n_buiten_buurtvlak"] == len(scheeps)
     # the API's address selection is the analysis's
-    from woonzorg_geo.api import addresses_in
+    from woonzorg_geo.run.steps import addresses_in
 
     assert addresses_in(inputs, settings=a.settings).index.equals(adr.index)
 
 
 @pytest.mark.realdata
 def test_meppel_summary_names_the_sliver(meppel):
-    from woonzorg_geo.pipeline import summary_text
+    from woonzorg_geo.run.pipeline import summary_text
 
     _, a = meppel
     report = a.summary["buurtvlakken"]
@@ -245,8 +245,8 @@ def test_meppel_summary_names_the_sliver(meppel):
 
 @pytest.mark.realdata
 def test_borger_odoorn_keeps_its_buurten_without_geometry_and_only_it_warns(raw_dir, settings, caplog):
-    from woonzorg_geo.catalogue import resolve_gemeente
-    from woonzorg_geo.datasets import load_areas
+    from woonzorg_geo.sources.catalogue import resolve_gemeente
+    from woonzorg_geo.sources.datasets import load_areas
 
     with caplog.at_level(logging.WARNING):
         load_areas(resolve_gemeente(settings, "Emmen"), raw_dir=raw_dir)  # same buurten file
@@ -271,9 +271,9 @@ def test_borger_odoorn_keeps_its_buurten_without_geometry_and_only_it_warns(raw_
 def test_other_gemeenten_buurten_come_from_every_buurten_file(raw_dir, settings):
     """De Wolden's buurten are in the 3-decimal file, Westerveld's and Meppel's in the 1 m file: a home
     in a Westerveld buurt is never De Wolden's, whichever file holds it."""
-    from woonzorg_geo.areas import load_outlines
-    from woonzorg_geo.catalogue import resolve_gemeente
-    from woonzorg_geo.datasets import resolve_paths
+    from woonzorg_geo.sources.catalogue import resolve_gemeente
+    from woonzorg_geo.sources.datasets import resolve_paths
+    from woonzorg_geo.sources.outlines import load_outlines
 
     s = resolve_gemeente(settings, "De Wolden")
     outlines = load_outlines(s, resolve_paths(s, raw_dir=raw_dir), raw_dir=raw_dir)

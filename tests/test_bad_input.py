@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from badinput import mirror, own_copy
 
-from woonzorg_geo.cli import main
+from woonzorg_geo.cli.main import main
 
 pytestmark = pytest.mark.realdata
 
@@ -143,8 +143,8 @@ def test_bad_output_paths_are_refused_before_any_work(case, raw_dir, tmp_path, c
     def no_work(*a, **k):
         raise AssertionError("data was loaded before the output path was checked")
 
-    monkeypatch.setattr("woonzorg_geo.pipeline.load_inputs", no_work)
-    monkeypatch.setattr("woonzorg_geo.datasets.load_offline", no_work)
+    monkeypatch.setattr("woonzorg_geo.sources.inputs.load_inputs", no_work)
+    monkeypatch.setattr("woonzorg_geo.sources.datasets.load_offline", no_work)
     (tmp_path / "d.gpkg").mkdir()
     make, needle = PATH_CASES[case]
     before = sorted(p.name for p in tmp_path.iterdir())
@@ -162,7 +162,7 @@ def test_unexpected_error_is_one_line_and_debug_shows_the_traceback(raw_dir, tmp
     def boom(*a, **k):
         raise ZeroDivisionError("stuk")
 
-    monkeypatch.setattr("woonzorg_geo.pipeline.load_inputs", boom)
+    monkeypatch.setattr("woonzorg_geo.sources.inputs.load_inputs", boom)
     args = ["--stil", "--data", str(raw_dir), "analyse", "--out", str(tmp_path / "o"), "--kaarten", str(tmp_path / "k")]
     assert main(args) == 1
     err = capsys.readouterr().err

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from badinput import assert_refused, snapshot
 
-from woonzorg_geo.cli import main
+from woonzorg_geo.cli.main import main
 
 pytestmark = pytest.mark.realdata
 

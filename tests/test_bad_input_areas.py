@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from badinput import assert_refused, snapshot
 
-from woonzorg_geo.cli import main
+from woonzorg_geo.cli.main import main
 
 CASES = {
     "afstand_negatief": ("buurt_max_afstand_m = -1", "plausibiliteit.buurt_max_afstand_m", "bijv. 700"),

@@ -11,7 +11,7 @@ import pytest
 from badinput import assert_refused, snapshot
 from test_online import online_env  # noqa: F401 - the fixture
 
-from woonzorg_geo.cli import main
+from woonzorg_geo.cli.main import main
 
 FAST_TOML = "[online]\ntimeout_s = 2.0\npogingen = 1\nwachttijd_s = 0.05\nmax_wachttijd_s = 5.0\n"
 JSON = {"Content-Type": "application/json; subtype=geojson; charset=utf-8"}

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from badinput import assert_refused, mirror, own_copy, snapshot
 
-from woonzorg_geo.cli import main
+from woonzorg_geo.cli.main import main
 
 pytestmark = pytest.mark.realdata
 
@@ -97,8 +97,8 @@ def test_a_damaged_or_empty_tile_inside_the_gemeente_stops_the_run(case, raw_dir
 def test_the_empty_tiles_of_the_tile_set_lie_outside_every_gemeente_of_drenthe(raw_dir, settings):
     """The six 0-byte tiles (SOURCE.md) touch only margins: no gemeente of Drenthe is refused for them."""
     from woonzorg_geo import RD_NEW
-    from woonzorg_geo.catalogue import load_catalogue, settings_for
-    from woonzorg_geo.datasets import load_areas
+    from woonzorg_geo.sources.catalogue import load_catalogue, settings_for
+    from woonzorg_geo.sources.datasets import load_areas
     from woonzorg_geo.sources.osm_tiles import check_coverage, tiles_touching
 
     tiles = raw_dir / settings.data.osm_tiles
@@ -334,7 +334,7 @@ def test_a_category_that_collapses_against_the_previous_run_stops_it(
 
 
 def test_the_real_data_passes_against_its_own_previous_run(assen_inputs, assen_output, settings):
-    from woonzorg_geo.datasets import check_against_previous_run
+    from woonzorg_geo.sources.datasets import check_against_previous_run
 
     summary = json.loads((assen_output / "samenvatting.json").read_text(encoding="utf-8"))
     assert summary["voorzieningen"]["huisarts"] >= settings.plausibiliteit.min_aantal_vorige_run
@@ -382,7 +382,7 @@ def test_watals_still_places_a_point_just_across_the_border(assen_analysis):
     import shapely
     from pyproj import Transformer
 
-    from woonzorg_geo.watals import parse_nieuw
+    from woonzorg_geo.whatif.watals import parse_nieuw
 
     area = assen_analysis.inputs.gemeente.union_all()
     margin = assen_analysis.settings.netwerk.margin_m

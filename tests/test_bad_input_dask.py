@@ -23,8 +23,8 @@ from pathlib import Path
 import pytest
 from badinput import assert_refused, snapshot
 
-from woonzorg_geo.cli import main
-from woonzorg_geo.config import RegioSettings
+from woonzorg_geo.cli.main import main
+from woonzorg_geo.core.config import RegioSettings
 
 distributed = pytest.importorskip("distributed")
 
@@ -50,7 +50,7 @@ def _earlier_regio_output(out: Path) -> dict[str, str]:
     import geopandas as gpd
 
     from woonzorg_geo import RD_NEW
-    from woonzorg_geo.regio import RegioResult, write_regio
+    from woonzorg_geo.run.regio import RegioResult, write_regio
 
     tasks = [
         {"code": code, "naam": naam, "status": "fout", "reden": "eerdere run", "map": naam.lower()}
@@ -281,7 +281,7 @@ def _sleep(seconds: float) -> float:
 
 
 def test_a_run_in_which_nothing_finishes_ends_after_stilstand_s(in_process_cluster):
-    from woonzorg_geo.regio import NotFinishedError, bounded_results
+    from woonzorg_geo.run.regio import NotFinishedError, bounded_results
 
     with distributed.Client(in_process_cluster) as client:
         futures = [client.submit(_sleep, 0.05, pure=False), client.submit(_sleep, 3.0, pure=False)]
@@ -296,7 +296,7 @@ def test_a_run_in_which_nothing_finishes_ends_after_stilstand_s(in_process_clust
 
 
 def test_a_cluster_without_workers_ends_after_zonder_workers_s():
-    from woonzorg_geo.regio import NotFinishedError, bounded_results
+    from woonzorg_geo.run.regio import NotFinishedError, bounded_results
 
     with (
         distributed.LocalCluster(
@@ -378,7 +378,7 @@ def test_a_worker_killed_with_its_nanny_mid_run_ends_the_run_within_the_bound(
                 return any(str(k).startswith("gemeente-") for keys in client.processing().values() for k in keys)
 
             run = subprocess.Popen(
-                [sys.executable, "-m", "woonzorg_geo.cli", "--stil", "--data", str(raw_dir)]
+                [sys.executable, "-m", "woonzorg_geo.cli.main", "--stil", "--data", str(raw_dir)]
                 + ["--instellingen", str(toml), "regio", "--gemeenten", "Assen,Meppel", "--out", str(out)]
                 + ["--scheduler", address, "--geen-kaarten", "--geen-rasters", "--profiel", "standaard"]
                 + ["--tegelcache", str(tile_cache)],
@@ -415,7 +415,7 @@ def test_on_the_local_cluster_a_lost_worker_is_restarted_herstarts_times_then_re
     """The local cluster's scheduler gives a task up after ``[regio] herstarts`` lost workers (KilledWorker)."""
     from distributed import KilledWorker
 
-    from woonzorg_geo.regio import _task_failure, bounded_results, connect
+    from woonzorg_geo.run.regio import _task_failure, bounded_results, connect
 
     client, cluster = connect(None, workers=1, herstarts=0)
     try:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from badinput import assert_refused, snapshot
 
-from woonzorg_geo.cli import main
+from woonzorg_geo.cli.main import main
 
 HEADER = "naam;categorie;adres;lon;lat;modus\n"
 

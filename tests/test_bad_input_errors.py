@@ -25,17 +25,17 @@ import pytest
 from badinput import assert_refused, snapshot
 from shapely.geometry import Point, box
 
-from woonzorg_geo.cli import main
+from woonzorg_geo.cli.main import main
 
 # --- helpers ------------------------------------------------------------------------------------
 
 LOADERS = (
-    "woonzorg_geo.pipeline.load_inputs",
-    "woonzorg_geo.datasets.load_offline",
-    "woonzorg_geo.online.load_online",
-    "woonzorg_geo.store.load_analysis",
-    "woonzorg_geo.commands._stored_or_fresh",
-    "woonzorg_geo.regio.run_regio",
+    "woonzorg_geo.sources.inputs.load_inputs",
+    "woonzorg_geo.sources.datasets.load_offline",
+    "woonzorg_geo.sources.online.load_online",
+    "woonzorg_geo.run.store.load_analysis",
+    "woonzorg_geo.cli.commands._stored_or_fresh",
+    "woonzorg_geo.run.regio.run_regio",
 )
 
 
@@ -498,7 +498,7 @@ def test_voorzieningen_geopackage_disk_full(tmp_path, capsys, monkeypatch):
     """GDAL's own words on a full disk (pyogrio FeatureError "database or disk is full"), as reported."""
     import pyogrio.errors
 
-    from woonzorg_geo import datasets
+    from woonzorg_geo.sources import datasets
 
     vz = gpd.GeoDataFrame({"categorie": ["supermarkt"], "naam": ["A"]}, geometry=[Point(233000, 557000)], crs=RD)
 
@@ -537,7 +537,7 @@ def test_disk_full_outside_a_writer_is_still_named(tmp_path, capsys, monkeypatch
     def full(*a: object, **k: object) -> None:
         raise pyogrio.errors.DataSourceError("sqlite3_exec(PRAGMA) failed: database or disk is full")
 
-    monkeypatch.setattr("woonzorg_geo.pipeline.load_inputs", full)
+    monkeypatch.setattr("woonzorg_geo.sources.inputs.load_inputs", full)
     _earlier(tmp_path)
     before = snapshot(tmp_path)
     code = main(
@@ -566,7 +566,7 @@ def test_os_errors_without_a_command_of_their_own(tmp_path, capsys, monkeypatch)
         def boom(*a: object, _exc: OSError = exc, **k: object) -> None:
             raise _exc
 
-        monkeypatch.setattr("woonzorg_geo.pipeline.load_inputs", boom)
+        monkeypatch.setattr("woonzorg_geo.sources.inputs.load_inputs", boom)
         code = main(["--stil", "analyse", "--out", str(tmp_path / "o"), "--kaarten", str(tmp_path / "k")])
         err = capsys.readouterr().err
         assert_refused(code, err, needles=[needle, str(exc.filename), "Oplossing"], one_line=True)
@@ -590,11 +590,11 @@ def test_kavels_far_from_the_gemeente(raw_dir, settings, tmp_path, capsys, monke
     analysis is stood in for by the real gemeentegrens of Assen, all the check reads of it."""
     from types import SimpleNamespace
 
-    from woonzorg_geo.datasets import resolve_paths
+    from woonzorg_geo.sources.datasets import resolve_paths
 
     gemeente = gpd.read_file(resolve_paths(settings, raw_dir=raw_dir)["gemeentegrens"])
     analysis = SimpleNamespace(inputs=SimpleNamespace(gemeente=gemeente))
-    monkeypatch.setattr("woonzorg_geo.commands._stored_or_fresh", lambda *a, **k: analysis)
+    monkeypatch.setattr("woonzorg_geo.cli.commands._stored_or_fresh", lambda *a, **k: analysis)
 
     def no_search(*a: object, **k: object) -> None:
         raise AssertionError("the search ran on parcels outside the gemeente")
@@ -656,7 +656,7 @@ def test_analyse_on_a_full_disk_leaves_the_earlier_output(own_output, raw_dir, t
     """
     import pyogrio.errors
 
-    from woonzorg_geo import io
+    from woonzorg_geo.core import io
 
     real = gpd.GeoDataFrame.to_file
     layers: list[str] = []
@@ -693,8 +693,8 @@ def test_analyse_on_a_full_disk_leaves_the_earlier_output(own_output, raw_dir, t
 
 def test_kavels_in_the_gemeente_pass_the_checks(tmp_path):
     """The checks let good parcels through (in WGS84, reprojected) and refuse the far ones: they can fail."""
-    from woonzorg_geo.errors import DataFileError
-    from woonzorg_geo.validate import check_polygons_in_area, read_polygons
+    from woonzorg_geo.core.errors import DataFileError
+    from woonzorg_geo.core.validate import check_polygons_in_area, read_polygons
 
     gemeente = gpd.GeoDataFrame({"code": ["GM0106"]}, geometry=[ASSEN], crs=RD)
     near = gpd.GeoDataFrame({"n": [1]}, geometry=[box(6.55, 52.99, 6.552, 52.992)], crs="EPSG:4326")
@@ -710,8 +710,8 @@ def test_kavels_in_the_gemeente_pass_the_checks(tmp_path):
 
 def test_only_write_failures_are_renamed(tmp_path):
     """An input that cannot be read, or the package's own error, inside a staged write keeps its message."""
-    from woonzorg_geo.errors import DataFileError, OutputWriteError
-    from woonzorg_geo.io import staged_dir
+    from woonzorg_geo.core.errors import DataFileError, OutputWriteError
+    from woonzorg_geo.core.io import staged_dir
 
     unreadable = PermissionError(errno.EACCES, "Permission denied", str(tmp_path / "elders" / "invoer.csv"))
     with pytest.raises(PermissionError) as exc, staged_dir(tmp_path / "a"):

@@ -9,7 +9,7 @@ subfolder, and every earlier folder stays byte for byte as it was. Before the fi
 The refusals run on a copy of the session's Assen analysis and on small folders with a crafted
 manifest (a folder's owner need not have run for real); data loading is replaced by a function
 that fails, so a refusal after any work would show. The positive cases run ``watals`` for real
-(about a second) and :func:`woonzorg_geo.io.staged_dir` directly.
+(about a second) and :func:`woonzorg_geo.core.io.staged_dir` directly.
 """
 
 from __future__ import annotations
@@ -23,9 +23,9 @@ from pathlib import Path
 import pytest
 from badinput import assert_refused, snapshot
 
-from woonzorg_geo.cli import main
-from woonzorg_geo.errors import OutputPathError
-from woonzorg_geo.io import Owner, check_owner, staged_dir
+from woonzorg_geo.cli.main import main
+from woonzorg_geo.core.errors import OutputPathError
+from woonzorg_geo.core.io import Owner, check_owner, staged_dir
 
 pytestmark = pytest.mark.realdata
 
@@ -329,14 +329,14 @@ def no_work(monkeypatch):
         raise AssertionError("work began before the output folder was checked")
 
     for name in [
-        "woonzorg_geo.pipeline.load_inputs",
-        "woonzorg_geo.datasets.load_offline",
-        "woonzorg_geo.store.load_analysis",
-        "woonzorg_geo.maps.build.load_map_data",
-        "woonzorg_geo.maps.write_maps",
-        "woonzorg_geo.figures.write_figures",
-        "woonzorg_geo.regio.run_regio",
-        "woonzorg_geo.voorzieningen.count_inside",
+        "woonzorg_geo.sources.inputs.load_inputs",
+        "woonzorg_geo.sources.datasets.load_offline",
+        "woonzorg_geo.run.store.load_analysis",
+        "woonzorg_geo.outputs.maps.build.load_map_data",
+        "woonzorg_geo.outputs.maps.write_maps",
+        "woonzorg_geo.outputs.figures.write_figures",
+        "woonzorg_geo.run.regio.run_regio",
+        "woonzorg_geo.sources.voorzieningen.count_inside",
     ]:
         monkeypatch.setattr(name, fail)
 

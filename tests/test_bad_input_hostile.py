@@ -35,8 +35,8 @@ from badinput import assert_refused, snapshot
 from conftest import in_ci
 from test_maps import CHROMIUM, Chromium, make_output
 
-from woonzorg_geo.cli import main
-from woonzorg_geo.escaping import CSV_TRIGGERS
+from woonzorg_geo.cli.main import main
+from woonzorg_geo.core.escaping import CSV_TRIGGERS
 
 realdata = pytest.mark.realdata
 
@@ -415,7 +415,7 @@ WEG = ["template_literal", "img_onerror", "script_end", "backtick", "attribute_b
 def watals(assen_copy, raw_dir, tmp_path_factory) -> dict:
     """``watals --weg <hostile name>`` ×6 on the Assen analysis whose huisartsen, wijken and buurten were
     renamed after loading (as if the data files held the names)."""
-    from woonzorg_geo import store
+    from woonzorg_geo.run import store
 
     original = store.load_analysis
 

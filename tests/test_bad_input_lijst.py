@@ -20,7 +20,7 @@ import pandas as pd
 import pytest
 from badinput import assert_refused, snapshot
 
-from woonzorg_geo.cli import main
+from woonzorg_geo.cli.main import main
 
 pytestmark = pytest.mark.realdata
 
@@ -306,7 +306,7 @@ def test_a_long_list_writes_no_report_per_row_unless_asked(uit, raw_dir, tmp_pat
 def test_the_list_gives_every_row_the_result_of_a_single_toets(uit, settings, raw_dir, tmp_path, capsys):
     """Rows at register addresses, a street without that number, no place, and points: each row's
     report equals :func:`run_toets` for that row alone (everything but the time it was made)."""
-    from woonzorg_geo.store import load_analysis
+    from woonzorg_geo.run.store import load_analysis
     from woonzorg_geo.toets import run_toets
 
     register = EXAMPLES / "register_zorginitiatieven.csv"

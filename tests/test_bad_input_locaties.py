@@ -28,7 +28,7 @@ def earlier(tmp_path_factory):
 
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_bad_rule_or_reference_is_refused_before_any_work(case, earlier, tmp_path, capsys):
-    from woonzorg_geo.cli import main
+    from woonzorg_geo.cli.main import main
 
     text, needles = CASES[case]
     toml = tmp_path / "instellingen.toml"

@@ -20,11 +20,12 @@ import pytest
 from standins import BagWfsStandIn, LocatieserverStandIn, OverpassStandIn, PdokFeaturesStandIn
 from test_online import _bag_features, _collections, _elements
 
-from woonzorg_geo import config, datasets, inventory, online, pipeline
-from woonzorg_geo.cli import main
-from woonzorg_geo.config import OnlineSettings
-from woonzorg_geo.errors import SourceUnavailableError
-from woonzorg_geo.sources import _http, osm_raw, pdok
+from woonzorg_geo.cli.main import main
+from woonzorg_geo.core import config
+from woonzorg_geo.core.config import OnlineSettings
+from woonzorg_geo.core.errors import SourceUnavailableError
+from woonzorg_geo.run import pipeline
+from woonzorg_geo.sources import _http, datasets, inventory, online, osm_raw, pdok
 
 #: [online] for the tests: a 1 s time-out, three attempts, short waits, Retry-After up to 5 s.
 FAST_TOML = "[online]\ntimeout_s = 1.0\npogingen = 3\nwachttijd_s = 0.05\nmax_wachttijd_s = 5.0\n"

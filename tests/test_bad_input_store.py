@@ -5,7 +5,7 @@ own folder, damages one file the way a disk, a copy or a careless hand does (tru
 one flipped bit, deleted, emptied, replaced by another stored file of the same kind, an array or a
 key left out, ``opslag.json`` not JSON, a list or incomplete) and asserts:
 
-* :func:`~woonzorg_geo.store.load_analysis` raises :class:`~woonzorg_geo.store.StoreDamaged`
+* :func:`~woonzorg_geo.run.store.load_analysis` raises :class:`~woonzorg_geo.run.store.StoreDamaged`
   ("opslag beschadigd: <file>: <what>"), naming the damaged file and what is wrong with it; never
   an error of numpy, zipfile or pyarrow, and never an analysis built from the damaged file;
 * the store folder is byte for byte as it was (it is an input);
@@ -31,7 +31,7 @@ import numpy as np
 import pytest
 from badinput import snapshot
 
-from woonzorg_geo.cli import main
+from woonzorg_geo.cli.main import main
 
 pytestmark = pytest.mark.realdata
 
@@ -92,7 +92,7 @@ def _index(store: Path) -> dict[str, Any]:
 
 def _write_index(store: Path, index: Any, *, sign: bool) -> None:
     """Write ``opslag.json``; ``sign``: with the index's own check recomputed (as analyse does)."""
-    from woonzorg_geo.store import index_digest
+    from woonzorg_geo.run.store import index_digest
 
     if sign:
         index["controle"] = index_digest(index)
@@ -342,8 +342,8 @@ def intact(assen_output, raw_dir, tmp_path_factory) -> dict[str, Any]:
 @pytest.mark.parametrize("addresses", [True, False], ids=["volledig", "toets"])
 @pytest.mark.parametrize(("damage", "what"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
 def test_a_damaged_store_is_named_and_not_used(damaged_copy, settings, raw_dir, damage, what, addresses):
-    from woonzorg_geo.datasets import resolve_paths
-    from woonzorg_geo.store import StoreDamaged, load_analysis
+    from woonzorg_geo.run.store import StoreDamaged, load_analysis
+    from woonzorg_geo.sources.datasets import resolve_paths
 
     out, names = damaged_copy(damage)
     before = snapshot(out)
@@ -366,8 +366,8 @@ def test_a_damaged_store_is_named_and_not_used(damaged_copy, settings, raw_dir, 
 
 def test_the_intact_copy_loads(damaged_copy, settings, raw_dir):
     """The copy the cases damage is itself a valid store (so the cases test the damage, not the copy)."""
-    from woonzorg_geo.datasets import resolve_paths
-    from woonzorg_geo.store import load_analysis
+    from woonzorg_geo.run.store import load_analysis
+    from woonzorg_geo.sources.datasets import resolve_paths
 
     out, _ = damaged_copy(lambda store: "opslag.json")
     before = snapshot(out)
@@ -380,8 +380,8 @@ def test_the_intact_copy_loads(damaged_copy, settings, raw_dir):
 
 def test_an_old_store_is_another_version_not_damage(damaged_copy, settings, raw_dir):
     """A store of format 1 (no hashes) is refused as another version, and recomputed like any mismatch."""
-    from woonzorg_geo.datasets import resolve_paths
-    from woonzorg_geo.store import StoreDamaged, StoreMismatch, load_analysis
+    from woonzorg_geo.run.store import StoreDamaged, StoreMismatch, load_analysis
+    from woonzorg_geo.sources.datasets import resolve_paths
 
     def old(store: Path) -> str:
         index = _index(store)
@@ -477,7 +477,7 @@ def test_locaties_on_a_store_without_addresses_recomputes_and_writes_everything(
 def test_locaties_builds_the_map_before_writing_anything(assen_output, raw_dir, tmp_path, capsys, monkeypatch):
     """Was: the site files were written, then the map failed: partial output, exit 1. Now the map is
     built first, so a failure there leaves nothing written."""
-    from woonzorg_geo.maps import themes
+    from woonzorg_geo.outputs.maps import themes
 
     def broken_map(*args: Any, **kwargs: Any) -> Any:
         raise AttributeError("'NoneType' object has no attribute 'geometry'")  # as with a store without addresses
@@ -495,8 +495,8 @@ def test_locaties_builds_the_map_before_writing_anything(assen_output, raw_dir, 
 def test_locaties_leaves_no_partial_output_when_writing_fails(assen_output, raw_dir, tmp_path, capsys, monkeypatch):
     """The map is built before anything is written and placed only with the site files: a failure
     while writing the site files leaves the output folder as it was and no map."""
-    from woonzorg_geo import pipeline
-    from woonzorg_geo.io import staged_dir
+    from woonzorg_geo.core.io import staged_dir
+    from woonzorg_geo.run import pipeline
 
     def fail_half_way(sites, out_dir, **kw):
         # the first site file is staged, then the disk is full

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from badinput import assert_refused, snapshot
 
-from woonzorg_geo.cli import main
+from woonzorg_geo.cli.main import main
 
 CASES = {
     "band_omgekeerd": ("band_per_cbs = [1.25, 0.85]", ["woningen.band_per_cbs", "Oplossing", "[0.85, 1.25]"]),

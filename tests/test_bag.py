@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from standins import BagWfsStandIn, bag_feature
 
-from woonzorg_geo.config import OnlineSettings
-from woonzorg_geo.errors import DataFileError, SourceUnavailableError
+from woonzorg_geo.core.config import OnlineSettings
+from woonzorg_geo.core.errors import DataFileError, SourceUnavailableError
 from woonzorg_geo.sources.pdok import bag_woning, fetch_bag_addresses
 
 FAST = OnlineSettings(timeout_s=1.0, pogingen=1, wachttijd_s=0.05, max_wachttijd_s=5.0)

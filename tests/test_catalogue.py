@@ -4,15 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from woonzorg_geo.catalogue import (
-    code_of,
-    load_catalogue,
-    normalise_name,
-    resolve_gemeente,
-    settings_for,
-)
-from woonzorg_geo.config import load_settings
-from woonzorg_geo.errors import SettingsError
+from woonzorg_geo.core.config import load_settings
+from woonzorg_geo.core.errors import SettingsError
+from woonzorg_geo.sources.catalogue import code_of, load_catalogue, normalise_name, resolve_gemeente, settings_for
 
 DRENTHE = {
     "GM0106": "Assen",
@@ -140,7 +134,7 @@ def test_slivers_between_buurten_are_filled_enclaves_kept():
     """Borger-Odoorn's 3-decimal buurten leave a 0.75 m² gap: no address may fall out of every gemeente."""
     import shapely
 
-    from woonzorg_geo.datasets import _fill_slivers
+    from woonzorg_geo.sources.datasets import _fill_slivers
 
     outer = shapely.box(0, 0, 1000, 1000)
     sliver = shapely.box(100, 100, 101, 100.75)  # 0.75 m²

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import Polygon, box
 
-from woonzorg_geo.errors import DataFileError, MissingDataError, NoCrsError
+from woonzorg_geo.core.errors import DataFileError, MissingDataError, NoCrsError
 from woonzorg_geo.sources import cbs
 
 

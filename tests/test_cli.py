@@ -5,7 +5,7 @@ import re
 import geopandas as gpd
 import pytest
 
-from woonzorg_geo.cli import main
+from woonzorg_geo.cli.main import main
 
 
 def test_help_is_dutch(capsys):
@@ -118,7 +118,7 @@ class _Terminal:
 def test_progress_only_on_a_terminal():
     import io
 
-    from woonzorg_geo.progress import show_progress
+    from woonzorg_geo.core.progress import show_progress
 
     assert show_progress(stream=_Terminal()) is True
     assert show_progress(quiet=True, stream=_Terminal()) is False  # --stil

@@ -4,9 +4,9 @@ import dataclasses
 
 import pytest
 
-from woonzorg_geo.config import find_raw_dir, load_category_rules, load_settings
-from woonzorg_geo.errors import MissingDataError, SettingsError
-from woonzorg_geo.voorzieningen import parse_rules
+from woonzorg_geo.core.config import find_raw_dir, load_category_rules, load_settings
+from woonzorg_geo.core.errors import MissingDataError, SettingsError
+from woonzorg_geo.sources.voorzieningen import parse_rules
 
 
 def test_defaults_have_profiles_and_norm():
@@ -93,7 +93,7 @@ def test_category_rules_parse_and_reject_bad_tags():
 
 
 def test_unknown_category_is_refused_against_the_rules():
-    from woonzorg_geo.config import validate_settings
+    from woonzorg_geo.core.config import validate_settings
 
     s = load_settings()
     rules = parse_rules(load_category_rules())

@@ -1,6 +1,6 @@
 """One driver per gemeente: `regio`'s Assen equals `analyse`'s Assen, with a settings file of one's own.
 
-Issue 20 §2. Both commands run :func:`woonzorg_geo.driver.run_gemeente`; this test checks the
+Issue 20 §2. Both commands run :func:`woonzorg_geo.run.driver.run_gemeente`; this test checks the
 result from the outside, on the files a planner gets: the same tables cell by cell and the same
 maps (structurally: Folium's random element ids and the run's timings aside), with a settings
 file that changes ``[kaarten]`` and the profile labels, so a command that ignored the settings in
@@ -23,7 +23,7 @@ import pandas as pd
 import pyogrio
 import pytest
 
-from woonzorg_geo.cli import main
+from woonzorg_geo.cli.main import main
 
 pytestmark = [pytest.mark.realdata, pytest.mark.xdist_group("driver")]  # see SLOW_GROUPS in conftest.py
 distributed = pytest.importorskip("distributed")

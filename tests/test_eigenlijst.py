@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from woonzorg_geo.cli import main
+from woonzorg_geo.cli.main import main
 from woonzorg_geo.sources.eigen import (
     RECORD_KEY,
     apply_own_lists,
@@ -195,7 +195,7 @@ def test_assen_analyse_and_toets_see_the_ontmoetingsplek(raw_dir, tmp_path, caps
 
 def test_regio_hands_the_lists_to_every_gemeente(tmp_path, monkeypatch, capsys):
     """``regio --voorzieningen``: the lists, read before any gemeente runs, go to the tasks' options."""
-    from woonzorg_geo import regio
+    from woonzorg_geo.run import regio
 
     seen: dict[str, object] = {}
 
@@ -229,7 +229,7 @@ def test_regio_hands_the_lists_to_every_gemeente(tmp_path, monkeypatch, capsys):
 
 def test_other_lists_than_the_stored_analysis_recompute_and_say_so(tmp_path, monkeypatch, capsys):
     """An analysis made with a list is not answered from without it: the warning names both sets."""
-    from woonzorg_geo import pipeline
+    from woonzorg_geo.sources import inputs as sources_inputs
 
     uit = tmp_path / "output"
     uit.mkdir()
@@ -243,7 +243,7 @@ def test_other_lists_than_the_stored_analysis_recompute_and_say_so(tmp_path, mon
     def fake_load_inputs(*a, **kw):
         raise Stop
 
-    monkeypatch.setattr(pipeline, "load_inputs", fake_load_inputs)
+    monkeypatch.setattr(sources_inputs, "load_inputs", fake_load_inputs)
     with pytest.raises(Stop):
         main(
             [

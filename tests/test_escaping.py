@@ -1,4 +1,4 @@
-"""woonzorg_geo.escaping: one function per output context, each checked by reading its output back the way
+"""woonzorg_geo.core.escaping: one function per output context, each checked by reading its output back the way
 the context does (an HTML parser, JSON, JavaScript's escapes, a CSV reader, an XML parser, matplotlib).
 
 The browser itself runs these functions' output in tests/test_bad_input_hostile.py.
@@ -20,8 +20,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from woonzorg_geo import escaping as esc
-from woonzorg_geo.io import write_csv
+from woonzorg_geo.core import escaping as esc
+from woonzorg_geo.core.io import write_csv
 
 HOSTILE = [
     "${document.title=String.fromCharCode(88,83,83)}",

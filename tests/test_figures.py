@@ -10,9 +10,10 @@ import numpy as np
 import pytest
 from test_maps import make_output
 
-from woonzorg_geo import figures, palette
-from woonzorg_geo.cli import main
-from woonzorg_geo.config import load_settings
+from woonzorg_geo.cli.main import main
+from woonzorg_geo.core import palette
+from woonzorg_geo.core.config import load_settings
+from woonzorg_geo.outputs import figures
 
 REPO = Path(__file__).resolve().parents[1]
 ARTEFACTS = REPO / "tests" / "artefacts"
@@ -89,7 +90,7 @@ def test_unknown_format_and_missing_output(tmp_path, capsys):
     assert "woonzorg.gpkg" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["figuren", "--formaat", "gif"])
-    from woonzorg_geo.errors import WoonzorgError
+    from woonzorg_geo.core.errors import WoonzorgError
 
     with pytest.raises(WoonzorgError):
         figures.write_figures(tmp_path, settings=load_settings(), format="gif")

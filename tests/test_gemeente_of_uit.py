@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 from badinput import assert_refused, snapshot
 
-from woonzorg_geo.cli import main
-from woonzorg_geo.errors import WoonzorgError
+from woonzorg_geo.cli.main import main
+from woonzorg_geo.core.errors import WoonzorgError
 
 pytestmark = pytest.mark.realdata
 
@@ -72,11 +72,11 @@ def recorded(monkeypatch) -> list[tuple[str, str, str]]:
     def fail(*a, **k):
         raise AssertionError("data was loaded before the gemeente was checked")
 
-    monkeypatch.setattr("woonzorg_geo.commands._stored_or_fresh", stored_or_fresh)
-    monkeypatch.setattr("woonzorg_geo.maps.write_maps", write_maps)
-    monkeypatch.setattr("woonzorg_geo.figures.write_figures", write_figures)
-    monkeypatch.setattr("woonzorg_geo.pipeline.load_inputs", fail)
-    monkeypatch.setattr("woonzorg_geo.datasets.load_offline", fail)
+    monkeypatch.setattr("woonzorg_geo.cli.commands._stored_or_fresh", stored_or_fresh)
+    monkeypatch.setattr("woonzorg_geo.outputs.maps.write_maps", write_maps)
+    monkeypatch.setattr("woonzorg_geo.outputs.figures.write_figures", write_figures)
+    monkeypatch.setattr("woonzorg_geo.sources.inputs.load_inputs", fail)
+    monkeypatch.setattr("woonzorg_geo.sources.datasets.load_offline", fail)
     return seen
 
 
@@ -138,9 +138,9 @@ def test_another_gemeente_is_refused_before_any_work(case, world, tmp_path, caps
     def fail(*a, **k):
         raise AssertionError("work began before the gemeente was checked")
 
-    for name in ["woonzorg_geo.commands._stored_or_fresh", "woonzorg_geo.maps.write_maps"]:
+    for name in ["woonzorg_geo.cli.commands._stored_or_fresh", "woonzorg_geo.outputs.maps.write_maps"]:
         monkeypatch.setattr(name, fail)
-    monkeypatch.setattr("woonzorg_geo.figures.write_figures", fail)
+    monkeypatch.setattr("woonzorg_geo.outputs.figures.write_figures", fail)
     before = snapshot(tmp_path)
     code = main(["--stil", *args])
     err = capsys.readouterr().err

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from woonzorg_geo.errors import DataFileError
+from woonzorg_geo.core.errors import DataFileError
 from woonzorg_geo.sources.gtfs import read_chb_stations, read_gtfs_stops
 
 STOPS = """stop_id,stop_code,stop_name,stop_lat,stop_lon,location_type,parent_station,wheelchair_boarding

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from woonzorg_geo.argparse_nl import HELP_TEXT, OPTIONALS_TITLE, USAGE_PREFIX
-from woonzorg_geo.cli import build_parser, main
+from woonzorg_geo.cli.argparse_nl import HELP_TEXT, OPTIONALS_TITLE, USAGE_PREFIX
+from woonzorg_geo.cli.main import build_parser, main
 
 
 def _english_fragments() -> list[str]:

@@ -22,11 +22,11 @@ from pathlib import Path
 import pytest
 
 import woonzorg_geo
-from woonzorg_geo.catalogue import load_catalogue
-from woonzorg_geo.config import load_settings
-from woonzorg_geo.errors import MissingDataError
-from woonzorg_geo.overlays import PACKAGE_DATA_DIR, read_wijkcijfers, resolve_data_path
-from woonzorg_geo.report import read_facts
+from woonzorg_geo.areas.overlays import PACKAGE_DATA_DIR, read_wijkcijfers, resolve_data_path
+from woonzorg_geo.core.config import load_settings
+from woonzorg_geo.core.errors import MissingDataError
+from woonzorg_geo.outputs.report import read_facts
+from woonzorg_geo.sources.catalogue import load_catalogue
 
 REPO = Path(__file__).resolve().parents[1]
 PACKAGE = Path(woonzorg_geo.__file__).resolve().parent

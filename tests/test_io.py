@@ -4,7 +4,7 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import Point
 
-from woonzorg_geo.io import staged_dir, write_gpkg, write_text
+from woonzorg_geo.core.io import staged_dir, write_gpkg, write_text
 
 
 def test_failed_write_keeps_previous_file(tmp_path):
@@ -14,7 +14,7 @@ def test_failed_write_keeps_previous_file(tmp_path):
     class Boom(Exception):
         pass
 
-    from woonzorg_geo.io import atomic_path
+    from woonzorg_geo.core.io import atomic_path
 
     with pytest.raises(Boom), atomic_path(target) as tmp:
         tmp.write_text("half", encoding="utf-8")
@@ -53,7 +53,7 @@ def test_staged_dir_publishes_only_on_success(tmp_path):
 def test_replace_set_removes_the_previous_runs_files_only(tmp_path):
     import json
 
-    from woonzorg_geo.io import Owner
+    from woonzorg_geo.core.io import Owner
 
     owner = Owner("analyse", "GM0106", "Assen")
     out = tmp_path / "output"
@@ -110,8 +110,8 @@ def test_a_second_run_into_the_same_folder_stops(tmp_path):
     import subprocess
     import sys
 
-    from woonzorg_geo.errors import OutputLockedError
-    from woonzorg_geo.io import LOCK_NAME, output_lock
+    from woonzorg_geo.core.errors import OutputLockedError
+    from woonzorg_geo.core.io import LOCK_NAME, output_lock
 
     out = tmp_path / "output"
     out.mkdir()

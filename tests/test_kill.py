@@ -40,7 +40,7 @@ def _start(raw_dir: Path, out: Path, maps: Path) -> subprocess.Popen:
         [
             sys.executable,
             "-m",
-            "woonzorg_geo.cli",
+            "woonzorg_geo.cli.main",
             "--stil",
             "--data",
             str(raw_dir),

@@ -12,9 +12,10 @@ import pytest
 import shapely
 from shapely.geometry import Point
 
-from woonzorg_geo import maps
-from woonzorg_geo.config import load_settings
-from woonzorg_geo.maps.captions import (
+from woonzorg_geo.core.config import load_settings
+from woonzorg_geo.core.vocabulary import COMBINATIONS, REPORT_NORM, Vocabulary, default_vocabulary
+from woonzorg_geo.outputs import maps
+from woonzorg_geo.outputs.maps.captions import (
     data_line,
     destination,
     destination_sources,
@@ -23,8 +24,7 @@ from woonzorg_geo.maps.captions import (
     voorzieningen_caption,
     walk_caption,
 )
-from woonzorg_geo.maps.style import SOURCE_SHORT
-from woonzorg_geo.vocabulary import COMBINATIONS, REPORT_NORM, Vocabulary, default_vocabulary
+from woonzorg_geo.outputs.maps.style import SOURCE_SHORT
 
 RD = "EPSG:28992"
 X0, Y0 = 232_000.0, 556_000.0
@@ -137,7 +137,7 @@ def test_homes_layer_brings_its_own_legend(cat):
 
 
 def test_regio_map_names_the_pace_from_the_settings():
-    from woonzorg_geo.maps.regio import regio_map
+    from woonzorg_geo.outputs.maps.regio import regio_map
 
     settings = load_settings()
     standaard = settings.profielen["standaard"]

@@ -25,14 +25,14 @@ import pytest
 import shapely
 from shapely.geometry import LineString, Point
 
-from woonzorg_geo import maps
-from woonzorg_geo.errors import DataFileError, MissingDataError, NoCrsError
-from woonzorg_geo.maps import assets
-from woonzorg_geo.maps.build import HOME_THEMES
-from woonzorg_geo.maps.captions import destination
-from woonzorg_geo.palette import rgb
-from woonzorg_geo.raster import Grid, write_geotiff
-from woonzorg_geo.vocabulary import default_vocabulary
+from woonzorg_geo.core.errors import DataFileError, MissingDataError, NoCrsError
+from woonzorg_geo.core.palette import rgb
+from woonzorg_geo.core.vocabulary import default_vocabulary
+from woonzorg_geo.network.raster import Grid, write_geotiff
+from woonzorg_geo.outputs import maps
+from woonzorg_geo.outputs.maps import assets
+from woonzorg_geo.outputs.maps.build import HOME_THEMES
+from woonzorg_geo.outputs.maps.captions import destination
 
 REPO = Path(__file__).resolve().parents[1]
 ARTEFACTS = REPO / "tests" / "artefacts"
@@ -312,7 +312,7 @@ def test_classes_index_labels_and_missing():
 def test_dutch_formatting_and_slug():
     assert maps.nl_number(37375) == "37.375"
     assert maps.nl_number(64.78, 1, unit="%") == "64,8%"
-    assert maps.nl_number(float("nan")) == "onbekend"  # the one missing text (woonzorg_geo.formatting)
+    assert maps.nl_number(float("nan")) == "onbekend"  # the one missing text (woonzorg_geo.core.formatting)
     assert maps.format_field("pct_drie_a_800m_senior", 48.46) == "48,5%"
     assert maps.format_field("med_afstand_huisarts_m", 680.9) == "681 m"
     assert maps.field_label("pct_ov_en_supermarkt_800m_senior").endswith("(senior)")
@@ -642,9 +642,9 @@ def test_write_maps_writes_gemeente_and_wijk_maps(synthetic_out, tmp_path):
 
 
 def test_default_balance_is_the_package_settings():
-    from woonzorg_geo.config import load_settings
-    from woonzorg_geo.maps.themes import DEFAULT_BALANCE
-    from woonzorg_geo.palette import balance_classes
+    from woonzorg_geo.core.config import load_settings
+    from woonzorg_geo.core.palette import balance_classes
+    from woonzorg_geo.outputs.maps.themes import DEFAULT_BALANCE
 
     o = load_settings().overlays
     assert DEFAULT_BALANCE == balance_classes(o.balans_grenzen, o.balans_labels)
@@ -1059,7 +1059,7 @@ def _overlapping(labels: list[dict]) -> list[tuple[str, str]]:
 def test_browser_laptop_screen_real_assen(browser, real_output):
     """At 1280 × 800: at least 70 % of the window is map, the layer control is folded, no two labels
     overlap, the map opens on the town (not the whole gemeente) and states the data's dates."""
-    from woonzorg_geo import provenance
+    from woonzorg_geo.core import provenance
 
     maps_dir = real_output.parent / "maps"
     manifest = provenance.read(real_output)
@@ -1243,7 +1243,7 @@ def test_browser_toetsen_overview_fits_a_laptop(browser, tmp_path):
     verdict keeps the refused rows (their reason spans five columns) in order."""
     from test_toetsen_page import SETTINGS, synthetic_lijst
 
-    from woonzorg_geo.toets.batch import lijst_html
+    from woonzorg_geo.outputs.toets_lijst import lijst_html
 
     lijst = synthetic_lijst()
     path = tmp_path / "toetsen.html"

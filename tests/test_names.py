@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from shapely.geometry import LineString, Point
 
-from woonzorg_geo.voorzieningen import ADDRESS_NAME_M, CategoryRule, merge_duplicates, name_by_address
+from woonzorg_geo.sources.voorzieningen import ADDRESS_NAME_M, CategoryRule, merge_duplicates, name_by_address
 
 RD = "EPSG:28992"
 X0, Y0 = 232_000.0, 556_000.0

@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 from shapely.geometry import LineString, MultiLineString
 
-from woonzorg_geo.config import load_settings
-from woonzorg_geo.errors import DataFileError, NoCrsError
-from woonzorg_geo.network import build_network, find_islands, profile_graph
+from woonzorg_geo.core.config import load_settings
+from woonzorg_geo.core.errors import DataFileError, NoCrsError
+from woonzorg_geo.network.graph import build_network, find_islands, profile_graph
 
 RD = "EPSG:28992"
 S = load_settings()

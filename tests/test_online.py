@@ -10,7 +10,7 @@ import shapely
 from pyproj import Transformer
 from standins import BagWfsStandIn, LocatieserverStandIn, OverpassStandIn, PdokFeaturesStandIn, bag_feature
 
-from woonzorg_geo.cli import main
+from woonzorg_geo.cli.main import main
 
 TO_LL = Transformer.from_crs("EPSG:28992", "EPSG:4326", always_xy=True)
 X0, Y0, STEP, N = 233000.0, 557000.0, 100.0, 11  # an 1 km × 1 km street grid
@@ -174,8 +174,8 @@ def test_online_source_down_is_a_clear_error(online_env, monkeypatch, capsys):
 
 
 def test_online_addresses_are_bag_verblijfsobjecten_with_woning(online_env):
-    from woonzorg_geo.config import load_settings
-    from woonzorg_geo.online import load_online
+    from woonzorg_geo.core.config import load_settings
+    from woonzorg_geo.sources.online import load_online
 
     inputs = load_online(load_settings())
     adr = inputs.osm.addresses

@@ -15,8 +15,8 @@ import shapely
 from pyproj import Transformer
 from standins import OverpassStandIn
 
-from woonzorg_geo.config import OnlineSettings
-from woonzorg_geo.errors import DataFileError, MissingDataError, SourceUnavailableError
+from woonzorg_geo.core.config import OnlineSettings
+from woonzorg_geo.core.errors import DataFileError, MissingDataError, SourceUnavailableError
 from woonzorg_geo.sources import osm_raw
 from woonzorg_geo.sources.osm import OSMData
 from woonzorg_geo.sources.osm_raw import highway_to_omt, read_osm_file, read_overpass

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from shapely.geometry import LineString, Point
 
-from woonzorg_geo.errors import DataFileError, MissingDataError
+from woonzorg_geo.core.errors import DataFileError, MissingDataError
 from woonzorg_geo.sources.osm import from_geojson_extracts, from_tiles
 from woonzorg_geo.sources.osm_tiles import TileId, lonlat_to_tile, read_tiles
 
@@ -196,7 +196,7 @@ def test_a_deleted_tile_inside_assen_stops_the_run(raw_dir, tmp_path, settings):
     """Deleting a tile in town lost a fifth of the addresses with exit 0; now it is an error."""
     import dataclasses
 
-    from woonzorg_geo.datasets import load_offline
+    from woonzorg_geo.sources.datasets import load_offline
 
     src = raw_dir / settings.data.osm_tiles
     gone = TileId(14, *lonlat_to_tile(6.5630, 52.9960, 14))  # Assen centre

@@ -7,9 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from woonzorg_geo.config import Indicator, load_settings
-from woonzorg_geo.errors import DataFileError
-from woonzorg_geo.overlays import (
+from woonzorg_geo.areas.overlays import (
     balance_label,
     buurt_classes,
     composite_index,
@@ -19,6 +17,8 @@ from woonzorg_geo.overlays import (
     wijk_indices,
     zscores,
 )
+from woonzorg_geo.core.config import Indicator, load_settings
+from woonzorg_geo.core.errors import DataFileError
 
 S = load_settings().overlays
 
@@ -212,7 +212,7 @@ def test_unknown_signal_is_an_error(tmp_path):
 def test_shipped_tables_read():
     signals = read_signals(S.buurtsignalen)
     assert len(signals) >= 30
-    from woonzorg_geo.overlays import read_wijkcijfers
+    from woonzorg_geo.areas.overlays import read_wijkcijfers
 
     w = read_wijkcijfers(S.wijkcijfers)
     assert len(w) == 10
@@ -268,7 +268,7 @@ def test_accessibility_indicators_move_draagkracht(assen_analysis):
     counts it as missing and the index silently ignores it), the wrong profile's share fed in,
     or its direction reversed.
     """
-    from woonzorg_geo.overlays import read_wijkcijfers
+    from woonzorg_geo.areas.overlays import read_wijkcijfers
 
     s = assen_analysis.settings.overlays
     w = assen_analysis.wijken
@@ -328,7 +328,7 @@ def test_build_overlays_with_planner_table_reports_mismatches(tmp_path):
     import geopandas as gpd
     from shapely.geometry import box
 
-    from woonzorg_geo.overlays import build_overlays, read_indicator_table, read_wijkcijfers
+    from woonzorg_geo.areas.overlays import build_overlays, read_indicator_table, read_wijkcijfers
 
     codes = list(read_wijkcijfers(S.wijkcijfers).index)
     wijken = gpd.GeoDataFrame(

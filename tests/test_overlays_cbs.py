@@ -11,9 +11,9 @@ import shapely
 from pyproj import Transformer
 from standins import PdokFeaturesStandIn
 
-from woonzorg_geo.config import load_settings
-from woonzorg_geo.overlays import build_overlays
-from woonzorg_geo.overlays.build import CBS_ONLINE
+from woonzorg_geo.areas.overlays import build_overlays
+from woonzorg_geo.areas.overlays.build import CBS_ONLINE
+from woonzorg_geo.core.config import load_settings
 from woonzorg_geo.sources import pdok
 
 S = load_settings().overlays

@@ -9,9 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from woonzorg_geo.config import Indicator, load_settings
-from woonzorg_geo.errors import SettingsError
-from woonzorg_geo.overlays import (
+from woonzorg_geo.areas.overlays import (
     composite_index,
     floored_z,
     rank_scores,
@@ -21,7 +19,9 @@ from woonzorg_geo.overlays import (
     wijk_indices,
     zscores,
 )
-from woonzorg_geo.overlays.build import provenance, provenance_short, provenance_text
+from woonzorg_geo.areas.overlays.build import provenance, provenance_short, provenance_text
+from woonzorg_geo.core.config import Indicator, load_settings
+from woonzorg_geo.core.errors import SettingsError
 
 S = load_settings().overlays
 
@@ -127,7 +127,7 @@ def test_roles_from_the_report_in_the_settings():
 
 
 def test_switch_and_scaling_are_checked(tmp_path):
-    from woonzorg_geo.config import load_settings as load
+    from woonzorg_geo.core.config import load_settings as load
 
     p = tmp_path / "instellingen.toml"
     p.write_text('[overlays]\nschaling = "minmax"\n', encoding="utf-8")

@@ -5,14 +5,15 @@ from __future__ import annotations
 import pytest
 from jinja2 import UndefinedError
 
-from woonzorg_geo import pages
+from woonzorg_geo.core import formatting
+from woonzorg_geo.outputs import pages
 
 
 def test_slug():
-    assert pages.slug("Assen-Oost") == "assen-oost"
-    assert pages.slug("Súdwest Fryslân") == "sudwest-fryslan"
-    assert pages.slug("!!!") == "onbekend"
-    assert len(pages.slug("a" * 200)) == 80
+    assert formatting.slug("Assen-Oost") == "assen-oost"
+    assert formatting.slug("Súdwest Fryslân") == "sudwest-fryslan"
+    assert formatting.slug("!!!") == "onbekend"
+    assert len(formatting.slug("a" * 200)) == 80
 
 
 def test_page_frame_escapes_and_shares_the_header():

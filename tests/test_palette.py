@@ -1,4 +1,4 @@
-"""One palette and one set of class limits (woonzorg_geo.palette) for every output: the Folium maps,
+"""One palette and one set of class limits (woonzorg_geo.core.palette) for every output: the Folium maps,
 the print figures, the QGIS styles and the HTML pages take their colours from it, and no other module
 writes one of its colours down again."""
 
@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 import shapely
 
-from woonzorg_geo import palette
-from woonzorg_geo.config import load_settings
-from woonzorg_geo.vocabulary import Vocabulary
+from woonzorg_geo.core import palette
+from woonzorg_geo.core.config import load_settings
+from woonzorg_geo.core.vocabulary import Vocabulary
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "woonzorg_geo"
 HEX = re.compile(r"#[0-9a-fA-F]{6}\b")
@@ -69,17 +69,17 @@ def test_one_colour_per_category_everywhere():
     vocab = Vocabulary.from_settings(load_settings())
     for cat, (colour, letter) in palette.CATEGORY_SYMBOLS.items():
         assert vocab.colour(cat) == colour and vocab.style(cat).letter == letter
-    from woonzorg_geo import maps
+    from woonzorg_geo.outputs import maps
 
     assert maps.category("supermarkt").colour == palette.CATEGORY_SYMBOLS["supermarkt"][0]
     assert maps.PCT_CLASSES is palette.PCT_CLASSES and maps.TIME_CLASSES is palette.TIME_CLASSES
-    from woonzorg_geo.maps import themes
+    from woonzorg_geo.outputs.maps import themes
 
     assert themes.FOCUS_CLASSES is palette.FOCUS_CLASSES and themes.SCORE_CLASSES is palette.SCORE_CLASSES
 
 
 def test_wijkprofiel_map_uses_the_palette():
-    from woonzorg_geo.report import svg_map
+    from woonzorg_geo.outputs.report import svg_map
 
     vocab = Vocabulary.from_settings(load_settings())
     buurten = gpd.GeoDataFrame(

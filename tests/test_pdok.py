@@ -14,8 +14,8 @@ import shapely
 from pyproj import Transformer
 from standins import RD_URI, LocatieserverStandIn, PdokFeaturesStandIn
 
-from woonzorg_geo.config import OnlineSettings
-from woonzorg_geo.errors import DataFileError, SourceUnavailableError
+from woonzorg_geo.core.config import OnlineSettings
+from woonzorg_geo.core.errors import DataFileError, SourceUnavailableError
 from woonzorg_geo.sources import cbs, pdok
 
 #: Three attempts, hardly any wait between them.

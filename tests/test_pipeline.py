@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from woonzorg_geo.pipeline import write_outputs
+from woonzorg_geo.run.pipeline import write_outputs
 
 pytestmark = pytest.mark.realdata
 
@@ -70,7 +70,7 @@ def test_failed_write_keeps_previous_output(assen_analysis, tmp_path, monkeypatc
     out = tmp_path / "output"
     out.mkdir()
     (out / "woonzorg.gpkg").write_text("vorige run")
-    from woonzorg_geo import pipeline
+    from woonzorg_geo.run import pipeline
 
     def boom(*args, **kwargs):
         raise OSError("schijf vol")
@@ -149,7 +149,7 @@ def test_surfaces_agree_with_the_addresses(assen_output, assen_analysis):
     from rasterio.transform import rowcol
     from rasterio.transform import xy as cell_xy
 
-    from woonzorg_geo.accessibility import snap_to_edges
+    from woonzorg_geo.network.accessibility import snap_to_edges
 
     adr = assen_analysis.adressen
     axy = adr.get_coordinates().to_numpy()

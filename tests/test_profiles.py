@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 from shapely.geometry import LineString, Point
 
-from woonzorg_geo.accessibility import REASON_BLOCKED, compute_accessibility, to_frame
-from woonzorg_geo.config import load_settings
-from woonzorg_geo.network import build_network, profile_graph
+from woonzorg_geo.core.config import load_settings
+from woonzorg_geo.network.accessibility import REASON_BLOCKED, compute_accessibility, to_frame
+from woonzorg_geo.network.graph import build_network, profile_graph
 
 RD = "EPSG:28992"
 S = load_settings()

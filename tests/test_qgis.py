@@ -26,10 +26,10 @@ import pytest
 from conftest import in_ci
 from test_maps import make_output
 
-from woonzorg_geo import palette
-from woonzorg_geo.config import load_settings
-from woonzorg_geo.qgisproject import write_qgis
-from woonzorg_geo.vocabulary import Vocabulary
+from woonzorg_geo.core import palette
+from woonzorg_geo.core.config import load_settings
+from woonzorg_geo.core.vocabulary import Vocabulary
+from woonzorg_geo.outputs.qgisproject import write_qgis
 
 REPO = Path(__file__).resolve().parents[1]
 ARTEFACTS = REPO / "tests" / "artefacts"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from woonzorg_geo.cli import build_parser
+from woonzorg_geo.cli.main import build_parser
 
 REPO = Path(__file__).resolve().parents[1]
 README = (REPO / "README.md").read_text(encoding="utf-8")

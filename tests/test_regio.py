@@ -10,10 +10,10 @@ import pandas as pd
 import pyogrio
 import pytest
 
-from woonzorg_geo.cli import main
-from woonzorg_geo.config import RegioSettings, load_settings
-from woonzorg_geo.errors import SourceUnavailableError
-from woonzorg_geo.regio import TaskOptions, connect, flag_ratios, gemeente_task
+from woonzorg_geo.cli.main import main
+from woonzorg_geo.core.config import RegioSettings, load_settings
+from woonzorg_geo.core.errors import SourceUnavailableError
+from woonzorg_geo.run.regio import TaskOptions, connect, flag_ratios, gemeente_task
 
 distributed = pytest.importorskip("distributed")
 
@@ -224,7 +224,7 @@ def test_assens_figures_from_regio_equal_those_of_analyse(regio_out, assen_outpu
 @pytest.mark.realdata
 @ON_THE_CLUSTER
 def test_one_failing_gemeente_is_reported_and_the_others_finish(raw_dir, dask_scheduler, tile_cache, tmp_path, capsys):
-    from woonzorg_geo.catalogue import load_catalogue
+    from woonzorg_geo.sources.catalogue import load_catalogue
 
     westerveld = load_catalogue().find("Westerveld")
     cat = tmp_path / "catalogus.toml"
@@ -257,7 +257,7 @@ def test_one_failing_gemeente_is_reported_and_the_others_finish(raw_dir, dask_sc
     )
     err = capsys.readouterr().err
     assert code == 3
-    assert "Gemeenten:" not in err  # no progress bar into a pipe or log (woonzorg_geo.progress)
+    assert "Gemeenten:" not in err  # no progress bar into a pipe or log (woonzorg_geo.core.progress)
     assert "Nergenshuizen (GM9998) mislukt" in err and "nergens/grens.geojson" in err
     table = pd.read_csv(out / "regio.csv", index_col="code")
     assert table.loc["GM9998", "status"] == "fout" and "nergens/grens.geojson" in table.loc["GM9998", "reden"]
@@ -280,7 +280,7 @@ def test_one_failing_gemeente_is_reported_and_the_others_finish(raw_dir, dask_sc
 )
 def test_analyse_any_gemeente_end_to_end_without_settings_file(raw_dir, tmp_path, request, naam, code, n_wijken):
     """Emmen (the largest) and Westerveld (rural) run offline like Assen: same outputs, what is missing named."""
-    from woonzorg_geo.pages import slug
+    from woonzorg_geo.core.formatting import slug
 
     if naam == "Emmen":  # the same run as a user starts it, shared with test_woningen (conftest.py)
         root = request.getfixturevalue("emmen_output")
@@ -303,7 +303,7 @@ def test_analyse_any_gemeente_end_to_end_without_settings_file(raw_dir, tmp_path
     woningen = {"GM0114": 50563, "GM1701": 8806}[code]
     assert 1.1 < s["adressen"] / woningen < 1.3
     # (Westerveld: 5 address points lie within its gemeente and wijk polygons but in no buurtvlak; each
-    # goes to the nearest buurt, see woonzorg_geo.areas)
+    # goes to the nearest buurt, see woonzorg_geo.sources.outlines)
     assert s["adressen_buiten_buurt_toegekend"] <= 0.001 * s["adressen"]
     assert s["buurtvlakken"]["zonder_geometrie"] == [] and s["buurtvlakken"]["te_klein"] == []
     # the GP practices of the gemeente's kernen, not only of the place with its name

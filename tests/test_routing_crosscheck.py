@@ -37,7 +37,7 @@ import pytest
 import shapely
 from scipy.spatial import cKDTree
 
-from woonzorg_geo.vocabulary import default_vocabulary
+from woonzorg_geo.core.vocabulary import default_vocabulary
 
 COMPOSITES = default_vocabulary().composites
 
@@ -238,7 +238,7 @@ def crosscheck(raw_dir, assen_inputs, assen_analysis, settings):
 
 
 def _categories():
-    from woonzorg_geo.config import load_settings
+    from woonzorg_geo.core.config import load_settings
 
     cats = list(load_settings().bereikbaarheid.categories)
     return cats + [c for c, parts in COMPOSITES.items() if set(parts) <= set(cats)]

@@ -21,9 +21,9 @@ from hypothesis import strategies as st
 from hypothesis.configuration import set_hypothesis_home_dir
 from shapely.geometry import LineString, Point
 
-from woonzorg_geo.accessibility import compute_accessibility
-from woonzorg_geo.config import load_settings
-from woonzorg_geo.network import build_network, profile_graph
+from woonzorg_geo.core.config import load_settings
+from woonzorg_geo.network.accessibility import compute_accessibility
+from woonzorg_geo.network.graph import build_network, profile_graph
 
 # hypothesis keeps its example database and caches in a folder; never in the user's checkout
 set_hypothesis_home_dir(tempfile.mkdtemp(prefix="woonzorg-hypothesis-"))

@@ -19,9 +19,9 @@ from pathlib import Path
 import pyogrio
 import pytest
 
-from woonzorg_geo.cli import main
-from woonzorg_geo.config import load_settings
-from woonzorg_geo.vocabulary import Vocabulary
+from woonzorg_geo.cli.main import main
+from woonzorg_geo.core.config import load_settings
+from woonzorg_geo.core.vocabulary import Vocabulary
 
 pytestmark = pytest.mark.realdata
 #: Each chain's tests on one worker (the chain runs once), the two chains side by side: see SLOW_GROUPS in conftest.py

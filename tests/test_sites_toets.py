@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point, box
 
-from woonzorg_geo.config import Criterion, load_settings
-from woonzorg_geo.errors import SettingsError
+from woonzorg_geo.core.config import Criterion, load_settings
+from woonzorg_geo.core.errors import SettingsError
 from woonzorg_geo.sites import candidate_cells, exclusion_counts, place_exclusions, zoekgebieden
 from woonzorg_geo.sites.ranking import judge_regions
 
@@ -173,7 +173,7 @@ def test_bad_rule_settings_are_refused(tmp_path, text, match):
 
 
 def test_an_unknown_reference_type_is_refused_with_the_fix():
-    from woonzorg_geo.site_toets import check_reference
+    from woonzorg_geo.run.site_toets import check_reference
     from woonzorg_geo.toets import load_toets_settings
 
     ts = load_toets_settings()

@@ -15,8 +15,8 @@ EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 @pytest.mark.realdata
 def test_the_store_rebuilds_the_analysis_exactly(assen_output, assen_analysis, settings, raw_dir):
-    from woonzorg_geo.datasets import resolve_paths
-    from woonzorg_geo.store import load_analysis
+    from woonzorg_geo.run.store import load_analysis
+    from woonzorg_geo.sources.datasets import resolve_paths
 
     a = load_analysis(assen_output, settings, paths=resolve_paths(settings, raw_dir=raw_dir))
     b = assen_analysis
@@ -44,7 +44,7 @@ def test_the_store_rebuilds_the_analysis_exactly(assen_output, assen_analysis, s
 
 @pytest.mark.realdata
 def test_a_toets_on_the_store_equals_one_on_a_fresh_analysis(assen_output, assen_analysis, settings):
-    from woonzorg_geo.store import load_analysis
+    from woonzorg_geo.run.store import load_analysis
     from woonzorg_geo.toets import run_toets
 
     stored = load_analysis(assen_output, settings, paths=None, profiles=[settings.locaties.profiel], addresses=False)
@@ -63,8 +63,8 @@ def test_a_toets_on_the_store_equals_one_on_a_fresh_analysis(assen_output, assen
 
 @pytest.mark.realdata
 def test_the_store_is_refused_when_settings_data_or_profiles_differ(assen_output, settings, raw_dir, tmp_path):
-    from woonzorg_geo.datasets import resolve_paths
-    from woonzorg_geo.store import StoreMismatch, check_store
+    from woonzorg_geo.run.store import StoreMismatch, check_store
+    from woonzorg_geo.sources.datasets import resolve_paths
 
     paths = resolve_paths(settings, raw_dir=raw_dir)
     assert check_store(assen_output, settings, paths=paths)["profielen"] == list(settings.profielen)
@@ -85,7 +85,7 @@ def test_the_store_is_refused_when_settings_data_or_profiles_differ(assen_output
 
 @pytest.mark.realdata
 def test_toets_without_a_store_computes_again_and_says_so(raw_dir, tmp_path, capsys, caplog):
-    from woonzorg_geo.cli import main
+    from woonzorg_geo.cli.main import main
 
     code = main(
         [
@@ -111,7 +111,7 @@ def test_toets_without_a_store_computes_again_and_says_so(raw_dir, tmp_path, cap
 
 @pytest.mark.realdata
 def test_toets_lijst_checks_every_row_and_names_the_unplaceable(assen_output, tmp_path, capsys):
-    from woonzorg_geo.cli import main
+    from woonzorg_geo.cli.main import main
 
     code = main(
         [

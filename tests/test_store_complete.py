@@ -16,8 +16,8 @@ pytestmark = pytest.mark.realdata
 @pytest.fixture(scope="module")
 def stored(assen_output, settings, raw_dir):
     """The session's ``analyse`` output read back from its store, whole."""
-    from woonzorg_geo.datasets import resolve_paths
-    from woonzorg_geo.store import load_analysis
+    from woonzorg_geo.run.store import load_analysis
+    from woonzorg_geo.sources.datasets import resolve_paths
 
     return load_analysis(assen_output, settings, paths=resolve_paths(settings, raw_dir=raw_dir))
 
@@ -72,10 +72,10 @@ def test_the_maps_inputs_are_the_runs(stored, assen_analysis):
 def test_find_sites_from_the_store_equals_a_fresh_analysis(assen_output, settings, raw_dir):
     """The whole ranked table, the cells and the excluded counts, with the candidate search's OSM layers read
     from the run's tiles (``locaties`` fresh: load_offline with those layers, then analyse)."""
-    from woonzorg_geo.datasets import load_offline, resolve_paths
-    from woonzorg_geo.pipeline import analyse
+    from woonzorg_geo.areas.analysis import analyse
+    from woonzorg_geo.run.store import load_analysis
     from woonzorg_geo.sites import find_sites, site_osm_layers
-    from woonzorg_geo.store import load_analysis
+    from woonzorg_geo.sources.datasets import load_offline, resolve_paths
 
     layers = site_osm_layers(settings.locaties)
     fresh = analyse(settings, inputs=load_offline(settings, raw_dir=raw_dir, extra_osm_layers=layers))
@@ -98,7 +98,7 @@ def test_find_sites_from_the_store_equals_a_fresh_analysis(assen_output, setting
     ids=["rang4-centrum", "station", "west"],
 )
 def test_a_toets_on_a_point_is_the_same_from_the_store(assen_output, assen_analysis, settings, punt):
-    from woonzorg_geo.store import load_analysis
+    from woonzorg_geo.run.store import load_analysis
     from woonzorg_geo.toets import run_toets
 
     # as cmd_toets loads it: one profile, no addresses
@@ -110,8 +110,9 @@ def test_a_toets_on_a_point_is_the_same_from_the_store(assen_output, assen_analy
 
 
 def test_an_analysis_loaded_in_part_says_so_and_is_not_written(assen_output, settings, tmp_path):
-    from woonzorg_geo.pipeline import write_outputs
-    from woonzorg_geo.store import AnalysisIncomplete, load_analysis
+    from woonzorg_geo.core.errors import AnalysisIncomplete
+    from woonzorg_geo.run.pipeline import write_outputs
+    from woonzorg_geo.run.store import load_analysis
 
     part = load_analysis(assen_output, settings, paths=None, addresses=["buurtcode", "wijkcode"])
     assert "buurtcode, wijkcode" in part.missing["adressen"]
@@ -127,7 +128,7 @@ def test_an_analysis_loaded_in_part_says_so_and_is_not_written(assen_output, set
 def test_an_older_store_is_computed_again_with_the_reason(assen_output, settings, tmp_path):
     import json
 
-    from woonzorg_geo.store import StoreDamaged, StoreMismatch, check_store, index_digest
+    from woonzorg_geo.run.store import StoreDamaged, StoreMismatch, check_store, index_digest
 
     out = tmp_path / "uit"
     shutil.copytree(assen_output / "opslag", out / "opslag")
@@ -142,7 +143,7 @@ def test_an_older_store_is_computed_again_with_the_reason(assen_output, settings
 
 
 def test_the_stored_network_keeps_each_line_class_and_name():
-    from woonzorg_geo.store import _coded, _decoded
+    from woonzorg_geo.run.store import _coded, _decoded
 
     values = np.array(["path", None, "minor", "path", float("nan")], dtype=object)
     z = _coded("k", values)
@@ -172,7 +173,7 @@ def test_a_record_field_of_frames_and_geometries_is_stored_generically(monkeypat
 
     from shapely.geometry import box
 
-    from woonzorg_geo import store
+    from woonzorg_geo.run import store
 
     @dataclasses.dataclass
     class Record:
@@ -180,7 +181,7 @@ def test_a_record_field_of_frames_and_geometries_is_stored_generically(monkeypat
         wijken: gpd.GeoDataFrame
         naam: str | None = None
 
-    Record.__module__, Record.__qualname__ = "woonzorg_geo.store", "_TestRecord"
+    Record.__module__, Record.__qualname__ = "woonzorg_geo.run.store", "_TestRecord"
     monkeypatch.setattr(store, "_TestRecord", Record, raising=False)
 
     @dataclasses.dataclass

@@ -11,13 +11,7 @@ import pytest
 from shapely.geometry import LineString, Point, box
 
 from woonzorg_geo.sources import osm_tiles, tile_cache
-from woonzorg_geo.sources.osm_tiles import (
-    TileId,
-    check_coverage,
-    fill_tile_cache,
-    list_tiles,
-    read_tiles,
-)
+from woonzorg_geo.sources.osm_tiles import TileId, check_coverage, fill_tile_cache, list_tiles, read_tiles
 
 mvt = pytest.importorskip("mapbox_vector_tile")
 

@@ -16,22 +16,10 @@ from pyproj import Transformer
 from shapely.geometry import Point
 from toets_world import FAR, NEAR_1, NEAR_2, RD, SITE_A, X0, Y0, ToetsWorld, make_world, register_csv
 
-from woonzorg_geo.errors import GeocodeError, SettingsError, WoonzorgError
-from woonzorg_geo.toets import (
-    ToetsError,
-    load_toets_settings,
-    read_register,
-    run_toets,
-    write_toets,
-)
-from woonzorg_geo.toets.model import (
-    aandeel_na,
-    per_1000,
-    per_1000_na,
-    split_adres,
-    wmo_per_1000_na,
-    worst,
-)
+from woonzorg_geo.core.errors import GeocodeError, SettingsError, WoonzorgError
+from woonzorg_geo.outputs.toets_report import write_toets
+from woonzorg_geo.toets import ToetsError, load_toets_settings, read_register, run_toets
+from woonzorg_geo.toets.model import aandeel_na, per_1000, per_1000_na, split_adres, wmo_per_1000_na, worst
 from woonzorg_geo.toets.settings import VERDICTS, Drempel
 
 
@@ -589,7 +577,7 @@ def test_geclusterd_wonen_of_24_homes_in_kloosterveen_is_not_oranje_on_scale(ass
 
 
 def test_cli_rejects_bad_input_before_any_work(capsys, tmp_path):
-    from woonzorg_geo.cli import main
+    from woonzorg_geo.cli.main import main
 
     out = tmp_path / "uit"
     assert (
@@ -628,7 +616,7 @@ def test_cli_rejects_bad_input_before_any_work(capsys, tmp_path):
 
 @pytest.mark.realdata
 def test_cli_stationsstraat(raw_dir, tmp_path, capsys):
-    from woonzorg_geo.cli import main
+    from woonzorg_geo.cli.main import main
 
     out = tmp_path / "output"
     assert (
@@ -679,7 +667,7 @@ def test_cli_stationsstraat(raw_dir, tmp_path, capsys):
 
 @pytest.mark.realdata
 def test_cli_address_in_another_place_fails_without_output(raw_dir, tmp_path, capsys):
-    from woonzorg_geo.cli import main
+    from woonzorg_geo.cli.main import main
 
     out = tmp_path / "output"
     assert (

@@ -16,9 +16,10 @@ import shapely
 from pyproj import Transformer
 from toets_world import RD, SITE_A, X0, Y0, ToetsWorld, make_world
 
-from woonzorg_geo import formatting as fmt
-from woonzorg_geo.errors import GeocodeError, SettingsError
-from woonzorg_geo.toets import load_toets_settings, run_toets, toets_html, toets_json
+from woonzorg_geo.core import formatting as fmt
+from woonzorg_geo.core.errors import GeocodeError, SettingsError
+from woonzorg_geo.outputs.toets_report import toets_html, toets_json
+from woonzorg_geo.toets import load_toets_settings, run_toets
 from woonzorg_geo.toets.check import prepare_toets
 from woonzorg_geo.toets.straten import street_names, suggest_streets
 
@@ -284,7 +285,7 @@ def test_assen_oost_report_with_map_and_a_typo(assen_analysis):
 
 
 def test_a_site_too_far_from_the_network_gets_a_map_without_routes():
-    from woonzorg_geo.config import load_settings
+    from woonzorg_geo.core.config import load_settings
 
     s = load_settings()
     w = make_world(dataclasses.replace(s, bereikbaarheid=dataclasses.replace(s.bereikbaarheid, max_snap_m=5.0)))

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.realdata
     ],
 )
 def test_console_report_and_json_carry_the_precision(assen_output, tmp_path, capsys, adres, precisie, warns):
-    from woonzorg_geo.cli import main
+    from woonzorg_geo.cli.main import main
 
     out = tmp_path / "t"
     code = main(

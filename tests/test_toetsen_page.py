@@ -6,8 +6,9 @@ from __future__ import annotations
 import markupsafe
 import pytest
 
+from woonzorg_geo.outputs.toets_lijst import lijst_html
 from woonzorg_geo.toets import batch
-from woonzorg_geo.toets.batch import Initiatief, Invoer, Lijst, Uitkomst, lijst_html, type_label
+from woonzorg_geo.toets.batch import Initiatief, Invoer, Lijst, Uitkomst, type_label
 from woonzorg_geo.toets.settings import load_toets_settings
 
 SETTINGS = load_toets_settings()

@@ -11,13 +11,14 @@ import pytest
 from shapely.geometry import box
 from toets_world import RD, X0, Y0, _addresses, _areas, _lines, _voorzieningen
 
-from woonzorg_geo import formatting as fmt
-from woonzorg_geo.config import load_settings
-from woonzorg_geo.datasets import Inputs
-from woonzorg_geo.palette import PCT_CLASSES
-from woonzorg_geo.pipeline import analyse, summary_text, write_outputs
+from woonzorg_geo.areas.analysis import analyse
+from woonzorg_geo.areas.unknown import find_unknown, mark_unknown, mark_unknown_summary, unknown_columns, unknown_names
+from woonzorg_geo.core import formatting as fmt
+from woonzorg_geo.core.config import load_settings
+from woonzorg_geo.core.palette import PCT_CLASSES
+from woonzorg_geo.run.pipeline import summary_text, write_outputs
+from woonzorg_geo.sources.datasets import Inputs
 from woonzorg_geo.sources.osm import OSMData
-from woonzorg_geo.unknown import find_unknown, mark_unknown, mark_unknown_summary, unknown_columns, unknown_names
 
 
 def _inputs(voorzieningen: gpd.GeoDataFrame, volledigheid: pd.DataFrame | None = None) -> Inputs:

@@ -11,15 +11,15 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point, box
 
-from woonzorg_geo import formatting as fmt
-from woonzorg_geo.aggregation import aggregate, overall
-from woonzorg_geo.cli import main
-from woonzorg_geo.config import Indicator, load_settings
-from woonzorg_geo.errors import SettingsError
-from woonzorg_geo.overlays import wijk_indices
-from woonzorg_geo.pipeline import summary_text
-from woonzorg_geo.report import wijkprofiel_html
-from woonzorg_geo.vocabulary import Z_SCORE_EXPLANATION, Vocabulary
+from woonzorg_geo.areas.aggregation import aggregate, overall
+from woonzorg_geo.areas.overlays import wijk_indices
+from woonzorg_geo.cli.main import main
+from woonzorg_geo.core import formatting as fmt
+from woonzorg_geo.core.config import Indicator, load_settings
+from woonzorg_geo.core.errors import SettingsError
+from woonzorg_geo.core.vocabulary import Z_SCORE_EXPLANATION, Vocabulary
+from woonzorg_geo.outputs.report import wijkprofiel_html
+from woonzorg_geo.run.pipeline import summary_text
 
 S = load_settings()
 

@@ -10,16 +10,9 @@ import pandas as pd
 import pytest
 from toets_world import X0, Y0, make_world
 
-from woonzorg_geo.accessibility import compute_accessibility
-from woonzorg_geo.config import load_settings
-from woonzorg_geo.watals import (
-    Changes,
-    NewVoorziening,
-    WatAlsError,
-    apply_changes,
-    parse_nieuw,
-    parse_weg,
-)
+from woonzorg_geo.core.config import load_settings
+from woonzorg_geo.network.accessibility import compute_accessibility
+from woonzorg_geo.whatif.watals import Changes, NewVoorziening, WatAlsError, apply_changes, parse_nieuw, parse_weg
 
 
 def _recompute(a, changes: Changes, profile: str) -> dict[str, np.ndarray]:
@@ -130,8 +123,8 @@ def test_parse_nieuw_and_weg_say_what_is_wrong(world):
 
 @pytest.fixture(scope="module")
 def stored(assen_output, settings, raw_dir):
-    from woonzorg_geo.datasets import resolve_paths
-    from woonzorg_geo.store import load_analysis
+    from woonzorg_geo.run.store import load_analysis
+    from woonzorg_geo.sources.datasets import resolve_paths
 
     return load_analysis(assen_output, settings, paths=resolve_paths(settings, raw_dir=raw_dir))
 
@@ -155,7 +148,7 @@ def test_watals_equals_a_full_recomputation_for_every_address(stored):
 
 @pytest.mark.realdata
 def test_closing_the_only_supermarket_within_the_norm_lowers_the_buurt_share(stored):
-    from woonzorg_geo.watals import what_if
+    from woonzorg_geo.whatif.watals import what_if
 
     a = stored
     main = a.vocab.main_profile
@@ -183,7 +176,7 @@ def test_closing_the_only_supermarket_within_the_norm_lowers_the_buurt_share(sto
 
 @pytest.mark.realdata
 def test_watals_command_writes_tables_summary_and_map(assen_output, tmp_path, capsys):
-    from woonzorg_geo.cli import main
+    from woonzorg_geo.cli.main import main
 
     out = tmp_path / "wa"
     code = main(
@@ -231,8 +224,8 @@ def test_watals_command_writes_tables_summary_and_map(assen_output, tmp_path, ca
 @pytest.mark.realdata
 def test_the_baseline_of_watals_is_the_summarys_figure_rounded_once(assen_output, tmp_path, capsys):
     """One rounding: watals' "before" is the analysis's own figure, unrounded in JSON and printed alike."""
-    from woonzorg_geo import formatting as fmt
-    from woonzorg_geo.cli import main
+    from woonzorg_geo.cli.main import main
+    from woonzorg_geo.core import formatting as fmt
 
     out = tmp_path / "wa"
     code = main(

@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 from toets_world import X0, Y0, make_world
 
-from woonzorg_geo.adressen import address_text, point_addresses, with_addresses
-from woonzorg_geo.watals import WatAlsError, parse_weg
+from woonzorg_geo.sources.adressen import address_text, point_addresses, with_addresses
+from woonzorg_geo.whatif.watals import WatAlsError, parse_weg
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +80,7 @@ def test_weg_candidates_are_listed_with_name_category_id_and_address(world):
 @pytest.fixture(scope="module")
 def closed(assen_output, tmp_path_factory):
     """``watals --weg "Albert Heijn Hillenga"`` on Assen, with its map (offline)."""
-    from woonzorg_geo.cli import main
+    from woonzorg_geo.cli.main import main
 
     out = tmp_path_factory.mktemp("watals") / "hillenga"
     code = main(
@@ -139,7 +139,7 @@ def test_watals_adressen_has_addresses_and_coordinates(closed, assen_output):
 
 @pytest.mark.realdata
 def test_the_map_says_what_changed_and_what_remains(closed):
-    from woonzorg_geo import formatting as fmt
+    from woonzorg_geo.core import formatting as fmt
 
     page = (closed / "watals_kaart.html").read_text(encoding="utf-8")
     doc = json.loads((closed / "watals.json").read_text(encoding="utf-8"))
@@ -165,7 +165,7 @@ def test_the_map_says_what_changed_and_what_remains(closed):
 
 @pytest.mark.realdata
 def test_weg_poiesz_lists_the_shops_and_a_typo_suggests_them(assen_output, tmp_path, capsys):
-    from woonzorg_geo.cli import main
+    from woonzorg_geo.cli.main import main
 
     base = ["--stil", "watals", "--uit", str(assen_output), "--out", str(tmp_path / "x"), "--geen-kaart"]
     capsys.readouterr()

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from toets_world import X0, Y0, make_world
 
-from woonzorg_geo.scenario import (
+from woonzorg_geo.whatif.scenario import (
     Scenario,
     ScenarioError,
     Wijziging,
@@ -17,7 +17,7 @@ from woonzorg_geo.scenario import (
     scenario_from_changes,
     scenario_from_request,
 )
-from woonzorg_geo.watals import Changes, parse_nieuw, parse_weg
+from woonzorg_geo.whatif.watals import Changes, parse_nieuw, parse_weg
 
 GOOD = {
     "naam": "test",
@@ -194,7 +194,7 @@ def test_the_scenario_is_checked_against_the_analysis(world):
 def test_watals_scenario_equals_the_options_on_assen(assen_output, tmp_path, capsys):
     import geopandas as gpd
 
-    from woonzorg_geo.cli import main
+    from woonzorg_geo.cli.main import main
 
     vz = gpd.read_parquet(assen_output / "opslag" / "voorzieningen.parquet")
     hillenga = str(vz.index[vz["naam"] == "Albert Heijn Hillenga"][0])

@@ -11,8 +11,8 @@ import pytest
 from shapely.geometry import Point, box
 
 from woonzorg_geo import RD_NEW
-from woonzorg_geo.aggregation import aggregate, cbs_weighted, overall
-from woonzorg_geo.config import HomeSettings, load_settings
+from woonzorg_geo.areas.aggregation import aggregate, cbs_weighted, overall
+from woonzorg_geo.core.config import HomeSettings, load_settings
 from woonzorg_geo.sources.woningen import (
     REASON_CAMPSITE,
     REASON_LANDUSE,
@@ -176,8 +176,8 @@ SHARED_RUN = pytest.mark.xdist_group("analyse_emmen")
 @pytest.fixture(scope="module")
 def emmen(emmen_output, settings):
     """The analysis of Emmen (profile standaard) as `analyse --gemeente Emmen` kept it in its store."""
-    from woonzorg_geo.catalogue import load_catalogue, settings_for
-    from woonzorg_geo.store import load_analysis
+    from woonzorg_geo.run.store import load_analysis
+    from woonzorg_geo.sources.catalogue import load_catalogue, settings_for
 
     s = settings_for(settings, load_catalogue().find("Emmen"))
     return load_analysis(emmen_output / "output", s, paths=None, profiles=["standaard"])

@@ -16,23 +16,27 @@ import pytest
 from shapely.geometry import Point
 from workbook_check import assert_layout, assert_nl_csv_equals, assert_sheet_equals_csv
 
-from woonzorg_geo.config import load_settings
-from woonzorg_geo.io import write_csv
-from woonzorg_geo.vocabulary import Vocabulary
-from woonzorg_geo.workbook import (
+from woonzorg_geo.core.config import load_settings
+from woonzorg_geo.core.io import write_csv
+from woonzorg_geo.core.vocabulary import Vocabulary
+from woonzorg_geo.outputs.workbook import (
     COLUMNS_SHEET,
     WORKBOOK_NAME,
     build_workbook,
     column_spec,
     csv_sheet,
-    lijst_sheets,
     make_sheet,
     nl_name,
-    regio_sheets,
-    watals_sheets,
     write_exports,
 )
-from woonzorg_geo.workbook.sheets import settings_sheet, sources_sheet, voorzieningen_sheet
+from woonzorg_geo.outputs.workbook.sheets import (
+    lijst_sheets,
+    regio_sheets,
+    settings_sheet,
+    sources_sheet,
+    voorzieningen_sheet,
+    watals_sheets,
+)
 
 
 def _opened(wb):
@@ -208,7 +212,11 @@ def test_regio_lijst_and_watals_sheets(tmp_path, vocab):
         wijken=wijken,
         tasks=[{"code": "GM0106", "naam": "Assen", "status": "ok", "map": "assen"}, {"code": "GM0114", "status": "x"}],
     )
-    write_exports(stage, regio_sheets(stage, result, out_dir=out, norm_m=vocab.norm_m), csv_nl=True)
+    write_exports(
+        stage,
+        regio_sheets(stage, wijken=result.wijken, tasks=result.tasks, out_dir=out, norm_m=vocab.norm_m),
+        csv_nl=True,
+    )
     wb = openpyxl.load_workbook(stage / WORKBOOK_NAME)
     assert wb.sheetnames == ["gemeenten", "wijken", "buurten", COLUMNS_SHEET]
     assert_sheet_equals_csv(wb, "gemeenten", stage / "regio.csv")
@@ -270,7 +278,7 @@ def test_the_workbook_is_written_atomically(tmp_path, vocab, monkeypatch):
 
 
 def test_write_regio_adds_overzicht_and_regio_nl_to_its_folder(tmp_path, vocab):
-    from woonzorg_geo.regio import RegioResult, write_regio
+    from woonzorg_geo.run.regio import RegioResult, write_regio
 
     share = vocab.pct("drie_a")
     gemeenten = gpd.GeoDataFrame(
@@ -314,7 +322,7 @@ def test_write_regio_adds_overzicht_and_regio_nl_to_its_folder(tmp_path, vocab):
 
 
 def test_csv_nl_is_an_option_of_the_four_commands():
-    from woonzorg_geo.cli import build_parser
+    from woonzorg_geo.cli.main import build_parser
 
     parser = build_parser()
     for argv in (
@@ -328,7 +336,7 @@ def test_csv_nl_is_an_option_of_the_four_commands():
 
 
 def test_a_table_longer_than_excel_shows_is_cut_with_a_warning(vocab, monkeypatch, caplog):
-    from woonzorg_geo.workbook import book
+    from woonzorg_geo.outputs.workbook import book
 
     monkeypatch.setattr(book, "MAX_ROWS", 2)
     sheet = make_sheet("wijken", _wijken(vocab).reset_index(), vocab=vocab)

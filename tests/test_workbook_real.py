@@ -9,7 +9,7 @@ import openpyxl
 import pytest
 from workbook_check import assert_layout, assert_nl_csv_equals, assert_sheet_equals_csv, column_keys
 
-from woonzorg_geo.vocabulary import default_vocabulary
+from woonzorg_geo.core.vocabulary import default_vocabulary
 
 pytestmark = pytest.mark.realdata
 
@@ -56,7 +56,7 @@ def test_analyse_writes_overzicht_xlsx_equal_to_its_csvs(assen_output):
 @pytest.fixture(scope="module")
 def watals_and_lijst(assen_output, tmp_path_factory):
     """``watals`` and ``toets --lijst`` on the shared Assen run, both with ``--csv-nl``."""
-    from woonzorg_geo.cli import main
+    from woonzorg_geo.cli.main import main
 
     root = tmp_path_factory.mktemp("workbook")
     wa = root / "watals"

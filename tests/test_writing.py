@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from woonzorg_geo.regio import _captured_warnings
-from woonzorg_geo.writing import run_parallel
+from woonzorg_geo.outputs.writing import run_parallel
+from woonzorg_geo.run.regio import _captured_warnings
 
 
 def test_every_job_finishes_before_the_first_error_is_raised():

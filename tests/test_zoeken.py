@@ -5,8 +5,8 @@ from __future__ import annotations
 import geopandas as gpd
 import pytest
 
-from woonzorg_geo.config import SearchSettings, load_settings
-from woonzorg_geo.zoeken import COLUMNS, describe, find_voorzieningen
+from woonzorg_geo.core.config import SearchSettings, load_settings
+from woonzorg_geo.sources.zoeken import COLUMNS, describe, find_voorzieningen
 
 
 @pytest.fixture()

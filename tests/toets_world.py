@@ -12,11 +12,11 @@ import numpy as np
 import pandas as pd
 from shapely.geometry import LineString, Point, box
 
-from woonzorg_geo.accessibility import Accessibility, compute_accessibility
-from woonzorg_geo.config import Settings, load_settings
-from woonzorg_geo.network import ProfileGraph, build_network, profile_graph
+from woonzorg_geo.core.config import Settings, load_settings
+from woonzorg_geo.core.vocabulary import Vocabulary
+from woonzorg_geo.network.accessibility import Accessibility, compute_accessibility
+from woonzorg_geo.network.graph import ProfileGraph, build_network, profile_graph
 from woonzorg_geo.sources.osm import OSMData
-from woonzorg_geo.vocabulary import Vocabulary
 
 RD = "EPSG:28992"
 X0, Y0 = 230000.0, 555000.0
@@ -124,7 +124,7 @@ class ToetsWorld:
 
     Swap a part with :func:`dataclasses.replace` (``replace(world, settings=...)``): the vocabulary
     (norm, profiles, labels) is computed from the settings the world has, as
-    :attr:`.pipeline.Analysis.vocab` is.
+    :attr:`.areas.analysis.Analysis.vocab` is.
     """
 
     settings: Settings

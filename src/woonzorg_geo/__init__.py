@@ -24,35 +24,36 @@ from typing import Any
 __version__ = "0.1.0"
 RD_NEW = "EPSG:28992"
 WGS84 = "EPSG:4326"
+WEB_MERCATOR = "EPSG:3857"  # the tiles of Leaflet and the PNG overlays
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 #: public name -> module that defines it (loaded on first use)
 _API = {
-    "load_settings": "config",
-    "Settings": "config",
-    "load_inputs": "api",
-    "addresses_in": "api",
-    "walking_network": "api",
-    "nearest_distances": "api",
-    "share_within": "api",
-    "area_map": "api",
-    "compute_accessibility": "accessibility",
-    "profile_graph": "network",
-    "assign_areas": "aggregation",
-    "aggregate": "aggregation",
-    "analyse": "pipeline",
-    "Analysis": "pipeline",
-    "write_outputs": "pipeline",
-    "run_gemeente": "driver",
-    "build_overlays": "overlays",
+    "load_settings": "core.config",
+    "Settings": "core.config",
+    "load_inputs": "run.steps",
+    "addresses_in": "run.steps",
+    "walking_network": "run.steps",
+    "nearest_distances": "run.steps",
+    "share_within": "run.steps",
+    "area_map": "run.steps",
+    "compute_accessibility": "network.accessibility",
+    "profile_graph": "network.graph",
+    "assign_areas": "areas.aggregation",
+    "aggregate": "areas.aggregation",
+    "analyse": "areas.analysis",
+    "Analysis": "areas.analysis",
+    "write_outputs": "run.pipeline",
+    "run_gemeente": "run.driver",
+    "build_overlays": "areas.overlays",
     "find_sites": "sites",
     "run_toets": "toets",
-    "load_analysis": "store",
-    "what_if": "watals",
-    "Changes": "watals",
-    "write_maps": "maps",
-    "Vocabulary": "vocabulary",
+    "load_analysis": "run.store",
+    "what_if": "whatif.watals",
+    "Changes": "whatif.watals",
+    "write_maps": "outputs.maps",
+    "Vocabulary": "core.vocabulary",
 }
 
 __all__ = [  # noqa: RUF022 - the constants first, then the steps of the chain in their order

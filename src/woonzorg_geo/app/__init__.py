@@ -6,9 +6,9 @@ with uvicorn on 127.0.0.1. Everything the page loads comes from this machine: Le
 installed ``django-js-lib-leaflet``, the background drawn from the stored areas and roads.
 """
 
-from .api import AppInputError
-from .server import create_app, serve
-from .settings import AppSettings, load_app_settings
-from .state import AppState, load_state
+from woonzorg_geo.app.api import AppInputError
+from woonzorg_geo.app.server import create_app, serve
+from woonzorg_geo.app.settings import AppSettings, load_app_settings
+from woonzorg_geo.app.state import AppState, load_state
 
 __all__ = ["AppInputError", "AppSettings", "AppState", "create_app", "load_app_settings", "load_state", "serve"]

@@ -17,9 +17,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from .. import WGS84
-from ..errors import WoonzorgError
-from .state import AppState
+from woonzorg_geo import WGS84
+from woonzorg_geo.app.state import AppState
+from woonzorg_geo.core.errors import WoonzorgError
 
 
 class AppInputError(WoonzorgError, ValueError):
@@ -93,10 +93,10 @@ def indicator(state: AppState, *, naam: str | None, norm: str | None, profiel: s
     or composite: its distance; a combination: every part within the norm), so at the run's norm
     it equals ``wijken.csv`` and ``buurten.csv``.
     """
-    from .. import formatting as fmt
-    from ..aggregation import aggregate
-    from ..palette import PCT_CLASSES
-    from ..vocabulary import norm_column
+    from woonzorg_geo.areas.aggregation import aggregate
+    from woonzorg_geo.core import formatting as fmt
+    from woonzorg_geo.core.palette import PCT_CLASSES
+    from woonzorg_geo.core.vocabulary import norm_column
 
     a = state.analysis
     v = a.vocab
@@ -180,7 +180,7 @@ def toets_result(
     That is :func:`woonzorg_geo.run_toets` with the same arguments (as ``woonzorg-geo toets``),
     without preparing the places, the geocoder and the OSM care locations again for every click.
     """
-    from ..toets.check import check_site
+    from woonzorg_geo.toets.check import check_site
 
     ts = state.toets_settings
     kind = choice(zorgtype, list(ts.types), name="type")
@@ -216,8 +216,8 @@ def toets(state: AppState, **site: str | None) -> dict[str, Any]:
 
 
 def toets_page(state: AppState, **site: str | None) -> str:
-    """The toets of a site as the HTML report ``woonzorg-geo toets`` writes (:func:`.toets.toets_html`)."""
-    from ..toets import toets_html
+    """The toets of a site as the HTML report ``woonzorg-geo toets`` writes (:func:`woonzorg_geo.outputs.toets_report.toets_html`)."""
+    from woonzorg_geo.outputs.toets_report import toets_html
 
     return str(toets_html(toets_result(state, **site)))
 
@@ -242,8 +242,8 @@ def changes_from(state: AppState, body: object) -> Any:
     Either the short form ``{"nieuw": [{"categorie", "lon", "lat"}], "weg": ["vz00318"],
     "verplaats": [{"id", "lon", "lat"}]}`` or a scenario file's content (``{"naam", "wijzigingen":
     [...]}``), read and checked as ``watals --scenario FILE`` reads a file
-    (:func:`woonzorg_geo.scenario.scenario_from_request` and
-    :func:`~woonzorg_geo.scenario.scenario_changes`); ``profiel`` beside them is checked here.
+    (:func:`woonzorg_geo.whatif.scenario.scenario_from_request` and
+    :func:`~woonzorg_geo.whatif.scenario.scenario_changes`); ``profiel`` beside them is checked here.
     """
     return scenario_of(state, body)[1]
 
@@ -259,7 +259,7 @@ def scenario_of(state: AppState, body: object) -> tuple[Any, Any]:
 
     The same functions as ``watals --scenario FILE``; their Dutch errors name the field and the fix.
     """
-    from ..scenario import scenario_changes, scenario_from_request
+    from woonzorg_geo.whatif.scenario import scenario_changes, scenario_from_request
 
     a = state.analysis
     if not isinstance(body, Mapping):
@@ -285,7 +285,7 @@ def scenario(state: AppState, body: object) -> dict[str, Any]:
     An import: a file's content comes back checked and complete (``gemeente``, ``versie``, the
     names of the closed voorzieningen); an export: ``{"nieuw", "weg", "naam"}`` becomes that file.
     """
-    from ..scenario import scenario_from_changes
+    from woonzorg_geo.whatif.scenario import scenario_from_changes
 
     if isinstance(body, Mapping) and "wijzigingen" in body:
         return dict(scenario_of(state, body)[0].to_dict())
@@ -297,7 +297,7 @@ def scenario(state: AppState, body: object) -> dict[str, Any]:
 
 def _coloured(table: pd.DataFrame) -> pd.DataFrame:
     """``table`` with ``kleur_<name>_na``: the map's colour class of every share after the change."""
-    from ..palette import PCT_CLASSES
+    from woonzorg_geo.core.palette import PCT_CLASSES
 
     extra = {
         f"kleur_{col[4:-3]}_na": [PCT_CLASSES.colour(int(i)) for i in PCT_CLASSES.index(table[col])]
@@ -315,7 +315,7 @@ def watals(state: AppState, body: object) -> dict[str, Any]:
     ``[app] max_woningen`` of them (``woningen_afgekapt`` says when more); every share after the
     change comes with its map colour (``kleur_<name>_na``).
     """
-    from ..watals import what_if
+    from woonzorg_geo.whatif.watals import what_if
 
     a = state.analysis
     changes = changes_from(state, body)
@@ -360,7 +360,7 @@ def watals(state: AppState, body: object) -> dict[str, Any]:
 def voorzieningen(state: AppState, *, zoek: str | None, categorie: str | None = None) -> dict[str, Any]:
     """The voorzieningen that match ``zoek`` on name, address or id, typos allowed (every one without it).
 
-    The search is :func:`woonzorg_geo.zoeken.find_voorzieningen` with ``[zoeken]`` of the settings.
+    The search is :func:`woonzorg_geo.sources.zoeken.find_voorzieningen` with ``[zoeken]`` of the settings.
     """
     vz = state.voorzieningen
     s = state.app_settings
@@ -372,7 +372,7 @@ def voorzieningen(state: AppState, *, zoek: str | None, categorie: str | None = 
         raise AppInputError(f"zoektekst van {len(text)} tekens; geef er ten hoogste {s.max_zoek_tekens}")
     if not text:
         return {"zoek": "", "resultaten": _records(vz.reset_index(drop=True))}
-    from ..zoeken import find_voorzieningen
+    from woonzorg_geo.sources.zoeken import find_voorzieningen
 
     found = find_voorzieningen(
         state.search_frame,
@@ -393,7 +393,7 @@ def watals_export(state: AppState, body: object, *, vorm: str | None) -> tuple[s
     ``vorm``: ``wijken`` or ``buurten`` (the CSV ``watals`` writes, ``watals_wijken.csv``), or
     ``html``: the one-page summary with its map, as ``watals_kaart.html`` (offline, no tiles).
     """
-    from ..watals import what_if
+    from woonzorg_geo.whatif.watals import what_if
 
     kind = choice(vorm, ["wijken", "buurten", "html"], name="vorm")
     a = state.analysis
@@ -401,7 +401,7 @@ def watals_export(state: AppState, body: object, *, vorm: str | None) -> tuple[s
     with state.lock:
         w = what_if(a, changes)
         if kind == "html":
-            from ..watals_kaart import watals_map
+            from woonzorg_geo.outputs.maps.watals import watals_map
 
             return str(watals_map(w, a, offline=True).get_root().render()), "text/html; charset=utf-8"
     table = w.wijken if kind == "wijken" else w.buurten
@@ -420,7 +420,7 @@ def vergelijk(state: AppState, body: object) -> dict[str, Any]:
     "indicator": NAAM, "profiel": P}``; a side that is ``null`` is today. Each side is run with
     :func:`woonzorg_geo.what_if` (as :func:`watals`); the shares are at the run's norm.
     """
-    from ..watals import what_if
+    from woonzorg_geo.whatif.watals import what_if
 
     a = state.analysis
     if not isinstance(body, Mapping):

@@ -3,7 +3,7 @@
 Routes: the page (``/``), its files (``/static/…``, only from the package's own ``static``
 folder), Leaflet from the installed ``django-js-lib-leaflet`` (``/vendor/leaflet.js`` and
 ``.css``), the background layers as GeoJSON (``/api/lagen/<naam>``) and the JSON API of
-:mod:`.api`. Every refused request is answered with HTTP 400 and ``{"fout": "<Dutch message>"}``;
+:mod:`.run.steps`. Every refused request is answered with HTTP 400 and ``{"fout": "<Dutch message>"}``;
 an unexpected error with 500 and the same form; the server stays up after either.
 """
 
@@ -27,9 +27,9 @@ from starlette.responses import FileResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from ..errors import WoonzorgError
-from . import api
-from .state import AppState, as_json, meta
+from woonzorg_geo.app import api
+from woonzorg_geo.app.state import AppState, as_json, meta
+from woonzorg_geo.core.errors import WoonzorgError
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +77,7 @@ async def _json_body(request: Request, limit: int) -> Any:
 
 def create_app(state: AppState) -> Starlette:
     """The Starlette application over ``state`` (see the module's docstring for the routes)."""
-    from ..maps.assets import leaflet_assets
+    from woonzorg_geo.outputs.maps.assets import leaflet_assets
 
     js, css = leaflet_assets()
     limit = state.app_settings.max_body_bytes

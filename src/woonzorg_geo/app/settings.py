@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..config import DEFAULT_SETTINGS, build_settings, read_layered_toml
-from ..errors import SettingsError
+from woonzorg_geo.core.config import DEFAULT_SETTINGS, build_settings, read_layered_toml
+from woonzorg_geo.core.errors import SettingsError
 
 
 @dataclass(frozen=True)

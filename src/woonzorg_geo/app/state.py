@@ -1,7 +1,7 @@
 """What the workbench holds while it runs: the stored analysis, loaded once, and what is drawn from it.
 
 :func:`load_state` reads the analysis that ``woonzorg-geo analyse`` kept in ``UIT/opslag`` (see
-:func:`woonzorg_geo.store.load_analysis`), prepares the toets once (its places, geocoder and the
+:func:`woonzorg_geo.run.store.load_analysis`), prepares the toets once (its places, geocoder and the
 OSM care locations) and turns the areas, roads and voorzieningen into GeoJSON for the map. Every
 request then works on this one :class:`AppState` without copying the analysis; the computations
 that keep caches inside the analysis (toets, what-if) take :attr:`AppState.lock` one at a time.
@@ -21,16 +21,16 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from .. import WGS84
-from ..errors import WoonzorgError
-from .settings import AppSettings, load_app_settings
-from .suggest import AddressIndex
+from woonzorg_geo import WGS84
+from woonzorg_geo.app.settings import AppSettings, load_app_settings
+from woonzorg_geo.app.suggest import AddressIndex
+from woonzorg_geo.core.errors import WoonzorgError
 
 if TYPE_CHECKING:
-    from ..config import Settings
-    from ..pipeline import Analysis
-    from ..toets.check import ToetsContext
-    from ..toets.settings import ToetsSettings
+    from woonzorg_geo.areas.analysis import Analysis
+    from woonzorg_geo.core.config import Settings
+    from woonzorg_geo.toets.check import ToetsContext
+    from woonzorg_geo.toets.settings import ToetsSettings
 
 log = logging.getLogger(__name__)
 
@@ -92,9 +92,9 @@ def _source_text(label: object, when: object) -> str:
 def voorzieningen_table(a: Analysis) -> pd.DataFrame:
     """The voorzieningen of the analysis with id, naam, categorie, label, adres, bron, lon and lat.
 
-    The address is that of :func:`woonzorg_geo.adressen.with_addresses` (as ``watals`` lists them).
+    The address is that of :func:`woonzorg_geo.sources.adressen.with_addresses` (as ``watals`` lists them).
     """
-    from ..adressen import with_addresses
+    from woonzorg_geo.sources.adressen import with_addresses
 
     vz = with_addresses(a.inputs.voorzieningen, a.inputs, settings=a.settings)
     ll = vz.geometry.to_crs(WGS84)
@@ -149,12 +149,12 @@ def load_state(
         No store in ``uit``, or one made with other settings or data, or damaged (the message says
         to run ``analyse`` again).
     """
-    from ..datasets import resolve_paths
-    from ..errors import MissingDataError
-    from ..store import StoreMismatch, load_analysis
-    from ..toets import gemeente_places, load_toets_settings
-    from ..toets.check import prepare_toets
-    from ..toets.locate import offline_geocoder
+    from woonzorg_geo.core.errors import MissingDataError
+    from woonzorg_geo.run.store import StoreMismatch, load_analysis
+    from woonzorg_geo.sources.datasets import resolve_paths
+    from woonzorg_geo.toets import gemeente_places, load_toets_settings
+    from woonzorg_geo.toets.check import prepare_toets
+    from woonzorg_geo.toets.locate import offline_geocoder
 
     app_settings = load_app_settings(settings_path)
     paths: dict[str, Path] | None
@@ -199,7 +199,7 @@ def load_state(
 
 def meta(state: AppState) -> dict[str, Any]:
     """What the page needs to build its controls: gemeente, indicators, profiles, norms, types, categories."""
-    from ..vocabulary import REPORT_NORM
+    from woonzorg_geo.core.vocabulary import REPORT_NORM
 
     a, s = state.analysis, state.app_settings
     v = a.vocab

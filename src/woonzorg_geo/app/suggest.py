@@ -17,8 +17,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from .. import WGS84
-from ..sources.geocode import normalise_street
+from woonzorg_geo import WGS84
+from woonzorg_geo.sources.geocode import normalise_street
 
 #: Streets whose name scores at least this (0-100, rapidfuzz ``WRatio``) are suggested.
 MIN_SCORE = 80.0

@@ -8,7 +8,7 @@ The search (:func:`find_sites`, :class:`SiteResult`) takes the candidates from
 
 from __future__ import annotations
 
-from .candidates import (
+from woonzorg_geo.sites.candidates import (
     built_up_cells,
     business_park_buurten,
     candidate_cells,
@@ -26,13 +26,8 @@ from .candidates import (
     shops_of,
     site_osm_layers,
 )
-from .ranking import (
-    grow_regions,
-    site_sensitivity,
-    stability,
-    zoekgebieden,
-)
-from .scoring import (
+from woonzorg_geo.sites.ranking import grow_regions, site_sensitivity, stability, zoekgebieden
+from woonzorg_geo.sites.scoring import (
     DISTANCE_CRITERIA,
     FOCUS_SCORE,
     VEERKRACHT_SCORE,
@@ -42,10 +37,7 @@ from .scoring import (
     score_candidates,
     weighted_total,
 )
-from .search import (
-    SiteResult,
-    find_sites,
-)
+from woonzorg_geo.sites.search import SiteResult, find_sites
 
 __all__ = [
     "DISTANCE_CRITERIA",

@@ -13,10 +13,10 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
-from .. import formatting as fmt
-from ..config import SiteSettings
-from ..raster import Grid
-from ..validate import ensure_crs
+from woonzorg_geo.core import formatting as fmt
+from woonzorg_geo.core.config import SiteSettings
+from woonzorg_geo.core.validate import ensure_crs
+from woonzorg_geo.network.raster import Grid
 
 log = logging.getLogger(__name__)
 

@@ -11,9 +11,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .. import formatting as fmt
-from ..config import SiteSettings
-from .scoring import explain
+from woonzorg_geo.core import formatting as fmt
+from woonzorg_geo.core.config import SiteSettings
+from woonzorg_geo.sites.scoring import explain
 
 log = logging.getLogger(__name__)
 

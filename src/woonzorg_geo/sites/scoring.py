@@ -9,14 +9,14 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from .. import formatting as fmt
-from ..accessibility import compute_accessibility
-from ..aggregation import assign_areas
-from ..config import Criterion, SiteSettings
-from ..errors import SettingsError
+from woonzorg_geo.areas.aggregation import assign_areas
+from woonzorg_geo.core import formatting as fmt
+from woonzorg_geo.core.config import Criterion, SiteSettings
+from woonzorg_geo.core.errors import SettingsError
+from woonzorg_geo.network.accessibility import compute_accessibility
 
 if TYPE_CHECKING:
-    from ..pipeline import Analysis
+    from woonzorg_geo.areas.analysis import Analysis
 
 DISTANCE_CRITERIA = ("ov", "supermarkt", "huisarts", "apotheek", "ontmoetingsplek", "zorg")
 FOCUS_SCORE = {"hoog": 0.0, "midden": 0.5, "laag": 1.0}
@@ -64,7 +64,7 @@ def score_candidates(
 ) -> gpd.GeoDataFrame:
     """Every criterion's value and score, the total and the missing criteria, per candidate.
 
-    ``analysis`` is a :class:`woonzorg_geo.pipeline.Analysis`; the distances are walked at
+    ``analysis`` is a :class:`woonzorg_geo.areas.analysis.Analysis`; the distances are walked at
     ``settings.profiel`` over its network. The room criterion ``ruimte`` takes ``ruimte_pct``
     (residential land without buildings, see :func:`land_shares`) where the candidates carry it.
     """

@@ -12,15 +12,15 @@ import pandas as pd
 import shapely
 from scipy.spatial import cKDTree
 
-from ..config import SiteSettings
-from ..validate import ensure_crs
+from woonzorg_geo.core.config import SiteSettings
+from woonzorg_geo.core.validate import ensure_crs
 
 if TYPE_CHECKING:
-    from ..pipeline import Analysis
+    from woonzorg_geo.areas.analysis import Analysis
 
-from .candidates import candidate_cells, exclusion_counts, exclusion_reasons, format_counts
-from .ranking import Judge, site_sensitivity, stability, zoekgebieden
-from .scoring import care_note, explain, score_candidates
+from woonzorg_geo.sites.candidates import candidate_cells, exclusion_counts, exclusion_reasons, format_counts
+from woonzorg_geo.sites.ranking import Judge, site_sensitivity, stability, zoekgebieden
+from woonzorg_geo.sites.scoring import care_note, explain, score_candidates
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ a service that is down is what a planner should not have to do.
 The retries are urllib3's :class:`~urllib3.util.retry.Retry` mounted on a
 :class:`requests.Session` (:func:`open_session`). OSMnx makes its own requests; for those
 :func:`bounded_retry_hook` gives a requests response hook that does the same retries and raises
-:class:`~woonzorg_geo.errors.SourceUnavailableError` for every failed answer, so OSMnx never sees
+:class:`~woonzorg_geo.core.errors.SourceUnavailableError` for every failed answer, so OSMnx never sees
 a 429/504 (on which OSMnx 2.1 waits 55 s and asks again, without limit).
 """
 
@@ -36,9 +36,9 @@ if TYPE_CHECKING:
     from urllib3.connectionpool import ConnectionPool
     from urllib3.response import BaseHTTPResponse
 
-from .. import __version__
-from ..config import OnlineSettings
-from ..errors import SourceUnavailableError
+from woonzorg_geo import __version__
+from woonzorg_geo.core.config import OnlineSettings
+from woonzorg_geo.core.errors import SourceUnavailableError
 
 log = logging.getLogger(__name__)
 

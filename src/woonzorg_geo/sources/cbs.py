@@ -12,9 +12,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .. import RD_NEW, WGS84
-from ..errors import DataFileError
-from ..validate import check_layer, read_vector, require_file
+from woonzorg_geo import RD_NEW, WGS84
+from woonzorg_geo.core.errors import DataFileError
+from woonzorg_geo.core.validate import check_layer, read_vector, require_file
 
 log = logging.getLogger(__name__)
 
@@ -383,7 +383,7 @@ def read_kerncijfers(path: str | Path, *, codes: list[str] | None = None) -> pd.
         frame = pd.DataFrame.from_dict(doc, orient="index")
         frame.index.name = "code"
     else:
-        from .tables import read_csv_checked
+        from woonzorg_geo.sources.tables import read_csv_checked
 
         frame = read_csv_checked(path, what="CBS-kerncijfers", columns=["code"]).set_index("code")
     if codes is not None:

@@ -29,9 +29,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .. import RD_NEW, WGS84
-from ..errors import DataFileError, MissingDataError
-from .tables import read_csv_checked
+from woonzorg_geo import RD_NEW, WGS84
+from woonzorg_geo.core.errors import DataFileError, MissingDataError
+from woonzorg_geo.sources.tables import read_csv_checked
 
 log = logging.getLogger(__name__)
 
@@ -290,7 +290,7 @@ def apply_own_lists(
     lists
         The lists as read (:func:`read_own_lists`).
     geocoder
-        The offline geocoder (:func:`.datasets.offline_geocoder`).
+        The offline geocoder (:func:`.sources.datasets.offline_geocoder`).
     area, margin_m, gemeente
         The gemeente (EPSG:28992): every row must lie in it or within ``margin_m``; its name.
     outside
@@ -365,7 +365,7 @@ def labels_of(rules: Mapping[str, Any]) -> dict[str, str]:
 
 
 def with_own_lists(inputs: Any, lists: Sequence[OwnList], settings: Any, *, outside: str = "weigeren") -> Any:
-    """``inputs`` (:class:`.datasets.Inputs`) with its voorzieningen extended or replaced by ``lists``.
+    """``inputs`` (:class:`.sources.datasets.Inputs`) with its voorzieningen extended or replaced by ``lists``.
 
     Addresses are geocoded offline with the run's own OSM data (and the PC4 centroids when they
     are at hand): the way the GP list is placed. Every row must lie in the gemeente or within
@@ -375,9 +375,9 @@ def with_own_lists(inputs: Any, lists: Sequence[OwnList], settings: Any, *, outs
         return inputs
     import dataclasses
 
-    from ..config import load_category_rules
-    from ..datasets import offline_geocoder
-    from ..voorzieningen import parse_rules
+    from woonzorg_geo.core.config import load_category_rules
+    from woonzorg_geo.sources.datasets import offline_geocoder
+    from woonzorg_geo.sources.voorzieningen import parse_rules
 
     rules = parse_rules(load_category_rules(None), source="standaard")
     vz = apply_own_lists(

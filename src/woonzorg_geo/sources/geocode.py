@@ -21,10 +21,10 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .. import RD_NEW, WGS84
-from ..errors import DataFileError
-from ..validate import require_file
-from .osm import OSMData
+from woonzorg_geo import RD_NEW, WGS84
+from woonzorg_geo.core.errors import DataFileError
+from woonzorg_geo.core.validate import require_file
+from woonzorg_geo.sources.osm import OSMData
 
 log = logging.getLogger(__name__)
 
@@ -257,7 +257,7 @@ def locatieserver_geocoder(**kwargs: Any) -> Callable[[str, str | None], dict[st
     Besides the usual keys, a hit carries ``geocode_woonplaats``, ``geocode_gemeente`` and
     ``geocode_gemeentecode`` as the Locatieserver gives them, so callers can check the place.
     """
-    from .pdok import geocode_locatieserver
+    from woonzorg_geo.sources.pdok import geocode_locatieserver
 
     def _geocode(address: str, postcode: str | None) -> dict[str, object]:
         query = f"{address} {postcode or ''}".strip()

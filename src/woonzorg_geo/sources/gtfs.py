@@ -9,10 +9,10 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from .. import RD_NEW, WGS84
-from ..errors import DataFileError
-from ..validate import require_file
-from .tables import read_csv_checked
+from woonzorg_geo import RD_NEW, WGS84
+from woonzorg_geo.core.errors import DataFileError
+from woonzorg_geo.core.validate import require_file
+from woonzorg_geo.sources.tables import read_csv_checked
 
 log = logging.getLogger(__name__)
 

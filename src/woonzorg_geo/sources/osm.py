@@ -9,8 +9,8 @@ from pathlib import Path
 
 import geopandas as gpd
 
-from .. import RD_NEW
-from ..validate import read_vector
+from woonzorg_geo import RD_NEW
+from woonzorg_geo.core.validate import read_vector
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +70,7 @@ def from_tiles(
     cache_dir: str | Path | None = None,
 ) -> OSMData:
     """Read OSM from OpenMapTiles vector tiles (see :func:`.osm_tiles.read_tiles`)."""
-    from .osm_tiles import read_tiles
+    from woonzorg_geo.sources.osm_tiles import read_tiles
 
     layers = read_tiles(
         tile_dir,
@@ -141,9 +141,9 @@ def named_places(places: gpd.GeoDataFrame, classes: Sequence[str] = ()) -> gpd.G
 def read_osm_places(tile_dir: Path, classes: Sequence[str]) -> gpd.GeoDataFrame:
     """Named OSM places (OpenMapTiles ``place`` layer) of all the tiles, in EPSG:28992 (through the tile cache).
 
-    A run keeps the places of its own tiles (:attr:`.datasets.Inputs.osm_places`, read with the
+    A run keeps the places of its own tiles (:attr:`.sources.datasets.Inputs.osm_places`, read with the
     other layers); this reads them when no run is at hand (``toets`` without a store).
     """
-    from .osm_tiles import read_tiles
+    from woonzorg_geo.sources.osm_tiles import read_tiles
 
     return named_places(read_tiles(tile_dir, layers=("place",))["place"], classes)

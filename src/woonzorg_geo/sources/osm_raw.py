@@ -35,12 +35,12 @@ import requests
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from .. import RD_NEW, WGS84
-from ..config import OnlineSettings, load_category_rules
-from ..errors import DataFileError, SettingsError, SourceUnavailableError
-from ..validate import require_file
-from . import _http
-from .osm import ADDRESS_COLUMNS, LINE_COLUMNS, POI_COLUMNS, OSMData
+from woonzorg_geo import RD_NEW, WGS84
+from woonzorg_geo.core.config import OnlineSettings, load_category_rules
+from woonzorg_geo.core.errors import DataFileError, SettingsError, SourceUnavailableError
+from woonzorg_geo.core.validate import require_file
+from woonzorg_geo.sources import _http
+from woonzorg_geo.sources.osm import ADDRESS_COLUMNS, LINE_COLUMNS, POI_COLUMNS, OSMData
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +99,7 @@ def poi_tag_rules(rules: Mapping[str, Any] | None = None) -> dict[str, frozenset
     Parameters
     ----------
     rules
-        Category rules as read by :func:`~woonzorg_geo.config.load_category_rules`; default the
+        Category rules as read by :func:`~woonzorg_geo.core.config.load_category_rules`; default the
         package's ``voorzieningen.toml``.
 
     Returns

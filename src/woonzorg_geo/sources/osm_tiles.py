@@ -16,9 +16,9 @@ import pyarrow as pa
 import shapely
 from tqdm import tqdm
 
-from .. import RD_NEW
-from ..errors import DataFileError, MissingDataError
-from .tile_cache import (
+from woonzorg_geo import RD_NEW
+from woonzorg_geo.core.errors import DataFileError, MissingDataError
+from woonzorg_geo.sources.tile_cache import (
     DECODER_VERSION,
     DamagedEntry,
     default_cache_dir,

@@ -36,11 +36,11 @@ import pandas as pd
 import requests
 import shapely
 
-from .. import RD_NEW, WGS84, __version__
-from ..config import OnlineSettings
-from ..errors import DataFileError
-from . import _http
-from .cbs import cbs_missing_to_nan
+from woonzorg_geo import RD_NEW, WGS84, __version__
+from woonzorg_geo.core.config import OnlineSettings
+from woonzorg_geo.core.errors import DataFileError
+from woonzorg_geo.sources import _http
+from woonzorg_geo.sources.cbs import cbs_missing_to_nan
 
 log = logging.getLogger(__name__)
 

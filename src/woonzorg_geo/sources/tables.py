@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from ..errors import DataFileError
-from ..validate import require_file
+from woonzorg_geo.core.errors import DataFileError
+from woonzorg_geo.core.validate import require_file
 
 if TYPE_CHECKING:
     from pandas._typing import DtypeArg

@@ -25,7 +25,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from ..config import HomeSettings
+from woonzorg_geo.core.config import HomeSettings
 
 log = logging.getLogger(__name__)
 

@@ -13,18 +13,17 @@ of the municipality's framework (Assen, 2023):
 Every criterion carries its value, threshold, source and a verdict ``groen``, ``oranje``,
 ``rood`` or ``onbekend``. The framework publishes no numeric thresholds: all of them are settings
 (``data/toetsingskader.toml``), each with its source. :func:`run_toets` computes the result,
-:func:`toets_html` and :func:`toets_json` give it as Dutch HTML (with an inline SVG map of the
+:func:`woonzorg_geo.outputs.toets_report.toets_html` and ``toets_json`` give it as Dutch HTML (with an inline SVG map of the
 site, the area of the norm walk and the walking routes) and as JSON (the map as GeoJSON, EPSG:4326,
-under ``kaart``) without writing anything; :func:`write_toets` writes both.
+under ``kaart``) without writing anything; ``write_toets`` writes both (the outputs stage).
 """
 
-from ..errors import ToetsError
-from .check import run_toets
-from .html import toets_html, toets_json, write_toets
-from .locate import locate_site, read_register
-from .model import Criterium, Deel, ToetsResult
-from .places import Places, gemeente_places
-from .settings import ToetsSettings, load_toets_settings
+from woonzorg_geo.core.errors import ToetsError
+from woonzorg_geo.toets.check import run_toets
+from woonzorg_geo.toets.locate import locate_site, read_register
+from woonzorg_geo.toets.model import Criterium, Deel, ToetsResult
+from woonzorg_geo.toets.places import Places, gemeente_places
+from woonzorg_geo.toets.settings import ToetsSettings, load_toets_settings
 
 __all__ = [
     "Criterium",
@@ -38,7 +37,4 @@ __all__ = [
     "locate_site",
     "read_register",
     "run_toets",
-    "toets_html",
-    "toets_json",
-    "write_toets",
 ]

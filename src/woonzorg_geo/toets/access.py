@@ -11,14 +11,14 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ..accessibility import PointAccess, access_at, bounded_distances, via_nearer_end
-from ..errors import SettingsError
-from ..voorzieningen import source_text
-from .numbers import _nl, _num, _text
-from .settings import ToetsSettings
+from woonzorg_geo.core.errors import SettingsError
+from woonzorg_geo.network.accessibility import PointAccess, access_at, bounded_distances, via_nearer_end
+from woonzorg_geo.sources.voorzieningen import source_text
+from woonzorg_geo.toets.numbers import _nl, _num, _text
+from woonzorg_geo.toets.settings import ToetsSettings
 
 if TYPE_CHECKING:
-    from ..pipeline import Analysis
+    from woonzorg_geo.areas.analysis import Analysis
 
 
 @dataclass(frozen=True)
@@ -86,7 +86,7 @@ def _run_settings(analysis: Analysis, s: ToetsSettings) -> tuple[_Run, list[str]
 
 def _category_label(cat: str, vz: gpd.GeoDataFrame, composites: Mapping[str, tuple[str, ...]]) -> str:
     """Dutch label of a category (or of a composite such as ``ov``), from the voorzieningen."""
-    from ..config import load_category_rules
+    from woonzorg_geo.core.config import load_category_rules
 
     rules: dict[str, Any] | None = None
     labels: list[str] = []
@@ -109,8 +109,8 @@ def _site_access(
 ) -> tuple[PointAccess, pd.Series]:
     """Accessibility of one point, and the network distance to every voorziening within the norm.
 
-    Reuses the run's per-node distances (:func:`.accessibility.access_at`); only the voorzieningen
-    within the norm take a search, bounded by the norm: :func:`.accessibility.bounded_distances`
+    Reuses the run's per-node distances (:func:`.network.accessibility.access_at`); only the voorzieningen
+    within the norm take a search, bounded by the norm: :func:`.network.accessibility.bounded_distances`
     from both ends of the site's edge, or ``search(left, right)`` giving the distances from them
     to every voorziening's node (inf beyond the norm), as a list of initiatives does.
     """

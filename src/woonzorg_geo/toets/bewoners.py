@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .. import formatting as fmt
-from .settings import ZorgType
+from woonzorg_geo.core import formatting as fmt
+from woonzorg_geo.toets.settings import ZorgType
 
 
 def _count(value: object) -> float | None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .settings import ToetsSettings, ZorgType
+from woonzorg_geo.toets.settings import ToetsSettings, ZorgType
 
 if TYPE_CHECKING:
-    from ..pipeline import Analysis
+    from woonzorg_geo.areas.analysis import Analysis
 
 #: How the site was located, in Dutch.
 GEOCODE_METHODS = {
@@ -31,7 +31,7 @@ def toets_sources(
 ) -> list[dict[str, str]]:
     """The sources of a toets (framework, thresholds, datasets, report, residents per unit, register,
     geocoding, map)."""
-    from ..datasets import CATALOGUE
+    from woonzorg_geo.sources.datasets import CATALOGUE
 
     out = [
         {"naam": s.kader.naam, "bron": s.kader.bron, "toelichting": s.kader.disclaimer},

@@ -14,29 +14,23 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .. import RD_NEW
-from ..accessibility import PointAccess
-from ..aggregation import assign_areas
-from ..pages import slug
-from .access import _access_rows, _norm_met, _Run, _run_settings, _site_access
-from .bronnen import toets_sources
-from .kaart import toets_kaart
-from .locate import _initiatives, locate_site, offline_geocoder, read_register
-from .model import Deel, ToetsResult, counted, worst
-from .numbers import _nl, _text
-from .parts import Bestaand, _inhabitants, _part_gemeente, _part_initiatief, _part_regio, _part_wijk
-from .places import Places, gemeente_places
-from .settings import (
-    VERDICT_TEXT,
-    Geocode,
-    ToetsSettings,
-    ZorgType,
-    load_toets_settings,
-)
-from .whatif import _what_if
+from woonzorg_geo import RD_NEW
+from woonzorg_geo.areas.aggregation import assign_areas
+from woonzorg_geo.core.formatting import slug
+from woonzorg_geo.network.accessibility import PointAccess
+from woonzorg_geo.toets.access import _access_rows, _norm_met, _Run, _run_settings, _site_access
+from woonzorg_geo.toets.bronnen import toets_sources
+from woonzorg_geo.toets.kaart import toets_kaart
+from woonzorg_geo.toets.locate import _initiatives, locate_site, offline_geocoder, read_register
+from woonzorg_geo.toets.model import Deel, ToetsResult, counted, worst
+from woonzorg_geo.toets.numbers import _nl, _text
+from woonzorg_geo.toets.parts import Bestaand, _inhabitants, _part_gemeente, _part_initiatief, _part_regio, _part_wijk
+from woonzorg_geo.toets.places import Places, gemeente_places
+from woonzorg_geo.toets.settings import VERDICT_TEXT, Geocode, ToetsSettings, ZorgType, load_toets_settings
+from woonzorg_geo.toets.whatif import _what_if
 
 if TYPE_CHECKING:
-    from ..pipeline import Analysis
+    from woonzorg_geo.areas.analysis import Analysis
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +56,7 @@ def run_toets(
     Parameters
     ----------
     analysis
-        The run's :class:`.pipeline.Analysis`: its settings and vocabulary (norm, profiles,
+        The run's :class:`.areas.analysis.Analysis`: its settings and vocabulary (norm, profiles,
         categories), inputs (gemeente, voorzieningen, kerncijfers, OSM, paths), walking graphs and
         accessibility, and buurten/wijken with overlays.
     adres
@@ -126,7 +120,7 @@ class ToetsContext:
     register: Path | None
     rapport: str
     #: ``(left, right) -> (to_left, to_right)``: network distance from the two end nodes of the
-    #: site's edge to every voorziening's node, up to the norm (None: :func:`.accessibility.bounded_distances`)
+    #: site's edge to every voorziening's node, up to the norm (None: :func:`.network.accessibility.bounded_distances`)
     search: Callable[[int, int], tuple[np.ndarray, np.ndarray]] | None = None
     #: draw the map of each site (:mod:`.kaart`); a list without reports needs none
     kaart: bool = True

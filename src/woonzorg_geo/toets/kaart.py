@@ -1,7 +1,7 @@
 """The map of a toets, computed: the site, the area of the norm walk, and the walking routes.
 
-Everything comes from the run's routing graph (:class:`.accessibility.RoutingGraph`) and the same
-distances the toets reports (:func:`.accessibility.via_nearer_end`): one
+Everything comes from the run's routing graph (:class:`.network.accessibility.RoutingGraph`) and the same
+distances the toets reports (:func:`.network.accessibility.via_nearer_end`): one
 :func:`scipy.sparse.csgraph.dijkstra` search from the two end nodes of the site's edge, with
 predecessors, gives
 
@@ -27,11 +27,11 @@ import numpy as np
 import shapely
 from pyproj import Transformer
 
-from .. import RD_NEW, WGS84
-from ..accessibility import PointAccess, RoutingGraph
+from woonzorg_geo import RD_NEW, WGS84
+from woonzorg_geo.network.accessibility import PointAccess, RoutingGraph
 
 if TYPE_CHECKING:
-    from ..pipeline import Analysis
+    from woonzorg_geo.areas.analysis import Analysis
 
 #: The network within the norm is simplified to this tolerance in the GeoJSON (metres; the routes are exact).
 GEOJSON_SIMPLIFY_M = 1.0
@@ -184,8 +184,8 @@ def _multiline(segments: np.ndarray) -> shapely.MultiLineString:
 
 def data_sources_line(analysis: Analysis) -> str:
     """``'Gegevens: OpenStreetMap (aug. 2021), …'`` for the datasets of the analysis, with their dates."""
-    from ..datasets import CATALOGUE
-    from ..provenance import sources_line
+    from woonzorg_geo.core.provenance import sources_line
+    from woonzorg_geo.sources.datasets import CATALOGUE
 
     paths = getattr(analysis.inputs, "paths", {}) or {}
     data = {k: {"bron": m["bron"], "datum": m.get("datum")} for k, m in CATALOGUE.items() if k in paths}
@@ -215,7 +215,7 @@ def toets_kaart(
     analysis
         The run (its accessibility for ``profile``, voorzieningen, buurten, inputs).
     point, pa
-        The site (EPSG:28992) and its :class:`.accessibility.PointAccess` (as the toets computed it).
+        The site (EPSG:28992) and its :class:`.network.accessibility.PointAccess` (as the toets computed it).
     profile, norm_m, profile_label
         The walking profile, the norm and the profile's Dutch label.
     rows

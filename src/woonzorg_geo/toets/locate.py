@@ -15,16 +15,16 @@ import pandas as pd
 import shapely
 from pyproj import Transformer
 
-from .. import RD_NEW, WGS84
-from ..errors import GeocodeError, ToetsError
-from .model import split_adres
-from .numbers import _nl, _num, _present
-from .places import Places, gemeente_places, place_key
-from .settings import PRECISE, PRECISION_TEXT, Geocode, ToetsSettings, ZorgType
-from .straten import StreetMatch, street_match, street_names, with_street
+from woonzorg_geo import RD_NEW, WGS84
+from woonzorg_geo.core.errors import GeocodeError, ToetsError
+from woonzorg_geo.toets.model import split_adres
+from woonzorg_geo.toets.numbers import _nl, _num, _present
+from woonzorg_geo.toets.places import Places, gemeente_places, place_key
+from woonzorg_geo.toets.settings import PRECISE, PRECISION_TEXT, Geocode, ToetsSettings, ZorgType
+from woonzorg_geo.toets.straten import StreetMatch, street_match, street_names, with_street
 
 if TYPE_CHECKING:
-    from ..pipeline import Analysis
+    from woonzorg_geo.areas.analysis import Analysis
 
 log = logging.getLogger(__name__)
 # --------------------------------------------------------------------------------------------
@@ -37,7 +37,7 @@ def offline_geocoder(inputs: Any) -> Geocode:
 
     ``inputs`` may also be an analysis (its ``inputs`` are used).
     """
-    from ..datasets import offline_geocoder as build
+    from woonzorg_geo.sources.datasets import offline_geocoder as build
 
     inputs = getattr(inputs, "inputs", inputs)
     paths = getattr(inputs, "paths", {}) or {}
@@ -374,8 +374,8 @@ def read_register(
         ``geocode_precisie``, ``regel``), the rows that could not be placed (with ``reden``), and
         messages (unknown types).
     """
-    from ..sources.geocode import geocode_table
-    from ..sources.tables import read_csv_checked
+    from woonzorg_geo.sources.geocode import geocode_table
+    from woonzorg_geo.sources.tables import read_csv_checked
 
     r = settings.register
     table = read_csv_checked(path, what="register van zorginitiatieven", columns=[r.kolom_adres, r.kolom_type])

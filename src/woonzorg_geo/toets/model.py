@@ -12,10 +12,10 @@ from typing import Any
 
 import numpy as np
 
-from .bewoners import estimate_residents
-from .kaart import ToetsKaart, kaart_geojson
-from .numbers import _num, _present
-from .settings import SEVERITY, KaderSettings, ZorgType
+from woonzorg_geo.toets.bewoners import estimate_residents
+from woonzorg_geo.toets.kaart import ToetsKaart, kaart_geojson
+from woonzorg_geo.toets.numbers import _num, _present
+from woonzorg_geo.toets.settings import SEVERITY, KaderSettings, ZorgType
 
 log = logging.getLogger(__name__)
 # --------------------------------------------------------------------------------------------

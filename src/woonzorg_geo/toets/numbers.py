@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .. import formatting as fmt
+from woonzorg_geo.core import formatting as fmt
 
 
 def _present(value: object) -> bool:
@@ -28,7 +28,7 @@ def _num(value: object) -> float | None:
 
 
 def _nl(value: object, digits: int | None = None, unit: str = "") -> str:
-    """A number in Dutch notation (``1.234,5``) by :func:`woonzorg_geo.formatting.number`; ``'onbekend'``
+    """A number in Dutch notation (``1.234,5``) by :func:`woonzorg_geo.core.formatting.number`; ``'onbekend'``
     when missing. ``digits=None``: up to two decimals, trailing zeros dropped; ``unit`` after a space."""
     text = fmt.number(value, 2 if digits is None else digits)
     if text == fmt.MISSING:

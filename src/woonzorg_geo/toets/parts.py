@@ -12,13 +12,13 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .access import _norm_text, _Run, _within_categories
-from .model import Criterium, Deel, counted, per_1000, worst
-from .numbers import _nl, _num, _text
-from .settings import PARTS, SCALE_MEASURES, SIGNAL_LABELS, Drempel, ToetsSettings, ZorgType
+from woonzorg_geo.toets.access import _norm_text, _Run, _within_categories
+from woonzorg_geo.toets.model import Criterium, Deel, counted, per_1000, worst
+from woonzorg_geo.toets.numbers import _nl, _num, _text
+from woonzorg_geo.toets.settings import PARTS, SCALE_MEASURES, SIGNAL_LABELS, Drempel, ToetsSettings, ZorgType
 
 if TYPE_CHECKING:
-    from ..pipeline import Analysis
+    from woonzorg_geo.areas.analysis import Analysis
 
 
 def _present_str(value: object) -> bool:

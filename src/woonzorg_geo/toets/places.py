@@ -13,10 +13,10 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from .. import RD_NEW
-from ..sources.geocode import normalise_street
-from ..sources.osm import read_osm_places
-from .numbers import _nl
+from woonzorg_geo import RD_NEW
+from woonzorg_geo.sources.geocode import normalise_street
+from woonzorg_geo.sources.osm import read_osm_places
+from woonzorg_geo.toets.numbers import _nl
 
 log = logging.getLogger(__name__)
 

@@ -12,9 +12,9 @@ from typing import Any
 
 import numpy as np
 
-from ..config import build_settings, read_layered_toml
-from ..errors import SettingsError, ToetsError
-from .numbers import _nl, _present
+from woonzorg_geo.core.config import build_settings, read_layered_toml
+from woonzorg_geo.core.errors import SettingsError, ToetsError
+from woonzorg_geo.toets.numbers import _nl, _present
 
 log = logging.getLogger(__name__)
 DEFAULT_TOETS = "toetsingskader.toml"
@@ -444,7 +444,7 @@ def _check_threshold(d: Drempel, where: str) -> None:
 
 
 def _validate(s: ToetsSettings, where: str) -> None:
-    from ..sources.geocode import PRECISION_ORDER
+    from woonzorg_geo.sources.geocode import PRECISION_ORDER
 
     missing = [n for n in REQUIRED_THRESHOLDS if n not in s.drempels]
     if missing:

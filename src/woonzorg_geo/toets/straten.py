@@ -18,7 +18,7 @@ import numpy as np
 import shapely
 from rapidfuzz import fuzz, process
 
-from ..sources.geocode import normalise_street, parse_address
+from woonzorg_geo.sources.geocode import normalise_street, parse_address
 
 #: street names per (lines, addresses) object ids and the shape's WKB; the objects are kept so the ids stay theirs
 _CACHE: dict[tuple[int, int, bytes], tuple[Any, Any, tuple[str, ...]]] = {}

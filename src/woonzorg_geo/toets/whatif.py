@@ -6,11 +6,11 @@ from typing import Any
 
 import pandas as pd
 
-from .access import _norm_text, _Run
-from .bewoners import estimate_residents
-from .model import aandeel_na, per_1000, per_1000_na, wmo_per_1000_na
-from .numbers import _nl, _num, _text
-from .settings import ToetsSettings, ZorgType
+from woonzorg_geo.toets.access import _norm_text, _Run
+from woonzorg_geo.toets.bewoners import estimate_residents
+from woonzorg_geo.toets.model import aandeel_na, per_1000, per_1000_na, wmo_per_1000_na
+from woonzorg_geo.toets.numbers import _nl, _num, _text
+from woonzorg_geo.toets.settings import ToetsSettings, ZorgType
 
 
 def _what_if(
