@@ -526,3 +526,44 @@ def test_parcels_on_excluded_land_are_scored_but_flagged(assen_analysis):
     assert zg["waarde_ruimte"].isna().all() and zg["ontbrekend"].str.contains("ruimte").all()
     assert res.uitgesloten.to_dict() == {"bedrijventerrein (buurt)": 1}
     assert res.summary_lines()[0].startswith("Kavels op grond die het raster zou uitsluiten (wel beoordeeld): 1")
+
+
+def test_the_grid_takes_the_analysis_addresses_a_sliver_buurts_homes_too():
+    """Issue 21: the grid branch selects addresses as the analysis does (no home lost at a sliver buurt)."""
+    from types import SimpleNamespace
+
+    from woonzorg_geo.core.config import PlausibilitySettings
+    from woonzorg_geo.sites import built_up_cells, site_addresses
+    from woonzorg_geo.sources.outlines import Outlines
+
+    # buurten A and B cover x 0-250; the sliver S (5 x 5 m) stands for the gap x 250-300 that the
+    # gemeente's and its wijk W2's outlines both hold (Meppel's Scheepsbuurt in small)
+    buurten = gpd.GeoDataFrame(
+        {"naam": ["A", "B", "S"], "wijkcode": ["WK099901", "WK099902", "WK099902"]},
+        index=pd.Index(["BU09990100", "BU09990200", "BU09990201"], name="code"),
+        geometry=[box(0, 0, 150, 100), box(150, 0, 250, 100), box(250, 0, 255, 5)],
+        crs=RD,
+    )
+    wijken = gpd.GeoDataFrame(
+        {"naam": ["W1", "W2"]},
+        index=pd.Index(["WK099901", "WK099902"], name="code"),
+        geometry=[box(0, 0, 150, 100), box(150, 0, 300, 100)],
+        crs=RD,
+    )
+    outlines = Outlines(gemeentegrens=box(0, 0, 300, 100), wijken=wijken, other_buurten=box(290, 90, 400, 200))
+    gemeente = gpd.GeoDataFrame(geometry=[buurten.union_all()], crs=RD)
+    xy = [(50, 50), (270, 50), (280, 20), (295, 95), (400, 50), (200, 50)]
+    points = gpd.GeoDataFrame(geometry=[Point(x, y) for x, y in xy], crs=RD, index=pd.RangeIndex(6) + 100)
+    analysis = SimpleNamespace(
+        inputs=SimpleNamespace(
+            osm=SimpleNamespace(addresses=points), gemeente=gemeente, buurten=buurten, outlines=outlines
+        ),
+        settings=SimpleNamespace(plausibiliteit=PlausibilitySettings()),
+    )
+    chosen = site_addresses(analysis)  # type: ignore[arg-type]
+    # the gap's two homes count; the one in another gemeente's buurt and the one outside do not
+    assert list(chosen.index) == [100, 101, 102, 105]
+    assert list(points.index[points.within(gemeente.union_all())]) == [100, 105]  # what the grid took before
+    settings = replace(S.locaties, cel_m=50.0, bebouwd_straal_m=500.0, bebouwd_min_adressen=1)
+    cells = built_up_cells(gemeente, chosen, settings=settings)
+    assert (cells["adressen_nabij"] == 4).all()

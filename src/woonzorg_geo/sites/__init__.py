@@ -37,7 +37,7 @@ from woonzorg_geo.sites.scoring import (
     score_candidates,
     weighted_total,
 )
-from woonzorg_geo.sites.search import SiteResult, find_sites
+from woonzorg_geo.sites.search import SiteResult, find_sites, site_addresses
 
 __all__ = [
     "DISTANCE_CRITERIA",
@@ -65,6 +65,7 @@ __all__ = [
     "shop_counts",
     "shopping_core_buurten",
     "shops_of",
+    "site_addresses",
     "site_osm_layers",
     "site_sensitivity",
     "stability",

@@ -14,6 +14,7 @@ from scipy.spatial import cKDTree
 
 from woonzorg_geo.core.config import SiteSettings
 from woonzorg_geo.core.validate import ensure_crs
+from woonzorg_geo.sources.outlines import select_addresses
 
 if TYPE_CHECKING:
     from woonzorg_geo.areas.analysis import Analysis
@@ -94,6 +95,24 @@ class SiteResult:
         return lines + list(self.opmerkingen)
 
 
+def site_addresses(analysis: Analysis) -> gpd.GeoDataFrame:
+    """The address points the grid of candidates is laid over: the analysis' own selection.
+
+    The same rule as the analysis (:func:`woonzorg_geo.sources.outlines.select_addresses`): a home
+    outside the gemeente's buurten but inside both its gemeente and wijk outlines (a sliver buurt's
+    homes, such as Meppel's Scheepsbuurt) counts, so no home is lost to the built-up area either.
+    """
+    inputs = analysis.inputs
+    chosen, _ = select_addresses(
+        inputs.osm.addresses,
+        inputs.gemeente.union_all(),
+        inputs.buurten,
+        inputs.outlines,
+        settings=analysis.settings.plausibiliteit,
+    )
+    return chosen
+
+
 def find_sites(
     analysis: Analysis,
     *,
@@ -161,7 +180,7 @@ def find_sites(
         zg = ranked.head(top) if top else ranked
         grid = False
     else:
-        inside = inputs.osm.addresses.loc[inputs.osm.addresses.within(inputs.gemeente.union_all())]
+        inside = site_addresses(a)
         allcells = candidate_cells(
             inputs.gemeente,
             inside,
