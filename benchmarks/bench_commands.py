@@ -2,10 +2,10 @@
 
 Run from the repository root with the project's virtual environment::
 
-    /path/to/venv/bin/python benchmarks/bench_commands.py [--n 5] [--only analyse_tabellen,locaties] [--n-regio 3]
+    /path/to/venv/bin/python benchmarks/bench_commands.py [--repeat 5] [--only analyse,locaties] [--repeat-regio 3]
 
-Each command runs as a new process (``python -m woonzorg_geo.cli.main --stil ...``), ``--n`` times, and
-the median is reported: wall time and CPU time (user + system, of the process and its children). Peak memory is the peak of the summed resident memory of the process and
+Each command runs as a new process (``python -m woonzorg_geo.cli.main --stil ...``), ``--repeat`` times,
+and the median is reported: wall time and CPU time (user + system, of the process and its children). Peak memory is the peak of the summed resident memory of the process and
 all its descendants (Dask workers included), sampled every 0.05 s (see ``bench_regio.TreeMemory``).
 
 Cold and warm refer to the decoded-tile cache (``WOONZORG_TEGELCACHE``, see
@@ -13,8 +13,9 @@ Cold and warm refer to the decoded-tile cache (``WOONZORG_TEGELCACHE``, see
 reads is decoded; a warm run gets a folder that a run of the same command filled before. Commands
 that read the analysis store and no tiles (``toets``, ``watals``, ``figuren``) are timed warm only.
 
-Writes a markdown table to ``benchmarks/results/commands.md`` (git-ignored) and prints it, with the
-machine's load before and after: on a shared machine the load inflates every time.
+Writes a markdown table ready for the README to ``benchmarks/results/commands.md`` and every run to
+``benchmarks/results/commands.json`` (both git-ignored), and prints the table, with the machine's CPU
+count and load (``os.getloadavg()``) before and after: on a shared machine the load inflates every time.
 """
 
 from __future__ import annotations
@@ -39,6 +40,15 @@ from bench_regio import TreeMemory
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results" / "commands.md"
+#: issue 21's targets (warm tile cache, median of 5, a quiet 2-core machine), by scenario
+TARGETS = {
+    "analyse_alles": "≤ 9 s",
+    "analyse_tabellen": "≤ 6 s, cold ≤ 8 s, ≤ 450 MB",
+    "locaties": "≤ 5 s",
+    "figuren": "≤ 12 s",
+    "regio_tabellen": "≤ 40 s",
+    "regio_alles": "≤ 90 s",
+}
 EXE = [sys.executable, "-m", "woonzorg_geo.cli.main", "--stil"]
 ADDRESS = "Stationsstraat 44, Assen"
 CHANGE = "supermarkt@6.5480,52.9930"
@@ -54,6 +64,7 @@ class Scenario:
     cold: bool = True
     repeats: int | None = None
     runs: dict[str, list[tuple[float, float, float]]] = field(default_factory=dict)
+    loads: dict[str, list[float]] = field(default_factory=dict)
     worker_peaks: list[dict[str, float]] = field(default_factory=list)
 
 
@@ -131,11 +142,28 @@ def scenarios(work: Path, *, regio_args: list[str]) -> list[Scenario]:
             cold=False,
         ),
         Scenario(
-            "regio",
-            "`regio " + " ".join(regio_args) + "`",
+            "regio_tabellen",
+            "`regio " + " ".join([*regio_args, "--geen-kaarten", "--geen-rasters"]) + "`",
+            lambda rep: ["regio", *regio_args, "--geen-kaarten", "--geen-rasters", "--out", str(rep / "regio")],
+        ),
+        Scenario(
+            "regio_alles",
+            "`regio " + " ".join(regio_args) + "` (all outputs)",
             lambda rep: ["regio", *regio_args, "--out", str(rep / "regio"), "--offline"],
         ),
     ]
+
+
+def choose(all_scenarios: list[Scenario], only: str) -> list[Scenario]:
+    """The scenarios ``only`` names (comma-separated; a name or its first part: ``analyse`` is both analyses)."""
+    wanted = [n.strip() for n in only.split(",") if n.strip()]
+    if not wanted:
+        return all_scenarios
+    names = {s.name for s in all_scenarios}
+    unknown = [w for w in wanted if w not in names and not any(n.split("_")[0] == w for n in names)]
+    if unknown:
+        raise SystemExit(f"unknown scenario(s) {', '.join(unknown)}; choose from {', '.join(sorted(names))}")
+    return [s for s in all_scenarios if s.name in wanted or s.name.split("_")[0] in wanted]
 
 
 def median_cell(runs: list[tuple[float, float, float]]) -> tuple[str, str, str]:
@@ -154,16 +182,17 @@ def table(chosen: list[Scenario], meta: dict[str, str]) -> str:
     lines = [
         (
             f"Measured {meta['date']} on {meta['machine']}; load average {meta['load_before']} before, "
-            f"{meta['load_after']} after; median (min–max) of the runs, n = {meta['n']}."
+            f"{meta['load_after']} after (1, 5, 15 min; {meta['cpus']} CPUs); median (min–max) of the runs, "
+            f"n = {meta['n']}."
         ),
         "",
-        "| command | warm cache: wall | CPU | peak memory | cold cache: wall | CPU | peak memory |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
+        "| command | warm cache: wall | CPU | peak memory | cold cache: wall | CPU | peak memory | target (warm) |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for s in chosen:
         warm = median_cell(s.runs.get("warm", []))
         cold = median_cell(s.runs.get("cold", [])) if s.cold else ("(no tiles read)", "", "")
-        lines.append(f"| {s.label} | {' | '.join(warm)} | {' | '.join(cold)} |")
+        lines.append(f"| {s.label} | {' | '.join(warm)} | {' | '.join(cold)} | {TARGETS.get(s.name, '')} |")
     for s in chosen:
         if s.worker_peaks:
             peaks = s.worker_peaks[-1]
@@ -176,27 +205,68 @@ def table(chosen: list[Scenario], meta: dict[str, str]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def as_json(chosen: list[Scenario], meta: dict[str, str]) -> dict[str, object]:
+    """Every run of every scenario (wall s, CPU s, peak MB, 1-minute load before it) and their medians."""
+    scenarios_doc: dict[str, object] = {}
+    for s in chosen:
+        states = {}
+        for state, runs in s.runs.items():
+            states[state] = {
+                "runs": [
+                    {"wall_s": round(w, 3), "cpu_s": round(c, 3), "peak_mb": round(m, 1), "load_1min": load}
+                    for (w, m, c), load in zip(runs, s.loads.get(state, []), strict=False)
+                ],
+                "median": {
+                    "wall_s": round(statistics.median(w for w, _, _ in runs), 3),
+                    "cpu_s": round(statistics.median(c for _, _, c in runs), 3),
+                    "peak_mb": round(statistics.median(m for _, m, _ in runs), 1),
+                },
+            }
+        entry: dict[str, object] = {"label": s.label, "target_warm": TARGETS.get(s.name), **states}
+        if s.worker_peaks:
+            entry["worker_peak_mb"] = s.worker_peaks
+        scenarios_doc[s.name] = entry
+    return {"meta": meta, "scenarios": scenarios_doc}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--n", type=int, default=5, help="runs per command and cache state (default 5)")
-    parser.add_argument("--n-regio", type=int, default=None, help="runs of regio (default: --n)")
-    parser.add_argument("--only", default="", help="comma-separated scenario names (default: all)")
+    parser.add_argument(
+        "--repeat", "--n", dest="repeat", type=int, default=5, help="runs per command and cache state (default 5)"
+    )
+    parser.add_argument(
+        "--repeat-regio",
+        "--n-regio",
+        dest="repeat_regio",
+        type=int,
+        default=None,
+        help="runs of regio (default: --repeat)",
+    )
+    parser.add_argument(
+        "--only",
+        default="",
+        help="comma-separated scenarios, or their first part (analyse, regio); default: all of "
+        "analyse_alles, analyse_tabellen, locaties, figuren, toets, watals, regio_tabellen, regio_alles",
+    )
     parser.add_argument("--skip-cold", action="store_true", help="only warm-cache runs")
     parser.add_argument(
         "--regio",
-        default="--provincie Drenthe --geen-kaarten --geen-rasters --workers 2",
-        help="arguments of the regio run (default: %(default)s)",
+        default="--provincie Drenthe --workers 2",
+        help="arguments of both regio runs; the tables-only one adds --geen-kaarten --geen-rasters "
+        "(default: %(default)s)",
     )
-    parser.add_argument("--out", type=Path, default=RESULTS, help="markdown file (default: %(default)s)")
+    parser.add_argument(
+        "--out", type=Path, default=RESULTS, help="markdown file; the JSON beside it (default: %(default)s)"
+    )
     args = parser.parse_args()
+    if args.repeat < 1 or (args.repeat_regio is not None and args.repeat_regio < 1):
+        parser.error("--repeat and --repeat-regio must be at least 1")
 
     work = Path(tempfile.mkdtemp(prefix="bench_commands_"))
     try:
-        all_scenarios = scenarios(work, regio_args=args.regio.split())
-        wanted = {n.strip() for n in args.only.split(",") if n.strip()}
-        chosen = [s for s in all_scenarios if not wanted or s.name in wanted]
+        chosen = choose(scenarios(work, regio_args=args.regio.split()), args.only)
         for s in chosen:
-            s.repeats = args.n_regio if (s.name == "regio" and args.n_regio) else args.n
+            s.repeats = args.repeat_regio if (s.name.startswith("regio") and args.repeat_regio) else args.repeat
         load_before = os.getloadavg()
         warm_cache = work / "tegelcache_warm"
         # the analysis the other commands start from (this fills the warm cache with the analysis' tiles)
@@ -213,26 +283,34 @@ def main() -> None:
                     rep = Path(tempfile.mkdtemp(prefix=f"{s.name}_fill_", dir=work))
                     run_once(s.prepare(rep), cache=warm_cache)
                     shutil.rmtree(rep, ignore_errors=True)
-                for i in range(s.repeats or args.n):
+                for i in range(s.repeats or args.repeat):
                     rep = Path(tempfile.mkdtemp(prefix=f"{s.name}_{state}_{i}_", dir=work))
                     cache = warm_cache if state == "warm" else rep / "tegelcache_koud"
+                    load = os.getloadavg()[0]
                     wall, peak, cpu = run_once(s.prepare(rep), cache=cache)
                     s.runs.setdefault(state, []).append((wall, peak, cpu))
-                    print(f"{s.name} {state} {i + 1}: {wall:.2f} s, CPU {cpu:.2f} s, {peak:.0f} MB", file=sys.stderr)
-                    if s.name == "regio":  # the peak memory of each gemeente task, as its worker measured it
+                    s.loads.setdefault(state, []).append(round(load, 2))
+                    print(
+                        f"{s.name} {state} {i + 1}: {wall:.2f} s, CPU {cpu:.2f} s, {peak:.0f} MB (load {load:.2f})",
+                        file=sys.stderr,
+                    )
+                    if s.name.startswith("regio"):  # the peak memory of each gemeente task, as its worker measured it
                         s.worker_peaks.append(worker_peaks(rep / "regio" / "regio.json"))
                     shutil.rmtree(rep, ignore_errors=True)
         meta = {
             "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-            "machine": f"{os.cpu_count()} CPUs ({platform.processor() or platform.machine()}), "
-            f"Python {platform.python_version()}",
+            "machine": f"{platform.processor() or platform.machine()}, Python {platform.python_version()}",
+            "cpus": str(os.cpu_count()),
             "load_before": " ".join(f"{x:.2f}" for x in load_before),
             "load_after": " ".join(f"{x:.2f}" for x in os.getloadavg()),
-            "n": str(args.n) + (f" (regio {args.n_regio})" if args.n_regio else ""),
+            "n": str(args.repeat) + (f" (regio {args.repeat_regio})" if args.repeat_regio else ""),
         }
         text = table(chosen, meta)
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(text, encoding="utf-8")
+        args.out.with_suffix(".json").write_text(
+            json.dumps(as_json(chosen, meta), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
         print(text)
     finally:
         shutil.rmtree(work, ignore_errors=True)
