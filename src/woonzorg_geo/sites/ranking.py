@@ -27,14 +27,30 @@ def grow_regions(
     ``delta`` below the seed's join, best first, up to ``max_cells``. Cells touching a finished
     region neither seed nor join another one. Returns the member positions (into ``cells``) per region, best first.
     """
-    ok = cells["score"].notna().to_numpy()
-    cxy = shapely.get_coordinates(cells.geometry.centroid.to_numpy())
-    ij = np.floor(cxy / cell_m).astype(np.int64)
+    return grow_from_scores(
+        cells["score"].to_numpy(dtype=float),
+        shapely.get_coordinates(cells.geometry.centroid.to_numpy()),
+        cell_m=cell_m,
+        delta=delta,
+        max_cells=max_cells,
+        limit=limit,
+    )
+
+
+def grow_from_scores(
+    score: np.ndarray, centres: np.ndarray, *, cell_m: float, delta: float, max_cells: int, limit: int | None
+) -> list[list[int]]:
+    """:func:`grow_regions` from the cells' scores (NaN: not a candidate) and centres (x, y).
+
+    The sensitivity grows the regions again for every variant of the weights: the centres are
+    taken once.
+    """
+    ok = ~np.isnan(score)
+    ij = np.floor(centres / cell_m).astype(np.int64)
     where = {(int(i), int(j)): k for k, (i, j) in enumerate(ij)}
-    score = cells["score"].to_numpy(dtype=float)
     order = [k for k in np.argsort(-np.nan_to_num(score, nan=-1.0), kind="stable") if ok[k]]
-    used = np.zeros(len(cells), dtype=bool)
-    blocked = np.zeros(len(cells), dtype=bool)
+    used = np.zeros(len(score), dtype=bool)
+    blocked = np.zeros(len(score), dtype=bool)
 
     def neighbours(k: int) -> list[int]:
         i, j = ij[k]
@@ -212,13 +228,14 @@ def zoekgebieden(
 
 
 def _top_groups(
-    cands: gpd.GeoDataFrame, score: pd.Series, *, settings: SiteSettings, top: int, grid: bool
+    centres: np.ndarray, score: pd.Series, *, settings: SiteSettings, top: int, grid: bool
 ) -> list[list[int]]:
-    """The positions of the top ``top`` zoekgebieden (grid cells) or candidates (parcels) for ``score``."""
+    """The positions of the top ``top`` zoekgebieden (grid cells, ``centres`` their centroids) or
+    candidates (parcels) for ``score``."""
     if grid:
-        frame = gpd.GeoDataFrame({"score": score.to_numpy()}, geometry=cands.geometry.to_numpy(), crs=cands.crs)
-        return grow_regions(
-            frame,
+        return grow_from_scores(
+            score.to_numpy(dtype=float),
+            centres,
             cell_m=settings.cel_m,
             delta=settings.zoekgebied_delta,
             max_cells=settings.zoekgebied_max_cellen,
@@ -267,7 +284,8 @@ def site_sensitivity(
             t = np.where(wsum > 0, (filled @ wv) / wsum, np.nan)
         return pd.Series(np.where(reachable, t, np.nan), index=scores.index)
 
-    base = _top_groups(cands, total(weights), settings=settings, top=n, grid=grid)
+    centres = shapely.get_coordinates(cands.geometry.centroid.to_numpy()) if grid else np.empty((0, 2))
+    base = _top_groups(centres, total(weights), settings=settings, top=n, grid=grid)
     base_sets = [set(g) for g in base]
     buurt = cands["buurt"].to_numpy(dtype=object) if "buurt" in cands else np.full(len(cands), None)
     rows, kept_rows = [], []
@@ -281,7 +299,7 @@ def site_sensitivity(
             ("weggelaten", 0.0),
         ):
             groups = _top_groups(
-                cands, total({**weights, name: crit.gewicht * factor}), settings=settings, top=n, grid=grid
+                centres, total({**weights, name: crit.gewicht * factor}), settings=settings, top=n, grid=grid
             )
             sets = [set(x) for x in groups]
             kept = np.array([any(b & s for s in sets) for b in base_sets], dtype=bool)
