@@ -567,3 +567,25 @@ def test_the_grid_takes_the_analysis_addresses_a_sliver_buurts_homes_too():
     settings = replace(S.locaties, cel_m=50.0, bebouwd_straal_m=500.0, bebouwd_min_adressen=1)
     cells = built_up_cells(gemeente, chosen, settings=settings)
     assert (cells["adressen_nabij"] == 4).all()
+
+
+def test_land_shares_count_overlapping_classes_once_and_cut_buildings_at_every_edge():
+    cells = gpd.GeoDataFrame(geometry=[box(0, 0, 100, 100), box(100, 0, 200, 100)], crs=RD)
+    landuse = gpd.GeoDataFrame({"class": ["residential"]}, geometry=[box(0, 0, 150, 100)], crs=RD)
+    # grass x 0-60 and wood x 40-100 overlap on x 40-60: each 60 %, together the whole cell 0
+    landcover = gpd.GeoDataFrame(
+        {"class": ["grass", "wood"], "subclass": ["grass", "forest"]},
+        geometry=[box(0, 0, 60, 100), box(40, 0, 100, 100)],
+        crs=RD,
+    )
+    # one building across the cells' edge (100 m² in each), one wholly inside cell 1's residential
+    # land, one across the residential edge at x 150 (100 of its 200 m² on residential land)
+    building = gpd.GeoDataFrame(geometry=[box(90, 0, 110, 10), box(120, 20, 130, 30), box(140, 0, 160, 10)], crs=RD)
+    shares = land_shares(cells, {"landuse": landuse, "landcover": landcover, "building": building}, settings=S.locaties)
+    assert shares["aandeel_gras"].tolist() == pytest.approx([0.6, 0.0])
+    assert shares["aandeel_bos"].tolist() == pytest.approx([0.6, 0.0])
+    assert shares["aandeel_uitgesloten"].tolist() == pytest.approx([1.0, 0.0])
+    assert shares["woonterrein_pct"].tolist() == pytest.approx([100.0, 50.0])
+    assert shares["bebouwing_pct"].tolist() == pytest.approx([1.0, 6.0])  # 100 of 10,000; 300 of 5,000 m²
+    # cell 0 is all excluded land (its building stands on the wood); cell 1: 5,000 - 300 m² free
+    assert shares["ruimte_pct"].tolist() == pytest.approx([0.0, 47.0])
