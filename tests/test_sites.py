@@ -559,10 +559,14 @@ def test_the_grid_takes_the_analysis_addresses_a_sliver_buurts_homes_too():
             osm=SimpleNamespace(addresses=points), gemeente=gemeente, buurten=buurten, outlines=outlines
         ),
         settings=SimpleNamespace(plausibiliteit=PlausibilitySettings()),
+        adressen=gpd.GeoDataFrame(geometry=[], crs=RD),  # the address table not loaded: selected again
     )
     chosen = site_addresses(analysis)  # type: ignore[arg-type]
     # the gap's two homes count; the one in another gemeente's buurt and the one outside do not
     assert list(chosen.index) == [100, 101, 102, 105]
+    # with the analysis' table loaded, its points are the selection (here a different one, to tell)
+    analysis.adressen = points.iloc[[0, 1]]
+    assert list(site_addresses(analysis).index) == [100, 101]  # type: ignore[arg-type]
     assert list(points.index[points.within(gemeente.union_all())]) == [100, 105]  # what the grid took before
     settings = replace(S.locaties, cel_m=50.0, bebouwd_straal_m=500.0, bebouwd_min_adressen=1)
     cells = built_up_cells(gemeente, chosen, settings=settings)

@@ -101,7 +101,11 @@ def site_addresses(analysis: Analysis) -> gpd.GeoDataFrame:
     The same rule as the analysis (:func:`woonzorg_geo.sources.outlines.select_addresses`): a home
     outside the gemeente's buurten but inside both its gemeente and wijk outlines (a sliver buurt's
     homes, such as Meppel's Scheepsbuurt) counts, so no home is lost to the built-up area either.
+    The analysis' address table holds exactly those points; only when it was not loaded (see
+    :func:`woonzorg_geo.run.store.load_analysis`) are they selected again.
     """
+    if len(analysis.adressen):
+        return analysis.adressen[["geometry"]]
     inputs = analysis.inputs
     chosen, _ = select_addresses(
         inputs.osm.addresses,
