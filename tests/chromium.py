@@ -18,6 +18,7 @@ import subprocess
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +52,17 @@ def require_chromium(what: str, exe: Path = CHROMIUM) -> None:
     if in_ci():
         pytest.fail(f"{why}; {what} must run in CI (CI={os.environ.get('CI')})", pytrace=False)
     pytest.skip(f"{why}; {what} skipped (they fail instead where CI is set)")
+
+
+@contextlib.contextmanager
+def running_chromium(what: str, *, width: int = 1280, height: int = 860) -> Iterator[Chromium]:
+    """A Chromium for a fixture (see :func:`require_chromium` for ``what``), closed after use."""
+    require_chromium(what)
+    browser = Chromium(width=width, height=height)
+    try:
+        yield browser
+    finally:
+        browser.close()
 
 
 class Chromium:

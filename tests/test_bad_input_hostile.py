@@ -32,7 +32,7 @@ from pathlib import Path
 import geopandas as gpd
 import pytest
 from badinput import assert_refused, snapshot
-from chromium import Chromium, require_chromium
+from chromium import Chromium, running_chromium
 from test_maps import make_output
 
 from woonzorg_geo.cli.main import main
@@ -94,10 +94,8 @@ def _accepted(run: dict) -> None:
 
 @pytest.fixture(scope="module")
 def browser():
-    require_chromium("the hostile-names test")
-    b = Chromium()
-    yield b
-    b.close()
+    with running_chromium("the hostile-names test") as b:
+        yield b
 
 
 # Tick every layer of the layer control, render the content of every tooltip and popup (for a

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from chromium import Chromium, require_chromium
+from chromium import Chromium, running_chromium
 from shapely.geometry import LineString, Point
 
 from woonzorg_geo.core.errors import DataFileError, MissingDataError, NoCrsError
@@ -676,10 +676,8 @@ def test_write_maps_names_missing_file_and_field(tmp_path, synthetic_out):
 
 @pytest.fixture(scope="module")
 def browser():
-    require_chromium("the map tests in a real browser")
-    b = Chromium()
-    yield b
-    b.close()
+    with running_chromium("the map tests in a real browser") as b:
+        yield b
 
 
 _DOM_PROBE = """(() => ({
