@@ -226,6 +226,38 @@ def test_wijkprofielen_show_voorziening_names_escaped(world, tmp_path):
     assert_shown_escaped("eigen_img", texts)
 
 
+def test_maps_show_own_voorziening_names_escaped(tmp_path):
+    """``kaarten`` on a small output folder whose voorzieningen carry the names of an own file, read as
+    ``--voorzieningen`` reads it."""
+    from test_maps import make_output
+
+    from woonzorg_geo.outputs import maps
+    from woonzorg_geo.sources.eigen import read_own_list
+
+    eigen = tmp_path / "eigen.csv"
+    eigen.write_text(
+        f"naam;categorie;adres;lon;lat\n{NAMES['eigen_script']};huisarts;;6,55;52,99\n"
+        f"{NAMES['eigen_img']};supermarkt;;6,55;52,99\n",
+        encoding="utf-8",
+    )
+    names = list(read_own_list(eigen, mode="toevoegen").rows["naam"])
+    assert names == [NAMES["eigen_script"], NAMES["eigen_img"]]  # read as typed
+    uit = make_output(tmp_path / "uit")
+    gpkg = uit / "woonzorg.gpkg"
+    layers = {name: gpd.read_file(gpkg, layer=name) for name in gpd.list_layers(gpkg)["name"]}
+    vz = layers["voorzieningen"]
+    for name, cat in zip(names, ["huisarts", "supermarkt"], strict=True):
+        vz.loc[vz.index[vz["categorie"] == cat][0], "naam"] = name
+    gpkg.unlink()
+    for name, frame in layers.items():
+        frame.to_file(gpkg, layer=name, driver="GPKG")
+    maps.write_maps(uit, tmp_path / "maps", gemeente="Proefdorp", offline=True)
+    texts = pages(tmp_path / "maps")
+    assert_no_raw_markup(texts)
+    assert_shown_escaped("eigen_script", texts)
+    assert_shown_escaped("eigen_img", texts)
+
+
 def test_the_check_finds_raw_markup(tmp_path):
     """The checks above can fail: raw markup is found, a dropped name is missed, plain text is no escape."""
     (tmp_path / "a.html").write_text(f"<p>{NAMES['lijst_img']}</p>", encoding="utf-8")
