@@ -32,6 +32,7 @@ SLOW_GROUPS = (
     "analyse_emmen",
     "analyse_westerveld",
     "locaties_assen",
+    "xss_assen",
 )
 
 

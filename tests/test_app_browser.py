@@ -5,16 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from app_browser import CHROMIUM, Chromium, RunningApp
+from app_browser import RunningApp
+from chromium import Chromium, require_chromium
 
 ARTEFACTS = Path(__file__).resolve().parent / "artefacts"
 
 
 @pytest.fixture(scope="module")
 def page(assen_output, raw_dir):
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
-    pytest.importorskip("websocket", reason="websocket-client (dev extra) is needed to drive Chromium")
+    require_chromium("the workbench test in a real browser")
     pytest.importorskip("uvicorn")
     from woonzorg_geo.app import create_app, load_state
     from woonzorg_geo.core.config import load_settings
@@ -22,7 +21,7 @@ def page(assen_output, raw_dir):
     server = RunningApp(create_app(load_state(assen_output, load_settings(), raw_dir=raw_dir)))
     browser = Chromium(width=1280, height=800)
     try:
-        browser.open(server.url)
+        browser.open(server.url, wait_load=False)  # the page says when it is ready
         browser.wait_for("document.body.dataset.klaar === '1'")
         yield browser, server
     finally:

@@ -32,8 +32,8 @@ from pathlib import Path
 import geopandas as gpd
 import pytest
 from badinput import assert_refused, snapshot
-from conftest import in_ci
-from test_maps import CHROMIUM, Chromium, make_output
+from chromium import Chromium, running_chromium
+from test_maps import make_output
 
 from woonzorg_geo.cli.main import main
 from woonzorg_geo.core.escaping import CSV_TRIGGERS
@@ -94,21 +94,8 @@ def _accepted(run: dict) -> None:
 
 @pytest.fixture(scope="module")
 def browser():
-    why = ""
-    if not CHROMIUM.exists():
-        why = f"{CHROMIUM} is not installed (run .ci/system-deps: apt-get install chromium)"
-    else:
-        try:
-            import websocket  # noqa: F401
-        except ImportError:
-            why = "websocket-client (dev extra) is needed to drive Chromium"
-    if why:
-        if in_ci():
-            pytest.fail(f"{why}; the hostile-names test must run in CI", pytrace=False)
-        pytest.skip(why)
-    b = Chromium(CHROMIUM)
-    yield b
-    b.close()
+    with running_chromium("the hostile-names test") as b:
+        yield b
 
 
 # Tick every layer of the layer control, render the content of every tooltip and popup (for a

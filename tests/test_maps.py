@@ -4,16 +4,9 @@ Leaflet drawn, Dutch layer names, a screenshot that is not blank)."""
 
 from __future__ import annotations
 
-import base64
-import contextlib
 import json
 import math
-import os
 import re
-import signal
-import subprocess
-import tempfile
-import threading
 import time
 import warnings
 from pathlib import Path
@@ -23,6 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from chromium import Chromium, running_chromium
 from shapely.geometry import LineString, Point
 
 from woonzorg_geo.core.errors import DataFileError, MissingDataError, NoCrsError
@@ -36,7 +30,6 @@ from woonzorg_geo.outputs.maps.captions import destination
 
 REPO = Path(__file__).resolve().parents[1]
 ARTEFACTS = REPO / "tests" / "artefacts"
-CHROMIUM = Path("/usr/bin/chromium")
 RD = "EPSG:28992"
 
 # A small patch of Assen in RD New: lon ≈ 6.55, lat ≈ 52.99.
@@ -681,178 +674,10 @@ def test_write_maps_names_missing_file_and_field(tmp_path, synthetic_out):
 # ------------------------------------------------------------------------------------------------
 
 
-class Chromium:
-    """A headless Chromium driven over the DevTools protocol (one page, flattened session)."""
-
-    FLAGS = (
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--hide-scrollbars",
-        "--mute-audio",
-        "--remote-debugging-port=0",
-    )
-
-    def __init__(self, exe: Path, *, width: int = 1280, height: int = 860) -> None:
-        import websocket
-
-        self.profile = tempfile.TemporaryDirectory(prefix="wz-chromium-", ignore_cleanup_errors=True)
-        self.proc = subprocess.Popen(
-            [
-                str(exe),
-                *self.FLAGS,
-                f"--window-size={width},{height}",
-                f"--user-data-dir={self.profile.name}",
-                "about:blank",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-            start_new_session=True,
-        )
-        self.events: list[dict] = []
-        self._id = 0
-        try:
-            url = self._devtools_url(timeout=30)
-            self.ws = websocket.create_connection(url, timeout=30, suppress_origin=True)
-            target = self.call("Target.createTarget", url="about:blank")["targetId"]
-            self.session = self.call("Target.attachToTarget", targetId=target, flatten=True)["sessionId"]
-            for domain in ("Page", "Runtime", "Log", "Network"):
-                self.call(f"{domain}.enable", page=True)
-            self.call(
-                "Emulation.setDeviceMetricsOverride",
-                page=True,
-                width=width,
-                height=height,
-                deviceScaleFactor=1,
-                mobile=False,
-            )
-        except BaseException:
-            self.close()
-            raise
-
-    def _devtools_url(self, *, timeout: float) -> str:
-        found: dict[str, str] = {}
-        lines: list[str] = []
-
-        def read() -> None:
-            assert self.proc.stderr is not None
-            for line in self.proc.stderr:
-                lines.append(line)
-                m = re.search(r"DevTools listening on (ws://\S+)", line)
-                if m:
-                    found.setdefault("url", m.group(1))
-
-        threading.Thread(target=read, daemon=True).start()
-        t0 = time.monotonic()
-        while "url" not in found:
-            if self.proc.poll() is not None or time.monotonic() - t0 > timeout:
-                raise RuntimeError("Chromium started no DevTools endpoint:\n" + "".join(lines[-20:]))
-            time.sleep(0.05)
-        return found["url"]
-
-    def call(self, method: str, *, page: bool = False, **params) -> dict:
-        self._id += 1
-        msg: dict = {"id": self._id, "method": method, "params": params}
-        if page:
-            msg["sessionId"] = self.session
-        self.ws.send(json.dumps(msg))
-        while True:
-            reply = json.loads(self.ws.recv())
-            if reply.get("id") == self._id:
-                if "error" in reply:
-                    raise RuntimeError(f"{method}: {reply['error']}")
-                return reply.get("result", {})
-            self.events.append(reply)
-
-    def _wait_event(self, method: str, *, timeout: float = 20) -> None:
-        if any(e.get("method") == method for e in self.events):
-            return
-        t0 = time.monotonic()
-        while time.monotonic() - t0 < timeout:
-            event = json.loads(self.ws.recv())
-            self.events.append(event)
-            if event.get("method") == method:
-                return
-        raise TimeoutError(method)
-
-    def open(self, path: Path) -> None:
-        self.events.clear()
-        self.call("Page.navigate", page=True, url=path.resolve().as_uri())
-        self._wait_event("Page.loadEventFired")
-
-    def evaluate(self, expression: str):
-        r = self.call("Runtime.evaluate", page=True, expression=expression, returnByValue=True, awaitPromise=True)
-        if "exceptionDetails" in r:
-            raise RuntimeError(r["exceptionDetails"])
-        return r["result"].get("value")
-
-    def errors(self) -> list[str]:
-        out = []
-        for e in self.events:
-            method, p = e.get("method"), e.get("params", {})
-            if method == "Runtime.exceptionThrown":
-                d = p["exceptionDetails"]
-                out.append(d.get("exception", {}).get("description") or d.get("text", "?"))
-            elif method == "Runtime.consoleAPICalled" and p.get("type") in ("error", "assert"):
-                out.append(" ".join(str(a.get("value", a.get("description"))) for a in p.get("args", [])))
-            elif method == "Log.entryAdded" and p["entry"].get("level") == "error":
-                out.append(p["entry"].get("text", "?"))
-        return out
-
-    def requests(self) -> list[str]:
-        return [e["params"]["request"]["url"] for e in self.events if e.get("method") == "Network.requestWillBeSent"]
-
-    def viewport(self, width: int, height: int) -> None:
-        """Resize the page (as a browser window of that size)."""
-        self.call(
-            "Emulation.setDeviceMetricsOverride",
-            page=True,
-            width=width,
-            height=height,
-            deviceScaleFactor=1,
-            mobile=False,
-        )
-
-    def screenshot(self, path: Path) -> bytes:
-        data = base64.b64decode(
-            self.call("Page.captureScreenshot", page=True, format="png", optimizeForSpeed=True)["data"]
-        )
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-        return data
-
-    def close(self) -> None:
-        ws = getattr(self, "ws", None)
-        if ws is not None:
-            with contextlib.suppress(Exception):
-                ws.close()
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
-        # the helpers Chromium started itself are in the session (process group) it leads
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(self.proc.pid, signal.SIGTERM)
-        self.profile.cleanup()
-
-
 @pytest.fixture(scope="module")
 def browser():
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is not installed (run .ci/system-deps: apt-get install chromium)")
-    pytest.importorskip("websocket", reason="websocket-client (dev extra) is needed to drive Chromium")
-    b = Chromium(CHROMIUM)
-    yield b
-    b.close()
+    with running_chromium("the map tests in a real browser") as b:
+        yield b
 
 
 _DOM_PROBE = """(() => ({
