@@ -144,7 +144,7 @@ _MAP_CSS = """
 """
 
 
-def _asset_html() -> str:
+def asset_html() -> str:
     js, css = leaflet_assets()
     return (
         f"<style>{css}</style>\n<style>{_MAP_CSS.replace('__BACKGROUND__', BACKGROUND)}</style>\n"
