@@ -25,6 +25,7 @@ import pytest
 import shapely
 from shapely.geometry import LineString, Point
 
+from woonzorg_geo import RD_NEW
 from woonzorg_geo.core.errors import DataFileError, MissingDataError, NoCrsError
 from woonzorg_geo.core.palette import rgb
 from woonzorg_geo.core.vocabulary import default_vocabulary
@@ -37,7 +38,7 @@ from woonzorg_geo.outputs.maps.data import HOME_THEMES
 REPO = Path(__file__).resolve().parents[1]
 ARTEFACTS = REPO / "tests" / "artefacts"
 CHROMIUM = Path("/usr/bin/chromium")
-RD = "EPSG:28992"
+RD = RD_NEW
 
 # A small patch of Assen in RD New: lon ≈ 6.55, lat ≈ 52.99.
 X0, Y0 = 232_000.0, 556_000.0
