@@ -11,7 +11,16 @@ EPSG:4326 only to be drawn, with coordinates rounded to 6 decimals (about 10 cm)
 surfaces are warped to EPSG:3857, the projection Leaflet draws in, so an image overlay lines up
 exactly with its latitude/longitude bounds.
 
-Everything a planner reads on the maps (layer names, legends, popups, panels) is Dutch.
+Everything a planner reads on the maps (layer names, legends, popups, panels) is Dutch. The HTML
+of legends, panels, popups, symbols and labels is rendered from the macros of
+``outputs/templates/map_pieces.html`` (autoescaped, see :func:`woonzorg_geo.outputs.pages.map_piece`);
+text that becomes GeoJSON properties or JavaScript is escaped with :mod:`woonzorg_geo.core.escaping`.
+
+Modules: :mod:`.base` (the map and its controls), :mod:`.geometry` (CRS checks, reprojection,
+GeoJSON, extents), :mod:`.layers` (areas, outlines, roads; writing), :mod:`.points` (voorzieningen,
+homes), :mod:`.surfaces` (walking areas, GeoTIFF surfaces), :mod:`.data` (what an ``analyse``
+folder holds for the maps), :mod:`.build` (the standard map set), :mod:`.themes` (overlays, sites),
+:mod:`.watals`, :mod:`.regio`, :mod:`.captions`, :mod:`.style`, :mod:`.assets`, :mod:`.draagkracht`.
 """
 
 from woonzorg_geo.core.formatting import slug

@@ -29,6 +29,7 @@ from woonzorg_geo.core.vocabulary import Z_SCORE_EXPLANATION, Vocabulary
 from woonzorg_geo.outputs.maps.base import add_layer_control, add_panel, new_map, panel_html
 from woonzorg_geo.outputs.maps.layers import add_area_outlines, add_choropleth, add_context, save_map
 from woonzorg_geo.outputs.maps.points import add_voorzieningen
+from woonzorg_geo.outputs.maps.style import DECIMALS
 from woonzorg_geo.outputs.pages import map_piece
 
 if TYPE_CHECKING:
@@ -205,7 +206,7 @@ def add_rank_labels(
             icon_anchor=(11, 11),
         )
         folium.Marker(
-            [round(pt.y, 6), round(pt.x, 6)],
+            [round(pt.y, DECIMALS), round(pt.x, DECIMALS)],
             icon=icon,
             popup=folium.Popup(html_in_js(row.get("toelichting", "")), max_width=360),  # a JS template literal
             tooltip=f"Zoekgebied {int(row['rang'])}",
