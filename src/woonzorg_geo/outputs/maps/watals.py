@@ -242,12 +242,7 @@ def watals_map(w: WatAls, a: Analysis, *, offline: bool | None = None) -> Any:
     title = change_title(w)
     m = new_map(focus, offline=offline, title=title)
     m.get_root().header.add_child(  # type: ignore[attr-defined]
-        Element(
-            "<style>.wz-panel .wz-watals{max-width:360px}.wz-panel .wz-watals td{padding-left:10px}"
-            ".wz-panel .wz-watals table{width:100%}.wz-panel .wz-watals thead th:first-child{text-align:left}"
-            ".wz-panel tr.wz-total th,.wz-panel tr.wz-total td{border-top:1px solid #999;font-weight:bold}"
-            ".wz-panel .wz-watals thead th{font-weight:bold;color:#333}</style>"
-        ),
+        Element(map_piece("watals_style")),
         name="woonzorg_watals_style",
     )
     offline_now = bool(getattr(m, "woonzorg_offline", True))
