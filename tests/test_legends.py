@@ -12,6 +12,7 @@ import pytest
 import shapely
 from shapely.geometry import Point
 
+from woonzorg_geo import RD_NEW
 from woonzorg_geo.core.config import load_settings
 from woonzorg_geo.core.vocabulary import COMBINATIONS, REPORT_NORM, Vocabulary, default_vocabulary
 from woonzorg_geo.outputs import maps
@@ -26,7 +27,7 @@ from woonzorg_geo.outputs.maps.captions import (
 )
 from woonzorg_geo.outputs.maps.style import SOURCE_SHORT
 
-RD = "EPSG:28992"
+RD = RD_NEW
 X0, Y0 = 232_000.0, 556_000.0
 
 MANIFEST = {"gegevens": {"osm_tiles": {"bron": "OSM via tilemaker", "datum": "2021-08"}}}

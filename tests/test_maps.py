@@ -19,18 +19,19 @@ import shapely
 from chromium import Chromium, running_chromium
 from shapely.geometry import LineString, Point
 
+from woonzorg_geo import RD_NEW
 from woonzorg_geo.core.errors import DataFileError, MissingDataError, NoCrsError
 from woonzorg_geo.core.palette import rgb
 from woonzorg_geo.core.vocabulary import default_vocabulary
 from woonzorg_geo.network.raster import Grid, write_geotiff
 from woonzorg_geo.outputs import maps
 from woonzorg_geo.outputs.maps import assets
-from woonzorg_geo.outputs.maps.build import HOME_THEMES
 from woonzorg_geo.outputs.maps.captions import destination
+from woonzorg_geo.outputs.maps.data import HOME_THEMES
 
 REPO = Path(__file__).resolve().parents[1]
 ARTEFACTS = REPO / "tests" / "artefacts"
-RD = "EPSG:28992"
+RD = RD_NEW
 
 # A small patch of Assen in RD New: lon ≈ 6.55, lat ≈ 52.99.
 X0, Y0 = 232_000.0, 556_000.0
@@ -303,9 +304,8 @@ def test_classes_index_labels_and_missing():
 
 
 def test_dutch_formatting_and_slug():
-    assert maps.nl_number(37375) == "37.375"
-    assert maps.nl_number(64.78, 1, unit="%") == "64,8%"
-    assert maps.nl_number(float("nan")) == "onbekend"  # the one missing text (woonzorg_geo.core.formatting)
+    assert maps.format_field("n_adressen", 37375) == "37.375"  # numbers via woonzorg_geo.core.formatting
+    assert maps.format_field("n_adressen", float("nan")) == "onbekend"  # the one missing text
     assert maps.format_field("pct_drie_a_800m_senior", 48.46) == "48,5%"
     assert maps.format_field("med_afstand_huisarts_m", 680.9) == "681 m"
     assert maps.field_label("pct_ov_en_supermarkt_800m_senior").endswith("(senior)")

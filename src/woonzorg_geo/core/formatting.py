@@ -134,3 +134,27 @@ def slug(text: str) -> str:
     """File-name-safe lower-case slug of at most 80 characters: ``'Assen-Oost'`` → ``'assen-oost'``."""
     t = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
     return re.sub(r"[^a-z0-9]+", "-", t).strip("-")[:80].strip("-") or "onbekend"
+
+
+def quantity(value: Any, decimals: int = 0, *, unit: str = "", missing: str = MISSING) -> str:
+    """A value as a reader sees it in a table: text as it is, a number in Dutch notation followed by
+    ``unit`` (after a space, except ``%``), a missing value as ``missing``.
+
+    For columns that may hold text or numbers (the wijkprofielen' rows).
+
+    >>> quantity(37375)
+    '37.375'
+    >>> quantity(23.46, 1, unit="%")
+    '23,5%'
+    >>> quantity(5.25, 1, unit="per 1.000")
+    '5,2 per 1.000'
+    >>> quantity("hoog")
+    'hoog'
+    >>> quantity(float("nan"))
+    'onbekend'
+    """
+    if isinstance(value, str):
+        return value if value.strip() else missing
+    if is_missing(value):
+        return missing
+    return number(value, decimals, unit=unit if unit in ("", "%") else f" {unit}", missing=missing)

@@ -7,6 +7,11 @@ line under the heading (block ``source_line``). Autoescaping is on: text from da
 is escaped; only pieces the package builds itself (an SVG map, a style sheet) are marked safe.
 Numbers are formatted by :mod:`woonzorg_geo.core.formatting`, available in the templates as filters
 (``{{ n | number }}``, ``{{ p | percent }}``, ``metres``, ``minutes``, ``signed``, ``text``).
+
+The HTML pieces of the interactive maps (legends, panels, popups, symbols, labels) are the macros of
+``templates/map_pieces.html``, rendered with the same environment through :func:`map_piece`. Text
+that Folium puts inside a JavaScript template literal is escaped there with the ``in_js`` filter
+(:func:`woonzorg_geo.core.escaping.html_in_js`).
 """
 
 from __future__ import annotations
@@ -15,10 +20,15 @@ import functools
 from typing import Any
 
 import jinja2
+from markupsafe import Markup
 
+from woonzorg_geo.core import escaping as esc
 from woonzorg_geo.core import formatting as fmt
 
-__all__ = ["CSS", "environment", "render"]
+__all__ = ["CSS", "MAP_PIECES", "environment", "map_piece", "render"]
+
+#: The template whose macros are the HTML pieces of the interactive maps.
+MAP_PIECES = "map_pieces.html"
 
 #: The style sheet of every page (inlined: the pages have no external files).
 CSS = """
@@ -29,6 +39,11 @@ text-align:left;vertical-align:top}td.num{text-align:right;white-space:nowrap}td
 .legend span{display:inline-block;width:1em;height:1em;margin:0 .3em 0 1em;vertical-align:middle;border:1px solid #999}
 .klasse{font-weight:bold;padding:.1em .4em;border-radius:.3em;background:#eee}.note{color:#555;font-size:.9em}
 """
+
+
+def _in_js(value: object) -> Markup:
+    """Plain text for HTML inside a JavaScript template literal (Folium's popups), escaped for both."""
+    return Markup(esc.html_in_js(value))
 
 
 def _finalize(value: object) -> object:
@@ -59,6 +74,7 @@ def environment() -> jinja2.Environment:
         minutes=fmt.minutes,
         signed=fmt.signed,
         text=fmt.text,
+        in_js=_in_js,
     )
     env.globals["css"] = CSS
     return env
@@ -80,3 +96,22 @@ def render(template: str, /, **context: Any) -> str:
         The page as HTML text.
     """
     return environment().get_template(template).render(**context)
+
+
+def map_piece(name: str, /, *args: Any, **kwargs: Any) -> Markup:
+    """Render the macro ``name`` of :data:`MAP_PIECES` (a legend, panel, popup, symbol or label).
+
+    Parameters
+    ----------
+    name
+        The macro, e.g. ``"legend"`` or ``"panel"``.
+    *args, **kwargs
+        The macro's arguments: plain text (escaped by the template) and numbers.
+
+    Returns
+    -------
+    markupsafe.Markup
+        The piece as HTML on one line, safe to insert as HTML (every text in it escaped).
+    """
+    macro = getattr(environment().get_template(MAP_PIECES).module, name)
+    return Markup(macro(*args, **kwargs))

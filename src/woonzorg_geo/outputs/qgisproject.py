@@ -774,7 +774,7 @@ def write_qgis(
     (int, Path)
         The number of styles stored and the project file.
     """
-    from woonzorg_geo.outputs.maps.base import built_up_bounds
+    from woonzorg_geo.outputs.maps.geometry import built_up_bounds
 
     gpkg = Path(gpkg)
     layers = read_layers(gpkg)

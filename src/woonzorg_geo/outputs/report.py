@@ -10,32 +10,20 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from markupsafe import Markup
 
 from woonzorg_geo.areas.overlays.build import CBS_ONLINE
 from woonzorg_geo.areas.overlays.scaling import SCALING_NOTES
 from woonzorg_geo.core import formatting as fmt
 from woonzorg_geo.core.config import OverlaySettings, Settings
-from woonzorg_geo.core.escaping import html_text
 from woonzorg_geo.core.formatting import slug
 from woonzorg_geo.core.palette import AREA_EDGE, FOCUS_COLOURS, MISSING_COLOUR, WIJK_OUTLINE
 from woonzorg_geo.core.vocabulary import Z_SCORE_EXPLANATION, Vocabulary
-from woonzorg_geo.outputs.pages import render
+from woonzorg_geo.outputs.pages import map_piece, render
 
 log = logging.getLogger(__name__)
 
 SRC_CBS = "CBS Kerncijfers wijken en buurten 2024"
 SRC_OSM = "woonzorg_geo op OSM 2021 (© OpenStreetMap contributors), GTFS 2015, huisartsenlijst 2026"
-
-
-def _value(value: object, unit: str = "", digits: int = 0) -> str:
-    """A value as text for a reader: numbers in Dutch notation, missing as :data:`.core.formatting.MISSING`."""
-    if isinstance(value, str):
-        return value if value.strip() else fmt.MISSING
-    if fmt.is_missing(value):
-        return fmt.MISSING
-    sep = "" if unit in ("", "%") else " "
-    return fmt.number(value, digits, unit=f"{sep}{unit}")
 
 
 def svg_map(
@@ -46,7 +34,10 @@ def svg_map(
     vocabulary: Vocabulary,
     width: int = 420,
 ) -> str:
-    """A small offline SVG map: buurten coloured by focus, the computed voorzieningen as dots."""
+    """A small offline SVG map: buurten coloured by focus, the computed voorzieningen as dots.
+
+    Rendered (every text escaped) from the ``wijk_svg`` macro of ``templates/map_pieces.html``.
+    """
     x0, y0, x1, y1 = wijk_geom.bounds
     pad = 0.04 * max(x1 - x0, y1 - y0, 1.0)
     x0, y0, x1, y1 = x0 - pad, y0 - pad, x1 + pad, y1 + pad
@@ -63,26 +54,19 @@ def svg_map(
                 parts.append("M" + "L".join(f"{a:.1f},{b:.1f}" for a, b in zip(px, py, strict=True)) + "Z")
         return "".join(parts)
 
-    els = [
-        (
-            f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-            f'viewBox="0 0 {width} {height}" role="img" aria-label="kaart van de wijk">'
-        )
+    areas = [
+        {
+            "d": path(b.geometry.simplify(5.0)),
+            "colour": FOCUS_COLOURS.get(str(b.get("focus")), MISSING_COLOUR),
+            "title": f"{fmt.quantity(b.get('naam'))}: focus {fmt.quantity(b.get('focus'))}",
+        }
+        for _, b in buurten.iterrows()
     ]
-    for _, b in buurten.iterrows():
-        colour = FOCUS_COLOURS.get(str(b.get("focus")), MISSING_COLOUR)
-        g = b.geometry.simplify(5.0)
-        els.append(
-            f'<path d="{path(g)}" fill="{colour}" stroke="{AREA_EDGE}" stroke-width="0.8">'
-            f"<title>{html_text(_value(b.get('naam')))}: focus {html_text(_value(b.get('focus')))}"
-            "</title></path>"
-        )
-    els.append(f'<path d="{path(wijk_geom.simplify(5.0))}" fill="none" stroke="{WIJK_OUTLINE}" stroke-width="2"/>')
     shown = set(vocabulary.categories)
+    dots = []
     for _, v in vz.cx[x0:x1, y0:y1].iterrows():  # only those in the drawing (as the check below)
         if v["categorie"] not in shown:
             continue
-        colour = vocabulary.colour(v["categorie"])
         px, py = (v.geometry.x - x0) * scale, (y1 - v.geometry.y) * scale
         if 0 <= px <= width and 0 <= py <= height:
             label = v.get("label")
@@ -93,13 +77,18 @@ def svg_map(
             inside = wijk_geom.covers(v.geometry)
             if not inside:
                 title += " (buiten de wijk)"
-            faded = "" if inside else ' fill-opacity="0.45"'
-            els.append(
-                f'<circle cx="{px:.1f}" cy="{py:.1f}" r="4" fill="{colour}" stroke="#fff"{faded}>'
-                f"<title>{html_text(title)}</title></circle>"
-            )
-    els.append("</svg>")
-    return "".join(els)
+            colour = vocabulary.colour(v["categorie"])
+            dots.append({"cx": f"{px:.1f}", "cy": f"{py:.1f}", "colour": colour, "faded": not inside, "title": title})
+    return map_piece(
+        "wijk_svg",
+        width=width,
+        height=height,
+        areas=areas,
+        outline=path(wijk_geom.simplify(5.0)),
+        dots=dots,
+        edge=AREA_EDGE,
+        outline_colour=WIJK_OUTLINE,
+    )
 
 
 FACT_LABELS = {
@@ -149,23 +138,31 @@ def wijkprofiel_html(
         sub = facts.loc[facts["code"] == code]
         fact = {str(r.indicator): (r.waarde, r.eenheid, r.toelichting) for r in sub.itertuples()}
     people = [
-        ("inwoners", _value(wijk.get("inwoners_cbs")), SRC_CBS),
-        ("woningen", _value(wijk.get("woningen_cbs")), SRC_CBS),
-        ("adressen (OSM-adrespunten)", _value(wijk.get("n_adressen")), "OSM 2021 (BAG-import)"),
-        ("woningen (adrespunten met woonfunctie)", _value(wijk.get("n_woningen")), "OSM 2021 (BAG-import)"),
+        ("inwoners", fmt.quantity(wijk.get("inwoners_cbs")), SRC_CBS),
+        ("woningen", fmt.quantity(wijk.get("woningen_cbs")), SRC_CBS),
+        ("adressen (OSM-adrespunten)", fmt.quantity(wijk.get("n_adressen")), "OSM 2021 (BAG-import)"),
+        ("woningen (adrespunten met woonfunctie)", fmt.quantity(wijk.get("n_woningen")), "OSM 2021 (BAG-import)"),
         (
             "woningen per CBS-woning",
-            _value(wijk.get("woningen_per_cbs"), digits=2)
+            fmt.quantity(wijk.get("woningen_per_cbs"), 2)
             + (f" — waarschijnlijk {wijk.get('woningen_oorzaak')}" if wijk.get("woningen_oorzaak") else ""),
             "OSM 2021 / CBS 2024",
         ),
-        ("eenpersoonshuishoudens", _value(wijk.get("pct_eenpersoonshuishoudens"), "%"), f"{rapport} (CBS 2024)"),
-        ("koopwoningen", _value(wijk.get("pct_koopwoningen"), "%"), f"{rapport} (CBS 2024)"),
-        ("bouwjaar (gros)", _value(wijk.get("bouwjaar_gros")), f"{rapport} (CBS 2024)"),
-        ("moeite met rondkomen", _value(wijk.get("pct_moeite_rondkomen"), "%"), f"{rapport} (Gezondheidsmonitor 2022)"),
+        (
+            "eenpersoonshuishoudens",
+            fmt.quantity(wijk.get("pct_eenpersoonshuishoudens"), unit="%"),
+            f"{rapport} (CBS 2024)",
+        ),
+        ("koopwoningen", fmt.quantity(wijk.get("pct_koopwoningen"), unit="%"), f"{rapport} (CBS 2024)"),
+        ("bouwjaar (gros)", fmt.quantity(wijk.get("bouwjaar_gros")), f"{rapport} (CBS 2024)"),
+        (
+            "moeite met rondkomen",
+            fmt.quantity(wijk.get("pct_moeite_rondkomen"), unit="%"),
+            f"{rapport} (Gezondheidsmonitor 2022)",
+        ),
         (
             "ervaren gezondheid goed",
-            _value(wijk.get("pct_ervaren_gezondheid_goed"), "%"),
+            fmt.quantity(wijk.get("pct_ervaren_gezondheid_goed"), unit="%"),
             f"{rapport} (Gezondheidsmonitor 2022)",
         ),
     ]
@@ -174,7 +171,11 @@ def wijkprofiel_html(
         if isinstance(note, str) and note:
             label += f" ({note})"
         people.append(
-            (label, _value(pd.to_numeric(val, errors="coerce"), "" if unit == "personen" else str(unit), 1), rapport)
+            (
+                label,
+                fmt.quantity(pd.to_numeric(val, errors="coerce"), 1, unit="" if unit == "personen" else str(unit)),
+                rapport,
+            )
         )
     access = []
     shares = [*vocab.combinations, *vocab.key_categories]
@@ -193,9 +194,9 @@ def wijkprofiel_html(
             listed += ("; " if listed else "") + f"{fmt.number(unnamed)} zonder naam"
         bron = ", ".join(sorted(set(";".join(inside.loc[inside["categorie"] == cat, "bron"].dropna()).split(";"))))
         vz_rows.append((vocab.label(str(cat)), fmt.number(n), f"{listed} — bron: {bron or fmt.MISSING}"))
-    klasse = Markup("<span class='klasse'>{}</span>").format(_value(wijk.get("balans_klasse")))
+    klasse = map_piece("klasse", fmt.quantity(wijk.get("balans_klasse")))
     counts = {
-        kind: f"{_value(wijk.get(f'{kind}_n_indicatoren'))} van {fmt.number(len(getattr(s, kind)))} indicatoren"
+        kind: f"{fmt.quantity(wijk.get(f'{kind}_n_indicatoren'))} van {fmt.number(len(getattr(s, kind)))} indicatoren"
         for kind in ("draaglast", "draagkracht")
     }
     balance = [
@@ -232,9 +233,9 @@ def wijkprofiel_html(
                 basis += f". Rol: {ind.rapport}"
             if ind.referentie is not None:
                 basis += f". Gemeten tegen {fmt.number(ind.referentie, 1)} ({ind.referentie_bron})"
-            ind_rows.append((label, _value(value, "", 1), basis))
+            ind_rows.append((label, fmt.quantity(value, 1), basis))
     for ind in s.uitgeschakeld:
-        ind_rows.append((f"uitgeschakeld: {ind.label or ind.kolom}", _value(wijk.get(ind.kolom), "", 1), ind.reden))
+        ind_rows.append((f"uitgeschakeld: {ind.label or ind.kolom}", fmt.quantity(wijk.get(ind.kolom), 1), ind.reden))
     missing_here = [(kind, str(wijk.get(f"{kind}_ontbrekend") or "")) for kind in ("draaglast", "draagkracht")]
     missing_here = [(k, t) for k, t in missing_here if t and not fmt.is_missing(t)]
     if missing_here:
@@ -258,7 +259,7 @@ def wijkprofiel_html(
         {
             "code": bcode,
             **{
-                key: _value(b.get(key))
+                key: fmt.quantity(b.get(key))
                 for key in ("naam", "focus", "focus_redenen", "veerkracht", "veerkracht_redenen")
             },
         }
@@ -273,7 +274,7 @@ def wijkprofiel_html(
         norm_text=vocab.norm_text,
         profiles=vocab.profiles,
         profiles_text=" / ".join(vocab.profile_label(p) for p in vocab.profiles),
-        svg=Markup(svg_map(geom, buurten, vz, vocabulary=vocab)),  # built and escaped by svg_map
+        svg=svg_map(geom, buurten, vz, vocabulary=vocab),  # rendered (escaped) from templates/map_pieces.html
         focus_colours=FOCUS_COLOURS,
         shown=[(vocab.colour(c), vocab.noun(c)) for c in shown],
         people=people,
@@ -281,7 +282,7 @@ def wijkprofiel_html(
         vz_rows=vz_rows,
         z_explanation=f"{Z_SCORE_EXPLANATION} {SCALING_NOTES.get(s.schaling, '')}".strip(),
         balance=balance,
-        toelichting=_value(wijk.get("overlay_toelichting")),
+        toelichting=fmt.quantity(wijk.get("overlay_toelichting")),
         missing_text=missing_text,
         indicators=ind_rows,
         buurten=buurt_rows,

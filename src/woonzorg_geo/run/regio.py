@@ -1049,7 +1049,7 @@ def write_regio(
 
 def regio_text(result: RegioResult, *, norm_m: float, suffix: str = "") -> str:
     """The regional summary as Dutch text: one line per gemeente, failures with their reason."""
-    from woonzorg_geo.outputs.maps.style import nl_number
+    from woonzorg_geo.core.formatting import number as nl_number
 
     n = int(norm_m)
     lines = [f"Bereikbaarheid te voet — {result.naam} ({len(result.tasks)} gemeenten)", ""]

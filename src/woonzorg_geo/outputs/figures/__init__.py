@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 
 from woonzorg_geo.outputs.figures.cartography import north_arrow, scale_bar
 from woonzorg_geo.outputs.figures.charts import Indicator, indicator_chart, indicators
-from woonzorg_geo.outputs.figures.common import CM, DPI, FORMATS, RD, WIDTH_CM, FigureContext
+from woonzorg_geo.outputs.figures.common import CM, DPI, FORMATS, WIDTH_CM, FigureContext
 from woonzorg_geo.outputs.figures.map_figures import (
     balance_figure,
     focus_figure,
@@ -52,7 +52,6 @@ __all__ = [
     "CM",
     "DPI",
     "FORMATS",
-    "RD",
     "WIDTH_CM",
     "FigureContext",
     "Indicator",
@@ -130,7 +129,7 @@ def write_figures(
     """
     import pyogrio
 
-    from woonzorg_geo.outputs.maps.build import load_map_data
+    from woonzorg_geo.outputs.maps.data import load_map_data
 
     if format not in FORMATS:
         raise WoonzorgError(f"--formaat {format!r}: kies uit {', '.join(FORMATS)}")

@@ -30,10 +30,11 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 
-from woonzorg_geo.outputs.figures.common import _FONT, RD, FigureContext, _source_line
+from woonzorg_geo import RD_NEW
+from woonzorg_geo.outputs.figures.common import FONT, FigureContext, source_line
 
 
-def _map_axes(fig: Figure, rect: tuple[float, float, float, float], extent: Sequence[float]) -> Axes:
+def map_axes(fig: Figure, rect: tuple[float, float, float, float], extent: Sequence[float]) -> Axes:
     """Axes in metres (RD New), equal scale in x and y, the extent widened to fill the axes box."""
     ax = fig.add_axes(rect)
     x0, y0, x1, y1 = extent
@@ -100,8 +101,8 @@ def scale_bar(ax: Axes) -> None:
             )
         )
     label = fmt.number(length / 1000, 1 if length % 1000 else 0, unit=" km") if length >= 1000 else f"{int(length)} m"
-    ax.text(bx, by + h * 1.4, "0", fontsize=5.5, ha="center", va="bottom", zorder=22, family=_FONT)
-    ax.text(bx + length, by + h * 1.4, label, fontsize=5.5, ha="center", va="bottom", zorder=22, family=_FONT)
+    ax.text(bx, by + h * 1.4, "0", fontsize=5.5, ha="center", va="bottom", zorder=22, family=FONT)
+    ax.text(bx + length, by + h * 1.4, label, fontsize=5.5, ha="center", va="bottom", zorder=22, family=FONT)
 
 
 def north_arrow(ax: Axes) -> None:
@@ -115,14 +116,14 @@ def north_arrow(ax: Axes) -> None:
         va="center",
         fontsize=7,
         fontweight="bold",
-        family=_FONT,
+        family=FONT,
         zorder=22,
         arrowprops={"arrowstyle": "-|>", "color": "black", "lw": 1.0, "mutation_scale": 9},
         bbox={"boxstyle": "circle,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8},
     )
 
 
-def _legend(
+def draw_legend(
     ax_or_fig: Any,
     title: str,
     items: Sequence[tuple[str, str]],
@@ -188,7 +189,8 @@ def _legend(
     return leg
 
 
-def _category_legend_items(vocab: Vocabulary, cats: Iterable[str]) -> list[tuple[str, str]]:
+def category_legend_items(vocab: Vocabulary, cats: Iterable[str]) -> list[tuple[str, str]]:
+    """The legend items (colour, label) of the categories ``cats``, from the vocabulary."""
     return [(vocab.colour(c), vocab.label(c)) for c in cats]
 
 
@@ -208,7 +210,7 @@ def _polygon_path(geom: Any) -> Any:
     return MplPath.make_compound_path(*parts) if parts else None
 
 
-def _fill(
+def fill_areas(
     ax: Axes,
     geoms: Sequence[Any],
     colours: Sequence[str] | str,
@@ -274,7 +276,8 @@ def _lines(
         )
 
 
-def _draw_roads(ax: Axes, netwerk: gpd.GeoDataFrame, classes: Sequence[str] = MAIN_ROADS) -> None:
+def draw_roads(ax: Axes, netwerk: gpd.GeoDataFrame, classes: Sequence[str] = MAIN_ROADS) -> None:
+    """Draw the roads of ``classes`` from the OSM network ``netwerk`` (thin grey context lines)."""
     if netwerk is None or netwerk.empty:
         return
     for cls in sorted(classes, key=lambda c: ROAD_STYLE.get(c, ("", 1.0))[1]):
@@ -285,7 +288,7 @@ def _draw_roads(ax: Axes, netwerk: gpd.GeoDataFrame, classes: Sequence[str] = MA
         _lines(ax, sub.geometry.values, colour, linewidth=width * 0.35, alpha=0.9, zorder=3)
 
 
-def _draw_areas(
+def draw_areas(
     ax: Axes, areas: gpd.GeoDataFrame, values: Any, classes: Classes, *, few: np.ndarray | None = None, zorder: int = 2
 ) -> None:
     """Areas filled by class; ``few`` (mask) in the lighter tone."""
@@ -296,11 +299,11 @@ def _draw_areas(
     few = np.zeros(len(areas), bool) if few is None else np.asarray(few, bool)
     for mask, alpha in ((~few, AREA_OPACITY), (few, FEW_ADDRESSES_OPACITY)):
         if mask.any():
-            _fill(ax, areas.geometry.values[mask], list(colours[mask]), alpha=alpha, zorder=zorder)
+            fill_areas(ax, areas.geometry.values[mask], list(colours[mask]), alpha=alpha, zorder=zorder)
     _lines(ax, areas.geometry.values, AREA_EDGE, linewidth=0.3, zorder=zorder + 0.5)
 
 
-def _outline(
+def draw_outline(
     ax: Axes,
     areas: gpd.GeoDataFrame,
     *,
@@ -309,12 +312,13 @@ def _outline(
     dashed: bool = False,
     zorder: int = 5,
 ) -> None:
+    """Draw the outlines of ``areas`` (solid or dashed), without fill."""
     if areas.empty:
         return
     _lines(ax, areas.geometry.values, colour, linewidth=width, linestyle=(0, (3, 2)) if dashed else "-", zorder=zorder)
 
 
-def _labels(
+def draw_labels(
     ax: Axes,
     areas: gpd.GeoDataFrame,
     *,
@@ -335,7 +339,7 @@ def _labels(
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
     canvas = ax.figure.canvas
-    assert isinstance(canvas, FigureCanvasAgg)  # every figure is made by _new_figure, on an Agg canvas
+    assert isinstance(canvas, FigureCanvasAgg)  # every figure is made by new_figure, on an Agg canvas
     renderer = canvas.get_renderer()  # type: ignore[no-untyped-call]  # backend_agg is not annotated
     placed: list[Any] = []
     axbox = ax.get_window_extent(renderer)
@@ -353,7 +357,7 @@ def _labels(
             fontweight=weight,
             ha="center",
             va="center",
-            family=_FONT,
+            family=FONT,
             color="#1a1a1a",
             zorder=15,
             path_effects=[pe.withStroke(linewidth=1.6, foreground="white")],
@@ -369,7 +373,7 @@ def _labels(
         placed.append(box)
 
 
-def _symbols(
+def draw_symbols(
     ax: Axes, vz: gpd.GeoDataFrame, cats: Sequence[str], vocab: Vocabulary, *, size: float = 16, letters: bool = True
 ) -> None:
     """Voorzieningen as coloured circles with their letter, as on the Folium maps."""
@@ -394,28 +398,32 @@ def _symbols(
                     ha="center",
                     va="center",
                     zorder=13,
-                    family=_FONT,
+                    family=FONT,
                     clip_on=True,
                 )
 
 
-def _in_extent(frame: gpd.GeoDataFrame, extent: Sequence[float], margin: float = 0.0) -> gpd.GeoDataFrame:
+def in_extent(frame: gpd.GeoDataFrame, extent: Sequence[float], margin: float = 0.0) -> gpd.GeoDataFrame:
+    """The rows of ``frame`` inside ``extent`` (minx, miny, maxx, maxy, in metres) widened by ``margin``."""
     x0, y0, x1, y1 = extent
     box = shapely.box(x0 - margin, y0 - margin, x1 + margin, y1 + margin)
     return frame[frame.intersects(box)]
 
 
-def _extent(view: Any) -> tuple[float, float, float, float]:
-    bounds = view.to_crs(RD).total_bounds if isinstance(view, (gpd.GeoDataFrame, gpd.GeoSeries)) else view
+def view_extent(view: Any) -> tuple[float, float, float, float]:
+    """The extent (minx, miny, maxx, maxy) in RD New of a frame, or ``view`` itself when it is a 4-tuple."""
+    bounds = view.to_crs(RD_NEW).total_bounds if isinstance(view, (gpd.GeoDataFrame, gpd.GeoSeries)) else view
     x0, y0, x1, y1 = (float(v) for v in bounds)
     return x0, y0, x1, y1
 
 
-def _few_mask(frame: pd.DataFrame, min_count: int) -> np.ndarray:
+def few_mask(frame: pd.DataFrame, min_count: int) -> np.ndarray:
+    """Which areas have fewer than ``min_count`` addresses (drawn in a lighter tone); all False when 0."""
     if min_count <= 0 or "n_adressen" not in frame.columns:
         return np.zeros(len(frame), bool)
     return (pd.to_numeric(frame["n_adressen"], errors="coerce") < min_count).to_numpy()
 
 
-def _map_source(ctx: FigureContext, extra: str = "") -> str:
-    return _source_line(ctx, (extra + ". " if extra else "") + "Kaart in RD New (EPSG:28992)")
+def map_source_line(ctx: FigureContext, extra: str = "") -> str:
+    """The source line of a map figure: :func:`.common.source_line` with the map projection."""
+    return source_line(ctx, (extra + ". " if extra else "") + "Kaart in RD New (EPSG:28992)")

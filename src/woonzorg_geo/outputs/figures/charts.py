@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 
-from woonzorg_geo.outputs.figures.common import _FONT, FigureContext, _new_figure, _source, _source_line, _title
+from woonzorg_geo.outputs.figures.common import FONT, FigureContext, draw_source, draw_title, new_figure, source_line
 
 
 @dataclass(frozen=True)
@@ -118,8 +118,8 @@ def indicator_chart(ctx: FigureContext, ind: Indicator) -> Figure:
     w = w.sort_values("v", ascending=True, na_position="first")
     n = len(w)
     height = 3.3 + 0.42 * n
-    fig = _new_figure(height)
-    _title(fig, ind.label, f"Per wijk, gemeente {ctx.gemeente}")
+    fig = new_figure(height)
+    draw_title(fig, ind.label, f"Per wijk, gemeente {ctx.gemeente}")
     ax = fig.add_axes((0.22, 1.75 / height, 0.70, (height - 3.3) / height))
     y = np.arange(n)
     vals = w["v"].to_numpy(dtype=float)
@@ -128,7 +128,7 @@ def indicator_chart(ctx: FigureContext, ind: Indicator) -> Figure:
     else:
         colours = ["#4a7fb0" if not math.isnan(v) else "#cccccc" for v in vals]
     ax.barh(y, np.nan_to_num(vals), color=colours, edgecolor=AREA_EDGE, linewidth=0.3, height=0.65, zorder=3)
-    ax.set_yticks(y, [str(t) for t in w["naam"]], fontsize=6.5, family=_FONT)
+    ax.set_yticks(y, [str(t) for t in w["naam"]], fontsize=6.5, family=FONT)
     finite = vals[np.isfinite(vals)]
     dec = 0 if len(finite) and np.allclose(finite, np.round(finite)) else 1
     lo = min(0.0, float(finite.min()) if len(finite) else 0.0)
@@ -141,7 +141,7 @@ def indicator_chart(ctx: FigureContext, ind: Indicator) -> Figure:
     ax.set_xlim(lo - 0.02 * span if lo < 0 else lo, hi + 0.14 * span)
     for yi, v in zip(y.tolist(), vals):
         if math.isnan(v):
-            ax.text(0, yi, f" {fmt.MISSING}", va="center", ha="left", fontsize=5.8, color="#555555", family=_FONT)
+            ax.text(0, yi, f" {fmt.MISSING}", va="center", ha="left", fontsize=5.8, color="#555555", family=FONT)
             continue
         ax.text(
             v + (0.01 * span if v >= 0 else -0.01 * span),
@@ -150,7 +150,7 @@ def indicator_chart(ctx: FigureContext, ind: Indicator) -> Figure:
             va="center",
             ha="left" if v >= 0 else "right",
             fontsize=5.8,
-            family=_FONT,
+            family=FONT,
             zorder=4,
         )
     if ind.reference is not None and math.isfinite(ind.reference):
@@ -162,7 +162,7 @@ def indicator_chart(ctx: FigureContext, ind: Indicator) -> Figure:
             fontsize=5.8,
             va="bottom",
             ha="left",
-            family=_FONT,
+            family=FONT,
             zorder=6,
             bbox={"fc": "white", "ec": "none", "alpha": 0.85, "pad": 0.5},
         )
@@ -179,17 +179,17 @@ def indicator_chart(ctx: FigureContext, ind: Indicator) -> Figure:
         else ""
     )
     if unit:
-        ax.set_xlabel(unit, fontsize=6, family=_FONT, color="#333333")
+        ax.set_xlabel(unit, fontsize=6, family=FONT, color="#333333")
     ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: fmt.number(x, 0 if float(x).is_integer() else 1)))
     for sp in ("top", "right"):
         ax.spines[sp].set_visible(False)
     if ind.external:
         made = provenance.made_text(ctx.data.manifest)
-        _source(
+        draw_source(
             fig,
             f"Bron: {ind.source}. Grafiek: woonzorg_geo{f', analyse van {made}' if made else ''}; "
             "het gemiddelde is dat van de wijkcijfers, niet gewogen naar inwoners.",
         )
     else:
-        _source(fig, _source_line(ctx, f"Indicator: {ind.source}"))
+        draw_source(fig, source_line(ctx, f"Indicator: {ind.source}"))
     return fig

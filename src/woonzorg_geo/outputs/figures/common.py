@@ -12,7 +12,7 @@ from woonzorg_geo.core.vocabulary import Vocabulary
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from woonzorg_geo.outputs.maps.build import MapData
+    from woonzorg_geo.outputs.maps.data import MapData
 
 #: Formats ``--formaat`` accepts.
 FORMATS = ("png", "pdf", "svg")
@@ -21,9 +21,8 @@ DPI = 300
 CM = 1 / 2.54
 #: Width of every figure: an A4 text column.
 WIDTH_CM = 16.0
-RD = "EPSG:28992"
-#: Categories whose voorzieningen are drawn on the walking-time panels of a wijk (as symbols).
-_FONT = "DejaVu Sans"
+#: The font of every text in the figures.
+FONT = "DejaVu Sans"
 
 
 @dataclass(frozen=True)
@@ -40,7 +39,8 @@ class FigureContext:
         return self.data.vocab
 
 
-def _new_figure(height_cm: float) -> Figure:
+def new_figure(height_cm: float) -> Figure:
+    """An empty white figure of the standard width (:data:`WIDTH_CM`) and ``height_cm`` high, at :data:`DPI`."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -50,7 +50,8 @@ def _new_figure(height_cm: float) -> Figure:
     return fig
 
 
-def _title(fig: Figure, title: str, subtitle: str = "") -> None:
+def draw_title(fig: Figure, title: str, subtitle: str = "") -> None:
+    """Write the title (bold) and an optional subtitle (wrapped) at the top left of ``fig``."""
     fig.text(
         0.02,
         1 - 0.25 / (fig.get_figheight() / CM),
@@ -59,7 +60,7 @@ def _title(fig: Figure, title: str, subtitle: str = "") -> None:
         va="top",
         fontsize=11,
         fontweight="bold",
-        family=_FONT,
+        family=FONT,
     )
     if subtitle:
         import textwrap
@@ -72,11 +73,12 @@ def _title(fig: Figure, title: str, subtitle: str = "") -> None:
             va="top",
             fontsize=7.5,
             color="#333333",
-            family=_FONT,
+            family=FONT,
         )
 
 
-def _source(fig: Figure, text: str) -> None:
+def draw_source(fig: Figure, text: str) -> None:
+    """Write the source line ``text`` (small, wrapped) at the bottom left of ``fig``."""
     import textwrap
 
     fig.text(
@@ -87,12 +89,13 @@ def _source(fig: Figure, text: str) -> None:
         va="bottom",
         fontsize=5.2,
         color="#555555",
-        family=_FONT,
+        family=FONT,
         linespacing=1.25,
     )
 
 
-def _source_line(ctx: FigureContext, extra: str = "") -> str:
+def source_line(ctx: FigureContext, extra: str = "") -> str:
+    """The source line of a figure: the analysis and its date, ``extra``, the data's sources, the licences."""
     made = provenance.made_text(ctx.data.manifest)
     parts = [f"Bron: woonzorg_geo{f', analyse van {made}' if made else ''}"]
     if extra:

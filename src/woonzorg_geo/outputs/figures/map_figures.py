@@ -31,50 +31,51 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 
+from woonzorg_geo import RD_NEW
 from woonzorg_geo.outputs.figures.cartography import (
-    _category_legend_items,
-    _draw_areas,
-    _draw_roads,
-    _extent,
-    _few_mask,
-    _fill,
-    _in_extent,
-    _labels,
-    _legend,
-    _map_axes,
-    _map_source,
-    _outline,
-    _symbols,
+    category_legend_items,
+    draw_areas,
+    draw_labels,
+    draw_legend,
+    draw_outline,
+    draw_roads,
+    draw_symbols,
+    few_mask,
+    fill_areas,
+    in_extent,
+    map_axes,
+    map_source_line,
     north_arrow,
     scale_bar,
+    view_extent,
 )
-from woonzorg_geo.outputs.figures.common import _FONT, RD, WIDTH_CM, FigureContext, _new_figure, _source, _title
+from woonzorg_geo.outputs.figures.common import FONT, WIDTH_CM, FigureContext, draw_source, draw_title, new_figure
 
 
 def gemeente_figure(ctx: FigureContext) -> Figure:
     """The buurten by share of homes with OV and a supermarket within the norm, on the built-up area."""
     data, vocab = ctx.data, ctx.vocab
     col = data.col(vocab.pct(REPORT_NORM))
-    extent = _extent(data.view())
-    fig = _new_figure(15.5)
-    _title(
+    extent = view_extent(data.view())
+    fig = new_figure(15.5)
+    draw_title(
         fig,
         f"Gemeente {ctx.gemeente}: {vocab.share_label(REPORT_NORM)}",
         f"Aandeel van de woningen per buurt, te voet over het OSM-netwerk, profiel {vocab.profile_label(data.profile)}",
     )
-    ax = _map_axes(fig, (0.02, 0.09, 0.66, 0.79), extent)
-    few = _few_mask(data.buurten, data.kaarten.min_adressen)
-    _draw_areas(ax, data.buurten, data.buurten[col], PCT_CLASSES, few=few)
-    _draw_roads(ax, data.netwerk)
-    _outline(ax, data.wijken)
+    ax = map_axes(fig, (0.02, 0.09, 0.66, 0.79), extent)
+    few = few_mask(data.buurten, data.kaarten.min_adressen)
+    draw_areas(ax, data.buurten, data.buurten[col], PCT_CLASSES, few=few)
+    draw_roads(ax, data.netwerk)
+    draw_outline(ax, data.wijken)
     shown = [c for c in ("supermarkt", "treinstation") if (data.voorzieningen["categorie"] == c).any()]
-    _symbols(ax, _in_extent(data.voorzieningen, extent), shown, vocab, size=10, letters=False)
-    _labels(ax, data.wijken)
+    draw_symbols(ax, in_extent(data.voorzieningen, extent), shown, vocab, size=10, letters=False)
+    draw_labels(ax, data.wijken)
     scale_bar(ax)
     north_arrow(ax)
     gem = data.summary.get("profielen", {}).get(data.profile, {}).get("gemeente", {})
     items = PCT_CLASSES.items()
-    _legend(
+    draw_legend(
         fig,
         f"% woningen met {vocab.share_label(REPORT_NORM)}",
         items,
@@ -82,18 +83,20 @@ def gemeente_figure(ctx: FigureContext) -> Figure:
         wrap=26,
         few=(PCT_CLASSES.colours[0], few_addresses_label(data.kaarten.min_adressen)) if few.any() else None,
     )
-    _legend(fig, "Voorzieningen", _category_legend_items(vocab, shown), anchor=(0.70, 0.46), marker="circle")
+    draw_legend(fig, "Voorzieningen", category_legend_items(vocab, shown), anchor=(0.70, 0.46), marker="circle")
     lines = []
     if gem.get("n_adressen") is not None:
         lines.append(f"Adressen: {fmt.number(gem['n_adressen'])}")
     key = vocab.pct(REPORT_NORM)
     if key in gem:
         lines.append(f"Gemeente: {fmt.percent(gem[key])}")
-    fig.text(0.70, 0.30, "\n".join(lines), fontsize=6.5, va="top", family=_FONT)
+    fig.text(0.70, 0.30, "\n".join(lines), fontsize=6.5, va="top", family=FONT)
     q = fmt.percent(100 * data.kaarten.bebouwd_kwantiel, 0)
-    _source(
+    draw_source(
         fig,
-        _map_source(ctx, f"Het kader toont het bebouwde gebied (de adressen zonder de buitenste {q} aan elke kant)"),
+        map_source_line(
+            ctx, f"Het kader toont het bebouwde gebied (de adressen zonder de buitenste {q} aan elke kant)"
+        ),
     )
     return fig
 
@@ -106,17 +109,17 @@ def wijk_figure(ctx: FigureContext, code: str) -> Figure:
         raise WoonzorgError(f"wijk {code!r} bestaat niet in de laag wijken")
     naam = str(wijk.iloc[0]["naam"])
     cats = data.home_categories
-    extent = _extent(data.view(wijk))
+    extent = view_extent(data.view(wijk))
     dx, dy = extent[2] - extent[0], extent[3] - extent[1]
     n = max(len(cats), 1)
     panel_w = (WIDTH_CM - 1.0) / n
     panel_h = min(max(panel_w * dy / dx, 4.5), 9.0)
     foot = 3.3  # legends and source line, cm
     height = panel_h + foot + 1.9
-    fig = _new_figure(height)
+    fig = new_figure(height)
     # the title says what and to where (each panel's title names its category), the subtitle and
     # the legend for whom (the pace); the source line gives the data and their dates
-    _title(
+    draw_title(
         fig,
         f"Wijk {naam}: looptijd naar de dichtstbijzijnde voorziening",
         f"Te voet van de woning, looptempo {vocab.profile_label(data.profile)}; gemeente {ctx.gemeente}; "
@@ -124,15 +127,15 @@ def wijk_figure(ctx: FigureContext, code: str) -> Figure:
     )
     homes = data.adressen[data.adressen["wijkcode"] == code]
     buurten = data.buurten[data.buurten["wijkcode"] == code]
-    vz = _in_extent(data.voorzieningen, extent, 200)
+    vz = in_extent(data.voorzieningen, extent, 200)
     norm_min = vocab.norm_m / _speed_m_min(ctx)
     for i, cat in enumerate(cats):
-        ax = _map_axes(
+        ax = map_axes(
             fig, ((0.5 + i * panel_w) / WIDTH_CM, foot / height, (panel_w - 0.15) / WIDTH_CM, panel_h / height), extent
         )
-        _draw_roads(ax, _in_extent(data.netwerk, extent), classes=(*MAIN_ROADS, "minor"))
-        _outline(ax, buurten, colour=BUURT_OUTLINE, width=0.4, dashed=True, zorder=4)
-        _outline(ax, data.wijken, width=0.9)
+        draw_roads(ax, in_extent(data.netwerk, extent), classes=(*MAIN_ROADS, "minor"))
+        draw_outline(ax, buurten, colour=BUURT_OUTLINE, width=0.4, dashed=True, zorder=4)
+        draw_outline(ax, data.wijken, width=0.9)
         col = data.col(f"tijd_{cat}_min")
         idx = TIME_CLASSES.index(homes[col])
         for k in [-1, *range(len(TIME_CLASSES.colours) - 1, -1, -1)]:
@@ -149,17 +152,17 @@ def wijk_figure(ctx: FigureContext, code: str) -> Figure:
                     rasterized=True,
                 )
         members = [c for c in (vocab.composites.get(cat) or (cat,))]
-        _symbols(ax, vz, members, vocab, size=30)
+        draw_symbols(ax, vz, members, vocab, size=30)
         title = vocab.label(cat)
         if len(homes):
             within = int((pd.to_numeric(homes[col], errors="coerce") <= norm_min).sum())
             title += f": {fmt.percent(100 * within / len(homes), 0)} ≤ {fmt.number(norm_min, 0)} min"
-        ax.set_title(title, fontsize=7, fontweight="bold", family=_FONT, loc="left", pad=3)
+        ax.set_title(title, fontsize=7, fontweight="bold", family=FONT, loc="left", pad=3)
         if i == 0:
             scale_bar(ax)
         if i == n - 1:
             north_arrow(ax)
-    _legend(
+    draw_legend(
         fig,
         f"Looptijd te voet van de woning, looptempo {vocab.profile_label(data.profile)}",
         TIME_CLASSES.items(),
@@ -170,16 +173,16 @@ def wijk_figure(ctx: FigureContext, code: str) -> Figure:
     )
     sym = [m for c in cats for m in (vocab.composites.get(c) or (c,)) if (vz["categorie"] == m).any()]
     if sym:
-        _legend(
+        draw_legend(
             fig,
             "Voorzieningen",
-            _category_legend_items(vocab, dict.fromkeys(sym)),
+            category_legend_items(vocab, dict.fromkeys(sym)),
             loc="upper left",
             anchor=(0.03, (foot - 1.45) / height),
             marker="circle",
             ncol=6,
         )
-    _source(fig, _map_source(ctx, f"{code}; buurtgrenzen gestreept; looptijd over het OSM-netwerk"))
+    draw_source(fig, map_source_line(ctx, f"{code}; buurtgrenzen gestreept; looptijd over het OSM-netwerk"))
     return fig
 
 
@@ -190,9 +193,9 @@ def _speed_m_min(ctx: FigureContext) -> float:
 def overlay_figure(ctx: FigureContext) -> Figure:
     """Draaglast and draagkracht per wijk (two panels)."""
     data = ctx.data
-    extent = _extent(data.view())
-    fig = _new_figure(11.0)
-    _title(
+    extent = view_extent(data.view())
+    fig = new_figure(11.0)
+    draw_title(
         fig,
         f"Gemeente {ctx.gemeente}: draaglast en draagkracht per wijk",
         "z-scores: 0 is het gemiddelde van de wijken, ±1 één standaardafwijking erboven of eronder",
@@ -200,15 +203,15 @@ def overlay_figure(ctx: FigureContext) -> Figure:
     for i, (column, classes, title) in enumerate(
         (("draaglast", LOAD_CLASSES, "Draaglast"), ("draagkracht", CAPACITY_CLASSES, "Draagkracht"))
     ):
-        ax = _map_axes(fig, (0.02 + i * 0.49, 0.26, 0.47, 0.60), extent)
-        _draw_areas(ax, data.wijken, data.wijken[column], classes)
-        _draw_roads(ax, data.netwerk)
-        _outline(ax, data.wijken)
-        _labels(ax, data.wijken, size=5.5)
-        ax.set_title(title, fontsize=8, fontweight="bold", loc="left", family=_FONT, pad=3)
+        ax = map_axes(fig, (0.02 + i * 0.49, 0.26, 0.47, 0.60), extent)
+        draw_areas(ax, data.wijken, data.wijken[column], classes)
+        draw_roads(ax, data.netwerk)
+        draw_outline(ax, data.wijken)
+        draw_labels(ax, data.wijken, size=5.5)
+        ax.set_title(title, fontsize=8, fontweight="bold", loc="left", family=FONT, pad=3)
         scale_bar(ax)
         north_arrow(ax)
-        _legend(
+        draw_legend(
             fig,
             f"{title} (z-score)",
             classes.items(),
@@ -217,58 +220,58 @@ def overlay_figure(ctx: FigureContext) -> Figure:
             ncol=2,
             fontsize=5.8,
         )
-    _source(fig, _map_source(ctx, "Indicatoren, gewichten en bronnen: [overlays] van de instellingen"))
+    draw_source(fig, map_source_line(ctx, "Indicatoren, gewichten en bronnen: [overlays] van de instellingen"))
     return fig
 
 
 def balance_figure(ctx: FigureContext, balance: Classes) -> Figure:
     """Balans = draagkracht − draaglast per wijk, in the settings' classes."""
     data = ctx.data
-    extent = _extent(data.view())
-    fig = _new_figure(14.0)
-    _title(
+    extent = view_extent(data.view())
+    fig = new_figure(14.0)
+    draw_title(
         fig,
         f"Gemeente {ctx.gemeente}: balans draagkracht − draaglast per wijk",
         "Negatief: meer last dan draagkracht; klassen uit [overlays] balans_grenzen",
     )
-    ax = _map_axes(fig, (0.02, 0.09, 0.66, 0.79), extent)
-    _draw_areas(ax, data.wijken, data.wijken["balans"], balance)
-    _draw_roads(ax, data.netwerk)
-    _outline(ax, data.wijken)
-    _labels(ax, data.wijken)
+    ax = map_axes(fig, (0.02, 0.09, 0.66, 0.79), extent)
+    draw_areas(ax, data.wijken, data.wijken["balans"], balance)
+    draw_roads(ax, data.netwerk)
+    draw_outline(ax, data.wijken)
+    draw_labels(ax, data.wijken)
     scale_bar(ax)
     north_arrow(ax)
-    _legend(fig, "Balans", balance.items(), anchor=(0.70, 0.88), wrap=26)
-    _source(fig, _map_source(ctx))
+    draw_legend(fig, "Balans", balance.items(), anchor=(0.70, 0.88), wrap=26)
+    draw_source(fig, map_source_line(ctx))
     return fig
 
 
 def focus_figure(ctx: FigureContext) -> Figure:
     """Focus and veerkracht per buurt (two panels)."""
     data = ctx.data
-    extent = _extent(data.view())
-    fig = _new_figure(11.0)
-    _title(
+    extent = view_extent(data.view())
+    fig = new_figure(11.0)
+    draw_title(
         fig,
         f"Gemeente {ctx.gemeente}: focus en veerkracht per buurt",
         "Uit de buurtsignalen van het rapport en de wijkindices; relatief binnen de gemeente",
     )
-    few = _few_mask(data.buurten, data.kaarten.min_adressen)
+    few = few_mask(data.buurten, data.kaarten.min_adressen)
     for i, (column, order, classes, title) in enumerate(
         (
             ("focus", FOCUS_ORDER, FOCUS_CLASSES, "Focus"),
             ("veerkracht", VEERKRACHT_ORDER, VEERKRACHT_CLASSES, "Veerkracht"),
         )
     ):
-        ax = _map_axes(fig, (0.02 + i * 0.49, 0.26, 0.47, 0.60), extent)
-        _draw_areas(ax, data.buurten, data.buurten[column].map(order), classes, few=few)
-        _draw_roads(ax, data.netwerk)
-        _outline(ax, data.wijken)
-        _labels(ax, data.wijken, size=5.5)
-        ax.set_title(title, fontsize=8, fontweight="bold", loc="left", family=_FONT, pad=3)
+        ax = map_axes(fig, (0.02 + i * 0.49, 0.26, 0.47, 0.60), extent)
+        draw_areas(ax, data.buurten, data.buurten[column].map(order), classes, few=few)
+        draw_roads(ax, data.netwerk)
+        draw_outline(ax, data.wijken)
+        draw_labels(ax, data.wijken, size=5.5)
+        ax.set_title(title, fontsize=8, fontweight="bold", loc="left", family=FONT, pad=3)
         scale_bar(ax)
         north_arrow(ax)
-        _legend(
+        draw_legend(
             fig,
             title,
             classes.items(),
@@ -278,7 +281,7 @@ def focus_figure(ctx: FigureContext) -> Figure:
             fontsize=5.8,
             few=(classes.colours[-1], few_addresses_label(data.kaarten.min_adressen)) if few.any() else None,
         )
-    _source(fig, _map_source(ctx))
+    draw_source(fig, map_source_line(ctx))
     return fig
 
 
@@ -287,21 +290,21 @@ def site_figure(ctx: FigureContext, zoekgebieden: gpd.GeoDataFrame) -> Figure:
     import textwrap
 
     data, vocab = ctx.data, ctx.vocab
-    zg = zoekgebieden.to_crs(RD)
-    extent = _extent(data.view())
-    fig = _new_figure(15.5)
-    _title(
+    zg = zoekgebieden.to_crs(RD_NEW)
+    extent = view_extent(data.view())
+    fig = new_figure(15.5)
+    draw_title(
         fig,
         f"Gemeente {ctx.gemeente}: zoekgebieden voor geclusterd wonen",
         f"Rang en score (0–1) uit bereikbaarheid te voet (profiel {vocab.profile_label(ctx.settings.locaties.profiel)}), "
         "balans, focus/veerkracht, vraag en ruimte",
     )
-    ax = _map_axes(fig, (0.02, 0.09, 0.66, 0.79), extent)
-    _draw_roads(ax, data.netwerk)
-    _outline(ax, data.wijken)
-    _labels(ax, data.wijken, size=6, weight="normal")
+    ax = map_axes(fig, (0.02, 0.09, 0.66, 0.79), extent)
+    draw_roads(ax, data.netwerk)
+    draw_outline(ax, data.wijken)
+    draw_labels(ax, data.wijken, size=6, weight="normal")
     idx = SCORE_CLASSES.index(zg["score"])
-    _fill(
+    fill_areas(
         ax,
         zg.geometry.values,
         [SCORE_CLASSES.colour(int(i)) for i in idx],
@@ -315,7 +318,7 @@ def site_figure(ctx: FigureContext, zoekgebieden: gpd.GeoDataFrame) -> Figure:
         for c in ("supermarkt", "huisarts", "apotheek", "ontmoetingsplek")
         if (data.voorzieningen["categorie"] == c).any()
     ]
-    _symbols(ax, _in_extent(data.voorzieningen, extent), cats, vocab, size=7, letters=False)
+    draw_symbols(ax, in_extent(data.voorzieningen, extent), cats, vocab, size=7, letters=False)
     for _, row in zg.iterrows():
         pt = row.geometry.representative_point()
         ax.text(
@@ -328,13 +331,13 @@ def site_figure(ctx: FigureContext, zoekgebieden: gpd.GeoDataFrame) -> Figure:
             ha="center",
             va="center",
             zorder=14,
-            family=_FONT,
+            family=FONT,
             bbox={"boxstyle": "circle,pad=0.2", "fc": RANK_COLOUR, "ec": "white", "lw": 0.5},
         )
     scale_bar(ax)
     north_arrow(ax)
-    _legend(fig, "Score zoekgebied", SCORE_CLASSES.items(missing=False), anchor=(0.70, 0.88), alpha=0.9)
-    _legend(fig, "Voorzieningen", _category_legend_items(vocab, cats), anchor=(0.70, 0.60), marker="circle")
+    draw_legend(fig, "Score zoekgebied", SCORE_CLASSES.items(missing=False), anchor=(0.70, 0.88), alpha=0.9)
+    draw_legend(fig, "Voorzieningen", category_legend_items(vocab, cats), anchor=(0.70, 0.60), marker="circle")
     top = [
         f"{int(r['rang'])}. {fmt.text(r.get('buurt'), missing='')} ({fmt.text(r.get('wijk'))}): "
         f"{fmt.number(r['score'], 2)}"
@@ -346,8 +349,8 @@ def site_figure(ctx: FigureContext, zoekgebieden: gpd.GeoDataFrame) -> Figure:
         "Top 10\n" + "\n".join(textwrap.shorten(t, 44, placeholder="…") for t in top),
         fontsize=5.5,
         va="top",
-        family=_FONT,
+        family=FONT,
         linespacing=1.35,
     )
-    _source(fig, _map_source(ctx, "Toelichting per zoekgebied: kandidaatlocaties.txt"))
+    draw_source(fig, map_source_line(ctx, "Toelichting per zoekgebied: kandidaatlocaties.txt"))
     return fig

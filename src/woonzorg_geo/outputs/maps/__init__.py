@@ -11,7 +11,16 @@ EPSG:4326 only to be drawn, with coordinates rounded to 6 decimals (about 10 cm)
 surfaces are warped to EPSG:3857, the projection Leaflet draws in, so an image overlay lines up
 exactly with its latitude/longitude bounds.
 
-Everything a planner reads on the maps (layer names, legends, popups, panels) is Dutch.
+Everything a planner reads on the maps (layer names, legends, popups, panels) is Dutch. The HTML
+of legends, panels, popups, symbols and labels is rendered from the macros of
+``outputs/templates/map_pieces.html`` (autoescaped, see :func:`woonzorg_geo.outputs.pages.map_piece`);
+text that becomes GeoJSON properties or JavaScript is escaped with :mod:`woonzorg_geo.core.escaping`.
+
+Modules: :mod:`.base` (the map and its controls), :mod:`.geometry` (CRS checks, reprojection,
+GeoJSON, extents), :mod:`.layers` (areas, outlines, roads; writing), :mod:`.points` (voorzieningen,
+homes), :mod:`.surfaces` (walking areas, GeoTIFF surfaces), :mod:`.data` (what an ``analyse``
+folder holds for the maps), :mod:`.build` (the standard map set), :mod:`.themes` (overlays, sites),
+:mod:`.watals`, :mod:`.regio`, :mod:`.captions`, :mod:`.style`, :mod:`.assets`, :mod:`.draagkracht`.
 """
 
 from woonzorg_geo.core.formatting import slug
@@ -28,20 +37,11 @@ from woonzorg_geo.outputs.maps.base import (
     new_map,
     panel_html,
 )
-from woonzorg_geo.outputs.maps.build import MapData, gemeente_map, load_map_data, wijk_map, write_maps
-from woonzorg_geo.outputs.maps.layers import (
-    SurfaceImage,
-    add_area_outlines,
-    add_choropleth,
-    add_context,
-    add_homes,
-    add_service_areas,
-    add_surface,
-    add_voorzieningen,
-    render,
-    save_map,
-    surface_image,
-)
+from woonzorg_geo.outputs.maps.build import gemeente_map, wijk_map, write_maps
+from woonzorg_geo.outputs.maps.data import MapData, load_map_data
+from woonzorg_geo.outputs.maps.geometry import built_up_bounds
+from woonzorg_geo.outputs.maps.layers import add_area_outlines, add_choropleth, add_context, render, save_map
+from woonzorg_geo.outputs.maps.points import add_homes, add_voorzieningen
 from woonzorg_geo.outputs.maps.style import (
     DISTANCE_CLASSES,
     MAX_MAP_BYTES,
@@ -51,8 +51,8 @@ from woonzorg_geo.outputs.maps.style import (
     category,
     field_label,
     format_field,
-    nl_number,
 )
+from woonzorg_geo.outputs.maps.surfaces import SurfaceImage, add_service_areas, add_surface, surface_image
 from woonzorg_geo.outputs.maps.themes import add_overlay_layers, add_rank_labels, overlay_map, site_map, write_site_map
 
 __all__ = [
@@ -80,6 +80,7 @@ __all__ = [
     "add_service_areas",
     "add_surface",
     "add_voorzieningen",
+    "built_up_bounds",
     "category",
     "distance_classes",
     "field_label",
@@ -91,7 +92,6 @@ __all__ = [
     "legend_html",
     "load_map_data",
     "new_map",
-    "nl_number",
     "overlay_map",
     "panel_html",
     "render",

@@ -144,7 +144,9 @@ _MAP_CSS = """
 """
 
 
-def _asset_html() -> str:
+def asset_html() -> str:
+    """The ``<style>`` and ``<script>`` elements every map page inlines: Leaflet, the maps' own style
+    sheet and the stand-in for jQuery (no CDN, so the maps work offline)."""
     js, css = leaflet_assets()
     return (
         f"<style>{css}</style>\n<style>{_MAP_CSS.replace('__BACKGROUND__', BACKGROUND)}</style>\n"

@@ -5,168 +5,26 @@ from __future__ import annotations
 import functools
 import json
 import logging
-import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-import geopandas as gpd
-import numpy as np
-import pandas as pd
-import shapely
-
 from woonzorg_geo.core import escaping as esc
-from woonzorg_geo.core.errors import DataFileError, NoCrsError
 
 if TYPE_CHECKING:  # folium is imported inside the functions: it is heavy and optional
     import folium
 
+from woonzorg_geo import RD_NEW
 from woonzorg_geo.core.palette import Classes
 from woonzorg_geo.core.provenance import ATTRIBUTION
-from woonzorg_geo.outputs.maps.assets import _asset_html, resolve_offline
-from woonzorg_geo.outputs.maps.style import _SOURCES, DECIMALS, OSM_TILES, PDOK_BRT_TILES, RD, WGS84
+from woonzorg_geo.outputs.maps.assets import asset_html, resolve_offline
+from woonzorg_geo.outputs.maps.geometry import bounds_wgs84
+from woonzorg_geo.outputs.maps.style import DECIMALS, OSM_TILES, PDOK_BRT_TILES
+from woonzorg_geo.outputs.pages import map_piece
 
 log = logging.getLogger(__name__)
 # --------------------------------------------------------------------------------------------
 # Geometry helpers
 # --------------------------------------------------------------------------------------------
-
-
-def _check_crs(frame: gpd.GeoDataFrame | gpd.GeoSeries, what: str) -> None:
-    if frame.crs is None:
-        raise NoCrsError(f"{what}: geen coördinatenstelsel (CRS); zet het met .set_crs('{RD}')")
-
-
-def _need(frame: pd.DataFrame, columns: Iterable[str], what: str) -> None:
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise DataFileError(
-            what,
-            "kolom ontbreekt",
-            field=", ".join(missing),
-            fix="gebruik de uitvoer van `woonzorg-geo analyse` of geef de juiste kolomnaam op",
-        )
-
-
-def _metric(frame: gpd.GeoDataFrame, what: str) -> gpd.GeoDataFrame:
-    """The frame in EPSG:28992 (for simplifying and clipping in metres)."""
-    _check_crs(frame, what)
-    return frame if frame.crs.equals(RD) else frame.to_crs(RD)
-
-
-def _round(geoms: Any) -> np.ndarray:
-    arr = np.asarray(geoms, dtype=object)
-    rounded: np.ndarray = shapely.transform(arr, lambda xy: np.round(xy, DECIMALS))
-    return rounded
-
-
-def _to_wgs84(frame: gpd.GeoDataFrame, what: str, *, simplify_m: float = 0.0) -> gpd.GeoDataFrame:
-    """Reprojected to EPSG:4326 (simplified in metres first), coordinates rounded, empties dropped."""
-    _check_crs(frame, what)
-    frame = frame[frame.geometry.notna() & ~frame.geometry.is_empty]
-    if simplify_m > 0 and len(frame):
-        frame = _metric(frame, what).copy()
-        frame["geometry"] = frame.geometry.simplify(simplify_m, preserve_topology=True)
-    out = frame.to_crs(WGS84).copy()
-    out["geometry"] = _round(out.geometry.values)
-    return out[out.geometry.notna() & ~out.geometry.is_empty]
-
-
-def _json_value(value: Any) -> Any:
-    if isinstance(value, (np.integer,)):
-        return int(value)
-    if isinstance(value, (np.floating, float)):
-        return None if not math.isfinite(float(value)) else float(value)
-    if isinstance(value, (np.bool_,)):
-        return bool(value)
-    if value is None or isinstance(value, (str, int, bool)):
-        return value
-    if pd.isna(value):
-        return None
-    return str(value)
-
-
-def _feature_collection(geoms: Sequence[Any], props: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    feats = []
-    for i, (geom, prop) in enumerate(zip(geoms, props)):
-        feats.append(
-            {
-                "type": "Feature",
-                "id": i,
-                "properties": {k: _json_value(v) for k, v in prop.items()},
-                "geometry": geom if isinstance(geom, dict) else shapely.geometry.mapping(geom),
-            }
-        )
-    return {"type": "FeatureCollection", "features": feats}
-
-
-def _bounds_wgs84(bounds: Any, crs: str | None) -> tuple[float, float, float, float]:
-    """(west, south, east, north) in degrees from a frame, a geometry or a 4-tuple."""
-    if isinstance(bounds, (gpd.GeoDataFrame, gpd.GeoSeries)):
-        _check_crs(bounds, "kaartgrenzen")
-        b = bounds.to_crs(WGS84).total_bounds
-    elif isinstance(bounds, shapely.Geometry):
-        b = gpd.GeoSeries([bounds], crs=crs or RD).to_crs(WGS84).total_bounds
-    else:
-        b = np.asarray(list(bounds), dtype=float)
-        if b.shape != (4,):
-            raise ValueError(f"kaartgrenzen: verwacht (minx, miny, maxx, maxy), kreeg {bounds!r}")
-        if crs and not gpd.GeoSeries([], crs=crs).crs.equals(WGS84):
-            box = shapely.box(*b)
-            b = gpd.GeoSeries([box], crs=crs).to_crs(WGS84).total_bounds
-    w, s, e, n = (float(v) for v in b)
-    if not all(math.isfinite(v) for v in (w, s, e, n)):
-        raise ValueError("kaartgrenzen: leeg gebied (geen geometrie)")
-    return w, s, e, n
-
-
-def built_up_bounds(
-    points: gpd.GeoDataFrame | gpd.GeoSeries, *, quantile: float = 0.02, pad_m: float = 150.0
-) -> tuple[float, float, float, float]:
-    """The extent of the built-up area in EPSG:28992: the address points with ``quantile`` cut off
-    at each side in x and y (outlying farms and hamlets), plus ``pad_m``.
-
-    Parameters
-    ----------
-    points
-        Address points (any CRS).
-    quantile
-        Share cut off at each side (``[kaarten] bebouwd_kwantiel``); 0 keeps every point.
-    pad_m
-        Margin around the trimmed extent, in metres.
-
-    Raises
-    ------
-    ValueError
-        When there are no points.
-    """
-    _check_crs(points, "bebouwd gebied: adressen")
-    geoms = gpd.GeoSeries(points.geometry).to_crs(RD)
-    geoms = geoms[geoms.notna() & ~geoms.is_empty]
-    if geoms.empty:
-        raise ValueError("bebouwd gebied: geen adressen")
-    xy = shapely.get_coordinates(geoms.centroid.values)
-    q = min(max(float(quantile), 0.0), 0.49)
-    x0, x1 = np.quantile(xy[:, 0], [q, 1 - q])
-    y0, y1 = np.quantile(xy[:, 1], [q, 1 - q])
-    return float(x0 - pad_m), float(y0 - pad_m), float(x1 + pad_m), float(y1 + pad_m)
-
-
-def _esc(value: Any) -> str:
-    """Text from data or settings as HTML (see :func:`woonzorg_geo.core.escaping.html_text`)."""
-    return esc.html_text(value)
-
-
-def _bron_text(value: Any, dates: Any = None) -> str:
-    """Readable sources of a voorziening (``'osm;igj'``), each with its date where ``dates`` gives it
-    (``'aug. 2021;jan. 2026'``, one per source)."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "onbekend"
-    parts = [p.strip() for p in str(value).split(";") if p.strip()]
-    when = [] if dates is None or (isinstance(dates, float) and math.isnan(dates)) else str(dates).split(";")
-    names = [_SOURCES.get(p.lower(), p) for p in parts]
-    if len(when) == len(names):
-        names = [f"{n} ({d.strip()})" if d.strip() else n for n, d in zip(names, when, strict=True)]
-    return " + ".join(names) or "onbekend"
 
 
 # --------------------------------------------------------------------------------------------
@@ -191,7 +49,7 @@ def _script_class() -> type:
     return WoonzorgScript
 
 
-def _add_js(m: folium.Map, code: str, *, name: str | None = None) -> None:
+def add_js(m: folium.Map, code: str, *, name: str | None = None) -> None:
     """Add a piece of JavaScript to the map's script, after what is already there."""
     m.add_child(_script_class()(code), name=name)
 
@@ -204,7 +62,8 @@ def last_layer(m: folium.Map) -> Any:
     return layer
 
 
-def _remember(m: folium.Map, layer: Any) -> None:
+def remember_layer(m: folium.Map, layer: Any) -> None:
+    """Note ``layer`` as the map's last layer (see :func:`last_layer`); every ``add_*`` function calls it."""
     m._woonzorg_last_layer = layer  # type: ignore[attr-defined]
 
 
@@ -213,7 +72,7 @@ def new_map(
     *,
     offline: bool | None = None,
     title: str = "Bereikbaarheid te voet",
-    crs: str | None = RD,
+    crs: str | None = RD_NEW,
     attribution: str = ATTRIBUTION,
 ) -> folium.Map:
     """An empty Leaflet map fitted to ``bounds``, with Leaflet inlined (no CDN).
@@ -243,7 +102,7 @@ def new_map(
     from branca.element import Element, Figure
 
     offline = resolve_offline(offline)
-    west, south, east, north = _bounds_wgs84(bounds, crs)
+    west, south, east, north = bounds_wgs84(bounds, crs)
     m = folium.Map(
         location=[(south + north) / 2, (west + east) / 2],
         zoom_start=13,
@@ -257,12 +116,12 @@ def new_map(
     root = m.get_root()
     assert isinstance(root, Figure)  # a new map's root is its page
     root.title = esc.html_text(title)  # branca writes the title into <title> unescaped
-    root.header.add_child(Element(_asset_html()), name="woonzorg_assets")
+    root.header.add_child(Element(asset_html()), name="woonzorg_assets")
     # fitted at once (no zoom animation), so the first drawn frame is the final one
     box = [[round(south, DECIMALS), round(west, DECIMALS)], [round(north, DECIMALS), round(east, DECIMALS)]]
     # once the controls are in place, fitted again beside the key-figure panel (left), so the panel
     # does not cover the area the map is about (when the panel takes less than 40 % of the width)
-    _add_js(
+    add_js(
         m,
         f"""{m.get_name()}.fitBounds({json.dumps(box)}, {{padding: [10, 10], animate: false}});
 setTimeout(function () {{
@@ -294,15 +153,15 @@ setTimeout(function () {{
             show=False,
         ).add_to(m)
     # one shared canvas renderer for layers with many small symbols (see add_homes)
-    _add_js(m, f"var {m.get_name()}_canvas = L.canvas({{padding: 0.5}});", name="woonzorg_canvas")
-    _add_js(
+    add_js(m, f"var {m.get_name()}_canvas = L.canvas({{padding: 0.5}});", name="woonzorg_canvas")
+    add_js(
         m,
         f"{m.get_name()}.attributionControl.addAttribution({esc.js_string(esc.html_text(attribution))});",  # innerHTML
         name="woonzorg_attribution",
     )
     # a metric scale bar only (Dutch planners read metres; Leaflet's default adds feet and miles)
-    _add_js(m, f"L.control.scale({{imperial: false}}).addTo({m.get_name()});", name="woonzorg_scale")
-    _add_js(m, _DECLUTTER_JS.replace("MAP", m.get_name()).replace("PANE", LABEL_PANE), name="woonzorg_declutter")
+    add_js(m, f"L.control.scale({{imperial: false}}).addTo({m.get_name()});", name="woonzorg_scale")
+    add_js(m, _DECLUTTER_JS.replace("MAP", m.get_name()).replace("PANE", LABEL_PANE), name="woonzorg_declutter")
     return m
 
 
@@ -426,20 +285,10 @@ def legend_html(
 ) -> str:
     """The HTML of a legend: a title (what, to where), an optional subtitle (for whom, from which
     data; part of the title element, so the two read as one sentence) and one row per
-    (colour, label[, letter]) item."""
+    (colour, label[, letter]) item (the ``legend`` macro of ``templates/map_pieces.html``; every
+    text escaped)."""
     rows = items.items() if isinstance(items, Classes) else list(items)
-    sub = f'<span class="wz-legend-sub">, {_esc(subtitle)}</span>' if subtitle else ""
-    out = [f'<div class="wz-legend-title">{_esc(title)}{sub}</div>']
-    for item in rows:
-        colour, label = item[0], item[1]
-        if symbol == "letter" and len(item) > 2:
-            long = " wz-long" if len(item[2]) > 1 else ""
-            sym = f'<span class="wz-vz{long}" style="background:{_esc(colour)}">{_esc(item[2])}</span>'
-        else:
-            shape = " wz-round" if symbol == "circle" else ""
-            sym = f'<span class="wz-swatch{shape}" style="background:{_esc(colour)}"></span>'
-        out.append(f'<div class="wz-legend-row">{sym}{_esc(label)}</div>')
-    return "".join(out)
+    return map_piece("legend", title, rows, symbol=symbol, subtitle=subtitle)
 
 
 def add_legend(
@@ -475,7 +324,7 @@ def add_legend(
         For whom and from which data (see :mod:`.captions`), shown after the title in a lighter type.
     """
     text = legend_html(title, items, symbol=symbol, subtitle=subtitle)
-    _add_js(
+    add_js(
         m,
         _control_js(
             m,
@@ -501,22 +350,10 @@ def panel_html(
     """HTML of a key-figures panel: a title, a table of (label, value[, value…]) rows, a note, links
     and the data's sources and dates (see :func:`woonzorg_geo.core.provenance.sources_line`).
 
-    Every text is escaped; link targets must be relative file names.
+    Rendered from the ``panel`` macro of ``templates/map_pieces.html``: every text is escaped;
+    link targets must be relative file names.
     """
-    out = [f"<h3>{_esc(title)}</h3>", "<table>"]
-    if header:
-        out.append("<thead><tr>" + "".join(f"<th>{_esc(h)}</th>" for h in header) + "</tr></thead>")
-    for row in rows:
-        label, *values = row
-        out.append(f"<tr><th>{_esc(label)}</th>" + "".join(f"<td>{_esc(v)}</td>" for v in values) + "</tr>")
-    out.append("</table>")
-    if links:
-        out.append("<p>" + " · ".join(f'<a href="{_esc(href)}">{_esc(text)}</a>' for text, href in links) + "</p>")
-    if note:
-        out.append(f'<p class="wz-note">{_esc(note)}</p>')
-    if sources:
-        out.append(f'<p class="wz-bron">{_esc(sources)}</p>')
-    return "".join(out)
+    return map_piece("panel", title, rows, header=header or (), note=note or "", links=links, sources=sources or "")
 
 
 def add_panel(m: folium.Map, html_text: str, *, position: str = "bottomleft") -> folium.Map:
@@ -524,14 +361,14 @@ def add_panel(m: folium.Map, html_text: str, *, position: str = "bottomleft") ->
 
     ``html_text`` is inserted as HTML: escape any text that comes from data.
     """
-    _add_js(m, _control_js(m, html_text, position=position, css_class="wz-panel leaflet-control"))
+    add_js(m, _control_js(m, html_text, position=position, css_class="wz-panel leaflet-control"))
     return m
 
 
 def add_exclusive(m: folium.Map, layers: Sequence[Any]) -> folium.Map:
     """Make ``layers`` mutually exclusive: switching one on in the layer control switches the others off."""
     names = ", ".join(layer.get_name() for layer in layers)
-    _add_js(
+    add_js(
         m,
         f"""
 (function () {{

@@ -1,30 +1,28 @@
-"""Map styling: voorzieningen categories, colour classes, Dutch number formatting."""
+"""Map styling: tile sources, voorzieningen categories and sources, colour classes, column labels.
+
+Numbers are formatted by :mod:`woonzorg_geo.core.formatting`; CRS constants are the package's
+(:data:`woonzorg_geo.RD_NEW`, :data:`woonzorg_geo.WGS84`, :data:`woonzorg_geo.WEB_MERCATOR`).
+"""
 
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Iterable
 from typing import Any
 
-from woonzorg_geo.core import formatting as fmt
 from woonzorg_geo.core.config import AccessibilitySettings
-from woonzorg_geo.core.palette import GREEN_TO_RED, ROAD_STYLE, distance_classes
-from woonzorg_geo.core.provenance import ATTRIBUTION  # noqa: F401 - re-exported
+from woonzorg_geo.core.palette import distance_classes
 from woonzorg_geo.core.vocabulary import CategoryStyle, Vocabulary, default_vocabulary
 
 log = logging.getLogger(__name__)
 
-RD = "EPSG:28992"
-WGS84 = "EPSG:4326"
-WEB_MERCATOR = "EPSG:3857"
 OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 PDOK_BRT_TILES = "https://service.pdok.nl/brt/achtergrondkaart/wmts/v2_0/standaard/EPSG:3857/{z}/{x}/{y}.png"
 OFFLINE_ENV = "WOONZORG_OFFLINE"
 MAX_MAP_BYTES = 10_000_000
 DECIMALS = 6
 
-#: Road classes and their style: from the one palette (:mod:`woonzorg_geo.core.palette`).
-_ROAD_STYLE = ROAD_STYLE
 # --------------------------------------------------------------------------------------------
 # Categories, labels and formatting: from the vocabulary (woonzorg_geo.core.vocabulary, .formatting)
 # --------------------------------------------------------------------------------------------
@@ -32,7 +30,8 @@ _ROAD_STYLE = ROAD_STYLE
 #: How a category is shown (label, colour, letter); see :class:`woonzorg_geo.core.vocabulary.CategoryStyle`.
 Category = CategoryStyle
 
-_SOURCES: dict[str, str] = {
+#: Readable names of the voorzieningen's sources (the ``bron`` column), for popups and legends.
+SOURCE_NAMES: dict[str, str] = {
     "osm": "OpenStreetMap",
     "gtfs": "OVapi GTFS",
     "chb": "DOVA Centraal Haltebestand",
@@ -41,8 +40,6 @@ _SOURCES: dict[str, str] = {
     "cbs": "CBS",
     "pdok": "PDOK",
 }
-#: Readable names of the voorzieningen's sources (the ``bron`` column), for popups and legends.
-SOURCE_NAMES: dict[str, str] = _SOURCES
 #: The same sources as a legend names them (``OSM aug. 2021``): short, the popups give the long name.
 SOURCE_SHORT: dict[str, str] = {
     "osm": "OSM",
@@ -60,14 +57,9 @@ def category(name: str, vocabulary: Vocabulary | None = None) -> Category:
     return (vocabulary or default_vocabulary()).style(name)
 
 
-def _ordered(cats: Iterable[str], vocabulary: Vocabulary | None = None) -> list[str]:
+def ordered_categories(cats: Iterable[str], vocabulary: Vocabulary | None = None) -> list[str]:
+    """``cats`` in display order (see :meth:`woonzorg_geo.core.vocabulary.Vocabulary.ordered`)."""
     return (vocabulary or default_vocabulary()).ordered(cats)
-
-
-def nl_number(value: Any, decimals: int = 0, *, unit: str = "") -> str:
-    """A number in Dutch notation (``37.375``, ``64,8``), or ``onbekend`` when missing
-    (see :func:`woonzorg_geo.core.formatting.number`)."""
-    return fmt.number(value, decimals, unit=unit)
 
 
 def format_field(column: str, value: Any, vocabulary: Vocabulary | None = None) -> str:
@@ -75,17 +67,23 @@ def format_field(column: str, value: Any, vocabulary: Vocabulary | None = None) 
     return (vocabulary or default_vocabulary()).format(column, value)
 
 
-def _strip_suffix(column: str, vocabulary: Vocabulary | None = None) -> str:
-    """``pct_ov_800m_senior`` → ``pct_ov_800m``: the column without a profile suffix."""
-    return (vocabulary or default_vocabulary()).split_profile(column)[0]
-
-
 def field_label(column: str, vocabulary: Vocabulary | None = None) -> str:
     """The Dutch label of an area column (a profile other than the main one is noted)."""
     return (vocabulary or default_vocabulary()).field_label(column)
 
 
-#: Classes and the class limits of every map: from the one palette (:mod:`woonzorg_geo.core.palette`).
-_GREEN_TO_RED = GREEN_TO_RED
 #: Walking distance classes for the default norm (``[bereikbaarheid] norm_m``).
 DISTANCE_CLASSES = distance_classes(AccessibilitySettings().norm_m)
+
+
+def source_text(value: Any, dates: Any = None) -> str:
+    """Readable sources of a voorziening (``'osm;igj'``), each with its date where ``dates`` gives it
+    (``'aug. 2021;jan. 2026'``, one per source)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "onbekend"
+    parts = [p.strip() for p in str(value).split(";") if p.strip()]
+    when = [] if dates is None or (isinstance(dates, float) and math.isnan(dates)) else str(dates).split(";")
+    names = [SOURCE_NAMES.get(p.lower(), p) for p in parts]
+    if len(when) == len(names):
+        names = [f"{n} ({d.strip()})" if d.strip() else n for n, d in zip(names, when, strict=True)]
+    return " + ".join(names) or "onbekend"

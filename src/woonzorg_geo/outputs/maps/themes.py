@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import geopandas as gpd
 import pandas as pd
 
+from woonzorg_geo import WGS84
 from woonzorg_geo.core import formatting as fmt
 from woonzorg_geo.core.palette import (
     CAPACITY_CLASSES,
@@ -26,8 +27,10 @@ from woonzorg_geo.core.palette import (
 from woonzorg_geo.core.provenance import ATTRIBUTION
 from woonzorg_geo.core.vocabulary import Z_SCORE_EXPLANATION, Vocabulary
 from woonzorg_geo.outputs.maps.base import add_layer_control, add_panel, new_map, panel_html
-from woonzorg_geo.outputs.maps.layers import add_area_outlines, add_choropleth, add_context, add_voorzieningen, save_map
-from woonzorg_geo.outputs.maps.style import nl_number
+from woonzorg_geo.outputs.maps.layers import add_area_outlines, add_choropleth, add_context, save_map
+from woonzorg_geo.outputs.maps.points import add_voorzieningen
+from woonzorg_geo.outputs.maps.style import DECIMALS
+from woonzorg_geo.outputs.pages import map_piece
 
 if TYPE_CHECKING:
     import folium
@@ -194,18 +197,16 @@ def add_rank_labels(
 
     from woonzorg_geo.core.escaping import html_in_js, html_text
 
-    pts = zoekgebieden.geometry.representative_point().to_crs("EPSG:4326")
+    pts = zoekgebieden.geometry.representative_point().to_crs(WGS84)
     group = folium.FeatureGroup(name=html_text(name), show=True)
     for (_, row), pt in zip(zoekgebieden.iterrows(), pts, strict=True):
         icon = folium.DivIcon(
-            html=f'<div style="background:{RANK_COLOUR};color:#fff;border:2px solid #fff;border-radius:50%;'
-            f'width:22px;height:22px;line-height:18px;text-align:center;font:bold 11px sans-serif;">'
-            f"{int(row['rang'])}</div>",
+            html=map_piece("rank_symbol", int(row["rang"]), RANK_COLOUR),
             icon_size=(22, 22),
             icon_anchor=(11, 11),
         )
         folium.Marker(
-            [round(pt.y, 6), round(pt.x, 6)],
+            [round(pt.y, DECIMALS), round(pt.x, DECIMALS)],
             icon=icon,
             popup=folium.Popup(html_in_js(row.get("toelichting", "")), max_width=360),  # a JS template literal
             tooltip=f"Zoekgebied {int(row['rang'])}",
@@ -276,7 +277,7 @@ def site_map(
     rows = [
         (
             f"{int(r['rang'])}. {fmt.text(r.get('buurt'), missing='')} ({fmt.text(r.get('wijk'))})",
-            nl_number(r["score"], 2),
+            fmt.number(r["score"], 2),
         )
         for _, r in zoekgebieden.head(10).iterrows()
     ]
@@ -306,7 +307,7 @@ def analysis_site_map(sites: Any, analysis: Any, *, offline: bool | None = None)
     """The candidate-site map of a :class:`woonzorg_geo.sites.SiteResult`, built in memory (nothing written)."""
     from woonzorg_geo.core import provenance
     from woonzorg_geo.outputs.manifest import run_manifest
-    from woonzorg_geo.outputs.maps.base import built_up_bounds
+    from woonzorg_geo.outputs.maps.geometry import built_up_bounds
 
     net = analysis.network.edges_gdf()
     manifest = run_manifest(analysis)

@@ -10,10 +10,12 @@ the streets from OpenStreetMap underneath (the base map when there are no backgr
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+
+from woonzorg_geo import RD_NEW, WGS84
+from woonzorg_geo.outputs.pages import map_piece
 
 if TYPE_CHECKING:
     import folium
@@ -56,11 +58,7 @@ def _badge(symbol: str, colour: str) -> Any:
     """A round white badge with a coloured symbol, visible on top of the coloured homes."""
     import folium
 
-    style = (
-        f"width:24px;height:24px;border-radius:50%;background:#fff;border:3px solid {colour};color:{colour};"
-        "font:bold 17px/24px sans-serif;text-align:center;box-shadow:0 0 3px #000"
-    )
-    return folium.DivIcon(html=f"<div style='{style}'>{symbol}</div>", icon_size=(30, 30), icon_anchor=(15, 15))
+    return folium.DivIcon(html=map_piece("badge", symbol, colour), icon_size=(30, 30), icon_anchor=(15, 15))
 
 
 def _rows(table: pd.DataFrame, col: str, *, limit: int | None = None) -> tuple[list[list[str]], int]:
@@ -84,24 +82,6 @@ def _rows(table: pd.DataFrame, col: str, *, limit: int | None = None) -> tuple[l
     return rows, len(table) - len(changed)
 
 
-def _table(header: Sequence[str], rows: Sequence[Sequence[str]], *, total: Sequence[str] | None = None) -> str:
-    from woonzorg_geo.core.escaping import html_text
-
-    out = ["<table><thead><tr>" + "".join(f"<th>{html_text(h)}</th>" for h in header) + "</tr></thead><tbody>"]
-    for row in rows:
-        name, *vals = row
-        out.append(f"<tr><th>{html_text(name)}</th>" + "".join(f"<td>{html_text(v)}</td>" for v in vals) + "</tr>")
-    if total is not None:
-        name, *vals = total
-        out.append(
-            f"<tr class='wz-total'><th>{html_text(name)}</th>"
-            + "".join(f"<td>{html_text(v)}</td>" for v in vals)
-            + "</tr>"
-        )
-    out.append("</tbody></table>")
-    return "".join(out)
-
-
 def _homes_moved(w: WatAls, a: Analysis, profile: str, cat: str) -> tuple[int, int]:
     """The woningen (as the shares count them) that lose and gain access, for one profile and category."""
     rows = w.adressen.loc[(w.adressen["profiel"] == profile) & (w.adressen["categorie"] == cat), "toegang"]
@@ -114,74 +94,67 @@ def _homes_moved(w: WatAls, a: Analysis, profile: str, cat: str) -> tuple[int, i
 def panel_html(w: WatAls, a: Analysis, *, profile: str | None = None) -> str:
     """The panel: per touched category (main profile), the wijken before/after/difference and the top buurten."""
     from woonzorg_geo.core import formatting as fmt
-    from woonzorg_geo.core.escaping import html_text
 
     vocab = a.vocab
     name = profile or vocab.main_profile
     if name not in w.samenvatting["profielen"]:
         name = next(iter(w.samenvatting["profielen"]))
     prof = w.samenvatting["profielen"][name]
-    header = ["", "voor", "na", "verschil"]
-    out = [f"<h3>{html_text(change_title(w))}</h3>"]
-    out.append(
-        f"<p>Aandeel woningen binnen {html_text(vocab.norm_text)} lopen, profiel "
-        f"{html_text(prof['label'])}; verschil in procentpunten.</p>"
-    )
+    header = ["voor", "na", "verschil"]
     base = [c for c in prof["categorieen"] if c in vocab.categories] or list(prof["categorieen"])
     wijken = w.wijken.loc[w.wijken["profiel"] == name]
     buurten = w.buurten.loc[w.buurten["profiel"] == name]
+    sections = []
     for cat in base:
         s = prof["categorieen"][cat]
         col = f"pct_{vocab.within(cat)}"
         if f"{col}_voor" not in wijken:
             continue
-        out.append(f"<p><b>{html_text(vocab.label(cat))}</b></p>")
-        rows, same = _rows(wijken, col)
-        total = [
-            f"Gemeente {a.settings.gemeente.naam}",
-            fmt.percent(s["pct_voor"]),
-            fmt.percent(s["pct_na"]),
-            fmt.signed(s["verschil_procentpunt"], 1),
-        ]
-        out.append(_table(["Wijk", *header[1:]], rows, total=total))
-        if same:
-            out.append(f"<p class='wz-note'>{same} andere wijk{'en' if same != 1 else ''}: geen verandering.</p>")
-        rows, _ = _rows(buurten, col, limit=PANEL_BUURTEN)
-        if rows:
-            out.append(_table([f"Buurten (grootste {len(rows)})", *header[1:]], rows))
+        wijk_rows, same = _rows(wijken, col)
+        buurt_rows, _ = _rows(buurten, col, limit=PANEL_BUURTEN)
         lose, gain = _homes_moved(w, a, name, cat)
-        out.append(
-            f"<p class='wz-note'>{fmt.number(lose)} woningen verliezen, {fmt.number(gain)} winnen toegang "
-            f"binnen {html_text(vocab.norm_text)} ({fmt.number(s['adressen_verliezen_toegang'])} en "
-            f"{fmt.number(s['adressen_winnen_toegang'])} adressen, woningen en andere).</p>"
+        sections.append(
+            {
+                "label": vocab.label(cat),
+                "wijk_header": ["Wijk", *header],
+                "wijk_rows": wijk_rows,
+                "total": [
+                    f"Gemeente {a.settings.gemeente.naam}",
+                    fmt.percent(s["pct_voor"]),
+                    fmt.percent(s["pct_na"]),
+                    fmt.signed(s["verschil_procentpunt"], 1),
+                ],
+                "same": same,
+                "buurt_header": [f"Buurten (grootste {len(buurt_rows)})", *header],
+                "buurt_rows": buurt_rows,
+                "lose": fmt.number(lose),
+                "gain": fmt.number(gain),
+                "lose_addresses": fmt.number(s["adressen_verliezen_toegang"]),
+                "gain_addresses": fmt.number(s["adressen_winnen_toegang"]),
+            }
         )
-    for other, p in w.samenvatting["profielen"].items():  # the other profiles: the gemeente's figure
-        if other == name:
-            continue
-        for cat in base:
-            if cat in p["categorieen"]:
-                o = p["categorieen"][cat]
-                out.append(
-                    f"<p class='wz-note'>Profiel {html_text(p['label'])}, {html_text(vocab.noun(cat))}: gemeente "
-                    f"{fmt.percent(o['pct_voor'])} → {fmt.percent(o['pct_na'])} "
-                    f"({fmt.signed(o['verschil_procentpunt'], 1)}); per wijk in de lagen en watals_wijken.csv.</p>"
-                )
-    combos = [vocab.label(c) for c in prof["categorieen"] if c not in base]
-    if combos:
-        out.append(
-            f"<p class='wz-note'>Ook berekend (watals_wijken.csv, watals_buurten.csv): {html_text(', '.join(combos))}.</p>"
-        )
-    for label in prof["onbereikbare_nieuwe"]:
-        out.append(f"<p class='wz-note'>Let op: {html_text(label)} ligt te ver van het looppadennetwerk.</p>")
-    return "<div class='wz-watals'>" + "".join(out) + "</div>"
-
-
-def _popup(rows: Sequence[tuple[str, str]]) -> str:
-    """A popup's table; every text escaped for HTML inside Folium's JavaScript template literal."""
-    from woonzorg_geo.core.escaping import html_in_js
-
-    return (
-        "<table>" + "".join(f"<tr><th>{html_in_js(k)}</th><td>{html_in_js(v)}</td></tr>" for k, v in rows) + "</table>"
+    others = [  # the other profiles: the gemeente's figure
+        {
+            "profile": p["label"],
+            "noun": vocab.noun(cat),
+            "before": fmt.percent(p["categorieen"][cat]["pct_voor"]),
+            "after": fmt.percent(p["categorieen"][cat]["pct_na"]),
+            "change": fmt.signed(p["categorieen"][cat]["verschil_procentpunt"], 1),
+        }
+        for other, p in w.samenvatting["profielen"].items()
+        if other != name
+        for cat in base
+        if cat in p["categorieen"]
+    ]
+    return map_piece(
+        "watals_panel",
+        title=change_title(w),
+        norm=vocab.norm_text,
+        profile=prof["label"],
+        sections=sections,
+        others=others,
+        combos=", ".join(vocab.label(c) for c in prof["categorieen"] if c not in base),
+        unreachable=list(prof["onbereikbare_nieuwe"]),
     )
 
 
@@ -202,14 +175,13 @@ def _remaining(m: folium.Map, w: WatAls, a: Analysis) -> list[tuple[str, str, st
         if keep.empty:
             continue
         keep = with_addresses(keep, a.inputs, settings=a.settings)
-        ll = gpd.GeoSeries(keep.geometry, crs=vz.crs).to_crs("EPSG:4326")
+        ll = gpd.GeoSeries(keep.geometry, crs=vz.crs).to_crs(WGS84)
         sym = vocab.style(cat)
         group = folium.FeatureGroup(name=html_in_js(f"{sym.label}: blijven open ({len(keep)})"), show=True)
-        long = " wz-long" if len(sym.letter) > 1 else ""
         for (i, row), p in zip(keep.iterrows(), ll, strict=True):
             naam = str(row["naam"]) if isinstance(row.get("naam"), str) and row["naam"].strip() else "(naamloos)"
             icon = folium.DivIcon(
-                html=f'<div class="wz-vz{long}" style="background:{html_in_js(sym.colour)}">{html_in_js(sym.letter)}</div>',
+                html=map_piece("vz_symbol", sym.colour, sym.letter),
                 icon_size=(22, 22),
                 icon_anchor=(11, 11),
                 class_name="wz-vz-icon",
@@ -219,8 +191,9 @@ def _remaining(m: folium.Map, w: WatAls, a: Analysis) -> list[tuple[str, str, st
                 icon=icon,
                 tooltip=html_in_js(naam),
                 popup=folium.Popup(
-                    _popup(
-                        [("Naam", naam), ("Soort", sym.label), ("Adres", row["adres"] or "onbekend"), ("Id", str(i))]
+                    map_piece(
+                        "popup_table",
+                        [("Naam", naam), ("Soort", sym.label), ("Adres", row["adres"] or "onbekend"), ("Id", str(i))],
                     ),
                     max_width=320,
                 ),
@@ -242,7 +215,8 @@ def watals_map(w: WatAls, a: Analysis, *, offline: bool | None = None) -> Any:
     from woonzorg_geo.core.escaping import html_in_js
     from woonzorg_geo.core.palette import GAIN_COLOUR, LOCAL_ROADS, LOSS_COLOUR, MAIN_ROADS
     from woonzorg_geo.outputs.maps.base import add_legend, add_panel, new_map
-    from woonzorg_geo.outputs.maps.layers import add_area_outlines, add_context, add_homes
+    from woonzorg_geo.outputs.maps.layers import add_area_outlines, add_context
+    from woonzorg_geo.outputs.maps.points import add_homes
     from woonzorg_geo.sources.adressen import point_addresses, register_addresses
 
     vocab = a.vocab
@@ -268,12 +242,7 @@ def watals_map(w: WatAls, a: Analysis, *, offline: bool | None = None) -> Any:
     title = change_title(w)
     m = new_map(focus, offline=offline, title=title)
     m.get_root().header.add_child(  # type: ignore[attr-defined]
-        Element(
-            "<style>.wz-panel .wz-watals{max-width:360px}.wz-panel .wz-watals td{padding-left:10px}"
-            ".wz-panel .wz-watals table{width:100%}.wz-panel .wz-watals thead th:first-child{text-align:left}"
-            ".wz-panel tr.wz-total th,.wz-panel tr.wz-total td{border-top:1px solid #999;font-weight:bold}"
-            ".wz-panel .wz-watals thead th{font-weight:bold;color:#333}</style>"
-        ),
+        Element(map_piece("watals_style")),
         name="woonzorg_watals_style",
     )
     offline_now = bool(getattr(m, "woonzorg_offline", True))
@@ -315,13 +284,15 @@ def watals_map(w: WatAls, a: Analysis, *, offline: bool | None = None) -> Any:
     remaining = _remaining(m, w, a)
     marks = folium.FeatureGroup(name="Veranderde voorzieningen").add_to(m)
     to_ll = gpd.GeoSeries(
-        gpd.points_from_xy([n.x for n in w.changes.nieuw], [n.y for n in w.changes.nieuw]), crs="EPSG:28992"
-    ).to_crs("EPSG:4326")
+        gpd.points_from_xy([n.x for n in w.changes.nieuw], [n.y for n in w.changes.nieuw]), crs=RD_NEW
+    ).to_crs(WGS84)
     for n, p in zip(w.changes.nieuw, to_ll, strict=True):
         folium.Marker(
             [p.y, p.x],
             tooltip=html_in_js(f"nieuw: {n.label}"),
-            popup=folium.Popup(_popup([("Nieuw", n.label), ("Soort", vocab.label(n.categorie))]), max_width=320),
+            popup=folium.Popup(
+                map_piece("popup_table", [("Nieuw", n.label), ("Soort", vocab.label(n.categorie))]), max_width=320
+            ),
             icon=_badge("+", GAIN_COLOUR),
             z_index_offset=1000,
         ).add_to(marks)
@@ -330,7 +301,7 @@ def watals_map(w: WatAls, a: Analysis, *, offline: bool | None = None) -> Any:
         addr = point_addresses(
             gone.geometry, a.inputs.osm, settings=a.settings.zoeken, own=register_addresses(gone, a.inputs, a.settings)
         )
-        gone_ll = gone.geometry.to_crs("EPSG:4326")
+        gone_ll = gone.geometry.to_crs(WGS84)
         for i in gone.index:
             p = gone_ll.loc[i]
             naam = str(gone.at[i, "naam"]) if isinstance(gone.at[i, "naam"], str) else "(naamloos)"
@@ -339,13 +310,14 @@ def watals_map(w: WatAls, a: Analysis, *, offline: bool | None = None) -> Any:
                 [p.y, p.x],
                 tooltip=html_in_js(f"weg: {naam} ({i}), {adres}"),
                 popup=folium.Popup(
-                    _popup(
+                    map_piece(
+                        "popup_table",
                         [
                             ("Sluit", naam),
                             ("Soort", vocab.label(str(gone.at[i, "categorie"]))),
                             ("Adres", adres),
                             ("Id", str(i)),
-                        ]
+                        ],
                     ),
                     max_width=320,
                 ),
@@ -358,6 +330,6 @@ def watals_map(w: WatAls, a: Analysis, *, offline: bool | None = None) -> Any:
     add_legend(m, "Voorzieningen", [*changed, *remaining], symbol="letter")
     add_panel(m, panel_html(w, a), position="topleft")
     if not layers:
-        add_panel(m, "<b>Geen woning wint of verliest toegang</b> binnen de norm door deze verandering.")
+        add_panel(m, map_piece("no_change_panel"))
     folium.LayerControl(collapsed=True).add_to(m)
     return m

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from woonzorg_geo import WGS84
 from woonzorg_geo.outputs.workbook.book import Sheet, csv_sheet, make_sheet, read_csv_table
 from woonzorg_geo.outputs.workbook.columns import indicator_labels
 
@@ -111,7 +112,7 @@ def voorzieningen_sheet(voorzieningen: gpd.GeoDataFrame, *, vocab: Vocabulary) -
     frame = pd.DataFrame(vz.drop(columns=vz.geometry.name))
     if vz.index.name and vz.index.name not in frame.columns:
         frame = frame.reset_index()
-    points = vz.geometry.representative_point().to_crs("EPSG:4326")
+    points = vz.geometry.representative_point().to_crs(WGS84)
     frame["lon"], frame["lat"] = points.x.round(6).to_numpy(), points.y.round(6).to_numpy()
     first = ("vz_id", "label", "naam", "bron_label", "bron_datum", "precisie")
     return make_sheet("voorzieningen", frame, vocab=vocab, first=first)

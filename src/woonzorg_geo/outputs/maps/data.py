@@ -1,0 +1,267 @@
+"""What the maps are made from: the layers and summary of one ``analyse`` output folder (:class:`MapData`)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+
+from woonzorg_geo import RD_NEW
+from woonzorg_geo.core import provenance
+from woonzorg_geo.core.config import MapSettings
+from woonzorg_geo.core.errors import DataFileError, MissingDataError
+from woonzorg_geo.core.io import read_manifest
+from woonzorg_geo.core.palette import LOCAL_ROADS, MAIN_ROADS
+from woonzorg_geo.core.vocabulary import REPORT_NORM, Vocabulary, default_vocabulary
+from woonzorg_geo.outputs.maps.captions import Caption, share_caption, walk_caption
+from woonzorg_geo.outputs.maps.geometry import built_up_bounds, check_crs
+
+log = logging.getLogger(__name__)
+
+#: Of the essentials (``kerncategorieen``), those whose walking time colours the homes on a wijk map
+#: (three layers keep a wijk map under 1 MB); the others still appear in the panel.
+HOME_THEMES: tuple[str, ...] = ("huisarts", "supermarkt", "ov")
+
+
+@dataclass
+class MapData:
+    """What the maps are made from: the layers of one ``analyse`` output folder, one profile."""
+
+    out_dir: Path
+    profile: str
+    suffix: str
+    adressen: gpd.GeoDataFrame
+    buurten: gpd.GeoDataFrame
+    wijken: gpd.GeoDataFrame
+    voorzieningen: gpd.GeoDataFrame
+    servicegebieden: gpd.GeoDataFrame
+    netwerk: gpd.GeoDataFrame
+    summary: dict[str, Any]
+    vocab: Vocabulary
+    manifest: dict[str, Any] = field(default_factory=dict)
+    kaarten: MapSettings = field(default_factory=MapSettings)
+
+    @property
+    def attribution(self) -> str:
+        """The maps' attribution: licences, sources and the data's dates (from ``manifest.json``)."""
+        return provenance.attribution(self.manifest)
+
+    @property
+    def sources(self) -> str:
+        """The data's sources and dates as one line for a panel (``''`` when the output has no manifest)."""
+        return provenance.sources_line(self.manifest)
+
+    def view(self, frame: gpd.GeoDataFrame | None = None) -> tuple[float, float, float, float] | gpd.GeoDataFrame:
+        """Where a map opens: the built-up extent of the gemeente's addresses, trimmed of outliers by
+        ``[kaarten] bebouwd_kwantiel``; for one area (``frame``, e.g. a wijk) the extent of all its
+        addresses (a wijk's edge neighbourhoods are part of it); the area itself where it has no
+        addresses."""
+        pts = self.adressen
+        quantile = self.kaarten.bebouwd_kwantiel
+        if frame is not None and "code" in frame.columns:
+            pts = pts[pts["wijkcode"].isin(frame["code"])]
+            quantile = 0.0
+        if len(pts) == 0:
+            return frame if frame is not None else self.wijken
+        return built_up_bounds(pts, quantile=quantile, pad_m=100.0)
+
+    def tif(self, cat: str) -> Path:
+        """The surface GeoTIFF of a category for this profile."""
+        return self.out_dir / f"bereikbaarheid_{cat}_{self.profile}.tif"
+
+    def col(self, name: str) -> str:
+        """A column name with the profile suffix."""
+        return f"{name}{self.suffix}"
+
+    def walk_caption(self, category: str, *, measure: str = "Looptijd te voet van de woning") -> Caption:
+        """The legend of the walking time or distance to ``category``: destination, profile, data and dates."""
+        return walk_caption(
+            self.vocab,
+            category,
+            profile=self.profile,
+            manifest=self.manifest,
+            voorzieningen=self.voorzieningen,
+            measure=measure,
+        )
+
+    def share_caption(self) -> Caption:
+        """The legend of the areas' share of homes within the norm of the report's combination."""
+        vocab = self.vocab
+        return share_caption(
+            vocab,
+            REPORT_NORM,
+            title=f"Buurten: % woningen met {vocab.noun(REPORT_NORM)} ≤ {vocab.norm_text}",
+            profile=self.profile,
+            manifest=self.manifest,
+            voorzieningen=self.voorzieningen,
+        )
+
+    @property
+    def home_categories(self) -> list[str]:
+        """The categories whose walking time colours the homes (see :data:`HOME_THEMES`)."""
+        have = {*self.vocab.categories, *self.vocab.composites}
+        return [c for c in HOME_THEMES if c in have]
+
+
+def read_summary(path: Path, *, out_dir: Path) -> dict[str, Any]:
+    """The ``samenvatting.json`` of an ``analyse`` output folder, checked for what the maps and figures use.
+
+    Raises
+    ------
+    MissingDataError
+        When it is absent.
+    DataFileError
+        When it is not UTF-8 JSON, not an object, or its ``profielen``, ``gemeente`` or ``norm_m``
+        have the wrong form; each names the file, the field and the fix (run ``analyse`` again).
+    """
+    fix = f"draai `woonzorg-geo analyse --out {out_dir}` opnieuw; samenvatting.json wordt dan opnieuw geschreven"
+    if not path.is_file():
+        raise MissingDataError(path, fix, problem="bestand ontbreekt")
+    try:
+        summary = json.loads(path.read_text("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise DataFileError(path, f"geen UTF-8 (byte {exc.start})", fix=fix) from exc
+    except json.JSONDecodeError as exc:
+        raise DataFileError(path, f"geen geldige JSON ({exc})", fix=fix) from exc
+    if not isinstance(summary, dict):
+        raise DataFileError(path, f"verwacht een JSON-object {{...}}, maar het is een {_json_kind(summary)}", fix=fix)
+    profielen = summary.get("profielen")
+    if not isinstance(profielen, dict) or not profielen or not all(isinstance(v, dict) for v in profielen.values()):
+        raise DataFileError(
+            path, "de doorgerekende profielen ontbreken of hebben een verkeerde vorm", field="profielen", fix=fix
+        )
+    if "gemeente" in summary and not isinstance(summary["gemeente"], dict):
+        raise DataFileError(path, "verwacht een object met code en naam", field="gemeente", fix=fix)
+    norm = summary.get("norm_m")
+    if norm is not None and (isinstance(norm, bool) or not isinstance(norm, (int, float)) or not 0 < norm <= 5000):
+        raise DataFileError(path, f"geen loopnorm in meters: {norm!r}", field="norm_m", fix=fix)
+    return summary
+
+
+def _json_kind(value: object) -> str:
+    kinds = {list: "lijst", str: "tekst", int: "getal", float: "getal", bool: "true/false", type(None): "null"}
+    return kinds.get(type(value), type(value).__name__)
+
+
+def load_map_data(
+    out_dir: str | Path,
+    *,
+    profile_suffix: str = "",
+    profile: str | None = None,
+    vocabulary: Vocabulary | None = None,
+    map_settings: MapSettings | None = None,
+) -> MapData:
+    """Read what the maps need from an ``analyse`` output folder.
+
+    Parameters
+    ----------
+    out_dir
+        The folder ``analyse`` wrote.
+    profile
+        The walking profile to show (default: the run's main profile). Its columns are found by
+        the run's suffix rule (the main profile has none), read from ``samenvatting.json``.
+    profile_suffix
+        Older form of ``profile``: ``"_senior"`` means profile ``senior``.
+    vocabulary
+        Labels and categories (default: the package settings'); the norm and profiles are taken
+        from the output's ``samenvatting.json`` where it records them.
+    map_settings
+        ``[kaarten]`` of the settings: the lighter tone below ``min_adressen`` and the built-up
+        extent the maps open on (default: the package's).
+
+    Raises
+    ------
+    MissingDataError
+        When ``woonzorg.gpkg`` is absent.
+    DataFileError
+        When a layer or column is missing or the profile is not in the output (names the file
+        and the field).
+    """
+    import pyogrio
+
+    out_dir = Path(out_dir)
+    gpkg = out_dir / "woonzorg.gpkg"
+    if not gpkg.is_file():
+        raise MissingDataError(gpkg, f"draai eerst `woonzorg-geo analyse --out {out_dir}`")
+    if profile_suffix and not re.fullmatch(r"_[a-z0-9]+", profile_suffix):
+        raise ValueError(f"profile_suffix moet leeg zijn of zoals '_senior', kreeg {profile_suffix!r}")
+    sj = out_dir / "samenvatting.json"
+    summary = read_summary(sj, out_dir=out_dir)
+    profiles = list(summary.get("profielen", {}))
+    vocab = (vocabulary or default_vocabulary()).with_run(profiles=profiles or None, norm_m=summary.get("norm_m"))
+    if profile is None and profile_suffix:
+        profile = profile_suffix[1:]
+    profile = profile or vocab.main_profile
+    if profiles and profile not in profiles:
+        raise DataFileError(
+            sj,
+            f"profiel {profile!r} is in deze uitvoer niet doorgerekend",
+            field="profielen",
+            fix=f"kies een van: {', '.join(profiles)}, of draai `woonzorg-geo analyse --profiel {profile}`",
+        )
+    sfx = vocab.suffix(profile)
+    fix = "draai `woonzorg-geo analyse` opnieuw om de GeoPackage volledig te schrijven"
+    try:
+        layers = {name for name, _ in pyogrio.list_layers(gpkg)}
+    except Exception as exc:  # GDAL raises several types for a damaged file
+        raise DataFileError(gpkg, f"de GeoPackage is onleesbaar of afgebroken ({exc})", fix=fix) from exc
+
+    def read(layer: str, required: Sequence[str], columns: list[str] | None = None, **kw: Any) -> gpd.GeoDataFrame:
+        if layer not in layers:
+            raise DataFileError(gpkg, f"laag {layer!r} ontbreekt", field=layer, fix=fix)
+        try:
+            have = set(pyogrio.read_info(gpkg, layer=layer)["fields"])
+            missing = [c for c in required if c not in have]
+            if missing:
+                raise DataFileError(gpkg, f"laag {layer!r}: kolom ontbreekt", field=", ".join(missing), fix=fix)
+            frame = gpd.read_file(gpkg, layer=layer, columns=columns, **kw)
+        except DataFileError:
+            raise
+        except Exception as exc:  # a truncated or damaged file
+            raise DataFileError(gpkg, f"laag {layer!r} is onleesbaar ({exc})", field=layer, fix=fix) from exc
+        check_crs(frame, f"{gpkg}:{layer}")
+        return frame
+
+    pct = vocab.column(vocab.pct(REPORT_NORM), profile)
+    have = {*vocab.categories, *vocab.composites}
+    home_cols = ["wijkcode", "buurtcode", *(vocab.column(f"tijd_{c}_min", profile) for c in HOME_THEMES if c in have)]
+    adressen = read("adressen", home_cols, columns=home_cols)
+    buurten = read("buurten", ["code", "naam", "wijkcode", pct])
+    wijken = read("wijken", ["code", "naam", pct])
+    vz = read("voorzieningen", ["categorie"])
+    if "servicegebieden" in layers:
+        sg = read("servicegebieden", ["categorie"])
+        if "profiel" in sg.columns:
+            sg = sg[sg["profiel"] == profile]
+    else:
+        log.warning("%s: geen laag servicegebieden; de kaart krijgt geen loopgebieden", gpkg)
+        sg = gpd.GeoDataFrame({"categorie": []}, geometry=[], crs=RD_NEW)
+    if "netwerk" in layers:
+        classes = ", ".join(f"'{c}'" for c in (*MAIN_ROADS, *LOCAL_ROADS))
+        netwerk = read("netwerk", ["klasse"], columns=["klasse"], where=f"klasse IN ({classes})")
+    else:
+        log.warning("%s: geen laag netwerk; de kaart krijgt geen wegen", gpkg)
+        netwerk = gpd.GeoDataFrame({"klasse": []}, geometry=[], crs=RD_NEW)
+    if "wijkcode" in buurten.columns:  # the buurt's wijk, for tooltips
+        buurten["wijk"] = buurten["wijkcode"].map(dict(zip(wijken["code"], wijken["naam"])))
+    return MapData(
+        out_dir,
+        profile,
+        sfx,
+        adressen,
+        buurten,
+        wijken,
+        vz,
+        sg,
+        netwerk,
+        summary,
+        vocab,
+        manifest=read_manifest(out_dir),
+        kaarten=map_settings or MapSettings(),
+    )

@@ -1,0 +1,147 @@
+"""Geometry helpers of the maps: CRS checks, reprojection for drawing, GeoJSON, map extents.
+
+All metric work (simplifying, clipping) happens in EPSG:28992; geometries are reprojected to
+EPSG:4326 only to be drawn, with coordinates rounded to :data:`.style.DECIMALS` decimals.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from woonzorg_geo import RD_NEW, WGS84
+from woonzorg_geo.core.errors import DataFileError, NoCrsError
+from woonzorg_geo.outputs.maps.style import DECIMALS
+
+
+def check_crs(frame: gpd.GeoDataFrame | gpd.GeoSeries, what: str) -> None:
+    """Raise :class:`~woonzorg_geo.core.errors.NoCrsError` when ``frame`` has no CRS (``what`` names it)."""
+    if frame.crs is None:
+        raise NoCrsError(f"{what}: geen coördinatenstelsel (CRS); zet het met .set_crs('{RD_NEW}')")
+
+
+def require_columns(frame: pd.DataFrame, columns: Iterable[str], what: str) -> None:
+    """Raise :class:`~woonzorg_geo.core.errors.DataFileError` naming the ``columns`` missing from ``frame``."""
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise DataFileError(
+            what,
+            "kolom ontbreekt",
+            field=", ".join(missing),
+            fix="gebruik de uitvoer van `woonzorg-geo analyse` of geef de juiste kolomnaam op",
+        )
+
+
+def to_metric(frame: gpd.GeoDataFrame, what: str) -> gpd.GeoDataFrame:
+    """The frame in EPSG:28992 (for simplifying and clipping in metres)."""
+    check_crs(frame, what)
+    return frame if frame.crs.equals(RD_NEW) else frame.to_crs(RD_NEW)
+
+
+def _round(geoms: Any) -> np.ndarray:
+    arr = np.asarray(geoms, dtype=object)
+    rounded: np.ndarray = shapely.transform(arr, lambda xy: np.round(xy, DECIMALS))
+    return rounded
+
+
+def to_wgs84(frame: gpd.GeoDataFrame, what: str, *, simplify_m: float = 0.0) -> gpd.GeoDataFrame:
+    """Reprojected to EPSG:4326 (simplified in metres first), coordinates rounded, empties dropped."""
+    check_crs(frame, what)
+    frame = frame[frame.geometry.notna() & ~frame.geometry.is_empty]
+    if simplify_m > 0 and len(frame):
+        frame = to_metric(frame, what).copy()
+        frame["geometry"] = frame.geometry.simplify(simplify_m, preserve_topology=True)
+    out = frame.to_crs(WGS84).copy()
+    out["geometry"] = _round(out.geometry.values)
+    return out[out.geometry.notna() & ~out.geometry.is_empty]
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.floating, float)):
+        return None if not math.isfinite(float(value)) else float(value)
+    if isinstance(value, (np.bool_,)):
+        return bool(value)
+    if value is None or isinstance(value, (str, int, bool)):
+        return value
+    if pd.isna(value):
+        return None
+    return str(value)
+
+
+def feature_collection(geoms: Sequence[Any], props: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """A GeoJSON FeatureCollection of ``geoms`` (shapely or GeoJSON dicts) with ``props`` as properties.
+
+    Property values become JSON values (NaN and missing as ``null``); text is put in as given, so
+    text that a popup or tooltip shows as HTML must be escaped by the caller.
+    """
+    feats = []
+    for i, (geom, prop) in enumerate(zip(geoms, props)):
+        feats.append(
+            {
+                "type": "Feature",
+                "id": i,
+                "properties": {k: _json_value(v) for k, v in prop.items()},
+                "geometry": geom if isinstance(geom, dict) else shapely.geometry.mapping(geom),
+            }
+        )
+    return {"type": "FeatureCollection", "features": feats}
+
+
+def bounds_wgs84(bounds: Any, crs: str | None) -> tuple[float, float, float, float]:
+    """(west, south, east, north) in degrees from a frame, a geometry or a 4-tuple."""
+    if isinstance(bounds, (gpd.GeoDataFrame, gpd.GeoSeries)):
+        check_crs(bounds, "kaartgrenzen")
+        b = bounds.to_crs(WGS84).total_bounds
+    elif isinstance(bounds, shapely.Geometry):
+        b = gpd.GeoSeries([bounds], crs=crs or RD_NEW).to_crs(WGS84).total_bounds
+    else:
+        b = np.asarray(list(bounds), dtype=float)
+        if b.shape != (4,):
+            raise ValueError(f"kaartgrenzen: verwacht (minx, miny, maxx, maxy), kreeg {bounds!r}")
+        if crs and not gpd.GeoSeries([], crs=crs).crs.equals(WGS84):
+            box = shapely.box(*b)
+            b = gpd.GeoSeries([box], crs=crs).to_crs(WGS84).total_bounds
+    w, s, e, n = (float(v) for v in b)
+    if not all(math.isfinite(v) for v in (w, s, e, n)):
+        raise ValueError("kaartgrenzen: leeg gebied (geen geometrie)")
+    return w, s, e, n
+
+
+def built_up_bounds(
+    points: gpd.GeoDataFrame | gpd.GeoSeries, *, quantile: float = 0.02, pad_m: float = 150.0
+) -> tuple[float, float, float, float]:
+    """The extent of the built-up area in EPSG:28992: the address points with ``quantile`` cut off
+    at each side in x and y (outlying farms and hamlets), plus ``pad_m``.
+
+    Parameters
+    ----------
+    points
+        Address points (any CRS).
+    quantile
+        Share cut off at each side (``[kaarten] bebouwd_kwantiel``); 0 keeps every point.
+    pad_m
+        Margin around the trimmed extent, in metres.
+
+    Raises
+    ------
+    ValueError
+        When there are no points.
+    """
+    check_crs(points, "bebouwd gebied: adressen")
+    geoms = gpd.GeoSeries(points.geometry).to_crs(RD_NEW)
+    geoms = geoms[geoms.notna() & ~geoms.is_empty]
+    if geoms.empty:
+        raise ValueError("bebouwd gebied: geen adressen")
+    xy = shapely.get_coordinates(geoms.centroid.values)
+    q = min(max(float(quantile), 0.0), 0.49)
+    x0, x1 = np.quantile(xy[:, 0], [q, 1 - q])
+    y0, y1 = np.quantile(xy[:, 1], [q, 1 - q])
+    return float(x0 - pad_m), float(y0 - pad_m), float(x1 + pad_m), float(y1 + pad_m)
