@@ -134,3 +134,39 @@ def slug(text: str) -> str:
     """File-name-safe lower-case slug of at most 80 characters: ``'Assen-Oost'`` → ``'assen-oost'``."""
     t = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
     return re.sub(r"[^a-z0-9]+", "-", t).strip("-")[:80].strip("-") or "onbekend"
+
+
+def trimmed(value: Any, decimals: int = 2, *, unit: str = "", missing: str = MISSING) -> str:
+    """A number with at most ``decimals`` digits after the comma, trailing zeros dropped.
+
+    For settings and thresholds that are whole numbers or short decimals (``800``, ``0,5``), where a
+    fixed number of decimals would add noise (``800,00``).
+
+    Parameters
+    ----------
+    value
+        Anything ``float()`` accepts; missing, non-numeric and infinite values give ``missing``.
+    decimals
+        The most digits after the comma (rounded as :func:`number` does).
+    unit
+        Appended as given (include a space where one belongs).
+    missing
+        The text for a missing value (default :data:`MISSING`).
+
+    Examples
+    --------
+    >>> trimmed(800.0)
+    '800'
+    >>> trimmed(0.50)
+    '0,5'
+    >>> trimmed(1234.567, unit=" m")
+    '1.234,57 m'
+    >>> trimmed(None)
+    'onbekend'
+    """
+    text = number(value, decimals, missing=missing)
+    if _float(value) is None:
+        return text
+    if "," in text:
+        text = text.rstrip("0").rstrip(",")
+    return f"{text}{unit}"

@@ -10,13 +10,14 @@ from typing import Any
 
 from markupsafe import Markup
 
+from woonzorg_geo.core import formatting as fmt
 from woonzorg_geo.core.io import atomic_path
 from woonzorg_geo.outputs.pages import CSS, render
 from woonzorg_geo.outputs.toets_svg import KAART_CSS, kaart_figuur
 from woonzorg_geo.toets.bewoners import estimate_residents
 from woonzorg_geo.toets.model import Deel, ToetsResult, counted
-from woonzorg_geo.toets.numbers import _nl, _text
 from woonzorg_geo.toets.settings import VERDICT_TEXT
+from woonzorg_geo.toets.values import as_text
 
 log = logging.getLogger(__name__)
 # --------------------------------------------------------------------------------------------
@@ -58,7 +59,7 @@ def _when(iso: str) -> str:
 
 
 def _area(naam: object, code: object) -> str:
-    naam, code = _text(naam), _text(code)
+    naam, code = as_text(naam), as_text(code)
     if not naam and not code:
         return "onbekend"
     return f"{naam or 'naam onbekend'} ({code})" if code else naam
@@ -91,8 +92,8 @@ def _why(d: Deel) -> str:
 def _what_if(row: dict[str, Any]) -> tuple[dict[str, Any], str, str]:
     """A what-if row with its values now and with the initiative as Dutch numbers."""
     digits = 0 if row["eenheid"] in ("personen", "aantal") else (1 if row["eenheid"] == "%" else 2)
-    unit = "%" if row["eenheid"] == "%" else ""
-    return row, _nl(row["nu"], digits, unit), _nl(row["na"], digits, unit)
+    unit = " %" if row["eenheid"] == "%" else ""
+    return row, fmt.number(row["nu"], digits, unit=unit), fmt.number(row["na"], digits, unit=unit)
 
 
 def toets_html(result: ToetsResult) -> str:
@@ -113,13 +114,13 @@ def toets_html(result: ToetsResult) -> str:
         (
             "gevonden locatie",
             f"{loc['label']} — nauwkeurigheid: {loc.get('precisie_tekst')}"
-            + (f", {_nl(afst, 0)} m van de straat" if afst is not None else ""),
+            + (f", {fmt.metres(afst)} van de straat" if afst is not None else ""),
         ),
         (
             "coördinaten",
             (
-                f"RD x {_nl(loc['x_rd'], 0)}, y {_nl(loc['y_rd'], 0)}; WGS84 lengtegraad "
-                f"{_nl(loc['lon'], 5)}, breedtegraad {_nl(loc['lat'], 5)}"
+                f"RD x {fmt.number(loc['x_rd'], 0)}, y {fmt.number(loc['y_rd'], 0)}; WGS84 lengtegraad "
+                f"{fmt.number(loc['lon'], 5)}, breedtegraad {fmt.number(loc['lat'], 5)}"
             ),
         ),
         ("buurt", _area(loc.get("buurtnaam"), loc.get("buurtcode"))),
@@ -139,7 +140,10 @@ def toets_html(result: ToetsResult) -> str:
         profile=profile,
         profile_label=str(profile.get("profiel_label", "")).capitalize(),
         what_if=[_what_if(w) for w in r.wat_als],
-        nl=_nl,
+        number=fmt.number,
+        trimmed=fmt.trimmed,
+        metres=fmt.metres,
+        minutes=fmt.minutes,
         kaart=Markup(kaart_figuur(r.kaart)) if r.kaart is not None else "",  # escaped in kaart_svg
     )
 

@@ -395,7 +395,7 @@ def read_initiatives(
         The file does not exist.
     """
     from woonzorg_geo.core.validate import require_file
-    from woonzorg_geo.toets.locate import _norm_type
+    from woonzorg_geo.toets.locate import type_key
 
     path = require_file(path, what=WHAT)
     if path.is_dir():
@@ -506,7 +506,7 @@ def read_initiatives(
                     settings=settings,
                     type_default=type_default,
                     omvang_default=omvang_default,
-                    norm_type=_norm_type,
+                    norm_type=type_key,
                 )
             )
         except _Refused as exc:
@@ -724,10 +724,10 @@ def run_lijst(
 def type_label(kind: object, settings: ToetsSettings) -> str:
     """The Dutch label of a type as the list gives it (a key or label of ``[types]``); an unknown
     type is shown as given (its row's reason says it is unknown)."""
-    from woonzorg_geo.toets.locate import _norm_type
+    from woonzorg_geo.toets.locate import type_key
 
     text = "" if kind is None else str(kind).strip()
-    key = _norm_type(text, settings.types) if text else None
+    key = type_key(text, settings.types) if text else None
     return settings.types[key].label if key is not None else text
 
 

@@ -14,8 +14,8 @@ import numpy as np
 
 from woonzorg_geo.toets.bewoners import estimate_residents
 from woonzorg_geo.toets.kaart import ToetsKaart, kaart_geojson
-from woonzorg_geo.toets.numbers import _num, _present
 from woonzorg_geo.toets.settings import SEVERITY, KaderSettings, ZorgType
+from woonzorg_geo.toets.values import as_float, is_present
 
 log = logging.getLogger(__name__)
 # --------------------------------------------------------------------------------------------
@@ -139,7 +139,7 @@ def _plain(obj: Any) -> Any:
         return str(obj)
     if obj is None or isinstance(obj, str):
         return obj
-    if _present(obj) is False:
+    if is_present(obj) is False:
         return None
     return str(obj)
 
@@ -158,13 +158,13 @@ def worst(verdicts: Sequence[str]) -> str:
 
 def per_1000(count: float, inwoners: float | None) -> float:
     """``count`` per 1,000 inhabitants (NaN when the inhabitants are unknown or zero)."""
-    inw = _num(inwoners)
+    inw = as_float(inwoners)
     return float("nan") if not inw else 1000.0 * float(count) / inw
 
 
 def per_1000_na(count: float, inwoners: float | None, omvang: float) -> float:
     """Initiatives per 1,000 inhabitants after one initiative with ``omvang`` residents is added."""
-    inw = _num(inwoners)
+    inw = as_float(inwoners)
     return float("nan") if inw is None else per_1000(float(count) + 1, inw + omvang)
 
 
@@ -174,7 +174,7 @@ def aandeel_na(pct: float | None, inwoners: float | None, omvang: float, voldoet
     The existing residents keep their share ``pct``; the new ones all meet the norm when
     ``voldoet`` (the site meets it) and none do otherwise.
     """
-    p, inw = _num(pct), _num(inwoners)
+    p, inw = as_float(pct), as_float(inwoners)
     if p is None or inw is None or voldoet is None or inw + omvang <= 0:
         return float("nan")
     return (p * inw + 100.0 * omvang * float(bool(voldoet))) / (inw + omvang)
@@ -182,7 +182,7 @@ def aandeel_na(pct: float | None, inwoners: float | None, omvang: float, voldoet
 
 def wmo_per_1000_na(per1000: float | None, inwoners: float | None, omvang: float) -> float:
     """A Wmo figure per 1,000 inhabitants after ``omvang`` clients who also live there are added."""
-    r, inw = _num(per1000), _num(inwoners)
+    r, inw = as_float(per1000), as_float(inwoners)
     if r is None or inw is None or inw + omvang <= 0:
         return float("nan")
     return 1000.0 * (r * inw / 1000.0 + omvang) / (inw + omvang)

@@ -12,10 +12,11 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from woonzorg_geo.toets.access import _norm_text, _Run, _within_categories
+from woonzorg_geo.core import formatting as fmt
+from woonzorg_geo.toets.access import RunNorm, norm_text, within_categories
 from woonzorg_geo.toets.model import Criterium, Deel, counted, per_1000, worst
-from woonzorg_geo.toets.numbers import _nl, _num, _text
 from woonzorg_geo.toets.settings import PARTS, SCALE_MEASURES, SIGNAL_LABELS, Drempel, ToetsSettings, ZorgType
+from woonzorg_geo.toets.values import as_float, as_text
 
 if TYPE_CHECKING:
     from woonzorg_geo.areas.analysis import Analysis
@@ -135,39 +136,56 @@ def _part(nummer: int, criteria: list[Criterium], toelichting: str = "") -> Deel
     )
 
 
-def _inhabitants(analysis: Analysis, buurt: pd.Series | None, wijk: pd.Series | None, rapport: str) -> dict[str, Any]:
-    """Inhabitants of the wijk (CBS) and of the buurt (CBS or estimated from address shares)."""
+def inhabitants(analysis: Analysis, buurt: pd.Series | None, wijk: pd.Series | None, rapport: str) -> dict[str, Any]:
+    """Inhabitants of the wijk (CBS), of the buurt (CBS or estimated from address shares) and of the gemeente.
+
+    Parameters
+    ----------
+    analysis
+        The run (its kerncijfers and wijken give the gemeente's inhabitants).
+    buurt, wijk
+        The site's buurt and wijk rows (None when the site lies in none).
+    rapport
+        The name of the municipal report the wijk figures come from (for the source texts).
+
+    Returns
+    -------
+    dict
+        ``wijk``, ``buurt``, ``gemeente`` (floats or None) and ``wijk_bron``, ``buurt_bron`` (sources).
+    """
     out: dict[str, Any] = {"wijk": None, "wijk_bron": "", "buurt": None, "buurt_bron": "", "gemeente": None}
     if wijk is not None:
         for col, src in (
             ("inwoners_cbs", "CBS Kerncijfers wijken en buurten 2024"),
             ("inwoners", f"{rapport} (CBS 2024)"),
         ):
-            if col in wijk and _num(wijk.get(col)):
+            if col in wijk and as_float(wijk.get(col)):
                 out["wijk"], out["wijk_bron"] = float(wijk[col]), src
                 break
     if buurt is not None:
-        if _num(buurt.get("inwoners_cbs")):
+        if as_float(buurt.get("inwoners_cbs")):
             out["buurt"], out["buurt_bron"] = float(buurt["inwoners_cbs"]), "CBS Kerncijfers wijken en buurten"
-        elif out["wijk"] and wijk is not None and _num(wijk.get("n_adressen")) and _num(buurt.get("n_adressen")):
+        elif (
+            out["wijk"] and wijk is not None and as_float(wijk.get("n_adressen")) and as_float(buurt.get("n_adressen"))
+        ):
             share = float(buurt["n_adressen"]) / float(wijk["n_adressen"])
             out["buurt"] = out["wijk"] * share
             out["buurt_bron"] = (
                 f"schatting: inwoners van de wijk ({out['wijk_bron']}) × aandeel van de buurt in de "
-                f"adressen van de wijk ({_nl(100 * share, 1)}%, OSM-adrespunten 2021); "
+                f"adressen van de wijk ({fmt.percent(100 * share)}, OSM-adrespunten 2021); "
                 "de offline gegevens hebben geen inwoners per buurt"
             )
     kern = analysis.inputs.kerncijfers
     code = analysis.inputs.gemeente.index[0] if len(analysis.inputs.gemeente) else None
     if code in kern.index:
         for col in ("AantalInwoners_5", "aantalInwoners"):
-            value = _num(kern.at[code, col]) if col in kern else None
+            value = as_float(kern.at[code, col]) if col in kern else None
             if value:
                 out["gemeente"] = value
                 break
     if out["gemeente"] is None and "inwoners_cbs" in analysis.wijken:
         total = analysis.wijken["inwoners_cbs"].sum(min_count=1)
-        out["gemeente"] = _num(total)
+        out["gemeente"] = as_float(total)
     return out
 
 
@@ -195,7 +213,7 @@ def _ratio(n_area: float, n_gem: float, inw_area: float | None, inw_gem: float |
     return rate / g_rate
 
 
-def _part_regio(
+def part_region(
     s: ToetsSettings,
     zt: ZorgType,
     point: shapely.Point,
@@ -206,7 +224,30 @@ def _part_regio(
     buurtcode: str | None,
     wijkcode: str | None,
 ) -> tuple[Deel, dict[str, Any]]:
-    """Part 1. ``register`` is ``geen`` (none given), ``onbruikbaar`` (no row placed) or ``ok``."""
+    """Part 1, regio (spreiding): existing initiatives near the site and per 1,000 inhabitants.
+
+    Parameters
+    ----------
+    s, zt
+        The toets settings and the initiative's type.
+    point
+        The site (EPSG:28992).
+    init
+        The existing initiatives (register and OSM) as arrays, with counts per area.
+    register
+        ``geen`` (none given), ``onbruikbaar`` (no row placed) or ``ok``.
+    unplaced
+        The register rows that could not be placed (they widen a verdict to an interval).
+    inw
+        Inhabitants as :func:`inhabitants` gives them.
+    buurtcode, wijkcode
+        The site's areas.
+
+    Returns
+    -------
+    Deel, dict
+        The part, and the counts the what-if uses (``gemeente_n``, ``gemeente_per_1000``, …).
+    """
     known = register == "ok"
     dist_m = init.distance(point)
     same = np.asarray(init.type_text == zt.key, dtype=bool)
@@ -269,7 +310,7 @@ def _part_regio(
         extra = k_same if same_type else k_all
         counts[code] = n
         names = ", ".join(
-            f"{_text(naam, '(naamloos)')} ({_nl(dd, 0)} m)"
+            f"{as_text(naam, '(naamloos)')} ({fmt.metres(dd)})"
             for naam, dd in zip(init_names[sel], dist_m[sel], strict=True)
         )
         what = f"van het type {zt.label.lower()}" if same_type else "van elk type"
@@ -279,7 +320,7 @@ def _part_regio(
         verdict, why = _interval_verdict(d, n, n + extra, extra) if known else ("onbekend", why_unknown)
         crit = _crit_threshold(
             code,
-            f"zorginitiatieven {what} binnen {_nl(d.straal_m)} m",
+            f"zorginitiatieven {what} binnen {fmt.trimmed(d.straal_m)} m",
             float(n),
             value_text,
             d,
@@ -299,23 +340,23 @@ def _part_regio(
         rate = per_1000(n_area, inw[inw_key])
         ratio = _ratio(n_area, g_n, inw[inw_key], inw["gemeente"])
         counts[f"{level}_n"], counts[f"{level}_n_zelfde_type"], counts[f"{level}_per_1000"] = n_area, n_same, rate
-        ratio_text = "onbekend" if np.isnan(ratio) else ("oneindig" if np.isinf(ratio) else _nl(ratio, 2))
+        ratio_text = "onbekend" if np.isnan(ratio) else ("oneindig" if np.isinf(ratio) else fmt.number(ratio, 2))
         text = (
             f"{n_area} {'initiatief' if n_area == 1 else 'initiatieven'} ({n_same} van dit type) = "
-            f"{_nl(rate, 2)} per 1.000 inwoners; "
-            f"gemeente {_nl(g_rate, 2)} per 1.000 ({g_n} {'initiatief' if g_n == 1 else 'initiatieven'}); "
+            f"{fmt.number(rate, 2)} per 1.000 inwoners; "
+            f"gemeente {fmt.number(g_rate, 2)} per 1.000 ({g_n} {'initiatief' if g_n == 1 else 'initiatieven'}); "
             f"{ratio_text}× de gemeente"
         )
         src = f"{src_counts.split(';')[0]}; inwoners {level}: {inw[f'{inw_key}_bron'] or 'onbekend'}"
-        value = None if np.isinf(ratio) else _num(ratio)
+        value = None if np.isinf(ratio) else as_float(ratio)
         if not known:
             verdict, why = "onbekend", why_unknown
         elif np.isinf(ratio):
             verdict, why = "rood", ""
         else:
             # unplaced rows may lie in this area or elsewhere in the gemeente
-            lo = _num(_ratio(n_area, g_n + k_all, inw[inw_key], inw["gemeente"]))
-            hi = _num(_ratio(n_area + k_all, g_n + k_all, inw[inw_key], inw["gemeente"]))
+            lo = as_float(_ratio(n_area, g_n + k_all, inw[inw_key], inw["gemeente"]))
+            hi = as_float(_ratio(n_area + k_all, g_n + k_all, inw[inw_key], inw["gemeente"]))
             verdict, why = _interval_verdict(d, lo, hi, k_all)
             if value is None:
                 verdict, why = "onbekend", f"inwoners van de {level} of de gemeente onbekend"
@@ -333,7 +374,7 @@ def _part_regio(
     return _part(1, crits, note), counts
 
 
-def _part_gemeente(
+def part_municipality(
     s: ToetsSettings,
     zt: ZorgType,
     buurt: pd.Series | None,
@@ -342,38 +383,61 @@ def _part_gemeente(
     inw: dict[str, Any],
     norm_ok: bool | None,
     rapport: str,
-    run: _Run,
+    run: RunNorm,
 ) -> Deel:
+    """Part 2, gemeente (draagkracht): balans, draaglast/draagkracht, focus, veerkracht, the type's scale rule, the norm.
+
+    Parameters
+    ----------
+    s, zt
+        The toets settings and the initiative's type.
+    buurt, wijk
+        The site's buurt and wijk rows (None when the site lies in none).
+    omvang
+        The initiative's size in the type's unit.
+    inw
+        Inhabitants as :func:`inhabitants` gives them.
+    norm_ok
+        Whether the site meets the walking norm (None: unknown).
+    rapport
+        The name of the municipal report (for the sources).
+    run
+        The run's norm and profile.
+
+    Returns
+    -------
+    Deel
+    """
     crits: list[Criterium] = []
     has_overlays = wijk is not None and "balans_klasse" in wijk
     no_data = "geen draagkracht/draaglast in de analyse (overlays.wijkcijfers niet ingesteld)"
-    wnaam = _text(wijk.get("naam"), "onbekend") if wijk is not None else "onbekend"
-    bnaam = _text(buurt.get("naam"), "onbekend") if buurt is not None else "onbekend"
+    wnaam = as_text(wijk.get("naam"), "onbekend") if wijk is not None else "onbekend"
+    bnaam = as_text(buurt.get("naam"), "onbekend") if buurt is not None else "onbekend"
     k = s.klassen["balans"]
-    klasse = _text(wijk.get("balans_klasse")) if has_overlays and wijk is not None else ""
-    balans = _num(wijk.get("balans")) if has_overlays and wijk is not None else None
+    klasse = as_text(wijk.get("balans_klasse")) if has_overlays and wijk is not None else ""
+    balans = as_float(wijk.get("balans")) if has_overlays and wijk is not None else None
     crits.append(
         Criterium(
             "balans_wijk",
             f"balans draagkracht − draaglast van de wijk {wnaam} (geldt ook voor de buurt)",
             klasse or None,
-            f"{klasse} (balans {_nl(balans, 2)} sd)" if klasse else "onbekend",
+            f"{klasse} (balans {fmt.number(balans, 2)} sd)" if klasse else "onbekend",
             k.tekst(),
             f"{rapport}; woonzorg_geo overlays; oordeel: {k.bron} — {k.reden}",
             k.oordeel(klasse or None),
-            _text(wijk.get("overlay_toelichting")) if has_overlays and wijk is not None else no_data,
+            as_text(wijk.get("overlay_toelichting")) if has_overlays and wijk is not None else no_data,
         )
     )
     for code, col, label in (
         ("draaglast_wijk", "draaglast", "draaglast"),
         ("draagkracht_wijk", "draagkracht", "draagkracht"),
     ):
-        v = _num(wijk.get(col)) if wijk is not None and col in wijk else None
+        v = as_float(wijk.get(col)) if wijk is not None and col in wijk else None
         crit = _crit_threshold(
             code,
             f"{label} van de wijk {wnaam} (z-score binnen de gemeente)",
             v,
-            _nl(v, 2, "sd"),
+            fmt.number(v, 2, unit=" sd"),
             s.drempels[code],
             toelichting="" if v is not None else ("geen waarde voor deze wijk" if has_overlays else no_data),
         )
@@ -381,7 +445,7 @@ def _part_gemeente(
     crits = _balans_once(crits)
     for code, col, label in (("focus", "focus", "focus"), ("veerkracht", "veerkracht", "veerkracht")):
         kk = s.klassen[code]
-        klasse = _text(buurt.get(col)) if buurt is not None and col in buurt else ""
+        klasse = as_text(buurt.get(col)) if buurt is not None and col in buurt else ""
         crits.append(
             Criterium(
                 f"{code}_buurt",
@@ -391,7 +455,7 @@ def _part_gemeente(
                 kk.tekst(),
                 f"{rapport} (Aedes {label}kaart 2022), regels van woonzorg_geo; oordeel: {kk.bron} — {kk.reden}",
                 kk.oordeel(klasse or None),
-                _text(buurt.get(f"{col}_redenen"))
+                as_text(buurt.get(f"{col}_redenen"))
                 if klasse and buurt is not None
                 else ("geen waarde voor deze buurt" if buurt is not None and col in buurt else no_data),
             )
@@ -402,12 +466,12 @@ def _part_gemeente(
             "focus en veerkracht zijn wel per buurt."
         )
     ]
-    n_addr = _num(buurt.get("n_adressen")) if buurt is not None else None
+    n_addr = as_float(buurt.get("n_adressen")) if buurt is not None else None
     inhab = inw["buurt"]
     share = 100.0 * omvang / inhab if inhab else None
     share_text = (
-        f"{omvang} {zt.omvang_eenheid} ≈ {_nl(share, 1)}% van ca. {_nl(inhab, 0)} inwoners "
-        f"({_nl(n_addr, 0)} adressen) van de buurt {bnaam}"
+        f"{omvang} {zt.omvang_eenheid} ≈ {fmt.percent(share)} van ca. {fmt.number(inhab, 0)} inwoners "
+        f"({fmt.number(n_addr, 0)} adressen) van de buurt {bnaam}"
         if share is not None
         else f"{omvang} {zt.omvang_eenheid}; inwoners van de buurt {bnaam} onbekend"
     )
@@ -420,8 +484,8 @@ def _part_gemeente(
             share_text
             if rule.maat == "aandeel_buurt"
             else (
-                f"{omvang} {zt.omvang_eenheid} (de buurt {bnaam} heeft ca. {_nl(inhab, 0)} inwoners, "
-                f"{_nl(n_addr, 0)} adressen)"
+                f"{omvang} {zt.omvang_eenheid} (de buurt {bnaam} heeft ca. {fmt.number(inhab, 0)} inwoners, "
+                f"{fmt.number(n_addr, 0)} adressen)"
             )
         )
         crit = _crit_threshold(
@@ -440,10 +504,10 @@ def _part_gemeente(
     crits.append(
         Criterium(
             "bereikbaarheid_norm",
-            f"beoogde locatie: {_norm_text(run, s)} lopen ({run.profile_label})",
+            f"beoogde locatie: {norm_text(run, s)} lopen ({run.profile_label})",
             None if norm_ok is None else yes_no,
             yes_no,
-            f"alle binnen {_nl(run.norm_m)} m lopen (bereikbaarheid.norm_m); anders {b.oordeel_buiten_norm}",
+            f"alle binnen {fmt.trimmed(run.norm_m)} m lopen (bereikbaarheid.norm_m); anders {b.oordeel_buiten_norm}",
             f"{b.norm_bron}; oordeel buiten de norm: instelling woonzorg_geo",
             verdict,
             "zie de tabel bereikbaarheid van de locatie",
@@ -471,17 +535,38 @@ def _balans_once(crits: list[Criterium]) -> list[Criterium]:
     ]
 
 
-def _part_wijk(
+def part_neighbourhood(
     s: ToetsSettings,
     buurt: pd.Series | None,
     within: pd.Series,
     vz: gpd.GeoDataFrame,
     far: bool,
-    run: _Run,
+    run: RunNorm,
 ) -> Deel:
+    """Part 3, wijk (draagvlak): buurt signals that call for early support-building, meeting places nearby.
+
+    Parameters
+    ----------
+    s
+        The toets settings.
+    buurt
+        The site's buurt row (None when the site lies in none).
+    within
+        Network distance from the site to every voorziening within the norm (by id).
+    vz
+        The voorzieningen.
+    far
+        Whether the site lies too far from the walking network (distances unknown).
+    run
+        The run's norm and profile.
+
+    Returns
+    -------
+    Deel
+    """
     crits: list[Criterium] = []
     d = s.drempels["signalen_buurt"]
-    bnaam = _text(buurt.get("naam"), "onbekend") if buurt is not None else "onbekend"
+    bnaam = as_text(buurt.get("naam"), "onbekend") if buurt is not None else "onbekend"
     if buurt is None or "signalen" not in buurt:
         crits.append(
             _crit_threshold(
@@ -494,11 +579,11 @@ def _part_wijk(
             )
         )
     else:
-        raw = _text(buurt.get("signalen"))
+        raw = as_text(buurt.get("signalen"))
         present = [x.strip() for x in raw.split(",") if x.strip()]
         hits = [x for x in present if x in s.draagvlak.signalen]
         text = ", ".join(SIGNAL_LABELS.get(x, x.replace("_", " ")) for x in hits) or "geen"
-        expl = _text(buurt.get("signalen_toelichting"))
+        expl = as_text(buurt.get("signalen_toelichting"))
         advice = (
             "Organiseer draagvlak vroeg: informeer en betrek omwonenden vóór de aanvraag, "
             "met een vast aanspreekpunt en afspraken over overlast."
@@ -516,18 +601,18 @@ def _part_wijk(
         crits.append(dataclasses.replace(crit, bron=f"{s.draagvlak.signalen_bron}; drempel: {crit.bron}"))
     d = s.drempels["ontmoetingsplekken"]
     cat = s.draagvlak.ontmoetingsplek_categorie
-    inside, cats = _within_categories(vz, within, run)
+    inside, cats = within_categories(vz, within, run)
     sel = inside & (cats == cat)
     ids = within.index[sel]
     names = ", ".join(
-        f"{_text(vz.at[i, 'naam'], '(naamloos)')} ({_nl(d, 0)} m)"
+        f"{as_text(vz.at[i, 'naam'], '(naamloos)')} ({fmt.metres(d)})"
         for i, d in zip(ids, within.to_numpy()[sel], strict=True)
     )
     value = None if far else float(len(ids))
     label = run.labels[cat].lower()
     crit = _crit_threshold(
         "ontmoetingsplekken",
-        f"{label}: aantal binnen {_nl(run.norm_m)} m lopen ({run.profile_label})",
+        f"{label}: aantal binnen {fmt.trimmed(run.norm_m)} m lopen ({run.profile_label})",
         value,
         "onbekend" if far else f"{len(ids)}" + (f": {names}" if names else ""),
         d,
@@ -543,7 +628,18 @@ def _part_wijk(
     return _part(3, crits, "Draagvlak zelf is niet uit gegevens af te lezen; zie ook deel 4 (plan voor draagvlak).")
 
 
-def _part_initiatief(s: ToetsSettings) -> Deel:
+def part_initiative(s: ToetsSettings) -> Deel:
+    """Part 4, initiatief (kwaliteit): what data cannot answer, each item listed as 'aan te leveren'.
+
+    Parameters
+    ----------
+    s
+        The toets settings (``[[kwaliteit]]`` items and the framework's source).
+
+    Returns
+    -------
+    Deel
+    """
     crits = [
         Criterium(
             code=f"aan_te_leveren_{i + 1}",

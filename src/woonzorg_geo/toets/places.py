@@ -14,9 +14,9 @@ import numpy as np
 import shapely
 
 from woonzorg_geo import RD_NEW
+from woonzorg_geo.core import formatting as fmt
 from woonzorg_geo.sources.geocode import normalise_street
 from woonzorg_geo.sources.osm import read_osm_places
-from woonzorg_geo.toets.numbers import _nl
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +88,7 @@ class Places:
             return ""
         d = self.around.distance(point)
         i = d.idxmin()
-        return f"{_nl(float(d[i]) / 1000.0, 1)} km van {self.around.at[i, 'name']}"
+        return f"{fmt.number(float(d[i]) / 1000.0, 1)} km van {self.around.at[i, 'name']}"
 
 
 def _split_names(name: object) -> list[str]:

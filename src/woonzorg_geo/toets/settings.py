@@ -12,9 +12,10 @@ from typing import Any
 
 import numpy as np
 
+from woonzorg_geo.core import formatting as fmt
 from woonzorg_geo.core.config import build_settings, read_layered_toml
 from woonzorg_geo.core.errors import SettingsError, ToetsError
-from woonzorg_geo.toets.numbers import _nl, _present
+from woonzorg_geo.toets.values import is_present
 
 log = logging.getLogger(__name__)
 DEFAULT_TOETS = "toetsingskader.toml"
@@ -138,8 +139,8 @@ class Drempel:
         """The threshold in Dutch: ``'oranje ≥ 1, rood ≥ 2 initiatieven'``."""
         op = "≥" if self.richting == "hoger_slechter" else "≤"
         unit = "" if not self.eenheid else (self.eenheid if self.eenheid == "%" else f" {self.eenheid}")
-        parts = [f"oranje {op} {_nl(self.oranje)}{unit}"]
-        parts.append(f"rood {op} {_nl(self.rood)}{unit}" if np.isfinite(self.rood) else "nooit rood")
+        parts = [f"oranje {op} {fmt.trimmed(self.oranje)}{unit}"]
+        parts.append(f"rood {op} {fmt.trimmed(self.rood)}{unit}" if np.isfinite(self.rood) else "nooit rood")
         return "; ".join(parts)
 
 
@@ -154,7 +155,7 @@ class KlasseOordelen:
 
     def oordeel(self, klasse: object) -> str:
         """The verdict of ``klasse``; onbekend for a missing or unlisted class."""
-        return self.oordelen.get(str(klasse), "onbekend") if _present(klasse) else "onbekend"
+        return self.oordelen.get(str(klasse), "onbekend") if is_present(klasse) else "onbekend"
 
     def tekst(self) -> str:
         """The mapping in Dutch: ``'rood: sterk onder druk; oranje: onder druk; …'``."""
@@ -207,8 +208,8 @@ class ZorgType:
             )
         if self.max_omvang and omvang > self.max_omvang:
             raise ToetsError(
-                f"{option} {_nl(omvang)} is niet aannemelijk voor {self.label.lower()}: het maximum is "
-                f"{_nl(self.max_omvang)} {self.omvang_eenheid} ({self.max_omvang_reden}). Oplossing: controleer het "
+                f"{option} {fmt.trimmed(omvang)} is niet aannemelijk voor {self.label.lower()}: het maximum is "
+                f"{fmt.trimmed(self.max_omvang)} {self.omvang_eenheid} ({self.max_omvang_reden}). Oplossing: controleer het "
                 f"getal; is het echt zo groot, verhoog dan types.{self.key}.max_omvang in een eigen "
                 "toetsingskader (--toetsingskader BESTAND)."
             )
@@ -436,8 +437,8 @@ def _check_threshold(d: Drempel, where: str) -> None:
         ok = d.rood >= d.oranje if d.richting == "hoger_slechter" else d.rood <= d.oranje
         if not ok:
             raise SettingsError(
-                f"{where}: rood ({_nl(d.rood)}) ligt aan de verkeerde kant van oranje "
-                f"({_nl(d.oranje)}) voor richting {d.richting}"
+                f"{where}: rood ({fmt.trimmed(d.rood)}) ligt aan de verkeerde kant van oranje "
+                f"({fmt.trimmed(d.oranje)}) voor richting {d.richting}"
             )
     if not d.bron:
         raise SettingsError(f"{where}: bron ontbreekt (elke drempel noemt zijn bron)")
