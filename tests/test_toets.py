@@ -19,8 +19,8 @@ from toets_world import FAR, NEAR_1, NEAR_2, RD, SITE_A, X0, Y0, ToetsWorld, mak
 from woonzorg_geo.core.errors import GeocodeError, SettingsError, WoonzorgError
 from woonzorg_geo.outputs.toets_report import write_toets
 from woonzorg_geo.toets import ToetsError, load_toets_settings, read_register, run_toets
-from woonzorg_geo.toets.model import aandeel_na, per_1000, per_1000_na, split_adres, wmo_per_1000_na, worst
-from woonzorg_geo.toets.settings import VERDICTS, Drempel
+from woonzorg_geo.toets.model import per_1000, per_1000_after, share_after, split_address, wmo_per_1000_after, worst
+from woonzorg_geo.toets.settings import VERDICTS, Threshold
 
 
 @pytest.fixture(scope="module")
@@ -105,7 +105,7 @@ def test_user_settings_merge_and_refuse_unknown_keys(tmp_path):
 
 
 def test_threshold_verdicts_at_the_boundaries():
-    up = Drempel(naam="x", oranje=1.0, rood=2.0, bron="b")
+    up = Threshold(naam="x", oranje=1.0, rood=2.0, bron="b")
     assert [up.oordeel(v) for v in (0.0, 0.99, 1.0, 1.99, 2.0, 7.0)] == [
         "groen",
         "groen",
@@ -115,9 +115,9 @@ def test_threshold_verdicts_at_the_boundaries():
         "rood",
     ]
     assert up.oordeel(None) == "onbekend" and up.oordeel(float("nan")) == "onbekend"
-    down = Drempel(naam="y", oranje=-0.5, rood=-1.0, richting="lager_slechter", bron="b")
+    down = Threshold(naam="y", oranje=-0.5, rood=-1.0, richting="lager_slechter", bron="b")
     assert [down.oordeel(v) for v in (0.0, -0.5, -0.9, -1.0)] == ["groen", "oranje", "oranje", "rood"]
-    never_red = Drempel(naam="z", oranje=0.0, richting="lager_slechter", bron="b")
+    never_red = Threshold(naam="z", oranje=0.0, richting="lager_slechter", bron="b")
     assert never_red.oordeel(0.0) == "oranje" and never_red.oordeel(-5.0) == "oranje"
     assert "nooit rood" in never_red.tekst()
     assert worst(["groen", "onbekend"]) == "onbekend"
@@ -126,9 +126,9 @@ def test_threshold_verdicts_at_the_boundaries():
 
 
 def test_split_adres():
-    assert split_adres("Stationsstraat 44, Assen") == ("Stationsstraat 44", None, "Assen")
-    assert split_adres("Stationsstraat 44, 9401 KX Assen") == ("Stationsstraat 44", "9401 KX", "Assen")
-    assert split_adres("Brink 1") == ("Brink 1", None, None)
+    assert split_address("Stationsstraat 44, Assen") == ("Stationsstraat 44", None, "Assen")
+    assert split_address("Stationsstraat 44, 9401 KX Assen") == ("Stationsstraat 44", "9401 KX", "Assen")
+    assert split_address("Brink 1") == ("Brink 1", None, None)
 
 
 # ------------------------------------------------------------------------------------------
@@ -139,14 +139,14 @@ def test_split_adres():
 def test_what_if_helpers_known_answers():
     assert per_1000(3, 2000) == pytest.approx(1.5)
     assert math.isnan(per_1000(3, None)) and math.isnan(per_1000(3, 0))
-    assert per_1000_na(0, 1000, 10) == pytest.approx(1000 / 1010)
-    assert per_1000_na(2, 990, 10) == pytest.approx(3.0)
+    assert per_1000_after(0, 1000, 10) == pytest.approx(1000 / 1010)
+    assert per_1000_after(2, 990, 10) == pytest.approx(3.0)
     # 50% of 100 residents, +100 residents who all meet the norm -> 75%
-    assert aandeel_na(50.0, 100, 100, True) == pytest.approx(75.0)
-    assert aandeel_na(50.0, 100, 100, False) == pytest.approx(25.0)
-    assert math.isnan(aandeel_na(50.0, 100, 10, None))
+    assert share_after(50.0, 100, 100, True) == pytest.approx(75.0)
+    assert share_after(50.0, 100, 100, False) == pytest.approx(25.0)
+    assert math.isnan(share_after(50.0, 100, 10, None))
     # 2 per 1,000 of 1,000 = 2 clients; +12 -> 14 / 1,012
-    assert wmo_per_1000_na(2.0, 1000, 12) == pytest.approx(14 / 1012 * 1000)
+    assert wmo_per_1000_after(2.0, 1000, 12) == pytest.approx(14 / 1012 * 1000)
 
 
 def test_what_if_rows_of_a_run(world, tmp_path):
@@ -717,12 +717,12 @@ def test_cli_address_in_another_place_fails_without_output(raw_dir, tmp_path, ca
 
 
 def test_split_adres_without_a_comma():
-    assert split_adres("stationsstraat 44 assen") == ("stationsstraat 44", None, "assen")
-    assert split_adres("Stationsstraat 44a 9401 KX Assen") == ("Stationsstraat 44a", "9401 KX", "Assen")
-    assert split_adres("Stationsstraat 44-2 Assen") == ("Stationsstraat 44-2", None, "Assen")
-    assert split_adres("2e Industrieweg 5 Assen") == ("2e Industrieweg 5", None, "Assen")
-    assert split_adres("Brink 1 9401HS") == ("Brink 1", "9401HS", None)
-    assert split_adres("Zuidstraat 5 Testgem") == split_adres("Zuidstraat 5, Testgem")
+    assert split_address("stationsstraat 44 assen") == ("stationsstraat 44", None, "assen")
+    assert split_address("Stationsstraat 44a 9401 KX Assen") == ("Stationsstraat 44a", "9401 KX", "Assen")
+    assert split_address("Stationsstraat 44-2 Assen") == ("Stationsstraat 44-2", None, "Assen")
+    assert split_address("2e Industrieweg 5 Assen") == ("2e Industrieweg 5", None, "Assen")
+    assert split_address("Brink 1 9401HS") == ("Brink 1", "9401HS", None)
+    assert split_address("Zuidstraat 5 Testgem") == split_address("Zuidstraat 5, Testgem")
 
 
 def test_the_verdict_says_how_precisely_the_site_was_placed(world, tmp_path):

@@ -692,7 +692,7 @@ def cmd_toets(args: argparse.Namespace) -> int:
     from woonzorg_geo.outputs.toets_report import write_toets
     from woonzorg_geo.toets import load_toets_settings, run_toets
     from woonzorg_geo.toets.locate import locate_site, offline_geocoder
-    from woonzorg_geo.toets.places import gemeente_places
+    from woonzorg_geo.toets.places import municipality_places
     from woonzorg_geo.toets.settings import Geocode
 
     lijst = getattr(args, "lijst", None)
@@ -746,15 +746,15 @@ def cmd_toets(args: argparse.Namespace) -> int:
         geocoder = locatieserver_geocoder()
     else:
         geocoder = offline_geocoder(result.inputs)
-    places = gemeente_places(result.inputs, osm_classes=toets_settings.locatie.plaats_klassen)
+    places = municipality_places(result.inputs, osm_classes=toets_settings.locatie.plaats_klassen)
     register = Path(args.register) if args.register else None
     if lijst is not None:
-        from woonzorg_geo.outputs.toets_lijst import toets_lijst
+        from woonzorg_geo.outputs.toets_lijst import write_toets_list
         from woonzorg_geo.toets.batch import summary_lines, wants_reports
 
         out = Path(args.out) / "toetsen"
         reports = wants_reports(invoer, toets_settings, rapporten)
-        outcome, files = toets_lijst(
+        outcome, files = write_toets_list(
             result,
             invoer,
             out,
@@ -809,7 +809,7 @@ def cmd_toets(args: argparse.Namespace) -> int:
 def _read_lijst(args: argparse.Namespace, lijst: str, toets_settings: Any) -> Any:
     """The list of ``toets --lijst``, read and checked row by row, with ``--type``/``--omvang`` as defaults."""
     from woonzorg_geo.core.errors import ToetsError
-    from woonzorg_geo.toets.batch import read_initiatives
+    from woonzorg_geo.toets.list_file import read_initiatives
 
     type_default = None
     if args.type is not None:
@@ -904,7 +904,7 @@ def cmd_watals(args: argparse.Namespace) -> int:
         """An address as the toets places it: refused when its place or its hit is not in the gemeente."""
         from woonzorg_geo.toets import load_toets_settings
         from woonzorg_geo.toets.locate import locate_site
-        from woonzorg_geo.toets.places import gemeente_places
+        from woonzorg_geo.toets.places import municipality_places
 
         if not coder:  # built only when an address is given
             coder.append(offline_geocoder(a.inputs))
@@ -915,7 +915,7 @@ def cmd_watals(args: argparse.Namespace) -> int:
             punt=None,
             geocode=coder[0],
             settings=ts,
-            places=gemeente_places(a.inputs, osm_classes=ts.locatie.plaats_klassen),
+            places=municipality_places(a.inputs, osm_classes=ts.locatie.plaats_klassen),
             scope="een nieuwe voorziening op een adres moet in de gemeente liggen",
             point_option="CATEGORIE@LON,LAT (tot de rand van het netwerk over de grens)",
         )

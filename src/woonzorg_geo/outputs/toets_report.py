@@ -13,9 +13,9 @@ from markupsafe import Markup
 from woonzorg_geo.core import formatting as fmt
 from woonzorg_geo.core.io import atomic_path
 from woonzorg_geo.outputs.pages import CSS, render
-from woonzorg_geo.outputs.toets_svg import KAART_CSS, kaart_figuur
+from woonzorg_geo.outputs.toets_svg import KAART_CSS, site_map_figure
 from woonzorg_geo.toets.bewoners import estimate_residents
-from woonzorg_geo.toets.model import Deel, ToetsResult, counted
+from woonzorg_geo.toets.model import Part, ToetsResult, counted
 from woonzorg_geo.toets.settings import VERDICT_TEXT
 from woonzorg_geo.toets.values import as_text
 
@@ -73,7 +73,7 @@ def _size(r: ToetsResult) -> str:
     return f"{est.tekst.lstrip('+')}; zie de bronnen onderaan"
 
 
-def _why(d: Deel) -> str:
+def _why(d: Part) -> str:
     """Why a part has its verdict, in one line of the summary."""
     bad = [c.naam for c in counted(d.criteria) if c.oordeel in ("rood", "oranje")]
     if bad:
@@ -100,7 +100,7 @@ def toets_html(result: ToetsResult) -> str:
     """The result as a self-contained Dutch HTML page (no scripts, no external links).
 
     Rendered from the package template ``templates/toets.html`` (see :mod:`woonzorg_geo.outputs.pages`),
-    with the map of the site as inline SVG (:func:`.kaart_svg.kaart_figuur`) when the result has
+    with the map of the site as inline SVG (:func:`.toets_svg.site_map_figure`) when the result has
     one. Writes nothing: a web server can return the text as it is (the JSON is
     :func:`toets_json`).
     """
@@ -144,7 +144,7 @@ def toets_html(result: ToetsResult) -> str:
         trimmed=fmt.trimmed,
         metres=fmt.metres,
         minutes=fmt.minutes,
-        kaart=Markup(kaart_figuur(r.kaart)) if r.kaart is not None else "",  # escaped in kaart_svg
+        kaart=Markup(site_map_figure(r.kaart)) if r.kaart is not None else "",  # escaped in toets_svg
     )
 
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import pyproj
 
+from woonzorg_geo import RD_NEW, WGS84
 from woonzorg_geo.core.config import SiteSettings
 from woonzorg_geo.core.errors import GeocodeError, SettingsError, ToetsError
 
@@ -88,7 +89,7 @@ def reference_judge(
     ts = toets_settings or load_toets_settings()
     key, omvang = check_reference(settings, ts)
     ctx = prepare_toets(analysis, register=register, settings=ts, many=True)
-    to_wgs = pyproj.Transformer.from_crs(28992, 4326, always_xy=True)
+    to_wgs = pyproj.Transformer.from_crs(RD_NEW, WGS84, always_xy=True)
 
     def judge(x: float, y: float) -> dict[int, str]:
         lon, lat = to_wgs.transform(x, y)

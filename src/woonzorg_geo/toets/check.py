@@ -21,19 +21,19 @@ from woonzorg_geo.core.formatting import slug
 from woonzorg_geo.network.accessibility import PointAccess
 from woonzorg_geo.toets.access import RunNorm, access_rows, norm_met, run_norm, site_access
 from woonzorg_geo.toets.bronnen import toets_sources
-from woonzorg_geo.toets.kaart import toets_kaart
+from woonzorg_geo.toets.existing import ExistingInitiatives
+from woonzorg_geo.toets.kaart import site_map
 from woonzorg_geo.toets.locate import initiatives_frame, locate_site, offline_geocoder, read_register
-from woonzorg_geo.toets.model import Deel, ToetsResult, counted, worst
+from woonzorg_geo.toets.model import Part, ToetsResult, counted, worst
 from woonzorg_geo.toets.parts import (
-    Bestaand,
     inhabitants,
     part_initiative,
     part_municipality,
     part_neighbourhood,
     part_region,
 )
-from woonzorg_geo.toets.places import Places, gemeente_places
-from woonzorg_geo.toets.settings import VERDICT_TEXT, Geocode, ToetsSettings, ZorgType, load_toets_settings
+from woonzorg_geo.toets.places import Places, municipality_places
+from woonzorg_geo.toets.settings import VERDICT_TEXT, CareType, Geocode, ToetsSettings, load_toets_settings
 from woonzorg_geo.toets.values import as_text
 from woonzorg_geo.toets.whatif import what_if_rows
 
@@ -89,7 +89,7 @@ def run_toets(
         ``(address, postcode) -> dict`` (as :meth:`.OfflineGeocoder.geocode_one` or
         :func:`.locatieserver_geocoder`); default: the offline geocoder of the analysis.
     places
-        The places of the gemeente (default: :func:`.gemeente_places` of the analysis' inputs).
+        The places of the gemeente (default: :func:`.municipality_places` of the analysis' inputs).
 
     Returns
     -------
@@ -174,7 +174,7 @@ def prepare_toets(
     """
     s = settings or load_toets_settings()
     run, notes = run_norm(analysis, s)
-    pl = places or gemeente_places(analysis.inputs, osm_classes=s.locatie.plaats_klassen)
+    pl = places or municipality_places(analysis.inputs, osm_classes=s.locatie.plaats_klassen)
     ctx = ToetsContext(
         analysis=analysis,
         settings=s,
@@ -218,7 +218,7 @@ def check_site(
     overall = worst([p.oordeel for p in delen[:3]])
     k = s.kaart
     kaart = (
-        toets_kaart(
+        site_map(
             analysis,
             point=site.point,
             pa=acc.point,
@@ -305,7 +305,7 @@ class _Initiatives:
     status: str  # the register: ``geen`` (none given), ``onbruikbaar`` (no row placed) or ``ok``
     niet_geplaatst: list[dict[str, Any]]  # register rows that could not be placed
     areas: pd.DataFrame  # those within the gemeente, with ``buurtcode`` and ``wijkcode``
-    arrays: Bestaand  # the same as arrays and counts per area
+    arrays: ExistingInitiatives  # the same as arrays and counts per area
 
 
 @dataclass(frozen=True)
@@ -413,7 +413,7 @@ def _initiatives_base(
             status=status,
             niet_geplaatst=niet_geplaatst,
             areas=init_areas,
-            arrays=Bestaand.of(init, init_areas),
+            arrays=ExistingInitiatives.of(init, init_areas),
         ),
     )
 
@@ -481,14 +481,14 @@ def _accessibility(
 def _four_parts(
     analysis: Analysis,
     s: ToetsSettings,
-    zt: ZorgType,
+    zt: CareType,
     omvang: int,
     site: _Site,
     ini: _Initiatives,
     acc: _Access,
     run: RunNorm,
     rapport: str,
-) -> tuple[tuple[Deel, Deel, Deel, Deel], list[dict[str, Any]]]:
+) -> tuple[tuple[Part, Part, Part, Part], list[dict[str, Any]]]:
     """The four parts of the check, and the what-if of the areas."""
     inw = inhabitants(analysis, site.buurt, site.wijk, rapport)
     p1, counts = part_region(
@@ -515,7 +515,7 @@ def _access_table(rows: Sequence[dict[str, Any]], run: RunNorm) -> tuple[dict[st
     )
 
 
-def _nearby(init: Bestaand, point: shapely.Point, s: ToetsSettings) -> list[dict[str, Any]]:
+def _nearby(init: ExistingInitiatives, point: shapely.Point, s: ToetsSettings) -> list[dict[str, Any]]:
     """The initiatives within the largest radius of the thresholds, nearest first."""
     dist_all = init.distance(point)
     max_r = max(d.straal_m for d in s.drempels.values())
@@ -534,7 +534,7 @@ def _nearby(init: Bestaand, point: shapely.Point, s: ToetsSettings) -> list[dict
     return nearby
 
 
-def _summary(overall: str, delen: Sequence[Deel], zt: ZorgType, omvang: int, loc: dict[str, Any]) -> str:
+def _summary(overall: str, delen: Sequence[Part], zt: CareType, omvang: int, loc: dict[str, Any]) -> str:
     where = f"{loc['label']} (buurt {loc.get('buurtnaam') or 'onbekend'}, wijk {loc.get('wijknaam') or 'onbekend'})"
     lines = [f"{zt.label}, {omvang} {zt.omvang_eenheid}, op {where}: {overall} — {VERDICT_TEXT[overall]}."]
     for d in delen[:3]:

@@ -18,9 +18,9 @@ from pyproj import Transformer
 from woonzorg_geo import RD_NEW, WGS84
 from woonzorg_geo.core import formatting as fmt
 from woonzorg_geo.core.errors import GeocodeError, ToetsError
-from woonzorg_geo.toets.model import split_adres
-from woonzorg_geo.toets.places import Places, gemeente_places, place_key
-from woonzorg_geo.toets.settings import PRECISE, PRECISION_TEXT, Geocode, ToetsSettings, ZorgType
+from woonzorg_geo.toets.model import split_address
+from woonzorg_geo.toets.places import Places, municipality_places, place_key
+from woonzorg_geo.toets.settings import PRECISE, PRECISION_TEXT, CareType, Geocode, ToetsSettings
 from woonzorg_geo.toets.straten import StreetMatch, street_match, street_names, with_street
 from woonzorg_geo.toets.values import as_float, is_present
 
@@ -92,7 +92,7 @@ def locate_site(
     settings
         Toets settings (accepted precisions, place margin and classes).
     places
-        The places of the gemeente; default :func:`.gemeente_places` of ``inputs``.
+        The places of the gemeente; default :func:`.municipality_places` of ``inputs``.
     scope, point_option
         Why the location must lie in the gemeente, and the option that gives a point, as the
         messages say them (default: the toets's; ``watals`` passes its own).
@@ -108,7 +108,7 @@ def locate_site(
     inputs = getattr(inputs, "inputs", inputs)
     if (adres is None) == (punt is None):
         raise ToetsError('geef óf een adres (--adres "Straat 1, Plaats") óf een punt (--punt LON,LAT) op')
-    pl = places or gemeente_places(inputs, osm_classes=settings.locatie.plaats_klassen)
+    pl = places or municipality_places(inputs, osm_classes=settings.locatie.plaats_klassen)
     naam, shape = pl.gemeente, pl.shape
     to_rd = _transformer(WGS84, RD_NEW)
     to_ll = _transformer(RD_NEW, WGS84)
@@ -148,7 +148,7 @@ def locate_site(
             )
     else:
         text = str(adres).strip()
-        street, postcode, plaats = split_adres(text)
+        street, postcode, plaats = split_address(text)
         if not street:
             raise ToetsError("leeg adres; geef 'Straat huisnummer, Plaats' op")
         hit = dict(geocode(street + (f", {plaats}" if plaats else ""), postcode))
@@ -340,7 +340,7 @@ def _check_place(
         )
 
 
-def type_key(value: object, types: Mapping[str, ZorgType]) -> str | None:
+def type_key(value: object, types: Mapping[str, CareType]) -> str | None:
     """The type key of a value as a register or list gives it; None when unknown.
 
     Parameters
@@ -400,7 +400,7 @@ def read_register(
         return gpd.GeoDataFrame(columns=cols, geometry=gpd.GeoSeries([], crs=RD_NEW)), [], []
     names = table[r.kolom_naam] if r.kolom_naam in table else table[r.kolom_adres]
     addr = table[r.kolom_adres].astype(str).str.strip()
-    split = addr.map(split_adres)
+    split = addr.map(split_address)
     postcodes = []
     for i in table.index:
         pc = str(table.at[i, r.kolom_postcode]).strip() if r.kolom_postcode in table else ""

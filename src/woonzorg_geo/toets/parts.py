@@ -1,10 +1,9 @@
-"""The four parts of the check: regio, gemeente, wijk and initiatief, each a :class:`.model.Deel`."""
+"""The four parts of the check: regio, gemeente, wijk and initiatief, each a :class:`.model.Part`."""
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
@@ -14,91 +13,13 @@ import shapely
 
 from woonzorg_geo.core import formatting as fmt
 from woonzorg_geo.toets.access import RunNorm, norm_text, within_categories
-from woonzorg_geo.toets.model import Criterium, Deel, counted, per_1000, worst
-from woonzorg_geo.toets.settings import PARTS, SCALE_MEASURES, SIGNAL_LABELS, Drempel, ToetsSettings, ZorgType
+from woonzorg_geo.toets.existing import ExistingInitiatives
+from woonzorg_geo.toets.model import CheckedCriterion, Part, counted, per_1000, worst
+from woonzorg_geo.toets.settings import PARTS, SCALE_MEASURES, SIGNAL_LABELS, CareType, Threshold, ToetsSettings
 from woonzorg_geo.toets.values import as_float, as_text
 
 if TYPE_CHECKING:
     from woonzorg_geo.areas.analysis import Analysis
-
-
-def _present_str(value: object) -> bool:
-    return isinstance(value, str)
-
-
-def _counts(*columns: Sequence[Any]) -> dict[Any, int]:
-    """How often each value (or tuple of values) occurs, for values that are text (as ``==`` in pandas finds them)."""
-    out: dict[Any, int] = {}
-    for key in zip(*columns, strict=True):
-        if all(map(_present_str, key)):
-            k = key[0] if len(key) == 1 else key
-            out[k] = out.get(k, 0) + 1
-    return out
-
-
-@dataclass(frozen=True)
-class Bestaand:
-    """The existing initiatives as arrays, made once per register (a list of sites shares them).
-
-    ``geoms`` … ``type_label`` hold every initiative (the frame's rows in order); ``per_buurt``,
-    ``per_wijk`` and ``per_buurt_type``/``per_wijk_type`` count those within a buurt of the
-    gemeente by area code (and type).
-    """
-
-    geoms: np.ndarray
-    naam: np.ndarray
-    adres: np.ndarray
-    type: np.ndarray
-    type_text: np.ndarray  # ``type`` as text ('' where missing), for comparisons
-    type_label: np.ndarray
-    bron: np.ndarray
-    n_gemeente: int
-    per_buurt: dict[Any, int]
-    per_wijk: dict[Any, int]
-    per_buurt_type: dict[Any, int]
-    per_wijk_type: dict[Any, int]
-
-    @classmethod
-    def of(cls, init: gpd.GeoDataFrame, init_areas: pd.DataFrame) -> Bestaand:
-        """From the initiatives and those of them within the gemeente (``buurtcode``, ``wijkcode``, ``type``)."""
-
-        def col(name: str) -> np.ndarray:
-            if name not in init or not len(init):
-                return np.full(len(init), None, dtype=object)
-            values: np.ndarray = init[name].to_numpy(dtype=object)
-            return values
-
-        in_gem = init_areas.dropna(subset=["buurtcode"]) if len(init_areas) else init_areas
-        buurt = list(in_gem["buurtcode"]) if len(in_gem) else []
-        wijk = list(in_gem["wijkcode"]) if len(in_gem) else []
-        types = list(in_gem["type"]) if len(in_gem) else []
-        kinds = col("type")
-        return cls(
-            geoms=init.geometry.to_numpy() if len(init) else np.zeros(0, dtype=object),
-            naam=col("naam"),
-            adres=col("adres"),
-            type=kinds,
-            type_text=np.array([k if isinstance(k, str) else "" for k in kinds], dtype=object),
-            type_label=col("type_label"),
-            bron=col("bron"),
-            n_gemeente=len(in_gem),
-            per_buurt=_counts(buurt),
-            per_wijk=_counts(wijk),
-            per_buurt_type=_counts(buurt, types),
-            per_wijk_type=_counts(wijk, types),
-        )
-
-    def distance(self, point: shapely.Point) -> np.ndarray:
-        """The straight distance (m) from ``point`` to every initiative (as ``GeoSeries.distance``)."""
-        return np.asarray(shapely.distance(self.geoms, point), dtype=float) if len(self.geoms) else np.zeros(0)
-
-    def in_area(self, level: str, code: object, kind: str | None = None) -> int:
-        """The initiatives within the gemeente in the buurt or wijk ``code`` (of type ``kind``)."""
-        if not isinstance(code, str):
-            return 0
-        if kind is None:
-            return (self.per_buurt if level == "buurt" else self.per_wijk).get(code, 0)
-        return (self.per_buurt_type if level == "buurt" else self.per_wijk_type).get((code, kind), 0)
 
 
 def _crit_threshold(
@@ -106,12 +27,12 @@ def _crit_threshold(
     naam: str,
     value: float | None,
     waarde_tekst: str,
-    d: Drempel,
+    d: Threshold,
     *,
     toelichting: str = "",
     verdict: str | None = None,
-) -> Criterium:
-    return Criterium(
+) -> CheckedCriterion:
+    return CheckedCriterion(
         code=code,
         naam=naam,
         waarde=value,
@@ -123,9 +44,9 @@ def _crit_threshold(
     )
 
 
-def _part(nummer: int, criteria: list[Criterium], toelichting: str = "") -> Deel:
+def _part(nummer: int, criteria: list[CheckedCriterion], toelichting: str = "") -> Part:
     _, code, titel, vraag = PARTS[nummer - 1]
-    return Deel(
+    return Part(
         nummer=nummer,
         code=code,
         titel=titel,
@@ -189,7 +110,7 @@ def inhabitants(analysis: Analysis, buurt: pd.Series | None, wijk: pd.Series | N
     return out
 
 
-def _interval_verdict(d: Drempel, lo: float | None, hi: float | None, missing: int) -> tuple[str, str]:
+def _interval_verdict(d: Threshold, lo: float | None, hi: float | None, missing: int) -> tuple[str, str]:
     """The verdict when a value lies between ``lo`` and ``hi`` (``missing`` register rows not placed).
 
     The verdict stands when both ends give it; otherwise it is onbekend, with the reason.
@@ -215,15 +136,15 @@ def _ratio(n_area: float, n_gem: float, inw_area: float | None, inw_gem: float |
 
 def part_region(
     s: ToetsSettings,
-    zt: ZorgType,
+    zt: CareType,
     point: shapely.Point,
-    init: Bestaand,
+    init: ExistingInitiatives,
     register: str,
     unplaced: Sequence[dict[str, Any]],
     inw: dict[str, Any],
     buurtcode: str | None,
     wijkcode: str | None,
-) -> tuple[Deel, dict[str, Any]]:
+) -> tuple[Part, dict[str, Any]]:
     """Part 1, regio (spreiding): existing initiatives near the site and per 1,000 inhabitants.
 
     Parameters
@@ -245,7 +166,7 @@ def part_region(
 
     Returns
     -------
-    Deel, dict
+    Part, dict
         The part, and the counts the what-if uses (``gemeente_n``, ``gemeente_per_1000``, …).
     """
     known = register == "ok"
@@ -295,7 +216,7 @@ def part_region(
         if known
         else "alleen OpenStreetMap (woonzorglocaties, onvolledig); hemelsbrede afstand tot de locatie"
     )
-    crits: list[Criterium] = []
+    crits: list[CheckedCriterion] = []
     counts: dict[str, Any] = {"niet_geplaatst": k_all}
     init_names = init.naam
     for code, same_type in (
@@ -376,7 +297,7 @@ def part_region(
 
 def part_municipality(
     s: ToetsSettings,
-    zt: ZorgType,
+    zt: CareType,
     buurt: pd.Series | None,
     wijk: pd.Series | None,
     omvang: int,
@@ -384,7 +305,7 @@ def part_municipality(
     norm_ok: bool | None,
     rapport: str,
     run: RunNorm,
-) -> Deel:
+) -> Part:
     """Part 2, gemeente (draagkracht): balans, draaglast/draagkracht, focus, veerkracht, the type's scale rule, the norm.
 
     Parameters
@@ -406,9 +327,9 @@ def part_municipality(
 
     Returns
     -------
-    Deel
+    Part
     """
-    crits: list[Criterium] = []
+    crits: list[CheckedCriterion] = []
     has_overlays = wijk is not None and "balans_klasse" in wijk
     no_data = "geen draagkracht/draaglast in de analyse (overlays.wijkcijfers niet ingesteld)"
     wnaam = as_text(wijk.get("naam"), "onbekend") if wijk is not None else "onbekend"
@@ -417,7 +338,7 @@ def part_municipality(
     klasse = as_text(wijk.get("balans_klasse")) if has_overlays and wijk is not None else ""
     balans = as_float(wijk.get("balans")) if has_overlays and wijk is not None else None
     crits.append(
-        Criterium(
+        CheckedCriterion(
             "balans_wijk",
             f"balans draagkracht − draaglast van de wijk {wnaam} (geldt ook voor de buurt)",
             klasse or None,
@@ -447,7 +368,7 @@ def part_municipality(
         kk = s.klassen[code]
         klasse = as_text(buurt.get(col)) if buurt is not None and col in buurt else ""
         crits.append(
-            Criterium(
+            CheckedCriterion(
                 f"{code}_buurt",
                 f"{label} van de buurt {bnaam}",
                 klasse or None,
@@ -502,7 +423,7 @@ def part_municipality(
     verdict = "onbekend" if norm_ok is None else ("groen" if norm_ok else b.oordeel_buiten_norm)
     yes_no = "onbekend" if norm_ok is None else ("ja" if norm_ok else "nee")
     crits.append(
-        Criterium(
+        CheckedCriterion(
             "bereikbaarheid_norm",
             f"beoogde locatie: {norm_text(run, s)} lopen ({run.profile_label})",
             None if norm_ok is None else yes_no,
@@ -516,7 +437,7 @@ def part_municipality(
     return _part(2, crits, " ".join(notes))
 
 
-def _balans_once(crits: list[Criterium]) -> list[Criterium]:
+def _balans_once(crits: list[CheckedCriterion]) -> list[CheckedCriterion]:
     """Count draaglast and draagkracht once: through the balans, when the balans has a verdict.
 
     The balans is draagkracht − draaglast: a high draaglast makes the balans rood too, and counting
@@ -542,7 +463,7 @@ def part_neighbourhood(
     vz: gpd.GeoDataFrame,
     far: bool,
     run: RunNorm,
-) -> Deel:
+) -> Part:
     """Part 3, wijk (draagvlak): buurt signals that call for early support-building, meeting places nearby.
 
     Parameters
@@ -562,9 +483,9 @@ def part_neighbourhood(
 
     Returns
     -------
-    Deel
+    Part
     """
-    crits: list[Criterium] = []
+    crits: list[CheckedCriterion] = []
     d = s.drempels["signalen_buurt"]
     bnaam = as_text(buurt.get("naam"), "onbekend") if buurt is not None else "onbekend"
     if buurt is None or "signalen" not in buurt:
@@ -628,7 +549,7 @@ def part_neighbourhood(
     return _part(3, crits, "Draagvlak zelf is niet uit gegevens af te lezen; zie ook deel 4 (plan voor draagvlak).")
 
 
-def part_initiative(s: ToetsSettings) -> Deel:
+def part_initiative(s: ToetsSettings) -> Part:
     """Part 4, initiatief (kwaliteit): what data cannot answer, each item listed as 'aan te leveren'.
 
     Parameters
@@ -638,10 +559,10 @@ def part_initiative(s: ToetsSettings) -> Deel:
 
     Returns
     -------
-    Deel
+    Part
     """
     crits = [
-        Criterium(
+        CheckedCriterion(
             code=f"aan_te_leveren_{i + 1}",
             naam=f"{item.onderwerp} (deel {item.deel})",
             waarde=None,

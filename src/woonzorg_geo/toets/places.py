@@ -96,7 +96,7 @@ def _split_names(name: object) -> list[str]:
     return [p.strip() for p in re.split(r"\s*/\s*", str(name)) if p.strip()]
 
 
-def gemeente_places(inputs: Any, *, osm_classes: Sequence[str] = ()) -> Places:
+def municipality_places(inputs: Any, *, osm_classes: Sequence[str] = ()) -> Places:
     """The places of the gemeente of ``inputs``: its name, wijken, buurten and OSM places.
 
     Parameters

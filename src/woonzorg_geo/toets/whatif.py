@@ -9,14 +9,14 @@ import pandas as pd
 from woonzorg_geo.core import formatting as fmt
 from woonzorg_geo.toets.access import RunNorm, norm_text
 from woonzorg_geo.toets.bewoners import estimate_residents
-from woonzorg_geo.toets.model import aandeel_na, per_1000, per_1000_na, wmo_per_1000_na
-from woonzorg_geo.toets.settings import ToetsSettings, ZorgType
+from woonzorg_geo.toets.model import per_1000, per_1000_after, share_after, wmo_per_1000_after
+from woonzorg_geo.toets.settings import CareType, ToetsSettings
 from woonzorg_geo.toets.values import as_float, as_text
 
 
 def what_if_rows(
     s: ToetsSettings,
-    zt: ZorgType,
+    zt: CareType,
     omvang: int,
     buurt: pd.Series | None,
     wijk: pd.Series | None,
@@ -101,7 +101,7 @@ def what_if_rows(
                 "indicator": "zorginitiatieven per 1.000 inwoners",
                 "eenheid": "per 1.000",
                 "nu": per_1000(n, inh),
-                "na": per_1000_na(n, inh, added),
+                "na": per_1000_after(n, inh, added),
                 "toelichting": "(aantal + 1) / (inwoners + bewoners) × 1.000" + reg_note,
             }
         )
@@ -112,7 +112,7 @@ def what_if_rows(
                 "indicator": f"initiatieven van het type {zt.label.lower()} per 1.000 inwoners",
                 "eenheid": "per 1.000",
                 "nu": per_1000(n_same, inh),
-                "na": per_1000_na(n_same, inh, added),
+                "na": per_1000_after(n_same, inh, added),
                 "toelichting": "(aantal + 1) / (inwoners + bewoners) × 1.000" + reg_note,
             }
         )
@@ -133,7 +133,7 @@ def what_if_rows(
                 "indicator": f"inwoners met {norm_text(run, s)} ({run.profile_label})",
                 "eenheid": "%",
                 "nu": pct,
-                "na": aandeel_na(pct, inh, added, norm_ok),
+                "na": share_after(pct, inh, added, norm_ok),
                 "toelichting": why,
             }
         )
@@ -146,7 +146,7 @@ def what_if_rows(
                 "indicator": f"Wmo {zt.label.lower()} per 1.000 inwoners",
                 "eenheid": "per 1.000",
                 "nu": r,
-                "na": wmo_per_1000_na(r, inw["wijk"], added),
+                "na": wmo_per_1000_after(r, inw["wijk"], added),
                 "toelichting": (
                     f"{rapport} (Wmo-registratie 2024); aanname: alle {fmt.number(added, 0)} bewoners krijgen deze "
                     "voorziening en wonen in de wijk: (cliënten + bewoners) / (inwoners + bewoners) × 1.000"
