@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from woonzorg_geo import WGS84
+from woonzorg_geo.core.escaping import html_attribute, html_in_js
 from woonzorg_geo.toets.batch import ListOutcome, Outcome, check_list
 from woonzorg_geo.toets.list_file import Initiative, InitiativeList
 from woonzorg_geo.toets.model import ToetsResult
@@ -145,22 +146,23 @@ def _marker_properties(u: Outcome) -> dict[str, Any]:
     """A checked row's text on the map: every value that comes from the list passes here, escaped.
 
     Folium's GeoJson popup and tooltip put property values into the page as HTML, so each is
-    HTML-escaped here (:func:`_esc`); the data itself is embedded as JSON by folium (``tojson``,
-    which escapes ``<``, ``>``, ``&`` and quotes), so no value can end the script.
+    escaped here by :func:`woonzorg_geo.core.escaping.html_in_js`; the data itself is embedded as
+    JSON by folium (``tojson``, which escapes ``<``, ``>``, ``&`` and quotes), so no value can end
+    the script.
     """
     ini = u.ini
     area = ", ".join(x for x in (u.buurt, u.wijk) if x) or "onbekend"
     props: dict[str, Any] = {  # "r" first: the features' identifier (unique), so they need no "id"
         "r": ini.regel,
-        "n": _esc(ini.naam),
-        "i": _esc(f"{u.type_label}, {ini.omvang} {u.eenheid}"),
-        "l": _esc(u.locatie) if ini.adres else "",  # a point's place is the dot itself
-        "g": _esc(area),
-        "o": _esc(u.oordeel),
-        "d": _esc(" / ".join(u.delen[:3])),  # part 4 is never judged from data (aan te leveren)
+        "n": html_in_js(ini.naam),
+        "i": html_in_js(f"{u.type_label}, {ini.omvang} {u.eenheid}"),
+        "l": html_in_js(u.locatie) if ini.adres else "",  # a point's place is the dot itself
+        "g": html_in_js(area),
+        "o": html_in_js(u.oordeel),
+        "d": html_in_js(" / ".join(u.delen[:3])),  # part 4 is never judged from data (aan te leveren)
     }
     if u.rapport:
-        props["a"] = f'<a href="{_esc(u.rapport)}" target="_blank">rapport openen</a>'
+        props["a"] = f'<a href="{html_attribute(u.rapport)}" target="_blank">rapport openen</a>'
     return props
 
 
@@ -229,11 +231,3 @@ def list_map(lijst: ListOutcome, analysis: Analysis, *, offline: bool | None = N
     )
     folium.LayerControl(collapsed=True).add_to(m)
     return m
-
-
-def _esc(value: object) -> str:
-    """User text for the map's tooltips and popups (HTML inside a JavaScript template literal; the one
-    escape of the map's text, see :func:`_marker_properties`)."""
-    from woonzorg_geo.core.escaping import html_in_js
-
-    return html_in_js(value)
