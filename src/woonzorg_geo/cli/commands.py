@@ -716,10 +716,10 @@ def cmd_toets(args: argparse.Namespace) -> int:
     toets_settings = load_toets_settings(args.toetsingskader)
     if lijst is None:
         try:
-            zorgtype = toets_settings.zorgtype(args.type)  # fails fast on an unknown type
+            zorgtype = toets_settings.care_type(args.type)  # fails fast on an unknown type
         except WoonzorgError as exc:
             raise type(exc)(f"--type: {exc}") from None
-        omvang = zorgtype.check_omvang(args.omvang, option="--omvang")  # and on an implausible size
+        omvang = zorgtype.check_size(args.omvang, option="--omvang")  # and on an implausible size
     else:
         _require_input_file(lijst, option="--lijst", what="lijst met initiatieven (CSV)")
         invoer = _read_lijst(args, lijst, toets_settings)  # before the analysis: a bad file fails at once
@@ -771,7 +771,7 @@ def cmd_toets(args: argparse.Namespace) -> int:
         why = (
             ""
             if reports
-            else f" (geen rapport per rij: {invoer.aantal} rijen, meer dan "
+            else f" (geen rapport per rij: {invoer.n_initiatives} rijen, meer dan "
             f"lijst.rapporten_max_rijen = {toets_settings.lijst.rapporten_max_rijen}; vraag ze met --rapporten)"
             if rapporten is None
             else " (geen rapport per rij: --geen-rapporten)"
@@ -814,13 +814,13 @@ def _read_lijst(args: argparse.Namespace, lijst: str, toets_settings: Any) -> An
     type_default = None
     if args.type is not None:
         try:
-            zt = toets_settings.zorgtype(args.type)
+            zt = toets_settings.care_type(args.type)
         except ToetsError as exc:
             raise WoonzorgError(f"--type: {exc}. Oplossing: geef bij --type een van deze typen") from None
         type_default = zt.key
         if args.omvang is not None:
             try:
-                zt.check_omvang(args.omvang, option="--omvang")
+                zt.check_size(args.omvang, option="--omvang")
             except ToetsError as exc:
                 raise WoonzorgError(
                     f"{exc} Oplossing: geef een kleinere --omvang, of vul de kolom omvang per rij in"

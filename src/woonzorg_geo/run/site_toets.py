@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import pyproj
 
 from woonzorg_geo import RD_NEW, WGS84
+from woonzorg_geo.core import formatting as fmt
 from woonzorg_geo.core.config import SiteSettings
 from woonzorg_geo.core.errors import GeocodeError, SettingsError, ToetsError
 
@@ -38,8 +39,8 @@ def check_reference(settings: SiteSettings, toets_settings: ToetsSettings) -> tu
         The type is not in the toetsingskader, or its omvang is implausible for it.
     """
     try:
-        zt = toets_settings.zorgtype(settings.referentie_type)
-        omvang = zt.check_omvang(settings.referentie_omvang)
+        zt = toets_settings.care_type(settings.referentie_type)
+        omvang = zt.check_size(settings.referentie_omvang)
     except ToetsError as exc:
         text = str(exc).rstrip(".")
         fix = (
@@ -96,7 +97,7 @@ def reference_judge(
         try:
             res = check_site(ctx, punt=(lon, lat), zorgtype=key, omvang=omvang)
         except (ToetsError, GeocodeError) as exc:
-            log.warning("toets bij zoekgebied (%.5f, %.5f) niet mogelijk: %s", lon, lat, exc)
+            log.warning("toets bij zoekgebied (%s; %s) niet mogelijk: %s", fmt.number(lon, 5), fmt.number(lat, 5), exc)
             return {}
         return {d.nummer: d.oordeel for d in res.delen}
 

@@ -256,7 +256,7 @@ def wants_reports(invoer: InitiativeList, settings: ToetsSettings, rapporten: bo
     """Whether a report per row is written: as asked, else for a list of at most ``lijst.rapporten_max_rijen``."""
     if rapporten is not None:
         return rapporten
-    return invoer.aantal <= settings.lijst.rapporten_max_rijen
+    return invoer.n_initiatives <= settings.lijst.rapporten_max_rijen
 
 
 def summary_lines(lijst: ListOutcome, *, max_rows: int = 50) -> Sequence[str]:

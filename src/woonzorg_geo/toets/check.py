@@ -108,8 +108,8 @@ def run_toets(
         The register cannot be read.
     """
     s = settings or load_toets_settings()
-    zt = s.zorgtype(zorgtype)
-    zt.check_omvang(omvang)
+    zt = s.care_type(zorgtype)
+    zt.check_size(omvang)
     ctx = prepare_toets(analysis, register=register, settings=s, geocoder=geocoder, places=places)
     return check_site(ctx, adres=adres, punt=punt, zorgtype=zorgtype, omvang=omvang)
 
@@ -208,8 +208,8 @@ def check_site(
         As :func:`run_toets`.
     """
     analysis, s, run, register, rapport = ctx.analysis, ctx.settings, ctx.run, ctx.register, ctx.rapport
-    zt = s.zorgtype(zorgtype)
-    omvang = zt.check_omvang(omvang)
+    zt = s.care_type(zorgtype)
+    omvang = zt.check_size(omvang)
     meldingen = list(ctx.run_notes)
     site = _place_site(analysis, s, ctx.places, adres, punt, ctx.get_coder, meldingen, ctx.area_rows)
     ini = _existing_initiatives(ctx.register_base(), s, site.point, meldingen)

@@ -86,7 +86,7 @@ class InitiativeList:
     meldingen: tuple[str, ...] = ()
 
     @property
-    def aantal(self) -> int:
+    def n_initiatives(self) -> int:
         """The number of initiatives in the list (empty rows not counted)."""
         return len(self.rijen) + len(self.geweigerd)
 
@@ -224,7 +224,7 @@ def _omvang(text: str, *, unit: str, check: Callable[[int], int] | None) -> int:
     elif t.lower() in _NOT_FINITE:
         raise _Refused("omvang", f"omvang {t!r} is geen eindig getal. {fix}")
     elif DECIMAL.fullmatch(t):
-        number = float(t.replace(",", "."))
+        number = parse_decimal(t)
         if not math.isfinite(number):
             raise _Refused("omvang", f"omvang {t!r} is geen eindig getal. {fix}")
         if number != math.floor(number):
@@ -502,7 +502,7 @@ def _row(
             size = _omvang(
                 size_text,
                 unit=zt.omvang_eenheid if zt else "bewoners, plaatsen of woningen",
-                check=None if zt is None else zt.check_omvang,
+                check=None if zt is None else zt.check_size,
             )
         except _Refused as exc:
             problems.append((exc.veld, exc.reden))

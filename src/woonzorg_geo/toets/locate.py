@@ -314,7 +314,7 @@ def _check_place(
             + (f" in {woonplaats}" if woonplaats else "")
             + f", buiten de gemeente {naam}; {scope}. {_fix_hint(naam, point_option)}"
         )
-    if not plaats or pl.is_gemeente(plaats):
+    if not plaats or pl.is_municipality(plaats):
         return
     if woonplaats and place_key(woonplaats) == place_key(plaats):
         return  # the online geocoder confirms the place, and the hit lies in the gemeente
@@ -470,7 +470,7 @@ def _register_place_problem(
             return f"gevonden in {woonplaats}, niet in {plaats}"
         return None
     inside = pl.shape.contains(geom)
-    if pl.is_gemeente(plaats):
+    if pl.is_municipality(plaats):
         return None if inside else f"gevonden buiten de gemeente {pl.gemeente}, terwijl de plaats {plaats} is"
     if not pl.knows(plaats):
         # a place outside the gemeente: the offline geocoder must not have put it on a street inside

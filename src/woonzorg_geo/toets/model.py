@@ -77,7 +77,7 @@ class ToetsResult:
     #: the map of the site (EPSG:28992; :func:`.kaart.site_map`), None when not drawn
     kaart: SiteMap | None = None
 
-    def deel(self, key: int | str) -> Part:
+    def part(self, key: int | str) -> Part:
         """A part by number (1–4) or code (``regio``, ``gemeente``, ``wijk``, ``initiatief``)."""
         for d in self.delen:
             if key in (d.nummer, d.code):

@@ -37,9 +37,9 @@ def _crit_threshold(
         naam=naam,
         waarde=value,
         waarde_tekst=waarde_tekst,
-        drempel=d.tekst(),
+        drempel=d.text(),
         bron=f"{d.bron} — {d.reden}" if d.reden else d.bron,
-        oordeel=verdict or d.oordeel(value),
+        oordeel=verdict or d.verdict(value),
         toelichting=toelichting,
     )
 
@@ -115,7 +115,7 @@ def _interval_verdict(d: Threshold, lo: float | None, hi: float | None, missing:
 
     The verdict stands when both ends give it; otherwise it is onbekend, with the reason.
     """
-    a, b = d.oordeel(lo), d.oordeel(hi)
+    a, b = d.verdict(lo), d.verdict(hi)
     if a == b:
         return a, ""
     return "onbekend", (
@@ -343,9 +343,9 @@ def part_municipality(
             f"balans draagkracht − draaglast van de wijk {wnaam} (geldt ook voor de buurt)",
             klasse or None,
             f"{klasse} (balans {fmt.number(balans, 2)} sd)" if klasse else "onbekend",
-            k.tekst(),
+            k.text(),
             f"{rapport}; woonzorg_geo overlays; oordeel: {k.bron} — {k.reden}",
-            k.oordeel(klasse or None),
+            k.verdict(klasse or None),
             as_text(wijk.get("overlay_toelichting")) if has_overlays and wijk is not None else no_data,
         )
     )
@@ -373,9 +373,9 @@ def part_municipality(
                 f"{label} van de buurt {bnaam}",
                 klasse or None,
                 klasse or "onbekend",
-                kk.tekst(),
+                kk.text(),
                 f"{rapport} (Aedes {label}kaart 2022), regels van woonzorg_geo; oordeel: {kk.bron} — {kk.reden}",
-                kk.oordeel(klasse or None),
+                kk.verdict(klasse or None),
                 as_text(buurt.get(f"{col}_redenen"))
                 if klasse and buurt is not None
                 else ("geen waarde voor deze buurt" if buurt is not None and col in buurt else no_data),

@@ -58,7 +58,7 @@ class Places:
             firsts[p.naam] = (order.get(p.soort, 9), p.naam)
         return [n for _, n in sorted(firsts.values())]
 
-    def is_gemeente(self, name: str) -> bool:
+    def is_municipality(self, name: str) -> bool:
         """True when ``name`` is the gemeente's own name."""
         return place_key(name) == place_key(self.gemeente)
 

@@ -122,7 +122,7 @@ class Threshold:
                 raise SettingsError(f"drempels.{self.naam}.{name}: verwacht een getal, kreeg {value!r}")
             object.__setattr__(self, name, float(value))
 
-    def oordeel(self, value: float | None) -> str:
+    def verdict(self, value: float | None) -> str:
         """The verdict of ``value``: groen, oranje, rood, or onbekend when it is missing."""
         if value is None or not np.isfinite(value):
             return "onbekend"
@@ -135,7 +135,7 @@ class Threshold:
             return "oranje"
         return "groen"
 
-    def tekst(self) -> str:
+    def text(self) -> str:
         """The threshold in Dutch: ``'oranje ≥ 1, rood ≥ 2 initiatieven'``."""
         op = "≥" if self.richting == "hoger_slechter" else "≤"
         unit = "" if not self.eenheid else (self.eenheid if self.eenheid == "%" else f" {self.eenheid}")
@@ -153,11 +153,11 @@ class ClassVerdicts:
     bron: str = ""
     reden: str = ""
 
-    def oordeel(self, klasse: object) -> str:
+    def verdict(self, klasse: object) -> str:
         """The verdict of ``klasse``; onbekend for a missing or unlisted class."""
         return self.oordelen.get(str(klasse), "onbekend") if is_present(klasse) else "onbekend"
 
-    def tekst(self) -> str:
+    def text(self) -> str:
         """The mapping in Dutch: ``'rood: sterk onder druk; oranje: onder druk; …'``."""
         by: dict[str, list[str]] = {}
         for klasse, verdict in self.oordelen.items():
@@ -193,7 +193,7 @@ class CareType:
     bewoners_per_eenheid: float = 1.0
     bewoners_per_eenheid_bron: str = ""
 
-    def check_omvang(self, omvang: object, *, option: str = "omvang") -> int:
+    def check_size(self, omvang: object, *, option: str = "omvang") -> int:
         """``omvang`` as an int when it is a plausible size for this type.
 
         Raises
@@ -321,7 +321,7 @@ class ToetsSettings:
     kwaliteit: tuple[QualityItem, ...] = ()
     source: str = "<standaard>"
 
-    def zorgtype(self, key: str) -> CareType:
+    def care_type(self, key: str) -> CareType:
         """The type called ``key``.
 
         Raises
