@@ -211,7 +211,7 @@ def _coordinate(name: str, text: str, low: float, high: float) -> float:
     return value
 
 
-def _omvang(text: str, *, unit: str, check: Callable[[int], int] | None) -> int:
+def _size(text: str, *, unit: str, check: Callable[[int], int] | None) -> int:
     """The size as a whole number ≥ 1 within the type's maximum; refuses anything else with the fix."""
     t = text.strip()
     fix = f"Oplossing: vul een geheel aantal {unit} in (1 of meer), zonder punt of komma, bijv. 12"
@@ -499,7 +499,7 @@ def _row(
         )
     else:
         try:
-            size = _omvang(
+            size = _size(
                 size_text,
                 unit=zt.omvang_eenheid if zt else "bewoners, plaatsen of woningen",
                 check=None if zt is None else zt.check_size,
