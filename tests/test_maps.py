@@ -1068,11 +1068,11 @@ def test_browser_toetsen_overview_fits_a_laptop(browser, tmp_path):
     verdict keeps the refused rows (their reason spans five columns) in order."""
     from test_toetsen_page import SETTINGS, synthetic_lijst
 
-    from woonzorg_geo.outputs.toets_lijst import lijst_html
+    from woonzorg_geo.outputs.toets_lijst import list_page
 
     lijst = synthetic_lijst()
     path = tmp_path / "toetsen.html"
-    path.write_text(lijst_html(lijst, titel="Toetsen van een lange lijst"), encoding="utf-8")
+    path.write_text(list_page(lijst, titel="Toetsen van een lange lijst"), encoding="utf-8")
     browser.viewport(1280, 800)
     try:
         browser.open(path)

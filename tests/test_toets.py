@@ -19,8 +19,8 @@ from toets_world import FAR, NEAR_1, NEAR_2, RD, SITE_A, X0, Y0, ToetsWorld, mak
 from woonzorg_geo.core.errors import GeocodeError, SettingsError, WoonzorgError
 from woonzorg_geo.outputs.toets_report import write_toets
 from woonzorg_geo.toets import ToetsError, load_toets_settings, read_register, run_toets
-from woonzorg_geo.toets.model import aandeel_na, per_1000, per_1000_na, split_adres, wmo_per_1000_na, worst
-from woonzorg_geo.toets.settings import VERDICTS, Drempel
+from woonzorg_geo.toets.model import per_1000, per_1000_after, share_after, split_address, wmo_per_1000_after, worst
+from woonzorg_geo.toets.settings import VERDICTS, Threshold
 
 
 @pytest.fixture(scope="module")
@@ -62,10 +62,10 @@ def test_default_settings_have_types_sources_and_quality_items():
             assert t.schaal.bron and t.schaal.reden, key
     # geclusterd wonen: the definition (at least 12 homes) is its only scale rule, never red
     g = s.types["geclusterd_wonen"].schaal
-    assert g.maat == "omvang" and [g.oordeel(v) for v in (11, 12, 24, 200)] == ["oranje", "groen", "groen", "groen"]
+    assert g.maat == "omvang" and [g.verdict(v) for v in (11, 12, 24, 200)] == ["oranje", "groen", "groen", "groen"]
     assert "12" in g.bron
     b = s.types["beschermd_wonen"].schaal
-    assert b.maat == "aandeel_buurt" and b.oordeel(3.0) == "oranje" and b.oordeel(5.0) == "rood"
+    assert b.maat == "aandeel_buurt" and b.verdict(3.0) == "oranje" and b.verdict(5.0) == "rood"
 
 
 def test_user_settings_merge_and_refuse_unknown_keys(tmp_path):
@@ -105,8 +105,8 @@ def test_user_settings_merge_and_refuse_unknown_keys(tmp_path):
 
 
 def test_threshold_verdicts_at_the_boundaries():
-    up = Drempel(naam="x", oranje=1.0, rood=2.0, bron="b")
-    assert [up.oordeel(v) for v in (0.0, 0.99, 1.0, 1.99, 2.0, 7.0)] == [
+    up = Threshold(naam="x", oranje=1.0, rood=2.0, bron="b")
+    assert [up.verdict(v) for v in (0.0, 0.99, 1.0, 1.99, 2.0, 7.0)] == [
         "groen",
         "groen",
         "oranje",
@@ -114,21 +114,21 @@ def test_threshold_verdicts_at_the_boundaries():
         "rood",
         "rood",
     ]
-    assert up.oordeel(None) == "onbekend" and up.oordeel(float("nan")) == "onbekend"
-    down = Drempel(naam="y", oranje=-0.5, rood=-1.0, richting="lager_slechter", bron="b")
-    assert [down.oordeel(v) for v in (0.0, -0.5, -0.9, -1.0)] == ["groen", "oranje", "oranje", "rood"]
-    never_red = Drempel(naam="z", oranje=0.0, richting="lager_slechter", bron="b")
-    assert never_red.oordeel(0.0) == "oranje" and never_red.oordeel(-5.0) == "oranje"
-    assert "nooit rood" in never_red.tekst()
+    assert up.verdict(None) == "onbekend" and up.verdict(float("nan")) == "onbekend"
+    down = Threshold(naam="y", oranje=-0.5, rood=-1.0, richting="lager_slechter", bron="b")
+    assert [down.verdict(v) for v in (0.0, -0.5, -0.9, -1.0)] == ["groen", "oranje", "oranje", "rood"]
+    never_red = Threshold(naam="z", oranje=0.0, richting="lager_slechter", bron="b")
+    assert never_red.verdict(0.0) == "oranje" and never_red.verdict(-5.0) == "oranje"
+    assert "nooit rood" in never_red.text()
     assert worst(["groen", "onbekend"]) == "onbekend"
     assert worst(["groen", "onbekend", "oranje"]) == "oranje"
     assert worst(["rood", "oranje"]) == "rood" and worst(["groen"]) == "groen" and worst([]) == "onbekend"
 
 
 def test_split_adres():
-    assert split_adres("Stationsstraat 44, Assen") == ("Stationsstraat 44", None, "Assen")
-    assert split_adres("Stationsstraat 44, 9401 KX Assen") == ("Stationsstraat 44", "9401 KX", "Assen")
-    assert split_adres("Brink 1") == ("Brink 1", None, None)
+    assert split_address("Stationsstraat 44, Assen") == ("Stationsstraat 44", None, "Assen")
+    assert split_address("Stationsstraat 44, 9401 KX Assen") == ("Stationsstraat 44", "9401 KX", "Assen")
+    assert split_address("Brink 1") == ("Brink 1", None, None)
 
 
 # ------------------------------------------------------------------------------------------
@@ -139,14 +139,14 @@ def test_split_adres():
 def test_what_if_helpers_known_answers():
     assert per_1000(3, 2000) == pytest.approx(1.5)
     assert math.isnan(per_1000(3, None)) and math.isnan(per_1000(3, 0))
-    assert per_1000_na(0, 1000, 10) == pytest.approx(1000 / 1010)
-    assert per_1000_na(2, 990, 10) == pytest.approx(3.0)
+    assert per_1000_after(0, 1000, 10) == pytest.approx(1000 / 1010)
+    assert per_1000_after(2, 990, 10) == pytest.approx(3.0)
     # 50% of 100 residents, +100 residents who all meet the norm -> 75%
-    assert aandeel_na(50.0, 100, 100, True) == pytest.approx(75.0)
-    assert aandeel_na(50.0, 100, 100, False) == pytest.approx(25.0)
-    assert math.isnan(aandeel_na(50.0, 100, 10, None))
+    assert share_after(50.0, 100, 100, True) == pytest.approx(75.0)
+    assert share_after(50.0, 100, 100, False) == pytest.approx(25.0)
+    assert math.isnan(share_after(50.0, 100, 10, None))
     # 2 per 1,000 of 1,000 = 2 clients; +12 -> 14 / 1,012
-    assert wmo_per_1000_na(2.0, 1000, 12) == pytest.approx(14 / 1012 * 1000)
+    assert wmo_per_1000_after(2.0, 1000, 12) == pytest.approx(14 / 1012 * 1000)
 
 
 def test_what_if_rows_of_a_run(world, tmp_path):
@@ -212,7 +212,7 @@ def test_orange_one_same_type_nearby(world, tmp_path):
     c = _crit(res, "zelfde_type_500m")
     assert c.waarde == 1.0 and c.oordeel == "oranje" and "Dichtbij Zorg" in c.waarde_tekst
     assert _crit(res, "elk_type_500m").oordeel == "groen"
-    assert res.deel(1).oordeel == "oranje" and res.oordeel == "oranje"
+    assert res.part(1).oordeel == "oranje" and res.oordeel == "oranje"
     assert [i["naam"] for i in res.initiatieven] == ["Dichtbij Zorg"]  # within 1,000 m
 
 
@@ -225,29 +225,29 @@ def test_red_two_same_type_nearby_and_red_buurt(world, tmp_path):
         register=register_csv(tmp_path, [FAR, NEAR_1, NEAR_2]),
     )
     assert _crit(res, "zelfde_type_500m").oordeel == "rood"
-    assert res.deel("regio").oordeel == "rood" and res.oordeel == "rood"
+    assert res.part("regio").oordeel == "rood" and res.oordeel == "rood"
     # site B lies in Roodbuurt/Roodwijk: focus hoog, veerkracht laag, sterk onder druk
     res_b = run_toets(world, adres="Noordstraat 115", zorgtype="ouderenzorg", omvang=60)
     assert res_b.locatie["buurtcode"] == "BU99990201"
-    p2 = {c.code: c.oordeel for c in res_b.deel(2).criteria}
+    p2 = {c.code: c.oordeel for c in res_b.part(2).criteria}
     assert p2["balans_wijk"] == "rood" and p2["focus_buurt"] == "rood" and p2["veerkracht_buurt"] == "rood"
     assert p2["draaglast_wijk"] == "rood" and p2["draagkracht_wijk"] == "rood"
     # ouderenzorg has no scale rule: no scale criterion, the share is told in the part's text
-    assert "schaal" not in p2 and "geen schaalregel" in res_b.deel(2).toelichting
-    assert "60 plaatsen ≈ 6,0% van ca. 1.000 inwoners" in res_b.deel(2).toelichting
+    assert "schaal" not in p2 and "geen schaalregel" in res_b.part(2).toelichting
+    assert "60 plaatsen ≈ 6,0% van ca. 1.000 inwoners" in res_b.part(2).toelichting
     # beschermd wonen of the same size there: 60 of 1,000 x 400/400 = 1,000 inhabitants: 6% -> rood
     res_bw = run_toets(world, adres="Noordstraat 115", zorgtype="beschermd_wonen", omvang=60)
     assert _crit(res_bw, "schaal").waarde == pytest.approx(6.0) and _crit(res_bw, "schaal").oordeel == "rood"
     # supermarket and OV are far from site B: the report's norm is not met -> oranje
     assert p2["bereikbaarheid_norm"] == "oranje"
-    assert res_b.deel(3).oordeel == "rood"  # two signals
+    assert res_b.part(3).oordeel == "rood"  # two signals
     assert _crit(res_b, "ontmoetingsplekken").oordeel == "oranje"
     assert res_b.oordeel == "rood"
 
 
 def test_no_register_is_unknown_and_asks_for_one(world):
     res = run_toets(world, adres="Noordstraat 115", zorgtype="ouderenzorg", omvang=20)
-    p1 = res.deel(1)
+    p1 = res.part(1)
     assert p1.oordeel == "onbekend"
     assert all(c.oordeel == "onbekend" for c in p1.criteria)
     assert "register" in p1.toelichting.lower() and "--register" in p1.toelichting
@@ -255,10 +255,10 @@ def test_no_register_is_unknown_and_asks_for_one(world):
     assert _crit(res, "zelfde_type_500m").waarde == 1.0
     assert res.initiatieven[0]["naam"] == "Verpleeghuis Noord" and res.initiatieven[0]["bron"] == "osm"
     # part 4 is always 'aan te leveren'
-    assert res.deel(4).oordeel == "onbekend" and all(c.waarde_tekst == "aan te leveren" for c in res.deel(4).criteria)
+    assert res.part(4).oordeel == "onbekend" and all(c.waarde_tekst == "aan te leveren" for c in res.part(4).criteria)
     # green elsewhere but part 1 unknown -> overall unknown
     res_a = run_toets(world, adres="Zuidstraat 5", zorgtype="beschermd_wonen", omvang=10)
-    assert res_a.deel(2).oordeel == "groen" and res_a.deel(3).oordeel == "groen"
+    assert res_a.part(2).oordeel == "groen" and res_a.part(3).oordeel == "groen"
     assert res_a.oordeel == "onbekend"
 
 
@@ -309,10 +309,10 @@ def test_scale_rule_is_per_type(world):
     gw = run_toets(world, adres="Zuidstraat 5", zorgtype="geclusterd_wonen", omvang=30)
     c = _crit(gw, "schaal")
     assert c.waarde == 30.0 and c.oordeel == "groen" and "30 woningen" in c.waarde_tekst and "12" in c.bron
-    assert gw.deel(2).oordeel == "groen"  # not oranje on scale alone
+    assert gw.part(2).oordeel == "groen"  # not oranje on scale alone
     bw = run_toets(world, adres="Zuidstraat 5", zorgtype="beschermd_wonen", omvang=30)
     assert _crit(bw, "schaal").waarde == pytest.approx(3.0) and _crit(bw, "schaal").oordeel == "oranje"
-    assert bw.deel(2).oordeel == "oranje"
+    assert bw.part(2).oordeel == "oranje"
     small = run_toets(world, adres="Zuidstraat 5", zorgtype="geclusterd_wonen", omvang=11)
     assert _crit(small, "schaal").oordeel == "oranje"  # smaller than the definition
     assert "12 woningen" not in small.samenvatting and "11 woningen" in small.samenvatting
@@ -334,7 +334,7 @@ def test_register_without_placed_rows_stays_unknown(world, tmp_path):
         tmp_path, [("Spookhuis", "Nergensweg 1", "", "beschermd_wonen"), ("Zonder adres", "", "", "ggz")]
     )
     res = run_toets(world, adres="Zuidstraat 5", zorgtype="beschermd_wonen", omvang=10, register=path)
-    p1 = res.deel(1)
+    p1 = res.part(1)
     assert p1.oordeel == "onbekend" and all(c.oordeel == "onbekend" for c in p1.criteria)
     assert "geen van de 2 rijen kon worden geplaatst" in p1.toelichting
     assert all("geen enkele rij" in c.toelichting for c in p1.criteria)
@@ -342,7 +342,7 @@ def test_register_without_placed_rows_stays_unknown(world, tmp_path):
     header_only = tmp_path / "leeg.csv"
     header_only.write_text("naam;adres;postcode;type\n", encoding="utf-8")
     res2 = run_toets(world, adres="Zuidstraat 5", zorgtype="beschermd_wonen", omvang=10, register=header_only)
-    assert res2.deel(1).oordeel == "onbekend" and "geen rijen" in res2.deel(1).toelichting
+    assert res2.part(1).oordeel == "onbekend" and "geen rijen" in res2.part(1).toelichting
 
 
 def test_unplaced_rows_make_a_verdict_unknown_only_where_they_could_change_it(world, tmp_path):
@@ -357,7 +357,7 @@ def test_unplaced_rows_make_a_verdict_unknown_only_where_they_could_change_it(wo
     # buurt per 1,000: even if the row lies in this buurt, 1 per 1,000 against the gemeente's 3 per
     # 3,000 (Verre Zorg, the OSM nursing home and this row) is 1.0x, below 1.5: green either way
     assert _crit(res, "per_1000_buurt").oordeel == "groen"
-    assert res.deel(1).oordeel == "onbekend"
+    assert res.part(1).oordeel == "onbekend"
     # the same unplaced row is of another type: the same-type count is certain
     other = register_csv(tmp_path, [FAR, ("Spookhuis", "Nergensweg 1", "", "jeugd")], name="r2.csv")
     res2 = run_toets(world, adres="Zuidstraat 5", zorgtype="beschermd_wonen", omvang=10, register=other)
@@ -530,7 +530,7 @@ def test_stationsstraat_44_assen(assen_analysis, tmp_path):
     assert list(holding) == [res.locatie["buurtcode"]]
     assert res.locatie["buurtnaam"] == a.buurten.at[res.locatie["buurtcode"], "naam"]
     assert [d.nummer for d in res.delen] == [1, 2, 3, 4]
-    assert res.deel(1).oordeel == "onbekend"  # no register given
+    assert res.part(1).oordeel == "onbekend"  # no register given
     assert res.oordeel == worst([d.oordeel for d in res.delen[:3]]) and res.oordeel != "groen"
     acc = {a_["categorie"]: a_ for a_ in res.bereikbaarheid}
     assert tuple(acc) == load_toets_settings().bereikbaarheid.categorieen
@@ -563,8 +563,8 @@ def test_geclusterd_wonen_of_24_homes_in_kloosterveen_is_not_oranje_on_scale(ass
     assert gw.locatie["buurtcode"] == code and gw.locatie["wijknaam"] == "Kloosterveen"
     scale = _crit(gw, "schaal")
     assert scale.waarde == 24.0 and scale.oordeel == "groen"
-    if gw.deel(2).oordeel == "oranje":  # then for another reason than scale
-        assert any(c.oordeel == "oranje" for c in gw.deel(2).criteria if c.code != "schaal")
+    if gw.part(2).oordeel == "oranje":  # then for another reason than scale
+        assert any(c.oordeel == "oranje" for c in gw.part(2).criteria if c.code != "schaal")
     # the same 24 as beschermd wonen there: the share-of-buurt rule of that type applies
     bw = run_toets(a, punt=punt, zorgtype="beschermd_wonen", omvang=24)
     share = _crit(bw, "schaal")
@@ -717,12 +717,12 @@ def test_cli_address_in_another_place_fails_without_output(raw_dir, tmp_path, ca
 
 
 def test_split_adres_without_a_comma():
-    assert split_adres("stationsstraat 44 assen") == ("stationsstraat 44", None, "assen")
-    assert split_adres("Stationsstraat 44a 9401 KX Assen") == ("Stationsstraat 44a", "9401 KX", "Assen")
-    assert split_adres("Stationsstraat 44-2 Assen") == ("Stationsstraat 44-2", None, "Assen")
-    assert split_adres("2e Industrieweg 5 Assen") == ("2e Industrieweg 5", None, "Assen")
-    assert split_adres("Brink 1 9401HS") == ("Brink 1", "9401HS", None)
-    assert split_adres("Zuidstraat 5 Testgem") == split_adres("Zuidstraat 5, Testgem")
+    assert split_address("stationsstraat 44 assen") == ("stationsstraat 44", None, "assen")
+    assert split_address("Stationsstraat 44a 9401 KX Assen") == ("Stationsstraat 44a", "9401 KX", "Assen")
+    assert split_address("Stationsstraat 44-2 Assen") == ("Stationsstraat 44-2", None, "Assen")
+    assert split_address("2e Industrieweg 5 Assen") == ("2e Industrieweg 5", None, "Assen")
+    assert split_address("Brink 1 9401HS") == ("Brink 1", "9401HS", None)
+    assert split_address("Zuidstraat 5 Testgem") == split_address("Zuidstraat 5, Testgem")
 
 
 def test_the_verdict_says_how_precisely_the_site_was_placed(world, tmp_path):

@@ -15,7 +15,7 @@ from woonzorg_geo.sources import pdok
 from woonzorg_geo.sources.geocode import locatieserver_geocoder
 from woonzorg_geo.toets import ToetsError, load_toets_settings, read_register, run_toets
 from woonzorg_geo.toets.locate import locate_site, offline_geocoder
-from woonzorg_geo.toets.places import gemeente_places
+from woonzorg_geo.toets.places import municipality_places
 
 TO_LL = Transformer.from_crs(RD, "EPSG:4326", always_xy=True)
 
@@ -28,7 +28,7 @@ def world() -> ToetsWorld:
 @pytest.fixture(scope="module")
 def places(world):
     """The synthetic gemeente's places, plus one OSM village outside it (as the tiles would give)."""
-    pl = gemeente_places(world.inputs)
+    pl = municipality_places(world.inputs)
     around = gpd.GeoDataFrame(
         {"name": ["Buitendorp"], "class": ["village"]}, geometry=[Point(X0 + 3100, Y0 + 1000)], crs=RD
     )
@@ -167,7 +167,7 @@ def test_locatieserver_hit_in_the_gemeente_and_its_woonplaats(world, places, ls_
 
 @pytest.mark.realdata
 def test_places_of_assen(assen_inputs):
-    pl = gemeente_places(assen_inputs, osm_classes=load_toets_settings().locatie.plaats_klassen)
+    pl = municipality_places(assen_inputs, osm_classes=load_toets_settings().locatie.plaats_klassen)
     assert pl.gemeente == "Assen" and pl.names()[0] == "Assen"
     for village in (
         "Loon",

@@ -143,7 +143,7 @@ def _inhabitants_row(result, level="buurt"):
 
 
 def test_residents_per_home_come_from_the_setting_with_its_source(world, at_a, tmp_path):
-    zt = load_toets_settings().zorgtype("geclusterd_wonen")
+    zt = load_toets_settings().care_type("geclusterd_wonen")
     assert zt.omvang_eenheid == "woningen" and zt.bewoners_per_eenheid > 1 and "CBS" in zt.bewoners_per_eenheid_bron
     row = _inhabitants_row(at_a)
     assert row["na"] - row["nu"] == pytest.approx(24 * zt.bewoners_per_eenheid, abs=0.01)
@@ -185,7 +185,7 @@ def test_residents_per_home_come_from_the_setting_with_its_source(world, at_a, t
 
 
 def test_draaglast_is_counted_once_through_the_balans(world, at_b):
-    deel = at_b.deel(2)
+    deel = at_b.part(2)
     crit = {c.code: c for c in deel.criteria}
     # Roodwijk: balans 'sterk onder druk' and draaglast +1,2 sd are both rood by their thresholds ...
     assert crit["balans_wijk"].oordeel == "rood" and crit["draaglast_wijk"].oordeel == "rood"
@@ -211,10 +211,10 @@ def test_without_a_balans_draaglast_counts_itself(world):
     wijken["balans_klasse"] = None
     w = dataclasses.replace(world, wijken=wijken)
     res = run_toets(w, punt=TO_LL.transform(*SITE_B), zorgtype="beschermd_wonen", omvang=6)
-    crit = {c.code: c for c in res.deel(2).criteria}
+    crit = {c.code: c for c in res.part(2).criteria}
     assert crit["balans_wijk"].oordeel == "onbekend"
     assert crit["draaglast_wijk"].telt_mee and crit["draaglast_wijk"].oordeel == "rood"
-    assert res.deel(2).oordeel == "rood"
+    assert res.part(2).oordeel == "rood"
 
 
 # ------------------------------------------------------------------------------------------

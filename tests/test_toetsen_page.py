@@ -6,19 +6,20 @@ from __future__ import annotations
 import markupsafe
 import pytest
 
-from woonzorg_geo.outputs.toets_lijst import lijst_html
+from woonzorg_geo.outputs.toets_lijst import list_page
 from woonzorg_geo.toets import batch
-from woonzorg_geo.toets.batch import Initiatief, Invoer, Lijst, Uitkomst, type_label
+from woonzorg_geo.toets.batch import ListOutcome, Outcome, type_label
+from woonzorg_geo.toets.list_file import Initiative, InitiativeList
 from woonzorg_geo.toets.settings import load_toets_settings
 
 SETTINGS = load_toets_settings()
 
 
-def synthetic_lijst(settings=SETTINGS) -> Lijst:
+def synthetic_lijst(settings=SETTINGS) -> ListOutcome:
     """Every type of the settings checked once with a long name, and two rows refused with a long reason."""
     done = []
     for i, (key, zt) in enumerate(settings.types.items(), start=2):
-        ini = Initiatief(
+        ini = Initiative(
             regel=i,
             regel_bestand=i,
             naam=f"Woonzorginitiatief {zt.label} aan de Verlengde Hoofdvaart",
@@ -28,7 +29,7 @@ def synthetic_lijst(settings=SETTINGS) -> Lijst:
             omvang=12,
         )
         done.append(
-            Uitkomst(
+            Outcome(
                 ini=ini,
                 type_label=zt.label,
                 eenheid=zt.omvang_eenheid,
@@ -62,7 +63,7 @@ def synthetic_lijst(settings=SETTINGS) -> Lijst:
         }
         for k in range(2)
     )
-    return Lijst(bron="lijst.csv", getoetst=tuple(done), niet_getoetst=refused)
+    return ListOutcome(bron="lijst.csv", getoetst=tuple(done), niet_getoetst=refused)
 
 
 def test_type_label_of_a_key_a_label_and_an_unknown_type():
@@ -74,7 +75,7 @@ def test_type_label_of_a_key_a_label_and_an_unknown_type():
 
 
 def test_rows_not_checked_show_the_label_not_the_key(monkeypatch):
-    """run_lijst gives a refused row its type's label; the page and the table show it, not the key."""
+    """check_list gives a refused row its type's label; the page and the table show it, not the key."""
     monkeypatch.setattr("woonzorg_geo.toets.check.prepare_toets", lambda *a, **k: None)
     key, zt = next(iter(SETTINGS.types.items()))
     assert key != zt.label
@@ -88,17 +89,17 @@ def test_rows_not_checked_show_the_label_not_the_key(monkeypatch):
         "veld": "adres",
         "reden": "geen locatie. Oplossing: vul een adres in",
     }
-    lijst = batch.run_lijst(None, Invoer(bron="l.csv", rijen=(), geweigerd=(refused,)), settings=SETTINGS)  # type: ignore[arg-type]
+    lijst = batch.check_list(None, InitiativeList(bron="l.csv", rijen=(), geweigerd=(refused,)), settings=SETTINGS)  # type: ignore[arg-type]
     table = lijst.table()
     assert table.loc[0, "type"] == key and table.loc[0, "type_label"] == zt.label
-    page = lijst_html(lijst, titel="t")
+    page = list_page(lijst, titel="t")
     assert zt.label in page and f">{key}<" not in page
 
 
 @pytest.mark.parametrize("k", [0, 1])
 def test_synthetic_list_page_names_types_by_label(k):
     lijst = synthetic_lijst()
-    page = lijst_html(lijst, titel="Toetsen")
+    page = list_page(lijst, titel="Toetsen")
     for key, zt in SETTINGS.types.items():
         assert zt.label in page
         if key != zt.label:

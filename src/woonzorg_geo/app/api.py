@@ -187,7 +187,7 @@ def toets_result(
     size_text = (omvang or "").strip()
     if not size_text.isdigit():
         raise AppInputError(f"omvang={size_text[:20]!r} is geen geheel getal. Geef bijv. omvang=10")
-    size = ts.zorgtype(kind).check_omvang(int(size_text))
+    size = ts.care_type(kind).check_size(int(size_text))
     has_point = bool((lon or "").strip() or (lat or "").strip())
     if has_point == bool((adres or "").strip()):
         raise AppInputError("geef precies één locatie: lon= en lat=, of adres=")

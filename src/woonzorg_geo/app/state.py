@@ -152,7 +152,7 @@ def load_state(
     from woonzorg_geo.core.errors import MissingDataError
     from woonzorg_geo.run.store import StoreMismatch, load_analysis
     from woonzorg_geo.sources.datasets import resolve_paths
-    from woonzorg_geo.toets import gemeente_places, load_toets_settings
+    from woonzorg_geo.toets import load_toets_settings, municipality_places
     from woonzorg_geo.toets.check import prepare_toets
     from woonzorg_geo.toets.locate import offline_geocoder
 
@@ -171,7 +171,7 @@ def load_state(
             f"'woonzorg-geo analyse --out {uit}' en start de app daarna opnieuw"
         ) from None
     ts = load_toets_settings()
-    places = gemeente_places(a.inputs, osm_classes=ts.locatie.plaats_klassen)
+    places = municipality_places(a.inputs, osm_classes=ts.locatie.plaats_klassen)
     ctx = prepare_toets(a, settings=ts, geocoder=offline_geocoder(a.inputs), places=places)
     ctx.register_base()  # the OSM care locations, placed once instead of at the first click
     lines = a.inputs.osm.lines

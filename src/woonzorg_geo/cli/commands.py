@@ -692,7 +692,7 @@ def cmd_toets(args: argparse.Namespace) -> int:
     from woonzorg_geo.outputs.toets_report import write_toets
     from woonzorg_geo.toets import load_toets_settings, run_toets
     from woonzorg_geo.toets.locate import locate_site, offline_geocoder
-    from woonzorg_geo.toets.places import gemeente_places
+    from woonzorg_geo.toets.places import municipality_places
     from woonzorg_geo.toets.settings import Geocode
 
     lijst = getattr(args, "lijst", None)
@@ -716,10 +716,10 @@ def cmd_toets(args: argparse.Namespace) -> int:
     toets_settings = load_toets_settings(args.toetsingskader)
     if lijst is None:
         try:
-            zorgtype = toets_settings.zorgtype(args.type)  # fails fast on an unknown type
+            zorgtype = toets_settings.care_type(args.type)  # fails fast on an unknown type
         except WoonzorgError as exc:
             raise type(exc)(f"--type: {exc}") from None
-        omvang = zorgtype.check_omvang(args.omvang, option="--omvang")  # and on an implausible size
+        omvang = zorgtype.check_size(args.omvang, option="--omvang")  # and on an implausible size
     else:
         _require_input_file(lijst, option="--lijst", what="lijst met initiatieven (CSV)")
         invoer = _read_lijst(args, lijst, toets_settings)  # before the analysis: a bad file fails at once
@@ -746,15 +746,15 @@ def cmd_toets(args: argparse.Namespace) -> int:
         geocoder = locatieserver_geocoder()
     else:
         geocoder = offline_geocoder(result.inputs)
-    places = gemeente_places(result.inputs, osm_classes=toets_settings.locatie.plaats_klassen)
+    places = municipality_places(result.inputs, osm_classes=toets_settings.locatie.plaats_klassen)
     register = Path(args.register) if args.register else None
     if lijst is not None:
-        from woonzorg_geo.outputs.toets_lijst import toets_lijst
+        from woonzorg_geo.outputs.toets_lijst import write_toets_list
         from woonzorg_geo.toets.batch import summary_lines, wants_reports
 
         out = Path(args.out) / "toetsen"
         reports = wants_reports(invoer, toets_settings, rapporten)
-        outcome, files = toets_lijst(
+        outcome, files = write_toets_list(
             result,
             invoer,
             out,
@@ -771,7 +771,7 @@ def cmd_toets(args: argparse.Namespace) -> int:
         why = (
             ""
             if reports
-            else f" (geen rapport per rij: {invoer.aantal} rijen, meer dan "
+            else f" (geen rapport per rij: {invoer.n_initiatives} rijen, meer dan "
             f"lijst.rapporten_max_rijen = {toets_settings.lijst.rapporten_max_rijen}; vraag ze met --rapporten)"
             if rapporten is None
             else " (geen rapport per rij: --geen-rapporten)"
@@ -809,18 +809,18 @@ def cmd_toets(args: argparse.Namespace) -> int:
 def _read_lijst(args: argparse.Namespace, lijst: str, toets_settings: Any) -> Any:
     """The list of ``toets --lijst``, read and checked row by row, with ``--type``/``--omvang`` as defaults."""
     from woonzorg_geo.core.errors import ToetsError
-    from woonzorg_geo.toets.batch import read_initiatives
+    from woonzorg_geo.toets.list_file import read_initiatives
 
     type_default = None
     if args.type is not None:
         try:
-            zt = toets_settings.zorgtype(args.type)
+            zt = toets_settings.care_type(args.type)
         except ToetsError as exc:
             raise WoonzorgError(f"--type: {exc}. Oplossing: geef bij --type een van deze typen") from None
         type_default = zt.key
         if args.omvang is not None:
             try:
-                zt.check_omvang(args.omvang, option="--omvang")
+                zt.check_size(args.omvang, option="--omvang")
             except ToetsError as exc:
                 raise WoonzorgError(
                     f"{exc} Oplossing: geef een kleinere --omvang, of vul de kolom omvang per rij in"
@@ -904,7 +904,7 @@ def cmd_watals(args: argparse.Namespace) -> int:
         """An address as the toets places it: refused when its place or its hit is not in the gemeente."""
         from woonzorg_geo.toets import load_toets_settings
         from woonzorg_geo.toets.locate import locate_site
-        from woonzorg_geo.toets.places import gemeente_places
+        from woonzorg_geo.toets.places import municipality_places
 
         if not coder:  # built only when an address is given
             coder.append(offline_geocoder(a.inputs))
@@ -915,7 +915,7 @@ def cmd_watals(args: argparse.Namespace) -> int:
             punt=None,
             geocode=coder[0],
             settings=ts,
-            places=gemeente_places(a.inputs, osm_classes=ts.locatie.plaats_klassen),
+            places=municipality_places(a.inputs, osm_classes=ts.locatie.plaats_klassen),
             scope="een nieuwe voorziening op een adres moet in de gemeente liggen",
             point_option="CATEGORIE@LON,LAT (tot de rand van het netwerk over de grens)",
         )

@@ -32,7 +32,20 @@ MISSING = "onbekend"
 #: The minus sign used in Dutch text (U+2212, not a hyphen).
 MINUS = "\u2212"
 
-__all__ = ["MINUS", "MISSING", "is_missing", "metres", "minutes", "number", "percent", "signed", "slug", "text"]
+__all__ = [
+    "MINUS",
+    "MISSING",
+    "is_missing",
+    "metres",
+    "minutes",
+    "number",
+    "percent",
+    "quantity",
+    "signed",
+    "slug",
+    "text",
+    "trimmed",
+]
 
 
 def _float(value: Any) -> float | None:
@@ -158,3 +171,39 @@ def quantity(value: Any, decimals: int = 0, *, unit: str = "", missing: str = MI
     if is_missing(value):
         return missing
     return number(value, decimals, unit=unit if unit in ("", "%") else f" {unit}", missing=missing)
+
+
+def trimmed(value: Any, decimals: int = 2, *, unit: str = "", missing: str = MISSING) -> str:
+    """A number with at most ``decimals`` digits after the comma, trailing zeros dropped.
+
+    For settings and thresholds that are whole numbers or short decimals (``800``, ``0,5``), where a
+    fixed number of decimals would add noise (``800,00``).
+
+    Parameters
+    ----------
+    value
+        Anything ``float()`` accepts; missing, non-numeric and infinite values give ``missing``.
+    decimals
+        The most digits after the comma (rounded as :func:`number` does).
+    unit
+        Appended as given (include a space where one belongs).
+    missing
+        The text for a missing value (default :data:`MISSING`).
+
+    Examples
+    --------
+    >>> trimmed(800.0)
+    '800'
+    >>> trimmed(0.50)
+    '0,5'
+    >>> trimmed(1234.567, unit=" m")
+    '1.234,57 m'
+    >>> trimmed(None)
+    'onbekend'
+    """
+    text = number(value, decimals, missing=missing)
+    if _float(value) is None:
+        return text
+    if "," in text:
+        text = text.rstrip("0").rstrip(",")
+    return f"{text}{unit}"

@@ -8,6 +8,10 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from woonzorg_geo import WGS84
+from woonzorg_geo.core.escaping import html_attribute, html_in_js
+from woonzorg_geo.toets.batch import ListOutcome, Outcome, check_list
+from woonzorg_geo.toets.list_file import Initiative, InitiativeList
 from woonzorg_geo.toets.model import ToetsResult
 from woonzorg_geo.toets.places import Places
 from woonzorg_geo.toets.settings import VERDICT_TEXT, Geocode, ToetsSettings
@@ -18,12 +22,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-from woonzorg_geo.toets.batch import Initiatief, Invoer, Lijst, Uitkomst, run_lijst
 
-
-def toets_lijst(
+def write_toets_list(
     analysis: Analysis,
-    invoer: Invoer,
+    invoer: InitiativeList,
     out_dir: str | Path,
     *,
     register: Path | None = None,
@@ -34,7 +36,7 @@ def toets_lijst(
     offline: bool | None = None,
     owner: Owner | None = None,
     csv_nl: bool = False,
-) -> tuple[Lijst, list[Path]]:
+) -> tuple[ListOutcome, list[Path]]:
     """Check the list and write it into ``out_dir`` at once (a staging folder, moved in place when complete).
 
     Writes ``toetsen.csv``, ``toetsen.html`` (the overview), ``toetsen_kaart.html`` and, with
@@ -46,7 +48,7 @@ def toets_lijst(
 
     Returns
     -------
-    Lijst, list of Path
+    ListOutcome, list of Path
         The outcome and the files written.
     """
     import json
@@ -58,7 +60,7 @@ def toets_lijst(
     g = analysis.settings.gemeente
     with staged_dir(out_dir, owner=owner or Owner("toetsen", g.code, g.naam), replace_set=True) as tmp:
 
-        def report(ini: Initiatief, res: ToetsResult) -> str:
+        def report(ini: Initiative, res: ToetsResult) -> str:
             stem = f"toets_regel{ini.regel:03d}_{res.slug}"
             (tmp / f"{stem}.html").write_text(toets_html(res), encoding="utf-8")
             (tmp / f"{stem}.json").write_text(
@@ -66,7 +68,7 @@ def toets_lijst(
             )
             return f"{stem}.html"
 
-        lijst = run_lijst(
+        lijst = check_list(
             analysis,
             invoer,
             register=register,
@@ -89,7 +91,7 @@ def toets_lijst(
 # --------------------------------------------------------------------------------------------
 
 
-def write_overview(lijst: Lijst, folder: Path, analysis: Analysis, *, offline: bool | None = None) -> list[Path]:
+def write_overview(lijst: ListOutcome, folder: Path, analysis: Analysis, *, offline: bool | None = None) -> list[Path]:
     """Write ``toetsen.csv``, ``toetsen.html`` and ``toetsen_kaart.html`` into ``folder`` (a staging folder)."""
     from woonzorg_geo.core.io import write_csv, write_text
     from woonzorg_geo.outputs.maps.layers import render
@@ -98,13 +100,13 @@ def write_overview(lijst: Lijst, folder: Path, analysis: Analysis, *, offline: b
     table = lijst.table()
     paths = [
         write_csv(folder / "toetsen.csv", table, index=False, encoding="utf-8"),
-        write_text(folder / "toetsen.html", lijst_html(lijst, titel=titel, table=table)),
-        write_text(folder / "toetsen_kaart.html", render(lijst_map(lijst, analysis, offline=offline))),
+        write_text(folder / "toetsen.html", list_page(lijst, titel=titel, table=table)),
+        write_text(folder / "toetsen_kaart.html", render(list_map(lijst, analysis, offline=offline))),
     ]
     return paths
 
 
-def lijst_html(lijst: Lijst, *, titel: str, table: pd.DataFrame | None = None) -> str:
+def list_page(lijst: ListOutcome, *, titel: str, table: pd.DataFrame | None = None) -> str:
     """The overview page: per initiative the four parts and the verdict, sortable by every column."""
     from woonzorg_geo.outputs.pages import render
     from woonzorg_geo.outputs.toets_report import TOETS_CSS
@@ -140,30 +142,31 @@ _POPUP_FIELDS = (
 )
 
 
-def _marker_properties(u: Uitkomst) -> dict[str, Any]:
+def _marker_properties(u: Outcome) -> dict[str, Any]:
     """A checked row's text on the map: every value that comes from the list passes here, escaped.
 
     Folium's GeoJson popup and tooltip put property values into the page as HTML, so each is
-    HTML-escaped here (:func:`_esc`); the data itself is embedded as JSON by folium (``tojson``,
-    which escapes ``<``, ``>``, ``&`` and quotes), so no value can end the script.
+    escaped here by :func:`woonzorg_geo.core.escaping.html_in_js`; the data itself is embedded as
+    JSON by folium (``tojson``, which escapes ``<``, ``>``, ``&`` and quotes), so no value can end
+    the script.
     """
     ini = u.ini
     area = ", ".join(x for x in (u.buurt, u.wijk) if x) or "onbekend"
     props: dict[str, Any] = {  # "r" first: the features' identifier (unique), so they need no "id"
         "r": ini.regel,
-        "n": _esc(ini.naam),
-        "i": _esc(f"{u.type_label}, {ini.omvang} {u.eenheid}"),
-        "l": _esc(u.locatie) if ini.adres else "",  # a point's place is the dot itself
-        "g": _esc(area),
-        "o": _esc(u.oordeel),
-        "d": _esc(" / ".join(u.delen[:3])),  # part 4 is never judged from data (aan te leveren)
+        "n": html_in_js(ini.naam),
+        "i": html_in_js(f"{u.type_label}, {ini.omvang} {u.eenheid}"),
+        "l": html_in_js(u.locatie) if ini.adres else "",  # a point's place is the dot itself
+        "g": html_in_js(area),
+        "o": html_in_js(u.oordeel),
+        "d": html_in_js(" / ".join(u.delen[:3])),  # part 4 is never judged from data (aan te leveren)
     }
     if u.rapport:
-        props["a"] = f'<a href="{_esc(u.rapport)}" target="_blank">rapport openen</a>'
+        props["a"] = f'<a href="{html_attribute(u.rapport)}" target="_blank">rapport openen</a>'
     return props
 
 
-def lijst_map(lijst: Lijst, analysis: Analysis, *, offline: bool | None = None) -> Any:
+def list_map(lijst: ListOutcome, analysis: Analysis, *, offline: bool | None = None) -> Any:
     """A Folium map with every checked initiative as a dot in the colour of its verdict.
 
     One GeoJson layer per verdict (so each can be switched off), drawn on the map's canvas; a
@@ -182,7 +185,7 @@ def lijst_map(lijst: Lijst, analysis: Analysis, *, offline: bool | None = None) 
     # open on the initiatives (with a margin), else on the gemeente
     bounds: Any = analysis.inputs.gemeente
     if placed:
-        pts = gpd.GeoSeries(gpd.points_from_xy([p[1] for p in placed], [p[2] for p in placed]), crs="EPSG:4326").to_crs(
+        pts = gpd.GeoSeries(gpd.points_from_xy([p[1] for p in placed], [p[2] for p in placed]), crs=WGS84).to_crs(
             analysis.wijken.crs
         )
         x0, y0, x1, y1 = pts.total_bounds
@@ -228,11 +231,3 @@ def lijst_map(lijst: Lijst, analysis: Analysis, *, offline: bool | None = None) 
     )
     folium.LayerControl(collapsed=True).add_to(m)
     return m
-
-
-def _esc(value: object) -> str:
-    """User text for the map's tooltips and popups (HTML inside a JavaScript template literal; the one
-    escape of the map's text, see :func:`_marker_properties`)."""
-    from woonzorg_geo.core.escaping import html_in_js
-
-    return html_in_js(value)

@@ -10,13 +10,14 @@ from typing import Any
 
 from markupsafe import Markup
 
+from woonzorg_geo.core import formatting as fmt
 from woonzorg_geo.core.io import atomic_path
 from woonzorg_geo.outputs.pages import CSS, render
-from woonzorg_geo.outputs.toets_svg import KAART_CSS, kaart_figuur
+from woonzorg_geo.outputs.toets_svg import KAART_CSS, site_map_figure
 from woonzorg_geo.toets.bewoners import estimate_residents
-from woonzorg_geo.toets.model import Deel, ToetsResult, counted
-from woonzorg_geo.toets.numbers import _nl, _text
+from woonzorg_geo.toets.model import Part, ToetsResult, counted
 from woonzorg_geo.toets.settings import VERDICT_TEXT
+from woonzorg_geo.toets.values import as_text
 
 log = logging.getLogger(__name__)
 # --------------------------------------------------------------------------------------------
@@ -58,7 +59,7 @@ def _when(iso: str) -> str:
 
 
 def _area(naam: object, code: object) -> str:
-    naam, code = _text(naam), _text(code)
+    naam, code = as_text(naam), as_text(code)
     if not naam and not code:
         return "onbekend"
     return f"{naam or 'naam onbekend'} ({code})" if code else naam
@@ -72,7 +73,7 @@ def _size(r: ToetsResult) -> str:
     return f"{est.tekst.lstrip('+')}; zie de bronnen onderaan"
 
 
-def _why(d: Deel) -> str:
+def _why(d: Part) -> str:
     """Why a part has its verdict, in one line of the summary."""
     bad = [c.naam for c in counted(d.criteria) if c.oordeel in ("rood", "oranje")]
     if bad:
@@ -91,15 +92,15 @@ def _why(d: Deel) -> str:
 def _what_if(row: dict[str, Any]) -> tuple[dict[str, Any], str, str]:
     """A what-if row with its values now and with the initiative as Dutch numbers."""
     digits = 0 if row["eenheid"] in ("personen", "aantal") else (1 if row["eenheid"] == "%" else 2)
-    unit = "%" if row["eenheid"] == "%" else ""
-    return row, _nl(row["nu"], digits, unit), _nl(row["na"], digits, unit)
+    unit = " %" if row["eenheid"] == "%" else ""
+    return row, fmt.number(row["nu"], digits, unit=unit), fmt.number(row["na"], digits, unit=unit)
 
 
 def toets_html(result: ToetsResult) -> str:
     """The result as a self-contained Dutch HTML page (no scripts, no external links).
 
     Rendered from the package template ``templates/toets.html`` (see :mod:`woonzorg_geo.outputs.pages`),
-    with the map of the site as inline SVG (:func:`.kaart_svg.kaart_figuur`) when the result has
+    with the map of the site as inline SVG (:func:`.toets_svg.site_map_figure`) when the result has
     one. Writes nothing: a web server can return the text as it is (the JSON is
     :func:`toets_json`).
     """
@@ -113,13 +114,13 @@ def toets_html(result: ToetsResult) -> str:
         (
             "gevonden locatie",
             f"{loc['label']} — nauwkeurigheid: {loc.get('precisie_tekst')}"
-            + (f", {_nl(afst, 0)} m van de straat" if afst is not None else ""),
+            + (f", {fmt.metres(afst)} van de straat" if afst is not None else ""),
         ),
         (
             "coördinaten",
             (
-                f"RD x {_nl(loc['x_rd'], 0)}, y {_nl(loc['y_rd'], 0)}; WGS84 lengtegraad "
-                f"{_nl(loc['lon'], 5)}, breedtegraad {_nl(loc['lat'], 5)}"
+                f"RD x {fmt.number(loc['x_rd'], 0)}, y {fmt.number(loc['y_rd'], 0)}; WGS84 lengtegraad "
+                f"{fmt.number(loc['lon'], 5)}, breedtegraad {fmt.number(loc['lat'], 5)}"
             ),
         ),
         ("buurt", _area(loc.get("buurtnaam"), loc.get("buurtcode"))),
@@ -139,8 +140,11 @@ def toets_html(result: ToetsResult) -> str:
         profile=profile,
         profile_label=str(profile.get("profiel_label", "")).capitalize(),
         what_if=[_what_if(w) for w in r.wat_als],
-        nl=_nl,
-        kaart=Markup(kaart_figuur(r.kaart)) if r.kaart is not None else "",  # escaped in kaart_svg
+        number=fmt.number,
+        trimmed=fmt.trimmed,
+        metres=fmt.metres,
+        minutes=fmt.minutes,
+        kaart=Markup(site_map_figure(r.kaart)) if r.kaart is not None else "",  # escaped in toets_svg
     )
 
 

@@ -1,6 +1,6 @@
 """The map of a toets, drawn: an inline SVG (no scripts, no tiles, offline) with a Dutch legend.
 
-:func:`kaart_figuur` turns a :class:`.kaart.ToetsKaart` into an HTML ``<figure>``: the SVG map
+:func:`site_map_figure` turns a :class:`.kaart.SiteMap` into an HTML ``<figure>``: the SVG map
 (the network as background, buurt outlines and names, the area of the norm walk, one route per
 category in the category's colour, the voorzieningen, the site, a scale bar in metres and a north
 arrow) and its legend (what is drawn, for whom, the norm, the data with their dates).
@@ -16,7 +16,7 @@ import shapely
 
 from woonzorg_geo.core import formatting as fmt
 from woonzorg_geo.core.palette import CATEGORY_SYMBOLS, OTHER_ROAD, PATH_COLOUR, UNKNOWN_COLOUR
-from woonzorg_geo.toets.kaart import ToetsKaart
+from woonzorg_geo.toets.kaart import SiteMap
 
 #: Picture size in SVG units (it scales to the page width).
 WIDTH = 840.0
@@ -93,7 +93,7 @@ def _scale_bar_m(width_m: float) -> float:
     return float(base)
 
 
-def kaart_svg(kaart: ToetsKaart, *, width: float = WIDTH) -> str:
+def site_map_svg(kaart: SiteMap, *, width: float = WIDTH) -> str:
     """The map as an SVG element (inline, scalable, with a title and description for screen readers)."""
     p = _Proj(kaart.frame, width)
     h = p.height
@@ -225,7 +225,7 @@ def _swatch_line(colour: str, *, dash: bool = False, width: float = 4, opacity: 
     )
 
 
-def kaart_figuur(kaart: ToetsKaart) -> str:
+def site_map_figure(kaart: SiteMap) -> str:
     """The map with its legend as an HTML ``<figure>`` (self-contained, for the report and the app)."""
     e = html.escape
     norm = fmt.number(kaart.norm_m)
@@ -262,7 +262,7 @@ def kaart_figuur(kaart: ToetsKaart) -> str:
         f"van elke categorie; de lengte is de afstand in de tabel. {e(kaart.bronnen)}; "
         "© OpenStreetMap contributors (ODbL), CBS/PDOK (CC BY 4.0).</p></div>"
     )
-    return f"<figure class='toetskaart'>{kaart_svg(kaart)}{legend}</figure>"
+    return f"<figure class='toetskaart'>{site_map_svg(kaart)}{legend}</figure>"
 
 
 #: Style of the figure, added to the report's CSS.

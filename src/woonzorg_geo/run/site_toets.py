@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING
 
 import pyproj
 
+from woonzorg_geo import RD_NEW, WGS84
+from woonzorg_geo.core import formatting as fmt
 from woonzorg_geo.core.config import SiteSettings
 from woonzorg_geo.core.errors import GeocodeError, SettingsError, ToetsError
 
@@ -37,8 +39,8 @@ def check_reference(settings: SiteSettings, toets_settings: ToetsSettings) -> tu
         The type is not in the toetsingskader, or its omvang is implausible for it.
     """
     try:
-        zt = toets_settings.zorgtype(settings.referentie_type)
-        omvang = zt.check_omvang(settings.referentie_omvang)
+        zt = toets_settings.care_type(settings.referentie_type)
+        omvang = zt.check_size(settings.referentie_omvang)
     except ToetsError as exc:
         text = str(exc).rstrip(".")
         fix = (
@@ -88,14 +90,14 @@ def reference_judge(
     ts = toets_settings or load_toets_settings()
     key, omvang = check_reference(settings, ts)
     ctx = prepare_toets(analysis, register=register, settings=ts, many=True)
-    to_wgs = pyproj.Transformer.from_crs(28992, 4326, always_xy=True)
+    to_wgs = pyproj.Transformer.from_crs(RD_NEW, WGS84, always_xy=True)
 
     def judge(x: float, y: float) -> dict[int, str]:
         lon, lat = to_wgs.transform(x, y)
         try:
             res = check_site(ctx, punt=(lon, lat), zorgtype=key, omvang=omvang)
         except (ToetsError, GeocodeError) as exc:
-            log.warning("toets bij zoekgebied (%.5f, %.5f) niet mogelijk: %s", lon, lat, exc)
+            log.warning("toets bij zoekgebied (%s; %s) niet mogelijk: %s", fmt.number(lon, 5), fmt.number(lat, 5), exc)
             return {}
         return {d.nummer: d.oordeel for d in res.delen}
 

@@ -21,20 +21,20 @@ under ``kaart``) without writing anything; ``write_toets`` writes both (the outp
 from woonzorg_geo.core.errors import ToetsError
 from woonzorg_geo.toets.check import run_toets
 from woonzorg_geo.toets.locate import locate_site, read_register
-from woonzorg_geo.toets.model import Criterium, Deel, ToetsResult
-from woonzorg_geo.toets.places import Places, gemeente_places
+from woonzorg_geo.toets.model import CheckedCriterion, Part, ToetsResult
+from woonzorg_geo.toets.places import Places, municipality_places
 from woonzorg_geo.toets.settings import ToetsSettings, load_toets_settings
 
 __all__ = [
-    "Criterium",
-    "Deel",
+    "CheckedCriterion",
+    "Part",
     "Places",
     "ToetsError",
     "ToetsResult",
     "ToetsSettings",
-    "gemeente_places",
     "load_toets_settings",
     "locate_site",
+    "municipality_places",
     "read_register",
     "run_toets",
 ]

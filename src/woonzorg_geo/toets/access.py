@@ -11,19 +11,34 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from woonzorg_geo.core import formatting as fmt
 from woonzorg_geo.core.errors import SettingsError
 from woonzorg_geo.network.accessibility import PointAccess, access_at, bounded_distances, via_nearer_end
 from woonzorg_geo.sources.voorzieningen import source_text
-from woonzorg_geo.toets.numbers import _nl, _num, _text
 from woonzorg_geo.toets.settings import ToetsSettings
+from woonzorg_geo.toets.values import as_float, as_text
 
 if TYPE_CHECKING:
     from woonzorg_geo.areas.analysis import Analysis
 
 
 @dataclass(frozen=True)
-class _Run:
-    """What the check takes from the run's settings: the norm, the profile, the categories."""
+class RunNorm:
+    """What the check takes from the run's settings: the norm, the profile, the categories.
+
+    Attributes
+    ----------
+    norm_m
+        The walking-distance norm (``bereikbaarheid.norm_m``).
+    max_snap_m
+        The farthest a site may lie from the network.
+    profile, profile_label, speed_m_s, suffix
+        The walking profile used, its Dutch label, its speed and its column suffix.
+    labels
+        The Dutch label of every category the toets uses.
+    composites
+        Composite categories (``ov``) and their parts.
+    """
 
     norm_m: float
     max_snap_m: float
@@ -35,8 +50,20 @@ class _Run:
     composites: Mapping[str, tuple[str, ...]]
 
 
-def _run_settings(analysis: Analysis, s: ToetsSettings) -> tuple[_Run, list[str]]:
+def run_norm(analysis: Analysis, s: ToetsSettings) -> tuple[RunNorm, list[str]]:
     """The norm and profile of the run (``bereikbaarheid``, ``profielen``, ``locaties.profiel``).
+
+    Parameters
+    ----------
+    analysis
+        The run.
+    s
+        The toets settings (``locatie.profiel`` and the categories it needs).
+
+    Returns
+    -------
+    RunNorm, list of str
+        The norm, and notes for the report (a profile the analysis lacks).
 
     Raises
     ------
@@ -72,7 +99,7 @@ def _run_settings(analysis: Analysis, s: ToetsSettings) -> tuple[_Run, list[str]
         )
     prof = graphs[profile].profile
     labels = {c: _category_label(c, analysis.inputs.voorzieningen, composites) for c in needed}
-    return _Run(
+    return RunNorm(
         norm_m=float(vocab.norm_m),
         max_snap_m=float(rs.bereikbaarheid.max_snap_m),
         profile=profile,
@@ -92,18 +119,18 @@ def _category_label(cat: str, vz: gpd.GeoDataFrame, composites: Mapping[str, tup
     labels: list[str] = []
     for part in composites.get(cat, (cat,)):
         lab = vz.loc[vz["categorie"] == part, "label"] if "label" in vz and len(vz) else pd.Series(dtype=object)
-        text = _text(lab.iloc[0]) if len(lab) else ""
+        text = as_text(lab.iloc[0]) if len(lab) else ""
         if not text:
             rules = rules if rules is not None else load_category_rules().get("categorie", {})
-            text = _text(rules.get(part, {}).get("label")) or part.replace("_", " ")
+            text = as_text(rules.get(part, {}).get("label")) or part.replace("_", " ")
         labels.append(text if not labels else text[:1].lower() + text[1:])
     return " of ".join(labels)
 
 
-def _site_access(
+def site_access(
     analysis: Analysis,
     point: shapely.Point,
-    run: _Run,
+    run: RunNorm,
     *,
     search: Callable[[int, int], tuple[np.ndarray, np.ndarray]] | None = None,
 ) -> tuple[PointAccess, pd.Series]:
@@ -113,6 +140,22 @@ def _site_access(
     within the norm take a search, bounded by the norm: :func:`.network.accessibility.bounded_distances`
     from both ends of the site's edge, or ``search(left, right)`` giving the distances from them
     to every voorziening's node (inf beyond the norm), as a list of initiatives does.
+
+    Parameters
+    ----------
+    analysis
+        The run (its accessibility per profile).
+    point
+        The site (EPSG:28992).
+    run
+        The run's norm and profile.
+    search
+        The bounded search of a list of initiatives, or None.
+
+    Returns
+    -------
+    PointAccess, pandas.Series
+        The site's access per category, and the distances within the norm (by voorziening id, nearest first).
     """
     acc = analysis.access[run.profile]
     pa = access_at(acc, np.array([[point.x, point.y]]), max_snap_m=run.max_snap_m)
@@ -130,19 +173,37 @@ def _site_access(
     return pa, pd.Series(dist[order], index=acc.dest_ids[order])
 
 
-def _access_rows(
-    analysis: Analysis, pa: PointAccess, within: pd.Series, run: _Run, settings: ToetsSettings
+def access_rows(
+    analysis: Analysis, pa: PointAccess, within: pd.Series, run: RunNorm, settings: ToetsSettings
 ) -> list[dict[str, Any]]:
+    """One row per category of the toets: distance, walking time, nearest voorziening, count and verdict.
+
+    Parameters
+    ----------
+    analysis
+        The run (its voorzieningen).
+    pa, within
+        The site's access and distances within the norm (:func:`site_access`).
+    run
+        The run's norm and profile.
+    settings
+        The toets settings (``bereikbaarheid.categorieen``, the verdict beyond the norm).
+
+    Returns
+    -------
+    list of dict
+        ``categorie``, ``label``, ``afstand_m``, ``minuten``, ``dichtstbij``, ``aantal_binnen_norm``, ``oordeel``, …
+    """
     vz = analysis.inputs.voorzieningen
-    inside, near_cats = _within_categories(vz, within, run)
+    inside, near_cats = within_categories(vz, within, run)
     rows = []
     for cat in settings.bereikbaarheid.categorieen:
         parts = run.composites.get(cat, (cat,))
-        dist = _num(pa.distance[cat][0]) if cat in pa.distance else None
+        dist = as_float(pa.distance[cat][0]) if cat in pa.distance else None
         nearest = pa.nearest[cat][0] if cat in pa.nearest else None
         name = source = None
         if nearest is not None and nearest in vz.index:
-            name = _text(vz.at[nearest, "naam"]) or f"({_text(vz.at[nearest, 'label']) or cat}, naamloos)"
+            name = as_text(vz.at[nearest, "naam"]) or f"({as_text(vz.at[nearest, 'label']) or cat}, naamloos)"
             if "bron" in vz:
                 source = source_text(
                     vz.at[nearest, "bron"], vz.at[nearest, "bron_datum"] if "bron_datum" in vz else None
@@ -176,8 +237,23 @@ def _access_rows(
     return rows
 
 
-def _within_categories(vz: gpd.GeoDataFrame, within: pd.Series, run: _Run) -> tuple[np.ndarray, np.ndarray]:
-    """For the voorzieningen of ``within`` (in its order): whether each lies within the norm, and its category."""
+def within_categories(vz: gpd.GeoDataFrame, within: pd.Series, run: RunNorm) -> tuple[np.ndarray, np.ndarray]:
+    """For the voorzieningen of ``within`` (in its order): whether each lies within the norm, and its category.
+
+    Parameters
+    ----------
+    vz
+        The voorzieningen (indexed by id).
+    within
+        Network distances by voorziening id (:func:`site_access`).
+    run
+        The run's norm.
+
+    Returns
+    -------
+    numpy.ndarray, numpy.ndarray
+        A boolean array and an object array of categories, one entry per row of ``within``.
+    """
     ids = within.index
     if not len(ids):
         return np.zeros(0, dtype=bool), np.zeros(0, dtype=object)
@@ -185,16 +261,40 @@ def _within_categories(vz: gpd.GeoDataFrame, within: pd.Series, run: _Run) -> tu
     return np.asarray(within.to_numpy() <= run.norm_m, dtype=bool), cats
 
 
-def _norm_met(access_rows: Sequence[dict[str, Any]], s: ToetsSettings) -> bool | None:
-    """Whether every category of the norm lies within the norm; None when one is unknown."""
-    by_cat = {r["categorie"]: r["binnen_norm"] for r in access_rows}
+def norm_met(rows: Sequence[dict[str, Any]], s: ToetsSettings) -> bool | None:
+    """Whether every category of the norm lies within the norm; None when one is unknown.
+
+    Parameters
+    ----------
+    rows
+        The rows of :func:`access_rows`.
+    s
+        The toets settings (``bereikbaarheid.norm_categorieen``).
+
+    Returns
+    -------
+    bool or None
+    """
+    by_cat = {r["categorie"]: r["binnen_norm"] for r in rows}
     values = [by_cat.get(c) for c in s.bereikbaarheid.norm_categorieen]
     return None if any(v is None for v in values) else all(values)
 
 
-def _norm_text(run: _Run, s: ToetsSettings) -> str:
-    """``'OV-halte of treinstation en supermarkt binnen 800 m'``."""
+def norm_text(run: RunNorm, s: ToetsSettings) -> str:
+    """The norm in words: ``'OV-halte of treinstation en supermarkt binnen 800 m'``.
+
+    Parameters
+    ----------
+    run
+        The run's norm and category labels.
+    s
+        The toets settings (``bereikbaarheid.norm_categorieen``).
+
+    Returns
+    -------
+    str
+    """
     labels = [run.labels[c] for c in s.bereikbaarheid.norm_categorieen]
     labels = [labels[0]] + [x[:1].lower() + x[1:] for x in labels[1:]]
     joined = labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " en " + labels[-1]
-    return f"{joined} binnen {_nl(run.norm_m)} m"
+    return f"{joined} binnen {fmt.trimmed(run.norm_m)} m"

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from woonzorg_geo.core import formatting as fmt
-from woonzorg_geo.toets.settings import ZorgType
+from woonzorg_geo.toets.settings import CareType
 
 
 def _count(value: object) -> float | None:
@@ -28,7 +28,7 @@ def _count(value: object) -> float | None:
 
 
 @dataclass(frozen=True)
-class Bewoners:
+class Residents:
     """The residents an initiative adds."""
 
     aantal: float  # estimated residents
@@ -37,7 +37,7 @@ class Bewoners:
     bron: str  # where the figure per unit comes from ('' when omvang already counts residents)
 
 
-def estimate_residents(zt: ZorgType, omvang: int, wijk: pd.Series | None = None) -> Bewoners:
+def estimate_residents(zt: CareType, omvang: int, wijk: pd.Series | None = None) -> Residents:
     """The residents ``omvang`` units of type ``zt`` add (see the module text).
 
     Parameters
@@ -52,7 +52,7 @@ def estimate_residents(zt: ZorgType, omvang: int, wijk: pd.Series | None = None)
     per = float(zt.bewoners_per_eenheid)
     if zt.omvang_eenheid == "bewoners" or (per == 1.0 and not zt.bewoners_per_eenheid_bron):
         unit = "" if zt.omvang_eenheid == "bewoners" else f" {zt.omvang_eenheid}, gerekend als {omvang} bewoners"
-        return Bewoners(float(omvang), 1.0, f"+{omvang}{unit or ' bewoners'}", "")
+        return Residents(float(omvang), 1.0, f"+{omvang}{unit or ' bewoners'}", "")
     n = omvang * per
     one = zt.omvang_eenheid.removesuffix("en")
     text = f"+{omvang} {zt.omvang_eenheid} ≈ {fmt.number(n, 0)} bewoners ({fmt.number(per, 1)} per {one})"
@@ -65,4 +65,4 @@ def estimate_residents(zt: ZorgType, omvang: int, wijk: pd.Series | None = None)
                 f"{fmt.text(wijk.get('naam'), missing='onbekend')} (CBS Kerncijfers wijken en buurten 2024, "
                 "alle huishoudens)"
             )
-    return Bewoners(n, per, text, zt.bewoners_per_eenheid_bron + compare)
+    return Residents(n, per, text, zt.bewoners_per_eenheid_bron + compare)

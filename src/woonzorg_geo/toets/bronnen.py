@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from woonzorg_geo.toets.settings import ToetsSettings, ZorgType
+from woonzorg_geo.toets.settings import CareType, ToetsSettings
 
 if TYPE_CHECKING:
     from woonzorg_geo.areas.analysis import Analysis
@@ -27,7 +27,7 @@ def toets_sources(
     rapport: str,
     loc: dict[str, Any],
     *,
-    zorgtype: ZorgType | None = None,
+    zorgtype: CareType | None = None,
 ) -> list[dict[str, str]]:
     """The sources of a toets (framework, thresholds, datasets, report, residents per unit, register,
     geocoding, map)."""

@@ -16,23 +16,35 @@ import shapely
 
 from woonzorg_geo import RD_NEW
 from woonzorg_geo.areas.aggregation import assign_areas
+from woonzorg_geo.core import formatting as fmt
 from woonzorg_geo.core.formatting import slug
 from woonzorg_geo.network.accessibility import PointAccess
-from woonzorg_geo.toets.access import _access_rows, _norm_met, _Run, _run_settings, _site_access
+from woonzorg_geo.toets.access import RunNorm, access_rows, norm_met, run_norm, site_access
 from woonzorg_geo.toets.bronnen import toets_sources
-from woonzorg_geo.toets.kaart import toets_kaart
-from woonzorg_geo.toets.locate import _initiatives, locate_site, offline_geocoder, read_register
-from woonzorg_geo.toets.model import Deel, ToetsResult, counted, worst
-from woonzorg_geo.toets.numbers import _nl, _text
-from woonzorg_geo.toets.parts import Bestaand, _inhabitants, _part_gemeente, _part_initiatief, _part_regio, _part_wijk
-from woonzorg_geo.toets.places import Places, gemeente_places
-from woonzorg_geo.toets.settings import VERDICT_TEXT, Geocode, ToetsSettings, ZorgType, load_toets_settings
-from woonzorg_geo.toets.whatif import _what_if
+from woonzorg_geo.toets.existing import ExistingInitiatives
+from woonzorg_geo.toets.kaart import site_map
+from woonzorg_geo.toets.locate import initiatives_frame, locate_site, offline_geocoder, read_register
+from woonzorg_geo.toets.model import Part, ToetsResult, counted, worst
+from woonzorg_geo.toets.parts import (
+    inhabitants,
+    part_initiative,
+    part_municipality,
+    part_neighbourhood,
+    part_region,
+)
+from woonzorg_geo.toets.places import Places, municipality_places
+from woonzorg_geo.toets.settings import VERDICT_TEXT, CareType, Geocode, ToetsSettings, load_toets_settings
+from woonzorg_geo.toets.values import as_text
+from woonzorg_geo.toets.whatif import what_if_rows
 
 if TYPE_CHECKING:
     from woonzorg_geo.areas.analysis import Analysis
 
 log = logging.getLogger(__name__)
+
+#: The name ``_dijkstra_search`` uses for :class:`.access.RunNorm` (its lines are left as they are
+#: until the shared shortest-path function replaces them; then this alias goes).
+_Run = RunNorm
 
 # --------------------------------------------------------------------------------------------
 # Main entry
@@ -77,7 +89,7 @@ def run_toets(
         ``(address, postcode) -> dict`` (as :meth:`.OfflineGeocoder.geocode_one` or
         :func:`.locatieserver_geocoder`); default: the offline geocoder of the analysis.
     places
-        The places of the gemeente (default: :func:`.gemeente_places` of the analysis' inputs).
+        The places of the gemeente (default: :func:`.municipality_places` of the analysis' inputs).
 
     Returns
     -------
@@ -96,8 +108,8 @@ def run_toets(
         The register cannot be read.
     """
     s = settings or load_toets_settings()
-    zt = s.zorgtype(zorgtype)
-    zt.check_omvang(omvang)
+    zt = s.care_type(zorgtype)
+    zt.check_size(omvang)
     ctx = prepare_toets(analysis, register=register, settings=s, geocoder=geocoder, places=places)
     return check_site(ctx, adres=adres, punt=punt, zorgtype=zorgtype, omvang=omvang)
 
@@ -113,7 +125,7 @@ class ToetsContext:
 
     analysis: Analysis
     settings: ToetsSettings
-    run: _Run
+    run: RunNorm
     run_notes: tuple[str, ...]
     get_coder: Callable[[], Geocode]
     places: Places
@@ -161,8 +173,8 @@ def prepare_toets(
         With ``many``: the register cannot be read.
     """
     s = settings or load_toets_settings()
-    run, notes = _run_settings(analysis, s)
-    pl = places or gemeente_places(analysis.inputs, osm_classes=s.locatie.plaats_klassen)
+    run, notes = run_norm(analysis, s)
+    pl = places or municipality_places(analysis.inputs, osm_classes=s.locatie.plaats_klassen)
     ctx = ToetsContext(
         analysis=analysis,
         settings=s,
@@ -196,8 +208,8 @@ def check_site(
         As :func:`run_toets`.
     """
     analysis, s, run, register, rapport = ctx.analysis, ctx.settings, ctx.run, ctx.register, ctx.rapport
-    zt = s.zorgtype(zorgtype)
-    omvang = zt.check_omvang(omvang)
+    zt = s.care_type(zorgtype)
+    omvang = zt.check_size(omvang)
     meldingen = list(ctx.run_notes)
     site = _place_site(analysis, s, ctx.places, adres, punt, ctx.get_coder, meldingen, ctx.area_rows)
     ini = _existing_initiatives(ctx.register_base(), s, site.point, meldingen)
@@ -206,7 +218,7 @@ def check_site(
     overall = worst([p.oordeel for p in delen[:3]])
     k = s.kaart
     kaart = (
-        toets_kaart(
+        site_map(
             analysis,
             point=site.point,
             pa=acc.point,
@@ -293,7 +305,7 @@ class _Initiatives:
     status: str  # the register: ``geen`` (none given), ``onbruikbaar`` (no row placed) or ``ok``
     niet_geplaatst: list[dict[str, Any]]  # register rows that could not be placed
     areas: pd.DataFrame  # those within the gemeente, with ``buurtcode`` and ``wijkcode``
-    arrays: Bestaand  # the same as arrays and counts per area
+    arrays: ExistingInitiatives  # the same as arrays and counts per area
 
 
 @dataclass(frozen=True)
@@ -351,10 +363,10 @@ def _place_site(
     buurt, wijk = rows["buurt", buurtcode], rows["wijk", wijkcode]
     loc.update(
         {
-            "buurtcode": _text(buurtcode) or None,
-            "buurtnaam": None if buurt is None else _text(buurt.get("naam")) or None,
-            "wijkcode": _text(wijkcode) or None,
-            "wijknaam": None if wijk is None else _text(wijk.get("naam")) or None,
+            "buurtcode": as_text(buurtcode) or None,
+            "buurtnaam": None if buurt is None else as_text(buurt.get("naam")) or None,
+            "wijkcode": as_text(wijkcode) or None,
+            "wijknaam": None if wijk is None else as_text(wijk.get("naam")) or None,
         }
     )
     return _Site(point=point, loc=loc, buurtcode=buurtcode, wijkcode=wijkcode, buurt=buurt, wijk=wijk)
@@ -382,7 +394,7 @@ def _initiatives_base(
     if register is not None:
         reg, niet_geplaatst, msgs = read_register(register, settings=s, geocode=get_coder(), places=pl)
     status = "geen" if register is None else ("ok" if reg is not None and len(reg) else "onbruikbaar")
-    init = _initiatives(analysis, reg, s)
+    init = initiatives_frame(analysis, reg, s)
     inside = init.loc[init.within(pl.shape)] if len(init) else init
     if len(inside):
         ia, _ = assign_areas(inside, analysis.buurten, analysis.wijken)
@@ -401,7 +413,7 @@ def _initiatives_base(
             status=status,
             niet_geplaatst=niet_geplaatst,
             areas=init_areas,
-            arrays=Bestaand.of(init, init_areas),
+            arrays=ExistingInitiatives.of(init, init_areas),
         ),
     )
 
@@ -435,7 +447,7 @@ def _existing_initiatives(
         for k in np.flatnonzero(near):
             meldingen.append(
                 f"Register regel {base.reg_regel[k]} ({base.reg_naam[k]}) ligt op de locatie zelf "
-                f"(< {_nl(s.register.samenvoegen_m)} m): is dit het initiatief zelf? "
+                f"(< {fmt.trimmed(s.register.samenvoegen_m)} m): is dit het initiatief zelf? "
                 "Het telt mee als bestaand initiatief."
             )
         if base.initiatives.niet_geplaatst:
@@ -449,19 +461,19 @@ def _existing_initiatives(
 def _accessibility(
     analysis: Analysis,
     s: ToetsSettings,
-    run: _Run,
+    run: RunNorm,
     point: shapely.Point,
     meldingen: list[str],
     *,
     search: Callable[[int, int], tuple[np.ndarray, np.ndarray]] | None = None,
 ) -> _Access:
     """The accessibility of the site per category of the toets, and whether it meets the norm."""
-    pa, within = _site_access(analysis, point, run, search=search)
-    rows = _access_rows(analysis, pa, within, run, s)
-    norm_ok = _norm_met(rows, s)
+    pa, within = site_access(analysis, point, run, search=search)
+    rows = access_rows(analysis, pa, within, run, s)
+    norm_ok = norm_met(rows, s)
     if pa.far[0]:
         meldingen.append(
-            f"De locatie ligt meer dan {_nl(run.max_snap_m)} m van het looppadennetwerk: bereikbaarheid onbekend."
+            f"De locatie ligt meer dan {fmt.trimmed(run.max_snap_m)} m van het looppadennetwerk: bereikbaarheid onbekend."
         )
     return _Access(point=pa, within=within, rows=rows, norm_ok=norm_ok)
 
@@ -469,27 +481,27 @@ def _accessibility(
 def _four_parts(
     analysis: Analysis,
     s: ToetsSettings,
-    zt: ZorgType,
+    zt: CareType,
     omvang: int,
     site: _Site,
     ini: _Initiatives,
     acc: _Access,
-    run: _Run,
+    run: RunNorm,
     rapport: str,
-) -> tuple[tuple[Deel, Deel, Deel, Deel], list[dict[str, Any]]]:
+) -> tuple[tuple[Part, Part, Part, Part], list[dict[str, Any]]]:
     """The four parts of the check, and the what-if of the areas."""
-    inw = _inhabitants(analysis, site.buurt, site.wijk, rapport)
-    p1, counts = _part_regio(
+    inw = inhabitants(analysis, site.buurt, site.wijk, rapport)
+    p1, counts = part_region(
         s, zt, site.point, ini.arrays, ini.status, ini.niet_geplaatst, inw, site.buurtcode, site.wijkcode
     )
-    p2 = _part_gemeente(s, zt, site.buurt, site.wijk, omvang, inw, acc.norm_ok, rapport, run)
-    p3 = _part_wijk(s, site.buurt, acc.within, analysis.inputs.voorzieningen, bool(acc.point.far[0]), run)
-    p4 = _part_initiatief(s)
-    wat_als = _what_if(s, zt, omvang, site.buurt, site.wijk, inw, counts, ini.status, acc.norm_ok, rapport, run)
+    p2 = part_municipality(s, zt, site.buurt, site.wijk, omvang, inw, acc.norm_ok, rapport, run)
+    p3 = part_neighbourhood(s, site.buurt, acc.within, analysis.inputs.voorzieningen, bool(acc.point.far[0]), run)
+    p4 = part_initiative(s)
+    wat_als = what_if_rows(s, zt, omvang, site.buurt, site.wijk, inw, counts, ini.status, acc.norm_ok, rapport, run)
     return (p1, p2, p3, p4), wat_als
 
 
-def _access_table(rows: Sequence[dict[str, Any]], run: _Run) -> tuple[dict[str, Any], ...]:
+def _access_table(rows: Sequence[dict[str, Any]], run: RunNorm) -> tuple[dict[str, Any], ...]:
     """The accessibility rows with the profile, its speed and the norm."""
     return tuple(
         {
@@ -503,14 +515,14 @@ def _access_table(rows: Sequence[dict[str, Any]], run: _Run) -> tuple[dict[str, 
     )
 
 
-def _nearby(init: Bestaand, point: shapely.Point, s: ToetsSettings) -> list[dict[str, Any]]:
+def _nearby(init: ExistingInitiatives, point: shapely.Point, s: ToetsSettings) -> list[dict[str, Any]]:
     """The initiatives within the largest radius of the thresholds, nearest first."""
     dist_all = init.distance(point)
     max_r = max(d.straal_m for d in s.drempels.values())
     nearby = [
         {
-            "naam": _text(init.naam[k], "(naamloos)"),
-            "adres": _text(init.adres[k]),
+            "naam": as_text(init.naam[k], "(naamloos)"),
+            "adres": as_text(init.adres[k]),
             "type": init.type[k],
             "type_label": init.type_label[k],
             "bron": init.bron[k],
@@ -522,7 +534,7 @@ def _nearby(init: Bestaand, point: shapely.Point, s: ToetsSettings) -> list[dict
     return nearby
 
 
-def _summary(overall: str, delen: Sequence[Deel], zt: ZorgType, omvang: int, loc: dict[str, Any]) -> str:
+def _summary(overall: str, delen: Sequence[Part], zt: CareType, omvang: int, loc: dict[str, Any]) -> str:
     where = f"{loc['label']} (buurt {loc.get('buurtnaam') or 'onbekend'}, wijk {loc.get('wijknaam') or 'onbekend'})"
     lines = [f"{zt.label}, {omvang} {zt.omvang_eenheid}, op {where}: {overall} — {VERDICT_TEXT[overall]}."]
     for d in delen[:3]:

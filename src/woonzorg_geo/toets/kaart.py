@@ -12,8 +12,8 @@ predecessors, gives
   its projection on the network, the network path, the voorziening. Its length is the distance
   the report shows (the network is made of straight segments).
 
-:func:`toets_kaart` computes a :class:`ToetsKaart` (EPSG:28992); :func:`kaart_geojson` gives the
-same as a GeoJSON FeatureCollection in EPSG:4326 (RFC 7946). Drawing is in :mod:`.kaart_svg`.
+:func:`site_map` computes a :class:`SiteMap` (EPSG:28992); :func:`site_map_geojson` gives the
+same as a GeoJSON FeatureCollection in EPSG:4326 (RFC 7946). Drawing is in :mod:`woonzorg_geo.outputs.toets_svg`.
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ class Route:
 
 
 @dataclass(frozen=True)
-class ToetsKaart:
+class SiteMap:
     """What the map of a toets shows, in EPSG:28992 (metres)."""
 
     site: shapely.Point
@@ -195,7 +195,7 @@ def data_sources_line(analysis: Analysis) -> str:
     return f"Gegevens: {getattr(analysis.inputs.osm, 'source', 'OpenStreetMap')}"
 
 
-def toets_kaart(
+def site_map(
     analysis: Analysis,
     *,
     point: shapely.Point,
@@ -207,7 +207,7 @@ def toets_kaart(
     margin_m: float = 150.0,
     aspect: float = 1.4,
     concave_ratio: float = 0.3,
-) -> ToetsKaart:
+) -> SiteMap:
     """The map of a toets at ``point``.
 
     Parameters
@@ -304,7 +304,7 @@ def toets_kaart(
         for pos in hits:
             name = buurten["naam"].iloc[pos] if "naam" in buurten else ""
             names.append(("" if not isinstance(name, str) else name, buurten.geometry.iloc[pos]))
-    return ToetsKaart(
+    return SiteMap(
         site=point,
         snap=snap_pt,
         norm_m=float(norm_m),
@@ -327,7 +327,7 @@ def _to_wgs84() -> Transformer:
     return Transformer.from_crs(RD_NEW, WGS84, always_xy=True)
 
 
-def kaart_geojson(kaart: ToetsKaart) -> dict[str, Any]:
+def site_map_geojson(kaart: SiteMap) -> dict[str, Any]:
     """The map as a GeoJSON FeatureCollection in EPSG:4326 (RFC 7946), coordinates to 6 decimals.
 
     Features, by ``properties.soort``: ``locatie`` (the site), ``loopgebied`` (the concave hull
@@ -366,7 +366,7 @@ def kaart_geojson(kaart: ToetsKaart) -> dict[str, Any]:
         feats.append(feature(r.bestemming, {"soort": "voorziening", **props}))
     return {
         "type": "FeatureCollection",
-        "crs_toelichting": "EPSG:4326 (lengtegraad, breedtegraad), RFC 7946",
+        "crs_toelichting": f"{WGS84} (lengtegraad, breedtegraad), RFC 7946",
         "profiel": kaart.profiel_label,
         "norm_m": kaart.norm_m,
         "bronnen": kaart.bronnen,

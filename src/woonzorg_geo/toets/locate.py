@@ -16,12 +16,13 @@ import shapely
 from pyproj import Transformer
 
 from woonzorg_geo import RD_NEW, WGS84
+from woonzorg_geo.core import formatting as fmt
 from woonzorg_geo.core.errors import GeocodeError, ToetsError
-from woonzorg_geo.toets.model import split_adres
-from woonzorg_geo.toets.numbers import _nl, _num, _present
-from woonzorg_geo.toets.places import Places, gemeente_places, place_key
-from woonzorg_geo.toets.settings import PRECISE, PRECISION_TEXT, Geocode, ToetsSettings, ZorgType
+from woonzorg_geo.toets.model import split_address
+from woonzorg_geo.toets.places import Places, municipality_places, place_key
+from woonzorg_geo.toets.settings import PRECISE, PRECISION_TEXT, CareType, Geocode, ToetsSettings
 from woonzorg_geo.toets.straten import StreetMatch, street_match, street_names, with_street
+from woonzorg_geo.toets.values import as_float, is_present
 
 if TYPE_CHECKING:
     from woonzorg_geo.areas.analysis import Analysis
@@ -91,7 +92,7 @@ def locate_site(
     settings
         Toets settings (accepted precisions, place margin and classes).
     places
-        The places of the gemeente; default :func:`.gemeente_places` of ``inputs``.
+        The places of the gemeente; default :func:`.municipality_places` of ``inputs``.
     scope, point_option
         Why the location must lie in the gemeente, and the option that gives a point, as the
         messages say them (default: the toets's; ``watals`` passes its own).
@@ -107,7 +108,7 @@ def locate_site(
     inputs = getattr(inputs, "inputs", inputs)
     if (adres is None) == (punt is None):
         raise ToetsError('geef óf een adres (--adres "Straat 1, Plaats") óf een punt (--punt LON,LAT) op')
-    pl = places or gemeente_places(inputs, osm_classes=settings.locatie.plaats_klassen)
+    pl = places or municipality_places(inputs, osm_classes=settings.locatie.plaats_klassen)
     naam, shape = pl.gemeente, pl.shape
     to_rd = _transformer(WGS84, RD_NEW)
     to_ll = _transformer(RD_NEW, WGS84)
@@ -119,13 +120,13 @@ def locate_site(
             raise ToetsError(f"punt {punt!r} is geen paar getallen (lengtegraad, breedtegraad)") from None
         if not (np.isfinite(lon) and np.isfinite(lat) and -180 <= lon <= 180 and -90 <= lat <= 90):
             raise ToetsError(
-                f"punt ({_nl(lon)}; {_nl(lat)}) is geen geldige WGS84-coördinaat (lengtegraad, breedtegraad)"
+                f"punt ({fmt.trimmed(lon)}; {fmt.trimmed(lat)}) is geen geldige WGS84-coördinaat (lengtegraad, breedtegraad)"
             )
         x, y = to_rd.transform(lon, lat)
         point = shapely.Point(x, y)
         info = {
-            "invoer": f"punt lengtegraad {_nl(lon, 6)}, breedtegraad {_nl(lat, 6)}",
-            "label": f"punt {_nl(lon, 5)}; {_nl(lat, 5)}",
+            "invoer": f"punt lengtegraad {fmt.number(lon, 6)}, breedtegraad {fmt.number(lat, 6)}",
+            "label": f"punt {fmt.number(lon, 5)}; {fmt.number(lat, 5)}",
             "geocode_methode": "punt",
             "geocode_precisie": "punt",
             "precisie_tekst": PRECISION_TEXT["punt"],
@@ -141,13 +142,13 @@ def locate_site(
                 )
             near = pl.nearby(point)
             raise ToetsError(
-                f"het punt ({_nl(lon, 5)}; {_nl(lat, 5)}) ligt buiten de gemeente {naam}"
+                f"het punt ({fmt.number(lon, 5)}; {fmt.number(lat, 5)}) ligt buiten de gemeente {naam}"
                 + (f", {near}" if near else "")
                 + f"; {scope}.{hint} {_fix_hint(naam, point_option)}"
             )
     else:
         text = str(adres).strip()
-        street, postcode, plaats = split_adres(text)
+        street, postcode, plaats = split_address(text)
         if not street:
             raise ToetsError("leeg adres; geef 'Straat huisnummer, Plaats' op")
         hit = dict(geocode(street + (f", {plaats}" if plaats else ""), postcode))
@@ -186,7 +187,7 @@ def locate_site(
             "geocode_methode": hit.get("geocode_methode"),
             "geocode_precisie": prec,
             "precisie_tekst": PRECISION_TEXT.get(prec, prec),
-            "geocode_afstand_m": _num(hit.get("geocode_afstand_m")),
+            "geocode_afstand_m": as_float(hit.get("geocode_afstand_m")),
         }
         if fuzzy is not None:
             info["straat_gezocht"] = fuzzy.gezocht
@@ -194,7 +195,7 @@ def locate_site(
             info["straat_gelijkenis"] = fuzzy.score
             info["precisie_tekst"] = (
                 f"{info['precisie_tekst']}; straatnaam gecorrigeerd: '{fuzzy.gezocht}' bestaat niet, "
-                f"gerekend met '{fuzzy.straat}' (gelijkenis {_nl(fuzzy.score, 0)}%)"
+                f"gerekend met '{fuzzy.straat}' (gelijkenis {fmt.number(fuzzy.score, 0)}%)"
             )
         if not plaats:
             info["opmerking_plaats"] = (
@@ -206,7 +207,7 @@ def locate_site(
     if info.get("straat_gebruikt"):
         fix = (
             f"Let op: de straat '{info['straat_gezocht']}' bestaat niet in de adressen; de toets is gedaan voor "
-            f"'{info['straat_gebruikt']}' (gelijkenis {_nl(info['straat_gelijkenis'], 0)}%). Klopt dat niet, "
+            f"'{info['straat_gebruikt']}' (gelijkenis {fmt.number(info['straat_gelijkenis'], 0)}%). Klopt dat niet, "
             "geef dan het adres opnieuw."
         )
         info["waarschuwing"] = fix + (f" {info['waarschuwing']}" if info["waarschuwing"] else "")
@@ -313,7 +314,7 @@ def _check_place(
             + (f" in {woonplaats}" if woonplaats else "")
             + f", buiten de gemeente {naam}; {scope}. {_fix_hint(naam, point_option)}"
         )
-    if not plaats or pl.is_gemeente(plaats):
+    if not plaats or pl.is_municipality(plaats):
         return
     if woonplaats and place_key(woonplaats) == place_key(plaats):
         return  # the online geocoder confirms the place, and the hit lies in the gemeente
@@ -332,16 +333,28 @@ def _check_place(
     dist = pl.distance_to(plaats, point) if point is not None else None
     if dist is not None and dist > margin_m:
         raise ToetsError(
-            f"adres {text!r} is {where_found}, {_nl(dist / 1000.0, 1)} km van {plaats} (toegestaan: "
-            f"{_nl(margin_m / 1000.0, 1)} km, locatie.plaats_marge_m): de straat is niet bij {plaats} gevonden, "
+            f"adres {text!r} is {where_found}, {fmt.number(dist / 1000.0, 1)} km van {plaats} (toegestaan: "
+            f"{fmt.number(margin_m / 1000.0, 1)} km, locatie.plaats_marge_m): de straat is niet bij {plaats} gevonden, "
             f"alleen een straat met dezelfde naam elders. Controleer straat en plaats, of geef de locatie met "
             f"{point_option}."
         )
 
 
-def _norm_type(value: object, types: Mapping[str, ZorgType]) -> str | None:
-    """The type key of a register value (key or label, any case/spaces); None when unknown."""
-    if not _present(value):
+def type_key(value: object, types: Mapping[str, CareType]) -> str | None:
+    """The type key of a value as a register or list gives it; None when unknown.
+
+    Parameters
+    ----------
+    value
+        A key or label of ``[types]`` in any case, with spaces, ``-`` or ``/`` for ``_``.
+    types
+        The types of the toets settings.
+
+    Returns
+    -------
+    str or None
+    """
+    if not is_present(value):
         return None
     text = re.sub(r"[\s\-/]+", "_", str(value).strip().lower())
     for key, t in types.items():
@@ -387,7 +400,7 @@ def read_register(
         return gpd.GeoDataFrame(columns=cols, geometry=gpd.GeoSeries([], crs=RD_NEW)), [], []
     names = table[r.kolom_naam] if r.kolom_naam in table else table[r.kolom_adres]
     addr = table[r.kolom_adres].astype(str).str.strip()
-    split = addr.map(split_adres)
+    split = addr.map(split_address)
     postcodes = []
     for i in table.index:
         pc = str(table.at[i, r.kolom_postcode]).strip() if r.kolom_postcode in table else ""
@@ -402,7 +415,7 @@ def read_register(
     for i in table.index:
         naam = str(names.at[i]).strip() or str(addr.at[i])
         raw_type = table.at[i, r.kolom_type]
-        key = _norm_type(raw_type, settings.types)
+        key = type_key(raw_type, settings.types)
         if key is None:
             messages.append(
                 f"register regel {i}: type {str(raw_type)!r} onbekend; telt alleen mee bij 'elk type' "
@@ -457,7 +470,7 @@ def _register_place_problem(
             return f"gevonden in {woonplaats}, niet in {plaats}"
         return None
     inside = pl.shape.contains(geom)
-    if pl.is_gemeente(plaats):
+    if pl.is_municipality(plaats):
         return None if inside else f"gevonden buiten de gemeente {pl.gemeente}, terwijl de plaats {plaats} is"
     if not pl.knows(plaats):
         # a place outside the gemeente: the offline geocoder must not have put it on a street inside
@@ -471,12 +484,29 @@ def _register_place_problem(
         )
     dist = pl.distance_to(plaats, geom)
     if dist is not None and dist > margin_m:
-        return f"gevonden {_nl(dist / 1000.0, 1)} km van {plaats} (zelfde straatnaam elders)"
+        return f"gevonden {fmt.number(dist / 1000.0, 1)} km van {plaats} (zelfde straatnaam elders)"
     return None
 
 
-def _initiatives(analysis: Analysis, register: gpd.GeoDataFrame | None, settings: ToetsSettings) -> gpd.GeoDataFrame:
-    """Register rows plus OSM care locations (``register.osm_categorie``), merged where they coincide."""
+def initiatives_frame(
+    analysis: Analysis, register: gpd.GeoDataFrame | None, settings: ToetsSettings
+) -> gpd.GeoDataFrame:
+    """The existing initiatives: register rows plus OSM care locations, merged where they coincide.
+
+    Parameters
+    ----------
+    analysis
+        The run (its voorzieningen of category ``register.osm_categorie`` are OSM's care locations).
+    register
+        The register's placed rows (:func:`read_register`), or None.
+    settings
+        The toets settings.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Every initiative (EPSG:28992) with ``naam``, ``adres``, ``type``, ``type_label``, ``bron``.
+    """
     vz = analysis.inputs.voorzieningen
     osm = vz.loc[vz["categorie"] == settings.register.osm_categorie] if len(vz) else vz
     osm_rows = gpd.GeoDataFrame(

@@ -13,9 +13,9 @@ from typing import Any
 import numpy as np
 
 from woonzorg_geo.toets.bewoners import estimate_residents
-from woonzorg_geo.toets.kaart import ToetsKaart, kaart_geojson
-from woonzorg_geo.toets.numbers import _num, _present
-from woonzorg_geo.toets.settings import SEVERITY, KaderSettings, ZorgType
+from woonzorg_geo.toets.kaart import SiteMap, site_map_geojson
+from woonzorg_geo.toets.settings import SEVERITY, CareType, FrameworkSettings
+from woonzorg_geo.toets.values import as_float, is_present
 
 log = logging.getLogger(__name__)
 # --------------------------------------------------------------------------------------------
@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
-class Criterium:
+class CheckedCriterion:
     """One checked criterion: value, threshold, source and verdict."""
 
     code: str
@@ -41,14 +41,14 @@ class Criterium:
 
 
 @dataclass(frozen=True)
-class Deel:
+class Part:
     """One of the four parts of the framework with its criteria and verdict."""
 
     nummer: int
     code: str
     titel: str
     vraag: str
-    criteria: tuple[Criterium, ...]
+    criteria: tuple[CheckedCriterion, ...]
     oordeel: str
     toelichting: str = ""
 
@@ -60,9 +60,9 @@ class ToetsResult:
     slug: str
     invoer: dict[str, Any]
     locatie: dict[str, Any]
-    zorgtype: ZorgType
+    zorgtype: CareType
     omvang: int
-    delen: tuple[Deel, ...]
+    delen: tuple[Part, ...]
     oordeel: str
     samenvatting: str
     bereikbaarheid: tuple[dict[str, Any], ...]
@@ -71,13 +71,13 @@ class ToetsResult:
     niet_geplaatst: tuple[dict[str, Any], ...]
     bronnen: tuple[dict[str, str], ...]
     meldingen: tuple[str, ...]
-    kader: KaderSettings
+    kader: FrameworkSettings
     instellingen: str
     gemaakt_op: str
-    #: the map of the site (EPSG:28992; :func:`.kaart.toets_kaart`), None when not drawn
-    kaart: ToetsKaart | None = None
+    #: the map of the site (EPSG:28992; :func:`.kaart.site_map`), None when not drawn
+    kaart: SiteMap | None = None
 
-    def deel(self, key: int | str) -> Deel:
+    def part(self, key: int | str) -> Part:
         """A part by number (1–4) or code (``regio``, ``gemeente``, ``wijk``, ``initiatief``)."""
         for d in self.delen:
             if key in (d.nummer, d.code):
@@ -113,7 +113,7 @@ class ToetsResult:
             "bronnen": list(self.bronnen),
             "meldingen": list(self.meldingen),
             # the map as GeoJSON (EPSG:4326): site, area of the norm walk, routes, voorzieningen
-            "kaart": None if self.kaart is None else kaart_geojson(self.kaart),
+            "kaart": None if self.kaart is None else site_map_geojson(self.kaart),
         }
         plain: dict[str, Any] = _plain(out)
         return plain
@@ -139,12 +139,12 @@ def _plain(obj: Any) -> Any:
         return str(obj)
     if obj is None or isinstance(obj, str):
         return obj
-    if _present(obj) is False:
+    if is_present(obj) is False:
         return None
     return str(obj)
 
 
-def counted(criteria: Sequence[Criterium]) -> list[Criterium]:
+def counted(criteria: Sequence[CheckedCriterion]) -> list[CheckedCriterion]:
     """The criteria that count in a part's verdict (each underlying signal once)."""
     return [c for c in criteria if c.telt_mee]
 
@@ -158,31 +158,31 @@ def worst(verdicts: Sequence[str]) -> str:
 
 def per_1000(count: float, inwoners: float | None) -> float:
     """``count`` per 1,000 inhabitants (NaN when the inhabitants are unknown or zero)."""
-    inw = _num(inwoners)
+    inw = as_float(inwoners)
     return float("nan") if not inw else 1000.0 * float(count) / inw
 
 
-def per_1000_na(count: float, inwoners: float | None, omvang: float) -> float:
+def per_1000_after(count: float, inwoners: float | None, omvang: float) -> float:
     """Initiatives per 1,000 inhabitants after one initiative with ``omvang`` residents is added."""
-    inw = _num(inwoners)
+    inw = as_float(inwoners)
     return float("nan") if inw is None else per_1000(float(count) + 1, inw + omvang)
 
 
-def aandeel_na(pct: float | None, inwoners: float | None, omvang: float, voldoet: bool | None) -> float:
+def share_after(pct: float | None, inwoners: float | None, omvang: float, voldoet: bool | None) -> float:
     """The share (percent) of residents meeting a norm after ``omvang`` residents are added.
 
     The existing residents keep their share ``pct``; the new ones all meet the norm when
     ``voldoet`` (the site meets it) and none do otherwise.
     """
-    p, inw = _num(pct), _num(inwoners)
+    p, inw = as_float(pct), as_float(inwoners)
     if p is None or inw is None or voldoet is None or inw + omvang <= 0:
         return float("nan")
     return (p * inw + 100.0 * omvang * float(bool(voldoet))) / (inw + omvang)
 
 
-def wmo_per_1000_na(per1000: float | None, inwoners: float | None, omvang: float) -> float:
+def wmo_per_1000_after(per1000: float | None, inwoners: float | None, omvang: float) -> float:
     """A Wmo figure per 1,000 inhabitants after ``omvang`` clients who also live there are added."""
-    r, inw = _num(per1000), _num(inwoners)
+    r, inw = as_float(per1000), as_float(inwoners)
     if r is None or inw is None or inw + omvang <= 0:
         return float("nan")
     return 1000.0 * (r * inw / 1000.0 + omvang) / (inw + omvang)
@@ -192,7 +192,7 @@ def wmo_per_1000_na(per1000: float | None, inwoners: float | None, omvang: float
 _NO_COMMA = re.compile(r"^(?P<street>.*?\S\s+\d+(?:[A-Za-z]{1,2}\b|[-/][0-9A-Za-z]{1,4}\b)?)(?:\s+(?P<rest>\S.*))?$")
 
 
-def split_adres(text: str) -> tuple[str, str | None, str | None]:
+def split_address(text: str) -> tuple[str, str | None, str | None]:
     """Split ``'Stationsstraat 44, 9401 KX Assen'`` into street+number, postcode and plaats.
 
     The comma is optional: in ``'stationsstraat 44 assen'`` or ``'Stationsstraat 44a 9401 KX Assen'``

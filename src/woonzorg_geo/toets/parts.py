@@ -1,10 +1,9 @@
-"""The four parts of the check: regio, gemeente, wijk and initiatief, each a :class:`.model.Deel`."""
+"""The four parts of the check: regio, gemeente, wijk and initiatief, each a :class:`.model.Part`."""
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
@@ -12,92 +11,15 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from woonzorg_geo.toets.access import _norm_text, _Run, _within_categories
-from woonzorg_geo.toets.model import Criterium, Deel, counted, per_1000, worst
-from woonzorg_geo.toets.numbers import _nl, _num, _text
-from woonzorg_geo.toets.settings import PARTS, SCALE_MEASURES, SIGNAL_LABELS, Drempel, ToetsSettings, ZorgType
+from woonzorg_geo.core import formatting as fmt
+from woonzorg_geo.toets.access import RunNorm, norm_text, within_categories
+from woonzorg_geo.toets.existing import ExistingInitiatives
+from woonzorg_geo.toets.model import CheckedCriterion, Part, counted, per_1000, worst
+from woonzorg_geo.toets.settings import PARTS, SCALE_MEASURES, SIGNAL_LABELS, CareType, Threshold, ToetsSettings
+from woonzorg_geo.toets.values import as_float, as_text
 
 if TYPE_CHECKING:
     from woonzorg_geo.areas.analysis import Analysis
-
-
-def _present_str(value: object) -> bool:
-    return isinstance(value, str)
-
-
-def _counts(*columns: Sequence[Any]) -> dict[Any, int]:
-    """How often each value (or tuple of values) occurs, for values that are text (as ``==`` in pandas finds them)."""
-    out: dict[Any, int] = {}
-    for key in zip(*columns, strict=True):
-        if all(map(_present_str, key)):
-            k = key[0] if len(key) == 1 else key
-            out[k] = out.get(k, 0) + 1
-    return out
-
-
-@dataclass(frozen=True)
-class Bestaand:
-    """The existing initiatives as arrays, made once per register (a list of sites shares them).
-
-    ``geoms`` … ``type_label`` hold every initiative (the frame's rows in order); ``per_buurt``,
-    ``per_wijk`` and ``per_buurt_type``/``per_wijk_type`` count those within a buurt of the
-    gemeente by area code (and type).
-    """
-
-    geoms: np.ndarray
-    naam: np.ndarray
-    adres: np.ndarray
-    type: np.ndarray
-    type_text: np.ndarray  # ``type`` as text ('' where missing), for comparisons
-    type_label: np.ndarray
-    bron: np.ndarray
-    n_gemeente: int
-    per_buurt: dict[Any, int]
-    per_wijk: dict[Any, int]
-    per_buurt_type: dict[Any, int]
-    per_wijk_type: dict[Any, int]
-
-    @classmethod
-    def of(cls, init: gpd.GeoDataFrame, init_areas: pd.DataFrame) -> Bestaand:
-        """From the initiatives and those of them within the gemeente (``buurtcode``, ``wijkcode``, ``type``)."""
-
-        def col(name: str) -> np.ndarray:
-            if name not in init or not len(init):
-                return np.full(len(init), None, dtype=object)
-            values: np.ndarray = init[name].to_numpy(dtype=object)
-            return values
-
-        in_gem = init_areas.dropna(subset=["buurtcode"]) if len(init_areas) else init_areas
-        buurt = list(in_gem["buurtcode"]) if len(in_gem) else []
-        wijk = list(in_gem["wijkcode"]) if len(in_gem) else []
-        types = list(in_gem["type"]) if len(in_gem) else []
-        kinds = col("type")
-        return cls(
-            geoms=init.geometry.to_numpy() if len(init) else np.zeros(0, dtype=object),
-            naam=col("naam"),
-            adres=col("adres"),
-            type=kinds,
-            type_text=np.array([k if isinstance(k, str) else "" for k in kinds], dtype=object),
-            type_label=col("type_label"),
-            bron=col("bron"),
-            n_gemeente=len(in_gem),
-            per_buurt=_counts(buurt),
-            per_wijk=_counts(wijk),
-            per_buurt_type=_counts(buurt, types),
-            per_wijk_type=_counts(wijk, types),
-        )
-
-    def distance(self, point: shapely.Point) -> np.ndarray:
-        """The straight distance (m) from ``point`` to every initiative (as ``GeoSeries.distance``)."""
-        return np.asarray(shapely.distance(self.geoms, point), dtype=float) if len(self.geoms) else np.zeros(0)
-
-    def in_area(self, level: str, code: object, kind: str | None = None) -> int:
-        """The initiatives within the gemeente in the buurt or wijk ``code`` (of type ``kind``)."""
-        if not isinstance(code, str):
-            return 0
-        if kind is None:
-            return (self.per_buurt if level == "buurt" else self.per_wijk).get(code, 0)
-        return (self.per_buurt_type if level == "buurt" else self.per_wijk_type).get((code, kind), 0)
 
 
 def _crit_threshold(
@@ -105,26 +27,26 @@ def _crit_threshold(
     naam: str,
     value: float | None,
     waarde_tekst: str,
-    d: Drempel,
+    d: Threshold,
     *,
     toelichting: str = "",
     verdict: str | None = None,
-) -> Criterium:
-    return Criterium(
+) -> CheckedCriterion:
+    return CheckedCriterion(
         code=code,
         naam=naam,
         waarde=value,
         waarde_tekst=waarde_tekst,
-        drempel=d.tekst(),
+        drempel=d.text(),
         bron=f"{d.bron} — {d.reden}" if d.reden else d.bron,
-        oordeel=verdict or d.oordeel(value),
+        oordeel=verdict or d.verdict(value),
         toelichting=toelichting,
     )
 
 
-def _part(nummer: int, criteria: list[Criterium], toelichting: str = "") -> Deel:
+def _part(nummer: int, criteria: list[CheckedCriterion], toelichting: str = "") -> Part:
     _, code, titel, vraag = PARTS[nummer - 1]
-    return Deel(
+    return Part(
         nummer=nummer,
         code=code,
         titel=titel,
@@ -135,48 +57,65 @@ def _part(nummer: int, criteria: list[Criterium], toelichting: str = "") -> Deel
     )
 
 
-def _inhabitants(analysis: Analysis, buurt: pd.Series | None, wijk: pd.Series | None, rapport: str) -> dict[str, Any]:
-    """Inhabitants of the wijk (CBS) and of the buurt (CBS or estimated from address shares)."""
+def inhabitants(analysis: Analysis, buurt: pd.Series | None, wijk: pd.Series | None, rapport: str) -> dict[str, Any]:
+    """Inhabitants of the wijk (CBS), of the buurt (CBS or estimated from address shares) and of the gemeente.
+
+    Parameters
+    ----------
+    analysis
+        The run (its kerncijfers and wijken give the gemeente's inhabitants).
+    buurt, wijk
+        The site's buurt and wijk rows (None when the site lies in none).
+    rapport
+        The name of the municipal report the wijk figures come from (for the source texts).
+
+    Returns
+    -------
+    dict
+        ``wijk``, ``buurt``, ``gemeente`` (floats or None) and ``wijk_bron``, ``buurt_bron`` (sources).
+    """
     out: dict[str, Any] = {"wijk": None, "wijk_bron": "", "buurt": None, "buurt_bron": "", "gemeente": None}
     if wijk is not None:
         for col, src in (
             ("inwoners_cbs", "CBS Kerncijfers wijken en buurten 2024"),
             ("inwoners", f"{rapport} (CBS 2024)"),
         ):
-            if col in wijk and _num(wijk.get(col)):
+            if col in wijk and as_float(wijk.get(col)):
                 out["wijk"], out["wijk_bron"] = float(wijk[col]), src
                 break
     if buurt is not None:
-        if _num(buurt.get("inwoners_cbs")):
+        if as_float(buurt.get("inwoners_cbs")):
             out["buurt"], out["buurt_bron"] = float(buurt["inwoners_cbs"]), "CBS Kerncijfers wijken en buurten"
-        elif out["wijk"] and wijk is not None and _num(wijk.get("n_adressen")) and _num(buurt.get("n_adressen")):
+        elif (
+            out["wijk"] and wijk is not None and as_float(wijk.get("n_adressen")) and as_float(buurt.get("n_adressen"))
+        ):
             share = float(buurt["n_adressen"]) / float(wijk["n_adressen"])
             out["buurt"] = out["wijk"] * share
             out["buurt_bron"] = (
                 f"schatting: inwoners van de wijk ({out['wijk_bron']}) × aandeel van de buurt in de "
-                f"adressen van de wijk ({_nl(100 * share, 1)}%, OSM-adrespunten 2021); "
+                f"adressen van de wijk ({fmt.percent(100 * share)}, OSM-adrespunten 2021); "
                 "de offline gegevens hebben geen inwoners per buurt"
             )
     kern = analysis.inputs.kerncijfers
     code = analysis.inputs.gemeente.index[0] if len(analysis.inputs.gemeente) else None
     if code in kern.index:
         for col in ("AantalInwoners_5", "aantalInwoners"):
-            value = _num(kern.at[code, col]) if col in kern else None
+            value = as_float(kern.at[code, col]) if col in kern else None
             if value:
                 out["gemeente"] = value
                 break
     if out["gemeente"] is None and "inwoners_cbs" in analysis.wijken:
         total = analysis.wijken["inwoners_cbs"].sum(min_count=1)
-        out["gemeente"] = _num(total)
+        out["gemeente"] = as_float(total)
     return out
 
 
-def _interval_verdict(d: Drempel, lo: float | None, hi: float | None, missing: int) -> tuple[str, str]:
+def _interval_verdict(d: Threshold, lo: float | None, hi: float | None, missing: int) -> tuple[str, str]:
     """The verdict when a value lies between ``lo`` and ``hi`` (``missing`` register rows not placed).
 
     The verdict stands when both ends give it; otherwise it is onbekend, with the reason.
     """
-    a, b = d.oordeel(lo), d.oordeel(hi)
+    a, b = d.verdict(lo), d.verdict(hi)
     if a == b:
         return a, ""
     return "onbekend", (
@@ -195,18 +134,41 @@ def _ratio(n_area: float, n_gem: float, inw_area: float | None, inw_gem: float |
     return rate / g_rate
 
 
-def _part_regio(
+def part_region(
     s: ToetsSettings,
-    zt: ZorgType,
+    zt: CareType,
     point: shapely.Point,
-    init: Bestaand,
+    init: ExistingInitiatives,
     register: str,
     unplaced: Sequence[dict[str, Any]],
     inw: dict[str, Any],
     buurtcode: str | None,
     wijkcode: str | None,
-) -> tuple[Deel, dict[str, Any]]:
-    """Part 1. ``register`` is ``geen`` (none given), ``onbruikbaar`` (no row placed) or ``ok``."""
+) -> tuple[Part, dict[str, Any]]:
+    """Part 1, regio (spreiding): existing initiatives near the site and per 1,000 inhabitants.
+
+    Parameters
+    ----------
+    s, zt
+        The toets settings and the initiative's type.
+    point
+        The site (EPSG:28992).
+    init
+        The existing initiatives (register and OSM) as arrays, with counts per area.
+    register
+        ``geen`` (none given), ``onbruikbaar`` (no row placed) or ``ok``.
+    unplaced
+        The register rows that could not be placed (they widen a verdict to an interval).
+    inw
+        Inhabitants as :func:`inhabitants` gives them.
+    buurtcode, wijkcode
+        The site's areas.
+
+    Returns
+    -------
+    Part, dict
+        The part, and the counts the what-if uses (``gemeente_n``, ``gemeente_per_1000``, …).
+    """
     known = register == "ok"
     dist_m = init.distance(point)
     same = np.asarray(init.type_text == zt.key, dtype=bool)
@@ -254,7 +216,7 @@ def _part_regio(
         if known
         else "alleen OpenStreetMap (woonzorglocaties, onvolledig); hemelsbrede afstand tot de locatie"
     )
-    crits: list[Criterium] = []
+    crits: list[CheckedCriterion] = []
     counts: dict[str, Any] = {"niet_geplaatst": k_all}
     init_names = init.naam
     for code, same_type in (
@@ -269,7 +231,7 @@ def _part_regio(
         extra = k_same if same_type else k_all
         counts[code] = n
         names = ", ".join(
-            f"{_text(naam, '(naamloos)')} ({_nl(dd, 0)} m)"
+            f"{as_text(naam, '(naamloos)')} ({fmt.metres(dd)})"
             for naam, dd in zip(init_names[sel], dist_m[sel], strict=True)
         )
         what = f"van het type {zt.label.lower()}" if same_type else "van elk type"
@@ -279,7 +241,7 @@ def _part_regio(
         verdict, why = _interval_verdict(d, n, n + extra, extra) if known else ("onbekend", why_unknown)
         crit = _crit_threshold(
             code,
-            f"zorginitiatieven {what} binnen {_nl(d.straal_m)} m",
+            f"zorginitiatieven {what} binnen {fmt.trimmed(d.straal_m)} m",
             float(n),
             value_text,
             d,
@@ -299,23 +261,23 @@ def _part_regio(
         rate = per_1000(n_area, inw[inw_key])
         ratio = _ratio(n_area, g_n, inw[inw_key], inw["gemeente"])
         counts[f"{level}_n"], counts[f"{level}_n_zelfde_type"], counts[f"{level}_per_1000"] = n_area, n_same, rate
-        ratio_text = "onbekend" if np.isnan(ratio) else ("oneindig" if np.isinf(ratio) else _nl(ratio, 2))
+        ratio_text = "onbekend" if np.isnan(ratio) else ("oneindig" if np.isinf(ratio) else fmt.number(ratio, 2))
         text = (
             f"{n_area} {'initiatief' if n_area == 1 else 'initiatieven'} ({n_same} van dit type) = "
-            f"{_nl(rate, 2)} per 1.000 inwoners; "
-            f"gemeente {_nl(g_rate, 2)} per 1.000 ({g_n} {'initiatief' if g_n == 1 else 'initiatieven'}); "
+            f"{fmt.number(rate, 2)} per 1.000 inwoners; "
+            f"gemeente {fmt.number(g_rate, 2)} per 1.000 ({g_n} {'initiatief' if g_n == 1 else 'initiatieven'}); "
             f"{ratio_text}× de gemeente"
         )
         src = f"{src_counts.split(';')[0]}; inwoners {level}: {inw[f'{inw_key}_bron'] or 'onbekend'}"
-        value = None if np.isinf(ratio) else _num(ratio)
+        value = None if np.isinf(ratio) else as_float(ratio)
         if not known:
             verdict, why = "onbekend", why_unknown
         elif np.isinf(ratio):
             verdict, why = "rood", ""
         else:
             # unplaced rows may lie in this area or elsewhere in the gemeente
-            lo = _num(_ratio(n_area, g_n + k_all, inw[inw_key], inw["gemeente"]))
-            hi = _num(_ratio(n_area + k_all, g_n + k_all, inw[inw_key], inw["gemeente"]))
+            lo = as_float(_ratio(n_area, g_n + k_all, inw[inw_key], inw["gemeente"]))
+            hi = as_float(_ratio(n_area + k_all, g_n + k_all, inw[inw_key], inw["gemeente"]))
             verdict, why = _interval_verdict(d, lo, hi, k_all)
             if value is None:
                 verdict, why = "onbekend", f"inwoners van de {level} of de gemeente onbekend"
@@ -333,47 +295,70 @@ def _part_regio(
     return _part(1, crits, note), counts
 
 
-def _part_gemeente(
+def part_municipality(
     s: ToetsSettings,
-    zt: ZorgType,
+    zt: CareType,
     buurt: pd.Series | None,
     wijk: pd.Series | None,
     omvang: int,
     inw: dict[str, Any],
     norm_ok: bool | None,
     rapport: str,
-    run: _Run,
-) -> Deel:
-    crits: list[Criterium] = []
+    run: RunNorm,
+) -> Part:
+    """Part 2, gemeente (draagkracht): balans, draaglast/draagkracht, focus, veerkracht, the type's scale rule, the norm.
+
+    Parameters
+    ----------
+    s, zt
+        The toets settings and the initiative's type.
+    buurt, wijk
+        The site's buurt and wijk rows (None when the site lies in none).
+    omvang
+        The initiative's size in the type's unit.
+    inw
+        Inhabitants as :func:`inhabitants` gives them.
+    norm_ok
+        Whether the site meets the walking norm (None: unknown).
+    rapport
+        The name of the municipal report (for the sources).
+    run
+        The run's norm and profile.
+
+    Returns
+    -------
+    Part
+    """
+    crits: list[CheckedCriterion] = []
     has_overlays = wijk is not None and "balans_klasse" in wijk
     no_data = "geen draagkracht/draaglast in de analyse (overlays.wijkcijfers niet ingesteld)"
-    wnaam = _text(wijk.get("naam"), "onbekend") if wijk is not None else "onbekend"
-    bnaam = _text(buurt.get("naam"), "onbekend") if buurt is not None else "onbekend"
+    wnaam = as_text(wijk.get("naam"), "onbekend") if wijk is not None else "onbekend"
+    bnaam = as_text(buurt.get("naam"), "onbekend") if buurt is not None else "onbekend"
     k = s.klassen["balans"]
-    klasse = _text(wijk.get("balans_klasse")) if has_overlays and wijk is not None else ""
-    balans = _num(wijk.get("balans")) if has_overlays and wijk is not None else None
+    klasse = as_text(wijk.get("balans_klasse")) if has_overlays and wijk is not None else ""
+    balans = as_float(wijk.get("balans")) if has_overlays and wijk is not None else None
     crits.append(
-        Criterium(
+        CheckedCriterion(
             "balans_wijk",
             f"balans draagkracht − draaglast van de wijk {wnaam} (geldt ook voor de buurt)",
             klasse or None,
-            f"{klasse} (balans {_nl(balans, 2)} sd)" if klasse else "onbekend",
-            k.tekst(),
+            f"{klasse} (balans {fmt.number(balans, 2)} sd)" if klasse else "onbekend",
+            k.text(),
             f"{rapport}; woonzorg_geo overlays; oordeel: {k.bron} — {k.reden}",
-            k.oordeel(klasse or None),
-            _text(wijk.get("overlay_toelichting")) if has_overlays and wijk is not None else no_data,
+            k.verdict(klasse or None),
+            as_text(wijk.get("overlay_toelichting")) if has_overlays and wijk is not None else no_data,
         )
     )
     for code, col, label in (
         ("draaglast_wijk", "draaglast", "draaglast"),
         ("draagkracht_wijk", "draagkracht", "draagkracht"),
     ):
-        v = _num(wijk.get(col)) if wijk is not None and col in wijk else None
+        v = as_float(wijk.get(col)) if wijk is not None and col in wijk else None
         crit = _crit_threshold(
             code,
             f"{label} van de wijk {wnaam} (z-score binnen de gemeente)",
             v,
-            _nl(v, 2, "sd"),
+            fmt.number(v, 2, unit=" sd"),
             s.drempels[code],
             toelichting="" if v is not None else ("geen waarde voor deze wijk" if has_overlays else no_data),
         )
@@ -381,17 +366,17 @@ def _part_gemeente(
     crits = _balans_once(crits)
     for code, col, label in (("focus", "focus", "focus"), ("veerkracht", "veerkracht", "veerkracht")):
         kk = s.klassen[code]
-        klasse = _text(buurt.get(col)) if buurt is not None and col in buurt else ""
+        klasse = as_text(buurt.get(col)) if buurt is not None and col in buurt else ""
         crits.append(
-            Criterium(
+            CheckedCriterion(
                 f"{code}_buurt",
                 f"{label} van de buurt {bnaam}",
                 klasse or None,
                 klasse or "onbekend",
-                kk.tekst(),
+                kk.text(),
                 f"{rapport} (Aedes {label}kaart 2022), regels van woonzorg_geo; oordeel: {kk.bron} — {kk.reden}",
-                kk.oordeel(klasse or None),
-                _text(buurt.get(f"{col}_redenen"))
+                kk.verdict(klasse or None),
+                as_text(buurt.get(f"{col}_redenen"))
                 if klasse and buurt is not None
                 else ("geen waarde voor deze buurt" if buurt is not None and col in buurt else no_data),
             )
@@ -402,12 +387,12 @@ def _part_gemeente(
             "focus en veerkracht zijn wel per buurt."
         )
     ]
-    n_addr = _num(buurt.get("n_adressen")) if buurt is not None else None
+    n_addr = as_float(buurt.get("n_adressen")) if buurt is not None else None
     inhab = inw["buurt"]
     share = 100.0 * omvang / inhab if inhab else None
     share_text = (
-        f"{omvang} {zt.omvang_eenheid} ≈ {_nl(share, 1)}% van ca. {_nl(inhab, 0)} inwoners "
-        f"({_nl(n_addr, 0)} adressen) van de buurt {bnaam}"
+        f"{omvang} {zt.omvang_eenheid} ≈ {fmt.percent(share)} van ca. {fmt.number(inhab, 0)} inwoners "
+        f"({fmt.number(n_addr, 0)} adressen) van de buurt {bnaam}"
         if share is not None
         else f"{omvang} {zt.omvang_eenheid}; inwoners van de buurt {bnaam} onbekend"
     )
@@ -420,8 +405,8 @@ def _part_gemeente(
             share_text
             if rule.maat == "aandeel_buurt"
             else (
-                f"{omvang} {zt.omvang_eenheid} (de buurt {bnaam} heeft ca. {_nl(inhab, 0)} inwoners, "
-                f"{_nl(n_addr, 0)} adressen)"
+                f"{omvang} {zt.omvang_eenheid} (de buurt {bnaam} heeft ca. {fmt.number(inhab, 0)} inwoners, "
+                f"{fmt.number(n_addr, 0)} adressen)"
             )
         )
         crit = _crit_threshold(
@@ -438,12 +423,12 @@ def _part_gemeente(
     verdict = "onbekend" if norm_ok is None else ("groen" if norm_ok else b.oordeel_buiten_norm)
     yes_no = "onbekend" if norm_ok is None else ("ja" if norm_ok else "nee")
     crits.append(
-        Criterium(
+        CheckedCriterion(
             "bereikbaarheid_norm",
-            f"beoogde locatie: {_norm_text(run, s)} lopen ({run.profile_label})",
+            f"beoogde locatie: {norm_text(run, s)} lopen ({run.profile_label})",
             None if norm_ok is None else yes_no,
             yes_no,
-            f"alle binnen {_nl(run.norm_m)} m lopen (bereikbaarheid.norm_m); anders {b.oordeel_buiten_norm}",
+            f"alle binnen {fmt.trimmed(run.norm_m)} m lopen (bereikbaarheid.norm_m); anders {b.oordeel_buiten_norm}",
             f"{b.norm_bron}; oordeel buiten de norm: instelling woonzorg_geo",
             verdict,
             "zie de tabel bereikbaarheid van de locatie",
@@ -452,7 +437,7 @@ def _part_gemeente(
     return _part(2, crits, " ".join(notes))
 
 
-def _balans_once(crits: list[Criterium]) -> list[Criterium]:
+def _balans_once(crits: list[CheckedCriterion]) -> list[CheckedCriterion]:
     """Count draaglast and draagkracht once: through the balans, when the balans has a verdict.
 
     The balans is draagkracht − draaglast: a high draaglast makes the balans rood too, and counting
@@ -471,17 +456,38 @@ def _balans_once(crits: list[Criterium]) -> list[Criterium]:
     ]
 
 
-def _part_wijk(
+def part_neighbourhood(
     s: ToetsSettings,
     buurt: pd.Series | None,
     within: pd.Series,
     vz: gpd.GeoDataFrame,
     far: bool,
-    run: _Run,
-) -> Deel:
-    crits: list[Criterium] = []
+    run: RunNorm,
+) -> Part:
+    """Part 3, wijk (draagvlak): buurt signals that call for early support-building, meeting places nearby.
+
+    Parameters
+    ----------
+    s
+        The toets settings.
+    buurt
+        The site's buurt row (None when the site lies in none).
+    within
+        Network distance from the site to every voorziening within the norm (by id).
+    vz
+        The voorzieningen.
+    far
+        Whether the site lies too far from the walking network (distances unknown).
+    run
+        The run's norm and profile.
+
+    Returns
+    -------
+    Part
+    """
+    crits: list[CheckedCriterion] = []
     d = s.drempels["signalen_buurt"]
-    bnaam = _text(buurt.get("naam"), "onbekend") if buurt is not None else "onbekend"
+    bnaam = as_text(buurt.get("naam"), "onbekend") if buurt is not None else "onbekend"
     if buurt is None or "signalen" not in buurt:
         crits.append(
             _crit_threshold(
@@ -494,11 +500,11 @@ def _part_wijk(
             )
         )
     else:
-        raw = _text(buurt.get("signalen"))
+        raw = as_text(buurt.get("signalen"))
         present = [x.strip() for x in raw.split(",") if x.strip()]
         hits = [x for x in present if x in s.draagvlak.signalen]
         text = ", ".join(SIGNAL_LABELS.get(x, x.replace("_", " ")) for x in hits) or "geen"
-        expl = _text(buurt.get("signalen_toelichting"))
+        expl = as_text(buurt.get("signalen_toelichting"))
         advice = (
             "Organiseer draagvlak vroeg: informeer en betrek omwonenden vóór de aanvraag, "
             "met een vast aanspreekpunt en afspraken over overlast."
@@ -516,18 +522,18 @@ def _part_wijk(
         crits.append(dataclasses.replace(crit, bron=f"{s.draagvlak.signalen_bron}; drempel: {crit.bron}"))
     d = s.drempels["ontmoetingsplekken"]
     cat = s.draagvlak.ontmoetingsplek_categorie
-    inside, cats = _within_categories(vz, within, run)
+    inside, cats = within_categories(vz, within, run)
     sel = inside & (cats == cat)
     ids = within.index[sel]
     names = ", ".join(
-        f"{_text(vz.at[i, 'naam'], '(naamloos)')} ({_nl(d, 0)} m)"
+        f"{as_text(vz.at[i, 'naam'], '(naamloos)')} ({fmt.metres(d)})"
         for i, d in zip(ids, within.to_numpy()[sel], strict=True)
     )
     value = None if far else float(len(ids))
     label = run.labels[cat].lower()
     crit = _crit_threshold(
         "ontmoetingsplekken",
-        f"{label}: aantal binnen {_nl(run.norm_m)} m lopen ({run.profile_label})",
+        f"{label}: aantal binnen {fmt.trimmed(run.norm_m)} m lopen ({run.profile_label})",
         value,
         "onbekend" if far else f"{len(ids)}" + (f": {names}" if names else ""),
         d,
@@ -543,9 +549,20 @@ def _part_wijk(
     return _part(3, crits, "Draagvlak zelf is niet uit gegevens af te lezen; zie ook deel 4 (plan voor draagvlak).")
 
 
-def _part_initiatief(s: ToetsSettings) -> Deel:
+def part_initiative(s: ToetsSettings) -> Part:
+    """Part 4, initiatief (kwaliteit): what data cannot answer, each item listed as 'aan te leveren'.
+
+    Parameters
+    ----------
+    s
+        The toets settings (``[[kwaliteit]]`` items and the framework's source).
+
+    Returns
+    -------
+    Part
+    """
     crits = [
-        Criterium(
+        CheckedCriterion(
             code=f"aan_te_leveren_{i + 1}",
             naam=f"{item.onderwerp} (deel {item.deel})",
             waarde=None,

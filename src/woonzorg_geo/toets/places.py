@@ -14,9 +14,9 @@ import numpy as np
 import shapely
 
 from woonzorg_geo import RD_NEW
+from woonzorg_geo.core import formatting as fmt
 from woonzorg_geo.sources.geocode import normalise_street
 from woonzorg_geo.sources.osm import read_osm_places
-from woonzorg_geo.toets.numbers import _nl
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ class Places:
             firsts[p.naam] = (order.get(p.soort, 9), p.naam)
         return [n for _, n in sorted(firsts.values())]
 
-    def is_gemeente(self, name: str) -> bool:
+    def is_municipality(self, name: str) -> bool:
         """True when ``name`` is the gemeente's own name."""
         return place_key(name) == place_key(self.gemeente)
 
@@ -88,7 +88,7 @@ class Places:
             return ""
         d = self.around.distance(point)
         i = d.idxmin()
-        return f"{_nl(float(d[i]) / 1000.0, 1)} km van {self.around.at[i, 'name']}"
+        return f"{fmt.number(float(d[i]) / 1000.0, 1)} km van {self.around.at[i, 'name']}"
 
 
 def _split_names(name: object) -> list[str]:
@@ -96,7 +96,7 @@ def _split_names(name: object) -> list[str]:
     return [p.strip() for p in re.split(r"\s*/\s*", str(name)) if p.strip()]
 
 
-def gemeente_places(inputs: Any, *, osm_classes: Sequence[str] = ()) -> Places:
+def municipality_places(inputs: Any, *, osm_classes: Sequence[str] = ()) -> Places:
     """The places of the gemeente of ``inputs``: its name, wijken, buurten and OSM places.
 
     Parameters

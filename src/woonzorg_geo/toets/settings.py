@@ -12,9 +12,10 @@ from typing import Any
 
 import numpy as np
 
+from woonzorg_geo.core import formatting as fmt
 from woonzorg_geo.core.config import build_settings, read_layered_toml
 from woonzorg_geo.core.errors import SettingsError, ToetsError
-from woonzorg_geo.toets.numbers import _nl, _present
+from woonzorg_geo.toets.values import is_present
 
 log = logging.getLogger(__name__)
 DEFAULT_TOETS = "toetsingskader.toml"
@@ -98,7 +99,7 @@ Geocode = Callable[[str, str | None], Mapping[str, object]]
 
 
 @dataclass(frozen=True)
-class Drempel:
+class Threshold:
     """One threshold: where a value turns oranje and rood, with its source.
 
     ``richting`` is ``hoger_slechter`` (value ≥ threshold is that colour) or ``lager_slechter``
@@ -121,7 +122,7 @@ class Drempel:
                 raise SettingsError(f"drempels.{self.naam}.{name}: verwacht een getal, kreeg {value!r}")
             object.__setattr__(self, name, float(value))
 
-    def oordeel(self, value: float | None) -> str:
+    def verdict(self, value: float | None) -> str:
         """The verdict of ``value``: groen, oranje, rood, or onbekend when it is missing."""
         if value is None or not np.isfinite(value):
             return "onbekend"
@@ -134,17 +135,17 @@ class Drempel:
             return "oranje"
         return "groen"
 
-    def tekst(self) -> str:
+    def text(self) -> str:
         """The threshold in Dutch: ``'oranje ≥ 1, rood ≥ 2 initiatieven'``."""
         op = "≥" if self.richting == "hoger_slechter" else "≤"
         unit = "" if not self.eenheid else (self.eenheid if self.eenheid == "%" else f" {self.eenheid}")
-        parts = [f"oranje {op} {_nl(self.oranje)}{unit}"]
-        parts.append(f"rood {op} {_nl(self.rood)}{unit}" if np.isfinite(self.rood) else "nooit rood")
+        parts = [f"oranje {op} {fmt.trimmed(self.oranje)}{unit}"]
+        parts.append(f"rood {op} {fmt.trimmed(self.rood)}{unit}" if np.isfinite(self.rood) else "nooit rood")
         return "; ".join(parts)
 
 
 @dataclass(frozen=True)
-class KlasseOordelen:
+class ClassVerdicts:
     """Verdicts of the classes of an overlay (balans, focus, veerkracht), with their source."""
 
     naam: str
@@ -152,11 +153,11 @@ class KlasseOordelen:
     bron: str = ""
     reden: str = ""
 
-    def oordeel(self, klasse: object) -> str:
+    def verdict(self, klasse: object) -> str:
         """The verdict of ``klasse``; onbekend for a missing or unlisted class."""
-        return self.oordelen.get(str(klasse), "onbekend") if _present(klasse) else "onbekend"
+        return self.oordelen.get(str(klasse), "onbekend") if is_present(klasse) else "onbekend"
 
-    def tekst(self) -> str:
+    def text(self) -> str:
         """The mapping in Dutch: ``'rood: sterk onder druk; oranje: onder druk; …'``."""
         by: dict[str, list[str]] = {}
         for klasse, verdict in self.oordelen.items():
@@ -165,14 +166,14 @@ class KlasseOordelen:
 
 
 @dataclass(frozen=True)
-class SchaalRegel(Drempel):
+class ScaleRule(Threshold):
     """The scale rule of one type: a threshold on ``maat`` (a key of :data:`SCALE_MEASURES`)."""
 
     maat: str = "aandeel_buurt"
 
 
 @dataclass(frozen=True)
-class ZorgType:
+class CareType:
     """A type of care initiative (the value of ``--type``).
 
     ``schaal`` is the type's scale rule, or None when the type has none (``schaal_toelichting``
@@ -186,13 +187,13 @@ class ZorgType:
     omvang_eenheid: str = "bewoners"
     max_omvang: int = 0
     max_omvang_reden: str = ""
-    schaal: SchaalRegel | None = None
+    schaal: ScaleRule | None = None
     schaal_toelichting: str = ""
     #: residents per unit of ``omvang`` (1 for bewoners and plaatsen; per home for woningen) and its source
     bewoners_per_eenheid: float = 1.0
     bewoners_per_eenheid_bron: str = ""
 
-    def check_omvang(self, omvang: object, *, option: str = "omvang") -> int:
+    def check_size(self, omvang: object, *, option: str = "omvang") -> int:
         """``omvang`` as an int when it is a plausible size for this type.
 
         Raises
@@ -207,8 +208,8 @@ class ZorgType:
             )
         if self.max_omvang and omvang > self.max_omvang:
             raise ToetsError(
-                f"{option} {_nl(omvang)} is niet aannemelijk voor {self.label.lower()}: het maximum is "
-                f"{_nl(self.max_omvang)} {self.omvang_eenheid} ({self.max_omvang_reden}). Oplossing: controleer het "
+                f"{option} {fmt.trimmed(omvang)} is niet aannemelijk voor {self.label.lower()}: het maximum is "
+                f"{fmt.trimmed(self.max_omvang)} {self.omvang_eenheid} ({self.max_omvang_reden}). Oplossing: controleer het "
                 f"getal; is het echt zo groot, verhoog dan types.{self.key}.max_omvang in een eigen "
                 "toetsingskader (--toetsingskader BESTAND)."
             )
@@ -216,7 +217,7 @@ class ZorgType:
 
 
 @dataclass(frozen=True)
-class KwaliteitItem:
+class QualityItem:
     """Something the framework asks for that data cannot answer."""
 
     deel: int
@@ -225,7 +226,7 @@ class KwaliteitItem:
 
 
 @dataclass(frozen=True)
-class KaderSettings:
+class FrameworkSettings:
     """Name and source of the framework."""
 
     naam: str = ""
@@ -234,7 +235,7 @@ class KaderSettings:
 
 
 @dataclass(frozen=True)
-class LocatieSettings:
+class LocationSettings:
     """How the site is located and which walking profile is used.
 
     ``profiel`` empty: the profile of the run's settings for older residents
@@ -268,7 +269,7 @@ class RegisterSettings:
 
 
 @dataclass(frozen=True)
-class BereikbaarheidToets:
+class AccessCheckSettings:
     """The accessibility at the site. The distance norm is the run's ``bereikbaarheid.norm_m``."""
 
     norm_bron: str = ""
@@ -278,7 +279,7 @@ class BereikbaarheidToets:
 
 
 @dataclass(frozen=True)
-class DraagvlakSettings:
+class SupportSettings:
     """Part 3: which buurt signals call for early support-building; meeting places nearby."""
 
     signalen: tuple[str, ...] = ()
@@ -288,14 +289,14 @@ class DraagvlakSettings:
 
 
 @dataclass(frozen=True)
-class LijstSettings:
+class ListSettings:
     """``toets --lijst``: up to how many rows a full report per row is written by default."""
 
     rapporten_max_rijen: int = 50
 
 
 @dataclass(frozen=True)
-class KaartSettings:
+class SiteMapSettings:
     """The map of the report: margin around what is drawn, width/height, concave-hull ratio."""
 
     marge_m: float = 150.0
@@ -307,20 +308,20 @@ class KaartSettings:
 class ToetsSettings:
     """All settings of the toets (see ``data/toetsingskader.toml``)."""
 
-    kader: KaderSettings = field(default_factory=KaderSettings)
-    locatie: LocatieSettings = field(default_factory=LocatieSettings)
+    kader: FrameworkSettings = field(default_factory=FrameworkSettings)
+    locatie: LocationSettings = field(default_factory=LocationSettings)
     register: RegisterSettings = field(default_factory=RegisterSettings)
-    bereikbaarheid: BereikbaarheidToets = field(default_factory=BereikbaarheidToets)
-    draagvlak: DraagvlakSettings = field(default_factory=DraagvlakSettings)
-    lijst: LijstSettings = field(default_factory=LijstSettings)
-    kaart: KaartSettings = field(default_factory=KaartSettings)
-    types: dict[str, ZorgType] = field(default_factory=dict)
-    drempels: dict[str, Drempel] = field(default_factory=dict)
-    klassen: dict[str, KlasseOordelen] = field(default_factory=dict)
-    kwaliteit: tuple[KwaliteitItem, ...] = ()
+    bereikbaarheid: AccessCheckSettings = field(default_factory=AccessCheckSettings)
+    draagvlak: SupportSettings = field(default_factory=SupportSettings)
+    lijst: ListSettings = field(default_factory=ListSettings)
+    kaart: SiteMapSettings = field(default_factory=SiteMapSettings)
+    types: dict[str, CareType] = field(default_factory=dict)
+    drempels: dict[str, Threshold] = field(default_factory=dict)
+    klassen: dict[str, ClassVerdicts] = field(default_factory=dict)
+    kwaliteit: tuple[QualityItem, ...] = ()
     source: str = "<standaard>"
 
-    def zorgtype(self, key: str) -> ZorgType:
+    def care_type(self, key: str) -> CareType:
         """The type called ``key``.
 
         Raises
@@ -336,13 +337,13 @@ class ToetsSettings:
 
 
 _SIMPLE_TABLES = {
-    "kader": KaderSettings,
-    "locatie": LocatieSettings,
+    "kader": FrameworkSettings,
+    "locatie": LocationSettings,
     "register": RegisterSettings,
-    "bereikbaarheid": BereikbaarheidToets,
-    "draagvlak": DraagvlakSettings,
-    "lijst": LijstSettings,
-    "kaart": KaartSettings,
+    "bereikbaarheid": AccessCheckSettings,
+    "draagvlak": SupportSettings,
+    "lijst": ListSettings,
+    "kaart": SiteMapSettings,
 }
 _KEYED_TABLES = ("types", "drempels", "klassen")
 
@@ -382,14 +383,14 @@ def load_toets_settings(path: str | Path | None = None) -> ToetsSettings:
     }
     kw["types"] = {k: _build_type(k, v, f"{where}:types.{k}") for k, v in table["types"].items()}
     kw["drempels"] = {
-        k: build_settings(Drempel, {"naam": k, **v}, f"{where}:drempels.{k}") for k, v in table["drempels"].items()
+        k: build_settings(Threshold, {"naam": k, **v}, f"{where}:drempels.{k}") for k, v in table["drempels"].items()
     }
     kw["klassen"] = {
-        k: KlasseOordelen(naam=k, **_checked_keys(v, ("oordelen", "bron", "reden"), f"{where}:klassen.{k}"))
+        k: ClassVerdicts(naam=k, **_checked_keys(v, ("oordelen", "bron", "reden"), f"{where}:klassen.{k}"))
         for k, v in table["klassen"].items()
     }
     kw["kwaliteit"] = tuple(
-        build_settings(KwaliteitItem, item, f"{where}:kwaliteit[{i}]") for i, item in enumerate(table["kwaliteit"])
+        build_settings(QualityItem, item, f"{where}:kwaliteit[{i}]") for i, item in enumerate(table["kwaliteit"])
     )
     settings = ToetsSettings(**kw, source=where)
     _validate(settings, where)
@@ -407,10 +408,10 @@ def _merge_entry(default: dict[str, Any], user: dict[str, Any]) -> dict[str, Any
     return out
 
 
-def _build_type(key: str, table: dict[str, Any], where: str) -> ZorgType:
+def _build_type(key: str, table: dict[str, Any], where: str) -> CareType:
     vals = dict(table)
     rule = vals.pop("schaal", None)
-    zt = build_settings(ZorgType, {"key": key, **vals}, where)
+    zt = build_settings(CareType, {"key": key, **vals}, where)
     if rule is None:
         return zt
     if not isinstance(rule, dict):
@@ -418,7 +419,7 @@ def _build_type(key: str, table: dict[str, Any], where: str) -> ZorgType:
     if not rule:  # an empty table: this type has no scale rule
         return zt
     return dataclasses.replace(
-        zt, schaal=build_settings(SchaalRegel, {"naam": f"{key}.schaal", **rule}, f"{where}.schaal")
+        zt, schaal=build_settings(ScaleRule, {"naam": f"{key}.schaal", **rule}, f"{where}.schaal")
     )
 
 
@@ -429,15 +430,15 @@ def _checked_keys(table: dict[str, Any], allowed: Sequence[str], where: str) -> 
     return dict(table)
 
 
-def _check_threshold(d: Drempel, where: str) -> None:
+def _check_threshold(d: Threshold, where: str) -> None:
     if d.richting not in ("hoger_slechter", "lager_slechter"):
         raise SettingsError(f"{where}.richting moet 'hoger_slechter' of 'lager_slechter' zijn, kreeg {d.richting!r}")
     if np.isfinite(d.rood):
         ok = d.rood >= d.oranje if d.richting == "hoger_slechter" else d.rood <= d.oranje
         if not ok:
             raise SettingsError(
-                f"{where}: rood ({_nl(d.rood)}) ligt aan de verkeerde kant van oranje "
-                f"({_nl(d.oranje)}) voor richting {d.richting}"
+                f"{where}: rood ({fmt.trimmed(d.rood)}) ligt aan de verkeerde kant van oranje "
+                f"({fmt.trimmed(d.oranje)}) voor richting {d.richting}"
             )
     if not d.bron:
         raise SettingsError(f"{where}: bron ontbreekt (elke drempel noemt zijn bron)")

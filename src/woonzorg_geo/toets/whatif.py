@@ -6,16 +6,17 @@ from typing import Any
 
 import pandas as pd
 
-from woonzorg_geo.toets.access import _norm_text, _Run
+from woonzorg_geo.core import formatting as fmt
+from woonzorg_geo.toets.access import RunNorm, norm_text
 from woonzorg_geo.toets.bewoners import estimate_residents
-from woonzorg_geo.toets.model import aandeel_na, per_1000, per_1000_na, wmo_per_1000_na
-from woonzorg_geo.toets.numbers import _nl, _num, _text
-from woonzorg_geo.toets.settings import ToetsSettings, ZorgType
+from woonzorg_geo.toets.model import per_1000, per_1000_after, share_after, wmo_per_1000_after
+from woonzorg_geo.toets.settings import CareType, ToetsSettings
+from woonzorg_geo.toets.values import as_float, as_text
 
 
-def _what_if(
+def what_if_rows(
     s: ToetsSettings,
-    zt: ZorgType,
+    zt: CareType,
     omvang: int,
     buurt: pd.Series | None,
     wijk: pd.Series | None,
@@ -24,8 +25,34 @@ def _what_if(
     register: str,
     norm_ok: bool | None,
     rapport: str,
-    run: _Run,
+    run: RunNorm,
 ) -> list[dict[str, Any]]:
+    """The what-if rows: the buurt's and wijk's figures now and with the initiative's residents added.
+
+    Parameters
+    ----------
+    s, zt, omvang
+        The toets settings, the initiative's type and size.
+    buurt, wijk
+        The site's buurt and wijk rows (None when the site lies in none).
+    inw
+        Inhabitants as :func:`.parts.inhabitants` gives them.
+    counts
+        The counts of part 1 (:func:`.parts.part_region`).
+    register
+        ``geen``, ``onbruikbaar`` or ``ok`` (a note says when the counts are a lower bound).
+    norm_ok
+        Whether the site meets the walking norm (None: unknown).
+    rapport
+        The name of the municipal report (for the sources).
+    run
+        The run's norm and profile.
+
+    Returns
+    -------
+    list of dict
+        One row per area and indicator: ``niveau``, ``naam``, ``indicator``, ``nu``, ``na``, ``eenheid``, …
+    """
     rows: list[dict[str, Any]] = []
     if register != "ok":
         reg_note = " (alleen OpenStreetMap: onvolledig, lever een register aan)"
@@ -41,7 +68,7 @@ def _what_if(
     for level, area in (("buurt", buurt), ("wijk", wijk)):
         if area is None:
             continue
-        naam = _text(area.get("naam"), "onbekend")
+        naam = as_text(area.get("naam"), "onbekend")
         inh = inw[level]
         n = counts.get(f"{level}_n", 0)
         n_same = counts.get(f"{level}_n_zelfde_type", 0)
@@ -74,7 +101,7 @@ def _what_if(
                 "indicator": "zorginitiatieven per 1.000 inwoners",
                 "eenheid": "per 1.000",
                 "nu": per_1000(n, inh),
-                "na": per_1000_na(n, inh, added),
+                "na": per_1000_after(n, inh, added),
                 "toelichting": "(aantal + 1) / (inwoners + bewoners) × 1.000" + reg_note,
             }
         )
@@ -85,11 +112,11 @@ def _what_if(
                 "indicator": f"initiatieven van het type {zt.label.lower()} per 1.000 inwoners",
                 "eenheid": "per 1.000",
                 "nu": per_1000(n_same, inh),
-                "na": per_1000_na(n_same, inh, added),
+                "na": per_1000_after(n_same, inh, added),
                 "toelichting": "(aantal + 1) / (inwoners + bewoners) × 1.000" + reg_note,
             }
         )
-        pct = _num(area.get(col)) if col in area else None
+        pct = as_float(area.get(col)) if col in area else None
         if pct is None:
             why = f"aandeel voor de {level} onbekend (kolom {col} ontbreekt of is leeg)"
         elif norm_ok is None:
@@ -103,31 +130,31 @@ def _what_if(
             {
                 "gebied": level,
                 "naam": naam,
-                "indicator": f"inwoners met {_norm_text(run, s)} ({run.profile_label})",
+                "indicator": f"inwoners met {norm_text(run, s)} ({run.profile_label})",
                 "eenheid": "%",
                 "nu": pct,
-                "na": aandeel_na(pct, inh, added, norm_ok),
+                "na": share_after(pct, inh, added, norm_ok),
                 "toelichting": why,
             }
         )
     if zt.wmo_kolom and wijk is not None:
-        r = _num(wijk.get(zt.wmo_kolom))
+        r = as_float(wijk.get(zt.wmo_kolom))
         rows.append(
             {
                 "gebied": "wijk",
-                "naam": _text(wijk.get("naam"), "onbekend"),
+                "naam": as_text(wijk.get("naam"), "onbekend"),
                 "indicator": f"Wmo {zt.label.lower()} per 1.000 inwoners",
                 "eenheid": "per 1.000",
                 "nu": r,
-                "na": wmo_per_1000_na(r, inw["wijk"], added),
+                "na": wmo_per_1000_after(r, inw["wijk"], added),
                 "toelichting": (
-                    f"{rapport} (Wmo-registratie 2024); aanname: alle {_nl(added, 0)} bewoners krijgen deze "
+                    f"{rapport} (Wmo-registratie 2024); aanname: alle {fmt.number(added, 0)} bewoners krijgen deze "
                     "voorziening en wonen in de wijk: (cliënten + bewoners) / (inwoners + bewoners) × 1.000"
                 ),
             }
         )
     for row in rows:
         for key in ("nu", "na"):
-            v = _num(row[key])
+            v = as_float(row[key])
             row[key] = None if v is None else round(v, 3)
     return rows
