@@ -190,7 +190,8 @@ def _stored_or_fresh(
     store is left as it is."""
     from woonzorg_geo.areas.analysis import analyse
     from woonzorg_geo.core.errors import MissingDataError
-    from woonzorg_geo.run.store import StoreDamaged, StoreMismatch, load_analysis
+    from woonzorg_geo.run.store import load_analysis
+    from woonzorg_geo.run.store_format import StoreDamaged, StoreMismatch
     from woonzorg_geo.sources.datasets import resolve_paths
     from woonzorg_geo.sources.eigen import lists_record, read_record, with_own_lists
     from woonzorg_geo.sources.inputs import load_inputs
