@@ -109,21 +109,21 @@ def cmd_regio(args: argparse.Namespace) -> int:
             )
         chosen = [resolve_gemeente(settings, n, catalogue=catalogue) for n in names]
         entries = [catalogue.get(s.gemeente.code) for s in chosen]
-        provs = {e.provincie for e in entries if e is not None}
-        naam = provs.pop() if len(provs) == 1 else "regio"
+        provinces = {e.provincie for e in entries if e is not None}
+        region_name = provinces.pop() if len(provinces) == 1 else "regio"
     else:
         own = catalogue.get(settings.gemeente.code)
-        prov = args.provincie or (own.provincie if own else "")
-        if not prov:
+        province = args.provincie or (own.provincie if own else "")
+        if not province:
             raise WoonzorgError("geef --provincie NAAM of --gemeenten GM0106,GM0114,... op")
-        chosen = [resolve_gemeente(settings, e.code, catalogue=catalogue) for e in catalogue.provincie(prov)]
-        naam = next(
+        chosen = [resolve_gemeente(settings, e.code, catalogue=catalogue) for e in catalogue.provincie(province)]
+        region_name = next(
             iter(
                 catalogue.provincies[k][0]
                 for k in catalogue.provincies
-                if catalogue.provincies[k][0].lower() == prov.lower()
+                if catalogue.provincies[k][0].lower() == province.lower()
             ),
-            prov,
+            province,
         )
     codes = [s.gemeente.code for s in chosen]
     if len(set(codes)) < len(codes):
@@ -131,7 +131,7 @@ def cmd_regio(args: argparse.Namespace) -> int:
     from woonzorg_geo.core.formatting import slug
 
     # the region's folder is regio's; each gemeente's folder in it is that gemeente's analysis
-    check_owner(out, Owner("regio", None, naam), option="--out")
+    check_owner(out, Owner("regio", None, region_name), option="--out")
     for s in chosen:
         g = s.gemeente
         folder = out / slug(g.naam)
@@ -147,7 +147,7 @@ def cmd_regio(args: argparse.Namespace) -> int:
     with output_lock(out):
         result = run_regio(
             chosen,
-            naam=naam,
+            naam=region_name,
             raw_dir=raw,
             out_dir=out,
             scheduler=scheduler,

@@ -44,18 +44,18 @@ def cmd_toets(args: argparse.Namespace) -> int:
     from woonzorg_geo.toets.places import gemeente_places
     from woonzorg_geo.toets.settings import Geocode
 
-    lijst = getattr(args, "lijst", None)
+    list_file = getattr(args, "lijst", None)
     if args.adres is not None and not args.adres.strip():
         raise WoonzorgError('--adres is leeg. Oplossing: geef een adres als --adres "Stationsstraat 44, Assen"')
-    if lijst is None and bool(args.adres) == bool(args.punt):
+    if list_file is None and bool(args.adres) == bool(args.punt):
         raise WoonzorgError(
             'geef precies één locatie op: --adres "Straat 1, Plaats" of --punt LON,LAT '
             "(of een lijst met --lijst BESTAND.csv)"
         )
-    if lijst is None and (args.type is None or args.omvang is None):
+    if list_file is None and (args.type is None or args.omvang is None):
         raise WoonzorgError("geef het type (--type) en de omvang (--omvang) van het initiatief op")
-    rapporten = getattr(args, "rapporten", None)
-    if lijst is None and rapporten is not None:
+    reports_option = getattr(args, "rapporten", None)
+    if list_file is None and reports_option is not None:
         raise WoonzorgError("--rapporten en --geen-rapporten horen bij --lijst; één toets schrijft altijd zijn rapport")
     if args.adres and len(args.adres) > 200:
         raise WoonzorgError(f'--adres is {len(args.adres)} tekens lang; geef een adres als "Straat 1, Plaats"')
@@ -63,15 +63,15 @@ def cmd_toets(args: argparse.Namespace) -> int:
     check_output_dir(args.out, option="--out")
     point = _parse_point(args.punt) if args.punt else None
     toets_settings = load_toets_settings(args.toetsingskader)
-    if lijst is None:
+    if list_file is None:
         try:
-            zorgtype = toets_settings.zorgtype(args.type)  # fails fast on an unknown type
+            care_type = toets_settings.zorgtype(args.type)  # fails fast on an unknown type
         except WoonzorgError as exc:
             raise type(exc)(f"--type: {exc}") from None
-        omvang = zorgtype.check_omvang(args.omvang, option="--omvang")  # and on an implausible size
+        size = care_type.check_omvang(args.omvang, option="--omvang")  # and on an implausible size
     else:
-        require_input_file(lijst, option="--lijst", what="lijst met initiatieven (CSV)")
-        invoer = _read_lijst(args, lijst, toets_settings)  # before the analysis: a bad file fails at once
+        require_input_file(list_file, option="--lijst", what="lijst met initiatieven (CSV)")
+        initiatives = _read_list(args, list_file, toets_settings)  # before the analysis: a bad file fails at once
     if args.register:
         from woonzorg_geo.sources.tables import read_csv_checked
 
@@ -79,8 +79,8 @@ def cmd_toets(args: argparse.Namespace) -> int:
         reg = toets_settings.register  # its encoding and columns, before the analysis is loaded
         read_csv_checked(args.register, what="register van zorginitiatieven", columns=[reg.kolom_adres, reg.kolom_type])
     settings = analysis_settings(args)
-    owner = command_owner("toets" if lijst is None else "toetsen", settings)
-    if lijst is None:  # the report is added to the analysis (--out is --uit by default), or a folder of its own
+    owner = command_owner("toets" if list_file is None else "toetsen", settings)
+    if list_file is None:  # the report is added to the analysis (--out is --uit by default), or a folder of its own
         check_owner(args.out, owner, option="--out")
     else:  # the list goes into OUT/toetsen, a folder of its own
         check_owner(Path(args.out) / "toetsen", owner, option="--out", suggestion=Path(args.out) / "lijsten")
@@ -101,15 +101,15 @@ def cmd_toets(args: argparse.Namespace) -> int:
         geocoder = offline_geocoder(result.inputs)
     places = gemeente_places(result.inputs, osm_classes=toets_settings.locatie.plaats_klassen)
     register = Path(args.register) if args.register else None
-    if lijst is not None:
+    if list_file is not None:
         from woonzorg_geo.outputs.toets_lijst import toets_lijst
         from woonzorg_geo.toets.batch import summary_lines, wants_reports
 
         out = Path(args.out) / "toetsen"
-        reports = wants_reports(invoer, toets_settings, rapporten)
+        reports = wants_reports(initiatives, toets_settings, reports_option)
         outcome, files = toets_lijst(
             result,
-            invoer,
+            initiatives,
             out,
             register=register,
             settings=toets_settings,
@@ -124,9 +124,9 @@ def cmd_toets(args: argparse.Namespace) -> int:
         why = (
             ""
             if reports
-            else f" (geen rapport per rij: {invoer.aantal} rijen, meer dan "
+            else f" (geen rapport per rij: {initiatives.aantal} rijen, meer dan "
             f"lijst.rapporten_max_rijen = {toets_settings.lijst.rapporten_max_rijen}; vraag ze met --rapporten)"
-            if rapporten is None
+            if reports_option is None
             else " (geen rapport per rij: --geen-rapporten)"
         )
         print(
@@ -140,26 +140,26 @@ def cmd_toets(args: argparse.Namespace) -> int:
         adres=args.adres,
         punt=point,
         zorgtype=args.type,
-        omvang=omvang,
+        omvang=size,
         register=register,
         settings=toets_settings,
         geocoder=geocoder,
         places=places,
     )
     html_path, json_path = write_toets(toets, args.out)
-    print(f"Toets {zorgtype.label}, {omvang} {zorgtype.omvang_eenheid}, {args.adres or args.punt}:")
-    loc = toets.locatie
-    print(f"  locatie: {loc.get('label')} — nauwkeurigheid: {loc.get('precisie_tekst')}")
-    for deel in toets.delen:
-        print(f"  deel {deel.nummer} {deel.titel}: {deel.oordeel}")
+    print(f"Toets {care_type.label}, {size} {care_type.omvang_eenheid}, {args.adres or args.punt}:")
+    site = toets.locatie
+    print(f"  locatie: {site.get('label')} — nauwkeurigheid: {site.get('precisie_tekst')}")
+    for part in toets.delen:
+        print(f"  deel {part.nummer} {part.titel}: {part.oordeel}")
     print(f"  totaal: {toets.oordeel}")
-    if loc.get("waarschuwing"):
-        print(f"  {loc['waarschuwing']}")
+    if site.get("waarschuwing"):
+        print(f"  {site['waarschuwing']}")
     print(f"Geschreven: {html_path}\n            {json_path}")
     return 0
 
 
-def _read_lijst(args: argparse.Namespace, lijst: str, toets_settings: Any) -> Any:
+def _read_list(args: argparse.Namespace, list_file: str, toets_settings: Any) -> Any:
     """The list of ``toets --lijst``, read and checked row by row, with ``--type``/``--omvang`` as defaults."""
     from woonzorg_geo.core.errors import ToetsError
     from woonzorg_geo.toets.batch import read_initiatives
@@ -167,13 +167,13 @@ def _read_lijst(args: argparse.Namespace, lijst: str, toets_settings: Any) -> An
     type_default = None
     if args.type is not None:
         try:
-            zt = toets_settings.zorgtype(args.type)
+            care_type = toets_settings.zorgtype(args.type)
         except ToetsError as exc:
             raise WoonzorgError(f"--type: {exc}. Oplossing: geef bij --type een van deze typen") from None
-        type_default = zt.key
+        type_default = care_type.key
         if args.omvang is not None:
             try:
-                zt.check_omvang(args.omvang, option="--omvang")
+                care_type.check_omvang(args.omvang, option="--omvang")
             except ToetsError as exc:
                 raise WoonzorgError(
                     f"{exc} Oplossing: geef een kleinere --omvang, of vul de kolom omvang per rij in"
@@ -183,4 +183,4 @@ def _read_lijst(args: argparse.Namespace, lijst: str, toets_settings: Any) -> An
             f"--omvang moet een geheel getal van minstens 1 zijn, kreeg {args.omvang}. Oplossing: geef --omvang 1 "
             "of meer, of laat --omvang weg en vul de kolom omvang per rij in"
         )
-    return read_initiatives(lijst, settings=toets_settings, type_default=type_default, omvang_default=args.omvang)
+    return read_initiatives(list_file, settings=toets_settings, type_default=type_default, omvang_default=args.omvang)

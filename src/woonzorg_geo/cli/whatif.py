@@ -60,19 +60,19 @@ def cmd_watals(args: argparse.Namespace) -> int:
     from woonzorg_geo.whatif.scenario import load_scenario, scenario_changes
     from woonzorg_geo.whatif.watals import summary_text, what_if
 
-    scenario = getattr(args, "scenario", None)
-    if scenario and (args.nieuw or args.weg):
+    scenario_file = getattr(args, "scenario", None)
+    if scenario_file and (args.nieuw or args.weg):
         raise WoonzorgError(
             "--scenario en --nieuw/--weg samen: zet alle wijzigingen in het scenario, of gebruik alleen --nieuw/--weg"
         )
-    if not args.nieuw and not args.weg and not scenario:
+    if not args.nieuw and not args.weg and not scenario_file:
         raise WoonzorgError(
             'geef minstens één verandering op: --nieuw "supermarkt@6.5480,52.9930", '
             '--weg "<naam of id van een voorziening>" of --scenario BESTAND.json'
         )
     check_uit(args)
     _check_changes(args.nieuw or [], args.weg or [])  # their form, before any data is read
-    sc = load_scenario(scenario) if scenario else None
+    scenario = load_scenario(scenario_file) if scenario_file else None
     out = Path(args.out) if args.out else Path(args.uit) / "watals"
     check_output_dir(out, option="--out")
     settings = analysis_settings(args)
@@ -82,13 +82,15 @@ def cmd_watals(args: argparse.Namespace) -> int:
     a = stored_or_fresh(
         args.uit, settings, **store_options(args), profiles=profiles, addresses=["buurtcode", "wijkcode", "woning"]
     )
-    if sc is not None:
-        changes = scenario_changes(sc, a)
+    if scenario is not None:
+        changes = scenario_changes(scenario, a)
     else:
-        changes, sc = changes_from_texts(a, nieuw=args.nieuw or [], weg=args.weg or [], naam=_changes_text(args))
+        changes, scenario = changes_from_texts(
+            a, opened=args.nieuw or [], closed=args.weg or [], name=_changes_text(args)
+        )
     check_computed(a, changes)
     w = what_if(a, changes, profiles=profiles)
-    w.samenvatting["scenario"] = sc.to_dict()
+    w.samenvatting["scenario"] = scenario.to_dict()
     files = write_watals(
         w, a, out, maps=not args.geen_kaart, offline=True if args.offline else None, owner=owner, csv_nl=args.csv_nl
     )

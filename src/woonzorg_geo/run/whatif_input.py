@@ -55,18 +55,20 @@ def address_placer(a: Analysis) -> Any:
     return geocoder
 
 
-def changes_from_texts(a: Analysis, *, nieuw: Sequence[str], weg: Sequence[str], naam: str) -> tuple[Changes, Scenario]:
+def changes_from_texts(
+    a: Analysis, *, opened: Sequence[str], closed: Sequence[str], name: str
+) -> tuple[Changes, Scenario]:
     """The changes of ``--nieuw`` and ``--weg`` on analysis ``a``, and the scenario that records them.
 
     Parameters
     ----------
     a
         The analysis the changes apply to.
-    nieuw
+    opened
         The texts of ``--nieuw`` (``CATEGORIE@LON,LAT`` or ``CATEGORIE@ADRES``).
-    weg
+    closed
         The texts of ``--weg`` (name or id of a voorziening).
-    naam
+    name
         The scenario's name (the options as one line).
     """
     from woonzorg_geo.sources.adressen import with_addresses
@@ -80,14 +82,14 @@ def changes_from_texts(a: Analysis, *, nieuw: Sequence[str], weg: Sequence[str],
     geocoder = address_placer(a)
     new = tuple(
         parse_nieuw(t, categories=cats, geocode=geocoder, number=k, area=area, margin_m=margin_m, gemeente=gemeente)
-        for k, t in enumerate(nieuw, start=1)
+        for k, t in enumerate(opened, start=1)
     )
     vz = a.inputs.voorzieningen
-    ids = all(t.strip() in vz.index for t in weg)  # addresses only to name candidates
+    ids = all(t.strip() in vz.index for t in closed)  # addresses only to name candidates
     named = vz if ids else with_addresses(vz, a.inputs, settings=a.settings)
-    closed = tuple(dict.fromkeys(i for t in weg for i in parse_weg(t, named, settings=a.settings.zoeken)))
-    changes = Changes(nieuw=new, weg=closed)
-    return changes, scenario_from_changes(changes, a, naam=naam)
+    gone = tuple(dict.fromkeys(i for t in closed for i in parse_weg(t, named, settings=a.settings.zoeken)))
+    changes = Changes(nieuw=new, weg=gone)
+    return changes, scenario_from_changes(changes, a, naam=name)
 
 
 def check_computed(a: Analysis, changes: Changes) -> None:
