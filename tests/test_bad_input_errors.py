@@ -34,7 +34,7 @@ LOADERS = (
     "woonzorg_geo.sources.datasets.load_offline",
     "woonzorg_geo.sources.online.load_online",
     "woonzorg_geo.run.store.load_analysis",
-    "woonzorg_geo.cli.commands._stored_or_fresh",
+    "woonzorg_geo.run.reuse.stored_or_fresh",
     "woonzorg_geo.run.regio.run_regio",
 )
 
@@ -594,7 +594,7 @@ def test_kavels_far_from_the_gemeente(raw_dir, settings, tmp_path, capsys, monke
 
     gemeente = gpd.read_file(resolve_paths(settings, raw_dir=raw_dir)["gemeentegrens"])
     analysis = SimpleNamespace(inputs=SimpleNamespace(gemeente=gemeente))
-    monkeypatch.setattr("woonzorg_geo.cli.commands._stored_or_fresh", lambda *a, **k: analysis)
+    monkeypatch.setattr("woonzorg_geo.run.reuse.stored_or_fresh", lambda *a, **k: analysis)
 
     def no_search(*a: object, **k: object) -> None:
         raise AssertionError("the search ran on parcels outside the gemeente")

@@ -92,7 +92,7 @@ def _index(store: Path) -> dict[str, Any]:
 
 def _write_index(store: Path, index: Any, *, sign: bool) -> None:
     """Write ``opslag.json``; ``sign``: with the index's own check recomputed (as analyse does)."""
-    from woonzorg_geo.run.store import index_digest
+    from woonzorg_geo.run.store_format import index_digest
 
     if sign:
         index["controle"] = index_digest(index)
@@ -342,7 +342,8 @@ def intact(assen_output, raw_dir, tmp_path_factory) -> dict[str, Any]:
 @pytest.mark.parametrize("addresses", [True, False], ids=["volledig", "toets"])
 @pytest.mark.parametrize(("damage", "what"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
 def test_a_damaged_store_is_named_and_not_used(damaged_copy, settings, raw_dir, damage, what, addresses):
-    from woonzorg_geo.run.store import StoreDamaged, load_analysis
+    from woonzorg_geo.run.store import load_analysis
+    from woonzorg_geo.run.store_format import StoreDamaged
     from woonzorg_geo.sources.datasets import resolve_paths
 
     out, names = damaged_copy(damage)
@@ -380,7 +381,8 @@ def test_the_intact_copy_loads(damaged_copy, settings, raw_dir):
 
 def test_an_old_store_is_another_version_not_damage(damaged_copy, settings, raw_dir):
     """A store of format 1 (no hashes) is refused as another version, and recomputed like any mismatch."""
-    from woonzorg_geo.run.store import StoreDamaged, StoreMismatch, load_analysis
+    from woonzorg_geo.run.store import load_analysis
+    from woonzorg_geo.run.store_format import StoreDamaged, StoreMismatch
     from woonzorg_geo.sources.datasets import resolve_paths
 
     def old(store: Path) -> str:

@@ -72,7 +72,7 @@ def recorded(monkeypatch) -> list[tuple[str, str, str]]:
     def fail(*a, **k):
         raise AssertionError("data was loaded before the gemeente was checked")
 
-    monkeypatch.setattr("woonzorg_geo.cli.commands._stored_or_fresh", stored_or_fresh)
+    monkeypatch.setattr("woonzorg_geo.run.reuse.stored_or_fresh", stored_or_fresh)
     monkeypatch.setattr("woonzorg_geo.outputs.maps.write_maps", write_maps)
     monkeypatch.setattr("woonzorg_geo.outputs.figures.write_figures", write_figures)
     monkeypatch.setattr("woonzorg_geo.sources.inputs.load_inputs", fail)
@@ -138,7 +138,7 @@ def test_another_gemeente_is_refused_before_any_work(case, world, tmp_path, caps
     def fail(*a, **k):
         raise AssertionError("work began before the gemeente was checked")
 
-    for name in ["woonzorg_geo.cli.commands._stored_or_fresh", "woonzorg_geo.outputs.maps.write_maps"]:
+    for name in ["woonzorg_geo.run.reuse.stored_or_fresh", "woonzorg_geo.outputs.maps.write_maps"]:
         monkeypatch.setattr(name, fail)
     monkeypatch.setattr("woonzorg_geo.outputs.figures.write_figures", fail)
     before = snapshot(tmp_path)

@@ -63,7 +63,7 @@ def test_a_toets_on_the_store_equals_one_on_a_fresh_analysis(assen_output, assen
 
 @pytest.mark.realdata
 def test_the_store_is_refused_when_settings_data_or_profiles_differ(assen_output, settings, raw_dir, tmp_path):
-    from woonzorg_geo.run.store import StoreMismatch, check_store
+    from woonzorg_geo.run.store_format import StoreMismatch, check_store
     from woonzorg_geo.sources.datasets import resolve_paths
 
     paths = resolve_paths(settings, raw_dir=raw_dir)

@@ -128,7 +128,7 @@ def test_an_analysis_loaded_in_part_says_so_and_is_not_written(assen_output, set
 def test_an_older_store_is_computed_again_with_the_reason(assen_output, settings, tmp_path):
     import json
 
-    from woonzorg_geo.run.store import StoreDamaged, StoreMismatch, check_store, index_digest
+    from woonzorg_geo.run.store_format import StoreDamaged, StoreMismatch, check_store, index_digest
 
     out = tmp_path / "uit"
     shutil.copytree(assen_output / "opslag", out / "opslag")
@@ -143,14 +143,14 @@ def test_an_older_store_is_computed_again_with_the_reason(assen_output, settings
 
 
 def test_the_stored_network_keeps_each_line_class_and_name():
-    from woonzorg_geo.run.store import _coded, _decoded
+    from woonzorg_geo.run.store_format import coded, decoded
 
     values = np.array(["path", None, "minor", "path", float("nan")], dtype=object)
-    z = _coded("k", values)
+    z = coded("k", values)
     assert z["k_codes"].dtype == np.int32
-    assert list(_decoded(z, "k", len(values))) == ["path", None, "minor", "path", None]
-    empty = _coded("k", np.full(3, None, dtype=object))
-    assert list(_decoded(empty, "k", 3)) == [None, None, None]
+    assert list(decoded(z, "k", len(values))) == ["path", None, "minor", "path", None]
+    empty = coded("k", np.full(3, None, dtype=object))
+    assert list(decoded(empty, "k", 3)) == [None, None, None]
 
 
 def test_find_sites_without_the_land_layers_is_the_same_too(stored, assen_analysis, settings):
@@ -174,6 +174,8 @@ def test_a_record_field_of_frames_and_geometries_is_stored_generically(monkeypat
     from shapely.geometry import box
 
     from woonzorg_geo.run import store
+    from woonzorg_geo.run.store_format import record_parts
+    from woonzorg_geo.run.store_save import input_fields
 
     @dataclasses.dataclass
     class Record:
@@ -189,11 +191,11 @@ def test_a_record_field_of_frames_and_geometries_is_stored_generically(monkeypat
         outlines: Record | None
 
     wijken = gpd.GeoDataFrame({"naam": ["A"]}, geometry=[box(0, 0, 1, 1)], crs="EPSG:28992")
-    fields = store._input_fields(Holder(Record(box(0, 0, 2, 2), wijken, "x")))
+    fields = input_fields(Holder(Record(box(0, 0, 2, 2), wijken, "x")))
     stored = json.loads(json.dumps(fields["outlines"]))
     assert isinstance(fields["outlines__wijken"], pd.DataFrame)
-    back = store._record(stored, {"wijken": fields["outlines__wijken"]})
+    back = store.rebuild_record(stored, {"wijken": fields["outlines__wijken"]})
     assert back.grens.equals(box(0, 0, 2, 2)) and back.naam == "x" and back.wijken is fields["outlines__wijken"]
-    assert store._parts({"invoer_outlines__wijken": {}, "wijken": {}}, "outlines") == {
+    assert record_parts({"invoer_outlines__wijken": {}, "wijken": {}}, "outlines") == {
         "wijken": "invoer_outlines__wijken"
     }

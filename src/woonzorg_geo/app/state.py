@@ -150,7 +150,8 @@ def load_state(
         to run ``analyse`` again).
     """
     from woonzorg_geo.core.errors import MissingDataError
-    from woonzorg_geo.run.store import StoreMismatch, load_analysis
+    from woonzorg_geo.run.store import load_analysis
+    from woonzorg_geo.run.store_format import StoreMismatch
     from woonzorg_geo.sources.datasets import resolve_paths
     from woonzorg_geo.toets import load_toets_settings, municipality_places
     from woonzorg_geo.toets.check import prepare_toets

@@ -1,6 +1,6 @@
 """The command-line program ``woonzorg-geo``: its parser (Dutch help texts), ``main`` and the console script.
 
-The commands themselves are in :mod:`woonzorg_geo.cli.commands`.
+The commands themselves are in one module per group of commands (see :mod:`woonzorg_geo.cli`).
 """
 
 from __future__ import annotations
@@ -12,19 +12,14 @@ import sys
 from collections.abc import Sequence
 
 from woonzorg_geo import __version__
+from woonzorg_geo.cli.analysis import cmd_analyse, cmd_regio
 from woonzorg_geo.cli.argparse_nl import DutchParser
-from woonzorg_geo.cli.commands import (
-    cmd_analyse,
-    cmd_app,
-    cmd_data,
-    cmd_figuren,
-    cmd_kaarten,
-    cmd_locaties,
-    cmd_regio,
-    cmd_toets,
-    cmd_voorzieningen,
-    cmd_watals,
-)
+from woonzorg_geo.cli.inventory import cmd_data, cmd_voorzieningen
+from woonzorg_geo.cli.maps import cmd_figuren, cmd_kaarten
+from woonzorg_geo.cli.sites import cmd_locaties
+from woonzorg_geo.cli.toets import cmd_toets
+from woonzorg_geo.cli.whatif import cmd_watals
+from woonzorg_geo.cli.workbench import cmd_app
 from woonzorg_geo.core.errors import WoonzorgError, write_failure
 
 log = logging.getLogger("woonzorg_geo")

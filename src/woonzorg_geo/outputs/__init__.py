@@ -6,6 +6,7 @@
 - :mod:`.report`, :mod:`.toets_report`, :mod:`.toets_svg`, :mod:`.toets_lijst`: HTML pages from
   the templates in ``templates/`` (autoescaped), the toets map as SVG;
 - :mod:`.whatif`: the files of a ``watals`` run;
-- :mod:`.qgisproject`, :mod:`.writing`, :mod:`.manifest`: the QGIS project, GeoPackage writing, the
-  manifest of a run.
+- :mod:`.qgisproject`: the QGIS project and styles, with :mod:`.qgis_qml` (QML documents),
+  :mod:`.qgis_styles` (the woonzorg layers' styles) and :mod:`.qgis_gpkg` (the GeoPackage's ``layer_styles``);
+- :mod:`.writing`, :mod:`.manifest`: GeoPackage writing, the manifest of a run.
 """

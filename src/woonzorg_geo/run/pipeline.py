@@ -286,7 +286,8 @@ def write_outputs(
 
         jobs += [gpkg, tables]
         if store:
-            from woonzorg_geo.run.store import STORE_DIR, save_store
+            from woonzorg_geo.run.store_format import STORE_DIR
+            from woonzorg_geo.run.store_save import save_store
 
             # what toets, watals and locaties reuse (see woonzorg_geo.run.store): the same frames
             jobs.append(lambda: save_store(a, tmp / STORE_DIR))
