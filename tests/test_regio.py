@@ -13,7 +13,9 @@ import pytest
 from woonzorg_geo.cli.main import main
 from woonzorg_geo.core.config import RegioSettings, load_settings
 from woonzorg_geo.core.errors import SourceUnavailableError
-from woonzorg_geo.run.regio import TaskOptions, connect, flag_ratios, gemeente_task
+from woonzorg_geo.run.cluster import connect
+from woonzorg_geo.run.regio import TaskOptions, gemeente_task
+from woonzorg_geo.run.regio_ratios import flag_ratios
 
 distributed = pytest.importorskip("distributed")
 
