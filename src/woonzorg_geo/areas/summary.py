@@ -7,8 +7,8 @@ the store) share one schema instead of a convention. They add nothing to the JSO
 the same values. Keys that a run adds later, or only sometimes, are ``NotRequired``.
 """
 
-from __future__ import annotations
-
+# no ``from __future__ import annotations``: the classes keep real annotations, so that
+# ``__required_keys__`` knows which keys are ``NotRequired`` (the tests read the schema)
 from typing import Any, NotRequired, TypedDict
 
 

@@ -7,8 +7,8 @@ its wijken; :class:`GemeenteResult` is what its task hands back (a :class:`Regio
 whole run before it is written (see :mod:`woonzorg_geo.run.regio_output`).
 """
 
-from __future__ import annotations
-
+# no ``from __future__ import annotations``: the TypedDicts keep real annotations, so that
+# ``__required_keys__`` knows which keys are ``NotRequired``
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NotRequired, TypedDict
@@ -120,7 +120,7 @@ def _cbs_figures(kern: pd.DataFrame) -> tuple[pd.Series | None, pd.Series | None
     return inh, dw
 
 
-def regional_rows(a: Analysis) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+def regional_rows(a: "Analysis") -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """The gemeente's row and its wijken's rows for the regional tables.
 
     Parameters
