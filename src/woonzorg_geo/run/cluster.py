@@ -14,8 +14,8 @@ import logging
 import os
 import re
 import time
-from collections.abc import Iterator, Sequence
-from typing import Any
+from collections.abc import Coroutine, Iterator, Sequence
+from typing import Any, TypedDict, TypeVar, cast
 
 from woonzorg_geo.core.config import RegioSettings
 from woonzorg_geo.core.errors import SourceUnavailableError, WoonzorgError
@@ -55,7 +55,21 @@ def check_scheduler_address(address: str) -> str:
     raise WoonzorgError(f"--scheduler {address!r}: {problem}. {_SCHEDULER_FIX}")
 
 
-async def _identity(address: str, timeout: float) -> dict[str, Any]:
+class SchedulerIdentity(TypedDict, total=False):
+    """What a Dask process says it is (the keys of its ``identity`` answer this package reads).
+
+    ``type`` is ``Scheduler``, ``Worker`` or ``Nanny``; a worker names its ``scheduler``; a
+    scheduler its number of workers, ``n_workers``.
+    """
+
+    type: str
+    id: str
+    address: str
+    scheduler: str
+    n_workers: int
+
+
+async def _identity(address: str, timeout: float) -> SchedulerIdentity:
     """The identity of whatever Dask process listens at ``address``, all within ``timeout`` (+ 0,5) s."""
     import asyncio
 
@@ -75,16 +89,19 @@ async def _identity(address: str, timeout: float) -> dict[str, Any]:
     reply = await asyncio.wait_for(ask(), timeout + 0.5)
     if not isinstance(reply, dict):
         raise TypeError(f"antwoord {type(reply).__name__}")
-    return reply
+    return cast("SchedulerIdentity", reply)  # the answer as Dask gives it; only these keys are read
 
 
-def _run_async(coro: Any) -> Any:
+_T = TypeVar("_T")
+
+
+def _run_async(coro: Coroutine[Any, Any, _T]) -> _T:
     import asyncio
 
     return asyncio.run(coro)
 
 
-def verify_scheduler(address: str, *, timeout: float = 15.0) -> dict[str, Any]:
+def verify_scheduler(address: str, *, timeout: float = 15.0) -> SchedulerIdentity:
     """Check within ``timeout`` seconds that a Dask scheduler answers at ``address``.
 
     The Dask handshake and the scheduler's ``identity`` are asked with a bound, so a port where
@@ -93,7 +110,7 @@ def verify_scheduler(address: str, *, timeout: float = 15.0) -> dict[str, Any]:
     Returns
     -------
     dict
-        The scheduler's identity (``type``, ``address``, ``n_workers``, ...).
+        The scheduler's identity (:class:`SchedulerIdentity`: ``type``, ``address``, ``n_workers``, ...).
 
     Raises
     ------
@@ -113,7 +130,7 @@ def verify_scheduler(address: str, *, timeout: float = 15.0) -> dict[str, Any]:
     # asyncio.run in a thread of its own: callers may already run an event loop (Jupyter)
     with ThreadPoolExecutor(max_workers=1) as pool:
         try:
-            ident: dict[str, Any] = pool.submit(_run_async, _identity(address, timeout)).result()
+            ident = pool.submit(_run_async, _identity(address, timeout)).result()
         except TimeoutError:  # before OSError, its base class: connected, but no Dask answer
             raise SourceUnavailableError(
                 f"{where}: daar luistert iets, maar geen Dask-scheduler: geen antwoord op de Dask-handdruk binnen {t} s "
