@@ -50,7 +50,8 @@ def _earlier_regio_output(out: Path) -> dict[str, str]:
     import geopandas as gpd
 
     from woonzorg_geo import RD_NEW
-    from woonzorg_geo.run.regio import RegioResult, write_regio
+    from woonzorg_geo.run.regio_output import write_regio
+    from woonzorg_geo.run.regional import RegioResult
 
     tasks = [
         {"code": code, "naam": naam, "status": "fout", "reden": "eerdere run", "map": naam.lower()}
@@ -281,7 +282,7 @@ def _sleep(seconds: float) -> float:
 
 
 def test_a_run_in_which_nothing_finishes_ends_after_stilstand_s(in_process_cluster):
-    from woonzorg_geo.run.regio import NotFinishedError, bounded_results
+    from woonzorg_geo.run.cluster import NotFinishedError, bounded_results
 
     with distributed.Client(in_process_cluster) as client:
         futures = [client.submit(_sleep, 0.05, pure=False), client.submit(_sleep, 3.0, pure=False)]
@@ -296,7 +297,7 @@ def test_a_run_in_which_nothing_finishes_ends_after_stilstand_s(in_process_clust
 
 
 def test_a_cluster_without_workers_ends_after_zonder_workers_s():
-    from woonzorg_geo.run.regio import NotFinishedError, bounded_results
+    from woonzorg_geo.run.cluster import NotFinishedError, bounded_results
 
     with (
         distributed.LocalCluster(
@@ -415,7 +416,7 @@ def test_on_the_local_cluster_a_lost_worker_is_restarted_herstarts_times_then_re
     """The local cluster's scheduler gives a task up after ``[regio] herstarts`` lost workers (KilledWorker)."""
     from distributed import KilledWorker
 
-    from woonzorg_geo.run.regio import _task_failure, bounded_results, connect
+    from woonzorg_geo.run.cluster import bounded_results, connect, task_failure
 
     client, cluster = connect(None, workers=1, herstarts=0)
     try:
@@ -432,7 +433,7 @@ def test_on_the_local_cluster_a_lost_worker_is_restarted_herstarts_times_then_re
         cluster.close()
     assert done is fut and result is None and isinstance(exc, KilledWorker), exc
     assert took < 10.0, took  # not the 30 s of the task
-    reason = _task_failure(exc, herstarts=0)
+    reason = task_failure(exc, herstarts=0)
     assert "de worker ging tijdens de taak verloren" in reason and "ook na 0 herstart(s) ([regio] herstarts)" in reason
 
 

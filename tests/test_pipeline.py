@@ -189,3 +189,38 @@ def test_surfaces_agree_with_the_addresses(assen_output, assen_analysis):
         assert (on_blocked[~ok]).all() and ok.mean() > 0.8
         assert (at[ok] >= crow[ok] - 0.01).all()
         assert np.median(at[ok]) < 50, at
+
+
+def _schema_problems(doc: object, schema: type, where: str) -> list[str]:
+    """Keys of ``doc`` missing from or unknown to the TypedDict ``schema``, nested TypedDicts included."""
+    from typing import get_args, get_origin, get_type_hints, is_typeddict
+
+    if not isinstance(doc, dict):
+        return [f"{where}: no object"]
+    hints = get_type_hints(schema)
+    problems = [f"{where}.{k}: missing" for k in schema.__required_keys__ if k not in doc]
+    problems += [f"{where}.{k}: not in {schema.__name__}" for k in doc if k not in hints]
+    for key, value in doc.items():
+        hint = hints.get(key)
+        while get_origin(hint) is not None and get_origin(hint).__name__ in ("NotRequired", "Required"):
+            hint = get_args(hint)[0]
+        if is_typeddict(hint):
+            problems += _schema_problems(value, hint, f"{where}.{key}")
+        elif get_origin(hint) is dict and is_typeddict(get_args(hint)[1]):  # profielen: name → profile
+            for name, sub in value.items():
+                problems += _schema_problems(sub, get_args(hint)[1], f"{where}.{key}[{name}]")
+    return problems
+
+
+def test_the_written_summary_follows_its_schema(assen_output):
+    """samenvatting.json has every key RunSummary requires and none it does not name, at every level."""
+    from woonzorg_geo.areas.summary import RunSummary
+    from woonzorg_geo.sources.eigen import RECORD_KEY
+
+    summary = json.loads((assen_output / "samenvatting.json").read_text(encoding="utf-8"))
+    assert _schema_problems(summary, RunSummary, "samenvatting") == []
+    assert "oppervlak" in summary["profielen"]["standaard"]  # the part the writer adds is named too
+    assert RECORD_KEY in RunSummary.__annotations__  # the driver writes the own lists under this key
+    broken = {**summary, "extra": 1, "profielen": {"standaard": {"label": "x"}}}
+    problems = _schema_problems(broken, RunSummary, "s")
+    assert "s.extra: not in RunSummary" in problems and "s.profielen[standaard].eilanden: missing" in problems

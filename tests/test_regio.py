@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 
 import geopandas as gpd
 import numpy as np
@@ -10,10 +11,14 @@ import pandas as pd
 import pyogrio
 import pytest
 
+from woonzorg_geo import RD_NEW
 from woonzorg_geo.cli.main import main
 from woonzorg_geo.core.config import RegioSettings, load_settings
 from woonzorg_geo.core.errors import SourceUnavailableError
-from woonzorg_geo.run.regio import TaskOptions, connect, flag_ratios, gemeente_task
+from woonzorg_geo.run.cluster import connect
+from woonzorg_geo.run.regio import TaskOptions, gemeente_task
+from woonzorg_geo.run.regio_ratios import flag_ratios, z_text
+from woonzorg_geo.run.regional import ClusterInfo, RegionalRow, TilesInfo, regional_row
 
 distributed = pytest.importorskip("distributed")
 
@@ -47,6 +52,29 @@ def test_too_few_gemeenten_or_no_dwellings_give_no_verdict():
     assert "te weinig andere gemeenten" in out.loc["c", "ratio_toelichting"]
     out = flag_ratios(pd.Series([1.1, 1.2, 1.15, 1.18, 1.16, 1.17, np.nan], index=list("abcdefg")), RegioSettings())
     assert pd.isna(out.loc["g", "ratio_afwijkend"]) and "geen CBS-woningvoorraad" in out.loc["g", "ratio_toelichting"]
+
+
+def test_the_explanation_keeps_its_ascii_sign_and_decimal_comma():
+    """``ratio_toelichting`` reads as regio.csv always wrote it: ASCII sign, decimal comma (core.formatting digits)."""
+    assert [z_text(z) for z in (1.54, -0.04, 0.0, -3.26, math.inf)] == ["+1,5", "-0,0", "+0,0", "-3,3", "+inf"]
+    ratio = pd.Series([1.13, 1.15, 1.16, 1.17, 1.18, 1.21, 1.24, 0.71], index=[f"GM{i:04d}" for i in range(8)])
+    out = flag_ratios(ratio, RegioSettings()).loc["GM0007"]
+    med, z = out["ratio_mediaan_anderen"], out["ratio_z"]
+    # the text as it was built before core.formatting did the digits: a whole sentence with '.' → ','
+    before = (
+        f"AFWIJKEND: {0.71:.3f} adressen per woning tegen {med:.3f} bij de andere gemeenten ({z:+.1f} sd)"
+        "; controleer de adrespunten en de buurten van deze gemeente"
+    ).replace(".", ",")
+    assert out["ratio_toelichting"] == before and "(-" in before
+
+
+def test_a_regional_row_is_the_task_result_without_its_tables():
+    frame = gpd.GeoDataFrame({"naam": ["x"]}, geometry=gpd.points_from_xy([0], [0]), crs=RD_NEW)
+    result = {"code": "GM1", "naam": "x", "status": "ok", "reden": "", "map": "x", "gemeente": frame, "wijken": frame}
+    result["adressen"] = 3
+    row = regional_row(result)
+    assert list(row) == ["code", "naam", "status", "reden", "map", "adressen"]  # the order of regio.json kept
+    assert "gemeente" in result  # the task's result itself is left as it was
 
 
 # ----------------------------------------------------------------------------- bad input
@@ -149,6 +177,12 @@ def test_regio_runs_on_the_given_scheduler_and_writes_the_regional_outputs(regio
     doc = json.loads((regio_out / "regio.json").read_text(encoding="utf-8"))
     assert doc["cluster"] == {"scheduler": address, "workers": 1}
     assert [g["status"] for g in doc["gemeenten"]] == ["ok", "ok"]
+    for g in doc["gemeenten"]:  # each as its schema says: the required keys, no key it does not name
+        assert RegionalRow.__required_keys__ <= set(g) <= set(RegionalRow.__annotations__)
+        assert {"adressen", "knopen", "tijd_s", "piek_geheugen_mb"} <= set(g)  # a task that ran says so
+    assert set(doc["tiles"]) <= set(TilesInfo.__annotations__) and set(doc["cluster"]) <= set(
+        ClusterInfo.__annotations__
+    )
     assert (
         doc["tiles"]["nodig"] > 100
         and doc["tiles"]["gedecodeerd"] + doc["tiles"]["uit_cache"] + doc["tiles"]["leeg"] == doc["tiles"]["nodig"]

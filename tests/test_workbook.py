@@ -278,7 +278,8 @@ def test_the_workbook_is_written_atomically(tmp_path, vocab, monkeypatch):
 
 
 def test_write_regio_adds_overzicht_and_regio_nl_to_its_folder(tmp_path, vocab):
-    from woonzorg_geo.run.regio import RegioResult, write_regio
+    from woonzorg_geo.run.regio_output import write_regio
+    from woonzorg_geo.run.regional import RegioResult
 
     share = vocab.pct("drie_a")
     gemeenten = gpd.GeoDataFrame(

@@ -18,6 +18,14 @@ import numpy as np
 import pandas as pd
 
 from woonzorg_geo import WGS84
+from woonzorg_geo.app.responses import (
+    AddressAnswer,
+    CompareAnswer,
+    IndicatorAnswer,
+    Row,
+    SearchAnswer,
+    WhatIfAnswer,
+)
 from woonzorg_geo.app.state import AppState
 from woonzorg_geo.core.errors import WoonzorgError
 
@@ -81,12 +89,12 @@ def _lonlat(lon: object, lat: object) -> tuple[float, float]:
 # --------------------------------------------------------------------------------------------
 
 
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+def _records(frame: pd.DataFrame) -> list[Row]:
     out = frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
     return [{str(k): v for k, v in row.items()} for row in out]
 
 
-def indicator(state: AppState, *, naam: str | None, norm: str | None, profiel: str | None) -> dict[str, Any]:
+def indicator(state: AppState, *, naam: str | None, norm: str | None, profiel: str | None) -> IndicatorAnswer:
     """Per wijk and buurt the share of homes within ``norm`` of the indicator ``naam``, for ``profiel``.
 
     Recomputed from the stored per-home distances with :func:`woonzorg_geo.aggregate` (a category
@@ -121,7 +129,7 @@ def indicator(state: AppState, *, naam: str | None, norm: str | None, profiel: s
         cats = [name]
     pct = f"pct_{norm_column(name, norm_m)}{sfx}"
     classes = PCT_CLASSES
-    levels: dict[str, list[dict[str, Any]]] = {}
+    levels: dict[str, list[Row]] = {}
     for level, areas, key in (("wijken", a.wijken, "wijkcode"), ("buurten", a.buurten, "buurtcode")):
         table = aggregate(frame, areas[["naam", "geometry"]], key=key, norm_m=norm_m, suffixes=(sfx,), categories=cats)
         out = pd.DataFrame(
@@ -157,7 +165,8 @@ def indicator(state: AppState, *, naam: str | None, norm: str | None, profiel: s
         "gemeente_pct": float(100 * total_within[homes].mean()) if homes.any() else None,
         "legenda": [{"kleur": c, "label": lab} for c, lab in classes.items()],
         "bronnen": {"voorzieningen": sources, "netwerk": str(a.inputs.osm.source)},
-        **levels,
+        "wijken": levels["wijken"],
+        "buurten": levels["buurten"],
     }
 
 
@@ -222,7 +231,7 @@ def toets_page(state: AppState, **site: str | None) -> str:
     return str(toets_html(toets_result(state, **site)))
 
 
-def adressen(state: AppState, *, zoek: str | None) -> dict[str, Any]:
+def adressen(state: AppState, *, zoek: str | None) -> AddressAnswer:
     """Address suggestions for what was typed (see :mod:`.suggest`)."""
     s = state.app_settings
     text = (zoek or "").strip()
@@ -307,7 +316,7 @@ def _coloured(table: pd.DataFrame) -> pd.DataFrame:
     return table.assign(**extra)
 
 
-def watals(state: AppState, body: object) -> dict[str, Any]:
+def watals(state: AppState, body: object) -> WhatIfAnswer:
     """What if: per wijk and buurt before, after and the difference, and the homes that gain or lose access.
 
     The figures are those of :func:`woonzorg_geo.what_if` (as ``woonzorg-geo watals``); ``woningen``
@@ -357,7 +366,7 @@ def watals(state: AppState, body: object) -> dict[str, Any]:
 # --------------------------------------------------------------------------------------------
 
 
-def voorzieningen(state: AppState, *, zoek: str | None, categorie: str | None = None) -> dict[str, Any]:
+def voorzieningen(state: AppState, *, zoek: str | None, categorie: str | None = None) -> SearchAnswer:
     """The voorzieningen that match ``zoek`` on name, address or id, typos allowed (every one without it).
 
     The search is :func:`woonzorg_geo.sources.zoeken.find_voorzieningen` with ``[zoeken]`` of the settings.
@@ -413,7 +422,7 @@ def watals_export(state: AppState, body: object, *, vorm: str | None) -> tuple[s
 # --------------------------------------------------------------------------------------------
 
 
-def vergelijk(state: AppState, body: object) -> dict[str, Any]:
+def vergelijk(state: AppState, body: object) -> CompareAnswer:
     """Two scenarios side by side per wijk: today, after A, after B and B − A, for one indicator.
 
     ``body``: ``{"a": <changes or scenario> | null, "b": <changes or scenario> | null,

@@ -29,6 +29,7 @@ from starlette.staticfiles import StaticFiles
 
 from woonzorg_geo.app import api
 from woonzorg_geo.app.state import AppState, as_json, meta
+from woonzorg_geo.core import formatting as fmt
 from woonzorg_geo.core.errors import WoonzorgError
 
 log = logging.getLogger(__name__)
@@ -48,7 +49,7 @@ def _error(message: str, status: int = 400) -> Response:
 async def _read_body(request: Request, limit: int) -> bytes:
     """The request body, refused (:class:`api.AppInputError`) beyond ``limit`` bytes without reading it all."""
     declared = request.headers.get("content-length")
-    too_big = f"het verzoek is groter dan {limit:,} bytes; een scenario past daar ruim in".replace(",", ".")
+    too_big = f"het verzoek is groter dan {fmt.number(limit)} bytes; een scenario past daar ruim in"
     if declared is not None:
         if not declared.strip().isdigit():
             raise api.AppInputError("ongeldige Content-Length")

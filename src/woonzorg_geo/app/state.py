@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from woonzorg_geo import WGS84
+from woonzorg_geo.app.responses import Meta
 from woonzorg_geo.app.settings import AppSettings, load_app_settings
 from woonzorg_geo.app.suggest import AddressIndex
 from woonzorg_geo.core.errors import WoonzorgError
@@ -198,7 +199,7 @@ def load_state(
     )
 
 
-def meta(state: AppState) -> dict[str, Any]:
+def meta(state: AppState) -> Meta:
     """What the page needs to build its controls: gemeente, indicators, profiles, norms, types, categories."""
     from woonzorg_geo.core.vocabulary import REPORT_NORM
 

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from woonzorg_geo import WGS84
+from woonzorg_geo.app.responses import AddressSuggestion
 from woonzorg_geo.sources.geocode import normalise_street
 
 #: Streets whose name scores at least this (0-100, rapidfuzz ``WRatio``) are suggested.
@@ -67,7 +68,7 @@ class AddressIndex:
             }
         )
 
-    def suggest(self, text: str, *, limit: int) -> list[dict[str, Any]]:
+    def suggest(self, text: str, *, limit: int) -> list[AddressSuggestion]:
         """Up to ``limit`` addresses for what was typed: best street first, then by house number."""
         from rapidfuzz import fuzz, process
 
@@ -79,7 +80,7 @@ class AddressIndex:
         hits = process.extract(street, self.keys, scorer=fuzz.WRatio, limit=5, score_cutoff=MIN_SCORE)
         prefix = [k for k in self.keys if k.startswith(street)][:5]
         chosen = list(dict.fromkeys([*prefix, *(h[0] for h in sorted(hits, key=lambda h: -h[1]))]))[:5]
-        out: list[dict[str, Any]] = []
+        out: list[AddressSuggestion] = []
         for key in chosen:
             rows = self._numbers(key)
             if number:

@@ -12,13 +12,21 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, cast
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
 from woonzorg_geo.areas.aggregation import aggregate, assign_areas, cbs_weighted, overall
+from woonzorg_geo.areas.summary import (
+    GpListSummary,
+    HomesSummary,
+    OverlaySummary,
+    Percentiles,
+    ProfileSummary,
+    RunSummary,
+)
 from woonzorg_geo.areas.unknown import find_unknown, mark_unknown, mark_unknown_summary
 from woonzorg_geo.core.config import Settings
 from woonzorg_geo.core.errors import DataFileError
@@ -46,7 +54,8 @@ class Analysis:
     adressen: gpd.GeoDataFrame
     buurten: gpd.GeoDataFrame
     wijken: gpd.GeoDataFrame
-    summary: dict[str, Any] = field(default_factory=dict)
+    #: the run summary (``samenvatting.json``), filled by :func:`analyse` once the tables are made
+    summary: RunSummary = field(default_factory=lambda: cast("RunSummary", {}))
     overlay_report: dict[str, Any] = field(default_factory=dict)
     vocabulary: Vocabulary | None = None
     #: hash of the settings the analysis was asked with (see :func:`.core.config.settings_fingerprint`)
@@ -91,13 +100,29 @@ class Analysis:
         parts = [service_areas(self.surfaces[name], acc, radius_m=norm) for name, acc in self.access.items()]
         return pd.concat(parts, ignore_index=True) if parts else gpd.GeoDataFrame()
 
-    def surface_summary(self) -> dict[str, dict[str, Any]]:
+    def surface_summary(self) -> dict[str, dict[str, dict[str, float]]]:
         """Per profile and category: the share of the surface within the norm and its percentiles."""
         norm = self.settings.bereikbaarheid.norm_m
         return {
             name: {cat: summarise_surface(arr, norm_m=norm) for cat, arr in surf.distance.items()}
             for name, surf in self.surfaces.items()
         }
+
+    def voorzieningen_layer(self) -> gpd.GeoDataFrame:
+        """The voorzieningen with ``snap_m``, their distance to the main profile's network (a copy)."""
+        vz = self.inputs.voorzieningen.copy()
+        main = self.access[self.main_profile]
+        snap = pd.Series(main.routing.dest_snap.dist, index=main.dest_ids)
+        vz["snap_m"] = snap.reindex(vz.index)
+        return vz
+
+    def network_layer(self) -> gpd.GeoDataFrame:
+        """The network's segments with ``bruikbaar_<profile>`` per profile and the main profile's ``eiland``."""
+        edges = self.network.edges_gdf()
+        for name, pg in self.graphs.items():
+            edges[f"bruikbaar_{name}"] = pg.edge_mask
+        edges["eiland"] = self.graphs[self.main_profile].islands.label[self.network.u]
+        return edges
 
     def suffix(self, profile: str) -> str:
         """Column suffix of a profile (see :meth:`.core.vocabulary.Vocabulary.suffix`)."""
@@ -275,7 +300,7 @@ def analyse(
         fingerprint=fingerprint,
     )
     analysis.summary = mark_unknown_summary(
-        _summary(analysis, area_stats, timings), unknown, composites=vocab.composites
+        run_summary(analysis, area_stats, timings), unknown, composites=vocab.composites
     )
     analysis.summary["buurtvlakken"] = area_report(
         buurten,
@@ -287,14 +312,23 @@ def analyse(
     return analysis
 
 
-def _summary(a: Analysis, area_stats: dict[str, int], timings: dict[str, float]) -> dict[str, Any]:
+def run_summary(a: Analysis, area_stats: dict[str, int], timings: dict[str, float]) -> RunSummary:
+    """The summary of analysis ``a`` (without ``onbekend`` and ``buurtvlakken``, added by :func:`.analyse`).
+
+    Parameters
+    ----------
+    a
+        The analysis (its tables, network, graphs and accessibility).
+    area_stats
+        The counts of :func:`.areas.aggregation.assign_areas`.
+    timings
+        Seconds per step so far.
+    """
     s = a.settings
     vocab = a.vocab
-    prof: dict[str, Any] = {}
+    prof: dict[str, ProfileSummary] = {}
     for name, acc in a.access.items():
         pg = a.graphs[name]
-        snap = acc.origin_snap.dist
-        dsnap = acc.routing.dest_snap.dist
         sizes = pg.islands.sizes
         prof[name] = {
             "label": vocab.profile_label(name),
@@ -307,46 +341,19 @@ def _summary(a: Analysis, area_stats: dict[str, int], timings: dict[str, float])
                 {"knopen": int(r.knopen), "lengte_m": round(float(r.lengte_m), 1)}  # type: ignore[arg-type]
                 for r in sizes.iloc[1:11].itertuples()
             ],
-            "adressen_snap_m": _percentiles(snap),
+            "adressen_snap_m": percentiles(acc.origin_snap.dist),
             "adressen_te_ver": int(acc.origin_far.sum()),
-            "voorzieningen_snap_m": _percentiles(dsnap),
-            "voorzieningen_onbereikbaar": _unreachable_destinations(acc),
+            "voorzieningen_snap_m": percentiles(acc.routing.dest_snap.dist),
+            "voorzieningen_onbereikbaar": unreachable_destinations(acc),
             "adressen_alleen_via_trappen": int(acc.origin_blocked.sum()),
             "gemeente": {
                 **overall(a.adressen, norm_m=vocab.norm_m, suffix=vocab.suffix(name), categories=vocab.key_categories),
                 **cbs_weighted(a.wijken, suffix=vocab.suffix(name)),
             },
         }
-    overlay: dict[str, Any] = {}
-    if a.overlay_report:
-        sens_all = a.overlay_report["gevoeligheid"]
-        # the weight variants (the alternative scalings are reported apart: their class changes)
-        sens = sens_all.loc[sens_all["index"] != "schaling"] if "index" in sens_all else sens_all
-        scalings = sens_all.loc[sens_all["index"] == "schaling"] if "index" in sens_all else sens_all.iloc[:0]
-        overlay = {
-            "koppeling": a.overlay_report["koppeling"],
-            "ontbrekende_indicatoren": a.overlay_report.get("ontbrekende_indicatoren", []),
-            "gevoeligheid_factor": s.overlays.gevoeligheid,
-            "gevoeligheid_max_rangverschuiving": int(sens["max_rangverschuiving"].max()) if len(sens) else 0,
-            "gevoeligheid_varianten_met_verschuiving": int((sens["wijken_verschoven"] > 0).sum()),
-            "gevoeligheid_varianten": len(sens),
-            "focus_buurten": a.buurten["focus"].value_counts().to_dict() if "focus" in a.buurten else {},
-            "veerkracht_buurten": a.buurten["veerkracht"].value_counts().to_dict() if "veerkracht" in a.buurten else {},
-            "bronnen_ontbrekend": a.overlay_report.get("bronnen_ontbrekend", []),
-            "indicatoren_ontbrekend": a.overlay_report.get("indicatoren_ontbrekend", {}),
-            "schaling": s.overlays.schaling,
-            "schaling_klassewijzigingen": {
-                str(r["indicator"]): int(r["klassen_veranderd"]) for _, r in scalings.iterrows()
-            },
-            "zonder_balans": bool(a.overlay_report.get("zonder_balans", False)),
-            "herkomst_tekst": a.overlay_report.get("herkomst_tekst", ""),
-            "herkomst": a.overlay_report.get("herkomst", []),
-            "herkomst_kort": a.overlay_report.get("herkomst_kort", ""),
-            "min_dekking": s.overlays.min_dekking,
-            "uitgeschakeld": [i.label or i.kolom for i in s.overlays.uitgeschakeld],
-        }
+    present = set(a.inputs.voorzieningen["categorie"])
     return {
-        "overlays": overlay,
+        "overlays": overlay_summary(a),
         "gemeente": {"code": s.gemeente.code, "naam": s.gemeente.naam, "begrensd_door": s.data.gemeente_vorm},
         "instellingen": s.source,
         "norm_m": vocab.norm,
@@ -361,19 +368,50 @@ def _summary(a: Analysis, area_stats: dict[str, int], timings: dict[str, float])
         },
         "adressen": len(a.adressen),
         "adressen_buiten_buurt_toegekend": area_stats["buiten_buurt"],
-        "woningen": _homes_summary(a),
+        "woningen": homes_summary(a),
         "voorzieningen": a.inputs.voorzieningen["categorie"].value_counts().to_dict(),
-        "categorieen_zonder_voorzieningen": [
-            c for c in s.bereikbaarheid.categories if c not in set(a.inputs.voorzieningen["categorie"])
-        ],
-        "huisartsenlijst": _gp_summary(a.inputs.huisartsen),
+        "categorieen_zonder_voorzieningen": [c for c in s.bereikbaarheid.categories if c not in present],
+        "huisartsenlijst": gp_summary(a.inputs.huisartsen),
         "volledigheid": lijsten.completeness_records(a.inputs.volledigheid),
         "profielen": prof,
         "tijden_s": {k: round(v, 3) for k, v in timings.items()},
     }
 
 
-def _homes_summary(a: Analysis) -> dict[str, Any]:
+def overlay_summary(a: Analysis) -> OverlaySummary:
+    """The overlays' part of the summary: coupling, sensitivity, focus and origin (empty without overlays)."""
+    if not a.overlay_report:
+        return {}
+    s = a.settings
+    sens_all = a.overlay_report["gevoeligheid"]
+    # the weight variants (the alternative scalings are reported apart: their class changes)
+    sens = sens_all.loc[sens_all["index"] != "schaling"] if "index" in sens_all else sens_all
+    scalings = sens_all.loc[sens_all["index"] == "schaling"] if "index" in sens_all else sens_all.iloc[:0]
+    return {
+        "koppeling": a.overlay_report["koppeling"],
+        "ontbrekende_indicatoren": a.overlay_report.get("ontbrekende_indicatoren", []),
+        "gevoeligheid_factor": s.overlays.gevoeligheid,
+        "gevoeligheid_max_rangverschuiving": int(sens["max_rangverschuiving"].max()) if len(sens) else 0,
+        "gevoeligheid_varianten_met_verschuiving": int((sens["wijken_verschoven"] > 0).sum()),
+        "gevoeligheid_varianten": len(sens),
+        "focus_buurten": a.buurten["focus"].value_counts().to_dict() if "focus" in a.buurten else {},
+        "veerkracht_buurten": a.buurten["veerkracht"].value_counts().to_dict() if "veerkracht" in a.buurten else {},
+        "bronnen_ontbrekend": a.overlay_report.get("bronnen_ontbrekend", []),
+        "indicatoren_ontbrekend": a.overlay_report.get("indicatoren_ontbrekend", {}),
+        "schaling": s.overlays.schaling,
+        "schaling_klassewijzigingen": {
+            str(r["indicator"]): int(r["klassen_veranderd"]) for _, r in scalings.iterrows()
+        },
+        "zonder_balans": bool(a.overlay_report.get("zonder_balans", False)),
+        "herkomst_tekst": a.overlay_report.get("herkomst_tekst", ""),
+        "herkomst": a.overlay_report.get("herkomst", []),
+        "herkomst_kort": a.overlay_report.get("herkomst_kort", ""),
+        "min_dekking": s.overlays.min_dekking,
+        "uitgeschakeld": [i.label or i.kolom for i in s.overlays.uitgeschakeld],
+    }
+
+
+def homes_summary(a: Analysis) -> HomesSummary:
     """Homes against address points and CBS dwellings, and the wijken outside the band (issue 19 §2)."""
     s = a.settings
     ad = a.adressen
@@ -396,7 +434,7 @@ def _homes_summary(a: Analysis) -> dict[str, Any]:
     }
 
 
-def _gp_summary(gps: gpd.GeoDataFrame | None) -> dict[str, Any]:
+def gp_summary(gps: gpd.GeoDataFrame | None) -> GpListSummary:
     """The GP list near the gemeente: practices inside it and how precisely they were placed."""
     if gps is None:
         return {}
@@ -411,7 +449,7 @@ def _gp_summary(gps: gpd.GeoDataFrame | None) -> dict[str, Any]:
     }
 
 
-def _unreachable_destinations(acc: Accessibility) -> dict[str, int]:
+def unreachable_destinations(acc: Accessibility) -> dict[str, int]:
     """Per category, the voorzieningen this profile cannot reach (too far from a path, or on steps)."""
     out: dict[str, int] = {}
     for cat in np.unique(acc.dest_cat):
@@ -423,7 +461,8 @@ def _unreachable_destinations(acc: Accessibility) -> dict[str, int]:
     return out
 
 
-def _percentiles(values: np.ndarray) -> dict[str, float]:
+def percentiles(values: np.ndarray) -> Percentiles:
+    """Median, p90, p99 and maximum of ``values`` (one decimal); empty for no values."""
     if not len(values):
         return {}
     q = np.percentile(values, [50, 90, 99, 100])

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from woonzorg_geo.areas.summary import RunSummary
 from woonzorg_geo.core import formatting as fmt
 from woonzorg_geo.core.vocabulary import COMBINATIONS
 
@@ -194,12 +195,12 @@ def mark_unknown(
 
 
 def mark_unknown_summary(
-    summary: dict[str, Any],
+    summary: RunSummary,
     unknown: Mapping[str, str],
     *,
     composites: Mapping[str, tuple[str, ...]] | None = None,
     combinations: Mapping[str, tuple[str, ...]] | None = None,
-) -> dict[str, Any]:
+) -> RunSummary:
     """Set the gemeente's unknown shares in ``summary["profielen"][*]["gemeente"]`` to None (JSON null)
     and record the reasons under ``summary["onbekend"]``; returns ``summary`` (changed in place)."""
     summary["onbekend"] = dict(unknown)

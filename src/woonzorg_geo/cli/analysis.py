@@ -75,7 +75,9 @@ def cmd_regio(args: argparse.Namespace) -> int:
     """Run many gemeenten at once on Dask and write the regional tables and map."""
     from woonzorg_geo.core.config import find_raw_dir
     from woonzorg_geo.core.io import output_lock
-    from woonzorg_geo.run.regio import check_scheduler_address, regio_text, run_regio, verify_scheduler, write_regio
+    from woonzorg_geo.run.cluster import check_scheduler_address, verify_scheduler
+    from woonzorg_geo.run.regio import run_regio
+    from woonzorg_geo.run.regio_output import regio_text, write_regio
     from woonzorg_geo.sources.catalogue import load_catalogue, resolve_gemeente
 
     out = check_output_dir(args.out, option="--out")

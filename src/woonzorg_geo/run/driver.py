@@ -28,7 +28,7 @@ from woonzorg_geo.areas.analysis import Analysis
 from woonzorg_geo.core.config import Settings
 from woonzorg_geo.core.io import Owner
 from woonzorg_geo.core.vocabulary import Vocabulary
-from woonzorg_geo.sources.eigen import OwnList, record_in_summary, with_own_lists
+from woonzorg_geo.sources.eigen import OwnList, lists_record, with_own_lists
 
 log = logging.getLogger(__name__)
 
@@ -135,7 +135,8 @@ def run_gemeente(
     check_against_previous_run(out_dir, inputs, settings)  # before any work: a collapsed category stops here
     log.info("netwerk bouwen en bereikbaarheid berekenen")
     a = analysis.analyse(settings, inputs=inputs, profiles=profiles, extra_tables=extra_tables)
-    record_in_summary(a.summary, own_lists)  # toets, watals and locaties compare their lists with it
+    # toets, watals and locaties compare their lists with it (see woonzorg_geo.sources.eigen.RECORD_KEY)
+    a.summary["eigen_voorzieningen"] = lists_record(own_lists)
     timings = dict(a.summary["tijden_s"])
     log.info("uitvoer schrijven naar %s", out_dir)
     t0 = time.perf_counter()

@@ -8,27 +8,31 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import pandas as pd
 
+from woonzorg_geo import WGS84
+from woonzorg_geo.areas.analysis import Analysis
+from woonzorg_geo.areas.summary import HomesSummary, RunSummary
 from woonzorg_geo.core import formatting as fmt
 from woonzorg_geo.core.config import Settings
 from woonzorg_geo.core.io import Owner, json_default, staged_dir, write_csv
 from woonzorg_geo.core.vocabulary import Z_SCORE_EXPLANATION, Vocabulary, default_vocabulary
 from woonzorg_geo.network.raster import write_geotiff
+from woonzorg_geo.outputs.manifest import run_manifest
 from woonzorg_geo.outputs.writing import run_parallel, write_gpkg_layers
 from woonzorg_geo.sources import lijsten
 from woonzorg_geo.sources.outlines import address_lines
 
+if TYPE_CHECKING:
+    from woonzorg_geo.sites.search import SiteResult
+
 log = logging.getLogger(__name__)
 
-from woonzorg_geo.areas.analysis import Analysis
-from woonzorg_geo.outputs.manifest import run_manifest
 
-
-def _homes_text(h: dict[str, Any] | None) -> list[str]:
+def _homes_text(h: HomesSummary | None) -> list[str]:
     """The summary lines on homes against address points and CBS (empty without that part)."""
     if not h:
         return []
@@ -70,7 +74,7 @@ def _text_table(header: Sequence[str], rows: Sequence[Sequence[str]], *, indent:
 
 
 def summary_text(
-    summary: dict[str, Any], *, wijken: pd.DataFrame | None = None, vocabulary: Vocabulary | None = None
+    summary: RunSummary, *, wijken: pd.DataFrame | None = None, vocabulary: Vocabulary | None = None
 ) -> str:
     """The run summary as readable Dutch text (decimal comma, labels from the run's vocabulary).
 
@@ -173,27 +177,27 @@ def summary_text(
             ]
             lines += _text_table(["wijk", *zcols, "klasse"], rows)
             lines.append(Z_SCORE_EXPLANATION)
-            o = summary.get("overlays", {})
-            factor = o.get("gevoeligheid_factor")
+            ov = summary.get("overlays", {})
+            factor = ov.get("gevoeligheid_factor")
             change = f"±{fmt.percent(100 * factor, 0)}" if factor is not None else "omhoog en omlaag"
-            if o.get("gevoeligheid_varianten"):  # only where there is something to vary (issue 24 §6)
+            if ov.get("gevoeligheid_varianten"):  # only where there is something to vary (issue 24 §6)
                 lines.append(
                     f"Gevoeligheid (elk gewicht {change}): grootste rangverschuiving "
-                    f"{fmt.text(o.get('gevoeligheid_max_rangverschuiving'))} plaats(en); "
-                    f"{fmt.text(o.get('gevoeligheid_varianten_met_verschuiving'))} van "
-                    f"{fmt.text(o.get('gevoeligheid_varianten'))} varianten veranderen de volgorde."
+                    f"{fmt.text(ov.get('gevoeligheid_max_rangverschuiving'))} plaats(en); "
+                    f"{fmt.text(ov.get('gevoeligheid_varianten_met_verschuiving'))} van "
+                    f"{fmt.text(ov.get('gevoeligheid_varianten'))} varianten veranderen de volgorde."
                 )
-                for name, n in o.get("schaling_klassewijzigingen", {}).items():
+                for name, changed in ov.get("schaling_klassewijzigingen", {}).items():
                     lines.append(
-                        f"Schaling '{name}' in plaats van '{o.get('schaling')}': {fmt.number(n)} wijk(en) in een "
+                        f"Schaling '{name}' in plaats van '{ov.get('schaling')}': {fmt.number(changed)} wijk(en) in een "
                         "andere klasse (zie gevoeligheid.csv)."
                     )
-            if o.get("herkomst_tekst"):
-                lines.append(f"Herkomst van de indicatoren: {o['herkomst_tekst']}")
-            if o.get("ontbrekende_indicatoren"):
+            if ov.get("herkomst_tekst"):
+                lines.append(f"Herkomst van de indicatoren: {ov['herkomst_tekst']}")
+            if ov.get("ontbrekende_indicatoren"):
                 lines.append(
                     "Let op: indicatoren zonder gegevens in deze run (tellen als ontbrekend): "
-                    + ", ".join(o["ontbrekende_indicatoren"])
+                    + ", ".join(ov["ontbrekende_indicatoren"])
                     + "."
                 )
             lines.append("")
@@ -230,23 +234,17 @@ def write_outputs(
     manifest = run_manifest(a)
     owner = Owner("analyse", s.gemeente.code, s.gemeente.naam)
     with staged_dir(out_dir, owner=owner, replace_set=True, manifest=manifest) as tmp:
-        layers: dict[str, gpd.GeoDataFrame] = {}
-        layers["adressen"] = a.adressen
-        layers["buurten"] = a.buurten
-        layers["wijken"] = a.wijken
-        vz = a.inputs.voorzieningen.copy()
-        main = a.access[a.main_profile]
-        snap = pd.Series(main.routing.dest_snap.dist, index=main.dest_ids)
-        vz["snap_m"] = snap.reindex(vz.index)
-        layers["voorzieningen"] = vz
-        edges = a.network.edges_gdf()
-        for name, pg in a.graphs.items():
-            edges[f"bruikbaar_{name}"] = pg.edge_mask
-        edges["eiland"] = a.graphs[a.main_profile].islands.label[a.network.u]
-        layers["netwerk"] = edges
+        vz = a.voorzieningen_layer()
+        layers: dict[str, gpd.GeoDataFrame] = {
+            "adressen": a.adressen,
+            "buurten": a.buurten,
+            "wijken": a.wijken,
+            "voorzieningen": vz,
+            "netwerk": a.network_layer(),
+        }
         summary = copy.deepcopy(a.summary)
         a.vocab  # noqa: B018 - made once here, before any writer thread reads it
-        jobs: list[Callable[[], Any]] = []  # independent files (see woonzorg_geo.outputs.writing.run_parallel)
+        jobs: list[Callable[[], object]] = []  # independent files (see woonzorg_geo.outputs.writing.run_parallel)
         if surfaces:
             if rasters:
                 jobs.append(lambda: _write_rasters(a, tmp))
@@ -317,7 +315,7 @@ def _write_rasters(a: Analysis, folder: Path) -> None:
 
 
 def write_site_outputs(
-    result: Any,
+    result: SiteResult,
     out_dir: str | Path,
     *,
     gemeente: str,
@@ -357,7 +355,7 @@ def write_site_outputs(
             write_qgis(gpkg, settings=settings, vocabulary=vocabulary, manifest=read_manifest(out_dir))
         zg = result.zoekgebieden
         table = zg.drop(columns="geometry").copy()
-        centre = zg.geometry.representative_point().to_crs("EPSG:4326")
+        centre = zg.geometry.representative_point().to_crs(WGS84)
         table["lon"], table["lat"] = centre.x.round(6), centre.y.round(6)
         write_csv(tmp / "kandidaatlocaties.csv", table, encoding="utf-8")
         write_csv(tmp / "kandidaatlocaties_gevoeligheid.csv", result.gevoeligheid, index=False, encoding="utf-8")

@@ -7,40 +7,40 @@ border), on a ``dask.distributed`` cluster: a local one by default, or any exist
 vector tiles are decoded once per run into a cache keyed by tile position and content hash, which
 every task reads. A gemeente that fails is reported with its reason; the others still finish.
 
-The regional tables hold, per gemeente and per wijk, the address counts, CBS inhabitants and
-dwellings, the shares within the norm and the median distances, per profile; and per gemeente
-the check of the address points against the CBS woningvoorraad (:func:`flag_ratios`).
+The parts around the tasks live beside this module: the Dask client and the bounded waits in
+:mod:`woonzorg_geo.run.cluster`; each gemeente's rows of the regional tables (per gemeente and per
+wijk the address counts, CBS inhabitants and dwellings, the shares within the norm and the median
+distances, per profile) in :mod:`woonzorg_geo.run.regional`; the check of the address points
+against the CBS woningvoorraad in :mod:`woonzorg_geo.run.regio_ratios`; the writing of the
+regional files in :mod:`woonzorg_geo.run.regio_output`.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
-import math
 import os
-import re
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Self
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 
 from woonzorg_geo import RD_NEW
-from woonzorg_geo.areas.unknown import mark_unknown
 from woonzorg_geo.core.config import RegioSettings, Settings
-from woonzorg_geo.core.errors import SourceUnavailableError, WoonzorgError
+from woonzorg_geo.core.errors import WoonzorgError
 from woonzorg_geo.core.formatting import slug
 from woonzorg_geo.outputs.writing import writer_prefix
+from woonzorg_geo.run.cluster import NotFinishedError, bounded_results, connect, failure_reason, task_failure
+from woonzorg_geo.run.regio_ratios import flag_ratios
+from woonzorg_geo.run.regional import ClusterInfo, GemeenteResult, RegioResult, TilesInfo, regional_row, regional_rows
 
 log = logging.getLogger(__name__)
 
-#: Figures of a gemeente or wijk taken into the regional tables (per profile suffix).
-FIGURE_RE = re.compile(r"^(pct_.+|med_afstand_.+|gem_afstand_.+|n_onbereikbaar.*)$")
 #: Where the tile cache goes inside the output folder when no other folder is given.
 DEFAULT_CACHE = ".tegelcache"
 
@@ -58,24 +58,6 @@ class TaskOptions:
     offline: bool | None = None
     #: the user's own lists of voorzieningen (:class:`.sources.eigen.OwnList`), applied per gemeente
     eigen_lijsten: tuple[Any, ...] = ()
-
-
-@dataclass
-class RegioResult:
-    """Everything a regio run produced, before it is written."""
-
-    naam: str
-    gemeenten: gpd.GeoDataFrame
-    wijken: gpd.GeoDataFrame
-    tasks: list[dict[str, Any]]
-    tiles: dict[str, Any] = field(default_factory=dict)
-    timings: dict[str, float] = field(default_factory=dict)
-    cluster: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def failures(self) -> dict[str, str]:
-        """``{code: reason}`` of every gemeente that failed."""
-        return {t["code"]: t["reden"] for t in self.tasks if t["status"] != "ok"}
 
 
 # ----------------------------------------------------------------------------- one gemeente
@@ -118,12 +100,6 @@ def _quiet() -> Iterator[None]:
         logger.setLevel(level)
 
 
-def _reason(exc: BaseException) -> str:
-    if isinstance(exc, WoonzorgError):
-        return str(exc)
-    return f"{type(exc).__name__}: {exc}"
-
-
 class _RssSampler:
     """The peak resident memory of this process while a task runs (sampled every ``interval`` s)."""
 
@@ -150,111 +126,7 @@ class _RssSampler:
         self.peak = max(self.peak, self._proc.memory_info().rss)
 
 
-def _cbs_figures(kern: pd.DataFrame) -> tuple[pd.Series | None, pd.Series | None]:
-    inh = kern["AantalInwoners_5"] if "AantalInwoners_5" in kern else kern.get("aantalInwoners")
-    dw = kern["Woningvoorraad_35"] if "Woningvoorraad_35" in kern else kern.get("woningvoorraad")
-    return inh, dw
-
-
-def regional_rows(a: Any) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
-    """The gemeente's row and its wijken's rows for the regional tables.
-
-    Parameters
-    ----------
-    a
-        An :class:`.areas.analysis.Analysis`.
-
-    Returns
-    -------
-    GeoDataFrame, GeoDataFrame
-        One row (index: gemeentecode) and one row per wijk (index: wijkcode, with
-        ``gemeentecode``, ``gemeente``), each with ``naam``, ``n_adressen``, ``inwoners_cbs``,
-        ``woningen_cbs`` and every share and distance per profile; EPSG:28992.
-    """
-    from woonzorg_geo.areas.aggregation import aggregate, cbs_weighted
-
-    s = a.settings
-    code = s.gemeente.code
-    suffixes = [a.suffix(p) for p in a.access]
-    inh, dw = _cbs_figures(a.inputs.kerncijfers)
-    adr = a.adressen.assign(gemeentecode=code)
-    area = a.inputs.gemeente[["naam", a.inputs.gemeente.geometry.name]]
-    g = aggregate(
-        adr, area, key="gemeentecode", norm_m=s.bereikbaarheid.norm_m, suffixes=suffixes, inhabitants=inh, dwellings=dw
-    )
-    if "woningen_cbs" not in g:
-        g["woningen_cbs"] = np.nan
-    g["adressen_per_woning"] = g["n_adressen"] / g["woningen_cbs"]
-    # the headline per woning weighted to the CBS dwellings of each wijk (issue 19 §2)
-    for sfx in suffixes:
-        for key, value in cbs_weighted(a.wijken, suffix=sfx).items():
-            g[f"{key}{sfx}"] = value
-    g["wijken_buiten_band"] = ", ".join(
-        f"{w['naam'] or w['wijkcode']} ({w['oorzaak']})"
-        for w in a.summary.get("woningen", {}).get("wijken_buiten_band", [])
-    )
-    gp = a.summary.get("huisartsenlijst", {})
-    g["huisartsen"] = gp.get("in_gemeente", np.nan)
-    g["pct_huisartsen_op_adres"] = gp.get("pct_op_adres", np.nan)
-    g["begrensd_door"] = s.data.gemeente_vorm
-    g["zonder_voorzieningen"] = ", ".join(a.summary.get("categorieen_zonder_voorzieningen", []))
-    g = mark_unknown(g, a.summary.get("onbekend", {}), composites=a.vocab.composites)
-    g["onbekend"] = "; ".join(f"{k}: {v}" for k, v in a.summary.get("onbekend", {}).items())
-    g["buurten"] = len(a.buurten)
-    g["wijken"] = len(a.wijken)
-    vol = []  # completeness of OSM per category against its independent list (issue 19 §3)
-    for rec in a.summary.get("volledigheid", []):
-        cat = rec["categorie"]
-        for col, key in (("lijst", "n_lijst"), ("osm_gevonden", "n_osm_gevonden"), ("aandeel_osm", "aandeel_osm")):
-            g[f"volledigheid_{cat}_{col}"] = np.nan if rec.get(key) is None else rec[key]
-            vol.append(f"volledigheid_{cat}_{col}")
-    head = [
-        "naam",
-        "n_adressen",
-        "n_woningen",
-        "inwoners_cbs",
-        "woningen_cbs",
-        "adressen_per_woning",
-        "woningen_per_cbs",
-        "wijken_buiten_band",
-        "huisartsen",
-        "pct_huisartsen_op_adres",
-        "buurten",
-        "wijken",
-        "begrensd_door",
-        "zonder_voorzieningen",
-        "onbekend",
-        *vol,
-    ]
-    figures = [c for c in g.columns if FIGURE_RE.match(c) and c not in head]
-    g = g[[c for c in head if c in g] + figures + [g.geometry.name]]
-    g.index.name = "code"
-    w = a.wijken.copy()
-    w["gemeentecode"] = code
-    w["gemeente"] = s.gemeente.naam
-    for col in ("inwoners_cbs", "woningen_cbs"):
-        if col not in w:
-            w[col] = np.nan
-    wfig = [c for c in w.columns if FIGURE_RE.match(c)]
-    homes = [c for c in ("n_woningen", "woningen_per_cbs", "woningen_oorzaak") if c in w]
-    w = w[
-        [
-            "naam",
-            "gemeentecode",
-            "gemeente",
-            "n_adressen",
-            *homes,
-            "inwoners_cbs",
-            "woningen_cbs",
-            *wfig,
-            w.geometry.name,
-        ]
-    ]
-    w.index.name = "code"
-    return gpd.GeoDataFrame(g, crs=area.crs).to_crs(RD_NEW), gpd.GeoDataFrame(w, crs=a.wijken.crs).to_crs(RD_NEW)
-
-
-def gemeente_task(settings: Settings, options: TaskOptions) -> dict[str, Any]:
+def gemeente_task(settings: Settings, options: TaskOptions) -> GemeenteResult:
     """Run one gemeente: load its inputs (tiles from the cache), analyse, write its own folder.
 
     The work is :func:`.run.driver.run_gemeente`, the driver of ``analyse``, with the gemeente's
@@ -280,7 +152,7 @@ def gemeente_task(settings: Settings, options: TaskOptions) -> dict[str, Any]:
 
     code, naam = settings.gemeente.code, settings.gemeente.naam
     folder = slug(naam)
-    out: dict[str, Any] = {
+    out: GemeenteResult = {
         "code": code,
         "naam": naam,
         "status": "fout",
@@ -310,16 +182,18 @@ def gemeente_task(settings: Settings, options: TaskOptions) -> dict[str, Any]:
             a, timings = run.analysis, run.timings
             g, w = regional_rows(a)
             out.update(
-                status="ok",
-                gemeente=g,
-                wijken=w,
-                adressen=len(a.adressen),
-                knopen=int(a.network.n_nodes),
-                segmenten=int(a.network.n_edges),
-                tijden_s=timings,
+                {
+                    "status": "ok",
+                    "gemeente": g,
+                    "wijken": w,
+                    "adressen": len(a.adressen),
+                    "knopen": int(a.network.n_nodes),
+                    "segmenten": int(a.network.n_edges),
+                    "tijden_s": timings,
+                }
             )
         except Exception as exc:
-            out["reden"] = _reason(exc)
+            out["reden"] = failure_reason(exc)
             log.debug("gemeente %s mislukt", code, exc_info=True)
     out["waarschuwingen"] = list(warnings)
     out["tijd_s"] = round(time.perf_counter() - t_start, 3)
@@ -328,7 +202,7 @@ def gemeente_task(settings: Settings, options: TaskOptions) -> dict[str, Any]:
     return out
 
 
-def fill_cache_task(tiles: list[tuple[Any, Path]], cache_dir: str) -> dict[str, Any]:
+def fill_cache_task(tiles: list[tuple[Any, Path]], cache_dir: str) -> dict[str, float]:
     """Decode a chunk of tiles into the shared cache (see :func:`.osm_tiles.fill_tile_cache`)."""
     from woonzorg_geo.sources.datasets import run_tile_layers
     from woonzorg_geo.sources.osm_tiles import fill_tile_cache
@@ -341,330 +215,12 @@ def fill_cache_task(tiles: list[tuple[Any, Path]], cache_dir: str) -> dict[str, 
 # ----------------------------------------------------------------------------- the check
 
 
-def flag_ratios(ratio: pd.Series, settings: RegioSettings) -> pd.DataFrame:
-    """Flag gemeenten whose address points per CBS dwelling are far from the other gemeenten's.
-
-    Each gemeente is compared with the median of the *others* (so an outlier does not shift its
-    own yardstick), in robust standard deviations (1.4826 × the median absolute deviation of
-    the others): flagged when more than ``settings.ratio_max_z`` away and at least
-    ``settings.ratio_min_afwijking`` in absolute terms.
-
-    Returns
-    -------
-    DataFrame
-        Indexed like ``ratio``: ``ratio_mediaan_anderen``, ``ratio_z``, ``ratio_afwijkend``
-        (True/False, missing when there is too little to compare) and ``ratio_toelichting``
-        (Dutch text).
-    """
-    rows = {}
-    for code, value in ratio.items():
-        others = ratio.drop(index=code).dropna()
-        row: dict[str, Any] = {"ratio_mediaan_anderen": np.nan, "ratio_z": np.nan, "ratio_afwijkend": pd.NA}
-        if not np.isfinite(value):
-            row["ratio_toelichting"] = "geen CBS-woningvoorraad: niet te vergelijken"
-        elif len(others) < settings.ratio_min_gemeenten:
-            row["ratio_toelichting"] = (
-                f"te weinig andere gemeenten om mee te vergelijken ({len(others)}, "
-                f"minstens {settings.ratio_min_gemeenten})"
-            )
-        else:
-            med = float(others.median())
-            sd = 1.4826 * float((others - med).abs().median())
-            dev = float(value) - med
-            z = dev / sd if sd > 0 else (math.copysign(math.inf, dev) if dev else 0.0)
-            flagged = abs(z) > settings.ratio_max_z and abs(dev) >= settings.ratio_min_afwijking
-            row.update(ratio_mediaan_anderen=med, ratio_z=z, ratio_afwijkend=bool(flagged))
-            txt = f"{value:.3f} adressen per woning tegen {med:.3f} bij de andere gemeenten ({z:+.1f} sd)"
-            row["ratio_toelichting"] = (
-                "AFWIJKEND: " + txt + "; controleer de adrespunten en de buurten van deze gemeente" if flagged else txt
-            ).replace(".", ",")
-        rows[code] = row
-    out = pd.DataFrame.from_dict(rows, orient="index")
-    out["ratio_afwijkend"] = out["ratio_afwijkend"].astype("boolean")
-    return out.reindex(ratio.index)
-
-
-# ----------------------------------------------------------------------------- the run
-
-
-#: ``[scheme://]HOST:PORT`` of a scheduler; HOST a name, an IPv4 address or an IPv6 one in brackets.
-SCHEDULER_RE = re.compile(
-    r"^(?:(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://)?(?P<host>\[[0-9A-Fa-f:.]+\]|[^\s:/\[\]]+):(?P<port>\d+)$"
-)
-_SCHEDULER_FIX = (
-    "Oplossing: geef het adres van de scheduler als tcp://HOST:PORT, bijv. tcp://127.0.0.1:8786 (dask scheduler "
-    "meldt het als 'Scheduler at:'), of laat --scheduler weg voor een lokaal cluster"
-)
-
-
-def check_scheduler_address(address: str) -> str:
-    """The scheduler address ``address`` as ``tcp://HOST:PORT`` (``tls://`` kept), or a refusal.
-
-    Only the form is checked (nothing is contacted): a scheme Dask's TCP connections speak
-    (``tcp``, ``tls``; none means ``tcp``), a host and a port from 1 to 65535.
-
-    Raises
-    ------
-    WoonzorgError
-        Naming the option, what is wrong and the fix.
-    """
-    m = SCHEDULER_RE.match(address.strip())
-    if m is None:
-        problem = "leeg" if not address.strip() else "niet van de vorm tcp://HOST:PORT"
-    elif (m["scheme"] or "tcp").lower() not in ("tcp", "tls"):
-        problem = f"het protocol {m['scheme']}:// is geen Dask-verbinding (wel tcp:// of tls://)"
-    elif not 1 <= int(m["port"]) <= 65535:
-        problem = f"poort {m['port']} ligt niet tussen 1 en 65535"
-    else:
-        return f"{(m['scheme'] or 'tcp').lower()}://{m['host']}:{int(m['port'])}"
-    raise WoonzorgError(f"--scheduler {address!r}: {problem}. {_SCHEDULER_FIX}")
-
-
-async def _identity(address: str, timeout: float) -> dict[str, Any]:
-    """The identity of whatever Dask process listens at ``address``, all within ``timeout`` (+ 0,5) s."""
-    import asyncio
-
-    from distributed.comm.core import connect as dask_connect
-
-    async def ask() -> Any:
-        # distributed's connect() retries the TCP connection for ``timeout`` s, but then waits for
-        # the handshake without a bound (dask/distributed#8071): the wait_for around all of it bounds
-        # that; its half second more lets a closed port end as connect()'s own OSError
-        comm = await dask_connect(address, timeout=timeout)
-        try:
-            await comm.write({"op": "identity", "reply": True})
-            return await comm.read()
-        finally:
-            comm.abort()
-
-    reply = await asyncio.wait_for(ask(), timeout + 0.5)
-    if not isinstance(reply, dict):
-        raise TypeError(f"antwoord {type(reply).__name__}")
-    return reply
-
-
-def _run_async(coro: Any) -> Any:
-    import asyncio
-
-    return asyncio.run(coro)
-
-
-def verify_scheduler(address: str, *, timeout: float = 15.0) -> dict[str, Any]:
-    """Check within ``timeout`` seconds that a Dask scheduler answers at ``address``.
-
-    The Dask handshake and the scheduler's ``identity`` are asked with a bound, so a port where
-    something else listens (a web server, a Dask dashboard) is refused instead of waited on for ever.
-
-    Returns
-    -------
-    dict
-        The scheduler's identity (``type``, ``address``, ``n_workers``, ...).
-
-    Raises
-    ------
-    SourceUnavailableError
-        Nothing reachable at ``address``, something that is not a Dask scheduler, or a Dask worker.
-    """
-    from concurrent.futures import ThreadPoolExecutor
-
-    from distributed.comm.core import CommClosedError
-
-    t = f"{timeout:g}"
-    where = f"--scheduler {address}"
-    not_dask = (
-        "Oplossing: geef het adres van de Dask-scheduler zelf (dask scheduler meldt het als 'Scheduler at: "
-        "tcp://HOST:PORT', standaard poort 8786), niet dat van het dashboard (8787) of een andere dienst"
-    )
-    # asyncio.run in a thread of its own: callers may already run an event loop (Jupyter)
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        try:
-            ident: dict[str, Any] = pool.submit(_run_async, _identity(address, timeout)).result()
-        except TimeoutError:  # before OSError, its base class: connected, but no Dask answer
-            raise SourceUnavailableError(
-                f"{where}: daar luistert iets, maar geen Dask-scheduler: geen antwoord op de Dask-handdruk binnen {t} s "
-                f"([regio] verbinden_s). {not_dask}"
-            ) from None
-        except CommClosedError as exc:
-            raise SourceUnavailableError(
-                f"{where}: daar luistert iets dat de Dask-verbinding meteen verbreekt ({exc}); geen Dask-scheduler. "
-                f"{not_dask}"
-            ) from None
-        except OSError as exc:
-            raise SourceUnavailableError(
-                f"{where}: geen Dask-scheduler bereikbaar binnen {t} s ({exc}). Oplossing: start er een (dask "
-                "scheduler) en geef het adres als tcp://HOST:PORT, of laat --scheduler weg voor een lokaal cluster"
-            ) from None
-        except Exception as exc:  # noqa: BLE001 - any garbage in reply to the handshake
-            raise SourceUnavailableError(
-                f"{where}: het antwoord is geen Dask-handdruk ({type(exc).__name__}); geen Dask-scheduler. {not_dask}"
-            ) from None
-    kind = ident.get("type")
-    if kind in ("Worker", "Nanny"):
-        raise SourceUnavailableError(
-            f"{where}: dat is een Dask-{kind.lower()}, geen scheduler. Oplossing: geef het adres van de scheduler"
-            + (f" ({ident['scheduler']})" if ident.get("scheduler") else "")
-        )
-    if kind != "Scheduler":
-        raise SourceUnavailableError(f"{where}: dat is geen Dask-scheduler (antwoord van type {kind!r}). {not_dask}")
-    return ident
-
-
-def connect(
-    scheduler: str | None = None, *, workers: int = 0, timeout: float | str = 15.0, herstarts: int = 1
-) -> tuple[Any, Any]:
-    """A Dask client: to ``scheduler`` (``tcp://HOST:PORT``), else to a new local cluster.
-
-    An existing scheduler is first checked to be one, within ``timeout`` (see
-    :func:`verify_scheduler`). The local cluster has ``workers`` processes (0: one per processor
-    core) of one thread each, and its scheduler starts a task whose worker was lost at most
-    ``herstarts`` times again (its ``allowed_failures``; then the task fails with
-    ``KilledWorker``). Returns ``(client, cluster)``; ``cluster`` is ``None`` for an existing
-    scheduler.
-
-    Raises
-    ------
-    SourceUnavailableError
-        When no Dask scheduler answers at ``scheduler`` within ``timeout``.
-    """
-    from dask.utils import parse_timedelta
-    from distributed import Client, LocalCluster
-
-    seconds = float(parse_timedelta(timeout, default="seconds") or 0.0)
-    if scheduler:
-        address = check_scheduler_address(scheduler)
-        ident = verify_scheduler(address, timeout=seconds)
-        if not ident.get("n_workers", 1):
-            log.warning("de scheduler %s heeft (nog) geen workers; de taken wachten daarop", address)
-        try:
-            return Client(address, timeout=seconds), None
-        except (OSError, TimeoutError, ValueError) as exc:
-            raise SourceUnavailableError(
-                f"--scheduler {scheduler}: geen Dask-scheduler bereikbaar ({exc}). Oplossing: start er een "
-                "(dask scheduler) en geef het adres als tcp://HOST:PORT, of laat --scheduler weg voor een lokaal cluster"
-            ) from None
-    n = workers or os.cpu_count() or 1
-    cluster = LocalCluster(
-        n_workers=n,
-        threads_per_worker=1,
-        processes=True,
-        dashboard_address=None,
-        silence_logs=logging.ERROR,
-        scheduler_kwargs={"allowed_failures": herstarts},
-    )
-    return Client(cluster), cluster
-
-
 def _chunks(items: list[Any], n: int) -> list[list[Any]]:
     n = max(1, min(n, len(items)))
     return [items[i::n] for i in range(n)]
 
 
-class NotFinishedError(WoonzorgError, TimeoutError):
-    """A task of a run that did not finish within the run's bounds (see :func:`bounded_results`).
-
-    ``workers_gone``: the bound reached was a cluster without workers (so no worker still runs it).
-    """
-
-    def __init__(self, message: str, *, workers_gone: bool = False) -> None:
-        super().__init__(message)
-        self.workers_gone = workers_gone
-
-
-def _n_workers(client: Any) -> int:
-    """The number of workers the scheduler has now (0 when it cannot be asked)."""
-    try:
-        return int(client.scheduler_info(n_workers=0).get("n_workers", 0))
-    except (OSError, TimeoutError, RuntimeError):  # the scheduler gone, the client closed
-        return 0
-
-
-def bounded_results(
-    client: Any, futures: Sequence[Any], *, settings: RegioSettings, poll_s: float = 1.0
-) -> Iterator[tuple[Any, Any, BaseException | None]]:
-    """Yield ``(future, result, error)`` for every future as it ends, each wait bounded.
-
-    A future ends with its result (``error`` None), or with the error it raised: a task whose
-    worker was lost more often than the scheduler allows (``allowed_failures``, see
-    :func:`connect`) ends with distributed's ``KilledWorker``. The wait for the next one is bounded
-    twice: when the cluster has had no worker for ``settings.zonder_workers_s`` seconds, or no
-    future has ended for ``settings.stilstand_s`` seconds, every future still waiting is
-    cancelled and ends with a :class:`NotFinishedError` saying which bound was reached.
-    """
-    from concurrent.futures import CancelledError
-
-    from distributed import wait
-
-    pending = list(futures)
-    last = time.monotonic()
-    no_workers_since: float | None = None
-    while pending:
-        with contextlib.suppress(TimeoutError, CancelledError):
-            wait(pending, timeout=poll_s, return_when="FIRST_COMPLETED")
-        now = time.monotonic()
-        done = [f for f in pending if f.done()]
-        if done:
-            last, no_workers_since = now, None
-            pending = [f for f in pending if not f.done()]
-            for fut in done:
-                try:
-                    yield fut, fut.result(), None
-                except Exception as exc:  # noqa: BLE001 - the task's error, KilledWorker or a cancellation
-                    yield fut, None, exc
-            continue
-        reason, gone = None, False
-        if _n_workers(client):
-            no_workers_since = None
-        else:
-            no_workers_since = now if no_workers_since is None else no_workers_since
-            if now - no_workers_since >= settings.zonder_workers_s:
-                gone = True
-                reason = (
-                    f"niet afgerond: het Dask-cluster heeft al {settings.zonder_workers_s:g} s geen workers "
-                    "(gestopt of verloren; [regio] zonder_workers_s). Oplossing: start workers (dask worker "
-                    "ADRES-VAN-DE-SCHEDULER) of laat --scheduler weg, en draai opnieuw"
-                )
-        if reason is None and now - last >= settings.stilstand_s:
-            reason = (
-                f"niet afgerond: in {settings.stilstand_s:g} s kwam geen enkele taak klaar ([regio] stilstand_s). "
-                "Oplossing: kijk op het dashboard van de scheduler of een worker vastloopt, of verhoog "
-                "stilstand_s als een gemeente zo lang duurt"
-            )
-        if reason is not None:
-            with contextlib.suppress(OSError, TimeoutError, RuntimeError):
-                client.cancel(pending)
-            for fut in pending:
-                yield fut, None, NotFinishedError(reason, workers_gone=gone)
-            return
-
-
-def _task_failure(exc: BaseException, *, herstarts: int | None) -> str:
-    """The reason, in Dutch, why a gemeente's task ended without its result."""
-    from concurrent.futures import CancelledError
-
-    from distributed import KilledWorker
-
-    if isinstance(exc, NotFinishedError):
-        return str(exc)
-    if isinstance(exc, KilledWorker):
-        return (
-            "niet afgerond: de worker ging tijdens de taak verloren (gestopt, of beëindigd bij zijn geheugengrens), "
-            + (
-                f"ook na {herstarts} herstart(s) ([regio] herstarts)"
-                if herstarts is not None
-                else "ook na de herstarts die de scheduler toestaat (distributed.scheduler.allowed-failures)"
-            )
-            + ". Oplossing: geef de workers meer geheugen (dask worker --memory-limit) of draai de gemeente apart "
-            "met analyse --gemeente"
-        )
-    if isinstance(exc, CancelledError):
-        return (
-            f"niet afgerond: de taak is afgebroken ({exc}); de verbinding met de scheduler is mogelijk verbroken. "
-            "Oplossing: draai opnieuw"
-        )
-    return f"de taak is afgebroken ({_reason(exc)})"
-
-
-def _lost_task(s: Settings, reason: str, *, worker_gone: bool) -> dict[str, Any]:
+def _lost_task(s: Settings, reason: str, *, worker_gone: bool) -> GemeenteResult:
     """The result of a gemeente whose task ended without one; ``worker_gone``: no worker still runs it."""
     return {
         "code": s.gemeente.code,
@@ -726,18 +282,18 @@ def _run_tasks(
     size: dict[str, int],
     options: TaskOptions,
     settings: RegioSettings,
-    cluster_info: dict[str, Any],
+    cluster_info: ClusterInfo,
     herstarts: int | None,
     progress: bool,
     timings: dict[str, float],
-) -> tuple[list[dict[str, Any]], dict[str, Any], dict[str, Any]]:
+) -> tuple[list[GemeenteResult], TilesInfo, ClusterInfo]:
     """Decode the tiles, then run every gemeente, on ``client``'s cluster; every wait bounded."""
     from distributed import KilledWorker
     from tqdm import tqdm
 
     info = client.scheduler_info()
     n_workers = max(1, len(info.get("workers", {})))
-    cluster_info = {**cluster_info, "workers": n_workers}
+    cluster_info = ClusterInfo(**cluster_info, workers=n_workers)
     tile_cache = options.tile_cache or ""
     # 1. every tile decoded once, spread over the workers; a chunk that fails is decoded by the
     # gemeenten's tasks themselves (they decode what the cache lacks)
@@ -754,7 +310,7 @@ def _run_tasks(
                 if isinstance(exc, NotFinishedError):
                     stopped = str(exc)
                 else:
-                    log.warning("tiles decoderen: %s; de gemeenten decoderen die tiles zelf", _reason(exc))
+                    log.warning("tiles decoderen: %s; de gemeenten decoderen die tiles zelf", failure_reason(exc))
                 continue
             for k in counts:
                 counts[k] += res[k]
@@ -762,9 +318,11 @@ def _run_tasks(
             task_cpu += res["cpu_s"]
             bar.update(res["gedecodeerd"] + res["uit_cache"] + res["leeg"])
     timings["tiles_decoderen"] = time.perf_counter() - t0
-    tiles_info = {
+    tiles_info: TilesInfo = {
         "nodig": len(tile_list),
-        **counts,
+        "gedecodeerd": counts["gedecodeerd"],
+        "uit_cache": counts["uit_cache"],
+        "leeg": counts["leeg"],
         "tijd_s": round(timings["tiles_decoderen"], 3),
         "taaktijd_s": round(task_s, 3),
         "cpu_s": round(task_cpu, 3),
@@ -779,11 +337,11 @@ def _run_tasks(
         timings["tiles_decoderen"],
     )
     if stopped is not None:  # the cluster cannot run the gemeenten either
-        results = [_lost_task(s, stopped, worker_gone=False) for s in gemeenten]
-        for res in results:
+        lost = [_lost_task(s, stopped, worker_gone=False) for s in gemeenten]
+        for res in lost:
             log.error("gemeente %s (%s) mislukt: %s", res["naam"], res["code"], res["reden"])
         timings["gemeenten"] = 0.0
-        return results, tiles_info, cluster_info
+        return lost, tiles_info, cluster_info
 
     # 2. one task per gemeente, the largest first (shorter tail)
     t0 = time.perf_counter()
@@ -799,12 +357,12 @@ def _run_tasks(
         for s in gemeenten
     ]
     owner = {f.key: s for f, s in zip(futures, gemeenten, strict=True)}
-    results = []
+    results: list[GemeenteResult] = []
     with tqdm(total=len(futures), desc="Gemeenten", unit="gemeente", disable=not progress) as bar:
         for fut, res, exc in bounded_results(client, futures, settings=settings):
             if exc is not None:  # a worker that died, a bound reached: report, go on
                 gone = isinstance(exc, KilledWorker) or (isinstance(exc, NotFinishedError) and exc.workers_gone)
-                res = _lost_task(owner[fut.key], _task_failure(exc, herstarts=herstarts), worker_gone=gone)
+                res = _lost_task(owner[fut.key], task_failure(exc, herstarts=herstarts), worker_gone=gone)
             for line in res.get("waarschuwingen", []):
                 log.warning("%s: %s", res["naam"], line)
             if res["status"] != "ok":
@@ -944,7 +502,7 @@ def run_regio(
         wijken = gpd.GeoDataFrame({"naam": []}, geometry=[], crs=RD_NEW)
     if len(gem):
         gem = gem.join(flag_ratios(gem["adressen_per_woning"].astype(float), settings))
-    tasks = [{k: v for k, v in r.items() if k not in ("gemeente", "wijken")} for r in results]
+    tasks = [regional_row(r) for r in results]
     timings["totaal"] = time.perf_counter() - t_run
     return RegioResult(
         naam=naam,
@@ -958,153 +516,3 @@ def run_regio(
 
 
 # ----------------------------------------------------------------------------- writing
-
-
-def regio_table(result: RegioResult) -> pd.DataFrame:
-    """``regio.csv``: one row per gemeente asked for, failed ones with their reason."""
-    status = pd.DataFrame(
-        [
-            {
-                "code": t["code"],
-                "naam": t["naam"],
-                "status": t["status"],
-                "reden": t.get("reden", ""),
-                "map": t.get("map", ""),
-            }
-            for t in result.tasks
-        ]
-    ).set_index("code")
-    figures = result.gemeenten.drop(columns=[result.gemeenten.geometry.name, "naam"], errors="ignore")
-    return status.join(figures)
-
-
-def write_regio(
-    result: RegioResult,
-    out_dir: Path,
-    *,
-    norm_m: float,
-    maps: bool = True,
-    offline: bool | None = None,
-    csv_nl: bool = False,
-) -> list[Path]:
-    """Write ``regio.gpkg`` (layers ``gemeenten``, ``wijken``), ``regio.csv``, ``regio.json``, the map and
-    ``overzicht.xlsx`` (with ``csv_nl`` also ``regio_nl.csv``, see :mod:`woonzorg_geo.outputs.workbook`).
-
-    All or nothing, like every output of the package (see :func:`.core.io.staged_dir`); the
-    gemeenten's own folders are written by their tasks.
-    """
-    import json
-
-    from woonzorg_geo import __version__
-    from woonzorg_geo.core.io import Owner, json_default_or_text, staged_dir, write_csv
-
-    manifest = {
-        "programma": f"woonzorg_geo {__version__}",
-        "regio": result.naam,
-        "gemeenten": [t["code"] for t in result.tasks],
-    }
-    owner = Owner("regio", None, result.naam)
-    with staged_dir(out_dir, owner=owner, replace_set=True, manifest=manifest) as tmp:
-        if len(result.gemeenten):
-            gem = result.gemeenten.copy()
-            gem["ratio_afwijkend"] = gem["ratio_afwijkend"].astype(object)
-            gem.to_file(tmp / "regio.gpkg", layer="gemeenten", driver="GPKG")
-            result.wijken.to_file(tmp / "regio.gpkg", layer="wijken", driver="GPKG")
-        write_csv(tmp / "regio.csv", regio_table(result), encoding="utf-8")
-        from woonzorg_geo.outputs.workbook import write_exports
-        from woonzorg_geo.outputs.workbook.sheets import regio_sheets
-
-        write_exports(
-            tmp,
-            regio_sheets(tmp, wijken=result.wijken, tasks=result.tasks, out_dir=out_dir, norm_m=norm_m),
-            csv_nl=csv_nl,
-        )
-        doc = {
-            "regio": result.naam,
-            "cluster": result.cluster,
-            "tiles": result.tiles,
-            "tijden_s": result.timings,
-            "gemeenten": result.tasks,
-            "mislukt": result.failures,
-        }
-        (tmp / "regio.json").write_text(
-            json.dumps(doc, indent=2, ensure_ascii=False, default=json_default_or_text), encoding="utf-8"
-        )
-        if maps and len(result.gemeenten):
-            from woonzorg_geo.outputs.maps.layers import save_map
-            from woonzorg_geo.outputs.maps.regio import regio_map
-
-            links = {
-                t["code"]: f"../{t['map']}/maps/{slug(t['naam'])}_bereikbaarheid.html"
-                for t in result.tasks
-                if t["status"] == "ok"
-            }
-            m = regio_map(
-                result.gemeenten, result.wijken, naam=result.naam, norm_m=norm_m, links=links, offline=offline
-            )
-            save_map(m, tmp / "maps" / f"{slug(result.naam)}_bereikbaarheid.html")
-        files = sorted(p.relative_to(tmp) for p in tmp.rglob("*") if p.is_file())
-    return [out_dir / f for f in files]
-
-
-def regio_text(result: RegioResult, *, norm_m: float, suffix: str = "") -> str:
-    """The regional summary as Dutch text: one line per gemeente, failures with their reason."""
-    from woonzorg_geo.core.formatting import number as nl_number
-
-    n = int(norm_m)
-    lines = [f"Bereikbaarheid te voet — {result.naam} ({len(result.tasks)} gemeenten)", ""]
-    head = (
-        f"{'gemeente':<16} {'adressen':>9} {'per woning':>10} {'woningen':>9} {'per CBS':>8} {'OV+super':>9} "
-        f"{'alle adr.':>9} {'CBS-gew.':>9} {'drie A':>7} {'huisarts':>9}   (aandelen per woning: ≤ {n} m; "
-        "alle adr.: over alle adrespunten; CBS-gew.: gewogen naar CBS-woningen per wijk; huisarts: mediane loopafstand)"
-    )
-    lines += [head, "-" * len(head)]
-    g = result.gemeenten
-    for t in result.tasks:
-        if t["status"] != "ok":
-            lines.append(f"{t['naam']:<16} MISLUKT: {t['reden']}")
-            continue
-        r = g.loc[t["code"]]
-        v = r.get("ratio_afwijkend", pd.NA)
-        flag = " (!)" if pd.notna(v) and bool(v) else ""
-        ov = f"pct_ov_en_supermarkt_{n}m"
-        lines.append(
-            f"{t['naam']:<16} {nl_number(r['n_adressen']):>9} {nl_number(r['adressen_per_woning'], 3):>10}"
-            f"{flag} {nl_number(r.get('n_woningen')):>9} {nl_number(r.get('woningen_per_cbs'), 3):>8} "
-            f"{nl_number(r[f'{ov}{suffix}'], 1, unit='%'):>9} "
-            f"{nl_number(r.get(f'{ov}_alle_adressen{suffix}'), 1, unit='%'):>9} "
-            f"{nl_number(r.get(f'{ov}_cbs_gewogen{suffix}'), 1, unit='%'):>9} "
-            f"{nl_number(r[f'pct_drie_a_{n}m{suffix}'], 1, unit='%'):>7} "
-            f"{nl_number(r[f'med_afstand_huisarts_m{suffix}'], 0, unit=' m'):>9}"
-        )
-    flagged = g.index[g["ratio_afwijkend"].fillna(False).astype(bool)] if "ratio_afwijkend" in g else []
-    if "zonder_voorzieningen" in g:
-        for code, text in g["zonder_voorzieningen"].items():
-            if text:
-                drie_a = [c for c in ("supermarkt", "apotheek", "huisarts") if c in text.split(", ")]
-                lines.append(
-                    f"Let op: {g.loc[code, 'naam']} heeft in de gegevens geen {text} in of bij de gemeente; "
-                    "afstanden daarheen ontbreken"
-                    + (", en het aandeel met de drie A's is daardoor 0 %" if drie_a else "")
-                    + "."
-                )
-    if "wijken_buiten_band" in g:
-        for code, text in g["wijken_buiten_band"].items():
-            if isinstance(text, str) and text:
-                lines.append(f"Wijken van {g.loc[code, 'naam']} met woningen per CBS-woning buiten de band: {text}.")
-    lines += [
-        "",
-        "Adrespunten per CBS-woning (woningvoorraad 2024): "
-        + (
-            "geen gemeente wijkt af."
-            if not len(flagged)
-            else "afwijkend: " + "; ".join(g.loc[c, "ratio_toelichting"] for c in flagged)
-        ),
-    ]
-    lines.append(
-        f"Tiles: {result.tiles.get('nodig', 0)} nodig, {result.tiles.get('gedecodeerd', 0)} gedecodeerd, "
-        f"{result.tiles.get('uit_cache', 0)} uit de cache. Tijden (s): "
-        + ", ".join(f"{k} {nl_number(v, 1)}" for k, v in result.timings.items())
-    )
-    lines.append("Bronnen: © OpenStreetMap contributors (ODbL); CBS / PDOK (CC BY 4.0).")
-    return "\n".join(lines) + "\n"

@@ -18,6 +18,7 @@ and, with the gemeente drawn as the union of its buurten, in no gemeente either.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -283,7 +284,7 @@ def area_report(
     return report
 
 
-def address_lines(summary: dict[str, Any], *, num: Any) -> list[str]:
+def address_lines(summary: Mapping[str, Any], *, num: Any) -> list[str]:
     """The summary text's lines on the addresses and the buurtvlakken (see :func:`area_report`).
 
     ``summary`` is ``Analysis.summary`` (or ``samenvatting.json``); one written before this report

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from woonzorg_geo.areas.summary import gemeente_figures
 from woonzorg_geo.core import formatting as fmt
 from woonzorg_geo.core import provenance
 from woonzorg_geo.core.palette import AREA_EDGE, CAPACITY_CLASSES, LOAD_CLASSES, PCT_CLASSES, Classes
@@ -39,7 +40,7 @@ def indicators(ctx: FigureContext) -> list[Indicator]:
     overlay indices and every overlay indicator of the settings (with the mean of the wijken)."""
     data, vocab = ctx.data, ctx.vocab
     w = data.wijken
-    gem = data.summary.get("profielen", {}).get(data.profile, {}).get("gemeente", {})
+    gem = gemeente_figures(data.summary, data.profile)
     acc_src = f"bereikbaarheid te voet, profiel {vocab.profile_label(data.profile)}"
     out: list[Indicator] = []
     for name in (*vocab.combinations, *vocab.key_categories):

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import geopandas as gpd
 import pandas as pd
 
+from woonzorg_geo.areas.summary import gemeente_figures
 from woonzorg_geo.core import formatting as fmt
 from woonzorg_geo.core.errors import WoonzorgError
 from woonzorg_geo.core.palette import (
@@ -73,7 +74,7 @@ def gemeente_figure(ctx: FigureContext) -> Figure:
     draw_labels(ax, data.wijken)
     scale_bar(ax)
     north_arrow(ax)
-    gem = data.summary.get("profielen", {}).get(data.profile, {}).get("gemeente", {})
+    gem = gemeente_figures(data.summary, data.profile)
     items = PCT_CLASSES.items()
     draw_legend(
         fig,

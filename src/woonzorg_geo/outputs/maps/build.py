@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from woonzorg_geo.areas.summary import gemeente_figures
 from woonzorg_geo.core.config import MapSettings
 from woonzorg_geo.core.errors import DataFileError
 from woonzorg_geo.core.formatting import slug
@@ -51,9 +52,8 @@ def _home_label(vocab: Vocabulary, cat: str) -> str:
     return f"Woningen: looptijd naar {vocab.noun(cat)}"
 
 
-def _summary_figures(data: MapData) -> dict[str, Any]:
-    prof = data.summary.get("profielen", {}).get(data.profile, {})
-    return dict(prof.get("gemeente", {}))
+def _summary_figures(data: MapData) -> dict[str, float | None]:
+    return gemeente_figures(data.summary, data.profile)
 
 
 def gemeente_map(

@@ -8,11 +8,12 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import geopandas as gpd
 
 from woonzorg_geo import RD_NEW
+from woonzorg_geo.areas.summary import RunSummary
 from woonzorg_geo.core import provenance
 from woonzorg_geo.core.config import MapSettings
 from woonzorg_geo.core.errors import DataFileError, MissingDataError
@@ -42,7 +43,7 @@ class MapData:
     voorzieningen: gpd.GeoDataFrame
     servicegebieden: gpd.GeoDataFrame
     netwerk: gpd.GeoDataFrame
-    summary: dict[str, Any]
+    summary: RunSummary
     vocab: Vocabulary
     manifest: dict[str, Any] = field(default_factory=dict)
     kaarten: MapSettings = field(default_factory=MapSettings)
@@ -109,7 +110,7 @@ class MapData:
         return [c for c in HOME_THEMES if c in have]
 
 
-def read_summary(path: Path, *, out_dir: Path) -> dict[str, Any]:
+def read_summary(path: Path, *, out_dir: Path) -> RunSummary:
     """The ``samenvatting.json`` of an ``analyse`` output folder, checked for what the maps and figures use.
 
     Raises
@@ -141,7 +142,7 @@ def read_summary(path: Path, *, out_dir: Path) -> dict[str, Any]:
     norm = summary.get("norm_m")
     if norm is not None and (isinstance(norm, bool) or not isinstance(norm, (int, float)) or not 0 < norm <= 5000):
         raise DataFileError(path, f"geen loopnorm in meters: {norm!r}", field="norm_m", fix=fix)
-    return summary
+    return cast("RunSummary", summary)  # checked above for the parts the maps and figures read
 
 
 def _json_kind(value: object) -> str:
