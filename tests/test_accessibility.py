@@ -167,7 +167,7 @@ def test_bounded_distances_equal_scipy_within_the_limit():
     from scipy.sparse import csr_matrix
     from scipy.sparse.csgraph import dijkstra
 
-    from woonzorg_geo.network.accessibility import bounded_distances
+    from woonzorg_geo.network.paths import bounded_distances
 
     rng = np.random.default_rng(3)
     n = 400

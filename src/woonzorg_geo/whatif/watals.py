@@ -130,7 +130,7 @@ def apply_changes(a: Analysis, changes: Changes, *, profiles: Sequence[str] | No
     Only the categories the changes touch (and the composites made of them) are recomputed, each
     by a search bounded to the nodes whose distance can change.
     """
-    from woonzorg_geo.network.accessibility import access_at, from_nodes
+    from woonzorg_geo.network.accessibility import access_at, from_nodes, nearer_of
 
     vz = a.inputs.voorzieningen
     vocab = a.vocab
@@ -195,14 +195,11 @@ def apply_changes(a: Analysis, changes: Changes, *, profiles: Sequence[str] | No
         for comp, parts in vocab.composites.items():
             if comp not in acc.categories or not (set(parts) & set(pc.after)):
                 continue
-            stack = np.vstack([pc.after.get(p, acc.categories[p].origin_dist) for p in parts])
-            near = np.vstack([pc.nearest_after.get(p, acc.categories[p].origin_nearest) for p in parts])
-            filled = np.where(np.isnan(stack), np.inf, stack)
-            best = np.argmin(filled, axis=0)
-            cols = np.arange(stack.shape[1])
             pc.before[comp] = acc.categories[comp].origin_dist
-            pc.after[comp] = stack[best, cols]
-            pc.nearest_after[comp] = near[best, cols]
+            pc.after[comp], pc.nearest_after[comp] = nearer_of(
+                [pc.after.get(p, acc.categories[p].origin_dist) for p in parts],
+                [pc.nearest_after.get(p, acc.categories[p].origin_nearest) for p in parts],
+            )
         out[name] = pc
     return out
 
