@@ -167,7 +167,7 @@ def test_bounded_distances_equal_scipy_within_the_limit():
     from scipy.sparse import csr_matrix
     from scipy.sparse.csgraph import dijkstra
 
-    from woonzorg_geo.network.accessibility import bounded_distances
+    from woonzorg_geo.network.paths import bounded_distances
 
     rng = np.random.default_rng(3)
     n = 400
@@ -182,3 +182,35 @@ def test_bounded_distances_equal_scipy_within_the_limit():
             got = bounded_distances(m, source, limit=limit)
             assert set(got) == set(np.flatnonzero(np.isfinite(ref)))
             assert all(got[k] == ref[k] for k in got)
+
+
+def test_the_searches_of_network_paths_agree():
+    """nearest_source is the minimum over distances_from; routes_from's predecessors walk back the distance."""
+    from scipy.sparse import csr_matrix
+
+    from woonzorg_geo.network.paths import distances_from, nearest_source, routes_from
+
+    rng = np.random.default_rng(5)
+    n = 300
+    u, v = rng.integers(0, n, 1000), rng.integers(0, n, 1000)
+    w = rng.uniform(1.0, 80.0, 1000)
+    keep = u != v
+    m = csr_matrix((np.r_[w[keep], w[keep]], (np.r_[u[keep], v[keep]], np.r_[v[keep], u[keep]])), shape=(n, n))
+    sources = np.array([7, 150, 299])
+    each = distances_from(m, sources)
+    dist, which = nearest_source(m, sources)
+    np.testing.assert_array_equal(dist, each.min(axis=0))
+    reached = np.isfinite(dist)
+    assert (which[reached] >= 0).all() and (which[~reached] == -1).all()
+    np.testing.assert_array_equal(each[which[reached], np.flatnonzero(reached)], dist[reached])
+    limited = distances_from(m, sources, limit=60.0)
+    assert np.isinf(limited[each > 60.0]).all() and (limited[each <= 60.0] == each[each <= 60.0]).all()
+    d, pred = routes_from(m, sources[:1])
+    np.testing.assert_array_equal(d, each[:1])
+    for target in np.flatnonzero(np.isfinite(d[0]))[:40]:
+        length, node = 0.0, int(target)
+        while node != sources[0]:
+            prev = int(pred[0, node])
+            length += m[prev, node]
+            node = prev
+        assert length == pytest.approx(d[0, target], abs=1e-9)

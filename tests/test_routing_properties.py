@@ -22,7 +22,7 @@ from hypothesis.configuration import set_hypothesis_home_dir
 from shapely.geometry import LineString, Point
 
 from woonzorg_geo.core.config import load_settings
-from woonzorg_geo.network.accessibility import compute_accessibility
+from woonzorg_geo.network.accessibility import Accessibility, compute_accessibility
 from woonzorg_geo.network.graph import build_network, profile_graph
 
 # hypothesis keeps its example database and caches in a folder; never in the user's checkout
@@ -82,11 +82,12 @@ def _largest_part(g: dict, usable: list[bool]) -> list[bool]:
     return [ok and find(i) == best for (i, _), ok in zip(g["edges"], usable, strict=True)]
 
 
-def _reference(g: dict, *, usable: list[bool]) -> np.ndarray:
-    """Network distance from every origin to the nearest destination, from scratch.
+def _reference_graph(g: dict, *, usable: list[bool]) -> dict[str, list[tuple[str, float]]]:
+    """The graph with every point inserted, from scratch: adjacency of named nodes.
 
     Points are placed on the nearest segment of the whole (connected) graph; a profile routes on
-    the ``usable`` segments of its largest connected part.
+    the ``usable`` segments of its largest connected part. Origin ``i`` is node ``o<i>``,
+    destination ``j`` is ``d<j>``.
     """
     usable = _largest_part(g, usable)
     nodes = [np.array(p) for p in g["nodes"]]
@@ -140,8 +141,13 @@ def _reference(g: dict, *, usable: list[bool]) -> np.ndarray:
                     link(a, b, 0.0)
     for name, (d, _, _) in legs.items():
         link(name, f"p{name}", d)
+    return adj
+
+
+def _plain_dijkstra(adj: dict[str, list[tuple[str, float]]], sources: list[str]) -> dict[str, float]:
+    """Distance from the nearest of ``sources`` to every node reached (a plain heap Dijkstra, no limit)."""
     dist: dict[str, float] = {}
-    heap = [(0.0, f"d{i}") for i in range(len(g["dests"]))]
+    heap = [(0.0, s) for s in sources]
     heapq.heapify(heap)
     while heap:
         d, u = heapq.heappop(heap)
@@ -151,10 +157,26 @@ def _reference(g: dict, *, usable: list[bool]) -> np.ndarray:
         for v, w in adj[u]:
             if v not in dist:
                 heapq.heappush(heap, (d + w, v))
+    return dist
+
+
+def _reference(g: dict, *, usable: list[bool]) -> np.ndarray:
+    """Network distance from every origin to the nearest destination, from scratch."""
+    dist = _plain_dijkstra(_reference_graph(g, usable=usable), [f"d{i}" for i in range(len(g["dests"]))])
     return np.array([dist.get(f"o{i}", math.inf) for i in range(len(g["origins"]))])
 
 
-def _package(g: dict, profile: str) -> np.ndarray:
+def _reference_pairs(g: dict, *, usable: list[bool]) -> np.ndarray:
+    """All-pairs network distances, origins × destinations (inf where unreachable), from scratch."""
+    adj = _reference_graph(g, usable=usable)
+    out = np.full((len(g["origins"]), len(g["dests"])), math.inf)
+    for j in range(len(g["dests"])):
+        dist = _plain_dijkstra(adj, [f"d{j}"])
+        out[:, j] = [dist.get(f"o{i}", math.inf) for i in range(len(g["origins"]))]
+    return out
+
+
+def _package_access(g: dict, profile: str, *, radii_m: tuple[float, ...] = ()) -> Accessibility:
     lines = [LineString([g["nodes"][i], g["nodes"][j]]) for i, j in g["edges"]]
     gdf = gpd.GeoDataFrame(
         {"class": "minor", "subclass": ["steps" if s else None for s in g["steps"]], "name": None},
@@ -169,9 +191,18 @@ def _package(g: dict, profile: str) -> np.ndarray:
         crs=RD,
         index=pd.RangeIndex(len(g["dests"])),
     )
-    acc = compute_accessibility(
-        profile_graph(net, S.profile(profile)), origins, vz, categories=["supermarkt"], radii_m=(), max_snap_m=10_000.0
+    return compute_accessibility(
+        profile_graph(net, S.profile(profile)),
+        origins,
+        vz,
+        categories=["supermarkt"],
+        radii_m=radii_m,
+        max_snap_m=10_000.0,
     )
+
+
+def _package(g: dict, profile: str) -> np.ndarray:
+    acc = _package_access(g, profile)
     return np.nan_to_num(acc.categories["supermarkt"].origin_dist, nan=math.inf)
 
 
@@ -213,3 +244,34 @@ def test_removing_edges_never_shortens_a_route(g):
     assert (fewer[both] >= full[both] - 1e-6).all()
     assert not (np.isfinite(fewer) & ~np.isfinite(full)).any()
     np.testing.assert_allclose(fewer, _reference(g, usable=[not s for s in g["steps"]]), atol=1e-6)
+
+
+@PROPS
+@given(graphs(), st.lists(st.integers(1, 900), min_size=1, max_size=3, unique=True), st.booleans())
+def test_counts_within_radii_equal_brute_force(g, radii, step_free):
+    """The counts within radii equal a count over all-pairs network distances (no straight-line shortcut)."""
+    profile = STEP_FREE if step_free else ALL_EDGES
+    usable = [not s for s in g["steps"]] if step_free else [True] * len(g["edges"])
+    pairs = _reference_pairs(g, usable=usable)
+    radii_m = tuple(float(r) for r in radii)
+    # a distance within a hair of a radius is rounding, not a property
+    assume(not any(np.isclose(pairs, r, rtol=0, atol=1e-6).any() for r in radii_m))
+    counts = _package_access(g, profile, radii_m=radii_m).categories["supermarkt"].counts
+    assert set(counts) == set(radii_m)
+    for r in radii_m:
+        want = (pairs <= r).sum(axis=1)
+        np.testing.assert_array_equal(counts[r], want, err_msg=f"radius {r}")
+
+
+@PROPS
+@given(graphs(), st.integers(1, 900))
+def test_counts_grow_with_the_radius_up_to_every_reachable_destination(g, r):
+    """A larger radius never counts fewer; one beyond every distance counts every reachable destination."""
+    pairs = _reference_pairs(g, usable=[True] * len(g["edges"]))
+    finite = pairs[np.isfinite(pairs)]
+    big = float(finite.max()) + 1.0 if len(finite) else 1.0
+    assume(big <= 5000)
+    counts = _package_access(g, ALL_EDGES, radii_m=(float(r), float(r) + 100.0, big)).categories["supermarkt"].counts
+    assert (counts[float(r)] <= counts[float(r) + 100.0]).all()
+    assert (counts[float(r) + 100.0] <= counts[big]).all()
+    np.testing.assert_array_equal(counts[big], np.isfinite(pairs).sum(axis=1))

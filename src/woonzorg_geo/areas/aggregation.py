@@ -145,7 +145,7 @@ def aggregate(
         ``pct_*_alle_adressen``. Areas without homes get NaN shares.
     """
     out = areas.copy()
-    homes = _homes(adressen)
+    homes = _homes(adressen, norm_m=norm_m, key=key)
     out["n_adressen"] = adressen.groupby(key).size().reindex(out.index).fillna(0).astype(int)
     out["n_woningen"] = homes.groupby(key).size().reindex(out.index).fillna(0).astype(int)
     if "buiten_buurt" in adressen:  # addresses in no buurtvlak, given to this area (see assign_areas)
@@ -178,11 +178,17 @@ ALL_ADDRESSES = "_alle_adressen"
 CBS_WEIGHTED = "_cbs_gewogen"
 
 
-def _homes(adressen: pd.DataFrame) -> pd.DataFrame:
-    """The address points that are homes (all when there is no ``woning`` column)."""
+def _homes(adressen: pd.DataFrame, *, norm_m: float, key: str | None = None) -> pd.DataFrame:
+    """The address points that are homes (all when there is no ``woning`` column).
+
+    Only the columns the figures read are copied (``key``, the distances and the combinations
+    within ``norm_m``), not every column of the addresses.
+    """
     if "woning" not in adressen:
         return adressen
-    return adressen.loc[adressen["woning"].fillna(False).astype(bool)]
+    combos = tuple(norm_column(name, norm_m) for name in COMBINATIONS)
+    cols = [c for c in adressen.columns if c == key or c.startswith(("afstand_", *combos))]
+    return pd.DataFrame(adressen.loc[adressen["woning"].fillna(False).astype(bool), cols])
 
 
 def _area_figures(
@@ -248,7 +254,7 @@ def overall(
     as in :func:`aggregate`.
     """
     res: dict[str, float] = {"n_adressen": float(len(adressen))}
-    homes = _homes(adressen)
+    homes = _homes(adressen, norm_m=norm_m)
     res["n_woningen"] = float(len(homes))
     frames = [(homes, "")]
     if "woning" in adressen:

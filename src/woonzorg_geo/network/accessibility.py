@@ -2,18 +2,18 @@
 
 Destinations are inserted into the network as nodes (their snap leg an edge of its own), origins
 are placed on the segment they project onto, and one multi-source Dijkstra pass per category
-(``scipy.sparse.csgraph.dijkstra`` with ``min_only=True``) gives every node its distance to the
-nearest voorziening and which one it is. Counts within radii come from limited single-source
-passes. Unreachable means missing (NaN) plus a reason, never a sentinel number.
+(:func:`.network.paths.nearest_source`) gives every node its distance to the nearest
+voorziening and which one it is. Counts within radii come from limited single-source passes
+(:func:`counts_within`). Unreachable means missing (NaN) plus a reason, never a sentinel number.
 """
 
 from __future__ import annotations
 
 import itertools
 import logging
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -24,6 +24,10 @@ from scipy.sparse import csr_matrix
 from woonzorg_geo.core.validate import ensure_crs
 from woonzorg_geo.core.vocabulary import COMBINATIONS, default_vocabulary, norm_column
 from woonzorg_geo.network.graph import ProfileGraph
+from woonzorg_geo.network.paths import distances_from, nearest_source
+
+if TYPE_CHECKING:
+    from scipy.spatial import cKDTree
 
 log = logging.getLogger(__name__)
 
@@ -53,23 +57,39 @@ def _point_segment(points: np.ndarray, a: np.ndarray, b: np.ndarray) -> tuple[np
     return np.hypot(*(points - proj).T), t
 
 
-def snap_to_edges(pg: ProfileGraph, points: np.ndarray) -> Snap:
+def snap_to_edges(pg: ProfileGraph, points: np.ndarray, *, chunk: int = 4096) -> Snap:
     """Project points (n × 2) onto the nearest snap edge (the same for every profile).
 
     Exact, via sample points every ``s`` metres along the edges: if the nearest sample lies at
     ``d``, the nearest edge lies within ``d`` and has a sample within ``d + s/2``; the edges of
     those samples are the candidates, and the exact point-segment distance picks among them
-    (lowest edge id on a tie).
+    (lowest edge id on a tie). ``chunk`` points are looked up at a time (each point's own
+    result: it only bounds the memory of the candidate lists).
     """
     net = pg.net
     n = len(points)
     if n == 0:
         return Snap(np.zeros(0, np.int64), np.zeros(0), np.zeros(0), np.zeros((0, 2)))
+    edge = np.empty(n, dtype=np.int64)
+    for start in range(0, n, chunk):
+        edge[start : start + chunk] = _nearest_edges(pg, points[start : start + chunk])
+    a = net.xy[net.u[edge]]
+    b = net.xy[net.v[edge]]
+    dist, t = _point_segment(points, a, b)
+    proj = a + (b - a) * t[:, None]
+    return Snap(edge=edge, t=t, dist=dist, xy=proj)
+
+
+def _nearest_edges(pg: ProfileGraph, points: np.ndarray) -> np.ndarray:
+    """The nearest snap edge of each point (see :func:`snap_to_edges`)."""
+    net = pg.net
+    n = len(points)
     tree, sample_edge = pg.sample_tree
     d0, _ = tree.query(points, k=1)
     lists = tree.query_ball_point(points, r=d0 + pg.sample_spacing_m / 2 + 1e-6)
     lens = np.fromiter(map(len, lists), dtype=np.int64, count=n)
     flat = np.fromiter(itertools.chain.from_iterable(lists), dtype=np.int64, count=int(lens.sum()))
+    del lists
     owner = np.repeat(np.arange(n), lens)
     cand = sample_edge[flat]
     # unique (point, edge) pairs
@@ -82,11 +102,7 @@ def snap_to_edges(pg: ProfileGraph, points: np.ndarray) -> Snap:
     sel = order[first]
     edge = np.empty(n, dtype=np.int64)
     edge[owner[sel]] = cand[sel]
-    a = net.xy[net.u[edge]]
-    b = net.xy[net.v[edge]]
-    dist, t = _point_segment(points, a, b)
-    proj = a + (b - a) * t[:, None]
-    return Snap(edge=edge, t=t, dist=dist, xy=proj)
+    return edge
 
 
 def via_nearer_end(
@@ -278,10 +294,31 @@ class Accessibility:
     dest_cat: np.ndarray
 
 
-def _node_to_dest(routing: RoutingGraph) -> np.ndarray:
-    lookup = np.full(routing.n_nodes, -1, dtype=np.int64)
-    lookup[routing.dest_node] = np.arange(len(routing.dest_node))
-    return lookup
+def nearer_of(distances: Sequence[np.ndarray], nearest: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """A composite category (``ov`` = ``ov_halte`` or ``treinstation``): the nearer of its parts.
+
+    The one place that combines the parts of a composite (see
+    :attr:`.core.vocabulary.Vocabulary.composites`): per node or per address, the smallest
+    distance of the parts and the nearest voorziening that goes with it; on a tie the part
+    listed first. A missing distance (NaN) counts as unreachable; where every part is
+    unreachable the first part's values are kept.
+
+    Parameters
+    ----------
+    distances
+        Per part, the distances (all of one length).
+    nearest
+        Per part, what goes with each distance (a voorziening's id or index).
+
+    Returns
+    -------
+    distance, nearest
+        The composite's distances and nearest voorzieningen.
+    """
+    stack = np.vstack(distances)
+    best = np.argmin(np.where(np.isnan(stack), np.inf, stack), axis=0)
+    cols = np.arange(stack.shape[1])
+    return stack[best, cols], np.vstack(nearest)[best, cols]
 
 
 def compute_accessibility(
@@ -324,17 +361,13 @@ def compute_accessibility(
     left, right, d_left, d_right = routing.place(osnap)
     far = osnap.dist > max_snap_m
     blocked = ~far & ~np.isfinite(np.minimum(d_left, d_right))
-    node_dest = _node_to_dest(routing)
     dest_ids = dest.index.to_numpy()
     dest_cat = dest["categorie"].to_numpy()
-    max_r = max(radii_m) if radii_m else 0.0
-    # straight-line candidates for the counts, once for all destinations (network >= straight)
-    candidates: list[np.ndarray] = []
-    if max_r > 0 and len(dest_xy):
-        from scipy.spatial import cKDTree
+    origin_tree = None
+    if radii_m and len(dest_xy):  # straight-line candidates for the counts (network >= straight)
+        from scipy.spatial import cKDTree  # imported here: the store's readers do not need it
 
-        lists = cKDTree(origin_xy).query_ball_point(dest_xy, r=max_r)
-        candidates = [np.asarray(c, dtype=np.int64) for c in lists]
+        origin_tree = cKDTree(origin_xy)
 
     def origin_side(dist: np.ndarray, src_dest: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return from_nodes(osnap.dist, (left, right, d_left, d_right), far, dist, src_dest, dest_ids)
@@ -346,18 +379,10 @@ def compute_accessibility(
             dist = np.full(routing.n_nodes, np.inf)
             src_dest = np.full(routing.n_nodes, -1, dtype=np.int64)
         else:
-            from scipy.sparse.csgraph import dijkstra  # here: the toets reads stored distances, no search
-
-            dist, _, src = dijkstra(
-                routing.matrix,
-                directed=False,
-                indices=routing.dest_node[idx],
-                min_only=True,
-                return_predecessors=True,
-            )
-            src_dest = np.where(src >= 0, node_dest[np.maximum(src, 0)], -1)
+            dist, pos = nearest_source(routing.matrix, routing.dest_node[idx])
+            src_dest = np.where(pos >= 0, idx[np.maximum(pos, 0)], -1)
         od, nearest_ids = origin_side(dist, src_dest)
-        counts = _counts_within(routing, idx, left, right, d_left, d_right, osnap.dist, radii_m, max_r, candidates)
+        counts = counts_within(routing, idx, (left, right, d_left, d_right), osnap.dist, radii_m, origins=origin_tree)
         for r in counts:
             counts[r][far] = 0
         results[cat] = CategoryResult(dist, src_dest, od, nearest_ids, counts)
@@ -367,10 +392,7 @@ def compute_accessibility(
     for comp, parts in composites.items():
         if not all(p in results for p in parts):
             continue
-        stack = np.vstack([results[p].node_dist for p in parts])
-        best = np.argmin(stack, axis=0)
-        dist = stack[best, np.arange(stack.shape[1])]
-        src_dest = np.vstack([results[p].node_source for p in parts])[best, np.arange(stack.shape[1])]
+        dist, src_dest = nearer_of([results[p].node_dist for p in parts], [results[p].node_source for p in parts])
         od, nearest_ids = origin_side(dist, src_dest)
         counts = {r: np.sum([results[p].counts[r] for p in parts], axis=0) for r in radii_m}
         results[comp] = CategoryResult(dist, src_dest, od, nearest_ids, counts)
@@ -392,39 +414,61 @@ def compute_accessibility(
     )
 
 
-def _counts_within(
+def counts_within(
     routing: RoutingGraph,
     dest_idx: np.ndarray,
-    left: np.ndarray,
-    right: np.ndarray,
-    d_left: np.ndarray,
-    d_right: np.ndarray,
-    snap: np.ndarray,
+    place: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    snap_m: np.ndarray,
     radii: Sequence[float],
-    max_r: float,
-    candidates: Sequence[np.ndarray],
     *,
-    chunk: int = 64,
+    origins: cKDTree | None,
+    chunk: int = 16,
 ) -> dict[float, np.ndarray]:
-    """Per origin, the number of destinations within each radius.
+    """Per origin, the number of destinations within each network distance in ``radii``.
 
-    One limited Dijkstra per destination; only the origins within ``max_r`` as the crow flies of a
-    destination (``candidates``, per destination) are evaluated.
+    Parameters
+    ----------
+    routing
+        The routing graph with the destinations inserted.
+    dest_idx
+        The destinations to count (positions in ``routing.dest_node``).
+    place, snap_m
+        The origins: :meth:`RoutingGraph.place` of their snap and their snap legs (metres).
+    radii
+        The network distances (metres); a destination exactly at a radius counts.
+    origins
+        A KD-tree of the origins' own points (the points that were snapped), to leave out the
+        origins further than the largest radius as the crow flies from a destination (never
+        within it on the network). None when there are no radii or destinations.
+    chunk
+        Destinations searched at once: one limited search from each, ``chunk`` × nodes distances
+        in memory at a time.
+
+    Returns
+    -------
+    dict
+        Radius → count per origin (int32). Far origins (beyond the snap limit) are counted like
+        any other here; the caller sets their counts to zero.
     """
+    left, right, d_left, d_right = place
     counts = {r: np.zeros(len(left), dtype=np.int32) for r in radii}
-    if max_r <= 0 or len(dest_idx) == 0:
+    max_r = max(radii, default=0.0)
+    if max_r <= 0 or len(dest_idx) == 0 or origins is None:
         return counts
+    from scipy.spatial import cKDTree
+
+    # a hair beyond the radius: the straight distance of the tree may round the other way
+    reach = max_r * (1 + 1e-9) + 1e-6
     for start in range(0, len(dest_idx), chunk):
         rows = dest_idx[start : start + chunk]
-        from scipy.sparse.csgraph import dijkstra
-
-        d = dijkstra(routing.matrix, directed=False, indices=routing.dest_node[rows], limit=max_r)
-        cand = [candidates[k] for k in rows]
-        row_of = np.repeat(np.arange(len(rows)), [len(c) for c in cand])
-        if not len(row_of):
+        pairs = cKDTree(routing.dest_xy[rows]).sparse_distance_matrix(origins, reach, output_type="ndarray")
+        if not len(pairs):
             continue
-        o = np.concatenate(cand)
-        od, _ = via_nearer_end(snap[o], d_left[o], d_right[o], d[row_of, left[o]], d[row_of, right[o]])
+        row_of, o = pairs["i"].astype(np.int64), pairs["j"].astype(np.int64)
+        del pairs
+        d = distances_from(routing.matrix, routing.dest_node[rows], limit=max_r)
+        od, _ = via_nearer_end(snap_m[o], d_left[o], d_right[o], d[row_of, left[o]], d[row_of, right[o]])
+        del d
         for r in radii:
             counts[r] += np.bincount(o[od <= r], minlength=len(left)).astype(np.int32)
     return counts
@@ -527,31 +571,3 @@ def access_at(acc: Accessibility, points: np.ndarray, *, max_snap_m: float) -> P
     for cat, res in acc.categories.items():
         distance[cat], nearest[cat] = from_nodes(snap.dist, place, far, res.node_dist, res.node_source, acc.dest_ids)
     return PointAccess(snap, far, left, right, d_left, d_right, distance, nearest)
-
-
-def bounded_distances(matrix: csr_matrix, source: int, *, limit: float) -> dict[int, float]:
-    """Network distance from ``source`` to every node within ``limit`` (a Dijkstra search that stops there).
-
-    For one point and a short limit (a toets site, the norm), a search in Python over the few
-    thousand nodes within reach is cheaper than importing :mod:`scipy.sparse.csgraph`; the result
-    is ``scipy.sparse.csgraph.dijkstra(matrix, indices=source, limit=limit)`` for the nodes it
-    reaches (the others are beyond the limit).
-    """
-    import heapq
-
-    indptr, indices, data = matrix.indptr, matrix.indices, matrix.data
-    dist: dict[int, float] = {source: 0.0}
-    heap: list[tuple[float, int]] = [(0.0, source)]
-    done: set[int] = set()
-    while heap:
-        d, node = heapq.heappop(heap)
-        if node in done:
-            continue
-        done.add(node)
-        lo, hi = indptr[node], indptr[node + 1]
-        for j, w in zip(indices[lo:hi].tolist(), data[lo:hi].tolist(), strict=True):
-            nd = d + w
-            if nd <= limit and nd < dist.get(j, math.inf):
-                dist[j] = nd
-                heapq.heappush(heap, (nd, j))
-    return dist

@@ -11,6 +11,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
+from woonzorg_geo import RD_NEW
 from woonzorg_geo.network.accessibility import Accessibility, snap_to_edges, via_nearer_end
 
 if TYPE_CHECKING:
@@ -28,7 +29,7 @@ class Grid:
     cell: float
     width: int
     height: int
-    crs: str = "EPSG:28992"
+    crs: str = RD_NEW
 
     @classmethod
     def covering(cls, bounds: tuple[float, float, float, float], cell: float) -> Grid:

@@ -11,7 +11,8 @@ if TYPE_CHECKING:
     from woonzorg_geo.core.io import Owner
 
 from woonzorg_geo.outputs.maps.watals import watals_map
-from woonzorg_geo.whatif.watals import WatAls, address_table
+from woonzorg_geo.whatif.watals import WhatIfResult as WatAls
+from woonzorg_geo.whatif.watals import address_table
 
 log = logging.getLogger(__name__)
 

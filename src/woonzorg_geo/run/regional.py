@@ -189,7 +189,9 @@ def regional_rows(a: "Analysis") -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
         *vol,
     ]
     figures = [c for c in g.columns if FIGURE_RE.match(c) and c not in head]
-    g = g[[c for c in head if c in g] + figures + [g.geometry.name]].copy()  # one block per dtype: no fragmented frame downstream
+    g = g[
+        [c for c in head if c in g] + figures + [g.geometry.name]
+    ].copy()  # one block per dtype: no fragmented frame downstream
     g.index.name = "code"
     w = a.wijken.copy()
     w["gemeentecode"] = code

@@ -13,7 +13,8 @@ import shapely
 
 from woonzorg_geo.core import formatting as fmt
 from woonzorg_geo.core.errors import SettingsError
-from woonzorg_geo.network.accessibility import PointAccess, access_at, bounded_distances, via_nearer_end
+from woonzorg_geo.network.accessibility import PointAccess, access_at, via_nearer_end
+from woonzorg_geo.network.paths import bounded_distances
 from woonzorg_geo.sources.voorzieningen import source_text
 from woonzorg_geo.toets.settings import ToetsSettings
 from woonzorg_geo.toets.values import as_float, as_text

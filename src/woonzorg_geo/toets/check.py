@@ -19,6 +19,7 @@ from woonzorg_geo.areas.aggregation import assign_areas
 from woonzorg_geo.core import formatting as fmt
 from woonzorg_geo.core.formatting import slug
 from woonzorg_geo.network.accessibility import PointAccess
+from woonzorg_geo.network.paths import distances_from
 from woonzorg_geo.toets.access import RunNorm, access_rows, norm_met, run_norm, site_access
 from woonzorg_geo.toets.bronnen import toets_sources
 from woonzorg_geo.toets.existing import ExistingInitiatives
@@ -41,10 +42,6 @@ if TYPE_CHECKING:
     from woonzorg_geo.areas.analysis import Analysis
 
 log = logging.getLogger(__name__)
-
-#: The name ``_dijkstra_search`` uses for :class:`.access.RunNorm` (its lines are left as they are
-#: until the shared shortest-path function replaces them; then this alias goes).
-_Run = RunNorm
 
 # --------------------------------------------------------------------------------------------
 # Main entry
@@ -264,17 +261,15 @@ def check_site(
     return result
 
 
-def _dijkstra_search(analysis: Analysis, run: _Run) -> Callable[[int, int], tuple[np.ndarray, np.ndarray]]:
-    """The search of :func:`_site_access` by scipy's limited Dijkstra (the same distances, in C)."""
-    from scipy.sparse.csgraph import dijkstra
-
+def _dijkstra_search(analysis: Analysis, run: RunNorm) -> Callable[[int, int], tuple[np.ndarray, np.ndarray]]:
+    """The search of :func:`.access.site_access` by :func:`.network.paths.distances_from` (the same distances, in C)."""
     routing = analysis.access[run.profile].routing
     matrix, nodes, limit = routing.matrix, routing.dest_node, run.norm_m
     if "sample_tree" not in routing.pg.__dict__:
         routing.pg.sample_tree  # noqa: B018  # built once: every site's snap then takes the tree
 
     def search(left: int, right: int) -> tuple[np.ndarray, np.ndarray]:
-        d = dijkstra(matrix, indices=[left, right], limit=limit)
+        d = distances_from(matrix, [left, right], limit=limit)
         return d[0, nodes], d[1, nodes]
 
     return search

@@ -2,7 +2,7 @@
 
 Everything comes from the run's routing graph (:class:`.network.accessibility.RoutingGraph`) and the same
 distances the toets reports (:func:`.network.accessibility.via_nearer_end`): one
-:func:`scipy.sparse.csgraph.dijkstra` search from the two end nodes of the site's edge, with
+:func:`.network.paths.routes_from` search from the two end nodes of the site's edge, with
 predecessors, gives
 
 - the **area of the norm walk**: every piece of the network within the norm (an edge whose ends
@@ -29,6 +29,7 @@ from pyproj import Transformer
 
 from woonzorg_geo import RD_NEW, WGS84
 from woonzorg_geo.network.accessibility import PointAccess, RoutingGraph
+from woonzorg_geo.network.paths import routes_from
 
 if TYPE_CHECKING:
     from woonzorg_geo.areas.analysis import Analysis
@@ -235,17 +236,13 @@ def site_map(
     snap_pt: shapely.Point | None = None
     others: list[tuple[str, str, str, shapely.Point]] = []
     if not far:
-        from scipy.sparse.csgraph import dijkstra
-
         left, right = int(pa.left[0]), int(pa.right[0])
         d_left, d_right, snap_m = float(pa.d_left[0]), float(pa.d_right[0]), float(pa.snap.dist[0])
         snap_xy = pa.snap.xy[0]
         snap_pt = shapely.Point(snap_xy)
         wanted = [float(r["afstand_m"]) for r in rows if r.get("afstand_m") is not None]
         limit = max([norm_m, *wanted]) + 1.0
-        dist, pred = dijkstra(
-            routing.matrix, directed=False, indices=[left, right], limit=limit, return_predecessors=True
-        )
+        dist, pred = routes_from(routing.matrix, [left, right], limit=limit)
         reach = snap_m + np.minimum(d_left + dist[0], d_right + dist[1])
         own = [  # the site's own edge: from its projection towards both end nodes, as far as the norm goes
             (snap_xy, snap_xy + (xy[end] - snap_xy) * min(1.0, (norm_m - snap_m) / along))

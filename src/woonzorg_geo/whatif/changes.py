@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from woonzorg_geo import RD_NEW, WGS84
 from woonzorg_geo.core.errors import WoonzorgError
 
 if TYPE_CHECKING:
@@ -85,7 +86,7 @@ def parse_nieuw(
     if cat not in categories:
         raise WatAlsError(f"--nieuw {text!r}: categorie {cat!r} wordt niet berekend; kies uit: {', '.join(categories)}")
     m = _LONLAT.match(where)
-    to_rd = Transformer.from_crs("EPSG:4326", "EPSG:28992", always_xy=True)
+    to_rd = Transformer.from_crs(WGS84, RD_NEW, always_xy=True)
     if m:
         lon, lat = float(m.group(1)), float(m.group(2))
         if not (-180 <= lon <= 180 and -90 <= lat <= 90):
@@ -153,7 +154,7 @@ def check_place(
         return
     hint = ""
     if lonlat is not None and -90 <= lonlat[0] <= 90:
-        to_rd = Transformer.from_crs("EPSG:4326", "EPSG:28992", always_xy=True)
+        to_rd = Transformer.from_crs(WGS84, RD_NEW, always_xy=True)
         sx, sy = to_rd.transform(lonlat[1], lonlat[0])
         if float(shapely.distance(area, shapely.Point(sx, sy))) <= margin_m:
             hint = " Lengte- en breedtegraad lijken verwisseld: geef eerst de lengtegraad (LON), dan de breedtegraad."

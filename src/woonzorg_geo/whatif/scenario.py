@@ -47,12 +47,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from woonzorg_geo import RD_NEW, WGS84
 from woonzorg_geo.core.errors import DataFileError
 from woonzorg_geo.whatif.watals import Changes, NewVoorziening, WatAlsError
 
 if TYPE_CHECKING:
     from woonzorg_geo.areas.analysis import Analysis
-    from woonzorg_geo.whatif.watals import WatAls
+    from woonzorg_geo.whatif.watals import WhatIfResult
 
 #: The format's version written by :meth:`Scenario.to_dict`.
 VERSION = 1
@@ -379,7 +380,7 @@ def scenario_changes(scenario: Scenario, a: Analysis) -> Changes:
     vz = a.inputs.voorzieningen
     cats = list(a.vocab.categories)
     area = a.inputs.gemeente.union_all()
-    to_rd = Transformer.from_crs("EPSG:4326", "EPSG:28992", always_xy=True)
+    to_rd = Transformer.from_crs(WGS84, RD_NEW, always_xy=True)
     nieuw: list[NewVoorziening] = []
     weg: list[Any] = []
     for k, w in enumerate(scenario.wijzigingen):
@@ -445,7 +446,7 @@ def _name(vz: Any, i: Any) -> str:
 
 def run_scenario(
     a: Analysis, scenario: Scenario | str | Path | Mapping[str, Any], *, profiles: Sequence[str] | None = None
-) -> WatAls:
+) -> WhatIfResult:
     """Load (when needed), check and run a scenario on the analysis ``a``: :func:`.whatif.watals.what_if`.
 
     The result's ``samenvatting`` carries the scenario under ``scenario`` (as in the file).
@@ -467,7 +468,7 @@ def scenario_from_changes(changes: Changes, a: Analysis, *, naam: str = "scenari
     from pyproj import Transformer
 
     vz = a.inputs.voorzieningen
-    to_ll = Transformer.from_crs("EPSG:28992", "EPSG:4326", always_xy=True)
+    to_ll = Transformer.from_crs(RD_NEW, WGS84, always_xy=True)
     items = [Wijziging("weg", id=str(i), naam=_name(vz, i) or None) for i in changes.weg]
     for n in changes.nieuw:
         lon, lat = to_ll.transform(n.x, n.y)

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from woonzorg_geo import WGS84
 from woonzorg_geo.whatif.changes import Changes, NewVoorziening, WatAlsError, check_place, parse_nieuw, parse_weg
 
 if TYPE_CHECKING:
@@ -39,8 +40,8 @@ __all__ = [
     "Changes",
     "NewVoorziening",
     "ProfileChange",
-    "WatAls",
     "WatAlsError",
+    "WhatIfResult",
     "address_table",
     "apply_changes",
     "check_place",
@@ -130,7 +131,7 @@ def apply_changes(a: Analysis, changes: Changes, *, profiles: Sequence[str] | No
     Only the categories the changes touch (and the composites made of them) are recomputed, each
     by a search bounded to the nodes whose distance can change.
     """
-    from woonzorg_geo.network.accessibility import access_at, from_nodes
+    from woonzorg_geo.network.accessibility import access_at, from_nodes, nearer_of
 
     vz = a.inputs.voorzieningen
     vocab = a.vocab
@@ -195,14 +196,11 @@ def apply_changes(a: Analysis, changes: Changes, *, profiles: Sequence[str] | No
         for comp, parts in vocab.composites.items():
             if comp not in acc.categories or not (set(parts) & set(pc.after)):
                 continue
-            stack = np.vstack([pc.after.get(p, acc.categories[p].origin_dist) for p in parts])
-            near = np.vstack([pc.nearest_after.get(p, acc.categories[p].origin_nearest) for p in parts])
-            filled = np.where(np.isnan(stack), np.inf, stack)
-            best = np.argmin(filled, axis=0)
-            cols = np.arange(stack.shape[1])
             pc.before[comp] = acc.categories[comp].origin_dist
-            pc.after[comp] = stack[best, cols]
-            pc.nearest_after[comp] = near[best, cols]
+            pc.after[comp], pc.nearest_after[comp] = nearer_of(
+                [pc.after.get(p, acc.categories[p].origin_dist) for p in parts],
+                [pc.nearest_after.get(p, acc.categories[p].origin_nearest) for p in parts],
+            )
         out[name] = pc
     return out
 
@@ -213,7 +211,7 @@ def apply_changes(a: Analysis, changes: Changes, *, profiles: Sequence[str] | No
 
 
 @dataclass
-class WatAls:
+class WhatIfResult:
     """The effect of the changes: per address, per buurt and wijk, and a summary."""
 
     changes: Changes
@@ -228,7 +226,7 @@ def _within(d: np.ndarray, norm: float) -> np.ndarray:
     return np.asarray(np.nan_to_num(d, nan=np.inf) <= norm, dtype=bool)
 
 
-def what_if(a: Analysis, changes: Changes, *, profiles: Sequence[str] | None = None) -> WatAls:
+def what_if(a: Analysis, changes: Changes, *, profiles: Sequence[str] | None = None) -> WhatIfResult:
     """Apply ``changes`` and aggregate the effect per buurt and wijk, per profile.
 
     Parameters
@@ -370,7 +368,7 @@ def what_if(a: Analysis, changes: Changes, *, profiles: Sequence[str] | None = N
         "weg": _closed(a, changes),
     }
     summary["rekentijd_s"] = round(time.perf_counter() - t0, 3)
-    return WatAls(changes, per, addr, buurten, wijken, summary)
+    return WhatIfResult(changes, per, addr, buurten, wijken, summary)
 
 
 def _closed(a: Analysis, changes: Changes) -> list[dict[str, Any]]:
@@ -383,7 +381,7 @@ def _closed(a: Analysis, changes: Changes) -> list[dict[str, Any]]:
         return []
     own = register_addresses(gone, a.inputs, a.settings)
     addr = point_addresses(gone.geometry, a.inputs.osm, settings=a.settings.zoeken, own=own)
-    ll = gone.geometry.to_crs("EPSG:4326")
+    ll = gone.geometry.to_crs(WGS84)
     return [
         {
             "id": str(i),
@@ -408,7 +406,7 @@ def _with_names(table: pd.DataFrame, areas: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
-def summary_text(w: WatAls, *, vocab: Any) -> str:
+def summary_text(w: WhatIfResult, *, vocab: Any) -> str:
     """The effect in Dutch, per profile and category, for the console."""
     from woonzorg_geo.core import formatting as fmt
 
@@ -436,7 +434,7 @@ def summary_text(w: WatAls, *, vocab: Any) -> str:
     return "\n".join(lines)
 
 
-def address_table(w: WatAls, a: Analysis) -> pd.DataFrame:
+def address_table(w: WhatIfResult, a: Analysis) -> pd.DataFrame:
     """``w.adressen`` with each home's address and place beside its id, as ``watals_adressen.csv``.
 
     Columns ``adres_id``, ``straat``, ``huisnummer``, ``postcode`` (where the source knows it;
@@ -449,6 +447,6 @@ def address_table(w: WatAls, a: Analysis) -> pd.DataFrame:
     ids = table.index.unique()
     points = a.adressen.geometry.loc[ids]
     found = point_addresses(points, a.inputs.osm, settings=a.settings.zoeken, homes=True)
-    ll = points.to_crs("EPSG:4326")
+    ll = points.to_crs(WGS84)
     place = found.assign(lon=np.round(ll.x.to_numpy(), 6), lat=np.round(ll.y.to_numpy(), 6))
     return place.reindex(table.index).join(table)

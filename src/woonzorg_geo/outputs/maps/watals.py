@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     import folium
 
     from woonzorg_geo.areas.analysis import Analysis
-    from woonzorg_geo.whatif.watals import WatAls
+    from woonzorg_geo.whatif.watals import WhatIfResult as WatAls
 
 #: Buurten listed in the panel per category: those whose share changes most.
 PANEL_BUURTEN = 5

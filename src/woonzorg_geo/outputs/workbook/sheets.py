@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
     from woonzorg_geo.areas.analysis import Analysis
     from woonzorg_geo.core.vocabulary import Vocabulary
-    from woonzorg_geo.whatif.watals import WatAls
+    from woonzorg_geo.whatif.watals import WhatIfResult as WatAls
 
 #: Titles of the sources sheet.
 SOURCE_LABELS = {
