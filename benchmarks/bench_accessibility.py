@@ -270,24 +270,18 @@ def bench_real(repeats: int, nx_repeats: int) -> dict[str, Any]:
         }
 
     parts["dijkstra_nearest_all_categories"], _ = timed(nearest_passes, repeats)
-    counts_fn = getattr(acc_mod, "_counts_within", None)
-    if counts_fn is not None:
-        from scipy.spatial import cKDTree
+    from scipy.spatial import cKDTree
 
-        def count_passes():
-            # as compute_accessibility: straight-line candidates once, one pass per base category
-            lists = cKDTree(origin_xy).query_ball_point(dest_xy, r=max(RADII))
-            cand = [np.asarray(c, dtype=np.int64) for c in lists]
-            return {
-                g: counts_fn(routing, i, left, right, d_left, d_right, osnap.dist, RADII, max(RADII), cand)
-                for g, i in gidx.items()
-                if g in cats
-            }
+    def count_passes():
+        # as compute_accessibility: one public counts_within per base category
+        tree = cKDTree(origin_xy)
+        return {
+            g: acc_mod.counts_within(routing, i, (left, right, d_left, d_right), osnap.dist, RADII, origins=tree)
+            for g, i in gidx.items()
+            if g in cats
+        }
 
-        try:
-            parts["counts_within_all_categories"], _ = timed(count_passes, repeats)
-        except TypeError as exc:  # private helper changed signature
-            parts["counts_within_all_categories"] = f"niet gemeten: {exc}"
+    parts["counts_within_all_categories"], _ = timed(count_passes, repeats)
     wz["parts"] = parts
     wz["cprofile_with_counts_top_tottime"] = cprofile_top(run(RADII))
     out["woonzorg_geo"] = wz
@@ -747,7 +741,7 @@ NOTES = {
     "(composite 'ov' included), median of --repeats runs after one warm-up. with_counts uses "
     "radii (400, 800); nearest_only radii=(). 'parts' times the steps on their own: origin "
     "snapping, routing graph (destination snapping + insertion), placing origins, the "
-    "multi-source Dijkstra passes and the radius counts (_counts_within). peak_traced_mb is "
+    "multi-source Dijkstra passes and the radius counts (counts_within). peak_traced_mb is "
     "tracemalloc's peak during one call (numpy buffers included).",
     "pandana": "pandana.Network on the same nodes/edges (profile edge mask, largest component). Contraction "
     "hierarchies (Network constructor) and precompute(800) are counted as preprocessing. Addresses "

@@ -11,14 +11,13 @@ if TYPE_CHECKING:
     from woonzorg_geo.core.io import Owner
 
 from woonzorg_geo.outputs.maps.watals import watals_map
-from woonzorg_geo.whatif.watals import WhatIfResult as WatAls
-from woonzorg_geo.whatif.watals import address_table
+from woonzorg_geo.whatif.watals import WhatIfResult, address_table
 
 log = logging.getLogger(__name__)
 
 
 def write_watals(
-    w: WatAls,
+    w: WhatIfResult,
     a: Analysis,
     out_dir: str | Path,
     *,

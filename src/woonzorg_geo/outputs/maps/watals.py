@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     import folium
 
     from woonzorg_geo.areas.analysis import Analysis
-    from woonzorg_geo.whatif.watals import WhatIfResult as WatAls
+    from woonzorg_geo.whatif.watals import WhatIfResult
 
 #: Buurten listed in the panel per category: those whose share changes most.
 PANEL_BUURTEN = 5
@@ -33,7 +33,7 @@ FOCUS_INSTEAD = 2
 NO_CHANGE_PP = 0.005
 
 
-def change_title(w: WatAls) -> str:
+def change_title(w: WhatIfResult) -> str:
     """``'Wat als: Albert Heijn Hillenga (vz00320) sluit'``; several changes are named by their number."""
     parts = [
         f"{item.get('naam') or '(naamloos)'} ({item['id']}) sluit" for item in w.samenvatting["wijzigingen"]["weg"]
@@ -82,7 +82,7 @@ def _rows(table: pd.DataFrame, col: str, *, limit: int | None = None) -> tuple[l
     return rows, len(table) - len(changed)
 
 
-def _homes_moved(w: WatAls, a: Analysis, profile: str, cat: str) -> tuple[int, int]:
+def _homes_moved(w: WhatIfResult, a: Analysis, profile: str, cat: str) -> tuple[int, int]:
     """The woningen (as the shares count them) that lose and gain access, for one profile and category."""
     rows = w.adressen.loc[(w.adressen["profiel"] == profile) & (w.adressen["categorie"] == cat), "toegang"]
     if "woning" in a.adressen:
@@ -91,7 +91,7 @@ def _homes_moved(w: WatAls, a: Analysis, profile: str, cat: str) -> tuple[int, i
     return int((rows == "verliest").sum()), int((rows == "wint").sum())
 
 
-def panel_html(w: WatAls, a: Analysis, *, profile: str | None = None) -> str:
+def panel_html(w: WhatIfResult, a: Analysis, *, profile: str | None = None) -> str:
     """The panel: per touched category (main profile), the wijken before/after/difference and the top buurten."""
     from woonzorg_geo.core import formatting as fmt
 
@@ -158,7 +158,7 @@ def panel_html(w: WatAls, a: Analysis, *, profile: str | None = None) -> str:
     )
 
 
-def _remaining(m: folium.Map, w: WatAls, a: Analysis) -> list[tuple[str, str, str]]:
+def _remaining(m: folium.Map, w: WhatIfResult, a: Analysis) -> list[tuple[str, str, str]]:
     """The voorzieningen of the touched categories that remain, one layer per category, with popups."""
     import folium
     import geopandas as gpd
@@ -203,7 +203,7 @@ def _remaining(m: folium.Map, w: WatAls, a: Analysis) -> list[tuple[str, str, st
     return items
 
 
-def watals_map(w: WatAls, a: Analysis, *, offline: bool | None = None) -> Any:
+def watals_map(w: WhatIfResult, a: Analysis, *, offline: bool | None = None) -> Any:
     """Folium map of the change: title, panel with the per-wijk figures, the homes that gain (green)
     and lose (red) access within the norm per profile and category (one layer each, the first
     shown), the changed voorzieningen (new: ＋, closed: ✕), those that remain, and the streets."""
