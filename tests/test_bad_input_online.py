@@ -25,7 +25,7 @@ from woonzorg_geo.core import config
 from woonzorg_geo.core.config import OnlineSettings
 from woonzorg_geo.core.errors import SourceUnavailableError
 from woonzorg_geo.run import pipeline
-from woonzorg_geo.sources import _http, datasets, inventory, online, osm_raw, pdok
+from woonzorg_geo.sources import datasets, http_client, inventory, online, osm_raw, pdok
 
 #: [online] for the tests: a 1 s time-out, three attempts, short waits, Retry-After up to 5 s.
 FAST_TOML = "[online]\ntimeout_s = 1.0\npogingen = 3\nwachttijd_s = 0.05\nmax_wachttijd_s = 5.0\n"
@@ -35,7 +35,7 @@ FAST = OnlineSettings(timeout_s=1.0, pogingen=3, wachttijd_s=0.05, max_wachttijd
 PYTHON_NAMES = sorted(
     {
         name
-        for module in (config, datasets, inventory, online, pipeline, pdok, osm_raw, _http)
+        for module in (config, datasets, inventory, online, pipeline, pdok, osm_raw, http_client)
         for name, obj in vars(module).items()
         if (inspect.isfunction(obj) or inspect.isclass(obj))
         and ("_" in name.strip("_") or name[0].isupper())
@@ -241,7 +241,7 @@ ONLINE_CASES: dict[str, tuple[Callable, list[str], tuple[str, str, int]]] = {
         [
             "OpenStreetMap Overpass",
             "HTTP 429",
-            "vraagt 3600 s te wachten",
+            "vraagt 3.600 s te wachten",
             "max_wachttijd_s",
             "probeer het na die tijd opnieuw",
         ],
@@ -249,7 +249,7 @@ ONLINE_CASES: dict[str, tuple[Callable, list[str], tuple[str, str, int]]] = {
     ),
     "pdok_503_wil_een_uur_wachten": (
         _always("cbs", 503, {"Retry-After": "3600"}),
-        ["PDOK CBS Wijken en Buurten 2024", "HTTP 503", "vraagt 3600 s te wachten"],
+        ["PDOK CBS Wijken en Buurten 2024", "HTTP 503", "vraagt 3.600 s te wachten"],
         ("cbs", "/items", 1),
     ),
     "pdok_verkeerd_adres": (  # as PDOK answers a path it does not know

@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from woonzorg_geo.core.errors import WoonzorgError
+from woonzorg_geo.core.files import check_output_dir, check_output_file
 from woonzorg_geo.core.formatting import number, percent
-from woonzorg_geo.core.io import Owner, check_output_dir, check_output_file, check_owner
+from woonzorg_geo.core.io import Owner, check_owner
 from woonzorg_geo.core.progress import show_progress
 
 if TYPE_CHECKING:
@@ -300,7 +301,8 @@ def cmd_data(args: argparse.Namespace) -> int:
 
 def cmd_voorzieningen(args: argparse.Namespace) -> int:
     """Write the voorzieningen layer."""
-    from woonzorg_geo.core.io import check_file_owner, write_gpkg
+    from woonzorg_geo.core.files import write_gpkg
+    from woonzorg_geo.core.io import check_file_owner
     from woonzorg_geo.sources.datasets import load_offline
     from woonzorg_geo.sources.voorzieningen import count_inside
 
@@ -393,7 +395,7 @@ def cmd_analyse(args: argparse.Namespace) -> int:
 def cmd_regio(args: argparse.Namespace) -> int:
     """Run many gemeenten at once on Dask and write the regional tables and map."""
     from woonzorg_geo.core.config import find_raw_dir
-    from woonzorg_geo.core.io import output_lock
+    from woonzorg_geo.core.lock import output_lock
     from woonzorg_geo.run.regio import check_scheduler_address, regio_text, run_regio, verify_scheduler, write_regio
     from woonzorg_geo.sources.catalogue import load_catalogue, resolve_gemeente
 
@@ -522,7 +524,7 @@ def cmd_regio(args: argparse.Namespace) -> int:
 
 def cmd_locaties(args: argparse.Namespace) -> int:
     """Rank search areas for geclusterd wonen."""
-    from woonzorg_geo.core.io import atomic_path
+    from woonzorg_geo.core.files import atomic_path
     from woonzorg_geo.core.validate import check_polygons_in_area, read_polygons
     from woonzorg_geo.outputs.report import read_facts
     from woonzorg_geo.run.pipeline import write_site_outputs

@@ -253,7 +253,7 @@ class RasterSettings:
 
 
 @dataclass(frozen=True)
-class Indicator:
+class OverlayIndicator:
     """One indicator of an overlay index, with its direction, weight and source."""
 
     kolom: str
@@ -301,10 +301,10 @@ class OverlaySettings:
     gevoeligheid: float = 0.2
     niet_gemodelleerd_draaglast: tuple[str, ...] = ()
     niet_gemodelleerd_draagkracht: tuple[str, ...] = ()
-    draaglast: tuple[Indicator, ...] = ()
-    draagkracht: tuple[Indicator, ...] = ()
+    draaglast: tuple[OverlayIndicator, ...] = ()
+    draagkracht: tuple[OverlayIndicator, ...] = ()
     #: Indicators of the settings switched off (``aan = false``): listed with their reason, not counted.
-    uitgeschakeld: tuple[Indicator, ...] = ()
+    uitgeschakeld: tuple[OverlayIndicator, ...] = ()
 
 
 #: The scalings of the overlay indicators (see :mod:`woonzorg_geo.areas.overlays.scaling`).
@@ -314,12 +314,12 @@ SCALINGS = ("z", "z_vloer", "rang")
 def _build_overlays(table: dict[str, Any], where: str) -> OverlaySettings:
     flat = {k: v for k, v in table.items() if k not in ("draaglast", "draagkracht", "uitgeschakeld")}
     base = build_settings(OverlaySettings, flat, where)
-    indicators: dict[str, tuple[Indicator, ...]] = {}
-    off: list[Indicator] = []
+    indicators: dict[str, tuple[OverlayIndicator, ...]] = {}
+    off: list[OverlayIndicator] = []
     for kind in ("draaglast", "draagkracht"):
-        items: list[Indicator] = []
+        items: list[OverlayIndicator] = []
         for i, item in enumerate(table.get(kind, [])):
-            ind = build_settings(Indicator, item, f"{where}.{kind}[{i}]")
+            ind = build_settings(OverlayIndicator, item, f"{where}.{kind}[{i}]")
             if ind.richting not in (1, -1):
                 raise SettingsError(f"{where}.{kind}[{i}].richting moet 1 of -1 zijn, kreeg {ind.richting}")
             if ind.gewicht < 0:

@@ -32,7 +32,20 @@ MISSING = "onbekend"
 #: The minus sign used in Dutch text (U+2212, not a hyphen).
 MINUS = "\u2212"
 
-__all__ = ["MINUS", "MISSING", "is_missing", "metres", "minutes", "number", "percent", "signed", "slug", "text"]
+__all__ = [
+    "MINUS",
+    "MISSING",
+    "compact",
+    "is_missing",
+    "metres",
+    "minutes",
+    "number",
+    "parse_number",
+    "percent",
+    "signed",
+    "slug",
+    "text",
+]
 
 
 def _float(value: Any) -> float | None:
@@ -93,6 +106,62 @@ def number(value: Any, decimals: int = 0, *, unit: str = "", missing: str = MISS
     elif sign and not zero:
         text = "+" + text
     return f"{text}{unit}"
+
+
+def compact(value: Any, max_decimals: int = 3, *, unit: str = "", missing: str = MISSING) -> str:
+    """A number with only the decimals it needs (at most ``max_decimals``), in Dutch notation.
+
+    For settings and limits quoted back to a planner (``1,5 s``, ``30 s``, ``0,05 s``), where a
+    fixed number of decimals would add zeros the planner never typed.
+
+    Examples
+    --------
+    >>> compact(30.0, unit=" s")
+    '30 s'
+    >>> compact(0.05)
+    '0,05'
+    >>> compact(12000.5)
+    '12.000,5'
+    >>> compact(2 / 3)
+    '0,667'
+    >>> compact(None)
+    'onbekend'
+    """
+    x = _float(value)
+    if x is None:
+        return missing
+    decimals = 0
+    while decimals < max_decimals and round(x, decimals) != x:
+        decimals += 1
+    return number(x, decimals, unit=unit, missing=missing)
+
+
+def parse_number(value: Any) -> float:
+    """Read a number a person typed, with a decimal comma or a decimal point.
+
+    The one reader of numbers from text (CSV cells, lists kept in a spreadsheet): surrounding
+    spaces are ignored and a comma counts as the decimal sign. Thousands separators are not
+    accepted (``1.234,5`` is refused): in a coordinate or a share they are a typing error.
+
+    Raises
+    ------
+    ValueError
+        When the text is not a number.
+
+    Examples
+    --------
+    >>> parse_number(" 6,5627 ")
+    6.5627
+    >>> parse_number("52.99")
+    52.99
+    >>> parse_number(3)
+    3.0
+    >>> parse_number("1.234,5")
+    Traceback (most recent call last):
+    ...
+    ValueError: could not convert string to float: '1.234.5'
+    """
+    return float(str(value).strip().replace(",", "."))
 
 
 def percent(value: Any, decimals: int = 1, *, missing: str = MISSING) -> str:

@@ -33,7 +33,7 @@ from woonzorg_geo.core import formatting as fmt
 from woonzorg_geo.core.palette import CATEGORY_SYMBOLS, UNKNOWN_COLOUR
 
 if TYPE_CHECKING:
-    from woonzorg_geo.core.config import Indicator, OverlaySettings, Settings
+    from woonzorg_geo.core.config import OverlayIndicator, OverlaySettings, Settings
 
 log = logging.getLogger(__name__)
 
@@ -395,7 +395,7 @@ class Vocabulary:
 
     # ---- overlay indicators ------------------------------------------------------------------
 
-    def resolve_indicator(self, ind: Indicator) -> Indicator:
+    def resolve_indicator(self, ind: OverlayIndicator) -> OverlayIndicator:
         """The indicator with its column and texts for this run.
 
         ``{norm}`` becomes the norm; an indicator measured on a profile (``profiel = "senior"``)

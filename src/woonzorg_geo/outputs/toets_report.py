@@ -10,7 +10,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from woonzorg_geo.core.io import atomic_path
+from woonzorg_geo.core.files import atomic_path
 from woonzorg_geo.outputs.pages import CSS, render
 from woonzorg_geo.outputs.toets_svg import KAART_CSS, kaart_figuur
 from woonzorg_geo.toets.bewoners import estimate_residents

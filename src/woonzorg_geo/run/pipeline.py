@@ -15,7 +15,8 @@ import pandas as pd
 
 from woonzorg_geo.core import formatting as fmt
 from woonzorg_geo.core.config import Settings
-from woonzorg_geo.core.io import Owner, json_default, staged_dir, write_csv
+from woonzorg_geo.core.files import json_default, write_csv
+from woonzorg_geo.core.io import Owner, staged_dir
 from woonzorg_geo.core.vocabulary import Z_SCORE_EXPLANATION, Vocabulary, default_vocabulary
 from woonzorg_geo.network.raster import write_geotiff
 from woonzorg_geo.outputs.writing import run_parallel, write_gpkg_layers

@@ -42,7 +42,7 @@ import pandas as pd
 
 from woonzorg_geo.core.config import settings_fingerprint
 from woonzorg_geo.core.errors import WoonzorgError
-from woonzorg_geo.core.io import json_default
+from woonzorg_geo.core.files import json_default
 
 if TYPE_CHECKING:
     import geopandas as gpd

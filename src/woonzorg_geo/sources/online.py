@@ -53,9 +53,9 @@ def load_online(
         A service cannot be reached, does not answer in time or answers with an error; the
         message names the service, its address and what to do.
     """
-    from woonzorg_geo.sources import _http
+    from woonzorg_geo.sources import http_client
 
-    with _http.open_session(settings.online) as session:
+    with http_client.open_session(settings.online) as session:
         return _load_online(settings, session=session, raw_dir=raw_dir, categories_path=categories_path, year=year)
 
 

@@ -39,7 +39,7 @@ import shapely
 from woonzorg_geo import RD_NEW, WGS84, __version__
 from woonzorg_geo.core.config import OnlineSettings
 from woonzorg_geo.core.errors import DataFileError
-from woonzorg_geo.sources import _http
+from woonzorg_geo.sources import http_client
 from woonzorg_geo.sources.cbs import cbs_missing_to_nan
 
 log = logging.getLogger(__name__)
@@ -124,10 +124,10 @@ def _get_json(
     *,
     params: Mapping[str, Any] | None,
     online: OnlineSettings,
-    service: _http.Service,
+    service: http_client.Service,
 ) -> tuple[Any, requests.Response]:
     """GET ``url`` and decode JSON; network/HTTP errors become :class:`SourceUnavailableError`."""
-    response = _http.get(session, url, params=params, online=online, service=service)
+    response = http_client.get(session, url, params=params, online=online, service=service)
     try:
         return response.json(), response
     except ValueError as exc:
@@ -141,7 +141,7 @@ def _get_json(
 def _open_session(session: requests.Session | None, online: OnlineSettings) -> tuple[requests.Session, bool]:
     if session is not None:
         return session, False
-    new = _http.open_session(online)
+    new = http_client.open_session(online)
     new.headers["User-Agent"] = _USER_AGENT
     return new, True
 
@@ -232,7 +232,7 @@ def fetch_cbs_areas(
         "crs": CRS_RD_URI,
     }
     what = f"PDOK CBS Wijken en Buurten {year}"
-    service = _http.Service(what, ENV_CBS_URL, _STATUS_PAGE)
+    service = http_client.Service(what, ENV_CBS_URL, _STATUS_PAGE)
     online = online or OnlineSettings()
 
     http, owned = _open_session(session, online)
@@ -394,7 +394,7 @@ def geocode_locatieserver(
     params = {"q": text, "fq": fq, "rows": 1, "fl": ",".join(LOCATIESERVER_FIELDS)}
 
     online = online or OnlineSettings()
-    service = _http.Service("PDOK Locatieserver", ENV_LOCATIESERVER_URL, _STATUS_PAGE)
+    service = http_client.Service("PDOK Locatieserver", ENV_LOCATIESERVER_URL, _STATUS_PAGE)
     http, owned = _open_session(session, online)
     try:
         payload, response = _get_json(http, url, params=params, online=online, service=service)
@@ -559,7 +559,7 @@ def fetch_bag_addresses(
         raise ValueError(f"ongeldig gebied {bounds!r}; geef (minx, miny, maxx, maxy) in EPSG:28992")
     url = _bag_base_url(base_url)
     what = "PDOK BAG WFS"
-    service = _http.Service(what, ENV_BAG_URL, _STATUS_PAGE)
+    service = http_client.Service(what, ENV_BAG_URL, _STATUS_PAGE)
     online = online or OnlineSettings()
     fix = f"controleer of het adres van de dienst ({ENV_BAG_URL}) naar de BAG WFS v2_0 wijst, of probeer het later"
     http, owned = _open_session(session, online)
@@ -574,7 +574,7 @@ def fetch_bag_addresses(
                 "request": "GetFeature",
                 "typeNames": BAG_TYPENAME,
                 "outputFormat": "application/json",
-                "srsName": "EPSG:28992",
+                "srsName": RD_NEW,
                 "bbox": f"{minx},{miny},{maxx},{maxy},urn:ogc:def:crs:EPSG::28992",
                 "count": int(page_size),
                 "startIndex": start,

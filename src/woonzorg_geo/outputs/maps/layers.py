@@ -16,7 +16,7 @@ import pandas as pd
 import shapely
 
 from woonzorg_geo.core.errors import DataFileError, MissingDataError
-from woonzorg_geo.core.io import write_text
+from woonzorg_geo.core.files import write_text
 
 if TYPE_CHECKING:  # folium is imported inside the functions: it is heavy and optional
     import folium
