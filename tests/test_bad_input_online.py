@@ -21,7 +21,7 @@ from standins import BagWfsStandIn, LocatieserverStandIn, OverpassStandIn, PdokF
 from test_online import _bag_features, _collections, _elements
 
 from woonzorg_geo.cli.main import main
-from woonzorg_geo.core import config
+from woonzorg_geo.core import config, raw_data, settings_loader
 from woonzorg_geo.core.config import OnlineSettings
 from woonzorg_geo.core.errors import SourceUnavailableError
 from woonzorg_geo.run import pipeline
@@ -112,7 +112,7 @@ def fast_settings(tmp_path: Path) -> Path:
 def services(tmp_path, monkeypatch, local_network):
     """PDOK CBS, Overpass and Locatieserver stand-ins; a raw folder with only a one-line GP list."""
     raw = tmp_path / "alleen_huisartsen"
-    gp = raw / config.load_settings().data.huisartsen
+    gp = raw / settings_loader.load_settings().data.huisartsen
     gp.parent.mkdir(parents=True)
     gp.write_text("naam,adres,postcode,stad\nHuisarts Test,Dwarsstraat 1,9401 AA,Assen\n", encoding="utf-8")
     monkeypatch.setenv("WOONZORG_DATA", str(raw))
@@ -322,7 +322,7 @@ def test_time_out_comes_from_the_settings(services, tmp_path, monkeypatch, capsy
     elapsed = time.perf_counter() - t0
     _assert_refused(code, capsys.readouterr().err, ["gaf geen antwoord binnen 2 s"])
     assert 2.0 <= elapsed < 10
-    assert config.load_settings().online.timeout_s == 60.0
+    assert settings_loader.load_settings().online.timeout_s == 60.0
 
 
 # --- retries that succeed ----------------------------------------------------------------------
@@ -542,12 +542,12 @@ def test_named_data_folder_without_files_is_an_error_not_online(
 def test_without_any_data_folder_analyse_goes_online(services, fast_settings, tmp_path, monkeypatch, capsys):
     """No --data, no WOONZORG_DATA, no ../shared/geodata/raw anywhere: analyse loads from the services."""
     monkeypatch.delenv("WOONZORG_DATA")
-    monkeypatch.setattr(config, "_PACKAGE_DIR", tmp_path / "pakket")
+    monkeypatch.setattr(raw_data, "PACKAGE_DIR", tmp_path / "pakket")
     work = tmp_path / "werkmap"
     work.mkdir()
     monkeypatch.chdir(work)
     with pytest.raises(Exception, match="geen map met ruwe gegevens gevonden"):
-        config.find_raw_dir(config.load_settings())  # the search really finds nothing here
+        raw_data.find_raw_dir(settings_loader.load_settings())  # the search really finds nothing here
     code = main(
         [
             "--stil",

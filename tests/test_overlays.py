@@ -17,8 +17,9 @@ from woonzorg_geo.areas.overlays import (
     wijk_indices,
     zscores,
 )
-from woonzorg_geo.core.config import OverlayIndicator, load_settings
 from woonzorg_geo.core.errors import DataFileError
+from woonzorg_geo.core.overlay_settings import OverlayIndicator
+from woonzorg_geo.core.settings_loader import load_settings
 
 S = load_settings().overlays
 

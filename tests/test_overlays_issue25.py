@@ -20,8 +20,9 @@ from woonzorg_geo.areas.overlays import (
     zscores,
 )
 from woonzorg_geo.areas.overlays.build import provenance, provenance_short, provenance_text
-from woonzorg_geo.core.config import OverlayIndicator, load_settings
 from woonzorg_geo.core.errors import SettingsError
+from woonzorg_geo.core.overlay_settings import OverlayIndicator
+from woonzorg_geo.core.settings_loader import load_settings
 
 S = load_settings().overlays
 
@@ -127,7 +128,7 @@ def test_roles_from_the_report_in_the_settings():
 
 
 def test_switch_and_scaling_are_checked(tmp_path):
-    from woonzorg_geo.core.config import load_settings as load
+    from woonzorg_geo.core.settings_loader import load_settings as load
 
     p = tmp_path / "instellingen.toml"
     p.write_text('[overlays]\nschaling = "minmax"\n', encoding="utf-8")

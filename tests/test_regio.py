@@ -11,8 +11,9 @@ import pyogrio
 import pytest
 
 from woonzorg_geo.cli.main import main
-from woonzorg_geo.core.config import RegioSettings, load_settings
+from woonzorg_geo.core.config import RegioSettings
 from woonzorg_geo.core.errors import SourceUnavailableError
+from woonzorg_geo.core.settings_loader import load_settings
 from woonzorg_geo.run.regio import TaskOptions, connect, flag_ratios, gemeente_task
 
 distributed = pytest.importorskip("distributed")

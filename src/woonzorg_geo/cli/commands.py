@@ -30,7 +30,7 @@ log = logging.getLogger("woonzorg_geo")
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    from woonzorg_geo.core.config import load_settings
+    from woonzorg_geo.core.settings_loader import load_settings
 
     if args.instellingen is not None and not str(args.instellingen).strip():
         raise WoonzorgError(
@@ -262,8 +262,8 @@ def _stored_or_fresh(
 
 def cmd_data(args: argparse.Namespace) -> int:
     """Print the data inventory: first whether every file is there, then what each one holds."""
-    from woonzorg_geo.core.config import find_raw_dir
     from woonzorg_geo.core.errors import MissingDataError
+    from woonzorg_geo.core.raw_data import find_raw_dir
     from woonzorg_geo.sources.datasets import load_offline
     from woonzorg_geo.sources.inventory import (
         file_status,
@@ -309,7 +309,7 @@ def cmd_voorzieningen(args: argparse.Namespace) -> int:
     out = check_file_owner(check_output_file(args.out, option="--out", suffix=".gpkg"), option="--out")
     settings = _settings(args)
     if args.categorieen:  # read and checked before the data
-        from woonzorg_geo.core.config import load_category_rules
+        from woonzorg_geo.core.settings_loader import load_category_rules
         from woonzorg_geo.sources.voorzieningen import parse_rules
 
         parse_rules(load_category_rules(args.categorieen), source=str(args.categorieen))
@@ -394,8 +394,8 @@ def cmd_analyse(args: argparse.Namespace) -> int:
 
 def cmd_regio(args: argparse.Namespace) -> int:
     """Run many gemeenten at once on Dask and write the regional tables and map."""
-    from woonzorg_geo.core.config import find_raw_dir
     from woonzorg_geo.core.lock import output_lock
+    from woonzorg_geo.core.raw_data import find_raw_dir
     from woonzorg_geo.run.regio import check_scheduler_address, regio_text, run_regio, verify_scheduler, write_regio
     from woonzorg_geo.sources.catalogue import load_catalogue, resolve_gemeente
 

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING
 
 import pyproj
 
-from woonzorg_geo.core.config import SiteSettings
 from woonzorg_geo.core.errors import GeocodeError, SettingsError, ToetsError
+from woonzorg_geo.core.site_settings import SiteSettings
 
 if TYPE_CHECKING:
     from woonzorg_geo.areas.analysis import Analysis

@@ -40,9 +40,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from woonzorg_geo.core.config import settings_fingerprint
 from woonzorg_geo.core.errors import WoonzorgError
 from woonzorg_geo.core.files import json_default
+from woonzorg_geo.core.settings_loader import settings_fingerprint
 
 if TYPE_CHECKING:
     import geopandas as gpd

@@ -18,8 +18,11 @@ import pandas as pd
 import shapely
 
 from woonzorg_geo import RD_NEW, WGS84
-from woonzorg_geo.core.config import Settings, find_raw_dir, load_category_rules, validate_settings
+from woonzorg_geo.core.config import Settings
 from woonzorg_geo.core.errors import DataFileError, MissingDataError
+from woonzorg_geo.core.raw_data import find_raw_dir
+from woonzorg_geo.core.settings_checks import validate_settings
+from woonzorg_geo.core.settings_loader import load_category_rules
 from woonzorg_geo.core.validate import check_points_near
 from woonzorg_geo.sources import cbs, geocode, gtfs, lijsten
 from woonzorg_geo.sources.osm import OSMData, clip, from_tiles, named_places

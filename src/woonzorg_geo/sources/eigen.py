@@ -372,7 +372,7 @@ def with_own_lists(inputs: Any, lists: Sequence[OwnList], settings: Any, *, outs
         return inputs
     import dataclasses
 
-    from woonzorg_geo.core.config import load_category_rules
+    from woonzorg_geo.core.settings_loader import load_category_rules
     from woonzorg_geo.sources.datasets import offline_geocoder
     from woonzorg_geo.sources.voorzieningen import parse_rules
 

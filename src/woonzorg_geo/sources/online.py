@@ -11,8 +11,10 @@ import pandas as pd
 import requests
 
 from woonzorg_geo import RD_NEW, WGS84
-from woonzorg_geo.core.config import Settings, find_raw_dir, load_category_rules
+from woonzorg_geo.core.config import Settings
 from woonzorg_geo.core.errors import MissingDataError
+from woonzorg_geo.core.raw_data import find_raw_dir
+from woonzorg_geo.core.settings_loader import load_category_rules
 from woonzorg_geo.sources import gtfs
 from woonzorg_geo.sources.datasets import (
     Inputs,
@@ -41,7 +43,7 @@ def load_online(
     wijken en buurten"; streets, paths and POIs from Overpass (via OSMnx); the addresses are the BAG
     verblijfsobjecten from the PDOK BAG WFS, each with ``woning`` (woonfunctie, in use). Local GTFS
     stops, CHB stations and a GP list are used too when the settings point at files that exist
-    (relative to ``raw_dir``, else the folder :func:`.core.config.find_raw_dir` finds);
+    (relative to ``raw_dir``, else the folder :func:`.core.raw_data.find_raw_dir` finds);
     the GP list is then geocoded with PDOK Locatieserver. Service URLs can be set with the
     environment variables ``WOONZORG_PDOK_CBS_URL``, ``WOONZORG_PDOK_LOCATIESERVER_URL``,
     ``WOONZORG_PDOK_BAG_URL`` and

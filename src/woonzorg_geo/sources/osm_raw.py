@@ -36,8 +36,9 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from woonzorg_geo import RD_NEW, WGS84
-from woonzorg_geo.core.config import OnlineSettings, load_category_rules
+from woonzorg_geo.core.config import OnlineSettings
 from woonzorg_geo.core.errors import DataFileError, SettingsError, SourceUnavailableError
+from woonzorg_geo.core.settings_loader import load_category_rules
 from woonzorg_geo.core.validate import require_file
 from woonzorg_geo.sources import http_client
 from woonzorg_geo.sources.osm import ADDRESS_COLUMNS, LINE_COLUMNS, POI_COLUMNS, OSMData
@@ -99,7 +100,7 @@ def poi_tag_rules(rules: Mapping[str, Any] | None = None) -> dict[str, frozenset
     Parameters
     ----------
     rules
-        Category rules as read by :func:`~woonzorg_geo.core.config.load_category_rules`; default the
+        Category rules as read by :func:`~woonzorg_geo.core.settings_loader.load_category_rules`; default the
         package's ``voorzieningen.toml``.
 
     Returns

@@ -61,7 +61,7 @@ WORD_PREFIX_SCORE = 90.0
 
 @functools.lru_cache(maxsize=1)
 def _default_settings() -> SearchSettings:
-    from woonzorg_geo.core.config import load_settings
+    from woonzorg_geo.core.settings_loader import load_settings
 
     return load_settings().zoeken
 

@@ -86,7 +86,7 @@ def _run_settings(analysis: Analysis, s: ToetsSettings) -> tuple[_Run, list[str]
 
 def _category_label(cat: str, vz: gpd.GeoDataFrame, composites: Mapping[str, tuple[str, ...]]) -> str:
     """Dutch label of a category (or of a composite such as ``ov``), from the voorzieningen."""
-    from woonzorg_geo.core.config import load_category_rules
+    from woonzorg_geo.core.settings_loader import load_category_rules
 
     rules: dict[str, Any] | None = None
     labels: list[str] = []

@@ -12,8 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from woonzorg_geo.core.config import build_settings, read_layered_toml
 from woonzorg_geo.core.errors import SettingsError, ToetsError
+from woonzorg_geo.core.toml_files import build_settings, read_layered_toml
 from woonzorg_geo.toets.numbers import _nl, _present
 
 log = logging.getLogger(__name__)

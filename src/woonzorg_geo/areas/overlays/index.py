@@ -11,7 +11,7 @@ import pandas as pd
 
 from woonzorg_geo.areas.overlays.scaling import scale_indicator
 from woonzorg_geo.core import formatting as fmt
-from woonzorg_geo.core.config import OverlayIndicator, OverlaySettings
+from woonzorg_geo.core.overlay_settings import OverlayIndicator, OverlaySettings
 
 log = logging.getLogger(__name__)
 

@@ -37,7 +37,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from woonzorg_geo.core.config import SCALINGS, OverlayIndicator
+from woonzorg_geo.core.overlay_settings import SCALINGS, OverlayIndicator
 
 __all__ = ["SCALINGS", "SCALING_NOTES", "floored_z", "rank_scores", "scale_indicator", "zscores"]
 
