@@ -25,7 +25,8 @@ from woonzorg_geo.core import config, raw_data, settings_loader
 from woonzorg_geo.core.config import OnlineSettings
 from woonzorg_geo.core.errors import SourceUnavailableError
 from woonzorg_geo.run import pipeline
-from woonzorg_geo.sources import datasets, http_client, inventory, online, osm_raw, pdok
+from woonzorg_geo.sources import address_lists, datasets, http_client, inventory, online, osm_raw, pdok
+from woonzorg_geo.sources import bag as bag_wfs
 
 #: [online] for the tests: a 1 s time-out, three attempts, short waits, Retry-After up to 5 s.
 FAST_TOML = "[online]\ntimeout_s = 1.0\npogingen = 3\nwachttijd_s = 0.05\nmax_wachttijd_s = 5.0\n"
@@ -35,7 +36,18 @@ FAST = OnlineSettings(timeout_s=1.0, pogingen=3, wachttijd_s=0.05, max_wachttijd
 PYTHON_NAMES = sorted(
     {
         name
-        for module in (config, datasets, inventory, online, pipeline, pdok, osm_raw, http_client)
+        for module in (
+            config,
+            datasets,
+            address_lists,
+            inventory,
+            online,
+            pipeline,
+            pdok,
+            bag_wfs,
+            osm_raw,
+            http_client,
+        )
         for name, obj in vars(module).items()
         if (inspect.isfunction(obj) or inspect.isclass(obj))
         and ("_" in name.strip("_") or name[0].isupper())
@@ -134,7 +146,7 @@ def services(tmp_path, monkeypatch, local_network):
         LocatieserverStandIn(docs) as ls,
         BagWfsStandIn(_bag_features()) as bag,
     ):
-        monkeypatch.setenv(pdok.ENV_BAG_URL, f"{bag.url}/lv/bag/wfs/v2_0")
+        monkeypatch.setenv(bag_wfs.ENV_BAG_URL, f"{bag.url}/lv/bag/wfs/v2_0")
         monkeypatch.setenv(pdok.ENV_CBS_URL, f"{cbs.url}/cbs/wijken-en-buurten-{{year}}/ogc/v1")
         monkeypatch.setenv(osm_raw.ENV_OVERPASS_URL, f"{ovp.url}/api")
         monkeypatch.setenv(pdok.ENV_LOCATIESERVER_URL, f"{ls.url}/search/v3_1")

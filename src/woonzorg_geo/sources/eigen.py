@@ -287,7 +287,7 @@ def apply_own_lists(
     lists
         The lists as read (:func:`read_own_lists`).
     geocoder
-        The offline geocoder (:func:`.sources.datasets.offline_geocoder`).
+        The offline geocoder (:func:`.sources.address_lists.offline_geocoder`).
     area, margin_m, gemeente
         The gemeente (EPSG:28992): every row must lie in it or within ``margin_m``; its name.
     outside
@@ -373,7 +373,7 @@ def with_own_lists(inputs: Any, lists: Sequence[OwnList], settings: Any, *, outs
     import dataclasses
 
     from woonzorg_geo.core.settings_loader import load_category_rules
-    from woonzorg_geo.sources.datasets import offline_geocoder
+    from woonzorg_geo.sources.address_lists import offline_geocoder
     from woonzorg_geo.sources.voorzieningen import parse_rules
 
     rules = parse_rules(load_category_rules(None), source="standaard")

@@ -16,10 +16,10 @@ from woonzorg_geo.core.errors import MissingDataError
 from woonzorg_geo.core.raw_data import find_raw_dir
 from woonzorg_geo.core.settings_loader import load_category_rules
 from woonzorg_geo.sources import gtfs
+from woonzorg_geo.sources.address_lists import geocode_huisartsen
 from woonzorg_geo.sources.datasets import (
     Inputs,
     check_point_sources,
-    geocode_huisartsen,
     resolve_paths,
     with_voorzieningen,
 )
@@ -69,9 +69,10 @@ def _load_online(
     categories_path: str | Path | None,
     year: int,
 ) -> Inputs:
+    from woonzorg_geo.sources.bag import fetch_bag_addresses
     from woonzorg_geo.sources.cbs import wijken_from_buurten
     from woonzorg_geo.sources.osm_raw import read_overpass
-    from woonzorg_geo.sources.pdok import fetch_bag_addresses, fetch_cbs_areas
+    from woonzorg_geo.sources.pdok import fetch_cbs_areas
 
     online = settings.online
     timings: dict[str, float] = {}

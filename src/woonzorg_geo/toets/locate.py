@@ -37,7 +37,7 @@ def offline_geocoder(inputs: Any) -> Geocode:
 
     ``inputs`` may also be an analysis (its ``inputs`` are used).
     """
-    from woonzorg_geo.sources.datasets import offline_geocoder as build
+    from woonzorg_geo.sources.address_lists import offline_geocoder as build
 
     inputs = getattr(inputs, "inputs", inputs)
     paths = getattr(inputs, "paths", {}) or {}
