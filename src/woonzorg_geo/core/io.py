@@ -409,7 +409,7 @@ def staged_dir(
 
     Files are only moved after the block has finished without error, so a failed run leaves
     the previous output in ``target`` as it was. Staging folders of killed runs are removed
-    first, and ``target`` is locked for the duration (see :func:`output_lock`).
+    first, and ``target`` is locked for the duration (see :func:`woonzorg_geo.core.lock.output_lock`).
 
     Ownership: with ``owner`` the folder is checked first (:func:`check_owner`: another
     command's or gemeente's folder is refused before the block runs) and recorded in the
