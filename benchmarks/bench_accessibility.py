@@ -46,7 +46,8 @@ from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
 from woonzorg_geo import RD_NEW
-from woonzorg_geo.core.config import Profile, load_settings
+from woonzorg_geo.core.config import Profile
+from woonzorg_geo.core.settings_loader import load_settings
 from woonzorg_geo.core.vocabulary import default_vocabulary
 from woonzorg_geo.network import accessibility as acc_mod
 from woonzorg_geo.network.accessibility import build_routing_graph, compute_accessibility, snap_to_edges

@@ -156,7 +156,8 @@ def run_regio(name: str, *, workers: int, tables_only: bool, keep: bool = False)
 
 def accessibility_alone(cache: Path, repeats: int = 2) -> dict[str, Any]:
     """compute_accessibility for every address × every category, per gemeente, after the graph is built."""
-    from woonzorg_geo.core.config import find_raw_dir, load_settings
+    from woonzorg_geo.core.raw_data import find_raw_dir
+    from woonzorg_geo.core.settings_loader import load_settings
     from woonzorg_geo.network.accessibility import compute_accessibility
     from woonzorg_geo.network.graph import build_network, profile_graph
     from woonzorg_geo.sources.catalogue import load_catalogue, resolve_gemeente
@@ -289,7 +290,8 @@ def predict_run(
 
 def netherlands(model: dict[str, Any], run: dict[str, Any], workers_list: list[int]) -> dict[str, Any]:
     """Projection for every gemeente of the Netherlands from the CBS kerncijfers 2024."""
-    from woonzorg_geo.core.config import find_raw_dir, load_settings
+    from woonzorg_geo.core.raw_data import find_raw_dir
+    from woonzorg_geo.core.settings_loader import load_settings
 
     raw = find_raw_dir(load_settings())
     kern = json.loads((raw / "cbs_kerncijfers_2024_wikigen" / "stripped_filtered_data_2024.json").read_text("utf-8"))

@@ -70,7 +70,7 @@ def _in_process(out: Path, repeats: int) -> dict[str, Any]:
     import geopandas as gpd
     import pandas as pd
 
-    from woonzorg_geo.core.config import load_settings
+    from woonzorg_geo.core.settings_loader import load_settings
     from woonzorg_geo.network.accessibility import compute_accessibility
     from woonzorg_geo.run.store import load_analysis
     from woonzorg_geo.sources.datasets import resolve_paths

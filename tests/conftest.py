@@ -66,7 +66,7 @@ def find_real_data() -> tuple[Path | None, str]:
             return None, f"real data: no {where} above {REPO} and WOONZORG_DATA is not set"
     if not folder.is_dir():
         return None, f"real data: {where} is not a folder"
-    from woonzorg_geo.core.config import load_settings
+    from woonzorg_geo.core.settings_loader import load_settings
     from woonzorg_geo.sources.datasets import resolve_paths
 
     missing = [
@@ -161,7 +161,7 @@ def raw_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def settings():
-    from woonzorg_geo.core.config import load_settings
+    from woonzorg_geo.core.settings_loader import load_settings
 
     return load_settings()
 

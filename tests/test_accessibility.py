@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import LineString, Point
 
-from woonzorg_geo.core.config import load_settings
+from woonzorg_geo.core.settings_loader import load_settings
 from woonzorg_geo.network.accessibility import REASON_FAR, REASON_NONE, compute_accessibility, to_frame
 from woonzorg_geo.network.graph import build_network, profile_graph
 

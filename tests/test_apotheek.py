@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point, box
 
-from woonzorg_geo.core.config import load_category_rules, load_settings
 from woonzorg_geo.core.errors import DataFileError
+from woonzorg_geo.core.settings_loader import load_category_rules, load_settings
 from woonzorg_geo.sources import lijsten
 from woonzorg_geo.sources.osm import OSMData
 from woonzorg_geo.sources.voorzieningen import build_voorzieningen, categorise_pois, parse_rules

@@ -18,7 +18,7 @@ pytest.importorskip("httpx")
 @pytest.fixture(scope="module")
 def app_state(assen_output, raw_dir):
     from woonzorg_geo.app import load_state
-    from woonzorg_geo.core.config import load_settings
+    from woonzorg_geo.core.settings_loader import load_settings
 
     return load_state(assen_output, load_settings(), raw_dir=raw_dir)
 

@@ -16,7 +16,7 @@ def page(assen_output, raw_dir):
     require_chromium("the workbench test in a real browser")
     pytest.importorskip("uvicorn")
     from woonzorg_geo.app import create_app, load_state
-    from woonzorg_geo.core.config import load_settings
+    from woonzorg_geo.core.settings_loader import load_settings
 
     server = RunningApp(create_app(load_state(assen_output, load_settings(), raw_dir=raw_dir)))
     browser = Chromium(width=1280, height=800)

@@ -656,7 +656,7 @@ def test_analyse_on_a_full_disk_leaves_the_earlier_output(own_output, raw_dir, t
     """
     import pyogrio.errors
 
-    from woonzorg_geo.core import io
+    from woonzorg_geo.core import files
 
     real = gpd.GeoDataFrame.to_file
     layers: list[str] = []
@@ -669,7 +669,7 @@ def test_analyse_on_a_full_disk_leaves_the_earlier_output(own_output, raw_dir, t
         real(self, path, *a, **k)
 
     monkeypatch.setattr(gpd.GeoDataFrame, "to_file", to_file)
-    monkeypatch.setattr(io, "free_bytes", lambda folder: 192 * 1024)
+    monkeypatch.setattr(files, "free_bytes", lambda folder: 192 * 1024)
     before = snapshot(tmp_path)
     code = main(["--stil", "--data", str(raw_dir), "analyse", "--out", str(own_output), "--geen-kaarten"])
     err = capsys.readouterr().err

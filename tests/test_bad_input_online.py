@@ -21,11 +21,12 @@ from standins import BagWfsStandIn, LocatieserverStandIn, OverpassStandIn, PdokF
 from test_online import _bag_features, _collections, _elements
 
 from woonzorg_geo.cli.main import main
-from woonzorg_geo.core import config
+from woonzorg_geo.core import config, raw_data, settings_loader
 from woonzorg_geo.core.config import OnlineSettings
 from woonzorg_geo.core.errors import SourceUnavailableError
 from woonzorg_geo.run import pipeline
-from woonzorg_geo.sources import _http, datasets, inventory, online, osm_raw, pdok
+from woonzorg_geo.sources import address_lists, datasets, http_client, inventory, online, osm_raw, pdok
+from woonzorg_geo.sources import bag as bag_wfs
 
 #: [online] for the tests: a 1 s time-out, three attempts, short waits, Retry-After up to 5 s.
 FAST_TOML = "[online]\ntimeout_s = 1.0\npogingen = 3\nwachttijd_s = 0.05\nmax_wachttijd_s = 5.0\n"
@@ -35,7 +36,18 @@ FAST = OnlineSettings(timeout_s=1.0, pogingen=3, wachttijd_s=0.05, max_wachttijd
 PYTHON_NAMES = sorted(
     {
         name
-        for module in (config, datasets, inventory, online, pipeline, pdok, osm_raw, _http)
+        for module in (
+            config,
+            datasets,
+            address_lists,
+            inventory,
+            online,
+            pipeline,
+            pdok,
+            bag_wfs,
+            osm_raw,
+            http_client,
+        )
         for name, obj in vars(module).items()
         if (inspect.isfunction(obj) or inspect.isclass(obj))
         and ("_" in name.strip("_") or name[0].isupper())
@@ -112,7 +124,7 @@ def fast_settings(tmp_path: Path) -> Path:
 def services(tmp_path, monkeypatch, local_network):
     """PDOK CBS, Overpass and Locatieserver stand-ins; a raw folder with only a one-line GP list."""
     raw = tmp_path / "alleen_huisartsen"
-    gp = raw / config.load_settings().data.huisartsen
+    gp = raw / settings_loader.load_settings().data.huisartsen
     gp.parent.mkdir(parents=True)
     gp.write_text("naam,adres,postcode,stad\nHuisarts Test,Dwarsstraat 1,9401 AA,Assen\n", encoding="utf-8")
     monkeypatch.setenv("WOONZORG_DATA", str(raw))
@@ -134,7 +146,7 @@ def services(tmp_path, monkeypatch, local_network):
         LocatieserverStandIn(docs) as ls,
         BagWfsStandIn(_bag_features()) as bag,
     ):
-        monkeypatch.setenv(pdok.ENV_BAG_URL, f"{bag.url}/lv/bag/wfs/v2_0")
+        monkeypatch.setenv(bag_wfs.ENV_BAG_URL, f"{bag.url}/lv/bag/wfs/v2_0")
         monkeypatch.setenv(pdok.ENV_CBS_URL, f"{cbs.url}/cbs/wijken-en-buurten-{{year}}/ogc/v1")
         monkeypatch.setenv(osm_raw.ENV_OVERPASS_URL, f"{ovp.url}/api")
         monkeypatch.setenv(pdok.ENV_LOCATIESERVER_URL, f"{ls.url}/search/v3_1")
@@ -241,7 +253,7 @@ ONLINE_CASES: dict[str, tuple[Callable, list[str], tuple[str, str, int]]] = {
         [
             "OpenStreetMap Overpass",
             "HTTP 429",
-            "vraagt 3600 s te wachten",
+            "vraagt 3.600 s te wachten",
             "max_wachttijd_s",
             "probeer het na die tijd opnieuw",
         ],
@@ -249,7 +261,7 @@ ONLINE_CASES: dict[str, tuple[Callable, list[str], tuple[str, str, int]]] = {
     ),
     "pdok_503_wil_een_uur_wachten": (
         _always("cbs", 503, {"Retry-After": "3600"}),
-        ["PDOK CBS Wijken en Buurten 2024", "HTTP 503", "vraagt 3600 s te wachten"],
+        ["PDOK CBS Wijken en Buurten 2024", "HTTP 503", "vraagt 3.600 s te wachten"],
         ("cbs", "/items", 1),
     ),
     "pdok_verkeerd_adres": (  # as PDOK answers a path it does not know
@@ -322,7 +334,7 @@ def test_time_out_comes_from_the_settings(services, tmp_path, monkeypatch, capsy
     elapsed = time.perf_counter() - t0
     _assert_refused(code, capsys.readouterr().err, ["gaf geen antwoord binnen 2 s"])
     assert 2.0 <= elapsed < 10
-    assert config.load_settings().online.timeout_s == 60.0
+    assert settings_loader.load_settings().online.timeout_s == 60.0
 
 
 # --- retries that succeed ----------------------------------------------------------------------
@@ -542,12 +554,12 @@ def test_named_data_folder_without_files_is_an_error_not_online(
 def test_without_any_data_folder_analyse_goes_online(services, fast_settings, tmp_path, monkeypatch, capsys):
     """No --data, no WOONZORG_DATA, no ../shared/geodata/raw anywhere: analyse loads from the services."""
     monkeypatch.delenv("WOONZORG_DATA")
-    monkeypatch.setattr(config, "_PACKAGE_DIR", tmp_path / "pakket")
+    monkeypatch.setattr(raw_data, "PACKAGE_DIR", tmp_path / "pakket")
     work = tmp_path / "werkmap"
     work.mkdir()
     monkeypatch.chdir(work)
     with pytest.raises(Exception, match="geen map met ruwe gegevens gevonden"):
-        config.find_raw_dir(config.load_settings())  # the search really finds nothing here
+        raw_data.find_raw_dir(settings_loader.load_settings())  # the search really finds nothing here
     code = main(
         [
             "--stil",

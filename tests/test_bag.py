@@ -7,7 +7,7 @@ from standins import BagWfsStandIn, bag_feature
 
 from woonzorg_geo.core.config import OnlineSettings
 from woonzorg_geo.core.errors import DataFileError, SourceUnavailableError
-from woonzorg_geo.sources.pdok import bag_woning, fetch_bag_addresses
+from woonzorg_geo.sources.bag import bag_woning, fetch_bag_addresses
 
 FAST = OnlineSettings(timeout_s=1.0, pogingen=1, wachttijd_s=0.05, max_wachttijd_s=5.0)
 X0, Y0 = 233000.0, 557000.0

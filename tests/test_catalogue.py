@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from woonzorg_geo.core.config import load_settings
 from woonzorg_geo.core.errors import SettingsError
+from woonzorg_geo.core.settings_loader import load_settings
 from woonzorg_geo.sources.catalogue import code_of, load_catalogue, normalise_name, resolve_gemeente, settings_for
 
 DRENTHE = {

@@ -158,6 +158,7 @@ def test_no_progress_bars_in_a_log(raw_dir, tmp_path):
         "maps/manifest.json",  # analyse and kaarten with their default --kaarten maps/
         "maps/assen_bereikbaarheid.html",
         "maps/.woonzorg.lock",
+        "maps/.woonzorg.lock.info",
         "maps/.staging-123-abcd/wijk_x.html",
         "output/woonzorg.gpkg",
         "output_regio/regio.gpkg",

@@ -4,8 +4,9 @@ import dataclasses
 
 import pytest
 
-from woonzorg_geo.core.config import find_raw_dir, load_category_rules, load_settings
 from woonzorg_geo.core.errors import MissingDataError, SettingsError
+from woonzorg_geo.core.raw_data import find_raw_dir
+from woonzorg_geo.core.settings_loader import load_category_rules, load_settings
 from woonzorg_geo.sources.voorzieningen import parse_rules
 
 
@@ -93,7 +94,7 @@ def test_category_rules_parse_and_reject_bad_tags():
 
 
 def test_unknown_category_is_refused_against_the_rules():
-    from woonzorg_geo.core.config import validate_settings
+    from woonzorg_geo.core.settings_checks import validate_settings
 
     s = load_settings()
     rules = parse_rules(load_category_rules())

@@ -21,7 +21,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from woonzorg_geo.core import escaping as esc
-from woonzorg_geo.core.io import write_csv
+from woonzorg_geo.core.files import write_csv
 
 HOSTILE = [
     "${document.title=String.fromCharCode(88,83,83)}",

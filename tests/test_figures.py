@@ -12,7 +12,7 @@ from test_maps import make_output
 
 from woonzorg_geo.cli.main import main
 from woonzorg_geo.core import palette
-from woonzorg_geo.core.config import load_settings
+from woonzorg_geo.core.settings_loader import load_settings
 from woonzorg_geo.outputs import figures
 
 REPO = Path(__file__).resolve().parents[1]

@@ -23,8 +23,8 @@ import pytest
 
 import woonzorg_geo
 from woonzorg_geo.areas.overlays import PACKAGE_DATA_DIR, read_wijkcijfers, resolve_data_path
-from woonzorg_geo.core.config import load_settings
 from woonzorg_geo.core.errors import MissingDataError
+from woonzorg_geo.core.settings_loader import load_settings
 from woonzorg_geo.outputs.report import read_facts
 from woonzorg_geo.sources.catalogue import load_catalogue
 

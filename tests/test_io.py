@@ -4,7 +4,8 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import Point
 
-from woonzorg_geo.core.io import staged_dir, write_gpkg, write_text
+from woonzorg_geo.core.files import write_gpkg, write_text
+from woonzorg_geo.core.io import staged_dir
 
 
 def test_failed_write_keeps_previous_file(tmp_path):
@@ -14,7 +15,7 @@ def test_failed_write_keeps_previous_file(tmp_path):
     class Boom(Exception):
         pass
 
-    from woonzorg_geo.core.io import atomic_path
+    from woonzorg_geo.core.files import atomic_path
 
     with pytest.raises(Boom), atomic_path(target) as tmp:
         tmp.write_text("half", encoding="utf-8")
@@ -105,29 +106,102 @@ def test_stale_staging_of_a_dead_process_is_removed(tmp_path):
     assert names == sorted([alive.name, "a.txt", "manifest.json"])
 
 
-def test_a_second_run_into_the_same_folder_stops(tmp_path):
+def _hold_lock(folder):
+    """Another process that holds ``folder``'s output lock until it is killed (started and ready)."""
     import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import woonzorg_geo
+
+    code = (
+        "import sys, time\n"
+        "from woonzorg_geo.core.lock import output_lock\n"
+        "with output_lock(sys.argv[1]):\n"
+        "    print('vast', flush=True)\n"
+        "    time.sleep(60)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(Path(woonzorg_geo.__file__).parents[1])}
+    proc = subprocess.Popen([sys.executable, "-c", code, str(folder)], stdout=subprocess.PIPE, text=True, env=env)
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "vast"
+    return proc
+
+
+def test_a_second_run_into_the_same_folder_stops(tmp_path):
+    import json
+    import os
+    import socket
+
+    from woonzorg_geo.core.errors import OutputLockedError
+    from woonzorg_geo.core.lock import LOCK_INFO_NAME, LOCK_NAME, output_lock
+
+    out = tmp_path / "output"
+    out.mkdir()
+    holder = _hold_lock(out)
+    try:
+        with pytest.raises(OutputLockedError) as info, staged_dir(out):
+            pass
+        assert f"in gebruik door {socket.gethostname()} (PID {holder.pid}) sinds " in str(info.value)
+        assert not list(out.glob(".staging-*"))  # refused before any staging
+    finally:
+        holder.kill()
+        holder.wait()
+    # the holder was killed: its files stay, its lock does not; taken over and released afterwards
+    assert (out / LOCK_NAME).exists() and json.loads((out / LOCK_INFO_NAME).read_text())["pid"] == holder.pid
+    with staged_dir(out) as d:
+        (d / "a.txt").write_text("1")
+        assert json.loads((out / LOCK_INFO_NAME).read_text())["pid"] == os.getpid()
+        with output_lock(out):  # re-entrant in one process
+            pass
+        assert (out / LOCK_NAME).exists()
+    assert not (out / LOCK_NAME).exists() and not (out / LOCK_INFO_NAME).exists()
+    assert (out / "a.txt").read_text() == "1"
+
+
+def test_a_lock_held_on_another_host_is_not_broken_by_a_pid_check(tmp_path):
+    """The info names a process of another host, whose PID does not run here: the lock still holds."""
+    import json
     import subprocess
     import sys
 
     from woonzorg_geo.core.errors import OutputLockedError
-    from woonzorg_geo.core.io import LOCK_NAME, output_lock
+    from woonzorg_geo.core.lock import LOCK_INFO_NAME, remove_released_lock
 
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True
+    )
+    pid = int(dead.stdout)  # ended: on this host, no such process runs
     out = tmp_path / "output"
     out.mkdir()
-    holder = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    holder = _hold_lock(out)
     try:
-        (out / LOCK_NAME).write_text(str(holder.pid))
-        with pytest.raises(OutputLockedError, match=str(holder.pid)), staged_dir(out):
+        info = {"host": "rekenserver-7", "pid": pid, "sinds": "2026-12-06T01:02:03+00:00"}
+        (out / LOCK_INFO_NAME).write_text(json.dumps(info))
+        expected = rf"rekenserver-7 \(PID {pid}\) sinds 2026-12-06 01:02:03 UTC"
+        with pytest.raises(OutputLockedError, match=expected), staged_dir(out):
             pass
+        assert not remove_released_lock(out)  # a held lock is not cleaned up either
+        assert json.loads((out / LOCK_INFO_NAME).read_text()) == info
     finally:
         holder.kill()
         holder.wait()
-    # the holder is gone: its lock is stale and taken over; the lock is released afterwards
+    assert remove_released_lock(out)  # now that it is released: the left-over files go
+    assert sorted(p.name for p in out.iterdir()) == []
+
+
+def test_a_lock_file_of_an_older_version_with_a_dead_pid_is_taken_over(tmp_path):
+    import subprocess
+    import sys
+
+    from woonzorg_geo.core.lock import LOCK_NAME
+
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True
+    )
+    out = tmp_path / "output"
+    out.mkdir()
+    (out / LOCK_NAME).write_text(dead.stdout.strip())
     with staged_dir(out) as d:
         (d / "a.txt").write_text("1")
-        assert (out / LOCK_NAME).read_text() == str(os.getpid())
-        with output_lock(out):  # re-entrant in one process
-            pass
-        assert (out / LOCK_NAME).exists()
-    assert not (out / LOCK_NAME).exists()
+    assert sorted(p.name for p in out.iterdir()) == ["a.txt", "manifest.json"]

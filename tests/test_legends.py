@@ -13,7 +13,7 @@ import shapely
 from shapely.geometry import Point
 
 from woonzorg_geo import RD_NEW
-from woonzorg_geo.core.config import load_settings
+from woonzorg_geo.core.settings_loader import load_settings
 from woonzorg_geo.core.vocabulary import COMBINATIONS, REPORT_NORM, Vocabulary, default_vocabulary
 from woonzorg_geo.outputs import maps
 from woonzorg_geo.outputs.maps.captions import (

@@ -635,8 +635,8 @@ def test_write_maps_writes_gemeente_and_wijk_maps(synthetic_out, tmp_path):
 
 
 def test_default_balance_is_the_package_settings():
-    from woonzorg_geo.core.config import load_settings
     from woonzorg_geo.core.palette import balance_classes
+    from woonzorg_geo.core.settings_loader import load_settings
     from woonzorg_geo.outputs.maps.themes import DEFAULT_BALANCE
 
     o = load_settings().overlays

@@ -18,7 +18,7 @@ import pytest
 from test_maps import make_output
 from toets_world import make_world
 
-from woonzorg_geo.core.config import load_settings
+from woonzorg_geo.core.settings_loader import load_settings
 from woonzorg_geo.core.vocabulary import Vocabulary
 from woonzorg_geo.outputs import maps
 from woonzorg_geo.outputs.maps.watals import watals_map

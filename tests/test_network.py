@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 from shapely.geometry import LineString, MultiLineString
 
-from woonzorg_geo.core.config import load_settings
 from woonzorg_geo.core.errors import DataFileError, NoCrsError
+from woonzorg_geo.core.settings_loader import load_settings
 from woonzorg_geo.network.graph import build_network, find_islands, profile_graph
 
 RD = "EPSG:28992"

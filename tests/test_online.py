@@ -174,7 +174,7 @@ def test_online_source_down_is_a_clear_error(online_env, monkeypatch, capsys):
 
 
 def test_online_addresses_are_bag_verblijfsobjecten_with_woning(online_env):
-    from woonzorg_geo.core.config import load_settings
+    from woonzorg_geo.core.settings_loader import load_settings
     from woonzorg_geo.sources.online import load_online
 
     inputs = load_online(load_settings())

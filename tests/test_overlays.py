@@ -17,8 +17,9 @@ from woonzorg_geo.areas.overlays import (
     wijk_indices,
     zscores,
 )
-from woonzorg_geo.core.config import Indicator, load_settings
 from woonzorg_geo.core.errors import DataFileError
+from woonzorg_geo.core.overlay_settings import OverlayIndicator
+from woonzorg_geo.core.settings_loader import load_settings
 
 S = load_settings().overlays
 
@@ -31,7 +32,7 @@ def test_zscores_population_sd_and_missing():
 
 def test_composite_index_known_answer_and_direction():
     table = pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": [10.0, 10.0, 40.0]}, index=["W1", "W2", "W3"])
-    inds = [Indicator("a", gewicht=1.0), Indicator("b", richting=-1, gewicht=3.0)]
+    inds = [OverlayIndicator("a", gewicht=1.0), OverlayIndicator("b", richting=-1, gewicht=3.0)]
     res = composite_index(table, inds, min_weight_share=0.5)
     za = np.array([-1.2247449, 0.0, 1.2247449])
     zb = -np.array([-0.7071068, -0.7071068, 1.4142136])
@@ -40,7 +41,7 @@ def test_composite_index_known_answer_and_direction():
 
 def test_missing_values_are_left_out_not_zero():
     table = pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": [10.0, np.nan, 40.0]}, index=["W1", "W2", "W3"])
-    inds = [Indicator("a", gewicht=1.0, label="A"), Indicator("b", gewicht=3.0, label="B")]
+    inds = [OverlayIndicator("a", gewicht=1.0, label="A"), OverlayIndicator("b", gewicht=3.0, label="B")]
     strict = composite_index(table, inds, min_weight_share=0.5)
     assert np.isnan(strict.value["W2"])  # only 1/4 of the weight has data
     assert strict.used_weight_share["W2"] == pytest.approx(0.25)
@@ -55,7 +56,7 @@ def test_renormalised_not_zero_filled():
     # W1 lacks b (weight 3): renormalised its index is z(a) = +1.2247; a bug that fills the
     # missing z with 0 gives a quarter of that, one that drops the row gives NaN
     table = pd.DataFrame({"a": [3.0, 1.0, 2.0], "b": [np.nan, 10.0, 40.0]}, index=["W1", "W2", "W3"])
-    res = composite_index(table, [Indicator("a"), Indicator("b", gewicht=3.0)], min_weight_share=0.25)
+    res = composite_index(table, [OverlayIndicator("a"), OverlayIndicator("b", gewicht=3.0)], min_weight_share=0.25)
     assert res.value["W1"] == pytest.approx(1.2247449)
     # W2: z(a) = -1.2247, z(b) among the two present = -1 → (-1.2247 - 3) / 4
     assert res.value["W2"] == pytest.approx((-1.2247449 - 3.0) / 4)
@@ -68,7 +69,7 @@ def test_min_weight_share_is_inclusive():
         {"a": [1.0, 2.0, 3.0], "b": [1.0, np.nan, 5.0], "c": [2.0, np.nan, 1.0]}, index=["W1", "W2", "W3"]
     )
     # W2 has data for 2 of the 4 weight units, but for only 1 of the 3 indicators
-    inds = [Indicator("a", gewicht=2.0), Indicator("b"), Indicator("c")]
+    inds = [OverlayIndicator("a", gewicht=2.0), OverlayIndicator("b"), OverlayIndicator("c")]
     assert np.isfinite(composite_index(table, inds, min_weight_share=0.5).value["W2"])
     assert np.isnan(composite_index(table, inds, min_weight_share=0.51).value["W2"])
     assert np.isfinite(composite_index(table, inds, min_weight_share=0.51).value["W1"])
@@ -79,12 +80,16 @@ def test_min_weight_share_is_inclusive():
 def test_direction_flips_the_sign():
     # catches richting ignored or applied twice
     table = pd.DataFrame({"a": [1.0, 4.0, 2.0, 9.0], "b": [3.0, 1.0, 2.0, 2.0]}, index=list("PQRS"))
-    up = composite_index(table, [Indicator("a"), Indicator("b", gewicht=2.0)], min_weight_share=0.5)
+    up = composite_index(table, [OverlayIndicator("a"), OverlayIndicator("b", gewicht=2.0)], min_weight_share=0.5)
     down = composite_index(
-        table, [Indicator("a", richting=-1), Indicator("b", richting=-1, gewicht=2.0)], min_weight_share=0.5
+        table,
+        [OverlayIndicator("a", richting=-1), OverlayIndicator("b", richting=-1, gewicht=2.0)],
+        min_weight_share=0.5,
     )
     assert down.value.tolist() == pytest.approx((-up.value).tolist())
-    half = composite_index(table, [Indicator("a", richting=-1), Indicator("b", gewicht=2.0)], min_weight_share=0.5)
+    half = composite_index(
+        table, [OverlayIndicator("a", richting=-1), OverlayIndicator("b", gewicht=2.0)], min_weight_share=0.5
+    )
     za, zb = zscores(table["a"]), zscores(table["b"])
     assert half.value.tolist() == pytest.approx(((-za + 2 * zb) / 3).tolist())
 
@@ -118,7 +123,11 @@ def _wijken():
 
 
 def _settings(**kw):
-    base = replace(S, draaglast=(Indicator("last", label="last"),), draagkracht=(Indicator("kracht", label="kracht"),))
+    base = replace(
+        S,
+        draaglast=(OverlayIndicator("last", label="last"),),
+        draagkracht=(OverlayIndicator("kracht", label="kracht"),),
+    )
     return replace(base, **kw)
 
 
@@ -128,7 +137,7 @@ def test_wijk_indices_and_settings_change_the_result():
     assert (out["balans"] == out["draagkracht"] - out["draaglast"]).all()
     assert out["balans"].idxmin() == "WK010602"
     assert "last (+0,4)" in out.loc["WK010602", "overlay_toelichting"]
-    other = wijk_indices(_wijken(), _settings(draaglast=(Indicator("last", richting=-1),)))
+    other = wijk_indices(_wijken(), _settings(draaglast=(OverlayIndicator("last", richting=-1),)))
     assert not np.allclose(other["balans"], out["balans"])
     stricter = wijk_indices(_wijken(), _settings(balans_grenzen=(-0.1, 0.0, 0.1, 0.2)))
     assert (stricter["balans_klasse"] != out["balans_klasse"]).any()
@@ -188,7 +197,10 @@ def test_sensitivity_detects_rank_changes():
         {"nul": [1.0, 1.0, 1.0], "a": [3.0, 0.0, 1.0], "b": [0.0, 2.9, 1.0]}, index=["W1", "W2", "W3"]
     )
     s = replace(
-        S, draaglast=(Indicator("nul"),), draagkracht=(Indicator("a"), Indicator("b")), schaling_alternatieven=()
+        S,
+        draaglast=(OverlayIndicator("nul"),),
+        draagkracht=(OverlayIndicator("a"), OverlayIndicator("b")),
+        schaling_alternatieven=(),
     )
     rep = sensitivity(wijken, s).set_index(["indicator", "factor"])
     assert len(rep) == 2 * 3
@@ -197,7 +209,9 @@ def test_sensitivity_detects_rank_changes():
     assert rep.loc[("a", 0.8), "max_rangverschuiving"] == 0
     assert rep.loc[("nul", 0.8), "max_rangverschuiving"] == 0
     stable = pd.DataFrame({"last": [1.0, 5.0, 9.0], "kracht": [9.0, 5.0, 1.0]}, index=["W1", "W2", "W3"])
-    s2 = replace(S, draaglast=(Indicator("last"),), draagkracht=(Indicator("kracht"),), schaling_alternatieven=())
+    s2 = replace(
+        S, draaglast=(OverlayIndicator("last"),), draagkracht=(OverlayIndicator("kracht"),), schaling_alternatieven=()
+    )
     assert sensitivity(stable, s2)["max_rangverschuiving"].max() == 0
 
 
@@ -351,7 +365,7 @@ def test_build_overlays_with_planner_table_reports_mismatches(tmp_path):
     # Excel in Dutch: semicolons and a decimal comma
     p.write_text("code;veerkracht_score\nWK010600;0,5\nWK019999;0,7\n", encoding="utf-8")
     table = read_indicator_table(p)
-    s = replace(S, draagkracht=(*S.draagkracht, Indicator("veerkracht_score", label="Aedes")))
+    s = replace(S, draagkracht=(*S.draagkracht, OverlayIndicator("veerkracht_score", label="Aedes")))
     w, b, rep = build_overlays(wijken, buurten, s, extra_tables=[(str(p), table)])
     assert rep["koppeling"][str(p)]["niet_in_gebieden"] == ["WK019999"]
     assert "WK010601" in rep["koppeling"][str(p)]["zonder_gegevens"]

@@ -13,7 +13,7 @@ from standins import PdokFeaturesStandIn
 
 from woonzorg_geo.areas.overlays import build_overlays
 from woonzorg_geo.areas.overlays.build import CBS_ONLINE
-from woonzorg_geo.core.config import load_settings
+from woonzorg_geo.core.settings_loader import load_settings
 from woonzorg_geo.sources import pdok
 
 S = load_settings().overlays

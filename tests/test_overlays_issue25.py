@@ -20,8 +20,9 @@ from woonzorg_geo.areas.overlays import (
     zscores,
 )
 from woonzorg_geo.areas.overlays.build import provenance, provenance_short, provenance_text
-from woonzorg_geo.core.config import Indicator, load_settings
 from woonzorg_geo.core.errors import SettingsError
+from woonzorg_geo.core.overlay_settings import OverlayIndicator
+from woonzorg_geo.core.settings_loader import load_settings
 
 S = load_settings().overlays
 
@@ -70,7 +71,7 @@ def test_rank_scores_ignore_distances():
 
 def test_scaling_setting_reaches_the_index():
     table = pd.DataFrame({"a": [13.0, 14.0, 16.0]}, index=["W1", "W2", "W3"])
-    ind = (Indicator("a", vloer=5.0),)
+    ind = (OverlayIndicator("a", vloer=5.0),)
     z = composite_index(table, ind, min_weight_share=0.5, scaling="z").value
     zv = composite_index(table, ind, min_weight_share=0.5, scaling="z_vloer").value
     assert z.abs().max() > 1.0 and zv.abs().max() < 0.5
@@ -84,7 +85,7 @@ def test_coverage_rule_counts_indicators():
         {"a": [1.0, 2.0, 3.0], "b": [1.0, np.nan, 2.0], "c": [3.0, np.nan, 1.0], "d": [1.0, 5.0, np.nan]},
         index=["W1", "W2", "W3"],
     )
-    inds = [Indicator(k) for k in "abcd"]
+    inds = [OverlayIndicator(k) for k in "abcd"]
     res = composite_index(table, inds, min_weight_share=0.0, min_coverage=0.75)
     assert res.n_present.tolist() == [4, 2, 3] and res.n_total == 4
     assert np.isfinite(res.value["W1"]) and np.isfinite(res.value["W3"])  # 3 of 4 is enough
@@ -98,8 +99,8 @@ def test_wijk_without_coverage_is_onbekend_with_its_count():
     )
     s = replace(
         S,
-        draaglast=(Indicator("l1"), Indicator("l2")),
-        draagkracht=(Indicator("k1"), Indicator("k2")),
+        draaglast=(OverlayIndicator("l1"), OverlayIndicator("l2")),
+        draagkracht=(OverlayIndicator("k1"), OverlayIndicator("k2")),
         min_gewicht_aandeel=0.0,
     )
     out = wijk_indices(table, s)
@@ -127,7 +128,7 @@ def test_roles_from_the_report_in_the_settings():
 
 
 def test_switch_and_scaling_are_checked(tmp_path):
-    from woonzorg_geo.core.config import load_settings as load
+    from woonzorg_geo.core.settings_loader import load_settings as load
 
     p = tmp_path / "instellingen.toml"
     p.write_text('[overlays]\nschaling = "minmax"\n', encoding="utf-8")
@@ -158,8 +159,8 @@ def test_sensitivity_reports_class_changes_per_scaling():
     )
     s = replace(
         S,
-        draaglast=(Indicator("a", vloer=5.0),),
-        draagkracht=(Indicator("b", vloer=5.0),),
+        draaglast=(OverlayIndicator("a", vloer=5.0),),
+        draagkracht=(OverlayIndicator("b", vloer=5.0),),
         schaling="z_vloer",
         schaling_alternatieven=("z", "rang"),
     )
@@ -186,11 +187,11 @@ def test_provenance_names_the_report_tables():
     wijken = pd.DataFrame({"pct_mantelzorg": [1.0], "pct_drie_a_800m_senior": [50.0]}, index=["W1"])
     s = replace(
         S,
-        draaglast=(Indicator("pct_65plus", label="65+"),),
+        draaglast=(OverlayIndicator("pct_65plus", label="65+"),),
         draagkracht=(
-            Indicator("pct_mantelzorg", label="mantelzorg"),
-            Indicator("pct_drie_a_800m_senior", label="drie A's", bron="woonzorg_geo, OSM 2021"),
-            Indicator("eigen", label="eigen cijfer"),
+            OverlayIndicator("pct_mantelzorg", label="mantelzorg"),
+            OverlayIndicator("pct_drie_a_800m_senior", label="drie A's", bron="woonzorg_geo, OSM 2021"),
+            OverlayIndicator("eigen", label="eigen cijfer"),
         ),
     )
     rec = provenance(wijken, s, from_report={"pct_mantelzorg", "pct_65plus"}, from_planner={"eigen": "mijn.csv"})

@@ -10,7 +10,7 @@ import pandas as pd
 from shapely.geometry import box
 
 from woonzorg_geo.areas.overlays import build_overlays, read_indicator_table
-from woonzorg_geo.core.config import load_settings
+from woonzorg_geo.core.settings_loader import load_settings
 from woonzorg_geo.outputs.maps.draagkracht import example_table, missing_page_html
 
 S = load_settings().overlays

@@ -14,7 +14,7 @@ import pytest
 import shapely
 
 from woonzorg_geo.core import palette
-from woonzorg_geo.core.config import load_settings
+from woonzorg_geo.core.settings_loader import load_settings
 from woonzorg_geo.core.vocabulary import Vocabulary
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "woonzorg_geo"

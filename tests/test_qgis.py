@@ -27,7 +27,7 @@ from conftest import in_ci
 from test_maps import make_output
 
 from woonzorg_geo.core import palette
-from woonzorg_geo.core.config import load_settings
+from woonzorg_geo.core.settings_loader import load_settings
 from woonzorg_geo.core.vocabulary import Vocabulary
 from woonzorg_geo.outputs.qgisproject import write_qgis
 

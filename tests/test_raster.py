@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import LineString, Point, box
 
-from woonzorg_geo.core.config import load_settings
+from woonzorg_geo.core.settings_loader import load_settings
 from woonzorg_geo.network.accessibility import compute_accessibility
 from woonzorg_geo.network.graph import build_network, profile_graph
 from woonzorg_geo.network.raster import Grid, compute_surfaces, service_areas, write_geotiff

@@ -13,8 +13,9 @@ import pytest
 
 from woonzorg_geo import RD_NEW
 from woonzorg_geo.cli.main import main
-from woonzorg_geo.core.config import RegioSettings, load_settings
+from woonzorg_geo.core.config import RegioSettings
 from woonzorg_geo.core.errors import SourceUnavailableError
+from woonzorg_geo.core.settings_loader import load_settings
 from woonzorg_geo.run.cluster import connect
 from woonzorg_geo.run.regio import TaskOptions, gemeente_task
 from woonzorg_geo.run.regio_ratios import flag_ratios, z_text

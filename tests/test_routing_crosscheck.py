@@ -238,7 +238,7 @@ def crosscheck(raw_dir, assen_inputs, assen_analysis, settings):
 
 
 def _categories():
-    from woonzorg_geo.core.config import load_settings
+    from woonzorg_geo.core.settings_loader import load_settings
 
     cats = list(load_settings().bereikbaarheid.categories)
     return cats + [c for c, parts in COMPOSITES.items() if set(parts) <= set(cats)]

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from hypothesis.configuration import set_hypothesis_home_dir
 from shapely.geometry import LineString, Point
 
-from woonzorg_geo.core.config import load_settings
+from woonzorg_geo.core.settings_loader import load_settings
 from woonzorg_geo.network.accessibility import Accessibility, compute_accessibility
 from woonzorg_geo.network.graph import build_network, profile_graph
 

@@ -20,7 +20,7 @@ import pyogrio
 import pytest
 
 from woonzorg_geo.cli.main import main
-from woonzorg_geo.core.config import load_settings
+from woonzorg_geo.core.settings_loader import load_settings
 from woonzorg_geo.core.vocabulary import Vocabulary
 
 pytestmark = pytest.mark.realdata

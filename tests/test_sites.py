@@ -9,8 +9,9 @@ import pytest
 import shapely
 from shapely.geometry import LineString, Point, box
 
-from woonzorg_geo.core.config import Criterion, ExclusionClass, load_settings
 from woonzorg_geo.core.errors import SettingsError
+from woonzorg_geo.core.settings_loader import load_settings
+from woonzorg_geo.core.site_settings import Criterion, ExclusionClass
 from woonzorg_geo.sites import (
     business_park_buurten,
     candidate_cells,
@@ -446,7 +447,7 @@ def test_locaties_for_assen(locaties_output, raw_dir):
 
     # no zoekgebied has a cell whose centre lies in a business park, the Havenkanaal, the shopping core
     # or the Asserbos (buurten looked up here, independently of the run)
-    from woonzorg_geo.core.config import load_settings
+    from woonzorg_geo.core.settings_loader import load_settings
     from woonzorg_geo.sources.cbs import read_areas
 
     data = load_settings().data

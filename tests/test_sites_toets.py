@@ -11,8 +11,9 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point, box
 
-from woonzorg_geo.core.config import Criterion, load_settings
 from woonzorg_geo.core.errors import SettingsError
+from woonzorg_geo.core.settings_loader import load_settings
+from woonzorg_geo.core.site_settings import Criterion
 from woonzorg_geo.sites import candidate_cells, exclusion_counts, place_exclusions, zoekgebieden
 from woonzorg_geo.sites.ranking import judge_regions
 

@@ -285,7 +285,7 @@ def test_assen_oost_report_with_map_and_a_typo(assen_analysis):
 
 
 def test_a_site_too_far_from_the_network_gets_a_map_without_routes():
-    from woonzorg_geo.core.config import load_settings
+    from woonzorg_geo.core.settings_loader import load_settings
 
     s = load_settings()
     w = make_world(dataclasses.replace(s, bereikbaarheid=dataclasses.replace(s.bereikbaarheid, max_snap_m=5.0)))

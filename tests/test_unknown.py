@@ -14,8 +14,8 @@ from toets_world import RD, X0, Y0, _addresses, _areas, _lines, _voorzieningen
 from woonzorg_geo.areas.analysis import analyse
 from woonzorg_geo.areas.unknown import find_unknown, mark_unknown, mark_unknown_summary, unknown_columns, unknown_names
 from woonzorg_geo.core import formatting as fmt
-from woonzorg_geo.core.config import load_settings
 from woonzorg_geo.core.palette import PCT_CLASSES
+from woonzorg_geo.core.settings_loader import load_settings
 from woonzorg_geo.run.pipeline import summary_text, write_outputs
 from woonzorg_geo.sources.datasets import Inputs
 from woonzorg_geo.sources.osm import OSMData

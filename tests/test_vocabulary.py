@@ -15,8 +15,9 @@ from woonzorg_geo.areas.aggregation import aggregate, overall
 from woonzorg_geo.areas.overlays import wijk_indices
 from woonzorg_geo.cli.main import main
 from woonzorg_geo.core import formatting as fmt
-from woonzorg_geo.core.config import Indicator, load_settings
 from woonzorg_geo.core.errors import SettingsError
+from woonzorg_geo.core.overlay_settings import OverlayIndicator
+from woonzorg_geo.core.settings_loader import load_settings
 from woonzorg_geo.core.vocabulary import Z_SCORE_EXPLANATION, Vocabulary
 from woonzorg_geo.outputs.report import wijkprofiel_html
 from woonzorg_geo.run.pipeline import summary_text
@@ -271,11 +272,11 @@ def test_drivers_name_what_pulls_a_negative_index_down():
     )
     s = replace(
         S.overlays,
-        draaglast=(Indicator("last", label="last"),),
+        draaglast=(OverlayIndicator("last", label="last"),),
         draagkracht=(
-            Indicator("a", label="kracht A"),
-            Indicator("b", label="kracht B", gewicht=0.2),
-            Indicator("c", label="kracht C"),
+            OverlayIndicator("a", label="kracht A"),
+            OverlayIndicator("b", label="kracht B", gewicht=0.2),
+            OverlayIndicator("c", label="kracht C"),
         ),
     )
     out = wijk_indices(wijken, s)

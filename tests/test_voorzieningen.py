@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point
 
-from woonzorg_geo.core.config import load_category_rules
+from woonzorg_geo.core.settings_loader import load_category_rules
 from woonzorg_geo.sources.osm import OSMData
 from woonzorg_geo.sources.voorzieningen import build_voorzieningen, categorise_pois, count_inside, parse_rules
 

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from toets_world import X0, Y0, make_world
 
-from woonzorg_geo.core.config import load_settings
+from woonzorg_geo.core.settings_loader import load_settings
 from woonzorg_geo.network.accessibility import compute_accessibility
 from woonzorg_geo.whatif.watals import Changes, NewVoorziening, WatAlsError, apply_changes, parse_nieuw, parse_weg
 

@@ -12,7 +12,8 @@ from shapely.geometry import Point, box
 
 from woonzorg_geo import RD_NEW
 from woonzorg_geo.areas.aggregation import aggregate, cbs_weighted, overall
-from woonzorg_geo.core.config import HomeSettings, load_settings
+from woonzorg_geo.core.config import HomeSettings
+from woonzorg_geo.core.settings_loader import load_settings
 from woonzorg_geo.sources.woningen import (
     REASON_CAMPSITE,
     REASON_LANDUSE,

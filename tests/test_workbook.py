@@ -16,8 +16,8 @@ import pytest
 from shapely.geometry import Point
 from workbook_check import assert_layout, assert_nl_csv_equals, assert_sheet_equals_csv
 
-from woonzorg_geo.core.config import load_settings
-from woonzorg_geo.core.io import write_csv
+from woonzorg_geo.core.files import write_csv
+from woonzorg_geo.core.settings_loader import load_settings
 from woonzorg_geo.core.vocabulary import Vocabulary
 from woonzorg_geo.outputs.workbook import (
     COLUMNS_SHEET,

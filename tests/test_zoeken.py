@@ -5,7 +5,8 @@ from __future__ import annotations
 import geopandas as gpd
 import pytest
 
-from woonzorg_geo.core.config import SearchSettings, load_settings
+from woonzorg_geo.core.config import SearchSettings
+from woonzorg_geo.core.settings_loader import load_settings
 from woonzorg_geo.sources.zoeken import COLUMNS, describe, find_voorzieningen
 
 

@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 from shapely.geometry import LineString, Point, box
 
-from woonzorg_geo.core.config import Settings, load_settings
+from woonzorg_geo.core.config import Settings
+from woonzorg_geo.core.settings_loader import load_settings
 from woonzorg_geo.core.vocabulary import Vocabulary
 from woonzorg_geo.network.accessibility import Accessibility, compute_accessibility
 from woonzorg_geo.network.graph import ProfileGraph, build_network, profile_graph

@@ -30,7 +30,7 @@ logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 #: public name -> module that defines it (loaded on first use)
 _API = {
-    "load_settings": "core.config",
+    "load_settings": "core.settings_loader",
     "Settings": "core.config",
     "load_inputs": "run.steps",
     "addresses_in": "run.steps",

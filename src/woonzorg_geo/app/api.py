@@ -18,14 +18,7 @@ import numpy as np
 import pandas as pd
 
 from woonzorg_geo import WGS84
-from woonzorg_geo.app.responses import (
-    AddressAnswer,
-    CompareAnswer,
-    IndicatorAnswer,
-    Row,
-    SearchAnswer,
-    WhatIfAnswer,
-)
+from woonzorg_geo.app.responses import AddressAnswer, CompareAnswer, IndicatorAnswer, Row, SearchAnswer, WhatIfAnswer
 from woonzorg_geo.app.state import AppState
 from woonzorg_geo.core.errors import WoonzorgError
 

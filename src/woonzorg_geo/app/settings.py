@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from woonzorg_geo.core.config import DEFAULT_SETTINGS, build_settings, read_layered_toml
 from woonzorg_geo.core.errors import SettingsError
+from woonzorg_geo.core.settings_loader import DEFAULT_SETTINGS
+from woonzorg_geo.core.toml_files import build_settings, read_layered_toml
 
 
 @dataclass(frozen=True)

@@ -58,7 +58,7 @@ class Analysis:
     summary: RunSummary = field(default_factory=lambda: cast("RunSummary", {}))
     overlay_report: dict[str, Any] = field(default_factory=dict)
     vocabulary: Vocabulary | None = None
-    #: hash of the settings the analysis was asked with (see :func:`.core.config.settings_fingerprint`)
+    #: hash of the settings the analysis was asked with (see :func:`.core.settings_loader.settings_fingerprint`)
     fingerprint: str = ""
     #: what this analysis lacks, part → why (an analysis loaded from the store in part, see
     #: :func:`.run.store.load_analysis`); empty for a whole one. Checked by :meth:`require`.
@@ -156,7 +156,7 @@ def analyse(
         Its ``settings`` are ``settings`` with the overlay indicators resolved for this run (the
         norm and profile suffix filled in, see :meth:`.core.vocabulary.Vocabulary.resolve_overlays`).
     """
-    from woonzorg_geo.core.config import settings_fingerprint
+    from woonzorg_geo.core.settings_loader import settings_fingerprint
 
     timings: dict[str, float] = dict(inputs.timings)
     fingerprint = settings_fingerprint(settings)

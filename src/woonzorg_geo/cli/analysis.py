@@ -16,8 +16,9 @@ from woonzorg_geo.cli.options import (
     refuse_inside_analysis,
 )
 from woonzorg_geo.core.errors import WoonzorgError
+from woonzorg_geo.core.files import check_output_dir
 from woonzorg_geo.core.formatting import number
-from woonzorg_geo.core.io import Owner, check_output_dir, check_owner
+from woonzorg_geo.core.io import Owner, check_owner
 from woonzorg_geo.core.progress import show_progress
 
 log = logging.getLogger("woonzorg_geo")
@@ -73,8 +74,8 @@ def cmd_analyse(args: argparse.Namespace) -> int:
 
 def cmd_regio(args: argparse.Namespace) -> int:
     """Run many gemeenten at once on Dask and write the regional tables and map."""
-    from woonzorg_geo.core.config import find_raw_dir
-    from woonzorg_geo.core.io import output_lock
+    from woonzorg_geo.core.lock import output_lock
+    from woonzorg_geo.core.raw_data import find_raw_dir
     from woonzorg_geo.run.cluster import check_scheduler_address, verify_scheduler
     from woonzorg_geo.run.regio import run_regio
     from woonzorg_geo.run.regio_output import regio_text, write_regio

@@ -5,13 +5,9 @@ from __future__ import annotations
 import argparse
 import logging
 
-from woonzorg_geo.cli.options import (
-    own_lists,
-    raw_data_dir,
-    read_settings,
-)
+from woonzorg_geo.cli.options import own_lists, raw_data_dir, read_settings
+from woonzorg_geo.core.files import check_output_file
 from woonzorg_geo.core.formatting import percent
-from woonzorg_geo.core.io import check_output_file
 from woonzorg_geo.core.progress import show_progress
 
 log = logging.getLogger("woonzorg_geo")
@@ -19,8 +15,8 @@ log = logging.getLogger("woonzorg_geo")
 
 def cmd_data(args: argparse.Namespace) -> int:
     """Print the data inventory: first whether every file is there, then what each one holds."""
-    from woonzorg_geo.core.config import find_raw_dir
     from woonzorg_geo.core.errors import MissingDataError
+    from woonzorg_geo.core.raw_data import find_raw_dir
     from woonzorg_geo.sources.datasets import load_offline
     from woonzorg_geo.sources.inventory import (
         file_status,
@@ -58,14 +54,15 @@ def cmd_data(args: argparse.Namespace) -> int:
 
 def cmd_voorzieningen(args: argparse.Namespace) -> int:
     """Write the voorzieningen layer."""
-    from woonzorg_geo.core.io import check_file_owner, write_gpkg
+    from woonzorg_geo.core.files import write_gpkg
+    from woonzorg_geo.core.io import check_file_owner
     from woonzorg_geo.sources.datasets import load_offline
     from woonzorg_geo.sources.voorzieningen import count_inside
 
     out = check_file_owner(check_output_file(args.out, option="--out", suffix=".gpkg"), option="--out")
     settings = read_settings(args)
     if args.categorieen:  # read and checked before the data
-        from woonzorg_geo.core.config import load_category_rules
+        from woonzorg_geo.core.settings_loader import load_category_rules
         from woonzorg_geo.sources.voorzieningen import parse_rules
 
         parse_rules(load_category_rules(args.categorieen), source=str(args.categorieen))

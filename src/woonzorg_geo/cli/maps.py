@@ -6,13 +6,10 @@ import argparse
 import logging
 from pathlib import Path
 
-from woonzorg_geo.cli.options import (
-    analysis_settings,
-    check_uit,
-    command_owner,
-)
+from woonzorg_geo.cli.options import analysis_settings, check_uit, command_owner
+from woonzorg_geo.core.files import check_output_dir
 from woonzorg_geo.core.formatting import number
-from woonzorg_geo.core.io import check_output_dir, check_owner
+from woonzorg_geo.core.io import check_owner
 
 log = logging.getLogger("woonzorg_geo")
 

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 def read_settings(args: argparse.Namespace) -> Settings:
     """The settings of ``--instellingen`` (the built-in ones without it); an empty path is refused."""
-    from woonzorg_geo.core.config import load_settings
+    from woonzorg_geo.core.settings_loader import load_settings
 
     if args.instellingen is not None and not str(args.instellingen).strip():
         raise WoonzorgError(

@@ -5,14 +5,10 @@ from __future__ import annotations
 import argparse
 import logging
 
-from woonzorg_geo.cli.options import (
-    analysis_settings,
-    check_uit,
-    command_owner,
-    store_options,
-)
+from woonzorg_geo.cli.options import analysis_settings, check_uit, command_owner, store_options
 from woonzorg_geo.core.errors import WoonzorgError
-from woonzorg_geo.core.io import Owner, check_output_dir, check_owner
+from woonzorg_geo.core.files import check_output_dir
+from woonzorg_geo.core.io import Owner, check_owner
 
 log = logging.getLogger("woonzorg_geo")
 

@@ -7,15 +7,10 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from woonzorg_geo.cli.options import (
-    analysis_settings,
-    check_uit,
-    command_owner,
-    require_input_file,
-    store_options,
-)
+from woonzorg_geo.cli.options import analysis_settings, check_uit, command_owner, require_input_file, store_options
 from woonzorg_geo.core.errors import WoonzorgError
-from woonzorg_geo.core.io import check_output_dir, check_owner
+from woonzorg_geo.core.files import check_output_dir
+from woonzorg_geo.core.io import check_owner
 
 log = logging.getLogger("woonzorg_geo")
 

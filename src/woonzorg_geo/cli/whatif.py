@@ -7,15 +7,10 @@ import logging
 from collections.abc import Sequence
 from pathlib import Path
 
-from woonzorg_geo.cli.options import (
-    analysis_settings,
-    check_uit,
-    chosen_profiles,
-    command_owner,
-    store_options,
-)
+from woonzorg_geo.cli.options import analysis_settings, check_uit, chosen_profiles, command_owner, store_options
 from woonzorg_geo.core.errors import WoonzorgError
-from woonzorg_geo.core.io import check_output_dir, check_owner
+from woonzorg_geo.core.files import check_output_dir
+from woonzorg_geo.core.io import check_owner
 
 log = logging.getLogger("woonzorg_geo")
 

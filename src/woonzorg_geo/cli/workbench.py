@@ -5,11 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 
-from woonzorg_geo.cli.options import (
-    analysis_settings,
-    check_uit,
-    raw_data_dir,
-)
+from woonzorg_geo.cli.options import analysis_settings, check_uit, raw_data_dir
 from woonzorg_geo.core.errors import WoonzorgError
 
 log = logging.getLogger("woonzorg_geo")

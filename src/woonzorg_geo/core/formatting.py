@@ -35,16 +35,17 @@ MINUS = "\u2212"
 __all__ = [
     "MINUS",
     "MISSING",
+    "compact",
     "is_missing",
     "metres",
     "minutes",
     "number",
+    "parse_number",
     "percent",
     "quantity",
     "signed",
     "slug",
     "text",
-    "trimmed",
 ]
 
 
@@ -106,6 +107,63 @@ def number(value: Any, decimals: int = 0, *, unit: str = "", missing: str = MISS
     elif sign and not zero:
         text = "+" + text
     return f"{text}{unit}"
+
+
+def compact(value: Any, max_decimals: int = 3, *, unit: str = "", missing: str = MISSING) -> str:
+    """A number with only the decimals it needs (at most ``max_decimals``), in Dutch notation.
+
+    For settings and limits quoted back to a planner (``1,5 s``, ``30 s``, ``0,05 s``), where a
+    fixed number of decimals would add zeros the planner never typed.
+
+    Examples
+    --------
+    >>> compact(30.0, unit=" s")
+    '30 s'
+    >>> compact(0.05)
+    '0,05'
+    >>> compact(12000.5)
+    '12.000,5'
+    >>> compact(2 / 3)
+    '0,667'
+    >>> compact(None)
+    'onbekend'
+    >>> compact(0.10000000001, 2)
+    '0,1'
+    """
+    text = number(value, max_decimals, missing=missing)
+    if _float(value) is None:
+        return text
+    if "," in text:
+        text = text.rstrip("0").rstrip(",")
+    return f"{text}{unit}"
+
+
+def parse_number(value: Any) -> float:
+    """Read a number a person typed, with a decimal comma or a decimal point.
+
+    The one reader of numbers from text (CSV cells, lists kept in a spreadsheet): surrounding
+    spaces are ignored and a comma counts as the decimal sign. Thousands separators are not
+    accepted (``1.234,5`` is refused): in a coordinate or a share they are a typing error.
+
+    Raises
+    ------
+    ValueError
+        When the text is not a number.
+
+    Examples
+    --------
+    >>> parse_number(" 6,5627 ")
+    6.5627
+    >>> parse_number("52.99")
+    52.99
+    >>> parse_number(3)
+    3.0
+    >>> parse_number("1.234,5")
+    Traceback (most recent call last):
+    ...
+    ValueError: could not convert string to float: '1.234.5'
+    """
+    return float(str(value).strip().replace(",", "."))
 
 
 def percent(value: Any, decimals: int = 1, *, missing: str = MISSING) -> str:
@@ -171,39 +229,3 @@ def quantity(value: Any, decimals: int = 0, *, unit: str = "", missing: str = MI
     if is_missing(value):
         return missing
     return number(value, decimals, unit=unit if unit in ("", "%") else f" {unit}", missing=missing)
-
-
-def trimmed(value: Any, decimals: int = 2, *, unit: str = "", missing: str = MISSING) -> str:
-    """A number with at most ``decimals`` digits after the comma, trailing zeros dropped.
-
-    For settings and thresholds that are whole numbers or short decimals (``800``, ``0,5``), where a
-    fixed number of decimals would add noise (``800,00``).
-
-    Parameters
-    ----------
-    value
-        Anything ``float()`` accepts; missing, non-numeric and infinite values give ``missing``.
-    decimals
-        The most digits after the comma (rounded as :func:`number` does).
-    unit
-        Appended as given (include a space where one belongs).
-    missing
-        The text for a missing value (default :data:`MISSING`).
-
-    Examples
-    --------
-    >>> trimmed(800.0)
-    '800'
-    >>> trimmed(0.50)
-    '0,5'
-    >>> trimmed(1234.567, unit=" m")
-    '1.234,57 m'
-    >>> trimmed(None)
-    'onbekend'
-    """
-    text = number(value, decimals, missing=missing)
-    if _float(value) is None:
-        return text
-    if "," in text:
-        text = text.rstrip("0").rstrip(",")
-    return f"{text}{unit}"

@@ -1,9 +1,15 @@
-"""Atomic writing of outputs: a failed run never leaves a half-written file."""
+"""Staged output folders and their owners: a run's files appear together, or not at all.
+
+A command writes into a staging folder (:func:`staged_dir`); only when the whole block succeeded
+are its files moved into the output folder and listed in ``manifest.json``, with the command and
+gemeente that own the folder (:class:`Owner`). While a run writes, the folder is locked
+(:func:`woonzorg_geo.core.lock.output_lock`); single files are written atomically by
+:mod:`woonzorg_geo.core.files`.
+"""
 
 from __future__ import annotations
 
 import contextlib
-import errno
 import hashlib
 import json
 import logging
@@ -13,94 +19,13 @@ import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-import numpy as np
-
-from woonzorg_geo.core.errors import OutputLockedError, OutputPathError, OutputWriteError, WoonzorgError, write_failure
-
-if TYPE_CHECKING:
-    import geopandas as gpd
-    import pandas as pd
+from woonzorg_geo.core.errors import OutputPathError, OutputWriteError
+from woonzorg_geo.core.files import raise_write_error, write_text
+from woonzorg_geo.core.lock import output_lock
 
 log = logging.getLogger(__name__)
-
-
-@contextlib.contextmanager
-def atomic_path(target: str | Path) -> Iterator[Path]:
-    """Yield a temporary path beside ``target``; move it into place only on success.
-
-    Parameters
-    ----------
-    target
-        The final file path. Its folder is created if needed.
-    """
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.tmp-", suffix=target.suffix, dir=target.parent)
-    os.close(fd)
-    tmp_path = Path(tmp)
-    tmp_path.unlink()  # writers such as GDAL want to create the file themselves
-    try:
-        yield tmp_path
-        os.replace(tmp_path, target)
-    except BaseException as exc:
-        try:  # named while the half-written file still takes its space, then removed
-            _raise_write_error(exc, path=target, unchanged=target, inside=target.parent)
-        finally:
-            with contextlib.suppress(FileNotFoundError):
-                tmp_path.unlink()
-        raise
-
-
-def _raise_write_error(exc: BaseException, *, path: Path, unchanged: Path, inside: Path) -> None:
-    """Raise :class:`OutputWriteError` (naming ``path`` and ``unchanged``) when ``exc`` is a failed
-    write (disk full, quota, read-only, no permission); else return, so the caller re-raises ``exc``.
-
-    A missing permission counts only for a file in ``inside`` (the folder being written) or for an
-    error that names no file: one on an input that was being read is not a write failure.
-    """
-    if isinstance(exc, OutputWriteError) and Path(exc.path).parent == path.parent:
-        return  # named already, by an inner atomic_path of the same folder
-    if isinstance(exc, WoonzorgError) and not isinstance(exc, OutputWriteError):
-        return  # the package's own message already says what is wrong
-    code = write_failure(exc)
-    detail = ""
-    if code is None and isinstance(exc, Exception):
-        # GDAL does not always say why: "Failed to commit transaction" on a full disk
-        free = free_bytes(inside)
-        if free is not None and free < LOW_SPACE_BYTES:
-            code = errno.ENOSPC
-            detail = f"nog {free // 1024} kB vrij; {type(exc).__name__}: {exc}"
-    named = getattr(exc, "filename", None)
-    if (
-        code in (errno.EACCES, errno.EPERM)
-        and isinstance(named, (str, Path))
-        and named
-        and Path(inside).resolve() not in [Path(named).resolve(), *Path(named).resolve().parents]
-    ):
-        return
-    if code is not None:
-        cause = exc.__cause__ if isinstance(exc, OutputWriteError) and exc.__cause__ is not None else exc
-        raise OutputWriteError(code, path, unchanged=unchanged, detail=detail) from cause
-
-
-#: Free space below which a writer's error without a reason counts as a full disk: SQLite writes
-#: pages of 4 kB and GDAL's GeoTIFF writer blocks of at most a few MB, so a write that failed with
-#: less than this left is taken to have failed for want of space.
-LOW_SPACE_BYTES = 8 * 2**20
-
-
-def free_bytes(folder: Path) -> int | None:
-    """The bytes free for this user on the file system of ``folder`` (its nearest existing parent)."""
-    folder = Path(folder)
-    while not folder.exists() and folder != folder.parent:
-        folder = folder.parent
-    try:
-        st = os.statvfs(folder)
-    except (OSError, AttributeError):  # no statvfs on Windows
-        return None
-    return st.f_bavail * st.f_frsize
 
 
 def _failed_file(exc: BaseException, staging: Path, target: Path) -> Path:
@@ -126,87 +51,7 @@ def _failed_file(exc: BaseException, staging: Path, target: Path) -> Path:
     return target
 
 
-def write_text(target: str | Path, text: str) -> Path:
-    """Write ``text`` (UTF-8) to ``target`` atomically."""
-    with atomic_path(target) as tmp:
-        tmp.write_text(text, encoding="utf-8")
-    return Path(target)
-
-
-def write_csv(target: str | Path, frame: pd.DataFrame, **kwargs: Any) -> Path:
-    """Write a DataFrame as CSV atomically (UTF-8, comma-separated); ``kwargs`` go to ``to_csv``.
-
-    Text cells that a spreadsheet would read as a formula (beginning with ``=``, ``+``, ``-``, ``@``,
-    tab or CR) get a ``'`` in front (:func:`woonzorg_geo.core.escaping.csv_frame`); numbers stay numbers.
-    """
-    from woonzorg_geo.core.escaping import csv_frame
-
-    with atomic_path(target) as tmp:
-        csv_frame(frame).to_csv(tmp, **kwargs)
-    return Path(target)
-
-
-def write_gpkg(target: str | Path, layers: dict[str, gpd.GeoDataFrame]) -> Path:
-    """Write several layers into one GeoPackage atomically.
-
-    The whole package is built in a temporary file and replaces ``target`` only when every
-    layer has been written, so a failure leaves the previous file intact.
-    """
-    with atomic_path(target) as tmp:
-        for name, frame in layers.items():
-            frame.to_file(tmp, layer=name, driver="GPKG")
-    return Path(target)
-
-
-def check_output_dir(path: str | Path, *, option: str) -> Path:
-    """Check, before any work, that ``path`` can be an output folder; returns it.
-
-    Refused: an empty name (it would write into the working folder), an existing file, a path
-    below a file, and a folder that cannot be created or written to (tried for real, so it also
-    holds for read-only file systems).
-
-    Raises
-    ------
-    OutputPathError
-        Naming the option, the path and the fix.
-    """
-    if not str(path).strip():
-        raise OutputPathError(f"{option} is leeg. Oplossing: geef een map op, bijv. {option} output")
-    path = Path(path)
-    if path.exists() and not path.is_dir():
-        raise OutputPathError(f"{option} {path}: dit is een bestand, geen map. Oplossing: kies een (nieuwe) map")
-    existing = path
-    while not existing.exists() and existing != existing.parent:
-        existing = existing.parent
-    if not existing.is_dir():
-        raise OutputPathError(f"{option} {path}: {existing} is een bestand, geen map. Oplossing: kies een andere map")
-    try:  # nothing is created yet: the probe goes into the nearest folder that exists
-        fd, probe = tempfile.mkstemp(prefix=".schrijftest-", dir=existing)
-        os.close(fd)
-        os.unlink(probe)
-    except OSError as exc:
-        raise OutputPathError(
-            f"{option} {path}: kan hier niet schrijven ({exc.strerror or exc}). Oplossing: kies een map waar u "
-            "schrijfrechten hebt"
-        ) from None
-    return path
-
-
-def check_output_file(path: str | Path, *, option: str, suffix: str) -> Path:
-    """Check, before any work, that ``path`` can be written as a file with ``suffix``; returns it."""
-    if not str(path).strip():
-        raise OutputPathError(f"{option} is leeg. Oplossing: geef een bestandsnaam op, bijv. uit{suffix}")
-    path = Path(path)
-    if path.suffix.lower() != suffix:
-        raise OutputPathError(f"{option} {path}: het uitvoerbestand moet op {suffix} eindigen")
-    if path.is_dir():
-        raise OutputPathError(f"{option} {path}: dit is een map, geen bestand. Oplossing: geef een bestandsnaam op")
-    check_output_dir(path.parent if str(path.parent) else ".", option=option)
-    return path
-
-
 STAGING_PREFIX = ".staging-"
-LOCK_NAME = ".woonzorg.lock"
 MANIFEST_NAME = "manifest.json"
 
 
@@ -240,51 +85,6 @@ def remove_stale_staging(target: Path) -> int:
     if removed:
         log.info("%d achtergebleven tijdelijke map(pen) van afgebroken runs opgeruimd in %s", removed, target)
     return removed
-
-
-@contextlib.contextmanager
-def output_lock(target: str | Path) -> Iterator[Path]:
-    """Hold ``target/.woonzorg.lock`` while a run writes into ``target``.
-
-    A second run into the same folder stops at once with a message naming the process that holds
-    it; a lock whose process is gone is taken over. Re-entrant within one process.
-
-    Raises
-    ------
-    OutputLockedError
-        When another live process holds the lock.
-    """
-    target = Path(target)
-    target.mkdir(parents=True, exist_ok=True)
-    lock = target / LOCK_NAME
-    mine = str(os.getpid())
-    while True:
-        try:
-            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-        except FileExistsError:
-            try:
-                holder = lock.read_text(encoding="utf-8").strip()
-            except FileNotFoundError:
-                continue
-            if holder == mine:
-                yield lock  # re-entrant: the outer block releases it
-                return
-            if holder.isdigit() and _pid_alive(int(holder)):
-                raise OutputLockedError(
-                    f"{target}: er schrijft al een andere run in deze map (proces {holder}). Oplossing: wacht "
-                    "tot die klaar is, of kies een andere map met --out"
-                ) from None
-            with contextlib.suppress(FileNotFoundError):
-                lock.unlink()  # stale: its process is gone
-            continue
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(mine)
-        break
-    try:
-        yield lock
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            lock.unlink()
 
 
 def _sha256(path: Path) -> str:
@@ -609,7 +409,7 @@ def staged_dir(
 
     Files are only moved after the block has finished without error, so a failed run leaves
     the previous output in ``target`` as it was. Staging folders of killed runs are removed
-    first, and ``target`` is locked for the duration (see :func:`output_lock`).
+    first, and ``target`` is locked for the duration (see :func:`woonzorg_geo.core.lock.output_lock`).
 
     Ownership: with ``owner`` the folder is checked first (:func:`check_owner`: another
     command's or gemeente's folder is refused before the block runs) and recorded in the
@@ -658,7 +458,7 @@ def staged_dir(
             try:
                 yield tmp
             except Exception as exc:  # a full disk while writing: named, and the folder is as it was
-                _raise_write_error(exc, path=_failed_file(exc, tmp, target), unchanged=target, inside=tmp)
+                raise_write_error(exc, path=_failed_file(exc, tmp, target), unchanged=target, inside=tmp)
                 raise
             _publish(tmp, target, owner=owner, replace_set=replace_set, manifest=manifest)
         finally:
@@ -751,26 +551,3 @@ def _remove_empty_dirs(target: Path, emptied: set[Path]) -> None:
         while d.resolve() != root and root in d.resolve().parents and d.is_dir() and not any(d.iterdir()):
             d.rmdir()
             d = d.parent
-
-
-def json_default(obj: object) -> object:
-    """``json.dumps(..., default=json_default)``: numpy integers and floats as JSON numbers, NaN as null.
-
-    Raises
-    ------
-    TypeError
-        For anything else, as :mod:`json` does.
-    """
-    if isinstance(obj, np.integer):
-        return int(obj)
-    if isinstance(obj, np.floating):
-        return None if np.isnan(obj) else float(obj)
-    raise TypeError(type(obj).__name__)
-
-
-def json_default_or_text(obj: object) -> object:
-    """As :func:`json_default`, but anything else becomes its text (for summaries that may hold paths)."""
-    try:
-        return json_default(obj)
-    except TypeError:
-        return str(obj)

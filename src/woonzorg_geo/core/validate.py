@@ -10,7 +10,8 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from woonzorg_geo import RD_NEW
+from woonzorg_geo import RD_NEW, WGS84
+from woonzorg_geo.core import formatting as fmt
 from woonzorg_geo.core.errors import DataFileError, MissingDataError, NoCrsError
 
 log = logging.getLogger(__name__)
@@ -196,8 +197,8 @@ def check_points_near(
     if n_far and n_far / len(points) > max_share:
         raise DataFileError(
             path,
-            f"{n_far} van de {len(points)} punten van {what} liggen meer dan {max_km:g} km van de gemeente "
-            f"(mediaan {float(np.nanmedian(d)):,.0f} km)".replace(",", "."),
+            f"{n_far} van de {len(points)} punten van {what} liggen meer dan {fmt.compact(max_km, unit=' km')} van "
+            f"de gemeente (mediaan {fmt.number(np.nanmedian(d), unit=' km')})",
             fix="controleer de coördinaten (zijn lengte- en breedtegraad verwisseld?) en het CRS",
         )
     if n_far:
@@ -261,7 +262,7 @@ def check_polygons_in_area(
     region = area.to_crs(RD_NEW).union_all()
     inside = shapely.intersects(gdf.to_crs(RD_NEW).geometry.to_numpy(), region)
     if not inside.any():
-        x0, y0, x1, y1 = gdf.to_crs("EPSG:4326").total_bounds
+        x0, y0, x1, y1 = gdf.to_crs(WGS84).total_bounds
         raise DataFileError(
             path,
             f"{option}: geen van de {len(gdf)} {what} ligt in de gemeente {naam} (ze liggen bij lengte "

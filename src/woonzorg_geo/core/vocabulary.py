@@ -33,7 +33,8 @@ from woonzorg_geo.core import formatting as fmt
 from woonzorg_geo.core.palette import CATEGORY_SYMBOLS, UNKNOWN_COLOUR
 
 if TYPE_CHECKING:
-    from woonzorg_geo.core.config import Indicator, OverlaySettings, Settings
+    from woonzorg_geo.core.config import Settings
+    from woonzorg_geo.core.overlay_settings import OverlayIndicator, OverlaySettings
 
 log = logging.getLogger(__name__)
 
@@ -146,7 +147,7 @@ def _capital(label: str) -> str:
 @functools.lru_cache(maxsize=4)
 def _rule_labels(path: str | None = None) -> dict[str, str]:
     """Dutch labels per category from ``voorzieningen.toml`` (the file that defines the categories)."""
-    from woonzorg_geo.core.config import load_category_rules
+    from woonzorg_geo.core.settings_loader import load_category_rules
 
     table = load_category_rules(path).get("categorie", {})
     return {name: str(vals.get("label") or name) for name, vals in table.items()}
@@ -395,7 +396,7 @@ class Vocabulary:
 
     # ---- overlay indicators ------------------------------------------------------------------
 
-    def resolve_indicator(self, ind: Indicator) -> Indicator:
+    def resolve_indicator(self, ind: OverlayIndicator) -> OverlayIndicator:
         """The indicator with its column and texts for this run.
 
         ``{norm}`` becomes the norm; an indicator measured on a profile (``profiel = "senior"``)
@@ -432,6 +433,6 @@ class Vocabulary:
 @functools.lru_cache(maxsize=1)
 def default_vocabulary() -> Vocabulary:
     """The vocabulary of the package's default settings (for callers that have no settings at hand)."""
-    from woonzorg_geo.core.config import load_settings
+    from woonzorg_geo.core.settings_loader import load_settings
 
     return Vocabulary.from_settings(load_settings())

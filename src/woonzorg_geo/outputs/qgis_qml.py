@@ -13,14 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from woonzorg_geo.core.escaping import xml_text
-from woonzorg_geo.core.palette import (
-    AREA_EDGE,
-    AREA_OPACITY,
-    FEW_ADDRESSES_OPACITY,
-    Classes,
-    few_addresses_label,
-    rgb,
-)
+from woonzorg_geo.core.palette import AREA_EDGE, AREA_OPACITY, FEW_ADDRESSES_OPACITY, Classes, few_addresses_label, rgb
 
 #: The QGIS version the documents are written for (Debian 12's QGIS; read by every QGIS 3).
 QGIS_VERSION = "3.22.16-Białowieża"

@@ -14,8 +14,9 @@ import shapely
 from woonzorg_geo.areas.overlays.build import CBS_ONLINE
 from woonzorg_geo.areas.overlays.scaling import SCALING_NOTES
 from woonzorg_geo.core import formatting as fmt
-from woonzorg_geo.core.config import OverlaySettings, Settings
+from woonzorg_geo.core.config import Settings
 from woonzorg_geo.core.formatting import slug
+from woonzorg_geo.core.overlay_settings import OverlaySettings
 from woonzorg_geo.core.palette import AREA_EDGE, FOCUS_COLOURS, MISSING_COLOUR, WIJK_OUTLINE
 from woonzorg_geo.core.vocabulary import Z_SCORE_EXPLANATION, Vocabulary
 from woonzorg_geo.outputs.pages import map_piece, render

@@ -93,7 +93,7 @@ def write_toets_list(
 
 def write_overview(lijst: ListOutcome, folder: Path, analysis: Analysis, *, offline: bool | None = None) -> list[Path]:
     """Write ``toetsen.csv``, ``toetsen.html`` and ``toetsen_kaart.html`` into ``folder`` (a staging folder)."""
-    from woonzorg_geo.core.io import write_csv, write_text
+    from woonzorg_geo.core.files import write_csv, write_text
     from woonzorg_geo.outputs.maps.layers import render
 
     titel = f"Toetsen van {len(lijst.getoetst) + len(lijst.niet_getoetst)} zorginitiatieven ({Path(lijst.bron).name})"

@@ -11,7 +11,7 @@ from typing import Any
 from markupsafe import Markup
 
 from woonzorg_geo.core import formatting as fmt
-from woonzorg_geo.core.io import atomic_path
+from woonzorg_geo.core.files import atomic_path
 from woonzorg_geo.outputs.pages import CSS, render
 from woonzorg_geo.outputs.toets_svg import KAART_CSS, site_map_figure
 from woonzorg_geo.toets.bewoners import estimate_residents
@@ -141,7 +141,7 @@ def toets_html(result: ToetsResult) -> str:
         profile_label=str(profile.get("profiel_label", "")).capitalize(),
         what_if=[_what_if(w) for w in r.wat_als],
         number=fmt.number,
-        trimmed=fmt.trimmed,
+        compact=fmt.compact,
         metres=fmt.metres,
         minutes=fmt.minutes,
         kaart=Markup(site_map_figure(r.kaart)) if r.kaart is not None else "",  # escaped in toets_svg

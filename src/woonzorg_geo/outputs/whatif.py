@@ -35,7 +35,8 @@ def write_watals(
     :func:`woonzorg_geo.core.io.check_owner`)."""
     import json
 
-    from woonzorg_geo.core.io import Owner, staged_dir, write_csv
+    from woonzorg_geo.core.files import write_csv
+    from woonzorg_geo.core.io import Owner, staged_dir
 
     out_dir = Path(out_dir)
     g = a.settings.gemeente

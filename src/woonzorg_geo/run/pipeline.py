@@ -18,7 +18,8 @@ from woonzorg_geo.areas.analysis import Analysis
 from woonzorg_geo.areas.summary import HomesSummary, RunSummary
 from woonzorg_geo.core import formatting as fmt
 from woonzorg_geo.core.config import Settings
-from woonzorg_geo.core.io import Owner, json_default, staged_dir, write_csv
+from woonzorg_geo.core.files import json_default, write_csv
+from woonzorg_geo.core.io import Owner, staged_dir
 from woonzorg_geo.core.vocabulary import Z_SCORE_EXPLANATION, Vocabulary, default_vocabulary
 from woonzorg_geo.network.raster import write_geotiff
 from woonzorg_geo.outputs.manifest import run_manifest

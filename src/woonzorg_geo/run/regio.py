@@ -254,7 +254,8 @@ def _clean_after_lost_task(folder: Path) -> None:
     """
     import shutil
 
-    from woonzorg_geo.core.io import LOCK_NAME, STAGING_PREFIX
+    from woonzorg_geo.core.io import STAGING_PREFIX
+    from woonzorg_geo.core.lock import remove_released_lock
 
     for target in (folder / "maps", folder):
         if not target.is_dir():
@@ -264,12 +265,8 @@ def _clean_after_lost_task(folder: Path) -> None:
             if staging.is_dir() and pid.isdigit() and _process_gone(int(pid)):
                 shutil.rmtree(staging, ignore_errors=True)
                 log.info("tijdelijke map van een verloren worker opgeruimd: %s", staging)
-        lock = target / LOCK_NAME
-        with contextlib.suppress(OSError, ValueError):
-            holder = lock.read_text(encoding="utf-8").strip()
-            if holder.isdigit() and _process_gone(int(holder)):
-                lock.unlink()
-                log.info("vergrendeling van een verloren worker (proces %s) opgeruimd in %s", holder, target)
+        with contextlib.suppress(OSError):
+            remove_released_lock(target)  # the lost worker's; a held lock is left alone
         with contextlib.suppress(OSError):
             target.rmdir()  # only when empty: the folder the task made and never filled
 

@@ -52,7 +52,8 @@ def write_regio(
     import json
 
     from woonzorg_geo import __version__
-    from woonzorg_geo.core.io import Owner, json_default_or_text, staged_dir, write_csv
+    from woonzorg_geo.core.files import json_default_or_text, write_csv
+    from woonzorg_geo.core.io import Owner, staged_dir
 
     manifest = {
         "programma": f"woonzorg_geo {__version__}",

@@ -67,7 +67,7 @@ def write_site_results(
     tuple of list of Path
         The site files and the map.
     """
-    from woonzorg_geo.core.io import atomic_path
+    from woonzorg_geo.core.files import atomic_path
     from woonzorg_geo.run.pipeline import write_site_outputs
 
     page = site_map_page(sites, result, offline=offline)

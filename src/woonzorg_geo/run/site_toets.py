@@ -19,8 +19,8 @@ import pyproj
 
 from woonzorg_geo import RD_NEW, WGS84
 from woonzorg_geo.core import formatting as fmt
-from woonzorg_geo.core.config import SiteSettings
 from woonzorg_geo.core.errors import GeocodeError, SettingsError, ToetsError
+from woonzorg_geo.core.site_settings import SiteSettings
 
 if TYPE_CHECKING:
     from woonzorg_geo.areas.analysis import Analysis

@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from woonzorg_geo.core.config import settings_fingerprint
 from woonzorg_geo.core.errors import WoonzorgError
+from woonzorg_geo.core.settings_loader import settings_fingerprint
 
 if TYPE_CHECKING:
     from woonzorg_geo.core.config import Settings

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from woonzorg_geo.core.io import json_default
+from woonzorg_geo.core.files import json_default
 from woonzorg_geo.run.store_format import (
     FIELD_TABLES,
     FORMAT,

@@ -14,7 +14,7 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
 from woonzorg_geo.core import formatting as fmt
-from woonzorg_geo.core.config import SiteSettings
+from woonzorg_geo.core.site_settings import SiteSettings
 from woonzorg_geo.core.validate import ensure_crs
 from woonzorg_geo.network.raster import Grid
 

@@ -12,7 +12,7 @@ import pandas as pd
 import shapely
 
 from woonzorg_geo.core import formatting as fmt
-from woonzorg_geo.core.config import SiteSettings
+from woonzorg_geo.core.site_settings import SiteSettings
 from woonzorg_geo.sites.scoring import explain
 
 log = logging.getLogger(__name__)

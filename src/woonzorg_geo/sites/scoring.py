@@ -11,8 +11,8 @@ import pandas as pd
 
 from woonzorg_geo.areas.aggregation import assign_areas
 from woonzorg_geo.core import formatting as fmt
-from woonzorg_geo.core.config import Criterion, SiteSettings
 from woonzorg_geo.core.errors import SettingsError
+from woonzorg_geo.core.site_settings import Criterion, SiteSettings
 from woonzorg_geo.network.accessibility import compute_accessibility
 
 if TYPE_CHECKING:

@@ -12,7 +12,7 @@ import pandas as pd
 import shapely
 from scipy.spatial import cKDTree
 
-from woonzorg_geo.core.config import SiteSettings
+from woonzorg_geo.core.site_settings import SiteSettings
 from woonzorg_geo.core.validate import ensure_crs
 from woonzorg_geo.sources.outlines import select_addresses
 

@@ -201,7 +201,7 @@ def with_addresses(
     addresses and streets, and the registers. The input frame is not changed. Compute once and
     search many times (:func:`woonzorg_geo.sources.zoeken.find_voorzieningen` reads ``adres``).
     """
-    from woonzorg_geo.core.config import load_settings
+    from woonzorg_geo.core.settings_loader import load_settings
 
     s = settings or load_settings()
     own = register_addresses(voorzieningen, inputs, s)

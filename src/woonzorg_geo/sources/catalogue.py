@@ -17,8 +17,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from woonzorg_geo.core.config import GEMEENTE_VORMEN, Gemeente, Settings, read_toml
+from woonzorg_geo.core.config import Gemeente, Settings
 from woonzorg_geo.core.errors import SettingsError
+from woonzorg_geo.core.settings_checks import GEMEENTE_VORMEN
+from woonzorg_geo.core.toml_files import read_toml
 
 DEFAULT_CATALOGUE = "gemeenten.toml"
 _CODE_RE = re.compile(r"^(?:gm)?\s*(\d{1,4})$", re.IGNORECASE)

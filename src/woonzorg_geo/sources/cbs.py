@@ -13,6 +13,7 @@ import pandas as pd
 import shapely
 
 from woonzorg_geo import RD_NEW, WGS84
+from woonzorg_geo.core import formatting as fmt
 from woonzorg_geo.core.errors import DataFileError
 from woonzorg_geo.core.validate import check_layer, read_vector, require_file
 
@@ -350,7 +351,7 @@ def check_kerncijfers(frame: pd.DataFrame, *, path: str | Path) -> None:
                 code = negative.index[negative][0]
                 raise DataFileError(
                     path,
-                    f"rij {code}: {numbers[negative].iloc[0]:g} is negatief; een aantal kan niet negatief zijn",
+                    f"rij {code}: {fmt.compact(numbers[negative].iloc[0])} is negatief; een aantal kan niet negatief zijn",
                     field=str(col),
                     fix="zet het juiste aantal uit CBS StatLine (tabel 85984NED), of laat het veld leeg als het onbekend "
                     "is",

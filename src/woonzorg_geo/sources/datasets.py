@@ -5,23 +5,25 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-import re
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 import shapely
 
 from woonzorg_geo import RD_NEW, WGS84
-from woonzorg_geo.core.config import Settings, find_raw_dir, load_category_rules, validate_settings
+from woonzorg_geo.core.config import Settings
 from woonzorg_geo.core.errors import DataFileError, MissingDataError
+from woonzorg_geo.core.raw_data import find_raw_dir
+from woonzorg_geo.core.settings_checks import validate_settings
+from woonzorg_geo.core.settings_loader import load_category_rules
 from woonzorg_geo.core.validate import check_points_near
-from woonzorg_geo.sources import cbs, geocode, gtfs, lijsten
+from woonzorg_geo.sources import cbs, gtfs, lijsten
+from woonzorg_geo.sources.address_lists import check_address_list, geocode_huisartsen, offline_geocoder, place_keys
 from woonzorg_geo.sources.osm import OSMData, clip, from_tiles, named_places
 from woonzorg_geo.sources.osm_tiles import check_coverage
 from woonzorg_geo.sources.outlines import Outlines, load_outlines
@@ -188,176 +190,6 @@ def _bbox_lonlat(area: gpd.GeoDataFrame, *, margin_m: float) -> tuple[float, flo
     box = area.to_crs(RD_NEW).union_all().buffer(margin_m).envelope
     x0, y0, x1, y1 = gpd.GeoSeries([box], crs=RD_NEW).to_crs(WGS84).total_bounds
     return (float(x0), float(y0), float(x1), float(y1))
-
-
-def offline_geocoder(osm: OSMData, *, pc4_path: Path | None) -> Callable[[str, str | None], dict[str, object]]:
-    """The offline geocode function: OSM streets and house numbers, PC4 centroids as last resort."""
-    pc4 = geocode.read_pc4_centroids(pc4_path) if pc4_path is not None and pc4_path.exists() else None
-    return geocode.OfflineGeocoder(osm, pc4=pc4).geocode_one
-
-
-#: A Dutch postcode: four digits (the first not 0) and two letters, with or without a space.
-_POSTCODE_RE = re.compile(r"^\s*[1-9]\d{3}\s?[A-Za-z]{2}\s*$")
-
-
-def place_keys(naam: str, *areas: gpd.GeoDataFrame) -> set[str]:
-    """Comparison keys of the gemeente's name and of the names of its wijken and buurten.
-
-    A name of two places (``'Anreep/Schieven'``) gives both; keys as
-    :func:`.sources.geocode.normalise_street` makes them (case, accents and punctuation ignored).
-    """
-    names = [naam]
-    for frame in areas:
-        if "naam" in frame:
-            names += [str(n) for n in frame["naam"].dropna()]
-    return {geocode.normalise_street(part) for n in names for part in re.split(r"\s*/\s*", n) if part.strip()} - {""}
-
-
-def check_address_list(table: pd.DataFrame, settings: Settings, *, path: Path) -> None:
-    """The GP list as read, before geocoding: rows, and addresses and postcodes filled in.
-
-    Raises
-    ------
-    DataFileError
-        For a list without rows, or (``[plausibiliteit] lijst_max_aandeel_leeg``) with too many
-        empty addresses or empty or malformed postcodes; naming the file, the column and a row.
-    """
-    d, pl = settings.data, settings.plausibiliteit
-    if table.empty:
-        raise DataFileError(
-            path,
-            "de huisartsenlijst heeft geen rijen (alleen een kopregel)",
-            fix='lever de lijst met praktijken aan, of zet [data] huisartsen = "" om zonder lijst te rekenen',
-        )
-    checks = (
-        (d.huisartsen_adres, "een leeg adres", lambda v: bool(v.strip()), "vul 'Straat huisnummer' in"),
-        (
-            d.huisartsen_postcode,
-            "een lege of ongeldige postcode",
-            lambda v: bool(_POSTCODE_RE.match(v)),
-            "schrijf postcodes als '9401 AB'",
-        ),
-    )
-    for col, what, ok, fix in checks:
-        if col not in table:
-            continue
-        values = table[col].fillna("").astype(str)
-        bad = ~values.map(ok).to_numpy(dtype=bool)
-        if bad.mean() > pl.lijst_max_aandeel_leeg:
-            first = int(np.flatnonzero(bad)[0])
-            raise DataFileError(
-                path,
-                f"{int(bad.sum())} van de {len(table)} rijen van de huisartsenlijst hebben {what} (toegestaan: "
-                f"{pl.lijst_max_aandeel_leeg:.0%}; plausibiliteit.lijst_max_aandeel_leeg), bijv. regel {first + 2}: "
-                f"{values.iloc[first]!r}",
-                field=col,
-                fix=f"{fix}; controleer of de kolommen goed staan (is het bestand beschadigd of verschoven?)",
-            )
-
-
-def check_geocoded_list(
-    geocoded: gpd.GeoDataFrame,
-    settings: Settings,
-    *,
-    path: Path,
-    places: Collection[str],
-    area: shapely.Geometry | None,
-    margin_m: float,
-) -> None:
-    """Most rows of the GP list whose place lies in the gemeente must be found to the street.
-
-    ``places`` holds the keys (see :func:`place_keys`) of the gemeente's places; a row counts when
-    its ``data.huisartsen_plaats`` is one of them, and is found when it was geocoded to the
-    address or street, inside ``area`` or ``margin_m`` around it (anywhere without ``area``).
-
-    Raises
-    ------
-    DataFileError
-        When at least ``lijst_min_rijen_plaats`` rows count and fewer than
-        ``lijst_min_aandeel_geplaatst`` of them are found.
-    """
-    d, pl = settings.data, settings.plausibiliteit
-    if d.huisartsen_plaats not in geocoded:
-        return
-    keys = geocoded[d.huisartsen_plaats].fillna("").astype(str).map(geocode.normalise_street)
-    expected = keys.isin(set(places)).to_numpy(dtype=bool)
-    n = int(expected.sum())
-    if n < pl.lijst_min_rijen_plaats:
-        return
-    geoms = geocoded.geometry.to_numpy()
-    found = geocoded["geocode_precisie"].isin(["adres", "straat"]).to_numpy(dtype=bool).copy()
-    found &= ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
-    if area is not None:
-        found &= shapely.intersects(geoms, area.buffer(margin_m) if margin_m > 0 else area)
-    k = int((expected & found).sum())
-    if k < pl.lijst_min_aandeel_geplaatst * n:
-        plaatsen = sorted(set(geocoded[d.huisartsen_plaats].astype(str).to_numpy()[expected]))
-        raise DataFileError(
-            path,
-            f"van de {n} praktijken in {', '.join(plaatsen[:5])} (kolom {d.huisartsen_plaats}) zijn er maar {k} "
-            f"op adres of straat in of bij de gemeente {settings.gemeente.naam} gevonden (nodig: "
-            f"{pl.lijst_min_aandeel_geplaatst:.0%}; plausibiliteit.lijst_min_aandeel_geplaatst)",
-            field=f"{d.huisartsen_adres}, {d.huisartsen_postcode}",
-            fix="controleer de adressen ('Straat huisnummer') en postcodes ('9401 AB') in de lijst: is het bestand "
-            "beschadigd, of zijn de kolommen verschoven?",
-        )
-
-
-def geocode_huisartsen(
-    settings: Settings,
-    path: Path,
-    *,
-    geocoder: Callable[[str, str | None], dict[str, object]],
-    area: shapely.Geometry | None = None,
-    margin_m: float = 0.0,
-    places: Collection[str] | None = None,
-) -> gpd.GeoDataFrame:
-    """Read the GP address list, geocode it with ``geocoder`` and keep the practices near the gemeente.
-
-    With ``area`` (EPSG:28992), every practice of the list is geocoded and those inside ``area``
-    or within ``margin_m`` of it are kept: a gemeente's practices lie in many places (kernen), and
-    a home near the border may use the practice across it. Column ``in_gemeente`` says which lie
-    inside. Without ``area`` (the online path, where every row is a request), only the rows whose
-    place (``huisartsen_plaats``) is the gemeente's name are geocoded.
-
-    The list is checked as read (:func:`check_address_list`) and as geocoded
-    (:func:`check_geocoded_list`, with the keys of the gemeente's ``places``; default its name).
-    """
-    d = settings.data
-    table = read_csv_checked(path, what="huisartsenlijst", columns=[d.huisartsen_adres, d.huisartsen_naam])
-    check_address_list(table, settings, path=path)
-    if area is None and d.huisartsen_plaats and d.huisartsen_plaats in table:
-        table = table.loc[table[d.huisartsen_plaats].str.strip().str.lower() == settings.gemeente.naam.lower()]
-    out = geocode.geocode_table(
-        table,
-        geocode=geocoder,
-        address_col=d.huisartsen_adres,
-        postcode_col=d.huisartsen_postcode if d.huisartsen_postcode in table else None,
-        source=str(path),
-    )
-    check_geocoded_list(
-        out,
-        settings,
-        path=path,
-        places=places if places is not None else place_keys(settings.gemeente.naam),
-        area=area,
-        margin_m=margin_m,
-    )
-    if area is not None:
-        geoms = out.geometry.to_numpy()
-        placed = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
-        near = placed & shapely.intersects(geoms, area.buffer(margin_m) if margin_m > 0 else area)
-        log.info(
-            "huisartsenlijst: %d van de %d praktijken liggen in de gemeente of binnen %.0f m ervan "
-            "(%d niet te plaatsen)",
-            int(near.sum()),
-            len(out),
-            margin_m,
-            int((~placed).sum()),
-        )
-        out = out.loc[near].copy()
-        out["in_gemeente"] = shapely.intersects(out.geometry.to_numpy(), area)
-    return out.rename(columns={d.huisartsen_naam: "naam"}) if d.huisartsen_naam != "naam" else out
 
 
 def check_areas_overlap(

@@ -30,6 +30,7 @@ import pandas as pd
 import shapely
 
 from woonzorg_geo import RD_NEW, WGS84
+from woonzorg_geo.core import formatting as fmt
 from woonzorg_geo.core.errors import DataFileError, MissingDataError
 from woonzorg_geo.sources.tables import read_csv_checked
 
@@ -60,10 +61,6 @@ class OwnList:
     def record(self) -> dict[str, str]:
         """What an output folder records of this list."""
         return {"bestand": self.path.name, "sha256": self.sha256}
-
-
-def _number(text: str) -> float:
-    return float(str(text).strip().replace(",", "."))
 
 
 def read_own_list(path: str | Path, *, mode: str) -> OwnList:
@@ -155,7 +152,7 @@ def read_own_list(path: str | Path, *, mode: str) -> OwnList:
             continue
         if row["lon"] or row["lat"]:
             try:
-                lon, lat = _number(row["lon"]), _number(row["lat"])
+                lon, lat = fmt.parse_number(row["lon"]), fmt.parse_number(row["lat"])
             except ValueError as exc:
                 raise DataFileError(
                     p,
@@ -239,7 +236,7 @@ def _place(
                 from pyproj import Transformer
 
                 to_rd = Transformer.from_crs(WGS84, RD_NEW, always_xy=True)
-            x, y = to_rd.transform(_number(row["lon"]), _number(row["lat"]))
+            x, y = to_rd.transform(fmt.parse_number(row["lon"]), fmt.parse_number(row["lat"]))
             pt, prec = shapely.Point(x, y), "punt"
         else:
             res = geocoder(row["adres"], row["postcode"] or None)
@@ -261,7 +258,7 @@ def _place(
                 continue
             raise DataFileError(
                 ol.path,
-                f"{where}: {row['naam']!r} ligt buiten de gemeente {gemeente} (en meer dan {margin_m:.0f} m ervandaan)",
+                f"{where}: {row['naam']!r} ligt buiten de gemeente {gemeente} (en meer dan {fmt.metres(margin_m)} ervandaan)",
                 field="lon, lat" if prec == "punt" else "adres",
                 fix="controleer de locatie (lon en lat niet verwisseld?), of laat de rij weg voor deze gemeente",
             )
@@ -290,7 +287,7 @@ def apply_own_lists(
     lists
         The lists as read (:func:`read_own_lists`).
     geocoder
-        The offline geocoder (:func:`.sources.datasets.offline_geocoder`).
+        The offline geocoder (:func:`.sources.address_lists.offline_geocoder`).
     area, margin_m, gemeente
         The gemeente (EPSG:28992): every row must lie in it or within ``margin_m``; its name.
     outside
@@ -375,8 +372,8 @@ def with_own_lists(inputs: Any, lists: Sequence[OwnList], settings: Any, *, outs
         return inputs
     import dataclasses
 
-    from woonzorg_geo.core.config import load_category_rules
-    from woonzorg_geo.sources.datasets import offline_geocoder
+    from woonzorg_geo.core.settings_loader import load_category_rules
+    from woonzorg_geo.sources.address_lists import offline_geocoder
     from woonzorg_geo.sources.voorzieningen import parse_rules
 
     rules = parse_rules(load_category_rules(None), source="standaard")

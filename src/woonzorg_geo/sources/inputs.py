@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from woonzorg_geo.core.config import Settings, find_raw_dir, named_raw_dirs
+from woonzorg_geo.core.config import Settings
 from woonzorg_geo.core.errors import MissingDataError
+from woonzorg_geo.core.raw_data import find_raw_dir, named_raw_dirs
 from woonzorg_geo.sources.datasets import Inputs, load_offline
 
 log = logging.getLogger(__name__)

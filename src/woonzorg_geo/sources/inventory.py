@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 
+from woonzorg_geo import WEB_MERCATOR
 from woonzorg_geo.core import formatting as fmt
 from woonzorg_geo.core.config import Settings
 from woonzorg_geo.sources.datasets import CATALOGUE, OPTIONAL_FILES, REQUIRED_DATASETS, Inputs, resolve_paths
@@ -72,7 +73,7 @@ def _file_crs_and_count(path: Path) -> tuple[str, int | None]:
     if path.is_dir():
         tiles = len(list(path.rglob("*.pbf")))
         if tiles:
-            return "EPSG:3857 (tiles)", tiles
+            return f"{WEB_MERCATOR} (tiles)", tiles
         return "WGS84 (lat/lon)", len(list(path.glob("*.txt")))
     if path.suffix.lower() in (".geojson", ".gpkg", ".shp"):
         import pyogrio  # here: GDAL costs 40 MB the other commands do not need
@@ -113,7 +114,7 @@ def inventory(inputs: Inputs, *, margin_m: float | None = None) -> pd.DataFrame:
     """
     shape = inputs.gemeente.union_all()
     inside: dict[str, str] = {
-        "gemeentegrens": f"{shape.area / 1e4:,.0f} ha",
+        "gemeentegrens": fmt.number(shape.area / 1e4, unit=" ha"),
         "buurten": f"{len(inputs.buurten)} buurten",
         "wijken": f"{len(inputs.wijken)} wijken",
         "kerncijfers": (

@@ -17,6 +17,7 @@ from woonzorg_geo import RD_NEW, WGS84
 from woonzorg_geo.core.config import Settings
 from woonzorg_geo.core.errors import DataFileError
 from woonzorg_geo.sources import geocode
+from woonzorg_geo.sources.address_lists import DUTCH_POSTCODE, placed_in_places
 from woonzorg_geo.sources.tables import read_csv_checked
 from woonzorg_geo.sources.voorzieningen import name_contains
 
@@ -24,7 +25,6 @@ log = logging.getLogger(__name__)
 
 #: IGJ register columns (semicolon CSV as IGJ publishes it).
 IGJ_NAAM, IGJ_ADRES, IGJ_POSTCODE, IGJ_PLAATS = "Officiëlenaam", "Adresbezoek", "Postcode", "Plaats"
-_POSTCODE_RE = re.compile(r"^\s*[1-9]\d{3}\s?[A-Za-z]{2}\s*$")
 #: How a chain store's name is recognised in OSM (lower case, whole name or its start).
 CHAIN_NAMES = {"Albert Heijn": ("albert heijn", "ah ", "ah"), "ALDI Nord": ("aldi",)}
 #: An OSM supermarket of the chain within this distance of the chain's own location is the same store
@@ -62,7 +62,7 @@ def read_register(path: Path, settings: Settings) -> pd.DataFrame:
     limit = settings.plausibiliteit.lijst_max_aandeel_leeg
     for col, what, ok in (
         (IGJ_ADRES, "een leeg adres", lambda v: bool(v.strip())),
-        (IGJ_POSTCODE, "een lege of ongeldige postcode", lambda v: bool(_POSTCODE_RE.match(v))),
+        (IGJ_POSTCODE, "een lege of ongeldige postcode", lambda v: bool(DUTCH_POSTCODE.match(v))),
     ):
         values = table[col].fillna("").astype(str)
         bad = ~values.map(ok).to_numpy(dtype=bool)
@@ -95,7 +95,7 @@ def geocode_register(
     ------
     DataFileError
         When at least ``lijst_min_rijen_plaats`` rows name a place of the gemeente (``places``, keys
-        as :func:`.sources.datasets.place_keys` gives) and fewer than ``lijst_min_aandeel_geplaatst`` of
+        as :func:`.sources.address_lists.place_keys` gives) and fewer than ``lijst_min_aandeel_geplaatst`` of
         them are found to the address or street in or near the gemeente.
     """
     table = read_register(path, settings)
@@ -107,9 +107,7 @@ def geocode_register(
     near = placed & shapely.intersects(geoms, area.buffer(margin_m) if margin_m > 0 else area)
     pl = settings.plausibiliteit
     if IGJ_PLAATS in out:
-        expected = out[IGJ_PLAATS].fillna("").astype(str).map(geocode.normalise_street).isin(set(places))
-        exp = expected.to_numpy(dtype=bool)
-        found = near & out["geocode_precisie"].isin(["adres", "straat"]).to_numpy(dtype=bool)
+        exp, found = placed_in_places(out, place_column=IGJ_PLAATS, places=places, area=area, margin_m=margin_m)
         n, k = int(exp.sum()), int((exp & found).sum())
         if n >= pl.lijst_min_rijen_plaats and k < pl.lijst_min_aandeel_geplaatst * n:
             raise DataFileError(

@@ -11,16 +11,13 @@ import pandas as pd
 import requests
 
 from woonzorg_geo import RD_NEW, WGS84
-from woonzorg_geo.core.config import Settings, find_raw_dir, load_category_rules
+from woonzorg_geo.core.config import Settings
 from woonzorg_geo.core.errors import MissingDataError
+from woonzorg_geo.core.raw_data import find_raw_dir
+from woonzorg_geo.core.settings_loader import load_category_rules
 from woonzorg_geo.sources import gtfs
-from woonzorg_geo.sources.datasets import (
-    Inputs,
-    check_point_sources,
-    geocode_huisartsen,
-    resolve_paths,
-    with_voorzieningen,
-)
+from woonzorg_geo.sources.address_lists import geocode_huisartsen
+from woonzorg_geo.sources.datasets import Inputs, check_point_sources, resolve_paths, with_voorzieningen
 from woonzorg_geo.sources.geocode import locatieserver_geocoder
 from woonzorg_geo.sources.osm import clip
 
@@ -41,7 +38,7 @@ def load_online(
     wijken en buurten"; streets, paths and POIs from Overpass (via OSMnx); the addresses are the BAG
     verblijfsobjecten from the PDOK BAG WFS, each with ``woning`` (woonfunctie, in use). Local GTFS
     stops, CHB stations and a GP list are used too when the settings point at files that exist
-    (relative to ``raw_dir``, else the folder :func:`.core.config.find_raw_dir` finds);
+    (relative to ``raw_dir``, else the folder :func:`.core.raw_data.find_raw_dir` finds);
     the GP list is then geocoded with PDOK Locatieserver. Service URLs can be set with the
     environment variables ``WOONZORG_PDOK_CBS_URL``, ``WOONZORG_PDOK_LOCATIESERVER_URL``,
     ``WOONZORG_PDOK_BAG_URL`` and
@@ -53,9 +50,9 @@ def load_online(
         A service cannot be reached, does not answer in time or answers with an error; the
         message names the service, its address and what to do.
     """
-    from woonzorg_geo.sources import _http
+    from woonzorg_geo.sources import http_client
 
-    with _http.open_session(settings.online) as session:
+    with http_client.open_session(settings.online) as session:
         return _load_online(settings, session=session, raw_dir=raw_dir, categories_path=categories_path, year=year)
 
 
@@ -67,9 +64,10 @@ def _load_online(
     categories_path: str | Path | None,
     year: int,
 ) -> Inputs:
+    from woonzorg_geo.sources.bag import fetch_bag_addresses
     from woonzorg_geo.sources.cbs import wijken_from_buurten
     from woonzorg_geo.sources.osm_raw import read_overpass
-    from woonzorg_geo.sources.pdok import fetch_bag_addresses, fetch_cbs_areas
+    from woonzorg_geo.sources.pdok import fetch_cbs_areas
 
     online = settings.online
     timings: dict[str, float] = {}

@@ -36,10 +36,11 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from woonzorg_geo import RD_NEW, WGS84
-from woonzorg_geo.core.config import OnlineSettings, load_category_rules
+from woonzorg_geo.core.config import OnlineSettings
 from woonzorg_geo.core.errors import DataFileError, SettingsError, SourceUnavailableError
+from woonzorg_geo.core.settings_loader import load_category_rules
 from woonzorg_geo.core.validate import require_file
-from woonzorg_geo.sources import _http
+from woonzorg_geo.sources import http_client
 from woonzorg_geo.sources.osm import ADDRESS_COLUMNS, LINE_COLUMNS, POI_COLUMNS, OSMData
 
 log = logging.getLogger(__name__)
@@ -99,7 +100,7 @@ def poi_tag_rules(rules: Mapping[str, Any] | None = None) -> dict[str, frozenset
     Parameters
     ----------
     rules
-        Category rules as read by :func:`~woonzorg_geo.core.config.load_category_rules`; default the
+        Category rules as read by :func:`~woonzorg_geo.core.settings_loader.load_category_rules`; default the
         package's ``voorzieningen.toml``.
 
     Returns
@@ -432,7 +433,7 @@ def read_overpass(
     time-out and as Overpass's ``[timeout:]``, and a response hook that asks again on HTTP 429/5xx
     at most ``online.pogingen`` times in all (OSMnx 2.1 itself would wait 55 s after a 429/504 and
     ask again without limit; the hook answers every failure with an error first, see
-    :mod:`._http`). OSMnx's previous settings (and the DNS hook it installs) are restored afterwards.
+    :mod:`.http_client`). OSMnx's previous settings (and the DNS hook it installs) are restored afterwards.
 
     Parameters
     ----------
@@ -470,7 +471,7 @@ def read_overpass(
     tags = overpass_tags(poi_rules)
     url = (overpass_url or os.environ.get(ENV_OVERPASS_URL) or ox.settings.overpass_url).rstrip("/")
     url = url.removesuffix("/interpreter")
-    service = _http.Service("OpenStreetMap Overpass", ENV_OVERPASS_URL)
+    service = http_client.Service("OpenStreetMap Overpass", ENV_OVERPASS_URL)
     endpoint = f"{url}/interpreter"
 
     names = (
@@ -491,7 +492,7 @@ def read_overpass(
         ox.settings.requests_timeout = int(online.timeout_s)
         ox.settings.requests_kwargs = {
             **saved["requests_kwargs"],
-            "hooks": {"response": [_http.bounded_retry_hook(online, service)]},
+            "hooks": {"response": [http_client.bounded_retry_hook(online, service)]},
         }
         log.info("Overpass: OSM-objecten ophalen van %s", url)
         gdf = ox.features_from_polygon(polygon, tags)
@@ -505,10 +506,10 @@ def read_overpass(
     except ResponseStatusCodeError as exc:  # pragma: no cover - the hook answers every failure first
         raise SourceUnavailableError(
             f"{service.name} ({endpoint}) gaf een foutmelding. Oplossing: probeer het later opnieuw, of "
-            f"kies een andere server met {ENV_OVERPASS_URL}; {_http.OFFLINE_FIX}"
+            f"kies een andere server met {ENV_OVERPASS_URL}; {http_client.OFFLINE_FIX}"
         ) from exc
     except requests.RequestException as exc:
-        raise SourceUnavailableError(_http.failure_message(service, endpoint, online, error=exc)) from exc
+        raise SourceUnavailableError(http_client.failure_message(service, endpoint, online, error=exc)) from exc
     finally:
         for name, value in saved.items():
             setattr(ox.settings, name, value)

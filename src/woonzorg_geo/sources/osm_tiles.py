@@ -16,7 +16,7 @@ import pyarrow as pa
 import shapely
 from tqdm import tqdm
 
-from woonzorg_geo import RD_NEW
+from woonzorg_geo import RD_NEW, WEB_MERCATOR
 from woonzorg_geo.core.errors import DataFileError, MissingDataError
 from woonzorg_geo.sources.tile_cache import (
     DECODER_VERSION,
@@ -30,7 +30,6 @@ from woonzorg_geo.sources.tile_cache import (
 
 log = logging.getLogger(__name__)
 
-WEB_MERCATOR = "EPSG:3857"
 _HALF = 20037508.342789244
 _TILE_RE = re.compile(r"(\d+)[/\\](\d+)[/\\](\d+)\.pbf$")
 

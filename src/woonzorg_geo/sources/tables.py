@@ -7,8 +7,10 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
+from woonzorg_geo.core import formatting as fmt
 from woonzorg_geo.core.errors import DataFileError
 from woonzorg_geo.core.validate import require_file
 
@@ -84,7 +86,10 @@ def decimal_comma_to_float(frame: pd.DataFrame) -> pd.DataFrame:
         if pd.api.types.is_numeric_dtype(series):
             continue
         text = series.astype(str)
-        filled = text[series.notna() & (text.str.strip() != "")]
+        present = (series.notna() & (text.str.strip() != "")).to_numpy()
+        filled = text[present]
         if len(filled) and filled.str.match(_COMMA_NUMBER).all() and filled.str.contains(",").any():
-            out[col] = pd.to_numeric(text.str.replace(",", ".", regex=False), errors="coerce")
+            values = np.full(len(series), np.nan)
+            values[present] = [fmt.parse_number(t) for t in filled]
+            out[col] = values
     return out

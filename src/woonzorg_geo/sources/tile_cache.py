@@ -29,6 +29,8 @@ from pathlib import Path
 import pyarrow as pa
 from pyarrow import ipc
 
+from woonzorg_geo import RD_NEW
+
 log = logging.getLogger(__name__)
 
 #: Version of the decoder and of the entry format; bump it when decoding changes, so old entries are unused.
@@ -80,7 +82,7 @@ def _geo_metadata() -> bytes:
     doc = {
         "version": "1.0.0",
         "primary_column": "geometry",
-        "columns": {"geometry": {"encoding": "WKB", "geometry_types": [], "crs": CRS("EPSG:28992").to_json_dict()}},
+        "columns": {"geometry": {"encoding": "WKB", "geometry_types": [], "crs": CRS(RD_NEW).to_json_dict()}},
     }
     return json.dumps(doc).encode()
 

@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 
 from woonzorg_geo import RD_NEW
-from woonzorg_geo.core.config import build_settings
 from woonzorg_geo.core.errors import SettingsError
+from woonzorg_geo.core.toml_files import build_settings
 from woonzorg_geo.core.validate import ensure_crs
 from woonzorg_geo.sources.osm import OSMData
 

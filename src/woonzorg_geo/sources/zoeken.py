@@ -42,6 +42,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from woonzorg_geo import WGS84
+
 if TYPE_CHECKING:
     import geopandas as gpd
 
@@ -59,7 +61,7 @@ WORD_PREFIX_SCORE = 90.0
 
 @functools.lru_cache(maxsize=1)
 def _default_settings() -> SearchSettings:
-    from woonzorg_geo.core.config import load_settings
+    from woonzorg_geo.core.settings_loader import load_settings
 
     return load_settings().zoeken
 
@@ -179,8 +181,8 @@ def find_voorzieningen(
     )
     out = out.sort_values(["score", "naam", "id"], ascending=[False, True, True], kind="stable").head(limit)
     points = rows.geometry.iloc[out["_pos"].to_numpy()]
-    if rows.crs is not None and not rows.crs.equals("EPSG:4326"):
-        points = points.to_crs("EPSG:4326")
+    if rows.crs is not None and not rows.crs.equals(WGS84):
+        points = points.to_crs(WGS84)
     out["lon"] = np.round(points.x.to_numpy(), 6)
     out["lat"] = np.round(points.y.to_numpy(), 6)
     return out.reset_index(drop=True)[list(COLUMNS)]

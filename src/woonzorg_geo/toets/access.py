@@ -114,7 +114,7 @@ def run_norm(analysis: Analysis, s: ToetsSettings) -> tuple[RunNorm, list[str]]:
 
 def _category_label(cat: str, vz: gpd.GeoDataFrame, composites: Mapping[str, tuple[str, ...]]) -> str:
     """Dutch label of a category (or of a composite such as ``ov``), from the voorzieningen."""
-    from woonzorg_geo.core.config import load_category_rules
+    from woonzorg_geo.core.settings_loader import load_category_rules
 
     rules: dict[str, Any] | None = None
     labels: list[str] = []
@@ -298,4 +298,4 @@ def norm_text(run: RunNorm, s: ToetsSettings) -> str:
     labels = [run.labels[c] for c in s.bereikbaarheid.norm_categorieen]
     labels = [labels[0]] + [x[:1].lower() + x[1:] for x in labels[1:]]
     joined = labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " en " + labels[-1]
-    return f"{joined} binnen {fmt.trimmed(run.norm_m)} m"
+    return f"{joined} binnen {fmt.compact(run.norm_m, 2)} m"

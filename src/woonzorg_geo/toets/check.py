@@ -26,13 +26,7 @@ from woonzorg_geo.toets.existing import ExistingInitiatives
 from woonzorg_geo.toets.kaart import site_map
 from woonzorg_geo.toets.locate import initiatives_frame, locate_site, offline_geocoder, read_register
 from woonzorg_geo.toets.model import Part, ToetsResult, counted, worst
-from woonzorg_geo.toets.parts import (
-    inhabitants,
-    part_initiative,
-    part_municipality,
-    part_neighbourhood,
-    part_region,
-)
+from woonzorg_geo.toets.parts import inhabitants, part_initiative, part_municipality, part_neighbourhood, part_region
 from woonzorg_geo.toets.places import Places, municipality_places
 from woonzorg_geo.toets.settings import VERDICT_TEXT, CareType, Geocode, ToetsSettings, load_toets_settings
 from woonzorg_geo.toets.values import as_text
@@ -442,7 +436,7 @@ def _existing_initiatives(
         for k in np.flatnonzero(near):
             meldingen.append(
                 f"Register regel {base.reg_regel[k]} ({base.reg_naam[k]}) ligt op de locatie zelf "
-                f"(< {fmt.trimmed(s.register.samenvoegen_m)} m): is dit het initiatief zelf? "
+                f"(< {fmt.compact(s.register.samenvoegen_m, 2)} m): is dit het initiatief zelf? "
                 "Het telt mee als bestaand initiatief."
             )
         if base.initiatives.niet_geplaatst:
@@ -468,7 +462,7 @@ def _accessibility(
     norm_ok = norm_met(rows, s)
     if pa.far[0]:
         meldingen.append(
-            f"De locatie ligt meer dan {fmt.trimmed(run.max_snap_m)} m van het looppadennetwerk: bereikbaarheid onbekend."
+            f"De locatie ligt meer dan {fmt.compact(run.max_snap_m, 2)} m van het looppadennetwerk: bereikbaarheid onbekend."
         )
     return _Access(point=pa, within=within, rows=rows, norm_ok=norm_ok)
 

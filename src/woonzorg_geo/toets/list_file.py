@@ -206,7 +206,7 @@ def _coordinate(name: str, text: str, low: float, high: float) -> float:
     if not math.isfinite(value) or not low <= value <= high:
         raise _Refused(
             name,
-            f"{name} {text!r} ligt buiten het bereik van WGS84 ({fmt.trimmed(low)} tot {fmt.trimmed(high)}). {fix}",
+            f"{name} {text!r} ligt buiten het bereik van WGS84 ({fmt.compact(low, 2)} tot {fmt.compact(high, 2)}). {fix}",
         )
     return value
 

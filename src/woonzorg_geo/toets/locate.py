@@ -38,7 +38,7 @@ def offline_geocoder(inputs: Any) -> Geocode:
 
     ``inputs`` may also be an analysis (its ``inputs`` are used).
     """
-    from woonzorg_geo.sources.datasets import offline_geocoder as build
+    from woonzorg_geo.sources.address_lists import offline_geocoder as build
 
     inputs = getattr(inputs, "inputs", inputs)
     paths = getattr(inputs, "paths", {}) or {}
@@ -120,7 +120,7 @@ def locate_site(
             raise ToetsError(f"punt {punt!r} is geen paar getallen (lengtegraad, breedtegraad)") from None
         if not (np.isfinite(lon) and np.isfinite(lat) and -180 <= lon <= 180 and -90 <= lat <= 90):
             raise ToetsError(
-                f"punt ({fmt.trimmed(lon)}; {fmt.trimmed(lat)}) is geen geldige WGS84-coördinaat (lengtegraad, breedtegraad)"
+                f"punt ({fmt.compact(lon, 2)}; {fmt.compact(lat, 2)}) is geen geldige WGS84-coördinaat (lengtegraad, breedtegraad)"
             )
         x, y = to_rd.transform(lon, lat)
         point = shapely.Point(x, y)

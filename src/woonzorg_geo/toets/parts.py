@@ -241,7 +241,7 @@ def part_region(
         verdict, why = _interval_verdict(d, n, n + extra, extra) if known else ("onbekend", why_unknown)
         crit = _crit_threshold(
             code,
-            f"zorginitiatieven {what} binnen {fmt.trimmed(d.straal_m)} m",
+            f"zorginitiatieven {what} binnen {fmt.compact(d.straal_m, 2)} m",
             float(n),
             value_text,
             d,
@@ -428,7 +428,7 @@ def part_municipality(
             f"beoogde locatie: {norm_text(run, s)} lopen ({run.profile_label})",
             None if norm_ok is None else yes_no,
             yes_no,
-            f"alle binnen {fmt.trimmed(run.norm_m)} m lopen (bereikbaarheid.norm_m); anders {b.oordeel_buiten_norm}",
+            f"alle binnen {fmt.compact(run.norm_m, 2)} m lopen (bereikbaarheid.norm_m); anders {b.oordeel_buiten_norm}",
             f"{b.norm_bron}; oordeel buiten de norm: instelling woonzorg_geo",
             verdict,
             "zie de tabel bereikbaarheid van de locatie",
@@ -533,7 +533,7 @@ def part_neighbourhood(
     label = run.labels[cat].lower()
     crit = _crit_threshold(
         "ontmoetingsplekken",
-        f"{label}: aantal binnen {fmt.trimmed(run.norm_m)} m lopen ({run.profile_label})",
+        f"{label}: aantal binnen {fmt.compact(run.norm_m, 2)} m lopen ({run.profile_label})",
         value,
         "onbekend" if far else f"{len(ids)}" + (f": {names}" if names else ""),
         d,

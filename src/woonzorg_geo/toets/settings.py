@@ -13,8 +13,8 @@ from typing import Any
 import numpy as np
 
 from woonzorg_geo.core import formatting as fmt
-from woonzorg_geo.core.config import build_settings, read_layered_toml
 from woonzorg_geo.core.errors import SettingsError, ToetsError
+from woonzorg_geo.core.toml_files import build_settings, read_layered_toml
 from woonzorg_geo.toets.values import is_present
 
 log = logging.getLogger(__name__)
@@ -139,8 +139,8 @@ class Threshold:
         """The threshold in Dutch: ``'oranje ≥ 1, rood ≥ 2 initiatieven'``."""
         op = "≥" if self.richting == "hoger_slechter" else "≤"
         unit = "" if not self.eenheid else (self.eenheid if self.eenheid == "%" else f" {self.eenheid}")
-        parts = [f"oranje {op} {fmt.trimmed(self.oranje)}{unit}"]
-        parts.append(f"rood {op} {fmt.trimmed(self.rood)}{unit}" if np.isfinite(self.rood) else "nooit rood")
+        parts = [f"oranje {op} {fmt.compact(self.oranje, 2)}{unit}"]
+        parts.append(f"rood {op} {fmt.compact(self.rood, 2)}{unit}" if np.isfinite(self.rood) else "nooit rood")
         return "; ".join(parts)
 
 
@@ -208,8 +208,8 @@ class CareType:
             )
         if self.max_omvang and omvang > self.max_omvang:
             raise ToetsError(
-                f"{option} {fmt.trimmed(omvang)} is niet aannemelijk voor {self.label.lower()}: het maximum is "
-                f"{fmt.trimmed(self.max_omvang)} {self.omvang_eenheid} ({self.max_omvang_reden}). Oplossing: controleer het "
+                f"{option} {fmt.compact(omvang, 2)} is niet aannemelijk voor {self.label.lower()}: het maximum is "
+                f"{fmt.compact(self.max_omvang, 2)} {self.omvang_eenheid} ({self.max_omvang_reden}). Oplossing: controleer het "
                 f"getal; is het echt zo groot, verhoog dan types.{self.key}.max_omvang in een eigen "
                 "toetsingskader (--toetsingskader BESTAND)."
             )
@@ -437,8 +437,8 @@ def _check_threshold(d: Threshold, where: str) -> None:
         ok = d.rood >= d.oranje if d.richting == "hoger_slechter" else d.rood <= d.oranje
         if not ok:
             raise SettingsError(
-                f"{where}: rood ({fmt.trimmed(d.rood)}) ligt aan de verkeerde kant van oranje "
-                f"({fmt.trimmed(d.oranje)}) voor richting {d.richting}"
+                f"{where}: rood ({fmt.compact(d.rood, 2)}) ligt aan de verkeerde kant van oranje "
+                f"({fmt.compact(d.oranje, 2)}) voor richting {d.richting}"
             )
     if not d.bron:
         raise SettingsError(f"{where}: bron ontbreekt (elke drempel noemt zijn bron)")

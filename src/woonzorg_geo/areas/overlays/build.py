@@ -13,7 +13,7 @@ from woonzorg_geo.areas.overlays.index import absent_indicators, wijk_indices
 from woonzorg_geo.areas.overlays.sensitivity import sensitivity
 from woonzorg_geo.areas.overlays.tables import join_indicators, read_signals, read_wijk_facts, read_wijkcijfers
 from woonzorg_geo.core import formatting as fmt
-from woonzorg_geo.core.config import OverlaySettings
+from woonzorg_geo.core.overlay_settings import OverlaySettings
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ import pandas as pd
 
 from woonzorg_geo.areas.overlays.tables import NEGATIVE_SIGNALS
 from woonzorg_geo.core import formatting as fmt
-from woonzorg_geo.core.config import OverlaySettings
+from woonzorg_geo.core.overlay_settings import OverlaySettings
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ import pandas as pd
 
 from woonzorg_geo.areas.overlays.scaling import scale_indicator
 from woonzorg_geo.core import formatting as fmt
-from woonzorg_geo.core.config import Indicator, OverlaySettings
+from woonzorg_geo.core.overlay_settings import OverlayIndicator, OverlaySettings
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +31,7 @@ class IndexResult:
 
 def composite_index(
     table: pd.DataFrame,
-    indicators: Sequence[Indicator],
+    indicators: Sequence[OverlayIndicator],
     *,
     min_weight_share: float,
     scaling: str = "z",
@@ -112,7 +112,7 @@ def wijk_indices(wijken: pd.DataFrame, settings: OverlaySettings, *, scaling: st
     return out
 
 
-def _drivers(res: IndexResult, inds: Sequence[Indicator], code: str, *, top: int = 2) -> str:
+def _drivers(res: IndexResult, inds: Sequence[OverlayIndicator], code: str, *, top: int = 2) -> str:
     """The indicators that pull an index most in the direction of its value, with their z-scores.
 
     Each indicator's pull is its weighted share of the index (weight × z with the direction
@@ -149,6 +149,6 @@ def _index_reason(load: IndexResult, cap: IndexResult, code: str, s: OverlaySett
     )
 
 
-def absent_indicators(table: pd.DataFrame, settings: OverlaySettings) -> list[Indicator]:
+def absent_indicators(table: pd.DataFrame, settings: OverlaySettings) -> list[OverlayIndicator]:
     """The indicators of draaglast and draagkracht whose column is not in ``table``."""
     return [ind for ind in (*settings.draaglast, *settings.draagkracht) if ind.kolom not in table]

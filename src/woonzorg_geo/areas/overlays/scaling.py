@@ -37,7 +37,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from woonzorg_geo.core.config import SCALINGS, Indicator
+from woonzorg_geo.core.overlay_settings import SCALINGS, OverlayIndicator
 
 __all__ = ["SCALINGS", "SCALING_NOTES", "floored_z", "rank_scores", "scale_indicator", "zscores"]
 
@@ -83,7 +83,7 @@ def rank_scores(values: pd.Series) -> pd.Series:
     return zscores(values.astype(float).rank(method="average"))
 
 
-def scale_indicator(values: pd.Series, indicator: Indicator, method: str) -> pd.Series:
+def scale_indicator(values: pd.Series, indicator: OverlayIndicator, method: str) -> pd.Series:
     """Scale one indicator's values by ``method`` (one of :data:`SCALINGS`); the direction is not applied."""
     if method == "z":
         return zscores(values)

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from woonzorg_geo.areas.overlays.index import wijk_indices
-from woonzorg_geo.core.config import OverlaySettings
+from woonzorg_geo.core.overlay_settings import OverlaySettings
 
 #: The columns of :func:`sensitivity`'s table (also of an empty one).
 COLUMNS = (

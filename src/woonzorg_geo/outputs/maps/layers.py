@@ -20,7 +20,7 @@ import shapely
 from woonzorg_geo import RD_NEW
 from woonzorg_geo.core import formatting as fmt
 from woonzorg_geo.core.escaping import html_text
-from woonzorg_geo.core.io import write_text
+from woonzorg_geo.core.files import write_text
 from woonzorg_geo.core.palette import (
     AREA_EDGE,
     AREA_OPACITY,
@@ -37,9 +37,7 @@ from woonzorg_geo.core.palette import (
 from woonzorg_geo.core.vocabulary import Vocabulary, default_vocabulary
 from woonzorg_geo.outputs.maps.base import LABEL_PANE, add_js, add_legend, remember_layer
 from woonzorg_geo.outputs.maps.geometry import check_crs, feature_collection, require_columns, to_metric, to_wgs84
-from woonzorg_geo.outputs.maps.style import (
-    MAX_MAP_BYTES,
-)
+from woonzorg_geo.outputs.maps.style import MAX_MAP_BYTES
 from woonzorg_geo.outputs.pages import map_piece
 
 if TYPE_CHECKING:  # folium is imported inside the functions: it is heavy and optional

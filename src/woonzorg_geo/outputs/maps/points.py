@@ -13,20 +13,11 @@ import shapely
 
 from woonzorg_geo.core import formatting as fmt
 from woonzorg_geo.core.escaping import html_text
-from woonzorg_geo.core.palette import (
-    POINT_EDGE,
-    TIME_CLASSES,
-    Classes,
-)
+from woonzorg_geo.core.palette import POINT_EDGE, TIME_CLASSES, Classes
 from woonzorg_geo.outputs.maps.base import add_legend, remember_layer
 from woonzorg_geo.outputs.maps.captions import voorzieningen_caption
 from woonzorg_geo.outputs.maps.geometry import feature_collection, require_columns, to_wgs84
-from woonzorg_geo.outputs.maps.style import (
-    DECIMALS,
-    category,
-    ordered_categories,
-    source_text,
-)
+from woonzorg_geo.outputs.maps.style import DECIMALS, category, ordered_categories, source_text
 from woonzorg_geo.outputs.pages import map_piece
 
 if TYPE_CHECKING:  # folium is imported inside the functions: it is heavy and optional

@@ -18,19 +18,12 @@ from woonzorg_geo import RD_NEW, WEB_MERCATOR, WGS84
 from woonzorg_geo.core import formatting as fmt
 from woonzorg_geo.core.errors import DataFileError, MissingDataError
 from woonzorg_geo.core.escaping import html_text
-from woonzorg_geo.core.palette import (
-    Classes,
-    rgb,
-)
+from woonzorg_geo.core.palette import Classes, rgb
 from woonzorg_geo.core.vocabulary import default_vocabulary
 from woonzorg_geo.outputs.maps.base import add_legend, remember_layer
 from woonzorg_geo.outputs.maps.captions import destination
 from woonzorg_geo.outputs.maps.geometry import feature_collection, require_columns, to_metric, to_wgs84
-from woonzorg_geo.outputs.maps.style import (
-    DISTANCE_CLASSES,
-    category,
-    ordered_categories,
-)
+from woonzorg_geo.outputs.maps.style import DISTANCE_CLASSES, category, ordered_categories
 
 if TYPE_CHECKING:  # folium is imported inside the functions: it is heavy and optional
     import folium

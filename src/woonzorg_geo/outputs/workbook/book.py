@@ -264,7 +264,7 @@ def _columns_sheet(sheets: Sequence[Sheet]) -> Sheet:
 
 def write_workbook(path: str | Path, sheets: Sequence[Sheet]) -> Path:
     """Build the workbook of ``sheets`` and save it at ``path`` atomically."""
-    from woonzorg_geo.core.io import atomic_path
+    from woonzorg_geo.core.files import atomic_path
 
     wb = build_workbook(sheets)
     with atomic_path(path) as tmp:
@@ -284,7 +284,7 @@ def write_csv_nl(path: str | Path, frame: pd.DataFrame) -> Path:
     Every column and value is the machine CSV's (read it back with ``sep=';', decimal=','``,
     ``encoding='utf-8-sig'``); numbers keep their full precision.
     """
-    from woonzorg_geo.core.io import write_csv
+    from woonzorg_geo.core.files import write_csv
 
     return write_csv(path, frame, index=False, sep=";", decimal=",", encoding="utf-8-sig")
 

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from urllib3.response import BaseHTTPResponse
 
 from woonzorg_geo import __version__
+from woonzorg_geo.core import formatting as fmt
 from woonzorg_geo.core.config import OnlineSettings
 from woonzorg_geo.core.errors import SourceUnavailableError
 
@@ -176,10 +177,6 @@ def attempts_made(response: requests.Response) -> int:
     return len(history) + 1 if history is not None else 1
 
 
-def _seconds(value: float) -> str:
-    return f"{value:g}".replace(".", ",")
-
-
 def _short_url(url: str) -> str:
     return url.split("?", 1)[0]
 
@@ -222,7 +219,7 @@ def failure_message(
     if isinstance(error, requests.Timeout):
         what = "maakte geen verbinding" if isinstance(error, requests.ConnectTimeout) else "gaf geen antwoord"
         return (
-            f"{where} {what} binnen {_seconds(online.timeout_s)} s. Oplossing: controleer de "
+            f"{where} {what} binnen {fmt.compact(online.timeout_s)} s. Oplossing: controleer de "
             f"internetverbinding en {later}; {OFFLINE_FIX}; een trage dienst krijgt meer tijd met "
             "timeout_s in [online] van de instellingen"
         )
@@ -239,8 +236,8 @@ def failure_message(
         wait = _retry_after(response.headers.get("Retry-After"))
         if wait is not None and wait > online.max_wachttijd_s:
             return (
-                f"{where} antwoordde {label} en vraagt {_seconds(round(wait))} s te wachten, langer dan "
-                f"max_wachttijd_s ({_seconds(online.max_wachttijd_s)} s) in [online] van de instellingen. "
+                f"{where} antwoordde {label} en vraagt {fmt.compact(round(wait))} s te wachten, langer dan "
+                f"max_wachttijd_s ({fmt.compact(online.max_wachttijd_s)} s) in [online] van de instellingen. "
                 f"Oplossing: probeer het na die tijd opnieuw; {OFFLINE_FIX}"
             )
         n = attempts_made(response)
@@ -291,7 +288,9 @@ def bounded_retry_hook(online: OnlineSettings, service: Service) -> Callable[...
             if wait is None:
                 wait = online.wachttijd_s
             if wait <= online.max_wachttijd_s:
-                log.info("%s antwoordde HTTP %d: over %s s opnieuw", service.name, response.status_code, _seconds(wait))
+                log.info(
+                    "%s antwoordde HTTP %d: over %s s opnieuw", service.name, response.status_code, fmt.compact(wait)
+                )
                 time.sleep(wait)
                 request = response.request.copy()
                 request.hooks = default_hooks()  # this hook must not run on its own retries
