@@ -8,7 +8,8 @@ alike, since a type-only import still couples two modules) and fails on
   each other: what combines them lives in ``run``);
 - an import cycle between modules (a strongly connected component of more than one module);
 - a relative import (every import names its stage);
-- a module that imports a private name (``_x``) from another module.
+- a module that imports a private name (``_x``) from another module;
+- a module of :data:`MAX_LINES` lines or more (the house has no god-modules).
 
 Each check is shown to be able to fail on a small made-up package (``test_checks_can_fail``).
 """
@@ -16,6 +17,7 @@ Each check is shown to be able to fail on a small made-up package (``test_checks
 from __future__ import annotations
 
 import ast
+import re
 from collections import defaultdict
 from pathlib import Path
 
@@ -194,3 +196,46 @@ def test_checks_can_fail(tmp_path: Path) -> None:
     assert cycles(found, modules) == [["woonzorg_geo.core.a", "woonzorg_geo.run.b"]]
     assert relative_imports(found) == ["woonzorg_geo.run.b:2"]
     assert private_imports(found) == ["woonzorg_geo.core.a:1 imports _helper from woonzorg_geo.run.b"]
+
+
+#: The largest module the house allows (issue 22: "the largest module is below 600 lines").
+MAX_LINES = 600
+
+
+def test_no_private_name_crosses_a_module(package) -> None:
+    assert private_imports(package[1]) == []
+
+
+def test_no_module_reaches_the_size_limit(package) -> None:
+    modules, _ = package
+    sizes = {m: len(p.read_text(encoding="utf-8").splitlines()) for m, p in modules.items()}
+    assert {m: n for m, n in sizes.items() if n >= MAX_LINES} == {}
+
+
+def readme_layout() -> dict[str, set[str]]:
+    """The README's Layout block: per top-level folder, the words its entry names."""
+    text = (PACKAGE.parents[1] / "README.md").read_text(encoding="utf-8")
+    block = text.split("## Layout", 1)[1].split("```", 2)[1]
+    entries: dict[str, set[str]] = {}
+    current = None
+    for line in block.splitlines():
+        if line and not line[0].isspace():
+            current, _, line = line.partition("/")
+            entries[current] = set()
+        if current is not None:
+            entries[current] |= set(re.findall(r"[a-z_]+", line))
+    return entries
+
+
+def test_readme_layout_names_every_stage_and_module() -> None:
+    """The README's Layout section lists every stage folder and, in its entry, every module of it."""
+    entries = readme_layout()
+    missing = {}
+    for stage in (s for s in STAGES if s != "__main__"):
+        folder = PACKAGE / stage
+        names = {p.stem for p in folder.glob("*.py") if p.stem != "__init__"}
+        names |= {p.name for p in folder.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
+        lacking = sorted(names - entries.get(stage, set()))
+        if stage not in entries or lacking:
+            missing[stage] = lacking
+    assert missing == {}
