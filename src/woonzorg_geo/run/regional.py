@@ -11,7 +11,7 @@ whole run before it is written (see :mod:`woonzorg_geo.run.regio_output`).
 # ``__required_keys__`` knows which keys are ``NotRequired``
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, NotRequired, TypedDict
+from typing import TYPE_CHECKING, Any, NotRequired, TypedDict
 
 import geopandas as gpd
 import numpy as np
@@ -120,6 +120,22 @@ def _cbs_figures(kern: pd.DataFrame) -> tuple[pd.Series | None, pd.Series | None
     return inh, dw
 
 
+def with_columns(frame: gpd.GeoDataFrame, values: dict[str, Any]) -> gpd.GeoDataFrame:
+    """``frame`` with ``values`` as columns, as one assignment each would give (existing columns
+    replaced in place, new ones appended in order), but added at once: no fragmented frame.
+
+    ``frame`` itself is not changed.
+    """
+    out = frame.copy()
+    for key in [k for k in values if k in out.columns]:
+        out[key] = values[key]
+    new = {k: v for k, v in values.items() if k not in out.columns}
+    if not new:
+        return out
+    added = pd.DataFrame(new, index=out.index)
+    return gpd.GeoDataFrame(pd.concat([out, added], axis=1), geometry=out.geometry.name, crs=out.crs)
+
+
 def regional_rows(a: "Analysis") -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """The gemeente's row and its wijken's rows for the regional tables.
 
@@ -144,32 +160,39 @@ def regional_rows(a: "Analysis") -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     g = aggregate(
         adr, area, key="gemeentecode", norm_m=s.bereikbaarheid.norm_m, suffixes=suffixes, inhabitants=inh, dwellings=dw
     )
+    # the columns are gathered and added at once (one per insert fragments the frame: pandas warns)
+    first: dict[str, Any] = {}
     if "woningen_cbs" not in g:
-        g["woningen_cbs"] = np.nan
-    g["adressen_per_woning"] = g["n_adressen"] / g["woningen_cbs"]
+        first["woningen_cbs"] = np.nan
+    first["adressen_per_woning"] = g["n_adressen"] / (
+        first["woningen_cbs"] if "woningen_cbs" in first else g["woningen_cbs"]
+    )
     # the headline per woning weighted to the CBS dwellings of each wijk (issue 19 §2)
     for sfx in suffixes:
         for key, value in cbs_weighted(a.wijken, suffix=sfx).items():
-            g[f"{key}{sfx}"] = value
-    g["wijken_buiten_band"] = ", ".join(
+            first[f"{key}{sfx}"] = value
+    first["wijken_buiten_band"] = ", ".join(
         f"{w['naam'] or w['wijkcode']} ({w['oorzaak']})"
         for w in a.summary.get("woningen", {}).get("wijken_buiten_band", [])
     )
     gp = a.summary.get("huisartsenlijst", {})
-    g["huisartsen"] = gp.get("in_gemeente", np.nan)
-    g["pct_huisartsen_op_adres"] = gp.get("pct_op_adres", np.nan)
-    g["begrensd_door"] = s.data.gemeente_vorm
-    g["zonder_voorzieningen"] = ", ".join(a.summary.get("categorieen_zonder_voorzieningen", []))
-    g = mark_unknown(g, a.summary.get("onbekend", {}), composites=a.vocab.composites)
-    g["onbekend"] = "; ".join(f"{k}: {v}" for k, v in a.summary.get("onbekend", {}).items())
-    g["buurten"] = len(a.buurten)
-    g["wijken"] = len(a.wijken)
+    first["huisartsen"] = gp.get("in_gemeente", np.nan)
+    first["pct_huisartsen_op_adres"] = gp.get("pct_op_adres", np.nan)
+    first["begrensd_door"] = s.data.gemeente_vorm
+    first["zonder_voorzieningen"] = ", ".join(a.summary.get("categorieen_zonder_voorzieningen", []))
+    g = mark_unknown(with_columns(g, first), a.summary.get("onbekend", {}), composites=a.vocab.composites)
+    then: dict[str, Any] = {
+        "onbekend": "; ".join(f"{k}: {v}" for k, v in a.summary.get("onbekend", {}).items()),
+        "buurten": len(a.buurten),
+        "wijken": len(a.wijken),
+    }
     vol = []  # completeness of OSM per category against its independent list (issue 19 §3)
     for rec in a.summary.get("volledigheid", []):
         cat = rec["categorie"]
         for col, key in (("lijst", "n_lijst"), ("osm_gevonden", "n_osm_gevonden"), ("aandeel_osm", "aandeel_osm")):
-            g[f"volledigheid_{cat}_{col}"] = np.nan if rec.get(key) is None else rec[key]
+            then[f"volledigheid_{cat}_{col}"] = np.nan if rec.get(key) is None else rec[key]
             vol.append(f"volledigheid_{cat}_{col}")
+    g = with_columns(g, then)
     head = [
         "naam",
         "n_adressen",
