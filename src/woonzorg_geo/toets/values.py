@@ -11,6 +11,8 @@ import re
 import numpy as np
 import pandas as pd
 
+from woonzorg_geo.core import formatting as fmt
+
 #: A decimal number written with a point or a comma (ASCII digits only; an exponent allowed).
 DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:[.,][0-9]*)?|[.,][0-9]+)(?:[eE][+-]?[0-9]+)?")
 
@@ -95,4 +97,4 @@ def parse_decimal(text: str) -> float:
     t = text.strip()
     if not DECIMAL.fullmatch(t):
         raise ValueError(t)
-    return float(t.replace(",", "."))
+    return fmt.parse_number(t)  # the one reader; the pattern above is the stricter check of a list cell

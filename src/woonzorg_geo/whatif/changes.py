@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from woonzorg_geo import RD_NEW, WGS84
+from woonzorg_geo.core import formatting as fmt
 from woonzorg_geo.core.errors import WoonzorgError
 
 if TYPE_CHECKING:
@@ -158,10 +159,10 @@ def check_place(
         sx, sy = to_rd.transform(lonlat[1], lonlat[0])
         if float(shapely.distance(area, shapely.Point(sx, sy))) <= margin_m:
             hint = " Lengte- en breedtegraad lijken verwisseld: geef eerst de lengtegraad (LON), dan de breedtegraad."
-    km = f"{dist / 1000.0:.1f}".replace(".", ",")
+    km = fmt.number(dist / 1000.0, 1)
     raise WatAlsError(
         f"{what}: de plek ligt {km} km buiten de gemeente {gemeente}; een nieuwe voorziening mag "
-        f"hoogstens {margin_m / 1000.0:g} km over de grens liggen (de rand van het netwerk, "
+        f"hoogstens {fmt.compact(margin_m / 1000.0)} km over de grens liggen (de rand van het netwerk, "
         f"netwerk.margin_m).{hint} Oplossing: {fix}"
     )
 
