@@ -121,9 +121,9 @@ def world() -> World:
 @pytest.fixture(scope="module")
 def lijst_dir(world, tmp_path_factory) -> Path:
     """``toets --lijst … --register … --rapporten`` on the synthetic gemeente: its output folder."""
-    from woonzorg_geo.outputs.toets_lijst import toets_lijst
+    from woonzorg_geo.outputs.toets_lijst import write_toets_list
     from woonzorg_geo.toets import load_toets_settings
-    from woonzorg_geo.toets.batch import read_initiatives
+    from woonzorg_geo.toets.list_file import read_initiatives
 
     root = tmp_path_factory.mktemp("xss_lijst")
     a, b = _lonlat(450, 510), _lonlat(1450, 1510)  # Zuidstraat 5 and Noordstraat 115
@@ -144,7 +144,7 @@ def lijst_dir(world, tmp_path_factory) -> Path:
     settings = load_toets_settings()
     invoer = read_initiatives(lijst, settings=settings)
     out = root / "toetsen"
-    done, _ = toets_lijst(world, invoer, out, register=register, settings=settings, rapporten=True, offline=True)
+    done, _ = write_toets_list(world, invoer, out, register=register, settings=settings, rapporten=True, offline=True)
     assert len(done.getoetst) == 2, done.niet_getoetst
     return out
 
