@@ -8,8 +8,6 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from markupsafe import Markup
-
 from woonzorg_geo.core import formatting as fmt
 from woonzorg_geo.core.files import atomic_path
 from woonzorg_geo.outputs.pages import CSS, render
@@ -144,7 +142,7 @@ def toets_html(result: ToetsResult) -> str:
         compact=fmt.compact,
         metres=fmt.metres,
         minutes=fmt.minutes,
-        kaart=Markup(site_map_figure(r.kaart)) if r.kaart is not None else "",  # escaped in toets_svg
+        kaart=site_map_figure(r.kaart) if r.kaart is not None else "",  # escaped by templates/toets_svg.html
     )
 
 

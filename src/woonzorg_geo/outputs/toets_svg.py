@@ -4,20 +4,28 @@
 (the network as background, buurt outlines and names, the area of the norm walk, one route per
 category in the category's colour, the voorzieningen, the site, a scale bar in metres and a north
 arrow) and its legend (what is drawn, for whom, the norm, the data with their dates).
+
+The markup is in ``templates/toets_svg.html`` (rendered with autoescaping, issue 22 §5); this module
+does the geometry (projection, path data, coordinates, colours) and passes texts from the data as
+plain text, escaped once by the template.
 """
 
 from __future__ import annotations
 
-import html
 import math
+from typing import Any
 
 import numpy as np
 import shapely
+from markupsafe import Markup
 
 from woonzorg_geo.core import formatting as fmt
 from woonzorg_geo.core.palette import CATEGORY_SYMBOLS, OTHER_ROAD, PATH_COLOUR, UNKNOWN_COLOUR
+from woonzorg_geo.outputs.pages import environment
 from woonzorg_geo.toets.kaart import SiteMap
 
+#: The template whose macros draw the map and its legend (autoescaped: callers pass plain text).
+TEMPLATE = "toets_svg.html"
 #: Picture size in SVG units (it scales to the page width).
 WIDTH = 840.0
 #: Colour of the area of the norm walk and of the network within it.
@@ -93,43 +101,24 @@ def _scale_bar_m(width_m: float) -> float:
     return float(base)
 
 
-def site_map_svg(kaart: SiteMap, *, width: float = WIDTH) -> str:
-    """The map as an SVG element (inline, scalable, with a title and description for screen readers)."""
+def _map_values(kaart: SiteMap, width: float) -> dict[str, Any]:
+    """What the template draws: the picture's size, path data, coordinates, colours and plain texts."""
     p = _Proj(kaart.frame, width)
     h = p.height
-    e = html.escape
-    out = [
-        (
-            f"<svg class='toetskaart' viewBox='0 0 {width:.0f} {h:.0f}' role='img' "
-            "aria-labelledby='kaart-titel kaart-omschrijving'>"
-        ),
-        "<title id='kaart-titel'>Kaart van de locatie, het loopgebied binnen de norm en de looproutes</title>",
-        (
-            f"<desc id='kaart-omschrijving'>{len(kaart.routes)} looproutes naar de dichtstbijzijnde voorziening per "
-            f"categorie; loopgebied: looppaden binnen {e(fmt.number(kaart.norm_m))} m.</desc>"
-        ),
-        f"<rect width='{width:.0f}' height='{h:.0f}' fill='#fbfbf8'/>",
-    ]
     tol = SIMPLIFY_PX / p.scale  # merged into longer lines and simplified below what the eye sees
-    for geom, colour, w in ((kaart.wegen, PATH_COLOUR, 1), (kaart.hoofdwegen, OTHER_ROAD, 2.5)):
-        if not geom.is_empty:
-            drawn = shapely.simplify(shapely.line_merge(geom), tol, preserve_topology=False)
-            out.append(f"<path d='{p.path(drawn)}' stroke='{colour}' stroke-width='{w}' fill='none'/>")
-    for _, geom in kaart.buurten:
-        out.append(
-            f"<path d='{p.path(geom.boundary)}' stroke='#888' stroke-width='1' stroke-dasharray='5 4' fill='none'/>"
-        )
+    wegen = [
+        (p.path(shapely.simplify(shapely.line_merge(geom), tol, preserve_topology=False)), colour, w)
+        for geom, colour, w in ((kaart.wegen, PATH_COLOUR, 1), (kaart.hoofdwegen, OTHER_ROAD, 2.5))
+        if not geom.is_empty
+    ]
+    gebied = None
     if kaart.gebied is not None and not kaart.gebied.is_empty and kaart.gebied.geom_type in ("Polygon", "MultiPolygon"):
-        out.append(
-            f"<path class='loopgebied' d='{p.path(kaart.gebied)}' fill='{REACH_COLOUR}' fill-opacity='0.10' "
-            f"stroke='{REACH_COLOUR}' stroke-opacity='0.5' stroke-width='1'/>"
-        )
+        gebied = p.path(kaart.gebied)
+    bereik = None
     if not kaart.bereik.is_empty:
-        out.append(
-            f"<path class='binnen-norm' d='{p.path(shapely.simplify(shapely.line_merge(kaart.bereik), tol, preserve_topology=False))}' stroke='{REACH_COLOUR}' stroke-opacity='0.55' "
-            "stroke-width='2.5' fill='none' stroke-linecap='round'/>"
-        )
+        bereik = p.path(shapely.simplify(shapely.line_merge(kaart.bereik), tol, preserve_topology=False))
     # buurt names on top of the background, where their label point lies in the frame
+    buurtnamen = []
     for name, geom in kaart.buurten:
         if not name:
             continue
@@ -137,132 +126,130 @@ def site_map_svg(kaart: SiteMap, *, width: float = WIDTH) -> str:
         if lp.is_empty:
             continue
         x, y = p.point(lp)
-        out.append(
-            f"<text x='{x:.1f}' y='{y:.1f}' font-size='13' fill='#555' text-anchor='middle' font-style='italic' "
-            f"paint-order='stroke' stroke='#fbfbf8' stroke-width='3'>{e(name)}</text>"
-        )
-    for vid, cat, naam, pt in kaart.overige:
-        x, y = p.point(pt)
-        out.append(
-            f"<circle cx='{x:.1f}' cy='{y:.1f}' r='3.5' fill='{_colour(cat)}' fill-opacity='0.55' stroke='#fff' "
-            f"stroke-width='0.8'><title>{e(naam or vid)}</title></circle>"
-        )
+        buurtnamen.append((x, y, name))
+    overige = [(*p.point(pt), _colour(cat), naam or vid) for vid, cat, naam, pt in kaart.overige]
     # routes side by side where they share streets: each shifted by a few pixels, the longest drawn first
     n = len(kaart.routes)
     order = sorted(range(n), key=lambda i: -kaart.routes[i].afstand_m)
+    routes = []
     for i in order:
         r = kaart.routes[i]
-        dash = "" if r.binnen_norm else " stroke-dasharray='9 6'"
         shift = (i - (n - 1) / 2) * ROUTE_SPACING_PX / p.scale
         line = r.line
         if shift and line.length > 0:
             moved = shapely.offset_curve(line, shift, join_style="mitre", mitre_limit=2.0)
             line = moved if moved.geom_type == "LineString" and not moved.is_empty else line
-        d = p.path(line)
-        out.append(f"<path d='{d}' stroke='#fff' stroke-width='7' fill='none' stroke-linejoin='round'/>")
-        out.append(
-            f"<path class='route' data-categorie='{e(r.categorie)}' d='{d}' stroke='{_colour(r.categorie)}' "
-            f"stroke-width='4' fill='none' stroke-linejoin='round' stroke-linecap='round'{dash}>"
-            f"<title>{e(r.label)}: {e(r.naam)}, {e(fmt.metres(r.afstand_m))}</title></path>"
+        routes.append(
+            {
+                "d": p.path(line),
+                "categorie": r.categorie,
+                "colour": _colour(r.categorie),
+                "binnen_norm": r.binnen_norm,
+                "label": r.label,
+                "naam": r.naam,
+                "afstand": fmt.metres(r.afstand_m),
+            }
         )
+    voorzieningen = []
     for r in kaart.routes:
         x, y = p.point(r.bestemming)
-        out.append(
-            f"<g class='voorziening'><circle cx='{x:.1f}' cy='{y:.1f}' r='10' fill='{_colour(r.categorie)}' "
-            f"stroke='#fff' stroke-width='2'/><text x='{x:.1f}' y='{y + 4:.1f}' font-size='11' font-weight='bold' "
-            f"fill='#fff' text-anchor='middle'>{e(_letter(r.categorie))}</text>"
-            f"<title>{e(r.label)}: {e(r.naam)}, {e(fmt.metres(r.afstand_m))}</title></g>"
+        voorzieningen.append(
+            {
+                "x": x,
+                "y": y,
+                "colour": _colour(r.categorie),
+                "letter": _letter(r.categorie),
+                "label": r.label,
+                "naam": r.naam,
+                "afstand": fmt.metres(r.afstand_m),
+            }
         )
     sx, sy = p.point(kaart.site)
+    afstanden = []
     for r in kaart.routes:  # the walking distance beside each voorziening, above every line
         x, y = p.point(r.bestemming)
         # right of the marker; left of it when the site (and its label) lies there
         left = sx > x and abs(sx - x) < 90 and abs(sy - y) < 30
         tx, anchor = (x - 13, "end") if left else (x + 13, "start")
-        out.append(
-            f"<text class='afstand' x='{tx:.1f}' y='{y + 4:.1f}' text-anchor='{anchor}' font-size='12' "
-            "font-weight='bold' "
-            f"fill='{_colour(r.categorie)}' paint-order='stroke' stroke='#fff' stroke-width='3.5'>"
-            f"{e(fmt.metres(r.afstand_m))}</text>"
+        afstanden.append(
+            {"x": tx, "y": y + 4, "anchor": anchor, "colour": _colour(r.categorie), "text": fmt.metres(r.afstand_m)}
         )
     star = " ".join(
         f"{sx + (12 if k % 2 == 0 else 5) * math.sin(k * math.pi / 5):.1f},"
         f"{sy - (12 if k % 2 == 0 else 5) * math.cos(k * math.pi / 5):.1f}"
         for k in range(10)
     )
-    out.append(
-        f"<polygon class='locatie' points='{star}' fill='{SITE_COLOUR}' stroke='#fff' stroke-width='2'>"
-        "<title>beoogde locatie</title></polygon>"
-        f"<text x='{sx + 14:.1f}' y='{sy - 8:.1f}' font-size='13' font-weight='bold' paint-order='stroke' "
-        "stroke='#fff' stroke-width='3.5'>locatie</text>"
-    )
     # scale bar (metres) and north arrow
     bar_m = _scale_bar_m(kaart.frame[2] - kaart.frame[0])
     bar = bar_m * p.scale
     x0, y0 = 16.0, h - 18.0
-    out.append(
-        f"<g class='schaalbalk'><rect x='{x0 - 6:.0f}' y='{y0 - 22:.0f}' width='{bar + 70:.0f}' height='32' "
-        "fill='#fff' rx='3'/>"
-        f"<path d='M{x0:.1f},{y0 - 6:.1f} V{y0:.1f} H{x0 + bar:.1f} V{y0 - 6:.1f}' stroke='#222' stroke-width='2' "
-        f"fill='none'/><text x='{x0:.1f}' y='{y0 - 9:.1f}' font-size='12'>0</text>"
-        f"<text x='{x0 + bar:.1f}' y='{y0 - 9:.1f}' font-size='12' text-anchor='middle'>"
-        f"{e(fmt.metres(bar_m))}</text></g>"
-    )
     nx, ny = width - 26.0, 40.0
-    out.append(
-        f"<g class='noordpijl'><path d='M{nx},{ny - 26} L{nx + 8},{ny} L{nx},{ny - 6} L{nx - 8},{ny} Z' fill='#222'/>"
-        f"<text x='{nx}' y='{ny + 15}' font-size='13' font-weight='bold' text-anchor='middle'>N</text></g>"
-    )
-    out.append("</svg>")
-    return "".join(out)
+    return {
+        "width": width,
+        "height": h,
+        "n_routes": len(kaart.routes),
+        "norm": fmt.number(kaart.norm_m),
+        "wegen": wegen,
+        "grenzen": [p.path(geom.boundary) for _, geom in kaart.buurten],
+        "gebied": gebied,
+        "bereik": bereik,
+        "reach_colour": REACH_COLOUR,
+        "buurtnamen": buurtnamen,
+        "overige": overige,
+        "routes": routes,
+        "voorzieningen": voorzieningen,
+        "afstanden": afstanden,
+        "star": star,
+        "site_colour": SITE_COLOUR,
+        "sx": sx,
+        "sy": sy,
+        "bar": bar,
+        "bar_x": x0,
+        "bar_y": y0,
+        "bar_d": f"M{x0:.1f},{y0 - 6:.1f} V{y0:.1f} H{x0 + bar:.1f} V{y0 - 6:.1f}",
+        "bar_text": fmt.metres(bar_m),
+        "nx": nx,
+        "ny": ny,
+        "north_d": f"M{nx},{ny - 26} L{nx + 8},{ny} L{nx},{ny - 6} L{nx - 8},{ny} Z",
+    }
 
 
-def _swatch_line(colour: str, *, dash: bool = False, width: float = 4, opacity: float = 1.0) -> str:
-    d = " stroke-dasharray='6 4'" if dash else ""
-    return (
-        f"<svg width='34' height='12' aria-hidden='true'><line x1='1' y1='6' x2='33' y2='6' stroke='{colour}' "
-        f"stroke-width='{width}' stroke-opacity='{opacity}'{d}/></svg>"
-    )
+def _legend_values(kaart: SiteMap) -> dict[str, Any]:
+    """What the legend lists: colours and plain texts (escaped by the template)."""
+    return {
+        "site_colour": SITE_COLOUR,
+        "reach_colour": REACH_COLOUR,
+        "other_road": OTHER_ROAD,
+        "path_colour": PATH_COLOUR,
+        "norm": fmt.number(kaart.norm_m),
+        "profiel_label": kaart.profiel_label,
+        "bronnen": kaart.bronnen,
+        "routes": [
+            {
+                "colour": _colour(r.categorie),
+                "letter": _letter(r.categorie),
+                "binnen_norm": r.binnen_norm,
+                "label": r.label,
+                "naam": r.naam,
+                "afstand": fmt.metres(r.afstand_m),
+            }
+            for r in kaart.routes
+        ],
+    }
 
 
-def site_map_figure(kaart: SiteMap) -> str:
+def _macro(name: str) -> Any:
+    return getattr(environment().get_template(TEMPLATE).module, name)
+
+
+def site_map_svg(kaart: SiteMap, *, width: float = WIDTH) -> Markup:
+    """The map as an SVG element (inline, scalable, with a title and description for screen readers)."""
+    return Markup(_macro("site_map")(_map_values(kaart, width)))
+
+
+def site_map_figure(kaart: SiteMap) -> Markup:
     """The map with its legend as an HTML ``<figure>`` (self-contained, for the report and the app)."""
-    e = html.escape
-    norm = fmt.number(kaart.norm_m)
-    rows = []
-    for r in kaart.routes:
-        verdict = "binnen de norm" if r.binnen_norm else f"verder dan {norm} m (gestreept)"
-        rows.append(
-            f"<li>{_swatch_line(_colour(r.categorie), dash=not r.binnen_norm)} "
-            f"<b>{e(r.label)}</b> ({e(_letter(r.categorie))}): {e(r.naam)} — {e(fmt.metres(r.afstand_m))} lopen, "
-            f"{e(verdict)}</li>"
-        )
-    if not kaart.routes:
-        rows.append(
-            "<li>Geen looproutes: de locatie ligt te ver van het looppadennetwerk of er is niets bereikbaar.</li>"
-        )
-    star = (
-        "<svg width='34' height='16' aria-hidden='true'><polygon points='17,1 19,6 24,6 20,9 22,15 17,11 12,15 14,9 "
-        f"10,6 15,6' fill='{SITE_COLOUR}'/></svg>"
-    )
-    legend = (
-        "<div class='kaartlegenda'><p class='legendakop'>Legenda</p><ul>"
-        f"<li>{star} beoogde locatie</li>"
-        f"<li><svg width='34' height='14' aria-hidden='true'><rect x='1' y='1' width='32' height='12' "
-        f"fill='{REACH_COLOUR}' fill-opacity='0.15' stroke='{REACH_COLOUR}'/></svg>"
-        f"{_swatch_line(REACH_COLOUR, width=2.5, opacity=0.6)} looppaden binnen {e(norm)} m lopen vanaf de locatie "
-        f"(de norm), {e(kaart.profiel_label)}, en het gebied dat ze omsluiten</li>"
-        + "".join(rows)
-        + "<li><svg width='34' height='12' aria-hidden='true'><circle cx='17' cy='6' r='4' fill='#888' "
-        "fill-opacity='0.55'/></svg> andere voorzieningen van deze categorieën binnen de norm (kleur als hun route)</li>"
-        f"<li>{_swatch_line(OTHER_ROAD, width=2.5)} hoofdweg {_swatch_line(PATH_COLOUR, width=1.5)} "
-        "overige wegen en paden; <span class='grens'>- - -</span> buurtgrens</li>"
-        "</ul>"
-        f"<p class='note'>Route = kortste looproute over het looppadennetwerk naar de dichtstbijzijnde voorziening "
-        f"van elke categorie; de lengte is de afstand in de tabel. {e(kaart.bronnen)}; "
-        "© OpenStreetMap contributors (ODbL), CBS/PDOK (CC BY 4.0).</p></div>"
-    )
-    return f"<figure class='toetskaart'>{site_map_svg(kaart)}{legend}</figure>"
+    return Markup(_macro("figure")(_map_values(kaart, WIDTH), _legend_values(kaart)))
 
 
 #: Style of the figure, added to the report's CSS.
