@@ -127,3 +127,23 @@ def test_names_on_the_watals_map_are_escaped():
     html = maps.render(watals_map(w, analysis, offline=True))  # type: ignore[arg-type]
     # the closed voorziening (title, popup, tooltip), the others (popups, tooltips), wijk/buurt names
     _assert_escaped(html, "watals_kaart", at_least=5)
+
+
+#: Names with Jinja2 syntax: a map shows them as text; they are never run as a template while the
+#: page is rendered (branca used to compile every rendered piece of a map once more as a template).
+JINJA_NAMES = ("{{ 7*7 }}", "{% if true %}ja{% endif %}", "{# weg #}")
+
+
+def test_template_syntax_in_names_is_kept_as_text(tmp_path):
+    out = make_output(tmp_path / "uit")
+    gpkg = out / "woonzorg.gpkg"
+    for i, layer in enumerate(("wijken", "buurten", "voorzieningen")):
+        frame = gpd.read_file(gpkg, layer=layer)
+        frame["naam"] = frame["naam"].fillna("") + f" {JINJA_NAMES[i]}"
+        frame.to_file(gpkg, layer=layer, driver="GPKG")
+    written = maps.write_maps(out, tmp_path / "kaarten", gemeente="Proefdorp", offline=True)
+    gemeente = next(p for p in written if "bereikbaarheid" in p.name).read_text(encoding="utf-8")
+    for name in JINJA_NAMES:  # wijk labels, buurt popups and tooltips, voorzieningen popups
+        assert name in gemeente, f"{name!r} is not on the gemeente map as it is"
+    wijk = next(p for p in written if p.name.startswith("wijk_")).read_text(encoding="utf-8")
+    assert JINJA_NAMES[0] in wijk and JINJA_NAMES[1] in wijk

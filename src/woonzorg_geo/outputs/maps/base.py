@@ -32,6 +32,34 @@ log = logging.getLogger(__name__)
 # --------------------------------------------------------------------------------------------
 
 
+class RenderedText:
+    """The template of a branca ``Element`` made from text that is already rendered (see :func:`.layers.render`).
+
+    It gives the text back as Jinja2 would render a template of plain text (newlines as ``\\n``,
+    one trailing newline dropped), without compiling it and without a second pass over it.
+    """
+
+    __slots__ = ("text",)
+
+    def __init__(self, source: str) -> None:
+        lines = source.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        if lines[-1] == "":
+            del lines[-1]
+        self.text = "\n".join(lines)
+
+    def render(self, *args: object, **kwargs: object) -> str:
+        return self.text
+
+
+def text_element(text: str) -> Any:
+    """A branca ``Element`` that puts ``text`` (HTML) into the page as it is, without compiling it as a template."""
+    from branca.element import Element
+
+    element = Element()
+    setattr(element, "_template", RenderedText(text))  # noqa: B010  # branca keeps the template in _template
+    return element
+
+
 @functools.lru_cache(maxsize=1)
 def _script_class() -> type:
     """A folium element that adds a piece of JavaScript to the map's script (made on first use)."""
@@ -99,7 +127,7 @@ def new_map(
         The map. Folium's own CDN scripts and styles (jQuery, Bootstrap, Font Awesome) are removed.
     """
     import folium
-    from branca.element import Element, Figure
+    from branca.element import Figure
 
     offline = resolve_offline(offline)
     west, south, east, north = bounds_wgs84(bounds, crs)
@@ -116,7 +144,7 @@ def new_map(
     root = m.get_root()
     assert isinstance(root, Figure)  # a new map's root is its page
     root.title = esc.html_text(title)  # branca writes the title into <title> unescaped
-    root.header.add_child(Element(asset_html()), name="woonzorg_assets")
+    root.header.add_child(text_element(asset_html()), name="woonzorg_assets")
     # fitted at once (no zoom animation), so the first drawn frame is the final one
     box = [[round(south, DECIMALS), round(west, DECIMALS)], [round(north, DECIMALS), round(east, DECIMALS)]]
     # once the controls are in place, fitted again beside the key-figure panel (left), so the panel

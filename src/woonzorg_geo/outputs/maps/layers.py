@@ -7,7 +7,9 @@ Areas coloured by a value (:func:`add_choropleth`), area outlines with their nam
 
 from __future__ import annotations
 
+import functools
 import logging
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -35,7 +37,7 @@ from woonzorg_geo.core.palette import (
     rgb,
 )
 from woonzorg_geo.core.vocabulary import Vocabulary, default_vocabulary
-from woonzorg_geo.outputs.maps.base import LABEL_PANE, add_js, add_legend, remember_layer
+from woonzorg_geo.outputs.maps.base import LABEL_PANE, RenderedText, add_js, add_legend, remember_layer
 from woonzorg_geo.outputs.maps.geometry import check_crs, feature_collection, require_columns, to_metric, to_wgs84
 from woonzorg_geo.outputs.maps.style import MAX_MAP_BYTES
 from woonzorg_geo.outputs.pages import map_piece
@@ -301,9 +303,42 @@ def add_context(
     return m
 
 
+@functools.lru_cache(maxsize=64)
+def _folium_template(source: str) -> Any:
+    """A folium template compiled once per source (folium makes the same one anew at every render)."""
+    from folium.template import Template
+
+    return Template(source)
+
+
+_RENDER_LOCK = threading.Lock()
+
+
 def render(m: folium.Map) -> str:
-    """The map as a standalone HTML page."""
-    return m.get_root().render()
+    """The map as a standalone HTML page.
+
+    While a folium element renders, branca wraps each piece of its output (a layer's script with
+    its GeoJSON, a marker, a popup) in a new ``Element``, which compiles that text as a Jinja2
+    template, and folium's GeoJSON popups and tooltips compile the same style template anew each
+    time: a quarter of the time of writing a map went there. Here the pieces are kept as text (the
+    output is the same for any text without Jinja2 syntax; text with it, e.g. a hostile name
+    ``{{ 7*7 }}`` in the data, is shown as it is instead of being run as a template) and folium's
+    template is compiled once. The swap of branca's and folium's ``Template`` lasts only this call,
+    under a lock.
+    """
+    import branca.element
+    import folium.features
+
+    with _RENDER_LOCK:
+        saved = getattr(branca.element, "Template"), getattr(folium.features, "Template")  # noqa: B009
+        # module attributes set with setattr: the libraries type them as jinja2.Template
+        setattr(branca.element, "Template", RenderedText)  # noqa: B010
+        setattr(folium.features, "Template", _folium_template)  # noqa: B010
+        try:
+            return str(m.get_root().render())
+        finally:
+            setattr(branca.element, "Template", saved[0])  # noqa: B010
+            setattr(folium.features, "Template", saved[1])  # noqa: B010
 
 
 def save_map(m: folium.Map, path: str | Path, *, max_bytes: int = MAX_MAP_BYTES) -> Path:
