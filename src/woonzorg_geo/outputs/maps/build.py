@@ -26,7 +26,7 @@ from woonzorg_geo.outputs.maps.assets import resolve_offline
 from woonzorg_geo.outputs.maps.base import add_exclusive, add_layer_control, add_panel, last_layer, new_map, panel_html
 from woonzorg_geo.outputs.maps.data import MapData, load_map_data
 from woonzorg_geo.outputs.maps.draagkracht import write_missing_page
-from woonzorg_geo.outputs.maps.geometry import to_metric
+from woonzorg_geo.outputs.maps.geometry import shared_drawing, to_metric
 from woonzorg_geo.outputs.maps.layers import add_area_outlines, add_choropleth, add_context, save_map
 from woonzorg_geo.outputs.maps.points import add_homes, add_voorzieningen
 from woonzorg_geo.outputs.maps.surfaces import add_service_areas, add_surface
@@ -368,12 +368,16 @@ def write_maps(
     links = [(str(n), wijk_files[str(c)]) for c, n in zip(data.wijken["code"], data.wijken["naam"])]
     # the maps are replaced as a set: written into a staging folder, moved in together, and the
     # previous run's maps that this run does not write again are removed (see io.staged_dir)
-    with staged_dir(
-        maps_dir,
-        owner=owner or derived_owner("kaarten", out_dir, naam=gemeente),
-        replace_set=True,
-        manifest={"bron": str(out_dir), "gemeente": gemeente},
-    ) as tmp:
+    # each geometry is reprojected for drawing once for the whole set (see shared_drawing)
+    with (
+        shared_drawing(),
+        staged_dir(
+            maps_dir,
+            owner=owner or derived_owner("kaarten", out_dir, naam=gemeente),
+            replace_set=True,
+            manifest={"bron": str(out_dir), "gemeente": gemeente},
+        ) as tmp,
+    ):
         m = gemeente_map(data, gemeente=gemeente, offline=offline, wijk_links=links)
         add_layer_control(m)
         names = [save_map(m, tmp / gem_file).name]

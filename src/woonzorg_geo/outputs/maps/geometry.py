@@ -7,7 +7,9 @@ EPSG:4326 only to be drawn, with coordinates rounded to :data:`.style.DECIMALS` 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import geopandas as gpd
@@ -50,16 +52,78 @@ def _round(geoms: Any) -> np.ndarray:
     return rounded
 
 
-def to_wgs84(frame: gpd.GeoDataFrame, what: str, *, simplify_m: float = 0.0) -> gpd.GeoDataFrame:
-    """Reprojected to EPSG:4326 (simplified in metres first), coordinates rounded, empties dropped."""
+#: Within :func:`shared_drawing`: per (source CRS, simplification), ``id(geometry)`` → (the
+#: geometry, kept so its id is not reused; its drawn form).
+_SHARED: ContextVar[dict[tuple[str, float], dict[int, tuple[Any, Any]]] | None] = ContextVar(
+    "woonzorg_maps_shared_drawing", default=None
+)
+
+
+@contextmanager
+def shared_drawing() -> Iterator[None]:
+    """Within this block :func:`to_wgs84` reprojects (and simplifies) each geometry once.
+
+    A map set draws the same geometries on many maps (the wijken on every wijk map, a wijk's homes
+    in three layers, the voorzieningen on each map): the frames differ, the geometry objects in
+    them are the same, so the drawn form of each is kept, by object, until the block ends. The
+    result is the same as without it. Nested blocks share the outer one's store.
+    """
+    if _SHARED.get() is not None:
+        yield
+        return
+    token = _SHARED.set({})
+    try:
+        yield
+    finally:
+        _SHARED.reset(token)
+
+
+def _drawn(geoms: np.ndarray, crs: Any, simplify_m: float) -> np.ndarray:
+    """``geoms`` (in ``crs``) simplified by ``simplify_m`` metres in EPSG:28992, then in EPSG:4326, rounded."""
+    series = gpd.GeoSeries(geoms, crs=crs)
+    if simplify_m > 0:
+        series = series if series.crs.equals(RD_NEW) else series.to_crs(RD_NEW)
+        series = series.simplify(simplify_m, preserve_topology=True)
+    return _round(series.to_crs(WGS84).values)
+
+
+def drawn_geometries(frame: gpd.GeoDataFrame | gpd.GeoSeries, what: str, *, simplify_m: float = 0.0) -> np.ndarray:
+    """The geometries of ``frame`` as drawn: simplified by ``simplify_m`` metres in EPSG:28992, in
+    EPSG:4326, coordinates rounded to :data:`.style.DECIMALS` decimals; one per row (missing and
+    empty ones stay missing or empty).
+
+    Within :func:`shared_drawing` a geometry drawn before is not reprojected again.
+    """
     check_crs(frame, what)
-    frame = frame[frame.geometry.notna() & ~frame.geometry.is_empty]
-    if simplify_m > 0 and len(frame):
-        frame = to_metric(frame, what).copy()
-        frame["geometry"] = frame.geometry.simplify(simplify_m, preserve_topology=True)
-    out = frame.to_crs(WGS84).copy()
-    out["geometry"] = _round(out.geometry.values)
-    return out[out.geometry.notna() & ~out.geometry.is_empty]
+    geoms = np.asarray(frame.geometry.values, dtype=object)
+    cache = _SHARED.get()
+    if cache is None or not len(geoms):
+        return _drawn(geoms, frame.crs, simplify_m)
+    store = cache.setdefault((frame.crs.srs, float(simplify_m)), {})
+    keys = [id(g) for g in geoms]
+    missing = [i for i, k in enumerate(keys) if k not in store]
+    if missing:
+        for i, g in zip(missing, _drawn(geoms[missing], frame.crs, simplify_m)):
+            store[keys[i]] = (geoms[i], g)
+    drawn = np.empty(len(keys), dtype=object)
+    drawn[:] = [store[k][1] for k in keys]
+    return drawn
+
+
+def drawable(geoms: np.ndarray) -> np.ndarray:
+    """Mask of the geometries that are neither missing nor empty."""
+    mask: np.ndarray = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    return mask
+
+
+def to_wgs84(frame: gpd.GeoDataFrame, what: str, *, simplify_m: float = 0.0) -> gpd.GeoDataFrame:
+    """Reprojected to EPSG:4326 (simplified in metres first), coordinates rounded, empties dropped
+    (see :func:`drawn_geometries`)."""
+    drawn = drawn_geometries(frame, what, simplify_m=simplify_m)
+    ok = drawable(drawn)
+    out = frame.set_crs(WGS84, allow_override=True) if ok.all() else frame[ok].set_crs(WGS84, allow_override=True)
+    out[frame.geometry.name] = gpd.GeoSeries(drawn[ok], index=out.index, crs=WGS84)
+    return out
 
 
 def _json_value(value: Any) -> Any:
@@ -76,6 +140,23 @@ def _json_value(value: Any) -> Any:
     return str(value)
 
 
+def _coordinates(geom: Any) -> list[Any]:
+    return shapely.get_coordinates(geom, include_z=bool(shapely.has_z(geom))).tolist()  # type: ignore[no-any-return]
+
+
+def geojson_geometry(geom: Any) -> dict[str, Any]:
+    """The GeoJSON geometry of a shapely geometry, as :func:`shapely.geometry.mapping` gives it
+    (lists where it gives tuples: the same JSON), with the coordinates taken out at once."""
+    kind = geom.geom_type
+    if geom.is_empty or kind in ("Point", "GeometryCollection", "LinearRing"):
+        return dict(shapely.geometry.mapping(geom))
+    if kind == "LineString":
+        return {"type": kind, "coordinates": _coordinates(geom)}
+    if kind == "Polygon":
+        return {"type": kind, "coordinates": [_coordinates(r) for r in (geom.exterior, *geom.interiors)]}
+    return {"type": kind, "coordinates": [geojson_geometry(part)["coordinates"] for part in geom.geoms]}
+
+
 def feature_collection(geoms: Sequence[Any], props: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """A GeoJSON FeatureCollection of ``geoms`` (shapely or GeoJSON dicts) with ``props`` as properties.
 
@@ -89,7 +170,7 @@ def feature_collection(geoms: Sequence[Any], props: Sequence[Mapping[str, Any]])
                 "type": "Feature",
                 "id": i,
                 "properties": {k: _json_value(v) for k, v in prop.items()},
-                "geometry": geom if isinstance(geom, dict) else shapely.geometry.mapping(geom),
+                "geometry": geom if isinstance(geom, dict) else geojson_geometry(geom),
             }
         )
     return {"type": "FeatureCollection", "features": feats}

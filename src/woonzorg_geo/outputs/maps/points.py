@@ -16,7 +16,13 @@ from woonzorg_geo.core.escaping import html_text
 from woonzorg_geo.core.palette import POINT_EDGE, TIME_CLASSES, Classes
 from woonzorg_geo.outputs.maps.base import add_legend, remember_layer
 from woonzorg_geo.outputs.maps.captions import voorzieningen_caption
-from woonzorg_geo.outputs.maps.geometry import feature_collection, require_columns, to_wgs84
+from woonzorg_geo.outputs.maps.geometry import (
+    drawable,
+    drawn_geometries,
+    feature_collection,
+    require_columns,
+    to_wgs84,
+)
 from woonzorg_geo.outputs.maps.style import DECIMALS, category, ordered_categories, source_text
 from woonzorg_geo.outputs.pages import map_piece
 
@@ -128,10 +134,10 @@ def add_homes(
     from folium.utilities import JsCode
 
     require_columns(adressen, [column], "add_homes: adressen")
-    frame = to_wgs84(adressen[[column, adressen.geometry.name]], "add_homes: adressen")
-    frame = frame[frame.geometry.geom_type == "Point"]
-    idx = classes.index(frame[column])
-    xy = np.round(shapely.get_coordinates(frame.geometry.values), DECIMALS)
+    drawn = drawn_geometries(adressen, "add_homes: adressen")
+    points = drawable(drawn) & (shapely.get_type_id(drawn) == shapely.GeometryType.POINT)
+    idx = classes.index(adressen[column].to_numpy()[points])
+    xy = np.round(shapely.get_coordinates(drawn[points]), DECIMALS)
     geoms, props = [], []
     for k in [*range(len(classes.colours)), -1]:
         sel = idx == k
