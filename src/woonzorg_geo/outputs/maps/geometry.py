@@ -7,10 +7,10 @@ EPSG:4326 only to be drawn, with coordinates rounded to :data:`.style.DECIMALS` 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, TypeVar
 
 import geopandas as gpd
 import numpy as np
@@ -20,6 +20,8 @@ import shapely
 from woonzorg_geo import RD_NEW, WGS84
 from woonzorg_geo.core.errors import DataFileError, NoCrsError
 from woonzorg_geo.outputs.maps.style import DECIMALS
+
+T = TypeVar("T")
 
 
 def check_crs(frame: gpd.GeoDataFrame | gpd.GeoSeries, what: str) -> None:
@@ -53,8 +55,9 @@ def _round(geoms: Any) -> np.ndarray:
 
 
 #: Within :func:`shared_drawing`: per (source CRS, simplification), ``id(geometry)`` → (the
-#: geometry, kept so its id is not reused; its drawn form).
-_SHARED: ContextVar[dict[tuple[str, float], dict[int, tuple[Any, Any]]] | None] = ContextVar(
+#: geometry, kept so its id is not reused; its drawn form); and per key of :func:`shared_value`,
+#: ``id(owner)`` → (owner, value).
+_SHARED: ContextVar[dict[tuple[Any, ...], dict[int, tuple[Any, Any]]] | None] = ContextVar(
     "woonzorg_maps_shared_drawing", default=None
 )
 
@@ -76,6 +79,19 @@ def shared_drawing() -> Iterator[None]:
         yield
     finally:
         _SHARED.reset(token)
+
+
+def shared_value(key: tuple[Any, ...], owner: object, make: Callable[[], T]) -> T:
+    """``make()``, made once per ``key`` and ``owner`` (an object it is made from) within
+    :func:`shared_drawing`; outside it, made every time."""
+    cache = _SHARED.get()
+    if cache is None:
+        return make()
+    store = cache.setdefault(("value", *key), {})
+    if id(owner) not in store:
+        store[id(owner)] = (owner, make())
+    value: T = store[id(owner)][1]
+    return value
 
 
 def _drawn(geoms: np.ndarray, crs: Any, simplify_m: float) -> np.ndarray:

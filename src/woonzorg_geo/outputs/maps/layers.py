@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -38,7 +38,16 @@ from woonzorg_geo.core.palette import (
 )
 from woonzorg_geo.core.vocabulary import Vocabulary, default_vocabulary
 from woonzorg_geo.outputs.maps.base import LABEL_PANE, RenderedText, add_js, add_legend, remember_layer
-from woonzorg_geo.outputs.maps.geometry import check_crs, feature_collection, require_columns, to_metric, to_wgs84
+from woonzorg_geo.outputs.maps.geometry import (
+    check_crs,
+    drawable,
+    drawn_geometries,
+    feature_collection,
+    require_columns,
+    shared_value,
+    to_metric,
+    to_wgs84,
+)
 from woonzorg_geo.outputs.maps.style import MAX_MAP_BYTES
 from woonzorg_geo.outputs.pages import map_piece
 
@@ -128,7 +137,10 @@ def add_choropleth(
     few = (counts < min_count).to_numpy() & (idx >= 0) if min_count > 0 else np.zeros(len(frame), bool)
     keys = [f"f{i}" for i in range(len(fields))]
     props = []
-    for (_, row), k, n, weak in zip(frame.iterrows(), idx, counts, few):
+    columns = list(frame.columns)
+    # the rows as DataFrame.iterrows gives them (from frame.values), without a Series per row
+    for values, k, n, weak in zip(frame.values, idx, counts, few):
+        row = dict(zip(columns, values))
         # folium's GeoJsonPopup and GeoJsonTooltip put the values into innerHTML: escaped here
         p: dict[str, Any] = {key: html_text(vocab.format(col, row[col])) for key, col in zip(keys, fields)}
         p["_c"] = int(k)
@@ -167,7 +179,7 @@ def add_choropleth(
     return m
 
 
-def _tooltip(row: pd.Series, name_column: str, count: Any, few: bool) -> str:
+def _tooltip(row: Mapping[str, Any], name_column: str, count: Any, few: bool) -> str:
     """``'Buurt (wijk X) · 123 adressen'``; a lighter-toned area says why."""
     text = fmt.text(row.get(name_column))
     wijk = row.get("wijk")
@@ -277,27 +289,35 @@ def add_context(
 
     require_columns(netwerk, ["klasse"], "add_context: netwerk")
     lines = to_metric(netwerk, "add_context: netwerk")
-    lines = lines[lines["klasse"].isin(list(road_classes))]
-    if within is not None and len(lines):
+    rows = np.flatnonzero(lines["klasse"].isin(list(road_classes)).to_numpy())
+    if within is not None and len(rows):
         area = gpd.GeoSeries(within.geometry)
         check_crs(area, "add_context: within")
         shape = area.to_crs(RD_NEW).union_all()
-        lines = lines.iloc[np.unique(lines.sindex.query(shape, predicate="intersects"))]
+        # the whole network's spatial index: geopandas keeps it with the frame, for the next map
+        rows = np.intersect1d(rows, lines.sindex.query(shape, predicate="intersects"))
+    klasse = lines["klasse"].to_numpy()[rows]
+    geoms = np.asarray(lines.geometry.values, dtype=object)[rows]
     group = folium.FeatureGroup(name=html_text(name), show=show)
     order = sorted(road_classes, key=lambda c: ROAD_STYLE.get(c, ("", 1.0))[1])
     for cls in order:
-        sub = lines[lines["klasse"] == cls]
-        if sub.empty:
+        sub = geoms[klasse == cls]
+        if not len(sub):
             continue
-        merged = shapely.line_merge(shapely.union_all(sub.geometry.values)).simplify(simplify_m)
-        geo = to_wgs84(gpd.GeoDataFrame(geometry=[merged], crs=RD_NEW), "wegen")
-        if geo.empty:
+
+        def merged(sub: np.ndarray = sub) -> Any:
+            line = shapely.line_merge(shapely.union_all(sub)).simplify(simplify_m)
+            return drawn_geometries(gpd.GeoSeries([line], crs=RD_NEW), "wegen")[0]
+
+        # the gemeente's and the overlay map's roads are the same: merged once (within a map set)
+        geom = merged() if within is not None else shared_value(("wegen", cls, simplify_m), lines, merged)
+        if not drawable(np.array([geom]))[0]:
             continue
         colour, weight = ROAD_STYLE.get(cls, (OTHER_ROAD, 1.0))
         style = {"color": colour, "weight": weight, "opacity": 0.9, "interactive": False}
-        folium.GeoJson(
-            feature_collection(geo.geometry.values, [{}]), style_function=lambda f, s=style: s, control=False
-        ).add_to(group)
+        folium.GeoJson(feature_collection([geom], [{}]), style_function=lambda f, s=style: s, control=False).add_to(
+            group
+        )
     group.add_to(m)
     remember_layer(m, group)
     return m

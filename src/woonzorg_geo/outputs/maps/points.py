@@ -73,7 +73,7 @@ def add_voorzieningen(
             continue
         sym = category(cat)
         props = []
-        for _, row in sub.iterrows():
+        for row in _rows(sub):
             naam = row.get("naam")
             naam = "(naam onbekend)" if naam is None or pd.isna(naam) or not str(naam).strip() else str(naam)
             soort = row.get("label")
@@ -105,6 +105,13 @@ def add_voorzieningen(
         cap = voorzieningen_caption(vz, cats)
         add_legend(m, cap.title, items, layers=layers, symbol="letter", rows_follow_layers=True, subtitle=cap.subtitle)
     return m
+
+
+def _rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """The rows of ``frame`` as column → value, the values as ``DataFrame.iterrows`` gives them
+    (from ``frame.values``), without a Series per row."""
+    columns = list(frame.columns)
+    return [dict(zip(columns, values)) for values in frame.values]
 
 
 def add_homes(
