@@ -47,6 +47,8 @@ class MapData:
     vocab: Vocabulary
     manifest: dict[str, Any] = field(default_factory=dict)
     kaarten: MapSettings = field(default_factory=MapSettings)
+    #: The captions made so far (the same on every map of the set): (kind, category, measure) → caption.
+    captions: dict[tuple[str, str, str], Caption] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def attribution(self) -> str:
@@ -82,26 +84,32 @@ class MapData:
 
     def walk_caption(self, category: str, *, measure: str = "Looptijd te voet van de woning") -> Caption:
         """The legend of the walking time or distance to ``category``: destination, profile, data and dates."""
-        return walk_caption(
-            self.vocab,
-            category,
-            profile=self.profile,
-            manifest=self.manifest,
-            voorzieningen=self.voorzieningen,
-            measure=measure,
-        )
+        key = ("walk", category, measure)
+        if key not in self.captions:
+            self.captions[key] = walk_caption(
+                self.vocab,
+                category,
+                profile=self.profile,
+                manifest=self.manifest,
+                voorzieningen=self.voorzieningen,
+                measure=measure,
+            )
+        return self.captions[key]
 
     def share_caption(self) -> Caption:
         """The legend of the areas' share of homes within the norm of the report's combination."""
         vocab = self.vocab
-        return share_caption(
-            vocab,
-            REPORT_NORM,
-            title=f"Buurten: % woningen met {vocab.noun(REPORT_NORM)} ≤ {vocab.norm_text}",
-            profile=self.profile,
-            manifest=self.manifest,
-            voorzieningen=self.voorzieningen,
-        )
+        key = ("share", REPORT_NORM, "")
+        if key not in self.captions:
+            self.captions[key] = share_caption(
+                vocab,
+                REPORT_NORM,
+                title=f"Buurten: % woningen met {vocab.noun(REPORT_NORM)} ≤ {vocab.norm_text}",
+                profile=self.profile,
+                manifest=self.manifest,
+                voorzieningen=self.voorzieningen,
+            )
+        return self.captions[key]
 
     @property
     def home_categories(self) -> list[str]:

@@ -6,6 +6,7 @@ EPSG:4326 only to be drawn, with coordinates rounded to :data:`.style.DECIMALS` 
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -156,24 +157,21 @@ def _json_value(value: Any) -> Any:
     return str(value)
 
 
-def _coordinates(geom: Any) -> list[Any]:
-    return shapely.get_coordinates(geom, include_z=bool(shapely.has_z(geom))).tolist()  # type: ignore[no-any-return]
-
-
 def geojson_geometry(geom: Any) -> dict[str, Any]:
     """The GeoJSON geometry of a shapely geometry, as :func:`shapely.geometry.mapping` gives it
-    (lists where it gives tuples: the same JSON), with the coordinates taken out at once."""
+    (lists where it gives tuples: the same JSON), with all coordinates taken out at once."""
     kind = geom.geom_type
     if geom.is_empty or kind in ("Point", "GeometryCollection", "LinearRing"):
         return dict(shapely.geometry.mapping(geom))
-    if kind == "LineString":
-        return {"type": kind, "coordinates": _coordinates(geom)}
-    if kind == "Polygon":
-        return {"type": kind, "coordinates": [_coordinates(r) for r in (geom.exterior, *geom.interiors)]}
-    return {"type": kind, "coordinates": [geojson_geometry(part)["coordinates"] for part in geom.geoms]}
+    _, coords, offsets = shapely.to_ragged_array([geom], include_z=bool(shapely.has_z(geom)))
+    nested: list[Any] = coords.tolist()
+    for bounds in offsets:  # coordinates into lines or rings, rings into polygons, … into the one geometry
+        ends = bounds.tolist()
+        nested = [nested[a:b] for a, b in itertools.pairwise(ends)]
+    return {"type": kind, "coordinates": nested[0]}
 
 
-def feature_collection(geoms: Sequence[Any], props: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+def feature_collection(geoms: Sequence[Any] | np.ndarray, props: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """A GeoJSON FeatureCollection of ``geoms`` (shapely or GeoJSON dicts) with ``props`` as properties.
 
     Property values become JSON values (NaN and missing as ``null``); text is put in as given, so

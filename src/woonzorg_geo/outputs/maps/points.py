@@ -67,20 +67,21 @@ def add_voorzieningen(
     frame = frame[frame.geometry.geom_type == "Point"]
     cats = ordered_categories(frame["categorie"].dropna().astype(str)) if categories is None else list(categories)
     layers, items = [], []
+    rows, geoms = _rows(frame), np.asarray(frame.geometry.values, dtype=object)
     for cat in cats:
-        sub = frame[frame["categorie"] == cat]
-        if sub.empty:
+        sel = np.flatnonzero((frame["categorie"] == cat).to_numpy(dtype=bool, na_value=False))
+        if not len(sel):
             continue
         sym = category(cat)
         props = []
-        for row in _rows(sub):
+        for row in (rows[i] for i in sel):
             naam = row.get("naam")
             naam = "(naam onbekend)" if naam is None or pd.isna(naam) or not str(naam).strip() else str(naam)
             soort = row.get("label")
             soort = sym.label if soort is None or pd.isna(soort) else str(soort)
             bron = source_text(row.get("bron"), row.get("bron_datum"))
             props.append({"naam": html_text(naam), "soort": html_text(soort), "bron": html_text(bron)})
-        data = feature_collection(sub.geometry.values, props)
+        data = feature_collection(geoms[sel], props)
         icon = folium.DivIcon(
             html=map_piece("vz_symbol", sym.colour, sym.letter),
             icon_size=(22, 22),
@@ -91,7 +92,7 @@ def add_voorzieningen(
         on = show if isinstance(show, bool) else cat in set(show)
         layer = folium.GeoJson(
             data,
-            name=html_text(f"{prefix}{sym.label} ({len(sub)})"),
+            name=html_text(f"{prefix}{sym.label} ({len(sel)})"),
             show=on,
             marker=folium.Marker(icon=icon, title=sym.label),  # title: set as a property, not HTML
             popup=folium.GeoJsonPopup(fields=["naam", "soort", "bron"], aliases=["Naam", "Soort", "Bron"]),
