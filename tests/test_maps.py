@@ -509,6 +509,42 @@ def test_add_surface_overlay_with_legend(synthetic_out):
         maps.add_surface(_map(), synthetic_out / "bestaat_niet.tif", label="x")
 
 
+def _png_pixels(png: bytes) -> np.ndarray:
+    """The RGBA pixels of a PNG (RGBA, or indexed with its palette and transparency)."""
+    import rasterio
+    from rasterio.io import MemoryFile
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", rasterio.errors.NotGeoreferencedWarning)
+        with MemoryFile(png) as mem, mem.open() as ds:
+            bands = ds.read()
+            if ds.count == 1:  # indexed: the palette holds each colour with its alpha
+                table = ds.colormap(1)
+                lut = np.array([table.get(i, (0, 0, 0, 0)) for i in range(256)], dtype=np.uint8)
+                return lut[bands[0]]
+    return np.moveaxis(bands, 0, -1)
+
+
+def test_surface_png_holds_the_classified_pixels(synthetic_out):
+    """The overlay's PNG (indexed, a palette with transparency) decodes to the surface's RGBA pixels."""
+    import base64
+
+    from woonzorg_geo.outputs.maps.surfaces import png_bytes
+
+    tif = synthetic_out / "bereikbaarheid_huisarts_standaard.tif"
+    img = maps.surface_image(tif)
+    html = _html(maps.add_surface(_map(), tif, label="Loopafstand (vlak): Huisarts"))
+    data = re.search(r'L\.imageOverlay\(\s*"data:image/png;base64,([^"]+)"', html)
+    assert data, "no image in the overlay"
+    png = base64.b64decode(data.group(1))
+    assert png[25] == 3, "a classified surface is written as an indexed PNG"
+    pixels = _png_pixels(png)
+    assert pixels.shape == img.rgba.shape and np.array_equal(pixels, img.rgba)
+    assert (img.rgba[..., 3] == 0).any() and (img.rgba[..., 3] == 255).any()  # transparent cells and classes
+    noise = np.random.default_rng(1).integers(0, 256, size=(20, 30, 4), dtype=np.uint8)  # > 256 colours: RGBA
+    assert np.array_equal(_png_pixels(png_bytes(noise)), noise)
+
+
 def test_add_area_outlines_with_labels():
     html = _html(maps.add_area_outlines(_map(), _wijken()))
     assert "Wijkgrenzen en namen" in html

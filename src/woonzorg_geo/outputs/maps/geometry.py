@@ -235,7 +235,9 @@ def built_up_bounds(
     geoms = geoms[geoms.notna() & ~geoms.is_empty]
     if geoms.empty:
         raise ValueError("bebouwd gebied: geen adressen")
-    xy = shapely.get_coordinates(geoms.centroid.values)
+    values = np.asarray(geoms.values, dtype=object)
+    points = bool((shapely.get_type_id(values) == shapely.GeometryType.POINT).all())
+    xy = shapely.get_coordinates(values if points else shapely.centroid(values))  # a point is its own centroid
     q = min(max(float(quantile), 0.0), 0.49)
     x0, x1 = np.quantile(xy[:, 0], [q, 1 - q])
     y0, y1 = np.quantile(xy[:, 1], [q, 1 - q])
