@@ -6,6 +6,7 @@ EPSG:4326 only to be drawn, with coordinates rounded to :data:`.style.DECIMALS` 
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -95,13 +96,40 @@ def shared_value(key: tuple[Any, ...], owner: object, make: Callable[[], T]) -> 
     return value
 
 
+@functools.lru_cache(maxsize=8)
+def _crs(name: str) -> Any:
+    from pyproj import CRS
+
+    return CRS.from_user_input(name)
+
+
+@functools.lru_cache(maxsize=16)
+def _transformer(source: Any, target: Any) -> Any:
+    from pyproj import Transformer
+
+    return Transformer.from_crs(source, target, always_xy=True)
+
+
+def _reproject(geoms: np.ndarray, source: Any, target: Any) -> np.ndarray:
+    """``geoms`` from CRS ``source`` to ``target``: the transformation geopandas' ``to_crs`` makes,
+    point by point, without building a GeoSeries around it."""
+    if source.is_exact_same(target):
+        return geoms
+    if shapely.has_z(geoms).any():
+        return np.asarray(gpd.GeoSeries(geoms, crs=source).to_crs(target).values, dtype=object)
+    xy = shapely.get_coordinates(geoms)
+    x, y = _transformer(source, target).transform(xy[:, 0], xy[:, 1])
+    moved: np.ndarray = shapely.set_coordinates(geoms.copy(), np.array([x, y]).T)
+    return moved
+
+
 def _drawn(geoms: np.ndarray, crs: Any, simplify_m: float) -> np.ndarray:
     """``geoms`` (in ``crs``) simplified by ``simplify_m`` metres in EPSG:28992, then in EPSG:4326, rounded."""
-    series = gpd.GeoSeries(geoms, crs=crs)
     if simplify_m > 0:
-        series = series if series.crs.equals(RD_NEW) else series.to_crs(RD_NEW)
-        series = series.simplify(simplify_m, preserve_topology=True)
-    return _round(series.to_crs(WGS84).values)
+        if not crs.equals(RD_NEW):
+            geoms, crs = _reproject(geoms, crs, _crs(RD_NEW)), _crs(RD_NEW)
+        geoms = shapely.simplify(geoms, simplify_m, preserve_topology=True)
+    return _round(_reproject(geoms, crs, _crs(WGS84)))
 
 
 def drawn_geometries(frame: gpd.GeoDataFrame | gpd.GeoSeries, what: str, *, simplify_m: float = 0.0) -> np.ndarray:
