@@ -343,22 +343,28 @@ def render(m: folium.Map) -> str:
     time: a quarter of the time of writing a map went there. Here the pieces are kept as text (the
     output is the same for any text without Jinja2 syntax; text with it, e.g. a hostile name
     ``{{ 7*7 }}`` in the data, is shown as it is instead of being run as a template) and folium's
-    template is compiled once. The swap of branca's and folium's ``Template`` lasts only this call,
-    under a lock.
+    template is compiled once. The swap of branca's and folium's ``Template`` (and of branca's
+    ``_camelify``, for element names) lasts only this call, under a lock.
     """
     import branca.element
     import folium.features
 
+    swaps = [
+        (branca.element, "Template", RenderedText),
+        (folium.features, "Template", _folium_template),
+        # an element's name is asked for thousands of times (each reference in a template): its
+        # camel-cased class name, a pure function of the class name, made once per name
+        (branca.element, "_camelify", functools.lru_cache(maxsize=128)(getattr(branca.element, "_camelify"))),  # noqa: B009
+    ]
     with _RENDER_LOCK:
-        saved = getattr(branca.element, "Template"), getattr(folium.features, "Template")  # noqa: B009
-        # module attributes set with setattr: the libraries type them as jinja2.Template
-        setattr(branca.element, "Template", RenderedText)  # noqa: B010
-        setattr(folium.features, "Template", _folium_template)  # noqa: B010
+        saved = [(module, name, getattr(module, name)) for module, name, _ in swaps]
+        for module, name, value in swaps:  # setattr: the libraries type these names otherwise
+            setattr(module, name, value)
         try:
             return str(m.get_root().render())
         finally:
-            setattr(branca.element, "Template", saved[0])  # noqa: B010
-            setattr(folium.features, "Template", saved[1])  # noqa: B010
+            for module, name, value in saved:
+                setattr(module, name, value)
 
 
 def save_map(m: folium.Map, path: str | Path, *, max_bytes: int = MAX_MAP_BYTES) -> Path:
