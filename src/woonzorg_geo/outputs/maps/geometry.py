@@ -110,16 +110,18 @@ def _transformer(source: Any, target: Any) -> Any:
     return Transformer.from_crs(source, target, always_xy=True)
 
 
-def _reproject(geoms: np.ndarray, source: Any, target: Any) -> np.ndarray:
+def _reproject(geoms: np.ndarray, source: Any, target: Any, *, decimals: int | None = None) -> np.ndarray:
     """``geoms`` from CRS ``source`` to ``target``: the transformation geopandas' ``to_crs`` makes,
-    point by point, without building a GeoSeries around it."""
-    if source.is_exact_same(target):
-        return geoms
-    if shapely.has_z(geoms).any():
-        return np.asarray(gpd.GeoSeries(geoms, crs=source).to_crs(target).values, dtype=object)
+    point by point, without building a GeoSeries around it; with ``decimals`` the new coordinates
+    are rounded in the same pass (as :func:`_round` would)."""
+    if source.is_exact_same(target) or shapely.has_z(geoms).any():
+        if not source.is_exact_same(target):
+            geoms = np.asarray(gpd.GeoSeries(geoms, crs=source).to_crs(target).values, dtype=object)
+        return geoms if decimals is None else _round(geoms)
     xy = shapely.get_coordinates(geoms)
     x, y = _transformer(source, target).transform(xy[:, 0], xy[:, 1])
-    moved: np.ndarray = shapely.set_coordinates(geoms.copy(), np.array([x, y]).T)
+    new = np.array([x, y]).T
+    moved: np.ndarray = shapely.set_coordinates(geoms.copy(), new if decimals is None else np.round(new, decimals))
     return moved
 
 
@@ -129,7 +131,7 @@ def _drawn(geoms: np.ndarray, crs: Any, simplify_m: float) -> np.ndarray:
         if not crs.equals(RD_NEW):
             geoms, crs = _reproject(geoms, crs, _crs(RD_NEW)), _crs(RD_NEW)
         geoms = shapely.simplify(geoms, simplify_m, preserve_topology=True)
-    return _round(_reproject(geoms, crs, _crs(WGS84)))
+    return _reproject(geoms, crs, _crs(WGS84), decimals=DECIMALS)
 
 
 def drawn_geometries(frame: gpd.GeoDataFrame | gpd.GeoSeries, what: str, *, simplify_m: float = 0.0) -> np.ndarray:
