@@ -403,9 +403,10 @@ def watals_export(state: AppState, body: object, *, vorm: str | None) -> tuple[s
     with state.lock:
         w = what_if(a, changes)
         if kind == "html":
+            from woonzorg_geo.outputs.maps.layers import render
             from woonzorg_geo.outputs.maps.watals import watals_map
 
-            return str(watals_map(w, a, offline=True).get_root().render()), "text/html; charset=utf-8"
+            return render(watals_map(w, a, offline=True)), "text/html; charset=utf-8"
     table = w.wijken if kind == "wijken" else w.buurten
     return str(table.to_csv(index_label="code")), "text/csv; charset=utf-8"
 

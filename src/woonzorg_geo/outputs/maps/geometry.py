@@ -68,10 +68,11 @@ _SHARED: ContextVar[dict[tuple[Any, ...], dict[int, tuple[Any, Any]]] | None] = 
 def shared_drawing() -> Iterator[None]:
     """Within this block :func:`to_wgs84` reprojects (and simplifies) each geometry once.
 
-    A map set draws the same geometries on many maps (the wijken on every wijk map, a wijk's homes
-    in three layers, the voorzieningen on each map): the frames differ, the geometry objects in
-    them are the same, so the drawn form of each is kept, by object, until the block ends. The
-    result is the same as without it. Nested blocks share the outer one's store.
+    A map set draws the same areas on many maps (the wijken on every wijk map, each buurt on the
+    gemeente's, its wijk's and the overlay map): the frames differ, the geometry objects in them
+    are the same, so the drawn form of each polygon and line is kept, by object, until the block
+    ends (points are reprojected each time: quick, and many). The result is the same as without
+    it. Nested blocks share the outer one's store.
     """
     if _SHARED.get() is not None:
         yield
@@ -144,7 +145,8 @@ def drawn_geometries(frame: gpd.GeoDataFrame | gpd.GeoSeries, what: str, *, simp
     check_crs(frame, what)
     geoms = np.asarray(frame.geometry.values, dtype=object)
     cache = _SHARED.get()
-    if cache is None or not len(geoms):
+    # points (homes, voorzieningen) are reprojected in a moment and are many: not kept
+    if cache is None or not len(geoms) or (shapely.get_type_id(geoms) == shapely.GeometryType.POINT).all():
         return _drawn(geoms, frame.crs, simplify_m)
     store = cache.setdefault((frame.crs.srs, float(simplify_m)), {})
     keys = [id(g) for g in geoms]
