@@ -545,6 +545,46 @@ def test_surface_png_holds_the_classified_pixels(synthetic_out):
     assert np.array_equal(_png_pixels(png_bytes(noise)), noise)
 
 
+def test_shared_drawing_draws_each_area_once_with_the_same_result():
+    """Within a map set an area is reprojected once; what is drawn is the same as without sharing."""
+    from woonzorg_geo.outputs.maps.geometry import drawn_geometries, shared_drawing, to_wgs84
+
+    buurten = _buurten()
+    alone = to_wgs84(buurten, "buurten", simplify_m=2.0)
+    with shared_drawing():
+        first = drawn_geometries(buurten, "buurten", simplify_m=2.0)
+        again = drawn_geometries(buurten.iloc[::-1], "buurten", simplify_m=2.0)[::-1]  # another frame, same areas
+        shared = to_wgs84(buurten, "buurten", simplify_m=2.0)
+        other = drawn_geometries(buurten, "buurten", simplify_m=5.0)  # another simplification: drawn anew
+        homes = _adressen()
+        assert drawn_geometries(homes, "adressen")[0] is not drawn_geometries(homes, "adressen")[0]  # points: not kept
+    assert all(a is b for a, b in zip(first, again))
+    assert all(a is not b for a, b in zip(first, other))
+    assert list(shared.columns) == list(alone.columns) and shared.crs == alone.crs
+    assert all(a.equals_exact(b, 0) for a, b in zip(alone.geometry, shared.geometry))
+    assert all(a.equals_exact(b, 0) for a, b in zip(alone.geometry, first))
+    assert alone.geometry.iloc[0].wkt != buurten.to_crs("EPSG:4326").geometry.iloc[0].wkt  # rounded and simplified
+
+
+def test_geojson_geometry_is_shapely_mapping():
+    from woonzorg_geo.outputs.maps.geometry import geojson_geometry
+
+    shapes = [
+        Point(6.5, 53.0),
+        LineString([(6.5, 53.0), (6.51, 53.01)]),
+        LineString([(0, 0, 1), (1, 1, 2)]),
+        shapely.Polygon([(0, 0), (4, 0), (4, 4)], [[(1, 0.5), (2, 0.5), (2, 1)]]),
+        shapely.MultiPolygon([shapely.box(0, 0, 1, 1), shapely.box(2, 2, 3, 3)]),
+        shapely.MultiLineString([[(0, 0), (1, 1)], [(2, 2), (3, 3), (4, 2)]]),
+        shapely.MultiPoint([(1, 2), (3, 4)]),
+        shapely.GeometryCollection([Point(1, 1)]),
+        shapely.Polygon(),
+        *_buurten().to_crs("EPSG:4326").geometry,
+    ]
+    for shape in shapes:
+        assert json.dumps(geojson_geometry(shape)) == json.dumps(shapely.geometry.mapping(shape)), shape.wkt
+
+
 def test_add_area_outlines_with_labels():
     html = _html(maps.add_area_outlines(_map(), _wijken()))
     assert "Wijkgrenzen en namen" in html
