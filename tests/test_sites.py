@@ -13,12 +13,14 @@ from woonzorg_geo.core.errors import SettingsError
 from woonzorg_geo.core.settings_loader import load_settings
 from woonzorg_geo.core.site_settings import Criterion, ExclusionClass
 from woonzorg_geo.sites import (
+    built_up_cells,
     business_park_buurten,
     candidate_cells,
     care_note,
     curve_score,
     dissolve_overlaps,
     exclusion_counts,
+    exclusion_reasons,
     explain,
     land_shares,
     polygon_parts,
@@ -594,3 +596,46 @@ def test_land_shares_count_overlapping_classes_once_and_cut_buildings_at_every_e
     assert shares["bebouwing_pct"].tolist() == pytest.approx([1.0, 6.0])  # 100 of 10,000; 300 of 5,000 m²
     # cell 0 is all excluded land (its building stands on the wood); cell 1: 5,000 - 300 m² free
     assert shares["ruimte_pct"].tolist() == pytest.approx([0.0, 47.0])
+
+
+def test_the_grid_measures_only_what_it_uses_and_exactly_what_every_share_gives():
+    gemeente, addresses = _town()
+    landuse = gpd.GeoDataFrame(
+        {"class": ["industrial", "residential"]},
+        geometry=[box(0, 0, 500, 200), box(0, 200, 500, 1000)],
+        crs=RD,
+    )
+    # wood over half of a row of cells (excluded), a park over a quarter of others (kept)
+    landcover = gpd.GeoDataFrame(
+        {"class": ["wood", "grass"], "subclass": ["forest", "park"]},
+        geometry=[box(0, 300, 500, 360), box(0, 500, 500, 525)],
+        crs=RD,
+    )
+    building = gpd.GeoDataFrame(
+        geometry=[box(x, y, x + 12, y + 9) for x in range(3, 500, 37) for y in range(205, 1000, 41)], crs=RD
+    )
+    buurten = gpd.GeoDataFrame(
+        {"naam": ["Bedrijventerrein Zuid", "Woonwijk"]},
+        geometry=[box(0, 0, 1000, 200), box(0, 200, 1000, 1000)],
+        index=pd.Index(["BU1", "BU2"], name="code"),
+        crs=RD,
+    )
+    layers = {"landuse": landuse, "landcover": landcover, "building": building}
+    cells = candidate_cells(gemeente, addresses, settings=S.locaties, layers=layers, buurten=buurten)
+    full = exclusion_reasons(
+        built_up_cells(gemeente, addresses, settings=S.locaties), settings=S.locaties, layers=layers, buurten=buurten
+    )
+    assert cells["uitgesloten"].tolist() == full["uitgesloten"].tolist()
+    by_buurt = (cells["uitgesloten"] == "bedrijventerrein (buurt)").to_numpy()
+    kept = (cells["uitgesloten"] == "").to_numpy()
+    assert by_buurt.sum() >= 5 and kept.sum() >= 10 and (~by_buurt & ~kept).sum() >= 5  # every kind is there
+    shares = [c for c in full.columns if c.startswith("aandeel_")]
+    room = ["woonterrein_pct", "bebouwing_pct", "ruimte_pct"]
+    # measured: the very same figures (not merely close); unmeasured: NaN
+    assert cells.loc[~by_buurt, shares].equals(full.loc[~by_buurt, shares])
+    assert cells.loc[kept, room].equals(full.loc[kept, room])
+    assert full.loc[kept, "bebouwing_pct"].gt(0).sum() >= 10 and full.loc[~by_buurt, "aandeel_bos"].gt(0).any()
+    assert cells.loc[by_buurt, shares].isna().all().all() and cells.loc[~kept, room].isna().all().all()
+    assert full.loc[by_buurt, "aandeel_uitgesloten"].notna().all()
+    other = [c for c in full.columns if c not in shares and c not in room and c != "geometry"]
+    assert cells[other].equals(full[other])

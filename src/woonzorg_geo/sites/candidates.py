@@ -165,21 +165,18 @@ def _layer_polygons(
     return polygon_parts(frame.geometry.to_numpy()[frame[column].isin(values).to_numpy()])
 
 
-def land_shares(
-    candidates: gpd.GeoDataFrame, layers: Mapping[str, gpd.GeoDataFrame] | None, *, settings: SiteSettings
-) -> pd.DataFrame:
-    """Per candidate: the share of each excluded land class, of them together, and the room to build.
+def class_shares(
+    geoms: np.ndarray, layers: Mapping[str, gpd.GeoDataFrame], *, settings: SiteSettings
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Per area: the share of each excluded land class and of them together, and that land itself.
 
-    Returns a frame indexed like ``candidates`` with ``aandeel_<klasse>`` and ``aandeel_uitgesloten``
-    (0–1; NaN where a needed layer is absent), ``woonterrein_pct`` (share of the candidate on
-    ``settings.woonterrein_landuse``), ``bebouwing_pct`` (share of that residential land covered by
-    buildings) and ``ruimte_pct`` (residential land free of buildings and of the excluded classes,
-    such as parks, grass and water inside a residential polygon, as a share of the candidate).
+    Returns the columns ``aandeel_<klasse>`` (NaN where a needed layer is absent) and
+    ``aandeel_uitgesloten`` (0–1), and per area the excluded land within it (None where none), which
+    :func:`room_shares` takes. Every area is computed on its own: a subset of ``geoms`` gets the same
+    figures as in the whole.
     """
-    layers = dict(layers or {})
-    geoms = candidates.geometry.to_numpy()
     total_area = shapely.area(geoms)
-    out = pd.DataFrame(index=candidates.index)
+    out: dict[str, np.ndarray] = {}
     missing: dict[str, list[str]] = {}
     every: list[np.ndarray] = []
     has_layers: list[bool] = []
@@ -202,27 +199,64 @@ def land_shares(
     for cls, lo, hi, present_ in zip(settings.uitsluiten, bounds[:-1], bounds[1:], has_layers, strict=True):
         mine = (pi >= lo) & (pi < hi)
         per_class.append(union_per_area(len(geoms), ai[mine], pieces[mine]))
-        out[f"aandeel_{cls.name}"] = _area(per_class[-1]) / total_area if present_ else np.nan
+        out[f"aandeel_{cls.name}"] = _area(per_class[-1]) / total_area if present_ else np.full(len(geoms), np.nan)
     excluded = union_of_columns(per_class, len(geoms))
     out["aandeel_uitgesloten"] = _area(excluded) / total_area
-    if "landuse" in layers and "building" in layers and settings.woonterrein_landuse:
-        woon = covered_parts(geoms, _layer_polygons(layers, "landuse", "class", settings.woonterrein_landuse))
-        woon_area = _area(woon)
-        buildings = dissolve_overlaps(polygon_parts(layers["building"].geometry.to_numpy()))
-        built = disjoint_cover(woon, buildings)
-        # taken = built + excluded land (green, water, ...) - the buildings standing on that land
-        # the excluded land of the residential part: the cell's excluded land (above) cut once
-        both = np.array([w is not None and e is not None for w, e in zip(woon, excluded, strict=True)])
-        woon_excl = np.full(len(woon), None, dtype=object)
-        woon_excl[both] = shapely.intersection(woon[both], excluded[both])
-        taken = built + _area(woon_excl) - disjoint_cover(woon_excl, buildings)
-        out["woonterrein_pct"] = 100 * woon_area / total_area
-        out["bebouwing_pct"] = np.where(woon_area > 0, 100 * built / np.where(woon_area > 0, woon_area, 1), np.nan)
-        out["ruimte_pct"] = np.clip(100 * (woon_area - taken) / total_area, 0.0, 100.0)
-    else:
+    return out, excluded
+
+
+#: The columns of :func:`room_shares`.
+ROOM_COLUMNS = ("woonterrein_pct", "bebouwing_pct", "ruimte_pct")
+
+
+def room_shares(
+    geoms: np.ndarray, excluded: np.ndarray, layers: Mapping[str, gpd.GeoDataFrame], *, settings: SiteSettings
+) -> dict[str, np.ndarray]:
+    """Per area: the residential land, the buildings on it and the room left (see :func:`land_shares`).
+
+    ``excluded`` is the excluded land per area (:func:`class_shares`). Every area is computed on its
+    own: a subset of ``geoms`` (with its ``excluded``) gets the same figures as in the whole.
+    """
+    if not ("landuse" in layers and "building" in layers and settings.woonterrein_landuse):
         log.warning("OSM-lagen landuse en building nodig voor het criterium ruimte: ruimte onbekend")
-        out["woonterrein_pct"] = out["bebouwing_pct"] = out["ruimte_pct"] = np.nan
-    return out
+        return {name: np.full(len(geoms), np.nan) for name in ROOM_COLUMNS}
+    if not len(geoms):
+        return {name: np.empty(0) for name in ROOM_COLUMNS}
+    total_area = shapely.area(geoms)
+    woon = covered_parts(geoms, _layer_polygons(layers, "landuse", "class", settings.woonterrein_landuse))
+    woon_area = _area(woon)
+    buildings = dissolve_overlaps(polygon_parts(layers["building"].geometry.to_numpy()))
+    built = disjoint_cover(woon, buildings)
+    # taken = built + excluded land (green, water, ...) - the buildings standing on that land
+    # the excluded land of the residential part: the cell's excluded land (above) cut once
+    both = np.array([w is not None and e is not None for w, e in zip(woon, excluded, strict=True)], dtype=bool)
+    woon_excl = np.full(len(woon), None, dtype=object)
+    woon_excl[both] = shapely.intersection(woon[both], excluded[both])
+    taken = built + _area(woon_excl) - disjoint_cover(woon_excl, buildings)
+    return {
+        "woonterrein_pct": 100 * woon_area / total_area,
+        "bebouwing_pct": np.where(woon_area > 0, 100 * built / np.where(woon_area > 0, woon_area, 1), np.nan),
+        "ruimte_pct": np.clip(100 * (woon_area - taken) / total_area, 0.0, 100.0),
+    }
+
+
+def land_shares(
+    candidates: gpd.GeoDataFrame, layers: Mapping[str, gpd.GeoDataFrame] | None, *, settings: SiteSettings
+) -> pd.DataFrame:
+    """Per candidate: the share of each excluded land class, of them together, and the room to build.
+
+    Returns a frame indexed like ``candidates`` with ``aandeel_<klasse>`` and ``aandeel_uitgesloten``
+    (0–1; NaN where a needed layer is absent; :func:`class_shares`), ``woonterrein_pct`` (share of
+    the candidate on ``settings.woonterrein_landuse``), ``bebouwing_pct`` (share of that residential
+    land covered by buildings) and ``ruimte_pct`` (residential land free of buildings and of the
+    excluded classes, such as parks, grass and water inside a residential polygon, as a share of the
+    candidate; :func:`room_shares`).
+    """
+    layers = dict(layers or {})
+    geoms = candidates.geometry.to_numpy()
+    shares, excluded = class_shares(geoms, layers, settings=settings)
+    room = room_shares(geoms, excluded, layers, settings=settings)
+    return pd.DataFrame({**shares, **room}, index=candidates.index)
 
 
 def business_park_buurten(
@@ -408,6 +442,8 @@ def candidate_cells(
     crosses it; when its centre lies in a shopping area (:func:`shop_counts`); when it is a shopping
     centre, next to a school or on an existing care location (:func:`place_exclusions`). Column
     ``uitgesloten`` holds the Dutch label of the reason, ``uitgesloten_buurt`` the buurt and why.
+    Only what is used is measured (``every_share=False`` of :func:`exclusion_reasons`): a cell in
+    such a buurt has no land shares, an excluded cell no room (NaN).
 
     Parameters
     ----------
@@ -423,7 +459,14 @@ def candidate_cells(
     """
     cells = built_up_cells(gemeente, addresses, settings=settings)
     cells = exclusion_reasons(
-        cells, settings=settings, layers=layers, buurten=buurten, pois=pois, lines=lines, voorzieningen=voorzieningen
+        cells,
+        settings=settings,
+        layers=layers,
+        buurten=buurten,
+        pois=pois,
+        lines=lines,
+        voorzieningen=voorzieningen,
+        every_share=False,
     )
     counts = exclusion_counts(cells)
     n_out = int(counts.sum())
@@ -447,16 +490,20 @@ def exclusion_reasons(
     pois: gpd.GeoDataFrame | None = None,
     lines: gpd.GeoDataFrame | None = None,
     voorzieningen: pd.DataFrame | None = None,
+    every_share: bool = True,
 ) -> gpd.GeoDataFrame:
     """A copy of ``candidates`` with the land shares (:func:`land_shares`), ``winkels_nabij``, and
     why each one is excluded (``uitgesloten``, '' for none; ``uitgesloten_buurt``), as in
-    :func:`candidate_cells`. The rules look at each candidate's representative point and area."""
+    :func:`candidate_cells`. The rules look at each candidate's representative point and area.
+
+    With ``every_share=False`` only what the rules and the scores use is measured: the class shares
+    of the candidates no buurt rule excludes, the room (:data:`ROOM_COLUMNS`) of those no rule
+    excludes; the others hold NaN there. The figures that are measured are those of ``True``.
+    """
     layers = dict(layers or {})
-    shares = land_shares(candidates, layers, settings=settings)
-    cells = pd.concat([candidates, shares], axis=1)
-    reason = np.full(len(cells), "", dtype=object)
-    centres = shapely.get_coordinates(cells.geometry.representative_point().to_numpy())
-    cells["uitgesloten_buurt"] = ""
+    reason = np.full(len(candidates), "", dtype=object)
+    in_buurt = np.full(len(candidates), "", dtype=object)
+    centres = shapely.get_coordinates(candidates.geometry.representative_point().to_numpy())
     if buurten is not None and len(buurten):
         rules = (
             ("bedrijventerrein (buurt)", business_park_buurten(buurten, layers.get("landuse"), settings=settings)),
@@ -474,10 +521,24 @@ def exclusion_reasons(
             ci, bi = ci[free], bi[free]
             reason[ci] = label
             text = [f"{names.loc[c]} ({why.loc[c]})" for c in flagged.index]
-            cells.iloc[ci, cells.columns.get_loc("uitgesloten_buurt")] = [text[b] for b in bi]
+            in_buurt[ci] = [text[b] for b in bi]
             log.info("%s: %s", label, "; ".join(text))
     elif settings.bedrijventerrein_naam or settings.winkelkern_winkels_per_ha:
         log.warning("geen buurten: bedrijventerreinen en winkelkern per buurt worden niet uitgesloten")
+    # the land shares of what a buurt rule leaves (all with every_share); NaN for the rest
+    geoms = candidates.geometry.to_numpy()
+    todo = np.ones(len(candidates), dtype=bool) if every_share else reason == ""
+    part, part_excluded = class_shares(geoms[todo], layers, settings=settings)
+    shares = pd.DataFrame(index=candidates.index)
+    for name, values in part.items():
+        shares[name] = np.full(len(candidates), np.nan)
+        shares.loc[todo, name] = values
+    for name in ROOM_COLUMNS:
+        shares[name] = np.full(len(candidates), np.nan)
+    excluded = np.full(len(candidates), None, dtype=object)
+    excluded[todo] = part_excluded
+    cells = pd.concat([candidates, shares], axis=1)
+    cells["uitgesloten_buurt"] = in_buurt
     excluded_land = (shares["aandeel_uitgesloten"] >= settings.uitsluiten_aandeel).to_numpy()
     if settings.uitsluiten:
         per = shares[[f"aandeel_{c.name}" for c in settings.uitsluiten]].fillna(0.0).to_numpy()
@@ -487,7 +548,7 @@ def exclusion_reasons(
         take = excluded_land & (reason == "")
         reason[take] = labels[pick[take]]
         if lines is not None and len(lines) and "class" in lines:
-            tree = shapely.STRtree(cells.geometry.to_numpy())
+            tree = shapely.STRtree(geoms)
             for cls in (c for c in settings.uitsluiten if c.lijnen):
                 sel = lines.loc[lines["class"].isin(cls.lijnen)]
                 if sel.empty:
@@ -506,6 +567,11 @@ def exclusion_reasons(
     take = (place_why != "") & (reason == "")
     reason[take] = place_why[take]
     cells["uitgesloten"] = reason
+    # the room of the cells that stay (of all with every_share): nothing above depends on it
+    todo = np.ones(len(cells), dtype=bool) if every_share else reason == ""
+    room = room_shares(geoms[todo], excluded[todo], layers, settings=settings)
+    for name, values in room.items():
+        cells.loc[todo, name] = values
     return cells
 
 
