@@ -639,3 +639,37 @@ def test_the_grid_measures_only_what_it_uses_and_exactly_what_every_share_gives(
     assert full.loc[by_buurt, "aandeel_uitgesloten"].notna().all()
     other = [c for c in full.columns if c not in shares and c not in room and c != "geometry"]
     assert cells[other].equals(full[other])
+
+
+def test_land_shares_on_threads_are_those_of_one_thread_bit_for_bit(monkeypatch):
+    from woonzorg_geo.sites import land
+
+    rng = np.random.default_rng(7)
+    cells = gpd.GeoDataFrame(
+        geometry=[box(x, y, x + 100, y + 100) for x in range(0, 1000, 100) for y in (0, 100)], crs=RD
+    )
+    landuse = gpd.GeoDataFrame({"class": ["residential"]}, geometry=[box(0, 0, 1000, 150)], crs=RD)
+    # irregular green across cell edges, overlapping buildings (two parts of one) here and there
+    green = [
+        shapely.Point(xy).buffer(r) for xy, r in zip(rng.uniform(0, 1000, (30, 2)) * [1, 0.2], rng.uniform(5, 60, 30))
+    ]
+    landcover = gpd.GeoDataFrame({"class": ["grass"] * 30, "subclass": ["park"] * 30}, geometry=green, crs=RD)
+    xy = rng.uniform([0, 0], [1000, 200], (300, 2))
+    building = gpd.GeoDataFrame(geometry=[box(x, y, x + 9, y + 7) for x, y in xy], crs=RD)
+    layers = {"landuse": landuse, "landcover": landcover, "building": building}
+    monkeypatch.setattr(land, "MIN_SLICE", 3)
+    monkeypatch.setattr(land, "THREADS", 1)
+    one = land_shares(cells, layers, settings=S.locaties)
+    monkeypatch.setattr(land, "THREADS", 3)
+    calls = []
+    original = land.in_slices
+
+    def spy(measure, n, **kw):
+        calls.append(n)
+        return original(measure, n, **kw)
+
+    monkeypatch.setattr(land, "in_slices", spy)
+    three = land_shares(cells, layers, settings=S.locaties)
+    assert calls == [20, 20]  # class shares and room, each in slices
+    assert three.equals(one)  # the very same figures, NaN where NaN
+    assert one["aandeel_park"].gt(0).sum() >= 5 and one["bebouwing_pct"].gt(0).sum() >= 10
