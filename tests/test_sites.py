@@ -261,6 +261,18 @@ def test_tile_polygons_are_repaired_and_overlaps_dissolved():
     bow = shapely.Polygon([(0, 0), (10, 10), (10, 0), (0, 10)])  # self-intersecting: two triangles
     parts = polygon_parts(np.array([bow, Point(0, 0)], dtype=object))
     assert len(parts) == 2 and sum(p.area for p in parts) == pytest.approx(50.0)
+    # every single polygon in the order of the input, a multi-part geometry's parts in theirs
+    mixed = [
+        shapely.MultiPolygon([box(0, 0, 1, 1), box(2, 0, 3, 1)]),
+        None,
+        box(5, 0, 6, 1),
+        bow,
+        shapely.GeometryCollection([box(7, 0, 8, 1), shapely.LineString([(0, 0), (1, 1)])]),
+        box(9, 0, 10, 1),
+    ]
+    parts = polygon_parts(np.array(mixed, dtype=object))
+    assert [p.bounds[0] for p in parts] == [0, 2, 5, 0, 5, 7, 9]  # the bow: its left, then its right triangle
+    assert all(p.geom_type == "Polygon" and p.is_valid for p in parts)
     merged = dissolve_overlaps(np.array([box(0, 0, 10, 10), box(5, 0, 15, 10), box(15, 0, 20, 10)], dtype=object))
     assert len(merged) == 2 and sum(p.area for p in merged) == pytest.approx(200.0)  # touching ones stay apart
 

@@ -42,8 +42,15 @@ def polygon_parts(geoms: np.ndarray | gpd.GeoSeries) -> np.ndarray:
     g = np.array(geoms, dtype=object)
     bad = ~shapely.is_valid(g)
     g[bad] = shapely.make_valid(g[bad])
-    parts = shapely.get_parts(g)
-    polygons: np.ndarray = parts[shapely.get_type_id(parts) == 3]
+    # a polygon is its own single part: only the others are taken apart (get_parts copies every one)
+    other = shapely.get_type_id(g) != 3
+    if not other.any():
+        return g
+    parts, of = shapely.get_parts(g[other], return_index=True)
+    at = np.concatenate([np.flatnonzero(~other), np.flatnonzero(other)[of]])
+    order = np.argsort(at, kind="stable")  # in the order of get_parts(g): a geometry's parts in theirs
+    flat = np.concatenate([g[~other], parts])[order]
+    polygons: np.ndarray = flat[shapely.get_type_id(flat) == 3]
     return polygons
 
 
@@ -65,7 +72,7 @@ def overlapping_pairs(areas: np.ndarray, polygons: np.ndarray) -> tuple[np.ndarr
     return ai[order], pi[order]
 
 
-def union_perarea_of(n: int, ai: np.ndarray, pieces: np.ndarray) -> np.ndarray:
+def union_per_area(n: int, ai: np.ndarray, pieces: np.ndarray) -> np.ndarray:
     """Per area ``0..n-1``, the union of its ``pieces`` (``ai`` sorted; a lone piece as it is; None where none)."""
     out = np.full(n, None, dtype=object)
     if not len(ai):
@@ -102,7 +109,7 @@ def covered_parts(areas: np.ndarray, polygons: np.ndarray) -> np.ndarray:
     """Per area, the part of it that ``polygons`` cover (their union clipped to it; None where none)."""
     areas = np.asarray(areas, dtype=object)
     ai, pi = overlapping_pairs(areas, polygons)
-    return union_perarea_of(len(areas), ai, shapely.intersection(areas[ai], polygons[pi]))
+    return union_per_area(len(areas), ai, shapely.intersection(areas[ai], polygons[pi]))
 
 
 def area_of(geoms: np.ndarray) -> np.ndarray:
@@ -231,7 +238,7 @@ def class_shares(
         per_class = []
         for cls, lo, hi, present_ in zip(settings.uitsluiten, bounds[:-1], bounds[1:], has_layers, strict=True):
             mine = (pi >= lo) & (pi < hi)
-            per_class.append(union_perarea_of(len(areas), ai[mine], pieces[mine]))
+            per_class.append(union_per_area(len(areas), ai[mine], pieces[mine]))
             out[f"aandeel_{cls.name}"] = (
                 area_of(per_class[-1]) / total_area if present_ else np.full(len(areas), np.nan)
             )
