@@ -646,6 +646,9 @@ def test_the_grid_measures_only_what_it_uses_and_exactly_what_every_share_gives(
     # measured: the very same figures (not merely close); unmeasured: NaN
     assert cells.loc[~by_buurt, shares].equals(full.loc[~by_buurt, shares])
     assert cells.loc[kept, room].equals(full.loc[kept, room])
+    # the buildings made on a thread of their own meanwhile: the same room as land_shares makes in line
+    direct = land_shares(built_up_cells(gemeente, addresses, settings=S.locaties), layers, settings=S.locaties)
+    assert cells.loc[kept, room].equals(direct.loc[kept, room])
     assert full.loc[kept, "bebouwing_pct"].gt(0).sum() >= 10 and full.loc[~by_buurt, "aandeel_bos"].gt(0).any()
     assert cells.loc[by_buurt, shares].isna().all().all() and cells.loc[~kept, room].isna().all().all()
     assert full.loc[by_buurt, "aandeel_uitgesloten"].notna().all()

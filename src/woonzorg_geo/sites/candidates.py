@@ -15,7 +15,15 @@ from woonzorg_geo.core import formatting as fmt
 from woonzorg_geo.core.site_settings import SiteSettings
 from woonzorg_geo.core.validate import ensure_crs
 from woonzorg_geo.network.raster import Grid
-from woonzorg_geo.sites.land import ROOM_COLUMNS, area_of, class_shares, covered_parts, layer_polygons, room_shares
+from woonzorg_geo.sites.land import (
+    ROOM_COLUMNS,
+    area_of,
+    class_shares,
+    covered_parts,
+    footprints_meanwhile,
+    layer_polygons,
+    room_shares,
+)
 
 log = logging.getLogger(__name__)
 
@@ -289,6 +297,8 @@ def exclusion_reasons(
     excludes; the others hold NaN there. The figures that are measured are those of ``True``.
     """
     layers = dict(layers or {})
+    # the buildings for the room, made meanwhile on a thread of their own (nothing before needs them)
+    buildings = footprints_meanwhile(layers) if "building" in layers else None
     reason = np.full(len(candidates), "", dtype=object)
     in_buurt = np.full(len(candidates), "", dtype=object)
     centres = shapely.get_coordinates(candidates.geometry.representative_point().to_numpy())
@@ -357,7 +367,7 @@ def exclusion_reasons(
     cells["uitgesloten"] = reason
     # the room of the cells that stay (of all with every_share): nothing above depends on it
     todo = np.ones(len(cells), dtype=bool) if every_share else reason == ""
-    room = room_shares(geoms[todo], excluded[todo], layers, settings=settings)
+    room = room_shares(geoms[todo], excluded[todo], layers, settings=settings, buildings=buildings)
     for name, values in room.items():
         cells.loc[todo, name] = values
     return cells

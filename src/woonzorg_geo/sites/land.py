@@ -9,8 +9,9 @@ each slice gets the same pairs in the same order as the whole would (``tests/tes
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from itertools import pairwise
 
 import geopandas as gpd
@@ -252,13 +253,40 @@ def class_shares(
     return shares, excluded
 
 
+def building_footprints(layers: Mapping[str, gpd.GeoDataFrame]) -> np.ndarray:
+    """The buildings as :func:`room_shares` measures them: repaired, overlapping parts dissolved (empty without)."""
+    if "building" not in layers:
+        return np.empty(0, dtype=object)
+    return dissolve_overlaps(polygon_parts(layers["building"].geometry.to_numpy()))
+
+
+def footprints_meanwhile(layers: Mapping[str, gpd.GeoDataFrame]) -> Future[np.ndarray]:
+    """:func:`building_footprints` made on a thread of its own while the caller goes on (GEOS work, no GIL)."""
+    done: Future[np.ndarray] = Future()
+
+    def make() -> None:
+        try:
+            done.set_result(building_footprints(layers))
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller, raised where it waits
+            done.set_exception(exc)
+
+    threading.Thread(target=make, name="gebouwen", daemon=True).start()
+    return done
+
+
 def room_shares(
-    geoms: np.ndarray, excluded: np.ndarray, layers: Mapping[str, gpd.GeoDataFrame], *, settings: SiteSettings
+    geoms: np.ndarray,
+    excluded: np.ndarray,
+    layers: Mapping[str, gpd.GeoDataFrame],
+    *,
+    settings: SiteSettings,
+    buildings: Future[np.ndarray] | None = None,
 ) -> dict[str, np.ndarray]:
     """Per area: the residential land, the buildings on it and the room left (see ``land_shares``).
 
     ``excluded`` is the excluded land per area (:func:`class_shares`). Every area is measured on its
-    own (see :func:`in_slices`); the buildings are repaired and their overlaps dissolved once, for all.
+    own (see :func:`in_slices`); the buildings are repaired and their overlaps dissolved once, for
+    all (:func:`building_footprints`, or ``buildings`` when they are being made already).
     """
     if not ("landuse" in layers and "building" in layers and settings.woonterrein_landuse):
         log.warning("OSM-lagen landuse en building nodig voor het criterium ruimte: ruimte onbekend")
@@ -266,21 +294,21 @@ def room_shares(
     if not len(geoms):
         return {name: np.empty(0) for name in ROOM_COLUMNS}
     residential = layer_polygons(layers, "landuse", "class", settings.woonterrein_landuse)
-    buildings = dissolve_overlaps(polygon_parts(layers["building"].geometry.to_numpy()))
+    footprints = building_footprints(layers) if buildings is None else buildings.result()
 
     def measure(part: slice) -> dict[str, np.ndarray]:
         areas = geoms[part]
         total_area = shapely.area(areas)
         woon = covered_parts(areas, residential)
         woon_area = area_of(woon)
-        built = disjoint_cover(woon, buildings)
+        built = disjoint_cover(woon, footprints)
         # taken = built + excluded land (green, water, ...) - the buildings standing on that land
         # the excluded land of the residential part: the cell's excluded land (above) cut once
         cut = excluded[part]
         both = np.array([w is not None and e is not None for w, e in zip(woon, cut, strict=True)], dtype=bool)
         woon_excl = np.full(len(woon), None, dtype=object)
         woon_excl[both] = shapely.intersection(woon[both], cut[both])
-        taken = built + area_of(woon_excl) - disjoint_cover(woon_excl, buildings)
+        taken = built + area_of(woon_excl) - disjoint_cover(woon_excl, footprints)
         return {
             "woonterrein_pct": 100 * woon_area / total_area,
             "bebouwing_pct": np.where(woon_area > 0, 100 * built / np.where(woon_area > 0, woon_area, 1), np.nan),
