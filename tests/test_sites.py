@@ -13,12 +13,14 @@ from woonzorg_geo.core.errors import SettingsError
 from woonzorg_geo.core.settings_loader import load_settings
 from woonzorg_geo.core.site_settings import Criterion, ExclusionClass
 from woonzorg_geo.sites import (
+    built_up_cells,
     business_park_buurten,
     candidate_cells,
     care_note,
     curve_score,
     dissolve_overlaps,
     exclusion_counts,
+    exclusion_reasons,
     explain,
     land_shares,
     polygon_parts,
@@ -259,6 +261,18 @@ def test_tile_polygons_are_repaired_and_overlaps_dissolved():
     bow = shapely.Polygon([(0, 0), (10, 10), (10, 0), (0, 10)])  # self-intersecting: two triangles
     parts = polygon_parts(np.array([bow, Point(0, 0)], dtype=object))
     assert len(parts) == 2 and sum(p.area for p in parts) == pytest.approx(50.0)
+    # every single polygon in the order of the input, a multi-part geometry's parts in theirs
+    mixed = [
+        shapely.MultiPolygon([box(0, 0, 1, 1), box(2, 0, 3, 1)]),
+        None,
+        box(5, 0, 6, 1),
+        bow,
+        shapely.GeometryCollection([box(7, 0, 8, 1), shapely.LineString([(0, 0), (1, 1)])]),
+        box(9, 0, 10, 1),
+    ]
+    parts = polygon_parts(np.array(mixed, dtype=object))
+    assert [p.bounds[0] for p in parts] == [0, 2, 5, 0, 5, 7, 9]  # the bow: its left, then its right triangle
+    assert all(p.geom_type == "Polygon" and p.is_valid for p in parts)
     merged = dissolve_overlaps(np.array([box(0, 0, 10, 10), box(5, 0, 15, 10), box(15, 0, 20, 10)], dtype=object))
     assert len(merged) == 2 and sum(p.area for p in merged) == pytest.approx(200.0)  # touching ones stay apart
 
@@ -594,3 +608,83 @@ def test_land_shares_count_overlapping_classes_once_and_cut_buildings_at_every_e
     assert shares["bebouwing_pct"].tolist() == pytest.approx([1.0, 6.0])  # 100 of 10,000; 300 of 5,000 m²
     # cell 0 is all excluded land (its building stands on the wood); cell 1: 5,000 - 300 m² free
     assert shares["ruimte_pct"].tolist() == pytest.approx([0.0, 47.0])
+
+
+def test_the_grid_measures_only_what_it_uses_and_exactly_what_every_share_gives():
+    gemeente, addresses = _town()
+    landuse = gpd.GeoDataFrame(
+        {"class": ["industrial", "residential"]},
+        geometry=[box(0, 0, 500, 200), box(0, 200, 500, 1000)],
+        crs=RD,
+    )
+    # wood over half of a row of cells (excluded), a park over a quarter of others (kept)
+    landcover = gpd.GeoDataFrame(
+        {"class": ["wood", "grass"], "subclass": ["forest", "park"]},
+        geometry=[box(0, 300, 500, 360), box(0, 500, 500, 525)],
+        crs=RD,
+    )
+    building = gpd.GeoDataFrame(
+        geometry=[box(x, y, x + 12, y + 9) for x in range(3, 500, 37) for y in range(205, 1000, 41)], crs=RD
+    )
+    buurten = gpd.GeoDataFrame(
+        {"naam": ["Bedrijventerrein Zuid", "Woonwijk"]},
+        geometry=[box(0, 0, 1000, 200), box(0, 200, 1000, 1000)],
+        index=pd.Index(["BU1", "BU2"], name="code"),
+        crs=RD,
+    )
+    layers = {"landuse": landuse, "landcover": landcover, "building": building}
+    cells = candidate_cells(gemeente, addresses, settings=S.locaties, layers=layers, buurten=buurten)
+    full = exclusion_reasons(
+        built_up_cells(gemeente, addresses, settings=S.locaties), settings=S.locaties, layers=layers, buurten=buurten
+    )
+    assert cells["uitgesloten"].tolist() == full["uitgesloten"].tolist()
+    by_buurt = (cells["uitgesloten"] == "bedrijventerrein (buurt)").to_numpy()
+    kept = (cells["uitgesloten"] == "").to_numpy()
+    assert by_buurt.sum() >= 5 and kept.sum() >= 10 and (~by_buurt & ~kept).sum() >= 5  # every kind is there
+    shares = [c for c in full.columns if c.startswith("aandeel_")]
+    room = ["woonterrein_pct", "bebouwing_pct", "ruimte_pct"]
+    # measured: the very same figures (not merely close); unmeasured: NaN
+    assert cells.loc[~by_buurt, shares].equals(full.loc[~by_buurt, shares])
+    assert cells.loc[kept, room].equals(full.loc[kept, room])
+    # the buildings made on a thread of their own meanwhile: the same room as land_shares makes in line
+    direct = land_shares(built_up_cells(gemeente, addresses, settings=S.locaties), layers, settings=S.locaties)
+    assert cells.loc[kept, room].equals(direct.loc[kept, room])
+    assert full.loc[kept, "bebouwing_pct"].gt(0).sum() >= 10 and full.loc[~by_buurt, "aandeel_bos"].gt(0).any()
+    assert cells.loc[by_buurt, shares].isna().all().all() and cells.loc[~kept, room].isna().all().all()
+    assert full.loc[by_buurt, "aandeel_uitgesloten"].notna().all()
+    other = [c for c in full.columns if c not in shares and c not in room and c != "geometry"]
+    assert cells[other].equals(full[other])
+
+
+def test_land_shares_on_threads_are_those_of_one_thread_bit_for_bit(monkeypatch):
+    from woonzorg_geo.sites import land
+
+    rng = np.random.default_rng(7)
+    cells = gpd.GeoDataFrame(
+        geometry=[box(x, y, x + 100, y + 100) for x in range(0, 1000, 100) for y in (0, 100)], crs=RD
+    )
+    landuse = gpd.GeoDataFrame({"class": ["residential"]}, geometry=[box(0, 0, 1000, 150)], crs=RD)
+    # irregular green across cell edges, overlapping buildings (two parts of one) here and there
+    green = [
+        shapely.Point(xy).buffer(r) for xy, r in zip(rng.uniform(0, 1000, (30, 2)) * [1, 0.2], rng.uniform(5, 60, 30))
+    ]
+    landcover = gpd.GeoDataFrame({"class": ["grass"] * 30, "subclass": ["park"] * 30}, geometry=green, crs=RD)
+    xy = rng.uniform([0, 0], [1000, 200], (300, 2))
+    building = gpd.GeoDataFrame(geometry=[box(x, y, x + 9, y + 7) for x, y in xy], crs=RD)
+    layers = {"landuse": landuse, "landcover": landcover, "building": building}
+    monkeypatch.setattr(land, "MIN_SLICE", 3)
+    monkeypatch.setattr(land, "THREADS", 1)
+    one = land_shares(cells, layers, settings=S.locaties)
+    monkeypatch.setattr(land, "THREADS", 3)
+    calls = []
+    original = land.in_slices
+
+    def spy(measure, n, **kw):
+        calls.append(n)
+        return original(measure, n, **kw)
+
+    monkeypatch.setattr(land, "in_slices", spy)
+    three = land_shares(cells, layers, settings=S.locaties)
+    assert calls == [20, 20]  # class shares and room, each in slices
+    assert three.equals(one)  # the very same figures, NaN where NaN
+    assert one["aandeel_park"].gt(0).sum() >= 5 and one["bebouwing_pct"].gt(0).sum() >= 10

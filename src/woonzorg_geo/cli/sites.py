@@ -40,9 +40,14 @@ def cmd_locaties(args: argparse.Namespace) -> int:
     if parcels is None and settings.locaties.toets_regel != "uit":
         check_reference(settings.locaties, toets_settings)  # before the analysis: a bad type fails at once
     # every profile of the stored analysis (its main one names the tables' columns); find_sites
-    # says so when locaties.profiel is not among them
+    # says so when locaties.profiel is not among them. Of the addresses only the points (the grid
+    # and the map's extent): their columns and per-address distances stay on disk
     result = stored_or_fresh(
-        args.uit, settings, **store_options(args), extra_osm_layers=site_osm_layers(settings.locaties)
+        args.uit,
+        settings,
+        **store_options(args),
+        addresses=[],
+        extra_osm_layers=site_osm_layers(settings.locaties),
     )
     if parcels is not None:
         check_polygons_in_area(

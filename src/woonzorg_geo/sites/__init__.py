@@ -1,7 +1,8 @@
 """Candidate search areas (zoekgebieden) for geclusterd wonen, scored and explained.
 
 The search (:func:`find_sites`, :class:`SiteResult`) takes the candidates from
-:mod:`~woonzorg_geo.sites.candidates` (built-up cells, exclusions, land shares), scores them in
+:mod:`~woonzorg_geo.sites.candidates` (built-up cells, exclusions, land shares; the overlays of
+the land in :mod:`~woonzorg_geo.sites.land`), scores them in
 :mod:`~woonzorg_geo.sites.scoring` (criteria, total, explanation) and ranks them in
 :mod:`~woonzorg_geo.sites.ranking` (zoekgebieden, sensitivity of the top).
 """
@@ -12,20 +13,17 @@ from woonzorg_geo.sites.candidates import (
     built_up_cells,
     business_park_buurten,
     candidate_cells,
-    covered_parts,
-    disjoint_cover,
-    dissolve_overlaps,
     exclusion_counts,
     exclusion_reasons,
     format_counts,
     land_shares,
     place_exclusions,
-    polygon_parts,
     shop_counts,
     shopping_core_buurten,
     shops_of,
     site_osm_layers,
 )
+from woonzorg_geo.sites.land import covered_parts, disjoint_cover, dissolve_overlaps, polygon_parts
 from woonzorg_geo.sites.ranking import grow_regions, site_sensitivity, stability, zoekgebieden
 from woonzorg_geo.sites.scoring import (
     DISTANCE_CRITERIA,

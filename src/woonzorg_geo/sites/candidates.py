@@ -9,14 +9,21 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
 from woonzorg_geo.core import formatting as fmt
 from woonzorg_geo.core.site_settings import SiteSettings
 from woonzorg_geo.core.validate import ensure_crs
 from woonzorg_geo.network.raster import Grid
+from woonzorg_geo.sites.land import (
+    ROOM_COLUMNS,
+    area_of,
+    class_shares,
+    covered_parts,
+    footprints_meanwhile,
+    layer_polygons,
+    room_shares,
+)
 
 log = logging.getLogger(__name__)
 
@@ -29,200 +36,23 @@ def site_osm_layers(settings: SiteSettings) -> tuple[str, ...]:
     return tuple(sorted(layers))
 
 
-def polygon_parts(geoms: np.ndarray | gpd.GeoSeries) -> np.ndarray:
-    """Valid single polygons of ``geoms`` (vector tiles hold self-intersecting rings)."""
-    g = shapely.make_valid(np.asarray(geoms, dtype=object))
-    parts = shapely.get_parts(g)
-    polygons: np.ndarray = parts[shapely.get_type_id(parts) == 3]
-    return polygons
-
-
-def overlapping_pairs(areas: np.ndarray, polygons: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The (area, polygon) index pairs that intersect, ordered by area, then polygon.
-
-    ``None`` and empty areas take part in no pair.
-    """
-    areas = np.asarray(areas, dtype=object)
-    if not len(polygons) or not len(areas):
-        return np.empty(0, dtype=np.intp), np.empty(0, dtype=np.intp)
-    valid = np.array([a is not None and not a.is_empty for a in areas])
-    # numpy takes None as an object scalar here; its stubs do not list None as array-like
-    ai, pi = shapely.STRtree(polygons).query(
-        np.where(valid, areas, None),  # type: ignore[call-overload]
-        predicate="intersects",
-    )
-    order = np.lexsort((pi, ai))
-    return ai[order], pi[order]
-
-
-def union_per_area(n: int, ai: np.ndarray, pieces: np.ndarray) -> np.ndarray:
-    """Per area ``0..n-1``, the union of its ``pieces`` (``ai`` sorted; a lone piece as it is; None where none)."""
-    out = np.full(n, None, dtype=object)
-    if not len(ai):
-        return out
-    starts = np.flatnonzero(np.r_[True, ai[1:] != ai[:-1]])
-    ends = np.r_[starts[1:], len(ai)]
-    lone = ends - starts == 1
-    out[ai[starts[lone]]] = pieces[starts[lone]]
-    for s, e in zip(starts[~lone], ends[~lone], strict=True):
-        out[ai[s]] = shapely.union_all(pieces[s:e])
-    return out
-
-
-def union_of_columns(columns: list[np.ndarray], n: int) -> np.ndarray:
-    """Per row ``0..n-1``, the union of the geometries the ``columns`` hold there (None where none).
-
-    A row with one geometry keeps it as it is, so a cell that only one class covers gets that
-    class's own union.
-    """
-    out = np.full(n, None, dtype=object)
-    if not columns:
-        return out
-    table = np.stack(columns, axis=1)
-    present = ~shapely.is_missing(table)
-    count = present.sum(axis=1)
-    lone = count == 1
-    out[lone] = table[lone, present[lone].argmax(axis=1)]
-    for row in np.flatnonzero(count > 1):
-        out[row] = shapely.union_all(table[row, present[row]])
-    return out
-
-
-def covered_parts(areas: np.ndarray, polygons: np.ndarray) -> np.ndarray:
-    """Per area, the part of it that ``polygons`` cover (their union clipped to it; None where none)."""
-    areas = np.asarray(areas, dtype=object)
-    ai, pi = overlapping_pairs(areas, polygons)
-    return union_per_area(len(areas), ai, shapely.intersection(areas[ai], polygons[pi]))
-
-
-def _area(geoms: np.ndarray) -> np.ndarray:
-    return np.array([0.0 if g is None else g.area for g in geoms])
-
-
-def dissolve_overlaps(polygons: np.ndarray) -> np.ndarray:
-    """The polygons with every group of overlapping ones merged into one (touching ones stay apart).
-
-    Vector-tile buildings hold a few building parts on top of their outline (Assen: 31 of
-    51,000); merging only those is much faster than a union of all. Pairs that only touch
-    (neighbours sharing a wall: most pairs) are told apart by the exact predicate first, so the
-    overlay that measures the shared area runs on the few others.
-    """
-    polygons = np.asarray(polygons, dtype=object)
-    if len(polygons) < 2:
-        return polygons
-    i, j = shapely.STRtree(polygons).query(polygons, predicate="intersects")
-    keep = i < j
-    i, j = i[keep], j[keep]
-    keep = ~shapely.touches(polygons[i], polygons[j])
-    i, j = i[keep], j[keep]
-    over = shapely.area(shapely.intersection(polygons[i], polygons[j])) > 0
-    i, j = i[over], j[over]
-    if not len(i):
-        return polygons
-    graph = coo_matrix((np.ones(len(i)), (i, j)), shape=(len(polygons), len(polygons)))
-    _, label = connected_components(graph, directed=False)
-    sizes = np.bincount(label)
-    single = sizes[label] == 1
-    merged = [shapely.union_all(polygons[label == g]) for g in np.flatnonzero(sizes > 1)]
-    return np.concatenate([polygons[single], polygon_parts(np.array(merged, dtype=object))])
-
-
-def disjoint_cover(areas: np.ndarray, polygons: np.ndarray) -> np.ndarray:
-    """Per area, the area that ``polygons`` cover, for polygons that do not overlap each other.
-
-    The pieces are summed without a union (which :func:`covered_parts` makes and which is slow for
-    tens of thousands of buildings); see :func:`dissolve_overlaps`. A polygon wholly inside an
-    area (most buildings in their cell) counts with its own area, without an overlay; the sum can
-    differ from summing the overlays in the last bits (about 1e-12 m² per cell).
-    """
-    areas = np.asarray(areas, dtype=object)
-    out = np.zeros(len(areas))
-    if not len(polygons) or not len(areas):
-        return out
-    valid = np.array([a is not None and not a.is_empty for a in areas])
-    # numpy takes None as an object scalar here; its stubs do not list None as array-like
-    query = np.where(valid, areas, None)  # type: ignore[call-overload]
-    tree = shapely.STRtree(polygons)
-    ai, pi = tree.query(query, predicate="intersects")
-    if not len(ai):
-        return out
-    wi, wp = tree.query(query, predicate="contains_properly")
-    inside = np.isin(ai.astype(np.int64) * len(polygons) + pi, wi.astype(np.int64) * len(polygons) + wp)
-    piece = np.empty(len(ai))
-    piece[inside] = shapely.area(polygons[pi[inside]])
-    cut = ~inside
-    piece[cut] = shapely.area(shapely.intersection(areas[ai[cut]], polygons[pi[cut]]))
-    out += np.bincount(ai, weights=piece, minlength=len(areas))
-    return out
-
-
-def _layer_polygons(
-    layers: Mapping[str, gpd.GeoDataFrame], layer: str, column: str, values: tuple[str, ...]
-) -> np.ndarray:
-    frame = layers[layer]
-    if column not in frame or frame.empty:
-        return np.empty(0, dtype=object)
-    return polygon_parts(frame.geometry.to_numpy()[frame[column].isin(values).to_numpy()])
-
-
 def land_shares(
     candidates: gpd.GeoDataFrame, layers: Mapping[str, gpd.GeoDataFrame] | None, *, settings: SiteSettings
 ) -> pd.DataFrame:
     """Per candidate: the share of each excluded land class, of them together, and the room to build.
 
     Returns a frame indexed like ``candidates`` with ``aandeel_<klasse>`` and ``aandeel_uitgesloten``
-    (0–1; NaN where a needed layer is absent), ``woonterrein_pct`` (share of the candidate on
-    ``settings.woonterrein_landuse``), ``bebouwing_pct`` (share of that residential land covered by
-    buildings) and ``ruimte_pct`` (residential land free of buildings and of the excluded classes,
-    such as parks, grass and water inside a residential polygon, as a share of the candidate).
+    (0–1; NaN where a needed layer is absent; :func:`class_shares`), ``woonterrein_pct`` (share of
+    the candidate on ``settings.woonterrein_landuse``), ``bebouwing_pct`` (share of that residential
+    land covered by buildings) and ``ruimte_pct`` (residential land free of buildings and of the
+    excluded classes, such as parks, grass and water inside a residential polygon, as a share of the
+    candidate; :func:`room_shares`).
     """
     layers = dict(layers or {})
     geoms = candidates.geometry.to_numpy()
-    total_area = shapely.area(geoms)
-    out = pd.DataFrame(index=candidates.index)
-    missing: dict[str, list[str]] = {}
-    every: list[np.ndarray] = []
-    has_layers: list[bool] = []
-    for cls in settings.uitsluiten:
-        rules = cls.polygon_layers
-        absent = [layer for layer, _, _ in rules.values() if layer not in layers]
-        for layer in absent:
-            missing.setdefault(layer, []).append(cls.name)
-        present = [_layer_polygons(layers, layer, col, vals) for layer, col, vals in rules.values() if layer in layers]
-        every.append(np.concatenate(present) if present else np.empty(0, dtype=object))
-        has_layers.append(bool(present))
-    for layer, names in missing.items():
-        log.warning("OSM-laag %r ontbreekt: klasse(n) %s niet uitgesloten", layer, ", ".join(names))
-    allp = np.concatenate(every) if every else np.empty(0, dtype=object)
-    # each cell is cut with each polygon once; a class's share is the union of its own pieces
-    ai, pi = overlapping_pairs(geoms, allp)
-    pieces = shapely.intersection(geoms[ai], allp[pi])
-    bounds = np.cumsum([0, *(len(p) for p in every)])
-    per_class = []
-    for cls, lo, hi, present_ in zip(settings.uitsluiten, bounds[:-1], bounds[1:], has_layers, strict=True):
-        mine = (pi >= lo) & (pi < hi)
-        per_class.append(union_per_area(len(geoms), ai[mine], pieces[mine]))
-        out[f"aandeel_{cls.name}"] = _area(per_class[-1]) / total_area if present_ else np.nan
-    excluded = union_of_columns(per_class, len(geoms))
-    out["aandeel_uitgesloten"] = _area(excluded) / total_area
-    if "landuse" in layers and "building" in layers and settings.woonterrein_landuse:
-        woon = covered_parts(geoms, _layer_polygons(layers, "landuse", "class", settings.woonterrein_landuse))
-        woon_area = _area(woon)
-        buildings = dissolve_overlaps(polygon_parts(layers["building"].geometry.to_numpy()))
-        built = disjoint_cover(woon, buildings)
-        # taken = built + excluded land (green, water, ...) - the buildings standing on that land
-        # the excluded land of the residential part: the cell's excluded land (above) cut once
-        both = np.array([w is not None and e is not None for w, e in zip(woon, excluded, strict=True)])
-        woon_excl = np.full(len(woon), None, dtype=object)
-        woon_excl[both] = shapely.intersection(woon[both], excluded[both])
-        taken = built + _area(woon_excl) - disjoint_cover(woon_excl, buildings)
-        out["woonterrein_pct"] = 100 * woon_area / total_area
-        out["bebouwing_pct"] = np.where(woon_area > 0, 100 * built / np.where(woon_area > 0, woon_area, 1), np.nan)
-        out["ruimte_pct"] = np.clip(100 * (woon_area - taken) / total_area, 0.0, 100.0)
-    else:
-        log.warning("OSM-lagen landuse en building nodig voor het criterium ruimte: ruimte onbekend")
-        out["woonterrein_pct"] = out["bebouwing_pct"] = out["ruimte_pct"] = np.nan
-    return out
+    shares, excluded = class_shares(geoms, layers, settings=settings)
+    room = room_shares(geoms, excluded, layers, settings=settings)
+    return pd.DataFrame({**shares, **room}, index=candidates.index)
 
 
 def business_park_buurten(
@@ -234,9 +64,9 @@ def business_park_buurten(
         hit = buurten["naam"].fillna("").str.contains(settings.bedrijventerrein_naam, case=False, regex=True)
         reason[hit.to_numpy()] = "naam"
     if landuse is not None and settings.bedrijventerrein_landuse:
-        polys = _layer_polygons({"landuse": landuse}, "landuse", "class", settings.bedrijventerrein_landuse)
+        polys = layer_polygons({"landuse": landuse}, "landuse", "class", settings.bedrijventerrein_landuse)
         geoms = shapely.make_valid(buurten.geometry.to_numpy())
-        share = _area(covered_parts(geoms, polys)) / shapely.area(geoms)
+        share = area_of(covered_parts(geoms, polys)) / shapely.area(geoms)
         by_share = (share >= settings.bedrijventerrein_aandeel) & (reason == "").to_numpy()
         # pandas takes a list for a boolean-mask assignment; pandas-stubs do not
         reason[by_share] = [f"{100 * s:.0f}% bedrijventerrein" for s in share[by_share]]  # type: ignore[call-overload]
@@ -408,6 +238,8 @@ def candidate_cells(
     crosses it; when its centre lies in a shopping area (:func:`shop_counts`); when it is a shopping
     centre, next to a school or on an existing care location (:func:`place_exclusions`). Column
     ``uitgesloten`` holds the Dutch label of the reason, ``uitgesloten_buurt`` the buurt and why.
+    Only what is used is measured (``every_share=False`` of :func:`exclusion_reasons`): a cell in
+    such a buurt has no land shares, an excluded cell no room (NaN).
 
     Parameters
     ----------
@@ -423,7 +255,14 @@ def candidate_cells(
     """
     cells = built_up_cells(gemeente, addresses, settings=settings)
     cells = exclusion_reasons(
-        cells, settings=settings, layers=layers, buurten=buurten, pois=pois, lines=lines, voorzieningen=voorzieningen
+        cells,
+        settings=settings,
+        layers=layers,
+        buurten=buurten,
+        pois=pois,
+        lines=lines,
+        voorzieningen=voorzieningen,
+        every_share=False,
     )
     counts = exclusion_counts(cells)
     n_out = int(counts.sum())
@@ -447,16 +286,22 @@ def exclusion_reasons(
     pois: gpd.GeoDataFrame | None = None,
     lines: gpd.GeoDataFrame | None = None,
     voorzieningen: pd.DataFrame | None = None,
+    every_share: bool = True,
 ) -> gpd.GeoDataFrame:
     """A copy of ``candidates`` with the land shares (:func:`land_shares`), ``winkels_nabij``, and
     why each one is excluded (``uitgesloten``, '' for none; ``uitgesloten_buurt``), as in
-    :func:`candidate_cells`. The rules look at each candidate's representative point and area."""
+    :func:`candidate_cells`. The rules look at each candidate's representative point and area.
+
+    With ``every_share=False`` only what the rules and the scores use is measured: the class shares
+    of the candidates no buurt rule excludes, the room (:data:`ROOM_COLUMNS`) of those no rule
+    excludes; the others hold NaN there. The figures that are measured are those of ``True``.
+    """
     layers = dict(layers or {})
-    shares = land_shares(candidates, layers, settings=settings)
-    cells = pd.concat([candidates, shares], axis=1)
-    reason = np.full(len(cells), "", dtype=object)
-    centres = shapely.get_coordinates(cells.geometry.representative_point().to_numpy())
-    cells["uitgesloten_buurt"] = ""
+    # the buildings for the room, made meanwhile on a thread of their own (nothing before needs them)
+    buildings = footprints_meanwhile(layers) if "building" in layers else None
+    reason = np.full(len(candidates), "", dtype=object)
+    in_buurt = np.full(len(candidates), "", dtype=object)
+    centres = shapely.get_coordinates(candidates.geometry.representative_point().to_numpy())
     if buurten is not None and len(buurten):
         rules = (
             ("bedrijventerrein (buurt)", business_park_buurten(buurten, layers.get("landuse"), settings=settings)),
@@ -474,10 +319,24 @@ def exclusion_reasons(
             ci, bi = ci[free], bi[free]
             reason[ci] = label
             text = [f"{names.loc[c]} ({why.loc[c]})" for c in flagged.index]
-            cells.iloc[ci, cells.columns.get_loc("uitgesloten_buurt")] = [text[b] for b in bi]
+            in_buurt[ci] = [text[b] for b in bi]
             log.info("%s: %s", label, "; ".join(text))
     elif settings.bedrijventerrein_naam or settings.winkelkern_winkels_per_ha:
         log.warning("geen buurten: bedrijventerreinen en winkelkern per buurt worden niet uitgesloten")
+    # the land shares of what a buurt rule leaves (all with every_share); NaN for the rest
+    geoms = candidates.geometry.to_numpy()
+    todo = np.ones(len(candidates), dtype=bool) if every_share else reason == ""
+    part, part_excluded = class_shares(geoms[todo], layers, settings=settings)
+    shares = pd.DataFrame(index=candidates.index)
+    for name, values in part.items():
+        shares[name] = np.full(len(candidates), np.nan)
+        shares.loc[todo, name] = values
+    for name in ROOM_COLUMNS:
+        shares[name] = np.full(len(candidates), np.nan)
+    excluded = np.full(len(candidates), None, dtype=object)
+    excluded[todo] = part_excluded
+    cells = pd.concat([candidates, shares], axis=1)
+    cells["uitgesloten_buurt"] = in_buurt
     excluded_land = (shares["aandeel_uitgesloten"] >= settings.uitsluiten_aandeel).to_numpy()
     if settings.uitsluiten:
         per = shares[[f"aandeel_{c.name}" for c in settings.uitsluiten]].fillna(0.0).to_numpy()
@@ -487,7 +346,7 @@ def exclusion_reasons(
         take = excluded_land & (reason == "")
         reason[take] = labels[pick[take]]
         if lines is not None and len(lines) and "class" in lines:
-            tree = shapely.STRtree(cells.geometry.to_numpy())
+            tree = shapely.STRtree(geoms)
             for cls in (c for c in settings.uitsluiten if c.lijnen):
                 sel = lines.loc[lines["class"].isin(cls.lijnen)]
                 if sel.empty:
@@ -506,6 +365,11 @@ def exclusion_reasons(
     take = (place_why != "") & (reason == "")
     reason[take] = place_why[take]
     cells["uitgesloten"] = reason
+    # the room of the cells that stay (of all with every_share): nothing above depends on it
+    todo = np.ones(len(cells), dtype=bool) if every_share else reason == ""
+    room = room_shares(geoms[todo], excluded[todo], layers, settings=settings, buildings=buildings)
+    for name, values in room.items():
+        cells.loc[todo, name] = values
     return cells
 
 

@@ -46,8 +46,9 @@ def grow_from_scores(
     taken once.
     """
     ok = ~np.isnan(score)
-    ij = np.floor(centres / cell_m).astype(np.int64)
-    where = {(int(i), int(j)): k for k, (i, j) in enumerate(ij)}
+    # plain ints: the lookups below are Python's (a numpy row per lookup is several times slower)
+    ij: list[list[int]] = np.floor(centres / cell_m).astype(np.int64).tolist()
+    where = {(i, j): k for k, (i, j) in enumerate(ij)}
     order = [k for k in np.argsort(-np.nan_to_num(score, nan=-1.0), kind="stable") if ok[k]]
     used = np.zeros(len(score), dtype=bool)
     blocked = np.zeros(len(score), dtype=bool)
