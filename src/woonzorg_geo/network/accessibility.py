@@ -529,7 +529,8 @@ def to_frame(
     for name, parts in COMBINATIONS.items():
         if all(c in acc.categories for c in parts):
             cols[norm_column(name, norm_m)] = np.logical_and.reduce([within(c) for c in parts])
-    frame = pd.DataFrame(cols, index=origins.index)
+    # the arrays of ``acc`` as they are (no consolidated copy: the run keeps them for the store anyway)
+    frame = pd.DataFrame(cols, index=origins.index, copy=False)
     if suffix:
         frame = frame.add_suffix(suffix)
     return frame

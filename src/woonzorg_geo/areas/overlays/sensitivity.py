@@ -23,7 +23,7 @@ COLUMNS = (
 
 
 def _compare(base: pd.DataFrame, alt: pd.DataFrame, names: pd.Series) -> dict[str, object]:
-    """Rank shifts and class changes of ``alt`` against ``base`` (both from :func:`_balance`)."""
+    """Rank shifts and class changes of ``alt`` against ``base`` (both from :func:`.index.balance`)."""
     rank0 = base["balans"].rank(ascending=True, method="min")
     rank1 = alt["balans"].rank(ascending=True, method="min")
     diff = (rank1 - rank0).abs().dropna()
@@ -38,27 +38,15 @@ def _compare(base: pd.DataFrame, alt: pd.DataFrame, names: pd.Series) -> dict[st
     }
 
 
-def _balance(
-    scores: dict[str, pd.DataFrame],
-    indicators: dict[str, tuple[OverlayIndicator, ...]],
-    settings: OverlaySettings,
-) -> pd.DataFrame:
-    """Balans and its class from scaled scores per index, as :func:`.index.wijk_indices` computes them.
+def _values(scores: pd.DataFrame, indicators: tuple[OverlayIndicator, ...], settings: OverlaySettings) -> pd.Series:
+    """One index from its scaled scores (:func:`.index.index_scores`) and the weights of ``indicators``.
 
-    ``scores``: per index (draaglast, draagkracht) the scores of :func:`.index.index_scores`;
-    ``indicators``: per index the indicators whose weights to use. Only what :func:`_compare`
-    reads is made (no reasons, no texts): the variants differ from the base in their weights only.
+    As :func:`.index.wijk_indices` computes it, without the reasons and texts: the variants differ
+    from the base in their weights only, and :func:`_compare` reads only the balans and its class.
     """
-    load, cap = (
-        index_values(
-            scores[kind],
-            indicators[kind],
-            min_weight_share=settings.min_gewicht_aandeel,
-            min_coverage=settings.min_dekking,
-        )[0]
-        for kind in ("draaglast", "draagkracht")
-    )
-    return balance(load, cap, settings)
+    return index_values(
+        scores, indicators, min_weight_share=settings.min_gewicht_aandeel, min_coverage=settings.min_dekking
+    )[0]
 
 
 def sensitivity(wijken: pd.DataFrame, settings: OverlaySettings) -> pd.DataFrame:
@@ -78,7 +66,8 @@ def sensitivity(wijken: pd.DataFrame, settings: OverlaySettings) -> pd.DataFrame
     base_inds: dict[str, tuple[OverlayIndicator, ...]] = {kind: tuple(getattr(settings, kind)) for kind in kinds}
     # the scores depend on the scaling, never on the weights: scaled once per scaling
     scores = {kind: index_scores(wijken, base_inds[kind], scaling=settings.schaling) for kind in kinds}
-    base = _balance(scores, base_inds, settings)
+    values = {kind: _values(scores[kind], base_inds[kind], settings) for kind in kinds}
+    base = balance(values["draaglast"], values["draagkracht"], settings)
     if not base["balans"].notna().any():
         return pd.DataFrame(columns=list(COLUMNS))
     names = wijken["naam"] if "naam" in wijken else pd.Series(wijken.index, index=wijken.index)
@@ -89,14 +78,19 @@ def sensitivity(wijken: pd.DataFrame, settings: OverlaySettings) -> pd.DataFrame
             for factor in (1 - settings.gevoeligheid, 1 + settings.gevoeligheid):
                 changed = list(inds)
                 changed[i] = replace(ind, gewicht=ind.gewicht * factor)
-                alt = _balance(scores, {**base_inds, kind: tuple(changed)}, settings)
+                # only this index changes; the other keeps its base values
+                varied = {**values, kind: _values(scores[kind], tuple(changed), settings)}
+                alt = balance(varied["draaglast"], varied["draagkracht"], settings)
                 rows.append(
                     {"index": kind, "indicator": ind.kolom, "factor": round(factor, 3), **_compare(base, alt, names)}
                 )
     for method in settings.schaling_alternatieven:
         if method == settings.schaling:
             continue
-        other = {kind: index_scores(wijken, base_inds[kind], scaling=method) for kind in kinds}
-        alt = _balance(other, base_inds, settings)
+        other = {
+            kind: _values(index_scores(wijken, base_inds[kind], scaling=method), base_inds[kind], settings)
+            for kind in kinds
+        }
+        alt = balance(other["draaglast"], other["draagkracht"], settings)
         rows.append({"index": "schaling", "indicator": method, "factor": np.nan, **_compare(base, alt, names)})
     return pd.DataFrame(rows, columns=list(COLUMNS))
