@@ -214,3 +214,37 @@ def test_the_searches_of_network_paths_agree():
             length += m[prev, node]
             node = prev
         assert length == pytest.approx(d[0, target], abs=1e-9)
+
+
+def test_snap_shared_by_profiles_only_where_their_snap_edges_agree():
+    """The addresses are snapped once for the profiles of a network (same snap edges); a profile
+    graph with fewer snap edges snaps onto its own edges, and the shared snap is what
+    snap_to_edges gives.
+
+    Catches: a snap cached per network only (a profile with fewer edges would place points on edges
+    it does not have), or a cache keyed on the point count rather than the points.
+    """
+    from dataclasses import replace
+
+    from woonzorg_geo.network.accessibility import shared_snap, snap_to_edges
+
+    # a street along y=0 and a parallel one along y=40, joined at x=0: both in the largest part
+    net = _net([LineString([(0, 0), (500, 0)]), LineString([(0, 0), (0, 40)]), LineString([(0, 40), (500, 40)])])
+    pts = np.array([[100.0, 30.0], [300.0, 12.0], [450.0, 25.0]])
+    std, sen = profile_graph(net, S.profile("standaard")), profile_graph(net, S.profile("senior"))
+    a = shared_snap(std, pts)
+    assert shared_snap(sen, pts.copy()) is a  # same snap edges, same points: computed once
+    own = snap_to_edges(std, pts)
+    for field_ in ("edge", "t", "dist", "xy"):
+        assert np.array_equal(getattr(a, field_), getattr(own, field_))
+    assert list(net.line_class[a.edge]) and a.dist == pytest.approx([10.0, 12.0, 15.0])
+    # fewer snap edges (the street along y=40 left out): its own snap, onto y=0
+    upper = np.isclose(net.xy[net.u][:, 1], 40) & np.isclose(net.xy[net.v][:, 1], 40)
+    fewer = replace(std, snap_mask=std.snap_mask & ~upper, edge_mask=std.edge_mask & ~upper)
+    b = shared_snap(fewer, pts)
+    assert b is not a
+    assert b.dist == pytest.approx([30.0, 12.0, 25.0])
+    assert np.array_equal(b.edge, snap_to_edges(fewer, pts).edge)
+    # other points (same count) are snapped anew
+    other = shared_snap(std, pts + [0.0, 1.0])
+    assert other is not a and other.dist == pytest.approx([9.0, 13.0, 14.0])

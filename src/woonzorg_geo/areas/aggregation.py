@@ -72,7 +72,9 @@ def assign_areas(
     if owners is not None and missing.any():
         where = pd.Series(np.arange(len(buurten)), index=buurten.index)
         given = owners.reindex(points.index).to_numpy(dtype=object)
-        owned = missing & pd.notna(given) & np.isin(given.astype(str), buurten.index.astype(str))
+        owned = missing & pd.notna(given)
+        # only the few points in no buurt are looked up (a string isin over every address is slow)
+        owned[owned] = np.isin(given[owned].astype(str), buurten.index.astype(str))
         pos[owned] = where.reindex(given[owned]).to_numpy(dtype=float)
     nearest = missing & ~owned
     if nearest.any():

@@ -236,6 +236,7 @@ def analyse(
         geometry=origins.geometry,
         crs=origins.crs,
     )
+    del frames  # adressen holds their columns
     suffixes = [vocab.suffix(p) for p in profiles]
     kern = inputs.kerncijfers
     inh = kern["AantalInwoners_5"] if "AantalInwoners_5" in kern else kern.get("aantalInwoners")

@@ -191,10 +191,12 @@ def check_points_near(
     if points is None or points.empty:
         return 0
     pts = points.geometry.to_crs(RD_NEW) if points.crs is not None else points.geometry
-    d = pts.distance(area).to_numpy() / 1000.0
-    far = ~(d <= max_km)  # NaN (empty or broken geometry) counts as far
+    near = shapely.from_wkb(shapely.to_wkb(area))  # a prepared copy: the caller's area stays as it is
+    shapely.prepare(near)
+    far = ~shapely.dwithin(near, pts.to_numpy(), max_km * 1000.0)  # empty or broken geometry counts as far
     n_far = int(far.sum())
     if n_far and n_far / len(points) > max_share:
+        d = pts.distance(area).to_numpy() / 1000.0
         raise DataFileError(
             path,
             f"{n_far} van de {len(points)} punten van {what} liggen meer dan {fmt.compact(max_km, unit=' km')} van "

@@ -9,6 +9,7 @@ voorziening and which one it is. Counts within radii come from limited single-so
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import logging
 from collections.abc import Mapping, Sequence
@@ -78,6 +79,25 @@ def snap_to_edges(pg: ProfileGraph, points: np.ndarray, *, chunk: int = 4096) ->
     dist, t = _point_segment(points, a, b)
     proj = a + (b - a) * t[:, None]
     return Snap(edge=edge, t=t, dist=dist, xy=proj)
+
+
+def shared_snap(pg: ProfileGraph, points: np.ndarray) -> Snap:
+    """:func:`snap_to_edges`, computed once per point set and set of snap edges and shared.
+
+    The profiles of one network place points on the same snap edges (see
+    :class:`.network.graph.ProfileGraph`), so the addresses and voorzieningen are snapped once for
+    all of them; a profile graph with other snap edges gets a snap of its own. The arrays are
+    shared: read them, never write to them.
+    """
+    points = np.ascontiguousarray(points, dtype=float)
+    key = (
+        "snap",
+        pg.sample_spacing_m,
+        np.packbits(pg.snap_mask).tobytes(),
+        points.shape,
+        hashlib.blake2b(points.tobytes(), digest_size=20).digest(),
+    )
+    return pg.net.memo(key, lambda: snap_to_edges(pg, points))
 
 
 def _nearest_edges(pg: ProfileGraph, points: np.ndarray) -> np.ndarray:
@@ -213,9 +233,7 @@ def build_routing_graph(pg: ProfileGraph, dest_xy: np.ndarray, *, max_snap_m: fl
     """
     net = pg.net
     snap = (
-        snap_to_edges(pg, dest_xy)
-        if len(dest_xy)
-        else Snap(np.zeros(0, int), np.zeros(0), np.zeros(0), np.zeros((0, 2)))
+        shared_snap(pg, dest_xy) if len(dest_xy) else Snap(np.zeros(0, int), np.zeros(0), np.zeros(0), np.zeros((0, 2)))
     )
     n = net.n_nodes
     mask = pg.edge_mask.copy()
@@ -357,7 +375,7 @@ def compute_accessibility(
     dest_xy = shapely.get_coordinates(dest.geometry.to_numpy())
     routing = build_routing_graph(pg, dest_xy, max_snap_m=max_snap_m)
     origin_xy = shapely.get_coordinates(origins.geometry.to_numpy())
-    osnap = snap_to_edges(pg, origin_xy)
+    osnap = shared_snap(pg, origin_xy)
     left, right, d_left, d_right = routing.place(osnap)
     far = osnap.dist > max_snap_m
     blocked = ~far & ~np.isfinite(np.minimum(d_left, d_right))
@@ -511,7 +529,8 @@ def to_frame(
     for name, parts in COMBINATIONS.items():
         if all(c in acc.categories for c in parts):
             cols[norm_column(name, norm_m)] = np.logical_and.reduce([within(c) for c in parts])
-    frame = pd.DataFrame(cols, index=origins.index)
+    # the arrays of ``acc`` as they are (no consolidated copy: the run keeps them for the store anyway)
+    frame = pd.DataFrame(cols, index=origins.index, copy=False)
     if suffix:
         frame = frame.add_suffix(suffix)
     return frame

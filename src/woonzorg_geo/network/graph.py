@@ -8,9 +8,10 @@ share a vertex; the ends of lines split at tile seams (< 1 m apart) are joined.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar, cast
 
 import geopandas as gpd
 import numpy as np
@@ -27,6 +28,10 @@ if TYPE_CHECKING:
     from scipy.spatial import cKDTree
 
 log = logging.getLogger(__name__)
+
+_T = TypeVar("_T")
+#: Entries :meth:`WalkNetwork.memo` keeps per network.
+MEMO_MAX = 8
 
 
 @dataclass(frozen=True)
@@ -64,6 +69,22 @@ class WalkNetwork:
     _sample_trees: dict[tuple[float, bytes], tuple[cKDTree, np.ndarray]] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
+
+    #: what :meth:`memo` keeps (at most :data:`MEMO_MAX` entries, the oldest dropped first)
+    _memo: dict[tuple[object, ...], object] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def memo(self, key: tuple[object, ...], make: Callable[[], _T]) -> _T:
+        """``make()``, computed once per ``key`` for this network and then shared.
+
+        For what every profile of the network would otherwise compute again: the snap of a point
+        set onto the snap edges (:func:`.network.accessibility.shared_snap`), the whole network's
+        islands. The key must name everything the value depends on besides the network itself.
+        """
+        if key not in self._memo:
+            if len(self._memo) >= MEMO_MAX:
+                self._memo.pop(next(iter(self._memo)))
+            self._memo[key] = make()
+        return cast("_T", self._memo[key])
 
     @property
     def n_nodes(self) -> int:
@@ -321,7 +342,7 @@ def profile_graph(net: WalkNetwork, profile: Profile) -> ProfileGraph:
     The snap edges (where points are placed) are the largest part of the whole network, whatever
     the profile; the usable edges are a subset of them.
     """
-    whole = find_islands(net)
+    whole = net.memo(("islands",), lambda: find_islands(net))  # the same for every profile
     snap_mask = whole.label[net.u] == whole.largest
     usable = ~net.steps if profile.avoid_steps else np.ones(net.n_edges, dtype=bool)
     islands = find_islands(net, edge_mask=usable)

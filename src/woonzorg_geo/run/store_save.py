@@ -42,12 +42,12 @@ def write_table(frame: gpd.GeoDataFrame, path: Path) -> dict[str, Any]:
         The table's schema as :func:`.store.load_analysis` checks it: ``geo`` (GeoParquet), ``crs``,
         ``index`` (its name), ``kolommen`` (in order, the geometry included) and ``rijen``.
     """
-    out = frame.copy()
-    for col in out.columns:
-        if col == getattr(out, "_geometry_column_name", None) or out[col].dtype != object:
-            continue
-        kinds = {type(v) for v in out[col].dropna()}
-        if len(kinds) > 1 or kinds & {list, dict, tuple, set}:
+    geometry = getattr(frame, "_geometry_column_name", None)
+    mixed = [col for col in frame.columns if col != geometry and frame[col].dtype == object and _mixed(frame[col])]
+    out = frame
+    if mixed:
+        out = frame.copy(deep=False)  # copy-on-write: the columns replaced below are new, the frame stays as it was
+        for col in mixed:
             out[col] = out[col].map(lambda v: None if v is None or (isinstance(v, float) and np.isnan(v)) else str(v))
     out.to_parquet(path)
     geo = getattr(out, "_geometry_column_name", None) is not None
@@ -59,6 +59,14 @@ def write_table(frame: gpd.GeoDataFrame, path: Path) -> dict[str, Any]:
         "kolommen": [str(c) for c in out.columns],
         "rijen": len(out),
     }
+
+
+def _mixed(column: pd.Series) -> bool:
+    """Whether an object column holds values of several types, or lists, dicts, tuples or sets (stored as text)."""
+    if pd.api.types.infer_dtype(column, skipna=True) in ("string", "empty"):
+        return False  # only text (or nothing): as it is, without a look at each value
+    kinds = {type(v) for v in column.dropna()}
+    return len(kinds) > 1 or bool(kinds & {list, dict, tuple, set})
 
 
 def save_store(a: Analysis, folder: str | Path) -> list[Path]:

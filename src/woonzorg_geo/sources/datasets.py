@@ -6,7 +6,7 @@ import dataclasses
 import json
 import logging
 import time
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -385,18 +385,19 @@ def load_offline(
         settings, shape, [("gtfs_stops", "de bushaltes", stops), ("treinstations", "de treinstations", stations)], paths
     )
     gps = None
-    if "huisartsen" in paths:
+    lists = any(k in paths for k in ("huisartsen", "apotheken", "supermarkten_ketens"))
+    geocoder = offline_geocoder(osm, pc4_path=paths.get("pc4")) if lists else None  # one for every list
+    if "huisartsen" in paths and geocoder is not None:
         gps = geocode_huisartsen(
             settings,
             paths["huisartsen"],
-            geocoder=offline_geocoder(osm, pc4_path=paths.get("pc4")),
+            geocoder=geocoder,
             area=shape,
             margin_m=margin,
             places=place_keys(settings.gemeente.naam, wijken, buurten),
         )
-    apotheken, ketens = _independent_lists(
-        settings, paths, osm=osm, shape=shape, places=place_keys(settings.gemeente.naam, wijken, buurten)
-    )
+    places = place_keys(settings.gemeente.naam, wijken, buurten)
+    apotheken, ketens = _independent_lists(settings, paths, shape=shape, places=places, geocoder=geocoder)
     parts = Inputs(
         gemeente,
         buurten,
@@ -420,13 +421,17 @@ def load_offline(
 
 
 def _independent_lists(
-    settings: Settings, paths: dict[str, Path], *, osm: OSMData, shape: shapely.Geometry, places: Collection[str]
+    settings: Settings,
+    paths: dict[str, Path],
+    *,
+    shape: shapely.Geometry,
+    places: Collection[str],
+    geocoder: Callable[[str, str | None], dict[str, object]] | None,
 ) -> tuple[gpd.GeoDataFrame | None, gpd.GeoDataFrame | None]:
     """The geocoded IGJ pharmacies near the gemeente and the chain stores inside it (each ``None`` when not
-    configured)."""
-    if "apotheken" not in paths and "supermarkten_ketens" not in paths:
+    configured), placed by the run's offline ``geocoder``."""
+    if geocoder is None or ("apotheken" not in paths and "supermarkten_ketens" not in paths):
         return None, None
-    geocoder = offline_geocoder(osm, pc4_path=paths.get("pc4"))
     apotheken = ketens = None
     if "apotheken" in paths:
         apotheken = lijsten.geocode_register(

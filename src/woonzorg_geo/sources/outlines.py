@@ -110,6 +110,24 @@ def _located(buurten: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return buurten.loc[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
 
 
+def _coordinates(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The x and y of points; NaN for a missing or empty one."""
+    x = np.full(len(points), np.nan)
+    y = np.full(len(points), np.nan)
+    ok = ~(shapely.is_missing(points) | shapely.is_empty(points))
+    x[ok], y[ok] = shapely.get_x(points[ok]), shapely.get_y(points[ok])
+    return x, y
+
+
+def _inside(polygon: shapely.Geometry, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Which points ``(x, y)`` lie within ``polygon`` (its interior: as ``shapely.within``), via a prepared copy."""
+    if polygon is None or len(x) == 0:
+        return np.zeros(len(x), dtype=bool)
+    prepared = shapely.from_wkb(shapely.to_wkb(polygon))  # a copy: the caller's geometry stays unprepared
+    shapely.prepare(prepared)
+    return np.asarray(shapely.contains_xy(prepared, x, y), dtype=bool)
+
+
 def select_addresses(
     addresses: gpd.GeoDataFrame,
     shape: shapely.Geometry,
@@ -134,13 +152,16 @@ def select_addresses(
         other outlines.
     """
     pts = addresses.geometry.to_numpy()
-    core = shapely.within(pts, shape)
+    # a point is within a polygon when the polygon contains its coordinates (a missing point has
+    # NaN coordinates: in none); on the coordinate arrays with the polygon prepared, many times faster
+    x, y = _coordinates(pts)
+    core = _inside(shape, x, y)
     extra = np.zeros(len(pts), dtype=bool)
     if outlines is not None and outlines.gemeentegrens is not None and len(outlines.wijken):
         outline = shapely.intersection(outlines.gemeentegrens, outlines.wijken.union_all())
-        cand = ~core & shapely.within(pts, outline)
+        cand = ~core & _inside(outline, x, y)
         if outlines.other_buurten is not None and cand.any():
-            cand[cand] = ~shapely.within(pts[cand], outlines.other_buurten)
+            cand[cand] = ~_inside(outlines.other_buurten, x[cand], y[cand])
         located = _located(buurten)
         if cand.any() and len(located):
             dist = shapely.distance(pts[cand], located.union_all())

@@ -29,6 +29,49 @@ class IndexResult:
     n_total: int = 0
 
 
+def index_scores(table: pd.DataFrame, indicators: Sequence[OverlayIndicator], *, scaling: str = "z") -> pd.DataFrame:
+    """The scaled scores of ``indicators`` (one column each, direction applied; NaN where missing).
+
+    An indicator whose column is absent is NaN everywhere. The weights play no part, so the
+    sensitivity analysis scales once and varies only the weights (:func:`index_values`).
+    """
+    z = pd.DataFrame(index=table.index)
+    for ind in indicators:
+        if ind.kolom not in table:
+            log.debug("indicator %s ontbreekt in de tabel: telt als ontbrekend", ind.kolom)
+            z[ind.kolom] = np.nan
+        else:
+            z[ind.kolom] = ind.richting * scale_indicator(table[ind.kolom], ind, scaling)
+    return z
+
+
+def index_values(
+    z: pd.DataFrame,
+    indicators: Sequence[OverlayIndicator],
+    *,
+    min_weight_share: float,
+    min_coverage: float = 0.0,
+) -> tuple[pd.Series, pd.Series, pd.DataFrame, pd.Series, int]:
+    """The weighted mean of the scores ``z`` (from :func:`index_scores`) with the weights of ``indicators``.
+
+    Returns the index (NaN where the rules of :func:`composite_index` leave it out), the share of
+    the weight present, which scores are present, their number per area and the number of
+    indicators.
+    """
+    w = pd.Series({ind.kolom: ind.gewicht for ind in indicators}, dtype=float)
+    present = z.notna()
+    wsum = present.mul(w, axis=1).sum(axis=1)
+    share = wsum / w.sum() if w.sum() > 0 else wsum * 0
+    value = z.fillna(0.0).mul(w, axis=1).sum(axis=1) / wsum.replace(0, np.nan)
+    n_present = present.sum(axis=1).astype(int)
+    n_total = len(w)
+    value = value.where(share >= min_weight_share)
+    if n_total:
+        # a small tolerance so that 3 of 4 passes a rule of 0.75 despite floating point
+        value = value.where(n_present / n_total >= min_coverage - 1e-9)
+    return value, share, present, n_present, n_total
+
+
 def composite_index(
     table: pd.DataFrame,
     indicators: Sequence[OverlayIndicator],
@@ -46,29 +89,23 @@ def composite_index(
     :func:`build_overlays` reports once). ``scaling``: one of
     :data:`~woonzorg_geo.areas.overlays.scaling.SCALINGS` (see that module for the choice).
     """
-    z = pd.DataFrame(index=table.index)
-    weights = {}
-    for ind in indicators:
-        if ind.kolom not in table:
-            log.debug("indicator %s ontbreekt in de tabel: telt als ontbrekend", ind.kolom)
-            z[ind.kolom] = np.nan
-        else:
-            z[ind.kolom] = ind.richting * scale_indicator(table[ind.kolom], ind, scaling)
-        weights[ind.kolom] = ind.gewicht
-    w = pd.Series(weights, dtype=float)
-    present = z.notna()
-    wsum = present.mul(w, axis=1).sum(axis=1)
-    share = wsum / w.sum() if w.sum() > 0 else wsum * 0
-    value = z.fillna(0.0).mul(w, axis=1).sum(axis=1) / wsum.replace(0, np.nan)
-    n_present = present.sum(axis=1).astype(int)
-    n_total = len(w)
-    value = value.where(share >= min_weight_share)
-    if n_total:
-        # a small tolerance so that 3 of 4 passes a rule of 0.75 despite floating point
-        value = value.where(n_present / n_total >= min_coverage - 1e-9)
+    z = index_scores(table, indicators, scaling=scaling)
+    value, share, present, n_present, n_total = index_values(
+        z, indicators, min_weight_share=min_weight_share, min_coverage=min_coverage
+    )
     labels = {ind.kolom: ind.label or ind.kolom for ind in indicators}
     missing = present.apply(lambda row: ", ".join(labels[c] for c, ok in row.items() if not ok), axis=1)
     return IndexResult(value=value, z=z, used_weight_share=share, missing=missing, n_present=n_present, n_total=n_total)
+
+
+def balance(draaglast: pd.Series, draagkracht: pd.Series, settings: OverlaySettings) -> pd.DataFrame:
+    """``draaglast``, ``draagkracht``, ``balans`` (the difference) and ``balans_klasse`` per wijk."""
+    out = pd.DataFrame(index=draaglast.index)
+    out["draaglast"] = draaglast
+    out["draagkracht"] = draagkracht
+    out["balans"] = out["draagkracht"] - out["draaglast"]
+    out["balans_klasse"] = balance_label(out["balans"], settings)
+    return out
 
 
 def balance_label(balans: pd.Series, settings: OverlaySettings) -> pd.Series:
@@ -94,11 +131,7 @@ def wijk_indices(wijken: pd.DataFrame, settings: OverlaySettings, *, scaling: st
         )
         for inds in (settings.draaglast, settings.draagkracht)
     )
-    out = pd.DataFrame(index=wijken.index)
-    out["draaglast"] = load.value
-    out["draagkracht"] = cap.value
-    out["balans"] = out["draagkracht"] - out["draaglast"]
-    out["balans_klasse"] = balance_label(out["balans"], settings)
+    out = balance(load.value, cap.value, settings)
     out["draaglast_ontbrekend"] = load.missing
     out["draagkracht_ontbrekend"] = cap.missing
     out["draaglast_n_indicatoren"] = load.n_present

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 import geopandas as gpd
@@ -53,6 +54,26 @@ def resolve_data_path(path: str | Path) -> Path:
     return shipped if shipped.exists() else p
 
 
+#: The report tables read so far: (kind, file, modification time, size) → the table. The wijkprofielen
+#: ask for them once per wijk; a changed file has another key and is read again.
+_READ: dict[tuple[str, str, int, int], pd.DataFrame] = {}
+_READ_MAX = 16
+
+
+def _cached(kind: str, path: Path, read: Callable[[Path], pd.DataFrame]) -> pd.DataFrame:
+    """``read(path)``, once per version of the file; the caller gets a copy of its own."""
+    try:
+        st = path.stat()
+    except OSError:
+        return read(path)  # the reader names the missing file
+    key = (kind, str(path.resolve()), st.st_mtime_ns, st.st_size)
+    if key not in _READ:
+        if len(_READ) >= _READ_MAX:
+            _READ.pop(next(iter(_READ)))
+        _READ[key] = read(path)
+    return _READ[key].copy()
+
+
 def read_wijkcijfers(path: str | Path) -> pd.DataFrame:
     """The report's figures per wijk (CSV keyed on ``wijkcode``), with Wmo sums added.
 
@@ -60,7 +81,10 @@ def read_wijkcijfers(path: str | Path) -> pd.DataFrame:
     (woonvoorzieningen: the report lists Noorderpark's home adaptations as a strength, so WRV is not
     load; see the settings).
     """
-    path = resolve_data_path(path)
+    return _cached("wijkcijfers", resolve_data_path(path), _read_wijkcijfers)
+
+
+def _read_wijkcijfers(path: Path) -> pd.DataFrame:
     frame = read_csv_checked(path, what="wijkcijfers", columns=["wijkcode"])
     frame = frame.set_index("wijkcode")
     text = [c for c in ("wijknaam", "bouwjaar_gros") if c in frame]
@@ -146,7 +170,10 @@ def read_wijk_facts(path: str | Path) -> pd.DataFrame:
     an indicator column like those of the wijkcijfers (vergrijzing in the draaglast). Other wijken
     have no value (missing, never zero).
     """
-    path = resolve_data_path(path)
+    return _cached("feiten", resolve_data_path(path), _read_wijk_facts)
+
+
+def _read_wijk_facts(path: Path) -> pd.DataFrame:
     frame = read_csv_checked(path, what="feiten", columns=["niveau", "code", "indicator", "waarde"])
     wijk = frame.loc[frame["niveau"].astype(str).str.strip() == "wijk"]
     values = pd.to_numeric(wijk["waarde"], errors="coerce")
