@@ -3,9 +3,7 @@ every expected figure for Assen, PDF and SVG output, and errors."""
 
 from __future__ import annotations
 
-import os
 import re
-import time
 from pathlib import Path
 
 import numpy as np
@@ -85,45 +83,6 @@ def test_vector_formats(synthetic_out, tmp_path, fmt):
     else:
         text = head.decode("utf-8", "replace")
         assert "<svg" in text and re.search(r'width="45[34](\.\d+)?pt"', text), text[:600]
-
-
-def test_two_processes_write_the_same_files_as_one(synthetic_out, tmp_path, monkeypatch):
-    """With a second (forked) process drawing half of the figures, every file is byte for byte the one
-    drawn in a single process, in the same order."""
-    monkeypatch.setattr(figures, "PARALLEL_FROM", 2)
-    if len(os.sched_getaffinity(0)) < 2:
-        pytest.skip("one core here: the figures are drawn in one process")
-    two = figures.write_figures(synthetic_out, tmp_path / "twee", settings=load_settings())
-    monkeypatch.setattr(figures, "PARALLEL_FROM", 10**6)
-    one = figures.write_figures(synthetic_out, tmp_path / "een", settings=load_settings())
-    assert [p.name for p in two] == [p.name for p in one] and len(one) >= 4
-    for a, b in zip(one, two):
-        assert a.read_bytes() == b.read_bytes(), a.name
-
-
-@pytest.mark.parametrize("failing", ["first", "child"])
-def test_an_error_in_either_process_stops_the_set(synthetic_out, tmp_path, monkeypatch, failing):
-    """A figure that fails in the parent (the first figure, always the parent's) or only in the second
-    process (every chart it draws): the parent raises that error, and nothing is left in the figure
-    folder (no figure, no staging folder)."""
-    monkeypatch.setattr(figures, "PARALLEL_FROM", 2)
-    if len(os.sched_getaffinity(0)) < 2:
-        pytest.skip("one core here: the figures are drawn in one process")
-    parent = os.getpid()
-    target = "gemeente_figure" if failing == "first" else "indicator_chart"
-    original = getattr(figures, target)
-
-    def broken(*args, **kwargs):
-        if failing == "child" and os.getpid() == parent:
-            time.sleep(0.3)  # the parent slow: the second process surely draws a chart too
-            return original(*args, **kwargs)
-        raise ValueError(f"kapot in {'het tweede proces' if os.getpid() != parent else 'de ouder'}")
-
-    monkeypatch.setattr(figures, target, broken)
-    want = "kapot in de ouder" if failing == "first" else "kapot in het tweede proces"
-    with pytest.raises(ValueError, match=want):
-        figures.write_figures(synthetic_out, tmp_path / "fig", settings=load_settings())
-    assert not list((tmp_path / "fig").glob("*"))
 
 
 def test_unknown_format_and_missing_output(tmp_path, capsys):

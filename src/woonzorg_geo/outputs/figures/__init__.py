@@ -19,7 +19,6 @@ planner pastes them into a document without editing. Metric work in EPSG:28992 t
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -91,10 +90,6 @@ def _save(fig: Figure, folder: Path, stem: str, fmt_: str) -> Path:
     return path
 
 
-#: Fewer figures than this are drawn in one process (a second one does not pay for itself).
-PARALLEL_FROM = 8
-
-
 def _render(jobs: list[tuple[str, Any]], k: int, folder: Path, fmt_: str) -> str:
     stem, make = jobs[k]
     with plain_figure_text():  # a name with "$" shown as typed, not as maths
@@ -102,83 +97,6 @@ def _render(jobs: list[tuple[str, Any]], k: int, folder: Path, fmt_: str) -> str
     name = _save(fig, folder, stem, fmt_).name
     log.debug("figuur %s", stem)
     return name
-
-
-def _second_process(jobs: list[tuple[str, Any]]) -> bool:
-    """Whether a second (forked) process draws half of the figures: two free cores, Linux, enough figures."""
-    import multiprocessing
-    import sys
-
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    fork = sys.platform == "linux" and "fork" in multiprocessing.get_all_start_methods()
-    return fork and cores >= 2 and len(jobs) >= PARALLEL_FROM
-
-
-def _render_all(jobs: list[tuple[str, Any]], folder: Path, fmt_: str, ctx: FigureContext) -> list[str]:
-    """Draw and write every figure of ``jobs`` into ``folder``; the file names in the order of ``jobs``.
-
-    With two cores a forked process draws too: both take the next figure from a shared counter
-    until none is left (the parent starts with the first, so an error there is the parent's own).
-    The figures are the same as drawn in one process: each is drawn by one process, from the same
-    data. An error in either process stops both; the parent raises it.
-    """
-    if not _second_process(jobs):
-        return [_render(jobs, k, folder, fmt_) for k in range(len(jobs))]
-    import multiprocessing
-
-    for shared in ("extent", "roads", "wijk_lines", "buurt_lines"):  # made once, before the fork
-        getattr(ctx, shared)
-    mp = multiprocessing.get_context("fork")
-    counter = mp.Value("i", 1)
-
-    def take() -> int:
-        with counter.get_lock():
-            k = int(counter.value)
-            counter.value = k + 1
-        return k
-
-    def loop() -> dict[int, str]:
-        done = {}
-        while (k := take()) < len(jobs):
-            done[k] = _render(jobs, k, folder, fmt_)
-        return done
-
-    receive, send = mp.Pipe(duplex=False)
-
-    def child() -> None:
-        try:
-            result: tuple[str, Any] = ("ok", loop())
-        except Exception as exc:  # noqa: BLE001 - any error of a figure: sent to the parent, which raises it
-            result = ("fout", exc)
-        try:
-            send.send(result)
-        except Exception:  # noqa: BLE001 - an error that does not pickle: its text instead
-            send.send(("fout", RuntimeError(f"{type(result[1]).__name__}: {result[1]}")))
-
-    proc = mp.Process(target=child, name="figuren-2", daemon=True)
-    proc.start()
-    send.close()
-    try:
-        names = {0: _render(jobs, 0, folder, fmt_)}
-        message = None
-        while message is None and (k := take()) < len(jobs):
-            names[k] = _render(jobs, k, folder, fmt_)
-            if receive.poll():  # the other process is done, or failed: then stop here too
-                message = receive.recv()
-        try:
-            kind, value = message or receive.recv()
-        except EOFError:
-            proc.join()
-            raise RuntimeError(f"het tweede figurenproces stopte onverwacht (exitcode {proc.exitcode})") from None
-        if kind != "ok":
-            raise value
-        names.update(value)
-    finally:
-        if proc.is_alive() and proc.exitcode is None:
-            proc.terminate()
-        proc.join()
-        receive.close()
-    return [names[k] for k in range(len(jobs))]
 
 
 def write_figures(
@@ -257,7 +175,7 @@ def write_figures(
         replace_set=True,
         manifest={"bron": str(out_dir), "gemeente": gemeente, "formaat": format, "dpi": DPI},
     ) as tmp:
-        names = _render_all(jobs, tmp, format, ctx)
+        names = [_render(jobs, k, tmp, format) for k in range(len(jobs))]
     paths = [fig_dir / n for n in names]
     log.info("%d figuren geschreven in %s", len(paths), fig_dir)
     return paths
