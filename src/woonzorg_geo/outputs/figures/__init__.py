@@ -82,9 +82,21 @@ def _save(fig: Figure, folder: Path, stem: str, fmt_: str) -> Path:
         "pdf": {"Creator": "woonzorg_geo (matplotlib)"},
         "svg": {"Creator": "woonzorg_geo (matplotlib)"},
     }[fmt_]
-    fig.savefig(path, dpi=DPI, format=fmt_, facecolor="white", metadata=meta)
-    fig.clear()
+    # zlib level 3 instead of PIL's 6: the same pixels, a third less time, about the same size
+    extra: dict[str, Any] = {"pil_kwargs": {"compress_level": 3}} if fmt_ == "png" else {}
+    fig.savefig(path, dpi=DPI, format=fmt_, facecolor="white", metadata=meta, **extra)
+    # no fig.clear(): it clears every axes first (their ticks made anew), a twentieth of the time; the
+    # figure is not registered with pyplot and goes with its last reference
     return path
+
+
+def _render(jobs: list[tuple[str, Any]], k: int, folder: Path, fmt_: str) -> str:
+    stem, make = jobs[k]
+    with plain_figure_text():  # a name with "$" shown as typed, not as maths
+        fig = make()
+    name = _save(fig, folder, stem, fmt_).name
+    log.debug("figuur %s", stem)
+    return name
 
 
 def write_figures(
@@ -163,12 +175,7 @@ def write_figures(
         replace_set=True,
         manifest={"bron": str(out_dir), "gemeente": gemeente, "formaat": format, "dpi": DPI},
     ) as tmp:
-        names = []
-        for stem, make in jobs:
-            with plain_figure_text():  # a name with "$" shown as typed, not as maths
-                fig = make()
-            names.append(_save(fig, tmp, stem, format).name)
-            log.debug("figuur %s", stem)
+        names = [_render(jobs, k, tmp, format) for k in range(len(jobs))]
     paths = [fig_dir / n for n in names]
     log.info("%d figuren geschreven in %s", len(paths), fig_dir)
     return paths

@@ -30,8 +30,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 
-from woonzorg_geo import RD_NEW
-from woonzorg_geo.outputs.figures.common import FONT, FigureContext, source_line
+from woonzorg_geo.outputs.figures.common import FONT, FigureContext, LineLayer, source_line
 
 
 def map_axes(fig: Figure, rect: tuple[float, float, float, float], extent: Sequence[float]) -> Axes:
@@ -239,9 +238,9 @@ def fill_areas(
         )
 
 
-def _lines(
+def _stroke(
     ax: Axes,
-    geoms: Sequence[Any],
+    paths: Sequence[Any],
     colour: str,
     *,
     linewidth: float,
@@ -249,23 +248,15 @@ def _lines(
     linestyle: Any = "-",
     zorder: float = 3,
 ) -> None:
-    """Lines (and polygon boundaries) in one collection."""
-    from matplotlib.collections import LineCollection
+    """Lines (and polygon boundaries) in one collection; ``paths`` from a :class:`.common.LineLayer`."""
+    from matplotlib.collections import PathCollection
 
-    segs = []
-    for g in geoms:
-        if g is None or g.is_empty:
-            continue
-        if g.geom_type in ("Polygon", "MultiPolygon"):
-            g = g.boundary
-        for part in shapely.get_parts(g):
-            if part.geom_type == "LinearRing" or part.geom_type == "LineString":
-                segs.append(np.asarray(part.coords)[:, :2])
-    if segs:
+    if paths:
         ax.add_collection(
-            LineCollection(
-                segs,
-                colors=colour,
+            PathCollection(
+                paths,
+                facecolors="none",
+                edgecolors=colour,
                 linewidths=linewidth,
                 alpha=alpha,
                 linestyles=linestyle,
@@ -276,46 +267,75 @@ def _lines(
         )
 
 
-def draw_roads(ax: Axes, netwerk: gpd.GeoDataFrame, classes: Sequence[str] = MAIN_ROADS) -> None:
-    """Draw the roads of ``classes`` from the OSM network ``netwerk`` (thin grey context lines)."""
-    if netwerk is None or netwerk.empty:
+def _layer(frame: gpd.GeoDataFrame | LineLayer) -> LineLayer:
+    return frame if isinstance(frame, LineLayer) else LineLayer(frame)
+
+
+def draw_roads(
+    ax: Axes,
+    netwerk: gpd.GeoDataFrame | LineLayer,
+    classes: Sequence[str] = MAIN_ROADS,
+    *,
+    rows: np.ndarray | None = None,
+) -> None:
+    """Draw the roads of ``classes`` from the OSM network ``netwerk`` (thin grey context lines).
+
+    ``netwerk`` is the network layer or its :class:`.common.LineLayer` (the same paths on every
+    map); ``rows`` (a mask of its rows) draws only those, e.g. the roads in a wijk's view.
+    """
+    layer = _layer(netwerk)
+    if layer.frame.empty:
         return
+    klasse = layer.frame["klasse"].to_numpy()
     for cls in sorted(classes, key=lambda c: ROAD_STYLE.get(c, ("", 1.0))[1]):
-        sub = netwerk[netwerk["klasse"] == cls]
-        if sub.empty:
+        sel = klasse == cls
+        if rows is not None:
+            sel &= rows
+        if not sel.any():
             continue
         colour, width = ROAD_STYLE.get(cls, (OTHER_ROAD, 1.0))
-        _lines(ax, sub.geometry.values, colour, linewidth=width * 0.35, alpha=0.9, zorder=3)
+        _stroke(ax, layer.paths(sel), colour, linewidth=width * 0.35, alpha=0.9, zorder=3)
 
 
 def draw_areas(
-    ax: Axes, areas: gpd.GeoDataFrame, values: Any, classes: Classes, *, few: np.ndarray | None = None, zorder: int = 2
+    ax: Axes,
+    areas: gpd.GeoDataFrame | LineLayer,
+    values: Any,
+    classes: Classes,
+    *,
+    few: np.ndarray | None = None,
+    zorder: int = 2,
 ) -> None:
-    """Areas filled by class; ``few`` (mask) in the lighter tone."""
-    if areas.empty:
+    """Areas filled by class; ``few`` (mask) in the lighter tone. ``areas``: a frame or its :class:`.common.LineLayer`."""
+    layer = _layer(areas)
+    frame = layer.frame
+    if frame.empty:
         return
     idx = classes.index(values)
     colours = np.array([classes.colour(int(i)) for i in idx], dtype=object)
-    few = np.zeros(len(areas), bool) if few is None else np.asarray(few, bool)
+    few = np.zeros(len(frame), bool) if few is None else np.asarray(few, bool)
     for mask, alpha in ((~few, AREA_OPACITY), (few, FEW_ADDRESSES_OPACITY)):
         if mask.any():
-            fill_areas(ax, areas.geometry.values[mask], list(colours[mask]), alpha=alpha, zorder=zorder)
-    _lines(ax, areas.geometry.values, AREA_EDGE, linewidth=0.3, zorder=zorder + 0.5)
+            fill_areas(ax, frame.geometry.values[mask], list(colours[mask]), alpha=alpha, zorder=zorder)
+    _stroke(ax, layer.paths(), AREA_EDGE, linewidth=0.3, zorder=zorder + 0.5)
 
 
 def draw_outline(
     ax: Axes,
-    areas: gpd.GeoDataFrame,
+    areas: gpd.GeoDataFrame | LineLayer,
     *,
     colour: str = WIJK_OUTLINE,
     width: float = 0.9,
     dashed: bool = False,
     zorder: int = 5,
+    rows: np.ndarray | None = None,
 ) -> None:
-    """Draw the outlines of ``areas`` (solid or dashed), without fill."""
-    if areas.empty:
+    """Draw the outlines of ``areas`` (a frame or its :class:`.common.LineLayer`; ``rows``: a mask of
+    the rows drawn), solid or dashed, without fill."""
+    layer = _layer(areas)
+    if layer.frame.empty:
         return
-    _lines(ax, areas.geometry.values, colour, linewidth=width, linestyle=(0, (3, 2)) if dashed else "-", zorder=zorder)
+    _stroke(ax, layer.paths(rows), colour, linewidth=width, linestyle=(0, (3, 2)) if dashed else "-", zorder=zorder)
 
 
 def draw_labels(
@@ -405,16 +425,14 @@ def draw_symbols(
 
 def in_extent(frame: gpd.GeoDataFrame, extent: Sequence[float], margin: float = 0.0) -> gpd.GeoDataFrame:
     """The rows of ``frame`` inside ``extent`` (minx, miny, maxx, maxy, in metres) widened by ``margin``."""
+    return frame[extent_mask(frame, extent, margin)]
+
+
+def extent_mask(frame: gpd.GeoDataFrame, extent: Sequence[float], margin: float = 0.0) -> np.ndarray:
+    """Which rows of ``frame`` intersect ``extent`` (minx, miny, maxx, maxy, in metres) widened by ``margin``."""
     x0, y0, x1, y1 = extent
     box = shapely.box(x0 - margin, y0 - margin, x1 + margin, y1 + margin)
-    return frame[frame.intersects(box)]
-
-
-def view_extent(view: Any) -> tuple[float, float, float, float]:
-    """The extent (minx, miny, maxx, maxy) in RD New of a frame, or ``view`` itself when it is a 4-tuple."""
-    bounds = view.to_crs(RD_NEW).total_bounds if isinstance(view, (gpd.GeoDataFrame, gpd.GeoSeries)) else view
-    x0, y0, x1, y1 = (float(v) for v in bounds)
-    return x0, y0, x1, y1
+    return np.asarray(frame.intersects(box).to_numpy(), bool)
 
 
 def few_mask(frame: pd.DataFrame, min_count: int) -> np.ndarray:

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
+import geopandas as gpd
+import numpy as np
+import shapely
+
+from woonzorg_geo import RD_NEW
 from woonzorg_geo.core import provenance
 from woonzorg_geo.core.config import Settings
+from woonzorg_geo.core.palette import MAIN_ROADS
 from woonzorg_geo.core.vocabulary import Vocabulary
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
+    from matplotlib.path import Path
 
     from woonzorg_geo.outputs.maps.data import MapData
 
@@ -23,11 +32,61 @@ CM = 1 / 2.54
 WIDTH_CM = 16.0
 #: The font of every text in the figures.
 FONT = "DejaVu Sans"
+#: The road classes of the wijk maps (zoomed in: the minor roads too); the gemeente's maps show the main roads.
+WIJK_ROADS: tuple[str, ...] = (*MAIN_ROADS, "minor")
+
+
+class LineLayer:
+    """The lines of a frame's geometries (a polygon's rings, a line's parts) as matplotlib paths.
+
+    Built once, vectorised, and drawn on every map that shows the frame: the paths are shared by
+    the maps' collections, not made again per map or panel.
+
+    Parameters
+    ----------
+    frame
+        The areas or lines; its row order is the drawing order.
+    """
+
+    def __init__(self, frame: gpd.GeoDataFrame) -> None:
+        self.frame = frame
+        self._paths, self._rows = _line_paths(frame.geometry.values)
+
+    def paths(self, rows: Sequence[bool] | np.ndarray | None = None) -> list[Path]:
+        """The paths of every row, or of the rows where the mask ``rows`` is true, in the frame's order."""
+        if rows is None:
+            return list(self._paths)
+        return list(self._paths[np.asarray(rows, bool)[self._rows]])
+
+
+def _line_paths(geoms: Any) -> tuple[np.ndarray, np.ndarray]:
+    """The paths of the lines of ``geoms`` (polygons: their rings) and the row each comes from."""
+    from matplotlib.path import Path as MplPath
+
+    geoms = np.asarray(geoms, dtype=object)
+    rows = np.flatnonzero(~shapely.is_missing(geoms) & ~shapely.is_empty(geoms))
+    geoms = geoms[rows]
+    polygons = np.isin(shapely.get_type_id(geoms), (3, 6))  # Polygon, MultiPolygon: their boundary
+    if polygons.any():
+        geoms = geoms.copy()
+        geoms[polygons] = shapely.boundary(geoms[polygons])
+    parts, index = shapely.get_parts(geoms, return_index=True)
+    keep = np.isin(shapely.get_type_id(parts), (1, 2))  # LineString, LinearRing
+    parts, rows = parts[keep], rows[index[keep]]
+    xy, owner = shapely.get_coordinates(parts, return_index=True)
+    counts = np.bincount(owner, minlength=len(parts))
+    paths = np.empty(int((counts > 0).sum()), dtype=object)
+    paths[:] = [MplPath(seg) for seg in np.split(xy, np.cumsum(counts)[:-1]) if len(seg)]
+    return paths, rows[counts > 0]
 
 
 @dataclass(frozen=True)
 class FigureContext:
-    """What every figure needs besides its data: the map data, the settings, the source line."""
+    """What every figure needs besides its data: the map data, the settings, the source line.
+
+    The gemeente's extent and the lines of the roads, wijken and buurten are made once, on first
+    use, and shared by every figure.
+    """
 
     data: MapData
     settings: Settings
@@ -37,6 +96,34 @@ class FigureContext:
     @property
     def vocab(self) -> Vocabulary:
         return self.data.vocab
+
+    @cached_property
+    def extent(self) -> tuple[float, float, float, float]:
+        """Where the gemeente's maps open (:meth:`MapData.view`), in RD New."""
+        return view_extent(self.data.view())
+
+    @cached_property
+    def roads(self) -> LineLayer:
+        """The roads of the network layer that a figure draws (:data:`WIJK_ROADS`)."""
+        netwerk = self.data.netwerk
+        return LineLayer(netwerk[netwerk["klasse"].isin(WIJK_ROADS)])
+
+    @cached_property
+    def wijk_lines(self) -> LineLayer:
+        """The wijken's outlines."""
+        return LineLayer(self.data.wijken)
+
+    @cached_property
+    def buurt_lines(self) -> LineLayer:
+        """The buurten's outlines."""
+        return LineLayer(self.data.buurten)
+
+
+def view_extent(view: Any) -> tuple[float, float, float, float]:
+    """The extent (minx, miny, maxx, maxy) in RD New of a frame, or ``view`` itself when it is a 4-tuple."""
+    bounds = view.to_crs(RD_NEW).total_bounds if isinstance(view, (gpd.GeoDataFrame, gpd.GeoSeries)) else view
+    x0, y0, x1, y1 = (float(v) for v in bounds)
+    return x0, y0, x1, y1
 
 
 def new_figure(height_cm: float) -> Figure:

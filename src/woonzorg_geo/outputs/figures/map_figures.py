@@ -16,7 +16,6 @@ from woonzorg_geo.core.palette import (
     FOCUS_CLASSES,
     FOCUS_ORDER,
     LOAD_CLASSES,
-    MAIN_ROADS,
     PCT_CLASSES,
     RANK_COLOUR,
     SCORE_CLASSES,
@@ -41,6 +40,7 @@ from woonzorg_geo.outputs.figures.cartography import (
     draw_outline,
     draw_roads,
     draw_symbols,
+    extent_mask,
     few_mask,
     fill_areas,
     in_extent,
@@ -48,16 +48,24 @@ from woonzorg_geo.outputs.figures.cartography import (
     map_source_line,
     north_arrow,
     scale_bar,
+)
+from woonzorg_geo.outputs.figures.common import (
+    FONT,
+    WIDTH_CM,
+    WIJK_ROADS,
+    FigureContext,
+    draw_source,
+    draw_title,
+    new_figure,
     view_extent,
 )
-from woonzorg_geo.outputs.figures.common import FONT, WIDTH_CM, FigureContext, draw_source, draw_title, new_figure
 
 
 def gemeente_figure(ctx: FigureContext) -> Figure:
     """The buurten by share of homes with OV and a supermarket within the norm, on the built-up area."""
     data, vocab = ctx.data, ctx.vocab
     col = data.col(vocab.pct(REPORT_NORM))
-    extent = view_extent(data.view())
+    extent = ctx.extent
     fig = new_figure(15.5)
     draw_title(
         fig,
@@ -66,9 +74,9 @@ def gemeente_figure(ctx: FigureContext) -> Figure:
     )
     ax = map_axes(fig, (0.02, 0.09, 0.66, 0.79), extent)
     few = few_mask(data.buurten, data.kaarten.min_adressen)
-    draw_areas(ax, data.buurten, data.buurten[col], PCT_CLASSES, few=few)
-    draw_roads(ax, data.netwerk)
-    draw_outline(ax, data.wijken)
+    draw_areas(ax, ctx.buurt_lines, data.buurten[col], PCT_CLASSES, few=few)
+    draw_roads(ax, ctx.roads)
+    draw_outline(ax, ctx.wijk_lines)
     shown = [c for c in ("supermarkt", "treinstation") if (data.voorzieningen["categorie"] == c).any()]
     draw_symbols(ax, in_extent(data.voorzieningen, extent), shown, vocab, size=10, letters=False)
     draw_labels(ax, data.wijken)
@@ -127,16 +135,17 @@ def wijk_figure(ctx: FigureContext, code: str) -> Figure:
         "elke stip is een adres",
     )
     homes = data.adressen[data.adressen["wijkcode"] == code]
-    buurten = data.buurten[data.buurten["wijkcode"] == code]
+    buurten = (data.buurten["wijkcode"] == code).to_numpy()
+    roads = extent_mask(ctx.roads.frame, extent)  # the same roads in every panel
     vz = in_extent(data.voorzieningen, extent, 200)
     norm_min = vocab.norm_m / _speed_m_min(ctx)
     for i, cat in enumerate(cats):
         ax = map_axes(
             fig, ((0.5 + i * panel_w) / WIDTH_CM, foot / height, (panel_w - 0.15) / WIDTH_CM, panel_h / height), extent
         )
-        draw_roads(ax, in_extent(data.netwerk, extent), classes=(*MAIN_ROADS, "minor"))
-        draw_outline(ax, buurten, colour=BUURT_OUTLINE, width=0.4, dashed=True, zorder=4)
-        draw_outline(ax, data.wijken, width=0.9)
+        draw_roads(ax, ctx.roads, classes=WIJK_ROADS, rows=roads)
+        draw_outline(ax, ctx.buurt_lines, colour=BUURT_OUTLINE, width=0.4, dashed=True, zorder=4, rows=buurten)
+        draw_outline(ax, ctx.wijk_lines, width=0.9)
         col = data.col(f"tijd_{cat}_min")
         idx = TIME_CLASSES.index(homes[col])
         for k in [-1, *range(len(TIME_CLASSES.colours) - 1, -1, -1)]:
@@ -194,7 +203,7 @@ def _speed_m_min(ctx: FigureContext) -> float:
 def overlay_figure(ctx: FigureContext) -> Figure:
     """Draaglast and draagkracht per wijk (two panels)."""
     data = ctx.data
-    extent = view_extent(data.view())
+    extent = ctx.extent
     fig = new_figure(11.0)
     draw_title(
         fig,
@@ -205,9 +214,9 @@ def overlay_figure(ctx: FigureContext) -> Figure:
         (("draaglast", LOAD_CLASSES, "Draaglast"), ("draagkracht", CAPACITY_CLASSES, "Draagkracht"))
     ):
         ax = map_axes(fig, (0.02 + i * 0.49, 0.26, 0.47, 0.60), extent)
-        draw_areas(ax, data.wijken, data.wijken[column], classes)
-        draw_roads(ax, data.netwerk)
-        draw_outline(ax, data.wijken)
+        draw_areas(ax, ctx.wijk_lines, data.wijken[column], classes)
+        draw_roads(ax, ctx.roads)
+        draw_outline(ax, ctx.wijk_lines)
         draw_labels(ax, data.wijken, size=5.5)
         ax.set_title(title, fontsize=8, fontweight="bold", loc="left", family=FONT, pad=3)
         scale_bar(ax)
@@ -228,7 +237,7 @@ def overlay_figure(ctx: FigureContext) -> Figure:
 def balance_figure(ctx: FigureContext, balance: Classes) -> Figure:
     """Balans = draagkracht − draaglast per wijk, in the settings' classes."""
     data = ctx.data
-    extent = view_extent(data.view())
+    extent = ctx.extent
     fig = new_figure(14.0)
     draw_title(
         fig,
@@ -236,9 +245,9 @@ def balance_figure(ctx: FigureContext, balance: Classes) -> Figure:
         "Negatief: meer last dan draagkracht; klassen uit [overlays] balans_grenzen",
     )
     ax = map_axes(fig, (0.02, 0.09, 0.66, 0.79), extent)
-    draw_areas(ax, data.wijken, data.wijken["balans"], balance)
-    draw_roads(ax, data.netwerk)
-    draw_outline(ax, data.wijken)
+    draw_areas(ax, ctx.wijk_lines, data.wijken["balans"], balance)
+    draw_roads(ax, ctx.roads)
+    draw_outline(ax, ctx.wijk_lines)
     draw_labels(ax, data.wijken)
     scale_bar(ax)
     north_arrow(ax)
@@ -250,7 +259,7 @@ def balance_figure(ctx: FigureContext, balance: Classes) -> Figure:
 def focus_figure(ctx: FigureContext) -> Figure:
     """Focus and veerkracht per buurt (two panels)."""
     data = ctx.data
-    extent = view_extent(data.view())
+    extent = ctx.extent
     fig = new_figure(11.0)
     draw_title(
         fig,
@@ -265,9 +274,9 @@ def focus_figure(ctx: FigureContext) -> Figure:
         )
     ):
         ax = map_axes(fig, (0.02 + i * 0.49, 0.26, 0.47, 0.60), extent)
-        draw_areas(ax, data.buurten, data.buurten[column].map(order), classes, few=few)
-        draw_roads(ax, data.netwerk)
-        draw_outline(ax, data.wijken)
+        draw_areas(ax, ctx.buurt_lines, data.buurten[column].map(order), classes, few=few)
+        draw_roads(ax, ctx.roads)
+        draw_outline(ax, ctx.wijk_lines)
         draw_labels(ax, data.wijken, size=5.5)
         ax.set_title(title, fontsize=8, fontweight="bold", loc="left", family=FONT, pad=3)
         scale_bar(ax)
@@ -292,7 +301,7 @@ def site_figure(ctx: FigureContext, zoekgebieden: gpd.GeoDataFrame) -> Figure:
 
     data, vocab = ctx.data, ctx.vocab
     zg = zoekgebieden.to_crs(RD_NEW)
-    extent = view_extent(data.view())
+    extent = ctx.extent
     fig = new_figure(15.5)
     draw_title(
         fig,
@@ -301,8 +310,8 @@ def site_figure(ctx: FigureContext, zoekgebieden: gpd.GeoDataFrame) -> Figure:
         "balans, focus/veerkracht, vraag en ruimte",
     )
     ax = map_axes(fig, (0.02, 0.09, 0.66, 0.79), extent)
-    draw_roads(ax, data.netwerk)
-    draw_outline(ax, data.wijken)
+    draw_roads(ax, ctx.roads)
+    draw_outline(ax, ctx.wijk_lines)
     draw_labels(ax, data.wijken, size=6, weight="normal")
     idx = SCORE_CLASSES.index(zg["score"])
     fill_areas(
