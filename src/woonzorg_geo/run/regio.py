@@ -22,7 +22,8 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Self
@@ -34,8 +35,15 @@ from woonzorg_geo import RD_NEW
 from woonzorg_geo.core.config import RegioSettings, Settings
 from woonzorg_geo.core.errors import WoonzorgError
 from woonzorg_geo.core.formatting import slug
-from woonzorg_geo.outputs.writing import writer_prefix
-from woonzorg_geo.run.cluster import NotFinishedError, bounded_results, connect, failure_reason, task_failure
+from woonzorg_geo.run.cluster import (
+    ClusterJobs,
+    NotFinishedError,
+    bounded_results,
+    connect,
+    failure_reason,
+    task_failure,
+)
+from woonzorg_geo.run.cluster import captured_warnings as _captured_warnings
 from woonzorg_geo.run.regio_ratios import flag_ratios
 from woonzorg_geo.run.regional import ClusterInfo, GemeenteResult, RegioResult, TilesInfo, regional_row, regional_rows
 
@@ -63,41 +71,23 @@ class TaskOptions:
 # ----------------------------------------------------------------------------- one gemeente
 
 
-class _TaskLog(logging.Handler):
-    """Collects the package's warnings of the current thread (a task) and its writer threads, to report them."""
-
-    def __init__(self) -> None:
-        super().__init__(level=logging.WARNING)
-        self.thread = threading.get_ident()
-        self.lines: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        # the task's own thread, or the threads it writes its files on (see writing.run_parallel)
-        if record.thread == self.thread or str(record.threadName).startswith(writer_prefix(self.thread)):
-            self.lines.append(record.getMessage())
+#: The loggers that reading a gemeente's areas logs to (quiet while the run lists its tiles; not the
+#: cluster's, which starts meanwhile).
+_AREA_LOGGERS = ("woonzorg_geo.sources", "woonzorg_geo.core")
 
 
 @contextlib.contextmanager
-def _captured_warnings() -> Iterator[list[str]]:
-    handler = _TaskLog()
-    logger = logging.getLogger("woonzorg_geo")
-    logger.addHandler(handler)
-    try:
-        yield handler.lines
-    finally:
-        logger.removeHandler(handler)
-
-
-@contextlib.contextmanager
-def _quiet() -> Iterator[None]:
-    """Only errors of the package are logged inside the block."""
-    logger = logging.getLogger("woonzorg_geo")
-    level = logger.level
-    logger.setLevel(logging.ERROR)
+def _quiet(names: Sequence[str] = _AREA_LOGGERS) -> Iterator[None]:
+    """Only errors are logged inside the block, by the package's loggers ``names`` (and those below them)."""
+    loggers = [logging.getLogger(n) for n in names]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.ERROR)
     try:
         yield
     finally:
-        logger.setLevel(level)
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
 
 
 class _RssSampler:
@@ -271,12 +261,75 @@ def _clean_after_lost_task(folder: Path) -> None:
             target.rmdir()  # only when empty: the folder the task made and never filled
 
 
+def needed_tiles(
+    gemeenten: Sequence[Settings], *, raw_dir: Path
+) -> tuple[dict[tuple[str, int, int], tuple[Any, Path]], dict[str, float]]:
+    """The tiles the run needs, and each gemeente's expected work, to hand the largest out first.
+
+    Returns
+    -------
+    dict, dict
+        Every tile once (keyed by its folder and position: ``(tile, path)``), and per gemeentecode
+        its size: the CBS dwellings (``Woningvoorraad``, which the task's time follows), or where
+        the kerncijfers lack the gemeente its number of tiles times the run's median of dwellings
+        per tile. A gemeente whose areas cannot be read is left out of both (its task reports why).
+    """
+    from woonzorg_geo.sources.cbs import read_kerncijfers
+    from woonzorg_geo.sources.datasets import load_areas, resolve_paths, tile_bbox
+    from woonzorg_geo.sources.osm_tiles import list_tiles
+
+    needed: dict[tuple[str, int, int], tuple[Any, Path]] = {}
+    n_tiles: dict[str, int] = {}
+    by_file: dict[Path, list[str]] = {}
+    for s in gemeenten:  # the tasks warn about these files themselves: quiet here
+        try:
+            with _quiet():
+                paths = resolve_paths(s, raw_dir=raw_dir)
+                gemeente, _, _ = load_areas(s, paths=paths)
+                tiles = list_tiles(paths["osm_tiles"], bbox_lonlat=tile_bbox(gemeente, s))
+        except (WoonzorgError, KeyError) as exc:
+            log.info("gemeente %s: gebieden niet te lezen (%s); de taak meldt de fout", s.gemeente.code, exc)
+            continue
+        n_tiles[s.gemeente.code] = len(tiles)
+        if "kerncijfers" in paths:
+            by_file.setdefault(paths["kerncijfers"], []).append(s.gemeente.code)
+        for tile, path in tiles:
+            needed[(str(path.parents[2]), tile.x, tile.y)] = (tile, path)
+    dwellings: dict[str, float] = {}
+    for path, codes in by_file.items():
+        try:
+            with _quiet():
+                kern = read_kerncijfers(path, codes=codes)
+        except (WoonzorgError, OSError) as exc:  # the tasks report a damaged file; here only the order suffers
+            log.info("kerncijfers niet te lezen voor de volgorde van de taken (%s)", exc)
+            continue
+        column = next((c for c in ("Woningvoorraad_35", "woningvoorraad") if c in kern), None)
+        if column is not None:
+            values = pd.to_numeric(kern[column], errors="coerce")
+            dwellings.update({str(k): float(v) for k, v in values.items() if pd.notna(v) and v > 0})
+    per_tile = [dwellings[c] / n for c, n in n_tiles.items() if c in dwellings and n]
+    factor = float(pd.Series(per_tile).median()) if per_tile else 1.0
+    size = {c: dwellings.get(c, n * factor) for c, n in n_tiles.items()}
+    return needed, size
+
+
+def _close_when_started(starting: Future[tuple[Any, Any]]) -> None:
+    """Close the client and cluster that ``starting`` (a :func:`.cluster.connect` in a thread) gives, once there."""
+    try:
+        client, cluster = starting.result()
+    except Exception:  # noqa: BLE001 - it did not start: nothing to close
+        return
+    client.close()
+    if cluster is not None:
+        cluster.close()
+
+
 def _run_tasks(
     client: Any,
     gemeenten: Sequence[Settings],
     *,
     needed: dict[tuple[str, int, int], tuple[Any, Path]],
-    size: dict[str, int],
+    size: dict[str, float],
     options: TaskOptions,
     settings: RegioSettings,
     cluster_info: ClusterInfo,
@@ -340,8 +393,12 @@ def _run_tasks(
         timings["gemeenten"] = 0.0
         return lost, tiles_info, cluster_info
 
-    # 2. one task per gemeente, the largest first (shorter tail)
+    # 2. one task per gemeente, the largest first (longest processing time first: both workers stay
+    # busy to the end, and the last tasks to start are small ones); one whose areas could not be
+    # read (no size) fails at once, so it goes first. Submitted in that order too: an idle worker
+    # takes a task as it comes, before the priorities of those submitted later count
     t0 = time.perf_counter()
+    first = sorted(gemeenten, key=lambda s: (s.gemeente.code in size, -size.get(s.gemeente.code, 0.0)))
     futures = [
         client.submit(
             gemeente_task,
@@ -349,11 +406,11 @@ def _run_tasks(
             options,
             key=f"gemeente-{s.gemeente.code}-{time.time_ns()}",
             pure=False,
-            priority=size.get(s.gemeente.code, 0),
+            priority=len(first) - i,
         )
-        for s in gemeenten
+        for i, s in enumerate(first)
     ]
-    owner = {f.key: s for f, s in zip(futures, gemeenten, strict=True)}
+    owner = {f.key: s for f, s in zip(futures, first, strict=True)}
     results: list[GemeenteResult] = []
     with tqdm(total=len(futures), desc="Gemeenten", unit="gemeente", disable=not progress) as bar:
         for fut, res, exc in bounded_results(client, futures, settings=settings):
@@ -387,6 +444,7 @@ def run_regio(
     progress: bool = False,
     settings: RegioSettings | None = None,
     own_lists: Sequence[Any] = (),
+    write: Callable[[RegioResult, Callable[..., Callable[[], Any]]], list[Path]] | None = None,
 ) -> RegioResult:
     """Run every gemeente of ``gemeenten`` as a Dask task and collect the regional tables.
 
@@ -415,6 +473,10 @@ def run_regio(
     own_lists
         The user's own lists of voorzieningen (``--voorzieningen``): each gemeente takes the rows
         in it or within ``[netwerk] margin_m`` of it.
+    write
+        Writes the regional files when at least one gemeente finished, before the cluster closes:
+        called with the result and a function that starts a job on the cluster (see
+        :class:`ClusterJobs`); what it returns is the result's ``files``.
 
     A gemeente whose worker is lost, or that does not finish within the bounds of ``settings``
     (see :func:`bounded_results`), is reported as failed with its reason (``niet_afgerond``); what
@@ -422,8 +484,6 @@ def run_regio(
     """
     import dask
 
-    from woonzorg_geo.sources.datasets import load_areas, resolve_paths, tile_bbox
-    from woonzorg_geo.sources.osm_tiles import list_tiles
     from woonzorg_geo.sources.tile_cache import default_cache_dir
 
     t_run = time.perf_counter()
@@ -441,29 +501,23 @@ def run_regio(
     )
     timings: dict[str, float] = {}
 
-    # which tiles the run needs (a gemeente whose areas cannot be read fails later, in its task)
-    t0 = time.perf_counter()
-    needed: dict[tuple[str, int, int], tuple[Any, Path]] = {}
-    size: dict[str, int] = {}
-    for s in gemeenten:  # the tasks warn about these files themselves: quiet here
-        try:
-            with _quiet():
-                paths = resolve_paths(s, raw_dir=raw_dir)
-                gemeente, _, _ = load_areas(s, paths=paths)
-                tiles = list_tiles(paths["osm_tiles"], bbox_lonlat=tile_bbox(gemeente, s))
-        except (WoonzorgError, KeyError) as exc:
-            log.info("gemeente %s: gebieden niet te lezen (%s); de taak meldt de fout", s.gemeente.code, exc)
-            continue
-        size[s.gemeente.code] = len(tiles)
-        for tile, path in tiles:
-            needed[(str(path.parents[2]), tile.x, tile.y)] = (tile, path)
-    timings["voorbereiden"] = time.perf_counter() - t0
-
     # every connection the client opens (to the scheduler, during the run) gives up after verbinden_s
     with dask.config.set({"distributed.comm.timeouts.connect": f"{settings.verbinden_s}s"}):
-        client, cluster = connect(
-            scheduler, workers=workers, timeout=settings.verbinden_s, herstarts=settings.herstarts
-        )
+        # the cluster starts (its worker processes spawn and import) while this process reads the areas
+        t0 = time.perf_counter()
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="regio-cluster") as pool:
+            starting = pool.submit(
+                connect, scheduler, workers=workers, timeout=settings.verbinden_s, herstarts=settings.herstarts
+            )
+            try:
+                needed, size = needed_tiles(gemeenten, raw_dir=raw_dir)
+            except BaseException:  # Ctrl-C while reading: the cluster that was starting is closed too
+                _close_when_started(starting)
+                raise
+            timings["voorbereiden"] = time.perf_counter() - t0
+            client, cluster = starting.result()
+        timings["cluster_starten"] = time.perf_counter() - t0
+        lost: list[str] = []
         try:
             results, tiles_info, cluster_info = _run_tasks(
                 client,
@@ -477,17 +531,35 @@ def run_regio(
                 progress=progress,
                 timings=timings,
             )
+            # the folders of tasks whose worker is gone, cleaned up once the cluster is closed (below)
+            lost = [
+                res["map"]
+                for res in results
+                if res.pop("_worker_weg", False) or (res.get("niet_afgerond") and not scheduler)
+            ]
+            result = _regio_result(results, gemeenten, naam=naam, settings=settings)
+            result.tiles, result.cluster = tiles_info, cluster_info
+            timings["totaal"] = time.perf_counter() - t_run
+            result.timings = {k: round(v, 3) for k, v in timings.items()}
+            if write is not None and any(t["status"] == "ok" for t in result.tasks):
+                # written while the cluster is up: its idle workers take part of the writing
+                result.files = write(result, ClusterJobs(client, settings).start)
         finally:
             client.close()
             if cluster is not None:
                 cluster.close()
-    # a task whose worker died left its staging folder and lock in the gemeente's folder; on a
-    # local cluster every worker has ended by now (closed above), on an existing one only those
-    # lost (KilledWorker, no workers at all): a worker that hangs may still write
-    for res in results:
-        if res.pop("_worker_weg", False) or (res.get("niet_afgerond") and not scheduler):
-            _clean_after_lost_task(out_dir / res["map"])
+            # a task whose worker died left its staging folder and lock in the gemeente's folder; on a
+            # local cluster every worker has ended by now (closed above), on an existing one only those
+            # lost (KilledWorker, no workers at all): a worker that hangs may still write
+            for folder in lost:
+                _clean_after_lost_task(out_dir / folder)
+    return result
 
+
+def _regio_result(
+    results: list[GemeenteResult], gemeenten: Sequence[Settings], *, naam: str, settings: RegioSettings
+) -> RegioResult:
+    """The regional tables of the tasks' ``results``, in the order of ``gemeenten``."""
     order = {s.gemeente.code: i for i, s in enumerate(gemeenten)}
     results.sort(key=lambda r: order.get(r["code"], len(order)))
     ok = [r for r in results if r["status"] == "ok"]
@@ -499,16 +571,11 @@ def run_regio(
         wijken = gpd.GeoDataFrame({"naam": []}, geometry=[], crs=RD_NEW)
     if len(gem):
         gem = gem.join(flag_ratios(gem["adressen_per_woning"].astype(float), settings))
-    tasks = [regional_row(r) for r in results]
-    timings["totaal"] = time.perf_counter() - t_run
     return RegioResult(
         naam=naam,
         gemeenten=gpd.GeoDataFrame(gem, crs=RD_NEW),
         wijken=gpd.GeoDataFrame(wijken, crs=RD_NEW),
-        tasks=tasks,
-        tiles=tiles_info,
-        timings={k: round(v, 3) for k, v in timings.items()},
-        cluster=cluster_info,
+        tasks=[regional_row(r) for r in results],
     )
 
 
