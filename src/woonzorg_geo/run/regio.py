@@ -22,7 +22,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,7 +33,6 @@ import pandas as pd
 
 from woonzorg_geo import RD_NEW
 from woonzorg_geo.core.config import RegioSettings, Settings
-from woonzorg_geo.core.errors import WoonzorgError
 from woonzorg_geo.core.formatting import slug
 from woonzorg_geo.run.cluster import (
     ClusterJobs,
@@ -45,6 +44,7 @@ from woonzorg_geo.run.cluster import (
 )
 from woonzorg_geo.run.cluster import captured_warnings as _captured_warnings
 from woonzorg_geo.run.regio_ratios import flag_ratios
+from woonzorg_geo.run.regio_tiles import chunks, fill_cache_task, needed_tiles
 from woonzorg_geo.run.regional import ClusterInfo, GemeenteResult, RegioResult, TilesInfo, regional_row, regional_rows
 
 log = logging.getLogger(__name__)
@@ -69,25 +69,6 @@ class TaskOptions:
 
 
 # ----------------------------------------------------------------------------- one gemeente
-
-
-#: The loggers that reading a gemeente's areas logs to (quiet while the run lists its tiles; not the
-#: cluster's, which starts meanwhile).
-_AREA_LOGGERS = ("woonzorg_geo.sources", "woonzorg_geo.core")
-
-
-@contextlib.contextmanager
-def _quiet(names: Sequence[str] = _AREA_LOGGERS) -> Iterator[None]:
-    """Only errors are logged inside the block, by the package's loggers ``names`` (and those below them)."""
-    loggers = [logging.getLogger(n) for n in names]
-    levels = [logger.level for logger in loggers]
-    for logger in loggers:
-        logger.setLevel(logging.ERROR)
-    try:
-        yield
-    finally:
-        for logger, level in zip(loggers, levels, strict=True):
-            logger.setLevel(level)
 
 
 class _RssSampler:
@@ -192,22 +173,30 @@ def gemeente_task(settings: Settings, options: TaskOptions) -> GemeenteResult:
     return out
 
 
-def fill_cache_task(tiles: list[tuple[Any, Path]], cache_dir: str) -> dict[str, float]:
-    """Decode a chunk of tiles into the shared cache (see :func:`.osm_tiles.fill_tile_cache`)."""
-    from woonzorg_geo.sources.datasets import run_tile_layers
-    from woonzorg_geo.sources.osm_tiles import fill_tile_cache
+def warm_task() -> None:
+    """Import what a gemeente task runs, on a worker that has just started (while this process reads the areas)."""
+    import woonzorg_geo.run.driver
+    import woonzorg_geo.sources.osm_tiles  # noqa: F401
 
-    t0, c0 = time.perf_counter(), time.thread_time()
-    counts = fill_tile_cache(tiles, cache_dir, layers=run_tile_layers())  # every layer the gemeenten read
-    return {**counts, "tijd_s": time.perf_counter() - t0, "cpu_s": time.thread_time() - c0}
+
+def _start_cluster(scheduler: str | None, *, workers: int, settings: RegioSettings) -> tuple[Any, Any, list[Any]]:
+    """:func:`.cluster.connect`, then every worker there warmed up (:func:`warm_task`, not waited for)."""
+    client, cluster = connect(scheduler, workers=workers, timeout=settings.verbinden_s, herstarts=settings.herstarts)
+    try:
+        addresses = list(client.scheduler_info().get("workers", {}))
+        warm = [
+            client.submit(
+                warm_task, key=f"warm-{i}-{time.time_ns()}", workers=[a], allow_other_workers=True, pure=False
+            )
+            for i, a in enumerate(addresses)
+        ]
+    except Exception:  # only a head start: the run goes on without it
+        log.debug("workers niet voorverwarmd", exc_info=True)
+        warm = []
+    return client, cluster, warm
 
 
 # ----------------------------------------------------------------------------- the check
-
-
-def _chunks(items: list[Any], n: int) -> list[list[Any]]:
-    n = max(1, min(n, len(items)))
-    return [items[i::n] for i in range(n)]
 
 
 def _lost_task(s: Settings, reason: str, *, worker_gone: bool) -> GemeenteResult:
@@ -261,62 +250,10 @@ def _clean_after_lost_task(folder: Path) -> None:
             target.rmdir()  # only when empty: the folder the task made and never filled
 
 
-def needed_tiles(
-    gemeenten: Sequence[Settings], *, raw_dir: Path
-) -> tuple[dict[tuple[str, int, int], tuple[Any, Path]], dict[str, float]]:
-    """The tiles the run needs, and each gemeente's expected work, to hand the largest out first.
-
-    Returns
-    -------
-    dict, dict
-        Every tile once (keyed by its folder and position: ``(tile, path)``), and per gemeentecode
-        its size: the CBS dwellings (``Woningvoorraad``, which the task's time follows), or where
-        the kerncijfers lack the gemeente its number of tiles times the run's median of dwellings
-        per tile. A gemeente whose areas cannot be read is left out of both (its task reports why).
-    """
-    from woonzorg_geo.sources.cbs import read_kerncijfers
-    from woonzorg_geo.sources.datasets import load_areas, resolve_paths, tile_bbox
-    from woonzorg_geo.sources.osm_tiles import list_tiles
-
-    needed: dict[tuple[str, int, int], tuple[Any, Path]] = {}
-    n_tiles: dict[str, int] = {}
-    by_file: dict[Path, list[str]] = {}
-    for s in gemeenten:  # the tasks warn about these files themselves: quiet here
-        try:
-            with _quiet():
-                paths = resolve_paths(s, raw_dir=raw_dir)
-                gemeente, _, _ = load_areas(s, paths=paths)
-                tiles = list_tiles(paths["osm_tiles"], bbox_lonlat=tile_bbox(gemeente, s))
-        except (WoonzorgError, KeyError) as exc:
-            log.info("gemeente %s: gebieden niet te lezen (%s); de taak meldt de fout", s.gemeente.code, exc)
-            continue
-        n_tiles[s.gemeente.code] = len(tiles)
-        if "kerncijfers" in paths:
-            by_file.setdefault(paths["kerncijfers"], []).append(s.gemeente.code)
-        for tile, path in tiles:
-            needed[(str(path.parents[2]), tile.x, tile.y)] = (tile, path)
-    dwellings: dict[str, float] = {}
-    for path, codes in by_file.items():
-        try:
-            with _quiet():
-                kern = read_kerncijfers(path, codes=codes)
-        except (WoonzorgError, OSError) as exc:  # the tasks report a damaged file; here only the order suffers
-            log.info("kerncijfers niet te lezen voor de volgorde van de taken (%s)", exc)
-            continue
-        column = next((c for c in ("Woningvoorraad_35", "woningvoorraad") if c in kern), None)
-        if column is not None:
-            values = pd.to_numeric(kern[column], errors="coerce")
-            dwellings.update({str(k): float(v) for k, v in values.items() if pd.notna(v) and v > 0})
-    per_tile = [dwellings[c] / n for c, n in n_tiles.items() if c in dwellings and n]
-    factor = float(pd.Series(per_tile).median()) if per_tile else 1.0
-    size = {c: dwellings.get(c, n * factor) for c, n in n_tiles.items()}
-    return needed, size
-
-
-def _close_when_started(starting: Future[tuple[Any, Any]]) -> None:
-    """Close the client and cluster that ``starting`` (a :func:`.cluster.connect` in a thread) gives, once there."""
+def _close_when_started(starting: Future[tuple[Any, Any, list[Any]]]) -> None:
+    """Close the client and cluster that ``starting`` (a :func:`_start_cluster` in a thread) gives, once there."""
     try:
-        client, cluster = starting.result()
+        client, cluster, _ = starting.result()
     except Exception:  # noqa: BLE001 - it did not start: nothing to close
         return
     client.close()
@@ -349,8 +286,8 @@ def _run_tasks(
     # gemeenten's tasks themselves (they decode what the cache lacks)
     t0 = time.perf_counter()
     tile_list = sorted(needed.values(), key=lambda tp: (tp[0].x, tp[0].y))
-    chunks = _chunks(tile_list, 4 * n_workers)
-    futures = client.map(fill_cache_task, chunks, cache_dir=tile_cache, pure=False)
+    parts = chunks(tile_list, 4 * n_workers)
+    futures = client.map(fill_cache_task, parts, cache_dir=tile_cache, pure=False)
     counts = {"gedecodeerd": 0, "uit_cache": 0, "leeg": 0}
     task_s = task_cpu = 0.0
     stopped: str | None = None
@@ -506,16 +443,15 @@ def run_regio(
         # the cluster starts (its worker processes spawn and import) while this process reads the areas
         t0 = time.perf_counter()
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="regio-cluster") as pool:
-            starting = pool.submit(
-                connect, scheduler, workers=workers, timeout=settings.verbinden_s, herstarts=settings.herstarts
-            )
+            starting = pool.submit(_start_cluster, scheduler, workers=workers, settings=settings)
             try:
                 needed, size = needed_tiles(gemeenten, raw_dir=raw_dir)
             except BaseException:  # Ctrl-C while reading: the cluster that was starting is closed too
                 _close_when_started(starting)
                 raise
             timings["voorbereiden"] = time.perf_counter() - t0
-            client, cluster = starting.result()
+            # warm: held until the run ends (a future no one holds is released, its task dropped)
+            client, cluster, warm = starting.result()
         timings["cluster_starten"] = time.perf_counter() - t0
         lost: list[str] = []
         try:
@@ -545,6 +481,7 @@ def run_regio(
                 # written while the cluster is up: its idle workers take part of the writing
                 result.files = write(result, ClusterJobs(client, settings).start)
         finally:
+            del warm
             client.close()
             if cluster is not None:
                 cluster.close()
