@@ -149,7 +149,7 @@ def cmd_regio(args: argparse.Namespace) -> int:
     if scheduler:  # a Dask scheduler answers there, within [regio] verbinden_s: before anything is written
         verify_scheduler(scheduler, timeout=settings.regio.verbinden_s)
 
-    def write(result: RegioResult, elsewhere: Elsewhere) -> list[Path]:
+    def write(result: RegioResult, elsewhere: Elsewhere | None) -> list[Path]:
         # all or nothing: run_regio calls this only when a gemeente finished (else the regional
         # files of an earlier run stay); the cluster's idle workers make the workbook and the map
         return write_regio(

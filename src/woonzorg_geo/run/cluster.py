@@ -4,7 +4,9 @@
 :func:`verify_scheduler`) or to a local cluster; :func:`bounded_results` yields the futures of a
 run as they end, and ends those still waiting when the cluster has no workers or makes no
 progress for too long (:class:`NotFinishedError`); :func:`task_failure` says in Dutch why a task
-ended without its result. The tasks themselves are in :mod:`woonzorg_geo.run.regio`.
+ended without its result; :class:`ClusterJobs` runs a function on the cluster while this process
+goes on (the region's own files, once the gemeenten are done), and :func:`captured_warnings`
+collects a task's warnings to report them. The tasks themselves are in :mod:`woonzorg_geo.run.regio`.
 """
 
 from __future__ import annotations

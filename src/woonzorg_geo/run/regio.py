@@ -7,8 +7,14 @@ border), on a ``dask.distributed`` cluster: a local one by default, or any exist
 vector tiles are decoded once per run into a cache keyed by tile position and content hash, which
 every task reads. A gemeente that fails is reported with its reason; the others still finish.
 
+The cluster starts while this process lists the tiles (:mod:`woonzorg_geo.run.regio_tiles`), and
+its workers import what the tasks run meanwhile; the gemeenten are handed out largest first (by
+their CBS dwellings), so both workers stay busy to the end; the region's workbook and map are
+made on the then idle workers while this process writes the rest, before the cluster closes.
+
 The parts around the tasks live beside this module: the Dask client and the bounded waits in
-:mod:`woonzorg_geo.run.cluster`; each gemeente's rows of the regional tables (per gemeente and per
+:mod:`woonzorg_geo.run.cluster`; the tiles and sizes of the gemeenten in
+:mod:`woonzorg_geo.run.regio_tiles`; each gemeente's rows of the regional tables (per gemeente and per
 wijk the address counts, CBS inhabitants and dwellings, the shares within the norm and the median
 distances, per profile) in :mod:`woonzorg_geo.run.regional`; the check of the address points
 against the CBS woningvoorraad in :mod:`woonzorg_geo.run.regio_ratios`; the writing of the
@@ -381,7 +387,7 @@ def run_regio(
     progress: bool = False,
     settings: RegioSettings | None = None,
     own_lists: Sequence[Any] = (),
-    write: Callable[[RegioResult, Callable[..., Callable[[], Any]]], list[Path]] | None = None,
+    write: Callable[[RegioResult, Callable[..., Callable[[], Any]] | None], list[Path]] | None = None,
 ) -> RegioResult:
     """Run every gemeente of ``gemeenten`` as a Dask task and collect the regional tables.
 
@@ -413,7 +419,8 @@ def run_regio(
     write
         Writes the regional files when at least one gemeente finished, before the cluster closes:
         called with the result and a function that starts a job on the cluster (see
-        :class:`ClusterJobs`); what it returns is the result's ``files``.
+        :class:`ClusterJobs`; ``None`` when a task did not finish: the cluster may be short of a
+        worker); what it returns is the result's ``files``.
 
     A gemeente whose worker is lost, or that does not finish within the bounds of ``settings``
     (see :func:`bounded_results`), is reported as failed with its reason (``niet_afgerond``); what
@@ -478,8 +485,10 @@ def run_regio(
             timings["totaal"] = time.perf_counter() - t_run
             result.timings = {k: round(v, 3) for k, v in timings.items()}
             if write is not None and any(t["status"] == "ok" for t in result.tasks):
-                # written while the cluster is up: its idle workers take part of the writing
-                result.files = write(result, ClusterJobs(client, settings).start)
+                # written while the cluster is up: its idle workers take part of the writing; not
+                # when a task did not finish (its worker may be lost, or still busy with it)
+                healthy = not any(t.get("niet_afgerond") for t in result.tasks)
+                result.files = write(result, ClusterJobs(client, settings).start if healthy else None)
         finally:
             del warm
             client.close()
