@@ -349,3 +349,108 @@ def test_analyse_any_gemeente_end_to_end_without_settings_file(raw_dir, tmp_path
     assert set(o["focus_buurten"]) == {"onbekend"}
     buurten = pd.read_csv(out / "buurten.csv", index_col="code")
     assert (buurten["focus_redenen"].str.contains("geen buurtsignalen")).all()
+
+
+# ----------------------------------------------------------------------------- before and after the tasks
+
+
+@pytest.mark.realdata
+def test_the_tiles_listed_first_are_those_each_gemeente_reads_and_the_largest_comes_first(raw_dir):
+    """needed_tiles reads only the gemeente's outline, yet lists exactly the tiles of load_areas's
+    gemeente (a gemeentegrens and a union of buurten); the sizes follow the CBS dwellings."""
+    from woonzorg_geo.run.regio_tiles import needed_tiles
+    from woonzorg_geo.sources.catalogue import load_catalogue, resolve_gemeente
+    from woonzorg_geo.sources.datasets import load_areas, resolve_paths, tile_bbox
+    from woonzorg_geo.sources.osm_tiles import list_tiles
+
+    s, catalogue = load_settings(), load_catalogue()
+    gemeenten = [resolve_gemeente(s, naam, catalogue=catalogue) for naam in ("Westerveld", "Assen", "Emmen")]
+    assert {g.data.gemeente_vorm for g in gemeenten} == {"gemeentegrens", "buurten"}
+    needed, size = needed_tiles(gemeenten, raw_dir=raw_dir)
+    expected = set()
+    for g in gemeenten:
+        paths = resolve_paths(g, raw_dir=raw_dir)
+        gemeente, _, _ = load_areas(g, paths=paths)
+        expected |= {(t.x, t.y) for t, _ in list_tiles(paths["osm_tiles"], bbox_lonlat=tile_bbox(gemeente, g))}
+    assert {(x, y) for _, x, y in needed} == expected and len(needed) == len(expected)
+    assert size["GM0114"] > size["GM0106"] > size["GM1701"] > 0  # Emmen, Assen, Westerveld
+
+
+def _regio_result():
+    from shapely.geometry import Point
+
+    from woonzorg_geo.run.regional import RegioResult
+
+    gemeenten = gpd.GeoDataFrame(
+        {
+            "naam": ["Assen"],
+            "n_adressen": [37375],
+            "adressen_per_woning": [1.125],
+            "pct_drie_a_800m": [50.08],
+            "ratio_z": [np.nan],
+            "ratio_afwijkend": pd.array([pd.NA], dtype="boolean"),
+        },
+        index=pd.Index(["GM0106"], name="code"),
+        geometry=[Point(232000, 557000).buffer(10)],
+        crs=RD_NEW,
+    )
+    wijken = gpd.GeoDataFrame(
+        {"naam": ["Centrum"], "gemeentecode": ["GM0106"], "gemeente": ["Assen"], "pct_drie_a_800m": [85.6]},
+        index=pd.Index(["WK010600"], name="code"),
+        geometry=[Point(232000, 557000).buffer(5)],
+        crs=RD_NEW,
+    )
+    tasks = [{"code": "GM0106", "naam": "Assen", "status": "ok", "map": "assen"}]
+    return RegioResult("Drenthe", gemeenten, wijken, tasks)
+
+
+def _frozen(folder):
+    """Every file's bytes; of the workbook and the GeoPackage their content (both carry the time they were made)."""
+    import openpyxl
+
+    out = {}
+    for p in sorted(folder.rglob("*")):
+        if p.is_file() and p.name != "manifest.json":
+            if p.suffix == ".xlsx":
+                wb = openpyxl.load_workbook(p)
+                out[p.name] = [[c.value for c in row] for ws in wb for row in ws.iter_rows()]
+            elif p.suffix == ".gpkg":
+                out[p.name] = {
+                    layer: pyogrio.read_dataframe(p, layer=layer).to_json() for layer in pyogrio.list_layers(p)[:, 0]
+                }
+            else:
+                out[p.name] = p.read_bytes()
+    return out
+
+
+def test_the_regional_files_made_elsewhere_are_those_made_here(tmp_path):
+    """write_regio with ``elsewhere`` (a cluster's idle worker; here a thread) writes the same files,
+    and a job that fails there is done here again."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from woonzorg_geo.run.regio_output import write_regio
+
+    result = _regio_result()
+    here = write_regio(result, tmp_path / "hier", norm_m=800, maps=False, csv_nl=True)
+    started = []
+    with ThreadPoolExecutor(max_workers=1) as pool:
+
+        def elsewhere(fn, /, **kwargs):
+            started.append(fn.__name__)
+            return pool.submit(fn, **kwargs).result
+
+        there = write_regio(result, tmp_path / "daar", norm_m=800, maps=False, csv_nl=True, elsewhere=elsewhere)
+
+    def lost(fn, /, **kwargs):
+        def wait():
+            raise RuntimeError("worker verloren")
+
+        return wait
+
+    again = write_regio(result, tmp_path / "opnieuw", norm_m=800, maps=False, csv_nl=True, elsewhere=lost)
+    assert started == ["write_regio_workbook"]
+    names = [p.relative_to(tmp_path / "hier") for p in here]
+    assert "overzicht.xlsx" in {n.name for n in names}
+    assert [p.relative_to(tmp_path / "daar") for p in there] == names
+    assert [p.relative_to(tmp_path / "opnieuw") for p in again] == names
+    assert _frozen(tmp_path / "daar") == _frozen(tmp_path / "hier") == _frozen(tmp_path / "opnieuw")

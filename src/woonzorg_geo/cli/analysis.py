@@ -78,7 +78,8 @@ def cmd_regio(args: argparse.Namespace) -> int:
     from woonzorg_geo.core.raw_data import find_raw_dir
     from woonzorg_geo.run.cluster import check_scheduler_address, verify_scheduler
     from woonzorg_geo.run.regio import run_regio
-    from woonzorg_geo.run.regio_output import regio_text, write_regio
+    from woonzorg_geo.run.regio_output import Elsewhere, regio_text, write_regio
+    from woonzorg_geo.run.regional import RegioResult
     from woonzorg_geo.sources.catalogue import load_catalogue, resolve_gemeente
 
     out = check_output_dir(args.out, option="--out")
@@ -147,6 +148,20 @@ def cmd_regio(args: argparse.Namespace) -> int:
     offline = True if args.offline else None
     if scheduler:  # a Dask scheduler answers there, within [regio] verbinden_s: before anything is written
         verify_scheduler(scheduler, timeout=settings.regio.verbinden_s)
+
+    def write(result: RegioResult, elsewhere: Elsewhere | None) -> list[Path]:
+        # all or nothing: run_regio calls this only when a gemeente finished (else the regional
+        # files of an earlier run stay); the cluster's idle workers make the workbook and the map
+        return write_regio(
+            result,
+            out,
+            norm_m=settings.bereikbaarheid.norm_m,
+            maps=not args.geen_kaarten,
+            offline=offline,
+            csv_nl=args.csv_nl,
+            elsewhere=elsewhere,
+        )
+
     with output_lock(out):
         result = run_regio(
             chosen,
@@ -163,21 +178,9 @@ def cmd_regio(args: argparse.Namespace) -> int:
             progress=show_progress(quiet=args.stil),
             settings=settings.regio,
             own_lists=lists,
+            write=write,
         )
-        # all or nothing: when no gemeente finished, the regional files of an earlier run stay
-        ok = any(t["status"] == "ok" for t in result.tasks)
-        files = (
-            write_regio(
-                result,
-                out,
-                norm_m=settings.bereikbaarheid.norm_m,
-                maps=not args.geen_kaarten,
-                offline=offline,
-                csv_nl=args.csv_nl,
-            )
-            if ok
-            else []
-        )
+        files = result.files
     print(regio_text(result, norm_m=settings.bereikbaarheid.norm_m))
     if files:
         print(f"{len(files)} regiobestanden geschreven in {out}; per gemeente een eigen map:")

@@ -4,7 +4,9 @@
 :func:`verify_scheduler`) or to a local cluster; :func:`bounded_results` yields the futures of a
 run as they end, and ends those still waiting when the cluster has no workers or makes no
 progress for too long (:class:`NotFinishedError`); :func:`task_failure` says in Dutch why a task
-ended without its result. The tasks themselves are in :mod:`woonzorg_geo.run.regio`.
+ended without its result; :class:`ClusterJobs` runs a function on the cluster while this process
+goes on (the region's own files, once the gemeenten are done), and :func:`captured_warnings`
+collects a task's warnings to report them. The tasks themselves are in :mod:`woonzorg_geo.run.regio`.
 """
 
 from __future__ import annotations
@@ -13,12 +15,14 @@ import contextlib
 import logging
 import os
 import re
+import threading
 import time
-from collections.abc import Coroutine, Iterator, Sequence
+from collections.abc import Callable, Coroutine, Iterator, Sequence
 from typing import Any, TypedDict, TypeVar, cast
 
 from woonzorg_geo.core.config import RegioSettings
 from woonzorg_geo.core.errors import SourceUnavailableError, WoonzorgError
+from woonzorg_geo.outputs.writing import writer_prefix
 
 log = logging.getLogger(__name__)
 
@@ -206,6 +210,32 @@ def connect(
     return Client(cluster), cluster
 
 
+class _TaskLog(logging.Handler):
+    """Collects the package's warnings of the current thread (a task) and its writer threads, to report them."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.WARNING)
+        self.thread = threading.get_ident()
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        # the task's own thread, or the threads it writes its files on (see writing.run_parallel)
+        if record.thread == self.thread or str(record.threadName).startswith(writer_prefix(self.thread)):
+            self.lines.append(record.getMessage())
+
+
+@contextlib.contextmanager
+def captured_warnings() -> Iterator[list[str]]:
+    """The package's warnings logged in the block by this thread and its writer threads (a task's, to report)."""
+    handler = _TaskLog()
+    logger = logging.getLogger("woonzorg_geo")
+    logger.addHandler(handler)
+    try:
+        yield handler.lines
+    finally:
+        logger.removeHandler(handler)
+
+
 class NotFinishedError(WoonzorgError, TimeoutError):
     """A task of a run that did not finish within the run's bounds (see :func:`bounded_results`).
 
@@ -316,3 +346,42 @@ def failure_reason(exc: BaseException) -> str:
     if isinstance(exc, WoonzorgError):
         return str(exc)
     return f"{type(exc).__name__}: {exc}"
+
+
+def job_task(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, list[str]]:
+    """``fn(*args, **kwargs)`` on a worker, with the package's warnings it logged (to log them again at home)."""
+    with captured_warnings() as warnings:
+        out = fn(*args, **kwargs)
+    return out, list(warnings)
+
+
+class ClusterJobs:
+    """Runs a function on the run's cluster while this process goes on: :meth:`start` hands back its wait.
+
+    Used for the region's own files once the gemeenten are done (see :func:`.run.regio_output.write_regio`):
+    the workers are idle then, and have imported what the writing needs.
+    """
+
+    def __init__(self, client: Any, settings: RegioSettings) -> None:
+        self._client = client
+        self._settings = settings
+
+    def start(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Callable[[], Any]:
+        """Submit ``fn(*args, **kwargs)``; the returned function waits for its result (within the run's bounds).
+
+        The wait raises what the job raised, or :class:`.cluster.NotFinishedError`; the package's
+        warnings logged by the job are logged here again.
+        """
+        future = self._client.submit(job_task, fn, args, kwargs, pure=False)
+
+        def wait() -> Any:
+            for _, res, exc in bounded_results(self._client, [future], settings=self._settings):
+                if exc is not None:
+                    raise exc
+                out, warnings = res
+                for line in warnings:
+                    log.warning("%s", line)
+                return out
+            raise NotFinishedError("de taak kwam niet terug")  # pragma: no cover - bounded_results yields once
+
+        return wait

@@ -7,8 +7,14 @@ border), on a ``dask.distributed`` cluster: a local one by default, or any exist
 vector tiles are decoded once per run into a cache keyed by tile position and content hash, which
 every task reads. A gemeente that fails is reported with its reason; the others still finish.
 
+The cluster starts while this process lists the tiles (:mod:`woonzorg_geo.run.regio_tiles`), and
+its workers import what the tasks run meanwhile; the gemeenten are handed out largest first (by
+their CBS dwellings), so both workers stay busy to the end; the region's workbook and map are
+made on the then idle workers while this process writes the rest, before the cluster closes.
+
 The parts around the tasks live beside this module: the Dask client and the bounded waits in
-:mod:`woonzorg_geo.run.cluster`; each gemeente's rows of the regional tables (per gemeente and per
+:mod:`woonzorg_geo.run.cluster`; the tiles and sizes of the gemeenten in
+:mod:`woonzorg_geo.run.regio_tiles`; each gemeente's rows of the regional tables (per gemeente and per
 wijk the address counts, CBS inhabitants and dwellings, the shares within the norm and the median
 distances, per profile) in :mod:`woonzorg_geo.run.regional`; the check of the address points
 against the CBS woningvoorraad in :mod:`woonzorg_geo.run.regio_ratios`; the writing of the
@@ -22,7 +28,8 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Self
@@ -32,11 +39,18 @@ import pandas as pd
 
 from woonzorg_geo import RD_NEW
 from woonzorg_geo.core.config import RegioSettings, Settings
-from woonzorg_geo.core.errors import WoonzorgError
 from woonzorg_geo.core.formatting import slug
-from woonzorg_geo.outputs.writing import writer_prefix
-from woonzorg_geo.run.cluster import NotFinishedError, bounded_results, connect, failure_reason, task_failure
+from woonzorg_geo.run.cluster import (
+    ClusterJobs,
+    NotFinishedError,
+    bounded_results,
+    connect,
+    failure_reason,
+    task_failure,
+)
+from woonzorg_geo.run.cluster import captured_warnings as _captured_warnings
 from woonzorg_geo.run.regio_ratios import flag_ratios
+from woonzorg_geo.run.regio_tiles import chunks, fill_cache_task, needed_tiles
 from woonzorg_geo.run.regional import ClusterInfo, GemeenteResult, RegioResult, TilesInfo, regional_row, regional_rows
 
 log = logging.getLogger(__name__)
@@ -61,43 +75,6 @@ class TaskOptions:
 
 
 # ----------------------------------------------------------------------------- one gemeente
-
-
-class _TaskLog(logging.Handler):
-    """Collects the package's warnings of the current thread (a task) and its writer threads, to report them."""
-
-    def __init__(self) -> None:
-        super().__init__(level=logging.WARNING)
-        self.thread = threading.get_ident()
-        self.lines: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        # the task's own thread, or the threads it writes its files on (see writing.run_parallel)
-        if record.thread == self.thread or str(record.threadName).startswith(writer_prefix(self.thread)):
-            self.lines.append(record.getMessage())
-
-
-@contextlib.contextmanager
-def _captured_warnings() -> Iterator[list[str]]:
-    handler = _TaskLog()
-    logger = logging.getLogger("woonzorg_geo")
-    logger.addHandler(handler)
-    try:
-        yield handler.lines
-    finally:
-        logger.removeHandler(handler)
-
-
-@contextlib.contextmanager
-def _quiet() -> Iterator[None]:
-    """Only errors of the package are logged inside the block."""
-    logger = logging.getLogger("woonzorg_geo")
-    level = logger.level
-    logger.setLevel(logging.ERROR)
-    try:
-        yield
-    finally:
-        logger.setLevel(level)
 
 
 class _RssSampler:
@@ -202,22 +179,30 @@ def gemeente_task(settings: Settings, options: TaskOptions) -> GemeenteResult:
     return out
 
 
-def fill_cache_task(tiles: list[tuple[Any, Path]], cache_dir: str) -> dict[str, float]:
-    """Decode a chunk of tiles into the shared cache (see :func:`.osm_tiles.fill_tile_cache`)."""
-    from woonzorg_geo.sources.datasets import run_tile_layers
-    from woonzorg_geo.sources.osm_tiles import fill_tile_cache
+def warm_task() -> None:
+    """Import what a gemeente task runs, on a worker that has just started (while this process reads the areas)."""
+    import woonzorg_geo.run.driver
+    import woonzorg_geo.sources.osm_tiles  # noqa: F401
 
-    t0, c0 = time.perf_counter(), time.thread_time()
-    counts = fill_tile_cache(tiles, cache_dir, layers=run_tile_layers())  # every layer the gemeenten read
-    return {**counts, "tijd_s": time.perf_counter() - t0, "cpu_s": time.thread_time() - c0}
+
+def _start_cluster(scheduler: str | None, *, workers: int, settings: RegioSettings) -> tuple[Any, Any, list[Any]]:
+    """:func:`.cluster.connect`, then every worker there warmed up (:func:`warm_task`, not waited for)."""
+    client, cluster = connect(scheduler, workers=workers, timeout=settings.verbinden_s, herstarts=settings.herstarts)
+    try:
+        addresses = list(client.scheduler_info().get("workers", {}))
+        warm = [
+            client.submit(
+                warm_task, key=f"warm-{i}-{time.time_ns()}", workers=[a], allow_other_workers=True, pure=False
+            )
+            for i, a in enumerate(addresses)
+        ]
+    except Exception:  # only a head start: the run goes on without it
+        log.debug("workers niet voorverwarmd", exc_info=True)
+        warm = []
+    return client, cluster, warm
 
 
 # ----------------------------------------------------------------------------- the check
-
-
-def _chunks(items: list[Any], n: int) -> list[list[Any]]:
-    n = max(1, min(n, len(items)))
-    return [items[i::n] for i in range(n)]
 
 
 def _lost_task(s: Settings, reason: str, *, worker_gone: bool) -> GemeenteResult:
@@ -271,12 +256,23 @@ def _clean_after_lost_task(folder: Path) -> None:
             target.rmdir()  # only when empty: the folder the task made and never filled
 
 
+def _close_when_started(starting: Future[tuple[Any, Any, list[Any]]]) -> None:
+    """Close the client and cluster that ``starting`` (a :func:`_start_cluster` in a thread) gives, once there."""
+    try:
+        client, cluster, _ = starting.result()
+    except Exception:  # noqa: BLE001 - it did not start: nothing to close
+        return
+    client.close()
+    if cluster is not None:
+        cluster.close()
+
+
 def _run_tasks(
     client: Any,
     gemeenten: Sequence[Settings],
     *,
     needed: dict[tuple[str, int, int], tuple[Any, Path]],
-    size: dict[str, int],
+    size: dict[str, float],
     options: TaskOptions,
     settings: RegioSettings,
     cluster_info: ClusterInfo,
@@ -296,8 +292,8 @@ def _run_tasks(
     # gemeenten's tasks themselves (they decode what the cache lacks)
     t0 = time.perf_counter()
     tile_list = sorted(needed.values(), key=lambda tp: (tp[0].x, tp[0].y))
-    chunks = _chunks(tile_list, 4 * n_workers)
-    futures = client.map(fill_cache_task, chunks, cache_dir=tile_cache, pure=False)
+    parts = chunks(tile_list, 4 * n_workers)
+    futures = client.map(fill_cache_task, parts, cache_dir=tile_cache, pure=False)
     counts = {"gedecodeerd": 0, "uit_cache": 0, "leeg": 0}
     task_s = task_cpu = 0.0
     stopped: str | None = None
@@ -340,8 +336,12 @@ def _run_tasks(
         timings["gemeenten"] = 0.0
         return lost, tiles_info, cluster_info
 
-    # 2. one task per gemeente, the largest first (shorter tail)
+    # 2. one task per gemeente, the largest first (longest processing time first: both workers stay
+    # busy to the end, and the last tasks to start are small ones); one whose areas could not be
+    # read (no size) fails at once, so it goes first. Submitted in that order too: an idle worker
+    # takes a task as it comes, before the priorities of those submitted later count
     t0 = time.perf_counter()
+    first = sorted(gemeenten, key=lambda s: (s.gemeente.code in size, -size.get(s.gemeente.code, 0.0)))
     futures = [
         client.submit(
             gemeente_task,
@@ -349,11 +349,11 @@ def _run_tasks(
             options,
             key=f"gemeente-{s.gemeente.code}-{time.time_ns()}",
             pure=False,
-            priority=size.get(s.gemeente.code, 0),
+            priority=len(first) - i,
         )
-        for s in gemeenten
+        for i, s in enumerate(first)
     ]
-    owner = {f.key: s for f, s in zip(futures, gemeenten, strict=True)}
+    owner = {f.key: s for f, s in zip(futures, first, strict=True)}
     results: list[GemeenteResult] = []
     with tqdm(total=len(futures), desc="Gemeenten", unit="gemeente", disable=not progress) as bar:
         for fut, res, exc in bounded_results(client, futures, settings=settings):
@@ -387,6 +387,7 @@ def run_regio(
     progress: bool = False,
     settings: RegioSettings | None = None,
     own_lists: Sequence[Any] = (),
+    write: Callable[[RegioResult, Callable[..., Callable[[], Any]] | None], list[Path]] | None = None,
 ) -> RegioResult:
     """Run every gemeente of ``gemeenten`` as a Dask task and collect the regional tables.
 
@@ -415,6 +416,11 @@ def run_regio(
     own_lists
         The user's own lists of voorzieningen (``--voorzieningen``): each gemeente takes the rows
         in it or within ``[netwerk] margin_m`` of it.
+    write
+        Writes the regional files when at least one gemeente finished, before the cluster closes:
+        called with the result and a function that starts a job on the cluster (see
+        :class:`ClusterJobs`; ``None`` when a task did not finish: the cluster may be short of a
+        worker); what it returns is the result's ``files``.
 
     A gemeente whose worker is lost, or that does not finish within the bounds of ``settings``
     (see :func:`bounded_results`), is reported as failed with its reason (``niet_afgerond``); what
@@ -422,8 +428,6 @@ def run_regio(
     """
     import dask
 
-    from woonzorg_geo.sources.datasets import load_areas, resolve_paths, tile_bbox
-    from woonzorg_geo.sources.osm_tiles import list_tiles
     from woonzorg_geo.sources.tile_cache import default_cache_dir
 
     t_run = time.perf_counter()
@@ -441,29 +445,22 @@ def run_regio(
     )
     timings: dict[str, float] = {}
 
-    # which tiles the run needs (a gemeente whose areas cannot be read fails later, in its task)
-    t0 = time.perf_counter()
-    needed: dict[tuple[str, int, int], tuple[Any, Path]] = {}
-    size: dict[str, int] = {}
-    for s in gemeenten:  # the tasks warn about these files themselves: quiet here
-        try:
-            with _quiet():
-                paths = resolve_paths(s, raw_dir=raw_dir)
-                gemeente, _, _ = load_areas(s, paths=paths)
-                tiles = list_tiles(paths["osm_tiles"], bbox_lonlat=tile_bbox(gemeente, s))
-        except (WoonzorgError, KeyError) as exc:
-            log.info("gemeente %s: gebieden niet te lezen (%s); de taak meldt de fout", s.gemeente.code, exc)
-            continue
-        size[s.gemeente.code] = len(tiles)
-        for tile, path in tiles:
-            needed[(str(path.parents[2]), tile.x, tile.y)] = (tile, path)
-    timings["voorbereiden"] = time.perf_counter() - t0
-
     # every connection the client opens (to the scheduler, during the run) gives up after verbinden_s
     with dask.config.set({"distributed.comm.timeouts.connect": f"{settings.verbinden_s}s"}):
-        client, cluster = connect(
-            scheduler, workers=workers, timeout=settings.verbinden_s, herstarts=settings.herstarts
-        )
+        # the cluster starts (its worker processes spawn and import) while this process reads the areas
+        t0 = time.perf_counter()
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="regio-cluster") as pool:
+            starting = pool.submit(_start_cluster, scheduler, workers=workers, settings=settings)
+            try:
+                needed, size = needed_tiles(gemeenten, raw_dir=raw_dir)
+            except BaseException:  # Ctrl-C while reading: the cluster that was starting is closed too
+                _close_when_started(starting)
+                raise
+            timings["voorbereiden"] = time.perf_counter() - t0
+            # warm: held until the run ends (a future no one holds is released, its task dropped)
+            client, cluster, warm = starting.result()
+        timings["cluster_starten"] = time.perf_counter() - t0
+        lost: list[str] = []
         try:
             results, tiles_info, cluster_info = _run_tasks(
                 client,
@@ -477,17 +474,38 @@ def run_regio(
                 progress=progress,
                 timings=timings,
             )
+            # the folders of tasks whose worker is gone, cleaned up once the cluster is closed (below)
+            lost = [
+                res["map"]
+                for res in results
+                if res.pop("_worker_weg", False) or (res.get("niet_afgerond") and not scheduler)
+            ]
+            result = _regio_result(results, gemeenten, naam=naam, settings=settings)
+            result.tiles, result.cluster = tiles_info, cluster_info
+            timings["totaal"] = time.perf_counter() - t_run
+            result.timings = {k: round(v, 3) for k, v in timings.items()}
+            if write is not None and any(t["status"] == "ok" for t in result.tasks):
+                # written while the cluster is up: its idle workers take part of the writing; not
+                # when a task did not finish (its worker may be lost, or still busy with it)
+                healthy = not any(t.get("niet_afgerond") for t in result.tasks)
+                result.files = write(result, ClusterJobs(client, settings).start if healthy else None)
         finally:
+            del warm
             client.close()
             if cluster is not None:
                 cluster.close()
-    # a task whose worker died left its staging folder and lock in the gemeente's folder; on a
-    # local cluster every worker has ended by now (closed above), on an existing one only those
-    # lost (KilledWorker, no workers at all): a worker that hangs may still write
-    for res in results:
-        if res.pop("_worker_weg", False) or (res.get("niet_afgerond") and not scheduler):
-            _clean_after_lost_task(out_dir / res["map"])
+            # a task whose worker died left its staging folder and lock in the gemeente's folder; on a
+            # local cluster every worker has ended by now (closed above), on an existing one only those
+            # lost (KilledWorker, no workers at all): a worker that hangs may still write
+            for folder in lost:
+                _clean_after_lost_task(out_dir / folder)
+    return result
 
+
+def _regio_result(
+    results: list[GemeenteResult], gemeenten: Sequence[Settings], *, naam: str, settings: RegioSettings
+) -> RegioResult:
+    """The regional tables of the tasks' ``results``, in the order of ``gemeenten``."""
     order = {s.gemeente.code: i for i, s in enumerate(gemeenten)}
     results.sort(key=lambda r: order.get(r["code"], len(order)))
     ok = [r for r in results if r["status"] == "ok"]
@@ -499,16 +517,11 @@ def run_regio(
         wijken = gpd.GeoDataFrame({"naam": []}, geometry=[], crs=RD_NEW)
     if len(gem):
         gem = gem.join(flag_ratios(gem["adressen_per_woning"].astype(float), settings))
-    tasks = [regional_row(r) for r in results]
-    timings["totaal"] = time.perf_counter() - t_run
     return RegioResult(
         naam=naam,
         gemeenten=gpd.GeoDataFrame(gem, crs=RD_NEW),
         wijken=gpd.GeoDataFrame(wijken, crs=RD_NEW),
-        tasks=tasks,
-        tiles=tiles_info,
-        timings={k: round(v, 3) for k, v in timings.items()},
-        cluster=cluster_info,
+        tasks=[regional_row(r) for r in results],
     )
 
 

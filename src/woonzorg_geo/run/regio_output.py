@@ -7,13 +7,22 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import geopandas as gpd
 import pandas as pd
 
 from woonzorg_geo.core import formatting as fmt
 from woonzorg_geo.core.formatting import slug
-from woonzorg_geo.run.regional import RegioResult
+from woonzorg_geo.run.regional import RegionalRow, RegioResult
+
+log = logging.getLogger(__name__)
+
+#: Starts ``fn(**kwargs)`` somewhere else (a Dask worker) and hands back the wait for its result.
+Elsewhere = Callable[..., Callable[[], Any]]
 
 
 def regio_table(result: RegioResult) -> pd.DataFrame:
@@ -34,6 +43,56 @@ def regio_table(result: RegioResult) -> pd.DataFrame:
     return status.join(figures)
 
 
+def write_regio_workbook(
+    folder: Path, *, wijken: pd.DataFrame, tasks: list[RegionalRow], out_dir: Path, norm_m: float, csv_nl: bool
+) -> list[Path]:
+    """``overzicht.xlsx`` of a region into ``folder`` (the staging folder, where ``regio.csv`` is already):
+    the sheets of :func:`.outputs.workbook.sheets.regio_sheets` (with ``csv_nl`` also ``regio_nl.csv``)."""
+    from woonzorg_geo.outputs.workbook import write_exports
+    from woonzorg_geo.outputs.workbook.sheets import regio_sheets
+
+    sheets = regio_sheets(folder, wijken=wijken, tasks=tasks, out_dir=out_dir, norm_m=norm_m)
+    return write_exports(folder, sheets, csv_nl=csv_nl)
+
+
+def write_regio_map(
+    path: Path,
+    gemeenten: gpd.GeoDataFrame,
+    wijken: gpd.GeoDataFrame,
+    *,
+    naam: str,
+    norm_m: float,
+    links: dict[str, str],
+    offline: bool | None,
+) -> Path:
+    """The region's map (:func:`.outputs.maps.regio.regio_map`) saved at ``path``."""
+    from woonzorg_geo.outputs.maps.layers import save_map
+    from woonzorg_geo.outputs.maps.regio import regio_map
+
+    m = regio_map(gemeenten, wijken, naam=naam, norm_m=norm_m, links=links, offline=offline)
+    save_map(m, path)
+    return path
+
+
+def _started(elsewhere: Elsewhere | None, fn: Callable[..., Any], /, **kwargs: Any) -> Callable[[], Any]:
+    """``fn(**kwargs)`` started by ``elsewhere``, or (without it, or when it cannot start) a call of it here."""
+    if elsewhere is not None:
+        try:
+            return elsewhere(fn, **kwargs)
+        except Exception as exc:  # noqa: BLE001 - the cluster cannot take it: written here instead
+            log.info("%s niet op het cluster (%s); hier geschreven", fn.__name__, exc)
+    return lambda: fn(**kwargs)
+
+
+def _finished(job: Callable[[], Any], fn: Callable[..., Any], /, **kwargs: Any) -> None:
+    """Wait for ``job`` (started by :func:`_started`); when it failed elsewhere, call ``fn(**kwargs)`` here."""
+    try:
+        job()
+    except Exception as exc:  # noqa: BLE001 - a lost worker, a bound reached, a full disk: here again (raises here)
+        log.info("%s op het cluster mislukt (%s); hier geschreven", fn.__name__, exc)
+        fn(**kwargs)
+
+
 def write_regio(
     result: RegioResult,
     out_dir: Path,
@@ -42,12 +101,16 @@ def write_regio(
     maps: bool = True,
     offline: bool | None = None,
     csv_nl: bool = False,
+    elsewhere: Elsewhere | None = None,
 ) -> list[Path]:
     """Write ``regio.gpkg`` (layers ``gemeenten``, ``wijken``), ``regio.csv``, ``regio.json``, the map and
     ``overzicht.xlsx`` (with ``csv_nl`` also ``regio_nl.csv``, see :mod:`woonzorg_geo.outputs.workbook`).
 
     All or nothing, like every output of the package (see :func:`.core.io.staged_dir`); the
-    gemeenten's own folders are written by their tasks.
+    gemeenten's own folders are written by their tasks. ``elsewhere`` starts a function on the
+    run's cluster (:meth:`.run.regio.ClusterJobs.start`): the workbook and the map are then made
+    there, on the idle workers, while this process writes the rest (a job that fails there is done
+    here again, so its error, if any, is raised here).
     """
     import json
 
@@ -62,20 +125,40 @@ def write_regio(
     }
     owner = Owner("regio", None, result.naam)
     with staged_dir(out_dir, owner=owner, replace_set=True, manifest=manifest) as tmp:
+        # regio.csv first: the workbook's first sheet is read from it
+        write_csv(tmp / "regio.csv", regio_table(result), encoding="utf-8")
+        book: dict[str, Any] = {
+            "folder": tmp,
+            "wijken": pd.DataFrame(result.wijken.drop(columns="geometry", errors="ignore")),
+            "tasks": result.tasks,
+            "out_dir": out_dir,
+            "norm_m": norm_m,
+            "csv_nl": csv_nl,
+        }
+        jobs: list[tuple[Callable[..., Any], dict[str, Any], Callable[[], Any]]] = [
+            (write_regio_workbook, book, _started(elsewhere, write_regio_workbook, **book))
+        ]
+        if maps and len(result.gemeenten):
+            links = {
+                t["code"]: f"../{t['map']}/maps/{slug(t['naam'])}_bereikbaarheid.html"
+                for t in result.tasks
+                if t["status"] == "ok"
+            }
+            kart: dict[str, Any] = {
+                "path": tmp / "maps" / f"{slug(result.naam)}_bereikbaarheid.html",
+                "gemeenten": result.gemeenten,
+                "wijken": result.wijken,
+                "naam": result.naam,
+                "norm_m": norm_m,
+                "links": links,
+                "offline": offline,
+            }
+            jobs.append((write_regio_map, kart, _started(elsewhere, write_regio_map, **kart)))
         if len(result.gemeenten):
             gem = result.gemeenten.copy()
             gem["ratio_afwijkend"] = gem["ratio_afwijkend"].astype(object)
             gem.to_file(tmp / "regio.gpkg", layer="gemeenten", driver="GPKG")
             result.wijken.to_file(tmp / "regio.gpkg", layer="wijken", driver="GPKG")
-        write_csv(tmp / "regio.csv", regio_table(result), encoding="utf-8")
-        from woonzorg_geo.outputs.workbook import write_exports
-        from woonzorg_geo.outputs.workbook.sheets import regio_sheets
-
-        write_exports(
-            tmp,
-            regio_sheets(tmp, wijken=result.wijken, tasks=result.tasks, out_dir=out_dir, norm_m=norm_m),
-            csv_nl=csv_nl,
-        )
         doc = {
             "regio": result.naam,
             "cluster": result.cluster,
@@ -87,19 +170,8 @@ def write_regio(
         (tmp / "regio.json").write_text(
             json.dumps(doc, indent=2, ensure_ascii=False, default=json_default_or_text), encoding="utf-8"
         )
-        if maps and len(result.gemeenten):
-            from woonzorg_geo.outputs.maps.layers import save_map
-            from woonzorg_geo.outputs.maps.regio import regio_map
-
-            links = {
-                t["code"]: f"../{t['map']}/maps/{slug(t['naam'])}_bereikbaarheid.html"
-                for t in result.tasks
-                if t["status"] == "ok"
-            }
-            m = regio_map(
-                result.gemeenten, result.wijken, naam=result.naam, norm_m=norm_m, links=links, offline=offline
-            )
-            save_map(m, tmp / "maps" / f"{slug(result.naam)}_bereikbaarheid.html")
+        for fn, kwargs, job in jobs:
+            _finished(job, fn, **kwargs)
         files = sorted(p.relative_to(tmp) for p in tmp.rglob("*") if p.is_file())
     return [out_dir / f for f in files]
 

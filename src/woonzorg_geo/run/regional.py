@@ -11,6 +11,7 @@ whole run before it is written (see :mod:`woonzorg_geo.run.regio_output`).
 # ``__required_keys__`` knows which keys are ``NotRequired``
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, NotRequired, TypedDict
 
 import geopandas as gpd
@@ -107,6 +108,8 @@ class RegioResult:
     tiles: TilesInfo = field(default_factory=lambda: TilesInfo())
     timings: dict[str, float] = field(default_factory=dict)
     cluster: ClusterInfo = field(default_factory=lambda: ClusterInfo())
+    #: the regional files written (see ``write`` of :func:`.run.regio.run_regio`)
+    files: list[Path] = field(default_factory=list)
 
     @property
     def failures(self) -> dict[str, str]:
