@@ -9,7 +9,7 @@ import time
 import pytest
 
 from woonzorg_geo.outputs.writing import run_parallel
-from woonzorg_geo.run.regio import _captured_warnings
+from woonzorg_geo.run.cluster import captured_warnings
 
 
 def test_every_job_finishes_before_the_first_error_is_raised():
@@ -38,12 +38,12 @@ def test_a_writer_threads_warning_is_reported_with_its_task():
         threads.add(threading.get_ident())
         log.warning("stijl ontbreekt")
 
-    with _captured_warnings() as lines:
+    with captured_warnings() as lines:
         run_parallel([warn, lambda: None], threads=2)
     assert threads and threading.get_ident() not in threads  # it ran on another thread
     assert lines == ["stijl ontbreekt"]
     # a warning of an unrelated thread is not the task's
-    with _captured_warnings() as lines:
+    with captured_warnings() as lines:
         other = threading.Thread(target=lambda: log.warning("iets anders"))
         other.start()
         other.join()

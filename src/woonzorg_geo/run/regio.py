@@ -48,7 +48,7 @@ from woonzorg_geo.run.cluster import (
     failure_reason,
     task_failure,
 )
-from woonzorg_geo.run.cluster import captured_warnings as _captured_warnings
+from woonzorg_geo.run.cluster import captured_warnings
 from woonzorg_geo.run.regio_ratios import flag_ratios
 from woonzorg_geo.run.regio_tiles import chunks, fill_cache_task, needed_tiles
 from woonzorg_geo.run.regional import ClusterInfo, GemeenteResult, RegioResult, TilesInfo, regional_row, regional_rows
@@ -138,7 +138,7 @@ def gemeente_task(settings: Settings, options: TaskOptions) -> GemeenteResult:
         "worker": f"{os.uname().nodename}:{os.getpid()}",
     }
     t_start, cpu_start = time.perf_counter(), time.thread_time()
-    with _captured_warnings() as warnings, _RssSampler() as rss:
+    with captured_warnings() as warnings, _RssSampler() as rss:
         try:
             # the driver of `analyse`, with this run's settings: the same outputs and maps
             target = Path(options.out_dir) / folder
