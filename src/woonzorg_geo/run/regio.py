@@ -44,11 +44,11 @@ from woonzorg_geo.run.cluster import (
     ClusterJobs,
     NotFinishedError,
     bounded_results,
+    captured_warnings,
     connect,
     failure_reason,
     task_failure,
 )
-from woonzorg_geo.run.cluster import captured_warnings
 from woonzorg_geo.run.regio_ratios import flag_ratios
 from woonzorg_geo.run.regio_tiles import chunks, fill_cache_task, needed_tiles
 from woonzorg_geo.run.regional import ClusterInfo, GemeenteResult, RegioResult, TilesInfo, regional_row, regional_rows
