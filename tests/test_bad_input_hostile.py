@@ -31,7 +31,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import pytest
-from badinput import assert_refused, snapshot
+from badinput import assert_refused, linked_copy, snapshot
 from chromium import Chromium, running_chromium
 from test_maps import make_output
 
@@ -234,7 +234,7 @@ REGISTER = {
 def assen_copy(assen_output, tmp_path_factory) -> Path:
     """A copy of the session's Assen analysis, which the commands read (and must leave as it was)."""
     uit = tmp_path_factory.mktemp("vijandig") / "output"
-    shutil.copytree(assen_output, uit, symlinks=True)
+    linked_copy(assen_output, uit, symlinks=True)
     return uit
 
 

@@ -13,12 +13,11 @@ byte for byte unchanged. ``regel`` is the row number a spreadsheet shows (the he
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from badinput import assert_refused, snapshot
+from badinput import assert_refused, linked_copy, snapshot
 
 from woonzorg_geo.cli.main import main
 
@@ -32,8 +31,7 @@ HEADER = "naam;adres;lon;lat;type;omvang\n"
 def uit(assen_output, tmp_path_factory) -> Path:
     """A copy of the session's analysis: the --uit of every case (never recomputed, never changed)."""
     dst = tmp_path_factory.mktemp("lijst_uit") / "output"
-    shutil.copytree(assen_output, dst)
-    return dst
+    return linked_copy(assen_output, dst)
 
 
 @pytest.fixture(scope="module")
