@@ -175,6 +175,28 @@ def _shared_folders_unchanged() -> Iterator[None]:
             pytest.fail(f"the shared folder {folder} was changed (during this test or before it): {changed[:10]}")
 
 
+@pytest.fixture(scope="module")
+def module_tmp(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Callable[[str], Path]]:
+    """``tmp_path_factory.mktemp`` for a module's shared runs, whose folders go when its tests are done.
+
+    A module-scoped fixture's folder (a whole ``analyse`` with its maps: 100-300 MB) is otherwise kept
+    to the end of the session, beside every other module's. It is kept if a test failed meanwhile.
+    """
+    made: list[Path] = []
+    failed = request.session.testsfailed
+
+    def mktemp(name: str) -> Path:
+        made.append(tmp_path_factory.mktemp(name))
+        return made[-1]
+
+    yield mktemp
+    if request.session.testsfailed == failed:
+        for folder in made:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
 def raw_dir() -> Path:
     """The real raw data folder.

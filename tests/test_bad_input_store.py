@@ -327,9 +327,9 @@ def _watals_result(folder: Path) -> tuple[dict[str, Any], dict[str, bytes]]:
 
 
 @pytest.fixture(scope="module")
-def intact(assen_output, raw_dir, tmp_path_factory) -> dict[str, Any]:
+def intact(assen_output, raw_dir, module_tmp) -> dict[str, Any]:
     """The toets and watals answers from the intact store (the reference for the damaged cases)."""
-    root = tmp_path_factory.mktemp("intact")
+    root = module_tmp("intact")
     assert main(_toets_args(raw_dir, assen_output, root / "toets")) == 0
     assert main(_watals_args(raw_dir, assen_output, root / "watals")) == 0
     return {"toets": _toets_json(root / "toets"), "watals": _watals_result(root / "watals")}
