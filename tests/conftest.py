@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -116,17 +117,33 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     items[:] = [items[i] for i in order]
 
 
+#: The folders :func:`made_once` made or found, with their :func:`_signature` when made.
+_SHARED: dict[Path, dict[str, list[int]]] = {}
+
+
+def _signature(folder: Path) -> dict[str, list[int]]:
+    """Each file below ``folder``: inode, size and modification time (ns); any write into a file changes it."""
+    return {
+        p.relative_to(folder).as_posix(): [st.st_ino, st.st_size, st.st_mtime_ns]
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and not p.is_symlink()
+        for st in [p.stat()]
+    }
+
+
 def made_once(tmp_path_factory: pytest.TempPathFactory, name: str, make: Callable[[Path], None]) -> Path:
     """A folder ``make`` fills once for the whole test run, shared by the xdist workers.
 
     Under ``pytest -n N`` the first worker to ask makes it, in the run's temporary folder beside the
     workers' own (``getbasetemp().parent``), holding a lock; a worker asking meanwhile waits for it
     and then uses the same folder. Without xdist (or without ``fcntl``) each session makes its own.
-    Tests must not change what is in it (copy it first), as with any session fixture.
+    Tests must not change what is in it (copy it first, e.g. ``badinput.linked_copy``), as with any
+    session fixture: after each test, :func:`_shared_folders_unchanged` checks that they did not.
     """
     if "PYTEST_XDIST_WORKER" not in os.environ or fcntl is None:
         folder = tmp_path_factory.mktemp(name)
         make(folder)
+        _SHARED[folder] = _signature(folder)
         return folder
     run_dir = tmp_path_factory.getbasetemp().parent
     folder, done = run_dir / f"gedeeld-{name}", run_dir / f"gedeeld-{name}.klaar"
@@ -136,8 +153,48 @@ def made_once(tmp_path_factory: pytest.TempPathFactory, name: str, make: Callabl
             shutil.rmtree(folder, ignore_errors=True)  # what a worker that failed left
             folder.mkdir()
             make(folder)
-            done.touch()
+            done.write_text(json.dumps(_signature(folder)), encoding="utf-8")
+    _SHARED[folder] = json.loads(done.read_text(encoding="utf-8"))
     return folder
+
+
+@pytest.fixture(autouse=True)
+def _shared_folders_unchanged() -> Iterator[None]:
+    """After each test: the folders shared by all tests (:func:`made_once`) are as they were made.
+
+    A test that changed a file of one in place (directly, or through a hard link of
+    ``badinput.linked_copy`` it did not :func:`badinput.unshare`) fails here, instead of the tests
+    after it that read the changed file. Only file metadata is read (a few dozen ``stat`` calls).
+    """
+    yield
+    for folder, made in _SHARED.items():
+        now = _signature(folder)
+        if now != made:
+            _SHARED[folder] = now  # reported once
+            changed = sorted(k for k in made.keys() | now.keys() if made.get(k) != now.get(k))
+            pytest.fail(f"the shared folder {folder} was changed (during this test or before it): {changed[:10]}")
+
+
+@pytest.fixture(scope="module")
+def module_tmp(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Callable[[str], Path]]:
+    """``tmp_path_factory.mktemp`` for a module's shared runs, whose folders go when its tests are done.
+
+    A module-scoped fixture's folder (a whole ``analyse`` with its maps: 100-300 MB) is otherwise kept
+    to the end of the session, beside every other module's. It is kept if a test failed meanwhile.
+    """
+    made: list[Path] = []
+    failed = request.session.testsfailed
+
+    def mktemp(name: str) -> Path:
+        made.append(tmp_path_factory.mktemp(name))
+        return made[-1]
+
+    yield mktemp
+    if request.session.testsfailed == failed:
+        for folder in made:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

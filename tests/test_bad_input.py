@@ -8,12 +8,11 @@ no traceback, and no output written.
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from badinput import mirror, own_copy
+from badinput import linked_copy, mirror, own_copy
 
 from woonzorg_geo.cli.main import main
 
@@ -198,9 +197,10 @@ def test_bad_toets_options(case, raw_dir, tmp_path, capsys):
 def test_kaarten_on_a_truncated_geopackage(cut, assen_output, tmp_path, capsys):
     """A GeoPackage cut off (a full disk, a half copy) is named with the fix; the maps stay as they were."""
     out = tmp_path / "output"
-    shutil.copytree(assen_output, out)
+    linked_copy(assen_output, out)
     gpkg = out / "woonzorg.gpkg"
     data = gpkg.read_bytes()
+    gpkg.unlink()  # a hard link to the session's: cut off as a file of its own
     gpkg.write_bytes(data[: int(len(data) * cut)])
     maps = tmp_path / "maps"
     maps.mkdir()

@@ -14,12 +14,11 @@ import csv
 import gzip
 import json
 import random
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from badinput import assert_refused, mirror, own_copy, snapshot
+from badinput import assert_refused, linked_copy, mirror, own_copy, snapshot
 
 from woonzorg_geo.cli.main import main
 
@@ -323,7 +322,7 @@ def test_a_category_that_collapses_against_the_previous_run_stops_it(
 ):
     damage, needle = PREVIOUS_CASES[case]
     out = tmp_path / "vorige"
-    shutil.copytree(assen_output, out)
+    linked_copy(assen_output, out)
     root = mirror(raw_dir, tmp_path / "raw")
     named = damage(root, settings)
     args = _analyse(root, tmp_path, out=out)

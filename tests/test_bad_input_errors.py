@@ -14,7 +14,6 @@ from __future__ import annotations
 import errno
 import json
 import pathlib
-import shutil
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -22,7 +21,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 import pytest
-from badinput import assert_refused, snapshot
+from badinput import assert_refused, linked_copy, snapshot
 from shapely.geometry import Point, box
 
 from woonzorg_geo.cli.main import main
@@ -579,8 +578,7 @@ def test_os_errors_without_a_command_of_their_own(tmp_path, capsys, monkeypatch)
 def own_output(assen_output, tmp_path):
     """A copy of the real Assen output, to point commands at (the session's stays as it is)."""
     out = tmp_path / "uitvoer"
-    shutil.copytree(assen_output, out)
-    return out
+    return linked_copy(assen_output, out)
 
 
 @pytest.mark.realdata

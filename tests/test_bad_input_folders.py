@@ -16,12 +16,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from badinput import assert_refused, snapshot
+from badinput import assert_refused, linked_copy, snapshot
 
 from woonzorg_geo.cli.main import main
 from woonzorg_geo.core.errors import OutputPathError
@@ -317,8 +316,7 @@ CASES: dict[str, Case] = {
 def analysis(assen_output, tmp_path) -> Path:
     """A copy of the session's Assen analysis in ``tmp/A`` (its manifest names its owner)."""
     a = tmp_path / "A"
-    shutil.copytree(assen_output, a)
-    return a
+    return linked_copy(assen_output, a)
 
 
 @pytest.fixture()

@@ -31,7 +31,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import pytest
-from badinput import assert_refused, snapshot
+from badinput import assert_refused, linked_copy, snapshot
 from chromium import Chromium, running_chromium
 from test_maps import make_output
 
@@ -231,16 +231,16 @@ REGISTER = {
 
 
 @pytest.fixture(scope="module")
-def assen_copy(assen_output, tmp_path_factory) -> Path:
+def assen_copy(assen_output, module_tmp) -> Path:
     """A copy of the session's Assen analysis, which the commands read (and must leave as it was)."""
-    uit = tmp_path_factory.mktemp("vijandig") / "output"
-    shutil.copytree(assen_output, uit, symlinks=True)
+    uit = module_tmp("vijandig") / "output"
+    linked_copy(assen_output, uit, symlinks=True)
     return uit
 
 
 @pytest.fixture(scope="module")
-def lijst(assen_copy, raw_dir, tmp_path_factory) -> dict:
-    root = tmp_path_factory.mktemp("lijst")
+def lijst(assen_copy, raw_dir, module_tmp) -> dict:
+    root = module_tmp("lijst")
     lijst_csv, register_csv = root / "initiatieven.csv", root / "register.csv"
     with lijst_csv.open("w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh, delimiter=";", lineterminator="\n", quoting=csv.QUOTE_ALL)  # a lone CR quoted too
@@ -399,7 +399,7 @@ WEG = ["template_literal", "img_onerror", "script_end", "backtick", "attribute_b
 
 
 @pytest.fixture(scope="module")
-def watals(assen_copy, raw_dir, tmp_path_factory) -> dict:
+def watals(assen_copy, raw_dir, module_tmp) -> dict:
     """``watals --weg <hostile name>`` ×6 on the Assen analysis whose huisartsen, wijken and buurten were
     renamed after loading (as if the data files held the names)."""
     from woonzorg_geo.run import store
@@ -417,7 +417,7 @@ def watals(assen_copy, raw_dir, tmp_path_factory) -> dict:
         return a
 
     before = snapshot(assen_copy)
-    out = tmp_path_factory.mktemp("watals") / "uit"
+    out = module_tmp("watals") / "uit"
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(store, "load_analysis", hostile)
         code, stdout, err = _run(
@@ -514,8 +514,8 @@ OV_LABEL = "</script>OV `halte` <img src=x onerror=\"window.__xss='label'\">"
 
 
 @pytest.fixture(scope="module")
-def kaarten(tmp_path_factory) -> dict:
-    root = tmp_path_factory.mktemp("kaarten")
+def kaarten(module_tmp) -> dict:
+    root = module_tmp("kaarten")
     uit = make_output(root / "uit")
     gpkg = uit / "woonzorg.gpkg"
     layers = {name: gpd.read_file(gpkg, layer=name) for name in gpd.list_layers(gpkg)["name"]}

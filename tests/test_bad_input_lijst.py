@@ -13,12 +13,11 @@ byte for byte unchanged. ``regel`` is the row number a spreadsheet shows (the he
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from badinput import assert_refused, snapshot
+from badinput import assert_refused, linked_copy, snapshot
 
 from woonzorg_geo.cli.main import main
 
@@ -29,17 +28,16 @@ HEADER = "naam;adres;lon;lat;type;omvang\n"
 
 
 @pytest.fixture(scope="module")
-def uit(assen_output, tmp_path_factory) -> Path:
+def uit(assen_output, module_tmp) -> Path:
     """A copy of the session's analysis: the --uit of every case (never recomputed, never changed)."""
-    dst = tmp_path_factory.mktemp("lijst_uit") / "output"
-    shutil.copytree(assen_output, dst)
-    return dst
+    dst = module_tmp("lijst_uit") / "output"
+    return linked_copy(assen_output, dst)
 
 
 @pytest.fixture(scope="module")
-def earlier(uit, raw_dir, tmp_path_factory) -> Path:
+def earlier(uit, raw_dir, module_tmp) -> Path:
     """An output folder holding an earlier lijst (the example list), which a refused run must leave alone."""
-    out = tmp_path_factory.mktemp("lijst_eerder")
+    out = module_tmp("lijst_eerder")
     code = main(_args(raw_dir, uit, out, "--lijst", str(EXAMPLES / "initiatieven.csv")))
     assert code == 0
     assert (out / "toetsen" / "toetsen.csv").exists()
@@ -186,9 +184,9 @@ ROWS: dict[int, tuple[str, str, list[str]]] = {
 
 
 @pytest.fixture(scope="module")
-def bad_rows(uit, raw_dir, tmp_path_factory):
+def bad_rows(uit, raw_dir, module_tmp):
     """One list with every bad row and some good ones, run once: (exit code, stdout, toetsen.csv, snapshots)."""
-    root = tmp_path_factory.mktemp("lijst_rijen")
+    root = module_tmp("lijst_rijen")
     lijst = _write(root / "rijen.csv", HEADER + "\n".join(ROWS[k][0] for k in sorted(ROWS)) + "\n")
     before = snapshot(uit)
     code = main(_args(raw_dir, uit, root / "out", "--lijst", str(lijst)))

@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from badinput import snapshot
+from badinput import linked_copy, snapshot, unshare
 
 from woonzorg_geo.cli.main import main
 
@@ -71,7 +71,7 @@ def _flip_in_index(path: Path) -> None:
 
 
 def _swap(a: Path, b: Path) -> None:
-    da, db = a.read_bytes(), b.read_bytes()
+    da, db = unshare(a).read_bytes(), unshare(b).read_bytes()
     a.write_bytes(db)
     b.write_bytes(da)
 
@@ -79,7 +79,7 @@ def _swap(a: Path, b: Path) -> None:
 def _rewrite_npz(path: Path, change: Callable[[dict[str, np.ndarray]], dict[str, np.ndarray]]) -> None:
     with np.load(path) as npz:
         arrays = {k: npz[k] for k in npz.files}
-    np.savez(path, **change(arrays))
+    np.savez(unshare(path), **change(arrays))
 
 
 def _without_category(cat: str) -> Callable[[dict[str, np.ndarray]], dict[str, np.ndarray]]:
@@ -96,7 +96,7 @@ def _write_index(store: Path, index: Any, *, sign: bool) -> None:
 
     if sign:
         index["controle"] = index_digest(index)
-    (store / "opslag.json").write_text(json.dumps(index, indent=1, ensure_ascii=False), encoding="utf-8")
+    unshare(store / "opslag.json").write_text(json.dumps(index, indent=1, ensure_ascii=False), encoding="utf-8")
 
 
 def _resign(store: Path) -> None:
@@ -118,7 +118,7 @@ def _edit_index(change: Callable[[dict[str, Any]], Any], *, sign: bool = True) -
 
 def _on(name: str, action: Callable[[Path], None]) -> Callable[[Path], str]:
     def damage(store: Path) -> str:
-        action(store / name)
+        action(unshare(store / name))
         return name
 
     return damage
@@ -131,12 +131,12 @@ def _swap_profiles(store: Path) -> tuple[str, ...]:
 
 
 def _buurten_from_wijken(store: Path) -> str:
-    shutil.copyfile(store / "wijken.parquet", store / "buurten.parquet")
+    shutil.copyfile(store / "wijken.parquet", unshare(store / "buurten.parquet"))
     return "buurten.parquet"
 
 
 def _lijnen_from_adressen(store: Path) -> str:
-    shutil.copyfile(store / "osm_adressen.parquet", store / "osm_lijnen.parquet")
+    shutil.copyfile(store / "osm_adressen.parquet", unshare(store / "osm_lijnen.parquet"))
     return "osm_lijnen.parquet"
 
 
@@ -153,7 +153,7 @@ def _drop_voorziening(store: Path) -> str:
     import geopandas as gpd
 
     vz = gpd.read_parquet(store / "voorzieningen.parquet")
-    vz.iloc[1:].to_parquet(store / "voorzieningen.parquet")
+    vz.iloc[1:].to_parquet(unshare(store / "voorzieningen.parquet"))
     return "voorzieningen.parquet"
 
 
@@ -179,7 +179,7 @@ def _dangling_index(store: Path) -> str:
 
 
 def _not_utf8(store: Path) -> str:
-    (store / "opslag.json").write_bytes(b'{"formaat": 2, "programma": "\xff\xfe"}')
+    unshare(store / "opslag.json").write_bytes(b'{"formaat": 2, "programma": "\xff\xfe"}')
     return "opslag.json"
 
 
@@ -268,7 +268,8 @@ def damaged_copy(assen_output, tmp_path) -> Callable[[Callable[[Path], Names]], 
 
     def make(damage: Callable[[Path], Names]) -> tuple[Path, tuple[str, ...]]:
         out = tmp_path / "output"
-        shutil.copytree(assen_output / "opslag", out / "opslag")
+        # hard links; each damage makes the file(s) it changes in place its own first (unshare)
+        linked_copy(assen_output / "opslag", out / "opslag")
         names = damage(out / "opslag")
         return out, (names,) if isinstance(names, str) else names
 
@@ -326,9 +327,9 @@ def _watals_result(folder: Path) -> tuple[dict[str, Any], dict[str, bytes]]:
 
 
 @pytest.fixture(scope="module")
-def intact(assen_output, raw_dir, tmp_path_factory) -> dict[str, Any]:
+def intact(assen_output, raw_dir, module_tmp) -> dict[str, Any]:
     """The toets and watals answers from the intact store (the reference for the damaged cases)."""
-    root = tmp_path_factory.mktemp("intact")
+    root = module_tmp("intact")
     assert main(_toets_args(raw_dir, assen_output, root / "toets")) == 0
     assert main(_watals_args(raw_dir, assen_output, root / "watals")) == 0
     return {"toets": _toets_json(root / "toets"), "watals": _watals_result(root / "watals")}

@@ -35,9 +35,9 @@ FOLIUM_ID = re.compile(r"[0-9a-f]{32}")
 
 
 @pytest.fixture(scope="module")
-def own_settings(tmp_path_factory) -> Path:
+def own_settings(module_tmp) -> Path:
     """A settings file that changes [kaarten] (lighter tone, map extent) and the profile labels."""
-    path = tmp_path_factory.mktemp("instellingen") / "instellingen.toml"
+    path = module_tmp("instellingen") / "instellingen.toml"
     path.write_text(
         "[kaarten]\nmin_adressen = 400\nbebouwd_kwantiel = 0.10\n"
         + "".join(f'[profielen.{name}]\nlabel = "{label}"\n' for name, label in LABELS.items()),
@@ -47,9 +47,9 @@ def own_settings(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def both_runs(raw_dir, own_settings, tmp_path_factory) -> dict[str, Path]:
+def both_runs(raw_dir, own_settings, module_tmp) -> dict[str, Path]:
     """``analyse --gemeente Assen`` and ``regio --gemeenten Assen`` with the same settings file."""
-    root = tmp_path_factory.mktemp("driver")
+    root = module_tmp("driver")
     common = ["--stil", "--data", str(raw_dir), "--instellingen", str(own_settings)]
     code = main(
         [

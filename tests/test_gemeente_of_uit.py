@@ -13,11 +13,10 @@ recorded. One test runs Meppel for real.
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
-from badinput import assert_refused, snapshot
+from badinput import assert_refused, linked_copy, snapshot
 
 from woonzorg_geo.cli.main import main
 from woonzorg_geo.core.errors import WoonzorgError
@@ -38,8 +37,8 @@ def _analysis(folder: Path, code: str, naam: str) -> Path:
 @pytest.fixture()
 def world(assen_output, tmp_path) -> dict[str, Path]:
     """A copy of the Assen analysis (``A``) and its maps (``maps``), and stand-ins for Meppel and Emmen."""
-    shutil.copytree(assen_output, tmp_path / "A")
-    shutil.copytree(assen_output.parent / "maps", tmp_path / "maps")
+    linked_copy(assen_output, tmp_path / "A")
+    linked_copy(assen_output.parent / "maps", tmp_path / "maps")
     return {
         "A": tmp_path / "A",
         "maps": tmp_path / "maps",

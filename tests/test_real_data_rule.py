@@ -28,6 +28,8 @@ def _start(tmp: Path, name: str, *, ci: str | None, data: Path | None) -> subpro
         env["CI"] = ci
     if data is not None:
         env["WOONZORG_DATA"] = str(data)
+    # the rule is conftest.py's own: no installed plugin is loaded (each took a second of CPU to start)
+    env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
     return subprocess.Popen(
         [sys.executable, "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider", str(folder)],
         cwd=folder,

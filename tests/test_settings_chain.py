@@ -154,14 +154,14 @@ def _chain(root: Path, raw_dir: Path, *, settings_text: str | None, profile: str
 
 
 @pytest.fixture(scope="module")
-def norm600(raw_dir, tmp_path_factory) -> Chain:
+def norm600(raw_dir, module_tmp) -> Chain:
     text = "[bereikbaarheid]\nnorm_m = 600.0\ncount_radii_m = [400.0, 600.0]\n"
-    return _chain(tmp_path_factory.mktemp("norm600"), raw_dir, settings_text=text, profile=None)
+    return _chain(module_tmp("norm600"), raw_dir, settings_text=text, profile=None)
 
 
 @pytest.fixture(scope="module")
-def senior(raw_dir, tmp_path_factory) -> Chain:
-    return _chain(tmp_path_factory.mktemp("senior"), raw_dir, settings_text=None, profile="senior")
+def senior(raw_dir, module_tmp) -> Chain:
+    return _chain(module_tmp("senior"), raw_dir, settings_text=None, profile="senior")
 
 
 #: "800 m" as a label (not a map feature's popup field "fN", which is data). Anchored on the number

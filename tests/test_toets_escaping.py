@@ -56,8 +56,8 @@ def test_register_names_escaped_in_the_toets_report(world, tmp_path):
 
 
 @pytest.fixture(scope="module")
-def lijst(world, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("lijst")
+def lijst(world, module_tmp):
+    folder = module_tmp("lijst")
     path = folder / "lijst.csv"
     path.write_text(
         "naam;adres;type;omvang\n"

@@ -78,11 +78,11 @@ def test_weg_candidates_are_listed_with_name_category_id_and_address(world):
 
 
 @pytest.fixture(scope="module")
-def closed(assen_output, tmp_path_factory):
+def closed(assen_output, module_tmp):
     """``watals --weg "Albert Heijn Hillenga"`` on Assen, with its map (offline)."""
     from woonzorg_geo.cli.main import main
 
-    out = tmp_path_factory.mktemp("watals") / "hillenga"
+    out = module_tmp("watals") / "hillenga"
     code = main(
         [
             "--stil",
