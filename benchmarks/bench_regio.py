@@ -166,7 +166,7 @@ def accessibility_alone(cache: Path, repeats: int = 2) -> dict[str, Any]:
     base = load_settings()
     raw = find_raw_dir(base)
     rows = {}
-    for entry in load_catalogue().provincie("Drenthe"):
+    for entry in load_catalogue().province("Drenthe"):
         s = resolve_gemeente(base, entry.code)
         inputs = load_offline(s, raw_dir=raw, tile_cache=cache)
         net = build_network(inputs.osm.lines, settings=s.netwerk)

@@ -13,7 +13,7 @@ from shapely.geometry import Point, box
 
 from woonzorg_geo.core.errors import DataFileError
 from woonzorg_geo.core.settings_loader import load_category_rules, load_settings
-from woonzorg_geo.sources import lijsten
+from woonzorg_geo.sources import independent_lists
 from woonzorg_geo.sources.osm import OSMData
 from woonzorg_geo.sources.voorzieningen import build_voorzieningen, categorise_pois, parse_rules
 
@@ -85,13 +85,13 @@ def test_dispensing_gps_by_name_and_switch():
             ("Huisartsenpraktijk Havelte", 200, 0),
         ]
     )
-    picked = lijsten.dispensing_gps(gps, settings)
+    picked = independent_lists.dispensing_gps(gps, settings)
     assert picked is not None and picked["naam"].tolist() == gps["naam"].tolist()[:2]
     vz = build_voorzieningen(_osm(_pois([])), rules=RULES, huisartsen=gps, apotheekhoudend=picked, bron_datum=DATES)
     apo = vz.loc[vz["categorie"] == "apotheek"]
     assert len(apo) == 2 and set(apo["bron"]) == {"huisartsenlijst"} and set(apo["bron_datum"]) == {"mrt. 2026"}
     off = dataclasses.replace(settings, data=dataclasses.replace(settings.data, apotheekhoudende_huisartsen=False))
-    assert lijsten.dispensing_gps(gps, off) is None
+    assert independent_lists.dispensing_gps(gps, off) is None
 
 
 def test_completeness_counts_list_rows_osm_has():
@@ -110,7 +110,7 @@ def test_completeness_counts_list_rows_osm_has():
         geometry=[Point(520, 0), Point(1500, 1500)],
         crs=RD,
     )
-    table = lijsten.completeness(vz, gemeente=gemeente, chain_stores=stores).set_index("categorie")
+    table = independent_lists.completeness(vz, gemeente=gemeente, chain_stores=stores).set_index("categorie")
     assert table.loc["apotheek", "n_lijst"] == 2  # the one far outside does not count
     assert table.loc["apotheek", "n_osm_gevonden"] == 1
     assert table.loc["apotheek", "aandeel_osm"] == pytest.approx(0.5)
@@ -137,7 +137,7 @@ def test_damaged_register_is_refused(tmp_path: Path, text: str, needles: list[st
     path = tmp_path / "register.csv"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(DataFileError) as err:
-        lijsten.read_register(path, load_settings())
+        independent_lists.read_register(path, load_settings())
     msg = str(err.value)
     assert "register.csv" in msg
     for needle in needles:
@@ -145,8 +145,8 @@ def test_damaged_register_is_refused(tmp_path: Path, text: str, needles: list[st
 
 
 def test_dutch_date():
-    assert lijsten.dutch_date("2021-08") == "aug. 2021"
-    assert lijsten.dutch_date("ca. 2016") == "ca. 2016"
+    assert independent_lists.dutch_date("2021-08") == "aug. 2021"
+    assert independent_lists.dutch_date("ca. 2016") == "ca. 2016"
 
 
 @pytest.mark.realdata
@@ -156,7 +156,7 @@ def test_assen_has_the_nine_igj_pharmacies(assen_inputs):
     igj = inside["bron"].str.split(";").map(lambda b: "igj" in b)
     assert igj.sum() >= 9
     assert (inside["bron_datum"].str.len() > 0).all()
-    table = assen_inputs.volledigheid.set_index("categorie")
+    table = assen_inputs.completeness.set_index("categorie")
     assert table.loc["apotheek", "n_lijst"] >= 9
     assert 0 < table.loc["apotheek", "aandeel_osm"] < 1  # OSM 2021 lacks Stationsstraat and the hospital
 
@@ -189,5 +189,5 @@ def test_westerveld_gets_its_dispensing_gps_as_apotheek(raw_dir):
         apo["naam"]
     )
     assert set(apo["bron"]) == {"huisartsenlijst"} and set(apo["bron_datum"]) == {"mrt. 2026"}
-    table = inputs.volledigheid.set_index("categorie")
+    table = inputs.completeness.set_index("categorie")
     assert table.loc["apotheek", "n_lijst"] == 0 and pd.isna(table.loc["apotheek", "aandeel_osm"])

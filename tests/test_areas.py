@@ -23,7 +23,7 @@ from woonzorg_geo.sources.outlines import (
     address_lines,
     area_report,
     gap_owners,
-    mark_vlakken,
+    mark_buurt_outlines,
     select_addresses,
     slivers,
 )
@@ -51,7 +51,7 @@ def areas():
         geometry=[box(0, 0, 150, 100), box(150, 0, 300, 100)],
         crs=RD,
     )
-    outlines = Outlines(gemeentegrens=box(0, 0, 300, 100), wijken=wijken, other_buurten=box(290, 90, 400, 200))
+    outlines = Outlines(boundary=box(0, 0, 300, 100), wijken=wijken, other_buurten=box(290, 90, 400, 200))
     return buurten, wijken, outlines
 
 
@@ -132,7 +132,7 @@ def test_buurt_without_geometry_and_empty_buurt_stay_rows(areas):
     assert out.loc["BU09990102", "n_adressen"] == 0 and np.isnan(out.loc["BU09990102", "pct_ov_800m"])
     assert out.loc["BU09990100", "pct_ov_800m"] == pytest.approx(50.0)
     assert out["n_buiten_buurtvlak"].tolist() == [0, 0, 1, 0, 0]
-    marked = mark_vlakken(out, settings=PL)["buurtvlak"].tolist()
+    marked = mark_buurt_outlines(out, settings=PL)["buurtvlak"].tolist()
     assert marked == ["", "", "snipper van 25 m² in de bron", "geen geometrie in de bron", ""]
     report = area_report(out, settings=PL, gemeente="Proefdorp", extra_addresses=1, stats={"naar_snipper": 1})
     assert [r["naam"] for r in report["zonder_geometrie"]] == ["E"]

@@ -105,7 +105,7 @@ def test_the_empty_tiles_of_the_tile_set_lie_outside_every_gemeente_of_drenthe(r
     assert len(empty) == 6
     cat = load_catalogue()
     in_a_margin = set()
-    for code in cat.provincies["drenthe"][1]:
+    for code in cat.provinces["drenthe"][1]:
         s = settings_for(settings, cat.entries[code])
         gemeente, _, _ = load_areas(s, raw_dir=raw_dir)
         shape = gemeente.union_all()

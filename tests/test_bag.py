@@ -7,7 +7,7 @@ from standins import BagWfsStandIn, bag_feature
 
 from woonzorg_geo.core.config import OnlineSettings
 from woonzorg_geo.core.errors import DataFileError, SourceUnavailableError
-from woonzorg_geo.sources.bag import bag_woning, fetch_bag_addresses
+from woonzorg_geo.sources.bag import bag_is_home, fetch_bag_addresses
 
 FAST = OnlineSettings(timeout_s=1.0, pogingen=1, wachttijd_s=0.05, max_wachttijd_s=5.0)
 X0, Y0 = 233000.0, 557000.0
@@ -67,8 +67,8 @@ def test_woning_and_reason_per_gebruiksdoel_and_status():
 
 
 def test_bag_woning_accepts_a_list_of_uses():
-    assert bag_woning(["Woonfunctie", "kantoorfunctie"], "Verblijfsobject in gebruik") == (True, None)
-    assert bag_woning(None, "Verblijfsobject in gebruik") == (False, "BAG-gebruiksdoel zonder woonfunctie (geen)")
+    assert bag_is_home(["Woonfunctie", "kantoorfunctie"], "Verblijfsobject in gebruik") == (True, None)
+    assert bag_is_home(None, "Verblijfsobject in gebruik") == (False, "BAG-gebruiksdoel zonder woonfunctie (geen)")
 
 
 @pytest.mark.parametrize(

@@ -31,7 +31,7 @@ def catalogue():
 
 def test_the_twelve_gemeenten_of_drenthe(catalogue):
     assert {c: e.naam for c, e in catalogue.entries.items()} == DRENTHE
-    assert [e.code for e in catalogue.provincie("drenthe")] == list(DRENTHE)
+    assert [e.code for e in catalogue.province("drenthe")] == list(DRENTHE)
     # only Assen has its own report tables and a full-precision boundary
     assert [c for c, e in catalogue.entries.items() if e.overlay_files] == ["GM0106"]
     assert [c for c, e in catalogue.entries.items() if e.gemeente_vorm == "gemeentegrens"] == ["GM0106"]
@@ -51,7 +51,7 @@ def test_unknown_gemeente_lists_the_known_ones(catalogue):
     with pytest.raises(SettingsError, match=r"'Zwolle'.*Emmen \(GM0114\).*--instellingen"):
         catalogue.find("Zwolle")
     with pytest.raises(SettingsError, match="provincie 'Friesland'"):
-        catalogue.provincie("Friesland")
+        catalogue.province("Friesland")
     assert code_of("Emmen") is None and code_of("GM12345") is None
     assert normalise_name("Aa  en-Hunze") == "aa en hunze"
 

@@ -17,7 +17,7 @@ import pytest
 import shapely
 
 from woonzorg_geo.cli.main import main
-from woonzorg_geo.sources.eigen import (
+from woonzorg_geo.sources.own_lists import (
     RECORD_KEY,
     apply_own_lists,
     lists_record,

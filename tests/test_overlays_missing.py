@@ -11,7 +11,7 @@ from shapely.geometry import box
 
 from woonzorg_geo.areas.overlays import build_overlays, read_indicator_table
 from woonzorg_geo.core.settings_loader import load_settings
-from woonzorg_geo.outputs.maps.draagkracht import example_table, missing_page_html
+from woonzorg_geo.outputs.maps.balance import example_table, missing_page_html
 
 S = load_settings().overlays
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "indicatoren_voorbeeld.csv"

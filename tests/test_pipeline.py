@@ -215,7 +215,7 @@ def _schema_problems(doc: object, schema: type, where: str) -> list[str]:
 def test_the_written_summary_follows_its_schema(assen_output):
     """samenvatting.json has every key RunSummary requires and none it does not name, at every level."""
     from woonzorg_geo.areas.summary import RunSummary
-    from woonzorg_geo.sources.eigen import RECORD_KEY
+    from woonzorg_geo.sources.own_lists import RECORD_KEY
 
     summary = json.loads((assen_output / "samenvatting.json").read_text(encoding="utf-8"))
     assert _schema_problems(summary, RunSummary, "samenvatting") == []

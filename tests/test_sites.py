@@ -24,11 +24,11 @@ from woonzorg_geo.sites import (
     explain,
     land_shares,
     polygon_parts,
+    rank_search_areas,
     site_osm_layers,
     site_sensitivity,
     stability,
     weighted_total,
-    zoekgebieden,
 )
 
 RD = "EPSG:28992"
@@ -368,7 +368,7 @@ def test_regions_grow_from_the_best_cell_within_delta():
         zoekgebied_max_cellen=9,
         criteria=(Criterion("ov", label="OV", punten=((400.0, 1.0), (1200.0, 0.0))),),
     )
-    zg = zoekgebieden(_scored_cells(), settings=s, speed_m_s=0.76)
+    zg = rank_search_areas(_scored_cells(), settings=s, speed_m_s=0.76)
     # lone 0.95 cell first; then 0.90 + its neighbour 0.88 (0.60 is > 0.05 below); the 0.60 cell is
     # blocked (it touches the second area) and the 0.85 cell is its own area
     assert zg["rang"].tolist() == [1, 2, 3]
@@ -377,11 +377,11 @@ def test_regions_grow_from_the_best_cell_within_delta():
     assert zg.geometry.iloc[1].area == pytest.approx(2e4, rel=1e-6)
     assert zg["toelichting"].iloc[0].startswith("Rang 1 (score 0,95, B in W)")
     assert "OV 300 m (7 min)" in zg["toelichting"].iloc[0]
-    capped = zoekgebieden(_scored_cells(), settings=replace(s, zoekgebied_max_cellen=1), speed_m_s=0.76)
+    capped = rank_search_areas(_scored_cells(), settings=replace(s, zoekgebied_max_cellen=1), speed_m_s=0.76)
     assert capped["n_cellen"].max() == 1
-    wide = zoekgebieden(_scored_cells(), settings=replace(s, zoekgebied_delta=0.5), speed_m_s=0.76)
+    wide = rank_search_areas(_scored_cells(), settings=replace(s, zoekgebied_delta=0.5), speed_m_s=0.76)
     assert wide["n_cellen"].tolist() == [1, 4]
-    assert len(zoekgebieden(_scored_cells(), settings=s, speed_m_s=0.76, top=2)) == 2
+    assert len(rank_search_areas(_scored_cells(), settings=s, speed_m_s=0.76, top=2)) == 2
 
 
 def _sensitivity_cells():
@@ -440,7 +440,7 @@ def test_sensitivity_base_is_the_ranking_itself():
     variants, kept = site_sensitivity(cells, settings=s)
     # one criterion: scaling its weight changes nothing, leaving it out leaves no score at all
     assert variants["behouden"].tolist() == [3, 3, 0]
-    zg = zoekgebieden(cells, settings=s, speed_m_s=0.76, top=3)
+    zg = rank_search_areas(cells, settings=s, speed_m_s=0.76, top=3)
     assert kept.shape == (3, len(zg))
 
 
@@ -534,12 +534,12 @@ def test_parcels_on_excluded_land_are_scored_but_flagged(assen_analysis):
     # the grid would exclude too (tested in test_sites_toets): that rule is off here
     quiet = replace(S.locaties, school_categorieen=(), school_poi_subklassen=())
     res = find_sites(assen_analysis, settings=quiet, parcels=parcels, top=None)
-    zg = res.zoekgebieden.set_index("naam")
-    assert len(zg) == 2 and res.kavels
+    zg = res.search_areas.set_index("naam")
+    assert len(zg) == 2 and res.parcels
     assert f"Let op: bedrijventerrein (buurt): {park['naam']} (naam)" in zg.loc["werf", "toelichting"]
     assert "Let op" not in zg.loc["tuin", "toelichting"]
     assert zg["waarde_ruimte"].isna().all() and zg["ontbrekend"].str.contains("ruimte").all()
-    assert res.uitgesloten.to_dict() == {"bedrijventerrein (buurt)": 1}
+    assert res.excluded.to_dict() == {"bedrijventerrein (buurt)": 1}
     assert res.summary_lines()[0].startswith("Kavels op grond die het raster zou uitsluiten (wel beoordeeld): 1")
 
 
@@ -565,7 +565,7 @@ def test_the_grid_takes_the_analysis_addresses_a_sliver_buurts_homes_too():
         geometry=[box(0, 0, 150, 100), box(150, 0, 300, 100)],
         crs=RD,
     )
-    outlines = Outlines(gemeentegrens=box(0, 0, 300, 100), wijken=wijken, other_buurten=box(290, 90, 400, 200))
+    outlines = Outlines(boundary=box(0, 0, 300, 100), wijken=wijken, other_buurten=box(290, 90, 400, 200))
     gemeente = gpd.GeoDataFrame(geometry=[buurten.union_all()], crs=RD)
     xy = [(50, 50), (270, 50), (280, 20), (295, 95), (400, 50), (200, 50)]
     points = gpd.GeoDataFrame(geometry=[Point(x, y) for x, y in xy], crs=RD, index=pd.RangeIndex(6) + 100)

@@ -14,7 +14,7 @@ from shapely.geometry import Point, box
 from woonzorg_geo.core.errors import SettingsError
 from woonzorg_geo.core.settings_loader import load_settings
 from woonzorg_geo.core.site_settings import Criterion
-from woonzorg_geo.sites import candidate_cells, exclusion_counts, place_exclusions, zoekgebieden
+from woonzorg_geo.sites import candidate_cells, exclusion_counts, place_exclusions, rank_search_areas
 from woonzorg_geo.sites.ranking import judge_regions
 
 RD = "EPSG:28992"
@@ -129,7 +129,7 @@ def test_rood_zoekgebieden_are_left_out_and_counted_per_part_judging_only_what_i
         return verdicts.get(k, {1: "groen", 2: "groen", 3: "groen", 4: "groen"})
 
     s = replace(L, criteria=(Criterion("ov", label="OV", punten=((400.0, 1.0), (1200.0, 0.0))),))
-    zg = zoekgebieden(cells, settings=s, speed_m_s=0.76, top=2, judge=judge)
+    zg = rank_search_areas(cells, settings=s, speed_m_s=0.76, top=2, judge=judge)
     assert zg["buurt"].tolist() == ["B1", "B3"]
     assert asked == [0, 1, 2, 3]  # the top two plus the two replacements, not every cell
     assert zg["toets_deel3"].tolist() == ["oranje", "groen"]
@@ -139,14 +139,14 @@ def test_rood_zoekgebieden_are_left_out_and_counted_per_part_judging_only_what_i
 
     # "lager": the rood ones come after every one without rood, and say why
     asked.clear()
-    low = zoekgebieden(cells, settings=replace(s, toets_regel="lager"), speed_m_s=0.76, top=5, judge=judge)
+    low = rank_search_areas(cells, settings=replace(s, toets_regel="lager"), speed_m_s=0.76, top=5, judge=judge)
     assert low["buurt"].tolist() == ["B1", "B3", "B4", "B5", "B0"]
     assert "Lager gerangschikt: de toets geeft rood op deel 2." in low["toelichting"].iloc[-1]
     assert "Lager gerangschikt" not in low["toelichting"].iloc[0]
 
     # "uit": nothing is judged
     asked.clear()
-    off = zoekgebieden(cells, settings=replace(s, toets_regel="uit"), speed_m_s=0.76, top=2, judge=judge)
+    off = rank_search_areas(cells, settings=replace(s, toets_regel="uit"), speed_m_s=0.76, top=2, judge=judge)
     assert asked == [] and off["buurt"].tolist() == ["B0", "B1"] and "toets_deel1" not in off
 
 

@@ -21,7 +21,7 @@ from woonzorg_geo.sources.datasets import Inputs
 from woonzorg_geo.sources.osm import OSMData
 
 
-def _inputs(voorzieningen: gpd.GeoDataFrame, volledigheid: pd.DataFrame | None = None) -> Inputs:
+def _inputs(voorzieningen: gpd.GeoDataFrame, completeness: pd.DataFrame | None = None) -> Inputs:
     buurten, wijken = _areas()
     buurten = buurten[["naam", "wijkcode", "geometry"]]
     wijken = wijken[["naam", "geometry"]]
@@ -49,8 +49,8 @@ def _inputs(voorzieningen: gpd.GeoDataFrame, volledigheid: pd.DataFrame | None =
         None,
         voorzieningen=voorzieningen,
     )
-    if volledigheid is not None:
-        object.__setattr__(inputs, "volledigheid", volledigheid)
+    if completeness is not None:
+        object.__setattr__(inputs, "completeness", completeness)
     return inputs
 
 
@@ -136,7 +136,7 @@ def test_find_unknown_incomplete_from_completeness_table():
         _vz({"apotheek": 3, "supermarkt": 12, "huisarts": 20}),
         ["huisarts", "supermarkt", "apotheek", "tandarts"],
         margin_m=2000,
-        volledigheid=table,
+        completeness=table,
         min_aandeel=0.5,
     )
     assert list(out) == ["apotheek", "tandarts"]
@@ -147,11 +147,11 @@ def test_find_unknown_incomplete_from_completeness_table():
         _vz({"apotheek": 3, "tandarts": 1}),
         ["apotheek", "tandarts"],
         margin_m=2000,
-        volledigheid=table,
+        completeness=table,
         min_aandeel=0.2,
     )
     # a table without the needed columns is ignored, not an error
-    assert find_unknown(_vz({"apotheek": 1}), ["apotheek"], margin_m=2000, volledigheid=pd.DataFrame({"x": [1]})) == {}
+    assert find_unknown(_vz({"apotheek": 1}), ["apotheek"], margin_m=2000, completeness=pd.DataFrame({"x": [1]})) == {}
 
 
 def test_unknown_names_composites_and_combinations():

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from toets_world import X0, Y0, make_world
 
-from woonzorg_geo.sources.adressen import address_text, point_addresses, with_addresses
+from woonzorg_geo.sources.addresses import address_text, point_addresses, with_addresses
 from woonzorg_geo.whatif.watals import WatAlsError, parse_weg
 
 

@@ -14,7 +14,7 @@ from woonzorg_geo import RD_NEW
 from woonzorg_geo.areas.aggregation import aggregate, cbs_weighted, overall
 from woonzorg_geo.core.config import HomeSettings
 from woonzorg_geo.core.settings_loader import load_settings
-from woonzorg_geo.sources.woningen import (
+from woonzorg_geo.sources.homes import (
     REASON_CAMPSITE,
     REASON_LANDUSE,
     REASON_POI,

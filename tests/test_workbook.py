@@ -30,12 +30,12 @@ from woonzorg_geo.outputs.workbook import (
     write_exports,
 )
 from woonzorg_geo.outputs.workbook.sheets import (
-    lijst_sheets,
     regio_sheets,
     settings_sheet,
     sources_sheet,
+    toets_list_sheets,
     voorzieningen_sheet,
-    watals_sheets,
+    whatif_sheets,
 )
 
 
@@ -231,7 +231,7 @@ def test_regio_lijst_and_watals_sheets(tmp_path, vocab):
     rows["lon"], rows["lat"] = [6.561998, np.nan], [52.99394, np.nan]
     write_csv(lijst / "toetsen.csv", rows, index=False, encoding="utf-8")
     analysis = SimpleNamespace(vocab=vocab)
-    write_exports(lijst, lijst_sheets(lijst, analysis, meldingen=("regel 3: geen adres",)))
+    write_exports(lijst, toets_list_sheets(lijst, analysis, meldingen=("regel 3: geen adres",)))
     wb = openpyxl.load_workbook(lijst / WORKBOOK_NAME)
     assert wb.sheetnames == ["toetsen", "meldingen", COLUMNS_SHEET]
     assert [c.value for c in wb["toetsen"][1]][:2] == ["Regel", "Naam"]
@@ -250,7 +250,7 @@ def test_regio_lijst_and_watals_sheets(tmp_path, vocab):
         "profielen": {vocab.main_profile: {"categorieen": {"supermarkt": {"label": "Supermarkt", "pct_voor": 67.2}}}},
         "wijzigingen": {"weg": [{"id": "vz00328", "categorie": "supermarkt", "naam": "Jumbo"}]},
     }
-    write_exports(wa, watals_sheets(wa, SimpleNamespace(samenvatting=doc), analysis))
+    write_exports(wa, whatif_sheets(wa, SimpleNamespace(samenvatting=doc), analysis))
     wb = openpyxl.load_workbook(wa / WORKBOOK_NAME)
     assert wb.sheetnames == ["wijken", "gemeente", "wijzigingen", COLUMNS_SHEET]  # no buurten/adressen CSV here
     head = [c.value for c in wb["wijken"][1]]

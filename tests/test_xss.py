@@ -232,7 +232,7 @@ def test_maps_show_own_voorziening_names_escaped(tmp_path):
     from test_maps import make_output
 
     from woonzorg_geo.outputs import maps
-    from woonzorg_geo.sources.eigen import read_own_list
+    from woonzorg_geo.sources.own_lists import read_own_list
 
     eigen = tmp_path / "eigen.csv"
     eigen.write_text(

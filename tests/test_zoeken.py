@@ -7,7 +7,7 @@ import pytest
 
 from woonzorg_geo.core.config import SearchSettings
 from woonzorg_geo.core.settings_loader import load_settings
-from woonzorg_geo.sources.zoeken import COLUMNS, describe, find_voorzieningen
+from woonzorg_geo.sources.name_search import COLUMNS, describe, find_voorzieningen
 
 
 @pytest.fixture()

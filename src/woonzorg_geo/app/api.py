@@ -224,7 +224,7 @@ def toets_page(state: AppState, **site: str | None) -> str:
     return str(toets_html(toets_result(state, **site)))
 
 
-def adressen(state: AppState, *, zoek: str | None) -> AddressAnswer:
+def address_suggestions(state: AppState, *, zoek: str | None) -> AddressAnswer:
     """Address suggestions for what was typed (see :mod:`.suggest`)."""
     s = state.app_settings
     text = (zoek or "").strip()
@@ -309,7 +309,7 @@ def _coloured(table: pd.DataFrame) -> pd.DataFrame:
     return table.assign(**extra)
 
 
-def watals(state: AppState, body: object) -> WhatIfAnswer:
+def whatif(state: AppState, body: object) -> WhatIfAnswer:
     """What if: per wijk and buurt before, after and the difference, and the homes that gain or lose access.
 
     The figures are those of :func:`woonzorg_geo.what_if` (as ``woonzorg-geo watals``); ``woningen``
@@ -362,7 +362,7 @@ def watals(state: AppState, body: object) -> WhatIfAnswer:
 def voorzieningen(state: AppState, *, zoek: str | None, categorie: str | None = None) -> SearchAnswer:
     """The voorzieningen that match ``zoek`` on name, address or id, typos allowed (every one without it).
 
-    The search is :func:`woonzorg_geo.sources.zoeken.find_voorzieningen` with ``[zoeken]`` of the settings.
+    The search is :func:`woonzorg_geo.sources.name_search.find_voorzieningen` with ``[zoeken]`` of the settings.
     """
     vz = state.voorzieningen
     s = state.app_settings
@@ -374,7 +374,7 @@ def voorzieningen(state: AppState, *, zoek: str | None, categorie: str | None = 
         raise AppInputError(f"zoektekst van {len(text)} tekens; geef er ten hoogste {s.max_zoek_tekens}")
     if not text:
         return {"zoek": "", "resultaten": _records(vz.reset_index(drop=True))}
-    from woonzorg_geo.sources.zoeken import find_voorzieningen
+    from woonzorg_geo.sources.name_search import find_voorzieningen
 
     found = find_voorzieningen(
         state.search_frame,
@@ -389,7 +389,7 @@ def voorzieningen(state: AppState, *, zoek: str | None, categorie: str | None = 
     return {"zoek": text, "resultaten": _records(shown)}
 
 
-def watals_export(state: AppState, body: object, *, vorm: str | None) -> tuple[str, str]:
+def whatif_export(state: AppState, body: object, *, vorm: str | None) -> tuple[str, str]:
     """The what-if of ``body`` as a file to download: ``(text, media type)``.
 
     ``vorm``: ``wijken`` or ``buurten`` (the CSV ``watals`` writes, ``watals_wijken.csv``), or
@@ -416,7 +416,7 @@ def watals_export(state: AppState, body: object, *, vorm: str | None) -> tuple[s
 # --------------------------------------------------------------------------------------------
 
 
-def vergelijk(state: AppState, body: object) -> CompareAnswer:
+def compare(state: AppState, body: object) -> CompareAnswer:
     """Two scenarios side by side per wijk: today, after A, after B and B − A, for one indicator.
 
     ``body``: ``{"a": <changes or scenario> | null, "b": <changes or scenario> | null,

@@ -120,12 +120,12 @@ def create_app(state: AppState) -> Starlette:
         page = await run_in_threadpool(partial(api.toets_page, state, **site(request)))
         return Response(page, media_type="text/html; charset=utf-8")
 
-    async def get_adressen(request: Request) -> Response:
-        return _json(await run_in_threadpool(api.adressen, state, zoek=request.query_params.get("zoek")))
+    async def get_addresses(request: Request) -> Response:
+        return _json(await run_in_threadpool(api.address_suggestions, state, zoek=request.query_params.get("zoek")))
 
-    async def post_watals(request: Request) -> Response:
+    async def post_whatif(request: Request) -> Response:
         body = await _json_body(request, limit)
-        return _json(await run_in_threadpool(api.watals, state, body))
+        return _json(await run_in_threadpool(api.whatif, state, body))
 
     async def post_scenario(request: Request) -> Response:
         body = await _json_body(request, limit)
@@ -134,13 +134,13 @@ def create_app(state: AppState) -> Starlette:
     async def post_export(request: Request) -> Response:
         body = await _json_body(request, limit)
         text, media = await run_in_threadpool(
-            partial(api.watals_export, state, body, vorm=request.query_params.get("vorm"))
+            partial(api.whatif_export, state, body, vorm=request.query_params.get("vorm"))
         )
         return Response(text, media_type=media)
 
-    async def post_vergelijk(request: Request) -> Response:
+    async def post_compare(request: Request) -> Response:
         body = await _json_body(request, limit)
-        return _json(await run_in_threadpool(api.vergelijk, state, body))
+        return _json(await run_in_threadpool(api.compare, state, body))
 
     async def get_voorzieningen(request: Request) -> Response:
         q = request.query_params
@@ -172,10 +172,10 @@ def create_app(state: AppState) -> Starlette:
         Route("/api/indicator", get_indicator),
         Route("/api/toets", get_toets),
         Route("/api/toets.html", get_toets_html),
-        Route("/api/adressen", get_adressen),
-        Route("/api/watals", post_watals, methods=["POST"]),
+        Route("/api/adressen", get_addresses),
+        Route("/api/watals", post_whatif, methods=["POST"]),
         Route("/api/scenario", post_scenario, methods=["POST"]),
-        Route("/api/vergelijk", post_vergelijk, methods=["POST"]),
+        Route("/api/vergelijk", post_compare, methods=["POST"]),
         Route("/api/watals/export", post_export, methods=["POST"]),
         Route("/api/voorzieningen", get_voorzieningen),
         Mount("/static", app=StaticFiles(directory=str(STATIC)), name="static"),

@@ -93,9 +93,9 @@ def _source_text(label: object, when: object) -> str:
 def voorzieningen_table(a: Analysis) -> pd.DataFrame:
     """The voorzieningen of the analysis with id, naam, categorie, label, adres, bron, lon and lat.
 
-    The address is that of :func:`woonzorg_geo.sources.adressen.with_addresses` (as ``watals`` lists them).
+    The address is that of :func:`woonzorg_geo.sources.addresses.with_addresses` (as ``watals`` lists them).
     """
-    from woonzorg_geo.sources.adressen import with_addresses
+    from woonzorg_geo.sources.addresses import with_addresses
 
     vz = with_addresses(a.inputs.voorzieningen, a.inputs, settings=a.settings)
     ll = vz.geometry.to_crs(WGS84)

@@ -34,10 +34,10 @@ from woonzorg_geo.core.vocabulary import Vocabulary
 from woonzorg_geo.network.accessibility import Accessibility, compute_accessibility, to_frame
 from woonzorg_geo.network.graph import ProfileGraph, WalkNetwork, build_network, profile_graph
 from woonzorg_geo.network.raster import Surfaces, compute_surfaces, service_areas, summarise_surface
-from woonzorg_geo.sources import lijsten
+from woonzorg_geo.sources import independent_lists
 from woonzorg_geo.sources.datasets import Inputs
-from woonzorg_geo.sources.outlines import area_report, gap_owners, mark_vlakken, select_addresses
-from woonzorg_geo.sources.woningen import mark_homes, reconcile_wijken, wijk_causes
+from woonzorg_geo.sources.homes import mark_homes, reconcile_wijken, wijk_causes
+from woonzorg_geo.sources.outlines import area_report, gap_owners, mark_buurt_outlines, select_addresses
 
 log = logging.getLogger(__name__)
 
@@ -251,7 +251,7 @@ def analyse(
         inhabitants=inh,
         dwellings=dw,
     )
-    buurten = mark_vlakken(buurten, settings=settings.plausibiliteit)
+    buurten = mark_buurt_outlines(buurten, settings=settings.plausibiliteit)
     wijken = aggregate(
         adressen,
         inputs.wijken,
@@ -267,7 +267,7 @@ def analyse(
         inputs.voorzieningen,
         vocab.categories,
         margin_m=settings.netwerk.margin_m,
-        volledigheid=getattr(inputs, "volledigheid", None),
+        completeness=getattr(inputs, "completeness", None),
         min_aandeel=settings.plausibiliteit.min_aandeel_volledig,
         nouns={c: vocab.noun(c) for c in (*vocab.categories, *vocab.composites)},
         composites=vocab.composites,
@@ -373,7 +373,7 @@ def run_summary(a: Analysis, area_stats: dict[str, int], timings: dict[str, floa
         "voorzieningen": a.inputs.voorzieningen["categorie"].value_counts().to_dict(),
         "categorieen_zonder_voorzieningen": [c for c in s.bereikbaarheid.categories if c not in present],
         "huisartsenlijst": gp_summary(a.inputs.huisartsen),
-        "volledigheid": lijsten.completeness_records(a.inputs.volledigheid),
+        "volledigheid": independent_lists.completeness_records(a.inputs.completeness),
         "profielen": prof,
         "tijden_s": {k: round(v, 3) for k, v in timings.items()},
     }

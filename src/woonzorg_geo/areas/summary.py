@@ -128,7 +128,7 @@ class RunSummary(TypedDict):
     voorzieningen: dict[str, int]
     categorieen_zonder_voorzieningen: list[str]
     huisartsenlijst: GpListSummary
-    #: OSM's completeness per category against an independent list (see :func:`.sources.lijsten.completeness_records`)
+    #: OSM's completeness per category against an independent list (see :func:`.sources.independent_lists.completeness_records`)
     volledigheid: list[dict[str, Any]]
     profielen: dict[str, ProfileSummary]
     tijden_s: dict[str, float]
@@ -136,7 +136,7 @@ class RunSummary(TypedDict):
     onbekend: NotRequired[dict[str, str]]
     #: the buurtvlakken's defects (see :func:`.sources.outlines.area_report`)
     buurtvlakken: NotRequired[dict[str, Any]]
-    #: the user's own lists of voorzieningen (see :data:`.sources.eigen.RECORD_KEY`)
+    #: the user's own lists of voorzieningen (see :data:`.sources.own_lists.RECORD_KEY`)
     eigen_voorzieningen: NotRequired[list[dict[str, str]]]
 
 

@@ -6,7 +6,7 @@ is only true when the data holds the category's locations. Two cases where it do
 * **absent**: not one voorziening of the category lies in the gemeente or within the network's margin
   around it (``[netwerk] margin_m``): the source does not cover the category here, so every distance
   is missing and every share would print 0 %;
-* **incomplete**: the completeness check (``Inputs.volledigheid``: per category the independent list,
+* **incomplete**: the completeness check (``Inputs.completeness``: per category the independent list,
   its number of entries ``n_lijst`` and the share of them OpenStreetMap has, ``aandeel_osm``) finds
   fewer than ``[plausibiliteit] min_aandeel_volledig`` of the list in the data, and the data used
   holds fewer voorzieningen of that category than the list (so the list was not merged in).
@@ -55,7 +55,7 @@ def find_unknown(
     categories: Iterable[str],
     *,
     margin_m: float,
-    volledigheid: pd.DataFrame | None = None,
+    completeness: pd.DataFrame | None = None,
     min_aandeel: float = 0.5,
     nouns: Mapping[str, str] | None = None,
     composites: Mapping[str, tuple[str, ...]] | None = None,
@@ -71,7 +71,7 @@ def find_unknown(
         The categories the run computes.
     margin_m
         The margin around the gemeente the voorzieningen were taken from (for the reason).
-    volledigheid
+    completeness
         The completeness table (columns ``categorie``, ``lijst``, ``n_lijst``, ``n_osm_gevonden``,
         ``aandeel_osm``), or None when there is none; rows or columns it lacks are ignored.
     min_aandeel
@@ -101,9 +101,9 @@ def find_unknown(
     wanted = list(categories)
     need = {"categorie", "aandeel_osm"}
     rows: list[dict[Any, Any]] = []
-    if isinstance(volledigheid, pd.DataFrame):
-        if need <= set(volledigheid.columns):
-            rows = volledigheid.to_dict("records")
+    if isinstance(completeness, pd.DataFrame):
+        if need <= set(completeness.columns):
+            rows = completeness.to_dict("records")
         else:
             log.warning("volledigheidstabel zonder kolommen %s: niet gebruikt", ", ".join(sorted(need)))
     for row in rows:

@@ -120,12 +120,12 @@ def cmd_regio(args: argparse.Namespace) -> int:
         province = args.provincie or (own.provincie if own else "")
         if not province:
             raise WoonzorgError("geef --provincie NAAM of --gemeenten GM0106,GM0114,... op")
-        chosen = [resolve_gemeente(settings, e.code, catalogue=catalogue) for e in catalogue.provincie(province)]
+        chosen = [resolve_gemeente(settings, e.code, catalogue=catalogue) for e in catalogue.province(province)]
         region_name = next(
             iter(
-                catalogue.provincies[k][0]
-                for k in catalogue.provincies
-                if catalogue.provincies[k][0].lower() == province.lower()
+                catalogue.provinces[k][0]
+                for k in catalogue.provinces
+                if catalogue.provinces[k][0].lower() == province.lower()
             ),
             province,
         )

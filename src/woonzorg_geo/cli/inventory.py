@@ -45,9 +45,9 @@ def cmd_data(args: argparse.Namespace) -> int:
         )
     inputs = load_offline(settings, raw_dir=raw_dir, progress=show_progress(quiet=args.stil))
     print(format_inventory(inventory(inputs, margin_m=settings.netwerk.margin_m), gemeente=settings.gemeente.naam))
-    from woonzorg_geo.sources.lijsten import completeness_records
+    from woonzorg_geo.sources.independent_lists import completeness_records
 
-    for rec in completeness_records(inputs.volledigheid):
+    for rec in completeness_records(inputs.completeness):
         print(f"Volledigheid {rec['categorie']}: {rec['tekst']}")
     return 0
 
@@ -83,7 +83,7 @@ def cmd_voorzieningen(args: argparse.Namespace) -> int:
             categories_path=args.categorieen,
             progress=show_progress(quiet=args.stil),
         )
-    from woonzorg_geo.sources.eigen import with_own_lists
+    from woonzorg_geo.sources.own_lists import with_own_lists
 
     inputs = with_own_lists(inputs, lists, settings)
     write_gpkg(out, {"voorzieningen": inputs.voorzieningen})

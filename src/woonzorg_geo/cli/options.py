@@ -152,7 +152,7 @@ def chosen_profiles(settings: Settings, value: str | None) -> list[str] | None:
 
 def own_lists(args: argparse.Namespace) -> list[Any]:
     """The lists of ``--voorzieningen`` and ``--voorzieningen-vervang``, read and checked (before any data)."""
-    from woonzorg_geo.sources.eigen import read_own_lists
+    from woonzorg_geo.sources.own_lists import read_own_lists
 
     return read_own_lists(getattr(args, "voorzieningen", None), getattr(args, "voorzieningen_vervang", None))
 

@@ -66,7 +66,7 @@ def cmd_locaties(args: argparse.Namespace) -> int:
         else None
     )
     sites = find_sites(result, settings=settings.locaties, parcels=parcels, facts=facts, top=args.top, judge=judge)
-    if sites.zoekgebieden.empty:
+    if sites.search_areas.empty:
         raise WoonzorgError("geen kandidaatlocaties gevonden: controleer de instellingen [locaties]")
     # everything is computed before anything is written; the map and the site files in one step
     files, maps = write_site_results(
@@ -76,7 +76,7 @@ def cmd_locaties(args: argparse.Namespace) -> int:
         f"Zoekgebieden voor geclusterd wonen in {settings.gemeente.naam} "
         f"(profiel {result.vocab.profile_label(settings.locaties.profiel)}, top {args.top}):"
     )
-    for _, row in sites.zoekgebieden.iterrows():
+    for _, row in sites.search_areas.iterrows():
         print(f"  {row['toelichting']}")
     for line in sites.summary_lines():
         print(line)

@@ -158,7 +158,7 @@ class PlausibilitySettings:
 
 @dataclass(frozen=True)
 class HomeSettings:
-    """Which address points count as a home (woning); see :mod:`.sources.woningen` and ``[woningen]``."""
+    """Which address points count as a home (woning); see :mod:`.sources.homes` and ``[woningen]``."""
 
     landgebruik_geen_woning: tuple[str, ...] = ("industrial", "commercial", "retail", "military")
     camping_klassen: tuple[str, ...] = ("campsite",)
@@ -222,12 +222,12 @@ class MapSettings:
 
 @dataclass(frozen=True)
 class SearchSettings:
-    """The typo-tolerant search of voorzieningen by name, address or id (:mod:`.sources.zoeken`, ``[zoeken]``).
+    """The typo-tolerant search of voorzieningen by name, address or id (:mod:`.sources.name_search`, ``[zoeken]``).
 
     ``min_score``: a match scores 0-100 (rapidfuzz's WRatio); below this it is not offered.
     ``max_resultaten``: at most this many matches are listed. ``adres_straat_m`` and
     ``adres_huisnummer_m``: how far a point's street and house number may lie when its address is
-    put together (:mod:`.sources.adressen`). Sources and reasoning: ``[zoeken]`` in instellingen.toml.
+    put together (:mod:`.sources.addresses`). Sources and reasoning: ``[zoeken]`` in instellingen.toml.
     """
 
     min_score: float = 72.0

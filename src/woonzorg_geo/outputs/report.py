@@ -252,7 +252,7 @@ def wijkprofiel_html(
             " Factoren van het rapport die het model niet meeneemt, omdat cijfers per wijk "
             "ontbreken: " + "; ".join(f"{k}: {'; '.join(items)}" for k, items in not_modelled) + "."
         )
-    herkomst = _herkomst_text(s, from_report)
+    herkomst = _origin_text(s, from_report)
     context = ""
     if len(buurten) and "wijk_context" in buurten:
         context = str(buurten["wijk_context"].dropna().iloc[0]) if buurten["wijk_context"].notna().any() else ""
@@ -308,7 +308,7 @@ def report_columns(settings: OverlaySettings) -> set[str]:
     return cols
 
 
-def _herkomst_text(s: OverlaySettings, from_report: set[str]) -> str:
+def _origin_text(s: OverlaySettings, from_report: set[str]) -> str:
     """Which indicators come from the report's tables and which from elsewhere, in one Dutch paragraph."""
     inds = [*s.draaglast, *s.draagkracht]
     own = [i.label or i.kolom for i in inds if i.kolom in from_report]

@@ -79,9 +79,9 @@ def write_toets_list(
         )
         write_overview(lijst, tmp, analysis, offline=offline)
         from woonzorg_geo.outputs.workbook import write_exports
-        from woonzorg_geo.outputs.workbook.sheets import lijst_sheets
+        from woonzorg_geo.outputs.workbook.sheets import toets_list_sheets
 
-        write_exports(tmp, lijst_sheets(tmp, analysis, meldingen=lijst.meldingen), csv_nl=csv_nl)
+        write_exports(tmp, toets_list_sheets(tmp, analysis, meldingen=lijst.meldingen), csv_nl=csv_nl)
         files = sorted(p.relative_to(tmp) for p in tmp.iterdir() if p.is_file())
     return lijst, [out_dir / f for f in files]
 

@@ -52,9 +52,9 @@ def write_watals(
                 json.dumps(w.samenvatting["scenario"], indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
             )
         from woonzorg_geo.outputs.workbook import write_exports
-        from woonzorg_geo.outputs.workbook.sheets import watals_sheets
+        from woonzorg_geo.outputs.workbook.sheets import whatif_sheets
 
-        write_exports(tmp, watals_sheets(tmp, w, a), csv_nl=csv_nl)
+        write_exports(tmp, whatif_sheets(tmp, w, a), csv_nl=csv_nl)
         if maps:
             from woonzorg_geo.outputs.maps.layers import render
 

@@ -28,7 +28,7 @@ from woonzorg_geo.areas.analysis import Analysis
 from woonzorg_geo.core.config import Settings
 from woonzorg_geo.core.io import Owner
 from woonzorg_geo.core.vocabulary import Vocabulary
-from woonzorg_geo.sources.eigen import OwnList, lists_record, with_own_lists
+from woonzorg_geo.sources.own_lists import OwnList, lists_record, with_own_lists
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +105,7 @@ def run_gemeente(
     own_lists, outside
         The user's own voorzieningen lists (``--voorzieningen``), applied to the loaded inputs, and
         what to do with a row outside the gemeente: refuse (``"weigeren"``, ``analyse``) or skip it
-        (``"overslaan"``, each gemeente of ``regio``); see :func:`.sources.eigen.with_own_lists`.
+        (``"overslaan"``, each gemeente of ``regio``); see :func:`.sources.own_lists.with_own_lists`.
     csv_nl
         Also write each CSV's Dutch-Excel variant ``*_nl.csv`` (see :mod:`.outputs.workbook`).
 
@@ -135,7 +135,7 @@ def run_gemeente(
     check_against_previous_run(out_dir, inputs, settings)  # before any work: a collapsed category stops here
     log.info("netwerk bouwen en bereikbaarheid berekenen")
     a = analysis.analyse(settings, inputs=inputs, profiles=profiles, extra_tables=extra_tables)
-    # toets, watals and locaties compare their lists with it (see woonzorg_geo.sources.eigen.RECORD_KEY)
+    # toets, watals and locaties compare their lists with it (see woonzorg_geo.sources.own_lists.RECORD_KEY)
     a.summary["eigen_voorzieningen"] = lists_record(own_lists)
     timings = dict(a.summary["tijden_s"])
     log.info("uitvoer schrijven naar %s", out_dir)

@@ -24,7 +24,7 @@ from woonzorg_geo.core.vocabulary import Z_SCORE_EXPLANATION, Vocabulary, defaul
 from woonzorg_geo.network.raster import write_geotiff
 from woonzorg_geo.outputs.manifest import run_manifest
 from woonzorg_geo.outputs.writing import run_parallel, write_gpkg_layers
-from woonzorg_geo.sources import lijsten
+from woonzorg_geo.sources import independent_lists
 from woonzorg_geo.sources.outlines import address_lines
 
 if TYPE_CHECKING:
@@ -103,7 +103,7 @@ def summary_text(
         ),
         *address_lines(summary, num=num),
         "Voorzieningen: " + ", ".join(f"{vocab.noun(k)} {num(v)}" for k, v in summary["voorzieningen"].items()),
-        *filter(None, [lijsten.completeness_text(summary.get("volledigheid", []))]),
+        *filter(None, [independent_lists.completeness_text(summary.get("volledigheid", []))]),
         f"Loopnorm: {vocab.norm_text}.",
         *(
             f"Onbekend: {vocab.noun(cat)} en elke combinatie ermee ({reason})."
@@ -347,19 +347,19 @@ def write_site_outputs(
         gpkg = tmp / "woonzorg.gpkg"
         if (out_dir / "woonzorg.gpkg").exists():
             shutil.copy2(out_dir / "woonzorg.gpkg", gpkg)
-        result.zoekgebieden.to_file(gpkg, layer="kandidaatlocaties", driver="GPKG")
+        result.search_areas.to_file(gpkg, layer="kandidaatlocaties", driver="GPKG")
         result.cells.to_file(gpkg, layer="kandidaatcellen", driver="GPKG")
         if settings is not None and vocabulary is not None:
             from woonzorg_geo.core.io import read_manifest
             from woonzorg_geo.outputs.qgisproject import write_qgis
 
             write_qgis(gpkg, settings=settings, vocabulary=vocabulary, manifest=read_manifest(out_dir))
-        zg = result.zoekgebieden
+        zg = result.search_areas
         table = zg.drop(columns="geometry").copy()
         centre = zg.geometry.representative_point().to_crs(WGS84)
         table["lon"], table["lat"] = centre.x.round(6), centre.y.round(6)
         write_csv(tmp / "kandidaatlocaties.csv", table, encoding="utf-8")
-        write_csv(tmp / "kandidaatlocaties_gevoeligheid.csv", result.gevoeligheid, index=False, encoding="utf-8")
+        write_csv(tmp / "kandidaatlocaties_gevoeligheid.csv", result.sensitivity, index=False, encoding="utf-8")
         note = [
             f"Zoekgebieden voor geclusterd wonen in {gemeente}",
             "",

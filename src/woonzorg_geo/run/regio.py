@@ -70,8 +70,8 @@ class TaskOptions:
     maps: bool = True
     rasters: bool = True
     offline: bool | None = None
-    #: the user's own lists of voorzieningen (:class:`.sources.eigen.OwnList`), applied per gemeente
-    eigen_lijsten: tuple[Any, ...] = ()
+    #: the user's own lists of voorzieningen (:class:`.sources.own_lists.OwnList`), applied per gemeente
+    own_lists: tuple[Any, ...] = ()
 
 
 # ----------------------------------------------------------------------------- one gemeente
@@ -153,7 +153,7 @@ def gemeente_task(settings: Settings, options: TaskOptions) -> GemeenteResult:
                 profiles=options.profiles,
                 rasters=options.rasters,
                 surfaces=options.rasters,
-                own_lists=options.eigen_lijsten,
+                own_lists=options.own_lists,
                 outside="overslaan",
             )
             a, timings = run.analysis, run.timings
@@ -441,7 +441,7 @@ def run_regio(
         maps=maps,
         rasters=rasters,
         offline=offline,
-        eigen_lijsten=tuple(own_lists),
+        own_lists=tuple(own_lists),
     )
     timings: dict[str, float] = {}
 
@@ -518,7 +518,7 @@ def _regio_result(
     if len(gem):
         gem = gem.join(flag_ratios(gem["adressen_per_woning"].astype(float), settings))
     return RegioResult(
-        naam=naam,
+        name=naam,
         gemeenten=gpd.GeoDataFrame(gem, crs=RD_NEW),
         wijken=gpd.GeoDataFrame(wijken, crs=RD_NEW),
         tasks=[regional_row(r) for r in results],

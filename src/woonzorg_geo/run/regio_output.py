@@ -120,10 +120,10 @@ def write_regio(
 
     manifest = {
         "programma": f"woonzorg_geo {__version__}",
-        "regio": result.naam,
+        "regio": result.name,
         "gemeenten": [t["code"] for t in result.tasks],
     }
-    owner = Owner("regio", None, result.naam)
+    owner = Owner("regio", None, result.name)
     with staged_dir(out_dir, owner=owner, replace_set=True, manifest=manifest) as tmp:
         # regio.csv first: the workbook's first sheet is read from it
         write_csv(tmp / "regio.csv", regio_table(result), encoding="utf-8")
@@ -145,10 +145,10 @@ def write_regio(
                 if t["status"] == "ok"
             }
             kart: dict[str, Any] = {
-                "path": tmp / "maps" / f"{slug(result.naam)}_bereikbaarheid.html",
+                "path": tmp / "maps" / f"{slug(result.name)}_bereikbaarheid.html",
                 "gemeenten": result.gemeenten,
                 "wijken": result.wijken,
-                "naam": result.naam,
+                "naam": result.name,
                 "norm_m": norm_m,
                 "links": links,
                 "offline": offline,
@@ -160,7 +160,7 @@ def write_regio(
             gem.to_file(tmp / "regio.gpkg", layer="gemeenten", driver="GPKG")
             result.wijken.to_file(tmp / "regio.gpkg", layer="wijken", driver="GPKG")
         doc = {
-            "regio": result.naam,
+            "regio": result.name,
             "cluster": result.cluster,
             "tiles": result.tiles,
             "tijden_s": result.timings,
@@ -179,7 +179,7 @@ def write_regio(
 def regio_text(result: RegioResult, *, norm_m: float, suffix: str = "") -> str:
     """The regional summary as Dutch text: one line per gemeente, failures with their reason."""
     n = int(norm_m)
-    lines = [f"Bereikbaarheid te voet — {result.naam} ({len(result.tasks)} gemeenten)", ""]
+    lines = [f"Bereikbaarheid te voet — {result.name} ({len(result.tasks)} gemeenten)", ""]
     head = (
         f"{'gemeente':<16} {'adressen':>9} {'per woning':>10} {'woningen':>9} {'per CBS':>8} {'OV+super':>9} "
         f"{'alle adr.':>9} {'CBS-gew.':>9} {'drie A':>7} {'huisarts':>9}   (aandelen per woning: ≤ {n} m; "

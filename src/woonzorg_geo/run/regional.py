@@ -101,7 +101,7 @@ def regional_row(result: GemeenteResult) -> RegionalRow:
 class RegioResult:
     """Everything a regio run produced, before it is written."""
 
-    naam: str
+    name: str
     gemeenten: gpd.GeoDataFrame
     wijken: gpd.GeoDataFrame
     tasks: list[RegionalRow]

@@ -58,7 +58,7 @@ def stored_or_fresh(
     online
         Load the data from PDOK and OpenStreetMap (``--online``): the store is not used.
     own_lists
-        The own voorzieningen lists of the command (:func:`.sources.eigen.read_own_lists`); the store is
+        The own voorzieningen lists of the command (:func:`.sources.own_lists.read_own_lists`); the store is
         used only when it was made with the same lists.
     profiles, addresses, extra_osm_layers
         What to load, see :func:`.store.load_analysis`.
@@ -70,8 +70,8 @@ def stored_or_fresh(
     from woonzorg_geo.run.store import load_analysis
     from woonzorg_geo.run.store_format import StoreDamaged, StoreMismatch
     from woonzorg_geo.sources.datasets import resolve_paths
-    from woonzorg_geo.sources.eigen import lists_record, read_record, with_own_lists
     from woonzorg_geo.sources.inputs import load_inputs
+    from woonzorg_geo.sources.own_lists import lists_record, read_record, with_own_lists
 
     lists = list(own_lists)
     recorded = read_record(uit)

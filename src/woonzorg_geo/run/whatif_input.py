@@ -71,7 +71,7 @@ def changes_from_texts(
     name
         The scenario's name (the options as one line).
     """
-    from woonzorg_geo.sources.adressen import with_addresses
+    from woonzorg_geo.sources.addresses import with_addresses
     from woonzorg_geo.whatif.scenario import scenario_from_changes
     from woonzorg_geo.whatif.watals import Changes, parse_nieuw, parse_weg
 

@@ -4,7 +4,7 @@ The search (:func:`find_sites`, :class:`SiteResult`) takes the candidates from
 :mod:`~woonzorg_geo.sites.candidates` (built-up cells, exclusions, land shares; the overlays of
 the land in :mod:`~woonzorg_geo.sites.land`), scores them in
 :mod:`~woonzorg_geo.sites.scoring` (criteria, total, explanation) and ranks them in
-:mod:`~woonzorg_geo.sites.ranking` (zoekgebieden, sensitivity of the top).
+:mod:`~woonzorg_geo.sites.ranking` (the search areas, sensitivity of the top).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from woonzorg_geo.sites.candidates import (
     site_osm_layers,
 )
 from woonzorg_geo.sites.land import covered_parts, disjoint_cover, dissolve_overlaps, polygon_parts
-from woonzorg_geo.sites.ranking import grow_regions, site_sensitivity, stability, zoekgebieden
+from woonzorg_geo.sites.ranking import grow_regions, rank_search_areas, site_sensitivity, stability
 from woonzorg_geo.sites.scoring import (
     DISTANCE_CRITERIA,
     FOCUS_SCORE,
@@ -59,6 +59,7 @@ __all__ = [
     "land_shares",
     "place_exclusions",
     "polygon_parts",
+    "rank_search_areas",
     "score_candidates",
     "shop_counts",
     "shopping_core_buurten",
@@ -68,5 +69,4 @@ __all__ = [
     "site_sensitivity",
     "stability",
     "weighted_total",
-    "zoekgebieden",
 ]

@@ -127,7 +127,7 @@ def judge_regions(
     return [m for m, _ in out], [v for _, v in out], series, left
 
 
-def zoekgebieden(
+def rank_search_areas(
     cells: gpd.GeoDataFrame,
     *,
     settings: SiteSettings,

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from woonzorg_geo.areas.analysis import Analysis
 
 from woonzorg_geo.sites.candidates import candidate_cells, exclusion_counts, exclusion_reasons, format_counts
-from woonzorg_geo.sites.ranking import Judge, site_sensitivity, stability, zoekgebieden
+from woonzorg_geo.sites.ranking import Judge, rank_search_areas, site_sensitivity, stability
 from woonzorg_geo.sites.scoring import care_note, explain, score_candidates
 
 log = logging.getLogger(__name__)
@@ -34,65 +34,65 @@ class SiteResult:
     ----------
     cells
         The scored candidates (cells, or the planner's parcels).
-    zoekgebieden
+    search_areas
         The ranked zoekgebieden (or parcels) with their explanation.
-    uitgesloten
+    excluded
         Excluded built-up cells per reason; for parcels, those that the grid would exclude.
-    gevoeligheid
+    sensitivity
         One row per variant of the weights (see :func:`site_sensitivity`).
-    stabiliteit
+    stability
         The stability figures of the top (see :func:`stability`).
-    opmerkingen
+    notes
         Notes on the criteria (e.g. which care locations the data holds).
-    kavels
+    parcels
         The candidates are the planner's parcels, not grid cells.
     """
 
     cells: gpd.GeoDataFrame
-    zoekgebieden: gpd.GeoDataFrame
-    uitgesloten: pd.Series = field(default_factory=lambda: pd.Series(dtype=int))
-    gevoeligheid: pd.DataFrame = field(default_factory=pd.DataFrame)
-    stabiliteit: dict[str, object] = field(default_factory=dict)
-    opmerkingen: list[str] = field(default_factory=list)
-    kavels: bool = False
-    toets_weggelaten: pd.Series = field(default_factory=lambda: pd.Series(dtype=int))
-    toets_regel: str = ""
-    referentie: str = ""
-    toets_weggelaten_namen: list[str] = field(default_factory=list)
+    search_areas: gpd.GeoDataFrame
+    excluded: pd.Series = field(default_factory=lambda: pd.Series(dtype=int))
+    sensitivity: pd.DataFrame = field(default_factory=pd.DataFrame)
+    stability: dict[str, object] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    parcels: bool = False
+    toets_left_out: pd.Series = field(default_factory=lambda: pd.Series(dtype=int))
+    toets_rule: str = ""
+    reference: str = ""
+    toets_left_out_names: list[str] = field(default_factory=list)
 
     def summary_lines(self) -> list[str]:
         """The exclusions, the stability of the top and the notes as Dutch sentences."""
         lines = []
-        if len(self.uitgesloten):
-            n = int(self.uitgesloten.sum())
+        if len(self.excluded):
+            n = int(self.excluded.sum())
             what = (
                 "Kavels op grond die het raster zou uitsluiten (wel beoordeeld)"
-                if self.kavels
+                if self.parcels
                 else "Uitgesloten bebouwde cellen"
             )
-            lines.append(f"{what}: {n} ({format_counts(self.uitgesloten)}).")
-        if self.referentie:
-            n = int(self.toets_weggelaten.sum()) if len(self.toets_weggelaten) else 0
-            per = ", ".join(f"{k} {v}" for k, v in self.toets_weggelaten.items() if v) or "geen"
-            if self.toets_regel == "lager":
+            lines.append(f"{what}: {n} ({format_counts(self.excluded)}).")
+        if self.reference:
+            n = int(self.toets_left_out.sum()) if len(self.toets_left_out) else 0
+            per = ", ".join(f"{k} {v}" for k, v in self.toets_left_out.items() if v) or "geen"
+            if self.toets_rule == "lager":
                 lines.append(
-                    f"Toets van het referentie-initiatief ({self.referentie}) per zoekgebied: rood op een deel "
+                    f"Toets van het referentie-initiatief ({self.reference}) per zoekgebied: rood op een deel "
                     f"betekent lager gerangschikt ({per})."
                 )
             else:
-                names = f": {', '.join(self.toets_weggelaten_namen)}" if self.toets_weggelaten_namen else ""
+                names = f": {', '.join(self.toets_left_out_names)}" if self.toets_left_out_names else ""
                 lines.append(
-                    f"Toets van het referentie-initiatief ({self.referentie}) per zoekgebied: weggelaten omdat "
+                    f"Toets van het referentie-initiatief ({self.reference}) per zoekgebied: weggelaten omdat "
                     f"de toets rood geeft: {n} zoekgebieden (per deel: {per}){names}."
                 )
-        if not self.kavels:
+        if not self.parcels:
             lines.append(
                 "Een zoekgebied is een goed gelegen stuk bebouwd gebied (een blok van cellen van 1 ha), geen vrije "
                 "kavel: of er grond beschikbaar is, zegt deze rangorde niet. Rangschik echte locaties met --kavels."
             )
-        if self.stabiliteit:
-            lines.append(str(self.stabiliteit["tekst"]))
-        return lines + list(self.opmerkingen)
+        if self.stability:
+            lines.append(str(self.stability["tekst"]))
+        return lines + list(self.notes)
 
 
 def site_addresses(analysis: Analysis) -> gpd.GeoDataFrame:
@@ -209,7 +209,7 @@ def find_sites(
             )
         cand = allcells.loc[allcells["uitgesloten"] == ""].drop(columns=["uitgesloten", "uitgesloten_buurt"])
         cells = score_candidates(cand, analysis=a, settings=settings, facts=facts)
-        zg = zoekgebieden(cells, settings=settings, speed_m_s=speed, top=top, notes=notes, judge=judge)
+        zg = rank_search_areas(cells, settings=settings, speed_m_s=speed, top=top, notes=notes, judge=judge)
         grid = True
     left_out = zg.attrs.get("toets_weggelaten", pd.Series(dtype=int))
     sens_cells = cells
@@ -234,16 +234,16 @@ def find_sites(
         log.info("%s", stab["tekst"])
     result = SiteResult(
         cells=cells,
-        zoekgebieden=zg,
-        uitgesloten=counts,
-        gevoeligheid=variants,
-        stabiliteit=stab,
-        opmerkingen=opmerkingen,
-        kavels=not grid,
-        toets_weggelaten=left_out,
-        toets_weggelaten_namen=list(zg.attrs.get("toets_weggelaten_namen", [])),
-        toets_regel=settings.toets_regel if judge is not None and grid else "",
-        referentie=(
+        search_areas=zg,
+        excluded=counts,
+        sensitivity=variants,
+        stability=stab,
+        notes=opmerkingen,
+        parcels=not grid,
+        toets_left_out=left_out,
+        toets_left_out_names=list(zg.attrs.get("toets_weggelaten_namen", [])),
+        toets_rule=settings.toets_regel if judge is not None and grid else "",
+        reference=(
             f"{settings.referentie_type.replace('_', ' ')}, {settings.referentie_omvang} woningen"
             if judge is not None and grid and settings.toets_regel != "uit"
             else ""

@@ -3,7 +3,7 @@
 One offline geocoder (:func:`offline_geocoder`: OSM streets and house numbers, PC4 centroids as last
 resort, see :mod:`.sources.geocode`) places every list; :func:`placed_in_places` tells for any list
 how many of the rows in the gemeente's places were found there, the check the GP list
-(:func:`check_geocoded_list`) and the IGJ register (:func:`.sources.lijsten.geocode_register`) share.
+(:func:`check_geocoded_list`) and the IGJ register (:func:`.sources.independent_lists.geocode_register`) share.
 """
 
 from __future__ import annotations

@@ -53,7 +53,7 @@ def _uses(value: Any) -> list[str]:
     return [str(v).strip().lower() for v in items if str(v).strip()]
 
 
-def bag_woning(gebruiksdoel: Any, status: Any) -> tuple[bool, str | None]:
+def bag_is_home(gebruiksdoel: Any, status: Any) -> tuple[bool, str | None]:
     """Whether a BAG verblijfsobject is a home, and why not.
 
     A home has ``woonfunctie`` among its gebruiksdoelen (a shop with a flat above is one object with
@@ -107,7 +107,7 @@ def fetch_bag_addresses(
     geopandas.GeoDataFrame
         One point per verblijfsobject in EPSG:28992, indexed by ``bag_id`` (its identificatie), with
         ``housenumber`` (number, letter and addition as one text), ``street``, ``postcode``,
-        ``woonplaats``, ``gebruiksdoel``, ``status``, ``woning`` (bool, see :func:`bag_woning`)
+        ``woonplaats``, ``gebruiksdoel``, ``status``, ``woning`` (bool, see :func:`bag_is_home`)
         and ``woning_reden`` (why not a home; None for a home).
 
     Raises
@@ -199,7 +199,7 @@ def _bag_row(feat: Any, *, url: str, fix: str) -> dict[str, Any]:
     for key in ("gebruiksdoel", "status"):
         if key not in props:
             raise DataFileError(url, f"PDOK BAG WFS: eigenschap {key} ontbreekt", field=key, fix=fix)
-    woning, reden = bag_woning(props.get("gebruiksdoel"), props.get("status"))
+    woning, reden = bag_is_home(props.get("gebruiksdoel"), props.get("status"))
     number = "".join(str(props.get(k) or "") for k in ("huisnummer", "huisletter") if props.get(k) not in (None, ""))
     extra = props.get("toevoeging")
     if extra not in (None, ""):

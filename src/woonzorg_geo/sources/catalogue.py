@@ -52,7 +52,7 @@ class Catalogue:
     """Every gemeente of the catalogue, by code, and the provinces as lists of codes."""
 
     entries: dict[str, CatalogueEntry]
-    provincies: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
+    provinces: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
     source: str = DEFAULT_CATALOGUE
 
     def names(self) -> str:
@@ -87,13 +87,13 @@ class Catalogue:
                 return entry
         return None
 
-    def provincie(self, name: str) -> list[CatalogueEntry]:
+    def province(self, name: str) -> list[CatalogueEntry]:
         """The gemeenten of a province, by its name (``Drenthe``)."""
         key = normalise_name(name)
-        for naam, codes in self.provincies.values():
+        for naam, codes in self.provinces.values():
             if normalise_name(naam) == key:
                 return [self.entries[c] for c in codes]
-        known = ", ".join(naam for naam, _ in self.provincies.values())
+        known = ", ".join(naam for naam, _ in self.provinces.values())
         raise SettingsError(
             f"provincie {name!r} staat niet in de catalogus ({self.source}); bekend: {known or 'geen'}. "
             "Oplossing: noem de gemeenten met --gemeenten GM0106,GM0114,..."
@@ -161,7 +161,7 @@ def load_catalogue(path: str | Path | None = None) -> Catalogue:
         if unknown:
             raise SettingsError(f"{where}: provincies.{key}: onbekende gemeente(n) {unknown}")
         provincies[key] = (str(table.get("naam", key)), codes)
-    return Catalogue(entries=entries, provincies=provincies, source=where)
+    return Catalogue(entries=entries, provinces=provincies, source=where)
 
 
 def settings_for(settings: Settings, entry: CatalogueEntry) -> Settings:

@@ -22,14 +22,14 @@ from woonzorg_geo.core.raw_data import find_raw_dir
 from woonzorg_geo.core.settings_checks import validate_settings
 from woonzorg_geo.core.settings_loader import load_category_rules
 from woonzorg_geo.core.validate import check_points_near
-from woonzorg_geo.sources import cbs, gtfs, lijsten
+from woonzorg_geo.sources import cbs, gtfs, independent_lists
 from woonzorg_geo.sources.address_lists import check_address_list, geocode_huisartsen, offline_geocoder, place_keys
+from woonzorg_geo.sources.homes import HOME_LAYERS
 from woonzorg_geo.sources.osm import OSMData, clip, from_tiles, named_places
 from woonzorg_geo.sources.osm_tiles import check_coverage
 from woonzorg_geo.sources.outlines import Outlines, load_outlines
 from woonzorg_geo.sources.tables import read_csv_checked
 from woonzorg_geo.sources.voorzieningen import build_voorzieningen, parse_rules
-from woonzorg_geo.sources.woningen import HOME_LAYERS
 
 log = logging.getLogger(__name__)
 
@@ -135,8 +135,8 @@ class Inputs:
     apotheken: gpd.GeoDataFrame | None = None
     #: the AH/ALDI chain stores inside the gemeente ([data] supermarkten_ketens), when configured
     supermarkten_ketens: gpd.GeoDataFrame | None = None
-    #: completeness of OSM against the independent lists (:func:`.sources.lijsten.completeness`)
-    volledigheid: pd.DataFrame | None = None
+    #: completeness of OSM against the independent lists (:func:`.sources.independent_lists.completeness`)
+    completeness: pd.DataFrame | None = None
 
 
 def resolve_paths(settings: Settings, *, raw_dir: Path | None = None) -> dict[str, Path]:
@@ -339,7 +339,7 @@ def load_offline(
     if "kerncijfers" in paths:
         kern = cbs.read_kerncijfers(paths["kerncijfers"], codes=[code, *wijken.index, *buurten.index])
     if "apotheken" in paths:  # a damaged register stops the run here too
-        lijsten.read_register(paths["apotheken"], settings)
+        independent_lists.read_register(paths["apotheken"], settings)
     if "huisartsen" in paths:  # a damaged GP list stops the run here, before the tiles are read
         d = settings.data
         table = read_csv_checked(
@@ -367,7 +367,7 @@ def load_offline(
         paths["osm_tiles"],
         bbox_lonlat=_bbox_lonlat(gemeente, margin_m=margin),
         # the home rules' layers and the places (for the toets' place check, kept in the store) are
-        # decoded with the rest, in the one pass over the tiles (sources/woningen.py, toets/places.py)
+        # decoded with the rest, in the one pass over the tiles (sources/homes.py, toets/places.py)
         extra_layers=run_tile_layers(extra_osm_layers)[3:],
         progress=progress,
         cache_dir=tile_cache,
@@ -434,7 +434,7 @@ def _independent_lists(
         return None, None
     apotheken = ketens = None
     if "apotheken" in paths:
-        apotheken = lijsten.geocode_register(
+        apotheken = independent_lists.geocode_register(
             paths["apotheken"],
             settings,
             geocoder=geocoder,
@@ -443,7 +443,7 @@ def _independent_lists(
             places=places,
         )
     if "supermarkten_ketens" in paths:
-        ketens = lijsten.read_chain_stores(paths["supermarkten_ketens"], geocoder=geocoder, area=shape)
+        ketens = independent_lists.read_chain_stores(paths["supermarkten_ketens"], geocoder=geocoder, area=shape)
     return apotheken, ketens
 
 
@@ -456,7 +456,7 @@ def source_dates() -> dict[str, str]:
         "huisartsenlijst": "huisartsen",
         "igj": "apotheken",
     }
-    return {flag: lijsten.dutch_date(CATALOGUE[key]["datum"]) for flag, key in keys.items()}
+    return {flag: independent_lists.dutch_date(CATALOGUE[key]["datum"]) for flag, key in keys.items()}
 
 
 def with_voorzieningen(
@@ -480,7 +480,7 @@ def with_voorzieningen(
         huisartsen=inputs.huisartsen,
         area=inputs.gemeente,
         apotheken=inputs.apotheken,
-        apotheekhoudend=lijsten.dispensing_gps(inputs.huisartsen, settings),
+        apotheekhoudend=independent_lists.dispensing_gps(inputs.huisartsen, settings),
         bron_datum=source_dates(),
     )
     supplied = {
@@ -497,8 +497,8 @@ def with_voorzieningen(
         vz, rules, gemeente=inputs.gemeente, supplied=supplied, paths=inputs.paths, settings=settings
     )
     inputs.timings["voorzieningen"] = time.perf_counter() - started
-    table = lijsten.completeness(vz, gemeente=inputs.gemeente, chain_stores=inputs.supermarkten_ketens)
-    return dataclasses.replace(inputs, voorzieningen=vz, volledigheid=table)
+    table = independent_lists.completeness(vz, gemeente=inputs.gemeente, chain_stores=inputs.supermarkten_ketens)
+    return dataclasses.replace(inputs, voorzieningen=vz, completeness=table)
 
 
 def check_lists_against_osm(

@@ -3,7 +3,7 @@
 :func:`parse_nieuw` reads ``CATEGORIE@LON,LAT`` or ``CATEGORIE@"Straat 1, Plaats"``,
 :func:`check_place` refuses a place beyond the network's margin around the gemeente, and
 :func:`parse_weg` finds a voorziening by id or name, asking back with the candidates (name,
-category, id, address) when a name is shared or misspelt (:mod:`woonzorg_geo.sources.zoeken`). Scenario
+category, id, address) when a name is shared or misspelt (:mod:`woonzorg_geo.sources.name_search`). Scenario
 files (:mod:`woonzorg_geo.whatif.scenario`) give the same :class:`Changes`. :mod:`woonzorg_geo.whatif.watals`
 re-exports every name.
 """
@@ -172,8 +172,8 @@ def parse_weg(text: str, voorzieningen: gpd.GeoDataFrame, *, settings: SearchSet
 
     A name shared by voorzieningen at one place (within 50 m: the same shop from two sources) closes
     them all. Anything else is asked back with the candidates, each with name, category, id and
-    address (an ``adres`` column, see :func:`woonzorg_geo.sources.adressen.with_addresses`), found by the
-    typo-tolerant search of :func:`woonzorg_geo.sources.zoeken.find_voorzieningen` (``settings``: its
+    address (an ``adres`` column, see :func:`woonzorg_geo.sources.addresses.with_addresses`), found by the
+    typo-tolerant search of :func:`woonzorg_geo.sources.name_search.find_voorzieningen` (``settings``: its
     ``[zoeken]``).
 
     Raises
@@ -182,7 +182,7 @@ def parse_weg(text: str, voorzieningen: gpd.GeoDataFrame, *, settings: SearchSet
         When nothing matches exactly (with the similar names: "Poeisz" suggests the Poiesz shops),
         or a name matches voorzieningen at more than one place (listing them, to choose one by id).
     """
-    from woonzorg_geo.sources.zoeken import describe, find_voorzieningen
+    from woonzorg_geo.sources.name_search import describe, find_voorzieningen
 
     key = text.strip()
     if key in voorzieningen.index:

@@ -365,7 +365,7 @@ def scenario_changes(scenario: Scenario, a: Analysis) -> Changes:
     """
     from pyproj import Transformer
 
-    from woonzorg_geo.sources.zoeken import describe, find_voorzieningen
+    from woonzorg_geo.sources.name_search import describe, find_voorzieningen
     from woonzorg_geo.whatif.watals import check_place
 
     src = scenario.bron

@@ -373,7 +373,7 @@ def what_if(a: Analysis, changes: Changes, *, profiles: Sequence[str] | None = N
 
 def _closed(a: Analysis, changes: Changes) -> list[dict[str, Any]]:
     """The closed voorzieningen as the summary lists them: id, category, name, address and place."""
-    from woonzorg_geo.sources.adressen import point_addresses, register_addresses
+    from woonzorg_geo.sources.addresses import point_addresses, register_addresses
 
     vz = a.inputs.voorzieningen
     gone = vz.loc[list(changes.weg)]
@@ -439,9 +439,9 @@ def address_table(w: WhatIfResult, a: Analysis) -> pd.DataFrame:
 
     Columns ``adres_id``, ``straat``, ``huisnummer``, ``postcode`` (where the source knows it;
     offline OpenStreetMap has none at the homes), ``adres`` (the three as one text), ``lon``,
-    ``lat`` (WGS84), then those of ``w.adressen``. See :mod:`woonzorg_geo.sources.adressen`.
+    ``lat`` (WGS84), then those of ``w.adressen``. See :mod:`woonzorg_geo.sources.addresses`.
     """
-    from woonzorg_geo.sources.adressen import point_addresses
+    from woonzorg_geo.sources.addresses import point_addresses
 
     table = w.adressen.rename_axis("adres_id")
     ids = table.index.unique()

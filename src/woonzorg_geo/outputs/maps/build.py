@@ -23,9 +23,9 @@ from woonzorg_geo.areas.overlays.scaling import SCALING_NOTES
 from woonzorg_geo.core import formatting as fmt
 from woonzorg_geo.core.vocabulary import REPORT_NORM, Vocabulary
 from woonzorg_geo.outputs.maps.assets import resolve_offline
+from woonzorg_geo.outputs.maps.balance import write_missing_page
 from woonzorg_geo.outputs.maps.base import add_exclusive, add_layer_control, add_panel, last_layer, new_map, panel_html
 from woonzorg_geo.outputs.maps.data import MapData, load_map_data
-from woonzorg_geo.outputs.maps.draagkracht import write_missing_page
 from woonzorg_geo.outputs.maps.geometry import shared_drawing, to_metric
 from woonzorg_geo.outputs.maps.layers import add_area_outlines, add_choropleth, add_context, save_map
 from woonzorg_geo.outputs.maps.points import add_homes, add_voorzieningen

@@ -312,7 +312,7 @@ def analysis_site_map(sites: Any, analysis: Any, *, offline: bool | None = None)
     net = analysis.network.edges_gdf()
     manifest = run_manifest(analysis)
     m = site_map(
-        sites.zoekgebieden,
+        sites.search_areas,
         sites.cells,
         wijken=analysis.wijken.reset_index(),
         voorzieningen=analysis.inputs.voorzieningen,

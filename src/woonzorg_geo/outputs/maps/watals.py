@@ -164,7 +164,7 @@ def _remaining(m: folium.Map, w: WhatIfResult, a: Analysis) -> list[tuple[str, s
     import geopandas as gpd
 
     from woonzorg_geo.core.escaping import html_in_js
-    from woonzorg_geo.sources.adressen import with_addresses
+    from woonzorg_geo.sources.addresses import with_addresses
 
     vocab = a.vocab
     vz = a.inputs.voorzieningen
@@ -217,7 +217,7 @@ def watals_map(w: WhatIfResult, a: Analysis, *, offline: bool | None = None) -> 
     from woonzorg_geo.outputs.maps.base import add_legend, add_panel, new_map
     from woonzorg_geo.outputs.maps.layers import add_area_outlines, add_context
     from woonzorg_geo.outputs.maps.points import add_homes
-    from woonzorg_geo.sources.adressen import point_addresses, register_addresses
+    from woonzorg_geo.sources.addresses import point_addresses, register_addresses
 
     vocab = a.vocab
     classes = _access_classes()

@@ -172,7 +172,7 @@ def regio_sheets(
     ]
 
 
-def lijst_sheets(
+def toets_list_sheets(
     folder: Path, analysis: Analysis, *, meldingen: list[str] | tuple[str, ...] = ()
 ) -> list[Sheet | None]:
     """``toets --lijst``: the overview of every initiative (``toetsen.csv``) and the list's messages."""
@@ -184,7 +184,7 @@ def lijst_sheets(
     return sheets
 
 
-def watals_sheets(folder: Path, w: WhatIfResult, a: Analysis) -> list[Sheet | None]:
+def whatif_sheets(folder: Path, w: WhatIfResult, a: Analysis) -> list[Sheet | None]:
     """``watals``: per wijk and buurt before/after/difference, the addresses, the gemeente and the changes."""
     vocab = a.vocab
     doc = w.samenvatting

@@ -167,7 +167,7 @@ def register_addresses(voorzieningen: gpd.GeoDataFrame, inputs: Any, settings: S
     """
     import shapely
 
-    from woonzorg_geo.sources.lijsten import IGJ_ADRES, IGJ_POSTCODE
+    from woonzorg_geo.sources.independent_lists import IGJ_ADRES, IGJ_POSTCODE
 
     d = settings.data
     registers = [
@@ -199,7 +199,7 @@ def with_addresses(
 
     ``inputs`` is the run's :class:`.sources.datasets.Inputs` (``a.inputs`` of an analysis): its OSM
     addresses and streets, and the registers. The input frame is not changed. Compute once and
-    search many times (:func:`woonzorg_geo.sources.zoeken.find_voorzieningen` reads ``adres``).
+    search many times (:func:`woonzorg_geo.sources.name_search.find_voorzieningen` reads ``adres``).
     """
     from woonzorg_geo.core.settings_loader import load_settings
 

@@ -3,7 +3,7 @@
 A planner types "Poeisz" or "Albert Hein" and means Poiesz or Albert Heijn; an id (``vz00318``) or
 the start of a name ("Jumb") must still work. :func:`find_voorzieningen` scores every voorziening
 on its name, its address (where the frame has an ``adres`` column, see
-:func:`woonzorg_geo.sources.adressen.with_addresses`) and its id, and returns the best matches with what a
+:func:`woonzorg_geo.sources.addresses.with_addresses`) and its id, and returns the best matches with what a
 person needs to tell them apart: name, category, address and place (lon/lat).
 
 Scores run from 0 to 100:
