@@ -156,7 +156,7 @@ def test_assen_has_the_nine_igj_pharmacies(assen_inputs):
     igj = inside["bron"].str.split(";").map(lambda b: "igj" in b)
     assert igj.sum() >= 9
     assert (inside["bron_datum"].str.len() > 0).all()
-    table = assen_inputs.completeness.set_index("categorie")
+    table = assen_inputs.volledigheid.set_index("categorie")
     assert table.loc["apotheek", "n_lijst"] >= 9
     assert 0 < table.loc["apotheek", "aandeel_osm"] < 1  # OSM 2021 lacks Stationsstraat and the hospital
 
@@ -189,5 +189,5 @@ def test_westerveld_gets_its_dispensing_gps_as_apotheek(raw_dir):
         apo["naam"]
     )
     assert set(apo["bron"]) == {"huisartsenlijst"} and set(apo["bron_datum"]) == {"mrt. 2026"}
-    table = inputs.completeness.set_index("categorie")
+    table = inputs.volledigheid.set_index("categorie")
     assert table.loc["apotheek", "n_lijst"] == 0 and pd.isna(table.loc["apotheek", "aandeel_osm"])

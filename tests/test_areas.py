@@ -51,7 +51,7 @@ def areas():
         geometry=[box(0, 0, 150, 100), box(150, 0, 300, 100)],
         crs=RD,
     )
-    outlines = Outlines(boundary=box(0, 0, 300, 100), wijken=wijken, other_buurten=box(290, 90, 400, 200))
+    outlines = Outlines(gemeentegrens=box(0, 0, 300, 100), wijken=wijken, other_buurten=box(290, 90, 400, 200))
     return buurten, wijken, outlines
 
 

@@ -565,7 +565,7 @@ def test_the_grid_takes_the_analysis_addresses_a_sliver_buurts_homes_too():
         geometry=[box(0, 0, 150, 100), box(150, 0, 300, 100)],
         crs=RD,
     )
-    outlines = Outlines(boundary=box(0, 0, 300, 100), wijken=wijken, other_buurten=box(290, 90, 400, 200))
+    outlines = Outlines(gemeentegrens=box(0, 0, 300, 100), wijken=wijken, other_buurten=box(290, 90, 400, 200))
     gemeente = gpd.GeoDataFrame(geometry=[buurten.union_all()], crs=RD)
     xy = [(50, 50), (270, 50), (280, 20), (295, 95), (400, 50), (200, 50)]
     points = gpd.GeoDataFrame(geometry=[Point(x, y) for x, y in xy], crs=RD, index=pd.RangeIndex(6) + 100)

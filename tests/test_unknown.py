@@ -50,7 +50,7 @@ def _inputs(voorzieningen: gpd.GeoDataFrame, completeness: pd.DataFrame | None =
         voorzieningen=voorzieningen,
     )
     if completeness is not None:
-        object.__setattr__(inputs, "completeness", completeness)
+        object.__setattr__(inputs, "volledigheid", completeness)
     return inputs
 
 

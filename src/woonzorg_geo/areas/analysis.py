@@ -267,7 +267,7 @@ def analyse(
         inputs.voorzieningen,
         vocab.categories,
         margin_m=settings.netwerk.margin_m,
-        completeness=getattr(inputs, "completeness", None),
+        completeness=getattr(inputs, "volledigheid", None),
         min_aandeel=settings.plausibiliteit.min_aandeel_volledig,
         nouns={c: vocab.noun(c) for c in (*vocab.categories, *vocab.composites)},
         composites=vocab.composites,
@@ -373,7 +373,7 @@ def run_summary(a: Analysis, area_stats: dict[str, int], timings: dict[str, floa
         "voorzieningen": a.inputs.voorzieningen["categorie"].value_counts().to_dict(),
         "categorieen_zonder_voorzieningen": [c for c in s.bereikbaarheid.categories if c not in present],
         "huisartsenlijst": gp_summary(a.inputs.huisartsen),
-        "volledigheid": independent_lists.completeness_records(a.inputs.completeness),
+        "volledigheid": independent_lists.completeness_records(a.inputs.volledigheid),
         "profielen": prof,
         "tijden_s": {k: round(v, 3) for k, v in timings.items()},
     }

@@ -6,7 +6,7 @@ is only true when the data holds the category's locations. Two cases where it do
 * **absent**: not one voorziening of the category lies in the gemeente or within the network's margin
   around it (``[netwerk] margin_m``): the source does not cover the category here, so every distance
   is missing and every share would print 0 %;
-* **incomplete**: the completeness check (``Inputs.completeness``: per category the independent list,
+* **incomplete**: the completeness check (``Inputs.volledigheid``: per category the independent list,
   its number of entries ``n_lijst`` and the share of them OpenStreetMap has, ``aandeel_osm``) finds
   fewer than ``[plausibiliteit] min_aandeel_volledig`` of the list in the data, and the data used
   holds fewer voorzieningen of that category than the list (so the list was not merged in).

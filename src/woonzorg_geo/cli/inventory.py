@@ -47,7 +47,7 @@ def cmd_data(args: argparse.Namespace) -> int:
     print(format_inventory(inventory(inputs, margin_m=settings.netwerk.margin_m), gemeente=settings.gemeente.naam))
     from woonzorg_geo.sources.independent_lists import completeness_records
 
-    for rec in completeness_records(inputs.completeness):
+    for rec in completeness_records(inputs.volledigheid):
         print(f"Volledigheid {rec['categorie']}: {rec['tekst']}")
     return 0
 

@@ -19,7 +19,7 @@ import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NotRequired, TypedDict, cast
 
 from woonzorg_geo.core.errors import OutputPathError, OutputWriteError
 from woonzorg_geo.core.files import raise_write_error, write_text
@@ -95,14 +95,73 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def read_manifest(target: str | Path) -> dict[str, Any]:
+class FileEntry(TypedDict):
+    """One file of ``manifest.json``'s ``bestanden``: its size, SHA-256 and the command that wrote it."""
+
+    bytes: int
+    sha256: str
+    opdracht: NotRequired[str]
+
+
+class OwnerEntry(TypedDict):
+    """The manifest's ``eigenaar``: the command that owns the folder and the gemeente it is about."""
+
+    opdracht: str
+    gemeente: str | None
+    naam: str | None
+
+
+class GemeenteEntry(TypedDict):
+    """The gemeente of an analysis' manifest."""
+
+    code: str
+    naam: str
+
+
+class DataEntry(TypedDict, total=False):
+    """One dataset of an analysis' manifest (``gegevens``): its path, source and date."""
+
+    pad: str
+    bron: str
+    datum: str
+    #: how the run used it, where that is not the obvious (the gemeentegrens beside the buurten)
+    gebruik: str
+
+
+class Manifest(TypedDict, total=False):
+    """``manifest.json`` of an output folder; the keys are the file's (Dutch), each command writes its part.
+
+    An analysis writes ``programma`` … ``gegevens`` (:func:`.outputs.manifest.run_manifest`); maps and
+    figures ``bron`` (the analysis folder) and ``gemeente`` (a name), figures also ``formaat`` and
+    ``dpi``; a region ``programma``, ``regio`` and ``gemeenten``. :func:`staged_dir` adds ``bestanden``
+    and ``eigenaar``.
+    """
+
+    programma: str
+    gemaakt: str
+    gemeente: GemeenteEntry | str
+    instellingen: str
+    profielen: list[str]
+    norm_m: float
+    #: per dataset its entry; an online run: ``{"bron": <the service>}``
+    gegevens: dict[str, DataEntry] | dict[str, str]
+    bron: str
+    formaat: str
+    dpi: int
+    regio: str
+    gemeenten: list[str]
+    bestanden: dict[str, FileEntry]
+    eigenaar: OwnerEntry
+
+
+def read_manifest(target: str | Path) -> Manifest:
     """The manifest of an output folder (empty when there is none or it is unreadable)."""
     path = Path(target) / MANIFEST_NAME
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except (FileNotFoundError, json.JSONDecodeError):
         return {}
-    return doc if isinstance(doc, dict) else {}
+    return cast(Manifest, doc) if isinstance(doc, dict) else {}
 
 
 #: The folder's owner in ``manifest.json``, and per file the command that wrote it.
@@ -143,7 +202,7 @@ class Owner:
     gemeente: str | None = None
     naam: str | None = None
 
-    def as_dict(self) -> dict[str, str | None]:
+    def as_dict(self) -> OwnerEntry:
         """The manifest's ``eigenaar`` entry."""
         return {"opdracht": self.opdracht, "gemeente": self.gemeente, "naam": self.naam}
 
@@ -229,7 +288,7 @@ def derived_owner(opdracht: str, source: str | Path, *, naam: str | None = None)
     return Owner(opdracht, None, naam)
 
 
-def _package_manifest(target: Path) -> tuple[dict[str, Any] | None, str]:
+def _package_manifest(target: Path) -> tuple[Manifest | None, str]:
     """``target/manifest.json`` when it is one of this package's (else ``None``), and why not.
 
     The reason is ``''`` when there is no manifest at all, else a Dutch phrase: unreadable, or
@@ -244,7 +303,7 @@ def _package_manifest(target: Path) -> tuple[dict[str, Any] | None, str]:
         return None, "is onleesbaar"
     if not isinstance(doc, dict) or not isinstance(doc.get("bestanden"), dict):
         return None, "is niet van woonzorg-geo (geen lijst 'bestanden')"
-    return doc, ""
+    return cast(Manifest, doc), ""
 
 
 def _part_of(target: Path) -> tuple[Path, Owner | None] | None:
@@ -266,7 +325,7 @@ def _part_of(target: Path) -> tuple[Path, Owner | None] | None:
     return None
 
 
-def _refuse_foreign_manifest(target: Path, *, option: str, tip: str | Path) -> dict[str, Any] | None:
+def _refuse_foreign_manifest(target: Path, *, option: str, tip: str | Path) -> Manifest | None:
     """The package manifest of ``target`` (``None`` when there is none); refused when it is not one."""
     doc, why = _package_manifest(target)
     if why:
@@ -403,7 +462,7 @@ def staged_dir(
     *,
     owner: Owner | None = None,
     replace_set: bool = False,
-    manifest: dict[str, Any] | None = None,
+    manifest: Manifest | None = None,
 ) -> Iterator[Path]:
     """Yield a staging folder; on success its files move into ``target``.
 
@@ -465,23 +524,19 @@ def staged_dir(
             shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _publish(
-    tmp: Path, target: Path, *, owner: Owner | None, replace_set: bool, manifest: dict[str, Any] | None
-) -> None:
+def _publish(tmp: Path, target: Path, *, owner: Owner | None, replace_set: bool, manifest: Manifest | None) -> None:
     """Move the staged files of :func:`staged_dir` into ``target`` and write its manifest."""
     staged = sorted(p for p in tmp.rglob("*") if p.is_file())
     writer = owner.opdracht if owner else None
-    files: dict[str, dict[str, Any]] = {
-        p.relative_to(tmp).as_posix(): {
-            "bytes": p.stat().st_size,
-            "sha256": _sha256(p),
-            **({WRITER_KEY: writer} if writer else {}),
-        }
-        for p in staged
-    }
+    files: dict[str, FileEntry] = {}
+    for p in staged:
+        entry = FileEntry(bytes=p.stat().st_size, sha256=_sha256(p))
+        if writer:
+            entry["opdracht"] = writer
+        files[p.relative_to(tmp).as_posix()] = entry
     previous, _ = _package_manifest(target)
     previous = previous or {}
-    old_files: dict[str, Any] = dict(previous.get("bestanden", {}))
+    old_files: dict[str, Any] = dict(previous.get("bestanden", {}))  # as read: checked per entry below
     current = infer_owner(previous) if previous else None
     # never overwrite what the package did not write: every destination must be new or listed
     for rel in files:
@@ -501,11 +556,12 @@ def _publish(
     # the folder's owner stays; its own command records itself (an older manifest may not name the gemeente)
     folder_owner = current if guest or owner is None else owner
     if replace_set and not guest:
-        doc: dict[str, Any] = {**(manifest or {})}
+        doc = Manifest(**(manifest or {}))
     elif guest:
-        doc = dict(previous)
+        doc = Manifest(**previous)
     else:
-        doc = {**previous, **(manifest or {})}
+        doc = Manifest(**previous)
+        doc.update(manifest or {})
     kept: dict[str, Any] = {}
     stale: list[Path] = []
     for rel, entry in old_files.items():
@@ -532,7 +588,7 @@ def _publish(
             kept[rel] = entry
     doc["bestanden"] = {**kept, **files}
     if folder_owner is not None:
-        doc[OWNER_KEY] = folder_owner.as_dict()
+        doc["eigenaar"] = folder_owner.as_dict()  # OWNER_KEY
     for path in staged:
         dest = target / path.relative_to(tmp)
         dest.parent.mkdir(parents=True, exist_ok=True)

@@ -15,7 +15,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from woonzorg_geo.core.io import Manifest
 
 #: Base attribution of every map (the licences ask for it), also where no dates are known.
 ATTRIBUTION = "© OpenStreetMap contributors | Bron: CBS / PDOK"
@@ -129,7 +132,7 @@ def attribution(manifest: Mapping[str, Any]) -> str:
     return " | ".join(parts)
 
 
-def read(out_dir: str | Path) -> dict[str, Any]:
+def read(out_dir: str | Path) -> Manifest:
     """The manifest of an output folder (empty when there is none)."""
     from woonzorg_geo.core.io import read_manifest
 

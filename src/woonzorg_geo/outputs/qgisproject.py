@@ -26,12 +26,12 @@ import uuid
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from woonzorg_geo import RD_NEW
 from woonzorg_geo.core import provenance
 from woonzorg_geo.core.config import Settings
 from woonzorg_geo.core.escaping import xml_text
+from woonzorg_geo.core.io import Manifest
 from woonzorg_geo.core.vocabulary import Vocabulary
 from woonzorg_geo.outputs.qgis_gpkg import LayerInfo, read_layers, write_layer_styles
 from woonzorg_geo.outputs.qgis_qml import QGIS_VERSION, Style, style_body
@@ -152,7 +152,7 @@ def write_qgis(
     *,
     settings: Settings,
     vocabulary: Vocabulary,
-    manifest: dict[str, Any] | None = None,
+    manifest: Manifest | None = None,
     project: str | Path | None = None,
 ) -> tuple[int, Path]:
     """Store the styles in ``gpkg`` and write the QGIS project beside it.

@@ -114,7 +114,12 @@ OPTIONAL_FILES = frozenset({"pc4"})
 
 @dataclass
 class Inputs:
-    """All inputs of one run, in EPSG:28992."""
+    """All inputs of one run, in EPSG:28992.
+
+    The store keeps the fields by name (tables ``invoer_<field>``, see :func:`.run.store_save.input_fields`),
+    so the Dutch field names (``apotheken``, ``supermarkten_ketens``, ``volledigheid``) are part of
+    ``opslag.json`` and stay as they are.
+    """
 
     gemeente: gpd.GeoDataFrame
     buurten: gpd.GeoDataFrame
@@ -136,7 +141,7 @@ class Inputs:
     #: the AH/ALDI chain stores inside the gemeente ([data] supermarkten_ketens), when configured
     supermarkten_ketens: gpd.GeoDataFrame | None = None
     #: completeness of OSM against the independent lists (:func:`.sources.independent_lists.completeness`)
-    completeness: pd.DataFrame | None = None
+    volledigheid: pd.DataFrame | None = None
 
 
 def resolve_paths(settings: Settings, *, raw_dir: Path | None = None) -> dict[str, Path]:
@@ -498,7 +503,7 @@ def with_voorzieningen(
     )
     inputs.timings["voorzieningen"] = time.perf_counter() - started
     table = independent_lists.completeness(vz, gemeente=inputs.gemeente, chain_stores=inputs.supermarkten_ketens)
-    return dataclasses.replace(inputs, voorzieningen=vz, completeness=table)
+    return dataclasses.replace(inputs, voorzieningen=vz, volledigheid=table)
 
 
 def check_lists_against_osm(

@@ -38,9 +38,12 @@ log = logging.getLogger(__name__)
 class Outlines:
     """The outlines of the gemeente besides its buurten (EPSG:28992).
 
+    The store keeps this record field by field under ``invoer_velden`` of ``opslag.json``, so the
+    field name ``gemeentegrens`` (the ``[data]`` key) is part of that file and stays.
+
     Attributes
     ----------
-    boundary
+    gemeentegrens
         The gemeente polygon of the gemeentegrens file (also when the run's gemeente is the union
         of its buurten), or None.
     wijken
@@ -51,7 +54,7 @@ class Outlines:
         one of them belongs there), or None.
     """
 
-    boundary: shapely.Geometry | None
+    gemeentegrens: shapely.Geometry | None
     wijken: gpd.GeoDataFrame = field(repr=False)
     other_buurten: shapely.Geometry | None = field(default=None, repr=False)
 
@@ -69,7 +72,7 @@ def load_outlines(settings: Settings, paths: dict[str, Path], *, raw_dir: Path |
 
     code = settings.gemeente.code
     if settings.data.gemeente_vorm != "buurten":
-        return Outlines(boundary=None, wijken=gpd.GeoDataFrame(geometry=[], crs=RD_NEW))
+        return Outlines(gemeentegrens=None, wijken=gpd.GeoDataFrame(geometry=[], crs=RD_NEW))
     grens = cbs.read_boundary(paths["gemeentegrens"], code=code).to_crs(RD_NEW).union_all()
     wijken = cbs.read_areas(paths["wijken"], level="wijk", gemeentecode=code, warn=False).to_crs(RD_NEW)
     others = []
@@ -78,7 +81,7 @@ def load_outlines(settings: Settings, paths: dict[str, Path], *, raw_dir: Path |
         others.append(_located(everyone.loc[everyone["gemeentecode"] != code]))
     other = pd.concat(others) if others else gpd.GeoDataFrame(geometry=[], crs=RD_NEW)
     return Outlines(
-        boundary=grens,
+        gemeentegrens=grens,
         wijken=_located(wijken),
         other_buurten=other.union_all() if len(other) else None,
     )
@@ -157,8 +160,8 @@ def select_addresses(
     x, y = _coordinates(pts)
     core = _inside(shape, x, y)
     extra = np.zeros(len(pts), dtype=bool)
-    if outlines is not None and outlines.boundary is not None and len(outlines.wijken):
-        outline = shapely.intersection(outlines.boundary, outlines.wijken.union_all())
+    if outlines is not None and outlines.gemeentegrens is not None and len(outlines.wijken):
+        outline = shapely.intersection(outlines.gemeentegrens, outlines.wijken.union_all())
         cand = ~core & _inside(outline, x, y)
         if outlines.other_buurten is not None and cand.any():
             cand[cand] = ~_inside(outlines.other_buurten, x[cand], y[cand])
@@ -206,14 +209,14 @@ def gap_owners(
     """
     owner = pd.Series([None] * len(points), index=points.index, dtype=object)
     small = slivers(buurten, settings=settings)
-    if not len(small) or outlines is None or outlines.boundary is None or not len(points):
+    if not len(small) or outlines is None or outlines.gemeentegrens is None or not len(points):
         return owner
     located = _located(buurten)
     pts = points.geometry.to_numpy()
     inside = np.zeros(len(pts), dtype=bool)
     for geom in located.geometry:
         inside |= shapely.within(pts, geom)
-    outline = shapely.union(outlines.boundary, outlines.wijken.union_all())
+    outline = shapely.union(outlines.gemeentegrens, outlines.wijken.union_all())
     gaps = shapely.get_parts(shapely.difference(outline, located.union_all()))
     best = np.full(len(pts), np.inf)
     for code in small:

@@ -17,7 +17,7 @@ from woonzorg_geo.areas.summary import RunSummary
 from woonzorg_geo.core import provenance
 from woonzorg_geo.core.config import MapSettings
 from woonzorg_geo.core.errors import DataFileError, MissingDataError
-from woonzorg_geo.core.io import read_manifest
+from woonzorg_geo.core.io import Manifest, read_manifest
 from woonzorg_geo.core.palette import LOCAL_ROADS, MAIN_ROADS
 from woonzorg_geo.core.vocabulary import REPORT_NORM, Vocabulary, default_vocabulary
 from woonzorg_geo.outputs.maps.captions import Caption, share_caption, walk_caption
@@ -45,7 +45,7 @@ class MapData:
     netwerk: gpd.GeoDataFrame
     summary: RunSummary
     vocab: Vocabulary
-    manifest: dict[str, Any] = field(default_factory=dict)
+    manifest: Manifest = field(default_factory=lambda: Manifest())
     kaarten: MapSettings = field(default_factory=MapSettings)
     #: The captions made so far (the same on every map of the set): (kind, category, measure) → caption.
     captions: dict[tuple[str, str, str], Caption] = field(default_factory=dict, init=False, repr=False, compare=False)
