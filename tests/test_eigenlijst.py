@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 import shapely
 
+from woonzorg_geo.areas.summary import record_own_lists
 from woonzorg_geo.cli.main import main
 from woonzorg_geo.sources.own_lists import (
     RECORD_KEY,
@@ -24,7 +25,6 @@ from woonzorg_geo.sources.own_lists import (
     read_own_list,
     read_own_lists,
     read_record,
-    record_in_summary,
 )
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
@@ -138,7 +138,7 @@ def test_record_roundtrip_and_order(tmp_path):
     assert read_record(tmp_path) == []  # an analysis without a record was made without lists
     lists = read_own_lists([str(a), str(b)], None)
     summary: dict = {"adressen": 1}
-    record_in_summary(summary, lists)
+    record_own_lists(summary, lists_record(lists))
     (tmp_path / "samenvatting.json").write_text(json.dumps(summary), encoding="utf-8")
     assert summary[RECORD_KEY][0]["sha256"]
     assert read_record(tmp_path) == lists_record(read_own_lists([str(b), str(a)], None))
@@ -234,7 +234,7 @@ def test_other_lists_than_the_stored_analysis_recompute_and_say_so(tmp_path, mon
     uit = tmp_path / "output"
     uit.mkdir()
     summary: dict = {}
-    record_in_summary(summary, read_own_lists([str(EXAMPLE)], None))
+    record_own_lists(summary, lists_record(read_own_lists([str(EXAMPLE)], None)))
     (uit / "samenvatting.json").write_text(json.dumps(summary), encoding="utf-8")
 
     class Stop(Exception):

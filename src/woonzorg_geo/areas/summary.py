@@ -11,6 +11,8 @@ the same values. Keys that a run adds later, or only sometimes, are ``NotRequire
 # ``__required_keys__`` knows which keys are ``NotRequired`` (the tests read the schema)
 from typing import Any, NotRequired, TypedDict
 
+from woonzorg_geo.core.records import AreaReport, CompletenessRecord, OwnListRecord
+
 
 class GemeenteInfo(TypedDict):
     """``gemeente``: which gemeente the run is about and what delimits it (``[data] gemeente_vorm``)."""
@@ -129,15 +131,21 @@ class RunSummary(TypedDict):
     categorieen_zonder_voorzieningen: list[str]
     huisartsenlijst: GpListSummary
     #: OSM's completeness per category against an independent list (see :func:`.sources.independent_lists.completeness_records`)
-    volledigheid: list[dict[str, Any]]
+    volledigheid: list[CompletenessRecord]
     profielen: dict[str, ProfileSummary]
     tijden_s: dict[str, float]
     #: category → why its shares are unknown (see :func:`.areas.unknown.mark_unknown_summary`)
     onbekend: NotRequired[dict[str, str]]
     #: the buurtvlakken's defects (see :func:`.sources.outlines.area_report`)
-    buurtvlakken: NotRequired[dict[str, Any]]
+    buurtvlakken: NotRequired[AreaReport]
     #: the user's own lists of voorzieningen (see :data:`.sources.own_lists.RECORD_KEY`)
-    eigen_voorzieningen: NotRequired[list[dict[str, str]]]
+    eigen_voorzieningen: NotRequired[list[OwnListRecord]]
+
+
+def record_own_lists(summary: RunSummary, records: list[OwnListRecord]) -> None:
+    """Note the own lists (:func:`.sources.own_lists.lists_record`) in the summary, key ``eigen_voorzieningen``
+    (:data:`.sources.own_lists.RECORD_KEY`): written with the rest of the output, in one step."""
+    summary["eigen_voorzieningen"] = records
 
 
 def gemeente_figures(summary: RunSummary, profile: str) -> dict[str, float | None]:

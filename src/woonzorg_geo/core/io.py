@@ -19,11 +19,12 @@ import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NotRequired, TypedDict, cast
+from typing import Any, cast
 
 from woonzorg_geo.core.errors import OutputPathError, OutputWriteError
 from woonzorg_geo.core.files import raise_write_error, write_text
 from woonzorg_geo.core.lock import output_lock
+from woonzorg_geo.core.records import FileEntry, Manifest, OwnerEntry
 
 log = logging.getLogger(__name__)
 
@@ -93,65 +94,6 @@ def _sha256(path: Path) -> str:
         for block in iter(lambda: fh.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
-
-
-class FileEntry(TypedDict):
-    """One file of ``manifest.json``'s ``bestanden``: its size, SHA-256 and the command that wrote it."""
-
-    bytes: int
-    sha256: str
-    opdracht: NotRequired[str]
-
-
-class OwnerEntry(TypedDict):
-    """The manifest's ``eigenaar``: the command that owns the folder and the gemeente it is about."""
-
-    opdracht: str
-    gemeente: str | None
-    naam: str | None
-
-
-class GemeenteEntry(TypedDict):
-    """The gemeente of an analysis' manifest."""
-
-    code: str
-    naam: str
-
-
-class DataEntry(TypedDict, total=False):
-    """One dataset of an analysis' manifest (``gegevens``): its path, source and date."""
-
-    pad: str
-    bron: str
-    datum: str
-    #: how the run used it, where that is not the obvious (the gemeentegrens beside the buurten)
-    gebruik: str
-
-
-class Manifest(TypedDict, total=False):
-    """``manifest.json`` of an output folder; the keys are the file's (Dutch), each command writes its part.
-
-    An analysis writes ``programma`` … ``gegevens`` (:func:`.outputs.manifest.run_manifest`); maps and
-    figures ``bron`` (the analysis folder) and ``gemeente`` (a name), figures also ``formaat`` and
-    ``dpi``; a region ``programma``, ``regio`` and ``gemeenten``. :func:`staged_dir` adds ``bestanden``
-    and ``eigenaar``.
-    """
-
-    programma: str
-    gemaakt: str
-    gemeente: GemeenteEntry | str
-    instellingen: str
-    profielen: list[str]
-    norm_m: float
-    #: per dataset its entry; an online run: ``{"bron": <the service>}``
-    gegevens: dict[str, DataEntry] | dict[str, str]
-    bron: str
-    formaat: str
-    dpi: int
-    regio: str
-    gemeenten: list[str]
-    bestanden: dict[str, FileEntry]
-    eigenaar: OwnerEntry
 
 
 def read_manifest(target: str | Path) -> Manifest:

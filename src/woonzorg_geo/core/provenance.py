@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from woonzorg_geo.core.io import Manifest
+    from woonzorg_geo.core.records import Manifest
 
 #: Base attribution of every map (the licences ask for it), also where no dates are known.
 ATTRIBUTION = "© OpenStreetMap contributors | Bron: CBS / PDOK"

@@ -7,7 +7,7 @@ import logging
 log = logging.getLogger(__name__)
 
 from woonzorg_geo.areas.analysis import Analysis
-from woonzorg_geo.core.io import DataEntry, Manifest
+from woonzorg_geo.core.records import DataEntry, Manifest
 
 
 def run_manifest(a: Analysis) -> Manifest:

@@ -31,7 +31,7 @@ from woonzorg_geo import RD_NEW
 from woonzorg_geo.core import provenance
 from woonzorg_geo.core.config import Settings
 from woonzorg_geo.core.escaping import xml_text
-from woonzorg_geo.core.io import Manifest
+from woonzorg_geo.core.records import Manifest
 from woonzorg_geo.core.vocabulary import Vocabulary
 from woonzorg_geo.outputs.qgis_gpkg import LayerInfo, read_layers, write_layer_styles
 from woonzorg_geo.outputs.qgis_qml import QGIS_VERSION, Style, style_body

@@ -25,6 +25,7 @@ from pathlib import Path
 import pandas as pd
 
 from woonzorg_geo.areas.analysis import Analysis
+from woonzorg_geo.areas.summary import record_own_lists
 from woonzorg_geo.core.config import Settings
 from woonzorg_geo.core.io import Owner
 from woonzorg_geo.core.vocabulary import Vocabulary
@@ -136,7 +137,7 @@ def run_gemeente(
     log.info("netwerk bouwen en bereikbaarheid berekenen")
     a = analysis.analyse(settings, inputs=inputs, profiles=profiles, extra_tables=extra_tables)
     # toets, watals and locaties compare their lists with it (see woonzorg_geo.sources.own_lists.RECORD_KEY)
-    a.summary["eigen_voorzieningen"] = lists_record(own_lists)
+    record_own_lists(a.summary, lists_record(own_lists))
     timings = dict(a.summary["tijden_s"])
     log.info("uitvoer schrijven naar %s", out_dir)
     t0 = time.perf_counter()

@@ -116,7 +116,8 @@ def write_regio(
 
     from woonzorg_geo import __version__
     from woonzorg_geo.core.files import json_default_or_text, write_csv
-    from woonzorg_geo.core.io import Manifest, Owner, staged_dir
+    from woonzorg_geo.core.io import Owner, staged_dir
+    from woonzorg_geo.core.records import Manifest
 
     manifest: Manifest = {
         "programma": f"woonzorg_geo {__version__}",

@@ -192,8 +192,13 @@ def regional_rows(a: "Analysis") -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     vol = []  # completeness of OSM per category against its independent list (issue 19 §3)
     for rec in a.summary.get("volledigheid", []):
         cat = rec["categorie"]
-        for col, key in (("lijst", "n_lijst"), ("osm_gevonden", "n_osm_gevonden"), ("aandeel_osm", "aandeel_osm")):
-            then[f"volledigheid_{cat}_{col}"] = np.nan if rec.get(key) is None else rec[key]
+        values: tuple[tuple[str, float | None], ...] = (
+            ("lijst", rec.get("n_lijst")),
+            ("osm_gevonden", rec.get("n_osm_gevonden")),
+            ("aandeel_osm", rec.get("aandeel_osm")),
+        )
+        for col, figure in values:
+            then[f"volledigheid_{cat}_{col}"] = np.nan if figure is None else figure
             vol.append(f"volledigheid_{cat}_{col}")
     g = with_columns(g, then)
     head = [

@@ -15,11 +15,12 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from woonzorg_geo.areas.analysis import Analysis
     from woonzorg_geo.core.config import Settings
+    from woonzorg_geo.core.records import OwnListRecord
 
 log = logging.getLogger("woonzorg_geo")
 
 
-def _lists_text(record: list[dict[str, str]] | None) -> str:
+def _lists_text(record: list[OwnListRecord] | None) -> str:
     """The own lists of a record (file and the start of its SHA-256), for a message."""
     if record is None:
         return "een beschadigde lijst van eigen voorzieningen"

@@ -168,7 +168,7 @@ def load_analysis(
         *(c for c, parts in vocab.composites.items() if all(p in vocab.categories for p in parts)),
     ]
     radii = [float(r) for r in settings.bereikbaarheid.count_radii_m]
-    tables: dict[str, Any] = index["tabellen"]
+    tables = index["tabellen"]
     keys = [k for k in tables if k != "adressen"]
     # the tables are read side by side (Arrow and the WKB decoding release the GIL) while the arrays load
     pool = ThreadPoolExecutor(max_workers=4)

@@ -12,10 +12,10 @@ from typing import Any
 
 import numpy as np
 
-from woonzorg_geo.run.store_format import StoreDamaged, expected_files, file_digest
+from woonzorg_geo.run.store_format import StoreDamaged, StoreIndex, TableSpec, expected_files, file_digest
 
 
-def verify_files(folder: Path, index: dict[str, Any]) -> None:
+def verify_files(folder: Path, index: StoreIndex) -> None:
     """Compare every stored file with its size and SHA-256 in ``opslag.json``, before anything is read.
 
     The sizes first (a deleted, emptied or truncated file is named at once), then the hashes, two
@@ -28,7 +28,7 @@ def verify_files(folder: Path, index: dict[str, Any]) -> None:
     """
     from concurrent.futures import ThreadPoolExecutor
 
-    files: dict[str, dict[str, Any]] = index["bestanden"]
+    files = index["bestanden"]
     names = expected_files(index)
     for name in names:
         path = folder / name
@@ -58,7 +58,7 @@ def verify_files(folder: Path, index: dict[str, Any]) -> None:
             )
 
 
-def read_table(folder: Path, key: str, spec: dict[str, Any], columns: Sequence[str] | None) -> Any:
+def read_table(folder: Path, key: str, spec: TableSpec, columns: Sequence[str] | None) -> Any:
     """One stored table, checked against its recorded schema (``spec``); ``columns``: only those (and the geometry)."""
     import geopandas as gpd
     import pandas as pd

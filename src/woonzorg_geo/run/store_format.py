@@ -16,7 +16,7 @@ import os
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NotRequired, TypedDict, cast
 
 import numpy as np
 
@@ -24,6 +24,7 @@ from woonzorg_geo.core.errors import WoonzorgError
 from woonzorg_geo.core.settings_loader import settings_fingerprint
 
 if TYPE_CHECKING:
+    from woonzorg_geo.areas.summary import RunSummary
     from woonzorg_geo.core.config import Settings
 
 #: Name of the store folder inside an output folder.
@@ -35,6 +36,52 @@ STORE_DIR = "opslag"
 FORMAT = 3
 #: Name of the index file inside the store folder.
 INDEX_NAME = "opslag.json"
+
+
+class TableSpec(TypedDict):
+    """One table of ``opslag.json``'s ``tabellen``: GeoParquet or not, CRS, index name, columns, rows."""
+
+    geo: bool
+    crs: str | None
+    index: str | None
+    kolommen: list[str]
+    rijen: int
+
+
+class StoredFile(TypedDict):
+    """One file of ``opslag.json``'s ``bestanden``: its SHA-256 and size."""
+
+    sha256: str
+    bytes: int
+
+
+class StoreIndex(TypedDict):
+    """``opslag.json``: the keys are the file's own (Dutch), in the order they are written.
+
+    ``invoer_velden`` (the further fields of :class:`.sources.datasets.Inputs`, generic over new
+    ones) and ``overlay_rapport`` (the overlay report's parts that are not tables) hold JSON of any
+    form and stay untyped.
+    """
+
+    formaat: int
+    programma: str
+    instellingen: str
+    #: per dataset its fingerprint (path, kind, size, time)
+    gegevens: dict[str, str]
+    paden: dict[str, str]
+    bron: str
+    gemeente: str
+    profielen: list[str]
+    naden_gedicht: int
+    samenvatting: RunSummary
+    tabellen: dict[str, TableSpec]
+    osm_lagen: list[str]
+    osm_schema: str
+    invoer_velden: dict[str, Any]
+    overlay_rapport: dict[str, Any]
+    bestanden: dict[str, StoredFile]
+    #: :func:`index_digest` of the rest; added last
+    controle: NotRequired[str]
 
 
 class StoreMismatch(WoonzorgError, ValueError):
@@ -85,7 +132,7 @@ def file_digest(path: Path) -> str:
         return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
-def index_digest(index: dict[str, Any]) -> str:
+def index_digest(index: StoreIndex | dict[str, Any]) -> str:
     """SHA-256 of ``opslag.json``'s content (without its own ``controle``), independent of layout and key order."""
     rest = {k: v for k, v in index.items() if k != "controle"}
     return hashlib.sha256(json.dumps(rest, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
@@ -102,7 +149,7 @@ OWN_FIELDS = ("gemeente", "buurten", "wijken", "kerncijfers", "osm", "voorzienin
 UNSTORED = {"niet_opgeslagen": True}
 
 
-def record_parts(tables: dict[str, Any], name: str) -> dict[str, str]:
+def record_parts(tables: dict[str, TableSpec], name: str) -> dict[str, str]:
     """The tables of the frames of a stored record field ``name``: part → table."""
     prefix = f"invoer_{name}__"
     return {t[len(prefix) :]: t for t in tables if t.startswith(prefix)}
@@ -150,7 +197,7 @@ _SAFE_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
 
-def read_index(out_dir: str | Path) -> dict[str, Any]:
+def read_index(out_dir: str | Path) -> StoreIndex:
     """``opslag.json`` of an output folder.
 
     Raises
@@ -172,10 +219,10 @@ def read_index(out_dir: str | Path) -> dict[str, Any]:
         raise StoreDamaged(path, f"onleesbaar ({exc})") from None
     if not isinstance(index, dict):
         raise StoreDamaged(path, f"geen JSON-object maar {type(index).__name__}")
-    return index
+    return cast("StoreIndex", index)  # its form is checked by check_store (_check_index)
 
 
-def expected_files(index: dict[str, Any]) -> list[str]:
+def expected_files(index: StoreIndex) -> list[str]:
     """The files a store with this (checked) index holds: the network, one ``.npz`` per profile, the tables."""
     return [
         "netwerk.npz",
@@ -184,7 +231,7 @@ def expected_files(index: dict[str, Any]) -> list[str]:
     ]
 
 
-def _check_index(index: dict[str, Any], path: Path, settings: Settings) -> None:
+def _check_index(index: StoreIndex, path: Path, settings: Settings) -> None:
     """The structure of ``opslag.json`` (format :data:`FORMAT`): every entry the reading relies on.
 
     Raises
@@ -210,8 +257,9 @@ def _check_index(index: dict[str, Any], path: Path, settings: Settings) -> None:
     ):
         if key not in index:
             raise bad(f"de sleutel '{key}' ontbreekt")
-        if not isinstance(index[key], kind):
-            raise bad(f"'{key}' is {type(index[key]).__name__}, verwacht {kind.__name__}")
+        value = cast("dict[str, Any]", index)[key]  # JSON as read: its form is what is checked here
+        if not isinstance(value, kind):
+            raise bad(f"'{key}' is {type(value).__name__}, verwacht {kind.__name__}")
     if not isinstance(index.get("naden_gedicht", 0), int):
         raise bad("'naden_gedicht' is geen geheel getal")
     profiles = index["profielen"]
@@ -271,7 +319,7 @@ def _check_index(index: dict[str, Any], path: Path, settings: Settings) -> None:
 
 def check_store(
     out_dir: str | Path, settings: Settings, *, paths: dict[str, Path] | None, profiles: Sequence[str] = ()
-) -> dict[str, Any]:
+) -> StoreIndex:
     """The store's index when it matches ``settings``, the data ``paths`` and holds ``profiles``.
 
     Checks ``opslag.json`` only (its form and fingerprints); :func:`.store.load_analysis` also checks the files.

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
@@ -20,6 +20,8 @@ from woonzorg_geo.run.store_format import (
     INDEX_NAME,
     OWN_FIELDS,
     UNSTORED,
+    StoreIndex,
+    TableSpec,
     coded,
     data_fingerprint,
     file_digest,
@@ -33,7 +35,7 @@ if TYPE_CHECKING:
     from woonzorg_geo.areas.analysis import Analysis
 
 
-def write_table(frame: gpd.GeoDataFrame, path: Path) -> dict[str, Any]:
+def write_table(frame: gpd.GeoDataFrame, path: Path) -> TableSpec:
     """Write a (Geo)DataFrame as (Geo)Parquet; object columns of mixed types become text.
 
     Returns
@@ -55,7 +57,7 @@ def write_table(frame: gpd.GeoDataFrame, path: Path) -> dict[str, Any]:
     return {
         "geo": geo,
         "crs": crs.to_string() if crs is not None else None,
-        "index": out.index.name,
+        "index": cast("str | None", out.index.name),  # "code" or None in every table of the store
         "kolommen": [str(c) for c in out.columns],
         "rijen": len(out),
     }
@@ -151,7 +153,7 @@ def save_store(a: Analysis, folder: str | Path) -> list[Path]:
                 arrays[f"c|{cat}|n|{radius!r}"] = counts
         np.savez(folder / f"profiel_{name}.npz", **arrays)  # type: ignore[arg-type]
     inputs = a.inputs
-    frames: dict[str, Any] = {
+    frames: dict[str, pd.DataFrame] = {
         "voorzieningen": inputs.voorzieningen,
         "gemeente": inputs.gemeente,
         "invoer_buurten": inputs.buurten,
@@ -187,7 +189,7 @@ def save_store(a: Analysis, folder: str | Path) -> list[Path]:
     stored = sorted(
         folder / n for n in ["netwerk.npz", *(f"profiel_{p}.npz" for p in a.access), *(f"{t}.parquet" for t in tables)]
     )
-    index = {
+    index: StoreIndex = {
         "formaat": FORMAT,
         "programma": program_name(),
         "instellingen": a.fingerprint,

@@ -114,12 +114,8 @@ OPTIONAL_FILES = frozenset({"pc4"})
 
 @dataclass
 class Inputs:
-    """All inputs of one run, in EPSG:28992.
-
-    The store keeps the fields by name (tables ``invoer_<field>``, see :func:`.run.store_save.input_fields`),
-    so the Dutch field names (``apotheken``, ``supermarkten_ketens``, ``volledigheid``) are part of
-    ``opslag.json`` and stay as they are.
-    """
+    """All inputs of one run, in EPSG:28992; the store keeps the fields by name (``invoer_<field>``), so the
+    Dutch names (``apotheken``, ``supermarkten_ketens``, ``volledigheid``) are ``opslag.json``'s and stay."""
 
     gemeente: gpd.GeoDataFrame
     buurten: gpd.GeoDataFrame

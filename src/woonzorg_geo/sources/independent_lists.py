@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
+from typing import cast
 
 import geopandas as gpd
 import numpy as np
@@ -16,6 +17,7 @@ import shapely
 from woonzorg_geo import RD_NEW, WGS84
 from woonzorg_geo.core.config import Settings
 from woonzorg_geo.core.errors import DataFileError
+from woonzorg_geo.core.records import CompletenessRecord
 from woonzorg_geo.sources import geocode
 from woonzorg_geo.sources.address_lists import DUTCH_POSTCODE, placed_in_places
 from woonzorg_geo.sources.tables import read_csv_checked
@@ -263,19 +265,19 @@ def _row(cat: str, lijst: str, plural: str, *, n_lijst: int, found: int, n_osm: 
     }
 
 
-def completeness_records(table: pd.DataFrame | None) -> list[dict[str, object]]:
+def completeness_records(table: pd.DataFrame | None) -> list[CompletenessRecord]:
     """The completeness table as JSON-ready rows (a missing share is ``None``); ``[]`` without a table."""
     if table is None or table.empty:
         return []
-    rows: list[dict[str, object]] = []
+    rows: list[CompletenessRecord] = []
     for rec in table.to_dict(orient="records"):
         share = rec.get("aandeel_osm")
         rec["aandeel_osm"] = None if share is None or pd.isna(share) else round(float(share), 3)
-        rows.append({str(k): v for k, v in rec.items()})
+        rows.append(cast("CompletenessRecord", {str(k): v for k, v in rec.items()}))  # the columns of _row
     return rows
 
 
-def completeness_text(records: list[dict[str, object]]) -> str:
+def completeness_text(records: Sequence[CompletenessRecord]) -> str:
     """One Dutch line: how much of each independent list OSM holds; ``''`` without rows."""
     if not records:
         return ""

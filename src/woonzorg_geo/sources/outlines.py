@@ -30,6 +30,7 @@ import shapely
 
 from woonzorg_geo import RD_NEW
 from woonzorg_geo.core.config import PlausibilitySettings, Settings
+from woonzorg_geo.core.records import AreaReport, AreaRow
 
 log = logging.getLogger(__name__)
 
@@ -268,7 +269,7 @@ def area_report(
     gemeente: str,
     extra_addresses: int = 0,
     stats: dict[str, int] | None = None,
-) -> dict[str, Any]:
+) -> AreaReport:
     """What the summary says about the buurtvlakken of a run.
 
     ``buurten`` is the aggregated buurt table (with ``geometry``, ``naam``, ``n_adressen`` and
@@ -286,7 +287,7 @@ def area_report(
     sliver = ~empty & (area < settings.snipper_max_m2)
     dense = ~empty & (n > settings.buurt_max_adressen_per_ha * area / 1e4) & (n > 0)
 
-    def row(code: Any) -> dict[str, Any]:
+    def row(code: Any) -> AreaRow:
         return {
             "code": str(code),
             "naam": str(buurten.at[code, "naam"]),
@@ -295,13 +296,13 @@ def area_report(
             "adressen_buiten_buurtvlak": int(outside[code]),
         }
 
-    report = {
+    report: AreaReport = {
         "adressen_buiten_buurtvlak": int(outside.sum()),
         "naar_snipper": int(stats.get("naar_snipper", 0)),
         "naar_dichtstbij": int(stats.get("naar_dichtstbij", 0)),
         "adressen_via_gemeente_en_wijkgrens": int(extra_addresses),
         "zonder_geometrie": [row(c) for c in buurten.index[empty]],
-        "te_klein": [dict(row(c), snipper=bool(sliver[c])) for c in buurten.index[(sliver | dense) & ~empty]],
+        "te_klein": [{**row(c), "snipper": bool(sliver[c])} for c in buurten.index[(sliver | dense) & ~empty]],
         "toegekend": [row(c) for c in buurten.index[outside > 0]],
     }
     report["meldingen"] = _notes(report, gemeente=gemeente)
@@ -340,7 +341,7 @@ def address_lines(summary: Mapping[str, Any], *, num: Any) -> list[str]:
     return lines + [f"  {note}" for note in report.get("meldingen", [])]
 
 
-def _notes(report: dict[str, Any], *, gemeente: str) -> list[str]:
+def _notes(report: AreaReport, *, gemeente: str) -> list[str]:
     """Dutch sentences naming each defective buurtvlak of ``report`` (see :func:`area_report`)."""
     from woonzorg_geo.core.formatting import number as num
 

@@ -32,6 +32,7 @@ import shapely
 from woonzorg_geo import RD_NEW, WGS84
 from woonzorg_geo.core import formatting as fmt
 from woonzorg_geo.core.errors import DataFileError, MissingDataError
+from woonzorg_geo.core.records import OwnListRecord
 from woonzorg_geo.sources.tables import read_csv_checked
 
 log = logging.getLogger(__name__)
@@ -58,7 +59,7 @@ class OwnList:
     geometry: gpd.GeoSeries | None = None  # a GeoPackage's own points (EPSG:28992)
 
     @property
-    def record(self) -> dict[str, str]:
+    def record(self) -> OwnListRecord:
         """What an output folder records of this list."""
         return {"bestand": self.path.name, "sha256": self.sha256}
 
@@ -184,18 +185,12 @@ def read_own_lists(add: Sequence[str] | None, replace: Sequence[str] | None) -> 
     return lists
 
 
-def lists_record(lists: Sequence[OwnList]) -> list[dict[str, str]]:
+def lists_record(lists: Sequence[OwnList]) -> list[OwnListRecord]:
     """The record an ``analyse`` output folder keeps of the lists (sorted, so the order does not count)."""
     return sorted((ol.record for ol in lists), key=lambda r: (r["sha256"], r["bestand"]))
 
 
-def record_in_summary(summary: dict[str, Any], lists: Sequence[OwnList]) -> None:
-    """Note the lists in the analysis summary (``samenvatting.json``, key :data:`RECORD_KEY`): written
-    with the rest of the output, in one step."""
-    summary[RECORD_KEY] = lists_record(lists)
-
-
-def read_record(out_dir: str | Path) -> list[dict[str, str]] | None:
+def read_record(out_dir: str | Path) -> list[OwnListRecord] | None:
     """The lists the analysis in ``out_dir`` was made with: ``[]`` when its ``samenvatting.json``
     records none (or is not there), ``None`` when it cannot be read."""
     target = Path(out_dir) / "samenvatting.json"

@@ -17,8 +17,9 @@ from woonzorg_geo.areas.summary import RunSummary
 from woonzorg_geo.core import provenance
 from woonzorg_geo.core.config import MapSettings
 from woonzorg_geo.core.errors import DataFileError, MissingDataError
-from woonzorg_geo.core.io import Manifest, read_manifest
+from woonzorg_geo.core.io import read_manifest
 from woonzorg_geo.core.palette import LOCAL_ROADS, MAIN_ROADS
+from woonzorg_geo.core.records import Manifest
 from woonzorg_geo.core.vocabulary import REPORT_NORM, Vocabulary, default_vocabulary
 from woonzorg_geo.outputs.maps.captions import Caption, share_caption, walk_caption
 from woonzorg_geo.outputs.maps.geometry import built_up_bounds, check_crs
