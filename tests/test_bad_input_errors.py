@@ -608,7 +608,13 @@ def test_kavels_far_from_the_gemeente(raw_dir, settings, tmp_path, capsys, monke
     assert_refused(
         code,
         err,
-        needles=["ver.gpkg", "--kavels", "ligt in de gemeente Assen", "breedte 40.000", "Oplossing"],
+        needles=[
+            "ver.gpkg",
+            "--kavels",
+            "ligt in de gemeente Assen",
+            "breedte 40,000",
+            "Oplossing",
+        ],  # lon/lat in Dutch notation (decimal comma)
         before=before,
         after=snapshot(tmp_path),
         one_line=True,

@@ -20,6 +20,7 @@ import pandas as pd
 from woonzorg_geo import WGS84
 from woonzorg_geo.app.responses import AddressAnswer, CompareAnswer, IndicatorAnswer, Row, SearchAnswer, WhatIfAnswer
 from woonzorg_geo.app.state import AppState
+from woonzorg_geo.core import formatting as fmt
 from woonzorg_geo.core.errors import WoonzorgError
 
 
@@ -63,8 +64,8 @@ def _norm(state: AppState, value: str | None) -> float:
     norm = number(value, name="norm", example=str(int(state.norm_m)))
     if not s.norm_min_m <= norm <= s.norm_max_m or not any(abs(norm - n) < 1e-6 for n in s.norms()):
         raise AppInputError(
-            f"norm={value[:20]} m valt buiten de schuif: kies {s.norm_min_m:.0f} … {s.norm_max_m:.0f} m "
-            f"in stappen van {s.norm_stap_m:.0f} m"
+            f"norm={value[:20]} m valt buiten de schuif: kies {fmt.number(s.norm_min_m)} … "
+            f"{fmt.metres(s.norm_max_m)} in stappen van {fmt.metres(s.norm_stap_m)}"
         )
     return norm
 
@@ -95,7 +96,6 @@ def indicator(state: AppState, *, naam: str | None, norm: str | None, profiel: s
     it equals ``wijken.csv`` and ``buurten.csv``.
     """
     from woonzorg_geo.areas.aggregation import aggregate
-    from woonzorg_geo.core import formatting as fmt
     from woonzorg_geo.core.palette import PCT_CLASSES
     from woonzorg_geo.core.vocabulary import norm_column
 

@@ -28,6 +28,7 @@ from woonzorg_geo.areas.summary import (
     RunSummary,
 )
 from woonzorg_geo.areas.unknown import find_unknown, mark_unknown, mark_unknown_summary
+from woonzorg_geo.core import formatting as fmt
 from woonzorg_geo.core.config import Settings
 from woonzorg_geo.core.errors import DataFileError
 from woonzorg_geo.core.vocabulary import Vocabulary
@@ -210,7 +211,7 @@ def analyse(
             to_frame(acc, origins, speed_m_s=profile.speed_m_s, norm_m=vocab.norm_m, suffix=vocab.suffix(name))
         )
         timings[f"bereikbaarheid_{name}"] = time.perf_counter() - t0
-        log.info("bereikbaarheid %s: %.2f s", name, timings[f"bereikbaarheid_{name}"])
+        log.info("bereikbaarheid %s: %s", name, fmt.number(timings[f"bereikbaarheid_{name}"], 2, unit=" s"))
 
     t0 = time.perf_counter()
     owners = gap_owners(origins, inputs.buurten, inputs.outlines, settings=settings.plausibiliteit)
@@ -220,7 +221,7 @@ def analyse(
         raise DataFileError(
             inputs.paths.get("buurten", "<buurten>"),
             f"{outside} van de {len(origins)} adressen in de gemeente liggen in geen enkele buurt "
-            f"(toegestaan: {settings.plausibiliteit.max_aandeel_buiten_buurt:.0%})",
+            f"(toegestaan: {fmt.percent(100 * settings.plausibiliteit.max_aandeel_buiten_buurt, 0)})",
             field="geometry",
             fix="controleer of de buurten bij deze gemeente horen en op de goede plek liggen (CRS, verschuiving)",
         )

@@ -101,7 +101,7 @@ def check_layer(
         if not (-180 <= x0 <= x1 <= 180 and -90 <= y0 <= y1 <= 90):
             raise NoCrsError(
                 f"{path}: laag {what} zegt lengte/breedte (WGS84) te bevatten, maar de coördinaten "
-                f"({x0:.0f}, {y0:.0f} … {x1:.0f}, {y1:.0f}) zijn meters, waarschijnlijk RD (EPSG:28992). "
+                f"({fmt.number(x0)}; {fmt.number(y0)} … {fmt.number(x1)}; {fmt.number(y1)}) zijn meters, waarschijnlijk RD (EPSG:28992). "
                 "Oplossing: zet het CRS in het bestand, bijv. een GeoJSON-lid "
                 '"crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::28992"}}'
             )
@@ -268,7 +268,7 @@ def check_polygons_in_area(
         raise DataFileError(
             path,
             f"{option}: geen van de {len(gdf)} {what} ligt in de gemeente {naam} (ze liggen bij lengte "
-            f"{x0:.3f} … {x1:.3f}, breedte {y0:.3f} … {y1:.3f})",
+            f"{fmt.number(x0, 3)} … {fmt.number(x1, 3)}, breedte {fmt.number(y0, 3)} … {fmt.number(y1, 3)})",
             fix=f"lever {what} binnen de gemeente {naam} aan, en controleer het coördinatenstelsel (CRS) van het "
             "bestand",
         )

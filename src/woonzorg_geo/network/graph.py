@@ -20,6 +20,7 @@ import shapely
 from scipy.sparse import coo_matrix
 
 from woonzorg_geo import RD_NEW
+from woonzorg_geo.core import formatting as fmt
 from woonzorg_geo.core.config import NetworkSettings, Profile
 from woonzorg_geo.core.errors import DataFileError
 from woonzorg_geo.core.validate import ensure_crs
@@ -210,10 +211,10 @@ def build_network(lines: gpd.GeoDataFrame, *, settings: NetworkSettings) -> Walk
         seams_joined=joined,
     )
     log.info(
-        "netwerk: %d knopen, %d segmenten, %.0f km, %d naden gedicht",
-        net.n_nodes,
-        net.n_edges,
-        length.sum() / 1000,
+        "netwerk: %s knopen, %s segmenten, %s, %d naden gedicht",
+        fmt.number(net.n_nodes),
+        fmt.number(net.n_edges),
+        fmt.number(length.sum() / 1000, unit=" km"),
         joined,
     )
     return net
@@ -352,9 +353,9 @@ def profile_graph(net: WalkNetwork, profile: Profile) -> ProfileGraph:
         log.warning("profiel %s: geen enkel segment bruikbaar; alles is onbereikbaar", profile.name)
     else:
         log.info(
-            "profiel %s: %d eilanden; grootste %.1f%% van de lengte",
+            "profiel %s: %d eilanden; grootste %s van de lengte",
             profile.name,
             islands.n,
-            100 * islands.sizes["lengte_m"].iloc[0] / islands.sizes["lengte_m"].sum(),
+            fmt.percent(100 * islands.sizes["lengte_m"].iloc[0] / islands.sizes["lengte_m"].sum()),
         )
     return ProfileGraph(net=net, profile=profile, edge_mask=mask, islands=islands, snap_mask=snap_mask)

@@ -38,6 +38,7 @@ import geopandas as gpd
 import pandas as pd
 
 from woonzorg_geo import RD_NEW
+from woonzorg_geo.core import formatting as fmt
 from woonzorg_geo.core.config import RegioSettings, Settings
 from woonzorg_geo.core.formatting import slug
 from woonzorg_geo.run.cluster import (
@@ -322,12 +323,12 @@ def _run_tasks(
         "cache": tile_cache,
     }
     log.info(
-        "tiles: %d nodig, %d gedecodeerd, %d uit de cache, %d leeg (%.1f s)",
+        "tiles: %d nodig, %d gedecodeerd, %d uit de cache, %d leeg (%s)",
         len(tile_list),
         counts["gedecodeerd"],
         counts["uit_cache"],
         counts["leeg"],
-        timings["tiles_decoderen"],
+        fmt.number(timings["tiles_decoderen"], 1, unit=" s"),
     )
     if stopped is not None:  # the cluster cannot run the gemeenten either
         lost = [_lost_task(s, stopped, worker_gone=False) for s in gemeenten]

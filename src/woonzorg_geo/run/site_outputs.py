@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from woonzorg_geo.core import formatting as fmt
+
 if TYPE_CHECKING:
     from woonzorg_geo.areas.analysis import Analysis
     from woonzorg_geo.core.config import Settings
@@ -33,7 +35,11 @@ def site_map_page(sites: SiteResult, result: Analysis, *, offline: bool | None) 
     page = render(analysis_site_map(sites, result, offline=offline))
     size = len(page.encode("utf-8"))
     if size > MAX_MAP_BYTES:
-        log.warning("kaart kandidaatlocaties.html is %.1f MB (meer dan %.0f MB)", size / 1e6, MAX_MAP_BYTES / 1e6)
+        log.warning(
+            "kaart kandidaatlocaties.html is %s (meer dan %s)",
+            fmt.number(size / 1e6, 1, unit=" MB"),
+            fmt.number(MAX_MAP_BYTES / 1e6, unit=" MB"),
+        )
     return page
 
 
@@ -77,5 +83,5 @@ def write_site_results(
         files = write_site_outputs(
             sites, out_dir, gemeente=settings.gemeente.naam, settings=settings, vocabulary=result.vocab, owner=owner
         )
-    log.info("kaart geschreven: %s (%.2f MB)", map_path, len(page.encode("utf-8")) / 1e6)
+    log.info("kaart geschreven: %s (%s)", map_path, fmt.number(len(page.encode("utf-8")) / 1e6, 2, unit=" MB"))
     return files, [map_path]

@@ -69,7 +69,7 @@ def business_park_buurten(
         share = area_of(covered_parts(geoms, polys)) / shapely.area(geoms)
         by_share = (share >= settings.bedrijventerrein_aandeel) & (reason == "").to_numpy()
         # pandas takes a list for a boolean-mask assignment; pandas-stubs do not
-        reason[by_share] = [f"{100 * s:.0f}% bedrijventerrein" for s in share[by_share]]  # type: ignore[call-overload]
+        reason[by_share] = [f"{fmt.percent(100 * s, 0)} bedrijventerrein" for s in share[by_share]]  # type: ignore[call-overload]
     return reason
 
 
@@ -267,9 +267,9 @@ def candidate_cells(
     counts = exclusion_counts(cells)
     n_out = int(counts.sum())
     log.info(
-        "%d bebouwde cellen van %.0f m; %d kandidaat, %d uitgesloten: %s",
+        "%d bebouwde cellen van %s; %d kandidaat, %d uitgesloten: %s",
         len(cells),
-        settings.cel_m,
+        fmt.metres(settings.cel_m),
         len(cells) - n_out,
         n_out,
         format_counts(counts),

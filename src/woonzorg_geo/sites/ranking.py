@@ -170,10 +170,10 @@ def rank_search_areas(
             regions, centres, judge=counted, rule=settings.toets_regel, top=top
         )
         log.info(
-            "toets van het referentie-initiatief bij %d van %d zoekgebieden: %.1f s",
+            "toets van het referentie-initiatief bij %d van %d zoekgebieden: %s",
             len(calls),
             n_regions,
-            time.perf_counter() - t0,
+            fmt.number(time.perf_counter() - t0, 1, unit=" s"),
         )
     if not regions:
         return gpd.GeoDataFrame(columns=["rang", "score", "geometry"], geometry="geometry", crs=cells.crs)
@@ -295,8 +295,8 @@ def site_sensitivity(
         if crit.gewicht <= 0:
             continue
         for variant, factor in (
-            (f"gewicht -{100 * g:.0f}%", 1 - g),
-            (f"gewicht +{100 * g:.0f}%", 1 + g),
+            (f"gewicht -{fmt.percent(100 * g, 0)}", 1 - g),
+            (f"gewicht +{fmt.percent(100 * g, 0)}", 1 + g),
             ("weggelaten", 0.0),
         ):
             groups = _top_groups(
@@ -331,7 +331,7 @@ def stability(variants: pd.DataFrame, kept: np.ndarray, *, settings: SiteSetting
     # idxmin gives a label, which .loc takes; pandas-stubs type it Hashable, which .loc does not list
     worst = variants.loc[variants["behouden"].idxmin()]  # type: ignore[call-overload]
     mean = float(variants["behouden"].mean())
-    pct = f"{100 * settings.gevoeligheid:.0f}"
+    pct = fmt.number(100 * settings.gevoeligheid)
     text = (
         f"Gevoeligheid van de rangorde (elk gewicht ±{pct}%, elk criterium eenmaal weggelaten; "
         f"{len(variants)} varianten): {always} van de top {n_top} blijven in alle {len(variants)} varianten "

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from woonzorg_geo.core import formatting as fmt
 from woonzorg_geo.core.config import Settings
 from woonzorg_geo.core.errors import DataFileError
 from woonzorg_geo.sources import geocode
@@ -122,7 +123,7 @@ def check_address_list(table: pd.DataFrame, settings: Settings, *, path: Path) -
             raise DataFileError(
                 path,
                 f"{int(bad.sum())} van de {len(table)} rijen van de huisartsenlijst hebben {what} (toegestaan: "
-                f"{pl.lijst_max_aandeel_leeg:.0%}; plausibiliteit.lijst_max_aandeel_leeg), bijv. regel {first + 2}: "
+                f"{fmt.percent(100 * pl.lijst_max_aandeel_leeg, 0)}; plausibiliteit.lijst_max_aandeel_leeg), bijv. regel {first + 2}: "
                 f"{values.iloc[first]!r}",
                 field=col,
                 fix=f"{fix}; controleer of de kolommen goed staan (is het bestand beschadigd of verschoven?)",
@@ -165,7 +166,7 @@ def check_geocoded_list(
             path,
             f"van de {n} praktijken in {', '.join(plaatsen[:5])} (kolom {d.huisartsen_plaats}) zijn er maar {k} "
             f"op adres of straat in of bij de gemeente {settings.gemeente.naam} gevonden (nodig: "
-            f"{pl.lijst_min_aandeel_geplaatst:.0%}; plausibiliteit.lijst_min_aandeel_geplaatst)",
+            f"{fmt.percent(100 * pl.lijst_min_aandeel_geplaatst, 0)}; plausibiliteit.lijst_min_aandeel_geplaatst)",
             field=f"{d.huisartsen_adres}, {d.huisartsen_postcode}",
             fix="controleer de adressen ('Straat huisnummer') en postcodes ('9401 AB') in de lijst: is het bestand "
             "beschadigd, of zijn de kolommen verschoven?",
@@ -217,11 +218,10 @@ def geocode_huisartsen(
         placed = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
         near = placed & shapely.intersects(geoms, area.buffer(margin_m) if margin_m > 0 else area)
         log.info(
-            "huisartsenlijst: %d van de %d praktijken liggen in de gemeente of binnen %.0f m ervan "
-            "(%d niet te plaatsen)",
+            "huisartsenlijst: %d van de %d praktijken liggen in de gemeente of binnen %s ervan (%d niet te plaatsen)",
             int(near.sum()),
             len(out),
-            margin_m,
+            fmt.metres(margin_m),
             int((~placed).sum()),
         )
         out = out.loc[near].copy()

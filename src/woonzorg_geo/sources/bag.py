@@ -18,6 +18,7 @@ import pandas as pd
 import requests
 
 from woonzorg_geo import RD_NEW
+from woonzorg_geo.core import formatting as fmt
 from woonzorg_geo.core.config import OnlineSettings
 from woonzorg_geo.core.errors import DataFileError
 from woonzorg_geo.sources import http_client
@@ -169,7 +170,8 @@ def fetch_bag_addresses(
     if not rows:
         raise DataFileError(
             url,
-            f"{what} gaf geen enkel verblijfsobject binnen {minx:.0f},{miny:.0f},{maxx:.0f},{maxy:.0f} (EPSG:28992)",
+            f"{what} gaf geen enkel verblijfsobject binnen x {fmt.number(minx)} … {fmt.number(maxx)}, "
+            f"y {fmt.number(miny)} … {fmt.number(maxy)} (EPSG:28992)",
             field="bbox",
             fix="controleer de gemeentecode en het adres van de dienst; " + fix,
         )

@@ -16,6 +16,7 @@ import pandas as pd
 import shapely
 
 from woonzorg_geo import RD_NEW, WGS84
+from woonzorg_geo.core import formatting as fmt
 from woonzorg_geo.core.config import Settings
 from woonzorg_geo.core.errors import DataFileError, MissingDataError
 from woonzorg_geo.core.raw_data import find_raw_dir
@@ -214,7 +215,7 @@ def check_areas_overlap(
         raise DataFileError(
             paths.get("gemeentegrens", "<gemeentegrens>"),
             f"de gemeentegrens en de buurten ({paths.get('buurten', '<buurten>')}) overlappen maar voor "
-            f"{share:.0%} van de gemeente",
+            f"{fmt.percent(100 * share, 0)} van de gemeente",
             field="geometry",
             fix="controleer of beide bestanden bij deze gemeente horen en het CRS klopt (verschoven?)",
         )
@@ -291,7 +292,7 @@ def _fill_slivers(shape: shapely.Geometry, *, max_m2: float) -> shapely.Geometry
         polys.append(shapely.Polygon(poly.exterior, keep))
     if not filled:
         return shape
-    log.info("%d gat(en) kleiner dan %.0f m² tussen de buurten gevuld", filled, max_m2)
+    log.info("%d gat(en) kleiner dan %s tussen de buurten gevuld", filled, fmt.number(max_m2, unit=" m²"))
     return polys[0] if len(polys) == 1 else shapely.MultiPolygon(polys)
 
 
@@ -357,10 +358,10 @@ def load_offline(
     )
     if missing:
         log.warning(
-            "%d vector tile(s) in de rand van %.0f m rond de gemeente ontbreken (%s%s): het netwerk "
+            "%d vector tile(s) in de rand van %s rond de gemeente ontbreken (%s%s): het netwerk "
             "reikt daar niet over de grens",
             len(missing),
-            margin,
+            fmt.metres(margin),
             ", ".join(missing[:5]),
             " …" if len(missing) > 5 else "",
         )
@@ -541,7 +542,7 @@ def check_lists_against_osm(
                 raise DataFileError(
                     paths.get(key, key),
                     f"de lijst geeft {list_n} {rule.label.lower()}(s) in de gemeente {settings.gemeente.naam}, "
-                    f"OpenStreetMap alleen al {osm_n} (nodig: minstens {pl.lijst_min_deel_van_osm:.0%} daarvan; "
+                    f"OpenStreetMap alleen al {osm_n} (nodig: minstens {fmt.percent(100 * pl.lijst_min_deel_van_osm, 0)} daarvan; "
                     "plausibiliteit.lijst_min_deel_van_osm)",
                     fix="controleer of de lijst bij deze gemeente hoort en niet beschadigd is (adressen, postcodes, "
                     "coördinaten); zonder lijst rekenen kan door hem in [data] leeg te laten",
@@ -591,7 +592,7 @@ def check_against_previous_run(out_dir: str | Path, inputs: Inputs, settings: Se
         raise DataFileError(
             files[0],
             f"categorie {cat}: nu {new} voorzieningen, in de vorige run in {previous_path} {old} (meer dan "
-            f"{pl.max_daling_vorige_run:.0%} minder; plausibiliteit.max_daling_vorige_run); bron(nen): "
+            f"{fmt.percent(100 * pl.max_daling_vorige_run, 0)} minder; plausibiliteit.max_daling_vorige_run); bron(nen): "
             f"{', '.join(files)}",
             fix="controleer die bestanden (beschadigd, leeggemaakt of van een andere gemeente?); klopt de daling, "
             "schrijf dan naar een nieuwe map met --out (of zet plausibiliteit.max_daling_vorige_run = 1)",

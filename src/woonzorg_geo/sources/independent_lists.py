@@ -15,6 +15,7 @@ import pandas as pd
 import shapely
 
 from woonzorg_geo import RD_NEW, WGS84
+from woonzorg_geo.core import formatting as fmt
 from woonzorg_geo.core.config import Settings
 from woonzorg_geo.core.errors import DataFileError
 from woonzorg_geo.core.records import CompletenessRecord
@@ -73,7 +74,7 @@ def read_register(path: Path, settings: Settings) -> pd.DataFrame:
             raise DataFileError(
                 path,
                 f"{int(bad.sum())} van de {len(table)} rijen van het apothekersregister hebben {what} (toegestaan: "
-                f"{limit:.0%}; plausibiliteit.lijst_max_aandeel_leeg), bijv. regel {first + 2}: {values.iloc[first]!r}",
+                f"{fmt.percent(100 * limit, 0)}; plausibiliteit.lijst_max_aandeel_leeg), bijv. regel {first + 2}: {values.iloc[first]!r}",
                 field=col,
                 fix=f"{fix_cols}; is het bestand beschadigd of verschoven?",
             )
@@ -115,7 +116,7 @@ def geocode_register(
             raise DataFileError(
                 path,
                 f"van de {n} apotheken in de plaatsen van {settings.gemeente.naam} (kolom {IGJ_PLAATS}) zijn er maar "
-                f"{k} op adres of straat gevonden (nodig: {pl.lijst_min_aandeel_geplaatst:.0%}; "
+                f"{k} op adres of straat gevonden (nodig: {fmt.percent(100 * pl.lijst_min_aandeel_geplaatst, 0)}; "
                 "plausibiliteit.lijst_min_aandeel_geplaatst)",
                 field=f"{IGJ_ADRES}, {IGJ_POSTCODE}",
                 fix="controleer de adressen ('Straat huisnummer') en postcodes ('9401 AB') in het register: is het "

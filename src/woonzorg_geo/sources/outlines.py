@@ -29,6 +29,7 @@ import pandas as pd
 import shapely
 
 from woonzorg_geo import RD_NEW
+from woonzorg_geo.core import formatting as fmt
 from woonzorg_geo.core.config import PlausibilitySettings, Settings
 from woonzorg_geo.core.records import AreaReport, AreaRow
 
@@ -254,9 +255,9 @@ def mark_buurt_outlines(buurten: gpd.GeoDataFrame, *, settings: PlausibilitySett
     note = np.full(len(buurten), "", dtype=object)
     note[empty] = "geen geometrie in de bron"
     for i in np.flatnonzero(sliver):
-        note[i] = f"snipper van {area[i]:.0f} m² in de bron"
+        note[i] = f"snipper van {fmt.number(area[i], unit=' m²')} in de bron"
     for i in np.flatnonzero(dense):
-        note[i] = f"te klein voor zijn adressen ({area[i]:.0f} m²)"
+        note[i] = f"te klein voor zijn adressen ({fmt.number(area[i], unit=' m²')})"
     out = buurten.copy()
     out["buurtvlak"] = note
     return out

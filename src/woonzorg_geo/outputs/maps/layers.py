@@ -372,7 +372,12 @@ def save_map(m: folium.Map, path: str | Path, *, max_bytes: int = MAX_MAP_BYTES)
     text = render(m)
     size = len(text.encode("utf-8"))
     if size > max_bytes:
-        log.warning("kaart %s is %.1f MB (meer dan %.0f MB)", path, size / 1e6, max_bytes / 1e6)
+        log.warning(
+            "kaart %s is %s (meer dan %s)",
+            path,
+            fmt.number(size / 1e6, 1, unit=" MB"),
+            fmt.number(max_bytes / 1e6, unit=" MB"),
+        )
     out = write_text(path, text)
-    log.info("kaart geschreven: %s (%.2f MB)", out, size / 1e6)
+    log.info("kaart geschreven: %s (%s)", out, fmt.number(size / 1e6, 2, unit=" MB"))
     return out
