@@ -156,9 +156,9 @@ def test_band_flags_a_wijk_with_its_likely_cause():
     # a wijk above the band that took its addresses from outside every buurt polygon: ontbrekend buurtvlak
     out.loc["A", "woningen_per_cbs"] = 2.0
     ad = _adressen().assign(buiten_buurt=[True, True, False, False, False, False, False, False])
-    causes = wijk_causes(out, band=band, adressen=ad)
+    causes = wijk_causes(out, band=band, addresses=ad)
     assert "buurtvlak" in causes["A"] and "nieuwbouw" in causes["B"]
-    assert "bedrijven" in wijk_causes(out, band=band, adressen=ad.assign(buiten_buurt=False))["A"]
+    assert "bedrijven" in wijk_causes(out, band=band, addresses=ad.assign(buiten_buurt=False))["A"]
 
 
 def test_settings_carry_the_rules_and_the_band():

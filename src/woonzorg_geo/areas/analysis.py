@@ -275,7 +275,7 @@ def analyse(
         keep=vocab.key_categories,
     )
     buurten, wijken = (mark_unknown(f, unknown, composites=vocab.composites) for f in (buurten, wijken))
-    wijken["woningen_oorzaak"] = wijk_causes(wijken, band=settings.woningen.band_per_cbs, adressen=adressen)
+    wijken["woningen_oorzaak"] = wijk_causes(wijken, band=settings.woningen.band_per_cbs, addresses=adressen)
     timings["aggregatie"] = time.perf_counter() - t0
 
     # The overlays use the indicators this gemeente has (its report's tables where present, the

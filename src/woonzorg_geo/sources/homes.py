@@ -130,10 +130,10 @@ def likely_cause(ratio: float, *, band: tuple[float, float]) -> str:
 OUTSIDE_SHARE = 0.1
 
 
-def wijk_causes(wijken: pd.DataFrame, *, band: tuple[float, float], adressen: pd.DataFrame | None = None) -> pd.Series:
+def wijk_causes(wijken: pd.DataFrame, *, band: tuple[float, float], addresses: pd.DataFrame | None = None) -> pd.Series:
     """Per wijk the likely cause of ``woningen_per_cbs`` outside ``band`` ('' inside; column ``woningen_oorzaak``).
 
-    With ``adressen`` (columns ``wijkcode``, ``buiten_buurt``), a wijk above the band that took
+    With ``addresses`` (columns ``wijkcode``, ``buiten_buurt``), a wijk above the band that took
     more than :data:`OUTSIDE_SHARE` of its address points from outside every buurt polygon gets
     "ontbrekend buurtvlak" as its cause.
     """
@@ -141,8 +141,8 @@ def wijk_causes(wijken: pd.DataFrame, *, band: tuple[float, float], adressen: pd
         return pd.Series("", index=wijken.index, dtype=object)
     ratio = pd.to_numeric(wijken["woningen_per_cbs"], errors="coerce").astype(float)
     causes = pd.Series([likely_cause(float(r), band=band) for r in ratio], index=wijken.index, dtype=object)
-    if adressen is not None and {"wijkcode", "buiten_buurt"} <= set(adressen.columns):
-        outside = adressen["buiten_buurt"].astype(float).groupby(adressen["wijkcode"]).mean().reindex(wijken.index)
+    if addresses is not None and {"wijkcode", "buiten_buurt"} <= set(addresses.columns):
+        outside = addresses["buiten_buurt"].astype(float).groupby(addresses["wijkcode"]).mean().reindex(wijken.index)
         odd = (ratio > band[1]) & (outside > OUTSIDE_SHARE)
         causes[odd] = "ontbrekend buurtvlak (adressen uit geen buurtvlak hier toegekend)"
     return causes

@@ -105,8 +105,8 @@ class FigureContext:
     @cached_property
     def roads(self) -> LineLayer:
         """The roads of the network layer that a figure draws (:data:`WIJK_ROADS`)."""
-        netwerk = self.data.netwerk
-        return LineLayer(netwerk[netwerk["klasse"].isin(WIJK_ROADS)])
+        network = self.data.network
+        return LineLayer(network[network["klasse"].isin(WIJK_ROADS)])
 
     @cached_property
     def wijk_lines(self) -> LineLayer:

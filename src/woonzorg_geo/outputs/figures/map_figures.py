@@ -73,7 +73,7 @@ def gemeente_figure(ctx: FigureContext) -> Figure:
         f"Aandeel van de woningen per buurt, te voet over het OSM-netwerk, profiel {vocab.profile_label(data.profile)}",
     )
     ax = map_axes(fig, (0.02, 0.09, 0.66, 0.79), extent)
-    few = few_mask(data.buurten, data.kaarten.min_adressen)
+    few = few_mask(data.buurten, data.map_settings.min_adressen)
     draw_areas(ax, ctx.buurt_lines, data.buurten[col], PCT_CLASSES, few=few)
     draw_roads(ax, ctx.roads)
     draw_outline(ax, ctx.wijk_lines)
@@ -90,7 +90,7 @@ def gemeente_figure(ctx: FigureContext) -> Figure:
         items,
         anchor=(0.70, 0.88),
         wrap=26,
-        few=(PCT_CLASSES.colours[0], few_addresses_label(data.kaarten.min_adressen)) if few.any() else None,
+        few=(PCT_CLASSES.colours[0], few_addresses_label(data.map_settings.min_adressen)) if few.any() else None,
     )
     draw_legend(fig, "Voorzieningen", category_legend_items(vocab, shown), anchor=(0.70, 0.46), marker="circle")
     lines = []
@@ -100,7 +100,7 @@ def gemeente_figure(ctx: FigureContext) -> Figure:
     if key in gem:
         lines.append(f"Gemeente: {fmt.percent(gem[key])}")
     fig.text(0.70, 0.30, "\n".join(lines), fontsize=6.5, va="top", family=FONT)
-    q = fmt.percent(100 * data.kaarten.bebouwd_kwantiel, 0)
+    q = fmt.percent(100 * data.map_settings.bebouwd_kwantiel, 0)
     draw_source(
         fig,
         map_source_line(
@@ -134,7 +134,7 @@ def wijk_figure(ctx: FigureContext, code: str) -> Figure:
         f"Te voet van de woning, looptempo {vocab.profile_label(data.profile)}; gemeente {ctx.gemeente}; "
         "elke stip is een adres",
     )
-    homes = data.adressen[data.adressen["wijkcode"] == code]
+    homes = data.addresses[data.addresses["wijkcode"] == code]
     buurten = (data.buurten["wijkcode"] == code).to_numpy()
     roads = extent_mask(ctx.roads.frame, extent)  # the same roads in every panel
     vz = in_extent(data.voorzieningen, extent, 200)
@@ -266,7 +266,7 @@ def focus_figure(ctx: FigureContext) -> Figure:
         f"Gemeente {ctx.gemeente}: focus en veerkracht per buurt",
         "Uit de buurtsignalen van het rapport en de wijkindices; relatief binnen de gemeente",
     )
-    few = few_mask(data.buurten, data.kaarten.min_adressen)
+    few = few_mask(data.buurten, data.map_settings.min_adressen)
     for i, (column, order, classes, title) in enumerate(
         (
             ("focus", FOCUS_ORDER, FOCUS_CLASSES, "Focus"),
@@ -289,7 +289,7 @@ def focus_figure(ctx: FigureContext) -> Figure:
             anchor=(0.03 + i * 0.49, 0.235),
             ncol=2,
             fontsize=5.8,
-            few=(classes.colours[-1], few_addresses_label(data.kaarten.min_adressen)) if few.any() else None,
+            few=(classes.colours[-1], few_addresses_label(data.map_settings.min_adressen)) if few.any() else None,
         )
     draw_source(fig, map_source_line(ctx))
     return fig

@@ -94,14 +94,14 @@ def gemeente_map(
         column=data.col(vocab.pct(REPORT_NORM)),
         label=share.title,
         vocabulary=vocab,
-        min_count=data.kaarten.min_adressen,
+        min_count=data.map_settings.min_adressen,
         legend_subtitle=share.subtitle,
     )
-    add_context(m, data.netwerk, road_classes=MAIN_ROADS, show=offline)
-    areas = [c for c in categories if (data.servicegebieden["categorie"] == c).any()]
+    add_context(m, data.network, road_classes=MAIN_ROADS, show=offline)
+    areas = [c for c in categories if (data.service_areas["categorie"] == c).any()]
     add_service_areas(
         m,
-        data.servicegebieden,
+        data.service_areas,
         categories=areas,
         legend_subtitles={c: data.walk_caption(c).subtitle for c in areas},
     )
@@ -139,9 +139,9 @@ def gemeente_map(
             )
     add_voorzieningen(m, data.voorzieningen, show=SHOW_VZ)
     fig = _summary_figures(data)
-    if not fig and len(data.adressen):
-        fig = {"n_adressen": len(data.adressen)}
-    rows = [("Adressen", fmt.number(fig.get("n_adressen", len(data.adressen))))]
+    if not fig and len(data.addresses):
+        fig = {"n_adressen": len(data.addresses)}
+    rows = [("Adressen", fmt.number(fig.get("n_adressen", len(data.addresses))))]
     for key in _panel_keys(vocab):
         if key in fig:
             rows.append((vocab.field_label(key), vocab.format(key, fig[key])))
@@ -214,10 +214,10 @@ def wijk_map(
             show=False,
             label=share.title,
             vocabulary=vocab,
-            min_count=data.kaarten.min_adressen,
+            min_count=data.map_settings.min_adressen,
             legend_subtitle=share.subtitle,
         )
-    add_context(m, data.netwerk, road_classes=(*LOCAL_ROADS, *MAIN_ROADS), within=around, show=offline)
+    add_context(m, data.network, road_classes=(*LOCAL_ROADS, *MAIN_ROADS), within=around, show=offline)
     if len(buurten):
         add_area_outlines(
             m, buurten, name="Buurtgrenzen", colour=BUURT_OUTLINE, weight=1.2, dash="4 4", small=True, label_rank=0
@@ -231,7 +231,7 @@ def wijk_map(
         label_rank=1,
         label_filter=(wijken["code"] != code).to_numpy(),
     )
-    homes = data.adressen[data.adressen["wijkcode"] == code]
+    homes = data.addresses[data.addresses["wijkcode"] == code]
     home_layers = []
     for i, cat in enumerate(data.home_categories):
         # each layer brings its own legend, naming its destination: the legend follows the layer shown
@@ -392,13 +392,13 @@ def write_maps(
                 data.buurten,
                 gemeente=gemeente,
                 balance=balance,
-                netwerk=data.netwerk,
+                network=data.network,
                 offline=offline,
                 vocabulary=data.vocab,
                 bounds=data.view(),
                 attribution=data.attribution,
                 sources=data.sources,
-                min_count=data.kaarten.min_adressen,
+                min_count=data.map_settings.min_adressen,
                 provenance=str(ov.get("herkomst_kort") or ov.get("herkomst_tekst", "")),
                 scaling_note=SCALING_NOTES.get(str(ov.get("schaling", "")), ""),
             )

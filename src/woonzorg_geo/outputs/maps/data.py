@@ -38,16 +38,16 @@ class MapData:
     out_dir: Path
     profile: str
     suffix: str
-    adressen: gpd.GeoDataFrame
+    addresses: gpd.GeoDataFrame
     buurten: gpd.GeoDataFrame
     wijken: gpd.GeoDataFrame
     voorzieningen: gpd.GeoDataFrame
-    servicegebieden: gpd.GeoDataFrame
-    netwerk: gpd.GeoDataFrame
+    service_areas: gpd.GeoDataFrame
+    network: gpd.GeoDataFrame
     summary: RunSummary
     vocab: Vocabulary
     manifest: Manifest = field(default_factory=lambda: Manifest())
-    kaarten: MapSettings = field(default_factory=MapSettings)
+    map_settings: MapSettings = field(default_factory=MapSettings)
     #: The captions made so far (the same on every map of the set): (kind, category, measure) → caption.
     captions: dict[tuple[str, str, str], Caption] = field(default_factory=dict, init=False, repr=False, compare=False)
 
@@ -66,8 +66,8 @@ class MapData:
         ``[kaarten] bebouwd_kwantiel``; for one area (``frame``, e.g. a wijk) the extent of all its
         addresses (a wijk's edge neighbourhoods are part of it); the area itself where it has no
         addresses."""
-        pts = self.adressen
-        quantile = self.kaarten.bebouwd_kwantiel
+        pts = self.addresses
+        quantile = self.map_settings.bebouwd_kwantiel
         if frame is not None and "code" in frame.columns:
             pts = pts[pts["wijkcode"].isin(frame["code"])]
             quantile = 0.0
@@ -273,5 +273,5 @@ def load_map_data(
         summary,
         vocab,
         manifest=read_manifest(out_dir),
-        kaarten=map_settings or MapSettings(),
+        map_settings=map_settings or MapSettings(),
     )

@@ -138,7 +138,7 @@ def overlay_map(
     *,
     gemeente: str,
     balance: Classes,
-    netwerk: gpd.GeoDataFrame | None = None,
+    network: gpd.GeoDataFrame | None = None,
     offline: bool | None = None,
     source_note: str = "",
     vocabulary: Vocabulary | None = None,
@@ -165,9 +165,9 @@ def overlay_map(
         attribution=attribution,
     )
     add_overlay_layers(m, wijken, buurten, balance=balance, vocabulary=vocabulary, min_count=min_count)
-    if netwerk is not None and len(netwerk):
+    if network is not None and len(network):
         # new_map records on the Map whether it is offline; folium.Map does not declare that attribute
-        add_context(m, netwerk, road_classes=MAIN_ROADS, show=m.woonzorg_offline)  # type: ignore[attr-defined]
+        add_context(m, network, road_classes=MAIN_ROADS, show=m.woonzorg_offline)  # type: ignore[attr-defined]
     add_area_outlines(m, wijken, name="Wijkgrenzen en namen")
     rows = []
     for _, w in wijken.sort_values("balans", na_position="last").iterrows():
@@ -222,7 +222,7 @@ def site_map(
     wijken: gpd.GeoDataFrame,
     voorzieningen: gpd.GeoDataFrame,
     gemeente: str,
-    netwerk: gpd.GeoDataFrame | None = None,
+    network: gpd.GeoDataFrame | None = None,
     offline: bool | None = None,
     profile_label: str = "",
     bounds: Any = None,
@@ -269,9 +269,9 @@ def site_map(
         simplify_m=0.0,
     )
     add_rank_labels(m, zoekgebieden)
-    if netwerk is not None and len(netwerk):
+    if network is not None and len(network):
         # new_map records on the Map whether it is offline; folium.Map does not declare that attribute
-        add_context(m, netwerk, road_classes=MAIN_ROADS, show=m.woonzorg_offline)  # type: ignore[attr-defined]
+        add_context(m, network, road_classes=MAIN_ROADS, show=m.woonzorg_offline)  # type: ignore[attr-defined]
     add_area_outlines(m, wijken, name="Wijkgrenzen en namen")
     add_voorzieningen(m, voorzieningen, show=("supermarkt", "huisarts", "apotheek", "ontmoetingsplek"))
     rows = [
@@ -317,7 +317,7 @@ def analysis_site_map(sites: Any, analysis: Any, *, offline: bool | None = None)
         wijken=analysis.wijken.reset_index(),
         voorzieningen=analysis.inputs.voorzieningen,
         gemeente=analysis.settings.gemeente.naam,
-        netwerk=net.loc[net["klasse"].isin(MAIN_ROADS)],
+        network=net.loc[net["klasse"].isin(MAIN_ROADS)],
         offline=offline,
         profile_label=analysis.vocab.profile_label(analysis.settings.locaties.profiel),
         bounds=built_up_bounds(analysis.adressen, quantile=analysis.settings.kaarten.bebouwd_kwantiel),
