@@ -35,7 +35,7 @@ from woonzorg_geo.outputs.workbook.sheets import (
     settings_sheet,
     sources_sheet,
     voorzieningen_sheet,
-    watals_sheets,
+    whatif_sheets,
 )
 
 
@@ -250,7 +250,7 @@ def test_regio_lijst_and_watals_sheets(tmp_path, vocab):
         "profielen": {vocab.main_profile: {"categorieen": {"supermarkt": {"label": "Supermarkt", "pct_voor": 67.2}}}},
         "wijzigingen": {"weg": [{"id": "vz00328", "categorie": "supermarkt", "naam": "Jumbo"}]},
     }
-    write_exports(wa, watals_sheets(wa, SimpleNamespace(samenvatting=doc), analysis))
+    write_exports(wa, whatif_sheets(wa, SimpleNamespace(samenvatting=doc), analysis))
     wb = openpyxl.load_workbook(wa / WORKBOOK_NAME)
     assert wb.sheetnames == ["wijken", "gemeente", "wijzigingen", COLUMNS_SHEET]  # no buurten/adressen CSV here
     head = [c.value for c in wb["wijken"][1]]

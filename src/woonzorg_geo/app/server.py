@@ -125,7 +125,7 @@ def create_app(state: AppState) -> Starlette:
 
     async def post_watals(request: Request) -> Response:
         body = await _json_body(request, limit)
-        return _json(await run_in_threadpool(api.watals, state, body))
+        return _json(await run_in_threadpool(api.run_what_if, state, body))
 
     async def post_scenario(request: Request) -> Response:
         body = await _json_body(request, limit)
@@ -134,13 +134,13 @@ def create_app(state: AppState) -> Starlette:
     async def post_export(request: Request) -> Response:
         body = await _json_body(request, limit)
         text, media = await run_in_threadpool(
-            partial(api.watals_export, state, body, vorm=request.query_params.get("vorm"))
+            partial(api.what_if_export, state, body, vorm=request.query_params.get("vorm"))
         )
         return Response(text, media_type=media)
 
     async def post_vergelijk(request: Request) -> Response:
         body = await _json_body(request, limit)
-        return _json(await run_in_threadpool(api.vergelijk, state, body))
+        return _json(await run_in_threadpool(api.compare, state, body))
 
     async def get_voorzieningen(request: Request) -> Response:
         q = request.query_params

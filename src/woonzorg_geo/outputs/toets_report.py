@@ -12,8 +12,8 @@ from woonzorg_geo.core import formatting as fmt
 from woonzorg_geo.core.files import atomic_path
 from woonzorg_geo.outputs.pages import CSS, render
 from woonzorg_geo.outputs.toets_svg import KAART_CSS, site_map_figure
-from woonzorg_geo.toets.bewoners import estimate_residents
 from woonzorg_geo.toets.model import Part, ToetsResult, counted
+from woonzorg_geo.toets.residents import estimate_residents
 from woonzorg_geo.toets.settings import VERDICT_TEXT
 from woonzorg_geo.toets.values import as_text
 

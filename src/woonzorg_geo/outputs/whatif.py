@@ -10,13 +10,13 @@ if TYPE_CHECKING:
     from woonzorg_geo.areas.analysis import Analysis
     from woonzorg_geo.core.io import Owner
 
-from woonzorg_geo.outputs.maps.watals import watals_map
-from woonzorg_geo.whatif.watals import WhatIfResult, address_table
+from woonzorg_geo.outputs.maps.whatif import whatif_map
+from woonzorg_geo.whatif.engine import WhatIfResult, address_table
 
 log = logging.getLogger(__name__)
 
 
-def write_watals(
+def write_whatif(
     w: WhatIfResult,
     a: Analysis,
     out_dir: str | Path,
@@ -52,12 +52,12 @@ def write_watals(
                 json.dumps(w.samenvatting["scenario"], indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
             )
         from woonzorg_geo.outputs.workbook import write_exports
-        from woonzorg_geo.outputs.workbook.sheets import watals_sheets
+        from woonzorg_geo.outputs.workbook.sheets import whatif_sheets
 
-        write_exports(tmp, watals_sheets(tmp, w, a), csv_nl=csv_nl)
+        write_exports(tmp, whatif_sheets(tmp, w, a), csv_nl=csv_nl)
         if maps:
             from woonzorg_geo.outputs.maps.layers import render
 
-            (tmp / "watals_kaart.html").write_text(render(watals_map(w, a, offline=offline)), encoding="utf-8")
+            (tmp / "watals_kaart.html").write_text(render(whatif_map(w, a, offline=offline)), encoding="utf-8")
         files = sorted(p.relative_to(tmp) for p in tmp.iterdir() if p.is_file())
     return [out_dir / f for f in files]

@@ -21,14 +21,14 @@ from woonzorg_geo.core.formatting import slug
 from woonzorg_geo.network.accessibility import PointAccess
 from woonzorg_geo.network.paths import distances_from
 from woonzorg_geo.toets.access import RunNorm, access_rows, norm_met, run_norm, site_access
-from woonzorg_geo.toets.bronnen import toets_sources
+from woonzorg_geo.toets.evidence import toets_sources
 from woonzorg_geo.toets.existing import ExistingInitiatives
-from woonzorg_geo.toets.kaart import site_map
 from woonzorg_geo.toets.locate import initiatives_frame, locate_site, offline_geocoder, read_register
 from woonzorg_geo.toets.model import Part, ToetsResult, counted, worst
 from woonzorg_geo.toets.parts import inhabitants, part_initiative, part_municipality, part_neighbourhood, part_region
 from woonzorg_geo.toets.places import Places, municipality_places
 from woonzorg_geo.toets.settings import VERDICT_TEXT, CareType, Geocode, ToetsSettings, load_toets_settings
+from woonzorg_geo.toets.site_map import site_map
 from woonzorg_geo.toets.values import as_text
 from woonzorg_geo.toets.whatif import what_if_rows
 
@@ -125,7 +125,7 @@ class ToetsContext:
     #: ``(left, right) -> (to_left, to_right)``: network distance from the two end nodes of the
     #: site's edge to every voorziening's node, up to the norm (None: :func:`.network.accessibility.bounded_distances`)
     search: Callable[[int, int], tuple[np.ndarray, np.ndarray]] | None = None
-    #: draw the map of each site (:mod:`.kaart`); a list without reports needs none
+    #: draw the map of each site (:mod:`.site_map`); a list without reports needs none
     kaart: bool = True
     _register_base: _RegisterBase | None = None
     #: the buurt and wijk rows looked up so far, by ("buurt"/"wijk", code)

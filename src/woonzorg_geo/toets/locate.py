@@ -21,7 +21,7 @@ from woonzorg_geo.core.errors import GeocodeError, ToetsError
 from woonzorg_geo.toets.model import split_address
 from woonzorg_geo.toets.places import Places, municipality_places, place_key
 from woonzorg_geo.toets.settings import PRECISE, PRECISION_TEXT, CareType, Geocode, ToetsSettings
-from woonzorg_geo.toets.straten import StreetMatch, street_match, street_names, with_street
+from woonzorg_geo.toets.streets import StreetMatch, street_match, street_names, with_street
 from woonzorg_geo.toets.values import as_float, is_present
 
 if TYPE_CHECKING:

@@ -8,8 +8,8 @@ import pandas as pd
 
 from woonzorg_geo.core import formatting as fmt
 from woonzorg_geo.toets.access import RunNorm, norm_text
-from woonzorg_geo.toets.bewoners import estimate_residents
 from woonzorg_geo.toets.model import per_1000, per_1000_after, share_after, wmo_per_1000_after
+from woonzorg_geo.toets.residents import estimate_residents
 from woonzorg_geo.toets.settings import CareType, ToetsSettings
 from woonzorg_geo.toets.values import as_float, as_text
 

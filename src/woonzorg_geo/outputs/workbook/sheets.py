@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
     from woonzorg_geo.areas.analysis import Analysis
     from woonzorg_geo.core.vocabulary import Vocabulary
-    from woonzorg_geo.whatif.watals import WhatIfResult
+    from woonzorg_geo.whatif.engine import WhatIfResult
 
 #: Titles of the sources sheet.
 SOURCE_LABELS = {
@@ -184,7 +184,7 @@ def lijst_sheets(
     return sheets
 
 
-def watals_sheets(folder: Path, w: WhatIfResult, a: Analysis) -> list[Sheet | None]:
+def whatif_sheets(folder: Path, w: WhatIfResult, a: Analysis) -> list[Sheet | None]:
     """``watals``: per wijk and buurt before/after/difference, the addresses, the gemeente and the changes."""
     vocab = a.vocab
     doc = w.samenvatting

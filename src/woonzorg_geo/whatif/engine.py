@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from woonzorg_geo import WGS84
-from woonzorg_geo.whatif.changes import Changes, NewVoorziening, WatAlsError, check_place, parse_nieuw, parse_weg
+from woonzorg_geo.whatif.changes import Changes, NewVoorziening, WhatIfError, check_place, parse_closure, parse_new
 
 if TYPE_CHECKING:
     from woonzorg_geo.areas.analysis import Analysis
@@ -40,13 +40,13 @@ __all__ = [
     "Changes",
     "NewVoorziening",
     "ProfileChange",
-    "WatAlsError",
+    "WhatIfError",
     "WhatIfResult",
     "address_table",
     "apply_changes",
     "check_place",
-    "parse_nieuw",
-    "parse_weg",
+    "parse_closure",
+    "parse_new",
     "summary_text",
     "what_if",
 ]
