@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from woonzorg_geo.toets.records import AccessRow, NearbyInitiative, SiteInfo, ToetsInput, UnplacedRow, WhatIfRow
 from woonzorg_geo.toets.residents import estimate_residents
 from woonzorg_geo.toets.settings import SEVERITY, CareType, FrameworkSettings
 from woonzorg_geo.toets.site_map import SiteMap, site_map_geojson
@@ -68,17 +69,17 @@ class ToetsResult:
     """
 
     slug: str
-    invoer: dict[str, Any]
-    locatie: dict[str, Any]
+    invoer: ToetsInput
+    locatie: SiteInfo
     zorgtype: CareType
     omvang: int
     delen: tuple[Part, ...]
     oordeel: str
     samenvatting: str
-    bereikbaarheid: tuple[dict[str, Any], ...]
-    wat_als: tuple[dict[str, Any], ...]
-    initiatieven: tuple[dict[str, Any], ...]
-    niet_geplaatst: tuple[dict[str, Any], ...]
+    bereikbaarheid: tuple[AccessRow, ...]
+    wat_als: tuple[WhatIfRow, ...]
+    initiatieven: tuple[NearbyInitiative, ...]
+    niet_geplaatst: tuple[UnplacedRow, ...]
     bronnen: tuple[dict[str, str], ...]
     meldingen: tuple[str, ...]
     kader: FrameworkSettings
