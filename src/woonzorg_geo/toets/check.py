@@ -225,7 +225,7 @@ def check_site(
         if ctx.kaart
         else None
     )
-    label = site.loc["invoer"] if adres is not None else f"punt {site.loc['lon']:.5f} {site.loc['lat']:.5f}"
+    label = site.loc["invoer"] if adres is not None else f"punt {fmt.lonlat(site.loc['lon'], site.loc['lat'])}"
     result = ToetsResult(
         slug=slug(label),
         invoer={

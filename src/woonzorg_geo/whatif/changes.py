@@ -93,7 +93,7 @@ def parse_new(
         if not (-180 <= lon <= 180 and -90 <= lat <= 90):
             raise WhatIfError(f"--nieuw {text!r}: {lon}, {lat} ligt buiten het bereik van lengte/breedte (WGS84)")
         x, y = to_rd.transform(lon, lat)
-        label = f"{cat} op {lon:.5f}, {lat:.5f}"
+        label = f"{cat} op {fmt.lonlat(lon, lat)}"
     else:
         if geocode is None:
             raise WhatIfError(f"--nieuw {text!r}: geen adreszoeker beschikbaar; geef LON,LAT")

@@ -48,6 +48,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from woonzorg_geo import RD_NEW, WGS84
+from woonzorg_geo.core import formatting as fmt
 from woonzorg_geo.core.errors import DataFileError
 from woonzorg_geo.whatif.engine import Changes, NewVoorziening, WhatIfError
 
@@ -435,9 +436,9 @@ def scenario_changes(scenario: Scenario, a: Analysis) -> Changes:
             raise ScenarioError(src, str(exc), field=f"{where}.lon/lat") from None
         if w.soort == "verplaats":
             old = _name(vz, w.id) or w.id
-            label = f"{w.naam or old} verplaatst naar {w.lon:.5f}, {w.lat:.5f}"
+            label = f"{w.naam or old} verplaatst naar {fmt.lonlat(w.lon, w.lat)}"
         else:
-            label = f"{w.naam or categorie} op {w.lon:.5f}, {w.lat:.5f}"
+            label = f"{w.naam or categorie} op {fmt.lonlat(w.lon, w.lat)}"
         nieuw.append(NewVoorziening(categorie, float(x), float(y), label, id=f"nieuw_{len(nieuw) + 1}"))
     return Changes(nieuw=tuple(nieuw), weg=tuple(dict.fromkeys(weg)))
 
