@@ -75,7 +75,7 @@ def _in_process(out: Path, repeats: int) -> dict[str, Any]:
     from woonzorg_geo.run.store import load_analysis
     from woonzorg_geo.sources.datasets import resolve_paths
     from woonzorg_geo.toets import run_toets
-    from woonzorg_geo.whatif.watals import Changes, parse_nieuw, what_if
+    from woonzorg_geo.whatif.engine import Changes, parse_new, what_if
 
     s = load_settings()
     res: dict[str, list[float]] = {
@@ -92,7 +92,7 @@ def _in_process(out: Path, repeats: int) -> dict[str, Any]:
         run_toets(a, adres=ADDRESS, zorgtype="geclusterd_wonen", omvang=12)
         res["toets_s"].append(time.perf_counter() - t0)
     a = load_analysis(out, s, paths=None)
-    ch = Changes(nieuw=(parse_nieuw(CHANGE, categories=list(a.vocab.categories), geocode=None),))
+    ch = Changes(nieuw=(parse_new(CHANGE, categories=list(a.vocab.categories), geocode=None),))
     vz = a.inputs.voorzieningen
     n = ch.nieuw[0]
     vz2 = pd.concat(
@@ -169,7 +169,7 @@ def main() -> None:
 
 def _series_imports(repeats: int) -> dict[str, Any]:
     """What starting Python and importing the toets code costs by itself (the floor of a command)."""
-    code = "import woonzorg_geo.toets, woonzorg_geo.run.store, woonzorg_geo.whatif.watals, pyarrow.parquet"
+    code = "import woonzorg_geo.toets, woonzorg_geo.run.store, woonzorg_geo.whatif.engine, pyarrow.parquet"
     walls = []
     for _ in range(repeats + 1):
         t0 = time.perf_counter()

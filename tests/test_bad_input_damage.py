@@ -381,7 +381,7 @@ def test_watals_still_places_a_point_just_across_the_border(assen_analysis):
     import shapely
     from pyproj import Transformer
 
-    from woonzorg_geo.whatif.watals import parse_nieuw
+    from woonzorg_geo.whatif.engine import parse_new
 
     area = assen_analysis.inputs.gemeente.union_all()
     margin = assen_analysis.settings.netwerk.margin_m
@@ -391,7 +391,7 @@ def test_watals_still_places_a_point_just_across_the_border(assen_analysis):
     lon, lat = Transformer.from_crs("EPSG:28992", "EPSG:4326", always_xy=True).transform(
         inside_margin.x, inside_margin.y
     )
-    new = parse_nieuw(
+    new = parse_new(
         f"supermarkt@{lon:.6f},{lat:.6f}", categories=["supermarkt"], geocode=None, area=area, margin_m=margin
     )
     assert abs(new.x - inside_margin.x) < 1 and abs(new.y - inside_margin.y) < 1

@@ -21,9 +21,9 @@ from toets_world import make_world
 from woonzorg_geo.core.settings_loader import load_settings
 from woonzorg_geo.core.vocabulary import Vocabulary
 from woonzorg_geo.outputs import maps
-from woonzorg_geo.outputs.maps.watals import watals_map
+from woonzorg_geo.outputs.maps.whatif import whatif_map
 from woonzorg_geo.outputs.report import wijkprofiel_html
-from woonzorg_geo.whatif.watals import Changes, what_if
+from woonzorg_geo.whatif.engine import Changes, what_if
 
 SCRIPT = "<script>alert(1)</script>"
 IMG = "<img src=x onerror=alert(1)>"
@@ -124,7 +124,7 @@ def test_names_on_the_watals_map_are_escaped():
     )
     closed = str(vz.index[vz["categorie"] == "supermarkt"][0])
     w = what_if(analysis, Changes(weg=(closed,)))  # type: ignore[arg-type]
-    html = maps.render(watals_map(w, analysis, offline=True))  # type: ignore[arg-type]
+    html = maps.render(whatif_map(w, analysis, offline=True))  # type: ignore[arg-type]
     # the closed voorziening (title, popup, tooltip), the others (popups, tooltips), wijk/buurt names
     _assert_escaped(html, "watals_kaart", at_least=5)
 

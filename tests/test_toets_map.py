@@ -21,7 +21,7 @@ from woonzorg_geo.core.errors import GeocodeError, SettingsError
 from woonzorg_geo.outputs.toets_report import toets_html, toets_json
 from woonzorg_geo.toets import load_toets_settings, run_toets
 from woonzorg_geo.toets.check import prepare_toets
-from woonzorg_geo.toets.straten import street_names, suggest_streets
+from woonzorg_geo.toets.streets import street_names, suggest_streets
 
 TO_LL = Transformer.from_crs(RD, "EPSG:4326", always_xy=True)
 SITE_B = (X0 + 1450.0, Y0 + 1510.0)  # Noordstraat 115, Roodbuurt (wijk Roodwijk: draaglast high)

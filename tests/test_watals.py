@@ -12,7 +12,7 @@ from toets_world import X0, Y0, make_world
 
 from woonzorg_geo.core.settings_loader import load_settings
 from woonzorg_geo.network.accessibility import compute_accessibility
-from woonzorg_geo.whatif.watals import Changes, NewVoorziening, WatAlsError, apply_changes, parse_nieuw, parse_weg
+from woonzorg_geo.whatif.engine import Changes, NewVoorziening, WhatIfError, apply_changes, parse_closure, parse_new
 
 
 def _recompute(a, changes: Changes, profile: str) -> dict[str, np.ndarray]:
@@ -97,23 +97,23 @@ def test_random_openings_and_closures_equal_a_full_recomputation(world):
 
 def test_parse_nieuw_and_weg_say_what_is_wrong(world):
     cats = list(world.vocab.categories)
-    n = parse_nieuw("supermarkt@6.5480,52.9930", categories=cats, geocode=None)
+    n = parse_new("supermarkt@6.5480,52.9930", categories=cats, geocode=None)
     assert n.categorie == "supermarkt" and 150_000 < n.x < 300_000 and 500_000 < n.y < 600_000
-    with pytest.raises(WatAlsError, match="kies uit"):
-        parse_nieuw("bioscoop@6.5,52.9", categories=cats, geocode=None)
-    with pytest.raises(WatAlsError, match="CATEGORIE@"):
-        parse_nieuw("supermarkt 6.5,52.9", categories=cats, geocode=None)
-    with pytest.raises(WatAlsError, match="niet gevonden"):
-        parse_nieuw(
+    with pytest.raises(WhatIfError, match="kies uit"):
+        parse_new("bioscoop@6.5,52.9", categories=cats, geocode=None)
+    with pytest.raises(WhatIfError, match="CATEGORIE@"):
+        parse_new("supermarkt 6.5,52.9", categories=cats, geocode=None)
+    with pytest.raises(WhatIfError, match="niet gevonden"):
+        parse_new(
             "huisarts@Nergensstraat 1, Testgem",
             categories=cats,
             geocode=lambda a, p: {"geometry": None, "geocode_precisie": "niet_gevonden"},
         )
     vz = world.inputs.voorzieningen
-    assert parse_weg("vz1", vz) == ["vz1"]
-    assert parse_weg("testsuper", vz) == ["vz1"]
-    with pytest.raises(WatAlsError, match=r"bedoelt u:\n  Testsuper \(supermarkt, vz1\)"):
-        parse_weg("super", vz)
+    assert parse_closure("vz1", vz) == ["vz1"]
+    assert parse_closure("testsuper", vz) == ["vz1"]
+    with pytest.raises(WhatIfError, match=r"bedoelt u:\n  Testsuper \(supermarkt, vz1\)"):
+        parse_closure("super", vz)
 
 
 # --------------------------------------------------------------------------------------------
@@ -136,9 +136,9 @@ def test_watals_equals_a_full_recomputation_for_every_address(stored):
     cats = list(stored.vocab.categories)
     coder = offline_geocoder(stored.inputs)
     nieuw = (
-        parse_nieuw("supermarkt@6.5480,52.9930", categories=cats, geocode=coder, number=1),
-        parse_nieuw("huisarts@Pronkridder 18, Assen", categories=cats, geocode=coder, number=2),
-        parse_nieuw("ov_halte@6.5600,52.9900", categories=cats, geocode=coder, number=3),
+        parse_new("supermarkt@6.5480,52.9930", categories=cats, geocode=coder, number=1),
+        parse_new("huisarts@Pronkridder 18, Assen", categories=cats, geocode=coder, number=2),
+        parse_new("ov_halte@6.5600,52.9900", categories=cats, geocode=coder, number=3),
     )
     vz = stored.inputs.voorzieningen
     weg = tuple(vz.index[(vz["categorie"] == "supermarkt")][:3]) + tuple(vz.index[vz["categorie"] == "apotheek"][:1])
@@ -148,7 +148,7 @@ def test_watals_equals_a_full_recomputation_for_every_address(stored):
 
 @pytest.mark.realdata
 def test_closing_the_only_supermarket_within_the_norm_lowers_the_buurt_share(stored):
-    from woonzorg_geo.whatif.watals import what_if
+    from woonzorg_geo.whatif.engine import what_if
 
     a = stored
     main = a.vocab.main_profile

@@ -12,7 +12,7 @@ import pytest
 from toets_world import X0, Y0, make_world
 
 from woonzorg_geo.sources.addresses import address_text, point_addresses, with_addresses
-from woonzorg_geo.whatif.watals import WatAlsError, parse_weg
+from woonzorg_geo.whatif.engine import WhatIfError, parse_closure
 
 
 @pytest.fixture(scope="module")
@@ -57,19 +57,19 @@ def test_weg_candidates_are_listed_with_name_category_id_and_address(world):
     twin["geometry"] = gpd.points_from_xy([X0 + 1450.0], [Y0 + 1520.0], crs=vz.crs)
     twin = with_addresses(twin, world.inputs, settings=world.settings)
     both = pd.concat([vz, twin])
-    with pytest.raises(WatAlsError) as info:
-        parse_weg("Testsuper", both)
+    with pytest.raises(WhatIfError) as info:
+        parse_closure("Testsuper", both)
     text = str(info.value)
     assert "2 voorzieningen heten zo" in text
     assert "Testsuper (supermarkt, vz1), Zuidstraat" in text
     assert "Testsuper (supermarkt, vz1b), Noordstraat 115" in text
     assert "Oplossing: --weg vz1" in text
     # a typo suggests the name with its address
-    with pytest.raises(WatAlsError, match=r"bedoelt u:\n  Testsuper \(supermarkt, vz1\), Zuidstraat\n"):
-        parse_weg("Tetssuper", vz)
-    with pytest.raises(WatAlsError, match="geen die erop lijkt"):
-        parse_weg("xyzzy", vz)
-    assert parse_weg("testsuper", vz) == ["vz1"]
+    with pytest.raises(WhatIfError, match=r"bedoelt u:\n  Testsuper \(supermarkt, vz1\), Zuidstraat\n"):
+        parse_closure("Tetssuper", vz)
+    with pytest.raises(WhatIfError, match="geen die erop lijkt"):
+        parse_closure("xyzzy", vz)
+    assert parse_closure("testsuper", vz) == ["vz1"]
 
 
 # --------------------------------------------------------------------------------------------

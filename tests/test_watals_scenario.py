@@ -8,16 +8,16 @@ import pandas as pd
 import pytest
 from toets_world import X0, Y0, make_world
 
+from woonzorg_geo.whatif.engine import Changes, parse_closure, parse_new
 from woonzorg_geo.whatif.scenario import (
     Scenario,
+    ScenarioChange,
     ScenarioError,
-    Wijziging,
     load_scenario,
     scenario_changes,
     scenario_from_changes,
     scenario_from_request,
 )
-from woonzorg_geo.whatif.watals import Changes, parse_nieuw, parse_weg
 
 GOOD = {
     "naam": "test",
@@ -150,8 +150,8 @@ def test_the_scenario_gives_the_changes_of_the_options(world):
     sc = load_scenario(GOOD)
     got = scenario_changes(sc, world)
     flags = Changes(
-        nieuw=(parse_nieuw("supermarkt@6.55,52.99", categories=cats, geocode=None, number=1),),
-        weg=tuple(parse_weg("Testsuper", vz)),
+        nieuw=(parse_new("supermarkt@6.55,52.99", categories=cats, geocode=None, number=1),),
+        weg=tuple(parse_closure("Testsuper", vz)),
     )
     assert got.weg == ("vz1", "vz3")  # a move closes the old place
     assert [n.categorie for n in got.nieuw] == ["supermarkt", "huisarts"]  # and opens with its category
@@ -170,18 +170,20 @@ def test_the_scenario_is_checked_against_the_analysis(world):
             scenario_changes(Scenario("t", tuple(changes), bron="t.json"), world)
         assert info.value.field == field and words in str(info.value) and "t.json" in str(info.value), str(info.value)
 
-    fails([Wijziging("weg", id="vz99")], "wijzigingen[0].id", "geen voorziening 'vz99'")
-    fails([Wijziging("weg", id="vz1", naam="Andere super")], "wijzigingen[0].naam", "heet 'Testsuper'")
-    fails([Wijziging("nieuw", categorie="bioscoop", lon=6.5, lat=52.9)], "wijzigingen[0].categorie", "kies uit")
+    fails([ScenarioChange("weg", id="vz99")], "wijzigingen[0].id", "geen voorziening 'vz99'")
+    fails([ScenarioChange("weg", id="vz1", naam="Andere super")], "wijzigingen[0].naam", "heet 'Testsuper'")
+    fails([ScenarioChange("nieuw", categorie="bioscoop", lon=6.5, lat=52.9)], "wijzigingen[0].categorie", "kies uit")
     # a place far from the synthetic gemeente (it lies at x 230 km, y 555 km)
     fails(
-        [Wijziging("nieuw", categorie="supermarkt", lon=4.9, lat=52.37)], "wijzigingen[0].lon/lat", "buiten de gemeente"
+        [ScenarioChange("nieuw", categorie="supermarkt", lon=4.9, lat=52.37)],
+        "wijzigingen[0].lon/lat",
+        "buiten de gemeente",
     )
     with pytest.raises(ScenarioError, match="gemeente"):
-        scenario_changes(Scenario("t", (Wijziging("weg", id="vz1"),), gemeente="GM0001"), world)
+        scenario_changes(Scenario("t", (ScenarioChange("weg", id="vz1"),), gemeente="GM0001"), world)
     # a name is found by the typo-tolerant search when an id is wrong
     with pytest.raises(ScenarioError, match="bedoelt u: Testsuper"):
-        scenario_changes(Scenario("t", (Wijziging("weg", id="vz100", naam="Testsupr"),)), world)
+        scenario_changes(Scenario("t", (ScenarioChange("weg", id="vz100", naam="Testsupr"),)), world)
     assert X0 < 300_000 and Y0 > 500_000
 
 

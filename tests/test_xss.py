@@ -152,9 +152,9 @@ def lijst_dir(world, module_tmp) -> Path:
 @pytest.fixture(scope="module")
 def watals_dir(world, module_tmp) -> Path:
     """``watals --scenario`` on the synthetic gemeente, as the command runs it: its output folder."""
-    from woonzorg_geo.outputs.whatif import write_watals
+    from woonzorg_geo.outputs.whatif import write_whatif
+    from woonzorg_geo.whatif.engine import what_if
     from woonzorg_geo.whatif.scenario import load_scenario, scenario_changes
-    from woonzorg_geo.whatif.watals import what_if
 
     root = module_tmp("xss_watals")
     lon, lat = _lonlat(1450, 1510)
@@ -172,7 +172,7 @@ def watals_dir(world, module_tmp) -> Path:
     w = what_if(world, scenario_changes(scenario, world))
     w.samenvatting["scenario"] = scenario.to_dict()
     out = root / "watals"
-    write_watals(w, world, out, offline=True)
+    write_whatif(w, world, out, offline=True)
     return out
 
 

@@ -50,8 +50,8 @@ _API = {
     "find_sites": "sites",
     "run_toets": "toets",
     "load_analysis": "run.store",
-    "what_if": "whatif.watals",
-    "Changes": "whatif.watals",
+    "what_if": "whatif.engine",
+    "Changes": "whatif.engine",
     "write_maps": "outputs.maps",
     "Vocabulary": "core.vocabulary",
 }

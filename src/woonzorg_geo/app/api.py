@@ -211,7 +211,7 @@ def toets(state: AppState, **site: str | None) -> dict[str, Any]:
 
     ``site`` as :func:`toets_result`. The page draws the JSON's own ``kaart`` (GeoJSON, EPSG:4326:
     the site, the area within the norm walk and per category the walking route to the nearest
-    voorziening, :mod:`woonzorg_geo.toets.kaart`), so the app and the report show the same routes.
+    voorziening, :mod:`woonzorg_geo.toets.site_map`), so the app and the report show the same routes.
     """
     out: dict[str, Any] = toets_result(state, **site).to_dict()
     return out
@@ -309,7 +309,7 @@ def _coloured(table: pd.DataFrame) -> pd.DataFrame:
     return table.assign(**extra)
 
 
-def whatif(state: AppState, body: object) -> WhatIfAnswer:
+def run_what_if(state: AppState, body: object) -> WhatIfAnswer:
     """What if: per wijk and buurt before, after and the difference, and the homes that gain or lose access.
 
     The figures are those of :func:`woonzorg_geo.what_if` (as ``woonzorg-geo watals``); ``woningen``
@@ -317,7 +317,7 @@ def whatif(state: AppState, body: object) -> WhatIfAnswer:
     ``[app] max_woningen`` of them (``woningen_afgekapt`` says when more); every share after the
     change comes with its map colour (``kleur_<name>_na``).
     """
-    from woonzorg_geo.whatif.watals import what_if
+    from woonzorg_geo.whatif.engine import what_if
 
     a = state.analysis
     changes = changes_from(state, body)
@@ -389,13 +389,13 @@ def voorzieningen(state: AppState, *, zoek: str | None, categorie: str | None = 
     return {"zoek": text, "resultaten": _records(shown)}
 
 
-def whatif_export(state: AppState, body: object, *, vorm: str | None) -> tuple[str, str]:
+def what_if_export(state: AppState, body: object, *, vorm: str | None) -> tuple[str, str]:
     """The what-if of ``body`` as a file to download: ``(text, media type)``.
 
     ``vorm``: ``wijken`` or ``buurten`` (the CSV ``watals`` writes, ``watals_wijken.csv``), or
     ``html``: the one-page summary with its map, as ``watals_kaart.html`` (offline, no tiles).
     """
-    from woonzorg_geo.whatif.watals import what_if
+    from woonzorg_geo.whatif.engine import what_if
 
     kind = choice(vorm, ["wijken", "buurten", "html"], name="vorm")
     a = state.analysis
@@ -404,9 +404,9 @@ def whatif_export(state: AppState, body: object, *, vorm: str | None) -> tuple[s
         w = what_if(a, changes)
         if kind == "html":
             from woonzorg_geo.outputs.maps.layers import render
-            from woonzorg_geo.outputs.maps.watals import watals_map
+            from woonzorg_geo.outputs.maps.whatif import whatif_map
 
-            return render(watals_map(w, a, offline=True)), "text/html; charset=utf-8"
+            return render(whatif_map(w, a, offline=True)), "text/html; charset=utf-8"
     table = w.wijken if kind == "wijken" else w.buurten
     return str(table.to_csv(index_label="code")), "text/csv; charset=utf-8"
 
@@ -421,9 +421,9 @@ def compare(state: AppState, body: object) -> CompareAnswer:
 
     ``body``: ``{"a": <changes or scenario> | null, "b": <changes or scenario> | null,
     "indicator": NAAM, "profiel": P}``; a side that is ``null`` is today. Each side is run with
-    :func:`woonzorg_geo.what_if` (as :func:`watals`); the shares are at the run's norm.
+    :func:`woonzorg_geo.what_if` (as :func:`run_what_if`); the shares are at the run's norm.
     """
-    from woonzorg_geo.whatif.watals import what_if
+    from woonzorg_geo.whatif.engine import what_if
 
     a = state.analysis
     if not isinstance(body, Mapping):

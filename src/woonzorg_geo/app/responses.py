@@ -124,7 +124,7 @@ class SearchAnswer(TypedDict):
 class WhatIfAnswer(TypedDict):
     """``POST /api/watals``: per wijk and buurt before and after, and the homes whose access changes."""
 
-    #: the what-if's own summary (see :class:`woonzorg_geo.whatif.watals.WhatIfResult`)
+    #: the what-if's own summary (see :class:`woonzorg_geo.whatif.engine.WhatIfResult`)
     samenvatting: Mapping[str, object]
     wijken: list[Row]
     buurten: list[Row]

@@ -125,7 +125,7 @@ def create_app(state: AppState) -> Starlette:
 
     async def post_whatif(request: Request) -> Response:
         body = await _json_body(request, limit)
-        return _json(await run_in_threadpool(api.whatif, state, body))
+        return _json(await run_in_threadpool(api.run_what_if, state, body))
 
     async def post_scenario(request: Request) -> Response:
         body = await _json_body(request, limit)
@@ -134,7 +134,7 @@ def create_app(state: AppState) -> Starlette:
     async def post_export(request: Request) -> Response:
         body = await _json_body(request, limit)
         text, media = await run_in_threadpool(
-            partial(api.whatif_export, state, body, vorm=request.query_params.get("vorm"))
+            partial(api.what_if_export, state, body, vorm=request.query_params.get("vorm"))
         )
         return Response(text, media_type=media)
 

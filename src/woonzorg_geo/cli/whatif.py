@@ -49,11 +49,11 @@ def _changes_text(args: argparse.Namespace) -> str:
 
 def cmd_watals(args: argparse.Namespace) -> int:
     """What if voorzieningen open or close: the effect per address, buurt and wijk."""
-    from woonzorg_geo.outputs.whatif import write_watals
+    from woonzorg_geo.outputs.whatif import write_whatif
     from woonzorg_geo.run.reuse import stored_or_fresh
     from woonzorg_geo.run.whatif_input import changes_from_texts, check_computed
+    from woonzorg_geo.whatif.engine import summary_text, what_if
     from woonzorg_geo.whatif.scenario import load_scenario, scenario_changes
-    from woonzorg_geo.whatif.watals import summary_text, what_if
 
     scenario_file = getattr(args, "scenario", None)
     if scenario_file and (args.nieuw or args.weg):
@@ -86,7 +86,7 @@ def cmd_watals(args: argparse.Namespace) -> int:
     check_computed(a, changes)
     w = what_if(a, changes, profiles=profiles)
     w.samenvatting["scenario"] = scenario.to_dict()
-    files = write_watals(
+    files = write_whatif(
         w, a, out, maps=not args.geen_kaart, offline=True if args.offline else None, owner=owner, csv_nl=args.csv_nl
     )
     print(summary_text(w, vocab=a.vocab))

@@ -186,6 +186,15 @@ def signed(value: Any, decimals: int = 2, *, missing: str = MISSING) -> str:
     return number(value, decimals, sign=True, missing=missing)
 
 
+def lonlat(lon: Any, lat: Any, decimals: int = 5) -> str:
+    """A WGS84 point for a label: both coordinates in Dutch notation, separated by ``'; '``.
+
+    >>> lonlat(6.548, 52.993)
+    '6,54800; 52,99300'
+    """
+    return f"{number(lon, decimals)}; {number(lat, decimals)}"
+
+
 def text(value: Any, *, missing: str = MISSING) -> str:
     """Any value as text for a reader: numbers in Dutch notation (integers without decimals),
     strings as they are, missing values as ``missing``."""

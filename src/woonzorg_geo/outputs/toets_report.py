@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import json
 import logging
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -12,8 +13,9 @@ from woonzorg_geo.core import formatting as fmt
 from woonzorg_geo.core.files import atomic_path
 from woonzorg_geo.outputs.pages import CSS, render
 from woonzorg_geo.outputs.toets_svg import KAART_CSS, site_map_figure
-from woonzorg_geo.toets.bewoners import estimate_residents
 from woonzorg_geo.toets.model import Part, ToetsResult, counted
+from woonzorg_geo.toets.records import WhatIfRow
+from woonzorg_geo.toets.residents import estimate_residents
 from woonzorg_geo.toets.settings import VERDICT_TEXT
 from woonzorg_geo.toets.values import as_text
 
@@ -87,7 +89,7 @@ def _why(d: Part) -> str:
     return "geen aandachtspunten"
 
 
-def _what_if(row: dict[str, Any]) -> tuple[dict[str, Any], str, str]:
+def _what_if(row: WhatIfRow) -> tuple[WhatIfRow, str, str]:
     """A what-if row with its values now and with the initiative as Dutch numbers."""
     digits = 0 if row["eenheid"] in ("personen", "aantal") else (1 if row["eenheid"] == "%" else 2)
     unit = " %" if row["eenheid"] == "%" else ""
@@ -125,7 +127,7 @@ def toets_html(result: ToetsResult) -> str:
         ("wijk", _area(loc.get("wijknaam"), loc.get("wijkcode"))),
         ("gemeente", loc.get("gemeente")),
     ]
-    profile = r.bereikbaarheid[0] if r.bereikbaarheid else {}
+    profile: Mapping[str, Any] = r.bereikbaarheid[0] if r.bereikbaarheid else {}
     return render(
         "toets.html",
         title=f"Toets zorginitiatief: {r.zorgtype.label}, {loc['label']}",

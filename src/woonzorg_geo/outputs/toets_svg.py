@@ -1,6 +1,6 @@
 """The map of a toets, drawn: an inline SVG (no scripts, no tiles, offline) with a Dutch legend.
 
-:func:`site_map_figure` turns a :class:`.kaart.SiteMap` into an HTML ``<figure>``: the SVG map
+:func:`site_map_figure` turns a :class:`.site_map.SiteMap` into an HTML ``<figure>``: the SVG map
 (the network as background, buurt outlines and names, the area of the norm walk, one route per
 category in the category's colour, the voorzieningen, the site, a scale bar in metres and a north
 arrow) and its legend (what is drawn, for whom, the norm, the data with their dates).
@@ -22,7 +22,7 @@ from markupsafe import Markup
 from woonzorg_geo.core import formatting as fmt
 from woonzorg_geo.core.palette import CATEGORY_SYMBOLS, OTHER_ROAD, PATH_COLOUR, UNKNOWN_COLOUR
 from woonzorg_geo.outputs.pages import environment
-from woonzorg_geo.toets.kaart import SiteMap
+from woonzorg_geo.toets.site_map import SiteMap
 
 #: The template whose macros draw the map and its legend (autoescaped: callers pass plain text).
 TEMPLATE = "toets_svg.html"

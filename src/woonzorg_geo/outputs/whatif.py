@@ -10,13 +10,13 @@ if TYPE_CHECKING:
     from woonzorg_geo.areas.analysis import Analysis
     from woonzorg_geo.core.io import Owner
 
-from woonzorg_geo.outputs.maps.watals import watals_map
-from woonzorg_geo.whatif.watals import WhatIfResult, address_table
+from woonzorg_geo.outputs.maps.whatif import whatif_map
+from woonzorg_geo.whatif.engine import WhatIfResult, address_table
 
 log = logging.getLogger(__name__)
 
 
-def write_watals(
+def write_whatif(
     w: WhatIfResult,
     a: Analysis,
     out_dir: str | Path,
@@ -58,6 +58,6 @@ def write_watals(
         if maps:
             from woonzorg_geo.outputs.maps.layers import render
 
-            (tmp / "watals_kaart.html").write_text(render(watals_map(w, a, offline=offline)), encoding="utf-8")
+            (tmp / "watals_kaart.html").write_text(render(whatif_map(w, a, offline=offline)), encoding="utf-8")
         files = sorted(p.relative_to(tmp) for p in tmp.iterdir() if p.is_file())
     return [out_dir / f for f in files]

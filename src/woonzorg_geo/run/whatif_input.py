@@ -15,8 +15,8 @@ from woonzorg_geo.core.errors import WoonzorgError
 
 if TYPE_CHECKING:
     from woonzorg_geo.areas.analysis import Analysis
+    from woonzorg_geo.whatif.engine import Changes
     from woonzorg_geo.whatif.scenario import Scenario
-    from woonzorg_geo.whatif.watals import Changes
 
 
 def address_placer(a: Analysis) -> Any:
@@ -72,8 +72,8 @@ def changes_from_texts(
         The scenario's name (the options as one line).
     """
     from woonzorg_geo.sources.addresses import with_addresses
+    from woonzorg_geo.whatif.engine import Changes, parse_closure, parse_new
     from woonzorg_geo.whatif.scenario import scenario_from_changes
-    from woonzorg_geo.whatif.watals import Changes, parse_nieuw, parse_weg
 
     cats = [*a.vocab.categories]
     area = a.inputs.gemeente.union_all()
@@ -81,13 +81,13 @@ def changes_from_texts(
     gemeente = a.settings.gemeente.naam
     geocoder = address_placer(a)
     new = tuple(
-        parse_nieuw(t, categories=cats, geocode=geocoder, number=k, area=area, margin_m=margin_m, gemeente=gemeente)
+        parse_new(t, categories=cats, geocode=geocoder, number=k, area=area, margin_m=margin_m, gemeente=gemeente)
         for k, t in enumerate(opened, start=1)
     )
     vz = a.inputs.voorzieningen
     ids = all(t.strip() in vz.index for t in closed)  # addresses only to name candidates
     named = vz if ids else with_addresses(vz, a.inputs, settings=a.settings)
-    gone = tuple(dict.fromkeys(i for t in closed for i in parse_weg(t, named, settings=a.settings.zoeken)))
+    gone = tuple(dict.fromkeys(i for t in closed for i in parse_closure(t, named, settings=a.settings.zoeken)))
     changes = Changes(nieuw=new, weg=gone)
     return changes, scenario_from_changes(changes, a, naam=name)
 

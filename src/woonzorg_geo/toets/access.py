@@ -16,6 +16,7 @@ from woonzorg_geo.core.errors import SettingsError
 from woonzorg_geo.network.accessibility import PointAccess, access_at, via_nearer_end
 from woonzorg_geo.network.paths import bounded_distances
 from woonzorg_geo.sources.voorzieningen import source_text
+from woonzorg_geo.toets.records import AccessRow
 from woonzorg_geo.toets.settings import ToetsSettings
 from woonzorg_geo.toets.values import as_float, as_text
 
@@ -176,7 +177,7 @@ def site_access(
 
 def access_rows(
     analysis: Analysis, pa: PointAccess, within: pd.Series, run: RunNorm, settings: ToetsSettings
-) -> list[dict[str, Any]]:
+) -> list[AccessRow]:
     """One row per category of the toets: distance, walking time, nearest voorziening, count and verdict.
 
     Parameters
@@ -192,12 +193,12 @@ def access_rows(
 
     Returns
     -------
-    list of dict
+    list of AccessRow
         ``categorie``, ``label``, ``afstand_m``, ``minuten``, ``dichtstbij``, ``aantal_binnen_norm``, ``oordeel``, …
     """
     vz = analysis.inputs.voorzieningen
     inside, near_cats = within_categories(vz, within, run)
-    rows = []
+    rows: list[AccessRow] = []
     for cat in settings.bereikbaarheid.categorieen:
         parts = run.composites.get(cat, (cat,))
         dist = as_float(pa.distance[cat][0]) if cat in pa.distance else None
@@ -262,7 +263,7 @@ def within_categories(vz: gpd.GeoDataFrame, within: pd.Series, run: RunNorm) -> 
     return np.asarray(within.to_numpy() <= run.norm_m, dtype=bool), cats
 
 
-def norm_met(rows: Sequence[dict[str, Any]], s: ToetsSettings) -> bool | None:
+def norm_met(rows: Sequence[AccessRow], s: ToetsSettings) -> bool | None:
     """Whether every category of the norm lies within the norm; None when one is unknown.
 
     Parameters

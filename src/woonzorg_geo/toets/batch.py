@@ -20,6 +20,7 @@ from woonzorg_geo.core.errors import WoonzorgError
 from woonzorg_geo.toets.list_file import Initiative, InitiativeList, read_initiatives, single_spaced
 from woonzorg_geo.toets.model import ToetsResult
 from woonzorg_geo.toets.places import Places
+from woonzorg_geo.toets.records import RefusedRow
 from woonzorg_geo.toets.settings import Geocode, ToetsSettings
 
 if TYPE_CHECKING:
@@ -72,7 +73,7 @@ class ListOutcome:
 
     bron: str
     getoetst: tuple[Outcome, ...]
-    niet_getoetst: tuple[dict[str, Any], ...]  # regel, regel_bestand, naam, invoer, type, omvang, veld, reden
+    niet_getoetst: tuple[RefusedRow, ...]
     meldingen: tuple[str, ...] = ()
     rapporten: bool = False
 
@@ -239,7 +240,7 @@ def type_label(kind: object, settings: ToetsSettings) -> str:
     return settings.types[key].label if key is not None else text
 
 
-def _refusal_of(ini: Initiative, veld: str, reden: str) -> dict[str, Any]:
+def _refusal_of(ini: Initiative, veld: str, reden: str) -> RefusedRow:
     return {
         "regel": ini.regel,
         "regel_bestand": ini.regel_bestand,

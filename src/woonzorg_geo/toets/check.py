@@ -21,14 +21,15 @@ from woonzorg_geo.core.formatting import slug
 from woonzorg_geo.network.accessibility import PointAccess
 from woonzorg_geo.network.paths import distances_from
 from woonzorg_geo.toets.access import RunNorm, access_rows, norm_met, run_norm, site_access
-from woonzorg_geo.toets.bronnen import toets_sources
+from woonzorg_geo.toets.evidence import toets_sources
 from woonzorg_geo.toets.existing import ExistingInitiatives
-from woonzorg_geo.toets.kaart import site_map
 from woonzorg_geo.toets.locate import initiatives_frame, locate_site, offline_geocoder, read_register
 from woonzorg_geo.toets.model import Part, ToetsResult, counted, worst
 from woonzorg_geo.toets.parts import inhabitants, part_initiative, part_municipality, part_neighbourhood, part_region
 from woonzorg_geo.toets.places import Places, municipality_places
+from woonzorg_geo.toets.records import AccessRow, NearbyInitiative, SiteInfo, UnplacedRow, WhatIfRow
 from woonzorg_geo.toets.settings import VERDICT_TEXT, CareType, Geocode, ToetsSettings, load_toets_settings
+from woonzorg_geo.toets.site_map import site_map
 from woonzorg_geo.toets.values import as_text
 from woonzorg_geo.toets.whatif import what_if_rows
 
@@ -125,7 +126,7 @@ class ToetsContext:
     #: ``(left, right) -> (to_left, to_right)``: network distance from the two end nodes of the
     #: site's edge to every voorziening's node, up to the norm (None: :func:`.network.accessibility.bounded_distances`)
     search: Callable[[int, int], tuple[np.ndarray, np.ndarray]] | None = None
-    #: draw the map of each site (:mod:`.kaart`); a list without reports needs none
+    #: draw the map of each site (:mod:`.site_map`); a list without reports needs none
     kaart: bool = True
     _register_base: _RegisterBase | None = None
     #: the buurt and wijk rows looked up so far, by ("buurt"/"wijk", code)
@@ -224,7 +225,7 @@ def check_site(
         if ctx.kaart
         else None
     )
-    label = site.loc["invoer"] if adres is not None else f"punt {site.loc['lon']:.5f} {site.loc['lat']:.5f}"
+    label = site.loc["invoer"] if adres is not None else f"punt {fmt.lonlat(site.loc['lon'], site.loc['lat'])}"
     result = ToetsResult(
         slug=slug(label),
         invoer={
@@ -279,7 +280,7 @@ class _Site:
     """The site: its point (EPSG:28992), what locating it found, its buurt and wijk."""
 
     point: shapely.Point
-    loc: dict[str, Any]
+    loc: SiteInfo
     buurtcode: Any  # the code, or a missing value when no buurt holds the point
     wijkcode: Any
     buurt: pd.Series | None
@@ -292,7 +293,7 @@ class _Initiatives:
 
     frame: gpd.GeoDataFrame  # every initiative, with ``type``, ``type_label``, ``bron``
     status: str  # the register: ``geen`` (none given), ``onbruikbaar`` (no row placed) or ``ok``
-    niet_geplaatst: list[dict[str, Any]]  # register rows that could not be placed
+    niet_geplaatst: list[UnplacedRow]  # register rows that could not be placed
     areas: pd.DataFrame  # those within the gemeente, with ``buurtcode`` and ``wijkcode``
     arrays: ExistingInitiatives  # the same as arrays and counts per area
 
@@ -303,7 +304,7 @@ class _Access:
 
     point: PointAccess
     within: pd.Series  # network distance to every voorziening within the norm
-    rows: list[dict[str, Any]]  # one per category of the toets
+    rows: list[AccessRow]  # one per category of the toets
     norm_ok: bool | None  # every category of the norm within it; None when one is unknown
 
 
@@ -378,7 +379,7 @@ def _initiatives_base(
 ) -> _RegisterBase:
     """Read the register (if any), merge it with OSM's care locations, place them in the areas."""
     reg = None
-    niet_geplaatst: list[dict[str, Any]] = []
+    niet_geplaatst: list[UnplacedRow] = []
     msgs: list[str] = []
     if register is not None:
         reg, niet_geplaatst, msgs = read_register(register, settings=s, geocode=get_coder(), places=pl)
@@ -477,7 +478,7 @@ def _four_parts(
     acc: _Access,
     run: RunNorm,
     rapport: str,
-) -> tuple[tuple[Part, Part, Part, Part], list[dict[str, Any]]]:
+) -> tuple[tuple[Part, Part, Part, Part], list[WhatIfRow]]:
     """The four parts of the check, and the what-if of the areas."""
     inw = inhabitants(analysis, site.buurt, site.wijk, rapport)
     p1, counts = part_region(
@@ -490,7 +491,7 @@ def _four_parts(
     return (p1, p2, p3, p4), wat_als
 
 
-def _access_table(rows: Sequence[dict[str, Any]], run: RunNorm) -> tuple[dict[str, Any], ...]:
+def _access_table(rows: Sequence[AccessRow], run: RunNorm) -> tuple[AccessRow, ...]:
     """The accessibility rows with the profile, its speed and the norm."""
     return tuple(
         {
@@ -504,11 +505,11 @@ def _access_table(rows: Sequence[dict[str, Any]], run: RunNorm) -> tuple[dict[st
     )
 
 
-def _nearby(init: ExistingInitiatives, point: shapely.Point, s: ToetsSettings) -> list[dict[str, Any]]:
+def _nearby(init: ExistingInitiatives, point: shapely.Point, s: ToetsSettings) -> list[NearbyInitiative]:
     """The initiatives within the largest radius of the thresholds, nearest first."""
     dist_all = init.distance(point)
     max_r = max(d.straal_m for d in s.drempels.values())
-    nearby = [
+    nearby: list[NearbyInitiative] = [
         {
             "naam": as_text(init.naam[k], "(naamloos)"),
             "adres": as_text(init.adres[k]),
@@ -523,7 +524,7 @@ def _nearby(init: ExistingInitiatives, point: shapely.Point, s: ToetsSettings) -
     return nearby
 
 
-def _summary(overall: str, delen: Sequence[Part], zt: CareType, omvang: int, loc: dict[str, Any]) -> str:
+def _summary(overall: str, delen: Sequence[Part], zt: CareType, omvang: int, loc: SiteInfo) -> str:
     where = f"{loc['label']} (buurt {loc.get('buurtnaam') or 'onbekend'}, wijk {loc.get('wijknaam') or 'onbekend'})"
     lines = [f"{zt.label}, {omvang} {zt.omvang_eenheid}, op {where}: {overall} — {VERDICT_TEXT[overall]}."]
     for d in delen[:3]:

@@ -22,6 +22,7 @@ from typing import Any
 
 from woonzorg_geo.core import formatting as fmt
 from woonzorg_geo.core.errors import DataFileError, WoonzorgError
+from woonzorg_geo.toets.records import RefusedRow
 from woonzorg_geo.toets.settings import ToetsSettings
 from woonzorg_geo.toets.values import DECIMAL, parse_decimal
 
@@ -82,7 +83,7 @@ class InitiativeList:
 
     bron: str
     rijen: tuple[Initiative, ...]
-    geweigerd: tuple[dict[str, Any], ...]  # regel, regel_bestand, naam, invoer, type, omvang, veld, reden
+    geweigerd: tuple[RefusedRow, ...]
     meldingen: tuple[str, ...] = ()
 
     @property
@@ -338,7 +339,7 @@ def read_initiatives(
     while width and not header[width - 1]:
         width -= 1  # trailing empty header fields (a separator at the end of the line)
     good: list[Initiative] = []
-    bad: list[dict[str, Any]] = []
+    bad: list[RefusedRow] = []
     regel = 1
     prev_end = reader.line_num
     while True:
@@ -407,7 +408,7 @@ def read_initiatives(
     return InitiativeList(bron=str(path), rijen=tuple(good), geweigerd=tuple(bad), meldingen=tuple(notes))
 
 
-def _refusal(regel: int, start: int, values: dict[str, str], veld: str, reden: str) -> dict[str, Any]:
+def _refusal(regel: int, start: int, values: dict[str, str], veld: str, reden: str) -> RefusedRow:
     adres = values.get("adres", "")
     lonlat = "; ".join(v for v in (values.get("lon", ""), values.get("lat", "")) if v)
     invoer = adres or lonlat

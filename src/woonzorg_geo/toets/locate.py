@@ -20,8 +20,9 @@ from woonzorg_geo.core import formatting as fmt
 from woonzorg_geo.core.errors import GeocodeError, ToetsError
 from woonzorg_geo.toets.model import split_address
 from woonzorg_geo.toets.places import Places, municipality_places, place_key
+from woonzorg_geo.toets.records import RegisterRow, SiteInfo, UnplacedRow
 from woonzorg_geo.toets.settings import PRECISE, PRECISION_TEXT, CareType, Geocode, ToetsSettings
-from woonzorg_geo.toets.straten import StreetMatch, street_match, street_names, with_street
+from woonzorg_geo.toets.streets import StreetMatch, street_match, street_names, with_street
 from woonzorg_geo.toets.values import as_float, is_present
 
 if TYPE_CHECKING:
@@ -76,7 +77,7 @@ def locate_site(
     places: Places | None = None,
     scope: str = TOETS_SCOPE,
     point_option: str = TOETS_POINT_OPTION,
-) -> tuple[shapely.Point, dict[str, Any]]:
+) -> tuple[shapely.Point, SiteInfo]:
     """The site as an RD point and a description; raises on bad input or a location outside.
 
     Parameters
@@ -112,7 +113,7 @@ def locate_site(
     naam, shape = pl.gemeente, pl.shape
     to_rd = _transformer(WGS84, RD_NEW)
     to_ll = _transformer(RD_NEW, WGS84)
-    info: dict[str, Any]
+    info: SiteInfo
     if punt is not None:
         try:
             lon, lat = (float(punt[0]), float(punt[1]))
@@ -365,7 +366,7 @@ def type_key(value: object, types: Mapping[str, CareType]) -> str | None:
 
 def read_register(
     path: str | Path, *, settings: ToetsSettings, geocode: Geocode, places: Places | None = None
-) -> tuple[gpd.GeoDataFrame, list[dict[str, Any]], list[str]]:
+) -> tuple[gpd.GeoDataFrame, list[UnplacedRow], list[str]]:
     """Read and geocode the planner's register of existing care initiatives.
 
     Parameters
@@ -411,7 +412,7 @@ def read_register(
     gdf = geocode_table(work, geocode=geocode, address_col="_adres", postcode_col="_postcode", source=str(path))
     messages: list[str] = []
     placed_rows: list[dict[str, Any]] = []
-    missing: list[dict[str, Any]] = []
+    missing: list[UnplacedRow] = []
     for i in table.index:
         naam = str(names.at[i]).strip() or str(addr.at[i])
         raw_type = table.at[i, r.kolom_type]
@@ -423,7 +424,7 @@ def read_register(
             )
         prec = str(gdf.at[i, "geocode_precisie"])
         geom = gdf.geometry.at[i]
-        row = {
+        row: RegisterRow = {
             "regel": int(i),
             "naam": naam,
             "adres": str(addr.at[i]),

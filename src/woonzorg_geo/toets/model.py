@@ -12,9 +12,10 @@ from typing import Any
 
 import numpy as np
 
-from woonzorg_geo.toets.bewoners import estimate_residents
-from woonzorg_geo.toets.kaart import SiteMap, site_map_geojson
+from woonzorg_geo.toets.records import AccessRow, NearbyInitiative, SiteInfo, ToetsInput, UnplacedRow, WhatIfRow
+from woonzorg_geo.toets.residents import estimate_residents
 from woonzorg_geo.toets.settings import SEVERITY, CareType, FrameworkSettings
+from woonzorg_geo.toets.site_map import SiteMap, site_map_geojson
 from woonzorg_geo.toets.values import as_float, is_present
 
 log = logging.getLogger(__name__)
@@ -25,7 +26,10 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class CheckedCriterion:
-    """One checked criterion: value, threshold, source and verdict."""
+    """One checked criterion: value, threshold, source and verdict.
+
+    The field names are the JSON keys of ``criteria`` in ``toets.json`` (written verbatim), hence Dutch.
+    """
 
     code: str
     naam: str
@@ -42,7 +46,10 @@ class CheckedCriterion:
 
 @dataclass(frozen=True)
 class Part:
-    """One of the four parts of the framework with its criteria and verdict."""
+    """One of the four parts of the framework with its criteria and verdict.
+
+    The field names are the JSON keys of ``delen`` in ``toets.json`` (written verbatim), hence Dutch.
+    """
 
     nummer: int
     code: str
@@ -55,26 +62,30 @@ class Part:
 
 @dataclass(frozen=True)
 class ToetsResult:
-    """The outcome of :func:`run_toets`; :meth:`to_dict` gives the JSON content."""
+    """The outcome of :func:`run_toets`; :meth:`to_dict` gives the JSON content.
+
+    The field names are (with ``initiatieven`` → ``initiatieven_in_de_buurt`` and ``niet_geplaatst``
+    → ``register_niet_geplaatst``) the keys of ``toets.json``, hence Dutch.
+    """
 
     slug: str
-    invoer: dict[str, Any]
-    locatie: dict[str, Any]
+    invoer: ToetsInput
+    locatie: SiteInfo
     zorgtype: CareType
     omvang: int
     delen: tuple[Part, ...]
     oordeel: str
     samenvatting: str
-    bereikbaarheid: tuple[dict[str, Any], ...]
-    wat_als: tuple[dict[str, Any], ...]
-    initiatieven: tuple[dict[str, Any], ...]
-    niet_geplaatst: tuple[dict[str, Any], ...]
+    bereikbaarheid: tuple[AccessRow, ...]
+    wat_als: tuple[WhatIfRow, ...]
+    initiatieven: tuple[NearbyInitiative, ...]
+    niet_geplaatst: tuple[UnplacedRow, ...]
     bronnen: tuple[dict[str, str], ...]
     meldingen: tuple[str, ...]
     kader: FrameworkSettings
     instellingen: str
     gemaakt_op: str
-    #: the map of the site (EPSG:28992; :func:`.kaart.site_map`), None when not drawn
+    #: the map of the site (EPSG:28992; :func:`.site_map.site_map`), None when not drawn
     kaart: SiteMap | None = None
 
     def part(self, key: int | str) -> Part:

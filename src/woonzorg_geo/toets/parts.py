@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -15,6 +15,7 @@ from woonzorg_geo.core import formatting as fmt
 from woonzorg_geo.toets.access import RunNorm, norm_text, within_categories
 from woonzorg_geo.toets.existing import ExistingInitiatives
 from woonzorg_geo.toets.model import CheckedCriterion, Part, counted, per_1000, worst
+from woonzorg_geo.toets.records import AreaCounts, AreaLevel, Inhabitants, RegionCounts, UnplacedRow, area_inhabitants
 from woonzorg_geo.toets.settings import PARTS, SCALE_MEASURES, SIGNAL_LABELS, CareType, Threshold, ToetsSettings
 from woonzorg_geo.toets.values import as_float, as_text
 
@@ -57,7 +58,7 @@ def _part(nummer: int, criteria: list[CheckedCriterion], toelichting: str = "") 
     )
 
 
-def inhabitants(analysis: Analysis, buurt: pd.Series | None, wijk: pd.Series | None, rapport: str) -> dict[str, Any]:
+def inhabitants(analysis: Analysis, buurt: pd.Series | None, wijk: pd.Series | None, rapport: str) -> Inhabitants:
     """Inhabitants of the wijk (CBS), of the buurt (CBS or estimated from address shares) and of the gemeente.
 
     Parameters
@@ -71,10 +72,10 @@ def inhabitants(analysis: Analysis, buurt: pd.Series | None, wijk: pd.Series | N
 
     Returns
     -------
-    dict
+    Inhabitants
         ``wijk``, ``buurt``, ``gemeente`` (floats or None) and ``wijk_bron``, ``buurt_bron`` (sources).
     """
-    out: dict[str, Any] = {"wijk": None, "wijk_bron": "", "buurt": None, "buurt_bron": "", "gemeente": None}
+    out: Inhabitants = {"wijk": None, "wijk_bron": "", "buurt": None, "buurt_bron": "", "gemeente": None}
     if wijk is not None:
         for col, src in (
             ("inwoners_cbs", "CBS Kerncijfers wijken en buurten 2024"),
@@ -140,11 +141,11 @@ def part_region(
     point: shapely.Point,
     init: ExistingInitiatives,
     register: str,
-    unplaced: Sequence[dict[str, Any]],
-    inw: dict[str, Any],
+    unplaced: Sequence[UnplacedRow],
+    inw: Inhabitants,
     buurtcode: str | None,
     wijkcode: str | None,
-) -> tuple[Part, dict[str, Any]]:
+) -> tuple[Part, RegionCounts]:
     """Part 1, regio (spreiding): existing initiatives near the site and per 1,000 inhabitants.
 
     Parameters
@@ -166,8 +167,8 @@ def part_region(
 
     Returns
     -------
-    Part, dict
-        The part, and the counts the what-if uses (``gemeente_n``, ``gemeente_per_1000``, …).
+    Part, RegionCounts
+        The part, and the counts the what-if uses (per area, the gemeente's, the rows not placed).
     """
     known = register == "ok"
     dist_m = init.distance(point)
@@ -217,7 +218,7 @@ def part_region(
         else "alleen OpenStreetMap (woonzorglocaties, onvolledig); hemelsbrede afstand tot de locatie"
     )
     crits: list[CheckedCriterion] = []
-    counts: dict[str, Any] = {"niet_geplaatst": k_all}
+    within_radius: dict[str, int] = {}
     init_names = init.naam
     for code, same_type in (
         ("zelfde_type_500m", True),
@@ -229,7 +230,7 @@ def part_region(
         sel = (dist_m <= d.straal_m) & (same if same_type else True)
         n = int(sel.sum())
         extra = k_same if same_type else k_all
-        counts[code] = n
+        within_radius[code] = n
         names = ", ".join(
             f"{as_text(naam, '(naamloos)')} ({fmt.metres(dd)})"
             for naam, dd in zip(init_names[sel], dist_m[sel], strict=True)
@@ -251,16 +252,16 @@ def part_region(
         crits.append(dataclasses.replace(crit, bron=f"{src_counts}; drempel: {crit.bron}"))
     g_n = init.n_gemeente
     g_rate = per_1000(g_n, inw["gemeente"])
-    for level, code_area, inw_key in (
-        ("buurt", buurtcode, "buurt"),
-        ("wijk", wijkcode, "wijk"),
-    ):
+    per_area: dict[AreaLevel, AreaCounts] = {}
+    levels: tuple[tuple[AreaLevel, str | None], ...] = (("buurt", buurtcode), ("wijk", wijkcode))
+    for level, code_area in levels:
         d = s.drempels[f"per_1000_{level}"]
         n_area = init.in_area(level, code_area)
         n_same = init.in_area(level, code_area, zt.key)
-        rate = per_1000(n_area, inw[inw_key])
-        ratio = _ratio(n_area, g_n, inw[inw_key], inw["gemeente"])
-        counts[f"{level}_n"], counts[f"{level}_n_zelfde_type"], counts[f"{level}_per_1000"] = n_area, n_same, rate
+        inw_area, inw_source = area_inhabitants(inw, level)
+        rate = per_1000(n_area, inw_area)
+        ratio = _ratio(n_area, g_n, inw_area, inw["gemeente"])
+        per_area[level] = {"n": n_area, "n_zelfde_type": n_same, "per_1000": rate}
         ratio_text = "onbekend" if np.isnan(ratio) else ("oneindig" if np.isinf(ratio) else fmt.number(ratio, 2))
         text = (
             f"{n_area} {'initiatief' if n_area == 1 else 'initiatieven'} ({n_same} van dit type) = "
@@ -268,7 +269,7 @@ def part_region(
             f"gemeente {fmt.number(g_rate, 2)} per 1.000 ({g_n} {'initiatief' if g_n == 1 else 'initiatieven'}); "
             f"{ratio_text}× de gemeente"
         )
-        src = f"{src_counts.split(';')[0]}; inwoners {level}: {inw[f'{inw_key}_bron'] or 'onbekend'}"
+        src = f"{src_counts.split(';')[0]}; inwoners {level}: {inw_source or 'onbekend'}"
         value = None if np.isinf(ratio) else as_float(ratio)
         if not known:
             verdict, why = "onbekend", why_unknown
@@ -276,8 +277,8 @@ def part_region(
             verdict, why = "rood", ""
         else:
             # unplaced rows may lie in this area or elsewhere in the gemeente
-            lo = as_float(_ratio(n_area, g_n + k_all, inw[inw_key], inw["gemeente"]))
-            hi = as_float(_ratio(n_area + k_all, g_n + k_all, inw[inw_key], inw["gemeente"]))
+            lo = as_float(_ratio(n_area, g_n + k_all, inw_area, inw["gemeente"]))
+            hi = as_float(_ratio(n_area + k_all, g_n + k_all, inw_area, inw["gemeente"]))
             verdict, why = _interval_verdict(d, lo, hi, k_all)
             if value is None:
                 verdict, why = "onbekend", f"inwoners van de {level} of de gemeente onbekend"
@@ -291,7 +292,14 @@ def part_region(
             toelichting=why,
         )
         crits.append(dataclasses.replace(crit, bron=f"{src}; drempel: {crit.bron}"))
-    counts["gemeente_n"], counts["gemeente_per_1000"] = g_n, g_rate
+    counts: RegionCounts = {
+        "niet_geplaatst": k_all,
+        "binnen_straal": within_radius,
+        "buurt": per_area["buurt"],
+        "wijk": per_area["wijk"],
+        "gemeente_n": g_n,
+        "gemeente_per_1000": g_rate,
+    }
     return _part(1, crits, note), counts
 
 
@@ -301,7 +309,7 @@ def part_municipality(
     buurt: pd.Series | None,
     wijk: pd.Series | None,
     omvang: int,
-    inw: dict[str, Any],
+    inw: Inhabitants,
     norm_ok: bool | None,
     rapport: str,
     run: RunNorm,

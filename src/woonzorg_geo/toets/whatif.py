@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pandas as pd
 
 from woonzorg_geo.core import formatting as fmt
 from woonzorg_geo.toets.access import RunNorm, norm_text
-from woonzorg_geo.toets.bewoners import estimate_residents
 from woonzorg_geo.toets.model import per_1000, per_1000_after, share_after, wmo_per_1000_after
+from woonzorg_geo.toets.records import AreaLevel, Inhabitants, RegionCounts, WhatIfRow, area_inhabitants
+from woonzorg_geo.toets.residents import estimate_residents
 from woonzorg_geo.toets.settings import CareType, ToetsSettings
 from woonzorg_geo.toets.values import as_float, as_text
 
@@ -20,13 +19,13 @@ def what_if_rows(
     omvang: int,
     buurt: pd.Series | None,
     wijk: pd.Series | None,
-    inw: dict[str, Any],
-    counts: dict[str, Any],
+    inw: Inhabitants,
+    counts: RegionCounts,
     register: str,
     norm_ok: bool | None,
     rapport: str,
     run: RunNorm,
-) -> list[dict[str, Any]]:
+) -> list[WhatIfRow]:
     """The what-if rows: the buurt's and wijk's figures now and with the initiative's residents added.
 
     Parameters
@@ -50,13 +49,13 @@ def what_if_rows(
 
     Returns
     -------
-    list of dict
+    list of WhatIfRow
         One row per area and indicator: ``niveau``, ``naam``, ``indicator``, ``nu``, ``na``, ``eenheid``, …
     """
-    rows: list[dict[str, Any]] = []
+    rows: list[WhatIfRow] = []
     if register != "ok":
         reg_note = " (alleen OpenStreetMap: onvolledig, lever een register aan)"
-    elif counts.get("niet_geplaatst"):
+    elif counts["niet_geplaatst"]:
         reg_note = f" (ondergrens: {counts['niet_geplaatst']} register-rij(en) niet geplaatst)"
     else:
         reg_note = ""
@@ -65,13 +64,14 @@ def what_if_rows(
     added = est.aantal  # residents the initiative adds (omvang × residents per unit)
     norm_cats = s.bereikbaarheid.norm_categorieen
     col = f"pct_{'_en_'.join(norm_cats)}_{int(run.norm_m)}m{run.suffix}"
-    for level, area in (("buurt", buurt), ("wijk", wijk)):
+    levels: tuple[tuple[AreaLevel, pd.Series | None], ...] = (("buurt", buurt), ("wijk", wijk))
+    for level, area in levels:
         if area is None:
             continue
         naam = as_text(area.get("naam"), "onbekend")
-        inh = inw[level]
-        n = counts.get(f"{level}_n", 0)
-        n_same = counts.get(f"{level}_n_zelfde_type", 0)
+        inh, inh_source = area_inhabitants(inw, level)
+        n = counts[level]["n"]
+        n_same = counts[level]["n_zelfde_type"]
         rows.append(
             {
                 "gebied": level,
@@ -80,7 +80,7 @@ def what_if_rows(
                 "eenheid": "personen",
                 "nu": inh,
                 "na": None if inh is None else inh + added,
-                "toelichting": f"{people}; {inw[f'{level}_bron'] or 'inwoners onbekend'}",
+                "toelichting": f"{people}; {inh_source or 'inwoners onbekend'}",
             }
         )
         rows.append(
@@ -154,7 +154,7 @@ def what_if_rows(
             }
         )
     for row in rows:
-        for key in ("nu", "na"):
-            v = as_float(row[key])
-            row[key] = None if v is None else round(v, 3)
+        now, after = as_float(row["nu"]), as_float(row["na"])
+        row["nu"] = None if now is None else round(now, 3)
+        row["na"] = None if after is None else round(after, 3)
     return rows

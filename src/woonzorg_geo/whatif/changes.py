@@ -1,10 +1,10 @@
 """The changes of ``watals``: voorzieningen that open (``--nieuw``) and close (``--weg``), read and checked.
 
-:func:`parse_nieuw` reads ``CATEGORIE@LON,LAT`` or ``CATEGORIE@"Straat 1, Plaats"``,
+:func:`parse_new` reads ``CATEGORIE@LON,LAT`` or ``CATEGORIE@"Straat 1, Plaats"``,
 :func:`check_place` refuses a place beyond the network's margin around the gemeente, and
-:func:`parse_weg` finds a voorziening by id or name, asking back with the candidates (name,
+:func:`parse_closure` finds a voorziening by id or name, asking back with the candidates (name,
 category, id, address) when a name is shared or misspelt (:mod:`woonzorg_geo.sources.name_search`). Scenario
-files (:mod:`woonzorg_geo.whatif.scenario`) give the same :class:`Changes`. :mod:`woonzorg_geo.whatif.watals`
+files (:mod:`woonzorg_geo.whatif.scenario`) give the same :class:`Changes`. :mod:`woonzorg_geo.whatif.engine`
 re-exports every name.
 """
 
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 _LONLAT = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*$")
 
 
-class WatAlsError(WoonzorgError, ValueError):
+class WhatIfError(WoonzorgError, ValueError):
     """A change that cannot be applied: an unknown category, voorziening or location."""
 
 
@@ -50,7 +50,7 @@ class Changes:
     weg: tuple[Any, ...] = ()  # ids of voorzieningen (index of the voorzieningen frame)
 
 
-def parse_nieuw(
+def parse_new(
     text: str,
     *,
     categories: Sequence[str],
@@ -70,7 +70,7 @@ def parse_nieuw(
 
     Raises
     ------
-    WatAlsError
+    WhatIfError
         Without ``@``, for a category the run does not compute, an address that is not found to
         the house number or street or lies outside the gemeente, coordinates out of range or
         outside the gemeente and its margin.
@@ -80,30 +80,30 @@ def parse_nieuw(
     cat, sep, where = text.partition("@")
     cat, where = cat.strip().lower(), where.strip()
     if not sep or not cat or not where:
-        raise WatAlsError(
+        raise WhatIfError(
             f'--nieuw {text!r}: schrijf CATEGORIE@LON,LAT of CATEGORIE@"Straat 1, Plaats", '
             "bijv. supermarkt@6.5480,52.9930"
         )
     if cat not in categories:
-        raise WatAlsError(f"--nieuw {text!r}: categorie {cat!r} wordt niet berekend; kies uit: {', '.join(categories)}")
+        raise WhatIfError(f"--nieuw {text!r}: categorie {cat!r} wordt niet berekend; kies uit: {', '.join(categories)}")
     m = _LONLAT.match(where)
     to_rd = Transformer.from_crs(WGS84, RD_NEW, always_xy=True)
     if m:
         lon, lat = float(m.group(1)), float(m.group(2))
         if not (-180 <= lon <= 180 and -90 <= lat <= 90):
-            raise WatAlsError(f"--nieuw {text!r}: {lon}, {lat} ligt buiten het bereik van lengte/breedte (WGS84)")
+            raise WhatIfError(f"--nieuw {text!r}: {lon}, {lat} ligt buiten het bereik van lengte/breedte (WGS84)")
         x, y = to_rd.transform(lon, lat)
-        label = f"{cat} op {lon:.5f}, {lat:.5f}"
+        label = f"{cat} op {fmt.lonlat(lon, lat)}"
     else:
         if geocode is None:
-            raise WatAlsError(f"--nieuw {text!r}: geen adreszoeker beschikbaar; geef LON,LAT")
+            raise WhatIfError(f"--nieuw {text!r}: geen adreszoeker beschikbaar; geef LON,LAT")
         try:
             hit = geocode(where, None)
         except WoonzorgError as exc:
-            raise WatAlsError(f"--nieuw {text!r}: {exc}") from None
+            raise WhatIfError(f"--nieuw {text!r}: {exc}") from None
         geom = hit.get("geometry")
         if geom is None or hit.get("geocode_precisie") not in ("adres", "straat"):
-            raise WatAlsError(
+            raise WhatIfError(
                 f"--nieuw {text!r}: adres {where!r} niet gevonden; controleer de schrijfwijze "
                 '("Straat huisnummer, Plaats") of geef LON,LAT'
             )
@@ -144,7 +144,7 @@ def check_place(
 
     Raises
     ------
-    WatAlsError
+    WhatIfError
         Naming ``what``, the distance, the margin and ``fix``.
     """
     import shapely
@@ -160,14 +160,14 @@ def check_place(
         if float(shapely.distance(area, shapely.Point(sx, sy))) <= margin_m:
             hint = " Lengte- en breedtegraad lijken verwisseld: geef eerst de lengtegraad (LON), dan de breedtegraad."
     km = fmt.number(dist / 1000.0, 1)
-    raise WatAlsError(
+    raise WhatIfError(
         f"{what}: de plek ligt {km} km buiten de gemeente {gemeente}; een nieuwe voorziening mag "
         f"hoogstens {fmt.compact(margin_m / 1000.0)} km over de grens liggen (de rand van het netwerk, "
         f"netwerk.margin_m).{hint} Oplossing: {fix}"
     )
 
 
-def parse_weg(text: str, voorzieningen: gpd.GeoDataFrame, *, settings: SearchSettings | None = None) -> list[Any]:
+def parse_closure(text: str, voorzieningen: gpd.GeoDataFrame, *, settings: SearchSettings | None = None) -> list[Any]:
     """The voorziening(en) ``text`` names: an id (``vz00012``) or a name (any case).
 
     A name shared by voorzieningen at one place (within 50 m: the same shop from two sources) closes
@@ -178,7 +178,7 @@ def parse_weg(text: str, voorzieningen: gpd.GeoDataFrame, *, settings: SearchSet
 
     Raises
     ------
-    WatAlsError
+    WhatIfError
         When nothing matches exactly (with the similar names: "Poeisz" suggests the Poiesz shops),
         or a name matches voorzieningen at more than one place (listing them, to choose one by id).
     """
@@ -193,7 +193,7 @@ def parse_weg(text: str, voorzieningen: gpd.GeoDataFrame, *, settings: SearchSet
         pts = voorzieningen.loc[hits].geometry
         if float(pts.distance(pts.iloc[0]).max()) > 50.0:
             found = find_voorzieningen(voorzieningen.loc[hits], key, limit=len(hits), min_score=0.0, settings=settings)
-            raise WatAlsError(
+            raise WhatIfError(
                 f"--weg {text!r}: {len(hits)} voorzieningen heten zo, op verschillende plekken; kies er één met "
                 "het id:\n" + "\n".join(f"  {describe(r)}" for _, r in found.iterrows()) + "\n"
                 f"Oplossing: --weg {found['id'].iloc[0]} (of een ander id uit de lijst)"
@@ -202,12 +202,12 @@ def parse_weg(text: str, voorzieningen: gpd.GeoDataFrame, *, settings: SearchSet
         return list(hits)
     near = find_voorzieningen(voorzieningen, key, settings=settings)
     if len(near):
-        raise WatAlsError(
+        raise WhatIfError(
             f"--weg {text!r}: geen voorziening met deze naam of dit id; bedoelt u:\n"
             + "\n".join(f"  {describe(r)}" for _, r in near.iterrows())
             + f"\nOplossing: geef de naam precies of het id, bijv. --weg {near['id'].iloc[0]}"
         )
-    raise WatAlsError(
+    raise WhatIfError(
         f"--weg {text!r}: geen voorziening met deze naam of dit id, en geen die erop lijkt. Oplossing: zoek de naam "
         "of het id op in de laag voorzieningen (kaart of woonzorg.gpkg)"
     )

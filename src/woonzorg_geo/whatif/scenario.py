@@ -33,7 +33,7 @@ The format (JSON, UTF-8) is one object::
 A scenario gives the same figures as the equivalent options: every ``weg`` is ``--weg I``, every
 ``nieuw`` is ``--nieuw C@X,Y``, a ``verplaats`` is both. Errors are Dutch and name the file, the
 field (``wijzigingen[2].lon``) and the fix. :func:`load_scenario` checks the form,
-:func:`scenario_changes` checks it against an analysis and gives the :class:`.whatif.watals.Changes`,
+:func:`scenario_changes` checks it against an analysis and gives the :class:`.whatif.engine.Changes`,
 :func:`run_scenario` runs it; :func:`scenario_from_changes` and :meth:`Scenario.to_dict` write one;
 :func:`scenario_from_request` also reads the app's short form (``{"nieuw": [...], "weg": [...]}``).
 """
@@ -48,12 +48,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from woonzorg_geo import RD_NEW, WGS84
+from woonzorg_geo.core import formatting as fmt
 from woonzorg_geo.core.errors import DataFileError
-from woonzorg_geo.whatif.watals import Changes, NewVoorziening, WatAlsError
+from woonzorg_geo.whatif.engine import Changes, NewVoorziening, WhatIfError
 
 if TYPE_CHECKING:
     from woonzorg_geo.areas.analysis import Analysis
-    from woonzorg_geo.whatif.watals import WhatIfResult
+    from woonzorg_geo.whatif.engine import WhatIfResult
 
 #: The format's version written by :meth:`Scenario.to_dict`.
 VERSION = 1
@@ -69,13 +70,16 @@ _EXAMPLE = '{"naam": "...", "wijzigingen": [{"soort": "weg", "id": "vz00320"}]}'
 MAX_BYTES = 1_000_000
 
 
-class ScenarioError(DataFileError, WatAlsError):
+class ScenarioError(DataFileError, WhatIfError):
     """A scenario that cannot be read or applied: names the file, the field and the fix."""
 
 
 @dataclass(frozen=True)
-class Wijziging:
-    """One change: ``soort`` ``nieuw``, ``weg`` or ``verplaats`` and the fields that kind takes."""
+class ScenarioChange:
+    """One change: ``soort`` ``nieuw``, ``weg`` or ``verplaats`` and the fields that kind takes.
+
+    The field names are the keys of a change in the scenario file (read and written verbatim), hence Dutch.
+    """
 
     soort: str
     id: str | None = None
@@ -100,7 +104,7 @@ class Scenario:
     """A named list of changes, as read by :func:`load_scenario`."""
 
     naam: str
-    wijzigingen: tuple[Wijziging, ...]
+    wijzigingen: tuple[ScenarioChange, ...]
     gemeente: str | None = None
     omschrijving: str | None = None
     bron: str = "<scenario>"  # the file it came from, for messages
@@ -170,7 +174,7 @@ def _coordinate(source: str, item: Mapping[str, Any], key: str, where: str) -> f
     return float(value)
 
 
-def _change(source: str, item: Any, where: str) -> Wijziging:
+def _change(source: str, item: Any, where: str) -> ScenarioChange:
     if not isinstance(item, Mapping):
         raise _fail(source, where, f"{item!r} is geen object", f"schrijf elke wijziging als object, bijv. {_EXAMPLE}")
     soort = item.get("soort")
@@ -198,10 +202,10 @@ def _change(source: str, item: Any, where: str) -> Wijziging:
             values[key] = _text_field(source, item, key, where, required=key in req)
     if values.get("categorie"):
         values["categorie"] = values["categorie"].lower()
-    return Wijziging(**values)
+    return ScenarioChange(**values)
 
 
-def _unique_ids(where: str, items: Sequence[Wijziging], paths: Sequence[str]) -> None:
+def _unique_ids(where: str, items: Sequence[ScenarioChange], paths: Sequence[str]) -> None:
     seen: dict[str, str] = {}
     for w, path in zip(items, paths, strict=True):
         if w.id is None:
@@ -318,7 +322,7 @@ def scenario_from_request(body: Any, *, name: str = "verzoek") -> Scenario:
     unknown = sorted(set(body) - {*short, "naam", "gemeente", "omschrijving"})
     if unknown:
         raise _fail(name, unknown[0], "onbekend veld", f"gebruik {', '.join(short)} (lijsten) of wijzigingen")
-    items: list[Wijziging] = []
+    items: list[ScenarioChange] = []
     paths: list[str] = []
     for kind in short:
         given = body.get(kind, [])
@@ -350,9 +354,9 @@ def scenario_from_request(body: Any, *, name: str = "verzoek") -> Scenario:
 
 
 def scenario_changes(scenario: Scenario, a: Analysis) -> Changes:
-    """The scenario as :class:`.whatif.watals.Changes` for the analysis ``a``, checked against it.
+    """The scenario as :class:`.whatif.engine.Changes` for the analysis ``a``, checked against it.
 
-    A ``nieuw`` and the new place of a ``verplaats`` become :class:`.whatif.watals.NewVoorziening`
+    A ``nieuw`` and the new place of a ``verplaats`` become :class:`.whatif.engine.NewVoorziening`
     (numbered ``nieuw_1``, ``nieuw_2`` … in the scenario's order, as ``--nieuw`` numbers them); a
     ``weg`` and the old place of a ``verplaats`` close the id.
 
@@ -366,7 +370,7 @@ def scenario_changes(scenario: Scenario, a: Analysis) -> Changes:
     from pyproj import Transformer
 
     from woonzorg_geo.sources.name_search import describe, find_voorzieningen
-    from woonzorg_geo.whatif.watals import check_place
+    from woonzorg_geo.whatif.engine import check_place
 
     src = scenario.bron
     g = a.settings.gemeente
@@ -428,13 +432,13 @@ def scenario_changes(scenario: Scenario, a: Analysis) -> Changes:
                 lonlat=(w.lon, w.lat),
                 fix="geef lon/lat van een plek in of bij de gemeente",
             )
-        except WatAlsError as exc:
+        except WhatIfError as exc:
             raise ScenarioError(src, str(exc), field=f"{where}.lon/lat") from None
         if w.soort == "verplaats":
             old = _name(vz, w.id) or w.id
-            label = f"{w.naam or old} verplaatst naar {w.lon:.5f}, {w.lat:.5f}"
+            label = f"{w.naam or old} verplaatst naar {fmt.lonlat(w.lon, w.lat)}"
         else:
-            label = f"{w.naam or categorie} op {w.lon:.5f}, {w.lat:.5f}"
+            label = f"{w.naam or categorie} op {fmt.lonlat(w.lon, w.lat)}"
         nieuw.append(NewVoorziening(categorie, float(x), float(y), label, id=f"nieuw_{len(nieuw) + 1}"))
     return Changes(nieuw=tuple(nieuw), weg=tuple(dict.fromkeys(weg)))
 
@@ -447,11 +451,11 @@ def _name(vz: Any, i: Any) -> str:
 def run_scenario(
     a: Analysis, scenario: Scenario | str | Path | Mapping[str, Any], *, profiles: Sequence[str] | None = None
 ) -> WhatIfResult:
-    """Load (when needed), check and run a scenario on the analysis ``a``: :func:`.whatif.watals.what_if`.
+    """Load (when needed), check and run a scenario on the analysis ``a``: :func:`.whatif.engine.what_if`.
 
     The result's ``samenvatting`` carries the scenario under ``scenario`` (as in the file).
     """
-    from woonzorg_geo.whatif.watals import what_if
+    from woonzorg_geo.whatif.engine import what_if
 
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     w = what_if(a, scenario_changes(sc, a), profiles=profiles)
@@ -469,9 +473,9 @@ def scenario_from_changes(changes: Changes, a: Analysis, *, naam: str = "scenari
 
     vz = a.inputs.voorzieningen
     to_ll = Transformer.from_crs(RD_NEW, WGS84, always_xy=True)
-    items = [Wijziging("weg", id=str(i), naam=_name(vz, i) or None) for i in changes.weg]
+    items = [ScenarioChange("weg", id=str(i), naam=_name(vz, i) or None) for i in changes.weg]
     for n in changes.nieuw:
         lon, lat = to_ll.transform(n.x, n.y)
-        items.append(Wijziging("nieuw", categorie=n.categorie, lon=round(float(lon), 8), lat=round(float(lat), 8)))
+        items.append(ScenarioChange("nieuw", categorie=n.categorie, lon=round(float(lon), 8), lat=round(float(lat), 8)))
     g = a.settings.gemeente
     return Scenario(naam=naam, wijzigingen=tuple(items), gemeente=str(g.code) if g.code else None)

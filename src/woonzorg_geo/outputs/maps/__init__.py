@@ -20,7 +20,7 @@ Modules: :mod:`.base` (the map and its controls), :mod:`.geometry` (CRS checks, 
 GeoJSON, extents), :mod:`.layers` (areas, outlines, roads; writing), :mod:`.points` (voorzieningen,
 homes), :mod:`.surfaces` (walking areas, GeoTIFF surfaces), :mod:`.data` (what an ``analyse``
 folder holds for the maps), :mod:`.build` (the standard map set), :mod:`.themes` (overlays, sites),
-:mod:`.watals`, :mod:`.regio`, :mod:`.captions`, :mod:`.style`, :mod:`.assets`, :mod:`.draagkracht`.
+:mod:`.engine`, :mod:`.regio`, :mod:`.captions`, :mod:`.style`, :mod:`.assets`, :mod:`.draagkracht`.
 """
 
 from woonzorg_geo.core.formatting import slug

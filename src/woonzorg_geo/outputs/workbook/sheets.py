@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
     from woonzorg_geo.areas.analysis import Analysis
     from woonzorg_geo.core.vocabulary import Vocabulary
-    from woonzorg_geo.whatif.watals import WhatIfResult
+    from woonzorg_geo.whatif.engine import WhatIfResult
 
 #: Titles of the sources sheet.
 SOURCE_LABELS = {
@@ -216,9 +216,10 @@ def whatif_sheets(folder: Path, w: WhatIfResult, a: Analysis) -> list[Sheet | No
     gemeente = pd.DataFrame(rows, columns=list(gemeente_labels))
     for col in list(gemeente_labels)[3:]:  # numbers, also where a run lacks one
         gemeente[col] = pd.to_numeric(gemeente[col], errors="coerce").astype(float)
+    listed: dict[str, Any] = dict(doc.get("wijzigingen", {}))  # the test workbooks may leave a kind out
     changes = [
         {"wijziging": kind, **{k: v for k, v in rec.items() if not isinstance(v, (dict, list))}}
-        for kind, recs in doc.get("wijzigingen", {}).items()
+        for kind, recs in listed.items()
         for rec in recs
     ]
     change_labels = {

@@ -42,7 +42,10 @@ MAIN_ROADS = ("motorway", "trunk", "primary", "secondary", "tertiary")
 
 @dataclass(frozen=True)
 class Route:
-    """The walking route from the site to the nearest voorziening of one category."""
+    """The walking route from the site to the nearest voorziening of one category.
+
+    The Dutch field names are the GeoJSON properties of a ``route`` feature (:func:`site_map_geojson`).
+    """
 
     categorie: str
     label: str  # Dutch label of the category

@@ -29,7 +29,10 @@ def _count(value: object) -> float | None:
 
 @dataclass(frozen=True)
 class Residents:
-    """The residents an initiative adds."""
+    """The residents an initiative adds.
+
+    The field names are the JSON keys of ``bewoners`` in ``toets.json`` (written verbatim), hence Dutch.
+    """
 
     aantal: float  # estimated residents
     per_eenheid: float  # residents per unit of omvang

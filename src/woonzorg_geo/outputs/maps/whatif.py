@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     import folium
 
     from woonzorg_geo.areas.analysis import Analysis
-    from woonzorg_geo.whatif.watals import WhatIfResult
+    from woonzorg_geo.whatif.engine import WhatIfResult
 
 #: Buurten listed in the panel per category: those whose share changes most.
 PANEL_BUURTEN = 5
@@ -203,7 +203,7 @@ def _remaining(m: folium.Map, w: WhatIfResult, a: Analysis) -> list[tuple[str, s
     return items
 
 
-def watals_map(w: WhatIfResult, a: Analysis, *, offline: bool | None = None) -> Any:
+def whatif_map(w: WhatIfResult, a: Analysis, *, offline: bool | None = None) -> Any:
     """Folium map of the change: title, panel with the per-wijk figures, the homes that gain (green)
     and lose (red) access within the norm per profile and category (one layer each, the first
     shown), the changed voorzieningen (new: ＋, closed: ✕), those that remain, and the streets."""

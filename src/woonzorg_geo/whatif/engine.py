@@ -22,13 +22,13 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NotRequired, TypedDict
 
 import numpy as np
 import pandas as pd
 
 from woonzorg_geo import WGS84
-from woonzorg_geo.whatif.changes import Changes, NewVoorziening, WatAlsError, check_place, parse_nieuw, parse_weg
+from woonzorg_geo.whatif.changes import Changes, NewVoorziening, WhatIfError, check_place, parse_closure, parse_new
 
 if TYPE_CHECKING:
     from woonzorg_geo.areas.analysis import Analysis
@@ -40,13 +40,13 @@ __all__ = [
     "Changes",
     "NewVoorziening",
     "ProfileChange",
-    "WatAlsError",
+    "WhatIfError",
     "WhatIfResult",
     "address_table",
     "apply_changes",
     "check_place",
-    "parse_nieuw",
-    "parse_weg",
+    "parse_closure",
+    "parse_new",
     "summary_text",
     "what_if",
 ]
@@ -210,6 +210,65 @@ def apply_changes(a: Analysis, changes: Changes, *, profiles: Sequence[str] | No
 # --------------------------------------------------------------------------------------------
 
 
+class CategoryEffect(TypedDict):
+    """One category of a profile in the summary: the share of homes within the norm before and after."""
+
+    label: str
+    pct_voor: float
+    pct_na: float
+    adressen_winnen_toegang: int
+    adressen_verliezen_toegang: int
+    verschil_procentpunt: NotRequired[float]
+    adressen_andere_afstand: NotRequired[int]  # not for a combination of categories
+
+
+class ProfileEffect(TypedDict):
+    """One profile in the summary."""
+
+    label: str
+    knopen_doorzocht: int
+    onbereikbare_nieuwe: list[str]
+    categorieen: dict[str, CategoryEffect]
+
+
+class OpenedRecord(TypedDict):
+    """A voorziening that opens, as the summary lists it."""
+
+    id: str
+    categorie: str
+    omschrijving: str
+    x_rd: float
+    y_rd: float
+
+
+class ClosedRecord(TypedDict):
+    """A voorziening that closes, as the summary lists it."""
+
+    id: str
+    categorie: str
+    naam: str
+    adres: str
+    lon: float
+    lat: float
+
+
+class ChangesRecord(TypedDict):
+    """``wijzigingen``: what opens (``nieuw``) and what closes (``weg``)."""
+
+    nieuw: list[OpenedRecord]
+    weg: list[ClosedRecord]
+
+
+class WhatIfSummary(TypedDict):
+    """``samenvatting`` of a what-if, written as ``watals.json``; its keys are that file's (Dutch) keys."""
+
+    norm_m: float
+    profielen: dict[str, ProfileEffect]
+    wijzigingen: ChangesRecord
+    rekentijd_s: float
+    scenario: NotRequired[dict[str, Any]]  # the changes as a scenario file (:meth:`.scenario.Scenario.to_dict`)
+
+
 @dataclass
 class WhatIfResult:
     """The effect of the changes: per address, per buurt and wijk, and a summary."""
@@ -219,7 +278,7 @@ class WhatIfResult:
     adressen: pd.DataFrame  # the addresses whose distance changes
     buurten: pd.DataFrame
     wijken: pd.DataFrame
-    samenvatting: dict[str, Any]
+    samenvatting: WhatIfSummary
 
 
 def _within(d: np.ndarray, norm: float) -> np.ndarray:
@@ -255,11 +314,11 @@ def what_if(a: Analysis, changes: Changes, *, profiles: Sequence[str] | None = N
     )
     addr_rows: list[pd.DataFrame] = []
     level_rows: dict[str, list[pd.DataFrame]] = {"buurtcode": [], "wijkcode": []}
-    summary: dict[str, Any] = {"norm_m": norm, "profielen": {}}
+    profile_effects: dict[str, ProfileEffect] = {}
     for name, pc in per.items():
         acc = a.access[name]
         cols: dict[str, np.ndarray] = {}
-        prof_sum: dict[str, Any] = {}
+        prof_sum: dict[str, CategoryEffect] = {}
         cats = list(pc.after)
         for cat in cats:
             b, n = pc.before[cat], pc.after[cat]
@@ -329,7 +388,7 @@ def what_if(a: Analysis, changes: Changes, *, profiles: Sequence[str] | None = N
             table.insert(0, "n_adressen", g.size())
             table.insert(0, "profiel", name)
             tables.append(table)
-        summary["profielen"][name] = {
+        profile_effects[name] = {
             "label": vocab.profile_label(name),
             "knopen_doorzocht": pc.nodes_searched,
             "onbereikbare_nieuwe": pc.unreachable_new,
@@ -354,24 +413,26 @@ def what_if(a: Analysis, changes: Changes, *, profiles: Sequence[str] | None = N
             ]
         )
     )
-    summary["wijzigingen"] = {
-        "nieuw": [
-            {
-                "id": n.id,
-                "categorie": n.categorie,
-                "omschrijving": n.label,
-                "x_rd": round(n.x, 1),
-                "y_rd": round(n.y, 1),
-            }
-            for n in changes.nieuw
-        ],
-        "weg": _closed(a, changes),
+    opened: list[OpenedRecord] = [
+        {
+            "id": n.id,
+            "categorie": n.categorie,
+            "omschrijving": n.label,
+            "x_rd": round(n.x, 1),
+            "y_rd": round(n.y, 1),
+        }
+        for n in changes.nieuw
+    ]
+    summary: WhatIfSummary = {
+        "norm_m": norm,
+        "profielen": profile_effects,
+        "wijzigingen": {"nieuw": opened, "weg": _closed(a, changes)},
+        "rekentijd_s": round(time.perf_counter() - t0, 3),
     }
-    summary["rekentijd_s"] = round(time.perf_counter() - t0, 3)
     return WhatIfResult(changes, per, addr, buurten, wijken, summary)
 
 
-def _closed(a: Analysis, changes: Changes) -> list[dict[str, Any]]:
+def _closed(a: Analysis, changes: Changes) -> list[ClosedRecord]:
     """The closed voorzieningen as the summary lists them: id, category, name, address and place."""
     from woonzorg_geo.sources.addresses import point_addresses, register_addresses
 

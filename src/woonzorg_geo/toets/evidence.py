@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from woonzorg_geo.toets.records import SiteInfo
 from woonzorg_geo.toets.settings import CareType, ToetsSettings
 
 if TYPE_CHECKING:
@@ -25,7 +26,7 @@ def toets_sources(
     s: ToetsSettings,
     register: Path | None,
     rapport: str,
-    loc: dict[str, Any],
+    loc: SiteInfo,
     *,
     zorgtype: CareType | None = None,
 ) -> list[dict[str, str]]:
