@@ -248,3 +248,30 @@ def test_snap_shared_by_profiles_only_where_their_snap_edges_agree():
     # other points (same count) are snapped anew
     other = shared_snap(std, pts + [0.0, 1.0])
     assert other is not a and other.dist == pytest.approx([9.0, 13.0, 14.0])
+
+
+def test_snap_is_the_nearest_edge_also_where_many_samples_crowd():
+    """snap_to_edges finds the nearest snap edge, checked by brute force over every edge, on a grid
+    with a 40-spoke star whose centre has far more samples nearby than one fixed-k query returns.
+
+    Catches: candidates cut off at the k nearest samples (no fallback for crowded points), or a
+    bound narrower than the search radius.
+    """
+    from woonzorg_geo.network.accessibility import snap_to_edges
+
+    rng = np.random.default_rng(7)
+    lines = [LineString([(0, y), (400, y)]) for y in range(0, 401, 50)]
+    lines += [LineString([(x, 0), (x, 400)]) for x in range(0, 401, 80)]
+    angles = np.linspace(0, 2 * np.pi, 40, endpoint=False)
+    lines += [LineString([(200, 200), (200 + 30 * np.cos(a), 200 + 30 * np.sin(a))]) for a in angles]
+    net = _net(lines)
+    pg = profile_graph(net, S.profile("standaard"))
+    pts = np.vstack([rng.uniform(-20, 420, (400, 2)), 200 + rng.normal(0, 4, (100, 2))])
+    snap = snap_to_edges(pg, pts)
+    edges = np.nonzero(pg.snap_mask)[0]
+    a, b = net.xy[net.u[edges]], net.xy[net.v[edges]]
+    ab = b - a
+    t = np.clip(((pts[:, None, :] - a) * ab).sum(-1) / (ab * ab).sum(-1), 0, 1)
+    brute = np.linalg.norm(pts[:, None, :] - (a + t[..., None] * ab), axis=-1).min(axis=1)
+    assert np.allclose(snap.dist, brute, atol=1e-9)
+    assert pg.snap_mask[snap.edge].all()

@@ -10,7 +10,6 @@ voorziening and which one it is. Counts within radii come from limited single-so
 from __future__ import annotations
 
 import hashlib
-import itertools
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -24,7 +23,7 @@ from scipy.sparse import csr_matrix
 
 from woonzorg_geo.core.validate import ensure_crs
 from woonzorg_geo.core.vocabulary import COMBINATIONS, default_vocabulary, norm_column
-from woonzorg_geo.network.graph import ProfileGraph
+from woonzorg_geo.network.graph import ProfileGraph, samples_within
 from woonzorg_geo.network.paths import distances_from, nearest_source
 
 if TYPE_CHECKING:
@@ -105,12 +104,7 @@ def _nearest_edges(pg: ProfileGraph, points: np.ndarray) -> np.ndarray:
     net = pg.net
     n = len(points)
     tree, sample_edge = pg.sample_tree
-    d0, _ = tree.query(points, k=1)
-    lists = tree.query_ball_point(points, r=d0 + pg.sample_spacing_m / 2 + 1e-6)
-    lens = np.fromiter(map(len, lists), dtype=np.int64, count=n)
-    flat = np.fromiter(itertools.chain.from_iterable(lists), dtype=np.int64, count=int(lens.sum()))
-    del lists
-    owner = np.repeat(np.arange(n), lens)
+    owner, flat = samples_within(tree, points, pg.sample_spacing_m / 2 + 1e-6)
     cand = sample_edge[flat]
     # unique (point, edge) pairs
     key = np.unique(owner * (net.n_edges + 1) + cand)

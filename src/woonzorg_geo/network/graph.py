@@ -7,6 +7,7 @@ share a vertex; the ends of lines split at tile seams (< 1 m apart) are joined.
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -359,3 +360,51 @@ def profile_graph(net: WalkNetwork, profile: Profile) -> ProfileGraph:
             fmt.percent(100 * islands.sizes["lengte_m"].iloc[0] / islands.sizes["lengte_m"].sum()),
         )
     return ProfileGraph(net=net, profile=profile, edge_mask=mask, islands=islands, snap_mask=snap_mask)
+
+
+#: neighbours asked per point at once by :func:`samples_within`; points with more fall back
+_K_SAMPLES = 16
+
+
+def samples_within(tree: cKDTree, points: np.ndarray, margin: float) -> tuple[np.ndarray, np.ndarray]:
+    """All (point, sample) pairs with the sample within ``margin`` of the point's nearest sample.
+
+    That is, within ``r = d0 + margin`` where ``d0`` is the distance to the nearest sample. A
+    fixed-k query answers most points as arrays (its first column gives ``d0``); the few whose
+    k-th neighbour still lies inside ``r`` are asked again with ``query_ball_point``. The bound
+    is widened by a hair so no sample ``query_ball_point`` would return is lost; the extra
+    candidates can only be farther than the nearest edge, so the snap is unchanged.
+
+    Parameters
+    ----------
+    tree
+        The samples' tree (:attr:`ProfileGraph.sample_tree`).
+    points
+        ``(n, 2)`` query points.
+    margin
+        How far beyond its nearest sample a point's candidates may lie.
+
+    Returns
+    -------
+    owner, sample
+        The point and the sample of each pair.
+    """
+    n = len(points)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    dist, idx = tree.query(points, k=min(_K_SAMPLES, tree.n), workers=-1)
+    dist, idx = dist.reshape(n, -1), idx.reshape(n, -1)
+    bound = (dist[:, 0] + margin) * (1 + 1e-9) + 1e-9
+    found = dist <= bound[:, None]
+    full = found[:, -1].copy()
+    found[full] = False
+    owner = np.nonzero(found)[0]
+    flat = idx[found]
+    if full.any():
+        rows = np.nonzero(full)[0]
+        lists = tree.query_ball_point(points[rows], r=bound[rows])
+        lens = np.fromiter(map(len, lists), dtype=np.int64, count=len(rows))
+        extra = np.fromiter(itertools.chain.from_iterable(lists), dtype=np.int64, count=int(lens.sum()))
+        owner = np.concatenate([owner, np.repeat(rows, lens)])
+        flat = np.concatenate([flat, extra])
+    return owner, flat.astype(np.int64, copy=False)

@@ -12,7 +12,7 @@ import numpy as np
 import shapely
 
 from woonzorg_geo import RD_NEW
-from woonzorg_geo.network.accessibility import Accessibility, snap_to_edges, via_nearer_end
+from woonzorg_geo.network.accessibility import Accessibility, shared_snap, via_nearer_end
 
 if TYPE_CHECKING:
     from affine import Affine
@@ -69,14 +69,15 @@ def compute_surfaces(acc: Accessibility, area: gpd.GeoDataFrame, *, cell_m: floa
     """Walking distance from every cell centre inside ``area`` to each category.
 
     A cell centre is placed on the network like an address; cells outside the area, further than
-    ``max_snap_m`` from the network or on an edge the profile may not use stay empty.
+    ``max_snap_m`` from the network or on an edge the profile may not use stay empty. The cells
+    are snapped once for the profiles that share their snap edges (:func:`shared_snap`).
     """
     shape = area.to_crs(acc.routing.pg.net.crs).union_all()
     grid = Grid.covering(shape.bounds, cell_m)
     centres = grid.centres()
     inside = shapely.contains_xy(shape, centres[:, 0], centres[:, 1])
     idx = np.flatnonzero(inside)
-    snap = snap_to_edges(acc.routing.pg, centres[idx])
+    snap = shared_snap(acc.routing.pg, centres[idx])
     left, right, d_left, d_right = acc.routing.place(snap)
     near = snap.dist <= max_snap_m
     distance: dict[str, np.ndarray] = {}
