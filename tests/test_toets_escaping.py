@@ -15,7 +15,8 @@ import pytest
 from toets_world import ToetsWorld, make_world, register_csv
 
 from woonzorg_geo.outputs.maps.layers import render
-from woonzorg_geo.outputs.toets_lijst import list_map, list_page
+from woonzorg_geo.outputs.maps.toets_list import list_map
+from woonzorg_geo.outputs.toets_lijst import list_page
 from woonzorg_geo.outputs.toets_report import toets_html, toets_json
 from woonzorg_geo.toets import load_toets_settings, run_toets
 from woonzorg_geo.toets.batch import check_list
