@@ -58,7 +58,7 @@ def _earlier_regio_output(out: Path) -> dict[str, str]:
         for code, naam in (("GM0106", "Assen"), ("GM0119", "Meppel"))
     ]
     empty = gpd.GeoDataFrame({"naam": []}, geometry=[], crs=RD_NEW)
-    write_regio(RegioResult(naam="Drenthe", gemeenten=empty, wijken=empty, tasks=tasks), out, norm_m=800, maps=False)
+    write_regio(RegioResult(name="Drenthe", gemeenten=empty, wijken=empty, tasks=tasks), out, norm_m=800, maps=False)
     assert (out / "regio.csv").is_file() and (out / "manifest.json").is_file()
     return snapshot(out)
 
