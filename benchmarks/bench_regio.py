@@ -57,12 +57,21 @@ STEPS = {
 
 
 class TreeMemory:
-    """Peak of the summed resident memory of a process and all its descendants (sampled)."""
+    """Peak of the summed memory of a process and all its descendants (sampled).
+
+    ``peak_mb`` sums each process's proportional set size (PSS: a page shared by n processes
+    counts 1/n in each), so a child forked beside its parent (``analyse`` draws its maps in one,
+    see ``woonzorg_geo.run.beside``) adds only the pages it changes, not a second copy of the
+    parent's. ``peak_rss_mb`` sums the resident sizes (a shared page counted in every process);
+    for processes that share nothing (Dask workers) the two agree. Without PSS (not Linux) both
+    are the RSS sum.
+    """
 
     def __init__(self, pid: int, interval: float = 0.1) -> None:
         self.root = psutil.Process(pid)
         self.interval = interval
         self.peak_mb = 0.0
+        self.peak_rss_mb = 0.0
         self.peak_processes = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -74,12 +83,17 @@ class TreeMemory:
                 procs = [self.root, *self.root.children(recursive=True)]
             except psutil.NoSuchProcess:
                 break
-            total = 0
+            total = rss = 0
             for p in procs:
                 try:
-                    total += p.memory_info().rss
+                    info = p.memory_full_info()
                 except psutil.NoSuchProcess:
-                    pass
+                    continue
+                except psutil.AccessDenied:
+                    info = p.memory_info()
+                rss += info.rss
+                total += getattr(info, "pss", info.rss)
+            self.peak_rss_mb = max(self.peak_rss_mb, rss / 2**20)
             if total / 2**20 > self.peak_mb:
                 self.peak_mb, self.peak_processes = total / 2**20, len(procs)
             self._stop.wait(self.interval)

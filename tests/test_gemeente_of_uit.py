@@ -162,8 +162,11 @@ GEMEENTE = {"M": ("GM0119", "Meppel"), "E": ("GM0114", "Emmen")}
 
 
 @pytest.mark.parametrize("case", sorted(ACCEPTED))
-def test_the_command_works_for_the_gemeente_of_its_analysis(case, world, recorded, capsys):
+def test_the_command_works_for_the_gemeente_of_its_analysis(case, world, recorded, capsys, tmp_path, monkeypatch):
     make, which, what = ACCEPTED[case]
+    # locaties draws into ./maps by default: not into the checkout's maps/ (a planner's Assen maps may be there)
+    (tmp_path / "cwd").mkdir()
+    monkeypatch.chdir(tmp_path / "cwd")
     code = main(["--stil", *make(world)])
     err = capsys.readouterr().err
     assert code == 2 and "gestopt" in err, err  # stopped where the work begins, by the stand-in

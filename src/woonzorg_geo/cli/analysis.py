@@ -63,6 +63,7 @@ def cmd_analyse(args: argparse.Namespace) -> int:
         rasters=not args.geen_rasters,
         progress=show_progress(quiet=args.stil),
         csv_nl=args.csv_nl,
+        maps_beside=True,  # the maps on the second core while the files are written
     )
     result, files = run.analysis, [*run.files, *run.map_files]
     print(summary_text(result.summary, wijken=result.wijken.drop(columns="geometry"), vocabulary=result.vocab))

@@ -9,7 +9,10 @@ draw the bars.
 from __future__ import annotations
 
 import sys
-from typing import TextIO
+from collections.abc import Iterable
+from typing import Any, TextIO, TypeVar
+
+T = TypeVar("T")
 
 
 def show_progress(*, quiet: bool = False, stream: TextIO | None = None) -> bool:
@@ -21,3 +24,18 @@ def show_progress(*, quiet: bool = False, stream: TextIO | None = None) -> bool:
         return not quiet and bool(isatty and isatty())
     except ValueError:  # a closed stream
         return False
+
+
+def progress_bar(iterable: Iterable[T] | None = None, *, show: bool, **options: Any) -> Any:
+    """A tqdm bar (``show=False``: a disabled one) that starts no monitor thread.
+
+    tqdm's monitor thread only adjusts ``miniters`` of bars that stall. Without it the process
+    stays single-threaded, so ``analyse`` may fork its map drawing beside the writing (see
+    :mod:`woonzorg_geo.run.beside`: forking a process that runs threads is not safe).
+    """
+    from tqdm import tqdm
+
+    class Bar(tqdm):  # type: ignore[misc]  # tqdm has no type hints
+        monitor_interval = 0
+
+    return Bar(iterable, disable=not show, **options)

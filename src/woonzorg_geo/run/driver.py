@@ -16,9 +16,10 @@ in the package below it imports it.
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,7 +29,9 @@ from woonzorg_geo.areas.analysis import Analysis
 from woonzorg_geo.areas.summary import record_own_lists
 from woonzorg_geo.core.config import Settings
 from woonzorg_geo.core.io import Owner
+from woonzorg_geo.core.records import Manifest
 from woonzorg_geo.core.vocabulary import Vocabulary
+from woonzorg_geo.outputs.manifest import run_manifest
 from woonzorg_geo.sources.own_lists import OwnList, lists_record, with_own_lists
 
 log = logging.getLogger(__name__)
@@ -47,6 +50,7 @@ class GemeenteRun:
     maps_dir: Path | None = None
     map_files: list[Path] = field(default_factory=list)
     #: wall-clock seconds per step: the analysis's own (``tijden_s``), ``schrijven`` and ``kaarten``
+    #: (from the maps' start to their publication: it spans ``schrijven`` when they are drawn beside it)
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -68,6 +72,7 @@ def run_gemeente(
     own_lists: Sequence[OwnList] = (),
     outside: str = "weigeren",
     csv_nl: bool = False,
+    maps_beside: bool = False,
 ) -> GemeenteRun:
     """Load, analyse and write one gemeente, and draw its maps, all with ``settings``.
 
@@ -109,6 +114,13 @@ def run_gemeente(
         (``"overslaan"``, each gemeente of ``regio``); see :func:`.sources.own_lists.with_own_lists`.
     csv_nl
         Also write each CSV's Dutch-Excel variant ``*_nl.csv`` (see :mod:`.outputs.workbook`).
+    maps_beside
+        Draw the maps in a forked child process while this one writes the files (``analyse``: the
+        two halves of the run on two cores; see :mod:`.run.beside`). Either way the maps are
+        drawn from the analysis in memory (:func:`.outputs.maps.map_data_from_analysis`), the same
+        maps ``woonzorg-geo kaarten`` draws from the written folder, and they are published only
+        after the output: a run that fails leaves both folders as they were. ``regio`` leaves it
+        off: its gemeenten already keep both cores busy.
 
     Returns
     -------
@@ -140,26 +152,104 @@ def run_gemeente(
     record_own_lists(a.summary, lists_record(own_lists))
     timings = dict(a.summary["tijden_s"])
     log.info("uitvoer schrijven naar %s", out_dir)
-    t0 = time.perf_counter()
     if surfaces is None:  # compute only what is asked: the surfaces feed the GeoTIFFs and the maps
         surfaces = rasters or maps_dir is not None
-    files = pipeline.write_outputs(a, out_dir, rasters=rasters, surfaces=surfaces, csv_nl=csv_nl)
-    timings["schrijven"] = round(time.perf_counter() - t0, 3)
-    run = GemeenteRun(a, out_dir, files, timings=timings)
-    if maps_dir is not None:
-        log.info("kaarten schrijven naar %s", maps_dir)
+    manifest = run_manifest(a)  # one for the output and its maps
+    write = functools.partial(
+        pipeline.write_outputs, a, out_dir, rasters=rasters, surfaces=surfaces, csv_nl=csv_nl, manifest=manifest
+    )
+    if maps_dir is None:
         t0 = time.perf_counter()
-        run.maps_dir = Path(maps_dir)
-        run.map_files = write_gemeente_maps(
-            a.settings,
-            out_dir,
-            run.maps_dir,
-            vocabulary=a.vocab,
-            offline=offline,
-            owner=maps_owner or Owner("kaarten", g.code, g.naam),
-        )
-        timings["kaarten"] = round(time.perf_counter() - t0, 3)
+        files = write()
+        timings["schrijven"] = round(time.perf_counter() - t0, 3)
+        return GemeenteRun(a, out_dir, files, timings=timings)
+    run = GemeenteRun(a, out_dir, [], maps_dir=Path(maps_dir), timings=timings)
+    files, run.map_files = _write_with_maps(
+        a,
+        run,
+        write,
+        manifest=manifest,
+        owner=maps_owner or Owner("kaarten", g.code, g.naam),
+        offline=offline,
+        surfaces=surfaces,
+        rasters=rasters,
+        beside=maps_beside,
+    )
+    run.files = files
     return run
+
+
+class _OutputFailed(BaseException):
+    """The output's own error, carried through the maps' staging folder (which is then removed)."""
+
+    def __init__(self, error: BaseException) -> None:
+        super().__init__(error)
+        self.error = error
+
+
+def _write_with_maps(
+    a: Analysis,
+    run: GemeenteRun,
+    write: Callable[[], list[Path]],
+    *,
+    manifest: Manifest,
+    owner: Owner,
+    offline: bool | None,
+    surfaces: bool,
+    rasters: bool,
+    beside: bool,
+) -> tuple[list[Path], list[Path]]:
+    """Write the output (``write``) and draw the maps of ``a`` into ``maps_dir``, maps beside the writing or after it.
+
+    The maps folder is checked and locked first, and its new set is published only after the
+    output: a failure in either leaves both folders as they were.
+    """
+    from woonzorg_geo.core.palette import balance_classes
+    from woonzorg_geo.outputs.maps import map_data_from_analysis, map_folder, render_maps
+    from woonzorg_geo.run import pipeline
+    from woonzorg_geo.run.beside import Beside
+
+    s = a.settings
+    maps_dir = run.maps_dir
+    if maps_dir is None:
+        raise ValueError("maps_dir ontbreekt")
+    t0 = time.perf_counter()
+    try:
+        with map_folder(maps_dir, out_dir=run.out_dir, gemeente=s.gemeente.naam, owner=owner) as tmp:
+            data = map_data_from_analysis(
+                a,
+                run.out_dir,
+                summary=pipeline.output_summary(a, surfaces=surfaces),
+                manifest=manifest,
+                vocabulary=a.vocab,
+                map_settings=s.kaarten,
+                surfaces=surfaces,
+                rasters=rasters,
+            )
+            o = s.overlays
+            balance = balance_classes(o.balans_grenzen, o.balans_labels)
+
+            def draw() -> list[str]:
+                return render_maps(data, tmp, gemeente=s.gemeente.naam, offline=offline, balance=balance)
+
+            job = Beside.start(draw, name="kaarten") if beside else None
+            t_write = time.perf_counter()
+            try:
+                files = write()
+            except BaseException as exc:
+                if job is not None:
+                    job.cancel()
+                # past the maps' staging unchanged (it would take a failed write for one of its own)
+                raise _OutputFailed(exc) from exc
+            run.timings["schrijven"] = round(time.perf_counter() - t_write, 3)
+            if job is None:
+                log.info("kaarten schrijven naar %s", maps_dir)
+            names = job.result() if job is not None else draw()
+    except _OutputFailed as failed:
+        raise failed.error from failed.error.__cause__
+    run.timings["kaarten"] = round(time.perf_counter() - t0, 3)
+    log.info("%d kaarten geschreven in %s", len(names), maps_dir)
+    return files, [maps_dir / n for n in names]
 
 
 def write_gemeente_maps(
@@ -172,11 +262,13 @@ def write_gemeente_maps(
     offline: bool | None = None,
     owner: Owner | None = None,
 ) -> list[Path]:
-    """The maps of the analysis in ``out_dir``, drawn with ``settings``: the one way to draw them.
+    """The maps of the analysis in ``out_dir``, drawn with ``settings`` (``kaarten``).
 
-    Used by :func:`run_gemeente` (``analyse``, ``regio``) and by ``kaarten``, so the maps carry
-    the labels (``vocabulary``, default: that of ``settings``), the ``[kaarten]`` settings and the
-    balans classes of the same settings whichever command draws them.
+    :func:`run_gemeente` (``analyse``, ``regio``) draws the same set with the same function
+    (:func:`.outputs.maps.render_maps`) from the analysis in memory, and ``kaarten`` from the
+    folder it wrote, so the maps carry the labels (``vocabulary``, default: that of ``settings``),
+    the ``[kaarten]`` settings and the balans classes of the same settings whichever command draws
+    them (``tests/test_driver.py`` and ``tests/test_kill.py`` compare the pages).
 
     Parameters
     ----------

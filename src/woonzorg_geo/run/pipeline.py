@@ -20,6 +20,7 @@ from woonzorg_geo.core import formatting as fmt
 from woonzorg_geo.core.config import Settings
 from woonzorg_geo.core.files import json_default, write_csv
 from woonzorg_geo.core.io import Owner, staged_dir
+from woonzorg_geo.core.records import Manifest
 from woonzorg_geo.core.vocabulary import Z_SCORE_EXPLANATION, Vocabulary, default_vocabulary
 from woonzorg_geo.network.raster import write_geotiff
 from woonzorg_geo.outputs.manifest import run_manifest
@@ -207,6 +208,16 @@ def summary_text(
     return "\n".join(lines) + "\n"
 
 
+def output_summary(a: Analysis, *, surfaces: bool) -> RunSummary:
+    """The run's ``samenvatting.json`` before the writing time is added: the analysis's summary, with the
+    surfaces' figures per profile when the run computes them (a copy; ``a`` is left as it is)."""
+    summary = copy.deepcopy(a.summary)
+    if surfaces:
+        for name, surf_summary in a.surface_summary().items():
+            summary["profielen"][name]["oppervlak"] = surf_summary
+    return summary
+
+
 def write_outputs(
     a: Analysis,
     out_dir: str | Path,
@@ -215,6 +226,7 @@ def write_outputs(
     surfaces: bool = True,
     store: bool = True,
     csv_nl: bool = False,
+    manifest: Manifest | None = None,
 ) -> list[Path]:
     """Write the GeoPackage, CSVs, GeoTIFFs and the summary; all or nothing.
 
@@ -227,12 +239,15 @@ def write_outputs(
     ``store=False`` leaves out ``opslag/``, the analysis kept for ``toets``, ``watals`` and
     ``locaties`` (see :mod:`woonzorg_geo.run.store`). ``overzicht.xlsx`` goes beside the CSVs, and with
     ``csv_nl`` their Dutch-Excel variants ``*_nl.csv`` (see :mod:`woonzorg_geo.outputs.workbook`).
+    ``manifest`` is the run's (:func:`.outputs.manifest.run_manifest`, made here unless given: a run
+    that draws its maps beside the writing gives both the same one).
     """
     a.require(*a.missing, purpose="het schrijven van de uitvoer")  # every part, before anything is written
     s = a.settings
     out_dir = Path(out_dir)
     t0 = time.perf_counter()
-    manifest = run_manifest(a)
+    if manifest is None:
+        manifest = run_manifest(a)
     owner = Owner("analyse", s.gemeente.code, s.gemeente.naam)
     with staged_dir(out_dir, owner=owner, replace_set=True, manifest=manifest) as tmp:
         vz = a.voorzieningen_layer()
@@ -243,15 +258,13 @@ def write_outputs(
             "voorzieningen": vz,
             "netwerk": a.network_layer(),
         }
-        summary = copy.deepcopy(a.summary)
+        summary = output_summary(a, surfaces=surfaces)
         a.vocab  # noqa: B018 - made once here, before any writer thread reads it
         jobs: list[Callable[[], object]] = []  # independent files (see woonzorg_geo.outputs.writing.run_parallel)
         if surfaces:
             if rasters:
                 jobs.append(lambda: _write_rasters(a, tmp))
             layers["servicegebieden"] = a.service_areas
-            for name, surf_summary in a.surface_summary().items():
-                summary["profielen"][name]["oppervlak"] = surf_summary
 
         def gpkg() -> None:
             from woonzorg_geo.outputs.qgisproject import write_qgis

@@ -283,7 +283,8 @@ def _run_tasks(
 ) -> tuple[list[GemeenteResult], TilesInfo, ClusterInfo]:
     """Decode the tiles, then run every gemeente, on ``client``'s cluster; every wait bounded."""
     from distributed import KilledWorker
-    from tqdm import tqdm
+
+    from woonzorg_geo.core.progress import progress_bar
 
     info = client.scheduler_info()
     n_workers = max(1, len(info.get("workers", {})))
@@ -298,7 +299,7 @@ def _run_tasks(
     counts = {"gedecodeerd": 0, "uit_cache": 0, "leeg": 0}
     task_s = task_cpu = 0.0
     stopped: str | None = None
-    with tqdm(total=len(tile_list), desc="Tiles decoderen", unit="tile", disable=not progress) as bar:
+    with progress_bar(total=len(tile_list), desc="Tiles decoderen", unit="tile", show=progress) as bar:
         for _, res, exc in bounded_results(client, futures, settings=settings):
             if exc is not None:
                 if isinstance(exc, NotFinishedError):
@@ -356,7 +357,7 @@ def _run_tasks(
     ]
     owner = {f.key: s for f, s in zip(futures, first, strict=True)}
     results: list[GemeenteResult] = []
-    with tqdm(total=len(futures), desc="Gemeenten", unit="gemeente", disable=not progress) as bar:
+    with progress_bar(total=len(futures), desc="Gemeenten", unit="gemeente", show=progress) as bar:
         for fut, res, exc in bounded_results(client, futures, settings=settings):
             if exc is not None:  # a worker that died, a bound reached: report, go on
                 gone = isinstance(exc, KilledWorker) or (isinstance(exc, NotFinishedError) and exc.workers_gone)

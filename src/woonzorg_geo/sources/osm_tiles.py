@@ -14,10 +14,10 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import shapely
-from tqdm import tqdm
 
 from woonzorg_geo import RD_NEW, WEB_MERCATOR
 from woonzorg_geo.core.errors import DataFileError, MissingDataError
+from woonzorg_geo.core.progress import progress_bar
 from woonzorg_geo.sources.tile_cache import (
     DECODER_VERSION,
     DamagedEntry,
@@ -567,7 +567,7 @@ def read_tiles(
     cache = _usable_cache(cache_dir) if use_cache else None
     parts: dict[str, list[pa.Table]] = {layer: [] for layer in layers}
     decoded = 0
-    for tile, path in tqdm(tiles, desc="Vector tiles lezen", disable=not progress, unit="tile"):
+    for tile, path in progress_bar(tiles, show=progress, desc="Vector tiles lezen", unit="tile"):
         if path.stat().st_size == 0:
             continue  # an empty tile: nothing of the tile set lies there
         if cache is None:

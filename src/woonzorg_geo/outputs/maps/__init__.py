@@ -37,8 +37,8 @@ from woonzorg_geo.outputs.maps.base import (
     new_map,
     panel_html,
 )
-from woonzorg_geo.outputs.maps.build import gemeente_map, wijk_map, write_maps
-from woonzorg_geo.outputs.maps.data import MapData, load_map_data
+from woonzorg_geo.outputs.maps.build import gemeente_map, map_folder, render_maps, wijk_map, write_maps
+from woonzorg_geo.outputs.maps.data import MapData, load_map_data, map_data_from_analysis
 from woonzorg_geo.outputs.maps.geometry import built_up_bounds
 from woonzorg_geo.outputs.maps.layers import add_area_outlines, add_choropleth, add_context, render, save_map
 from woonzorg_geo.outputs.maps.points import add_homes, add_voorzieningen
@@ -52,7 +52,7 @@ from woonzorg_geo.outputs.maps.style import (
     field_label,
     format_field,
 )
-from woonzorg_geo.outputs.maps.surfaces import SurfaceImage, add_service_areas, add_surface, surface_image
+from woonzorg_geo.outputs.maps.surfaces import SurfaceBand, SurfaceImage, add_service_areas, add_surface, surface_image
 from woonzorg_geo.outputs.maps.themes import add_overlay_layers, add_rank_labels, overlay_map, site_map, write_site_map
 
 __all__ = [
@@ -66,6 +66,7 @@ __all__ = [
     "Category",
     "Classes",
     "MapData",
+    "SurfaceBand",
     "SurfaceImage",
     "add_area_outlines",
     "add_choropleth",
@@ -91,10 +92,13 @@ __all__ = [
     "leaflet_assets",
     "legend_html",
     "load_map_data",
+    "map_data_from_analysis",
+    "map_folder",
     "new_map",
     "overlay_map",
     "panel_html",
     "render",
+    "render_maps",
     "resolve_offline",
     "save_map",
     "site_map",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -107,14 +108,14 @@ def gemeente_map(
     )
     surfaces = []
     for cat in categories:
-        tif = data.tif(cat)
-        if not tif.is_file():
-            log.info("geen oppervlak voor %s: %s ontbreekt", cat, tif)
+        source = data.surface(cat)
+        if source is None:
+            log.info("geen oppervlak voor %s: %s ontbreekt", cat, data.tif(cat))
             continue
         cap = data.walk_caption(cat, measure="Loopafstand te voet")
         add_surface(
             m,
-            tif,
+            source,
             label=f"Loopafstand (vlak): {vocab.label(cat)}",
             legend_title=cap.title,
             legend_subtitle=cap.subtitle,
@@ -352,10 +353,48 @@ def write_maps(
         overlay map.
     """
     maps_dir = Path(maps_dir)
-    offline = resolve_offline(offline)
     data = load_map_data(
         out_dir, profile_suffix=profile_suffix, profile=profile, vocabulary=vocabulary, map_settings=map_settings
     )
+    with map_folder(maps_dir, out_dir=out_dir, gemeente=gemeente, owner=owner) as tmp:
+        names = render_maps(data, tmp, gemeente=gemeente, offline=offline, balance=balance)
+    paths = [maps_dir / n for n in names]
+    log.info("%d kaarten geschreven in %s", len(paths), maps_dir)
+    return paths
+
+
+def map_folder(
+    maps_dir: str | Path, *, out_dir: str | Path, gemeente: str, owner: Owner | None = None
+) -> AbstractContextManager[Path]:
+    """The staging folder of a set of maps: moved into ``maps_dir`` as a whole when the block succeeds.
+
+    The maps are replaced as a set: the previous run's maps that this run does not write again
+    are removed (see :func:`woonzorg_geo.core.io.staged_dir`). ``owner`` is ``kaarten`` for the
+    gemeente of ``out_dir``'s analysis unless given; another command's folder is refused here,
+    before anything is drawn.
+    """
+    return staged_dir(
+        maps_dir,
+        owner=owner or derived_owner("kaarten", out_dir, naam=gemeente),
+        replace_set=True,
+        manifest={"bron": str(out_dir), "gemeente": gemeente},
+    )
+
+
+def render_maps(
+    data: MapData,
+    folder: Path,
+    *,
+    gemeente: str,
+    offline: bool | None = None,
+    balance: Classes = DEFAULT_BALANCE,
+) -> list[str]:
+    """Draw the set of maps of ``data`` into ``folder`` (see :func:`write_maps`); return the file names.
+
+    ``<gemeente>_bereikbaarheid.html`` first, then ``wijk_<naam>.html`` per wijk, then the overlay
+    map (or the page that says what it lacks).
+    """
+    offline = resolve_offline(offline)
     gem_file = f"{slug(gemeente)}_bereikbaarheid.html"
     wijk_files: dict[str, str] = {}
     used: set[str] = set()
@@ -366,25 +405,15 @@ def write_maps(
         used.add(name)
         wijk_files[str(code)] = name
     links = [(str(n), wijk_files[str(c)]) for c, n in zip(data.wijken["code"], data.wijken["naam"])]
-    # the maps are replaced as a set: written into a staging folder, moved in together, and the
-    # previous run's maps that this run does not write again are removed (see io.staged_dir)
     # each geometry is reprojected for drawing once for the whole set (see shared_drawing)
-    with (
-        shared_drawing(),
-        staged_dir(
-            maps_dir,
-            owner=owner or derived_owner("kaarten", out_dir, naam=gemeente),
-            replace_set=True,
-            manifest={"bron": str(out_dir), "gemeente": gemeente},
-        ) as tmp,
-    ):
+    with shared_drawing():
         m = gemeente_map(data, gemeente=gemeente, offline=offline, wijk_links=links)
         add_layer_control(m)
-        names = [save_map(m, tmp / gem_file).name]
+        names = [save_map(m, folder / gem_file).name]
         for code, name in wijk_files.items():
             m = wijk_map(data, code, gemeente=gemeente, offline=offline, back_link=gem_file)
             add_layer_control(m)
-            names.append(save_map(m, tmp / name).name)
+            names.append(save_map(m, folder / name).name)
         ov = data.summary.get("overlays") or {}
         if "balans" in data.wijken.columns and "focus" in data.buurten.columns and not ov.get("zonder_balans"):
             m = overlay_map(
@@ -402,10 +431,10 @@ def write_maps(
                 provenance=str(ov.get("herkomst_kort") or ov.get("herkomst_tekst", "")),
                 scaling_note=SCALING_NOTES.get(str(ov.get("schaling", "")), ""),
             )
-            names.append(save_map(m, tmp / f"{slug(gemeente)}_draagkracht.html").name)
+            names.append(save_map(m, folder / f"{slug(gemeente)}_draagkracht.html").name)
         elif ov.get("zonder_balans"):  # no indicators: what to bring instead of an all-grey map (issue 24 §6)
             page = write_missing_page(
-                tmp / f"{slug(gemeente)}_draagkracht.html",
+                folder / f"{slug(gemeente)}_draagkracht.html",
                 data.wijken,
                 ov,
                 gemeente=gemeente,
@@ -414,6 +443,4 @@ def write_maps(
                 gevoeligheid=float(ov.get("gevoeligheid_factor", 0.2)),
             )
             names.append(page.name)
-    paths = [maps_dir / n for n in names]
-    log.info("%d kaarten geschreven in %s", len(paths), maps_dir)
-    return paths
+    return names

@@ -8,21 +8,27 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import geopandas as gpd
+import pandas as pd
 
 from woonzorg_geo import RD_NEW
 from woonzorg_geo.areas.summary import RunSummary
 from woonzorg_geo.core import provenance
 from woonzorg_geo.core.config import MapSettings
 from woonzorg_geo.core.errors import DataFileError, MissingDataError
+from woonzorg_geo.core.files import json_default
 from woonzorg_geo.core.io import read_manifest
 from woonzorg_geo.core.palette import LOCAL_ROADS, MAIN_ROADS
 from woonzorg_geo.core.records import Manifest
 from woonzorg_geo.core.vocabulary import REPORT_NORM, Vocabulary, default_vocabulary
 from woonzorg_geo.outputs.maps.captions import Caption, share_caption, walk_caption
 from woonzorg_geo.outputs.maps.geometry import built_up_bounds, check_crs
+from woonzorg_geo.outputs.maps.surfaces import SurfaceBand
+
+if TYPE_CHECKING:
+    from woonzorg_geo.areas.analysis import Analysis
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +54,9 @@ class MapData:
     vocab: Vocabulary
     manifest: Manifest = field(default_factory=lambda: Manifest())
     map_settings: MapSettings = field(default_factory=MapSettings)
+    #: The profile's surfaces in memory, per category (a run that draws its maps while it writes
+    #: them, see :func:`map_data_from_analysis`); empty: read from the GeoTIFFs in ``out_dir``.
+    bands: dict[str, SurfaceBand] = field(default_factory=dict)
     #: The captions made so far (the same on every map of the set): (kind, category, measure) → caption.
     captions: dict[tuple[str, str, str], Caption] = field(default_factory=dict, init=False, repr=False, compare=False)
 
@@ -78,6 +87,13 @@ class MapData:
     def tif(self, cat: str) -> Path:
         """The surface GeoTIFF of a category for this profile."""
         return self.out_dir / f"bereikbaarheid_{cat}_{self.profile}.tif"
+
+    def surface(self, cat: str) -> Path | SurfaceBand | None:
+        """The surface of a category for this profile: in memory, else its GeoTIFF; ``None`` when neither exists."""
+        if cat in self.bands:
+            return self.bands[cat]
+        tif = self.tif(cat)
+        return tif if tif.is_file() else None
 
     def col(self, name: str) -> str:
         """A column name with the profile suffix."""
@@ -274,4 +290,88 @@ def load_map_data(
         vocab,
         manifest=read_manifest(out_dir),
         map_settings=map_settings or MapSettings(),
+    )
+
+
+def _as_written(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """``frame`` as a GeoPackage layer reads back: its index a column where GeoPandas writes it, else dropped."""
+    index = frame.index
+    named = index.nlevels > 1 or index.name is not None or not pd.api.types.is_integer_dtype(index.dtype)
+    return frame.reset_index(drop=not named)
+
+
+def map_data_from_analysis(
+    a: Analysis,
+    out_dir: str | Path,
+    *,
+    summary: RunSummary,
+    manifest: Manifest,
+    vocabulary: Vocabulary | None = None,
+    map_settings: MapSettings | None = None,
+    surfaces: bool = True,
+    rasters: bool = True,
+) -> MapData:
+    """What the maps are made from, taken from an analysis in memory instead of read back from its output.
+
+    The same layers, summary and manifest that :func:`.run.pipeline.write_outputs` writes and
+    :func:`load_map_data` reads, so a run can draw its maps while it writes its files (``analyse``):
+    the maps are those ``woonzorg-geo kaarten`` draws from the written folder (a test compares them
+    page by page).
+
+    Parameters
+    ----------
+    a
+        The analysis.
+    out_dir
+        Where its output goes (named on the maps' manifest as their source).
+    summary, manifest
+        The run's ``samenvatting.json`` and ``manifest.json`` as they are written (taken through
+        JSON here, as a reader would get them).
+    vocabulary, map_settings
+        As for :func:`load_map_data`.
+    surfaces, rasters
+        Whether the run writes the walking areas (the ``servicegebieden`` layer) and the surface
+        GeoTIFFs (the maps' surface layers), as for :func:`.run.pipeline.write_outputs`.
+    """
+    summary = cast("RunSummary", json.loads(json.dumps(summary, default=json_default)))
+    manifest = cast("Manifest", json.loads(json.dumps(manifest, default=json_default)))
+    profiles = list(summary.get("profielen", {}))
+    vocab = (vocabulary or default_vocabulary()).with_run(profiles=profiles or None, norm_m=summary.get("norm_m"))
+    profile = vocab.main_profile
+    have = {*vocab.categories, *vocab.composites}
+    home_cols = ["wijkcode", "buurtcode", *(vocab.column(f"tijd_{c}_min", profile) for c in HOME_THEMES if c in have)]
+    adressen = _as_written(a.adressen)[[*home_cols, "geometry"]]
+    buurten = _as_written(a.buurten)
+    wijken = _as_written(a.wijken)
+    vz = _as_written(a.voorzieningen_layer())
+    bands: dict[str, SurfaceBand] = {}
+    if surfaces:
+        sg = _as_written(a.service_areas)
+        if "profiel" in sg.columns:
+            sg = sg[sg["profiel"] == profile]
+        if rasters:
+            surf = a.surfaces[profile]
+            bands = {cat: SurfaceBand(arr, surf.grid) for cat, arr in surf.distance.items()}
+    else:
+        sg = gpd.GeoDataFrame({"categorie": []}, geometry=[], crs=RD_NEW)
+    edges = a.network_layer()
+    netwerk = edges.loc[edges["klasse"].isin((*MAIN_ROADS, *LOCAL_ROADS)).to_numpy(), ["klasse", "geometry"]]
+    netwerk = netwerk.reset_index(drop=True)
+    if "wijkcode" in buurten.columns:
+        buurten["wijk"] = buurten["wijkcode"].map(dict(zip(wijken["code"], wijken["naam"])))
+    return MapData(
+        Path(out_dir),
+        profile,
+        vocab.suffix(profile),
+        adressen,
+        buurten,
+        wijken,
+        vz,
+        sg,
+        netwerk,
+        summary,
+        vocab,
+        manifest=manifest,
+        map_settings=map_settings or MapSettings(),
+        bands=bands,
     )

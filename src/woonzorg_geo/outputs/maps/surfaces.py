@@ -30,6 +30,8 @@ from woonzorg_geo.outputs.maps.style import DISTANCE_CLASSES, category, ordered_
 if TYPE_CHECKING:  # folium is imported inside the functions: it is heavy and optional
     import folium
 
+    from woonzorg_geo.network.raster import Grid
+
 log = logging.getLogger(__name__)
 
 
@@ -104,43 +106,63 @@ class SurfaceImage:
     values: np.ndarray = field(repr=False)  # the warped distances (NaN = no data)
 
 
+@dataclass(frozen=True)
+class SurfaceBand:
+    """A surface held in memory: the distances (float32, NaN = no data) on their grid.
+
+    What a ``bereikbaarheid_<categorie>_<profiel>.tif`` holds, before it is written: a map drawn
+    while the run writes its files (see :func:`.outputs.maps.build.render_maps`) reads this instead.
+    """
+
+    array: np.ndarray
+    grid: Grid
+
+
 def surface_image(
-    tif_path: str | Path, *, classes: Classes = DISTANCE_CLASSES, max_pixels: int = 4_000_000
+    source: str | Path | SurfaceBand, *, classes: Classes = DISTANCE_CLASSES, max_pixels: int = 4_000_000
 ) -> SurfaceImage:
-    """Read a surface GeoTIFF, warp it to EPSG:3857 (nearest cell) and colour it by ``classes``.
+    """Read a surface GeoTIFF (or take a :class:`SurfaceBand`), warp it to EPSG:3857 (nearest cell) and colour it by ``classes``.
 
     Leaflet draws in Web Mercator, so an image in EPSG:3857 stretched over the lat/lon of its
     corners lands exactly on its cells. Empty cells (and rows/columns of them at the edges) are
-    transparent / cropped.
+    transparent / cropped. A band and the GeoTIFF written from it give the same image.
     """
     import rasterio
     from affine import Affine
     from pyproj import Transformer
+    from rasterio.crs import CRS
+    from rasterio.transform import array_bounds
     from rasterio.warp import Resampling, calculate_default_transform, reproject
 
-    path = Path(tif_path)
-    if not path.is_file():
-        raise MissingDataError(path, "draai eerst `woonzorg-geo analyse` (schrijft de bereikbaarheid_*.tif)")
-    with rasterio.open(path) as src:
-        if src.crs is None:
-            raise DataFileError(
-                path,
-                "GeoTIFF zonder coördinatenstelsel",
-                field="crs",
-                fix="schrijf het raster opnieuw met een CRS (EPSG:28992)",
-            )
-        arr = src.read(1).astype(np.float32)
-        if src.nodata is not None and not np.isnan(src.nodata):
-            arr[arr == src.nodata] = np.nan
-        src_crs, src_transform = src.crs, src.transform
+    if isinstance(source, SurfaceBand):
+        g = source.grid
+        arr = np.asarray(source.array, dtype=np.float32)  # as write_geotiff stores it
+        src_crs, src_transform = CRS.from_user_input(g.crs), g.transform
+        src_width, src_height = g.width, g.height
+        src_bounds = tuple(array_bounds(g.height, g.width, src_transform))  # west, south, east, north
+    else:
+        path = Path(source)
+        if not path.is_file():
+            raise MissingDataError(path, "draai eerst `woonzorg-geo analyse` (schrijft de bereikbaarheid_*.tif)")
+        with rasterio.open(path) as src:
+            if src.crs is None:
+                raise DataFileError(
+                    path,
+                    "GeoTIFF zonder coördinatenstelsel",
+                    field="crs",
+                    fix="schrijf het raster opnieuw met een CRS (EPSG:28992)",
+                )
+            arr = src.read(1).astype(np.float32)
+            if src.nodata is not None and not np.isnan(src.nodata):
+                arr[arr == src.nodata] = np.nan
+            src_crs, src_transform = src.crs, src.transform
+            src_width, src_height, src_bounds = src.width, src.height, tuple(src.bounds)
+    transform, width, height = calculate_default_transform(src_crs, WEB_MERCATOR, src_width, src_height, *src_bounds)
+    if width * height > max_pixels:
+        res = abs(transform.a) * math.sqrt(width * height / max_pixels)
         transform, width, height = calculate_default_transform(
-            src_crs, WEB_MERCATOR, src.width, src.height, *src.bounds
+            src_crs, WEB_MERCATOR, src_width, src_height, *src_bounds, resolution=res
         )
-        if width * height > max_pixels:
-            res = abs(transform.a) * math.sqrt(width * height / max_pixels)
-            transform, width, height = calculate_default_transform(
-                src_crs, WEB_MERCATOR, src.width, src.height, *src.bounds, resolution=res
-            )
     dst = np.full((height, width), np.nan, dtype=np.float32)
     reproject(
         arr,
@@ -206,7 +228,7 @@ def png_bytes(rgba: np.ndarray) -> bytes:
 
 def add_surface(
     m: folium.Map,
-    tif_path: str | Path,
+    source: str | Path | SurfaceBand,
     *,
     label: str,
     classes: Classes = DISTANCE_CLASSES,
@@ -222,8 +244,9 @@ def add_surface(
     ----------
     m
         The map.
-    tif_path
-        A ``bereikbaarheid_<categorie>_<profiel>.tif`` (any CRS; NaN = no data).
+    source
+        A ``bereikbaarheid_<categorie>_<profiel>.tif`` (any CRS; NaN = no data), or the same
+        surface in memory (:class:`SurfaceBand`).
     label
         Dutch layer name (e.g. ``Loopafstand (vlak): Huisarts``).
     classes
@@ -237,7 +260,7 @@ def add_surface(
     """
     import folium
 
-    img = surface_image(tif_path, classes=classes)
+    img = surface_image(source, classes=classes)
     url = "data:image/png;base64," + base64.b64encode(png_bytes(img.rgba)).decode("ascii")
     layer = folium.raster_layers.ImageOverlay(
         url,
