@@ -61,7 +61,7 @@ class TreeMemory:
 
     ``peak_mb`` sums each process's proportional set size (PSS: a page shared by n processes
     counts 1/n in each), so a child forked beside its parent (``analyse`` draws its maps in one,
-    see ``woonzorg_geo.run.beside``) adds only the pages it changes, not a second copy of the
+    see ``woonzorg_geo.core.beside``) adds only the pages it changes, not a second copy of the
     parent's. ``peak_rss_mb`` sums the resident sizes (a shared page counted in every process);
     for processes that share nothing (Dask workers) the two agree. Without PSS (not Linux) both
     are the RSS sum.

@@ -98,7 +98,7 @@ def test_the_empty_tiles_of_the_tile_set_lie_outside_every_gemeente_of_drenthe(r
     from woonzorg_geo import RD_NEW
     from woonzorg_geo.sources.catalogue import load_catalogue, settings_for
     from woonzorg_geo.sources.datasets import load_areas
-    from woonzorg_geo.sources.osm_tiles import check_coverage, tiles_touching
+    from woonzorg_geo.sources.tile_checks import check_coverage, tiles_touching
 
     tiles = raw_dir / settings.data.osm_tiles
     empty = {(int(p.parent.name), int(p.stem)) for p in (tiles / "14").glob("*/*.pbf") if p.stat().st_size == 0}
@@ -115,7 +115,7 @@ def test_the_empty_tiles_of_the_tile_set_lie_outside_every_gemeente_of_drenthe(r
 
 
 def test_every_real_tile_passes_the_byte_check_and_a_gzipped_one_too(raw_dir, settings, tmp_path):
-    from woonzorg_geo.sources.osm_tiles import check_tile_bytes
+    from woonzorg_geo.sources.tile_checks import check_tile_bytes
 
     tiles = [p for p in (raw_dir / settings.data.osm_tiles / "14").glob("*/*.pbf") if p.stat().st_size]
     assert len(tiles) == 1358

@@ -1,4 +1,4 @@
-"""A job forked beside the run (woonzorg_geo.run.beside): the child's result, or the same job run here.
+"""A job forked beside the run (woonzorg_geo.core.beside): the child's result, or the same job run here.
 
 Each case runs in a new Python process: a pytest worker may run threads left by earlier tests (an
 app server, a Dask client), and with threads running :class:`Beside` does not fork, by design.
@@ -16,14 +16,14 @@ from pathlib import Path
 
 import pytest
 
-from woonzorg_geo.run.beside import Beside
+from woonzorg_geo.core.beside import Beside
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="fork bestaat alleen op POSIX-systemen")
 
 PRELUDE = """
 import logging, os, signal, sys, time
 from pathlib import Path
-from woonzorg_geo.run.beside import Beside
+from woonzorg_geo.core.beside import Beside
 logging.basicConfig(level=logging.INFO, stream=sys.stdout, format="LOG %(message)s")
 parent = os.getpid()
 """

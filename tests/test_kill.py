@@ -128,7 +128,7 @@ def test_killed_runs_keep_the_previous_output(assen_output, raw_dir, tmp_path):
     assert not (out / ".woonzorg.lock").exists()
     after = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert set(after["bestanden"]) == set(manifest["bestanden"])
-    # that run drew its maps in a child process beside the writing (woonzorg_geo.run.beside), from
+    # that run drew its maps in a child process beside the writing (woonzorg_geo.core.beside), from
     # the analysis in memory: the same pages `kaarten` draws from the folder it wrote
     assert "kaarten: gestart in proces" in log.read_text(encoding="utf-8")
     again = tmp_path / "kaarten"

@@ -485,6 +485,23 @@ def test_surface_image_is_placed_exactly(tmp_path):
     assert (img.rgba[:, :, 3] == 0).sum() > 0
 
 
+def test_a_surface_in_memory_gives_the_image_of_its_geotiff(tmp_path):
+    """analyse draws its maps from the surfaces in memory (SurfaceBand), kaarten from the GeoTIFFs."""
+    rng = np.random.default_rng(7)
+    arr = rng.uniform(0, 2500, (GRID.height, GRID.width)).astype(np.float32)
+    arr[rng.random(arr.shape) < 0.3] = np.nan
+    arr[:, :5] = np.nan  # an empty edge, cropped
+    before = arr.copy()
+    tif = write_geotiff(tmp_path / "s.tif", arr, GRID, description="test")
+    from_file = maps.surface_image(tif)
+    in_memory = maps.surface_image(maps.SurfaceBand(arr, GRID))
+    np.testing.assert_array_equal(in_memory.rgba, from_file.rgba)
+    assert in_memory.bounds == from_file.bounds
+    assert in_memory.transform == from_file.transform
+    np.testing.assert_array_equal(arr, before)  # the run's surface is left as it was
+    assert (in_memory.rgba[:, :, 3] == 0).any() and (in_memory.rgba[:, :, 3] == 255).any()
+
+
 def test_add_surface_overlay_with_legend(synthetic_out):
     m = maps.add_surface(
         _map(),

@@ -157,7 +157,7 @@ def test_empty_tile_is_read_as_empty_not_as_corrupt(tile_dir):
 
 
 def test_coverage_names_a_missing_tile_inside_and_returns_those_in_the_margin(tile_dir):
-    from woonzorg_geo.sources.osm_tiles import check_coverage
+    from woonzorg_geo.sources.tile_checks import check_coverage
 
     root, _ = tile_dir
     area = _tile_box_rd(TILE)
@@ -177,7 +177,7 @@ def test_coverage_names_a_missing_tile_inside_and_returns_those_in_the_margin(ti
 
 def test_coverage_refuses_an_empty_or_damaged_tile_inside_the_area(tile_dir):
     """An empty tile is legitimate only where the tile set holds nothing (outside the land)."""
-    from woonzorg_geo.sources.osm_tiles import check_coverage
+    from woonzorg_geo.sources.tile_checks import check_coverage
 
     root, _ = tile_dir
     area = _tile_box_rd(TILE)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
 import pickle
+import threading
 
 import geopandas as gpd
 import pandas as pd
@@ -11,7 +13,8 @@ import pytest
 from shapely.geometry import LineString, Point, box
 
 from woonzorg_geo.sources import osm_tiles, tile_cache
-from woonzorg_geo.sources.osm_tiles import TileId, check_coverage, fill_tile_cache, list_tiles, read_tiles
+from woonzorg_geo.sources.osm_tiles import TileId, fill_tile_cache, list_tiles, read_tiles
+from woonzorg_geo.sources.tile_checks import check_coverage
 
 mvt = pytest.importorskip("mapbox_vector_tile")
 
@@ -212,8 +215,46 @@ def test_a_sliver_into_a_missing_tile_is_a_margin_tile_not_an_error(tmp_path):
         check_coverage(root, deep, crs="EPSG:28992", margin_m=0.0, tolerance_m=25.0)
 
 
+def test_a_cold_cache_is_filled_on_every_core_and_read_as_decoding_gives(tmp_path, monkeypatch):
+    """read_tiles decodes a cold cache's tiles in forked children and itself (osm_tiles.fill_beside)."""
+    root = tmp_path / "tiles"
+    many = [TileId(14, TILE.x + i % 4, TILE.y + i // 4) for i in range(12)]
+    for i, tile in enumerate(many):
+        _write_tile(root, tile, _layers(tile, f"Straat {i}"))
+    direct = read_tiles(root, use_cache=False)
+    log = tmp_path / "decodes.txt"
+    real = osm_tiles.decode_tile
+
+    def recording(path, tile, layers):  # inherited by the forked children
+        with log.open("a") as f:
+            f.write(f"{os.getpid()} {tile}\n")
+        return real(path, tile, layers)
+
+    monkeypatch.setattr(osm_tiles, "decode_tile", recording)
+    monkeypatch.setattr(osm_tiles, "BESIDE_MIN_TILES", 4)
+    monkeypatch.setattr(os, "cpu_count", lambda: 3)
+    alone = threading.active_count() == 1
+    cached = read_tiles(root, cache_dir=tmp_path / "cache")
+    for layer in direct:
+        pd.testing.assert_frame_equal(cached[layer], direct[layer])
+    rows = [line.split() for line in log.read_text().splitlines()]
+    assert sorted(t for _, t in rows) == sorted(str(t) for t in many)  # each tile decoded once
+    pids = {int(p) for p, _ in rows}
+    if alone:  # two children and this process, a share each
+        assert len(pids) == 3 and os.getpid() in pids
+    else:  # threads run here: no fork, all decoded in this process
+        assert pids == {os.getpid()}
+    # the next read finds everything in the cache
+    log.unlink()
+    again = read_tiles(root, cache_dir=tmp_path / "cache")
+    pd.testing.assert_frame_equal(again["transportation"], direct["transportation"])
+    assert not log.exists()
+
+
 @pytest.mark.realdata
-def test_real_tiles_through_the_cache_equal_direct_decoding(raw_dir, tmp_path):
+@pytest.mark.parametrize("beside_from", [10**6, 2], ids=["in dit proces", "op alle kernen"])
+def test_real_tiles_through_the_cache_equal_direct_decoding(raw_dir, tmp_path, monkeypatch, beside_from):
+    monkeypatch.setattr(osm_tiles, "BESIDE_MIN_TILES", beside_from)
     folder = raw_dir / "osm_openmaptiles_drenthe_2021_provincie" / "tiles"
     bbox = (6.55, 52.98, 6.60, 53.01)  # Assen's centre: a dozen tiles
     direct = read_tiles(folder, bbox_lonlat=bbox, use_cache=False)

@@ -31,7 +31,7 @@ def progress_bar(iterable: Iterable[T] | None = None, *, show: bool, **options: 
 
     tqdm's monitor thread only adjusts ``miniters`` of bars that stall. Without it the process
     stays single-threaded, so ``analyse`` may fork its map drawing beside the writing (see
-    :mod:`woonzorg_geo.run.beside`: forking a process that runs threads is not safe).
+    :mod:`woonzorg_geo.core.beside`: forking a process that runs threads is not safe).
     """
     from tqdm import tqdm
 

@@ -116,7 +116,7 @@ def run_gemeente(
         Also write each CSV's Dutch-Excel variant ``*_nl.csv`` (see :mod:`.outputs.workbook`).
     maps_beside
         Draw the maps in a forked child process while this one writes the files (``analyse``: the
-        two halves of the run on two cores; see :mod:`.run.beside`). Either way the maps are
+        two halves of the run on two cores; see :mod:`.core.beside`). Either way the maps are
         drawn from the analysis in memory (:func:`.outputs.maps.map_data_from_analysis`), the same
         maps ``woonzorg-geo kaarten`` draws from the written folder, and they are published only
         after the output: a run that fails leaves both folders as they were. ``regio`` leaves it
@@ -204,10 +204,10 @@ def _write_with_maps(
     The maps folder is checked and locked first, and its new set is published only after the
     output: a failure in either leaves both folders as they were.
     """
+    from woonzorg_geo.core.beside import Beside
     from woonzorg_geo.core.palette import balance_classes
     from woonzorg_geo.outputs.maps import map_data_from_analysis, map_folder, render_maps
     from woonzorg_geo.run import pipeline
-    from woonzorg_geo.run.beside import Beside
 
     s = a.settings
     maps_dir = run.maps_dir

@@ -27,9 +27,9 @@ from woonzorg_geo.sources import cbs, gtfs, independent_lists
 from woonzorg_geo.sources.address_lists import check_address_list, geocode_huisartsen, offline_geocoder, place_keys
 from woonzorg_geo.sources.homes import HOME_LAYERS
 from woonzorg_geo.sources.osm import OSMData, clip, from_tiles, named_places
-from woonzorg_geo.sources.osm_tiles import check_coverage
 from woonzorg_geo.sources.outlines import Outlines, load_outlines
 from woonzorg_geo.sources.tables import read_csv_checked
+from woonzorg_geo.sources.tile_checks import check_coverage
 from woonzorg_geo.sources.voorzieningen import build_voorzieningen, parse_rules
 
 log = logging.getLogger(__name__)

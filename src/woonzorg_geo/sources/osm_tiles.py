@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
+import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,7 +32,8 @@ from woonzorg_geo.sources.tile_cache import (
 
 log = logging.getLogger(__name__)
 
-_HALF = 20037508.342789244
+#: Half the width of the Web Mercator world (m): tile ``(x, y)`` at zoom ``z`` spans ``2 * HALF_WORLD / 2**z``.
+HALF_WORLD = 20037508.342789244
 _TILE_RE = re.compile(r"(\d+)[/\\](\d+)[/\\](\d+)\.pbf$")
 
 #: Layers read by default and the columns kept from each.
@@ -58,12 +61,12 @@ class TileId:
 
     def bounds_3857(self) -> tuple[float, float, float, float]:
         """Bounds of the tile in EPSG:3857 metres (xmin, ymin, xmax, ymax)."""
-        size = 2 * _HALF / 2**self.z
+        size = 2 * HALF_WORLD / 2**self.z
         return (
-            -_HALF + self.x * size,
-            _HALF - (self.y + 1) * size,
-            -_HALF + (self.x + 1) * size,
-            _HALF - self.y * size,
+            -HALF_WORLD + self.x * size,
+            HALF_WORLD - (self.y + 1) * size,
+            -HALF_WORLD + (self.x + 1) * size,
+            HALF_WORLD - self.y * size,
         )
 
     def __str__(self) -> str:
@@ -98,169 +101,6 @@ def list_tiles(
     if not tiles:
         raise DataFileError(tile_dir, "geen vector tiles gevonden (in het gebied)", fix="controleer de map")
     return tiles
-
-
-def tiles_touching(area: shapely.Geometry, *, crs: str, zoom: int = 14) -> set[tuple[int, int]]:
-    """The (x, y) of every tile at ``zoom`` that intersects ``area`` (given in ``crs``)."""
-    if area.is_empty:
-        return set()
-    merc = gpd.GeoSeries([area], crs=crs).to_crs(WEB_MERCATOR).iloc[0]
-    size = 2 * _HALF / 2**zoom
-    x0, y0, x1, y1 = merc.bounds
-    xs = np.arange(int((x0 + _HALF) // size), int((x1 + _HALF) // size) + 1)
-    ys = np.arange(int((_HALF - y1) // size), int((_HALF - y0) // size) + 1)
-    gx, gy = (a.ravel() for a in np.meshgrid(xs, ys))
-    boxes = shapely.box(-_HALF + gx * size, _HALF - (gy + 1) * size, -_HALF + (gx + 1) * size, _HALF - gy * size)
-    hit = shapely.intersects(boxes, merc)
-    return set(zip(gx[hit].tolist(), gy[hit].tolist(), strict=True))
-
-
-def check_coverage(
-    tile_dir: str | Path,
-    area: shapely.Geometry,
-    *,
-    crs: str,
-    margin_m: float,
-    zoom: int = 14,
-    tolerance_m: float = 0.0,
-) -> list[str]:
-    """Check that the tiles cover ``area`` (and its margin) and that none of them is damaged.
-
-    A tile file of 0 bytes is an empty tile (the tile set holds nothing there), not a missing
-    one; but only outside the land area: a tile set clipped to a province leaves its grid's tiles
-    beyond the province polygon empty (six in Drenthe, none touching a gemeente). A missing or
-    empty tile that touches ``area`` itself would silently drop streets, addresses and
-    voorzieningen from the answer, so it is an error; a missing tile that touches only the
-    margin (``margin_m`` around ``area``, where the network reaches across the border) is
-    returned, for the caller to warn about. So is a missing (or empty) tile that ``area`` reaches
-    into by less than ``tolerance_m`` (a sliver of a generalised boundary across the edge of a
-    tile set). Every non-empty tile of the area and its margin must be a whole Mapbox Vector
-    Tile (see :func:`check_tile_bytes`): a truncated or overwritten tile is an error naming it,
-    before any tile is decoded.
-
-    Raises
-    ------
-    DataFileError
-        Naming every missing or empty tile inside ``area``, or the first damaged tile.
-    """
-    tiles = list_tiles(tile_dir, zoom=zoom)
-    sizes = {(t.x, t.y): p.stat().st_size for t, p in tiles}
-    core = area.buffer(-tolerance_m) if tolerance_m > 0 else area
-    touched = tiles_touching(core, crs=crs, zoom=zoom)
-    inside = touched - sizes.keys()
-    if inside:
-        names = ", ".join(f"{zoom}/{x}/{y}.pbf" for x, y in sorted(inside))
-        raise DataFileError(
-            tile_dir,
-            f"{len(inside)} vector tile(s) binnen het gebied ontbreken: {names}",
-            fix="vul de tiles aan of kies een andere tegelmap (alleen buiten het land mag een tile een leeg "
-            "bestand van 0 bytes zijn)",
-        )
-    empty = sorted(xy for xy in touched if sizes[xy] == 0)
-    if empty:
-        names = ", ".join(f"{zoom}/{x}/{y}.pbf" for x, y in empty)
-        first = Path(tile_dir) / str(zoom) / str(empty[0][0]) / f"{empty[0][1]}.pbf"
-        raise DataFileError(
-            first if len(empty) == 1 else tile_dir,
-            f"{len(empty)} vector tile(s) binnen het gebied zijn leeg (0 bytes): {names}; een lege tile hoort "
-            "alleen buiten het land te liggen, waar de tegelset niets heeft",
-            fix="zet de tile(s) opnieuw uit de bron in de tegelmap (zie SOURCE.md van de tegelset) of kies een "
-            "andere tegelmap",
-        )
-    around = tiles_touching(area.buffer(margin_m), crs=crs, zoom=zoom)
-    for t, path in tiles:
-        if (t.x, t.y) in around and sizes[(t.x, t.y)] > 0:
-            check_tile_bytes(path)
-    return [f"{zoom}/{x}/{y}.pbf" for x, y in sorted(around - sizes.keys())]
-
-
-class _Damaged(ValueError):
-    """A protocol-buffer message that is cut off or is no protocol-buffer message."""
-
-
-def _varint(data: bytes, pos: int) -> tuple[int, int]:
-    value = shift = 0
-    while True:
-        if pos >= len(data):
-            raise _Damaged(f"afgekapt getal bij byte {pos}")
-        byte = data[pos]
-        pos += 1
-        value |= (byte & 0x7F) << shift
-        if byte < 0x80:
-            return value, pos
-        shift += 7
-        if shift > 63:
-            raise _Damaged(f"ongeldig getal bij byte {pos}")
-
-
-def _fields(data: bytes, start: int, end: int) -> Iterable[tuple[int, int, int, int]]:
-    """The fields of one protocol-buffer message: (number, wire type, start of value, end of value)."""
-    pos = start
-    while pos < end:
-        key, pos = _varint(data, pos)
-        number, wire = key >> 3, key & 7
-        if number == 0:
-            raise _Damaged(f"veldnummer 0 bij byte {pos}")
-        if wire == 0:
-            _, after = _varint(data, pos)
-        elif wire == 1:
-            after = pos + 8
-        elif wire == 2:
-            length, pos = _varint(data, pos)
-            after = pos + length
-        elif wire == 5:
-            after = pos + 4
-        else:
-            raise _Damaged(f"onbekend veldtype {wire} bij byte {pos}")
-        if after > end:
-            raise _Damaged(f"veld {number} loopt {after - end} byte(s) voorbij het einde (afgekapt?)")
-        yield number, wire, pos, after
-        pos = after
-
-
-def check_tile_bytes(path: Path) -> None:
-    """Check that ``path`` holds a whole Mapbox Vector Tile (gzip-compressed or not), without decoding it.
-
-    The framing of the tile and of each layer is walked (a protocol-buffer message whose fields
-    must end exactly at its end); each layer must have a name. A truncated file, random bytes or
-    text fail; it takes about a millisecond per tile. A tile cut exactly at the end of a layer
-    remains a valid (smaller) tile and is not noticed.
-
-    Raises
-    ------
-    DataFileError
-        Naming the tile and what is wrong with it.
-    """
-    data = path.read_bytes()
-    size = len(data)
-    try:
-        if data[:2] == b"\x1f\x8b":
-            import gzip
-            import zlib
-
-            try:
-                data = gzip.decompress(data)
-            except (OSError, EOFError, zlib.error) as exc:
-                raise _Damaged(f"beschadigde gzip-compressie ({exc})") from None
-        layers = 0
-        for number, wire, start, end in _fields(data, 0, len(data)):
-            if number != 3:
-                continue  # MVT: a tile holds layers (field 3); other fields are extensions
-            if wire != 2:
-                raise _Damaged("laag is geen bericht")
-            named = any(n == 1 and w == 2 for n, w, _, _ in _fields(data, start, end))
-            if not named:
-                raise _Damaged(f"laag {layers + 1} zonder naam")
-            layers += 1
-        if not layers:
-            raise _Damaged("geen enkele laag")
-    except _Damaged as exc:
-        raise DataFileError(
-            path,
-            f"vector tile is beschadigd: {exc} ({size} bytes)",
-            fix="zet de tile opnieuw uit de bron in de tegelmap (zie SOURCE.md van de tegelset); een tile zonder "
-            "inhoud buiten het land is een leeg bestand van 0 bytes",
-        ) from None
 
 
 def _lines_only(geoms: np.ndarray) -> np.ndarray:
@@ -489,6 +329,55 @@ def fill_tile_cache(
     return counts
 
 
+#: Below this many tiles to decode, :func:`read_tiles` decodes them in its own process (a child's
+#: start and the second read from the cache cost more than half of their decoding).
+BESIDE_MIN_TILES = 24
+
+
+def missing_tiles(
+    tiles: Iterable[tuple[TileId, Path]], cache_dir: Path, *, layers: tuple[str, ...]
+) -> list[tuple[TileId, Path]]:
+    """The tiles of ``tiles`` (not empty) of which some layer is not in ``cache_dir`` yet."""
+    out = []
+    for tile, path in tiles:
+        if path.stat().st_size == 0:
+            continue
+        digest = tile_digest(path)
+        if not all(
+            entry_path(cache_dir, z=tile.z, x=tile.x, y=tile.y, digest=digest, layer=layer).exists() for layer in layers
+        ):
+            out.append((tile, path))
+    return out
+
+
+def fill_beside(
+    tiles: Sequence[tuple[TileId, Path]], cache_dir: Path, *, layers: tuple[str, ...], processes: int | None = None
+) -> int:
+    """Decode ``tiles`` into ``cache_dir`` on ``processes`` cores (default: all): forked children and this process.
+
+    Each child fills the cache with its share (:func:`fill_tile_cache`) while this process does
+    its own; a child that cannot start or fails leaves its share to this process (see
+    :class:`woonzorg_geo.core.beside.Beside`), so the cache ends up the same either way. Returns
+    the number of tiles decoded.
+    """
+    from woonzorg_geo.core.beside import Beside
+
+    n = max(1, min(processes or os.cpu_count() or 1, len(tiles)))
+    shares = [list(tiles[i::n]) for i in range(n)]
+    jobs = [
+        Beside.start(functools.partial(fill_tile_cache, share, cache_dir, layers=layers), name="tiles decoderen")
+        for share in shares[1:]
+    ]
+    try:
+        counts = [fill_tile_cache(shares[0], cache_dir, layers=layers)]
+    except BaseException:
+        for job in jobs:
+            job.cancel()
+        raise
+    counts += [job.result() for job in jobs]
+    return sum(c["gedecodeerd"] for c in counts)
+
+
 def _frame(tables: list[pa.Table]) -> gpd.GeoDataFrame:
     """One GeoDataFrame (EPSG:28992) from the per-tile tables of a layer: built once, geometry from WKB at once."""
     if not tables:
@@ -567,6 +456,10 @@ def read_tiles(
     cache = _usable_cache(cache_dir) if use_cache else None
     parts: dict[str, list[pa.Table]] = {layer: [] for layer in layers}
     decoded = 0
+    if cache is not None:  # a cold cache: its tiles decoded on every core first, then all read from it
+        todo = missing_tiles(tiles, cache, layers=layers)
+        if len(todo) >= BESIDE_MIN_TILES:
+            decoded = fill_beside(todo, cache, layers=layers)
     for tile, path in progress_bar(tiles, show=progress, desc="Vector tiles lezen", unit="tile"):
         if path.stat().st_size == 0:
             continue  # an empty tile: nothing of the tile set lies there

@@ -1,9 +1,11 @@
-"""One job in a forked child process beside the run: ``analyse`` draws its maps while it writes its files.
+"""One job in a forked child process beside the run, on another core.
 
 A 2-core machine runs ``analyse`` on one core: the writing (GeoPackage, CSVs, workbook, store,
 GeoTIFFs) and the maps are each a few seconds of Python that holds the GIL, so threads do not
 overlap them (see :mod:`woonzorg_geo.outputs.writing`). A child made by ``fork`` starts with the
-analysis already in its memory (nothing is pickled or copied) and draws the maps on the other core.
+analysis already in its memory (nothing is pickled or copied) and draws the maps on the other core
+(:func:`woonzorg_geo.run.driver.run_gemeente`); with a cold tile cache, children decode part of the
+tiles into the cache while the parent decodes the rest (:func:`woonzorg_geo.sources.osm_tiles.read_tiles`).
 
 The child is only a faster way to the same result: when it cannot be started (no ``fork``, or the
 process already runs threads, where forking is unsafe) the job runs in the calling process, and
