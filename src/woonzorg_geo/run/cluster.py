@@ -22,7 +22,6 @@ from typing import Any, TypedDict, TypeVar, cast
 
 from woonzorg_geo.core.config import RegioSettings
 from woonzorg_geo.core.errors import SourceUnavailableError, WoonzorgError
-from woonzorg_geo.outputs.writing import writer_prefix
 
 log = logging.getLogger(__name__)
 
@@ -211,7 +210,7 @@ def connect(
 
 
 class _TaskLog(logging.Handler):
-    """Collects the package's warnings of the current thread (a task) and its writer threads, to report them."""
+    """Collects the package's warnings of the current thread (a task), to report them."""
 
     def __init__(self) -> None:
         super().__init__(level=logging.WARNING)
@@ -219,14 +218,15 @@ class _TaskLog(logging.Handler):
         self.lines: list[str] = []
 
     def emit(self, record: logging.LogRecord) -> None:
-        # the task's own thread, or the threads it writes its files on (see writing.run_parallel)
-        if record.thread == self.thread or str(record.threadName).startswith(writer_prefix(self.thread)):
+        # the task's own thread (its writers run in it too: a worker runs threads, so
+        # writing.run_beside forks no child there)
+        if record.thread == self.thread:
             self.lines.append(record.getMessage())
 
 
 @contextlib.contextmanager
 def captured_warnings() -> Iterator[list[str]]:
-    """The package's warnings logged in the block by this thread and its writer threads (a task's, to report)."""
+    """The package's warnings logged in the block by this thread (a task's, to report)."""
     handler = _TaskLog()
     logger = logging.getLogger("woonzorg_geo")
     logger.addHandler(handler)

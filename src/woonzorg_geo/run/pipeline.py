@@ -24,7 +24,7 @@ from woonzorg_geo.core.records import Manifest
 from woonzorg_geo.core.vocabulary import Z_SCORE_EXPLANATION, Vocabulary, default_vocabulary
 from woonzorg_geo.network.raster import write_geotiff
 from woonzorg_geo.outputs.manifest import run_manifest
-from woonzorg_geo.outputs.writing import run_parallel, write_gpkg_layers
+from woonzorg_geo.outputs.writing import run_beside, write_gpkg_layers
 from woonzorg_geo.sources import independent_lists
 from woonzorg_geo.sources.outlines import address_lines
 
@@ -260,11 +260,12 @@ def write_outputs(
         }
         summary = output_summary(a, surfaces=surfaces)
         a.vocab  # noqa: B018 - made once here, before any writer thread reads it
-        jobs: list[Callable[[], object]] = []  # independent files (see woonzorg_geo.outputs.writing.run_parallel)
+        # independent files: these on the second core, in a forked child (outputs.writing.run_beside) ...
+        beside: list[Callable[[], object]] = []
         if surfaces:
+            layers["servicegebieden"] = a.service_areas  # computed here, before the child starts
             if rasters:
-                jobs.append(lambda: _write_rasters(a, tmp))
-            layers["servicegebieden"] = a.service_areas
+                beside.append(lambda: _write_rasters(a, tmp))
 
         def gpkg() -> None:
             from woonzorg_geo.outputs.qgisproject import write_qgis
@@ -296,14 +297,15 @@ def write_outputs(
             # overzicht.xlsx (and the Dutch CSVs) from the CSVs just written
             write_exports(tmp, analyse_sheets(tmp, a, manifest=manifest, voorzieningen=vz), csv_nl=csv_nl)
 
-        jobs += [gpkg, tables]
+        beside.append(tables)
+        here: list[Callable[[], object]] = [gpkg]  # ... and these in this process
         if store:
             from woonzorg_geo.run.store_format import STORE_DIR
             from woonzorg_geo.run.store_save import save_store
 
             # what toets, watals and locaties reuse (see woonzorg_geo.run.store): the same frames
-            jobs.append(lambda: save_store(a, tmp / STORE_DIR))
-        run_parallel(jobs)
+            here.append(lambda: save_store(a, tmp / STORE_DIR))
+        run_beside(beside, here)
         summary["tijden_s"]["schrijven"] = round(time.perf_counter() - t0, 3)
         (tmp / "samenvatting.json").write_text(
             json.dumps(summary, indent=2, ensure_ascii=False, default=json_default), encoding="utf-8"
