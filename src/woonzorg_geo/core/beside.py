@@ -16,6 +16,7 @@ leaves no child writing into a staging folder) and never touches what the parent
 
 from __future__ import annotations
 
+import gc
 import logging
 import multiprocessing
 import os
@@ -43,6 +44,22 @@ def _die_with_parent(parent: int) -> None:
         pass
     if os.getppid() != parent:  # the parent died before the request took effect
         os._exit(1)
+
+
+def _release_free_memory() -> None:
+    """Collect garbage and hand the heap's free pages back to the system (glibc) before a fork.
+
+    The child starts with the parent's pages; what is free in the heap need not be carried into
+    it, and the two together stay smaller (measured on ``analyse --geen-kaarten --geen-rasters``:
+    a few MB off the peak of both).
+    """
+    gc.collect()
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc
+        pass
 
 
 def _child(job: Callable[[], object], send: Connection, parent: int) -> None:
@@ -79,7 +96,14 @@ class Beside(Generic[T]):
         ctx = multiprocessing.get_context("fork")
         recv, send = ctx.Pipe(duplex=False)
         process = ctx.Process(target=_child, args=(job, send, os.getpid()), name=name, daemon=True)
-        process.start()
+        _release_free_memory()
+        # the objects made so far are left out of the child's garbage collections: a collection
+        # touches every object it tracks, which would copy the parent's pages into the child
+        gc.freeze()
+        try:
+            process.start()
+        finally:
+            gc.unfreeze()  # here; the child keeps them frozen
         send.close()
         log.debug("%s: gestart in proces %s", name, process.pid)
         return cls(job, process, recv)
