@@ -231,7 +231,6 @@ def load_map_data(
             field="profielen",
             fix=f"kies een van: {', '.join(profiles)}, of draai `woonzorg-geo analyse --profiel {profile}`",
         )
-    sfx = vocab.suffix(profile)
     fix = "draai `woonzorg-geo analyse` opnieuw om de GeoPackage volledig te schrijven"
     try:
         layers = {name for name, _ in pyogrio.list_layers(gpkg)}
@@ -255,8 +254,7 @@ def load_map_data(
         return frame
 
     pct = vocab.column(vocab.pct(REPORT_NORM), profile)
-    have = {*vocab.categories, *vocab.composites}
-    home_cols = ["wijkcode", "buurtcode", *(vocab.column(f"tijd_{c}_min", profile) for c in HOME_THEMES if c in have)]
+    home_cols = _home_columns(vocab, profile)
     adressen = read("adressen", home_cols, columns=home_cols)
     buurten = read("buurten", ["code", "naam", "wijkcode", pct])
     wijken = read("wijken", ["code", "naam", pct])
@@ -274,12 +272,35 @@ def load_map_data(
     else:
         log.warning("%s: geen laag netwerk; de kaart krijgt geen wegen", gpkg)
         netwerk = gpd.GeoDataFrame({"klasse": []}, geometry=[], crs=RD_NEW)
+    frames = (adressen, buurten, wijken, vz, sg, netwerk)
+    return _map_data(out_dir, profile, vocab, frames, summary, read_manifest(out_dir), map_settings)
+
+
+def _home_columns(vocab: Vocabulary, profile: str) -> list[str]:
+    """The columns of the ``adressen`` layer the maps read: area codes and the walking times of :data:`HOME_THEMES`."""
+    have = {*vocab.categories, *vocab.composites}
+    return ["wijkcode", "buurtcode", *(vocab.column(f"tijd_{c}_min", profile) for c in HOME_THEMES if c in have)]
+
+
+def _map_data(
+    out_dir: Path,
+    profile: str,
+    vocab: Vocabulary,
+    frames: tuple[gpd.GeoDataFrame, ...],
+    summary: RunSummary,
+    manifest: Manifest,
+    map_settings: MapSettings | None,
+    *,
+    bands: dict[str, SurfaceBand] | None = None,
+) -> MapData:
+    """:class:`MapData` from the layers (adressen, buurten, wijken, voorzieningen, servicegebieden, netwerk)."""
+    adressen, buurten, wijken, vz, sg, netwerk = frames
     if "wijkcode" in buurten.columns:  # the buurt's wijk, for tooltips
         buurten["wijk"] = buurten["wijkcode"].map(dict(zip(wijken["code"], wijken["naam"])))
     return MapData(
         out_dir,
         profile,
-        sfx,
+        vocab.suffix(profile),
         adressen,
         buurten,
         wijken,
@@ -288,8 +309,9 @@ def load_map_data(
         netwerk,
         summary,
         vocab,
-        manifest=read_manifest(out_dir),
+        manifest=manifest,
         map_settings=map_settings or MapSettings(),
+        bands=bands or {},
     )
 
 
@@ -338,9 +360,7 @@ def map_data_from_analysis(
     profiles = list(summary.get("profielen", {}))
     vocab = (vocabulary or default_vocabulary()).with_run(profiles=profiles or None, norm_m=summary.get("norm_m"))
     profile = vocab.main_profile
-    have = {*vocab.categories, *vocab.composites}
-    home_cols = ["wijkcode", "buurtcode", *(vocab.column(f"tijd_{c}_min", profile) for c in HOME_THEMES if c in have)]
-    adressen = _as_written(a.adressen)[[*home_cols, "geometry"]]
+    adressen = _as_written(a.adressen)[[*_home_columns(vocab, profile), "geometry"]]
     buurten = _as_written(a.buurten)
     wijken = _as_written(a.wijken)
     vz = _as_written(a.voorzieningen_layer())
@@ -357,21 +377,5 @@ def map_data_from_analysis(
     edges = a.network_layer()
     netwerk = edges.loc[edges["klasse"].isin((*MAIN_ROADS, *LOCAL_ROADS)).to_numpy(), ["klasse", "geometry"]]
     netwerk = netwerk.reset_index(drop=True)
-    if "wijkcode" in buurten.columns:
-        buurten["wijk"] = buurten["wijkcode"].map(dict(zip(wijken["code"], wijken["naam"])))
-    return MapData(
-        Path(out_dir),
-        profile,
-        vocab.suffix(profile),
-        adressen,
-        buurten,
-        wijken,
-        vz,
-        sg,
-        netwerk,
-        summary,
-        vocab,
-        manifest=manifest,
-        map_settings=map_settings or MapSettings(),
-        bands=bands,
-    )
+    frames = (adressen, buurten, wijken, vz, sg, netwerk)
+    return _map_data(Path(out_dir), profile, vocab, frames, summary, manifest, map_settings, bands=bands)
