@@ -251,6 +251,29 @@ def test_a_cold_cache_is_filled_on_every_core_and_read_as_decoding_gives(tmp_pat
     assert not log.exists()
 
 
+def test_a_tile_that_fails_in_a_child_fails_the_read_with_its_own_error(tmp_path, monkeypatch):
+    import multiprocessing
+
+    root = tmp_path / "tiles"
+    many = [TileId(14, TILE.x + i % 4, TILE.y + i // 4) for i in range(12)]
+    for i, tile in enumerate(many):
+        _write_tile(root, tile, _layers(tile, f"Straat {i}"))
+    bad = str(many[-1])  # in the last share: a child's, where a child is forked
+    real = osm_tiles.decode_tile
+
+    def failing(path, tile, layers):
+        if str(tile) == bad:
+            raise ValueError(f"tile {tile} is beschadigd")
+        return real(path, tile, layers)
+
+    monkeypatch.setattr(osm_tiles, "decode_tile", failing)
+    monkeypatch.setattr(osm_tiles, "BESIDE_MIN_TILES", 4)
+    monkeypatch.setattr(os, "cpu_count", lambda: 3)
+    with pytest.raises(ValueError, match=f"tile {bad} is beschadigd"):
+        read_tiles(root, cache_dir=tmp_path / "cache")
+    assert multiprocessing.active_children() == []  # no child left decoding
+
+
 @pytest.mark.realdata
 @pytest.mark.parametrize("beside_from", [10**6, 2], ids=["in dit proces", "op alle kernen"])
 def test_real_tiles_through_the_cache_equal_direct_decoding(raw_dir, tmp_path, monkeypatch, beside_from):

@@ -370,11 +370,11 @@ def fill_beside(
     ]
     try:
         counts = [fill_tile_cache(shares[0], cache_dir, layers=layers)]
+        counts += [job.result() for job in jobs]  # a failed child's share is decoded here, raising its error
     except BaseException:
-        for job in jobs:
+        for job in jobs:  # no child left decoding after an error (a finished one is left alone)
             job.cancel()
         raise
-    counts += [job.result() for job in jobs]
     return sum(c["gedecodeerd"] for c in counts)
 
 
