@@ -26,7 +26,7 @@ from pathlib import Path
 import pandas as pd
 
 from woonzorg_geo.areas.analysis import Analysis
-from woonzorg_geo.areas.summary import record_own_lists
+from woonzorg_geo.areas.summary import RunSummary, record_own_lists
 from woonzorg_geo.core.config import Settings
 from woonzorg_geo.core.io import Owner
 from woonzorg_geo.core.records import Manifest
@@ -154,28 +154,39 @@ def run_gemeente(
     log.info("uitvoer schrijven naar %s", out_dir)
     if surfaces is None:  # compute only what is asked: the surfaces feed the GeoTIFFs and the maps
         surfaces = rasters or maps_dir is not None
-    manifest = run_manifest(a)  # one for the output and its maps
+    manifest = run_manifest(a)  # one manifest and one summary for the output and its maps
+    summary = pipeline.output_summary(a, surfaces=surfaces)
     write = functools.partial(
-        pipeline.write_outputs, a, out_dir, rasters=rasters, surfaces=surfaces, csv_nl=csv_nl, manifest=manifest
+        pipeline.write_outputs,
+        a,
+        out_dir,
+        rasters=rasters,
+        surfaces=surfaces,
+        csv_nl=csv_nl,
+        manifest=manifest,
+        summary=summary,
     )
     if maps_dir is None:
         t0 = time.perf_counter()
         files = write()
         timings["schrijven"] = round(time.perf_counter() - t0, 3)
         return GemeenteRun(a, out_dir, files, timings=timings)
-    run = GemeenteRun(a, out_dir, [], maps_dir=Path(maps_dir), timings=timings)
-    files, run.map_files = _write_with_maps(
+    maps_dir = Path(maps_dir)
+    run = GemeenteRun(a, out_dir, [], maps_dir=maps_dir, timings=timings)
+    run.files, run.map_files = _write_with_maps(
         a,
-        run,
         write,
+        out_dir=out_dir,
+        maps_dir=maps_dir,
+        timings=timings,
         manifest=manifest,
+        summary=summary,
         owner=maps_owner or Owner("kaarten", g.code, g.naam),
         offline=offline,
         surfaces=surfaces,
         rasters=rasters,
         beside=maps_beside,
     )
-    run.files = files
     return run
 
 
@@ -189,10 +200,13 @@ class _OutputFailed(BaseException):
 
 def _write_with_maps(
     a: Analysis,
-    run: GemeenteRun,
     write: Callable[[], list[Path]],
     *,
+    out_dir: Path,
+    maps_dir: Path,
+    timings: dict[str, float],
     manifest: Manifest,
+    summary: RunSummary,
     owner: Owner,
     offline: bool | None,
     surfaces: bool,
@@ -207,19 +221,15 @@ def _write_with_maps(
     from woonzorg_geo.core.beside import Beside
     from woonzorg_geo.core.palette import balance_classes
     from woonzorg_geo.outputs.maps import map_data_from_analysis, map_folder, render_maps
-    from woonzorg_geo.run import pipeline
 
     s = a.settings
-    maps_dir = run.maps_dir
-    if maps_dir is None:
-        raise ValueError("maps_dir ontbreekt")
     t0 = time.perf_counter()
     try:
-        with map_folder(maps_dir, out_dir=run.out_dir, gemeente=s.gemeente.naam, owner=owner) as tmp:
+        with map_folder(maps_dir, out_dir=out_dir, gemeente=s.gemeente.naam, owner=owner) as tmp:
             data = map_data_from_analysis(
                 a,
-                run.out_dir,
-                summary=pipeline.output_summary(a, surfaces=surfaces),
+                out_dir,
+                summary=summary,
                 manifest=manifest,
                 vocabulary=a.vocab,
                 map_settings=s.kaarten,
@@ -241,13 +251,13 @@ def _write_with_maps(
                     job.cancel()
                 # past the maps' staging unchanged (it would take a failed write for one of its own)
                 raise _OutputFailed(exc) from exc
-            run.timings["schrijven"] = round(time.perf_counter() - t_write, 3)
+            timings["schrijven"] = round(time.perf_counter() - t_write, 3)
             if job is None:
                 log.info("kaarten schrijven naar %s", maps_dir)
             names = job.result() if job is not None else draw()
     except _OutputFailed as failed:
         raise failed.error from failed.error.__cause__
-    run.timings["kaarten"] = round(time.perf_counter() - t0, 3)
+    timings["kaarten"] = round(time.perf_counter() - t0, 3)
     log.info("%d kaarten geschreven in %s", len(names), maps_dir)
     return files, [maps_dir / n for n in names]
 

@@ -227,6 +227,7 @@ def write_outputs(
     store: bool = True,
     csv_nl: bool = False,
     manifest: Manifest | None = None,
+    summary: RunSummary | None = None,
 ) -> list[Path]:
     """Write the GeoPackage, CSVs, GeoTIFFs and the summary; all or nothing.
 
@@ -240,7 +241,8 @@ def write_outputs(
     ``locaties`` (see :mod:`woonzorg_geo.run.store`). ``overzicht.xlsx`` goes beside the CSVs, and with
     ``csv_nl`` their Dutch-Excel variants ``*_nl.csv`` (see :mod:`woonzorg_geo.outputs.workbook`).
     ``manifest`` is the run's (:func:`.outputs.manifest.run_manifest`, made here unless given: a run
-    that draws its maps beside the writing gives both the same one).
+    that draws its maps beside the writing gives both the same one); ``summary`` likewise is the
+    run's :func:`output_summary` (made here unless given; not changed here).
     """
     a.require(*a.missing, purpose="het schrijven van de uitvoer")  # every part, before anything is written
     s = a.settings
@@ -258,7 +260,7 @@ def write_outputs(
             "voorzieningen": vz,
             "netwerk": a.network_layer(),
         }
-        summary = output_summary(a, surfaces=surfaces)
+        summary = copy.deepcopy(summary) if summary is not None else output_summary(a, surfaces=surfaces)
         a.vocab  # noqa: B018 - made once here, before any writer thread reads it
         # independent files: these on the second core, in a forked child (outputs.writing.run_beside) ...
         beside: list[Callable[[], object]] = []
