@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import inspect
 import re
+import shutil
 import socket
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -554,9 +556,12 @@ def test_named_data_folder_without_files_is_an_error_not_online(
 def test_without_any_data_folder_analyse_goes_online(services, fast_settings, tmp_path, monkeypatch, capsys):
     """No --data, no WOONZORG_DATA, no ../shared/geodata/raw anywhere: analyse loads from the services."""
     monkeypatch.delenv("WOONZORG_DATA")
-    monkeypatch.setattr(raw_data, "PACKAGE_DIR", tmp_path / "pakket")
-    work = tmp_path / "werkmap"
-    work.mkdir()
+    # a working and a package folder with no shared/geodata/raw above them: not under /tmp, where
+    # a clone's ../shared may lie (git clone . /tmp/x beside /tmp/shared)
+    shm = Path("/dev/shm")
+    work = Path(tempfile.mkdtemp(prefix="werkmap-", dir=shm)) if shm.is_dir() else tmp_path / "werkmap"
+    work.mkdir(exist_ok=True)
+    monkeypatch.setattr(raw_data, "PACKAGE_DIR", work / "pakket")
     monkeypatch.chdir(work)
     with pytest.raises(Exception, match="geen map met ruwe gegevens gevonden"):
         raw_data.find_raw_dir(settings_loader.load_settings())  # the search really finds nothing here
@@ -578,6 +583,8 @@ def test_without_any_data_folder_analyse_goes_online(services, fast_settings, tm
     assert "geen map met ruwe gegevens gevonden" in err and "van internet" in err
     assert services["cbs"].requests_to("/items") and services["overpass"].requests_to("/interpreter")
     assert (tmp_path / "o" / "woonzorg.gpkg").exists()
+    monkeypatch.chdir(tmp_path)
+    shutil.rmtree(work, ignore_errors=True)
 
 
 # --- the data command: an inventory of everything, not a stop at the first missing file --------
